@@ -1,0 +1,1 @@
+//! The standard actions. Pure of the store and the engine.

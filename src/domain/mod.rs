@@ -1,0 +1,16 @@
+//! Passive types shared by every module: ids and states. Depends on nothing of ours.
+
+mod ids;
+mod state;
+
+pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
+pub use state::{ParseStateError, State};
+
+/// Timestamps are UTC without zone, stored and rendered as `YYYY-MM-DD HH:MM:SS`.
+pub type Timestamp = chrono::NaiveDateTime;
+
+/// Now, in UTC, truncated to microseconds (what both databases keep).
+pub fn now() -> Timestamp {
+    let t = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
+}

@@ -1,0 +1,80 @@
+//! The messages the API (and tests) send to the engine: every change to the
+//! store goes through one of these.
+
+use actix::prelude::*;
+use serde_json::{Map, Value};
+
+use super::Error;
+use crate::domain::{ExecutionId, State, WorkflowId};
+use crate::store::{ExecutionRecord, WorkflowDef};
+
+/// Upload one YAML document of workflows (`POST /v2/workflows`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<WorkflowDef>, Error>")]
+pub struct CreateWorkflows {
+    pub definition: String,
+    pub namespace: String,
+    pub scope: String,
+}
+
+/// Replace workflows by the names in the document (`PUT /v2/workflows`);
+/// with `id`, the document must hold exactly that one workflow.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<WorkflowDef>, Error>")]
+pub struct UpdateWorkflows {
+    pub definition: String,
+    pub namespace: String,
+    pub scope: String,
+    pub id: Option<WorkflowId>,
+}
+
+/// Delete a workflow by name or id.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct DeleteWorkflow {
+    pub name_or_id: String,
+    pub namespace: String,
+}
+
+/// Start an execution (`POST /v2/executions`). Answered once it is committed.
+#[derive(Debug, Default, Message)]
+#[rtype(result = "Result<ExecutionRecord, Error>")]
+pub struct StartExecution {
+    /// `workflow_id` or `workflow_name` (one is required).
+    pub workflow_id: Option<String>,
+    pub workflow_name: Option<String>,
+    pub namespace: String,
+    pub input: Map<String, Value>,
+    pub params: Map<String, Value>,
+    pub description: String,
+    /// A client-supplied id makes the call idempotent.
+    pub id: Option<ExecutionId>,
+    pub source_execution_id: Option<ExecutionId>,
+}
+
+/// Change an execution (`PUT /v2/executions/{id}`).
+#[derive(Debug, Default, Message)]
+#[rtype(result = "Result<ExecutionRecord, Error>")]
+pub struct UpdateExecution {
+    pub id: ExecutionId,
+    /// PAUSED, RUNNING (resume), SUCCESS, ERROR or CANCELLED.
+    pub state: Option<State>,
+    pub state_info: Option<String>,
+    pub description: Option<String>,
+    /// `params.env` to merge in.
+    pub env: Option<Value>,
+}
+
+/// Delete an execution (`DELETE /v2/executions/{id}`): finished ones only,
+/// unless `force`.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct DeleteExecution {
+    pub id: ExecutionId,
+    pub force: bool,
+}
+
+/// Counters of the engine, for metrics and tests.
+#[derive(Debug, Message)]
+#[rtype(result = "super::Stats")]
+pub struct GetStats;

@@ -1,0 +1,55 @@
+//! The engine: the `EngineActor` owns the store's writer and all task state,
+//! answers the workers' `ConfirmExecution` and takes their `ConveyResult`,
+//! and consults the pure workflow controller for what runs next.
+
+mod messages;
+
+pub use messages::*;
+
+use actix::prelude::*;
+
+use crate::lang::Diagnostics;
+
+/// An engine failure, as the API maps it to HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 404: a named object does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: a name or id is already taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// 400: the request is wrong (bad input, bad state change, ...).
+    #[error("{0}")]
+    Invalid(String),
+    /// 400: a definition failed validation; every problem listed.
+    #[error("Invalid DSL: {0}")]
+    Definition(#[from] Diagnostics),
+    /// 403: the operation is not allowed in the object's current state.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// 503: the engine cannot take work now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: the store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::Error),
+}
+
+/// Engine counters.
+#[derive(Clone, Debug, Default, MessageResponse)]
+pub struct Stats {
+    pub confirms_refused_not_running: u64,
+    pub confirms_refused_not_idle: u64,
+    pub confirms_refused_stale: u64,
+    pub results_dropped: u64,
+    pub commits: u64,
+    pub tasks_completed: u64,
+}
+
+/// The engine actor.
+pub struct EngineActor {}
+
+impl Actor for EngineActor {
+    type Context = Context<Self>;
+}

@@ -1,0 +1,173 @@
+//! The validated, typed form of a workflow definition. A spec that exists is
+//! valid: every transition names a task or an engine command, every
+//! expression parsed. `task-defaults` are already applied to each task.
+//!
+//! Specs serialize to JSON so that an execution can keep the snapshot it
+//! started with.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `direct` (the default) or `reverse`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowKind {
+    #[default]
+    Direct,
+    Reverse,
+}
+
+/// One workflow, validated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowSpec {
+    pub name: String,
+    pub kind: WorkflowKind,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// Declared inputs in order; `default: None` means required.
+    pub input: Vec<InputParam>,
+    /// `output`, unevaluated.
+    pub output: Option<Value>,
+    /// `output-on-error`, unevaluated.
+    pub output_on_error: Option<Value>,
+    /// `vars`, unevaluated.
+    pub vars: Map<String, Value>,
+    /// Tasks in document order, with task-defaults applied.
+    pub tasks: IndexMap<String, TaskSpec>,
+    /// This workflow's own YAML text (`version` line plus its section), as
+    /// Mistral stores a workflow cut from a multi-workflow upload.
+    pub definition: String,
+}
+
+/// A declared workflow (or ad-hoc action) input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputParam {
+    pub name: String,
+    /// `None` for a required input.
+    pub default: Option<Value>,
+}
+
+/// How many inbound transitions a join waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Join {
+    /// `join: all`.
+    All,
+    /// `join: one` (= 1) or `join: N`.
+    Count(u32),
+}
+
+/// A task, validated, with task-defaults applied.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// What the task runs.
+    pub run: TaskRun,
+    /// The input: inline parameters merged with `input` (`input` wins on a
+    /// conflict), as an object; or one expression string that must evaluate
+    /// to an object.
+    pub input: Value,
+    /// `with-items` clauses (zipped when several).
+    pub with_items: Vec<WithItems>,
+    /// `publish` (branch), evaluated on SUCCESS.
+    pub publish: Map<String, Value>,
+    /// `publish-on-error`.
+    pub publish_on_error: Map<String, Value>,
+    pub on_success: Option<OnClause>,
+    pub on_error: Option<OnClause>,
+    pub on_complete: Option<OnClause>,
+    pub join: Option<Join>,
+    /// Reverse workflows: the tasks this one requires.
+    pub requires: Vec<String>,
+    pub policies: Policies,
+    /// `keep-result`: a bool or an expression; default true.
+    pub keep_result: Value,
+    /// `safe-rerun`: a bool or an expression; default false.
+    pub safe_rerun: Value,
+    /// `target`, unevaluated.
+    pub target: Option<Value>,
+}
+
+/// What a task runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskRun {
+    /// An action by name (may be an expression). A task with neither
+    /// `action` nor `workflow` runs `std.noop`.
+    Action(String),
+    /// A sub-workflow by name (may be an expression).
+    Workflow(String),
+}
+
+/// One `var in <source>` clause of `with-items`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WithItems {
+    pub var: String,
+    /// A JSON list literal, or an expression string.
+    pub source: Value,
+}
+
+/// Task policies; each value is a literal or an expression, evaluated at run time.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct Policies {
+    pub retry: Option<RetryPolicy>,
+    pub wait_before: Option<Value>,
+    pub wait_after: Option<Value>,
+    pub timeout: Option<Value>,
+    pub pause_before: Option<Value>,
+    pub concurrency: Option<Value>,
+    pub fail_on: Option<Value>,
+}
+
+/// `retry: {count, delay, break-on, continue-on}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    pub count: Value,
+    pub delay: Value,
+    pub break_on: Option<Value>,
+    pub continue_on: Option<Value>,
+}
+
+/// An `on-success` / `on-error` / `on-complete` clause: an optional publish
+/// (the structured form) and the transitions, in order.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct OnClause {
+    /// `publish.branch` (or plain keys); flows downstream only.
+    pub publish: Map<String, Value>,
+    /// `publish.global`; merged into the workflow context.
+    pub publish_global: Map<String, Value>,
+    pub next: Vec<Transition>,
+}
+
+/// One entry of an `on-*` clause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub target: Target,
+    /// The guard expression (`- t2: <% $.ok %>`); `None` always fires.
+    pub guard: Option<Value>,
+}
+
+/// Where a transition goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Task(String),
+    Command(EngineCommand),
+}
+
+/// Engine commands usable as transition targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "command")]
+pub enum EngineCommand {
+    /// `fail` (optionally `msg=...`): the workflow ends in ERROR.
+    Fail { msg: Option<Value> },
+    /// `succeed`: the workflow ends in SUCCESS.
+    Succeed { msg: Option<Value> },
+    /// `pause`: the workflow is PAUSED; the rest of the list runs on resume.
+    Pause { msg: Option<Value> },
+    /// `noop`: nothing.
+    Noop,
+}

@@ -1,0 +1,33 @@
+//! bora: a workflow service in one binary that speaks the Mistral v2 workflow
+//! language and REST API.
+//!
+//! # Layout
+//!
+//! - [`domain`]: passive shared types: ids, states and their transition table.
+//! - [`lang`]: workflow language v2, YAML text to validated typed specs.
+//! - [`expr`]: YAQL and Jinja evaluation inside data, with Mistral's functions.
+//! - [`protocol`]: the engine↔worker messages (`HandleTask`, `ConfirmExecution`,
+//!   `ConveyResult`).
+//! - [`engine`]: the `EngineActor` that owns the store and all task state, and
+//!   the pure workflow controller it consults.
+//! - [`worker`]: the supervised pool of `WorkerActor`s that run actions; they
+//!   never touch the store.
+//! - [`actions`]: the standard actions (`std.noop`, `std.echo`, ...).
+//! - [`store`]: diesel schema and queries, SQLite or PostgreSQL.
+//! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON.
+//! - [`config`]: settings, defaults < file < `BORA_*` environment.
+//! - [`app`]: the composition root that wires everything and runs it.
+//!
+//! `ARCHITECTURE.md` at the repository root tells the trip of one request.
+
+pub mod actions;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod expr;
+pub mod lang;
+pub mod protocol;
+pub mod store;
+pub mod worker;

@@ -1,0 +1,3 @@
+//! The `bora` command: parses the CLI, loads the config, calls `app`.
+
+fn main() {}

@@ -1,0 +1,93 @@
+//! The engine↔worker protocol: `HandleTask` (engine → worker),
+//! `ConfirmExecution` (worker → engine, answered), `ConveyResult` (worker →
+//! engine). Every message names the dispatch `attempt`; the engine refuses a
+//! stale one. Payloads are serde types so that a remote worker can speak them
+//! over a broker unchanged.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId};
+
+/// Engine → worker: run this action (after confirming).
+#[derive(Clone, Debug, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct HandleTask {
+    pub action_execution_id: ActionExecutionId,
+    pub task_execution_id: Option<TaskExecutionId>,
+    pub execution_id: Option<ExecutionId>,
+    pub attempt: Attempt,
+    /// The action name (`std.echo`).
+    pub action: String,
+    /// The evaluated action input.
+    pub input: Value,
+    /// The run timeout (the task's `timeout` policy), if any.
+    pub timeout: Option<Duration>,
+}
+
+/// Worker → engine: may I run this attempt? The engine answers only after the
+/// RUNNING state is committed.
+#[derive(Clone, Debug, Serialize, Deserialize, Message)]
+#[rtype(result = "Result<(), Refusal>")]
+pub struct ConfirmExecution {
+    pub action_execution_id: ActionExecutionId,
+    pub attempt: Attempt,
+}
+
+/// Why a confirmation was refused: the action must not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    /// The execution is no longer RUNNING (paused, cancelled, failed, gone).
+    #[error("the execution is not running")]
+    NotRunning,
+    /// The action execution is no longer IDLE (already confirmed or finished).
+    #[error("the action execution is not idle")]
+    NotIdle,
+    /// The attempt is not the current one.
+    #[error("stale attempt")]
+    StaleAttempt,
+    /// The engine could not commit; the dispatch stays IDLE and will be retried.
+    #[error("the engine is unavailable")]
+    Unavailable,
+}
+
+impl Refusal {
+    /// The metric label of this refusal.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::NotRunning => "not_running",
+            Refusal::NotIdle => "not_idle",
+            Refusal::StaleAttempt => "stale_attempt",
+            Refusal::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// How an action run ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The action's result.
+    Success(Value),
+    /// The error data (a message string, or `std.fail`'s `error_data`).
+    Failure(Value),
+}
+
+/// Worker → engine: the result of a confirmed run (or the failure to build it).
+#[derive(Clone, Debug, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct ConveyResult {
+    pub action_execution_id: ActionExecutionId,
+    pub attempt: Attempt,
+    pub outcome: Outcome,
+}
+
+/// The engine's side of the protocol, as the workers see it: they hold these
+/// recipients, never the engine's address.
+#[derive(Clone)]
+pub struct EngineLink {
+    pub confirm: Recipient<ConfirmExecution>,
+    pub convey: Recipient<ConveyResult>,
+}

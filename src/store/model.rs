@@ -1,0 +1,217 @@
+//! The records the store keeps, in domain types. The diesel schema and its
+//! row structs stay private to `store`; these are what everyone else sees.
+
+use serde_json::Value;
+
+use crate::domain::{
+    ActionExecutionId, ExecutionId, State, TaskExecutionId, Timestamp, WorkflowId,
+};
+
+/// A stored workflow definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowDef {
+    pub id: WorkflowId,
+    pub name: String,
+    pub namespace: String,
+    /// This workflow's YAML text.
+    pub definition: String,
+    /// The validated spec as JSON (`lang::WorkflowSpec`).
+    pub spec: Value,
+    /// Mistral's human input string: `a, b="x"`.
+    pub input: String,
+    /// `{"input": [...], "output": [...]}`.
+    pub interface: Value,
+    /// md5 of `definition`.
+    pub checksum: String,
+    pub tags: Vec<String>,
+    /// `private` or `public`.
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A workflow execution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionRecord {
+    pub id: ExecutionId,
+    pub workflow_id: WorkflowId,
+    pub workflow_name: String,
+    pub workflow_namespace: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// The workflow spec snapshot this execution runs (`lang::WorkflowSpec` as JSON).
+    pub spec: Value,
+    /// Start params: `env`, `task_name`, `namespace`, ...
+    pub params: Value,
+    /// The parent task, for a sub-workflow.
+    pub task_execution_id: Option<TaskExecutionId>,
+    pub root_execution_id: Option<ExecutionId>,
+    pub source_execution_id: Option<ExecutionId>,
+    pub state: State,
+    pub state_info: Option<String>,
+    pub input: Value,
+    pub output: Value,
+    /// The workflow (global) context: vars, published globals, `__execution`.
+    pub context: Value,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A task execution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    pub id: TaskExecutionId,
+    pub name: String,
+    pub execution_id: ExecutionId,
+    pub workflow_name: String,
+    pub workflow_namespace: String,
+    pub workflow_id: WorkflowId,
+    /// `ACTION` or `WORKFLOW`.
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub state: State,
+    pub state_info: Option<String>,
+    /// Mistral's runtime context: `triggered_by`, `retry_task_policy`, `with_items`, ...
+    pub runtime_context: Value,
+    /// The inbound (branch) context the task started with.
+    pub in_context: Value,
+    /// Branch-published variables.
+    pub published: Value,
+    /// The task result (action result, list for with-items, sub-workflow output).
+    pub result: Value,
+    /// True once the engine has processed the task's completion (transitions fired).
+    pub processed: bool,
+    /// True when an `on-error` transition fired for this task.
+    pub error_handled: bool,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+/// An action execution: one run of an action for a task (or a standalone run).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionExecutionRecord {
+    pub id: ActionExecutionId,
+    /// The action name (`std.echo`).
+    pub name: String,
+    pub task_execution_id: Option<TaskExecutionId>,
+    pub execution_id: Option<ExecutionId>,
+    pub workflow_name: Option<String>,
+    pub workflow_namespace: Option<String>,
+    pub task_name: Option<String>,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub state: State,
+    pub state_info: Option<String>,
+    pub accepted: bool,
+    pub input: Value,
+    /// `{"result": ...}` once complete.
+    pub output: Value,
+    pub params: Value,
+    /// The current dispatch attempt (fencing token).
+    pub attempt: u32,
+    /// The index of this run in its task's with-items, when there is one.
+    pub item_index: Option<i32>,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// Whether a record in a batch is new or replaces the stored one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    Insert,
+    Update,
+}
+
+/// All the changes of one group commit, applied in one transaction in this
+/// order: workflows, executions, tasks, action executions, then deletions.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub workflows: Vec<(Write, WorkflowDef)>,
+    pub deleted_workflows: Vec<WorkflowId>,
+    pub executions: Vec<(Write, ExecutionRecord)>,
+    pub tasks: Vec<(Write, TaskRecord)>,
+    pub action_executions: Vec<(Write, ActionExecutionRecord)>,
+    /// Deleted with their tasks and action executions.
+    pub deleted_executions: Vec<ExecutionId>,
+}
+
+impl Batch {
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.workflows.is_empty()
+            && self.deleted_workflows.is_empty()
+            && self.executions.is_empty()
+            && self.tasks.is_empty()
+            && self.action_executions.is_empty()
+            && self.deleted_executions.is_empty()
+    }
+}
+
+/// Everything not yet finished, loaded at start for recovery.
+#[derive(Clone, Debug, Default)]
+pub struct ActiveSet {
+    /// Executions in IDLE, RUNNING or PAUSED.
+    pub executions: Vec<ExecutionRecord>,
+    /// All task executions of those executions.
+    pub tasks: Vec<TaskRecord>,
+    /// All action executions of those tasks.
+    pub action_executions: Vec<ActionExecutionRecord>,
+}
+
+/// Sort direction of a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+/// A filter operator, Mistral's `op:value` syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Neq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    In,
+    Nin,
+    Has,
+}
+
+/// One filter on a named field (the API field name, e.g. `workflow_name`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    pub field: String,
+    pub op: FilterOp,
+    /// One value, or several for `in`/`nin`.
+    pub values: Vec<String>,
+}
+
+/// Paging, sorting and filtering of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The id of the last record of the previous page.
+    pub marker: Option<String>,
+    pub limit: usize,
+    /// `(field, direction)`; the id is always the final tie-breaker.
+    pub sort: Vec<(String, SortDir)>,
+    pub filters: Vec<Filter>,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self {
+            marker: None,
+            limit: 1000,
+            sort: vec![("created_at".into(), SortDir::Asc)],
+            filters: Vec::new(),
+        }
+    }
+}

@@ -47,13 +47,21 @@ impl Writer {
     }
 
     /// A workflow by name (in a namespace) or by id.
-    pub fn find_workflow(&mut self, name_or_id: &str, namespace: &str) -> Result<Option<WorkflowDef>, Error> {
+    pub fn find_workflow(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkflowDef>, Error> {
         let _ = (name_or_id, namespace);
         Ok(None)
     }
 
     /// Workflows by name in a namespace, for uniqueness checks on upload.
-    pub fn workflows_named(&mut self, names: &[String], namespace: &str) -> Result<Vec<WorkflowDef>, Error> {
+    pub fn workflows_named(
+        &mut self,
+        names: &[String],
+        namespace: &str,
+    ) -> Result<Vec<WorkflowDef>, Error> {
         let _ = (names, namespace);
         Ok(Vec::new())
     }
@@ -70,7 +78,11 @@ impl Store {
         let _ = q;
         Ok(Vec::new())
     }
-    pub fn find_workflow(&self, name_or_id: &str, namespace: &str) -> Result<Option<WorkflowDef>, Error> {
+    pub fn find_workflow(
+        &self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkflowDef>, Error> {
         let _ = (name_or_id, namespace);
         Ok(None)
     }
@@ -90,11 +102,17 @@ impl Store {
         let _ = id;
         Ok(None)
     }
-    pub fn list_action_executions(&self, q: &ListQuery) -> Result<Vec<ActionExecutionRecord>, Error> {
+    pub fn list_action_executions(
+        &self,
+        q: &ListQuery,
+    ) -> Result<Vec<ActionExecutionRecord>, Error> {
         let _ = q;
         Ok(Vec::new())
     }
-    pub fn get_action_execution(&self, id: ActionExecutionId) -> Result<Option<ActionExecutionRecord>, Error> {
+    pub fn get_action_execution(
+        &self,
+        id: ActionExecutionId,
+    ) -> Result<Option<ActionExecutionRecord>, Error> {
         let _ = id;
         Ok(None)
     }

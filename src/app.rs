@@ -18,12 +18,14 @@ use crate::engine::{Drain, EngineActor, GetStats};
 use crate::expr::Evaluator;
 use crate::protocol::EngineLink;
 use crate::store::{self, Store};
-use crate::worker::WorkerPool;
+use crate::worker::{PoolStats, WorkerPool};
 
 /// A running engine with its pool, as tests and `run` use it.
 pub struct Engine {
     pub addr: Addr<EngineActor>,
     pub store: Store,
+    /// The worker pool's live counters.
+    pub pool: Arc<PoolStats>,
     arbiter: Arbiter,
 }
 
@@ -36,17 +38,20 @@ impl Engine {
         let registry = registry.shared();
         let workers = config.worker_count();
         let arbiter = Arbiter::new();
+        let pool_stats = Arc::new(PoolStats::default());
+        let stats = pool_stats.clone();
         let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
             let link = EngineLink {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
-            let pool = WorkerPool::new(workers, registry, link).start();
+            let pool = WorkerPool::new(workers, registry, link, stats).start();
             EngineActor::new(writer, pool.recipient(), eval)
         });
         Ok(Self {
             addr,
             store,
+            pool: pool_stats,
             arbiter,
         })
     }

@@ -8,26 +8,28 @@ use serde_json::Value;
 
 use super::{Action, ActionDef, Param, seconds};
 
-pub(super) const DEF: ActionDef = ActionDef {
-    name: "std.echo",
-    description: "Returns its output, after an optional delay in seconds.",
-    params: &[
-        Param {
-            name: "output",
-            default: None,
+pub(super) fn def() -> ActionDef {
+    ActionDef::new(
+        "std.echo",
+        "Returns its output, after an optional delay in seconds.",
+        &[
+            Param {
+                name: "output",
+                default: None,
+            },
+            Param {
+                name: "delay",
+                default: Some("0"),
+            },
+        ],
+        |input| {
+            Ok(Box::new(Echo {
+                output: input.get("output").cloned().unwrap_or(Value::Null),
+                delay: seconds(input, "delay")?,
+            }))
         },
-        Param {
-            name: "delay",
-            default: Some("0"),
-        },
-    ],
-    build: |input| {
-        Ok(Box::new(Echo {
-            output: input.get("output").cloned().unwrap_or(Value::Null),
-            delay: seconds(input, "delay")?,
-        }))
-    },
-};
+    )
+}
 
 struct Echo {
     output: Value,

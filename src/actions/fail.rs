@@ -6,19 +6,21 @@ use serde_json::Value;
 
 use super::{Action, ActionDef, Param};
 
-pub(super) const DEF: ActionDef = ActionDef {
-    name: "std.fail",
-    description: "Always fails; error_data becomes the error result.",
-    params: &[Param {
-        name: "error_data",
-        default: Some("null"),
-    }],
-    build: |input| {
-        Ok(Box::new(Fail {
-            error_data: input.get("error_data").cloned().unwrap_or(Value::Null),
-        }))
-    },
-};
+pub(super) fn def() -> ActionDef {
+    ActionDef::new(
+        "std.fail",
+        "Always fails; error_data becomes the error result.",
+        &[Param {
+            name: "error_data",
+            default: Some("null"),
+        }],
+        |input| {
+            Ok(Box::new(Fail {
+                error_data: input.get("error_data").cloned().unwrap_or(Value::Null),
+            }))
+        },
+    )
+}
 
 struct Fail {
     error_data: Value,

@@ -29,7 +29,7 @@ pub struct Param {
 }
 
 /// Builds an action from its checked input.
-pub type Build = fn(&Map<String, Value>) -> Result<Box<dyn Action>, String>;
+pub type Build = Arc<dyn Fn(&Map<String, Value>) -> Result<Box<dyn Action>, String> + Send + Sync>;
 
 /// A registered action: name, parameters, builder.
 #[derive(Clone)]
@@ -41,6 +41,21 @@ pub struct ActionDef {
 }
 
 impl ActionDef {
+    /// An action definition from its parts.
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        params: &'static [Param],
+        build: impl Fn(&Map<String, Value>) -> Result<Box<dyn Action>, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            params,
+            build: Arc::new(build),
+        }
+    }
+
     /// Mistral's human input string: `output, delay=0`.
     pub fn input_string(&self) -> String {
         self.params
@@ -109,7 +124,7 @@ impl Registry {
         let mut r = Self {
             defs: BTreeMap::new(),
         };
-        for def in [noop::DEF, echo::DEF, fail::DEF, sleep::DEF] {
+        for def in [noop::def(), echo::def(), fail::def(), sleep::def()] {
             r.register(def);
         }
         r

@@ -6,12 +6,9 @@ use serde_json::Value;
 
 use super::{Action, ActionDef};
 
-pub(super) const DEF: ActionDef = ActionDef {
-    name: "std.noop",
-    description: "Does nothing.",
-    params: &[],
-    build: |_| Ok(Box::new(Noop)),
-};
+pub(super) fn def() -> ActionDef {
+    ActionDef::new("std.noop", "Does nothing.", &[], |_| Ok(Box::new(Noop)))
+}
 
 struct Noop;
 

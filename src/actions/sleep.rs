@@ -8,19 +8,21 @@ use serde_json::Value;
 
 use super::{Action, ActionDef, Param, seconds};
 
-pub(super) const DEF: ActionDef = ActionDef {
-    name: "std.sleep",
-    description: "Sleeps for the given number of seconds.",
-    params: &[Param {
-        name: "seconds",
-        default: Some("1"),
-    }],
-    build: |input| {
-        Ok(Box::new(Sleep {
-            seconds: seconds(input, "seconds")?,
-        }))
-    },
-};
+pub(super) fn def() -> ActionDef {
+    ActionDef::new(
+        "std.sleep",
+        "Sleeps for the given number of seconds.",
+        &[Param {
+            name: "seconds",
+            default: Some("1"),
+        }],
+        |input| {
+            Ok(Box::new(Sleep {
+                seconds: seconds(input, "seconds")?,
+            }))
+        },
+    )
+}
 
 struct Sleep {
     seconds: f64,

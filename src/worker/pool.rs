@@ -39,13 +39,18 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// A pool of `size` workers (at least one).
-    pub fn new(size: usize, registry: Arc<Registry>, engine: EngineLink) -> Self {
+    /// A pool of `size` workers (at least one) reporting into `stats`.
+    pub fn new(
+        size: usize,
+        registry: Arc<Registry>,
+        engine: EngineLink,
+        stats: Arc<PoolStats>,
+    ) -> Self {
         Self {
             size: size.max(1),
             registry,
             engine,
-            stats: Arc::new(PoolStats::default()),
+            stats,
             slots: Vec::new(),
             next: 0,
         }

@@ -1,0 +1,5 @@
+//! Integration tests, one binary: actor-level engine↔worker protocol tests
+//! and the REST API over real HTTP, each on a fresh database.
+
+mod harness;
+mod protocol;

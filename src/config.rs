@@ -84,6 +84,20 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The `BORA_<KEY>` variables that name a setting. Other `BORA_*`
+    /// variables (the test suites' `BORA_TEST_*`, say) are not settings.
+    fn environment() -> Result<config::Map<String, String>, Error> {
+        let keys = match config::Config::try_from(&Config::default())?.cache {
+            config::Value { kind: config::ValueKind::Table(t), .. } => t.into_keys().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        Ok(std::env::vars()
+            .filter(|(k, _)| {
+                k.strip_prefix("BORA_").is_some_and(|rest| keys.iter().any(|key| key.eq_ignore_ascii_case(rest)))
+            })
+            .collect())
+    }
+
     /// Checks the values make sense together.
     pub fn validate(&self) -> Result<(), Error> {
         if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
@@ -133,6 +147,12 @@ mod tests {
         assert_eq!(cfg.workers, 3);
         assert_eq!(cfg.bind, "127.0.0.1:9999");
         assert_eq!(cfg.database, "sqlite://bora.db");
+    }
+
+    #[test]
+    fn environment_names_only_settings() {
+        let env = Config::environment().unwrap();
+        assert!(env.keys().all(|k| !k.starts_with("BORA_TEST")));
     }
 
     #[test]

@@ -77,7 +77,8 @@ impl Config {
         b = b.add_source(
             config::Environment::with_prefix("BORA")
                 .prefix_separator("_")
-                .try_parsing(true),
+                .try_parsing(true)
+                .source(Some(Self::environment()?)),
         );
         let cfg: Config = b.build()?.try_deserialize()?;
         cfg.validate()?;
@@ -93,7 +94,8 @@ impl Config {
         };
         Ok(std::env::vars()
             .filter(|(k, _)| {
-                k.strip_prefix("BORA_").is_some_and(|rest| keys.iter().any(|key| key.eq_ignore_ascii_case(rest)))
+                k.strip_prefix("BORA_")
+                    .is_some_and(|rest| keys.iter().any(|key| key.eq_ignore_ascii_case(rest)))
             })
             .collect())
     }

@@ -31,6 +31,9 @@ impl EngineActor {
         branch: &Map<String, Value>,
         v: &Value,
     ) -> Result<Value, String> {
+        if !needs_eval(v) {
+            return Ok(v.clone());
+        }
         let data = exec.data_for(task, branch);
         let host = ExecHost {
             exec,
@@ -647,6 +650,16 @@ fn inbound_tasks(spec: &crate::lang::WorkflowSpec, name: &str) -> Vec<String> {
         })
         .map(|t| t.name.clone())
         .collect()
+}
+
+/// True when `v` holds a string with an expression somewhere.
+fn needs_eval(v: &Value) -> bool {
+    match v {
+        Value::String(s) => expr::has_expression(s),
+        Value::Array(items) => items.iter().any(needs_eval),
+        Value::Object(map) => map.iter().any(|(k, v)| expr::has_expression(k) || needs_eval(v)),
+        _ => false,
+    }
 }
 
 /// A policy value as seconds.

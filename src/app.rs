@@ -1,2 +1,116 @@
-//! The composition root: opens the store, starts the engine, the workers and
-//! the HTTP server, and shuts them down.
+//! The composition root: opens the store, starts the engine (on its own
+//! arbiter) with its worker pool, and the HTTP server; on shutdown stops
+//! taking work, lets running actions finish within the grace period,
+//! commits, and returns.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web::{App, HttpServer, web};
+
+use crate::actions::Registry;
+use crate::api::{self, ApiState};
+use crate::config::Config;
+use crate::engine::{Drain, EngineActor, GetStats};
+use crate::expr::Evaluator;
+use crate::protocol::EngineLink;
+use crate::store::{self, Store};
+use crate::worker::{PoolStats, WorkerPool};
+
+/// A running engine with its pool, as tests and `run` use it.
+pub struct Engine {
+    pub addr: Addr<EngineActor>,
+    pub store: Store,
+    /// The worker pool's live counters.
+    pub pool: Arc<PoolStats>,
+    arbiter: Arbiter,
+}
+
+impl Engine {
+    /// Opens the store at `config.database`, recovers, and starts the
+    /// engine and `config.worker_count()` workers with `registry`.
+    pub fn start(config: &Config, registry: Registry) -> anyhow::Result<Self> {
+        let (store, writer) = store::open(&config.database)?;
+        let eval = Arc::new(Evaluator::new(config.expr_limits()));
+        let registry = registry.shared();
+        let workers = config.worker_count();
+        let arbiter = Arbiter::new();
+        let pool_stats = Arc::new(PoolStats::default());
+        let stats = pool_stats.clone();
+        let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
+            let link = EngineLink {
+                confirm: ctx.address().recipient(),
+                convey: ctx.address().recipient(),
+            };
+            let pool = WorkerPool::new(workers, registry, link, stats).start();
+            EngineActor::new(writer, pool.recipient(), eval)
+        });
+        Ok(Self {
+            addr,
+            store,
+            pool: pool_stats,
+            arbiter,
+        })
+    }
+
+    /// Stops taking new work, waits up to `grace` for running actions,
+    /// commits, and stops the engine.
+    pub async fn shutdown(self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        let _ = self.addr.send(Drain).await;
+        while Instant::now() < deadline {
+            match self.addr.send(GetStats).await {
+                Ok(s) if s.in_flight > 0 => actix_rt::time::sleep(Duration::from_millis(50)).await,
+                _ => break,
+            }
+        }
+        let _ = self.addr.send(Drain).await;
+        self.arbiter.stop();
+    }
+}
+
+/// Runs bora until `shutdown` resolves: engine, workers and the HTTP API on
+/// `listener`.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let engine = Engine::start(&config, Registry::standard())?;
+    let state = ApiState {
+        store: engine.store.clone(),
+        engine: engine.addr.clone(),
+        max_page_size: config.max_page_size,
+    };
+    let body_limit = config.max_body_bytes;
+    log::info!("bora listening on http://{}", listener.local_addr()?);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::JsonConfig::default().limit(body_limit))
+            .configure(api::configure)
+    })
+    .listen(listener)?
+    .workers(2)
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_grace_secs)
+    .run();
+    let handle = server.handle();
+    let server = actix_rt::spawn(server);
+    shutdown.await;
+    log::info!(
+        "shutting down: no new work, running actions get {}s",
+        config.shutdown_grace_secs
+    );
+    handle.stop(true).await;
+    let _ = server.await;
+    engine
+        .shutdown(Duration::from_secs(config.shutdown_grace_secs))
+        .await;
+    log::info!("bora stopped");
+    Ok(())
+}

@@ -43,3 +43,132 @@ impl Default for Config {
         }
     }
 }
+
+/// A configuration that cannot be loaded or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration file '{0}' does not exist")]
+    Missing(String),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads defaults < `file` (or `bora.toml` when present) < `BORA_*`
+    /// environment variables (`BORA_BIND`, `BORA_DATABASE`, `BORA_WORKERS`, ...).
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, Error> {
+        let mut b =
+            config::Config::builder().add_source(config::Config::try_from(&Config::default())?);
+        match file {
+            Some(path) if !path.exists() => return Err(Error::Missing(path.display().to_string())),
+            Some(path) => {
+                b = b.add_source(config::File::from(path).format(config::FileFormat::Toml))
+            }
+            None => {
+                b = b.add_source(
+                    config::File::with_name("bora.toml")
+                        .format(config::FileFormat::Toml)
+                        .required(false),
+                )
+            }
+        }
+        b = b.add_source(
+            config::Environment::with_prefix("BORA")
+                .prefix_separator("_")
+                .try_parsing(true)
+                .source(Some(Self::environment()?)),
+        );
+        let cfg: Config = b.build()?.try_deserialize()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The `BORA_<KEY>` variables that name a setting. Other `BORA_*`
+    /// variables (the test suites' `BORA_TEST_*`, say) are not settings.
+    fn environment() -> Result<config::Map<String, String>, Error> {
+        let keys: Vec<String> = match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
+            _ => Vec::new(),
+        };
+        Ok(std::env::vars()
+            .filter(|(k, _)| {
+                k.strip_prefix("BORA_")
+                    .is_some_and(|rest| keys.iter().any(|key| key.eq_ignore_ascii_case(rest)))
+            })
+            .collect())
+    }
+
+    /// Checks the values make sense together.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
+            return Err(Error::Invalid(format!(
+                "bind '{}' is not ADDR:PORT",
+                self.bind
+            )));
+        }
+        if self.worker_capacity == 0 {
+            return Err(Error::Invalid("worker_capacity must be at least 1".into()));
+        }
+        if self.max_page_size == 0 {
+            return Err(Error::Invalid("max_page_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The worker count in force: `workers`, or the CPU count when 0.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        }
+    }
+
+    /// The expression budgets.
+    pub fn expr_limits(&self) -> crate::expr::Limits {
+        crate::expr::Limits {
+            fuel: self.expr_fuel,
+            max_size: self.expr_max_size,
+            max_depth: self.expr_max_depth,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.toml");
+        std::fs::write(&path, "workers = 3\nbind = \"127.0.0.1:9999\"\n").unwrap();
+        let cfg = Config::load(Some(&path)).unwrap();
+        assert_eq!(cfg.workers, 3);
+        assert_eq!(cfg.bind, "127.0.0.1:9999");
+        assert_eq!(cfg.database, "sqlite://bora.db");
+    }
+
+    #[test]
+    fn environment_names_only_settings() {
+        let env = Config::environment().unwrap();
+        assert!(env.keys().all(|k| !k.starts_with("BORA_TEST")));
+        assert!(Config::load(None).is_ok());
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let err = Config::load(Some(std::path::Path::new("/nonexistent/bora.toml"))).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.toml");
+        std::fs::write(&path, "wrokers = 3\n").unwrap();
+        assert!(Config::load(Some(&path)).is_err());
+    }
+}

@@ -1,3 +1,139 @@
-//! The `bora` command: parses the CLI, loads the config, calls `app`.
+//! The `bora` command: parses the CLI, loads the config, and hands over to
+//! `app` (serve), `lang` (validate), `store` (migrate) or `expr` (expr).
 
-fn main() {}
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use bora::config::Config;
+
+/// A workflow service that speaks Mistral's v2 language and REST API.
+#[derive(Parser)]
+#[command(name = "bora", version, about)]
+struct Cli {
+    /// Configuration file (default: bora.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API, the engine and the workers.
+    Serve {
+        /// Address to listen on, ADDR:PORT (default 127.0.0.1:8989).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// Database URL: sqlite://PATH (default sqlite://bora.db) or postgres://...
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Number of worker actors (default: one per CPU).
+        #[arg(long, value_name = "N")]
+        workers: Option<usize>,
+    },
+    /// Check a workflow definition file; print every problem; exit 1 on any.
+    Validate {
+        /// The YAML file.
+        file: PathBuf,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        /// Database URL (default: from the configuration).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bora: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve {
+            bind,
+            database,
+            workers,
+        } => {
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            if let Some(d) = database {
+                config.database = d;
+            }
+            if let Some(w) = workers {
+                config.workers = w;
+            }
+            config.validate()?;
+            serve(config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            match bora::lang::parse_workflows(&text) {
+                Ok(specs) => {
+                    for s in specs {
+                        println!("{}: ok ({} tasks)", s.name, s.tasks.len());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(diags) => {
+                    for d in diags.0 {
+                        println!("{}: {d}", file.display());
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Migrate { database } => {
+            let url = database.unwrap_or(config.database);
+            bora::store::open(&url)?;
+            println!("database {url} is migrated");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&config.bind)
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let system = actix_rt::System::new();
+    system.block_on(bora::app::run(config, listener, shutdown_signal()))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = tokio::signal::ctrl_c() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

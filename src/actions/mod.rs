@@ -1,1 +1,250 @@
-//! The standard actions. Pure of the store and the engine.
+//! The standard actions (`std.noop`, `std.echo`, `std.fail`, `std.sleep`)
+//! and the registry that turns an action name plus input into a runnable
+//! action. Pure of the store and the engine: an action sees only its input.
+
+mod echo;
+mod fail;
+mod noop;
+mod sleep;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+
+/// A ready-to-run action: its input is already checked.
+pub trait Action: Send {
+    /// Runs the action. `Ok` is the result; `Err` is the error data that the
+    /// task's `on-error` guards and `publish-on-error` see.
+    fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>>;
+}
+
+/// One declared parameter of an action.
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    /// `None` for a required parameter; otherwise the default as JSON text.
+    pub default: Option<&'static str>,
+}
+
+/// Builds an action from its checked input.
+pub type Build = Arc<dyn Fn(&Map<String, Value>) -> Result<Box<dyn Action>, String> + Send + Sync>;
+
+/// A registered action: name, parameters, builder.
+#[derive(Clone)]
+pub struct ActionDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub params: &'static [Param],
+    pub build: Build,
+}
+
+impl ActionDef {
+    /// An action definition from its parts.
+    pub fn new(
+        name: &'static str,
+        description: &'static str,
+        params: &'static [Param],
+        build: impl Fn(&Map<String, Value>) -> Result<Box<dyn Action>, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name,
+            description,
+            params,
+            build: Arc::new(build),
+        }
+    }
+
+    /// Mistral's human input string: `output, delay=0`.
+    pub fn input_string(&self) -> String {
+        self.params
+            .iter()
+            .map(|p| match p.default {
+                Some(d) => format!("{}={d}", p.name),
+                None => p.name.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Checks `input` against the parameters (missing and unexpected keys,
+    /// as Mistral reports them), fills defaults and builds the action.
+    pub fn instantiate(&self, input: &Value) -> Result<Box<dyn Action>, String> {
+        let empty = Map::new();
+        let given = match input {
+            Value::Object(m) => m,
+            Value::Null => &empty,
+            other => {
+                return Err(format!(
+                    "Invalid input for action {}: a dict is expected, got {other}",
+                    self.name
+                ));
+            }
+        };
+        let missing: Vec<&str> = self
+            .params
+            .iter()
+            .filter(|p| p.default.is_none() && !given.contains_key(p.name))
+            .map(|p| p.name)
+            .collect();
+        let unexpected: Vec<&str> = given
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !self.params.iter().any(|p| p.name == *k))
+            .collect();
+        if !missing.is_empty() || !unexpected.is_empty() {
+            return Err(format!(
+                "Invalid input [name={}, missing={missing:?}, unexpected={unexpected:?}]",
+                self.name
+            ));
+        }
+        let mut full = given.clone();
+        for p in self.params {
+            if let (Some(d), false) = (p.default, full.contains_key(p.name)) {
+                full.insert(
+                    p.name.to_string(),
+                    serde_json::from_str(d).unwrap_or(Value::Null),
+                );
+            }
+        }
+        (self.build)(&full)
+    }
+}
+
+/// The actions a worker can run, by name.
+#[derive(Clone)]
+pub struct Registry {
+    defs: BTreeMap<&'static str, ActionDef>,
+}
+
+impl Registry {
+    /// The standard actions.
+    pub fn standard() -> Self {
+        let mut r = Self {
+            defs: BTreeMap::new(),
+        };
+        for def in [noop::def(), echo::def(), fail::def(), sleep::def()] {
+            r.register(def);
+        }
+        r
+    }
+
+    /// Adds (or replaces) an action.
+    pub fn register(&mut self, def: ActionDef) {
+        self.defs.insert(def.name, def);
+    }
+
+    /// The action of that name.
+    pub fn get(&self, name: &str) -> Option<&ActionDef> {
+        self.defs.get(name)
+    }
+
+    /// Every action, by name.
+    pub fn all(&self) -> impl Iterator<Item = &ActionDef> {
+        self.defs.values()
+    }
+
+    /// Builds the named action from its input, or says why not.
+    pub fn instantiate(&self, name: &str, input: &Value) -> Result<Box<dyn Action>, String> {
+        match self.get(name) {
+            Some(def) => def.instantiate(input),
+            None => Err(format!("Failed to find action [action_name={name}]")),
+        }
+    }
+
+    /// Shared, read-only.
+    pub fn shared(self) -> Arc<Self> {
+        Arc::new(self)
+    }
+}
+
+/// A number parameter (int or float) as seconds.
+fn seconds(input: &Map<String, Value>, key: &str) -> Result<f64, String> {
+    match input.get(key) {
+        Some(Value::Number(n)) => n
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| format!("'{key}' must be a non-negative number")),
+        Some(Value::String(s)) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| format!("'{key}' must be a non-negative number, got '{s}'")),
+        Some(Value::Null) | None => Ok(0.0),
+        Some(other) => Err(format!("'{key}' must be a number, got {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(name: &str, input: Value) -> Result<Value, Value> {
+        let action = Registry::standard()
+            .instantiate(name, &input)
+            .map_err(Value::String)?;
+        futures::executor::block_on(action.run())
+    }
+
+    #[test]
+    fn noop_returns_null() {
+        assert_eq!(run("std.noop", json!({})), Ok(Value::Null));
+    }
+
+    #[test]
+    fn echo_returns_output() {
+        assert_eq!(
+            run("std.echo", json!({"output": {"a": [1]}})),
+            Ok(json!({"a": [1]}))
+        );
+    }
+
+    #[test]
+    fn fail_without_data_raises() {
+        assert_eq!(
+            run("std.fail", json!({})),
+            Err(json!("Fail action expected exception."))
+        );
+    }
+
+    #[test]
+    fn fail_with_data_returns_it_as_error() {
+        assert_eq!(
+            run("std.fail", json!({"error_data": {"code": 7}})),
+            Err(json!({"code": 7}))
+        );
+    }
+
+    #[test]
+    fn missing_and_unexpected_params_are_named() {
+        let err = run("std.echo", json!({"bogus": 1})).unwrap_err();
+        assert_eq!(
+            err,
+            json!("Invalid input [name=std.echo, missing=[\"output\"], unexpected=[\"bogus\"]]")
+        );
+    }
+
+    #[test]
+    fn unknown_action_is_named() {
+        assert_eq!(
+            run("std.nope", json!({})).unwrap_err(),
+            json!("Failed to find action [action_name=std.nope]")
+        );
+    }
+
+    #[test]
+    fn input_strings_match_mistral() {
+        let r = Registry::standard();
+        assert_eq!(r.get("std.echo").unwrap().input_string(), "output, delay=0");
+        assert_eq!(r.get("std.sleep").unwrap().input_string(), "seconds=1");
+        assert_eq!(r.get("std.fail").unwrap().input_string(), "error_data=null");
+        assert_eq!(r.get("std.noop").unwrap().input_string(), "");
+    }
+
+    #[test]
+    fn sleep_rejects_negative_seconds() {
+        assert!(run("std.sleep", json!({"seconds": -1})).is_err());
+    }
+}

@@ -14,3 +14,8 @@ pub fn now() -> Timestamp {
     let t = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
 }
+
+/// Mistral's timestamp text: `YYYY-MM-DD HH:MM:SS`.
+pub fn format_time(t: &Timestamp) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}

@@ -78,3 +78,9 @@ pub struct DeleteExecution {
 #[derive(Debug, Message)]
 #[rtype(result = "super::Stats")]
 pub struct GetStats;
+
+/// Stop dispatching new actions (they stay IDLE in the store and are
+/// dispatched after the next start) and commit what is pending.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Drain;

@@ -2,9 +2,19 @@
 //! answers the workers' `ConfirmExecution` and takes their `ConveyResult`,
 //! and consults the pure workflow controller for what runs next.
 
+mod actor;
+pub mod controller;
+mod defs;
+mod flow;
+mod lifecycle;
 mod messages;
+mod recovery;
+mod requests;
+mod state;
 
+pub use actor::EngineActor;
 pub use messages::*;
+pub use recovery::INTERRUPTED_NOT_SAFE;
 
 use actix::prelude::*;
 
@@ -42,14 +52,13 @@ pub struct Stats {
     pub confirms_refused_not_running: u64,
     pub confirms_refused_not_idle: u64,
     pub confirms_refused_stale: u64,
+    /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
     pub commits: u64,
     pub tasks_completed: u64,
-}
-
-/// The engine actor.
-pub struct EngineActor {}
-
-impl Actor for EngineActor {
-    type Context = Context<Self>;
+    pub tasks_recovered_redispatch: u64,
+    pub tasks_recovered_failed_unsafe: u64,
+    pub executions_in_memory: u64,
+    /// Action executions dispatched or running now.
+    pub in_flight: u64,
 }

@@ -3,11 +3,22 @@
 //! only writer; everyone else reads through [`Store`]. Takes and returns
 //! domain types; diesel never leaks out of this module.
 
+mod conn;
 mod model;
+mod query;
+mod read;
+mod rows;
+mod schema;
+#[cfg(test)]
+mod tests;
+mod write;
 
 pub use model::*;
 
+use diesel::r2d2::{Pool, PooledConnection};
+
 use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId};
+use conn::{AnyConnection, ProcessLock, ReadManager, Role};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -20,82 +31,138 @@ pub enum Error {
     BadQuery(String),
     #[error("database error: {0}")]
     Database(String),
+    /// Another process (another bora) holds this database.
+    #[error("database {0} is in use by another bora process")]
+    Locked(String),
 }
 
 /// Read access for the API: a pool of read connections.
 #[derive(Clone)]
-pub struct Store {}
+pub struct Store {
+    pool: Pool<ReadManager>,
+}
 
-/// The engine's write connection.
-pub struct Writer {}
+/// The engine's write connection. Holding it holds the database's
+/// single-process lock.
+pub struct Writer {
+    conn: AnyConnection,
+    _lock: ProcessLock,
+}
 
 /// Opens (creating if needed) and migrates the database at `url`.
+///
+/// `url` is `sqlite://PATH`, `sqlite:PATH` or a plain path for SQLite, and
+/// `postgres://...` or `postgresql://...` for PostgreSQL; anything else,
+/// including `:memory:`, is [`Error::BadUrl`]. A second open of the same
+/// database while a `Writer` lives (in this or another process) is
+/// [`Error::Locked`].
 pub fn open(url: &str) -> Result<(Store, Writer), Error> {
-    Err(Error::BadUrl(url.to_string()))
+    let target = conn::parse_url(url)?;
+    let (writer, lock) = match &target {
+        conn::Target::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                return Err(Error::Database(format!(
+                    "directory {} does not exist",
+                    dir.display()
+                )));
+            }
+            // Lock before the first connection: a refused second process
+            // never touches the database file.
+            let lock = conn::lock(&target, None)?;
+            (conn::connect(&target, Role::Writer)?, lock)
+        }
+        conn::Target::Postgres(_) => {
+            let mut writer = conn::connect(&target, Role::Writer)?;
+            let lock = conn::lock(&target, Some(&mut writer))?;
+            (writer, lock)
+        }
+    };
+    let mut writer = writer;
+    conn::migrate(&mut writer)?;
+    let pool = conn::read_pool(&target)?;
+    Ok((
+        Store { pool },
+        Writer {
+            conn: writer,
+            _lock: lock,
+        },
+    ))
 }
 
 impl Writer {
     /// Applies a batch in one transaction, durably.
     pub fn commit(&mut self, batch: &Batch) -> Result<(), Error> {
-        let _ = batch;
-        Err(Error::Database("not implemented".into()))
+        write::commit(&mut self.conn, batch)
     }
 
     /// Loads everything not yet finished.
     pub fn load_active(&mut self) -> Result<ActiveSet, Error> {
-        Ok(ActiveSet::default())
+        read::load_active(&mut self.conn)
     }
 
     /// A workflow by name (in a namespace) or by id.
-    pub fn find_workflow(&mut self, name_or_id: &str, namespace: &str) -> Result<Option<WorkflowDef>, Error> {
-        let _ = (name_or_id, namespace);
-        Ok(None)
+    pub fn find_workflow(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkflowDef>, Error> {
+        read::find_workflow(&mut self.conn, name_or_id, namespace)
     }
 
     /// Workflows by name in a namespace, for uniqueness checks on upload.
-    pub fn workflows_named(&mut self, names: &[String], namespace: &str) -> Result<Vec<WorkflowDef>, Error> {
-        let _ = (names, namespace);
-        Ok(Vec::new())
+    pub fn workflows_named(
+        &mut self,
+        names: &[String],
+        namespace: &str,
+    ) -> Result<Vec<WorkflowDef>, Error> {
+        read::workflows_named(&mut self.conn, names, namespace)
     }
 
     /// One execution, for idempotent create and for finished executions.
     pub fn get_execution(&mut self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        let _ = id;
-        Ok(None)
+        read::get_execution(&mut self.conn, id)
     }
 }
 
 impl Store {
-    pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
-        let _ = q;
-        Ok(Vec::new())
+    fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
+        self.pool.get().map_err(|e| Error::Database(e.to_string()))
     }
-    pub fn find_workflow(&self, name_or_id: &str, namespace: &str) -> Result<Option<WorkflowDef>, Error> {
-        let _ = (name_or_id, namespace);
-        Ok(None)
+
+    pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
+        read::records(query::lists::workflows(&mut *self.conn()?, q)?)
+    }
+    pub fn find_workflow(
+        &self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkflowDef>, Error> {
+        read::find_workflow(&mut *self.conn()?, name_or_id, namespace)
     }
     pub fn list_executions(&self, q: &ListQuery) -> Result<Vec<ExecutionRecord>, Error> {
-        let _ = q;
-        Ok(Vec::new())
+        read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }
     pub fn get_execution(&self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        let _ = id;
-        Ok(None)
+        read::get_execution(&mut *self.conn()?, id)
     }
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
-        let _ = q;
-        Ok(Vec::new())
+        read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }
     pub fn get_task(&self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
-        let _ = id;
-        Ok(None)
+        read::get_task(&mut *self.conn()?, id)
     }
-    pub fn list_action_executions(&self, q: &ListQuery) -> Result<Vec<ActionExecutionRecord>, Error> {
-        let _ = q;
-        Ok(Vec::new())
+    pub fn list_action_executions(
+        &self,
+        q: &ListQuery,
+    ) -> Result<Vec<ActionExecutionRecord>, Error> {
+        read::records(query::lists::action_executions(&mut *self.conn()?, q)?)
     }
-    pub fn get_action_execution(&self, id: ActionExecutionId) -> Result<Option<ActionExecutionRecord>, Error> {
-        let _ = id;
-        Ok(None)
+    pub fn get_action_execution(
+        &self,
+        id: ActionExecutionId,
+    ) -> Result<Option<ActionExecutionRecord>, Error> {
+        read::get_action_execution(&mut *self.conn()?, id)
     }
 }

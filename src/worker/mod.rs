@@ -1,2 +1,10 @@
-//! The worker pool: supervised `WorkerActor`s that confirm, run actions and
-//! convey results. Never touches the store or the engine's address.
+//! The worker pool: supervised `WorkerActor`s that receive `HandleTask`,
+//! build the action, ask the engine `ConfirmExecution` and wait, run the
+//! action, and send `ConveyResult`. Workers never touch the store, and know
+//! the engine only through the protocol's recipients ([`EngineLink`]).
+
+mod pool;
+mod run;
+
+pub use pool::{PoolStats, WorkerPool};
+pub use run::WorkerActor;

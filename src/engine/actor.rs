@@ -1,0 +1,340 @@
+//! The `EngineActor`: owns the store's writer and the hot state, batches the
+//! changes of many messages into one transaction (group commit), and sends a
+//! reply that depends on a change only after the batch holding it committed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use indexmap::IndexMap;
+use tokio::sync::oneshot;
+
+use super::Stats;
+use super::defs::DefCache;
+use super::state::Exec;
+use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
+use crate::expr::Evaluator;
+use crate::protocol::{ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal};
+use crate::store::{Batch, WorkflowDef, Write, Writer};
+
+type Reply = Box<dyn FnOnce(bool)>;
+
+/// What changed since the last commit.
+#[derive(Default)]
+pub(crate) struct Dirty {
+    pub execs: IndexMap<ExecutionId, Write>,
+    pub tasks: IndexMap<(ExecutionId, TaskExecutionId), Write>,
+    pub actions: IndexMap<(ExecutionId, ActionExecutionId), Write>,
+    pub workflows: Vec<(Write, WorkflowDef)>,
+    pub deleted_workflows: Vec<WorkflowId>,
+    pub deleted_executions: Vec<ExecutionId>,
+}
+
+fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
+    map.entry(key).or_insert(w);
+}
+
+/// The engine. Start it with [`EngineActor::new`] on its own arbiter.
+pub struct EngineActor {
+    pub(crate) writer: Writer,
+    pub(crate) pool: Recipient<HandleTask>,
+    pub(crate) eval: Arc<Evaluator>,
+    pub(crate) execs: HashMap<ExecutionId, Exec>,
+    pub(crate) owner: HashMap<ActionExecutionId, ExecutionId>,
+    pub(crate) dirty: Dirty,
+    pub(crate) defs: DefCache,
+    pub(crate) stats: Stats,
+    replies: Vec<Reply>,
+    flush_scheduled: bool,
+    /// Set on shutdown: new actions are recorded but not dispatched.
+    pub(crate) draining: bool,
+}
+
+impl EngineActor {
+    /// An engine over `writer` that dispatches to `pool`.
+    pub fn new(writer: Writer, pool: Recipient<HandleTask>, eval: Arc<Evaluator>) -> Self {
+        Self {
+            writer,
+            pool,
+            eval,
+            execs: HashMap::new(),
+            owner: HashMap::new(),
+            dirty: Dirty::default(),
+            defs: DefCache::default(),
+            stats: Stats::default(),
+            replies: Vec::new(),
+            flush_scheduled: false,
+            draining: false,
+        }
+    }
+
+    pub(crate) fn touch_exec(&mut self, id: ExecutionId, w: Write) {
+        mark(&mut self.dirty.execs, id, w);
+    }
+
+    pub(crate) fn touch_task(&mut self, exec: ExecutionId, id: TaskExecutionId, w: Write) {
+        mark(&mut self.dirty.tasks, (exec, id), w);
+    }
+
+    pub(crate) fn touch_action(&mut self, exec: ExecutionId, id: ActionExecutionId, w: Write) {
+        mark(&mut self.dirty.actions, (exec, id), w);
+    }
+
+    /// Makes sure a commit runs once the messages queued now are handled.
+    pub(crate) fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
+        if !self.flush_scheduled {
+            self.flush_scheduled = true;
+            ctx.notify(Flush);
+        }
+    }
+
+    /// A reply that is sent once the current batch is committed: `ok` then,
+    /// or `failed()` if the commit failed.
+    pub(crate) fn after_commit<T: 'static>(
+        &mut self,
+        ctx: &mut Context<Self>,
+        ok: T,
+        failed: impl FnOnce() -> T + 'static,
+    ) -> ResponseFuture<T> {
+        let (tx, rx) = oneshot::channel();
+        self.replies.push(Box::new(move |committed| {
+            let _ = tx.send(committed.then_some(ok));
+        }));
+        self.schedule_flush(ctx);
+        Box::pin(async move {
+            match rx.await {
+                Ok(Some(v)) => v,
+                _ => failed(),
+            }
+        })
+    }
+
+    fn build_batch(&mut self) -> Batch {
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut batch = Batch {
+            workflows: dirty.workflows,
+            deleted_workflows: dirty.deleted_workflows,
+            deleted_executions: dirty.deleted_executions,
+            ..Batch::default()
+        };
+        for (id, w) in dirty.execs {
+            if let Some(e) = self.execs.get(&id) {
+                batch.executions.push((w, e.rec.clone()));
+            }
+        }
+        for ((eid, tid), w) in dirty.tasks {
+            if let Some(t) = self.execs.get(&eid).and_then(|e| e.tasks.get(&tid)) {
+                batch.tasks.push((w, t.clone()));
+            }
+        }
+        for ((eid, aid), w) in dirty.actions {
+            if let Some(a) = self.execs.get(&eid).and_then(|e| e.actions.get(&aid)) {
+                batch.action_executions.push((w, a.clone()));
+            }
+        }
+        batch
+    }
+
+    /// Commits everything changed since the last commit, then answers the
+    /// replies that waited for it and forgets finished executions.
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        self.flush_scheduled = false;
+        let batch = self.build_batch();
+        let replies = std::mem::take(&mut self.replies);
+        let committed = if batch.is_empty() {
+            true
+        } else {
+            match self.writer.commit(&batch) {
+                Ok(()) => {
+                    self.stats.commits += 1;
+                    true
+                }
+                Err(e) => {
+                    log::error!("commit failed, stopping the engine: {e}");
+                    false
+                }
+            }
+        };
+        for reply in replies {
+            reply(committed);
+        }
+        if !committed {
+            ctx.stop();
+            System::current().stop_with_code(1);
+            return;
+        }
+        self.retire_finished();
+    }
+
+    /// Drops executions that are terminal with nothing in flight.
+    fn retire_finished(&mut self) {
+        let done: Vec<ExecutionId> = self
+            .execs
+            .iter()
+            .filter(|(_, e)| e.rec.state.is_terminal() && e.in_flight == 0)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in done {
+            if let Some(e) = self.execs.remove(&id) {
+                for aid in e.actions.keys() {
+                    self.owner.remove(aid);
+                }
+            }
+        }
+    }
+
+    /// Answers a confirmation: refused, or accepted with RUNNING recorded.
+    fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
+        let exec_id = *self
+            .owner
+            .get(&msg.action_execution_id)
+            .ok_or(Refusal::NotRunning)?;
+        let exec = self.execs.get_mut(&exec_id).ok_or(Refusal::NotRunning)?;
+        let running = exec.rec.state == crate::domain::State::Running;
+        let ae = exec
+            .actions
+            .get_mut(&msg.action_execution_id)
+            .ok_or(Refusal::NotIdle)?;
+        if ae.attempt != msg.attempt.0 {
+            return Err(Refusal::StaleAttempt);
+        }
+        if !running {
+            return Err(Refusal::NotRunning);
+        }
+        if ae.state != crate::domain::State::Idle {
+            return Err(Refusal::NotIdle);
+        }
+        ae.state = crate::domain::State::Running;
+        ae.updated_at = Some(crate::domain::now());
+        self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        Ok(())
+    }
+
+    fn count_refusal(&mut self, r: Refusal) {
+        match r {
+            Refusal::NotRunning => self.stats.confirms_refused_not_running += 1,
+            Refusal::NotIdle => self.stats.confirms_refused_not_idle += 1,
+            Refusal::StaleAttempt => self.stats.confirms_refused_stale += 1,
+            Refusal::Unavailable => {}
+        }
+    }
+}
+
+impl Actor for EngineActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(usize::MAX);
+        if let Err(e) = self.recover() {
+            log::error!("recovery failed: {e}");
+            System::current().stop_with_code(1);
+        }
+        self.schedule_flush(ctx);
+    }
+}
+
+/// Commit what is pending (sent by the engine to itself).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct Flush;
+
+impl Handler<Flush> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Flush, ctx: &mut Self::Context) {
+        self.flush(ctx);
+    }
+}
+
+impl Handler<ConfirmExecution> for EngineActor {
+    type Result = ResponseFuture<Result<(), Refusal>>;
+
+    fn handle(&mut self, msg: ConfirmExecution, ctx: &mut Self::Context) -> Self::Result {
+        match self.try_confirm(&msg) {
+            Ok(()) => self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable)),
+            Err(r) => {
+                log::debug!(
+                    "action={} attempt={} confirm refused: {r}",
+                    msg.action_execution_id,
+                    msg.attempt
+                );
+                self.count_refusal(r);
+                Box::pin(futures::future::ready(Err(r)))
+            }
+        }
+    }
+}
+
+impl Handler<ConveyResult> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConveyResult, ctx: &mut Self::Context) {
+        if !self.accept_result(msg) {
+            self.stats.results_dropped += 1;
+        }
+        self.schedule_flush(ctx);
+    }
+}
+
+impl Handler<super::GetStats> for EngineActor {
+    type Result = Stats;
+
+    fn handle(&mut self, _: super::GetStats, _: &mut Self::Context) -> Stats {
+        let mut s = self.stats.clone();
+        s.executions_in_memory = self.execs.len() as u64;
+        s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum();
+        s
+    }
+}
+
+impl EngineActor {
+    /// Applies a conveyed result if its attempt is current and the action is
+    /// waiting for one; false when it was dropped.
+    fn accept_result(&mut self, msg: ConveyResult) -> bool {
+        let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
+            return false;
+        };
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return false;
+        };
+        let Some(ae) = exec.actions.get_mut(&msg.action_execution_id) else {
+            return false;
+        };
+        use crate::domain::State;
+        let waiting = ae.state == State::Running
+            || (ae.state == State::Idle && matches!(msg.outcome, Outcome::Failure(_)));
+        if ae.attempt != msg.attempt.0 || !waiting {
+            log::debug!(
+                "action={} attempt={} late or stale result dropped",
+                msg.action_execution_id,
+                msg.attempt
+            );
+            return false;
+        }
+        let (state, value) = match msg.outcome {
+            Outcome::Success(v) => (State::Success, v),
+            Outcome::Failure(v) => (State::Error, v),
+        };
+        ae.state = state;
+        ae.accepted = true;
+        ae.output = serde_json::json!({ "result": value });
+        ae.updated_at = Some(crate::domain::now());
+        let task_id = ae.task_execution_id;
+        exec.in_flight = exec.in_flight.saturating_sub(1);
+        self.owner.remove(&msg.action_execution_id);
+        self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        if let Some(task_id) = task_id {
+            self.on_action_complete(exec_id, task_id, state, value);
+        }
+        true
+    }
+}
+
+impl Handler<super::Drain> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, _: super::Drain, ctx: &mut Self::Context) {
+        self.draining = true;
+        self.flush(ctx);
+    }
+}

@@ -1,0 +1,230 @@
+//! The pure direct-workflow controller: given a workflow spec and a snapshot
+//! of a completed task, decide what comes next. It evaluates guards through
+//! a callback and never touches the engine's state, the store or a clock, so
+//! most engine behaviour is tested here with small cases.
+
+use serde_json::{Map, Value};
+
+use crate::domain::State;
+use crate::lang::{EngineCommand, OnClause, Target, TaskSpec, WorkflowKind, WorkflowSpec};
+
+/// Which clause a command came from (Mistral's event names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    OnSuccess,
+    OnError,
+    OnComplete,
+}
+
+impl Event {
+    /// Mistral's name of the event, as recorded in `triggered_by`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::OnSuccess => "on-success",
+            Event::OnError => "on-error",
+            Event::OnComplete => "on-complete",
+        }
+    }
+}
+
+/// What the engine should do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Start (or, for a join, feed) the named task.
+    RunTask { name: String, event: Option<Event> },
+    /// End the workflow in ERROR.
+    Fail { msg: Option<Value>, event: Event },
+    /// End the workflow in SUCCESS.
+    Succeed { msg: Option<Value>, event: Event },
+    /// Pause the workflow; the commands after this one wait for resume.
+    Pause { msg: Option<Value>, event: Event },
+    /// Nothing (the `noop` command still counts as a transition taken).
+    Noop { event: Event },
+}
+
+impl Command {
+    /// The clause this command came from (`None` for start tasks).
+    pub fn event(&self) -> Option<Event> {
+        match self {
+            Command::RunTask { event, .. } => *event,
+            Command::Fail { event, .. }
+            | Command::Succeed { event, .. }
+            | Command::Pause { event, .. }
+            | Command::Noop { event } => Some(*event),
+        }
+    }
+
+    /// True for the commands that change the workflow's state.
+    pub fn is_state_change(&self) -> bool {
+        matches!(
+            self,
+            Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
+        )
+    }
+}
+
+/// A guard evaluation failure: the message becomes the task's `state_info`.
+pub type GuardError = String;
+
+/// The tasks a direct workflow starts with: those no transition leads to.
+pub fn start_tasks(spec: &WorkflowSpec) -> Vec<String> {
+    if spec.kind == WorkflowKind::Reverse {
+        return Vec::new();
+    }
+    let targets: std::collections::HashSet<&str> = spec
+        .tasks
+        .values()
+        .flat_map(|t| clauses(t).into_iter().flat_map(|(_, c)| c.next.iter()))
+        .filter_map(|tr| match &tr.target {
+            Target::Task(name) => Some(name.as_str()),
+            Target::Command(_) => None,
+        })
+        .collect();
+    spec.tasks
+        .keys()
+        .filter(|name| !targets.contains(name.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn clauses(t: &TaskSpec) -> Vec<(Event, &OnClause)> {
+    let mut out = Vec::new();
+    if let Some(c) = &t.on_error {
+        out.push((Event::OnError, c));
+    }
+    if let Some(c) = &t.on_success {
+        out.push((Event::OnSuccess, c));
+    }
+    if let Some(c) = &t.on_complete {
+        out.push((Event::OnComplete, c));
+    }
+    out
+}
+
+/// The clauses that apply to a task that ended in `state`, in Mistral's
+/// order: on-error (ERROR) or on-success (SUCCESS), then on-complete (any
+/// completed state but CANCELLED and SKIPPED).
+pub fn applicable_clauses(task: &TaskSpec, state: State) -> Vec<(Event, &OnClause)> {
+    let mut out = Vec::new();
+    match state {
+        State::Error => out.extend(task.on_error.as_ref().map(|c| (Event::OnError, c))),
+        State::Success => out.extend(task.on_success.as_ref().map(|c| (Event::OnSuccess, c))),
+        _ => {}
+    }
+    if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
+        out.extend(task.on_complete.as_ref().map(|c| (Event::OnComplete, c)));
+    }
+    out
+}
+
+/// The next commands after `task` ended in `state`: every transition of the
+/// applicable clauses whose guard holds, in order. `guard` evaluates one
+/// guard expression against the task's outbound context.
+pub fn next_commands(
+    task: &TaskSpec,
+    state: State,
+    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+) -> Result<Vec<Command>, GuardError> {
+    let mut out = Vec::new();
+    for (event, clause) in applicable_clauses(task, state) {
+        for tr in &clause.next {
+            if let Some(g) = &tr.guard {
+                if !guard(g)? {
+                    continue;
+                }
+            }
+            out.push(match &tr.target {
+                Target::Task(name) => Command::RunTask {
+                    name: name.clone(),
+                    event: Some(event),
+                },
+                Target::Command(EngineCommand::Fail { msg }) => Command::Fail {
+                    msg: msg.clone(),
+                    event,
+                },
+                Target::Command(EngineCommand::Succeed { msg }) => Command::Succeed {
+                    msg: msg.clone(),
+                    event,
+                },
+                Target::Command(EngineCommand::Pause { msg }) => Command::Pause {
+                    msg: msg.clone(),
+                    event,
+                },
+                Target::Command(EngineCommand::Noop) => Command::Noop { event },
+            });
+        }
+    }
+    Ok(rearrange(out))
+}
+
+/// Mistral's `_rearrange_commands`: a state-changing command first in the
+/// list stands alone (unless it is `pause`); otherwise the task commands
+/// before it run, then it, and after a `pause` the rest is kept for resume.
+pub fn rearrange(cmds: Vec<Command>) -> Vec<Command> {
+    let Some(idx) = cmds.iter().position(Command::is_state_change) else {
+        return cmds;
+    };
+    let is_pause = matches!(cmds[idx], Command::Pause { .. });
+    if idx == 0 && !is_pause {
+        return cmds.into_iter().take(1).collect();
+    }
+    if is_pause {
+        cmds
+    } else {
+        cmds.into_iter().take(idx + 1).collect()
+    }
+}
+
+/// True when the commands handle an error: a command fired from on-error.
+pub fn handles_error(cmds: &[Command]) -> bool {
+    cmds.iter().any(|c| c.event() == Some(Event::OnError))
+}
+
+/// The publish clauses that apply to a task ended in `state`, merged in
+/// Mistral's order: on-complete's publish, then the state's own publish
+/// (`publish` / `publish-on-error`), then the on-success/on-error clause's
+/// publish on top. Returns `(branch, global)`.
+pub fn publish_spec(task: &TaskSpec, state: State) -> (Map<String, Value>, Map<String, Value>) {
+    let mut branch = Map::new();
+    let mut global = Map::new();
+    if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
+        if let Some(c) = &task.on_complete {
+            extend(&mut branch, &c.publish);
+            extend(&mut global, &c.publish_global);
+        }
+    }
+    match state {
+        State::Success => {
+            extend(&mut branch, &task.publish);
+            if let Some(c) = &task.on_success {
+                extend(&mut branch, &c.publish);
+                extend(&mut global, &c.publish_global);
+            }
+        }
+        State::Error => {
+            extend(&mut branch, &task.publish_on_error);
+            if let Some(c) = &task.on_error {
+                extend(&mut branch, &c.publish);
+                extend(&mut global, &c.publish_global);
+            }
+        }
+        _ => {}
+    }
+    (branch, global)
+}
+
+fn extend(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+/// Mistral's `update_dict` (the `replace` merge strategy): top-level keys of
+/// `right` replace those of `left`.
+pub fn update_context(left: &mut Map<String, Value>, right: &Map<String, Value>) {
+    extend(left, right);
+}
+
+#[cfg(test)]
+#[path = "controller_tests.rs"]
+mod tests;

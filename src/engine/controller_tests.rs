@@ -1,0 +1,260 @@
+//! Unit tests of the pure controller: small specs built by hand.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::lang::{Policies, TaskRun, Transition, WorkflowKind};
+
+fn task(name: &str) -> TaskSpec {
+    TaskSpec {
+        name: name.into(),
+        description: None,
+        tags: vec![],
+        run: TaskRun::Action("std.noop".into()),
+        input: Value::Object(Map::new()),
+        with_items: vec![],
+        publish: Map::new(),
+        publish_on_error: Map::new(),
+        on_success: None,
+        on_error: None,
+        on_complete: None,
+        join: None,
+        requires: vec![],
+        policies: Policies::default(),
+        keep_result: Value::Bool(true),
+        safe_rerun: Value::Bool(false),
+        target: None,
+    }
+}
+
+fn to(targets: &[&str]) -> Option<OnClause> {
+    Some(OnClause {
+        next: targets
+            .iter()
+            .map(|t| {
+                let (name, guard) = match t.split_once(':') {
+                    Some((n, g)) => (n, Some(Value::String(g.into()))),
+                    None => (*t, None),
+                };
+                let target = match name {
+                    "fail" => Target::Command(EngineCommand::Fail { msg: None }),
+                    "succeed" => Target::Command(EngineCommand::Succeed { msg: None }),
+                    "pause" => Target::Command(EngineCommand::Pause { msg: None }),
+                    "noop" => Target::Command(EngineCommand::Noop),
+                    n => Target::Task(n.into()),
+                };
+                Transition { target, guard }
+            })
+            .collect(),
+        ..OnClause::default()
+    })
+}
+
+fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
+    WorkflowSpec {
+        name: "wf".into(),
+        kind: WorkflowKind::Direct,
+        description: None,
+        tags: vec![],
+        input: vec![],
+        output: None,
+        output_on_error: None,
+        vars: Map::new(),
+        tasks: tasks
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect::<IndexMap<_, _>>(),
+        definition: String::new(),
+    }
+}
+
+/// Guards are the literal strings "yes" (true), "no" (false) or "boom" (error).
+fn check(t: &TaskSpec, state: State, expected: &[&str]) {
+    let mut guard = |g: &Value| match g.as_str() {
+        Some("yes") => Ok(true),
+        Some("no") => Ok(false),
+        _ => Err("bad guard".to_string()),
+    };
+    let got: Vec<String> = next_commands(t, state, &mut guard)
+        .unwrap()
+        .iter()
+        .map(|c| match c {
+            Command::RunTask { name, event } => {
+                format!("{name}@{}", event.map_or("start", Event::as_str))
+            }
+            Command::Fail { .. } => "FAIL".into(),
+            Command::Succeed { .. } => "SUCCEED".into(),
+            Command::Pause { .. } => "PAUSE".into(),
+            Command::Noop { .. } => "NOOP".into(),
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn start_tasks_have_no_inbound_transition() {
+    let mut a = task("a");
+    a.on_success = to(&["b"]);
+    let mut c = task("c");
+    c.on_error = to(&["d"]);
+    let spec = wf(vec![a, task("b"), c, task("d")]);
+    assert_eq!(start_tasks(&spec), vec!["a", "c"]);
+}
+
+#[test]
+fn engine_commands_are_not_inbound() {
+    let mut a = task("a");
+    a.on_success = to(&["fail"]);
+    assert_eq!(start_tasks(&wf(vec![a])), vec!["a"]);
+}
+
+#[test]
+fn success_follows_on_success_then_on_complete() {
+    let mut t = task("t");
+    t.on_success = to(&["a", "b"]);
+    t.on_complete = to(&["c"]);
+    t.on_error = to(&["e"]);
+    check(
+        &t,
+        State::Success,
+        &["a@on-success", "b@on-success", "c@on-complete"],
+    );
+}
+
+#[test]
+fn error_follows_on_error_then_on_complete() {
+    let mut t = task("t");
+    t.on_success = to(&["a"]);
+    t.on_error = to(&["e"]);
+    t.on_complete = to(&["c"]);
+    check(&t, State::Error, &["e@on-error", "c@on-complete"]);
+}
+
+#[test]
+fn cancelled_follows_nothing() {
+    let mut t = task("t");
+    t.on_complete = to(&["c"]);
+    check(&t, State::Cancelled, &[]);
+}
+
+#[test]
+fn false_guard_skips_transition() {
+    let mut t = task("t");
+    t.on_success = to(&["a:no", "b:yes", "c"]);
+    check(&t, State::Success, &["b@on-success", "c@on-success"]);
+}
+
+#[test]
+fn guard_error_is_reported() {
+    let mut t = task("t");
+    t.on_success = to(&["a:boom"]);
+    let mut guard = |_: &Value| Err::<bool, _>("bad guard".to_string());
+    assert_eq!(
+        next_commands(&t, State::Success, &mut guard),
+        Err("bad guard".into())
+    );
+}
+
+#[test]
+fn fail_first_stands_alone() {
+    let mut t = task("t");
+    t.on_error = to(&["fail", "a"]);
+    check(&t, State::Error, &["FAIL"]);
+}
+
+#[test]
+fn tasks_before_fail_run_and_after_are_dropped() {
+    let mut t = task("t");
+    t.on_success = to(&["a", "succeed", "b"]);
+    check(&t, State::Success, &["a@on-success", "SUCCEED"]);
+}
+
+#[test]
+fn pause_keeps_the_rest_for_resume() {
+    let mut t = task("t");
+    t.on_success = to(&["pause", "a"]);
+    check(&t, State::Success, &["PAUSE", "a@on-success"]);
+}
+
+#[test]
+fn false_guarded_fail_does_not_fire() {
+    let mut t = task("t");
+    t.on_success = to(&["fail:no", "a"]);
+    check(&t, State::Success, &["a@on-success"]);
+}
+
+#[test]
+fn on_error_handles_only_when_a_command_fired() {
+    let mut t = task("t");
+    t.on_error = to(&["e:no"]);
+    t.on_complete = to(&["c"]);
+    let mut guard = |g: &Value| Ok(g.as_str() == Some("yes"));
+    let cmds = next_commands(&t, State::Error, &mut guard).unwrap();
+    assert!(!handles_error(&cmds));
+    t.on_error = to(&["e:yes"]);
+    let cmds = next_commands(&t, State::Error, &mut guard).unwrap();
+    assert!(handles_error(&cmds));
+}
+
+#[test]
+fn on_complete_never_handles_error() {
+    let mut t = task("t");
+    t.on_complete = to(&["c"]);
+    let mut guard = |_: &Value| Ok(true);
+    let cmds = next_commands(&t, State::Error, &mut guard).unwrap();
+    assert_eq!(cmds.len(), 1);
+    assert!(!handles_error(&cmds));
+}
+
+#[test]
+fn noop_on_error_handles_error() {
+    let mut t = task("t");
+    t.on_error = to(&["noop"]);
+    let mut guard = |_: &Value| Ok(true);
+    assert!(handles_error(
+        &next_commands(&t, State::Error, &mut guard).unwrap()
+    ));
+}
+
+#[test]
+fn publish_merge_order() {
+    let mut t = task("t");
+    t.publish = json!({"a": 1, "b": 1}).as_object().unwrap().clone();
+    let mut s = to(&[]).unwrap();
+    s.publish = json!({"b": 2}).as_object().unwrap().clone();
+    s.publish_global = json!({"g": 1}).as_object().unwrap().clone();
+    t.on_success = Some(s);
+    let mut c = to(&[]).unwrap();
+    c.publish = json!({"a": 0, "c": 3}).as_object().unwrap().clone();
+    t.on_complete = Some(c);
+    let (branch, global) = publish_spec(&t, State::Success);
+    assert_eq!(Value::Object(branch), json!({"a": 1, "c": 3, "b": 2}));
+    assert_eq!(Value::Object(global), json!({"g": 1}));
+}
+
+#[test]
+fn publish_on_error_used_for_error() {
+    let mut t = task("t");
+    t.publish = json!({"a": 1}).as_object().unwrap().clone();
+    t.publish_on_error = json!({"e": 1}).as_object().unwrap().clone();
+    assert_eq!(
+        Value::Object(publish_spec(&t, State::Error).0),
+        json!({"e": 1})
+    );
+}
+
+#[test]
+fn rearrange_without_state_change_keeps_order() {
+    let cmds = vec![
+        Command::RunTask {
+            name: "a".into(),
+            event: None,
+        },
+        Command::RunTask {
+            name: "b".into(),
+            event: None,
+        },
+    ];
+    assert_eq!(rearrange(cmds.clone()), cmds);
+}

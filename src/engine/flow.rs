@@ -1,0 +1,679 @@
+//! The running of workflows inside the engine: starting tasks and their
+//! actions, completing tasks (publish, transitions through the controller),
+//! and completing, pausing, resuming and stopping executions. Every change
+//! is made in memory and marked dirty for the next group commit.
+
+use serde_json::{Map, Value, json};
+
+use super::EngineActor;
+use super::controller::{self, Command};
+use super::state::{Exec, ExecHost};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::expr::{self, Context};
+use crate::lang::{Join, TaskRun};
+use crate::protocol::HandleTask;
+use crate::store::{ActionExecutionRecord, TaskRecord, Write};
+
+/// Renders a value as Python's `str()` would for messages: strings bare.
+pub(crate) fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl EngineActor {
+    /// Evaluates `v` (a value with expressions) for a task of `exec`.
+    pub(crate) fn evaluate(
+        &self,
+        exec: &Exec,
+        task: Option<&TaskRecord>,
+        branch: &Map<String, Value>,
+        v: &Value,
+    ) -> Result<Value, String> {
+        if !needs_eval(v) {
+            return Ok(v.clone());
+        }
+        let data = exec.data_for(task, branch);
+        let host = ExecHost {
+            exec,
+            current: task.map(|t| t.id),
+        };
+        let ctx = Context {
+            data: &data,
+            host: Some(&host),
+        };
+        self.eval.evaluate_data(v, &ctx).map_err(|e| e.to_string())
+    }
+
+    /// Starts the start tasks of a new execution.
+    pub(crate) fn start_workflow(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let starts = controller::start_tasks(&exec.spec);
+        for name in starts {
+            self.run_task(exec_id, &name, Map::new(), None);
+        }
+        self.check_complete(exec_id);
+    }
+
+    /// Runs (or, for a join, feeds) the named task with its inbound context.
+    pub(crate) fn run_task(
+        &mut self,
+        exec_id: ExecutionId,
+        name: &str,
+        in_context: Map<String, Value>,
+        triggered_by: Option<(TaskExecutionId, controller::Event)>,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(spec) = exec.spec.tasks.get(name).cloned() else {
+            let msg = format!("Task '{name}' not found.");
+            self.stop(exec_id, State::Error, Some(msg));
+            return;
+        };
+        let trigger =
+            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
+        if let Some(join) = spec.join {
+            let waiting = exec
+                .latest
+                .get(name)
+                .filter(|id| {
+                    exec.tasks
+                        .get(*id)
+                        .is_some_and(|t| t.state == State::Waiting)
+                })
+                .copied();
+            let task_id = match waiting {
+                Some(id) => {
+                    let t = exec.tasks.get_mut(&id).expect("latest task exists");
+                    if let Value::Object(ctx) = &mut t.in_context {
+                        controller::update_context(ctx, &in_context);
+                    }
+                    if let (Some(tr), Some(list)) =
+                        (trigger, t.runtime_context.get_mut("triggered_by"))
+                    {
+                        if let Value::Array(list) = list {
+                            list.push(tr);
+                        }
+                    }
+                    id
+                }
+                None => self.new_task(exec_id, name, in_context, trigger, State::Waiting),
+            };
+            self.touch_task(exec_id, task_id, Write::Update);
+            self.evaluate_join(exec_id, task_id, join);
+            return;
+        }
+        let task_id = self.new_task(exec_id, name, in_context, trigger, State::Running);
+        self.start_task(exec_id, task_id);
+    }
+
+    fn new_task(
+        &mut self,
+        exec_id: ExecutionId,
+        name: &str,
+        in_context: Map<String, Value>,
+        trigger: Option<Value>,
+        state: State,
+    ) -> TaskExecutionId {
+        let exec = self
+            .execs
+            .get_mut(&exec_id)
+            .expect("caller checked the execution");
+        let spec = &exec.spec.tasks[name];
+        let kind = match spec.run {
+            TaskRun::Action(_) => "ACTION",
+            TaskRun::Workflow(_) => "WORKFLOW",
+        };
+        let t = now();
+        let rec = TaskRecord {
+            id: TaskExecutionId::new(),
+            name: name.to_string(),
+            execution_id: exec_id,
+            workflow_name: exec.rec.workflow_name.clone(),
+            workflow_namespace: exec.rec.workflow_namespace.clone(),
+            workflow_id: exec.rec.workflow_id,
+            kind: kind.into(),
+            tags: spec.tags.clone(),
+            state,
+            state_info: None,
+            runtime_context: json!({ "triggered_by": trigger.into_iter().collect::<Vec<_>>() }),
+            in_context: Value::Object(in_context),
+            published: json!({}),
+            result: Value::Null,
+            processed: false,
+            error_handled: false,
+            project_id: exec.rec.project_id.clone(),
+            created_at: t,
+            updated_at: None,
+            started_at: (state == State::Running).then_some(t),
+            finished_at: None,
+        };
+        let id = rec.id;
+        exec.latest.insert(name.to_string(), id);
+        exec.tasks.insert(id, rec);
+        exec.incomplete += 1;
+        self.touch_task(exec_id, id, Write::Insert);
+        id
+    }
+
+    /// Decides a WAITING join: run it once enough inbound tasks triggered it.
+    fn evaluate_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, join: Join) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&task_id) else {
+            return;
+        };
+        let inbound = inbound_tasks(&exec.spec, &task.name);
+        let triggered: Vec<String> = task
+            .runtime_context
+            .get("triggered_by")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|t| t.get("task_id").and_then(Value::as_str))
+                    .filter_map(|id| id.parse::<TaskExecutionId>().ok())
+                    .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut distinct = triggered.clone();
+        distinct.sort();
+        distinct.dedup();
+        let needed = match join {
+            Join::All => inbound.len(),
+            Join::Count(n) => n as usize,
+        };
+        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        if distinct.len() >= needed {
+            task.state = State::Running;
+            task.state_info = None;
+            task.started_at = Some(now());
+            self.touch_task(exec_id, task_id, Write::Update);
+            self.start_task(exec_id, task_id);
+        } else {
+            let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
+            task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
+        }
+    }
+
+    /// Starts the action of a RUNNING task, or fails the task with the reason.
+    fn start_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        match self.prepare_action(exec_id, task_id) {
+            Ok(Some(_)) if self.draining => {}
+            Ok(Some(dispatch)) => {
+                if let Err(e) = self.pool.try_send(dispatch) {
+                    log::error!("ex={exec_id} task={task_id} dispatch failed: {e}");
+                }
+            }
+            Ok(None) => {}
+            Err(msg) => self.complete_task(
+                exec_id,
+                task_id,
+                State::Error,
+                Value::String(msg.clone()),
+                Some(msg),
+            ),
+        }
+    }
+
+    /// Evaluates the task's action and input and records an IDLE action
+    /// execution; returns the `HandleTask` to send.
+    fn prepare_action(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<Option<HandleTask>, String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        if !spec.with_items.is_empty() {
+            return Err("with-items is not supported by this version of bora".into());
+        }
+        let action_expr = match &spec.run {
+            TaskRun::Action(a) => a.clone(),
+            TaskRun::Workflow(_) => {
+                return Err("sub-workflows are not supported by this version of bora".into());
+            }
+        };
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let action = match self.evaluate(exec, Some(task), &branch, &Value::String(action_expr))? {
+            Value::String(s) => s,
+            other => return Err(format!("Action name must be a string, got {other}")),
+        };
+        let mut input = match self.evaluate(exec, Some(task), &branch, &spec.input)? {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            other => {
+                return Err(format!(
+                    "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
+                    task.name
+                ));
+            }
+        };
+        if let Some(Value::Object(defaults)) =
+            exec.env().get("__actions").and_then(|a| a.get(&action))
+        {
+            for (k, v) in defaults {
+                input.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let timeout = match &spec.policies.timeout {
+            Some(t) => Some(seconds(
+                &self.evaluate(exec, Some(task), &branch, t)?,
+                "timeout",
+            )?),
+            None => None,
+        };
+        let safe_rerun =
+            expr::truthy(&self.evaluate(exec, Some(task), &branch, &spec.safe_rerun)?);
+        let t = now();
+        let ae = ActionExecutionRecord {
+            id: ActionExecutionId::new(),
+            name: action.clone(),
+            task_execution_id: Some(task_id),
+            execution_id: Some(exec_id),
+            workflow_name: Some(exec.rec.workflow_name.clone()),
+            workflow_namespace: Some(exec.rec.workflow_namespace.clone()),
+            task_name: Some(task.name.clone()),
+            description: String::new(),
+            tags: Vec::new(),
+            state: State::Idle,
+            state_info: None,
+            accepted: false,
+            input: Value::Object(input.clone()),
+            output: json!({}),
+            params: json!({}),
+            attempt: 1,
+            item_index: None,
+            project_id: exec.rec.project_id.clone(),
+            created_at: t,
+            updated_at: None,
+        };
+        let dispatch = HandleTask {
+            action_execution_id: ae.id,
+            task_execution_id: Some(task_id),
+            execution_id: Some(exec_id),
+            attempt: Attempt(1),
+            action,
+            input: Value::Object(input),
+            timeout: timeout.map(std::time::Duration::from_secs_f64),
+        };
+        let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+        if let Some(Value::Object(rc)) =
+            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
+        {
+            rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
+            if let Some(t) = timeout {
+                rc.insert("timeout".into(), json!(t));
+            }
+        }
+        exec.in_flight += 1;
+        self.owner.insert(ae.id, exec_id);
+        let aid = ae.id;
+        exec.actions.insert(aid, ae);
+        self.touch_action(exec_id, aid, Write::Insert);
+        Ok(Some(dispatch))
+    }
+
+    /// An action of a task finished with `state` and `value`.
+    pub(crate) fn on_action_complete(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        state: State,
+        value: Value,
+    ) {
+        let info = (state == State::Error).then(|| text(&value));
+        self.complete_task(exec_id, task_id, state, value, info);
+    }
+
+    /// Completes a task: result, publish, keep-result; then, if the workflow
+    /// is running, its transitions.
+    pub(crate) fn complete_task(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        mut state: State,
+        result: Value,
+        mut state_info: Option<String>,
+    ) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&task_id) else {
+            return;
+        };
+        if task.state.is_completed() {
+            return;
+        }
+        let Some(spec) = exec.spec.tasks.get(&task.name) else {
+            return;
+        };
+        let mut probe = task.clone();
+        probe.result = result.clone();
+        probe.state = state;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
+        let published = self
+            .evaluate(exec, Some(&probe), &branch, &Value::Object(pub_branch))
+            .and_then(|b| {
+                Ok((
+                    b,
+                    self.evaluate(exec, Some(&probe), &branch, &Value::Object(pub_global))?,
+                ))
+            });
+        let (published, global) = match published {
+            Ok(p) => p,
+            Err(e) => {
+                state = State::Error;
+                state_info = Some(e);
+                (json!({}), json!({}))
+            }
+        };
+        let keep = match self.evaluate(exec, Some(&probe), &branch, &spec.keep_result) {
+            Ok(v) => expr::truthy(&v),
+            Err(_) => true,
+        };
+        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        if let (Value::Object(ctx), Value::Object(g)) = (&mut exec.rec.context, global) {
+            if !g.is_empty() {
+                controller::update_context(ctx, &g);
+                self.touch_exec(exec_id, Write::Update);
+            }
+        }
+        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        let t = now();
+        task.state = state;
+        task.state_info = state_info;
+        task.result = if keep { result } else { Value::Null };
+        task.published = published;
+        task.finished_at = Some(t);
+        task.updated_at = Some(t);
+        exec.incomplete = exec.incomplete.saturating_sub(1);
+        self.stats.tasks_completed += 1;
+        self.touch_task(exec_id, task_id, Write::Update);
+        if self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running)
+        {
+            self.process_task(exec_id, task_id);
+            self.check_complete(exec_id);
+        }
+    }
+
+    /// Fires the transitions of a completed, unprocessed task.
+    pub(crate) fn process_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&task_id) else {
+            return;
+        };
+        if task.processed || !task.state.is_completed() {
+            return;
+        }
+        let Some(spec) = exec.spec.tasks.get(&task.name) else {
+            return;
+        };
+        let outbound = Exec::outbound(task);
+        let mut guard = |g: &Value| {
+            self.evaluate(exec, Some(task), &outbound, g)
+                .map(|v| expr::truthy(&v))
+        };
+        let cmds = controller::next_commands(spec, task.state, &mut guard);
+        let cmds = match cmds {
+            Ok(c) => c,
+            Err(e) => {
+                self.stop(exec_id, State::Error, Some(e));
+                return;
+            }
+        };
+        let handled = controller::handles_error(&cmds);
+        let next: Vec<Value> = cmds
+            .iter()
+            .map(|c| {
+                let name = match c {
+                    Command::RunTask { name, .. } => name.as_str(),
+                    Command::Fail { .. } => "fail",
+                    Command::Succeed { .. } => "succeed",
+                    Command::Pause { .. } => "pause",
+                    Command::Noop { .. } => "noop",
+                };
+                json!([name, c.event().map(|e| e.as_str())])
+            })
+            .collect();
+        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        task.processed = true;
+        task.error_handled = task.state == State::Error && handled;
+        if let Value::Object(rc) = &mut task.runtime_context {
+            rc.insert("next_tasks".into(), Value::Array(next));
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.run_commands(exec_id, Some((task_id, outbound)), cmds);
+    }
+
+    /// Applies controller commands in order; after a `pause` the rest waits
+    /// in the backlog; after the workflow ends the rest is dropped.
+    pub(crate) fn run_commands(
+        &mut self,
+        exec_id: ExecutionId,
+        from: Option<(TaskExecutionId, Map<String, Value>)>,
+        cmds: Vec<Command>,
+    ) {
+        let mut rest = cmds.into_iter();
+        while let Some(cmd) = rest.next() {
+            let Some(exec) = self.execs.get_mut(&exec_id) else {
+                return;
+            };
+            match exec.rec.state {
+                State::Running => {}
+                State::Paused => {
+                    exec.backlog.push(cmd);
+                    exec.backlog.extend(rest);
+                    return;
+                }
+                _ => return,
+            }
+            let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            let task_id = from.as_ref().map(|(id, _)| *id);
+            match cmd {
+                Command::RunTask { name, event } => {
+                    let trigger = task_id.zip(event);
+                    self.run_task(exec_id, &name, ctx, trigger);
+                }
+                Command::Noop { .. } => {}
+                Command::Fail { msg, .. } => {
+                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    self.stop(exec_id, State::Error, msg);
+                }
+                Command::Succeed { msg, .. } => {
+                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    self.stop(exec_id, State::Success, msg);
+                }
+                Command::Pause { msg, .. } => {
+                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    self.pause(exec_id, msg);
+                }
+            }
+        }
+    }
+
+    fn command_msg(
+        &self,
+        exec_id: ExecutionId,
+        task_id: Option<TaskExecutionId>,
+        ctx: &Map<String, Value>,
+        msg: Option<Value>,
+    ) -> Option<String> {
+        let msg = msg?;
+        let exec = self.execs.get(&exec_id)?;
+        let task = task_id.and_then(|id| exec.tasks.get(&id));
+        Some(match self.evaluate(exec, task, ctx, &msg) {
+            Ok(v) => text(&v),
+            Err(e) => e,
+        })
+    }
+
+    /// Ends the workflow when nothing is left to run.
+    pub(crate) fn check_complete(&mut self, exec_id: ExecutionId) {
+        loop {
+            let Some(exec) = self.execs.get(&exec_id) else {
+                return;
+            };
+            if exec.rec.state != State::Running || !exec.backlog.is_empty() {
+                return;
+            }
+            if exec.incomplete > 0 {
+                if exec.in_flight > 0 || !self.fail_unsatisfiable_joins(exec_id) {
+                    return;
+                }
+                continue;
+            }
+            let cancelled: Vec<&str> = sorted_names(exec, State::Cancelled);
+            if !cancelled.is_empty() {
+                let msg = format!("Cancelled tasks: {}", cancelled.join(", "));
+                self.stop(exec_id, State::Cancelled, Some(msg));
+            } else if exec
+                .tasks
+                .values()
+                .all(|t| t.state != State::Error || t.error_handled)
+            {
+                self.stop(exec_id, State::Success, None);
+            } else {
+                let msg = fail_info(exec);
+                self.stop(exec_id, State::Error, Some(msg));
+            }
+            return;
+        }
+    }
+
+    /// With nothing in flight, a WAITING join can never run: fail it as
+    /// Mistral does. True when one was failed.
+    fn fail_unsatisfiable_joins(&mut self, exec_id: ExecutionId) -> bool {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return false;
+        };
+        let waiting: Vec<(TaskExecutionId, String)> = exec
+            .tasks
+            .values()
+            .filter(|t| t.state == State::Waiting)
+            .map(|t| {
+                let info = t
+                    .state_info
+                    .clone()
+                    .unwrap_or_default()
+                    .replace("Blocked by", "Failed by");
+                (
+                    t.id,
+                    if info.is_empty() {
+                        "Failed by tasks: []".to_string()
+                    } else {
+                        info
+                    },
+                )
+            })
+            .collect();
+        for (id, msg) in &waiting {
+            self.complete_task(exec_id, *id, State::Error, Value::Null, Some(msg.clone()));
+        }
+        !waiting.is_empty()
+    }
+}
+
+/// The names of tasks in `state`, sorted.
+fn sorted_names(exec: &Exec, state: State) -> Vec<&str> {
+    let mut names: Vec<&str> = exec
+        .tasks
+        .values()
+        .filter(|t| t.state == state)
+        .map(|t| t.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// Mistral's `_build_fail_info_message`.
+fn fail_info(exec: &Exec) -> String {
+    let mut failed: Vec<&TaskRecord> = exec
+        .tasks
+        .values()
+        .filter(|t| t.state == State::Error && !t.error_handled)
+        .collect();
+    failed.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
+    let mut msg = format!("Failure caused by error in tasks: {}\n", names.join(", "));
+    for t in failed {
+        msg += &format!(
+            "\n  {} [task_ex_id={}] -> {}\n",
+            t.name,
+            t.id,
+            t.state_info.as_deref().unwrap_or("None")
+        );
+        let mut actions: Vec<&ActionExecutionRecord> = exec
+            .actions
+            .values()
+            .filter(|a| a.task_execution_id == Some(t.id))
+            .collect();
+        actions.sort_by_key(|a| a.created_at);
+        for (i, a) in actions.iter().enumerate() {
+            if a.state == State::Error {
+                let out = a.output.get("result").map_or("Unknown".to_string(), text);
+                msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
+            }
+        }
+    }
+    msg
+}
+
+/// The tasks with a transition into `name`, in document order.
+fn inbound_tasks(spec: &crate::lang::WorkflowSpec, name: &str) -> Vec<String> {
+    spec.tasks
+        .values()
+        .filter(|t| {
+            [&t.on_success, &t.on_error, &t.on_complete]
+                .iter()
+                .any(|c| {
+                    c.as_ref().is_some_and(|c| {
+                        c.next.iter().any(
+                            |tr| matches!(&tr.target, crate::lang::Target::Task(n) if n == name),
+                        )
+                    })
+                })
+        })
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// True when `v` holds a string with an expression somewhere.
+fn needs_eval(v: &Value) -> bool {
+    match v {
+        Value::String(s) => expr::has_expression(s),
+        Value::Array(items) => items.iter().any(needs_eval),
+        Value::Object(map) => map.iter().any(|(k, v)| expr::has_expression(k) || needs_eval(v)),
+        _ => false,
+    }
+}
+
+/// A policy value as seconds.
+fn seconds(v: &Value, what: &str) -> Result<f64, String> {
+    match v {
+        Value::Number(n) => n.as_f64().filter(|s| *s >= 0.0 && s.is_finite()),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s >= 0.0 && s.is_finite()),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!("Invalid data type in {what} policy: a non-negative number is expected, got {v}")
+    })
+}

@@ -1,0 +1,234 @@
+//! Execution lifecycle: success, failure and cancellation with Mistral's
+//! output rules, pause and resume (with the command backlog and the
+//! re-dispatch of actions refused while paused).
+
+use serde_json::{Map, Value, json};
+
+use super::EngineActor;
+use super::state::Exec;
+use crate::domain::{Attempt, ExecutionId, State, now};
+use crate::expr;
+use crate::protocol::HandleTask;
+use crate::store::Write;
+
+impl EngineActor {
+    /// Ends an execution in `state` (SUCCESS, ERROR or CANCELLED).
+    pub(crate) fn stop(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        if exec.rec.state.is_terminal() {
+            return;
+        }
+        let final_ctx = final_context(exec);
+        let (state, msg, output) = match state {
+            State::Success => match self.output(exec, exec.spec.output.as_ref(), &final_ctx) {
+                Ok(out) => (State::Success, msg, out),
+                Err(e) => {
+                    let out = json!({ "result": e });
+                    (State::Error, Some(e), out)
+                }
+            },
+            State::Error => {
+                let msg = msg.unwrap_or_default();
+                let extra = match self.output(exec, exec.spec.output_on_error.as_ref(), &final_ctx)
+                {
+                    Ok(v) => v,
+                    Err(e) => {
+                        log::warn!("ex={exec_id} output-on-error failed: {e}");
+                        Value::Object(Map::new())
+                    }
+                };
+                let mut out = Map::new();
+                out.insert("result".into(), Value::String(msg.clone()));
+                if let Value::Object(extra) = extra {
+                    for (k, v) in extra {
+                        out.insert(k, v);
+                    }
+                }
+                (State::Error, Some(msg), Value::Object(out))
+            }
+            _ => {
+                let msg = msg.unwrap_or_default();
+                (
+                    State::Cancelled,
+                    Some(msg.clone()),
+                    json!({ "result": msg }),
+                )
+            }
+        };
+        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        exec.rec.state = state;
+        exec.rec.state_info = msg;
+        exec.rec.output = output;
+        exec.rec.updated_at = Some(now());
+        exec.backlog.clear();
+        log::info!(
+            "ex={exec_id} wf={} finished {state}",
+            exec.rec.workflow_name
+        );
+        self.touch_exec(exec_id, Write::Update);
+        if state == State::Cancelled {
+            self.cancel_remaining(exec_id);
+        }
+    }
+
+    /// Cancels every unfinished task and action of a cancelled execution.
+    fn cancel_remaining(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let t = now();
+        let mut tasks = Vec::new();
+        for task in exec.tasks.values_mut().filter(|t| !t.state.is_completed()) {
+            task.state = State::Cancelled;
+            task.finished_at = Some(t);
+            task.updated_at = Some(t);
+            tasks.push(task.id);
+        }
+        exec.incomplete = 0;
+        let mut actions = Vec::new();
+        for ae in exec
+            .actions
+            .values_mut()
+            .filter(|a| !a.state.is_completed())
+        {
+            ae.state = State::Cancelled;
+            ae.updated_at = Some(t);
+            actions.push(ae.id);
+        }
+        exec.in_flight = 0;
+        for id in tasks {
+            self.touch_task(exec_id, id, Write::Update);
+        }
+        for id in actions {
+            self.owner.remove(&id);
+            self.touch_action(exec_id, id, Write::Update);
+        }
+    }
+
+    /// Evaluates `output` (or `output-on-error`): absent or falsy gives the
+    /// whole final context, as Mistral does.
+    fn output(
+        &self,
+        exec: &Exec,
+        spec: Option<&Value>,
+        final_ctx: &Map<String, Value>,
+    ) -> Result<Value, String> {
+        let out = match spec {
+            Some(v) => self.evaluate(exec, None, final_ctx, v)?,
+            None => Value::Null,
+        };
+        Ok(if expr::truthy(&out) {
+            out
+        } else {
+            Value::Object(final_ctx.clone())
+        })
+    }
+
+    /// Pauses a running execution; running actions go on, nothing new starts.
+    pub(crate) fn pause(&mut self, exec_id: ExecutionId, msg: Option<String>) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if exec.rec.state != State::Running {
+            return;
+        }
+        exec.rec.state = State::Paused;
+        exec.rec.state_info = msg;
+        exec.rec.updated_at = Some(now());
+        self.touch_exec(exec_id, Write::Update);
+    }
+
+    /// Resumes a paused execution: dispatches again what was refused while
+    /// paused, processes tasks that completed meanwhile, runs the backlog.
+    pub(crate) fn resume(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if exec.rec.state != State::Paused {
+            return;
+        }
+        exec.rec.state = State::Running;
+        exec.rec.state_info = None;
+        exec.rec.updated_at = Some(now());
+        self.touch_exec(exec_id, Write::Update);
+        self.redispatch_idle(exec_id);
+        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let backlog = std::mem::take(&mut exec.backlog);
+        let unprocessed: Vec<_> = exec
+            .tasks
+            .values()
+            .filter(|t| t.state.is_completed() && !t.processed)
+            .map(|t| t.id)
+            .collect();
+        for id in unprocessed {
+            self.process_task(exec_id, id);
+        }
+        let backlog: Vec<_> = backlog
+            .into_iter()
+            .filter(|c| !matches!(c, super::controller::Command::Pause { .. }))
+            .collect();
+        self.run_commands(exec_id, None, backlog);
+        self.check_complete(exec_id);
+    }
+
+    /// Sends every IDLE action execution of the execution again under a new
+    /// attempt, so a copy refused (or still queued) under the old one is stale.
+    pub(crate) fn redispatch_idle(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let mut sends = Vec::new();
+        for ae in exec.actions.values_mut().filter(|a| a.state == State::Idle) {
+            ae.attempt += 1;
+            ae.updated_at = Some(now());
+            let timeout = exec
+                .tasks
+                .get(&ae.task_execution_id.unwrap_or_default())
+                .and_then(|t| t.runtime_context.get("timeout"))
+                .and_then(Value::as_f64)
+                .map(std::time::Duration::from_secs_f64);
+            sends.push(HandleTask {
+                action_execution_id: ae.id,
+                task_execution_id: ae.task_execution_id,
+                execution_id: ae.execution_id,
+                attempt: Attempt(ae.attempt),
+                action: ae.name.clone(),
+                input: ae.input.clone(),
+                timeout,
+            });
+        }
+        for m in sends {
+            self.touch_action(exec_id, m.action_execution_id, Write::Update);
+            if self.draining {
+                continue;
+            }
+            if let Err(e) = self.pool.try_send(m) {
+                log::error!("ex={exec_id} dispatch failed: {e}");
+            }
+        }
+    }
+}
+
+/// Mistral's final context: the outbound contexts of the end tasks (those
+/// completed without a next task), merged in order.
+pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    for t in exec.tasks.values() {
+        if !t.state.is_completed() {
+            continue;
+        }
+        let has_next = t
+            .runtime_context
+            .get("next_tasks")
+            .and_then(Value::as_array)
+            .is_some_and(|l| !l.is_empty());
+        if !has_next {
+            for (k, v) in Exec::outbound(t) {
+                ctx.insert(k, v);
+            }
+        }
+    }
+    ctx
+}

@@ -1,0 +1,133 @@
+//! Recovery at start: every unfinished execution is loaded back into
+//! memory. Action executions that were dispatched but never confirmed are
+//! dispatched again; confirmed ones without a result are run again only if
+//! their task is `safe-rerun`, otherwise the task fails with the reason.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::state::Exec;
+use super::{EngineActor, Error};
+use crate::domain::{ExecutionId, State, now};
+use crate::lang::WorkflowSpec;
+use crate::store::Write;
+
+/// The reason given to a task whose action was interrupted and may not re-run.
+pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart and its task is not \
+     safe-rerun, so it was not run again [INTERRUPTED_NOT_SAFE]";
+
+impl EngineActor {
+    /// Loads unfinished executions and resumes their work.
+    pub(crate) fn recover(&mut self) -> Result<(), Error> {
+        let active = self.writer.load_active()?;
+        let mut ids = Vec::new();
+        for rec in active.executions {
+            let spec: WorkflowSpec = match serde_json::from_value(rec.spec.clone()) {
+                Ok(s) => s,
+                Err(e) => {
+                    log::error!("ex={} spec unreadable, execution skipped: {e}", rec.id);
+                    continue;
+                }
+            };
+            ids.push(rec.id);
+            self.execs.insert(rec.id, Exec::new(rec, Arc::new(spec)));
+        }
+        for t in active.tasks {
+            if let Some(e) = self.execs.get_mut(&t.execution_id) {
+                if !t.state.is_completed() {
+                    e.incomplete += 1;
+                }
+                e.latest.insert(t.name.clone(), t.id);
+                e.tasks.insert(t.id, t);
+            }
+        }
+        for a in active.action_executions {
+            let Some(eid) = a.execution_id else { continue };
+            if let Some(e) = self.execs.get_mut(&eid) {
+                if !a.state.is_completed() {
+                    e.in_flight += 1;
+                    self.owner.insert(a.id, eid);
+                }
+                e.actions.insert(a.id, a);
+            }
+        }
+        if !ids.is_empty() {
+            log::info!("recovering {} unfinished executions", ids.len());
+        }
+        for id in ids {
+            self.recover_execution(id);
+        }
+        Ok(())
+    }
+
+    fn recover_execution(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        exec.tasks
+            .sort_by(|_, a, _, b| a.created_at.cmp(&b.created_at));
+        let mut interrupted = Vec::new();
+        for ae in exec
+            .actions
+            .values_mut()
+            .filter(|a| a.state == State::Running)
+        {
+            let safe = ae
+                .task_execution_id
+                .and_then(|t| exec.tasks.get(&t))
+                .and_then(|t| t.runtime_context.get("safe_rerun"))
+                .is_some_and(|v| v == &Value::Bool(true));
+            if safe {
+                ae.state = State::Idle;
+                ae.updated_at = Some(now());
+                self.stats.tasks_recovered_redispatch += 1;
+            } else {
+                interrupted.push((ae.id, ae.task_execution_id));
+            }
+        }
+        if exec.rec.state == State::Running {
+            self.redispatch_idle(exec_id);
+        }
+        for (aid, task) in interrupted {
+            self.stats.tasks_recovered_failed_unsafe += 1;
+            if let Some(exec) = self.execs.get_mut(&exec_id) {
+                if let Some(ae) = exec.actions.get_mut(&aid) {
+                    ae.state = State::Error;
+                    ae.accepted = true;
+                    ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
+                    ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
+                    ae.updated_at = Some(now());
+                    exec.in_flight = exec.in_flight.saturating_sub(1);
+                }
+            }
+            self.owner.remove(&aid);
+            self.touch_action(exec_id, aid, Write::Update);
+            if let Some(task) = task {
+                let msg = Value::String(INTERRUPTED_NOT_SAFE.into());
+                self.complete_task(
+                    exec_id,
+                    task,
+                    State::Error,
+                    msg,
+                    Some(INTERRUPTED_NOT_SAFE.into()),
+                );
+            }
+        }
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        if exec.rec.state == State::Running {
+            let unprocessed: Vec<_> = exec
+                .tasks
+                .values()
+                .filter(|t| t.state.is_completed() && !t.processed)
+                .map(|t| t.id)
+                .collect();
+            for id in unprocessed {
+                self.process_task(exec_id, id);
+            }
+            self.check_complete(exec_id);
+        }
+    }
+}

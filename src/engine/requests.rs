@@ -1,0 +1,422 @@
+//! The engine's handlers of API requests: workflow definitions and
+//! executions. Each change is answered only after its group commit.
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::state::Exec;
+use super::{
+    CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, Error, StartExecution,
+    UpdateExecution, UpdateWorkflows,
+};
+use crate::domain::{State, WorkflowId, now};
+use crate::lang::{self, WorkflowSpec};
+use crate::store::{ExecutionRecord, WorkflowDef, Write};
+
+fn unavailable<T>() -> Result<T, Error> {
+    Err(Error::Unavailable(
+        "the engine could not commit; try again".into(),
+    ))
+}
+
+fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
+    Box::pin(futures::future::ready(v))
+}
+
+impl EngineActor {
+    /// A workflow definition with its spec, from the cache or the store.
+    fn lookup(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Arc<super::defs::Def>, Error> {
+        let cached = match name_or_id.parse::<WorkflowId>() {
+            Ok(id) => self.defs.get_id(id),
+            Err(_) => self.defs.get(namespace, name_or_id),
+        };
+        if let Some(d) = cached {
+            return Ok(d);
+        }
+        let def = self
+            .writer
+            .find_workflow(name_or_id, namespace)?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "Workflow not found [workflow_identifier={name_or_id}, namespace={namespace}]"
+                ))
+            })?;
+        let spec: WorkflowSpec = serde_json::from_value(def.spec.clone()).map_err(|e| {
+            Error::Invalid(format!("stored workflow '{}' is unreadable: {e}", def.name))
+        })?;
+        Ok(self.defs.put(def, Arc::new(spec)))
+    }
+
+    fn new_def(spec: &WorkflowSpec, namespace: &str, scope: &str) -> Result<WorkflowDef, Error> {
+        Ok(WorkflowDef {
+            id: WorkflowId::new(),
+            name: spec.name.clone(),
+            namespace: namespace.to_string(),
+            definition: spec.definition.clone(),
+            spec: serde_json::to_value(spec).map_err(|e| Error::Invalid(e.to_string()))?,
+            input: super::defs::input_string(spec),
+            interface: super::defs::interface(spec),
+            checksum: format!("{:x}", md5::compute(spec.definition.as_bytes())),
+            tags: spec.tags.clone(),
+            scope: scope.to_string(),
+            project_id: "<default-project>".into(),
+            created_at: now(),
+            updated_at: None,
+        })
+    }
+
+    fn create_workflows(&mut self, msg: &CreateWorkflows) -> Result<Vec<WorkflowDef>, Error> {
+        let specs = lang::parse_workflows(&msg.definition)?;
+        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+        if let Some(existing) = self.writer.workflows_named(&names, &msg.namespace)?.first() {
+            return Err(Error::Conflict(format!(
+                "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: {}, {}, {}",
+                existing.name, existing.namespace, existing.project_id
+            )));
+        }
+        let mut defs = Vec::new();
+        for spec in specs {
+            let def = Self::new_def(&spec, &msg.namespace, &msg.scope)?;
+            self.defs.put(def.clone(), Arc::new(spec));
+            self.dirty.workflows.push((Write::Insert, def.clone()));
+            defs.push(def);
+        }
+        Ok(defs)
+    }
+
+    fn update_workflows(&mut self, msg: &UpdateWorkflows) -> Result<Vec<WorkflowDef>, Error> {
+        let specs = lang::parse_workflows(&msg.definition)?;
+        if msg.id.is_some() && specs.len() != 1 {
+            return Err(Error::Invalid(
+                "Only one workflow may be defined when updating a workflow by its id".into(),
+            ));
+        }
+        let mut defs = Vec::new();
+        for spec in specs {
+            let key = match msg.id {
+                Some(id) => id.to_string(),
+                None => spec.name.clone(),
+            };
+            let old = self.lookup(&key, &msg.namespace)?;
+            let mut def = Self::new_def(&spec, &old.def.namespace, &msg.scope)?;
+            def.id = old.def.id;
+            def.created_at = old.def.created_at;
+            def.updated_at = Some(now());
+            self.defs.put(def.clone(), Arc::new(spec));
+            self.dirty.workflows.push((Write::Update, def.clone()));
+            defs.push(def);
+        }
+        Ok(defs)
+    }
+
+    fn start_execution(&mut self, msg: StartExecution) -> Result<ExecutionRecord, Error> {
+        if self.draining {
+            return Err(Error::Unavailable("bora is shutting down".into()));
+        }
+        if let Some(id) = msg.id {
+            if let Some(e) = self.execs.get(&id) {
+                return Ok(e.rec.clone());
+            }
+            if let Some(e) = self.writer.get_execution(id)? {
+                return Ok(e);
+            }
+        }
+        let key = msg
+            .workflow_id
+            .clone()
+            .or_else(|| msg.workflow_name.clone())
+            .ok_or_else(|| {
+                Error::Invalid("Workflow ID or workflow name must be provided.".into())
+            })?;
+        let def = self.lookup(&key, &msg.namespace)?;
+        let spec = def.spec.clone();
+        let input = validate_input(&spec, msg.input)?;
+        let id = msg.id.unwrap_or_default();
+        let mut params = msg.params;
+        params
+            .entry("namespace")
+            .or_insert_with(|| json!(def.def.namespace));
+        let env = match params.get("env") {
+            None | Some(Value::Null) => json!({}),
+            Some(Value::Object(e)) => Value::Object(e.clone()),
+            Some(other) => {
+                return Err(Error::Invalid(format!(
+                    "Unexpected value type for environment [environment={other}]"
+                )));
+            }
+        };
+        params.insert("env".into(), env);
+        let t = now();
+        let rec = ExecutionRecord {
+            id,
+            workflow_id: def.def.id,
+            workflow_name: def.def.name.clone(),
+            workflow_namespace: def.def.namespace.clone(),
+            description: msg.description,
+            tags: spec.tags.clone(),
+            spec: def.def.spec.clone(),
+            params: Value::Object(params),
+            task_execution_id: None,
+            root_execution_id: None,
+            source_execution_id: msg.source_execution_id,
+            state: State::Running,
+            state_info: None,
+            input: Value::Object(input),
+            output: json!({}),
+            context: json!({ "__execution": { "id": id.to_string() } }),
+            project_id: "<default-project>".into(),
+            created_at: t,
+            updated_at: Some(t),
+        };
+        let mut exec = Exec::new(rec, spec);
+        if !exec.spec.vars.is_empty() {
+            let vars = self
+                .evaluate(
+                    &exec,
+                    None,
+                    &Map::new(),
+                    &Value::Object(exec.spec.vars.clone()),
+                )
+                .map_err(Error::Invalid)?;
+            if let (Value::Object(ctx), Value::Object(vars)) = (&mut exec.rec.context, vars) {
+                ctx.extend(vars);
+            }
+        }
+        log::info!("ex={id} wf={} started", exec.rec.workflow_name);
+        self.execs.insert(id, exec);
+        self.touch_exec(id, Write::Insert);
+        self.start_workflow(id);
+        self.execs
+            .get(&id)
+            .map(|e| e.rec.clone())
+            .ok_or_else(|| Error::Unavailable(format!("execution {id} vanished while starting")))
+    }
+
+    fn update_execution(&mut self, msg: UpdateExecution) -> Result<ExecutionRecord, Error> {
+        let id = msg.id;
+        let Some(exec) = self.execs.get_mut(&id) else {
+            let stored = self.writer.get_execution(id)?;
+            return match stored {
+                None => Err(Error::NotFound(format!(
+                    "WorkflowExecution not found [id={id}]"
+                ))),
+                Some(rec) => match (msg.state, msg.description) {
+                    (Some(s), _) if s != rec.state => Err(Error::Invalid(format!(
+                        "Can't change workflow execution state from {} to {s}. [workflow_name={}, execution_id={id}]",
+                        rec.state, rec.workflow_name
+                    ))),
+                    (_, Some(desc)) => {
+                        let mut rec = rec;
+                        rec.description = desc;
+                        rec.updated_at = Some(now());
+                        let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
+                        exec.rec = rec.clone();
+                        self.execs.insert(id, exec);
+                        self.touch_exec(id, Write::Update);
+                        Ok(rec)
+                    }
+                    _ => Ok(rec),
+                },
+            };
+        };
+        let mut changed = false;
+        if let Some(desc) = msg.description {
+            exec.rec.description = desc;
+            exec.rec.updated_at = Some(now());
+            changed = true;
+        }
+        if let Some(Value::Object(env)) = msg.env {
+            if let Some(Value::Object(cur)) = exec.rec.params.get_mut("env") {
+                cur.extend(env);
+            }
+            changed = true;
+        }
+        if changed {
+            self.touch_exec(id, Write::Update);
+        }
+        if let Some(state) = msg.state {
+            let cur = self.execs[&id].rec.state;
+            if cur != state && !cur.can_transition(state) {
+                return Err(Error::Invalid(format!(
+                    "Can't change workflow execution state from {cur} to {state}. [workflow_name={}, execution_id={id}]",
+                    self.execs[&id].rec.workflow_name
+                )));
+            }
+            match state {
+                State::Paused => self.pause(id, msg.state_info),
+                State::Running => self.resume(id),
+                State::Success | State::Error | State::Cancelled => {
+                    self.stop(id, state, msg.state_info)
+                }
+                other => {
+                    return Err(Error::Invalid(format!(
+                        "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+                    )));
+                }
+            }
+        }
+        Ok(self.execs[&id].rec.clone())
+    }
+
+    fn delete_execution(&mut self, msg: &DeleteExecution) -> Result<(), Error> {
+        let state = match self.execs.get(&msg.id) {
+            Some(e) => e.rec.state,
+            None => match self.writer.get_execution(msg.id)? {
+                Some(rec) => rec.state,
+                None => {
+                    return Err(Error::NotFound(format!(
+                        "WorkflowExecution not found [id={}]",
+                        msg.id
+                    )));
+                }
+            },
+        };
+        if !state.is_terminal() && !msg.force {
+            return Err(Error::NotAllowed(format!(
+                "Only completed executions can be deleted; execution {} is {state}. Use force=true to delete it anyway.",
+                msg.id
+            )));
+        }
+        if let Some(e) = self.execs.remove(&msg.id) {
+            for aid in e.actions.keys() {
+                self.owner.remove(aid);
+            }
+        }
+        self.dirty.execs.shift_remove(&msg.id);
+        self.dirty.tasks.retain(|(e, _), _| *e != msg.id);
+        self.dirty.actions.retain(|(e, _), _| *e != msg.id);
+        self.dirty.deleted_executions.push(msg.id);
+        Ok(())
+    }
+}
+
+fn empty_spec() -> WorkflowSpec {
+    WorkflowSpec {
+        name: String::new(),
+        kind: Default::default(),
+        description: None,
+        tags: vec![],
+        input: vec![],
+        output: None,
+        output_on_error: None,
+        vars: Map::new(),
+        tasks: Default::default(),
+        definition: String::new(),
+    }
+}
+
+/// Mistral's `validate_input`: missing and unexpected names, then defaults.
+fn validate_input(
+    spec: &WorkflowSpec,
+    given: Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
+    let missing: Vec<String> = spec
+        .input
+        .iter()
+        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
+        .map(|p| format!("'{}'", p.name))
+        .collect();
+    let unexpected: Vec<String> = given
+        .keys()
+        .filter(|k| !spec.input.iter().any(|p| &p.name == *k))
+        .map(|k| format!("'{k}'"))
+        .collect();
+    if !missing.is_empty() || !unexpected.is_empty() {
+        let mut msg = format!(
+            "Invalid input [name={}, class=DirectWorkflowSpec",
+            spec.name
+        );
+        if !missing.is_empty() {
+            msg += &format!(", missing=[{}]", missing.join(", "));
+        }
+        if !unexpected.is_empty() {
+            msg += &format!(", unexpected=[{}]", unexpected.join(", "));
+        }
+        msg += "]";
+        return Err(Error::Invalid(msg));
+    }
+    let mut out = Map::new();
+    for p in &spec.input {
+        match given.get(&p.name) {
+            Some(v) => out.insert(p.name.clone(), v.clone()),
+            None => out.insert(p.name.clone(), p.default.clone().unwrap_or(Value::Null)),
+        };
+    }
+    Ok(out)
+}
+
+impl Handler<CreateWorkflows> for EngineActor {
+    type Result = ResponseFuture<Result<Vec<WorkflowDef>, Error>>;
+
+    fn handle(&mut self, msg: CreateWorkflows, ctx: &mut Self::Context) -> Self::Result {
+        match self.create_workflows(&msg) {
+            Ok(defs) => self.after_commit(ctx, Ok(defs), unavailable),
+            Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+impl Handler<UpdateWorkflows> for EngineActor {
+    type Result = ResponseFuture<Result<Vec<WorkflowDef>, Error>>;
+
+    fn handle(&mut self, msg: UpdateWorkflows, ctx: &mut Self::Context) -> Self::Result {
+        match self.update_workflows(&msg) {
+            Ok(defs) => self.after_commit(ctx, Ok(defs), unavailable),
+            Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+impl Handler<DeleteWorkflow> for EngineActor {
+    type Result = ResponseFuture<Result<(), Error>>;
+
+    fn handle(&mut self, msg: DeleteWorkflow, ctx: &mut Self::Context) -> Self::Result {
+        match self.lookup(&msg.name_or_id, &msg.namespace) {
+            Ok(def) => {
+                self.defs.remove(def.def.id);
+                self.dirty.deleted_workflows.push(def.def.id);
+                self.after_commit(ctx, Ok(()), unavailable)
+            }
+            Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+impl Handler<StartExecution> for EngineActor {
+    type Result = ResponseFuture<Result<ExecutionRecord, Error>>;
+
+    fn handle(&mut self, msg: StartExecution, ctx: &mut Self::Context) -> Self::Result {
+        match self.start_execution(msg) {
+            Ok(rec) => self.after_commit(ctx, Ok(rec), unavailable),
+            Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+impl Handler<UpdateExecution> for EngineActor {
+    type Result = ResponseFuture<Result<ExecutionRecord, Error>>;
+
+    fn handle(&mut self, msg: UpdateExecution, ctx: &mut Self::Context) -> Self::Result {
+        match self.update_execution(msg) {
+            Ok(rec) => self.after_commit(ctx, Ok(rec), unavailable),
+            Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+impl Handler<DeleteExecution> for EngineActor {
+    type Result = ResponseFuture<Result<(), Error>>;
+
+    fn handle(&mut self, msg: DeleteExecution, ctx: &mut Self::Context) -> Self::Result {
+        match self.delete_execution(&msg) {
+            Ok(()) => self.after_commit(ctx, Ok(()), unavailable),
+            Err(e) => ready(Err(e)),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The engine's hot state: every unfinished execution with its tasks and
+//! action executions, kept in memory and written through to the store at
+//! each group commit. Also builds the data context expressions see.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use super::controller::Command;
+use crate::domain::{ActionExecutionId, TaskExecutionId};
+use crate::expr;
+use crate::lang::WorkflowSpec;
+use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord};
+
+/// One unfinished execution, in memory.
+pub(crate) struct Exec {
+    pub rec: ExecutionRecord,
+    pub spec: Arc<WorkflowSpec>,
+    pub tasks: IndexMap<TaskExecutionId, TaskRecord>,
+    pub actions: HashMap<ActionExecutionId, ActionExecutionRecord>,
+    /// The latest task execution of each task name.
+    pub latest: HashMap<String, TaskExecutionId>,
+    /// Tasks not yet completed.
+    pub incomplete: usize,
+    /// Action executions dispatched or running, not yet finished.
+    pub in_flight: usize,
+    /// Commands held back by a `pause`, run on resume.
+    pub backlog: Vec<Command>,
+}
+
+impl Exec {
+    /// A new in-memory execution around its record.
+    pub fn new(rec: ExecutionRecord, spec: Arc<WorkflowSpec>) -> Self {
+        Self {
+            rec,
+            spec,
+            tasks: IndexMap::new(),
+            actions: HashMap::new(),
+            latest: HashMap::new(),
+            incomplete: 0,
+            in_flight: 0,
+            backlog: Vec::new(),
+        }
+    }
+
+    /// The environment (`env()`, `__env`).
+    pub fn env(&self) -> Value {
+        self.rec
+            .params
+            .get("env")
+            .cloned()
+            .unwrap_or_else(|| json!({}))
+    }
+
+    /// The expression data for a task: Mistral's ContextView layers, first
+    /// wins: current task, branch context, `__env`, workflow context, input.
+    pub fn data_for(&self, task: Option<&TaskRecord>, branch: &Map<String, Value>) -> Value {
+        let mut data = Map::new();
+        if let Value::Object(input) = &self.rec.input {
+            merge_into(&mut data, input);
+        }
+        if let Value::Object(ctx) = &self.rec.context {
+            merge_into(&mut data, ctx);
+        }
+        data.insert("__env".into(), self.env());
+        merge_into(&mut data, branch);
+        if let Some(t) = task {
+            data.insert(
+                "__task_execution".into(),
+                json!({"id": t.id.to_string(), "name": t.name}),
+            );
+        }
+        Value::Object(data)
+    }
+
+    /// The outbound context of a completed task: its inbound context updated
+    /// by what it published.
+    pub fn outbound(task: &TaskRecord) -> Map<String, Value> {
+        let mut out = task.in_context.as_object().cloned().unwrap_or_default();
+        if let Value::Object(p) = &task.published {
+            merge_into(&mut out, p);
+        }
+        out
+    }
+
+    /// `task()` of Mistral's functions.
+    pub fn task_dict(&self, t: &TaskRecord) -> Value {
+        json!({
+            "id": t.id.to_string(),
+            "name": t.name,
+            "spec": self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok()),
+            "state": t.state.as_str(),
+            "state_info": t.state_info,
+            "result": t.result,
+            "published": t.published,
+            "type": t.kind,
+            "workflow_execution_id": self.rec.id.to_string(),
+            "created_at": crate::domain::format_time(&t.created_at),
+            "updated_at": t.updated_at.as_ref().map(crate::domain::format_time),
+        })
+    }
+}
+
+fn merge_into(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+/// Mistral's database-backed functions over an in-memory execution.
+pub(crate) struct ExecHost<'a> {
+    pub exec: &'a Exec,
+    pub current: Option<TaskExecutionId>,
+}
+
+impl expr::Host for ExecHost<'_> {
+    fn execution(&self) -> Value {
+        let r = &self.exec.rec;
+        json!({
+            "id": r.id.to_string(),
+            "name": r.workflow_name,
+            "spec": r.spec,
+            "input": r.input,
+            "params": r.params,
+            "created_at": crate::domain::format_time(&r.created_at),
+            "updated_at": r.updated_at.as_ref().map(crate::domain::format_time),
+            "root_execution_id": r.root_execution_id.map(|i| i.to_string()),
+        })
+    }
+
+    fn task(&self, name: Option<&str>) -> Value {
+        let id = match name {
+            Some(n) => self.exec.latest.get(n).copied(),
+            None => self.current,
+        };
+        id.and_then(|id| self.exec.tasks.get(&id))
+            .map_or(Value::Null, |t| self.exec.task_dict(t))
+    }
+
+    fn tasks(&self, state: Option<&str>) -> Value {
+        Value::Array(
+            self.exec
+                .tasks
+                .values()
+                .filter(|t| state.is_none_or(|s| t.state.as_str() == s))
+                .map(|t| self.exec.task_dict(t))
+                .collect(),
+        )
+    }
+
+    fn global(&self, name: &str) -> Value {
+        self.exec
+            .rec
+            .context
+            .get(name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+}

@@ -1,0 +1,156 @@
+//! Point reads shared by the engine's `Writer` and the API's `Store`: by id,
+//! by name, and the recovery load of everything not yet finished.
+
+use diesel::prelude::*;
+
+use super::Error;
+use super::conn::AnyConnection;
+use super::model::{ActionExecutionRecord, ActiveSet, ExecutionRecord, TaskRecord, WorkflowDef};
+use super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::schema::{
+    action_executions, task_executions, workflow_definitions, workflow_executions,
+};
+use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
+
+pub(super) fn db(e: diesel::result::Error) -> Error {
+    Error::Database(e.to_string())
+}
+
+/// Converts loaded rows to records.
+pub(super) fn records<R, T>(rows: Vec<R>) -> Result<Vec<T>, Error>
+where
+    T: TryFrom<R, Error = Error>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// A workflow by id if `name_or_id` is a uuid, else by name in `namespace`.
+pub(super) fn find_workflow(
+    conn: &mut AnyConnection,
+    name_or_id: &str,
+    namespace: &str,
+) -> Result<Option<WorkflowDef>, Error> {
+    use workflow_definitions::dsl as w;
+    let row = if let Ok(id) = name_or_id.parse::<WorkflowId>() {
+        w::workflow_definitions
+            .find(id.to_string())
+            .select(WorkflowRow::as_select())
+            .first(conn)
+            .optional()
+    } else {
+        w::workflow_definitions
+            .filter(w::name.eq(name_or_id))
+            .filter(w::namespace.eq(namespace))
+            .select(WorkflowRow::as_select())
+            .first(conn)
+            .optional()
+    };
+    row.map_err(db)?.map(WorkflowDef::try_from).transpose()
+}
+
+/// The workflows with any of `names` in `namespace`.
+pub(super) fn workflows_named(
+    conn: &mut AnyConnection,
+    names: &[String],
+    namespace: &str,
+) -> Result<Vec<WorkflowDef>, Error> {
+    use workflow_definitions::dsl as w;
+    let mut out = Vec::new();
+    for chunk in names.chunks(500) {
+        let rows = w::workflow_definitions
+            .filter(w::name.eq_any(chunk))
+            .filter(w::namespace.eq(namespace))
+            .select(WorkflowRow::as_select())
+            .order(w::name)
+            .load(conn)
+            .map_err(db)?;
+        out.extend(records::<_, WorkflowDef>(rows)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn get_execution(
+    conn: &mut AnyConnection,
+    id: ExecutionId,
+) -> Result<Option<ExecutionRecord>, Error> {
+    workflow_executions::table
+        .find(id.to_string())
+        .select(ExecutionRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(db)?
+        .map(ExecutionRecord::try_from)
+        .transpose()
+}
+
+pub(super) fn get_task(
+    conn: &mut AnyConnection,
+    id: TaskExecutionId,
+) -> Result<Option<TaskRecord>, Error> {
+    task_executions::table
+        .find(id.to_string())
+        .select(TaskRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(db)?
+        .map(TaskRecord::try_from)
+        .transpose()
+}
+
+pub(super) fn get_action_execution(
+    conn: &mut AnyConnection,
+    id: ActionExecutionId,
+) -> Result<Option<ActionExecutionRecord>, Error> {
+    action_executions::table
+        .find(id.to_string())
+        .select(ActionExecutionRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(db)?
+        .map(ActionExecutionRecord::try_from)
+        .transpose()
+}
+
+/// The states of an execution that is not finished.
+const ACTIVE: [State; 3] = [State::Idle, State::Running, State::Paused];
+
+/// Executions in IDLE, RUNNING or PAUSED, all their tasks, and all the action
+/// executions of those tasks, each in creation order.
+pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> {
+    let active: Vec<&str> = ACTIVE.iter().map(|s| s.as_str()).collect();
+    let active_ids = workflow_executions::table
+        .filter(workflow_executions::state.eq_any(active.clone()))
+        .select(workflow_executions::id);
+    let executions = workflow_executions::table
+        .filter(workflow_executions::state.eq_any(active.clone()))
+        .select(ExecutionRow::as_select())
+        .order((workflow_executions::created_at, workflow_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    let tasks = task_executions::table
+        .filter(task_executions::execution_id.eq_any(active_ids))
+        .select(TaskRow::as_select())
+        .order((task_executions::created_at, task_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    let task_ids = task_executions::table
+        .filter(
+            task_executions::execution_id.eq_any(
+                workflow_executions::table
+                    .filter(workflow_executions::state.eq_any(active))
+                    .select(workflow_executions::id),
+            ),
+        )
+        .select(task_executions::id.nullable());
+    let action_executions = action_executions::table
+        .filter(action_executions::task_execution_id.eq_any(task_ids))
+        .select(ActionExecutionRow::as_select())
+        .order((action_executions::created_at, action_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    Ok(ActiveSet {
+        executions: records(executions)?,
+        tasks: records(tasks)?,
+        action_executions: records(action_executions)?,
+    })
+}

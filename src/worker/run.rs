@@ -1,0 +1,135 @@
+//! One worker: runs many async actions at once on its own arbiter thread.
+//! Every action runs only after the engine said yes to `ConfirmExecution`;
+//! a panic or a timeout in the action becomes a failure result, never a
+//! dead worker.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use actix::prelude::*;
+use futures::FutureExt;
+use serde_json::Value;
+
+use super::pool::PoolStats;
+use crate::actions::Registry;
+use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome};
+
+/// A worker actor. Stateless between tasks; restarted by the pool if it dies.
+pub struct WorkerActor {
+    registry: Arc<Registry>,
+    engine: EngineLink,
+    stats: Arc<PoolStats>,
+}
+
+impl WorkerActor {
+    /// A worker that runs actions of `registry` and talks to `engine`.
+    pub fn new(registry: Arc<Registry>, engine: EngineLink, stats: Arc<PoolStats>) -> Self {
+        Self {
+            registry,
+            engine,
+            stats,
+        }
+    }
+}
+
+impl Actor for WorkerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _: &mut Self::Context) {
+        self.stats.alive.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.stats.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Handler<HandleTask> for WorkerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: HandleTask, ctx: &mut Self::Context) {
+        let registry = self.registry.clone();
+        let engine = self.engine.clone();
+        let stats = self.stats.clone();
+        stats.busy.fetch_add(1, Ordering::SeqCst);
+        ctx.spawn(
+            async move {
+                handle_task(&registry, &engine, msg).await;
+                stats.busy.fetch_sub(1, Ordering::SeqCst);
+            }
+            .into_actor(self),
+        );
+    }
+}
+
+/// The protocol for one `HandleTask`: build, confirm, run, convey.
+async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) {
+    let convey = |outcome| ConveyResult {
+        action_execution_id: msg.action_execution_id,
+        attempt: msg.attempt,
+        outcome,
+    };
+    let action = match registry.instantiate(&msg.action, &msg.input) {
+        Ok(action) => action,
+        Err(e) => {
+            engine
+                .convey
+                .do_send(convey(Outcome::Failure(Value::String(e))));
+            return;
+        }
+    };
+    let confirm = ConfirmExecution {
+        action_execution_id: msg.action_execution_id,
+        attempt: msg.attempt,
+    };
+    match engine.confirm.send(confirm).await {
+        Ok(Ok(())) => {}
+        Ok(Err(refusal)) => {
+            log::debug!(
+                "action={} attempt={} refused: {refusal}",
+                msg.action_execution_id,
+                msg.attempt
+            );
+            return;
+        }
+        Err(e) => {
+            log::warn!("action={} engine unreachable: {e}", msg.action_execution_id);
+            return;
+        }
+    }
+    let run = AssertUnwindSafe(action.run()).catch_unwind();
+    let outcome = match msg.timeout {
+        Some(limit) => match tokio::time::timeout(limit, run).await {
+            Ok(done) => into_outcome(done),
+            Err(_) => Outcome::Failure(Value::String(format!(
+                "Task timed out [timeout(s)={}].",
+                limit.as_secs()
+            ))),
+        },
+        None => into_outcome(run.await),
+    };
+    engine.convey.do_send(convey(outcome));
+}
+
+fn into_outcome(done: std::thread::Result<Result<Value, Value>>) -> Outcome {
+    match done {
+        Ok(Ok(v)) => Outcome::Success(v),
+        Ok(Err(e)) => Outcome::Failure(e),
+        Err(panic) => Outcome::Failure(Value::String(format!(
+            "Action panicked: {}",
+            panic_message(panic.as_ref())
+        ))),
+    }
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".into()
+    }
+}

@@ -1,0 +1,126 @@
+//! The real `mistral` CLI (python-mistralclient) against a running bora:
+//! create a workflow, start it, see it succeed with the right output.
+//! Runs when the CLI is installed; `BORA_TEST_REQUIRE_MISTRAL_CLI=1` (set by
+//! CI) makes its absence a failure.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::TestApp;
+
+const WF: &str = "
+version: '2.0'
+greet:
+  input:
+    - name
+  tasks:
+    hello:
+      action: std.echo output=Hello
+      publish:
+        greeting: <% task().result %>
+      on-success: [shout]
+    shout:
+      action: std.echo
+      input:
+        output: <% $.greeting + ', ' + $.name + '!' %>
+      publish:
+        message: <% task().result %>
+      on-success: [done]
+    done:
+      action: std.noop
+  output:
+    message: <% $.message %>
+";
+
+fn mistral(app: &TestApp, args: &[&str]) -> Value {
+    let out = Command::new("mistral")
+        .env("OS_AUTH_TYPE", "none")
+        .arg("--os-mistral-url")
+        .arg(app.url("/v2"))
+        .args(args)
+        .args(["-f", "json"])
+        .output()
+        .expect("run mistral");
+    assert!(
+        out.status.success(),
+        "mistral {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "mistral {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn cli_available() -> bool {
+    let found = Command::new("mistral")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("BORA_TEST_REQUIRE_MISTRAL_CLI").is_err(),
+            "the mistral CLI is required (pip install python-mistralclient)"
+        );
+        eprintln!("mistral CLI not installed; skipping");
+    }
+    found
+}
+
+#[test]
+fn the_mistral_cli_creates_and_runs_a_three_task_workflow() {
+    if !cli_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wf.yaml");
+    std::fs::write(&path, WF).unwrap();
+    let created = mistral(&app, &["workflow-create", path.to_str().unwrap()]);
+    assert_eq!(created[0]["Name"], "greet", "{created}");
+    assert_eq!(created[0]["Input"], "name");
+    let ex = mistral(&app, &["execution-create", "greet", r#"{"name": "bora"}"#]);
+    let id = ex["ID"].as_str().expect("execution id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let state = loop {
+        let got = mistral(&app, &["execution-get", &id]);
+        let state = got["State"].as_str().unwrap_or_default().to_string();
+        if state != "RUNNING" || Instant::now() > deadline {
+            break state;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(state, "SUCCESS");
+    let out = Command::new("mistral")
+        .env("OS_AUTH_TYPE", "none")
+        .args([
+            "--os-mistral-url",
+            &app.url("/v2"),
+            "execution-get-output",
+            &id,
+        ])
+        .output()
+        .unwrap();
+    let output: Value = serde_json::from_slice(&out.stdout).expect("output JSON");
+    assert_eq!(output, serde_json::json!({"message": "Hello, bora!"}));
+    let tasks = mistral(&app, &["task-list", &id]);
+    let states: Vec<(&str, &str)> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["Name"].as_str().unwrap(), t["State"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("hello", "SUCCESS"),
+            ("shout", "SUCCESS"),
+            ("done", "SUCCESS")
+        ]
+    );
+}

@@ -1,0 +1,6 @@
+//! Integration tests, one binary: actor-level engine↔worker protocol tests
+//! and the REST API over real HTTP, each on a fresh database.
+
+mod cli;
+mod harness;
+mod protocol;

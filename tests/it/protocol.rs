@@ -1,0 +1,302 @@
+//! Actor-level tests of the engine↔worker protocol: the real `EngineActor`
+//! and `WorkerActor`s driven with real messages on a real store.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::prelude::*;
+use bora::actions::Registry;
+use bora::app::Engine;
+use bora::config::Config;
+use bora::domain::{Attempt, State};
+use bora::engine::{CreateWorkflows, EngineActor, GetStats, StartExecution, UpdateExecution};
+use bora::expr::Evaluator;
+use bora::protocol::{ConveyResult, EngineLink, HandleTask, Outcome};
+use bora::store::Store;
+use bora::worker::{PoolStats, WorkerActor};
+
+use crate::harness::{counting_action, eventually, finished, sqlite_url, task_state};
+
+const ONE_TASK: &str = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: test.count
+";
+
+/// Holds every `HandleTask` the engine sends, so a test can deliver it later.
+#[derive(Default)]
+struct Capture {
+    seen: Arc<Mutex<Vec<HandleTask>>>,
+}
+
+impl Actor for Capture {
+    type Context = Context<Self>;
+}
+
+impl Handler<HandleTask> for Capture {
+    type Result = ();
+    fn handle(&mut self, msg: HandleTask, _: &mut Self::Context) {
+        self.seen.lock().unwrap().push(msg);
+    }
+}
+
+/// An engine whose dispatches are captured, and one real worker.
+struct Rig {
+    engine: Addr<EngineActor>,
+    worker: Addr<WorkerActor>,
+    store: Store,
+    seen: Arc<Mutex<Vec<HandleTask>>>,
+    runs: Arc<AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl Rig {
+    async fn new() -> Self {
+        let (dir, url) = sqlite_url();
+        let (store, writer) = bora::store::open(&url).unwrap();
+        let capture = Capture::default();
+        let seen = capture.seen.clone();
+        let capture = capture.start();
+        let engine =
+            EngineActor::new(writer, capture.recipient(), Arc::new(Evaluator::default())).start();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let registry = counting_action(runs.clone()).shared();
+        let link = EngineLink {
+            confirm: engine.clone().recipient(),
+            convey: engine.clone().recipient(),
+        };
+        let worker = WorkerActor::new(registry, link, Arc::new(PoolStats::default())).start();
+        let defs = CreateWorkflows {
+            definition: ONE_TASK.into(),
+            namespace: String::new(),
+            scope: "private".into(),
+        };
+        engine.send(defs).await.unwrap().unwrap();
+        Self {
+            engine,
+            worker,
+            store,
+            seen,
+            runs,
+            _dir: dir,
+        }
+    }
+
+    async fn start(&self) -> bora::domain::ExecutionId {
+        let msg = StartExecution {
+            workflow_name: Some("wf".into()),
+            ..Default::default()
+        };
+        self.engine.send(msg).await.unwrap().unwrap().id
+    }
+
+    async fn dispatched(&self, n: usize) -> HandleTask {
+        let seen = self.seen.clone();
+        eventually(Duration::from_secs(5), "a dispatch", move || {
+            let m = seen.lock().unwrap().get(n - 1).cloned();
+            async move { m }
+        })
+        .await
+    }
+
+    async fn set_state(&self, id: bora::domain::ExecutionId, state: State) {
+        let msg = UpdateExecution {
+            id,
+            state: Some(state),
+            ..Default::default()
+        };
+        self.engine.send(msg).await.unwrap().unwrap();
+    }
+
+    /// Delivers `msg` to the worker and waits until the engine has answered.
+    async fn deliver(&self, msg: HandleTask) {
+        self.worker.send(msg).await.unwrap();
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn refused_not_running_then_never_runs(state: State) {
+    let rig = Rig::new().await;
+    let id = rig.start().await;
+    let handle = rig.dispatched(1).await;
+    rig.set_state(id, state).await;
+    rig.deliver(handle).await;
+    let stats = rig.engine.send(GetStats).await.unwrap();
+    assert_eq!(stats.confirms_refused_not_running, 1);
+    assert_eq!(
+        rig.runs.load(Ordering::SeqCst),
+        0,
+        "the action must never run"
+    );
+}
+
+#[actix_rt::test]
+async fn a_paused_execution_refuses_confirmation() {
+    refused_not_running_then_never_runs(State::Paused).await;
+}
+
+#[actix_rt::test]
+async fn a_cancelled_execution_refuses_confirmation() {
+    refused_not_running_then_never_runs(State::Cancelled).await;
+}
+
+#[actix_rt::test]
+async fn a_failed_execution_refuses_confirmation() {
+    refused_not_running_then_never_runs(State::Error).await;
+}
+
+#[actix_rt::test]
+async fn resume_dispatches_again_under_a_new_attempt_and_the_old_one_is_stale() {
+    let rig = Rig::new().await;
+    let id = rig.start().await;
+    let first = rig.dispatched(1).await;
+    rig.set_state(id, State::Paused).await;
+    rig.deliver(first.clone()).await;
+    rig.set_state(id, State::Running).await;
+    let second = rig.dispatched(2).await;
+    assert_eq!(second.attempt, Attempt(2));
+    rig.deliver(first).await;
+    rig.deliver(second).await;
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(rig.runs.load(Ordering::SeqCst), 1);
+    let stats = rig.engine.send(GetStats).await.unwrap();
+    assert_eq!(stats.confirms_refused_stale, 1);
+}
+
+#[actix_rt::test]
+async fn the_same_handle_task_twice_runs_once() {
+    let rig = Rig::new().await;
+    let id = rig.start().await;
+    let handle = rig.dispatched(1).await;
+    rig.deliver(handle.clone()).await;
+    rig.deliver(handle).await;
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(rig.runs.load(Ordering::SeqCst), 1);
+    let stats = rig.engine.send(GetStats).await.unwrap();
+    assert_eq!(stats.confirms_refused_not_idle, 1);
+}
+
+#[actix_rt::test]
+async fn a_result_with_a_stale_attempt_is_dropped_and_counted() {
+    let rig = Rig::new().await;
+    let id = rig.start().await;
+    let handle = rig.dispatched(1).await;
+    let stale = ConveyResult {
+        action_execution_id: handle.action_execution_id,
+        attempt: Attempt(7),
+        outcome: Outcome::Success(serde_json::json!("forged")),
+    };
+    rig.engine.send(stale).await.unwrap();
+    let stats = rig.engine.send(GetStats).await.unwrap();
+    assert_eq!(stats.results_dropped, 1);
+    rig.deliver(handle).await;
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    let t1 = crate::harness::tasks(&rig.store, id)
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(
+        t1.result,
+        serde_json::json!(1),
+        "the forged result must not be applied"
+    );
+}
+
+fn pool_config(url: &str, workers: usize) -> Config {
+    Config {
+        database: url.to_string(),
+        workers,
+        ..Config::default()
+    }
+}
+
+#[actix_rt::test]
+async fn a_conveyed_failure_fails_the_task_and_follows_on_error() {
+    let (_dir, url) = sqlite_url();
+    let engine = Engine::start(&pool_config(&url, 2), Registry::standard()).unwrap();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      on-error: [t2]
+      on-success: [t3]
+    t2:
+      action: std.echo output=handled
+    t3:
+      action: std.noop
+";
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let msg = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(msg).await.unwrap().unwrap().id;
+    let ex = finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    let (t1, info) = task_state(&engine.store, id, "t1");
+    assert_eq!(t1, State::Error);
+    assert_eq!(info.as_deref(), Some("Fail action expected exception."));
+    assert_eq!(task_state(&engine.store, id, "t2").0, State::Success);
+    assert!(
+        crate::harness::tasks(&engine.store, id)
+            .iter()
+            .all(|t| t.name != "t3")
+    );
+}
+
+#[actix_rt::test]
+async fn a_panicking_action_fails_its_task_and_the_pool_recovers() {
+    let (_dir, url) = sqlite_url();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let engine = Engine::start(&pool_config(&url, 2), counting_action(runs.clone())).unwrap();
+    let wf = "
+version: '2.0'
+boom:
+  tasks:
+    t1:
+      action: test.panic msg=kaboom-42
+ok:
+  tasks:
+    t1:
+      action: test.count
+";
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = |name: &str| StartExecution {
+        workflow_name: Some(name.into()),
+        ..Default::default()
+    };
+    let bad = engine.addr.send(start("boom")).await.unwrap().unwrap().id;
+    let ex = finished(&engine.store, bad).await;
+    assert_eq!(ex.state, State::Error);
+    let (t1, info) = task_state(&engine.store, bad, "t1");
+    assert_eq!(t1, State::Error);
+    assert!(info.unwrap_or_default().contains("kaboom-42"));
+    let alive = || engine.pool.alive.load(Ordering::SeqCst);
+    eventually(
+        Duration::from_secs(2),
+        "the pool back to 2",
+        || async move { (alive() == 2).then_some(()) },
+    )
+    .await;
+    let good = engine.addr.send(start("ok")).await.unwrap().unwrap().id;
+    assert_eq!(finished(&engine.store, good).await.state, State::Success);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}

@@ -2,13 +2,13 @@
 //! each a `send` to the `EngineActor` with mailbox and engine failures
 //! mapped through `error.rs`.
 
-use actix::Message;
+use actix::{Handler, Message};
 
 use super::ApiState;
 use super::error::Error;
 use crate::engine::{
-    self, CreateWorkflows, DeleteExecution, DeleteWorkflow, StartExecution, UpdateExecution,
-    UpdateWorkflows,
+    self, CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, StartExecution,
+    UpdateExecution, UpdateWorkflows,
 };
 use crate::store::{ExecutionRecord, WorkflowDef};
 
@@ -17,10 +17,9 @@ async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
 where
     M: Message<Result = Result<T, engine::Error>> + Send + 'static,
     T: Send + 'static,
+    EngineActor: Handler<M>,
 {
-    // The engine on this branch answers none of its messages yet.
-    let _ = (&state.engine, msg);
-    Err(Error::Unavailable("The engine is not available".into()))
+    Ok(state.engine.send(msg).await??)
 }
 
 pub async fn create_workflows(

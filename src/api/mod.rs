@@ -1,11 +1,34 @@
 //! The HTTP facade: Mistral-compatible `/v2` JSON over actix-web. Reads go to
-//! the store's read connections; every change is a message to the engine.
+//! the store's read connections (in `web::block`); every change is a message
+//! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
+//!
+//! - `root`: `GET /`, `GET /v2`.
+//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources.
+//! - `query`: paging, sorting, filters, `fields`, the list envelope.
+//! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
+//! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
+
+mod action_executions;
+mod actions;
+mod body;
+mod error;
+mod executions;
+mod pyjson;
+mod query;
+mod render;
+mod root;
+mod send;
+mod tasks;
+mod workflows;
 
 use actix::Addr;
 use actix_web::web;
 
+pub use actions::{STD_ACTIONS, StdAction};
+pub use error::{Error, json_config, payload_config};
+
 use crate::engine::EngineActor;
-use crate::store::Store;
+use crate::store::{self, Store};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -16,7 +39,62 @@ pub struct ApiState {
     pub max_page_size: usize,
 }
 
+/// Runs a blocking store read off the async workers.
+async fn read<T, F>(state: &ApiState, f: F) -> Result<T, Error>
+where
+    F: FnOnce(&Store) -> Result<T, store::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let store = state.store.clone();
+    Ok(web::block(move || f(&store)).await??)
+}
+
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let _ = cfg;
+    use web::{delete, get, post, put, resource};
+    cfg.service(resource("/").route(get().to(root::versions)))
+        .service(resource(["/v2", "/v2/"]).route(get().to(root::v2)))
+        .service(
+            resource("/v2/workflows")
+                .route(get().to(workflows::list))
+                .route(post().to(workflows::create))
+                .route(put().to(workflows::update)),
+        )
+        .service(resource("/v2/workflows/validate").route(post().to(workflows::validate)))
+        .service(
+            resource("/v2/workflows/{identifier}")
+                .route(get().to(workflows::get))
+                .route(put().to(workflows::update_one))
+                .route(delete().to(workflows::delete)),
+        )
+        .service(
+            resource("/v2/executions")
+                .route(get().to(executions::list))
+                .route(post().to(executions::create)),
+        )
+        .service(
+            resource("/v2/executions/{id}")
+                .route(get().to(executions::get))
+                .route(put().to(executions::update))
+                .route(delete().to(executions::delete)),
+        )
+        .service(resource("/v2/executions/{id}/tasks").route(get().to(tasks::list_of_execution)))
+        .service(resource("/v2/tasks").route(get().to(tasks::list)))
+        .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
+        .service(
+            resource("/v2/tasks/{id}/action_executions")
+                .route(get().to(action_executions::list_of_task)),
+        )
+        .service(
+            resource("/v2/tasks/{id}/action_executions/{ae_id}")
+                .route(get().to(action_executions::get_of_task)),
+        )
+        .service(
+            resource("/v2/tasks/{id}/workflow_executions")
+                .route(get().to(executions::list_of_task)),
+        )
+        .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
+        .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
+        .service(resource("/v2/actions").route(get().to(actions::list)))
+        .service(resource("/v2/actions/{name}").route(get().to(actions::get)));
 }

@@ -1,0 +1,134 @@
+//! `/v2/action_executions` and `/v2/tasks/{id}/action_executions`: action
+//! executions, read-only from the store. `output` is in a list item only with
+//! `include_output=true`; a single action execution always has it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::error::Error;
+use super::query::{self, Kind, ListSpec};
+use super::{ApiState, read, render};
+use crate::domain::ActionExecutionId;
+use crate::store::{Filter, FilterOp};
+
+const FIELDS: &[&str] = &[
+    "id",
+    "workflow_name",
+    "workflow_namespace",
+    "task_name",
+    "task_execution_id",
+    "state",
+    "state_info",
+    "tags",
+    "name",
+    "description",
+    "project_id",
+    "accepted",
+    "input",
+    "output",
+    "created_at",
+    "updated_at",
+    "params",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    filters: &[
+        ("name", Kind::Text),
+        ("tags", Kind::Text),
+        ("workflow_name", Kind::Text),
+        ("task_name", Kind::Text),
+        ("task_execution_id", Kind::Uuid),
+        ("state", Kind::State),
+        ("state_info", Kind::Text),
+        ("accepted", Kind::Bool),
+        ("input", Kind::Text),
+        ("output", Kind::Text),
+        ("params", Kind::Text),
+        ("description", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+fn not_found(id: &str) -> Error {
+    Error::not_found(format!("ActionExecution not found [id={id}]"))
+}
+
+/// `GET /v2/action_executions`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    list_with(req, state, None).await
+}
+
+/// `GET /v2/tasks/{id}/action_executions`
+pub async fn list_of_task(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let task_id = uuid::Uuid::parse_str(&path)
+        .map_err(|_| Error::bad(format!("Expected a uuid but received {path}.")))?;
+    let filter = Filter {
+        field: "task_execution_id".into(),
+        op: FilterOp::Eq,
+        values: vec![task_id.hyphenated().to_string()],
+    };
+    list_with(req, state, Some(filter)).await
+}
+
+async fn list_with(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    extra: Option<Filter>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    if let Some(f) = extra {
+        p.query.filters.retain(|g| g.field != f.field);
+        p.query.filters.push(f);
+    }
+    let include_output =
+        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+    let q = p.query.clone();
+    let records = read(&state, move |s| s.list_action_executions(&q)).await?;
+    let items: Vec<Map<String, Value>> = records
+        .iter()
+        .map(|a| query::project(render::action_execution(a, include_output), &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(
+        &req,
+        "action_executions",
+        items,
+        p.query.limit,
+    )))
+}
+
+/// `GET /v2/action_executions/{id}?fields=`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    get_one(&req, &state, &path).await
+}
+
+/// `GET /v2/tasks/{id}/action_executions/{ae_id}`
+pub async fn get_of_task(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Error> {
+    get_one(&req, &state, &path.1).await
+}
+
+async fn get_one(req: &HttpRequest, state: &ApiState, id: &str) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(req)?;
+    let fields = query::fields(&pairs, FIELDS)?;
+    let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
+    let a = read(state, move |s| s.get_action_execution(parsed))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
+}

@@ -1,0 +1,218 @@
+//! `/v2/actions`: the system actions as Mistral Action resources, listed,
+//! filtered, sorted and paged in memory (they are a fixed table, as in
+//! Mistral's action provider listing). Read-only; ad-hoc actions are not served.
+
+use std::cmp::Ordering;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::error::Error;
+use super::query::{self, Kind, ListSpec};
+use super::{ApiState, render};
+use crate::store::{Filter, FilterOp, SortDir};
+
+/// A system action as the API shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StdAction {
+    pub name: &'static str,
+    /// Mistral's parameter string: `output, delay=0`.
+    pub input: &'static str,
+    pub description: &'static str,
+}
+
+/// The standard actions this build runs.
+pub const STD_ACTIONS: &[StdAction] = &[
+    StdAction {
+        name: "std.echo",
+        input: "output, delay=0",
+        description: "Echo action.",
+    },
+    StdAction {
+        name: "std.fail",
+        input: "error_data=None",
+        description: "'Always fail' action.",
+    },
+    StdAction {
+        name: "std.noop",
+        input: "",
+        description: "No-operation action.",
+    },
+    StdAction {
+        name: "std.sleep",
+        input: "seconds=1",
+        description: "Sleep action.",
+    },
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: &[
+        "id",
+        "name",
+        "is_system",
+        "input",
+        "description",
+        "tags",
+        "definition",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+        "namespace",
+    ],
+    filters: &[
+        ("name", Kind::Text),
+        ("scope", Kind::Text),
+        ("tags", Kind::Text),
+        ("description", Kind::Text),
+        ("definition", Kind::Text),
+        ("is_system", Kind::Bool),
+        ("input", Kind::Text),
+        ("namespace", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+    ],
+    default_sort: "name",
+    marker: Kind::Text,
+};
+
+/// `GET /v2/actions`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut items: Vec<Map<String, Value>> = STD_ACTIONS
+        .iter()
+        .map(render::action)
+        .filter(|a| p.query.filters.iter().all(|f| matches(a, f)))
+        .collect();
+    items.sort_by(|a, b| compare(a, b, &p.query.sort));
+    if let Some(i) = p.query.marker.as_ref().and_then(|m| {
+        items
+            .iter()
+            .position(|a| a.get("name").and_then(Value::as_str) == Some(m.as_str()))
+    }) {
+        items.drain(..=i);
+    }
+    items.truncate(p.query.limit);
+    let items = items
+        .into_iter()
+        .map(|a| query::project(a, &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, p.query.limit)))
+}
+
+/// `GET /v2/actions/{name}`
+pub async fn get(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let name = path.into_inner();
+    let namespace = query::namespace(&pairs);
+    let action = STD_ACTIONS.iter().find(|a| a.name == name).ok_or_else(|| {
+        Error::not_found(format!(
+            "Action not found [name={name}, namespace={namespace}]"
+        ))
+    })?;
+    Ok(HttpResponse::Ok().json(render::action(action)))
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn matches(a: &Map<String, Value>, f: &Filter) -> bool {
+    let field = a.get(&f.field);
+    if let (Some(Value::Array(items)), FilterOp::Has) = (field, f.op) {
+        return f
+            .values
+            .iter()
+            .all(|v| items.iter().any(|i| i.as_str() == Some(v)));
+    }
+    let have = text(field);
+    let want = f.values.first().map(String::as_str).unwrap_or_default();
+    match f.op {
+        FilterOp::Eq => have == want,
+        FilterOp::Neq => have != want,
+        FilterOp::Gt => have.as_str() > want,
+        FilterOp::Gte => have.as_str() >= want,
+        FilterOp::Lt => have.as_str() < want,
+        FilterOp::Lte => have.as_str() <= want,
+        FilterOp::In => f.values.contains(&have),
+        FilterOp::Nin => !f.values.contains(&have),
+        FilterOp::Has => have.contains(want),
+    }
+}
+
+fn compare(a: &Map<String, Value>, b: &Map<String, Value>, sort: &[(String, SortDir)]) -> Ordering {
+    for (key, dir) in sort {
+        let ord = text(a.get(key)).cmp(&text(b.get(key)));
+        let ord = if *dir == SortDir::Desc {
+            ord.reverse()
+        } else {
+            ord
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    text(a.get("name")).cmp(&text(b.get("name")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(filter: (&str, FilterOp, &[&str]), expected: &[&str]) {
+        let f = Filter {
+            field: filter.0.into(),
+            op: filter.1,
+            values: filter.2.iter().map(|s| s.to_string()).collect(),
+        };
+        let got: Vec<&str> = STD_ACTIONS
+            .iter()
+            .filter(|a| matches(&render::action(a), &f))
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(got, expected, "{f:?}");
+    }
+
+    #[test]
+    fn filters() {
+        use FilterOp::*;
+        check(("name", Eq, &["std.echo"]), &["std.echo"]);
+        check(
+            ("name", Neq, &["std.echo"]),
+            &["std.fail", "std.noop", "std.sleep"],
+        );
+        check(
+            ("name", In, &["std.noop", "std.sleep"]),
+            &["std.noop", "std.sleep"],
+        );
+        check(
+            ("name", Nin, &["std.noop", "std.sleep"]),
+            &["std.echo", "std.fail"],
+        );
+        check(("name", Has, &["ee"]), &["std.sleep"]);
+        check(("name", Gt, &["std.n"]), &["std.noop", "std.sleep"]);
+        check(
+            ("is_system", Eq, &["true"]),
+            &["std.echo", "std.fail", "std.noop", "std.sleep"],
+        );
+        check(("is_system", Eq, &["false"]), &[]);
+        check(
+            ("scope", Eq, &["public"]),
+            &["std.echo", "std.fail", "std.noop", "std.sleep"],
+        );
+        check(("input", Eq, &[""]), &["std.noop"]);
+    }
+
+    #[test]
+    fn sorting() {
+        let mut items: Vec<Map<String, Value>> = STD_ACTIONS.iter().map(render::action).collect();
+        items.sort_by(|a, b| compare(a, b, &[("name".into(), SortDir::Desc)]));
+        let names: Vec<String> = items.iter().map(|a| text(a.get("name"))).collect();
+        assert_eq!(names, ["std.sleep", "std.noop", "std.fail", "std.echo"]);
+    }
+}

@@ -1,0 +1,183 @@
+//! Request bodies: raw YAML text for definitions, JSON objects for the rest,
+//! read whatever the content type. Mistral's JSON-typed request fields accept
+//! a dict or a JSON string (python-mistralclient sends strings); every
+//! malformed body or field is a 400 naming the problem.
+
+use actix_web::web::Bytes;
+use serde_json::{Map, Value};
+
+use super::error::Error;
+
+/// A raw request body, as handlers extract it.
+pub type Body = Result<Bytes, actix_web::Error>;
+
+/// The body as UTF-8 text (a YAML definition).
+pub fn text(body: Body) -> Result<String, Error> {
+    let bytes = body.map_err(|e| Error::from_body(&e))?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| Error::bad(format!("Request body is not valid UTF-8: {e}")))
+}
+
+/// The body as a JSON object; an empty body is an empty object.
+pub fn object(body: Body) -> Result<Map<String, Value>, Error> {
+    let bytes = body.map_err(|e| Error::from_body(&e))?;
+    parse_object(&bytes)
+}
+
+fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(Error::bad(format!(
+            "Invalid JSON body: expected an object, got {other}"
+        ))),
+        Err(e) => Err(Error::bad(format!("Invalid JSON body: {e}"))),
+    }
+}
+
+/// Refuses keys that are not attributes of the resource.
+pub fn check_known(obj: &Map<String, Value>, known: &[&str], arg: &str) -> Result<(), Error> {
+    let unknown: Vec<&str> = obj
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !known.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::bad(format!(
+            "Unknown attribute for argument {arg}: {}",
+            unknown.join(", ")
+        )))
+    }
+}
+
+fn wrong_type(name: &str, v: &Value, expected: &str) -> Error {
+    Error::bad(format!(
+        "Invalid input for field/attribute {name}. Value: '{v}'. Wrong type. Expected '{expected}'"
+    ))
+}
+
+/// A text field; `null`, absent and `""` are `None` (Mistral tests truthiness).
+pub fn string(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Error> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(wrong_type(name, other, "str")),
+    }
+}
+
+/// A JSON-typed field (`types.jsontype`): a dict, or a string holding one.
+/// `null` or absent is `None`; an empty value is an empty dict.
+pub fn dict(obj: &Map<String, Value>, name: &str) -> Result<Option<Map<String, Value>>, Error> {
+    let value = match obj.get(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Some(Map::new())),
+        Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|e| {
+            Error::bad(format!(
+                "Invalid input for field/attribute {name}. Value: '{s}'. {e}"
+            ))
+        })?,
+        Some(other) => other.clone(),
+    };
+    match value {
+        Value::Object(m) => Ok(Some(m)),
+        Value::Null => Ok(Some(Map::new())),
+        Value::Array(ref a) if a.is_empty() => Ok(Some(Map::new())),
+        Value::Bool(false) => Ok(Some(Map::new())),
+        other => Err(Error::bad(format!(
+            "JsonType field value must be a dictionary [actual={}]",
+            super::pyjson::dumps(&other)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    fn check_dict(v: Value, expected: Result<Option<Value>, &str>) {
+        let got = dict(&obj(json!({ "input": v })), "input")
+            .map(|o| o.map(Value::Object))
+            .map_err(|e| e.to_string());
+        match expected {
+            Ok(want) => assert_eq!(got, Ok(want), "{v}"),
+            Err(prefix) => assert!(
+                got.as_ref().is_err_and(|e| e.starts_with(prefix)),
+                "{v}: {got:?}"
+            ),
+        }
+    }
+
+    #[test]
+    fn dict_or_json_string() {
+        check_dict(json!({"a": 1}), Ok(Some(json!({"a": 1}))));
+        check_dict(json!("{\"a\": 1}"), Ok(Some(json!({"a": 1}))));
+        check_dict(json!(""), Ok(Some(json!({}))));
+        check_dict(json!("null"), Ok(Some(json!({}))));
+        check_dict(json!({}), Ok(Some(json!({}))));
+        check_dict(json!(null), Ok(None));
+        check_dict(
+            json!([1]),
+            Err("JsonType field value must be a dictionary [actual=[1]]"),
+        );
+        check_dict(
+            json!("[1, 2]"),
+            Err("JsonType field value must be a dictionary [actual=[1, 2]]"),
+        );
+        check_dict(json!(5), Err("JsonType field value must be a dictionary"));
+        check_dict(
+            json!("{nope"),
+            Err("Invalid input for field/attribute input. Value: '{nope'."),
+        );
+        assert_eq!(dict(&Map::new(), "input").unwrap(), None);
+    }
+
+    #[test]
+    fn strings() {
+        let o = obj(json!({"a": "x", "b": "", "c": null, "d": 1}));
+        assert_eq!(string(&o, "a").unwrap().as_deref(), Some("x"));
+        assert_eq!(string(&o, "b").unwrap(), None);
+        assert_eq!(string(&o, "c").unwrap(), None);
+        assert_eq!(string(&o, "zz").unwrap(), None);
+        assert!(
+            string(&o, "d")
+                .unwrap_err()
+                .to_string()
+                .contains("Expected 'str'")
+        );
+    }
+
+    #[test]
+    fn objects() {
+        assert_eq!(parse_object(b"").unwrap(), Map::new());
+        assert_eq!(parse_object(b" \n").unwrap(), Map::new());
+        assert_eq!(parse_object(br#"{"a": 1}"#).unwrap(), obj(json!({"a": 1})));
+        assert!(
+            parse_object(b"[1]")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Invalid JSON body: expected an object")
+        );
+        assert!(
+            parse_object(b"{")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Invalid JSON body: EOF")
+        );
+        let unknown = check_known(&obj(json!({"a": 1, "zz": 2})), &["a"], "wf_ex").unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "Unknown attribute for argument wf_ex: zz"
+        );
+        assert!(check_known(&obj(json!({"a": 1})), &["a"], "wf_ex").is_ok());
+    }
+}

@@ -1,0 +1,278 @@
+//! The one place where failures become HTTP responses. Every handler returns
+//! [`Error`]; its `ResponseError` impl picks the status and writes Mistral's
+//! one error body, `{"faultcode": …, "faultstring": …, "debuginfo": null}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, error, web};
+use serde_json::json;
+
+use crate::engine;
+use crate::store;
+
+/// Seconds a client is told to wait after a 503.
+const RETRY_AFTER_SECS: u32 = 1;
+
+/// An API failure, as the client sees it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 400: the request is malformed or not allowed by Mistral's rules.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 403: the operation is not allowed in the object's current state.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: the named object does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: a name or id is already taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than the configured limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 503: the engine cannot take work now; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: anything else (store failure, worker pool gone).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A 400 with this message.
+    pub fn bad(msg: impl Into<String>) -> Self {
+        Error::BadRequest(msg.into())
+    }
+
+    /// A 404 with this message.
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Error::NotFound(msg.into())
+    }
+}
+
+impl From<engine::Error> for Error {
+    fn from(e: engine::Error) -> Self {
+        let msg = e.to_string();
+        match e {
+            engine::Error::NotFound(_) => Error::NotFound(msg),
+            engine::Error::Conflict(_) => Error::Conflict(msg),
+            engine::Error::Invalid(_) | engine::Error::Definition(_) => Error::BadRequest(msg),
+            engine::Error::NotAllowed(_) => Error::Forbidden(msg),
+            engine::Error::Unavailable(_) => Error::Unavailable(msg),
+            engine::Error::Store(s) => Error::from(s),
+        }
+    }
+}
+
+impl From<store::Error> for Error {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::BadQuery(m) => Error::BadRequest(m),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix::MailboxError> for Error {
+    fn from(e: actix::MailboxError) -> Self {
+        Error::Unavailable(format!("The engine is not available: {e}"))
+    }
+}
+
+impl From<error::BlockingError> for Error {
+    fn from(e: error::BlockingError) -> Self {
+        Error::Internal(format!("The service is temporarily unavailable: {e}"))
+    }
+}
+
+impl From<error::JsonPayloadError> for Error {
+    fn from(e: error::JsonPayloadError) -> Self {
+        match e {
+            error::JsonPayloadError::OverflowKnownLength { .. }
+            | error::JsonPayloadError::Overflow { .. } => {
+                Error::TooLarge(format!("Request body is too large: {e}"))
+            }
+            error::JsonPayloadError::Payload(p) => Error::from_payload(&p),
+            other => Error::BadRequest(format!("Invalid JSON body: {other}")),
+        }
+    }
+}
+
+impl Error {
+    /// A body that could not be read: too large (413) or broken (400).
+    pub fn from_payload(e: &error::PayloadError) -> Self {
+        match e {
+            error::PayloadError::Overflow => {
+                Error::TooLarge(format!("Request body is too large: {e}"))
+            }
+            other => Error::BadRequest(format!("Cannot read the request body: {other}")),
+        }
+    }
+
+    /// An extractor failure of the request body (`web::Bytes`).
+    pub fn from_body(e: &actix_web::Error) -> Self {
+        match e.as_error::<error::PayloadError>() {
+            Some(p) => Error::from_payload(p),
+            None if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::TooLarge(format!("Request body is too large: {e}"))
+            }
+            None => Error::BadRequest(format!("Cannot read the request body: {e}")),
+        }
+    }
+
+    /// The JSON error body, as wsme writes it.
+    pub fn body(&self) -> serde_json::Value {
+        let code = if self.status_code().is_server_error() {
+            "Server"
+        } else {
+            "Client"
+        };
+        json!({"faultcode": code, "faultstring": self.to_string(), "debuginfo": null})
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut resp = HttpResponse::build(self.status_code());
+        if matches!(self, Error::Unavailable(_)) {
+            resp.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS)));
+        }
+        resp.json(self.body())
+    }
+}
+
+/// The JSON extractor settings `app` installs: body limit, and every
+/// extractor failure answered with the API's error body.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .error_handler(|err, _req: &HttpRequest| Error::from(err).into())
+}
+
+/// The raw-body extractor settings (`web::Bytes`, `String`) `app` installs.
+/// Handlers of this module take the body as `Result<Bytes, _>` and map a
+/// failure through [`Error::from_body`].
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{Diagnostic, Diagnostics};
+
+    fn check(e: Error, status: u16, body: serde_json::Value) {
+        let resp = e.error_response();
+        assert_eq!(resp.status().as_u16(), status, "{e:?}");
+        assert_eq!(e.body(), body);
+    }
+
+    fn fault(code: &str, msg: &str) -> serde_json::Value {
+        json!({"faultcode": code, "faultstring": msg, "debuginfo": null})
+    }
+
+    #[test]
+    fn engine_errors_map_to_mistral_codes() {
+        use engine::Error as E;
+        check(
+            E::NotFound("WorkflowExecution not found [id=x]".into()).into(),
+            404,
+            fault("Client", "WorkflowExecution not found [id=x]"),
+        );
+        check(
+            E::Conflict("Duplicate entry for WorkflowDefinition".into()).into(),
+            409,
+            fault("Client", "Duplicate entry for WorkflowDefinition"),
+        );
+        check(
+            E::Invalid("Invalid input".into()).into(),
+            400,
+            fault("Client", "Invalid input"),
+        );
+        check(
+            E::NotAllowed("Only completed executions can be deleted.".into()).into(),
+            403,
+            fault("Client", "Only completed executions can be deleted."),
+        );
+        check(
+            E::Unavailable("busy".into()).into(),
+            503,
+            fault("Server", "busy"),
+        );
+        check(
+            E::Store(store::Error::Database("disk".into())).into(),
+            500,
+            fault("Server", "database error: disk"),
+        );
+        check(
+            E::Store(store::Error::BadQuery("bad sort key".into())).into(),
+            400,
+            fault("Client", "bad sort key"),
+        );
+    }
+
+    #[test]
+    fn definition_errors_list_every_problem() {
+        let d = Diagnostics(vec![
+            Diagnostic {
+                path: "wf.tasks.t1.on-success[0]".into(),
+                line: Some(7),
+                column: Some(11),
+                message: "no task 't9'".into(),
+            },
+            Diagnostic {
+                path: "wf.tasks.t2".into(),
+                line: Some(9),
+                column: None,
+                message: "unknown key 'acton'".into(),
+            },
+        ]);
+        let e: Error = engine::Error::Definition(d).into();
+        check(
+            e,
+            400,
+            fault(
+                "Client",
+                "Invalid DSL: wf.tasks.t1.on-success[0] (line 7, column 11): no task 't9'; wf.tasks.t2 (line 9): unknown key 'acton'",
+            ),
+        );
+    }
+
+    #[test]
+    fn unavailable_sets_retry_after() {
+        let resp = Error::Unavailable("busy".into()).error_response();
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let resp = Error::bad("x").error_response();
+        assert!(resp.headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    #[test]
+    fn body_failures() {
+        check(
+            Error::from_payload(&error::PayloadError::Overflow),
+            413,
+            fault(
+                "Client",
+                "Request body is too large: payload reached size limit",
+            ),
+        );
+        let e = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let e = Error::from(error::JsonPayloadError::Deserialize(e));
+        assert_eq!(e.status_code(), StatusCode::BAD_REQUEST);
+        assert!(e.to_string().starts_with("Invalid JSON body: "), "{e}");
+    }
+}

@@ -1,0 +1,271 @@
+//! `/v2/executions`: start, list, get, update (pause, resume, stop,
+//! description, env) and delete workflow executions, with the request rules
+//! of Mistral's `ExecutionsController` checked here and the changes made by
+//! the engine.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::body::{self, Body};
+use super::error::Error;
+use super::query::{self, Kind, ListSpec};
+use super::render::{self, ExecutionView};
+use super::{ApiState, read, send};
+use crate::domain::{ExecutionId, State};
+use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
+use crate::store::{ExecutionRecord, Filter, FilterOp};
+
+const FIELDS: &[&str] = &[
+    "id",
+    "workflow_id",
+    "workflow_name",
+    "workflow_namespace",
+    "description",
+    "tags",
+    "params",
+    "task_execution_id",
+    "root_execution_id",
+    "source_execution_id",
+    "state",
+    "state_info",
+    "input",
+    "output",
+    "created_at",
+    "updated_at",
+    "project_id",
+    "published_global",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    filters: &[
+        ("workflow_name", Kind::Text),
+        ("workflow_id", Kind::Uuid),
+        ("description", Kind::Text),
+        ("tags", Kind::Text),
+        ("params", Kind::Text),
+        ("task_execution_id", Kind::Uuid),
+        ("root_execution_id", Kind::Uuid),
+        ("state", Kind::State),
+        ("state_info", Kind::Text),
+        ("input", Kind::Text),
+        ("output", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("project_id", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+/// The path id of an execution; a malformed one is simply not found.
+pub fn parse_id(id: &str) -> Result<ExecutionId, Error> {
+    id.parse().map_err(|_| not_found(id))
+}
+
+fn not_found(id: impl std::fmt::Display) -> Error {
+    Error::not_found(format!("WorkflowExecution not found [id={id}]"))
+}
+
+/// The execution, or 404.
+pub async fn fetch(state: &ApiState, id: ExecutionId) -> Result<ExecutionRecord, Error> {
+    read(state, move |s| s.get_execution(id))
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// `GET /v2/executions`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    list_with(req, state, None).await
+}
+
+/// `GET /v2/tasks/{id}/workflow_executions`: the sub-workflows of a task.
+pub async fn list_of_task(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let task_id = path.into_inner();
+    let task_id = uuid::Uuid::parse_str(&task_id)
+        .map_err(|_| Error::bad(format!("Expected a uuid but received {task_id}.")))?;
+    let filter = Filter {
+        field: "task_execution_id".into(),
+        op: FilterOp::Eq,
+        values: vec![task_id.hyphenated().to_string()],
+    };
+    list_with(req, state, Some(filter)).await
+}
+
+async fn list_with(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    extra: Option<Filter>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    if let Some(f) = extra {
+        p.query.filters.retain(|g| g.field != f.field);
+        p.query.filters.push(f);
+    }
+    let include_output =
+        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+    let q = p.query.clone();
+    let records = read(&state, move |s| s.list_executions(&q)).await?;
+    let view = ExecutionView::List { include_output };
+    let items: Vec<Map<String, Value>> = records
+        .iter()
+        .map(|e| query::project(render::execution(e, view), &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "executions", items, p.query.limit)))
+}
+
+/// `GET /v2/executions/{id}?fields=`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let fields = query::fields(&pairs, FIELDS)?;
+    let e = fetch(&state, parse_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(query::project(
+        render::execution(&e, ExecutionView::Get),
+        &fields,
+    )))
+}
+
+/// Every attribute of Mistral's Execution resource: what a body may carry.
+const BODY_FIELDS: &[&str] = FIELDS;
+
+/// `POST /v2/executions`: 201 with the started (or, for a known client id,
+/// the existing) execution.
+pub async fn create(state: web::Data<ApiState>, body: Body) -> Result<HttpResponse, Error> {
+    let msg = start_message(&body::object(body)?)?;
+    let e = send::start_execution(&state, msg).await?;
+    Ok(HttpResponse::Created().json(render::execution(&e, ExecutionView::Write)))
+}
+
+fn uuid_field<T: std::str::FromStr>(
+    obj: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<T>, Error> {
+    body::string(obj, name)?
+        .map(|s| {
+            s.parse::<T>()
+                .map_err(|_| Error::bad(format!("Expected a uuid but received {s}.")))
+        })
+        .transpose()
+}
+
+fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
+    body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    let msg = StartExecution {
+        workflow_id: body::string(obj, "workflow_id")?,
+        workflow_name: body::string(obj, "workflow_name")?,
+        namespace: body::string(obj, "workflow_namespace")?.unwrap_or_default(),
+        input: body::dict(obj, "input")?.unwrap_or_default(),
+        params: body::dict(obj, "params")?.unwrap_or_default(),
+        description: body::string(obj, "description")?.unwrap_or_default(),
+        id: uuid_field(obj, "id")?,
+        source_execution_id: uuid_field(obj, "source_execution_id")?,
+    };
+    if msg.workflow_id.is_none() && msg.workflow_name.is_none() && msg.source_execution_id.is_none()
+    {
+        return Err(Error::bad(
+            "Workflow ID or workflow name must be provided. Workflow ID is recommended.",
+        ));
+    }
+    Ok(msg)
+}
+
+/// `PUT /v2/executions/{id}`: `{state[, state_info]}`, `{description}` or
+/// `{params: {env}}` (with `state: RUNNING` only), by Mistral's rules.
+pub async fn update(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: Body,
+) -> Result<HttpResponse, Error> {
+    let id = parse_id(&path)?;
+    let obj = body::object(body)?;
+    fetch(&state, id).await?;
+    let msg = update_message(id, &obj)?;
+    let e = send::update_execution(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))
+}
+
+/// True for a value Python would call truthy.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {
+    body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    let new_state = body::string(obj, "state")?;
+    let description = body::string(obj, "description")?;
+    let state_info = body::string(obj, "state_info")?;
+    let env = body::dict(obj, "params")?
+        .and_then(|mut p| p.remove("env"))
+        .filter(truthy);
+    if new_state.is_none() && description.is_none() && env.is_none() {
+        return Err(Error::bad(
+            "The property state, description, or env is not provided for update.",
+        ));
+    }
+    if description.is_some() && new_state.is_some() {
+        return Err(Error::bad(
+            "The property description must be updated separately from state.",
+        ));
+    }
+    if env.is_some() && new_state.as_deref().is_some_and(|s| s != "RUNNING") {
+        return Err(Error::bad(
+            "The property env can only be updated when workflow execution is not running or on resume from pause.",
+        ));
+    }
+    let parsed = new_state.as_deref().map(target_state).transpose()?;
+    Ok(UpdateExecution {
+        id,
+        state: parsed,
+        state_info,
+        description,
+        env,
+    })
+}
+
+/// The states a client may ask for; anything else is Mistral's 400.
+fn target_state(s: &str) -> Result<State, Error> {
+    match s.parse::<State>() {
+        Ok(
+            st
+            @ (State::Paused | State::Running | State::Success | State::Error | State::Cancelled),
+        ) => Ok(st),
+        _ => Err(Error::bad(format!(
+            "Cannot change state to {s}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+        ))),
+    }
+}
+
+/// `DELETE /v2/executions/{id}?force=`: 204.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let msg = DeleteExecution {
+        id: parse_id(&path)?,
+        force: query::flag(&pairs, "force")?,
+    };
+    send::delete_execution(&state, msg).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+#[path = "executions_tests.rs"]
+mod tests;

@@ -1,0 +1,324 @@
+//! Query strings → [`store::ListQuery`]: Mistral's `marker`, `limit`,
+//! `sort_keys`, `sort_dirs`, `fields` and `field=op:value` filters
+//! (`mistral/utils/rest_utils.py`, `filter_utils.py`), a 400 for any bad
+//! value, the `fields` projection (with `id` always kept), and the list
+//! envelope with its `next` link. Pure but for reading the request.
+
+use actix_web::HttpRequest;
+use serde_json::{Map, Value};
+
+use super::error::Error;
+use crate::domain::State;
+use crate::store::{Filter, FilterOp, ListQuery, SortDir};
+
+/// The query parameters of a request, in order, percent-decoded.
+pub type Pairs = Vec<(String, String)>;
+
+/// How a filter (or marker) value is checked before it reaches the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Any text; passed through.
+    Text,
+    /// A UUID (`Expected a uuid but received …`).
+    Uuid,
+    /// A state name.
+    State,
+    /// A boolean; normalized to `true`/`false`.
+    Bool,
+}
+
+/// What a list endpoint accepts.
+#[derive(Debug)]
+pub struct ListSpec {
+    /// The resource's fields, for `fields` and `sort_keys`.
+    pub fields: &'static [&'static str],
+    /// The filterable query parameters and their kinds.
+    pub filters: &'static [(&'static str, Kind)],
+    /// The default sort key (`created_at`; `name` for actions).
+    pub default_sort: &'static str,
+    /// What a marker is: an id (`Uuid`) or a name (`Text`).
+    pub marker: Kind,
+}
+
+/// A parsed list request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListParams {
+    pub query: ListQuery,
+    /// The `fields` projection; empty means every field. Starts with `id`.
+    pub fields: Vec<String>,
+}
+
+/// The request's query parameters.
+pub fn pairs(req: &HttpRequest) -> Result<Pairs, Error> {
+    parse_pairs(req.query_string())
+}
+
+fn parse_pairs(qs: &str) -> Result<Pairs, Error> {
+    actix_web::web::Query::<Pairs>::from_query(qs)
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|e| Error::bad(format!("Invalid query string: {e}")))
+}
+
+/// The last value of a parameter (a repeated parameter: the last one wins).
+pub fn get<'a>(pairs: &'a Pairs, key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A boolean parameter (`include_output`, `force`); absent is `false`.
+pub fn flag(pairs: &Pairs, key: &str) -> Result<bool, Error> {
+    get(pairs, key).map_or(Ok(false), |v| parse_bool(key, v))
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool, Error> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "on" => Ok(true),
+        "false" | "0" | "no" | "n" | "off" | "" => Ok(false),
+        _ => Err(Error::bad(format!(
+            "Invalid input for field/attribute {key}. Value: '{v}'. Wrong type. Expected 'bool'"
+        ))),
+    }
+}
+
+/// `?namespace=` of definition endpoints (default `''`).
+pub fn namespace(pairs: &Pairs) -> String {
+    get(pairs, "namespace").unwrap_or_default().to_string()
+}
+
+/// Mistral's comma list: trimmed, lowercased, empty items dropped.
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The `fields` parameter of a list or a single GET: unique, known fields,
+/// with `id` first when any is given.
+pub fn fields(pairs: &Pairs, known: &[&str]) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for f in get(pairs, "fields").map(list).unwrap_or_default() {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    let unknown: Vec<&str> = out
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !known.contains(f))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::bad(format!(
+            "Some fields do not exist  [{}], please choose from [{}]",
+            unknown.join(", "),
+            known.join(", ")
+        )));
+    }
+    if !out.is_empty() && !out.iter().any(|f| f == "id") {
+        out.insert(0, "id".into());
+    }
+    Ok(out)
+}
+
+/// Parses a list request against `spec`; `limit` is clamped to `max_page_size`.
+pub fn list_params(
+    pairs: &Pairs,
+    spec: &ListSpec,
+    max_page_size: usize,
+) -> Result<ListParams, Error> {
+    let limit = match get(pairs, "limit") {
+        None | Some("") => max_page_size,
+        Some(v) => {
+            let n: i64 = v.trim().parse().map_err(|_| {
+                Error::bad(format!(
+                    "Invalid input for field/attribute limit. Value: '{v}'. unable to convert to int"
+                ))
+            })?;
+            if n <= 0 {
+                return Err(Error::bad("Limit must be positive."));
+            }
+            usize::try_from(n).unwrap_or(usize::MAX).min(max_page_size)
+        }
+    };
+    let marker = match get(pairs, "marker") {
+        None | Some("") => None,
+        Some(m) => {
+            check_value("marker", spec.marker, m)?;
+            Some(m.to_string())
+        }
+    };
+    Ok(ListParams {
+        query: ListQuery {
+            marker,
+            limit,
+            sort: sort(pairs, spec)?,
+            filters: filters(pairs, spec)?,
+        },
+        fields: fields(pairs, spec.fields)?,
+    })
+}
+
+fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error> {
+    let keys = get(pairs, "sort_keys").map(list).unwrap_or_default();
+    let keys = if keys.is_empty() {
+        vec![spec.default_sort.to_string()]
+    } else {
+        keys
+    };
+    let dirs = get(pairs, "sort_dirs").map(list).unwrap_or_default();
+    if keys.len() < dirs.len() {
+        return Err(Error::bad(
+            "Length of sort_keys must be equal or greater than sort_dirs.",
+        ));
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for (i, key) in keys.into_iter().enumerate() {
+        let dir = match dirs.get(i).map(String::as_str) {
+            None | Some("asc") => SortDir::Asc,
+            Some("desc") => SortDir::Desc,
+            Some(_) => {
+                return Err(Error::bad(
+                    "Unknown sort direction, must be 'desc' or 'asc'.",
+                ));
+            }
+        };
+        if !spec.fields.contains(&key.as_str()) {
+            return Err(Error::bad(format!(
+                "Unknown sort key '{key}', please choose from [{}]",
+                spec.fields.join(", ")
+            )));
+        }
+        out.push((key, dir));
+    }
+    Ok(out)
+}
+
+fn filters(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
+    let mut out: Vec<Filter> = Vec::new();
+    for &(field, kind) in spec.filters {
+        let Some(raw) = get(pairs, field) else {
+            continue;
+        };
+        let filter = parse_filter(field, kind, raw)?;
+        out.retain(|f| f.field != field);
+        out.push(filter);
+    }
+    Ok(out)
+}
+
+/// `op:value` (`in`/`nin` take a comma list); no known op means `eq`.
+fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
+    const OPS: [(&str, FilterOp); 9] = [
+        ("eq", FilterOp::Eq),
+        ("neq", FilterOp::Neq),
+        ("gt", FilterOp::Gt),
+        ("gte", FilterOp::Gte),
+        ("lt", FilterOp::Lt),
+        ("lte", FilterOp::Lte),
+        ("in", FilterOp::In),
+        ("nin", FilterOp::Nin),
+        ("has", FilterOp::Has),
+    ];
+    let (op, value) = OPS
+        .iter()
+        .find_map(|(name, op)| {
+            raw.strip_prefix(name)
+                .and_then(|r| r.strip_prefix(':'))
+                .map(|v| (*op, v))
+        })
+        .unwrap_or((FilterOp::Eq, raw));
+    let values: Vec<String> = match op {
+        FilterOp::In | FilterOp::Nin => value.split(',').map(str::to_string).collect(),
+        _ => vec![value.to_string()],
+    };
+    let values = values
+        .iter()
+        .map(|v| check_value(field, kind, v))
+        .collect::<Result<_, _>>()?;
+    Ok(Filter {
+        field: field.to_string(),
+        op,
+        values,
+    })
+}
+
+fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
+    match kind {
+        Kind::Text => Ok(v.to_string()),
+        Kind::Uuid => uuid::Uuid::parse_str(v)
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| Error::bad(format!("Expected a uuid but received {v}."))),
+        Kind::State => v.parse::<State>().map(|s| s.as_str().to_string()).map_err(|_| {
+            let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+            Error::bad(format!(
+                "Invalid input for field/attribute {field}. Value: '{v}'. Value should be one of: {}",
+                names.join(", ")
+            ))
+        }),
+        Kind::Bool => parse_bool(field, v).map(|b| b.to_string()),
+    }
+}
+
+/// Keeps only `fields` of an object (all of them when `fields` is empty),
+/// in the object's own key order.
+pub fn project(obj: Map<String, Value>, fields: &[String]) -> Map<String, Value> {
+    if fields.is_empty() {
+        return obj;
+    }
+    obj.into_iter()
+        .filter(|(k, _)| fields.iter().any(|f| f == k))
+        .collect()
+}
+
+/// The list envelope `{"<plural>": [...], "next": "<url>"}`; `next` is there
+/// only when the page is full.
+pub fn envelope(
+    req: &HttpRequest,
+    plural: &str,
+    items: Vec<Map<String, Value>>,
+    limit: usize,
+) -> Value {
+    let last_id = items
+        .last()
+        .and_then(|i| i.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let full = !items.is_empty() && items.len() == limit;
+    let mut out = Map::new();
+    out.insert(
+        plural.into(),
+        Value::Array(items.into_iter().map(Value::Object).collect()),
+    );
+    if let (true, Some(id)) = (full, last_id) {
+        let conn = req.connection_info();
+        let base = format!("{}://{}{}", conn.scheme(), conn.host(), req.path());
+        out.insert(
+            "next".into(),
+            next_link(&base, req.query_string(), limit, &id).into(),
+        );
+    }
+    Value::Object(out)
+}
+
+/// The next page's URL: the request's own parameters (raw, in order) without
+/// `limit` and `marker`, then `limit=<limit>&marker=<last id>`.
+pub fn next_link(base: &str, query_string: &str, limit: usize, marker: &str) -> String {
+    let mut parts: Vec<&str> = query_string
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = p.split('=').next().unwrap_or_default();
+            key != "limit" && key != "marker"
+        })
+        .collect();
+    let tail = format!("limit={limit}&marker={marker}");
+    parts.push(&tail);
+    format!("{base}?{}", parts.join("&"))
+}
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

@@ -1,0 +1,248 @@
+//! Unit tests of query-string parsing: one `check` per feature, many cases.
+
+use super::*;
+
+const SPEC: ListSpec = ListSpec {
+    fields: &["id", "name", "state", "created_at", "workflow_id"],
+    filters: &[
+        ("name", Kind::Text),
+        ("state", Kind::State),
+        ("workflow_id", Kind::Uuid),
+        ("processed", Kind::Bool),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+const U: &str = "123e4567-e89b-12d3-a456-426655440000";
+
+fn parse(qs: &str) -> Result<ListParams, Error> {
+    list_params(&parse_pairs(qs).unwrap(), &SPEC, 100)
+}
+
+fn err(qs: &str) -> String {
+    parse(qs).unwrap_err().to_string()
+}
+
+fn check_limit(qs: &str, expected: usize) {
+    assert_eq!(parse(qs).unwrap().query.limit, expected, "{qs}");
+}
+
+#[test]
+fn limit() {
+    check_limit("", 100);
+    check_limit("limit=", 100);
+    check_limit("limit=5", 5);
+    check_limit("limit=100", 100);
+    check_limit("limit=101", 100);
+    check_limit("limit=99999999999999", 100);
+    assert_eq!(err("limit=0"), "Limit must be positive.");
+    assert_eq!(err("limit=-3"), "Limit must be positive.");
+    assert!(err("limit=abc").contains("limit"));
+}
+
+fn check_sort(qs: &str, expected: &[(&str, SortDir)]) {
+    let got = parse(qs).unwrap().query.sort;
+    let expected: Vec<(String, SortDir)> =
+        expected.iter().map(|(k, d)| (k.to_string(), *d)).collect();
+    assert_eq!(got, expected, "{qs}");
+}
+
+#[test]
+fn sorting() {
+    use SortDir::{Asc, Desc};
+    check_sort("", &[("created_at", Asc)]);
+    check_sort("sort_keys=name", &[("name", Asc)]);
+    check_sort("sort_keys=name&sort_dirs=desc", &[("name", Desc)]);
+    check_sort(
+        "sort_keys=NAME,state&sort_dirs=desc",
+        &[("name", Desc), ("state", Asc)],
+    );
+    check_sort(
+        "sort_keys=name,%20state&sort_dirs=asc,desc",
+        &[("name", Asc), ("state", Desc)],
+    );
+    check_sort("sort_dirs=desc", &[("created_at", Desc)]);
+    assert_eq!(
+        err("sort_keys=name&sort_dirs=asc,desc"),
+        "Length of sort_keys must be equal or greater than sort_dirs."
+    );
+    assert_eq!(
+        err("sort_keys=name&sort_dirs=up"),
+        "Unknown sort direction, must be 'desc' or 'asc'."
+    );
+    assert!(err("sort_keys=bogus").starts_with("Unknown sort key 'bogus'"));
+}
+
+fn check_filters(qs: &str, expected: &[(&str, FilterOp, &[&str])]) {
+    let got = parse(qs).unwrap().query.filters;
+    let expected: Vec<Filter> = expected
+        .iter()
+        .map(|(f, op, vs)| Filter {
+            field: f.to_string(),
+            op: *op,
+            values: vs.iter().map(|v| v.to_string()).collect(),
+        })
+        .collect();
+    assert_eq!(got, expected, "{qs}");
+}
+
+#[test]
+fn filter_ops() {
+    use FilterOp::*;
+    check_filters("", &[]);
+    check_filters("name=wf", &[("name", Eq, &["wf"])]);
+    check_filters("name=eq:wf", &[("name", Eq, &["wf"])]);
+    check_filters("name=neq:wf", &[("name", Neq, &["wf"])]);
+    check_filters("name=gt:a", &[("name", Gt, &["a"])]);
+    check_filters("name=gte:a", &[("name", Gte, &["a"])]);
+    check_filters("name=lt:a", &[("name", Lt, &["a"])]);
+    check_filters("name=lte:a", &[("name", Lte, &["a"])]);
+    check_filters("name=has:w", &[("name", Has, &["w"])]);
+    check_filters("name=in:a,b,c", &[("name", In, &["a", "b", "c"])]);
+    check_filters("name=nin:a,b", &[("name", Nin, &["a", "b"])]);
+    check_filters("name=foo:bar", &[("name", Eq, &["foo:bar"])]);
+    check_filters("name=eq:a:b", &[("name", Eq, &["a:b"])]);
+    check_filters("name=a,b", &[("name", Eq, &["a,b"])]);
+    check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
+    check_filters("unknown=1&include_output=true", &[]);
+}
+
+#[test]
+fn filter_kinds() {
+    use FilterOp::*;
+    check_filters("state=RUNNING", &[("state", Eq, &["RUNNING"])]);
+    check_filters(
+        "state=in:RUNNING,ERROR",
+        &[("state", In, &["RUNNING", "ERROR"])],
+    );
+    check_filters("state=RUNNING_DELAYED", &[("state", Eq, &["DELAYED"])]);
+    check_filters(&format!("workflow_id={U}"), &[("workflow_id", Eq, &[U])]);
+    check_filters(
+        &format!("workflow_id=neq:{}", U.to_uppercase()),
+        &[("workflow_id", Neq, &[U])],
+    );
+    check_filters("processed=True", &[("processed", Eq, &["true"])]);
+    check_filters("processed=0", &[("processed", Eq, &["false"])]);
+    check_filters(
+        "name=a&state=SUCCESS",
+        &[("name", Eq, &["a"]), ("state", Eq, &["SUCCESS"])],
+    );
+    assert_eq!(err("workflow_id=123"), "Expected a uuid but received 123.");
+    assert!(err("state=FOO").starts_with("Invalid input for field/attribute state. Value: 'FOO'."));
+    assert!(err("processed=maybe").contains("processed"));
+}
+
+#[test]
+fn marker() {
+    assert_eq!(
+        parse(&format!("marker={U}"))
+            .unwrap()
+            .query
+            .marker
+            .as_deref(),
+        Some(U)
+    );
+    assert_eq!(parse("marker=").unwrap().query.marker, None);
+    assert_eq!(err("marker=abc"), "Expected a uuid but received abc.");
+}
+
+fn check_fields(qs: &str, expected: &[&str]) {
+    assert_eq!(parse(qs).unwrap().fields, expected, "{qs}");
+}
+
+#[test]
+fn field_projection() {
+    check_fields("", &[]);
+    check_fields("fields=", &[]);
+    check_fields("fields=name", &["id", "name"]);
+    check_fields("fields=name,state", &["id", "name", "state"]);
+    check_fields("fields=state,id", &["state", "id"]);
+    check_fields("fields=Name,name,,state", &["id", "name", "state"]);
+    assert_eq!(
+        err("fields=name,bogus"),
+        "Some fields do not exist  [bogus], please choose from [id, name, state, created_at, workflow_id]"
+    );
+}
+
+#[test]
+fn project_keeps_object_order() {
+    let obj: Map<String, Value> =
+        serde_json::from_str(r#"{"id": "1", "name": "n", "state": "S", "x": 1}"#).unwrap();
+    let keep = |f: &[&str]| {
+        let f: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+        serde_json::to_string(&project(obj.clone(), &f)).unwrap()
+    };
+    assert_eq!(keep(&[]), r#"{"id":"1","name":"n","state":"S","x":1}"#);
+    assert_eq!(
+        keep(&["id", "state", "name"]),
+        r#"{"id":"1","name":"n","state":"S"}"#
+    );
+    assert_eq!(keep(&["id", "nope"]), r#"{"id":"1"}"#);
+}
+
+fn check_next(qs: &str, expected: &str) {
+    assert_eq!(
+        next_link("http://h:8989/v2/executions", qs, 2, U),
+        expected,
+        "{qs}"
+    );
+}
+
+#[test]
+fn next_links() {
+    check_next(
+        "",
+        &format!("http://h:8989/v2/executions?limit=2&marker={U}"),
+    );
+    check_next(
+        "limit=2",
+        &format!("http://h:8989/v2/executions?limit=2&marker={U}"),
+    );
+    check_next(
+        "state=eq%3ARUNNING&limit=2&marker=old&fields=id,state",
+        &format!(
+            "http://h:8989/v2/executions?state=eq%3ARUNNING&fields=id,state&limit=2&marker={U}"
+        ),
+    );
+    check_next(
+        "sort_keys=name&&",
+        &format!("http://h:8989/v2/executions?sort_keys=name&limit=2&marker={U}"),
+    );
+}
+
+#[test]
+fn flags() {
+    let p = |qs: &str| parse_pairs(qs).unwrap();
+    assert!(!flag(&p(""), "force").unwrap());
+    assert!(flag(&p("force=true"), "force").unwrap());
+    assert!(flag(&p("force=True"), "force").unwrap());
+    assert!(flag(&p("force=1"), "force").unwrap());
+    assert!(!flag(&p("force=false"), "force").unwrap());
+    assert!(flag(&p("force=perhaps"), "force").is_err());
+    assert_eq!(namespace(&p("namespace=ns1")), "ns1");
+    assert_eq!(namespace(&p("")), "");
+}
+
+#[actix_web::test]
+async fn envelope_has_next_only_when_full() {
+    let req = actix_web::test::TestRequest::get()
+        .uri("/v2/workflows?limit=1&name=wf")
+        .insert_header(("host", "bora:8989"))
+        .to_http_request();
+    let item: Map<String, Value> = serde_json::from_str(&format!(r#"{{"id": "{U}"}}"#)).unwrap();
+    let full = envelope(&req, "workflows", vec![item.clone()], 1);
+    assert_eq!(
+        full,
+        serde_json::json!({
+            "workflows": [{"id": U}],
+            "next": format!("http://bora:8989/v2/workflows?name=wf&limit=1&marker={U}")
+        })
+    );
+    let partial = envelope(&req, "workflows", vec![item], 2);
+    assert_eq!(partial, serde_json::json!({"workflows": [{"id": U}]}));
+    assert_eq!(
+        envelope(&req, "workflows", vec![], 1),
+        serde_json::json!({"workflows": []})
+    );
+}

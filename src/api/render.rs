@@ -1,0 +1,227 @@
+//! Store records → Mistral's JSON resources (`mistral/api/controllers/v2/resources.py`),
+//! with Mistral's key order, `YYYY-MM-DD HH:MM:SS` timestamps, and JSON-typed
+//! fields as JSON *strings* in Python's spelling. Pure: handlers call it.
+
+use serde_json::{Map, Value};
+
+use super::actions::StdAction;
+use super::pyjson;
+use crate::domain::Timestamp;
+use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkflowDef};
+
+/// Which shape of an execution a response carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutionView {
+    /// A list item: no `output` (unless asked), no `published_global`.
+    List { include_output: bool },
+    /// `GET /v2/executions/{id}`: everything, plus `published_global`.
+    Get,
+    /// The answer to POST/PUT: everything but `published_global`.
+    Write,
+}
+
+/// Which shape of a task a response carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskView {
+    /// A list item: no `result`.
+    List,
+    /// `GET /v2/tasks/{id}`: with `result` as JSON text.
+    Get,
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, as Mistral stores (seconds precision) and prints them.
+pub fn timestamp(t: &Timestamp) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn opt_timestamp(t: Option<&Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(timestamp(t)))
+}
+
+/// A JSON-typed field: `null` stays `null`, anything else becomes its JSON text.
+pub fn json_text(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::Null,
+        other => Value::String(pyjson::dumps(other)),
+    }
+}
+
+fn opt_string<T: ToString>(v: Option<T>) -> Value {
+    v.map_or(Value::Null, |s| Value::String(s.to_string()))
+}
+
+fn tags(t: &[String]) -> Value {
+    Value::Array(t.iter().cloned().map(Value::String).collect())
+}
+
+/// A workflow as `GET` returns it: `interface` is a JSON string.
+pub fn workflow(w: &WorkflowDef) -> Map<String, Value> {
+    workflow_with_interface(w, json_text(&w.interface))
+}
+
+/// A workflow as `POST`/`PUT /v2/workflows` return it. Mistral builds that
+/// answer with `to_json()`, which skips the JSON-string conversion, so there
+/// `interface` is an object.
+pub fn uploaded_workflow(w: &WorkflowDef) -> Map<String, Value> {
+    workflow_with_interface(w, w.interface.clone())
+}
+
+fn workflow_with_interface(w: &WorkflowDef, interface: Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), w.id.to_string().into());
+    m.insert("name".into(), w.name.clone().into());
+    m.insert("namespace".into(), w.namespace.clone().into());
+    m.insert("input".into(), w.input.clone().into());
+    m.insert("interface".into(), interface);
+    m.insert("definition".into(), w.definition.clone().into());
+    m.insert("checksum".into(), w.checksum.clone().into());
+    m.insert("tags".into(), tags(&w.tags));
+    m.insert("scope".into(), w.scope.clone().into());
+    m.insert("project_id".into(), w.project_id.clone().into());
+    m.insert("created_at".into(), timestamp(&w.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(w.updated_at.as_ref()));
+    m
+}
+
+/// A workflow execution.
+pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), e.id.to_string().into());
+    m.insert("workflow_id".into(), e.workflow_id.to_string().into());
+    m.insert("workflow_name".into(), e.workflow_name.clone().into());
+    m.insert(
+        "workflow_namespace".into(),
+        e.workflow_namespace.clone().into(),
+    );
+    m.insert("description".into(), e.description.clone().into());
+    m.insert("tags".into(), tags(&e.tags));
+    m.insert("params".into(), json_text(&e.params));
+    m.insert("task_execution_id".into(), opt_string(e.task_execution_id));
+    m.insert("root_execution_id".into(), opt_string(e.root_execution_id));
+    m.insert(
+        "source_execution_id".into(),
+        opt_string(e.source_execution_id),
+    );
+    m.insert("state".into(), e.state.as_str().into());
+    m.insert("state_info".into(), opt_string(e.state_info.as_ref()));
+    m.insert("input".into(), json_text(&e.input));
+    if !matches!(
+        view,
+        ExecutionView::List {
+            include_output: false
+        }
+    ) {
+        m.insert("output".into(), json_text(&e.output));
+    }
+    m.insert("created_at".into(), timestamp(&e.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(e.updated_at.as_ref()));
+    m.insert("project_id".into(), e.project_id.clone().into());
+    if view == ExecutionView::Get {
+        m.insert("published_global".into(), json_text(&published_global(e)));
+    }
+    m
+}
+
+/// Variables published globally: the workflow context minus Mistral's
+/// internal keys and the workflow's `vars`
+/// (`data_flow.get_workflow_execution_published_global`).
+pub fn published_global(e: &ExecutionRecord) -> Value {
+    let vars = e.spec.get("vars").and_then(Value::as_object);
+    let out: Map<String, Value> = e
+        .context
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| {
+            k.as_str() != "__execution"
+                && k.as_str() != "openstack"
+                && !vars.is_some_and(|v| v.contains_key(k.as_str()))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Object(out)
+}
+
+/// A task execution.
+pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), t.id.to_string().into());
+    m.insert("name".into(), t.name.clone().into());
+    m.insert("type".into(), t.kind.clone().into());
+    m.insert("workflow_name".into(), t.workflow_name.clone().into());
+    m.insert(
+        "workflow_namespace".into(),
+        t.workflow_namespace.clone().into(),
+    );
+    m.insert("workflow_id".into(), t.workflow_id.to_string().into());
+    m.insert(
+        "workflow_execution_id".into(),
+        t.execution_id.to_string().into(),
+    );
+    m.insert("tags".into(), tags(&t.tags));
+    m.insert("state".into(), t.state.as_str().into());
+    m.insert("state_info".into(), opt_string(t.state_info.as_ref()));
+    m.insert("project_id".into(), t.project_id.clone().into());
+    m.insert("runtime_context".into(), json_text(&t.runtime_context));
+    if view == TaskView::Get {
+        m.insert("result".into(), pyjson::dumps(&t.result).into());
+    }
+    m.insert("published".into(), json_text(&t.published));
+    m.insert("processed".into(), t.processed.into());
+    m.insert("created_at".into(), timestamp(&t.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(t.updated_at.as_ref()));
+    m.insert("started_at".into(), opt_timestamp(t.started_at.as_ref()));
+    m.insert("finished_at".into(), opt_timestamp(t.finished_at.as_ref()));
+    m
+}
+
+/// An action execution; `output` (`{"result": …}` as JSON text) only when asked.
+pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), a.id.to_string().into());
+    m.insert("workflow_name".into(), opt_string(a.workflow_name.as_ref()));
+    m.insert(
+        "workflow_namespace".into(),
+        opt_string(a.workflow_namespace.as_ref()),
+    );
+    m.insert("task_name".into(), opt_string(a.task_name.as_ref()));
+    m.insert("task_execution_id".into(), opt_string(a.task_execution_id));
+    m.insert("state".into(), a.state.as_str().into());
+    m.insert("state_info".into(), opt_string(a.state_info.as_ref()));
+    m.insert("tags".into(), tags(&a.tags));
+    m.insert("name".into(), a.name.clone().into());
+    m.insert("description".into(), a.description.clone().into());
+    m.insert("project_id".into(), a.project_id.clone().into());
+    m.insert("accepted".into(), a.accepted.into());
+    m.insert("input".into(), json_text(&a.input));
+    if include_output {
+        m.insert("output".into(), json_text(&a.output));
+    }
+    m.insert("created_at".into(), timestamp(&a.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
+    m.insert("params".into(), json_text(&a.params));
+    m
+}
+
+/// A system action (`_action_descriptor_to_resource`): its id is its name,
+/// it has no definition text and no timestamps.
+pub fn action(a: &StdAction) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), a.name.into());
+    m.insert("name".into(), a.name.into());
+    m.insert("is_system".into(), true.into());
+    m.insert("input".into(), a.input.into());
+    m.insert("description".into(), a.description.into());
+    m.insert("tags".into(), Value::Array(Vec::new()));
+    m.insert("definition".into(), "".into());
+    m.insert("scope".into(), "public".into());
+    m.insert("project_id".into(), Value::Null);
+    m.insert("created_at".into(), "".into());
+    m.insert("updated_at".into(), "".into());
+    m.insert("namespace".into(), "".into());
+    m
+}
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

@@ -1,0 +1,43 @@
+//! `GET /` (the API version document) and `GET /v2`, shaped exactly as
+//! Mistral's root controllers answer, with links built from the request's host.
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{Value, json};
+
+/// `scheme://host` of the request, as the client addressed us.
+fn base(req: &HttpRequest) -> String {
+    let conn = req.connection_info();
+    format!("{}://{}", conn.scheme(), conn.host())
+}
+
+fn versions_doc(base: &str) -> Value {
+    json!({"versions": [{
+        "id": "v2.0",
+        "status": "CURRENT",
+        "links": [{"href": format!("{base}/v2"), "target": "v2", "rel": "self"}]
+    }]})
+}
+
+/// `GET /`
+pub async fn versions(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(versions_doc(&base(&req)))
+}
+
+/// `GET /v2`
+pub async fn v2(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"uri": format!("{}/v2", base(&req))}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_document() {
+        let doc = serde_json::to_string(&versions_doc("http://localhost:8989")).unwrap();
+        assert_eq!(
+            doc,
+            r#"{"versions":[{"id":"v2.0","status":"CURRENT","links":[{"href":"http://localhost:8989/v2","target":"v2","rel":"self"}]}]}"#
+        );
+    }
+}

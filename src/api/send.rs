@@ -1,0 +1,59 @@
+//! The API's only way to change anything: one function per engine message,
+//! each a `send` to the `EngineActor` with mailbox and engine failures
+//! mapped through `error.rs`.
+
+use actix::{Handler, Message};
+
+use super::ApiState;
+use super::error::Error;
+use crate::engine::{
+    self, CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, StartExecution,
+    UpdateExecution, UpdateWorkflows,
+};
+use crate::store::{ExecutionRecord, WorkflowDef};
+
+/// Sends `msg` and waits for the engine's answer.
+async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
+where
+    M: Message<Result = Result<T, engine::Error>> + Send + 'static,
+    T: Send + 'static,
+    EngineActor: Handler<M>,
+{
+    Ok(state.engine.send(msg).await??)
+}
+
+pub async fn create_workflows(
+    state: &ApiState,
+    msg: CreateWorkflows,
+) -> Result<Vec<WorkflowDef>, Error> {
+    call(state, msg).await
+}
+
+pub async fn update_workflows(
+    state: &ApiState,
+    msg: UpdateWorkflows,
+) -> Result<Vec<WorkflowDef>, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_workflow(state: &ApiState, msg: DeleteWorkflow) -> Result<(), Error> {
+    call(state, msg).await
+}
+
+pub async fn start_execution(
+    state: &ApiState,
+    msg: StartExecution,
+) -> Result<ExecutionRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn update_execution(
+    state: &ApiState,
+    msg: UpdateExecution,
+) -> Result<ExecutionRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_execution(state: &ApiState, msg: DeleteExecution) -> Result<(), Error> {
+    call(state, msg).await
+}

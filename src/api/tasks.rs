@@ -1,0 +1,125 @@
+//! `/v2/tasks` and `/v2/executions/{id}/tasks`: task executions, read-only
+//! from the store. A list item has no `result`; a single task has it as JSON text.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::error::Error;
+use super::executions;
+use super::query::{self, Kind, ListSpec};
+use super::render::{self, TaskView};
+use super::{ApiState, read};
+use crate::domain::TaskExecutionId;
+use crate::store::{Filter, FilterOp};
+
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "workflow_name",
+    "workflow_namespace",
+    "workflow_id",
+    "workflow_execution_id",
+    "tags",
+    "state",
+    "state_info",
+    "project_id",
+    "runtime_context",
+    "result",
+    "published",
+    "published_global",
+    "processed",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "reset",
+    "env",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    filters: &[
+        ("name", Kind::Text),
+        ("workflow_name", Kind::Text),
+        ("workflow_id", Kind::Uuid),
+        ("workflow_execution_id", Kind::Uuid),
+        ("tags", Kind::Text),
+        ("state", Kind::State),
+        ("state_info", Kind::Text),
+        ("result", Kind::Text),
+        ("published", Kind::Text),
+        ("processed", Kind::Bool),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("reset", Kind::Bool),
+        ("env", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+fn not_found(id: &str) -> Error {
+    Error::not_found(format!("Task execution not found [id={id}]"))
+}
+
+/// `GET /v2/tasks`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    list_with(req, state, None).await
+}
+
+/// `GET /v2/executions/{id}/tasks`: 404 when the execution does not exist.
+pub async fn list_of_execution(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id = executions::parse_id(&path)?;
+    executions::fetch(&state, id).await?;
+    let filter = Filter {
+        field: "workflow_execution_id".into(),
+        op: FilterOp::Eq,
+        values: vec![id.to_string()],
+    };
+    list_with(req, state, Some(filter)).await
+}
+
+async fn list_with(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    extra: Option<Filter>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    if let Some(f) = extra {
+        p.query.filters.retain(|g| g.field != f.field);
+        p.query.filters.push(f);
+    }
+    let view = if p.fields.iter().any(|f| f == "result") {
+        TaskView::Get
+    } else {
+        TaskView::List
+    };
+    let q = p.query.clone();
+    let records = read(&state, move |s| s.list_tasks(&q)).await?;
+    let items: Vec<Map<String, Value>> = records
+        .iter()
+        .map(|t| query::project(render::task(t, view), &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "tasks", items, p.query.limit)))
+}
+
+/// `GET /v2/tasks/{id}?fields=`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let fields = query::fields(&pairs, FIELDS)?;
+    let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
+    let t = read(&state, move |s| s.get_task(id))
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    Ok(HttpResponse::Ok().json(query::project(render::task(&t, TaskView::Get), &fields)))
+}

@@ -1,0 +1,246 @@
+//! `/v2/workflows`: upload (raw YAML text, any content type), update, list,
+//! get, delete and validate workflow definitions. Uploads and deletes go to
+//! the engine; reads go to the store; `validate` only parses.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value, json};
+
+use super::body::{self, Body};
+use super::error::Error;
+use super::query::{self, Kind, ListSpec, Pairs};
+use super::{ApiState, read, render, send};
+use crate::domain::WorkflowId;
+use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
+use crate::lang;
+use crate::store::WorkflowDef;
+
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "namespace",
+    "input",
+    "interface",
+    "definition",
+    "checksum",
+    "tags",
+    "scope",
+    "project_id",
+    "created_at",
+    "updated_at",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    filters: &[
+        ("name", Kind::Text),
+        ("input", Kind::Text),
+        ("definition", Kind::Text),
+        ("tags", Kind::Text),
+        ("scope", Kind::Text),
+        ("namespace", Kind::Text),
+        ("project_id", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+/// `?scope=` of an upload: `private` (default) or `public`.
+fn scope(pairs: &Pairs) -> Result<String, Error> {
+    match query::get(pairs, "scope") {
+        None => Ok("private".into()),
+        Some(s @ ("private" | "public")) => Ok(s.to_string()),
+        Some(other) => Err(Error::bad(format!(
+            "Scope must be one of the following: {{'private', 'public'}}; actual: {other}"
+        ))),
+    }
+}
+
+fn not_found(identifier: &str, namespace: &str) -> Error {
+    Error::not_found(format!(
+        "Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
+    ))
+}
+
+fn uploaded(defs: &[WorkflowDef]) -> Value {
+    let items: Vec<Value> = defs
+        .iter()
+        .map(|w| Value::Object(render::uploaded_workflow(w)))
+        .collect();
+    json!({ "workflows": items })
+}
+
+/// `GET /v2/workflows`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let q = p.query.clone();
+    let defs = read(&state, move |s| s.list_workflows(&q)).await?;
+    let items: Vec<Map<String, Value>> = defs
+        .iter()
+        .map(|w| query::project(render::workflow(w), &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "workflows", items, p.query.limit)))
+}
+
+/// `GET /v2/workflows/{name_or_id}?namespace=&fields=`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let fields = query::fields(&pairs, FIELDS)?;
+    let identifier = path.into_inner();
+    let namespace = query::namespace(&pairs);
+    let w = find(&state, &identifier, &namespace).await?;
+    Ok(HttpResponse::Ok().json(query::project(render::workflow(&w), &fields)))
+}
+
+async fn find(state: &ApiState, identifier: &str, namespace: &str) -> Result<WorkflowDef, Error> {
+    let (id, ns) = (identifier.to_string(), namespace.to_string());
+    read(state, move |s| s.find_workflow(&id, &ns))
+        .await?
+        .ok_or_else(|| not_found(identifier, namespace))
+}
+
+/// `POST /v2/workflows?namespace=&scope=`: 201 `{"workflows": [...]}`.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let msg = CreateWorkflows {
+        scope: scope(&pairs)?,
+        namespace: query::namespace(&pairs),
+        definition: body::text(body)?,
+    };
+    let defs = send::create_workflows(&state, msg).await?;
+    Ok(HttpResponse::Created().json(uploaded(&defs)))
+}
+
+/// `PUT /v2/workflows?namespace=&scope=`: every workflow of the document,
+/// by name; 200 `{"workflows": [...]}`.
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let msg = UpdateWorkflows {
+        scope: scope(&pairs)?,
+        namespace: query::namespace(&pairs),
+        definition: body::text(body)?,
+        id: None,
+    };
+    let defs = send::update_workflows(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(uploaded(&defs)))
+}
+
+/// `PUT /v2/workflows/{name_or_id}`: the document holds exactly that
+/// workflow; 200 with the one object.
+pub async fn update_one(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: Body,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let identifier = path.into_inner();
+    let namespace = query::namespace(&pairs);
+    let scope = scope(&pairs)?;
+    let definition = body::text(body)?;
+    let id = match identifier.parse::<WorkflowId>() {
+        Ok(id) => id,
+        Err(_) => find(&state, &identifier, &namespace).await?.id,
+    };
+    let msg = UpdateWorkflows {
+        definition,
+        namespace: namespace.clone(),
+        scope,
+        id: Some(id),
+    };
+    let defs = send::update_workflows(&state, msg).await?;
+    let w = defs
+        .first()
+        .ok_or_else(|| not_found(&identifier, &namespace))?;
+    Ok(HttpResponse::Ok().json(render::uploaded_workflow(w)))
+}
+
+/// `DELETE /v2/workflows/{name_or_id}?namespace=`: 204.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let msg = DeleteWorkflow {
+        name_or_id: path.into_inner(),
+        namespace: query::namespace(&pairs),
+    };
+    send::delete_workflow(&state, msg).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /v2/workflows/validate`: always 200.
+pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
+    let text = body::text(body)?;
+    Ok(HttpResponse::Ok().json(validation(&text)))
+}
+
+fn validation(text: &str) -> Value {
+    match lang::parse_workflows(text) {
+        Ok(_) => json!({"valid": true}),
+        Err(d) => json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_scope(qs: &[(&str, &str)], expected: Result<&str, &str>) {
+        let pairs: Pairs = qs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            scope(&pairs).map_err(|e| e.to_string()),
+            expected.map(str::to_string).map_err(str::to_string)
+        );
+    }
+
+    #[test]
+    fn scopes() {
+        check_scope(&[], Ok("private"));
+        check_scope(&[("scope", "private")], Ok("private"));
+        check_scope(&[("scope", "public")], Ok("public"));
+        check_scope(
+            &[("scope", "unique")],
+            Err("Scope must be one of the following: {'private', 'public'}; actual: unique"),
+        );
+    }
+
+    #[test]
+    fn validation_reports_every_problem() {
+        let v = validation("version: '2.0'\nwf: {}\n");
+        assert!(
+            v == json!({"valid": true})
+                || v["error"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("Invalid DSL: ")),
+            "{v}"
+        );
+        assert!(v.get("valid").and_then(Value::as_bool).is_some());
+    }
+
+    #[test]
+    fn not_found_message() {
+        assert_eq!(
+            not_found("wf", "").to_string(),
+            "Workflow not found [workflow_identifier=wf, namespace=]"
+        );
+    }
+}

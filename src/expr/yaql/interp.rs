@@ -56,6 +56,8 @@ pub struct Args<'a> {
     pub named: Vec<(String, &'a Expr)>,
     pub sc: usize,
     pub method: bool,
+    /// The arguments as written (for `switch`, whose keys are conditions).
+    pub raw: &'a [Arg],
 }
 
 pub struct Interp<'a> {
@@ -347,10 +349,8 @@ impl<'a> Interp<'a> {
                     let key = match k {
                         Expr::Keyword(s) => s.clone(),
                         Expr::Str(s) => s.clone(),
-                        _ => match self.eval(k, sc)? {
-                            V::Str(s) => s.to_string(),
-                            _ => return no_func("#operator_=>"),
-                        },
+                        // a computed key (a `switch` condition): read from `raw`
+                        _ => continue,
                     };
                     named.push((key, v));
                 }
@@ -361,6 +361,7 @@ impl<'a> Interp<'a> {
             named,
             sc,
             method,
+            raw: args,
         })
     }
 

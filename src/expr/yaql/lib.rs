@@ -9,6 +9,7 @@ use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::interp::{Args, Interp, R, YErr, err};
+use super::parser::Arg;
 use super::value::{Style, V, py_str, repr};
 use crate::expr::ErrorKind;
 
@@ -814,15 +815,15 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             None => return Ok(None),
         },
         "switch" => {
-            if !a.pos.is_empty() {
-                return Ok(None);
+            for arg in a.raw {
+                let Arg::Named(cond, val) = arg else {
+                    return Ok(None);
+                };
+                if it.eval(cond, a.sc)?.truthy() {
+                    return Ok(Some(it.eval(val, a.sc)?));
+                }
             }
-            for (k, e) in &a.named {
-                let _ = k;
-                let _ = e;
-            }
-            // named pairs keep their condition expressions in `switch_pairs`
-            return Ok(None);
+            V::Null
         }
         "selectCase" => {
             let vals = it.all_args(a)?;
@@ -942,20 +943,6 @@ fn rand_f64() -> f64 {
     let u = uuid::Uuid::new_v4();
     let b = u.as_u128() >> 75;
     b as f64 / (1u64 << 53) as f64
-}
-
-/// `switch(cond => value, ...)`: the first value whose condition holds.
-pub fn switch<'a>(
-    it: &mut Interp<'a>,
-    a: &Args<'a>,
-    conds: &[(&'a super::parser::Expr, &'a super::parser::Expr)],
-) -> R<V> {
-    for (c, v) in conds {
-        if it.eval(c, a.sc)?.truthy() {
-            return it.eval(v, a.sc);
-        }
-    }
-    Ok(V::Null)
 }
 
 /// Keeps `repr` reachable for messages elsewhere.

@@ -178,8 +178,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             for x in xs {
                 let t = if n == 2 {
                     lam!(1, std::slice::from_ref(&x)).truthy()
-                } else {
+                } else if want_all {
                     x.truthy()
+                } else {
+                    true
                 };
                 if want_all && !t {
                     res = false;

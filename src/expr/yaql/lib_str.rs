@@ -186,11 +186,65 @@ fn group_value(c: &regex::Captures<'_>) -> V {
     c.get(0).map_or(V::Null, |m| V::str(m.as_str()))
 }
 
-/// The match object yaql publishes to a selector: `$value`, `$start`, `$end`,
-/// `$1..` groups as a dict-free context; we pass the whole match as `$`.
-fn match_dict(c: &regex::Captures<'_>, s: &str) -> V {
-    let _ = s;
-    group_value(c)
+/// What yaql publishes to a match selector: `$1` is `{value, start, end}`
+/// of the whole match, `$2..` of each group (offsets in characters).
+fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
+    let chars_at = |b: usize| s[..b].chars().count() as i64;
+    (0..c.len())
+        .map(|i| {
+            let mut m = indexmap::IndexMap::new();
+            match c.get(i) {
+                Some(g) => {
+                    m.insert(super::value::Key(V::str("value")), V::str(g.as_str()));
+                    m.insert(
+                        super::value::Key(V::str("start")),
+                        V::Int(chars_at(g.start())),
+                    );
+                    m.insert(super::value::Key(V::str("end")), V::Int(chars_at(g.end())));
+                }
+                None => {
+                    m.insert(super::value::Key(V::str("value")), V::Null);
+                    m.insert(super::value::Key(V::str("start")), V::Int(-1));
+                    m.insert(super::value::Key(V::str("end")), V::Int(-1));
+                }
+            }
+            V::Dict(Rc::new(m))
+        })
+        .collect()
+}
+
+/// Python `re.finditer` positions: empty matches are allowed right after a
+/// non-empty one, never twice at the same place.
+fn py_captures<'r, 's>(re: &'r regex::Regex, s: &'s str) -> Vec<regex::Captures<'s>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut last_empty: Option<usize> = None;
+    while pos <= s.len() {
+        let Some(c) = re.captures_at(s, pos) else {
+            break;
+        };
+        let Some(m) = c.get(0) else { break };
+        if m.start() == m.end() && last_empty == Some(m.start()) {
+            pos = next_boundary(s, m.start());
+            continue;
+        }
+        last_empty = if m.start() == m.end() {
+            Some(m.end())
+        } else {
+            None
+        };
+        pos = m.end();
+        out.push(c);
+    }
+    out
+}
+
+fn next_boundary(s: &str, mut i: usize) -> usize {
+    i += 1;
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
@@ -458,8 +512,8 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
         "search" if (2..=3).contains(&n) => match re.re.captures(&s) {
             Some(c) => {
                 if n == 3 {
-                    let m = match_dict(&c, &s);
-                    it.lam(&a.pos[2].clone(), a.sc, &[m])?
+                    let m = match_params(&c, &s);
+                    it.lam(&a.pos[2].clone(), a.sc, &m)?
                 } else {
                     group_value(&c)
                 }
@@ -468,10 +522,10 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
         },
         "searchAll" if (2..=3).contains(&n) => {
             let mut out = Vec::new();
-            for c in re.re.captures_iter(&s) {
+            for c in py_captures(&re.re, &s) {
                 let v = if n == 3 {
-                    let m = match_dict(&c, &s);
-                    it.lam(&a.pos[2].clone(), a.sc, &[m])?
+                    let m = match_params(&c, &s);
+                    it.lam(&a.pos[2].clone(), a.sc, &m)?
                 } else {
                     group_value(&c)
                 };
@@ -530,13 +584,13 @@ fn replace_by<'a>(
 ) -> R<V> {
     let mut out = String::new();
     let mut last = 0;
-    for (done, c) in re.re.captures_iter(s).enumerate() {
+    for (done, c) in py_captures(&re.re, s).into_iter().enumerate() {
         if count > 0 && done as i64 >= count {
             break;
         }
         let Some(m) = c.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
-        let r = it.lam(&a.pos[lam].clone(), a.sc, &[group_value(&c)])?;
+        let r = it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))?;
         out.push_str(&yaql_str(&r));
         last = m.end();
     }
@@ -549,7 +603,8 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
     let mut out = Vec::new();
     let mut last = 0;
     let mut count = 0;
-    for m in re.re.find_iter(s) {
+    for c in py_captures(&re.re, s) {
+        let Some(m) = c.get(0) else { continue };
         if max > 0 && count >= max {
             break;
         }

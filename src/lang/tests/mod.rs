@@ -4,6 +4,7 @@
 mod clauses;
 mod cmd;
 mod diagnostics;
+mod render;
 mod tasks;
 mod yaml;
 

@@ -12,6 +12,7 @@ mod check;
 mod clause;
 mod cmd;
 mod render;
+mod scalar;
 mod spec;
 mod task;
 mod workflow;

@@ -16,11 +16,12 @@
 //! Invariant: a tree that exists is within the size, depth and alias budgets.
 
 use indexmap::IndexMap;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use saphyr_parser::{Event, Parser, Span};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
 use super::Diagnostic;
+use super::scalar::resolve_scalar;
 
 /// Largest accepted document, in bytes.
 pub(crate) const MAX_TEXT_BYTES: usize = 1024 * 1024;
@@ -134,7 +135,7 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             ),
         ));
     }
-    let root = Builder::default().run(text)?;
+    let root = build_repairing(text)?;
     // A second opinion from libyaml's lineage (closest to PyYAML): the
     // document must be acceptable to both parsers. Safe to run now that the
     // nesting is known to be shallow (libyaml is quadratic on deep nesting).
@@ -150,6 +151,65 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
         ));
     }
     Ok(root)
+}
+
+/// Most indentation repairs tried on one document.
+const MAX_REPAIRS: usize = 256;
+
+/// Builds the tree. PyYAML (libyaml) accepts flow collections whose
+/// continuation lines are indented no deeper than their block parent
+/// (`body: {` ... `}` at the key's column); saphyr refuses them. Leading
+/// white space inside a flow collection carries no meaning, so such a line
+/// is indented one more space and the parse retried; the positions of the
+/// repaired lines are shifted back afterwards. Any other error, or too many
+/// repairs, reports the first error of the original text.
+fn build_repairing(text: &str) -> Result<Option<Node>, Diagnostic> {
+    let first = match Builder::default().run(text) {
+        Ok(root) => return Ok(root),
+        Err(e) => e,
+    };
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let mut shifts: HashMap<u32, u32> = HashMap::new();
+    let mut bad = first.1;
+    for _ in 0..MAX_REPAIRS {
+        let Some(line) = bad else { break };
+        let Some(l) = lines.get_mut((line as usize).saturating_sub(1)) else {
+            break;
+        };
+        l.insert(0, ' ');
+        *shifts.entry(line).or_default() += 1;
+        let fixed: String = lines.concat();
+        match Builder::default().run(&fixed) {
+            Ok(mut root) => {
+                if let Some(r) = root.as_mut() {
+                    unshift(r, &shifts);
+                }
+                return Ok(root);
+            }
+            Err((_, next)) => bad = next,
+        }
+    }
+    Err(first.0)
+}
+
+/// Moves the columns of nodes on repaired lines back to the original text.
+fn unshift(node: &mut Node, shifts: &HashMap<u32, u32>) {
+    let back = |line: u32, col: &mut u32| {
+        if let Some(s) = shifts.get(&line) {
+            *col = col.saturating_sub(*s).max(1);
+        }
+    };
+    back(node.line, &mut node.col);
+    match &mut node.kind {
+        Kind::Seq(items) => items.iter_mut().for_each(|i| unshift(i, shifts)),
+        Kind::Map(m) => {
+            for e in m.values_mut() {
+                back(e.line, &mut e.col);
+                unshift(&mut e.value, shifts);
+            }
+        }
+        _ => {}
+    }
 }
 
 enum Frame {
@@ -177,18 +237,22 @@ struct Builder {
 }
 
 impl Builder {
-    fn run(mut self, text: &str) -> Result<Option<Node>, Diagnostic> {
+    /// Builds the tree; a syntax error also returns the line it is on
+    /// when it is an indentation error that a repair may fix.
+    fn run(mut self, text: &str) -> Result<Option<Node>, (Diagnostic, Option<u32>)> {
         let mut parser = Parser::new_from_str(text);
         while let Some(ev) = parser.next_event() {
             let (ev, span) = ev.map_err(|e| {
                 let m = e.marker();
-                diag(
-                    u32::try_from(m.line()).ok(),
+                let line = u32::try_from(m.line()).ok();
+                let d = diag(
+                    line,
                     u32::try_from(m.col() + 1).ok(),
                     format!("Definition could not be parsed: {}", e.info()),
-                )
+                );
+                (d, line.filter(|_| e.info().contains("invalid indentation")))
             })?;
-            self.event(ev, &span)?;
+            self.event(ev, &span).map_err(|d| (d, None))?;
         }
         Ok(self.root)
     }
@@ -348,185 +412,4 @@ fn key_text(node: &Node) -> Option<String> {
         Kind::Str(s) => s.clone(),
         Kind::Seq(_) | Kind::Map(_) => return None,
     })
-}
-
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Kind, String> {
-    if let Some(tag) = tag {
-        let core = tag.handle == "!!" || tag.is_yaml_core_schema();
-        if tag.handle == "!" && tag.suffix.is_empty() {
-            return Ok(Kind::Str(text.to_string()));
-        }
-        if !core {
-            return Err(format!("unsupported YAML tag '{tag}'"));
-        }
-        let resolved = resolve_plain(text);
-        return match (tag.suffix.as_str(), resolved) {
-            ("str", _) => Ok(Kind::Str(text.to_string())),
-            ("bool", k @ Kind::Bool(_)) | ("null", k @ Kind::Null) => Ok(k),
-            ("int", Kind::Num(n)) if !n.is_f64() => Ok(Kind::Num(n)),
-            ("float", Kind::Num(n)) => n
-                .as_f64()
-                .and_then(Number::from_f64)
-                .map(Kind::Num)
-                .ok_or_else(|| format!("'{text}' is not a {tag}")),
-            ("float", Kind::Str(_)) => text
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .and_then(Number::from_f64)
-                .map(Kind::Num)
-                .ok_or_else(|| format!("'{text}' is not a {tag}")),
-            _ => Err(format!("'{text}' is not a {tag}")),
-        };
-    }
-    if style != ScalarStyle::Plain {
-        return Ok(Kind::Str(text.to_string()));
-    }
-    Ok(resolve_plain(text))
-}
-
-/// PyYAML SafeLoader's implicit resolvers for a plain scalar.
-pub(crate) fn resolve_plain(s: &str) -> Kind {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
-        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Kind::Bool(true);
-        }
-        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Kind::Bool(false);
-        }
-        _ => {}
-    }
-    if let Some(n) = yaml11_int(s) {
-        return Kind::Num(n);
-    }
-    if let Some(n) = yaml11_float(s) {
-        return Kind::Num(n);
-    }
-    Kind::Str(s.to_string())
-}
-
-fn split_sign(s: &str) -> (bool, &str) {
-    match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    }
-}
-
-fn int_number(neg: bool, magnitude: u128) -> Option<Number> {
-    if neg {
-        let v = i64::try_from(magnitude)
-            .ok()
-            .map(|v| -v)
-            .or_else(|| (magnitude == u128::from(i64::MIN.unsigned_abs())).then_some(i64::MIN))?;
-        Some(Number::from(v))
-    } else {
-        u64::try_from(magnitude).ok().map(Number::from)
-    }
-}
-
-/// `[-+]?(0b[01_]+ | 0[0-7_]+ | 0 | [1-9][0-9_]* | 0x[0-9a-fA-F_]+ | [1-9][0-9_]*(:[0-5]?[0-9])+)`
-fn yaml11_int(s: &str) -> Option<Number> {
-    let (neg, body) = split_sign(s);
-    let digits = |t: &str, radix: u32| -> Option<u128> {
-        let clean: String = t.chars().filter(|c| *c != '_').collect();
-        if clean.is_empty() {
-            return None;
-        }
-        u128::from_str_radix(&clean, radix).ok()
-    };
-    let valid = |t: &str, f: fn(char) -> bool| !t.is_empty() && t.chars().all(|c| c == '_' || f(c));
-    let mag = if let Some(b) = body.strip_prefix("0b") {
-        valid(b, |c| c == '0' || c == '1').then(|| digits(b, 2))??
-    } else if let Some(h) = body.strip_prefix("0x") {
-        valid(h, |c| c.is_ascii_hexdigit()).then(|| digits(h, 16))??
-    } else if body == "0" {
-        0
-    } else if let Some(o) = body.strip_prefix('0') {
-        valid(o, |c| ('0'..='7').contains(&c)).then(|| digits(o, 8))??
-    } else if body.contains(':') {
-        sexagesimal(body, |c| c.is_ascii_digit() || c == '_')?
-            .parse::<u128>()
-            .ok()?
-    } else {
-        let first = body.chars().next()?;
-        if !('1'..='9').contains(&first) || !valid(body, |c| c.is_ascii_digit()) {
-            return None;
-        }
-        digits(body, 10)?
-    };
-    int_number(neg, mag)
-}
-
-/// Base-60 `1:30:15` → the decimal value, as text; `None` when malformed.
-fn sexagesimal(body: &str, head_ok: fn(char) -> bool) -> Option<String> {
-    let mut parts = body.split(':');
-    let head = parts.next()?;
-    let first = head.chars().next()?;
-    if !('1'..='9').contains(&first) || !head.chars().all(head_ok) {
-        return None;
-    }
-    let mut value: u128 = head.replace('_', "").parse().ok()?;
-    for p in parts {
-        if p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        if p.len() == 2 && p.as_bytes()[0] > b'5' {
-            return None;
-        }
-        value = value.checked_mul(60)?.checked_add(p.parse().ok()?)?;
-    }
-    Some(value.to_string())
-}
-
-/// PyYAML's float: a dot is required; `.inf`/`.nan` are not JSON and stay text.
-fn yaml11_float(s: &str) -> Option<Number> {
-    let (neg, body) = split_sign(s);
-    let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    if let Some(e) = exp {
-        // PyYAML wants a sign in the exponent.
-        let (sign, digits) = e.split_at(e.len().min(1));
-        if !(sign == "+" || sign == "-")
-            || digits.is_empty()
-            || !digits.bytes().all(|b| b.is_ascii_digit())
-        {
-            return None;
-        }
-    }
-    let dot = mantissa.find('.')?;
-    let (int_part, frac) = (&mantissa[..dot], &mantissa[dot + 1..]);
-    if !frac.chars().all(|c| c.is_ascii_digit() || c == '_') {
-        return None;
-    }
-    let int_clean = if int_part.contains(':') {
-        if exp.is_some() {
-            return None;
-        }
-        sexagesimal(int_part, |c| c.is_ascii_digit() || c == '_')?
-    } else if int_part.is_empty() {
-        // `.5` needs a digit right after the dot.
-        if !frac.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
-        "0".into()
-    } else {
-        if !int_part.starts_with(|c: char| c.is_ascii_digit())
-            || !int_part.chars().all(|c| c.is_ascii_digit() || c == '_')
-        {
-            return None;
-        }
-        int_part.replace('_', "")
-    };
-    let text = format!(
-        "{}{}.{}0{}",
-        if neg { "-" } else { "" },
-        int_clean,
-        frac.replace('_', ""),
-        exp.map(|e| format!("e{e}")).unwrap_or_default()
-    );
-    text.parse::<f64>().ok().and_then(Number::from_f64)
 }

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{errs, ok};
-use crate::lang::yaml::{self, resolve_plain};
+use crate::lang::scalar::resolve_plain;
+use crate::lang::yaml;
 
 fn scalar(s: &str) -> Value {
     let doc = format!("k: {s}\n");
@@ -169,4 +170,32 @@ fn yes_no_values_reach_specs_as_booleans() {
     assert_eq!(wf.input[1].name, "y");
     assert_eq!(wf.input[1].default, Some(json!("n")));
     assert_eq!(wf.tasks["t1"].keep_result, json!(false));
+}
+
+#[test]
+fn loosely_indented_flow_collections_are_accepted_like_pyyaml() {
+    let load = |s: &str| yaml::load(s).unwrap().unwrap();
+    assert_eq!(
+        load("a:\n  b: {\n    c: 1\n }\n").to_json(),
+        json!({"a": {"b": {"c": 1}}})
+    );
+    assert_eq!(
+        load("a:\n  b: {\n  c: 1\n  }\n").to_json(),
+        json!({"a": {"b": {"c": 1}}})
+    );
+    assert_eq!(
+        load("a:\n  b: [\n  1,\n 'x'\n  ]\n  d: 2\n").to_json(),
+        json!({"a": {"b": [1, "x"], "d": 2}})
+    );
+    // Positions still refer to the original text.
+    let n = load("a:\n  b: [\n  1,\n  'x'\n  ]\n");
+    let b = &n.as_map().unwrap()["a"].value.as_map().unwrap()["b"].value;
+    let crate::lang::yaml::Kind::Seq(items) = &b.kind else {
+        panic!()
+    };
+    assert_eq!((items[1].line, items[1].col), (4, 3));
+    // A real indentation error is still one.
+    let e = errs("a:\n  b: 1\n c: 2\n");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("line 3"), "{e:?}");
 }

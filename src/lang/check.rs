@@ -6,6 +6,7 @@
 //! it never stops the walk, so one upload reports every problem.
 
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 use super::Diagnostic;
 use super::cmd::{has_jinja, has_yaql, is_full_expression};
@@ -114,13 +115,14 @@ impl Cx {
             return None;
         }
         let mut out: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for (i, item) in items.iter().enumerate() {
             let p = idx(path, i);
             if let Some(s) = self.string(&p, item) {
-                if out.contains(&s) {
-                    self.err(&p, item, format!("duplicate item '{s}'"));
-                } else {
+                if seen.insert(s.clone()) {
                     out.push(s);
+                } else {
+                    self.err(&p, item, format!("duplicate item '{s}'"));
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! position, so the workflow check can report a dangling one precisely.
 
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 use super::check::{Cx, idx, key};
 use super::cmd::{is_full_expression, parse_cmd_and_input};
@@ -58,15 +59,13 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
             if items.is_empty() {
                 cx.err(path, node, "must not be empty");
             }
-            let mut seen: Vec<Value> = Vec::new();
+            let mut seen: HashSet<String> = HashSet::new();
             for (i, item) in items.iter().enumerate() {
                 let p = idx(path, i);
-                let v = item.to_json();
-                if seen.contains(&v) {
+                if !seen.insert(item.to_json().to_string()) {
                     cx.err(&p, item, "duplicate transition");
                     continue;
                 }
-                seen.push(v);
                 match &item.kind {
                     Kind::Str(s) => entry(cx, &p, item, s, None, out),
                     Kind::Map(_) => guarded(cx, &p, item, out),

@@ -5,6 +5,7 @@
 //! Invariant: an unknown or misplaced key is always reported, never ignored.
 
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 
 use super::check::{Cx, idx, key};
 use super::clause::{self, Parsed, Ref};
@@ -189,31 +190,29 @@ pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
 }
 
 fn requires(cx: &mut Cx, path: &str, node: &Node) -> Vec<Ref> {
-    let names = cx.string_or_list(path, node).unwrap_or_default();
-    let items: Vec<&Node> = match &node.kind {
-        Kind::Seq(items) => items.iter().collect(),
-        _ => vec![node],
+    // Reports shape problems; the references are read from the nodes.
+    let _ = cx.string_or_list(path, node);
+    let at = |name: &str, path: String, n: &Node| Ref {
+        name: name.to_string(),
+        path,
+        line: n.line,
+        col: n.col,
     };
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let (i, n) = items
+    match &node.kind {
+        Kind::Str(s) if !s.is_empty() => vec![at(s, path.to_string(), node)],
+        Kind::Seq(items) => {
+            let mut seen = HashSet::new();
+            items
                 .iter()
                 .enumerate()
-                .find(|(_, n)| n.as_str() == Some(name.as_str()))?;
-            let p = if matches!(node.kind, Kind::Seq(_)) {
-                idx(path, i)
-            } else {
-                path.to_string()
-            };
-            Some(Ref {
-                name,
-                path: p,
-                line: n.line,
-                col: n.col,
-            })
-        })
-        .collect()
+                .filter_map(|(i, n)| {
+                    let s = n.as_str().filter(|s| !s.is_empty() && seen.insert(*s))?;
+                    Some(at(s, idx(path, i), n))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Parses one task of a workflow of kind `kind`.
@@ -362,7 +361,7 @@ pub(crate) fn task(
             _ => cx.err_at(&p, e.line, e.col, format!("unknown task key '{k}'")),
         }
     }
-    t.spec.input = merge_input(cx, path, node, inline, input);
+    t.spec.input = merge_input(cx, path, inline, input);
     t
 }
 
@@ -391,7 +390,6 @@ fn run_target(cx: &mut Cx, k: &str, path: &str, v: &Node) -> Option<(TaskRun, Ma
 fn merge_input(
     cx: &mut Cx,
     path: &str,
-    node: &Node,
     inline: Map<String, Value>,
     input: Option<(Value, &Node)>,
 ) -> Value {
@@ -410,7 +408,6 @@ fn merge_input(
                     "an expression 'input' cannot be combined with inline parameters",
                 );
             }
-            let _ = node;
             other
         }
     }
@@ -483,6 +480,7 @@ fn with_items(cx: &mut Cx, path: &str, node: &Node) -> Vec<WithItems> {
     };
     let many = matches!(node.kind, Kind::Seq(_));
     let mut out: Vec<WithItems> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
     for (i, (s, at)) in items.iter().enumerate() {
         let p = if many { idx(path, i) } else { path.to_string() };
         let Some(c) = parse_with_items(s) else {
@@ -519,9 +517,13 @@ fn with_items(cx: &mut Cx, path: &str, node: &Node) -> Vec<WithItems> {
             var: c.var.to_string(),
             source,
         };
-        match out.iter_mut().find(|o| o.var == w.var) {
-            Some(o) => *o = w,
-            None => out.push(w),
+        // Several clauses on one variable: the last wins, as in Mistral's dict.
+        match position.get(&w.var) {
+            Some(&i) => out[i] = w,
+            None => {
+                position.insert(w.var.clone(), out.len());
+                out.push(w);
+            }
         }
     }
     out

@@ -167,7 +167,7 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
         check_refs_list(cx, &names, &t.requires);
     }
     for t in raw {
-        let spec = apply_defaults(t, &defaults);
+        let spec = apply_defaults(t, &defaults, kind);
         wf.tasks.insert(spec.name.clone(), spec);
     }
     if kind == WorkflowKind::Direct
@@ -195,6 +195,7 @@ fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
         cx.err(path, node, "must not be empty");
     }
     let mut out: Vec<InputParam> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let p = idx(path, i);
         let param = match &item.kind {
@@ -219,7 +220,7 @@ fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
                 continue;
             }
         };
-        if out.iter().any(|o| o.name == param.name) {
+        if !seen.insert(param.name.clone()) {
             cx.err(&p, item, format!("duplicate input '{}'", param.name));
             continue;
         }
@@ -296,14 +297,18 @@ fn merge_clause(own: Option<Parsed>, default: Option<&Parsed>, me: &str) -> Opti
     }
 }
 
-fn apply_defaults(t: RawTask, d: &Defaults) -> TaskSpec {
+/// Applies task-defaults: policies one by one, `safe-rerun`, and by kind
+/// the `on-*` clauses (direct) or the `requires` union (reverse).
+fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
     let mut spec = t.spec;
     let me = spec.name.clone();
     let c = t.clauses;
-    spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me);
-    spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me);
-    spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me);
-    spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me);
+    if kind == WorkflowKind::Direct {
+        spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me);
+        spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me);
+        spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me);
+        spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me);
+    }
     let p = &mut spec.policies;
     let dp = &d.policies;
     let own = |k: &str| t.set.contains(&k);
@@ -333,14 +338,17 @@ fn apply_defaults(t: RawTask, d: &Defaults) -> TaskSpec {
     {
         spec.safe_rerun = s.clone();
     }
-    let mut requires: Vec<String> = t.requires.into_iter().map(|r| r.name).collect();
-    for r in &d.requires {
-        if !requires.contains(&r.name) {
-            requires.push(r.name.clone());
-        }
+    if kind == WorkflowKind::Reverse {
+        let mut seen: HashSet<String> = HashSet::new();
+        let requires: Vec<String> = t
+            .requires
+            .into_iter()
+            .map(|r| r.name)
+            .chain(d.requires.iter().map(|r| r.name.clone()))
+            .filter(|r| *r != me && seen.insert(r.clone()))
+            .collect();
+        spec.requires = requires;
     }
-    requires.retain(|r| *r != me);
-    spec.requires = requires;
     spec
 }
 

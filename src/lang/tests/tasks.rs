@@ -230,3 +230,30 @@ fn task_defaults_policies_and_safe_rerun() {
     assert_eq!(a.safe_rerun, json!(false));
     assert_eq!(b.safe_rerun, json!(true));
 }
+
+#[test]
+fn large_documents_stay_linear() {
+    // About 1 MiB: many tasks, and one very long transition list.
+    let mut body = String::new();
+    let n = 10_000;
+    for i in 0..n {
+        body.push_str(&format!(
+            "t{i}:\n  action: std.echo output=\"{i}\"\n  on-success: [t{}]\n",
+            i + 1
+        ));
+    }
+    body.push_str(&format!("t{n}:\n  on-success:\n"));
+    for i in 0..n / 2 {
+        body.push_str(&format!("    - t{}: <% $.x = {i} %>\n", i + 1));
+    }
+    let text = wf_with_tasks(&body);
+    assert!(
+        text.len() < crate::lang::yaml::MAX_TEXT_BYTES,
+        "{}",
+        text.len()
+    );
+    let start = std::time::Instant::now();
+    let wfs = ok(&text);
+    assert_eq!(wfs[0].tasks.len(), n + 1);
+    eprintln!("parsed {} bytes in {:?}", text.len(), start.elapsed());
+}

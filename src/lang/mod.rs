@@ -71,6 +71,10 @@ pub fn parse_workflows(text: &str) -> Result<Vec<WorkflowSpec>, Diagnostics> {
     if cx.diags.is_empty() {
         Ok(specs)
     } else {
+        // Document order; the sort is stable, so problems found at one
+        // place keep the order they were found in.
+        cx.diags
+            .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         Err(Diagnostics(cx.diags))
     }
 }

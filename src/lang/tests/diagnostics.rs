@@ -195,8 +195,8 @@ fn reverse_workflow_keys() {
     check_errs(
         "version: '2.0'\nwf:\n  type: reverse\n  tasks:\n    a:\n      requires: [b, zz]\n      on-success: b\n    b: {action: std.noop}\n",
         &[
-            "wf.tasks.a.on-success (line 7, column 7): 'on-success' is not allowed in a reverse workflow",
             "wf.tasks.a.requires[1] (line 6, column 21): no task named 'zz'",
+            "wf.tasks.a.on-success (line 7, column 7): 'on-success' is not allowed in a reverse workflow",
         ],
     );
 }
@@ -215,8 +215,8 @@ fn policy_values() {
     check_task(
         "t1:\n  retry:\n    count: 1\n    sleep: 2\n",
         &[
-            "wf.tasks.t1.retry.sleep (line 7, column 16): unknown retry key 'sleep'",
             "wf.tasks.t1.retry (line 6, column 9): retry needs 'delay'",
+            "wf.tasks.t1.retry.sleep (line 7, column 16): unknown retry key 'sleep'",
         ],
     );
     check_task(
@@ -315,8 +315,66 @@ fn mixed_expressions() {
 
 #[test]
 fn many_problems_at_once() {
-    let e = errs(
-        "version: '9'\nwf:\n  bogus: 1\n  tasks:\n    a:\n      on-success: [nope]\n      timeout: x\n    b:\n      frobnicate: 1\nw2: 5\n",
+    check_errs(
+        "version: '9'\nwf:\n  bogus: 1\n  tasks:\n    a:\n      on-success: [nope]\n      timeout: x\n    b:\n      frobnicate: 1\n      on-error: [fail, a, a]\nw2: 5\n",
+        &[
+            "version (line 1, column 10): Unsupported DSL version: \"9\"",
+            "wf.bogus (line 3, column 3): unknown workflow key 'bogus' (expected one of: type, description, tags, input, output, output-on-error, vars, task-defaults, tasks)",
+            "wf.tasks.a.on-success[0] (line 6, column 20): no task named 'nope'",
+            "wf.tasks.a.timeout (line 7, column 16): expected a non-negative integer or an expression",
+            "wf.tasks.b.frobnicate (line 9, column 7): unknown task key 'frobnicate'",
+            "wf.tasks.b.on-error[2] (line 10, column 27): duplicate transition",
+            "w2 (line 11, column 5): a workflow must be a mapping, got a number",
+        ],
     );
-    assert_eq!(e.len(), 6, "{e:#?}");
+}
+
+#[test]
+fn meta_attributes() {
+    check_errs(
+        "version: '2.0'\nwf:\n  description: ''\n  tags: [a, a, 3]\n  tasks:\n    t:\n      tags: []\n      description: null\n",
+        &[
+            "wf.description (line 3, column 16): must not be empty",
+            "wf.tags[1] (line 4, column 13): duplicate item 'a'",
+            "wf.tags[2] (line 4, column 16): expected a string, got a number",
+            "wf.tasks.t.tags (line 7, column 13): must not be empty",
+            "wf.tasks.t.description (line 8, column 20): expected a string, got null",
+        ],
+    );
+}
+
+#[test]
+fn mixed_expressions_everywhere() {
+    let mixed = "'<% 1 %>{{ 2 }}'";
+    for (attr, path, col) in [
+        (
+            "action: \"std.echo x='<% 1 %>{{ 2 }}'\"".to_string(),
+            "action",
+            15,
+        ),
+        (format!("input: {mixed}"), "input", 14),
+        (
+            "on-success: [{t2: '<% 1 %>{{ 2 }}%>'}]".to_string(),
+            "on-success[0].t2",
+            25,
+        ),
+        (format!("target: {mixed}"), "target", 15),
+    ] {
+        let body = format!("t1:\n  {attr}\nt2: {{action: std.noop}}\n");
+        let e = task_errs(&body);
+        assert_eq!(e.len(), 1, "{attr}: {e:?}");
+        assert!(
+            e[0].starts_with(&format!("wf.tasks.t1.{path} (line 5, column {col})")),
+            "{attr}: {e:?}"
+        );
+        assert!(e[0].contains("Mixing expression types"), "{attr}: {e:?}");
+    }
+    check_errs(
+        "version: '2.0'\nwf:\n  input:\n    - a: <% 1 %>{{ 2 }}\n  vars:\n    v: <% 1 %>{{ 2 }}\n  output:\n    o: ['<% 1 %>{{ 2 }}']\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.input[0].a (line 4, column 10): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+            "wf.vars.v (line 6, column 8): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+            "wf.output.o[0] (line 8, column 9): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+        ],
+    );
 }

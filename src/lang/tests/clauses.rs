@@ -156,3 +156,45 @@ fn defaults_count_for_start_tasks_and_joins() {
         "version: '2.0'\nwf:\n  task-defaults:\n    on-success: [j]\n  tasks:\n    a:\n      on-success: [b, c]\n    b: {action: std.noop}\n    c: {action: std.noop}\n    j:\n      join: 2\n",
     );
 }
+
+#[test]
+fn engine_command_wins_over_a_task_of_the_same_name() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  tasks:\n    a:\n      on-error: fail\n    fail: {action: std.noop}\n",
+    )[0];
+    assert_eq!(
+        wf.tasks["a"].on_error.as_ref().unwrap().next,
+        [cmd(EngineCommand::Fail { msg: None })]
+    );
+}
+
+#[test]
+fn transitions_keep_their_order_and_guards() {
+    let c = on_success("\n    - c: <% $.x %>\n    - noop\n    - pause\n    - b");
+    assert_eq!(
+        c.next,
+        [
+            guarded("c", "<% $.x %>"),
+            cmd(EngineCommand::Noop),
+            cmd(EngineCommand::Pause { msg: None }),
+            task("b")
+        ]
+    );
+}
+
+#[test]
+fn reverse_workflows_ignore_default_clauses() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  type: reverse\n  task-defaults:\n    on-error: [b]\n  tasks:\n    a: {action: std.noop}\n    b: {requires: a}\n",
+    )[0];
+    assert_eq!(wf.tasks["a"].on_error, None);
+    assert_eq!(wf.tasks["b"].requires, ["a"]);
+}
+
+#[test]
+fn direct_workflows_ignore_default_requires() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  task-defaults:\n    requires: [a]\n  tasks:\n    a: {action: std.noop}\n    b: {action: std.noop}\n",
+    )[0];
+    assert!(wf.tasks["b"].requires.is_empty());
+}

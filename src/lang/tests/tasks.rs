@@ -257,3 +257,23 @@ fn large_documents_stay_linear() {
     assert_eq!(wfs[0].tasks.len(), n + 1);
     eprintln!("parsed {} bytes in {:?}", text.len(), start.elapsed());
 }
+
+#[test]
+fn injected_meta_keys_are_accepted() {
+    let t = t1("type: direct\nname: ignored\nversion: '2.0'\naction: std.noop");
+    assert_eq!(t.name, "t1");
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  name: other\n  version: '2.0'\n  tasks:\n    t: {action: std.noop}\n",
+    )[0];
+    assert_eq!(wf.name, "wf");
+}
+
+#[test]
+fn spec_round_trips_through_json() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  input: [a, {b: 1}]\n  tasks:\n    t:\n      action: std.echo output=<% $.a %>\n      retry: count=1 delay=2\n      on-success:\n        - fail msg='no': <% $.bad %>\n        - u\n    u:\n      join: one\n      with-items: i in [1, 2]\n",
+    )[0];
+    let v = serde_json::to_value(wf).unwrap();
+    let back: crate::lang::WorkflowSpec = serde_json::from_value(v).unwrap();
+    assert_eq!(&back, wf);
+}

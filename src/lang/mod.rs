@@ -2,11 +2,19 @@
 //! problem of a document reported at once (path, line, column). Never does I/O.
 
 //!
-//! Layout: [`yaml`] loads text into positioned nodes (YAML 1.1 scalars, as
-//! Mistral's PyYAML reads them); [`workflow`] and [`task`] build the specs,
-//! with [`clause`] for `on-*` clauses and [`cmd`] for the inline string
-//! grammars; [`check`] collects diagnostics; [`render`] derives the API's
-//! `definition`, `input` and `interface` fields.
+//! Layout: `yaml` loads text into positioned nodes (`scalar` resolves plain
+//! scalars the YAML 1.1 way, as Mistral's PyYAML does: `yes/no/on/off` are
+//! booleans, quoted text never is); `workflow` and `task` build the specs,
+//! with `clause` for `on-*` clauses and `cmd` for the inline string
+//! grammars (`std.echo x=1`, `fail(msg=...)`, `x in <% $.xs %>`); `check`
+//! collects diagnostics; `render` derives the API's `definition`, `input`
+//! and `interface` fields.
+//!
+//! Deliberate choices where Mistral's docs and code differ: inline
+//! parameters lose to `input` on a conflict (the docs; Mistral's code lets
+//! the inline value win); a structured `publish` takes only `branch`,
+//! `global` and `atomic` (Mistral's schema); a default `on-*` clause also
+//! fills a task clause that has a `publish` but no `next` (Mistral's code).
 
 mod check;
 mod clause;

@@ -43,8 +43,6 @@ pub(crate) struct RawTask {
     pub spec: TaskSpec,
     pub clauses: Clauses,
     pub requires: Vec<Ref>,
-    /// Which policies the task sets itself.
-    pub set: Vec<&'static str>,
     pub safe_rerun_set: bool,
 }
 
@@ -56,16 +54,6 @@ pub(crate) struct Defaults {
     pub safe_rerun: Option<Value>,
     pub requires: Vec<Ref>,
 }
-
-const POLICY_KEYS: [&str; 7] = [
-    "retry",
-    "wait-before",
-    "wait-after",
-    "timeout",
-    "pause-before",
-    "concurrency",
-    "fail-on",
-];
 
 /// Parses a policy key into `p`; `false` when `k` is not a policy.
 fn policy(cx: &mut Cx, p: &mut Policies, k: &str, path: &str, v: &Node) -> bool {
@@ -247,7 +235,6 @@ pub(crate) fn task(
         },
         clauses: Clauses::default(),
         requires: Vec::new(),
-        set: Vec::new(),
         safe_rerun_set: false,
     };
     if name.chars().count() > MAX_TASK_NAME {
@@ -282,9 +269,6 @@ pub(crate) fn task(
         let p = key(path, k);
         let v = &e.value;
         if policy(cx, &mut t.spec.policies, k, &p, v) {
-            if let Some(pk) = POLICY_KEYS.iter().find(|pk| **pk == k) {
-                t.set.push(pk);
-            }
             continue;
         }
         if direct && let Some(slot) = t.clauses.slot(k) {

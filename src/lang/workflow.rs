@@ -71,18 +71,15 @@ fn version_ok(v: &Node) -> bool {
     }
 }
 
-/// `8-4-4-4-12` hex digits, with or without dashes (oslo `is_uuid_like`).
+/// oslo's `is_uuid_like`: 32 hex digits once `urn:`, `uuid:`, braces and
+/// dashes are removed (any case).
 fn uuid_like(s: &str) -> bool {
-    let hex: String = s.chars().filter(|c| *c != '-').collect();
-    let dashed = s.len() == 36
-        && s.char_indices().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) {
-                c == '-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
-    dashed || (s.len() == 32 && hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+    let hex: String = s
+        .replace("urn:", "")
+        .replace("uuid:", "")
+        .trim_matches(|c| c == '{' || c == '}')
+        .replace('-', "");
+    hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option<WorkflowSpec> {
@@ -160,8 +157,11 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
         cx.err_at(path, line, col, "missing 'tasks'");
     }
     let names: HashSet<String> = raw.iter().map(|t| t.spec.name.clone()).collect();
-    check_refs(cx, &names, &defaults.clauses);
-    check_refs_list(cx, &names, &defaults.requires);
+    // Defaults are checked only where they apply.
+    match kind {
+        WorkflowKind::Direct => check_refs(cx, &names, &defaults.clauses),
+        WorkflowKind::Reverse => check_refs_list(cx, &names, &defaults.requires),
+    }
     for t in &raw {
         check_refs(cx, &names, &t.clauses);
         check_refs_list(cx, &names, &t.requires);
@@ -309,29 +309,24 @@ fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
         spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me);
         spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me);
     }
+    // A task policy that is absent or falsy (0, false) leaves the default
+    // in force (`mistral/engine/policies.py:construct_policies_list`).
     let p = &mut spec.policies;
     let dp = &d.policies;
-    let own = |k: &str| t.set.contains(&k);
-    if !own("retry") {
+    if p.retry.is_none() {
         p.retry.clone_from(&dp.retry);
     }
-    if !own("wait-before") {
-        p.wait_before.clone_from(&dp.wait_before);
-    }
-    if !own("wait-after") {
-        p.wait_after.clone_from(&dp.wait_after);
-    }
-    if !own("timeout") {
-        p.timeout.clone_from(&dp.timeout);
-    }
-    if !own("pause-before") {
-        p.pause_before.clone_from(&dp.pause_before);
-    }
-    if !own("concurrency") {
-        p.concurrency.clone_from(&dp.concurrency);
-    }
-    if !own("fail-on") {
-        p.fail_on.clone_from(&dp.fail_on);
+    for (own, default) in [
+        (&mut p.wait_before, &dp.wait_before),
+        (&mut p.wait_after, &dp.wait_after),
+        (&mut p.timeout, &dp.timeout),
+        (&mut p.pause_before, &dp.pause_before),
+        (&mut p.concurrency, &dp.concurrency),
+        (&mut p.fail_on, &dp.fail_on),
+    ] {
+        if default.is_some() && own.as_ref().is_none_or(falsy_literal) {
+            own.clone_from(default);
+        }
     }
     if !t.safe_rerun_set
         && let Some(s) = &d.safe_rerun
@@ -350,6 +345,15 @@ fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
         spec.requires = requires;
     }
     spec
+}
+
+/// `0` or `false`: a policy value Mistral treats as unset.
+fn falsy_literal(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
 }
 
 /// Task names a task transitions to (any clause).

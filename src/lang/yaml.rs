@@ -6,7 +6,10 @@
 //! the builder enforces the depth limit and a node budget that stops alias
 //! bombs. Then `yaml_serde` (libyaml's lineage, like PyYAML) must accept the
 //! text too; it is run only on a document already known to be shallow.
-//! Syntax errors from either carry line and column. Plain scalars
+//! Syntax errors from either carry line and column. Mappings follow
+//! PyYAML: duplicate keys are last-wins, plain `<<` merge keys are applied.
+//! (Mistral's own loader reads `&`/`*` as text; here anchors and aliases
+//! work, within the node budget.) Plain scalars
 //! are resolved the way PyYAML's SafeLoader (YAML 1.1, what Mistral uses)
 //! resolves them: `yes/no/on/off/true/false` in their three spellings are
 //! booleans, `y`/`n` are not; `~`, `null` and the empty scalar are null;
@@ -16,7 +19,7 @@
 //! Invariant: a tree that exists is within the size, depth and alias budgets.
 
 use indexmap::IndexMap;
-use saphyr_parser::{Event, Parser, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
@@ -222,6 +225,10 @@ enum Frame {
     Map {
         entries: IndexMap<String, Entry>,
         key: Option<(String, u32, u32)>,
+        /// The pending key is a plain `<<` (a YAML merge key).
+        merge_key: bool,
+        /// Values of merge keys, in order.
+        merges: Vec<Node>,
         line: u32,
         col: u32,
         anchor: usize,
@@ -261,20 +268,21 @@ impl Builder {
         let (line, col) = pos(span);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
+                let plain_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
                 let kind = resolve_scalar(&text, style, tag.as_deref()).map_err(|m| at(span, m))?;
                 let node = Node { kind, line, col };
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
                 self.count(1, span)?;
-                self.push(node, span)
+                self.push(node, plain_merge, span)
             }
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id).cloned() else {
                     return Err(at(span, "unknown alias".into()));
                 };
                 self.count(count_nodes(&node), span)?;
-                self.push(node, span)
+                self.push(node, false, span)
             }
             Event::SequenceStart(anchor, _) => {
                 self.deeper(span)?;
@@ -291,6 +299,8 @@ impl Builder {
                 self.stack.push(Frame::Map {
                     entries: IndexMap::new(),
                     key: None,
+                    merge_key: false,
+                    merges: Vec::new(),
                     line,
                     col,
                     anchor,
@@ -314,13 +324,14 @@ impl Builder {
                     ),
                     Some(Frame::Map {
                         entries,
+                        merges,
                         line,
                         col,
                         anchor,
                         ..
                     }) => (
                         Node {
-                            kind: Kind::Map(entries),
+                            kind: Kind::Map(merge(merges, entries)?),
                             line,
                             col,
                         },
@@ -332,7 +343,7 @@ impl Builder {
                     self.anchors.insert(anchor, node.clone());
                 }
                 self.count(1, span)?;
-                self.push(node, span)
+                self.push(node, false, span)
             }
             _ => Ok(()),
         }
@@ -359,7 +370,9 @@ impl Builder {
         Ok(())
     }
 
-    fn push(&mut self, node: Node, span: &Span) -> Result<(), Diagnostic> {
+    /// Attaches a finished node to its parent; `plain_merge` when it is a
+    /// plain untagged scalar (so `<<` is a merge key, not text).
+    fn push(&mut self, node: Node, plain_merge: bool, span: &Span) -> Result<(), Diagnostic> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node);
@@ -369,12 +382,23 @@ impl Builder {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, key, .. }) => {
+            Some(Frame::Map {
+                entries,
+                key,
+                merge_key,
+                merges,
+                ..
+            }) => {
                 match key.take() {
                     None => {
                         let text = key_text(&node)
                             .ok_or_else(|| at(span, "a mapping key must be a scalar".into()))?;
+                        *merge_key = plain_merge && text == "<<";
                         *key = Some((text, node.line, node.col));
+                    }
+                    Some(_) if *merge_key => {
+                        *merge_key = false;
+                        merges.push(node);
                     }
                     Some((k, line, col)) => {
                         // Last value wins, first position kept: PyYAML's dict.
@@ -392,6 +416,46 @@ impl Builder {
             }
         }
     }
+}
+
+/// PyYAML's merge (`flatten_mapping`): merged keys first, the first of a
+/// list of mappings winning over later ones, and explicit keys over all.
+fn merge(
+    merges: Vec<Node>,
+    explicit: IndexMap<String, Entry>,
+) -> Result<IndexMap<String, Entry>, Diagnostic> {
+    if merges.is_empty() {
+        return Ok(explicit);
+    }
+    let bad = |n: &Node| {
+        diag(
+            Some(n.line),
+            Some(n.col),
+            "expected a mapping or list of mappings for merging".into(),
+        )
+    };
+    let mut pairs: Vec<(String, Entry)> = Vec::new();
+    for m in merges {
+        match m.kind {
+            Kind::Map(entries) => pairs.extend(entries),
+            Kind::Seq(items) => {
+                for item in items.into_iter().rev() {
+                    let err = bad(&item);
+                    match item.kind {
+                        Kind::Map(entries) => pairs.extend(entries),
+                        _ => return Err(err),
+                    }
+                }
+            }
+            _ => return Err(bad(&m)),
+        }
+    }
+    pairs.extend(explicit);
+    let mut out = IndexMap::with_capacity(pairs.len());
+    for (k, e) in pairs {
+        out.insert(k, e);
+    }
+    Ok(out)
 }
 
 fn count_nodes(node: &Node) -> usize {

@@ -378,3 +378,25 @@ fn mixed_expressions_everywhere() {
         ],
     );
 }
+
+#[test]
+fn uuid_like_names() {
+    for name in [
+        "123e4567-e89b-12d3-a456-426655440000",
+        "123E4567E89B12D3A456426655440000",
+        "'{123e4567-e89b-12d3-a456-426655440000}'",
+        "urn:uuid:123e4567-e89b-12d3-a456-426655440000",
+    ] {
+        let e = errs(&format!(
+            "version: '2.0'\n{name}:\n  tasks:\n    t: {{action: std.noop}}\n"
+        ));
+        assert_eq!(e.len(), 1, "{name}: {e:?}");
+        assert!(
+            e[0].ends_with("Workflow name cannot be in the format of UUID."),
+            "{e:?}"
+        );
+    }
+    super::ok(
+        "version: '2.0'\n123e4567-e89b-12d3-a456-42665544000:\n  tasks:\n    t: {action: std.noop}\n",
+    );
+}

@@ -277,3 +277,28 @@ fn spec_round_trips_through_json() {
     let back: crate::lang::WorkflowSpec = serde_json::from_value(v).unwrap();
     assert_eq!(&back, wf);
 }
+
+#[test]
+fn falsy_task_policies_leave_defaults_in_force() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  task-defaults:\n    timeout: 10\n    pause-before: true\n    wait-after: <% 3 %>\n  tasks:\n    a:\n      timeout: 0\n      pause-before: false\n      wait-after: 1\n    b:\n      concurrency: 0\n",
+    )[0];
+    let a = &wf.tasks["a"].policies;
+    assert_eq!(
+        (
+            a.timeout.clone(),
+            a.pause_before.clone(),
+            a.wait_after.clone()
+        ),
+        (Some(json!(10)), Some(json!(true)), Some(json!(1)))
+    );
+    let b = &wf.tasks["b"].policies;
+    assert_eq!(
+        (
+            b.timeout.clone(),
+            b.concurrency.clone(),
+            b.wait_after.clone()
+        ),
+        (Some(json!(10)), Some(json!(0)), Some(json!("<% 3 %>")))
+    );
+}

@@ -199,3 +199,27 @@ fn loosely_indented_flow_collections_are_accepted_like_pyyaml() {
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].contains("line 3"), "{e:?}");
 }
+
+#[test]
+fn merge_keys_as_pyyaml() {
+    let load = |s: &str| yaml::load(s).unwrap().unwrap().to_json();
+    assert_eq!(
+        load("a:\n  <<: {x: 1, y: 2}\n  y: 3\n"),
+        json!({"a": {"x": 1, "y": 3}})
+    );
+    assert_eq!(
+        load("a:\n  <<: [{x: 1}, {x: 2, z: 2}]\n"),
+        json!({"a": {"x": 1, "z": 2}})
+    );
+    assert_eq!(
+        load("d: &d {k: 1}\na:\n  <<: *d\n  j: 2\n"),
+        json!({"d": {"k": 1}, "a": {"k": 1, "j": 2}})
+    );
+    // A quoted `<<` is an ordinary key.
+    assert_eq!(load("a:\n  '<<': {x: 1}\n"), json!({"a": {"<<": {"x": 1}}}));
+    let e = errs("a:\n  <<: 3\n");
+    assert_eq!(
+        e,
+        [" (line 2, column 7): expected a mapping or list of mappings for merging"]
+    );
+}

@@ -3,6 +3,7 @@
 //! only writer; everyone else reads through [`Store`]. Takes and returns
 //! domain types; diesel never leaks out of this module.
 
+mod bulk;
 mod conn;
 mod model;
 mod query;

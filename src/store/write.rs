@@ -1,12 +1,15 @@
 //! The group commit: one `Batch` applied in one transaction (`BEGIN
 //! IMMEDIATE` on SQLite), in the order the `Batch` documents. Called by
-//! `Writer::commit` only. Runs of inserts go as multi-row statements;
-//! updates replace every column by id through cached prepared statements.
+//! `Writer::commit` only. Inserts and updates go as multi-row statements of
+//! up to `CHUNK` rows, whose prepared statements the connection caches.
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
+use std::collections::HashMap;
+
 use super::Error;
+use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
 use super::model::{Batch, Write};
 use super::read::db;
@@ -15,9 +18,9 @@ use super::schema::{
     action_executions, task_executions, workflow_definitions, workflow_executions,
 };
 
-/// Most rows in one multi-row INSERT: keeps the bound parameters (about 20 a
+/// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
 /// row) under SQLite's 32766 and PostgreSQL's 65535.
-const INSERT_CHUNK: usize = 500;
+const CHUNK: usize = 500;
 
 /// Applies `batch` in one transaction; on any error nothing is applied.
 pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
@@ -54,82 +57,122 @@ fn begin(conn: &mut AnyConnection) -> QueryResult<()> {
     }
 }
 
-/// Applies the writes of one table in order; consecutive inserts are grouped.
-/// Inserts rows in one multi-row statement, on the inner connection (the
-/// MultiConnection backend has no multi-row insert).
-macro_rules! insert_rows {
-    ($conn:expr, $table:ident, $rows:expr) => {
-        match &mut *$conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into($table::table).values($rows).execute(c),
-            #[cfg(feature = "postgres")]
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into($table::table).values($rows).execute(c)
+/// Applies the writes of one table. Inserts go first, then updates, each
+/// in multi-row statements; that is the order given unless an update of an
+/// id precedes its insert, in which case what came before is flushed first.
+/// Of several updates of one id only the last is kept (each replaces every
+/// column). An update that matches no row is logged, not an error.
+fn apply_writes<'r, R, T>(conn: &mut AnyConnection, items: &'r [(Write, T)]) -> Result<(), Error>
+where
+    R: BulkRow + From<&'r T> + Insert,
+{
+    let mut inserts: Vec<R> = Vec::new();
+    let mut updates: Vec<R> = Vec::new();
+    let mut updated: HashMap<String, usize> = HashMap::new();
+    for (write, record) in items {
+        let row = R::from(record);
+        match write {
+            Write::Insert => {
+                if updated.contains_key(row.id()) {
+                    flush(conn, &mut inserts, &mut updates, &mut updated)?;
+                }
+                inserts.push(row);
+                if inserts.len() == CHUNK {
+                    R::insert(conn, &inserts)?;
+                    inserts.clear();
+                }
+            }
+            Write::Update => match updated.get(row.id()) {
+                Some(&i) => updates[i] = row,
+                None => {
+                    updated.insert(row.id().to_string(), updates.len());
+                    updates.push(row);
+                }
+            },
+        }
+    }
+    flush(conn, &mut inserts, &mut updates, &mut updated)
+}
+
+fn flush<R: BulkRow + Insert>(
+    conn: &mut AnyConnection,
+    inserts: &mut Vec<R>,
+    updates: &mut Vec<R>,
+    updated: &mut HashMap<String, usize>,
+) -> Result<(), Error> {
+    for chunk in inserts.chunks(CHUNK) {
+        R::insert(conn, chunk)?;
+    }
+    for chunk in updates.chunks(CHUNK) {
+        let n = UpdateMany { rows: chunk }.execute(conn).map_err(db)?;
+        if n < chunk.len() {
+            log::warn!(
+                "store: {} of {} updates of {} matched no row",
+                chunk.len() - n,
+                chunk.len(),
+                R::TABLE
+            );
+        }
+    }
+    inserts.clear();
+    updates.clear();
+    updated.clear();
+    Ok(())
+}
+
+/// Inserts rows in one multi-row statement.
+pub(super) trait Insert: Sized {
+    fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error>;
+}
+
+/// Multi-row INSERT runs on the inner connection: the MultiConnection
+/// backend has no multi-row insert.
+macro_rules! insert_impl {
+    ($row:ty, $table:ident) => {
+        impl Insert for $row {
+            fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error> {
+                match conn {
+                    AnyConnection::Sqlite(c) => {
+                        diesel::insert_into($table::table).values(rows).execute(c)
+                    }
+                    #[cfg(feature = "postgres")]
+                    AnyConnection::Postgresql(c) => {
+                        diesel::insert_into($table::table).values(rows).execute(c)
+                    }
+                }
+                .map(|_| ())
+                .map_err(db)
             }
         }
-        .map_err(db)?
     };
 }
 
-macro_rules! apply_writes {
-    ($conn:expr, $items:expr, $table:ident, $row:ty) => {{
-        let mut pending: Vec<$row> = Vec::new();
-        for (write, record) in $items {
-            let row = <$row>::from(record);
-            match write {
-                Write::Insert => {
-                    pending.push(row);
-                    if pending.len() == INSERT_CHUNK {
-                        insert_rows!($conn, $table, &pending);
-                        pending.clear();
-                    }
-                }
-                Write::Update => {
-                    if !pending.is_empty() {
-                        insert_rows!($conn, $table, &pending);
-                        pending.clear();
-                    }
-                    let n = diesel::update($table::table.find(&row.id))
-                        .set(&row)
-                        .execute($conn)
-                        .map_err(db)?;
-                    if n == 0 {
-                        log::warn!("store: update of missing {} {}", stringify!($table), row.id);
-                    }
-                }
-            }
-        }
-        if !pending.is_empty() {
-            insert_rows!($conn, $table, &pending);
-        }
-    }};
-}
+insert_impl!(WorkflowRow, workflow_definitions);
+insert_impl!(ExecutionRow, workflow_executions);
+insert_impl!(TaskRow, task_executions);
+insert_impl!(ActionExecutionRow, action_executions);
 
 fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
-    apply_writes!(conn, &batch.workflows, workflow_definitions, WorkflowRow);
+    apply_writes::<WorkflowRow, _>(conn, &batch.workflows)?;
     let wf_ids: Vec<String> = batch
         .deleted_workflows
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in wf_ids.chunks(INSERT_CHUNK) {
+    for chunk in wf_ids.chunks(CHUNK) {
         diesel::delete(workflow_definitions::table.filter(workflow_definitions::id.eq_any(chunk)))
             .execute(conn)
             .map_err(db)?;
     }
-    apply_writes!(conn, &batch.executions, workflow_executions, ExecutionRow);
-    apply_writes!(conn, &batch.tasks, task_executions, TaskRow);
-    apply_writes!(
-        conn,
-        &batch.action_executions,
-        action_executions,
-        ActionExecutionRow
-    );
+    apply_writes::<ExecutionRow, _>(conn, &batch.executions)?;
+    apply_writes::<TaskRow, _>(conn, &batch.tasks)?;
+    apply_writes::<ActionExecutionRow, _>(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in ex_ids.chunks(INSERT_CHUNK) {
+    for chunk in ex_ids.chunks(CHUNK) {
         delete_executions(conn, chunk)?;
     }
     Ok(())

@@ -605,3 +605,64 @@ fn migrations_go_up_down_and_up_again() {
         );
     }
 }
+
+#[test]
+fn large_mixed_batches_keep_write_order() {
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let ex = execution(&wf, State::Running, 0);
+        let t = task(&ex, "t", State::Running);
+        writer.commit(&inserts(&[&wf], &[&ex], &[&t], &[])).unwrap();
+        // 1,200 inserts, each updated twice later in the same batch (the last
+        // write wins), interleaved across chunk boundaries, then one insert
+        // whose id was updated (as a no-op) earlier in the batch.
+        let aes: Vec<ActionExecutionRecord> =
+            (0..1200).map(|i| action(&t, State::Idle, i)).collect();
+        let mut writes = Vec::new();
+        for (i, a) in aes.iter().enumerate() {
+            writes.push((Write::Insert, a.clone()));
+            if i >= 10 {
+                let mut first = aes[i - 10].clone();
+                first.state = State::Running;
+                first.attempt = 2;
+                writes.push((Write::Update, first));
+            }
+        }
+        for a in &aes {
+            let mut last = a.clone();
+            last.state = State::Success;
+            last.attempt = 3;
+            last.output = json!({"result": a.created_at.to_string()});
+            writes.push((Write::Update, last));
+        }
+        let late = action(&t, State::Idle, 5000);
+        let mut early = late.clone();
+        early.state = State::Error;
+        writes.push((Write::Update, early));
+        writes.push((Write::Insert, late.clone()));
+        let batch = Batch {
+            action_executions: writes,
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+        let all = store
+            .list_action_executions(&ListQuery {
+                limit: 0,
+                ..ListQuery::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 1201, "{}", db.name);
+        for (a, got) in aes.iter().zip(&all) {
+            assert_eq!(got.id, a.id, "{}", db.name);
+            assert_eq!((got.state, got.attempt), (State::Success, 3), "{}", db.name);
+            assert_eq!(
+                got.output,
+                json!({"result": a.created_at.to_string()}),
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(all[1200], late, "{}", db.name);
+    }
+}

@@ -1,7 +1,9 @@
 //! The group commit: one `Batch` applied in one transaction (`BEGIN
 //! IMMEDIATE` on SQLite), in the order the `Batch` documents. Called by
-//! `Writer::commit` only. Inserts and updates go as multi-row statements of
-//! up to `CHUNK` rows, whose prepared statements the connection caches.
+//! `Writer::commit` only. Inserts, updates and deletes go as multi-row
+//! statements of power-of-two sizes up to `CHUNK` rows, so the connection's
+//! cache of prepared statements stays small (a dozen per table and kind)
+//! while every statement is reused.
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
@@ -20,7 +22,27 @@ use super::schema::{
 
 /// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
 /// row) under SQLite's 32766 and PostgreSQL's 65535.
-const CHUNK: usize = 500;
+const CHUNK: usize = 512;
+
+/// Splits `0..len` into consecutive pieces of `CHUNK` rows, then of the
+/// powers of two that make up the rest (largest first).
+fn pieces(len: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while len - start >= CHUNK {
+        out.push(start..start + CHUNK);
+        start += CHUNK;
+    }
+    let mut size = CHUNK / 2;
+    while size > 0 {
+        if len - start >= size {
+            out.push(start..start + size);
+            start += size;
+        }
+        size /= 2;
+    }
+    out
+}
 
 /// Applies `batch` in one transaction; on any error nothing is applied.
 pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
@@ -100,10 +122,11 @@ fn flush<R: BulkRow + Insert>(
     updates: &mut Vec<R>,
     updated: &mut HashMap<String, usize>,
 ) -> Result<(), Error> {
-    for chunk in inserts.chunks(CHUNK) {
-        R::insert(conn, chunk)?;
+    for piece in pieces(inserts.len()) {
+        R::insert(conn, &inserts[piece])?;
     }
-    for chunk in updates.chunks(CHUNK) {
+    for piece in pieces(updates.len()) {
+        let chunk = &updates[piece];
         let n = UpdateMany { rows: chunk }.execute(conn).map_err(db)?;
         if n < chunk.len() {
             log::warn!(
@@ -159,7 +182,8 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in wf_ids.chunks(CHUNK) {
+    for piece in pieces(wf_ids.len()) {
+        let chunk = &wf_ids[piece];
         diesel::delete(workflow_definitions::table.filter(workflow_definitions::id.eq_any(chunk)))
             .execute(conn)
             .map_err(db)?;
@@ -172,8 +196,8 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in ex_ids.chunks(CHUNK) {
-        delete_executions(conn, chunk)?;
+    for piece in pieces(ex_ids.len()) {
+        delete_executions(conn, &ex_ids[piece])?;
     }
     Ok(())
 }
@@ -202,4 +226,27 @@ fn delete_executions(conn: &mut AnyConnection, ids: &[String]) -> Result<(), Err
         .execute(conn)
         .map_err(db)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(len: usize, expected: &[usize]) {
+        let got: Vec<usize> = pieces(len).iter().map(|r| r.len()).collect();
+        assert_eq!(got, expected, "{len}");
+        let covered: Vec<usize> = pieces(len).into_iter().flatten().collect();
+        assert_eq!(covered, (0..len).collect::<Vec<_>>(), "{len}");
+    }
+
+    #[test]
+    fn piece_sizes() {
+        check(0, &[]);
+        check(1, &[1]);
+        check(3, &[2, 1]);
+        check(8, &[8]);
+        check(511, &[256, 128, 64, 32, 16, 8, 4, 2, 1]);
+        check(512, &[512]);
+        check(1030, &[512, 512, 4, 2]);
+    }
 }

@@ -355,7 +355,7 @@ fn filters_on_workflows_tasks_and_action_executions() {
 
         let aes = |fs: Vec<Filter>| -> Vec<ActionExecutionId> {
             store
-                .list_action_executions(&query(&[], fs))
+                .list_action_executions(&query(&[("created_at", SortDir::Asc)], fs))
                 .unwrap()
                 .into_iter()
                 .map(|a| a.id)

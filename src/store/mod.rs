@@ -35,6 +35,13 @@ pub enum Error {
     /// Another process (another bora) holds this database.
     #[error("database {0} is in use by another bora process")]
     Locked(String),
+    /// The database stayed locked by someone else past the busy timeout
+    /// (5 s); the request may be retried (HTTP 503 with `Retry-After`).
+    #[error("database busy: {0}")]
+    Busy(String),
+    /// The disk (or the database's size limit) is full (HTTP 507).
+    #[error("database full: {0}")]
+    Full(String),
 }
 
 /// Read access for the API: a pool of read connections.
@@ -44,10 +51,12 @@ pub struct Store {
 }
 
 /// The engine's write connection. Holding it holds the database's
-/// single-process lock.
+/// single-process lock. A PostgreSQL connection the server dropped is
+/// opened again (and the lock taken again) on the next call.
 pub struct Writer {
     conn: AnyConnection,
-    _lock: ProcessLock,
+    target: conn::Target,
+    lock: ProcessLock,
 }
 
 /// Opens (creating if needed) and migrates the database at `url`.
@@ -87,20 +96,39 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
         Store { pool },
         Writer {
             conn: writer,
-            _lock: lock,
+            target,
+            lock,
         },
     ))
 }
 
 impl Writer {
-    /// Applies a batch in one transaction, durably.
+    /// Applies a batch in one transaction, durably: when this returns `Ok`
+    /// the batch survives a crash or power loss. On `Err` nothing of it was
+    /// applied, except that a connection lost during the commit itself
+    /// (PostgreSQL) leaves the outcome unknown to this side.
     pub fn commit(&mut self, batch: &Batch) -> Result<(), Error> {
-        write::commit(&mut self.conn, batch)
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = write::begin(&mut self.conn) {
+            // Most often a connection the server dropped while it was idle.
+            self.revive(e)?;
+            write::begin(&mut self.conn)?;
+        }
+        let result = write::finish(&mut self.conn, batch);
+        if result.is_err()
+            && !self.alive()
+            && let Err(e) = self.reconnect()
+        {
+            log::warn!("store: cannot reconnect the writer yet: {e}");
+        }
+        result
     }
 
     /// Loads everything not yet finished.
     pub fn load_active(&mut self) -> Result<ActiveSet, Error> {
-        read::load_active(&mut self.conn)
+        self.read(read::load_active)
     }
 
     /// A workflow by name (in a namespace) or by id.
@@ -109,7 +137,7 @@ impl Writer {
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<WorkflowDef>, Error> {
-        read::find_workflow(&mut self.conn, name_or_id, namespace)
+        self.read(|c| read::find_workflow(c, name_or_id, namespace))
     }
 
     /// Workflows by name in a namespace, for uniqueness checks on upload.
@@ -118,12 +146,49 @@ impl Writer {
         names: &[String],
         namespace: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
-        read::workflows_named(&mut self.conn, names, namespace)
+        self.read(|c| read::workflows_named(c, names, namespace))
     }
 
     /// One execution, for idempotent create and for finished executions.
     pub fn get_execution(&mut self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        read::get_execution(&mut self.conn, id)
+        self.read(|c| read::get_execution(c, id))
+    }
+
+    /// Runs a read; if it failed because the connection is gone, reconnects
+    /// and runs it once more.
+    fn read<T>(&mut self, f: impl Fn(&mut AnyConnection) -> Result<T, Error>) -> Result<T, Error> {
+        match f(&mut self.conn) {
+            Err(e) => {
+                self.revive(e)?;
+                f(&mut self.conn)
+            }
+            ok => ok,
+        }
+    }
+
+    /// After `e`: reconnects if the connection is gone, else returns `e`.
+    fn revive(&mut self, e: Error) -> Result<(), Error> {
+        if self.alive() {
+            return Err(e);
+        }
+        log::warn!("store: writer connection lost ({e}); reconnecting");
+        self.reconnect()
+    }
+
+    fn alive(&mut self) -> bool {
+        use diesel::connection::SimpleConnection;
+        self.conn.batch_execute("SELECT 1").is_ok()
+    }
+
+    /// Opens the write connection again; on PostgreSQL takes the lock again
+    /// (the server released it with the old session).
+    fn reconnect(&mut self) -> Result<(), Error> {
+        let mut conn = conn::connect(&self.target, Role::Writer)?;
+        if matches!(self.target, conn::Target::Postgres(_)) {
+            self.lock = conn::lock(&self.target, Some(&mut conn))?;
+        }
+        self.conn = conn;
+        Ok(())
     }
 }
 

@@ -44,22 +44,21 @@ fn pieces(len: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Applies `batch` in one transaction; on any error nothing is applied.
-pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    begin(conn).map_err(db)?;
+/// Applies `batch` inside the transaction [`begin`] opened, and commits; on
+/// any error rolls back, so nothing is applied.
+pub(super) fn finish(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
+    type Tm = <AnyConnection as Connection>::TransactionManager;
     match apply(conn, batch) {
-        Ok(()) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
-            .map_err(|e| {
-                let _ =
-                    <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
-                db(e)
-            }),
+        Ok(()) => Tm::commit_transaction(conn).map_err(|e| {
+            if let Err(r) = Tm::rollback_transaction(conn) {
+                log::warn!("store: rollback after a failed commit failed: {r}");
+            }
+            db(e)
+        }),
         Err(e) => {
-            <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
-                .map_err(db)?;
+            if let Err(r) = Tm::rollback_transaction(conn) {
+                log::warn!("store: rollback failed: {r}");
+            }
             Err(e)
         }
     }
@@ -67,7 +66,7 @@ pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Erro
 
 /// Begins the write transaction: `BEGIN IMMEDIATE` on SQLite, so the write
 /// lock is taken up front rather than on the first write.
-fn begin(conn: &mut AnyConnection) -> QueryResult<()> {
+pub(super) fn begin(conn: &mut AnyConnection) -> Result<(), Error> {
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -77,6 +76,7 @@ fn begin(conn: &mut AnyConnection) -> QueryResult<()> {
             <diesel::PgConnection as Connection>::TransactionManager::begin_transaction(c)
         }
     }
+    .map_err(db)
 }
 
 /// Applies the writes of one table. Inserts go first, then updates, each

@@ -666,3 +666,75 @@ fn large_mixed_batches_keep_write_order() {
         assert_eq!(all[1200], late, "{}", db.name);
     }
 }
+
+/// The PostgreSQL writer survives `pg_terminate_backend` of its connection.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_postgres_writer_reconnects_after_its_session_is_killed() {
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let kill = |writer: &mut Writer, base: &str| {
+        let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Pid>(&mut writer.conn)
+            .unwrap()
+            .pid;
+        let mut admin = diesel::PgConnection::establish(base).unwrap();
+        admin
+            .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    for db in databases() {
+        let Some((base, _)) = db.pg.clone() else {
+            continue;
+        };
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        kill(&mut writer, &base);
+        writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
+        assert!(store.find_workflow("wf", "").unwrap().is_some());
+        kill(&mut writer, &base);
+        assert!(writer.find_workflow("wf", "").unwrap().is_some());
+        // The lock was taken again with the new session.
+        assert!(matches!(open(&db.url), Err(Error::Locked(_))));
+        kill(&mut writer, &base);
+        assert!(writer.load_active().unwrap().executions.is_empty());
+    }
+}
+
+#[test]
+fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
+    let dbs = databases();
+    let db = &dbs[0];
+    let (store, mut writer) = open(&db.url).unwrap();
+    let wf = workflow("wf", "");
+    writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
+
+    // Someone else holds the write lock past the busy timeout.
+    let path = db.url.trim_start_matches("sqlite://").to_string();
+    let mut other = diesel::SqliteConnection::establish(&path).unwrap();
+    other.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    let ex = execution(&wf, State::Running, 0);
+    let start = std::time::Instant::now();
+    let err = writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap_err();
+    assert!(matches!(err, Error::Busy(_)), "{err}");
+    assert!(start.elapsed() >= std::time::Duration::from_secs(4));
+    // Reads go on meanwhile (WAL).
+    assert!(store.find_workflow("wf", "").unwrap().is_some());
+    other.batch_execute("COMMIT").unwrap();
+    writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap();
+
+    // The database may not grow.
+    writer
+        .conn
+        .batch_execute("PRAGMA max_page_count = 1")
+        .unwrap();
+    let big: Vec<ExecutionRecord> = (0..50).map(|i| execution(&wf, State::Running, i)).collect();
+    let refs: Vec<&ExecutionRecord> = big.iter().collect();
+    let err = writer.commit(&inserts(&[], &refs, &[], &[])).unwrap_err();
+    assert!(matches!(err, Error::Full(_)), "{err}");
+    assert!(store.get_execution(big[0].id).unwrap().is_none());
+}

@@ -250,6 +250,7 @@ pub(super) fn read_pool(target: &Target) -> Result<Pool<ReadManager>, Error> {
     Pool::builder()
         .max_size(READ_POOL_SIZE)
         .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(5))
         .build(ReadManager {
             target: target.clone(),
         })

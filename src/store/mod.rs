@@ -192,14 +192,26 @@ impl Writer {
     }
 }
 
+/// The list functions take Mistral's paging, sorting and filters on the
+/// fields Mistral allows for each resource (plus `id`); an unknown field, an
+/// operator a field does not support or a value that does not parse is
+/// [`Error::BadQuery`], naming it. `get_*` and `find_*` answer `None` for an
+/// unknown id or name.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
-        self.pool.get().map_err(|e| Error::Database(e.to_string()))
+        // All read connections taken for the pool's timeout: the API is
+        // overloaded, which is what Busy (503) says.
+        self.pool.get().map_err(|e| Error::Busy(e.to_string()))
     }
 
+    /// Filters: name, input, definition, tags, scope, namespace, project_id,
+    /// created_at, updated_at.
     pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
         read::records(query::lists::workflows(&mut *self.conn()?, q)?)
     }
+
+    /// By id if `name_or_id` is a uuid (in any namespace), else by name in
+    /// `namespace`.
     pub fn find_workflow(
         &self,
         name_or_id: &str,
@@ -207,24 +219,41 @@ impl Store {
     ) -> Result<Option<WorkflowDef>, Error> {
         read::find_workflow(&mut *self.conn()?, name_or_id, namespace)
     }
+
+    /// Filters: workflow_name, workflow_id, workflow_namespace, description,
+    /// tags, params, task_execution_id, root_execution_id,
+    /// source_execution_id, state, state_info, input, output, created_at,
+    /// updated_at, project_id.
     pub fn list_executions(&self, q: &ListQuery) -> Result<Vec<ExecutionRecord>, Error> {
         read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }
+
     pub fn get_execution(&self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
         read::get_execution(&mut *self.conn()?, id)
     }
+
+    /// Filters: name, workflow_name, workflow_id, workflow_namespace,
+    /// workflow_execution_id, tags, state, state_info, result, published,
+    /// processed, created_at, updated_at, project_id.
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }
+
     pub fn get_task(&self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
         read::get_task(&mut *self.conn()?, id)
     }
+
+    /// Filters: name, tags, workflow_name, workflow_namespace, task_name,
+    /// task_execution_id, workflow_execution_id, state, state_info, accepted,
+    /// input, output, params, description, created_at, updated_at,
+    /// project_id.
     pub fn list_action_executions(
         &self,
         q: &ListQuery,
     ) -> Result<Vec<ActionExecutionRecord>, Error> {
         read::records(query::lists::action_executions(&mut *self.conn()?, q)?)
     }
+
     pub fn get_action_execution(
         &self,
         id: ActionExecutionId,

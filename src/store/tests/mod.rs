@@ -738,3 +738,41 @@ fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
     assert!(matches!(err, Error::Full(_)), "{err}");
     assert!(store.get_execution(big[0].id).unwrap().is_none());
 }
+
+/// Run by `a_second_process_is_refused` in a child process: opens the
+/// database named by `BORA_LOCK_PROBE_URL` and exits 0 if that gave Locked.
+#[test]
+#[ignore = "run as a child process by a_second_process_is_refused"]
+fn lock_probe() {
+    let Ok(url) = std::env::var("BORA_LOCK_PROBE_URL") else {
+        return;
+    };
+    match open(&url) {
+        Err(Error::Locked(_)) => {}
+        Err(e) => panic!("expected Locked, got {e}"),
+        Ok(_) => panic!("second process opened the database"),
+    }
+}
+
+#[test]
+fn a_second_process_is_refused() {
+    for db in databases() {
+        let (_store, _writer) = open(&db.url).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "store::tests::lock_probe"])
+            .env("BORA_LOCK_PROBE_URL", &db.url)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: the child was not refused: {stdout}",
+            db.name
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "{}: the probe did not run: {stdout}",
+            db.name
+        );
+    }
+}

@@ -776,3 +776,11 @@ fn a_second_process_is_refused() {
         );
     }
 }
+
+#[test]
+fn the_writer_moves_to_its_thread_and_the_store_is_shared() {
+    fn send<T: Send + 'static>() {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    send::<Writer>();
+    shared::<Store>();
+}

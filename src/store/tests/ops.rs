@@ -222,3 +222,41 @@ fn the_writer_moves_to_its_thread_and_the_store_is_shared() {
     send::<Writer>();
     shared::<Store>();
 }
+
+#[test]
+fn readers_never_wait_for_the_writer() {
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..6)
+            .map(|_| {
+                let (store, stop) = (store.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut reads = 0;
+                    let mut last = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let n = store.list_executions(&ListQuery::default()).unwrap().len();
+                        assert!(n >= last, "a reader went back in time");
+                        last = n;
+                        reads += 1;
+                    }
+                    reads
+                })
+            })
+            .collect();
+        for i in 0..40 {
+            let ex = execution(&wf, State::Running, i);
+            writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for r in readers {
+            assert!(r.join().unwrap() > 0, "{}", db.name);
+        }
+        assert_eq!(
+            store.list_executions(&ListQuery::default()).unwrap().len(),
+            40
+        );
+    }
+}

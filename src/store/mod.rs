@@ -193,7 +193,8 @@ impl Writer {
 }
 
 /// The list functions take Mistral's paging, sorting and filters on the
-/// fields Mistral allows for each resource (plus `id`); an unknown field, an
+/// fields Mistral allows for each resource (plus `id` and a few more named
+/// below); sorting is allowed on the same fields. An unknown field, an
 /// operator a field does not support or a value that does not parse is
 /// [`Error::BadQuery`], naming it. `get_*` and `find_*` answer `None` for an
 /// unknown id or name.
@@ -204,8 +205,8 @@ impl Store {
         self.pool.get().map_err(|e| Error::Busy(e.to_string()))
     }
 
-    /// Filters: name, input, definition, tags, scope, namespace, project_id,
-    /// created_at, updated_at.
+    /// Filters: name, input, definition, interface, checksum, tags, scope,
+    /// namespace, project_id, created_at, updated_at.
     pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
         read::records(query::lists::workflows(&mut *self.conn()?, q)?)
     }
@@ -233,8 +234,9 @@ impl Store {
     }
 
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
-    /// workflow_execution_id, tags, state, state_info, result, published,
-    /// processed, created_at, updated_at, project_id.
+    /// workflow_execution_id, type, tags, state, state_info, runtime_context,
+    /// result, published, processed, created_at, updated_at, started_at,
+    /// finished_at, project_id.
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }

@@ -198,6 +198,14 @@ impl Writer {
 /// operator a field does not support or a value that does not parse is
 /// [`Error::BadQuery`], naming it. `get_*` and `find_*` answer `None` for an
 /// unknown id or name.
+///
+/// Filter semantics, the same on both backends: `has` is a case-sensitive
+/// substring test (JSON fields are matched in their compact serialization,
+/// `{"a":1}`); on `tags`, `eq`/`has` mean "has this tag", `neq` "lacks it",
+/// `in` "has any", `nin` "has none"; `gt`..`lte` work on text, states and
+/// timestamps (`2026-01-31 12:00:00[.ffffff]`, ISO `T` form, or a bare
+/// date); booleans take `true`/`false`/`1`/`0`; states take Mistral names
+/// (`DELAYED`, or `RUNNING_DELAYED`); `neq`/`nin` do not match NULL.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
         // All read connections taken for the pool's timeout: the API is

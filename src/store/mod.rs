@@ -63,12 +63,14 @@ pub struct Writer {
 ///
 /// `url` is `sqlite://PATH`, `sqlite:PATH` or a plain path for SQLite, and
 /// `postgres://...` or `postgresql://...` for PostgreSQL; anything else,
-/// including `:memory:`, is [`Error::BadUrl`]. A second open of the same
-/// database while a `Writer` lives (in this or another process) is
-/// [`Error::Locked`].
+/// including `:memory:` (each connection would get its own empty database),
+/// is [`Error::BadUrl`]. A second open of the same database (SQLite: the
+/// same file, through `<file>.lock`; PostgreSQL: the same schema, through a
+/// session advisory lock) while a `Writer` lives, in this or another
+/// process, is [`Error::Locked`].
 pub fn open(url: &str) -> Result<(Store, Writer), Error> {
     let target = conn::parse_url(url)?;
-    let (writer, lock) = match &target {
+    let (mut writer, lock) = match &target {
         conn::Target::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
                 && !dir.is_dir()
@@ -89,7 +91,6 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
             (writer, lock)
         }
     };
-    let mut writer = writer;
     conn::migrate(&mut writer)?;
     let pool = conn::read_pool(&target)?;
     Ok((

@@ -50,6 +50,9 @@ impl EngineActor {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.start_reverse(exec_id);
+        }
         let starts = controller::start_tasks(&exec.spec);
         for name in starts {
             self.run_task(exec_id, &name, Map::new(), None);
@@ -312,6 +315,9 @@ impl EngineActor {
         let Some(spec) = exec.spec.tasks.get(&task.name) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.process_reverse(exec_id, task_id);
+        }
         let outbound = Exec::outbound(task);
         let mut guard = |g: &Value| {
             self.evaluate(exec, Some(task), &outbound, g)

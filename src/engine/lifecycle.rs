@@ -235,6 +235,18 @@ impl EngineActor {
 /// completed without a next task), merged in order.
 pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
     let mut ctx = Map::new();
+    if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+        let target = exec
+            .rec
+            .params
+            .get("task_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(t) = exec.latest.get(target).and_then(|id| exec.tasks.get(id)) {
+            ctx = Exec::outbound(t);
+        }
+        return ctx;
+    }
     for t in exec.tasks.values() {
         if !t.state.is_completed() {
             continue;

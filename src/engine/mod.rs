@@ -12,6 +12,7 @@ mod messages;
 mod policies;
 mod recovery;
 mod requests;
+mod reverse;
 mod state;
 
 pub use actor::EngineActor;

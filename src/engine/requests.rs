@@ -137,6 +137,19 @@ impl EngineActor {
         let def = self.lookup(&key, &msg.namespace)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;
+        if spec.kind == crate::lang::WorkflowKind::Reverse {
+            let target = msg
+                .params
+                .get("task_name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "Reverse workflow '{}' needs the target task: params.task_name is missing",
+                        spec.name
+                    ))
+                })?;
+            super::reverse::closure(&spec, target).map_err(Error::Invalid)?;
+        }
         let id = msg.id.unwrap_or_default();
         let mut params = msg.params;
         params

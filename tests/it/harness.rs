@@ -233,7 +233,10 @@ pub async fn run_workflow(
         scope: "private".into(),
     };
     if let Err(e) = engine.addr.send(defs).await.expect("engine") {
-        assert!(matches!(e, bora::engine::Error::Conflict(_)), "definition rejected: {e}");
+        assert!(
+            matches!(e, bora::engine::Error::Conflict(_)),
+            "definition rejected: {e}"
+        );
     }
     let msg = StartExecution {
         workflow_name: Some(wf.into()),

@@ -253,3 +253,57 @@ wf:
             .contains("same length")
     );
 }
+
+#[actix_rt::test]
+async fn a_reverse_workflow_runs_the_closure_of_its_target() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+rev:
+  type: reverse
+  tasks:
+    a:
+      action: std.echo output=\"A\"
+      publish:
+        a: <% task().result %>
+    b:
+      action: std.echo output=<% $.a + 'B' %>
+      requires: [a]
+      publish:
+        b: <% task().result %>
+    c:
+      action: std.noop
+      requires: b
+    other:
+      action: std.fail
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let params = json!({"task_name": "b"}).as_object().cloned().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("rev".into()),
+        params,
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    let mut names: Vec<String> = crate::harness::tasks(&engine.store, id)
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a", "b"]);
+    assert_eq!(ex.output, json!({"a": "A", "b": "AB"}));
+    let missing = StartExecution {
+        workflow_name: Some("rev".into()),
+        ..Default::default()
+    };
+    let err = engine.addr.send(missing).await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("task_name"), "{err}");
+}

@@ -70,7 +70,11 @@ impl EngineActor {
         self.touch_exec(exec_id, Write::Update);
         if state == State::Cancelled {
             self.cancel_remaining(exec_id);
+            for child in self.children(exec_id) {
+                self.stop(child, State::Cancelled, None);
+            }
         }
+        self.subworkflow_done(exec_id);
     }
 
     /// Cancels every unfinished task and action of a cancelled execution.
@@ -138,6 +142,9 @@ impl EngineActor {
         exec.rec.state_info = msg;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
+        for child in self.children(exec_id) {
+            self.pause(child, None);
+        }
     }
 
     /// Resumes a paused execution: dispatches again what was refused while
@@ -153,6 +160,9 @@ impl EngineActor {
         exec.rec.state_info = None;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
+        for child in self.children(exec_id) {
+            self.resume(child);
+        }
         self.redispatch_idle(exec_id);
         let with_items: Vec<_> = self
             .execs

@@ -14,6 +14,7 @@ mod recovery;
 mod requests;
 mod reverse;
 mod state;
+mod subflow;
 
 pub use actor::EngineActor;
 pub use messages::*;

@@ -55,6 +55,7 @@ impl EngineActor {
         if !ids.is_empty() {
             log::info!("recovering {} unfinished executions", ids.len());
         }
+        self.relink_children();
         for id in ids {
             self.rearm_timers(id);
             self.recover_execution(id);

@@ -5,3 +5,4 @@ mod cli;
 mod harness;
 mod policies;
 mod protocol;
+mod subflows;

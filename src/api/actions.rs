@@ -79,7 +79,10 @@ const SPEC: ListSpec = ListSpec {
 /// `GET /v2/actions`
 pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
+        p.fields.push("name".into());
+    }
     let mut items: Vec<Map<String, Value>> = STD_ACTIONS
         .iter()
         .map(render::action)

@@ -104,11 +104,15 @@ pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, p.query.limit)))
 }
 
-/// `GET /v2/actions/{name}`
-pub async fn get(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, Error> {
+/// `GET /v2/actions/{name}[/{namespace}]` (python-mistralclient puts the
+/// namespace in the path) or `?namespace=`.
+pub async fn get(req: HttpRequest) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let name = path.into_inner();
-    let namespace = query::namespace(&pairs);
+    let name = req.match_info().get("name").unwrap_or_default();
+    let namespace = match req.match_info().get("namespace") {
+        Some(ns) => ns.to_string(),
+        None => query::namespace(&pairs),
+    };
     let action = STD_ACTIONS.iter().find(|a| a.name == name).ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"

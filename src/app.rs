@@ -26,6 +26,8 @@ pub struct Engine {
     pub store: Store,
     /// The worker pool's live counters.
     pub pool: Arc<PoolStats>,
+    /// Committed state changes.
+    pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
     arbiter: Arbiter,
 }
 
@@ -40,18 +42,21 @@ impl Engine {
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
         let stats = pool_stats.clone();
+        let (events, _) = tokio::sync::broadcast::channel(4096);
+        let announce = events.clone();
         let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
             let link = EngineLink {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
             let pool = WorkerPool::new(workers, registry, link, stats).start();
-            EngineActor::new(writer, pool.recipient(), eval)
+            EngineActor::new(writer, pool.recipient(), eval).with_events(announce)
         });
         Ok(Self {
             addr,
             store,
             pool: pool_stats,
+            events,
             arbiter,
         })
     }
@@ -84,6 +89,7 @@ pub async fn run(
         store: engine.store.clone(),
         engine: engine.addr.clone(),
         max_page_size: config.max_page_size,
+        events: engine.events.clone(),
     };
     let body_limit = config.max_body_bytes;
     log::info!("bora listening on http://{}", listener.local_addr()?);

@@ -37,6 +37,8 @@ pub struct ApiState {
     pub engine: Addr<EngineActor>,
     /// Largest page a list returns.
     pub max_page_size: usize,
+    /// Committed state changes, for live views.
+    pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
 }
 
 /// Runs a blocking store read off the async workers.

@@ -48,6 +48,8 @@ pub struct EngineActor {
     flush_scheduled: bool,
     /// Set on shutdown: new actions are recorded but not dispatched.
     pub(crate) draining: bool,
+    /// Where committed state changes are announced, if anyone listens.
+    events: Option<tokio::sync::broadcast::Sender<super::Change>>,
 }
 
 impl EngineActor {
@@ -65,6 +67,40 @@ impl EngineActor {
             replies: Vec::new(),
             flush_scheduled: false,
             draining: false,
+            events: None,
+        }
+    }
+
+    /// Announces every committed execution and task state change on `events`.
+    pub fn with_events(mut self, events: tokio::sync::broadcast::Sender<super::Change>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    fn announce(&self, batch: &Batch) {
+        let Some(tx) = &self.events else { return };
+        if tx.receiver_count() == 0 {
+            return;
+        }
+        for (_, e) in &batch.executions {
+            let _ = tx.send(super::Change {
+                kind: "execution",
+                id: e.id.to_string(),
+                execution_id: e.id.to_string(),
+                name: e.workflow_name.clone(),
+                state: e.state,
+                state_info: e.state_info.clone(),
+            });
+        }
+        for (_, t) in &batch.tasks {
+            let _ = tx.send(super::Change {
+                kind: "task",
+                id: t.id.to_string(),
+                execution_id: t.execution_id.to_string(),
+                name: t.name.clone(),
+                state: t.state,
+                state_info: t.state_info.clone(),
+            });
         }
     }
 
@@ -147,6 +183,7 @@ impl EngineActor {
             match self.writer.commit(&batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
+                    self.announce(&batch);
                     true
                 }
                 Err(e) => {

@@ -128,10 +128,10 @@ pub fn next_commands(
     let mut out = Vec::new();
     for (event, clause) in applicable_clauses(task, state) {
         for tr in &clause.next {
-            if let Some(g) = &tr.guard {
-                if !guard(g)? {
-                    continue;
-                }
+            if let Some(g) = &tr.guard
+                && !guard(g)?
+            {
+                continue;
             }
             out.push(match &tr.target {
                 Target::Task(name) => Command::RunTask {
@@ -187,11 +187,12 @@ pub fn handles_error(cmds: &[Command]) -> bool {
 pub fn publish_spec(task: &TaskSpec, state: State) -> (Map<String, Value>, Map<String, Value>) {
     let mut branch = Map::new();
     let mut global = Map::new();
-    if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
-        if let Some(c) = &task.on_complete {
-            extend(&mut branch, &c.publish);
-            extend(&mut global, &c.publish_global);
-        }
+    if state.is_completed()
+        && !matches!(state, State::Cancelled | State::Skipped)
+        && let Some(c) = &task.on_complete
+    {
+        extend(&mut branch, &c.publish);
+        extend(&mut global, &c.publish_global);
     }
     match state {
         State::Success => {

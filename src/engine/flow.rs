@@ -94,10 +94,9 @@ impl EngineActor {
                     }
                     if let (Some(tr), Some(list)) =
                         (trigger, t.runtime_context.get_mut("triggered_by"))
+                        && let Value::Array(list) = list
                     {
-                        if let Value::Array(list) = list {
-                            list.push(tr);
-                        }
+                        list.push(tr);
                     }
                     id
                 }
@@ -380,11 +379,11 @@ impl EngineActor {
             Err(_) => true,
         };
         let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        if let (Value::Object(ctx), Value::Object(g)) = (&mut exec.rec.context, global) {
-            if !g.is_empty() {
-                controller::update_context(ctx, &g);
-                self.touch_exec(exec_id, Write::Update);
-            }
+        if let (Value::Object(ctx), Value::Object(g)) = (&mut exec.rec.context, global)
+            && !g.is_empty()
+        {
+            controller::update_context(ctx, &g);
+            self.touch_exec(exec_id, Write::Update);
         }
         let exec = self.execs.get_mut(&exec_id).expect("checked above");
         let task = exec.tasks.get_mut(&task_id).expect("checked above");
@@ -657,7 +656,9 @@ fn needs_eval(v: &Value) -> bool {
     match v {
         Value::String(s) => expr::has_expression(s),
         Value::Array(items) => items.iter().any(needs_eval),
-        Value::Object(map) => map.iter().any(|(k, v)| expr::has_expression(k) || needs_eval(v)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| expr::has_expression(k) || needs_eval(v)),
         _ => false,
     }
 }

@@ -84,3 +84,17 @@ pub struct GetStats;
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Drain;
+
+/// A committed change of an execution or task state, broadcast to live
+/// views (the UI's event stream) after the commit that holds it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Change {
+    /// `execution` or `task`.
+    pub kind: &'static str,
+    pub id: String,
+    pub execution_id: String,
+    /// Workflow name (executions) or task name (tasks).
+    pub name: String,
+    pub state: State,
+    pub state_info: Option<String>,
+}

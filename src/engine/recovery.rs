@@ -91,15 +91,15 @@ impl EngineActor {
         }
         for (aid, task) in interrupted {
             self.stats.tasks_recovered_failed_unsafe += 1;
-            if let Some(exec) = self.execs.get_mut(&exec_id) {
-                if let Some(ae) = exec.actions.get_mut(&aid) {
-                    ae.state = State::Error;
-                    ae.accepted = true;
-                    ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
-                    ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
-                    ae.updated_at = Some(now());
-                    exec.in_flight = exec.in_flight.saturating_sub(1);
-                }
+            if let Some(exec) = self.execs.get_mut(&exec_id)
+                && let Some(ae) = exec.actions.get_mut(&aid)
+            {
+                ae.state = State::Error;
+                ae.accepted = true;
+                ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
+                ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
+                ae.updated_at = Some(now());
+                exec.in_flight = exec.in_flight.saturating_sub(1);
             }
             self.owner.remove(&aid);
             self.touch_action(exec_id, aid, Write::Update);

@@ -4,7 +4,17 @@
 //!
 //! The interface here is what `engine` and `lang` use; keep it stable.
 
+pub mod batch;
+pub mod jinja;
+pub mod pyjson;
+pub mod yaql;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use serde_json::Value;
+
+pub use batch::batch;
 
 /// Budgets for one evaluation. Every evaluation ends quickly when one runs out.
 #[derive(Clone, Debug)]
@@ -92,15 +102,38 @@ pub struct Error {
 
 /// Evaluates Mistral strings and nested data. Holds the compiled-expression
 /// cache; cheap to share (`Send + Sync`).
-#[derive(Debug, Default)]
 pub struct Evaluator {
     limits: Limits,
+    cache: RwLock<HashMap<String, Arc<Compiled>>>,
+    jinja: minijinja::Environment<'static>,
 }
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+/// Most distinct strings kept compiled; the cache is cleared beyond this.
+const CACHE_MAX: usize = 20_000;
 
 impl Evaluator {
     /// An evaluator with these budgets.
     pub fn new(limits: Limits) -> Self {
-        Self { limits }
+        let jinja = jinja::environment(&limits);
+        Self {
+            limits,
+            cache: RwLock::new(HashMap::new()),
+            jinja,
+        }
     }
 
     /// The budgets in force.
@@ -108,24 +141,81 @@ impl Evaluator {
         &self.limits
     }
 
+    fn compiled(&self, s: &str) -> Arc<Compiled> {
+        if let Ok(c) = self.cache.read() {
+            if let Some(hit) = c.get(s) {
+                return hit.clone();
+            }
+        }
+        let c = Arc::new(compile(s));
+        if let Ok(mut w) = self.cache.write() {
+            if w.len() >= CACHE_MAX {
+                w.clear();
+            }
+            w.insert(s.to_string(), c.clone());
+        }
+        c
+    }
+
     /// Evaluates one Mistral string: a whole-string expression keeps its
     /// native type, inline expressions are interpolated, plain text is
     /// returned unchanged.
     pub fn evaluate_str(&self, s: &str, ctx: &Context<'_>) -> Result<Value, Error> {
-        let _ = ctx;
-        if has_expression(s) {
-            return Err(Error {
-                kind: ErrorKind::Other,
-                lang: "YAQL",
+        let c = self.compiled(s);
+        match &*c {
+            Compiled::Plain => Ok(Value::String(s.to_string())),
+            Compiled::NoJinjaExpression => Err(Error {
+                kind: ErrorKind::Index,
+                lang: "Jinja",
                 expression: s.to_string(),
-                message: "expressions are not available in this build".into(),
-            });
+                message: "list index out of range".into(),
+            }),
+            Compiled::JinjaExpr(inner) => {
+                jinja::eval_expression(&self.jinja, s, inner, ctx.data, ctx.host)
+            }
+            Compiled::JinjaTemplate => {
+                jinja::render(&self.jinja, s, ctx.data, ctx.host).map(Value::String)
+            }
+            Compiled::Yaql { whole, pieces } => {
+                if *whole {
+                    let (text, e) = &pieces[0];
+                    return self.run_yaql(text, e, ctx).map(|v| v.to_json());
+                }
+                let mut out = s.to_string();
+                for (text, e) in pieces {
+                    let v = self.run_yaql(text, e, ctx)?;
+                    let rendered = yaql::value::py_str(&v, yaql::value::Style::Output);
+                    let piece = format!("<%{}%>", text.1);
+                    out = out.replace(&piece, &rendered);
+                }
+                Ok(Value::String(out))
+            }
         }
-        Ok(Value::String(s.to_string()))
     }
 
-    /// Evaluates every string inside `v` (dict values, list items, dict keys
-    /// where Mistral does), returning a new value.
+    fn run_yaql(
+        &self,
+        text: &(String, String),
+        e: &Result<yaql::Expr, yaql::SyntaxError>,
+        ctx: &Context<'_>,
+    ) -> Result<yaql::value::V, Error> {
+        let expr = e.as_ref().map_err(|se| Error {
+            kind: ErrorKind::Syntax,
+            lang: "YAQL",
+            expression: text.0.clone(),
+            message: se.message.clone(),
+        })?;
+        yaql::eval(expr, ctx.data, ctx.host, &self.limits).map_err(|ye| Error {
+            kind: ye.kind,
+            lang: "YAQL",
+            expression: text.0.clone(),
+            message: ye.msg,
+        })
+    }
+
+    /// Evaluates every string inside `v` (dict values and list items, as
+    /// Mistral's `evaluate_recursively` does; keys stay as written),
+    /// returning a new value.
     pub fn evaluate_data(&self, v: &Value, ctx: &Context<'_>) -> Result<Value, Error> {
         match v {
             Value::String(s) => self.evaluate_str(s, ctx),
@@ -144,18 +234,127 @@ impl Evaluator {
             other => Ok(other.clone()),
         }
     }
+
+    /// Syntax check of one string with this evaluator's Jinja setup.
+    pub fn validate(&self, s: &str) -> Result<(), Error> {
+        match &*self.compiled(s) {
+            Compiled::Yaql { pieces, .. } => {
+                for (text, e) in pieces {
+                    if let Err(se) = e {
+                        return Err(Error {
+                            kind: ErrorKind::Syntax,
+                            lang: "YAQL",
+                            expression: text.0.clone(),
+                            message: se.message.clone(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Compiled::JinjaExpr(inner) => {
+                self.jinja
+                    .compile_expression(inner)
+                    .map(|_| ())
+                    .map_err(|e| Error {
+                        kind: ErrorKind::Syntax,
+                        lang: "Jinja",
+                        expression: s.to_string(),
+                        message: e.to_string(),
+                    })
+            }
+            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => jinja::check(&self.jinja, s),
+            Compiled::Plain => Ok(()),
+        }
+    }
+}
+
+/// A Mistral string, analysed once.
+enum Compiled {
+    /// No expression: the string itself.
+    Plain,
+    /// A whole-string `{{ expr }}`: the expression text.
+    JinjaExpr(String),
+    /// A template rendered to a string.
+    JinjaTemplate,
+    /// A `{% %}` block with no `{{ }}`: Mistral fails on it.
+    NoJinjaExpression,
+    /// YAQL pieces: ((stripped expression, raw inside of `<% %>`), parsed).
+    Yaql {
+        whole: bool,
+        pieces: Vec<((String, String), Result<yaql::Expr, yaql::SyntaxError>)>,
+    },
+}
+
+/// Finds `open(.*?)close` matches (no newlines inside), as Python's
+/// non-greedy, non-DOTALL regexes do: (start, end, inner).
+fn find_delimited<'s>(s: &'s str, open: &str, close: &str) -> Vec<(usize, usize, &'s str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(open) {
+        let start = from + i;
+        let body = start + open.len();
+        let line_end = s[body..].find('\n').map_or(s.len(), |k| body + k);
+        match s[body..line_end].find(close) {
+            Some(k) => {
+                let end = body + k + close.len();
+                out.push((start, end, &s[body..body + k]));
+                from = end;
+            }
+            None => {
+                // the next opening may still close on this line
+                from = start + open[..1].len().max(1);
+                if from >= s.len() {
+                    break;
+                }
+                while !s.is_char_boundary(from) {
+                    from += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn compile(s: &str) -> Compiled {
+    let jinja_expr = find_delimited(s, "{{", "}}");
+    let jinja_block = find_delimited(s, "{%", "%}");
+    if !jinja_expr.is_empty() || !jinja_block.is_empty() {
+        return match jinja_expr.first() {
+            Some((0, end, inner)) if *end == s.len() => Compiled::JinjaExpr(inner.to_string()),
+            Some(_) => Compiled::JinjaTemplate,
+            None => Compiled::NoJinjaExpression,
+        };
+    }
+    let found = find_delimited(s, "<%", "%>");
+    if found.is_empty() {
+        return Compiled::Plain;
+    }
+    let whole = found.len() == 1 && found[0].0 == 0 && found[0].1 == s.len();
+    let pieces = found
+        .iter()
+        .map(|(_, _, inner)| {
+            let full = format!("<%{inner}%>");
+            let stripped = full
+                .trim_matches(|c| c == '<' || c == '%' || c == '>')
+                .trim()
+                .to_string();
+            let parsed = yaql::parse(&stripped);
+            ((stripped, inner.to_string()), parsed)
+        })
+        .collect();
+    Compiled::Yaql { whole, pieces }
 }
 
 /// True when the string holds a YAQL or Jinja expression that Mistral would evaluate.
 pub fn has_expression(s: &str) -> bool {
-    s.contains("<%") || s.contains("{{") || s.contains("{%")
+    !matches!(compile(s), Compiled::Plain)
 }
 
 /// Checks the syntax of every expression in a string, as Mistral does at
 /// upload time. `Ok` for plain text.
 pub fn validate(s: &str) -> Result<(), Error> {
-    let _ = s;
-    Ok(())
+    static SHARED: std::sync::OnceLock<Evaluator> = std::sync::OnceLock::new();
+    SHARED.get_or_init(Evaluator::default).validate(s)
 }
 
 /// Python truthiness of a JSON value, as Mistral applies it to guards.

@@ -197,7 +197,17 @@ impl Drop for TestApp {
             op: bora::store::FilterOp::Eq,
             values: vec!["RUNNING".into()],
         });
-        let (store, _writer) = bora::store::open(&self.url).expect("reopen store");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let (store, _writer) = loop {
+            match bora::store::open(&self.url) {
+                Ok(s) => break s,
+                Err(e) if Instant::now() < deadline => {
+                    log::debug!("store still held: {e}");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("cannot reopen the store: {e}"),
+            }
+        };
         let running = store
             .list_action_executions(&q)
             .expect("list action executions");

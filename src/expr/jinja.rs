@@ -1,0 +1,393 @@
+//! Jinja through minijinja, set up as Mistral sets up Jinja2: `_` is the
+//! context, strict undefined, trim_blocks/lstrip_blocks, Mistral functions as
+//! globals and filters, Python-style rendering of values. Database-backed
+//! functions read a snapshot the engine's [`Host`] provides for the call.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
+use minijinja::{Environment, ErrorKind as MKind, State, UndefinedBehavior};
+use serde_json::Value as Json;
+
+use crate::expr::{Error, ErrorKind, Host, Limits};
+
+const HOST_VAR: &str = "__bora_host";
+
+/// Builds the shared environment (once per [`crate::expr::Evaluator`]).
+pub fn environment(limits: &Limits) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env.set_fuel(Some(limits.fuel));
+    env.set_recursion_limit(limits.max_depth.min(500));
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    minijinja_contrib::add_to_environment(&mut env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_formatter(|out, _state, value| {
+        out.write_str(&py_str(value))
+            .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
+    });
+    for name in ["json_dump", "json_encode"] {
+        env.add_function(name, json_dump);
+        env.add_filter(name, json_dump);
+    }
+    for name in ["json_parse", "json_decode"] {
+        env.add_function(name, json_parse);
+        env.add_filter(name, json_parse);
+    }
+    env.add_function("yaml_dump", yaml_dump);
+    env.add_filter("yaml_dump", yaml_dump);
+    env.add_function("yaml_parse", yaml_parse);
+    env.add_filter("yaml_parse", yaml_parse);
+    env.add_function("uuid", uuid_fn);
+    env.add_filter("uuid", uuid_fn);
+    env.add_function("env", env_fn);
+    env.add_filter("env", env_fn);
+    env.add_function("execution", execution_fn);
+    env.add_filter("execution", execution_fn);
+    env.add_function("task", task_fn);
+    env.add_filter("task", task_fn);
+    env.add_function("tasks", tasks_fn);
+    env.add_filter("tasks", tasks_fn);
+    env.add_function("global", global_fn);
+    env.add_filter("global", global_fn);
+    env.add_filter("string", |v: MValue| py_str(&v));
+    env.add_filter("tojson", tojson);
+    env
+}
+
+fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
+    serde_json::to_value(v)
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e.to_string()))
+}
+
+fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
+    Ok(crate::expr::pyjson::dumps(&to_json(&v)?, Some(4)))
+}
+
+fn json_parse(s: String) -> Result<MValue, minijinja::Error> {
+    crate::expr::pyjson::loads(&s)
+        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+}
+
+fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
+    Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
+}
+
+fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
+    crate::expr::pyjson::yaml_load(&s)
+        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+}
+
+fn uuid_fn(_args: Rest<MValue>) -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn env_fn(state: &State, _args: Rest<MValue>) -> MValue {
+    state
+        .lookup("_")
+        .and_then(|c| c.get_attr("__env").ok())
+        .filter(|v| !v.is_undefined())
+        .unwrap_or(MValue::from(()))
+}
+
+fn host_part(state: &State, key: &str) -> MValue {
+    state
+        .lookup(HOST_VAR)
+        .and_then(|h| h.get_attr(key).ok())
+        .filter(|v| !v.is_undefined())
+        .unwrap_or(MValue::from(()))
+}
+
+fn execution_fn(state: &State, _args: Rest<MValue>) -> MValue {
+    host_part(state, "execution")
+}
+
+fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
+    match name {
+        None => host_part(state, "task"),
+        Some(n) => {
+            let named = host_part(state, "named_tasks");
+            if let Ok(v) = named.get_attr(&n) {
+                if !v.is_undefined() {
+                    return v;
+                }
+            }
+            let all = host_part(state, "tasks");
+            let mut found = MValue::from(());
+            if let Ok(iter) = all.try_iter() {
+                for t in iter {
+                    if t.get_attr("name")
+                        .ok()
+                        .and_then(|x| x.as_str().map(String::from))
+                        .as_deref()
+                        == Some(n.as_str())
+                    {
+                        found = t;
+                    }
+                }
+            }
+            found
+        }
+    }
+}
+
+fn tasks_fn(state: &State, _args: Rest<MValue>, kw: Kwargs) -> MValue {
+    let all = host_part(state, "tasks");
+    let want: Option<String> = kw.get::<Option<String>>("state").ok().flatten();
+    let _ = kw.assert_all_used();
+    match want {
+        None => all,
+        Some(s) => {
+            let mut out = Vec::new();
+            if let Ok(iter) = all.try_iter() {
+                for t in iter {
+                    if t.get_attr("state")
+                        .ok()
+                        .and_then(|x| x.as_str().map(String::from))
+                        .as_deref()
+                        == Some(s.as_str())
+                    {
+                        out.push(t);
+                    }
+                }
+            }
+            MValue::from(out)
+        }
+    }
+}
+
+fn global_fn(state: &State, name: String) -> MValue {
+    host_part(state, "globals")
+        .get_attr(&name)
+        .ok()
+        .filter(|v| !v.is_undefined())
+        .unwrap_or(MValue::from(()))
+}
+
+fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+    let indent: Option<usize> = kw.get("indent")?;
+    kw.assert_all_used()?;
+    let j = sort_keys(&to_json(&v)?);
+    let text = crate::expr::pyjson::dumps(&j, indent);
+    Ok(text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\'', "\\u0027"))
+}
+
+fn sort_keys(j: &Json) -> Json {
+    match j {
+        Json::Object(o) => {
+            let sorted: BTreeMap<&String, Json> =
+                o.iter().map(|(k, v)| (k, sort_keys(v))).collect();
+            Json::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Json::Array(a) => Json::Array(a.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Python `str()` of a template value.
+pub fn py_str(v: &MValue) -> String {
+    match v.kind() {
+        ValueKind::String => v.as_str().unwrap_or_default().to_string(),
+        _ => py_repr(v),
+    }
+}
+
+/// Python `repr()` of a template value.
+pub fn py_repr(v: &MValue) -> String {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => "None".into(),
+        ValueKind::Bool => {
+            if v.is_true() {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
+        ValueKind::Number => {
+            if let Ok(i) = i128::try_from(v.clone()) {
+                if v.as_i64().is_some() || !format!("{v}").contains(['.', 'e', 'E', 'n', 'i']) {
+                    return i.to_string();
+                }
+            }
+            match f64::try_from(v.clone()) {
+                Ok(f) => crate::expr::yaql::value::float_repr(f),
+                Err(_) => v.to_string(),
+            }
+        }
+        ValueKind::String => crate::expr::yaql::value::str_repr(v.as_str().unwrap_or_default()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let mut out = String::from("[");
+            if let Ok(iter) = v.try_iter() {
+                for (i, x) in iter.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&py_repr(&x));
+                }
+            }
+            out.push(']');
+            out
+        }
+        ValueKind::Map => {
+            let mut out = String::from("{");
+            if let Ok(iter) = v.try_iter() {
+                for (i, k) in iter.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let x = v.get_item(&k).unwrap_or_default();
+                    let _ = write!(out, "{}: {}", py_repr(&k), py_repr(&x));
+                }
+            }
+            out.push('}');
+            out
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// The Jinja error kind for a minijinja error.
+fn kind_of(e: &minijinja::Error) -> ErrorKind {
+    match e.kind() {
+        MKind::SyntaxError | MKind::BadEscape => ErrorKind::Syntax,
+        MKind::UndefinedError => ErrorKind::Undefined,
+        MKind::UnknownFilter | MKind::UnknownFunction | MKind::UnknownMethod => {
+            ErrorKind::UnknownFunction
+        }
+        MKind::UnknownTest => ErrorKind::Runtime,
+        MKind::OutOfFuel => ErrorKind::Limit,
+        MKind::InvalidOperation => {
+            let d = e.detail().unwrap_or_default();
+            if d.contains("division by zero") || d.contains("by zero") {
+                ErrorKind::ZeroDivision
+            } else if d.contains("unsafe") {
+                ErrorKind::Security
+            } else {
+                ErrorKind::Type
+            }
+        }
+        MKind::MissingArgument | MKind::TooManyArguments | MKind::CannotUnpack => ErrorKind::Type,
+        MKind::BadSerialization => ErrorKind::Type,
+        MKind::TemplateNotFound => ErrorKind::Type,
+        _ => ErrorKind::Other,
+    }
+}
+
+fn jerr(expression: &str, e: minijinja::Error) -> Error {
+    let mut message = e
+        .detail()
+        .map(String::from)
+        .unwrap_or_else(|| e.to_string());
+    if e.kind() == MKind::OutOfFuel {
+        message = "evaluation step limit exceeded (fuel)".into();
+    }
+    Error {
+        kind: kind_of(&e),
+        lang: "Jinja",
+        expression: expression.to_string(),
+        message,
+    }
+}
+
+/// The snapshot of database-backed values the template may read.
+fn host_snapshot(src: &str, host: Option<&dyn Host>) -> Json {
+    let Some(h) = host else { return Json::Null };
+    let mut m = serde_json::Map::new();
+    if src.contains("execution") {
+        m.insert("execution".into(), h.execution());
+    }
+    if src.contains("task") {
+        m.insert("task".into(), h.task(None));
+        m.insert("tasks".into(), h.tasks(None));
+        let mut named = serde_json::Map::new();
+        if let Ok(re) = regex::Regex::new(r#"task\(\s*['"]([^'"]+)['"]"#) {
+            for c in re.captures_iter(src) {
+                if let Some(n) = c.get(1) {
+                    named.insert(n.as_str().to_string(), h.task(Some(n.as_str())));
+                }
+            }
+        }
+        m.insert("named_tasks".into(), Json::Object(named));
+    }
+    if src.contains("global") {
+        let mut g = serde_json::Map::new();
+        if let Ok(re) = regex::Regex::new(r#"global\(\s*['"]([^'"]+)['"]"#) {
+            for c in re.captures_iter(src) {
+                if let Some(n) = c.get(1) {
+                    g.insert(n.as_str().to_string(), h.global(n.as_str()));
+                }
+            }
+        }
+        m.insert("globals".into(), Json::Object(g));
+    }
+    Json::Object(m)
+}
+
+fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
+    let mut m: BTreeMap<&str, MValue> = BTreeMap::new();
+    m.insert("_", MValue::from(minijinja::value::Serde(data)));
+    m.insert(
+        HOST_VAR,
+        MValue::from(minijinja::value::Serde(host_snapshot(src, host))),
+    );
+    MValue::from(
+        m.into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<BTreeMap<String, MValue>>(),
+    )
+}
+
+/// Evaluates one Jinja expression (the inside of a whole-string `{{ }}`).
+pub fn eval_expression(
+    env: &Environment<'static>,
+    whole: &str,
+    inner: &str,
+    data: &Json,
+    host: Option<&dyn Host>,
+) -> Result<Json, Error> {
+    let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
+    let v = expr
+        .eval(context(inner, data, host))
+        .map_err(|e| jerr(whole, e))?;
+    if v.is_undefined() {
+        return Err(Error {
+            kind: ErrorKind::Undefined,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: "value is undefined".into(),
+        });
+    }
+    to_json(&v).map_err(|e| jerr(whole, e))
+}
+
+/// Renders a template to a string.
+pub fn render(
+    env: &Environment<'static>,
+    src: &str,
+    data: &Json,
+    host: Option<&dyn Host>,
+) -> Result<String, Error> {
+    env.render_str(src, context(src, data, host))
+        .map_err(|e| jerr(src, e))
+}
+
+/// Syntax check of a template.
+pub fn check(env: &Environment<'static>, src: &str) -> Result<(), Error> {
+    env.template_from_str(src)
+        .map(|_| ())
+        .map_err(|e| jerr(src, e))
+}

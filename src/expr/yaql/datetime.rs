@@ -1,0 +1,197 @@
+//! YAQL date and time values (`datetime`, `timespan`, `now`) and their
+//! properties; datetimes are naive UTC, spans are microseconds.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+use super::interp::{Args, Interp, R, err};
+use super::value::V;
+use crate::expr::ErrorKind;
+
+/// Python `str()` of a datetime (`2020-01-02 03:04:05+00:00`).
+pub fn dt_str(d: &NaiveDateTime) -> String {
+    if d.nanosecond() == 0 {
+        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S"))
+    } else {
+        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S%.6f"))
+    }
+}
+
+/// Python `str()` of a timedelta.
+pub fn ts_str(us: i64) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    let rest = us.rem_euclid(86_400_000_000);
+    let secs = rest / 1_000_000;
+    let micros = rest % 1_000_000;
+    let hms = format!("{}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let hms = if micros > 0 {
+        format!("{hms}.{micros:06}")
+    } else {
+        hms
+    };
+    match days {
+        0 => hms,
+        1 | -1 => format!("{days} day, {hms}"),
+        _ => format!("{days} days, {hms}"),
+    }
+}
+
+pub fn property(v: &V, name: &str) -> R<V> {
+    match v {
+        V::DateTime(d) => Ok(match name {
+            "year" => V::Int(d.year() as i64),
+            "month" => V::Int(d.month() as i64),
+            "day" => V::Int(d.day() as i64),
+            "hour" => V::Int(d.hour() as i64),
+            "minute" => V::Int(d.minute() as i64),
+            "second" => V::Int(d.second() as i64),
+            "microsecond" => V::Int((d.nanosecond() / 1000) as i64),
+            "weekday" => V::Int(d.weekday().num_days_from_monday() as i64),
+            "dayOfYear" => V::Int(d.ordinal() as i64),
+            "date" => V::DateTime(d.date().and_hms_opt(0, 0, 0).unwrap_or(*d)),
+            "time" => V::TimeSpan(
+                (d.num_seconds_from_midnight() as i64) * 1_000_000 + (d.nanosecond() / 1000) as i64,
+            ),
+            "utcoffset" => V::TimeSpan(0),
+            _ => return unknown(name),
+        }),
+        V::TimeSpan(t) => {
+            let t = *t as f64;
+            Ok(match name {
+                "days" => V::Float(t / 86_400e6),
+                "hours" => V::Float(t / 3_600e6),
+                "minutes" => V::Float(t / 60e6),
+                "seconds" => V::Float(t / 1e6),
+                "milliseconds" => V::Float(t / 1e3),
+                "microseconds" => V::Float(t),
+                _ => return unknown(name),
+            })
+        }
+        _ => unknown(name),
+    }
+}
+
+fn unknown<T>(name: &str) -> R<T> {
+    err(
+        ErrorKind::UnknownFunction,
+        format!("Unknown function \"#property#{name}\""),
+    )
+}
+
+fn int_of(v: &V) -> Option<i64> {
+    match v {
+        V::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
+    let n = a.pos.len();
+    Ok(Some(match name {
+        "datetime" => {
+            let vals = it.all_args(a)?;
+            if n == 1 {
+                if let V::Str(s) = &vals[0] {
+                    return parse_dt(s).map(Some);
+                }
+            }
+            let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
+            for (i, v) in vals.iter().enumerate().take(7) {
+                match int_of(v) {
+                    Some(x) => parts[i] = x,
+                    None => return Ok(None),
+                }
+            }
+            for (i, k) in [
+                "year",
+                "month",
+                "day",
+                "hour",
+                "minute",
+                "second",
+                "microsecond",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if let Some(v) = it.named(a, k)? {
+                    match int_of(&v) {
+                        Some(x) => parts[i] = x,
+                        None => return Ok(None),
+                    }
+                }
+            }
+            if n == 0 && a.named.is_empty() {
+                return Ok(None);
+            }
+            let d = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
+                .and_then(|d| {
+                    d.and_hms_micro_opt(
+                        parts[3] as u32,
+                        parts[4] as u32,
+                        parts[5] as u32,
+                        parts[6] as u32,
+                    )
+                });
+            match d {
+                Some(d) => V::DateTime(d),
+                None => return err(ErrorKind::Value, "day is out of range for month"),
+            }
+        }
+        "timespan" => {
+            let mut us = 0f64;
+            for (k, mult) in [
+                ("days", 86_400e6),
+                ("hours", 3_600e6),
+                ("minutes", 60e6),
+                ("seconds", 1e6),
+                ("milliseconds", 1e3),
+                ("microseconds", 1.0),
+            ] {
+                if let Some(v) = it.named(a, k)? {
+                    us += v.as_f64().unwrap_or(0.0) * mult;
+                }
+            }
+            V::TimeSpan(us.round() as i64)
+        }
+        "now" => V::DateTime(chrono::Utc::now().naive_utc()),
+        "isDatetime" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::DateTime(_))),
+        "isTimespan" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::TimeSpan(_))),
+        "format" if n == 2 => {
+            let (V::DateTime(d), V::Str(f)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
+                return Ok(None);
+            };
+            use std::fmt::Write;
+            let mut out = String::new();
+            if write!(out, "{}", d.format(&f)).is_err() {
+                return err(ErrorKind::Value, "invalid format string");
+            }
+            V::string(out)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn parse_dt(s: &str) -> R<V> {
+    let t = s.trim();
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(V::DateTime(d));
+        }
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(V::DateTime(d.naive_utc()));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if let Some(x) = d.and_hms_opt(0, 0, 0) {
+            return Ok(V::DateTime(x));
+        }
+    }
+    err(ErrorKind::Value, format!("Unknown string format: {s}"))
+}

@@ -1,0 +1,450 @@
+//! The YAQL evaluator: walks a parsed [`Expr`] over [`V`] values with yaql's
+//! context rules (`$` is the current value, lambdas rebind `$`/`$1..`, `let`
+//! and `def` make child contexts) and the operator semantics. Every step
+//! spends fuel; built values are size-checked; recursion is depth-checked.
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::parser::{Arg, BinOp, Expr, UnOp};
+use super::value::{Key, V, py_eq};
+use crate::expr::{ErrorKind, Host, Limits};
+
+/// A failure inside YAQL evaluation.
+#[derive(Debug, Clone)]
+pub struct YErr {
+    pub kind: ErrorKind,
+    pub msg: String,
+}
+
+pub type R<T> = Result<T, YErr>;
+
+pub fn err<T>(kind: ErrorKind, msg: impl Into<String>) -> R<T> {
+    Err(YErr {
+        kind,
+        msg: msg.into(),
+    })
+}
+
+pub fn no_func<T>(name: &str) -> R<T> {
+    err(
+        ErrorKind::NoMatchingFunction,
+        format!("No function \"{name}\" matches supplied arguments"),
+    )
+}
+
+/// One context level: variables (`$1`, `$name`) and `def` functions.
+pub struct Scope<'a> {
+    pub parent: Option<usize>,
+    pub vars: Vec<(String, V)>,
+    pub funcs: Vec<(String, &'a Expr, usize)>,
+}
+
+/// One positional argument: already a value (the receiver), or an
+/// expression evaluated on demand (as a value or as a lambda).
+#[derive(Clone)]
+pub enum PArg<'a> {
+    Val(V),
+    Expr(&'a Expr),
+    Missing,
+}
+
+/// The arguments of one call.
+pub struct Args<'a> {
+    pub pos: Vec<PArg<'a>>,
+    pub named: Vec<(String, &'a Expr)>,
+    pub sc: usize,
+    pub method: bool,
+    /// The arguments as written (for `switch`, whose keys are conditions).
+    pub raw: &'a [Arg],
+}
+
+pub struct Interp<'a> {
+    pub orderings: Vec<(Rc<Vec<V>>, Rc<Vec<V>>, Vec<(PArg<'a>, usize, bool)>)>,
+    pub scopes: Vec<Scope<'a>>,
+    pub fuel: u64,
+    pub limits: &'a Limits,
+    pub depth: usize,
+    pub host: Option<&'a dyn Host>,
+    pub env: V,
+}
+
+impl<'a> Interp<'a> {
+    pub fn new(limits: &'a Limits, root: V, env: V, host: Option<&'a dyn Host>) -> Self {
+        let root_scope = Scope {
+            parent: None,
+            vars: vec![("1".into(), root)],
+            funcs: vec![],
+        };
+        Interp {
+            orderings: Vec::new(),
+            scopes: vec![root_scope],
+            fuel: limits.fuel,
+            limits,
+            depth: 0,
+            host,
+            env,
+        }
+    }
+
+    /// Spends `n` steps of fuel.
+    pub fn spend(&mut self, n: u64) -> R<()> {
+        if self.fuel < n {
+            self.fuel = 0;
+            return err(
+                ErrorKind::Limit,
+                format!("evaluation step limit exceeded (fuel {})", self.limits.fuel),
+            );
+        }
+        self.fuel -= n;
+        Ok(())
+    }
+
+    /// Checks the size of a built collection or string.
+    pub fn check_size(&self, n: usize) -> R<()> {
+        if n > self.limits.max_size {
+            return err(
+                ErrorKind::Limit,
+                format!(
+                    "size limit exceeded: {n} > max_size {}",
+                    self.limits.max_size
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn child(&mut self, parent: usize) -> R<usize> {
+        self.spend(1)?;
+        if self.scopes.len() > self.limits.max_size {
+            return err(ErrorKind::Limit, "size limit exceeded: too many contexts");
+        }
+        self.scopes.push(Scope {
+            parent: Some(parent),
+            vars: vec![],
+            funcs: vec![],
+        });
+        Ok(self.scopes.len() - 1)
+    }
+
+    pub fn set_var(&mut self, sc: usize, name: &str, v: V) {
+        let name = if name.is_empty() { "1" } else { name };
+        let vars = &mut self.scopes[sc].vars;
+        if let Some(slot) = vars.iter_mut().find(|(k, _)| k == name) {
+            slot.1 = v;
+        } else {
+            vars.push((name.to_string(), v));
+        }
+    }
+
+    pub fn get_var(&self, sc: usize, name: &str) -> V {
+        let name = if name.is_empty() { "1" } else { name };
+        let mut cur = Some(sc);
+        while let Some(i) = cur {
+            if let Some((_, v)) = self.scopes[i].vars.iter().find(|(k, _)| k == name) {
+                return v.clone();
+            }
+            cur = self.scopes[i].parent;
+        }
+        V::Null
+    }
+
+    fn find_def(&self, sc: usize, name: &str) -> Option<(&'a Expr, usize)> {
+        let mut cur = Some(sc);
+        while let Some(i) = cur {
+            if let Some((_, e, d)) = self.scopes[i]
+                .funcs
+                .iter()
+                .rev()
+                .find(|(k, _, _)| k == name)
+            {
+                return Some((e, *d));
+            }
+            cur = self.scopes[i].parent;
+        }
+        None
+    }
+
+    /// Calls a lambda expression with `$1..$n` (and `$`) bound to `params`.
+    pub fn call_lambda(&mut self, e: &'a Expr, sc: usize, params: &[V]) -> R<V> {
+        let c = self.child(sc)?;
+        for (i, p) in params.iter().enumerate() {
+            self.scopes[c].vars.push(((i + 1).to_string(), p.clone()));
+        }
+        self.eval(e, c)
+    }
+
+    /// Calls a positional argument as a lambda (a value argument yields itself).
+    pub fn lam(&mut self, a: &PArg<'a>, sc: usize, params: &[V]) -> R<V> {
+        match a {
+            PArg::Expr(e) => self.call_lambda(e, sc, params),
+            PArg::Val(v) => Ok(v.clone()),
+            PArg::Missing => Ok(V::Null),
+        }
+    }
+
+    pub fn eval(&mut self, e: &'a Expr, sc: usize) -> R<V> {
+        self.spend(1)?;
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return err(
+                ErrorKind::Limit,
+                format!("depth limit exceeded (max_depth {})", self.limits.max_depth),
+            );
+        }
+        let r = self.eval_inner(e, sc);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr, sc: usize) -> R<V> {
+        Ok(match e {
+            Expr::Null => V::Null,
+            Expr::Bool(b) => V::Bool(*b),
+            Expr::Int(i) => V::Int(*i),
+            Expr::Big(b) => V::big(b.clone()),
+            Expr::Float(f) => V::Float(*f),
+            Expr::Str(s) | Expr::Keyword(s) => V::str(s),
+            Expr::Var(name) => self.get_var(sc, name),
+            Expr::Paren(inner) => self.eval(inner, sc)?,
+            Expr::List(args) => {
+                let mut out = Vec::with_capacity(args.len());
+                for a in args {
+                    match a {
+                        Arg::Pos(x) => out.push(self.eval(x, sc)?),
+                        Arg::Empty => out.push(V::Null),
+                        Arg::Named(..) => return no_func("#list"),
+                    }
+                }
+                V::list(out)
+            }
+            Expr::Dict(args) => {
+                let mut m = IndexMap::with_capacity(args.len());
+                for a in args {
+                    match a {
+                        Arg::Named(k, v) => {
+                            let key = self.eval(k, sc)?;
+                            hashable(&key)?;
+                            let val = self.eval(v, sc)?;
+                            m.insert(Key(key), val);
+                        }
+                        _ => return no_func("#map"),
+                    }
+                }
+                V::Dict(Rc::new(m))
+            }
+            Expr::Call(name, args) => {
+                let a = self.make_args(None, args, sc)?;
+                self.call(name, a)?
+            }
+            Expr::Index(obj, args) => {
+                let o = self.eval(obj, sc)?;
+                let mut vals = Vec::new();
+                for a in args {
+                    match a {
+                        Arg::Pos(x) => vals.push(self.eval(x, sc)?),
+                        _ => return no_func("#indexer"),
+                    }
+                }
+                super::ops::index(&o, &vals)?
+            }
+            Expr::Unary(op, x) => {
+                let v = self.eval(x, sc)?;
+                match op {
+                    UnOp::Not => V::Bool(!v.truthy()),
+                    UnOp::Minus => super::ops::neg(&v)?,
+                    UnOp::Plus => {
+                        if v.is_number() || matches!(v, V::TimeSpan(_)) {
+                            v
+                        } else {
+                            return no_func("#unary_operator_+");
+                        }
+                    }
+                }
+            }
+            Expr::Binary(op, l, r) => match op {
+                BinOp::And => {
+                    let lv = self.eval(l, sc)?;
+                    if lv.truthy() { self.eval(r, sc)? } else { lv }
+                }
+                BinOp::Or => {
+                    let lv = self.eval(l, sc)?;
+                    if lv.truthy() { lv } else { self.eval(r, sc)? }
+                }
+                BinOp::Dot => {
+                    let recv = self.eval(l, sc)?;
+                    self.dot(recv, r, sc)?
+                }
+                BinOp::Elvis => {
+                    let recv = self.eval(l, sc)?;
+                    if matches!(recv, V::Null) {
+                        V::Null
+                    } else {
+                        self.dot(recv, r, sc)?
+                    }
+                }
+                BinOp::Arrow => {
+                    let lv = self.eval(l, sc)?;
+                    match lv {
+                        V::Ctx(c) => self.eval(r, c)?,
+                        _ => return no_func("#operator_->"),
+                    }
+                }
+                _ => {
+                    let lv = self.eval(l, sc)?;
+                    let rv = self.eval(r, sc)?;
+                    self.binary(*op, &lv, &rv)?
+                }
+            },
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, l: &V, r: &V) -> R<V> {
+        use super::ops;
+        Ok(match op {
+            BinOp::Add => ops::add(self, l, r)?,
+            BinOp::Sub => ops::sub(l, r)?,
+            BinOp::Mul => ops::mul(self, l, r)?,
+            BinOp::Div => ops::div(l, r)?,
+            BinOp::Mod => ops::modulo(l, r)?,
+            BinOp::Eq => V::Bool(py_eq(l, r)),
+            BinOp::Ne => V::Bool(!py_eq(l, r)),
+            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => ops::compare(op, l, r)?,
+            BinOp::In => ops::contains_op(l, r)?,
+            BinOp::Match | BinOp::NotMatch => {
+                let m = super::lib_str::matches_op(self, l, r)?;
+                V::Bool(if op == BinOp::Match { m } else { !m })
+            }
+            BinOp::And | BinOp::Or | BinOp::Dot | BinOp::Elvis | BinOp::Arrow => V::Null,
+        })
+    }
+
+    /// `recv.rhs`: a method call, a property, or an expression on the receiver.
+    fn dot(&mut self, recv: V, rhs: &'a Expr, sc: usize) -> R<V> {
+        match rhs {
+            Expr::Call(name, args) => {
+                let a = self.make_args(Some(recv), args, sc)?;
+                self.call(name, a)
+            }
+            Expr::Keyword(name) => property(&recv, name),
+            other if other.uses_receiver() => self.eval(other, sc),
+            _ => no_func("#operator_."),
+        }
+    }
+
+    fn make_args(&mut self, recv: Option<V>, args: &'a [Arg], sc: usize) -> R<Args<'a>> {
+        let method = recv.is_some();
+        let mut pos = Vec::with_capacity(args.len() + 1);
+        if let Some(r) = recv {
+            pos.push(PArg::Val(r));
+        }
+        let mut named = Vec::new();
+        for a in args {
+            match a {
+                Arg::Pos(e) => pos.push(PArg::Expr(e)),
+                Arg::Empty => pos.push(PArg::Missing),
+                Arg::Named(k, v) => {
+                    let key = match k {
+                        Expr::Keyword(s) => s.clone(),
+                        Expr::Str(s) => s.clone(),
+                        // a computed key (a `switch` condition): read from `raw`
+                        _ => continue,
+                    };
+                    named.push((key, v));
+                }
+            }
+        }
+        Ok(Args {
+            pos,
+            named,
+            sc,
+            method,
+            raw: args,
+        })
+    }
+
+    /// Evaluates positional argument `i` as a value.
+    pub fn arg(&mut self, a: &Args<'a>, i: usize) -> R<V> {
+        match a.pos.get(i) {
+            Some(PArg::Val(v)) => Ok(v.clone()),
+            Some(PArg::Expr(e)) => self.eval(e, a.sc),
+            _ => Ok(V::Null),
+        }
+    }
+
+    /// Evaluates every positional argument as a value.
+    pub fn all_args(&mut self, a: &Args<'a>) -> R<Vec<V>> {
+        (0..a.pos.len()).map(|i| self.arg(a, i)).collect()
+    }
+
+    /// Evaluates the named argument `name`, if given.
+    pub fn named(&mut self, a: &Args<'a>, name: &str) -> R<Option<V>> {
+        match a.named.iter().find(|(k, _)| k == name) {
+            Some((_, e)) => Ok(Some(self.eval(e, a.sc)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Calls a function or method by name.
+    pub fn call(&mut self, name: &str, a: Args<'a>) -> R<V> {
+        self.spend(1)?;
+        if !a.method {
+            if let Some((body, dsc)) = self.find_def(a.sc, name) {
+                let vals = self.all_args(&a)?;
+                let mut named = Vec::new();
+                for (k, e) in &a.named {
+                    named.push((k.clone(), self.eval(e, a.sc)?));
+                }
+                let c = self.child(dsc)?;
+                for (i, p) in vals.into_iter().enumerate() {
+                    self.scopes[c].vars.push(((i + 1).to_string(), p));
+                }
+                for (k, v) in named {
+                    self.scopes[c].vars.push((k, v));
+                }
+                return self.eval(body, c);
+            }
+        }
+        super::lib::dispatch(self, name, a)
+    }
+
+    /// Registers `def(name, body)` in a new child context.
+    pub fn define(&mut self, sc: usize, name: String, body: &'a Expr) -> R<V> {
+        let c = self.child(sc)?;
+        self.scopes[c].funcs.push((name, body, c));
+        Ok(V::Ctx(c))
+    }
+}
+
+/// Python hashability check for dict keys and set items.
+pub fn hashable(v: &V) -> R<()> {
+    match v {
+        V::Dict(_) => err(ErrorKind::Type, "unhashable type: 'dict'"),
+        V::List(l) | V::Iter(l) => l.iter().try_for_each(hashable),
+        _ => Ok(()),
+    }
+}
+
+/// `recv.name` for a keyword `name`.
+pub fn property(recv: &V, name: &str) -> R<V> {
+    match recv {
+        V::Dict(d) => match d.get(&Key(V::str(name))) {
+            Some(v) => Ok(v.clone()),
+            None => err(ErrorKind::Key, format!("'{name}'")),
+        },
+        V::List(l) | V::Iter(l) | V::Set(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for x in l.iter() {
+                out.push(property(x, name)?);
+            }
+            Ok(V::iter(out))
+        }
+        V::DateTime(_) | V::TimeSpan(_) => super::datetime::property(recv, name),
+        _ => err(
+            ErrorKind::UnknownFunction,
+            format!("Unknown function \"#property#{name}\""),
+        ),
+    }
+}

@@ -1,0 +1,956 @@
+//! The YAQL standard library as Mistral configures yaql 3.2, plus Mistral's
+//! functions. `dispatch` resolves a name: unknown names and calls in the
+//! wrong form (function vs method) are `unknown_function`; known names with
+//! arguments no overload accepts are `no_matching_function`.
+
+use std::rc::Rc;
+
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+use super::interp::{Args, Interp, R, YErr, err};
+use super::parser::Arg;
+use super::value::{Style, V, py_str, repr};
+use crate::expr::ErrorKind;
+
+/// How a library name may be called.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `f(x)` only.
+    F,
+    /// `x.f()` only.
+    M,
+    /// Both.
+    E,
+}
+
+use Form::{E, F, M};
+
+/// Every library name and how it may be called.
+pub const NAMES: &[(&str, Form)] = &[
+    // system
+    ("let", F),
+    ("def", F),
+    ("with", F),
+    ("unpack", M),
+    ("assert", M),
+    ("call", F),
+    // boolean
+    ("bool", F),
+    ("isBoolean", F),
+    // math
+    ("abs", F),
+    ("int", F),
+    ("float", F),
+    ("random", F),
+    ("bitwiseAnd", F),
+    ("bitwiseOr", F),
+    ("bitwiseXor", F),
+    ("bitwiseNot", F),
+    ("shiftBitsLeft", F),
+    ("shiftBitsRight", F),
+    ("max", E),
+    ("min", E),
+    ("pow", F),
+    ("sign", F),
+    ("round", F),
+    ("isInteger", F),
+    ("isNumber", F),
+    // strings
+    ("toUpper", M),
+    ("toLower", M),
+    ("len", E),
+    ("split", M),
+    ("rightSplit", M),
+    ("join", M),
+    ("str", F),
+    ("concat", E),
+    ("trim", M),
+    ("trimLeft", M),
+    ("trimRight", M),
+    ("norm", E),
+    ("isEmpty", E),
+    ("replace", M),
+    ("substring", M),
+    ("indexOf", M),
+    ("lastIndexOf", M),
+    ("toCharArray", M),
+    ("characters", F),
+    ("isString", F),
+    ("startsWith", M),
+    ("endsWith", M),
+    ("hex", F),
+    ("format", E),
+    // collections
+    ("list", F),
+    ("toList", M),
+    ("flatten", M),
+    ("dict", F),
+    ("toDict", M),
+    ("get", M),
+    ("set", E),
+    ("keys", M),
+    ("values", M),
+    ("items", M),
+    ("contains", M),
+    ("containsKey", M),
+    ("containsValue", M),
+    ("isDict", F),
+    ("isList", F),
+    ("isSet", F),
+    ("delete", M),
+    ("deleteAll", M),
+    ("insert", M),
+    ("insertMany", M),
+    ("replaceMany", M),
+    ("toSet", M),
+    ("union", M),
+    ("intersect", M),
+    ("difference", M),
+    ("symmetricDifference", M),
+    ("add", M),
+    ("remove", M),
+    // queries
+    ("where", M),
+    ("filter", M),
+    ("select", M),
+    ("map", M),
+    ("skip", M),
+    ("limit", M),
+    ("take", M),
+    ("append", E),
+    ("distinct", E),
+    ("enumerate", E),
+    ("any", E),
+    ("all", E),
+    ("count", M),
+    ("memorize", M),
+    ("sum", M),
+    ("first", M),
+    ("single", M),
+    ("last", M),
+    ("selectMany", M),
+    ("range", F),
+    ("sequence", F),
+    ("orderBy", M),
+    ("orderByDescending", M),
+    ("thenBy", M),
+    ("thenByDescending", M),
+    ("groupBy", M),
+    ("zip", M),
+    ("zipLongest", M),
+    ("repeat", M),
+    ("cycle", M),
+    ("takeWhile", M),
+    ("skipWhile", M),
+    ("indexWhere", M),
+    ("lastIndexWhere", M),
+    ("slice", M),
+    ("splitWhere", M),
+    ("sliceWhere", M),
+    ("splitAt", M),
+    ("aggregate", M),
+    ("reduce", M),
+    ("accumulate", M),
+    ("reverse", M),
+    ("mergeWith", M),
+    ("isIterable", F),
+    ("generate", F),
+    ("generateMany", F),
+    ("defaultIfEmpty", M),
+    // regex
+    ("regex", F),
+    ("matches", M),
+    ("search", M),
+    ("searchAll", M),
+    ("replaceBy", M),
+    ("escapeRegex", F),
+    ("isRegex", F),
+    // branching
+    ("switch", F),
+    ("selectCase", F),
+    ("switchCase", M),
+    ("selectAllCases", F),
+    ("examine", F),
+    ("coalesce", F),
+    // date and time
+    ("datetime", F),
+    ("timespan", F),
+    ("now", F),
+    ("localtz", F),
+    ("utctz", F),
+    ("isDatetime", F),
+    ("isTimespan", F),
+    ("replace", M),
+    // Mistral
+    ("env", F),
+    ("execution", F),
+    ("executions", F),
+    ("task", F),
+    ("tasks", F),
+    ("global", F),
+    ("uuid", F),
+    ("json_dump", F),
+    ("json_parse", F),
+    ("yaml_dump", F),
+    ("yaml_parse", F),
+    ("json_encode", F),
+    ("json_decode", F),
+];
+
+fn form_of(name: &str) -> Option<Form> {
+    let mut found: Option<Form> = None;
+    for (n, f) in NAMES {
+        if *n == name {
+            found = Some(match (found, *f) {
+                (None, f) => f,
+                (Some(a), b) if a == b => a,
+                _ => E,
+            });
+        }
+    }
+    found
+}
+
+/// The closest library name to `name`, for "did you mean" hints.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    let mut best: Option<(usize, &'static str)> = None;
+    for (n, _) in NAMES {
+        let d = edit_distance(&lower, &n.to_lowercase());
+        let limit = (name.len() / 3).clamp(1, 4);
+        let prefix = lower.starts_with(&n.to_lowercase()) && n.len() >= 4;
+        if (d <= limit || prefix) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, n));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn hint(name: &str) -> String {
+    match suggest(name) {
+        Some(s) if s != name => format!(" — did you mean '{s}'?"),
+        _ => String::new(),
+    }
+}
+
+/// Short repr of a receiver for messages (as yaql truncates it).
+pub fn recv_repr(v: &V) -> String {
+    let s = py_str(v, Style::Yaql);
+    if s.chars().count() > 60 {
+        s.chars().take(60).collect()
+    } else {
+        s
+    }
+}
+
+/// The "no overload matches" error for this call.
+pub fn nm(name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
+    let msg = match (a.method, recv) {
+        (true, Some(r)) => {
+            format!(
+                "No method \"{name}\" for receiver {} matches supplied arguments",
+                recv_repr(r)
+            )
+        }
+        _ => format!("No function \"{name}\" matches supplied arguments"),
+    };
+    YErr {
+        kind: ErrorKind::NoMatchingFunction,
+        msg,
+    }
+}
+
+pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
+    let recv = if a.method { Some(it.arg(&a, 0)?) } else { None };
+    match form_of(name) {
+        None => {
+            return match &recv {
+                Some(r) => err(
+                    ErrorKind::UnknownFunction,
+                    format!(
+                        "Unknown method \"{name}\" for receiver {}{}",
+                        recv_repr(r),
+                        hint(name)
+                    ),
+                ),
+                None => err(
+                    ErrorKind::UnknownFunction,
+                    format!("Unknown function \"{name}\"{}", hint(name)),
+                ),
+            };
+        }
+        Some(F) if a.method => {
+            return err(
+                ErrorKind::UnknownFunction,
+                format!(
+                    "Unknown method \"{name}\" for receiver {}",
+                    recv.as_ref().map(recv_repr).unwrap_or_default()
+                ),
+            );
+        }
+        Some(M) if !a.method => {
+            return err(
+                ErrorKind::UnknownFunction,
+                format!("Unknown function \"{name}\""),
+            );
+        }
+        _ => {}
+    }
+    let mut a = a;
+    if let Some(r) = &recv {
+        a.pos[0] = super::interp::PArg::Val(r.clone());
+    }
+    let r = match basic(it, name, &a)? {
+        Some(v) => Some(v),
+        None => match super::lib_coll::call(it, name, &a)? {
+            Some(v) => Some(v),
+            None => match super::lib_str::call(it, name, &a)? {
+                Some(v) => Some(v),
+                None => super::datetime::call(it, name, &a)?,
+            },
+        },
+    };
+    match r {
+        Some(v) => Ok(v),
+        None => Err(nm(name, &a, recv.as_ref())),
+    }
+}
+
+/// Argument count check helper: positional count in `lo..=hi`, no named args
+/// except those listed.
+pub fn arity(a: &Args<'_>, lo: usize, hi: usize) -> bool {
+    let n = a.pos.len();
+    n >= lo
+        && n <= hi
+        && !a
+            .pos
+            .iter()
+            .any(|p| matches!(p, super::interp::PArg::Missing))
+}
+
+pub fn as_int(v: &V) -> Option<i64> {
+    match v {
+        V::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+pub fn int_arg(v: &V) -> Option<i64> {
+    match v {
+        V::Int(i) => Some(*i),
+        V::Big(b) => Some(if b.is_negative() { i64::MIN } else { i64::MAX }),
+        _ => None,
+    }
+}
+
+/// Python `int(x)`.
+pub fn py_int(v: &V) -> R<V> {
+    match v {
+        V::Null => Ok(V::Int(0)),
+        V::Bool(b) => Ok(V::Int(*b as i64)),
+        V::Int(_) | V::Big(_) => Ok(v.clone()),
+        V::Float(f) => {
+            if f.is_nan() {
+                return err(ErrorKind::Value, "cannot convert float NaN to integer");
+            }
+            if f.is_infinite() {
+                return err(
+                    ErrorKind::Overflow,
+                    "cannot convert float infinity to integer",
+                );
+            }
+            let t = f.trunc();
+            if t.abs() < 9.0e18 {
+                Ok(V::Int(t as i64))
+            } else {
+                Ok(V::big(
+                    format!("{t:.0}").parse::<BigInt>().unwrap_or_default(),
+                ))
+            }
+        }
+        V::Str(s) => {
+            let t = s.trim();
+            let cleaned = python_digits(t);
+            let ok = cleaned.as_ref().is_some_and(|c| {
+                let body = c.strip_prefix(['-', '+']).unwrap_or(c);
+                !body.is_empty()
+                    && !body.starts_with('_')
+                    && !body.ends_with('_')
+                    && !body.contains("__")
+                    && body.chars().all(|ch| ch.is_ascii_digit() || ch == '_')
+            });
+            match (ok, cleaned) {
+                (true, Some(c)) => Ok(V::big(
+                    c.replace('_', "").parse::<BigInt>().unwrap_or_default(),
+                )),
+                _ => err(
+                    ErrorKind::Value,
+                    format!(
+                        "invalid literal for int() with base 10: {}",
+                        super::value::str_repr(s)
+                    ),
+                ),
+            }
+        }
+        other => err(
+            ErrorKind::Type,
+            format!(
+                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                other.type_name()
+            ),
+        ),
+    }
+}
+
+/// Maps Unicode decimal digits to ASCII.
+fn python_digits(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if let Some(d) = unicode_digit(c) {
+            out.push(char::from(b'0' + d));
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+fn unicode_digit(c: char) -> Option<u8> {
+    // common decimal digit blocks (Nd): each block is 10 consecutive code points
+    const ZEROS: &[u32] = &[
+        0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
+        0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
+    ];
+    let u = c as u32;
+    ZEROS
+        .iter()
+        .find(|z| u >= **z && u < **z + 10)
+        .map(|z| (u - z) as u8)
+}
+
+/// Python `float(x)`.
+pub fn py_float(v: &V) -> R<V> {
+    match v {
+        V::Null => Ok(V::Float(0.0)),
+        V::Bool(b) => Ok(V::Float(*b as i64 as f64)),
+        V::Int(i) => Ok(V::Float(*i as f64)),
+        V::Big(b) => match b.to_f64() {
+            Some(f) if f.is_finite() => Ok(V::Float(f)),
+            _ => err(ErrorKind::Overflow, "int too large to convert to float"),
+        },
+        V::Float(_) => Ok(v.clone()),
+        V::Str(s) => {
+            let t = s.trim();
+            let c = python_digits(t).unwrap_or_default();
+            let lower = c.to_lowercase();
+            let body = lower.trim_start_matches(['+', '-']);
+            let special = matches!(body, "inf" | "infinity" | "nan");
+            let valid = special
+                || (!c.is_empty()
+                    && !c.contains("__")
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_digit() || "+-.eE_".contains(ch))
+                    && c.chars().any(|ch| ch.is_ascii_digit()));
+            match (valid, c.replace('_', "").parse::<f64>()) {
+                (true, Ok(f)) => Ok(V::Float(f)),
+                _ => err(
+                    ErrorKind::Value,
+                    format!(
+                        "could not convert string to float: {}",
+                        super::value::str_repr(s)
+                    ),
+                ),
+            }
+        }
+        other => err(
+            ErrorKind::Type,
+            format!(
+                "float() argument must be a string or a real number, not '{}'",
+                other.type_name()
+            ),
+        ),
+    }
+}
+
+/// yaql `str(x)`.
+pub fn yaql_str(v: &V) -> String {
+    match v {
+        V::Null => "null".into(),
+        V::Bool(true) => "true".into(),
+        V::Bool(false) => "false".into(),
+        other => py_str(other, Style::Yaql),
+    }
+}
+
+fn round_half_even(x: f64) -> f64 {
+    let r = x.round();
+    if (x - x.trunc()).abs() == 0.5 {
+        2.0 * (x / 2.0).round()
+    } else {
+        r
+    }
+}
+
+/// Python `round(number, ndigits)`.
+fn py_round(v: &V, nd: i64) -> R<V> {
+    match v {
+        V::Int(_) | V::Big(_) => {
+            if nd >= 0 {
+                return Ok(v.clone());
+            }
+            let x = v.to_bigint().unwrap_or_default();
+            let p = BigInt::from(10).pow((-nd).min(400) as u32);
+            let half = &p / 2;
+            let q = num_integer::Integer::div_floor(&x, &p);
+            let r = &x - &q * &p;
+            let q = if r > half || (r == half && num_integer::Integer::is_odd(&q)) {
+                q + 1
+            } else {
+                q
+            };
+            Ok(V::big(q * p))
+        }
+        V::Float(f) => {
+            if !f.is_finite() {
+                return Ok(v.clone());
+            }
+            if nd > 300 {
+                return Ok(v.clone());
+            }
+            // format with correct rounding, then parse (matches CPython's approach)
+            if nd >= 0 {
+                let s = format!("{:.*}", nd as usize, f);
+                let parsed: f64 = s.parse().unwrap_or(*f);
+                // Rust's formatting rounds half to even on the exact binary value, as Python does
+                Ok(V::Float(if parsed == 0.0 && f.is_sign_negative() {
+                    -0.0
+                } else {
+                    parsed
+                }))
+            } else {
+                let p = 10f64.powi((-nd) as i32);
+                let y = round_half_even(f / p) * p;
+                Ok(V::Float(y))
+            }
+        }
+        _ => err(
+            ErrorKind::NoMatchingFunction,
+            "No function \"round\" matches supplied arguments",
+        ),
+    }
+}
+
+fn big_pow(base: &V, exp: &V) -> R<Option<V>> {
+    match (base, exp) {
+        (b, e) if b.is_int() && e.is_int() => {
+            let e = e.to_bigint().unwrap_or_default();
+            if e.is_negative() {
+                let bf = b.as_f64().unwrap_or(0.0);
+                if bf == 0.0 {
+                    return err(
+                        ErrorKind::ZeroDivision,
+                        "0.0 cannot be raised to a negative power",
+                    );
+                }
+                return Ok(Some(V::Float(bf.powf(e.to_f64().unwrap_or(0.0)))));
+            }
+            let e = e.to_u32().unwrap_or(u32::MAX);
+            let bb = b.to_bigint().unwrap_or_default();
+            let bits = bb.bits().max(1) as u128 * e as u128;
+            if bits > 64 * 1024 * 8 && !(bb.is_zero() || bb == BigInt::from(1)) {
+                return err(
+                    ErrorKind::Limit,
+                    "size limit exceeded: integer power too large",
+                );
+            }
+            Ok(Some(V::big(bb.pow(e))))
+        }
+        (b, e) => match (b.as_f64(), e.as_f64()) {
+            (Some(x), Some(y)) if !matches!(b, V::Bool(_)) && !matches!(e, V::Bool(_)) => {
+                if x == 0.0 && y < 0.0 {
+                    return err(
+                        ErrorKind::ZeroDivision,
+                        "0.0 cannot be raised to a negative power",
+                    );
+                }
+                if x < 0.0 && y.fract() != 0.0 {
+                    return err(ErrorKind::Value, "complex result");
+                }
+                let r = x.powf(y);
+                if r.is_infinite() {
+                    return err(ErrorKind::Overflow, "(34, 'Numerical result out of range')");
+                }
+                Ok(Some(V::Float(r)))
+            }
+            _ => Ok(None),
+        },
+    }
+}
+
+/// System, boolean, math, branching and Mistral functions.
+fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
+    let n = a.pos.len();
+    Ok(Some(match name {
+        "let" => {
+            let c = it.child(a.sc)?;
+            for i in 0..n {
+                let v = it.arg(a, i)?;
+                it.set_var(c, &(i + 1).to_string(), v);
+            }
+            for (k, e) in &a.named {
+                let v = it.eval(e, a.sc)?;
+                it.set_var(c, k, v);
+            }
+            V::Ctx(c)
+        }
+        "with" => {
+            let c = it.child(a.sc)?;
+            for i in 0..n {
+                let v = it.arg(a, i)?;
+                it.set_var(c, &(i + 1).to_string(), v);
+            }
+            V::Ctx(c)
+        }
+        "def" => {
+            if n != 2 || !a.named.is_empty() {
+                return Ok(None);
+            }
+            let fname = match it.arg(a, 0)? {
+                V::Str(s) => s.to_string(),
+                _ => return Ok(None),
+            };
+            match &a.pos[1] {
+                super::interp::PArg::Expr(e) => it.define(a.sc, fname, e)?,
+                _ => return Ok(None),
+            }
+        }
+        "unpack" => {
+            let seq = it.arg(a, 0)?;
+            let Some(items) = seq.items().map(|s| s.to_vec()) else {
+                return Ok(None);
+            };
+            let c = it.child(a.sc)?;
+            if n > 1 {
+                if n - 1 != items.len() {
+                    return err(
+                        ErrorKind::Value,
+                        format!(
+                            "Cannot unpack {} elements into {}",
+                            items.len().min(n),
+                            n - 1
+                        ),
+                    );
+                }
+                for i in 1..n {
+                    let key = match it.arg(a, i)? {
+                        V::Str(s) => s.to_string(),
+                        _ => return Ok(None),
+                    };
+                    it.set_var(c, &key, items[i - 1].clone());
+                }
+            } else {
+                for (i, v) in items.into_iter().enumerate() {
+                    it.set_var(c, &(i + 1).to_string(), v);
+                }
+            }
+            V::Ctx(c)
+        }
+        "assert" => {
+            let obj = it.arg(a, 0)?;
+            if n < 2 {
+                return Ok(None);
+            }
+            let ok = it.lam(&a.pos[1].clone(), a.sc, std::slice::from_ref(&obj))?;
+            if !ok.truthy() {
+                let msg = if n > 2 {
+                    yaql_str(&it.arg(a, 2)?)
+                } else {
+                    "Assertion failed".into()
+                };
+                return err(ErrorKind::Assertion, msg);
+            }
+            obj
+        }
+        "bool" if arity(a, 1, 1) => V::Bool(it.arg(a, 0)?.truthy()),
+        "isBoolean" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Bool(_))),
+        "isInteger" if arity(a, 1, 1) => V::Bool(it.arg(a, 0)?.is_int()),
+        "isNumber" if arity(a, 1, 1) => V::Bool(it.arg(a, 0)?.is_number()),
+        "abs" if arity(a, 1, 1) => super::ops::abs(&it.arg(a, 0)?)?,
+        "int" if arity(a, 1, 1) => py_int(&it.arg(a, 0)?)?,
+        "float" if arity(a, 1, 1) => py_float(&it.arg(a, 0)?)?,
+        "str" if arity(a, 1, 1) => V::string(yaql_str(&it.arg(a, 0)?)),
+        "sign" if arity(a, 1, 1) => {
+            let v = it.arg(a, 0)?;
+            match v {
+                V::Int(_) | V::Big(_) | V::Float(_) => {
+                    let f = v.as_f64().unwrap_or(0.0);
+                    V::Int(if f > 0.0 {
+                        1
+                    } else if f < 0.0 {
+                        -1
+                    } else {
+                        0
+                    })
+                }
+                _ => return Ok(None),
+            }
+        }
+        "round" if arity(a, 1, 2) => {
+            let v = it.arg(a, 0)?;
+            if !v.is_number() {
+                return Ok(None);
+            }
+            let nd = if n > 1 {
+                match it.arg(a, 1)? {
+                    V::Int(i) => i,
+                    _ => return Ok(None),
+                }
+            } else {
+                0
+            };
+            py_round(&v, nd)?
+        }
+        "pow" if arity(a, 2, 3) => {
+            let b = it.arg(a, 0)?;
+            let e = it.arg(a, 1)?;
+            if n == 3 {
+                let m = it.arg(a, 2)?;
+                match (b.to_bigint(), e.to_bigint(), m.to_bigint()) {
+                    (Some(x), Some(y), Some(z)) if b.is_int() && e.is_int() && m.is_int() => {
+                        if z.is_zero() {
+                            return err(ErrorKind::Value, "pow() 3rd argument cannot be 0");
+                        }
+                        if y.is_negative() {
+                            return err(
+                                ErrorKind::Value,
+                                "base is not invertible for the given modulus",
+                            );
+                        }
+                        let r = x.modpow(&y, &z);
+                        let r = if !r.is_zero() && (r.is_negative() != z.is_negative()) {
+                            r + z
+                        } else {
+                            r
+                        };
+                        V::big(r)
+                    }
+                    _ => return Ok(None),
+                }
+            } else {
+                match big_pow(&b, &e)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
+        }
+        "max" | "min" if !a.method && arity(a, 2, 2) => {
+            let x = it.arg(a, 0)?;
+            let y = it.arg(a, 1)?;
+            let o = match super::ops::order(&x, &y) {
+                Some(o) => o,
+                None => return Ok(None),
+            };
+            let pick_y = if name == "max" {
+                o == std::cmp::Ordering::Less
+            } else {
+                o == std::cmp::Ordering::Greater
+            };
+            if matches!(x, V::Null) || matches!(y, V::Null) {
+                // yaql compares with null through its operators: null is below everything
+            }
+            if pick_y { y } else { x }
+        }
+        "random" => {
+            let r = rand_f64();
+            if n == 2 {
+                let lo = it.arg(a, 0)?.as_f64().unwrap_or(0.0) as i64;
+                let hi = it.arg(a, 1)?.as_f64().unwrap_or(0.0) as i64;
+                V::Int(lo + ((hi - lo + 1) as f64 * r) as i64)
+            } else {
+                V::Float(r)
+            }
+        }
+        "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "shiftBitsLeft" | "shiftBitsRight"
+            if arity(a, 2, 2) =>
+        {
+            let x = it.arg(a, 0)?.to_bigint();
+            let y = it.arg(a, 1)?.to_bigint();
+            let (Some(x), Some(y)) = (x, y) else {
+                return Ok(None);
+            };
+            V::big(match name {
+                "bitwiseAnd" => x & y,
+                "bitwiseOr" => x | y,
+                "bitwiseXor" => x ^ y,
+                "shiftBitsLeft" => {
+                    let s = y.to_u32().unwrap_or(u32::MAX);
+                    if s > 1 << 16 {
+                        return err(ErrorKind::Limit, "size limit exceeded: shift too large");
+                    }
+                    x << s
+                }
+                _ => x >> y.to_u32().unwrap_or(u32::MAX).min(1 << 20),
+            })
+        }
+        "bitwiseNot" if arity(a, 1, 1) => match it.arg(a, 0)?.to_bigint() {
+            Some(x) => V::big(-x - 1),
+            None => return Ok(None),
+        },
+        "switch" => {
+            for arg in a.raw {
+                let Arg::Named(cond, val) = arg else {
+                    return Ok(None);
+                };
+                if it.eval(cond, a.sc)?.truthy() {
+                    return Ok(Some(it.eval(val, a.sc)?));
+                }
+            }
+            V::Null
+        }
+        "selectCase" => {
+            let vals = it.all_args(a)?;
+            let idx = vals.iter().position(|v| v.truthy()).unwrap_or(vals.len());
+            V::Int(idx as i64)
+        }
+        "switchCase" => {
+            let case = it.arg(a, 0)?;
+            let idx = match case {
+                V::Int(i) => i,
+                _ => return Ok(None),
+            };
+            if n < 2 {
+                return Ok(None);
+            }
+            let k = if idx >= 0 && ((idx + 1) as usize) < n {
+                (idx + 1) as usize
+            } else {
+                n - 1
+            };
+            it.arg(a, k)?
+        }
+        "coalesce" => {
+            let mut out = V::Null;
+            for i in 0..n {
+                let v = it.arg(a, i)?;
+                if !matches!(v, V::Null) {
+                    out = v;
+                    break;
+                }
+            }
+            out
+        }
+        "env" if n == 0 => it.env.clone(),
+        "execution" if n == 0 => match it.host {
+            Some(h) => V::from_json(&h.execution()),
+            None => V::Null,
+        },
+        "task" if n <= 1 => {
+            let tname = if n == 1 {
+                match it.arg(a, 0)? {
+                    V::Str(s) => Some(s.to_string()),
+                    V::Null => None,
+                    _ => return Ok(None),
+                }
+            } else {
+                match it.named(a, "task_name")? {
+                    Some(V::Str(s)) => Some(s.to_string()),
+                    _ => None,
+                }
+            };
+            match it.host {
+                Some(h) => V::from_json(&h.task(tname.as_deref())),
+                None => V::Null,
+            }
+        }
+        "tasks" => {
+            let mut state = match it.named(a, "state")? {
+                Some(V::Str(s)) => Some(s.to_string()),
+                _ => None,
+            };
+            if n >= 3 {
+                if let V::Str(s) = it.arg(a, 2)? {
+                    state = Some(s.to_string());
+                }
+            }
+            match it.host {
+                Some(h) => V::from_json(&h.tasks(state.as_deref())),
+                None => V::list(vec![]),
+            }
+        }
+        "executions" => V::list(vec![]),
+        "global" if n == 1 => {
+            let gname = yaql_str(&it.arg(a, 0)?);
+            match it.host {
+                Some(h) => V::from_json(&h.global(&gname)),
+                None => V::Null,
+            }
+        }
+        "uuid" if n == 0 => V::string(uuid::Uuid::new_v4().to_string()),
+        "json_dump" | "json_encode" if n == 1 => {
+            let v = it.arg(a, 0)?;
+            V::string(crate::expr::pyjson::dumps(&v.to_json(), Some(4)))
+        }
+        "json_parse" | "json_decode" if n == 1 => {
+            let s = it.arg(a, 0)?;
+            let V::Str(s) = s else {
+                return err(
+                    ErrorKind::Type,
+                    "the JSON object must be str, bytes or bytearray",
+                );
+            };
+            match crate::expr::pyjson::loads(&s) {
+                Ok(j) => V::from_json(&j),
+                Err(e) => return err(ErrorKind::Value, e),
+            }
+        }
+        "yaml_dump" if n == 1 => {
+            let v = it.arg(a, 0)?;
+            V::string(crate::expr::pyjson::yaml_dump(&v.to_json()))
+        }
+        "yaml_parse" if n == 1 => {
+            let s = it.arg(a, 0)?;
+            let V::Str(s) = s else {
+                return err(ErrorKind::Type, "expected a string");
+            };
+            match crate::expr::pyjson::yaml_load(&s) {
+                Ok(j) => V::from_json(&j),
+                Err(e) => return err(ErrorKind::Value, e),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn rand_f64() -> f64 {
+    let u = uuid::Uuid::new_v4();
+    let b = u.as_u128() >> 75;
+    b as f64 / (1u64 << 53) as f64
+}
+
+/// Keeps `repr` reachable for messages elsewhere.
+pub fn show(v: &V) -> String {
+    repr(v, Style::Yaql)
+}
+
+/// Wraps a string value.
+pub fn s(v: String) -> V {
+    V::Str(Rc::from(v))
+}

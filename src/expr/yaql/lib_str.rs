@@ -1,0 +1,714 @@
+//! YAQL string and regex functions (yaql `strings.py`, `regex.py`), with
+//! Python's `str` method semantics (`split`, `strip`, `find`, ...).
+
+use std::rc::Rc;
+
+use super::interp::{Args, Interp, R, err};
+use super::lib::{arity, yaql_str};
+use super::value::{RegexV, V};
+use crate::expr::ErrorKind;
+
+fn s_arg<'a>(it: &mut Interp<'a>, a: &Args<'a>, i: usize) -> R<Option<Rc<str>>> {
+    Ok(match it.arg(a, i)? {
+        V::Str(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn chars_len(s: &str) -> i64 {
+    s.chars().count() as i64
+}
+
+/// Python `str.split(sep, maxsplit)`.
+pub fn py_split(s: &str, sep: Option<&str>, max: i64) -> R<Vec<String>> {
+    match sep {
+        None => {
+            let mut out = Vec::new();
+            let mut rest = s.trim_start();
+            let mut splits = 0;
+            while !rest.is_empty() {
+                if max >= 0 && splits >= max {
+                    out.push(rest.to_string());
+                    return Ok(out);
+                }
+                match rest.find(char::is_whitespace) {
+                    Some(i) => {
+                        out.push(rest[..i].to_string());
+                        rest = rest[i..].trim_start();
+                        splits += 1;
+                    }
+                    None => {
+                        out.push(rest.to_string());
+                        rest = "";
+                    }
+                }
+            }
+            Ok(out)
+        }
+        Some("") => err(ErrorKind::Value, "empty separator"),
+        Some(sep) => {
+            if max < 0 {
+                Ok(s.split(sep).map(String::from).collect())
+            } else {
+                Ok(s.splitn(max as usize + 1, sep).map(String::from).collect())
+            }
+        }
+    }
+}
+
+/// Python `str.rsplit(sep, maxsplit)`.
+pub fn py_rsplit(s: &str, sep: Option<&str>, max: i64) -> R<Vec<String>> {
+    if max < 0 {
+        return py_split(s, sep, max);
+    }
+    match sep {
+        None => {
+            let mut out = Vec::new();
+            let mut rest = s.trim_end();
+            let mut splits = 0;
+            while !rest.is_empty() {
+                if splits >= max {
+                    out.push(rest.to_string());
+                    break;
+                }
+                match rest.rfind(char::is_whitespace) {
+                    Some(i) => {
+                        let w = rest[i..].chars().next().map_or(1, char::len_utf8);
+                        out.push(rest[i + w..].to_string());
+                        rest = rest[..i].trim_end();
+                        splits += 1;
+                    }
+                    None => {
+                        out.push(rest.to_string());
+                        rest = "";
+                    }
+                }
+            }
+            out.reverse();
+            Ok(out)
+        }
+        Some("") => err(ErrorKind::Value, "empty separator"),
+        Some(sep) => {
+            let mut v: Vec<String> = s.rsplitn(max as usize + 1, sep).map(String::from).collect();
+            v.reverse();
+            Ok(v)
+        }
+    }
+}
+
+/// Python `str.strip(chars)` family; `which`: 0 both, 1 left, 2 right.
+pub fn py_strip(s: &str, chars: Option<&str>, which: u8) -> String {
+    let pred = |c: char| match chars {
+        None => c.is_whitespace(),
+        Some(cs) => cs.contains(c),
+    };
+    match which {
+        1 => s.trim_start_matches(pred).to_string(),
+        2 => s.trim_end_matches(pred).to_string(),
+        _ => s.trim_matches(pred).to_string(),
+    }
+}
+
+/// Python `str.find(sub, start, end)` in characters.
+fn py_find(s: &str, sub: &str, start: i64, end: Option<i64>, rev: bool) -> i64 {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len() as i64;
+    let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
+    let st = norm(start);
+    let en = end.map_or(n, norm);
+    if st > en {
+        return -1;
+    }
+    let hay: String = chars[st as usize..en as usize].iter().collect();
+    let found = if rev { hay.rfind(sub) } else { hay.find(sub) };
+    match found {
+        Some(b) => st + hay[..b].chars().count() as i64,
+        None => -1,
+    }
+}
+
+fn upper(s: &str) -> String {
+    s.to_uppercase()
+}
+
+/// Compiles a Python regular expression (with flags) for Rust's engine.
+pub fn compile(pattern: &str, flags: &str) -> R<Rc<RegexV>> {
+    let mut p = String::new();
+    if !flags.is_empty() {
+        p.push_str("(?");
+        p.push_str(flags);
+        p.push(')');
+    }
+    p.push_str(&translate(pattern));
+    match regex::Regex::new(&p) {
+        Ok(re) => Ok(Rc::new(RegexV {
+            pattern: pattern.to_string(),
+            re,
+        })),
+        Err(e) => err(ErrorKind::Regex, format!("{e}")),
+    }
+}
+
+/// Python-only regex syntax mapped to Rust's: `\Z` and `(?P<name>`.
+fn translate(p: &str) -> String {
+    p.replace("\\Z", "\\z").replace("(?P<", "(?<")
+}
+
+fn regex_of(v: &V) -> R<Option<Rc<RegexV>>> {
+    Ok(match v {
+        V::Regex(r) => Some(r.clone()),
+        _ => None,
+    })
+}
+
+/// `string =~ pattern` (string or regex).
+pub fn matches_op(_it: &mut Interp<'_>, l: &V, r: &V) -> R<bool> {
+    let V::Str(s) = l else {
+        return err(
+            ErrorKind::NoMatchingFunction,
+            "No function \"#operator_=~\" matches supplied arguments",
+        );
+    };
+    let re = match r {
+        V::Regex(re) => re.clone(),
+        V::Str(p) => compile(p, "")?,
+        _ => {
+            return err(
+                ErrorKind::NoMatchingFunction,
+                "No function \"#operator_=~\" matches supplied arguments",
+            );
+        }
+    };
+    Ok(re.re.is_match(s))
+}
+
+fn group_value(c: &regex::Captures<'_>) -> V {
+    c.get(0).map_or(V::Null, |m| V::str(m.as_str()))
+}
+
+/// What yaql publishes to a match selector: `$1` is `{value, start, end}`
+/// of the whole match, `$2..` of each group (offsets in characters).
+fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
+    let chars_at = |b: usize| s[..b].chars().count() as i64;
+    (0..c.len())
+        .map(|i| {
+            let mut m = indexmap::IndexMap::new();
+            match c.get(i) {
+                Some(g) => {
+                    m.insert(super::value::Key(V::str("value")), V::str(g.as_str()));
+                    m.insert(
+                        super::value::Key(V::str("start")),
+                        V::Int(chars_at(g.start())),
+                    );
+                    m.insert(super::value::Key(V::str("end")), V::Int(chars_at(g.end())));
+                }
+                None => {
+                    m.insert(super::value::Key(V::str("value")), V::Null);
+                    m.insert(super::value::Key(V::str("start")), V::Int(-1));
+                    m.insert(super::value::Key(V::str("end")), V::Int(-1));
+                }
+            }
+            V::Dict(Rc::new(m))
+        })
+        .collect()
+}
+
+/// Python `re.finditer` positions: empty matches are allowed right after a
+/// non-empty one, never twice at the same place.
+fn py_captures<'r, 's>(re: &'r regex::Regex, s: &'s str) -> Vec<regex::Captures<'s>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut last_empty: Option<usize> = None;
+    while pos <= s.len() {
+        let Some(c) = re.captures_at(s, pos) else {
+            break;
+        };
+        let Some(m) = c.get(0) else { break };
+        if m.start() == m.end() && last_empty == Some(m.start()) {
+            pos = next_boundary(s, m.start());
+            continue;
+        }
+        last_empty = if m.start() == m.end() {
+            Some(m.end())
+        } else {
+            None
+        };
+        pos = m.end();
+        out.push(c);
+    }
+    out
+}
+
+fn next_boundary(s: &str, mut i: usize) -> usize {
+    i += 1;
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
+    let n = a.pos.len();
+    macro_rules! st {
+        ($i:expr) => {
+            match s_arg(it, a, $i)? {
+                Some(s) => s,
+                None => return Ok(None),
+            }
+        };
+    }
+    macro_rules! opt_st {
+        ($i:expr) => {
+            if n > $i {
+                match it.arg(a, $i)? {
+                    V::Str(s) => Some(s),
+                    V::Null => None,
+                    _ => return Ok(None),
+                }
+            } else {
+                None
+            }
+        };
+    }
+    macro_rules! int {
+        ($i:expr, $d:expr) => {
+            if n > $i {
+                match it.arg(a, $i)? {
+                    V::Int(i) => i,
+                    _ => return Ok(None),
+                }
+            } else {
+                $d
+            }
+        };
+    }
+    // regex receivers first
+    if a.method && n >= 1 {
+        if let Some(re) = regex_of(&it.arg(a, 0)?)? {
+            return regex_method(it, name, a, re);
+        }
+    }
+    Ok(Some(match name {
+        "toUpper" if arity(a, 1, 1) => V::string(upper(&st!(0))),
+        "toLower" if arity(a, 1, 1) => V::string(st!(0).to_lowercase()),
+        "split" | "rightSplit" if arity(a, 1, 3) => {
+            let s = st!(0);
+            if n >= 2 {
+                if let V::Regex(re) = it.arg(a, 1)? {
+                    let max = int!(2, 0);
+                    return Ok(Some(regex_split(&re, &s, max)));
+                }
+            }
+            let sep = opt_st!(1);
+            let max = int!(2, -1);
+            let parts = if name == "split" {
+                py_split(&s, sep.as_deref(), max)?
+            } else {
+                py_rsplit(&s, sep.as_deref(), max)?
+            };
+            V::list(parts.into_iter().map(V::string).collect())
+        }
+        "join" if arity(a, 2, 2) => {
+            let (seq, sep) = match (it.arg(a, 0)?, it.arg(a, 1)?) {
+                (V::Str(sep), seq) if seq.items().is_some() => (seq, sep),
+                (seq, V::Str(sep)) if seq.items().is_some() => (seq, sep),
+                _ => return Ok(None),
+            };
+            let parts: Vec<String> = seq.items().unwrap_or(&[]).iter().map(yaql_str).collect();
+            let out = parts.join(&sep);
+            it.check_size(out.len())?;
+            V::string(out)
+        }
+        "concat" => {
+            let vals = it.all_args(a)?;
+            let mut out = String::new();
+            for v in vals {
+                match v {
+                    V::Str(s) => out.push_str(&s),
+                    _ => return Ok(None),
+                }
+            }
+            it.check_size(out.len())?;
+            V::string(out)
+        }
+        "trim" | "trimLeft" | "trimRight" if arity(a, 1, 2) => {
+            let s = st!(0);
+            let chars = opt_st!(1);
+            let which = match name {
+                "trimLeft" => 1,
+                "trimRight" => 2,
+                _ => 0,
+            };
+            V::string(py_strip(&s, chars.as_deref(), which))
+        }
+        "norm" if arity(a, 1, 2) => {
+            let s = match it.arg(a, 0)? {
+                V::Str(s) => s,
+                V::Null => return Ok(Some(V::Null)),
+                _ => return Ok(None),
+            };
+            let chars = opt_st!(1);
+            let v = py_strip(&s, chars.as_deref(), 0);
+            if v.is_empty() { V::Null } else { V::string(v) }
+        }
+        "isEmpty" if arity(a, 1, 3) => {
+            let s = match it.arg(a, 0)? {
+                V::Str(s) => s,
+                V::Null => return Ok(Some(V::Bool(true))),
+                _ => return Ok(None),
+            };
+            let trim = if n > 1 { it.arg(a, 1)?.truthy() } else { true };
+            let chars = opt_st!(2);
+            let v = if trim {
+                py_strip(&s, chars.as_deref(), 0)
+            } else {
+                s.to_string()
+            };
+            V::Bool(v.is_empty())
+        }
+        "replace" if (2..=4).contains(&n) && matches!(it.arg(a, 0)?, V::Str(_)) => {
+            let s = st!(0);
+            match it.arg(a, 1)? {
+                V::Str(old) => {
+                    if n < 3 {
+                        return Ok(None);
+                    }
+                    let new = st!(2);
+                    let count = int!(3, -1);
+                    let out = py_replace(&s, &old, &new, count);
+                    it.check_size(out.len())?;
+                    V::string(out)
+                }
+                V::Dict(d) if n <= 3 => {
+                    let count = int!(2, -1);
+                    let mut cur = s.to_string();
+                    for (k, v) in d.iter() {
+                        cur = py_replace(&cur, &yaql_str(&k.0), &yaql_str(v), count);
+                    }
+                    V::string(cur)
+                }
+                V::Regex(re) => {
+                    if n < 3 {
+                        return Ok(None);
+                    }
+                    let repl = st!(2);
+                    let count = int!(3, 0);
+                    V::string(regex_replace(&re, &s, &repl, count))
+                }
+                _ => return Ok(None),
+            }
+        }
+        "substring" if arity(a, 2, 3) => {
+            let s = st!(0);
+            let chars: Vec<char> = s.chars().collect();
+            let len = chars.len() as i64;
+            let mut start = int!(1, 0);
+            let mut length = int!(2, -1);
+            if length < 0 {
+                length = len;
+            }
+            if start < 0 {
+                start += len;
+            }
+            let st = start.clamp(0, len);
+            let en = (start + length).clamp(0, len);
+            let out: String = if st < en {
+                chars[st as usize..en as usize].iter().collect()
+            } else {
+                String::new()
+            };
+            V::string(out)
+        }
+        "indexOf" | "lastIndexOf" if arity(a, 2, 4) && matches!(it.arg(a, 0)?, V::Str(_)) => {
+            let s = st!(0);
+            let sub = st!(1);
+            let start = int!(2, 0);
+            let rev = name == "lastIndexOf";
+            if n == 4 {
+                let len = chars_len(&s);
+                let start = if start < 0 { start + len } else { start };
+                let length = int!(3, 0);
+                let length = if length < 0 { len - start } else { length };
+                V::Int(py_find(&s, &sub, start, Some(start + length), rev))
+            } else {
+                V::Int(py_find(&s, &sub, start, None, rev))
+            }
+        }
+        "toCharArray" if arity(a, 1, 1) => {
+            V::list(st!(0).chars().map(|c| V::string(c.to_string())).collect())
+        }
+        "characters" => V::list(vec![]),
+        "isString" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Str(_))),
+        "startsWith" | "endsWith" if n >= 2 => {
+            let s = st!(0);
+            let mut res = false;
+            for i in 1..n {
+                let p = st!(i);
+                if (name == "startsWith" && s.starts_with(&*p))
+                    || (name == "endsWith" && s.ends_with(&*p))
+                {
+                    res = true;
+                }
+            }
+            V::Bool(res)
+        }
+        "hex" if arity(a, 1, 1) => match it.arg(a, 0)?.to_bigint() {
+            Some(b) if !matches!(it.arg(a, 0)?, V::Bool(_)) => {
+                if b < num_bigint::BigInt::from(0) {
+                    V::string(format!("-0x{:x}", -b))
+                } else {
+                    V::string(format!("0x{b:x}"))
+                }
+            }
+            _ => return Ok(None),
+        },
+        "regex" if n == 1 => {
+            let p = st!(0);
+            let mut flags = String::new();
+            if it.named(a, "ignoreCase")?.is_some_and(|v| v.truthy()) {
+                flags.push('i');
+            }
+            if it.named(a, "multiLine")?.is_some_and(|v| v.truthy()) {
+                flags.push('m');
+            }
+            if it.named(a, "dotAll")?.is_some_and(|v| v.truthy()) {
+                flags.push('s');
+            }
+            V::Regex(compile(&p, &flags)?)
+        }
+        "matches" if arity(a, 2, 2) => {
+            let s = st!(0);
+            let re = match it.arg(a, 1)? {
+                V::Regex(r) => r,
+                V::Str(p) => compile(&p, "")?,
+                _ => return Ok(None),
+            };
+            V::Bool(re.re.is_match(&s))
+        }
+        "escapeRegex" if arity(a, 1, 1) => V::string(py_escape(&st!(0))),
+        "isRegex" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Regex(_))),
+        "replaceBy" if (3..=4).contains(&n) => {
+            let s = st!(0);
+            let re = match it.arg(a, 1)? {
+                V::Regex(r) => r,
+                V::Str(p) => compile(&p, "")?,
+                _ => return Ok(None),
+            };
+            let count = int!(3, 0);
+            replace_by(it, a, &re, &s, 2, count)?
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV>) -> R<Option<V>> {
+    let n = a.pos.len();
+    let s = match it.arg(a, 1)? {
+        V::Str(s) if n >= 2 => s,
+        _ => return Ok(None),
+    };
+    Ok(Some(match name {
+        "matches" if n == 2 => V::Bool(re.re.is_match(&s)),
+        "search" if (2..=3).contains(&n) => match re.re.captures(&s) {
+            Some(c) => {
+                if n == 3 {
+                    let m = match_params(&c, &s);
+                    it.lam(&a.pos[2].clone(), a.sc, &m)?
+                } else {
+                    group_value(&c)
+                }
+            }
+            None => V::Null,
+        },
+        "searchAll" if (2..=3).contains(&n) => {
+            let mut out = Vec::new();
+            for c in py_captures(&re.re, &s) {
+                let v = if n == 3 {
+                    let m = match_params(&c, &s);
+                    it.lam(&a.pos[2].clone(), a.sc, &m)?
+                } else {
+                    group_value(&c)
+                };
+                out.push(v);
+                it.check_size(out.len())?;
+            }
+            V::iter(out)
+        }
+        "split" if (2..=3).contains(&n) => {
+            let max = if n == 3 {
+                match it.arg(a, 2)? {
+                    V::Int(i) => i,
+                    _ => return Ok(None),
+                }
+            } else {
+                0
+            };
+            regex_split(&re, &s, max)
+        }
+        "replace" if (3..=4).contains(&n) => {
+            let V::Str(repl) = it.arg(a, 2)? else {
+                return Ok(None);
+            };
+            let count = if n == 4 {
+                match it.arg(a, 3)? {
+                    V::Int(i) => i,
+                    _ => return Ok(None),
+                }
+            } else {
+                0
+            };
+            V::string(regex_replace(&re, &s, &repl, count))
+        }
+        "replaceBy" if (3..=4).contains(&n) => {
+            let count = if n == 4 {
+                match it.arg(a, 3)? {
+                    V::Int(i) => i,
+                    _ => return Ok(None),
+                }
+            } else {
+                0
+            };
+            replace_by(it, a, &re, &s, 2, count)?
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn replace_by<'a>(
+    it: &mut Interp<'a>,
+    a: &Args<'a>,
+    re: &RegexV,
+    s: &str,
+    lam: usize,
+    count: i64,
+) -> R<V> {
+    let mut out = String::new();
+    let mut last = 0;
+    for (done, c) in py_captures(&re.re, s).into_iter().enumerate() {
+        if count > 0 && done as i64 >= count {
+            break;
+        }
+        let Some(m) = c.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        let r = it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))?;
+        out.push_str(&yaql_str(&r));
+        last = m.end();
+    }
+    out.push_str(&s[last..]);
+    Ok(V::string(out))
+}
+
+/// Python `re.split` (groups are not included; `max` 0 means all).
+fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
+    let mut out = Vec::new();
+    let mut last = 0;
+    let mut count = 0;
+    for c in py_captures(&re.re, s) {
+        let Some(m) = c.get(0) else { continue };
+        if max > 0 && count >= max {
+            break;
+        }
+        out.push(V::str(&s[last..m.start()]));
+        last = m.end();
+        count += 1;
+    }
+    out.push(V::str(&s[last..]));
+    V::list(out)
+}
+
+/// Python `re.sub` with `\1`/`\g<1>` group references.
+fn regex_replace(re: &RegexV, s: &str, repl: &str, count: i64) -> String {
+    let rust_repl = py_repl(repl);
+    let limit = if count <= 0 { 0 } else { count as usize };
+    re.re.replacen(s, limit, rust_repl.as_str()).into_owned()
+}
+
+fn py_repl(repl: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = repl.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '$' {
+            out.push_str("$$");
+        } else if c == '\\' && i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j].is_ascii_digit() && j < i + 3 {
+                j += 1;
+            }
+            let g: String = chars[i + 1..j].iter().collect();
+            out.push_str(&format!("${{{g}}}"));
+            i = j;
+            continue;
+        } else if c == '\\' && i + 1 < chars.len() && chars[i + 1] == 'g' {
+            if let Some(close) = chars[i..].iter().position(|&x| x == '>') {
+                let g: String = chars[i + 3..i + close].iter().collect();
+                out.push_str(&format!("${{{g}}}"));
+                i += close + 1;
+                continue;
+            }
+            out.push(c);
+        } else if c == '\\' && i + 1 < chars.len() {
+            let d = chars[i + 1];
+            match d {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                '\\' => out.push('\\'),
+                other => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            }
+            i += 2;
+            continue;
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
+
+fn py_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() || c == '_' || !c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Python `str.replace(old, new, count)`.
+pub fn py_replace(s: &str, old: &str, new: &str, count: i64) -> String {
+    if count < 0 {
+        if old.is_empty() {
+            let mut out = String::from(new);
+            for c in s.chars() {
+                out.push(c);
+                out.push_str(new);
+            }
+            return out;
+        }
+        return s.replace(old, new);
+    }
+    if old.is_empty() {
+        let mut out = String::new();
+        let mut k = 0;
+        for c in s.chars() {
+            if (k as i64) < count {
+                out.push_str(new);
+                k += 1;
+            }
+            out.push(c);
+        }
+        if (k as i64) < count {
+            out.push_str(new);
+        }
+        return out;
+    }
+    s.replacen(old, new, count as usize)
+}

@@ -1,0 +1,371 @@
+//! YAQL operators on values, as yaql's `#operator_*` overloads define them:
+//! integer `/` floors, `mod` takes the divisor's sign, integers never
+//! overflow (they grow into big integers), strings and lists repeat and
+//! concatenate, comparisons only between like types (null below all).
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+use super::interp::{Interp, R, err, no_func};
+use super::parser::BinOp;
+use super::value::{Key, Num, V, num_cmp, py_eq};
+use crate::expr::ErrorKind;
+
+/// Numbers without bools, for arithmetic.
+fn arith_num(v: &V) -> Option<Num> {
+    match v {
+        V::Bool(_) => None,
+        other => super::value::num_of(other),
+    }
+}
+
+fn to_float(n: &Num) -> R<f64> {
+    match n {
+        Num::F(f) => Ok(*f),
+        Num::I(i) => match i.to_f64() {
+            Some(f) if f.is_finite() => Ok(f),
+            _ => err(ErrorKind::Overflow, "int too large to convert to float"),
+        },
+    }
+}
+
+fn float_result(f: f64) -> R<V> {
+    Ok(V::Float(f))
+}
+
+pub fn neg(v: &V) -> R<V> {
+    match v {
+        V::Int(i) => Ok(match i.checked_neg() {
+            Some(n) => V::Int(n),
+            None => V::big(-BigInt::from(*i)),
+        }),
+        V::Big(b) => Ok(V::big(-(**b).clone())),
+        V::Float(f) => Ok(V::Float(-f)),
+        V::TimeSpan(t) => Ok(V::TimeSpan(-t)),
+        _ => no_func("#unary_operator_-"),
+    }
+}
+
+fn int_op(
+    l: &V,
+    r: &V,
+    small: fn(i64, i64) -> Option<i64>,
+    big: fn(&BigInt, &BigInt) -> BigInt,
+) -> Option<V> {
+    match (l, r) {
+        (V::Int(a), V::Int(b)) => Some(match small(*a, *b) {
+            Some(x) => V::Int(x),
+            None => V::big(big(&BigInt::from(*a), &BigInt::from(*b))),
+        }),
+        _ => {
+            let a = match l {
+                V::Int(i) => BigInt::from(*i),
+                V::Big(b) => (**b).clone(),
+                _ => return None,
+            };
+            let b = match r {
+                V::Int(i) => BigInt::from(*i),
+                V::Big(b) => (**b).clone(),
+                _ => return None,
+            };
+            Some(V::big(big(&a, &b)))
+        }
+    }
+}
+
+pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
+    if let Some(v) = int_op(l, r, i64::checked_add, |a, b| a + b) {
+        return Ok(v);
+    }
+    match (l, r) {
+        (V::Str(a), V::Str(b)) => {
+            it.check_size(a.len() + b.len())?;
+            let mut s = String::with_capacity(a.len() + b.len());
+            s.push_str(a);
+            s.push_str(b);
+            Ok(V::string(s))
+        }
+        (V::List(a) | V::Iter(a), V::List(b) | V::Iter(b)) => {
+            it.check_size(a.len() + b.len())?;
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            out.extend(a.iter().cloned());
+            out.extend(b.iter().cloned());
+            Ok(V::list(out))
+        }
+        (V::Dict(a), V::Dict(b)) => {
+            let mut m = (**a).clone();
+            for (k, v) in b.iter() {
+                m.insert(k.clone(), v.clone());
+            }
+            Ok(V::Dict(Rc::new(m)))
+        }
+        (V::DateTime(d), V::TimeSpan(t)) | (V::TimeSpan(t), V::DateTime(d)) => {
+            Ok(V::DateTime(*d + chrono::Duration::microseconds(*t)))
+        }
+        (V::TimeSpan(a), V::TimeSpan(b)) => Ok(V::TimeSpan(a + b)),
+        _ => match (arith_num(l), arith_num(r)) {
+            (Some(a), Some(b)) => float_result(to_float(&a)? + to_float(&b)?),
+            _ => no_func("#operator_+"),
+        },
+    }
+}
+
+pub fn sub(l: &V, r: &V) -> R<V> {
+    if let Some(v) = int_op(l, r, i64::checked_sub, |a, b| a - b) {
+        return Ok(v);
+    }
+    match (l, r) {
+        (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
+            (*a - *b).num_microseconds().unwrap_or(i64::MAX),
+        )),
+        (V::DateTime(d), V::TimeSpan(t)) => {
+            Ok(V::DateTime(*d - chrono::Duration::microseconds(*t)))
+        }
+        (V::TimeSpan(a), V::TimeSpan(b)) => Ok(V::TimeSpan(a - b)),
+        _ => match (arith_num(l), arith_num(r)) {
+            (Some(a), Some(b)) => float_result(to_float(&a)? - to_float(&b)?),
+            _ => no_func("#operator_-"),
+        },
+    }
+}
+
+fn repeat_count(v: &V) -> Option<i64> {
+    match v {
+        V::Int(i) => Some(*i),
+        V::Big(b) => Some(if b.is_negative() { -1 } else { i64::MAX }),
+        _ => None,
+    }
+}
+
+pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
+    if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| a * b) {
+        return Ok(v);
+    }
+    match (l, r) {
+        (V::Str(s), n) | (n, V::Str(s)) if repeat_count(n).is_some() => {
+            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let total = n * s.len() as u128;
+            it.check_size(total.min(usize::MAX as u128) as usize)?;
+            it.spend((total / 64) as u64)?;
+            Ok(V::string(s.repeat(n as usize)))
+        }
+        (V::List(s) | V::Iter(s), n) | (n, V::List(s) | V::Iter(s))
+            if repeat_count(n).is_some() =>
+        {
+            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let total = n * s.len() as u128;
+            it.check_size(total.min(usize::MAX as u128) as usize)?;
+            it.spend(total as u64)?;
+            let mut out = Vec::with_capacity(total as usize);
+            for _ in 0..n {
+                out.extend(s.iter().cloned());
+            }
+            Ok(V::list(out))
+        }
+        (V::TimeSpan(t), n) | (n, V::TimeSpan(t)) if n.is_number() => {
+            Ok(V::TimeSpan((*t as f64 * n.as_f64().unwrap_or(0.0)) as i64))
+        }
+        _ => match (arith_num(l), arith_num(r)) {
+            (Some(a), Some(b)) => float_result(to_float(&a)? * to_float(&b)?),
+            _ => no_func("#operator_*"),
+        },
+    }
+}
+
+pub fn div(l: &V, r: &V) -> R<V> {
+    if l.is_int() && r.is_int() {
+        if super::value::is_zero(r) {
+            return err(
+                ErrorKind::ZeroDivision,
+                "integer division or modulo by zero",
+            );
+        }
+        if let Some(v) = int_op(
+            l,
+            r,
+            |a, b| a.checked_div_euclid(b).map(|_| Integer::div_floor(&a, &b)),
+            |a, b| a.div_floor(b),
+        ) {
+            return Ok(v);
+        }
+    }
+    match (l, r) {
+        (V::TimeSpan(t), n) if n.is_number() => {
+            let d = n.as_f64().unwrap_or(0.0);
+            if d == 0.0 {
+                return err(ErrorKind::ZeroDivision, "division by zero");
+            }
+            Ok(V::TimeSpan((*t as f64 / d) as i64))
+        }
+        (V::TimeSpan(a), V::TimeSpan(b)) => {
+            if *b == 0 {
+                return err(ErrorKind::ZeroDivision, "division by zero");
+            }
+            Ok(V::Float(*a as f64 / *b as f64))
+        }
+        _ => match (arith_num(l), arith_num(r)) {
+            (Some(a), Some(b)) => {
+                let d = to_float(&b)?;
+                if d == 0.0 {
+                    return err(ErrorKind::ZeroDivision, "float division by zero");
+                }
+                float_result(to_float(&a)? / d)
+            }
+            _ => no_func("#operator_/"),
+        },
+    }
+}
+
+/// Python's float `%`: the result takes the divisor's sign.
+pub fn py_fmod(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    if m != 0.0 && ((m < 0.0) != (b < 0.0)) {
+        m + b
+    } else if m == 0.0 {
+        0.0f64.copysign(b)
+    } else {
+        m
+    }
+}
+
+pub fn modulo(l: &V, r: &V) -> R<V> {
+    if l.is_int() && r.is_int() {
+        if super::value::is_zero(r) {
+            return err(ErrorKind::ZeroDivision, "integer modulo by zero");
+        }
+        if let Some(v) = int_op(
+            l,
+            r,
+            |a, b| a.checked_rem_euclid(b).map(|_| Integer::mod_floor(&a, &b)),
+            |a, b| a.mod_floor(b),
+        ) {
+            return Ok(v);
+        }
+    }
+    match (arith_num(l), arith_num(r)) {
+        (Some(a), Some(b)) => {
+            let d = to_float(&b)?;
+            if d == 0.0 {
+                return err(ErrorKind::ZeroDivision, "float modulo");
+            }
+            float_result(py_fmod(to_float(&a)?, d))
+        }
+        _ => no_func("#operator_mod"),
+    }
+}
+
+/// Ordering for `<`-style operators and sorting; `None` when yaql has no
+/// overload for the pair.
+pub fn order(l: &V, r: &V) -> Option<Ordering> {
+    match (l, r) {
+        (V::Null, V::Null) => Some(Ordering::Equal),
+        (V::Null, _) => Some(Ordering::Less),
+        (_, V::Null) => Some(Ordering::Greater),
+        (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        (V::DateTime(a), V::DateTime(b)) => Some(a.cmp(b)),
+        (V::TimeSpan(a), V::TimeSpan(b)) => Some(a.cmp(b)),
+        _ => match (arith_num(l), arith_num(r)) {
+            (Some(a), Some(b)) => num_cmp(&a, &b),
+            _ => None,
+        },
+    }
+}
+
+pub fn compare(op: BinOp, l: &V, r: &V) -> R<V> {
+    if let (V::Set(a), V::Set(b)) = (l, r) {
+        let sub = |x: &Rc<Vec<V>>, y: &Rc<Vec<V>>| x.iter().all(|p| y.iter().any(|q| py_eq(p, q)));
+        return Ok(V::Bool(match op {
+            BinOp::Lt => sub(a, b) && a.len() < b.len(),
+            BinOp::Le => sub(a, b),
+            BinOp::Gt => sub(b, a) && a.len() > b.len(),
+            _ => sub(b, a),
+        }));
+    }
+    // null against null: only <= and >= hold
+    let o = match order(l, r) {
+        Some(o) => o,
+        None => return no_func(&format!("#operator_{}", op.symbol())),
+    };
+    let nan = matches!((l, r), (V::Float(a), _) if a.is_nan())
+        || matches!((l, r), (_, V::Float(b)) if b.is_nan());
+    if nan {
+        return Ok(V::Bool(false));
+    }
+    Ok(V::Bool(match op {
+        BinOp::Lt => o == Ordering::Less,
+        BinOp::Gt => o == Ordering::Greater,
+        BinOp::Le => o != Ordering::Greater,
+        _ => o != Ordering::Less,
+    }))
+}
+
+pub fn contains_op(l: &V, r: &V) -> R<V> {
+    match r {
+        V::Str(s) => match l {
+            V::Str(sub) => Ok(V::Bool(s.contains(&**sub))),
+            _ => no_func("#operator_in"),
+        },
+        V::List(items) | V::Iter(items) | V::Set(items) => {
+            Ok(V::Bool(items.iter().any(|x| py_eq(x, l))))
+        }
+        _ => no_func("#operator_in"),
+    }
+}
+
+/// `obj[i]` (lists), `obj[key]` and `obj[key, default]` (dicts).
+pub fn index(o: &V, args: &[V]) -> R<V> {
+    match (o, args) {
+        (V::List(l), [i]) => {
+            let idx = match i {
+                V::Int(i) => *i,
+                V::Big(_) => {
+                    return err(
+                        ErrorKind::Index,
+                        "cannot fit 'int' into an index-sized integer",
+                    );
+                }
+                _ => return no_func("#indexer"),
+            };
+            let n = l.len() as i64;
+            let k = if idx < 0 { idx + n } else { idx };
+            if k < 0 || k >= n {
+                return err(ErrorKind::Index, "tuple index out of range");
+            }
+            Ok(l[k as usize].clone())
+        }
+        (V::Dict(d), [k]) => match d.get(&Key(k.clone())) {
+            Some(v) => Ok(v.clone()),
+            None => err(
+                ErrorKind::Key,
+                super::value::repr(k, super::value::Style::Yaql),
+            ),
+        },
+        (V::Dict(d), [k, default]) => Ok(d
+            .get(&Key(k.clone()))
+            .cloned()
+            .unwrap_or_else(|| default.clone())),
+        _ => no_func("#indexer"),
+    }
+}
+
+/// `abs`, used by the math library.
+pub fn abs(v: &V) -> R<V> {
+    match v {
+        V::Int(i) => Ok(match i.checked_abs() {
+            Some(a) => V::Int(a),
+            None => V::big(BigInt::from(*i).abs()),
+        }),
+        V::Big(b) => Ok(V::big(b.abs())),
+        V::Float(f) => Ok(V::Float(f.abs())),
+        V::TimeSpan(t) => Ok(V::TimeSpan(t.abs())),
+        _ => no_func("abs"),
+    }
+}
+
+pub fn is_zero_int(v: &V) -> bool {
+    matches!(v, V::Int(0)) || matches!(v, V::Big(b) if b.is_zero())
+}

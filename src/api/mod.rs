@@ -51,12 +51,19 @@ where
     Ok(web::block(move || f(&store)).await??)
 }
 
+/// A resource at `path` and `path/` (Mistral's router takes both) whose
+/// unsupported methods get a 405 with the API's error body.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource([path.to_string(), format!("{path}/")])
+        .default_service(web::to(root::method_not_allowed))
+}
+
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, post, put, resource};
+    use web::{delete, get, post, put};
     cfg.default_service(web::to(root::unknown_path))
-        .service(resource("/").route(get().to(root::versions)))
-        .service(resource(["/v2", "/v2/"]).route(get().to(root::v2)))
+        .service(web::resource("/").route(get().to(root::versions)))
+        .service(resource("/v2").route(get().to(root::v2)))
         .service(
             resource("/v2/workflows")
                 .route(get().to(workflows::list))
@@ -99,12 +106,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
         .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
         .service(resource("/v2/actions").route(get().to(actions::list)))
-        .service(
-            resource([
-                "/v2/actions/{name}",
-                "/v2/actions/{name}/",
-                "/v2/actions/{name}/{namespace}",
-            ])
-            .route(get().to(actions::get)),
-        );
+        .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
+        .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));
 }

@@ -36,6 +36,13 @@ pub async fn unknown_path() -> Result<HttpResponse, Error> {
     Err(Error::not_found("The resource could not be found."))
 }
 
+/// A known path with a method it does not serve.
+pub async fn method_not_allowed() -> Result<HttpResponse, Error> {
+    Err(Error::MethodNotAllowed(
+        "The method is not allowed for the requested URL.".into(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,6 +182,21 @@ async fn bad_requests_are_400_with_a_faultstring() {
 }
 
 #[actix_rt::test]
+async fn trailing_slashes_and_unserved_methods() {
+    let app = TestApp::start();
+    let (s, v) = get(&app, "/v2/executions/").await;
+    assert_eq!((s, &v), (StatusCode::OK, &json!({"executions": []})));
+    let (s, v) = get(&app, "/v2/actions/std.noop/").await;
+    assert_eq!((s, v["name"].as_str()), (StatusCode::OK, Some("std.noop")));
+    let (s, v) = call(&app, Method::PATCH, "/v2/executions", Some("{}")).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{v}");
+    assert_eq!(
+        fault(&v),
+        "The method is not allowed for the requested URL."
+    );
+}
+
+#[actix_rt::test]
 async fn a_body_over_the_limit_is_413() {
     let app = TestApp::start();
     let big = "x".repeat(bora::config::Config::default().max_body_bytes + 1);

@@ -3,7 +3,8 @@
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
 //! - `root`: `GET /`, `GET /v2`.
-//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources.
+//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources;
+//!   `sub_executions`: the execution tree below an execution or a task.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -18,6 +19,7 @@ mod query;
 mod render;
 mod root;
 mod send;
+mod sub_executions;
 mod tasks;
 mod workflows;
 
@@ -89,6 +91,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(delete().to(executions::delete)),
         )
         .service(resource("/v2/executions/{id}/tasks").route(get().to(tasks::list_of_execution)))
+        .service(
+            resource("/v2/executions/{id}/executions")
+                .route(get().to(sub_executions::of_execution)),
+        )
+        .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
         .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
         .service(

@@ -97,6 +97,8 @@ async fn unknown_ids_are_404_with_a_faultstring() {
         "/v2/executions/not-a-uuid".to_string(),
         format!("/v2/executions/{UNKNOWN}"),
         format!("/v2/executions/{UNKNOWN}/tasks"),
+        format!("/v2/executions/{UNKNOWN}/executions"),
+        format!("/v2/tasks/{UNKNOWN}/executions"),
         format!("/v2/tasks/{UNKNOWN}"),
         "/v2/tasks/x".to_string(),
         format!("/v2/action_executions/{UNKNOWN}"),
@@ -339,6 +341,21 @@ async fn workflow_and_execution_round_trip() {
         (ae["name"].as_str(), ae["output"].as_str()),
         (Some("std.echo"), Some("{\"result\": \"Hello, bora!\"}"))
     );
+
+    let (s, tree) = get(
+        &app,
+        &format!("/v2/executions/{id}/executions?include_output=true"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{tree}");
+    assert_eq!(
+        tree["executions"].as_array().map(Vec::len),
+        Some(1),
+        "{tree}"
+    );
+    assert_eq!(tree["executions"][0]["id"], json!(id));
+    let (s, tree) = get(&app, &format!("/v2/tasks/{tid}/executions")).await;
+    assert_eq!((s, &tree), (StatusCode::OK, &json!({"executions": []})));
 
     let (s, v) = call(
         &app,

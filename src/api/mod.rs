@@ -4,7 +4,8 @@
 //!
 //! - `root`: `GET /`, `GET /v2`.
 //! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources;
-//!   `sub_executions`: the execution tree below an execution or a task.
+//!   `sub_executions`: the execution tree below an execution or a task;
+//!   `report`: an execution's report with task statistics.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -17,6 +18,7 @@ mod executions;
 mod pyjson;
 mod query;
 mod render;
+mod report;
 mod root;
 mod send;
 mod sub_executions;
@@ -95,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v2/executions/{id}/executions")
                 .route(get().to(sub_executions::of_execution)),
         )
+        .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
         .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
         .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))

@@ -19,7 +19,7 @@ use crate::store::{
 const PAGE: usize = 1000;
 
 /// Every row matching `field = value`, oldest first, paged by marker.
-fn all<T>(
+pub(super) fn all<T>(
     list: impl Fn(&ListQuery) -> Result<Vec<T>, store::Error>,
     field: &str,
     value: String,

@@ -99,6 +99,7 @@ async fn unknown_ids_are_404_with_a_faultstring() {
         format!("/v2/executions/{UNKNOWN}/tasks"),
         format!("/v2/executions/{UNKNOWN}/executions"),
         format!("/v2/tasks/{UNKNOWN}/executions"),
+        format!("/v2/executions/{UNKNOWN}/report"),
         format!("/v2/tasks/{UNKNOWN}"),
         "/v2/tasks/x".to_string(),
         format!("/v2/action_executions/{UNKNOWN}"),
@@ -354,6 +355,31 @@ async fn workflow_and_execution_round_trip() {
         "{tree}"
     );
     assert_eq!(tree["executions"][0]["id"], json!(id));
+    let (s, report) = get(&app, &format!("/v2/executions/{id}/report")).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(
+        report["statistics"]["success_tasks_count"],
+        json!(1),
+        "{report}"
+    );
+    let root = &report["root_workflow_execution"];
+    assert_eq!(
+        root["task_executions"][0]["action_executions"][0]["name"],
+        json!("std.echo"),
+        "{report}"
+    );
+    let (_, stats) = get(
+        &app,
+        &format!("/v2/executions/{id}/report?statistics_only=true"),
+    )
+    .await;
+    assert_eq!(
+        (
+            stats["statistics"]["total_tasks_count"].as_u64(),
+            stats.get("root_workflow_execution")
+        ),
+        (Some(1), None)
+    );
     let (s, tree) = get(&app, &format!("/v2/tasks/{tid}/executions")).await;
     assert_eq!((s, &tree), (StatusCode::OK, &json!({"executions": []})));
 

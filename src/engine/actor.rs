@@ -357,11 +357,12 @@ impl EngineActor {
         ae.output = serde_json::json!({ "result": value });
         ae.updated_at = Some(crate::domain::now());
         let task_id = ae.task_execution_id;
+        let item = ae.item_index;
         exec.in_flight = exec.in_flight.saturating_sub(1);
         self.owner.remove(&msg.action_execution_id);
         self.touch_action(exec_id, msg.action_execution_id, Write::Update);
         if let Some(task_id) = task_id {
-            self.on_action_complete(exec_id, task_id, state, value);
+            self.on_action_complete(exec_id, task_id, item, state, value);
         }
         true
     }

@@ -8,10 +8,9 @@ use serde_json::{Map, Value, json};
 use super::EngineActor;
 use super::controller::{self, Command};
 use super::state::{Exec, ExecHost};
-use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ExecutionId, State, TaskExecutionId, now};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
-use crate::protocol::HandleTask;
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
 /// Renders a value as Python's `str()` would for messages: strings bare.
@@ -198,137 +197,6 @@ impl EngineActor {
             let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
             task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
         }
-    }
-
-    /// Starts the action of a RUNNING task, or fails the task with the reason.
-    fn start_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        match self.prepare_action(exec_id, task_id) {
-            Ok(Some(_)) if self.draining => {}
-            Ok(Some(dispatch)) => {
-                if let Err(e) = self.pool.try_send(dispatch) {
-                    log::error!("ex={exec_id} task={task_id} dispatch failed: {e}");
-                }
-            }
-            Ok(None) => {}
-            Err(msg) => self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            ),
-        }
-    }
-
-    /// Evaluates the task's action and input and records an IDLE action
-    /// execution; returns the `HandleTask` to send.
-    fn prepare_action(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-    ) -> Result<Option<HandleTask>, String> {
-        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
-        if !spec.with_items.is_empty() {
-            return Err("with-items is not supported by this version of bora".into());
-        }
-        let action_expr = match &spec.run {
-            TaskRun::Action(a) => a.clone(),
-            TaskRun::Workflow(_) => {
-                return Err("sub-workflows are not supported by this version of bora".into());
-            }
-        };
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let action = match self.evaluate(exec, Some(task), &branch, &Value::String(action_expr))? {
-            Value::String(s) => s,
-            other => return Err(format!("Action name must be a string, got {other}")),
-        };
-        let mut input = match self.evaluate(exec, Some(task), &branch, &spec.input)? {
-            Value::Object(m) => m,
-            Value::Null => Map::new(),
-            other => {
-                return Err(format!(
-                    "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
-                    task.name
-                ));
-            }
-        };
-        if let Some(Value::Object(defaults)) =
-            exec.env().get("__actions").and_then(|a| a.get(&action))
-        {
-            for (k, v) in defaults {
-                input.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        let timeout = match &spec.policies.timeout {
-            Some(t) => Some(seconds(
-                &self.evaluate(exec, Some(task), &branch, t)?,
-                "timeout",
-            )?),
-            None => None,
-        };
-        let safe_rerun =
-            expr::truthy(&self.evaluate(exec, Some(task), &branch, &spec.safe_rerun)?);
-        let t = now();
-        let ae = ActionExecutionRecord {
-            id: ActionExecutionId::new(),
-            name: action.clone(),
-            task_execution_id: Some(task_id),
-            execution_id: Some(exec_id),
-            workflow_name: Some(exec.rec.workflow_name.clone()),
-            workflow_namespace: Some(exec.rec.workflow_namespace.clone()),
-            task_name: Some(task.name.clone()),
-            description: String::new(),
-            tags: Vec::new(),
-            state: State::Idle,
-            state_info: None,
-            accepted: false,
-            input: Value::Object(input.clone()),
-            output: json!({}),
-            params: json!({}),
-            attempt: 1,
-            item_index: None,
-            project_id: exec.rec.project_id.clone(),
-            created_at: t,
-            updated_at: None,
-        };
-        let dispatch = HandleTask {
-            action_execution_id: ae.id,
-            task_execution_id: Some(task_id),
-            execution_id: Some(exec_id),
-            attempt: Attempt(1),
-            action,
-            input: Value::Object(input),
-            timeout: timeout.map(std::time::Duration::from_secs_f64),
-        };
-        let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
-        if let Some(Value::Object(rc)) =
-            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
-        {
-            rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
-            if let Some(t) = timeout {
-                rc.insert("timeout".into(), json!(t));
-            }
-        }
-        exec.in_flight += 1;
-        self.owner.insert(ae.id, exec_id);
-        let aid = ae.id;
-        exec.actions.insert(aid, ae);
-        self.touch_action(exec_id, aid, Write::Insert);
-        Ok(Some(dispatch))
-    }
-
-    /// An action of a task finished with `state` and `value`.
-    pub(crate) fn on_action_complete(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        state: State,
-        value: Value,
-    ) {
-        let info = (state == State::Error).then(|| text(&value));
-        self.complete_task(exec_id, task_id, state, value, info);
     }
 
     /// Completes a task: result, publish, keep-result; then, if the workflow
@@ -664,7 +532,7 @@ fn needs_eval(v: &Value) -> bool {
 }
 
 /// A policy value as seconds.
-fn seconds(v: &Value, what: &str) -> Result<f64, String> {
+pub(crate) fn seconds(v: &Value, what: &str) -> Result<f64, String> {
     match v {
         Value::Number(n) => n.as_f64().filter(|s| *s >= 0.0 && s.is_finite()),
         Value::String(s) => s

@@ -154,7 +154,19 @@ impl EngineActor {
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
         self.redispatch_idle(exec_id);
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let with_items: Vec<_> = self
+            .execs
+            .get(&exec_id)
+            .map(|e| e.items.keys().copied().collect())
+            .unwrap_or_default();
+        for task_id in with_items {
+            if let Err(e) = self.start_more_items(exec_id, task_id) {
+                log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
+            }
+        }
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
         let backlog = std::mem::take(&mut exec.backlog);
         let unprocessed: Vec<_> = exec
             .tasks

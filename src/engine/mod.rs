@@ -5,6 +5,7 @@
 mod actor;
 pub mod controller;
 mod defs;
+mod dispatch;
 mod flow;
 mod lifecycle;
 mod messages;

@@ -28,6 +28,8 @@ pub(crate) struct Exec {
     pub in_flight: usize,
     /// Commands held back by a `pause`, run on resume.
     pub backlog: Vec<Command>,
+    /// Progress of running `with-items` tasks.
+    pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
 }
 
 impl Exec {
@@ -42,6 +44,7 @@ impl Exec {
             incomplete: 0,
             in_flight: 0,
             backlog: Vec::new(),
+            items: HashMap::new(),
         }
     }
 

@@ -292,6 +292,19 @@ async fn workflow_and_execution_round_trip() {
         got["interface"].is_string(),
         "GET answers interface as JSON text: {got}"
     );
+    let (s, v) = call(&app, Method::PUT, "/v2/workflows", Some(WF)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["workflows"][0]["updated_at"].is_string(), "{v}");
+    assert_eq!(v["workflows"][0]["id"], got["id"]);
+    let (s, v) = call(&app, Method::PUT, "/v2/workflows/greet", Some(WF)).await;
+    assert_eq!((s, &v["name"]), (StatusCode::OK, &json!("greet")), "{v}");
+    let bad = "version: '2.0'\nbad:\n  tasks:\n    t1:\n      on-success: [nowhere]\n";
+    let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(bad)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        fault(&v).starts_with("Invalid DSL: ") && fault(&v).contains("nowhere"),
+        "{v}"
+    );
 
     let body =
         json!({"workflow_name": "greet", "input": "{\"name\": \"bora\"}", "description": "d"})

@@ -456,3 +456,57 @@ async fn executions_page_with_next_links() {
     seen.sort();
     assert_eq!(seen, want);
 }
+
+const SLOW: &str = "---
+version: '2.0'
+slow:
+  tasks:
+    nap:
+      action: std.sleep seconds=1
+      on-success: [done]
+    done:
+      action: std.noop
+";
+
+#[actix_rt::test]
+async fn pause_resume_idempotent_start_and_delete_rules() {
+    if !lang_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(SLOW)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let body = json!({"workflow_name": "slow", "id": UNKNOWN}).to_string();
+    let (s, first) = call(&app, Method::POST, "/v2/executions", Some(&body)).await;
+    assert_eq!(
+        (s, &first["id"]),
+        (StatusCode::CREATED, &json!(UNKNOWN)),
+        "{first}"
+    );
+    let (s, again) = call(&app, Method::POST, "/v2/executions", Some(&body)).await;
+    assert_eq!(
+        (s, &again["id"]),
+        (StatusCode::CREATED, &json!(UNKNOWN)),
+        "{again}"
+    );
+    let (_, list) = get(&app, "/v2/executions").await;
+    assert_eq!(
+        list["executions"].as_array().map(Vec::len),
+        Some(1),
+        "{list}"
+    );
+
+    let path = format!("/v2/executions/{UNKNOWN}");
+    let (s, v) = call(&app, Method::DELETE, &path, None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = call(&app, Method::PUT, &path, Some(r#"{"state": "PAUSED"}"#)).await;
+    assert_eq!((s, &v["state"]), (StatusCode::OK, &json!("PAUSED")), "{v}");
+    let (s, v) = call(&app, Method::PUT, &path, Some(r#"{"state": "IDLE"}"#)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = call(&app, Method::PUT, &path, Some(r#"{"state": "RUNNING"}"#)).await;
+    assert_eq!((s, &v["state"]), (StatusCode::OK, &json!("RUNNING")), "{v}");
+    let done = wait_success(&app, UNKNOWN).await;
+    assert_eq!(done["state"], "SUCCESS", "{done}");
+    let (s, _) = call(&app, Method::DELETE, &path, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}

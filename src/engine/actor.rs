@@ -19,6 +19,10 @@ use crate::store::{Batch, WorkflowDef, Write, Writer};
 
 type Reply = Box<dyn FnOnce(bool)>;
 
+/// Messages the engine's mailbox holds before `send` waits (`do_send` and
+/// `try_send` from the pool never wait).
+const MAILBOX_CAPACITY: usize = 65_536;
+
 /// What changed since the last commit.
 #[derive(Default)]
 pub(crate) struct Dirty {
@@ -261,7 +265,7 @@ impl Actor for EngineActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(usize::MAX);
+        ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
         if let Err(e) = self.recover() {
             log::error!("recovery failed: {e}");
             System::current().stop_with_code(1);

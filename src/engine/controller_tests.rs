@@ -16,6 +16,8 @@ fn task(name: &str) -> TaskSpec {
         with_items: vec![],
         publish: Map::new(),
         publish_on_error: Map::new(),
+        publish_on_skip: Map::new(),
+        on_skip: None,
         on_success: None,
         on_error: None,
         on_complete: None,

@@ -356,10 +356,10 @@ impl EngineActor {
         items.done += 1;
         items.running = items.running.saturating_sub(1);
         if items.done < items.results.len() {
-            if exec.rec.state == State::Running {
-                if let Err(e) = self.start_more_items(exec_id, task_id) {
-                    log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
-                }
+            if exec.rec.state == State::Running
+                && let Err(e) = self.start_more_items(exec_id, task_id)
+            {
+                log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
             }
             return;
         }

@@ -205,74 +205,90 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-        mut state: State,
+        state: State,
         result: Value,
-        mut state_info: Option<String>,
+        state_info: Option<String>,
     ) {
-        let Some(exec) = self.execs.get(&exec_id) else {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        let Some(task) = exec.tasks.get(&task_id) else {
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
         if task.state.is_completed() {
             return;
         }
-        let Some(spec) = exec.spec.tasks.get(&task.name) else {
-            return;
-        };
-        let mut probe = task.clone();
-        probe.result = result.clone();
-        probe.state = state;
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
-        let published = self
-            .evaluate(exec, Some(&probe), &branch, &Value::Object(pub_branch))
-            .and_then(|b| {
-                Ok((
-                    b,
-                    self.evaluate(exec, Some(&probe), &branch, &Value::Object(pub_global))?,
-                ))
-            });
-        let (published, global) = match published {
-            Ok(p) => p,
-            Err(e) => {
-                state = State::Error;
-                state_info = Some(e);
-                (json!({}), json!({}))
-            }
-        };
-        let keep = match self.evaluate(exec, Some(&probe), &branch, &spec.keep_result) {
-            Ok(v) => expr::truthy(&v),
-            Err(_) => true,
-        };
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        if let (Value::Object(ctx), Value::Object(g)) = (&mut exec.rec.context, global)
-            && !g.is_empty()
-        {
-            controller::update_context(ctx, &g);
-            self.touch_exec(exec_id, Write::Update);
-        }
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        // The task's state and result are set first: `task()` in publish
+        // expressions reads them.
         let t = now();
         task.state = state;
         task.state_info = state_info;
-        task.result = if keep { result } else { Value::Null };
-        task.published = published;
+        task.result = result;
         task.finished_at = Some(t);
         task.updated_at = Some(t);
         exec.incomplete = exec.incomplete.saturating_sub(1);
         self.stats.tasks_completed += 1;
         self.touch_task(exec_id, task_id, Write::Update);
-        if self
-            .execs
-            .get(&exec_id)
-            .is_some_and(|e| e.rec.state == State::Running)
-        {
+        let (published, global, keep) = match self.evaluate_publish(exec_id, task_id, state) {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(task) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|x| x.tasks.get_mut(&task_id))
+                {
+                    task.state = State::Error;
+                    task.state_info = Some(e);
+                }
+                (json!({}), Map::new(), true)
+            }
+        };
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if !global.is_empty() {
+            if let Value::Object(ctx) = &mut exec.rec.context {
+                controller::update_context(ctx, &global);
+            }
+            self.touch_exec(exec_id, Write::Update);
+        }
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if let Some(task) = exec.tasks.get_mut(&task_id) {
+            task.published = published;
+            if !keep {
+                task.result = Value::Null;
+            }
+        }
+        if exec.rec.state == State::Running {
             self.process_task(exec_id, task_id);
             self.check_complete(exec_id);
         }
+    }
+
+    /// Evaluates what a completed task publishes (branch and global) and its
+    /// `keep-result`.
+    fn evaluate_publish(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        state: State,
+    ) -> Result<(Value, Map<String, Value>, bool), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
+        let published = self.evaluate(exec, Some(task), &branch, &Value::Object(pub_branch))?;
+        let global = match self.evaluate(exec, Some(task), &branch, &Value::Object(pub_global))? {
+            Value::Object(g) => g,
+            _ => Map::new(),
+        };
+        let keep = self
+            .evaluate(exec, Some(task), &branch, &spec.keep_result)
+            .map_or(true, |v| expr::truthy(&v));
+        Ok((published, global, keep))
     }
 
     /// Fires the transitions of a completed, unprocessed task.

@@ -605,3 +605,182 @@ fn migrations_go_up_down_and_up_again() {
         );
     }
 }
+
+#[test]
+fn large_mixed_batches_keep_write_order() {
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let ex = execution(&wf, State::Running, 0);
+        let t = task(&ex, "t", State::Running);
+        writer.commit(&inserts(&[&wf], &[&ex], &[&t], &[])).unwrap();
+        // 1,200 inserts, each updated twice later in the same batch (the last
+        // write wins), interleaved across chunk boundaries, then one insert
+        // whose id was updated (as a no-op) earlier in the batch.
+        let aes: Vec<ActionExecutionRecord> =
+            (0..1200).map(|i| action(&t, State::Idle, i)).collect();
+        let mut writes = Vec::new();
+        for (i, a) in aes.iter().enumerate() {
+            writes.push((Write::Insert, a.clone()));
+            if i >= 10 {
+                let mut first = aes[i - 10].clone();
+                first.state = State::Running;
+                first.attempt = 2;
+                writes.push((Write::Update, first));
+            }
+        }
+        for a in &aes {
+            let mut last = a.clone();
+            last.state = State::Success;
+            last.attempt = 3;
+            last.output = json!({"result": a.created_at.to_string()});
+            writes.push((Write::Update, last));
+        }
+        let late = action(&t, State::Idle, 5000);
+        let mut early = late.clone();
+        early.state = State::Error;
+        writes.push((Write::Update, early));
+        writes.push((Write::Insert, late.clone()));
+        let batch = Batch {
+            action_executions: writes,
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+        let all = store
+            .list_action_executions(&ListQuery {
+                limit: 0,
+                ..ListQuery::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 1201, "{}", db.name);
+        for (a, got) in aes.iter().zip(&all) {
+            assert_eq!(got.id, a.id, "{}", db.name);
+            assert_eq!((got.state, got.attempt), (State::Success, 3), "{}", db.name);
+            assert_eq!(
+                got.output,
+                json!({"result": a.created_at.to_string()}),
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(all[1200], late, "{}", db.name);
+    }
+}
+
+/// The PostgreSQL writer survives `pg_terminate_backend` of its connection.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_postgres_writer_reconnects_after_its_session_is_killed() {
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let kill = |writer: &mut Writer, base: &str| {
+        let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Pid>(&mut writer.conn)
+            .unwrap()
+            .pid;
+        let mut admin = diesel::PgConnection::establish(base).unwrap();
+        admin
+            .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    for db in databases() {
+        let Some((base, _)) = db.pg.clone() else {
+            continue;
+        };
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        kill(&mut writer, &base);
+        writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
+        assert!(store.find_workflow("wf", "").unwrap().is_some());
+        kill(&mut writer, &base);
+        assert!(writer.find_workflow("wf", "").unwrap().is_some());
+        // The lock was taken again with the new session.
+        assert!(matches!(open(&db.url), Err(Error::Locked(_))));
+        kill(&mut writer, &base);
+        assert!(writer.load_active().unwrap().executions.is_empty());
+    }
+}
+
+#[test]
+fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
+    let dbs = databases();
+    let db = &dbs[0];
+    let (store, mut writer) = open(&db.url).unwrap();
+    let wf = workflow("wf", "");
+    writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
+
+    // Someone else holds the write lock past the busy timeout.
+    let path = db.url.trim_start_matches("sqlite://").to_string();
+    let mut other = diesel::SqliteConnection::establish(&path).unwrap();
+    other.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    let ex = execution(&wf, State::Running, 0);
+    let start = std::time::Instant::now();
+    let err = writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap_err();
+    assert!(matches!(err, Error::Busy(_)), "{err}");
+    assert!(start.elapsed() >= std::time::Duration::from_secs(4));
+    // Reads go on meanwhile (WAL).
+    assert!(store.find_workflow("wf", "").unwrap().is_some());
+    other.batch_execute("COMMIT").unwrap();
+    writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap();
+
+    // The database may not grow.
+    writer
+        .conn
+        .batch_execute("PRAGMA max_page_count = 1")
+        .unwrap();
+    let big: Vec<ExecutionRecord> = (0..50).map(|i| execution(&wf, State::Running, i)).collect();
+    let refs: Vec<&ExecutionRecord> = big.iter().collect();
+    let err = writer.commit(&inserts(&[], &refs, &[], &[])).unwrap_err();
+    assert!(matches!(err, Error::Full(_)), "{err}");
+    assert!(store.get_execution(big[0].id).unwrap().is_none());
+}
+
+/// Run by `a_second_process_is_refused` in a child process: opens the
+/// database named by `BORA_LOCK_PROBE_URL` and exits 0 if that gave Locked.
+#[test]
+#[ignore = "run as a child process by a_second_process_is_refused"]
+fn lock_probe() {
+    let Ok(url) = std::env::var("BORA_LOCK_PROBE_URL") else {
+        return;
+    };
+    match open(&url) {
+        Err(Error::Locked(_)) => {}
+        Err(e) => panic!("expected Locked, got {e}"),
+        Ok(_) => panic!("second process opened the database"),
+    }
+}
+
+#[test]
+fn a_second_process_is_refused() {
+    for db in databases() {
+        let (_store, _writer) = open(&db.url).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "store::tests::lock_probe"])
+            .env("BORA_LOCK_PROBE_URL", &db.url)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: the child was not refused: {stdout}",
+            db.name
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "{}: the probe did not run: {stdout}",
+            db.name
+        );
+    }
+}
+
+#[test]
+fn the_writer_moves_to_its_thread_and_the_store_is_shared() {
+    fn send<T: Send + 'static>() {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    send::<Writer>();
+    shared::<Store>();
+}

@@ -256,7 +256,7 @@ pub async fn get(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id = super::executions::parse_id(&path)?;
+    let id: ExecutionId = query::uuid(&path)?;
     let (errors_only, max_depth, statistics_only) = params(&query::pairs(&req)?)?;
     let report = read(&state, move |s| {
         let Some(ex) = s.get_execution(id)? else {

@@ -154,7 +154,7 @@ pub async fn of_execution(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id = super::executions::parse_id(&path)?;
+    let id: ExecutionId = query::uuid(&path)?;
     walk(&req, &state, Origin::Execution(id)).await
 }
 
@@ -164,9 +164,7 @@ pub async fn of_task(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id: TaskExecutionId = path
-        .parse()
-        .map_err(|_| Error::not_found(format!("Task execution not found [id={path}]")))?;
+    let id: TaskExecutionId = query::uuid(&path)?;
     walk(&req, &state, Origin::Task(id)).await
 }
 

@@ -133,7 +133,19 @@ async fn unknown_ids_are_404_with_a_faultstring() {
 #[actix_rt::test]
 async fn bad_requests_are_400_with_a_faultstring() {
     let app = TestApp::start();
-    let cases: [(Method, &str, Option<&str>, &str); 7] = [
+    let cases: [(Method, &str, Option<&str>, &str); 9] = [
+        (
+            Method::GET,
+            "/v2/executions/x/tasks",
+            None,
+            "Expected a uuid but received x.",
+        ),
+        (
+            Method::GET,
+            "/v2/executions/x/report",
+            None,
+            "Expected a uuid but received x.",
+        ),
         (
             Method::GET,
             "/v2/executions?limit=0",

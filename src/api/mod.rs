@@ -28,7 +28,6 @@ mod workflows;
 use actix::Addr;
 use actix_web::web;
 
-pub use actions::{STD_ACTIONS, StdAction};
 pub use error::{Error, json_config, payload_config};
 
 use crate::engine::EngineActor;

@@ -1,6 +1,6 @@
-//! `/v2/actions`: the system actions as Mistral Action resources, listed,
-//! filtered, sorted and paged in memory (they are a fixed table, as in
-//! Mistral's action provider listing). Read-only; ad-hoc actions are not served.
+//! `/v2/actions`: the action registry's standard actions as Mistral Action
+//! resources, listed, filtered, sorted and paged in memory (as Mistral's
+//! action provider listing does). Read-only; ad-hoc actions are not served.
 
 use std::cmp::Ordering;
 

@@ -164,6 +164,14 @@ impl EngineActor {
                 log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
             }
         }
+        self.start_held_tasks(exec_id);
+        let (deferred, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred_timers)
+            .into_iter()
+            .partition(|t| t.exec_id == exec_id);
+        self.deferred_timers = rest;
+        for timer in deferred {
+            self.fire_timer(timer);
+        }
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };

@@ -9,6 +9,7 @@ mod dispatch;
 mod flow;
 mod lifecycle;
 mod messages;
+mod policies;
 mod recovery;
 mod requests;
 mod state;

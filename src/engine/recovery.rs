@@ -56,6 +56,7 @@ impl EngineActor {
             log::info!("recovering {} unfinished executions", ids.len());
         }
         for id in ids {
+            self.rearm_timers(id);
             self.recover_execution(id);
         }
         Ok(())

@@ -63,12 +63,14 @@ pub struct Writer {
 ///
 /// `url` is `sqlite://PATH`, `sqlite:PATH` or a plain path for SQLite, and
 /// `postgres://...` or `postgresql://...` for PostgreSQL; anything else,
-/// including `:memory:`, is [`Error::BadUrl`]. A second open of the same
-/// database while a `Writer` lives (in this or another process) is
-/// [`Error::Locked`].
+/// including `:memory:` (each connection would get its own empty database),
+/// is [`Error::BadUrl`]. A second open of the same database (SQLite: the
+/// same file, through `<file>.lock`; PostgreSQL: the same schema, through a
+/// session advisory lock) while a `Writer` lives, in this or another
+/// process, is [`Error::Locked`].
 pub fn open(url: &str) -> Result<(Store, Writer), Error> {
     let target = conn::parse_url(url)?;
-    let (writer, lock) = match &target {
+    let (mut writer, lock) = match &target {
         conn::Target::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
                 && !dir.is_dir()
@@ -89,7 +91,6 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
             (writer, lock)
         }
     };
-    let mut writer = writer;
     conn::migrate(&mut writer)?;
     let pool = conn::read_pool(&target)?;
     Ok((
@@ -193,10 +194,19 @@ impl Writer {
 }
 
 /// The list functions take Mistral's paging, sorting and filters on the
-/// fields Mistral allows for each resource (plus `id`); an unknown field, an
+/// fields Mistral allows for each resource (plus `id` and a few more named
+/// below); sorting is allowed on the same fields. An unknown field, an
 /// operator a field does not support or a value that does not parse is
 /// [`Error::BadQuery`], naming it. `get_*` and `find_*` answer `None` for an
 /// unknown id or name.
+///
+/// Filter semantics, the same on both backends: `has` is a case-sensitive
+/// substring test (JSON fields are matched in their compact serialization,
+/// `{"a":1}`); on `tags`, `eq`/`has` mean "has this tag", `neq` "lacks it",
+/// `in` "has any", `nin` "has none"; `gt`..`lte` work on text, states and
+/// timestamps (`2026-01-31 12:00:00[.ffffff]`, ISO `T` form, or a bare
+/// date); booleans take `true`/`false`/`1`/`0`; states take Mistral names
+/// (`DELAYED`, or `RUNNING_DELAYED`); `neq`/`nin` do not match NULL.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
         // All read connections taken for the pool's timeout: the API is
@@ -204,8 +214,8 @@ impl Store {
         self.pool.get().map_err(|e| Error::Busy(e.to_string()))
     }
 
-    /// Filters: name, input, definition, tags, scope, namespace, project_id,
-    /// created_at, updated_at.
+    /// Filters: name, input, definition, interface, checksum, tags, scope,
+    /// namespace, project_id, created_at, updated_at.
     pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
         read::records(query::lists::workflows(&mut *self.conn()?, q)?)
     }
@@ -233,8 +243,9 @@ impl Store {
     }
 
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
-    /// workflow_execution_id, tags, state, state_info, result, published,
-    /// processed, created_at, updated_at, project_id.
+    /// workflow_execution_id, type, tags, state, state_info, runtime_context,
+    /// result, published, processed, created_at, updated_at, started_at,
+    /// finished_at, project_id.
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }

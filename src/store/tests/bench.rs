@@ -75,3 +75,43 @@ fn group_commit_throughput() {
         );
     }
 }
+
+/// Small commits: 500 commits of one insert and one update each, the shape
+/// of an engine handling one event at a time (each commit is fsynced).
+#[test]
+#[ignore = "throughput measurement"]
+fn small_commit_rate() {
+    const N: usize = 500;
+    for db in databases() {
+        let (_store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let ex = execution(&wf, State::Running, 0);
+        let t = task(&ex, "t", State::Running);
+        writer.commit(&inserts(&[&wf], &[&ex], &[&t], &[])).unwrap();
+        let mut prev: Option<ActionExecutionRecord> = None;
+        let start = Instant::now();
+        for i in 0..N {
+            let a = action(&t, State::Idle, i as i64);
+            let mut writes = vec![(Write::Insert, a.clone())];
+            if let Some(mut p) = prev.take() {
+                p.state = State::Success;
+                writes.push((Write::Update, p));
+            }
+            writer
+                .commit(&Batch {
+                    action_executions: writes,
+                    ..Batch::default()
+                })
+                .unwrap();
+            prev = Some(a);
+        }
+        let took = start.elapsed();
+        println!(
+            "{}: {N} commits in {:.0} ms ({:.0} commits/s, {:.2} ms each)",
+            db.name,
+            took.as_secs_f64() * 1e3,
+            N as f64 / took.as_secs_f64(),
+            took.as_secs_f64() * 1e3 / N as f64,
+        );
+    }
+}

@@ -353,6 +353,29 @@ fn filters_on_workflows_tasks_and_action_executions() {
             "{n}"
         );
 
+        let sorted = store
+            .list_tasks(&query(
+                &[
+                    ("started_at", SortDir::Desc),
+                    ("type", SortDir::Asc),
+                    ("tags", SortDir::Asc),
+                ],
+                vec![flt("finished_at", Lt, &["2030-01-01"])],
+            ))
+            .unwrap();
+        assert!(sorted.is_empty(), "{n}");
+        assert_eq!(tasks(vec![flt("type", Eq, &["ACTION"])]).len(), 3, "{n}");
+        assert_eq!(
+            tasks(vec![flt("started_at", Gte, &[&at(1).to_string()])]).len(),
+            3,
+            "{n}"
+        );
+        assert_eq!(
+            tasks(vec![flt("runtime_context", Has, &["on-success"])]).len(),
+            3,
+            "{n}"
+        );
+
         let aes = |fs: Vec<Filter>| -> Vec<ActionExecutionId> {
             store
                 .list_action_executions(&query(&[("created_at", SortDir::Asc)], fs))
@@ -395,7 +418,10 @@ fn bad_queries_name_the_problem() {
         check(query(&[], vec![flt("nope", Eq, &["x"])]), "nope");
         check(query(&[], vec![flt("context", Eq, &["x"])]), "context");
         check(query(&[("nope", SortDir::Asc)], vec![]), "nope");
-        check(query(&[("tags", SortDir::Asc)], vec![]), "tags");
+        check(
+            query(&[("published_global", SortDir::Asc)], vec![]),
+            "published_global",
+        );
         check(query(&[], vec![flt("state", Eq, &["RUNNIN"])]), "RUNNIN");
         check(query(&[], vec![flt("created_at", Gt, &["soon"])]), "soon");
         check(

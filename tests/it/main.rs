@@ -1,6 +1,7 @@
 //! Integration tests, one binary: actor-level engine↔worker protocol tests
 //! and the REST API over real HTTP, each on a fresh database.
 
+mod api;
 mod cli;
 mod harness;
 mod policies;

@@ -1,6 +1,5 @@
 //! The REST API over real HTTP against the whole server: Mistral's paths,
-//! shapes, status codes and error bodies. Tests that upload workflows run
-//! when the workflow language is in the build.
+//! shapes, status codes and error bodies.
 
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use crate::harness::{TestApp, eventually};
 
 const UNKNOWN: &str = "123e4567-e89b-12d3-a456-426655440000";
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -32,11 +31,11 @@ async fn call(
     (status, json)
 }
 
-async fn get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, path: &str) -> (StatusCode, Value) {
     call(app, Method::GET, path, None).await
 }
 
-fn fault(v: &Value) -> &str {
+pub(crate) fn fault(v: &Value) -> &str {
     v["faultstring"]
         .as_str()
         .unwrap_or_else(|| panic!("no faultstring in {v}"))
@@ -262,15 +261,6 @@ greet:
       action: std.echo output=\"Hello, bora!\"
 ";
 
-/// True when this build parses workflows; else the upload tests are skipped.
-fn lang_available() -> bool {
-    let ok = bora::lang::parse_workflows(WF).is_ok();
-    if !ok {
-        eprintln!("the workflow language is not in this build; skipping");
-    }
-    ok
-}
-
 async fn wait_success(app: &TestApp, id: &str) -> Value {
     eventually(Duration::from_secs(20), "a finished execution", || async {
         let (_, v) = get(app, &format!("/v2/executions/{id}")).await;
@@ -281,9 +271,6 @@ async fn wait_success(app: &TestApp, id: &str) -> Value {
 
 #[actix_rt::test]
 async fn workflow_and_execution_round_trip() {
-    if !lang_available() {
-        return;
-    }
     let app = TestApp::start();
     let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(WF)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -430,9 +417,6 @@ async fn workflow_and_execution_round_trip() {
 
 #[actix_rt::test]
 async fn executions_page_with_next_links() {
-    if !lang_available() {
-        return;
-    }
     let app = TestApp::start();
     let (s, _) = call(&app, Method::POST, "/v2/workflows", Some(WF)).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -482,9 +466,6 @@ slow:
 
 #[actix_rt::test]
 async fn pause_resume_idempotent_start_and_delete_rules() {
-    if !lang_available() {
-        return;
-    }
     let app = TestApp::start();
     let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(SLOW)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

@@ -2,6 +2,7 @@
 //! and the REST API over real HTTP, each on a fresh database.
 
 mod api;
+mod api_errors;
 mod cli;
 mod harness;
 mod policies;

@@ -534,7 +534,7 @@ fn inbound_tasks(spec: &crate::lang::WorkflowSpec, name: &str) -> Vec<String> {
     spec.tasks
         .values()
         .filter(|t| {
-            [&t.on_success, &t.on_error, &t.on_complete]
+            [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip]
                 .iter()
                 .any(|c| {
                     c.as_ref().is_some_and(|c| {

@@ -99,7 +99,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
         .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
-        .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
+        .service(
+            resource("/v2/tasks/{id}")
+                .route(get().to(tasks::get))
+                .route(put().to(tasks::update)),
+        )
         .service(
             resource("/v2/tasks/{id}/action_executions")
                 .route(get().to(action_executions::list_of_task)),
@@ -113,7 +117,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(executions::list_of_task)),
         )
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
-        .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
+        .service(
+            resource("/v2/action_executions/{id}")
+                .route(get().to(action_executions::get))
+                .route(put().to(action_executions::update)),
+        )
         .service(resource("/v2/actions").route(get().to(actions::list)))
         .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
         .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));

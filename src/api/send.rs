@@ -10,7 +10,7 @@ use crate::engine::{
     self, CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, StartExecution,
     UpdateExecution, UpdateWorkflows,
 };
-use crate::store::{ExecutionRecord, WorkflowDef};
+use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkflowDef};
 
 /// Sends `msg` and waits for the engine's answer.
 async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
@@ -55,5 +55,16 @@ pub async fn update_execution(
 }
 
 pub async fn delete_execution(state: &ApiState, msg: DeleteExecution) -> Result<(), Error> {
+    call(state, msg).await
+}
+
+pub async fn update_task(state: &ApiState, msg: engine::UpdateTask) -> Result<TaskRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn complete_action(
+    state: &ApiState,
+    msg: engine::CompleteAction,
+) -> Result<ActionExecutionRecord, Error> {
     call(state, msg).await
 }

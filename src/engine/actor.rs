@@ -343,7 +343,7 @@ impl Handler<super::GetStats> for EngineActor {
 impl EngineActor {
     /// Applies a conveyed result if its attempt is current and the action is
     /// waiting for one; false when it was dropped.
-    fn accept_result(&mut self, msg: ConveyResult) -> bool {
+    pub(crate) fn accept_result(&mut self, msg: ConveyResult) -> bool {
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };

@@ -9,6 +9,7 @@ mod dispatch;
 mod flow;
 mod lifecycle;
 mod messages;
+mod operations;
 mod policies;
 mod recovery;
 mod requests;

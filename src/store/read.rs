@@ -174,3 +174,36 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         action_executions: records(action_executions)?,
     })
 }
+
+/// One execution (any state) with all its tasks and their action
+/// executions, each in creation order: what the engine reloads to rerun a
+/// task of a finished execution.
+pub(super) fn load_execution(
+    conn: &mut AnyConnection,
+    id: ExecutionId,
+) -> Result<ActiveSet, Error> {
+    let Some(execution) = get_execution(conn, id)? else {
+        return Ok(ActiveSet::default());
+    };
+    let key = id.to_string();
+    let tasks = task_executions::table
+        .filter(task_executions::execution_id.eq(&key))
+        .select(TaskRow::as_select())
+        .order((task_executions::created_at, task_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    let task_ids = task_executions::table
+        .filter(task_executions::execution_id.eq(&key))
+        .select(task_executions::id.nullable());
+    let actions = action_executions::table
+        .filter(action_executions::task_execution_id.eq_any(task_ids))
+        .select(ActionExecutionRow::as_select())
+        .order((action_executions::created_at, action_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    Ok(ActiveSet {
+        executions: vec![execution],
+        tasks: records(tasks)?,
+        action_executions: records(actions)?,
+    })
+}

@@ -20,7 +20,7 @@ use crate::store::{Batch, WorkflowDef, Write, Writer};
 type Reply = Box<dyn FnOnce(bool)>;
 
 /// Messages the engine's mailbox holds before `send` waits (`do_send` and
-/// `try_send` from the pool never wait).
+/// `do_send` from the pool never waits).
 const MAILBOX_CAPACITY: usize = 65_536;
 
 /// What changed since the last commit.

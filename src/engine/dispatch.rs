@@ -386,9 +386,7 @@ impl EngineActor {
         if self.draining {
             return;
         }
-        if let Err(e) = self.pool.try_send(msg) {
-            log::error!("dispatch failed: {e}");
-        }
+        self.pool.do_send(msg);
     }
 
     /// An action of a task finished with `state` and `value`.

@@ -13,6 +13,7 @@
 mod action_executions;
 mod actions;
 mod body;
+mod environments;
 mod error;
 mod executions;
 mod pyjson;
@@ -121,6 +122,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v2/action_executions/{id}")
                 .route(get().to(action_executions::get))
                 .route(put().to(action_executions::update)),
+        )
+        .service(
+            resource("/v2/environments")
+                .route(get().to(environments::list))
+                .route(post().to(environments::create))
+                .route(put().to(environments::update)),
+        )
+        .service(
+            resource("/v2/environments/{name}")
+                .route(get().to(environments::get))
+                .route(delete().to(environments::delete)),
         )
         .service(resource("/v2/actions").route(get().to(actions::list)))
         .service(resource("/v2/actions/{name}").route(get().to(actions::get)))

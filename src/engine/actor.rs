@@ -32,6 +32,8 @@ pub(crate) struct Dirty {
     pub workflows: Vec<(Write, WorkflowDef)>,
     pub deleted_workflows: Vec<WorkflowId>,
     pub deleted_executions: Vec<ExecutionId>,
+    pub environments: Vec<(Write, crate::store::EnvironmentRecord)>,
+    pub deleted_environments: Vec<String>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -161,6 +163,8 @@ impl EngineActor {
             workflows: dirty.workflows,
             deleted_workflows: dirty.deleted_workflows,
             deleted_executions: dirty.deleted_executions,
+            environments: dirty.environments,
+            deleted_environments: dirty.deleted_environments,
             ..Batch::default()
         };
         for (id, w) in dirty.execs {

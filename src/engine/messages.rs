@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use super::Error;
 use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
-use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkflowDef};
+use crate::store::{
+    ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
 
 /// Upload one YAML document of workflows (`POST /v2/workflows`).
 #[derive(Debug, Message)]
@@ -121,4 +123,24 @@ pub struct CompleteAction {
     /// SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING change nothing).
     pub state: State,
     pub output: Option<Value>,
+}
+
+/// Create (`POST /v2/environments`) or replace by name
+/// (`PUT /v2/environments`) a stored environment.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<EnvironmentRecord, Error>")]
+pub struct PutEnvironment {
+    pub name: String,
+    pub description: Option<String>,
+    pub variables: Option<Value>,
+    pub scope: Option<String>,
+    /// True for create (409 if it exists), false for update (404 if not).
+    pub create: bool,
+}
+
+/// Delete a stored environment by name.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct DeleteEnvironment {
+    pub name: String,
 }

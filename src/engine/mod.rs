@@ -6,6 +6,7 @@ mod actor;
 pub mod controller;
 mod defs;
 mod dispatch;
+mod environments;
 mod flow;
 mod lifecycle;
 mod messages;

@@ -150,6 +150,14 @@ impl Writer {
         self.read(|c| read::workflows_named(c, names, namespace))
     }
 
+    /// An environment by name or id.
+    pub fn get_environment(
+        &mut self,
+        name_or_id: &str,
+    ) -> Result<Option<EnvironmentRecord>, Error> {
+        self.read(|c| read::get_environment(c, name_or_id))
+    }
+
     /// One task execution.
     pub fn get_task(&mut self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
         self.read(|c| read::get_task(c, id))
@@ -289,5 +297,14 @@ impl Store {
         id: ActionExecutionId,
     ) -> Result<Option<ActionExecutionRecord>, Error> {
         read::get_action_execution(&mut *self.conn()?, id)
+    }
+
+    pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
+        read::records(query::lists::environments(&mut *self.conn()?, q)?)
+    }
+
+    /// An environment by name or id.
+    pub fn get_environment(&self, name_or_id: &str) -> Result<Option<EnvironmentRecord>, Error> {
+        read::get_environment(&mut *self.conn()?, name_or_id)
     }
 }

@@ -5,10 +5,12 @@ use diesel::prelude::*;
 
 use super::Error;
 use super::conn::AnyConnection;
-use super::model::{ActionExecutionRecord, ActiveSet, ExecutionRecord, TaskRecord, WorkflowDef};
-use super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::model::{
+    ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
+use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
-    action_executions, task_executions, workflow_definitions, workflow_executions,
+    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
 use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
 
@@ -206,4 +208,23 @@ pub(super) fn load_execution(
         tasks: records(tasks)?,
         action_executions: records(actions)?,
     })
+}
+
+/// An environment by name or id.
+pub(super) fn get_environment(
+    conn: &mut AnyConnection,
+    name_or_id: &str,
+) -> Result<Option<EnvironmentRecord>, Error> {
+    environments::table
+        .filter(
+            environments::name
+                .eq(name_or_id)
+                .or(environments::id.eq(name_or_id)),
+        )
+        .select(EnvironmentRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(db)?
+        .map(EnvironmentRecord::try_from)
+        .transpose()
 }

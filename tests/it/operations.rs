@@ -198,3 +198,63 @@ async fn an_async_action_completes_through_the_api() {
     let output: Value = serde_json::from_str(ex["output"].as_str().unwrap()).unwrap();
     assert_eq!(output, json!({"got": {"answer": 42}}));
 }
+
+#[actix_rt::test]
+async fn a_stored_environment_is_used_by_name() {
+    let app = TestApp::start();
+    let client = reqwest::Client::new();
+    let env = json!({"name": "prod", "description": "d", "variables": {"greeting": "hello"}});
+    let resp = client
+        .post(app.url("/v2/environments"))
+        .json(&env)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: Value = resp.json().await.unwrap();
+    assert_eq!(created["variables"], "{\"greeting\": \"hello\"}");
+    let resp = client
+        .post(app.url("/v2/environments"))
+        .json(&env)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let yaml = "version: '2.0'\nuses_env:\n  tasks:\n    t1:\n      action: std.echo output=<% env().greeting %>\n      publish:\n        said: <% task().result %>\n";
+    let (s, _) = call(&app, Method::POST, "/v2/workflows", Some(yaml)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let resp = client
+        .post(app.url("/v2/executions"))
+        .json(&json!({"workflow_name": "uses_env", "params": {"env": "prod"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ex = state_of(&app, &id, "SUCCESS").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(ex["output"].as_str().unwrap()).unwrap(),
+        json!({"said": "hello"})
+    );
+    let resp = client
+        .post(app.url("/v2/executions"))
+        .json(&json!({"workflow_name": "uses_env", "params": {"env": "nope"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let (s, list) = get(&app, "/v2/environments").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["environments"].as_array().unwrap().len(), 1);
+    let resp = client
+        .delete(app.url("/v2/environments/prod"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (s, _) = get(&app, "/v2/environments/prod").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

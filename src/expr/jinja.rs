@@ -374,6 +374,72 @@ pub fn eval_expression(
     to_json(&v).map_err(|e| jerr(whole, e))
 }
 
+/// Like [`eval_expression`], as JSON text exact for big integers.
+pub fn eval_expression_text(
+    env: &Environment<'static>,
+    whole: &str,
+    inner: &str,
+    data: &Json,
+    host: Option<&dyn Host>,
+) -> Result<String, Error> {
+    let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
+    let v = expr
+        .eval(context(inner, data, host))
+        .map_err(|e| jerr(whole, e))?;
+    if v.is_undefined() {
+        return Err(Error {
+            kind: ErrorKind::Undefined,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: "value is undefined".into(),
+        });
+    }
+    let mut out = String::new();
+    json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
+    Ok(out)
+}
+
+fn json_text(v: &MValue, out: &mut String) -> Result<(), minijinja::Error> {
+    match v.kind() {
+        ValueKind::Number => {
+            let text = py_repr(v);
+            if text.contains("inf") || text.contains("nan") {
+                out.push_str(&to_json(v)?.to_string());
+            } else {
+                out.push_str(&text);
+            }
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            for (i, x) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json_text(&x, out)?;
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            for (i, k) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let key = match k.as_str() {
+                    Some(s) => s.to_string(),
+                    None => py_str(&k),
+                };
+                out.push_str(&Json::String(key).to_string());
+                out.push_str(": ");
+                json_text(&v.get_item(&k)?, out)?;
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&to_json(v)?.to_string()),
+    }
+    Ok(())
+}
+
 /// Renders a template to a string.
 pub fn render(
     env: &Environment<'static>,

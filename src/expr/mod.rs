@@ -193,6 +193,28 @@ impl Evaluator {
         }
     }
 
+    /// Like [`Evaluator::evaluate_str`], but returns the result as JSON text
+    /// with integers of any size written exactly (for the batch interface).
+    pub fn evaluate_str_text(&self, s: &str, ctx: &Context<'_>) -> Result<String, Error> {
+        let c = self.compiled(s);
+        match &*c {
+            Compiled::Yaql {
+                whole: true,
+                pieces,
+            } => {
+                let (text, e) = &pieces[0];
+                let v = self.run_yaql(text, e, ctx)?;
+                let mut out = String::new();
+                yaql::value::write_json(&v, &mut out);
+                Ok(out)
+            }
+            Compiled::JinjaExpr(inner) => {
+                jinja::eval_expression_text(&self.jinja, s, inner, ctx.data, ctx.host)
+            }
+            _ => self.evaluate_str(s, ctx).map(|v| v.to_string()),
+        }
+    }
+
     fn run_yaql(
         &self,
         text: &(String, String),

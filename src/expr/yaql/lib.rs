@@ -344,6 +344,15 @@ pub fn arity(a: &Args<'_>, lo: usize, hi: usize) -> bool {
             .any(|p| matches!(p, super::interp::PArg::Missing))
 }
 
+/// A big integer used as a count or index: saturated far beyond any size.
+pub fn big_clamp(b: &BigInt) -> i64 {
+    if b.is_negative() {
+        i64::MIN / 4
+    } else {
+        i64::MAX / 4
+    }
+}
+
 pub fn as_int(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
@@ -721,6 +730,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let nd = if n > 1 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -825,6 +835,20 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             V::Null
         }
+        "selectAllCases" => {
+            let vals = it.all_args(a)?;
+            V::iter(
+                vals.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.truthy())
+                    .map(|(i, _)| V::Int(i as i64))
+                    .collect(),
+            )
+        }
+        "examine" => {
+            let vals = it.all_args(a)?;
+            V::iter(vals.iter().map(|v| V::Bool(v.truthy())).collect())
+        }
         "selectCase" => {
             let vals = it.all_args(a)?;
             let idx = vals.iter().position(|v| v.truthy()).unwrap_or(vals.len());
@@ -834,6 +858,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let case = it.arg(a, 0)?;
             let idx = match case {
                 V::Int(i) => i,
+                V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                 _ => return Ok(None),
             };
             if n < 2 {

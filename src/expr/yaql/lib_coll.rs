@@ -111,6 +111,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let c = match it.arg(a, 1)? {
                 V::Int(i) => i,
+                V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                 _ => return Ok(None),
             };
             if c < 0 {
@@ -159,6 +160,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let start = if n == 2 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -280,14 +282,6 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 0 => return empty_err(),
                 1 => xs[0].clone(),
                 _ => return err(ErrorKind::Empty, "Collection contains more than one item"),
-            }
-        }
-        "defaultIfEmpty" if arity(a, 2, 2) => {
-            let xs = coll!(0);
-            if xs.is_empty() {
-                V::iter(vec![it.arg(a, 1)?])
-            } else {
-                V::iter(xs)
             }
         }
         "range" if arity(a, 1, 3) => {
@@ -582,8 +576,16 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         // collections.py
         "list" => {
+            // lazy sequences among the arguments are unrolled, lists are not
             let vals = it.all_args(a)?;
-            V::list(vals)
+            let mut out = Vec::new();
+            for v in vals {
+                match v {
+                    V::Iter(items) => out.extend(items.iter().cloned()),
+                    other => out.push(other),
+                }
+            }
+            V::list(out)
         }
         "flatten" if arity(a, 1, 1) => {
             let xs = coll!(0);

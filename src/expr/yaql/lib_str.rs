@@ -275,6 +275,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if n > $i {
                 match it.arg(a, $i)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -538,6 +539,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let max = if n == 3 {
                 match it.arg(a, 2)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -552,6 +554,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let count = if n == 4 {
                 match it.arg(a, 3)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -563,6 +566,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let count = if n == 4 {
                 match it.arg(a, 3)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {

@@ -16,6 +16,9 @@ use serde_json::Value;
 
 pub use batch::batch;
 
+#[cfg(test)]
+mod tests;
+
 /// Budgets for one evaluation. Every evaluation ends quickly when one runs out.
 #[derive(Clone, Debug)]
 pub struct Limits {

@@ -117,10 +117,10 @@ fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
         None => host_part(state, "task"),
         Some(n) => {
             let named = host_part(state, "named_tasks");
-            if let Ok(v) = named.get_attr(&n) {
-                if !v.is_undefined() {
-                    return v;
-                }
+            if let Ok(v) = named.get_attr(&n)
+                && !v.is_undefined()
+            {
+                return v;
             }
             let all = host_part(state, "tasks");
             let mut found = MValue::from(());
@@ -218,10 +218,10 @@ pub fn py_repr(v: &MValue) -> String {
             }
         }
         ValueKind::Number => {
-            if let Ok(i) = i128::try_from(v.clone()) {
-                if v.as_i64().is_some() || !format!("{v}").contains(['.', 'e', 'E', 'n', 'i']) {
-                    return i.to_string();
-                }
+            if let Ok(i) = i128::try_from(v.clone())
+                && (v.as_i64().is_some() || !format!("{v}").contains(['.', 'e', 'E', 'n', 'i']))
+            {
+                return i.to_string();
             }
             match f64::try_from(v.clone()) {
                 Ok(f) => crate::expr::yaql::value::float_repr(f),

@@ -145,10 +145,10 @@ impl Evaluator {
     }
 
     fn compiled(&self, s: &str) -> Arc<Compiled> {
-        if let Ok(c) = self.cache.read() {
-            if let Some(hit) = c.get(s) {
-                return hit.clone();
-            }
+        if let Ok(c) = self.cache.read()
+            && let Some(hit) = c.get(s)
+        {
+            return hit.clone();
         }
         let c = Arc::new(compile(s));
         if let Ok(mut w) = self.cache.write() {

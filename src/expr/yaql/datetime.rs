@@ -89,10 +89,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
     Ok(Some(match name {
         "datetime" => {
             let vals = it.all_args(a)?;
-            if n == 1 {
-                if let V::Str(s) = &vals[0] {
-                    return parse_dt(s).map(Some);
-                }
+            if n == 1
+                && let V::Str(s) = &vals[0]
+            {
+                return parse_dt(s).map(Some);
             }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
             for (i, v) in vals.iter().enumerate().take(7) {
@@ -188,10 +188,10 @@ fn parse_dt(s: &str) -> R<V> {
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(V::DateTime(d.naive_utc()));
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(x) = d.and_hms_opt(0, 0, 0) {
-            return Ok(V::DateTime(x));
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(x) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(V::DateTime(x));
     }
     err(ErrorKind::Value, format!("Unknown string format: {s}"))
 }

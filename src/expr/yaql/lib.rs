@@ -910,10 +910,10 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 Some(V::Str(s)) => Some(s.to_string()),
                 _ => None,
             };
-            if n >= 3 {
-                if let V::Str(s) = it.arg(a, 2)? {
-                    state = Some(s.to_string());
-                }
+            if n >= 3
+                && let V::Str(s) = it.arg(a, 2)?
+            {
+                state = Some(s.to_string());
             }
             match it.host {
                 Some(h) => V::from_json(&h.tasks(state.as_deref())),

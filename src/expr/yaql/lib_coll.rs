@@ -503,10 +503,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         cur.push(x);
                     }
                 } else {
-                    if let Some(l) = &last {
-                        if !py_eq(l, &t) && !cur.is_empty() {
-                            out.push(V::list(std::mem::take(&mut cur)));
-                        }
+                    if let Some(l) = &last
+                        && !py_eq(l, &t)
+                        && !cur.is_empty()
+                    {
+                        out.push(V::list(std::mem::take(&mut cur)));
                     }
                     last = Some(t);
                     cur.push(x);

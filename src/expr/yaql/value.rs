@@ -210,10 +210,10 @@ impl V {
                     V::big(BigInt::from(u))
                 } else {
                     let s = n.to_string();
-                    if !s.contains(['.', 'e', 'E']) {
-                        if let Ok(b) = s.parse::<BigInt>() {
-                            return V::big(b);
-                        }
+                    if !s.contains(['.', 'e', 'E'])
+                        && let Ok(b) = s.parse::<BigInt>()
+                    {
+                        return V::big(b);
                     }
                     V::Float(n.as_f64().unwrap_or(f64::NAN))
                 }
@@ -312,10 +312,11 @@ pub fn big_to_json(b: &BigInt) -> Json {
         return Json::from(u);
     }
     let text = b.to_string();
-    if let Ok(Json::Number(n)) = serde_json::from_str::<Json>(&text) {
-        if n.as_f64().is_some() && n.to_string() == text {
-            return Json::Number(n);
-        }
+    if let Ok(Json::Number(n)) = serde_json::from_str::<Json>(&text)
+        && n.as_f64().is_some()
+        && n.to_string() == text
+    {
+        return Json::Number(n);
     }
     serde_json::Number::from_f64(b.to_f64().unwrap_or(f64::NAN))
         .map(Json::Number)

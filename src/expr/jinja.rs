@@ -29,7 +29,7 @@ pub fn environment(limits: &Limits) -> Environment<'static> {
     env.set_recursion_limit(limits.max_depth.min(500));
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    crate::expr::jinja_py::register(&mut env);
     env.set_formatter(|out, _state, value| {
         out.write_str(&py_str(value))
             .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
@@ -175,6 +175,12 @@ fn global_fn(state: &State, name: String) -> MValue {
 }
 
 fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
     let indent: Option<usize> = kw.get("indent")?;
     kw.assert_all_used()?;
     let j = sort_keys(&to_json(&v)?);
@@ -218,8 +224,8 @@ pub fn py_repr(v: &MValue) -> String {
             }
         }
         ValueKind::Number => {
-            if let Ok(i) = i128::try_from(v.clone())
-                && (v.as_i64().is_some() || !format!("{v}").contains(['.', 'e', 'E', 'n', 'i']))
+            if v.is_integer()
+                && let Ok(i) = i128::try_from(v.clone())
             {
                 return i.to_string();
             }
@@ -262,6 +268,17 @@ pub fn py_repr(v: &MValue) -> String {
 
 /// The Jinja error kind for a minijinja error.
 fn kind_of(e: &minijinja::Error) -> ErrorKind {
+    let detail = e.detail().unwrap_or_default();
+    if e.kind() != MKind::SyntaxError && detail.contains("is undefined") {
+        return ErrorKind::Undefined;
+    }
+    match e.kind() {
+        MKind::UnknownFilter | MKind::UnknownTest if !detail.contains(" is unknown") => {
+            return ErrorKind::Runtime;
+        }
+        MKind::UnknownTest => return ErrorKind::UnknownFunction,
+        _ => {}
+    }
     match e.kind() {
         MKind::SyntaxError | MKind::BadEscape => ErrorKind::Syntax,
         MKind::UndefinedError => ErrorKind::Undefined,
@@ -351,6 +368,27 @@ fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     )
 }
 
+/// Jinja2's sandbox refuses Python's special attributes (`x.__class__`).
+fn sandbox_check(whole: &str) -> Result<(), Error> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge)__)\b",
+        )
+        .ok()
+    });
+    if let Some(m) = re.as_ref().and_then(|r| r.captures(whole)) {
+        let attr = m.get(1).map_or("", |g| g.as_str());
+        return Err(Error {
+            kind: ErrorKind::Security,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: format!("access to attribute '{attr}' is unsafe."),
+        });
+    }
+    Ok(())
+}
+
 /// Evaluates one Jinja expression (the inside of a whole-string `{{ }}`).
 pub fn eval_expression(
     env: &Environment<'static>,
@@ -359,6 +397,7 @@ pub fn eval_expression(
     data: &Json,
     host: Option<&dyn Host>,
 ) -> Result<Json, Error> {
+    sandbox_check(whole)?;
     let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
     let v = expr
         .eval(context(inner, data, host))
@@ -382,6 +421,7 @@ pub fn eval_expression_text(
     data: &Json,
     host: Option<&dyn Host>,
 ) -> Result<String, Error> {
+    sandbox_check(whole)?;
     let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
     let v = expr
         .eval(context(inner, data, host))

@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod jinja;
+pub mod jinja_py;
 pub mod pyjson;
 pub mod yaql;
 

@@ -175,6 +175,14 @@ fn global_fn(state: &State, name: String) -> MValue {
 }
 
 fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
+        .is_some()
+    {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type builtin_function_or_method is not JSON serializable",
+        ));
+    }
     if crate::expr::jinja_py::is_gen(&v) {
         return Err(minijinja::Error::new(
             MKind::InvalidOperation,
@@ -398,9 +406,10 @@ pub fn eval_expression(
     host: Option<&dyn Host>,
 ) -> Result<Json, Error> {
     sandbox_check(whole)?;
-    let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
+    let inner = crate::expr::jinja_py::rewrite_dict_methods(inner);
+    let expr = env.compile_expression(&inner).map_err(|e| jerr(whole, e))?;
     let v = expr
-        .eval(context(inner, data, host))
+        .eval(context(&inner, data, host))
         .map_err(|e| jerr(whole, e))?;
     if v.is_undefined() {
         return Err(Error {
@@ -422,9 +431,10 @@ pub fn eval_expression_text(
     host: Option<&dyn Host>,
 ) -> Result<String, Error> {
     sandbox_check(whole)?;
-    let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
+    let inner = crate::expr::jinja_py::rewrite_dict_methods(inner);
+    let expr = env.compile_expression(&inner).map_err(|e| jerr(whole, e))?;
     let v = expr
-        .eval(context(inner, data, host))
+        .eval(context(&inner, data, host))
         .map_err(|e| jerr(whole, e))?;
     if v.is_undefined() {
         return Err(Error {

@@ -648,6 +648,53 @@ fn cmp_test(v: &Value, other: &Value) -> Result<std::cmp::Ordering, Error> {
     })
 }
 
+/// A bound method of a dict (`_.keys` without a call): Jinja2 prefers the
+/// attribute over the key, so the value is the method, not the data.
+#[derive(Debug)]
+pub struct DictMethod(pub String);
+
+impl Object for DictMethod {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<built-in method {} of dict object>", self.0)
+    }
+}
+
+/// `x.keys` (no call) as rewritten by [`rewrite_dict_methods`].
+fn dict_method(v: Value, name: String) -> Result<Value, Error> {
+    if v.kind() == ValueKind::Map && !v.is_kwargs() {
+        return Ok(Value::from_object(DictMethod(name)));
+    }
+    Ok(v.get_attr(&name).unwrap_or(Value::UNDEFINED))
+}
+
+/// Rewrites `path.keys` (an attribute read of a dict method name, not a
+/// call) into a filter call that yields the method object.
+pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"((?:\b_|\b[A-Za-z]\w*)(?:\.\w+|\[[^\]\[]*\])*)\.(keys|items|values|get|pop|update|copy|clear|setdefault|popitem)\b(\s*\()?",
+        )
+        .ok()
+    });
+    let Some(re) = re.as_ref() else {
+        return Cow::Borrowed(src);
+    };
+    if !re.is_match(src) {
+        return Cow::Borrowed(src);
+    }
+    re.replace_all(src, |c: &regex::Captures<'_>| {
+        if c.get(3).is_some() {
+            c[0].to_string()
+        } else {
+            format!("({}|__dict_method('{}'))", &c[1], &c[2])
+        }
+    })
+}
+
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("select", select);
@@ -721,6 +768,12 @@ pub fn register(env: &mut Environment<'static>) {
             return Ok(b.contains(a));
         }
         Ok(seq.try_iter()?.any(|x| x == v))
+    });
+    env.add_filter("__dict_method", dict_method);
+    env.add_test("callable", |v: Value| {
+        v.is_undefined()
+            || v.downcast_object_ref::<DictMethod>().is_some()
+            || v.kind() == ValueKind::Plain
     });
     env.set_unknown_method_callback(unknown_method);
 }

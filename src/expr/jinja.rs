@@ -75,7 +75,7 @@ fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
 fn json_parse(s: String) -> Result<MValue, minijinja::Error> {
     crate::expr::pyjson::loads(&s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
 }
 
 fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
@@ -85,7 +85,7 @@ fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
 fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
     crate::expr::pyjson::yaml_load(&s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }
 
 fn uuid_fn(_args: Rest<MValue>) -> String {
@@ -279,6 +279,16 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     let detail = e.detail().unwrap_or_default();
     if e.kind() != MKind::SyntaxError && detail.contains("is undefined") {
         return ErrorKind::Undefined;
+    }
+    if detail.starts_with("unable to calculate")
+        && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
+            .iter()
+            .any(|z| detail.ends_with(z))
+    {
+        return ErrorKind::ZeroDivision;
+    }
+    if detail.starts_with("invalid JSON") || detail.starts_with("invalid YAML") {
+        return ErrorKind::Value;
     }
     match e.kind() {
         MKind::UnknownFilter | MKind::UnknownTest if !detail.contains(" is unknown") => {

@@ -581,8 +581,15 @@ fn big_pow(base: &V, exp: &V) -> R<Option<V>> {
                 }
                 return Ok(Some(V::Float(bf.powf(e.to_f64().unwrap_or(0.0)))));
             }
-            let e = e.to_u32().unwrap_or(u32::MAX);
             let bb = b.to_bigint().unwrap_or_default();
+            if bb == BigInt::from(-1) {
+                return Ok(Some(V::Int(if num_integer::Integer::is_even(&e) {
+                    1
+                } else {
+                    -1
+                })));
+            }
+            let e = e.to_u32().unwrap_or(u32::MAX);
             let bits = bb.bits().max(1) as u128 * e as u128;
             if bits > 64 * 1024 * 8 && !(bb.is_zero() || bb == BigInt::from(1)) {
                 return err(

@@ -111,7 +111,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let c = match it.arg(a, 1)? {
                 V::Int(i) => i,
-                V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
+                V::Big(_) => -1,
                 _ => return Ok(None),
             };
             if c < 0 {
@@ -333,7 +333,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "repeat" if arity(a, 1, 2) => {
             let v = it.arg(a, 0)?;
             let times = if n == 2 {
-                int_arg(&it.arg(a, 1)?).unwrap_or(-1)
+                match it.arg(a, 1)? {
+                    V::Int(i) => i,
+                    V::Big(_) => return err(ErrorKind::Limit, "size limit exceeded: repeat count"),
+                    _ => return Ok(None),
+                }
             } else {
                 -1
             };
@@ -398,21 +402,54 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 groups.entry(Key(k)).or_default().push(v);
             }
             let mut out = Vec::with_capacity(groups.len());
+            // yaql's GroupAggregator: the aggregator gets the values; on a
+            // no-match or index error it may fall back to the (key, values)
+            // pair (yaql 1.1.1 style)
+            let mut failure: Option<super::interp::YErr> = None;
+            let mut allow_fallback = true;
             for (k, vs) in groups {
+                let vs_len = vs.len();
+                let first = vs.first().cloned();
                 let vs = V::list(vs);
-                if n == 4 {
-                    // aggregator gets the (key, values) pair; yaql falls back to
-                    // applying it to the values alone when that fails
-                    let pair = V::list(vec![k.0.clone(), vs.clone()]);
-                    match it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair)) {
-                        Ok(r) => out.push(r),
-                        Err(_) => {
-                            let r = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&vs))?;
+                if n < 4 {
+                    out.push(V::list(vec![k.0, vs]));
+                    continue;
+                }
+                if failure.is_none() {
+                    match it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&vs)) {
+                        Ok(r) => {
+                            let pair_like = vs_len == 2
+                                && matches!(&r, V::List(x) if x.len() == 2 && first.as_ref().is_some_and(|f| py_eq(&x[0], f)));
+                            if !pair_like {
+                                allow_fallback = false;
+                            }
                             out.push(V::list(vec![k.0, r]));
+                            continue;
+                        }
+                        Err(e)
+                            if matches!(
+                                e.kind,
+                                ErrorKind::NoMatchingFunction | ErrorKind::Index
+                            ) =>
+                        {
+                            failure = Some(e);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                if allow_fallback {
+                    let pair = V::list(vec![k.0.clone(), vs.clone()]);
+                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair)) {
+                        if r.items().is_some_and(|x| x.len() == 2)
+                            || matches!(&r, V::Str(s) if s.chars().count() == 2)
+                        {
+                            out.push(r);
+                            continue;
                         }
                     }
-                } else {
-                    out.push(V::list(vec![k.0, vs]));
+                }
+                if let Some(e) = failure.clone() {
+                    return Err(e);
                 }
             }
             V::iter(out)
@@ -534,7 +571,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 match iter.next() {
                     Some(v) => v,
-                    None if name == "accumulate" => return Ok(Some(V::iter(vec![]))),
+                    None if name == "accumulate" => {
+                        return err(
+                            ErrorKind::Type,
+                            "accumulate() of empty sequence with no initial value",
+                        );
+                    }
                     None => return reduce_err(),
                 }
             };
@@ -741,10 +783,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 } else {
                     1
                 };
-                let pos = pos.max(0) as usize;
                 let mut out = Vec::new();
                 for (i, x) in xs.into_iter().enumerate() {
-                    if i < pos || (count >= 0 && i >= pos + count as usize) {
+                    let i = i as i64;
+                    if i < pos || (count >= 0 && i >= pos.saturating_add(count)) {
                         out.push(x);
                     }
                 }
@@ -805,13 +847,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 vec![v]
             };
-            let pos = pos.max(0) as usize;
             let mut out = Vec::new();
             for (i, x) in xs.into_iter().enumerate() {
+                let i = i as i64;
                 if i == pos {
                     out.extend(ins.iter().cloned());
                 }
-                if i < pos || (count >= 0 && i >= pos + count as usize) {
+                if i < pos || (count >= 0 && i >= pos.saturating_add(count)) {
                     out.push(x);
                 }
             }

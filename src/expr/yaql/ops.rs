@@ -136,9 +136,16 @@ pub fn sub(l: &V, r: &V) -> R<V> {
 fn repeat_count(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
-        V::Big(b) => Some(if b.is_negative() { -1 } else { i64::MAX }),
+        V::Big(_) => Some(i64::MIN),
         _ => None,
     }
+}
+
+fn index_overflow<T>() -> R<T> {
+    err(
+        ErrorKind::Overflow,
+        "cannot fit 'int' into an index-sized integer",
+    )
 }
 
 pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
@@ -147,7 +154,11 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
     }
     match (l, r) {
         (V::Str(s), n) | (n, V::Str(s)) if repeat_count(n).is_some() => {
-            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let n = repeat_count(n).unwrap_or(0);
+            if n == i64::MIN {
+                return index_overflow();
+            }
+            let n = n.max(0) as u128;
             let total = n * s.len() as u128;
             it.check_size(total.min(usize::MAX as u128) as usize)?;
             it.spend((total / 64) as u64)?;
@@ -156,7 +167,11 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
         (V::List(s) | V::Iter(s), n) | (n, V::List(s) | V::Iter(s))
             if repeat_count(n).is_some() =>
         {
-            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let n = repeat_count(n).unwrap_or(0);
+            if n == i64::MIN {
+                return index_overflow();
+            }
+            let n = n.max(0) as u128;
             let total = n * s.len() as u128;
             it.check_size(total.min(usize::MAX as u128) as usize)?;
             it.spend(total as u64)?;

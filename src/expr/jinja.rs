@@ -295,6 +295,7 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
             return ErrorKind::Runtime;
         }
         MKind::UnknownTest => return ErrorKind::UnknownFunction,
+        MKind::UnknownFunction | MKind::UnknownMethod => return ErrorKind::Undefined,
         _ => {}
     }
     match e.kind() {
@@ -395,6 +396,17 @@ fn sandbox_check(whole: &str) -> Result<(), Error> {
         )
         .ok()
     });
+    static LOOP: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let lc = LOOP.get_or_init(|| regex::Regex::new(r"\{%[-+]?\s*(break|continue)\b").ok());
+    if let Some(m) = lc.as_ref().and_then(|r| r.captures(whole)) {
+        let tag = m.get(1).map_or("", |g| g.as_str());
+        return Err(Error {
+            kind: ErrorKind::Syntax,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: format!("Encountered unknown tag '{tag}'."),
+        });
+    }
     if let Some(m) = re.as_ref().and_then(|r| r.captures(whole)) {
         let attr = m.get(1).map_or("", |g| g.as_str());
         return Err(Error {
@@ -507,7 +519,9 @@ pub fn render(
     data: &Json,
     host: Option<&dyn Host>,
 ) -> Result<String, Error> {
-    env.render_str(src, context(src, data, host))
+    sandbox_check(src)?;
+    let source = crate::expr::jinja_py::rewrite_dict_methods(src);
+    env.render_str(&source, context(src, data, host))
         .map_err(|e| jerr(src, e))
 }
 

@@ -559,6 +559,37 @@ pub fn unknown_method(
                 ));
             }
             "casefold" => return Ok(Value::from(s.to_lowercase())),
+            "index" => {
+                let sub = arg_str(0).unwrap_or_default();
+                return match s.find(&sub) {
+                    Some(b) => Ok(Value::from(s[..b].chars().count() as i64)),
+                    None => Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "substring not found",
+                    )),
+                };
+            }
+            "center" => {
+                let w = arg_int(0).unwrap_or(0);
+                let fill = arg_str(1).and_then(|f| f.chars().next()).unwrap_or(' ');
+                let padded = center(s.to_string(), Some(w));
+                return Ok(Value::from(if fill == ' ' {
+                    padded
+                } else {
+                    let n = s.chars().count();
+                    let left = padded
+                        .chars()
+                        .take_while(|c| *c == ' ')
+                        .count()
+                        .min(padded.chars().count().saturating_sub(n));
+                    let right = padded.chars().count().saturating_sub(n + left);
+                    format!(
+                        "{}{s}{}",
+                        fill.to_string().repeat(left),
+                        fill.to_string().repeat(right)
+                    )
+                }));
+            }
             "partition" | "rpartition" => {
                 let sep = arg_str(0).unwrap_or_default();
                 let hit = if method == "partition" {
@@ -582,7 +613,232 @@ pub fn unknown_method(
             _ => {}
         }
     }
+    if value.kind() == ValueKind::Seq && method == "index" {
+        let target = args.first().cloned().unwrap_or(Value::UNDEFINED);
+        return match value.try_iter()?.position(|x| x == target) {
+            Some(i) => Ok(Value::from(i as i64)),
+            None => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "value is not in list",
+            )),
+        };
+    }
     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+}
+
+/// Jinja2's `int(value, default=0, base=10)`.
+fn int_filter(v: Value, default: Option<Value>, base: Option<u32>) -> Result<Value, Error> {
+    undefined_input(&v)?;
+    let default = default.unwrap_or(Value::from(0));
+    let base = base.unwrap_or(10);
+    if let Some(s) = v.as_str() {
+        let t = s.trim().replace('_', "");
+        let (neg, body) = match t.strip_prefix('-') {
+            Some(b) => (true, b.to_string()),
+            None => (false, t.trim_start_matches('+').to_string()),
+        };
+        let lower = body.to_lowercase();
+        let (radix, digits) = match (base, lower.get(..2)) {
+            (0 | 16, Some("0x")) => (16, &lower[2..]),
+            (0 | 8, Some("0o")) => (8, &lower[2..]),
+            (0 | 2, Some("0b")) => (2, &lower[2..]),
+            (0, _) => (10, lower.as_str()),
+            (b, _) => (b, lower.as_str()),
+        };
+        if let Ok(i) = i128::from_str_radix(digits, radix) {
+            return Ok(Value::from(if neg { -i } else { i }));
+        }
+        if base == 10 {
+            if let Ok(f) = t.parse::<f64>() {
+                if f.is_finite() {
+                    return Ok(Value::from(f.trunc() as i128));
+                }
+            }
+        }
+        return Ok(default);
+    }
+    match v.kind() {
+        ValueKind::Number => {
+            if v.is_integer() {
+                Ok(v)
+            } else {
+                let f = f64::try_from(v)?;
+                if f.is_finite() {
+                    Ok(Value::from(f.trunc() as i128))
+                } else {
+                    Ok(default)
+                }
+            }
+        }
+        ValueKind::Bool => Ok(Value::from(i64::from(v.is_true()))),
+        _ => Ok(default),
+    }
+}
+
+/// Jinja2's `float(value, default=0.0)`.
+fn float_filter(v: Value, default: Option<Value>) -> Result<Value, Error> {
+    undefined_input(&v)?;
+    let default = default.unwrap_or(Value::from(0.0));
+    if let Some(s) = v.as_str() {
+        return Ok(s
+            .trim()
+            .replace('_', "")
+            .parse::<f64>()
+            .map(Value::from)
+            .unwrap_or(default));
+    }
+    match v.kind() {
+        ValueKind::Number => Ok(f64::try_from(v).map(Value::from).unwrap_or(default)),
+        ValueKind::Bool => Ok(Value::from(if v.is_true() { 1.0 } else { 0.0 })),
+        _ => Ok(default),
+    }
+}
+
+/// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None)`.
+fn wordwrap(
+    s: String,
+    width: Option<usize>,
+    break_long: Option<bool>,
+    wrapstring: Option<String>,
+) -> String {
+    let width = width.unwrap_or(79).max(1);
+    let sep = wrapstring.unwrap_or_else(|| "\n".into());
+    let break_long = break_long.unwrap_or(true);
+    let mut paragraphs = Vec::new();
+    for para in s.split('\n') {
+        let mut lines: Vec<String> = Vec::new();
+        let mut cur = String::new();
+        for word in para.split_whitespace() {
+            let mut word = word.to_string();
+            loop {
+                let need = if cur.is_empty() {
+                    word.chars().count()
+                } else {
+                    cur.chars().count() + 1 + word.chars().count()
+                };
+                if need <= width {
+                    if !cur.is_empty() {
+                        cur.push(' ');
+                    }
+                    cur.push_str(&word);
+                    break;
+                }
+                if !cur.is_empty() {
+                    lines.push(std::mem::take(&mut cur));
+                    continue;
+                }
+                if break_long && word.chars().count() > width {
+                    let head: String = word.chars().take(width).collect();
+                    lines.push(head);
+                    word = word.chars().skip(width).collect();
+                    continue;
+                }
+                cur = word.clone();
+                break;
+            }
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        paragraphs.push(lines.join(&sep));
+    }
+    paragraphs.join(&sep)
+}
+
+fn quote(s: &str, safe: &str, plus: bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        let c = b as char;
+        if c.is_ascii_alphanumeric() || "_.-~".contains(c) || safe.contains(c) {
+            out.push(c);
+        } else if plus && c == ' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Jinja2's `urlencode`.
+fn urlencode(v: Value) -> Result<String, Error> {
+    undefined_input(&v)?;
+    match v.kind() {
+        ValueKind::Map => {
+            let mut parts = Vec::new();
+            for k in v.try_iter()? {
+                let x = v.get_item(&k)?;
+                parts.push(format!(
+                    "{}={}",
+                    quote(&super::jinja::py_str(&k), "", true),
+                    quote(&super::jinja::py_str(&x), "", true)
+                ));
+            }
+            Ok(parts.join("&"))
+        }
+        ValueKind::String => Ok(quote(v.as_str().unwrap_or_default(), "/", false)),
+        _ => Ok(quote(&super::jinja::py_str(&v), "/", false)),
+    }
+}
+
+/// Jinja2's `dictsort(case_sensitive=False, by='key', reverse=False)`.
+fn dictsort(
+    v: Value,
+    case_sensitive: Option<bool>,
+    by: Option<String>,
+    reverse: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    undefined_input(&v)?;
+    let case_sensitive = kwargs
+        .get::<Option<bool>>("case_sensitive")?
+        .or(case_sensitive)
+        .unwrap_or(false);
+    let by = kwargs
+        .get::<Option<String>>("by")?
+        .or(by)
+        .unwrap_or_else(|| "key".into());
+    let reverse = kwargs
+        .get::<Option<bool>>("reverse")?
+        .or(reverse)
+        .unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let pos = match by.as_str() {
+        "key" => 0,
+        "value" => 1,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "You can only sort by either \"key\" or \"value\"",
+            ));
+        }
+    };
+    let mut items: Vec<(Value, Value)> = Vec::new();
+    for k in v.try_iter()? {
+        let x = v.get_item(&k)?;
+        items.push((k, x));
+    }
+    let key_of = |p: &(Value, Value)| -> Value {
+        let x = if pos == 0 { p.0.clone() } else { p.1.clone() };
+        match (case_sensitive, x.as_str()) {
+            (false, Some(s)) => Value::from(s.to_lowercase()),
+            _ => x,
+        }
+    };
+    items.sort_by(|a, b| {
+        key_of(a)
+            .partial_cmp(&key_of(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    if reverse {
+        items.reverse();
+    }
+    Ok(Value::from(
+        items
+            .into_iter()
+            .map(|(k, x)| Value::from(vec![k, x]))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Python `str.center(width)`.
@@ -770,6 +1026,11 @@ pub fn register(env: &mut Environment<'static>) {
         Ok(seq.try_iter()?.any(|x| x == v))
     });
     env.add_filter("__dict_method", dict_method);
+    env.add_filter("int", int_filter);
+    env.add_filter("float", float_filter);
+    env.add_filter("wordwrap", wordwrap);
+    env.add_filter("urlencode", urlencode);
+    env.add_filter("dictsort", dictsort);
     env.add_test("callable", |v: Value| {
         v.is_undefined()
             || v.downcast_object_ref::<DictMethod>().is_some()

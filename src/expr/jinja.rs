@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
+use std::sync::RwLock;
+
 use minijinja::{Environment, ErrorKind as MKind, State, UndefinedBehavior};
 use serde_json::Value as Json;
 
@@ -15,7 +17,7 @@ use crate::expr::{Error, ErrorKind, Host, Limits};
 const HOST_VAR: &str = "__bora_host";
 
 /// Builds the shared environment (once per [`crate::expr::Evaluator`]).
-pub fn environment(limits: &Limits) -> Environment<'static> {
+fn environment(limits: &Limits) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
@@ -419,57 +421,160 @@ fn sandbox_check(whole: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Evaluates one Jinja expression (the inside of a whole-string `{{ }}`).
-pub fn eval_expression(
-    env: &Environment<'static>,
-    whole: &str,
-    inner: &str,
-    data: &Json,
-    host: Option<&dyn Host>,
-) -> Result<Json, Error> {
-    sandbox_check(whole)?;
-    let inner = crate::expr::jinja_py::rewrite_dict_methods(inner);
-    let expr = env.compile_expression(&inner).map_err(|e| jerr(whole, e))?;
-    let v = expr
-        .eval(context(&inner, data, host))
-        .map_err(|e| jerr(whole, e))?;
-    if v.is_undefined() {
-        return Err(Error {
-            kind: ErrorKind::Undefined,
-            lang: "Jinja",
-            expression: whole.to_string(),
-            message: "value is undefined".into(),
-        });
-    }
-    to_json(&v).map_err(|e| jerr(whole, e))
+/// Most templates kept compiled; the cache is cleared beyond this.
+const TEMPLATES_MAX: usize = 20_000;
+
+/// The shared Jinja environment with its cache of compiled templates
+/// (each distinct string is parsed once).
+pub struct Jinja {
+    env: RwLock<Environment<'static>>,
 }
 
-/// Like [`eval_expression`], as JSON text exact for big integers.
-pub fn eval_expression_text(
-    env: &Environment<'static>,
-    whole: &str,
-    inner: &str,
-    data: &Json,
-    host: Option<&dyn Host>,
-) -> Result<String, Error> {
-    sandbox_check(whole)?;
-    let inner = crate::expr::jinja_py::rewrite_dict_methods(inner);
-    let expr = env.compile_expression(&inner).map_err(|e| jerr(whole, e))?;
-    let v = expr
-        .eval(context(&inner, data, host))
-        .map_err(|e| jerr(whole, e))?;
-    if v.is_undefined() {
-        return Err(Error {
-            kind: ErrorKind::Undefined,
-            lang: "Jinja",
-            expression: whole.to_string(),
-            message: "value is undefined".into(),
-        });
+impl Jinja {
+    pub fn new(limits: &Limits) -> Self {
+        Jinja {
+            env: RwLock::new(environment(limits)),
+        }
     }
-    let mut out = String::new();
-    json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
-    Ok(out)
+
+    /// Registers `source` under `name` unless present; `Err` on a syntax error.
+    fn ensure(&self, name: &str, source: impl FnOnce() -> String) -> Result<(), minijinja::Error> {
+        if let Ok(env) = self.env.read()
+            && env.get_template(name).is_ok()
+        {
+            return Ok(());
+        }
+        let mut env = self.env.write().map_err(|_| {
+            minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
+        })?;
+        if env.templates().count() >= TEMPLATES_MAX {
+            env.clear_templates();
+        }
+        env.add_template_owned(name.to_string(), source())
+    }
+
+    fn with_env<T>(
+        &self,
+        f: impl FnOnce(&Environment<'static>) -> T,
+    ) -> Result<T, minijinja::Error> {
+        let env = self.env.read().map_err(|_| {
+            minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
+        })?;
+        Ok(f(&env))
+    }
+
+    /// The native value of one expression (the inside of a whole-string `{{ }}`).
+    fn value(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<MValue, Error> {
+        sandbox_check(whole)?;
+        let rewritten = crate::expr::jinja_py::rewrite_dict_methods(inner);
+        let name = format!("\u{1}e{rewritten}");
+        let ctx = context(inner, data, host);
+        let wrappable = !rewritten.trim().is_empty();
+        let v = if wrappable
+            && self
+                .ensure(&name, || {
+                    format!("{{% set {RESULT_VAR} = ({rewritten}) %}}")
+                })
+                .is_ok()
+        {
+            self.with_env(|env| {
+                let t = env.get_template(&name)?;
+                let captured = t.render_captured(ctx)?;
+                Ok::<_, minijinja::Error>(
+                    captured
+                        .state()
+                        .lookup(RESULT_VAR)
+                        .unwrap_or(MValue::UNDEFINED),
+                )
+            })
+            .and_then(|r| r)
+            .map_err(|e| jerr(whole, e))?
+        } else {
+            // not expressible as a template (or a syntax error): compile directly
+            self.with_env(|env| {
+                let expr = env.compile_expression(&rewritten)?;
+                expr.eval(ctx)
+            })
+            .and_then(|r| r)
+            .map_err(|e| jerr(whole, e))?
+        };
+        if v.is_undefined() {
+            return Err(Error {
+                kind: ErrorKind::Undefined,
+                lang: "Jinja",
+                expression: whole.to_string(),
+                message: "value is undefined".into(),
+            });
+        }
+        Ok(v)
+    }
+
+    /// Evaluates one Jinja expression to JSON.
+    pub fn eval_expression(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<Json, Error> {
+        let v = self.value(whole, inner, data, host)?;
+        to_json(&v).map_err(|e| jerr(whole, e))
+    }
+
+    /// Like [`Jinja::eval_expression`], as JSON text exact for big integers.
+    pub fn eval_expression_text(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<String, Error> {
+        let v = self.value(whole, inner, data, host)?;
+        let mut out = String::new();
+        json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
+        Ok(out)
+    }
+
+    /// Renders a template to a string.
+    pub fn render(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
+        sandbox_check(src)?;
+        let name = format!("\u{1}t{src}");
+        self.ensure(&name, || {
+            crate::expr::jinja_py::rewrite_dict_methods(src).into_owned()
+        })
+        .map_err(|e| jerr(src, e))?;
+        self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
+            .and_then(|r| r)
+            .map_err(|e| jerr(src, e))
+    }
+
+    /// Syntax check of a template.
+    pub fn check(&self, src: &str) -> Result<(), Error> {
+        self.with_env(|env| env.template_from_str(src).map(|_| ()))
+            .and_then(|r| r)
+            .map_err(|e| jerr(src, e))
+    }
+
+    /// Syntax check of one expression.
+    pub fn check_expression(&self, whole: &str, inner: &str) -> Result<(), Error> {
+        self.with_env(|env| env.compile_expression(inner).map(|_| ()))
+            .and_then(|r| r)
+            .map_err(|e| Error {
+                kind: ErrorKind::Syntax,
+                lang: "Jinja",
+                expression: whole.to_string(),
+                message: e.to_string(),
+            })
+    }
 }
+
+const RESULT_VAR: &str = "__bora_result";
 
 fn json_text(v: &MValue, out: &mut String) -> Result<(), minijinja::Error> {
     match v.kind() {
@@ -510,24 +615,4 @@ fn json_text(v: &MValue, out: &mut String) -> Result<(), minijinja::Error> {
         _ => out.push_str(&to_json(v)?.to_string()),
     }
     Ok(())
-}
-
-/// Renders a template to a string.
-pub fn render(
-    env: &Environment<'static>,
-    src: &str,
-    data: &Json,
-    host: Option<&dyn Host>,
-) -> Result<String, Error> {
-    sandbox_check(src)?;
-    let source = crate::expr::jinja_py::rewrite_dict_methods(src);
-    env.render_str(&source, context(src, data, host))
-        .map_err(|e| jerr(src, e))
-}
-
-/// Syntax check of a template.
-pub fn check(env: &Environment<'static>, src: &str) -> Result<(), Error> {
-    env.template_from_str(src)
-        .map(|_| ())
-        .map_err(|e| jerr(src, e))
 }

@@ -648,12 +648,11 @@ fn int_filter(v: Value, default: Option<Value>, base: Option<u32>) -> Result<Val
         if let Ok(i) = i128::from_str_radix(digits, radix) {
             return Ok(Value::from(if neg { -i } else { i }));
         }
-        if base == 10 {
-            if let Ok(f) = t.parse::<f64>() {
-                if f.is_finite() {
-                    return Ok(Value::from(f.trunc() as i128));
-                }
-            }
+        if base == 10
+            && let Ok(f) = t.parse::<f64>()
+            && f.is_finite()
+        {
+            return Ok(Value::from(f.trunc() as i128));
         }
         return Ok(default);
     }

@@ -109,7 +109,7 @@ pub struct Error {
 pub struct Evaluator {
     limits: Limits,
     cache: RwLock<HashMap<String, Arc<Compiled>>>,
-    jinja: minijinja::Environment<'static>,
+    jinja: jinja::Jinja,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -132,7 +132,7 @@ const CACHE_MAX: usize = 20_000;
 impl Evaluator {
     /// An evaluator with these budgets.
     pub fn new(limits: Limits) -> Self {
-        let jinja = jinja::environment(&limits);
+        let jinja = jinja::Jinja::new(&limits);
         Self {
             limits,
             cache: RwLock::new(HashMap::new()),
@@ -174,12 +174,8 @@ impl Evaluator {
                 expression: s.to_string(),
                 message: "list index out of range".into(),
             }),
-            Compiled::JinjaExpr(inner) => {
-                jinja::eval_expression(&self.jinja, s, inner, ctx.data, ctx.host)
-            }
-            Compiled::JinjaTemplate => {
-                jinja::render(&self.jinja, s, ctx.data, ctx.host).map(Value::String)
-            }
+            Compiled::JinjaExpr(inner) => self.jinja.eval_expression(s, inner, ctx.data, ctx.host),
+            Compiled::JinjaTemplate => self.jinja.render(s, ctx.data, ctx.host).map(Value::String),
             Compiled::Yaql { whole, pieces } => {
                 if *whole {
                     let (text, e) = &pieces[0];
@@ -212,9 +208,9 @@ impl Evaluator {
                 yaql::value::write_json(&v, &mut out);
                 Ok(out)
             }
-            Compiled::JinjaExpr(inner) => {
-                jinja::eval_expression_text(&self.jinja, s, inner, ctx.data, ctx.host)
-            }
+            Compiled::JinjaExpr(inner) => self
+                .jinja
+                .eval_expression_text(s, inner, ctx.data, ctx.host),
             _ => self.evaluate_str(s, ctx).map(|v| v.to_string()),
         }
     }
@@ -263,6 +259,19 @@ impl Evaluator {
 
     /// Syntax check of one string with this evaluator's Jinja setup.
     pub fn validate(&self, s: &str) -> Result<(), Error> {
+        for line in s.lines() {
+            let yaql = !find_delimited(line, "<%", "%>").is_empty();
+            let jinja = !find_delimited(line, "{{", "}}").is_empty()
+                || !find_delimited(line, "{%", "%}").is_empty();
+            if yaql && jinja {
+                return Err(Error {
+                    kind: ErrorKind::Syntax,
+                    lang: "Jinja",
+                    expression: s.to_string(),
+                    message: "Mixing expression types in a single line is not allowed".into(),
+                });
+            }
+        }
         match &*self.compiled(s) {
             Compiled::Yaql { pieces, .. } => {
                 for (text, e) in pieces {
@@ -277,18 +286,8 @@ impl Evaluator {
                 }
                 Ok(())
             }
-            Compiled::JinjaExpr(inner) => {
-                self.jinja
-                    .compile_expression(inner)
-                    .map(|_| ())
-                    .map_err(|e| Error {
-                        kind: ErrorKind::Syntax,
-                        lang: "Jinja",
-                        expression: s.to_string(),
-                        message: e.to_string(),
-                    })
-            }
-            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => jinja::check(&self.jinja, s),
+            Compiled::JinjaExpr(inner) => self.jinja.check_expression(s, inner),
+            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => self.jinja.check(s),
             Compiled::Plain => Ok(()),
         }
     }

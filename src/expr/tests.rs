@@ -124,7 +124,8 @@ fn data_recursion() {
 #[test]
 fn validate_and_detect() {
     assert!(validate("<% $.a + %>").is_err());
-    assert!(validate("<% $.a %> and {{ _.b }}").is_ok());
+    assert!(validate("<% $.a %> and {{ _.b }}").is_err());
+    assert!(validate("<% $.a %>\n{{ _.b }}").is_ok());
     assert!(validate("plain").is_ok());
     assert!(has_expression("x <% 1 %>"));
     assert!(!has_expression("x <% 1\n %>"));

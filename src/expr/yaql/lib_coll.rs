@@ -439,13 +439,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 if allow_fallback {
                     let pair = V::list(vec![k.0.clone(), vs.clone()]);
-                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair)) {
-                        if r.items().is_some_and(|x| x.len() == 2)
-                            || matches!(&r, V::Str(s) if s.chars().count() == 2)
-                        {
-                            out.push(r);
-                            continue;
-                        }
+                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair))
+                        && (r.items().is_some_and(|x| x.len() == 2)
+                            || matches!(&r, V::Str(s) if s.chars().count() == 2))
+                    {
+                        out.push(r);
+                        continue;
                     }
                 }
                 if let Some(e) = failure.clone() {

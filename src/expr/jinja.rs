@@ -289,6 +289,9 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     {
         return ErrorKind::ZeroDivision;
     }
+    if detail.contains("recursion limit exceeded") || detail.contains("too many elements") {
+        return ErrorKind::Limit;
+    }
     if detail.starts_with("invalid JSON") || detail.starts_with("invalid YAML") {
         return ErrorKind::Value;
     }

@@ -142,6 +142,10 @@ fn limits_end_quickly() {
         "<% [1] * 100000000000 %>",
         "<% range(1000).select(range(1000).select($ * 2)) %>",
         "<% pow(10, 100000000) %>",
+        "<% range(40).aggregate($1 * $1, 3) %>",
+        "<% range(100).aggregate($1 + $1, 'x') %>",
+        "<% def(f, f($)) -> f(1) %>",
+        "<% generate(0, true, $ + 1) %>",
     ];
     let ev = limited(100_000, 100_000, 50);
     for c in cases {

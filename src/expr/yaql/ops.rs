@@ -141,6 +141,16 @@ fn repeat_count(v: &V) -> Option<i64> {
     }
 }
 
+/// Largest integer built by arithmetic (about 1 MB of digits).
+const MAX_INT_BITS: u64 = 8 * 1024 * 1024;
+
+fn bits(v: &V) -> u64 {
+    match v {
+        V::Big(b) => b.bits(),
+        _ => 64,
+    }
+}
+
 fn index_overflow<T>() -> R<T> {
     err(
         ErrorKind::Overflow,
@@ -149,7 +159,19 @@ fn index_overflow<T>() -> R<T> {
 }
 
 pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
-    if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| a * b) {
+    if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| {
+        // operands beyond the size cap are refused below; keep this cheap
+        if a.bits() + b.bits() > MAX_INT_BITS {
+            BigInt::from(0)
+        } else {
+            a * b
+        }
+    }) {
+        if let (V::Big(_) | V::Int(_), V::Big(_) | V::Int(_)) = (l, r)
+            && bits(l) + bits(r) > MAX_INT_BITS
+        {
+            return err(ErrorKind::Limit, "size limit exceeded: integer too large");
+        }
         return Ok(v);
     }
     match (l, r) {

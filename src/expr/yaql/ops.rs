@@ -141,8 +141,8 @@ fn repeat_count(v: &V) -> Option<i64> {
     }
 }
 
-/// Largest integer built by arithmetic (about 1 MB of digits).
-const MAX_INT_BITS: u64 = 8 * 1024 * 1024;
+/// Largest integer built by arithmetic (1 Mbit, about 315,000 digits).
+const MAX_INT_BITS: u64 = 1024 * 1024;
 
 fn bits(v: &V) -> u64 {
     match v {

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod jinja;
 pub mod jinja_py;
+pub mod jinja_text;
 pub mod pyjson;
 pub mod yaql;
 

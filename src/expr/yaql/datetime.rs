@@ -104,17 +104,17 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     None => err(ErrorKind::Overflow, "timestamp out of range"),
                 };
             }
-            if n == 2 {
-                if let (V::Str(s), V::Str(f)) = (&vals[0], &vals[1]) {
-                    let fmt = f.replace("%z", "%#z");
-                    return match NaiveDateTime::parse_from_str(s, &fmt) {
-                        Ok(d) => Ok(Some(V::DateTime(d))),
-                        Err(_) => err(
-                            ErrorKind::Value,
-                            format!("time data '{s}' does not match format '{f}'"),
-                        ),
-                    };
-                }
+            if n == 2
+                && let (V::Str(s), V::Str(f)) = (&vals[0], &vals[1])
+            {
+                let fmt = f.replace("%z", "%#z");
+                return match NaiveDateTime::parse_from_str(s, &fmt) {
+                    Ok(d) => Ok(Some(V::DateTime(d))),
+                    Err(_) => err(
+                        ErrorKind::Value,
+                        format!("time data '{s}' does not match format '{f}'"),
+                    ),
+                };
             }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
             for (i, v) in vals.iter().enumerate().take(7) {

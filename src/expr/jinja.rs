@@ -60,7 +60,10 @@ fn environment(limits: &Limits) -> Environment<'static> {
     env.add_filter("tasks", tasks_fn);
     env.add_function("global", global_fn);
     env.add_filter("global", global_fn);
-    env.add_filter("string", |v: MValue| py_str(&v));
+    env.add_filter("string", |v: MValue| -> Result<String, minijinja::Error> {
+        crate::expr::jinja_py::undefined_input(&v)?;
+        Ok(py_str(&v))
+    });
     env.add_filter("tojson", tojson);
     env
 }
@@ -71,11 +74,25 @@ fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
 }
 
 fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
     Ok(crate::expr::pyjson::dumps(&to_json(&v)?, Some(4)))
 }
 
-fn json_parse(s: String) -> Result<MValue, minijinja::Error> {
-    crate::expr::pyjson::loads(&s)
+fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    let Some(s) = v.as_str() else {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "the JSON object must be str, bytes or bytearray",
+        ));
+    };
+    crate::expr::pyjson::loads(s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
 }
@@ -177,6 +194,12 @@ fn global_fn(state: &State, name: String) -> MValue {
 }
 
 fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+    if v.is_undefined() {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type StrictUndefined is not JSON serializable",
+        ));
+    }
     if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
         .is_some()
     {
@@ -291,6 +314,18 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     }
     if detail.contains("recursion limit exceeded") || detail.contains("too many elements") {
         return ErrorKind::Limit;
+    }
+    if detail.starts_with("Range too big") {
+        return ErrorKind::Overflow;
+    }
+    if detail.starts_with("expected length >=") {
+        return ErrorKind::Assertion;
+    }
+    if detail.starts_with("You can only sort by") {
+        return ErrorKind::Runtime;
+    }
+    if detail == "count cannot be 0" {
+        return ErrorKind::ZeroDivision;
     }
     if detail.starts_with("invalid JSON") || detail.starts_with("invalid YAML") {
         return ErrorKind::Value;

@@ -180,10 +180,32 @@ fn attr_kw(kwargs: &Kwargs) -> Option<String> {
     kwargs.peek::<Option<String>>("attribute").ok().flatten()
 }
 
+/// Python refuses to order numbers against strings.
+fn mixed_types(value: &Value, op: &str) -> Result<(), Error> {
+    let (mut num, mut text) = (false, false);
+    if let Ok(iter) = value.try_iter() {
+        for x in iter {
+            match x.kind() {
+                ValueKind::Number | ValueKind::Bool => num = true,
+                ValueKind::String => text = true,
+                _ => {}
+            }
+        }
+    }
+    if num && text {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("'{op}' not supported between instances of 'str' and 'int'"),
+        ));
+    }
+    Ok(())
+}
+
 fn sort(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     undefined_input(&value)?;
-    if let Some(a) = attr_kw(&kwargs) {
-        check_attrs(&value, &a, true)?;
+    match attr_kw(&kwargs) {
+        Some(a) => check_attrs(&value, &a, true)?,
+        None => mixed_types(&value, "<")?,
     }
     minijinja::filters::sort(state, value, kwargs)
 }
@@ -215,11 +237,17 @@ fn sum(
 
 fn min(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if attr_kw(&kwargs).is_none() {
+        mixed_types(&value, "<")?;
+    }
     minijinja::filters::min(state, value, kwargs)
 }
 
 fn max(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if attr_kw(&kwargs).is_none() {
+        mixed_types(&value, ">")?;
+    }
     minijinja::filters::max(state, value, kwargs)
 }
 
@@ -404,6 +432,45 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
     })
 }
 
+/// The sandbox's `range`: at most 100000 items.
+fn py_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
+    let (start, stop) = match upper {
+        Some(u) => (lower, u),
+        None => (0, lower),
+    };
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "range() arg 3 must not be zero",
+        ));
+    }
+    let len = if step > 0 {
+        if stop > start {
+            (stop as i128 - start as i128 + step as i128 - 1) / step as i128
+        } else {
+            0
+        }
+    } else if start > stop {
+        (start as i128 - stop as i128 - step as i128 - 1) / (-(step as i128))
+    } else {
+        0
+    };
+    if len > 100_000 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
+        ));
+    }
+    let mut out = Vec::with_capacity(len as usize);
+    let mut x = start;
+    for _ in 0..len {
+        out.push(Value::from(x));
+        x += step;
+    }
+    Ok(Value::from(out))
+}
+
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
     use super::jinja_text::{
@@ -483,6 +550,7 @@ pub fn register(env: &mut Environment<'static>) {
         Ok(seq.try_iter()?.any(|x| x == v))
     });
     env.add_filter("__dict_method", dict_method);
+    env.add_function("range", py_range);
     env.add_filter("int", int_filter);
     env.add_filter("float", float_filter);
     env.add_filter("wordwrap", wordwrap);

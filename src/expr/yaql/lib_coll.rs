@@ -135,7 +135,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         m.insert(k.clone(), v.clone());
                     }
                 }
-                1 if !a.named.is_empty() => {
+                1 => {
                     for (k, e) in &a.named {
                         let v = it.eval(e, a.sc)?;
                         m.insert(Key(V::str(k)), v);

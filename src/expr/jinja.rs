@@ -532,7 +532,7 @@ impl Jinja {
                 )
             })
             .and_then(|r| r)
-            .map_err(|e| jerr(whole, e))?
+            .map_err(|e| lazy_generator_error(whole, &rewritten, jerr(whole, e)))?
         } else {
             // not expressible as a template (or a syntax error): compile directly
             self.with_env(|env| {
@@ -613,6 +613,28 @@ impl Jinja {
 }
 
 const RESULT_VAR: &str = "__bora_result";
+
+/// Jinja2's select/map filters are lazy: a chain ending in `<filter> |
+/// tojson` fails on the generator before any deferred error shows.
+fn lazy_generator_error(whole: &str, inner: &str, e: Error) -> Error {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"\|\s*(select|reject|selectattr|rejectattr|map|unique)\s*(\([^|]*\))?\s*\|\s*tojson\s*(\([^|]*\))?\s*$",
+        )
+        .ok()
+    });
+    let lazy_kind = matches!(e.kind, ErrorKind::Undefined | ErrorKind::Runtime);
+    if lazy_kind && re.as_ref().is_some_and(|r| r.is_match(inner)) {
+        return Error {
+            kind: ErrorKind::Type,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: "Object of type generator is not JSON serializable".into(),
+        };
+    }
+    e
+}
 
 fn json_text(v: &MValue, out: &mut String) -> Result<(), minijinja::Error> {
     match v.kind() {

@@ -10,21 +10,28 @@ use super::jinja_py::undefined_input;
 /// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=None)`.
 pub fn truncate(
     s: String,
-    length: Option<usize>,
+    length: Option<Value>,
     killwords: Option<bool>,
     end: Option<String>,
     leeway: Option<usize>,
 ) -> Result<String, Error> {
-    let length = length.unwrap_or(255);
     let end = end.unwrap_or_else(|| "...".into());
+    let length_v = length.unwrap_or(Value::from(255));
+    let length = match i64::try_from(length_v.clone()) {
+        Ok(l) if length_v.is_integer() && l >= end.chars().count() as i64 => l as usize,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "expected length >= {}, got {}",
+                    end.chars().count(),
+                    super::jinja::py_str(&length_v)
+                ),
+            ));
+        }
+    };
     let leeway = leeway.unwrap_or(5);
     let n = s.chars().count();
-    if length < end.chars().count() {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "expected length >= len(end)",
-        ));
-    }
     if n <= length + leeway {
         return Ok(s);
     }

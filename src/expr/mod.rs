@@ -166,6 +166,9 @@ impl Evaluator {
     /// native type, inline expressions are interpolated, plain text is
     /// returned unchanged.
     pub fn evaluate_str(&self, s: &str, ctx: &Context<'_>) -> Result<Value, Error> {
+        if !has_expression(s) {
+            return Ok(Value::String(s.to_string()));
+        }
         let c = self.compiled(s);
         match &*c {
             Compiled::Plain => Ok(Value::String(s.to_string())),
@@ -373,7 +376,9 @@ fn compile(s: &str) -> Compiled {
 
 /// True when the string holds a YAQL or Jinja expression that Mistral would evaluate.
 pub fn has_expression(s: &str) -> bool {
-    !matches!(compile(s), Compiled::Plain)
+    (s.contains("<%") && !find_delimited(s, "<%", "%>").is_empty())
+        || (s.contains("{{") && !find_delimited(s, "{{", "}}").is_empty())
+        || (s.contains("{%") && !find_delimited(s, "{%", "%}").is_empty())
 }
 
 /// Checks the syntax of every expression in a string, as Mistral does at

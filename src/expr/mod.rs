@@ -5,11 +5,11 @@
 //! The interface here is what `engine` and `lang` use; keep it stable.
 
 pub mod batch;
-pub mod jinja;
-pub mod jinja_py;
-pub mod jinja_text;
-pub mod pyjson;
-pub mod yaql;
+pub(crate) mod jinja;
+pub(crate) mod jinja_py;
+pub(crate) mod jinja_text;
+pub(crate) mod pyjson;
+pub(crate) mod yaql;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -280,11 +280,16 @@ impl Evaluator {
             Compiled::Yaql { pieces, .. } => {
                 for (text, e) in pieces {
                     if let Err(se) = e {
+                        let message = if se.message.contains("position") {
+                            se.message.clone()
+                        } else {
+                            format!("{} (at position {})", se.message, se.position)
+                        };
                         return Err(Error {
                             kind: ErrorKind::Syntax,
                             lang: "YAQL",
                             expression: text.0.clone(),
-                            message: se.message.clone(),
+                            message,
                         });
                     }
                 }

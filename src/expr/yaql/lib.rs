@@ -3,15 +3,13 @@
 //! wrong form (function vs method) are `unknown_function`; known names with
 //! arguments no overload accepts are `no_matching_function`.
 
-use std::rc::Rc;
-
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::interp::{Args, Interp, R, YErr, err};
 use super::lib_num::{big_pow, py_float, py_int, py_round};
 use super::parser::Arg;
-use super::value::{Style, V, py_str, repr};
+use super::value::{Style, V, py_str};
 use crate::expr::ErrorKind;
 
 /// How a library name may be called.
@@ -353,13 +351,6 @@ pub fn big_clamp(b: &BigInt) -> i64 {
         i64::MIN / 4
     } else {
         i64::MAX / 4
-    }
-}
-
-pub fn as_int(v: &V) -> Option<i64> {
-    match v {
-        V::Int(i) => Some(*i),
-        _ => None,
     }
 }
 
@@ -735,14 +726,4 @@ fn rand_f64() -> f64 {
     let u = uuid::Uuid::new_v4();
     let b = u.as_u128() >> 75;
     b as f64 / (1u64 << 53) as f64
-}
-
-/// Keeps `repr` reachable for messages elsewhere.
-pub fn show(v: &V) -> String {
-    repr(v, Style::Yaql)
-}
-
-/// Wraps a string value.
-pub fn s(v: String) -> V {
-    V::Str(Rc::from(v))
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::interp::{Args, Interp, PArg, R, err};
+use super::interp::{Args, Interp, R, err};
 use super::lib::{arity, int_arg};
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
@@ -373,9 +373,4 @@ fn merge(l: &IndexMap<Key, V>, r: &IndexMap<Key, V>) -> IndexMap<Key, V> {
         m.insert(k.clone(), merged);
     }
     m
-}
-
-/// Unused-argument guard for positional kinds.
-pub fn is_lambda(p: &PArg<'_>) -> bool {
-    matches!(p, PArg::Expr(_))
 }

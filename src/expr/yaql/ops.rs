@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive};
 
 use super::interp::{Interp, R, err, no_func};
 use super::parser::BinOp;
@@ -401,8 +401,4 @@ pub fn abs(v: &V) -> R<V> {
         V::TimeSpan(t) => Ok(V::TimeSpan(t.abs())),
         _ => no_func("abs"),
     }
-}
-
-pub fn is_zero_int(v: &V) -> bool {
-    matches!(v, V::Int(0)) || matches!(v, V::Big(b) if b.is_zero())
 }

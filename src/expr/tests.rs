@@ -64,6 +64,49 @@ fn yaql_basics() {
         "<% 9223372036854775807 + 1 - 1 %>",
         json!(9223372036854775807i64),
     );
+    check("<% 3 > 2 and 'b' > 'a' %>", json!(true));
+    check("<% null < 1 %>", json!(true));
+    check("<% [1, 2] + [3] %>", json!([1, 2, 3]));
+    check("<% 'ab' * 2 %>", json!("abab"));
+    check("<% $.l.groupBy($ mod 2) %>", json!([[1, [3, 1]], [0, [2]]]));
+    check("<% $.l.aggregate($1 + $2, 10) %>", json!(16));
+    check("<% regex('(l+)').search('hello', $2.value) %>", json!("ll"));
+    check("<% 'a,b'.split(',') %>", json!(["a", "b"]));
+    check("<% int(' 12 ') + float('1.5') %>", json!(13.5));
+    check("<% round(2.5) %>", json!(2.0));
+    check("<% str(true) %>", json!("true"));
+    check("<% $.d.keys().orderBy($) %>", json!(["x", "y"]));
+    check(
+        "<% selectCase(false, true).switchCase('a', 'b', 'c') %>",
+        json!("b"),
+    );
+}
+
+#[test]
+fn python_rendering() {
+    use super::yaql::value::{Style, V, float_repr, py_str};
+    let cases: [(f64, &str); 8] = [
+        (1.0, "1.0"),
+        (1e20, "1e+20"),
+        (1e16, "1e+16"),
+        (1234567890123456.0, "1234567890123456.0"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (-0.0, "-0.0"),
+        (0.1 + 0.2, "0.30000000000000004"),
+    ];
+    for (f, want) in cases {
+        assert_eq!(float_repr(f), want);
+    }
+    let list = V::list(vec![V::Int(1), V::str("a"), V::Bool(true), V::Null]);
+    assert_eq!(py_str(&list, Style::Yaql), "(1, 'a', True, None)");
+    assert_eq!(py_str(&list, Style::Output), "[1, 'a', True, None]");
+    assert_eq!(py_str(&V::list(vec![V::Int(1)]), Style::Yaql), "(1,)");
+    assert_eq!(py_str(&V::str("it's"), Style::Output), "it's");
+    assert_eq!(
+        py_str(&V::list(vec![V::str("it's")]), Style::Output),
+        "[\"it's\"]"
+    );
 }
 
 #[test]

@@ -151,7 +151,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             match name {
                 "keys" => V::Set(Rc::new(d.keys().map(|k| k.0.clone()).collect())),
-                "values" => V::list(d.values().cloned().collect()),
+                "values" => V::iter(d.values().cloned().collect()),
                 _ => V::Set(Rc::new(
                     d.iter()
                         .map(|(k, v)| V::list(vec![k.0.clone(), v.clone()]))

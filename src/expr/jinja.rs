@@ -583,8 +583,16 @@ impl Jinja {
         data: &Json,
         host: Option<&dyn Host>,
     ) -> Result<Json, Error> {
-        let v = self.value(whole, inner, data, host)?;
-        to_json(&v).map_err(|e| jerr(whole, e))
+        match self
+            .value(whole, inner, data, host)
+            .and_then(|v| to_json(&v).map_err(|e| jerr(whole, e)))
+        {
+            Err(e) if overflowed(&e) => match crate::expr::jinja_arith::eval(inner, data) {
+                Some(v) => Ok(v.to_json()),
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// Like [`Jinja::eval_expression`], as JSON text exact for big integers.
@@ -595,10 +603,22 @@ impl Jinja {
         data: &Json,
         host: Option<&dyn Host>,
     ) -> Result<String, Error> {
-        let v = self.value(whole, inner, data, host)?;
-        let mut out = String::new();
-        json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
-        Ok(out)
+        let result = self.value(whole, inner, data, host).and_then(|v| {
+            let mut out = String::new();
+            json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
+            Ok(out)
+        });
+        match result {
+            Err(e) if overflowed(&e) => match crate::expr::jinja_arith::eval(inner, data) {
+                Some(v) => {
+                    let mut out = String::new();
+                    crate::expr::yaql::value::write_json(&v, &mut out);
+                    Ok(out)
+                }
+                None => Err(e),
+            },
+            other => other,
+        }
     }
 
     /// Renders a template to a string.
@@ -640,6 +660,11 @@ impl Jinja {
 }
 
 const RESULT_VAR: &str = "__bora_result";
+
+/// An integer overflow of minijinja (Python integers have no limit).
+fn overflowed(e: &Error) -> bool {
+    e.message.starts_with("unable to calculate") || e.message.contains("out of range")
+}
 
 /// Jinja2's select/map filters are lazy: a chain ending in `<filter> |
 /// tojson` fails on the generator before any deferred error shows.

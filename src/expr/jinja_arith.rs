@@ -177,16 +177,14 @@ impl P<'_> {
             };
             self.i += 1;
             let mut args = Vec::new();
-            if self.eat("(") {
-                if !self.eat(")") {
-                    loop {
-                        args.push(self.sum()?);
-                        if self.eat(")") {
-                            break;
-                        }
-                        if !self.eat(",") {
-                            return None;
-                        }
+            if self.eat("(") && !self.eat(")") {
+                loop {
+                    args.push(self.sum()?);
+                    if self.eat(")") {
+                        break;
+                    }
+                    if !self.eat(",") {
+                        return None;
                     }
                 }
             }

@@ -12,6 +12,7 @@ mod action_executions;
 mod actions;
 mod body;
 mod error;
+mod events;
 mod executions;
 mod pyjson;
 mod query;
@@ -19,6 +20,7 @@ mod render;
 mod root;
 mod send;
 mod tasks;
+mod ui;
 mod workflows;
 
 use actix::Addr;
@@ -54,6 +56,8 @@ where
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put, resource};
+    ui::configure(cfg);
+    cfg.service(resource("/v2/events").route(get().to(events::stream)));
     cfg.service(resource("/").route(get().to(root::versions)))
         .service(resource(["/v2", "/v2/"]).route(get().to(root::v2)))
         .service(

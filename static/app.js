@@ -4,6 +4,10 @@
 "use strict";
 (function () {
   const Bora = (window.Bora = { views: {} });
+  /* Script errors are kept for the browser test to report. */
+  window.__boraErrors = [];
+  window.addEventListener("error", (e) => window.__boraErrors.push(`${e.message} @${e.filename}:${e.lineno}`));
+  window.addEventListener("unhandledrejection", (e) => window.__boraErrors.push("unhandled: " + (e.reason && e.reason.stack || e.reason)));
 
   /* ---------- DOM ---------- */
   function h(tag, attrs, ...kids) {
@@ -65,7 +69,7 @@
   };
 
   /* ---------- states ---------- */
-  const ICONS = { SUCCESS: "✓", ERROR: "✕", RUNNING: "▶", DELAYED: "◷", WAITING: "⧗", PAUSED: "❚❚", IDLE: "○", CANCELLED: "⊘", SKIPPED: "↷" };
+  const ICONS = { SUCCESS: "✓", ERROR: "✕", RUNNING: "▶", DELAYED: "◷", WAITING: "⋯", PAUSED: "❚❚", IDLE: "○", CANCELLED: "⊘", SKIPPED: "↷" };
   const COLORS = {
     SUCCESS: ["#1a7f37", "#dafbe1"], ERROR: ["#cf222e", "#ffebe9"], RUNNING: ["#0969da", "#ddf4ff"],
     DELAYED: ["#9a6700", "#fff8c5"], WAITING: ["#9a6700", "#fff8c5"], PAUSED: ["#8250df", "#fbefff"],

@@ -269,18 +269,28 @@
       if (w.executions && w.executions[0]) Bora.go("#/executions/" + w.executions[0].id);
     }
 
+    /* First load: the graph (with the execution) and the task rows, asked
+     * for at once. Later loads skip the graph, which never changes. */
     async function load() {
-      let d;
-      try { d = await get(`/ui/api/executions/${encodeURIComponent(id)}/overview`); }
-      catch (e) { Bora.clear(head).append(Bora.errorBanner(e)); return; }
-      ex = d.execution; rows = d.tasks;
+      let exJson, taskJson, graphJson = null;
+      try {
+        const tasksP = get(`/ui/api/executions/${encodeURIComponent(id)}/tasks`);
+        if (!graph) {
+          [graphJson, taskJson] = await Promise.all([get(`/ui/api/executions/${encodeURIComponent(id)}/graph`), tasksP]);
+          exJson = graphJson.execution;
+        } else {
+          [exJson, taskJson] = await Promise.all([get("/v2/executions/" + encodeURIComponent(id)), tasksP]);
+        }
+      } catch (e) { Bora.clear(head).append(Bora.errorBanner(e)); return; }
+      const tFetch = performance.now() - t0;
+      ex = exJson; rows = taskJson.tasks;
       indexRows();
       renderHead(); renderCounts(); renderIO();
-      if (!graph) {
-        if (d.graph && d.graph.nodes) {
+      if (graphJson) {
+        if (graphJson.graph && graphJson.graph.nodes) {
           graph = new Bora.Graph(graphBox, { onSelect: selectByName, onOpen: openSub });
-          graph.setGraph(d.graph);
-        } else graphBox.append(Bora.errorBanner((d.graph && d.graph.error) || "No graph for this execution."));
+          graph.setGraph(graphJson.graph);
+        } else graphBox.append(Bora.errorBanner("No graph for this execution."));
       }
       if (graph) graph.setInfo(info);
       table.setRows(rows);
@@ -288,7 +298,7 @@
       else if (selected && panel.dataset.task === selected && !panel.hidden) taskPanel(panel, selected, load);
       if (!window.__boraRendered) {
         requestAnimationFrame(() => requestAnimationFrame(() => {
-          window.__boraRendered = { ms: performance.now() - t0, tasks: rows.length, nodes: graph ? graph.graph.nodes.length : 0 };
+          window.__boraRendered = { ms: performance.now() - t0, fetchMs: tFetch, tasks: rows.length, nodes: graph ? graph.graph.nodes.length : 0 };
           main.dataset.rendered = "1";
         }));
       }

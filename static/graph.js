@@ -10,7 +10,7 @@
 (function () {
   const { h } = Bora;
   const W = 176, H = 44, GX = 22, GY = 60, GROW = 16;
-  const EDGE = { success: "#6e9f7f", error: "#d1606a", complete: "#5b8bd6", requires: "#8c959f" };
+  const EDGE = { success: "#6e9f7f", error: "#d1606a", complete: "#5b8bd6", skip: "#b08800", requires: "#8c959f" };
 
   /* Ranks by longest path from the start nodes; back edges (cycles) ignored. */
   function ranks(n, edges) {
@@ -275,7 +275,7 @@
           if (!any) continue;
           ctx.strokeStyle = EDGE[kind];
           ctx.lineWidth = Math.max(1.2, 1 / s);
-          ctx.setLineDash(kind === "error" ? [6, 4] : kind === "complete" ? [2, 3] : []);
+          ctx.setLineDash(kind === "error" ? [6, 4] : kind === "complete" || kind === "skip" ? [2, 3] : []);
           ctx.stroke();
           if (detail) {
             ctx.fillStyle = EDGE[kind];

@@ -128,7 +128,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/ui/").route(get().to(index)))
     .service(resource("/ui/api/dashboard").route(get().to(data::dashboard)))
     .service(resource("/ui/api/parse").route(post().to(data::parse)))
-    .service(resource("/ui/api/executions/{id}/overview").route(get().to(data::execution_overview)))
+    .service(resource("/ui/api/executions/{id}/graph").route(get().to(data::execution_graph)))
+    .service(resource("/ui/api/executions/{id}/tasks").route(get().to(data::execution_tasks)))
     .service(resource("/ui/{file}").route(get().to(file)));
 }
 

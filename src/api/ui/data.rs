@@ -2,8 +2,10 @@
 //! one cheap call. Read-only: they read the store and parse text, and never
 //! change anything.
 //!
-//! - `GET /ui/api/executions/{id}/overview`: the execution, the graph of the
-//!   spec it runs, and every task as a compact row (10,000 tasks in one go).
+//! - `GET /ui/api/executions/{id}/graph`: the execution and the graph of the
+//!   spec it runs.
+//! - `GET /ui/api/executions/{id}/tasks`: every task as a compact row
+//!   (10,000 tasks in one go). The UI asks for both at once.
 //! - `POST /ui/api/parse`: a definition's workflows with their graphs and
 //!   inputs, or every problem with its line and column.
 //! - `GET /ui/api/dashboard`: executions by state and tasks finished per
@@ -19,7 +21,7 @@ use super::super::render::{self, ExecutionView};
 use super::super::{ApiState, read};
 use super::graph;
 use crate::domain::{State, Timestamp};
-use crate::lang::{self, WorkflowSpec};
+use crate::lang;
 use crate::store::{Filter, FilterOp, ListQuery, SortDir, TaskRecord};
 
 /// Tasks read per store page.
@@ -105,20 +107,25 @@ fn all_tasks(
     }
 }
 
-fn graph_of(spec: &Value) -> Value {
-    match serde_json::from_value::<WorkflowSpec>(spec.clone()) {
-        Ok(s) => serde_json::to_value(graph::of(&s)).unwrap_or(Value::Null),
-        Err(e) => json!({"error": format!("cannot read the workflow spec: {e}")}),
-    }
-}
-
-/// `GET /ui/api/executions/{id}/overview`
-pub async fn execution_overview(
+/// `GET /ui/api/executions/{id}/graph`
+pub async fn execution_graph(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
     let exec = executions::fetch(&state, id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "execution": render::execution(&exec, ExecutionView::Get),
+        "graph": graph::of(&exec.spec),
+    })))
+}
+
+/// `GET /ui/api/executions/{id}/tasks`
+pub async fn execution_tasks(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id = executions::parse_id(&path)?;
     let tasks = read(&state, move |s| {
         all_tasks(
             s,
@@ -130,12 +137,11 @@ pub async fn execution_overview(
         )
     })
     .await?;
+    if tasks.is_empty() {
+        executions::fetch(&state, id).await?;
+    }
     let rows: Vec<Value> = tasks.iter().map(row).collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "execution": render::execution(&exec, ExecutionView::Get),
-        "graph": graph_of(&exec.spec),
-        "tasks": rows,
-    })))
+    Ok(HttpResponse::Ok().json(json!({ "tasks": rows })))
 }
 
 /// `POST /ui/api/parse` with a workflow definition as the body.
@@ -154,7 +160,7 @@ pub async fn parse(body: web::Bytes) -> HttpResponse {
                             "required": p.default.is_none(),
                             "default": p.default,
                         })).collect::<Vec<_>>(),
-                        "graph": graph::of(s),
+                        "graph": serde_json::to_value(s).map(|v| graph::of(&v)).ok(),
                     })
                 })
                 .collect();

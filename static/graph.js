@@ -209,7 +209,8 @@
     setGraph(graph) {
       this.graph = graph;
       const t0 = performance.now();
-      this.L = layout(graph, Math.max(1, (this.cw || 900) / (this.ch || 460)));
+      const r = this.wrap.getBoundingClientRect();
+      this.L = layout(graph, Math.max(1, (r.width || 900) / Math.max(1, (r.height || 460) - 40)));
       this.layoutMs = performance.now() - t0;
       this.note.textContent = graph.nodes.length.toLocaleString() + " nodes · " + graph.edges.length.toLocaleString() + " edges";
       this.resize(true);
@@ -224,10 +225,11 @@
     }
     fit() {
       if (!this.L) return;
-      const pad = 30, bw = this.L.width + 2 * pad, bh = this.L.height + 2 * pad + 24;
-      this.s = Math.max(0.01, Math.min(this.cw / bw, this.ch / bh, 1.1));
+      /* room for the note above and the legend below */
+      const top = 34, bottom = 38, side = 24, ch = Math.max(40, this.ch - top - bottom);
+      this.s = Math.max(0.01, Math.min((this.cw - 2 * side) / Math.max(1, this.L.width), ch / Math.max(1, this.L.height), 1.1));
       this.tx = (this.cw - this.L.width * this.s) / 2;
-      this.ty = (this.ch - this.L.height * this.s) / 2 - 6;
+      this.ty = top + (ch - this.L.height * this.s) / 2;
       this.fitted = true;
       this.redraw();
     }

@@ -245,6 +245,7 @@ async fn ui_end_to_end() {
          return p && !p.hidden && p.textContent.includes('Hello, operator');",
     )
     .await;
+    s.js("window.scrollTo(0, 0);", vec![]).await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("04-execution.png")).await;
     assert_eq!(

@@ -40,6 +40,18 @@ enum Command {
         /// The YAML file.
         file: PathBuf,
     },
+    /// Evaluate a Mistral expression string (YAQL `<% %>` or Jinja `{{ }}`),
+    /// or with `--batch` JSONL lines `{"expr": ..., "context": ...}` from stdin.
+    Expr {
+        /// The expression string, e.g. '<% $.x + 1 %>'.
+        expr: Option<String>,
+        /// The data context as JSON (default `{}`).
+        #[arg(long, value_name = "JSON", default_value = "{}")]
+        context: String,
+        /// Read JSONL from stdin, write one JSON result per line.
+        #[arg(long)]
+        batch: bool,
+    },
     /// Create or upgrade the database schema, then exit.
     Migrate {
         /// Database URL (default: from the configuration).
@@ -98,6 +110,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Expr {
+            expr,
+            context,
+            batch,
+        } => {
+            if batch {
+                let stdin = std::io::stdin();
+                bora::expr::batch(stdin.lock(), std::io::stdout().lock())?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let expr = expr.context("an expression is required (or --batch)")?;
+            let context: serde_json::Value =
+                serde_json::from_str(&context).context("--context is not JSON")?;
+            let line = serde_json::json!({ "expr": expr, "context": context });
+            let out = bora::expr::batch::evaluate_line(
+                &bora::expr::Evaluator::new(config.expr_limits()),
+                &line,
+            );
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(if out.get("error").is_some() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Migrate { database } => {
             let url = database.unwrap_or(config.database);

@@ -19,6 +19,10 @@ use crate::store::{Batch, WorkflowDef, Write, Writer};
 
 type Reply = Box<dyn FnOnce(bool)>;
 
+/// Messages the engine's mailbox holds before `send` waits (`do_send` and
+/// `try_send` from the pool never wait).
+const MAILBOX_CAPACITY: usize = 65_536;
+
 /// What changed since the last commit.
 #[derive(Default)]
 pub(crate) struct Dirty {
@@ -48,6 +52,10 @@ pub struct EngineActor {
     flush_scheduled: bool,
     /// Set on shutdown: new actions are recorded but not dispatched.
     pub(crate) draining: bool,
+    /// Timers recorded since the last commit, armed once it is durable.
+    pub(crate) timers: Vec<super::policies::Timer>,
+    /// Delay timers that fired while their execution was paused.
+    pub(crate) deferred_timers: Vec<super::policies::Timer>,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
 }
@@ -67,6 +75,8 @@ impl EngineActor {
             replies: Vec::new(),
             flush_scheduled: false,
             draining: false,
+            timers: Vec::new(),
+            deferred_timers: Vec::new(),
             events: None,
         }
     }
@@ -200,6 +210,12 @@ impl EngineActor {
             System::current().stop_with_code(1);
             return;
         }
+        for timer in std::mem::take(&mut self.timers) {
+            ctx.run_later(timer.delay, move |act, ctx| {
+                act.fire_timer(timer);
+                act.schedule_flush(ctx);
+            });
+        }
         self.retire_finished();
     }
 
@@ -261,7 +277,7 @@ impl Actor for EngineActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        ctx.set_mailbox_capacity(usize::MAX);
+        ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
         if let Err(e) = self.recover() {
             log::error!("recovery failed: {e}");
             System::current().stop_with_code(1);
@@ -357,11 +373,12 @@ impl EngineActor {
         ae.output = serde_json::json!({ "result": value });
         ae.updated_at = Some(crate::domain::now());
         let task_id = ae.task_execution_id;
+        let item = ae.item_index;
         exec.in_flight = exec.in_flight.saturating_sub(1);
         self.owner.remove(&msg.action_execution_id);
         self.touch_action(exec_id, msg.action_execution_id, Write::Update);
         if let Some(task_id) = task_id {
-            self.on_action_complete(exec_id, task_id, state, value);
+            self.on_action_complete(exec_id, task_id, item, state, value);
         }
         true
     }

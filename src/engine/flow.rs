@@ -8,10 +8,9 @@ use serde_json::{Map, Value, json};
 use super::EngineActor;
 use super::controller::{self, Command};
 use super::state::{Exec, ExecHost};
-use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ExecutionId, State, TaskExecutionId, now};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
-use crate::protocol::HandleTask;
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
 /// Renders a value as Python's `str()` would for messages: strings bare.
@@ -51,6 +50,9 @@ impl EngineActor {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.start_reverse(exec_id);
+        }
         let starts = controller::start_tasks(&exec.spec);
         for name in starts {
             self.run_task(exec_id, &name, Map::new(), None);
@@ -107,7 +109,7 @@ impl EngineActor {
             return;
         }
         let task_id = self.new_task(exec_id, name, in_context, trigger, State::Running);
-        self.start_task(exec_id, task_id);
+        self.begin_task(exec_id, task_id);
     }
 
     fn new_task(
@@ -193,142 +195,11 @@ impl EngineActor {
             task.state_info = None;
             task.started_at = Some(now());
             self.touch_task(exec_id, task_id, Write::Update);
-            self.start_task(exec_id, task_id);
+            self.begin_task(exec_id, task_id);
         } else {
             let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
             task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
         }
-    }
-
-    /// Starts the action of a RUNNING task, or fails the task with the reason.
-    fn start_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        match self.prepare_action(exec_id, task_id) {
-            Ok(Some(_)) if self.draining => {}
-            Ok(Some(dispatch)) => {
-                if let Err(e) = self.pool.try_send(dispatch) {
-                    log::error!("ex={exec_id} task={task_id} dispatch failed: {e}");
-                }
-            }
-            Ok(None) => {}
-            Err(msg) => self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            ),
-        }
-    }
-
-    /// Evaluates the task's action and input and records an IDLE action
-    /// execution; returns the `HandleTask` to send.
-    fn prepare_action(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-    ) -> Result<Option<HandleTask>, String> {
-        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
-        if !spec.with_items.is_empty() {
-            return Err("with-items is not supported by this version of bora".into());
-        }
-        let action_expr = match &spec.run {
-            TaskRun::Action(a) => a.clone(),
-            TaskRun::Workflow(_) => {
-                return Err("sub-workflows are not supported by this version of bora".into());
-            }
-        };
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let action = match self.evaluate(exec, Some(task), &branch, &Value::String(action_expr))? {
-            Value::String(s) => s,
-            other => return Err(format!("Action name must be a string, got {other}")),
-        };
-        let mut input = match self.evaluate(exec, Some(task), &branch, &spec.input)? {
-            Value::Object(m) => m,
-            Value::Null => Map::new(),
-            other => {
-                return Err(format!(
-                    "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
-                    task.name
-                ));
-            }
-        };
-        if let Some(Value::Object(defaults)) =
-            exec.env().get("__actions").and_then(|a| a.get(&action))
-        {
-            for (k, v) in defaults {
-                input.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        let timeout = match &spec.policies.timeout {
-            Some(t) => Some(seconds(
-                &self.evaluate(exec, Some(task), &branch, t)?,
-                "timeout",
-            )?),
-            None => None,
-        };
-        let safe_rerun =
-            expr::truthy(&self.evaluate(exec, Some(task), &branch, &spec.safe_rerun)?);
-        let t = now();
-        let ae = ActionExecutionRecord {
-            id: ActionExecutionId::new(),
-            name: action.clone(),
-            task_execution_id: Some(task_id),
-            execution_id: Some(exec_id),
-            workflow_name: Some(exec.rec.workflow_name.clone()),
-            workflow_namespace: Some(exec.rec.workflow_namespace.clone()),
-            task_name: Some(task.name.clone()),
-            description: String::new(),
-            tags: Vec::new(),
-            state: State::Idle,
-            state_info: None,
-            accepted: false,
-            input: Value::Object(input.clone()),
-            output: json!({}),
-            params: json!({}),
-            attempt: 1,
-            item_index: None,
-            project_id: exec.rec.project_id.clone(),
-            created_at: t,
-            updated_at: None,
-        };
-        let dispatch = HandleTask {
-            action_execution_id: ae.id,
-            task_execution_id: Some(task_id),
-            execution_id: Some(exec_id),
-            attempt: Attempt(1),
-            action,
-            input: Value::Object(input),
-            timeout: timeout.map(std::time::Duration::from_secs_f64),
-        };
-        let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
-        if let Some(Value::Object(rc)) =
-            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
-        {
-            rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
-            if let Some(t) = timeout {
-                rc.insert("timeout".into(), json!(t));
-            }
-        }
-        exec.in_flight += 1;
-        self.owner.insert(ae.id, exec_id);
-        let aid = ae.id;
-        exec.actions.insert(aid, ae);
-        self.touch_action(exec_id, aid, Write::Insert);
-        Ok(Some(dispatch))
-    }
-
-    /// An action of a task finished with `state` and `value`.
-    pub(crate) fn on_action_complete(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        state: State,
-        value: Value,
-    ) {
-        let info = (state == State::Error).then(|| text(&value));
-        self.complete_task(exec_id, task_id, state, value, info);
     }
 
     /// Completes a task: result, publish, keep-result; then, if the workflow
@@ -337,66 +208,65 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-        mut state: State,
+        state: State,
         result: Value,
-        mut state_info: Option<String>,
+        state_info: Option<String>,
     ) {
-        let Some(exec) = self.execs.get(&exec_id) else {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        let Some(task) = exec.tasks.get(&task_id) else {
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
         if task.state.is_completed() {
             return;
         }
-        let Some(spec) = exec.spec.tasks.get(&task.name) else {
-            return;
-        };
-        let mut probe = task.clone();
-        probe.result = result.clone();
-        probe.state = state;
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
-        let published = self
-            .evaluate(exec, Some(&probe), &branch, &Value::Object(pub_branch))
-            .and_then(|b| {
-                Ok((
-                    b,
-                    self.evaluate(exec, Some(&probe), &branch, &Value::Object(pub_global))?,
-                ))
-            });
-        let (published, global) = match published {
-            Ok(p) => p,
-            Err(e) => {
-                state = State::Error;
-                state_info = Some(e);
-                (json!({}), json!({}))
-            }
-        };
-        let keep = match self.evaluate(exec, Some(&probe), &branch, &spec.keep_result) {
-            Ok(v) => expr::truthy(&v),
-            Err(_) => true,
-        };
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        if let (Value::Object(ctx), Value::Object(g)) = (&mut exec.rec.context, global)
-            && !g.is_empty()
-        {
-            controller::update_context(ctx, &g);
-            self.touch_exec(exec_id, Write::Update);
-        }
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        // The task's state and result are set first: `task()` in publish
+        // expressions reads them.
         let t = now();
         task.state = state;
         task.state_info = state_info;
-        task.result = if keep { result } else { Value::Null };
-        task.published = published;
+        task.result = result;
         task.finished_at = Some(t);
         task.updated_at = Some(t);
         exec.incomplete = exec.incomplete.saturating_sub(1);
         self.stats.tasks_completed += 1;
         self.touch_task(exec_id, task_id, Write::Update);
+        let (published, global, keep) = match self.evaluate_publish(exec_id, task_id, state) {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(task) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|x| x.tasks.get_mut(&task_id))
+                {
+                    task.state = State::Error;
+                    task.state_info = Some(e);
+                }
+                (json!({}), Map::new(), true)
+            }
+        };
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if !global.is_empty() {
+            if let Value::Object(ctx) = &mut exec.rec.context {
+                controller::update_context(ctx, &global);
+            }
+            self.touch_exec(exec_id, Write::Update);
+        }
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if let Some(task) = exec.tasks.get_mut(&task_id) {
+            task.published = published;
+            if !keep {
+                task.result = Value::Null;
+            }
+        }
+        if self.after_complete(exec_id, task_id) {
+            return;
+        }
         if self
             .execs
             .get(&exec_id)
@@ -405,6 +275,30 @@ impl EngineActor {
             self.process_task(exec_id, task_id);
             self.check_complete(exec_id);
         }
+    }
+
+    /// Evaluates what a completed task publishes (branch and global) and its
+    /// `keep-result`.
+    fn evaluate_publish(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        state: State,
+    ) -> Result<(Value, Map<String, Value>, bool), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
+        let published = self.evaluate(exec, Some(task), &branch, &Value::Object(pub_branch))?;
+        let global = match self.evaluate(exec, Some(task), &branch, &Value::Object(pub_global))? {
+            Value::Object(g) => g,
+            _ => Map::new(),
+        };
+        let keep = self
+            .evaluate(exec, Some(task), &branch, &spec.keep_result)
+            .map_or(true, |v| expr::truthy(&v));
+        Ok((published, global, keep))
     }
 
     /// Fires the transitions of a completed, unprocessed task.
@@ -421,6 +315,9 @@ impl EngineActor {
         let Some(spec) = exec.spec.tasks.get(&task.name) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.process_reverse(exec_id, task_id);
+        }
         let outbound = Exec::outbound(task);
         let mut guard = |g: &Value| {
             self.evaluate(exec, Some(task), &outbound, g)
@@ -637,7 +534,7 @@ fn inbound_tasks(spec: &crate::lang::WorkflowSpec, name: &str) -> Vec<String> {
     spec.tasks
         .values()
         .filter(|t| {
-            [&t.on_success, &t.on_error, &t.on_complete]
+            [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip]
                 .iter()
                 .any(|c| {
                     c.as_ref().is_some_and(|c| {
@@ -664,7 +561,7 @@ fn needs_eval(v: &Value) -> bool {
 }
 
 /// A policy value as seconds.
-fn seconds(v: &Value, what: &str) -> Result<f64, String> {
+pub(crate) fn seconds(v: &Value, what: &str) -> Result<f64, String> {
     match v {
         Value::Number(n) => n.as_f64().filter(|s| *s >= 0.0 && s.is_finite()),
         Value::String(s) => s

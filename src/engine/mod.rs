@@ -5,12 +5,16 @@
 mod actor;
 pub mod controller;
 mod defs;
+mod dispatch;
 mod flow;
 mod lifecycle;
 mod messages;
+mod policies;
 mod recovery;
 mod requests;
+mod reverse;
 mod state;
+mod subflow;
 
 pub use actor::EngineActor;
 pub use messages::*;

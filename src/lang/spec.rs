@@ -76,9 +76,16 @@ pub struct TaskSpec {
     pub publish: Map<String, Value>,
     /// `publish-on-error`.
     pub publish_on_error: Map<String, Value>,
+    /// `publish-on-skip`, evaluated on SKIPPED.
+    #[serde(default)]
+    pub publish_on_skip: Map<String, Value>,
     pub on_success: Option<OnClause>,
     pub on_error: Option<OnClause>,
     pub on_complete: Option<OnClause>,
+    /// `on-skip`: evaluated when the task is SKIPPED; when no target fires
+    /// the engine falls through to `on_success`.
+    #[serde(default)]
+    pub on_skip: Option<OnClause>,
     pub join: Option<Join>,
     /// Reverse workflows: the tasks this one requires.
     pub requires: Vec<String>,

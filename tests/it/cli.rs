@@ -17,7 +17,7 @@ greet:
     - name
   tasks:
     hello:
-      action: std.echo output=Hello
+      action: std.echo output='Hello'
       publish:
         greeting: <% task().result %>
       on-success: [shout]

@@ -172,13 +172,18 @@ async fn the_same_handle_task_twice_runs_once() {
     let rig = Rig::new().await;
     let id = rig.start().await;
     let handle = rig.dispatched(1).await;
-    rig.deliver(handle.clone()).await;
-    rig.deliver(handle).await;
+    rig.worker.do_send(handle.clone());
+    rig.worker.do_send(handle.clone());
     let ex = finished(&rig.store, id).await;
     assert_eq!(ex.state, State::Success);
+    rig.deliver(handle).await;
     assert_eq!(rig.runs.load(Ordering::SeqCst), 1);
     let stats = rig.engine.send(GetStats).await.unwrap();
-    assert_eq!(stats.confirms_refused_not_idle, 1);
+    assert_eq!(
+        stats.confirms_refused_not_idle, 1,
+        "the concurrent duplicate"
+    );
+    assert_eq!(stats.confirms_refused_not_running, 1, "the late duplicate");
 }
 
 #[actix_rt::test]
@@ -229,7 +234,7 @@ wf:
       on-error: [t2]
       on-success: [t3]
     t2:
-      action: std.echo output=handled
+      action: std.echo output=\"handled\"
     t3:
       action: std.noop
 ";
@@ -267,7 +272,7 @@ version: '2.0'
 boom:
   tasks:
     t1:
-      action: test.panic msg=kaboom-42
+      action: test.panic msg=\"kaboom-42\"
 ok:
   tasks:
     t1:

@@ -1,0 +1,404 @@
+//! Starting a task's work: evaluating the action and its input (once, or per
+//! item for `with-items`, within `concurrency`), recording IDLE action
+//! executions and sending `HandleTask`; and gathering action results back
+//! into the task's result.
+
+use std::collections::VecDeque;
+
+use serde_json::{Map, Value, json};
+
+use super::EngineActor;
+use super::flow::{seconds, text};
+use super::state::Exec;
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::expr;
+use crate::lang::TaskRun;
+use crate::protocol::HandleTask;
+use crate::store::{ActionExecutionRecord, TaskRecord, Write};
+
+/// An evaluated action call (or, with `workflow`, a sub-workflow start).
+pub(crate) struct Call {
+    action: String,
+    input: Map<String, Value>,
+    timeout: Option<f64>,
+    /// True when `action` names a workflow to start as a sub-workflow.
+    workflow: bool,
+}
+
+/// The progress of a `with-items` task.
+#[derive(Debug, Default)]
+pub(crate) struct Items {
+    /// Items not yet started: index and branch context (loop variables
+    /// overlaid by the inbound context, as Mistral merges them).
+    pending: VecDeque<(usize, Map<String, Value>)>,
+    results: Vec<Value>,
+    states: Vec<State>,
+    done: usize,
+    running: usize,
+    /// Items allowed in flight at once (0: all).
+    concurrency: usize,
+}
+
+impl EngineActor {
+    /// Starts a RUNNING task's action(s), or fails the task with the reason.
+    pub(crate) fn start_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let started = match self.has_items(exec_id, task_id) {
+            Some(true) => self.start_items(exec_id, task_id),
+            Some(false) => self.start_single(exec_id, task_id),
+            None => return,
+        };
+        if let Err(msg) = started {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Error,
+                Value::String(msg.clone()),
+                Some(msg),
+            );
+        }
+    }
+
+    fn has_items(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<bool> {
+        let exec = self.execs.get(&exec_id)?;
+        let task = exec.tasks.get(&task_id)?;
+        Some(!exec.spec.tasks.get(&task.name)?.with_items.is_empty())
+    }
+
+    fn start_single(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let call = self.action_call(exec, task, &branch)?;
+        if call.workflow {
+            return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
+        }
+        let msg = self.record_action(exec_id, task_id, call, None);
+        self.send(msg);
+        Ok(())
+    }
+
+    /// Evaluates the `with-items` lists, zips them, and starts the first
+    /// items within the concurrency limit.
+    fn start_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let mut lists = Vec::new();
+        for wi in &spec.with_items {
+            match self.evaluate(exec, Some(task), &branch, &wi.source)? {
+                Value::Array(items) => lists.push((wi.var.clone(), items)),
+                other => {
+                    return Err(format!(
+                        "Wrong input format for: {}. List type is expected for with-items '{}', got {other}",
+                        task.name, wi.var
+                    ));
+                }
+            }
+        }
+        let count = lists.first().map_or(0, |(_, l)| l.len());
+        if lists.iter().any(|(_, l)| l.len() != count) {
+            return Err(format!(
+                "Wrong input format for: {}. All arrays must have the same length for with-items",
+                task.name
+            ));
+        }
+        let concurrency = match &spec.policies.concurrency {
+            Some(c) => {
+                seconds(&self.evaluate(exec, Some(task), &branch, c)?, "concurrency")? as usize
+            }
+            None => 0,
+        };
+        if count == 0 {
+            let name = task.name.clone();
+            log::debug!("ex={exec_id} task={name} with-items over nothing");
+            self.complete_task(exec_id, task_id, State::Success, json!([]), None);
+            return Ok(());
+        }
+        let mut pending = VecDeque::with_capacity(count);
+        for i in 0..count {
+            let mut ctx = Map::new();
+            for (var, items) in &lists {
+                ctx.insert(var.clone(), items[i].clone());
+            }
+            for (k, v) in &branch {
+                ctx.insert(k.clone(), v.clone());
+            }
+            pending.push_back((i, ctx));
+        }
+        let items = Items {
+            pending,
+            results: vec![Value::Null; count],
+            states: vec![State::Idle; count],
+            concurrency,
+            ..Items::default()
+        };
+        let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+        if let Some(Value::Object(rc)) =
+            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
+        {
+            rc.insert(
+                "with_items".into(),
+                json!({ "count": count, "concurrency": concurrency }),
+            );
+        }
+        exec.items.insert(task_id, items);
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.start_more_items(exec_id, task_id)
+    }
+
+    /// Starts pending items while capacity allows.
+    pub(crate) fn start_more_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        loop {
+            let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+            let Some(items) = exec.items.get_mut(&task_id) else {
+                return Ok(());
+            };
+            if items.concurrency > 0 && items.running >= items.concurrency {
+                return Ok(());
+            }
+            let Some((i, ctx)) = items.pending.pop_front() else {
+                return Ok(());
+            };
+            items.running += 1;
+            let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+            let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+            match self.action_call(exec, task, &ctx) {
+                Ok(call) if call.workflow => {
+                    let item = Some(i as i32);
+                    if let Err(e) =
+                        self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
+                    {
+                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                        return Ok(());
+                    }
+                }
+                Ok(call) => {
+                    let msg = self.record_action(exec_id, task_id, call, Some(i));
+                    self.send(msg);
+                }
+                Err(e) => {
+                    self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Evaluates the action name and input of a task against `branch`.
+    fn action_call(
+        &self,
+        exec: &Exec,
+        task: &TaskRecord,
+        branch: &Map<String, Value>,
+    ) -> Result<Call, String> {
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let (action_expr, workflow) = match &spec.run {
+            TaskRun::Action(a) => (a.clone(), false),
+            TaskRun::Workflow(w) => (w.clone(), true),
+        };
+        let action = match self.evaluate(exec, Some(task), branch, &Value::String(action_expr))? {
+            Value::String(s) => s,
+            other => return Err(format!("Action name must be a string, got {other}")),
+        };
+        let mut input = match self.evaluate(exec, Some(task), branch, &spec.input)? {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            other => {
+                return Err(format!(
+                    "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
+                    task.name
+                ));
+            }
+        };
+        if let Some(Value::Object(defaults)) = exec
+            .env()
+            .get("__actions")
+            .and_then(|a| a.get(&action))
+            .filter(|_| !workflow)
+        {
+            for (k, v) in defaults {
+                input.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let timeout = match &spec.policies.timeout {
+            Some(t) => Some(seconds(
+                &self.evaluate(exec, Some(task), branch, t)?,
+                "timeout",
+            )?),
+            None => None,
+        };
+        Ok(Call {
+            action,
+            input,
+            timeout,
+            workflow,
+        })
+    }
+
+    /// Records an IDLE action execution (attempt 1) and returns its dispatch.
+    fn record_action(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        call: Call,
+        item: Option<usize>,
+    ) -> HandleTask {
+        let safe_rerun = self
+            .execs
+            .get(&exec_id)
+            .and_then(|e| e.tasks.get(&task_id).map(|t| (e, t)))
+            .and_then(|(e, t)| {
+                let spec = e.spec.tasks.get(&t.name)?;
+                let branch = t.in_context.as_object().cloned().unwrap_or_default();
+                self.evaluate(e, Some(t), &branch, &spec.safe_rerun).ok()
+            })
+            .is_some_and(|v| expr::truthy(&v));
+        let exec = self
+            .execs
+            .get_mut(&exec_id)
+            .expect("caller checked the execution");
+        let task = exec
+            .tasks
+            .get_mut(&task_id)
+            .expect("caller checked the task");
+        if let Value::Object(rc) = &mut task.runtime_context {
+            rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
+            if let Some(t) = call.timeout {
+                rc.insert("timeout".into(), json!(t));
+            }
+        }
+        let ae = ActionExecutionRecord {
+            id: ActionExecutionId::new(),
+            name: call.action.clone(),
+            task_execution_id: Some(task_id),
+            execution_id: Some(exec_id),
+            workflow_name: Some(exec.rec.workflow_name.clone()),
+            workflow_namespace: Some(exec.rec.workflow_namespace.clone()),
+            task_name: Some(task.name.clone()),
+            description: String::new(),
+            tags: Vec::new(),
+            state: State::Idle,
+            state_info: None,
+            accepted: false,
+            input: Value::Object(call.input.clone()),
+            output: json!({}),
+            params: json!({}),
+            attempt: 1,
+            item_index: item.map(|i| i as i32),
+            project_id: exec.rec.project_id.clone(),
+            created_at: now(),
+            updated_at: None,
+        };
+        let msg = HandleTask {
+            action_execution_id: ae.id,
+            task_execution_id: Some(task_id),
+            execution_id: Some(exec_id),
+            attempt: Attempt(1),
+            action: call.action,
+            input: Value::Object(call.input),
+            timeout: call.timeout.map(std::time::Duration::from_secs_f64),
+        };
+        exec.in_flight += 1;
+        self.owner.insert(ae.id, exec_id);
+        let aid = ae.id;
+        exec.actions.insert(aid, ae);
+        self.touch_action(exec_id, aid, Write::Insert);
+        msg
+    }
+
+    /// Sends a dispatch to the pool (not while draining: it stays IDLE and is
+    /// dispatched after the next start).
+    pub(crate) fn send(&mut self, msg: HandleTask) {
+        if self.draining {
+            return;
+        }
+        if let Err(e) = self.pool.try_send(msg) {
+            log::error!("dispatch failed: {e}");
+        }
+    }
+
+    /// An action of a task finished with `state` and `value`.
+    pub(crate) fn on_action_complete(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        item: Option<i32>,
+        state: State,
+        value: Value,
+    ) {
+        match item {
+            Some(i) => self.item_done(exec_id, task_id, i as usize, state, value),
+            None => {
+                let info = (state == State::Error).then(|| text(&value));
+                self.complete_task(exec_id, task_id, state, value, info);
+            }
+        }
+    }
+
+    /// One item of a `with-items` task finished; the task completes with
+    /// all of them, in item order.
+    pub(crate) fn item_done(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        i: usize,
+        state: State,
+        value: Value,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(items) = exec.items.get_mut(&task_id) else {
+            return;
+        };
+        if i >= items.results.len() || items.states[i].is_completed() {
+            return;
+        }
+        items.results[i] = value;
+        items.states[i] = state;
+        items.done += 1;
+        items.running = items.running.saturating_sub(1);
+        if items.done < items.results.len() {
+            if exec.rec.state == State::Running
+                && let Err(e) = self.start_more_items(exec_id, task_id)
+            {
+                log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
+            }
+            return;
+        }
+        let Some(items) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.items.remove(&task_id))
+        else {
+            return;
+        };
+        let (state, info) = if items.states.contains(&State::Cancelled) {
+            (
+                State::Cancelled,
+                Some("One or more actions was cancelled.".to_string()),
+            )
+        } else if items.states.contains(&State::Error) {
+            (
+                State::Error,
+                Some("One or more actions had failed.".to_string()),
+            )
+        } else {
+            (State::Success, None)
+        };
+        self.complete_task(exec_id, task_id, state, Value::Array(items.results), info);
+    }
+}

@@ -1,0 +1,230 @@
+//! Shared helpers of the spec builders: the diagnostic collector, path
+//! building and the schema checks that several attributes share
+//! (`EXPRESSION_OR_POSITIVE_INTEGER`, `NONEMPTY_DICT`, ...).
+//!
+//! Invariant: a helper that finds a problem records it and returns `None`;
+//! it never stops the walk, so one upload reports every problem.
+
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+use super::Diagnostic;
+use super::cmd::{has_jinja, has_yaql, is_full_expression};
+use super::yaml::{Kind, Node};
+
+/// Collects diagnostics during one parse.
+#[derive(Default)]
+pub(crate) struct Cx {
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Cx {
+    /// Records a problem at a node.
+    pub fn err(&mut self, path: &str, node: &Node, message: impl Into<String>) {
+        self.err_at(path, node.line, node.col, message);
+    }
+
+    /// Records a problem at a position.
+    pub fn err_at(&mut self, path: &str, line: u32, col: u32, message: impl Into<String>) {
+        self.diags.push(Diagnostic {
+            path: path.to_string(),
+            line: (line > 0).then_some(line),
+            column: (col > 0).then_some(col),
+            message: message.into(),
+        });
+    }
+
+    /// Checks the expressions of one string: YAQL and Jinja may not be mixed,
+    /// and each must pass `expr::validate`.
+    pub fn check_str(&mut self, path: &str, node: &Node, s: &str) {
+        let yaql = has_yaql(s);
+        let jinja = has_jinja(s);
+        if yaql && jinja {
+            self.err(
+                path,
+                node,
+                "The line already contains an expression of type 'jinja'. \
+                 Mixing expression types in a single line is not allowed.",
+            );
+        } else if (yaql || jinja)
+            && let Err(e) = crate::expr::validate(s)
+        {
+            self.err(path, node, e.to_string());
+        }
+    }
+
+    /// Checks every string inside a JSON value that came from `node`.
+    pub fn check_value(&mut self, path: &str, node: &Node, v: &Value) {
+        match v {
+            Value::String(s) => self.check_str(path, node, s),
+            Value::Array(items) => items.iter().for_each(|i| self.check_value(path, node, i)),
+            Value::Object(m) => m.values().for_each(|i| self.check_value(path, node, i)),
+            _ => {}
+        }
+    }
+
+    /// Checks every string inside a node, with precise paths.
+    pub fn check_node(&mut self, path: &str, node: &Node) {
+        match &node.kind {
+            Kind::Str(s) => self.check_str(path, node, s),
+            Kind::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.check_node(&idx(path, i), item);
+                }
+            }
+            Kind::Map(m) => {
+                for (k, e) in m {
+                    self.check_node(&key(path, k), &e.value);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `NONEMPTY_STRING`.
+    pub fn string(&mut self, path: &str, node: &Node) -> Option<String> {
+        match &node.kind {
+            Kind::Str(s) if !s.is_empty() => Some(s.clone()),
+            Kind::Str(_) => {
+                self.err(path, node, "must not be empty");
+                None
+            }
+            _ => {
+                self.err(
+                    path,
+                    node,
+                    format!("expected a string, got {}", node.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `UNIQUE_STRING_LIST`.
+    pub fn string_list(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
+        let Kind::Seq(items) = &node.kind else {
+            self.err(
+                path,
+                node,
+                format!("expected a list of strings, got {}", node.type_name()),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.err(path, node, "must not be empty");
+            return None;
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let p = idx(path, i);
+            if let Some(s) = self.string(&p, item) {
+                if seen.insert(s.clone()) {
+                    out.push(s);
+                } else {
+                    self.err(&p, item, format!("duplicate item '{s}'"));
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A string or a unique list of strings.
+    pub fn string_or_list(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
+        match &node.kind {
+            Kind::Str(_) => self.string(path, node).map(|s| vec![s]),
+            _ => self.string_list(path, node),
+        }
+    }
+
+    /// `NONEMPTY_DICT`, expressions checked.
+    pub fn dict(&mut self, path: &str, node: &Node) -> Option<Map<String, Value>> {
+        match &node.kind {
+            Kind::Map(m) if !m.is_empty() => {
+                self.check_node(path, node);
+                match node.to_json() {
+                    Value::Object(o) => Some(o),
+                    _ => None,
+                }
+            }
+            Kind::Map(_) => {
+                self.err(path, node, "must not be empty");
+                None
+            }
+            _ => {
+                self.err(
+                    path,
+                    node,
+                    format!("expected a mapping, got {}", node.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `EXPRESSION_OR_POSITIVE_INTEGER`.
+    pub fn expr_or_uint(&mut self, path: &str, node: &Node) -> Option<Value> {
+        match &node.kind {
+            Kind::Num(n) if n.is_u64() => Some(Value::Number(n.clone())),
+            Kind::Str(s) if is_full_expression(s) => {
+                self.check_str(path, node, s);
+                Some(Value::String(s.clone()))
+            }
+            _ => {
+                self.err(
+                    path,
+                    node,
+                    "expected a non-negative integer or an expression",
+                );
+                None
+            }
+        }
+    }
+
+    /// `EXPRESSION_OR_BOOLEAN`.
+    pub fn expr_or_bool(&mut self, path: &str, node: &Node) -> Option<Value> {
+        match &node.kind {
+            Kind::Bool(b) => Some(Value::Bool(*b)),
+            Kind::Str(s) if is_full_expression(s) => {
+                self.check_str(path, node, s);
+                Some(Value::String(s.clone()))
+            }
+            _ => {
+                self.err(path, node, "expected a boolean or an expression");
+                None
+            }
+        }
+    }
+
+    /// `EXPRESSION`.
+    pub fn expression(&mut self, path: &str, node: &Node) -> Option<Value> {
+        match &node.kind {
+            Kind::Str(s) if is_full_expression(s) => {
+                self.check_str(path, node, s);
+                Some(Value::String(s.clone()))
+            }
+            _ => {
+                self.err(
+                    path,
+                    node,
+                    "expected an expression (<% ... %> or {{ ... }})",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// `path.key` (or `key` at the root).
+pub(crate) fn key(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+/// `path[i]`.
+pub(crate) fn idx(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}

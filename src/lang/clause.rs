@@ -1,0 +1,197 @@
+//! `on-success` / `on-error` / `on-complete` / `on-skip` clauses in all
+//! their forms (`mistral/lang/v2/on_clause.py`, `publish.py`). Called by the
+//! task and task-defaults builders.
+//!
+//! Invariant: every task target is returned as a [`Ref`] with its path and
+//! position, so the workflow check can report a dangling one precisely.
+
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+use super::check::{Cx, idx, key};
+use super::cmd::{is_full_expression, parse_cmd_and_input};
+use super::spec::{EngineCommand, OnClause, Target, Transition};
+use super::yaml::{Kind, Node};
+
+/// A task named by a transition (or by `requires`), where it was named.
+#[derive(Clone, Debug)]
+pub(crate) struct Ref {
+    pub name: String,
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A parsed clause and the task names it targets.
+pub(crate) struct Parsed {
+    pub clause: OnClause,
+    pub refs: Vec<Ref>,
+}
+
+/// Parses one `on-*` clause.
+pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
+    let mut out = Parsed {
+        clause: OnClause::default(),
+        refs: Vec::new(),
+    };
+    if let Kind::Map(m) = &node.kind
+        && !m.is_empty()
+        && m.keys().all(|k| k == "publish" || k == "next")
+    {
+        if let Some(e) = m.get("publish") {
+            parse_publish(cx, &key(path, "publish"), &e.value, &mut out.clause);
+        }
+        if let Some(e) = m.get("next") {
+            parse_next(cx, &key(path, "next"), &e.value, &mut out);
+        }
+        return Some(out);
+    }
+    parse_next(cx, path, node, &mut out);
+    Some(out)
+}
+
+/// The transition part: a string, a one-key guarded dict, or a list of both.
+fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
+    match &node.kind {
+        Kind::Str(s) => entry(cx, path, node, s, None, out),
+        Kind::Map(_) => guarded(cx, path, node, out),
+        Kind::Seq(items) => {
+            if items.is_empty() {
+                cx.err(path, node, "must not be empty");
+            }
+            let mut seen: HashSet<String> = HashSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let p = idx(path, i);
+                if !seen.insert(item.to_json().to_string()) {
+                    cx.err(&p, item, "duplicate transition");
+                    continue;
+                }
+                match &item.kind {
+                    Kind::Str(s) => entry(cx, &p, item, s, None, out),
+                    Kind::Map(_) => guarded(cx, &p, item, out),
+                    _ => cx.err(
+                        &p,
+                        item,
+                        format!(
+                            "expected a task name or a one-key mapping {{task: <% guard %>}}, got {}",
+                            item.type_name()
+                        ),
+                    ),
+                }
+            }
+        }
+        _ => cx.err(
+            path,
+            node,
+            format!(
+                "expected a task name, a list or a mapping, got {}",
+                node.type_name()
+            ),
+        ),
+    }
+}
+
+/// `{task: <% guard %>}`.
+fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
+    let Some(m) = node.as_map() else { return };
+    if m.len() != 1 {
+        cx.err(
+            path,
+            node,
+            "a guarded transition must have exactly one key: {task: <% guard %>}",
+        );
+        return;
+    }
+    if let Some((name, e)) = m.first() {
+        let p = key(path, name);
+        let guard = match &e.value.kind {
+            Kind::Str(g) if is_full_expression(g) => {
+                cx.check_str(&p, &e.value, g);
+                Some(Value::String(g.clone()))
+            }
+            _ => {
+                cx.err(&p, &e.value, "a transition guard must be an expression");
+                None
+            }
+        };
+        let at = Node {
+            kind: Kind::Null,
+            line: e.line,
+            col: e.col,
+        };
+        entry(cx, &p, &at, name, guard, out);
+    }
+}
+
+/// One transition from its text: a task, or an engine command with params.
+fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, out: &mut Parsed) {
+    let parsed = parse_cmd_and_input(s).filter(|(name, params)| {
+        !name.is_empty() && (!s.trim().contains(char::is_whitespace) || !params.is_empty())
+    });
+    let Some((name, params)) = parsed else {
+        cx.err(path, node, format!("invalid transition '{s}'"));
+        return;
+    };
+    cx.check_value(path, node, &Value::Object(params.clone()));
+    let msg = || params.get("msg").cloned();
+    let target = match name.as_str() {
+        "fail" => Target::Command(EngineCommand::Fail { msg: msg() }),
+        "succeed" => Target::Command(EngineCommand::Succeed { msg: msg() }),
+        "pause" => Target::Command(EngineCommand::Pause { msg: msg() }),
+        "noop" => Target::Command(EngineCommand::Noop),
+        _ => {
+            out.refs.push(Ref {
+                name: name.clone(),
+                path: path.to_string(),
+                line: node.line,
+                col: node.col,
+            });
+            Target::Task(name)
+        }
+    };
+    out.clause.next.push(Transition { target, guard });
+}
+
+/// `publish: {branch: {...}, global: {...}, atomic: {...}}`.
+fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
+    let Some(m) = node.as_map() else {
+        cx.err(
+            path,
+            node,
+            format!("expected a mapping, got {}", node.type_name()),
+        );
+        return;
+    };
+    if m.is_empty() {
+        cx.err(
+            path,
+            node,
+            "Either 'branch', 'global' or 'atomic' must be specified",
+        );
+    }
+    for (k, e) in m {
+        let p = key(path, k);
+        let target: Option<&mut Map<String, Value>> = match k.as_str() {
+            "branch" => Some(&mut clause.publish),
+            "global" => Some(&mut clause.publish_global),
+            // Accepted by Mistral's schema but not implemented there either.
+            "atomic" => None,
+            _ => {
+                cx.err_at(
+                    &p,
+                    e.line,
+                    e.col,
+                    format!(
+                        "unknown key '{k}' in publish: expected 'branch', 'global' or 'atomic'"
+                    ),
+                );
+                continue;
+            }
+        };
+        if let Some(d) = cx.dict(&p, &e.value)
+            && let Some(t) = target
+        {
+            *t = d;
+        }
+    }
+}

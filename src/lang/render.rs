@@ -1,0 +1,154 @@
+//! Text Mistral derives from a workflow for its API: the stored definition
+//! of a workflow cut from a multi-workflow upload, the human `input` string
+//! and the `interface` object (`mistral/services/workflows.py`,
+//! `mistral/api/controllers/v2/resources.py`).
+//!
+//! Invariant: pure functions of the spec or the uploaded text.
+
+use serde_json::{Map, Value, json};
+
+use super::spec::WorkflowSpec;
+use super::yaml::{Kind, Node};
+
+/// The workflow's own YAML: the whole text when it is the only workflow,
+/// otherwise a version line plus the workflow's section of the text.
+pub(crate) fn definition(text: &str, root: &Node, name: &str) -> String {
+    let Some(m) = root.as_map() else {
+        return text.to_string();
+    };
+    if m.keys().filter(|k| *k != "version").count() <= 1 {
+        return text.to_string();
+    }
+    let version = match m.get("version").map(|e| &e.value.kind) {
+        Some(Kind::Num(n)) => format!("version: {n}\n"),
+        Some(Kind::Str(s)) => format!("version: '{}'\n", s.replace('\'', "''")),
+        _ => "version: '2.0'\n".to_string(),
+    };
+    let block = root.col == 1 && m.values().all(|e| e.col == 1);
+    let mut starts: Vec<u32> = m.values().map(|e| e.line).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let distinct = starts.len() == m.len();
+    if let Some(e) = m.get(name)
+        && block
+        && distinct
+    {
+        let end = starts.iter().copied().find(|l| *l > e.line);
+        let lines: Vec<&str> = text
+            .split_inclusive('\n')
+            .skip(e.line.saturating_sub(1) as usize)
+            .take(end.map_or(usize::MAX, |l| (l - e.line) as usize))
+            .collect();
+        let keep = lines
+            .iter()
+            .rposition(|l| !(l.trim().is_empty() || l.starts_with('#')))
+            .map_or(0, |i| i + 1);
+        let mut out = version;
+        for l in &lines[..keep] {
+            out.push_str(l);
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        return out;
+    }
+    // A flow-style document: dump the workflow's data, as Mistral does.
+    let mut doc = Map::new();
+    doc.insert(
+        "version".into(),
+        m.get("version").map_or(json!("2.0"), |e| e.value.to_json()),
+    );
+    if let Some(e) = m.get(name) {
+        doc.insert(name.to_string(), e.value.to_json());
+    }
+    yaml_serde::to_string(&Value::Object(doc)).unwrap_or_else(|_| text.to_string())
+}
+
+/// Mistral's human input string: `a, b="x"` (a default is rendered with
+/// Python's `str`).
+pub fn input_string(spec: &WorkflowSpec) -> String {
+    spec.input
+        .iter()
+        .map(|p| match &p.default {
+            None => p.name.clone(),
+            Some(v) => format!("{}=\"{}\"", p.name, py_str(v)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `{"input": [name | {name: default}], "output": [output keys]}`.
+pub fn interface(spec: &WorkflowSpec) -> Value {
+    let input: Vec<Value> = spec
+        .input
+        .iter()
+        .map(|p| match &p.default {
+            None => Value::String(p.name.clone()),
+            Some(v) => {
+                let mut m = Map::new();
+                m.insert(p.name.clone(), v.clone());
+                Value::Object(m)
+            }
+        })
+        .collect();
+    let output: Vec<Value> = match &spec.output {
+        Some(Value::Object(o)) => o.keys().map(|k| Value::String(k.clone())).collect(),
+        _ => Vec::new(),
+    };
+    json!({"input": input, "output": output})
+}
+
+/// Python's `str()` of a JSON-loaded value.
+pub(crate) fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => py_repr(other),
+    }
+}
+
+/// Python's `repr()` of a JSON-loaded value.
+fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => py_repr_str(s),
+        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", py_repr_str(k), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}

@@ -1,0 +1,198 @@
+//! YAML 1.1 scalar resolution, as PyYAML's SafeLoader does it (Mistral's
+//! loader): booleans `yes/no/on/off/true/false` in three spellings (not
+//! `y`/`n`), nulls, integers with `0x`/`0b`/octal/`_`/base 60, floats that
+//! need a dot. Called by the YAML tree builder for each scalar.
+//!
+//! Invariant: only plain, untagged scalars are resolved; a quoted or block
+//! scalar is always a string.
+
+use saphyr_parser::{ScalarStyle, Tag};
+use serde_json::Number;
+
+use super::yaml::Kind;
+
+/// Resolves one scalar by style and tag.
+pub(crate) fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Kind, String> {
+    if let Some(tag) = tag {
+        let core = tag.handle == "!!" || tag.is_yaml_core_schema();
+        if tag.handle == "!" && tag.suffix.is_empty() {
+            return Ok(Kind::Str(text.to_string()));
+        }
+        if !core {
+            return Err(format!("unsupported YAML tag '{tag}'"));
+        }
+        let resolved = resolve_plain(text);
+        return match (tag.suffix.as_str(), resolved) {
+            ("str", _) => Ok(Kind::Str(text.to_string())),
+            ("bool", k @ Kind::Bool(_)) | ("null", k @ Kind::Null) => Ok(k),
+            ("int", Kind::Num(n)) if !n.is_f64() => Ok(Kind::Num(n)),
+            ("float", Kind::Num(n)) => n
+                .as_f64()
+                .and_then(Number::from_f64)
+                .map(Kind::Num)
+                .ok_or_else(|| format!("'{text}' is not a {tag}")),
+            ("float", Kind::Str(_)) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map(Kind::Num)
+                .ok_or_else(|| format!("'{text}' is not a {tag}")),
+            _ => Err(format!("'{text}' is not a {tag}")),
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Kind::Str(text.to_string()));
+    }
+    Ok(resolve_plain(text))
+}
+
+/// PyYAML SafeLoader's implicit resolvers for a plain scalar.
+pub(crate) fn resolve_plain(s: &str) -> Kind {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Kind::Null,
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Kind::Bool(true);
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Kind::Bool(false);
+        }
+        _ => {}
+    }
+    if let Some(n) = yaml11_int(s) {
+        return Kind::Num(n);
+    }
+    if let Some(n) = yaml11_float(s) {
+        return Kind::Num(n);
+    }
+    Kind::Str(s.to_string())
+}
+
+fn split_sign(s: &str) -> (bool, &str) {
+    match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    }
+}
+
+fn int_number(neg: bool, magnitude: u128) -> Option<Number> {
+    if neg {
+        let v = i64::try_from(magnitude)
+            .ok()
+            .map(|v| -v)
+            .or_else(|| (magnitude == u128::from(i64::MIN.unsigned_abs())).then_some(i64::MIN))?;
+        Some(Number::from(v))
+    } else {
+        u64::try_from(magnitude).ok().map(Number::from)
+    }
+}
+
+/// `[-+]?(0b[01_]+ | 0[0-7_]+ | 0 | [1-9][0-9_]* | 0x[0-9a-fA-F_]+ | [1-9][0-9_]*(:[0-5]?[0-9])+)`
+fn yaml11_int(s: &str) -> Option<Number> {
+    let (neg, body) = split_sign(s);
+    let digits = |t: &str, radix: u32| -> Option<u128> {
+        let clean: String = t.chars().filter(|c| *c != '_').collect();
+        if clean.is_empty() {
+            return None;
+        }
+        u128::from_str_radix(&clean, radix).ok()
+    };
+    let valid = |t: &str, f: fn(char) -> bool| !t.is_empty() && t.chars().all(|c| c == '_' || f(c));
+    let mag = if let Some(b) = body.strip_prefix("0b") {
+        valid(b, |c| c == '0' || c == '1').then(|| digits(b, 2))??
+    } else if let Some(h) = body.strip_prefix("0x") {
+        valid(h, |c| c.is_ascii_hexdigit()).then(|| digits(h, 16))??
+    } else if body == "0" {
+        0
+    } else if let Some(o) = body.strip_prefix('0') {
+        valid(o, |c| ('0'..='7').contains(&c)).then(|| digits(o, 8))??
+    } else if body.contains(':') {
+        sexagesimal(body, |c| c.is_ascii_digit() || c == '_')?
+            .parse::<u128>()
+            .ok()?
+    } else {
+        let first = body.chars().next()?;
+        if !('1'..='9').contains(&first) || !valid(body, |c| c.is_ascii_digit()) {
+            return None;
+        }
+        digits(body, 10)?
+    };
+    int_number(neg, mag)
+}
+
+/// Base-60 `1:30:15` → the decimal value, as text; `None` when malformed.
+fn sexagesimal(body: &str, head_ok: fn(char) -> bool) -> Option<String> {
+    let mut parts = body.split(':');
+    let head = parts.next()?;
+    let first = head.chars().next()?;
+    if !('1'..='9').contains(&first) || !head.chars().all(head_ok) {
+        return None;
+    }
+    let mut value: u128 = head.replace('_', "").parse().ok()?;
+    for p in parts {
+        if p.is_empty() || p.len() > 2 || !p.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        if p.len() == 2 && p.as_bytes()[0] > b'5' {
+            return None;
+        }
+        value = value.checked_mul(60)?.checked_add(p.parse().ok()?)?;
+    }
+    Some(value.to_string())
+}
+
+/// PyYAML's float: a dot is required; `.inf`/`.nan` are not JSON and stay text.
+fn yaml11_float(s: &str) -> Option<Number> {
+    let (neg, body) = split_sign(s);
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    if let Some(e) = exp {
+        // PyYAML wants a sign in the exponent.
+        let (sign, digits) = e.split_at(e.len().min(1));
+        if !(sign == "+" || sign == "-")
+            || digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+    }
+    let dot = mantissa.find('.')?;
+    let (int_part, frac) = (&mantissa[..dot], &mantissa[dot + 1..]);
+    if !frac.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    let int_clean = if int_part.contains(':') {
+        if exp.is_some() {
+            return None;
+        }
+        sexagesimal(int_part, |c| c.is_ascii_digit() || c == '_')?
+    } else if int_part.is_empty() {
+        // `.5` needs a digit right after the dot.
+        if !frac.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        "0".into()
+    } else {
+        if !int_part.starts_with(|c: char| c.is_ascii_digit())
+            || !int_part.chars().all(|c| c.is_ascii_digit() || c == '_')
+        {
+            return None;
+        }
+        int_part.replace('_', "")
+    };
+    let text = format!(
+        "{}{}.{}0{}",
+        if neg { "-" } else { "" },
+        int_clean,
+        frac.replace('_', ""),
+        exp.map(|e| format!("e{e}")).unwrap_or_default()
+    );
+    text.parse::<f64>().ok().and_then(Number::from_f64)
+}

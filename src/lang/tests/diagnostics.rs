@@ -1,0 +1,402 @@
+//! Every diagnostic, with paths and positions, and several at once.
+
+use super::{check_errs, errs, wf_with_tasks};
+
+fn task_errs(body: &str) -> Vec<String> {
+    errs(&wf_with_tasks(body))
+}
+
+fn check_task(body: &str, expected: &[&str]) {
+    assert_eq!(task_errs(body), expected, "\n---\n{body}");
+}
+
+#[test]
+fn version() {
+    check_errs(
+        "wf:\n  tasks:\n    t: {action: std.noop}\n",
+        &["version (line 1, column 1): missing 'version'"],
+    );
+    check_errs(
+        "version: '3.0'\nwf:\n  tasks:\n    t: {action: std.noop}\n",
+        &["version (line 1, column 10): Unsupported DSL version: \"3.0\""],
+    );
+    check_errs(
+        "version: 1\nwf:\n  tasks:\n    t: {action: std.noop}\n",
+        &["version (line 1, column 10): Unsupported DSL version: 1"],
+    );
+}
+
+#[test]
+fn document_shape() {
+    check_errs(
+        "version: '2.0'\n",
+        &[" (line 1, column 1): the document holds no workflow"],
+    );
+    check_errs(
+        "",
+        &["missing 'version'", "the document holds no workflow"]
+            .map(|m| format!(": {m}"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    check_errs(
+        "[1]",
+        &[" (line 1, column 1): a workflow list must be a mapping, got a list"],
+    );
+    check_errs(
+        "version: '2.0'\nwf: 3\n",
+        &["wf (line 2, column 5): a workflow must be a mapping, got a number"],
+    );
+    check_errs(
+        "version: '2.0'\n123e4567-e89b-12d3-a456-426655440000:\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "123e4567-e89b-12d3-a456-426655440000 (line 2, column 1): Workflow name cannot be in the format of UUID.",
+        ],
+    );
+}
+
+#[test]
+fn workflow_keys() {
+    check_errs(
+        "version: '2.0'\nwf:\n  type: sideways\n  tasks:\n    t: {action: std.noop}\n",
+        &["wf.type (line 3, column 9): expected 'direct' or 'reverse'"],
+    );
+    check_errs(
+        "version: '2.0'\nwf:\n  colour: red\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.colour (line 3, column 3): unknown workflow key 'colour' (expected one of: type, description, tags, input, output, output-on-error, vars, task-defaults, tasks)",
+        ],
+    );
+    check_errs(
+        "version: '2.0'\nwf:\n  description: x\n",
+        &["wf (line 2, column 1): missing 'tasks'"],
+    );
+    check_errs(
+        "version: '2.0'\nwf:\n  tasks: {}\n",
+        &["wf.tasks (line 3, column 10): Workflow doesn't have any tasks"],
+    );
+    check_errs(
+        "version: '2.0'\nwf:\n  input: [a, {b: 1, c: 2}, a, 3]\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.input[1] (line 3, column 14): expected a name or a one-key mapping {name: default}",
+            "wf.input[2] (line 3, column 28): duplicate input 'a'",
+            "wf.input[3] (line 3, column 31): expected a name or a one-key mapping {name: default}",
+        ],
+    );
+    check_errs(
+        "version: '2.0'\nwf:\n  output: 3\n  vars: {}\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.output (line 3, column 11): expected a mapping, got a number",
+            "wf.vars (line 4, column 9): must not be empty",
+        ],
+    );
+}
+
+#[test]
+fn dangling_targets() {
+    check_task(
+        "t1:\n  on-success:\n    - t2\n    - t9\n  on-error: t8\nt2: {action: std.noop}\n",
+        &[
+            "wf.tasks.t1.on-success[1] (line 7, column 11): no task named 't9'",
+            "wf.tasks.t1.on-error (line 8, column 17): no task named 't8'",
+        ],
+    );
+    check_task(
+        "t1:\n  on-complete:\n    - t7: <% $.x %>\n",
+        &["wf.tasks.t1.on-complete[0].t7 (line 6, column 11): no task named 't7'"],
+    );
+    check_task(
+        "t1:\n  on-success:\n    next: [zz]\n",
+        &["wf.tasks.t1.on-success.next[0] (line 6, column 16): no task named 'zz'"],
+    );
+}
+
+#[test]
+fn default_dangling_targets_reported_once() {
+    check_errs(
+        "version: '2.0'\nwf:\n  task-defaults:\n    on-error: [nope]\n  tasks:\n    a: {action: std.noop}\n    b: {action: std.noop}\n",
+        &["wf.task-defaults.on-error[0] (line 4, column 16): no task named 'nope'"],
+    );
+}
+
+#[test]
+fn start_tasks_and_joins() {
+    check_task(
+        "a:\n  on-success: b\nb:\n  on-success: a\n",
+        &[
+            "wf.tasks (line 4, column 5): Failed to find start tasks in direct workflow. There must be at least one task without inbound transition.",
+        ],
+    );
+    check_task(
+        "a:\n  on-success: j\nj:\n  join: 2\n",
+        &[
+            "wf.tasks.j.join (line 7, column 13): Not enough inbound tasks for task with 'join' [task_name=j, join=2, inbound_tasks=1]",
+        ],
+    );
+    check_task(
+        "a: {action: std.noop}\nj:\n  join: all\n",
+        &[
+            "wf.tasks.j.join (line 6, column 13): No inbound tasks for task with 'join: all' [task_name=j]",
+        ],
+    );
+    check_task(
+        "a: {action: std.noop}\nj:\n  join: some\n",
+        &["wf.tasks.j.join (line 6, column 13): expected 'all', 'one' or a non-negative integer"],
+    );
+}
+
+#[test]
+fn task_keys() {
+    check_task(
+        "t1:\n  action: a\n  workflow: w\n",
+        &["wf.tasks.t1 (line 5, column 7): a task cannot have both 'action' and 'workflow'"],
+    );
+    check_task(
+        "t1:\n  colour: red\n",
+        &["wf.tasks.t1.colour (line 5, column 7): unknown task key 'colour'"],
+    );
+    check_task(
+        "t1:\n  requires: [x]\n",
+        &[
+            "wf.tasks.t1.requires (line 5, column 7): 'requires' is only allowed in a reverse workflow",
+        ],
+    );
+    check_task(
+        "t1: 3\n",
+        &["wf.tasks.t1 (line 4, column 9): a task must be a mapping, got a number"],
+    );
+    check_task(
+        "t1:\n  input: 3\n",
+        &["wf.tasks.t1.input (line 5, column 14): expected a mapping or an expression"],
+    );
+    check_task(
+        "t1:\n  input: {}\n",
+        &["wf.tasks.t1.input (line 5, column 14): must not be empty"],
+    );
+    check_task(
+        "t1:\n  action: std.echo x=1\n  input: <% $.i %>\n",
+        &[
+            "wf.tasks.t1.input (line 6, column 14): an expression 'input' cannot be combined with inline parameters",
+        ],
+    );
+    check_task(
+        "t1:\n  action: ''\n",
+        &["wf.tasks.t1.action (line 5, column 15): must not be empty"],
+    );
+    check_task(
+        "t1:\n  action: '=x y'\n",
+        &["wf.tasks.t1.action (line 5, column 15): Invalid action/workflow task property: =x y"],
+    );
+}
+
+#[test]
+fn reverse_workflow_keys() {
+    check_errs(
+        "version: '2.0'\nwf:\n  type: reverse\n  tasks:\n    a:\n      requires: [b, zz]\n      on-success: b\n    b: {action: std.noop}\n",
+        &[
+            "wf.tasks.a.requires[1] (line 6, column 21): no task named 'zz'",
+            "wf.tasks.a.on-success (line 7, column 7): 'on-success' is not allowed in a reverse workflow",
+        ],
+    );
+}
+
+#[test]
+fn policy_values() {
+    check_task(
+        "t1:\n  timeout: -1\n  wait-before: x\n  pause-before: 1\n  concurrency: 1.5\n",
+        &[
+            "wf.tasks.t1.timeout (line 5, column 16): expected a non-negative integer or an expression",
+            "wf.tasks.t1.wait-before (line 6, column 20): expected a non-negative integer or an expression",
+            "wf.tasks.t1.pause-before (line 7, column 21): expected a boolean or an expression",
+            "wf.tasks.t1.concurrency (line 8, column 20): expected a non-negative integer or an expression",
+        ],
+    );
+    check_task(
+        "t1:\n  retry:\n    count: 1\n    sleep: 2\n",
+        &[
+            "wf.tasks.t1.retry (line 6, column 9): retry needs 'delay'",
+            "wf.tasks.t1.retry.sleep (line 7, column 16): unknown retry key 'sleep'",
+        ],
+    );
+    check_task(
+        "t1:\n  retry: count=3\n",
+        &["wf.tasks.t1.retry (line 5, column 14): retry needs 'delay'"],
+    );
+    check_task(
+        "t1:\n  retry:\n    count: 1\n    delay: 1\n    break-on: true\n",
+        &[
+            "wf.tasks.t1.retry.break-on (line 8, column 19): expected an expression (<% ... %> or {{ ... }})",
+        ],
+    );
+    check_task(
+        "t1:\n  keep-result: maybe\n",
+        &["wf.tasks.t1.keep-result (line 5, column 20): expected a boolean or an expression"],
+    );
+}
+
+#[test]
+fn clause_shapes() {
+    check_task(
+        "t1:\n  on-success: 3\n",
+        &[
+            "wf.tasks.t1.on-success (line 5, column 19): expected a task name, a list or a mapping, got a number",
+        ],
+    );
+    check_task(
+        "t1:\n  on-success: []\n",
+        &["wf.tasks.t1.on-success (line 5, column 19): must not be empty"],
+    );
+    check_task(
+        "t1:\n  on-success: [t2, t2]\nt2: {action: std.noop}\n",
+        &["wf.tasks.t1.on-success[1] (line 5, column 24): duplicate transition"],
+    );
+    check_task(
+        "t1:\n  on-success:\n    - t2: yes\nt2: {action: std.noop}\n",
+        &[
+            "wf.tasks.t1.on-success[0].t2 (line 6, column 15): a transition guard must be an expression",
+        ],
+    );
+    check_task(
+        "t1:\n  on-success: 't2 t3'\n",
+        &["wf.tasks.t1.on-success (line 5, column 19): invalid transition 't2 t3'"],
+    );
+    check_task(
+        "t1:\n  on-success:\n    - {t2: <% 1 %>, t3: <% 2 %>}\n",
+        &[
+            "wf.tasks.t1.on-success[0] (line 6, column 11): a guarded transition must have exactly one key: {task: <% guard %>}",
+        ],
+    );
+    check_task(
+        "t1:\n  on-success:\n    publish:\n      x: 1\n",
+        &[
+            "wf.tasks.t1.on-success.publish.x (line 7, column 11): unknown key 'x' in publish: expected 'branch', 'global' or 'atomic'",
+        ],
+    );
+    check_task(
+        "t1:\n  on-success:\n    publish: {}\n",
+        &[
+            "wf.tasks.t1.on-success.publish (line 6, column 18): Either 'branch', 'global' or 'atomic' must be specified",
+        ],
+    );
+}
+
+#[test]
+fn with_items_errors() {
+    check_task(
+        "t1:\n  with-items: x of y\n",
+        &[
+            "wf.tasks.t1.with-items (line 5, column 19): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }': x of y",
+        ],
+    );
+    check_task(
+        "t1:\n  with-items:\n    - x in [1,\n",
+        &[
+            "wf.tasks.t1.with-items[0] (line 6, column 11): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }': x in [1,",
+        ],
+    );
+    check_task(
+        "t1:\n  with-items: x in [1, }]\n",
+        &[
+            "wf.tasks.t1.with-items (line 5, column 19): Invalid array in 'with-items' clause: [1, }], error: expected value at line 1 column 5",
+        ],
+    );
+}
+
+#[test]
+fn mixed_expressions() {
+    check_task(
+        "t1:\n  publish:\n    x: <% $.a %> {{ _.b }}\n",
+        &[
+            "wf.tasks.t1.publish.x (line 6, column 12): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+        ],
+    );
+}
+
+#[test]
+fn many_problems_at_once() {
+    check_errs(
+        "version: '9'\nwf:\n  bogus: 1\n  tasks:\n    a:\n      on-success: [nope]\n      timeout: x\n    b:\n      frobnicate: 1\n      on-error: [fail, a, a]\nw2: 5\n",
+        &[
+            "version (line 1, column 10): Unsupported DSL version: \"9\"",
+            "wf.bogus (line 3, column 3): unknown workflow key 'bogus' (expected one of: type, description, tags, input, output, output-on-error, vars, task-defaults, tasks)",
+            "wf.tasks.a.on-success[0] (line 6, column 20): no task named 'nope'",
+            "wf.tasks.a.timeout (line 7, column 16): expected a non-negative integer or an expression",
+            "wf.tasks.b.frobnicate (line 9, column 7): unknown task key 'frobnicate'",
+            "wf.tasks.b.on-error[2] (line 10, column 27): duplicate transition",
+            "w2 (line 11, column 5): a workflow must be a mapping, got a number",
+        ],
+    );
+}
+
+#[test]
+fn meta_attributes() {
+    check_errs(
+        "version: '2.0'\nwf:\n  description: ''\n  tags: [a, a, 3]\n  tasks:\n    t:\n      tags: []\n      description: null\n",
+        &[
+            "wf.description (line 3, column 16): must not be empty",
+            "wf.tags[1] (line 4, column 13): duplicate item 'a'",
+            "wf.tags[2] (line 4, column 16): expected a string, got a number",
+            "wf.tasks.t.tags (line 7, column 13): must not be empty",
+            "wf.tasks.t.description (line 8, column 20): expected a string, got null",
+        ],
+    );
+}
+
+#[test]
+fn mixed_expressions_everywhere() {
+    let mixed = "'<% 1 %>{{ 2 }}'";
+    for (attr, path, col) in [
+        (
+            "action: \"std.echo x='<% 1 %>{{ 2 }}'\"".to_string(),
+            "action",
+            15,
+        ),
+        (format!("input: {mixed}"), "input", 14),
+        (
+            "on-success: [{t2: '<% 1 %>{{ 2 }}%>'}]".to_string(),
+            "on-success[0].t2",
+            25,
+        ),
+        (format!("target: {mixed}"), "target", 15),
+    ] {
+        let body = format!("t1:\n  {attr}\nt2: {{action: std.noop}}\n");
+        let e = task_errs(&body);
+        assert_eq!(e.len(), 1, "{attr}: {e:?}");
+        assert!(
+            e[0].starts_with(&format!("wf.tasks.t1.{path} (line 5, column {col})")),
+            "{attr}: {e:?}"
+        );
+        assert!(e[0].contains("Mixing expression types"), "{attr}: {e:?}");
+    }
+    check_errs(
+        "version: '2.0'\nwf:\n  input:\n    - a: <% 1 %>{{ 2 }}\n  vars:\n    v: <% 1 %>{{ 2 }}\n  output:\n    o: ['<% 1 %>{{ 2 }}']\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.input[0].a (line 4, column 10): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+            "wf.vars.v (line 6, column 8): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+            "wf.output.o[0] (line 8, column 9): The line already contains an expression of type 'jinja'. Mixing expression types in a single line is not allowed.",
+        ],
+    );
+}
+
+#[test]
+fn uuid_like_names() {
+    for name in [
+        "123e4567-e89b-12d3-a456-426655440000",
+        "123E4567E89B12D3A456426655440000",
+        "'{123e4567-e89b-12d3-a456-426655440000}'",
+        "urn:uuid:123e4567-e89b-12d3-a456-426655440000",
+    ] {
+        let e = errs(&format!(
+            "version: '2.0'\n{name}:\n  tasks:\n    t: {{action: std.noop}}\n"
+        ));
+        assert_eq!(e.len(), 1, "{name}: {e:?}");
+        assert!(
+            e[0].ends_with("Workflow name cannot be in the format of UUID."),
+            "{e:?}"
+        );
+    }
+    super::ok(
+        "version: '2.0'\n123e4567-e89b-12d3-a456-42665544000:\n  tasks:\n    t: {action: std.noop}\n",
+    );
+}

@@ -1,0 +1,225 @@
+//! YAML loading: YAML 1.1 scalars, positions, limits, parse errors.
+
+use serde_json::{Value, json};
+
+use super::{errs, ok};
+use crate::lang::scalar::resolve_plain;
+use crate::lang::yaml;
+
+fn scalar(s: &str) -> Value {
+    let doc = format!("k: {s}\n");
+    let node = yaml::load(&doc).unwrap().unwrap();
+    node.to_json()["k"].clone()
+}
+
+fn check(s: &str, expected: Value) {
+    assert_eq!(scalar(s), expected, "scalar {s}");
+}
+
+#[test]
+fn yaml11_booleans() {
+    for t in [
+        "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+    ] {
+        check(t, json!(true));
+    }
+    for f in [
+        "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
+    ] {
+        check(f, json!(false));
+    }
+    // Not booleans in PyYAML.
+    for s in ["y", "n", "Y", "N", "yES", "tRUE", "oN"] {
+        check(s, json!(s));
+    }
+    // Quoted and block scalars stay strings.
+    check("'yes'", json!("yes"));
+    check("\"on\"", json!("on"));
+    check("|\n  yes", json!("yes\n"));
+    check("!!str yes", json!("yes"));
+}
+
+#[test]
+fn yaml11_numbers_and_null() {
+    check("12", json!(12));
+    check("-12", json!(-12));
+    check("+7", json!(7));
+    check("1_000", json!(1000));
+    check("0x1F", json!(31));
+    check("017", json!(15));
+    check("0b101", json!(5));
+    check("1:30", json!(90));
+    check("0", json!(0));
+    check("1.5", json!(1.5));
+    check("-2.", json!(-2.0));
+    check(".5", json!(0.5));
+    check("1.0e+3", json!(1000.0));
+    check("2.0", json!(2.0));
+    // PyYAML needs a dot and a signed exponent for a float.
+    check("1e3", json!("1e3"));
+    check("1.0e3", json!("1.0e3"));
+    check(".inf", json!(".inf"));
+    check("~", Value::Null);
+    check("null", Value::Null);
+    check("Null", Value::Null);
+    check("", Value::Null);
+    check("'12'", json!("12"));
+    check("!!int '12'", json!(12));
+    check("!!float '1'", json!(1.0));
+    check("1.2.3", json!("1.2.3"));
+    check("0o17", json!("0o17"));
+    check("2026-01-01", json!("2026-01-01"));
+    assert_eq!(
+        resolve_plain("08"),
+        crate::lang::yaml::Kind::Str("08".into())
+    );
+}
+
+#[test]
+fn keys_follow_pyyaml_then_json() {
+    let node = yaml::load("on: 1\n1: 2\n~: 3\nyes_: 4\n").unwrap().unwrap();
+    assert_eq!(
+        node.to_json(),
+        json!({"true": 1, "1": 2, "null": 3, "yes_": 4})
+    );
+}
+
+#[test]
+fn duplicate_keys_last_wins_first_position() {
+    let node = yaml::load("a: 1\nb: 2\na: 3\n").unwrap().unwrap();
+    assert_eq!(node.to_json().to_string(), r#"{"a":3,"b":2}"#);
+}
+
+#[test]
+fn positions_are_one_based() {
+    let node = yaml::load("a:\n  b: [1, 'x']\n").unwrap().unwrap();
+    let a = &node.as_map().unwrap()["a"];
+    assert_eq!((a.line, a.col), (1, 1));
+    let b = &a.value.as_map().unwrap()["b"];
+    assert_eq!((b.line, b.col), (2, 3));
+    assert_eq!((b.value.line, b.value.col), (2, 6));
+}
+
+#[test]
+fn aliases_expand() {
+    let node = yaml::load("a: &x {k: 1}\nb: *x\n").unwrap().unwrap();
+    assert_eq!(node.to_json(), json!({"a": {"k": 1}, "b": {"k": 1}}));
+}
+
+#[test]
+fn parse_error_has_line_and_column() {
+    let e = errs("version: '2.0'\nwf:\n  tasks: [a\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].contains("line 4") || e[0].contains("line 3"), "{e:?}");
+    assert!(e[0].contains("Definition could not be parsed"), "{e:?}");
+    let e = errs("a: b: c\n");
+    assert!(e[0].starts_with(" (line 1, column"), "{e:?}");
+}
+
+#[test]
+fn billion_laughs_is_refused() {
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let e = errs(&doc);
+    assert_eq!(e.len(), 1, "{e:?}");
+}
+
+#[test]
+fn size_and_depth_limits() {
+    let big = format!("version: '2.0'\n# {}\n", "x".repeat(yaml::MAX_TEXT_BYTES));
+    let e = errs(&big);
+    assert_eq!(e.len(), 1);
+    assert!(e[0].contains("document is too large"), "{e:?}");
+
+    let deep = format!("a: {}{}\n", "[".repeat(65), "]".repeat(65));
+    let e = errs(&deep);
+    assert_eq!(
+        e,
+        [" (line 1, column 67): document is nested too deeply: the limit is 64 levels"]
+    );
+    let very_deep = format!("a: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+    let e = errs(&very_deep);
+    // The scanner's own limit may fire first, while looking ahead.
+    assert!(
+        e[0].contains("nested too deeply") || e[0].contains("recursion limit"),
+        "{e:?}"
+    );
+
+    // 63 levels inside the root mapping is fine for the loader.
+    let ok_depth = format!("a: {}{}\n", "[".repeat(63), "]".repeat(63));
+    assert!(yaml::load(&ok_depth).is_ok());
+}
+
+#[test]
+fn several_documents_are_refused() {
+    let e = errs("version: '2.0'\n---\nversion: '2.0'\n");
+    assert_eq!(e.len(), 1);
+}
+
+#[test]
+fn yes_no_values_reach_specs_as_booleans() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  input:\n    - flag: yes\n    - y: n\n  tasks:\n    t1:\n      action: std.noop\n      keep-result: off\n",
+    )[0];
+    assert_eq!(wf.input[0].default, Some(json!(true)));
+    assert_eq!(wf.input[1].name, "y");
+    assert_eq!(wf.input[1].default, Some(json!("n")));
+    assert_eq!(wf.tasks["t1"].keep_result, json!(false));
+}
+
+#[test]
+fn loosely_indented_flow_collections_are_accepted_like_pyyaml() {
+    let load = |s: &str| yaml::load(s).unwrap().unwrap();
+    assert_eq!(
+        load("a:\n  b: {\n    c: 1\n }\n").to_json(),
+        json!({"a": {"b": {"c": 1}}})
+    );
+    assert_eq!(
+        load("a:\n  b: {\n  c: 1\n  }\n").to_json(),
+        json!({"a": {"b": {"c": 1}}})
+    );
+    assert_eq!(
+        load("a:\n  b: [\n  1,\n 'x'\n  ]\n  d: 2\n").to_json(),
+        json!({"a": {"b": [1, "x"], "d": 2}})
+    );
+    // Positions still refer to the original text.
+    let n = load("a:\n  b: [\n  1,\n  'x'\n  ]\n");
+    let b = &n.as_map().unwrap()["a"].value.as_map().unwrap()["b"].value;
+    let crate::lang::yaml::Kind::Seq(items) = &b.kind else {
+        panic!()
+    };
+    assert_eq!((items[1].line, items[1].col), (4, 3));
+    // A real indentation error is still one.
+    let e = errs("a:\n  b: 1\n c: 2\n");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("line 3"), "{e:?}");
+}
+
+#[test]
+fn merge_keys_as_pyyaml() {
+    let load = |s: &str| yaml::load(s).unwrap().unwrap().to_json();
+    assert_eq!(
+        load("a:\n  <<: {x: 1, y: 2}\n  y: 3\n"),
+        json!({"a": {"x": 1, "y": 3}})
+    );
+    assert_eq!(
+        load("a:\n  <<: [{x: 1}, {x: 2, z: 2}]\n"),
+        json!({"a": {"x": 1, "z": 2}})
+    );
+    assert_eq!(
+        load("d: &d {k: 1}\na:\n  <<: *d\n  j: 2\n"),
+        json!({"d": {"k": 1}, "a": {"k": 1, "j": 2}})
+    );
+    // A quoted `<<` is an ordinary key.
+    assert_eq!(load("a:\n  '<<': {x: 1}\n"), json!({"a": {"<<": {"x": 1}}}));
+    let e = errs("a:\n  <<: 3\n");
+    assert_eq!(
+        e,
+        [" (line 2, column 7): expected a mapping or list of mappings for merging"]
+    );
+}

@@ -1,0 +1,415 @@
+//! The workflow-list document and each workflow in it
+//! (`mistral/lang/v2/workflows.py`): attributes, task-defaults applied into
+//! every task, and the graph checks (dangling targets, start tasks, joins,
+//! `requires`). Called by `parse_workflows`.
+//!
+//! Invariant: a workflow is returned only when the whole document produced
+//! no diagnostic; the caller discards specs otherwise.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::collections::HashSet;
+
+use super::check::{Cx, idx, key};
+use super::clause::{Parsed, Ref};
+use super::render;
+use super::spec::{InputParam, OnClause, Target, TaskSpec, WorkflowKind, WorkflowSpec};
+use super::task::{self, Clauses, Defaults, RawTask};
+use super::yaml::{Kind, Node};
+
+const WORKFLOW_KEYS: &str =
+    "type, description, tags, input, output, output-on-error, vars, task-defaults, tasks";
+
+/// Parses a whole workflow-list document.
+pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<WorkflowSpec> {
+    let Some(root) = root else {
+        cx.err_at("", 0, 0, "missing 'version'");
+        cx.err_at("", 0, 0, "the document holds no workflow");
+        return Vec::new();
+    };
+    let Some(m) = root.as_map() else {
+        cx.err(
+            "",
+            root,
+            format!(
+                "a workflow list must be a mapping, got {}",
+                root.type_name()
+            ),
+        );
+        return Vec::new();
+    };
+    match m.get("version") {
+        None => cx.err("version", root, "missing 'version'"),
+        Some(e) if !version_ok(&e.value) => cx.err(
+            "version",
+            &e.value,
+            format!("Unsupported DSL version: {}", e.value.to_json()),
+        ),
+        Some(_) => {}
+    }
+    let names: Vec<&String> = m.keys().filter(|k| *k != "version").collect();
+    if names.is_empty() {
+        cx.err("", root, "the document holds no workflow");
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let Some(e) = m.get(name) else { continue };
+        if let Some(mut wf) = workflow(cx, name, e.line, e.col, &e.value) {
+            wf.definition = render::definition(text, root, name);
+            out.push(wf);
+        }
+    }
+    out
+}
+
+/// Mistral's `_get_spec_version`: `str(float(v)) == '2.0'`.
+fn version_ok(v: &Node) -> bool {
+    match &v.kind {
+        Kind::Num(n) => n.as_f64() == Some(2.0),
+        Kind::Str(s) => s.trim().parse::<f64>().ok() == Some(2.0),
+        _ => false,
+    }
+}
+
+/// oslo's `is_uuid_like`: 32 hex digits once `urn:`, `uuid:`, braces and
+/// dashes are removed (any case).
+fn uuid_like(s: &str) -> bool {
+    let hex: String = s
+        .replace("urn:", "")
+        .replace("uuid:", "")
+        .trim_matches(|c| c == '{' || c == '}')
+        .replace('-', "");
+    hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option<WorkflowSpec> {
+    let path = name;
+    if name.is_empty() {
+        cx.err_at(path, line, col, "a workflow name must not be empty");
+    }
+    if uuid_like(name) {
+        cx.err_at(
+            path,
+            line,
+            col,
+            "Workflow name cannot be in the format of UUID.",
+        );
+    }
+    let Some(m) = node.as_map() else {
+        cx.err(
+            path,
+            node,
+            format!("a workflow must be a mapping, got {}", node.type_name()),
+        );
+        return None;
+    };
+    let kind = match m.get("type").map(|e| &e.value) {
+        None => WorkflowKind::Direct,
+        Some(v) => match v.as_str() {
+            Some("direct") => WorkflowKind::Direct,
+            Some("reverse") => WorkflowKind::Reverse,
+            _ => {
+                cx.err(&key(path, "type"), v, "expected 'direct' or 'reverse'");
+                WorkflowKind::Direct
+            }
+        },
+    };
+    let mut wf = WorkflowSpec {
+        name: name.to_string(),
+        kind,
+        description: None,
+        tags: Vec::new(),
+        input: Vec::new(),
+        output: None,
+        output_on_error: None,
+        vars: serde_json::Map::new(),
+        tasks: IndexMap::new(),
+        definition: String::new(),
+    };
+    let mut defaults = Defaults::default();
+    let mut raw: Vec<RawTask> = Vec::new();
+    let mut tasks_node = None;
+    for (k, e) in m {
+        let p = key(path, k);
+        let v = &e.value;
+        match k.as_str() {
+            "type" | "name" | "version" => {}
+            "description" => wf.description = cx.string(&p, v),
+            "tags" => wf.tags = cx.string_list(&p, v).unwrap_or_default(),
+            "input" => wf.input = input(cx, &p, v),
+            "output" => wf.output = cx.dict(&p, v).map(Value::Object),
+            "output-on-error" => wf.output_on_error = cx.dict(&p, v).map(Value::Object),
+            "vars" => wf.vars = cx.dict(&p, v).unwrap_or_default(),
+            "task-defaults" => defaults = task::defaults(cx, &p, v),
+            "tasks" => {
+                tasks_node = Some(v);
+                raw = tasks(cx, kind, &p, v);
+            }
+            _ => cx.err_at(
+                &p,
+                e.line,
+                e.col,
+                format!("unknown workflow key '{k}' (expected one of: {WORKFLOW_KEYS})"),
+            ),
+        }
+    }
+    if tasks_node.is_none() {
+        cx.err_at(path, line, col, "missing 'tasks'");
+    }
+    let names: HashSet<String> = raw.iter().map(|t| t.spec.name.clone()).collect();
+    // Defaults are checked only where they apply.
+    match kind {
+        WorkflowKind::Direct => check_refs(cx, &names, &defaults.clauses),
+        WorkflowKind::Reverse => check_refs_list(cx, &names, &defaults.requires),
+    }
+    for t in &raw {
+        check_refs(cx, &names, &t.clauses);
+        check_refs_list(cx, &names, &t.requires);
+    }
+    for t in raw {
+        let spec = apply_defaults(t, &defaults, kind);
+        wf.tasks.insert(spec.name.clone(), spec);
+    }
+    if kind == WorkflowKind::Direct
+        && let Some(tn) = tasks_node
+    {
+        check_graph(cx, &key(path, "tasks"), tn, &wf);
+    }
+    Some(wf)
+}
+
+/// `input: [name | {name: default}]`.
+fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
+    let Kind::Seq(items) = &node.kind else {
+        cx.err(
+            path,
+            node,
+            format!(
+                "expected a list of names or {{name: default}}, got {}",
+                node.type_name()
+            ),
+        );
+        return Vec::new();
+    };
+    if items.is_empty() {
+        cx.err(path, node, "must not be empty");
+    }
+    let mut out: Vec<InputParam> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = idx(path, i);
+        let param = match &item.kind {
+            Kind::Str(s) if !s.is_empty() => InputParam {
+                name: s.clone(),
+                default: None,
+            },
+            Kind::Map(m) if m.len() == 1 => {
+                let Some((k, e)) = m.first() else { continue };
+                cx.check_node(&key(&p, k), &e.value);
+                InputParam {
+                    name: k.clone(),
+                    default: Some(e.value.to_json()),
+                }
+            }
+            _ => {
+                cx.err(
+                    &p,
+                    item,
+                    "expected a name or a one-key mapping {name: default}",
+                );
+                continue;
+            }
+        };
+        if !seen.insert(param.name.clone()) {
+            cx.err(&p, item, format!("duplicate input '{}'", param.name));
+            continue;
+        }
+        out.push(param);
+    }
+    out
+}
+
+fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<RawTask> {
+    let Some(m) = node.as_map() else {
+        cx.err(
+            path,
+            node,
+            format!("expected a mapping of tasks, got {}", node.type_name()),
+        );
+        return Vec::new();
+    };
+    if m.is_empty() {
+        cx.err(path, node, "Workflow doesn't have any tasks");
+    }
+    m.iter()
+        .map(|(name, e)| task::task(cx, kind, name, &key(path, name), &e.value))
+        .collect()
+}
+
+fn check_refs(cx: &mut Cx, names: &HashSet<String>, c: &Clauses) {
+    for p in [&c.on_success, &c.on_error, &c.on_complete, &c.on_skip]
+        .into_iter()
+        .flatten()
+    {
+        check_refs_list(cx, names, &p.refs);
+    }
+}
+
+fn check_refs_list(cx: &mut Cx, names: &HashSet<String>, refs: &[Ref]) {
+    for r in refs {
+        if !names.contains(&r.name) {
+            cx.err_at(
+                &r.path,
+                r.line,
+                r.col,
+                format!("no task named '{}'", r.name),
+            );
+        }
+    }
+}
+
+/// A default clause applies when the task's own clause has no transition;
+/// the task never transitions to itself through a default
+/// (`DirectWorkflowSpec.get_on_*_clause`).
+fn merge_clause(own: Option<Parsed>, default: Option<&Parsed>, me: &str) -> Option<OnClause> {
+    let own = own.map(|p| p.clause);
+    let needs_default = own.as_ref().is_none_or(|c| c.next.is_empty());
+    let Some(d) = default.filter(|_| needs_default) else {
+        return own;
+    };
+    let next: Vec<_> = d
+        .clause
+        .next
+        .iter()
+        .filter(|t| t.target != Target::Task(me.to_string()))
+        .cloned()
+        .collect();
+    match own {
+        Some(mut c) => {
+            c.next = next;
+            Some(c)
+        }
+        None if next.is_empty() => None,
+        None => Some(OnClause {
+            next,
+            ..OnClause::default()
+        }),
+    }
+}
+
+/// Applies task-defaults: policies one by one, `safe-rerun`, and by kind
+/// the `on-*` clauses (direct) or the `requires` union (reverse).
+fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
+    let mut spec = t.spec;
+    let me = spec.name.clone();
+    let c = t.clauses;
+    if kind == WorkflowKind::Direct {
+        spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me);
+        spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me);
+        spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me);
+        spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me);
+    }
+    // A task policy that is absent or falsy (0, false) leaves the default
+    // in force (`mistral/engine/policies.py:construct_policies_list`).
+    let p = &mut spec.policies;
+    let dp = &d.policies;
+    if p.retry.is_none() {
+        p.retry.clone_from(&dp.retry);
+    }
+    for (own, default) in [
+        (&mut p.wait_before, &dp.wait_before),
+        (&mut p.wait_after, &dp.wait_after),
+        (&mut p.timeout, &dp.timeout),
+        (&mut p.pause_before, &dp.pause_before),
+        (&mut p.concurrency, &dp.concurrency),
+        (&mut p.fail_on, &dp.fail_on),
+    ] {
+        if default.is_some() && own.as_ref().is_none_or(falsy_literal) {
+            own.clone_from(default);
+        }
+    }
+    if !t.safe_rerun_set
+        && let Some(s) = &d.safe_rerun
+    {
+        spec.safe_rerun = s.clone();
+    }
+    if kind == WorkflowKind::Reverse {
+        let mut seen: HashSet<String> = HashSet::new();
+        let requires: Vec<String> = t
+            .requires
+            .into_iter()
+            .map(|r| r.name)
+            .chain(d.requires.iter().map(|r| r.name.clone()))
+            .filter(|r| *r != me && seen.insert(r.clone()))
+            .collect();
+        spec.requires = requires;
+    }
+    spec
+}
+
+/// `0` or `false`: a policy value Mistral treats as unset.
+fn falsy_literal(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
+}
+
+/// Task names a task transitions to (any clause).
+pub(crate) fn outbound(t: &TaskSpec) -> impl Iterator<Item = &str> {
+    [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip]
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.next.iter())
+        .filter_map(|tr| match &tr.target {
+            Target::Task(n) => Some(n.as_str()),
+            Target::Command(_) => None,
+        })
+}
+
+/// Start tasks and join counts of a direct workflow.
+fn check_graph(cx: &mut Cx, path: &str, node: &Node, wf: &WorkflowSpec) {
+    if wf.tasks.is_empty() {
+        return;
+    }
+    let mut inbound: IndexMap<&str, HashSet<&str>> = IndexMap::new();
+    for (name, t) in &wf.tasks {
+        for target in outbound(t) {
+            inbound.entry(target).or_default().insert(name.as_str());
+        }
+    }
+    if wf.tasks.keys().all(|n| inbound.contains_key(n.as_str())) {
+        cx.err(
+            path,
+            node,
+            "Failed to find start tasks in direct workflow. There must be at least one task \
+             without inbound transition.",
+        );
+    }
+    let tasks_map = node.as_map();
+    for (name, t) in &wf.tasks {
+        let Some(join) = t.join else { continue };
+        let n = inbound.get(name.as_str()).map_or(0, HashSet::len);
+        let needed = match join {
+            super::spec::Join::All => 1,
+            super::spec::Join::Count(c) => c as usize,
+        };
+        if n < needed {
+            let (line, col) = tasks_map
+                .and_then(|m| m.get(name))
+                .and_then(|e| e.value.as_map())
+                .and_then(|m| m.get("join"))
+                .map_or((0, 0), |e| (e.value.line, e.value.col));
+            let msg = match join {
+                super::spec::Join::All => {
+                    format!("No inbound tasks for task with 'join: all' [task_name={name}]")
+                }
+                super::spec::Join::Count(c) => format!(
+                    "Not enough inbound tasks for task with 'join' [task_name={name}, join={c}, inbound_tasks={n}]"
+                ),
+            };
+            cx.err_at(&key(&key(path, name), "join"), line, col, msg);
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! YAML loading for the workflow language: text in, a tree of positioned
+//! nodes out. Called by `parse_workflows` only.
+//!
+//! Two parsers. `saphyr-parser` events build the [`Node`] tree, which keeps
+//! each node's line and column and knows a plain scalar from a quoted one;
+//! the builder enforces the depth limit and a node budget that stops alias
+//! bombs. Then `yaml_serde` (libyaml's lineage, like PyYAML) must accept the
+//! text too; it is run only on a document already known to be shallow.
+//! Syntax errors from either carry line and column. Mappings follow
+//! PyYAML: duplicate keys are last-wins, plain `<<` merge keys are applied.
+//! (Mistral's own loader reads `&`/`*` as text; here anchors and aliases
+//! work, within the node budget.) Plain scalars
+//! are resolved the way PyYAML's SafeLoader (YAML 1.1, what Mistral uses)
+//! resolves them: `yes/no/on/off/true/false` in their three spellings are
+//! booleans, `y`/`n` are not; `~`, `null` and the empty scalar are null;
+//! `0x1f`, `017` (octal), `1_000` are integers; a float needs a dot. Quoted
+//! and block scalars are always strings.
+//!
+//! Invariant: a tree that exists is within the size, depth and alias budgets.
+
+use indexmap::IndexMap;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+use super::Diagnostic;
+use super::scalar::resolve_scalar;
+
+/// Largest accepted document, in bytes.
+pub(crate) const MAX_TEXT_BYTES: usize = 1024 * 1024;
+/// Deepest accepted nesting of collections.
+pub(crate) const MAX_DEPTH: usize = 64;
+/// Most nodes a document may expand to, aliases included.
+const MAX_NODES: usize = 1_000_000;
+
+/// One YAML node with its 1-based position.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Node {
+    pub kind: Kind,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A node's content, scalars already resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(IndexMap<String, Entry>),
+}
+
+/// A mapping entry: the key's position and the value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry {
+    pub line: u32,
+    pub col: u32,
+    pub value: Node,
+}
+
+impl Node {
+    /// The node as JSON data.
+    pub fn to_json(&self) -> Value {
+        match &self.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Num(n) => Value::Number(n.clone()),
+            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Kind::Map(entries) => {
+                let mut m = Map::with_capacity(entries.len());
+                for (k, e) in entries {
+                    m.insert(k.clone(), e.value.to_json());
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&IndexMap<String, Entry>> {
+        match &self.kind {
+            Kind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// A short name of the node's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Num(_) => "a number",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+}
+
+fn diag(line: Option<u32>, column: Option<u32>, message: String) -> Diagnostic {
+    Diagnostic {
+        path: String::new(),
+        line,
+        column,
+        message,
+    }
+}
+
+fn at(span: &Span, message: String) -> Diagnostic {
+    let (l, c) = pos(span);
+    diag(Some(l), Some(c), message)
+}
+
+fn pos(span: &Span) -> (u32, u32) {
+    let l = u32::try_from(span.start.line()).unwrap_or(u32::MAX);
+    let c = u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX);
+    (l, c)
+}
+
+/// Parses one YAML document. An empty document gives `None`.
+pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(diag(
+            None,
+            None,
+            format!(
+                "document is too large: {} bytes, the limit is {MAX_TEXT_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    let root = build_repairing(text)?;
+    // A second opinion from libyaml's lineage (closest to PyYAML): the
+    // document must be acceptable to both parsers. Safe to run now that the
+    // nesting is known to be shallow (libyaml is quadratic on deep nesting).
+    if let Err(e) = yaml_serde::from_str::<serde::de::IgnoredAny>(text) {
+        let (line, column) = match e.location() {
+            Some(l) => (u32::try_from(l.line()).ok(), u32::try_from(l.column()).ok()),
+            None => (None, None),
+        };
+        return Err(diag(
+            line,
+            column,
+            format!("Definition could not be parsed: {e}"),
+        ));
+    }
+    Ok(root)
+}
+
+/// Most indentation repairs tried on one document.
+const MAX_REPAIRS: usize = 256;
+
+/// Builds the tree. PyYAML (libyaml) accepts flow collections whose
+/// continuation lines are indented no deeper than their block parent
+/// (`body: {` ... `}` at the key's column); saphyr refuses them. Leading
+/// white space inside a flow collection carries no meaning, so such a line
+/// is indented one more space and the parse retried; the positions of the
+/// repaired lines are shifted back afterwards. Any other error, or too many
+/// repairs, reports the first error of the original text.
+fn build_repairing(text: &str) -> Result<Option<Node>, Diagnostic> {
+    let first = match Builder::default().run(text) {
+        Ok(root) => return Ok(root),
+        Err(e) => e,
+    };
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let mut shifts: HashMap<u32, u32> = HashMap::new();
+    let mut bad = first.1;
+    for _ in 0..MAX_REPAIRS {
+        let Some(line) = bad else { break };
+        let Some(l) = lines.get_mut((line as usize).saturating_sub(1)) else {
+            break;
+        };
+        l.insert(0, ' ');
+        *shifts.entry(line).or_default() += 1;
+        let fixed: String = lines.concat();
+        match Builder::default().run(&fixed) {
+            Ok(mut root) => {
+                if let Some(r) = root.as_mut() {
+                    unshift(r, &shifts);
+                }
+                return Ok(root);
+            }
+            Err((_, next)) => bad = next,
+        }
+    }
+    Err(first.0)
+}
+
+/// Moves the columns of nodes on repaired lines back to the original text.
+fn unshift(node: &mut Node, shifts: &HashMap<u32, u32>) {
+    let back = |line: u32, col: &mut u32| {
+        if let Some(s) = shifts.get(&line) {
+            *col = col.saturating_sub(*s).max(1);
+        }
+    };
+    back(node.line, &mut node.col);
+    match &mut node.kind {
+        Kind::Seq(items) => items.iter_mut().for_each(|i| unshift(i, shifts)),
+        Kind::Map(m) => {
+            for e in m.values_mut() {
+                back(e.line, &mut e.col);
+                unshift(&mut e.value, shifts);
+            }
+        }
+        _ => {}
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        line: u32,
+        col: u32,
+        anchor: usize,
+    },
+    Map {
+        entries: IndexMap<String, Entry>,
+        key: Option<(String, u32, u32)>,
+        /// The pending key is a plain `<<` (a YAML merge key).
+        merge_key: bool,
+        /// Values of merge keys, in order.
+        merges: Vec<Node>,
+        line: u32,
+        col: u32,
+        anchor: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    root: Option<Node>,
+}
+
+impl Builder {
+    /// Builds the tree; a syntax error also returns the line it is on
+    /// when it is an indentation error that a repair may fix.
+    fn run(mut self, text: &str) -> Result<Option<Node>, (Diagnostic, Option<u32>)> {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(ev) = parser.next_event() {
+            let (ev, span) = ev.map_err(|e| {
+                let m = e.marker();
+                let line = u32::try_from(m.line()).ok();
+                let d = diag(
+                    line,
+                    u32::try_from(m.col() + 1).ok(),
+                    format!("Definition could not be parsed: {}", e.info()),
+                );
+                (d, line.filter(|_| e.info().contains("invalid indentation")))
+            })?;
+            self.event(ev, &span).map_err(|d| (d, None))?;
+        }
+        Ok(self.root)
+    }
+
+    fn event(&mut self, ev: Event<'_>, span: &Span) -> Result<(), Diagnostic> {
+        let (line, col) = pos(span);
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let plain_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let kind = resolve_scalar(&text, style, tag.as_deref()).map_err(|m| at(span, m))?;
+                let node = Node { kind, line, col };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.count(1, span)?;
+                self.push(node, plain_merge, span)
+            }
+            Event::Alias(id) => {
+                let Some(node) = self.anchors.get(&id).cloned() else {
+                    return Err(at(span, "unknown alias".into()));
+                };
+                self.count(count_nodes(&node), span)?;
+                self.push(node, false, span)
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.deeper(span)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    line,
+                    col,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::MappingStart(anchor, _) => {
+                self.deeper(span)?;
+                self.stack.push(Frame::Map {
+                    entries: IndexMap::new(),
+                    key: None,
+                    merge_key: false,
+                    merges: Vec::new(),
+                    line,
+                    col,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        line,
+                        col,
+                        anchor,
+                    }) => (
+                        Node {
+                            kind: Kind::Seq(items),
+                            line,
+                            col,
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        entries,
+                        merges,
+                        line,
+                        col,
+                        anchor,
+                        ..
+                    }) => (
+                        Node {
+                            kind: Kind::Map(merge(merges, entries)?),
+                            line,
+                            col,
+                        },
+                        anchor,
+                    ),
+                    None => return Err(at(span, "unbalanced collection end".into())),
+                };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.count(1, span)?;
+                self.push(node, false, span)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn deeper(&self, span: &Span) -> Result<(), Diagnostic> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(at(
+                span,
+                format!("document is nested too deeply: the limit is {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, span: &Span) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(at(
+                span,
+                format!("document expands to more than {MAX_NODES} nodes (through aliases?)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Attaches a finished node to its parent; `plain_merge` when it is a
+    /// plain untagged scalar (so `<<` is a merge key, not text).
+    fn push(&mut self, node: Node, plain_merge: bool, span: &Span) -> Result<(), Diagnostic> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                merge_key,
+                merges,
+                ..
+            }) => {
+                match key.take() {
+                    None => {
+                        let text = key_text(&node)
+                            .ok_or_else(|| at(span, "a mapping key must be a scalar".into()))?;
+                        *merge_key = plain_merge && text == "<<";
+                        *key = Some((text, node.line, node.col));
+                    }
+                    Some(_) if *merge_key => {
+                        *merge_key = false;
+                        merges.push(node);
+                    }
+                    Some((k, line, col)) => {
+                        // Last value wins, first position kept: PyYAML's dict.
+                        entries.insert(
+                            k,
+                            Entry {
+                                line,
+                                col,
+                                value: node,
+                            },
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// PyYAML's merge (`flatten_mapping`): merged keys first, the first of a
+/// list of mappings winning over later ones, and explicit keys over all.
+fn merge(
+    merges: Vec<Node>,
+    explicit: IndexMap<String, Entry>,
+) -> Result<IndexMap<String, Entry>, Diagnostic> {
+    if merges.is_empty() {
+        return Ok(explicit);
+    }
+    let bad = |n: &Node| {
+        diag(
+            Some(n.line),
+            Some(n.col),
+            "expected a mapping or list of mappings for merging".into(),
+        )
+    };
+    let mut pairs: Vec<(String, Entry)> = Vec::new();
+    for m in merges {
+        match m.kind {
+            Kind::Map(entries) => pairs.extend(entries),
+            Kind::Seq(items) => {
+                for item in items.into_iter().rev() {
+                    let err = bad(&item);
+                    match item.kind {
+                        Kind::Map(entries) => pairs.extend(entries),
+                        _ => return Err(err),
+                    }
+                }
+            }
+            _ => return Err(bad(&m)),
+        }
+    }
+    pairs.extend(explicit);
+    let mut out = IndexMap::with_capacity(pairs.len());
+    for (k, e) in pairs {
+        out.insert(k, e);
+    }
+    Ok(out)
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Kind::Map(m) => 1 + m.values().map(|e| count_nodes(&e.value)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// A scalar key as the JSON text Mistral ends up storing (`json.dumps` of
+/// the Python key): `on: 1` gives the key `true`, `1: x` the key `1`.
+fn key_text(node: &Node) -> Option<String> {
+    Some(match &node.kind {
+        Kind::Null => "null".into(),
+        Kind::Bool(b) => b.to_string(),
+        Kind::Num(n) => n.to_string(),
+        Kind::Str(s) => s.clone(),
+        Kind::Seq(_) | Kind::Map(_) => return None,
+    })
+}

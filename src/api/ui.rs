@@ -113,6 +113,11 @@ async fn to_slash() -> HttpResponse {
         .finish()
 }
 
+/// GET or HEAD (actix answers HEAD without the body).
+fn read_only() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 /// Registers the UI routes. Must run before the `/` of the REST API: the
 /// browser-only `/` resource falls through to it when its guard refuses.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -125,12 +130,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(get().to(index)),
     )
     .service(resource("/ui").route(get().to(to_slash)))
-    .service(resource("/ui/").route(get().to(index)))
+    .service(resource("/ui/").route(read_only().to(index)))
     .service(resource("/ui/api/dashboard").route(get().to(data::dashboard)))
     .service(resource("/ui/api/parse").route(post().to(data::parse)))
     .service(resource("/ui/api/executions/{id}/graph").route(get().to(data::execution_graph)))
     .service(resource("/ui/api/executions/{id}/tasks").route(get().to(data::execution_tasks)))
-    .service(resource("/ui/{file}").route(get().to(file)));
+    .service(resource("/ui/{file}").route(read_only().to(file)));
 }
 
 #[cfg(test)]

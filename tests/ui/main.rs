@@ -295,7 +295,9 @@ async fn ui_end_to_end() {
     let ms = rendered["ms"].as_f64().unwrap_or(f64::MAX);
     println!(
         "execution view of {} tasks ({} graph nodes) rendered in {ms:.0} ms ({:.0} ms of it fetching)",
-        rendered["tasks"], rendered["nodes"], rendered["fetchMs"].as_f64().unwrap_or_default()
+        rendered["tasks"],
+        rendered["nodes"],
+        rendered["fetchMs"].as_f64().unwrap_or_default()
     );
     std::fs::write(
         out.join("render-10000.txt"),
@@ -334,5 +336,14 @@ async fn ui_end_to_end() {
     )
     .await;
     s.screenshot(&out.join("06-executions.png")).await;
+    s.goto(&app.url("/ui/#/")).await;
+    s.until(
+        "the dashboard with data",
+        long,
+        "return document.querySelectorAll('.card tbody tr').length >= 2;",
+    )
+    .await;
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    s.screenshot(&out.join("07-dashboard-after.png")).await;
     s.close().await;
 }

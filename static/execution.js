@@ -113,7 +113,7 @@
 
   /* ---------- task panel ---------- */
   Bora.rerun = { supported: null };
-  async function taskPanel(panel, taskId, reload) {
+  async function taskPanel(panel, taskId, reload, row) {
     Bora.clear(panel).append(h("div", { class: "empty" }, "Loading task…"));
     let t, actions = [], subs = [];
     try {
@@ -126,7 +126,8 @@
     } catch (e) { Bora.clear(panel).append(Bora.errorBanner(e)); return; }
     if (panel.dataset.task !== taskId) return;
     const rc = Bora.parseJsonField(t.runtime_context) || {};
-    const started = Bora.ts(t.started_at), finished = Bora.ts(t.finished_at);
+    /* the row's times are in milliseconds; the REST ones in seconds */
+    const started = (row && row[STARTED]) || Bora.ts(t.started_at), finished = (row && row[FINISHED]) || Bora.ts(t.finished_at);
     const attempts = 1 + ((rc.retry_task_policy && rc.retry_task_policy.retry_no) || 0);
     const rerunBtn = h("button", { class: "small", type: "button", hidden: true, onclick: () => doRerun(t, rerunBtn, reload) }, "↻ Rerun");
     const kids = [
@@ -227,7 +228,7 @@
             "started ", Bora.fmtTime(created), h("span", { class: "sep" }, "|"),
             "duration ", Bora.fmtDur((Bora.terminal(ex.state) && updated ? updated : Date.now()) - created), h("span", { class: "sep" }, "|"),
             Bora.wfLink(ex.workflow_name), ex.task_execution_id ? [h("span", { class: "sep" }, "|"), h("a", { href: "#", id: "parent-link", onclick: (e) => { e.preventDefault(); toParent(); } }, "↑ parent execution")] : null),
-          ex.state_info ? h("div", { class: "banner " + (ex.state === "ERROR" ? "error" : "info"), style: { marginTop: "8px" } }, ex.state_info) : null),
+          ex.state_info ? h("div", { class: "banner " + (ex.state === "ERROR" ? "error" : "info"), style: { margin: "8px 0 0" } }, ex.state_info) : null),
         h("div", { class: "actions" }, Bora.execControls(ex, load)));
     }
     async function toParent() {
@@ -256,7 +257,7 @@
       panel.hidden = false; body.classList.remove("nopanel");
       panel.dataset.task = tid;
       if (graph) graph.resize();
-      taskPanel(panel, tid, load);
+      taskPanel(panel, tid, load, byId.get(tid));
     }
     function selectByName(name) {
       const n = byName.get(name);
@@ -295,7 +296,7 @@
       if (graph) graph.setInfo(info);
       table.setRows(rows);
       if (selected && byId.has(selected) && panel.dataset.task !== selected) openTask(selected);
-      else if (selected && panel.dataset.task === selected && !panel.hidden) taskPanel(panel, selected, load);
+      else if (selected && panel.dataset.task === selected && !panel.hidden) taskPanel(panel, selected, load, byId.get(selected));
       if (!window.__boraRendered) {
         requestAnimationFrame(() => requestAnimationFrame(() => {
           window.__boraRendered = { ms: performance.now() - t0, fetchMs: tFetch, tasks: rows.length, nodes: graph ? graph.graph.nodes.length : 0 };
@@ -307,7 +308,7 @@
     /* live: apply changes in place, repaint once per frame */
     let dirty = false;
     const reload = Bora.throttle(load, 1500);
-    const panelAgain = Bora.throttle(() => { if (selected && !panel.hidden) taskPanel(panel, selected, load); }, 1000);
+    const panelAgain = Bora.throttle(() => { if (selected && !panel.hidden) taskPanel(panel, selected, load, byId.get(selected)); }, 1000);
     const flush = () => {
       dirty = false;
       renderCounts();

@@ -56,6 +56,19 @@ broken:
       on-success: [nowhere]
 ";
 
+/// A with-items task, then a failing one.
+const ITEMS: &str = "version: '2.0'
+
+items:
+  tasks:
+    each:
+      with-items: x in [1, 2, 3]
+      action: std.echo output=<% $.x %>
+      on-success: [boom]
+    boom:
+      action: std.fail
+";
+
 const TASKS_BIG: usize = 10_000;
 /// The execution view of the big execution must render within this.
 const RENDER_LIMIT_MS: f64 = 2000.0;
@@ -254,6 +267,65 @@ async fn ui_end_to_end() {
         "REST agrees"
     );
 
+    // A failing execution with a with-items task: items by state, the error.
+    let r = http
+        .post(app.url("/v2/workflows"))
+        .body(ITEMS)
+        .send()
+        .await
+        .expect("upload items workflow");
+    assert_eq!(
+        r.status().as_u16(),
+        201,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let e: Value = http
+        .post(app.url("/v2/executions"))
+        .json(&json!({"workflow_name": "items"}))
+        .send()
+        .await
+        .expect("start items")
+        .json()
+        .await
+        .expect("items json");
+    let items = e["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(wait_terminal(&http, &app, &items, long).await, "ERROR");
+    s.goto(&app.url(&format!("/ui/#/executions/{items}"))).await;
+    let each = s
+        .until(
+            "the with-items row",
+            long,
+            "return [...document.querySelectorAll('.vt-row')].find(r => r.textContent.includes('each'));",
+        )
+        .await;
+    s.click(&each).await;
+    s.until(
+        "the items by state",
+        long,
+        "const p = document.querySelector('aside.panel');
+         return p && p.textContent.includes('Items (3)');",
+    )
+    .await;
+    let boom = s
+        .until(
+            "the failed row",
+            long,
+            "return [...document.querySelectorAll('.vt-row')].find(r => r.textContent.includes('boom'));",
+        )
+        .await;
+    s.click(&boom).await;
+    s.until(
+        "the error in the task panel",
+        long,
+        "const p = document.querySelector('aside.panel');
+         return p && p.textContent.includes('boom') && p.querySelector('pre.err-text');",
+    )
+    .await;
+    s.js("window.scrollTo(0, 0);", vec![]).await;
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    s.screenshot(&out.join("05-execution-error.png")).await;
+
     // A 10,000-task execution: the view must render within the limit.
     let r = http
         .post(app.url("/v2/workflows"))
@@ -307,7 +379,7 @@ async fn ui_end_to_end() {
     assert_eq!(rendered["tasks"], json!(TASKS_BIG));
     let inked = s.js(INKED, vec![]).await.as_u64().unwrap_or(0);
     assert!(inked > 100, "the big graph is not drawn");
-    s.screenshot(&out.join("05-execution-10000.png")).await;
+    s.screenshot(&out.join("06-execution-10000.png")).await;
     assert!(
         ms < RENDER_LIMIT_MS,
         "the 10,000-task execution view took {ms:.0} ms (limit {RENDER_LIMIT_MS} ms)"
@@ -335,7 +407,7 @@ async fn ui_end_to_end() {
         "return document.querySelectorAll('tbody tr').length >= 1;",
     )
     .await;
-    s.screenshot(&out.join("06-executions.png")).await;
+    s.screenshot(&out.join("07-executions.png")).await;
     s.goto(&app.url("/ui/#/")).await;
     s.until(
         "the dashboard with data",
@@ -344,6 +416,6 @@ async fn ui_end_to_end() {
     )
     .await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
-    s.screenshot(&out.join("07-dashboard-after.png")).await;
+    s.screenshot(&out.join("08-dashboard-after.png")).await;
     s.close().await;
 }

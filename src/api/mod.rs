@@ -15,6 +15,7 @@ mod actions;
 mod body;
 mod environments;
 mod error;
+mod events;
 mod executions;
 mod pyjson;
 mod query;
@@ -24,6 +25,7 @@ mod root;
 mod send;
 mod sub_executions;
 mod tasks;
+mod ui;
 mod workflows;
 
 use actix::Addr;
@@ -65,6 +67,8 @@ fn resource(path: &str) -> actix_web::Resource {
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put};
+    ui::configure(cfg);
+    cfg.service(resource("/v2/events").route(get().to(events::stream)));
     cfg.default_service(web::to(root::unknown_path))
         .service(web::resource("/").route(get().to(root::versions)))
         .service(resource("/v2").route(get().to(root::v2)))

@@ -6,6 +6,8 @@ mod echo;
 mod fail;
 mod noop;
 mod sleep;
+#[cfg(feature = "test-actions")]
+mod test_actions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -127,6 +129,8 @@ impl Registry {
         for def in [noop::def(), echo::def(), fail::def(), sleep::def()] {
             r.register(def);
         }
+        #[cfg(feature = "test-actions")]
+        test_actions::defs().into_iter().for_each(|d| r.register(d));
         r
     }
 

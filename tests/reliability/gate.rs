@@ -38,7 +38,7 @@ fn blocked_pool() -> (Server, String, Instant) {
     let deadline = began + Duration::from_secs(2);
     loop {
         let running = api
-            .get(&format!("/v2/action_executions?workflow_name=g_block"))
+            .get("/v2/action_executions?workflow_name=g_block")
             .ok()
             .and_then(|(_, v)| v["action_executions"].as_array().cloned())
             .is_some_and(|a| a.iter().any(|ae| ae["state"] == "RUNNING"));

@@ -120,6 +120,9 @@ impl Server {
             .arg("--workers")
             .arg(self.workers.to_string())
             .env("RUST_LOG", "warn")
+            // As deployed: no backtraces unless an operator asks.
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .env("BORA_TEST_LEDGER", &self.ledger)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(self.dir.path())

@@ -8,3 +8,4 @@ mod gate;
 mod harness;
 mod r1;
 mod r4;
+mod supervision;

@@ -68,8 +68,7 @@ pub async fn list_of_task(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let task_id = uuid::Uuid::parse_str(&path)
-        .map_err(|_| Error::bad(format!("Expected a uuid but received {path}.")))?;
+    let task_id: uuid::Uuid = query::uuid(&path)?;
     let filter = Filter {
         field: "task_execution_id".into(),
         op: FilterOp::Eq,

@@ -1,6 +1,6 @@
-//! `/v2/actions`: the system actions as Mistral Action resources, listed,
-//! filtered, sorted and paged in memory (they are a fixed table, as in
-//! Mistral's action provider listing). Read-only; ad-hoc actions are not served.
+//! `/v2/actions`: the action registry's standard actions as Mistral Action
+//! resources, listed, filtered, sorted and paged in memory (as Mistral's
+//! action provider listing does). Read-only; ad-hoc actions are not served.
 
 use std::cmp::Ordering;
 
@@ -10,40 +10,29 @@ use serde_json::{Map, Value};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::{ApiState, render};
+use crate::actions::Registry;
 use crate::store::{Filter, FilterOp, SortDir};
 
 /// A system action as the API shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StdAction {
     pub name: &'static str,
     /// Mistral's parameter string: `output, delay=0`.
-    pub input: &'static str,
+    pub input: String,
     pub description: &'static str,
 }
 
-/// The standard actions this build runs.
-pub const STD_ACTIONS: &[StdAction] = &[
-    StdAction {
-        name: "std.echo",
-        input: "output, delay=0",
-        description: "Echo action.",
-    },
-    StdAction {
-        name: "std.fail",
-        input: "error_data=None",
-        description: "'Always fail' action.",
-    },
-    StdAction {
-        name: "std.noop",
-        input: "",
-        description: "No-operation action.",
-    },
-    StdAction {
-        name: "std.sleep",
-        input: "seconds=1",
-        description: "Sleep action.",
-    },
-];
+/// The standard actions of this build, by name, from the action registry.
+pub fn std_actions() -> Vec<StdAction> {
+    Registry::standard()
+        .all()
+        .map(|d| StdAction {
+            name: d.name,
+            input: d.input_string(),
+            description: d.description,
+        })
+        .collect()
+}
 
 const SPEC: ListSpec = ListSpec {
     fields: &[
@@ -79,8 +68,11 @@ const SPEC: ListSpec = ListSpec {
 /// `GET /v2/actions`
 pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
-    let mut items: Vec<Map<String, Value>> = STD_ACTIONS
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
+        p.fields.push("name".into());
+    }
+    let mut items: Vec<Map<String, Value>> = std_actions()
         .iter()
         .map(render::action)
         .filter(|a| p.query.filters.iter().all(|f| matches(a, f)))
@@ -101,12 +93,17 @@ pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, p.query.limit)))
 }
 
-/// `GET /v2/actions/{name}`
-pub async fn get(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, Error> {
+/// `GET /v2/actions/{name}[/{namespace}]` (python-mistralclient puts the
+/// namespace in the path) or `?namespace=`.
+pub async fn get(req: HttpRequest) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let name = path.into_inner();
-    let namespace = query::namespace(&pairs);
-    let action = STD_ACTIONS.iter().find(|a| a.name == name).ok_or_else(|| {
+    let name = req.match_info().get("name").unwrap_or_default();
+    let namespace = match req.match_info().get("namespace") {
+        Some(ns) => ns.to_string(),
+        None => query::namespace(&pairs),
+    };
+    let actions = std_actions();
+    let action = actions.iter().find(|a| a.name == name).ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))
@@ -170,7 +167,7 @@ mod tests {
             op: filter.1,
             values: filter.2.iter().map(|s| s.to_string()).collect(),
         };
-        let got: Vec<&str> = STD_ACTIONS
+        let got: Vec<&str> = std_actions()
             .iter()
             .filter(|a| matches(&render::action(a), &f))
             .map(|a| a.name)
@@ -210,7 +207,7 @@ mod tests {
 
     #[test]
     fn sorting() {
-        let mut items: Vec<Map<String, Value>> = STD_ACTIONS.iter().map(render::action).collect();
+        let mut items: Vec<Map<String, Value>> = std_actions().iter().map(render::action).collect();
         items.sort_by(|a, b| compare(a, b, &[("name".into(), SortDir::Desc)]));
         let names: Vec<String> = items.iter().map(|a| text(a.get("name"))).collect();
         assert_eq!(names, ["std.sleep", "std.noop", "std.fail", "std.echo"]);

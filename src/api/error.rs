@@ -25,6 +25,9 @@ pub enum Error {
     /// 404: the named object does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the path exists but does not serve this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 409: a name or id is already taken.
     #[error("{0}")]
     Conflict(String),
@@ -138,6 +141,7 @@ impl ResponseError for Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -86,8 +86,7 @@ pub async fn list_of_task(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
-    let task_id = uuid::Uuid::parse_str(&task_id)
-        .map_err(|_| Error::bad(format!("Expected a uuid but received {task_id}.")))?;
+    let task_id: uuid::Uuid = query::uuid(&task_id)?;
     let filter = Filter {
         field: "task_execution_id".into(),
         op: FilterOp::Eq,

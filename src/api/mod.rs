@@ -3,7 +3,9 @@
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
 //! - `root`: `GET /`, `GET /v2`.
-//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources.
+//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources;
+//!   `sub_executions`: the execution tree below an execution or a task;
+//!   `report`: an execution's report with task statistics.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -16,15 +18,16 @@ mod executions;
 mod pyjson;
 mod query;
 mod render;
+mod report;
 mod root;
 mod send;
+mod sub_executions;
 mod tasks;
 mod workflows;
 
 use actix::Addr;
 use actix_web::web;
 
-pub use actions::{STD_ACTIONS, StdAction};
 pub use error::{Error, json_config, payload_config};
 
 use crate::engine::EngineActor;
@@ -51,11 +54,19 @@ where
     Ok(web::block(move || f(&store)).await??)
 }
 
+/// A resource at `path` and `path/` (Mistral's router takes both) whose
+/// unsupported methods get a 405 with the API's error body.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource([path.to_string(), format!("{path}/")])
+        .default_service(web::to(root::method_not_allowed))
+}
+
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, post, put, resource};
-    cfg.service(resource("/").route(get().to(root::versions)))
-        .service(resource(["/v2", "/v2/"]).route(get().to(root::v2)))
+    use web::{delete, get, post, put};
+    cfg.default_service(web::to(root::unknown_path))
+        .service(web::resource("/").route(get().to(root::versions)))
+        .service(resource("/v2").route(get().to(root::v2)))
         .service(
             resource("/v2/workflows")
                 .route(get().to(workflows::list))
@@ -81,6 +92,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(delete().to(executions::delete)),
         )
         .service(resource("/v2/executions/{id}/tasks").route(get().to(tasks::list_of_execution)))
+        .service(
+            resource("/v2/executions/{id}/executions")
+                .route(get().to(sub_executions::of_execution)),
+        )
+        .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
+        .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
         .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
         .service(
@@ -98,5 +115,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
         .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
         .service(resource("/v2/actions").route(get().to(actions::list)))
-        .service(resource("/v2/actions/{name}").route(get().to(actions::get)));
+        .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
+        .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));
 }

@@ -262,6 +262,13 @@ fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
     }
 }
 
+/// A UUID path or body value that Mistral types as `types.uuid`: anything
+/// else is a 400 (where a `text` id would be a 404).
+pub fn uuid<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
+    s.parse()
+        .map_err(|_| Error::bad(format!("Expected a uuid but received {s}.")))
+}
+
 /// Keeps only `fields` of an object (all of them when `fields` is empty),
 /// in the object's own key order.
 pub fn project(obj: Map<String, Value>, fields: &[String]) -> Map<String, Value> {

@@ -246,3 +246,17 @@ async fn envelope_has_next_only_when_full() {
         serde_json::json!({"workflows": []})
     );
 }
+
+#[test]
+fn uuid_params() {
+    use crate::domain::ExecutionId;
+    assert_eq!(uuid::<ExecutionId>(U).unwrap().to_string(), U);
+    assert_eq!(
+        uuid::<ExecutionId>("x").unwrap_err().to_string(),
+        "Expected a uuid but received x."
+    );
+    assert!(matches!(
+        uuid::<ExecutionId>("x"),
+        Err(Error::BadRequest(_))
+    ));
+}

@@ -210,7 +210,7 @@ pub fn action(a: &StdAction) -> Map<String, Value> {
     m.insert("id".into(), a.name.into());
     m.insert("name".into(), a.name.into());
     m.insert("is_system".into(), true.into());
-    m.insert("input".into(), a.input.into());
+    m.insert("input".into(), a.input.clone().into());
     m.insert("description".into(), a.description.into());
     m.insert("tags".into(), Value::Array(Vec::new()));
     m.insert("definition".into(), "".into());

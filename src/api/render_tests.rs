@@ -323,7 +323,7 @@ fn action_execution_views() {
 fn system_action() {
     let echo = StdAction {
         name: "std.echo",
-        input: "output, delay=0",
+        input: "output, delay=0".into(),
         description: "Echo action.",
     };
     check(

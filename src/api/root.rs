@@ -1,8 +1,11 @@
 //! `GET /` (the API version document) and `GET /v2`, shaped exactly as
-//! Mistral's root controllers answer, with links built from the request's host.
+//! Mistral's root controllers answer, with links built from the request's host;
+//! and the 404 of a path no route matches.
 
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
+
+use super::error::Error;
 
 /// `scheme://host` of the request, as the client addressed us.
 fn base(req: &HttpRequest) -> String {
@@ -26,6 +29,18 @@ pub async fn versions(req: HttpRequest) -> HttpResponse {
 /// `GET /v2`
 pub async fn v2(req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok().json(json!({"uri": format!("{}/v2", base(&req))}))
+}
+
+/// Any path no route matches: a 404 with the API's error body.
+pub async fn unknown_path() -> Result<HttpResponse, Error> {
+    Err(Error::not_found("The resource could not be found."))
+}
+
+/// A known path with a method it does not serve.
+pub async fn method_not_allowed() -> Result<HttpResponse, Error> {
+    Err(Error::MethodNotAllowed(
+        "The method is not allowed for the requested URL.".into(),
+    ))
 }
 
 #[cfg(test)]

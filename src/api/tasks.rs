@@ -9,7 +9,7 @@ use super::executions;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, TaskView};
 use super::{ApiState, read};
-use crate::domain::TaskExecutionId;
+use crate::domain::{ExecutionId, TaskExecutionId};
 use crate::store::{Filter, FilterOp};
 
 const FIELDS: &[&str] = &[
@@ -74,7 +74,7 @@ pub async fn list_of_execution(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id = executions::parse_id(&path)?;
+    let id: ExecutionId = query::uuid(&path)?;
     executions::fetch(&state, id).await?;
     let filter = Filter {
         field: "workflow_execution_id".into(),

@@ -225,15 +225,14 @@ mod tests {
 
     #[test]
     fn validation_reports_every_problem() {
-        let v = validation("version: '2.0'\nwf: {}\n");
-        assert!(
-            v == json!({"valid": true})
-                || v["error"]
-                    .as_str()
-                    .is_some_and(|e| e.starts_with("Invalid DSL: ")),
-            "{v}"
-        );
-        assert!(v.get("valid").and_then(Value::as_bool).is_some());
+        let ok = "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n";
+        assert_eq!(validation(ok), json!({"valid": true}));
+        let bad = "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n      on-success: [t9]\n      bogus: 1\n";
+        let v = validation(bad);
+        assert_eq!(v["valid"], json!(false));
+        let err = v["error"].as_str().unwrap_or_default();
+        assert!(err.starts_with("Invalid DSL: "), "{v}");
+        assert!(err.contains("t9") && err.contains("bogus"), "{v}");
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct EngineActor {
     flush_scheduled: bool,
     /// Set on shutdown: new actions are recorded but not dispatched.
     pub(crate) draining: bool,
+    /// Timers recorded since the last commit, armed once it is durable.
+    pub(crate) timers: Vec<super::policies::Timer>,
+    /// Delay timers that fired while their execution was paused.
+    pub(crate) deferred_timers: Vec<super::policies::Timer>,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
 }
@@ -71,6 +75,8 @@ impl EngineActor {
             replies: Vec::new(),
             flush_scheduled: false,
             draining: false,
+            timers: Vec::new(),
+            deferred_timers: Vec::new(),
             events: None,
         }
     }
@@ -203,6 +209,12 @@ impl EngineActor {
             ctx.stop();
             System::current().stop_with_code(1);
             return;
+        }
+        for timer in std::mem::take(&mut self.timers) {
+            ctx.run_later(timer.delay, move |act, ctx| {
+                act.fire_timer(timer);
+                act.schedule_flush(ctx);
+            });
         }
         self.retire_finished();
     }

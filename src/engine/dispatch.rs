@@ -16,11 +16,13 @@ use crate::lang::TaskRun;
 use crate::protocol::HandleTask;
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
-/// An evaluated action call.
+/// An evaluated action call (or, with `workflow`, a sub-workflow start).
 pub(crate) struct Call {
     action: String,
     input: Map<String, Value>,
     timeout: Option<f64>,
+    /// True when `action` names a workflow to start as a sub-workflow.
+    workflow: bool,
 }
 
 /// The progress of a `with-items` task.
@@ -71,6 +73,9 @@ impl EngineActor {
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
         let call = self.action_call(exec, task, &branch)?;
+        if call.workflow {
+            return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
+        }
         let msg = self.record_action(exec_id, task_id, call, None);
         self.send(msg);
         Ok(())
@@ -171,6 +176,15 @@ impl EngineActor {
             let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
             let task = exec.tasks.get(&task_id).ok_or("task gone")?;
             match self.action_call(exec, task, &ctx) {
+                Ok(call) if call.workflow => {
+                    let item = Some(i as i32);
+                    if let Err(e) =
+                        self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
+                    {
+                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                        return Ok(());
+                    }
+                }
                 Ok(call) => {
                     let msg = self.record_action(exec_id, task_id, call, Some(i));
                     self.send(msg);
@@ -191,11 +205,9 @@ impl EngineActor {
         branch: &Map<String, Value>,
     ) -> Result<Call, String> {
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
-        let action_expr = match &spec.run {
-            TaskRun::Action(a) => a.clone(),
-            TaskRun::Workflow(_) => {
-                return Err("sub-workflows are not supported by this version of bora".into());
-            }
+        let (action_expr, workflow) = match &spec.run {
+            TaskRun::Action(a) => (a.clone(), false),
+            TaskRun::Workflow(w) => (w.clone(), true),
         };
         let action = match self.evaluate(exec, Some(task), branch, &Value::String(action_expr))? {
             Value::String(s) => s,
@@ -211,8 +223,11 @@ impl EngineActor {
                 ));
             }
         };
-        if let Some(Value::Object(defaults)) =
-            exec.env().get("__actions").and_then(|a| a.get(&action))
+        if let Some(Value::Object(defaults)) = exec
+            .env()
+            .get("__actions")
+            .and_then(|a| a.get(&action))
+            .filter(|_| !workflow)
         {
             for (k, v) in defaults {
                 input.entry(k.clone()).or_insert_with(|| v.clone());
@@ -229,6 +244,7 @@ impl EngineActor {
             action,
             input,
             timeout,
+            workflow,
         })
     }
 
@@ -334,7 +350,7 @@ impl EngineActor {
 
     /// One item of a `with-items` task finished; the task completes with
     /// all of them, in item order.
-    fn item_done(
+    pub(crate) fn item_done(
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,

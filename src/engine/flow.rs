@@ -50,6 +50,9 @@ impl EngineActor {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.start_reverse(exec_id);
+        }
         let starts = controller::start_tasks(&exec.spec);
         for name in starts {
             self.run_task(exec_id, &name, Map::new(), None);
@@ -106,7 +109,7 @@ impl EngineActor {
             return;
         }
         let task_id = self.new_task(exec_id, name, in_context, trigger, State::Running);
-        self.start_task(exec_id, task_id);
+        self.begin_task(exec_id, task_id);
     }
 
     fn new_task(
@@ -192,7 +195,7 @@ impl EngineActor {
             task.state_info = None;
             task.started_at = Some(now());
             self.touch_task(exec_id, task_id, Write::Update);
-            self.start_task(exec_id, task_id);
+            self.begin_task(exec_id, task_id);
         } else {
             let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
             task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
@@ -261,7 +264,14 @@ impl EngineActor {
                 task.result = Value::Null;
             }
         }
-        if exec.rec.state == State::Running {
+        if self.after_complete(exec_id, task_id) {
+            return;
+        }
+        if self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running)
+        {
             self.process_task(exec_id, task_id);
             self.check_complete(exec_id);
         }
@@ -305,6 +315,9 @@ impl EngineActor {
         let Some(spec) = exec.spec.tasks.get(&task.name) else {
             return;
         };
+        if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return self.process_reverse(exec_id, task_id);
+        }
         let outbound = Exec::outbound(task);
         let mut guard = |g: &Value| {
             self.evaluate(exec, Some(task), &outbound, g)

@@ -70,7 +70,11 @@ impl EngineActor {
         self.touch_exec(exec_id, Write::Update);
         if state == State::Cancelled {
             self.cancel_remaining(exec_id);
+            for child in self.children(exec_id) {
+                self.stop(child, State::Cancelled, None);
+            }
         }
+        self.subworkflow_done(exec_id);
     }
 
     /// Cancels every unfinished task and action of a cancelled execution.
@@ -138,6 +142,9 @@ impl EngineActor {
         exec.rec.state_info = msg;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
+        for child in self.children(exec_id) {
+            self.pause(child, None);
+        }
     }
 
     /// Resumes a paused execution: dispatches again what was refused while
@@ -153,6 +160,9 @@ impl EngineActor {
         exec.rec.state_info = None;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
+        for child in self.children(exec_id) {
+            self.resume(child);
+        }
         self.redispatch_idle(exec_id);
         let with_items: Vec<_> = self
             .execs
@@ -163,6 +173,14 @@ impl EngineActor {
             if let Err(e) = self.start_more_items(exec_id, task_id) {
                 log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
             }
+        }
+        self.start_held_tasks(exec_id);
+        let (deferred, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred_timers)
+            .into_iter()
+            .partition(|t| t.exec_id == exec_id);
+        self.deferred_timers = rest;
+        for timer in deferred {
+            self.fire_timer(timer);
         }
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
@@ -227,6 +245,18 @@ impl EngineActor {
 /// completed without a next task), merged in order.
 pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
     let mut ctx = Map::new();
+    if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+        let target = exec
+            .rec
+            .params
+            .get("task_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(t) = exec.latest.get(target).and_then(|id| exec.tasks.get(id)) {
+            ctx = Exec::outbound(t);
+        }
+        return ctx;
+    }
     for t in exec.tasks.values() {
         if !t.state.is_completed() {
             continue;

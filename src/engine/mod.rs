@@ -9,9 +9,12 @@ mod dispatch;
 mod flow;
 mod lifecycle;
 mod messages;
+mod policies;
 mod recovery;
 mod requests;
+mod reverse;
 mod state;
+mod subflow;
 
 pub use actor::EngineActor;
 pub use messages::*;

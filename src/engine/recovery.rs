@@ -55,7 +55,9 @@ impl EngineActor {
         if !ids.is_empty() {
             log::info!("recovering {} unfinished executions", ids.len());
         }
+        self.relink_children();
         for id in ids {
+            self.rearm_timers(id);
             self.recover_execution(id);
         }
         Ok(())

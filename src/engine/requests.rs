@@ -11,7 +11,7 @@ use super::{
     CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, Error, StartExecution,
     UpdateExecution, UpdateWorkflows,
 };
-use crate::domain::{State, WorkflowId, now};
+use crate::domain::{ExecutionId, State, WorkflowId, now};
 use crate::lang::{self, WorkflowSpec};
 use crate::store::{ExecutionRecord, WorkflowDef, Write};
 
@@ -27,7 +27,7 @@ fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
 
 impl EngineActor {
     /// A workflow definition with its spec, from the cache or the store.
-    fn lookup(
+    pub(crate) fn lookup(
         &mut self,
         name_or_id: &str,
         namespace: &str,
@@ -137,8 +137,51 @@ impl EngineActor {
         let def = self.lookup(&key, &msg.namespace)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;
+        if spec.kind == crate::lang::WorkflowKind::Reverse {
+            let target = msg
+                .params
+                .get("task_name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "Reverse workflow '{}' needs the target task: params.task_name is missing",
+                        spec.name
+                    ))
+                })?;
+            super::reverse::closure(&spec, target).map_err(Error::Invalid)?;
+        }
         let id = msg.id.unwrap_or_default();
-        let mut params = msg.params;
+        let new = NewExecution {
+            id,
+            input,
+            params: msg.params,
+            description: msg.description,
+            source_execution_id: msg.source_execution_id,
+            parent: None,
+        };
+        self.create_execution(&def, new)?;
+        self.start_workflow(id);
+        self.execs
+            .get(&id)
+            .map(|e| e.rec.clone())
+            .ok_or_else(|| Error::Unavailable(format!("execution {id} vanished while starting")))
+    }
+
+    /// Creates a RUNNING execution of `def` in memory (vars evaluated);
+    /// the caller starts it.
+    pub(crate) fn create_execution(
+        &mut self,
+        def: &super::defs::Def,
+        new: NewExecution,
+    ) -> Result<(), Error> {
+        let NewExecution {
+            id,
+            input,
+            mut params,
+            description,
+            source_execution_id,
+            parent,
+        } = new;
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
@@ -158,13 +201,13 @@ impl EngineActor {
             workflow_id: def.def.id,
             workflow_name: def.def.name.clone(),
             workflow_namespace: def.def.namespace.clone(),
-            description: msg.description,
-            tags: spec.tags.clone(),
+            description,
+            tags: def.spec.tags.clone(),
             spec: def.def.spec.clone(),
             params: Value::Object(params),
-            task_execution_id: None,
-            root_execution_id: None,
-            source_execution_id: msg.source_execution_id,
+            task_execution_id: parent.as_ref().map(|p| p.task_id),
+            root_execution_id: parent.as_ref().map(|p| p.root),
+            source_execution_id,
             state: State::Running,
             state_info: None,
             input: Value::Object(input),
@@ -174,7 +217,8 @@ impl EngineActor {
             created_at: t,
             updated_at: Some(t),
         };
-        let mut exec = Exec::new(rec, spec);
+        let mut exec = Exec::new(rec, def.spec.clone());
+        exec.parent = parent;
         if !exec.spec.vars.is_empty() {
             let vars = self
                 .evaluate(
@@ -191,11 +235,7 @@ impl EngineActor {
         log::info!("ex={id} wf={} started", exec.rec.workflow_name);
         self.execs.insert(id, exec);
         self.touch_exec(id, Write::Insert);
-        self.start_workflow(id);
-        self.execs
-            .get(&id)
-            .map(|e| e.rec.clone())
-            .ok_or_else(|| Error::Unavailable(format!("execution {id} vanished while starting")))
+        Ok(())
     }
 
     fn update_execution(&mut self, msg: UpdateExecution) -> Result<ExecutionRecord, Error> {
@@ -296,6 +336,16 @@ impl EngineActor {
     }
 }
 
+/// What a new execution starts with.
+pub(crate) struct NewExecution {
+    pub id: ExecutionId,
+    pub input: Map<String, Value>,
+    pub params: Map<String, Value>,
+    pub description: String,
+    pub source_execution_id: Option<ExecutionId>,
+    pub parent: Option<super::state::Parent>,
+}
+
 fn empty_spec() -> WorkflowSpec {
     WorkflowSpec {
         name: String::new(),
@@ -312,7 +362,7 @@ fn empty_spec() -> WorkflowSpec {
 }
 
 /// Mistral's `validate_input`: missing and unexpected names, then defaults.
-fn validate_input(
+pub(crate) fn validate_input(
     spec: &WorkflowSpec,
     given: Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {

@@ -14,6 +14,16 @@ use crate::expr;
 use crate::lang::WorkflowSpec;
 use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord};
 
+/// The parent of a sub-workflow execution: its task and the root execution.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parent {
+    pub exec_id: crate::domain::ExecutionId,
+    pub task_id: TaskExecutionId,
+    pub root: crate::domain::ExecutionId,
+    /// The with-items index, when the parent task iterates.
+    pub item: Option<i32>,
+}
+
 /// One unfinished execution, in memory.
 pub(crate) struct Exec {
     pub rec: ExecutionRecord,
@@ -28,6 +38,8 @@ pub(crate) struct Exec {
     pub in_flight: usize,
     /// Commands held back by a `pause`, run on resume.
     pub backlog: Vec<Command>,
+    /// The parent task, for a sub-workflow.
+    pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
     pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
 }
@@ -45,6 +57,7 @@ impl Exec {
             in_flight: 0,
             backlog: Vec::new(),
             items: HashMap::new(),
+            parent: None,
         }
     }
 

@@ -101,7 +101,8 @@ pub(super) fn connect(target: &Target, role: Role) -> Result<AnyConnection, Erro
             let pragmas = match role {
                 Role::Writer => {
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_size_limit = 67108864;"
                 }
                 Role::Reader => {
                     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
@@ -112,7 +113,10 @@ pub(super) fn connect(target: &Target, role: Role) -> Result<AnyConnection, Erro
         }
         #[cfg(feature = "postgres")]
         Target::Postgres(url) => {
-            let c = PgConnection::establish(url).map_err(db_err)?;
+            let mut c = PgConnection::establish(url).map_err(db_err)?;
+            // Like SQLite's busy_timeout: a lock held by someone else fails
+            // the statement after 5 s instead of blocking without end.
+            c.batch_execute("SET lock_timeout = '5s'").map_err(db_err)?;
             Ok(AnyConnection::Postgresql(c))
         }
         #[cfg(not(feature = "postgres"))]
@@ -246,6 +250,7 @@ pub(super) fn read_pool(target: &Target) -> Result<Pool<ReadManager>, Error> {
     Pool::builder()
         .max_size(READ_POOL_SIZE)
         .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(5))
         .build(ReadManager {
             target: target.clone(),
         })

@@ -3,6 +3,7 @@
 //! only writer; everyone else reads through [`Store`]. Takes and returns
 //! domain types; diesel never leaks out of this module.
 
+mod bulk;
 mod conn;
 mod model;
 mod query;
@@ -34,6 +35,13 @@ pub enum Error {
     /// Another process (another bora) holds this database.
     #[error("database {0} is in use by another bora process")]
     Locked(String),
+    /// The database stayed locked by someone else past the busy timeout
+    /// (5 s); the request may be retried (HTTP 503 with `Retry-After`).
+    #[error("database busy: {0}")]
+    Busy(String),
+    /// The disk (or the database's size limit) is full (HTTP 507).
+    #[error("database full: {0}")]
+    Full(String),
 }
 
 /// Read access for the API: a pool of read connections.
@@ -43,22 +51,26 @@ pub struct Store {
 }
 
 /// The engine's write connection. Holding it holds the database's
-/// single-process lock.
+/// single-process lock. A PostgreSQL connection the server dropped is
+/// opened again (and the lock taken again) on the next call.
 pub struct Writer {
     conn: AnyConnection,
-    _lock: ProcessLock,
+    target: conn::Target,
+    lock: ProcessLock,
 }
 
 /// Opens (creating if needed) and migrates the database at `url`.
 ///
 /// `url` is `sqlite://PATH`, `sqlite:PATH` or a plain path for SQLite, and
 /// `postgres://...` or `postgresql://...` for PostgreSQL; anything else,
-/// including `:memory:`, is [`Error::BadUrl`]. A second open of the same
-/// database while a `Writer` lives (in this or another process) is
-/// [`Error::Locked`].
+/// including `:memory:` (each connection would get its own empty database),
+/// is [`Error::BadUrl`]. A second open of the same database (SQLite: the
+/// same file, through `<file>.lock`; PostgreSQL: the same schema, through a
+/// session advisory lock) while a `Writer` lives, in this or another
+/// process, is [`Error::Locked`].
 pub fn open(url: &str) -> Result<(Store, Writer), Error> {
     let target = conn::parse_url(url)?;
-    let (writer, lock) = match &target {
+    let (mut writer, lock) = match &target {
         conn::Target::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
                 && !dir.is_dir()
@@ -79,27 +91,45 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
             (writer, lock)
         }
     };
-    let mut writer = writer;
     conn::migrate(&mut writer)?;
     let pool = conn::read_pool(&target)?;
     Ok((
         Store { pool },
         Writer {
             conn: writer,
-            _lock: lock,
+            target,
+            lock,
         },
     ))
 }
 
 impl Writer {
-    /// Applies a batch in one transaction, durably.
+    /// Applies a batch in one transaction, durably: when this returns `Ok`
+    /// the batch survives a crash or power loss. On `Err` nothing of it was
+    /// applied, except that a connection lost during the commit itself
+    /// (PostgreSQL) leaves the outcome unknown to this side.
     pub fn commit(&mut self, batch: &Batch) -> Result<(), Error> {
-        write::commit(&mut self.conn, batch)
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = write::begin(&mut self.conn) {
+            // Most often a connection the server dropped while it was idle.
+            self.revive(e)?;
+            write::begin(&mut self.conn)?;
+        }
+        let result = write::finish(&mut self.conn, batch);
+        if result.is_err()
+            && !self.alive()
+            && let Err(e) = self.reconnect()
+        {
+            log::warn!("store: cannot reconnect the writer yet: {e}");
+        }
+        result
     }
 
     /// Loads everything not yet finished.
     pub fn load_active(&mut self) -> Result<ActiveSet, Error> {
-        read::load_active(&mut self.conn)
+        self.read(read::load_active)
     }
 
     /// A workflow by name (in a namespace) or by id.
@@ -108,7 +138,7 @@ impl Writer {
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<WorkflowDef>, Error> {
-        read::find_workflow(&mut self.conn, name_or_id, namespace)
+        self.read(|c| read::find_workflow(c, name_or_id, namespace))
     }
 
     /// Workflows by name in a namespace, for uniqueness checks on upload.
@@ -117,23 +147,81 @@ impl Writer {
         names: &[String],
         namespace: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
-        read::workflows_named(&mut self.conn, names, namespace)
+        self.read(|c| read::workflows_named(c, names, namespace))
     }
 
     /// One execution, for idempotent create and for finished executions.
     pub fn get_execution(&mut self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        read::get_execution(&mut self.conn, id)
+        self.read(|c| read::get_execution(c, id))
+    }
+
+    /// Runs a read; if it failed because the connection is gone, reconnects
+    /// and runs it once more.
+    fn read<T>(&mut self, f: impl Fn(&mut AnyConnection) -> Result<T, Error>) -> Result<T, Error> {
+        match f(&mut self.conn) {
+            Err(e) => {
+                self.revive(e)?;
+                f(&mut self.conn)
+            }
+            ok => ok,
+        }
+    }
+
+    /// After `e`: reconnects if the connection is gone, else returns `e`.
+    fn revive(&mut self, e: Error) -> Result<(), Error> {
+        if self.alive() {
+            return Err(e);
+        }
+        log::warn!("store: writer connection lost ({e}); reconnecting");
+        self.reconnect()
+    }
+
+    fn alive(&mut self) -> bool {
+        use diesel::connection::SimpleConnection;
+        self.conn.batch_execute("SELECT 1").is_ok()
+    }
+
+    /// Opens the write connection again; on PostgreSQL takes the lock again
+    /// (the server released it with the old session).
+    fn reconnect(&mut self) -> Result<(), Error> {
+        let mut conn = conn::connect(&self.target, Role::Writer)?;
+        if matches!(self.target, conn::Target::Postgres(_)) {
+            self.lock = conn::lock(&self.target, Some(&mut conn))?;
+        }
+        self.conn = conn;
+        Ok(())
     }
 }
 
+/// The list functions take Mistral's paging, sorting and filters on the
+/// fields Mistral allows for each resource (plus `id` and a few more named
+/// below); sorting is allowed on the same fields. An unknown field, an
+/// operator a field does not support or a value that does not parse is
+/// [`Error::BadQuery`], naming it. `get_*` and `find_*` answer `None` for an
+/// unknown id or name.
+///
+/// Filter semantics, the same on both backends: `has` is a case-sensitive
+/// substring test (JSON fields are matched in their compact serialization,
+/// `{"a":1}`); on `tags`, `eq`/`has` mean "has this tag", `neq` "lacks it",
+/// `in` "has any", `nin` "has none"; `gt`..`lte` work on text, states and
+/// timestamps (`2026-01-31 12:00:00[.ffffff]`, ISO `T` form, or a bare
+/// date); booleans take `true`/`false`/`1`/`0`; states take Mistral names
+/// (`DELAYED`, or `RUNNING_DELAYED`); `neq`/`nin` do not match NULL.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
-        self.pool.get().map_err(|e| Error::Database(e.to_string()))
+        // All read connections taken for the pool's timeout: the API is
+        // overloaded, which is what Busy (503) says.
+        self.pool.get().map_err(|e| Error::Busy(e.to_string()))
     }
 
+    /// Filters: name, input, definition, interface, checksum, tags, scope,
+    /// namespace, project_id, created_at, updated_at.
     pub fn list_workflows(&self, q: &ListQuery) -> Result<Vec<WorkflowDef>, Error> {
         read::records(query::lists::workflows(&mut *self.conn()?, q)?)
     }
+
+    /// By id if `name_or_id` is a uuid (in any namespace), else by name in
+    /// `namespace`.
     pub fn find_workflow(
         &self,
         name_or_id: &str,
@@ -141,24 +229,42 @@ impl Store {
     ) -> Result<Option<WorkflowDef>, Error> {
         read::find_workflow(&mut *self.conn()?, name_or_id, namespace)
     }
+
+    /// Filters: workflow_name, workflow_id, workflow_namespace, description,
+    /// tags, params, task_execution_id, root_execution_id,
+    /// source_execution_id, state, state_info, input, output, created_at,
+    /// updated_at, project_id.
     pub fn list_executions(&self, q: &ListQuery) -> Result<Vec<ExecutionRecord>, Error> {
         read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }
+
     pub fn get_execution(&self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
         read::get_execution(&mut *self.conn()?, id)
     }
+
+    /// Filters: name, workflow_name, workflow_id, workflow_namespace,
+    /// workflow_execution_id, type, tags, state, state_info, runtime_context,
+    /// result, published, processed, created_at, updated_at, started_at,
+    /// finished_at, project_id.
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }
+
     pub fn get_task(&self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
         read::get_task(&mut *self.conn()?, id)
     }
+
+    /// Filters: name, tags, workflow_name, workflow_namespace, task_name,
+    /// task_execution_id, workflow_execution_id, state, state_info, accepted,
+    /// input, output, params, description, created_at, updated_at,
+    /// project_id.
     pub fn list_action_executions(
         &self,
         q: &ListQuery,
     ) -> Result<Vec<ActionExecutionRecord>, Error> {
         read::records(query::lists::action_executions(&mut *self.conn()?, q)?)
     }
+
     pub fn get_action_execution(
         &self,
         id: ActionExecutionId,

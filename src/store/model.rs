@@ -197,10 +197,13 @@ pub struct Filter {
 /// Paging, sorting and filtering of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListQuery {
-    /// The id of the last record of the previous page.
+    /// The id of the last record of the previous page: the list starts
+    /// after it in the sort order. An unknown id is `Error::BadQuery`.
     pub marker: Option<String>,
+    /// At most this many records; 0 means no limit.
     pub limit: usize,
-    /// `(field, direction)`; the id is always the final tie-breaker.
+    /// `(field, direction)`; the id is always the final tie-breaker. NULLs
+    /// sort as if larger than any value (last ascending, first descending).
     pub sort: Vec<(String, SortDir)>,
     pub filters: Vec<Filter>,
 }

@@ -56,6 +56,8 @@ pub(super) const WORKFLOW_FIELDS: &[Field] = &[
     f("name", "name", X, false),
     f("input", "input", X, false),
     f("definition", "definition", X, false),
+    f("interface", "interface", X, false),
+    f("checksum", "checksum", X, false),
     f("tags", "tags", G, false),
     f("scope", "scope", X, false),
     f("namespace", "namespace", X, false),
@@ -91,14 +93,18 @@ pub(super) const TASK_FIELDS: &[Field] = &[
     f("workflow_id", "workflow_id", X, false),
     f("workflow_namespace", "workflow_namespace", X, false),
     f("workflow_execution_id", "execution_id", X, false),
+    f("type", "kind", X, false),
     f("tags", "tags", G, false),
     f("state", "state", S, false),
     f("state_info", "state_info", X, true),
+    f("runtime_context", "runtime_context", X, false),
     f("result", "result", X, false),
     f("published", "published", X, false),
     f("processed", "processed", B, false),
     f("created_at", "created_at", T, false),
     f("updated_at", "updated_at", T, true),
+    f("started_at", "started_at", T, true),
+    f("finished_at", "finished_at", T, true),
     f("project_id", "project_id", X, false),
 ];
 
@@ -310,9 +316,6 @@ pub(super) fn sort_keys(fields: &[Field], q: &ListQuery) -> Result<Vec<(Field, S
     let mut keys = Vec::new();
     for (name, dir) in &q.sort {
         let fd = *field(fields, name, "sort")?;
-        if fd.kind == Kind::Tags {
-            return Err(Error::BadQuery(format!("cannot sort by '{name}'")));
-        }
         if keys
             .iter()
             .any(|(k, _): &(Field, SortDir)| k.column == fd.column)

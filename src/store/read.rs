@@ -12,8 +12,28 @@ use super::schema::{
 };
 use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
 
+/// Classifies a diesel error: lock timeouts are [`Error::Busy`], a full
+/// disk is [`Error::Full`], the rest [`Error::Database`].
 pub(super) fn db(e: diesel::result::Error) -> Error {
-    Error::Database(e.to_string())
+    let msg = e.to_string();
+    let lower = msg.to_ascii_lowercase();
+    let busy = [
+        "database is locked",
+        "database table is locked",
+        "lock timeout",
+    ];
+    let full = [
+        "database or disk is full",
+        "could not extend file",
+        "no space left on device",
+    ];
+    if busy.iter().any(|m| lower.contains(m)) {
+        Error::Busy(msg)
+    } else if full.iter().any(|m| lower.contains(m)) {
+        Error::Full(msg)
+    } else {
+        Error::Database(msg)
+    }
 }
 
 /// Converts loaded rows to records.

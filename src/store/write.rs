@@ -1,12 +1,17 @@
 //! The group commit: one `Batch` applied in one transaction (`BEGIN
 //! IMMEDIATE` on SQLite), in the order the `Batch` documents. Called by
-//! `Writer::commit` only. Runs of inserts go as multi-row statements;
-//! updates replace every column by id through cached prepared statements.
+//! `Writer::commit` only. Inserts, updates and deletes go as multi-row
+//! statements of power-of-two sizes up to `CHUNK` rows, so the connection's
+//! cache of prepared statements stays small (a dozen per table and kind)
+//! while every statement is reused.
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 
+use std::collections::HashMap;
+
 use super::Error;
+use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
 use super::model::{Batch, Write};
 use super::read::db;
@@ -15,26 +20,45 @@ use super::schema::{
     action_executions, task_executions, workflow_definitions, workflow_executions,
 };
 
-/// Most rows in one multi-row INSERT: keeps the bound parameters (about 20 a
+/// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
 /// row) under SQLite's 32766 and PostgreSQL's 65535.
-const INSERT_CHUNK: usize = 500;
+const CHUNK: usize = 512;
 
-/// Applies `batch` in one transaction; on any error nothing is applied.
-pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
-    if batch.is_empty() {
-        return Ok(());
+/// Splits `0..len` into consecutive pieces of `CHUNK` rows, then of the
+/// powers of two that make up the rest (largest first).
+fn pieces(len: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while len - start >= CHUNK {
+        out.push(start..start + CHUNK);
+        start += CHUNK;
     }
-    begin(conn).map_err(db)?;
+    let mut size = CHUNK / 2;
+    while size > 0 {
+        if len - start >= size {
+            out.push(start..start + size);
+            start += size;
+        }
+        size /= 2;
+    }
+    out
+}
+
+/// Applies `batch` inside the transaction [`begin`] opened, and commits; on
+/// any error rolls back, so nothing is applied.
+pub(super) fn finish(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
+    type Tm = <AnyConnection as Connection>::TransactionManager;
     match apply(conn, batch) {
-        Ok(()) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)
-            .map_err(|e| {
-                let _ =
-                    <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
-                db(e)
-            }),
+        Ok(()) => Tm::commit_transaction(conn).map_err(|e| {
+            if let Err(r) = Tm::rollback_transaction(conn) {
+                log::warn!("store: rollback after a failed commit failed: {r}");
+            }
+            db(e)
+        }),
         Err(e) => {
-            <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)
-                .map_err(db)?;
+            if let Err(r) = Tm::rollback_transaction(conn) {
+                log::warn!("store: rollback failed: {r}");
+            }
             Err(e)
         }
     }
@@ -42,7 +66,7 @@ pub(super) fn commit(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Erro
 
 /// Begins the write transaction: `BEGIN IMMEDIATE` on SQLite, so the write
 /// lock is taken up front rather than on the first write.
-fn begin(conn: &mut AnyConnection) -> QueryResult<()> {
+pub(super) fn begin(conn: &mut AnyConnection) -> Result<(), Error> {
     match conn {
         AnyConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -52,85 +76,128 @@ fn begin(conn: &mut AnyConnection) -> QueryResult<()> {
             <diesel::PgConnection as Connection>::TransactionManager::begin_transaction(c)
         }
     }
+    .map_err(db)
 }
 
-/// Applies the writes of one table in order; consecutive inserts are grouped.
-/// Inserts rows in one multi-row statement, on the inner connection (the
-/// MultiConnection backend has no multi-row insert).
-macro_rules! insert_rows {
-    ($conn:expr, $table:ident, $rows:expr) => {
-        match &mut *$conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into($table::table).values($rows).execute(c),
-            #[cfg(feature = "postgres")]
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into($table::table).values($rows).execute(c)
+/// Applies the writes of one table. Inserts go first, then updates, each
+/// in multi-row statements; that is the order given unless an update of an
+/// id precedes its insert, in which case what came before is flushed first.
+/// Of several updates of one id only the last is kept (each replaces every
+/// column). An update that matches no row is logged, not an error.
+fn apply_writes<'r, R, T>(conn: &mut AnyConnection, items: &'r [(Write, T)]) -> Result<(), Error>
+where
+    R: BulkRow + From<&'r T> + Insert,
+{
+    let mut inserts: Vec<R> = Vec::new();
+    let mut updates: Vec<R> = Vec::new();
+    let mut updated: HashMap<String, usize> = HashMap::new();
+    for (write, record) in items {
+        let row = R::from(record);
+        match write {
+            Write::Insert => {
+                if updated.contains_key(row.id()) {
+                    flush(conn, &mut inserts, &mut updates, &mut updated)?;
+                }
+                inserts.push(row);
+                if inserts.len() == CHUNK {
+                    R::insert(conn, &inserts)?;
+                    inserts.clear();
+                }
+            }
+            Write::Update => match updated.get(row.id()) {
+                Some(&i) => updates[i] = row,
+                None => {
+                    updated.insert(row.id().to_string(), updates.len());
+                    updates.push(row);
+                }
+            },
+        }
+    }
+    flush(conn, &mut inserts, &mut updates, &mut updated)
+}
+
+fn flush<R: BulkRow + Insert>(
+    conn: &mut AnyConnection,
+    inserts: &mut Vec<R>,
+    updates: &mut Vec<R>,
+    updated: &mut HashMap<String, usize>,
+) -> Result<(), Error> {
+    for piece in pieces(inserts.len()) {
+        R::insert(conn, &inserts[piece])?;
+    }
+    for piece in pieces(updates.len()) {
+        let chunk = &updates[piece];
+        let n = UpdateMany { rows: chunk }.execute(conn).map_err(db)?;
+        if n < chunk.len() {
+            log::warn!(
+                "store: {} of {} updates of {} matched no row",
+                chunk.len() - n,
+                chunk.len(),
+                R::TABLE
+            );
+        }
+    }
+    inserts.clear();
+    updates.clear();
+    updated.clear();
+    Ok(())
+}
+
+/// Inserts rows in one multi-row statement.
+pub(super) trait Insert: Sized {
+    fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error>;
+}
+
+/// Multi-row INSERT runs on the inner connection: the MultiConnection
+/// backend has no multi-row insert.
+macro_rules! insert_impl {
+    ($row:ty, $table:ident) => {
+        impl Insert for $row {
+            fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error> {
+                match conn {
+                    AnyConnection::Sqlite(c) => {
+                        diesel::insert_into($table::table).values(rows).execute(c)
+                    }
+                    #[cfg(feature = "postgres")]
+                    AnyConnection::Postgresql(c) => {
+                        diesel::insert_into($table::table).values(rows).execute(c)
+                    }
+                }
+                .map(|_| ())
+                .map_err(db)
             }
         }
-        .map_err(db)?
     };
 }
 
-macro_rules! apply_writes {
-    ($conn:expr, $items:expr, $table:ident, $row:ty) => {{
-        let mut pending: Vec<$row> = Vec::new();
-        for (write, record) in $items {
-            let row = <$row>::from(record);
-            match write {
-                Write::Insert => {
-                    pending.push(row);
-                    if pending.len() == INSERT_CHUNK {
-                        insert_rows!($conn, $table, &pending);
-                        pending.clear();
-                    }
-                }
-                Write::Update => {
-                    if !pending.is_empty() {
-                        insert_rows!($conn, $table, &pending);
-                        pending.clear();
-                    }
-                    let n = diesel::update($table::table.find(&row.id))
-                        .set(&row)
-                        .execute($conn)
-                        .map_err(db)?;
-                    if n == 0 {
-                        log::warn!("store: update of missing {} {}", stringify!($table), row.id);
-                    }
-                }
-            }
-        }
-        if !pending.is_empty() {
-            insert_rows!($conn, $table, &pending);
-        }
-    }};
-}
+insert_impl!(WorkflowRow, workflow_definitions);
+insert_impl!(ExecutionRow, workflow_executions);
+insert_impl!(TaskRow, task_executions);
+insert_impl!(ActionExecutionRow, action_executions);
 
 fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
-    apply_writes!(conn, &batch.workflows, workflow_definitions, WorkflowRow);
+    apply_writes::<WorkflowRow, _>(conn, &batch.workflows)?;
     let wf_ids: Vec<String> = batch
         .deleted_workflows
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in wf_ids.chunks(INSERT_CHUNK) {
+    for piece in pieces(wf_ids.len()) {
+        let chunk = &wf_ids[piece];
         diesel::delete(workflow_definitions::table.filter(workflow_definitions::id.eq_any(chunk)))
             .execute(conn)
             .map_err(db)?;
     }
-    apply_writes!(conn, &batch.executions, workflow_executions, ExecutionRow);
-    apply_writes!(conn, &batch.tasks, task_executions, TaskRow);
-    apply_writes!(
-        conn,
-        &batch.action_executions,
-        action_executions,
-        ActionExecutionRow
-    );
+    apply_writes::<ExecutionRow, _>(conn, &batch.executions)?;
+    apply_writes::<TaskRow, _>(conn, &batch.tasks)?;
+    apply_writes::<ActionExecutionRow, _>(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions
         .iter()
         .map(|i| i.to_string())
         .collect();
-    for chunk in ex_ids.chunks(INSERT_CHUNK) {
-        delete_executions(conn, chunk)?;
+    for piece in pieces(ex_ids.len()) {
+        delete_executions(conn, &ex_ids[piece])?;
     }
     Ok(())
 }
@@ -159,4 +226,27 @@ fn delete_executions(conn: &mut AnyConnection, ids: &[String]) -> Result<(), Err
         .execute(conn)
         .map_err(db)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(len: usize, expected: &[usize]) {
+        let got: Vec<usize> = pieces(len).iter().map(|r| r.len()).collect();
+        assert_eq!(got, expected, "{len}");
+        let covered: Vec<usize> = pieces(len).into_iter().flatten().collect();
+        assert_eq!(covered, (0..len).collect::<Vec<_>>(), "{len}");
+    }
+
+    #[test]
+    fn piece_sizes() {
+        check(0, &[]);
+        check(1, &[1]);
+        check(3, &[2, 1]);
+        check(8, &[8]);
+        check(511, &[256, 128, 64, 32, 16, 8, 4, 2, 1]);
+        check(512, &[512]);
+        check(1030, &[512, 512, 4, 2]);
+    }
 }

@@ -217,3 +217,59 @@ impl Drop for TestApp {
         );
     }
 }
+
+/// Defines the workflows of `yaml` on `engine`, runs `wf` with `input`, and
+/// waits for it to finish.
+pub async fn run_workflow(
+    engine: &bora::app::Engine,
+    yaml: &str,
+    wf: &str,
+    input: Value,
+) -> (bora::store::ExecutionRecord, Vec<bora::store::TaskRecord>) {
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: yaml.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    if let Err(e) = engine.addr.send(defs).await.expect("engine") {
+        assert!(
+            matches!(e, bora::engine::Error::Conflict(_)),
+            "definition rejected: {e}"
+        );
+    }
+    let msg = StartExecution {
+        workflow_name: Some(wf.into()),
+        input: input.as_object().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    let id = engine
+        .addr
+        .send(msg)
+        .await
+        .expect("engine")
+        .expect("start")
+        .id;
+    let ex = finished(&engine.store, id).await;
+    let mut ts = tasks(&engine.store, id);
+    ts.sort_by_key(|t| t.created_at);
+    (ex, ts)
+}
+
+/// An engine with 2 workers and the test actions on a fresh SQLite file.
+pub fn test_engine() -> (tempfile::TempDir, bora::app::Engine, Arc<AtomicUsize>) {
+    let (dir, url) = sqlite_url();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let config = Config {
+        database: url,
+        workers: 2,
+        ..Config::default()
+    };
+    let engine = bora::app::Engine::start(&config, counting_action(runs.clone())).expect("engine");
+    (dir, engine, runs)
+}
+
+/// `(name, state)` of each task, in creation order.
+pub fn states(tasks: &[bora::store::TaskRecord]) -> Vec<(String, State)> {
+    tasks.iter().map(|t| (t.name.clone(), t.state)).collect()
+}

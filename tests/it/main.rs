@@ -1,6 +1,10 @@
 //! Integration tests, one binary: actor-level engine↔worker protocol tests
 //! and the REST API over real HTTP, each on a fresh database.
 
+mod api;
+mod api_errors;
 mod cli;
 mod harness;
+mod policies;
 mod protocol;
+mod subflows;

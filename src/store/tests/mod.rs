@@ -3,10 +3,11 @@
 
 mod bench;
 mod list;
+mod ops;
 
 use chrono::TimeDelta;
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
+#[cfg(feature = "postgres")]
+use diesel::{Connection, connection::SimpleConnection};
 use serde_json::json;
 
 use super::*;
@@ -508,100 +509,62 @@ fn load_active_returns_unfinished_executions_with_their_children() {
 }
 
 #[test]
-fn a_second_writer_is_refused_until_the_first_is_gone() {
+fn large_mixed_batches_keep_write_order() {
     for db in databases() {
-        let (store, writer) = open(&db.url).unwrap();
-        match open(&db.url) {
-            Err(Error::Locked(what)) => {
-                assert!(!what.is_empty(), "{}", db.name);
-                if db.name == "sqlite" {
-                    assert!(what.ends_with("bora.db"), "{what}");
-                }
-            }
-            Err(e) => panic!("{}: expected Locked, got {e}", db.name),
-            Ok(_) => panic!("{}: second open succeeded", db.name),
-        }
-        drop(writer);
-        drop(store);
-        let (_store, _writer) = open(&db.url).unwrap();
-    }
-}
-
-#[test]
-fn bad_urls_are_refused() {
-    for url in [
-        "postgress://localhost/db",
-        "mysql://h/db",
-        ":memory:",
-        "sqlite::memory:",
-        "",
-    ] {
-        assert!(matches!(open(url), Err(Error::BadUrl(_))), "{url}");
-    }
-}
-
-#[test]
-fn sqlite_settings() {
-    let dbs = databases();
-    let db = &dbs[0];
-    let (store, mut writer) = open(&db.url).unwrap();
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        v: String,
-    }
-    let pragma = |c: &mut conn::AnyConnection, p: &str| -> String {
-        diesel::sql_query(format!("SELECT CAST({p} AS TEXT) AS v"))
-            .get_result::<Row>(c)
-            .unwrap()
-            .v
-    };
-    let w = &mut writer.conn;
-    assert_eq!(
-        pragma(w, "(SELECT journal_mode FROM pragma_journal_mode)"),
-        "wal"
-    );
-    assert_eq!(
-        pragma(w, "(SELECT synchronous FROM pragma_synchronous)"),
-        "2"
-    );
-    assert_eq!(
-        pragma(w, "(SELECT foreign_keys FROM pragma_foreign_keys)"),
-        "1"
-    );
-    assert_eq!(
-        pragma(w, "(SELECT timeout FROM pragma_busy_timeout)"),
-        "5000"
-    );
-    let r = &mut *store.pool.get().unwrap();
-    assert_eq!(pragma(r, "(SELECT query_only FROM pragma_query_only)"), "1");
-    assert_eq!(
-        pragma(r, "(SELECT timeout FROM pragma_busy_timeout)"),
-        "5000"
-    );
-    assert!(r.batch_execute("CREATE TABLE nope (x INTEGER)").is_err());
-    assert_eq!(store.pool.max_size(), conn::READ_POOL_SIZE);
-}
-
-#[test]
-fn migrations_go_up_down_and_up_again() {
-    for db in databases() {
-        let target = conn::parse_url(&db.url).unwrap();
-        let mut c = conn::connect(&target, conn::Role::Writer).unwrap();
-        conn::migrate(&mut c).unwrap();
-        conn::revert_all(&mut c).unwrap();
-        let gone = diesel::sql_query("SELECT 1 FROM workflow_executions").execute(&mut c);
-        assert!(gone.is_err(), "{}: table survived down", db.name);
-        conn::migrate(&mut c).unwrap();
-        drop(c);
         let (store, mut writer) = open(&db.url).unwrap();
         let wf = workflow("wf", "");
-        writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
-        assert_eq!(
-            store.list_workflows(&ListQuery::default()).unwrap().len(),
-            1,
-            "{}",
-            db.name
-        );
+        let ex = execution(&wf, State::Running, 0);
+        let t = task(&ex, "t", State::Running);
+        writer.commit(&inserts(&[&wf], &[&ex], &[&t], &[])).unwrap();
+        // 1,200 inserts, each updated twice later in the same batch (the last
+        // write wins), interleaved across chunk boundaries, then one insert
+        // whose id was updated (as a no-op) earlier in the batch.
+        let aes: Vec<ActionExecutionRecord> =
+            (0..1200).map(|i| action(&t, State::Idle, i)).collect();
+        let mut writes = Vec::new();
+        for (i, a) in aes.iter().enumerate() {
+            writes.push((Write::Insert, a.clone()));
+            if i >= 10 {
+                let mut first = aes[i - 10].clone();
+                first.state = State::Running;
+                first.attempt = 2;
+                writes.push((Write::Update, first));
+            }
+        }
+        for a in &aes {
+            let mut last = a.clone();
+            last.state = State::Success;
+            last.attempt = 3;
+            last.output = json!({"result": a.created_at.to_string()});
+            writes.push((Write::Update, last));
+        }
+        let late = action(&t, State::Idle, 5000);
+        let mut early = late.clone();
+        early.state = State::Error;
+        writes.push((Write::Update, early));
+        writes.push((Write::Insert, late.clone()));
+        let batch = Batch {
+            action_executions: writes,
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+        let all = store
+            .list_action_executions(&ListQuery {
+                limit: 0,
+                ..ListQuery::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 1201, "{}", db.name);
+        for (a, got) in aes.iter().zip(&all) {
+            assert_eq!(got.id, a.id, "{}", db.name);
+            assert_eq!((got.state, got.attempt), (State::Success, 3), "{}", db.name);
+            assert_eq!(
+                got.output,
+                json!({"result": a.created_at.to_string()}),
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(all[1200], late, "{}", db.name);
     }
 }

@@ -1,0 +1,521 @@
+//! Task policies: `pause-before`, `wait-before` and `timeout` when a task
+//! starts; `wait-after`, `fail-on` and `retry` (count, delay, break-on,
+//! continue-on) when it completes. Every delay is a timer kept in the task's
+//! `runtime_context` (so it is written with the task and re-armed on
+//! recovery) and fires at most once: firing clears it in the same change.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+
+use super::EngineActor;
+use super::flow::seconds;
+use crate::domain::{ExecutionId, State, TaskExecutionId, Timestamp, now};
+use crate::expr;
+use crate::lang::TaskSpec;
+use crate::store::Write;
+
+/// What a timer does when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimerKind {
+    WaitBefore,
+    WaitAfter,
+    Retry,
+    Timeout,
+}
+
+impl TimerKind {
+    fn key(self) -> &'static str {
+        match self {
+            TimerKind::WaitBefore => "wait-before",
+            TimerKind::WaitAfter => "wait-after",
+            TimerKind::Retry => "retry",
+            TimerKind::Timeout => "timeout",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            TimerKind::WaitBefore,
+            TimerKind::WaitAfter,
+            TimerKind::Retry,
+            TimerKind::Timeout,
+        ]
+        .into_iter()
+        .find(|k| k.key() == s)
+    }
+}
+
+/// A timer to arm once the change that recorded it is committed.
+#[derive(Clone, Debug)]
+pub(crate) struct Timer {
+    pub exec_id: ExecutionId,
+    pub task_id: TaskExecutionId,
+    pub kind: TimerKind,
+    /// The recorded due time: a firing whose due time no longer matches the
+    /// task's record is stale and ignored.
+    pub due: String,
+    pub delay: Duration,
+}
+
+/// The `runtime_context` slot of a timer kind: timeouts run beside the
+/// other (mutually exclusive) delays.
+fn slot(kind: TimerKind) -> &'static str {
+    if kind == TimerKind::Timeout {
+        "timeout_timer"
+    } else {
+        "timer"
+    }
+}
+
+impl EngineActor {
+    /// Records a timer on the task and queues it for arming after commit.
+    fn set_timer(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        kind: TimerKind,
+        secs: f64,
+    ) {
+        let due_at: Timestamp = now() + TimeDelta::milliseconds((secs * 1000.0) as i64);
+        let due = due_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        if let Value::Object(rc) = &mut task.runtime_context {
+            rc.insert(slot(kind).into(), json!({ "kind": kind.key(), "due": due }));
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.timers.push(Timer {
+            exec_id,
+            task_id,
+            kind,
+            due,
+            delay: Duration::from_secs_f64(secs.max(0.0)),
+        });
+    }
+
+    /// Re-arms the timers recorded on a recovered execution's tasks.
+    pub(crate) fn rearm_timers(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let t = now();
+        let mut found = Vec::new();
+        for task in exec.tasks.values() {
+            for key in ["timer", "timeout_timer"] {
+                let Some(timer) = task.runtime_context.get(key) else {
+                    continue;
+                };
+                let kind = timer
+                    .get("kind")
+                    .and_then(Value::as_str)
+                    .and_then(TimerKind::parse);
+                let due = timer.get("due").and_then(Value::as_str);
+                if let (Some(kind), Some(due)) = (kind, due) {
+                    let at = chrono::NaiveDateTime::parse_from_str(due, "%Y-%m-%d %H:%M:%S%.f")
+                        .unwrap_or(t);
+                    let delay = (at - t).to_std().unwrap_or(Duration::ZERO);
+                    found.push(Timer {
+                        exec_id,
+                        task_id: task.id,
+                        kind,
+                        due: due.to_string(),
+                        delay,
+                    });
+                }
+            }
+        }
+        self.timers.extend(found);
+    }
+
+    /// Evaluates a policy value of a task against its inbound context.
+    fn policy(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        v: &Value,
+    ) -> Result<Value, String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        self.evaluate(exec, Some(task), &branch, v)
+    }
+
+    fn task_spec(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<TaskSpec> {
+        let exec = self.execs.get(&exec_id)?;
+        let task = exec.tasks.get(&task_id)?;
+        exec.spec.tasks.get(&task.name).cloned()
+    }
+
+    fn set_task_state(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        state: State,
+        info: Option<String>,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        if task.state.is_completed() && !state.is_completed() {
+            exec.incomplete += 1;
+        }
+        task.state = state;
+        task.state_info = info;
+        task.updated_at = Some(now());
+        self.touch_task(exec_id, task_id, Write::Update);
+    }
+
+    /// Starts a new RUNNING task through its start policies.
+    pub(crate) fn begin_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(spec) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        if let Some(p) = &spec.policies.pause_before {
+            match self.policy(exec_id, task_id, p) {
+                Ok(v) if expr::truthy(&v) => {
+                    self.set_task_state(
+                        exec_id,
+                        task_id,
+                        State::Idle,
+                        Some("Set by 'pause-before' policy".into()),
+                    );
+                    self.pause(exec_id, None);
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail_task(exec_id, task_id, e),
+            }
+        }
+        if let Some(w) = &spec.policies.wait_before {
+            match self
+                .policy(exec_id, task_id, w)
+                .and_then(|v| seconds(&v, "wait-before"))
+            {
+                Ok(secs) if secs > 0.0 => {
+                    let info =
+                        format!("Delayed by 'wait-before' policy [delay={}]", fmt_secs(secs));
+                    self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
+                    self.set_timer(exec_id, task_id, TimerKind::WaitBefore, secs);
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail_task(exec_id, task_id, e),
+            }
+        }
+        self.run_now(exec_id, task_id);
+    }
+
+    /// Starts the task's action(s) now, with its timeout armed.
+    fn run_now(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(spec) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        if let Some(t) = &spec.policies.timeout {
+            match self
+                .policy(exec_id, task_id, t)
+                .and_then(|v| seconds(&v, "timeout"))
+            {
+                Ok(secs) if secs > 0.0 => {
+                    self.set_timer(exec_id, task_id, TimerKind::Timeout, secs)
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail_task(exec_id, task_id, e),
+            }
+        }
+        self.start_task(exec_id, task_id);
+    }
+
+    fn fail_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, msg: String) {
+        self.complete_task(
+            exec_id,
+            task_id,
+            State::Error,
+            Value::String(msg.clone()),
+            Some(msg),
+        );
+    }
+
+    /// Resumes the tasks a `pause-before` held (IDLE), without re-checking it.
+    pub(crate) fn start_held_tasks(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let held: Vec<TaskExecutionId> = exec
+            .tasks
+            .values()
+            .filter(|t| t.state == State::Idle)
+            .map(|t| t.id)
+            .collect();
+        for task_id in held {
+            self.set_task_state(exec_id, task_id, State::Running, None);
+            self.run_now(exec_id, task_id);
+        }
+    }
+
+    /// The completion policies, in Mistral's order: wait-after, fail-on,
+    /// retry. True when the task is held (DELAYED) instead of completing.
+    pub(crate) fn after_complete(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> bool {
+        let Some(spec) = self.task_spec(exec_id, task_id) else {
+            return false;
+        };
+        let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
+            return false;
+        };
+        let state = task.state;
+        if matches!(state, State::Cancelled | State::Skipped) {
+            return false;
+        }
+        let waited = task.runtime_context.get("wait_after_done").is_some();
+        if let (Some(w), false) = (&spec.policies.wait_after, waited) {
+            match self
+                .policy(exec_id, task_id, w)
+                .and_then(|v| seconds(&v, "wait-after"))
+            {
+                Ok(secs) if secs > 0.0 => {
+                    self.with_rc(exec_id, task_id, |rc| {
+                        rc.insert("wait_after_done".into(), json!(state.as_str()));
+                    });
+                    let info = format!("Delayed by 'wait-after' policy [delay={}]", fmt_secs(secs));
+                    self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
+                    self.set_timer(exec_id, task_id, TimerKind::WaitAfter, secs);
+                    return true;
+                }
+                Ok(_) => {}
+                Err(e) => self.set_task_state(exec_id, task_id, State::Error, Some(e)),
+            }
+        }
+        if let Some(f) = &spec.policies.fail_on {
+            let success = self
+                .execs
+                .get(&exec_id)
+                .and_then(|e| e.tasks.get(&task_id))
+                .map(|t| t.state);
+            if success == Some(State::Success) {
+                match self.policy(exec_id, task_id, f) {
+                    Ok(v) if expr::truthy(&v) => self.set_task_state(
+                        exec_id,
+                        task_id,
+                        State::Error,
+                        Some("Failed by 'fail-on' policy".into()),
+                    ),
+                    Ok(_) => {}
+                    Err(e) => self.set_task_state(exec_id, task_id, State::Error, Some(e)),
+                }
+            }
+        }
+        self.retry(exec_id, task_id, &spec)
+    }
+
+    /// Mistral's `RetryPolicy.after_task_complete`. True when retried.
+    fn retry(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, spec: &TaskSpec) -> bool {
+        let Some(retry) = &spec.policies.retry else {
+            return false;
+        };
+        let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
+            return false;
+        };
+        let state = task.state;
+        if !matches!(state, State::Success | State::Error) {
+            return false;
+        }
+        let retry_no = task
+            .runtime_context
+            .pointer("/retry_task_policy/retry_no")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let evaluated = (|| -> Result<(u64, f64, bool, Option<bool>), String> {
+            let count =
+                seconds(&self.policy(exec_id, task_id, &retry.count)?, "retry count")? as u64;
+            let delay = seconds(&self.policy(exec_id, task_id, &retry.delay)?, "retry delay")?;
+            let break_on = match &retry.break_on {
+                Some(b) => expr::truthy(&self.policy(exec_id, task_id, b)?),
+                None => false,
+            };
+            let continue_on = match &retry.continue_on {
+                Some(c) => Some(expr::truthy(&self.policy(exec_id, task_id, c)?)),
+                None => None,
+            };
+            Ok((count, delay, break_on, continue_on))
+        })();
+        let (count, delay, break_on, continue_on) = match evaluated {
+            Ok(v) => v,
+            Err(e) => {
+                self.set_task_state(exec_id, task_id, State::Error, Some(e));
+                return false;
+            }
+        };
+        let stop = retry_no >= count
+            || (state == State::Error && break_on)
+            || (state == State::Success && continue_on.is_none())
+            || continue_on == Some(false);
+        if stop {
+            return false;
+        }
+        self.with_rc(exec_id, task_id, |rc| {
+            rc.insert(
+                "retry_task_policy".into(),
+                json!({ "retry_no": retry_no + 1 }),
+            );
+            rc.remove("wait_after_done");
+        });
+        let info = format!("Delayed by 'retry' policy [delay={}]", fmt_secs(delay));
+        self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
+        self.set_timer(exec_id, task_id, TimerKind::Retry, delay);
+        true
+    }
+
+    fn with_rc(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        f: impl FnOnce(&mut serde_json::Map<String, Value>),
+    ) {
+        if let Some(Value::Object(rc)) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+            .map(|t| &mut t.runtime_context)
+        {
+            f(rc);
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
+    }
+
+    /// A timer fired: act if it is still the one recorded on the task.
+    pub(crate) fn fire_timer(&mut self, timer: Timer) {
+        let Some(exec) = self.execs.get(&timer.exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&timer.task_id) else {
+            return;
+        };
+        let recorded = task
+            .runtime_context
+            .get(slot(timer.kind))
+            .and_then(|t| t.get("due"))
+            .and_then(Value::as_str);
+        if recorded != Some(timer.due.as_str()) {
+            return;
+        }
+        if exec.rec.state != State::Running && timer.kind != TimerKind::Timeout {
+            // A delayed task waits while its execution is paused: fired on resume.
+            self.deferred_timers.push(timer);
+            return;
+        }
+        let (exec_id, task_id) = (timer.exec_id, timer.task_id);
+        self.with_rc(exec_id, task_id, |rc| {
+            rc.remove(slot(timer.kind));
+        });
+        match timer.kind {
+            TimerKind::Timeout => self.time_out(exec_id, task_id),
+            TimerKind::WaitBefore => {
+                self.set_task_state(exec_id, task_id, State::Running, None);
+                self.run_now(exec_id, task_id);
+            }
+            TimerKind::Retry => {
+                if let Some(task) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|e| e.tasks.get_mut(&task_id))
+                {
+                    task.result = Value::Null;
+                    task.published = json!({});
+                    task.processed = false;
+                    task.finished_at = None;
+                }
+                self.set_task_state(exec_id, task_id, State::Running, None);
+                self.run_now(exec_id, task_id);
+            }
+            TimerKind::WaitAfter => {
+                let original = self
+                    .execs
+                    .get(&exec_id)
+                    .and_then(|e| e.tasks.get(&task_id))
+                    .and_then(|t| t.runtime_context.get("wait_after_done"))
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<State>().ok())
+                    .unwrap_or(State::Success);
+                let info = self
+                    .execs
+                    .get(&exec_id)
+                    .and_then(|e| e.tasks.get(&task_id))
+                    .and_then(|t| t.state_info.clone())
+                    .filter(|_| original == State::Error);
+                self.set_task_state(exec_id, task_id, original, info);
+                if let Some(exec) = self.execs.get_mut(&exec_id) {
+                    exec.incomplete = exec.incomplete.saturating_sub(1);
+                }
+                if !self.after_complete(exec_id, task_id) {
+                    self.process_task(exec_id, task_id);
+                }
+                self.check_complete(exec_id);
+            }
+        }
+    }
+
+    /// The task's timeout fired: fail it if it still runs; its action
+    /// executions end in ERROR, so their late results are dropped.
+    fn time_out(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&task_id) else {
+            return;
+        };
+        if task.state.is_completed() || task.state == State::RunningDelayed {
+            return;
+        }
+        let secs = task
+            .runtime_context
+            .get("timeout")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
+        let msg = format!("Task timed out [timeout(s)={}].", fmt_secs(secs));
+        let mut ended = Vec::new();
+        for ae in exec.actions.values_mut() {
+            if ae.task_execution_id == Some(task_id) && !ae.state.is_completed() {
+                ae.state = State::Error;
+                ae.state_info = Some(msg.clone());
+                ae.output = json!({ "result": msg });
+                ae.updated_at = Some(now());
+                ended.push(ae.id);
+            }
+        }
+        exec.in_flight = exec.in_flight.saturating_sub(ended.len());
+        exec.items.remove(&task_id);
+        for aid in ended {
+            self.owner.remove(&aid);
+            self.touch_action(exec_id, aid, Write::Update);
+        }
+        self.complete_task(
+            exec_id,
+            task_id,
+            State::Error,
+            Value::String(msg.clone()),
+            Some(msg),
+        );
+    }
+}
+
+/// Seconds as Mistral prints them: `5`, or `0.5`.
+fn fmt_secs(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{}", s as i64)
+    } else {
+        format!("{s}")
+    }
+}

@@ -1,0 +1,119 @@
+//! Reverse workflows: the target task named by `params.task_name` and the
+//! closure of what it `requires` run in dependency order; nothing outside
+//! the closure runs. A task starts once every task it requires succeeded,
+//! with the merged outbound contexts of those tasks.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value, json};
+
+use super::EngineActor;
+use super::state::Exec;
+use crate::domain::{ExecutionId, State, TaskExecutionId};
+use crate::lang::WorkflowSpec;
+use crate::store::Write;
+
+/// The tasks `target` needs, itself included, dependencies first; or why not.
+pub(crate) fn closure(spec: &WorkflowSpec, target: &str) -> Result<Vec<String>, String> {
+    if !spec.tasks.contains_key(target) {
+        return Err(format!(
+            "Invalid task name: task '{target}' is not defined in workflow '{}'",
+            spec.name
+        ));
+    }
+    let mut order = Vec::new();
+    let mut state: HashMap<&str, bool> = HashMap::new();
+    fn visit<'a>(
+        spec: &'a WorkflowSpec,
+        name: &'a str,
+        state: &mut HashMap<&'a str, bool>,
+        order: &mut Vec<String>,
+    ) -> Result<(), String> {
+        match state.get(name) {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(format!("Cycle detected in 'requires' at task '{name}'")),
+            None => {}
+        }
+        state.insert(name, false);
+        if let Some(t) = spec.tasks.get(name) {
+            for r in &t.requires {
+                visit(spec, r, state, order)?;
+            }
+        }
+        state.insert(name, true);
+        order.push(name.to_string());
+        Ok(())
+    }
+    visit(spec, target, &mut state, &mut order)?;
+    Ok(order)
+}
+
+impl EngineActor {
+    /// Starts a reverse workflow: the ready tasks of the target's closure.
+    pub(crate) fn start_reverse(&mut self, exec_id: ExecutionId) {
+        self.run_ready_reverse(exec_id);
+        self.check_complete(exec_id);
+    }
+
+    /// Marks a completed task of a reverse workflow processed and starts what
+    /// became ready.
+    pub(crate) fn process_reverse(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        task.processed = true;
+        if let Value::Object(rc) = &mut task.runtime_context {
+            rc.insert("next_tasks".into(), json!([]));
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.run_ready_reverse(exec_id);
+    }
+
+    fn run_ready_reverse(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let target = exec
+            .rec
+            .params
+            .get("task_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let order = match closure(&exec.spec, target) {
+            Ok(o) => o,
+            Err(e) => return self.stop(exec_id, State::Error, Some(e)),
+        };
+        let started: HashSet<&str> = exec.tasks.values().map(|t| t.name.as_str()).collect();
+        let succeeded = |name: &str| {
+            exec.latest
+                .get(name)
+                .and_then(|id| exec.tasks.get(id))
+                .is_some_and(|t| t.state == State::Success)
+        };
+        let ready: Vec<(String, Map<String, Value>)> = order
+            .iter()
+            .filter(|n| !started.contains(n.as_str()))
+            .filter_map(|n| exec.spec.tasks.get(n))
+            .filter(|t| t.requires.iter().all(|r| succeeded(r)))
+            .map(|t| (t.name.clone(), inbound(exec, &t.requires)))
+            .collect();
+        for (name, ctx) in ready {
+            self.run_task(exec_id, &name, ctx, None);
+        }
+    }
+}
+
+/// The merged outbound contexts of the required tasks.
+fn inbound(exec: &Exec, requires: &[String]) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    for r in requires {
+        if let Some(t) = exec.latest.get(r).and_then(|id| exec.tasks.get(id)) {
+            ctx.extend(Exec::outbound(t));
+        }
+    }
+    ctx
+}

@@ -1,0 +1,145 @@
+//! Sub-workflows: a `workflow:` task starts a child execution (looked up in
+//! the parent's namespace, then the default one; its input validated; the
+//! root's env), and completes with the child's outcome: SUCCESS with its
+//! output, ERROR with its state_info, CANCELLED. Pause, resume and cancel
+//! cascade down to running children.
+
+use serde_json::{Map, Value};
+
+use super::EngineActor;
+use super::requests::{NewExecution, validate_input};
+use super::state::Parent;
+use crate::domain::{ExecutionId, State, TaskExecutionId};
+
+impl EngineActor {
+    /// Starts the named workflow as a child of the task.
+    pub(crate) fn start_subworkflow(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        name: &str,
+        input: Map<String, Value>,
+        item: Option<i32>,
+    ) -> Result<(), String> {
+        let parent = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let namespace = parent.rec.workflow_namespace.clone();
+        let root = parent.rec.root_execution_id.unwrap_or(exec_id);
+        let env = parent.env();
+        let def = match self.lookup(name, &namespace) {
+            Ok(d) => d,
+            Err(_) if !namespace.is_empty() => self.lookup(name, "").map_err(|e| e.to_string())?,
+            Err(e) => return Err(e.to_string()),
+        };
+        let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
+        let child = ExecutionId::new();
+        let mut params = Map::new();
+        params.insert("env".into(), env);
+        if let Some(i) = item {
+            params.insert("index".into(), Value::from(i));
+        }
+        let new = NewExecution {
+            id: child,
+            input,
+            params,
+            description: String::new(),
+            source_execution_id: None,
+            parent: Some(Parent {
+                exec_id,
+                task_id,
+                root,
+                item,
+            }),
+        };
+        self.create_execution(&def, new)
+            .map_err(|e| e.to_string())?;
+        if let Some(parent) = self.execs.get_mut(&exec_id) {
+            parent.in_flight += 1;
+        }
+        self.start_workflow(child);
+        Ok(())
+    }
+
+    /// A child execution ended: its parent task takes the outcome.
+    pub(crate) fn subworkflow_done(&mut self, child: ExecutionId) {
+        let Some(exec) = self.execs.get(&child) else {
+            return;
+        };
+        let Some(parent) = exec.parent else { return };
+        let (state, output, info) = (
+            exec.rec.state,
+            exec.rec.output.clone(),
+            exec.rec.state_info.clone(),
+        );
+        let Some(p) = self.execs.get_mut(&parent.exec_id) else {
+            return;
+        };
+        p.in_flight = p.in_flight.saturating_sub(1);
+        let info = match state {
+            State::Error => {
+                Some(info.unwrap_or_else(|| format!("Failed subworkflow [execution_id={child}]")))
+            }
+            State::Cancelled => info,
+            _ => None,
+        };
+        match parent.item {
+            Some(i) => self.item_done(parent.exec_id, parent.task_id, i as usize, state, output),
+            None => self.complete_task(parent.exec_id, parent.task_id, state, output, info),
+        }
+    }
+
+    /// The running children of an execution.
+    pub(crate) fn children(&self, exec_id: ExecutionId) -> Vec<ExecutionId> {
+        self.execs
+            .iter()
+            .filter(|(_, e)| {
+                e.parent.is_some_and(|p| p.exec_id == exec_id) && !e.rec.state.is_terminal()
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Rebuilds the parent links of recovered sub-workflow executions.
+    pub(crate) fn relink_children(&mut self) {
+        let owners: std::collections::HashMap<TaskExecutionId, (ExecutionId, ExecutionId)> = self
+            .execs
+            .iter()
+            .flat_map(|(eid, e)| {
+                let root = e.rec.root_execution_id.unwrap_or(*eid);
+                e.tasks.keys().map(move |tid| (*tid, (*eid, root)))
+            })
+            .collect();
+        let mut links = Vec::new();
+        for (id, e) in &self.execs {
+            if let Some(tid) = e.rec.task_execution_id
+                && let Some((pid, root)) = owners.get(&tid)
+            {
+                let item = e
+                    .rec
+                    .params
+                    .get("index")
+                    .and_then(Value::as_i64)
+                    .map(|i| i as i32);
+                links.push((
+                    *id,
+                    Parent {
+                        exec_id: *pid,
+                        task_id: tid,
+                        root: *root,
+                        item,
+                    },
+                    e.rec.state,
+                ));
+            }
+        }
+        for (id, parent, state) in links {
+            if let Some(e) = self.execs.get_mut(&id) {
+                e.parent = Some(parent);
+            }
+            if !state.is_terminal()
+                && let Some(p) = self.execs.get_mut(&parent.exec_id)
+            {
+                p.in_flight += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Task policies end to end on the engine: retry (count, break-on,
+//! continue-on), wait-before, wait-after, timeout, pause-before, fail-on, and
+//! with-items with concurrency.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bora::domain::State;
+use bora::engine::UpdateExecution;
+use serde_json::json;
+
+use crate::harness::{eventually, run_workflow, states, test_engine};
+
+#[actix_rt::test]
+async fn retry_runs_count_more_times_then_fails() {
+    let (_d, engine, runs) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry:
+        count: 2
+        delay: 0
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Error);
+    assert_eq!(tasks.len(), 1, "a retry re-runs the same task execution");
+    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 2);
+    let _ = runs;
+}
+
+#[actix_rt::test]
+async fn continue_on_loops_on_success_until_false() {
+    let (_d, engine, runs) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: test.count
+      publish:
+        n: <% task().result %>
+      retry:
+        count: 10
+        delay: 0
+        continue-on: <% task().result < 3 %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(tasks[0].published, json!({"n": 3}));
+}
+
+#[actix_rt::test]
+async fn break_on_stops_retrying() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry: count=5 delay=0 break-on=<% true %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Error);
+    assert!(tasks[0].runtime_context.get("retry_task_policy").is_none());
+}
+
+#[actix_rt::test]
+async fn fail_on_turns_success_into_error_before_retry() {
+    let (_d, engine, runs) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: test.count
+      fail-on: <% task().result < 2 %>
+      retry:
+        count: 3
+        delay: 0
+";
+    let (ex, _) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[actix_rt::test]
+async fn wait_before_and_wait_after_delay_the_task() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      wait-before: 1
+      wait-after: 1
+      on-success: [t2]
+    t2:
+      action: std.noop
+";
+    let t = Instant::now();
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert!(
+        t.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        states(&tasks),
+        vec![("t1".into(), State::Success), ("t2".into(), State::Success)]
+    );
+}
+
+#[actix_rt::test]
+async fn timeout_fails_the_task_and_on_error_runs() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.sleep seconds=5
+      timeout: 1
+      on-error: [t2]
+    t2:
+      action: std.noop
+";
+    let t = Instant::now();
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert!(t.elapsed() < Duration::from_secs(3));
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(tasks[0].state, State::Error);
+    assert_eq!(
+        tasks[0].state_info.as_deref(),
+        Some("Task timed out [timeout(s)=1].")
+    );
+}
+
+#[actix_rt::test]
+async fn pause_before_pauses_the_workflow_until_resumed() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      on-success: [t2]
+    t2:
+      action: std.noop
+      pause-before: true
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let store = engine.store.clone();
+    eventually(Duration::from_secs(5), "PAUSED", || {
+        let store = store.clone();
+        async move {
+            store
+                .get_execution(id)
+                .ok()
+                .flatten()
+                .filter(|e| e.state == State::Paused)
+        }
+    })
+    .await;
+    let resume = UpdateExecution {
+        id,
+        state: Some(State::Running),
+        ..Default::default()
+    };
+    engine.addr.send(resume).await.unwrap().unwrap();
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success);
+}
+
+#[actix_rt::test]
+async fn with_items_zips_lists_and_keeps_item_order() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  input:
+    - xs: [1, 2, 3]
+    - ys: [a, b, c]
+  tasks:
+    t1:
+      with-items:
+        - x in <% $.xs %>
+        - y in <% $.ys %>
+      action: std.echo output=<% str($.x) + $.y %>
+      concurrency: 2
+      publish:
+        all: <% task().result %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(tasks[0].published, json!({"all": ["1a", "2b", "3c"]}));
+}
+
+#[actix_rt::test]
+async fn with_items_over_nothing_succeeds_with_an_empty_list() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      with-items: x in <% [] %>
+      action: std.echo output=<% $.x %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(tasks[0].result, json!([]));
+}
+
+#[actix_rt::test]
+async fn with_items_of_unequal_lengths_fails_the_task() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      with-items:
+        - x in [1, 2]
+        - y in [1]
+      action: std.noop
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Error);
+    assert!(
+        tasks[0]
+            .state_info
+            .as_deref()
+            .unwrap_or_default()
+            .contains("same length")
+    );
+}
+
+#[actix_rt::test]
+async fn a_reverse_workflow_runs_the_closure_of_its_target() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+rev:
+  type: reverse
+  tasks:
+    a:
+      action: std.echo output=\"A\"
+      publish:
+        a: <% task().result %>
+    b:
+      action: std.echo output=<% $.a + 'B' %>
+      requires: [a]
+      publish:
+        b: <% task().result %>
+    c:
+      action: std.noop
+      requires: b
+    other:
+      action: std.fail
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let params = json!({"task_name": "b"}).as_object().cloned().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("rev".into()),
+        params,
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    let mut names: Vec<String> = crate::harness::tasks(&engine.store, id)
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a", "b"]);
+    assert_eq!(ex.output, json!({"a": "A", "b": "AB"}));
+    let missing = StartExecution {
+        workflow_name: Some("rev".into()),
+        ..Default::default()
+    };
+    let err = engine.addr.send(missing).await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("task_name"), "{err}");
+}

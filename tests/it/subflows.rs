@@ -1,0 +1,121 @@
+//! Sub-workflows end to end: output up, failure up, with-items over
+//! sub-workflows, the root env down.
+
+use bora::domain::State;
+use serde_json::json;
+
+use crate::harness::{run_workflow, test_engine};
+
+const WFS: &str = "
+version: '2.0'
+parent:
+  input:
+    - who
+  tasks:
+    call:
+      workflow: child
+      input:
+        name: <% $.who %>
+      publish:
+        greeting: <% task().result.greeting %>
+  output:
+    greeting: <% $.greeting %>
+child:
+  input:
+    - name
+  tasks:
+    hi:
+      action: std.echo output=<% 'hi ' + $.name + ' ' + env().suffix %>
+      publish:
+        greeting: <% task().result %>
+  output:
+    greeting: <% $.greeting %>
+failing:
+  tasks:
+    call:
+      workflow: broken
+broken:
+  tasks:
+    boom:
+      action: std.fail
+many:
+  tasks:
+    call:
+      with-items: n in <% ['a', 'b', 'c'] %>
+      workflow: child
+      input:
+        name: <% $.n %>
+      publish:
+        all: <% task().result.select($.greeting) %>
+";
+
+#[actix_rt::test]
+async fn a_sub_workflow_returns_its_output_and_sees_the_root_env() {
+    let (_d, engine, _) = test_engine();
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: WFS.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let params = json!({"env": {"suffix": "!"}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let input = json!({"who": "bob"}).as_object().cloned().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("parent".into()),
+        input,
+        params,
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(ex.output, json!({"greeting": "hi bob !"}));
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(tasks[0].kind, "WORKFLOW");
+}
+
+#[actix_rt::test]
+async fn a_failed_sub_workflow_fails_its_task() {
+    let (_d, engine, _) = test_engine();
+    let (ex, tasks) = run_workflow(&engine, WFS, "failing", json!({})).await;
+    assert_eq!(ex.state, State::Error);
+    assert_eq!(tasks[0].state, State::Error);
+    let info = tasks[0].state_info.clone().unwrap_or_default();
+    assert!(
+        info.contains("Failure caused by error in tasks: boom"),
+        "{info}"
+    );
+}
+
+#[actix_rt::test]
+async fn with_items_over_a_sub_workflow_collects_outputs_in_order() {
+    let (_d, engine, _) = test_engine();
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        definition: WFS.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let params = json!({"env": {"suffix": "."}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let start = StartExecution {
+        workflow_name: Some("many".into()),
+        params,
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(
+        tasks[0].published,
+        json!({"all": ["hi a .", "hi b .", "hi c ."]})
+    );
+}

@@ -76,7 +76,7 @@ fn record() -> ActionDef {
     ActionDef::new(
         "test.record",
         "Appends a start line to the ledger named by BORA_TEST_LEDGER, sleeps ms, \
-         appends an end line, and returns the line's fields.",
+         appends an end line (each with at_ms, the wall clock), and returns the line.",
         &[
             Param {
                 name: "exec",
@@ -118,16 +118,25 @@ fn record() -> ActionDef {
                 "phase": "start",
             });
             boxed(async move {
+                line["at_ms"] = json!(unix_ms());
                 append(&line)?;
                 if ms > 0 {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                 }
                 line["phase"] = json!("end");
+                line["at_ms"] = json!(unix_ms());
                 append(&line)?;
                 Ok(line)
             })
         },
     )
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Appends `line` and a newline to the ledger and syncs it to disk.

@@ -393,6 +393,17 @@ impl Api {
         }
     }
 
+    /// The action executions of a task (one per attempt the engine made).
+    pub fn action_executions(&self, task: &str) -> Vec<Value> {
+        match self.get(&format!("/v2/tasks/{task}/action_executions")) {
+            Ok((200, v)) => v["action_executions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            other => panic!("list action executions of {task}: {other:?}"),
+        }
+    }
+
     /// Sets an execution's state (`CANCELLED`, `PAUSED`, `RUNNING`).
     pub fn set_state(&self, exec: &str, state: &str) -> Reply {
         self.put_json(
@@ -421,6 +432,13 @@ impl Api {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+}
+
+/// Wall-clock milliseconds since the Unix epoch (the ledger's `at_ms`).
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// SUCCESS, ERROR or CANCELLED.

@@ -4,6 +4,7 @@
 //! and a closing `N passed, N failed` line; run with `--nocapture` to see
 //! them. See README.md in this directory.
 
+mod burst;
 mod gate;
 mod harness;
 mod r1;

@@ -1,6 +1,6 @@
 //! R1 at T0 size: 20 executions of an 11-task workflow (chain of 3, fan-out
 //! of 5, `join: all`, chain of 2; every action `test.record` with a sleep),
-//! half the tasks `safe-rerun`, while the server is SIGKILLed 5 times at
+//! half the tasks `safe-rerun`, 10% with `retry: {count: 2, delay: 1}`, while the server is SIGKILLed 5 times at
 //! random moments and restarted. Checks I1, I2, I3, I6 and I12.
 
 use std::collections::{HashMap, HashSet};
@@ -35,6 +35,11 @@ fn workflow(name: &str, rng: &mut Rng) -> (String, HashMap<String, bool>) {
         let s = rng.coin();
         safe.insert(task.to_string(), s);
         text.push_str(&record_task(task, rng.range(10, 200), s, &next, join));
+        // 10% retry (count 2): a retry is a new attempt, its own action
+        // execution, so the duplicate check counts starts per action execution.
+        if rng.range(1, 10) == 1 {
+            text.push_str("      retry:\n        count: 2\n        delay: 1\n");
+        }
     }
     (text, safe)
 }
@@ -153,6 +158,7 @@ fn r1_kill9_chaos() {
     let (mut dup, mut success_no_end, mut stuck, mut safe_unfinished) = (0, 0, 0, 0);
     let (mut unexplained, mut interrupted, mut states) = (Vec::new(), 0, HashMap::new());
     let mut cascaded = 0;
+    let mut retried = 0;
     for id in &all_ids {
         let exec = api.execution(id).unwrap_or_default();
         let wf = exec["workflow_name"].as_str().unwrap_or("").to_string();
@@ -174,8 +180,16 @@ fn r1_kill9_chaos() {
             known_tasks.insert(tid.clone());
             let n_start = starts.get(&tid).copied().unwrap_or(0);
             if !safe && n_start > 1 {
-                dup += 1;
-                println!("R1: unsafe task {wf}.{name} {tid} started {n_start} times");
+                let attempts = api.action_executions(&tid).len();
+                if n_start > attempts {
+                    dup += 1;
+                    println!(
+                        "R1: unsafe task {wf}.{name} {tid} started {n_start} times \
+                         in {attempts} action executions"
+                    );
+                } else {
+                    retried += 1;
+                }
             }
             if state == "SUCCESS" && ends.get(&tid).copied().unwrap_or(0) == 0 {
                 success_no_end += 1;
@@ -224,6 +238,7 @@ fn r1_kill9_chaos() {
     );
     board.record("interrupted_not_safe", interrupted);
     board.record("join_errors_caused_by_inbound_errors", cascaded);
+    board.record("unsafe_tasks_run_again_by_retry", retried);
     board.check("unsafe_duplicate_starts", dup == 0, dup);
     board.check(
         "success_without_ledger_end",
@@ -253,8 +268,18 @@ fn r1_kill9_chaos() {
         stopped.is_some_and(|(s, _)| s.success()),
         format!("{stopped:?}"),
     );
-    let panics = server.log_text().matches("panicked at").count();
+    let log = server.log_text();
+    let panics = log.matches("panicked at").count();
     board.check("server_panics", panics == 0, panics);
+    let failed_dispatch: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("dispatch failed"))
+        .collect();
+    board.check(
+        "dispatch_failures_logged",
+        failed_dispatch.is_empty(),
+        format!("{} {:?}", failed_dispatch.len(), failed_dispatch.first()),
+    );
     let (check, fks) = server.integrity();
     board.check("integrity_check", check == "ok", &check);
     board.check("foreign_key_check", fks == 0, fks);

@@ -7,6 +7,8 @@ mod echo;
 mod fail;
 mod noop;
 mod sleep;
+#[cfg(feature = "test-actions")]
+mod test_actions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -140,6 +142,8 @@ impl Registry {
         ] {
             r.register(def);
         }
+        #[cfg(feature = "test-actions")]
+        test_actions::defs().into_iter().for_each(|d| r.register(d));
         r
     }
 

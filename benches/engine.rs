@@ -166,6 +166,15 @@ fn main() {
             n as f64 / s
         );
         println!("peak RSS  {:.1} MiB", peak_rss_mib());
+        if let Ok(stats) = engine.addr.send(bora::engine::GetStats).await {
+            println!(
+                "engine    {} commits, {} rows, {:.3} s in commits ({:.3} ms/commit)",
+                stats.commits,
+                stats.rows_written,
+                stats.commit_micros as f64 / 1e6,
+                stats.commit_micros as f64 / 1e3 / stats.commits.max(1) as f64
+            );
+        }
         engine.shutdown(Duration::from_secs(5)).await;
     });
 }

@@ -189,7 +189,9 @@ impl EngineActor {
     /// replies that waited for it and forgets finished executions.
     fn flush(&mut self, ctx: &mut Context<Self>) {
         self.flush_scheduled = false;
+        let started = std::time::Instant::now();
         let batch = self.build_batch();
+        self.stats.rows_written += (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
         let committed = if batch.is_empty() {
             true
@@ -206,6 +208,7 @@ impl EngineActor {
                 }
             }
         };
+        self.stats.commit_micros += started.elapsed().as_micros() as u64;
         for reply in replies {
             reply(committed);
         }

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -28,7 +30,11 @@ fn files() -> Vec<PathBuf> {
 fn every_file_opens_with_a_doc_line() {
     let missing: Vec<String> = files()
         .into_iter()
-        .filter(|p| !std::fs::read_to_string(p).unwrap_or_default().starts_with("//!"))
+        .filter(|p| {
+            !std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .starts_with("//!")
+        })
         .map(|p| p.display().to_string())
         .collect();
     assert!(missing.is_empty(), "files without a //! line: {missing:#?}");
@@ -40,7 +46,10 @@ fn no_source_file_is_over_800_lines() {
         .into_iter()
         .filter(|p| p.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("src")))
         .filter_map(|p| {
-            let n = std::fs::read_to_string(&p).unwrap_or_default().lines().count();
+            let n = std::fs::read_to_string(&p)
+                .unwrap_or_default()
+                .lines()
+                .count();
             (n > 800).then(|| format!("{} ({n} lines)", p.display()))
         })
         .collect();

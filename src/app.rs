@@ -39,6 +39,8 @@ impl Engine {
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
         let registry = registry.shared();
         let workers = config.worker_count();
+        let limits = config.engine_limits();
+        let capacity = config.worker_capacity;
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
         let stats = pool_stats.clone();
@@ -49,8 +51,12 @@ impl Engine {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
-            let pool = WorkerPool::new(workers, registry, link, stats).start();
-            EngineActor::new(writer, pool.recipient(), eval).with_events(announce)
+            let pool = WorkerPool::new(workers, registry, link, stats)
+                .with_capacity(capacity)
+                .start();
+            EngineActor::new(writer, pool.recipient(), eval)
+                .with_events(announce)
+                .with_limits(limits)
         });
         Ok(Self {
             addr,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use indexmap::IndexMap;
+use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Stats;
@@ -64,6 +65,7 @@ pub struct EngineActor {
     pub(crate) timers: Vec<super::policies::Timer>,
     /// Delay timers that fired while their execution was paused.
     pub(crate) deferred_timers: Vec<super::policies::Timer>,
+    pub(crate) limits: super::Limits,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
 }
@@ -87,7 +89,14 @@ impl EngineActor {
             timers: Vec::new(),
             deferred_timers: Vec::new(),
             events: None,
+            limits: super::Limits::default(),
         }
+    }
+
+    /// Enforces `limits`.
+    pub fn with_limits(mut self, limits: super::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Announces every committed execution and task state change on `events`.
@@ -399,6 +408,16 @@ impl EngineActor {
         let (state, value) = match msg.outcome {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),
+        };
+        let size = serde_json::to_string(&value).map_or(0, |t| t.len());
+        let (state, value) = if size > self.limits.max_result_bytes {
+            let msg = format!(
+                "The action result is too large [size={size} bytes, limit={} bytes (max_result_bytes)]",
+                self.limits.max_result_bytes
+            );
+            (State::Error, Value::String(msg))
+        } else {
+            (state, value)
         };
         ae.state = state;
         ae.accepted = true;

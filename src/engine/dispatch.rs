@@ -142,6 +142,12 @@ impl EngineActor {
             }
         }
         let count = lists.first().map_or(0, |(_, l)| l.len());
+        if count > self.limits.max_with_items {
+            return Err(format!(
+                "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
+                task.name, self.limits.max_with_items
+            ));
+        }
         if lists.iter().any(|(_, l)| l.len() != count) {
             return Err(format!(
                 "Wrong input format for: {}. All arrays must have the same length for with-items",

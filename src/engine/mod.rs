@@ -52,6 +52,24 @@ pub enum Error {
     Store(#[from] crate::store::Error),
 }
 
+/// Limits the engine enforces (see `Config`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_running_executions: usize,
+    pub max_result_bytes: usize,
+    pub max_with_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_running_executions: 100_000,
+            max_result_bytes: 1024 * 1024,
+            max_with_items: 100_000,
+        }
+    }
+}
+
 /// Engine counters.
 #[derive(Clone, Debug, Default, MessageResponse)]
 pub struct Stats {

@@ -119,6 +119,13 @@ impl EngineActor {
         if self.draining {
             return Err(Error::Unavailable("bora is shutting down".into()));
         }
+        let running = self.execs.len();
+        if running >= self.limits.max_running_executions {
+            return Err(Error::Unavailable(format!(
+                "Too many running executions [running={running}, limit={} (max_running_executions)]; retry later",
+                self.limits.max_running_executions
+            )));
+        }
         if let Some(id) = msg.id {
             if let Some(e) = self.execs.get(&id) {
                 return Ok(e.rec.clone());

@@ -8,6 +8,7 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test is
 //! skipped with a note, or fails when `BORA_TEST_REQUIRE_BROWSER=1`.
+//! `serving_and_events` checks the HTTP side without a browser.
 
 #[path = "../it/harness.rs"]
 mod harness;
@@ -418,4 +419,112 @@ async fn ui_end_to_end() {
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("08-dashboard-after.png")).await;
     s.close().await;
+}
+
+/// Reads the event stream until `needle` shows up.
+async fn read_until(resp: &mut reqwest::Response, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = tokio::time::timeout(left, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the event stream: {seen}"))
+            .expect("read the event stream")
+            .unwrap_or_else(|| panic!("the event stream ended: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+#[actix_rt::test]
+async fn serving_and_events() {
+    let app = TestApp::start();
+    let http = reqwest::Client::new();
+    let get = |path: &str, accept: &str| http.get(app.url(path)).header("Accept", accept).send();
+    // API clients keep Mistral's version document at `/`; browsers get the UI.
+    let r = get("/", "application/json").await.expect("GET /");
+    let doc: Value = r.json().await.expect("version json");
+    assert_eq!(doc["versions"][0]["id"], "v2.0");
+    let r = get("/", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .await
+        .expect("GET / html");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap_or_default().contains("/ui/app.js"));
+    for (path, mime) in [
+        ("/ui/", "text/html"),
+        ("/ui/app.js", "text/javascript"),
+        ("/ui/app.css", "text/css"),
+    ] {
+        let r = get(path, "*/*").await.expect("asset");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let ct = r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with(mime), "{path}: {ct}");
+        let tag = r.headers()["etag"].to_str().unwrap_or_default().to_string();
+        let again = http
+            .get(app.url(path))
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .expect("conditional GET");
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+    }
+    assert_eq!(
+        get("/ui/nothing.js", "*/*")
+            .await
+            .expect("404")
+            .status()
+            .as_u16(),
+        404
+    );
+
+    // The event stream: hello, then the changes of an execution, filtered.
+    let mut all = get("/v2/events", "text/event-stream")
+        .await
+        .expect("events");
+    assert_eq!(
+        all.headers()["content-type"].to_str().unwrap_or_default(),
+        "text/event-stream"
+    );
+    read_until(&mut all, "event: hello", Duration::from_secs(5)).await;
+    let r = http
+        .post(app.url("/v2/workflows"))
+        .body("version: '2.0'\n\none:\n  tasks:\n    only:\n      action: std.noop\n")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 201);
+    let e: Value = http
+        .post(app.url("/v2/executions"))
+        .json(&json!({"workflow_name": "one"}))
+        .send()
+        .await
+        .expect("start")
+        .json()
+        .await
+        .expect("start json");
+    let id = e["id"].as_str().unwrap_or_default().to_string();
+    let seen = read_until(&mut all, "\"state\":\"SUCCESS\",", Duration::from_secs(20)).await;
+    assert!(seen.contains("event: task"), "{seen}");
+    assert!(
+        seen.contains(&format!("\"execution_id\":\"{id}\"")),
+        "{seen}"
+    );
+    let mut other = get(
+        "/v2/events?execution_id=00000000-0000-0000-0000-000000000000",
+        "text/event-stream",
+    )
+    .await
+    .expect("filtered events");
+    read_until(&mut other, "event: hello", Duration::from_secs(5)).await;
+    drop(all);
+    drop(other);
 }

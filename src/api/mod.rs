@@ -13,6 +13,7 @@
 mod action_executions;
 mod actions;
 mod body;
+mod environments;
 mod error;
 mod events;
 mod executions;
@@ -103,7 +104,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
         .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
-        .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
+        .service(
+            resource("/v2/tasks/{id}")
+                .route(get().to(tasks::get))
+                .route(put().to(tasks::update)),
+        )
         .service(
             resource("/v2/tasks/{id}/action_executions")
                 .route(get().to(action_executions::list_of_task)),
@@ -117,7 +122,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(executions::list_of_task)),
         )
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
-        .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
+        .service(
+            resource("/v2/action_executions/{id}")
+                .route(get().to(action_executions::get))
+                .route(put().to(action_executions::update)),
+        )
+        .service(
+            resource("/v2/environments")
+                .route(get().to(environments::list))
+                .route(post().to(environments::create))
+                .route(put().to(environments::update)),
+        )
+        .service(
+            resource("/v2/environments/{name}")
+                .route(get().to(environments::get))
+                .route(delete().to(environments::delete)),
+        )
         .service(resource("/v2/actions").route(get().to(actions::list)))
         .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
         .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));

@@ -20,7 +20,7 @@ use crate::store::{Batch, WorkflowDef, Write, Writer};
 type Reply = Box<dyn FnOnce(bool)>;
 
 /// Messages the engine's mailbox holds before `send` waits (`do_send` and
-/// `try_send` from the pool never wait).
+/// `do_send` from the pool never waits).
 const MAILBOX_CAPACITY: usize = 65_536;
 
 /// What changed since the last commit.
@@ -32,6 +32,8 @@ pub(crate) struct Dirty {
     pub workflows: Vec<(Write, WorkflowDef)>,
     pub deleted_workflows: Vec<WorkflowId>,
     pub deleted_executions: Vec<ExecutionId>,
+    pub environments: Vec<(Write, crate::store::EnvironmentRecord)>,
+    pub deleted_environments: Vec<String>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -161,6 +163,8 @@ impl EngineActor {
             workflows: dirty.workflows,
             deleted_workflows: dirty.deleted_workflows,
             deleted_executions: dirty.deleted_executions,
+            environments: dirty.environments,
+            deleted_environments: dirty.deleted_environments,
             ..Batch::default()
         };
         for (id, w) in dirty.execs {
@@ -185,7 +189,9 @@ impl EngineActor {
     /// replies that waited for it and forgets finished executions.
     fn flush(&mut self, ctx: &mut Context<Self>) {
         self.flush_scheduled = false;
+        let started = std::time::Instant::now();
         let batch = self.build_batch();
+        self.stats.rows_written += (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
         let committed = if batch.is_empty() {
             true
@@ -202,6 +208,7 @@ impl EngineActor {
                 }
             }
         };
+        self.stats.commit_micros += started.elapsed().as_micros() as u64;
         for reply in replies {
             reply(committed);
         }
@@ -343,7 +350,7 @@ impl Handler<super::GetStats> for EngineActor {
 impl EngineActor {
     /// Applies a conveyed result if its attempt is current and the action is
     /// waiting for one; false when it was dropped.
-    fn accept_result(&mut self, msg: ConveyResult) -> bool {
+    pub(crate) fn accept_result(&mut self, msg: ConveyResult) -> bool {
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };

@@ -88,6 +88,41 @@ impl EngineActor {
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> Result<(), String> {
+        self.start_some_items(exec_id, task_id, None)
+    }
+
+    /// Re-runs only the `failed` items of a with-items task, keeping the
+    /// `previous` results of the others (a rerun with `reset: false`).
+    pub(crate) fn rerun_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        previous: Value,
+        failed: Vec<usize>,
+    ) {
+        let previous = match previous {
+            Value::Array(v) => v,
+            _ => Vec::new(),
+        };
+        if let Err(msg) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Error,
+                Value::String(msg.clone()),
+                Some(msg),
+            );
+        }
+    }
+
+    /// Evaluates the lists, zips them, and starts the chosen items (all, or
+    /// only some with the others' results kept) within the concurrency limit.
+    fn start_some_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        only: Option<(Vec<usize>, Vec<Value>)>,
+    ) -> Result<(), String> {
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
@@ -123,8 +158,33 @@ impl EngineActor {
             self.complete_task(exec_id, task_id, State::Success, json!([]), None);
             return Ok(());
         }
-        let mut pending = VecDeque::with_capacity(count);
-        for i in 0..count {
+        let (chosen, previous): (Vec<usize>, Vec<Value>) = match only {
+            Some((failed, previous)) => (
+                failed.into_iter().filter(|i| *i < count).collect(),
+                previous,
+            ),
+            None => ((0..count).collect(), Vec::new()),
+        };
+        let mut results = vec![Value::Null; count];
+        let mut states = vec![State::Success; count];
+        for (i, v) in previous.into_iter().enumerate().take(count) {
+            results[i] = v;
+        }
+        for i in &chosen {
+            states[*i] = State::Idle;
+        }
+        if chosen.is_empty() {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Success,
+                Value::Array(results),
+                None,
+            );
+            return Ok(());
+        }
+        let mut pending = VecDeque::with_capacity(chosen.len());
+        for i in chosen.iter().copied() {
             let mut ctx = Map::new();
             for (var, items) in &lists {
                 ctx.insert(var.clone(), items[i].clone());
@@ -136,8 +196,9 @@ impl EngineActor {
         }
         let items = Items {
             pending,
-            results: vec![Value::Null; count],
-            states: vec![State::Idle; count],
+            results,
+            states,
+            done: count - chosen.len(),
             concurrency,
             ..Items::default()
         };
@@ -325,9 +386,7 @@ impl EngineActor {
         if self.draining {
             return;
         }
-        if let Err(e) = self.pool.try_send(msg) {
-            log::error!("dispatch failed: {e}");
-        }
+        self.pool.do_send(msg);
     }
 
     /// An action of a task finished with `state` and `value`.

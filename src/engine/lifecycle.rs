@@ -234,9 +234,7 @@ impl EngineActor {
             if self.draining {
                 continue;
             }
-            if let Err(e) = self.pool.try_send(m) {
-                log::error!("ex={exec_id} dispatch failed: {e}");
-            }
+            self.pool.do_send(m);
         }
     }
 }

@@ -6,9 +6,11 @@ mod actor;
 pub mod controller;
 mod defs;
 mod dispatch;
+mod environments;
 mod flow;
 mod lifecycle;
 mod messages;
+mod operations;
 mod policies;
 mod recovery;
 mod requests;
@@ -59,6 +61,10 @@ pub struct Stats {
     /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
     pub commits: u64,
+    /// Time spent building and committing batches, in microseconds.
+    pub commit_micros: u64,
+    /// Rows (records) written by all commits.
+    pub rows_written: u64,
     pub tasks_completed: u64,
     pub tasks_recovered_redispatch: u64,
     pub tasks_recovered_failed_unsafe: u64,

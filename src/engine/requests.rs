@@ -185,15 +185,7 @@ impl EngineActor {
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
-        let env = match params.get("env") {
-            None | Some(Value::Null) => json!({}),
-            Some(Value::Object(e)) => Value::Object(e.clone()),
-            Some(other) => {
-                return Err(Error::Invalid(format!(
-                    "Unexpected value type for environment [environment={other}]"
-                )));
-            }
-        };
+        let env = self.resolve_env(params.get("env"))?;
         params.insert("env".into(), env);
         let t = now();
         let rec = ExecutionRecord {

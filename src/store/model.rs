@@ -31,6 +31,19 @@ pub struct WorkflowDef {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A stored environment: named variables an execution can use as its env.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvironmentRecord {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub variables: Value,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
 /// A workflow execution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecutionRecord {
@@ -139,6 +152,9 @@ pub struct Batch {
     pub action_executions: Vec<(Write, ActionExecutionRecord)>,
     /// Deleted with their tasks and action executions.
     pub deleted_executions: Vec<ExecutionId>,
+    pub environments: Vec<(Write, EnvironmentRecord)>,
+    /// Environment ids.
+    pub deleted_environments: Vec<String>,
 }
 
 impl Batch {
@@ -150,6 +166,8 @@ impl Batch {
             && self.tasks.is_empty()
             && self.action_executions.is_empty()
             && self.deleted_executions.is_empty()
+            && self.environments.is_empty()
+            && self.deleted_environments.is_empty()
     }
 }
 

@@ -15,9 +15,9 @@ use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
 use super::model::{Batch, Write};
 use super::read::db;
-use super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
-    action_executions, task_executions, workflow_definitions, workflow_executions,
+    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
 
 /// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
@@ -170,6 +170,7 @@ macro_rules! insert_impl {
     };
 }
 
+insert_impl!(EnvironmentRow, environments);
 insert_impl!(WorkflowRow, workflow_definitions);
 insert_impl!(ExecutionRow, workflow_executions);
 insert_impl!(TaskRow, task_executions);
@@ -198,6 +199,13 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .collect();
     for piece in pieces(ex_ids.len()) {
         delete_executions(conn, &ex_ids[piece])?;
+    }
+    apply_writes::<EnvironmentRow, _>(conn, &batch.environments)?;
+    for piece in pieces(batch.deleted_environments.len()) {
+        let chunk = &batch.deleted_environments[piece];
+        diesel::delete(environments::table.filter(environments::id.eq_any(chunk)))
+            .execute(conn)
+            .map_err(db)?;
     }
     Ok(())
 }

@@ -98,6 +98,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     }
+    let sync = action.is_sync();
     let run = AssertUnwindSafe(action.run()).catch_unwind();
     let outcome = match msg.timeout {
         Some(limit) => match tokio::time::timeout(limit, run).await {
@@ -109,7 +110,11 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         },
         None => into_outcome(run.await),
     };
-    engine.convey.do_send(convey(outcome));
+    // An asynchronous action's result comes through the API; only its
+    // failure to run is conveyed.
+    if sync || matches!(outcome, Outcome::Failure(_)) {
+        engine.convey.do_send(convey(outcome));
+    }
 }
 
 fn into_outcome(done: std::thread::Result<Result<Value, Value>>) -> Outcome {

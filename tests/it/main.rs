@@ -5,6 +5,7 @@ mod api;
 mod api_errors;
 mod cli;
 mod harness;
+mod operations;
 mod policies;
 mod protocol;
 mod subflows;

@@ -351,8 +351,15 @@ async fn ui_end_to_end() {
         .expect("big json");
     let big = e["id"].as_str().unwrap_or_default().to_string();
     wait_tasks(&http, &app, &big, TASKS_BIG, Duration::from_secs(300)).await;
-    s.goto(&app.url("/ui/#/")).await;
-    s.find(".stats .stat", long).await;
+    // Measure on a quiet server when the engine gets through it in time.
+    let finished = tokio::time::timeout(
+        Duration::from_secs(240),
+        wait_terminal(&http, &app, &big, Duration::from_secs(300)),
+    )
+    .await;
+    println!("10,000-task execution before rendering: {finished:?}");
+    s.goto(&app.url("/ui/#/actions")).await;
+    s.find("table", long).await;
     s.js(
         "window.__boraRendered = null; location.hash = '#/executions/' + arguments[0];",
         vec![json!(big)],

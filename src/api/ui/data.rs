@@ -29,6 +29,8 @@ use crate::store::{Filter, FilterOp, ListQuery, SortDir, TaskRecord};
 const PAGE: usize = 5000;
 /// Most executions counted per state on the dashboard.
 const COUNT_CAP: usize = 1000;
+/// Most finished tasks read for the throughput chart (the newest ones).
+const THROUGHPUT_CAP: usize = 50_000;
 /// Throughput window: buckets of this many seconds...
 const BUCKET_SECS: i64 = 10;
 /// ...this many of them.
@@ -103,16 +105,18 @@ fn filter(field: &str, op: FilterOp, value: String) -> Filter {
     }
 }
 
-/// Every task of `query`'s filters, page by page.
-fn all_tasks(
+/// The tasks matching `filters` in `sort` order, page by page, at most `max`.
+fn tasks_where(
     store: &crate::store::Store,
     filters: Vec<Filter>,
+    sort: (&str, SortDir),
+    max: usize,
 ) -> Result<Vec<TaskRecord>, crate::store::Error> {
     let mut out = Vec::new();
     let mut q = ListQuery {
         marker: None,
-        limit: PAGE,
-        sort: vec![("created_at".into(), SortDir::Asc)],
+        limit: PAGE.min(max),
+        sort: vec![(sort.0.into(), sort.1)],
         filters,
     };
     loop {
@@ -120,9 +124,11 @@ fn all_tasks(
         let n = page.len();
         q.marker = page.last().map(|t| t.id.to_string());
         out.extend(page);
-        if n < PAGE {
+        if n < q.limit || out.len() >= max {
+            out.truncate(max);
             return Ok(out);
         }
+        q.limit = PAGE.min(max - out.len());
     }
 }
 
@@ -146,13 +152,15 @@ pub async fn execution_tasks(
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
     let tasks = read(&state, move |s| {
-        all_tasks(
+        tasks_where(
             s,
             vec![filter(
                 "workflow_execution_id",
                 FilterOp::Eq,
                 id.to_string(),
             )],
+            ("created_at", SortDir::Asc),
+            usize::MAX,
         )
     })
     .await?;
@@ -221,13 +229,19 @@ pub async fn dashboard(state: web::Data<ApiState>) -> Result<HttpResponse, Error
             };
             counts.insert(st.as_str().into(), s.list_executions(&q)?.len().into());
         }
-        let tasks = all_tasks(
+        let done = vec!["SUCCESS".into(), "ERROR".into(), "CANCELLED".into()];
+        let tasks = tasks_where(
             s,
-            vec![filter(
-                "updated_at",
-                FilterOp::Gte,
-                render::timestamp(&since),
-            )],
+            vec![
+                filter("updated_at", FilterOp::Gte, render::timestamp(&since)),
+                Filter {
+                    field: "state".into(),
+                    op: FilterOp::In,
+                    values: done,
+                },
+            ],
+            ("updated_at", SortDir::Desc),
+            THROUGHPUT_CAP,
         )?;
         let finished: Vec<(i64, bool)> = tasks
             .iter()

@@ -191,7 +191,8 @@ impl EngineActor {
         self.flush_scheduled = false;
         let started = std::time::Instant::now();
         let batch = self.build_batch();
-        self.stats.rows_written += (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
+        self.stats.rows_written +=
+            (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
         let committed = if batch.is_empty() {
             true

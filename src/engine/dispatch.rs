@@ -76,7 +76,9 @@ impl EngineActor {
         if call.workflow {
             return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
         }
-        let msg = self.record_action(exec_id, task_id, call, None);
+        let msg = self
+            .record_action(exec_id, task_id, call, None)
+            .ok_or("task gone")?;
         self.send(msg);
         Ok(())
     }
@@ -247,8 +249,9 @@ impl EngineActor {
                     }
                 }
                 Ok(call) => {
-                    let msg = self.record_action(exec_id, task_id, call, Some(i));
-                    self.send(msg);
+                    if let Some(msg) = self.record_action(exec_id, task_id, call, Some(i)) {
+                        self.send(msg);
+                    }
                 }
                 Err(e) => {
                     self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
@@ -316,7 +319,7 @@ impl EngineActor {
         task_id: TaskExecutionId,
         call: Call,
         item: Option<usize>,
-    ) -> HandleTask {
+    ) -> Option<HandleTask> {
         let safe_rerun = self
             .execs
             .get(&exec_id)
@@ -327,14 +330,8 @@ impl EngineActor {
                 self.evaluate(e, Some(t), &branch, &spec.safe_rerun).ok()
             })
             .is_some_and(|v| expr::truthy(&v));
-        let exec = self
-            .execs
-            .get_mut(&exec_id)
-            .expect("caller checked the execution");
-        let task = exec
-            .tasks
-            .get_mut(&task_id)
-            .expect("caller checked the task");
+        let exec = self.execs.get_mut(&exec_id)?;
+        let task = exec.tasks.get_mut(&task_id)?;
         if let Value::Object(rc) = &mut task.runtime_context {
             rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
             if let Some(t) = call.timeout {
@@ -377,7 +374,7 @@ impl EngineActor {
         let aid = ae.id;
         exec.actions.insert(aid, ae);
         self.touch_action(exec_id, aid, Write::Insert);
-        msg
+        Some(msg)
     }
 
     /// Sends a dispatch to the pool (not while draining: it stays IDLE and is

@@ -57,7 +57,9 @@ impl EngineActor {
                 )
             }
         };
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
         exec.rec.state = state;
         exec.rec.state_info = msg;
         exec.rec.output = output;

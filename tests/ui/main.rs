@@ -71,6 +71,8 @@ items:
 ";
 
 const TASKS_BIG: usize = 10_000;
+/// Times the big execution view is opened; the median must be under the limit.
+const RENDER_RUNS: usize = 3;
 /// The execution view of the big execution must render within this.
 const RENDER_LIMIT_MS: f64 = 2000.0;
 
@@ -358,30 +360,39 @@ async fn ui_end_to_end() {
     )
     .await;
     println!("10,000-task execution before rendering: {finished:?}");
-    s.goto(&app.url("/ui/#/actions")).await;
-    s.find("table", long).await;
-    s.js(
-        "window.__boraRendered = null; location.hash = '#/executions/' + arguments[0];",
-        vec![json!(big)],
-    )
-    .await;
-    let rendered = s
-        .until(
-            "the big execution view",
-            long,
-            "return window.__boraRendered;",
+    // Three openings from another page; the median counts, all are reported.
+    let mut times = Vec::new();
+    let mut rendered = Value::Null;
+    for _ in 0..RENDER_RUNS {
+        s.goto(&app.url("/ui/#/actions")).await;
+        s.find("table", long).await;
+        s.js(
+            "window.__boraRendered = null; location.hash = '#/executions/' + arguments[0];",
+            vec![json!(big)],
         )
         .await;
-    let ms = rendered["ms"].as_f64().unwrap_or(f64::MAX);
-    println!(
-        "execution view of {} tasks ({} graph nodes) rendered in {ms:.0} ms ({:.0} ms of it fetching)",
-        rendered["tasks"],
-        rendered["nodes"],
-        rendered["fetchMs"].as_f64().unwrap_or_default()
-    );
+        rendered = s
+            .until(
+                "the big execution view",
+                long,
+                "return window.__boraRendered;",
+            )
+            .await;
+        let ms = rendered["ms"].as_f64().unwrap_or(f64::MAX);
+        println!(
+            "execution view of {} tasks ({} graph nodes) rendered in {ms:.0} ms ({:.0} ms of it fetching)",
+            rendered["tasks"],
+            rendered["nodes"],
+            rendered["fetchMs"].as_f64().unwrap_or_default()
+        );
+        times.push(ms);
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let ms = sorted[sorted.len() / 2];
     std::fs::write(
         out.join("render-10000.txt"),
-        format!("execution view of {TASKS_BIG} tasks rendered in {ms:.0} ms\n"),
+        format!("execution view of {TASKS_BIG} tasks: median {ms:.0} ms of {times:.0?}\n"),
     )
     .expect("write timing");
     assert_eq!(rendered["tasks"], json!(TASKS_BIG));
@@ -390,7 +401,7 @@ async fn ui_end_to_end() {
     s.screenshot(&out.join("06-execution-10000.png")).await;
     assert!(
         ms < RENDER_LIMIT_MS,
-        "the 10,000-task execution view took {ms:.0} ms (limit {RENDER_LIMIT_MS} ms)"
+        "the 10,000-task execution view took {ms:.0} ms, median of {times:.0?} (limit {RENDER_LIMIT_MS} ms)"
     );
 
     // Cancel it from the view if it is still going (the engine may take a

@@ -261,7 +261,11 @@ async fn ui_end_to_end() {
          return p && !p.hidden && p.textContent.includes('Hello, operator');",
     )
     .await;
-    s.js("window.scrollTo(0, 0);", vec![]).await;
+    s.js(
+        "window.scrollTo(0, 0); document.getElementById('toast').replaceChildren();",
+        vec![],
+    )
+    .await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("04-execution.png")).await;
     assert_eq!(
@@ -325,7 +329,11 @@ async fn ui_end_to_end() {
          return p && p.textContent.includes('boom') && p.querySelector('pre.err-text');",
     )
     .await;
-    s.js("window.scrollTo(0, 0);", vec![]).await;
+    s.js(
+        "window.scrollTo(0, 0); document.getElementById('toast').replaceChildren();",
+        vec![],
+    )
+    .await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("05-execution-error.png")).await;
 

@@ -23,6 +23,10 @@ type Reply = Box<dyn FnOnce(bool)>;
 /// `do_send` from the pool never waits).
 const MAILBOX_CAPACITY: usize = 65_536;
 
+/// How long a change that no reply waits for may wait for others to share
+/// its commit.
+const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(500);
+
 /// What changed since the last commit.
 #[derive(Default)]
 pub(crate) struct Dirty {
@@ -52,6 +56,8 @@ pub struct EngineActor {
     pub(crate) stats: Stats,
     replies: Vec<Reply>,
     flush_scheduled: bool,
+    /// A commit is scheduled [`COMMIT_DELAY`] from the first unreplied change.
+    delayed_flush: bool,
     /// Set on shutdown: new actions are recorded but not dispatched.
     pub(crate) draining: bool,
     /// Timers recorded since the last commit, armed once it is durable.
@@ -76,6 +82,7 @@ impl EngineActor {
             stats: Stats::default(),
             replies: Vec::new(),
             flush_scheduled: false,
+            delayed_flush: false,
             draining: false,
             timers: Vec::new(),
             deferred_timers: Vec::new(),
@@ -129,8 +136,25 @@ impl EngineActor {
     }
 
     /// Makes sure a commit runs once the messages queued now are handled.
+    ///
+    /// A change that a waiting reply depends on is committed as soon as the
+    /// queued messages are handled. Changes no reply waits for (a conveyed
+    /// result, a timer) wait up to [`COMMIT_DELAY`] for company, so that the
+    /// confirmation that usually follows within microseconds shares their
+    /// commit (and its fsync) instead of paying for a second one.
     pub(crate) fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
-        if !self.flush_scheduled {
+        if self.flush_scheduled {
+            return;
+        }
+        if self.replies.is_empty() {
+            if !self.delayed_flush {
+                self.delayed_flush = true;
+                ctx.run_later(COMMIT_DELAY, |act, ctx| {
+                    act.delayed_flush = false;
+                    act.flush(ctx);
+                });
+            }
+        } else {
             self.flush_scheduled = true;
             ctx.notify(Flush);
         }

@@ -55,7 +55,7 @@ my_workflow:
   /* A textarea with line numbers and marked problem lines. */
   function codeEditor(text, onInput) {
     const gutter = h("div", { class: "gutter", "aria-hidden": "true" });
-    const ta = h("textarea", { spellcheck: "false", "aria-label": "Workflow definition (YAML)", id: "yaml", wrap: "off" });
+    const ta = h("textarea", { spellcheck: "false", "aria-label": "Workflow definition (YAML)", "aria-describedby": "yaml-hint", id: "yaml", wrap: "off" });
     ta.value = text;
     let bad = new Set();
     const paint = () => {
@@ -77,7 +77,8 @@ my_workflow:
     });
     paint();
     return {
-      el: h("div", { class: "code" }, gutter, ta), ta,
+      el: h("div", null, h("div", { class: "code" }, gutter, ta),
+        h("div", { class: "sub", id: "yaml-hint", style: { marginTop: "4px" } }, "Tab indents by two spaces; Esc then Tab leaves the editor.")), ta,
       mark(lines) { bad = new Set(lines.filter(Boolean)); paint(); },
       goto(line, col) {
         const lines = ta.value.split("\n");

@@ -8,6 +8,8 @@
   const ROW = 32;
   /* task row fields (see /ui/api/executions/{id}/overview) */
   const ID = 0, NAME = 1, STATE = 2, TYPE = 3, CREATED = 4, STARTED = 5, FINISHED = 6, ATTEMPTS = 7, INFO = 8;
+  /* execution times come in whole seconds */
+  const fmtSecs = (ms) => (ms < 1000 ? "< 1 s" : Bora.fmtDur(Math.round(ms / 1000) * 1000));
   const dur = (t) => (t[STARTED] ? (t[FINISHED] || Date.now()) - t[STARTED] : null);
 
   /* ---------- virtualised task table ---------- */
@@ -226,7 +228,7 @@
           h("h1", null, ex.workflow_name, " ", badge(ex.state)),
           h("div", { class: "sub" }, h("span", { class: "mono" }, ex.id), h("span", { class: "sep" }, "|"),
             "started ", Bora.fmtTime(created), h("span", { class: "sep" }, "|"),
-            "duration ", Bora.fmtDur((Bora.terminal(ex.state) && updated ? updated : Date.now()) - created), h("span", { class: "sep" }, "|"),
+            "duration ", fmtSecs((Bora.terminal(ex.state) && updated ? updated : Date.now()) - created), h("span", { class: "sep" }, "|"),
             Bora.wfLink(ex.workflow_name), ex.task_execution_id ? [h("span", { class: "sep" }, "|"), h("a", { href: "#", id: "parent-link", onclick: (e) => { e.preventDefault(); toParent(); } }, "↑ parent execution")] : null),
           ex.state_info ? h("div", { class: "banner " + (ex.state === "ERROR" ? "error" : "info"), style: { margin: "8px 0 0" } }, ex.state_info) : null),
         h("div", { class: "actions" }, Bora.execControls(ex, load)));

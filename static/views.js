@@ -117,7 +117,7 @@
           : h("div", { class: "empty" }, "No failed executions."));
       } catch (e) { Bora.clear(recent).append(Bora.errorBanner(e)); }
     };
-    const again = Bora.throttle(load, 2000);
+    const again = Bora.throttle(load, 5000);
     const off = Bora.live.on(() => again());
     const tick = setInterval(load, 15000); /* slides the throughput window */
     const onResize = () => last && chart(canvas, last);

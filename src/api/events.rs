@@ -23,7 +23,7 @@ use super::query;
 use crate::engine::Change;
 
 /// Seconds between keep-alive comments.
-const PING_SECS: u64 = 15;
+const PING_SECS: u64 = 5;
 /// Most changes written in one chunk.
 const CHUNK: usize = 512;
 /// Milliseconds a browser waits before reconnecting.

@@ -8,6 +8,7 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test is
 //! skipped with a note, or fails when `BORA_TEST_REQUIRE_BROWSER=1`.
+//! `serving_and_events` checks the HTTP side without a browser.
 
 #[path = "../it/harness.rs"]
 mod harness;
@@ -70,6 +71,8 @@ items:
 ";
 
 const TASKS_BIG: usize = 10_000;
+/// Times the big execution view is opened; the median must be under the limit.
+const RENDER_RUNS: usize = 3;
 /// The execution view of the big execution must render within this.
 const RENDER_LIMIT_MS: f64 = 2000.0;
 
@@ -258,7 +261,11 @@ async fn ui_end_to_end() {
          return p && !p.hidden && p.textContent.includes('Hello, operator');",
     )
     .await;
-    s.js("window.scrollTo(0, 0);", vec![]).await;
+    s.js(
+        "window.scrollTo(0, 0); document.getElementById('toast').replaceChildren();",
+        vec![],
+    )
+    .await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("04-execution.png")).await;
     assert_eq!(
@@ -322,7 +329,11 @@ async fn ui_end_to_end() {
          return p && p.textContent.includes('boom') && p.querySelector('pre.err-text');",
     )
     .await;
-    s.js("window.scrollTo(0, 0);", vec![]).await;
+    s.js(
+        "window.scrollTo(0, 0); document.getElementById('toast').replaceChildren();",
+        vec![],
+    )
+    .await;
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("05-execution-error.png")).await;
 
@@ -350,30 +361,46 @@ async fn ui_end_to_end() {
         .expect("big json");
     let big = e["id"].as_str().unwrap_or_default().to_string();
     wait_tasks(&http, &app, &big, TASKS_BIG, Duration::from_secs(300)).await;
-    s.goto(&app.url("/ui/#/")).await;
-    s.find(".stats .stat", long).await;
-    s.js(
-        "window.__boraRendered = null; location.hash = '#/executions/' + arguments[0];",
-        vec![json!(big)],
+    // Measure on a quiet server when the engine gets through it in time.
+    let finished = tokio::time::timeout(
+        Duration::from_secs(240),
+        wait_terminal(&http, &app, &big, Duration::from_secs(300)),
     )
     .await;
-    let rendered = s
-        .until(
-            "the big execution view",
-            long,
-            "return window.__boraRendered;",
+    println!("10,000-task execution before rendering: {finished:?}");
+    // Three openings from another page; the median counts, all are reported.
+    let mut times = Vec::new();
+    let mut rendered = Value::Null;
+    for _ in 0..RENDER_RUNS {
+        s.goto(&app.url("/ui/#/actions")).await;
+        s.find("table", long).await;
+        s.js(
+            "window.__boraRendered = null; location.hash = '#/executions/' + arguments[0];",
+            vec![json!(big)],
         )
         .await;
-    let ms = rendered["ms"].as_f64().unwrap_or(f64::MAX);
-    println!(
-        "execution view of {} tasks ({} graph nodes) rendered in {ms:.0} ms ({:.0} ms of it fetching)",
-        rendered["tasks"],
-        rendered["nodes"],
-        rendered["fetchMs"].as_f64().unwrap_or_default()
-    );
+        rendered = s
+            .until(
+                "the big execution view",
+                long,
+                "return window.__boraRendered;",
+            )
+            .await;
+        let ms = rendered["ms"].as_f64().unwrap_or(f64::MAX);
+        println!(
+            "execution view of {} tasks ({} graph nodes) rendered in {ms:.0} ms ({:.0} ms of it fetching)",
+            rendered["tasks"],
+            rendered["nodes"],
+            rendered["fetchMs"].as_f64().unwrap_or_default()
+        );
+        times.push(ms);
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let ms = sorted[sorted.len() / 2];
     std::fs::write(
         out.join("render-10000.txt"),
-        format!("execution view of {TASKS_BIG} tasks rendered in {ms:.0} ms\n"),
+        format!("execution view of {TASKS_BIG} tasks: median {ms:.0} ms of {times:.0?}\n"),
     )
     .expect("write timing");
     assert_eq!(rendered["tasks"], json!(TASKS_BIG));
@@ -382,7 +409,7 @@ async fn ui_end_to_end() {
     s.screenshot(&out.join("06-execution-10000.png")).await;
     assert!(
         ms < RENDER_LIMIT_MS,
-        "the 10,000-task execution view took {ms:.0} ms (limit {RENDER_LIMIT_MS} ms)"
+        "the 10,000-task execution view took {ms:.0} ms, median of {times:.0?} (limit {RENDER_LIMIT_MS} ms)"
     );
 
     // Cancel it from the view if it is still going (the engine may take a
@@ -418,4 +445,112 @@ async fn ui_end_to_end() {
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     s.screenshot(&out.join("08-dashboard-after.png")).await;
     s.close().await;
+}
+
+/// Reads the event stream until `needle` shows up.
+async fn read_until(resp: &mut reqwest::Response, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = tokio::time::timeout(left, resp.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in the event stream: {seen}"))
+            .expect("read the event stream")
+            .unwrap_or_else(|| panic!("the event stream ended: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+#[actix_rt::test]
+async fn serving_and_events() {
+    let app = TestApp::start();
+    let http = reqwest::Client::new();
+    let get = |path: &str, accept: &str| http.get(app.url(path)).header("Accept", accept).send();
+    // API clients keep Mistral's version document at `/`; browsers get the UI.
+    let r = get("/", "application/json").await.expect("GET /");
+    let doc: Value = r.json().await.expect("version json");
+    assert_eq!(doc["versions"][0]["id"], "v2.0");
+    let r = get("/", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .await
+        .expect("GET / html");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap_or_default().contains("/ui/app.js"));
+    for (path, mime) in [
+        ("/ui/", "text/html"),
+        ("/ui/app.js", "text/javascript"),
+        ("/ui/app.css", "text/css"),
+    ] {
+        let r = get(path, "*/*").await.expect("asset");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let ct = r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(ct.starts_with(mime), "{path}: {ct}");
+        let tag = r.headers()["etag"].to_str().unwrap_or_default().to_string();
+        let again = http
+            .get(app.url(path))
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .expect("conditional GET");
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+    }
+    assert_eq!(
+        get("/ui/nothing.js", "*/*")
+            .await
+            .expect("404")
+            .status()
+            .as_u16(),
+        404
+    );
+
+    // The event stream: hello, then the changes of an execution, filtered.
+    let mut all = get("/v2/events", "text/event-stream")
+        .await
+        .expect("events");
+    assert_eq!(
+        all.headers()["content-type"].to_str().unwrap_or_default(),
+        "text/event-stream"
+    );
+    read_until(&mut all, "event: hello", Duration::from_secs(5)).await;
+    let r = http
+        .post(app.url("/v2/workflows"))
+        .body("version: '2.0'\n\none:\n  tasks:\n    only:\n      action: std.noop\n")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 201);
+    let e: Value = http
+        .post(app.url("/v2/executions"))
+        .json(&json!({"workflow_name": "one"}))
+        .send()
+        .await
+        .expect("start")
+        .json()
+        .await
+        .expect("start json");
+    let id = e["id"].as_str().unwrap_or_default().to_string();
+    let seen = read_until(&mut all, "\"state\":\"SUCCESS\",", Duration::from_secs(20)).await;
+    assert!(seen.contains("event: task"), "{seen}");
+    assert!(
+        seen.contains(&format!("\"execution_id\":\"{id}\"")),
+        "{seen}"
+    );
+    let mut other = get(
+        "/v2/events?execution_id=00000000-0000-0000-0000-000000000000",
+        "text/event-stream",
+    )
+    .await
+    .expect("filtered events");
+    read_until(&mut other, "event: hello", Duration::from_secs(5)).await;
+    drop(all);
+    drop(other);
 }

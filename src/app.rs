@@ -91,11 +91,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let engine = Engine::start(&config, Registry::standard())?;
+    let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         store: engine.store.clone(),
         engine: engine.addr.clone(),
         max_page_size: config.max_page_size,
         events: engine.events.clone(),
+        shutdown: stopping_rx,
     };
     let body_limit = config.max_body_bytes;
     log::info!("bora listening on http://{}", listener.local_addr()?);
@@ -118,6 +120,7 @@ pub async fn run(
         "shutting down: no new work, running actions get {}s",
         config.shutdown_grace_secs
     );
+    let _ = stopping.send(true);
     handle.stop(true).await;
     let _ = server.await;
     engine

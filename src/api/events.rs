@@ -36,6 +36,8 @@ struct Listener {
     execution_id: Option<String>,
     ping: tokio::time::Interval,
     started: bool,
+    /// Becomes true when the server shuts down: the stream ends.
+    shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// One change as an SSE frame, or nothing when the filter drops it.
@@ -69,6 +71,7 @@ impl Listener {
                     Err(RecvError::Closed) => return None,
                 },
                 _ = self.ping.tick() => return Some(Bytes::from_static(b": ping\n\n")),
+                _ = self.shutdown.wait_for(|stop| *stop) => return None,
             }
             self.drain(&mut out);
             if !out.is_empty() {
@@ -101,6 +104,7 @@ pub async fn stream(req: HttpRequest, state: web::Data<ApiState>) -> Result<Http
         execution_id,
         ping,
         started: false,
+        shutdown: state.shutdown.clone(),
     };
     let body = futures::stream::unfold(listener, |mut l| async move {
         let chunk = l.next().await?;
@@ -156,11 +160,13 @@ mod tests {
     #[actix_rt::test]
     async fn lagging_listener_gets_resync_then_new_changes() {
         let (tx, rx) = tokio::sync::broadcast::channel(2);
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
         let mut l = Listener {
             rx,
             execution_id: None,
             ping: tokio::time::interval(Duration::from_secs(3600)),
             started: false,
+            shutdown,
         };
         l.ping.reset();
         let hello = l.next().await.unwrap_or_default();
@@ -176,5 +182,7 @@ mod tests {
         assert_eq!(text.matches("event: task").count(), 2, "{text}");
         drop(tx);
         assert!(l.next().await.is_none());
+        stop.send(true).ok();
+        assert!(l.next().await.is_none(), "shutdown ends the stream");
     }
 }

@@ -45,6 +45,8 @@ pub struct ApiState {
     pub max_page_size: usize,
     /// Committed state changes, for live views.
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
+    /// Turns true when the server begins to shut down (live streams end).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Runs a blocking store read off the async workers.

@@ -63,7 +63,8 @@ async fn worker_capacity_bounds_concurrent_actions() {
         c.workers = 1;
         c.worker_capacity = 2;
     });
-    let mut wf = String::from("version: '2.0'\nfour:\n  task-defaults:\n    timeout: 10\n  tasks:\n");
+    let mut wf =
+        String::from("version: '2.0'\nfour:\n  task-defaults:\n    timeout: 10\n  tasks:\n");
     for t in ["a", "b", "c", "d"] {
         wf += &format!("    {t}:\n      action: std.sleep\n      input:\n        seconds: 0.3\n");
     }

@@ -18,6 +18,7 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value;
 
 pub use batch::batch;
+pub use yaql::value::str_repr as py_str_repr;
 
 #[cfg(test)]
 mod tests;

@@ -104,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(sub_executions::of_execution)),
         )
         .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
+        .service(resource("/v2/executions/{id}/diagnosis").route(get().to(executions::diagnosis)))
         .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
         .service(

@@ -84,3 +84,7 @@ pub async fn delete_environment(
 ) -> Result<(), Error> {
     call(state, msg).await
 }
+
+pub async fn diagnose(state: &ApiState, msg: engine::Diagnose) -> Result<serde_json::Value, Error> {
+    call(state, msg).await
+}

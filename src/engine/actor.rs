@@ -324,8 +324,15 @@ impl Actor for EngineActor {
             System::current().stop_with_code(1);
         }
         self.schedule_flush(ctx);
+        ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
+            act.check_integrity();
+            act.schedule_flush(ctx);
+        });
     }
 }
+
+/// How often the integrity checker looks for executions nothing can move.
+const INTEGRITY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Commit what is pending (sent by the engine to itself).
 #[derive(Message)]

@@ -5,6 +5,7 @@
 mod actor;
 pub mod controller;
 mod defs;
+mod diagnosis;
 mod dispatch;
 mod environments;
 mod flow;
@@ -19,6 +20,7 @@ mod state;
 mod subflow;
 
 pub use actor::EngineActor;
+pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 
@@ -87,6 +89,8 @@ pub struct Stats {
     pub tasks_recovered_redispatch: u64,
     pub tasks_recovered_failed_unsafe: u64,
     pub executions_in_memory: u64,
+    /// Executions the integrity checker had to move.
+    pub integrity_repairs: u64,
     /// Action executions dispatched or running now.
     pub in_flight: u64,
 }

@@ -30,6 +30,7 @@ impl EngineActor {
             self.rearm_timers(id);
             self.recover_execution(id);
         }
+        self.check_integrity();
         Ok(())
     }
 

@@ -258,3 +258,35 @@ async fn a_stored_environment_is_used_by_name() {
     let (s, _) = get(&app, "/v2/environments/prod").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[actix_rt::test]
+async fn diagnosis_names_what_an_execution_waits_on() {
+    let app = TestApp::start();
+    let yaml = "version: '2.0'\nparked:\n  tasks:\n    t1:\n      action: std.async_noop\n";
+    let id = start(&app, yaml, "parked", json!({})).await;
+    let report = eventually(
+        Duration::from_secs(10),
+        "a running async action in the diagnosis",
+        || async {
+            let (s, v) = get(&app, &format!("/v2/executions/{id}/diagnosis")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            (v["waiting_on"][0]["state"] == "RUNNING").then_some(v)
+        },
+    )
+    .await;
+    assert_eq!(report["waiting_on"][0]["kind"], "action");
+    assert_eq!(report["waiting_on"][0]["task"], "t1");
+    let (s, _) = get(
+        &app,
+        "/v2/executions/123e4567-e89b-12d3-a456-426655440000/diagnosis",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = put(
+        &app,
+        &format!("/v2/executions/{id}"),
+        json!({"state": "CANCELLED"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -39,6 +39,8 @@ pub(crate) struct Dirty {
     pub deleted_executions: Vec<ExecutionId>,
     pub environments: Vec<(Write, crate::store::EnvironmentRecord)>,
     pub deleted_environments: Vec<String>,
+    /// Action executions changed only by their confirmation.
+    pub confirmed: Vec<ActionExecutionId>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -198,6 +200,7 @@ impl EngineActor {
             deleted_executions: dirty.deleted_executions,
             environments: dirty.environments,
             deleted_environments: dirty.deleted_environments,
+            confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
         for (id, w) in dirty.execs {
@@ -210,6 +213,13 @@ impl EngineActor {
                 batch.tasks.push((w, t.clone()));
             }
         }
+        let whole: std::collections::HashSet<ActionExecutionId> =
+            dirty.actions.keys().map(|(_, aid)| *aid).collect();
+        batch.confirmed = dirty
+            .confirmed
+            .into_iter()
+            .filter(|aid| !whole.contains(aid))
+            .collect();
         for ((eid, aid), w) in dirty.actions {
             if let Some(a) = self.execs.get(&eid).and_then(|e| e.actions.get(&aid)) {
                 batch.action_executions.push((w, a.clone()));
@@ -300,7 +310,17 @@ impl EngineActor {
         }
         ae.state = crate::domain::State::Running;
         ae.updated_at = Some(crate::domain::now());
-        self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        // A confirmation alone is written narrowly (state and time); an
+        // action already dirty for another reason is written whole.
+        if self
+            .dirty
+            .actions
+            .contains_key(&(exec_id, msg.action_execution_id))
+        {
+            self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        } else {
+            self.dirty.confirmed.push(msg.action_execution_id);
+        }
         Ok(())
     }
 

@@ -155,6 +155,10 @@ pub struct Batch {
     pub environments: Vec<(Write, EnvironmentRecord)>,
     /// Environment ids.
     pub deleted_environments: Vec<String>,
+    /// Action executions whose only change is their confirmation: set to
+    /// RUNNING at `confirmed_at` with a narrow update, after the rest.
+    pub confirmed: Vec<ActionExecutionId>,
+    pub confirmed_at: Option<Timestamp>,
 }
 
 impl Batch {
@@ -168,6 +172,7 @@ impl Batch {
             && self.deleted_executions.is_empty()
             && self.environments.is_empty()
             && self.deleted_environments.is_empty()
+            && self.confirmed.is_empty()
     }
 }
 

@@ -191,6 +191,21 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     }
     apply_writes::<ExecutionRow, _>(conn, &batch.executions)?;
     apply_writes::<TaskRow, _>(conn, &batch.tasks)?;
+    // Narrow confirmations first: a full row of the same batch overrides.
+    if let Some(at) = batch.confirmed_at {
+        let ids: Vec<String> = batch.confirmed.iter().map(|i| i.to_string()).collect();
+        for piece in pieces(ids.len()) {
+            diesel::update(
+                action_executions::table.filter(action_executions::id.eq_any(&ids[piece])),
+            )
+            .set((
+                action_executions::state.eq(crate::domain::State::Running.as_str()),
+                action_executions::updated_at.eq(Some(at)),
+            ))
+            .execute(conn)
+            .map_err(db)?;
+        }
+    }
     apply_writes::<ActionExecutionRow, _>(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions

@@ -1,7 +1,9 @@
 //! The engine benchmark (`cargo bench --bench engine`): starts bora's engine
 //! and workers on a fresh SQLite file (synchronous=FULL) and reports tasks/s,
 //! ms per chained step and peak RSS for a 10,000-task fan-out, a 1,000-step
-//! chain, and 1,000 concurrent executions of a 5-task workflow.
+//! chain, 1,000 concurrent executions of a 5-task workflow, a with-items of
+//! 10,000 items, a 3-level sub-workflow tree of 1,000 leaves, and 1,000
+//! quick retries.
 //!
 //! Sizes can be scaled down with `BORA_BENCH_SCALE` (e.g. 0.1) for a quick run.
 
@@ -41,6 +43,34 @@ fn chain(name: &str, n: usize) -> String {
         }
     }
     y
+}
+
+/// One task iterating std.noop over `n` items.
+fn with_items(n: usize) -> String {
+    format!(
+        "version: '2.0'\nitems:\n  tasks:\n    t:\n      with-items: i in <% range(0, {n}) %>\n      action: std.noop\n"
+    )
+}
+
+/// Three levels of sub-workflows ending in about `leaves` std.noop leaves
+/// (a fan of 10 under a fan of 10 under the root, each leaf workflow with
+/// `leaves / 100` tasks).
+fn tree(leaves: usize) -> String {
+    let per = (leaves / 100).max(1);
+    let mut y = String::from(
+        "version: '2.0'\ntree:\n  tasks:\n    mid:\n      with-items: i in <% range(0, 10) %>\n      workflow: mid\nmid:\n  tasks:\n    leaf:\n      with-items: i in <% range(0, 10) %>\n      workflow: leaf\nleaf:\n  tasks:\n",
+    );
+    for i in 0..per {
+        let _ = write!(y, "    l{i}:\n      action: std.noop\n");
+    }
+    y
+}
+
+/// One task that succeeds and is retried `n` times by `continue-on`.
+fn retries(n: usize) -> String {
+    format!(
+        "version: '2.0'\nretries:\n  tasks:\n    t:\n      action: std.noop\n      retry:\n        count: {n}\n        delay: 0\n        continue-on: <% true %>\n"
+    )
 }
 
 /// Peak resident set size of this process, in MiB.
@@ -165,6 +195,30 @@ fn main() {
             (n * 5) as f64 / s,
             n as f64 / s
         );
+        let n = scale(10_000);
+        define(&engine, with_items(n)).await;
+        let t = Instant::now();
+        let id = start(&engine, "items").await;
+        wait_all(&engine, &mut events, &[id]).await;
+        let s = t.elapsed().as_secs_f64();
+        println!("items     {n:>6} with-items std.noop:     {s:>7.3} s  {:>9.0} items/s", n as f64 / s);
+
+        let n = scale(1_000);
+        define(&engine, tree(n)).await;
+        let t = Instant::now();
+        let id = start(&engine, "tree").await;
+        wait_all(&engine, &mut events, &[id]).await;
+        let s = t.elapsed().as_secs_f64();
+        println!("tree      {n:>6} leaves, 3 levels of sub-workflows: {s:>7.3} s  {:>9.0} leaves/s", n as f64 / s);
+
+        let n = scale(1_000);
+        define(&engine, retries(n)).await;
+        let t = Instant::now();
+        let id = start(&engine, "retries").await;
+        wait_all(&engine, &mut events, &[id]).await;
+        let s = t.elapsed().as_secs_f64();
+        println!("retry     {n:>6} quick retries:           {s:>7.3} s  {:>9.3} ms/retry", s * 1000.0 / n as f64);
+
         println!("peak RSS  {:.1} MiB", peak_rss_mib());
         if let Ok(stats) = engine.addr.send(bora::engine::GetStats).await {
             println!(

@@ -262,10 +262,14 @@ impl EngineActor {
             return;
         }
         for timer in std::mem::take(&mut self.timers) {
-            ctx.run_later(timer.delay, move |act, ctx| {
-                act.fire_timer(timer);
-                act.schedule_flush(ctx);
-            });
+            if timer.delay.is_zero() {
+                ctx.notify(FireTimer(timer));
+            } else {
+                ctx.run_later(timer.delay, move |act, ctx| {
+                    act.fire_timer(timer);
+                    act.schedule_flush(ctx);
+                });
+            }
         }
         self.retire_finished();
     }
@@ -353,6 +357,21 @@ impl Actor for EngineActor {
 
 /// How often the integrity checker looks for executions nothing can move.
 const INTEGRITY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A timer that is due now (sent by the engine to itself after the commit
+/// that recorded it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct FireTimer(super::policies::Timer);
+
+impl Handler<FireTimer> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: FireTimer, ctx: &mut Self::Context) {
+        self.fire_timer(msg.0);
+        self.schedule_flush(ctx);
+    }
+}
 
 /// Commit what is pending (sent by the engine to itself).
 #[derive(Message)]

@@ -12,7 +12,9 @@ use bora::actions::Registry;
 use bora::app::Engine;
 use bora::config::Config;
 use bora::domain::{ExecutionId, State};
-use bora::engine::{CreateWorkflows, StartExecution};
+use std::collections::HashSet;
+
+use bora::engine::{Change, CreateWorkflows, StartExecution};
 
 fn scale(n: usize) -> usize {
     let f: f64 = std::env::var("BORA_BENCH_SCALE")
@@ -52,23 +54,44 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-async fn wait_all(engine: &Engine, ids: &[ExecutionId]) {
+/// Waits for every execution in `ids` to end (from the engine's committed
+/// change events, not by polling the store) and checks it succeeded.
+async fn wait_all(
+    engine: &Engine,
+    events: &mut tokio::sync::broadcast::Receiver<Change>,
+    ids: &[ExecutionId],
+) {
+    let mut pending: HashSet<String> = ids.iter().map(ToString::to_string).collect();
     let deadline = Instant::now() + Duration::from_secs(600);
-    let mut pending: Vec<ExecutionId> = ids.to_vec();
     while !pending.is_empty() {
-        assert!(Instant::now() < deadline, "benchmark timed out");
-        pending.retain(|id| {
-            let e = engine.store.get_execution(*id).ok().flatten();
-            match e {
-                Some(e) if e.state.is_terminal() => {
-                    assert_eq!(e.state, State::Success, "{:?}", e.state_info);
-                    false
-                }
-                _ => true,
+        let left = deadline.saturating_duration_since(Instant::now());
+        let change = match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                // Events were skipped: read the states of what is left instead.
+                pending.retain(|id| {
+                    let e = id
+                        .parse()
+                        .ok()
+                        .and_then(|id| engine.store.get_execution(id).ok().flatten());
+                    match e {
+                        Some(e) if e.state.is_terminal() => {
+                            assert_eq!(e.state, State::Success, "{:?}", e.state_info);
+                            false
+                        }
+                        _ => true,
+                    }
+                });
+                continue;
             }
-        });
-        if !pending.is_empty() {
-            actix_rt::time::sleep(Duration::from_millis(2)).await;
+            Ok(Err(e)) => panic!("event stream closed: {e}"),
+            Err(_) => panic!(
+                "benchmark timed out with {} executions unfinished",
+                pending.len()
+            ),
+        };
+        if change.kind == "execution" && change.state.is_terminal() && pending.remove(&change.id) {
+            assert_eq!(change.state, State::Success, "{:?}", change.state_info);
         }
     }
 }
@@ -111,13 +134,14 @@ fn main() {
     let system = actix_rt::System::new();
     system.block_on(async move {
         let engine = Engine::start(&config, Registry::standard()).expect("engine");
+        let mut events = engine.events.subscribe();
         println!("bora engine benchmark: {} workers, SQLite synchronous=FULL", config.worker_count());
 
         let n = scale(10_000);
         define(&engine, fan_out(n)).await;
         let t = Instant::now();
         let id = start(&engine, "fan_out").await;
-        wait_all(&engine, &[id]).await;
+        wait_all(&engine, &mut events, &[id]).await;
         let s = t.elapsed().as_secs_f64();
         println!("fan-out   {n:>6} parallel std.noop tasks: {s:>7.3} s  {:>9.0} tasks/s", n as f64 / s);
 
@@ -125,7 +149,7 @@ fn main() {
         define(&engine, chain("chain", n)).await;
         let t = Instant::now();
         let id = start(&engine, "chain").await;
-        wait_all(&engine, &[id]).await;
+        wait_all(&engine, &mut events, &[id]).await;
         let s = t.elapsed().as_secs_f64();
         println!("chain     {n:>6} sequential tasks:        {s:>7.3} s  {:>9.3} ms/step", s * 1000.0 / n as f64);
 
@@ -134,7 +158,7 @@ fn main() {
         let t = Instant::now();
         let ids: Vec<ExecutionId> =
             futures::future::join_all((0..n).map(|_| start(&engine, "five"))).await;
-        wait_all(&engine, &ids).await;
+        wait_all(&engine, &mut events, &ids).await;
         let s = t.elapsed().as_secs_f64();
         println!(
             "many      {n:>6} executions x 5 tasks:    {s:>7.3} s  {:>9.0} tasks/s  {:>7.0} executions/s",
@@ -142,6 +166,15 @@ fn main() {
             n as f64 / s
         );
         println!("peak RSS  {:.1} MiB", peak_rss_mib());
+        if let Ok(stats) = engine.addr.send(bora::engine::GetStats).await {
+            println!(
+                "engine    {} commits, {} rows, {:.3} s in commits ({:.3} ms/commit)",
+                stats.commits,
+                stats.rows_written,
+                stats.commit_micros as f64 / 1e6,
+                stats.commit_micros as f64 / 1e3 / stats.commits.max(1) as f64
+            );
+        }
         engine.shutdown(Duration::from_secs(5)).await;
     });
 }

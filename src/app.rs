@@ -39,6 +39,8 @@ impl Engine {
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
         let registry = registry.shared();
         let workers = config.worker_count();
+        let limits = config.engine_limits();
+        let capacity = config.worker_capacity;
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
         let stats = pool_stats.clone();
@@ -49,8 +51,12 @@ impl Engine {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
-            let pool = WorkerPool::new(workers, registry, link, stats).start();
-            EngineActor::new(writer, pool.recipient(), eval).with_events(announce)
+            let pool = WorkerPool::new(workers, registry, link, stats)
+                .with_capacity(capacity)
+                .start();
+            EngineActor::new(writer, pool.recipient(), eval)
+                .with_events(announce)
+                .with_limits(limits)
         });
         Ok(Self {
             addr,
@@ -85,11 +91,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let engine = Engine::start(&config, Registry::standard())?;
+    let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         store: engine.store.clone(),
         engine: engine.addr.clone(),
         max_page_size: config.max_page_size,
         events: engine.events.clone(),
+        shutdown: stopping_rx,
     };
     let body_limit = config.max_body_bytes;
     log::info!("bora listening on http://{}", listener.local_addr()?);
@@ -112,6 +120,7 @@ pub async fn run(
         "shutting down: no new work, running actions get {}s",
         config.shutdown_grace_secs
     );
+    let _ = stopping.send(true);
     handle.stop(true).await;
     let _ = server.await;
     engine

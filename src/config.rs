@@ -21,6 +21,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest page a list returns.
     pub max_page_size: usize,
+    /// Executions running at once; past it, new ones get 503 with Retry-After.
+    pub max_running_executions: usize,
+    /// Largest action result kept, in bytes of JSON; larger fails the task.
+    pub max_result_bytes: usize,
+    /// Most items one with-items task may iterate over.
+    pub max_with_items: usize,
     /// Expression budgets.
     pub expr_fuel: u64,
     pub expr_max_size: usize,
@@ -37,6 +43,9 @@ impl Default for Config {
             shutdown_grace_secs: 10,
             max_body_bytes: 4 * 1024 * 1024,
             max_page_size: 1000,
+            max_running_executions: 100_000,
+            max_result_bytes: 1024 * 1024,
+            max_with_items: 100_000,
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
@@ -123,6 +132,15 @@ impl Config {
             self.workers
         } else {
             std::thread::available_parallelism().map_or(2, usize::from)
+        }
+    }
+
+    /// The engine's limits.
+    pub fn engine_limits(&self) -> crate::engine::Limits {
+        crate::engine::Limits {
+            max_running_executions: self.max_running_executions,
+            max_result_bytes: self.max_result_bytes,
+            max_with_items: self.max_with_items,
         }
     }
 

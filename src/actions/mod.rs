@@ -2,6 +2,7 @@
 //! and the registry that turns an action name plus input into a runnable
 //! action. Pure of the store and the engine: an action sees only its input.
 
+mod async_noop;
 mod echo;
 mod fail;
 mod noop;
@@ -20,6 +21,12 @@ pub trait Action: Send {
     /// Runs the action. `Ok` is the result; `Err` is the error data that the
     /// task's `on-error` guards and `publish-on-error` see.
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>>;
+
+    /// False for an asynchronous action: its result arrives later through
+    /// the API (`PUT /v2/action_executions/{id}`), not from `run`.
+    fn is_sync(&self) -> bool {
+        true
+    }
 }
 
 /// One declared parameter of an action.
@@ -126,7 +133,13 @@ impl Registry {
         let mut r = Self {
             defs: BTreeMap::new(),
         };
-        for def in [noop::def(), echo::def(), fail::def(), sleep::def()] {
+        for def in [
+            noop::def(),
+            async_noop::def(),
+            echo::def(),
+            fail::def(),
+            sleep::def(),
+        ] {
             r.register(def);
         }
         #[cfg(feature = "test-actions")]

@@ -131,3 +131,33 @@ async fn get_one(req: &HttpRequest, state: &ApiState, id: &str) -> Result<HttpRe
         .ok_or_else(|| not_found(id))?;
     Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
 }
+
+/// `PUT /v2/action_executions/{id}`: completes an asynchronous action with
+/// `{"state": "SUCCESS"|"ERROR"|"CANCELLED", "output": ...}`.
+pub async fn update(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: super::body::Body,
+) -> Result<HttpResponse, Error> {
+    let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
+    let obj = super::body::object(body)?;
+    let new_state = match super::body::string(&obj, "state")? {
+        Some(s) => s
+            .parse::<crate::domain::State>()
+            .map_err(|_| Error::bad(format!("Invalid action execution state: {s}")))?,
+        None => return Err(Error::bad("The property 'state' is required.")),
+    };
+    let output = match obj.get("output") {
+        Some(Value::String(s)) => {
+            Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())))
+        }
+        other => other.cloned(),
+    };
+    let msg = crate::engine::CompleteAction {
+        id,
+        state: new_state,
+        output,
+    };
+    let a = super::send::complete_action(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(render::action_execution(&a, true)))
+}

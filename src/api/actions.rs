@@ -181,7 +181,7 @@ mod tests {
         check(("name", Eq, &["std.echo"]), &["std.echo"]);
         check(
             ("name", Neq, &["std.echo"]),
-            &["std.fail", "std.noop", "std.sleep"],
+            &["std.async_noop", "std.fail", "std.noop", "std.sleep"],
         );
         check(
             ("name", In, &["std.noop", "std.sleep"]),
@@ -189,20 +189,32 @@ mod tests {
         );
         check(
             ("name", Nin, &["std.noop", "std.sleep"]),
-            &["std.echo", "std.fail"],
+            &["std.async_noop", "std.echo", "std.fail"],
         );
         check(("name", Has, &["ee"]), &["std.sleep"]);
         check(("name", Gt, &["std.n"]), &["std.noop", "std.sleep"]);
         check(
             ("is_system", Eq, &["true"]),
-            &["std.echo", "std.fail", "std.noop", "std.sleep"],
+            &[
+                "std.async_noop",
+                "std.echo",
+                "std.fail",
+                "std.noop",
+                "std.sleep",
+            ],
         );
         check(("is_system", Eq, &["false"]), &[]);
         check(
             ("scope", Eq, &["public"]),
-            &["std.echo", "std.fail", "std.noop", "std.sleep"],
+            &[
+                "std.async_noop",
+                "std.echo",
+                "std.fail",
+                "std.noop",
+                "std.sleep",
+            ],
         );
-        check(("input", Eq, &[""]), &["std.noop"]);
+        check(("input", Eq, &[""]), &["std.async_noop", "std.noop"]);
     }
 
     #[test]
@@ -210,6 +222,15 @@ mod tests {
         let mut items: Vec<Map<String, Value>> = std_actions().iter().map(render::action).collect();
         items.sort_by(|a, b| compare(a, b, &[("name".into(), SortDir::Desc)]));
         let names: Vec<String> = items.iter().map(|a| text(a.get("name"))).collect();
-        assert_eq!(names, ["std.sleep", "std.noop", "std.fail", "std.echo"]);
+        assert_eq!(
+            names,
+            [
+                "std.sleep",
+                "std.noop",
+                "std.fail",
+                "std.echo",
+                "std.async_noop"
+            ]
+        );
     }
 }

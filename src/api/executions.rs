@@ -268,3 +268,14 @@ pub async fn delete(
 #[cfg(test)]
 #[path = "executions_tests.rs"]
 mod tests;
+
+/// `GET /v2/executions/{id}/diagnosis` (a bora extension): what the
+/// execution waits on — actions, timers, joins, sub-workflows, a pause.
+pub async fn diagnosis(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id = parse_id(&path)?;
+    let report = send::diagnose(&state, crate::engine::Diagnose { id }).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

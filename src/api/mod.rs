@@ -13,7 +13,9 @@
 mod action_executions;
 mod actions;
 mod body;
+mod environments;
 mod error;
+mod events;
 mod executions;
 mod pyjson;
 mod query;
@@ -23,6 +25,7 @@ mod root;
 mod send;
 mod sub_executions;
 mod tasks;
+mod ui;
 mod workflows;
 
 use actix::Addr;
@@ -42,6 +45,8 @@ pub struct ApiState {
     pub max_page_size: usize,
     /// Committed state changes, for live views.
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
+    /// Turns true when the server begins to shut down (live streams end).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Runs a blocking store read off the async workers.
@@ -64,6 +69,8 @@ fn resource(path: &str) -> actix_web::Resource {
 /// Registers every route. `app` calls it with `web::Data<ApiState>` set.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, post, put};
+    ui::configure(cfg);
+    cfg.service(resource("/v2/events").route(get().to(events::stream)));
     cfg.default_service(web::to(root::unknown_path))
         .service(web::resource("/").route(get().to(root::versions)))
         .service(resource("/v2").route(get().to(root::v2)))
@@ -97,9 +104,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(sub_executions::of_execution)),
         )
         .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
+        .service(resource("/v2/executions/{id}/diagnosis").route(get().to(executions::diagnosis)))
         .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
         .service(resource("/v2/tasks").route(get().to(tasks::list)))
-        .service(resource("/v2/tasks/{id}").route(get().to(tasks::get)))
+        .service(
+            resource("/v2/tasks/{id}")
+                .route(get().to(tasks::get))
+                .route(put().to(tasks::update)),
+        )
         .service(
             resource("/v2/tasks/{id}/action_executions")
                 .route(get().to(action_executions::list_of_task)),
@@ -113,7 +125,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(executions::list_of_task)),
         )
         .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
-        .service(resource("/v2/action_executions/{id}").route(get().to(action_executions::get)))
+        .service(
+            resource("/v2/action_executions/{id}")
+                .route(get().to(action_executions::get))
+                .route(put().to(action_executions::update)),
+        )
+        .service(
+            resource("/v2/environments")
+                .route(get().to(environments::list))
+                .route(post().to(environments::create))
+                .route(put().to(environments::update)),
+        )
+        .service(
+            resource("/v2/environments/{name}")
+                .route(get().to(environments::get))
+                .route(delete().to(environments::delete)),
+        )
         .service(resource("/v2/actions").route(get().to(actions::list)))
         .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
         .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));

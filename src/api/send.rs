@@ -10,7 +10,9 @@ use crate::engine::{
     self, CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, StartExecution,
     UpdateExecution, UpdateWorkflows,
 };
-use crate::store::{ExecutionRecord, WorkflowDef};
+use crate::store::{
+    ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
 
 /// Sends `msg` and waits for the engine's answer.
 async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
@@ -55,5 +57,34 @@ pub async fn update_execution(
 }
 
 pub async fn delete_execution(state: &ApiState, msg: DeleteExecution) -> Result<(), Error> {
+    call(state, msg).await
+}
+
+pub async fn update_task(state: &ApiState, msg: engine::UpdateTask) -> Result<TaskRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn complete_action(
+    state: &ApiState,
+    msg: engine::CompleteAction,
+) -> Result<ActionExecutionRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn put_environment(
+    state: &ApiState,
+    msg: engine::PutEnvironment,
+) -> Result<EnvironmentRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_environment(
+    state: &ApiState,
+    msg: engine::DeleteEnvironment,
+) -> Result<(), Error> {
+    call(state, msg).await
+}
+
+pub async fn diagnose(state: &ApiState, msg: engine::Diagnose) -> Result<serde_json::Value, Error> {
     call(state, msg).await
 }

@@ -123,3 +123,68 @@ pub async fn get(
         .ok_or_else(|| not_found(&path))?;
     Ok(HttpResponse::Ok().json(query::project(render::task(&t, TaskView::Get), &fields)))
 }
+
+/// `PUT /v2/tasks/{id}`: `{"state": "RUNNING", "reset": bool[, "env": {...}]}`
+/// reruns a failed task; `{"state": "SKIPPED"}` skips it.
+pub async fn update(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: super::body::Body,
+) -> Result<HttpResponse, Error> {
+    let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
+    let obj = super::body::object(body)?;
+    super::body::check_known(&obj, UPDATE_FIELDS, "task")?;
+    let new_state = match super::body::string(&obj, "state")?.as_deref() {
+        Some("RUNNING") => crate::domain::State::Running,
+        Some("SKIPPED") => crate::domain::State::Skipped,
+        Some(other) => {
+            return Err(Error::bad(format!(
+                "Invalid task state: {other}. Allowed states are RUNNING (rerun) and SKIPPED."
+            )));
+        }
+        None => return Err(Error::bad("The property 'state' is required.")),
+    };
+    let reset = match obj.get("reset") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(other) => {
+            return Err(Error::bad(format!(
+                "'reset' must be a boolean, got {other}"
+            )));
+        }
+    };
+    let env = super::body::dict(&obj, "env")?.map(Value::Object);
+    let current = read(&state, move |s| s.get_task(id))
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    for (field, actual) in [
+        ("name", &current.name),
+        ("workflow_name", &current.workflow_name),
+    ] {
+        if let Some(given) = super::body::string(&obj, field)?
+            && &given != actual
+        {
+            return Err(Error::bad(format!(
+                "Task {field} does not match: '{given}' != '{actual}'"
+            )));
+        }
+    }
+    let msg = crate::engine::UpdateTask {
+        id,
+        state: new_state,
+        reset,
+        env,
+    };
+    let t = super::send::update_task(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(render::task(&t, TaskView::Get)))
+}
+
+const UPDATE_FIELDS: &[&str] = &[
+    "id",
+    "state",
+    "reset",
+    "env",
+    "name",
+    "workflow_name",
+    "workflow_execution_id",
+];

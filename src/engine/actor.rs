@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use indexmap::IndexMap;
+use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Stats;
@@ -20,8 +21,12 @@ use crate::store::{Batch, WorkflowDef, Write, Writer};
 type Reply = Box<dyn FnOnce(bool)>;
 
 /// Messages the engine's mailbox holds before `send` waits (`do_send` and
-/// `try_send` from the pool never wait).
+/// `do_send` from the pool never waits).
 const MAILBOX_CAPACITY: usize = 65_536;
+
+/// How long a change that no reply waits for may wait for others to share
+/// its commit.
+const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(500);
 
 /// What changed since the last commit.
 #[derive(Default)]
@@ -32,6 +37,10 @@ pub(crate) struct Dirty {
     pub workflows: Vec<(Write, WorkflowDef)>,
     pub deleted_workflows: Vec<WorkflowId>,
     pub deleted_executions: Vec<ExecutionId>,
+    pub environments: Vec<(Write, crate::store::EnvironmentRecord)>,
+    pub deleted_environments: Vec<String>,
+    /// Action executions changed only by their confirmation.
+    pub confirmed: Vec<ActionExecutionId>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -50,12 +59,15 @@ pub struct EngineActor {
     pub(crate) stats: Stats,
     replies: Vec<Reply>,
     flush_scheduled: bool,
+    /// A commit is scheduled [`COMMIT_DELAY`] from the first unreplied change.
+    delayed_flush: bool,
     /// Set on shutdown: new actions are recorded but not dispatched.
     pub(crate) draining: bool,
     /// Timers recorded since the last commit, armed once it is durable.
     pub(crate) timers: Vec<super::policies::Timer>,
     /// Delay timers that fired while their execution was paused.
     pub(crate) deferred_timers: Vec<super::policies::Timer>,
+    pub(crate) limits: super::Limits,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
 }
@@ -74,11 +86,19 @@ impl EngineActor {
             stats: Stats::default(),
             replies: Vec::new(),
             flush_scheduled: false,
+            delayed_flush: false,
             draining: false,
             timers: Vec::new(),
             deferred_timers: Vec::new(),
             events: None,
+            limits: super::Limits::default(),
         }
+    }
+
+    /// Enforces `limits`.
+    pub fn with_limits(mut self, limits: super::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Announces every committed execution and task state change on `events`.
@@ -127,8 +147,25 @@ impl EngineActor {
     }
 
     /// Makes sure a commit runs once the messages queued now are handled.
+    ///
+    /// A change that a waiting reply depends on is committed as soon as the
+    /// queued messages are handled. Changes no reply waits for (a conveyed
+    /// result, a timer) wait up to [`COMMIT_DELAY`] for company, so that the
+    /// confirmation that usually follows within microseconds shares their
+    /// commit (and its fsync) instead of paying for a second one.
     pub(crate) fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
-        if !self.flush_scheduled {
+        if self.flush_scheduled {
+            return;
+        }
+        if self.replies.is_empty() {
+            if !self.delayed_flush {
+                self.delayed_flush = true;
+                ctx.run_later(COMMIT_DELAY, |act, ctx| {
+                    act.delayed_flush = false;
+                    act.flush(ctx);
+                });
+            }
+        } else {
             self.flush_scheduled = true;
             ctx.notify(Flush);
         }
@@ -161,6 +198,9 @@ impl EngineActor {
             workflows: dirty.workflows,
             deleted_workflows: dirty.deleted_workflows,
             deleted_executions: dirty.deleted_executions,
+            environments: dirty.environments,
+            deleted_environments: dirty.deleted_environments,
+            confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
         for (id, w) in dirty.execs {
@@ -173,6 +213,13 @@ impl EngineActor {
                 batch.tasks.push((w, t.clone()));
             }
         }
+        let whole: std::collections::HashSet<ActionExecutionId> =
+            dirty.actions.keys().map(|(_, aid)| *aid).collect();
+        batch.confirmed = dirty
+            .confirmed
+            .into_iter()
+            .filter(|aid| !whole.contains(aid))
+            .collect();
         for ((eid, aid), w) in dirty.actions {
             if let Some(a) = self.execs.get(&eid).and_then(|e| e.actions.get(&aid)) {
                 batch.action_executions.push((w, a.clone()));
@@ -185,7 +232,10 @@ impl EngineActor {
     /// replies that waited for it and forgets finished executions.
     fn flush(&mut self, ctx: &mut Context<Self>) {
         self.flush_scheduled = false;
+        let started = std::time::Instant::now();
         let batch = self.build_batch();
+        self.stats.rows_written +=
+            (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
         let committed = if batch.is_empty() {
             true
@@ -202,6 +252,7 @@ impl EngineActor {
                 }
             }
         };
+        self.stats.commit_micros += started.elapsed().as_micros() as u64;
         for reply in replies {
             reply(committed);
         }
@@ -259,7 +310,17 @@ impl EngineActor {
         }
         ae.state = crate::domain::State::Running;
         ae.updated_at = Some(crate::domain::now());
-        self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        // A confirmation alone is written narrowly (state and time); an
+        // action already dirty for another reason is written whole.
+        if self
+            .dirty
+            .actions
+            .contains_key(&(exec_id, msg.action_execution_id))
+        {
+            self.touch_action(exec_id, msg.action_execution_id, Write::Update);
+        } else {
+            self.dirty.confirmed.push(msg.action_execution_id);
+        }
         Ok(())
     }
 
@@ -283,8 +344,15 @@ impl Actor for EngineActor {
             System::current().stop_with_code(1);
         }
         self.schedule_flush(ctx);
+        ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
+            act.check_integrity();
+            act.schedule_flush(ctx);
+        });
     }
 }
+
+/// How often the integrity checker looks for executions nothing can move.
+const INTEGRITY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Commit what is pending (sent by the engine to itself).
 #[derive(Message)]
@@ -343,7 +411,7 @@ impl Handler<super::GetStats> for EngineActor {
 impl EngineActor {
     /// Applies a conveyed result if its attempt is current and the action is
     /// waiting for one; false when it was dropped.
-    fn accept_result(&mut self, msg: ConveyResult) -> bool {
+    pub(crate) fn accept_result(&mut self, msg: ConveyResult) -> bool {
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };
@@ -367,6 +435,16 @@ impl EngineActor {
         let (state, value) = match msg.outcome {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),
+        };
+        let size = serde_json::to_string(&value).map_or(0, |t| t.len());
+        let (state, value) = if size > self.limits.max_result_bytes {
+            let msg = format!(
+                "The action result is too large [size={size} bytes, limit={} bytes (max_result_bytes)]",
+                self.limits.max_result_bytes
+            );
+            (State::Error, Value::String(msg))
+        } else {
+            (state, value)
         };
         ae.state = state;
         ae.accepted = true;

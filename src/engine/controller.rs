@@ -14,6 +14,7 @@ pub enum Event {
     OnSuccess,
     OnError,
     OnComplete,
+    OnSkip,
 }
 
 impl Event {
@@ -23,6 +24,7 @@ impl Event {
             Event::OnSuccess => "on-success",
             Event::OnError => "on-error",
             Event::OnComplete => "on-complete",
+            Event::OnSkip => "on-skip",
         }
     }
 }
@@ -98,63 +100,80 @@ fn clauses(t: &TaskSpec) -> Vec<(Event, &OnClause)> {
     if let Some(c) = &t.on_complete {
         out.push((Event::OnComplete, c));
     }
-    out
-}
-
-/// The clauses that apply to a task that ended in `state`, in Mistral's
-/// order: on-error (ERROR) or on-success (SUCCESS), then on-complete (any
-/// completed state but CANCELLED and SKIPPED).
-pub fn applicable_clauses(task: &TaskSpec, state: State) -> Vec<(Event, &OnClause)> {
-    let mut out = Vec::new();
-    match state {
-        State::Error => out.extend(task.on_error.as_ref().map(|c| (Event::OnError, c))),
-        State::Success => out.extend(task.on_success.as_ref().map(|c| (Event::OnSuccess, c))),
-        _ => {}
-    }
-    if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
-        out.extend(task.on_complete.as_ref().map(|c| (Event::OnComplete, c)));
+    if let Some(c) = &t.on_skip {
+        out.push((Event::OnSkip, c));
     }
     out
 }
 
-/// The next commands after `task` ended in `state`: every transition of the
-/// applicable clauses whose guard holds, in order. `guard` evaluates one
-/// guard expression against the task's outbound context.
+/// The next commands after `task` ended in `state`, Mistral's order:
+/// on-error (ERROR); on-skip, falling back to on-success when none fired
+/// (SKIPPED); on-success (SUCCESS); then on-complete (any completed state
+/// but CANCELLED and SKIPPED). Every transition whose guard holds, in order;
+/// `guard` evaluates one guard against the task's outbound context.
 pub fn next_commands(
     task: &TaskSpec,
     state: State,
     guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
 ) -> Result<Vec<Command>, GuardError> {
     let mut out = Vec::new();
-    for (event, clause) in applicable_clauses(task, state) {
-        for tr in &clause.next {
-            if let Some(g) = &tr.guard
-                && !guard(g)?
-            {
-                continue;
+    match state {
+        State::Error => fire(&mut out, task.on_error.as_ref(), Event::OnError, guard)?,
+        State::Skipped => {
+            fire(&mut out, task.on_skip.as_ref(), Event::OnSkip, guard)?;
+            if out.is_empty() {
+                fire(&mut out, task.on_success.as_ref(), Event::OnSuccess, guard)?;
             }
-            out.push(match &tr.target {
-                Target::Task(name) => Command::RunTask {
-                    name: name.clone(),
-                    event: Some(event),
-                },
-                Target::Command(EngineCommand::Fail { msg }) => Command::Fail {
-                    msg: msg.clone(),
-                    event,
-                },
-                Target::Command(EngineCommand::Succeed { msg }) => Command::Succeed {
-                    msg: msg.clone(),
-                    event,
-                },
-                Target::Command(EngineCommand::Pause { msg }) => Command::Pause {
-                    msg: msg.clone(),
-                    event,
-                },
-                Target::Command(EngineCommand::Noop) => Command::Noop { event },
-            });
         }
+        State::Success => fire(&mut out, task.on_success.as_ref(), Event::OnSuccess, guard)?,
+        _ => {}
+    }
+    if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
+        fire(
+            &mut out,
+            task.on_complete.as_ref(),
+            Event::OnComplete,
+            guard,
+        )?;
     }
     Ok(rearrange(out))
+}
+
+/// Appends the commands of one clause whose guards hold.
+fn fire(
+    out: &mut Vec<Command>,
+    clause: Option<&OnClause>,
+    event: Event,
+    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+) -> Result<(), GuardError> {
+    let Some(clause) = clause else { return Ok(()) };
+    for tr in &clause.next {
+        if let Some(g) = &tr.guard
+            && !guard(g)?
+        {
+            continue;
+        }
+        out.push(match &tr.target {
+            Target::Task(name) => Command::RunTask {
+                name: name.clone(),
+                event: Some(event),
+            },
+            Target::Command(EngineCommand::Fail { msg }) => Command::Fail {
+                msg: msg.clone(),
+                event,
+            },
+            Target::Command(EngineCommand::Succeed { msg }) => Command::Succeed {
+                msg: msg.clone(),
+                event,
+            },
+            Target::Command(EngineCommand::Pause { msg }) => Command::Pause {
+                msg: msg.clone(),
+                event,
+            },
+            Target::Command(EngineCommand::Noop) => Command::Noop { event },
+        });
+    }
+    Ok(())
 }
 
 /// Mistral's `_rearrange_commands`: a state-changing command first in the
@@ -205,6 +224,13 @@ pub fn publish_spec(task: &TaskSpec, state: State) -> (Map<String, Value>, Map<S
         State::Error => {
             extend(&mut branch, &task.publish_on_error);
             if let Some(c) = &task.on_error {
+                extend(&mut branch, &c.publish);
+                extend(&mut global, &c.publish_global);
+            }
+        }
+        State::Skipped => {
+            extend(&mut branch, &task.publish_on_skip);
+            if let Some(c) = &task.on_skip {
                 extend(&mut branch, &c.publish);
                 extend(&mut global, &c.publish_global);
             }

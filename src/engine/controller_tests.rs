@@ -260,3 +260,20 @@ fn rearrange_without_state_change_keeps_order() {
     ];
     assert_eq!(rearrange(cmds.clone()), cmds);
 }
+
+#[test]
+fn skipped_follows_on_skip() {
+    let mut t = task("t");
+    t.on_skip = to(&["s"]);
+    t.on_success = to(&["a"]);
+    t.on_complete = to(&["c"]);
+    check(&t, State::Skipped, &["s@on-skip"]);
+}
+
+#[test]
+fn skipped_without_on_skip_falls_back_to_on_success() {
+    let mut t = task("t");
+    t.on_skip = to(&["s:no"]);
+    t.on_success = to(&["a"]);
+    check(&t, State::Skipped, &["a@on-success"]);
+}

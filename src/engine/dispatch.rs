@@ -76,7 +76,9 @@ impl EngineActor {
         if call.workflow {
             return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
         }
-        let msg = self.record_action(exec_id, task_id, call, None);
+        let msg = self
+            .record_action(exec_id, task_id, call, None)
+            .ok_or("task gone")?;
         self.send(msg);
         Ok(())
     }
@@ -87,6 +89,41 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        self.start_some_items(exec_id, task_id, None)
+    }
+
+    /// Re-runs only the `failed` items of a with-items task, keeping the
+    /// `previous` results of the others (a rerun with `reset: false`).
+    pub(crate) fn rerun_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        previous: Value,
+        failed: Vec<usize>,
+    ) {
+        let previous = match previous {
+            Value::Array(v) => v,
+            _ => Vec::new(),
+        };
+        if let Err(msg) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Error,
+                Value::String(msg.clone()),
+                Some(msg),
+            );
+        }
+    }
+
+    /// Evaluates the lists, zips them, and starts the chosen items (all, or
+    /// only some with the others' results kept) within the concurrency limit.
+    fn start_some_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        only: Option<(Vec<usize>, Vec<Value>)>,
     ) -> Result<(), String> {
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
@@ -105,6 +142,12 @@ impl EngineActor {
             }
         }
         let count = lists.first().map_or(0, |(_, l)| l.len());
+        if count > self.limits.max_with_items {
+            return Err(format!(
+                "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
+                task.name, self.limits.max_with_items
+            ));
+        }
         if lists.iter().any(|(_, l)| l.len() != count) {
             return Err(format!(
                 "Wrong input format for: {}. All arrays must have the same length for with-items",
@@ -123,8 +166,33 @@ impl EngineActor {
             self.complete_task(exec_id, task_id, State::Success, json!([]), None);
             return Ok(());
         }
-        let mut pending = VecDeque::with_capacity(count);
-        for i in 0..count {
+        let (chosen, previous): (Vec<usize>, Vec<Value>) = match only {
+            Some((failed, previous)) => (
+                failed.into_iter().filter(|i| *i < count).collect(),
+                previous,
+            ),
+            None => ((0..count).collect(), Vec::new()),
+        };
+        let mut results = vec![Value::Null; count];
+        let mut states = vec![State::Success; count];
+        for (i, v) in previous.into_iter().enumerate().take(count) {
+            results[i] = v;
+        }
+        for i in &chosen {
+            states[*i] = State::Idle;
+        }
+        if chosen.is_empty() {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Success,
+                Value::Array(results),
+                None,
+            );
+            return Ok(());
+        }
+        let mut pending = VecDeque::with_capacity(chosen.len());
+        for i in chosen.iter().copied() {
             let mut ctx = Map::new();
             for (var, items) in &lists {
                 ctx.insert(var.clone(), items[i].clone());
@@ -136,8 +204,9 @@ impl EngineActor {
         }
         let items = Items {
             pending,
-            results: vec![Value::Null; count],
-            states: vec![State::Idle; count],
+            results,
+            states,
+            done: count - chosen.len(),
             concurrency,
             ..Items::default()
         };
@@ -186,8 +255,9 @@ impl EngineActor {
                     }
                 }
                 Ok(call) => {
-                    let msg = self.record_action(exec_id, task_id, call, Some(i));
-                    self.send(msg);
+                    if let Some(msg) = self.record_action(exec_id, task_id, call, Some(i)) {
+                        self.send(msg);
+                    }
                 }
                 Err(e) => {
                     self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
@@ -255,7 +325,7 @@ impl EngineActor {
         task_id: TaskExecutionId,
         call: Call,
         item: Option<usize>,
-    ) -> HandleTask {
+    ) -> Option<HandleTask> {
         let safe_rerun = self
             .execs
             .get(&exec_id)
@@ -266,14 +336,8 @@ impl EngineActor {
                 self.evaluate(e, Some(t), &branch, &spec.safe_rerun).ok()
             })
             .is_some_and(|v| expr::truthy(&v));
-        let exec = self
-            .execs
-            .get_mut(&exec_id)
-            .expect("caller checked the execution");
-        let task = exec
-            .tasks
-            .get_mut(&task_id)
-            .expect("caller checked the task");
+        let exec = self.execs.get_mut(&exec_id)?;
+        let task = exec.tasks.get_mut(&task_id)?;
         if let Value::Object(rc) = &mut task.runtime_context {
             rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
             if let Some(t) = call.timeout {
@@ -316,7 +380,7 @@ impl EngineActor {
         let aid = ae.id;
         exec.actions.insert(aid, ae);
         self.touch_action(exec_id, aid, Write::Insert);
-        msg
+        Some(msg)
     }
 
     /// Sends a dispatch to the pool (not while draining: it stays IDLE and is
@@ -325,9 +389,7 @@ impl EngineActor {
         if self.draining {
             return;
         }
-        if let Err(e) = self.pool.try_send(msg) {
-            log::error!("dispatch failed: {e}");
-        }
+        self.pool.do_send(msg);
     }
 
     /// An action of a task finished with `state` and `value`.

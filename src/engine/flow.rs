@@ -90,7 +90,9 @@ impl EngineActor {
                 .copied();
             let task_id = match waiting {
                 Some(id) => {
-                    let t = exec.tasks.get_mut(&id).expect("latest task exists");
+                    let Some(t) = exec.tasks.get_mut(&id) else {
+                        return;
+                    };
                     if let Value::Object(ctx) = &mut t.in_context {
                         controller::update_context(ctx, &in_context);
                     }
@@ -102,14 +104,18 @@ impl EngineActor {
                     }
                     id
                 }
-                None => self.new_task(exec_id, name, in_context, trigger, State::Waiting),
+                None => match self.new_task(exec_id, name, in_context, trigger, State::Waiting) {
+                    Some(id) => id,
+                    None => return,
+                },
             };
             self.touch_task(exec_id, task_id, Write::Update);
             self.evaluate_join(exec_id, task_id, join);
             return;
         }
-        let task_id = self.new_task(exec_id, name, in_context, trigger, State::Running);
-        self.begin_task(exec_id, task_id);
+        if let Some(task_id) = self.new_task(exec_id, name, in_context, trigger, State::Running) {
+            self.begin_task(exec_id, task_id);
+        }
     }
 
     fn new_task(
@@ -119,12 +125,9 @@ impl EngineActor {
         in_context: Map<String, Value>,
         trigger: Option<Value>,
         state: State,
-    ) -> TaskExecutionId {
-        let exec = self
-            .execs
-            .get_mut(&exec_id)
-            .expect("caller checked the execution");
-        let spec = &exec.spec.tasks[name];
+    ) -> Option<TaskExecutionId> {
+        let exec = self.execs.get_mut(&exec_id)?;
+        let spec = exec.spec.tasks.get(name)?;
         let kind = match spec.run {
             TaskRun::Action(_) => "ACTION",
             TaskRun::Workflow(_) => "WORKFLOW",
@@ -158,7 +161,7 @@ impl EngineActor {
         exec.tasks.insert(id, rec);
         exec.incomplete += 1;
         self.touch_task(exec_id, id, Write::Insert);
-        id
+        Some(id)
     }
 
     /// Decides a WAITING join: run it once enough inbound tasks triggered it.
@@ -189,7 +192,9 @@ impl EngineActor {
             Join::All => inbound.len(),
             Join::Count(n) => n as usize,
         };
-        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
         if distinct.len() >= needed {
             task.state = State::Running;
             task.state_info = None;
@@ -345,8 +350,13 @@ impl EngineActor {
                 json!([name, c.event().map(|e| e.as_str())])
             })
             .collect();
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
-        let task = exec.tasks.get_mut(&task_id).expect("checked above");
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
         task.processed = true;
         task.error_handled = task.state == State::Error && handled;
         if let Value::Object(rc) = &mut task.runtime_context {
@@ -534,7 +544,7 @@ fn inbound_tasks(spec: &crate::lang::WorkflowSpec, name: &str) -> Vec<String> {
     spec.tasks
         .values()
         .filter(|t| {
-            [&t.on_success, &t.on_error, &t.on_complete]
+            [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip]
                 .iter()
                 .any(|c| {
                     c.as_ref().is_some_and(|c| {

@@ -30,7 +30,6 @@ impl EngineActor {
                 }
             },
             State::Error => {
-                let msg = msg.unwrap_or_default();
                 let extra = match self.output(exec, exec.spec.output_on_error.as_ref(), &final_ctx)
                 {
                     Ok(v) => v,
@@ -40,13 +39,16 @@ impl EngineActor {
                     }
                 };
                 let mut out = Map::new();
-                out.insert("result".into(), Value::String(msg.clone()));
+                out.insert(
+                    "result".into(),
+                    msg.clone().map_or(Value::Null, Value::String),
+                );
                 if let Value::Object(extra) = extra {
                     for (k, v) in extra {
                         out.insert(k, v);
                     }
                 }
-                (State::Error, Some(msg), Value::Object(out))
+                (State::Error, msg, Value::Object(out))
             }
             _ => {
                 let msg = msg.unwrap_or_default();
@@ -57,7 +59,9 @@ impl EngineActor {
                 )
             }
         };
-        let exec = self.execs.get_mut(&exec_id).expect("checked above");
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
         exec.rec.state = state;
         exec.rec.state_info = msg;
         exec.rec.output = output;
@@ -234,9 +238,7 @@ impl EngineActor {
             if self.draining {
                 continue;
             }
-            if let Err(e) = self.pool.try_send(m) {
-                log::error!("ex={exec_id} dispatch failed: {e}");
-            }
+            self.pool.do_send(m);
         }
     }
 }

@@ -5,8 +5,10 @@ use actix::prelude::*;
 use serde_json::{Map, Value};
 
 use super::Error;
-use crate::domain::{ExecutionId, State, WorkflowId};
-use crate::store::{ExecutionRecord, WorkflowDef};
+use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
+use crate::store::{
+    ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
 
 /// Upload one YAML document of workflows (`POST /v2/workflows`).
 #[derive(Debug, Message)]
@@ -97,4 +99,48 @@ pub struct Change {
     pub name: String,
     pub state: State,
     pub state_info: Option<String>,
+}
+
+/// Rerun (`RUNNING`, with `reset`) or skip (`SKIPPED`) a failed task
+/// (`PUT /v2/tasks/{id}`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<TaskRecord, Error>")]
+pub struct UpdateTask {
+    pub id: TaskExecutionId,
+    pub state: State,
+    /// Required for a rerun: re-run every with-items item (true) or only
+    /// the failed ones (false, with-items tasks only).
+    pub reset: Option<bool>,
+    /// Merged into the execution's env before the rerun.
+    pub env: Option<Value>,
+}
+
+/// Complete an asynchronous action (`PUT /v2/action_executions/{id}`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ActionExecutionRecord, Error>")]
+pub struct CompleteAction {
+    pub id: ActionExecutionId,
+    /// SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING change nothing).
+    pub state: State,
+    pub output: Option<Value>,
+}
+
+/// Create (`POST /v2/environments`) or replace by name
+/// (`PUT /v2/environments`) a stored environment.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<EnvironmentRecord, Error>")]
+pub struct PutEnvironment {
+    pub name: String,
+    pub description: Option<String>,
+    pub variables: Option<Value>,
+    pub scope: Option<String>,
+    /// True for create (409 if it exists), false for update (404 if not).
+    pub create: bool,
+}
+
+/// Delete a stored environment by name.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct DeleteEnvironment {
+    pub name: String,
 }

@@ -5,10 +5,13 @@
 mod actor;
 pub mod controller;
 mod defs;
+mod diagnosis;
 mod dispatch;
+mod environments;
 mod flow;
 mod lifecycle;
 mod messages;
+mod operations;
 mod policies;
 mod recovery;
 mod requests;
@@ -17,6 +20,7 @@ mod state;
 mod subflow;
 
 pub use actor::EngineActor;
+pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 
@@ -50,6 +54,24 @@ pub enum Error {
     Store(#[from] crate::store::Error),
 }
 
+/// Limits the engine enforces (see `Config`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_running_executions: usize,
+    pub max_result_bytes: usize,
+    pub max_with_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_running_executions: 100_000,
+            max_result_bytes: 1024 * 1024,
+            max_with_items: 100_000,
+        }
+    }
+}
+
 /// Engine counters.
 #[derive(Clone, Debug, Default, MessageResponse)]
 pub struct Stats {
@@ -59,10 +81,16 @@ pub struct Stats {
     /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
     pub commits: u64,
+    /// Time spent building and committing batches, in microseconds.
+    pub commit_micros: u64,
+    /// Rows (records) written by all commits.
+    pub rows_written: u64,
     pub tasks_completed: u64,
     pub tasks_recovered_redispatch: u64,
     pub tasks_recovered_failed_unsafe: u64,
     pub executions_in_memory: u64,
+    /// Executions the integrity checker had to move.
+    pub integrity_repairs: u64,
     /// Action executions dispatched or running now.
     pub in_flight: u64,
 }

@@ -11,7 +11,7 @@ use super::state::Exec;
 use super::{EngineActor, Error};
 use crate::domain::{ExecutionId, State, now};
 use crate::lang::WorkflowSpec;
-use crate::store::Write;
+use crate::store::{ActiveSet, Write};
 
 /// The reason given to a task whose action was interrupted and may not re-run.
 pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart and its task is not \
@@ -21,6 +21,22 @@ impl EngineActor {
     /// Loads unfinished executions and resumes their work.
     pub(crate) fn recover(&mut self) -> Result<(), Error> {
         let active = self.writer.load_active()?;
+        let ids = self.install(active);
+        if !ids.is_empty() {
+            log::info!("recovering {} unfinished executions", ids.len());
+        }
+        self.relink_children();
+        for id in ids {
+            self.rearm_timers(id);
+            self.recover_execution(id);
+        }
+        self.check_integrity();
+        Ok(())
+    }
+
+    /// Puts loaded executions, tasks and action executions into memory;
+    /// returns the ids of the executions installed.
+    pub(crate) fn install(&mut self, active: ActiveSet) -> Vec<ExecutionId> {
         let mut ids = Vec::new();
         for rec in active.executions {
             let spec: WorkflowSpec = match serde_json::from_value(rec.spec.clone()) {
@@ -52,15 +68,7 @@ impl EngineActor {
                 e.actions.insert(a.id, a);
             }
         }
-        if !ids.is_empty() {
-            log::info!("recovering {} unfinished executions", ids.len());
-        }
-        self.relink_children();
-        for id in ids {
-            self.rearm_timers(id);
-            self.recover_execution(id);
-        }
-        Ok(())
+        ids
     }
 
     fn recover_execution(&mut self, exec_id: ExecutionId) {

@@ -119,6 +119,13 @@ impl EngineActor {
         if self.draining {
             return Err(Error::Unavailable("bora is shutting down".into()));
         }
+        let running = self.execs.len();
+        if running >= self.limits.max_running_executions {
+            return Err(Error::Unavailable(format!(
+                "Too many running executions [running={running}, limit={} (max_running_executions)]; retry later",
+                self.limits.max_running_executions
+            )));
+        }
         if let Some(id) = msg.id {
             if let Some(e) = self.execs.get(&id) {
                 return Ok(e.rec.clone());
@@ -185,15 +192,7 @@ impl EngineActor {
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
-        let env = match params.get("env") {
-            None | Some(Value::Null) => json!({}),
-            Some(Value::Object(e)) => Value::Object(e.clone()),
-            Some(other) => {
-                return Err(Error::Invalid(format!(
-                    "Unexpected value type for environment [environment={other}]"
-                )));
-            }
-        };
+        let env = self.resolve_env(params.get("env"))?;
         params.insert("env".into(), env);
         let t = now();
         let rec = ExecutionRecord {

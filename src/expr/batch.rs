@@ -47,6 +47,25 @@ pub fn evaluate_line(ev: &Evaluator, line: &Value) -> Value {
     out
 }
 
+/// Evaluates one batch line into its output line (JSON text; integers of
+/// any size are written exactly).
+pub fn evaluate_line_text(ev: &Evaluator, line: &Value) -> String {
+    let expr = line.get("expr").and_then(Value::as_str).unwrap_or_default();
+    let empty = Value::Object(Default::default());
+    let data = line.get("context").unwrap_or(&empty);
+    let id = line
+        .get("id")
+        .map(|i| format!(", \"id\": {i}"))
+        .unwrap_or_default();
+    match ev.evaluate_str_text(expr, &Context::new(data)) {
+        Ok(text) => format!("{{\"result\": {text}{id}}}"),
+        Err(e) => {
+            let err = json!({ "kind": kind_name(e.kind), "message": e.message });
+            format!("{{\"error\": {err}{id}}}")
+        }
+    }
+}
+
 /// Reads JSONL requests from `reader`, writes JSONL results to `writer`.
 pub fn batch<R: BufRead, W: Write>(reader: R, mut writer: W) -> std::io::Result<()> {
     let ev = Evaluator::default();
@@ -56,9 +75,10 @@ pub fn batch<R: BufRead, W: Write>(reader: R, mut writer: W) -> std::io::Result<
             continue;
         }
         let out = match serde_json::from_str::<Value>(&line) {
-            Ok(v) => evaluate_line(&ev, &v),
+            Ok(v) => evaluate_line_text(&ev, &v),
             Err(e) => {
                 json!({ "error": { "kind": "other", "message": format!("bad input line: {e}") } })
+                    .to_string()
             }
         };
         writeln!(writer, "{out}")?;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
 use minijinja::{Environment, ErrorKind as MKind, State, UndefinedBehavior};
 use serde_json::Value as Json;
 
@@ -15,7 +18,7 @@ use crate::expr::{Error, ErrorKind, Host, Limits};
 const HOST_VAR: &str = "__bora_host";
 
 /// Builds the shared environment (once per [`crate::expr::Evaluator`]).
-pub fn environment(limits: &Limits) -> Environment<'static> {
+fn environment(limits: &Limits) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
@@ -29,7 +32,7 @@ pub fn environment(limits: &Limits) -> Environment<'static> {
     env.set_recursion_limit(limits.max_depth.min(500));
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    crate::expr::jinja_py::register(&mut env);
     env.set_formatter(|out, _state, value| {
         out.write_str(&py_str(value))
             .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
@@ -58,7 +61,10 @@ pub fn environment(limits: &Limits) -> Environment<'static> {
     env.add_filter("tasks", tasks_fn);
     env.add_function("global", global_fn);
     env.add_filter("global", global_fn);
-    env.add_filter("string", |v: MValue| py_str(&v));
+    env.add_filter("string", |v: MValue| -> Result<String, minijinja::Error> {
+        crate::expr::jinja_py::undefined_input(&v)?;
+        Ok(py_str(&v))
+    });
     env.add_filter("tojson", tojson);
     env
 }
@@ -69,13 +75,27 @@ fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
 }
 
 fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
     Ok(crate::expr::pyjson::dumps(&to_json(&v)?, Some(4)))
 }
 
-fn json_parse(s: String) -> Result<MValue, minijinja::Error> {
-    crate::expr::pyjson::loads(&s)
+fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    let Some(s) = v.as_str() else {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "the JSON object must be str, bytes or bytearray",
+        ));
+    };
+    crate::expr::pyjson::loads(s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
 }
 
 fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
@@ -85,7 +105,7 @@ fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
 fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
     crate::expr::pyjson::yaml_load(&s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }
 
 fn uuid_fn(_args: Rest<MValue>) -> String {
@@ -117,10 +137,10 @@ fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
         None => host_part(state, "task"),
         Some(n) => {
             let named = host_part(state, "named_tasks");
-            if let Ok(v) = named.get_attr(&n) {
-                if !v.is_undefined() {
-                    return v;
-                }
+            if let Ok(v) = named.get_attr(&n)
+                && !v.is_undefined()
+            {
+                return v;
             }
             let all = host_part(state, "tasks");
             let mut found = MValue::from(());
@@ -175,6 +195,26 @@ fn global_fn(state: &State, name: String) -> MValue {
 }
 
 fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+    if v.is_undefined() {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type StrictUndefined is not JSON serializable",
+        ));
+    }
+    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
+        .is_some()
+    {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type builtin_function_or_method is not JSON serializable",
+        ));
+    }
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
     let indent: Option<usize> = kw.get("indent")?;
     kw.assert_all_used()?;
     let j = sort_keys(&to_json(&v)?);
@@ -218,10 +258,10 @@ pub fn py_repr(v: &MValue) -> String {
             }
         }
         ValueKind::Number => {
-            if let Ok(i) = i128::try_from(v.clone()) {
-                if v.as_i64().is_some() || !format!("{v}").contains(['.', 'e', 'E', 'n', 'i']) {
-                    return i.to_string();
-                }
+            if v.is_integer()
+                && let Ok(i) = i128::try_from(v.clone())
+            {
+                return i.to_string();
             }
             match f64::try_from(v.clone()) {
                 Ok(f) => crate::expr::yaql::value::float_repr(f),
@@ -262,6 +302,43 @@ pub fn py_repr(v: &MValue) -> String {
 
 /// The Jinja error kind for a minijinja error.
 fn kind_of(e: &minijinja::Error) -> ErrorKind {
+    let detail = e.detail().unwrap_or_default();
+    if e.kind() != MKind::SyntaxError && detail.contains("is undefined") {
+        return ErrorKind::Undefined;
+    }
+    if detail.starts_with("unable to calculate")
+        && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
+            .iter()
+            .any(|z| detail.ends_with(z))
+    {
+        return ErrorKind::ZeroDivision;
+    }
+    if detail.contains("recursion limit exceeded") || detail.contains("too many elements") {
+        return ErrorKind::Limit;
+    }
+    if detail.starts_with("Range too big") {
+        return ErrorKind::Overflow;
+    }
+    if detail.starts_with("expected length >=") {
+        return ErrorKind::Assertion;
+    }
+    if detail.starts_with("You can only sort by") {
+        return ErrorKind::Runtime;
+    }
+    if detail == "count cannot be 0" {
+        return ErrorKind::ZeroDivision;
+    }
+    if detail.starts_with("invalid JSON") || detail.starts_with("invalid YAML") {
+        return ErrorKind::Value;
+    }
+    match e.kind() {
+        MKind::UnknownFilter | MKind::UnknownTest if !detail.contains(" is unknown") => {
+            return ErrorKind::Runtime;
+        }
+        MKind::UnknownTest => return ErrorKind::UnknownFunction,
+        MKind::UnknownFunction | MKind::UnknownMethod => return ErrorKind::Undefined,
+        _ => {}
+    }
     match e.kind() {
         MKind::SyntaxError | MKind::BadEscape => ErrorKind::Syntax,
         MKind::UndefinedError => ErrorKind::Undefined,
@@ -351,43 +428,303 @@ fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     )
 }
 
-/// Evaluates one Jinja expression (the inside of a whole-string `{{ }}`).
-pub fn eval_expression(
-    env: &Environment<'static>,
-    whole: &str,
-    inner: &str,
-    data: &Json,
-    host: Option<&dyn Host>,
-) -> Result<Json, Error> {
-    let expr = env.compile_expression(inner).map_err(|e| jerr(whole, e))?;
-    let v = expr
-        .eval(context(inner, data, host))
-        .map_err(|e| jerr(whole, e))?;
-    if v.is_undefined() {
+/// Jinja2's sandbox refuses Python's special attributes (`x.__class__`).
+fn sandbox_check(whole: &str) -> Result<(), Error> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge)__)\b",
+        )
+        .ok()
+    });
+    static LOOP: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let lc = LOOP.get_or_init(|| regex::Regex::new(r"\{%[-+]?\s*(break|continue)\b").ok());
+    if let Some(m) = lc.as_ref().and_then(|r| r.captures(whole)) {
+        let tag = m.get(1).map_or("", |g| g.as_str());
         return Err(Error {
-            kind: ErrorKind::Undefined,
+            kind: ErrorKind::Syntax,
             lang: "Jinja",
             expression: whole.to_string(),
-            message: "value is undefined".into(),
+            message: format!("Encountered unknown tag '{tag}'."),
         });
     }
-    to_json(&v).map_err(|e| jerr(whole, e))
+    if let Some(m) = re.as_ref().and_then(|r| r.captures(whole)) {
+        let attr = m.get(1).map_or("", |g| g.as_str());
+        return Err(Error {
+            kind: ErrorKind::Security,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: format!("access to attribute '{attr}' is unsafe."),
+        });
+    }
+    Ok(())
 }
 
-/// Renders a template to a string.
-pub fn render(
-    env: &Environment<'static>,
-    src: &str,
-    data: &Json,
-    host: Option<&dyn Host>,
-) -> Result<String, Error> {
-    env.render_str(src, context(src, data, host))
-        .map_err(|e| jerr(src, e))
+/// Most templates kept compiled; the cache is cleared beyond this.
+const TEMPLATES_MAX: usize = 20_000;
+
+/// The shared Jinja environment with its cache of compiled templates
+/// (each distinct string is parsed once).
+pub struct Jinja {
+    env: RwLock<Environment<'static>>,
+    prepared: RwLock<HashMap<String, Arc<str>>>,
 }
 
-/// Syntax check of a template.
-pub fn check(env: &Environment<'static>, src: &str) -> Result<(), Error> {
-    env.template_from_str(src)
-        .map(|_| ())
-        .map_err(|e| jerr(src, e))
+impl Jinja {
+    pub fn new(limits: &Limits) -> Self {
+        Jinja {
+            env: RwLock::new(environment(limits)),
+            prepared: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The expression as evaluated (sandbox-checked, dict methods rewritten),
+    /// computed once per distinct expression.
+    fn prepare(&self, whole: &str, inner: &str) -> Result<Arc<str>, Error> {
+        if let Ok(p) = self.prepared.read()
+            && let Some(hit) = p.get(inner)
+        {
+            return Ok(hit.clone());
+        }
+        sandbox_check(whole)?;
+        let rewritten: Arc<str> =
+            Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
+        if let Ok(mut p) = self.prepared.write() {
+            if p.len() >= TEMPLATES_MAX {
+                p.clear();
+            }
+            p.insert(inner.to_string(), rewritten.clone());
+        }
+        Ok(rewritten)
+    }
+
+    /// Registers `source` under `name` unless present; `Err` on a syntax error.
+    fn ensure(&self, name: &str, source: impl FnOnce() -> String) -> Result<(), minijinja::Error> {
+        if let Ok(env) = self.env.read()
+            && env.get_template(name).is_ok()
+        {
+            return Ok(());
+        }
+        let mut env = self.env.write().map_err(|_| {
+            minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
+        })?;
+        if env.templates().count() >= TEMPLATES_MAX {
+            env.clear_templates();
+        }
+        env.add_template_owned(name.to_string(), source())
+    }
+
+    fn with_env<T>(
+        &self,
+        f: impl FnOnce(&Environment<'static>) -> T,
+    ) -> Result<T, minijinja::Error> {
+        let env = self.env.read().map_err(|_| {
+            minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
+        })?;
+        Ok(f(&env))
+    }
+
+    /// The native value of one expression (the inside of a whole-string `{{ }}`).
+    fn value(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<MValue, Error> {
+        let rewritten = self.prepare(whole, inner)?;
+        let name = format!("\u{1}e{rewritten}");
+        let ctx = context(inner, data, host);
+        let wrappable = !rewritten.trim().is_empty();
+        let v = if wrappable
+            && self
+                .ensure(&name, || {
+                    format!("{{% set {RESULT_VAR} = ({rewritten}) %}}")
+                })
+                .is_ok()
+        {
+            self.with_env(|env| {
+                let t = env.get_template(&name)?;
+                let captured = t.render_captured(ctx)?;
+                Ok::<_, minijinja::Error>(
+                    captured
+                        .state()
+                        .lookup(RESULT_VAR)
+                        .unwrap_or(MValue::UNDEFINED),
+                )
+            })
+            .and_then(|r| r)
+            .map_err(|e| lazy_generator_error(whole, &rewritten, jerr(whole, e)))?
+        } else {
+            // not expressible as a template (or a syntax error): compile directly
+            self.with_env(|env| {
+                let expr = env.compile_expression(&rewritten)?;
+                expr.eval(ctx)
+            })
+            .and_then(|r| r)
+            .map_err(|e| jerr(whole, e))?
+        };
+        if v.is_undefined() {
+            return Err(Error {
+                kind: ErrorKind::Undefined,
+                lang: "Jinja",
+                expression: whole.to_string(),
+                message: "value is undefined".into(),
+            });
+        }
+        Ok(v)
+    }
+
+    /// Evaluates one Jinja expression to JSON.
+    pub fn eval_expression(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<Json, Error> {
+        match self
+            .value(whole, inner, data, host)
+            .and_then(|v| to_json(&v).map_err(|e| jerr(whole, e)))
+        {
+            Err(e) if overflowed(&e) => match crate::expr::jinja_arith::eval(inner, data) {
+                Some(v) => Ok(v.to_json()),
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    /// Like [`Jinja::eval_expression`], as JSON text exact for big integers.
+    pub fn eval_expression_text(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<String, Error> {
+        let result = self.value(whole, inner, data, host).and_then(|v| {
+            let mut out = String::new();
+            json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
+            Ok(out)
+        });
+        match result {
+            Err(e) if overflowed(&e) => match crate::expr::jinja_arith::eval(inner, data) {
+                Some(v) => {
+                    let mut out = String::new();
+                    crate::expr::yaql::value::write_json(&v, &mut out);
+                    Ok(out)
+                }
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    /// Renders a template to a string.
+    pub fn render(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
+        let name = format!("\u{1}t{src}");
+        let known = self
+            .with_env(|env| env.get_template(&name).is_ok())
+            .unwrap_or(false);
+        if !known {
+            sandbox_check(src)?;
+        }
+        self.ensure(&name, || {
+            crate::expr::jinja_py::rewrite_dict_methods(src).into_owned()
+        })
+        .map_err(|e| jerr(src, e))?;
+        self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
+            .and_then(|r| r)
+            .map_err(|e| jerr(src, e))
+    }
+
+    /// Syntax check of a template.
+    pub fn check(&self, src: &str) -> Result<(), Error> {
+        self.with_env(|env| env.template_from_str(src).map(|_| ()))
+            .and_then(|r| r)
+            .map_err(|e| jerr(src, e))
+    }
+
+    /// Syntax check of one expression.
+    pub fn check_expression(&self, whole: &str, inner: &str) -> Result<(), Error> {
+        self.with_env(|env| env.compile_expression(inner).map(|_| ()))
+            .and_then(|r| r)
+            .map_err(|e| Error {
+                kind: ErrorKind::Syntax,
+                lang: "Jinja",
+                expression: whole.to_string(),
+                message: e.to_string(),
+            })
+    }
+}
+
+const RESULT_VAR: &str = "__bora_result";
+
+/// An integer overflow of minijinja (Python integers have no limit).
+fn overflowed(e: &Error) -> bool {
+    e.message.starts_with("unable to calculate") || e.message.contains("out of range")
+}
+
+/// Jinja2's select/map filters are lazy: a chain ending in `<filter> |
+/// tojson` fails on the generator before any deferred error shows.
+fn lazy_generator_error(whole: &str, inner: &str, e: Error) -> Error {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"\|\s*(select|reject|selectattr|rejectattr|map|unique)\s*(\([^|]*\))?\s*\|\s*tojson\s*(\([^|]*\))?\s*$",
+        )
+        .ok()
+    });
+    let lazy_kind = matches!(e.kind, ErrorKind::Undefined | ErrorKind::Runtime);
+    if lazy_kind && re.as_ref().is_some_and(|r| r.is_match(inner)) {
+        return Error {
+            kind: ErrorKind::Type,
+            lang: "Jinja",
+            expression: whole.to_string(),
+            message: "Object of type generator is not JSON serializable".into(),
+        };
+    }
+    e
+}
+
+fn json_text(v: &MValue, out: &mut String) -> Result<(), minijinja::Error> {
+    match v.kind() {
+        ValueKind::Number => {
+            let text = py_repr(v);
+            if text.contains("inf") || text.contains("nan") {
+                out.push_str(&to_json(v)?.to_string());
+            } else {
+                out.push_str(&text);
+            }
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            for (i, x) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json_text(&x, out)?;
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            for (i, k) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let key = match k.as_str() {
+                    Some(s) => s.to_string(),
+                    None => py_str(&k),
+                };
+                out.push_str(&Json::String(key).to_string());
+                out.push_str(": ");
+                json_text(&v.get_item(&k)?, out)?;
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&to_json(v)?.to_string()),
+    }
+    Ok(())
 }

@@ -5,9 +5,12 @@
 //! The interface here is what `engine` and `lang` use; keep it stable.
 
 pub mod batch;
-pub mod jinja;
-pub mod pyjson;
-pub mod yaql;
+pub(crate) mod jinja;
+pub(crate) mod jinja_arith;
+pub(crate) mod jinja_py;
+pub(crate) mod jinja_text;
+pub(crate) mod pyjson;
+pub(crate) mod yaql;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -15,6 +18,10 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value;
 
 pub use batch::batch;
+pub use yaql::value::str_repr as py_str_repr;
+
+#[cfg(test)]
+mod tests;
 
 /// Budgets for one evaluation. Every evaluation ends quickly when one runs out.
 #[derive(Clone, Debug)]
@@ -105,7 +112,7 @@ pub struct Error {
 pub struct Evaluator {
     limits: Limits,
     cache: RwLock<HashMap<String, Arc<Compiled>>>,
-    jinja: minijinja::Environment<'static>,
+    jinja: jinja::Jinja,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -128,7 +135,7 @@ const CACHE_MAX: usize = 20_000;
 impl Evaluator {
     /// An evaluator with these budgets.
     pub fn new(limits: Limits) -> Self {
-        let jinja = jinja::environment(&limits);
+        let jinja = jinja::Jinja::new(&limits);
         Self {
             limits,
             cache: RwLock::new(HashMap::new()),
@@ -142,10 +149,10 @@ impl Evaluator {
     }
 
     fn compiled(&self, s: &str) -> Arc<Compiled> {
-        if let Ok(c) = self.cache.read() {
-            if let Some(hit) = c.get(s) {
-                return hit.clone();
-            }
+        if let Ok(c) = self.cache.read()
+            && let Some(hit) = c.get(s)
+        {
+            return hit.clone();
         }
         let c = Arc::new(compile(s));
         if let Ok(mut w) = self.cache.write() {
@@ -161,6 +168,9 @@ impl Evaluator {
     /// native type, inline expressions are interpolated, plain text is
     /// returned unchanged.
     pub fn evaluate_str(&self, s: &str, ctx: &Context<'_>) -> Result<Value, Error> {
+        if !has_expression(s) {
+            return Ok(Value::String(s.to_string()));
+        }
         let c = self.compiled(s);
         match &*c {
             Compiled::Plain => Ok(Value::String(s.to_string())),
@@ -170,12 +180,8 @@ impl Evaluator {
                 expression: s.to_string(),
                 message: "list index out of range".into(),
             }),
-            Compiled::JinjaExpr(inner) => {
-                jinja::eval_expression(&self.jinja, s, inner, ctx.data, ctx.host)
-            }
-            Compiled::JinjaTemplate => {
-                jinja::render(&self.jinja, s, ctx.data, ctx.host).map(Value::String)
-            }
+            Compiled::JinjaExpr(inner) => self.jinja.eval_expression(s, inner, ctx.data, ctx.host),
+            Compiled::JinjaTemplate => self.jinja.render(s, ctx.data, ctx.host).map(Value::String),
             Compiled::Yaql { whole, pieces } => {
                 if *whole {
                     let (text, e) = &pieces[0];
@@ -190,6 +196,28 @@ impl Evaluator {
                 }
                 Ok(Value::String(out))
             }
+        }
+    }
+
+    /// Like [`Evaluator::evaluate_str`], but returns the result as JSON text
+    /// with integers of any size written exactly (for the batch interface).
+    pub fn evaluate_str_text(&self, s: &str, ctx: &Context<'_>) -> Result<String, Error> {
+        let c = self.compiled(s);
+        match &*c {
+            Compiled::Yaql {
+                whole: true,
+                pieces,
+            } => {
+                let (text, e) = &pieces[0];
+                let v = self.run_yaql(text, e, ctx)?;
+                let mut out = String::new();
+                yaql::value::write_json(&v, &mut out);
+                Ok(out)
+            }
+            Compiled::JinjaExpr(inner) => self
+                .jinja
+                .eval_expression_text(s, inner, ctx.data, ctx.host),
+            _ => self.evaluate_str(s, ctx).map(|v| v.to_string()),
         }
     }
 
@@ -237,32 +265,40 @@ impl Evaluator {
 
     /// Syntax check of one string with this evaluator's Jinja setup.
     pub fn validate(&self, s: &str) -> Result<(), Error> {
+        for line in s.lines() {
+            let yaql = !find_delimited(line, "<%", "%>").is_empty();
+            let jinja = !find_delimited(line, "{{", "}}").is_empty()
+                || !find_delimited(line, "{%", "%}").is_empty();
+            if yaql && jinja {
+                return Err(Error {
+                    kind: ErrorKind::Syntax,
+                    lang: "Jinja",
+                    expression: s.to_string(),
+                    message: "Mixing expression types in a single line is not allowed".into(),
+                });
+            }
+        }
         match &*self.compiled(s) {
             Compiled::Yaql { pieces, .. } => {
                 for (text, e) in pieces {
                     if let Err(se) = e {
+                        let message = if se.message.contains("position") {
+                            se.message.clone()
+                        } else {
+                            format!("{} (at position {})", se.message, se.position)
+                        };
                         return Err(Error {
                             kind: ErrorKind::Syntax,
                             lang: "YAQL",
                             expression: text.0.clone(),
-                            message: se.message.clone(),
+                            message,
                         });
                     }
                 }
                 Ok(())
             }
-            Compiled::JinjaExpr(inner) => {
-                self.jinja
-                    .compile_expression(inner)
-                    .map(|_| ())
-                    .map_err(|e| Error {
-                        kind: ErrorKind::Syntax,
-                        lang: "Jinja",
-                        expression: s.to_string(),
-                        message: e.to_string(),
-                    })
-            }
-            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => jinja::check(&self.jinja, s),
+            Compiled::JinjaExpr(inner) => self.jinja.check_expression(s, inner),
+            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => self.jinja.check(s),
             Compiled::Plain => Ok(()),
         }
     }
@@ -347,7 +383,9 @@ fn compile(s: &str) -> Compiled {
 
 /// True when the string holds a YAQL or Jinja expression that Mistral would evaluate.
 pub fn has_expression(s: &str) -> bool {
-    !matches!(compile(s), Compiled::Plain)
+    (s.contains("<%") && !find_delimited(s, "<%", "%>").is_empty())
+        || (s.contains("{{") && !find_delimited(s, "{{", "}}").is_empty())
+        || (s.contains("{%") && !find_delimited(s, "{%", "%}").is_empty())
 }
 
 /// Checks the syntax of every expression in a string, as Mistral does at

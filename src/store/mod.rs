@@ -150,6 +150,33 @@ impl Writer {
         self.read(|c| read::workflows_named(c, names, namespace))
     }
 
+    /// An environment by name or id.
+    pub fn get_environment(
+        &mut self,
+        name_or_id: &str,
+    ) -> Result<Option<EnvironmentRecord>, Error> {
+        self.read(|c| read::get_environment(c, name_or_id))
+    }
+
+    /// One task execution.
+    pub fn get_task(&mut self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
+        self.read(|c| read::get_task(c, id))
+    }
+
+    /// One action execution.
+    pub fn get_action_execution(
+        &mut self,
+        id: ActionExecutionId,
+    ) -> Result<Option<ActionExecutionRecord>, Error> {
+        self.read(|c| read::get_action_execution(c, id))
+    }
+
+    /// One execution with all its tasks and action executions (empty when
+    /// there is no such execution).
+    pub fn load_execution(&mut self, id: ExecutionId) -> Result<ActiveSet, Error> {
+        self.read(|c| read::load_execution(c, id))
+    }
+
     /// One execution, for idempotent create and for finished executions.
     pub fn get_execution(&mut self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
         self.read(|c| read::get_execution(c, id))
@@ -270,5 +297,14 @@ impl Store {
         id: ActionExecutionId,
     ) -> Result<Option<ActionExecutionRecord>, Error> {
         read::get_action_execution(&mut *self.conn()?, id)
+    }
+
+    pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
+        read::records(query::lists::environments(&mut *self.conn()?, q)?)
+    }
+
+    /// An environment by name or id.
+    pub fn get_environment(&self, name_or_id: &str) -> Result<Option<EnvironmentRecord>, Error> {
+        read::get_environment(&mut *self.conn()?, name_or_id)
     }
 }

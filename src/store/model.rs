@@ -31,6 +31,19 @@ pub struct WorkflowDef {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A stored environment: named variables an execution can use as its env.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvironmentRecord {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub variables: Value,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
 /// A workflow execution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecutionRecord {
@@ -139,6 +152,13 @@ pub struct Batch {
     pub action_executions: Vec<(Write, ActionExecutionRecord)>,
     /// Deleted with their tasks and action executions.
     pub deleted_executions: Vec<ExecutionId>,
+    pub environments: Vec<(Write, EnvironmentRecord)>,
+    /// Environment ids.
+    pub deleted_environments: Vec<String>,
+    /// Action executions whose only change is their confirmation: set to
+    /// RUNNING at `confirmed_at` with a narrow update, after the rest.
+    pub confirmed: Vec<ActionExecutionId>,
+    pub confirmed_at: Option<Timestamp>,
 }
 
 impl Batch {
@@ -150,6 +170,9 @@ impl Batch {
             && self.tasks.is_empty()
             && self.action_executions.is_empty()
             && self.deleted_executions.is_empty()
+            && self.environments.is_empty()
+            && self.deleted_environments.is_empty()
+            && self.confirmed.is_empty()
     }
 }
 

@@ -66,6 +66,17 @@ pub(super) const WORKFLOW_FIELDS: &[Field] = &[
     f("updated_at", "updated_at", T, true),
 ];
 
+pub(super) const ENVIRONMENT_FIELDS: &[Field] = &[
+    f("id", "id", X, false),
+    f("name", "name", X, false),
+    f("description", "description", X, false),
+    f("variables", "variables", X, false),
+    f("scope", "scope", X, false),
+    f("project_id", "project_id", X, false),
+    f("created_at", "created_at", T, false),
+    f("updated_at", "updated_at", T, true),
+];
+
 pub(super) const EXECUTION_FIELDS: &[Field] = &[
     f("id", "id", X, false),
     f("workflow_name", "workflow_name", X, false),
@@ -469,7 +480,16 @@ pub(super) mod lists {
     use super::super::Error;
     use super::super::conn::AnyConnection;
     use super::super::model::ListQuery;
-    use super::super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+    use super::super::rows::{
+        ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow,
+    };
+
+    list_fn!(
+        environments,
+        environments,
+        EnvironmentRow,
+        ENVIRONMENT_FIELDS
+    );
 
     list_fn!(
         workflows,

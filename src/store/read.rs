@@ -5,10 +5,12 @@ use diesel::prelude::*;
 
 use super::Error;
 use super::conn::AnyConnection;
-use super::model::{ActionExecutionRecord, ActiveSet, ExecutionRecord, TaskRecord, WorkflowDef};
-use super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::model::{
+    ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
+use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
-    action_executions, task_executions, workflow_definitions, workflow_executions,
+    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
 use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
 
@@ -173,4 +175,56 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         tasks: records(tasks)?,
         action_executions: records(action_executions)?,
     })
+}
+
+/// One execution (any state) with all its tasks and their action
+/// executions, each in creation order: what the engine reloads to rerun a
+/// task of a finished execution.
+pub(super) fn load_execution(
+    conn: &mut AnyConnection,
+    id: ExecutionId,
+) -> Result<ActiveSet, Error> {
+    let Some(execution) = get_execution(conn, id)? else {
+        return Ok(ActiveSet::default());
+    };
+    let key = id.to_string();
+    let tasks = task_executions::table
+        .filter(task_executions::execution_id.eq(&key))
+        .select(TaskRow::as_select())
+        .order((task_executions::created_at, task_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    let task_ids = task_executions::table
+        .filter(task_executions::execution_id.eq(&key))
+        .select(task_executions::id.nullable());
+    let actions = action_executions::table
+        .filter(action_executions::task_execution_id.eq_any(task_ids))
+        .select(ActionExecutionRow::as_select())
+        .order((action_executions::created_at, action_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    Ok(ActiveSet {
+        executions: vec![execution],
+        tasks: records(tasks)?,
+        action_executions: records(actions)?,
+    })
+}
+
+/// An environment by name or id.
+pub(super) fn get_environment(
+    conn: &mut AnyConnection,
+    name_or_id: &str,
+) -> Result<Option<EnvironmentRecord>, Error> {
+    environments::table
+        .filter(
+            environments::name
+                .eq(name_or_id)
+                .or(environments::id.eq(name_or_id)),
+        )
+        .select(EnvironmentRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(db)?
+        .map(EnvironmentRecord::try_from)
+        .transpose()
 }

@@ -8,9 +8,11 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::Error;
-use super::model::{ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkflowDef};
+use super::model::{
+    ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+};
 use super::schema::{
-    action_executions, task_executions, workflow_definitions, workflow_executions,
+    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
 use crate::domain::{State, Timestamp};
 
@@ -364,6 +366,51 @@ impl TryFrom<ActionExecutionRow> for ActionExecutionRecord {
             state_info: r.state_info,
             accepted: r.accepted,
             item_index: r.item_index,
+            project_id: r.project_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Identifiable, Debug, Clone)]
+#[diesel(table_name = environments)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(super) struct EnvironmentRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub variables: String,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl From<&EnvironmentRecord> for EnvironmentRow {
+    fn from(e: &EnvironmentRecord) -> Self {
+        Self {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            description: e.description.clone(),
+            variables: json_text(&e.variables),
+            scope: e.scope.clone(),
+            project_id: e.project_id.clone(),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+impl TryFrom<EnvironmentRow> for EnvironmentRecord {
+    type Error = Error;
+    fn try_from(r: EnvironmentRow) -> Result<Self, Error> {
+        Ok(Self {
+            variables: json_value("environment", &r.id, "variables", &r.variables)?,
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            scope: r.scope,
             project_id: r.project_id,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -21,6 +21,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    environments (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        variables -> Text,
+        scope -> Text,
+        project_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     workflow_executions (id) {
         id -> Text,
         workflow_id -> Text,

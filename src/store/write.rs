@@ -15,9 +15,9 @@ use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
 use super::model::{Batch, Write};
 use super::read::db;
-use super::rows::{ActionExecutionRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
-    action_executions, task_executions, workflow_definitions, workflow_executions,
+    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
 
 /// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
@@ -170,6 +170,7 @@ macro_rules! insert_impl {
     };
 }
 
+insert_impl!(EnvironmentRow, environments);
 insert_impl!(WorkflowRow, workflow_definitions);
 insert_impl!(ExecutionRow, workflow_executions);
 insert_impl!(TaskRow, task_executions);
@@ -190,6 +191,21 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     }
     apply_writes::<ExecutionRow, _>(conn, &batch.executions)?;
     apply_writes::<TaskRow, _>(conn, &batch.tasks)?;
+    // Narrow confirmations first: a full row of the same batch overrides.
+    if let Some(at) = batch.confirmed_at {
+        let ids: Vec<String> = batch.confirmed.iter().map(|i| i.to_string()).collect();
+        for piece in pieces(ids.len()) {
+            diesel::update(
+                action_executions::table.filter(action_executions::id.eq_any(&ids[piece])),
+            )
+            .set((
+                action_executions::state.eq(crate::domain::State::Running.as_str()),
+                action_executions::updated_at.eq(Some(at)),
+            ))
+            .execute(conn)
+            .map_err(db)?;
+        }
+    }
     apply_writes::<ActionExecutionRow, _>(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions
@@ -198,6 +214,13 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .collect();
     for piece in pieces(ex_ids.len()) {
         delete_executions(conn, &ex_ids[piece])?;
+    }
+    apply_writes::<EnvironmentRow, _>(conn, &batch.environments)?;
+    for piece in pieces(batch.deleted_environments.len()) {
+        let chunk = &batch.deleted_environments[piece];
+        diesel::delete(environments::table.filter(environments::id.eq_any(chunk)))
+            .execute(conn)
+            .map_err(db)?;
     }
     Ok(())
 }

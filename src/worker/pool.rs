@@ -36,6 +36,8 @@ pub struct WorkerPool {
     stats: Arc<PoolStats>,
     slots: Vec<Slot>,
     next: usize,
+    /// Actions one worker runs at once.
+    capacity: usize,
 }
 
 impl WorkerPool {
@@ -48,12 +50,19 @@ impl WorkerPool {
     ) -> Self {
         Self {
             size: size.max(1),
+            capacity: usize::MAX,
             registry,
             engine,
             stats,
             slots: Vec::new(),
             next: 0,
         }
+    }
+
+    /// Each worker runs at most `capacity` actions at once.
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
     }
 
     /// The pool's counters.
@@ -68,8 +77,9 @@ impl WorkerPool {
             self.engine.clone(),
             self.stats.clone(),
         );
+        let capacity = self.capacity;
         let addr = WorkerActor::start_in_arbiter(&arbiter.handle(), move |_| {
-            WorkerActor::new(registry, engine, stats)
+            WorkerActor::new(registry, engine, stats).with_capacity(capacity)
         });
         Slot { arbiter, addr }
     }

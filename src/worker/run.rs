@@ -3,6 +3,7 @@
 //! a panic or a timeout in the action becomes a failure result, never a
 //! dead worker.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -20,6 +21,10 @@ pub struct WorkerActor {
     registry: Arc<Registry>,
     engine: EngineLink,
     stats: Arc<PoolStats>,
+    /// Actions this worker runs at once; more wait in `queue`.
+    capacity: usize,
+    running: usize,
+    queue: VecDeque<HandleTask>,
 }
 
 impl WorkerActor {
@@ -29,7 +34,38 @@ impl WorkerActor {
             registry,
             engine,
             stats,
+            capacity: usize::MAX,
+            running: 0,
+            queue: VecDeque::new(),
         }
+    }
+
+    /// Runs at most `capacity` actions at once (at least one).
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// Starts one `HandleTask`; when it is done, the next queued one starts.
+    fn start(&mut self, msg: HandleTask, ctx: &mut Context<Self>) {
+        let registry = self.registry.clone();
+        let engine = self.engine.clone();
+        let stats = self.stats.clone();
+        stats.busy.fetch_add(1, Ordering::SeqCst);
+        self.running += 1;
+        ctx.spawn(
+            async move {
+                handle_task(&registry, &engine, msg).await;
+                stats.busy.fetch_sub(1, Ordering::SeqCst);
+            }
+            .into_actor(self)
+            .map(|_, act, ctx| {
+                act.running -= 1;
+                if let Some(next) = act.queue.pop_front() {
+                    act.start(next, ctx);
+                }
+            }),
+        );
     }
 }
 
@@ -49,17 +85,11 @@ impl Handler<HandleTask> for WorkerActor {
     type Result = ();
 
     fn handle(&mut self, msg: HandleTask, ctx: &mut Self::Context) {
-        let registry = self.registry.clone();
-        let engine = self.engine.clone();
-        let stats = self.stats.clone();
-        stats.busy.fetch_add(1, Ordering::SeqCst);
-        ctx.spawn(
-            async move {
-                handle_task(&registry, &engine, msg).await;
-                stats.busy.fetch_sub(1, Ordering::SeqCst);
-            }
-            .into_actor(self),
-        );
+        if self.running < self.capacity {
+            self.start(msg, ctx);
+        } else {
+            self.queue.push_back(msg);
+        }
     }
 }
 
@@ -98,6 +128,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     }
+    let sync = action.is_sync();
     let run = AssertUnwindSafe(action.run()).catch_unwind();
     let outcome = match msg.timeout {
         Some(limit) => match tokio::time::timeout(limit, run).await {
@@ -109,7 +140,11 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         },
         None => into_outcome(run.await),
     };
-    engine.convey.do_send(convey(outcome));
+    // An asynchronous action's result comes through the API; only its
+    // failure to run is conveyed.
+    if sync || matches!(outcome, Outcome::Failure(_)) {
+        engine.convey.do_send(convey(outcome));
+    }
 }
 
 fn into_outcome(done: std::thread::Result<Result<Value, Value>>) -> Outcome {

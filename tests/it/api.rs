@@ -67,16 +67,25 @@ async fn std_actions_list_page_and_get() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["std.echo", "std.fail", "std.noop", "std.sleep"]);
-    let (_, page) = get(&app, "/v2/actions?limit=3&fields=input").await;
     assert_eq!(
-        page["actions"][0],
+        names,
+        [
+            "std.async_noop",
+            "std.echo",
+            "std.fail",
+            "std.noop",
+            "std.sleep"
+        ]
+    );
+    let (_, page) = get(&app, "/v2/actions?limit=4&fields=input").await;
+    assert_eq!(
+        page["actions"][1],
         json!({"id": "std.echo", "name": "std.echo", "input": "output, delay=0"})
     );
     let next = page["next"].as_str().expect("a full page has next");
     assert_eq!(
         next,
-        app.url("/v2/actions?fields=input&limit=3&marker=std.noop")
+        app.url("/v2/actions?fields=input&limit=4&marker=std.noop")
     );
     let (_, rest) = get(&app, next.trim_start_matches(&app.base)).await;
     assert_eq!(rest["actions"].as_array().unwrap().len(), 1);

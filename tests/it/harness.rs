@@ -258,13 +258,21 @@ pub async fn run_workflow(
 
 /// An engine with 2 workers and the test actions on a fresh SQLite file.
 pub fn test_engine() -> (tempfile::TempDir, bora::app::Engine, Arc<AtomicUsize>) {
+    test_engine_with(|_| {})
+}
+
+/// As [`test_engine`], with the configuration adjusted by `adjust`.
+pub fn test_engine_with(
+    adjust: impl FnOnce(&mut Config),
+) -> (tempfile::TempDir, bora::app::Engine, Arc<AtomicUsize>) {
     let (dir, url) = sqlite_url();
     let runs = Arc::new(AtomicUsize::new(0));
-    let config = Config {
+    let mut config = Config {
         database: url,
         workers: 2,
         ..Config::default()
     };
+    adjust(&mut config);
     let engine = bora::app::Engine::start(&config, counting_action(runs.clone())).expect("engine");
     (dir, engine, runs)
 }

@@ -5,6 +5,8 @@ mod api;
 mod api_errors;
 mod cli;
 mod harness;
+mod limits;
+mod operations;
 mod policies;
 mod protocol;
 mod subflows;

@@ -307,3 +307,23 @@ rev:
     let err = engine.addr.send(missing).await.unwrap().unwrap_err();
     assert!(err.to_string().contains("task_name"), "{err}");
 }
+
+#[actix_rt::test]
+async fn a_wide_fan_out_runs_every_task_and_joins() {
+    let (_d, engine, runs) = test_engine();
+    let n = 500;
+    let mut wf = String::from(
+        "version: '2.0'\nwide:\n  tasks:\n    start:\n      action: std.noop\n      on-success:\n",
+    );
+    for i in 0..n {
+        wf += &format!("        - b{i}\n");
+    }
+    for i in 0..n {
+        wf += &format!("    b{i}:\n      action: test.count\n      on-success: [end]\n");
+    }
+    wf += "    end:\n      join: all\n      action: std.noop\n";
+    let (ex, tasks) = run_workflow(&engine, &wf, "wide", json!({})).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(runs.load(Ordering::SeqCst), n);
+    assert_eq!(tasks.len(), n + 2, "the join ran exactly once");
+}

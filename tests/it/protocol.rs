@@ -305,3 +305,78 @@ ok:
     assert_eq!(finished(&engine.store, good).await.state, State::Success);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
+
+#[actix_rt::test]
+async fn the_integrity_checker_repairs_an_execution_nothing_can_move() {
+    use bora::domain::{ExecutionId, TaskExecutionId, WorkflowId, now};
+    use bora::store::{Batch, ExecutionRecord, TaskRecord, Write};
+    let (_dir, url) = sqlite_url();
+    let spec = bora::lang::parse_workflows(
+        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n",
+    )
+    .unwrap()
+    .remove(0);
+    let id = ExecutionId::new();
+    let t = now();
+    {
+        let (_, mut writer) = bora::store::open(&url).unwrap();
+        let exec = ExecutionRecord {
+            id,
+            workflow_id: WorkflowId::new(),
+            workflow_name: "wf".into(),
+            workflow_namespace: String::new(),
+            description: String::new(),
+            tags: vec![],
+            spec: serde_json::to_value(&spec).unwrap(),
+            params: serde_json::json!({"env": {}}),
+            task_execution_id: None,
+            root_execution_id: None,
+            source_execution_id: None,
+            state: State::Running,
+            state_info: None,
+            input: serde_json::json!({}),
+            output: serde_json::json!({}),
+            context: serde_json::json!({}),
+            project_id: String::new(),
+            created_at: t,
+            updated_at: None,
+        };
+        let task = TaskRecord {
+            id: TaskExecutionId::new(),
+            name: "t1".into(),
+            execution_id: id,
+            workflow_name: "wf".into(),
+            workflow_namespace: String::new(),
+            workflow_id: exec.workflow_id,
+            kind: "ACTION".into(),
+            tags: vec![],
+            state: State::Running,
+            state_info: None,
+            runtime_context: serde_json::json!({}),
+            in_context: serde_json::json!({}),
+            published: serde_json::json!({}),
+            result: serde_json::Value::Null,
+            processed: false,
+            error_handled: false,
+            project_id: String::new(),
+            created_at: t,
+            updated_at: None,
+            started_at: Some(t),
+            finished_at: None,
+        };
+        let batch = Batch {
+            executions: vec![(Write::Insert, exec)],
+            tasks: vec![(Write::Insert, task)],
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+    }
+    let engine = Engine::start(&pool_config(&url, 1), Registry::standard()).unwrap();
+    let ex = finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Error);
+    let (t1, info) = task_state(&engine.store, id, "t1");
+    assert_eq!(t1, State::Error);
+    assert!(info.unwrap_or_default().contains("[LOST]"));
+    let stats = engine.addr.send(GetStats).await.unwrap();
+    assert_eq!(stats.integrity_repairs, 1);
+}

@@ -10,7 +10,6 @@ use crate::harness::{Board, Server, record_task};
 const WIDTH: usize = 40;
 
 #[test]
-#[ignore = "bug: engine dispatch try_send into the pool's 16-slot mailbox drops HandleTask; see README"]
 fn wide_fan_out_and_with_items_finish() {
     let _serial = crate::harness::serial();
     let mut board = Board::new("B1");
@@ -72,7 +71,6 @@ fn wide_fan_out_and_with_items_finish() {
 /// 30 executions whose first action ends inside the shutdown grace: their
 /// second actions are recorded IDLE and dispatched together at restart.
 #[test]
-#[ignore = "bug: recovery redispatch try_send into the pool's 16-slot mailbox drops HandleTask; see README"]
 fn recovery_of_many_idle_actions_finishes() {
     let _serial = crate::harness::serial();
     let mut board = Board::new("B2");

@@ -46,7 +46,9 @@ pub fn property(v: &V, name: &str) -> R<V> {
             "second" => V::Int(d.second() as i64),
             "microsecond" => V::Int((d.nanosecond() / 1000) as i64),
             "weekday" => V::Int(d.weekday().num_days_from_monday() as i64),
-            "dayOfYear" => V::Int(d.ordinal() as i64),
+            "timestamp" => V::Float(d.and_utc().timestamp_micros() as f64 / 1e6),
+            "utc" => V::DateTime(*d),
+            "offset" => V::TimeSpan(0),
             "date" => V::DateTime(d.date().and_hms_opt(0, 0, 0).unwrap_or(*d)),
             "time" => V::TimeSpan(
                 (d.num_seconds_from_midnight() as i64) * 1_000_000 + (d.nanosecond() / 1000) as i64,
@@ -89,17 +91,52 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
     Ok(Some(match name {
         "datetime" => {
             let vals = it.all_args(a)?;
-            if n == 1 {
-                if let V::Str(s) = &vals[0] {
-                    return parse_dt(s).map(Some);
-                }
+            if n == 1
+                && let V::Str(s) = &vals[0]
+            {
+                return parse_dt(s).map(Some);
+            }
+            if n == 1 && a.named.is_empty() && matches!(vals[0], V::Int(_) | V::Float(_)) {
+                let secs = vals[0].as_f64().unwrap_or(0.0);
+                let micros = (secs * 1e6).round() as i64;
+                return match chrono::DateTime::from_timestamp_micros(micros) {
+                    Some(d) => Ok(Some(V::DateTime(d.naive_utc()))),
+                    None => err(ErrorKind::Overflow, "timestamp out of range"),
+                };
+            }
+            if n == 2
+                && let (V::Str(s), V::Str(f)) = (&vals[0], &vals[1])
+            {
+                let fmt = f.replace("%z", "%#z");
+                return match NaiveDateTime::parse_from_str(s, &fmt) {
+                    Ok(d) => Ok(Some(V::DateTime(d))),
+                    Err(_) => err(
+                        ErrorKind::Value,
+                        format!("time data '{s}' does not match format '{f}'"),
+                    ),
+                };
             }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
             for (i, v) in vals.iter().enumerate().take(7) {
-                match int_of(v) {
-                    Some(x) => parts[i] = x,
-                    None => return Ok(None),
+                match v {
+                    V::Int(x) => parts[i] = *x,
+                    V::Big(_) => {
+                        return err(
+                            ErrorKind::Overflow,
+                            "Python int too large to convert to C long",
+                        );
+                    }
+                    _ => return Ok(None),
                 }
+            }
+            if parts
+                .iter()
+                .any(|p| *p > i32::MAX as i64 || *p < i32::MIN as i64)
+            {
+                return err(
+                    ErrorKind::Overflow,
+                    "signed integer is greater than maximum",
+                );
             }
             for (i, k) in [
                 "year",
@@ -148,12 +185,67 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 ("microseconds", 1.0),
             ] {
                 if let Some(v) = it.named(a, k)? {
-                    us += v.as_f64().unwrap_or(0.0) * mult;
+                    match v {
+                        V::Int(i) => us += i as f64 * mult,
+                        V::Big(_) => {
+                            return err(
+                                ErrorKind::Overflow,
+                                "Python int too large to convert to C int",
+                            );
+                        }
+                        _ => return Ok(None),
+                    }
                 }
             }
             V::TimeSpan(us.round() as i64)
         }
         "now" => V::DateTime(chrono::Utc::now().naive_utc()),
+        "replace" if a.method && matches!(it.arg(a, 0)?, V::DateTime(_)) => {
+            let V::DateTime(d) = it.arg(a, 0)? else {
+                return Ok(None);
+            };
+            let mut parts = [
+                d.year() as i64,
+                d.month() as i64,
+                d.day() as i64,
+                d.hour() as i64,
+                d.minute() as i64,
+                d.second() as i64,
+                (d.nanosecond() / 1000) as i64,
+            ];
+            for (i, k) in [
+                "year",
+                "month",
+                "day",
+                "hour",
+                "minute",
+                "second",
+                "microsecond",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if let Some(v) = it.named(a, k)? {
+                    match int_of(&v) {
+                        Some(x) => parts[i] = x,
+                        None => return Ok(None),
+                    }
+                }
+            }
+            let nd = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
+                .and_then(|x| {
+                    x.and_hms_micro_opt(
+                        parts[3] as u32,
+                        parts[4] as u32,
+                        parts[5] as u32,
+                        parts[6] as u32,
+                    )
+                });
+            match nd {
+                Some(x) => V::DateTime(x),
+                None => return err(ErrorKind::Value, "day is out of range for month"),
+            }
+        }
         "isDatetime" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::DateTime(_))),
         "isTimespan" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::TimeSpan(_))),
         "format" if n == 2 => {
@@ -162,6 +254,8 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             use std::fmt::Write;
             let mut out = String::new();
+            // Python's strftime does not pad years below 1000
+            let f = f.replace("%Y", &d.year().to_string());
             if write!(out, "{}", d.format(&f)).is_err() {
                 return err(ErrorKind::Value, "invalid format string");
             }
@@ -188,10 +282,10 @@ fn parse_dt(s: &str) -> R<V> {
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
         return Ok(V::DateTime(d.naive_utc()));
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(x) = d.and_hms_opt(0, 0, 0) {
-            return Ok(V::DateTime(x));
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(x) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(V::DateTime(x));
     }
     err(ErrorKind::Value, format!("Unknown string format: {s}"))
 }

@@ -41,6 +41,12 @@ pub struct Scope<'a> {
     pub funcs: Vec<(String, &'a Expr, usize)>,
 }
 
+/// A sort key: the selector, its scope, descending.
+pub type SortSpec<'a> = (PArg<'a>, usize, bool);
+
+/// An `orderBy` result kept for `thenBy`: (result, source, keys).
+pub type Ordering<'a> = (Rc<Vec<V>>, Rc<Vec<V>>, Vec<SortSpec<'a>>);
+
 /// One positional argument: already a value (the receiver), or an
 /// expression evaluated on demand (as a value or as a lambda).
 #[derive(Clone)]
@@ -61,7 +67,8 @@ pub struct Args<'a> {
 }
 
 pub struct Interp<'a> {
-    pub orderings: Vec<(Rc<Vec<V>>, Rc<Vec<V>>, Vec<(PArg<'a>, usize, bool)>)>,
+    /// Results of `orderBy` (result, source, key specs) for `thenBy`.
+    pub orderings: Vec<Ordering<'a>>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -390,22 +397,22 @@ impl<'a> Interp<'a> {
     /// Calls a function or method by name.
     pub fn call(&mut self, name: &str, a: Args<'a>) -> R<V> {
         self.spend(1)?;
-        if !a.method {
-            if let Some((body, dsc)) = self.find_def(a.sc, name) {
-                let vals = self.all_args(&a)?;
-                let mut named = Vec::new();
-                for (k, e) in &a.named {
-                    named.push((k.clone(), self.eval(e, a.sc)?));
-                }
-                let c = self.child(dsc)?;
-                for (i, p) in vals.into_iter().enumerate() {
-                    self.scopes[c].vars.push(((i + 1).to_string(), p));
-                }
-                for (k, v) in named {
-                    self.scopes[c].vars.push((k, v));
-                }
-                return self.eval(body, c);
+        if !a.method
+            && let Some((body, dsc)) = self.find_def(a.sc, name)
+        {
+            let vals = self.all_args(&a)?;
+            let mut named = Vec::new();
+            for (k, e) in &a.named {
+                named.push((k.clone(), self.eval(e, a.sc)?));
             }
+            let c = self.child(dsc)?;
+            for (i, p) in vals.into_iter().enumerate() {
+                self.scopes[c].vars.push(((i + 1).to_string(), p));
+            }
+            for (k, v) in named {
+                self.scopes[c].vars.push((k, v));
+            }
+            return self.eval(body, c);
         }
         super::lib::dispatch(self, name, a)
     }

@@ -3,14 +3,13 @@
 //! wrong form (function vs method) are `unknown_function`; known names with
 //! arguments no overload accepts are `no_matching_function`.
 
-use std::rc::Rc;
-
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::interp::{Args, Interp, R, YErr, err};
+use super::lib_num::{big_pow, py_float, py_int, py_round};
 use super::parser::Arg;
-use super::value::{Style, V, py_str, repr};
+use super::value::{Style, V, py_str};
 use crate::expr::ErrorKind;
 
 /// How a library name may be called.
@@ -318,7 +317,9 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
     }
     let r = match basic(it, name, &a)? {
         Some(v) => Some(v),
-        None => match super::lib_coll::call(it, name, &a)? {
+        None => match super::lib_query::call(it, name, &a)?
+            .map_or_else(|| super::lib_coll::call(it, name, &a), |v| Ok(Some(v)))?
+        {
             Some(v) => Some(v),
             None => match super::lib_str::call(it, name, &a)? {
                 Some(v) => Some(v),
@@ -344,10 +345,12 @@ pub fn arity(a: &Args<'_>, lo: usize, hi: usize) -> bool {
             .any(|p| matches!(p, super::interp::PArg::Missing))
 }
 
-pub fn as_int(v: &V) -> Option<i64> {
-    match v {
-        V::Int(i) => Some(*i),
-        _ => None,
+/// A big integer used as a count or index: saturated far beyond any size.
+pub fn big_clamp(b: &BigInt) -> i64 {
+    if b.is_negative() {
+        i64::MIN / 4
+    } else {
+        i64::MAX / 4
     }
 }
 
@@ -359,137 +362,6 @@ pub fn int_arg(v: &V) -> Option<i64> {
     }
 }
 
-/// Python `int(x)`.
-pub fn py_int(v: &V) -> R<V> {
-    match v {
-        V::Null => Ok(V::Int(0)),
-        V::Bool(b) => Ok(V::Int(*b as i64)),
-        V::Int(_) | V::Big(_) => Ok(v.clone()),
-        V::Float(f) => {
-            if f.is_nan() {
-                return err(ErrorKind::Value, "cannot convert float NaN to integer");
-            }
-            if f.is_infinite() {
-                return err(
-                    ErrorKind::Overflow,
-                    "cannot convert float infinity to integer",
-                );
-            }
-            let t = f.trunc();
-            if t.abs() < 9.0e18 {
-                Ok(V::Int(t as i64))
-            } else {
-                Ok(V::big(
-                    format!("{t:.0}").parse::<BigInt>().unwrap_or_default(),
-                ))
-            }
-        }
-        V::Str(s) => {
-            let t = s.trim();
-            let cleaned = python_digits(t);
-            let ok = cleaned.as_ref().is_some_and(|c| {
-                let body = c.strip_prefix(['-', '+']).unwrap_or(c);
-                !body.is_empty()
-                    && !body.starts_with('_')
-                    && !body.ends_with('_')
-                    && !body.contains("__")
-                    && body.chars().all(|ch| ch.is_ascii_digit() || ch == '_')
-            });
-            match (ok, cleaned) {
-                (true, Some(c)) => Ok(V::big(
-                    c.replace('_', "").parse::<BigInt>().unwrap_or_default(),
-                )),
-                _ => err(
-                    ErrorKind::Value,
-                    format!(
-                        "invalid literal for int() with base 10: {}",
-                        super::value::str_repr(s)
-                    ),
-                ),
-            }
-        }
-        other => err(
-            ErrorKind::Type,
-            format!(
-                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-                other.type_name()
-            ),
-        ),
-    }
-}
-
-/// Maps Unicode decimal digits to ASCII.
-fn python_digits(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else if let Some(d) = unicode_digit(c) {
-            out.push(char::from(b'0' + d));
-        } else {
-            return None;
-        }
-    }
-    Some(out)
-}
-
-fn unicode_digit(c: char) -> Option<u8> {
-    // common decimal digit blocks (Nd): each block is 10 consecutive code points
-    const ZEROS: &[u32] = &[
-        0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
-        0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
-    ];
-    let u = c as u32;
-    ZEROS
-        .iter()
-        .find(|z| u >= **z && u < **z + 10)
-        .map(|z| (u - z) as u8)
-}
-
-/// Python `float(x)`.
-pub fn py_float(v: &V) -> R<V> {
-    match v {
-        V::Null => Ok(V::Float(0.0)),
-        V::Bool(b) => Ok(V::Float(*b as i64 as f64)),
-        V::Int(i) => Ok(V::Float(*i as f64)),
-        V::Big(b) => match b.to_f64() {
-            Some(f) if f.is_finite() => Ok(V::Float(f)),
-            _ => err(ErrorKind::Overflow, "int too large to convert to float"),
-        },
-        V::Float(_) => Ok(v.clone()),
-        V::Str(s) => {
-            let t = s.trim();
-            let c = python_digits(t).unwrap_or_default();
-            let lower = c.to_lowercase();
-            let body = lower.trim_start_matches(['+', '-']);
-            let special = matches!(body, "inf" | "infinity" | "nan");
-            let valid = special
-                || (!c.is_empty()
-                    && !c.contains("__")
-                    && c.chars()
-                        .all(|ch| ch.is_ascii_digit() || "+-.eE_".contains(ch))
-                    && c.chars().any(|ch| ch.is_ascii_digit()));
-            match (valid, c.replace('_', "").parse::<f64>()) {
-                (true, Ok(f)) => Ok(V::Float(f)),
-                _ => err(
-                    ErrorKind::Value,
-                    format!(
-                        "could not convert string to float: {}",
-                        super::value::str_repr(s)
-                    ),
-                ),
-            }
-        }
-        other => err(
-            ErrorKind::Type,
-            format!(
-                "float() argument must be a string or a real number, not '{}'",
-                other.type_name()
-            ),
-        ),
-    }
-}
-
 /// yaql `str(x)`.
 pub fn yaql_str(v: &V) -> String {
     match v {
@@ -497,111 +369,6 @@ pub fn yaql_str(v: &V) -> String {
         V::Bool(true) => "true".into(),
         V::Bool(false) => "false".into(),
         other => py_str(other, Style::Yaql),
-    }
-}
-
-fn round_half_even(x: f64) -> f64 {
-    let r = x.round();
-    if (x - x.trunc()).abs() == 0.5 {
-        2.0 * (x / 2.0).round()
-    } else {
-        r
-    }
-}
-
-/// Python `round(number, ndigits)`.
-fn py_round(v: &V, nd: i64) -> R<V> {
-    match v {
-        V::Int(_) | V::Big(_) => {
-            if nd >= 0 {
-                return Ok(v.clone());
-            }
-            let x = v.to_bigint().unwrap_or_default();
-            let p = BigInt::from(10).pow((-nd).min(400) as u32);
-            let half = &p / 2;
-            let q = num_integer::Integer::div_floor(&x, &p);
-            let r = &x - &q * &p;
-            let q = if r > half || (r == half && num_integer::Integer::is_odd(&q)) {
-                q + 1
-            } else {
-                q
-            };
-            Ok(V::big(q * p))
-        }
-        V::Float(f) => {
-            if !f.is_finite() {
-                return Ok(v.clone());
-            }
-            if nd > 300 {
-                return Ok(v.clone());
-            }
-            // format with correct rounding, then parse (matches CPython's approach)
-            if nd >= 0 {
-                let s = format!("{:.*}", nd as usize, f);
-                let parsed: f64 = s.parse().unwrap_or(*f);
-                // Rust's formatting rounds half to even on the exact binary value, as Python does
-                Ok(V::Float(if parsed == 0.0 && f.is_sign_negative() {
-                    -0.0
-                } else {
-                    parsed
-                }))
-            } else {
-                let p = 10f64.powi((-nd) as i32);
-                let y = round_half_even(f / p) * p;
-                Ok(V::Float(y))
-            }
-        }
-        _ => err(
-            ErrorKind::NoMatchingFunction,
-            "No function \"round\" matches supplied arguments",
-        ),
-    }
-}
-
-fn big_pow(base: &V, exp: &V) -> R<Option<V>> {
-    match (base, exp) {
-        (b, e) if b.is_int() && e.is_int() => {
-            let e = e.to_bigint().unwrap_or_default();
-            if e.is_negative() {
-                let bf = b.as_f64().unwrap_or(0.0);
-                if bf == 0.0 {
-                    return err(
-                        ErrorKind::ZeroDivision,
-                        "0.0 cannot be raised to a negative power",
-                    );
-                }
-                return Ok(Some(V::Float(bf.powf(e.to_f64().unwrap_or(0.0)))));
-            }
-            let e = e.to_u32().unwrap_or(u32::MAX);
-            let bb = b.to_bigint().unwrap_or_default();
-            let bits = bb.bits().max(1) as u128 * e as u128;
-            if bits > 64 * 1024 * 8 && !(bb.is_zero() || bb == BigInt::from(1)) {
-                return err(
-                    ErrorKind::Limit,
-                    "size limit exceeded: integer power too large",
-                );
-            }
-            Ok(Some(V::big(bb.pow(e))))
-        }
-        (b, e) => match (b.as_f64(), e.as_f64()) {
-            (Some(x), Some(y)) if !matches!(b, V::Bool(_)) && !matches!(e, V::Bool(_)) => {
-                if x == 0.0 && y < 0.0 {
-                    return err(
-                        ErrorKind::ZeroDivision,
-                        "0.0 cannot be raised to a negative power",
-                    );
-                }
-                if x < 0.0 && y.fract() != 0.0 {
-                    return err(ErrorKind::Value, "complex result");
-                }
-                let r = x.powf(y);
-                if r.is_infinite() {
-                    return err(ErrorKind::Overflow, "(34, 'Numerical result out of range')");
-                }
-                Ok(Some(V::Float(r)))
-            }
-            _ => Ok(None),
-        },
     }
 }
 
@@ -721,6 +488,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let nd = if n > 1 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -825,6 +593,20 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             V::Null
         }
+        "selectAllCases" => {
+            let vals = it.all_args(a)?;
+            V::iter(
+                vals.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.truthy())
+                    .map(|(i, _)| V::Int(i as i64))
+                    .collect(),
+            )
+        }
+        "examine" => {
+            let vals = it.all_args(a)?;
+            V::iter(vals.iter().map(|v| V::Bool(v.truthy())).collect())
+        }
         "selectCase" => {
             let vals = it.all_args(a)?;
             let idx = vals.iter().position(|v| v.truthy()).unwrap_or(vals.len());
@@ -834,6 +616,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let case = it.arg(a, 0)?;
             let idx = match case {
                 V::Int(i) => i,
+                V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                 _ => return Ok(None),
             };
             if n < 2 {
@@ -885,10 +668,10 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 Some(V::Str(s)) => Some(s.to_string()),
                 _ => None,
             };
-            if n >= 3 {
-                if let V::Str(s) = it.arg(a, 2)? {
-                    state = Some(s.to_string());
-                }
+            if n >= 3
+                && let V::Str(s) = it.arg(a, 2)?
+            {
+                state = Some(s.to_string());
             }
             match it.host {
                 Some(h) => V::from_json(&h.tasks(state.as_deref())),
@@ -943,14 +726,4 @@ fn rand_f64() -> f64 {
     let u = uuid::Uuid::new_v4();
     let b = u.as_u128() >> 75;
     b as f64 / (1u64 << 53) as f64
-}
-
-/// Keeps `repr` reachable for messages elsewhere.
-pub fn show(v: &V) -> String {
-    repr(v, Style::Yaql)
-}
-
-/// Wraps a string value.
-pub fn s(v: String) -> V {
-    V::Str(Rc::from(v))
 }

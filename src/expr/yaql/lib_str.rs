@@ -215,7 +215,7 @@ fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
 
 /// Python `re.finditer` positions: empty matches are allowed right after a
 /// non-empty one, never twice at the same place.
-fn py_captures<'r, 's>(re: &'r regex::Regex, s: &'s str) -> Vec<regex::Captures<'s>> {
+fn py_captures<'s>(re: &regex::Regex, s: &'s str) -> Vec<regex::Captures<'s>> {
     let mut out = Vec::new();
     let mut pos = 0;
     let mut last_empty: Option<usize> = None;
@@ -275,6 +275,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if n > $i {
                 match it.arg(a, $i)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -283,21 +284,22 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         };
     }
     // regex receivers first
-    if a.method && n >= 1 {
-        if let Some(re) = regex_of(&it.arg(a, 0)?)? {
-            return regex_method(it, name, a, re);
-        }
+    if a.method
+        && n >= 1
+        && let Some(re) = regex_of(&it.arg(a, 0)?)?
+    {
+        return regex_method(it, name, a, re);
     }
     Ok(Some(match name {
         "toUpper" if arity(a, 1, 1) => V::string(upper(&st!(0))),
         "toLower" if arity(a, 1, 1) => V::string(st!(0).to_lowercase()),
         "split" | "rightSplit" if arity(a, 1, 3) => {
             let s = st!(0);
-            if n >= 2 {
-                if let V::Regex(re) = it.arg(a, 1)? {
-                    let max = int!(2, 0);
-                    return Ok(Some(regex_split(&re, &s, max)));
-                }
+            if n >= 2
+                && let V::Regex(re) = it.arg(a, 1)?
+            {
+                let max = int!(2, 0);
+                return Ok(Some(regex_split(&re, &s, max)));
             }
             let sep = opt_st!(1);
             let max = int!(2, -1);
@@ -538,6 +540,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let max = if n == 3 {
                 match it.arg(a, 2)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -552,6 +555,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let count = if n == 4 {
                 match it.arg(a, 3)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {
@@ -563,6 +567,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let count = if n == 4 {
                 match it.arg(a, 3)? {
                     V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
             } else {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive};
 
 use super::interp::{Interp, R, err, no_func};
 use super::parser::BinOp;
@@ -136,18 +136,51 @@ pub fn sub(l: &V, r: &V) -> R<V> {
 fn repeat_count(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
-        V::Big(b) => Some(if b.is_negative() { -1 } else { i64::MAX }),
+        V::Big(_) => Some(i64::MIN),
         _ => None,
     }
 }
 
+/// Largest integer built by arithmetic (1 Mbit, about 315,000 digits).
+const MAX_INT_BITS: u64 = 1024 * 1024;
+
+fn bits(v: &V) -> u64 {
+    match v {
+        V::Big(b) => b.bits(),
+        _ => 64,
+    }
+}
+
+fn index_overflow<T>() -> R<T> {
+    err(
+        ErrorKind::Overflow,
+        "cannot fit 'int' into an index-sized integer",
+    )
+}
+
 pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
-    if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| a * b) {
+    if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| {
+        // operands beyond the size cap are refused below; keep this cheap
+        if a.bits() + b.bits() > MAX_INT_BITS {
+            BigInt::from(0)
+        } else {
+            a * b
+        }
+    }) {
+        if let (V::Big(_) | V::Int(_), V::Big(_) | V::Int(_)) = (l, r)
+            && bits(l) + bits(r) > MAX_INT_BITS
+        {
+            return err(ErrorKind::Limit, "size limit exceeded: integer too large");
+        }
         return Ok(v);
     }
     match (l, r) {
         (V::Str(s), n) | (n, V::Str(s)) if repeat_count(n).is_some() => {
-            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let n = repeat_count(n).unwrap_or(0);
+            if n == i64::MIN {
+                return index_overflow();
+            }
+            let n = n.max(0) as u128;
             let total = n * s.len() as u128;
             it.check_size(total.min(usize::MAX as u128) as usize)?;
             it.spend((total / 64) as u64)?;
@@ -156,7 +189,11 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
         (V::List(s) | V::Iter(s), n) | (n, V::List(s) | V::Iter(s))
             if repeat_count(n).is_some() =>
         {
-            let n = repeat_count(n).unwrap_or(0).max(0) as u128;
+            let n = repeat_count(n).unwrap_or(0);
+            if n == i64::MIN {
+                return index_overflow();
+            }
+            let n = n.max(0) as u128;
             let total = n * s.len() as u128;
             it.check_size(total.min(usize::MAX as u128) as usize)?;
             it.spend(total as u64)?;
@@ -364,8 +401,4 @@ pub fn abs(v: &V) -> R<V> {
         V::TimeSpan(t) => Ok(V::TimeSpan(t.abs())),
         _ => no_func("abs"),
     }
-}
-
-pub fn is_zero_int(v: &V) -> bool {
-    matches!(v, V::Int(0)) || matches!(v, V::Big(b) if b.is_zero())
 }

@@ -366,12 +366,12 @@ pub fn decode_escapes(s: &str) -> String {
             'x' => (2, 2),
             _ => (0, 0),
         };
-        if len > 0 {
-            if let Some(x) = hex(i + skip, len) {
-                out.push(x);
-                i += skip + len;
-                continue;
-            }
+        if len > 0
+            && let Some(x) = hex(i + skip, len)
+        {
+            out.push(x);
+            i += skip + len;
+            continue;
         }
         if d.is_digit(8) {
             let mut j = i + 1;

@@ -210,10 +210,10 @@ impl V {
                     V::big(BigInt::from(u))
                 } else {
                     let s = n.to_string();
-                    if !s.contains(['.', 'e', 'E']) {
-                        if let Ok(b) = s.parse::<BigInt>() {
-                            return V::big(b);
-                        }
+                    if !s.contains(['.', 'e', 'E'])
+                        && let Ok(b) = s.parse::<BigInt>()
+                    {
+                        return V::big(b);
                     }
                     V::Float(n.as_f64().unwrap_or(f64::NAN))
                 }
@@ -262,16 +262,61 @@ impl V {
     }
 }
 
+/// JSON text of a result (as `json.dumps` after Mistral's output
+/// conversion), exact for integers of any size.
+pub fn write_json(v: &V, out: &mut String) {
+    match v {
+        V::Int(i) => out.push_str(&i.to_string()),
+        V::Big(b) => out.push_str(&b.to_string()),
+        V::Float(f) if !f.is_finite() => out.push_str(if f.is_nan() {
+            "NaN"
+        } else if *f > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }),
+        V::Float(f) => out.push_str(&float_repr(*f)),
+        V::List(l) | V::Iter(l) | V::Set(l) => {
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_json(x, out);
+            }
+            out.push(']');
+        }
+        V::Dict(d) => {
+            out.push('{');
+            for (i, (k, x)) in d.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let key = match &k.0 {
+                    V::Str(s) => s.to_string(),
+                    other => json_key(other),
+                };
+                out.push_str(&Json::String(key).to_string());
+                out.push_str(": ");
+                write_json(x, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_json().to_string()),
+    }
+}
+
 /// JSON for an integer too big for `i64`: exact when `serde_json` can hold it.
 pub fn big_to_json(b: &BigInt) -> Json {
     if let Some(u) = b.to_u64() {
         return Json::from(u);
     }
     let text = b.to_string();
-    if let Ok(Json::Number(n)) = serde_json::from_str::<Json>(&text) {
-        if n.as_f64().is_some() && n.to_string() == text {
-            return Json::Number(n);
-        }
+    if let Ok(Json::Number(n)) = serde_json::from_str::<Json>(&text)
+        && n.as_f64().is_some()
+        && n.to_string() == text
+    {
+        return Json::Number(n);
     }
     serde_json::Number::from_f64(b.to_f64().unwrap_or(f64::NAN))
         .map(Json::Number)

@@ -1,0 +1,131 @@
+//! `/v2/environments`: stored environments, `{name, description,
+//! variables, scope}`, referenced by name from an execution's `params.env`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::body::{self, Body};
+use super::error::Error;
+use super::query::{self, Kind, ListSpec};
+use super::render::{json_text, timestamp};
+use super::{ApiState, read};
+use crate::engine::{DeleteEnvironment, PutEnvironment};
+use crate::store::EnvironmentRecord;
+
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "variables",
+    "scope",
+    "project_id",
+    "created_at",
+    "updated_at",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    filters: &[
+        ("name", Kind::Text),
+        ("description", Kind::Text),
+        ("variables", Kind::Text),
+        ("scope", Kind::Text),
+        ("created_at", Kind::Text),
+        ("updated_at", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+/// An environment as Mistral renders it (`variables` as JSON text).
+fn render(e: &EnvironmentRecord) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), e.id.clone().into());
+    m.insert("name".into(), e.name.clone().into());
+    m.insert("description".into(), e.description.clone().into());
+    m.insert("variables".into(), json_text(&e.variables));
+    m.insert("scope".into(), e.scope.clone().into());
+    m.insert("project_id".into(), e.project_id.clone().into());
+    m.insert("created_at".into(), timestamp(&e.created_at).into());
+    m.insert(
+        "updated_at".into(),
+        e.updated_at.as_ref().map(timestamp).into(),
+    );
+    m
+}
+
+/// `GET /v2/environments`
+pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let q = p.query.clone();
+    let envs = read(&state, move |s| s.list_environments(&q)).await?;
+    let items = envs
+        .iter()
+        .map(|e| query::project(render(e), &p.fields))
+        .collect();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "environments", items, p.query.limit)))
+}
+
+/// `GET /v2/environments/{name}`
+pub async fn get(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let name = path.into_inner();
+    let key = name.clone();
+    let e = read(&state, move |s| s.get_environment(&key))
+        .await?
+        .ok_or_else(|| Error::not_found(format!("Environment not found [name={name}]")))?;
+    Ok(HttpResponse::Ok().json(render(&e)))
+}
+
+/// The message of a `POST` or `PUT` body.
+fn message(b: Body, create: bool) -> Result<PutEnvironment, Error> {
+    let obj = body::object(b)?;
+    body::check_known(&obj, FIELDS, "env")?;
+    let name = body::string(&obj, "name")?
+        .ok_or_else(|| Error::bad("The property 'name' is required."))?;
+    let variables = match obj.get("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(
+            serde_json::from_str(s)
+                .map_err(|e| Error::bad(format!("'variables' is not valid JSON: {e}")))?,
+        ),
+        Some(v) => Some(v.clone()),
+    };
+    Ok(PutEnvironment {
+        name,
+        description: body::string(&obj, "description")?,
+        variables,
+        scope: body::string(&obj, "scope")?,
+        create,
+    })
+}
+
+/// `POST /v2/environments`
+pub async fn create(state: web::Data<ApiState>, b: Body) -> Result<HttpResponse, Error> {
+    let e = super::send::put_environment(&state, message(b, true)?).await?;
+    Ok(HttpResponse::Created().json(render(&e)))
+}
+
+/// `PUT /v2/environments` (the name is in the body)
+pub async fn update(state: web::Data<ApiState>, b: Body) -> Result<HttpResponse, Error> {
+    let e = super::send::put_environment(&state, message(b, false)?).await?;
+    Ok(HttpResponse::Ok().json(render(&e)))
+}
+
+/// `DELETE /v2/environments/{name}`
+pub async fn delete(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    super::send::delete_environment(
+        &state,
+        DeleteEnvironment {
+            name: path.into_inner(),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,121 @@
+//! Stored environments: create, replace and delete (through the group
+//! commit like every other change), and resolving `params.env` given as an
+//! environment's name when an execution starts.
+
+use actix::prelude::*;
+use serde_json::{Value, json};
+
+use super::{DeleteEnvironment, EngineActor, Error, PutEnvironment};
+use crate::domain::now;
+use crate::store::{EnvironmentRecord, Write};
+
+impl EngineActor {
+    fn put_environment(&mut self, msg: PutEnvironment) -> Result<EnvironmentRecord, Error> {
+        if msg.name.trim().is_empty() {
+            return Err(Error::Invalid("An environment needs a name.".into()));
+        }
+        if let Some(v) = &msg.variables
+            && !v.is_object()
+        {
+            return Err(Error::Invalid(
+                "Environment variables must be a dict.".into(),
+            ));
+        }
+        let existing = self.writer.get_environment(&msg.name)?;
+        let t = now();
+        let (write, rec) = match (existing, msg.create) {
+            (Some(_), true) => {
+                return Err(Error::Conflict(format!(
+                    "Duplicate entry for Environment ['name', 'project_id']: {}, <default-project>",
+                    msg.name
+                )));
+            }
+            (None, false) => {
+                return Err(Error::NotFound(format!(
+                    "Environment not found [name={}]",
+                    msg.name
+                )));
+            }
+            (None, true) => (
+                Write::Insert,
+                EnvironmentRecord {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    name: msg.name,
+                    description: msg.description.unwrap_or_default(),
+                    variables: msg.variables.unwrap_or_else(|| json!({})),
+                    scope: msg.scope.unwrap_or_else(|| "private".into()),
+                    project_id: "<default-project>".into(),
+                    created_at: t,
+                    updated_at: None,
+                },
+            ),
+            (Some(mut old), false) => {
+                if let Some(d) = msg.description {
+                    old.description = d;
+                }
+                if let Some(v) = msg.variables {
+                    old.variables = v;
+                }
+                if let Some(s) = msg.scope {
+                    old.scope = s;
+                }
+                old.updated_at = Some(t);
+                (Write::Update, old)
+            }
+        };
+        self.dirty.environments.push((write, rec.clone()));
+        Ok(rec)
+    }
+
+    /// `params.env` as Mistral takes it: a dict, or the name of a stored
+    /// environment (its variables).
+    pub(crate) fn resolve_env(&mut self, env: Option<&Value>) -> Result<Value, Error> {
+        match env {
+            None | Some(Value::Null) => Ok(json!({})),
+            Some(Value::Object(e)) => Ok(Value::Object(e.clone())),
+            Some(Value::String(name)) => match self.writer.get_environment(name)? {
+                Some(e) => Ok(e.variables),
+                None => Err(Error::Invalid(format!("Environment is not found: {name}"))),
+            },
+            Some(other) => Err(Error::Invalid(format!(
+                "Unexpected value type for environment [environment={other}]"
+            ))),
+        }
+    }
+}
+
+impl Handler<PutEnvironment> for EngineActor {
+    type Result = ResponseFuture<Result<EnvironmentRecord, Error>>;
+
+    fn handle(&mut self, msg: PutEnvironment, ctx: &mut Self::Context) -> Self::Result {
+        match self.put_environment(msg) {
+            Ok(e) => self.after_commit(ctx, Ok(e), || {
+                Err(Error::Unavailable("the engine could not commit".into()))
+            }),
+            Err(e) => Box::pin(futures::future::ready(Err(e))),
+        }
+    }
+}
+
+impl Handler<DeleteEnvironment> for EngineActor {
+    type Result = ResponseFuture<Result<(), Error>>;
+
+    fn handle(&mut self, msg: DeleteEnvironment, ctx: &mut Self::Context) -> Self::Result {
+        let found = match self.writer.get_environment(&msg.name) {
+            Ok(f) => f,
+            Err(e) => return Box::pin(futures::future::ready(Err(e.into()))),
+        };
+        match found {
+            Some(e) => {
+                self.dirty.deleted_environments.push(e.id);
+                self.after_commit(ctx, Ok(()), || {
+                    Err(Error::Unavailable("the engine could not commit".into()))
+                })
+            }
+            None => Box::pin(futures::future::ready(Err(Error::NotFound(format!(
+                "Environment not found [name={}]",
+                msg.name
+            ))))),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Operator requests on tasks and action executions: rerun or skip a failed
+//! task (reloading a finished execution into memory when needed), and
+//! complete an asynchronous action from outside.
+
+use actix::prelude::*;
+use serde_json::{Value, json};
+
+use super::{CompleteAction, EngineActor, Error, UpdateTask};
+use crate::domain::{ExecutionId, State, TaskExecutionId, now};
+use crate::protocol::{ConveyResult, Outcome};
+use crate::store::{ActionExecutionRecord, TaskRecord, Write};
+
+impl EngineActor {
+    /// The execution holding a task, loaded into memory if it is not there.
+    fn exec_of_task(&mut self, task_id: TaskExecutionId) -> Result<ExecutionId, Error> {
+        if let Some((id, _)) = self
+            .execs
+            .iter()
+            .find(|(_, e)| e.tasks.contains_key(&task_id))
+        {
+            return Ok(*id);
+        }
+        let task = self
+            .writer
+            .get_task(task_id)?
+            .ok_or_else(|| Error::NotFound(format!("TaskExecution not found [id={task_id}]")))?;
+        let loaded = self.writer.load_execution(task.execution_id)?;
+        self.install(loaded);
+        self.relink_children();
+        Ok(task.execution_id)
+    }
+
+    fn update_task(&mut self, msg: UpdateTask) -> Result<TaskRecord, Error> {
+        let exec_id = self.exec_of_task(msg.id)?;
+        let exec = self
+            .execs
+            .get(&exec_id)
+            .ok_or_else(|| Error::NotFound(format!("execution {exec_id}")))?;
+        let task = exec
+            .tasks
+            .get(&msg.id)
+            .ok_or_else(|| Error::NotFound(format!("TaskExecution not found [id={}]", msg.id)))?;
+        if exec.rec.state == State::Paused {
+            return Ok(task.clone());
+        }
+        match (msg.state, task.state) {
+            (State::Success, _) | (_, State::Success) if msg.state == State::Running => {
+                return Err(Error::Invalid(
+                    "Rerunning succeeded tasks is not supported.".into(),
+                ));
+            }
+            (State::Running | State::Skipped, State::Error) => {}
+            (State::Running, s) => {
+                return Err(Error::Invalid(format!(
+                    "The current task execution must be in ERROR for rerun. [task_execution_id={}, state={s}]",
+                    msg.id
+                )));
+            }
+            (State::Skipped, s) => {
+                return Err(Error::Invalid(format!(
+                    "Only a task in ERROR can be skipped. [task_execution_id={}, state={s}]",
+                    msg.id
+                )));
+            }
+            (other, _) => {
+                return Err(Error::Invalid(format!(
+                    "Cannot change a task's state to {other}. Use RUNNING or SKIPPED."
+                )));
+            }
+        }
+        let reset = match (msg.state, msg.reset) {
+            (State::Running, None) => {
+                return Err(Error::Invalid("Mandatory field 'reset' is not set.".into()));
+            }
+            (_, r) => r.unwrap_or(true),
+        };
+        let with_items = exec
+            .spec
+            .tasks
+            .get(&task.name)
+            .is_some_and(|t| !t.with_items.is_empty());
+        if msg.state == State::Running && !reset && !with_items {
+            return Err(Error::Invalid(
+                "Only with-items tasks can be rerun with reset=false.".into(),
+            ));
+        }
+        self.reopen_execution(exec_id, msg.env);
+        if msg.state == State::Skipped {
+            self.skip_task(exec_id, msg.id);
+        } else {
+            self.rerun_task(exec_id, msg.id, reset);
+        }
+        self.execs
+            .get(&exec_id)
+            .and_then(|e| e.tasks.get(&msg.id))
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("TaskExecution not found [id={}]", msg.id)))
+    }
+
+    /// Sets a finished (ERROR) execution back to RUNNING, merging `env`.
+    fn reopen_execution(&mut self, exec_id: ExecutionId, env: Option<Value>) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if let (Some(Value::Object(new)), Some(Value::Object(cur))) =
+            (env, exec.rec.params.get_mut("env"))
+        {
+            cur.extend(new);
+        }
+        if exec.rec.state.is_terminal() {
+            exec.rec.state = State::Running;
+            exec.rec.state_info = None;
+            exec.rec.output = json!({});
+        }
+        exec.rec.updated_at = Some(now());
+        self.touch_exec(exec_id, Write::Update);
+    }
+
+    fn skip_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        task.state = State::Skipped;
+        task.processed = false;
+        task.error_handled = false;
+        task.updated_at = Some(now());
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.process_task(exec_id, task_id);
+        self.check_complete(exec_id);
+    }
+
+    fn rerun_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reset: bool) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let failed_items: Vec<usize> = if reset {
+            Vec::new()
+        } else {
+            let mut best: std::collections::BTreeMap<i32, State> = Default::default();
+            for a in exec
+                .actions
+                .values()
+                .filter(|a| a.task_execution_id == Some(task_id))
+            {
+                if let Some(i) = a.item_index {
+                    let e = best.entry(i).or_insert(a.state);
+                    if a.state == State::Success {
+                        *e = State::Success;
+                    }
+                }
+            }
+            best.into_iter()
+                .filter(|(_, s)| *s != State::Success)
+                .map(|(i, _)| i as usize)
+                .collect()
+        };
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        task.state = State::Running;
+        task.state_info = None;
+        task.processed = false;
+        task.error_handled = false;
+        task.published = json!({});
+        task.finished_at = None;
+        task.updated_at = Some(now());
+        if let Value::Object(rc) = &mut task.runtime_context {
+            rc.remove("retry_task_policy");
+            rc.remove("wait_after_done");
+            rc.remove("next_tasks");
+            let n = rc.get("rerun_no").and_then(Value::as_u64).unwrap_or(0);
+            rc.insert("rerun_no".into(), json!(n + 1));
+        }
+        let previous = std::mem::take(&mut task.result);
+        exec.incomplete += 1;
+        self.touch_task(exec_id, task_id, Write::Update);
+        if reset {
+            self.begin_task(exec_id, task_id);
+        } else {
+            self.rerun_items(exec_id, task_id, previous, failed_items);
+        }
+    }
+}
+
+impl Handler<UpdateTask> for EngineActor {
+    type Result = ResponseFuture<Result<TaskRecord, Error>>;
+
+    fn handle(&mut self, msg: UpdateTask, ctx: &mut Self::Context) -> Self::Result {
+        match self.update_task(msg) {
+            Ok(t) => self.after_commit(ctx, Ok(t), || {
+                Err(Error::Unavailable("the engine could not commit".into()))
+            }),
+            Err(e) => Box::pin(futures::future::ready(Err(e))),
+        }
+    }
+}
+
+impl EngineActor {
+    fn complete_action(&mut self, msg: CompleteAction) -> Result<ActionExecutionRecord, Error> {
+        let exec_id = match self.owner.get(&msg.id) {
+            Some(e) => *e,
+            None => {
+                return self.writer.get_action_execution(msg.id)?.ok_or_else(|| {
+                    Error::NotFound(format!("ActionExecution not found [id={}]", msg.id))
+                });
+            }
+        };
+        let ae = self
+            .execs
+            .get(&exec_id)
+            .and_then(|e| e.actions.get(&msg.id))
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={}]", msg.id)))?;
+        let output = msg.output.unwrap_or(Value::Null);
+        let outcome = match msg.state {
+            State::Success => Outcome::Success(output),
+            State::Error => Outcome::Failure(if output.is_null() {
+                json!("Unknown error")
+            } else {
+                output
+            }),
+            State::Cancelled => {
+                self.cancel_action(exec_id, &ae);
+                return self.current_action(exec_id, msg.id);
+            }
+            State::Paused | State::Running => return Ok(ae),
+            other => {
+                return Err(Error::Invalid(format!(
+                    "Cannot set an action execution to {other}. Allowed states are: SUCCESS, ERROR, CANCELLED, PAUSED, RUNNING"
+                )));
+            }
+        };
+        if ae.state == State::Idle {
+            return Err(Error::Invalid(format!(
+                "Action execution {} has not started yet.",
+                msg.id
+            )));
+        }
+        let conveyed = ConveyResult {
+            action_execution_id: msg.id,
+            attempt: crate::domain::Attempt(ae.attempt),
+            outcome,
+        };
+        self.accept_result(conveyed);
+        self.current_action(exec_id, msg.id)
+    }
+
+    fn current_action(
+        &self,
+        exec_id: ExecutionId,
+        id: crate::domain::ActionExecutionId,
+    ) -> Result<ActionExecutionRecord, Error> {
+        self.execs
+            .get(&exec_id)
+            .and_then(|e| e.actions.get(&id))
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={id}]")))
+    }
+
+    /// An action was cancelled from outside: it and its task end CANCELLED.
+    fn cancel_action(&mut self, exec_id: ExecutionId, ae: &ActionExecutionRecord) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        if let Some(a) = exec.actions.get_mut(&ae.id) {
+            if a.state.is_completed() {
+                return;
+            }
+            a.state = State::Cancelled;
+            a.accepted = true;
+            a.updated_at = Some(now());
+        }
+        exec.in_flight = exec.in_flight.saturating_sub(1);
+        self.owner.remove(&ae.id);
+        self.touch_action(exec_id, ae.id, Write::Update);
+        if let Some(task) = ae.task_execution_id {
+            self.on_action_complete(exec_id, task, ae.item_index, State::Cancelled, Value::Null);
+        }
+    }
+}
+
+impl Handler<CompleteAction> for EngineActor {
+    type Result = ResponseFuture<Result<ActionExecutionRecord, Error>>;
+
+    fn handle(&mut self, msg: CompleteAction, ctx: &mut Self::Context) -> Self::Result {
+        match self.complete_action(msg) {
+            Ok(a) => self.after_commit(ctx, Ok(a), || {
+                Err(Error::Unavailable("the engine could not commit".into()))
+            }),
+            Err(e) => Box::pin(futures::future::ready(Err(e))),
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! YAQL query functions (yaql `queries.py`): lambdas get the item as
+//! `$`/`$1`, dictionaries are not iterable, lazy results come back as
+//! [`V::Iter`] (not indexable, as in yaql).
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::interp::{Args, Interp, R, err, no_func};
+use super::lib::arity;
+use super::value::{Key, V, py_eq};
+use crate::expr::ErrorKind;
+
+fn items_of(v: &V) -> Option<Vec<V>> {
+    v.items().map(|s| s.to_vec())
+}
+
+fn empty_err<T>() -> R<T> {
+    err(ErrorKind::Empty, "")
+}
+
+fn reduce_err<T>() -> R<T> {
+    err(
+        ErrorKind::Type,
+        "reduce() of empty iterable with no initial value",
+    )
+}
+
+fn build(it: &mut Interp<'_>, v: Vec<V>) -> R<V> {
+    it.check_size(v.len())?;
+    Ok(V::iter(v))
+}
+
+/// Sorts with yaql's `<`/`>` operators; incomparable pairs fail as yaql does.
+fn sort_keys(items: &mut [(Vec<(V, bool)>, V)]) -> R<()> {
+    let mut failure: Option<String> = None;
+    items.sort_by(|a, b| {
+        for ((ka, desc), (kb, _)) in a.0.iter().zip(b.0.iter()) {
+            match super::ops::order(ka, kb) {
+                Some(Ordering::Equal) => continue,
+                Some(o) => return if *desc { o.reverse() } else { o },
+                None => {
+                    if failure.is_none() {
+                        failure = Some(if *desc {
+                            "#operator_>".into()
+                        } else {
+                            "#operator_<".into()
+                        });
+                    }
+                    return Ordering::Equal;
+                }
+            }
+        }
+        Ordering::Equal
+    });
+    match failure {
+        Some(f) => no_func(&f),
+        None => Ok(()),
+    }
+}
+
+pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
+    let n = a.pos.len();
+    macro_rules! coll {
+        ($i:expr) => {
+            match items_of(&it.arg(a, $i)?) {
+                Some(v) => v,
+                None => return Ok(None),
+            }
+        };
+    }
+    macro_rules! lam {
+        ($i:expr, $params:expr) => {
+            it.lam(&a.pos[$i].clone(), a.sc, $params)?
+        };
+    }
+    Ok(Some(match name {
+        "where" | "filter" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut out = Vec::new();
+            for x in xs {
+                if lam!(1, std::slice::from_ref(&x)).truthy() {
+                    out.push(x);
+                }
+            }
+            V::iter(out)
+        }
+        "select" | "map" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut out = Vec::with_capacity(xs.len());
+            for x in xs {
+                out.push(lam!(1, std::slice::from_ref(&x)));
+            }
+            V::iter(out)
+        }
+        "selectMany" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut out = Vec::new();
+            for x in xs {
+                let r = lam!(1, std::slice::from_ref(&x));
+                match r.items() {
+                    Some(inner) => out.extend(inner.iter().cloned()),
+                    None => out.push(r),
+                }
+                it.check_size(out.len())?;
+            }
+            V::iter(out)
+        }
+        "skip" | "limit" | "take" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let c = match it.arg(a, 1)? {
+                V::Int(i) => i,
+                V::Big(_) => -1,
+                _ => return Ok(None),
+            };
+            if c < 0 {
+                return err(
+                    ErrorKind::Value,
+                    if name == "skip" {
+                        "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize."
+                    } else {
+                        "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
+                    },
+                );
+            }
+            let c = c as usize;
+            if name == "skip" {
+                V::iter(xs.into_iter().skip(c).collect())
+            } else {
+                V::iter(xs.into_iter().take(c).collect())
+            }
+        }
+        "append" if n >= 1 => {
+            let mut xs = coll!(0);
+            for i in 1..n {
+                xs.push(it.arg(a, i)?);
+            }
+            build(it, xs)?
+        }
+        "distinct" if arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let mut seen: Vec<V> = Vec::new();
+            let mut out = Vec::new();
+            for x in xs {
+                let k = if n == 2 {
+                    lam!(1, std::slice::from_ref(&x))
+                } else {
+                    x.clone()
+                };
+                if !seen.iter().any(|s| py_eq(s, &k)) {
+                    seen.push(k);
+                    out.push(x);
+                }
+            }
+            V::iter(out)
+        }
+        "enumerate" if arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let start = if n == 2 {
+                match it.arg(a, 1)? {
+                    V::Int(i) => i,
+                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
+                    _ => return Ok(None),
+                }
+            } else {
+                0
+            };
+            V::iter(
+                xs.into_iter()
+                    .enumerate()
+                    .map(|(i, x)| V::list(vec![V::Int(start + i as i64), x]))
+                    .collect(),
+            )
+        }
+        "any" | "all" if arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let want_all = name == "all";
+            let mut res = want_all;
+            for x in xs {
+                let t = if n == 2 {
+                    lam!(1, std::slice::from_ref(&x)).truthy()
+                } else if want_all {
+                    x.truthy()
+                } else {
+                    true
+                };
+                if want_all && !t {
+                    res = false;
+                    break;
+                }
+                if !want_all && t {
+                    res = true;
+                    break;
+                }
+            }
+            V::Bool(res)
+        }
+        "concat" => {
+            let vals = it.all_args(a)?;
+            if !vals.is_empty() && vals.iter().all(|v| v.items().is_some()) {
+                let mut out = Vec::new();
+                for v in &vals {
+                    out.extend(v.items().unwrap_or(&[]).iter().cloned());
+                    it.check_size(out.len())?;
+                }
+                V::iter(out)
+            } else {
+                return Ok(None);
+            }
+        }
+        "len" if arity(a, 1, 1) => match it.arg(a, 0)? {
+            V::Dict(d) => V::Int(d.len() as i64),
+            V::Str(s) => V::Int(s.chars().count() as i64),
+            v => match v.items() {
+                Some(x) => V::Int(x.len() as i64),
+                None => return Ok(None),
+            },
+        },
+        "count" if arity(a, 1, 1) => V::Int(coll!(0).len() as i64),
+        "memorize" | "toList" if arity(a, 1, 1) => V::list(coll!(0)),
+        "sum" if arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let mut acc = if n == 2 { Some(it.arg(a, 1)?) } else { None };
+            for x in xs {
+                acc = Some(match acc {
+                    None => x,
+                    Some(p) => super::ops::add(it, &p, &x)?,
+                });
+            }
+            match acc {
+                Some(v) => v,
+                None => return reduce_err(),
+            }
+        }
+        "max" | "min" if a.method && arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let mut acc = if n == 2 { Some(it.arg(a, 1)?) } else { None };
+            let opname = if name == "max" {
+                "#operator_>"
+            } else {
+                "#operator_<"
+            };
+            for x in xs {
+                acc = Some(match acc {
+                    None => x,
+                    Some(p) => {
+                        let o = match super::ops::order(&x, &p) {
+                            Some(o) => o,
+                            None => return no_func(opname),
+                        };
+                        let better = if name == "max" {
+                            o == Ordering::Greater
+                        } else {
+                            o == Ordering::Less
+                        };
+                        if better { x } else { p }
+                    }
+                });
+            }
+            match acc {
+                Some(v) => v,
+                None => return reduce_err(),
+            }
+        }
+        "first" | "last" if arity(a, 1, 2) => {
+            let xs = coll!(0);
+            let pick = if name == "first" {
+                xs.first()
+            } else {
+                xs.last()
+            };
+            match pick {
+                Some(v) => v.clone(),
+                None if n == 2 => it.arg(a, 1)?,
+                None => return empty_err(),
+            }
+        }
+        "single" if arity(a, 1, 1) => {
+            let xs = coll!(0);
+            match xs.len() {
+                0 => return empty_err(),
+                1 => xs[0].clone(),
+                _ => return err(ErrorKind::Empty, "Collection contains more than one item"),
+            }
+        }
+        "range" if arity(a, 1, 3) => {
+            let vals = it.all_args(a)?;
+            let ints: Option<Vec<i64>> = vals
+                .iter()
+                .map(|v| match v {
+                    V::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            let Some(ints) = ints else { return Ok(None) };
+            let (start, stop, step) = match ints.as_slice() {
+                [s] => (0, *s, 1),
+                [a0, b] => (*a0, *b, 1),
+                [a0, b, c] => (*a0, *b, *c),
+                _ => return Ok(None),
+            };
+            if step == 0 {
+                return err(ErrorKind::Value, "range() arg 3 must not be zero");
+            }
+            let count = if step > 0 {
+                if stop > start {
+                    ((stop as i128 - start as i128 + step as i128 - 1) / step as i128) as u128
+                } else {
+                    0
+                }
+            } else if start > stop {
+                ((start as i128 - stop as i128 + (-step) as i128 - 1) / (-step) as i128) as u128
+            } else {
+                0
+            };
+            it.check_size(count.min(usize::MAX as u128) as usize)?;
+            it.spend(count as u64)?;
+            let mut out = Vec::with_capacity(count as usize);
+            let mut x = start;
+            for _ in 0..count {
+                out.push(V::Int(x));
+                x += step;
+            }
+            V::iter(out)
+        }
+        "sequence" | "cycle" => {
+            return err(
+                ErrorKind::Limit,
+                format!("size limit exceeded: {name}() is infinite"),
+            );
+        }
+        "repeat" if arity(a, 1, 2) => {
+            let v = it.arg(a, 0)?;
+            let times = if n == 2 {
+                match it.arg(a, 1)? {
+                    V::Int(i) => i,
+                    V::Big(_) => return err(ErrorKind::Limit, "size limit exceeded: repeat count"),
+                    _ => return Ok(None),
+                }
+            } else {
+                -1
+            };
+            if times < 0 {
+                return err(
+                    ErrorKind::Limit,
+                    "size limit exceeded: repeat() without a count is infinite",
+                );
+            }
+            it.check_size(times as usize)?;
+            it.spend(times as u64)?;
+            V::iter(vec![v; times as usize])
+        }
+        "orderBy" | "orderByDescending" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let desc = name == "orderByDescending";
+            let mut keyed = Vec::with_capacity(xs.len());
+            for x in &xs {
+                keyed.push((vec![(lam!(1, std::slice::from_ref(x)), desc)], x.clone()));
+            }
+            sort_keys(&mut keyed)?;
+            let out: Rc<Vec<V>> = Rc::new(keyed.into_iter().map(|k| k.1).collect());
+            it.orderings.push((
+                out.clone(),
+                Rc::new(xs),
+                vec![(a.pos[1].clone(), a.sc, desc)],
+            ));
+            V::Iter(out)
+        }
+        "thenBy" | "thenByDescending" if arity(a, 2, 2) => {
+            let recv = it.arg(a, 0)?;
+            let V::Iter(ptr) = &recv else { return Ok(None) };
+            let Some(pos) = it.orderings.iter().position(|o| Rc::ptr_eq(&o.0, ptr)) else {
+                return Ok(None);
+            };
+            let (_, source, mut specs) = it.orderings[pos].clone();
+            specs.push((a.pos[1].clone(), a.sc, name == "thenByDescending"));
+            let mut keyed = Vec::with_capacity(source.len());
+            for x in source.iter() {
+                let mut keys = Vec::with_capacity(specs.len());
+                for (p, sc, d) in &specs {
+                    keys.push((it.lam(p, *sc, std::slice::from_ref(x))?, *d));
+                }
+                keyed.push((keys, x.clone()));
+            }
+            sort_keys(&mut keyed)?;
+            let out: Rc<Vec<V>> = Rc::new(keyed.into_iter().map(|k| k.1).collect());
+            it.orderings.push((out.clone(), source, specs));
+            V::Iter(out)
+        }
+        "groupBy" if arity(a, 2, 4) => {
+            let xs = coll!(0);
+            let mut groups: IndexMap<Key, Vec<V>> = IndexMap::new();
+            for x in &xs {
+                let k = lam!(1, std::slice::from_ref(x));
+                super::interp::hashable(&k)?;
+                let v = if n >= 3 {
+                    lam!(2, std::slice::from_ref(x))
+                } else {
+                    x.clone()
+                };
+                groups.entry(Key(k)).or_default().push(v);
+            }
+            let mut out = Vec::with_capacity(groups.len());
+            // yaql's GroupAggregator: the aggregator gets the values; on a
+            // no-match or index error it may fall back to the (key, values)
+            // pair (yaql 1.1.1 style)
+            let mut failure: Option<super::interp::YErr> = None;
+            let mut allow_fallback = true;
+            for (k, vs) in groups {
+                let vs_len = vs.len();
+                let first = vs.first().cloned();
+                let vs = V::list(vs);
+                if n < 4 {
+                    out.push(V::list(vec![k.0, vs]));
+                    continue;
+                }
+                if failure.is_none() {
+                    match it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&vs)) {
+                        Ok(r) => {
+                            let pair_like = vs_len == 2
+                                && matches!(&r, V::List(x) if x.len() == 2 && first.as_ref().is_some_and(|f| py_eq(&x[0], f)));
+                            if !pair_like {
+                                allow_fallback = false;
+                            }
+                            out.push(V::list(vec![k.0, r]));
+                            continue;
+                        }
+                        Err(e)
+                            if matches!(
+                                e.kind,
+                                ErrorKind::NoMatchingFunction | ErrorKind::Index
+                            ) =>
+                        {
+                            failure = Some(e);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                if allow_fallback {
+                    let pair = V::list(vec![k.0.clone(), vs.clone()]);
+                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair))
+                        && (r.items().is_some_and(|x| x.len() == 2)
+                            || matches!(&r, V::Str(s) if s.chars().count() == 2))
+                    {
+                        out.push(r);
+                        continue;
+                    }
+                }
+                if let Some(e) = failure.clone() {
+                    return Err(e);
+                }
+            }
+            V::iter(out)
+        }
+        "zip" | "zipLongest" if n >= 1 => {
+            let mut cols = Vec::with_capacity(n);
+            for i in 0..n {
+                cols.push(coll!(i));
+            }
+            let default = if name == "zipLongest" {
+                it.named(a, "default")?.unwrap_or(V::Null)
+            } else {
+                V::Null
+            };
+            let len = if name == "zip" {
+                cols.iter().map(Vec::len).min().unwrap_or(0)
+            } else {
+                cols.iter().map(Vec::len).max().unwrap_or(0)
+            };
+            let mut out = Vec::with_capacity(len);
+            for i in 0..len {
+                out.push(V::list(
+                    cols.iter()
+                        .map(|c| c.get(i).cloned().unwrap_or_else(|| default.clone()))
+                        .collect(),
+                ));
+            }
+            V::iter(out)
+        }
+        "takeWhile" | "skipWhile" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut cut = xs.len();
+            for (i, x) in xs.iter().enumerate() {
+                if !lam!(1, std::slice::from_ref(x)).truthy() {
+                    cut = i;
+                    break;
+                }
+            }
+            if name == "takeWhile" {
+                V::iter(xs[..cut].to_vec())
+            } else {
+                V::iter(xs[cut..].to_vec())
+            }
+        }
+        "indexOf" | "lastIndexOf" if arity(a, 2, 2) && it.arg(a, 0)?.items().is_some() => {
+            let xs = coll!(0);
+            let item = it.arg(a, 1)?;
+            let found = if name == "indexOf" {
+                xs.iter().position(|x| py_eq(x, &item))
+            } else {
+                xs.iter().rposition(|x| py_eq(x, &item))
+            };
+            V::Int(found.map_or(-1, |i| i as i64))
+        }
+        "indexWhere" | "lastIndexWhere" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut found = -1i64;
+            for (i, x) in xs.iter().enumerate() {
+                if lam!(1, std::slice::from_ref(x)).truthy() {
+                    found = i as i64;
+                    if name == "indexWhere" {
+                        break;
+                    }
+                }
+            }
+            V::Int(found)
+        }
+        "slice" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let len = match it.arg(a, 1)? {
+                V::Int(i) if i > 0 => i as usize,
+                V::Int(_) => return err(ErrorKind::Value, "slice length must be positive"),
+                _ => return Ok(None),
+            };
+            V::iter(xs.chunks(len).map(|c| V::list(c.to_vec())).collect())
+        }
+        "splitWhere" | "sliceWhere" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let mut out = Vec::new();
+            let mut cur = Vec::new();
+            let mut last: Option<V> = None;
+            for x in xs {
+                let t = lam!(1, std::slice::from_ref(&x));
+                if name == "splitWhere" {
+                    if t.truthy() {
+                        out.push(V::list(std::mem::take(&mut cur)));
+                    } else {
+                        cur.push(x);
+                    }
+                } else {
+                    if let Some(l) = &last
+                        && !py_eq(l, &t)
+                        && !cur.is_empty()
+                    {
+                        out.push(V::list(std::mem::take(&mut cur)));
+                    }
+                    last = Some(t);
+                    cur.push(x);
+                }
+            }
+            if !cur.is_empty() {
+                out.push(V::list(cur));
+            }
+            V::iter(out)
+        }
+        "splitAt" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let k = match it.arg(a, 1)? {
+                V::Int(i) => i.clamp(0, xs.len() as i64) as usize,
+                _ => return Ok(None),
+            };
+            V::iter(vec![V::list(xs[..k].to_vec()), V::list(xs[k..].to_vec())])
+        }
+        "aggregate" | "reduce" | "accumulate" if arity(a, 2, 3) => {
+            let xs = coll!(0);
+            let mut iter = xs.into_iter();
+            let mut acc = if n == 3 {
+                it.arg(a, 2)?
+            } else {
+                match iter.next() {
+                    Some(v) => v,
+                    None if name == "accumulate" => {
+                        return err(
+                            ErrorKind::Type,
+                            "accumulate() of empty sequence with no initial value",
+                        );
+                    }
+                    None => return reduce_err(),
+                }
+            };
+            let mut trail = vec![acc.clone()];
+            for x in iter {
+                acc = lam!(1, &[acc, x]);
+                if name == "accumulate" {
+                    trail.push(acc.clone());
+                }
+            }
+            if name == "accumulate" {
+                V::iter(trail)
+            } else {
+                acc
+            }
+        }
+        "reverse" if arity(a, 1, 1) => {
+            let mut xs = coll!(0);
+            xs.reverse();
+            V::iter(xs)
+        }
+        "isIterable" if arity(a, 1, 1) => V::Bool(it.arg(a, 0)?.items().is_some()),
+        "generate" if (3..=5).contains(&n) => {
+            let mut x = it.arg(a, 0)?;
+            let mut out = Vec::new();
+            loop {
+                if !lam!(1, std::slice::from_ref(&x)).truthy() {
+                    break;
+                }
+                let y = if n >= 4 {
+                    lam!(3, std::slice::from_ref(&x))
+                } else {
+                    x.clone()
+                };
+                out.push(y);
+                it.check_size(out.len())?;
+                x = lam!(2, std::slice::from_ref(&x));
+            }
+            V::iter(out)
+        }
+        _ => return Ok(None),
+    }))
+}

@@ -5,6 +5,7 @@
 //! them. See README.md in this directory.
 
 mod burst;
+mod fuzz_regressions;
 mod gate;
 mod harness;
 mod r1;

@@ -120,12 +120,15 @@ pub async fn run(
         "shutting down: no new work, running actions get {}s",
         config.shutdown_grace_secs
     );
+    // The engine drains first, with the API still up: writes are answered
+    // 503 meanwhile, nothing new is dispatched, live streams end. Then the
+    // HTTP server stops, within the same grace period.
     let _ = stopping.send(true);
-    handle.stop(true).await;
-    let _ = server.await;
     engine
         .shutdown(Duration::from_secs(config.shutdown_grace_secs))
         .await;
+    handle.stop(true).await;
+    let _ = server.await;
     log::info!("bora stopped");
     Ok(())
 }

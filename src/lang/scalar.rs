@@ -155,11 +155,10 @@ fn yaml11_float(s: &str) -> Option<Number> {
     };
     if let Some(e) = exp {
         // PyYAML wants a sign in the exponent.
-        let (sign, digits) = e.split_at(e.len().min(1));
-        if !(sign == "+" || sign == "-")
-            || digits.is_empty()
-            || !digits.bytes().all(|b| b.is_ascii_digit())
-        {
+        let Some(digits) = e.strip_prefix(['+', '-']) else {
+            return None;
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
     }

@@ -16,7 +16,6 @@ zoe:
 ";
 
 #[test]
-#[ignore = "bug: lang::scalar::yaml11_float slices the exponent at byte 1 (char boundary panic); see README"]
 fn plain_scalar_with_e_then_multibyte_char() {
     for text in [
         ZOE,
@@ -29,7 +28,6 @@ fn plain_scalar_with_e_then_multibyte_char() {
 }
 
 #[test]
-#[ignore = "bug: lang::scalar::yaml11_float slices the exponent at byte 1 (char boundary panic); see README"]
 fn upload_of_such_a_workflow_is_answered() {
     let _serial = crate::harness::serial();
     let mut board = Board::new("F1");

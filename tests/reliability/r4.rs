@@ -32,12 +32,9 @@ fn r4_graceful_shutdown() {
 }
 
 /// R4 as the spec words it: exit within grace + 1 s and no action started
-/// more than 100 ms after SIGTERM. Fails intermittently (under load): the
-/// engine is told to drain only after the HTTP server finished its own
-/// graceful stop (`app::run`), so successors of actions that end in between
-/// are dispatched after the signal, and the two grace periods add up.
+/// more than 100 ms after SIGTERM (the engine drains before the HTTP server
+/// stops, within one grace period).
 #[test]
-#[ignore = "bug: app::run sends Drain only after the HTTP graceful stop; see README"]
 fn r4_strict_drain() {
     for _ in 0..3 {
         scenario(true);

@@ -223,3 +223,10 @@ fn merge_keys_as_pyyaml() {
         [" (line 2, column 7): expected a mapping or list of mappings for merging"]
     );
 }
+
+#[test]
+fn fuzz_e_then_a_multibyte_character_is_text() {
+    check("Zoe’s workflow", json!("Zoe’s workflow"));
+    check("1e’", json!("1e’"));
+    check("1.0e+3", json!(1000.0));
+}

@@ -155,9 +155,7 @@ fn yaml11_float(s: &str) -> Option<Number> {
     };
     if let Some(e) = exp {
         // PyYAML wants a sign in the exponent.
-        let Some(digits) = e.strip_prefix(['+', '-']) else {
-            return None;
-        };
+        let digits = e.strip_prefix(['+', '-'])?;
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }

@@ -329,7 +329,9 @@ impl EngineActor {
             return false;
         };
         let state = task.state;
-        if !matches!(state, State::Success | State::Error) {
+        if !matches!(state, State::Success | State::Error)
+            || task.runtime_context.get("interrupted").is_some()
+        {
             return false;
         }
         let retry_no = task

@@ -114,6 +114,16 @@ impl EngineActor {
             self.owner.remove(&aid);
             self.touch_action(exec_id, aid, Write::Update);
             if let Some(task) = task {
+                // Not retried either: the engine cannot tell whether the
+                // action ran, and it never runs it again silently (I2).
+                if let Some(Value::Object(rc)) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|e| e.tasks.get_mut(&task))
+                    .map(|t| &mut t.runtime_context)
+                {
+                    rc.insert("interrupted".into(), Value::Bool(true));
+                }
                 let msg = Value::String(INTERRUPTED_NOT_SAFE.into());
                 self.complete_task(
                     exec_id,

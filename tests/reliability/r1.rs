@@ -238,7 +238,7 @@ fn r1_kill9_chaos() {
     );
     board.record("interrupted_not_safe", interrupted);
     board.record("join_errors_caused_by_inbound_errors", cascaded);
-    board.record("unsafe_tasks_run_again_by_retry", retried);
+    board.check("unsafe_tasks_run_again_by_retry", retried == 0, retried);
     board.check("unsafe_duplicate_starts", dup == 0, dup);
     board.check(
         "success_without_ledger_end",

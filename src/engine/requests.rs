@@ -115,7 +115,10 @@ impl EngineActor {
         Ok(defs)
     }
 
-    fn start_execution(&mut self, msg: StartExecution) -> Result<ExecutionRecord, Error> {
+    fn start_execution(&mut self, mut msg: StartExecution) -> Result<ExecutionRecord, Error> {
+        if let Some(source) = msg.source_execution_id {
+            self.clone_source(&mut msg, source)?;
+        }
         if self.draining {
             return Err(Error::Unavailable("bora is shutting down".into()));
         }
@@ -172,6 +175,38 @@ impl EngineActor {
             .get(&id)
             .map(|e| e.rec.clone())
             .ok_or_else(|| Error::Unavailable(format!("execution {id} vanished while starting")))
+    }
+
+    /// Fills a start from a previous execution (`source_execution_id`): its
+    /// workflow, input and params, unless the request gives its own.
+    fn clone_source(&mut self, msg: &mut StartExecution, source: ExecutionId) -> Result<(), Error> {
+        let src = match self.execs.get(&source) {
+            Some(e) => e.rec.clone(),
+            None => self.writer.get_execution(source)?.ok_or_else(|| {
+                Error::NotFound(format!("WorkflowExecution not found [id={source}]"))
+            })?,
+        };
+        if msg.workflow_id.is_none() && msg.workflow_name.is_none() {
+            msg.workflow_id = Some(src.workflow_id.to_string());
+            msg.namespace = src.workflow_namespace.clone();
+        }
+        if msg.input.is_empty()
+            && let Value::Object(input) = &src.input
+        {
+            msg.input = input.clone();
+        }
+        if msg.params.is_empty()
+            && let Value::Object(params) = &src.params
+        {
+            msg.params = params.clone();
+        }
+        let based = format!("Based on the execution '{source}'");
+        msg.description = if msg.description.is_empty() {
+            based
+        } else {
+            format!("{} {based}", msg.description)
+        };
+        Ok(())
     }
 
     /// Creates a RUNNING execution of `def` in memory (vars evaluated);

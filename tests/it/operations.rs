@@ -290,3 +290,30 @@ async fn diagnosis_names_what_an_execution_waits_on() {
     .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[actix_rt::test]
+async fn an_execution_can_be_started_from_a_previous_one() {
+    let app = TestApp::start();
+    let yaml = "version: '2.0'\necho_in:\n  input:\n    - word\n  tasks:\n    t1:\n      action: std.echo output=<% $.word %>\n      publish:\n        said: <% task().result %>\n";
+    let first = start(&app, yaml, "echo_in", json!({"word": "again"})).await;
+    state_of(&app, &first, "SUCCESS").await;
+    let resp = reqwest::Client::new()
+        .post(app.url("/v2/executions"))
+        .json(&json!({"source_execution_id": first}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let second: Value = resp.json().await.unwrap();
+    assert_eq!(second["workflow_name"], "echo_in");
+    assert_eq!(
+        second["description"],
+        format!("Based on the execution '{first}'")
+    );
+    let id = second["id"].as_str().unwrap().to_string();
+    let ex = state_of(&app, &id, "SUCCESS").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(ex["output"].as_str().unwrap()).unwrap(),
+        json!({"said": "again"})
+    );
+}

@@ -149,6 +149,7 @@ impl EngineActor {
         for child in self.children(exec_id) {
             self.pause(child, None);
         }
+        self.mirror_in_parent_task(exec_id, State::Running, State::Paused);
     }
 
     /// Resumes a paused execution: dispatches again what was refused while
@@ -167,6 +168,7 @@ impl EngineActor {
         for child in self.children(exec_id) {
             self.resume(child);
         }
+        self.mirror_in_parent_task(exec_id, State::Paused, State::Running);
         self.redispatch_idle(exec_id);
         let with_items: Vec<_> = self
             .execs
@@ -205,6 +207,26 @@ impl EngineActor {
             .collect();
         self.run_commands(exec_id, None, backlog);
         self.check_complete(exec_id);
+    }
+
+    /// A paused sub-workflow shows its parent task PAUSED (and RUNNING again
+    /// on resume), as Mistral does.
+    fn mirror_in_parent_task(&mut self, exec_id: ExecutionId, from: State, to: State) {
+        let Some(parent) = self.execs.get(&exec_id).and_then(|e| e.parent) else {
+            return;
+        };
+        let Some(task) = self
+            .execs
+            .get_mut(&parent.exec_id)
+            .and_then(|e| e.tasks.get_mut(&parent.task_id))
+        else {
+            return;
+        };
+        if task.state == from {
+            task.state = to;
+            task.updated_at = Some(now());
+            self.touch_task(parent.exec_id, parent.task_id, Write::Update);
+        }
     }
 
     /// Sends every IDLE action execution of the execution again under a new

@@ -119,3 +119,54 @@ async fn with_items_over_a_sub_workflow_collects_outputs_in_order() {
         json!({"all": ["hi a .", "hi b .", "hi c ."]})
     );
 }
+
+#[actix_rt::test]
+async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
+    use bora::engine::{CreateWorkflows, StartExecution, UpdateExecution};
+    use std::time::Duration;
+    let (_d, engine, _) = test_engine();
+    let wf = "version: '2.0'\nouter:\n  tasks:\n    call:\n      workflow: inner\ninner:\n  tasks:\n    wait:\n      action: std.sleep\n      input:\n        seconds: 0.5\n";
+    let defs = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("outer".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let store = engine.store.clone();
+    let child = crate::harness::eventually(Duration::from_secs(5), "the child execution", || {
+        let store = store.clone();
+        async move {
+            let mut q = bora::store::ListQuery::default();
+            q.filters.push(bora::store::Filter {
+                field: "workflow_name".into(),
+                op: bora::store::FilterOp::Eq,
+                values: vec!["inner".into()],
+            });
+            store.list_executions(&q).ok()?.into_iter().next()
+        }
+    })
+    .await;
+    let pause = UpdateExecution {
+        id: child.id,
+        state: Some(State::Paused),
+        ..Default::default()
+    };
+    engine.addr.send(pause).await.unwrap().unwrap();
+    assert_eq!(
+        crate::harness::task_state(&engine.store, id, "call").0,
+        State::Paused
+    );
+    let resume = UpdateExecution {
+        id: child.id,
+        state: Some(State::Running),
+        ..Default::default()
+    };
+    engine.addr.send(resume).await.unwrap().unwrap();
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+}

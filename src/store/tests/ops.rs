@@ -165,12 +165,15 @@ fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
     other.batch_execute("COMMIT").unwrap();
     writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap();
 
-    // The database may not grow.
+    // The database may not grow (2,000 rows: more than the free pages the
+    // migrations' dropped indexes left behind).
     writer
         .conn
         .batch_execute("PRAGMA max_page_count = 1")
         .unwrap();
-    let big: Vec<ExecutionRecord> = (0..50).map(|i| execution(&wf, State::Running, i)).collect();
+    let big: Vec<ExecutionRecord> = (0..2000)
+        .map(|i| execution(&wf, State::Running, i))
+        .collect();
     let refs: Vec<&ExecutionRecord> = big.iter().collect();
     let err = writer.commit(&inserts(&[], &refs, &[], &[])).unwrap_err();
     assert!(matches!(err, Error::Full(_)), "{err}");

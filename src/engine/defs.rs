@@ -48,32 +48,3 @@ impl DefCache {
         }
     }
 }
-
-/// Mistral's human input string of a workflow: `a, b="x"`.
-pub(crate) fn input_string(spec: &WorkflowSpec) -> String {
-    spec.input
-        .iter()
-        .map(|p| match &p.default {
-            Some(d) => format!("{}={d}", p.name),
-            None => p.name.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Mistral's workflow `interface`: `{"input": [...], "output": [...]}`.
-pub(crate) fn interface(spec: &WorkflowSpec) -> serde_json::Value {
-    let input: Vec<serde_json::Value> = spec
-        .input
-        .iter()
-        .map(|p| match &p.default {
-            Some(d) => serde_json::json!({ p.name.clone(): d }),
-            None => serde_json::Value::String(p.name.clone()),
-        })
-        .collect();
-    let output: Vec<String> = match &spec.output {
-        Some(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
-    serde_json::json!({ "input": input, "output": output })
-}

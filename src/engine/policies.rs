@@ -4,6 +4,7 @@
 //! `runtime_context` (so it is written with the task and re-armed on
 //! recovery) and fires at most once: firing clears it in the same change.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -13,7 +14,7 @@ use super::EngineActor;
 use super::flow::seconds;
 use crate::domain::{ExecutionId, State, TaskExecutionId, Timestamp, now};
 use crate::expr;
-use crate::lang::TaskSpec;
+use crate::lang::{TaskSpec, WorkflowSpec};
 use crate::store::Write;
 
 /// What a timer does when it fires.
@@ -147,10 +148,16 @@ impl EngineActor {
         self.evaluate(exec, Some(task), &branch, v)
     }
 
-    fn task_spec(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<TaskSpec> {
+    /// The execution's (shared) spec and the task's name: the hooks read
+    /// the task's policies through it without copying them.
+    fn task_spec(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Option<(Arc<WorkflowSpec>, String)> {
         let exec = self.execs.get(&exec_id)?;
         let task = exec.tasks.get(&task_id)?;
-        exec.spec.tasks.get(&task.name).cloned()
+        Some((exec.spec.clone(), task.name.clone()))
     }
 
     fn set_task_state(
@@ -177,7 +184,10 @@ impl EngineActor {
 
     /// Starts a new RUNNING task through its start policies.
     pub(crate) fn begin_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(spec) = self.task_spec(exec_id, task_id) else {
+        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
         if let Some(p) = &spec.policies.pause_before {
@@ -217,7 +227,10 @@ impl EngineActor {
 
     /// Starts the task's action(s) now, with its timeout armed.
     fn run_now(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(spec) = self.task_spec(exec_id, task_id) else {
+        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
         if let Some(t) = &spec.policies.timeout {
@@ -269,7 +282,10 @@ impl EngineActor {
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> bool {
-        let Some(spec) = self.task_spec(exec_id, task_id) else {
+        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
+            return false;
+        };
+        let Some(spec) = wf.tasks.get(&name) else {
             return false;
         };
         let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
@@ -317,7 +333,7 @@ impl EngineActor {
                 }
             }
         }
-        self.retry(exec_id, task_id, &spec)
+        self.retry(exec_id, task_id, spec)
     }
 
     /// Mistral's `RetryPolicy.after_task_complete`. True when retried.

@@ -23,6 +23,8 @@ pub(crate) struct Call {
     timeout: Option<f64>,
     /// True when `action` names a workflow to start as a sub-workflow.
     workflow: bool,
+    /// The task's `safe-rerun`, evaluated against its inbound context.
+    safe_rerun: bool,
 }
 
 /// The progress of a `with-items` task.
@@ -310,11 +312,17 @@ impl EngineActor {
             )?),
             None => None,
         };
+        let empty = Map::new();
+        let own = task.in_context.as_object().unwrap_or(&empty);
+        let safe_rerun = self
+            .evaluate(exec, Some(task), own, &spec.safe_rerun)
+            .is_ok_and(|v| expr::truthy(&v));
         Ok(Call {
             action,
             input,
             timeout,
             workflow,
+            safe_rerun,
         })
     }
 
@@ -326,20 +334,10 @@ impl EngineActor {
         call: Call,
         item: Option<usize>,
     ) -> Option<HandleTask> {
-        let safe_rerun = self
-            .execs
-            .get(&exec_id)
-            .and_then(|e| e.tasks.get(&task_id).map(|t| (e, t)))
-            .and_then(|(e, t)| {
-                let spec = e.spec.tasks.get(&t.name)?;
-                let branch = t.in_context.as_object().cloned().unwrap_or_default();
-                self.evaluate(e, Some(t), &branch, &spec.safe_rerun).ok()
-            })
-            .is_some_and(|v| expr::truthy(&v));
         let exec = self.execs.get_mut(&exec_id)?;
         let task = exec.tasks.get_mut(&task_id)?;
         if let Value::Object(rc) = &mut task.runtime_context {
-            rc.insert("safe_rerun".into(), Value::Bool(safe_rerun));
+            rc.insert("safe_rerun".into(), Value::Bool(call.safe_rerun));
             if let Some(t) = call.timeout {
                 rc.insert("timeout".into(), json!(t));
             }

@@ -12,6 +12,7 @@ use super::{
     UpdateExecution, UpdateWorkflows,
 };
 use crate::domain::{ExecutionId, State, WorkflowId, now};
+use crate::expr;
 use crate::lang::{self, WorkflowSpec};
 use crate::store::{ExecutionRecord, WorkflowDef, Write};
 
@@ -227,7 +228,17 @@ impl EngineActor {
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
-        let env = self.resolve_env(params.get("env"))?;
+        let mut env = self.resolve_env(params.get("env"))?;
+        // `params.evaluate_env` (default true): the env's own expressions are
+        // evaluated once, against `{"__env": env}`, as Mistral does.
+        let evaluate = params.get("evaluate_env").is_none_or(expr::truthy);
+        if evaluate && parent.is_none() && env.as_object().is_some_and(|e| !e.is_empty()) {
+            let data = json!({ "__env": env });
+            env = self
+                .eval
+                .evaluate_data(&env, &expr::Context::new(&data))
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+        }
         params.insert("env".into(), env);
         let t = now();
         let rec = ExecutionRecord {

@@ -136,6 +136,14 @@ pub struct RetryPolicy {
     pub delay: Value,
     pub break_on: Option<Value>,
     pub continue_on: Option<Value>,
+    /// bora extension: each retry waits `delay * backoff^n` (n = retries
+    /// already made) instead of a constant `delay`. Absent: Mistral's
+    /// constant delay.
+    #[serde(default)]
+    pub backoff: Option<Value>,
+    /// bora extension: the longest a backed-off delay may grow.
+    #[serde(default)]
+    pub max_delay: Option<Value>,
 }
 
 /// An `on-success` / `on-error` / `on-complete` clause: an optional publish

@@ -124,3 +124,25 @@ fn py_repr(v: &Value) -> String {
         ),
     }
 }
+
+/// The YAML of one member of a workbook's `workflows` or `actions`, as a
+/// document of its own: a version line plus the member.
+pub(crate) fn member_definition(name: &str, node: &Node) -> String {
+    let mut doc = Map::new();
+    doc.insert("version".into(), json!("2.0"));
+    doc.insert(name.to_string(), node.to_json());
+    yaml_serde::to_string(&Value::Object(doc)).unwrap_or_default()
+}
+
+/// Mistral's input string of an ad-hoc action: `a, b="x"` with each
+/// default in `json.dumps` spelling (`mistral/services/adhoc_actions.py`).
+pub fn action_input_string(input: &[super::spec::InputParam]) -> String {
+    input
+        .iter()
+        .map(|p| match &p.default {
+            None => p.name.clone(),
+            Some(v) => format!("{}={}", p.name, crate::expr::pyjson::dumps(v, None)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -597,3 +597,48 @@ async fn bad_yaml_is_400_with_line_and_column() {
     let (s, _) = get(&app, "/v2/workbooks/wb").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[actix_rt::test]
+async fn an_async_ad_hoc_action_is_transformed_when_completed_through_the_api() {
+    let app = TestApp::start();
+    let actions =
+        "version: '2.0'\nlater:\n  base: std.async_noop\n  output:\n    wrapped: <% $ %>\n";
+    let (s, v) = post(&app, "/v2/actions", actions).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let wf = "version: '2.0'\nwaits:\n  tasks:\n    t1:\n      action: later\n      publish:\n        got: <% task().result %>\n  output:\n    got: <% $.got %>\n";
+    let (s, v) = post(&app, "/v2/workflows", wf).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let body = json!({"workflow_name": "waits"});
+    let (s, ex) = post(&app, "/v2/executions", &body.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED, "{ex}");
+    let ae = eventually(
+        Duration::from_secs(10),
+        "a RUNNING async action",
+        || async {
+            let (_, v) = get(&app, "/v2/action_executions").await;
+            v["action_executions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .find(|a| a["state"] == "RUNNING")
+        },
+    )
+    .await;
+    assert_eq!(ae["name"], "later");
+    let done = json!({"state": "SUCCESS", "output": {"answer": 42}});
+    let path = format!("/v2/action_executions/{}", ae["id"].as_str().unwrap());
+    let (s, v) = call(&app, Method::PUT, &path, Some(&done.to_string())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let id = ex["id"].as_str().unwrap().to_string();
+    let ex = eventually(Duration::from_secs(10), "a finished execution", || async {
+        let (_, v) = get(&app, &format!("/v2/executions/{id}")).await;
+        (v["state"] != "RUNNING").then_some(v)
+    })
+    .await;
+    assert_eq!(ex["state"], "SUCCESS", "{ex}");
+    let output: Value = serde_json::from_str(ex["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output, json!({"got": {"wrapped": {"answer": 42}}}));
+    let (_, t) = get(&app, &format!("/v2/executions/{id}/tasks")).await;
+    assert_eq!(t["tasks"][0]["state"], "SUCCESS");
+}

@@ -8,7 +8,7 @@
 //! with `clause` for `on-*` clauses and `cmd` for the inline string
 //! grammars (`std.echo x=1`, `fail(msg=...)`, `x in <% $.xs %>`); `check`
 //! collects diagnostics; `render` derives the API's `definition`, `input`
-//! and `interface` fields.
+//! and `interface` fields; `defs` builds action lists and workbooks.
 //!
 //! Deliberate choices where Mistral's docs and code differ: inline
 //! parameters lose to `input` on a conflict (the docs; Mistral's code lets

@@ -162,7 +162,11 @@ fn member_name_ok(s: &str) -> bool {
 }
 
 /// A whole workbook document.
-pub(crate) fn workbook_document(cx: &mut Cx, root: Option<&Node>) -> Option<WorkbookSpec> {
+pub(crate) fn workbook_document(
+    cx: &mut Cx,
+    root: Option<&Node>,
+    text: &str,
+) -> Option<WorkbookSpec> {
     let m = root_map(cx, root, "workbook")?;
     let root = root?;
     let mut wb = WorkbookSpec {
@@ -182,7 +186,7 @@ pub(crate) fn workbook_document(cx: &mut Cx, root: Option<&Node>) -> Option<Work
             "workflows" => {
                 wb.workflows = members(cx, k, v, |cx, p, n, at, node| {
                     workflow(cx, p, n, at, node).map(|mut w: WorkflowSpec| {
-                        w.definition = render::member_definition(n, node);
+                        w.definition = render::member_definition(text, n, at.0, at.1, node);
                         w
                     })
                 });
@@ -190,7 +194,7 @@ pub(crate) fn workbook_document(cx: &mut Cx, root: Option<&Node>) -> Option<Work
             "actions" => {
                 wb.actions = members(cx, k, v, |cx, p, n, at, node| {
                     action(cx, p, n, at, node).map(|mut a| {
-                        a.definition = render::member_definition(n, node);
+                        a.definition = render::member_definition(text, n, at.0, at.1, node);
                         a
                     })
                 });

@@ -114,7 +114,7 @@ pub fn parse_actions(text: &str) -> Result<Vec<ActionSpec>, Diagnostics> {
 pub fn parse_workbook(text: &str) -> Result<WorkbookSpec, Diagnostics> {
     let root = yaml::load(text).map_err(|d| Diagnostics(vec![d]))?;
     let mut cx = check::Cx::default();
-    let spec = defs::workbook_document(&mut cx, root.as_ref());
+    let spec = defs::workbook_document(&mut cx, root.as_ref(), text);
     match spec {
         Some(s) => finish(cx, s),
         None => Err(finish(cx, ())

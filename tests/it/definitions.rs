@@ -642,3 +642,81 @@ async fn an_async_ad_hoc_action_is_transformed_when_completed_through_the_api() 
     let (_, t) = get(&app, &format!("/v2/executions/{id}/tasks")).await;
     assert_eq!(t["tasks"][0]["state"], "SUCCESS");
 }
+
+/// Starts an engine on `url`, retrying while the previous one still holds
+/// the database.
+async fn engine_on(url: &str) -> bora::app::Engine {
+    let config = bora::config::Config {
+        database: url.to_string(),
+        workers: 1,
+        ..bora::config::Config::default()
+    };
+    eventually(Duration::from_secs(10), "the database released", || async {
+        bora::app::Engine::start(&config, bora::actions::Registry::standard()).ok()
+    })
+    .await
+}
+
+#[actix_rt::test]
+async fn after_a_restart_an_ad_hoc_action_is_dispatched_again_and_its_output_transformed() {
+    use bora::domain::State;
+    use bora::engine::{CompleteAction, CreateActions, CreateWorkflows, StartExecution};
+    let (_dir, url) = crate::harness::sqlite_url();
+    let engine = engine_on(&url).await;
+    let actions =
+        "version: '2.0'\nlater:\n  base: std.async_noop\n  output:\n    wrapped: <% $ %>\n";
+    let wf = "version: '2.0'\nwaits:\n  tasks:\n    t1:\n      action: later\n      safe-rerun: true\n      publish:\n        got: <% task().result %>\n  output:\n    got: <% $.got %>\n";
+    let msg = CreateActions {
+        definition: actions.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(msg).await.unwrap().unwrap();
+    let msg = CreateWorkflows {
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: "private".into(),
+    };
+    engine.addr.send(msg).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("waits".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let running = |store: bora::store::Store, attempt: u32| async move {
+        eventually(Duration::from_secs(10), "a RUNNING action", || async {
+            let q = bora::store::ListQuery::default();
+            store
+                .list_action_executions(&q)
+                .unwrap()
+                .into_iter()
+                .find(|a| a.state == State::Running && a.attempt >= attempt)
+        })
+        .await
+    };
+    let first = running(engine.store.clone(), 1).await;
+    assert_eq!((first.name.as_str(), first.attempt), ("later", 1));
+    engine.shutdown(Duration::from_millis(50)).await;
+
+    let engine = engine_on(&url).await;
+    // Recovery sends it again (safe-rerun) as the system action it expands
+    // to; the worker confirms it under the new attempt.
+    let again = running(engine.store.clone(), 2).await;
+    assert_eq!((again.id, again.name.as_str()), (first.id, "later"));
+    let done = CompleteAction {
+        id: again.id,
+        state: State::Success,
+        output: Some(json!("late")),
+    };
+    let ae = engine.addr.send(done).await.unwrap().unwrap();
+    assert_eq!(ae.output, json!({"result": {"wrapped": "late"}}));
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(ex.output, json!({"got": {"wrapped": "late"}}));
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(
+        crate::harness::states(&tasks),
+        [("t1".to_string(), State::Success)]
+    );
+    engine.shutdown(Duration::from_millis(50)).await;
+}

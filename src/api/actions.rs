@@ -99,10 +99,14 @@ pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRe
             .filter(|a| is_system.iter().all(|f| matches(a, f))),
     );
     items.sort_by(|a, b| compare(a, b, &p.query.sort));
+    // The marker is a name (Mistral) or an id (the `next` link of a page
+    // that ends with an ad-hoc action).
     if let Some(i) = p.query.marker.as_ref().and_then(|m| {
-        items
-            .iter()
-            .position(|a| a.get("name").and_then(Value::as_str) == Some(m.as_str()))
+        items.iter().position(|a| {
+            ["name", "id"]
+                .iter()
+                .any(|k| a.get(*k).and_then(Value::as_str) == Some(m.as_str()))
+        })
     }) {
         items.drain(..=i);
     }

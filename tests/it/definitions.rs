@@ -486,6 +486,11 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["shout", "greet"]);
+    let (_, page) = get(&app, "/v2/actions?is_system=false&limit=1").await;
+    assert_eq!(page["actions"][0]["name"], "greet");
+    let next = page["next"].as_str().unwrap();
+    let (_, page) = get(&app, next.trim_start_matches(&app.base)).await;
+    assert_eq!(page["actions"][0]["name"], "shout", "{page}");
     let (_, tagged) = get(&app, "/v2/actions?tags=t1").await;
     assert_eq!(tagged["actions"].as_array().unwrap().len(), 1, "{tagged}");
 

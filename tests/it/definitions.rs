@@ -317,6 +317,17 @@ async fn ad_hoc_actions_use_the_context_defaults_outputs_and_chains() {
     );
     let aes = action_executions(&app, &ex, "chained").await;
     assert_eq!(aes[0]["name"], "shout");
+
+    // With-items: one expansion per item, each with its own input.
+    let many = "version: '2.0'\nmany:\n  vars:\n    suffix: '.'\n  tasks:\n    each:\n      with-items: x in <% ['a', 'b'] %>\n      action: greet who=<% $.x %> greeting=Hi\n      publish:\n        all: <% task().result.select($.text) %>\n  output:\n    all: <% $.all %>\n";
+    let many = many.replace("greeting=Hi", "greeting='Hi'");
+    let (s, v) = post(&app, "/v2/workflows", &many).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (ex, tasks) = run(&app, "many", "", json!({})).await;
+    assert_eq!(ex["state"], "SUCCESS", "{ex}");
+    assert_eq!(ex["output"], json!({"all": ["Hi, a.", "Hi, b."]}));
+    ok_tasks(&tasks, &["each"]);
+    assert_eq!(action_executions(&app, &ex, "each").await.len(), 2);
 }
 
 #[actix_rt::test]

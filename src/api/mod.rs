@@ -3,7 +3,8 @@
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
 //! - `root`: `GET /`, `GET /v2`.
-//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources;
+//! - `workflows`, `workbooks`, `executions`, `tasks`, `action_executions`,
+//!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
 //!   `report`: an execution's report with task statistics.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
@@ -12,6 +13,7 @@
 
 mod action_executions;
 mod actions;
+mod adhoc_actions;
 mod body;
 mod environments;
 mod error;
@@ -26,6 +28,7 @@ mod send;
 mod sub_executions;
 mod tasks;
 mod ui;
+mod workbooks;
 mod workflows;
 
 use actix::Addr;
@@ -141,7 +144,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(get().to(environments::get))
                 .route(delete().to(environments::delete)),
         )
-        .service(resource("/v2/actions").route(get().to(actions::list)))
-        .service(resource("/v2/actions/{name}").route(get().to(actions::get)))
+        .service(
+            resource("/v2/actions")
+                .route(get().to(actions::list))
+                .route(post().to(adhoc_actions::create))
+                .route(put().to(adhoc_actions::update)),
+        )
+        .service(resource("/v2/actions/validate").route(post().to(adhoc_actions::validate)))
+        .service(
+            resource("/v2/actions/{name}")
+                .route(get().to(actions::get))
+                .route(put().to(adhoc_actions::update_one))
+                .route(delete().to(adhoc_actions::delete)),
+        )
+        .service(
+            resource("/v2/workbooks")
+                .route(get().to(workbooks::list))
+                .route(post().to(workbooks::create))
+                .route(put().to(workbooks::update)),
+        )
+        .service(resource("/v2/workbooks/validate").route(post().to(workbooks::validate)))
+        .service(
+            resource("/v2/workbooks/{name}")
+                .route(get().to(workbooks::get))
+                .route(delete().to(workbooks::delete)),
+        )
         .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));
 }

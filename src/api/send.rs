@@ -88,3 +88,32 @@ pub async fn delete_environment(
 pub async fn diagnose(state: &ApiState, msg: engine::Diagnose) -> Result<serde_json::Value, Error> {
     call(state, msg).await
 }
+
+pub async fn create_actions(
+    state: &ApiState,
+    msg: engine::CreateActions,
+) -> Result<Vec<crate::store::ActionDef>, Error> {
+    call(state, msg).await
+}
+
+pub async fn update_actions(
+    state: &ApiState,
+    msg: engine::UpdateActions,
+) -> Result<Vec<crate::store::ActionDef>, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_action(state: &ApiState, msg: engine::DeleteAction) -> Result<(), Error> {
+    call(state, msg).await
+}
+
+pub async fn put_workbook(
+    state: &ApiState,
+    msg: engine::PutWorkbook,
+) -> Result<crate::store::WorkbookRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_workbook(state: &ApiState, msg: engine::DeleteWorkbook) -> Result<(), Error> {
+    call(state, msg).await
+}

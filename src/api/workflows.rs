@@ -47,7 +47,7 @@ const SPEC: ListSpec = ListSpec {
 };
 
 /// `?scope=` of an upload: `private` (default) or `public`.
-fn scope(pairs: &Pairs) -> Result<String, Error> {
+pub(super) fn scope(pairs: &Pairs) -> Result<String, Error> {
     match query::get(pairs, "scope") {
         None => Ok("private".into()),
         Some(s @ ("private" | "public")) => Ok(s.to_string()),

@@ -41,6 +41,10 @@ pub(crate) struct Dirty {
     pub deleted_environments: Vec<String>,
     /// Action executions changed only by their confirmation.
     pub confirmed: Vec<ActionExecutionId>,
+    pub action_definitions: Vec<(Write, crate::store::ActionDef)>,
+    pub deleted_action_definitions: Vec<String>,
+    pub workbooks: Vec<(Write, crate::store::WorkbookRecord)>,
+    pub deleted_workbooks: Vec<String>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -56,6 +60,8 @@ pub struct EngineActor {
     pub(crate) owner: HashMap<ActionExecutionId, ExecutionId>,
     pub(crate) dirty: Dirty,
     pub(crate) defs: DefCache,
+    /// Every ad-hoc action definition.
+    pub(crate) adhoc: super::adhoc::AdhocCache,
     pub(crate) stats: Stats,
     replies: Vec<Reply>,
     flush_scheduled: bool,
@@ -83,6 +89,7 @@ impl EngineActor {
             owner: HashMap::new(),
             dirty: Dirty::default(),
             defs: DefCache::default(),
+            adhoc: Default::default(),
             stats: Stats::default(),
             replies: Vec::new(),
             flush_scheduled: false,
@@ -200,6 +207,10 @@ impl EngineActor {
             deleted_executions: dirty.deleted_executions,
             environments: dirty.environments,
             deleted_environments: dirty.deleted_environments,
+            action_definitions: dirty.action_definitions,
+            deleted_action_definitions: dirty.deleted_action_definitions,
+            workbooks: dirty.workbooks,
+            deleted_workbooks: dirty.deleted_workbooks,
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
@@ -434,6 +445,7 @@ impl EngineActor {
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };
+        let adhoc = self.expansion_of(exec_id, msg.action_execution_id);
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return false;
         };
@@ -454,6 +466,15 @@ impl EngineActor {
         let (state, value) = match msg.outcome {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),
+        };
+        let (state, value) = match (state, adhoc) {
+            (State::Success, Some(expanded)) => {
+                match expanded.and_then(|e| super::adhoc::finish(&self.eval, &e, value)) {
+                    Ok(v) => (state, v),
+                    Err(e) => (State::Error, Value::String(e)),
+                }
+            }
+            other => (other.0, value),
         };
         let size = serde_json::to_string(&value).map_or(0, |t| t.len());
         let (state, value) = if size > self.limits.max_result_bytes {

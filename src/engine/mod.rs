@@ -3,7 +3,9 @@
 //! and consults the pure workflow controller for what runs next.
 
 mod actor;
+mod adhoc;
 pub mod controller;
+mod definitions;
 mod defs;
 mod diagnosis;
 mod dispatch;
@@ -20,6 +22,8 @@ mod state;
 mod subflow;
 
 pub use actor::EngineActor;
+pub use adhoc::Expanded;
+pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;

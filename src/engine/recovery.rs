@@ -20,6 +20,7 @@ pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart 
 impl EngineActor {
     /// Loads unfinished executions and resumes their work.
     pub(crate) fn recover(&mut self) -> Result<(), Error> {
+        self.load_adhoc()?;
         let active = self.writer.load_active()?;
         let ids = self.install(active);
         if !ids.is_empty() {

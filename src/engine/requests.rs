@@ -16,13 +16,13 @@ use crate::expr;
 use crate::lang::{self, WorkflowSpec};
 use crate::store::{ExecutionRecord, WorkflowDef, Write};
 
-fn unavailable<T>() -> Result<T, Error> {
+pub(crate) fn unavailable<T>() -> Result<T, Error> {
     Err(Error::Unavailable(
         "the engine could not commit; try again".into(),
     ))
 }
 
-fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
+pub(crate) fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
     Box::pin(futures::future::ready(v))
 }
 
@@ -54,7 +54,11 @@ impl EngineActor {
         Ok(self.defs.put(def, Arc::new(spec)))
     }
 
-    fn new_def(spec: &WorkflowSpec, namespace: &str, scope: &str) -> Result<WorkflowDef, Error> {
+    pub(crate) fn new_def(
+        spec: &WorkflowSpec,
+        namespace: &str,
+        scope: &str,
+    ) -> Result<WorkflowDef, Error> {
         Ok(WorkflowDef {
             id: WorkflowId::new(),
             name: spec.name.clone(),

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod conn;
+mod definitions;
 mod model;
 mod query;
 mod read;
@@ -148,6 +149,20 @@ impl Writer {
         namespace: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
         self.read(|c| read::workflows_named(c, names, namespace))
+    }
+
+    /// Every ad-hoc action definition.
+    pub fn all_action_definitions(&mut self) -> Result<Vec<ActionDef>, Error> {
+        self.read(definitions::all_action_definitions)
+    }
+
+    /// A workbook by id, else by name in `namespace`.
+    pub fn find_workbook(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkbookRecord>, Error> {
+        self.read(|c| definitions::find_workbook(c, name_or_id, namespace))
     }
 
     /// An environment by name or id.
@@ -301,6 +316,36 @@ impl Store {
 
     pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
         read::records(query::lists::environments(&mut *self.conn()?, q)?)
+    }
+
+    /// Filters: name, namespace, definition, input, description, tags,
+    /// scope, project_id, created_at, updated_at.
+    pub fn list_action_definitions(&self, q: &ListQuery) -> Result<Vec<ActionDef>, Error> {
+        read::records(query::lists::action_definitions(&mut *self.conn()?, q)?)
+    }
+
+    /// An ad-hoc action by id, else by name in `namespace`.
+    pub fn find_action_definition(
+        &self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<ActionDef>, Error> {
+        definitions::find_action_definition(&mut *self.conn()?, name_or_id, namespace)
+    }
+
+    /// Filters: name, namespace, definition, tags, scope, project_id,
+    /// created_at, updated_at.
+    pub fn list_workbooks(&self, q: &ListQuery) -> Result<Vec<WorkbookRecord>, Error> {
+        read::records(query::lists::workbooks(&mut *self.conn()?, q)?)
+    }
+
+    /// A workbook by id, else by name in `namespace`.
+    pub fn find_workbook(
+        &self,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkbookRecord>, Error> {
+        definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace)
     }
 
     /// An environment by name or id.

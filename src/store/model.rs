@@ -44,6 +44,43 @@ pub struct EnvironmentRecord {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A stored ad-hoc action definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionDef {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    /// The uploaded YAML text (the whole action list, or the action's part
+    /// of its workbook).
+    pub definition: String,
+    /// The validated spec as JSON (`lang::ActionSpec`).
+    pub spec: Value,
+    /// Mistral's human input string: `a, b="x"`.
+    pub input: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A stored workbook. Its workflows and actions are stored on their own as
+/// `<name>.<member>`; its spec (`lang::WorkbookSpec`) lists them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkbookRecord {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub definition: String,
+    pub spec: Value,
+    pub tags: Vec<String>,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
 /// A workflow execution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecutionRecord {
@@ -142,7 +179,8 @@ pub enum Write {
 }
 
 /// All the changes of one group commit, applied in one transaction in this
-/// order: workflows, executions, tasks, action executions, then deletions.
+/// order: workflows, executions, tasks, action executions, then deletions;
+/// action definitions and workbooks are deleted before they are written.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
     pub workflows: Vec<(Write, WorkflowDef)>,
@@ -159,6 +197,12 @@ pub struct Batch {
     /// RUNNING at `confirmed_at` with a narrow update, after the rest.
     pub confirmed: Vec<ActionExecutionId>,
     pub confirmed_at: Option<Timestamp>,
+    pub action_definitions: Vec<(Write, ActionDef)>,
+    /// Action definition ids.
+    pub deleted_action_definitions: Vec<String>,
+    pub workbooks: Vec<(Write, WorkbookRecord)>,
+    /// Workbook ids.
+    pub deleted_workbooks: Vec<String>,
 }
 
 impl Batch {
@@ -173,6 +217,10 @@ impl Batch {
             && self.environments.is_empty()
             && self.deleted_environments.is_empty()
             && self.confirmed.is_empty()
+            && self.action_definitions.is_empty()
+            && self.deleted_action_definitions.is_empty()
+            && self.workbooks.is_empty()
+            && self.deleted_workbooks.is_empty()
     }
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod api_errors;
 mod cli;
+mod definitions;
 mod harness;
 mod limits;
 mod operations;

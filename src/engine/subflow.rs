@@ -28,10 +28,16 @@ impl EngineActor {
         let env = parent.env();
         let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
         let def = self.resolve_workflow(local.as_deref(), name, &namespace)?;
+        // As Mistral's WorkflowAction: keys the child does not declare as
+        // input are its params (`task_name` of a reverse child, ...).
+        let (input, extra): (Map<String, Value>, Map<String, Value>) = input
+            .into_iter()
+            .partition(|(k, _)| def.spec.input.iter().any(|p| &p.name == k));
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
         let child = ExecutionId::new();
-        let mut params = Map::new();
+        let mut params = extra;
         params.insert("env".into(), env);
+        params.insert("namespace".into(), Value::String(namespace.clone()));
         if let Some(i) = item {
             params.insert("index".into(), Value::from(i));
         }

@@ -117,12 +117,7 @@ pub(crate) fn finish(eval: &Evaluator, e: &Expanded, result: Value) -> Result<Va
         }
         result = eval
             .evaluate_data(out, &Context::new(&result))
-            .map_err(|err| {
-                format!(
-                    "Failed to transform the result of ad-hoc action {}: {err}",
-                    e.name
-                )
-            })?;
+            .map_err(|err| err.to_string())?;
     }
     Ok(result)
 }

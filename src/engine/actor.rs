@@ -243,6 +243,13 @@ impl EngineActor {
             match self.writer.commit(&batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
+                    if batch
+                        .action_executions
+                        .iter()
+                        .any(|(w, _)| matches!(w, Write::Insert))
+                    {
+                        crate::failpoint!("engine.after_commit_before_dispatch_next");
+                    }
                     self.announce(&batch);
                     true
                 }
@@ -334,6 +341,7 @@ impl EngineActor {
             Refusal::NotIdle => self.stats.confirms_refused_not_idle += 1,
             Refusal::StaleAttempt => self.stats.confirms_refused_stale += 1,
             Refusal::Unavailable => {}
+            Refusal::Busy => self.stats.confirms_busy += 1,
         }
     }
 }
@@ -390,8 +398,22 @@ impl Handler<ConfirmExecution> for EngineActor {
     type Result = ResponseFuture<Result<(), Refusal>>;
 
     fn handle(&mut self, msg: ConfirmExecution, ctx: &mut Self::Context) -> Self::Result {
+        crate::failpoint!("engine.confirm.before_commit");
+        if crate::failpoints::busy("confirm.busy", &msg.action_execution_id) {
+            self.count_refusal(Refusal::Busy);
+            return Box::pin(futures::future::ready(Err(Refusal::Busy)));
+        }
         match self.try_confirm(&msg) {
-            Ok(()) => self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable)),
+            Ok(()) => {
+                let reply = self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable));
+                Box::pin(async move {
+                    let r = reply.await;
+                    if r.is_ok() {
+                        crate::failpoint!("engine.confirm.after_commit_before_reply");
+                    }
+                    r
+                })
+            }
             Err(r) => {
                 log::debug!(
                     "action={} attempt={} confirm refused: {r}",
@@ -409,6 +431,7 @@ impl Handler<ConveyResult> for EngineActor {
     type Result = ();
 
     fn handle(&mut self, msg: ConveyResult, ctx: &mut Self::Context) {
+        crate::failpoint!("engine.result.before_commit");
         if !self.accept_result(msg) {
             self.stats.results_dropped += 1;
         }

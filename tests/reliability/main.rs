@@ -7,6 +7,7 @@
 mod burst;
 mod fuzz_regressions;
 mod gate;
+mod gate_faults;
 mod harness;
 mod r1;
 mod r4;

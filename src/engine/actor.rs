@@ -243,11 +243,9 @@ impl EngineActor {
             match self.writer.commit(&batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
-                    if batch
-                        .action_executions
-                        .iter()
-                        .any(|(w, _)| matches!(w, Write::Insert))
-                    {
+                    if batch.action_executions.iter().any(|(w, a)| {
+                        matches!(w, Write::Insert) && a.state == crate::domain::State::Idle
+                    }) {
                         crate::failpoint!("engine.after_commit_before_dispatch_next");
                     }
                     self.announce(&batch);

@@ -10,5 +10,6 @@ mod gate;
 mod gate_faults;
 mod harness;
 mod r1;
+mod r2;
 mod r4;
 mod supervision;

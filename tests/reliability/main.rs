@@ -12,4 +12,5 @@ mod harness;
 mod r1;
 mod r2;
 mod r4;
+mod r5;
 mod supervision;

@@ -14,3 +14,4 @@ mod r2;
 mod r4;
 mod r5;
 mod supervision;
+mod supervision_faults;

@@ -6,6 +6,7 @@
 
 mod burst;
 mod fuzz_regressions;
+mod g6;
 mod gate;
 mod gate_faults;
 mod harness;

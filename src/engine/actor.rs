@@ -298,10 +298,19 @@ impl EngineActor {
 
     /// Answers a confirmation: refused, or accepted with RUNNING recorded.
     fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
-        let exec_id = *self
-            .owner
-            .get(&msg.action_execution_id)
-            .ok_or(Refusal::NotRunning)?;
+        let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
+            // Not in flight: finished already (a late duplicate), or its
+            // execution is gone from memory (finished) or unknown.
+            let known = self
+                .execs
+                .values()
+                .any(|e| e.actions.contains_key(&msg.action_execution_id));
+            return Err(if known {
+                Refusal::NotIdle
+            } else {
+                Refusal::NotRunning
+            });
+        };
         let exec = self.execs.get_mut(&exec_id).ok_or(Refusal::NotRunning)?;
         let running = exec.rec.state == crate::domain::State::Running;
         let ae = exec

@@ -264,6 +264,9 @@ mod tests {
     fn unavailable_sets_retry_after() {
         let resp = Error::Unavailable("busy".into()).error_response();
         assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let resp = Error::TooMany("queue full".into()).error_response();
+        assert_eq!(resp.status().as_u16(), 429);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
         let resp = Error::bad("x").error_response();
         assert!(resp.headers().get(header::RETRY_AFTER).is_none());
     }

@@ -23,15 +23,18 @@ struct Place<'a>(&'a EngineQueue);
 impl<'a> Place<'a> {
     /// A place, or 429 when `max_engine_requests` already wait.
     fn take(q: &'a EngineQueue) -> Result<Self, Error> {
-        let before = q.waiting.fetch_add(1, Ordering::SeqCst);
-        let place = Place(q);
-        if before >= q.cap {
-            return Err(Error::TooMany(format!(
-                "The engine is busy [waiting={before}, limit={} (max_engine_requests)]; retry later",
+        let taken = q
+            .waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < q.cap).then_some(n + 1)
+            });
+        match taken {
+            Ok(_) => Ok(Place(q)),
+            Err(n) => Err(Error::TooMany(format!(
+                "The engine is busy [waiting={n}, limit={} (max_engine_requests)]; retry later",
                 q.cap
-            )));
+            ))),
         }
-        Ok(place)
     }
 }
 
@@ -115,4 +118,22 @@ pub async fn delete_environment(
 
 pub async fn diagnose(state: &ApiState, msg: engine::Diagnose) -> Result<serde_json::Value, Error> {
     call(state, msg).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_bounded_and_given_back() {
+        let q = EngineQueue::new(2);
+        let a = Place::take(&q).unwrap();
+        let b = Place::take(&q).unwrap();
+        assert!(matches!(Place::take(&q), Err(Error::TooMany(_))));
+        assert_eq!(q.depth(), 2);
+        drop(a);
+        let _c = Place::take(&q).unwrap();
+        drop(b);
+        assert_eq!(q.depth(), 1);
+    }
 }

@@ -272,6 +272,20 @@ fn s5_backpressure() {
         "version: '2.0'\ns5:\n  tasks:\n    a:\n      action: test.sleep\n      input:\n        ms: 300\n",
     );
     let began = Instant::now();
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (base, sampling) = (server.base.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            let api = Api::new(&base);
+            let (mut max, mut samples) = (0, 0);
+            while sampling.load(Ordering::SeqCst) {
+                max = max.max(api.metric("engine_requests_waiting"));
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            (max, samples)
+        })
+    };
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let base = server.base.clone();
@@ -305,6 +319,13 @@ fn s5_backpressure() {
         .flat_map(|h| h.join().expect("client thread"))
         .collect();
     let took = began.elapsed();
+    sampling.store(false, Ordering::SeqCst);
+    let (depth_max, samples) = sampler.join().expect("sampler");
+    board.check(
+        "engine_queue_within_cap",
+        depth_max <= 4,
+        format!("max {depth_max} waiting over {samples} samples of /metrics (cap 4)"),
+    );
     let mut by_status = std::collections::BTreeMap::new();
     for (s, _, _) in &replies {
         *by_status.entry(*s).or_insert(0usize) += 1;

@@ -34,10 +34,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::json;
 
-/// 60–100 ms a case on the 2-core machine in a debug build (store reads
+/// 50–100 ms a case on the 2-core machine in a debug build (store reads
 /// after every step, the store reopened at each crash-restart): 1,000 cases
-/// take one to one and a half minutes, 10,000 about 10–15, so T0 runs this
-/// many and `BORA_G6_CASES=10000` (or more) is the T1 run.
+/// take 50–100 s, 10,000 about 8–15 minutes, so T0 runs this many and
+/// `BORA_G6_CASES=10000` (or more) is the T1 run.
 const DEFAULT_CASES: u32 = 1000;
 
 const WORKFLOWS: &str = "version: '2.0'

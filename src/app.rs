@@ -83,6 +83,29 @@ impl Engine {
     }
 }
 
+/// How often the process checks that its engine is alive.
+const ENGINE_WATCH: Duration = Duration::from_millis(100);
+
+/// Exit status when the engine died under a running server.
+pub const ENGINE_DIED: i32 = 70;
+
+/// Ends the process when the engine stops (a panic in its actor) while the
+/// server is not shutting down: an API in front of a dead engine would take
+/// requests nothing can serve. The state comes back from the store on the
+/// next start (RELIABILITY.md §4 rule 5).
+async fn fail_fast(engine: Addr<EngineActor>, stopping: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        actix_rt::time::sleep(ENGINE_WATCH).await;
+        if *stopping.borrow() {
+            return;
+        }
+        if !engine.connected() {
+            log::error!("the engine stopped unexpectedly; exiting so it recovers from the store");
+            std::process::exit(ENGINE_DIED);
+        }
+    }
+}
+
 /// Runs bora until `shutdown` resolves: engine, workers and the HTTP API on
 /// `listener`.
 pub async fn run(
@@ -97,7 +120,8 @@ pub async fn run(
         engine: engine.addr.clone(),
         max_page_size: config.max_page_size,
         events: engine.events.clone(),
-        shutdown: stopping_rx,
+        shutdown: stopping_rx.clone(),
+        engine_queue: Arc::new(api::EngineQueue::new(config.max_engine_requests)),
     };
     let body_limit = config.max_body_bytes;
     log::info!("bora listening on http://{}", listener.local_addr()?);
@@ -115,6 +139,7 @@ pub async fn run(
     .run();
     let handle = server.handle();
     let server = actix_rt::spawn(server);
+    actix_rt::spawn(fail_fast(engine.addr.clone(), stopping_rx));
     shutdown.await;
     log::info!(
         "shutting down: no new work, running actions get {}s",

@@ -23,6 +23,9 @@ pub struct Config {
     pub max_page_size: usize,
     /// Executions running at once; past it, new ones get 503 with Retry-After.
     pub max_running_executions: usize,
+    /// API requests waiting for the engine at once; past it, 429 with
+    /// Retry-After (backpressure instead of an unbounded queue).
+    pub max_engine_requests: usize,
     /// Largest action result kept, in bytes of JSON; larger fails the task.
     pub max_result_bytes: usize,
     /// Most items one with-items task may iterate over.
@@ -44,6 +47,7 @@ impl Default for Config {
             max_body_bytes: 4 * 1024 * 1024,
             max_page_size: 1000,
             max_running_executions: 100_000,
+            max_engine_requests: 1024,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
             expr_fuel: 1_000_000,
@@ -119,6 +123,11 @@ impl Config {
         }
         if self.worker_capacity == 0 {
             return Err(Error::Invalid("worker_capacity must be at least 1".into()));
+        }
+        if self.max_engine_requests == 0 {
+            return Err(Error::Invalid(
+                "max_engine_requests must be at least 1".into(),
+            ));
         }
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));

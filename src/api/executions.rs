@@ -141,6 +141,7 @@ const BODY_FIELDS: &[&str] = FIELDS;
 pub async fn create(state: web::Data<ApiState>, body: Body) -> Result<HttpResponse, Error> {
     let msg = start_message(&body::object(body)?)?;
     let e = send::start_execution(&state, msg).await?;
+    crate::failpoint!("api.after_commit_before_reply");
     Ok(HttpResponse::Created().json(render::execution(&e, ExecutionView::Write)))
 }
 

@@ -2,7 +2,7 @@
 //! the store's read connections (in `web::block`); every change is a message
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
-//! - `root`: `GET /`, `GET /v2`.
+//! - `root`: `GET /`, `GET /v2`; `health`: `GET /health`, `GET /metrics`.
 //! - `workflows`, `workbooks`, `executions`, `tasks`, `action_executions`,
 //!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
@@ -19,6 +19,7 @@ mod environments;
 mod error;
 mod events;
 mod executions;
+mod health;
 mod pyjson;
 mod query;
 mod render;
@@ -50,6 +51,31 @@ pub struct ApiState {
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
     /// Turns true when the server begins to shut down (live streams end).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Requests waiting for the engine now, against their cap.
+    pub engine_queue: std::sync::Arc<EngineQueue>,
+}
+
+/// Bounds the requests that wait for the engine: past `cap`, a write gets
+/// 429 with Retry-After at once instead of queueing without bound.
+#[derive(Debug)]
+pub struct EngineQueue {
+    waiting: std::sync::atomic::AtomicUsize,
+    cap: usize,
+}
+
+impl EngineQueue {
+    /// A queue of at most `cap` waiting requests.
+    pub fn new(cap: usize) -> Self {
+        Self {
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Requests waiting now.
+    pub fn depth(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// Runs a blocking store read off the async workers.
@@ -76,6 +102,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v2/events").route(get().to(events::stream)));
     cfg.default_service(web::to(root::unknown_path))
         .service(web::resource("/").route(get().to(root::versions)))
+        .service(web::resource("/health").route(get().to(health::health)))
+        .service(web::resource("/metrics").route(get().to(health::metrics)))
         .service(resource("/v2").route(get().to(root::v2)))
         .service(
             resource("/v2/workflows")

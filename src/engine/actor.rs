@@ -254,6 +254,11 @@ impl EngineActor {
             match self.writer.commit(&batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
+                    if batch.action_executions.iter().any(|(w, a)| {
+                        matches!(w, Write::Insert) && a.state == crate::domain::State::Idle
+                    }) {
+                        crate::failpoint!("engine.after_commit_before_dispatch_next");
+                    }
                     self.announce(&batch);
                     true
                 }
@@ -304,10 +309,19 @@ impl EngineActor {
 
     /// Answers a confirmation: refused, or accepted with RUNNING recorded.
     fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
-        let exec_id = *self
-            .owner
-            .get(&msg.action_execution_id)
-            .ok_or(Refusal::NotRunning)?;
+        let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
+            // Not in flight: finished already (a late duplicate), or its
+            // execution is gone from memory (finished) or unknown.
+            let known = self
+                .execs
+                .values()
+                .any(|e| e.actions.contains_key(&msg.action_execution_id));
+            return Err(if known {
+                Refusal::NotIdle
+            } else {
+                Refusal::NotRunning
+            });
+        };
         let exec = self.execs.get_mut(&exec_id).ok_or(Refusal::NotRunning)?;
         let running = exec.rec.state == crate::domain::State::Running;
         let ae = exec
@@ -345,6 +359,7 @@ impl EngineActor {
             Refusal::NotIdle => self.stats.confirms_refused_not_idle += 1,
             Refusal::StaleAttempt => self.stats.confirms_refused_stale += 1,
             Refusal::Unavailable => {}
+            Refusal::Busy => self.stats.confirms_busy += 1,
         }
     }
 }
@@ -401,8 +416,22 @@ impl Handler<ConfirmExecution> for EngineActor {
     type Result = ResponseFuture<Result<(), Refusal>>;
 
     fn handle(&mut self, msg: ConfirmExecution, ctx: &mut Self::Context) -> Self::Result {
+        crate::failpoint!("engine.confirm.before_commit");
+        if crate::failpoints::busy("confirm.busy", &msg.action_execution_id) {
+            self.count_refusal(Refusal::Busy);
+            return Box::pin(futures::future::ready(Err(Refusal::Busy)));
+        }
         match self.try_confirm(&msg) {
-            Ok(()) => self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable)),
+            Ok(()) => {
+                let reply = self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable));
+                Box::pin(async move {
+                    let r = reply.await;
+                    if r.is_ok() {
+                        crate::failpoint!("engine.confirm.after_commit_before_reply");
+                    }
+                    r
+                })
+            }
             Err(r) => {
                 log::debug!(
                     "action={} attempt={} confirm refused: {r}",
@@ -420,6 +449,7 @@ impl Handler<ConveyResult> for EngineActor {
     type Result = ();
 
     fn handle(&mut self, msg: ConveyResult, ctx: &mut Self::Context) {
+        crate::failpoint!("engine.result.before_commit");
         if !self.accept_result(msg) {
             self.stats.results_dropped += 1;
         }

@@ -396,6 +396,11 @@ impl EngineActor {
         if self.draining {
             return;
         }
+        if crate::failpoints::eval("dispatch.duplicate")
+            == Some(crate::failpoints::Action::Duplicate)
+        {
+            self.pool.do_send(msg.clone());
+        }
         self.pool.do_send(msg);
     }
 

@@ -269,7 +269,7 @@ impl EngineActor {
             if self.draining {
                 continue;
             }
-            self.pool.do_send(m);
+            self.send(m);
         }
     }
 }

@@ -82,6 +82,8 @@ pub struct Stats {
     pub confirms_refused_not_running: u64,
     pub confirms_refused_not_idle: u64,
     pub confirms_refused_stale: u64,
+    /// Confirmations answered "busy" (the worker asks again).
+    pub confirms_busy: u64,
     /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
     pub commits: u64,

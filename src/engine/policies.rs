@@ -439,6 +439,7 @@ impl EngineActor {
         if recorded != Some(timer.due.as_str()) {
             return;
         }
+        crate::failpoint!("engine.timer.fire");
         if exec.rec.state != State::Running && timer.kind != TimerKind::Timeout {
             // A delayed task waits while its execution is paused: fired on resume.
             self.deferred_timers.push(timer);

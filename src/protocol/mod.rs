@@ -52,6 +52,10 @@ pub enum Refusal {
     /// The engine could not commit; the dispatch stays IDLE and will be retried.
     #[error("the engine is unavailable")]
     Unavailable,
+    /// The engine cannot answer now; nothing changed. The worker asks again
+    /// after a backoff: the task stays its to run.
+    #[error("the engine is busy")]
+    Busy,
 }
 
 impl Refusal {
@@ -62,6 +66,7 @@ impl Refusal {
             Refusal::NotIdle => "not_idle",
             Refusal::StaleAttempt => "stale_attempt",
             Refusal::Unavailable => "unavailable",
+            Refusal::Busy => "busy",
         }
     }
 }

@@ -16,6 +16,7 @@ mod policies;
 mod recovery;
 mod requests;
 mod reverse;
+mod standalone;
 mod state;
 mod subflow;
 
@@ -23,6 +24,7 @@ pub use actor::EngineActor;
 pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;
+pub use standalone::{DeleteActionExecution, StartAction};
 
 use actix::prelude::*;
 
@@ -60,6 +62,8 @@ pub struct Limits {
     pub max_running_executions: usize,
     pub max_result_bytes: usize,
     pub max_with_items: usize,
+    /// `DELETE /v2/action_executions/{id}` is allowed (finished standalone ones).
+    pub allow_action_execution_deletion: bool,
 }
 
 impl Default for Limits {
@@ -68,6 +72,7 @@ impl Default for Limits {
             max_running_executions: 100_000,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
+            allow_action_execution_deletion: false,
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct HandleTask {
     pub input: Value,
     /// The run timeout (the task's `timeout` policy), if any.
     pub timeout: Option<Duration>,
+    /// The workflow's name, for actions that pass it on (`std.mistral_http`);
+    /// `None` for a standalone action.
+    #[serde(default)]
+    pub workflow_name: Option<String>,
 }
 
 /// Worker → engine: may I run this attempt? The engine answers only after the
@@ -90,4 +94,13 @@ pub struct ConveyResult {
 pub struct EngineLink {
     pub confirm: Recipient<ConfirmExecution>,
     pub convey: Recipient<ConveyResult>,
+}
+
+/// What the engine asks about an action before it records a standalone run
+/// (`POST /v2/action_executions`): the composition root answers from the
+/// workers' registry, so the engine never depends on the actions themselves.
+pub trait ActionCatalog: Send + Sync {
+    /// Whether the action exists and accepts `input`: `Ok(sync)` (false for
+    /// an asynchronous action), or the reason in Mistral's words.
+    fn check(&self, name: &str, input: &Value) -> Result<bool, String>;
 }

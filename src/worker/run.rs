@@ -13,7 +13,7 @@ use futures::FutureExt;
 use serde_json::Value;
 
 use super::pool::PoolStats;
-use crate::actions::Registry;
+use crate::actions::{ActionContext, Registry};
 use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome};
 
 /// A worker actor. Stateless between tasks; restarted by the pool if it dies.
@@ -100,7 +100,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         attempt: msg.attempt,
         outcome,
     };
-    let action = match registry.instantiate(&msg.action, &msg.input) {
+    let mut action = match registry.instantiate(&msg.action, &msg.input) {
         Ok(action) => action,
         Err(e) => {
             engine
@@ -109,6 +109,12 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     };
+    action.set_context(&ActionContext {
+        action_execution_id: msg.action_execution_id.to_string(),
+        task_execution_id: msg.task_execution_id.map(|t| t.to_string()),
+        workflow_execution_id: msg.execution_id.map(|e| e.to_string()),
+        workflow_name: msg.workflow_name.clone(),
+    });
     let confirm = ConfirmExecution {
         action_execution_id: msg.action_execution_id,
         attempt: msg.attempt,

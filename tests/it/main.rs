@@ -9,4 +9,5 @@ mod limits;
 mod operations;
 mod policies;
 mod protocol;
+mod standalone;
 mod subflows;

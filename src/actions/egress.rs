@@ -104,7 +104,7 @@ impl Egress {
     /// True when `host` is exempt from the denied ranges.
     pub fn host_allowed(&self, host: &str) -> bool {
         let h = bare(host);
-        self.allowed_hosts.iter().any(|a| *a == h)
+        self.allowed_hosts.contains(&h)
     }
 
     /// Checks one address `host` resolved to (or is).

@@ -36,6 +36,9 @@ pub struct DeleteActionExecution {
     pub id: ActionExecutionId,
 }
 
+/// Where a run-sync request waits for its action execution.
+type Waiting = oneshot::Receiver<Result<ActionExecutionRecord, Error>>;
+
 /// A standalone action execution in memory until it is finished and
 /// committed.
 pub(crate) struct Standalone {
@@ -92,13 +95,7 @@ impl EngineActor {
     fn start_action(
         &mut self,
         msg: StartAction,
-    ) -> Result<
-        (
-            ActionExecutionRecord,
-            Option<oneshot::Receiver<Result<ActionExecutionRecord, Error>>>,
-        ),
-        Error,
-    > {
+    ) -> Result<(ActionExecutionRecord, Option<Waiting>), Error> {
         if msg.name.is_empty() {
             return Err(Error::Invalid(
                 "Please provide at least action name to run action.".into(),

@@ -110,6 +110,10 @@ fn answer(path: &str, port: u16) -> Vec<u8> {
             "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .into_bytes(),
+        "/hang" => {
+            std::thread::sleep(Duration::from_secs(3));
+            reply("200 OK", "application/json", "{}")
+        }
         "/big" => {
             // No Content-Length: only reading counts the size.
             let mut r = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n".to_vec();
@@ -503,4 +507,86 @@ async fn std_http_runs_standalone_and_mistral_http_calls_back() {
     assert_eq!(resp.status(), StatusCode::OK);
     let done = action_state(&app, &id, "SUCCESS").await;
     assert_eq!(output(&done), json!({"result": "called back"}));
+}
+
+/// A standalone action execution as a crash left it.
+fn left_behind(name: &str, state: bora::domain::State) -> bora::store::ActionExecutionRecord {
+    bora::store::ActionExecutionRecord {
+        id: bora::domain::ActionExecutionId::new(),
+        name: name.into(),
+        task_execution_id: None,
+        execution_id: None,
+        workflow_name: None,
+        workflow_namespace: Some(String::new()),
+        task_name: None,
+        description: String::new(),
+        tags: vec![],
+        state,
+        state_info: None,
+        accepted: false,
+        input: json!({"output": "again"}),
+        output: json!({}),
+        params: json!({"save_result": true}),
+        attempt: 1,
+        item_index: None,
+        project_id: String::new(),
+        created_at: bora::domain::now(),
+        updated_at: None,
+    }
+}
+
+#[actix_rt::test]
+async fn recovery_treats_standalone_actions_like_task_actions() {
+    use bora::domain::State;
+    use bora::store::{Batch, Write};
+    let (_dir, url) = crate::harness::sqlite_url();
+    let idle = left_behind("std.echo", State::Idle);
+    let running = left_behind("std.echo", State::Running);
+    let (idle_id, running_id) = (idle.id.to_string(), running.id.to_string());
+    {
+        let (_, mut writer) = bora::store::open(&url).unwrap();
+        let batch = Batch {
+            action_executions: vec![(Write::Insert, idle), (Write::Insert, running)],
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+    }
+    let app = TestApp::start_on(&url);
+    let done = action_state(&app, &idle_id, "SUCCESS").await;
+    assert_eq!(output(&done), json!({"result": "again"}));
+    let failed = action_state(&app, &running_id, "ERROR").await;
+    assert!(
+        failed["state_info"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("INTERRUPTED_NOT_SAFE"),
+        "{failed}"
+    );
+}
+
+#[actix_rt::test]
+async fn the_default_timeout_applies() {
+    let server = Tiny::start();
+    let app = TestApp::start_with(|c| {
+        allow_loopback(c);
+        c.http_default_timeout_secs = 1;
+    });
+    let started = std::time::Instant::now();
+    let (s, v) = run(
+        &app,
+        json!({"name": "std.http", "input": {"url": server.url("/hang")}, "params": {"run_sync": true}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "ERROR", "{v}");
+    let err = output(&v)["result"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(err.contains("Failed to send HTTP request"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_millis(2900),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -1,5 +1,6 @@
 //! The standard actions (`std.noop`, `std.echo`, `std.fail`, `std.sleep`,
-//! `std.async_noop`, `std.http`, `std.mistral_http`, `std.test_dict`) and
+//! `std.async_noop`, `std.http`, `std.mistral_http`, `std.email`,
+//! `std.test_dict`) and
 //! the registry that turns an action name plus input into a runnable
 //! action. Pure of the store and the engine: an action sees only its input
 //! and the ids of its run ([`ActionContext`]).
@@ -7,6 +8,7 @@
 mod async_noop;
 mod echo;
 pub mod egress;
+mod email;
 mod fail;
 pub mod http;
 mod noop;
@@ -164,6 +166,7 @@ impl Registry {
             fail::def(),
             sleep::def(),
             http::def(settings.clone()),
+            email::def(settings.clone()),
             http::mistral_def(settings),
             test_dict::def(),
         ] {
@@ -293,6 +296,25 @@ mod tests {
         assert_eq!(
             r.get("std.test_dict").unwrap().input_string(),
             "size=0, key_prefix=\"\", val=\"\""
+        );
+    }
+
+    #[test]
+    fn email_checks_its_input() {
+        let r = Registry::standard();
+        assert_eq!(
+            r.get("std.email").unwrap().input_string(),
+            "from_addr, to_addrs, smtp_server, reply_to=null, cc_addrs=null, bcc_addrs=null, \
+             smtp_password=null, subject=null, body=null, html_body=null"
+        );
+        let ok = json!({"from_addr": "a@b.c", "to_addrs": ["d@e.f"], "smtp_server": "mail:2525"});
+        assert!(r.instantiate("std.email", &ok).is_ok());
+        let bad = json!({"from_addr": "not an address", "to_addrs": ["d@e.f"], "smtp_server": "m"});
+        assert!(
+            r.instantiate("std.email", &bad)
+                .err()
+                .unwrap()
+                .contains("from_addr")
         );
     }
 

@@ -184,6 +184,7 @@ mod tests {
             ("name", Neq, &["std.echo"]),
             &[
                 "std.async_noop",
+                "std.email",
                 "std.fail",
                 "std.http",
                 "std.mistral_http",
@@ -201,6 +202,7 @@ mod tests {
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
                 "std.http",
                 "std.mistral_http",
@@ -217,6 +219,7 @@ mod tests {
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
                 "std.http",
                 "std.mistral_http",
@@ -231,6 +234,7 @@ mod tests {
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
                 "std.http",
                 "std.mistral_http",
@@ -260,6 +264,7 @@ mod tests {
                 "std.mistral_http",
                 "std.http",
                 "std.fail",
+                "std.email",
                 "std.echo",
                 "std.async_noop"
             ]

@@ -590,3 +590,85 @@ async fn the_default_timeout_applies() {
         started.elapsed()
     );
 }
+
+/// A tiny SMTP server for one message: returns its port and what it got.
+fn smtp_sink() -> (u16, Arc<Mutex<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(String::new()));
+    let log = got.clone();
+    std::thread::spawn(move || {
+        let Ok((conn, _)) = listener.accept() else {
+            return;
+        };
+        let mut reader = std::io::BufReader::new(conn.try_clone().unwrap());
+        let mut out = conn;
+        let _ = out.write_all(b"220 sink ESMTP\r\n");
+        let mut data = false;
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) > 0 {
+            log.lock().unwrap().push_str(&line);
+            let reply: &[u8] = if data {
+                if line == ".\r\n" {
+                    data = false;
+                    b"250 queued\r\n"
+                } else {
+                    b""
+                }
+            } else {
+                match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                    "EHLO" | "HELO" => b"250 sink\r\n",
+                    "DATA" => {
+                        data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => {
+                        let _ = out.write_all(b"221 bye\r\n");
+                        break;
+                    }
+                    _ => b"250 ok\r\n",
+                }
+            };
+            let _ = out.write_all(reply);
+            line.clear();
+        }
+    });
+    (port, got)
+}
+
+#[actix_rt::test]
+async fn std_email_sends_through_smtp() {
+    let (port, got) = smtp_sink();
+    let app = TestApp::start_with(allow_loopback);
+    let (s, v) = run(
+        &app,
+        json!({"name": "std.email", "params": {"run_sync": true}, "input": {
+            "from_addr": "bora@example.org", "to_addrs": ["ops@example.org"],
+            "cc_addrs": ["cc@example.org"], "smtp_server": format!("127.0.0.1:{port}"),
+            "subject": "Done", "body": "It finished."}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "SUCCESS", "{v}");
+    assert_eq!(output(&v), json!({"result": null}));
+    let text = got.lock().unwrap().clone();
+    assert!(text.contains("MAIL FROM:<bora@example.org>"), "{text}");
+    assert!(text.contains("RCPT TO:<ops@example.org>"), "{text}");
+    assert!(text.contains("RCPT TO:<cc@example.org>"), "{text}");
+    assert!(text.contains("Subject: Done"), "{text}");
+    assert!(text.contains("It finished."), "{text}");
+    // The SMTP server is under the egress policy too.
+    let app = TestApp::start();
+    let (s, v) = run(
+        &app,
+        json!({"name": "std.email", "input": {"from_addr": "a@example.org",
+            "to_addrs": ["b@example.org"], "smtp_server": "127.0.0.1:9"}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "ERROR", "{v}");
+    assert!(
+        v["output"].as_str().unwrap().contains("http_denied_cidrs"),
+        "{v}"
+    );
+}

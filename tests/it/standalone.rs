@@ -672,3 +672,67 @@ async fn std_email_sends_through_smtp() {
         "{v}"
     );
 }
+
+#[actix_rt::test]
+async fn a_mistral_http_task_waits_for_its_callback() {
+    let server = Tiny::start();
+    let app = TestApp::start_with(allow_loopback);
+    let yaml = "
+version: '2.0'
+notify:
+  input:
+    - url
+  tasks:
+    ask:
+      action: std.mistral_http url=<% $.url %>
+      publish:
+        answer: <% task().result %>
+  output:
+    answer: <% $.answer %>
+";
+    let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(yaml)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, ex) = send(
+        &app,
+        Method::POST,
+        "/v2/executions",
+        json!({"workflow_name": "notify", "input": {"url": server.url("/json")}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{ex}");
+    let ex_id = ex["id"].as_str().unwrap().to_string();
+    let head = eventually(Duration::from_secs(10), "the request", || async {
+        server.heads.lock().unwrap().first().cloned()
+    })
+    .await;
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {head}"))
+            .to_string()
+    };
+    assert_eq!(header("mistral-workflow-name"), "notify");
+    assert_eq!(header("mistral-workflow-execution-id"), ex_id);
+    let (_, tasks) = get(&app, &format!("/v2/executions/{ex_id}/tasks")).await;
+    assert_eq!(
+        header("mistral-task-id"),
+        tasks["tasks"][0]["id"].as_str().unwrap()
+    );
+    let callback = header("mistral-callback-url");
+    // The request succeeded, yet the task waits for the callback.
+    let (_, v) = get(&app, &format!("/v2/executions/{ex_id}")).await;
+    assert_eq!(v["state"], "RUNNING");
+    let resp = reqwest::Client::new()
+        .put(callback)
+        .json(&json!({"state": "SUCCESS", "output": {"approved": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let done = eventually(Duration::from_secs(10), "the end", || async {
+        let (_, v) = get(&app, &format!("/v2/executions/{ex_id}")).await;
+        (v["state"] == "SUCCESS").then_some(v)
+    })
+    .await;
+    assert_eq!(output(&done), json!({"answer": {"approved": true}}));
+}

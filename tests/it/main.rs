@@ -10,4 +10,5 @@ mod operations;
 mod policies;
 mod protocol;
 mod standalone;
+mod std_http;
 mod subflows;

@@ -104,3 +104,30 @@ pub trait ActionCatalog: Send + Sync {
     /// an asynchronous action), or the reason in Mistral's words.
     fn check(&self, name: &str, input: &Value) -> Result<bool, String>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_task_round_trips_and_reads_older_payloads() {
+        let msg = HandleTask {
+            action_execution_id: ActionExecutionId::new(),
+            task_execution_id: None,
+            execution_id: None,
+            attempt: Attempt(2),
+            action: "std.mistral_http".into(),
+            input: serde_json::json!({"url": "http://example.org/"}),
+            timeout: Some(Duration::from_secs(3)),
+            workflow_name: Some("wf".into()),
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        let back: HandleTask = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.workflow_name.as_deref(), Some("wf"));
+        assert_eq!(back.attempt, Attempt(2));
+        let mut old: Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("workflow_name");
+        let back: HandleTask = serde_json::from_value(old).unwrap();
+        assert_eq!(back.workflow_name, None);
+    }
+}

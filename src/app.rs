@@ -37,7 +37,9 @@ impl Engine {
     pub fn start(config: &Config, registry: Registry) -> anyhow::Result<Self> {
         let (store, writer) = store::open(&config.database)?;
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
+        crate::actions::http::install_tls_provider();
         let registry = registry.shared();
+        let catalog: Arc<dyn crate::protocol::ActionCatalog> = Arc::new(Catalog(registry.clone()));
         let workers = config.worker_count();
         let limits = config.engine_limits();
         let capacity = config.worker_capacity;
@@ -55,6 +57,7 @@ impl Engine {
                 .with_capacity(capacity)
                 .start();
             EngineActor::new(writer, pool.recipient(), eval)
+                .with_catalog(catalog)
                 .with_events(announce)
                 .with_limits(limits)
         });
@@ -106,6 +109,16 @@ async fn fail_fast(engine: Addr<EngineActor>, stopping: tokio::sync::watch::Rece
     }
 }
 
+/// The engine's view of the workers' registry: whether an action exists,
+/// takes the input, and is synchronous.
+struct Catalog(Arc<Registry>);
+
+impl crate::protocol::ActionCatalog for Catalog {
+    fn check(&self, name: &str, input: &serde_json::Value) -> Result<bool, String> {
+        self.0.instantiate(name, input).map(|a| a.is_sync())
+    }
+}
+
 /// Runs bora until `shutdown` resolves: engine, workers and the HTTP API on
 /// `listener`.
 pub async fn run(
@@ -113,7 +126,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let engine = Engine::start(&config, Registry::standard())?;
+    let engine = Engine::start(&config, Registry::standard_with(config.http_settings()))?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         store: engine.store.clone(),

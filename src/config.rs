@@ -34,6 +34,23 @@ pub struct Config {
     pub expr_fuel: u64,
     pub expr_max_size: usize,
     pub expr_max_depth: usize,
+    /// Comma-separated CIDR ranges `std.http` may not connect to (SSRF
+    /// egress policy; Mistral's loopback and link-local, plus unspecified).
+    pub http_denied_cidrs: String,
+    /// Comma-separated host names (or addresses, as written in URLs) exempt
+    /// from `http_denied_cidrs`.
+    pub http_allowed_hosts: String,
+    /// Timeout of a `std.http` request that sets none; 0 means none.
+    pub http_default_timeout_secs: u64,
+    /// Largest `std.http` response body read (streamed); 0 means no cap.
+    pub http_max_response_size_bytes: usize,
+    /// bora's base URL as others reach it (`Mistral-Callback-URL` of
+    /// `std.mistral_http`); empty means `http://<bind>`.
+    pub public_url: String,
+    /// Whether `DELETE /v2/action_executions/{id}` may delete finished
+    /// standalone action executions (Mistral's
+    /// `[api] allow_action_execution_deletion`).
+    pub allow_action_execution_deletion: bool,
 }
 
 impl Default for Config {
@@ -53,6 +70,12 @@ impl Default for Config {
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
+            http_denied_cidrs: crate::actions::egress::DEFAULT_DENIED_CIDRS.into(),
+            http_allowed_hosts: String::new(),
+            http_default_timeout_secs: 60,
+            http_max_response_size_bytes: 5 * 1024 * 1024,
+            public_url: String::new(),
+            allow_action_execution_deletion: false,
         }
     }
 }
@@ -132,7 +155,28 @@ impl Config {
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
+        crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
+            .map_err(Error::Invalid)?;
         Ok(())
+    }
+
+    /// What `std.http` and `std.mistral_http` take from the settings.
+    pub fn http_settings(&self) -> crate::actions::http::HttpSettings {
+        let egress =
+            crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
+                .unwrap_or_default();
+        let public_url = if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.clone()
+        };
+        crate::actions::http::HttpSettings {
+            egress,
+            default_timeout: (self.http_default_timeout_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.http_default_timeout_secs)),
+            max_response_bytes: self.http_max_response_size_bytes,
+            public_url,
+        }
     }
 
     /// The worker count in force: `workers`, or the CPU count when 0.
@@ -150,6 +194,7 @@ impl Config {
             max_running_executions: self.max_running_executions,
             max_result_bytes: self.max_result_bytes,
             max_with_items: self.max_with_items,
+            allow_action_execution_deletion: self.allow_action_execution_deletion,
         }
     }
 
@@ -189,6 +234,23 @@ mod tests {
     fn missing_file_is_an_error() {
         let err = Config::load(Some(std::path::Path::new("/nonexistent/bora.toml"))).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn http_settings_follow_the_keys() {
+        let cfg = Config {
+            bind: "0.0.0.0:1234".into(),
+            http_default_timeout_secs: 0,
+            ..Config::default()
+        };
+        let s = cfg.http_settings();
+        assert_eq!(s.public_url, "http://0.0.0.0:1234");
+        assert_eq!(s.default_timeout, None);
+        let bad = Config {
+            http_denied_cidrs: "10.0.0.0/40".into(),
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -217,7 +217,16 @@ mod tests {
         check(("name", Eq, &["std.echo"]), &["std.echo"]);
         check(
             ("name", Neq, &["std.echo"]),
-            &["std.async_noop", "std.fail", "std.noop", "std.sleep"],
+            &[
+                "std.async_noop",
+                "std.email",
+                "std.fail",
+                "std.http",
+                "std.mistral_http",
+                "std.noop",
+                "std.sleep",
+                "std.test_dict",
+            ],
         );
         check(
             ("name", In, &["std.noop", "std.sleep"]),
@@ -225,18 +234,33 @@ mod tests {
         );
         check(
             ("name", Nin, &["std.noop", "std.sleep"]),
-            &["std.async_noop", "std.echo", "std.fail"],
+            &[
+                "std.async_noop",
+                "std.echo",
+                "std.email",
+                "std.fail",
+                "std.http",
+                "std.mistral_http",
+                "std.test_dict",
+            ],
         );
         check(("name", Has, &["ee"]), &["std.sleep"]);
-        check(("name", Gt, &["std.n"]), &["std.noop", "std.sleep"]);
+        check(
+            ("name", Gt, &["std.n"]),
+            &["std.noop", "std.sleep", "std.test_dict"],
+        );
         check(
             ("is_system", Eq, &["true"]),
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
+                "std.http",
+                "std.mistral_http",
                 "std.noop",
                 "std.sleep",
+                "std.test_dict",
             ],
         );
         check(("is_system", Eq, &["false"]), &[]);
@@ -245,9 +269,13 @@ mod tests {
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
+                "std.http",
+                "std.mistral_http",
                 "std.noop",
                 "std.sleep",
+                "std.test_dict",
             ],
         );
         check(("input", Eq, &[""]), &["std.async_noop", "std.noop"]);
@@ -265,9 +293,13 @@ mod tests {
         assert_eq!(
             names,
             [
+                "std.test_dict",
                 "std.sleep",
                 "std.noop",
+                "std.mistral_http",
+                "std.http",
                 "std.fail",
+                "std.email",
                 "std.echo",
                 "std.async_noop"
             ]

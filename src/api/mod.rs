@@ -155,11 +155,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/v2/tasks/{id}/workflow_executions")
                 .route(get().to(executions::list_of_task)),
         )
-        .service(resource("/v2/action_executions").route(get().to(action_executions::list)))
+        .service(
+            resource("/v2/action_executions")
+                .route(get().to(action_executions::list))
+                .route(post().to(action_executions::create)),
+        )
         .service(
             resource("/v2/action_executions/{id}")
                 .route(get().to(action_executions::get))
-                .route(put().to(action_executions::update)),
+                .route(put().to(action_executions::update))
+                .route(delete().to(action_executions::delete)),
         )
         .service(
             resource("/v2/environments")

@@ -102,6 +102,20 @@ pub async fn complete_action(
     call(state, msg).await
 }
 
+pub async fn start_action(
+    state: &ApiState,
+    msg: engine::StartAction,
+) -> Result<ActionExecutionRecord, Error> {
+    call(state, msg).await
+}
+
+pub async fn delete_action_execution(
+    state: &ApiState,
+    msg: engine::DeleteActionExecution,
+) -> Result<(), Error> {
+    call(state, msg).await
+}
+
 pub async fn put_environment(
     state: &ApiState,
     msg: engine::PutEnvironment,

@@ -15,10 +15,12 @@ use super::defs::DefCache;
 use super::state::Exec;
 use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
 use crate::expr::Evaluator;
-use crate::protocol::{ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal};
+use crate::protocol::{
+    ActionCatalog, ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal,
+};
 use crate::store::{Batch, WorkflowDef, Write, Writer};
 
-type Reply = Box<dyn FnOnce(bool)>;
+pub(crate) type Reply = Box<dyn FnOnce(bool)>;
 
 /// Messages the engine's mailbox holds before `send` waits (`do_send` and
 /// `do_send` from the pool never waits).
@@ -45,6 +47,9 @@ pub(crate) struct Dirty {
     pub deleted_action_definitions: Vec<String>,
     pub workbooks: Vec<(Write, crate::store::WorkbookRecord)>,
     pub deleted_workbooks: Vec<String>,
+    /// Standalone action executions (no workflow execution).
+    pub standalone: IndexMap<ActionExecutionId, Write>,
+    pub deleted_actions: Vec<ActionExecutionId>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -58,6 +63,10 @@ pub struct EngineActor {
     pub(crate) eval: Arc<Evaluator>,
     pub(crate) execs: HashMap<ExecutionId, Exec>,
     pub(crate) owner: HashMap<ActionExecutionId, ExecutionId>,
+    /// Unfinished standalone action executions (`POST /v2/action_executions`).
+    pub(crate) standalone: HashMap<ActionExecutionId, super::standalone::Standalone>,
+    /// What the workers can run, for standalone actions.
+    pub(crate) catalog: Option<Arc<dyn ActionCatalog>>,
     pub(crate) dirty: Dirty,
     pub(crate) defs: DefCache,
     /// Every ad-hoc action definition.
@@ -87,6 +96,8 @@ impl EngineActor {
             eval,
             execs: HashMap::new(),
             owner: HashMap::new(),
+            standalone: HashMap::new(),
+            catalog: None,
             dirty: Dirty::default(),
             defs: DefCache::default(),
             adhoc: Default::default(),
@@ -105,6 +116,12 @@ impl EngineActor {
     /// Enforces `limits`.
     pub fn with_limits(mut self, limits: super::Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Checks standalone actions (`POST /v2/action_executions`) against `catalog`.
+    pub fn with_catalog(mut self, catalog: Arc<dyn ActionCatalog>) -> Self {
+        self.catalog = Some(catalog);
         self
     }
 
@@ -178,6 +195,11 @@ impl EngineActor {
         }
     }
 
+    /// Runs `reply` once the current batch is committed (true) or failed.
+    pub(crate) fn on_commit(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
     /// A reply that is sent once the current batch is committed: `ok` then,
     /// or `failed()` if the commit failed.
     pub(crate) fn after_commit<T: 'static>(
@@ -211,6 +233,7 @@ impl EngineActor {
             deleted_action_definitions: dirty.deleted_action_definitions,
             workbooks: dirty.workbooks,
             deleted_workbooks: dirty.deleted_workbooks,
+            deleted_action_executions: dirty.deleted_actions,
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
@@ -234,6 +257,11 @@ impl EngineActor {
         for ((eid, aid), w) in dirty.actions {
             if let Some(a) = self.execs.get(&eid).and_then(|e| e.actions.get(&aid)) {
                 batch.action_executions.push((w, a.clone()));
+            }
+        }
+        for (aid, w) in dirty.standalone {
+            if let Some(s) = self.standalone.get(&aid) {
+                batch.action_executions.push((w, s.rec.clone()));
             }
         }
         batch
@@ -292,6 +320,7 @@ impl EngineActor {
 
     /// Drops executions that are terminal with nothing in flight.
     fn retire_finished(&mut self) {
+        self.retire_standalone();
         let done: Vec<ExecutionId> = self
             .execs
             .iter()
@@ -309,6 +338,9 @@ impl EngineActor {
 
     /// Answers a confirmation: refused, or accepted with RUNNING recorded.
     fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
+        if let Some(standalone) = self.confirm_standalone(msg) {
+            return standalone;
+        }
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             // Not in flight: finished already (a late duplicate), or its
             // execution is gone from memory (finished) or unknown.
@@ -463,7 +495,12 @@ impl Handler<super::GetStats> for EngineActor {
     fn handle(&mut self, _: super::GetStats, _: &mut Self::Context) -> Stats {
         let mut s = self.stats.clone();
         s.executions_in_memory = self.execs.len() as u64;
-        s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum();
+        s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum::<u64>()
+            + self
+                .standalone
+                .values()
+                .filter(|a| !a.rec.state.is_completed())
+                .count() as u64;
         s
     }
 }
@@ -472,6 +509,9 @@ impl EngineActor {
     /// Applies a conveyed result if its attempt is current and the action is
     /// waiting for one; false when it was dropped.
     pub(crate) fn accept_result(&mut self, msg: ConveyResult) -> bool {
+        if let Some(taken) = self.accept_standalone(&msg) {
+            return taken;
+        }
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };

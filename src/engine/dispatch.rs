@@ -381,6 +381,7 @@ impl EngineActor {
             action,
             input: Value::Object(input),
             timeout: call.timeout.map(std::time::Duration::from_secs_f64),
+            workflow_name: ae.workflow_name.clone(),
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);

@@ -253,6 +253,7 @@ impl EngineActor {
                 action: ae.name.clone(),
                 input: ae.input.clone(),
                 timeout,
+                workflow_name: ae.workflow_name.clone(),
             });
         }
         for mut m in sends {

@@ -18,6 +18,7 @@ mod policies;
 mod recovery;
 mod requests;
 mod reverse;
+mod standalone;
 mod state;
 mod subflow;
 
@@ -27,6 +28,7 @@ pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, 
 pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;
+pub use standalone::{DeleteActionExecution, StartAction};
 
 use actix::prelude::*;
 
@@ -64,6 +66,8 @@ pub struct Limits {
     pub max_running_executions: usize,
     pub max_result_bytes: usize,
     pub max_with_items: usize,
+    /// `DELETE /v2/action_executions/{id}` is allowed (finished standalone ones).
+    pub allow_action_execution_deletion: bool,
 }
 
 impl Default for Limits {
@@ -72,6 +76,7 @@ impl Default for Limits {
             max_running_executions: 100_000,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
+            allow_action_execution_deletion: false,
         }
     }
 }

@@ -21,7 +21,8 @@ impl EngineActor {
     /// Loads unfinished executions and resumes their work.
     pub(crate) fn recover(&mut self) -> Result<(), Error> {
         self.load_adhoc()?;
-        let active = self.writer.load_active()?;
+        let mut active = self.writer.load_active()?;
+        let standalone = std::mem::take(&mut active.standalone);
         let ids = self.install(active);
         if !ids.is_empty() {
             log::info!("recovering {} unfinished executions", ids.len());
@@ -31,6 +32,13 @@ impl EngineActor {
             self.rearm_timers(id);
             self.recover_execution(id);
         }
+        if !standalone.is_empty() {
+            log::info!(
+                "recovering {} standalone action executions",
+                standalone.len()
+            );
+        }
+        self.recover_standalone(standalone);
         self.check_integrity();
         Ok(())
     }

@@ -193,6 +193,8 @@ pub struct Batch {
     pub environments: Vec<(Write, EnvironmentRecord)>,
     /// Environment ids.
     pub deleted_environments: Vec<String>,
+    /// Standalone action executions deleted through the API.
+    pub deleted_action_executions: Vec<ActionExecutionId>,
     /// Action executions whose only change is their confirmation: set to
     /// RUNNING at `confirmed_at` with a narrow update, after the rest.
     pub confirmed: Vec<ActionExecutionId>,
@@ -216,6 +218,7 @@ impl Batch {
             && self.deleted_executions.is_empty()
             && self.environments.is_empty()
             && self.deleted_environments.is_empty()
+            && self.deleted_action_executions.is_empty()
             && self.confirmed.is_empty()
             && self.action_definitions.is_empty()
             && self.deleted_action_definitions.is_empty()
@@ -233,6 +236,8 @@ pub struct ActiveSet {
     pub tasks: Vec<TaskRecord>,
     /// All action executions of those tasks.
     pub action_executions: Vec<ActionExecutionRecord>,
+    /// Standalone action executions (no task) in IDLE or RUNNING.
+    pub standalone: Vec<ActionExecutionRecord>,
 }
 
 /// Sort direction of a list.

@@ -222,6 +222,20 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     for piece in pieces(ex_ids.len()) {
         delete_executions(conn, &ex_ids[piece])?;
     }
+    let ae_ids: Vec<String> = batch
+        .deleted_action_executions
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    for piece in pieces(ae_ids.len()) {
+        diesel::delete(
+            action_executions::table
+                .filter(action_executions::id.eq_any(&ae_ids[piece]))
+                .filter(action_executions::task_execution_id.is_null()),
+        )
+        .execute(conn)
+        .map_err(db)?;
+    }
     apply_writes::<EnvironmentRow, _>(conn, &batch.environments)?;
     for piece in pieces(batch.deleted_environments.len()) {
         let chunk = &batch.deleted_environments[piece];

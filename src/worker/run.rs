@@ -14,7 +14,7 @@ use futures::FutureExt;
 use serde_json::Value;
 
 use super::pool::PoolStats;
-use crate::actions::Registry;
+use crate::actions::{ActionContext, Registry};
 use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome, Refusal};
 
 /// A worker actor. Stateless between tasks; restarted by the pool if it dies.
@@ -101,7 +101,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         attempt: msg.attempt,
         outcome,
     };
-    let action = match registry.instantiate(&msg.action, &msg.input) {
+    let mut action = match registry.instantiate(&msg.action, &msg.input) {
         Ok(action) => action,
         Err(e) => {
             engine
@@ -110,6 +110,12 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     };
+    action.set_context(&ActionContext {
+        action_execution_id: msg.action_execution_id.to_string(),
+        task_execution_id: msg.task_execution_id.map(|t| t.to_string()),
+        workflow_execution_id: msg.execution_id.map(|e| e.to_string()),
+        workflow_name: msg.workflow_name.clone(),
+    });
     let confirm = ConfirmExecution {
         action_execution_id: msg.action_execution_id,
         attempt: msg.attempt,

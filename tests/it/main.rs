@@ -10,4 +10,6 @@ mod limits;
 mod operations;
 mod policies;
 mod protocol;
+mod standalone;
+mod std_http;
 mod subflows;

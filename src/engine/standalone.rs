@@ -74,13 +74,27 @@ impl EngineActor {
     pub(crate) fn resolve_action(
         &self,
         name: &str,
-        _namespace: &str,
+        namespace: &str,
         input: &Map<String, Value>,
     ) -> Result<Resolved, Error> {
         let catalog = self
             .catalog
             .as_ref()
             .ok_or_else(|| Error::Unavailable("no actions are available".into()))?;
+        if let Some(e) = self
+            .standalone_expansion(name, namespace, input)
+            .map_err(Error::Invalid)?
+        {
+            let base_input = Value::Object(e.base_input);
+            let sync = catalog
+                .check(&e.base, &base_input)
+                .map_err(Error::Invalid)?;
+            return Ok(Resolved {
+                action: e.name,
+                input: Value::Object(e.input),
+                sync,
+            });
+        }
         let input = Value::Object(input.clone());
         let sync = catalog.check(name, &input).map_err(Error::Invalid)?;
         Ok(Resolved {
@@ -88,6 +102,32 @@ impl EngineActor {
             input,
             sync,
         })
+    }
+
+    /// The ad-hoc expansion of a standalone call (no workflow context);
+    /// `None` when the action is not ad-hoc.
+    fn standalone_expansion(
+        &self,
+        name: &str,
+        namespace: &str,
+        input: &Map<String, Value>,
+    ) -> Result<Option<super::adhoc::Expanded>, String> {
+        if self.adhoc.get(namespace, name).is_none() {
+            return Ok(None);
+        }
+        self.expand_action(namespace, name, input.clone(), &json!({}))
+            .map(Some)
+    }
+
+    /// The expansion of a recorded standalone action execution.
+    fn expansion_of_standalone(
+        &self,
+        rec: &ActionExecutionRecord,
+    ) -> Result<Option<super::adhoc::Expanded>, String> {
+        let empty = Map::new();
+        let input = rec.input.as_object().unwrap_or(&empty);
+        let namespace = rec.workflow_namespace.as_deref().unwrap_or_default();
+        self.standalone_expansion(&rec.name, namespace, input)
     }
 
     /// Records the action execution and dispatches it; with a waiter when
@@ -178,13 +218,28 @@ impl EngineActor {
         let Some(sa) = self.standalone.get(&id) else {
             return;
         };
+        let (action, input) = match self.expansion_of_standalone(&sa.rec) {
+            Ok(Some(e)) => (e.base, Value::Object(e.base_input)),
+            Ok(None) => (sa.rec.name.clone(), sa.rec.input.clone()),
+            Err(e) => {
+                // The definition changed since it was recorded: the failure
+                // comes back through the protocol like any other.
+                let attempt = Attempt(sa.rec.attempt);
+                self.accept_standalone(&ConveyResult {
+                    action_execution_id: id,
+                    attempt,
+                    outcome: Outcome::Failure(Value::String(e)),
+                });
+                return;
+            }
+        };
         self.pool.do_send(HandleTask {
             action_execution_id: id,
             task_execution_id: None,
             execution_id: None,
             attempt: Attempt(sa.rec.attempt),
-            action: sa.rec.name.clone(),
-            input: sa.rec.input.clone(),
+            action,
+            input,
             timeout: sa.timeout,
             workflow_name: None,
         });
@@ -212,15 +267,35 @@ impl EngineActor {
     /// one, else whether it was taken.
     pub(crate) fn accept_standalone(&mut self, msg: &ConveyResult) -> Option<bool> {
         let max = self.limits.max_result_bytes;
+        let expansion = match &msg.outcome {
+            Outcome::Success(_) => self
+                .standalone
+                .get(&msg.action_execution_id)
+                .map(|sa| self.expansion_of_standalone(&sa.rec)),
+            Outcome::Failure(_) => None,
+        };
         let sa = self.standalone.get_mut(&msg.action_execution_id)?;
         let waiting = sa.rec.state == State::Running
             || (sa.rec.state == State::Idle && matches!(msg.outcome, Outcome::Failure(_)));
         if sa.rec.attempt != msg.attempt.0 || !waiting {
             return Some(false);
         }
-        let (state, value) = match &msg.outcome {
-            Outcome::Success(v) => (State::Success, v.clone()),
-            Outcome::Failure(v) => (State::Error, v.clone()),
+        let (state, value) = match (&msg.outcome, expansion) {
+            (Outcome::Success(v), Some(Ok(Some(e)))) => {
+                match super::adhoc::finish(&self.eval, &e, v.clone()) {
+                    Ok(v) => (State::Success, v),
+                    Err(err) => (
+                        State::Error,
+                        Value::String(format!(
+                            "Failed to complete action [error={err}, action={}, task=None]",
+                            e.name
+                        )),
+                    ),
+                }
+            }
+            (Outcome::Success(_), Some(Err(e))) => (State::Error, Value::String(e)),
+            (Outcome::Success(v), _) => (State::Success, v.clone()),
+            (Outcome::Failure(v), _) => (State::Error, v.clone()),
         };
         let size = serde_json::to_string(&value).map_or(0, |t| t.len());
         let (state, value) = if size > max {

@@ -280,3 +280,34 @@ async fn recovery_treats_standalone_actions_like_task_actions() {
         "{failed}"
     );
 }
+
+#[actix_rt::test]
+async fn an_ad_hoc_action_runs_standalone_expanded_and_transformed() {
+    let app = TestApp::start();
+    let yaml = "version: '2.0'\ngreet:\n  base: std.echo\n  base-input:\n    output: <% 'Hello, ' + $.who %>\n  input:\n    - who: world\n  output: <% $ + '!' %>\n";
+    let (s, v) = call(&app, Method::POST, "/v2/actions", Some(yaml)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = run(
+        &app,
+        json!({"name": "greet", "input": {"who": "bora"}, "params": {"run_sync": true}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["state"], "SUCCESS", "{v}");
+    assert_eq!(v["name"], "greet");
+    assert_eq!(output(&v), json!({"result": "Hello, bora!"}));
+    // Defaults apply; a background run ends the same way.
+    let (s, v) = run(
+        &app,
+        json!({"name": "greet", "params": {"save_result": true}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let done = action_state(&app, &id, "SUCCESS").await;
+    assert_eq!(output(&done), json!({"result": "Hello, world!"}));
+    assert_eq!(
+        serde_json::from_str::<Value>(done["input"].as_str().unwrap()).unwrap(),
+        json!({"who": "world"})
+    );
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::state::Exec;
 use super::{EngineActor, Error};
-use crate::domain::{ExecutionId, State, now};
+use crate::domain::{ActionExecutionId, ExecutionId, State, now};
 use crate::lang::WorkflowSpec;
 use crate::store::{ActiveSet, Write};
 
@@ -80,7 +80,36 @@ impl EngineActor {
         ids
     }
 
+    /// Whether a RUNNING action of `exec_id` is asynchronous: its worker
+    /// ran it, and its result comes through `PUT /v2/action_executions`.
+    fn awaits_callback(&self, exec_id: ExecutionId, aid: ActionExecutionId) -> bool {
+        let Some(catalog) = &self.catalog else {
+            return false;
+        };
+        let (name, input) = match self.expansion_of(exec_id, aid) {
+            Some(Ok(e)) => (e.base, Value::Object(e.base_input)),
+            Some(Err(_)) => return false,
+            None => match self.execs.get(&exec_id).and_then(|e| e.actions.get(&aid)) {
+                Some(ae) => (ae.name.clone(), ae.input.clone()),
+                None => return false,
+            },
+        };
+        catalog.check(&name, &input) == Ok(false)
+    }
+
     fn recover_execution(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        // Asynchronous actions wait for their completion through the API,
+        // across restarts: they stay RUNNING.
+        let awaiting: Vec<ActionExecutionId> = exec
+            .actions
+            .values()
+            .filter(|a| a.state == State::Running)
+            .map(|a| a.id)
+            .filter(|&aid| self.awaits_callback(exec_id, aid))
+            .collect();
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
@@ -90,7 +119,7 @@ impl EngineActor {
         for ae in exec
             .actions
             .values_mut()
-            .filter(|a| a.state == State::Running)
+            .filter(|a| a.state == State::Running && !awaiting.contains(&a.id))
         {
             let safe = ae
                 .task_execution_id

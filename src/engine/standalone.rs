@@ -380,6 +380,9 @@ impl EngineActor {
                     rec.updated_at = Some(now());
                     self.stats.tasks_recovered_redispatch += 1;
                 }
+                // An asynchronous action waits for its completion through
+                // the API, across restarts.
+                State::Running if self.is_async(&rec) => {}
                 State::Running => {
                     rec.state = State::Error;
                     rec.accepted = true;
@@ -410,6 +413,19 @@ impl EngineActor {
                 self.dispatch_standalone(id);
             }
         }
+    }
+
+    /// Whether a recorded standalone action is asynchronous (completed
+    /// through the API, not by its worker).
+    fn is_async(&self, rec: &ActionExecutionRecord) -> bool {
+        let (name, input) = match self.expansion_of_standalone(rec) {
+            Ok(Some(e)) => (e.base, Value::Object(e.base_input)),
+            Ok(None) => (rec.name.clone(), rec.input.clone()),
+            Err(_) => return false,
+        };
+        self.catalog
+            .as_ref()
+            .is_some_and(|c| c.check(&name, &input) == Ok(false))
     }
 
     /// Forgets finished standalone actions once committed.

@@ -259,11 +259,18 @@ async fn recovery_treats_standalone_actions_like_task_actions() {
     let (_dir, url) = crate::harness::sqlite_url();
     let idle = left_behind("std.echo", State::Idle);
     let running = left_behind("std.echo", State::Running);
+    let mut waiting = left_behind("std.async_noop", State::Running);
+    waiting.input = json!({});
     let (idle_id, running_id) = (idle.id.to_string(), running.id.to_string());
+    let waiting_id = waiting.id.to_string();
     {
         let (_, mut writer) = bora::store::open(&url).unwrap();
         let batch = Batch {
-            action_executions: vec![(Write::Insert, idle), (Write::Insert, running)],
+            action_executions: vec![
+                (Write::Insert, idle),
+                (Write::Insert, running),
+                (Write::Insert, waiting),
+            ],
             ..Batch::default()
         };
         writer.commit(&batch).unwrap();
@@ -279,6 +286,19 @@ async fn recovery_treats_standalone_actions_like_task_actions() {
             .contains("INTERRUPTED_NOT_SAFE"),
         "{failed}"
     );
+    // An asynchronous action still waits for its completion through the API.
+    let path = format!("/v2/action_executions/{waiting_id}");
+    let (_, v) = get(&app, &path).await;
+    assert_eq!(v["state"], "RUNNING", "{v}");
+    let (s, v) = send(
+        &app,
+        Method::PUT,
+        &path,
+        json!({"state": "SUCCESS", "output": "late"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(output(&v), json!({"result": "late"}));
 }
 
 #[actix_rt::test]

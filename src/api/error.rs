@@ -34,6 +34,9 @@ pub enum Error {
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// 415: the body's media type is one the API does not read (XML).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 503: the engine cannot take work now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -144,6 +147,7 @@ impl ResponseError for Error {
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -165,6 +169,27 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .limit(limit)
         .content_type_required(false)
         .error_handler(|err, _req: &HttpRequest| Error::from(err).into())
+}
+
+/// Middleware: a request whose body is declared XML (`application/xml`,
+/// `text/xml`, `…+xml`) is answered 415 before any handler reads it. The API
+/// reads JSON and YAML text whatever the content type, as Mistral does, but
+/// Mistral refuses XML.
+pub async fn refuse_xml(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml") {
+            return Err(Error::UnsupportedMediaType(format!(
+                "Unsupported media type '{essence}': send JSON, or YAML text for definitions"
+            ))
+            .into());
+        }
+    }
+    next.call(req).await
 }
 
 /// The raw-body extractor settings (`web::Bytes`, `String`) `app` installs.

@@ -31,7 +31,7 @@ mod workflows;
 use actix::Addr;
 use actix_web::web;
 
-pub use error::{Error, json_config, payload_config};
+pub use error::{Error, json_config, payload_config, refuse_xml};
 
 use crate::engine::EngineActor;
 use crate::store::{self, Store};

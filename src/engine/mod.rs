@@ -60,6 +60,8 @@ pub struct Limits {
     pub max_running_executions: usize,
     pub max_result_bytes: usize,
     pub max_with_items: usize,
+    pub max_tasks_per_workflow: usize,
+    pub max_subworkflow_depth: usize,
 }
 
 impl Default for Limits {
@@ -68,6 +70,8 @@ impl Default for Limits {
             max_running_executions: 100_000,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
+            max_tasks_per_workflow: 5_000,
+            max_subworkflow_depth: 32,
         }
     }
 }

@@ -18,7 +18,7 @@ use super::task::{self, Clauses, Defaults, RawTask};
 use super::yaml::{Kind, Node};
 
 const WORKFLOW_KEYS: &str =
-    "type, description, tags, input, output, output-on-error, vars, task-defaults, tasks";
+    "type, description, tags, input, secrets, output, output-on-error, vars, task-defaults, tasks";
 
 /// Parses a whole workflow-list document.
 pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<WorkflowSpec> {
@@ -120,6 +120,7 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
         description: None,
         tags: Vec::new(),
         input: Vec::new(),
+        secrets: Vec::new(),
         output: None,
         output_on_error: None,
         vars: serde_json::Map::new(),
@@ -137,6 +138,7 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
             "description" => wf.description = cx.string(&p, v),
             "tags" => wf.tags = cx.string_list(&p, v).unwrap_or_default(),
             "input" => wf.input = input(cx, &p, v),
+            "secrets" => wf.secrets = cx.string_list(&p, v).unwrap_or_default(),
             "output" => wf.output = cx.dict(&p, v).map(Value::Object),
             "output-on-error" => wf.output_on_error = cx.dict(&p, v).map(Value::Object),
             "vars" => wf.vars = cx.dict(&p, v).unwrap_or_default(),
@@ -155,6 +157,19 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
     }
     if tasks_node.is_none() {
         cx.err_at(path, line, col, "missing 'tasks'");
+    }
+    if let Some(e) = m.get("secrets") {
+        for s in wf
+            .secrets
+            .iter()
+            .filter(|s| !wf.input.iter().any(|i| &i.name == *s))
+        {
+            cx.err(
+                &key(path, "secrets"),
+                &e.value,
+                format!("'{s}' in 'secrets' is not a declared input"),
+            );
+        }
     }
     let names: HashSet<String> = raw.iter().map(|t| t.spec.name.clone()).collect();
     // Defaults are checked only where they apply.

@@ -107,7 +107,10 @@ fn filter_ops() {
     check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
     check_filters("include_output=true&all_projects=false", &[]);
     assert_eq!(err("unknown=1"), "Unknown argument: \"unknown\"");
-    assert_eq!(err("name=a&fields=name&bogus="), "Unknown argument: \"bogus\"");
+    assert_eq!(
+        err("name=a&fields=name&bogus="),
+        "Unknown argument: \"bogus\""
+    );
 }
 
 #[test]

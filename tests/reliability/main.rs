@@ -10,4 +10,5 @@ mod gate;
 mod harness;
 mod r1;
 mod r4;
+mod secrets;
 mod supervision;

@@ -18,7 +18,7 @@ use super::task::{self, Clauses, Defaults, RawTask};
 use super::yaml::{Kind, Node};
 
 const WORKFLOW_KEYS: &str =
-    "type, description, tags, input, secrets, output, output-on-error, vars, task-defaults, tasks";
+    "type, description, tags, input, output, output-on-error, vars, task-defaults, tasks";
 
 /// Parses a whole workflow-list document.
 pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<WorkflowSpec> {

@@ -25,6 +25,20 @@ pub fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time the process has used (user + system), from `/proc`.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
+}
+
 /// A raw client: any method, content type and body; status, body, time.
 pub struct Raw {
     base: String,
@@ -35,8 +49,11 @@ impl Raw {
     pub fn new(base: &str) -> Self {
         Self {
             base: base.to_string(),
+            // No pooled connections: a request after a long one must not
+            // race the server's keep-alive close.
             http: reqwest::blocking::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(0)
                 .build()
                 .expect("client"),
         }
@@ -62,6 +79,10 @@ impl Raw {
             }
             Err(e) => (0, e.to_string(), began.elapsed()),
         }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     pub fn get(&self, path: &str) -> (u16, String, Duration) {

@@ -8,6 +8,7 @@ mod burst;
 mod fuzz_regressions;
 mod gate;
 mod harness;
+mod hostile;
 mod limits;
 mod r1;
 mod r4;

@@ -429,6 +429,7 @@ fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
 
 /// Jinja2's sandbox refuses Python's special attributes (`x.__class__`).
 fn sandbox_check(whole: &str) -> Result<(), Error> {
+    crate::expr::jinja_guard::check(whole)?;
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
@@ -470,6 +471,8 @@ pub struct Jinja {
     env: RwLock<Environment<'static>>,
     /// Bytes of template source registered in `env`.
     template_bytes: std::sync::atomic::AtomicUsize,
+    /// Templates registered in `env` (counting them there walks them all).
+    template_count: std::sync::atomic::AtomicUsize,
     prepared: crate::expr::cache::Bounded<Arc<str>>,
 }
 
@@ -478,13 +481,16 @@ impl Jinja {
         Jinja {
             env: RwLock::new(environment(limits)),
             template_bytes: std::sync::atomic::AtomicUsize::new(0),
+            template_count: std::sync::atomic::AtomicUsize::new(0),
             prepared: crate::expr::cache::Bounded::default(),
         }
     }
 
     /// Templates and bytes of template source held compiled.
     pub fn cache_usage(&self) -> (usize, usize) {
-        let n = self.env.read().map_or(0, |e| e.templates().count());
+        let n = self
+            .template_count
+            .load(std::sync::atomic::Ordering::Relaxed);
         let (pn, pb) = self.prepared.usage();
         (
             n.max(pn),
@@ -520,12 +526,16 @@ impl Jinja {
         use std::sync::atomic::Ordering;
         let source = source();
         let bytes = self.template_bytes.load(Ordering::Relaxed);
-        if env.templates().count() >= TEMPLATES_MAX || bytes + source.len() > TEMPLATE_BYTES_MAX {
+        if self.template_count.load(Ordering::Relaxed) >= TEMPLATES_MAX
+            || bytes + source.len() > TEMPLATE_BYTES_MAX
+        {
             env.clear_templates();
             self.template_bytes.store(0, Ordering::Relaxed);
+            self.template_count.store(0, Ordering::Relaxed);
         }
         self.template_bytes
             .fetch_add(source.len(), Ordering::Relaxed);
+        self.template_count.fetch_add(1, Ordering::Relaxed);
         env.add_template_owned(name.to_string(), source)
     }
 
@@ -656,6 +666,7 @@ impl Jinja {
 
     /// Syntax check of a template.
     pub fn check(&self, src: &str) -> Result<(), Error> {
+        crate::expr::jinja_guard::check(src)?;
         self.with_env(|env| env.template_from_str(src).map(|_| ()))
             .and_then(|r| r)
             .map_err(|e| jerr(src, e))
@@ -663,6 +674,7 @@ impl Jinja {
 
     /// Syntax check of one expression.
     pub fn check_expression(&self, whole: &str, inner: &str) -> Result<(), Error> {
+        crate::expr::jinja_guard::check(whole)?;
         self.with_env(|env| env.compile_expression(inner).map(|_| ()))
             .and_then(|r| r)
             .map_err(|e| Error {

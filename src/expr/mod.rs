@@ -8,6 +8,7 @@ pub mod batch;
 pub(crate) mod cache;
 pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
+pub(crate) mod jinja_guard;
 pub(crate) mod jinja_py;
 pub(crate) mod jinja_text;
 pub(crate) mod pyjson;

@@ -5,6 +5,7 @@
 //! them. See README.md in this directory.
 
 mod burst;
+mod expressions;
 mod fuzz_regressions;
 mod gate;
 mod harness;

@@ -88,7 +88,7 @@ mod tests {
         assert!(e.message.contains("too complex"), "{}", e.message);
         let filters = format!("{{{{ x{} }}}}", " | string".repeat(300));
         assert!(check(&filters).is_err());
-        let ok = format!("{}", "{{ a.b + c[1] | int }} ".repeat(300));
+        let ok = "{{ a.b + c[1] | int }} ".repeat(300);
         assert!(check(&ok).is_ok());
         let quoted = format!("{{{{ '{}' }}}}", "+".repeat(10_000));
         assert!(check(&quoted).is_ok());

@@ -5,7 +5,10 @@
 //! sub-workflow that got it under an innocent name, and `output-on-error`.
 //! With the server logging at `trace`, the canary must appear in no log line
 //! and in no `state_info` or error text, while the actions still get it and
-//! the owner still reads the input as given.
+//! the owner still reads the input as given. The live event stream is
+//! checked too. (With masking switched off the same run finds the canary
+//! 22 times in state_info and error text, 21 times in the event stream and
+//! once in the log.)
 
 use std::time::Duration;
 
@@ -114,6 +117,20 @@ fn x5_secret_canary() {
     server.start();
     let api = server.api();
     api.upload(BOOK);
+    // The live change stream, read until the server stops.
+    let events_url = format!("{}/v2/events", server.base);
+    let events = std::thread::spawn(move || {
+        let mut text = String::new();
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        if let Ok(mut r) = client.get(&events_url).send() {
+            let _ = std::io::Read::read_to_string(&mut r, &mut text);
+        }
+        text
+    });
+    std::thread::sleep(Duration::from_millis(200));
     let canary = format!("CANARY-{}", uuid::Uuid::new_v4());
     let start = |wf: &str, input: Value, params: Value| -> Result<String, String> {
         match api.post_json(
@@ -297,6 +314,17 @@ fn x5_secret_canary() {
         "clean_stop",
         stopped.is_some_and(|(s, _)| s.success()),
         format!("{stopped:?}"),
+    );
+    let events = events.join().unwrap_or_default();
+    board.record("event_stream_bytes", events.len());
+    board.check(
+        "canary_in_event_stream",
+        !events.contains(&canary) && events.contains("event: task"),
+        format!(
+            "{} occurrences in {} bytes",
+            events.matches(&canary).count(),
+            events.len()
+        ),
     );
     let log = server.log_text();
     let in_log: Vec<&str> = log.lines().filter(|l| l.contains(&canary)).collect();

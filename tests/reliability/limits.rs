@@ -202,8 +202,21 @@ fn x6_http_limits() {
     let (s, _, _) = raw.post("/v2/executions", "application/json", deep_obj);
     board.check("json_10000_deep_object_400", s == 400, s);
 
+    let exec = api.create("x6_wf").expect("create");
+    let task = loop {
+        if let Some(t) = api.tasks(&exec).first() {
+            break t["id"].as_str().unwrap_or_default().to_string();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let mut bad_query = Vec::new();
-    for path in [
+    let singles = [
+        format!("/v2/executions/{exec}?bogus=1"),
+        format!("/v2/executions/{exec}?fields=bogus"),
+        format!("/v2/tasks/{task}?bogus=1"),
+        format!("/v2/tasks/{task}?fields=bogus"),
+    ];
+    for path in singles.iter().map(String::as_str).chain([
         "/v2/workflows?bogus=1",
         "/v2/workflows?fields=bogus",
         "/v2/executions?bogus=1",
@@ -217,7 +230,9 @@ fn x6_http_limits() {
         "/v2/executions?sort_keys=bogus",
         "/v2/executions?marker=not-a-uuid",
         "/v2/executions?created_at=gt:yesterday",
-    ] {
+        "/v2/workflows/x6_wf?bogus=1",
+        "/v2/workflows/x6_wf?fields=bogus",
+    ]) {
         let (s, _, _) = raw.get(path);
         if s != 400 {
             bad_query.push(format!("{path}: {s}"));

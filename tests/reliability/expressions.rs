@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Api, Board, Server};
 use crate::hostile::{finish, start, time_budget};
-use crate::limits::Raw;
+use crate::limits::{Raw, rss_kib};
 
 /// Words one of which an error from a budget names.
 const LIMIT_WORDS: &[&str] = &[
@@ -108,7 +108,10 @@ fn x8_hostile_expressions() {
     let mut bad = Vec::new();
     let (mut refused, mut errored) = (0, 0);
     let mut worst = Duration::ZERO;
+    let pid = server.pid().expect("pid");
+    let mut worst_rss = (0u64, "");
     for (name, expr) in catalogue() {
+        let rss_before = rss_kib(pid);
         let wf = format!("x8_{name}");
         let (s, body, t) = raw.post("/v2/workflows", "text/plain", book(&wf, &expr));
         if (400..500).contains(&s) {
@@ -130,6 +133,10 @@ fn x8_hostile_expressions() {
         let (state, t) = finish(&api, &id, Duration::from_secs(30));
         worst = worst.max(t);
         let (tstate, info) = task_info(&api, &id);
+        let grew = rss_kib(pid).saturating_sub(rss_before);
+        if grew > worst_rss.0 {
+            worst_rss = (grew, name);
+        }
         if state == "ERROR" && tstate == "ERROR" {
             errored += 1;
         }
@@ -150,6 +157,12 @@ fn x8_hostile_expressions() {
             bad.len(),
             catalogue().len()
         ),
+    );
+
+    board.check(
+        "rss_delta_per_bomb_under_64mib",
+        worst_rss.0 < 64 * 1024,
+        format!("{} KiB ({})", worst_rss.0, worst_rss.1),
     );
 
     // Regex with catastrophic backtracking in a backtracking engine: the

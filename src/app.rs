@@ -127,10 +127,14 @@ pub async fn run(
         shutdown: stopping_rx,
     };
     let body_limit = config.max_body_bytes;
+    let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
     log::info!("bora listening on http://{}", listener.local_addr()?);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(api::refuse_xml))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                api::body_deadline(body_timeout, req, next)
+            }))
             .app_data(web::Data::new(state.clone()))
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))

@@ -35,6 +35,9 @@ pub struct Config {
     /// Milliseconds a client gets to send a request's head (line and
     /// headers) after connecting; slower connections are closed (408).
     pub client_request_timeout_ms: u64,
+    /// Milliseconds a client gets to send a request's body after its head;
+    /// a slower body is answered 408.
+    pub client_body_timeout_ms: u64,
     /// Seconds an idle keep-alive connection stays open.
     pub keep_alive_secs: u64,
     /// Expression budgets.
@@ -59,6 +62,7 @@ impl Default for Config {
             max_tasks_per_workflow: 5_000,
             max_subworkflow_depth: 32,
             client_request_timeout_ms: 5_000,
+            client_body_timeout_ms: 30_000,
             keep_alive_secs: 5,
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,

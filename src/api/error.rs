@@ -31,6 +31,9 @@ pub enum Error {
     /// 409: a name or id is already taken.
     #[error("{0}")]
     Conflict(String),
+    /// 408: the request body did not arrive within its deadline.
+    #[error("{0}")]
+    Timeout(String),
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
@@ -112,6 +115,9 @@ impl Error {
             error::PayloadError::Overflow => {
                 Error::TooLarge(format!("Request body is too large: {e}"))
             }
+            error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                Error::Timeout(format!("Request body timed out: {io}"))
+            }
             other => Error::BadRequest(format!("Cannot read the request body: {other}")),
         }
     }
@@ -147,6 +153,7 @@ impl ResponseError for Error {
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -298,6 +305,14 @@ mod tests {
                 "Client",
                 "Request body is too large: payload reached size limit",
             ),
+        );
+        let slow = error::PayloadError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the request body did not arrive in time",
+        ));
+        assert_eq!(
+            Error::from_payload(&slow).status_code(),
+            StatusCode::REQUEST_TIMEOUT
         );
         let e = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         let e = Error::from(error::JsonPayloadError::Deserialize(e));

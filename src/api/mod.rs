@@ -13,6 +13,7 @@
 mod action_executions;
 mod actions;
 mod body;
+mod deadline;
 mod environments;
 mod error;
 mod events;
@@ -31,6 +32,7 @@ mod workflows;
 use actix::Addr;
 use actix_web::web;
 
+pub use deadline::body_deadline;
 pub use error::{Error, json_config, payload_config, refuse_xml};
 
 use crate::engine::EngineActor;

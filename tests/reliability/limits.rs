@@ -121,6 +121,37 @@ fn padded_body(size: usize) -> String {
 /// The default `max_body_bytes`.
 const LIMIT: usize = 4 * 1024 * 1024;
 const SLOW_CONNECTIONS: usize = 50;
+/// Of the slow connections, how many trickle a body instead of a head.
+const SLOW_BODIES: usize = 10;
+
+/// Sends `head`, then one byte every 500 ms for up to 15 s: when the server
+/// answered or closed, and what it answered.
+fn trickle(port: u16, head: &[u8]) -> Option<(Duration, String)> {
+    let started = Instant::now();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    c.set_read_timeout(Some(Duration::from_millis(10))).ok()?;
+    c.write_all(head).ok()?;
+    let mut buf = [0u8; 512];
+    while started.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(500));
+        if c.write_all(b"a").is_err() {
+            return Some((started.elapsed(), String::new()));
+        }
+        match c.read(&mut buf) {
+            Ok(n) => {
+                return Some((
+                    started.elapsed(),
+                    String::from_utf8_lossy(&buf[..n]).into_owned(),
+                ));
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return Some((started.elapsed(), String::new())),
+        }
+    }
+    None
+}
 
 #[test]
 fn x6_http_limits() {
@@ -133,6 +164,9 @@ fn x6_http_limits() {
     server
         .env
         .push(("BORA_CLIENT_REQUEST_TIMEOUT_MS".into(), "2000".into()));
+    server
+        .env
+        .push(("BORA_CLIENT_BODY_TIMEOUT_MS".into(), "2000".into()));
     server.start();
     let api = server.api();
     api.upload("version: '2.0'\nx6_wf:\n  tasks:\n    t:\n      action: std.noop\n");
@@ -244,34 +278,19 @@ fn x6_http_limits() {
         format!("{bad_query:?}"),
     );
 
-    // Slow headers: each connection sends a request line, then one byte of
-    // a header every 500 ms and never finishes the head.
+    // Slow clients: 40 connections send a request line, then one byte of
+    // a header every 500 ms and never finish the head; 10 send a whole head
+    // announcing 1,000 bytes of body, then one byte every 500 ms.
     let began = Instant::now();
     let slow: Vec<_> = (0..SLOW_CONNECTIONS)
-        .map(|_| {
+        .map(|i| {
+            let head: &'static [u8] = if i < SLOW_CONNECTIONS - SLOW_BODIES {
+                b"POST /v2/workflows HTTP/1.1\r\nHost: x\r\nX-Slow: "
+            } else {
+                b"POST /v2/workflows HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
+            };
             let port = server.port;
-            std::thread::spawn(move || -> Option<Duration> {
-                let started = Instant::now();
-                let mut c = TcpStream::connect(("127.0.0.1", port)).ok()?;
-                c.set_read_timeout(Some(Duration::from_millis(10))).ok()?;
-                c.write_all(b"POST /v2/workflows HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-                    .ok()?;
-                let mut buf = [0u8; 512];
-                while started.elapsed() < Duration::from_secs(15) {
-                    std::thread::sleep(Duration::from_millis(500));
-                    if c.write_all(b"a").is_err() {
-                        return Some(started.elapsed());
-                    }
-                    match c.read(&mut buf) {
-                        Ok(_) => return Some(started.elapsed()),
-                        Err(e)
-                            if e.kind() == std::io::ErrorKind::WouldBlock
-                                || e.kind() == std::io::ErrorKind::TimedOut => {}
-                        Err(_) => return Some(started.elapsed()),
-                    }
-                }
-                None
-            })
+            std::thread::spawn(move || trickle(port, head))
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
@@ -283,16 +302,40 @@ fn x6_http_limits() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let closed: Vec<Option<Duration>> = slow.into_iter().map(|h| h.join().ok().flatten()).collect();
-    let n_closed = closed
-        .iter()
-        .filter(|c| c.is_some_and(|d| d < Duration::from_secs(5)))
-        .count();
-    let worst = closed.iter().flatten().max().copied();
+    let closed: Vec<Option<(Duration, String)>> =
+        slow.into_iter().map(|h| h.join().ok().flatten()).collect();
+    let in_time = |c: &Option<(Duration, String)>| {
+        c.as_ref().is_some_and(|(d, _)| *d < Duration::from_secs(5))
+    };
+    let (heads, bodies) = closed.split_at(SLOW_CONNECTIONS - SLOW_BODIES);
+    let worst = closed.iter().flatten().map(|(d, _)| *d).max();
+    let n = heads.iter().filter(|c| in_time(c)).count();
     board.check(
         "slow_header_connections_closed",
-        n_closed == SLOW_CONNECTIONS,
-        format!("{n_closed}/{SLOW_CONNECTIONS} closed by 5 s (timeout 2 s; slowest {worst:?})"),
+        n == heads.len(),
+        format!(
+            "{n}/{} closed by 5 s (timeout 2 s; slowest of all {worst:?})",
+            heads.len()
+        ),
+    );
+    let n = bodies
+        .iter()
+        .filter(|c| {
+            in_time(c)
+                && c.as_ref()
+                    .is_some_and(|(_, r)| r.starts_with("HTTP/1.1 408"))
+        })
+        .count();
+    board.check(
+        "slow_body_connections_answered_408",
+        n == bodies.len(),
+        format!(
+            "{n}/{} by 5 s (timeout 2 s): {:?}",
+            bodies.len(),
+            bodies.first().and_then(|c| c
+                .as_ref()
+                .map(|(d, r)| (d, r.lines().next().unwrap_or_default().to_string())))
+        ),
     );
     lat.sort();
     let p99 = lat

@@ -20,6 +20,33 @@ use crate::protocol::EngineLink;
 use crate::store::{self, Store};
 use crate::worker::{PoolStats, WorkerPool};
 
+/// Replaces the default panic hook: a panic is logged with its thread and
+/// location, and a backtrace when `RUST_BACKTRACE` asks for one, but never
+/// with its message. An action's panic message may carry its input, secrets
+/// included; the worker conveys it as the task's failure, where the engine
+/// masks the execution's secrets before it is stored.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("<unnamed>");
+        let at = info
+            .location()
+            .map_or_else(|| "an unknown location".to_string(), ToString::to_string);
+        let len = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.len())
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::len))
+            .unwrap_or(0);
+        let bt = std::backtrace::Backtrace::capture();
+        if bt.status() == std::backtrace::BacktraceStatus::Captured {
+            log::error!("thread '{name}' panicked at {at} (message of {len} bytes withheld)\n{bt}");
+        } else {
+            log::error!("thread '{name}' panicked at {at} (message of {len} bytes withheld)");
+        }
+    }));
+}
+
 /// A running engine with its pool, as tests and `run` use it.
 pub struct Engine {
     pub addr: Addr<EngineActor>,
@@ -137,14 +164,21 @@ pub async fn run(
         engine_queue: Arc::new(api::EngineQueue::new(config.max_engine_requests)),
     };
     let body_limit = config.max_body_bytes;
+    let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
     log::info!("bora listening on http://{}", listener.local_addr()?);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(api::refuse_xml))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                api::body_deadline(body_timeout, req, next)
+            }))
             .app_data(web::Data::new(state.clone()))
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
     })
+    .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
+    .keep_alive(Duration::from_secs(config.keep_alive_secs))
     .listen(listener)?
     .workers(2)
     .disable_signals()

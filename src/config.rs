@@ -30,6 +30,19 @@ pub struct Config {
     pub max_result_bytes: usize,
     /// Most items one with-items task may iterate over.
     pub max_with_items: usize,
+    /// Most tasks one workflow definition may have; larger uploads get 400.
+    pub max_tasks_per_workflow: usize,
+    /// Deepest nesting of sub-workflows (a top-level execution is depth 0);
+    /// a task that would start one deeper fails.
+    pub max_subworkflow_depth: usize,
+    /// Milliseconds a client gets to send a request's head (line and
+    /// headers) after connecting; slower connections are closed (408).
+    pub client_request_timeout_ms: u64,
+    /// Milliseconds a client gets to send a request's body after its head;
+    /// a slower body is answered 408.
+    pub client_body_timeout_ms: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
     /// Expression budgets.
     pub expr_fuel: u64,
     pub expr_max_size: usize,
@@ -67,6 +80,11 @@ impl Default for Config {
             max_engine_requests: 1024,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
+            max_tasks_per_workflow: 5_000,
+            max_subworkflow_depth: 32,
+            client_request_timeout_ms: 5_000,
+            client_body_timeout_ms: 30_000,
+            keep_alive_secs: 5,
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
@@ -152,6 +170,16 @@ impl Config {
                 "max_engine_requests must be at least 1".into(),
             ));
         }
+        if self.max_tasks_per_workflow == 0 {
+            return Err(Error::Invalid(
+                "max_tasks_per_workflow must be at least 1".into(),
+            ));
+        }
+        if self.client_request_timeout_ms == 0 {
+            return Err(Error::Invalid(
+                "client_request_timeout_ms must be at least 1".into(),
+            ));
+        }
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
@@ -195,6 +223,8 @@ impl Config {
             max_result_bytes: self.max_result_bytes,
             max_with_items: self.max_with_items,
             allow_action_execution_deletion: self.allow_action_execution_deletion,
+            max_tasks_per_workflow: self.max_tasks_per_workflow,
+            max_subworkflow_depth: self.max_subworkflow_depth,
         }
     }
 

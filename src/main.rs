@@ -63,6 +63,9 @@ enum Command {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve { .. }) {
+        bora::app::install_panic_hook();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

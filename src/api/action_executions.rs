@@ -126,6 +126,7 @@ pub async fn get_of_task(
 
 async fn get_one(req: &HttpRequest, state: &ApiState, id: &str) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(req)?;
+    query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
     let a = read(state, move |s| s.get_action_execution(parsed))

@@ -31,12 +31,18 @@ pub enum Error {
     /// 409: a name or id is already taken.
     #[error("{0}")]
     Conflict(String),
+    /// 408: the request body did not arrive within its deadline.
+    #[error("{0}")]
+    Timeout(String),
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
     /// 429: too many requests wait for the engine; the client may retry.
     #[error("{0}")]
     TooMany(String),
+    /// 415: the body's media type is one the API does not read (XML).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 503: the engine cannot take work now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -112,6 +118,9 @@ impl Error {
             error::PayloadError::Overflow => {
                 Error::TooLarge(format!("Request body is too large: {e}"))
             }
+            error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                Error::Timeout(format!("Request body timed out: {io}"))
+            }
             other => Error::BadRequest(format!("Cannot read the request body: {other}")),
         }
     }
@@ -148,6 +157,8 @@ impl ResponseError for Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -169,6 +180,27 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .limit(limit)
         .content_type_required(false)
         .error_handler(|err, _req: &HttpRequest| Error::from(err).into())
+}
+
+/// Middleware: a request whose body is declared XML (`application/xml`,
+/// `text/xml`, `…+xml`) is answered 415 before any handler reads it. The API
+/// reads JSON and YAML text whatever the content type, as Mistral does, but
+/// Mistral refuses XML.
+pub async fn refuse_xml(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml") {
+            return Err(Error::UnsupportedMediaType(format!(
+                "Unsupported media type '{essence}': send JSON, or YAML text for definitions"
+            ))
+            .into());
+        }
+    }
+    next.call(req).await
 }
 
 /// The raw-body extractor settings (`web::Bytes`, `String`) `app` installs.
@@ -280,6 +312,14 @@ mod tests {
                 "Client",
                 "Request body is too large: payload reached size limit",
             ),
+        );
+        let slow = error::PayloadError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the request body did not arrive in time",
+        ));
+        assert_eq!(
+            Error::from_payload(&slow).status_code(),
+            StatusCode::REQUEST_TIMEOUT
         );
         let e = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         let e = Error::from(error::JsonPayloadError::Deserialize(e));

@@ -125,6 +125,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
+    query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let e = fetch(&state, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(

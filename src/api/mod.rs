@@ -15,6 +15,7 @@ mod action_executions;
 mod actions;
 mod adhoc_actions;
 mod body;
+mod deadline;
 mod environments;
 mod error;
 mod events;
@@ -35,7 +36,8 @@ mod workflows;
 use actix::Addr;
 use actix_web::web;
 
-pub use error::{Error, json_config, payload_config};
+pub use deadline::body_deadline;
+pub use error::{Error, json_config, payload_config, refuse_xml};
 
 use crate::engine::EngineActor;
 use crate::store::{self, Store};

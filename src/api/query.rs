@@ -123,12 +123,44 @@ pub fn fields(pairs: &Pairs, known: &[&str]) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
+fn unknown_argument(k: &str) -> Error {
+    Error::bad(format!("Unknown argument: \"{k}\""))
+}
+
+/// Refuses any query parameter not in `allowed` (a single-object GET).
+pub fn only(pairs: &Pairs, allowed: &[&str]) -> Result<(), Error> {
+    match pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        Some((k, _)) => Err(unknown_argument(k)),
+        None => Ok(()),
+    }
+}
+
+/// Query parameters every list takes besides its filters (Mistral's
+/// `get_all` arguments); any other is a 400, as wsme answers.
+const LIST_ARGS: &[&str] = &[
+    "limit",
+    "marker",
+    "sort_keys",
+    "sort_dirs",
+    "fields",
+    "all_projects",
+    "include_output",
+    "namespace",
+    "scope",
+    "project_id",
+];
+
 /// Parses a list request against `spec`; `limit` is clamped to `max_page_size`.
 pub fn list_params(
     pairs: &Pairs,
     spec: &ListSpec,
     max_page_size: usize,
 ) -> Result<ListParams, Error> {
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| {
+        !LIST_ARGS.contains(&k.as_str()) && !spec.filters.iter().any(|(f, _)| f == k)
+    }) {
+        return Err(unknown_argument(k));
+    }
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,
         Some(v) => {

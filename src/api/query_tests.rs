@@ -105,7 +105,18 @@ fn filter_ops() {
     check_filters("name=eq:a:b", &[("name", Eq, &["a:b"])]);
     check_filters("name=a,b", &[("name", Eq, &["a,b"])]);
     check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
-    check_filters("unknown=1&include_output=true", &[]);
+    check_filters("include_output=true&all_projects=false", &[]);
+    assert_eq!(err("unknown=1"), "Unknown argument: \"unknown\"");
+    let pairs = parse_pairs("fields=id&bogus=2").unwrap();
+    assert!(only(&pairs, &["fields", "bogus"]).is_ok());
+    assert_eq!(
+        only(&pairs, &["fields"]).unwrap_err().to_string(),
+        "Unknown argument: \"bogus\""
+    );
+    assert_eq!(
+        err("name=a&fields=name&bogus="),
+        "Unknown argument: \"bogus\""
+    );
 }
 
 #[test]

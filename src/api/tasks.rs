@@ -116,6 +116,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
+    query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let t = read(&state, move |s| s.get_task(id))

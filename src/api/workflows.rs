@@ -91,6 +91,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
+    query::only(&pairs, &["fields", "namespace"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);

@@ -1,9 +1,11 @@
 //! Passive types shared by every module: ids and states. Depends on nothing of ours.
 
 mod ids;
+pub mod secrets;
 mod state;
 
 pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
+pub use secrets::Secrets;
 pub use state::{ParseStateError, State};
 
 /// Timestamps are UTC without zone, stored and rendered as `YYYY-MM-DD HH:MM:SS`.

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use super::Stats;
 use super::defs::DefCache;
 use super::state::Exec;
-use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
+use crate::domain::{ActionExecutionId, ExecutionId, Secrets, State, TaskExecutionId, WorkflowId};
 use crate::expr::Evaluator;
 use crate::protocol::{
     ActionCatalog, ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal,
@@ -237,14 +237,37 @@ impl EngineActor {
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
+        // Secret values never reach the store or the change events as
+        // state_info or error text (I10): masked here, where every change
+        // leaves memory.
+        let mut secrets: HashMap<ExecutionId, Secrets> = HashMap::new();
         for (id, w) in dirty.execs {
             if let Some(e) = self.execs.get(&id) {
-                batch.executions.push((w, e.rec.clone()));
+                let mut rec = e.rec.clone();
+                if rec.state_info.is_some() || rec.state == State::Error {
+                    let s = self.secrets_cached(&mut secrets, id);
+                    s.mask_opt(&mut rec.state_info);
+                    if rec.state == State::Error
+                        && let Some(r) = rec.output.get_mut("result")
+                    {
+                        s.mask_value(r);
+                    }
+                }
+                batch.executions.push((w, rec));
             }
         }
         for ((eid, tid), w) in dirty.tasks {
             if let Some(t) = self.execs.get(&eid).and_then(|e| e.tasks.get(&tid)) {
-                batch.tasks.push((w, t.clone()));
+                let mut t = t.clone();
+                if t.state_info.is_some() {
+                    self.secrets_cached(&mut secrets, eid)
+                        .mask_opt(&mut t.state_info);
+                }
+                if t.state == State::Error {
+                    self.secrets_cached(&mut secrets, eid)
+                        .mask_value(&mut t.result);
+                }
+                batch.tasks.push((w, t));
             }
         }
         let whole: std::collections::HashSet<ActionExecutionId> =
@@ -256,7 +279,16 @@ impl EngineActor {
             .collect();
         for ((eid, aid), w) in dirty.actions {
             if let Some(a) = self.execs.get(&eid).and_then(|e| e.actions.get(&aid)) {
-                batch.action_executions.push((w, a.clone()));
+                let mut a = a.clone();
+                if a.state_info.is_some() {
+                    self.secrets_cached(&mut secrets, eid)
+                        .mask_opt(&mut a.state_info);
+                }
+                if a.state == State::Error {
+                    self.secrets_cached(&mut secrets, eid)
+                        .mask_value(&mut a.output);
+                }
+                batch.action_executions.push((w, a));
             }
         }
         for (aid, w) in dirty.standalone {
@@ -265,6 +297,37 @@ impl EngineActor {
             }
         }
         batch
+    }
+
+    /// The secrets of an execution and of every ancestor in memory (a
+    /// sub-workflow masks what its parents hold secret).
+    pub(crate) fn secrets_of(&self, id: ExecutionId) -> Secrets {
+        let mut out = Secrets::new();
+        let mut cur = Some(id);
+        let mut hops = 0;
+        while let Some(id) = cur
+            && hops < 256
+        {
+            let Some(e) = self.execs.get(&id) else { break };
+            out.extend(&e.own_secrets());
+            cur = e.parent.map(|p| p.exec_id);
+            hops += 1;
+        }
+        out
+    }
+
+    fn secrets_cached<'a>(
+        &self,
+        cache: &'a mut HashMap<ExecutionId, Secrets>,
+        id: ExecutionId,
+    ) -> &'a Secrets {
+        cache.entry(id).or_insert_with(|| self.secrets_of(id))
+    }
+
+    /// `text` with the secrets of execution `id` masked: for log lines and
+    /// error text that leave the engine by another way than a commit.
+    pub(crate) fn mask(&self, id: ExecutionId, text: impl std::fmt::Display) -> String {
+        self.secrets_of(id).mask(&text.to_string())
     }
 
     /// Commits everything changed since the last commit, then answers the
@@ -522,7 +585,6 @@ impl EngineActor {
         let Some(ae) = exec.actions.get_mut(&msg.action_execution_id) else {
             return false;
         };
-        use crate::domain::State;
         let waiting = ae.state == State::Running
             || (ae.state == State::Idle && matches!(msg.outcome, Outcome::Failure(_)));
         if ae.attempt != msg.attempt.0 || !waiting {

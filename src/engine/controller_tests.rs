@@ -60,6 +60,7 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
         description: None,
         tags: vec![],
         input: vec![],
+        secrets: vec![],
         output: None,
         output_on_error: None,
         vars: Map::new(),

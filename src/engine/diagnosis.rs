@@ -85,7 +85,7 @@ impl EngineActor {
         Ok(json!({
             "id": id.to_string(),
             "state": exec.rec.state.as_str(),
-            "state_info": exec.rec.state_info,
+            "state_info": exec.rec.state_info.as_ref().map(|i| self.mask(id, i)),
             "incomplete_tasks": exec.incomplete,
             "in_flight": exec.in_flight,
             "backlog": exec.backlog.len(),

@@ -450,7 +450,10 @@ impl EngineActor {
             if exec.rec.state == State::Running
                 && let Err(e) = self.start_more_items(exec_id, task_id)
             {
-                log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
+                log::warn!(
+                    "ex={exec_id} task={task_id} cannot start more items: {}",
+                    self.mask(exec_id, e)
+                );
             }
             return;
         }

@@ -34,7 +34,10 @@ impl EngineActor {
                 {
                     Ok(v) => v,
                     Err(e) => {
-                        log::warn!("ex={exec_id} output-on-error failed: {e}");
+                        log::warn!(
+                            "ex={exec_id} output-on-error failed: {}",
+                            self.mask(exec_id, e)
+                        );
                         Value::Object(Map::new())
                     }
                 };
@@ -177,7 +180,10 @@ impl EngineActor {
             .unwrap_or_default();
         for task_id in with_items {
             if let Err(e) = self.start_more_items(exec_id, task_id) {
-                log::warn!("ex={exec_id} task={task_id} cannot start more items: {e}");
+                log::warn!(
+                    "ex={exec_id} task={task_id} cannot start more items: {}",
+                    self.mask(exec_id, e)
+                );
             }
         }
         self.start_held_tasks(exec_id);

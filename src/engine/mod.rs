@@ -68,6 +68,8 @@ pub struct Limits {
     pub max_with_items: usize,
     /// `DELETE /v2/action_executions/{id}` is allowed (finished standalone ones).
     pub allow_action_execution_deletion: bool,
+    pub max_tasks_per_workflow: usize,
+    pub max_subworkflow_depth: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +79,8 @@ impl Default for Limits {
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
             allow_action_execution_deletion: false,
+            max_tasks_per_workflow: 5_000,
+            max_subworkflow_depth: 32,
         }
     }
 }

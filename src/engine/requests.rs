@@ -76,8 +76,22 @@ impl EngineActor {
         })
     }
 
+    /// Refuses a workflow with more tasks than `max_tasks_per_workflow`.
+    fn check_task_count(&self, specs: &[WorkflowSpec]) -> Result<(), Error> {
+        let limit = self.limits.max_tasks_per_workflow;
+        match specs.iter().find(|s| s.tasks.len() > limit) {
+            Some(s) => Err(Error::Invalid(format!(
+                "Workflow '{}' has too many tasks [tasks={}, limit={limit} (max_tasks_per_workflow)]",
+                s.name,
+                s.tasks.len()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn create_workflows(&mut self, msg: &CreateWorkflows) -> Result<Vec<WorkflowDef>, Error> {
         let specs = lang::parse_workflows(&msg.definition)?;
+        self.check_task_count(&specs)?;
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
         if let Some(existing) = self.writer.workflows_named(&names, &msg.namespace)?.first() {
             return Err(Error::Conflict(format!(
@@ -97,6 +111,7 @@ impl EngineActor {
 
     fn update_workflows(&mut self, msg: &UpdateWorkflows) -> Result<Vec<WorkflowDef>, Error> {
         let specs = lang::parse_workflows(&msg.definition)?;
+        self.check_task_count(&specs)?;
         if msg.id.is_some() && specs.len() != 1 {
             return Err(Error::Invalid(
                 "Only one workflow may be defined when updating a workflow by its id".into(),
@@ -276,7 +291,13 @@ impl EngineActor {
                     &Map::new(),
                     &Value::Object(exec.spec.vars.clone()),
                 )
-                .map_err(Error::Invalid)?;
+                .map_err(|e| {
+                    let mut secrets = exec.own_secrets();
+                    if let Some(p) = &exec.parent {
+                        secrets.extend(&self.secrets_of(p.exec_id));
+                    }
+                    Error::Invalid(secrets.mask(&e))
+                })?;
             if let (Value::Object(ctx), Value::Object(vars)) = (&mut exec.rec.context, vars) {
                 ctx.extend(vars);
             }
@@ -402,6 +423,7 @@ fn empty_spec() -> WorkflowSpec {
         description: None,
         tags: vec![],
         input: vec![],
+        secrets: vec![],
         output: None,
         output_on_error: None,
         vars: Map::new(),

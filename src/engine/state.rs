@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::controller::Command;
-use crate::domain::{ActionExecutionId, TaskExecutionId};
+use crate::domain::{ActionExecutionId, Secrets, TaskExecutionId};
 use crate::expr;
 use crate::lang::WorkflowSpec;
 use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord};
@@ -68,6 +68,18 @@ impl Exec {
             .get("env")
             .cloned()
             .unwrap_or_else(|| json!({}))
+    }
+
+    /// The secret values of this execution alone: its input (secret-looking
+    /// keys and the inputs the workflow declared in `secrets:`) and its
+    /// environment (secret-looking keys).
+    pub fn own_secrets(&self) -> Secrets {
+        let mut s = Secrets::new();
+        s.collect(&self.rec.input, &self.spec.secrets);
+        if let Some(env) = self.rec.params.get("env") {
+            s.collect(env, &[]);
+        }
+        s
     }
 
     /// The expression data for a task: Mistral's ContextView layers, first

@@ -23,6 +23,13 @@ impl EngineActor {
         item: Option<i32>,
     ) -> Result<(), String> {
         let parent = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let depth = self.depth_of(exec_id) + 1;
+        let limit = self.limits.max_subworkflow_depth;
+        if depth > limit {
+            return Err(format!(
+                "Sub-workflow nesting too deep [workflow={name}, depth={depth}, limit={limit} (max_subworkflow_depth)]"
+            ));
+        }
         let namespace = parent.rec.workflow_namespace.clone();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let env = parent.env();
@@ -90,17 +97,38 @@ impl EngineActor {
         ))
     }
 
+    /// How many sub-workflow levels sit above `exec_id` (0 for a top-level
+    /// execution). Ancestors of a running execution are in memory.
+    fn depth_of(&self, exec_id: ExecutionId) -> usize {
+        let mut depth = 0;
+        let mut cur = self.execs.get(&exec_id).and_then(|e| e.parent);
+        while let Some(p) = cur {
+            depth += 1;
+            cur = self.execs.get(&p.exec_id).and_then(|e| e.parent);
+        }
+        depth
+    }
+
     /// A child execution ended: its parent task takes the outcome.
     pub(crate) fn subworkflow_done(&mut self, child: ExecutionId) {
         let Some(exec) = self.execs.get(&child) else {
             return;
         };
         let Some(parent) = exec.parent else { return };
-        let (state, output, info) = (
+        let (state, mut output, mut info) = (
             exec.rec.state,
             exec.rec.output.clone(),
             exec.rec.state_info.clone(),
         );
+        if state == State::Error {
+            // The child's own secrets, masked before its error text becomes
+            // the parent's (the parent's are masked when it is committed).
+            let secrets = exec.own_secrets();
+            secrets.mask_opt(&mut info);
+            if let Some(r) = output.get_mut("result") {
+                secrets.mask_value(r);
+            }
+        }
         let Some(p) = self.execs.get_mut(&parent.exec_id) else {
             return;
         };

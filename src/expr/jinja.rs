@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use minijinja::{Environment, ErrorKind as MKind, State, UndefinedBehavior};
@@ -430,6 +429,7 @@ fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
 
 /// Jinja2's sandbox refuses Python's special attributes (`x.__class__`).
 fn sandbox_check(whole: &str) -> Result<(), Error> {
+    crate::expr::jinja_guard::check(whole)?;
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
@@ -461,40 +461,55 @@ fn sandbox_check(whole: &str) -> Result<(), Error> {
 }
 
 /// Most templates kept compiled; the cache is cleared beyond this.
-const TEMPLATES_MAX: usize = 20_000;
+const TEMPLATES_MAX: usize = crate::expr::cache::MAX_ENTRIES;
+/// Most bytes of template source kept compiled; cleared beyond this.
+const TEMPLATE_BYTES_MAX: usize = crate::expr::cache::MAX_BYTES;
 
 /// The shared Jinja environment with its cache of compiled templates
 /// (each distinct string is parsed once).
 pub struct Jinja {
     env: RwLock<Environment<'static>>,
-    prepared: RwLock<HashMap<String, Arc<str>>>,
+    /// Bytes of template source registered in `env`.
+    template_bytes: std::sync::atomic::AtomicUsize,
+    /// Templates registered in `env` (counting them there walks them all).
+    template_count: std::sync::atomic::AtomicUsize,
+    prepared: crate::expr::cache::Bounded<Arc<str>>,
 }
 
 impl Jinja {
     pub fn new(limits: &Limits) -> Self {
         Jinja {
             env: RwLock::new(environment(limits)),
-            prepared: RwLock::new(HashMap::new()),
+            template_bytes: std::sync::atomic::AtomicUsize::new(0),
+            template_count: std::sync::atomic::AtomicUsize::new(0),
+            prepared: crate::expr::cache::Bounded::default(),
         }
+    }
+
+    /// Templates and bytes of template source held compiled.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        let n = self
+            .template_count
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let (pn, pb) = self.prepared.usage();
+        (
+            n.max(pn),
+            self.template_bytes
+                .load(std::sync::atomic::Ordering::Relaxed)
+                + pb,
+        )
     }
 
     /// The expression as evaluated (sandbox-checked, dict methods rewritten),
     /// computed once per distinct expression.
     fn prepare(&self, whole: &str, inner: &str) -> Result<Arc<str>, Error> {
-        if let Ok(p) = self.prepared.read()
-            && let Some(hit) = p.get(inner)
-        {
-            return Ok(hit.clone());
+        if let Some(hit) = self.prepared.get(inner) {
+            return Ok(hit);
         }
         sandbox_check(whole)?;
         let rewritten: Arc<str> =
             Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
-        if let Ok(mut p) = self.prepared.write() {
-            if p.len() >= TEMPLATES_MAX {
-                p.clear();
-            }
-            p.insert(inner.to_string(), rewritten.clone());
-        }
+        self.prepared.insert(inner, rewritten.clone());
         Ok(rewritten)
     }
 
@@ -508,10 +523,20 @@ impl Jinja {
         let mut env = self.env.write().map_err(|_| {
             minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
         })?;
-        if env.templates().count() >= TEMPLATES_MAX {
+        use std::sync::atomic::Ordering;
+        let source = source();
+        let bytes = self.template_bytes.load(Ordering::Relaxed);
+        if self.template_count.load(Ordering::Relaxed) >= TEMPLATES_MAX
+            || bytes + source.len() > TEMPLATE_BYTES_MAX
+        {
             env.clear_templates();
+            self.template_bytes.store(0, Ordering::Relaxed);
+            self.template_count.store(0, Ordering::Relaxed);
         }
-        env.add_template_owned(name.to_string(), source())
+        self.template_bytes
+            .fetch_add(source.len(), Ordering::Relaxed);
+        self.template_count.fetch_add(1, Ordering::Relaxed);
+        env.add_template_owned(name.to_string(), source)
     }
 
     fn with_env<T>(
@@ -641,6 +666,7 @@ impl Jinja {
 
     /// Syntax check of a template.
     pub fn check(&self, src: &str) -> Result<(), Error> {
+        crate::expr::jinja_guard::check(src)?;
         self.with_env(|env| env.template_from_str(src).map(|_| ()))
             .and_then(|r| r)
             .map_err(|e| jerr(src, e))
@@ -648,6 +674,7 @@ impl Jinja {
 
     /// Syntax check of one expression.
     pub fn check_expression(&self, whole: &str, inner: &str) -> Result<(), Error> {
+        crate::expr::jinja_guard::check(whole)?;
         self.with_env(|env| env.compile_expression(inner).map(|_| ()))
             .and_then(|r| r)
             .map_err(|e| Error {

@@ -5,15 +5,16 @@
 //! The interface here is what `engine` and `lang` use; keep it stable.
 
 pub mod batch;
+pub(crate) mod cache;
 pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
+pub(crate) mod jinja_guard;
 pub(crate) mod jinja_py;
 pub(crate) mod jinja_text;
 pub(crate) mod pyjson;
 pub(crate) mod yaql;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -111,7 +112,7 @@ pub struct Error {
 /// cache; cheap to share (`Send + Sync`).
 pub struct Evaluator {
     limits: Limits,
-    cache: RwLock<HashMap<String, Arc<Compiled>>>,
+    cache: cache::Bounded<Arc<Compiled>>,
     jinja: jinja::Jinja,
 }
 
@@ -129,16 +130,13 @@ impl Default for Evaluator {
     }
 }
 
-/// Most distinct strings kept compiled; the cache is cleared beyond this.
-const CACHE_MAX: usize = 20_000;
-
 impl Evaluator {
     /// An evaluator with these budgets.
     pub fn new(limits: Limits) -> Self {
         let jinja = jinja::Jinja::new(&limits);
         Self {
             limits,
-            cache: RwLock::new(HashMap::new()),
+            cache: cache::Bounded::default(),
             jinja,
         }
     }
@@ -149,19 +147,20 @@ impl Evaluator {
     }
 
     fn compiled(&self, s: &str) -> Arc<Compiled> {
-        if let Ok(c) = self.cache.read()
-            && let Some(hit) = c.get(s)
-        {
-            return hit.clone();
+        if let Some(hit) = self.cache.get(s) {
+            return hit;
         }
         let c = Arc::new(compile(s));
-        if let Ok(mut w) = self.cache.write() {
-            if w.len() >= CACHE_MAX {
-                w.clear();
-            }
-            w.insert(s.to_string(), c.clone());
-        }
+        self.cache.insert(s, c.clone());
         c
+    }
+
+    /// Entries and bytes of expression text held by the compile caches
+    /// (YAQL and Jinja together).
+    pub fn cache_usage(&self) -> (usize, usize) {
+        let (n, b) = self.cache.usage();
+        let (jn, jb) = self.jinja.cache_usage();
+        (n.max(jn), b + jb)
     }
 
     /// Evaluates one Mistral string: a whole-string expression keeps its

@@ -125,10 +125,84 @@ pub fn yaml_dump(v: &Value) -> String {
     }
 }
 
-/// `yaml.safe_load(s)`; an empty document is `null`.
+/// Longest text `yaml_parse` reads.
+const YAML_MAX_BYTES: usize = 1024 * 1024;
+/// Deepest nesting of flow collections (`[`, `{`) `yaml_parse` reads. The
+/// YAML scanner's cost grows with the square of the open flow levels, so a
+/// string of 100,000 `[` would hold the evaluator for seconds before the
+/// parser's own recursion limit fires.
+const YAML_MAX_FLOW_DEPTH: usize = 64;
+
+/// The deepest nesting of unquoted `[`/`{` in `s` (quotes approximated:
+/// `'…'` and `"…"` are skipped).
+fn flow_depth(s: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for c in s.chars() {
+        match quote {
+            Some(q) if c == q && prev != '\\' => quote = None,
+            Some(_) => {}
+            None => match c {
+                '[' | '{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                '"' | '\'' if depth > 0 => quote = Some(c),
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    max
+}
+
+/// `yaml.safe_load(s)`; an empty document is `null`. Refuses text over
+/// 1 MiB and flow collections nested over 64 deep; aliases are bounded by
+/// the parser's repetition limit.
 pub fn yaml_load(s: &str) -> Result<Value, String> {
     if s.trim().is_empty() {
         return Ok(Value::Null);
     }
+    if s.len() > YAML_MAX_BYTES {
+        return Err(format!(
+            "document is too large: {} bytes, the limit is {YAML_MAX_BYTES}",
+            s.len()
+        ));
+    }
+    if flow_depth(s) > YAML_MAX_FLOW_DEPTH {
+        return Err(format!(
+            "document is nested too deeply: the limit is {YAML_MAX_FLOW_DEPTH} levels"
+        ));
+    }
     yaml_serde::from_str::<Value>(s).map_err(|e| format!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_load_refuses_deep_and_large_text() {
+        let t = std::time::Instant::now();
+        let e = yaml_load(&"[".repeat(100_000)).unwrap_err();
+        assert!(e.contains("nested too deeply"), "{e}");
+        let e = yaml_load(&"{a: ".repeat(100_000)).unwrap_err();
+        assert!(e.contains("nested too deeply"), "{e}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        let e = yaml_load(&"a".repeat(YAML_MAX_BYTES + 1)).unwrap_err();
+        assert!(e.contains("too large"), "{e}");
+        let ok = format!("{}1{}", "[".repeat(64), "]".repeat(64));
+        assert!(yaml_load(&ok).is_ok());
+        assert_eq!(
+            yaml_load("a: '[[[['\nb: \"{{{\"").unwrap(),
+            serde_json::json!({"a": "[[[[", "b": "{{{"})
+        );
+        let laughs = "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n\
+                      c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n\
+                      e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n\
+                      g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n";
+        assert!(yaml_load(laughs).is_err());
+    }
 }

@@ -236,3 +236,29 @@ fn batch_lines() {
     assert_eq!(lines[0], "{\"result\": 100000000000000000001}");
     assert!(lines[1].contains("\"kind\":\"key\""));
 }
+
+/// A long operator chain is refused at parse time, on the engine's 2 MiB
+/// stack, instead of overflowing it when the tree is evaluated or dropped.
+#[test]
+fn long_yaql_chain_is_refused_on_a_small_stack() {
+    let t = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let ev = Evaluator::default();
+            let data = json!({});
+            let ctx = Context {
+                data: &data,
+                host: None,
+            };
+            let e = format!("<% {}1 %>", "1 + ".repeat(200_000));
+            let r = ev.evaluate_str(&e, &ctx).map_err(|e| e.message);
+            let i = format!("<% $.x{} %>", "[0]".repeat(100_000));
+            let r2 = ev.evaluate_str(&i, &ctx).map_err(|e| e.message);
+            (r, r2, super::validate(&e).is_err())
+        })
+        .unwrap();
+    let (r, r2, invalid) = t.join().unwrap();
+    assert!(r.unwrap_err().contains("too complex"));
+    assert!(r2.unwrap_err().contains("too complex"));
+    assert!(invalid);
+}

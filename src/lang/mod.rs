@@ -70,9 +70,13 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+/// Most problems one document reports; the rest are counted.
+const MAX_DIAGNOSTICS: usize = 100;
+
 /// Parses a workflow-list document (`version: '2.0'` plus one key per
 /// workflow) into validated specs, in document order. Every problem of the
-/// document is reported at once, each with its path and position.
+/// document is reported at once (up to [`MAX_DIAGNOSTICS`]; the rest are
+/// counted), each with its path and position.
 pub fn parse_workflows(text: &str) -> Result<Vec<WorkflowSpec>, Diagnostics> {
     let root = yaml::load(text).map_err(|d| Diagnostics(vec![d]))?;
     let mut cx = check::Cx::default();
@@ -84,6 +88,16 @@ pub fn parse_workflows(text: &str) -> Result<Vec<WorkflowSpec>, Diagnostics> {
         // place keep the order they were found in.
         cx.diags
             .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+        if cx.diags.len() > MAX_DIAGNOSTICS {
+            let more = cx.diags.len() - MAX_DIAGNOSTICS;
+            cx.diags.truncate(MAX_DIAGNOSTICS);
+            cx.diags.push(Diagnostic {
+                path: String::new(),
+                line: None,
+                column: None,
+                message: format!("... and {more} more problems"),
+            });
+        }
         Err(Diagnostics(cx.diags))
     }
 }

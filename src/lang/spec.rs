@@ -27,6 +27,10 @@ pub struct WorkflowSpec {
     pub tags: Vec<String>,
     /// Declared inputs in order; `default: None` means required.
     pub input: Vec<InputParam>,
+    /// bora extension: inputs whose values are secret (masked in logs,
+    /// `state_info` and error text). Not Mistral syntax.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
     /// `output`, unevaluated.
     pub output: Option<Value>,
     /// `output-on-error`, unevaluated.

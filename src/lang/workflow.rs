@@ -127,6 +127,7 @@ pub(crate) fn workflow(
         description: None,
         tags: Vec::new(),
         input: Vec::new(),
+        secrets: Vec::new(),
         output: None,
         output_on_error: None,
         vars: serde_json::Map::new(),
@@ -144,6 +145,7 @@ pub(crate) fn workflow(
             "description" => wf.description = cx.string(&p, v),
             "tags" => wf.tags = cx.string_list(&p, v).unwrap_or_default(),
             "input" => wf.input = input(cx, &p, v),
+            "secrets" => wf.secrets = cx.string_list(&p, v).unwrap_or_default(),
             "output" => wf.output = cx.dict(&p, v).map(Value::Object),
             "output-on-error" => wf.output_on_error = cx.dict(&p, v).map(Value::Object),
             "vars" => wf.vars = cx.dict(&p, v).unwrap_or_default(),
@@ -162,6 +164,19 @@ pub(crate) fn workflow(
     }
     if tasks_node.is_none() {
         cx.err_at(path, line, col, "missing 'tasks'");
+    }
+    if let Some(e) = m.get("secrets") {
+        for s in wf
+            .secrets
+            .iter()
+            .filter(|s| !wf.input.iter().any(|i| &i.name == *s))
+        {
+            cx.err(
+                &key(path, "secrets"),
+                &e.value,
+                format!("'{s}' in 'secrets' is not a declared input"),
+            );
+        }
     }
     let names: HashSet<String> = raw.iter().map(|t| t.spec.name.clone()).collect();
     // Defaults are checked only where they apply.

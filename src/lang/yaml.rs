@@ -30,8 +30,10 @@ use super::scalar::resolve_scalar;
 pub(crate) const MAX_TEXT_BYTES: usize = 1024 * 1024;
 /// Deepest accepted nesting of collections.
 pub(crate) const MAX_DEPTH: usize = 64;
-/// Most nodes a document may expand to, aliases included.
-const MAX_NODES: usize = 1_000_000;
+/// Most nodes a document may expand to, aliases included (the tree costs
+/// about 120 bytes a node: 250,000 is some 30 MB). The 10,000-task workflow
+/// of the reliability corpus has about 60,000.
+const MAX_NODES: usize = 250_000;
 
 /// One YAML node with its 1-based position.
 #[derive(Clone, Debug, PartialEq)]
@@ -238,7 +240,9 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their node counts (an alias is budgeted before
+    /// it is copied).
+    anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
     root: Option<Node>,
 }
@@ -272,19 +276,21 @@ impl Builder {
                 let kind = resolve_scalar(&text, style, tag.as_deref()).map_err(|m| at(span, m))?;
                 let node = Node { kind, line, col };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (node.clone(), 1));
                 }
                 self.count(1, span)?;
                 self.push(node, plain_merge, span)
             }
             Event::Alias(id) => {
-                let Some(node) = self.anchors.get(&id).cloned() else {
+                let Some(&(_, n)) = self.anchors.get(&id) else {
                     return Err(at(span, "unknown alias".into()));
                 };
-                self.count(count_nodes(&node), span)?;
+                self.count(n, span)?;
+                let node = self.anchors[&id].0.clone();
                 self.push(node, false, span)
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
+                collection_tag(tag.as_deref(), "seq").map_err(|m| at(span, m))?;
                 self.deeper(span)?;
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -294,7 +300,8 @@ impl Builder {
                 });
                 Ok(())
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
+                collection_tag(tag.as_deref(), "map").map_err(|m| at(span, m))?;
                 self.deeper(span)?;
                 self.stack.push(Frame::Map {
                     entries: IndexMap::new(),
@@ -340,7 +347,8 @@ impl Builder {
                     None => return Err(at(span, "unbalanced collection end".into())),
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    let n = count_nodes(&node);
+                    self.anchors.insert(anchor, (node.clone(), n));
                 }
                 self.count(1, span)?;
                 self.push(node, false, span)
@@ -420,6 +428,16 @@ impl Builder {
 
 /// PyYAML's merge (`flatten_mapping`): merged keys first, the first of a
 /// list of mappings winning over later ones, and explicit keys over all.
+/// A collection may be tagged only with its own core tag (`!!seq`,
+/// `!!map`): PyYAML's SafeLoader, which Mistral uses, refuses any other.
+fn collection_tag(tag: Option<&saphyr_parser::Tag>, kind: &str) -> Result<(), String> {
+    match tag {
+        None => Ok(()),
+        Some(t) if (t.handle == "!!" || t.is_yaml_core_schema()) && t.suffix == kind => Ok(()),
+        Some(t) => Err(format!("unsupported YAML tag '{t}'")),
+    }
+}
+
 fn merge(
     merges: Vec<Node>,
     explicit: IndexMap<String, Entry>,

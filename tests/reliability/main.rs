@@ -5,14 +5,18 @@
 //! them. See README.md in this directory.
 
 mod burst;
+mod expressions;
 mod fuzz_regressions;
 mod g6;
 mod gate;
 mod gate_faults;
 mod harness;
+mod hostile;
+mod limits;
 mod r1;
 mod r2;
 mod r4;
 mod r5;
+mod secrets;
 mod supervision;
 mod supervision_faults;

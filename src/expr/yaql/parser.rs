@@ -397,7 +397,14 @@ struct Parser<'s> {
     toks: Vec<(Tok, usize)>,
     pos: usize,
     depth: usize,
+    /// Operator and index nodes built so far: a left-assoc chain
+    /// (`1 + 1 + …`) nests its tree without recursing here, and a tree deep
+    /// enough would overflow the stack when it is evaluated or dropped.
+    chained: usize,
 }
+
+/// Most operator and index nodes in one expression.
+const MAX_CHAINED: usize = 2_000;
 
 /// Parses one YAQL expression (already stripped of `<% %>`).
 pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
@@ -407,6 +414,7 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
         toks,
         pos: 0,
         depth: 0,
+        chained: 0,
     };
     let e = p.expr(0)?;
     if p.pos < p.toks.len() {
@@ -506,6 +514,14 @@ impl<'s> Parser<'s> {
         }
         let mut lhs = self.primary()?;
         loop {
+            if self.chained > MAX_CHAINED {
+                return Err(SyntaxError {
+                    message: format!(
+                        "Parse error: expression too complex (more than {MAX_CHAINED} operators)"
+                    ),
+                    position: self.toks.get(self.pos).map_or(0, |t| t.1),
+                });
+            }
             if self.peek() == Some(&Tok::LBracket) {
                 if INDEX_POWER < min {
                     break;
@@ -513,6 +529,7 @@ impl<'s> Parser<'s> {
                 self.pos += 1;
                 let args = self.args(Tok::RBracket)?;
                 lhs = Expr::Index(Box::new(lhs), args);
+                self.chained += 1;
                 continue;
             }
             let Some(op) = self.binop() else { break };
@@ -523,6 +540,7 @@ impl<'s> Parser<'s> {
             self.pos += 1;
             let rhs = self.expr(if right { pw } else { pw + 1 })?;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));
+            self.chained += 1;
         }
         self.depth -= 1;
         Ok(lhs)

@@ -400,3 +400,34 @@ fn uuid_like_names() {
         "version: '2.0'\n123e4567-e89b-12d3-a456-42665544000:\n  tasks:\n    t: {action: std.noop}\n",
     );
 }
+
+#[test]
+fn secrets_name_declared_inputs() {
+    let wfs = super::ok(
+        "version: '2.0'\nwf:\n  input: [user, pin]\n  secrets: [pin]\n  tasks:\n    t: {action: std.noop}\n",
+    );
+    assert_eq!(wfs[0].secrets, vec!["pin".to_string()]);
+    check_errs(
+        "version: '2.0'\nwf:\n  input: [user]\n  secrets: [pin]\n  tasks:\n    t: {action: std.noop}\n",
+        &["wf.secrets (line 4, column 12): 'pin' in 'secrets' is not a declared input"],
+    );
+}
+
+#[test]
+fn collection_tags_and_problem_count_are_bounded() {
+    check_errs(
+        "version: '2.0'\nwf: !custom\n  tasks:\n    t: {action: std.noop}\n",
+        &[" (line 2, column 5): unsupported YAML tag '!custom'"],
+    );
+    assert!(
+        super::ok("version: '2.0'\nwf: !!map\n  tasks: !!map\n    t: {action: std.noop}\n").len()
+            == 1
+    );
+    let mut doc = String::from("version: '2.0'\n");
+    for i in 0..500 {
+        doc.push_str(&format!("k{i}: 1\n"));
+    }
+    let e = errs(&doc);
+    assert_eq!(e.len(), 101);
+    assert!(e[100].ends_with("... and 400 more problems"), "{}", e[100]);
+}

@@ -124,3 +124,106 @@ fn the_mistral_cli_creates_and_runs_a_three_task_workflow() {
         ]
     );
 }
+
+const WB: &str = "
+version: '2.0'
+name: clibook
+actions:
+  shout:
+    base: std.echo
+    base-input:
+      output: <% $.text.toUpper() %>
+    input:
+      - text
+workflows:
+  main:
+    input:
+      - text: hi
+    tasks:
+      t1:
+        action: shout text=<% $.text %>
+        publish:
+          out: <% task().result %>
+        on-success: t2
+      t2:
+        workflow: sub
+    output:
+      out: <% $.out %>
+  sub:
+    tasks:
+      s1:
+        action: std.noop
+";
+
+/// Runs `mistral` and returns what it printed (commands without `-f`).
+fn mistral_text(app: &TestApp, args: &[&str]) -> String {
+    let out = Command::new("mistral")
+        .env("OS_AUTH_TYPE", "none")
+        .arg("--os-mistral-url")
+        .arg(app.url("/v2"))
+        .args(args)
+        .output()
+        .expect("run mistral");
+    assert!(
+        out.status.success(),
+        "mistral {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_mistral_cli_manages_workbooks_ad_hoc_actions_and_direct_runs() {
+    if !cli_available() {
+        return;
+    }
+    let app = TestApp::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wb.yaml");
+    std::fs::write(&path, WB).unwrap();
+    let path = path.to_str().unwrap();
+    let valid = mistral(&app, &["workbook-validate", path]);
+    assert_eq!(valid["Valid"], true, "{valid}");
+    let created = mistral(&app, &["workbook-create", path]);
+    assert_eq!(created["Name"], "clibook", "{created}");
+    let books = mistral(&app, &["workbook-list"]);
+    assert_eq!(books[0]["Name"], "clibook", "{books}");
+    let actions = mistral(&app, &["action-list"]);
+    let shout = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["Name"] == "clibook.shout")
+        .unwrap_or_else(|| panic!("no clibook.shout in {actions}"));
+    assert_eq!(shout["Is system"], false);
+    let ex = mistral(&app, &["execution-create", "clibook.main"]);
+    let id = ex["ID"].as_str().expect("execution id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let state = loop {
+        let got = mistral(&app, &["execution-get", &id]);
+        let state = got["State"].as_str().unwrap_or_default().to_string();
+        if state != "RUNNING" || Instant::now() > deadline {
+            break state;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(state, "SUCCESS");
+    let output: Value =
+        serde_json::from_str(&mistral_text(&app, &["execution-get-output", &id])).unwrap();
+    assert_eq!(output, serde_json::json!({"out": "HI"}));
+    let direct: Value = serde_json::from_str(&mistral_text(
+        &app,
+        &["run-action", "clibook.shout", r#"{"text": "abc"}"#],
+    ))
+    .unwrap();
+    assert_eq!(direct, serde_json::json!({"result": "ABC"}));
+    mistral_text(&app, &["workbook-delete", "clibook"]);
+    let wfs = mistral(&app, &["workflow-list"]);
+    assert!(
+        wfs.as_array().unwrap().iter().all(|w| !w["Name"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("clibook.")),
+        "{wfs}"
+    );
+}

@@ -90,6 +90,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    config.check_exposure(&listener.local_addr()?)?;
+    let auth = web::Data::new(api::auth::Auth::from_config(&config));
     let engine = Engine::start(&config, Registry::standard())?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
@@ -100,13 +102,19 @@ pub async fn run(
         shutdown: stopping_rx,
     };
     let body_limit = config.max_body_bytes;
-    log::info!("bora listening on http://{}", listener.local_addr()?);
+    log::info!(
+        "bora listening on http://{} (authentication {})",
+        listener.local_addr()?,
+        if config.auth { "on" } else { "off" }
+    );
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
+            .app_data(auth.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
+            .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
     })
     .listen(listener)?
     .workers(2)

@@ -31,6 +31,29 @@ pub struct Config {
     pub expr_fuel: u64,
     pub expr_max_size: usize,
     pub expr_max_depth: usize,
+    /// Require a token on every request but the version documents and the
+    /// UI's static files (off: one user, project `<default-project>`).
+    pub auth: bool,
+    /// The static tokens, when `auth` is on.
+    pub tokens: Vec<TokenConfig>,
+    /// With `auth` off, serve anyway on an address other hosts can reach.
+    /// Off by default: anyone who can connect would own every workflow.
+    pub allow_unauthenticated_remote: bool,
+}
+
+/// One static bearer token (`[[tokens]]` in `bora.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// SHA-256 of the token, 64 hex digits: `bora token-hash <token>`.
+    pub sha256: String,
+    /// The project the token acts as: it owns what the token creates and
+    /// sees only that (and public definitions).
+    pub project_id: String,
+    /// May list every project (`all_projects`, `project_id` filters) and
+    /// make definitions public.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 impl Default for Config {
@@ -49,6 +72,9 @@ impl Default for Config {
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
+            auth: false,
+            tokens: Vec::new(),
+            allow_unauthenticated_remote: false,
         }
     }
 }
@@ -123,7 +149,36 @@ impl Config {
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
+        for (i, t) in self.tokens.iter().enumerate() {
+            if crate::api::parse_hex(&t.sha256).is_none() {
+                return Err(Error::Invalid(format!(
+                    "tokens[{i}].sha256 must be 64 hex digits (bora token-hash <token>)"
+                )));
+            }
+            if t.project_id.trim().is_empty() {
+                return Err(Error::Invalid(format!(
+                    "tokens[{i}].project_id must not be empty"
+                )));
+            }
+        }
+        if self.auth && self.tokens.is_empty() {
+            return Err(Error::Invalid(
+                "auth = true needs at least one [[tokens]] entry".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// Refuses to serve without authentication on `addr` unless it is a
+    /// loopback address or `allow_unauthenticated_remote` says so.
+    pub fn check_exposure(&self, addr: &std::net::SocketAddr) -> Result<(), Error> {
+        if self.auth || self.allow_unauthenticated_remote || addr.ip().is_loopback() {
+            return Ok(());
+        }
+        Err(Error::Invalid(format!(
+            "refusing to serve on {addr} without authentication: set auth = true with \
+             [[tokens]], bind to 127.0.0.1, or set allow_unauthenticated_remote = true"
+        )))
     }
 
     /// The worker count in force: `workers`, or the CPU count when 0.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
-use super::{ApiState, read, render};
+use super::{ApiState, Caller, read, render};
 use crate::domain::ActionExecutionId;
 use crate::store::{Filter, FilterOp};
 
@@ -58,8 +58,12 @@ fn not_found(id: &str) -> Error {
 }
 
 /// `GET /v2/action_executions`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
-    list_with(req, state, None).await
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    list_with(req, state, caller, None).await
 }
 
 /// `GET /v2/tasks/{id}/action_executions`
@@ -67,6 +71,7 @@ pub async fn list_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id: uuid::Uuid = query::uuid(&path)?;
     let filter = Filter {
@@ -74,16 +79,17 @@ pub async fn list_of_task(
         op: FilterOp::Eq,
         values: vec![task_id.hyphenated().to_string()],
     };
-    list_with(req, state, Some(filter)).await
+    list_with(req, state, caller, Some(filter)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
+    caller: Caller,
     extra: Option<Filter>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some(f) = extra {
         p.query.filters.retain(|g| g.field != f.field);
         p.query.filters.push(f);
@@ -109,8 +115,9 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    get_one(&req, &state, &path).await
+    get_one(&req, &state, &caller, &path).await
 }
 
 /// `GET /v2/tasks/{id}/action_executions/{ae_id}`
@@ -118,17 +125,34 @@ pub async fn get_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    get_one(&req, &state, &path.1).await
+    get_one(&req, &state, &caller, &path.1).await
 }
 
-async fn get_one(req: &HttpRequest, state: &ApiState, id: &str) -> Result<HttpResponse, Error> {
+/// The action execution as `caller` sees it, or 404 (another project's is
+/// not found, exactly like an unknown one).
+async fn fetch(
+    state: &ApiState,
+    caller: &Caller,
+    id: &str,
+) -> Result<crate::store::ActionExecutionRecord, Error> {
+    let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
+    let access = caller.access();
+    read(state, move |s| s.get_action_execution(&access, parsed))
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+async fn get_one(
+    req: &HttpRequest,
+    state: &ApiState,
+    caller: &Caller,
+    id: &str,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(req)?;
     let fields = query::fields(&pairs, FIELDS)?;
-    let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
-    let a = read(state, move |s| s.get_action_execution(parsed))
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let a = fetch(state, caller, id).await?;
     Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
 }
 
@@ -138,9 +162,11 @@ pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: super::body::Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
+    fetch(&state, &caller, &path).await?;
     let new_state = match super::body::string(&obj, "state")? {
         Some(s) => s
             .parse::<crate::domain::State>()

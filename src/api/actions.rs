@@ -66,9 +66,15 @@ const SPEC: ListSpec = ListSpec {
 };
 
 /// `GET /v2/actions`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    // The system actions are everyone's: the caller matters only for the
+    // admin-only all_projects / project_id parameters.
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
         p.fields.push("name".into());
     }

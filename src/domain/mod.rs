@@ -6,6 +6,10 @@ mod state;
 pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
 pub use state::{ParseStateError, State};
 
+/// The project of every record when authentication is off (Mistral's
+/// `<default-project>`), and of requests that name none.
+pub const DEFAULT_PROJECT: &str = "<default-project>";
+
 /// Timestamps are UTC without zone, stored and rendered as `YYYY-MM-DD HH:MM:SS`.
 pub type Timestamp = chrono::NaiveDateTime;
 

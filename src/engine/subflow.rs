@@ -25,9 +25,12 @@ impl EngineActor {
         let namespace = parent.rec.workflow_namespace.clone();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let env = parent.env();
-        let def = match self.lookup(name, &namespace) {
+        let project = parent.rec.project_id.clone();
+        let def = match self.lookup(name, &namespace, &project) {
             Ok(d) => d,
-            Err(_) if !namespace.is_empty() => self.lookup(name, "").map_err(|e| e.to_string())?,
+            Err(_) if !namespace.is_empty() => {
+                self.lookup(name, "", &project).map_err(|e| e.to_string())?
+            }
             Err(e) => return Err(e.to_string()),
         };
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
@@ -43,6 +46,7 @@ impl EngineActor {
             params,
             description: String::new(),
             source_execution_id: None,
+            project,
             parent: Some(Parent {
                 exec_id,
                 task_id,

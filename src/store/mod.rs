@@ -132,30 +132,35 @@ impl Writer {
         self.read(read::load_active)
     }
 
-    /// A workflow by name (in a namespace) or by id.
+    /// A workflow `access` sees, by name (in a namespace; its own before a
+    /// public one) or by id.
     pub fn find_workflow(
         &mut self,
         name_or_id: &str,
         namespace: &str,
+        access: &Access,
     ) -> Result<Option<WorkflowDef>, Error> {
-        self.read(|c| read::find_workflow(c, name_or_id, namespace))
+        self.read(|c| read::find_workflow(c, name_or_id, namespace, access))
     }
 
-    /// Workflows by name in a namespace, for uniqueness checks on upload.
+    /// `project`'s workflows by name in a namespace, for uniqueness checks
+    /// on upload.
     pub fn workflows_named(
         &mut self,
         names: &[String],
         namespace: &str,
+        project: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
-        self.read(|c| read::workflows_named(c, names, namespace))
+        self.read(|c| read::workflows_named(c, names, namespace, project))
     }
 
-    /// An environment by name or id.
+    /// An environment `access` sees, by name or id.
     pub fn get_environment(
         &mut self,
         name_or_id: &str,
+        access: &Access,
     ) -> Result<Option<EnvironmentRecord>, Error> {
-        self.read(|c| read::get_environment(c, name_or_id))
+        self.read(|c| read::get_environment(c, name_or_id, access))
     }
 
     /// One task execution.
@@ -234,6 +239,10 @@ impl Writer {
 /// timestamps (`2026-01-31 12:00:00[.ffffff]`, ISO `T` form, or a bare
 /// date); booleans take `true`/`false`/`1`/`0`; states take Mistral names
 /// (`DELAYED`, or `RUNNING_DELAYED`); `neq`/`nin` do not match NULL.
+///
+/// Tenancy: every list is scoped by `ListQuery::access` and every point
+/// read takes an [`Access`]; a record the caller may not see answers `None`,
+/// exactly like an unknown id.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
         // All read connections taken for the pool's timeout: the API is
@@ -248,13 +257,14 @@ impl Store {
     }
 
     /// By id if `name_or_id` is a uuid (in any namespace), else by name in
-    /// `namespace`.
+    /// `namespace`; the caller's own before a public one.
     pub fn find_workflow(
         &self,
+        access: &Access,
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<WorkflowDef>, Error> {
-        read::find_workflow(&mut *self.conn()?, name_or_id, namespace)
+        read::find_workflow(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
     /// Filters: workflow_name, workflow_id, workflow_namespace, description,
@@ -265,8 +275,15 @@ impl Store {
         read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }
 
-    pub fn get_execution(&self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        read::get_execution(&mut *self.conn()?, id)
+    pub fn get_execution(
+        &self,
+        access: &Access,
+        id: ExecutionId,
+    ) -> Result<Option<ExecutionRecord>, Error> {
+        Ok(read::visible(
+            read::get_execution(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
@@ -277,8 +294,15 @@ impl Store {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }
 
-    pub fn get_task(&self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
-        read::get_task(&mut *self.conn()?, id)
+    pub fn get_task(
+        &self,
+        access: &Access,
+        id: TaskExecutionId,
+    ) -> Result<Option<TaskRecord>, Error> {
+        Ok(read::visible(
+            read::get_task(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     /// Filters: name, tags, workflow_name, workflow_namespace, task_name,
@@ -294,17 +318,25 @@ impl Store {
 
     pub fn get_action_execution(
         &self,
+        access: &Access,
         id: ActionExecutionId,
     ) -> Result<Option<ActionExecutionRecord>, Error> {
-        read::get_action_execution(&mut *self.conn()?, id)
+        Ok(read::visible(
+            read::get_action_execution(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
         read::records(query::lists::environments(&mut *self.conn()?, q)?)
     }
 
-    /// An environment by name or id.
-    pub fn get_environment(&self, name_or_id: &str) -> Result<Option<EnvironmentRecord>, Error> {
-        read::get_environment(&mut *self.conn()?, name_or_id)
+    /// An environment by name or id; the caller's own before a public one.
+    pub fn get_environment(
+        &self,
+        access: &Access,
+        name_or_id: &str,
+    ) -> Result<Option<EnvironmentRecord>, Error> {
+        read::get_environment(&mut *self.conn()?, name_or_id, access)
     }
 }

@@ -158,6 +158,7 @@ wf:
 ";
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -173,7 +174,7 @@ wf:
         let store = store.clone();
         async move {
             store
-                .get_execution(id)
+                .get_execution(&bora::store::Access::All, id)
                 .ok()
                 .flatten()
                 .filter(|e| e.state == State::Paused)
@@ -279,6 +280,7 @@ rev:
 ";
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),

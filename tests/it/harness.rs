@@ -143,13 +143,27 @@ impl TestApp {
 
     /// Starts bora on the database at `url`.
     pub fn start_on(url: &str) -> Self {
+        Self::start_configured(url, |_| {})
+    }
+
+    /// Starts bora on a fresh SQLite database with `adjust` applied to the
+    /// test configuration (authentication, say).
+    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (dir, url) = sqlite_url();
+        let mut app = Self::start_configured(&url, adjust);
+        app._dir = Some(dir);
+        app
+    }
+
+    fn start_configured(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let config = Config {
+        let mut config = Config {
             database: url.to_string(),
             workers: 2,
             ..Config::default()
         };
+        adjust(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let system = actix_rt::System::new();

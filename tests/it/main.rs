@@ -10,3 +10,4 @@ mod operations;
 mod policies;
 mod protocol;
 mod subflows;
+mod tenants;

@@ -1,0 +1,1129 @@
+//! Authentication and tenant isolation over real HTTP (RELIABILITY.md X1–X4),
+//! with authentication on, two tenants (`alpha`, `beta`) and one admin
+//! (`ops`). Each check prints one line with its count.
+
+use std::time::Duration;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, eventually};
+
+const TOKEN_A: &str = "alpha-secret-token";
+const TOKEN_B: &str = "beta-secret-token";
+const TOKEN_ADMIN: &str = "ops-secret-token";
+const UNKNOWN: &str = "123e4567-e89b-12d3-a456-426655440000";
+
+fn start() -> TestApp {
+    TestApp::start_with(|c| {
+        c.auth = true;
+        for (token, project, admin) in [
+            (TOKEN_A, "alpha", false),
+            (TOKEN_B, "beta", false),
+            (TOKEN_ADMIN, "ops", true),
+        ] {
+            c.tokens.push(bora::config::TokenConfig {
+                sha256: bora::api::token_hash(token),
+                project_id: project.into(),
+                admin,
+            });
+        }
+    })
+}
+
+/// A request body: YAML text or JSON.
+enum Body<'a> {
+    None,
+    Text(&'a str),
+    Json(Value),
+}
+
+/// One call as `token` (Bearer); `None`: no credentials.
+async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Body<'_>,
+) -> (StatusCode, Value) {
+    let mut req = Client::new().request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req = match body {
+        Body::None => req,
+        Body::Text(t) => req.header("content-type", "text/plain").body(t.to_string()),
+        Body::Json(v) => req.json(&v),
+    };
+    let resp = req.send().await.expect("request");
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    call(app, Some(token), Method::GET, path, Body::None).await
+}
+
+fn report(check: &str, n: usize) {
+    println!("{check}: {n}");
+}
+
+const B_WFS: &str = "
+version: '2.0'
+bparent:
+  tasks:
+    call:
+      workflow: bchild
+bchild:
+  tasks:
+    wait:
+      action: std.async_noop
+bonly:
+  tasks:
+    t:
+      action: std.noop
+";
+
+const A_WFS: &str = "
+version: '2.0'
+bonly:
+  description: alpha's own workflow of the same name as beta's
+  tasks:
+    t:
+      action: std.noop
+aplain:
+  tasks:
+    t:
+      action: std.echo output=<% env() %>
+";
+
+/// Waits until `GET path` (as `token`) satisfies `done`, returning it.
+async fn wait_for(app: &TestApp, token: &str, path: &str, done: fn(&Value) -> bool) -> Value {
+    eventually(Duration::from_secs(20), path, || async {
+        let (_, v) = get(app, token, path).await;
+        done(&v).then_some(v)
+    })
+    .await
+}
+
+fn finished(v: &Value) -> bool {
+    matches!(v["state"].as_str(), Some("SUCCESS" | "ERROR" | "CANCELLED"))
+}
+
+fn ids(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every route of the router, with each of five bad credentials, answers
+/// 401 with `WWW-Authenticate: Bearer` and a faultstring, except the
+/// allow-list; with a good token none answers 401.
+#[actix_rt::test]
+async fn x1_auth_on_every_route() {
+    let app = start();
+    let routes = bora::api::routes();
+    let allow: Vec<(Method, &str)> = vec![
+        (Method::GET, "/"),
+        (Method::GET, "/v2"),
+        (Method::GET, "/ui"),
+        (Method::GET, "/ui/"),
+        (Method::GET, "/ui/{file}"),
+    ];
+    let concrete = |p: &str| {
+        p.replace("{id}", UNKNOWN)
+            .replace("{ae_id}", UNKNOWN)
+            .replace("{identifier}", UNKNOWN)
+            .replace("{name}", "nosuch")
+            .replace("{namespace}", "ns")
+            .replace("{file}", "app.js")
+    };
+    type Cred = (&'static str, Option<(&'static str, String)>);
+    let unknown_hash_token = "a-token-whose-hash-is-not-configured";
+    let creds: Vec<Cred> = vec![
+        ("none", None),
+        ("malformed", Some(("authorization", "Bearer".into()))),
+        (
+            "wrong scheme",
+            Some(("authorization", format!("Basic {TOKEN_A}"))),
+        ),
+        ("wrong token", Some(("authorization", "Bearer nope".into()))),
+        (
+            "unknown hash",
+            Some(("x-auth-token", unknown_hash_token.into())),
+        ),
+    ];
+    let client = Client::new();
+    let (mut covered, mut bypasses, mut allowed) = (0, 0, 0);
+    for (method, pattern) in &routes {
+        let m = Method::from_bytes(method.as_str().as_bytes()).unwrap();
+        let path = concrete(pattern);
+        let public = allow.iter().any(|(am, ap)| *am == m && ap == pattern);
+        for (name, cred) in &creds {
+            let mut req = client.request(m.clone(), app.url(&path));
+            if let Some((h, v)) = cred {
+                req = req.header(*h, v);
+            }
+            let resp = req.send().await.expect("request");
+            let status = resp.status();
+            if public {
+                assert_ne!(status, StatusCode::UNAUTHORIZED, "{m} {path} ({name})");
+                allowed += 1;
+                continue;
+            }
+            let www = resp
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap_or("").to_string());
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            if status != StatusCode::UNAUTHORIZED
+                || www.as_deref() != Some("Bearer")
+                || !body["faultstring"].is_string()
+            {
+                bypasses += 1;
+                eprintln!("BYPASS {m} {path} ({name}): {status} {www:?} {body}");
+            }
+        }
+        // A good token is let through (whatever the route then answers;
+        // the event stream's body never ends, so no body is read).
+        let resp = client
+            .request(m.clone(), app.url(&path))
+            .bearer_auth(TOKEN_A)
+            .send()
+            .await
+            .expect("request");
+        assert_ne!(
+            resp.status(),
+            StatusCode::UNAUTHORIZED,
+            "{m} {path} with a good token"
+        );
+        drop(resp);
+        covered += 1;
+    }
+    // The token as a query parameter counts only on the event stream.
+    let (s, _) = call(
+        &app,
+        None,
+        Method::GET,
+        &format!("/v2/workflows?token={TOKEN_A}"),
+        Body::None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // X-Auth-Token (the mistral CLI's header) is accepted.
+    let resp = client
+        .get(app.url("/v2/workflows"))
+        .header("x-auth-token", TOKEN_B)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // An unknown path is no way around it either.
+    let (s, _) = call(&app, None, Method::GET, "/v2/nothing-here", Body::None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    report("x1 routes covered", covered);
+    report("x1 routes total", routes.len());
+    report("x1 bad-credential calls", covered * creds.len());
+    report("x1 allow-listed calls", allowed);
+    report("x1 bypasses", bypasses);
+    assert_eq!(covered, routes.len());
+    assert_eq!(bypasses, 0);
+    for (am, ap) in &allow {
+        assert!(
+            routes
+                .iter()
+                .any(|(m, p)| m.as_str() == am.as_str() && p == ap),
+            "allow-listed {am} {ap} is a route"
+        );
+    }
+}
+
+/// What beta owns, for alpha to probe.
+struct Beta {
+    wf_id: String,
+    exec: String,
+    task: String,
+    child_exec: String,
+    child_task: String,
+    action: String,
+}
+
+async fn beta_setup(app: &TestApp) -> Beta {
+    let (s, v) = call(
+        app,
+        Some(TOKEN_B),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(B_WFS),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let wf_id = v["workflows"][0]["id"].as_str().unwrap().to_string();
+    let (s, v) = call(
+        app,
+        Some(TOKEN_B),
+        Method::POST,
+        "/v2/environments",
+        Body::Json(json!({"name": "benv", "variables": {"secret": "beta's"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(
+        app,
+        Some(TOKEN_B),
+        Method::POST,
+        "/v2/executions",
+        Body::Json(json!({"workflow_name": "bparent", "description": "beta's run"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let exec = v["id"].as_str().unwrap().to_string();
+    let ae = eventually(Duration::from_secs(20), "beta's waiting action", || async {
+        let (_, v) = get(app, TOKEN_B, "/v2/action_executions?state=RUNNING").await;
+        v["action_executions"]
+            .as_array()
+            .and_then(|a| a.first().cloned())
+    })
+    .await;
+    let (_, tasks) = get(app, TOKEN_B, &format!("/v2/executions/{exec}/tasks")).await;
+    let task = tasks["tasks"][0]["id"].as_str().unwrap().to_string();
+    let (_, subs) = get(app, TOKEN_B, &format!("/v2/executions/{exec}/executions")).await;
+    let child_exec = subs["executions"][1]["id"].as_str().unwrap().to_string();
+    Beta {
+        wf_id,
+        exec,
+        task,
+        child_exec,
+        child_task: ae["task_execution_id"].as_str().unwrap().to_string(),
+        action: ae["id"].as_str().unwrap().to_string(),
+    }
+}
+
+/// A probe of alpha's on beta's object and the same on an unknown one:
+/// the two answers must be the same but for the id.
+struct Probe {
+    method: Method,
+    /// With `{}` where the id goes.
+    path: String,
+    body: Option<Value>,
+    text: Option<&'static str>,
+}
+
+fn probe(method: Method, path: impl Into<String>) -> Probe {
+    Probe {
+        method,
+        path: path.into(),
+        body: None,
+        text: None,
+    }
+}
+
+fn with(mut p: Probe, body: Value) -> Probe {
+    p.body = Some(body);
+    p
+}
+
+/// The BOLA matrix: alpha against beta's objects. Every answer equals the
+/// answer for an unknown id (status and faultstring, id replaced); lists
+/// hold exactly alpha's own; beta's objects are unchanged afterwards.
+#[actix_rt::test]
+async fn x2_tenant_isolation() {
+    let app = start();
+    let b = beta_setup(&app).await;
+    // Alpha's own world: a workflow of the same name as one of beta's.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(A_WFS),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "same names in two projects: {v}");
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/executions",
+        Body::Json(json!({"workflow_name": "aplain", "params": {"env": {"k": 1}}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let a_exec = v["id"].as_str().unwrap().to_string();
+    wait_for(&app, TOKEN_A, &format!("/v2/executions/{a_exec}"), finished).await;
+
+    let yaml_bonly = "version: '2.0'\nbonly:\n  tasks:\n    t:\n      action: std.echo output=1\n";
+    let mut probes: Vec<(&str, String, Probe)> = Vec::new();
+    let id_probes = [
+        (
+            "workflow get",
+            b.wf_id.clone(),
+            probe(Method::GET, "/v2/workflows/{}"),
+        ),
+        (
+            "workflow update",
+            b.wf_id.clone(),
+            Probe {
+                text: Some(yaml_bonly),
+                ..probe(Method::PUT, "/v2/workflows/{}")
+            },
+        ),
+        (
+            "workflow delete",
+            b.wf_id.clone(),
+            probe(Method::DELETE, "/v2/workflows/{}"),
+        ),
+        (
+            "execution get",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions/{}"),
+        ),
+        (
+            "execution update",
+            b.exec.clone(),
+            with(
+                probe(Method::PUT, "/v2/executions/{}"),
+                json!({"description": "alpha was here"}),
+            ),
+        ),
+        (
+            "execution cancel",
+            b.exec.clone(),
+            with(
+                probe(Method::PUT, "/v2/executions/{}"),
+                json!({"state": "CANCELLED"}),
+            ),
+        ),
+        (
+            "execution pause",
+            b.child_exec.clone(),
+            with(
+                probe(Method::PUT, "/v2/executions/{}"),
+                json!({"state": "PAUSED"}),
+            ),
+        ),
+        (
+            "execution delete",
+            b.exec.clone(),
+            probe(Method::DELETE, "/v2/executions/{}?force=true"),
+        ),
+        (
+            "execution tasks",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions/{}/tasks"),
+        ),
+        (
+            "sub-executions",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions/{}/executions"),
+        ),
+        (
+            "report",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions/{}/report"),
+        ),
+        (
+            "diagnosis",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions/{}/diagnosis"),
+        ),
+        (
+            "output (sub-execution get)",
+            b.child_exec.clone(),
+            probe(Method::GET, "/v2/executions/{}?fields=output"),
+        ),
+        (
+            "task get",
+            b.task.clone(),
+            probe(Method::GET, "/v2/tasks/{}"),
+        ),
+        (
+            "task skip",
+            b.child_task.clone(),
+            with(
+                probe(Method::PUT, "/v2/tasks/{}"),
+                json!({"state": "SKIPPED"}),
+            ),
+        ),
+        (
+            "task rerun",
+            b.child_task.clone(),
+            with(
+                probe(Method::PUT, "/v2/tasks/{}"),
+                json!({"state": "RUNNING", "reset": true}),
+            ),
+        ),
+        (
+            "task sub-executions",
+            b.task.clone(),
+            probe(Method::GET, "/v2/tasks/{}/executions"),
+        ),
+        (
+            "task workflow_executions",
+            b.task.clone(),
+            probe(Method::GET, "/v2/tasks/{}/workflow_executions"),
+        ),
+        (
+            "task action_executions",
+            b.child_task.clone(),
+            probe(Method::GET, "/v2/tasks/{}/action_executions"),
+        ),
+        (
+            "action execution get",
+            b.action.clone(),
+            probe(Method::GET, "/v2/action_executions/{}"),
+        ),
+        (
+            "action execution complete",
+            b.action.clone(),
+            with(
+                probe(Method::PUT, "/v2/action_executions/{}"),
+                json!({"state": "SUCCESS", "output": "alpha"}),
+            ),
+        ),
+        (
+            "action execution of task",
+            b.action.clone(),
+            probe(
+                Method::GET,
+                format!("/v2/tasks/{}/action_executions/{{}}", b.child_task),
+            ),
+        ),
+        (
+            "ui graph",
+            b.exec.clone(),
+            probe(Method::GET, "/ui/api/executions/{}/graph"),
+        ),
+        (
+            "ui tasks",
+            b.exec.clone(),
+            probe(Method::GET, "/ui/api/executions/{}/tasks"),
+        ),
+        // Filtered lists on beta's ids: empty, as for unknown ids.
+        (
+            "executions by workflow_id",
+            b.wf_id.clone(),
+            probe(Method::GET, "/v2/executions?workflow_id={}"),
+        ),
+        (
+            "executions by root",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions?root_execution_id={}"),
+        ),
+        (
+            "executions by task",
+            b.task.clone(),
+            probe(Method::GET, "/v2/executions?task_execution_id={}"),
+        ),
+        (
+            "tasks by execution",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/tasks?workflow_execution_id={}"),
+        ),
+        (
+            "action executions by task",
+            b.child_task.clone(),
+            probe(Method::GET, "/v2/action_executions?task_execution_id={}"),
+        ),
+        (
+            "executions after marker",
+            b.exec.clone(),
+            probe(Method::GET, "/v2/executions?marker={}"),
+        ),
+        (
+            "tasks after marker",
+            b.task.clone(),
+            probe(Method::GET, "/v2/tasks?marker={}"),
+        ),
+        (
+            "workflows after marker",
+            b.wf_id.clone(),
+            probe(Method::GET, "/v2/workflows?marker={}"),
+        ),
+        // The engine: beta's workflow, environment and execution by id.
+        (
+            "start beta's workflow by id",
+            b.wf_id.clone(),
+            with(
+                probe(Method::POST, "/v2/executions"),
+                json!({"workflow_id": "{}"}),
+            ),
+        ),
+        (
+            "start from beta's execution",
+            b.exec.clone(),
+            with(
+                probe(Method::POST, "/v2/executions"),
+                json!({"source_execution_id": "{}"}),
+            ),
+        ),
+    ];
+    for (name, id, p) in id_probes {
+        probes.push((name, id, p));
+    }
+    let name_probes = [
+        (
+            "workflow get by name",
+            "bparent",
+            probe(Method::GET, "/v2/workflows/{}"),
+        ),
+        (
+            "workflow delete by name",
+            "bchild",
+            probe(Method::DELETE, "/v2/workflows/{}"),
+        ),
+        (
+            "environment get",
+            "benv",
+            probe(Method::GET, "/v2/environments/{}"),
+        ),
+        (
+            "environment delete",
+            "benv",
+            probe(Method::DELETE, "/v2/environments/{}"),
+        ),
+        (
+            "environment update",
+            "benv",
+            with(
+                probe(Method::PUT, "/v2/environments"),
+                json!({"name": "{}", "variables": {"secret": "alpha's"}}),
+            ),
+        ),
+        (
+            "workflows by name",
+            "bparent",
+            probe(Method::GET, "/v2/workflows?name={}"),
+        ),
+        (
+            "environments by name",
+            "benv",
+            probe(Method::GET, "/v2/environments?name={}"),
+        ),
+        (
+            "start beta's workflow by name",
+            "bparent",
+            with(
+                probe(Method::POST, "/v2/executions"),
+                json!({"workflow_name": "{}"}),
+            ),
+        ),
+        (
+            "use beta's environment",
+            "benv",
+            with(
+                probe(Method::POST, "/v2/executions"),
+                json!({"workflow_name": "aplain", "params": {"env": "{}"}}),
+            ),
+        ),
+    ];
+    for (name, id, p) in name_probes {
+        probes.push((name, id.to_string(), p));
+    }
+    let (mut leaks, mut controls) = (0, 0);
+    for (name, id, p) in &probes {
+        let unknown = if id.contains('-') && id.len() == 36 {
+            UNKNOWN.to_string()
+        } else {
+            format!("nosuch{}", id.len())
+        };
+        let mut answers = Vec::new();
+        for target in [id.as_str(), unknown.as_str()] {
+            let path = p.path.replace("{}", target);
+            let body = match (&p.body, p.text) {
+                (Some(v), _) => {
+                    Body::Json(serde_json::from_str(&v.to_string().replace("{}", target)).unwrap())
+                }
+                (None, Some(t)) => Body::Text(t),
+                (None, None) => Body::None,
+            };
+            let (s, v) = call(&app, Some(TOKEN_A), p.method.clone(), &path, body).await;
+            let text = v.to_string().replace(target, "<ID>");
+            answers.push((s, text));
+        }
+        // The control: the owner, asking the same, gets something else.
+        if p.method == Method::GET {
+            let path = p.path.replace("{}", id);
+            let (s, v) = get(&app, TOKEN_B, &path).await;
+            let text = v.to_string().replace(id.as_str(), "<ID>");
+            assert_ne!((s, text), answers[0], "{name}: the owner sees it");
+            controls += 1;
+        }
+        let leaked =
+            answers[0] != answers[1] || answers[0].0.is_success() && !answers[0].1.contains("[]");
+        if leaked {
+            leaks += 1;
+            eprintln!(
+                "LEAK {name}: beta's {:?} vs unknown {:?}",
+                answers[0], answers[1]
+            );
+        }
+    }
+    report("x2 probes (beta's object vs an unknown one)", probes.len());
+    report("x2 cross-tenant leaks", leaks);
+    report("x2 owner controls (beta sees what alpha cannot)", controls);
+
+    // Sub-workflow references resolve in the caller's project only.
+    let yaml = "version: '2.0'\nuses_b:\n  tasks:\n    call:\n      workflow: bparent\nuses_none:\n  tasks:\n    call:\n      workflow: nosuch\n";
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(yaml),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mut outcomes = Vec::new();
+    for wf in ["uses_b", "uses_none"] {
+        let (s, v) = call(
+            &app,
+            Some(TOKEN_A),
+            Method::POST,
+            "/v2/executions",
+            Body::Json(json!({"workflow_name": wf})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let done = wait_for(&app, TOKEN_A, &format!("/v2/executions/{id}"), finished).await;
+        let (_, tasks) = get(&app, TOKEN_A, &format!("/v2/executions/{id}/tasks")).await;
+        let t = &tasks["tasks"][0];
+        outcomes.push((
+            done["state"].clone(),
+            t["state"].clone(),
+            t["state_info"]
+                .as_str()
+                .unwrap_or("")
+                .replace("bparent", "<NAME>")
+                .replace("nosuch", "<NAME>"),
+        ));
+    }
+    assert_eq!(outcomes[0].0, "ERROR", "{outcomes:?}");
+    assert_eq!(outcomes[0].1, "ERROR", "{outcomes:?}");
+    assert_eq!(outcomes[0], outcomes[1], "beta's workflow as unknown");
+    report("x2 sub-workflow references to beta's workflow refused", 1);
+
+    // Lists: exactly alpha's own.
+    let mut counts = Vec::new();
+    for (path, key, want) in [
+        ("/v2/workflows", "workflows", 4),
+        ("/v2/executions", "executions", 3),
+        ("/v2/tasks", "tasks", 3),
+        ("/v2/action_executions", "action_executions", 1),
+        ("/v2/environments", "environments", 0),
+    ] {
+        let (s, v) = get(&app, TOKEN_A, path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        let got = ids(&v, key);
+        let foreign = v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["project_id"].as_str().is_some_and(|p| p != "alpha"))
+            .count();
+        assert_eq!(foreign, 0, "{path}: {v}");
+        assert_eq!(got.len(), want, "{path}: {v}");
+        for bid in [&b.wf_id, &b.exec, &b.task, &b.action, &b.child_exec] {
+            assert!(!got.contains(bid), "{path} lists beta's {bid}");
+        }
+        counts.push(got.len());
+    }
+    report(
+        "x2 alpha's list counts exact (5 lists)",
+        counts.iter().sum(),
+    );
+
+    // Beta's objects are untouched.
+    let (s, e) = get(&app, TOKEN_B, &format!("/v2/executions/{}", b.exec)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (e["state"].as_str(), e["description"].as_str()),
+        (Some("RUNNING"), Some("beta's run"))
+    );
+    let (s, env) = get(&app, TOKEN_B, "/v2/environments/benv").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        env["variables"].as_str().unwrap().contains("beta's"),
+        "{env}"
+    );
+    for w in ["bparent", "bchild", "bonly"] {
+        let (s, v) = get(&app, TOKEN_B, &format!("/v2/workflows/{w}")).await;
+        assert_eq!(s, StatusCode::OK, "{w}");
+        assert_eq!(v["project_id"], "beta");
+    }
+    // Beta's own lists: exactly its own.
+    let (_, v) = get(&app, TOKEN_B, "/v2/executions").await;
+    assert_eq!(ids(&v, "executions").len(), 2, "{v}");
+    let (_, v) = get(&app, TOKEN_B, "/v2/workflows").await;
+    assert_eq!(ids(&v, "workflows").len(), 3, "{v}");
+
+    // Beta finishes its run: the action completes, both executions succeed.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_B),
+        Method::PUT,
+        &format!("/v2/action_executions/{}", b.action),
+        Body::Json(json!({"state": "SUCCESS", "output": "done"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let done = wait_for(
+        &app,
+        TOKEN_B,
+        &format!("/v2/executions/{}", b.exec),
+        finished,
+    )
+    .await;
+    assert_eq!(done["state"], "SUCCESS", "{done}");
+    assert_eq!(leaks, 0);
+}
+
+/// Read-only attributes in bodies are ignored (documented), unknown ones
+/// refused with 400, and `scope: public` by a non-admin is a 403.
+#[actix_rt::test]
+async fn x3_mass_assignment() {
+    let app = start();
+    let (s, _) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(A_WFS),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut changed = 0;
+    let mut checks = 0;
+    // Execution create: project_id, state, created_at, updated_at ignored.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/executions",
+        Body::Json(json!({
+            "workflow_name": "aplain",
+            "project_id": "beta",
+            "state": "SUCCESS",
+            "created_at": "2000-01-01 00:00:00",
+            "updated_at": "2000-01-01 00:00:00",
+            "root_execution_id": UNKNOWN,
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let done = wait_for(&app, TOKEN_A, &format!("/v2/executions/{id}"), finished).await;
+    for (field, forged) in [
+        ("project_id", "beta"),
+        ("created_at", "2000-01-01 00:00:00"),
+        ("updated_at", "2000-01-01 00:00:00"),
+        ("root_execution_id", UNKNOWN),
+    ] {
+        checks += 1;
+        if done[field] == forged {
+            changed += 1;
+            eprintln!("CHANGED execution {field}");
+        }
+    }
+    let (s, _) = get(&app, TOKEN_B, &format!("/v2/executions/{id}")).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a forged project_id moves nothing"
+    );
+    // Execution update: a description change carries no forged field.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::PUT,
+        &format!("/v2/executions/{id}"),
+        Body::Json(
+            json!({"description": "d", "project_id": "beta", "created_at": "2000-01-01 00:00:00"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    checks += 2;
+    changed += usize::from(v["project_id"] != "alpha");
+    changed += usize::from(v["created_at"] == "2000-01-01 00:00:00");
+    // Unknown attributes (attempt, runtime_context on an execution) are 400.
+    for forged in [json!({"attempt": 7}), json!({"runtime_context": {"x": 1}})] {
+        let mut body = json!({"workflow_name": "aplain"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(forged.as_object().unwrap().clone());
+        let (s, v) = call(
+            &app,
+            Some(TOKEN_A),
+            Method::POST,
+            "/v2/executions",
+            Body::Json(body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        checks += 1;
+    }
+    // Task update: runtime_context is refused.
+    let (_, tasks) = get(&app, TOKEN_A, &format!("/v2/executions/{id}/tasks")).await;
+    let tid = tasks["tasks"][0]["id"].as_str().unwrap().to_string();
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::PUT,
+        &format!("/v2/tasks/{tid}"),
+        Body::Json(json!({"state": "RUNNING", "reset": true, "runtime_context": {"x": 1}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    checks += 1;
+    // Environment create: id, project_id, created_at ignored.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/environments",
+        Body::Json(json!({
+            "name": "aenv",
+            "variables": {},
+            "id": "forged-id",
+            "project_id": "beta",
+            "created_at": "2000-01-01 00:00:00",
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    checks += 3;
+    changed += usize::from(v["id"] == "forged-id");
+    changed += usize::from(v["project_id"] != "alpha");
+    changed += usize::from(v["created_at"] == "2000-01-01 00:00:00");
+    // scope: public as a non-admin: 403, and nothing is created or changed.
+    let yaml = "version: '2.0'\npub_try:\n  tasks:\n    t:\n      action: std.noop\n";
+    for (method, path, body) in [
+        (Method::POST, "/v2/workflows?scope=public", Body::Text(yaml)),
+        (Method::PUT, "/v2/workflows?scope=public", Body::Text(A_WFS)),
+        (
+            Method::PUT,
+            "/v2/workflows/aplain?scope=public",
+            Body::Text("version: '2.0'\naplain:\n  tasks:\n    t:\n      action: std.noop\n"),
+        ),
+        (
+            Method::POST,
+            "/v2/environments",
+            Body::Json(json!({"name": "pubenv", "scope": "public"})),
+        ),
+        (
+            Method::PUT,
+            "/v2/environments",
+            Body::Json(json!({"name": "aenv", "scope": "public"})),
+        ),
+    ] {
+        let (s, v) = call(&app, Some(TOKEN_A), method, path, body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+        checks += 1;
+    }
+    let (_, v) = get(&app, TOKEN_A, "/v2/workflows?scope=public").await;
+    assert_eq!(ids(&v, "workflows").len(), 0, "{v}");
+    let (_, v) = get(&app, TOKEN_A, "/v2/environments/aenv").await;
+    assert_eq!(v["scope"], "private");
+    report("x3 forged-field checks", checks);
+    report("x3 fields changed", changed);
+    assert_eq!(changed, 0);
+}
+
+/// all_projects, project_id filters and publicizing are admin-only.
+#[actix_rt::test]
+async fn x4_admin_only() {
+    let app = start();
+    let b = beta_setup(&app).await;
+    let (s, _) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(A_WFS),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let lists = [
+        "/v2/workflows",
+        "/v2/executions",
+        "/v2/tasks",
+        "/v2/action_executions",
+        "/v2/environments",
+        "/v2/actions",
+    ];
+    let mut refused = 0;
+    let mut total = 0;
+    for list in lists {
+        for q in [
+            "all_projects=true",
+            "all_projects=1",
+            "project_id=beta",
+            "project_id=alpha",
+        ] {
+            let (s, v) = get(&app, TOKEN_A, &format!("{list}?{q}")).await;
+            total += 1;
+            if s == StatusCode::FORBIDDEN && v["faultstring"].is_string() {
+                refused += 1;
+            } else {
+                eprintln!("NOT REFUSED {list}?{q}: {s} {v}");
+            }
+        }
+    }
+    let publicize = "version: '2.0'\nx:\n  tasks:\n    t:\n      action: std.noop\n";
+    let (s, _) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows?scope=public",
+        Body::Text(publicize),
+    )
+    .await;
+    total += 1;
+    refused += usize::from(s == StatusCode::FORBIDDEN);
+    report("x4 admin-only calls by a non-admin", total);
+    report("x4 refused with 403", refused);
+    assert_eq!(refused, total);
+    // The admin sees every project with all_projects, one with project_id,
+    // and only its own without.
+    let (s, v) = get(&app, TOKEN_ADMIN, "/v2/executions?all_projects=true").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(ids(&v, "executions").len(), 2, "{v}");
+    let (_, v) = get(&app, TOKEN_ADMIN, "/v2/workflows?project_id=beta").await;
+    assert_eq!(ids(&v, "workflows").len(), 3, "{v}");
+    let (_, v) = get(&app, TOKEN_ADMIN, "/v2/workflows?all_projects=true").await;
+    assert_eq!(ids(&v, "workflows").len(), 5, "{v}");
+    let (_, v) = get(&app, TOKEN_ADMIN, "/v2/executions").await;
+    assert_eq!(ids(&v, "executions").len(), 0, "{v}");
+    // ... but is no one else inside another project: by id, not found.
+    let (s, _) = get(&app, TOKEN_ADMIN, &format!("/v2/executions/{}", b.exec)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    report("x4 admin list checks", 4);
+    let (s, _) = call(
+        &app,
+        Some(TOKEN_B),
+        Method::PUT,
+        &format!("/v2/action_executions/{}", b.action),
+        Body::Json(json!({"state": "SUCCESS"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    wait_for(
+        &app,
+        TOKEN_B,
+        &format!("/v2/executions/{}", b.exec),
+        finished,
+    )
+    .await;
+}
+
+/// A public workflow (made public by the admin) is visible to and runnable
+/// by every project, directly and as a sub-workflow, but only its owner
+/// may change or delete it.
+#[actix_rt::test]
+async fn public_workflows_are_shared_read_only() {
+    let app = start();
+    let shared = "version: '2.0'\nshared:\n  input:\n    - x: 1\n  tasks:\n    t:\n      action: std.echo output=<% $.x %>\n      publish:\n        y: <% task().result %>\n  output:\n    y: <% $.y %>\n";
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_ADMIN),
+        Method::POST,
+        "/v2/workflows?scope=public",
+        Body::Text(shared),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let wf_id = v["workflows"][0]["id"].as_str().unwrap().to_string();
+    let mut checks = 0;
+    for token in [TOKEN_A, TOKEN_B] {
+        let (s, v) = get(&app, token, "/v2/workflows/shared").await;
+        assert_eq!((s, v["scope"].as_str()), (StatusCode::OK, Some("public")));
+        let (_, v) = get(&app, token, "/v2/workflows").await;
+        assert!(ids(&v, "workflows").contains(&wf_id), "{v}");
+        let (s, v) = call(
+            &app,
+            Some(token),
+            Method::POST,
+            "/v2/executions",
+            Body::Json(json!({"workflow_id": wf_id, "input": {"x": 5}})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let done = wait_for(&app, token, &format!("/v2/executions/{id}"), finished).await;
+        assert_eq!(done["state"], "SUCCESS", "{done}");
+        assert_ne!(done["project_id"], "ops", "the run is the caller's");
+        checks += 3;
+        for (method, path, body) in [
+            (Method::PUT, "/v2/workflows/shared", Some(shared)),
+            (Method::PUT, "/v2/workflows", Some(shared)),
+            (Method::DELETE, "/v2/workflows/shared", None),
+        ] {
+            let body = body.map_or(Body::None, Body::Text);
+            let (s, v) = call(&app, Some(token), method, path, body).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+            checks += 1;
+        }
+    }
+    // As a sub-workflow.
+    let yaml = "version: '2.0'\nouter:\n  tasks:\n    call:\n      workflow: shared\n      input:\n        x: 9\n";
+    let (s, _) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/workflows",
+        Body::Text(yaml),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/executions",
+        Body::Json(json!({"workflow_name": "outer"})),
+    )
+    .await;
+    let id = v["id"].as_str().unwrap().to_string();
+    let done = wait_for(&app, TOKEN_A, &format!("/v2/executions/{id}"), finished).await;
+    assert_eq!(done["state"], "SUCCESS", "{done}");
+    checks += 1;
+    // The owner still may change it.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_ADMIN),
+        Method::PUT,
+        "/v2/workflows/shared?scope=public",
+        Body::Text(shared),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    report("public workflow checks", checks);
+}
+
+/// With authentication off, bora serves only on loopback unless told so.
+#[test]
+fn unauthenticated_remote_bind_is_refused() {
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+    let (_dir, url) = crate::harness::sqlite_url();
+    let config = bora::config::Config {
+        database: url,
+        ..bora::config::Config::default()
+    };
+    let system = actix_rt::System::new();
+    let err = system
+        .block_on(bora::app::run(config, listener, async {}))
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("allow_unauthenticated_remote"),
+        "{err}"
+    );
+    report("refused unauthenticated non-loopback binds", 1);
+}

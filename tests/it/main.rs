@@ -11,3 +11,4 @@ mod policies;
 mod protocol;
 mod subflows;
 mod tenants;
+mod tenants_isolation;

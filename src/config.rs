@@ -238,6 +238,46 @@ mod tests {
     }
 
     #[test]
+    fn tokens_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.toml");
+        let hash = crate::api::token_hash("t");
+        std::fs::write(
+            &path,
+            format!(
+                "auth = true\n[[tokens]]\nsha256 = \"{hash}\"\nproject_id = \"a\"\n\
+                 [[tokens]]\nsha256 = \"{hash}\"\nproject_id = \"ops\"\nadmin = true\n"
+            ),
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&path)).unwrap();
+        assert!(cfg.auth);
+        assert_eq!(cfg.tokens.len(), 2);
+        assert!(!cfg.tokens[0].admin && cfg.tokens[1].admin);
+        std::fs::write(&path, "auth = true\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("[[tokens]]"), "{err}");
+        std::fs::write(&path, "[[tokens]]\nsha256 = \"abc\"\nproject_id = \"a\"\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("64 hex digits"), "{err}");
+    }
+
+    #[test]
+    fn exposure_without_auth_is_refused() {
+        let check = |cfg: &Config, addr: &str| cfg.check_exposure(&addr.parse().unwrap()).is_ok();
+        let mut cfg = Config::default();
+        assert!(check(&cfg, "127.0.0.1:8989"));
+        assert!(check(&cfg, "[::1]:8989"));
+        assert!(!check(&cfg, "0.0.0.0:8989"));
+        assert!(!check(&cfg, "10.1.2.3:8989"));
+        cfg.allow_unauthenticated_remote = true;
+        assert!(check(&cfg, "0.0.0.0:8989"));
+        cfg.allow_unauthenticated_remote = false;
+        cfg.auth = true;
+        assert!(check(&cfg, "0.0.0.0:8989"));
+    }
+
+    #[test]
     fn unknown_key_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.toml");

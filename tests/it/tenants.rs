@@ -653,3 +653,40 @@ fn unauthenticated_remote_bind_is_refused() {
     );
     report("refused unauthenticated non-loopback binds", 1);
 }
+
+/// python-mistralclient sends its `auth_token` as `X-Auth-Token`: with
+/// the right token it lists the project's workflows, with another it gets
+/// the 401. Runs when the client library is installed.
+#[test]
+fn the_mistral_python_client_sends_its_token() {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import mistralclient"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("python-mistralclient not installed; skipped");
+        return;
+    }
+    let app = start();
+    let script = "import sys\n\
+from mistralclient.api import client\n\
+c = client.client(mistral_url=sys.argv[1], auth_token=sys.argv[2])\n\
+print(len(c.workflows.list()))\n";
+    let run = |token: &str| {
+        std::process::Command::new("python3")
+            .args(["-c", script, &app.url("/v2"), token])
+            .output()
+            .expect("python3")
+    };
+    let ok = run(TOKEN_A);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "0");
+    let refused = run("not-a-token");
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("401") || err.contains("Unauthorized"), "{err}");
+    report("python-mistralclient token checks", 2);
+}

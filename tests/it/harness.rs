@@ -59,8 +59,10 @@ pub async fn finished(store: &Store, id: ExecutionId) -> bora::store::ExecutionR
 
 /// The task executions of an execution, by name.
 pub fn tasks(store: &Store, id: ExecutionId) -> Vec<bora::store::TaskRecord> {
-    let mut q = ListQuery::default();
-    q.access = bora::store::Access::All;
+    let mut q = ListQuery {
+        access: bora::store::Access::All,
+        ..Default::default()
+    };
     q.filters.push(bora::store::Filter {
         field: "workflow_execution_id".into(),
         op: bora::store::FilterOp::Eq,
@@ -206,8 +208,10 @@ impl Drop for TestApp {
         if std::thread::panicking() {
             return;
         }
-        let mut q = ListQuery::default();
-        q.access = bora::store::Access::All;
+        let mut q = ListQuery {
+            access: bora::store::Access::All,
+            ..Default::default()
+        };
         q.filters.push(bora::store::Filter {
             field: "state".into(),
             op: bora::store::FilterOp::Eq,

@@ -144,8 +144,10 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
     let child = crate::harness::eventually(Duration::from_secs(5), "the child execution", || {
         let store = store.clone();
         async move {
-            let mut q = bora::store::ListQuery::default();
-            q.access = bora::store::Access::All;
+            let mut q = bora::store::ListQuery {
+                access: bora::store::Access::All,
+                ..Default::default()
+            };
             q.filters.push(bora::store::Filter {
                 field: "workflow_name".into(),
                 op: bora::store::FilterOp::Eq,

@@ -690,3 +690,67 @@ print(len(c.workflows.list()))\n";
     assert!(err.contains("401") || err.contains("Unauthorized"), "{err}");
     report("python-mistralclient token checks", 2);
 }
+
+/// The event stream shows each project its own changes only, and takes the
+/// token as `?token=` (what the UI's `EventSource` sends).
+#[actix_rt::test]
+async fn event_streams_are_per_project() {
+    let app = start();
+    for token in [TOKEN_A, TOKEN_B] {
+        let (s, _) = call(
+            &app,
+            Some(token),
+            Method::POST,
+            "/v2/workflows",
+            Body::Text(A_WFS),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let mut stream = Client::new()
+        .get(app.url(&format!("/v2/events?token={TOKEN_A}")))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let start_run = |token: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = call(
+                app,
+                Some(token),
+                Method::POST,
+                "/v2/executions",
+                Body::Json(json!({"workflow_name": "aplain"})),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            v["id"].as_str().unwrap().to_string()
+        }
+    };
+    let b_run = start_run(TOKEN_B).await;
+    let a_run = start_run(TOKEN_A).await;
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains(&format!(
+        "\"execution_id\":\"{a_run}\",\"name\":\"aplain\",\"state\":\"SUCCESS\""
+    )) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no SUCCESS of alpha's run: {seen}"
+        );
+        match tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await {
+            Ok(Ok(Some(c))) => seen.push_str(&String::from_utf8_lossy(&c)),
+            other => panic!("stream ended: {other:?}; {seen}"),
+        }
+    }
+    assert!(
+        !seen.contains(&b_run),
+        "beta's run in alpha's stream: {seen}"
+    );
+    assert!(!seen.contains("project_id"), "{seen}");
+    report(
+        "event stream: alpha's changes seen, beta's",
+        seen.matches(&b_run).count(),
+    );
+}

@@ -91,7 +91,18 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     config.check_exposure(&listener.local_addr()?)?;
-    let auth = web::Data::new(api::auth::Auth::from_config(&config));
+    let tokens = config
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            let caller = api::Caller {
+                project_id: t.project_id.clone(),
+                admin: t.admin,
+            };
+            Some((t.hash()?, caller))
+        })
+        .collect();
+    let auth = web::Data::new(api::Auth::new(config.auth, tokens));
     let engine = Engine::start(&config, Registry::standard())?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {

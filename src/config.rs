@@ -79,6 +79,37 @@ impl Default for Config {
     }
 }
 
+/// SHA-256 of `token` in lowercase hex: what `tokens[].sha256` holds
+/// (`bora token-hash`).
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// 64 hex digits → 32 bytes.
+pub fn parse_hex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl TokenConfig {
+    /// The hash as bytes (`None` when not 64 hex digits; `validate` refuses
+    /// such a configuration).
+    pub fn hash(&self) -> Option<[u8; 32]> {
+        parse_hex(&self.sha256)
+    }
+}
+
 /// A configuration that cannot be loaded or is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -150,7 +181,7 @@ impl Config {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
         for (i, t) in self.tokens.iter().enumerate() {
-            if crate::api::parse_hex(&t.sha256).is_none() {
+            if parse_hex(&t.sha256).is_none() {
                 return Err(Error::Invalid(format!(
                     "tokens[{i}].sha256 must be 64 hex digits (bora token-hash <token>)"
                 )));
@@ -241,7 +272,7 @@ mod tests {
     fn tokens_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.toml");
-        let hash = crate::api::token_hash("t");
+        let hash = token_hash("t");
         std::fs::write(
             &path,
             format!(
@@ -275,6 +306,17 @@ mod tests {
         cfg.allow_unauthenticated_remote = false;
         cfg.auth = true;
         assert!(check(&cfg, "0.0.0.0:8989"));
+    }
+
+    #[test]
+    fn hashes_are_sha256_hex() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(parse_hex(&token_hash("abc")).map(|h| h[0]), Some(0xba));
+        assert_eq!(parse_hex("xyz"), None);
+        assert_eq!(parse_hex(&"g".repeat(64)), None);
     }
 
     #[test]

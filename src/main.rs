@@ -89,7 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             token.clone()
         };
         anyhow::ensure!(!token.is_empty(), "the token is empty");
-        println!("{}", bora::api::token_hash(&token));
+        println!("{}", bora::config::token_hash(&token));
         return Ok(ExitCode::SUCCESS);
     }
     let mut config = Config::load(cli.config.as_deref())?;

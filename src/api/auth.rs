@@ -23,7 +23,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::Error;
-use crate::config::Config;
 use crate::domain::DEFAULT_PROJECT;
 use crate::store::Access;
 
@@ -82,25 +81,14 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// From the validated configuration (hashes are 64 hex digits there).
-    pub fn from_config(config: &Config) -> Self {
-        let tokens = config
-            .tokens
-            .iter()
-            .filter_map(|t| {
-                Some(Token {
-                    sha256: parse_hex(&t.sha256)?,
-                    caller: Caller {
-                        project_id: t.project_id.clone(),
-                        admin: t.admin,
-                    },
-                })
-            })
+    /// Authentication on (`enabled`) with these tokens: each a SHA-256 of
+    /// the token and the caller it stands for.
+    pub fn new(enabled: bool, tokens: Vec<([u8; 32], Caller)>) -> Self {
+        let tokens = tokens
+            .into_iter()
+            .map(|(sha256, caller)| Token { sha256, caller })
             .collect();
-        Self {
-            enabled: config.auth,
-            tokens,
-        }
+        Self { enabled, tokens }
     }
 
     /// The caller a token stands for. Every configured hash is compared,
@@ -116,27 +104,6 @@ impl Auth {
         }
         found
     }
-}
-
-/// SHA-256 of `token` in lowercase hex: what `tokens[].sha256` holds.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// 64 hex digits → 32 bytes.
-pub fn parse_hex(s: &str) -> Option<[u8; 32]> {
-    let s = s.trim();
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 /// Paths served without credentials, for GET and HEAD: the version
@@ -188,14 +155,11 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    // No settings installed: refuse rather than guess.
     let auth = req
         .app_data::<web::Data<Auth>>()
-        .map(|a| a.get_ref().clone())
-        .unwrap_or(Auth {
-            // No settings installed: refuse rather than guess.
-            enabled: true,
-            tokens: Vec::new(),
-        });
+        .cloned()
+        .unwrap_or_else(|| web::Data::new(Auth::new(true, Vec::new())));
     if !auth.enabled {
         req.extensions_mut().insert(Caller {
             project_id: DEFAULT_PROJECT.into(),
@@ -228,17 +192,6 @@ pub async fn authenticate(
 mod tests {
     use super::*;
 
-    #[test]
-    fn hashes_are_sha256_hex() {
-        assert_eq!(
-            token_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(parse_hex(&token_hash("abc")).map(|h| h[0]), Some(0xba));
-        assert_eq!(parse_hex("xyz"), None);
-        assert_eq!(parse_hex(&"g".repeat(64)), None);
-    }
-
     fn check_public(method: Method, path: &str, expected: bool) {
         assert_eq!(public_path(&method, path), expected, "{method} {path}");
     }
@@ -260,21 +213,18 @@ mod tests {
 
     #[test]
     fn tokens_map_to_callers() {
-        let mut config = Config {
-            auth: true,
-            ..Config::default()
+        let hash = |t: &str| -> [u8; 32] { Sha256::digest(t.as_bytes()).into() };
+        let caller = |p: &str, admin| Caller {
+            project_id: p.into(),
+            admin,
         };
-        config.tokens.push(crate::config::TokenConfig {
-            sha256: token_hash("t-a"),
-            project_id: "a".into(),
-            admin: false,
-        });
-        config.tokens.push(crate::config::TokenConfig {
-            sha256: token_hash("t-root"),
-            project_id: "ops".into(),
-            admin: true,
-        });
-        let auth = Auth::from_config(&config);
+        let auth = Auth::new(
+            true,
+            vec![
+                (hash("t-a"), caller("a", false)),
+                (hash("t-root"), caller("ops", true)),
+            ],
+        );
         assert_eq!(auth.caller("t-a").map(|c| c.project_id), Some("a".into()));
         assert_eq!(auth.caller("t-root").map(|c| c.admin), Some(true));
         assert_eq!(auth.caller("t-b"), None);

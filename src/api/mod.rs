@@ -33,7 +33,7 @@ use actix::Addr;
 use actix_web::http::Method;
 use actix_web::web;
 
-pub use auth::{Caller, parse_hex, token_hash};
+pub use auth::{Auth, Caller};
 pub use error::{Error, json_config, payload_config};
 
 use crate::engine::EngineActor;

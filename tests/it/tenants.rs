@@ -24,7 +24,7 @@ pub(crate) fn start() -> TestApp {
             (TOKEN_ADMIN, "ops", true),
         ] {
             c.tokens.push(bora::config::TokenConfig {
-                sha256: bora::api::token_hash(token),
+                sha256: bora::config::token_hash(token),
                 project_id: project.into(),
                 admin,
             });

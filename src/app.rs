@@ -37,7 +37,9 @@ impl Engine {
     pub fn start(config: &Config, registry: Registry) -> anyhow::Result<Self> {
         let (store, writer) = store::open(&config.database)?;
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
+        crate::actions::http::install_tls_provider();
         let registry = registry.shared();
+        let catalog: Arc<dyn crate::protocol::ActionCatalog> = Arc::new(Catalog(registry.clone()));
         let workers = config.worker_count();
         let limits = config.engine_limits();
         let capacity = config.worker_capacity;
@@ -55,6 +57,7 @@ impl Engine {
                 .with_capacity(capacity)
                 .start();
             EngineActor::new(writer, pool.recipient(), eval)
+                .with_catalog(catalog)
                 .with_events(announce)
                 .with_limits(limits)
         });
@@ -83,6 +86,39 @@ impl Engine {
     }
 }
 
+/// How often the process checks that its engine is alive.
+const ENGINE_WATCH: Duration = Duration::from_millis(100);
+
+/// Exit status when the engine died under a running server.
+pub const ENGINE_DIED: i32 = 70;
+
+/// Ends the process when the engine stops (a panic in its actor) while the
+/// server is not shutting down: an API in front of a dead engine would take
+/// requests nothing can serve. The state comes back from the store on the
+/// next start (RELIABILITY.md §4 rule 5).
+async fn fail_fast(engine: Addr<EngineActor>, stopping: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        actix_rt::time::sleep(ENGINE_WATCH).await;
+        if *stopping.borrow() {
+            return;
+        }
+        if !engine.connected() {
+            log::error!("the engine stopped unexpectedly; exiting so it recovers from the store");
+            std::process::exit(ENGINE_DIED);
+        }
+    }
+}
+
+/// The engine's view of the workers' registry: whether an action exists,
+/// takes the input, and is synchronous.
+struct Catalog(Arc<Registry>);
+
+impl crate::protocol::ActionCatalog for Catalog {
+    fn check(&self, name: &str, input: &serde_json::Value) -> Result<bool, String> {
+        self.0.instantiate(name, input).map(|a| a.is_sync())
+    }
+}
+
 /// Runs bora until `shutdown` resolves: engine, workers and the HTTP API on
 /// `listener`.
 pub async fn run(
@@ -103,14 +139,15 @@ pub async fn run(
         })
         .collect();
     let auth = web::Data::new(api::Auth::new(config.auth, tokens));
-    let engine = Engine::start(&config, Registry::standard())?;
+    let engine = Engine::start(&config, Registry::standard_with(config.http_settings()))?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         store: engine.store.clone(),
         engine: engine.addr.clone(),
         max_page_size: config.max_page_size,
         events: engine.events.clone(),
-        shutdown: stopping_rx,
+        shutdown: stopping_rx.clone(),
+        engine_queue: Arc::new(api::EngineQueue::new(config.max_engine_requests)),
     };
     let body_limit = config.max_body_bytes;
     log::info!(
@@ -134,6 +171,7 @@ pub async fn run(
     .run();
     let handle = server.handle();
     let server = actix_rt::spawn(server);
+    actix_rt::spawn(fail_fast(engine.addr.clone(), stopping_rx));
     shutdown.await;
     log::info!(
         "shutting down: no new work, running actions get {}s",

@@ -23,6 +23,9 @@ pub struct Config {
     pub max_page_size: usize,
     /// Executions running at once; past it, new ones get 503 with Retry-After.
     pub max_running_executions: usize,
+    /// API requests waiting for the engine at once; past it, 429 with
+    /// Retry-After (backpressure instead of an unbounded queue).
+    pub max_engine_requests: usize,
     /// Largest action result kept, in bytes of JSON; larger fails the task.
     pub max_result_bytes: usize,
     /// Most items one with-items task may iterate over.
@@ -31,6 +34,23 @@ pub struct Config {
     pub expr_fuel: u64,
     pub expr_max_size: usize,
     pub expr_max_depth: usize,
+    /// Comma-separated CIDR ranges `std.http` may not connect to (SSRF
+    /// egress policy; Mistral's loopback and link-local, plus unspecified).
+    pub http_denied_cidrs: String,
+    /// Comma-separated host names (or addresses, as written in URLs) exempt
+    /// from `http_denied_cidrs`.
+    pub http_allowed_hosts: String,
+    /// Timeout of a `std.http` request that sets none; 0 means none.
+    pub http_default_timeout_secs: u64,
+    /// Largest `std.http` response body read (streamed); 0 means no cap.
+    pub http_max_response_size_bytes: usize,
+    /// bora's base URL as others reach it (`Mistral-Callback-URL` of
+    /// `std.mistral_http`); empty means `http://<bind>`.
+    pub public_url: String,
+    /// Whether `DELETE /v2/action_executions/{id}` may delete finished
+    /// standalone action executions (Mistral's
+    /// `[api] allow_action_execution_deletion`).
+    pub allow_action_execution_deletion: bool,
     /// Require a token on every request but the version documents and the
     /// UI's static files (off: one user, project `<default-project>`).
     pub auth: bool,
@@ -67,6 +87,7 @@ impl Default for Config {
             max_body_bytes: 4 * 1024 * 1024,
             max_page_size: 1000,
             max_running_executions: 100_000,
+            max_engine_requests: 1024,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
             expr_fuel: 1_000_000,
@@ -75,6 +96,12 @@ impl Default for Config {
             auth: false,
             tokens: Vec::new(),
             allow_unauthenticated_remote: false,
+            http_denied_cidrs: crate::actions::egress::DEFAULT_DENIED_CIDRS.into(),
+            http_allowed_hosts: String::new(),
+            http_default_timeout_secs: 60,
+            http_max_response_size_bytes: 5 * 1024 * 1024,
+            public_url: String::new(),
+            allow_action_execution_deletion: false,
         }
     }
 }
@@ -177,9 +204,16 @@ impl Config {
         if self.worker_capacity == 0 {
             return Err(Error::Invalid("worker_capacity must be at least 1".into()));
         }
+        if self.max_engine_requests == 0 {
+            return Err(Error::Invalid(
+                "max_engine_requests must be at least 1".into(),
+            ));
+        }
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
+        crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
+            .map_err(Error::Invalid)?;
         for (i, t) in self.tokens.iter().enumerate() {
             if parse_hex(&t.sha256).is_none() {
                 return Err(Error::Invalid(format!(
@@ -212,6 +246,25 @@ impl Config {
         )))
     }
 
+    /// What `std.http` and `std.mistral_http` take from the settings.
+    pub fn http_settings(&self) -> crate::actions::http::HttpSettings {
+        let egress =
+            crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
+                .unwrap_or_default();
+        let public_url = if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.clone()
+        };
+        crate::actions::http::HttpSettings {
+            egress,
+            default_timeout: (self.http_default_timeout_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.http_default_timeout_secs)),
+            max_response_bytes: self.http_max_response_size_bytes,
+            public_url,
+        }
+    }
+
     /// The worker count in force: `workers`, or the CPU count when 0.
     pub fn worker_count(&self) -> usize {
         if self.workers > 0 {
@@ -227,6 +280,7 @@ impl Config {
             max_running_executions: self.max_running_executions,
             max_result_bytes: self.max_result_bytes,
             max_with_items: self.max_with_items,
+            allow_action_execution_deletion: self.allow_action_execution_deletion,
         }
     }
 
@@ -317,6 +371,23 @@ mod tests {
         assert_eq!(parse_hex(&token_hash("abc")).map(|h| h[0]), Some(0xba));
         assert_eq!(parse_hex("xyz"), None);
         assert_eq!(parse_hex(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn http_settings_follow_the_keys() {
+        let cfg = Config {
+            bind: "0.0.0.0:1234".into(),
+            http_default_timeout_secs: 0,
+            ..Config::default()
+        };
+        let s = cfg.http_settings();
+        assert_eq!(s.public_url, "http://0.0.0.0:1234");
+        assert_eq!(s.default_timeout, None);
+        let bad = Config {
+            http_denied_cidrs: "10.0.0.0/40".into(),
+            ..Config::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON; authentication
 //!   (static tokens) gives each request its caller's project.
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
+//! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.
 //!
 //! `ARCHITECTURE.md` at the repository root tells the trip of one request.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod expr;
+pub mod failpoints;
 pub mod lang;
 pub mod protocol;
 pub mod store;

@@ -1,14 +1,21 @@
-//! The standard actions (`std.noop`, `std.echo`, `std.fail`, `std.sleep`)
-//! and the registry that turns an action name plus input into a runnable
-//! action. Pure of the store and the engine: an action sees only its input.
+//! The standard actions (`std.noop`, `std.echo`, `std.fail`, `std.sleep`,
+//! `std.async_noop`, `std.http`, `std.mistral_http`, `std.email`,
+//! `std.test_dict`) and
+//! the registry that turns an action name plus input into a runnable
+//! action. Pure of the store and the engine: an action sees only its input
+//! and the ids of its run ([`ActionContext`]).
 
 mod async_noop;
 mod echo;
+pub mod egress;
+mod email;
 mod fail;
+pub mod http;
 mod noop;
 mod sleep;
 #[cfg(feature = "test-actions")]
 mod test_actions;
+mod test_dict;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +34,19 @@ pub trait Action: Send {
     fn is_sync(&self) -> bool {
         true
     }
+
+    /// Hands the action the ids of its run before it runs (Mistral's
+    /// execution context); most actions ignore them.
+    fn set_context(&mut self, _ctx: &ActionContext) {}
+}
+
+/// The ids of one run of an action.
+#[derive(Clone, Debug, Default)]
+pub struct ActionContext {
+    pub action_execution_id: String,
+    pub task_execution_id: Option<String>,
+    pub workflow_execution_id: Option<String>,
+    pub workflow_name: Option<String>,
 }
 
 /// One declared parameter of an action.
@@ -128,17 +148,27 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The standard actions.
+    /// The standard actions, the HTTP ones with the default settings.
     pub fn standard() -> Self {
+        Self::standard_with(http::HttpSettings::default())
+    }
+
+    /// The standard actions, the HTTP ones with `settings`.
+    pub fn standard_with(settings: http::HttpSettings) -> Self {
         let mut r = Self {
             defs: BTreeMap::new(),
         };
+        let settings = Arc::new(settings);
         for def in [
             noop::def(),
             async_noop::def(),
             echo::def(),
             fail::def(),
             sleep::def(),
+            http::def(settings.clone()),
+            email::def(settings.clone()),
+            http::mistral_def(settings),
+            test_dict::def(),
         ] {
             r.register(def);
         }
@@ -258,6 +288,82 @@ mod tests {
         assert_eq!(r.get("std.sleep").unwrap().input_string(), "seconds=1");
         assert_eq!(r.get("std.fail").unwrap().input_string(), "error_data=null");
         assert_eq!(r.get("std.noop").unwrap().input_string(), "");
+        let http = "url, method=\"GET\", params=null, body=null, json=null, headers=null, \
+                    cookies=null, auth=null, timeout=null, allow_redirects=null, proxies=null, \
+                    verify=null";
+        assert_eq!(r.get("std.http").unwrap().input_string(), http);
+        assert_eq!(r.get("std.mistral_http").unwrap().input_string(), http);
+        assert_eq!(
+            r.get("std.test_dict").unwrap().input_string(),
+            "size=0, key_prefix=\"\", val=\"\""
+        );
+    }
+
+    #[test]
+    fn email_checks_its_input() {
+        let r = Registry::standard();
+        assert_eq!(
+            r.get("std.email").unwrap().input_string(),
+            "from_addr, to_addrs, smtp_server, reply_to=null, cc_addrs=null, bcc_addrs=null, \
+             smtp_password=null, subject=null, body=null, html_body=null"
+        );
+        let ok = json!({"from_addr": "a@b.c", "to_addrs": ["d@e.f"], "smtp_server": "mail:2525"});
+        assert!(r.instantiate("std.email", &ok).is_ok());
+        let bad = json!({"from_addr": "not an address", "to_addrs": ["d@e.f"], "smtp_server": "m"});
+        assert!(
+            r.instantiate("std.email", &bad)
+                .err()
+                .unwrap()
+                .contains("from_addr")
+        );
+    }
+
+    #[test]
+    fn test_dict_builds_the_dict() {
+        assert_eq!(
+            run(
+                "std.test_dict",
+                json!({"size": 2, "key_prefix": "k", "val": "v"})
+            ),
+            Ok(json!({"k0": "v", "k1": "v"}))
+        );
+        assert!(run("std.test_dict", json!({"size": -1})).is_err());
+    }
+
+    #[test]
+    fn http_checks_its_input() {
+        let r = Registry::standard();
+        let both = r.instantiate(
+            "std.http",
+            &json!({"url": "http://x/", "body": "a", "json": {}}),
+        );
+        assert_eq!(
+            both.err().as_deref(),
+            Some("Only one of the parameters 'json' and 'body' can be passed")
+        );
+        assert!(
+            r.instantiate("std.http", &json!({"url": "http://x/", "auth": "nocolon"}))
+                .is_err()
+        );
+        assert!(r.instantiate("std.http", &json!({"url": 5})).is_err());
+        let a = r
+            .instantiate("std.mistral_http", &json!({"url": "http://x/"}))
+            .ok()
+            .unwrap();
+        assert!(!a.is_sync());
+    }
+
+    #[test]
+    fn http_refuses_denied_targets_without_connecting() {
+        for url in [
+            "http://169.254.169.254/",
+            "http://[::ffff:127.0.0.1]:9/",
+            "file:///etc/passwd",
+        ] {
+            let err = run("std.http", json!({"url": url})).unwrap_err();
+            let text = err.as_str().unwrap_or_default();
+            assert!(text.contains("[egress policy]"), "{url}: {text}");
+        }
     }
 
     #[test]

@@ -76,7 +76,8 @@ fn record() -> ActionDef {
     ActionDef::new(
         "test.record",
         "Appends a start line to the ledger named by BORA_TEST_LEDGER, sleeps ms, \
-         appends an end line (each with at_ms, the wall clock), and returns the line.",
+         appends an end line (each with at_ms, the wall clock), and returns the line \
+         (or fails with it when fail is true).",
         &[
             Param {
                 name: "exec",
@@ -102,9 +103,14 @@ fn record() -> ActionDef {
                 name: "ms",
                 default: Some("0"),
             },
+            Param {
+                name: "fail",
+                default: Some("false"),
+            },
         ],
         |input| {
             let ms = millis(input, "ms")?;
+            let fail = input.get("fail") == Some(&Value::Bool(true));
             let nonce = match input.get("nonce") {
                 Some(Value::Null) | None => Value::String(uuid::Uuid::new_v4().to_string()),
                 Some(v) => v.clone(),
@@ -126,7 +132,7 @@ fn record() -> ActionDef {
                 line["phase"] = json!("end");
                 line["at_ms"] = json!(unix_ms());
                 append(&line)?;
-                Ok(line)
+                if fail { Err(line) } else { Ok(line) }
             })
         },
     )

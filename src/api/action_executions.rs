@@ -1,6 +1,10 @@
 //! `/v2/action_executions` and `/v2/tasks/{id}/action_executions`: action
-//! executions, read-only from the store. `output` is in a list item only with
-//! `include_output=true`; a single action execution always has it.
+//! executions, read from the store. `output` is in a list item only with
+//! `include_output=true`; a single action execution always has it. `POST`
+//! runs a standalone action, `PUT` completes an asynchronous one, `DELETE`
+//! removes a finished standalone one (when the configuration allows it).
+//! Each is the caller's project's: a standalone one belongs to the project
+//! that started it, another project's answers 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
@@ -186,4 +190,44 @@ pub async fn update(
     };
     let a = super::send::complete_action(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::action_execution(&a, true)))
+}
+
+/// `POST /v2/action_executions`: `{name, input?, description?,
+/// workflow_namespace?, params?{run_sync, save_result, target, timeout}}`.
+/// 201 with the finished action execution when it ran inline (`run_sync`, or
+/// a synchronous action without `save_result`), else at once RUNNING.
+pub async fn create(
+    state: web::Data<ApiState>,
+    body: super::body::Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let obj = super::body::object(body)?;
+    super::body::check_known(&obj, FIELDS, "action_ex")?;
+    let msg = crate::engine::StartAction {
+        name: super::body::string(&obj, "name")?.unwrap_or_default(),
+        input: super::body::dict(&obj, "input")?.unwrap_or_default(),
+        description: super::body::string(&obj, "description")?.unwrap_or_default(),
+        namespace: super::body::string(&obj, "workflow_namespace")?.unwrap_or_default(),
+        params: super::body::dict(&obj, "params")?.unwrap_or_default(),
+        project: caller.project_id,
+    };
+    let a = super::send::start_action(&state, msg).await?;
+    Ok(HttpResponse::Created().json(render::action_execution(&a, true)))
+}
+
+/// `DELETE /v2/action_executions/{id}`: 204; 403 unless
+/// `allow_action_execution_deletion`, for a task's action, or unfinished.
+pub async fn delete(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
+    fetch(&state, &caller, &path).await?;
+    let msg = crate::engine::DeleteActionExecution {
+        id,
+        project: caller.project_id,
+    };
+    super::send::delete_action_execution(&state, msg).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,8 @@
-//! `/v2/actions`: the action registry's standard actions as Mistral Action
-//! resources, listed, filtered, sorted and paged in memory (as Mistral's
-//! action provider listing does). Read-only; ad-hoc actions are not served.
+//! `/v2/actions` reads: the action registry's standard actions (`is_system`
+//! true) merged with the stored ad-hoc actions (false), filtered, sorted
+//! and paged in memory after the store applied what it can to the ad-hoc
+//! ones (as Mistral's action provider listing does). Writes are in
+//! `adhoc_actions`.
 
 use std::cmp::Ordering;
 
@@ -9,9 +11,9 @@ use serde_json::{Map, Value};
 
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
-use super::{ApiState, render};
+use super::{ApiState, read, render};
 use crate::actions::Registry;
-use crate::store::{Filter, FilterOp, SortDir};
+use crate::store::{Filter, FilterOp, ListQuery, SortDir};
 
 /// A system action as the API shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,8 +74,8 @@ pub async fn list(
     caller: super::Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    // The system actions are everyone's: the caller matters only for the
-    // admin-only all_projects / project_id parameters.
+    // The system actions are everyone's; the ad-hoc ones are the caller's
+    // and the public ones (admins: all_projects / project_id).
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
         p.fields.push("name".into());
@@ -83,11 +85,35 @@ pub async fn list(
         .map(render::action)
         .filter(|a| p.query.filters.iter().all(|f| matches(a, f)))
         .collect();
-    items.sort_by(|a, b| compare(a, b, &p.query.sort));
-    if let Some(i) = p.query.marker.as_ref().and_then(|m| {
-        items
+    let (stored, is_system): (Vec<Filter>, Vec<Filter>) = p
+        .query
+        .filters
+        .iter()
+        .cloned()
+        .partition(|f| f.field != "is_system");
+    let q = ListQuery {
+        marker: None,
+        limit: 0,
+        sort: vec![("name".into(), SortDir::Asc)],
+        filters: stored,
+        access: p.query.access.clone(),
+    };
+    let adhoc = read(&state, move |s| s.list_action_definitions(&q)).await?;
+    items.extend(
+        adhoc
             .iter()
-            .position(|a| a.get("name").and_then(Value::as_str) == Some(m.as_str()))
+            .map(render::adhoc_action)
+            .filter(|a| is_system.iter().all(|f| matches(a, f))),
+    );
+    items.sort_by(|a, b| compare(a, b, &p.query.sort));
+    // The marker is a name (Mistral) or an id (the `next` link of a page
+    // that ends with an ad-hoc action).
+    if let Some(i) = p.query.marker.as_ref().and_then(|m| {
+        items.iter().position(|a| {
+            ["name", "id"]
+                .iter()
+                .any(|k| a.get(*k).and_then(Value::as_str) == Some(m.as_str()))
+        })
     }) {
         items.drain(..=i);
     }
@@ -99,22 +125,38 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, p.query.limit)))
 }
 
-/// `GET /v2/actions/{name}[/{namespace}]` (python-mistralclient puts the
-/// namespace in the path) or `?namespace=`.
-pub async fn get(req: HttpRequest) -> Result<HttpResponse, Error> {
+/// True when `name` is a system action.
+pub fn is_system(name: &str) -> bool {
+    Registry::standard().all().any(|d| d.name == name)
+}
+
+/// `GET /v2/actions/{name_or_id}[/{namespace}]` (python-mistralclient puts
+/// the namespace in the path) or `?namespace=`: a system action, else an
+/// ad-hoc one the caller sees by id or by name in the namespace (its own
+/// before another project's public one).
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let name = req.match_info().get("name").unwrap_or_default();
+    let name = req.match_info().get("name").unwrap_or_default().to_string();
     let namespace = match req.match_info().get("namespace") {
         Some(ns) => ns.to_string(),
         None => query::namespace(&pairs),
     };
-    let actions = std_actions();
-    let action = actions.iter().find(|a| a.name == name).ok_or_else(|| {
+    if let Some(action) = std_actions().iter().find(|a| a.name == name) {
+        return Ok(HttpResponse::Ok().json(render::action(action)));
+    }
+    let (n, ns) = (name.clone(), namespace.clone());
+    let access = caller.access();
+    let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
+    let a = found.ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))
     })?;
-    Ok(HttpResponse::Ok().json(render::action(action)))
+    Ok(HttpResponse::Ok().json(render::adhoc_action(&a)))
 }
 
 fn text(v: Option<&Value>) -> String {
@@ -188,7 +230,16 @@ mod tests {
         check(("name", Eq, &["std.echo"]), &["std.echo"]);
         check(
             ("name", Neq, &["std.echo"]),
-            &["std.async_noop", "std.fail", "std.noop", "std.sleep"],
+            &[
+                "std.async_noop",
+                "std.email",
+                "std.fail",
+                "std.http",
+                "std.mistral_http",
+                "std.noop",
+                "std.sleep",
+                "std.test_dict",
+            ],
         );
         check(
             ("name", In, &["std.noop", "std.sleep"]),
@@ -196,18 +247,33 @@ mod tests {
         );
         check(
             ("name", Nin, &["std.noop", "std.sleep"]),
-            &["std.async_noop", "std.echo", "std.fail"],
+            &[
+                "std.async_noop",
+                "std.echo",
+                "std.email",
+                "std.fail",
+                "std.http",
+                "std.mistral_http",
+                "std.test_dict",
+            ],
         );
         check(("name", Has, &["ee"]), &["std.sleep"]);
-        check(("name", Gt, &["std.n"]), &["std.noop", "std.sleep"]);
+        check(
+            ("name", Gt, &["std.n"]),
+            &["std.noop", "std.sleep", "std.test_dict"],
+        );
         check(
             ("is_system", Eq, &["true"]),
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
+                "std.http",
+                "std.mistral_http",
                 "std.noop",
                 "std.sleep",
+                "std.test_dict",
             ],
         );
         check(("is_system", Eq, &["false"]), &[]);
@@ -216,9 +282,13 @@ mod tests {
             &[
                 "std.async_noop",
                 "std.echo",
+                "std.email",
                 "std.fail",
+                "std.http",
+                "std.mistral_http",
                 "std.noop",
                 "std.sleep",
+                "std.test_dict",
             ],
         );
         check(("input", Eq, &[""]), &["std.async_noop", "std.noop"]);
@@ -236,9 +306,13 @@ mod tests {
         assert_eq!(
             names,
             [
+                "std.test_dict",
                 "std.sleep",
                 "std.noop",
+                "std.mistral_http",
+                "std.http",
                 "std.fail",
+                "std.email",
                 "std.echo",
                 "std.async_noop"
             ]

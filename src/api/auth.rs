@@ -107,7 +107,8 @@ impl Auth {
 }
 
 /// Paths served without credentials, for GET and HEAD: the version
-/// documents (`/`, `/v2`) and the UI's static files, which hold no data.
+/// documents (`/`, `/v2`), the liveness probe (`/health`) and the UI's
+/// static files, which hold no data (`/metrics` does need a token).
 /// `path` is the path as the router matches it (percent-decoded the same
 /// way). The UI's data endpoints (`/ui/api/...`) are not public.
 pub fn public_path(method: &Method, path: &str) -> bool {
@@ -115,7 +116,7 @@ pub fn public_path(method: &Method, path: &str) -> bool {
         return false;
     }
     match path {
-        "/" | "/v2" | "/v2/" | "/ui" | "/ui/" => true,
+        "/" | "/v2" | "/v2/" | "/health" | "/ui" | "/ui/" => true,
         p => p
             .strip_prefix("/ui/")
             .is_some_and(|file| !file.is_empty() && !file.contains('/') && file != "api"),
@@ -200,6 +201,8 @@ mod tests {
     fn public_paths() {
         check_public(Method::GET, "/", true);
         check_public(Method::GET, "/v2", true);
+        check_public(Method::GET, "/health", true);
+        check_public(Method::GET, "/metrics", false);
         check_public(Method::GET, "/ui/", true);
         check_public(Method::GET, "/ui/app.js", true);
         check_public(Method::HEAD, "/ui/app.css", true);

@@ -38,6 +38,9 @@ pub enum Error {
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// 429: too many requests wait for the engine; the client may retry.
+    #[error("{0}")]
+    TooMany(String),
     /// 503: the engine cannot take work now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -154,6 +157,7 @@ impl ResponseError for Error {
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -161,7 +165,7 @@ impl ResponseError for Error {
 
     fn error_response(&self) -> HttpResponse {
         let mut resp = HttpResponse::build(self.status_code());
-        if matches!(self, Error::Unavailable(_)) {
+        if matches!(self, Error::Unavailable(_) | Error::TooMany(_)) {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS)));
         }
         if matches!(self, Error::Unauthorized(_)) {
@@ -272,6 +276,9 @@ mod tests {
     #[test]
     fn unavailable_sets_retry_after() {
         let resp = Error::Unavailable("busy".into()).error_response();
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        let resp = Error::TooMany("queue full".into()).error_response();
+        assert_eq!(resp.status().as_u16(), 429);
         assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
         let resp = Error::bad("x").error_response();
         assert!(resp.headers().get(header::RETRY_AFTER).is_none());

@@ -161,6 +161,7 @@ pub async fn create(
     let mut msg = start_message(&body::object(body)?)?;
     msg.project = caller.project_id;
     let e = send::start_execution(&state, msg).await?;
+    crate::failpoint!("api.after_commit_before_reply");
     Ok(HttpResponse::Created().json(render::execution(&e, ExecutionView::Write)))
 }
 

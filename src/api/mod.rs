@@ -2,8 +2,10 @@
 //! the store's read connections (in `web::block`); every change is a message
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
-//! - `auth`: who calls (`Caller`: project, admin), the 401s; `root`: `GET /`, `GET /v2`.
-//! - `workflows`, `executions`, `tasks`, `action_executions`, `actions`: the resources;
+//! - `auth`: who calls (`Caller`: project, admin), the 401s; `root`: `GET /`,
+//!   `GET /v2`; `health`: `GET /health`, `GET /metrics`.
+//! - `workflows`, `workbooks`, `executions`, `tasks`, `action_executions`,
+//!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
 //!   `report`: an execution's report with task statistics.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
@@ -12,12 +14,14 @@
 
 mod action_executions;
 mod actions;
+mod adhoc_actions;
 pub mod auth;
 mod body;
 mod environments;
 mod error;
 mod events;
 mod executions;
+mod health;
 mod pyjson;
 mod query;
 mod render;
@@ -27,6 +31,7 @@ mod send;
 mod sub_executions;
 mod tasks;
 mod ui;
+mod workbooks;
 mod workflows;
 
 use actix::Addr;
@@ -50,6 +55,31 @@ pub struct ApiState {
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
     /// Turns true when the server begins to shut down (live streams end).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Requests waiting for the engine now, against their cap.
+    pub engine_queue: std::sync::Arc<EngineQueue>,
+}
+
+/// Bounds the requests that wait for the engine: past `cap`, a write gets
+/// 429 with Retry-After at once instead of queueing without bound.
+#[derive(Debug)]
+pub struct EngineQueue {
+    waiting: std::sync::atomic::AtomicUsize,
+    cap: usize,
+}
+
+impl EngineQueue {
+    /// A queue of at most `cap` waiting requests.
+    pub fn new(cap: usize) -> Self {
+        Self {
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Requests waiting now.
+    pub fn depth(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// Runs a blocking store read off the async workers.
@@ -156,6 +186,8 @@ fn table() -> Routes {
     ui::routes(&mut r);
     r.add(res("/v2/events").get(events::stream))
         .add(res_exact("/").get(root::versions))
+        .add(res_exact("/health").get(health::health))
+        .add(res_exact("/metrics").get(health::metrics))
         .add(res("/v2").get(root::v2))
         .add(
             res("/v2/workflows")
@@ -191,11 +223,16 @@ fn table() -> Routes {
         .add(res("/v2/tasks/{id}/action_executions").get(action_executions::list_of_task))
         .add(res("/v2/tasks/{id}/action_executions/{ae_id}").get(action_executions::get_of_task))
         .add(res("/v2/tasks/{id}/workflow_executions").get(executions::list_of_task))
-        .add(res("/v2/action_executions").get(action_executions::list))
+        .add(
+            res("/v2/action_executions")
+                .get(action_executions::list)
+                .post(action_executions::create),
+        )
         .add(
             res("/v2/action_executions/{id}")
                 .get(action_executions::get)
-                .put(action_executions::update),
+                .put(action_executions::update)
+                .delete(action_executions::delete),
         )
         .add(
             res("/v2/environments")
@@ -208,8 +245,31 @@ fn table() -> Routes {
                 .get(environments::get)
                 .delete(environments::delete),
         )
-        .add(res("/v2/actions").get(actions::list))
-        .add(res("/v2/actions/{name}").get(actions::get))
+        .add(
+            res("/v2/actions")
+                .get(actions::list)
+                .post(adhoc_actions::create)
+                .put(adhoc_actions::update),
+        )
+        .add(res("/v2/actions/validate").post(adhoc_actions::validate))
+        .add(
+            res("/v2/actions/{name}")
+                .get(actions::get)
+                .put(adhoc_actions::update_one)
+                .delete(adhoc_actions::delete),
+        )
+        .add(
+            res("/v2/workbooks")
+                .get(workbooks::list)
+                .post(workbooks::create)
+                .put(workbooks::update),
+        )
+        .add(res("/v2/workbooks/validate").post(workbooks::validate))
+        .add(
+            res("/v2/workbooks/{name}")
+                .get(workbooks::get)
+                .delete(workbooks::delete),
+        )
         .add(res("/v2/actions/{name}/{namespace}").get(actions::get));
     r
 }

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 use super::actions::StdAction;
 use super::pyjson;
 use crate::domain::Timestamp;
-use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkflowDef};
+use crate::store::{
+    ActionDef, ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkbookRecord, WorkflowDef,
+};
 
 /// Which shape of an execution a response carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,6 +221,40 @@ pub fn action(a: &StdAction) -> Map<String, Value> {
     m.insert("created_at".into(), "".into());
     m.insert("updated_at".into(), "".into());
     m.insert("namespace".into(), "".into());
+    m
+}
+
+/// An ad-hoc action (`resources.Action`), in the same key order as a
+/// system action.
+pub fn adhoc_action(a: &ActionDef) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), a.id.clone().into());
+    m.insert("name".into(), a.name.clone().into());
+    m.insert("is_system".into(), false.into());
+    m.insert("input".into(), a.input.clone().into());
+    m.insert("description".into(), opt_string(a.description.as_ref()));
+    m.insert("tags".into(), tags(&a.tags));
+    m.insert("definition".into(), a.definition.clone().into());
+    m.insert("scope".into(), a.scope.clone().into());
+    m.insert("project_id".into(), a.project_id.clone().into());
+    m.insert("created_at".into(), timestamp(&a.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
+    m.insert("namespace".into(), a.namespace.clone().into());
+    m
+}
+
+/// A workbook (`resources.Workbook`).
+pub fn workbook(w: &WorkbookRecord) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), w.id.clone().into());
+    m.insert("name".into(), w.name.clone().into());
+    m.insert("namespace".into(), w.namespace.clone().into());
+    m.insert("definition".into(), w.definition.clone().into());
+    m.insert("tags".into(), tags(&w.tags));
+    m.insert("scope".into(), w.scope.clone().into());
+    m.insert("project_id".into(), w.project_id.clone().into());
+    m.insert("created_at".into(), timestamp(&w.created_at).into());
+    m.insert("updated_at".into(), opt_timestamp(w.updated_at.as_ref()));
     m
 }
 

@@ -47,7 +47,7 @@ const SPEC: ListSpec = ListSpec {
 };
 
 /// `?scope=` of an upload: `private` (default) or `public`.
-fn scope(pairs: &Pairs) -> Result<String, Error> {
+pub(super) fn scope(pairs: &Pairs) -> Result<String, Error> {
     match query::get(pairs, "scope") {
         None => Ok("private".into()),
         Some(s @ ("private" | "public")) => Ok(s.to_string()),
@@ -57,14 +57,19 @@ fn scope(pairs: &Pairs) -> Result<String, Error> {
     }
 }
 
-/// The scope of an upload by `caller`: making a definition public is
-/// admin-only (Mistral's `workflows:publicize`), 403 otherwise.
-fn scope_for(pairs: &Pairs, caller: &Caller) -> Result<String, Error> {
+/// The scope of an upload of `what` (`a workflow`, ...) by `caller`:
+/// making a definition public is admin-only (Mistral's
+/// `workflows:publicize`), 403 otherwise.
+pub(super) fn scope_of(pairs: &Pairs, caller: &Caller, what: &str) -> Result<String, Error> {
     let s = scope(pairs)?;
     if s == "public" {
-        caller.require_admin("Making a workflow public (scope=public)")?;
+        caller.require_admin(&format!("Making {what} public (scope=public)"))?;
     }
     Ok(s)
+}
+
+fn scope_for(pairs: &Pairs, caller: &Caller) -> Result<String, Error> {
+    scope_of(pairs, caller, "a workflow")
 }
 
 fn not_found(identifier: &str, namespace: &str) -> Error {

@@ -15,10 +15,12 @@ use super::defs::DefCache;
 use super::state::Exec;
 use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
 use crate::expr::Evaluator;
-use crate::protocol::{ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal};
+use crate::protocol::{
+    ActionCatalog, ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal,
+};
 use crate::store::{Batch, WorkflowDef, Write, Writer};
 
-type Reply = Box<dyn FnOnce(bool)>;
+pub(crate) type Reply = Box<dyn FnOnce(bool)>;
 
 /// Messages the engine's mailbox holds before `send` waits (`do_send` and
 /// `do_send` from the pool never waits).
@@ -41,6 +43,13 @@ pub(crate) struct Dirty {
     pub deleted_environments: Vec<String>,
     /// Action executions changed only by their confirmation.
     pub confirmed: Vec<ActionExecutionId>,
+    pub action_definitions: Vec<(Write, crate::store::ActionDef)>,
+    pub deleted_action_definitions: Vec<String>,
+    pub workbooks: Vec<(Write, crate::store::WorkbookRecord)>,
+    pub deleted_workbooks: Vec<String>,
+    /// Standalone action executions (no workflow execution).
+    pub standalone: IndexMap<ActionExecutionId, Write>,
+    pub deleted_actions: Vec<ActionExecutionId>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -54,8 +63,14 @@ pub struct EngineActor {
     pub(crate) eval: Arc<Evaluator>,
     pub(crate) execs: HashMap<ExecutionId, Exec>,
     pub(crate) owner: HashMap<ActionExecutionId, ExecutionId>,
+    /// Unfinished standalone action executions (`POST /v2/action_executions`).
+    pub(crate) standalone: HashMap<ActionExecutionId, super::standalone::Standalone>,
+    /// What the workers can run, for standalone actions.
+    pub(crate) catalog: Option<Arc<dyn ActionCatalog>>,
     pub(crate) dirty: Dirty,
     pub(crate) defs: DefCache,
+    /// Every ad-hoc action definition.
+    pub(crate) adhoc: super::adhoc::AdhocCache,
     pub(crate) stats: Stats,
     replies: Vec<Reply>,
     flush_scheduled: bool,
@@ -81,8 +96,11 @@ impl EngineActor {
             eval,
             execs: HashMap::new(),
             owner: HashMap::new(),
+            standalone: HashMap::new(),
+            catalog: None,
             dirty: Dirty::default(),
             defs: DefCache::default(),
+            adhoc: Default::default(),
             stats: Stats::default(),
             replies: Vec::new(),
             flush_scheduled: false,
@@ -98,6 +116,12 @@ impl EngineActor {
     /// Enforces `limits`.
     pub fn with_limits(mut self, limits: super::Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Checks standalone actions (`POST /v2/action_executions`) against `catalog`.
+    pub fn with_catalog(mut self, catalog: Arc<dyn ActionCatalog>) -> Self {
+        self.catalog = Some(catalog);
         self
     }
 
@@ -173,6 +197,11 @@ impl EngineActor {
         }
     }
 
+    /// Runs `reply` once the current batch is committed (true) or failed.
+    pub(crate) fn on_commit(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
     /// A reply that is sent once the current batch is committed: `ok` then,
     /// or `failed()` if the commit failed.
     pub(crate) fn after_commit<T: 'static>(
@@ -202,6 +231,11 @@ impl EngineActor {
             deleted_executions: dirty.deleted_executions,
             environments: dirty.environments,
             deleted_environments: dirty.deleted_environments,
+            action_definitions: dirty.action_definitions,
+            deleted_action_definitions: dirty.deleted_action_definitions,
+            workbooks: dirty.workbooks,
+            deleted_workbooks: dirty.deleted_workbooks,
+            deleted_action_executions: dirty.deleted_actions,
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
@@ -227,6 +261,11 @@ impl EngineActor {
                 batch.action_executions.push((w, a.clone()));
             }
         }
+        for (aid, w) in dirty.standalone {
+            if let Some(s) = self.standalone.get(&aid) {
+                batch.action_executions.push((w, s.rec.clone()));
+            }
+        }
         batch
     }
 
@@ -245,6 +284,11 @@ impl EngineActor {
             match self.writer.commit(&batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
+                    if batch.action_executions.iter().any(|(w, a)| {
+                        matches!(w, Write::Insert) && a.state == crate::domain::State::Idle
+                    }) {
+                        crate::failpoint!("engine.after_commit_before_dispatch_next");
+                    }
                     self.announce(&batch);
                     true
                 }
@@ -278,6 +322,7 @@ impl EngineActor {
 
     /// Drops executions that are terminal with nothing in flight.
     fn retire_finished(&mut self) {
+        self.retire_standalone();
         let done: Vec<ExecutionId> = self
             .execs
             .iter()
@@ -295,10 +340,22 @@ impl EngineActor {
 
     /// Answers a confirmation: refused, or accepted with RUNNING recorded.
     fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
-        let exec_id = *self
-            .owner
-            .get(&msg.action_execution_id)
-            .ok_or(Refusal::NotRunning)?;
+        if let Some(standalone) = self.confirm_standalone(msg) {
+            return standalone;
+        }
+        let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
+            // Not in flight: finished already (a late duplicate), or its
+            // execution is gone from memory (finished) or unknown.
+            let known = self
+                .execs
+                .values()
+                .any(|e| e.actions.contains_key(&msg.action_execution_id));
+            return Err(if known {
+                Refusal::NotIdle
+            } else {
+                Refusal::NotRunning
+            });
+        };
         let exec = self.execs.get_mut(&exec_id).ok_or(Refusal::NotRunning)?;
         let running = exec.rec.state == crate::domain::State::Running;
         let ae = exec
@@ -336,6 +393,7 @@ impl EngineActor {
             Refusal::NotIdle => self.stats.confirms_refused_not_idle += 1,
             Refusal::StaleAttempt => self.stats.confirms_refused_stale += 1,
             Refusal::Unavailable => {}
+            Refusal::Busy => self.stats.confirms_busy += 1,
         }
     }
 }
@@ -392,8 +450,22 @@ impl Handler<ConfirmExecution> for EngineActor {
     type Result = ResponseFuture<Result<(), Refusal>>;
 
     fn handle(&mut self, msg: ConfirmExecution, ctx: &mut Self::Context) -> Self::Result {
+        crate::failpoint!("engine.confirm.before_commit");
+        if crate::failpoints::busy("confirm.busy", &msg.action_execution_id) {
+            self.count_refusal(Refusal::Busy);
+            return Box::pin(futures::future::ready(Err(Refusal::Busy)));
+        }
         match self.try_confirm(&msg) {
-            Ok(()) => self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable)),
+            Ok(()) => {
+                let reply = self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable));
+                Box::pin(async move {
+                    let r = reply.await;
+                    if r.is_ok() {
+                        crate::failpoint!("engine.confirm.after_commit_before_reply");
+                    }
+                    r
+                })
+            }
             Err(r) => {
                 log::debug!(
                     "action={} attempt={} confirm refused: {r}",
@@ -411,6 +483,7 @@ impl Handler<ConveyResult> for EngineActor {
     type Result = ();
 
     fn handle(&mut self, msg: ConveyResult, ctx: &mut Self::Context) {
+        crate::failpoint!("engine.result.before_commit");
         if !self.accept_result(msg) {
             self.stats.results_dropped += 1;
         }
@@ -424,7 +497,12 @@ impl Handler<super::GetStats> for EngineActor {
     fn handle(&mut self, _: super::GetStats, _: &mut Self::Context) -> Stats {
         let mut s = self.stats.clone();
         s.executions_in_memory = self.execs.len() as u64;
-        s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum();
+        s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum::<u64>()
+            + self
+                .standalone
+                .values()
+                .filter(|a| !a.rec.state.is_completed())
+                .count() as u64;
         s
     }
 }
@@ -433,9 +511,13 @@ impl EngineActor {
     /// Applies a conveyed result if its attempt is current and the action is
     /// waiting for one; false when it was dropped.
     pub(crate) fn accept_result(&mut self, msg: ConveyResult) -> bool {
+        if let Some(taken) = self.accept_standalone(&msg) {
+            return taken;
+        }
         let Some(&exec_id) = self.owner.get(&msg.action_execution_id) else {
             return false;
         };
+        let adhoc = self.expansion_of(exec_id, msg.action_execution_id);
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return false;
         };
@@ -456,6 +538,24 @@ impl EngineActor {
         let (state, value) = match msg.outcome {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),
+        };
+        let (state, value) = match (state, adhoc) {
+            (State::Success, Some(expanded)) => {
+                let task = ae.task_name.as_deref().unwrap_or_default();
+                let finished = expanded.and_then(|e| {
+                    super::adhoc::finish(&self.eval, &e, value).map_err(|err| {
+                        format!(
+                            "Failed to complete action [error={err}, action={}, task={task}]",
+                            e.name
+                        )
+                    })
+                });
+                match finished {
+                    Ok(v) => (state, v),
+                    Err(e) => (State::Error, Value::String(e)),
+                }
+            }
+            other => (other.0, value),
         };
         let size = serde_json::to_string(&value).map_or(0, |t| t.len());
         let (state, value) = if size > self.limits.max_result_bytes {

@@ -25,6 +25,8 @@ pub(crate) struct Call {
     workflow: bool,
     /// The task's `safe-rerun`, evaluated against its inbound context.
     safe_rerun: bool,
+    /// For an ad-hoc action: the system action and input to dispatch.
+    run: Option<(String, Map<String, Value>)>,
 }
 
 /// The progress of a `with-items` task.
@@ -305,6 +307,11 @@ impl EngineActor {
                 input.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
+        let (action, input, run) = if workflow {
+            (action, input, None)
+        } else {
+            self.adhoc_call(exec, task, action, input)?
+        };
         let timeout = match &spec.policies.timeout {
             Some(t) => Some(seconds(
                 &self.evaluate(exec, Some(task), branch, t)?,
@@ -323,6 +330,7 @@ impl EngineActor {
             timeout,
             workflow,
             safe_rerun,
+            run,
         })
     }
 
@@ -364,14 +372,16 @@ impl EngineActor {
             created_at: now(),
             updated_at: None,
         };
+        let (action, input) = call.run.unwrap_or((call.action, call.input));
         let msg = HandleTask {
             action_execution_id: ae.id,
             task_execution_id: Some(task_id),
             execution_id: Some(exec_id),
             attempt: Attempt(1),
-            action: call.action,
-            input: Value::Object(call.input),
+            action,
+            input: Value::Object(input),
             timeout: call.timeout.map(std::time::Duration::from_secs_f64),
+            workflow_name: ae.workflow_name.clone(),
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);
@@ -386,6 +396,11 @@ impl EngineActor {
     pub(crate) fn send(&mut self, msg: HandleTask) {
         if self.draining {
             return;
+        }
+        if crate::failpoints::eval("dispatch.duplicate")
+            == Some(crate::failpoints::Action::Duplicate)
+        {
+            self.pool.do_send(msg.clone());
         }
         self.pool.do_send(msg);
     }

@@ -166,6 +166,7 @@ impl EngineActor {
 
     /// Decides a WAITING join: run it once enough inbound tasks triggered it.
     fn evaluate_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, join: Join) {
+        crate::failpoint!("engine.join.evaluate");
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };

@@ -253,14 +253,24 @@ impl EngineActor {
                 action: ae.name.clone(),
                 input: ae.input.clone(),
                 timeout,
+                workflow_name: ae.workflow_name.clone(),
             });
         }
-        for m in sends {
+        for mut m in sends {
+            // An ad-hoc action is sent as the system action it expands to.
+            match self.expansion_of(exec_id, m.action_execution_id) {
+                Some(Ok(e)) => {
+                    m.action = e.base;
+                    m.input = Value::Object(e.base_input);
+                }
+                Some(Err(e)) => log::warn!("ex={exec_id} cannot expand an ad-hoc action: {e}"),
+                None => {}
+            }
             self.touch_action(exec_id, m.action_execution_id, Write::Update);
             if self.draining {
                 continue;
             }
-            self.pool.do_send(m);
+            self.send(m);
         }
     }
 }

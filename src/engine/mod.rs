@@ -3,7 +3,9 @@
 //! and consults the pure workflow controller for what runs next.
 
 mod actor;
+mod adhoc;
 pub mod controller;
+mod definitions;
 mod defs;
 mod diagnosis;
 mod dispatch;
@@ -16,13 +18,17 @@ mod policies;
 mod recovery;
 mod requests;
 mod reverse;
+mod standalone;
 mod state;
 mod subflow;
 
 pub use actor::EngineActor;
+pub use adhoc::Expanded;
+pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use recovery::INTERRUPTED_NOT_SAFE;
+pub use standalone::{DeleteActionExecution, StartAction};
 
 use actix::prelude::*;
 
@@ -60,6 +66,8 @@ pub struct Limits {
     pub max_running_executions: usize,
     pub max_result_bytes: usize,
     pub max_with_items: usize,
+    /// `DELETE /v2/action_executions/{id}` is allowed (finished standalone ones).
+    pub allow_action_execution_deletion: bool,
 }
 
 impl Default for Limits {
@@ -68,6 +76,7 @@ impl Default for Limits {
             max_running_executions: 100_000,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
+            allow_action_execution_deletion: false,
         }
     }
 }
@@ -78,6 +87,8 @@ pub struct Stats {
     pub confirms_refused_not_running: u64,
     pub confirms_refused_not_idle: u64,
     pub confirms_refused_stale: u64,
+    /// Confirmations answered "busy" (the worker asks again).
+    pub confirms_busy: u64,
     /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
     pub commits: u64,

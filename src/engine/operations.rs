@@ -201,6 +201,9 @@ impl Handler<UpdateTask> for EngineActor {
 
 impl EngineActor {
     fn complete_action(&mut self, msg: CompleteAction) -> Result<ActionExecutionRecord, Error> {
+        if let Some(done) = self.complete_standalone(msg.id, msg.state, msg.output.clone()) {
+            return done;
+        }
         let exec_id = match self.owner.get(&msg.id) {
             Some(e) => *e,
             None => {

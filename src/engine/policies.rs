@@ -358,7 +358,17 @@ impl EngineActor {
         let evaluated = (|| -> Result<(u64, f64, bool, Option<bool>), String> {
             let count =
                 seconds(&self.policy(exec_id, task_id, &retry.count)?, "retry count")? as u64;
-            let delay = seconds(&self.policy(exec_id, task_id, &retry.delay)?, "retry delay")?;
+            let mut delay = seconds(&self.policy(exec_id, task_id, &retry.delay)?, "retry delay")?;
+            if let Some(b) = &retry.backoff {
+                let factor = seconds(&self.policy(exec_id, task_id, b)?, "retry backoff")?;
+                delay *= factor.max(1.0).powi(retry_no.min(64) as i32);
+            }
+            if let Some(m) = &retry.max_delay {
+                delay = delay.min(seconds(
+                    &self.policy(exec_id, task_id, m)?,
+                    "retry max-delay",
+                )?);
+            }
             let break_on = match &retry.break_on {
                 Some(b) => expr::truthy(&self.policy(exec_id, task_id, b)?),
                 None => false,
@@ -429,6 +439,7 @@ impl EngineActor {
         if recorded != Some(timer.due.as_str()) {
             return;
         }
+        crate::failpoint!("engine.timer.fire");
         if exec.rec.state != State::Running && timer.kind != TimerKind::Timeout {
             // A delayed task waits while its execution is paused: fired on resume.
             self.deferred_timers.push(timer);

@@ -20,7 +20,9 @@ pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart 
 impl EngineActor {
     /// Loads unfinished executions and resumes their work.
     pub(crate) fn recover(&mut self) -> Result<(), Error> {
-        let active = self.writer.load_active()?;
+        self.load_adhoc()?;
+        let mut active = self.writer.load_active()?;
+        let standalone = std::mem::take(&mut active.standalone);
         let ids = self.install(active);
         if !ids.is_empty() {
             log::info!("recovering {} unfinished executions", ids.len());
@@ -30,6 +32,13 @@ impl EngineActor {
             self.rearm_timers(id);
             self.recover_execution(id);
         }
+        if !standalone.is_empty() {
+            log::info!(
+                "recovering {} standalone action executions",
+                standalone.len()
+            );
+        }
+        self.recover_standalone(standalone);
         self.check_integrity();
         Ok(())
     }

@@ -12,16 +12,17 @@ use super::{
     UpdateExecution, UpdateWorkflows,
 };
 use crate::domain::{DEFAULT_PROJECT, ExecutionId, State, WorkflowId, now};
+use crate::expr;
 use crate::lang::{self, WorkflowSpec};
 use crate::store::{Access, ExecutionRecord, Owned, WorkflowDef, Write};
 
-fn unavailable<T>() -> Result<T, Error> {
+pub(crate) fn unavailable<T>() -> Result<T, Error> {
     Err(Error::Unavailable(
         "the engine could not commit; try again".into(),
     ))
 }
 
-fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
+pub(crate) fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T, Error>> {
     Box::pin(futures::future::ready(v))
 }
 
@@ -78,7 +79,7 @@ impl EngineActor {
         Ok(d)
     }
 
-    fn new_def(
+    pub(crate) fn new_def(
         spec: &WorkflowSpec,
         namespace: &str,
         scope: &str,
@@ -274,7 +275,17 @@ impl EngineActor {
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
-        let env = self.resolve_env(params.get("env"), &project)?;
+        let mut env = self.resolve_env(params.get("env"), &project)?;
+        // `params.evaluate_env` (default true): the env's own expressions are
+        // evaluated once, against `{"__env": env}`, as Mistral does.
+        let evaluate = params.get("evaluate_env").is_none_or(expr::truthy);
+        if evaluate && parent.is_none() && env.as_object().is_some_and(|e| !e.is_empty()) {
+            let data = json!({ "__env": env });
+            env = self
+                .eval
+                .evaluate_data(&env, &expr::Context::new(&data))
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+        }
         params.insert("env".into(), env);
         let t = now();
         let rec = ExecutionRecord {

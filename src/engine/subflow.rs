@@ -1,5 +1,6 @@
-//! Sub-workflows: a `workflow:` task starts a child execution (looked up in
-//! the parent's namespace, then the default one; its input validated; the
+//! Sub-workflows: a `workflow:` task starts a child execution (looked up as
+//! `<wb>.<name>` first inside a workbook, each name in the parent's
+//! namespace, then the default one; its input validated; the
 //! root's env), and completes with the child's outcome: SUCCESS with its
 //! output, ERROR with its state_info, CANCELLED. Pause, resume and cancel
 //! cascade down to running children.
@@ -26,17 +27,18 @@ impl EngineActor {
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let env = parent.env();
         let project = parent.rec.project_id.clone();
-        let def = match self.lookup(name, &namespace, &project) {
-            Ok(d) => d,
-            Err(_) if !namespace.is_empty() => {
-                self.lookup(name, "", &project).map_err(|e| e.to_string())?
-            }
-            Err(e) => return Err(e.to_string()),
-        };
+        let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
+        let def = self.resolve_workflow(local.as_deref(), name, &namespace, &project)?;
+        // As Mistral's WorkflowAction: keys the child does not declare as
+        // input are its params (`task_name` of a reverse child, ...).
+        let (input, extra): (Map<String, Value>, Map<String, Value>) = input
+            .into_iter()
+            .partition(|(k, _)| def.spec.input.iter().any(|p| &p.name == k));
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
         let child = ExecutionId::new();
-        let mut params = Map::new();
+        let mut params = extra;
         params.insert("env".into(), env);
+        params.insert("namespace".into(), Value::String(namespace.clone()));
         if let Some(i) = item {
             params.insert("index".into(), Value::from(i));
         }
@@ -61,6 +63,34 @@ impl EngineActor {
         }
         self.start_workflow(child);
         Ok(())
+    }
+
+    /// Mistral's `resolve_workflow_definition`: inside a workbook the local
+    /// name `<wb>.<name>` first, then `name`; each in the parent's namespace,
+    /// then in the default one.
+    fn resolve_workflow(
+        &mut self,
+        local: Option<&str>,
+        name: &str,
+        namespace: &str,
+        project: &str,
+    ) -> Result<std::sync::Arc<super::defs::Def>, String> {
+        let mut last = None;
+        for candidate in local.into_iter().chain([name]) {
+            for ns in [namespace, ""] {
+                match self.lookup(candidate, ns, project) {
+                    Ok(d) => return Ok(d),
+                    Err(e) => last = Some(e),
+                }
+                if namespace.is_empty() {
+                    break;
+                }
+            }
+        }
+        Err(last.map_or_else(
+            || format!("Failed to find workflow [name={name}] [namespace={namespace}]"),
+            |e| e.to_string(),
+        ))
     }
 
     /// A child execution ended: its parent task takes the outcome.

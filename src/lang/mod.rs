@@ -8,7 +8,7 @@
 //! with `clause` for `on-*` clauses and `cmd` for the inline string
 //! grammars (`std.echo x=1`, `fail(msg=...)`, `x in <% $.xs %>`); `check`
 //! collects diagnostics; `render` derives the API's `definition`, `input`
-//! and `interface` fields.
+//! and `interface` fields; `defs` builds action lists and workbooks.
 //!
 //! Deliberate choices where Mistral's docs and code differ: inline
 //! parameters lose to `input` on a conflict (the docs; Mistral's code lets
@@ -19,6 +19,7 @@
 mod check;
 mod clause;
 mod cmd;
+mod defs;
 mod render;
 mod scalar;
 mod spec;
@@ -29,7 +30,7 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
-pub use render::{input_string, interface};
+pub use render::{action_input_string, input_string, interface};
 pub use spec::*;
 
 use std::fmt;
@@ -84,5 +85,40 @@ pub fn parse_workflows(text: &str) -> Result<Vec<WorkflowSpec>, Diagnostics> {
         cx.diags
             .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         Err(Diagnostics(cx.diags))
+    }
+}
+
+/// Sorts and wraps the diagnostics of a parse, or returns `value`.
+fn finish<T>(mut cx: check::Cx, value: T) -> Result<T, Diagnostics> {
+    if cx.diags.is_empty() {
+        Ok(value)
+    } else {
+        cx.diags
+            .sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+        Err(Diagnostics(cx.diags))
+    }
+}
+
+/// Parses an action-list document (`version: '2.0'` plus one key per
+/// ad-hoc action) into validated specs, in document order, reporting every
+/// problem at once as `parse_workflows` does.
+pub fn parse_actions(text: &str) -> Result<Vec<ActionSpec>, Diagnostics> {
+    let root = yaml::load(text).map_err(|d| Diagnostics(vec![d]))?;
+    let mut cx = check::Cx::default();
+    let specs = defs::action_document(&mut cx, root.as_ref(), text);
+    finish(cx, specs)
+}
+
+/// Parses a workbook document (`name`, `description`, `tags`, `workflows`,
+/// `actions`), reporting every problem at once.
+pub fn parse_workbook(text: &str) -> Result<WorkbookSpec, Diagnostics> {
+    let root = yaml::load(text).map_err(|d| Diagnostics(vec![d]))?;
+    let mut cx = check::Cx::default();
+    let spec = defs::workbook_document(&mut cx, root.as_ref(), text);
+    match spec {
+        Some(s) => finish(cx, s),
+        None => Err(finish(cx, ())
+            .err()
+            .unwrap_or_else(|| Diagnostics(Vec::new()))),
     }
 }

@@ -124,3 +124,62 @@ fn py_repr(v: &Value) -> String {
         ),
     }
 }
+
+/// The YAML of one member of a workbook's `workflows` or `actions`, cut
+/// from the workbook text as Mistral's `_parse_def_from_wb` does: the
+/// member's key line and every following line indented deeper (blank lines
+/// and comments kept), dedented. A member written in flow style is dumped
+/// instead.
+pub(crate) fn member_definition(
+    text: &str,
+    name: &str,
+    line: u32,
+    col: u32,
+    node: &Node,
+) -> String {
+    let mut lines = text
+        .split_inclusive('\n')
+        .skip(line.saturating_sub(1) as usize);
+    let ident = col.saturating_sub(1) as usize;
+    let head = lines.next().unwrap_or_default();
+    let key_line = head.get(ident..).map(str::trim_end);
+    let block = key_line
+        .and_then(|k| k.strip_prefix(name))
+        .is_some_and(|rest| rest.trim_start() == ":" || rest.trim_start().starts_with(": #"))
+        && head[..ident].trim().is_empty();
+    if !block {
+        let mut doc = Map::new();
+        doc.insert(name.to_string(), node.to_json());
+        return yaml_serde::to_string(&Value::Object(doc)).unwrap_or_default();
+    }
+    let mut out = String::from(&head[ident..]);
+    for l in lines {
+        let t = l.trim();
+        if t.is_empty() {
+            out.push_str(l);
+        } else {
+            let indent = l.len() - l.trim_start().len();
+            if t.starts_with('#') {
+                out.push_str(if ident > indent { l } else { &l[ident..] });
+            } else if indent > ident {
+                out.push_str(&l[ident..]);
+            } else {
+                break;
+            }
+        }
+    }
+    format!("{}\n", out.trim_end())
+}
+
+/// Mistral's input string of an ad-hoc action: `a, b="x"` with each
+/// default in `json.dumps` spelling (`mistral/services/adhoc_actions.py`).
+pub fn action_input_string(input: &[super::spec::InputParam]) -> String {
+    input
+        .iter()
+        .map(|p| match &p.default {
+            None => p.name.clone(),
+            Some(v) => format!("{}={}", p.name, crate::expr::pyjson::dumps(v, None)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -136,6 +136,14 @@ pub struct RetryPolicy {
     pub delay: Value,
     pub break_on: Option<Value>,
     pub continue_on: Option<Value>,
+    /// bora extension: each retry waits `delay * backoff^n` (n = retries
+    /// already made) instead of a constant `delay`. Absent: Mistral's
+    /// constant delay.
+    #[serde(default)]
+    pub backoff: Option<Value>,
+    /// bora extension: the longest a backed-off delay may grow.
+    #[serde(default)]
+    pub max_delay: Option<Value>,
 }
 
 /// An `on-success` / `on-error` / `on-complete` clause: an optional publish
@@ -177,4 +185,36 @@ pub enum EngineCommand {
     Pause { msg: Option<Value> },
     /// `noop`: nothing.
     Noop,
+}
+
+/// One ad-hoc action (`mistral/lang/v2/actions.py`), validated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// The action this one runs (a system action or another ad-hoc one),
+    /// without its inline parameters.
+    pub base: String,
+    /// `base-input` with the inline parameters of `base` merged in (the
+    /// inline value wins, as Mistral's `merge_dicts` does); unevaluated.
+    pub base_input: Map<String, Value>,
+    /// Declared inputs; defaults fill in absent keys.
+    pub input: Vec<InputParam>,
+    /// `output`: a structure or one expression, evaluated against the base
+    /// action's result.
+    pub output: Option<Value>,
+    /// This action's YAML text.
+    pub definition: String,
+}
+
+/// A workbook (`mistral/lang/v2/workbook.py`), validated. Its workflows
+/// and actions keep their local names; they are stored as `<wb>.<name>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkbookSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub workflows: Vec<WorkflowSpec>,
+    pub actions: Vec<ActionSpec>,
 }

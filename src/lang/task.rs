@@ -85,7 +85,7 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
             cx.err(
                 path,
                 node,
-                "expected a mapping {count, delay, break-on, continue-on} or 'count=N delay=N'",
+                "expected a mapping {count, delay, break-on, continue-on, backoff, max-delay} or 'count=N delay=N'",
             );
             return None;
         }
@@ -94,6 +94,8 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
     let mut delay = None;
     let mut break_on = None;
     let mut continue_on = None;
+    let mut backoff = None;
+    let mut max_delay = None;
     let mut ok = true;
     for (k, v) in &fields {
         let p = key(path, k);
@@ -102,6 +104,8 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
             "delay" => delay = cx.expr_or_uint(&p, v),
             "break-on" => break_on = cx.expression(&p, v),
             "continue-on" => continue_on = cx.expression(&p, v),
+            "backoff" => backoff = backoff_factor(cx, &p, v),
+            "max-delay" => max_delay = cx.expr_or_uint(&p, v),
             _ => {
                 cx.err(&p, v, format!("unknown retry key '{k}'"));
                 ok = false;
@@ -120,8 +124,22 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
             delay,
             break_on,
             continue_on,
+            backoff,
+            max_delay,
         }),
         _ => None,
+    }
+}
+
+/// `backoff`: a number ≥ 1 or an expression.
+fn backoff_factor(cx: &mut Cx, path: &str, node: &Node) -> Option<Value> {
+    match &node.kind {
+        Kind::Num(n) if n.as_f64().is_some_and(|f| f >= 1.0) => Some(Value::Number(n.clone())),
+        Kind::Str(_) => cx.expression(path, node),
+        _ => {
+            cx.err(path, node, "expected a number ≥ 1 or an expression");
+            None
+        }
     }
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<Work
     let mut out = Vec::new();
     for name in names {
         let Some(e) = m.get(name) else { continue };
-        if let Some(mut wf) = workflow(cx, name, e.line, e.col, &e.value) {
+        if let Some(mut wf) = workflow(cx, name, name, (e.line, e.col), &e.value) {
             wf.definition = render::definition(text, root, name);
             out.push(wf);
         }
@@ -63,7 +63,7 @@ pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<Work
 }
 
 /// Mistral's `_get_spec_version`: `str(float(v)) == '2.0'`.
-fn version_ok(v: &Node) -> bool {
+pub(crate) fn version_ok(v: &Node) -> bool {
     match &v.kind {
         Kind::Num(n) => n.as_f64() == Some(2.0),
         Kind::Str(s) => s.trim().parse::<f64>().ok() == Some(2.0),
@@ -82,8 +82,15 @@ fn uuid_like(s: &str) -> bool {
     hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option<WorkflowSpec> {
-    let path = name;
+/// One workflow named `name`, diagnosed under `path` (its name at the top
+/// of a workflow list, `workflows.<name>` in a workbook).
+pub(crate) fn workflow(
+    cx: &mut Cx,
+    path: &str,
+    name: &str,
+    (line, col): (u32, u32),
+    node: &Node,
+) -> Option<WorkflowSpec> {
     if name.is_empty() {
         cx.err_at(path, line, col, "a workflow name must not be empty");
     }
@@ -179,7 +186,7 @@ fn workflow(cx: &mut Cx, name: &str, line: u32, col: u32, node: &Node) -> Option
 }
 
 /// `input: [name | {name: default}]`.
-fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
+pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
     let Kind::Seq(items) = &node.kind else {
         cx.err(
             path,

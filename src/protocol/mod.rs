@@ -26,6 +26,10 @@ pub struct HandleTask {
     pub input: Value,
     /// The run timeout (the task's `timeout` policy), if any.
     pub timeout: Option<Duration>,
+    /// The workflow's name, for actions that pass it on (`std.mistral_http`);
+    /// `None` for a standalone action.
+    #[serde(default)]
+    pub workflow_name: Option<String>,
 }
 
 /// Worker → engine: may I run this attempt? The engine answers only after the
@@ -52,6 +56,10 @@ pub enum Refusal {
     /// The engine could not commit; the dispatch stays IDLE and will be retried.
     #[error("the engine is unavailable")]
     Unavailable,
+    /// The engine cannot answer now; nothing changed. The worker asks again
+    /// after a backoff: the task stays its to run.
+    #[error("the engine is busy")]
+    Busy,
 }
 
 impl Refusal {
@@ -62,6 +70,7 @@ impl Refusal {
             Refusal::NotIdle => "not_idle",
             Refusal::StaleAttempt => "stale_attempt",
             Refusal::Unavailable => "unavailable",
+            Refusal::Busy => "busy",
         }
     }
 }
@@ -90,4 +99,40 @@ pub struct ConveyResult {
 pub struct EngineLink {
     pub confirm: Recipient<ConfirmExecution>,
     pub convey: Recipient<ConveyResult>,
+}
+
+/// What the engine asks about an action before it records a standalone run
+/// (`POST /v2/action_executions`): the composition root answers from the
+/// workers' registry, so the engine never depends on the actions themselves.
+pub trait ActionCatalog: Send + Sync {
+    /// Whether the action exists and accepts `input`: `Ok(sync)` (false for
+    /// an asynchronous action), or the reason in Mistral's words.
+    fn check(&self, name: &str, input: &Value) -> Result<bool, String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_task_round_trips_and_reads_older_payloads() {
+        let msg = HandleTask {
+            action_execution_id: ActionExecutionId::new(),
+            task_execution_id: None,
+            execution_id: None,
+            attempt: Attempt(2),
+            action: "std.mistral_http".into(),
+            input: serde_json::json!({"url": "http://example.org/"}),
+            timeout: Some(Duration::from_secs(3)),
+            workflow_name: Some("wf".into()),
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        let back: HandleTask = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.workflow_name.as_deref(), Some("wf"));
+        assert_eq!(back.attempt, Attempt(2));
+        let mut old: Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("workflow_name");
+        let back: HandleTask = serde_json::from_value(old).unwrap();
+        assert_eq!(back.workflow_name, None);
+    }
 }

@@ -10,7 +10,10 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use super::conn::{AnyConnection, MultiBackend};
-use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::rows::{
+    ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkbookRow,
+    WorkflowRow,
+};
 
 /// A row that can be written by [`UpdateMany`].
 pub(super) trait BulkRow {
@@ -46,6 +49,17 @@ macro_rules! bulk_row {
 bulk_row!(EnvironmentRow, "environments", [
     id: Text, name: Text, description: Text, variables: Text, scope: Text, project_id: Text,
     created_at: Timestamp, updated_at: Nullable<Timestamp>,
+]);
+
+bulk_row!(ActionDefRow, "action_definitions", [
+    id: Text, name: Text, namespace: Text, definition: Text, spec: Text, input: Text,
+    description: Nullable<Text>, tags: Text, scope: Text, project_id: Text,
+    created_at: Timestamp, updated_at: Nullable<Timestamp>,
+]);
+
+bulk_row!(WorkbookRow, "workbooks", [
+    id: Text, name: Text, namespace: Text, definition: Text, spec: Text, tags: Text,
+    scope: Text, project_id: Text, created_at: Timestamp, updated_at: Nullable<Timestamp>,
 ]);
 
 bulk_row!(WorkflowRow, "workflow_definitions", [

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod conn;
+mod definitions;
 mod model;
 mod query;
 mod read;
@@ -152,6 +153,23 @@ impl Writer {
         project: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
         self.read(|c| read::workflows_named(c, names, namespace, project))
+    }
+
+    /// Every ad-hoc action definition, of every project (the engine keeps
+    /// them all in memory).
+    pub fn all_action_definitions(&mut self) -> Result<Vec<ActionDef>, Error> {
+        self.read(definitions::all_action_definitions)
+    }
+
+    /// A workbook `access` sees by id, else by name in `namespace`; the
+    /// caller's own before a public one.
+    pub fn find_workbook(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+        access: &Access,
+    ) -> Result<Option<WorkbookRecord>, Error> {
+        self.read(|c| definitions::find_workbook(c, name_or_id, namespace, access))
     }
 
     /// An environment `access` sees, by name or id.
@@ -329,6 +347,40 @@ impl Store {
 
     pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
         read::records(query::lists::environments(&mut *self.conn()?, q)?)
+    }
+
+    /// Filters: name, namespace, definition, input, description, tags,
+    /// scope, project_id, created_at, updated_at.
+    pub fn list_action_definitions(&self, q: &ListQuery) -> Result<Vec<ActionDef>, Error> {
+        read::records(query::lists::action_definitions(&mut *self.conn()?, q)?)
+    }
+
+    /// An ad-hoc action `access` sees by id, else by name in `namespace`;
+    /// the caller's own before a public one.
+    pub fn find_action_definition(
+        &self,
+        access: &Access,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<ActionDef>, Error> {
+        definitions::find_action_definition(&mut *self.conn()?, name_or_id, namespace, access)
+    }
+
+    /// Filters: name, namespace, definition, tags, scope, project_id,
+    /// created_at, updated_at.
+    pub fn list_workbooks(&self, q: &ListQuery) -> Result<Vec<WorkbookRecord>, Error> {
+        read::records(query::lists::workbooks(&mut *self.conn()?, q)?)
+    }
+
+    /// A workbook `access` sees by id, else by name in `namespace`; the
+    /// caller's own before a public one.
+    pub fn find_workbook(
+        &self,
+        access: &Access,
+        name_or_id: &str,
+        namespace: &str,
+    ) -> Result<Option<WorkbookRecord>, Error> {
+        definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
     /// An environment by name or id; the caller's own before a public one.

@@ -44,6 +44,43 @@ pub struct EnvironmentRecord {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A stored ad-hoc action definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionDef {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    /// The uploaded YAML text (the whole action list, or the action's part
+    /// of its workbook).
+    pub definition: String,
+    /// The validated spec as JSON (`lang::ActionSpec`).
+    pub spec: Value,
+    /// Mistral's human input string: `a, b="x"`.
+    pub input: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A stored workbook. Its workflows and actions are stored on their own as
+/// `<name>.<member>`; its spec (`lang::WorkbookSpec`) lists them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkbookRecord {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub definition: String,
+    pub spec: Value,
+    pub tags: Vec<String>,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
 /// A workflow execution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecutionRecord {
@@ -142,7 +179,8 @@ pub enum Write {
 }
 
 /// All the changes of one group commit, applied in one transaction in this
-/// order: workflows, executions, tasks, action executions, then deletions.
+/// order: workflows, executions, tasks, action executions, then deletions;
+/// action definitions and workbooks are deleted before they are written.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
     pub workflows: Vec<(Write, WorkflowDef)>,
@@ -155,10 +193,18 @@ pub struct Batch {
     pub environments: Vec<(Write, EnvironmentRecord)>,
     /// Environment ids.
     pub deleted_environments: Vec<String>,
+    /// Standalone action executions deleted through the API.
+    pub deleted_action_executions: Vec<ActionExecutionId>,
     /// Action executions whose only change is their confirmation: set to
     /// RUNNING at `confirmed_at` with a narrow update, after the rest.
     pub confirmed: Vec<ActionExecutionId>,
     pub confirmed_at: Option<Timestamp>,
+    pub action_definitions: Vec<(Write, ActionDef)>,
+    /// Action definition ids.
+    pub deleted_action_definitions: Vec<String>,
+    pub workbooks: Vec<(Write, WorkbookRecord)>,
+    /// Workbook ids.
+    pub deleted_workbooks: Vec<String>,
 }
 
 impl Batch {
@@ -172,7 +218,12 @@ impl Batch {
             && self.deleted_executions.is_empty()
             && self.environments.is_empty()
             && self.deleted_environments.is_empty()
+            && self.deleted_action_executions.is_empty()
             && self.confirmed.is_empty()
+            && self.action_definitions.is_empty()
+            && self.deleted_action_definitions.is_empty()
+            && self.workbooks.is_empty()
+            && self.deleted_workbooks.is_empty()
     }
 }
 
@@ -185,6 +236,8 @@ pub struct ActiveSet {
     pub tasks: Vec<TaskRecord>,
     /// All action executions of those tasks.
     pub action_executions: Vec<ActionExecutionRecord>,
+    /// Standalone action executions (no task) in IDLE or RUNNING.
+    pub standalone: Vec<ActionExecutionRecord>,
 }
 
 /// Sort direction of a list.
@@ -307,3 +360,5 @@ owned!(EnvironmentRecord, scope);
 owned!(ExecutionRecord);
 owned!(TaskRecord);
 owned!(ActionExecutionRecord);
+owned!(ActionDef, scope);
+owned!(WorkbookRecord, scope);

@@ -66,6 +66,32 @@ pub(super) const WORKFLOW_FIELDS: &[Field] = &[
     f("updated_at", "updated_at", T, true),
 ];
 
+pub(super) const ACTION_DEFINITION_FIELDS: &[Field] = &[
+    f("id", "id", X, false),
+    f("name", "name", X, false),
+    f("namespace", "namespace", X, false),
+    f("definition", "definition", X, false),
+    f("input", "input", X, false),
+    f("description", "description", X, true),
+    f("tags", "tags", G, false),
+    f("scope", "scope", X, false),
+    f("project_id", "project_id", X, false),
+    f("created_at", "created_at", T, false),
+    f("updated_at", "updated_at", T, true),
+];
+
+pub(super) const WORKBOOK_FIELDS: &[Field] = &[
+    f("id", "id", X, false),
+    f("name", "name", X, false),
+    f("namespace", "namespace", X, false),
+    f("definition", "definition", X, false),
+    f("tags", "tags", G, false),
+    f("scope", "scope", X, false),
+    f("project_id", "project_id", X, false),
+    f("created_at", "created_at", T, false),
+    f("updated_at", "updated_at", T, true),
+];
+
 pub(super) const ENVIRONMENT_FIELDS: &[Field] = &[
     f("id", "id", X, false),
     f("name", "name", X, false),
@@ -501,8 +527,18 @@ pub(super) mod lists {
     use super::super::conn::AnyConnection;
     use super::super::model::ListQuery;
     use super::super::rows::{
-        ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow,
+        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkbookRow,
+        WorkflowRow,
     };
+
+    list_fn!(
+        action_definitions,
+        action_definitions,
+        ActionDefRow,
+        ACTION_DEFINITION_FIELDS,
+        true
+    );
+    list_fn!(workbooks, workbooks, WorkbookRow, WORKBOOK_FIELDS, true);
 
     list_fn!(
         environments,

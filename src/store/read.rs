@@ -55,7 +55,7 @@ pub(super) fn visible<T: Owned>(rec: Option<T>, access: &Access) -> Option<T> {
 
 /// Of several records with one name (one per project at most), the
 /// caller's own, else a public one it sees.
-fn own_first<T: Owned>(recs: Vec<T>, access: &Access) -> Option<T> {
+pub(super) fn own_first<T: Owned>(recs: Vec<T>, access: &Access) -> Option<T> {
     let own = |r: &T| match access {
         Access::Project(p) => r.project_id() == p,
         _ => true,
@@ -197,10 +197,21 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
+    let standalone = action_executions::table
+        .filter(action_executions::task_execution_id.is_null())
+        .filter(action_executions::state.eq_any([
+            crate::domain::State::Idle.as_str(),
+            crate::domain::State::Running.as_str(),
+        ]))
+        .select(ActionExecutionRow::as_select())
+        .order((action_executions::created_at, action_executions::id))
+        .load(conn)
+        .map_err(db)?;
     Ok(ActiveSet {
         executions: records(executions)?,
         tasks: records(tasks)?,
         action_executions: records(action_executions)?,
+        standalone: records(standalone)?,
     })
 }
 
@@ -234,6 +245,7 @@ pub(super) fn load_execution(
         executions: vec![execution],
         tasks: records(tasks)?,
         action_executions: records(actions)?,
+        standalone: Vec::new(),
     })
 }
 

@@ -9,10 +9,12 @@ use serde_json::Value;
 
 use super::Error;
 use super::model::{
-    ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+    ActionDef, ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord,
+    WorkbookRecord, WorkflowDef,
 };
 use super::schema::{
-    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
+    action_definitions, action_executions, environments, task_executions, workbooks,
+    workflow_definitions, workflow_executions,
 };
 use crate::domain::{State, Timestamp};
 
@@ -410,6 +412,116 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
             id: r.id,
             name: r.name,
             description: r.description,
+            scope: r.scope,
+            project_id: r.project_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Identifiable, Debug, Clone)]
+#[diesel(table_name = action_definitions)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(super) struct ActionDefRow {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub definition: String,
+    pub spec: String,
+    pub input: String,
+    pub description: Option<String>,
+    pub tags: String,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl From<&ActionDef> for ActionDefRow {
+    fn from(a: &ActionDef) -> Self {
+        Self {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            namespace: a.namespace.clone(),
+            definition: a.definition.clone(),
+            spec: json_text(&a.spec),
+            input: a.input.clone(),
+            description: a.description.clone(),
+            tags: tags_text(&a.tags),
+            scope: a.scope.clone(),
+            project_id: a.project_id.clone(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl TryFrom<ActionDefRow> for ActionDef {
+    type Error = Error;
+    fn try_from(r: ActionDefRow) -> Result<Self, Error> {
+        const T: &str = "action definition";
+        Ok(Self {
+            spec: json_value(T, &r.id, "spec", &r.spec)?,
+            tags: tags_value(T, &r.id, &r.tags)?,
+            id: r.id,
+            name: r.name,
+            namespace: r.namespace,
+            definition: r.definition,
+            input: r.input,
+            description: r.description,
+            scope: r.scope,
+            project_id: r.project_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Identifiable, Debug, Clone)]
+#[diesel(table_name = workbooks)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(super) struct WorkbookRow {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    pub definition: String,
+    pub spec: String,
+    pub tags: String,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl From<&WorkbookRecord> for WorkbookRow {
+    fn from(w: &WorkbookRecord) -> Self {
+        Self {
+            id: w.id.clone(),
+            name: w.name.clone(),
+            namespace: w.namespace.clone(),
+            definition: w.definition.clone(),
+            spec: json_text(&w.spec),
+            tags: tags_text(&w.tags),
+            scope: w.scope.clone(),
+            project_id: w.project_id.clone(),
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+impl TryFrom<WorkbookRow> for WorkbookRecord {
+    type Error = Error;
+    fn try_from(r: WorkbookRow) -> Result<Self, Error> {
+        const T: &str = "workbook";
+        Ok(Self {
+            spec: json_value(T, &r.id, "spec", &r.spec)?,
+            tags: tags_value(T, &r.id, &r.tags)?,
+            id: r.id,
+            name: r.name,
+            namespace: r.namespace,
+            definition: r.definition,
             scope: r.scope,
             project_id: r.project_id,
             created_at: r.created_at,

@@ -116,3 +116,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_executions,
     action_executions,
 );
+
+diesel::table! {
+    action_definitions (id) {
+        id -> Text,
+        name -> Text,
+        namespace -> Text,
+        definition -> Text,
+        spec -> Text,
+        input -> Text,
+        description -> Nullable<Text>,
+        tags -> Text,
+        scope -> Text,
+        project_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    workbooks (id) {
+        id -> Text,
+        name -> Text,
+        namespace -> Text,
+        definition -> Text,
+        spec -> Text,
+        tags -> Text,
+        scope -> Text,
+        project_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+    }
+}

@@ -15,9 +15,13 @@ use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
 use super::model::{Batch, Write};
 use super::read::db;
-use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
+use super::rows::{
+    ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkbookRow,
+    WorkflowRow,
+};
 use super::schema::{
-    action_executions, environments, task_executions, workflow_definitions, workflow_executions,
+    action_definitions, action_executions, environments, task_executions, workbooks,
+    workflow_definitions, workflow_executions,
 };
 
 /// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
@@ -171,12 +175,15 @@ macro_rules! insert_impl {
 }
 
 insert_impl!(EnvironmentRow, environments);
+insert_impl!(ActionDefRow, action_definitions);
+insert_impl!(WorkbookRow, workbooks);
 insert_impl!(WorkflowRow, workflow_definitions);
 insert_impl!(ExecutionRow, workflow_executions);
 insert_impl!(TaskRow, task_executions);
 insert_impl!(ActionExecutionRow, action_executions);
 
 fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
+    apply_definitions(conn, batch)?;
     apply_writes::<WorkflowRow, _>(conn, &batch.workflows)?;
     let wf_ids: Vec<String> = batch
         .deleted_workflows
@@ -215,6 +222,20 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     for piece in pieces(ex_ids.len()) {
         delete_executions(conn, &ex_ids[piece])?;
     }
+    let ae_ids: Vec<String> = batch
+        .deleted_action_executions
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    for piece in pieces(ae_ids.len()) {
+        diesel::delete(
+            action_executions::table
+                .filter(action_executions::id.eq_any(&ae_ids[piece]))
+                .filter(action_executions::task_execution_id.is_null()),
+        )
+        .execute(conn)
+        .map_err(db)?;
+    }
     apply_writes::<EnvironmentRow, _>(conn, &batch.environments)?;
     for piece in pieces(batch.deleted_environments.len()) {
         let chunk = &batch.deleted_environments[piece];
@@ -223,6 +244,25 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
             .map_err(db)?;
     }
     Ok(())
+}
+
+/// Action definitions and workbooks: deletions first, so a name freed and
+/// taken again in one batch does not collide.
+fn apply_definitions(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
+    for piece in pieces(batch.deleted_action_definitions.len()) {
+        let chunk = &batch.deleted_action_definitions[piece];
+        diesel::delete(action_definitions::table.filter(action_definitions::id.eq_any(chunk)))
+            .execute(conn)
+            .map_err(db)?;
+    }
+    for piece in pieces(batch.deleted_workbooks.len()) {
+        let chunk = &batch.deleted_workbooks[piece];
+        diesel::delete(workbooks::table.filter(workbooks::id.eq_any(chunk)))
+            .execute(conn)
+            .map_err(db)?;
+    }
+    apply_writes::<ActionDefRow, _>(conn, &batch.action_definitions)?;
+    apply_writes::<WorkbookRow, _>(conn, &batch.workbooks)
 }
 
 /// Deletes executions with their tasks and action executions, children

@@ -7,14 +7,15 @@ use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use actix::prelude::*;
 use futures::FutureExt;
 use serde_json::Value;
 
 use super::pool::PoolStats;
-use crate::actions::Registry;
-use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome};
+use crate::actions::{ActionContext, Registry};
+use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome, Refusal};
 
 /// A worker actor. Stateless between tasks; restarted by the pool if it dies.
 pub struct WorkerActor {
@@ -100,7 +101,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         attempt: msg.attempt,
         outcome,
     };
-    let action = match registry.instantiate(&msg.action, &msg.input) {
+    let mut action = match registry.instantiate(&msg.action, &msg.input) {
         Ok(action) => action,
         Err(e) => {
             engine
@@ -109,24 +110,18 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     };
+    action.set_context(&ActionContext {
+        action_execution_id: msg.action_execution_id.to_string(),
+        task_execution_id: msg.task_execution_id.map(|t| t.to_string()),
+        workflow_execution_id: msg.execution_id.map(|e| e.to_string()),
+        workflow_name: msg.workflow_name.clone(),
+    });
     let confirm = ConfirmExecution {
         action_execution_id: msg.action_execution_id,
         attempt: msg.attempt,
     };
-    match engine.confirm.send(confirm).await {
-        Ok(Ok(())) => {}
-        Ok(Err(refusal)) => {
-            log::debug!(
-                "action={} attempt={} refused: {refusal}",
-                msg.action_execution_id,
-                msg.attempt
-            );
-            return;
-        }
-        Err(e) => {
-            log::warn!("action={} engine unreachable: {e}", msg.action_execution_id);
-            return;
-        }
+    if !confirmed(engine, confirm).await {
+        return;
     }
     let sync = action.is_sync();
     let run = AssertUnwindSafe(action.run()).catch_unwind();
@@ -140,10 +135,52 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
         },
         None => into_outcome(run.await),
     };
+    crate::failpoint!("worker.after_action_before_convey");
     // An asynchronous action's result comes through the API; only its
     // failure to run is conveyed.
     if sync || matches!(outcome, Outcome::Failure(_)) {
         engine.convey.do_send(convey(outcome));
+    }
+}
+
+/// First wait before asking again after a "busy" answer; it doubles up to
+/// [`BUSY_BACKOFF_MAX`].
+const BUSY_BACKOFF: Duration = Duration::from_millis(10);
+const BUSY_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// Asks the engine to confirm; true for a go. A "busy" answer is asked
+/// again after a doubling backoff, as long as it takes: the task is this
+/// worker's until the engine rules on it. Any other refusal ends it.
+async fn confirmed(engine: &EngineLink, confirm: ConfirmExecution) -> bool {
+    let mut wait = BUSY_BACKOFF;
+    loop {
+        match engine.confirm.send(confirm.clone()).await {
+            Ok(Ok(())) => return true,
+            Ok(Err(Refusal::Busy)) => {
+                log::debug!(
+                    "action={} attempt={} engine busy; asking again in {wait:?}",
+                    confirm.action_execution_id,
+                    confirm.attempt
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(BUSY_BACKOFF_MAX);
+            }
+            Ok(Err(refusal)) => {
+                log::debug!(
+                    "action={} attempt={} refused: {refusal}",
+                    confirm.action_execution_id,
+                    confirm.attempt
+                );
+                return false;
+            }
+            Err(e) => {
+                log::warn!(
+                    "action={} engine unreachable: {e}",
+                    confirm.action_execution_id
+                );
+                return false;
+            }
+        }
     }
 }
 

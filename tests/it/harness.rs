@@ -143,29 +143,30 @@ impl TestApp {
         app
     }
 
+    /// Starts bora on a fresh SQLite database with `change` applied to its
+    /// configuration.
+    pub fn start_with(change: impl FnOnce(&mut Config)) -> Self {
+        let (dir, url) = sqlite_url();
+        let mut app = Self::start_configured(&url, change);
+        app._dir = Some(dir);
+        app
+    }
+
     /// Starts bora on the database at `url`.
     pub fn start_on(url: &str) -> Self {
         Self::start_configured(url, |_| {})
     }
 
-    /// Starts bora on a fresh SQLite database with `adjust` applied to the
-    /// test configuration (authentication, say).
-    pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let (dir, url) = sqlite_url();
-        let mut app = Self::start_configured(&url, adjust);
-        app._dir = Some(dir);
-        app
-    }
-
-    fn start_configured(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+    fn start_configured(url: &str, change: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = Config {
             database: url.to_string(),
             workers: 2,
+            bind: listener.local_addr().expect("addr").to_string(),
             ..Config::default()
         };
-        adjust(&mut config);
+        change(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let system = actix_rt::System::new();

@@ -23,9 +23,14 @@ async fn put(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
 async fn start(app: &TestApp, yaml: &str, wf: &str, input: Value) -> String {
     let (s, v) = call(app, Method::POST, "/v2/workflows", Some(yaml)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    run(app, wf, input, json!({})).await
+}
+
+/// Starts an execution of a stored workflow; returns its id.
+async fn run(app: &TestApp, wf: &str, input: Value, params: Value) -> String {
     let resp = reqwest::Client::new()
         .post(app.url("/v2/executions"))
-        .json(&json!({"workflow_name": wf, "input": input}))
+        .json(&json!({"workflow_name": wf, "input": input, "params": params}))
         .send()
         .await
         .unwrap();
@@ -315,5 +320,27 @@ async fn an_execution_can_be_started_from_a_previous_one() {
     assert_eq!(
         serde_json::from_str::<Value>(ex["output"].as_str().unwrap()).unwrap(),
         json!({"said": "again"})
+    );
+}
+
+#[actix_rt::test]
+async fn env_expressions_are_evaluated_unless_evaluate_env_is_false() {
+    let app = TestApp::start();
+    let yaml = "version: '2.0'\nenv_eval:\n  output:\n    url: <% env().url %>\n  tasks:\n    t1:\n      action: std.noop\n";
+    let env = json!({"host": "h", "url": "<% env().host + ':8080' %>"});
+    let (s, v) = call(&app, Method::POST, "/v2/workflows", Some(yaml)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = run(&app, "env_eval", json!({}), json!({"env": env})).await;
+    let ex = state_of(&app, &id, "SUCCESS").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(ex["output"].as_str().unwrap()).unwrap(),
+        json!({"url": "h:8080"})
+    );
+    let params = json!({"env": env, "evaluate_env": false});
+    let id = run(&app, "env_eval", json!({}), params).await;
+    let ex = state_of(&app, &id, "SUCCESS").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(ex["output"].as_str().unwrap()).unwrap(),
+        json!({"url": "<% env().host + ':8080' %>"})
     );
 }

@@ -32,6 +32,30 @@ wf:
 }
 
 #[actix_rt::test]
+async fn retry_backoff_grows_the_delay_up_to_max_delay() {
+    let (_d, engine, _runs) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry:
+        count: 3
+        delay: <% 0.1 %>
+        backoff: 2
+        max-delay: <% 0.25 %>
+";
+    let started = Instant::now();
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    let took = started.elapsed();
+    assert_eq!(ex.state, State::Error);
+    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 3);
+    // 0.1 + 0.2 + min(0.4, 0.25): a constant delay would take 0.3 s.
+    assert!(took >= Duration::from_millis(550), "{took:?}");
+}
+
+#[actix_rt::test]
 async fn continue_on_loops_on_success_until_false() {
     let (_d, engine, runs) = test_engine();
     let wf = "

@@ -176,3 +176,46 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
     let ex = crate::harness::finished(&engine.store, id).await;
     assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
 }
+
+#[actix_rt::test]
+async fn undeclared_sub_workflow_inputs_become_its_params() {
+    // Mistral's WorkflowAction: `task_name` is not an input of the reverse
+    // child, so it becomes the child's `params.task_name`.
+    let (_d, engine, _) = test_engine();
+    let wfs = "
+version: '2.0'
+wf1:
+  type: reverse
+  input:
+    - param1
+    - param2
+  output:
+    final_result: <% $.final_result %>
+  tasks:
+    task1:
+      action: std.echo output=<% $.param1 %>
+      publish:
+        result1: <% task(task1).result %>
+    task2:
+      action: std.echo output=\"'<% $.param1 %> & <% $.param2 %>'\"
+      publish:
+        final_result: <% task(task2).result %>
+      requires: [task1]
+wf2:
+  output:
+    slogan: <% $.slogan %>
+  tasks:
+    task1:
+      workflow: wf1 param1='Bonnie' param2='Clyde' task_name='task2'
+      publish:
+        slogan: \"<% task(task1).result.final_result %> is a cool movie!\"
+";
+    let (ex, tasks) = run_workflow(&engine, wfs, "wf2", json!({})).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(
+        ex.output,
+        json!({"slogan": "'Bonnie & Clyde' is a cool movie!"})
+    );
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].state, State::Success);
+}

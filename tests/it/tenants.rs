@@ -13,15 +13,24 @@ use crate::harness::{TestApp, eventually};
 pub(crate) const TOKEN_A: &str = "alpha-secret-token";
 pub(crate) const TOKEN_B: &str = "beta-secret-token";
 pub(crate) const TOKEN_ADMIN: &str = "ops-secret-token";
+/// An admin of beta's project: makes things public that beta owns.
+pub(crate) const TOKEN_B_ADMIN: &str = "beta-admin-secret-token";
 pub(crate) const UNKNOWN: &str = "123e4567-e89b-12d3-a456-426655440000";
 
 pub(crate) fn start() -> TestApp {
+    start_and(|_| {})
+}
+
+/// [`start`] with `more` applied to the configuration too.
+pub(crate) fn start_and(more: impl FnOnce(&mut bora::config::Config)) -> TestApp {
     TestApp::start_with(|c| {
+        more(c);
         c.auth = true;
         for (token, project, admin) in [
             (TOKEN_A, "alpha", false),
             (TOKEN_B, "beta", false),
             (TOKEN_ADMIN, "ops", true),
+            (TOKEN_B_ADMIN, "beta", true),
         ] {
             c.tokens.push(bora::config::TokenConfig {
                 sha256: bora::config::token_hash(token),
@@ -138,6 +147,7 @@ async fn x1_auth_on_every_route() {
     let allow: Vec<(Method, &str)> = vec![
         (Method::GET, "/"),
         (Method::GET, "/v2"),
+        (Method::GET, "/health"),
         (Method::GET, "/ui"),
         (Method::GET, "/ui/"),
         (Method::GET, "/ui/{file}"),
@@ -233,6 +243,30 @@ async fn x1_auth_on_every_route() {
     // An unknown path is no way around it either.
     let (s, _) = call(&app, None, Method::GET, "/v2/nothing-here", Body::None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The routes of workbooks, ad-hoc actions, standalone action
+    // executions, /health and /metrics are in the router's list.
+    for (m, p) in [
+        ("GET", "/metrics"),
+        ("GET", "/health"),
+        ("POST", "/v2/action_executions"),
+        ("DELETE", "/v2/action_executions/{id}"),
+        ("POST", "/v2/actions"),
+        ("PUT", "/v2/actions"),
+        ("POST", "/v2/actions/validate"),
+        ("PUT", "/v2/actions/{name}"),
+        ("DELETE", "/v2/actions/{name}"),
+        ("GET", "/v2/workbooks"),
+        ("POST", "/v2/workbooks"),
+        ("PUT", "/v2/workbooks"),
+        ("POST", "/v2/workbooks/validate"),
+        ("GET", "/v2/workbooks/{name}"),
+        ("DELETE", "/v2/workbooks/{name}"),
+    ] {
+        assert!(
+            routes.iter().any(|(rm, rp)| rm.as_str() == m && *rp == p),
+            "{m} {p} is in api::routes()"
+        );
+    }
     report("x1 routes covered", covered);
     report("x1 routes total", routes.len());
     report("x1 bad-credential calls", covered * creds.len());

@@ -156,6 +156,35 @@ impl Server {
         self.start_times.push(began.elapsed());
     }
 
+    /// Sets (or replaces) an environment variable for the next start.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Drops an environment variable for the next start.
+    pub fn clear_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
+    /// Waits up to `limit` for the child to exit on its own: its status and
+    /// the time it took (the child is reaped), or `None`.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<(ExitStatus, Duration)> {
+        let began = Instant::now();
+        while began.elapsed() < limit {
+            let done = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
+            if let Some(status) = done {
+                self.child = None;
+                return Some((status, began.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
     /// The child's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
@@ -334,6 +363,27 @@ impl Api {
                 .json(body)
                 .send(),
         )
+    }
+
+    /// The server's `/metrics` as `name{labels}` → value.
+    pub fn metrics(&self) -> HashMap<String, u64> {
+        let r = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .and_then(|r| r.text());
+        r.unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.rsplit_once(' ')?;
+                Some((k.trim_start_matches("bora_").to_string(), v.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// One counter of `/metrics` (0 when absent).
+    pub fn metric(&self, key: &str) -> u64 {
+        self.metrics().get(key).copied().unwrap_or(0)
     }
 
     /// Uploads a workflow book; panics unless 201.

@@ -6,8 +6,13 @@
 
 mod burst;
 mod fuzz_regressions;
+mod g6;
 mod gate;
+mod gate_faults;
 mod harness;
 mod r1;
+mod r2;
 mod r4;
+mod r5;
 mod supervision;
+mod supervision_faults;

@@ -3,6 +3,7 @@
 
 mod clauses;
 mod cmd;
+mod defs;
 mod diagnostics;
 mod render;
 mod tasks;

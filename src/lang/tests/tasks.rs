@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ok, t1, wf_with_tasks};
+use super::{errs, indent, ok, t1, wf_with_tasks};
 use crate::lang::{InputParam, Join, RetryPolicy, TaskRun, WithItems, WorkflowKind};
 
 fn input(attrs: &str) -> Value {
@@ -111,7 +111,9 @@ fn retry_forms() {
             count: json!(3),
             delay: json!(1),
             break_on: None,
-            continue_on: None
+            continue_on: None,
+            backoff: None,
+            max_delay: None,
         }
     );
     assert_eq!(
@@ -122,7 +124,9 @@ fn retry_forms() {
             count: json!("<% $.n %>"),
             delay: json!(0),
             break_on: Some(json!("<% $.stop %>")),
-            continue_on: Some(json!("<% $.go %>"))
+            continue_on: Some(json!("<% $.go %>")),
+            backoff: None,
+            max_delay: None,
         }
     );
     assert_eq!(
@@ -131,9 +135,26 @@ fn retry_forms() {
             count: json!(10),
             delay: json!(5),
             break_on: Some(json!("<% $.x > 1 %>")),
-            continue_on: None
+            continue_on: None,
+            backoff: None,
+            max_delay: None,
         }
     );
+}
+
+#[test]
+fn retry_backoff_extension() {
+    let r = t1("retry:\n  count: 5\n  delay: 1\n  backoff: 2\n  max-delay: 30")
+        .policies
+        .retry
+        .unwrap();
+    assert_eq!(r.backoff, Some(json!(2)));
+    assert_eq!(r.max_delay, Some(json!(30)));
+    let e = errs(&wf_with_tasks(&format!(
+        "t1:\n{}",
+        indent("retry:\n  count: 5\n  delay: 1\n  backoff: 0.5", 2)
+    )));
+    assert!(e.iter().any(|m| m.contains("backoff")), "{e:?}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `BORA_TEST_POSTGRES_URL` is set, on PostgreSQL in a fresh schema of its own.
 
 mod bench;
+mod definitions;
 mod list;
 mod ops;
 
@@ -612,6 +613,44 @@ fn load_active_returns_unfinished_executions_with_their_children() {
         aes.sort();
         want.sort();
         assert_eq!(aes, want, "{}", db.name);
+        let standalone_ids: Vec<_> = set.standalone.iter().map(|a| a.id).collect();
+        assert_eq!(standalone_ids, vec![standalone.id], "{}", db.name);
+    }
+}
+
+#[test]
+fn standalone_action_executions_are_deleted_alone() {
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let ex = execution(&wf, State::Success, 0);
+        let t = task(&ex, "a", State::Success);
+        let of_task = action(&t, State::Success, 0);
+        let mut alone = action(&t, State::Success, 0);
+        alone.task_execution_id = None;
+        alone.execution_id = None;
+        writer
+            .commit(&inserts(&[&wf], &[&ex], &[&t], &[&of_task, &alone]))
+            .unwrap();
+        let batch = Batch {
+            deleted_action_executions: vec![alone.id, of_task.id],
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+        let n = db.name;
+        assert_eq!(
+            store.get_action_execution(&Access::All, alone.id).unwrap(),
+            None,
+            "{n}"
+        );
+        assert!(
+            store
+                .get_action_execution(&Access::All, of_task.id)
+                .unwrap()
+                .is_some(),
+            "a task's action execution is never deleted this way ({n})"
+        );
+        assert!(writer.load_active().unwrap().standalone.is_empty(), "{n}");
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE workbooks;
+DROP TABLE action_definitions;

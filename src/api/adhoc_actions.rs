@@ -1,0 +1,185 @@
+//! `/v2/actions` writes: upload (raw YAML action list), update, delete and
+//! validate ad-hoc actions. Changes go to the engine; a document naming a
+//! system action, or a change aimed at one, is refused here with Mistral's
+//! message (`Attempt to modify a system action: ...`, 400). Actions belong
+//! to the caller's project; only its own can be changed; `scope=public` is
+//! admin-only.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::actions::is_system;
+use super::body::{self, Body};
+use super::error::Error;
+use super::query;
+use super::workflows::scope_of;
+use super::{ApiState, Caller, read, render, send};
+use crate::engine::{CreateActions, DeleteAction, UpdateActions};
+use crate::lang;
+use crate::store::ActionDef;
+
+fn listed(defs: &[ActionDef]) -> Value {
+    let items: Vec<Value> = defs
+        .iter()
+        .map(|a| Value::Object(render::adhoc_action(a)))
+        .collect();
+    json!({ "actions": items })
+}
+
+/// Refuses a document that names a system action. A document that does not
+/// parse is left to the engine, which reports every problem.
+fn refuse_system(text: &str) -> Result<(), Error> {
+    if let Ok(specs) = lang::parse_actions(text)
+        && let Some(s) = specs.iter().find(|s| is_system(&s.name))
+    {
+        return Err(Error::bad(format!(
+            "Attempt to modify a system action: {}",
+            s.name
+        )));
+    }
+    Ok(())
+}
+
+/// `POST /v2/actions?namespace=&scope=`: 201 `{"actions": [...]}`.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let definition = body::text(body)?;
+    refuse_system(&definition)?;
+    let msg = CreateActions {
+        scope: scope_of(&pairs, &caller, "an action")?,
+        namespace: query::namespace(&pairs),
+        definition,
+        project: caller.project_id,
+    };
+    let defs = send::create_actions(&state, msg).await?;
+    Ok(HttpResponse::Created().json(listed(&defs)))
+}
+
+/// `PUT /v2/actions?namespace=&scope=`: every action of the document, by
+/// name; 200 `{"actions": [...]}`.
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let definition = body::text(body)?;
+    refuse_system(&definition)?;
+    let msg = UpdateActions {
+        scope: scope_of(&pairs, &caller, "an action")?,
+        namespace: query::namespace(&pairs),
+        definition,
+        id: None,
+        project: caller.project_id,
+    };
+    let defs = send::update_actions(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(listed(&defs)))
+}
+
+/// `PUT /v2/actions/{name_or_id}`: the document holds that one action;
+/// 200 `{"actions": [...]}` as Mistral answers.
+pub async fn update_one(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let identifier = path.into_inner();
+    let namespace = query::namespace(&pairs);
+    let scope = scope_of(&pairs, &caller, "an action")?;
+    let definition = body::text(body)?;
+    if is_system(&identifier) {
+        return Err(Error::bad(format!(
+            "Attempt to modify a system action: {identifier}"
+        )));
+    }
+    refuse_system(&definition)?;
+    let (i, ns) = (identifier.clone(), namespace.clone());
+    let access = caller.access();
+    let id = read(&state, move |s| s.find_action_definition(&access, &i, &ns))
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "Action not found [name={identifier}, namespace={namespace}]"
+            ))
+        })?;
+    let msg = UpdateActions {
+        scope,
+        namespace,
+        definition,
+        id: Some(id),
+        project: caller.project_id,
+    };
+    let defs = send::update_actions(&state, msg).await?;
+    Ok(HttpResponse::Ok().json(listed(&defs)))
+}
+
+/// `DELETE /v2/actions/{name_or_id}?namespace=`: 204.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let identifier = path.into_inner();
+    if is_system(&identifier) {
+        return Err(Error::bad(format!(
+            "Attempt to delete a system action: {identifier}"
+        )));
+    }
+    let msg = DeleteAction {
+        name_or_id: identifier,
+        namespace: query::namespace(&pairs),
+        project: caller.project_id,
+    };
+    send::delete_action(&state, msg).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /v2/actions/validate`: always 200.
+pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
+    let text = body::text(body)?;
+    Ok(HttpResponse::Ok().json(validation(&text)))
+}
+
+fn validation(text: &str) -> Value {
+    match lang::parse_actions(text) {
+        Ok(_) => json!({"valid": true}),
+        Err(d) => json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_reports_every_problem() {
+        let ok = "version: '2.0'\na:\n  base: std.noop\n";
+        assert_eq!(validation(ok), json!({"valid": true}));
+        let v = validation("version: '2.0'\na:\n  bogus: 1\n");
+        assert_eq!(v["valid"], json!(false));
+        let err = v["error"].as_str().unwrap_or_default();
+        assert!(
+            err.contains("missing 'base'") && err.contains("bogus"),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn system_actions_refused() {
+        let e = refuse_system("version: '2.0'\nstd.echo:\n  base: std.noop\n").unwrap_err();
+        assert_eq!(e.to_string(), "Attempt to modify a system action: std.echo");
+        assert!(refuse_system("version: '2.0'\nmine:\n  base: std.noop\n").is_ok());
+    }
+}

@@ -1,0 +1,313 @@
+//! Ad-hoc actions at run time (`mistral/actions/adhoc.py`): the cache of
+//! every ad-hoc definition (loaded whole at start; the engine is the only
+//! writer, so it stays exact), name resolution inside workbooks, and the
+//! expansion of a call into the system action that really runs. Names
+//! resolve per project: an execution sees its project's actions and other
+//! projects' public ones, never another project's private one.
+//!
+//! Entry points for any path that runs an action:
+//! - [`EngineActor::expand_action`]: `(project, namespace, name, input,
+//!   context)` →
+//!   [`Expanded`]: the chain of ad-hoc levels resolved (a cycle is an
+//!   error), each level's declared `input` defaults applied and its
+//!   `base-input` evaluated against its input over `context` (Mistral's
+//!   `ContextView(input, workflow context)`), down to the system action
+//!   and its input. A name that is not ad-hoc expands to itself.
+//! - [`EngineActor::finish_output`]: the system action's result through
+//!   each level's `output`, innermost first.
+//!
+//! Invariant: the action execution keeps the ad-hoc name and input; only
+//! the `HandleTask` sent to a worker names the system action.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::state::Exec;
+use super::{EngineActor, Error};
+use crate::domain::{ActionExecutionId, ExecutionId};
+use crate::expr::{Context, Evaluator};
+use crate::lang::ActionSpec;
+use crate::store::{ActionDef, TaskRecord};
+
+/// `(name, shown input, Some((system action, its input)))` of a task's call.
+pub(crate) type AdhocCall = (
+    String,
+    Map<String, Value>,
+    Option<(String, Map<String, Value>)>,
+);
+
+/// A stored ad-hoc action with its spec.
+pub(crate) struct AdhocDef {
+    pub def: ActionDef,
+    pub spec: Arc<ActionSpec>,
+}
+
+/// Every ad-hoc definition of every project, by namespace and name (one
+/// per project at most, oldest first), and by id.
+#[derive(Default)]
+pub(crate) struct AdhocCache {
+    by_name: HashMap<(String, String), Vec<Arc<AdhocDef>>>,
+    by_id: HashMap<String, Arc<AdhocDef>>,
+}
+
+fn public(d: &AdhocDef) -> bool {
+    d.def.scope == "public"
+}
+
+impl AdhocCache {
+    /// The action `name` as `project` sees it: its own, else another
+    /// project's public one (the oldest). Another project's private action
+    /// is not there, exactly like an unknown one.
+    pub fn get(&self, project: &str, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
+        let all = self
+            .by_name
+            .get(&(namespace.to_string(), name.to_string()))?;
+        all.iter()
+            .find(|d| d.def.project_id == project)
+            .or_else(|| all.iter().find(|d| public(d)))
+    }
+
+    /// `project`'s own action `name` (not another's public one).
+    pub fn get_own(&self, project: &str, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
+        self.by_name
+            .get(&(namespace.to_string(), name.to_string()))?
+            .iter()
+            .find(|d| d.def.project_id == project)
+    }
+
+    /// By id, of any project: callers check the owner.
+    pub fn get_id(&self, id: &str) -> Option<&Arc<AdhocDef>> {
+        self.by_id.get(id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    pub fn put(&mut self, def: ActionDef, spec: Arc<ActionSpec>) {
+        self.remove(&def.id);
+        let d = Arc::new(AdhocDef { def, spec });
+        let all = self
+            .by_name
+            .entry((d.def.namespace.clone(), d.def.name.clone()))
+            .or_default();
+        all.push(d.clone());
+        all.sort_by(|a, b| (a.def.created_at, &a.def.id).cmp(&(b.def.created_at, &b.def.id)));
+        self.by_id.insert(d.def.id.clone(), d);
+    }
+
+    pub fn remove(&mut self, id: &str) {
+        if let Some(d) = self.by_id.remove(id) {
+            let key = (d.def.namespace.clone(), d.def.name.clone());
+            if let Some(all) = self.by_name.get_mut(&key) {
+                all.retain(|x| x.def.id != id);
+                if all.is_empty() {
+                    self.by_name.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// An action call with its ad-hoc levels resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expanded {
+    /// The action as called (`wb.greet`, or a system action's name).
+    pub name: String,
+    /// The call's input with the first level's declared defaults: what the
+    /// action execution shows, as Mistral does.
+    pub input: Map<String, Value>,
+    /// The system action that runs.
+    pub base: String,
+    /// Its evaluated input.
+    pub base_input: Map<String, Value>,
+    /// Each ad-hoc level's `output` (`Null` when it has none), outermost first.
+    pub outputs: Vec<Value>,
+}
+
+/// Fills absent keys from declared defaults.
+fn with_defaults(mut input: Map<String, Value>, spec: &ActionSpec) -> Map<String, Value> {
+    for p in &spec.input {
+        if let Some(d) = &p.default
+            && !input.contains_key(&p.name)
+        {
+            input.insert(p.name.clone(), d.clone());
+        }
+    }
+    input
+}
+
+/// [`EngineActor::finish_output`] with the evaluator given.
+pub(crate) fn finish(eval: &Evaluator, e: &Expanded, result: Value) -> Result<Value, String> {
+    let mut result = result;
+    for out in e.outputs.iter().rev() {
+        if out.is_null() {
+            continue;
+        }
+        result = eval
+            .evaluate_data(out, &Context::new(&result))
+            .map_err(|err| err.to_string())?;
+    }
+    Ok(result)
+}
+
+/// The workbook a workflow execution's definition came from: `wb` for a
+/// workflow stored as `wb.x` whose spec is named `x`.
+pub(crate) fn workbook_of(exec: &Exec) -> Option<&str> {
+    let full = exec.rec.workflow_name.as_str();
+    let local = exec.spec.name.as_str();
+    if full == local || local.is_empty() {
+        return None;
+    }
+    full.strip_suffix(local)?.strip_suffix('.')
+}
+
+impl EngineActor {
+    /// Loads every ad-hoc definition into the cache (at start).
+    pub(crate) fn load_adhoc(&mut self) -> Result<(), Error> {
+        for def in self.writer.all_action_definitions()? {
+            match serde_json::from_value::<ActionSpec>(def.spec.clone()) {
+                Ok(spec) => self.adhoc.put(def, Arc::new(spec)),
+                Err(e) => log::error!("stored ad-hoc action '{}' is unreadable: {e}", def.name),
+            }
+        }
+        Ok(())
+    }
+
+    /// The name an action call resolves to in `exec`: inside a workflow of
+    /// workbook `wb`, `wb.<name>` when such an ad-hoc action exists.
+    pub(crate) fn resolve_action_name(&self, exec: &Exec, name: &str) -> Option<String> {
+        let wb = workbook_of(exec)?;
+        let full = format!("{wb}.{name}");
+        self.adhoc
+            .get(&exec.rec.project_id, &exec.rec.workflow_namespace, &full)
+            .map(|_| full)
+    }
+
+    /// Expands a call of `name` in `namespace` by `project` (see the
+    /// module doc): each level as `project` sees it.
+    pub fn expand_action(
+        &self,
+        project: &str,
+        namespace: &str,
+        name: &str,
+        input: Map<String, Value>,
+        context: &Value,
+    ) -> Result<Expanded, String> {
+        let Some(mut level) = self.adhoc.get(project, namespace, name) else {
+            return Ok(Expanded {
+                name: name.to_string(),
+                base: name.to_string(),
+                base_input: input.clone(),
+                input,
+                outputs: Vec::new(),
+            });
+        };
+        let shown = with_defaults(input, &level.spec);
+        let mut current = shown.clone();
+        let mut visited: HashSet<&str> = HashSet::from([name]);
+        let mut outputs = Vec::new();
+        loop {
+            current = with_defaults(current, &level.spec);
+            let mut data = match context {
+                Value::Object(m) => m.clone(),
+                _ => Map::new(),
+            };
+            data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let data = Value::Object(data);
+            let evaluated = self
+                .eval
+                .evaluate_data(
+                    &Value::Object(level.spec.base_input.clone()),
+                    &Context::new(&data),
+                )
+                .map_err(|e| {
+                    format!(
+                        "Failed to instantiate an action [action_name={}]: {e}",
+                        level.def.name
+                    )
+                })?;
+            current = match evaluated {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            outputs.push(level.spec.output.clone().unwrap_or(Value::Null));
+            let base = level.spec.base.as_str();
+            if !visited.insert(base) {
+                return Err(format!(
+                    "Found a cycle in an ad-hoc action chain [action_name={name}, duplicate_action_name={base}]"
+                ));
+            }
+            match self.adhoc.get(project, &level.def.namespace, base) {
+                Some(next) => level = next,
+                None => {
+                    return Ok(Expanded {
+                        name: name.to_string(),
+                        input: shown,
+                        base: base.to_string(),
+                        base_input: current,
+                        outputs,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The system action's `result` through each level's `output`,
+    /// innermost first; each is evaluated with `$` = the previous result.
+    pub fn finish_output(&self, e: &Expanded, result: Value) -> Result<Value, String> {
+        finish(&self.eval, e, result)
+    }
+
+    /// A task's action call, ad-hoc aware: the resolved name, the input the
+    /// action execution shows, and for an ad-hoc action the system action
+    /// and input to dispatch.
+    pub(crate) fn adhoc_call(
+        &self,
+        exec: &Exec,
+        task: &TaskRecord,
+        action: String,
+        input: Map<String, Value>,
+    ) -> Result<AdhocCall, String> {
+        if self.adhoc.is_empty() {
+            return Ok((action, input, None));
+        }
+        let name = self.resolve_action_name(exec, &action).unwrap_or(action);
+        let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
+        if self.adhoc.get(project, namespace, &name).is_none() {
+            return Ok((name, input, None));
+        }
+        let empty = Map::new();
+        let branch = task.in_context.as_object().unwrap_or(&empty);
+        let data = exec.data_for(Some(task), branch);
+        let e = self.expand_action(project, namespace, &name, input, &data)?;
+        Ok((e.name, e.input, Some((e.base, e.base_input))))
+    }
+
+    /// The expansion of an action execution of `exec_id`, from its stored
+    /// name and input, with its task's inbound context (for a re-dispatch or
+    /// a result); `None` when its action is not ad-hoc.
+    pub(crate) fn expansion_of(
+        &self,
+        exec_id: ExecutionId,
+        aid: ActionExecutionId,
+    ) -> Option<Result<Expanded, String>> {
+        if self.adhoc.is_empty() {
+            return None;
+        }
+        let exec = self.execs.get(&exec_id)?;
+        let ae = exec.actions.get(&aid)?;
+        let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
+        self.adhoc.get(project, namespace, &ae.name)?;
+        let task = ae.task_execution_id.and_then(|t| exec.tasks.get(&t));
+        let empty = Map::new();
+        let branch = task
+            .and_then(|t| t.in_context.as_object())
+            .unwrap_or(&empty);
+        let data = exec.data_for(task, branch);
+        let input = ae.input.as_object().cloned().unwrap_or_default();
+        Some(self.expand_action(project, namespace, &ae.name, input, &data))
+    }
+}

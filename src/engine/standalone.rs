@@ -1,0 +1,431 @@
+//! Standalone action executions (`POST /v2/action_executions`): an action
+//! run outside any workflow. It goes through the same protocol as a task's
+//! action — recorded IDLE, `HandleTask` to the pool, `ConfirmExecution`,
+//! `ConveyResult` — with no execution to be RUNNING. A run-sync request is
+//! answered after the commit that holds the result; recovery treats these
+//! like task actions; deletion follows Mistral's rules.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
+
+use super::{EngineActor, Error, INTERRUPTED_NOT_SAFE};
+use crate::domain::{ActionExecutionId, Attempt, State, now};
+use crate::protocol::{ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal};
+use crate::store::{ActionExecutionRecord, Write};
+
+/// Run one action outside any workflow (`POST /v2/action_executions`).
+#[derive(Debug, Default, Message)]
+#[rtype(result = "Result<ActionExecutionRecord, Error>")]
+pub struct StartAction {
+    pub name: String,
+    pub input: Map<String, Value>,
+    pub description: String,
+    pub namespace: String,
+    /// `run_sync`, `save_result`, `target`, `timeout`.
+    pub params: Map<String, Value>,
+    /// The caller's project: owns the action execution.
+    pub project: String,
+}
+
+/// Delete a finished standalone action execution
+/// (`DELETE /v2/action_executions/{id}`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct DeleteActionExecution {
+    pub id: ActionExecutionId,
+    /// The caller's project: another project's is not found.
+    pub project: String,
+}
+
+/// Where a run-sync request waits for its action execution.
+type Waiting = oneshot::Receiver<Result<ActionExecutionRecord, Error>>;
+
+/// A standalone action execution in memory until it is finished and
+/// committed.
+pub(crate) struct Standalone {
+    pub rec: ActionExecutionRecord,
+    pub timeout: Option<Duration>,
+    /// The run-sync request waiting for the result.
+    pub waiter: Option<oneshot::Sender<Result<ActionExecutionRecord, Error>>>,
+}
+
+/// What an action name resolves to: the action the workers run and its input.
+pub(crate) struct Resolved {
+    pub action: String,
+    pub input: Value,
+    /// False for an asynchronous action.
+    pub sync: bool,
+}
+
+fn flag(params: &Map<String, Value>, key: &str) -> Result<bool, Error> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(other) => Err(Error::Invalid(format!(
+            "Invalid value of params.{key}: a boolean is expected, got {other}"
+        ))),
+    }
+}
+
+impl EngineActor {
+    /// The one place an action name is resolved for a standalone run. Ad-hoc
+    /// actions expand here (to their base action and evaluated base-input).
+    pub(crate) fn resolve_action(
+        &self,
+        name: &str,
+        _namespace: &str,
+        input: &Map<String, Value>,
+    ) -> Result<Resolved, Error> {
+        let catalog = self
+            .catalog
+            .as_ref()
+            .ok_or_else(|| Error::Unavailable("no actions are available".into()))?;
+        let input = Value::Object(input.clone());
+        let sync = catalog.check(name, &input).map_err(Error::Invalid)?;
+        Ok(Resolved {
+            action: name.to_string(),
+            input,
+            sync,
+        })
+    }
+
+    /// Records the action execution and dispatches it; with a waiter when
+    /// the request runs it inline (run-sync, or a sync action not saved).
+    fn start_action(
+        &mut self,
+        msg: StartAction,
+    ) -> Result<(ActionExecutionRecord, Option<Waiting>), Error> {
+        if msg.name.is_empty() {
+            return Err(Error::Invalid(
+                "Please provide at least action name to run action.".into(),
+            ));
+        }
+        let run_sync = flag(&msg.params, "run_sync")?;
+        let save = flag(&msg.params, "save_result")?;
+        let timeout = match msg.params.get("timeout") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_f64()
+                    .filter(|t| t.is_finite() && *t > 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "Invalid value of params.timeout: a positive number is expected, got {v}"
+                        ))
+                    })?,
+            ),
+        };
+        let resolved = self.resolve_action(&msg.name, &msg.namespace, &msg.input)?;
+        if run_sync && !resolved.sync {
+            return Err(Error::Invalid(
+                "Action does not support synchronous execution.".into(),
+            ));
+        }
+        let inline = run_sync || (!save && resolved.sync);
+        let rec = ActionExecutionRecord {
+            id: ActionExecutionId::new(),
+            name: resolved.action,
+            task_execution_id: None,
+            execution_id: None,
+            workflow_name: None,
+            workflow_namespace: Some(msg.namespace),
+            task_name: None,
+            description: msg.description,
+            tags: Vec::new(),
+            state: State::Idle,
+            state_info: None,
+            accepted: false,
+            input: resolved.input,
+            output: json!({}),
+            params: Value::Object(msg.params),
+            attempt: 1,
+            item_index: None,
+            project_id: if msg.project.is_empty() {
+                crate::domain::DEFAULT_PROJECT.into()
+            } else {
+                msg.project
+            },
+            created_at: now(),
+            updated_at: None,
+        };
+        let (waiter, rx) = if inline {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let id = rec.id;
+        self.standalone.insert(
+            id,
+            Standalone {
+                rec: rec.clone(),
+                timeout,
+                waiter,
+            },
+        );
+        self.touch_standalone(id, Write::Insert);
+        self.dispatch_standalone(id);
+        Ok((rec, rx))
+    }
+
+    pub(crate) fn touch_standalone(&mut self, id: ActionExecutionId, w: Write) {
+        self.dirty.standalone.entry(id).or_insert(w);
+    }
+
+    /// Sends `HandleTask` for an IDLE standalone action (not while draining:
+    /// it stays IDLE and is dispatched after the next start).
+    fn dispatch_standalone(&mut self, id: ActionExecutionId) {
+        if self.draining {
+            return;
+        }
+        let Some(sa) = self.standalone.get(&id) else {
+            return;
+        };
+        self.pool.do_send(HandleTask {
+            action_execution_id: id,
+            task_execution_id: None,
+            execution_id: None,
+            attempt: Attempt(sa.rec.attempt),
+            action: sa.rec.name.clone(),
+            input: sa.rec.input.clone(),
+            timeout: sa.timeout,
+            workflow_name: None,
+        });
+    }
+
+    /// A confirmation of a standalone action: `None` when the id is not one.
+    pub(crate) fn confirm_standalone(
+        &mut self,
+        msg: &ConfirmExecution,
+    ) -> Option<Result<(), Refusal>> {
+        let sa = self.standalone.get_mut(&msg.action_execution_id)?;
+        if sa.rec.attempt != msg.attempt.0 {
+            return Some(Err(Refusal::StaleAttempt));
+        }
+        if sa.rec.state != State::Idle {
+            return Some(Err(Refusal::NotIdle));
+        }
+        sa.rec.state = State::Running;
+        sa.rec.updated_at = Some(now());
+        self.touch_standalone(msg.action_execution_id, Write::Update);
+        Some(Ok(()))
+    }
+
+    /// A conveyed result of a standalone action: `None` when the id is not
+    /// one, else whether it was taken.
+    pub(crate) fn accept_standalone(&mut self, msg: &ConveyResult) -> Option<bool> {
+        let max = self.limits.max_result_bytes;
+        let sa = self.standalone.get_mut(&msg.action_execution_id)?;
+        let waiting = sa.rec.state == State::Running
+            || (sa.rec.state == State::Idle && matches!(msg.outcome, Outcome::Failure(_)));
+        if sa.rec.attempt != msg.attempt.0 || !waiting {
+            return Some(false);
+        }
+        let (state, value) = match &msg.outcome {
+            Outcome::Success(v) => (State::Success, v.clone()),
+            Outcome::Failure(v) => (State::Error, v.clone()),
+        };
+        let size = serde_json::to_string(&value).map_or(0, |t| t.len());
+        let (state, value) = if size > max {
+            let text = format!(
+                "The action result is too large [size={size} bytes, limit={max} bytes (max_result_bytes)]"
+            );
+            (State::Error, Value::String(text))
+        } else {
+            (state, value)
+        };
+        sa.rec.state = state;
+        sa.rec.accepted = true;
+        sa.rec.output = json!({ "result": value });
+        sa.rec.updated_at = Some(now());
+        if let Some(tx) = sa.waiter.take() {
+            let rec = sa.rec.clone();
+            self.on_commit(Box::new(move |ok| {
+                let _ = tx.send(if ok {
+                    Ok(rec)
+                } else {
+                    Err(Error::Unavailable("the engine could not commit".into()))
+                });
+            }));
+        }
+        self.touch_standalone(msg.action_execution_id, Write::Update);
+        Some(true)
+    }
+
+    /// `PUT /v2/action_executions/{id}` on a standalone action: `None` when
+    /// the id is not one in memory.
+    pub(crate) fn complete_standalone(
+        &mut self,
+        id: ActionExecutionId,
+        state: State,
+        output: Option<Value>,
+    ) -> Option<Result<ActionExecutionRecord, Error>> {
+        let sa = self.standalone.get_mut(&id)?;
+        let output = output.unwrap_or(Value::Null);
+        let outcome = match state {
+            State::Success => Outcome::Success(output),
+            State::Error if output.is_null() => Outcome::Failure(json!("Unknown error")),
+            State::Error => Outcome::Failure(output),
+            State::Cancelled => {
+                if !sa.rec.state.is_completed() {
+                    sa.rec.state = State::Cancelled;
+                    sa.rec.accepted = true;
+                    sa.rec.updated_at = Some(now());
+                    self.touch_standalone(id, Write::Update);
+                }
+                return self.standalone.get(&id).map(|s| Ok(s.rec.clone()));
+            }
+            State::Paused | State::Running => return Some(Ok(sa.rec.clone())),
+            other => {
+                return Some(Err(Error::Invalid(format!(
+                    "Cannot set an action execution to {other}. Allowed states are: SUCCESS, ERROR, CANCELLED, PAUSED, RUNNING"
+                ))));
+            }
+        };
+        if sa.rec.state == State::Idle {
+            return Some(Err(Error::Invalid(format!(
+                "Action execution {id} has not started yet."
+            ))));
+        }
+        let conveyed = ConveyResult {
+            action_execution_id: id,
+            attempt: Attempt(sa.rec.attempt),
+            outcome,
+        };
+        self.accept_standalone(&conveyed);
+        self.standalone.get(&id).map(|s| Ok(s.rec.clone()))
+    }
+
+    /// Recovery: IDLE ones are dispatched again under a new attempt; ones
+    /// confirmed without a result end ERROR (the engine cannot tell whether
+    /// they ran, and never runs an action again silently).
+    pub(crate) fn recover_standalone(&mut self, records: Vec<ActionExecutionRecord>) {
+        for mut rec in records {
+            let id = rec.id;
+            match rec.state {
+                State::Idle => {
+                    rec.attempt += 1;
+                    rec.updated_at = Some(now());
+                    self.stats.tasks_recovered_redispatch += 1;
+                }
+                State::Running => {
+                    rec.state = State::Error;
+                    rec.accepted = true;
+                    rec.state_info = Some(INTERRUPTED_NOT_SAFE.into());
+                    rec.output = json!({ "result": INTERRUPTED_NOT_SAFE });
+                    rec.updated_at = Some(now());
+                    self.stats.tasks_recovered_failed_unsafe += 1;
+                }
+                _ => continue,
+            }
+            let idle = rec.state == State::Idle;
+            let timeout = rec
+                .params
+                .get("timeout")
+                .and_then(Value::as_f64)
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map(Duration::from_secs_f64);
+            self.standalone.insert(
+                id,
+                Standalone {
+                    rec,
+                    timeout,
+                    waiter: None,
+                },
+            );
+            self.touch_standalone(id, Write::Update);
+            if idle {
+                self.dispatch_standalone(id);
+            }
+        }
+    }
+
+    /// Forgets finished standalone actions once committed.
+    pub(crate) fn retire_standalone(&mut self) {
+        self.standalone
+            .retain(|_, s| !s.rec.state.is_completed() || s.waiter.is_some());
+    }
+
+    fn delete_action_execution(
+        &mut self,
+        id: ActionExecutionId,
+        project: &str,
+    ) -> Result<(), Error> {
+        if !self.limits.allow_action_execution_deletion {
+            return Err(Error::NotAllowed(
+                "Action execution deletion is not allowed.".into(),
+            ));
+        }
+        let rec = match self.standalone.get(&id) {
+            Some(s) => s.rec.clone(),
+            None => self
+                .writer
+                .get_action_execution(id)?
+                .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={id}]")))?,
+        };
+        if rec.project_id != project {
+            return Err(Error::NotFound(format!(
+                "ActionExecution not found [id={id}]"
+            )));
+        }
+        if rec.task_execution_id.is_some() {
+            return Err(Error::NotAllowed(
+                "Only ad-hoc action execution can be deleted.".into(),
+            ));
+        }
+        if !rec.state.is_completed() {
+            return Err(Error::NotAllowed(
+                "Only completed action execution can be deleted.".into(),
+            ));
+        }
+        self.standalone.remove(&id);
+        self.dirty.standalone.shift_remove(&id);
+        self.dirty.deleted_actions.push(id);
+        Ok(())
+    }
+}
+
+impl Handler<StartAction> for EngineActor {
+    type Result = ResponseFuture<Result<ActionExecutionRecord, Error>>;
+
+    fn handle(&mut self, msg: StartAction, ctx: &mut Self::Context) -> Self::Result {
+        match self.start_action(msg) {
+            Ok((_, Some(rx))) => {
+                self.schedule_flush(ctx);
+                Box::pin(async move {
+                    rx.await.unwrap_or_else(|_| {
+                        Err(Error::Unavailable(
+                            "the engine stopped before the action finished".into(),
+                        ))
+                    })
+                })
+            }
+            Ok((mut rec, None)) => {
+                // Mistral answers a scheduled action as RUNNING.
+                rec.state = State::Running;
+                self.after_commit(ctx, Ok(rec), || {
+                    Err(Error::Unavailable("the engine could not commit".into()))
+                })
+            }
+            Err(e) => Box::pin(futures::future::ready(Err(e))),
+        }
+    }
+}
+
+impl Handler<DeleteActionExecution> for EngineActor {
+    type Result = ResponseFuture<Result<(), Error>>;
+
+    fn handle(&mut self, msg: DeleteActionExecution, ctx: &mut Self::Context) -> Self::Result {
+        match self.delete_action_execution(msg.id, &msg.project) {
+            Ok(()) => self.after_commit(ctx, Ok(()), || {
+                Err(Error::Unavailable("the engine could not commit".into()))
+            }),
+            Err(e) => Box::pin(futures::future::ready(Err(e))),
+        }
+    }
+}

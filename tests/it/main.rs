@@ -4,11 +4,15 @@
 mod api;
 mod api_errors;
 mod cli;
+mod definitions;
 mod harness;
 mod limits;
 mod operations;
 mod policies;
 mod protocol;
+mod standalone;
+mod std_http;
 mod subflows;
 mod tenants;
+mod tenants_definitions;
 mod tenants_isolation;

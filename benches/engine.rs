@@ -100,10 +100,13 @@ async fn wait_all(
             Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
                 // Events were skipped: read the states of what is left instead.
                 pending.retain(|id| {
-                    let e = id
-                        .parse()
-                        .ok()
-                        .and_then(|id| engine.store.get_execution(id).ok().flatten());
+                    let e = id.parse().ok().and_then(|id| {
+                        engine
+                            .store
+                            .get_execution(&bora::store::Access::All, id)
+                            .ok()
+                            .flatten()
+                    });
                     match e {
                         Some(e) if e.state.is_terminal() => {
                             assert_eq!(e.state, State::Success, "{:?}", e.state_info);
@@ -142,6 +145,7 @@ async fn start(engine: &Engine, wf: &str) -> ExecutionId {
 
 async fn define(engine: &Engine, yaml: String) {
     let msg = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: yaml,
         namespace: String::new(),
         scope: "private".into(),

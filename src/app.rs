@@ -153,6 +153,19 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    config.check_exposure(&listener.local_addr()?)?;
+    let tokens = config
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            let caller = api::Caller {
+                project_id: t.project_id.clone(),
+                admin: t.admin,
+            };
+            Some((t.hash()?, caller))
+        })
+        .collect();
+    let auth = web::Data::new(api::Auth::new(config.auth, tokens));
     let engine = Engine::start(&config, Registry::standard_with(config.http_settings()))?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
@@ -165,7 +178,11 @@ pub async fn run(
     };
     let body_limit = config.max_body_bytes;
     let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
-    log::info!("bora listening on http://{}", listener.local_addr()?);
+    log::info!(
+        "bora listening on http://{} (authentication {})",
+        listener.local_addr()?,
+        if config.auth { "on" } else { "off" }
+    );
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(api::refuse_xml))
@@ -173,9 +190,11 @@ pub async fn run(
                 api::body_deadline(body_timeout, req, next)
             }))
             .app_data(web::Data::new(state.clone()))
+            .app_data(auth.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
+            .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
     })
     .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
     .keep_alive(Duration::from_secs(config.keep_alive_secs))

@@ -64,6 +64,29 @@ pub struct Config {
     /// standalone action executions (Mistral's
     /// `[api] allow_action_execution_deletion`).
     pub allow_action_execution_deletion: bool,
+    /// Require a token on every request but the version documents and the
+    /// UI's static files (off: one user, project `<default-project>`).
+    pub auth: bool,
+    /// The static tokens, when `auth` is on.
+    pub tokens: Vec<TokenConfig>,
+    /// With `auth` off, serve anyway on an address other hosts can reach.
+    /// Off by default: anyone who can connect would own every workflow.
+    pub allow_unauthenticated_remote: bool,
+}
+
+/// One static bearer token (`[[tokens]]` in `bora.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// SHA-256 of the token, 64 hex digits: `bora token-hash <token>`.
+    pub sha256: String,
+    /// The project the token acts as: it owns what the token creates and
+    /// sees only that (and public definitions).
+    pub project_id: String,
+    /// May list every project (`all_projects`, `project_id` filters) and
+    /// make definitions public.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 impl Default for Config {
@@ -88,6 +111,9 @@ impl Default for Config {
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
+            auth: false,
+            tokens: Vec::new(),
+            allow_unauthenticated_remote: false,
             http_denied_cidrs: crate::actions::egress::DEFAULT_DENIED_CIDRS.into(),
             http_allowed_hosts: String::new(),
             http_default_timeout_secs: 60,
@@ -95,6 +121,37 @@ impl Default for Config {
             public_url: String::new(),
             allow_action_execution_deletion: false,
         }
+    }
+}
+
+/// SHA-256 of `token` in lowercase hex: what `tokens[].sha256` holds
+/// (`bora token-hash`).
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// 64 hex digits → 32 bytes.
+pub fn parse_hex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+impl TokenConfig {
+    /// The hash as bytes (`None` when not 64 hex digits; `validate` refuses
+    /// such a configuration).
+    pub fn hash(&self) -> Option<[u8; 32]> {
+        parse_hex(&self.sha256)
     }
 }
 
@@ -185,7 +242,36 @@ impl Config {
         }
         crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
             .map_err(Error::Invalid)?;
+        for (i, t) in self.tokens.iter().enumerate() {
+            if parse_hex(&t.sha256).is_none() {
+                return Err(Error::Invalid(format!(
+                    "tokens[{i}].sha256 must be 64 hex digits (bora token-hash <token>)"
+                )));
+            }
+            if t.project_id.trim().is_empty() {
+                return Err(Error::Invalid(format!(
+                    "tokens[{i}].project_id must not be empty"
+                )));
+            }
+        }
+        if self.auth && self.tokens.is_empty() {
+            return Err(Error::Invalid(
+                "auth = true needs at least one [[tokens]] entry".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// Refuses to serve without authentication on `addr` unless it is a
+    /// loopback address or `allow_unauthenticated_remote` says so.
+    pub fn check_exposure(&self, addr: &std::net::SocketAddr) -> Result<(), Error> {
+        if self.auth || self.allow_unauthenticated_remote || addr.ip().is_loopback() {
+            return Ok(());
+        }
+        Err(Error::Invalid(format!(
+            "refusing to serve on {addr} without authentication: set auth = true with \
+             [[tokens]], bind to 127.0.0.1, or set allow_unauthenticated_remote = true"
+        )))
     }
 
     /// What `std.http` and `std.mistral_http` take from the settings.
@@ -264,6 +350,57 @@ mod tests {
     fn missing_file_is_an_error() {
         let err = Config::load(Some(std::path::Path::new("/nonexistent/bora.toml"))).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn tokens_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.toml");
+        let hash = token_hash("t");
+        std::fs::write(
+            &path,
+            format!(
+                "auth = true\n[[tokens]]\nsha256 = \"{hash}\"\nproject_id = \"a\"\n\
+                 [[tokens]]\nsha256 = \"{hash}\"\nproject_id = \"ops\"\nadmin = true\n"
+            ),
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&path)).unwrap();
+        assert!(cfg.auth);
+        assert_eq!(cfg.tokens.len(), 2);
+        assert!(!cfg.tokens[0].admin && cfg.tokens[1].admin);
+        std::fs::write(&path, "auth = true\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("[[tokens]]"), "{err}");
+        std::fs::write(&path, "[[tokens]]\nsha256 = \"abc\"\nproject_id = \"a\"\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("64 hex digits"), "{err}");
+    }
+
+    #[test]
+    fn exposure_without_auth_is_refused() {
+        let check = |cfg: &Config, addr: &str| cfg.check_exposure(&addr.parse().unwrap()).is_ok();
+        let mut cfg = Config::default();
+        assert!(check(&cfg, "127.0.0.1:8989"));
+        assert!(check(&cfg, "[::1]:8989"));
+        assert!(!check(&cfg, "0.0.0.0:8989"));
+        assert!(!check(&cfg, "10.1.2.3:8989"));
+        cfg.allow_unauthenticated_remote = true;
+        assert!(check(&cfg, "0.0.0.0:8989"));
+        cfg.allow_unauthenticated_remote = false;
+        cfg.auth = true;
+        assert!(check(&cfg, "0.0.0.0:8989"));
+    }
+
+    #[test]
+    fn hashes_are_sha256_hex() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(parse_hex(&token_hash("abc")).map(|h| h[0]), Some(0xba));
+        assert_eq!(parse_hex("xyz"), None);
+        assert_eq!(parse_hex(&"g".repeat(64)), None);
     }
 
     #[test]

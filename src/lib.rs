@@ -14,7 +14,8 @@
 //!   never touch the store.
 //! - [`actions`]: the standard actions (`std.noop`, `std.echo`, ...).
 //! - [`store`]: diesel schema and queries, SQLite or PostgreSQL.
-//! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON.
+//! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON; authentication
+//!   (static tokens) gives each request its caller's project.
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.

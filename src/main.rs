@@ -52,6 +52,13 @@ enum Command {
         #[arg(long)]
         batch: bool,
     },
+    /// Print the SHA-256 of a token, for `[[tokens]] sha256 = "..."` in
+    /// bora.toml (the token itself is never stored).
+    TokenHash {
+        /// The token (or `-` to read one line from stdin, keeping it out of
+        /// the shell history).
+        token: String,
+    },
     /// Create or upgrade the database schema, then exit.
     Migrate {
         /// Database URL (default: from the configuration).
@@ -76,6 +83,18 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::TokenHash { token } = &cli.command {
+        let token = if token == "-" {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        } else {
+            token.clone()
+        };
+        anyhow::ensure!(!token.is_empty(), "the token is empty");
+        println!("{}", bora::config::token_hash(&token));
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve {
@@ -139,6 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::TokenHash { .. } => Ok(ExitCode::SUCCESS),
         Command::Migrate { database } => {
             let url = database.unwrap_or(config.database);
             bora::store::open(&url)?;

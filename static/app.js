@@ -36,8 +36,28 @@
     constructor(status, message, body) { super(message); this.status = status; this.body = body; }
   }
   Bora.ApiError = ApiError;
-  async function api(method, path, body, opts) {
+  /* Authentication (when the server has it on): a 401 makes the UI ask for
+   * a token once, keep it in sessionStorage (gone with the tab) and send it
+   * as `Authorization: Bearer`; the event stream, which cannot set headers,
+   * gets it as `?token=` (the server accepts that on /v2/events only). */
+  const TOKEN_KEY = "bora.token";
+  const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+  Bora.token = token;
+  let asking = null;
+  function askToken(message) {
+    if (!asking) {
+      asking = Promise.resolve().then(() => {
+        const t = window.prompt(message + "\nAPI token:", "");
+        if (t) sessionStorage.setItem(TOKEN_KEY, t.trim());
+        else sessionStorage.removeItem(TOKEN_KEY);
+        return !!t;
+      }).finally(() => { asking = null; });
+    }
+    return asking;
+  }
+  async function api(method, path, body, opts, retried) {
     const init = { method, headers: { Accept: "application/json" } };
+    if (token()) init.headers.Authorization = "Bearer " + token();
     if (body !== undefined) {
       if (typeof body === "string") { init.body = body; init.headers["Content-Type"] = "text/plain"; }
       else { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
@@ -45,6 +65,13 @@
     let resp;
     try { resp = await fetch(path, init); }
     catch (e) { throw new ApiError(0, "The server cannot be reached: " + e.message); }
+    if (resp.status === 401 && !retried) {
+      const sent = init.headers.Authorization;
+      const msg = sent ? "The token was refused." : "This server requires a token.";
+      if (token() !== (sent || "").replace("Bearer ", "") || (await askToken(msg))) {
+        return api(method, path, body, opts, true);
+      }
+    }
     const text = await resp.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
@@ -134,7 +161,8 @@
       this.open();
     }
     open() {
-      const url = "/v2/events" + (this.filter ? "?execution_id=" + encodeURIComponent(this.filter) : "");
+      this.token = token();
+      const url = "/v2/events" + Bora.qs({ execution_id: this.filter, token: this.token });
       this.es = new EventSource(url);
       const fire = (type) => (ev) => {
         let data = {};
@@ -147,7 +175,12 @@
         this.wasDown = false;
         if (!this.filter) setLive(true);
       });
-      this.es.onerror = () => { this.wasDown = true; if (!this.filter) setLive(false); };
+      this.es.onerror = () => {
+        this.wasDown = true;
+        if (!this.filter) setLive(false);
+        /* A token given since: reconnect with it. */
+        if (this.token !== token()) { this.es.close(); this.open(); }
+      };
     }
     on(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
     close() { this.es.close(); this.listeners.clear(); }

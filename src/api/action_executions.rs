@@ -3,13 +3,15 @@
 //! `include_output=true`; a single action execution always has it. `POST`
 //! runs a standalone action, `PUT` completes an asynchronous one, `DELETE`
 //! removes a finished standalone one (when the configuration allows it).
+//! Each is the caller's project's: a standalone one belongs to the project
+//! that started it, another project's answers 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
-use super::{ApiState, read, render};
+use super::{ApiState, Caller, read, render};
 use crate::domain::ActionExecutionId;
 use crate::store::{Filter, FilterOp};
 
@@ -60,8 +62,12 @@ fn not_found(id: &str) -> Error {
 }
 
 /// `GET /v2/action_executions`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
-    list_with(req, state, None).await
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    list_with(req, state, caller, None).await
 }
 
 /// `GET /v2/tasks/{id}/action_executions`
@@ -69,6 +75,7 @@ pub async fn list_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id: uuid::Uuid = query::uuid(&path)?;
     let filter = Filter {
@@ -76,16 +83,17 @@ pub async fn list_of_task(
         op: FilterOp::Eq,
         values: vec![task_id.hyphenated().to_string()],
     };
-    list_with(req, state, Some(filter)).await
+    list_with(req, state, caller, Some(filter)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
+    caller: Caller,
     extra: Option<Filter>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some(f) = extra {
         p.query.filters.retain(|g| g.field != f.field);
         p.query.filters.push(f);
@@ -111,8 +119,9 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    get_one(&req, &state, &path).await
+    get_one(&req, &state, &caller, &path).await
 }
 
 /// `GET /v2/tasks/{id}/action_executions/{ae_id}`
@@ -120,18 +129,35 @@ pub async fn get_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    get_one(&req, &state, &path.1).await
+    get_one(&req, &state, &caller, &path.1).await
 }
 
-async fn get_one(req: &HttpRequest, state: &ApiState, id: &str) -> Result<HttpResponse, Error> {
+/// The action execution as `caller` sees it, or 404 (another project's is
+/// not found, exactly like an unknown one).
+async fn fetch(
+    state: &ApiState,
+    caller: &Caller,
+    id: &str,
+) -> Result<crate::store::ActionExecutionRecord, Error> {
+    let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
+    let access = caller.access();
+    read(state, move |s| s.get_action_execution(&access, parsed))
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+async fn get_one(
+    req: &HttpRequest,
+    state: &ApiState,
+    caller: &Caller,
+    id: &str,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(req)?;
     query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
-    let parsed: ActionExecutionId = id.parse().map_err(|_| not_found(id))?;
-    let a = read(state, move |s| s.get_action_execution(parsed))
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let a = fetch(state, caller, id).await?;
     Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
 }
 
@@ -141,9 +167,11 @@ pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: super::body::Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
+    fetch(&state, &caller, &path).await?;
     let new_state = match super::body::string(&obj, "state")? {
         Some(s) => s
             .parse::<crate::domain::State>()
@@ -172,6 +200,7 @@ pub async fn update(
 pub async fn create(
     state: web::Data<ApiState>,
     body: super::body::Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
@@ -181,6 +210,7 @@ pub async fn create(
         description: super::body::string(&obj, "description")?.unwrap_or_default(),
         namespace: super::body::string(&obj, "workflow_namespace")?.unwrap_or_default(),
         params: super::body::dict(&obj, "params")?.unwrap_or_default(),
+        project: caller.project_id,
     };
     let a = super::send::start_action(&state, msg).await?;
     Ok(HttpResponse::Created().json(render::action_execution(&a, true)))
@@ -191,9 +221,14 @@ pub async fn create(
 pub async fn delete(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
-    super::send::delete_action_execution(&state, crate::engine::DeleteActionExecution { id })
-        .await?;
+    fetch(&state, &caller, &path).await?;
+    let msg = crate::engine::DeleteActionExecution {
+        id,
+        project: caller.project_id,
+    };
+    super::send::delete_action_execution(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -68,9 +68,15 @@ const SPEC: ListSpec = ListSpec {
 };
 
 /// `GET /v2/actions`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    // The system actions are everyone's; the ad-hoc ones are the caller's
+    // and the public ones (admins: all_projects / project_id).
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
         p.fields.push("name".into());
     }
@@ -90,6 +96,7 @@ pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRe
         limit: 0,
         sort: vec![("name".into(), SortDir::Asc)],
         filters: stored,
+        access: p.query.access.clone(),
     };
     let adhoc = read(&state, move |s| s.list_action_definitions(&q)).await?;
     items.extend(
@@ -125,8 +132,13 @@ pub fn is_system(name: &str) -> bool {
 
 /// `GET /v2/actions/{name_or_id}[/{namespace}]` (python-mistralclient puts
 /// the namespace in the path) or `?namespace=`: a system action, else an
-/// ad-hoc one by id or by name in the namespace.
-pub async fn get(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+/// ad-hoc one the caller sees by id or by name in the namespace (its own
+/// before another project's public one).
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let name = req.match_info().get("name").unwrap_or_default().to_string();
     let namespace = match req.match_info().get("namespace") {
@@ -137,7 +149,8 @@ pub async fn get(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRes
         return Ok(HttpResponse::Ok().json(render::action(action)));
     }
     let (n, ns) = (name.clone(), namespace.clone());
-    let found = read(&state, move |s| s.find_action_definition(&n, &ns)).await?;
+    let access = caller.access();
+    let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
     let a = found.ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"

@@ -1,7 +1,9 @@
 //! `/v2/actions` writes: upload (raw YAML action list), update, delete and
 //! validate ad-hoc actions. Changes go to the engine; a document naming a
 //! system action, or a change aimed at one, is refused here with Mistral's
-//! message (`Attempt to modify a system action: ...`, 400).
+//! message (`Attempt to modify a system action: ...`, 400). Actions belong
+//! to the caller's project; only its own can be changed; `scope=public` is
+//! admin-only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -10,8 +12,8 @@ use super::actions::is_system;
 use super::body::{self, Body};
 use super::error::Error;
 use super::query;
-use super::workflows::scope;
-use super::{ApiState, read, render, send};
+use super::workflows::scope_of;
+use super::{ApiState, Caller, read, render, send};
 use crate::engine::{CreateActions, DeleteAction, UpdateActions};
 use crate::lang;
 use crate::store::ActionDef;
@@ -43,14 +45,16 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
     refuse_system(&definition)?;
     let msg = CreateActions {
-        scope: scope(&pairs)?,
+        scope: scope_of(&pairs, &caller, "an action")?,
         namespace: query::namespace(&pairs),
         definition,
+        project: caller.project_id,
     };
     let defs = send::create_actions(&state, msg).await?;
     Ok(HttpResponse::Created().json(listed(&defs)))
@@ -62,15 +66,17 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
     refuse_system(&definition)?;
     let msg = UpdateActions {
-        scope: scope(&pairs)?,
+        scope: scope_of(&pairs, &caller, "an action")?,
         namespace: query::namespace(&pairs),
         definition,
         id: None,
+        project: caller.project_id,
     };
     let defs = send::update_actions(&state, msg).await?;
     Ok(HttpResponse::Ok().json(listed(&defs)))
@@ -83,10 +89,12 @@ pub async fn update_one(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
+    let scope = scope_of(&pairs, &caller, "an action")?;
     let definition = body::text(body)?;
     if is_system(&identifier) {
         return Err(Error::bad(format!(
@@ -95,7 +103,8 @@ pub async fn update_one(
     }
     refuse_system(&definition)?;
     let (i, ns) = (identifier.clone(), namespace.clone());
-    let id = read(&state, move |s| s.find_action_definition(&i, &ns))
+    let access = caller.access();
+    let id = read(&state, move |s| s.find_action_definition(&access, &i, &ns))
         .await?
         .map(|a| a.id)
         .ok_or_else(|| {
@@ -104,10 +113,11 @@ pub async fn update_one(
             ))
         })?;
     let msg = UpdateActions {
-        scope: scope(&pairs)?,
+        scope,
         namespace,
         definition,
         id: Some(id),
+        project: caller.project_id,
     };
     let defs = send::update_actions(&state, msg).await?;
     Ok(HttpResponse::Ok().json(listed(&defs)))
@@ -118,6 +128,7 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
@@ -129,6 +140,7 @@ pub async fn delete(
     let msg = DeleteAction {
         name_or_id: identifier,
         namespace: query::namespace(&pairs),
+        project: caller.project_id,
     };
     send::delete_action(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())

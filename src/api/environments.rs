@@ -8,7 +8,7 @@ use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::render::{json_text, timestamp};
-use super::{ApiState, read};
+use super::{ApiState, Caller, read};
 use crate::engine::{DeleteEnvironment, PutEnvironment};
 use crate::store::EnvironmentRecord;
 
@@ -55,9 +55,13 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
 }
 
 /// `GET /v2/environments`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     let q = p.query.clone();
     let envs = read(&state, move |s| s.list_environments(&q)).await?;
     let items = envs
@@ -71,17 +75,21 @@ pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpRe
 pub async fn get(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let name = path.into_inner();
     let key = name.clone();
-    let e = read(&state, move |s| s.get_environment(&key))
+    let access = caller.access();
+    let e = read(&state, move |s| s.get_environment(&access, &key))
         .await?
         .ok_or_else(|| Error::not_found(format!("Environment not found [name={name}]")))?;
     Ok(HttpResponse::Ok().json(render(&e)))
 }
 
-/// The message of a `POST` or `PUT` body.
-fn message(b: Body, create: bool) -> Result<PutEnvironment, Error> {
+/// The message of a `POST` or `PUT` body by `caller`. `id`, `project_id`,
+/// `created_at` and `updated_at` in the body are ignored (read-only);
+/// `scope: public` is admin-only (403).
+fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Error> {
     let obj = body::object(b)?;
     body::check_known(&obj, FIELDS, "env")?;
     let name = body::string(&obj, "name")?
@@ -94,24 +102,43 @@ fn message(b: Body, create: bool) -> Result<PutEnvironment, Error> {
         ),
         Some(v) => Some(v.clone()),
     };
+    let scope = body::string(&obj, "scope")?;
+    match scope.as_deref() {
+        None | Some("private") => {}
+        Some("public") => caller.require_admin("Making an environment public (scope=public)")?,
+        Some(other) => {
+            return Err(Error::bad(format!(
+                "Scope must be one of the following: {{'private', 'public'}}; actual: {other}"
+            )));
+        }
+    }
     Ok(PutEnvironment {
         name,
         description: body::string(&obj, "description")?,
         variables,
-        scope: body::string(&obj, "scope")?,
+        scope,
         create,
+        project: caller.project_id,
     })
 }
 
 /// `POST /v2/environments`
-pub async fn create(state: web::Data<ApiState>, b: Body) -> Result<HttpResponse, Error> {
-    let e = super::send::put_environment(&state, message(b, true)?).await?;
+pub async fn create(
+    state: web::Data<ApiState>,
+    b: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let e = super::send::put_environment(&state, message(b, true, caller)?).await?;
     Ok(HttpResponse::Created().json(render(&e)))
 }
 
 /// `PUT /v2/environments` (the name is in the body)
-pub async fn update(state: web::Data<ApiState>, b: Body) -> Result<HttpResponse, Error> {
-    let e = super::send::put_environment(&state, message(b, false)?).await?;
+pub async fn update(
+    state: web::Data<ApiState>,
+    b: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let e = super::send::put_environment(&state, message(b, false, caller)?).await?;
     Ok(HttpResponse::Ok().json(render(&e)))
 }
 
@@ -119,11 +146,13 @@ pub async fn update(state: web::Data<ApiState>, b: Body) -> Result<HttpResponse,
 pub async fn delete(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     super::send::delete_environment(
         &state,
         DeleteEnvironment {
             name: path.into_inner(),
+            project: caller.project_id,
         },
     )
     .await?;

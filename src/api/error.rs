@@ -19,7 +19,11 @@ pub enum Error {
     /// 400: the request is malformed or not allowed by Mistral's rules.
     #[error("{0}")]
     BadRequest(String),
-    /// 403: the operation is not allowed in the object's current state.
+    /// 401: no valid credentials (authentication on).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the operation is not allowed in the object's current state, or
+    /// not to this caller.
     #[error("{0}")]
     Forbidden(String),
     /// 404: the named object does not exist.
@@ -60,6 +64,11 @@ impl Error {
     /// A 404 with this message.
     pub fn not_found(msg: impl Into<String>) -> Self {
         Error::NotFound(msg.into())
+    }
+
+    /// The 401 of a request without a caller.
+    pub fn unauthorized() -> Self {
+        Error::Unauthorized("Unauthorized: authentication is required".into())
     }
 }
 
@@ -151,6 +160,7 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -168,6 +178,9 @@ impl ResponseError for Error {
         let mut resp = HttpResponse::build(self.status_code());
         if matches!(self, Error::Unavailable(_) | Error::TooMany(_)) {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS)));
+        }
+        if matches!(self, Error::Unauthorized(_)) {
+            resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         resp.json(self.body())
     }

@@ -32,6 +32,8 @@ const RETRY_MS: u32 = 2000;
 /// What one client listens to.
 struct Listener {
     rx: Receiver<Change>,
+    /// Only changes of this project's executions.
+    project: String,
     /// Only changes of this execution, when set.
     execution_id: Option<String>,
     ping: tokio::time::Interval,
@@ -40,9 +42,10 @@ struct Listener {
     shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
-/// One change as an SSE frame, or nothing when the filter drops it.
-fn frame(c: &Change, only: Option<&str>) -> Option<String> {
-    if only.is_some_and(|id| id != c.execution_id) {
+/// One change as an SSE frame, or nothing when the filter drops it: another
+/// project's change, or another execution's when `only` names one.
+fn frame(c: &Change, project: &str, only: Option<&str>) -> Option<String> {
+    if c.project_id != project || only.is_some_and(|id| id != c.execution_id) {
         return None;
     }
     let data = serde_json::to_string(c).ok()?;
@@ -66,7 +69,7 @@ impl Listener {
             let mut out = String::new();
             tokio::select! {
                 r = self.rx.recv() => match r {
-                    Ok(c) => out.extend(frame(&c, self.execution_id.as_deref())),
+                    Ok(c) => out.extend(frame(&c, &self.project, self.execution_id.as_deref())),
                     Err(RecvError::Lagged(n)) => out.push_str(&resync(n)),
                     Err(RecvError::Closed) => return None,
                 },
@@ -84,7 +87,7 @@ impl Listener {
     fn drain(&mut self, out: &mut String) {
         for _ in 0..CHUNK {
             match self.rx.try_recv() {
-                Ok(c) => out.extend(frame(&c, self.execution_id.as_deref())),
+                Ok(c) => out.extend(frame(&c, &self.project, self.execution_id.as_deref())),
                 Err(TryRecvError::Lagged(n)) => out.push_str(&resync(n)),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             }
@@ -92,8 +95,14 @@ impl Listener {
     }
 }
 
-/// `GET /v2/events?execution_id=`
-pub async fn stream(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+/// `GET /v2/events?execution_id=`: the caller's project's changes. With
+/// authentication on, the token may come as `?token=` here (and only here):
+/// a browser's `EventSource` cannot send headers.
+pub async fn stream(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let execution_id = query::get(&pairs, "execution_id").map(str::to_string);
     let mut ping = tokio::time::interval(Duration::from_secs(PING_SECS));
@@ -101,6 +110,7 @@ pub async fn stream(req: HttpRequest, state: web::Data<ApiState>) -> Result<Http
     ping.reset();
     let listener = Listener {
         rx: state.events.subscribe(),
+        project: caller.project_id,
         execution_id,
         ping,
         started: false,
@@ -130,11 +140,12 @@ mod tests {
             name: "task1".into(),
             state: State::Success,
             state_info: None,
+            project_id: "p".into(),
         }
     }
 
     fn check(c: Change, only: Option<&str>, expected: Option<&str>) {
-        assert_eq!(frame(&c, only).as_deref(), expected);
+        assert_eq!(frame(&c, "p", only).as_deref(), expected);
     }
 
     #[test]
@@ -155,6 +166,7 @@ mod tests {
             ),
         );
         assert_eq!(resync(7), "event: resync\ndata: {\"missed\":7}\n\n");
+        assert_eq!(frame(&change("task", "e1"), "other", None), None);
     }
 
     #[actix_rt::test]
@@ -163,6 +175,7 @@ mod tests {
         let (stop, shutdown) = tokio::sync::watch::channel(false);
         let mut l = Listener {
             rx,
+            project: "p".into(),
             execution_id: None,
             ping: tokio::time::interval(Duration::from_secs(3600)),
             started: false,

@@ -10,7 +10,7 @@ use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, ExecutionView};
-use super::{ApiState, read, send};
+use super::{ApiState, Caller, read, send};
 use crate::domain::{ExecutionId, State};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
 use crate::store::{ExecutionRecord, Filter, FilterOp};
@@ -67,16 +67,26 @@ fn not_found(id: impl std::fmt::Display) -> Error {
     Error::not_found(format!("WorkflowExecution not found [id={id}]"))
 }
 
-/// The execution, or 404.
-pub async fn fetch(state: &ApiState, id: ExecutionId) -> Result<ExecutionRecord, Error> {
-    read(state, move |s| s.get_execution(id))
+/// The execution as `caller` sees it, or 404 (another project's execution
+/// is not found, exactly like an unknown one).
+pub async fn fetch(
+    state: &ApiState,
+    caller: &Caller,
+    id: ExecutionId,
+) -> Result<ExecutionRecord, Error> {
+    let access = caller.access();
+    read(state, move |s| s.get_execution(&access, id))
         .await?
         .ok_or_else(|| not_found(id))
 }
 
 /// `GET /v2/executions`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
-    list_with(req, state, None).await
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    list_with(req, state, caller, None).await
 }
 
 /// `GET /v2/tasks/{id}/workflow_executions`: the sub-workflows of a task.
@@ -84,6 +94,7 @@ pub async fn list_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
     let task_id: uuid::Uuid = query::uuid(&task_id)?;
@@ -92,16 +103,17 @@ pub async fn list_of_task(
         op: FilterOp::Eq,
         values: vec![task_id.hyphenated().to_string()],
     };
-    list_with(req, state, Some(filter)).await
+    list_with(req, state, caller, Some(filter)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
+    caller: Caller,
     extra: Option<Filter>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some(f) = extra {
         p.query.filters.retain(|g| g.field != f.field);
         p.query.filters.push(f);
@@ -123,11 +135,12 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
-    let e = fetch(&state, parse_id(&path)?).await?;
+    let e = fetch(&state, &caller, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(
         render::execution(&e, ExecutionView::Get),
         &fields,
@@ -138,9 +151,16 @@ pub async fn get(
 const BODY_FIELDS: &[&str] = FIELDS;
 
 /// `POST /v2/executions`: 201 with the started (or, for a known client id,
-/// the existing) execution.
-pub async fn create(state: web::Data<ApiState>, body: Body) -> Result<HttpResponse, Error> {
-    let msg = start_message(&body::object(body)?)?;
+/// the existing) execution, owned by the caller's project. Read-only
+/// attributes in the body (`project_id`, `state`, `created_at`, ...) are
+/// ignored; unknown ones are a 400.
+pub async fn create(
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let mut msg = start_message(&body::object(body)?)?;
+    msg.project = caller.project_id;
     let e = send::start_execution(&state, msg).await?;
     crate::failpoint!("api.after_commit_before_reply");
     Ok(HttpResponse::Created().json(render::execution(&e, ExecutionView::Write)))
@@ -169,6 +189,7 @@ fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
         description: body::string(obj, "description")?.unwrap_or_default(),
         id: uuid_field(obj, "id")?,
         source_execution_id: uuid_field(obj, "source_execution_id")?,
+        project: String::new(),
     };
     if msg.workflow_id.is_none() && msg.workflow_name.is_none() && msg.source_execution_id.is_none()
     {
@@ -185,10 +206,11 @@ pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = parse_id(&path)?;
     let obj = body::object(body)?;
-    fetch(&state, id).await?;
+    fetch(&state, &caller, id).await?;
     let msg = update_message(id, &obj)?;
     let e = send::update_execution(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))
@@ -257,12 +279,14 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = DeleteExecution {
         id: parse_id(&path)?,
         force: query::flag(&pairs, "force")?,
     };
+    fetch(&state, &caller, msg.id).await?;
     send::delete_execution(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -276,8 +300,10 @@ mod tests;
 pub async fn diagnosis(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = parse_id(&path)?;
+    fetch(&state, &caller, id).await?;
     let report = send::diagnose(&state, crate::engine::Diagnose { id }).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -1,7 +1,8 @@
 //! `GET /health`: 200 when the engine answers within a second, 503 (with
 //! Retry-After) when it does not or the server is shutting down; one small
 //! message to the engine, no store access. `GET /metrics`: the engine's
-//! counters and the API's engine queue as Prometheus text.
+//! counters and the API's engine queue as Prometheus text. `/health` needs
+//! no token (it holds no data); `/metrics` does (any project's token).
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::ApiState;
+use super::{ApiState, Caller};
 use crate::engine::{GetStats, Stats};
 
 /// How long `/health` waits for the engine.
@@ -40,8 +41,8 @@ pub async fn health(state: web::Data<ApiState>) -> HttpResponse {
     }
 }
 
-/// `GET /metrics`
-pub async fn metrics(state: web::Data<ApiState>) -> HttpResponse {
+/// `GET /metrics`: instance-wide counters, for any authenticated caller.
+pub async fn metrics(state: web::Data<ApiState>, _caller: Caller) -> HttpResponse {
     let Some(s) = engine_stats(&state).await else {
         return HttpResponse::ServiceUnavailable()
             .insert_header((header::RETRY_AFTER, 1))

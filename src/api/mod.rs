@@ -2,7 +2,8 @@
 //! the store's read connections (in `web::block`); every change is a message
 //! to the engine (`send.rs`). Failures become HTTP in `error.rs` only.
 //!
-//! - `root`: `GET /`, `GET /v2`; `health`: `GET /health`, `GET /metrics`.
+//! - `auth`: who calls (`Caller`: project, admin), the 401s; `root`: `GET /`,
+//!   `GET /v2`; `health`: `GET /health`, `GET /metrics`.
 //! - `workflows`, `workbooks`, `executions`, `tasks`, `action_executions`,
 //!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
@@ -14,6 +15,7 @@
 mod action_executions;
 mod actions;
 mod adhoc_actions;
+pub mod auth;
 mod body;
 mod deadline;
 mod environments;
@@ -34,8 +36,10 @@ mod workbooks;
 mod workflows;
 
 use actix::Addr;
+use actix_web::http::Method;
 use actix_web::web;
 
+pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use error::{Error, json_config, payload_config, refuse_xml};
 
@@ -90,119 +94,198 @@ where
     Ok(web::block(move || f(&store)).await??)
 }
 
-/// A resource at `path` and `path/` (Mistral's router takes both) whose
-/// unsupported methods get a 405 with the API's error body.
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource([path.to_string(), format!("{path}/")])
-        .default_service(web::to(root::method_not_allowed))
+/// The routes: each resource at `path` and `path/` (Mistral's router takes
+/// both), its unsupported methods answered 405 with the API's error body.
+/// [`routes`] lists what it registers, for the authentication test.
+pub(crate) struct Routes {
+    resources: Vec<actix_web::Resource>,
+    served: Vec<(Method, &'static str)>,
 }
 
-/// Registers every route. `app` calls it with `web::Data<ApiState>` set.
+/// One resource being built.
+pub(crate) struct Res {
+    path: &'static str,
+    inner: actix_web::Resource,
+    methods: Vec<Method>,
+}
+
+/// A resource at `path` (and `path/`).
+pub(crate) fn res(path: &'static str) -> Res {
+    Res {
+        path,
+        inner: web::resource([path.to_string(), format!("{path}/")])
+            .default_service(web::to(root::method_not_allowed)),
+        methods: Vec::new(),
+    }
+}
+
+/// A resource at exactly `path`, other methods falling through (the UI).
+pub(crate) fn res_exact(path: &'static str) -> Res {
+    Res {
+        path,
+        inner: web::resource(path),
+        methods: Vec::new(),
+    }
+}
+
+impl Res {
+    /// Serves `method` with `route` (which may carry guards).
+    pub(crate) fn on(mut self, method: Method, route: actix_web::Route) -> Self {
+        self.inner = self.inner.route(route);
+        if !self.methods.contains(&method) {
+            self.methods.push(method);
+        }
+        self
+    }
+
+    /// Replaces the resource (for guards on the resource itself).
+    pub(crate) fn map(
+        mut self,
+        f: impl FnOnce(actix_web::Resource) -> actix_web::Resource,
+    ) -> Self {
+        self.inner = f(self.inner);
+        self
+    }
+}
+
+macro_rules! verb {
+    ($name:ident, $method:ident) => {
+        pub(crate) fn $name<F, Args>(self, handler: F) -> Self
+        where
+            F: actix_web::Handler<Args>,
+            Args: actix_web::FromRequest + 'static,
+            F::Output: actix_web::Responder + 'static,
+        {
+            self.on(Method::$method, web::$name().to(handler))
+        }
+    };
+}
+
+impl Res {
+    verb!(get, GET);
+    verb!(post, POST);
+    verb!(put, PUT);
+    verb!(delete, DELETE);
+}
+
+impl Routes {
+    pub(crate) fn add(&mut self, r: Res) -> &mut Self {
+        for m in r.methods {
+            self.served.push((m, r.path));
+        }
+        self.resources.push(r.inner);
+        self
+    }
+}
+
+/// Every route, in registration order (order matters: `/v2/workflows/validate`
+/// before `/v2/workflows/{identifier}`, the UI's browser-only `/` first).
+fn table() -> Routes {
+    let mut r = Routes {
+        resources: Vec::new(),
+        served: Vec::new(),
+    };
+    ui::routes(&mut r);
+    r.add(res("/v2/events").get(events::stream))
+        .add(res_exact("/").get(root::versions))
+        .add(res_exact("/health").get(health::health))
+        .add(res_exact("/metrics").get(health::metrics))
+        .add(res("/v2").get(root::v2))
+        .add(
+            res("/v2/workflows")
+                .get(workflows::list)
+                .post(workflows::create)
+                .put(workflows::update),
+        )
+        .add(res("/v2/workflows/validate").post(workflows::validate))
+        .add(
+            res("/v2/workflows/{identifier}")
+                .get(workflows::get)
+                .put(workflows::update_one)
+                .delete(workflows::delete),
+        )
+        .add(
+            res("/v2/executions")
+                .get(executions::list)
+                .post(executions::create),
+        )
+        .add(
+            res("/v2/executions/{id}")
+                .get(executions::get)
+                .put(executions::update)
+                .delete(executions::delete),
+        )
+        .add(res("/v2/executions/{id}/tasks").get(tasks::list_of_execution))
+        .add(res("/v2/executions/{id}/executions").get(sub_executions::of_execution))
+        .add(res("/v2/executions/{id}/report").get(report::get))
+        .add(res("/v2/executions/{id}/diagnosis").get(executions::diagnosis))
+        .add(res("/v2/tasks/{id}/executions").get(sub_executions::of_task))
+        .add(res("/v2/tasks").get(tasks::list))
+        .add(res("/v2/tasks/{id}").get(tasks::get).put(tasks::update))
+        .add(res("/v2/tasks/{id}/action_executions").get(action_executions::list_of_task))
+        .add(res("/v2/tasks/{id}/action_executions/{ae_id}").get(action_executions::get_of_task))
+        .add(res("/v2/tasks/{id}/workflow_executions").get(executions::list_of_task))
+        .add(
+            res("/v2/action_executions")
+                .get(action_executions::list)
+                .post(action_executions::create),
+        )
+        .add(
+            res("/v2/action_executions/{id}")
+                .get(action_executions::get)
+                .put(action_executions::update)
+                .delete(action_executions::delete),
+        )
+        .add(
+            res("/v2/environments")
+                .get(environments::list)
+                .post(environments::create)
+                .put(environments::update),
+        )
+        .add(
+            res("/v2/environments/{name}")
+                .get(environments::get)
+                .delete(environments::delete),
+        )
+        .add(
+            res("/v2/actions")
+                .get(actions::list)
+                .post(adhoc_actions::create)
+                .put(adhoc_actions::update),
+        )
+        .add(res("/v2/actions/validate").post(adhoc_actions::validate))
+        .add(
+            res("/v2/actions/{name}")
+                .get(actions::get)
+                .put(adhoc_actions::update_one)
+                .delete(adhoc_actions::delete),
+        )
+        .add(
+            res("/v2/workbooks")
+                .get(workbooks::list)
+                .post(workbooks::create)
+                .put(workbooks::update),
+        )
+        .add(res("/v2/workbooks/validate").post(workbooks::validate))
+        .add(
+            res("/v2/workbooks/{name}")
+                .get(workbooks::get)
+                .delete(workbooks::delete),
+        )
+        .add(res("/v2/actions/{name}/{namespace}").get(actions::get));
+    r
+}
+
+/// Every `(method, path pattern)` the API serves, as registered.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table().served
+}
+
+/// Registers every route. `app` calls it with `web::Data<ApiState>` and
+/// `web::Data<auth::Auth>` set, wrapped in [`auth::authenticate`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, post, put};
-    ui::configure(cfg);
-    cfg.service(resource("/v2/events").route(get().to(events::stream)));
-    cfg.default_service(web::to(root::unknown_path))
-        .service(web::resource("/").route(get().to(root::versions)))
-        .service(web::resource("/health").route(get().to(health::health)))
-        .service(web::resource("/metrics").route(get().to(health::metrics)))
-        .service(resource("/v2").route(get().to(root::v2)))
-        .service(
-            resource("/v2/workflows")
-                .route(get().to(workflows::list))
-                .route(post().to(workflows::create))
-                .route(put().to(workflows::update)),
-        )
-        .service(resource("/v2/workflows/validate").route(post().to(workflows::validate)))
-        .service(
-            resource("/v2/workflows/{identifier}")
-                .route(get().to(workflows::get))
-                .route(put().to(workflows::update_one))
-                .route(delete().to(workflows::delete)),
-        )
-        .service(
-            resource("/v2/executions")
-                .route(get().to(executions::list))
-                .route(post().to(executions::create)),
-        )
-        .service(
-            resource("/v2/executions/{id}")
-                .route(get().to(executions::get))
-                .route(put().to(executions::update))
-                .route(delete().to(executions::delete)),
-        )
-        .service(resource("/v2/executions/{id}/tasks").route(get().to(tasks::list_of_execution)))
-        .service(
-            resource("/v2/executions/{id}/executions")
-                .route(get().to(sub_executions::of_execution)),
-        )
-        .service(resource("/v2/executions/{id}/report").route(get().to(report::get)))
-        .service(resource("/v2/executions/{id}/diagnosis").route(get().to(executions::diagnosis)))
-        .service(resource("/v2/tasks/{id}/executions").route(get().to(sub_executions::of_task)))
-        .service(resource("/v2/tasks").route(get().to(tasks::list)))
-        .service(
-            resource("/v2/tasks/{id}")
-                .route(get().to(tasks::get))
-                .route(put().to(tasks::update)),
-        )
-        .service(
-            resource("/v2/tasks/{id}/action_executions")
-                .route(get().to(action_executions::list_of_task)),
-        )
-        .service(
-            resource("/v2/tasks/{id}/action_executions/{ae_id}")
-                .route(get().to(action_executions::get_of_task)),
-        )
-        .service(
-            resource("/v2/tasks/{id}/workflow_executions")
-                .route(get().to(executions::list_of_task)),
-        )
-        .service(
-            resource("/v2/action_executions")
-                .route(get().to(action_executions::list))
-                .route(post().to(action_executions::create)),
-        )
-        .service(
-            resource("/v2/action_executions/{id}")
-                .route(get().to(action_executions::get))
-                .route(put().to(action_executions::update))
-                .route(delete().to(action_executions::delete)),
-        )
-        .service(
-            resource("/v2/environments")
-                .route(get().to(environments::list))
-                .route(post().to(environments::create))
-                .route(put().to(environments::update)),
-        )
-        .service(
-            resource("/v2/environments/{name}")
-                .route(get().to(environments::get))
-                .route(delete().to(environments::delete)),
-        )
-        .service(
-            resource("/v2/actions")
-                .route(get().to(actions::list))
-                .route(post().to(adhoc_actions::create))
-                .route(put().to(adhoc_actions::update)),
-        )
-        .service(resource("/v2/actions/validate").route(post().to(adhoc_actions::validate)))
-        .service(
-            resource("/v2/actions/{name}")
-                .route(get().to(actions::get))
-                .route(put().to(adhoc_actions::update_one))
-                .route(delete().to(adhoc_actions::delete)),
-        )
-        .service(
-            resource("/v2/workbooks")
-                .route(get().to(workbooks::list))
-                .route(post().to(workbooks::create))
-                .route(put().to(workbooks::update)),
-        )
-        .service(resource("/v2/workbooks/validate").route(post().to(workbooks::validate)))
-        .service(
-            resource("/v2/workbooks/{name}")
-                .route(get().to(workbooks::get))
-                .route(delete().to(workbooks::delete)),
-        )
-        .service(resource("/v2/actions/{name}/{namespace}").route(get().to(actions::get)));
+    for resource in table().resources {
+        cfg.service(resource);
+    }
+    cfg.default_service(web::to(root::unknown_path));
 }

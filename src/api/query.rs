@@ -7,9 +7,10 @@
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
 
+use super::auth::Caller;
 use super::error::Error;
 use crate::domain::State;
-use crate::store::{Filter, FilterOp, ListQuery, SortDir};
+use crate::store::{Access, Filter, FilterOp, ListQuery, SortDir};
 
 /// The query parameters of a request, in order, percent-decoded.
 pub type Pairs = Vec<(String, String)>;
@@ -150,17 +151,37 @@ const LIST_ARGS: &[&str] = &[
     "project_id",
 ];
 
-/// Parses a list request against `spec`; `limit` is clamped to `max_page_size`.
+/// Whose records a list shows: the caller's project, or for an admin
+/// every project (`all_projects=true`) or the one `project_id` names.
+/// Both parameters are admin-only (403 otherwise), as Mistral's
+/// `*:list:all_projects` policy has it.
+pub fn list_access(pairs: &Pairs, caller: &Caller) -> Result<Access, Error> {
+    let all = flag(pairs, "all_projects")?;
+    let project = get(pairs, "project_id").filter(|p| !p.is_empty());
+    if !all && project.is_none() {
+        return Ok(caller.access());
+    }
+    caller.require_admin("Listing other projects (all_projects, project_id)")?;
+    Ok(match project {
+        Some(p) if !all => Access::Project(p.to_string()),
+        _ => Access::All,
+    })
+}
+
+/// Parses a list request against `spec`, as `caller` sees it; `limit` is
+/// clamped to `max_page_size`.
 pub fn list_params(
     pairs: &Pairs,
     spec: &ListSpec,
     max_page_size: usize,
+    caller: &Caller,
 ) -> Result<ListParams, Error> {
     if let Some((k, _)) = pairs.iter().find(|(k, _)| {
         !LIST_ARGS.contains(&k.as_str()) && !spec.filters.iter().any(|(f, _)| f == k)
     }) {
         return Err(unknown_argument(k));
     }
+    let access = list_access(pairs, caller)?;
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,
         Some(v) => {
@@ -188,6 +209,7 @@ pub fn list_params(
             limit,
             sort: sort(pairs, spec)?,
             filters: filters(pairs, spec)?,
+            access,
         },
         fields: fields(pairs, spec.fields)?,
     })

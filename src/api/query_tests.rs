@@ -17,7 +17,11 @@ const SPEC: ListSpec = ListSpec {
 const U: &str = "123e4567-e89b-12d3-a456-426655440000";
 
 fn parse(qs: &str) -> Result<ListParams, Error> {
-    list_params(&parse_pairs(qs).unwrap(), &SPEC, 100)
+    let admin = crate::api::Caller {
+        project_id: "p".into(),
+        admin: true,
+    };
+    list_params(&parse_pairs(qs).unwrap(), &SPEC, 100, &admin)
 }
 
 fn err(qs: &str) -> String {

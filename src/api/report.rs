@@ -9,9 +9,9 @@ use super::error::Error;
 use super::query::{self, Pairs};
 use super::render::timestamp;
 use super::sub_executions::all;
-use super::{ApiState, read};
+use super::{ApiState, Caller, read};
 use crate::domain::{ExecutionId, State, Timestamp};
-use crate::store::{self, ExecutionRecord, Filter, FilterOp, ListQuery, Store, TaskRecord};
+use crate::store::{self, Access, ExecutionRecord, Filter, FilterOp, ListQuery, Store, TaskRecord};
 
 /// Successful runs of the same workflow the estimate averages over.
 const ESTIMATE_SAMPLE: usize = 20;
@@ -84,6 +84,7 @@ fn entry(
 /// The walk's parameters and the statistics it gathers.
 struct Report<'a> {
     store: &'a Store,
+    access: Access,
     errors_only: bool,
     /// Negative: no limit.
     max_depth: i64,
@@ -96,6 +97,7 @@ impl Report<'_> {
     fn tasks_of(&self, id: ExecutionId) -> Result<Vec<TaskRecord>, store::Error> {
         all(
             |q| self.store.list_tasks(q),
+            &self.access,
             "workflow_execution_id",
             id.to_string(),
             |t| t.id.to_string(),
@@ -139,6 +141,7 @@ impl Report<'_> {
         self.stats.count(t.state);
         let children = all(
             |q| self.store.list_executions(q),
+            &self.access,
             "task_execution_id",
             t.id.to_string(),
             |e| e.id.to_string(),
@@ -163,6 +166,7 @@ impl Report<'_> {
         );
         let actions = all(
             |q| self.store.list_action_executions(q),
+            &self.access,
             "task_execution_id",
             t.id.to_string(),
             |a| a.id.to_string(),
@@ -215,6 +219,7 @@ impl Report<'_> {
                     values: vec!["SUCCESS".into()],
                 },
             ],
+            access: self.access.clone(),
             ..ListQuery::default()
         };
         let prev = self.store.list_executions(&q)?;
@@ -255,15 +260,18 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ExecutionId = query::uuid(&path)?;
     let (errors_only, max_depth, statistics_only) = params(&query::pairs(&req)?)?;
+    let access = caller.access();
     let report = read(&state, move |s| {
-        let Some(ex) = s.get_execution(id)? else {
+        let Some(ex) = s.get_execution(&access, id)? else {
             return Ok(None);
         };
         let mut r = Report {
             store: s,
+            access,
             errors_only,
             max_depth,
             statistics_only,

@@ -9,18 +9,20 @@ use serde_json::{Value, json};
 use super::error::Error;
 use super::query::{self, Pairs};
 use super::render::{self, ExecutionView};
-use super::{ApiState, read};
+use super::{ApiState, Caller, read};
 use crate::domain::{ExecutionId, State, TaskExecutionId};
 use crate::store::{
-    self, ExecutionRecord, Filter, FilterOp, ListQuery, SortDir, Store, TaskRecord,
+    self, Access, ExecutionRecord, Filter, FilterOp, ListQuery, SortDir, Store, TaskRecord,
 };
 
 /// Rows fetched per store query while walking.
 const PAGE: usize = 1000;
 
-/// Every row matching `field = value`, oldest first, paged by marker.
+/// Every row `access` sees matching `field = value`, oldest first, paged
+/// by marker.
 pub(super) fn all<T>(
     list: impl Fn(&ListQuery) -> Result<Vec<T>, store::Error>,
+    access: &Access,
     field: &str,
     value: String,
     id_of: impl Fn(&T) -> String,
@@ -34,6 +36,7 @@ pub(super) fn all<T>(
             op: FilterOp::Eq,
             values: vec![value],
         }],
+        access: access.clone(),
     };
     let mut out = Vec::new();
     loop {
@@ -50,6 +53,7 @@ pub(super) fn all<T>(
 /// The walk's parameters and its result.
 struct Walk<'a> {
     store: &'a Store,
+    access: Access,
     errors_only: bool,
     /// Negative: no limit.
     max_depth: i64,
@@ -65,6 +69,7 @@ impl Walk<'_> {
         self.out.push(ex);
         let tasks = all(
             |q| self.store.list_tasks(q),
+            &self.access,
             "workflow_execution_id",
             id.to_string(),
             |t| t.id.to_string(),
@@ -81,6 +86,7 @@ impl Walk<'_> {
         }
         let children = all(
             |q| self.store.list_executions(q),
+            &self.access,
             "task_execution_id",
             t.id.to_string(),
             |e| e.id.to_string(),
@@ -114,21 +120,28 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
     ))
 }
 
-async fn walk(req: &HttpRequest, state: &ApiState, origin: Origin) -> Result<HttpResponse, Error> {
+async fn walk(
+    req: &HttpRequest,
+    state: &ApiState,
+    caller: &Caller,
+    origin: Origin,
+) -> Result<HttpResponse, Error> {
     let (errors_only, max_depth, include_output) = params(&query::pairs(req)?)?;
+    let access = caller.access();
     let found = read(state, move |s| {
         let mut w = Walk {
             store: s,
+            access: access.clone(),
             errors_only,
             max_depth,
             out: Vec::new(),
         };
         match origin {
-            Origin::Execution(id) => match s.get_execution(id)? {
+            Origin::Execution(id) => match s.get_execution(&access, id)? {
                 Some(ex) => w.execution(ex, 0)?,
                 None => return Ok(None),
             },
-            Origin::Task(id) => match s.get_task(id)? {
+            Origin::Task(id) => match s.get_task(&access, id)? {
                 Some(t) => w.task(&t, 0)?,
                 None => return Ok(None),
             },
@@ -153,9 +166,10 @@ pub async fn of_execution(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ExecutionId = query::uuid(&path)?;
-    walk(&req, &state, Origin::Execution(id)).await
+    walk(&req, &state, &caller, Origin::Execution(id)).await
 }
 
 /// `GET /v2/tasks/{id}/executions`
@@ -163,9 +177,10 @@ pub async fn of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: TaskExecutionId = query::uuid(&path)?;
-    walk(&req, &state, Origin::Task(id)).await
+    walk(&req, &state, &caller, Origin::Task(id)).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::error::Error;
 use super::executions;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, TaskView};
-use super::{ApiState, read};
+use super::{ApiState, Caller, read};
 use crate::domain::{ExecutionId, TaskExecutionId};
 use crate::store::{Filter, FilterOp};
 
@@ -64,8 +64,12 @@ fn not_found(id: &str) -> Error {
 }
 
 /// `GET /v2/tasks`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
-    list_with(req, state, None).await
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    list_with(req, state, caller, None).await
 }
 
 /// `GET /v2/executions/{id}/tasks`: 404 when the execution does not exist.
@@ -73,24 +77,26 @@ pub async fn list_of_execution(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: ExecutionId = query::uuid(&path)?;
-    executions::fetch(&state, id).await?;
+    executions::fetch(&state, &caller, id).await?;
     let filter = Filter {
         field: "workflow_execution_id".into(),
         op: FilterOp::Eq,
         values: vec![id.to_string()],
     };
-    list_with(req, state, Some(filter)).await
+    list_with(req, state, caller, Some(filter)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
+    caller: Caller,
     extra: Option<Filter>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some(f) = extra {
         p.query.filters.retain(|g| g.field != f.field);
         p.query.filters.push(f);
@@ -114,12 +120,14 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
-    let t = read(&state, move |s| s.get_task(id))
+    let access = caller.access();
+    let t = read(&state, move |s| s.get_task(&access, id))
         .await?
         .ok_or_else(|| not_found(&path))?;
     Ok(HttpResponse::Ok().json(query::project(render::task(&t, TaskView::Get), &fields)))
@@ -131,6 +139,7 @@ pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: super::body::Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
@@ -155,7 +164,8 @@ pub async fn update(
         }
     };
     let env = super::body::dict(&obj, "env")?.map(Value::Object);
-    let current = read(&state, move |s| s.get_task(id))
+    let access = caller.access();
+    let current = read(&state, move |s| s.get_task(&access, id))
         .await?
         .ok_or_else(|| not_found(&path))?;
     for (field, actual) in [

@@ -118,24 +118,27 @@ fn read_only() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// Registers the UI routes. Must run before the `/` of the REST API: the
+/// Registers the UI routes. Must come before the `/` of the REST API: the
 /// browser-only `/` resource falls through to it when its guard refuses.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{get, post, resource};
-    cfg.service(
-        resource("/")
-            .guard(guard::fn_guard(|ctx| {
-                wants_html(ctx.head().headers().get(header::ACCEPT))
-            }))
-            .route(get().to(index)),
+pub(super) fn routes(r: &mut super::Routes) {
+    use super::res_exact as res;
+    use actix_web::http::Method;
+    r.add(
+        res("/")
+            .map(|x| {
+                x.guard(guard::fn_guard(|ctx| {
+                    wants_html(ctx.head().headers().get(header::ACCEPT))
+                }))
+            })
+            .get(index),
     )
-    .service(resource("/ui").route(get().to(to_slash)))
-    .service(resource("/ui/").route(read_only().to(index)))
-    .service(resource("/ui/api/dashboard").route(get().to(data::dashboard)))
-    .service(resource("/ui/api/parse").route(post().to(data::parse)))
-    .service(resource("/ui/api/executions/{id}/graph").route(get().to(data::execution_graph)))
-    .service(resource("/ui/api/executions/{id}/tasks").route(get().to(data::execution_tasks)))
-    .service(resource("/ui/{file}").route(read_only().to(file)));
+    .add(res("/ui").get(to_slash))
+    .add(res("/ui/").on(Method::GET, read_only().to(index)))
+    .add(res("/ui/api/dashboard").get(data::dashboard))
+    .add(res("/ui/api/parse").post(data::parse))
+    .add(res("/ui/api/executions/{id}/graph").get(data::execution_graph))
+    .add(res("/ui/api/executions/{id}/tasks").get(data::execution_tasks))
+    .add(res("/ui/{file}").on(Method::GET, read_only().to(file)));
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! `/v2/workbooks`: upload (raw YAML text), update, list, get, delete and
 //! validate workbooks. A workbook's workflows and actions appear under
 //! `/v2/workflows` and `/v2/actions` as `<workbook>.<name>`. Changes go to
-//! the engine; reads go to the store; `validate` only parses.
+//! the engine; reads go to the store; `validate` only parses. A workbook
+//! (with its members) belongs to the caller's project; only its own can be
+//! changed; `scope=public` is admin-only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -9,8 +11,8 @@ use serde_json::{Map, Value, json};
 use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
-use super::workflows::scope;
-use super::{ApiState, read, render, send};
+use super::workflows::scope_of;
+use super::{ApiState, Caller, read, render, send};
 use crate::engine::{DeleteWorkbook, PutWorkbook};
 use crate::lang;
 
@@ -43,9 +45,13 @@ const SPEC: ListSpec = ListSpec {
 };
 
 /// `GET /v2/workbooks`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     let q = p.query.clone();
     let wbs = read(&state, move |s| s.list_workbooks(&q)).await?;
     let items: Vec<Map<String, Value>> = wbs
@@ -60,13 +66,15 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let fields = query::fields(&pairs, FIELDS)?;
     let name = path.into_inner();
     let namespace = query::namespace(&pairs);
     let (n, ns) = (name.clone(), namespace.clone());
-    let w = read(&state, move |s| s.find_workbook(&n, &ns))
+    let access = caller.access();
+    let w = read(&state, move |s| s.find_workbook(&access, &n, &ns))
         .await?
         .ok_or_else(|| {
             Error::not_found(format!(
@@ -81,13 +89,15 @@ async fn put(
     state: &ApiState,
     body: Body,
     create: bool,
+    caller: Caller,
 ) -> Result<Map<String, Value>, Error> {
     let pairs = query::pairs(req)?;
     let msg = PutWorkbook {
-        scope: scope(&pairs)?,
+        scope: scope_of(&pairs, &caller, "a workbook")?,
         namespace: query::namespace(&pairs),
         definition: body::text(body)?,
         create,
+        project: caller.project_id,
     };
     Ok(render::workbook(&send::put_workbook(state, msg).await?))
 }
@@ -97,8 +107,9 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse::Created().json(put(&req, &state, body, true).await?))
+    Ok(HttpResponse::Created().json(put(&req, &state, body, true, caller).await?))
 }
 
 /// `PUT /v2/workbooks?namespace=&scope=`: by the name inside the document.
@@ -106,8 +117,9 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse::Ok().json(put(&req, &state, body, false).await?))
+    Ok(HttpResponse::Ok().json(put(&req, &state, body, false, caller).await?))
 }
 
 /// `DELETE /v2/workbooks/{name}?namespace=`: 204.
@@ -115,11 +127,13 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = DeleteWorkbook {
         name: path.into_inner(),
         namespace: query::namespace(&pairs),
+        project: caller.project_id,
     };
     send::delete_workbook(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec, Pairs};
-use super::{ApiState, read, render, send};
+use super::{ApiState, Caller, read, render, send};
 use crate::domain::WorkflowId;
 use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
@@ -57,6 +57,21 @@ pub(super) fn scope(pairs: &Pairs) -> Result<String, Error> {
     }
 }
 
+/// The scope of an upload of `what` (`a workflow`, ...) by `caller`:
+/// making a definition public is admin-only (Mistral's
+/// `workflows:publicize`), 403 otherwise.
+pub(super) fn scope_of(pairs: &Pairs, caller: &Caller, what: &str) -> Result<String, Error> {
+    let s = scope(pairs)?;
+    if s == "public" {
+        caller.require_admin(&format!("Making {what} public (scope=public)"))?;
+    }
+    Ok(s)
+}
+
+fn scope_for(pairs: &Pairs, caller: &Caller) -> Result<String, Error> {
+    scope_of(pairs, caller, "a workflow")
+}
+
 fn not_found(identifier: &str, namespace: &str) -> Error {
     Error::not_found(format!(
         "Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
@@ -72,9 +87,13 @@ fn uploaded(defs: &[WorkflowDef]) -> Value {
 }
 
 /// `GET /v2/workflows`
-pub async fn list(req: HttpRequest, state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size)?;
+    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     let q = p.query.clone();
     let defs = read(&state, move |s| s.list_workflows(&q)).await?;
     let items: Vec<Map<String, Value>> = defs
@@ -89,19 +108,26 @@ pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields", "namespace"])?;
     let fields = query::fields(&pairs, FIELDS)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
-    let w = find(&state, &identifier, &namespace).await?;
+    let w = find(&state, &caller, &identifier, &namespace).await?;
     Ok(HttpResponse::Ok().json(query::project(render::workflow(&w), &fields)))
 }
 
-async fn find(state: &ApiState, identifier: &str, namespace: &str) -> Result<WorkflowDef, Error> {
+async fn find(
+    state: &ApiState,
+    caller: &Caller,
+    identifier: &str,
+    namespace: &str,
+) -> Result<WorkflowDef, Error> {
     let (id, ns) = (identifier.to_string(), namespace.to_string());
-    read(state, move |s| s.find_workflow(&id, &ns))
+    let access = caller.access();
+    read(state, move |s| s.find_workflow(&access, &id, &ns))
         .await?
         .ok_or_else(|| not_found(identifier, namespace))
 }
@@ -111,12 +137,14 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = CreateWorkflows {
-        scope: scope(&pairs)?,
+        scope: scope_for(&pairs, &caller)?,
         namespace: query::namespace(&pairs),
         definition: body::text(body)?,
+        project: caller.project_id,
     };
     let defs = send::create_workflows(&state, msg).await?;
     Ok(HttpResponse::Created().json(uploaded(&defs)))
@@ -128,13 +156,15 @@ pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = UpdateWorkflows {
-        scope: scope(&pairs)?,
+        scope: scope_for(&pairs, &caller)?,
         namespace: query::namespace(&pairs),
         definition: body::text(body)?,
         id: None,
+        project: caller.project_id,
     };
     let defs = send::update_workflows(&state, msg).await?;
     Ok(HttpResponse::Ok().json(uploaded(&defs)))
@@ -147,21 +177,23 @@ pub async fn update_one(
     state: web::Data<ApiState>,
     path: web::Path<String>,
     body: Body,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
-    let scope = scope(&pairs)?;
+    let scope = scope_for(&pairs, &caller)?;
     let definition = body::text(body)?;
     let id = match identifier.parse::<WorkflowId>() {
         Ok(id) => id,
-        Err(_) => find(&state, &identifier, &namespace).await?.id,
+        Err(_) => find(&state, &caller, &identifier, &namespace).await?.id,
     };
     let msg = UpdateWorkflows {
         definition,
         namespace: namespace.clone(),
         scope,
         id: Some(id),
+        project: caller.project_id,
     };
     let defs = send::update_workflows(&state, msg).await?;
     let w = defs
@@ -175,11 +207,13 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = DeleteWorkflow {
         name_or_id: path.into_inner(),
         namespace: query::namespace(&pairs),
+        project: caller.project_id,
     };
     send::delete_workflow(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,6 +8,10 @@ pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, Workflow
 pub use secrets::Secrets;
 pub use state::{ParseStateError, State};
 
+/// The project of every record when authentication is off (Mistral's
+/// `<default-project>`), and of requests that name none.
+pub const DEFAULT_PROJECT: &str = "<default-project>";
+
 /// Timestamps are UTC without zone, stored and rendered as `YYYY-MM-DD HH:MM:SS`.
 pub type Timestamp = chrono::NaiveDateTime;
 

@@ -144,6 +144,7 @@ impl EngineActor {
                 name: e.workflow_name.clone(),
                 state: e.state,
                 state_info: e.state_info.clone(),
+                project_id: e.project_id.clone(),
             });
         }
         for (_, t) in &batch.tasks {
@@ -154,6 +155,7 @@ impl EngineActor {
                 name: t.name.clone(),
                 state: t.state,
                 state_info: t.state_info.clone(),
+                project_id: t.project_id.clone(),
             });
         }
     }

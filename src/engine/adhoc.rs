@@ -1,10 +1,13 @@
 //! Ad-hoc actions at run time (`mistral/actions/adhoc.py`): the cache of
 //! every ad-hoc definition (loaded whole at start; the engine is the only
 //! writer, so it stays exact), name resolution inside workbooks, and the
-//! expansion of a call into the system action that really runs.
+//! expansion of a call into the system action that really runs. Names
+//! resolve per project: an execution sees its project's actions and other
+//! projects' public ones, never another project's private one.
 //!
 //! Entry points for any path that runs an action:
-//! - [`EngineActor::expand_action`]: `(namespace, name, input, context)` →
+//! - [`EngineActor::expand_action`]: `(project, namespace, name, input,
+//!   context)` →
 //!   [`Expanded`]: the chain of ad-hoc levels resolved (a cycle is an
 //!   error), each level's declared `input` defaults applied and its
 //!   `base-input` evaluated against its input over `context` (Mistral's
@@ -41,18 +44,40 @@ pub(crate) struct AdhocDef {
     pub spec: Arc<ActionSpec>,
 }
 
-/// Every ad-hoc definition, by namespace and name, and by id.
+/// Every ad-hoc definition of every project, by namespace and name (one
+/// per project at most, oldest first), and by id.
 #[derive(Default)]
 pub(crate) struct AdhocCache {
-    by_name: HashMap<String, HashMap<String, Arc<AdhocDef>>>,
+    by_name: HashMap<(String, String), Vec<Arc<AdhocDef>>>,
     by_id: HashMap<String, Arc<AdhocDef>>,
 }
 
+fn public(d: &AdhocDef) -> bool {
+    d.def.scope == "public"
+}
+
 impl AdhocCache {
-    pub fn get(&self, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
-        self.by_name.get(namespace)?.get(name)
+    /// The action `name` as `project` sees it: its own, else another
+    /// project's public one (the oldest). Another project's private action
+    /// is not there, exactly like an unknown one.
+    pub fn get(&self, project: &str, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
+        let all = self
+            .by_name
+            .get(&(namespace.to_string(), name.to_string()))?;
+        all.iter()
+            .find(|d| d.def.project_id == project)
+            .or_else(|| all.iter().find(|d| public(d)))
     }
 
+    /// `project`'s own action `name` (not another's public one).
+    pub fn get_own(&self, project: &str, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
+        self.by_name
+            .get(&(namespace.to_string(), name.to_string()))?
+            .iter()
+            .find(|d| d.def.project_id == project)
+    }
+
+    /// By id, of any project: callers check the owner.
     pub fn get_id(&self, id: &str) -> Option<&Arc<AdhocDef>> {
         self.by_id.get(id)
     }
@@ -64,18 +89,24 @@ impl AdhocCache {
     pub fn put(&mut self, def: ActionDef, spec: Arc<ActionSpec>) {
         self.remove(&def.id);
         let d = Arc::new(AdhocDef { def, spec });
-        self.by_name
-            .entry(d.def.namespace.clone())
-            .or_default()
-            .insert(d.def.name.clone(), d.clone());
+        let all = self
+            .by_name
+            .entry((d.def.namespace.clone(), d.def.name.clone()))
+            .or_default();
+        all.push(d.clone());
+        all.sort_by(|a, b| (a.def.created_at, &a.def.id).cmp(&(b.def.created_at, &b.def.id)));
         self.by_id.insert(d.def.id.clone(), d);
     }
 
     pub fn remove(&mut self, id: &str) {
-        if let Some(d) = self.by_id.remove(id)
-            && let Some(m) = self.by_name.get_mut(&d.def.namespace)
-        {
-            m.remove(&d.def.name);
+        if let Some(d) = self.by_id.remove(id) {
+            let key = (d.def.namespace.clone(), d.def.name.clone());
+            if let Some(all) = self.by_name.get_mut(&key) {
+                all.retain(|x| x.def.id != id);
+                if all.is_empty() {
+                    self.by_name.remove(&key);
+                }
+            }
         }
     }
 }
@@ -151,19 +182,21 @@ impl EngineActor {
         let wb = workbook_of(exec)?;
         let full = format!("{wb}.{name}");
         self.adhoc
-            .get(&exec.rec.workflow_namespace, &full)
+            .get(&exec.rec.project_id, &exec.rec.workflow_namespace, &full)
             .map(|_| full)
     }
 
-    /// Expands a call of `name` in `namespace` (see the module doc).
+    /// Expands a call of `name` in `namespace` by `project` (see the
+    /// module doc): each level as `project` sees it.
     pub fn expand_action(
         &self,
+        project: &str,
         namespace: &str,
         name: &str,
         input: Map<String, Value>,
         context: &Value,
     ) -> Result<Expanded, String> {
-        let Some(mut level) = self.adhoc.get(namespace, name) else {
+        let Some(mut level) = self.adhoc.get(project, namespace, name) else {
             return Ok(Expanded {
                 name: name.to_string(),
                 base: name.to_string(),
@@ -207,7 +240,7 @@ impl EngineActor {
                     "Found a cycle in an ad-hoc action chain [action_name={name}, duplicate_action_name={base}]"
                 ));
             }
-            match self.adhoc.get(&level.def.namespace, base) {
+            match self.adhoc.get(project, &level.def.namespace, base) {
                 Some(next) => level = next,
                 None => {
                     return Ok(Expanded {
@@ -242,14 +275,14 @@ impl EngineActor {
             return Ok((action, input, None));
         }
         let name = self.resolve_action_name(exec, &action).unwrap_or(action);
-        let namespace = &exec.rec.workflow_namespace;
-        if self.adhoc.get(namespace, &name).is_none() {
+        let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
+        if self.adhoc.get(project, namespace, &name).is_none() {
             return Ok((name, input, None));
         }
         let empty = Map::new();
         let branch = task.in_context.as_object().unwrap_or(&empty);
         let data = exec.data_for(Some(task), branch);
-        let e = self.expand_action(namespace, &name, input, &data)?;
+        let e = self.expand_action(project, namespace, &name, input, &data)?;
         Ok((e.name, e.input, Some((e.base, e.base_input))))
     }
 
@@ -266,7 +299,8 @@ impl EngineActor {
         }
         let exec = self.execs.get(&exec_id)?;
         let ae = exec.actions.get(&aid)?;
-        self.adhoc.get(&exec.rec.workflow_namespace, &ae.name)?;
+        let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
+        self.adhoc.get(project, namespace, &ae.name)?;
         let task = ae.task_execution_id.and_then(|t| exec.tasks.get(&t));
         let empty = Map::new();
         let branch = task
@@ -274,6 +308,6 @@ impl EngineActor {
             .unwrap_or(&empty);
         let data = exec.data_for(task, branch);
         let input = ae.input.as_object().cloned().unwrap_or_default();
-        Some(self.expand_action(&exec.rec.workflow_namespace, &ae.name, input, &data))
+        Some(self.expand_action(project, namespace, &ae.name, input, &data))
     }
 }

@@ -4,6 +4,10 @@
 //! workbook's namespace, in the same change as the workbook; an update
 //! replaces them and removes the ones the workbook no longer has; a delete
 //! removes them all. Each change is answered only after its group commit.
+//!
+//! Both belong to the caller's project (`project` of each message), names
+//! are unique per project, and a project changes only its own: another
+//! project's public one is refused (403), a private one is not found.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,11 +16,9 @@ use actix::prelude::*;
 
 use super::requests::{ready, unavailable};
 use super::{EngineActor, Error};
-use crate::domain::now;
+use crate::domain::{DEFAULT_PROJECT, now};
 use crate::lang::{self, ActionSpec, WorkbookSpec};
-use crate::store::{ActionDef, WorkbookRecord, Write};
-
-const PROJECT: &str = "<default-project>";
+use crate::store::{Access, ActionDef, WorkbookRecord, Write};
 
 /// Upload an action list (`POST /v2/actions`).
 #[derive(Debug, Message)]
@@ -25,6 +27,8 @@ pub struct CreateActions {
     pub definition: String,
     pub namespace: String,
     pub scope: String,
+    /// The caller's project: the owner of the new actions.
+    pub project: String,
 }
 
 /// Replace ad-hoc actions by the names in the document (`PUT
@@ -37,6 +41,8 @@ pub struct UpdateActions {
     pub namespace: String,
     pub scope: String,
     pub id: Option<String>,
+    /// The caller's project: only its own actions can be replaced.
+    pub project: String,
 }
 
 /// Delete an ad-hoc action by name (in `namespace`) or id.
@@ -45,6 +51,8 @@ pub struct UpdateActions {
 pub struct DeleteAction {
     pub name_or_id: String,
     pub namespace: String,
+    /// The caller's project: only its own actions can be deleted.
+    pub project: String,
 }
 
 /// Create (`POST /v2/workbooks`, 409 if it exists) or replace by the name
@@ -56,6 +64,9 @@ pub struct PutWorkbook {
     pub namespace: String,
     pub scope: String,
     pub create: bool,
+    /// The caller's project: owns a new workbook; only its own can be
+    /// replaced.
+    pub project: String,
 }
 
 /// Delete a workbook with its workflows and actions.
@@ -64,6 +75,8 @@ pub struct PutWorkbook {
 pub struct DeleteWorkbook {
     pub name: String,
     pub namespace: String,
+    /// The caller's project: only its own workbooks can be deleted.
+    pub project: String,
 }
 
 fn action_not_found(name: &str, namespace: &str) -> Error {
@@ -78,11 +91,27 @@ fn workbook_not_found(name: &str, namespace: &str) -> Error {
     ))
 }
 
+fn not_yours(what: &str, name: &str) -> Error {
+    Error::NotAllowed(format!(
+        "Can not modify {what} of another project [name={name}]"
+    ))
+}
+
+/// The caller's project, `<default-project>` when a message names none.
+fn owner(project: &str) -> &str {
+    if project.is_empty() {
+        DEFAULT_PROJECT
+    } else {
+        project
+    }
+}
+
 fn new_action(
     spec: &ActionSpec,
     name: &str,
     namespace: &str,
     scope: &str,
+    project: &str,
 ) -> Result<ActionDef, Error> {
     Ok(ActionDef {
         id: uuid::Uuid::new_v4().to_string(),
@@ -94,28 +123,30 @@ fn new_action(
         description: spec.description.clone(),
         tags: spec.tags.clone(),
         scope: scope.to_string(),
-        project_id: PROJECT.into(),
+        project_id: project.to_string(),
         created_at: now(),
         updated_at: None,
     })
 }
 
 impl EngineActor {
-    /// Creates or replaces the ad-hoc action `name`; the replaced one
-    /// keeps its id and creation time.
+    /// Creates or replaces `project`'s ad-hoc action `name`; the replaced
+    /// one keeps its id and creation time.
     fn put_action(
         &mut self,
         spec: ActionSpec,
         name: &str,
         namespace: &str,
         scope: &str,
+        project: &str,
         replace: Option<String>,
     ) -> Result<ActionDef, Error> {
-        let mut def = new_action(&spec, name, namespace, scope)?;
+        let mut def = new_action(&spec, name, namespace, scope, project)?;
         let old = match replace {
             Some(id) => self.adhoc.get_id(&id),
-            None => self.adhoc.get(namespace, name),
+            None => self.adhoc.get_own(project, namespace, name),
         }
+        .filter(|d| d.def.project_id == project)
         .map(|d| d.def.clone());
         let write = match old {
             Some(old) => {
@@ -132,13 +163,15 @@ impl EngineActor {
     }
 
     fn create_actions(&mut self, msg: &CreateActions) -> Result<Vec<ActionDef>, Error> {
+        let project = owner(&msg.project);
         let specs = lang::parse_actions(&msg.definition)?;
-        if let Some(s) = specs
-            .iter()
-            .find(|s| self.adhoc.get(&msg.namespace, &s.name).is_some())
-        {
+        if let Some(s) = specs.iter().find(|s| {
+            self.adhoc
+                .get_own(project, &msg.namespace, &s.name)
+                .is_some()
+        }) {
             return Err(Error::Conflict(format!(
-                "Duplicate entry for Action ['name', 'namespace', 'project_id']: {}, {}, {PROJECT}",
+                "Duplicate entry for Action ['name', 'namespace', 'project_id']: {}, {}, {project}",
                 s.name, msg.namespace
             )));
         }
@@ -146,9 +179,24 @@ impl EngineActor {
             .into_iter()
             .map(|s| {
                 let name = s.name.clone();
-                self.put_action(s, &name, &msg.namespace, &msg.scope, None)
+                self.put_action(s, &name, &msg.namespace, &msg.scope, project, None)
             })
             .collect()
+    }
+
+    /// `project`'s own action by id, else by name in `namespace`; another
+    /// project's public one is a 403, anything else a 404.
+    fn own_action(&self, project: &str, key: &str, namespace: &str) -> Result<String, Error> {
+        let seen = self
+            .adhoc
+            .get_id(key)
+            .filter(|d| d.def.project_id == project || d.def.scope == "public")
+            .or_else(|| self.adhoc.get(project, namespace, key));
+        match seen {
+            Some(d) if d.def.project_id == project => Ok(d.def.id.clone()),
+            Some(_) => Err(not_yours("an action", key)),
+            None => Err(action_not_found(key, namespace)),
+        }
     }
 
     fn update_actions(&mut self, msg: &UpdateActions) -> Result<Vec<ActionDef>, Error> {
@@ -160,32 +208,23 @@ impl EngineActor {
                 "More than one actions are not supported for update with identifier. [identifier: {id}]"
             )));
         }
+        let project = owner(&msg.project);
         for s in &specs {
-            let known = match &msg.id {
-                Some(id) => self.adhoc.get_id(id).is_some(),
-                None => self.adhoc.get(&msg.namespace, &s.name).is_some(),
-            };
-            if !known {
-                let key = msg.id.as_deref().unwrap_or(&s.name);
-                return Err(action_not_found(key, &msg.namespace));
-            }
+            let key = msg.id.as_deref().unwrap_or(&s.name);
+            self.own_action(project, key, &msg.namespace)?;
         }
         specs
             .into_iter()
             .map(|s| {
                 let name = s.name.clone();
-                self.put_action(s, &name, &msg.namespace, &msg.scope, msg.id.clone())
+                let id = msg.id.clone();
+                self.put_action(s, &name, &msg.namespace, &msg.scope, project, id)
             })
             .collect()
     }
 
     fn delete_action(&mut self, msg: &DeleteAction) -> Result<(), Error> {
-        let id = self
-            .adhoc
-            .get_id(&msg.name_or_id)
-            .or_else(|| self.adhoc.get(&msg.namespace, &msg.name_or_id))
-            .map(|d| d.def.id.clone())
-            .ok_or_else(|| action_not_found(&msg.name_or_id, &msg.namespace))?;
+        let id = self.own_action(owner(&msg.project), &msg.name_or_id, &msg.namespace)?;
         self.adhoc.remove(&id);
         self.dirty.deleted_action_definitions.push(id);
         Ok(())
@@ -194,14 +233,22 @@ impl EngineActor {
     fn put_workbook(&mut self, msg: &PutWorkbook) -> Result<WorkbookRecord, Error> {
         let spec = lang::parse_workbook(&msg.definition)?;
         let ns = msg.namespace.as_str();
-        let old = self.writer.find_workbook(&spec.name, ns)?;
+        let project = owner(&msg.project);
+        let access = Access::Project(project.to_string());
+        let seen = self.writer.find_workbook(&spec.name, ns, &access)?;
+        let (old, foreign) = match seen {
+            Some(w) if w.project_id == project => (Some(w), false),
+            Some(_) => (None, true),
+            None => (None, false),
+        };
         let old = match (old, msg.create) {
             (Some(_), true) => {
                 return Err(Error::Conflict(format!(
-                    "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: {}, {ns}, {PROJECT}",
+                    "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: {}, {ns}, {project}",
                     spec.name
                 )));
             }
+            (None, false) if foreign => return Err(not_yours("a workbook", &spec.name)),
             (None, false) => return Err(workbook_not_found(&spec.name, ns)),
             (old, _) => old,
         };
@@ -216,21 +263,21 @@ impl EngineActor {
             spec: serde_json::to_value(&spec).map_err(|e| Error::Invalid(e.to_string()))?,
             tags: spec.tags.clone(),
             scope: msg.scope.clone(),
-            project_id: PROJECT.into(),
+            project_id: project.to_string(),
             created_at: old.as_ref().map_or(t, |o| o.created_at),
             updated_at: old.as_ref().map(|_| t),
         };
         if let Some(old) = &old {
             let before: WorkbookSpec = serde_json::from_value(old.spec.clone())
                 .map_err(|e| Error::Invalid(format!("stored workbook is unreadable: {e}")))?;
-            self.drop_members(&before, Some(&spec), ns)?;
+            self.drop_members(&before, Some(&spec), ns, project)?;
         }
         for wf in &spec.workflows {
             let full = format!("{}.{}", spec.name, wf.name);
-            let mut def = Self::new_def(wf, ns, &msg.scope)?;
+            let mut def = Self::new_def(wf, ns, &msg.scope, project)?;
             def.name = full.clone();
-            let write = match self.lookup(&full, ns) {
-                Ok(prev) if prev.def.namespace == ns => {
+            let write = match self.lookup(&full, ns, project) {
+                Ok(prev) if prev.def.namespace == ns && prev.def.project_id == project => {
                     def.id = prev.def.id;
                     def.created_at = prev.def.created_at;
                     def.updated_at = Some(t);
@@ -243,7 +290,7 @@ impl EngineActor {
         }
         for a in &spec.actions {
             let full = format!("{}.{}", spec.name, a.name);
-            self.put_action(a.clone(), &full, ns, &msg.scope, None)?;
+            self.put_action(a.clone(), &full, ns, &msg.scope, project, None)?;
         }
         let write = if old.is_some() {
             Write::Update
@@ -254,13 +301,14 @@ impl EngineActor {
         Ok(rec)
     }
 
-    /// Removes the workflows and actions of workbook `before` that `after`
-    /// (the new version, if any) no longer has.
+    /// Removes the workflows and actions of `project`'s workbook `before`
+    /// that `after` (the new version, if any) no longer has.
     fn drop_members(
         &mut self,
         before: &WorkbookSpec,
         after: Option<&WorkbookSpec>,
         ns: &str,
+        project: &str,
     ) -> Result<(), Error> {
         let keep_wf: HashSet<&str> = after
             .iter()
@@ -276,8 +324,9 @@ impl EngineActor {
             .filter(|w| !keep_wf.contains(w.name.as_str()))
         {
             let full = format!("{}.{}", before.name, w.name);
-            if let Ok(d) = self.lookup(&full, ns)
+            if let Ok(d) = self.lookup(&full, ns, project)
                 && d.def.namespace == ns
+                && d.def.project_id == project
             {
                 self.defs.remove(d.def.id);
                 self.dirty.deleted_workflows.push(d.def.id);
@@ -289,7 +338,11 @@ impl EngineActor {
             .filter(|a| !keep_act.contains(a.name.as_str()))
         {
             let full = format!("{}.{}", before.name, a.name);
-            if let Some(id) = self.adhoc.get(ns, &full).map(|d| d.def.id.clone()) {
+            if let Some(id) = self
+                .adhoc
+                .get_own(project, ns, &full)
+                .map(|d| d.def.id.clone())
+            {
                 self.adhoc.remove(&id);
                 self.dirty.deleted_action_definitions.push(id);
             }
@@ -299,13 +352,18 @@ impl EngineActor {
 
     fn delete_workbook(&mut self, msg: &DeleteWorkbook) -> Result<(), Error> {
         let ns = msg.namespace.as_str();
+        let project = owner(&msg.project);
+        let access = Access::Project(project.to_string());
         let old = self
             .writer
-            .find_workbook(&msg.name, ns)?
+            .find_workbook(&msg.name, ns, &access)?
             .ok_or_else(|| workbook_not_found(&msg.name, ns))?;
+        if old.project_id != project {
+            return Err(not_yours("a workbook", &msg.name));
+        }
         let before: WorkbookSpec = serde_json::from_value(old.spec.clone())
             .map_err(|e| Error::Invalid(format!("stored workbook is unreadable: {e}")))?;
-        self.drop_members(&before, None, &old.namespace)?;
+        self.drop_members(&before, None, &old.namespace, project)?;
         self.dirty.deleted_workbooks.push(old.id);
         Ok(())
     }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{DeleteEnvironment, EngineActor, Error, PutEnvironment};
 use crate::domain::now;
-use crate::store::{EnvironmentRecord, Write};
+use crate::store::{Access, EnvironmentRecord, Write};
 
 impl EngineActor {
     fn put_environment(&mut self, msg: PutEnvironment) -> Result<EnvironmentRecord, Error> {
@@ -21,13 +21,18 @@ impl EngineActor {
                 "Environment variables must be a dict.".into(),
             ));
         }
-        let existing = self.writer.get_environment(&msg.name)?;
+        // Only the caller's own: another project's public environment of
+        // the same name neither blocks a create nor can be replaced.
+        let existing = self
+            .writer
+            .get_environment(&msg.name, &Access::Project(msg.project.clone()))?
+            .filter(|e| e.project_id == msg.project);
         let t = now();
         let (write, rec) = match (existing, msg.create) {
             (Some(_), true) => {
                 return Err(Error::Conflict(format!(
-                    "Duplicate entry for Environment ['name', 'project_id']: {}, <default-project>",
-                    msg.name
+                    "Duplicate entry for Environment ['name', 'project_id']: {}, {}",
+                    msg.name, msg.project
                 )));
             }
             (None, false) => {
@@ -44,7 +49,7 @@ impl EngineActor {
                     description: msg.description.unwrap_or_default(),
                     variables: msg.variables.unwrap_or_else(|| json!({})),
                     scope: msg.scope.unwrap_or_else(|| "private".into()),
-                    project_id: "<default-project>".into(),
+                    project_id: msg.project,
                     created_at: t,
                     updated_at: None,
                 },
@@ -68,12 +73,17 @@ impl EngineActor {
     }
 
     /// `params.env` as Mistral takes it: a dict, or the name of a stored
-    /// environment (its variables).
-    pub(crate) fn resolve_env(&mut self, env: Option<&Value>) -> Result<Value, Error> {
+    /// environment `project` sees (its own, else a public one).
+    pub(crate) fn resolve_env(
+        &mut self,
+        env: Option<&Value>,
+        project: &str,
+    ) -> Result<Value, Error> {
+        let access = Access::Project(project.to_string());
         match env {
             None | Some(Value::Null) => Ok(json!({})),
             Some(Value::Object(e)) => Ok(Value::Object(e.clone())),
-            Some(Value::String(name)) => match self.writer.get_environment(name)? {
+            Some(Value::String(name)) => match self.writer.get_environment(name, &access)? {
                 Some(e) => Ok(e.variables),
                 None => Err(Error::Invalid(format!("Environment is not found: {name}"))),
             },
@@ -101,8 +111,9 @@ impl Handler<DeleteEnvironment> for EngineActor {
     type Result = ResponseFuture<Result<(), Error>>;
 
     fn handle(&mut self, msg: DeleteEnvironment, ctx: &mut Self::Context) -> Self::Result {
-        let found = match self.writer.get_environment(&msg.name) {
-            Ok(f) => f,
+        let access = Access::Project(msg.project.clone());
+        let found = match self.writer.get_environment(&msg.name, &access) {
+            Ok(f) => f.filter(|e| e.project_id == msg.project),
             Err(e) => return Box::pin(futures::future::ready(Err(e.into()))),
         };
         match found {

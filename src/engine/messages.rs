@@ -17,6 +17,8 @@ pub struct CreateWorkflows {
     pub definition: String,
     pub namespace: String,
     pub scope: String,
+    /// The caller's project: the owner of the new definitions.
+    pub project: String,
 }
 
 /// Replace workflows by the names in the document (`PUT /v2/workflows`);
@@ -28,6 +30,8 @@ pub struct UpdateWorkflows {
     pub namespace: String,
     pub scope: String,
     pub id: Option<WorkflowId>,
+    /// The caller's project: only its own definitions can be replaced.
+    pub project: String,
 }
 
 /// Delete a workflow by name or id.
@@ -36,12 +40,18 @@ pub struct UpdateWorkflows {
 pub struct DeleteWorkflow {
     pub name_or_id: String,
     pub namespace: String,
+    /// The caller's project: only its own definitions can be deleted.
+    pub project: String,
 }
 
 /// Start an execution (`POST /v2/executions`). Answered once it is committed.
 #[derive(Debug, Default, Message)]
 #[rtype(result = "Result<ExecutionRecord, Error>")]
 pub struct StartExecution {
+    /// The caller's project: owns the execution; the workflow, a source
+    /// execution and a named env are looked up as it sees them. Empty means
+    /// [`crate::domain::DEFAULT_PROJECT`].
+    pub project: String,
     /// `workflow_id` or `workflow_name` (one is required).
     pub workflow_id: Option<String>,
     pub workflow_name: Option<String>,
@@ -99,6 +109,9 @@ pub struct Change {
     pub name: String,
     pub state: State,
     pub state_info: Option<String>,
+    /// The owner of the execution, so live views show each project its own.
+    #[serde(skip)]
+    pub project_id: String,
 }
 
 /// Rerun (`RUNNING`, with `reset`) or skip (`SKIPPED`) a failed task
@@ -136,6 +149,8 @@ pub struct PutEnvironment {
     pub scope: Option<String>,
     /// True for create (409 if it exists), false for update (404 if not).
     pub create: bool,
+    /// The caller's project: owns it; only its own can be replaced.
+    pub project: String,
 }
 
 /// Delete a stored environment by name.
@@ -143,4 +158,6 @@ pub struct PutEnvironment {
 #[rtype(result = "Result<(), Error>")]
 pub struct DeleteEnvironment {
     pub name: String,
+    /// The caller's project: only its own can be deleted.
+    pub project: String,
 }

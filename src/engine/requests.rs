@@ -11,10 +11,10 @@ use super::{
     CreateWorkflows, DeleteExecution, DeleteWorkflow, EngineActor, Error, StartExecution,
     UpdateExecution, UpdateWorkflows,
 };
-use crate::domain::{ExecutionId, State, WorkflowId, now};
+use crate::domain::{DEFAULT_PROJECT, ExecutionId, State, WorkflowId, now};
 use crate::expr;
 use crate::lang::{self, WorkflowSpec};
-use crate::store::{ExecutionRecord, WorkflowDef, Write};
+use crate::store::{Access, ExecutionRecord, Owned, WorkflowDef, Write};
 
 pub(crate) fn unavailable<T>() -> Result<T, Error> {
     Err(Error::Unavailable(
@@ -27,37 +27,63 @@ pub(crate) fn ready<T: 'static>(v: Result<T, Error>) -> ResponseFuture<Result<T,
 }
 
 impl EngineActor {
-    /// A workflow definition with its spec, from the cache or the store.
+    /// A workflow definition `project` sees (its own, else a public one),
+    /// with its spec, from the cache or the store. Another project's
+    /// private workflow is not found, exactly like an unknown one.
     pub(crate) fn lookup(
         &mut self,
         name_or_id: &str,
         namespace: &str,
+        project: &str,
     ) -> Result<Arc<super::defs::Def>, Error> {
+        let not_found = || {
+            Error::NotFound(format!(
+                "Workflow not found [workflow_identifier={name_or_id}, namespace={namespace}]"
+            ))
+        };
         let cached = match name_or_id.parse::<WorkflowId>() {
             Ok(id) => self.defs.get_id(id),
-            Err(_) => self.defs.get(namespace, name_or_id),
+            Err(_) => self.defs.get(project, namespace, name_or_id),
         };
         if let Some(d) = cached {
-            return Ok(d);
+            return match d.def.project_id == project || d.def.public() {
+                true => Ok(d),
+                false => Err(not_found()),
+            };
         }
+        let access = Access::Project(project.to_string());
         let def = self
             .writer
-            .find_workflow(name_or_id, namespace)?
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "Workflow not found [workflow_identifier={name_or_id}, namespace={namespace}]"
-                ))
-            })?;
+            .find_workflow(name_or_id, namespace, &access)?
+            .ok_or_else(not_found)?;
         let spec: WorkflowSpec = serde_json::from_value(def.spec.clone()).map_err(|e| {
             Error::Invalid(format!("stored workflow '{}' is unreadable: {e}", def.name))
         })?;
         Ok(self.defs.put(def, Arc::new(spec)))
     }
 
+    /// A workflow definition `project` may change: its own. Another
+    /// project's public one is refused (403); a private one is not found.
+    fn lookup_own(
+        &mut self,
+        name_or_id: &str,
+        namespace: &str,
+        project: &str,
+    ) -> Result<Arc<super::defs::Def>, Error> {
+        let d = self.lookup(name_or_id, namespace, project)?;
+        if d.def.project_id != project {
+            return Err(Error::NotAllowed(format!(
+                "Can not modify a workflow of another project [workflow_identifier={name_or_id}]"
+            )));
+        }
+        Ok(d)
+    }
+
     pub(crate) fn new_def(
         spec: &WorkflowSpec,
         namespace: &str,
         scope: &str,
+        project: &str,
     ) -> Result<WorkflowDef, Error> {
         Ok(WorkflowDef {
             id: WorkflowId::new(),
@@ -70,7 +96,7 @@ impl EngineActor {
             checksum: format!("{:x}", md5::compute(spec.definition.as_bytes())),
             tags: spec.tags.clone(),
             scope: scope.to_string(),
-            project_id: "<default-project>".into(),
+            project_id: project.to_string(),
             created_at: now(),
             updated_at: None,
         })
@@ -93,7 +119,10 @@ impl EngineActor {
         let specs = lang::parse_workflows(&msg.definition)?;
         self.check_task_count(&specs)?;
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
-        if let Some(existing) = self.writer.workflows_named(&names, &msg.namespace)?.first() {
+        let existing = self
+            .writer
+            .workflows_named(&names, &msg.namespace, &msg.project)?;
+        if let Some(existing) = existing.first() {
             return Err(Error::Conflict(format!(
                 "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: {}, {}, {}",
                 existing.name, existing.namespace, existing.project_id
@@ -101,7 +130,7 @@ impl EngineActor {
         }
         let mut defs = Vec::new();
         for spec in specs {
-            let def = Self::new_def(&spec, &msg.namespace, &msg.scope)?;
+            let def = Self::new_def(&spec, &msg.namespace, &msg.scope, &msg.project)?;
             self.defs.put(def.clone(), Arc::new(spec));
             self.dirty.workflows.push((Write::Insert, def.clone()));
             defs.push(def);
@@ -123,8 +152,8 @@ impl EngineActor {
                 Some(id) => id.to_string(),
                 None => spec.name.clone(),
             };
-            let old = self.lookup(&key, &msg.namespace)?;
-            let mut def = Self::new_def(&spec, &old.def.namespace, &msg.scope)?;
+            let old = self.lookup_own(&key, &msg.namespace, &msg.project)?;
+            let mut def = Self::new_def(&spec, &old.def.namespace, &msg.scope, &msg.project)?;
             def.id = old.def.id;
             def.created_at = old.def.created_at;
             def.updated_at = Some(now());
@@ -136,6 +165,9 @@ impl EngineActor {
     }
 
     fn start_execution(&mut self, mut msg: StartExecution) -> Result<ExecutionRecord, Error> {
+        if msg.project.is_empty() {
+            msg.project = DEFAULT_PROJECT.into();
+        }
         if let Some(source) = msg.source_execution_id {
             self.clone_source(&mut msg, source)?;
         }
@@ -150,11 +182,19 @@ impl EngineActor {
             )));
         }
         if let Some(id) = msg.id {
-            if let Some(e) = self.execs.get(&id) {
-                return Ok(e.rec.clone());
-            }
-            if let Some(e) = self.writer.get_execution(id)? {
-                return Ok(e);
+            let known = match self.execs.get(&id) {
+                Some(e) => Some(e.rec.clone()),
+                None => self.writer.get_execution(id)?,
+            };
+            match known {
+                Some(e) if e.project_id == msg.project => return Ok(e),
+                // Another project's id: the insert would collide.
+                Some(_) => {
+                    return Err(Error::Conflict(format!(
+                        "Duplicate entry for WorkflowExecution ['id']: {id}"
+                    )));
+                }
+                None => {}
             }
         }
         let key = msg
@@ -164,7 +204,7 @@ impl EngineActor {
             .ok_or_else(|| {
                 Error::Invalid("Workflow ID or workflow name must be provided.".into())
             })?;
-        let def = self.lookup(&key, &msg.namespace)?;
+        let def = self.lookup(&key, &msg.namespace, &msg.project)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;
         if spec.kind == crate::lang::WorkflowKind::Reverse {
@@ -188,6 +228,7 @@ impl EngineActor {
             description: msg.description,
             source_execution_id: msg.source_execution_id,
             parent: None,
+            project: msg.project,
         };
         self.create_execution(&def, new)?;
         self.start_workflow(id);
@@ -201,11 +242,12 @@ impl EngineActor {
     /// workflow, input and params, unless the request gives its own.
     fn clone_source(&mut self, msg: &mut StartExecution, source: ExecutionId) -> Result<(), Error> {
         let src = match self.execs.get(&source) {
-            Some(e) => e.rec.clone(),
-            None => self.writer.get_execution(source)?.ok_or_else(|| {
-                Error::NotFound(format!("WorkflowExecution not found [id={source}]"))
-            })?,
+            Some(e) => Some(e.rec.clone()),
+            None => self.writer.get_execution(source)?,
         };
+        let src = src
+            .filter(|s| s.project_id == msg.project)
+            .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={source}]")))?;
         if msg.workflow_id.is_none() && msg.workflow_name.is_none() {
             msg.workflow_id = Some(src.workflow_id.to_string());
             msg.namespace = src.workflow_namespace.clone();
@@ -243,11 +285,12 @@ impl EngineActor {
             description,
             source_execution_id,
             parent,
+            project,
         } = new;
         params
             .entry("namespace")
             .or_insert_with(|| json!(def.def.namespace));
-        let mut env = self.resolve_env(params.get("env"))?;
+        let mut env = self.resolve_env(params.get("env"), &project)?;
         // `params.evaluate_env` (default true): the env's own expressions are
         // evaluated once, against `{"__env": env}`, as Mistral does.
         let evaluate = params.get("evaluate_env").is_none_or(expr::truthy);
@@ -277,7 +320,7 @@ impl EngineActor {
             input: Value::Object(input),
             output: json!({}),
             context: json!({ "__execution": { "id": id.to_string() } }),
-            project_id: "<default-project>".into(),
+            project_id: project,
             created_at: t,
             updated_at: Some(t),
         };
@@ -414,6 +457,8 @@ pub(crate) struct NewExecution {
     pub description: String,
     pub source_execution_id: Option<ExecutionId>,
     pub parent: Option<super::state::Parent>,
+    /// The owner: the caller's project, or the parent's.
+    pub project: String,
 }
 
 fn empty_spec() -> WorkflowSpec {
@@ -498,7 +543,7 @@ impl Handler<DeleteWorkflow> for EngineActor {
     type Result = ResponseFuture<Result<(), Error>>;
 
     fn handle(&mut self, msg: DeleteWorkflow, ctx: &mut Self::Context) -> Self::Result {
-        match self.lookup(&msg.name_or_id, &msg.namespace) {
+        match self.lookup_own(&msg.name_or_id, &msg.namespace, &msg.project) {
             Ok(def) => {
                 self.defs.remove(def.def.id);
                 self.dirty.deleted_workflows.push(def.def.id);

@@ -26,6 +26,8 @@ pub struct StartAction {
     pub namespace: String,
     /// `run_sync`, `save_result`, `target`, `timeout`.
     pub params: Map<String, Value>,
+    /// The caller's project: owns the action execution.
+    pub project: String,
 }
 
 /// Delete a finished standalone action execution
@@ -34,6 +36,8 @@ pub struct StartAction {
 #[rtype(result = "Result<(), Error>")]
 pub struct DeleteActionExecution {
     pub id: ActionExecutionId,
+    /// The caller's project: another project's is not found.
+    pub project: String,
 }
 
 /// Where a run-sync request waits for its action execution.
@@ -73,6 +77,7 @@ impl EngineActor {
     /// actions expand here (to their base action and evaluated base-input).
     pub(crate) fn resolve_action(
         &self,
+        project: &str,
         name: &str,
         namespace: &str,
         input: &Map<String, Value>,
@@ -82,7 +87,7 @@ impl EngineActor {
             .as_ref()
             .ok_or_else(|| Error::Unavailable("no actions are available".into()))?;
         if let Some(e) = self
-            .standalone_expansion(name, namespace, input)
+            .standalone_expansion(project, name, namespace, input)
             .map_err(Error::Invalid)?
         {
             let base_input = Value::Object(e.base_input);
@@ -108,14 +113,15 @@ impl EngineActor {
     /// `None` when the action is not ad-hoc.
     fn standalone_expansion(
         &self,
+        project: &str,
         name: &str,
         namespace: &str,
         input: &Map<String, Value>,
     ) -> Result<Option<super::adhoc::Expanded>, String> {
-        if self.adhoc.get(namespace, name).is_none() {
+        if self.adhoc.get(project, namespace, name).is_none() {
             return Ok(None);
         }
-        self.expand_action(namespace, name, input.clone(), &json!({}))
+        self.expand_action(project, namespace, name, input.clone(), &json!({}))
             .map(Some)
     }
 
@@ -127,7 +133,7 @@ impl EngineActor {
         let empty = Map::new();
         let input = rec.input.as_object().unwrap_or(&empty);
         let namespace = rec.workflow_namespace.as_deref().unwrap_or_default();
-        self.standalone_expansion(&rec.name, namespace, input)
+        self.standalone_expansion(&rec.project_id, &rec.name, namespace, input)
     }
 
     /// Records the action execution and dispatches it; with a waiter when
@@ -156,7 +162,12 @@ impl EngineActor {
                     })?,
             ),
         };
-        let resolved = self.resolve_action(&msg.name, &msg.namespace, &msg.input)?;
+        let project = if msg.project.is_empty() {
+            crate::domain::DEFAULT_PROJECT.to_string()
+        } else {
+            msg.project.clone()
+        };
+        let resolved = self.resolve_action(&project, &msg.name, &msg.namespace, &msg.input)?;
         if run_sync && !resolved.sync {
             return Err(Error::Invalid(
                 "Action does not support synchronous execution.".into(),
@@ -181,7 +192,7 @@ impl EngineActor {
             params: Value::Object(msg.params),
             attempt: 1,
             item_index: None,
-            project_id: "<default-project>".into(),
+            project_id: project,
             created_at: now(),
             updated_at: None,
         };
@@ -434,7 +445,11 @@ impl EngineActor {
             .retain(|_, s| !s.rec.state.is_completed() || s.waiter.is_some());
     }
 
-    fn delete_action_execution(&mut self, id: ActionExecutionId) -> Result<(), Error> {
+    fn delete_action_execution(
+        &mut self,
+        id: ActionExecutionId,
+        project: &str,
+    ) -> Result<(), Error> {
         if !self.limits.allow_action_execution_deletion {
             return Err(Error::NotAllowed(
                 "Action execution deletion is not allowed.".into(),
@@ -447,6 +462,11 @@ impl EngineActor {
                 .get_action_execution(id)?
                 .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={id}]")))?,
         };
+        if rec.project_id != project {
+            return Err(Error::NotFound(format!(
+                "ActionExecution not found [id={id}]"
+            )));
+        }
         if rec.task_execution_id.is_some() {
             return Err(Error::NotAllowed(
                 "Only ad-hoc action execution can be deleted.".into(),
@@ -495,7 +515,7 @@ impl Handler<DeleteActionExecution> for EngineActor {
     type Result = ResponseFuture<Result<(), Error>>;
 
     fn handle(&mut self, msg: DeleteActionExecution, ctx: &mut Self::Context) -> Self::Result {
-        match self.delete_action_execution(msg.id) {
+        match self.delete_action_execution(msg.id, &msg.project) {
             Ok(()) => self.after_commit(ctx, Ok(()), || {
                 Err(Error::Unavailable("the engine could not commit".into()))
             }),

@@ -33,8 +33,9 @@ impl EngineActor {
         let namespace = parent.rec.workflow_namespace.clone();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let env = parent.env();
+        let project = parent.rec.project_id.clone();
         let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
-        let def = self.resolve_workflow(local.as_deref(), name, &namespace)?;
+        let def = self.resolve_workflow(local.as_deref(), name, &namespace, &project)?;
         // As Mistral's WorkflowAction: keys the child does not declare as
         // input are its params (`task_name` of a reverse child, ...).
         let (input, extra): (Map<String, Value>, Map<String, Value>) = input
@@ -54,6 +55,7 @@ impl EngineActor {
             params,
             description: String::new(),
             source_execution_id: None,
+            project,
             parent: Some(Parent {
                 exec_id,
                 task_id,
@@ -78,11 +80,12 @@ impl EngineActor {
         local: Option<&str>,
         name: &str,
         namespace: &str,
+        project: &str,
     ) -> Result<std::sync::Arc<super::defs::Def>, String> {
         let mut last = None;
         for candidate in local.into_iter().chain([name]) {
             for ns in [namespace, ""] {
-                match self.lookup(candidate, ns) {
+                match self.lookup(candidate, ns, project) {
                     Ok(d) => return Ok(d),
                     Err(e) => last = Some(e),
                 }

@@ -5,37 +5,39 @@ use diesel::prelude::*;
 
 use super::Error;
 use super::conn::AnyConnection;
-use super::model::{ActionDef, WorkbookRecord};
-use super::read::{db, records};
+use super::model::{Access, ActionDef, WorkbookRecord};
+use super::read::{db, own_first, records};
 use super::rows::{ActionDefRow, WorkbookRow};
 use super::schema::{action_definitions, workbooks};
 
-/// An ad-hoc action by id (any namespace), else by name in `namespace`.
+/// An ad-hoc action `access` sees by id (any namespace), else by name in
+/// `namespace`: the caller's own before another project's public one.
 pub(super) fn find_action_definition(
     conn: &mut AnyConnection,
     name_or_id: &str,
     namespace: &str,
+    access: &Access,
 ) -> Result<Option<ActionDef>, Error> {
     use action_definitions::dsl as a;
     let by_id = a::action_definitions
         .filter(a::id.eq(name_or_id))
         .select(ActionDefRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
         .map_err(db)?;
-    let row = match by_id {
-        Some(r) => Some(r),
-        None => a::action_definitions
-            .filter(a::name.eq(name_or_id).and(a::namespace.eq(namespace)))
-            .select(ActionDefRow::as_select())
-            .first(conn)
-            .optional()
-            .map_err(db)?,
-    };
-    row.map(ActionDef::try_from).transpose()
+    if let Some(d) = own_first(records::<_, ActionDef>(by_id)?, access) {
+        return Ok(Some(d));
+    }
+    let rows = a::action_definitions
+        .filter(a::name.eq(name_or_id).and(a::namespace.eq(namespace)))
+        .select(ActionDefRow::as_select())
+        .order((a::created_at, a::id))
+        .load(conn)
+        .map_err(db)?;
+    Ok(own_first(records(rows)?, access))
 }
 
-/// Every ad-hoc action definition (the engine keeps them all in memory).
+/// Every ad-hoc action definition of every project (the engine keeps them
+/// all in memory and resolves per project).
 pub(super) fn all_action_definitions(conn: &mut AnyConnection) -> Result<Vec<ActionDef>, Error> {
     let rows = action_definitions::table
         .select(ActionDefRow::as_select())
@@ -45,22 +47,28 @@ pub(super) fn all_action_definitions(conn: &mut AnyConnection) -> Result<Vec<Act
     records(rows)
 }
 
-/// A workbook by id (any namespace), else by name in `namespace`.
+/// A workbook `access` sees by id (any namespace), else by name in
+/// `namespace`: the caller's own before another project's public one.
 pub(super) fn find_workbook(
     conn: &mut AnyConnection,
     name_or_id: &str,
     namespace: &str,
+    access: &Access,
 ) -> Result<Option<WorkbookRecord>, Error> {
     use workbooks::dsl as w;
-    let row = w::workbooks
-        .filter(
-            w::id
-                .eq(name_or_id)
-                .or(w::name.eq(name_or_id).and(w::namespace.eq(namespace))),
-        )
+    let by_id = w::workbooks
+        .filter(w::id.eq(name_or_id))
         .select(WorkbookRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
         .map_err(db)?;
-    row.map(WorkbookRecord::try_from).transpose()
+    if let Some(d) = own_first(records::<_, WorkbookRecord>(by_id)?, access) {
+        return Ok(Some(d));
+    }
+    let rows = w::workbooks
+        .filter(w::name.eq(name_or_id).and(w::namespace.eq(namespace)))
+        .select(WorkbookRow::as_select())
+        .order((w::created_at, w::id))
+        .load(conn)
+        .map_err(db)?;
+    Ok(own_first(records(rows)?, access))
 }

@@ -133,44 +133,52 @@ impl Writer {
         self.read(read::load_active)
     }
 
-    /// A workflow by name (in a namespace) or by id.
+    /// A workflow `access` sees, by name (in a namespace; its own before a
+    /// public one) or by id.
     pub fn find_workflow(
         &mut self,
         name_or_id: &str,
         namespace: &str,
+        access: &Access,
     ) -> Result<Option<WorkflowDef>, Error> {
-        self.read(|c| read::find_workflow(c, name_or_id, namespace))
+        self.read(|c| read::find_workflow(c, name_or_id, namespace, access))
     }
 
-    /// Workflows by name in a namespace, for uniqueness checks on upload.
+    /// `project`'s workflows by name in a namespace, for uniqueness checks
+    /// on upload.
     pub fn workflows_named(
         &mut self,
         names: &[String],
         namespace: &str,
+        project: &str,
     ) -> Result<Vec<WorkflowDef>, Error> {
-        self.read(|c| read::workflows_named(c, names, namespace))
+        self.read(|c| read::workflows_named(c, names, namespace, project))
     }
 
-    /// Every ad-hoc action definition.
+    /// Every ad-hoc action definition, of every project (the engine keeps
+    /// them all in memory).
     pub fn all_action_definitions(&mut self) -> Result<Vec<ActionDef>, Error> {
         self.read(definitions::all_action_definitions)
     }
 
-    /// A workbook by id, else by name in `namespace`.
+    /// A workbook `access` sees by id, else by name in `namespace`; the
+    /// caller's own before a public one.
     pub fn find_workbook(
         &mut self,
         name_or_id: &str,
         namespace: &str,
+        access: &Access,
     ) -> Result<Option<WorkbookRecord>, Error> {
-        self.read(|c| definitions::find_workbook(c, name_or_id, namespace))
+        self.read(|c| definitions::find_workbook(c, name_or_id, namespace, access))
     }
 
-    /// An environment by name or id.
+    /// An environment `access` sees, by name or id.
     pub fn get_environment(
         &mut self,
         name_or_id: &str,
+        access: &Access,
     ) -> Result<Option<EnvironmentRecord>, Error> {
-        self.read(|c| read::get_environment(c, name_or_id))
+        self.read(|c| read::get_environment(c, name_or_id, access))
     }
 
     /// One task execution.
@@ -249,6 +257,10 @@ impl Writer {
 /// timestamps (`2026-01-31 12:00:00[.ffffff]`, ISO `T` form, or a bare
 /// date); booleans take `true`/`false`/`1`/`0`; states take Mistral names
 /// (`DELAYED`, or `RUNNING_DELAYED`); `neq`/`nin` do not match NULL.
+///
+/// Tenancy: every list is scoped by `ListQuery::access` and every point
+/// read takes an [`Access`]; a record the caller may not see answers `None`,
+/// exactly like an unknown id.
 impl Store {
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
         // All read connections taken for the pool's timeout: the API is
@@ -263,13 +275,14 @@ impl Store {
     }
 
     /// By id if `name_or_id` is a uuid (in any namespace), else by name in
-    /// `namespace`.
+    /// `namespace`; the caller's own before a public one.
     pub fn find_workflow(
         &self,
+        access: &Access,
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<WorkflowDef>, Error> {
-        read::find_workflow(&mut *self.conn()?, name_or_id, namespace)
+        read::find_workflow(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
     /// Filters: workflow_name, workflow_id, workflow_namespace, description,
@@ -280,8 +293,15 @@ impl Store {
         read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }
 
-    pub fn get_execution(&self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
-        read::get_execution(&mut *self.conn()?, id)
+    pub fn get_execution(
+        &self,
+        access: &Access,
+        id: ExecutionId,
+    ) -> Result<Option<ExecutionRecord>, Error> {
+        Ok(read::visible(
+            read::get_execution(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
@@ -292,8 +312,15 @@ impl Store {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }
 
-    pub fn get_task(&self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
-        read::get_task(&mut *self.conn()?, id)
+    pub fn get_task(
+        &self,
+        access: &Access,
+        id: TaskExecutionId,
+    ) -> Result<Option<TaskRecord>, Error> {
+        Ok(read::visible(
+            read::get_task(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     /// Filters: name, tags, workflow_name, workflow_namespace, task_name,
@@ -309,9 +336,13 @@ impl Store {
 
     pub fn get_action_execution(
         &self,
+        access: &Access,
         id: ActionExecutionId,
     ) -> Result<Option<ActionExecutionRecord>, Error> {
-        read::get_action_execution(&mut *self.conn()?, id)
+        Ok(read::visible(
+            read::get_action_execution(&mut *self.conn()?, id)?,
+            access,
+        ))
     }
 
     pub fn list_environments(&self, q: &ListQuery) -> Result<Vec<EnvironmentRecord>, Error> {
@@ -324,13 +355,15 @@ impl Store {
         read::records(query::lists::action_definitions(&mut *self.conn()?, q)?)
     }
 
-    /// An ad-hoc action by id, else by name in `namespace`.
+    /// An ad-hoc action `access` sees by id, else by name in `namespace`;
+    /// the caller's own before a public one.
     pub fn find_action_definition(
         &self,
+        access: &Access,
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<ActionDef>, Error> {
-        definitions::find_action_definition(&mut *self.conn()?, name_or_id, namespace)
+        definitions::find_action_definition(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
     /// Filters: name, namespace, definition, tags, scope, project_id,
@@ -339,17 +372,23 @@ impl Store {
         read::records(query::lists::workbooks(&mut *self.conn()?, q)?)
     }
 
-    /// A workbook by id, else by name in `namespace`.
+    /// A workbook `access` sees by id, else by name in `namespace`; the
+    /// caller's own before a public one.
     pub fn find_workbook(
         &self,
+        access: &Access,
         name_or_id: &str,
         namespace: &str,
     ) -> Result<Option<WorkbookRecord>, Error> {
-        definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace)
+        definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
-    /// An environment by name or id.
-    pub fn get_environment(&self, name_or_id: &str) -> Result<Option<EnvironmentRecord>, Error> {
-        read::get_environment(&mut *self.conn()?, name_or_id)
+    /// An environment by name or id; the caller's own before a public one.
+    pub fn get_environment(
+        &self,
+        access: &Access,
+        name_or_id: &str,
+    ) -> Result<Option<EnvironmentRecord>, Error> {
+        read::get_environment(&mut *self.conn()?, name_or_id, access)
     }
 }

@@ -282,6 +282,8 @@ pub struct ListQuery {
     /// sort as if larger than any value (last ascending, first descending).
     pub sort: Vec<(String, SortDir)>,
     pub filters: Vec<Filter>,
+    /// Whose records the list sees; the default sees nothing.
+    pub access: Access,
 }
 
 impl Default for ListQuery {
@@ -291,6 +293,72 @@ impl Default for ListQuery {
             limit: 1000,
             sort: vec![("created_at".into(), SortDir::Asc)],
             filters: Vec::new(),
+            access: Access::Nobody,
         }
     }
 }
+
+/// The project a caller reads as. Every read of the API names one, so a
+/// read nobody scoped fails closed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Access {
+    /// No record at all.
+    #[default]
+    Nobody,
+    /// The records of this project, and the `scope: public` records of the
+    /// tables that share them (workflow definitions, environments).
+    Project(String),
+    /// Every project: an admin's `all_projects=true`, and the engine.
+    All,
+}
+
+impl Access {
+    /// Whether a record owned by `project` (public when `public`) is visible.
+    pub fn sees(&self, project: &str, public: bool) -> bool {
+        match self {
+            Access::Nobody => false,
+            Access::Project(p) => p == project || public,
+            Access::All => true,
+        }
+    }
+}
+
+/// A record that belongs to a project.
+pub trait Owned {
+    /// The owner's project id.
+    fn project_id(&self) -> &str;
+    /// Whether other projects may read it (`scope: public`).
+    fn public(&self) -> bool {
+        false
+    }
+}
+
+/// Implements [`Owned`] for a record: `owned!(T)` for a private one,
+/// `owned!(T, scope)` for one whose `scope` field may be `public`.
+macro_rules! owned {
+    ($t:ty) => {
+        impl Owned for $t {
+            fn project_id(&self) -> &str {
+                &self.project_id
+            }
+        }
+    };
+    ($t:ty, scope) => {
+        impl Owned for $t {
+            fn project_id(&self) -> &str {
+                &self.project_id
+            }
+            fn public(&self) -> bool {
+                self.scope == "public"
+            }
+        }
+    };
+}
+
+owned!(WorkflowDef, scope);
+owned!(EnvironmentRecord, scope);
+owned!(ExecutionRecord);
+owned!(TaskRecord);
+owned!(ActionExecutionRecord);
+owned!(ActionDef, scope);
+owned!(WorkbookRecord, scope);

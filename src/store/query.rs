@@ -11,7 +11,7 @@ use diesel::sql_types::{Bool, Text, Timestamp};
 
 use super::Error;
 use super::conn::{AnyConnection, MultiBackend};
-use super::model::{Filter, FilterOp, ListQuery, SortDir};
+use super::model::{Access, Filter, FilterOp, ListQuery, SortDir};
 use crate::domain::State;
 
 /// How a field's values are parsed and compared.
@@ -453,10 +453,27 @@ pub(super) fn is_postgres(conn: &AnyConnection) -> bool {
     }
 }
 
-/// Defines a `list_*` function over one table: checks the marker, applies the
-/// filters, the order and the keyset, and loads at most `limit` rows.
+/// The tenant condition of a list: the caller's project (and, on tables
+/// that share, `scope = 'public'`), everything, or nothing.
+pub(super) fn access_cond<Tab: 'static>(access: &Access, shared: bool) -> Cond<Tab> {
+    match access {
+        Access::Nobody => always(false),
+        Access::All => always(true),
+        Access::Project(p) if shared => bound(
+            "(\"project_id\" = ",
+            Val::Text(p.clone()),
+            " OR \"scope\" = 'public')",
+        ),
+        Access::Project(p) => bound("\"project_id\" = ", Val::Text(p.clone()), ""),
+    }
+}
+
+/// Defines a `list_*` function over one table: scopes it to the query's
+/// access (`shared`: the table has a `scope` whose `public` rows every
+/// project sees), checks the marker, applies the filters, the order and the
+/// keyset, and loads at most `limit` rows.
 macro_rules! list_fn {
-    ($name:ident, $table:ident, $row:ty, $fields:expr) => {
+    ($name:ident, $table:ident, $row:ty, $fields:expr, $shared:expr) => {
         pub(in crate::store) fn $name(
             conn: &mut AnyConnection,
             q: &ListQuery,
@@ -468,13 +485,16 @@ macro_rules! list_fn {
             type Tab = $table::table;
             let postgres = is_postgres(conn);
             let keys = sort_keys($fields, q)?;
-            let mut conds: Vec<Cond<Tab>> = Vec::new();
+            let mut conds: Vec<Cond<Tab>> = vec![access_cond::<Tab>(&q.access, $shared)];
             for flt in &q.filters {
                 conds.push(filter_cond::<Tab>($fields, flt, postgres)?);
             }
             if let Some(marker) = &q.marker {
+                // The marker row counts only if the caller sees it: a
+                // foreign marker is as unknown as a made-up one.
                 let found: i64 = $table::table
                     .filter($table::id.eq(marker))
+                    .filter(access_cond::<Tab>(&q.access, $shared))
                     .count()
                     .get_result(conn)
                     .map_err(|e| Error::Database(e.to_string()))?;
@@ -515,35 +535,40 @@ pub(super) mod lists {
         action_definitions,
         action_definitions,
         ActionDefRow,
-        ACTION_DEFINITION_FIELDS
+        ACTION_DEFINITION_FIELDS,
+        true
     );
-    list_fn!(workbooks, workbooks, WorkbookRow, WORKBOOK_FIELDS);
+    list_fn!(workbooks, workbooks, WorkbookRow, WORKBOOK_FIELDS, true);
 
     list_fn!(
         environments,
         environments,
         EnvironmentRow,
-        ENVIRONMENT_FIELDS
+        ENVIRONMENT_FIELDS,
+        true
     );
 
     list_fn!(
         workflows,
         workflow_definitions,
         WorkflowRow,
-        WORKFLOW_FIELDS
+        WORKFLOW_FIELDS,
+        true
     );
     list_fn!(
         executions,
         workflow_executions,
         ExecutionRow,
-        EXECUTION_FIELDS
+        EXECUTION_FIELDS,
+        false
     );
-    list_fn!(tasks, task_executions, TaskRow, TASK_FIELDS);
+    list_fn!(tasks, task_executions, TaskRow, TASK_FIELDS, false);
     list_fn!(
         action_executions,
         action_executions,
         ActionExecutionRow,
-        ACTION_EXECUTION_FIELDS
+        ACTION_EXECUTION_FIELDS,
+        false
     );
 }
 

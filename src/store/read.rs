@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use super::Error;
 use super::conn::AnyConnection;
 use super::model::{
-    ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
+    Access, ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, Owned,
+    TaskRecord, WorkflowDef,
 };
 use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
@@ -46,35 +47,60 @@ where
     rows.into_iter().map(T::try_from).collect()
 }
 
-/// A workflow by id if `name_or_id` is a uuid, else by name in `namespace`.
+/// The one tenant check of point reads: `rec` if `access` sees it. A
+/// record the caller may not see is as absent as an unknown id.
+pub(super) fn visible<T: Owned>(rec: Option<T>, access: &Access) -> Option<T> {
+    rec.filter(|r| access.sees(r.project_id(), r.public()))
+}
+
+/// Of several records with one name (one per project at most), the
+/// caller's own, else a public one it sees.
+pub(super) fn own_first<T: Owned>(recs: Vec<T>, access: &Access) -> Option<T> {
+    let own = |r: &T| match access {
+        Access::Project(p) => r.project_id() == p,
+        _ => true,
+    };
+    let mut seen: Vec<T> = recs
+        .into_iter()
+        .filter(|r| access.sees(r.project_id(), r.public()))
+        .collect();
+    match seen.iter().position(own) {
+        Some(i) => Some(seen.swap_remove(i)),
+        None => seen.into_iter().next(),
+    }
+}
+
+/// A workflow by id if `name_or_id` is a uuid, else by name in `namespace`
+/// (the caller's own before another project's public one).
 pub(super) fn find_workflow(
     conn: &mut AnyConnection,
     name_or_id: &str,
     namespace: &str,
+    access: &Access,
 ) -> Result<Option<WorkflowDef>, Error> {
     use workflow_definitions::dsl as w;
-    let row = if let Ok(id) = name_or_id.parse::<WorkflowId>() {
+    let rows = if let Ok(id) = name_or_id.parse::<WorkflowId>() {
         w::workflow_definitions
             .find(id.to_string())
             .select(WorkflowRow::as_select())
-            .first(conn)
-            .optional()
+            .load(conn)
     } else {
         w::workflow_definitions
             .filter(w::name.eq(name_or_id))
             .filter(w::namespace.eq(namespace))
             .select(WorkflowRow::as_select())
-            .first(conn)
-            .optional()
+            .order(w::created_at)
+            .load(conn)
     };
-    row.map_err(db)?.map(WorkflowDef::try_from).transpose()
+    Ok(own_first(records(rows.map_err(db)?)?, access))
 }
 
-/// The workflows with any of `names` in `namespace`.
+/// The workflows of `project` with any of `names` in `namespace`.
 pub(super) fn workflows_named(
     conn: &mut AnyConnection,
     names: &[String],
     namespace: &str,
+    project: &str,
 ) -> Result<Vec<WorkflowDef>, Error> {
     use workflow_definitions::dsl as w;
     let mut out = Vec::new();
@@ -82,6 +108,7 @@ pub(super) fn workflows_named(
         let rows = w::workflow_definitions
             .filter(w::name.eq_any(chunk))
             .filter(w::namespace.eq(namespace))
+            .filter(w::project_id.eq(project))
             .select(WorkflowRow::as_select())
             .order(w::name)
             .load(conn)
@@ -222,21 +249,22 @@ pub(super) fn load_execution(
     })
 }
 
-/// An environment by name or id.
+/// An environment by name or id (the caller's own before another
+/// project's public one).
 pub(super) fn get_environment(
     conn: &mut AnyConnection,
     name_or_id: &str,
+    access: &Access,
 ) -> Result<Option<EnvironmentRecord>, Error> {
-    environments::table
+    let rows = environments::table
         .filter(
             environments::name
                 .eq(name_or_id)
                 .or(environments::id.eq(name_or_id)),
         )
         .select(EnvironmentRow::as_select())
-        .first(conn)
-        .optional()
-        .map_err(db)?
-        .map(EnvironmentRecord::try_from)
-        .transpose()
+        .order(environments::created_at)
+        .load(conn)
+        .map_err(db)?;
+    Ok(own_first(records(rows)?, access))
 }

@@ -686,12 +686,14 @@ async fn after_a_restart_an_async_ad_hoc_action_still_waits_and_its_output_is_tr
         definition: actions.into(),
         namespace: String::new(),
         scope: "private".into(),
+        project: bora::domain::DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();
     let msg = CreateWorkflows {
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),
+        project: bora::domain::DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();
     let start = StartExecution {
@@ -701,7 +703,10 @@ async fn after_a_restart_an_async_ad_hoc_action_still_waits_and_its_output_is_tr
     let id = engine.addr.send(start).await.unwrap().unwrap().id;
     let running = |store: bora::store::Store, attempt: u32| async move {
         eventually(Duration::from_secs(10), "a RUNNING action", || async {
-            let q = bora::store::ListQuery::default();
+            let q = bora::store::ListQuery {
+                access: bora::store::Access::All,
+                ..Default::default()
+            };
             store
                 .list_action_executions(&q)
                 .unwrap()

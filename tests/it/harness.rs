@@ -48,7 +48,7 @@ pub async fn finished(store: &Store, id: ExecutionId) -> bora::store::ExecutionR
         let store = store.clone();
         async move {
             store
-                .get_execution(id)
+                .get_execution(&bora::store::Access::All, id)
                 .ok()
                 .flatten()
                 .filter(|e| e.state.is_terminal())
@@ -59,7 +59,10 @@ pub async fn finished(store: &Store, id: ExecutionId) -> bora::store::ExecutionR
 
 /// The task executions of an execution, by name.
 pub fn tasks(store: &Store, id: ExecutionId) -> Vec<bora::store::TaskRecord> {
-    let mut q = ListQuery::default();
+    let mut q = ListQuery {
+        access: bora::store::Access::All,
+        ..Default::default()
+    };
     q.filters.push(bora::store::Filter {
         field: "workflow_execution_id".into(),
         op: bora::store::FilterOp::Eq,
@@ -206,7 +209,10 @@ impl Drop for TestApp {
         if std::thread::panicking() {
             return;
         }
-        let mut q = ListQuery::default();
+        let mut q = ListQuery {
+            access: bora::store::Access::All,
+            ..Default::default()
+        };
         q.filters.push(bora::store::Filter {
             field: "state".into(),
             op: bora::store::FilterOp::Eq,
@@ -243,6 +249,7 @@ pub async fn run_workflow(
 ) -> (bora::store::ExecutionRecord, Vec<bora::store::TaskRecord>) {
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: yaml.into(),
         namespace: String::new(),
         scope: "private".into(),

@@ -39,6 +39,7 @@ async fn past_the_running_limit_a_start_is_refused_as_unavailable() {
     let (_d, engine, _) = test_engine_with(|c| c.max_running_executions = 2);
     let wf = "version: '2.0'\nslow:\n  tasks:\n    t1:\n      action: std.sleep seconds=2\n";
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),

@@ -13,3 +13,6 @@ mod protocol;
 mod standalone;
 mod std_http;
 mod subflows;
+mod tenants;
+mod tenants_definitions;
+mod tenants_isolation;

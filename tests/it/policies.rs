@@ -182,6 +182,7 @@ wf:
 ";
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -197,7 +198,7 @@ wf:
         let store = store.clone();
         async move {
             store
-                .get_execution(id)
+                .get_execution(&bora::store::Access::All, id)
                 .ok()
                 .flatten()
                 .filter(|e| e.state == State::Paused)
@@ -303,6 +304,7 @@ rev:
 ";
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),

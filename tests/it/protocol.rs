@@ -70,6 +70,7 @@ impl Rig {
         };
         let worker = WorkerActor::new(registry, link, Arc::new(PoolStats::default())).start();
         let defs = CreateWorkflows {
+            project: bora::domain::DEFAULT_PROJECT.into(),
             definition: ONE_TASK.into(),
             namespace: String::new(),
             scope: "private".into(),
@@ -239,6 +240,7 @@ wf:
       action: std.noop
 ";
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -279,6 +281,7 @@ ok:
       action: test.count
 ";
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),

@@ -246,7 +246,7 @@ fn left_behind(name: &str, state: bora::domain::State) -> bora::store::ActionExe
         params: json!({"save_result": true}),
         attempt: 1,
         item_index: None,
-        project_id: String::new(),
+        project_id: bora::domain::DEFAULT_PROJECT.into(),
         created_at: bora::domain::now(),
         updated_at: None,
     }

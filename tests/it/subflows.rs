@@ -54,6 +54,7 @@ async fn a_sub_workflow_returns_its_output_and_sees_the_root_env() {
     let (_d, engine, _) = test_engine();
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: WFS.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -96,6 +97,7 @@ async fn with_items_over_a_sub_workflow_collects_outputs_in_order() {
     let (_d, engine, _) = test_engine();
     use bora::engine::{CreateWorkflows, StartExecution};
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: WFS.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -127,6 +129,7 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
     let (_d, engine, _) = test_engine();
     let wf = "version: '2.0'\nouter:\n  tasks:\n    call:\n      workflow: inner\ninner:\n  tasks:\n    wait:\n      action: std.sleep\n      input:\n        seconds: 0.5\n";
     let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
         scope: "private".into(),
@@ -141,7 +144,10 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
     let child = crate::harness::eventually(Duration::from_secs(5), "the child execution", || {
         let store = store.clone();
         async move {
-            let mut q = bora::store::ListQuery::default();
+            let mut q = bora::store::ListQuery {
+                access: bora::store::Access::All,
+                ..Default::default()
+            };
             q.filters.push(bora::store::Filter {
                 field: "workflow_name".into(),
                 op: bora::store::FilterOp::Eq,

@@ -29,7 +29,7 @@ use bora::domain::{ActionExecutionId, Attempt, ExecutionId, State};
 use bora::engine::{CreateWorkflows, EngineActor, GetStats, StartExecution, UpdateExecution};
 use bora::expr::Evaluator;
 use bora::protocol::{ConfirmExecution, ConveyResult, HandleTask, Outcome};
-use bora::store::{Filter, FilterOp, ListQuery, Store};
+use bora::store::{Access, Filter, FilterOp, ListQuery, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use serde_json::json;
@@ -150,13 +150,18 @@ fn by_exec(id: ExecutionId) -> ListQuery {
             op: FilterOp::Eq,
             values: vec![id.to_string()],
         }],
+        access: Access::All,
         ..ListQuery::default()
     }
 }
 
 impl Rig {
     fn snap(&self, id: ExecutionId) -> Snap {
-        let exec = self.store.get_execution(id).expect("read").map(|e| e.state);
+        let exec = self
+            .store
+            .get_execution(&Access::All, id)
+            .expect("read")
+            .map(|e| e.state);
         let tasks = self
             .store
             .list_tasks(&by_exec(id))
@@ -450,6 +455,7 @@ fn g6_state_machine() {
             definition: WORKFLOWS.into(),
             namespace: String::new(),
             scope: "private".into(),
+            project: bora::domain::DEFAULT_PROJECT.into(),
         };
         engine.send(defs).await.expect("engine").expect("workflows");
         Rig {

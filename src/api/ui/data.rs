@@ -19,11 +19,11 @@ use serde_json::{Value, json};
 use super::super::error::Error;
 use super::super::executions;
 use super::super::render::{self, ExecutionView};
-use super::super::{ApiState, read};
+use super::super::{ApiState, Caller, read};
 use super::graph;
 use crate::domain::{State, Timestamp};
 use crate::lang;
-use crate::store::{Filter, FilterOp, ListQuery, SortDir, TaskRecord};
+use crate::store::{Access, Filter, FilterOp, ListQuery, SortDir, TaskRecord};
 
 /// Tasks read per store page.
 const PAGE: usize = 5000;
@@ -105,9 +105,11 @@ fn filter(field: &str, op: FilterOp, value: String) -> Filter {
     }
 }
 
-/// The tasks matching `filters` in `sort` order, page by page, at most `max`.
+/// The tasks `access` sees matching `filters` in `sort` order, page by
+/// page, at most `max`.
 fn tasks_where(
     store: &crate::store::Store,
+    access: &Access,
     filters: Vec<Filter>,
     sort: (&str, SortDir),
     max: usize,
@@ -118,6 +120,7 @@ fn tasks_where(
         limit: PAGE.min(max),
         sort: vec![(sort.0.into(), sort.1)],
         filters,
+        access: access.clone(),
     };
     loop {
         let page = store.list_tasks(&q)?;
@@ -136,9 +139,10 @@ fn tasks_where(
 pub async fn execution_graph(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
-    let exec = executions::fetch(&state, id).await?;
+    let exec = executions::fetch(&state, &caller, id).await?;
     Ok(HttpResponse::Ok().json(ExecutionGraph {
         execution: render::execution(&exec, ExecutionView::Get),
         graph: graph::of(&exec.spec),
@@ -149,11 +153,14 @@ pub async fn execution_graph(
 pub async fn execution_tasks(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
+    let access = caller.access();
     let tasks = read(&state, move |s| {
         tasks_where(
             s,
+            &access,
             vec![filter(
                 "workflow_execution_id",
                 FilterOp::Eq,
@@ -165,7 +172,7 @@ pub async fn execution_tasks(
     })
     .await?;
     if tasks.is_empty() {
-        executions::fetch(&state, id).await?;
+        executions::fetch(&state, &caller, id).await?;
     }
     Ok(HttpResponse::Ok().json(TaskRows {
         tasks: tasks.iter().map(Row).collect(),
@@ -209,9 +216,10 @@ fn bucket(now_ms: i64, t_ms: i64) -> Option<usize> {
 }
 
 /// `GET /ui/api/dashboard`
-pub async fn dashboard(state: web::Data<ApiState>) -> Result<HttpResponse, Error> {
+pub async fn dashboard(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, Error> {
     let now = Utc::now().naive_utc();
     let since = now - chrono::Duration::seconds(BUCKET_SECS * BUCKETS);
+    let access = caller.access();
     let (counts, finished) = read(&state, move |s| {
         let mut counts = serde_json::Map::new();
         for st in [
@@ -225,6 +233,7 @@ pub async fn dashboard(state: web::Data<ApiState>) -> Result<HttpResponse, Error
             let q = ListQuery {
                 limit: COUNT_CAP + 1,
                 filters: vec![filter("state", FilterOp::Eq, st.as_str().into())],
+                access: access.clone(),
                 ..ListQuery::default()
             };
             counts.insert(st.as_str().into(), s.list_executions(&q)?.len().into());
@@ -232,6 +241,7 @@ pub async fn dashboard(state: web::Data<ApiState>) -> Result<HttpResponse, Error
         let done = vec!["SUCCESS".into(), "ERROR".into(), "CANCELLED".into()];
         let tasks = tasks_where(
             s,
+            &access,
             vec![
                 filter("updated_at", FilterOp::Gte, render::timestamp(&since)),
                 Filter {

@@ -65,7 +65,7 @@ fn group_commit_throughput() {
                 op: FilterOp::Eq,
                 values: vec!["SUCCESS".into()],
             }],
-            ..ListQuery::default()
+            ..super::every()
         };
         assert_eq!(
             store.list_action_executions(&q).unwrap().len(),

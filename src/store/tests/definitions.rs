@@ -1,5 +1,6 @@
 //! Ad-hoc action definitions and workbooks: round trip, uniqueness of
-//! (name, namespace), lists through the shared list machinery, deletion.
+//! (name, namespace, project), lists through the shared list machinery,
+//! deletion, tenant scoping.
 
 use serde_json::json;
 
@@ -60,16 +61,27 @@ fn action_definitions_round_trip_list_delete() {
         };
         writer.commit(&batch).unwrap();
         assert_eq!(
-            store.find_action_definition("a1", "").unwrap().as_ref(),
+            store
+                .find_action_definition(&Access::All, "a1", "")
+                .unwrap()
+                .as_ref(),
             Some(&a1),
             "{}",
             db.name
         );
         assert_eq!(
-            store.find_action_definition(&a1ns.id, "").unwrap().as_ref(),
+            store
+                .find_action_definition(&Access::All, &a1ns.id, "")
+                .unwrap()
+                .as_ref(),
             Some(&a1ns)
         );
-        assert_eq!(store.find_action_definition("a2", "ns").unwrap(), None);
+        assert_eq!(
+            store
+                .find_action_definition(&Access::All, "a2", "ns")
+                .unwrap(),
+            None
+        );
         assert_eq!(writer.all_action_definitions().unwrap().len(), 3);
 
         let q = ListQuery {
@@ -77,6 +89,7 @@ fn action_definitions_round_trip_list_delete() {
                 ("name".into(), SortDir::Asc),
                 ("namespace".into(), SortDir::Desc),
             ],
+            access: Access::All,
             ..ListQuery::default()
         };
         let all = store.list_action_definitions(&q).unwrap();
@@ -129,9 +142,16 @@ fn action_definitions_round_trip_list_delete() {
             ..Batch::default()
         };
         writer.commit(&batch).unwrap();
-        assert_eq!(store.find_action_definition("a1", "").unwrap(), None);
         assert_eq!(
-            store.find_action_definition("a2", "").unwrap(),
+            store
+                .find_action_definition(&Access::All, "a1", "")
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .find_action_definition(&Access::All, "a2", "")
+                .unwrap(),
             Some(changed)
         );
     }
@@ -149,18 +169,31 @@ fn workbooks_round_trip_list_delete() {
         };
         writer.commit(&batch).unwrap();
         assert_eq!(
-            store.find_workbook("wb", "").unwrap().as_ref(),
+            store
+                .find_workbook(&Access::All, "wb", "")
+                .unwrap()
+                .as_ref(),
             Some(&w1),
             "{}",
             db.name
         );
         assert_eq!(
-            writer.find_workbook("wb", "ns").unwrap().as_ref(),
+            writer
+                .find_workbook("wb", "ns", &Access::All)
+                .unwrap()
+                .as_ref(),
             Some(&w2)
         );
-        assert_eq!(store.find_workbook(&w2.id, "").unwrap().as_ref(), Some(&w2));
+        assert_eq!(
+            store
+                .find_workbook(&Access::All, &w2.id, "")
+                .unwrap()
+                .as_ref(),
+            Some(&w2)
+        );
         let q = ListQuery {
             sort: vec![("created_at".into(), SortDir::Desc)],
+            access: Access::All,
             ..ListQuery::default()
         };
         let all = store.list_workbooks(&q).unwrap();
@@ -173,12 +206,105 @@ fn workbooks_round_trip_list_delete() {
             ..Batch::default()
         };
         writer.commit(&batch).unwrap();
-        assert_eq!(store.find_workbook("wb", "").unwrap(), Some(again));
+        assert_eq!(
+            store.find_workbook(&Access::All, "wb", "").unwrap(),
+            Some(again)
+        );
         let batch = Batch {
             deleted_workbooks: vec![w2.id.clone()],
             ..Batch::default()
         };
         writer.commit(&batch).unwrap();
         assert_eq!(store.list_workbooks(&q).unwrap().len(), 1);
+    }
+}
+
+/// Names are unique per project; a point read finds the caller's own
+/// before another project's public one and never another's private one;
+/// lists show the caller's own and the public ones.
+#[test]
+fn definitions_are_per_project() {
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let n = db.name;
+        let owned = |mut a: ActionDef, p: &str, scope: &str| {
+            a.project_id = p.into();
+            a.scope = scope.into();
+            a
+        };
+        let a_own = owned(action_def("x", "", 1), "alpha", "private");
+        let b_priv = owned(action_def("x", "", 2), "beta", "private");
+        let b_pub = owned(action_def("shared", "", 3), "beta", "public");
+        let mut wa = workbook("wb", "", 1);
+        wa.project_id = "alpha".into();
+        let mut wb = workbook("wb", "", 2);
+        wb.project_id = "beta".into();
+        let batch = Batch {
+            action_definitions: vec![
+                (Write::Insert, a_own.clone()),
+                (Write::Insert, b_priv.clone()),
+                (Write::Insert, b_pub.clone()),
+            ],
+            workbooks: vec![(Write::Insert, wa.clone()), (Write::Insert, wb.clone())],
+            ..Batch::default()
+        };
+        writer.commit(&batch).expect("one name in two projects");
+        let alpha = Access::Project("alpha".into());
+        let gamma = Access::Project("gamma".into());
+        let find = |a: &Access, k: &str| store.find_action_definition(a, k, "").unwrap();
+        assert_eq!(find(&alpha, "x"), Some(a_own.clone()), "{n}");
+        assert_eq!(find(&gamma, "x"), None, "{n}");
+        assert_eq!(find(&alpha, &b_priv.id), None, "{n}");
+        assert_eq!(find(&gamma, "shared"), Some(b_pub.clone()), "{n}");
+        assert_eq!(find(&alpha, &b_pub.id), Some(b_pub.clone()), "{n}");
+        let wfind = |a: &Access, k: &str| store.find_workbook(a, k, "").unwrap();
+        assert_eq!(wfind(&alpha, "wb"), Some(wa.clone()), "{n}");
+        assert_eq!(wfind(&gamma, "wb"), None, "{n}");
+        assert_eq!(wfind(&alpha, &wb.id), None, "{n}");
+        assert_eq!(
+            writer
+                .find_workbook("wb", "", &Access::Project("beta".into()))
+                .unwrap(),
+            Some(wb.clone()),
+            "{n}"
+        );
+        let q = ListQuery {
+            sort: vec![("created_at".into(), SortDir::Asc)],
+            access: alpha.clone(),
+            ..ListQuery::default()
+        };
+        let names: Vec<_> = store
+            .list_action_definitions(&q)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.name, a.project_id))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("x".into(), "alpha".into()),
+                ("shared".into(), "beta".into())
+            ],
+            "{n}"
+        );
+        assert_eq!(store.list_workbooks(&q).unwrap(), [wa.clone()], "{n}");
+        let nobody = ListQuery::default();
+        assert!(store.list_workbooks(&nobody).unwrap().is_empty(), "{n}");
+        // The same name twice in one project is still refused.
+        let dup = Batch {
+            action_definitions: vec![(
+                Write::Insert,
+                owned(action_def("x", "", 9), "alpha", "private"),
+            )],
+            ..Batch::default()
+        };
+        assert!(writer.commit(&dup).is_err(), "{n}");
+        let mut wdup = workbook("wb", "", 9);
+        wdup.project_id = "beta".into();
+        let dup = Batch {
+            workbooks: vec![(Write::Insert, wdup)],
+            ..Batch::default()
+        };
+        assert!(writer.commit(&dup).is_err(), "{n}");
     }
 }

@@ -45,6 +45,7 @@ fn query(sort: &[(&str, SortDir)], filters: Vec<Filter>) -> ListQuery {
         limit: 0,
         sort: sort.iter().map(|(k, d)| (k.to_string(), *d)).collect(),
         filters,
+        access: crate::store::Access::All,
     }
 }
 
@@ -436,7 +437,7 @@ fn bad_queries_name_the_problem() {
         check(query(&[], vec![flt("description", Eq, &[])]), "description");
         let marker = ListQuery {
             marker: Some(ExecutionId::new().to_string()),
-            ..ListQuery::default()
+            ..super::every()
         };
         check(marker, "marker");
         let bool_gt = store.list_tasks(&query(&[], vec![flt("processed", Gt, &["true"])]));

@@ -6,6 +6,7 @@ mod definitions;
 mod list;
 mod ops;
 
+use crate::store::Access;
 use chrono::TimeDelta;
 #[cfg(feature = "postgres")]
 use diesel::{Connection, connection::SimpleConnection};
@@ -212,32 +213,42 @@ fn round_trip_of_every_record() {
         let n = db.name;
         assert_eq!(
             store
-                .find_workflow(&wf.id.to_string(), "other")
+                .find_workflow(&Access::All, &wf.id.to_string(), "other")
                 .unwrap()
                 .as_ref(),
             Some(&wf),
             "{n}"
         );
         assert_eq!(
-            store.find_workflow("wf1", "").unwrap().as_ref(),
+            store
+                .find_workflow(&Access::All, "wf1", "")
+                .unwrap()
+                .as_ref(),
             Some(&wf),
             "{n}"
         );
-        assert_eq!(store.find_workflow("wf1", "ns").unwrap(), None, "{n}");
         assert_eq!(
-            writer.find_workflow("wf1", "").unwrap().as_ref(),
+            store.find_workflow(&Access::All, "wf1", "ns").unwrap(),
+            None,
+            "{n}"
+        );
+        assert_eq!(
+            writer
+                .find_workflow("wf1", "", &Access::All)
+                .unwrap()
+                .as_ref(),
             Some(&wf),
             "{n}"
         );
         assert_eq!(
             writer
-                .find_workflow(&WorkflowId::new().to_string(), "")
+                .find_workflow(&WorkflowId::new().to_string(), "", &Access::All)
                 .unwrap(),
             None,
             "{n}"
         );
         assert_eq!(
-            store.get_execution(ex.id).unwrap().as_ref(),
+            store.get_execution(&Access::All, ex.id).unwrap().as_ref(),
             Some(&ex),
             "{n}"
         );
@@ -251,35 +262,47 @@ fn round_trip_of_every_record() {
             None,
             "{n}"
         );
-        assert_eq!(store.get_task(t.id).unwrap().as_ref(), Some(&t), "{n}");
         assert_eq!(
-            store.get_action_execution(a.id).unwrap().as_ref(),
+            store.get_task(&Access::All, t.id).unwrap().as_ref(),
+            Some(&t),
+            "{n}"
+        );
+        assert_eq!(
+            store
+                .get_action_execution(&Access::All, a.id)
+                .unwrap()
+                .as_ref(),
             Some(&a),
             "{n}"
         );
         assert_eq!(
-            store.get_action_execution(standalone.id).unwrap().as_ref(),
+            store
+                .get_action_execution(&Access::All, standalone.id)
+                .unwrap()
+                .as_ref(),
             Some(&standalone),
             "{n}"
         );
-        assert_eq!(store.get_task(TaskExecutionId::new()).unwrap(), None, "{n}");
         assert_eq!(
-            store.list_workflows(&ListQuery::default()).unwrap(),
+            store
+                .get_task(&Access::All, TaskExecutionId::new())
+                .unwrap(),
+            None,
+            "{n}"
+        );
+        assert_eq!(
+            store.list_workflows(&every()).unwrap(),
             vec![wf.clone()],
             "{n}"
         );
         assert_eq!(
-            store.list_executions(&ListQuery::default()).unwrap(),
+            store.list_executions(&every()).unwrap(),
             vec![ex.clone()],
             "{n}"
         );
+        assert_eq!(store.list_tasks(&every()).unwrap(), vec![t.clone()], "{n}");
         assert_eq!(
-            store.list_tasks(&ListQuery::default()).unwrap(),
-            vec![t.clone()],
-            "{n}"
-        );
-        assert_eq!(
-            store.list_action_executions(&ListQuery::default()).unwrap(),
+            store.list_action_executions(&every()).unwrap(),
             vec![a, standalone],
             "{n}"
         );
@@ -301,7 +324,11 @@ fn workflows_named_in_a_namespace() {
         };
         let got = names(
             writer
-                .workflows_named(&["a".into(), "b".into(), "z".into()], "")
+                .workflows_named(
+                    &["a".into(), "b".into(), "z".into()],
+                    "",
+                    "<default-project>",
+                )
                 .unwrap(),
         );
         assert_eq!(
@@ -310,9 +337,26 @@ fn workflows_named_in_a_namespace() {
             "{}",
             db.name
         );
-        let got = names(writer.workflows_named(&["a".into()], "ns").unwrap());
+        let got = names(
+            writer
+                .workflows_named(&["a".into()], "ns", "<default-project>")
+                .unwrap(),
+        );
         assert_eq!(got, vec![("a".into(), "ns".into())], "{}", db.name);
-        assert!(writer.workflows_named(&[], "").unwrap().is_empty());
+        assert!(
+            writer
+                .workflows_named(&[], "", "<default-project>")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+/// A query over every project.
+pub(super) fn every() -> ListQuery {
+    ListQuery {
+        access: Access::All,
+        ..ListQuery::default()
     }
 }
 
@@ -326,10 +370,25 @@ fn workflow_name_is_unique_in_a_namespace() {
         let err = writer.commit(&inserts(&[&dup], &[], &[], &[])).unwrap_err();
         assert!(matches!(err, Error::Database(_)), "{}: {err}", db.name);
         assert_eq!(
-            store.list_workflows(&ListQuery::default()).unwrap(),
-            vec![a],
+            store.list_workflows(&every()).unwrap(),
+            vec![a.clone()],
             "{}",
             db.name
+        );
+        // Per project: another project may have its own "a".
+        let mut other = workflow("a", "");
+        other.project_id = "other".into();
+        writer.commit(&inserts(&[&other], &[], &[], &[])).unwrap();
+        let mine = ListQuery {
+            access: Access::Project(a.project_id.clone()),
+            ..ListQuery::default()
+        };
+        assert_eq!(store.list_workflows(&mine).unwrap(), vec![a], "{}", db.name);
+        assert!(
+            store
+                .list_workflows(&ListQuery::default())
+                .unwrap()
+                .is_empty()
         );
     }
 }
@@ -382,11 +441,26 @@ fn batch_updates_replace_every_column() {
         };
         writer.commit(&batch).unwrap();
         let n = db.name;
-        assert_eq!(store.find_workflow("wf", "").unwrap(), Some(wf), "{n}");
-        assert_eq!(store.get_execution(ex.id).unwrap(), Some(ex), "{n}");
-        assert_eq!(store.get_task(t.id).unwrap(), Some(t), "{n}");
-        assert_eq!(store.get_action_execution(a.id).unwrap(), Some(a), "{n}");
-        let got = store.get_action_execution(a2.id).unwrap().unwrap();
+        assert_eq!(
+            store.find_workflow(&Access::All, "wf", "").unwrap(),
+            Some(wf),
+            "{n}"
+        );
+        assert_eq!(
+            store.get_execution(&Access::All, ex.id).unwrap(),
+            Some(ex),
+            "{n}"
+        );
+        assert_eq!(store.get_task(&Access::All, t.id).unwrap(), Some(t), "{n}");
+        assert_eq!(
+            store.get_action_execution(&Access::All, a.id).unwrap(),
+            Some(a),
+            "{n}"
+        );
+        let got = store
+            .get_action_execution(&Access::All, a2.id)
+            .unwrap()
+            .unwrap();
         assert_eq!(got.output, json!({"result": "done"}), "{n}");
     }
 }
@@ -404,11 +478,16 @@ fn a_failed_batch_applies_nothing() {
             .commit(&inserts(&[], &[&ex2, &ex], &[], &[]))
             .unwrap_err();
         assert!(matches!(err, Error::Database(_)), "{}", db.name);
-        assert_eq!(store.get_execution(ex2.id).unwrap(), None, "{}", db.name);
+        assert_eq!(
+            store.get_execution(&Access::All, ex2.id).unwrap(),
+            None,
+            "{}",
+            db.name
+        );
         // The writer is still usable.
         writer.commit(&inserts(&[], &[&ex2], &[], &[])).unwrap();
         assert!(
-            store.get_execution(ex2.id).unwrap().is_some(),
+            store.get_execution(&Access::All, ex2.id).unwrap().is_some(),
             "{}",
             db.name
         );
@@ -443,20 +522,48 @@ fn deleting_executions_removes_their_tasks_and_action_executions() {
         };
         writer.commit(&batch).unwrap();
         let n = db.name;
-        assert_eq!(store.get_execution(e1.id).unwrap(), None, "{n}");
-        assert_eq!(store.get_task(t1.id).unwrap(), None, "{n}");
-        assert_eq!(store.get_action_execution(a1.id).unwrap(), None, "{n}");
-        assert_eq!(store.get_action_execution(a1b.id).unwrap(), None, "{n}");
-        assert!(store.get_execution(e2.id).unwrap().is_some(), "{n}");
-        assert!(store.get_task(t2.id).unwrap().is_some(), "{n}");
-        assert!(store.get_action_execution(a2.id).unwrap().is_some(), "{n}");
+        assert_eq!(
+            store.get_execution(&Access::All, e1.id).unwrap(),
+            None,
+            "{n}"
+        );
+        assert_eq!(store.get_task(&Access::All, t1.id).unwrap(), None, "{n}");
+        assert_eq!(
+            store.get_action_execution(&Access::All, a1.id).unwrap(),
+            None,
+            "{n}"
+        );
+        assert_eq!(
+            store.get_action_execution(&Access::All, a1b.id).unwrap(),
+            None,
+            "{n}"
+        );
+        assert!(
+            store.get_execution(&Access::All, e2.id).unwrap().is_some(),
+            "{n}"
+        );
+        assert!(
+            store.get_task(&Access::All, t2.id).unwrap().is_some(),
+            "{n}"
+        );
+        assert!(
+            store
+                .get_action_execution(&Access::All, a2.id)
+                .unwrap()
+                .is_some(),
+            "{n}"
+        );
 
         let batch = Batch {
             deleted_workflows: vec![wf.id],
             ..Batch::default()
         };
         writer.commit(&batch).unwrap();
-        assert_eq!(store.find_workflow("wf", "").unwrap(), None, "{n}");
+        assert_eq!(
+            store.find_workflow(&Access::All, "wf", "").unwrap(),
+            None,
+            "{n}"
+        );
         assert!(writer.commit(&Batch::default()).is_ok(), "{n}");
     }
 }
@@ -531,9 +638,16 @@ fn standalone_action_executions_are_deleted_alone() {
         };
         writer.commit(&batch).unwrap();
         let n = db.name;
-        assert_eq!(store.get_action_execution(alone.id).unwrap(), None, "{n}");
+        assert_eq!(
+            store.get_action_execution(&Access::All, alone.id).unwrap(),
+            None,
+            "{n}"
+        );
         assert!(
-            store.get_action_execution(of_task.id).unwrap().is_some(),
+            store
+                .get_action_execution(&Access::All, of_task.id)
+                .unwrap()
+                .is_some(),
             "a task's action execution is never deleted this way ({n})"
         );
         assert!(writer.load_active().unwrap().standalone.is_empty(), "{n}");
@@ -583,7 +697,7 @@ fn large_mixed_batches_keep_write_order() {
         let all = store
             .list_action_executions(&ListQuery {
                 limit: 0,
-                ..ListQuery::default()
+                ..every()
             })
             .unwrap();
         assert_eq!(all.len(), 1201, "{}", db.name);

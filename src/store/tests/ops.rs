@@ -1,6 +1,7 @@
 //! Operational tests: the process lock, connection settings, migrations,
 //! reconnecting, and how lock timeouts and a full disk are reported.
 
+use crate::store::Access;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
@@ -97,7 +98,7 @@ fn migrations_go_up_down_and_up_again() {
         let wf = workflow("wf", "");
         writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
         assert_eq!(
-            store.list_workflows(&ListQuery::default()).unwrap().len(),
+            store.list_workflows(&super::every()).unwrap().len(),
             1,
             "{}",
             db.name
@@ -133,9 +134,19 @@ fn the_postgres_writer_reconnects_after_its_session_is_killed() {
         let wf = workflow("wf", "");
         kill(&mut writer, &base);
         writer.commit(&inserts(&[&wf], &[], &[], &[])).unwrap();
-        assert!(store.find_workflow("wf", "").unwrap().is_some());
+        assert!(
+            store
+                .find_workflow(&Access::All, "wf", "")
+                .unwrap()
+                .is_some()
+        );
         kill(&mut writer, &base);
-        assert!(writer.find_workflow("wf", "").unwrap().is_some());
+        assert!(
+            writer
+                .find_workflow("wf", "", &Access::All)
+                .unwrap()
+                .is_some()
+        );
         // The lock was taken again with the new session.
         assert!(matches!(open(&db.url), Err(Error::Locked(_))));
         kill(&mut writer, &base);
@@ -161,7 +172,12 @@ fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
     assert!(matches!(err, Error::Busy(_)), "{err}");
     assert!(start.elapsed() >= std::time::Duration::from_secs(4));
     // Reads go on meanwhile (WAL).
-    assert!(store.find_workflow("wf", "").unwrap().is_some());
+    assert!(
+        store
+            .find_workflow(&Access::All, "wf", "")
+            .unwrap()
+            .is_some()
+    );
     other.batch_execute("COMMIT").unwrap();
     writer.commit(&inserts(&[], &[&ex], &[], &[])).unwrap();
 
@@ -177,7 +193,12 @@ fn sqlite_lock_timeouts_and_a_full_database_are_told_apart() {
     let refs: Vec<&ExecutionRecord> = big.iter().collect();
     let err = writer.commit(&inserts(&[], &refs, &[], &[])).unwrap_err();
     assert!(matches!(err, Error::Full(_)), "{err}");
-    assert!(store.get_execution(big[0].id).unwrap().is_none());
+    assert!(
+        store
+            .get_execution(&Access::All, big[0].id)
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// Run by `a_second_process_is_refused` in a child process: opens the
@@ -240,7 +261,7 @@ fn readers_never_wait_for_the_writer() {
                     let mut reads = 0;
                     let mut last = 0;
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let n = store.list_executions(&ListQuery::default()).unwrap().len();
+                        let n = store.list_executions(&super::every()).unwrap().len();
                         assert!(n >= last, "a reader went back in time");
                         last = n;
                         reads += 1;
@@ -257,9 +278,6 @@ fn readers_never_wait_for_the_writer() {
         for r in readers {
             assert!(r.join().unwrap() > 0, "{}", db.name);
         }
-        assert_eq!(
-            store.list_executions(&ListQuery::default()).unwrap().len(),
-            40
-        );
+        assert_eq!(store.list_executions(&super::every()).unwrap().len(), 40);
     }
 }

@@ -103,7 +103,7 @@ impl Default for Config {
             max_engine_requests: 1024,
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
-            max_tasks_per_workflow: 5_000,
+            max_tasks_per_workflow: 20_000,
             max_subworkflow_depth: 32,
             client_request_timeout_ms: 5_000,
             client_body_timeout_ms: 30_000,

@@ -79,7 +79,7 @@ impl Default for Limits {
             max_result_bytes: 1024 * 1024,
             max_with_items: 100_000,
             allow_action_execution_deletion: false,
-            max_tasks_per_workflow: 5_000,
+            max_tasks_per_workflow: 20_000,
             max_subworkflow_depth: 32,
         }
     }

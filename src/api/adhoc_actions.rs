@@ -153,10 +153,7 @@ pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
 }
 
 fn validation(text: &str) -> Value {
-    match lang::parse_actions(text) {
-        Ok(_) => json!({"valid": true}),
-        Err(d) => json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
-    }
+    body::validation(lang::parse_actions(text))
 }
 
 #[cfg(test)]

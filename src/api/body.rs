@@ -11,6 +11,15 @@ use super::error::Error;
 /// A raw request body, as handlers extract it.
 pub type Body = Result<Bytes, actix_web::Error>;
 
+/// The answer of a `validate` endpoint (always 200): `{"valid": true}`, or
+/// `{"valid": false, "error": "Invalid DSL: …"}` with every problem.
+pub fn validation<T>(parsed: Result<T, crate::lang::Diagnostics>) -> Value {
+    match parsed {
+        Ok(_) => serde_json::json!({"valid": true}),
+        Err(d) => serde_json::json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
+    }
+}
+
 /// The body as UTF-8 text (a YAML definition).
 pub fn text(body: Body) -> Result<String, Error> {
     let bytes = body.map_err(|e| Error::from_body(&e))?;

@@ -6,11 +6,11 @@ use serde_json::{Map, Value};
 
 use super::body::{self, Body};
 use super::error::Error;
-use super::query::{self, Kind, ListSpec};
+use super::query::{Kind, ListSpec};
 use super::render::{json_text, timestamp};
-use super::{ApiState, Caller, read};
+use super::{ApiState, Caller, list_page, read};
 use crate::engine::{DeleteEnvironment, PutEnvironment};
-use crate::store::EnvironmentRecord;
+use crate::store::{EnvironmentRecord, ListQuery, Store};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -60,15 +60,8 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    let q = p.query.clone();
-    let envs = read(&state, move |s| s.list_environments(&q)).await?;
-    let items = envs
-        .iter()
-        .map(|e| query::project(render(e), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "environments", items, p.query.limit)))
+    let fetch = |s: &Store, q: &ListQuery| s.list_environments(q);
+    list_page(&req, &state, &caller, &SPEC, "environments", fetch, render).await
 }
 
 /// `GET /v2/environments/{name}`

@@ -109,6 +109,33 @@ pub(crate) struct Res {
     methods: Vec<Method>,
 }
 
+/// A list endpoint's answer: paging and filters as `caller` sees them, the
+/// page read by `fetch`, each record rendered and projected under `plural`.
+async fn list_page<T, F, R>(
+    req: &actix_web::HttpRequest,
+    state: &ApiState,
+    caller: &Caller,
+    spec: &query::ListSpec,
+    plural: &str,
+    fetch: F,
+    render: R,
+) -> Result<actix_web::HttpResponse, Error>
+where
+    F: FnOnce(&Store, &store::ListQuery) -> Result<Vec<T>, store::Error> + Send + 'static,
+    R: Fn(&T) -> serde_json::Map<String, serde_json::Value>,
+    T: Send + 'static,
+{
+    let pairs = query::pairs(req)?;
+    let p = query::list_params(&pairs, spec, state.max_page_size, caller)?;
+    let q = p.query.clone();
+    let rows = read(state, move |s| fetch(s, &q)).await?;
+    let items = rows
+        .iter()
+        .map(|r| query::project(render(r), &p.fields))
+        .collect();
+    Ok(actix_web::HttpResponse::Ok().json(query::envelope(req, plural, items, p.query.limit)))
+}
+
 /// A resource at `path` (and `path/`).
 pub(crate) fn res(path: &'static str) -> Res {
     Res {

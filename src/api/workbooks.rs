@@ -6,15 +6,16 @@
 //! changed; `scope=public` is admin-only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::workflows::scope_of;
-use super::{ApiState, Caller, read, render, send};
+use super::{ApiState, Caller, list_page, read, render, send};
 use crate::engine::{DeleteWorkbook, PutWorkbook};
 use crate::lang;
+use crate::store::{ListQuery, Store};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -50,15 +51,17 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    let q = p.query.clone();
-    let wbs = read(&state, move |s| s.list_workbooks(&q)).await?;
-    let items: Vec<Map<String, Value>> = wbs
-        .iter()
-        .map(|w| query::project(render::workbook(w), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "workbooks", items, p.query.limit)))
+    let fetch = |s: &Store, q: &ListQuery| s.list_workbooks(q);
+    list_page(
+        &req,
+        &state,
+        &caller,
+        &SPEC,
+        "workbooks",
+        fetch,
+        render::workbook,
+    )
+    .await
 }
 
 /// `GET /v2/workbooks/{name}?namespace=&fields=`
@@ -142,8 +145,5 @@ pub async fn delete(
 /// `POST /v2/workbooks/validate`: always 200.
 pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
     let text = body::text(body)?;
-    Ok(HttpResponse::Ok().json(match lang::parse_workbook(&text) {
-        Ok(_) => json!({"valid": true}),
-        Err(d) => json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
-    }))
+    Ok(HttpResponse::Ok().json(body::validation(lang::parse_workbook(&text))))
 }

@@ -3,16 +3,16 @@
 //! the engine; reads go to the store; `validate` only parses.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec, Pairs};
-use super::{ApiState, Caller, read, render, send};
+use super::{ApiState, Caller, list_page, read, render, send};
 use crate::domain::WorkflowId;
 use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
-use crate::store::WorkflowDef;
+use crate::store::{ListQuery, Store, WorkflowDef};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -92,15 +92,17 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let pairs = query::pairs(&req)?;
-    let p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    let q = p.query.clone();
-    let defs = read(&state, move |s| s.list_workflows(&q)).await?;
-    let items: Vec<Map<String, Value>> = defs
-        .iter()
-        .map(|w| query::project(render::workflow(w), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "workflows", items, p.query.limit)))
+    let fetch = |s: &Store, q: &ListQuery| s.list_workflows(q);
+    list_page(
+        &req,
+        &state,
+        &caller,
+        &SPEC,
+        "workflows",
+        fetch,
+        render::workflow,
+    )
+    .await
 }
 
 /// `GET /v2/workflows/{name_or_id}?namespace=&fields=`
@@ -226,10 +228,7 @@ pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
 }
 
 fn validation(text: &str) -> Value {
-    match lang::parse_workflows(text) {
-        Ok(_) => json!({"valid": true}),
-        Err(d) => json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
-    }
+    body::validation(lang::parse_workflows(text))
 }
 
 #[cfg(test)]

@@ -68,6 +68,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // A test that failed left its browser session open: end the
+        // browsers chromedriver started before chromedriver itself.
+        let _ = std::process::Command::new("pkill")
+            .args(["-TERM", "-P", &self.child.id().to_string()])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

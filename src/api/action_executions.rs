@@ -7,13 +7,13 @@
 //! that started it, another project's answers 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
-use super::{ApiState, Caller, read, render};
+use super::{ApiState, Caller, page, read, render};
 use crate::domain::ActionExecutionId;
-use crate::store::{Filter, FilterOp};
+use crate::store::{ActionExecutionRecord, ListQuery, Store};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -78,40 +78,26 @@ pub async fn list_of_task(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id: uuid::Uuid = query::uuid(&path)?;
-    let filter = Filter {
-        field: "task_execution_id".into(),
-        op: FilterOp::Eq,
-        values: vec![task_id.hyphenated().to_string()],
-    };
-    list_with(req, state, caller, Some(filter)).await
+    let pin = ("task_execution_id", task_id.hyphenated().to_string());
+    list_with(req, state, caller, Some(pin)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
-    extra: Option<Filter>,
+    pin: Option<(&str, String)>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    if let Some(f) = extra {
-        p.query.filters.retain(|g| g.field != f.field);
-        p.query.filters.push(f);
+    if let Some((field, value)) = pin {
+        p.pin(field, value);
     }
     let include_output =
         query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
-    let q = p.query.clone();
-    let records = read(&state, move |s| s.list_action_executions(&q)).await?;
-    let items: Vec<Map<String, Value>> = records
-        .iter()
-        .map(|a| query::project(render::action_execution(a, include_output), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(
-        &req,
-        "action_executions",
-        items,
-        p.query.limit,
-    )))
+    let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
+    let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
+    page(&req, &state, p, "action_executions", fetch, render).await
 }
 
 /// `GET /v2/action_executions/{id}?fields=`

@@ -10,10 +10,10 @@ use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, ExecutionView};
-use super::{ApiState, Caller, read, send};
+use super::{ApiState, Caller, page, read, send};
 use crate::domain::{ExecutionId, State};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
-use crate::store::{ExecutionRecord, Filter, FilterOp};
+use crate::store::{ExecutionRecord, ListQuery, Store};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -98,36 +98,27 @@ pub async fn list_of_task(
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
     let task_id: uuid::Uuid = query::uuid(&task_id)?;
-    let filter = Filter {
-        field: "task_execution_id".into(),
-        op: FilterOp::Eq,
-        values: vec![task_id.hyphenated().to_string()],
-    };
-    list_with(req, state, caller, Some(filter)).await
+    let pin = ("task_execution_id", task_id.hyphenated().to_string());
+    list_with(req, state, caller, Some(pin)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
-    extra: Option<Filter>,
+    pin: Option<(&str, String)>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    if let Some(f) = extra {
-        p.query.filters.retain(|g| g.field != f.field);
-        p.query.filters.push(f);
+    if let Some((field, value)) = pin {
+        p.pin(field, value);
     }
     let include_output =
         query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
-    let q = p.query.clone();
-    let records = read(&state, move |s| s.list_executions(&q)).await?;
     let view = ExecutionView::List { include_output };
-    let items: Vec<Map<String, Value>> = records
-        .iter()
-        .map(|e| query::project(render::execution(e, view), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "executions", items, p.query.limit)))
+    let fetch = |s: &Store, q: &ListQuery| s.list_executions(q);
+    let render = |e: &ExecutionRecord| render::execution(e, view);
+    page(&req, &state, p, "executions", fetch, render).await
 }
 
 /// `GET /v2/executions/{id}?fields=`

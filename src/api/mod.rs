@@ -127,6 +127,24 @@ where
 {
     let pairs = query::pairs(req)?;
     let p = query::list_params(&pairs, spec, state.max_page_size, caller)?;
+    page(req, state, p, plural, fetch, render).await
+}
+
+/// One page of a parsed list request: read by `fetch`, each record
+/// rendered and projected under `plural`, with the `next` link.
+async fn page<T, F, R>(
+    req: &actix_web::HttpRequest,
+    state: &ApiState,
+    p: query::ListParams,
+    plural: &str,
+    fetch: F,
+    render: R,
+) -> Result<actix_web::HttpResponse, Error>
+where
+    F: FnOnce(&Store, &store::ListQuery) -> Result<Vec<T>, store::Error> + Send + 'static,
+    R: Fn(&T) -> serde_json::Map<String, serde_json::Value>,
+    T: Send + 'static,
+{
     let q = p.query.clone();
     let rows = read(state, move |s| fetch(s, &q)).await?;
     let items = rows

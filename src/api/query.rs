@@ -49,6 +49,19 @@ pub struct ListParams {
     pub fields: Vec<String>,
 }
 
+impl ListParams {
+    /// Restricts the list to `field = value` (the parent in the path),
+    /// in place of any filter the query string put on that field.
+    pub fn pin(&mut self, field: &str, value: String) {
+        self.query.filters.retain(|g| g.field != field);
+        self.query.filters.push(Filter {
+            field: field.into(),
+            op: FilterOp::Eq,
+            values: vec![value],
+        });
+    }
+}
+
 /// The request's query parameters.
 pub fn pairs(req: &HttpRequest) -> Result<Pairs, Error> {
     parse_pairs(req.query_string())

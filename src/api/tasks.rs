@@ -2,15 +2,15 @@
 //! from the store. A list item has no `result`; a single task has it as JSON text.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::Error;
 use super::executions;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, TaskView};
-use super::{ApiState, Caller, read};
+use super::{ApiState, Caller, page, read};
 use crate::domain::{ExecutionId, TaskExecutionId};
-use crate::store::{Filter, FilterOp};
+use crate::store::{ListQuery, Store, TaskRecord};
 
 const FIELDS: &[&str] = &[
     "id",
@@ -81,38 +81,29 @@ pub async fn list_of_execution(
 ) -> Result<HttpResponse, Error> {
     let id: ExecutionId = query::uuid(&path)?;
     executions::fetch(&state, &caller, id).await?;
-    let filter = Filter {
-        field: "workflow_execution_id".into(),
-        op: FilterOp::Eq,
-        values: vec![id.to_string()],
-    };
-    list_with(req, state, caller, Some(filter)).await
+    let pin = ("workflow_execution_id", id.to_string());
+    list_with(req, state, caller, Some(pin)).await
 }
 
 async fn list_with(
     req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
-    extra: Option<Filter>,
+    pin: Option<(&str, String)>,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    if let Some(f) = extra {
-        p.query.filters.retain(|g| g.field != f.field);
-        p.query.filters.push(f);
+    if let Some((field, value)) = pin {
+        p.pin(field, value);
     }
     let view = if p.fields.iter().any(|f| f == "result") {
         TaskView::Get
     } else {
         TaskView::List
     };
-    let q = p.query.clone();
-    let records = read(&state, move |s| s.list_tasks(&q)).await?;
-    let items: Vec<Map<String, Value>> = records
-        .iter()
-        .map(|t| query::project(render::task(t, view), &p.fields))
-        .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "tasks", items, p.query.limit)))
+    let fetch = |s: &Store, q: &ListQuery| s.list_tasks(q);
+    let render = |t: &TaskRecord| render::task(t, view);
+    page(&req, &state, p, "tasks", fetch, render).await
 }
 
 /// `GET /v2/tasks/{id}?fields=`

@@ -603,15 +603,9 @@ impl EngineActor {
         };
         let (state, value) = match (state, adhoc) {
             (State::Success, Some(expanded)) => {
-                let task = ae.task_name.as_deref().unwrap_or_default();
-                let finished = expanded.and_then(|e| {
-                    super::adhoc::finish(&self.eval, &e, value).map_err(|err| {
-                        format!(
-                            "Failed to complete action [error={err}, action={}, task={task}]",
-                            e.name
-                        )
-                    })
-                });
+                let task = Some(ae.task_name.as_deref().unwrap_or_default());
+                let finished =
+                    expanded.and_then(|e| super::adhoc::finish(&self.eval, &e, value, task));
                 match finished {
                     Ok(v) => (state, v),
                     Err(e) => (State::Error, Value::String(e)),

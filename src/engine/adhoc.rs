@@ -13,7 +13,7 @@
 //!   `base-input` evaluated against its input over `context` (Mistral's
 //!   `ContextView(input, workflow context)`), down to the system action
 //!   and its input. A name that is not ad-hoc expands to itself.
-//! - [`EngineActor::finish_output`]: the system action's result through
+//! - [`finish`]: the system action's result through
 //!   each level's `output`, innermost first.
 //!
 //! Invariant: the action execution keeps the ad-hoc name and input; only
@@ -139,8 +139,16 @@ fn with_defaults(mut input: Map<String, Value>, spec: &ActionSpec) -> Map<String
     input
 }
 
-/// [`EngineActor::finish_output`] with the evaluator given.
-pub(crate) fn finish(eval: &Evaluator, e: &Expanded, result: Value) -> Result<Value, String> {
+/// The system action's `result` through each level's `output`, innermost
+/// first, each evaluated with `$` = the previous result. A failure is
+/// Mistral's `Failed to complete action [error=…, action=…, task=…]`
+/// (`task` is `None` for a standalone run).
+pub(crate) fn finish(
+    eval: &Evaluator,
+    e: &Expanded,
+    result: Value,
+    task: Option<&str>,
+) -> Result<Value, String> {
     let mut result = result;
     for out in e.outputs.iter().rev() {
         if out.is_null() {
@@ -148,7 +156,13 @@ pub(crate) fn finish(eval: &Evaluator, e: &Expanded, result: Value) -> Result<Va
         }
         result = eval
             .evaluate_data(out, &Context::new(&result))
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| {
+                format!(
+                    "Failed to complete action [error={err}, action={}, task={}]",
+                    e.name,
+                    task.unwrap_or("None")
+                )
+            })?;
     }
     Ok(result)
 }
@@ -253,12 +267,6 @@ impl EngineActor {
                 }
             }
         }
-    }
-
-    /// The system action's `result` through each level's `output`,
-    /// innermost first; each is evaluated with `$` = the previous result.
-    pub fn finish_output(&self, e: &Expanded, result: Value) -> Result<Value, String> {
-        finish(&self.eval, e, result)
     }
 
     /// A task's action call, ad-hoc aware: the resolved name, the input the

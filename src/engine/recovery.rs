@@ -83,18 +83,15 @@ impl EngineActor {
     /// Whether a RUNNING action of `exec_id` is asynchronous: its worker
     /// ran it, and its result comes through `PUT /v2/action_executions`.
     fn awaits_callback(&self, exec_id: ExecutionId, aid: ActionExecutionId) -> bool {
-        let Some(catalog) = &self.catalog else {
-            return false;
-        };
-        let (name, input) = match self.expansion_of(exec_id, aid) {
-            Some(Ok(e)) => (e.base, Value::Object(e.base_input)),
-            Some(Err(_)) => return false,
-            None => match self.execs.get(&exec_id).and_then(|e| e.actions.get(&aid)) {
-                Some(ae) => (ae.name.clone(), ae.input.clone()),
-                None => return false,
-            },
-        };
-        catalog.check(&name, &input) == Ok(false)
+        match self.expansion_of(exec_id, aid) {
+            Some(Ok(e)) => self.runs_async(&e.base, &Value::Object(e.base_input)),
+            Some(Err(_)) => false,
+            None => self
+                .execs
+                .get(&exec_id)
+                .and_then(|e| e.actions.get(&aid))
+                .is_some_and(|ae| self.runs_async(&ae.name, &ae.input)),
+        }
     }
 
     fn recover_execution(&mut self, exec_id: ExecutionId) {

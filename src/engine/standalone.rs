@@ -293,15 +293,9 @@ impl EngineActor {
         }
         let (state, value) = match (&msg.outcome, expansion) {
             (Outcome::Success(v), Some(Ok(Some(e)))) => {
-                match super::adhoc::finish(&self.eval, &e, v.clone()) {
+                match super::adhoc::finish(&self.eval, &e, v.clone(), None) {
                     Ok(v) => (State::Success, v),
-                    Err(err) => (
-                        State::Error,
-                        Value::String(format!(
-                            "Failed to complete action [error={err}, action={}, task=None]",
-                            e.name
-                        )),
-                    ),
+                    Err(err) => (State::Error, Value::String(err)),
                 }
             }
             (Outcome::Success(_), Some(Err(e))) => (State::Error, Value::String(e)),
@@ -429,14 +423,19 @@ impl EngineActor {
     /// Whether a recorded standalone action is asynchronous (completed
     /// through the API, not by its worker).
     fn is_async(&self, rec: &ActionExecutionRecord) -> bool {
-        let (name, input) = match self.expansion_of_standalone(rec) {
-            Ok(Some(e)) => (e.base, Value::Object(e.base_input)),
-            Ok(None) => (rec.name.clone(), rec.input.clone()),
-            Err(_) => return false,
-        };
+        match self.expansion_of_standalone(rec) {
+            Ok(Some(e)) => self.runs_async(&e.base, &Value::Object(e.base_input)),
+            Ok(None) => self.runs_async(&rec.name, &rec.input),
+            Err(_) => false,
+        }
+    }
+
+    /// Whether the workers' registry says this system action is
+    /// asynchronous (false when there is no registry, or it refuses the call).
+    pub(crate) fn runs_async(&self, action: &str, input: &Value) -> bool {
         self.catalog
             .as_ref()
-            .is_some_and(|c| c.check(&name, &input) == Ok(false))
+            .is_some_and(|c| c.check(action, input) == Ok(false))
     }
 
     /// Forgets finished standalone actions once committed.

@@ -278,19 +278,18 @@ impl EngineActor {
     /// one, else whether it was taken.
     pub(crate) fn accept_standalone(&mut self, msg: &ConveyResult) -> Option<bool> {
         let max = self.limits.max_result_bytes;
-        let expansion = match &msg.outcome {
-            Outcome::Success(_) => self
-                .standalone
-                .get(&msg.action_execution_id)
-                .map(|sa| self.expansion_of_standalone(&sa.rec)),
-            Outcome::Failure(_) => None,
-        };
-        let sa = self.standalone.get_mut(&msg.action_execution_id)?;
+        let sa = self.standalone.get(&msg.action_execution_id)?;
         let waiting = sa.rec.state == State::Running
             || (sa.rec.state == State::Idle && matches!(msg.outcome, Outcome::Failure(_)));
         if sa.rec.attempt != msg.attempt.0 || !waiting {
             return Some(false);
         }
+        // Only a result that is taken is expanded again (for its outputs).
+        let expansion = match &msg.outcome {
+            Outcome::Success(_) => Some(self.expansion_of_standalone(&sa.rec)),
+            Outcome::Failure(_) => None,
+        };
+        let sa = self.standalone.get_mut(&msg.action_execution_id)?;
         let (state, value) = match (&msg.outcome, expansion) {
             (Outcome::Success(v), Some(Ok(Some(e)))) => {
                 match super::adhoc::finish(&self.eval, &e, v.clone(), None) {

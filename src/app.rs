@@ -69,6 +69,7 @@ impl Engine {
         let catalog: Arc<dyn crate::protocol::ActionCatalog> = Arc::new(Catalog(registry.clone()));
         let workers = config.worker_count();
         let limits = config.engine_limits();
+        let offload = config.offload();
         let capacity = config.worker_capacity;
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
@@ -87,6 +88,7 @@ impl Engine {
                 .with_catalog(catalog)
                 .with_events(announce)
                 .with_limits(limits)
+                .with_offload(offload)
         });
         Ok(Self {
             addr,

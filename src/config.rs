@@ -47,6 +47,12 @@ pub struct Config {
     pub expr_fuel: u64,
     pub expr_max_size: usize,
     pub expr_max_depth: usize,
+    /// Threads that evaluate expressions too heavy for the engine thread
+    /// (0: everything on the engine thread).
+    pub expr_threads: usize,
+    /// Fuel an expression may spend on the engine thread before it moves
+    /// to an evaluation thread (where `expr_fuel` holds).
+    pub expr_inline_fuel: u64,
     /// Comma-separated CIDR ranges `std.http` may not connect to (SSRF
     /// egress policy; Mistral's loopback and link-local, plus unspecified).
     pub http_denied_cidrs: String,
@@ -111,6 +117,8 @@ impl Default for Config {
             expr_fuel: 1_000_000,
             expr_max_size: 1_000_000,
             expr_max_depth: 200,
+            expr_threads: 1,
+            expr_inline_fuel: 20_000,
             auth: false,
             tokens: Vec::new(),
             allow_unauthenticated_remote: false,
@@ -311,6 +319,15 @@ impl Config {
             allow_action_execution_deletion: self.allow_action_execution_deletion,
             max_tasks_per_workflow: self.max_tasks_per_workflow,
             max_subworkflow_depth: self.max_subworkflow_depth,
+        }
+    }
+
+    /// How heavy expressions leave the engine thread.
+    pub fn offload(&self) -> crate::engine::OffloadConfig {
+        crate::engine::OffloadConfig {
+            threads: self.expr_threads,
+            inline_fuel: self.expr_inline_fuel,
+            ..Default::default()
         }
     }
 

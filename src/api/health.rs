@@ -85,6 +85,12 @@ pub async fn metrics(state: web::Data<ApiState>, _caller: Caller) -> HttpRespons
     line("executions_in_memory", "", s.executions_in_memory);
     line("actions_in_flight", "", s.in_flight);
     line(
+        "expression_evaluations_offloaded_total",
+        "",
+        s.evaluations_offloaded,
+    );
+    line("expression_evaluations_waiting", "", s.evaluations_waiting);
+    line(
         "engine_requests_waiting",
         "",
         state.engine_queue.depth() as u64,

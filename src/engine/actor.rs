@@ -85,6 +85,8 @@ pub struct EngineActor {
     pub(crate) limits: super::Limits,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
+    /// Evaluations that outgrew the inline budget, in the evaluation pool.
+    pub(crate) offload: super::offload::Offload,
 }
 
 impl EngineActor {
@@ -110,6 +112,7 @@ impl EngineActor {
             deferred_timers: Vec::new(),
             events: None,
             limits: super::Limits::default(),
+            offload: Default::default(),
         }
     }
 
@@ -466,6 +469,7 @@ impl Actor for EngineActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(MAILBOX_CAPACITY);
+        self.start_offload(ctx.address());
         if let Err(e) = self.recover() {
             log::error!("recovery failed: {e}");
             System::current().stop_with_code(1);
@@ -560,6 +564,8 @@ impl Handler<super::GetStats> for EngineActor {
     fn handle(&mut self, _: super::GetStats, _: &mut Self::Context) -> Stats {
         let mut s = self.stats.clone();
         s.executions_in_memory = self.execs.len() as u64;
+        s.evaluations_offloaded = self.offload.sent;
+        s.evaluations_waiting = self.offload.waiting() as u64;
         s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum::<u64>()
             + self
                 .standalone

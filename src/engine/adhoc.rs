@@ -210,6 +210,20 @@ impl EngineActor {
         input: Map<String, Value>,
         context: &Value,
     ) -> Result<Expanded, String> {
+        self.expand_scoped(project, namespace, name, input, context, None)
+    }
+
+    /// [`EngineActor::expand_action`] for a task (`scope`): a heavy
+    /// `base-input` may move off the engine thread.
+    fn expand_scoped(
+        &self,
+        project: &str,
+        namespace: &str,
+        name: &str,
+        input: Map<String, Value>,
+        context: &Value,
+        scope: Option<super::offload::Scope>,
+    ) -> Result<Expanded, String> {
         let Some(mut level) = self.adhoc.get(project, namespace, name) else {
             return Ok(Expanded {
                 name: name.to_string(),
@@ -230,19 +244,25 @@ impl EngineActor {
                 _ => Map::new(),
             };
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let data = Value::Object(data);
-            let evaluated = self
-                .eval
-                .evaluate_data(
-                    &Value::Object(level.spec.base_input.clone()),
-                    &Context::new(&data),
+            let base_input = Value::Object(level.spec.base_input.clone());
+            let evaluated = match scope {
+                Some(scope) => {
+                    let key = data.clone();
+                    self.evaluate_scoped(scope, &base_input, &key, Value::Object(data), None)
+                }
+                None => {
+                    let data = Value::Object(data);
+                    self.eval
+                        .evaluate_data(&base_input, &Context::new(&data))
+                        .map_err(|e| e.to_string())
+                }
+            }
+            .map_err(|e| {
+                format!(
+                    "Failed to instantiate an action [action_name={}]: {e}",
+                    level.def.name
                 )
-                .map_err(|e| {
-                    format!(
-                        "Failed to instantiate an action [action_name={}]: {e}",
-                        level.def.name
-                    )
-                })?;
+            })?;
             current = match evaluated {
                 Value::Object(m) => m,
                 _ => Map::new(),
@@ -290,7 +310,8 @@ impl EngineActor {
         let empty = Map::new();
         let branch = task.in_context.as_object().unwrap_or(&empty);
         let data = exec.data_for(Some(task), branch);
-        let e = self.expand_action(project, namespace, &name, input, &data)?;
+        let scope = Some((exec.rec.id, task.id));
+        let e = self.expand_scoped(project, namespace, &name, input, &data, scope)?;
         Ok((e.name, e.input, Some((e.base, e.base_input))))
     }
 

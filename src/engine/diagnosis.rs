@@ -64,6 +64,14 @@ impl EngineActor {
                 );
             }
         }
+        for (task, resume) in self.offload.deferred_of(id) {
+            let name = exec.tasks.get(&task).map(|t| t.name.clone());
+            waiting.push(json!({
+                "kind": "evaluation",
+                "task": name,
+                "detail": format!("an expression too heavy for the engine thread is evaluated in the pool; then: {resume}"),
+            }));
+        }
         for child in self.children(id) {
             if let Some(c) = self.execs.get(&child) {
                 waiting.push(json!({
@@ -99,7 +107,7 @@ impl EngineActor {
         let ids: Vec<ExecutionId> = self
             .execs
             .iter()
-            .filter(|(_, e)| e.rec.state == State::Running && e.in_flight == 0)
+            .filter(|(_, e)| e.rec.state == State::Running && e.in_flight == 0 && e.deferred == 0)
             .map(|(id, _)| *id)
             .collect();
         for id in ids {

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::flow::{seconds, text};
+use super::offload::{Ready, Resume};
 use super::state::Exec;
 use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
 use crate::expr;
@@ -73,10 +74,18 @@ impl EngineActor {
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> Result<(), String> {
-        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let call = self.action_call(exec, task, &branch)?;
+        let call = match self.deferrable((exec_id, task_id), |s| {
+            let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
+            let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+            let branch = task.in_context.as_object().cloned().unwrap_or_default();
+            s.action_call(exec, task, &branch)
+        }) {
+            Ready::Done(call) => call?,
+            Ready::Deferred(req) => {
+                self.defer(req, Resume::Start);
+                return Ok(());
+            }
+        };
         if call.workflow {
             return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
         }
@@ -129,41 +138,25 @@ impl EngineActor {
         task_id: TaskExecutionId,
         only: Option<(Vec<usize>, Vec<Value>)>,
     ) -> Result<(), String> {
+        let (lists, concurrency) =
+            match self.deferrable((exec_id, task_id), |s| s.items_lists(exec_id, task_id)) {
+                Ready::Done(r) => r?,
+                Ready::Deferred(req) => {
+                    let resume = match only {
+                        Some((failed, previous)) => Resume::Rerun {
+                            previous: Value::Array(previous),
+                            failed,
+                        },
+                        None => Resume::Start,
+                    };
+                    self.defer(req, resume);
+                    return Ok(());
+                }
+            };
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let mut lists = Vec::new();
-        for wi in &spec.with_items {
-            match self.evaluate(exec, Some(task), &branch, &wi.source)? {
-                Value::Array(items) => lists.push((wi.var.clone(), items)),
-                other => {
-                    return Err(format!(
-                        "Wrong input format for: {}. List type is expected for with-items '{}', got {other}",
-                        task.name, wi.var
-                    ));
-                }
-            }
-        }
         let count = lists.first().map_or(0, |(_, l)| l.len());
-        if count > self.limits.max_with_items {
-            return Err(format!(
-                "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
-                task.name, self.limits.max_with_items
-            ));
-        }
-        if lists.iter().any(|(_, l)| l.len() != count) {
-            return Err(format!(
-                "Wrong input format for: {}. All arrays must have the same length for with-items",
-                task.name
-            ));
-        }
-        let concurrency = match &spec.policies.concurrency {
-            Some(c) => {
-                seconds(&self.evaluate(exec, Some(task), &branch, c)?, "concurrency")? as usize
-            }
-            None => 0,
-        };
         if count == 0 {
             let name = task.name.clone();
             log::debug!("ex={exec_id} task={name} with-items over nothing");
@@ -228,6 +221,52 @@ impl EngineActor {
         self.start_more_items(exec_id, task_id)
     }
 
+    /// Evaluates a with-items task's lists (checked: lists, equal lengths,
+    /// within `max_with_items`) and its `concurrency`.
+    #[allow(clippy::type_complexity)]
+    fn items_lists(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(Vec<(String, Vec<Value>)>, usize), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let mut lists = Vec::new();
+        for wi in &spec.with_items {
+            match self.evaluate(exec, Some(task), &branch, &wi.source)? {
+                Value::Array(items) => lists.push((wi.var.clone(), items)),
+                other => {
+                    return Err(format!(
+                        "Wrong input format for: {}. List type is expected for with-items '{}', got {other}",
+                        task.name, wi.var
+                    ));
+                }
+            }
+        }
+        let count = lists.first().map_or(0, |(_, l)| l.len());
+        if count > self.limits.max_with_items {
+            return Err(format!(
+                "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
+                task.name, self.limits.max_with_items
+            ));
+        }
+        if lists.iter().any(|(_, l)| l.len() != count) {
+            return Err(format!(
+                "Wrong input format for: {}. All arrays must have the same length for with-items",
+                task.name
+            ));
+        }
+        let concurrency = match &spec.policies.concurrency {
+            Some(c) => {
+                seconds(&self.evaluate(exec, Some(task), &branch, c)?, "concurrency")? as usize
+            }
+            None => 0,
+        };
+        Ok((lists, concurrency))
+    }
+
     /// Starts pending items while capacity allows.
     pub(crate) fn start_more_items(
         &mut self,
@@ -242,13 +281,33 @@ impl EngineActor {
             if items.concurrency > 0 && items.running >= items.concurrency {
                 return Ok(());
             }
-            let Some((i, ctx)) = items.pending.pop_front() else {
+            if items.pending.is_empty() || self.offload.busy((exec_id, task_id)) {
+                // An item's evaluation is in the pool: its return goes on.
+                return Ok(());
+            }
+            let call = self.deferrable((exec_id, task_id), |s| {
+                let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
+                let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+                let items = exec.items.get(&task_id).ok_or("items gone")?;
+                let (_, ctx) = items.pending.front().ok_or("no item")?;
+                s.action_call(exec, task, ctx)
+            });
+            let call = match call {
+                Ready::Done(call) => call,
+                Ready::Deferred(req) => {
+                    self.defer(req, Resume::MoreItems);
+                    return Ok(());
+                }
+            };
+            let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+            let Some(items) = exec.items.get_mut(&task_id) else {
+                return Ok(());
+            };
+            let Some((i, _)) = items.pending.pop_front() else {
                 return Ok(());
             };
             items.running += 1;
-            let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-            let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-            match self.action_call(exec, task, &ctx) {
+            match call {
                 Ok(call) if call.workflow => {
                     let item = Some(i as i32);
                     if let Err(e) =

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::controller::{self, Command};
+use super::offload::{Ready, Resume};
 use super::state::{Exec, ExecHost};
 use crate::domain::{ExecutionId, State, TaskExecutionId, now};
 use crate::expr::{self, Context};
@@ -34,6 +35,10 @@ impl EngineActor {
             return Ok(v.clone());
         }
         let data = exec.data_for(task, branch);
+        if let Some(t) = task {
+            let scope = (exec.rec.id, t.id);
+            return self.evaluate_scoped(scope, v, branch, data, Some((exec, Some(t.id))));
+        }
         let host = ExecHost {
             exec,
             current: task.map(|t| t.id),
@@ -228,17 +233,50 @@ impl EngineActor {
             return;
         }
         // The task's state and result are set first: `task()` in publish
-        // expressions reads them.
+        // expressions reads them. If publish must wait for the evaluation
+        // pool, they are put back and the completion runs again later.
         let t = now();
+        let from = task.state;
+        let before = (
+            std::mem::replace(&mut task.state_info, state_info),
+            std::mem::replace(&mut task.result, result),
+            task.finished_at.replace(t),
+            task.updated_at.replace(t),
+        );
         task.state = state;
-        task.state_info = state_info;
-        task.result = result;
-        task.finished_at = Some(t);
-        task.updated_at = Some(t);
+        let publish = match self.deferrable((exec_id, task_id), |s| {
+            s.evaluate_publish(exec_id, task_id, state)
+        }) {
+            Ready::Done(p) => p,
+            Ready::Deferred(req) => {
+                let Some(task) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|x| x.tasks.get_mut(&task_id))
+                else {
+                    return;
+                };
+                task.state = from;
+                let state_info = std::mem::replace(&mut task.state_info, before.0);
+                let result = std::mem::replace(&mut task.result, before.1);
+                task.finished_at = before.2;
+                task.updated_at = before.3;
+                let resume = Resume::Complete {
+                    from,
+                    state,
+                    result,
+                    state_info,
+                };
+                return self.defer(req, resume);
+            }
+        };
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
         exec.incomplete = exec.incomplete.saturating_sub(1);
         self.stats.tasks_completed += 1;
         self.touch_task(exec_id, task_id, Write::Update);
-        let (published, global, keep) = match self.evaluate_publish(exec_id, task_id, state) {
+        let (published, global, keep) = match publish {
             Ok(p) => p,
             Err(e) => {
                 if let Some(task) = self
@@ -325,11 +363,17 @@ impl EngineActor {
             return self.process_reverse(exec_id, task_id);
         }
         let outbound = Exec::outbound(task);
-        let mut guard = |g: &Value| {
-            self.evaluate(exec, Some(task), &outbound, g)
-                .map(|v| expr::truthy(&v))
+        let state = task.state;
+        let cmds = match self.deferrable((exec_id, task_id), |s| {
+            let mut guard = |g: &Value| {
+                s.evaluate(exec, Some(task), &outbound, g)
+                    .map(|v| expr::truthy(&v))
+            };
+            controller::next_commands(spec, state, &mut guard)
+        }) {
+            Ready::Done(cmds) => cmds,
+            Ready::Deferred(req) => return self.defer(req, Resume::Process),
         };
-        let cmds = controller::next_commands(spec, task.state, &mut guard);
         let cmds = match cmds {
             Ok(c) => c,
             Err(e) => {
@@ -435,7 +479,7 @@ impl EngineActor {
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
             };
-            if exec.rec.state != State::Running || !exec.backlog.is_empty() {
+            if exec.rec.state != State::Running || !exec.backlog.is_empty() || exec.deferred > 0 {
                 return;
             }
             if exec.incomplete > 0 {

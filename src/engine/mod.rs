@@ -13,6 +13,7 @@ mod environments;
 mod flow;
 mod lifecycle;
 mod messages;
+mod offload;
 mod operations;
 mod policies;
 mod recovery;
@@ -27,6 +28,7 @@ pub use adhoc::Expanded;
 pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;
+pub use offload::OffloadConfig;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 pub use standalone::{DeleteActionExecution, StartAction};
 
@@ -108,4 +110,8 @@ pub struct Stats {
     pub integrity_repairs: u64,
     /// Action executions dispatched or running now.
     pub in_flight: u64,
+    /// Evaluations moved off the engine thread (over the inline budget).
+    pub evaluations_offloaded: u64,
+    /// Evaluations in the evaluation pool now.
+    pub evaluations_waiting: u64,
 }

@@ -173,6 +173,12 @@ impl EngineActor {
             return;
         };
         if exec.rec.state == State::Running {
+            self.redrive_interrupted(exec_id);
+        }
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        if exec.rec.state == State::Running {
             let unprocessed: Vec<_> = exec
                 .tasks
                 .values()
@@ -183,6 +189,62 @@ impl EngineActor {
                 self.process_task(exec_id, id);
             }
             self.check_complete(exec_id);
+        }
+    }
+
+    /// Tasks a restart caught between two steps that are normally committed
+    /// together, apart only while an evaluation was in the evaluation pool:
+    /// a RUNNING task with no action, sub-workflow or timer yet is started
+    /// again (nothing was dispatched, or only for an earlier run); one whose
+    /// last action finished after the task last changed is completed with
+    /// that action's result.
+    fn redrive_interrupted(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let mut start = Vec::new();
+        let mut complete = Vec::new();
+        for t in exec.tasks.values().filter(|t| t.state == State::Running) {
+            // A sub-workflow task is left to the integrity checker: a
+            // finished child is not in memory, so a start cannot be told
+            // from a completion.
+            let iterates_or_calls = exec.spec.tasks.get(&t.name).is_none_or(|s| {
+                !s.with_items.is_empty() || matches!(s.run, crate::lang::TaskRun::Workflow(_))
+            });
+            let timer = t.runtime_context.get("timer").is_some();
+            let child = self
+                .execs
+                .values()
+                .any(|c| c.parent.is_some_and(|p| p.task_id == t.id));
+            if iterates_or_calls || timer || child {
+                continue;
+            }
+            let last = exec
+                .actions
+                .values()
+                .filter(|a| a.task_execution_id == Some(t.id))
+                .max_by_key(|a| (a.created_at, a.attempt));
+            // An action finished before the task last changed belongs to an
+            // earlier run (a rerun was starting).
+            match last {
+                None => start.push(t.id),
+                Some(a) if a.state.is_completed() && a.updated_at < t.updated_at => {
+                    start.push(t.id)
+                }
+                Some(a) if a.state.is_completed() && a.accepted => {
+                    let result = a.output.get("result").cloned().unwrap_or(Value::Null);
+                    complete.push((t.id, a.state, result));
+                }
+                Some(_) => {}
+            }
+        }
+        for task in start {
+            log::info!("ex={exec_id} task={task} started again after a restart");
+            self.start_task(exec_id, task);
+        }
+        for (task, state, result) in complete {
+            log::info!("ex={exec_id} task={task} completed after a restart");
+            self.on_action_complete(exec_id, task, None, state, result);
         }
     }
 }

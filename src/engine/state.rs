@@ -42,6 +42,8 @@ pub(crate) struct Exec {
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
     pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
+    /// Evaluations of this execution in the evaluation pool.
+    pub deferred: usize,
 }
 
 impl Exec {
@@ -58,6 +60,7 @@ impl Exec {
             backlog: Vec::new(),
             items: HashMap::new(),
             parent: None,
+            deferred: 0,
         }
     }
 

@@ -665,7 +665,7 @@ async fn engine_on(url: &str) -> bora::app::Engine {
     let config = bora::config::Config {
         database: url.to_string(),
         workers: 1,
-        ..bora::config::Config::default()
+        ..crate::harness::base_config()
     };
     eventually(Duration::from_secs(10), "the database released", || async {
         bora::app::Engine::start(&config, bora::actions::Registry::standard()).ok()

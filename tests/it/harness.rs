@@ -164,7 +164,7 @@ impl TestApp {
             database: url.to_string(),
             workers: 2,
             bind: listener.local_addr().expect("addr").to_string(),
-            ..Config::default()
+            ..base_config()
         };
         change(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -283,6 +283,20 @@ pub fn test_engine() -> (tempfile::TempDir, bora::app::Engine, Arc<AtomicUsize>)
     test_engine_with(|_| {})
 }
 
+/// The defaults the suite runs on. `BORA_TEST_INLINE_FUEL=N` lowers the
+/// engine's inline expression budget: at 1 every deferrable evaluation goes
+/// through the evaluation pool, and the whole suite must pass that way too.
+pub fn base_config() -> Config {
+    let mut config = Config::default();
+    if let Some(fuel) = std::env::var("BORA_TEST_INLINE_FUEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.expr_inline_fuel = fuel;
+    }
+    config
+}
+
 /// As [`test_engine`], with the configuration adjusted by `adjust`.
 pub fn test_engine_with(
     adjust: impl FnOnce(&mut Config),
@@ -292,7 +306,7 @@ pub fn test_engine_with(
     let mut config = Config {
         database: url,
         workers: 2,
-        ..Config::default()
+        ..base_config()
     };
     adjust(&mut config);
     let engine = bora::app::Engine::start(&config, counting_action(runs.clone())).expect("engine");

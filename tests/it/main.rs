@@ -7,6 +7,7 @@ mod cli;
 mod definitions;
 mod harness;
 mod limits;
+mod offload;
 mod operations;
 mod policies;
 mod protocol;

@@ -218,7 +218,7 @@ fn pool_config(url: &str, workers: usize) -> Config {
     Config {
         database: url.to_string(),
         workers,
-        ..Config::default()
+        ..crate::harness::base_config()
     }
 }
 
@@ -309,71 +309,110 @@ ok:
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
-#[actix_rt::test]
-async fn the_integrity_checker_repairs_an_execution_nothing_can_move() {
-    use bora::domain::{ExecutionId, TaskExecutionId, WorkflowId, now};
-    use bora::store::{Batch, ExecutionRecord, TaskRecord, Write};
-    let (_dir, url) = sqlite_url();
-    let spec = bora::lang::parse_workflows(
-        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n",
-    )
-    .unwrap()
-    .remove(0);
+/// Writes a RUNNING execution of the one workflow in `yaml` whose task
+/// `t1` is RUNNING, with `action` (state and result) as its finished action
+/// execution when given: the state a restart finds.
+fn stored_running(
+    url: &str,
+    yaml: &str,
+    action: Option<(State, serde_json::Value)>,
+) -> bora::domain::ExecutionId {
+    use bora::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId, now};
+    use bora::store::{ActionExecutionRecord, Batch, ExecutionRecord, TaskRecord, Write};
+    let spec = bora::lang::parse_workflows(yaml).unwrap().remove(0);
     let id = ExecutionId::new();
     let t = now();
-    {
-        let (_, mut writer) = bora::store::open(&url).unwrap();
-        let exec = ExecutionRecord {
-            id,
-            workflow_id: WorkflowId::new(),
-            workflow_name: "wf".into(),
-            workflow_namespace: String::new(),
+    let (_, mut writer) = bora::store::open(url).unwrap();
+    let exec = ExecutionRecord {
+        id,
+        workflow_id: WorkflowId::new(),
+        workflow_name: "wf".into(),
+        workflow_namespace: String::new(),
+        description: String::new(),
+        tags: vec![],
+        spec: serde_json::to_value(&spec).unwrap(),
+        params: serde_json::json!({"env": {}}),
+        task_execution_id: None,
+        root_execution_id: None,
+        source_execution_id: None,
+        state: State::Running,
+        state_info: None,
+        input: serde_json::json!({}),
+        output: serde_json::json!({}),
+        context: serde_json::json!({}),
+        project_id: String::new(),
+        created_at: t,
+        updated_at: None,
+    };
+    let task = TaskRecord {
+        id: TaskExecutionId::new(),
+        name: "t1".into(),
+        execution_id: id,
+        workflow_name: "wf".into(),
+        workflow_namespace: String::new(),
+        workflow_id: exec.workflow_id,
+        kind: "ACTION".into(),
+        tags: vec![],
+        state: State::Running,
+        state_info: None,
+        runtime_context: serde_json::json!({}),
+        in_context: serde_json::json!({}),
+        published: serde_json::json!({}),
+        result: serde_json::Value::Null,
+        processed: false,
+        error_handled: false,
+        project_id: String::new(),
+        created_at: t,
+        updated_at: None,
+        started_at: Some(t),
+        finished_at: None,
+    };
+    let actions = action
+        .map(|(state, result)| ActionExecutionRecord {
+            id: ActionExecutionId::new(),
+            name: "std.echo".into(),
+            task_execution_id: Some(task.id),
+            execution_id: Some(id),
+            workflow_name: Some("wf".into()),
+            workflow_namespace: Some(String::new()),
+            task_name: Some("t1".into()),
             description: String::new(),
             tags: vec![],
-            spec: serde_json::to_value(&spec).unwrap(),
-            params: serde_json::json!({"env": {}}),
-            task_execution_id: None,
-            root_execution_id: None,
-            source_execution_id: None,
-            state: State::Running,
+            state,
             state_info: None,
+            accepted: true,
             input: serde_json::json!({}),
-            output: serde_json::json!({}),
-            context: serde_json::json!({}),
+            output: serde_json::json!({ "result": result }),
+            params: serde_json::json!({}),
+            attempt: 1,
+            item_index: None,
             project_id: String::new(),
             created_at: t,
-            updated_at: None,
-        };
-        let task = TaskRecord {
-            id: TaskExecutionId::new(),
-            name: "t1".into(),
-            execution_id: id,
-            workflow_name: "wf".into(),
-            workflow_namespace: String::new(),
-            workflow_id: exec.workflow_id,
-            kind: "ACTION".into(),
-            tags: vec![],
-            state: State::Running,
-            state_info: None,
-            runtime_context: serde_json::json!({}),
-            in_context: serde_json::json!({}),
-            published: serde_json::json!({}),
-            result: serde_json::Value::Null,
-            processed: false,
-            error_handled: false,
-            project_id: String::new(),
-            created_at: t,
-            updated_at: None,
-            started_at: Some(t),
-            finished_at: None,
-        };
-        let batch = Batch {
-            executions: vec![(Write::Insert, exec)],
-            tasks: vec![(Write::Insert, task)],
-            ..Batch::default()
-        };
-        writer.commit(&batch).unwrap();
-    }
+            updated_at: Some(t),
+        })
+        .map(|a| (Write::Insert, a))
+        .into_iter()
+        .collect();
+    let batch = Batch {
+        executions: vec![(Write::Insert, exec)],
+        tasks: vec![(Write::Insert, task)],
+        action_executions: actions,
+        ..Batch::default()
+    };
+    writer.commit(&batch).unwrap();
+    id
+}
+
+#[actix_rt::test]
+async fn the_integrity_checker_repairs_an_execution_nothing_can_move() {
+    let (_dir, url) = sqlite_url();
+    // A with-items task with none of its items recorded: nothing can say
+    // which items ran, so nothing can move it.
+    let id = stored_running(
+        &url,
+        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      with-items: x in [1, 2]\n      action: std.noop\n",
+        None,
+    );
     let engine = Engine::start(&pool_config(&url, 1), Registry::standard()).unwrap();
     let ex = finished(&engine.store, id).await;
     assert_eq!(ex.state, State::Error);
@@ -382,4 +421,39 @@ async fn the_integrity_checker_repairs_an_execution_nothing_can_move() {
     assert!(info.unwrap_or_default().contains("[LOST]"));
     let stats = engine.addr.send(GetStats).await.unwrap();
     assert_eq!(stats.integrity_repairs, 1);
+}
+
+/// A restart while a task's input was in the evaluation pool finds the task
+/// RUNNING with nothing dispatched: it is started (nothing ran yet).
+#[actix_rt::test]
+async fn a_restart_starts_a_running_task_that_dispatched_nothing() {
+    let (_dir, url) = sqlite_url();
+    let id = stored_running(
+        &url,
+        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.echo output=<% 2 * 21 %>\n      publish: {v: <% task().result %>}\n",
+        None,
+    );
+    let engine = Engine::start(&pool_config(&url, 1), Registry::standard()).unwrap();
+    let ex = finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(ex.output["v"], 42);
+    let stats = engine.addr.send(GetStats).await.unwrap();
+    assert_eq!(stats.integrity_repairs, 0);
+}
+
+/// A restart while a task's publish was in the evaluation pool finds the
+/// task RUNNING after its action's result was accepted: the task completes
+/// with that result, and the action is not run again.
+#[actix_rt::test]
+async fn a_restart_completes_a_running_task_whose_action_finished() {
+    let (_dir, url) = sqlite_url();
+    let id = stored_running(
+        &url,
+        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.echo output=1\n      publish: {v: <% task().result %>}\n",
+        Some((State::Success, serde_json::json!(7))),
+    );
+    let engine = Engine::start(&pool_config(&url, 1), Registry::standard()).unwrap();
+    let ex = finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(ex.output["v"], 7, "the stored result, not a new run");
 }

@@ -675,7 +675,7 @@ fn unauthenticated_remote_bind_is_refused() {
     let (_dir, url) = crate::harness::sqlite_url();
     let config = bora::config::Config {
         database: url,
-        ..bora::config::Config::default()
+        ..crate::harness::base_config()
     };
     let system = actix_rt::System::new();
     let err = system

@@ -315,7 +315,6 @@ x8_literal_sub:
 /// I11: a normal workflow beside ten fuel-burning bombs finishes within
 /// 1.5x its time alone (plus 100 ms of polling slack).
 #[test]
-#[ignore = "known failing: the engine evaluates expressions on its own thread (README finding 7)"]
 fn x8_bombs_do_not_block_the_engine() {
     let _serial = crate::harness::serial();
     let mut board = Board::new("X8b");
@@ -339,7 +338,7 @@ x8_normal:
     );
     api.upload(&book(
         "x8_bomb",
-        "<% range(10000).select(range(10000).select(range(10000))) %>",
+        "<% range(20000).select(range(100).sum()).sum() %>",
     ));
     let run = || {
         let began = Instant::now();
@@ -355,7 +354,10 @@ x8_normal:
     alone.sort();
     let baseline = alone[alone.len() / 2];
     // The bombs are started from another thread while the normal workflow
-    // runs: their expressions are evaluated on the engine's thread.
+    // runs. Each burns its whole fuel (~100 ms in a debug build): on the
+    // engine's thread ten of them held the normal workflow up 5× (the
+    // check fails with `BORA_EXPR_THREADS=0`); off it, they cost the engine
+    // their inline budget only.
     let began = Instant::now();
     let base = server.base.clone();
     let bomber = std::thread::spawn(move || {
@@ -376,8 +378,11 @@ x8_normal:
     board.check("bombs_terminal", open.is_empty(), format!("{open:?}"));
     board.check(
         "normal_within_1_5x_baseline_beside_10_bombs",
-        state == "SUCCESS" && beside <= baseline * 3 / 2 + Duration::from_millis(100),
-        format!("{state} in {beside:?} (baseline {baseline:?})"),
+        state == "SUCCESS" && beside <= baseline * 3 / 2 + Duration::from_millis(25),
+        format!(
+            "{state} in {beside:?} (baseline {baseline:?}, {:.2}×)",
+            beside.as_secs_f64() / baseline.as_secs_f64()
+        ),
     );
     board.finish();
 }

@@ -1,0 +1,482 @@
+//! Heavy expressions off the engine thread (I11): the engine evaluates every
+//! expression first under a small fuel budget (`expr_inline_fuel`). One that
+//! runs out of it where the engine can wait for it — a task's action name
+//! and input, its `with-items` lists, `publish`, `keep-result`, transition
+//! guards, an ad-hoc action's `base-input` — is handed to a small pool of
+//! evaluation threads with a copy of what it reads, under the full budget
+//! (`expr_fuel`), and the operation that needed it is left undone: nothing
+//! was changed yet. When the value comes back ([`Evaluated`]) the engine
+//! runs the operation again if the task is still where it was, and the
+//! evaluation answers from the memo. Expressions never write: the engine
+//! alone applies what they computed. One hostile expression therefore costs
+//! the engine thread its inline budget, not its whole fuel.
+//!
+//! The operation's other evaluations are run again against the state of
+//! that moment; a deferred one saw the state at the moment it was deferred,
+//! as if it had been evaluated then.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use actix::prelude::*;
+use serde_json::{Map, Value};
+
+use super::EngineActor;
+use super::state::{Exec, ExecHost};
+use crate::domain::{ExecutionId, State, TaskExecutionId};
+use crate::expr::{self, Context, ErrorKind, Evaluator};
+
+/// A task whose operation waits on an evaluation.
+pub(crate) type Scope = (ExecutionId, TaskExecutionId);
+
+/// How evaluations leave the engine thread (`expr_threads`, `expr_inline_fuel`).
+#[derive(Clone, Debug)]
+pub struct OffloadConfig {
+    /// Evaluation threads; 0 evaluates everything on the engine thread.
+    pub threads: usize,
+    /// Fuel an evaluation may spend on the engine thread before it moves.
+    pub inline_fuel: u64,
+    /// Evaluations that may wait in the pool at once; past it they run
+    /// inline (the engine slows down instead of holding ever more copies).
+    pub max_waiting: usize,
+}
+
+impl Default for OffloadConfig {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            inline_fuel: 20_000,
+            max_waiting: 10_000,
+        }
+    }
+}
+
+/// The operation to run again when a deferred evaluation comes back.
+#[derive(Debug)]
+pub(crate) enum Resume {
+    /// `start_task`: action, input, with-items lists.
+    Start,
+    /// `rerun_items`: the failed items of a with-items task.
+    Rerun { previous: Value, failed: Vec<usize> },
+    /// `start_more_items`: the next item's action and input.
+    MoreItems,
+    /// `complete_task`: publish and keep-result, with the task in `from`.
+    Complete {
+        from: State,
+        state: State,
+        result: Value,
+        state_info: Option<String>,
+    },
+    /// `process_task`: the transition guards.
+    Process,
+}
+
+impl Resume {
+    fn name(&self) -> &'static str {
+        match self {
+            Resume::Start => "start the task",
+            Resume::Rerun { .. } => "rerun the task's failed items",
+            Resume::MoreItems => "start the next item",
+            Resume::Complete { .. } => "complete the task (publish)",
+            Resume::Process => "run the task's transitions",
+        }
+    }
+}
+
+/// An evaluation that outgrew the inline budget, as it was asked.
+pub(crate) struct Request {
+    scope: Scope,
+    value: Value,
+    branch: Map<String, Value>,
+    data: Value,
+    /// What `task()`, `tasks()`, `execution()` and `global()` read.
+    host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
+}
+
+/// What the open operation's evaluations see.
+struct Waiting {
+    scope: Scope,
+    value: Value,
+    branch: Map<String, Value>,
+    resume: Resume,
+}
+
+type Memo = Vec<(Value, Map<String, Value>, Result<Value, String>)>;
+
+/// The engine's side of the evaluation pool.
+pub(crate) struct Offload {
+    jobs: Option<Sender<Job>>,
+    config: OffloadConfig,
+    /// The inline evaluator (same budgets but the fuel).
+    inline: Option<Arc<Evaluator>>,
+    /// Set while a deferrable operation evaluates.
+    open: Cell<Option<Scope>>,
+    /// The first evaluation of the open operation that outgrew the budget.
+    requested: RefCell<Option<Request>>,
+    /// Values computed off the engine thread, kept until the operation that
+    /// asked for them completes.
+    memo: HashMap<Scope, Memo>,
+    waiting: HashMap<u64, Waiting>,
+    next: u64,
+    /// Evaluations handed to the pool, and those that came back.
+    pub sent: u64,
+    pub returned: u64,
+}
+
+impl Default for Offload {
+    fn default() -> Self {
+        Self {
+            jobs: None,
+            config: OffloadConfig {
+                threads: 0,
+                ..OffloadConfig::default()
+            },
+            inline: None,
+            open: Cell::new(None),
+            requested: RefCell::new(None),
+            memo: HashMap::new(),
+            waiting: HashMap::new(),
+            next: 0,
+            sent: 0,
+            returned: 0,
+        }
+    }
+}
+
+impl Offload {
+    /// Evaluations in the pool now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// The tasks of execution `id` whose operation waits on the pool, and
+    /// the operation.
+    pub(crate) fn deferred_of(&self, id: ExecutionId) -> Vec<(TaskExecutionId, &'static str)> {
+        self.waiting
+            .values()
+            .filter(|w| w.scope.0 == id)
+            .map(|w| (w.scope.1, w.resume.name()))
+            .collect()
+    }
+
+    pub(crate) fn busy(&self, scope: Scope) -> bool {
+        self.waiting.values().any(|w| w.scope == scope)
+    }
+}
+
+/// An evaluation for the pool.
+struct Job {
+    key: u64,
+    value: Value,
+    data: Value,
+    host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
+}
+
+/// A deferred evaluation's value, back from the pool.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct Evaluated {
+    key: u64,
+    result: Result<Value, String>,
+}
+
+/// Stack of an evaluation thread: as deep as the engine's own.
+const STACK: usize = 8 * 1024 * 1024;
+
+fn spawn_pool(n: usize, eval: Arc<Evaluator>, engine: Addr<EngineActor>) -> Sender<Job> {
+    let (tx, rx) = channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..n {
+        let rx: Arc<Mutex<Receiver<Job>>> = rx.clone();
+        let eval = eval.clone();
+        let engine = engine.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("bora-eval-{i}"))
+            .stack_size(STACK)
+            .spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let result = catch_unwind(AssertUnwindSafe(|| run(&eval, &job)))
+                        .unwrap_or_else(|_| Err("expression evaluation failed".into()));
+                    engine.do_send(Evaluated {
+                        key: job.key,
+                        result,
+                    });
+                }
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start evaluation thread {i}: {e}");
+        }
+    }
+    tx
+}
+
+fn run(eval: &Evaluator, job: &Job) -> Result<Value, String> {
+    let host = job.host.as_ref().map(|(exec, current)| ExecHost {
+        exec,
+        current: *current,
+    });
+    let ctx = Context {
+        data: &job.data,
+        host: host.as_ref().map(|h| h as &dyn expr::Host),
+    };
+    eval.evaluate_data(&job.value, &ctx)
+        .map_err(|e| e.to_string())
+}
+
+/// True when `v` may call `task()`, `tasks()`, `execution()` or `global()`.
+fn reads_host(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("task") || s.contains("execution") || s.contains("global"),
+        Value::Array(a) => a.iter().any(reads_host),
+        Value::Object(m) => m.values().any(reads_host),
+        _ => false,
+    }
+}
+
+/// The parts of `exec` an evaluation reads, copied.
+fn snapshot(exec: &Exec, full: bool) -> Box<Exec> {
+    let mut s = Exec::new(exec.rec.clone(), exec.spec.clone());
+    if full {
+        s.tasks = exec.tasks.clone();
+        s.latest = exec.latest.clone();
+    }
+    Box::new(s)
+}
+
+/// The outcome of a deferrable operation's evaluations.
+pub(crate) enum Ready<T> {
+    Done(T),
+    Deferred(Box<Request>),
+}
+
+impl EngineActor {
+    /// Moves heavy evaluations off the engine thread as `config` says.
+    pub fn with_offload(mut self, config: OffloadConfig) -> Self {
+        if config.threads > 0 {
+            let mut limits = self.eval.limits().clone();
+            limits.fuel = config.inline_fuel.min(limits.fuel);
+            self.offload.inline = Some(Arc::new(Evaluator::new(limits)));
+        }
+        self.offload.config = config;
+        self
+    }
+
+    /// Starts the evaluation threads (from `started`).
+    pub(crate) fn start_offload(&mut self, engine: Addr<EngineActor>) {
+        if self.offload.config.threads > 0 && self.offload.jobs.is_none() {
+            self.offload.jobs = Some(spawn_pool(
+                self.offload.config.threads,
+                self.eval.clone(),
+                engine,
+            ));
+        }
+    }
+
+    /// Runs `f` (which evaluates, and changes nothing) for the task `scope`
+    /// so that an evaluation outgrowing the inline budget is deferred. At
+    /// most one evaluation per task is in the pool; while one is, the task's
+    /// other operations evaluate inline under the full budget.
+    pub(crate) fn deferrable<T>(&self, scope: Scope, f: impl FnOnce(&Self) -> T) -> Ready<T> {
+        let o = &self.offload;
+        if o.jobs.is_none()
+            || o.open.get().is_some()
+            || o.waiting.len() >= o.config.max_waiting
+            || o.busy(scope)
+        {
+            return Ready::Done(f(self));
+        }
+        o.open.set(Some(scope));
+        let out = f(self);
+        o.open.set(None);
+        match o.requested.borrow_mut().take() {
+            Some(req) => Ready::Deferred(Box::new(req)),
+            None => Ready::Done(out),
+        }
+    }
+
+    /// Evaluates `v` over `data` for the task `scope` (`branch` is the part
+    /// of `data` that tells two evaluations of `v` apart): from the memo, or
+    /// under the inline budget inside a deferrable operation, or else under
+    /// the full budget.
+    pub(crate) fn evaluate_scoped(
+        &self,
+        scope: Scope,
+        v: &Value,
+        branch: &Map<String, Value>,
+        data: Value,
+        host: Option<(&Exec, Option<TaskExecutionId>)>,
+    ) -> Result<Value, String> {
+        let o = &self.offload;
+        let open = o.open.get() == Some(scope);
+        if open {
+            if o.requested.borrow().is_some() {
+                return Err("evaluation deferred".into());
+            }
+            if let Some(hit) = o
+                .memo
+                .get(&scope)
+                .and_then(|m| m.iter().find(|(mv, mb, _)| mv == v && mb == branch))
+            {
+                return hit.2.clone();
+            }
+        }
+        let exec_host = host.map(|(exec, current)| ExecHost { exec, current });
+        let ctx = Context {
+            data: &data,
+            host: exec_host.as_ref().map(|h| h as &dyn expr::Host),
+        };
+        if open && let Some(inline) = &o.inline {
+            match inline.evaluate_data(v, &ctx) {
+                Err(e) if e.kind == ErrorKind::Limit && e.message.contains("fuel") => {
+                    let host = host.map(|(exec, current)| (snapshot(exec, reads_host(v)), current));
+                    *o.requested.borrow_mut() = Some(Request {
+                        scope,
+                        value: v.clone(),
+                        branch: branch.clone(),
+                        data,
+                        host,
+                    });
+                    return Err("evaluation deferred".into());
+                }
+                other => return other.map_err(|e| e.to_string()),
+            }
+        }
+        self.eval.evaluate_data(v, &ctx).map_err(|e| e.to_string())
+    }
+
+    /// Hands a deferred evaluation to the pool; `resume` runs when it is back.
+    pub(crate) fn defer(&mut self, req: Box<Request>, resume: Resume) {
+        let req = *req;
+        let key = self.offload.next;
+        self.offload.next += 1;
+        let job = Job {
+            key,
+            value: req.value.clone(),
+            data: req.data,
+            host: req.host,
+        };
+        let sent = self
+            .offload
+            .jobs
+            .as_ref()
+            .is_some_and(|tx| tx.send(job).is_ok());
+        if !sent {
+            log::error!("the evaluation pool is gone; the engine stops");
+            System::current().stop_with_code(70);
+            return;
+        }
+        self.offload.sent += 1;
+        log::debug!(
+            "ex={} task={} evaluation moved off the engine thread ({resume:?})",
+            req.scope.0,
+            req.scope.1
+        );
+        if let Some(exec) = self.execs.get_mut(&req.scope.0) {
+            exec.deferred += 1;
+        }
+        self.offload.waiting.insert(
+            key,
+            Waiting {
+                scope: req.scope,
+                value: req.value,
+                branch: req.branch,
+                resume,
+            },
+        );
+    }
+
+    /// A deferred evaluation is back: its operation runs again if its task
+    /// is still where it was.
+    fn evaluated(&mut self, msg: Evaluated) {
+        self.offload.returned += 1;
+        let Some(w) = self.offload.waiting.remove(&msg.key) else {
+            return;
+        };
+        let (exec_id, task_id) = w.scope;
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            self.offload.memo.remove(&w.scope);
+            return;
+        };
+        exec.deferred = exec.deferred.saturating_sub(1);
+        self.offload
+            .memo
+            .entry(w.scope)
+            .or_default()
+            .push((w.value, w.branch, msg.result));
+        let exec = &self.execs[&exec_id];
+        let task = exec.tasks.get(&task_id);
+        let state = task.map(|t| t.state);
+        match w.resume {
+            Resume::Start | Resume::Rerun { .. }
+                if state == Some(State::Running)
+                    && !exec.items.contains_key(&task_id)
+                    && !exec.actions.values().any(|a| {
+                        a.task_execution_id == Some(task_id) && !a.state.is_completed()
+                    }) =>
+            {
+                match w.resume {
+                    Resume::Rerun { previous, failed } => {
+                        self.rerun_items(exec_id, task_id, previous, failed)
+                    }
+                    _ => self.start_task(exec_id, task_id),
+                }
+            }
+            Resume::MoreItems
+                if state == Some(State::Running)
+                    && exec.items.contains_key(&task_id)
+                    && exec.rec.state == State::Running =>
+            {
+                if let Err(e) = self.start_more_items(exec_id, task_id) {
+                    log::warn!(
+                        "ex={exec_id} task={task_id} cannot start more items: {}",
+                        self.mask(exec_id, e)
+                    );
+                }
+            }
+            Resume::Complete {
+                from,
+                state: to,
+                result,
+                state_info,
+            } if state == Some(from) => {
+                self.complete_task(exec_id, task_id, to, result, state_info)
+            }
+            Resume::Process
+                if task.is_some_and(|t| t.state.is_completed() && !t.processed)
+                    && exec.rec.state == State::Running =>
+            {
+                self.process_task(exec_id, task_id)
+            }
+            other => log::debug!(
+                "ex={exec_id} task={task_id} deferred evaluation dropped: the task moved on ({other:?})"
+            ),
+        }
+        if !self.offload.busy(w.scope) {
+            self.offload.memo.remove(&w.scope);
+        }
+        if self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running)
+        {
+            self.check_complete(exec_id);
+        }
+    }
+}
+
+impl Handler<Evaluated> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Evaluated, ctx: &mut Self::Context) {
+        self.evaluated(msg);
+        self.schedule_flush(ctx);
+    }
+}

@@ -30,6 +30,7 @@ impl EngineActor {
         self.relink_children();
         for id in ids {
             self.rearm_timers(id);
+            self.restore_items(id);
             self.recover_execution(id);
         }
         if !standalone.is_empty() {
@@ -174,6 +175,7 @@ impl EngineActor {
         };
         if exec.rec.state == State::Running {
             self.redrive_interrupted(exec_id);
+            self.continue_items(exec_id);
         }
         let Some(exec) = self.execs.get(&exec_id) else {
             return;

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::api::{call, fault, get};
-use crate::harness::{TestApp, eventually};
+use crate::harness::{TestApp, engine_on, eventually};
 
 async fn post(app: &TestApp, path: &str, body: &str) -> (StatusCode, Value) {
     call(app, Method::POST, path, Some(body)).await
@@ -657,20 +657,6 @@ async fn an_async_ad_hoc_action_is_transformed_when_completed_through_the_api() 
     assert_eq!(output, json!({"got": {"wrapped": {"answer": 42}}}));
     let (_, t) = get(&app, &format!("/v2/executions/{id}/tasks")).await;
     assert_eq!(t["tasks"][0]["state"], "SUCCESS");
-}
-
-/// Starts an engine on `url`, retrying while the previous one still holds
-/// the database.
-async fn engine_on(url: &str) -> bora::app::Engine {
-    let config = bora::config::Config {
-        database: url.to_string(),
-        workers: 1,
-        ..crate::harness::base_config()
-    };
-    eventually(Duration::from_secs(10), "the database released", || async {
-        bora::app::Engine::start(&config, bora::actions::Registry::standard()).ok()
-    })
-    .await
 }
 
 #[actix_rt::test]

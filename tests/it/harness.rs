@@ -317,3 +317,17 @@ pub fn test_engine_with(
 pub fn states(tasks: &[bora::store::TaskRecord]) -> Vec<(String, State)> {
     tasks.iter().map(|t| (t.name.clone(), t.state)).collect()
 }
+
+/// Starts an engine on `url`, retrying while the previous one still holds
+/// the database.
+pub async fn engine_on(url: &str) -> bora::app::Engine {
+    let config = bora::config::Config {
+        database: url.to_string(),
+        workers: 1,
+        ..crate::harness::base_config()
+    };
+    eventually(Duration::from_secs(10), "the database released", || async {
+        bora::app::Engine::start(&config, bora::actions::Registry::standard()).ok()
+    })
+    .await
+}

@@ -11,6 +11,7 @@ mod offload;
 mod operations;
 mod policies;
 mod protocol;
+mod recovery;
 mod standalone;
 mod std_http;
 mod subflows;

@@ -177,6 +177,17 @@ pub async fn run(
         events: engine.events.clone(),
         shutdown: stopping_rx.clone(),
         engine_queue: Arc::new(api::EngineQueue::new(config.max_engine_requests)),
+        gauges: {
+            let pool = engine.pool.clone();
+            Arc::new(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                vec![
+                    ("workers_alive", pool.alive.load(Relaxed) as u64),
+                    ("workers_busy", pool.busy.load(Relaxed) as u64),
+                    ("worker_restarts_total", pool.restarts.load(Relaxed) as u64),
+                ]
+            })
+        },
     };
     let body_limit = config.max_body_bytes;
     let body_timeout = Duration::from_millis(config.client_body_timeout_ms);

@@ -90,6 +90,9 @@ pub async fn metrics(state: web::Data<ApiState>, _caller: Caller) -> HttpRespons
         s.evaluations_offloaded,
     );
     line("expression_evaluations_waiting", "", s.evaluations_waiting);
+    for (name, v) in (state.gauges)() {
+        line(name, "", v);
+    }
     line(
         "engine_requests_waiting",
         "",

@@ -59,7 +59,13 @@ pub struct ApiState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Requests waiting for the engine now, against their cap.
     pub engine_queue: std::sync::Arc<EngineQueue>,
+    /// Gauges of the parts the API does not see (the worker pool), by name,
+    /// for `/metrics`.
+    pub gauges: Gauges,
 }
+
+/// Reads named gauges (`bora_<name> <value>` in `/metrics`).
+pub type Gauges = std::sync::Arc<dyn Fn() -> Vec<(&'static str, u64)> + Send + Sync>;
 
 /// Bounds the requests that wait for the engine: past `cap`, a write gets
 /// 429 with Retry-After at once instead of queueing without bound.

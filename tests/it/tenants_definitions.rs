@@ -513,5 +513,12 @@ async fn health_is_open_and_metrics_is_not() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.text().await.unwrap().contains("bora_commits_total"));
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("bora_commits_total"));
+    assert!(text.contains("bora_workers_alive 2"), "{text}");
+    assert!(text.contains("bora_worker_restarts_total 0"), "{text}");
+    assert!(
+        text.contains("bora_expression_evaluations_waiting 0"),
+        "{text}"
+    );
 }

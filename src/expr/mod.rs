@@ -11,7 +11,7 @@ pub(crate) mod jinja_arith;
 pub(crate) mod jinja_guard;
 pub(crate) mod jinja_py;
 pub(crate) mod jinja_text;
-pub(crate) mod pyjson;
+pub mod pyjson;
 pub(crate) mod yaql;
 
 use std::sync::Arc;

@@ -256,7 +256,15 @@ x7_jinja:
     let mut bad = Vec::new();
     let mut worst = Duration::ZERO;
     let budget = time_budget(Duration::from_secs(1));
-    for (name, text, bomb) in corpus() {
+    // Twice: the first pass also warms the evaluation thread's allocator
+    // arena (glibc keeps what a thread freed for that thread's next use),
+    // so growth is judged on the second.
+    let mut first_pass_rss = (0, String::new());
+    for (pass, (name, text, bomb)) in corpus()
+        .into_iter()
+        .map(|c| (0, c))
+        .chain(corpus().into_iter().map(|c| (1, c)))
+    {
         if name == "workflow_10000_tasks" {
             continue;
         }
@@ -267,8 +275,14 @@ x7_jinja:
             let (state, wall) = finish(&api, &id, Duration::from_secs(30));
             let t = cpu_time(pid).saturating_sub(cpu);
             let grew = rss_kib(pid).saturating_sub(before);
+            let worst_rss = if pass == 0 {
+                &mut first_pass_rss
+            } else {
+                &mut worst_rss
+            };
             if grew > worst_rss.0 {
-                worst_rss = (grew, format!("{wf} {name}"));
+                worst_rss.0 = grew;
+                worst_rss.1 = format!("{wf} {name}");
             }
             worst = worst.max(t);
             let ok = crate::harness::is_terminal(&state)
@@ -283,6 +297,10 @@ x7_jinja:
             }
         }
     }
+    board.record(
+        "yaml_parse_first_pass_rss_delta",
+        format!("{} KiB ({})", first_pass_rss.0, first_pass_rss.1),
+    );
     board.check(
         &format!("yaml_parse_bombs_error_within_{budget:?}_server_cpu"),
         bad.is_empty(),

@@ -246,9 +246,10 @@ impl EngineActor {
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
             let base_input = Value::Object(level.spec.base_input.clone());
             let evaluated = match scope {
+                // The task's context is the same for the whole operation:
+                // the action's input tells two evaluations apart.
                 Some(scope) => {
-                    let key = data.clone();
-                    self.evaluate_scoped(scope, &base_input, &key, Value::Object(data), None)
+                    self.evaluate_scoped(scope, &base_input, &current, Value::Object(data), None)
                 }
                 None => {
                     let data = Value::Object(data);

@@ -44,6 +44,23 @@ pub(crate) struct Items {
     concurrency: usize,
 }
 
+/// The context of item `i`: its loop variables, overlaid by the task's
+/// inbound context (as Mistral merges them); `None` past a list's end.
+fn item_context(
+    lists: &[(String, Vec<Value>)],
+    i: usize,
+    branch: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let mut ctx = Map::new();
+    for (var, list) in lists {
+        ctx.insert(var.clone(), list.get(i)?.clone());
+    }
+    for (k, v) in branch {
+        ctx.insert(k.clone(), v.clone());
+    }
+    Some(ctx)
+}
+
 impl EngineActor {
     /// Starts a RUNNING task's action(s), or fails the task with the reason.
     pub(crate) fn start_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
@@ -188,17 +205,10 @@ impl EngineActor {
             );
             return Ok(());
         }
-        let mut pending = VecDeque::with_capacity(chosen.len());
-        for i in chosen.iter().copied() {
-            let mut ctx = Map::new();
-            for (var, items) in &lists {
-                ctx.insert(var.clone(), items[i].clone());
-            }
-            for (k, v) in &branch {
-                ctx.insert(k.clone(), v.clone());
-            }
-            pending.push_back((i, ctx));
-        }
+        let pending = chosen
+            .iter()
+            .filter_map(|&i| Some((i, item_context(&lists, i, &branch)?)))
+            .collect();
         let items = Items {
             pending,
             results,
@@ -644,14 +654,9 @@ impl EngineActor {
             let branch = task.in_context.as_object().cloned().unwrap_or_default();
             let (lists, _) = self.items_lists(exec_id, task_id).ok()?;
             for i in never {
-                let mut ctx = Map::new();
-                for (var, list) in &lists {
-                    ctx.insert(var.clone(), list.get(i)?.clone());
-                }
-                for (k, v) in &branch {
-                    ctx.insert(k.clone(), v.clone());
-                }
-                items.pending.push_back((i, ctx));
+                items
+                    .pending
+                    .push_back((i, item_context(&lists, i, &branch)?));
             }
         }
         Some(items)

@@ -96,9 +96,8 @@ pub(crate) struct Request {
     host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
 }
 
-/// What the open operation's evaluations see.
+/// An evaluation in the pool, and the operation waiting for it.
 struct Waiting {
-    scope: Scope,
     value: Value,
     branch: Map<String, Value>,
     resume: Resume,
@@ -119,11 +118,10 @@ pub(crate) struct Offload {
     /// Values computed off the engine thread, kept until the operation that
     /// asked for them completes.
     memo: HashMap<Scope, Memo>,
-    waiting: HashMap<u64, Waiting>,
-    next: u64,
-    /// Evaluations handed to the pool, and those that came back.
+    /// At most one evaluation per task is in the pool.
+    waiting: HashMap<Scope, Waiting>,
+    /// Evaluations handed to the pool.
     pub sent: u64,
-    pub returned: u64,
 }
 
 impl Default for Offload {
@@ -139,9 +137,7 @@ impl Default for Offload {
             requested: RefCell::new(None),
             memo: HashMap::new(),
             waiting: HashMap::new(),
-            next: 0,
             sent: 0,
-            returned: 0,
         }
     }
 }
@@ -156,20 +152,20 @@ impl Offload {
     /// the operation.
     pub(crate) fn deferred_of(&self, id: ExecutionId) -> Vec<(TaskExecutionId, &'static str)> {
         self.waiting
-            .values()
-            .filter(|w| w.scope.0 == id)
-            .map(|w| (w.scope.1, w.resume.name()))
+            .iter()
+            .filter(|(scope, _)| scope.0 == id)
+            .map(|(scope, w)| (scope.1, w.resume.name()))
             .collect()
     }
 
     pub(crate) fn busy(&self, scope: Scope) -> bool {
-        self.waiting.values().any(|w| w.scope == scope)
+        self.waiting.contains_key(&scope)
     }
 }
 
 /// An evaluation for the pool.
 struct Job {
-    key: u64,
+    scope: Scope,
     value: Value,
     data: Value,
     host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
@@ -179,7 +175,7 @@ struct Job {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(crate) struct Evaluated {
-    key: u64,
+    scope: Scope,
     result: Result<Value, String>,
 }
 
@@ -206,7 +202,7 @@ fn spawn_pool(n: usize, eval: Arc<Evaluator>, engine: Addr<EngineActor>) -> Send
                     let result = catch_unwind(AssertUnwindSafe(|| run(&eval, &job)))
                         .unwrap_or_else(|_| Err("expression evaluation failed".into()));
                     engine.do_send(Evaluated {
-                        key: job.key,
+                        scope: job.scope,
                         result,
                     });
                 }
@@ -355,10 +351,8 @@ impl EngineActor {
     /// Hands a deferred evaluation to the pool; `resume` runs when it is back.
     pub(crate) fn defer(&mut self, req: Box<Request>, resume: Resume) {
         let req = *req;
-        let key = self.offload.next;
-        self.offload.next += 1;
         let job = Job {
-            key,
+            scope: req.scope,
             value: req.value.clone(),
             data: req.data,
             host: req.host,
@@ -383,9 +377,8 @@ impl EngineActor {
             exec.deferred += 1;
         }
         self.offload.waiting.insert(
-            key,
+            req.scope,
             Waiting {
-                scope: req.scope,
                 value: req.value,
                 branch: req.branch,
                 resume,
@@ -396,19 +389,19 @@ impl EngineActor {
     /// A deferred evaluation is back: its operation runs again if its task
     /// is still where it was.
     fn evaluated(&mut self, msg: Evaluated) {
-        self.offload.returned += 1;
-        let Some(w) = self.offload.waiting.remove(&msg.key) else {
+        let scope = msg.scope;
+        let Some(w) = self.offload.waiting.remove(&scope) else {
             return;
         };
-        let (exec_id, task_id) = w.scope;
+        let (exec_id, task_id) = scope;
         let Some(exec) = self.execs.get_mut(&exec_id) else {
-            self.offload.memo.remove(&w.scope);
+            self.offload.memo.remove(&scope);
             return;
         };
         exec.deferred = exec.deferred.saturating_sub(1);
         self.offload
             .memo
-            .entry(w.scope)
+            .entry(scope)
             .or_default()
             .push((w.value, w.branch, msg.result));
         let exec = &self.execs[&exec_id];
@@ -459,8 +452,8 @@ impl EngineActor {
                 "ex={exec_id} task={task_id} deferred evaluation dropped: the task moved on ({other:?})"
             ),
         }
-        if !self.offload.busy(w.scope) {
-            self.offload.memo.remove(&w.scope);
+        if !self.offload.busy(scope) {
+            self.offload.memo.remove(&scope);
         }
         if self
             .execs

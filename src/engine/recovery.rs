@@ -214,11 +214,7 @@ impl EngineActor {
                 !s.with_items.is_empty() || matches!(s.run, crate::lang::TaskRun::Workflow(_))
             });
             let timer = t.runtime_context.get("timer").is_some();
-            let child = self
-                .execs
-                .values()
-                .any(|c| c.parent.is_some_and(|p| p.task_id == t.id));
-            if iterates_or_calls || timer || child {
+            if iterates_or_calls || timer {
                 continue;
             }
             let last = exec

@@ -536,7 +536,7 @@ impl Jinja {
         self.template_bytes
             .fetch_add(source.len(), Ordering::Relaxed);
         self.template_count.fetch_add(1, Ordering::Relaxed);
-        env.add_template_owned(name.to_string(), source)
+        contained(|| env.add_template_owned(name.to_string(), source))?
     }
 
     fn with_env<T>(
@@ -546,7 +546,7 @@ impl Jinja {
         let env = self.env.read().map_err(|_| {
             minijinja::Error::new(MKind::InvalidOperation, "template cache poisoned")
         })?;
-        Ok(f(&env))
+        contained(|| f(&env))
     }
 
     /// The native value of one expression (the inside of a whole-string `{{ }}`).
@@ -684,6 +684,19 @@ impl Jinja {
                 message: e.to_string(),
             })
     }
+}
+
+/// Runs `f`, a call into minijinja, turning a panic of the template engine
+/// (an internal `unreachable!()` on a template its parser let through) into
+/// an error. Called inside the cache's lock guard, so a panic neither
+/// poisons the lock nor ends the thread.
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, minijinja::Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        minijinja::Error::new(
+            MKind::InvalidOperation,
+            "the template engine failed on this template",
+        )
+    })
 }
 
 const RESULT_VAR: &str = "__bora_result";

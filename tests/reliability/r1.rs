@@ -1,4 +1,4 @@
-//! R1 at T0 size: 20 executions of an 11-task workflow (chain of 3, fan-out
+//! R1 at T0 size: 100 executions of an 11-task workflow (chain of 3, fan-out
 //! of 5, `join: all`, chain of 2 whose first task iterates over 4 items
 //! two at a time; every action `test.record` with a sleep),
 //! half the tasks `safe-rerun`, 10% with `retry: {count: 2, delay: 1}`, while the server is SIGKILLed 5 times at
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{Api, Board, INTERRUPTED, Rng, Server, is_terminal, record_task};
 
-const EXECUTIONS: usize = 20;
+const EXECUTIONS: usize = 100;
 const KILLS: usize = 5;
 const VARIANTS: usize = 4;
 
@@ -69,7 +69,7 @@ fn r1_kill9_chaos() {
 
     // Executions are created while the kills happen; only 2xx ids count.
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let gaps: Vec<u64> = (0..EXECUTIONS).map(|_| rng.range(50, 300)).collect();
+    let gaps: Vec<u64> = (0..EXECUTIONS).map(|_| rng.range(10, 60)).collect();
     let creator = {
         let (acked, base, names) = (acked.clone(), server.base.clone(), names.clone());
         std::thread::spawn(move || {

@@ -413,7 +413,10 @@ pub fn int_filter(v: Value, default: Option<Value>, base: Option<u32>) -> Result
             (0, _) => (10, lower.as_str()),
             (b, _) => (b, lower.as_str()),
         };
-        if let Ok(i) = i128::from_str_radix(digits, radix) {
+        // Python refuses a base outside 2..=36 (ValueError): the default.
+        if (2..=36).contains(&radix)
+            && let Ok(i) = i128::from_str_radix(digits, radix)
+        {
             return Ok(Value::from(if neg { -i } else { i }));
         }
         if base == 10

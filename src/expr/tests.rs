@@ -262,3 +262,12 @@ fn long_yaql_chain_is_refused_on_a_small_stack() {
     assert!(r2.unwrap_err().contains("too complex"));
     assert!(invalid);
 }
+
+#[test]
+fn jinja_int_with_a_base_python_refuses_gives_the_default() {
+    // Found by the expr_yaql fuzzer: base 1 panicked in `from_str_radix`.
+    check("{{ '0b101' | int(0, 1) }}", json!(0));
+    check("{{ '7' | int(5, 37) }}", json!(5));
+    check("{{ 'ff' | int(0, 16) }}", json!(255));
+    check("{{ '0b101' | int(0, 0) }}", json!(5));
+}

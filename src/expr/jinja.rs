@@ -32,7 +32,9 @@ fn environment(limits: &Limits) -> Environment<'static> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     minijinja_contrib::add_to_environment(&mut env);
     crate::expr::jinja_py::register(&mut env);
-    env.set_formatter(|out, _state, value| {
+    let max = limits.max_size;
+    env.set_formatter(move |out, _state, value| {
+        crate::expr::jinja_size::bounded(value, max)?;
         out.write_str(&py_str(value))
             .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
     });
@@ -65,6 +67,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
         Ok(py_str(&v))
     });
     env.add_filter("tojson", tojson);
+    crate::expr::jinja_size::register(&mut env, limits.max_size);
     env
 }
 
@@ -73,7 +76,7 @@ fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e.to_string()))
 }
 
-fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
+pub(crate) fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
     crate::expr::jinja_py::undefined_input(&v)?;
     if crate::expr::jinja_py::is_gen(&v) {
         return Err(minijinja::Error::new(
@@ -97,7 +100,7 @@ fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
 }
 
-fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
+pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
     Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
 }
 
@@ -193,7 +196,7 @@ fn global_fn(state: &State, name: String) -> MValue {
         .unwrap_or(MValue::from(()))
 }
 
-fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+pub(crate) fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
     if v.is_undefined() {
         return Err(minijinja::Error::new(
             MKind::InvalidOperation,
@@ -352,6 +355,8 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
                 ErrorKind::ZeroDivision
             } else if d.contains("unsafe") {
                 ErrorKind::Security
+            } else if d.contains("(EXPR_SIZE)") {
+                ErrorKind::Limit
             } else {
                 ErrorKind::Type
             }
@@ -474,6 +479,8 @@ pub struct Jinja {
     /// Templates registered in `env` (counting them there walks them all).
     template_count: std::sync::atomic::AtomicUsize,
     prepared: crate::expr::cache::Bounded<Arc<str>>,
+    /// `expr_max_size`: elements (or bytes) a result may be converted from.
+    max_size: usize,
 }
 
 impl Jinja {
@@ -483,6 +490,7 @@ impl Jinja {
             template_bytes: std::sync::atomic::AtomicUsize::new(0),
             template_count: std::sync::atomic::AtomicUsize::new(0),
             prepared: crate::expr::cache::Bounded::default(),
+            max_size: limits.max_size,
         }
     }
 
@@ -589,6 +597,7 @@ impl Jinja {
             .and_then(|r| r)
             .map_err(|e| jerr(whole, e))?
         };
+        crate::expr::jinja_size::bounded(&v, self.max_size).map_err(|e| jerr(whole, e))?;
         if v.is_undefined() {
             return Err(Error {
                 kind: ErrorKind::Undefined,

@@ -10,6 +10,7 @@ pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
 pub(crate) mod jinja_guard;
 pub(crate) mod jinja_py;
+pub(crate) mod jinja_size;
 pub(crate) mod jinja_text;
 pub mod pyjson;
 pub(crate) mod yaql;

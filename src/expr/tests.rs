@@ -271,3 +271,22 @@ fn jinja_int_with_a_base_python_refuses_gives_the_default() {
     check("{{ 'ff' | int(0, 16) }}", json!(255));
     check("{{ '0b101' | int(0, 0) }}", json!(5));
 }
+
+#[test]
+fn squaring_ever_larger_integers_ends_on_fuel() {
+    // Found by the expr_yaql fuzzer: each step squares a number ten times
+    // larger than the last; without a fuel cost per limb product it ran for
+    // minutes within the step budget.
+    let started = std::time::Instant::now();
+    check_err("<% generate(1, $ < $ * $ + 4, $ * 10) %>", ErrorKind::Limit);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    let data = ctx_data();
+    let big = Evaluator::default().evaluate_str_text(
+        "<% 123456789012345678901234567890 * 98765432109876543210987654321 %>",
+        &Context::new(&data),
+    );
+    assert_eq!(
+        big.ok().as_deref(),
+        Some("12193263113702179522618503273362292333223746380111126352690")
+    );
+}

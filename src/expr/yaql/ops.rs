@@ -159,6 +159,11 @@ fn index_overflow<T>() -> R<T> {
 }
 
 pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
+    if matches!(l, V::Big(_)) || matches!(r, V::Big(_)) {
+        // A step of fuel per 64 limb products: a loop squaring ever larger
+        // integers ends on fuel instead of running for minutes.
+        it.spend((bits(l) / 64 + 1) * (bits(r) / 64 + 1) / 64)?;
+    }
     if let Some(v) = int_op(l, r, i64::checked_mul, |a, b| {
         // operands beyond the size cap are refused below; keep this cheap
         if a.bits() + b.bits() > MAX_INT_BITS {

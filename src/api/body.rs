@@ -99,7 +99,7 @@ pub fn dict(obj: &Map<String, Value>, name: &str) -> Result<Option<Map<String, V
         Value::Bool(false) => Ok(Some(Map::new())),
         other => Err(Error::bad(format!(
             "JsonType field value must be a dictionary [actual={}]",
-            super::pyjson::dumps(&other)
+            crate::domain::pytext::dumps(&other, None)
         ))),
     }
 }

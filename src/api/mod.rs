@@ -23,7 +23,6 @@ mod error;
 mod events;
 mod executions;
 mod health;
-mod pyjson;
 mod query;
 mod render;
 mod report;

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::actions::StdAction;
-use super::pyjson;
 use crate::domain::Timestamp;
+use crate::domain::pytext;
 use crate::store::{
     ActionDef, ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkbookRecord, WorkflowDef,
 };
@@ -44,7 +44,7 @@ fn opt_timestamp(t: Option<&Timestamp>) -> Value {
 pub fn json_text(v: &Value) -> Value {
     match v {
         Value::Null => Value::Null,
-        other => Value::String(pyjson::dumps(other)),
+        other => Value::String(pytext::dumps(other, None)),
     }
 }
 
@@ -100,10 +100,6 @@ pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value>
     m.insert("params".into(), json_text(&e.params));
     m.insert("task_execution_id".into(), opt_string(e.task_execution_id));
     m.insert("root_execution_id".into(), opt_string(e.root_execution_id));
-    m.insert(
-        "source_execution_id".into(),
-        opt_string(e.source_execution_id),
-    );
     m.insert("state".into(), e.state.as_str().into());
     m.insert("state_info".into(), opt_string(e.state_info.as_ref()));
     m.insert("input".into(), json_text(&e.input));
@@ -166,7 +162,7 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m.insert("project_id".into(), t.project_id.clone().into());
     m.insert("runtime_context".into(), json_text(&t.runtime_context));
     if view == TaskView::Get {
-        m.insert("result".into(), pyjson::dumps(&t.result).into());
+        m.insert("result".into(), pytext::dumps(&t.result, None).into());
     }
     m.insert("published".into(), json_text(&t.published));
     m.insert("processed".into(), t.processed.into());

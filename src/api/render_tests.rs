@@ -113,7 +113,6 @@ const EX_HEAD: &str = r#"
     "params": "{\"env\": {\"k1\": \"abc\"}, \"namespace\": \"\"}",
     "task_execution_id": null,
     "root_execution_id": null,
-    "source_execution_id": null,
     "state": "SUCCESS",
     "state_info": null,
     "input": "{\"name\": \"Jo\"}","#;

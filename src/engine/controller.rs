@@ -73,13 +73,15 @@ pub fn start_tasks(spec: &WorkflowSpec) -> Vec<String> {
     if spec.kind == WorkflowKind::Reverse {
         return Vec::new();
     }
+    // A transition to an engine command counts as inbound for a task of
+    // that name too (Mistral compares names): such a task never starts.
     let targets: std::collections::HashSet<&str> = spec
         .tasks
         .values()
         .flat_map(|t| clauses(t).into_iter().flat_map(|(_, c)| c.next.iter()))
-        .filter_map(|tr| match &tr.target {
-            Target::Task(name) => Some(name.as_str()),
-            Target::Command(_) => None,
+        .map(|tr| match &tr.target {
+            Target::Task(name) => name.as_str(),
+            Target::Command(c) => c.name(),
         })
         .collect();
     spec.tasks

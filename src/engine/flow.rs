@@ -9,18 +9,13 @@ use super::EngineActor;
 use super::controller::{self, Command};
 use super::offload::{Ready, Resume};
 use super::state::{Exec, ExecHost};
-use crate::domain::{ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
-/// Renders a value as Python's `str()` would for messages: strings bare.
-pub(crate) fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+/// Python's `str()` of a value, as Mistral writes results into messages.
+pub(crate) use crate::domain::pytext::str as text;
 
 impl EngineActor {
     /// Evaluates `v` (a value with expressions) for a task of `exec`.
@@ -84,15 +79,14 @@ impl EngineActor {
         let trigger =
             triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(join) = spec.join {
-            let waiting = exec
-                .latest
-                .get(name)
-                .filter(|id| {
-                    exec.tasks
-                        .get(*id)
-                        .is_some_and(|t| t.state == State::Waiting)
-                })
-                .copied();
+            // A join has one task execution per workflow execution
+            // (Mistral's unique key `join-task-<execution>-<name>`): once it
+            // has left WAITING, later arrivals change nothing.
+            let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
+            if existing.is_some_and(|t| t.state != State::Waiting) {
+                return;
+            }
+            let waiting = existing.map(|t| t.id);
             let task_id = match waiting {
                 Some(id) => {
                     let Some(t) = exec.tasks.get_mut(&id) else {
@@ -178,22 +172,7 @@ impl EngineActor {
         let Some(task) = exec.tasks.get(&task_id) else {
             return;
         };
-        let inbound = inbound_tasks(&exec.spec, &task.name);
-        let triggered: Vec<String> = task
-            .runtime_context
-            .get("triggered_by")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|t| t.get("task_id").and_then(Value::as_str))
-                    .filter_map(|id| id.parse::<TaskExecutionId>().ok())
-                    .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut distinct = triggered.clone();
-        distinct.sort();
-        distinct.dedup();
+        let (inbound, distinct) = join_progress(exec, task);
         let needed = match join {
             Join::All => inbound.len(),
             Join::Count(n) => n as usize,
@@ -208,8 +187,7 @@ impl EngineActor {
             self.touch_task(exec_id, task_id, Write::Update);
             self.begin_task(exec_id, task_id);
         } else {
-            let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
-            task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
+            task.state_info = Some("Task is waiting.".into());
         }
     }
 
@@ -517,18 +495,14 @@ impl EngineActor {
             .values()
             .filter(|t| t.state == State::Waiting)
             .map(|t| {
-                let info = t
-                    .state_info
-                    .clone()
-                    .unwrap_or_default()
-                    .replace("Blocked by", "Failed by");
+                // Nothing is in flight: every inbound task that has not
+                // triggered the join never will.
+                let (inbound, triggered) = join_progress(exec, t);
+                let failed: Vec<&String> =
+                    inbound.iter().filter(|n| !triggered.contains(n)).collect();
                 (
                     t.id,
-                    if info.is_empty() {
-                        "Failed by tasks: []".to_string()
-                    } else {
-                        info
-                    },
+                    format!("Failed by tasks: {}", pytext::names_repr(&failed)),
                 )
             })
             .collect();
@@ -537,6 +511,27 @@ impl EngineActor {
         }
         !waiting.is_empty()
     }
+}
+
+/// A join's inbound task names (document order) and the distinct names of
+/// those that have triggered it so far.
+fn join_progress(exec: &Exec, join: &TaskRecord) -> (Vec<String>, Vec<String>) {
+    let inbound = inbound_tasks(&exec.spec, &join.name);
+    let mut triggered: Vec<String> = join
+        .runtime_context
+        .get("triggered_by")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|t| t.get("task_id").and_then(Value::as_str))
+                .filter_map(|id| id.parse::<TaskExecutionId>().ok())
+                .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    triggered.sort();
+    triggered.dedup();
+    (inbound, triggered)
 }
 
 /// The names of tasks in `state`, sorted.
@@ -553,10 +548,19 @@ fn sorted_names(exec: &Exec, state: State) -> Vec<&str> {
 
 /// Mistral's `_build_fail_info_message`.
 fn fail_info(exec: &Exec) -> String {
+    // Mistral leaves out every task that has an `on-error` clause, whether
+    // or not it fired (`is_error_handled_for`).
     let mut failed: Vec<&TaskRecord> = exec
         .tasks
         .values()
-        .filter(|t| t.state == State::Error && !t.error_handled)
+        .filter(|t| {
+            t.state == State::Error
+                && exec
+                    .spec
+                    .tasks
+                    .get(&t.name)
+                    .is_none_or(|s| s.on_error.is_none())
+        })
         .collect();
     failed.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
@@ -579,6 +583,9 @@ fn fail_info(exec: &Exec) -> String {
                 let out = a.output.get("result").map_or("Unknown".to_string(), text);
                 msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
             }
+        }
+        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
+            msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
         }
     }
     msg

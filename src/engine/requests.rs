@@ -351,67 +351,77 @@ impl EngineActor {
         Ok(())
     }
 
+    /// `PUT /v2/executions/{id}` as Mistral's execution controller and
+    /// engine answer it: a description alone; `params.env` alone (IDLE,
+    /// PAUSED or ERROR executions only, else 403) or with a resume; a state
+    /// as [`state_request`] decides — a request that would change nothing
+    /// (resuming a finished execution, failing a paused one, …) is answered
+    /// 200 with the execution as it is.
     fn update_execution(&mut self, msg: UpdateExecution) -> Result<ExecutionRecord, Error> {
         let id = msg.id;
-        let Some(exec) = self.execs.get_mut(&id) else {
-            let stored = self.writer.get_execution(id)?;
-            return match stored {
-                None => Err(Error::NotFound(format!(
+        if !self.execs.contains_key(&id) {
+            let Some(rec) = self.writer.get_execution(id)? else {
+                return Err(Error::NotFound(format!(
                     "WorkflowExecution not found [id={id}]"
-                ))),
-                Some(rec) => match (msg.state, msg.description) {
-                    (Some(s), _) if s != rec.state => Err(Error::Invalid(format!(
-                        "Can't change workflow execution state from {} to {s}. [workflow_name={}, execution_id={id}]",
-                        rec.state, rec.workflow_name
-                    ))),
-                    (_, Some(desc)) => {
-                        let mut rec = rec;
-                        rec.description = desc;
-                        rec.updated_at = Some(now());
-                        let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
-                        exec.rec = rec.clone();
-                        self.execs.insert(id, exec);
-                        self.touch_exec(id, Write::Update);
-                        Ok(rec)
-                    }
-                    _ => Ok(rec),
-                },
+                )));
             };
-        };
+            let decision = msg.state.map(|s| state_request(&rec, s)).transpose()?;
+            let env_only = msg.state.is_none() && msg.env.is_some();
+            if env_only {
+                env_allowed(rec.state)?;
+            }
+            // Only running and paused executions are in memory: a state
+            // request on a finished one changes nothing or was refused.
+            let _ = decision;
+            if msg.description.is_none() && !env_only {
+                return Ok(rec);
+            }
+            let mut rec = rec;
+            if let Some(desc) = msg.description {
+                rec.description = desc;
+            }
+            if env_only && let Some(env) = msg.env {
+                merge_env(&mut rec.params, env);
+            }
+            rec.updated_at = Some(now());
+            let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
+            exec.rec = rec.clone();
+            self.execs.insert(id, exec);
+            self.touch_exec(id, Write::Update);
+            return Ok(rec);
+        }
+        let cur = self.execs[&id].rec.clone();
+        let decision = msg.state.map(|s| state_request(&cur, s)).transpose()?;
+        let exec = self.execs.get_mut(&id).expect("checked above");
         let mut changed = false;
         if let Some(desc) = msg.description {
             exec.rec.description = desc;
             exec.rec.updated_at = Some(now());
             changed = true;
         }
-        if let Some(Value::Object(env)) = msg.env {
-            if let Some(Value::Object(cur)) = exec.rec.params.get_mut("env") {
-                cur.extend(env);
+        if let Some(env) = msg.env {
+            match msg.state {
+                // With a resume: the env is merged when the resume happens.
+                Some(State::Running) if decision != Some(StateChange::Apply) => {}
+                Some(_) => {
+                    merge_env(&mut exec.rec.params, env);
+                    changed = true;
+                }
+                None => {
+                    env_allowed(cur.state)?;
+                    merge_env(&mut exec.rec.params, env);
+                    changed = true;
+                }
             }
-            changed = true;
         }
         if changed {
             self.touch_exec(id, Write::Update);
         }
-        if let Some(state) = msg.state {
-            let cur = self.execs[&id].rec.state;
-            if cur != state && !cur.can_transition(state) {
-                return Err(Error::Invalid(format!(
-                    "Can't change workflow execution state from {cur} to {state}. [workflow_name={}, execution_id={id}]",
-                    self.execs[&id].rec.workflow_name
-                )));
-            }
+        if let (Some(state), Some(StateChange::Apply)) = (msg.state, decision) {
             match state {
                 State::Paused => self.pause(id, msg.state_info),
                 State::Running => self.resume(id),
-                State::Success | State::Error | State::Cancelled => {
-                    self.stop(id, state, msg.state_info)
-                }
-                other => {
-                    return Err(Error::Invalid(format!(
-                        "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
-                    )));
-                }
+                _ => self.stop(id, state, msg.state_info),
             }
         }
         Ok(self.execs[&id].rec.clone())
@@ -583,6 +593,71 @@ impl Handler<DeleteExecution> for EngineActor {
         match self.delete_execution(&msg) {
             Ok(()) => self.after_commit(ctx, Ok(()), unavailable),
             Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+/// What a requested execution state does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateChange {
+    /// Pause, resume or stop the execution.
+    Apply,
+    /// Answer with the execution as it is (Mistral's engine returns early).
+    Nothing,
+}
+
+/// Mistral's answer to `PUT state=…` on an execution in `rec.state`:
+/// PAUSED pauses unless already paused (refused from a finished state);
+/// RUNNING resumes a PAUSED or IDLE execution and is ignored otherwise;
+/// SUCCESS needs the transition table; ERROR is ignored on a paused or
+/// finished execution, CANCELLED on a finished one
+/// (`workflow_handler.resume_workflow`, `Workflow.stop`/`_fail_workflow`/
+/// `_cancel_workflow`/`set_state`).
+fn state_request(rec: &ExecutionRecord, to: State) -> Result<StateChange, Error> {
+    let cur = rec.state;
+    let refuse = || {
+        Err(Error::Invalid(format!(
+            "Can't change workflow execution state from {cur} to {to}. [workflow={}, execution_id={}]",
+            rec.workflow_name, rec.id
+        )))
+    };
+    match to {
+        State::Paused if cur == State::Paused => Ok(StateChange::Nothing),
+        State::Paused | State::Success if cur == to => Ok(StateChange::Nothing),
+        State::Paused | State::Success if cur.can_transition(to) => Ok(StateChange::Apply),
+        State::Paused | State::Success => refuse(),
+        State::Running if matches!(cur, State::Paused | State::Idle) => Ok(StateChange::Apply),
+        State::Running => Ok(StateChange::Nothing),
+        State::Error if cur == State::Paused || cur.is_terminal() => Ok(StateChange::Nothing),
+        State::Cancelled if cur.is_terminal() => Ok(StateChange::Nothing),
+        State::Error | State::Cancelled => Ok(StateChange::Apply),
+        other => Err(Error::Invalid(format!(
+            "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+        ))),
+    }
+}
+
+/// `params.env` may change on its own only while the execution is IDLE,
+/// PAUSED or ERROR (`services.workflows.update_workflow_execution_env`).
+fn env_allowed(state: State) -> Result<(), Error> {
+    if matches!(state, State::Idle | State::Paused | State::Error) {
+        Ok(())
+    } else {
+        Err(Error::NotAllowed(
+            "Updating env to workflow execution is only permitted if it is in IDLE, PAUSED, or ERROR state.".into(),
+        ))
+    }
+}
+
+/// Merges `env` into `params.env` as Mistral's `merge_dicts` does.
+fn merge_env(params: &mut Value, env: Value) {
+    if !params.is_object() {
+        *params = Value::Object(Map::new());
+    }
+    match params.get_mut("env") {
+        Some(cur @ Value::Object(_)) => lang::deep_merge(cur, env),
+        _ => {
+            params["env"] = env;
         }
     }
 }

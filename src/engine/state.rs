@@ -44,6 +44,10 @@ pub(crate) struct Exec {
     pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
+    /// Sub-workflow executions of a task that ended in ERROR: id, index
+    /// among the task's children, and `str()` of their `output.result`
+    /// (the failure message lists them).
+    pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
 }
 
 impl Exec {
@@ -61,6 +65,7 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            failed_children: HashMap::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::EngineActor;
 use super::requests::{NewExecution, validate_input};
 use super::state::Parent;
-use crate::domain::{ExecutionId, State, TaskExecutionId};
+use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
 
 impl EngineActor {
     /// Starts the named workflow as a child of the task.
@@ -136,6 +136,16 @@ impl EngineActor {
             return;
         };
         p.in_flight = p.in_flight.saturating_sub(1);
+        if state == State::Error {
+            let result = output
+                .get("result")
+                .map_or_else(|| "Unknown".to_string(), pytext::str);
+            let idx = parent.item.map_or(0, |i| i as usize);
+            p.failed_children
+                .entry(parent.task_id)
+                .or_default()
+                .push((child, idx, result));
+        }
         let info = match state {
             State::Error => {
                 Some(info.unwrap_or_else(|| format!("Failed subworkflow [execution_id={child}]")))

@@ -20,8 +20,8 @@ use super::yaml::{Kind, Node};
 const ACTION_KEYS: &str = "base, base-input, input, output, description, tags";
 const WORKBOOK_KEYS: &str = "version, name, description, tags, workflows, actions";
 
-/// The root mapping of a document, with its `version` checked as a
-/// workflow list's is.
+/// The root mapping of a document: `version` is required; its value is
+/// checked for a workbook only (`parser.get_workbook_spec`).
 fn root_map<'n>(
     cx: &mut Cx,
     root: Option<&'n Node>,
@@ -45,7 +45,9 @@ fn root_map<'n>(
     };
     match m.get("version") {
         None => cx.err("version", root, "missing 'version'"),
-        Some(e) if !version_ok(&e.value) => cx.err(
+        // Mistral checks the value of a workbook's version only; an action
+        // list, like a workflow list, takes any value.
+        Some(e) if what == "workbook" && !version_ok(&e.value) => cx.err(
             "version",
             &e.value,
             format!("Unsupported DSL version: {}", e.value.to_json()),

@@ -32,6 +32,7 @@ mod tests;
 
 pub use render::{action_input_string, input_string, interface};
 pub use spec::*;
+pub(crate) use task::deep_merge;
 
 use std::fmt;
 

@@ -70,9 +70,9 @@ pub struct TaskSpec {
     pub tags: Vec<String>,
     /// What the task runs.
     pub run: TaskRun,
-    /// The input: inline parameters merged with `input` (`input` wins on a
-    /// conflict), as an object; or one expression string that must evaluate
-    /// to an object.
+    /// The input: `input` with the inline parameters merged in (the inline
+    /// value wins a conflict), as an object; or one expression string that
+    /// must evaluate to an object.
     pub input: Value,
     /// `with-items` clauses (zipped when several).
     pub with_items: Vec<WithItems>,
@@ -189,6 +189,18 @@ pub enum EngineCommand {
     Pause { msg: Option<Value> },
     /// `noop`: nothing.
     Noop,
+}
+
+impl EngineCommand {
+    /// The command's name as a transition writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineCommand::Fail { .. } => "fail",
+            EngineCommand::Succeed { .. } => "succeed",
+            EngineCommand::Pause { .. } => "pause",
+            EngineCommand::Noop => "noop",
+        }
+    }
 }
 
 /// One ad-hoc action (`mistral/lang/v2/actions.py`), validated.

@@ -388,7 +388,8 @@ fn run_target(cx: &mut Cx, k: &str, path: &str, v: &Node) -> Option<(TaskRun, Ma
     Some((run, params))
 }
 
-/// Inline parameters merged with `input`; `input` wins on a conflict.
+/// Inline parameters merged into `input`; on a conflict the inline value
+/// wins (Mistral's `TaskSpec`: `merge_dicts(input, inline_params)`).
 fn merge_input(
     cx: &mut Cx,
     path: &str,
@@ -398,8 +399,8 @@ fn merge_input(
     match input {
         None => Value::Object(inline),
         Some((Value::Object(given), _)) => {
-            let mut merged = Value::Object(inline);
-            deep_merge(&mut merged, Value::Object(given));
+            let mut merged = Value::Object(given);
+            deep_merge(&mut merged, Value::Object(inline));
             merged
         }
         Some((other, at)) => {

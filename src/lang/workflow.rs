@@ -38,14 +38,10 @@ pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<Work
         );
         return Vec::new();
     };
-    match m.get("version") {
-        None => cx.err("version", root, "missing 'version'"),
-        Some(e) if !version_ok(&e.value) => cx.err(
-            "version",
-            &e.value,
-            format!("Unsupported DSL version: {}", e.value.to_json()),
-        ),
-        Some(_) => {}
+    // `version` is required, but Mistral does not check a workflow list's
+    // value (`parser.get_workflow_list_spec`): '1.0', '3.0', `x` are taken.
+    if !m.contains_key("version") {
+        cx.err("version", root, "missing 'version'");
     }
     let names: Vec<&String> = m.keys().filter(|k| *k != "version").collect();
     if names.is_empty() {
@@ -401,7 +397,23 @@ fn check_graph(cx: &mut Cx, path: &str, node: &Node, wf: &WorkflowSpec) {
             inbound.entry(target).or_default().insert(name.as_str());
         }
     }
-    if wf.tasks.keys().all(|n| inbound.contains_key(n.as_str())) {
+    // A transition to an engine command names a task of that name too.
+    let commands: HashSet<&str> = wf
+        .tasks
+        .values()
+        .flat_map(|t| [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip])
+        .flatten()
+        .flat_map(|c| c.next.iter())
+        .filter_map(|tr| match &tr.target {
+            Target::Command(c) => Some(c.name()),
+            Target::Task(_) => None,
+        })
+        .collect();
+    if wf
+        .tasks
+        .keys()
+        .all(|n| inbound.contains_key(n.as_str()) || commands.contains(n.as_str()))
+    {
         cx.err(
             path,
             node,

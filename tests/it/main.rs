@@ -7,6 +7,7 @@ mod cli;
 mod definitions;
 mod harness;
 mod limits;
+mod mistral_cases;
 mod offload;
 mod operations;
 mod policies;

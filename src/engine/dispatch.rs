@@ -30,6 +30,31 @@ pub(crate) struct Call {
     run: Option<(String, Map<String, Value>)>,
 }
 
+/// Why a task's action could not be started.
+#[derive(Debug)]
+pub(crate) enum StartError {
+    /// An error of the workflow's own making (an expression that cannot be
+    /// evaluated, an unknown action, input the action does not take): the
+    /// task and its workflow fail at once (Mistral's `force_fail_task`).
+    Structural(String),
+    /// The action or sub-workflow could not be made (an ad-hoc action's
+    /// expansion, a workflow that is not found): the task fails as if its
+    /// action had, and its `on-error` runs.
+    Action(String),
+}
+
+impl From<String> for StartError {
+    fn from(e: String) -> Self {
+        StartError::Structural(e)
+    }
+}
+
+impl From<&str> for StartError {
+    fn from(e: &str) -> Self {
+        StartError::Structural(e.to_string())
+    }
+}
+
 /// The progress of a `with-items` task.
 #[derive(Debug, Default)]
 pub(crate) struct Items {
@@ -69,14 +94,15 @@ impl EngineActor {
             Some(false) => self.start_single(exec_id, task_id),
             None => return,
         };
-        if let Err(msg) = started {
-            self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            );
+        match started {
+            Ok(()) => {}
+            Err(StartError::Structural(e)) => {
+                let msg = self.start_failure(exec_id, task_id, &e);
+                self.force_fail_task(exec_id, task_id, msg);
+            }
+            Err(StartError::Action(e)) => {
+                self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
+            }
         }
     }
 
@@ -90,7 +116,7 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-    ) -> Result<(), String> {
+    ) -> Result<(), StartError> {
         let call = match self.deferrable((exec_id, task_id), |s| {
             let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
             let task = exec.tasks.get(&task_id).ok_or("task gone")?;
@@ -104,7 +130,9 @@ impl EngineActor {
             }
         };
         if call.workflow {
-            return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
+            return self
+                .start_subworkflow(exec_id, task_id, &call.action, call.input, None)
+                .map_err(StartError::Action);
         }
         let msg = self
             .record_action(exec_id, task_id, call, None)
@@ -119,8 +147,8 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-    ) -> Result<(), String> {
-        self.start_some_items(exec_id, task_id, None)
+    ) -> Result<(), StartError> {
+        Ok(self.start_some_items(exec_id, task_id, None)?)
     }
 
     /// Re-runs only the `failed` items of a with-items task, keeping the
@@ -136,14 +164,9 @@ impl EngineActor {
             Value::Array(v) => v,
             _ => Vec::new(),
         };
-        if let Err(msg) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
-            self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            );
+        if let Err(e) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+            let msg = self.start_failure(exec_id, task_id, &e);
+            self.force_fail_task(exec_id, task_id, msg);
         }
     }
 
@@ -332,7 +355,15 @@ impl EngineActor {
                         self.send(msg);
                     }
                 }
-                Err(e) => {
+                Err(StartError::Structural(e)) => {
+                    // An item whose action or input cannot be evaluated
+                    // fails the task and its workflow (Mistral evaluates
+                    // every item's input before it starts any).
+                    let msg = self.start_failure(exec_id, task_id, &e);
+                    self.force_fail_task(exec_id, task_id, msg);
+                    return Ok(());
+                }
+                Err(StartError::Action(e)) => {
                     self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
                     return Ok(());
                 }
@@ -346,7 +377,7 @@ impl EngineActor {
         exec: &Exec,
         task: &TaskRecord,
         branch: &Map<String, Value>,
-    ) -> Result<Call, String> {
+    ) -> Result<Call, StartError> {
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let (action_expr, workflow) = match &spec.run {
             TaskRun::Action(a) => (a.clone(), false),
@@ -354,7 +385,7 @@ impl EngineActor {
         };
         let action = match self.evaluate(exec, Some(task), branch, &Value::String(action_expr))? {
             Value::String(s) => s,
-            other => return Err(format!("Action name must be a string, got {other}")),
+            other => return Err(format!("Action name must be a string, got {other}").into()),
         };
         let mut input = match self.evaluate(exec, Some(task), branch, &spec.input)? {
             Value::Object(m) => m,
@@ -363,7 +394,8 @@ impl EngineActor {
                 return Err(format!(
                     "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
                     task.name
-                ));
+                )
+                .into());
             }
         };
         if let Some(Value::Object(defaults)) = exec
@@ -379,8 +411,24 @@ impl EngineActor {
         let (action, input, run) = if workflow {
             (action, input, None)
         } else {
-            self.adhoc_call(exec, task, action, input)?
+            self.adhoc_call(exec, task, action, input)
+                .map_err(StartError::Action)?
         };
+        if !workflow
+            && run.is_none()
+            && let Some(catalog) = &self.catalog
+        {
+            // Mistral checks the action and its input when it schedules
+            // the action: nothing runs if either is wrong.
+            catalog
+                .validate(&action, &Value::Object(input.clone()))
+                .map_err(|e| match e.strip_suffix(']') {
+                    Some(head) if head.starts_with("Failed to find action [") => {
+                        format!("{head}, namespace={}]", exec.rec.workflow_namespace)
+                    }
+                    _ => e,
+                })?;
+        }
         let timeout = match &spec.policies.timeout {
             Some(t) => Some(seconds(
                 &self.evaluate(exec, Some(task), branch, t)?,
@@ -454,6 +502,9 @@ impl EngineActor {
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);
+        if let Some(batch) = &mut self.batch_actions {
+            batch.push(ae.id);
+        }
         let aid = ae.id;
         exec.actions.insert(aid, ae);
         self.touch_action(exec_id, aid, Write::Insert);

@@ -257,15 +257,8 @@ impl EngineActor {
         let (published, global, keep) = match publish {
             Ok(p) => p,
             Err(e) => {
-                if let Some(task) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|x| x.tasks.get_mut(&task_id))
-                {
-                    task.state = State::Error;
-                    task.state_info = Some(e);
-                }
-                (json!({}), Map::new(), true)
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                return self.force_fail_task(exec_id, task_id, msg);
             }
         };
         let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -347,7 +340,7 @@ impl EngineActor {
                 s.evaluate(exec, Some(task), &outbound, g)
                     .map(|v| expr::truthy(&v))
             };
-            controller::next_commands(spec, state, &mut guard)
+            controller::fired_commands(spec, state, &mut guard)
         }) {
             Ready::Done(cmds) => cmds,
             Ready::Deferred(req) => return self.defer(req, Resume::Process),
@@ -355,22 +348,19 @@ impl EngineActor {
         let cmds = match cmds {
             Ok(c) => c,
             Err(e) => {
-                self.stop(exec_id, State::Error, Some(e));
-                return;
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                return self.force_fail_task(exec_id, task_id, msg);
             }
         };
         let handled = controller::handles_error(&cmds);
+        // As Mistral records `next_tasks`: engine commands are left out, so
+        // a task whose clause fired only commands is an end task (its
+        // publish reaches the workflow's final context).
         let next: Vec<Value> = cmds
             .iter()
-            .map(|c| {
-                let name = match c {
-                    Command::RunTask { name, .. } => name.as_str(),
-                    Command::Fail { .. } => "fail",
-                    Command::Succeed { .. } => "succeed",
-                    Command::Pause { .. } => "pause",
-                    Command::Noop { .. } => "noop",
-                };
-                json!([name, c.event().map(|e| e.as_str())])
+            .filter_map(|c| match c {
+                Command::RunTask { name, .. } => Some(json!([name, c.event().map(|e| e.as_str())])),
+                _ => None,
             })
             .collect();
         let Some(task) = self
@@ -386,12 +376,54 @@ impl EngineActor {
             rc.insert("next_tasks".into(), Value::Array(next));
         }
         self.touch_task(exec_id, task_id, Write::Update);
-        self.run_commands(exec_id, Some((task_id, outbound)), cmds);
+        self.run_commands(
+            exec_id,
+            Some((task_id, outbound)),
+            controller::rearrange(cmds),
+        );
     }
 
     /// Applies controller commands in order; after a `pause` the rest waits
     /// in the backlog; after the workflow ends the rest is dropped.
     pub(crate) fn run_commands(
+        &mut self,
+        exec_id: ExecutionId,
+        from: Option<(TaskExecutionId, Map<String, Value>)>,
+        cmds: Vec<Command>,
+    ) {
+        // Tasks started before a command that stops or pauses the workflow
+        // run to their end (Mistral starts them after the transaction that
+        // changed the workflow's state): remember what they dispatch.
+        let stops = cmds.iter().any(|c| {
+            matches!(
+                c,
+                Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
+            )
+        });
+        let outer = if stops {
+            self.batch_actions.replace(Vec::new())
+        } else {
+            None
+        };
+        self.apply_commands(exec_id, from, cmds);
+        if stops {
+            let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+            let owner = &self.owner;
+            if let Some(exec) = self.execs.get_mut(&exec_id)
+                && exec.rec.state != State::Running
+            {
+                exec.owed.extend(
+                    started
+                        .into_iter()
+                        .filter(|a| owner.get(a) == Some(&exec_id)),
+                );
+            } else if let Some(outer) = &mut self.batch_actions {
+                outer.extend(started);
+            }
+        }
+    }
+
+    fn apply_commands(
         &mut self,
         exec_id: ExecutionId,
         from: Option<(TaskExecutionId, Map<String, Value>)>,
@@ -482,6 +514,95 @@ impl EngineActor {
             }
             return;
         }
+    }
+
+    /// Fails a task and at once its workflow with `msg`, as Mistral's
+    /// `force_fail_task` does for an error of the workflow's own making (an
+    /// expression that cannot be evaluated, an action that does not exist
+    /// or does not take its input): no transition of the task runs; the
+    /// workflow's state_info is the task's. A task that ran no action keeps
+    /// the result `[]`.
+    pub(crate) fn force_fail_task(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        msg: String,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let ran = exec
+            .actions
+            .values()
+            .any(|a| a.task_execution_id == Some(task_id));
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        let t = now();
+        if !task.state.is_completed() {
+            exec.incomplete = exec.incomplete.saturating_sub(1);
+        }
+        task.state = State::Error;
+        task.state_info = Some(msg.clone());
+        task.processed = true;
+        if !ran && task.result.is_null() {
+            task.result = json!([]);
+        }
+        task.finished_at.get_or_insert(t);
+        task.updated_at = Some(t);
+        self.touch_task(exec_id, task_id, Write::Update);
+        log::info!(
+            "ex={exec_id} task={task_id} failed the workflow: {}",
+            self.mask(exec_id, msg.clone())
+        );
+        self.stop(exec_id, State::Error, Some(msg));
+    }
+
+    /// Mistral's text for an error met while a task starts.
+    pub(crate) fn start_failure(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        e: &str,
+    ) -> String {
+        let (wf, task) = self.names(exec_id, task_id);
+        format!("Failed to run task [error={e}, wf={wf}, task={task}]")
+    }
+
+    /// Mistral's text for an error met while a task completes (publish,
+    /// transition guards).
+    fn completion_failure(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        e: &str,
+    ) -> String {
+        let (wf, task) = self.names(exec_id, task_id);
+        let action = self
+            .execs
+            .get(&exec_id)
+            .and_then(|x| {
+                x.actions
+                    .values()
+                    .filter(|a| a.task_execution_id == Some(task_id))
+                    .max_by_key(|a| a.created_at)
+                    .map(|a| a.name.clone())
+            })
+            .unwrap_or_default();
+        format!(
+            "Failed to handle action completion [error={e}, wf={wf}, task={task}, action={action}]"
+        )
+    }
+
+    fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {
+        let exec = self.execs.get(&exec_id);
+        (
+            exec.map(|x| x.rec.workflow_name.clone())
+                .unwrap_or_default(),
+            exec.and_then(|x| x.tasks.get(&task_id))
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+        )
     }
 
     /// With nothing in flight, a WAITING join can never run: fail it as

@@ -2,7 +2,7 @@
 //! action executions, kept in memory and written through to the store at
 //! each group commit. Also builds the data context expressions see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -48,6 +48,9 @@ pub(crate) struct Exec {
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
     pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
+    /// Action executions started by the command list whose `fail`,
+    /// `succeed` or `pause` stopped this execution: they may still run.
+    pub owed: HashSet<ActionExecutionId>,
 }
 
 impl Exec {
@@ -66,6 +69,7 @@ impl Exec {
             parent: None,
             deferred: 0,
             failed_children: HashMap::new(),
+            owed: HashSet::new(),
         }
     }
 

@@ -321,6 +321,8 @@ uses_public:
             .unwrap_or("")
             .replace("bsecret", "<NAME>")
             .replace("nosuch7", "<NAME>")
+            .replace("uses_private", "<WF>")
+            .replace("uses_unknown", "<WF>")
     };
     assert_eq!(
         (e1["state"].clone(), info(&t1)),

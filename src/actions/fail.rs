@@ -1,4 +1,6 @@
-//! `std.fail`: always fails; with `error_data`, that is the task's result.
+//! `std.fail`: always fails; with `error_data`, that is the task's result,
+//! otherwise the action raises, reported as Mistral's executor reports a
+//! raised exception.
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -17,6 +19,7 @@ pub(super) fn def() -> ActionDef {
         |input| {
             Ok(Box::new(Fail {
                 error_data: input.get("error_data").cloned().unwrap_or(Value::Null),
+                action_ex_id: String::new(),
             }))
         },
     )
@@ -24,13 +27,34 @@ pub(super) fn def() -> ActionDef {
 
 struct Fail {
     error_data: Value,
+    action_ex_id: String,
+}
+
+/// Python's truth of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
 }
 
 impl Action for Fail {
+    fn set_context(&mut self, ctx: &super::ActionContext) {
+        self.action_ex_id = ctx.action_execution_id.clone();
+    }
+
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>> {
-        let err = match self.error_data {
-            Value::Null => Value::String("Fail action expected exception.".into()),
-            data => data,
+        let err = if truthy(&self.error_data) {
+            self.error_data
+        } else {
+            Value::String(format!(
+                "The action raised an exception [action=Fail action, action_ex_id={}, msg='Fail action expected exception.']",
+                self.action_ex_id
+            ))
         };
         futures::future::ready(Err(err)).boxed()
     }

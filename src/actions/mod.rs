@@ -295,9 +295,12 @@ mod tests {
 
     #[test]
     fn fail_without_data_raises() {
-        assert_eq!(
-            run("std.fail", json!({})),
-            Err(json!("Fail action expected exception."))
+        let err = run("std.fail", json!({})).unwrap_err();
+        let text = err.as_str().unwrap_or_default();
+        assert!(
+            text.starts_with("The action raised an exception [action=Fail action, action_ex_id=")
+                && text.ends_with(", msg='Fail action expected exception.']"),
+            "{text}"
         );
     }
 

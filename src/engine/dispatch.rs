@@ -11,7 +11,7 @@ use super::EngineActor;
 use super::flow::{seconds, text};
 use super::offload::{Ready, Resume};
 use super::state::Exec;
-use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::lang::TaskRun;
 use crate::protocol::HandleTask;
@@ -200,6 +200,7 @@ impl EngineActor {
         if count == 0 {
             let name = task.name.clone();
             log::debug!("ex={exec_id} task={name} with-items over nothing");
+            self.with_items_context(exec_id, task_id, 0, concurrency);
             self.complete_task(exec_id, task_id, State::Success, json!([]), None);
             return Ok(());
         }
@@ -240,18 +241,39 @@ impl EngineActor {
             concurrency,
             ..Items::default()
         };
+        self.with_items_context(exec_id, task_id, count, concurrency);
         let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
-        if let Some(Value::Object(rc)) =
-            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
-        {
-            rc.insert(
-                "with_items".into(),
-                json!({ "count": count, "concurrency": concurrency }),
-            );
-        }
         exec.items.insert(task_id, items);
         self.touch_task(exec_id, task_id, Write::Update);
         self.start_more_items(exec_id, task_id)
+    }
+
+    /// Records a with-items task's shape in its runtime context: Mistral's
+    /// `with_items: {capacity, count}` (capacity null without concurrency)
+    /// and, for restarts, the concurrency.
+    fn with_items_context(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        count: usize,
+        concurrency: usize,
+    ) {
+        if let Some(Value::Object(rc)) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+            .map(|t| &mut t.runtime_context)
+        {
+            let capacity = if concurrency > 0 {
+                json!(concurrency)
+            } else {
+                Value::Null
+            };
+            rc.insert(
+                "with_items".into(),
+                json!({ "capacity": capacity, "count": count, "concurrency": concurrency }),
+            );
+        }
     }
 
     /// Evaluates a with-items task's lists (checked: lists, equal lengths,
@@ -266,29 +288,45 @@ impl EngineActor {
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let mut lists = Vec::new();
+        // Mistral's `_get_with_items_values`: every value evaluated first;
+        // any iterable is taken (a string by its characters, a mapping by
+        // its keys); the lists must have one length.
+        let mut values = Map::new();
         for wi in &spec.with_items {
-            match self.evaluate(exec, Some(task), &branch, &wi.source)? {
-                Value::Array(items) => lists.push((wi.var.clone(), items)),
-                other => {
+            let v = self.evaluate(exec, Some(task), &branch, &wi.source)?;
+            values.insert(wi.var.clone(), v);
+        }
+        let mut lists: Vec<(String, Vec<Value>)> = Vec::new();
+        for (var, v) in &values {
+            let items = match v {
+                Value::Array(items) => items.clone(),
+                Value::String(text) => text.chars().map(|c| Value::String(c.into())).collect(),
+                Value::Object(m) => m.keys().map(|k| Value::String(k.clone())).collect(),
+                _ => {
+                    let so_far: Map<String, Value> = lists
+                        .iter()
+                        .map(|(k, l)| (k.clone(), Value::Array(l.clone())))
+                        .collect();
                     return Err(format!(
-                        "Wrong input format for: {}. List type is expected for with-items '{}', got {other}",
-                        task.name, wi.var
+                        "Wrong input format for: {}. Iterable type is expected for each value.",
+                        pytext::repr(&Value::Object(so_far))
                     ));
                 }
+            };
+            let count = lists.first().map_or(items.len(), |(_, l)| l.len());
+            if items.len() != count {
+                return Err(format!(
+                    "Wrong input format for: {}. All arrays must have the same length.",
+                    pytext::repr(&Value::Object(values.clone()))
+                ));
             }
+            lists.push((var.clone(), items));
         }
         let count = lists.first().map_or(0, |(_, l)| l.len());
         if count > self.limits.max_with_items {
             return Err(format!(
                 "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
                 task.name, self.limits.max_with_items
-            ));
-        }
-        if lists.iter().any(|(_, l)| l.len() != count) {
-            return Err(format!(
-                "Wrong input format for: {}. All arrays must have the same length for with-items",
-                task.name
             ));
         }
         let concurrency = match &spec.policies.concurrency {

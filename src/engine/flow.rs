@@ -273,10 +273,22 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
+        let with_items = exec
+            .tasks
+            .get(&task_id)
+            .and_then(|t| exec.spec.tasks.get(&t.name))
+            .is_some_and(|s| !s.with_items.is_empty());
         if let Some(task) = exec.tasks.get_mut(&task_id) {
             task.published = published;
             if !keep {
-                task.result = Value::Null;
+                // Mistral erases each action's output: a with-items task
+                // keeps one null per item.
+                task.result = match &task.result {
+                    Value::Array(items) if with_items => {
+                        Value::Array(vec![Value::Null; items.len()])
+                    }
+                    _ => Value::Null,
+                };
             }
         }
         if self.after_complete(exec_id, task_id) {
@@ -628,7 +640,7 @@ impl EngineActor {
             })
             .collect();
         for (id, msg) in &waiting {
-            self.complete_task(exec_id, *id, State::Error, Value::Null, Some(msg.clone()));
+            self.complete_task(exec_id, *id, State::Error, json!([]), Some(msg.clone()));
         }
         !waiting.is_empty()
     }

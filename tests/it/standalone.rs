@@ -73,9 +73,10 @@ async fn run_sync_returns_the_output() {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["state"], "ERROR");
+    let id = v["id"].as_str().unwrap_or_default();
     assert_eq!(
         output(&v),
-        json!({"result": "Fail action expected exception."})
+        json!({"result": format!("The action raised an exception [action=Fail action, action_ex_id={id}, msg='Fail action expected exception.']")})
     );
 }
 

@@ -254,6 +254,10 @@ impl EngineActor {
                 .and_then(|v| seconds(&v, "timeout"))
             {
                 Ok(secs) if secs > 0.0 => {
+                    // Its message names the seconds (workflow tasks too).
+                    self.with_rc(exec_id, task_id, |rc| {
+                        rc.insert("timeout".into(), json!(secs));
+                    });
                     self.set_timer(exec_id, task_id, TimerKind::Timeout, secs)
                 }
                 Ok(_) => {}
@@ -556,13 +560,8 @@ impl EngineActor {
             self.owner.remove(&aid);
             self.touch_action(exec_id, aid, Write::Update);
         }
-        self.complete_task(
-            exec_id,
-            task_id,
-            State::Error,
-            Value::String(msg.clone()),
-            Some(msg),
-        );
+        // No accepted result: Mistral's task result is the empty list.
+        self.complete_task(exec_id, task_id, State::Error, json!([]), Some(msg));
     }
 }
 

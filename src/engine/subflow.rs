@@ -30,7 +30,15 @@ impl EngineActor {
                 "Sub-workflow nesting too deep [workflow={name}, depth={depth}, limit={limit} (max_subworkflow_depth)]"
             ));
         }
-        let namespace = parent.rec.workflow_namespace.clone();
+        // The namespace the whole tree was started in (Mistral passes the
+        // root's `params.namespace` down), not where the parent was found.
+        let namespace = parent
+            .rec
+            .params
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or(&parent.rec.workflow_namespace)
+            .to_string();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let env = parent.env();
         let project = parent.rec.project_id.clone();
@@ -82,21 +90,18 @@ impl EngineActor {
         namespace: &str,
         project: &str,
     ) -> Result<std::sync::Arc<super::defs::Def>, String> {
-        let mut last = None;
         for candidate in local.into_iter().chain([name]) {
             for ns in [namespace, ""] {
-                match self.lookup(candidate, ns, project) {
-                    Ok(d) => return Ok(d),
-                    Err(e) => last = Some(e),
+                if let Ok(d) = self.lookup(candidate, ns, project) {
+                    return Ok(d);
                 }
                 if namespace.is_empty() {
                     break;
                 }
             }
         }
-        Err(last.map_or_else(
-            || format!("Failed to find workflow [name={name}] [namespace={namespace}]"),
-            |e| e.to_string(),
+        Err(format!(
+            "Failed to find workflow [name={name}] [namespace={namespace}]"
         ))
     }
 

@@ -41,6 +41,9 @@ pub(crate) enum StartError {
     /// expansion, a workflow that is not found): the task fails as if its
     /// action had, and its `on-error` runs.
     Action(String),
+    /// Input the action does not take: the task fails with the reason and
+    /// its workflow at once with Mistral's "Failed to run task" text.
+    Input(String),
 }
 
 impl From<String> for StartError {
@@ -103,6 +106,22 @@ impl EngineActor {
             Err(StartError::Action(e)) => {
                 self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
             }
+            Err(StartError::Input(e)) => self.fail_on_input(exec_id, task_id, e),
+        }
+    }
+
+    /// Input refused before the action was made: the task keeps the reason,
+    /// the workflow fails with it.
+    fn fail_on_input(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, e: String) {
+        let msg = self.start_failure(exec_id, task_id, &e);
+        self.force_fail_task(exec_id, task_id, msg);
+        if let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|x| x.tasks.get_mut(&task_id))
+        {
+            task.state_info = Some(e);
+            self.touch_task(exec_id, task_id, Write::Update);
         }
     }
 
@@ -405,6 +424,10 @@ impl EngineActor {
                     self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
                     return Ok(());
                 }
+                Err(StartError::Input(e)) => {
+                    self.fail_on_input(exec_id, task_id, e);
+                    return Ok(());
+                }
             }
         }
     }
@@ -449,8 +472,7 @@ impl EngineActor {
         let (action, input, run) = if workflow {
             (action, input, None)
         } else {
-            self.adhoc_call(exec, task, action, input)
-                .map_err(StartError::Action)?
+            self.adhoc_call(exec, task, action, input)?
         };
         if !workflow
             && run.is_none()

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
-use super::check::{Cx, idx, key};
+use super::check::{Cx, idx, key, py};
 use super::cmd::{is_full_expression, parse_cmd_and_input};
 use super::spec::{EngineCommand, OnClause, Target, Transition};
 use super::yaml::{Kind, Node};
@@ -42,8 +42,43 @@ pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
             parse_publish(cx, &key(path, "publish"), &e.value, &mut out.clause);
         }
         if let Some(e) = m.get("next") {
-            parse_next(cx, &key(path, "next"), &e.value, &mut out);
+            let p = key(path, "next");
+            if let Kind::Map(next) = &e.value.kind {
+                // Mistral iterates a `next` mapping for its keys: each is
+                // an unguarded transition and the guard is dropped
+                // (`on_clause.prepare_next_clause`); the guard is still
+                // checked as the schema does.
+                let mut scratch = Parsed {
+                    clause: OnClause::default(),
+                    refs: Vec::new(),
+                };
+                guarded(cx, &p, &e.value, &mut scratch);
+                for (name, ne) in next {
+                    let at = Node {
+                        kind: Kind::Null,
+                        line: ne.line,
+                        col: ne.col,
+                    };
+                    entry(cx, &key(&p, name), &at, name, None, &mut out);
+                }
+            } else {
+                parse_next(cx, &p, &e.value, &mut out);
+            }
         }
+        return Some(out);
+    }
+    if let Kind::Map(m) = &node.kind
+        && !m.is_empty()
+    {
+        // Mistral reads any mapping as the advanced `{publish, next}` form
+        // (`OnClauseSpec.__init__`): `{t2: <% guard %>}` passes the schema
+        // but has no `next`, so it makes no transition at all (and t2, with
+        // no inbound link, is a start task). The entry is still checked.
+        let mut scratch = Parsed {
+            clause: OnClause::default(),
+            refs: Vec::new(),
+        };
+        guarded(cx, path, node, &mut scratch);
         return Some(out);
     }
     parse_next(cx, path, node, &mut out);
@@ -95,10 +130,10 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
 fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
     let Some(m) = node.as_map() else { return };
     if m.len() != 1 {
-        cx.err(
+        cx.schema_err(
             path,
             node,
-            "a guarded transition must have exactly one key: {task: <% guard %>}",
+            format!("{} is not valid under any of the given schemas", py(node)),
         );
         return;
     }
@@ -154,6 +189,7 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
 
 /// `publish: {branch: {...}, global: {...}, atomic: {...}}`.
 fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
+    let clause_path = path.strip_suffix(".publish").unwrap_or(path);
     let Some(m) = node.as_map() else {
         cx.err(
             path,
@@ -177,12 +213,16 @@ fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
             // Accepted by Mistral's schema but not implemented there either.
             "atomic" => None,
             _ => {
+                // The clause then matches none of the on-clause forms.
                 cx.err_at(
                     &p,
                     e.line,
                     e.col,
                     format!(
-                        "unknown key '{k}' in publish: expected 'branch', 'global' or 'atomic'"
+                        "{} is not valid under any of the given schemas\n\nOn instance{} \
+                         (publish takes 'branch', 'global' or 'atomic', not '{k}')",
+                        crate::domain::pytext::repr(&serde_json::json!({"publish": node.to_json()})),
+                        cx.instance(clause_path)
                     ),
                 );
                 continue;

@@ -49,13 +49,25 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// Mistral's text first (what a client of Mistral matches on), then
+    /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => {
-                write!(f, "{} (line {l}, column {c}): {}", self.path, self.message)
-            }
-            (Some(l), None) => write!(f, "{} (line {l}): {}", self.path, self.message),
-            _ => write!(f, "{}: {}", self.path, self.message),
+        f.write_str(&self.message)?;
+        let at = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("at {}", self.path)
+        };
+        let pos = match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("line {l}, column {c}"),
+            (Some(l), None) => format!("line {l}"),
+            _ => String::new(),
+        };
+        match (at.is_empty(), pos.is_empty()) {
+            (true, true) => Ok(()),
+            (false, true) => write!(f, " ({at})"),
+            (true, false) => write!(f, " ({pos})"),
+            (false, false) => write!(f, " ({at}, {pos})"),
         }
     }
 }

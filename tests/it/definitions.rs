@@ -607,7 +607,7 @@ async fn bad_yaml_is_400_with_line_and_column() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
-        fault(&e).contains("workflows.w.tasks.t.on-success[0] (line 8, column"),
+        fault(&e).contains("(at workflows.w.tasks.t.on-success[0], line 8, column"),
         "{e}"
     );
     let (s, _) = get(&app, "/v2/workbooks/wb").await;

@@ -519,7 +519,11 @@ pub(crate) fn validate_input(
         .cloned()
         .collect();
     if !missing.is_empty() || !unexpected.is_empty() {
-        let mut msg = format!("Invalid input [name={}, class={}", spec.name, spec_class(spec));
+        let mut msg = format!(
+            "Invalid input [name={}, class={}",
+            spec.name,
+            spec_class(spec)
+        );
         if !missing.is_empty() {
             msg += &format!(", missing={}", crate::domain::pytext::names_repr(&missing));
         }

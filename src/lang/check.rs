@@ -52,7 +52,11 @@ impl Cx {
     /// `<message>\n\nOn instance['vars']['when']`.
     pub fn schema_err(&mut self, path: &str, node: &Node, message: impl Into<String>) {
         let inst = self.instance(path);
-        self.err(path, node, format!("{}\n\nOn instance{inst}", message.into()));
+        self.err(
+            path,
+            node,
+            format!("{}\n\nOn instance{inst}", message.into()),
+        );
     }
 
     /// `a.b[0]` under the current spec as jsonschema writes it: `['a']['b'][0]`.

@@ -221,7 +221,9 @@ fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
                     format!(
                         "{} is not valid under any of the given schemas\n\nOn instance{} \
                          (publish takes 'branch', 'global' or 'atomic', not '{k}')",
-                        crate::domain::pytext::repr(&serde_json::json!({"publish": node.to_json()})),
+                        crate::domain::pytext::repr(
+                            &serde_json::json!({"publish": node.to_json()})
+                        ),
                         cx.instance(clause_path)
                     ),
                 );

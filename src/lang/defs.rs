@@ -17,7 +17,14 @@ use super::task::deep_merge;
 use super::workflow::{input, version_ok, workflow};
 use super::yaml::{Kind, Node};
 
-const WORKBOOK_KEYS: [&str; 6] = ["version", "name", "description", "tags", "workflows", "actions"];
+const WORKBOOK_KEYS: [&str; 6] = [
+    "version",
+    "name",
+    "description",
+    "tags",
+    "workflows",
+    "actions",
+];
 
 /// The root mapping of a document: `version` is required; its value is
 /// checked for a workbook only (`parser.get_workbook_spec`).

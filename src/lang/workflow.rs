@@ -216,18 +216,11 @@ pub(crate) fn workflow(
 /// `input: [name | {name: default}]`.
 pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
     let Kind::Seq(items) = &node.kind else {
-        cx.err(
-            path,
-            node,
-            format!(
-                "expected a list of names or {{name: default}}, got {}",
-                node.type_name()
-            ),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'array'", py(node)));
         return Vec::new();
     };
     if items.is_empty() {
-        cx.err(path, node, "must not be empty");
+        cx.schema_err(path, node, "[] should be non-empty");
     }
     let mut out: Vec<InputParam> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -247,10 +240,10 @@ pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
                 }
             }
             _ => {
-                cx.err(
+                cx.schema_err(
                     &p,
                     item,
-                    "expected a name or a one-key mapping {name: default}",
+                    format!("{} is not valid under any of the given schemas", py(item)),
                 );
                 continue;
             }

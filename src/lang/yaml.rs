@@ -53,7 +53,10 @@ pub(crate) enum Kind {
     /// A plain YAML 1.1 timestamp (`2020-01-02`): PyYAML makes it a Python
     /// date, which Mistral's schema refuses where it checks a value's type.
     /// `text` is the scalar as written, `repr` Python's repr of the value.
-    Date { text: String, repr: String },
+    Date {
+        text: String,
+        repr: String,
+    },
     Seq(Vec<Node>),
     Map(IndexMap<String, Entry>),
 }

@@ -569,7 +569,10 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["valid"], false);
     assert!(
-        v["error"].as_str().unwrap().contains("missing 'base'"),
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("'base' is a required property"),
         "{v}"
     );
     let (s, v) = post(&app, "/v2/workbooks/validate", WB).await;

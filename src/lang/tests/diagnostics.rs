@@ -32,11 +32,14 @@ fn document_shape() {
     );
     check_errs(
         "",
-        &["'version' is a required property", "the document holds no workflow"]
-            .map(|m| format!(": {m}"))
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &[
+            "'version' is a required property",
+            "the document holds no workflow",
+        ]
+        .map(|m| format!(": {m}"))
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
     );
     check_errs(
         "[1]",
@@ -63,7 +66,9 @@ fn workflow_keys() {
         ],
     );
     // Mistral's workflow schema lets unknown keys through; they are ignored.
-    let wfs = super::ok("version: '2.0'\nwf:\n  colour: red\n  inputs: [a]\n  tasks:\n    t: {action: std.noop}\n");
+    let wfs = super::ok(
+        "version: '2.0'\nwf:\n  colour: red\n  inputs: [a]\n  tasks:\n    t: {action: std.noop}\n",
+    );
     assert!(wfs[0].input.is_empty());
     check_errs(
         "version: '2.0'\nwf:\n  description: x\n",
@@ -76,9 +81,9 @@ fn workflow_keys() {
     check_errs(
         "version: '2.0'\nwf:\n  input: [a, {b: 1, c: 2}, a, 3]\n  tasks:\n    t: {action: std.noop}\n",
         &[
-            "wf.input[1] (line 3, column 14): expected a name or a one-key mapping {name: default}",
+            "wf.input[1] (line 3, column 14): {'b': 1, 'c': 2} is not valid under any of the given schemas\n\nOn instance['input'][1]",
             "wf.input[2] (line 3, column 28): duplicate input 'a'",
-            "wf.input[3] (line 3, column 31): expected a name or a one-key mapping {name: default}",
+            "wf.input[3] (line 3, column 31): 3 is not valid under any of the given schemas\n\nOn instance['input'][3]",
         ],
     );
     check_errs(
@@ -147,11 +152,15 @@ fn start_tasks_and_joins() {
 fn task_keys() {
     check_task(
         "t1:\n  action: a\n  workflow: w\n",
-        &["wf.tasks.t1 (line 5, column 7): {'action': 'a', 'workflow': 'w', 'type': 'direct', 'name': 't1', 'version': '2.0'} is valid under each of {'type': 'object', 'required': ['workflow']}, {'type': 'object', 'required': ['action']}"],
+        &[
+            "wf.tasks.t1 (line 5, column 7): {'action': 'a', 'workflow': 'w', 'type': 'direct', 'name': 't1', 'version': '2.0'} is valid under each of {'type': 'object', 'required': ['workflow']}, {'type': 'object', 'required': ['action']}",
+        ],
     );
     check_task(
         "t1:\n  colour: red\n",
-        &["wf.tasks.t1 (line 5, column 7): Additional properties are not allowed ('colour' was unexpected)"],
+        &[
+            "wf.tasks.t1 (line 5, column 7): Additional properties are not allowed ('colour' was unexpected)",
+        ],
     );
     check_task(
         "t1:\n  requires: [x]\n",
@@ -179,7 +188,9 @@ fn task_keys() {
     );
     check_task(
         "t1:\n  action: ''\n",
-        &["wf.tasks.t1.action (line 5, column 15): '' should be non-empty\n\nOn instance['action']"],
+        &[
+            "wf.tasks.t1.action (line 5, column 15): '' should be non-empty\n\nOn instance['action']",
+        ],
     );
     check_task(
         "t1:\n  action: '=x y'\n",
@@ -425,4 +436,76 @@ fn collection_tags_and_problem_count_are_bounded() {
     let e = errs(&doc);
     assert_eq!(e.len(), 101);
     assert!(e[100].ends_with("... and 400 more problems"), "{}", e[100]);
+}
+
+#[test]
+fn yaml_dates_refused_where_the_schema_checks_types() {
+    check_errs(
+        "version: '2.0'\nwf:\n  vars:\n    when: 2020-01-02\n  tasks:\n    t: {action: std.noop}\n",
+        &[
+            "wf.vars.when (line 4, column 11): datetime.date(2020, 1, 2) is not valid under any of the given schemas\n\nOn instance['vars']['when']",
+        ],
+    );
+    check_task(
+        "t1:\n  action: std.echo\n  input:\n    output: 2020-01-02 10:00:00\n",
+        &[
+            "wf.tasks.t1.input.output (line 7, column 17): datetime.datetime(2020, 1, 2, 10, 0) is not valid under any of the given schemas\n\nOn instance['input']['output']",
+        ],
+    );
+    // Deeper down Mistral does not look; the value stays text here.
+    let wfs = super::ok(
+        "version: '2.0'\nwf:\n  vars:\n    x:\n      y: 2020-01-02\n  tasks:\n    t: {action: std.noop}\n",
+    );
+    assert_eq!(wfs[0].vars["x"]["y"], "2020-01-02");
+    // Quoted, it is a string.
+    super::ok(
+        "version: '2.0'\nwf:\n  vars:\n    when: '2020-01-02'\n  tasks:\n    t: {action: std.noop}\n",
+    );
+}
+
+#[test]
+fn version_schema() {
+    for (v, repr) in [("null", "None"), ("''", "''"), ("-1", "-1"), ("[1]", "[1]")] {
+        let e = errs(&format!(
+            "version: {v}\nwf:\n  tasks:\n    t: {{action: std.noop}}\n"
+        ));
+        assert_eq!(
+            e,
+            [format!(
+                "version (line 1, column 10): {repr} is not valid under any of the given schemas\n\nOn instance['version']"
+            )]
+        );
+    }
+}
+
+#[test]
+fn raw_spec_is_mistrals_spec_dict() {
+    let wfs = super::ok(
+        "version: '2.0'\nwf:\n  type: reverse\n  input: [a]\n  tasks:\n    t:\n      action: std.noop\n",
+    );
+    assert_eq!(
+        wfs[0].raw,
+        serde_json::json!({
+            "type": "reverse", "input": ["a"],
+            "tasks": {"t": {"action": "std.noop", "type": "reverse", "name": "t", "version": "2.0"}},
+            "name": "wf", "version": "2.0"
+        })
+    );
+    assert_eq!(
+        crate::domain::pytext::repr(&wfs[0].raw),
+        "{'type': 'reverse', 'input': ['a'], 'tasks': {'t': {'action': 'std.noop', 'type': 'reverse', 'name': 't', 'version': '2.0'}}, 'name': 'wf', 'version': '2.0'}"
+    );
+}
+
+#[test]
+fn upload_expression_errors_as_mistral_words_them() {
+    // YAQL positions count from just after `<%`, blanks included.
+    check_task(
+        "t1:\n  publish:\n    x: <% $.__execution.id %>\n",
+        &[
+            "wf.tasks.t1.publish.x (line 6, column 12): Lexical error: illegal character '_' at position 3",
+        ],
+    );
+    let e = task_errs("t1:\n  publish:\n    x: '{{ _.a + }}'\n");
+    assert!(e[0].contains("): Syntax error '"), "{e:?}");
 }

@@ -235,10 +235,10 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(
+                self.schema_err(
                     path,
                     node,
-                    "expected a non-negative integer or an expression",
+                    format!("{} is not valid under any of the given schemas", py(node)),
                 );
                 None
             }
@@ -254,7 +254,11 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(path, node, "expected a boolean or an expression");
+                self.schema_err(
+                    path,
+                    node,
+                    format!("{} is not valid under any of the given schemas", py(node)),
+                );
                 None
             }
         }
@@ -268,10 +272,10 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(
+                self.schema_err(
                     path,
                     node,
-                    "expected an expression (<% ... %> or {{ ... }})",
+                    format!("{} is not valid under any of the given schemas", py(node)),
                 );
                 None
             }

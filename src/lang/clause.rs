@@ -92,36 +92,30 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
         Kind::Map(_) => guarded(cx, path, node, out),
         Kind::Seq(items) => {
             if items.is_empty() {
-                cx.err(path, node, "must not be empty");
+                cx.schema_err(path, node, "[] should be non-empty");
             }
             let mut seen: HashSet<String> = HashSet::new();
             for (i, item) in items.iter().enumerate() {
                 let p = idx(path, i);
                 if !seen.insert(item.to_json().to_string()) {
-                    cx.err(&p, item, "duplicate transition");
+                    cx.schema_err(path, node, format!("{} has non-unique elements", py(node)));
                     continue;
                 }
                 match &item.kind {
                     Kind::Str(s) => entry(cx, &p, item, s, None, out),
                     Kind::Map(_) => guarded(cx, &p, item, out),
-                    _ => cx.err(
+                    _ => cx.schema_err(
                         &p,
                         item,
-                        format!(
-                            "expected a task name or a one-key mapping {{task: <% guard %>}}, got {}",
-                            item.type_name()
-                        ),
+                        format!("{} is not valid under any of the given schemas", py(item)),
                     ),
                 }
             }
         }
-        _ => cx.err(
+        _ => cx.schema_err(
             path,
             node,
-            format!(
-                "expected a task name, a list or a mapping, got {}",
-                node.type_name()
-            ),
+            format!("{} is not valid under any of the given schemas", py(node)),
         ),
     }
 }
@@ -145,7 +139,14 @@ fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
                 Some(Value::String(g.clone()))
             }
             _ => {
-                cx.err(&p, &e.value, "a transition guard must be an expression");
+                cx.schema_err(
+                    &p,
+                    &e.value,
+                    format!(
+                        "{} is not valid under any of the given schemas",
+                        py(&e.value)
+                    ),
+                );
                 None
             }
         };
@@ -164,7 +165,14 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
         !name.is_empty() && (!s.trim().contains(char::is_whitespace) || !params.is_empty())
     });
     let Some((name, params)) = parsed else {
-        cx.err(path, node, format!("invalid transition '{s}'"));
+        cx.schema_err(
+            path,
+            node,
+            format!(
+                "{} is not valid under any of the given schemas",
+                crate::domain::pytext::str_repr(s)
+            ),
+        );
         return;
     };
     cx.check_value(path, node, &Value::Object(params.clone()));

@@ -97,6 +97,7 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
     let mut backoff = None;
     let mut max_delay = None;
     let mut ok = true;
+    let mut extras: Vec<&str> = Vec::new();
     for (k, v) in &fields {
         let p = key(path, k);
         match k.as_str() {
@@ -107,14 +108,17 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
             "backoff" => backoff = backoff_factor(cx, &p, v),
             "max-delay" => max_delay = cx.expr_or_uint(&p, v),
             _ => {
-                cx.err(&p, v, format!("unknown retry key '{k}'"));
+                extras.push(k.as_str());
                 ok = false;
             }
         }
     }
+    if !extras.is_empty() {
+        cx.err(path, node, extras_msg(&extras));
+    }
     for (name, present) in [("count", count.is_some()), ("delay", delay.is_some())] {
         if !fields.iter().any(|(k, _)| k == name) {
-            cx.err(path, node, format!("retry needs '{name}'"));
+            cx.err(path, node, format!("'{name}' is a required property"));
         }
         ok &= present;
     }
@@ -163,6 +167,7 @@ fn value_node(v: &Value, at: &Node) -> Node {
 /// Parses `task-defaults`.
 pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
     let mut d = Defaults::default();
+    let mut extras: Vec<(&str, u32, u32)> = Vec::new();
     let Some(m) = node.as_map() else {
         cx.err(
             path,
@@ -184,13 +189,12 @@ pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
         match k.as_str() {
             "safe-rerun" => d.safe_rerun = cx.expr_or_bool(&p, v),
             "requires" => d.requires = requires(cx, &p, v),
-            _ => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                format!("unknown key '{k}' in task-defaults"),
-            ),
+            _ => extras.push((k.as_str(), e.line, e.col)),
         }
+    }
+    if let Some(&(_, line, col)) = extras.first() {
+        let names: Vec<&str> = extras.iter().map(|x| x.0).collect();
+        cx.err_at(path, line, col, extras_msg(&names));
     }
     d
 }

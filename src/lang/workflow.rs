@@ -158,7 +158,14 @@ pub(crate) fn workflow(
         cx.no_date(&p, v);
         match k.as_str() {
             "type" | "name" | "version" => {}
-            "description" => wf.description = cx.string(&p, v),
+            // The workflow schema does not type `description`: any value
+            // is taken (`description: 5` too).
+            "description" => {
+                wf.description = match v.to_json() {
+                    Value::Null => None,
+                    other => Some(crate::domain::pytext::str(&other)),
+                }
+            }
             "tags" => wf.tags = cx.string_list(&p, v).unwrap_or_default(),
             "input" => wf.input = input(cx, &p, v),
             "secrets" => wf.secrets = cx.string_list(&p, v).unwrap_or_default(),
@@ -248,22 +255,31 @@ pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
                 continue;
             }
         };
+        // Mistral's `get_dict_from_entries`: a later entry for a name
+        // replaces the earlier one's default, in the earlier one's place.
         if !seen.insert(param.name.clone()) {
-            cx.err(&p, item, format!("duplicate input '{}'", param.name));
+            if let Some(prev) = out.iter_mut().find(|q| q.name == param.name) {
+                prev.default = param.default;
+            }
             continue;
         }
         out.push(param);
+    }
+    // `uniqueItems`: only identical entries are refused.
+    let values: Vec<Value> = items.iter().map(Node::to_json).collect();
+    if values
+        .iter()
+        .enumerate()
+        .any(|(i, v)| values[..i].contains(v))
+    {
+        cx.schema_err(path, node, format!("{} has non-unique elements", py(node)));
     }
     out
 }
 
 fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<RawTask> {
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("expected a mapping of tasks, got {}", node.type_name()),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return Vec::new();
     };
     if m.is_empty() {

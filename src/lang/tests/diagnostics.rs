@@ -81,8 +81,8 @@ fn workflow_keys() {
     check_errs(
         "version: '2.0'\nwf:\n  input: [a, {b: 1, c: 2}, a, 3]\n  tasks:\n    t: {action: std.noop}\n",
         &[
+            "wf.input (line 3, column 10): ['a', {'b': 1, 'c': 2}, 'a', 3] has non-unique elements\n\nOn instance['input']",
             "wf.input[1] (line 3, column 14): {'b': 1, 'c': 2} is not valid under any of the given schemas\n\nOn instance['input'][1]",
-            "wf.input[2] (line 3, column 28): duplicate input 'a'",
             "wf.input[3] (line 3, column 31): 3 is not valid under any of the given schemas\n\nOn instance['input'][3]",
         ],
     );
@@ -214,32 +214,34 @@ fn policy_values() {
     check_task(
         "t1:\n  timeout: -1\n  wait-before: x\n  pause-before: 1\n  concurrency: 1.5\n",
         &[
-            "wf.tasks.t1.timeout (line 5, column 16): expected a non-negative integer or an expression",
-            "wf.tasks.t1.wait-before (line 6, column 20): expected a non-negative integer or an expression",
-            "wf.tasks.t1.pause-before (line 7, column 21): expected a boolean or an expression",
-            "wf.tasks.t1.concurrency (line 8, column 20): expected a non-negative integer or an expression",
+            "wf.tasks.t1.timeout (line 5, column 16): -1 is not valid under any of the given schemas\n\nOn instance['timeout']",
+            "wf.tasks.t1.wait-before (line 6, column 20): 'x' is not valid under any of the given schemas\n\nOn instance['wait-before']",
+            "wf.tasks.t1.pause-before (line 7, column 21): 1 is not valid under any of the given schemas\n\nOn instance['pause-before']",
+            "wf.tasks.t1.concurrency (line 8, column 20): 1.5 is not valid under any of the given schemas\n\nOn instance['concurrency']",
         ],
     );
     check_task(
         "t1:\n  retry:\n    count: 1\n    sleep: 2\n",
         &[
-            "wf.tasks.t1.retry (line 6, column 9): retry needs 'delay'",
-            "wf.tasks.t1.retry.sleep (line 7, column 16): unknown retry key 'sleep'",
+            "wf.tasks.t1.retry (line 6, column 9): Additional properties are not allowed ('sleep' was unexpected)",
+            "wf.tasks.t1.retry (line 6, column 9): 'delay' is a required property",
         ],
     );
     check_task(
         "t1:\n  retry: count=3\n",
-        &["wf.tasks.t1.retry (line 5, column 14): retry needs 'delay'"],
+        &["wf.tasks.t1.retry (line 5, column 14): 'delay' is a required property"],
     );
     check_task(
         "t1:\n  retry:\n    count: 1\n    delay: 1\n    break-on: true\n",
         &[
-            "wf.tasks.t1.retry.break-on (line 8, column 19): expected an expression (<% ... %> or {{ ... }})",
+            "wf.tasks.t1.retry.break-on (line 8, column 19): True is not valid under any of the given schemas\n\nOn instance['retry']['break-on']",
         ],
     );
     check_task(
         "t1:\n  keep-result: maybe\n",
-        &["wf.tasks.t1.keep-result (line 5, column 20): expected a boolean or an expression"],
+        &[
+            "wf.tasks.t1.keep-result (line 5, column 20): 'maybe' is not valid under any of the given schemas\n\nOn instance['keep-result']",
+        ],
     );
 }
 
@@ -248,26 +250,32 @@ fn clause_shapes() {
     check_task(
         "t1:\n  on-success: 3\n",
         &[
-            "wf.tasks.t1.on-success (line 5, column 19): expected a task name, a list or a mapping, got a number",
+            "wf.tasks.t1.on-success (line 5, column 19): 3 is not valid under any of the given schemas\n\nOn instance['on-success']",
         ],
     );
     check_task(
         "t1:\n  on-success: []\n",
-        &["wf.tasks.t1.on-success (line 5, column 19): must not be empty"],
+        &[
+            "wf.tasks.t1.on-success (line 5, column 19): [] should be non-empty\n\nOn instance['on-success']",
+        ],
     );
     check_task(
         "t1:\n  on-success: [t2, t2]\nt2: {action: std.noop}\n",
-        &["wf.tasks.t1.on-success[1] (line 5, column 24): duplicate transition"],
+        &[
+            "wf.tasks.t1.on-success (line 5, column 19): ['t2', 't2'] has non-unique elements\n\nOn instance['on-success']",
+        ],
     );
     check_task(
         "t1:\n  on-success:\n    - t2: yes\nt2: {action: std.noop}\n",
         &[
-            "wf.tasks.t1.on-success[0].t2 (line 6, column 15): a transition guard must be an expression",
+            "wf.tasks.t1.on-success[0].t2 (line 6, column 15): True is not valid under any of the given schemas\n\nOn instance['on-success'][0]['t2']",
         ],
     );
     check_task(
         "t1:\n  on-success: 't2 t3'\n",
-        &["wf.tasks.t1.on-success (line 5, column 19): invalid transition 't2 t3'"],
+        &[
+            "wf.tasks.t1.on-success (line 5, column 19): 't2 t3' is not valid under any of the given schemas\n\nOn instance['on-success']",
+        ],
     );
     check_task(
         "t1:\n  on-success:\n    - {t2: <% 1 %>, t3: <% 2 %>}\n",
@@ -327,9 +335,9 @@ fn many_problems_at_once() {
         "version: '2.0'\nwf:\n  bogus: 1\n  tasks:\n    a:\n      on-success: [nope]\n      timeout: x\n    b:\n      frobnicate: 1\n      on-error: [fail, a, a]\nw2: 5\n",
         &[
             "wf.tasks.a.on-success[0] (line 6, column 20): Task 'nope' not found.",
-            "wf.tasks.a.timeout (line 7, column 16): expected a non-negative integer or an expression",
+            "wf.tasks.a.timeout (line 7, column 16): 'x' is not valid under any of the given schemas\n\nOn instance['timeout']",
             "wf.tasks.b (line 9, column 7): Additional properties are not allowed ('frobnicate' was unexpected)",
-            "wf.tasks.b.on-error[2] (line 10, column 27): duplicate transition",
+            "wf.tasks.b.on-error (line 10, column 17): ['fail', 'a', 'a'] has non-unique elements\n\nOn instance['on-error']",
             "w2 (line 11, column 5): 5 is not of type 'object'\n\nOn instance['w2']",
         ],
     );
@@ -340,7 +348,6 @@ fn meta_attributes() {
     check_errs(
         "version: '2.0'\nwf:\n  description: ''\n  tags: [a, a, 3]\n  tasks:\n    t:\n      tags: []\n      description: null\n",
         &[
-            "wf.description (line 3, column 16): '' should be non-empty\n\nOn instance['description']",
             "wf.tags (line 4, column 9): ['a', 'a', 3] has non-unique elements\n\nOn instance['tags']",
             "wf.tags[2] (line 4, column 16): 3 is not of type 'string'\n\nOn instance['tags'][2]",
             "wf.tasks.t.tags (line 7, column 13): [] should be non-empty\n\nOn instance['tags']",
@@ -508,4 +515,31 @@ fn upload_expression_errors_as_mistral_words_them() {
     );
     let e = task_errs("t1:\n  publish:\n    x: '{{ _.a + }}'\n");
     assert!(e[0].contains("): Syntax error '"), "{e:?}");
+}
+
+#[test]
+fn repeated_inputs_merge_as_mistral_does() {
+    let input = |list: &str| {
+        let wfs = super::ok(&format!(
+            "version: '2.0'\nwf:\n  input: {list}\n  tasks:\n    t: {{action: std.noop}}\n"
+        ));
+        wfs[0]
+            .input
+            .iter()
+            .map(|p| (p.name.clone(), p.default.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        input("[a, b, {a: 1}]"),
+        [("a".into(), Some(serde_json::json!(1))), ("b".into(), None)]
+    );
+    assert_eq!(input("[{a: 1}, a]"), [("a".into(), None)]);
+    assert_eq!(
+        input("[{a: 1}, {a: 2}]"),
+        [("a".into(), Some(serde_json::json!(2)))]
+    );
+    // The workflow's description is not typed.
+    let wfs =
+        super::ok("version: '2.0'\nwf:\n  description: 5\n  tasks:\n    t: {action: std.noop}\n");
+    assert_eq!(wfs[0].description.as_deref(), Some("5"));
 }

@@ -10,11 +10,19 @@
 //! collects diagnostics; `render` derives the API's `definition`, `input`
 //! and `interface` fields; `defs` builds action lists and workbooks.
 //!
-//! Deliberate choices where Mistral's docs and code differ: inline
-//! parameters lose to `input` on a conflict (the docs; Mistral's code lets
-//! the inline value win); a structured `publish` takes only `branch`,
-//! `global` and `atomic` (Mistral's schema); a default `on-*` clause also
-//! fills a task clause that has a `publish` but no `next` (Mistral's code).
+//! Mistral's rules kept here: inline parameters win over `input` on a
+//! conflict (`TaskSpec`: `merge_dicts(input, inline)`); a structured
+//! `publish` takes only `branch`, `global` and `atomic`; a default `on-*`
+//! clause also fills a task clause that has a `publish` but no `next`; a
+//! single mapping as an `on-*` clause is the `{publish, next}` form, so
+//! `{t2: <% guard %>}` makes no transition; unknown workflow keys are
+//! ignored; a YAML date is refused where the schema checks a value's type.
+//!
+//! Problem texts are Mistral's (jsonschema's `'x' is a required property`,
+//! `Additional properties are not allowed (...)`, `... is not valid under
+//! any of the given schemas` with `On instance[...]`; `Task 'x' not
+//! found.`); bora adds the path and position after each, and reports
+//! every problem where Mistral stops at the first.
 
 mod check;
 mod clause;

@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(v["valid"], json!(false));
         let err = v["error"].as_str().unwrap_or_default();
         assert!(
-            err.contains("missing 'base'") && err.contains("bogus"),
+            err.contains("'base' is a required property") && err.contains("bogus"),
             "{v}"
         );
     }

@@ -300,7 +300,7 @@ mod tests {
             400,
             fault(
                 "Client",
-                "Invalid DSL: wf.tasks.t1.on-success[0] (line 7, column 11): no task 't9'; wf.tasks.t2 (line 9): unknown key 'acton'",
+                "Invalid DSL: no task 't9' (at wf.tasks.t1.on-success[0], line 7, column 11); unknown key 'acton' (at wf.tasks.t2, line 9)",
             ),
         );
     }

@@ -69,6 +69,7 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
             .map(|t| (t.name.clone(), t))
             .collect::<IndexMap<_, _>>(),
         definition: String::new(),
+        raw: serde_json::Value::Null,
     }
 }
 

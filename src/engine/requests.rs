@@ -212,12 +212,7 @@ impl EngineActor {
                 .params
                 .get("task_name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "Reverse workflow '{}' needs the target task: params.task_name is missing",
-                        spec.name
-                    ))
-                })?;
+                .ok_or_else(|| Error::Invalid(invalid_task_name(&spec, None)))?;
             super::reverse::closure(&spec, target).map_err(Error::Invalid)?;
         }
         let id = msg.id.unwrap_or_default();
@@ -484,7 +479,27 @@ fn empty_spec() -> WorkflowSpec {
         vars: Map::new(),
         tasks: Default::default(),
         definition: String::new(),
+        raw: serde_json::Value::Null,
     }
+}
+
+/// The Python class name of Mistral's spec for this workflow.
+pub(crate) fn spec_class(spec: &WorkflowSpec) -> &'static str {
+    match spec.kind {
+        crate::lang::WorkflowKind::Direct => "DirectWorkflowSpec",
+        crate::lang::WorkflowKind::Reverse => "ReverseWorkflowSpec",
+    }
+}
+
+/// Mistral's `Invalid task name [wf_spec=<class> <spec dict>, task_name=<name>]`
+/// (`None` when `params.task_name` is missing).
+pub(crate) fn invalid_task_name(spec: &WorkflowSpec, task_name: Option<&str>) -> String {
+    format!(
+        "Invalid task name [wf_spec={} {}, task_name={}]",
+        spec_class(spec),
+        crate::domain::pytext::repr(&spec.raw),
+        task_name.unwrap_or("None")
+    )
 }
 
 /// Mistral's `validate_input`: missing and unexpected names, then defaults.
@@ -496,23 +511,27 @@ pub(crate) fn validate_input(
         .input
         .iter()
         .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
-        .map(|p| format!("'{}'", p.name))
+        .map(|p| p.name.clone())
         .collect();
     let unexpected: Vec<String> = given
         .keys()
         .filter(|k| !spec.input.iter().any(|p| &p.name == *k))
-        .map(|k| format!("'{k}'"))
+        .cloned()
         .collect();
     if !missing.is_empty() || !unexpected.is_empty() {
         let mut msg = format!(
-            "Invalid input [name={}, class=DirectWorkflowSpec",
-            spec.name
+            "Invalid input [name={}, class={}",
+            spec.name,
+            spec_class(spec)
         );
         if !missing.is_empty() {
-            msg += &format!(", missing=[{}]", missing.join(", "));
+            msg += &format!(", missing={}", crate::domain::pytext::names_repr(&missing));
         }
         if !unexpected.is_empty() {
-            msg += &format!(", unexpected=[{}]", unexpected.join(", "));
+            msg += &format!(
+                ", unexpected={}",
+                crate::domain::pytext::names_repr(&unexpected)
+            );
         }
         msg += "]";
         return Err(Error::Invalid(msg));

@@ -130,7 +130,15 @@ impl Exec {
         json!({
             "id": t.id.to_string(),
             "name": t.name,
-            "spec": self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok()),
+            // Mistral's task spec dict; a spec stored before it was kept
+            // falls back to bora's own model.
+            "spec": self
+                .spec
+                .raw
+                .get("tasks")
+                .and_then(|ts| ts.get(&t.name))
+                .cloned()
+                .or_else(|| self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok())),
             "state": t.state.as_str(),
             "state_info": t.state_info,
             "result": t.result,
@@ -161,7 +169,9 @@ impl expr::Host for ExecHost<'_> {
         json!({
             "id": r.id.to_string(),
             "name": r.workflow_name,
-            "spec": r.spec,
+            // Mistral's spec dict (the definition as parsed, with name and
+            // version); bora's own model for a spec stored before it was kept.
+            "spec": r.spec.get("raw").filter(|v| !v.is_null()).unwrap_or(&r.spec),
             "input": r.input,
             "params": r.params,
             "created_at": crate::domain::format_time(&r.created_at),

@@ -42,6 +42,11 @@ pub struct WorkflowSpec {
     /// This workflow's own YAML text (`version` line plus its section), as
     /// Mistral stores a workflow cut from a multi-workflow upload.
     pub definition: String,
+    /// Mistral's spec dict of this workflow (what `execution().spec`
+    /// shows): the workflow as written plus `name` and `version: '2.0'`,
+    /// each task mapping with its `type`, `name` and `version`.
+    #[serde(default)]
+    pub raw: Value,
 }
 
 /// A declared workflow (or ad-hoc action) input.

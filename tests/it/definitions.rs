@@ -569,7 +569,10 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["valid"], false);
     assert!(
-        v["error"].as_str().unwrap().contains("missing 'base'"),
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("'base' is a required property"),
         "{v}"
     );
     let (s, v) = post(&app, "/v2/workbooks/validate", WB).await;
@@ -607,7 +610,7 @@ async fn bad_yaml_is_400_with_line_and_column() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
-        fault(&e).contains("workflows.w.tasks.t.on-success[0] (line 8, column"),
+        fault(&e).contains("(at workflows.w.tasks.t.on-success[0], line 8, column"),
         "{e}"
     );
     let (s, _) = get(&app, "/v2/workbooks/wb").await;

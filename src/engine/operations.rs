@@ -228,7 +228,21 @@ impl EngineActor {
                     Error::NotFound(format!("ActionExecution not found [id={}]", msg.id))
                 })?;
                 already_completed(&ae, msg.state)?;
-                return Ok(ae);
+                // A finished (e.g. cancelled) execution's action still
+                // running after a restart: its execution is loaded again so
+                // the late result is recorded.
+                match ae.execution_id.filter(|e| !self.execs.contains_key(e)) {
+                    Some(eid) => {
+                        let loaded = self.writer.load_execution(eid)?;
+                        // Finished: no parent link is needed.
+                        self.install(loaded);
+                        match self.owner.get(&msg.id) {
+                            Some(e) => *e,
+                            None => return Ok(ae),
+                        }
+                    }
+                    None => return Ok(ae),
+                }
             }
         };
         let ae = self

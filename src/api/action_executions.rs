@@ -158,18 +158,18 @@ pub async fn update(
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     fetch(&state, &caller, &path).await?;
-    let new_state = match super::body::string(&obj, "state")? {
-        Some(s) => s
+    let new_state = super::body::string(&obj, "state")?.unwrap_or_default();
+    let new_state = match new_state.as_str() {
+        "SUCCESS" | "ERROR" | "CANCELLED" | "PAUSED" | "RUNNING" => new_state
             .parse::<crate::domain::State>()
-            .map_err(|_| Error::bad(format!("Invalid action execution state: {s}")))?,
-        None => return Err(Error::bad("The property 'state' is required.")),
-    };
-    let output = match obj.get("output") {
-        Some(Value::String(s)) => {
-            Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())))
+            .map_err(|_| Error::bad(format!("Invalid action execution state: {new_state}")))?,
+        other => {
+            return Err(Error::bad(format!(
+                "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: {other}"
+            )));
         }
-        other => other.cloned(),
     };
+    let output = completion_output(&obj)?;
     let msg = crate::engine::CompleteAction {
         id,
         state: new_state,
@@ -177,6 +177,41 @@ pub async fn update(
     };
     let a = super::send::complete_action(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::action_execution(&a, true)))
+}
+
+/// The `output` of a completion as Mistral's `JsonType` takes it: a JSON
+/// text of an object (or `null`), or an object.
+fn completion_output(obj: &serde_json::Map<String, Value>) -> Result<Option<Value>, Error> {
+    use crate::domain::pytext;
+    let invalid = |why: String| {
+        Error::bad(format!(
+            "Invalid input for field/attribute action_ex. Value: '{}'. {why}",
+            pytext::str(&Value::Object(obj.clone()))
+        ))
+    };
+    match obj.get("output") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(v @ (Value::Object(_) | Value::Null)) => Ok(Some(v)),
+            Ok(other) => Err(Error::bad(format!(
+                "JsonType field value must be a dictionary [actual={}]",
+                pytext::str(&other)
+            ))),
+            Err(e) => Err(invalid(format!("Expecting value: {e}"))),
+        },
+        Some(other) => {
+            let kind = match other {
+                Value::Array(_) => "list",
+                Value::Bool(_) => "bool",
+                Value::Number(n) if n.is_f64() => "float",
+                _ => "int",
+            };
+            Err(invalid(format!(
+                "the JSON object must be str, bytes or bytearray, not {kind}"
+            )))
+        }
+    }
 }
 
 /// `POST /v2/action_executions`: `{name, input?, description?,

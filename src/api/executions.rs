@@ -252,12 +252,17 @@ fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExe
     })
 }
 
-/// The states a client may ask for; anything else is Mistral's 400.
+/// The states a client may ask for (SKIPPED counts as a completed state
+/// and is then ignored by the engine); anything else is Mistral's 400.
 fn target_state(s: &str) -> Result<State, Error> {
     match s.parse::<State>() {
         Ok(
-            st
-            @ (State::Paused | State::Running | State::Success | State::Error | State::Cancelled),
+            st @ (State::Paused
+            | State::Running
+            | State::Success
+            | State::Error
+            | State::Cancelled
+            | State::Skipped),
         ) => Ok(st),
         _ => Err(Error::bad(format!(
             "Cannot change state to {s}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
@@ -275,7 +280,8 @@ pub async fn delete(
     let pairs = query::pairs(&req)?;
     let msg = DeleteExecution {
         id: parse_id(&path)?,
-        force: query::flag(&pairs, "force")?,
+        // Mistral's WSME bool conversion: any non-empty value is true.
+        force: query::get(&pairs, "force").is_some_and(|v| !v.is_empty()),
     };
     fetch(&state, &caller, msg.id).await?;
     send::delete_execution(&state, msg).await?;

@@ -193,7 +193,12 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
     m.insert("accepted".into(), a.accepted.into());
     m.insert("input".into(), json_text(&a.input));
     if include_output {
-        m.insert("output".into(), json_text(&a.output));
+        // Mistral stores no output before the action completes.
+        let output = match a.state.is_completed() {
+            true => json_text(&a.output),
+            false => Value::Null,
+        };
+        m.insert("output".into(), output);
     }
     m.insert("created_at".into(), timestamp(&a.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));

@@ -135,16 +135,7 @@ pub async fn update(
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, UPDATE_FIELDS, "task")?;
-    let new_state = match super::body::string(&obj, "state")?.as_deref() {
-        Some("RUNNING") => crate::domain::State::Running,
-        Some("SKIPPED") => crate::domain::State::Skipped,
-        Some(other) => {
-            return Err(Error::bad(format!(
-                "Invalid task state: {other}. Allowed states are RUNNING (rerun) and SKIPPED."
-            )));
-        }
-        None => return Err(Error::bad("The property 'state' is required.")),
-    };
+    let new_state = super::body::string(&obj, "state")?;
     let reset = match obj.get("reset") {
         None | Some(Value::Null) => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -159,18 +150,28 @@ pub async fn update(
     let current = read(&state, move |s| s.get_task(&access, id))
         .await?
         .ok_or_else(|| not_found(&path))?;
-    for (field, actual) in [
-        ("name", &current.name),
-        ("workflow_name", &current.workflow_name),
+    // Mistral's order (`TaskExecutionsController.put`): the name, the
+    // workflow name, then the target state.
+    for (field, what, actual) in [
+        ("name", "Task", &current.name),
+        ("workflow_name", "Workflow", &current.workflow_name),
     ] {
         if let Some(given) = super::body::string(&obj, field)?
+            && !given.is_empty()
             && &given != actual
         {
-            return Err(Error::bad(format!(
-                "Task {field} does not match: '{given}' != '{actual}'"
-            )));
+            return Err(Error::bad(format!("{what} name does not match.")));
         }
     }
+    let new_state = match new_state.as_deref() {
+        Some("RUNNING") => crate::domain::State::Running,
+        Some("SKIPPED") => crate::domain::State::Skipped,
+        _ => {
+            return Err(Error::bad(
+                "Invalid task state. Only updating task to RUNNING or SKIPPED is supported.",
+            ));
+        }
+    };
     let msg = crate::engine::UpdateTask {
         id,
         state: new_state,

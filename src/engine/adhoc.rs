@@ -311,7 +311,7 @@ impl EngineActor {
         check_declared_input(&name, &def.spec.input, &input)?;
         let empty = Map::new();
         let branch = task.in_context.as_object().unwrap_or(&empty);
-        let data = exec.data_for(Some(task), branch);
+        let data = self.data_of(exec, Some(task), branch);
         let scope = Some((exec.rec.id, task.id));
         let e = self
             .expand_scoped(project, namespace, &name, input, &data, scope)
@@ -339,7 +339,7 @@ impl EngineActor {
         let branch = task
             .and_then(|t| t.in_context.as_object())
             .unwrap_or(&empty);
-        let data = exec.data_for(task, branch);
+        let data = self.data_of(exec, task, branch);
         let input = ae.input.as_object().cloned().unwrap_or_default();
         Some(self.expand_action(project, namespace, &ae.name, input, &data))
     }

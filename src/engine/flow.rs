@@ -29,7 +29,7 @@ impl EngineActor {
         if !needs_eval(v) {
             return Ok(v.clone());
         }
-        let data = exec.data_for(task, branch);
+        let data = self.data_of(exec, task, branch);
         if let Some(t) = task {
             let scope = (exec.rec.id, t.id);
             return self.evaluate_scoped(scope, v, branch, data, Some((exec, Some(t.id))));

@@ -366,12 +366,16 @@ impl EngineActor {
                 env_allowed(rec.state)?;
             }
             // Only running and paused executions are in memory: a state
-            // request on a finished one changes nothing or was refused.
-            let _ = decision;
-            if msg.description.is_none() && !env_only {
+            // request on a finished one changes nothing, was refused, or
+            // restates a SUCCESS.
+            let restate = decision == Some(StateChange::Restate);
+            if msg.description.is_none() && !env_only && !restate {
                 return Ok(rec);
             }
             let mut rec = rec;
+            if restate {
+                rec.state_info = msg.state_info.filter(|s| !s.is_empty());
+            }
             if let Some(desc) = msg.description {
                 rec.description = desc;
             }
@@ -387,6 +391,17 @@ impl EngineActor {
         }
         let cur = self.execs[&id].rec.clone();
         let decision = msg.state.map(|s| state_request(&cur, s)).transpose()?;
+        if msg.env.is_some()
+            && msg.state == Some(State::Running)
+            && decision == Some(StateChange::Apply)
+            && self.resumes_parent_first(id)
+        {
+            // Mistral resumes the paused children first, and a child's resume
+            // resumes this execution (without the env); the env update then
+            // finds it RUNNING and is refused.
+            env_allowed(State::Running)?;
+        }
+        let state_info = msg.state_info.filter(|s| !s.is_empty());
         let exec = self.execs.get_mut(&id).expect("checked above");
         let mut changed = false;
         if let Some(desc) = msg.description {
@@ -412,12 +427,20 @@ impl EngineActor {
         if changed {
             self.touch_exec(id, Write::Update);
         }
-        if let (Some(state), Some(StateChange::Apply)) = (msg.state, decision) {
-            match state {
-                State::Paused => self.pause(id, msg.state_info),
+        match (msg.state, decision) {
+            (Some(state), Some(StateChange::Apply)) => match state {
+                State::Paused => self.pause(id, state_info),
                 State::Running => self.resume(id),
-                _ => self.stop(id, state, msg.state_info),
+                _ => self.stop(id, state, state_info),
+            },
+            (_, Some(StateChange::Restate)) => {
+                if let Some(exec) = self.execs.get_mut(&id) {
+                    exec.rec.state_info = state_info;
+                    exec.rec.updated_at = Some(now());
+                }
+                self.touch_exec(id, Write::Update);
             }
+            _ => {}
         }
         Ok(self.execs[&id].rec.clone())
     }
@@ -437,20 +460,56 @@ impl EngineActor {
         };
         if !state.is_terminal() && !msg.force {
             return Err(Error::NotAllowed(format!(
-                "Only completed executions can be deleted; execution {} is {state}. Use force=true to delete it anyway.",
+                "Only completed executions can be deleted. Use --force to override this. Execution {} is in {state} state",
                 msg.id
             )));
         }
-        if let Some(e) = self.execs.remove(&msg.id) {
+        // Sub-executions go with their parent (Mistral's ON DELETE CASCADE
+        // from the parent's task executions).
+        let mut doomed = vec![msg.id];
+        let mut i = 0;
+        while i < doomed.len() {
+            let id = doomed[i];
+            let mut kids: Vec<ExecutionId> = self
+                .execs
+                .iter()
+                .filter(|(_, e)| e.parent.is_some_and(|p| p.exec_id == id))
+                .map(|(k, _)| *k)
+                .collect();
+            kids.extend(self.writer.sub_executions(id)?);
+            for k in kids {
+                if !doomed.contains(&k) {
+                    doomed.push(k);
+                }
+            }
+            i += 1;
+        }
+        for id in doomed {
+            self.forget_execution(id);
+        }
+        Ok(())
+    }
+
+    fn forget_execution(&mut self, id: ExecutionId) {
+        if let Some(e) = self.execs.remove(&id) {
             for aid in e.actions.keys() {
                 self.owner.remove(aid);
             }
         }
-        self.dirty.execs.shift_remove(&msg.id);
-        self.dirty.tasks.retain(|(e, _), _| *e != msg.id);
-        self.dirty.actions.retain(|(e, _), _| *e != msg.id);
-        self.dirty.deleted_executions.push(msg.id);
-        Ok(())
+        self.dirty.execs.shift_remove(&id);
+        self.dirty.tasks.retain(|(e, _), _| *e != id);
+        self.dirty.actions.retain(|(e, _), _| *e != id);
+        self.dirty.deleted_executions.push(id);
+    }
+
+    /// Whether resuming `id` resumes a paused sub-workflow first whose
+    /// parent task (not a with-items one) resumes `id` itself.
+    fn resumes_parent_first(&self, id: ExecutionId) -> bool {
+        self.execs.values().any(|e| {
+            e.parent
+                .is_some_and(|p| p.exec_id == id && p.item.is_none())
+                && e.rec.state == State::Paused
+        })
     }
 }
 
@@ -623,6 +682,8 @@ enum StateChange {
     Apply,
     /// Answer with the execution as it is (Mistral's engine returns early).
     Nothing,
+    /// SUCCESS again on a SUCCESS execution: only its state_info changes.
+    Restate,
 }
 
 /// Mistral's answer to `PUT state=…` on an execution in `rec.state`:
@@ -642,7 +703,8 @@ fn state_request(rec: &ExecutionRecord, to: State) -> Result<StateChange, Error>
     };
     match to {
         State::Paused if cur == State::Paused => Ok(StateChange::Nothing),
-        State::Paused | State::Success if cur == to => Ok(StateChange::Nothing),
+        // `_succeed_workflow` on a SUCCESS execution sets its state_info again.
+        State::Success if cur == to => Ok(StateChange::Restate),
         State::Paused | State::Success if cur.can_transition(to) => Ok(StateChange::Apply),
         State::Paused | State::Success => refuse(),
         State::Running if matches!(cur, State::Paused | State::Idle) => Ok(StateChange::Apply),
@@ -650,6 +712,8 @@ fn state_request(rec: &ExecutionRecord, to: State) -> Result<StateChange, Error>
         State::Error if cur == State::Paused || cur.is_terminal() => Ok(StateChange::Nothing),
         State::Cancelled if cur.is_terminal() => Ok(StateChange::Nothing),
         State::Error | State::Cancelled => Ok(StateChange::Apply),
+        // `Workflow.stop` has no branch for SKIPPED: nothing happens.
+        State::Skipped => Ok(StateChange::Nothing),
         other => Err(Error::Invalid(format!(
             "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
         ))),
@@ -658,7 +722,7 @@ fn state_request(rec: &ExecutionRecord, to: State) -> Result<StateChange, Error>
 
 /// `params.env` may change on its own only while the execution is IDLE,
 /// PAUSED or ERROR (`services.workflows.update_workflow_execution_env`).
-fn env_allowed(state: State) -> Result<(), Error> {
+pub(crate) fn env_allowed(state: State) -> Result<(), Error> {
     if matches!(state, State::Idle | State::Paused | State::Error) {
         Ok(())
     } else {
@@ -669,7 +733,7 @@ fn env_allowed(state: State) -> Result<(), Error> {
 }
 
 /// Merges `env` into `params.env` as Mistral's `merge_dicts` does.
-fn merge_env(params: &mut Value, env: Value) {
+pub(crate) fn merge_env(params: &mut Value, env: Value) {
     if !params.is_object() {
         *params = Value::Object(Map::new());
     }

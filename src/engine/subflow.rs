@@ -1,7 +1,7 @@
 //! Sub-workflows: a `workflow:` task starts a child execution (looked up as
 //! `<wb>.<name>` first inside a workbook, each name in the parent's
-//! namespace, then the default one; its input validated; the
-//! root's env), and completes with the child's outcome: SUCCESS with its
+//! namespace, then the default one; its input validated; an own env of
+//! `{}` while `env()` reads the root's), and completes with the child's outcome: SUCCESS with its
 //! output, ERROR with its state_info, CANCELLED. Pause, resume and cancel
 //! cascade down to running children.
 
@@ -40,7 +40,6 @@ impl EngineActor {
             .unwrap_or(&parent.rec.workflow_namespace)
             .to_string();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
-        let env = parent.env();
         let project = parent.rec.project_id.clone();
         let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
         let def = self.resolve_workflow(local.as_deref(), name, &namespace, &project)?;
@@ -51,12 +50,19 @@ impl EngineActor {
             .partition(|(k, _)| def.spec.input.iter().any(|p| &p.name == k));
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
         let child = ExecutionId::new();
+        // Mistral's `WorkflowAction.schedule`: the child's own env is `{}`
+        // unless the task input gives one (`env()` reads the root's env).
         let mut params = extra;
-        params.insert("env".into(), env);
+        params.insert("root_execution_id".into(), Value::String(root.to_string()));
+        params.insert(
+            "task_execution_id".into(),
+            Value::String(task_id.to_string()),
+        );
+        params.insert("index".into(), Value::from(item.unwrap_or(0)));
         params.insert("namespace".into(), Value::String(namespace.clone()));
-        if let Some(i) = item {
-            params.insert("index".into(), Value::from(i));
-        }
+        params
+            .entry("env")
+            .or_insert_with(|| Value::Object(Map::new()));
         let new = NewExecution {
             id: child,
             input,
@@ -164,6 +170,28 @@ impl EngineActor {
         }
     }
 
+    /// The expression data of a task of `exec` ([`Exec::data_for`]), with
+    /// `__env` (what `env()` gives) read live from the root execution, as
+    /// Mistral's `get_workflow_environment_dict` does.
+    pub(crate) fn data_of(
+        &self,
+        exec: &super::state::Exec,
+        task: Option<&crate::store::TaskRecord>,
+        branch: &Map<String, Value>,
+    ) -> Value {
+        let mut data = exec.data_for(task, branch);
+        if let Some(root) = exec
+            .parent
+            .map(|p| p.root)
+            .or(exec.rec.root_execution_id)
+            .and_then(|r| self.execs.get(&r))
+            && let Value::Object(d) = &mut data
+        {
+            d.insert("__env".into(), root.env());
+        }
+        data
+    }
+
     /// The running children of an execution.
     pub(crate) fn children(&self, exec_id: ExecutionId) -> Vec<ExecutionId> {
         self.execs
@@ -177,24 +205,33 @@ impl EngineActor {
 
     /// Rebuilds the parent links of recovered sub-workflow executions.
     pub(crate) fn relink_children(&mut self) {
-        let owners: std::collections::HashMap<TaskExecutionId, (ExecutionId, ExecutionId)> = self
+        type Owner = (ExecutionId, ExecutionId, bool);
+        let owners: std::collections::HashMap<TaskExecutionId, Owner> = self
             .execs
             .iter()
             .flat_map(|(eid, e)| {
                 let root = e.rec.root_execution_id.unwrap_or(*eid);
-                e.tasks.keys().map(move |tid| (*tid, (*eid, root)))
+                e.tasks.values().map(move |t| {
+                    let items = e
+                        .spec
+                        .tasks
+                        .get(&t.name)
+                        .is_some_and(|s| !s.with_items.is_empty());
+                    (t.id, (*eid, root, items))
+                })
             })
             .collect();
         let mut links = Vec::new();
         for (id, e) in &self.execs {
             if let Some(tid) = e.rec.task_execution_id
-                && let Some((pid, root)) = owners.get(&tid)
+                && let Some((pid, root, items)) = owners.get(&tid)
             {
                 let item = e
                     .rec
                     .params
                     .get("index")
                     .and_then(Value::as_i64)
+                    .filter(|_| *items)
                     .map(|i| i as i32);
                 links.push((
                     *id,

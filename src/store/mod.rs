@@ -181,6 +181,11 @@ impl Writer {
         self.read(|c| read::get_environment(c, name_or_id, access))
     }
 
+    /// The executions started by the tasks of `id` (its direct children).
+    pub fn sub_executions(&mut self, id: ExecutionId) -> Result<Vec<ExecutionId>, Error> {
+        self.read(|c| read::sub_executions(c, id))
+    }
+
     /// One task execution.
     pub fn get_task(&mut self, id: TaskExecutionId) -> Result<Option<TaskRecord>, Error> {
         self.read(|c| read::get_task(c, id))

@@ -6,6 +6,7 @@ mod api_errors;
 mod cli;
 mod definitions;
 mod harness;
+mod lifecycle;
 mod limits;
 mod mistral_cases;
 mod offload;

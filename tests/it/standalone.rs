@@ -295,11 +295,11 @@ async fn recovery_treats_standalone_actions_like_task_actions() {
         &app,
         Method::PUT,
         &path,
-        json!({"state": "SUCCESS", "output": "late"}),
+        json!({"state": "SUCCESS", "output": {"v": "late"}}),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(output(&v), json!({"result": "late"}));
+    assert_eq!(output(&v), json!({"result": {"v": "late"}}));
 }
 
 #[actix_rt::test]

@@ -210,7 +210,7 @@ async fn x2_definitions_and_standalone_actions() {
             "/v2/action_executions/{}",
         ),
         Probe {
-            json: Some(json!({"state": "SUCCESS", "output": "alpha"})),
+            json: Some(json!({"state": "SUCCESS", "output": {"v": "alpha"}})),
             ..probe(
                 "standalone complete",
                 &bwait,
@@ -482,7 +482,7 @@ uses_public:
     let path = format!("/v2/action_executions/{bwait}");
     let (_, v) = get(&app, TOKEN_B, &path).await;
     assert_eq!(v["state"], "RUNNING", "{v}");
-    let body = Body::Json(json!({"state": "SUCCESS", "output": "done"}));
+    let body = Body::Json(json!({"state": "SUCCESS", "output": {"v": "done"}}));
     let (s, v) = call(&app, Some(TOKEN_B), M::PUT, &path, body).await;
     assert_eq!(
         (s, v["state"].as_str()),

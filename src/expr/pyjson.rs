@@ -120,7 +120,13 @@ pub fn yaml_dump(v: &Value) -> String {
         _ => {
             let s = yaml_serde::to_string(v).unwrap_or_default();
             let s = s.trim_end();
-            format!("{s}\n...\n")
+            // PyYAML ends a document whose root is a plain scalar with
+            // `...`; a quoted scalar closes itself
+            if s.starts_with(['\'', '"']) {
+                format!("{s}\n")
+            } else {
+                format!("{s}\n...\n")
+            }
         }
     }
 }
@@ -182,6 +188,14 @@ pub fn yaml_load(s: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_dump_ends_only_plain_root_scalars_with_a_marker() {
+        assert_eq!(yaml_dump(&serde_json::json!("abc")), "abc\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!(1)), "1\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!("")), "''\n");
+        assert_eq!(yaml_dump(&serde_json::json!("3.5")), "'3.5'\n");
+    }
 
     #[test]
     fn yaml_load_refuses_deep_and_large_text() {

@@ -321,7 +321,9 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             it.check_size(out.len())?;
             V::string(out)
         }
-        "concat" => {
+        // the string `concat` is a function; as a method only the
+        // collection overload exists
+        "concat" if !a.method => {
             let vals = it.all_args(a)?;
             let mut out = String::new();
             for v in vals {
@@ -354,13 +356,39 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if v.is_empty() { V::Null } else { V::string(v) }
         }
         "isEmpty" if arity(a, 1, 3) => {
+            // keywords are `trim` (the alias of trim_spaces) and `chars`;
+            // `trim` must be a boolean, `chars` a string or null
+            if a.named.iter().any(|(k, _)| k != "trim" && k != "chars") {
+                return Ok(None);
+            }
             let s = match it.arg(a, 0)? {
-                V::Str(s) => s,
-                V::Null => return Ok(Some(V::Bool(true))),
+                V::Str(s) => Some(s),
+                V::Null => None,
                 _ => return Ok(None),
             };
-            let trim = if n > 1 { it.arg(a, 1)?.truthy() } else { true };
-            let chars = opt_st!(2);
+            let trim = match (n > 1, it.named(a, "trim")?) {
+                (true, Some(_)) => return Ok(None),
+                (true, None) => it.arg(a, 1)?,
+                (false, Some(v)) => v,
+                (false, None) => V::Bool(true),
+            };
+            let V::Bool(trim) = trim else {
+                return Ok(None);
+            };
+            let chars = match (n > 2, it.named(a, "chars")?) {
+                (true, Some(_)) => return Ok(None),
+                (true, None) => it.arg(a, 2)?,
+                (false, Some(v)) => v,
+                (false, None) => V::Null,
+            };
+            let chars = match chars {
+                V::Str(c) => Some(c),
+                V::Null => None,
+                _ => return Ok(None),
+            };
+            let Some(s) = s else {
+                return Ok(Some(V::Bool(true)));
+            };
             let v = if trim {
                 py_strip(&s, chars.as_deref(), 0)
             } else {

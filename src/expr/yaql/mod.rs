@@ -11,6 +11,8 @@ pub mod lib_query;
 pub mod lib_str;
 pub mod ops;
 pub mod parser;
+#[cfg(test)]
+mod tests;
 pub mod value;
 
 use serde_json::Value as Json;
@@ -57,6 +59,13 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
                         return Err(YErr {
                             kind: ErrorKind::Type,
                             msg: "unhashable type: 'dict'".into(),
+                        });
+                    }
+                    // an inner frozenset comes out as a (mutable) set
+                    V::Set(_) => {
+                        return Err(YErr {
+                            kind: ErrorKind::Type,
+                            msg: "unhashable type: 'set'".into(),
                         });
                     }
                     other => check_output(other, depth + 1, limits)?,

@@ -1,0 +1,92 @@
+//! Unit tests of YAQL library rules found by the conformance corpus
+//! (`tests/expr_corpus/`), each checked against yaql 3.2's source.
+
+use serde_json::{Value, json};
+
+use crate::expr::{Context, ErrorKind, Evaluator};
+
+fn eval(input: &str) -> Result<Value, ErrorKind> {
+    let data = json!({"l": [3, 1, 2], "s": "abc", "t": true});
+    Evaluator::default()
+        .evaluate_str(input, &Context::new(&data))
+        .map_err(|e| e.kind)
+}
+
+fn check(input: &str, expected: Value) {
+    assert_eq!(eval(input), Ok(expected), "{input}");
+}
+
+fn check_err(input: &str, kind: ErrorKind) {
+    assert_eq!(eval(input).err(), Some(kind), "{input}");
+}
+
+#[test]
+fn call_runs_a_function_by_name() {
+    check("<% call(len, [$.l], {}) %>", json!(3));
+    check("<% call('max', [1, 2], {}) %>", json!(2));
+    check("<% def(f, $1 * 2) -> call(f, [4], {}) %>", json!(8));
+    check_err("<% call(len, [1], {}) %>", ErrorKind::NoMatchingFunction);
+    check_err("<% call(nope, [], {}) %>", ErrorKind::UnknownFunction);
+    check_err("<% call(len, 1, {}) %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn endless_sequences_are_taken_lazily() {
+    check("<% sequence().take(3) %>", json!([0, 1, 2]));
+    check("<% sequence(5, -2).limit(3) %>", json!([5, 3, 1]));
+    check("<% $.l.cycle().take(5) %>", json!([3, 1, 2, 3, 1]));
+    check("<% [].cycle().take(5) %>", json!([]));
+    check("<% 7.repeat().take(2) %>", json!([7, 7]));
+    check_err("<% sequence().len() %>", ErrorKind::Limit);
+}
+
+#[test]
+fn is_empty_keywords_are_trim_and_chars() {
+    check("<% 'abaab'.isEmpty(chars => 'ab') %>", json!(true));
+    check("<% ' '.isEmpty(trim => false) %>", json!(false));
+    check("<% null.isEmpty(chars => 'x') %>", json!(true));
+    check_err(
+        "<% 'a'.isEmpty(trimSpaces => false) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err("<% 'a'.isEmpty(1) %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn string_concat_is_a_function_only() {
+    check("<% concat('a', 'b') %>", json!("ab"));
+    check_err("<% 'a'.concat('b') %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn booleans_count_as_integers() {
+    check("<% $.l[true] %>", json!(1));
+    check("<% $.l * $.t %>", json!([3, 1, 2]));
+    check("<% false * 'ab' %>", json!(""));
+    check("<% $.l.take(true) %>", json!([3]));
+}
+
+#[test]
+fn iterables_concatenate_and_sets_unite() {
+    check("<% [1] + set(2) %>", json!([1, 2]));
+    check("<% set(1) + [1] %>", json!([1, 1]));
+    check("<% (set(1, 2) + set(2, 3)).len() %>", json!(3));
+    check_err("<% set(set(1)) %>", ErrorKind::Type);
+}
+
+#[test]
+fn random_follows_randint() {
+    check("<% random(5, 5) %>", json!(5));
+    check(
+        "<% let(x => random(-2, 2)) -> $x >= -2 and $x <= 2 %>",
+        json!(true),
+    );
+    check(
+        "<% random(12345678901234567890123, 12345678901234567890123) = 12345678901234567890123 %>",
+        json!(true),
+    );
+    check_err("<% random(3, 1) %>", ErrorKind::Value);
+    check_err("<% random('a', 1) %>", ErrorKind::Value);
+    check_err("<% random(1, 'a') %>", ErrorKind::Type);
+    check_err("<% random([], 1) %>", ErrorKind::Type);
+}

@@ -602,6 +602,9 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let (Some(x), Some(y)) = (x, y) else {
                 return Ok(None);
             };
+            if name.starts_with("shift") && y.is_negative() {
+                return err(ErrorKind::Value, "negative shift count");
+            }
             V::big(match name {
                 "bitwiseAnd" => x & y,
                 "bitwiseOr" => x | y,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::interp::{Args, Interp, R, err, no_func};
+use super::interp::{Args, Interp, PArg, R, err, no_func};
 use super::lib::arity;
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
@@ -389,16 +389,52 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             it.orderings.push((out.clone(), source, specs));
             V::Iter(out)
         }
-        "groupBy" if arity(a, 2, 4) => {
+        // collection1.join(collection2, predicate, selector): every pair
+        // the predicate accepts, through the selector
+        "join" if a.method && arity(a, 4, 4) => {
+            let (left, right) = (coll!(0), coll!(1));
+            let mut out = Vec::new();
+            for x in &left {
+                for y in &right {
+                    let pair = [x.clone(), y.clone()];
+                    if lam!(2, &pair).truthy() {
+                        out.push(lam!(3, &pair));
+                        it.check_size(out.len())?;
+                    }
+                }
+            }
+            V::iter(out)
+        }
+        "groupBy" if arity(a, 1, 4) => {
+            // the lambdas come positionally or by keyword (keySelector,
+            // valueSelector, aggregator), each at most once
+            let mut sel: [Option<PArg<'a>>; 3] = [None, None, None];
+            for (i, s) in sel.iter_mut().enumerate() {
+                *s = a.pos.get(i + 1).cloned();
+            }
+            for (k, e) in &a.named {
+                let i = match k.as_str() {
+                    "keySelector" => 0,
+                    "valueSelector" => 1,
+                    "aggregator" => 2,
+                    _ => return Ok(None),
+                };
+                if sel[i].is_some() {
+                    return Ok(None);
+                }
+                sel[i] = Some(PArg::Expr(e));
+            }
+            let [Some(key_sel), value_sel, agg] = sel else {
+                return Ok(None);
+            };
             let xs = coll!(0);
             let mut groups: IndexMap<Key, Vec<V>> = IndexMap::new();
             for x in &xs {
-                let k = lam!(1, std::slice::from_ref(x));
+                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
                 super::interp::hashable(&k)?;
-                let v = if n >= 3 {
-                    lam!(2, std::slice::from_ref(x))
-                } else {
-                    x.clone()
+                let v = match &value_sel {
+                    Some(p) => it.lam(p, a.sc, std::slice::from_ref(x))?,
+                    None => x.clone(),
                 };
                 groups.entry(Key(k)).or_default().push(v);
             }
@@ -412,12 +448,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 let vs_len = vs.len();
                 let first = vs.first().cloned();
                 let vs = V::list(vs);
-                if n < 4 {
+                let Some(agg) = &agg else {
                     out.push(V::list(vec![k.0, vs]));
                     continue;
-                }
+                };
                 if failure.is_none() {
-                    match it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&vs)) {
+                    match it.lam(agg, a.sc, std::slice::from_ref(&vs)) {
                         Ok(r) => {
                             let pair_like = vs_len == 2
                                 && matches!(&r, V::List(x) if x.len() == 2 && first.as_ref().is_some_and(|f| py_eq(&x[0], f)));
@@ -440,7 +476,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 if allow_fallback {
                     let pair = V::list(vec![k.0.clone(), vs.clone()]);
-                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair))
+                    if let Ok(r) = it.lam(agg, a.sc, std::slice::from_ref(&pair))
                         && (r.items().is_some_and(|x| x.len() == 2)
                             || matches!(&r, V::Str(s) if s.chars().count() == 2))
                     {

@@ -283,6 +283,23 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         };
     }
+    // a count Python hands to C as a ssize_t: beyond it, OverflowError
+    macro_rules! count {
+        ($i:expr, $d:expr) => {
+            match if n > $i { Some(it.arg(a, $i)?) } else { None } {
+                None => $d,
+                Some(V::Int(i)) => i,
+                Some(V::Bool(b)) => i64::from(b),
+                Some(V::Big(_)) => {
+                    return err(
+                        ErrorKind::Overflow,
+                        "Python int too large to convert to C ssize_t",
+                    );
+                }
+                Some(_) => return Ok(None),
+            }
+        };
+    }
     // regex receivers first
     if a.method
         && n >= 1
@@ -298,11 +315,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if n >= 2
                 && let V::Regex(re) = it.arg(a, 1)?
             {
-                let max = int!(2, 0);
+                let max = count!(2, 0);
                 return Ok(Some(regex_split(&re, &s, max)));
             }
             let sep = opt_st!(1);
-            let max = int!(2, -1);
+            let max = count!(2, -1);
             let parts = if name == "split" {
                 py_split(&s, sep.as_deref(), max)?
             } else {
@@ -404,13 +421,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         return Ok(None);
                     }
                     let new = st!(2);
-                    let count = int!(3, -1);
+                    let count = count!(3, -1);
                     let out = py_replace(&s, &old, &new, count);
                     it.check_size(out.len())?;
                     V::string(out)
                 }
                 V::Dict(d) if n <= 3 => {
-                    let count = int!(2, -1);
+                    let count = count!(2, -1);
                     let mut cur = s.to_string();
                     for (k, v) in d.iter() {
                         cur = py_replace(&cur, &yaql_str(&k.0), &yaql_str(v), count);
@@ -422,7 +439,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         return Ok(None);
                     }
                     let repl = st!(2);
-                    let count = int!(3, 0);
+                    let count = count!(3, 0);
                     V::string(regex_replace(&re, &s, &repl, count))
                 }
                 _ => return Ok(None),
@@ -524,7 +541,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 V::Str(p) => compile(&p, "")?,
                 _ => return Ok(None),
             };
-            let count = int!(3, 0);
+            let count = count!(3, 0);
             replace_by(it, a, &re, &s, 2, count)?
         }
         _ => return Ok(None),
@@ -568,7 +585,12 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let max = if n == 3 {
                 match it.arg(a, 2)? {
                     V::Int(i) => i,
-                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
+                    V::Big(_) => {
+                        return err(
+                            ErrorKind::Overflow,
+                            "Python int too large to convert to C ssize_t",
+                        );
+                    }
                     _ => return Ok(None),
                 }
             } else {
@@ -615,6 +637,11 @@ fn replace_by<'a>(
     lam: usize,
     count: i64,
 ) -> R<V> {
+    // re.sub: a negative count replaces nothing; the function must
+    // return strings
+    if count < 0 {
+        return Ok(V::str(s));
+    }
     let mut out = String::new();
     let mut last = 0;
     for (done, c) in py_captures(&re.re, s).into_iter().enumerate() {
@@ -623,16 +650,28 @@ fn replace_by<'a>(
         }
         let Some(m) = c.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
-        let r = it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))?;
-        out.push_str(&yaql_str(&r));
+        match it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))? {
+            V::Str(r) => out.push_str(&r),
+            other => {
+                return err(
+                    ErrorKind::Type,
+                    format!("expected str instance, {} found", other.type_name()),
+                );
+            }
+        }
         last = m.end();
     }
     out.push_str(&s[last..]);
     Ok(V::string(out))
 }
 
-/// Python `re.split` (groups are not included; `max` 0 means all).
+/// Python `re.split`: the text of every group follows each piece (null
+/// for a group that did not take part); `max` 0 means all, a negative
+/// `max` splits nothing.
 fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
+    if max < 0 {
+        return V::list(vec![V::str(s)]);
+    }
     let mut out = Vec::new();
     let mut last = 0;
     let mut count = 0;
@@ -642,6 +681,9 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
             break;
         }
         out.push(V::str(&s[last..m.start()]));
+        for g in c.iter().skip(1) {
+            out.push(g.map_or(V::Null, |g| V::str(g.as_str())));
+        }
         last = m.end();
         count += 1;
     }
@@ -651,6 +693,9 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
 
 /// Python `re.sub` with `\1`/`\g<1>` group references.
 fn regex_replace(re: &RegexV, s: &str, repl: &str, count: i64) -> String {
+    if count < 0 {
+        return s.to_string();
+    }
     let rust_repl = py_repl(repl);
     let limit = if count <= 0 { 0 } else { count as usize };
     re.re.replacen(s, limit, rust_repl.as_str()).into_owned()

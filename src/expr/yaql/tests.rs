@@ -90,3 +90,46 @@ fn random_follows_randint() {
     check_err("<% random(1, 'a') %>", ErrorKind::Type);
     check_err("<% random([], 1) %>", ErrorKind::Type);
 }
+
+#[test]
+fn group_by_takes_keyword_lambdas() {
+    check(
+        "<% [1, 2, 3].groupBy($ mod 2, aggregator => $.len()) %>",
+        json!([[1, 2], [0, 1]]),
+    );
+    check(
+        "<% [1, 2].groupBy(keySelector => 0, valueSelector => $ * 10) %>",
+        json!([[0, [10, 20]]]),
+    );
+    check_err(
+        "<% [1].groupBy($, bogus => 1) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+}
+
+#[test]
+fn collections_join_on_a_predicate() {
+    check(
+        "<% [1, 2].join([2, 3], $1 = $2, [$1, $2]) %>",
+        json!([[2, 2]]),
+    );
+    check("<% [1, 2].join([10], true, $1 + $2) %>", json!([11, 12]));
+}
+
+#[test]
+fn shifts_and_counts_follow_python() {
+    check_err("<% shiftBitsRight(5, -1) %>", ErrorKind::Value);
+    check_err("<% shiftBitsLeft(5, -1) %>", ErrorKind::Value);
+    check_err(
+        "<% 'a'.split('x', 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check_err(
+        "<% 'a'.replace('a', 'b', 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check("<% 'aa'.replace(regex('a'), 'b', -1) %>", json!("aa"));
+    check("<% regex('(a)').split('xay') %>", json!(["x", "a", "y"]));
+    check("<% regex('a').split('xay', -1) %>", json!(["xay"]));
+    check_err("<% 'ab'.replaceBy(regex('a'), 1) %>", ErrorKind::Type);
+}

@@ -110,7 +110,17 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "set" if !a.method => {
-            let vals = it.all_args(a)?;
+            // lazy sequences among the arguments are unpacked (recursively)
+            fn unpack(v: V, out: &mut Vec<V>) {
+                match v {
+                    V::Iter(xs) => xs.iter().for_each(|x| unpack(x.clone(), out)),
+                    other => out.push(other),
+                }
+            }
+            let mut vals = Vec::new();
+            for v in it.all_args(a)? {
+                unpack(v, &mut vals);
+            }
             for v in &vals {
                 super::interp::hashable(v)?;
             }
@@ -308,14 +318,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if name == "add" {
                 V::set_from(s.iter().cloned().chain(vals))
             } else {
-                for v in &vals {
-                    if !s.iter().any(|x| py_eq(x, v)) {
-                        return err(
-                            ErrorKind::Key,
-                            super::value::repr(v, super::value::Style::Yaql),
-                        );
-                    }
-                }
+                // frozenset.difference: values not in the set are ignored
                 V::set_from(
                     s.iter()
                         .filter(|x| !vals.iter().any(|v| py_eq(x, v)))

@@ -76,9 +76,23 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
         V::List(items) | V::Iter(items) => items
             .iter()
             .try_for_each(|x| check_output(x, depth + 1, limits)),
-        V::Dict(d) => d
-            .values()
-            .try_for_each(|x| check_output(x, depth + 1, limits)),
+        V::Dict(d) => {
+            // keys come out thawed: a tuple as a list, a frozenset as a set
+            for k in d.keys() {
+                let thawed = match &k.0 {
+                    V::List(_) | V::Iter(_) => "list",
+                    V::Set(_) => "set",
+                    V::Dict(_) => "dict",
+                    _ => continue,
+                };
+                return Err(YErr {
+                    kind: ErrorKind::Type,
+                    msg: format!("unhashable type: '{thawed}'"),
+                });
+            }
+            d.values()
+                .try_for_each(|x| check_output(x, depth + 1, limits))
+        }
         _ => Ok(()),
     }
 }

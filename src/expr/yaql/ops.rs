@@ -137,6 +137,13 @@ pub fn sub(l: &V, r: &V) -> R<V> {
         return Ok(v);
     }
     match (l, r) {
+        // set difference
+        (V::Set(a), V::Set(b)) => Ok(V::Set(Rc::new(
+            a.iter()
+                .filter(|x| !b.iter().any(|y| super::value::py_eq(x, y)))
+                .cloned()
+                .collect(),
+        ))),
         (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
             (*a - *b).num_microseconds().unwrap_or(i64::MAX),
         )),

@@ -133,3 +133,14 @@ fn shifts_and_counts_follow_python() {
     check("<% regex('a').split('xay', -1) %>", json!(["xay"]));
     check_err("<% 'ab'.replaceBy(regex('a'), 1) %>", ErrorKind::Type);
 }
+
+#[test]
+fn frozen_data_hashes_until_it_comes_out() {
+    check("<% len(set({a => 1}, {a => 1}, [1])) %>", json!(2));
+    check("<% set(1, 2).remove(3, 2) %>", json!([1]));
+    check("<% set(1, 2) - set(2) %>", json!([1]));
+    check("<% set(range(3)).len() %>", json!(3));
+    check_err("<% dict([[[1], 2]]) %>", ErrorKind::Type);
+    check_err("<% {[1] => 2} %>", ErrorKind::Type);
+    check("<% {[1] => 2}.len() %>", json!(1));
+}

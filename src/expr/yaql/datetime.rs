@@ -160,6 +160,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if n == 0 && a.named.is_empty() {
                 return Ok(None);
             }
+            // Python's datetime holds years 1 to 9999 only
+            if !(1..=9999).contains(&parts[0]) {
+                return err(
+                    ErrorKind::Value,
+                    format!("year {} is out of range", parts[0]),
+                );
+            }
             let d = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
                 .and_then(|d| {
                     d.and_hms_micro_opt(

@@ -657,6 +657,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let case = it.arg(a, 0)?;
             let idx = match case {
                 V::Int(i) => i,
+                V::Bool(b) => i64::from(b),
                 V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                 _ => return Ok(None),
             };

@@ -377,3 +377,63 @@ fn merge(l: &IndexMap<Key, V>, r: &IndexMap<Key, V>) -> IndexMap<Key, V> {
     }
     m
 }
+
+/// yaql `characters(...)`: the characters of the `string` module constants
+/// whose flags are true, each once (`tuple(set(...))`, so in no particular
+/// order). `letters`, `lowercase` and `uppercase` are Python 2 names the
+/// module lacks: asking for one is an AttributeError.
+pub fn characters<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<V> {
+    const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+    const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const PUNCT: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    const SPACE: &str = " \t\n\r\u{b}\u{c}";
+    let names = [
+        "digits",
+        "hexdigits",
+        "asciiLowercase",
+        "asciiUppercase",
+        "asciiLetters",
+        "letters",
+        "octdigits",
+        "punctuation",
+        "printable",
+        "lowercase",
+        "uppercase",
+        "whitespace",
+    ];
+    let mut text = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let flag = match it.named(a, name)? {
+            Some(v) => v.truthy(),
+            None if i < a.pos.len() => it.arg(a, i)?.truthy(),
+            None => false,
+        };
+        if !flag {
+            continue;
+        }
+        match *name {
+            "digits" => text.push_str("0123456789"),
+            "hexdigits" => text.push_str("0123456789abcdefABCDEF"),
+            "asciiLowercase" => text.push_str(LOWER),
+            "asciiUppercase" => text.push_str(UPPER),
+            "asciiLetters" => text.extend([LOWER, UPPER]),
+            "octdigits" => text.push_str("01234567"),
+            "punctuation" => text.push_str(PUNCT),
+            "printable" => text.extend(["0123456789", LOWER, UPPER, PUNCT, SPACE]),
+            "whitespace" => text.push_str(SPACE),
+            other => {
+                return err(
+                    ErrorKind::Attribute,
+                    format!("module 'string' has no attribute '{other}'"),
+                );
+            }
+        }
+    }
+    Ok(V::list(
+        text.chars()
+            .collect::<indexmap::IndexSet<char>>()
+            .into_iter()
+            .map(|c| V::string(c.to_string()))
+            .collect(),
+    ))
+}

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
+use num_traits::ToPrimitive;
 
 use super::interp::{Args, Interp, PArg, R, err, no_func};
 use super::lib::arity;
@@ -287,10 +288,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "range" if arity(a, 1, 3) => {
             let vals = it.all_args(a)?;
-            let ints: Option<Vec<i64>> = vals
+            // Python ints: booleans count, and any size within i128
+            let ints: Option<Vec<i128>> = vals
                 .iter()
                 .map(|v| match v {
-                    V::Int(i) => Some(*i),
+                    V::Int(i) => Some(i128::from(*i)),
+                    V::Bool(b) => Some(i128::from(*b)),
+                    V::Big(b) => b.to_i128(),
                     _ => None,
                 })
                 .collect();
@@ -304,14 +308,14 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if step == 0 {
                 return err(ErrorKind::Value, "range() arg 3 must not be zero");
             }
-            let count = if step > 0 {
-                if stop > start {
-                    ((stop as i128 - start as i128 + step as i128 - 1) / step as i128) as u128
-                } else {
-                    0
-                }
-            } else if start > stop {
-                ((start as i128 - stop as i128 + (-step) as i128 - 1) / (-step) as i128) as u128
+            // the number of items, as Python's range computes it
+            let span = if step > 0 {
+                stop.saturating_sub(start)
+            } else {
+                start.saturating_sub(stop)
+            };
+            let count = if span > 0 {
+                ((span - 1) / step.saturating_abs() + 1) as u128
             } else {
                 0
             };
@@ -320,8 +324,8 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let mut out = Vec::with_capacity(count as usize);
             let mut x = start;
             for _ in 0..count {
-                out.push(V::Int(x));
-                x += step;
+                out.push(V::big(num_bigint::BigInt::from(x)));
+                x = x.saturating_add(step);
             }
             V::iter(out)
         }

@@ -484,7 +484,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "toCharArray" if arity(a, 1, 1) => {
             V::list(st!(0).chars().map(|c| V::string(c.to_string())).collect())
         }
-        "characters" => V::list(vec![]),
+        "characters" => super::lib_coll::characters(it, a)?,
         "isString" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Str(_))),
         "startsWith" | "endsWith" if n >= 2 => {
             let s = st!(0);
@@ -747,15 +747,14 @@ fn py_repl(repl: &str) -> String {
     out
 }
 
+/// Python 3.7+ `re.escape`: only the regex-special characters.
 fn py_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        if c.is_alphanumeric() || c == '_' || !c.is_ascii() {
-            out.push(c);
-        } else {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\u{b}\u{c}".contains(c) {
             out.push('\\');
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }

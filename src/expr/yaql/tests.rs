@@ -144,3 +144,21 @@ fn frozen_data_hashes_until_it_comes_out() {
     check_err("<% {[1] => 2} %>", ErrorKind::Type);
     check("<% {[1] => 2}.len() %>", json!(1));
 }
+
+#[test]
+fn small_library_rules() {
+    check("<% escapeRegex('a,b.c') %>", json!("a,b\\.c"));
+    check("<% characters(octdigits => true).len() %>", json!(8));
+    check(
+        "<% characters(digits => true, hexdigits => true).len() %>",
+        json!(22),
+    );
+    check_err("<% characters(letters => true) %>", ErrorKind::Attribute);
+    check("<% false.switchCase(a, b) %>", json!("a"));
+    check("<% range(true) %>", json!([0]));
+    check("<% range(5, 0, 12345678901234567890123) %>", json!([]));
+    check("<% range(-1, 3, 12345678901234567890123) %>", json!([-1]));
+    check_err("<% datetime(-1, 1, 1) %>", ErrorKind::Value);
+    check_err("<% [1, 2, ] %>", ErrorKind::Syntax);
+    check_err("<% len([1], ) %>", ErrorKind::Syntax);
+}

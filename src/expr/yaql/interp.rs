@@ -281,7 +281,7 @@ impl<'a> Interp<'a> {
                     if lv.truthy() { lv } else { self.eval(r, sc)? }
                 }
                 BinOp::Dot => {
-                    if let Some(v) = super::lib_query::take_from_endless(self, l, r, sc)? {
+                    if let Some(v) = super::lib_gen::take_from_endless(self, l, r, sc)? {
                         return Ok(v);
                     }
                     let recv = self.eval(l, sc)?;

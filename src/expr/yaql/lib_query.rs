@@ -13,7 +13,7 @@ use super::lib::arity;
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
 
-fn items_of(v: &V) -> Option<Vec<V>> {
+pub(super) fn items_of(v: &V) -> Option<Vec<V>> {
     v.items().map(|s| s.to_vec())
 }
 
@@ -657,84 +657,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             V::iter(out)
         }
+        "generateMany" if (2..=5).contains(&n) => return super::lib_gen::generate_many(it, a),
+        // the default must be iterable too
+        "defaultIfEmpty" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let default = coll!(1);
+            V::iter(if xs.is_empty() { default } else { xs })
+        }
         _ => return Ok(None),
     }))
-}
-
-/// `sequence(…).take(n)`, `x.cycle().take(n)`, `x.repeat().take(n)` (or
-/// `limit`): the first `n` items of an endless sequence, which is never
-/// built whole. `None` when `l.r` is not one of these forms.
-pub fn take_from_endless<'a>(
-    it: &mut Interp<'a>,
-    l: &'a super::parser::Expr,
-    r: &'a super::parser::Expr,
-    sc: usize,
-) -> R<Option<V>> {
-    use super::parser::{Arg, BinOp, Expr};
-    let Expr::Call(m, margs) = r else {
-        return Ok(None);
-    };
-    let [Arg::Pos(count)] = margs.as_slice() else {
-        return Ok(None);
-    };
-    if m != "take" && m != "limit" {
-        return Ok(None);
-    }
-    enum Src {
-        Seq(V, V),
-        Cycle(Vec<V>),
-        Repeat(V),
-    }
-    let src = match l {
-        Expr::Call(f, a) if f == "sequence" && a.len() <= 2 => {
-            let mut vals = Vec::new();
-            for x in a {
-                let Arg::Pos(e) = x else { return Ok(None) };
-                vals.push(match it.eval(e, sc)? {
-                    V::Bool(b) => V::Int(i64::from(b)),
-                    v @ (V::Int(_) | V::Big(_)) => v,
-                    _ => return Ok(None),
-                });
-            }
-            let mut vals = vals.into_iter();
-            Src::Seq(
-                vals.next().unwrap_or(V::Int(0)),
-                vals.next().unwrap_or(V::Int(1)),
-            )
-        }
-        Expr::Binary(BinOp::Dot, inner, call) => match &**call {
-            Expr::Call(f, a) if f == "cycle" && a.is_empty() => {
-                match items_of(&it.eval(inner, sc)?) {
-                    Some(xs) => Src::Cycle(xs),
-                    None => return Ok(None),
-                }
-            }
-            Expr::Call(f, a) if f == "repeat" && a.is_empty() => Src::Repeat(it.eval(inner, sc)?),
-            _ => return Ok(None),
-        },
-        _ => return Ok(None),
-    };
-    let n = match it.eval(count, sc)? {
-        V::Int(i) if i >= 0 => i as usize,
-        V::Bool(b) => usize::from(b),
-        _ => return Ok(None),
-    };
-    let n = match &src {
-        Src::Cycle(xs) if xs.is_empty() => 0,
-        _ => n,
-    };
-    it.check_size(n)?;
-    it.spend(n as u64)?;
-    let mut out = Vec::with_capacity(n);
-    match src {
-        Src::Seq(mut x, step) => {
-            for _ in 0..n {
-                let next = super::ops::add(it, &x, &step)?;
-                out.push(std::mem::replace(&mut x, next));
-            }
-        }
-        Src::Cycle(xs) => out.extend(xs.iter().cycle().take(n).cloned()),
-        Src::Repeat(v) => out.resize(n, v),
-    }
-    Ok(Some(V::iter(out)))
 }

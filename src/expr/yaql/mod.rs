@@ -6,6 +6,7 @@ pub mod datetime;
 pub mod interp;
 pub mod lib;
 pub mod lib_coll;
+pub mod lib_gen;
 pub mod lib_num;
 pub mod lib_query;
 pub mod lib_str;

@@ -162,3 +162,23 @@ fn small_library_rules() {
     check_err("<% [1, 2, ] %>", ErrorKind::Syntax);
     check_err("<% len([1], ) %>", ErrorKind::Syntax);
 }
+
+#[test]
+fn generate_many_and_default_if_empty() {
+    check(
+        "<% generateMany(1, [$ * 2, $ * 3].where($ < 10)) %>",
+        json!([1, 2, 3, 4, 6, 6, 9, 8]),
+    );
+    check(
+        "<% generateMany(1, [$ * 2, $ * 3].where($ < 10), decycle => true) %>",
+        json!([1, 2, 3, 4, 6, 9, 8]),
+    );
+    check(
+        "<% generateMany(a, {a => [b, c], b => [d], c => [], d => []}.get($), depthFirst => true) %>",
+        json!(["a", "b", "d", "c"]),
+    );
+    check("<% generateMany(1, [], str($)) %>", json!(["1"]));
+    check("<% [].defaultIfEmpty([1]) %>", json!([1]));
+    check("<% $.l.defaultIfEmpty([1]) %>", json!([3, 1, 2]));
+    check_err("<% [].defaultIfEmpty(1) %>", ErrorKind::NoMatchingFunction);
+}

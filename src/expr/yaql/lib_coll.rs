@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::interp::{Args, Interp, R, err};
+use super::interp::{Args, Interp, PArg, R, err};
 use super::lib::{arity, int_arg};
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
@@ -330,7 +330,38 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let (V::Dict(l), V::Dict(r)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
                 return Ok(None);
             };
-            V::Dict(Rc::new(merge(&l, &r)))
+            // listMerger, itemMerger, maxLevels: by position or keyword
+            let mut opt: [Option<PArg<'a>>; 3] = [None, None, None];
+            for (i, o) in opt.iter_mut().enumerate() {
+                *o = a.pos.get(i + 2).cloned();
+            }
+            for (k, e) in &a.named {
+                let i = match k.as_str() {
+                    "listMerger" => 0,
+                    "itemMerger" => 1,
+                    "maxLevels" => 2,
+                    _ => return Ok(None),
+                };
+                if opt[i].is_some() {
+                    return Ok(None);
+                }
+                opt[i] = Some(PArg::Expr(e));
+            }
+            let [list_merger, item_merger, levels] = opt;
+            let levels = match levels {
+                None | Some(PArg::Missing) => Some(0),
+                Some(PArg::Val(v)) => int_arg(&v),
+                Some(PArg::Expr(e)) => int_arg(&it.eval(e, a.sc)?),
+            };
+            let Some(levels) = levels else {
+                return Ok(None);
+            };
+            let m = Mergers {
+                list: list_merger,
+                item: item_merger,
+                sc: a.sc,
+            };
+            V::Dict(Rc::new(merge(it, &m, &l, &r, levels)?))
         }
         _ => return Ok(None),
     }))
@@ -353,29 +384,72 @@ fn flatten_into(it: &mut Interp<'_>, xs: &[V], out: &mut Vec<V>, depth: usize) -
     Ok(())
 }
 
-/// `mergeWith`: recursive dict merge; lists are concatenated without duplicates.
-fn merge(l: &IndexMap<Key, V>, r: &IndexMap<Key, V>) -> IndexMap<Key, V> {
-    let mut m = l.clone();
-    for (k, rv) in r {
-        let merged = match (m.get(k), rv) {
-            (Some(V::Dict(a)), V::Dict(b)) => V::Dict(Rc::new(merge(a, b))),
-            (Some(lv), rv)
-                if lv.items().is_some() && rv.items().is_some() && !matches!(lv, V::Set(_)) =>
-            {
-                let mut out: Vec<V> = lv.items().unwrap_or(&[]).to_vec();
-                for x in rv.items().unwrap_or(&[]) {
-                    if !out.iter().any(|y| py_eq(x, y)) {
-                        out.push(x.clone());
+/// The optional lambdas of `mergeWith`.
+struct Mergers<'a> {
+    list: Option<PArg<'a>>,
+    item: Option<PArg<'a>>,
+    sc: usize,
+}
+
+/// yaql `_merge_dicts`: a mapping in `r` merges into a mapping (else a
+/// TypeError), a list into a list through the list merger (default: the
+/// distinct items of both), anything else through the item merger (default:
+/// the right value); `levels` 1 stops the recursion (0: no limit).
+fn merge<'a>(
+    it: &mut Interp<'a>,
+    m: &Mergers<'a>,
+    l: &IndexMap<Key, V>,
+    r: &IndexMap<Key, V>,
+    levels: i64,
+) -> R<IndexMap<Key, V>> {
+    let conflict = |a: &V, b: &V| {
+        err(
+            ErrorKind::Type,
+            format!("Cannot merge {} with {}", a.type_name(), b.type_name()),
+        )
+    };
+    let mut out = l.clone();
+    for (k, lv) in l {
+        let Some(rv) = r.get(k) else { continue };
+        let merged = match (lv, rv) {
+            (V::Dict(a), V::Dict(b)) if levels != 1 => {
+                V::Dict(Rc::new(merge(it, m, a, b, (levels - 1).max(0))?))
+            }
+            (_, V::Dict(_)) if levels != 1 => return conflict(lv, rv),
+            (V::List(_), V::List(_)) if levels != 1 => {
+                let pair = [lv.clone(), rv.clone()];
+                match &m.list {
+                    Some(f) => it.lam(f, m.sc, &pair)?,
+                    None => {
+                        let mut xs: Vec<V> = Vec::new();
+                        for x in lv
+                            .items()
+                            .unwrap_or(&[])
+                            .iter()
+                            .chain(rv.items().unwrap_or(&[]))
+                        {
+                            if !xs.iter().any(|y| py_eq(x, y)) {
+                                xs.push(x.clone());
+                            }
+                        }
+                        V::list(xs)
                     }
                 }
-                V::list(out)
             }
-            (Some(V::Set(a)), V::Set(b)) => V::set_from(a.iter().chain(b.iter()).cloned()),
-            (_, rv) => rv.clone(),
+            (_, V::List(_)) if levels != 1 => return conflict(lv, rv),
+            _ => match &m.item {
+                Some(f) => it.lam(f, m.sc, &[lv.clone(), rv.clone()])?,
+                None => rv.clone(),
+            },
         };
-        m.insert(k.clone(), merged);
+        out.insert(k.clone(), merged);
     }
-    m
+    for (k, rv) in r {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), rv.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// yaql `characters(...)`: the characters of the `string` module constants

@@ -182,3 +182,33 @@ fn generate_many_and_default_if_empty() {
     check("<% $.l.defaultIfEmpty([1]) %>", json!([3, 1, 2]));
     check_err("<% [].defaultIfEmpty(1) %>", ErrorKind::NoMatchingFunction);
 }
+
+#[test]
+fn merge_with_follows_merge_dicts() {
+    check(
+        "<% {a => [1]}.mergeWith({a => [1, 2]}) %>",
+        json!({"a": [1, 2]}),
+    );
+    check(
+        "<% {a => [1]}.mergeWith({a => [1]}, listMerger => $1 + $2) %>",
+        json!({"a": [1, 1]}),
+    );
+    check(
+        "<% {a => 1}.mergeWith({a => 2}, itemMerger => $1 + $2) %>",
+        json!({"a": 3}),
+    );
+    check(
+        "<% {a => {b => 1}}.mergeWith({a => {c => 2}}) %>",
+        json!({"a": {"b": 1, "c": 2}}),
+    );
+    check(
+        "<% {a => {b => 1}}.mergeWith({a => {c => 2}}, maxLevels => 1) %>",
+        json!({"a": {"c": 2}}),
+    );
+    check_err("<% {a => 1}.mergeWith({a => [2]}) %>", ErrorKind::Type);
+    check_err(
+        "<% {a => [1]}.mergeWith({a => {b => 1}}) %>",
+        ErrorKind::Type,
+    );
+    check("<% {a => {b => 1}}.mergeWith({a => 5}) %>", json!({"a": 5}));
+}

@@ -208,7 +208,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     return Ok(None);
                 };
                 let count = if n == 3 {
-                    int_arg(&it.arg(a, 2)?).unwrap_or(1)
+                    match int_arg(&it.arg(a, 2)?) {
+                        Some(c) => c,
+                        None => return Ok(None),
+                    }
                 } else {
                     1
                 };
@@ -247,7 +250,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 vec![v]
             };
-            let p = if pos < 0 {
+            // insert is list.insert (a negative position counts from the
+            // end); insertMany puts the values first for any negative one
+            let p = if pos < 0 && name == "insertMany" {
+                0
+            } else if pos < 0 {
                 (xs.len() as i64 + pos).max(0) as usize
             } else {
                 (pos as usize).min(xs.len())
@@ -264,7 +271,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             let v = it.arg(a, 2)?;
             let count = if n == 4 {
-                int_arg(&it.arg(a, 3)?).unwrap_or(1)
+                match int_arg(&it.arg(a, 3)?) {
+                    Some(c) => c,
+                    None => return Ok(None),
+                }
             } else {
                 1
             };
@@ -276,14 +286,22 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 vec![v]
             };
+            // the values replace the items in [pos, pos + count) (from pos
+            // on for a negative count), once, where the first one was
             let mut out = Vec::new();
+            let mut yielded = false;
             for (i, x) in xs.into_iter().enumerate() {
                 let i = i as i64;
-                if i == pos {
-                    out.extend(ins.iter().cloned());
-                }
-                if i < pos || (count >= 0 && i >= pos.saturating_add(count)) {
+                let hit = if count >= 0 {
+                    pos <= i && i < pos.saturating_add(count)
+                } else {
+                    i >= pos
+                };
+                if !hit {
                     out.push(x);
+                } else if !yielded {
+                    out.extend(ins.iter().cloned());
+                    yielded = true;
                 }
             }
             V::iter(out)

@@ -597,8 +597,14 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "splitAt" if arity(a, 2, 2) => {
             let xs = coll!(0);
+            // a Python slice bound: negative counts from the end
+            let len = xs.len() as i64;
             let k = match it.arg(a, 1)? {
-                V::Int(i) => i.clamp(0, xs.len() as i64) as usize,
+                V::Int(i) if i < 0 => (len + i).max(0) as usize,
+                V::Int(i) => i.min(len) as usize,
+                V::Bool(b) => usize::from(b).min(xs.len()),
+                V::Big(b) if b.sign() == num_bigint::Sign::Minus => 0,
+                V::Big(_) => xs.len(),
                 _ => return Ok(None),
             };
             V::iter(vec![V::list(xs[..k].to_vec()), V::list(xs[k..].to_vec())])

@@ -212,3 +212,24 @@ fn merge_with_follows_merge_dicts() {
     );
     check("<% {a => {b => 1}}.mergeWith({a => 5}) %>", json!({"a": 5}));
 }
+
+#[test]
+fn list_positions_follow_yaql() {
+    check("<% [1, 2].insertMany(-1, [9]) %>", json!([9, 1, 2]));
+    check("<% [1, 2].insert(-1, 9) %>", json!([1, 9, 2]));
+    check("<% [1, 2, 3].replace(-5, 0, 10) %>", json!([0]));
+    check(
+        "<% [1, 2, 3].replaceMany(1, [7, 8], -1) %>",
+        json!([1, 7, 8]),
+    );
+    check_err(
+        "<% [1, 2].replace(0, 9, 'x') %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err("<% [1, 2].delete(0, 'x') %>", ErrorKind::NoMatchingFunction);
+    check("<% [1, 1, 2].splitAt(-1) %>", json!([[1, 1], [2]]));
+    check(
+        "<% [1, 2].splitAt(12345678901234567890123) %>",
+        json!([[1, 2], []]),
+    );
+}

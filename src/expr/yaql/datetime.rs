@@ -57,6 +57,7 @@ pub fn property(v: &V, name: &str) -> R<V> {
             _ => return unknown(name),
         }),
         V::TimeSpan(t) => {
+            let micros = *t;
             let t = *t as f64;
             Ok(match name {
                 "days" => V::Float(t / 86_400e6),
@@ -64,7 +65,8 @@ pub fn property(v: &V, name: &str) -> R<V> {
                 "minutes" => V::Float(t / 60e6),
                 "seconds" => V::Float(t / 1e6),
                 "milliseconds" => V::Float(t / 1e3),
-                "microseconds" => V::Float(t),
+                // an integer: days, seconds and microseconds summed
+                "microseconds" => V::Int(micros),
                 _ => return unknown(name),
             })
         }

@@ -59,19 +59,32 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let mut m = IndexMap::new();
             if n == 1 && a.named.is_empty() {
                 let src = coll!(0);
+                // yaql's dict(items): the first two things each item
+                // iterates to are the key and the value
                 for pair in src {
-                    match pair.items() {
-                        Some([k, v]) => {
-                            super::interp::hashable(k)?;
-                            m.insert(Key(k.clone()), v.clone());
-                        }
-                        _ => {
-                            return err(
-                                ErrorKind::Value,
-                                "dictionary update sequence element has wrong length",
-                            );
-                        }
-                    }
+                    let firsts: Vec<V> = match &pair {
+                        V::Str(s) => s
+                            .chars()
+                            .take(2)
+                            .map(|c| V::string(c.to_string()))
+                            .collect(),
+                        V::Dict(d) => d.keys().take(2).map(|k| k.0.clone()).collect(),
+                        other => match other.items() {
+                            Some(xs) => xs.iter().take(2).cloned().collect(),
+                            None => {
+                                return err(
+                                    ErrorKind::Type,
+                                    format!("'{}' object is not iterable", other.type_name()),
+                                );
+                            }
+                        },
+                    };
+                    let [k, v] = <[V; 2]>::try_from(firsts).map_err(|_| super::interp::YErr {
+                        kind: ErrorKind::Empty,
+                        msg: String::new(),
+                    })?;
+                    super::interp::hashable(&k)?;
+                    m.insert(Key(k), v);
                 }
             } else if n == 0 {
                 for (k, e) in &a.named {

@@ -233,3 +233,16 @@ fn list_positions_follow_yaql() {
         json!([[1, 2], []]),
     );
 }
+
+#[test]
+fn dict_of_items_and_timespan_micros() {
+    check("<% dict(['ab', 'cd']) %>", json!({"a": "b", "c": "d"}));
+    check("<% dict([[1, 2, 3]]).get(1) %>", json!(2));
+    check("<% dict([{x => 1, y => 2}]) %>", json!({"x": "y"}));
+    check_err("<% dict(['a']) %>", ErrorKind::Empty);
+    check_err("<% dict([1]) %>", ErrorKind::Type);
+    check(
+        "<% timespan(days => 2).microseconds %>",
+        json!(172_800_000_000i64),
+    );
+}

@@ -527,6 +527,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let nd = if n > 1 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
+                    V::Bool(b) => i64::from(b),
                     V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }

@@ -319,7 +319,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 return Ok(Some(regex_split(&re, &s, max)));
             }
             let sep = opt_st!(1);
-            let max = count!(2, -1);
+            let max = match it.named(a, "maxSplits")? {
+                Some(_) if n > 2 => return Ok(None),
+                Some(V::Int(m)) => m,
+                Some(V::Big(_)) => return err(ErrorKind::Overflow, "Python int too large"),
+                Some(_) => return Ok(None),
+                None => count!(2, -1),
+            };
             let parts = if name == "split" {
                 py_split(&s, sep.as_deref(), max)?
             } else {

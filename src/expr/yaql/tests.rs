@@ -246,3 +246,18 @@ fn dict_of_items_and_timespan_micros() {
         json!(172_800_000_000i64),
     );
 }
+
+#[test]
+fn split_max_splits_keyword_and_round_bool() {
+    check("<% 'a b c'.split(maxSplits => 1) %>", json!(["a", "b c"]));
+    check("<% 'a b'.split(maxSplits => 0) %>", json!(["a b"]));
+    check_err(
+        "<% 'a'.split(maxSplits => {}) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err(
+        "<% 'a'.split(maxSplits => 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check("<% round(-3, true) %>", json!(-3));
+}

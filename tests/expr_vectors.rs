@@ -2,64 +2,18 @@
 //! through `expr::batch::evaluate_line` and checks the agreement stays at or
 //! above the ratchet. Skips (with a note) when the vectors are absent.
 
+mod common;
+
 use std::path::PathBuf;
 
 use bora::expr::Evaluator;
 use bora::expr::batch::evaluate_line_text;
+use common::{J, judge, parse, show};
 use serde_json::Value;
 
 /// Agreement floors (fraction of vectors passing); only ever raised.
 const YAQL_FLOOR: f64 = 1.0;
 const JINJA_FLOOR: f64 = 0.996;
-
-fn num_equal(a: &serde_json::Number, b: &serde_json::Number) -> bool {
-    let a_int = !a.to_string().contains(['.', 'e', 'E']);
-    let b_int = !b.to_string().contains(['.', 'e', 'E']);
-    if a_int != b_int {
-        return false;
-    }
-    if a_int {
-        return a.to_string() == b.to_string();
-    }
-    let (x, y) = (
-        a.as_f64().unwrap_or(f64::NAN),
-        b.as_f64().unwrap_or(f64::NAN),
-    );
-    x == y || ((x - y).abs() <= 1e-12 * x.abs().max(y.abs()))
-}
-
-fn equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => num_equal(x, y),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-fn unordered_equal(a: &Value, b: &Value) -> bool {
-    let (Value::Array(x), Value::Array(y)) = (a, b) else {
-        return equal(a, b);
-    };
-    if x.len() != y.len() {
-        return false;
-    }
-    let mut used = vec![false; y.len()];
-    x.iter().all(|p| {
-        y.iter().enumerate().any(|(i, q)| {
-            if !used[i] && equal(p, q) {
-                used[i] = true;
-                true
-            } else {
-                false
-            }
-        })
-    })
-}
 
 /// Runs one vector file: (passed, total, strict-kind matches, error vectors).
 fn run(path: &PathBuf, report: &mut String) -> (usize, usize, usize, usize) {
@@ -68,26 +22,15 @@ fn run(path: &PathBuf, report: &mut String) -> (usize, usize, usize, usize) {
     let (mut pass, mut total, mut kind_ok, mut errs) = (0, 0, 0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).expect("vector line is JSON");
+        let vector = parse(line).expect("vector line is JSON");
         total += 1;
-        let out: Value = serde_json::from_str(&evaluate_line_text(&ev, &v)).unwrap_or(Value::Null);
-        let ok = if let Some(expected_err) = v.get("error") {
+        let out = parse(&evaluate_line_text(&ev, &v)).unwrap_or(J::Null);
+        let verdict = judge(&vector, &out);
+        if verdict.wants_error {
             errs += 1;
-            let got = out.get("error");
-            if got.is_some() && got.and_then(|g| g.get("kind")) == expected_err.get("kind") {
-                kind_ok += 1;
-            }
-            got.is_some()
-        } else {
-            let want = v.get("result").unwrap_or(&Value::Null);
-            match out.get("result") {
-                Some(r) if v.get("unordered") == Some(&Value::Bool(true)) => {
-                    unordered_equal(want, r)
-                }
-                Some(r) => equal(want, r),
-                None => false,
-            }
-        };
-        if ok {
+            kind_ok += usize::from(verdict.same_kind);
+        }
+        if verdict.ok {
             pass += 1;
         } else {
             report.push_str(&format!(
@@ -95,8 +38,12 @@ fn run(path: &PathBuf, report: &mut String) -> (usize, usize, usize, usize) {
                 v["id"].as_str().unwrap_or(""),
                 v["category"].as_str().unwrap_or(""),
                 v["expr"],
-                v.get("result").or(v.get("error")).unwrap_or(&Value::Null),
-                out
+                vector
+                    .get("result")
+                    .or(vector.get("error"))
+                    .map(show)
+                    .unwrap_or_default(),
+                show(&out)
             ));
         }
     }

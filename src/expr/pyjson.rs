@@ -12,14 +12,40 @@ pub fn loads(s: &str) -> Result<Value, String> {
         .map_err(|e| format!("{e}"))
 }
 
-/// `yaml.safe_dump(v, default_flow_style=False)`-like text.
+/// `v` with every mapping's keys in sorted order (PyYAML's `sort_keys`).
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_keys(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `yaml.safe_dump(v, default_flow_style=False)`-like text; mapping keys
+/// come out sorted, as PyYAML sorts them by default.
 pub fn yaml_dump(v: &Value) -> String {
     match v {
-        Value::Object(_) | Value::Array(_) => yaml_serde::to_string(v).unwrap_or_default(),
+        Value::Object(_) | Value::Array(_) => {
+            yaml_serde::to_string(&sorted_keys(v)).unwrap_or_default()
+        }
         _ => {
             let s = yaml_serde::to_string(v).unwrap_or_default();
             let s = s.trim_end();
-            format!("{s}\n...\n")
+            // PyYAML ends a document whose root is a plain scalar with
+            // `...`; a quoted scalar closes itself
+            if s.starts_with(['\'', '"']) {
+                format!("{s}\n")
+            } else {
+                format!("{s}\n...\n")
+            }
         }
     }
 }
@@ -81,6 +107,20 @@ pub fn yaml_load(s: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_dump_ends_only_plain_root_scalars_with_a_marker() {
+        assert_eq!(yaml_dump(&serde_json::json!("abc")), "abc\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!(1)), "1\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!("")), "''\n");
+        assert_eq!(yaml_dump(&serde_json::json!("3.5")), "'3.5'\n");
+    }
+
+    #[test]
+    fn yaml_dump_sorts_keys() {
+        let v: Value = serde_json::from_str(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#).unwrap();
+        assert_eq!(yaml_dump(&v), "a:\n  c: 3\n  d: 2\nb: 1\n");
+    }
 
     #[test]
     fn yaml_load_refuses_deep_and_large_text() {

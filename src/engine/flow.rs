@@ -623,6 +623,15 @@ impl EngineActor {
         let Some(exec) = self.execs.get(&exec_id) else {
             return false;
         };
+        // A task waiting for a timer (a retry, wait-before, wait-after) or
+        // otherwise unfinished may still trigger a join.
+        if exec
+            .tasks
+            .values()
+            .any(|t| !t.state.is_completed() && t.state != State::Waiting)
+        {
+            return false;
+        }
         let waiting: Vec<(TaskExecutionId, String)> = exec
             .tasks
             .values()

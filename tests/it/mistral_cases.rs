@@ -3,7 +3,8 @@
 //! parallel, through `scripts/run_cases.py` — the same runner that re-checks
 //! the corpus against Mistral. A case that fails must be listed in
 //! `tests/mistral_cases/divergences.txt` with its reason; a listed case that
-//! passes fails the test too, so the list only shrinks.
+//! passes fails the test too, so the list only shrinks (except one whose
+//! reason starts with `flaky`: a race that makes it fail only sometimes).
 //!
 //! Needs `python3` with PyYAML; without them the test says so and passes,
 //! unless `BORA_TEST_REQUIRE_CASES=1` (set by CI) makes that a failure.
@@ -110,9 +111,12 @@ fn mistral_case_corpus() {
         .filter(|(id, _)| !listed.contains_key(*id))
         .map(|(id, errs)| format!("{id}: {}", errs.join(" | ")))
         .collect();
+    // A case listed as `flaky: …` fails only sometimes (a race left to
+    // fix): it may pass without failing the ratchet.
     let now_passing: Vec<&String> = listed
-        .keys()
-        .filter(|id| ran.get(*id) == Some(&true))
+        .iter()
+        .filter(|(id, reason)| ran.get(*id) == Some(&true) && !reason.starts_with("flaky"))
+        .map(|(id, _)| id)
         .collect();
     let total = ran.len();
     let passing = ran.values().filter(|ok| **ok).count();

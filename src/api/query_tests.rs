@@ -265,13 +265,15 @@ async fn envelope_has_next_only_when_full() {
 #[test]
 fn uuid_params() {
     use crate::domain::ExecutionId;
-    assert_eq!(uuid::<ExecutionId>(U).unwrap().to_string(), U);
+    assert_eq!(uuid_named::<ExecutionId>("id", U).unwrap().to_string(), U);
     assert_eq!(
-        uuid::<ExecutionId>("x").unwrap_err().to_string(),
-        "Expected a uuid but received x."
+        uuid_named::<ExecutionId>("id", "x")
+            .unwrap_err()
+            .to_string(),
+        "Invalid input for field/attribute id. Value: 'x'. unable to convert to uuid. Error: Expected a uuid but received x."
     );
     assert!(matches!(
-        uuid::<ExecutionId>("x"),
+        uuid_named::<ExecutionId>("id", "x"),
         Err(Error::BadRequest(_))
     ));
 }

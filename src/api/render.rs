@@ -160,7 +160,10 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m.insert("state".into(), t.state.as_str().into());
     m.insert("state_info".into(), opt_string(t.state_info.as_ref()));
     m.insert("project_id".into(), t.project_id.clone().into());
-    m.insert("runtime_context".into(), json_text(&t.runtime_context));
+    m.insert(
+        "runtime_context".into(),
+        json_text(&runtime_context(&t.runtime_context)),
+    );
     if view == TaskView::Get {
         m.insert("result".into(), pytext::dumps(&t.result, None).into());
     }
@@ -173,7 +176,40 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m
 }
 
-/// An action execution; `output` (`{"result": …}` as JSON text) only when asked.
+/// A task's `runtime_context` as Mistral shows it: only the keys Mistral
+/// itself keeps there (`triggered_by` once a task was triggered,
+/// `with_items`, `retry_task_policy`, and `wait_before_policy` /
+/// `wait_after_policy` once such a delay was scheduled); the engine's own
+/// bookkeeping (timers, `next_tasks`, `safe_rerun`) stays stored but unshown.
+pub fn runtime_context(rc: &Value) -> Value {
+    let Some(rc) = rc.as_object() else {
+        return rc.clone();
+    };
+    let mut out = Map::new();
+    for (k, v) in rc {
+        match k.as_str() {
+            "triggered_by" if v.as_array().is_some_and(Vec::is_empty) => {}
+            "triggered_by" | "with_items" | "retry_task_policy" | "wait_before_policy"
+            | "wait_after_policy" => {
+                out.insert(k.clone(), v.clone());
+            }
+            "timer" => {
+                let policy = match v.get("kind").and_then(Value::as_str) {
+                    Some("wait-before") => "wait_before_policy",
+                    Some("wait-after") => "wait_after_policy",
+                    _ => continue,
+                };
+                out.insert(policy.into(), serde_json::json!({"skip": true}));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(out)
+}
+
+/// An action execution (`resources.ActionExecution`: no task name, no
+/// params); `output` (`{"result": …}` as JSON text) only when asked, and
+/// `null` until the action is done.
 pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), a.id.to_string().into());
@@ -182,37 +218,51 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
         "workflow_namespace".into(),
         opt_string(a.workflow_namespace.as_ref()),
     );
-    m.insert("task_name".into(), opt_string(a.task_name.as_ref()));
     m.insert("task_execution_id".into(), opt_string(a.task_execution_id));
     m.insert("state".into(), a.state.as_str().into());
     m.insert("state_info".into(), opt_string(a.state_info.as_ref()));
-    m.insert("tags".into(), tags(&a.tags));
+    m.insert(
+        "tags".into(),
+        if a.tags.is_empty() {
+            Value::Null
+        } else {
+            tags(&a.tags)
+        },
+    );
     m.insert("name".into(), a.name.clone().into());
     m.insert("description".into(), a.description.clone().into());
     m.insert("project_id".into(), a.project_id.clone().into());
     m.insert("accepted".into(), a.accepted.into());
     m.insert("input".into(), json_text(&a.input));
     if include_output {
-        m.insert("output".into(), json_text(&a.output));
+        let done = a.state.is_completed();
+        m.insert(
+            "output".into(),
+            if done {
+                json_text(&a.output)
+            } else {
+                Value::Null
+            },
+        );
     }
     m.insert("created_at".into(), timestamp(&a.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
-    m.insert("params".into(), json_text(&a.params));
     m
 }
 
 /// A system action (`_action_descriptor_to_resource`): its id is its name,
-/// it has no definition text and no timestamps.
+/// it has no definition text, no timestamps, no tags and no scope, and
+/// (as Mistral builds every listed action) `is_system` is `false`.
 pub fn action(a: &StdAction) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), a.name.into());
     m.insert("name".into(), a.name.into());
-    m.insert("is_system".into(), true.into());
+    m.insert("is_system".into(), false.into());
     m.insert("input".into(), a.input.clone().into());
     m.insert("description".into(), a.description.into());
-    m.insert("tags".into(), Value::Array(Vec::new()));
+    m.insert("tags".into(), Value::Null);
     m.insert("definition".into(), "".into());
-    m.insert("scope".into(), "public".into());
+    m.insert("scope".into(), Value::Null);
     m.insert("project_id".into(), Value::Null);
     m.insert("created_at".into(), "".into());
     m.insert("updated_at".into(), "".into());

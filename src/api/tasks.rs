@@ -39,19 +39,20 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
-        ("name", Kind::Text),
+        ("created_at", Kind::Text),
         ("workflow_name", Kind::Text),
         ("workflow_id", Kind::Uuid),
-        ("workflow_execution_id", Kind::Uuid),
         ("tags", Kind::Text),
         ("state", Kind::State),
         ("state_info", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("name", Kind::Text),
+        ("workflow_execution_id", Kind::Uuid),
         ("result", Kind::Text),
         ("published", Kind::Text),
         ("processed", Kind::Bool),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
         ("reset", Kind::Bool),
         ("env", Kind::Text),
     ],
@@ -79,7 +80,7 @@ pub async fn list_of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid(&path)?;
+    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?;
     executions::fetch(&state, &caller, id).await?;
     let pin = ("workflow_execution_id", id.to_string());
     list_with(req, state, caller, Some(pin)).await
@@ -103,7 +104,7 @@ async fn list_with(
     };
     let fetch = |s: &Store, q: &ListQuery| s.list_tasks(q);
     let render = |t: &TaskRecord| render::task(t, view);
-    page(&req, &state, p, "tasks", fetch, render).await
+    page(&req, &state, p, &SPEC, "tasks", fetch, render).await
 }
 
 /// `GET /v2/tasks/{id}?fields=`

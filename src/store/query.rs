@@ -19,7 +19,7 @@ use crate::domain::State;
 pub(super) enum Kind {
     /// Plain text (also ids and JSON text).
     Text,
-    /// A state; values must be state names.
+    /// A state; a state name is normalized, other text matches nothing.
     State,
     /// A JSON list of tags; `eq`/`has` mean "has this tag".
     Tags,
@@ -270,11 +270,13 @@ fn parse_val(field: &Field, op: FilterOp, raw: &str) -> Result<Val, Error> {
     match field.kind {
         Kind::Text => Ok(Val::Text(raw.to_string())),
         Kind::Tags => Ok(Val::Text(serde_json::Value::from(raw).to_string())),
+        // Mistral's state filter is a plain string: an unknown state is
+        // no error, it just matches nothing.
         Kind::State if op == FilterOp::Has => Ok(Val::Text(raw.to_string())),
-        Kind::State => raw
-            .parse::<State>()
-            .map(|s| Val::Text(s.as_str().to_string()))
-            .map_err(|_| bad("not a state")),
+        Kind::State => Ok(Val::Text(
+            raw.parse::<State>()
+                .map_or_else(|_| raw.to_string(), |s| s.as_str().to_string()),
+        )),
         Kind::Time => parse_time(raw)
             .map(Val::Time)
             .ok_or_else(|| bad("expected a timestamp like 2026-01-31 12:00:00")),
@@ -499,7 +501,7 @@ macro_rules! list_fn {
                     .get_result(conn)
                     .map_err(|e| Error::Database(e.to_string()))?;
                 if found == 0 {
-                    return Err(Error::BadQuery(format!("marker '{marker}' not found")));
+                    return Err(Error::MarkerNotFound(stringify!($table), marker.clone()));
                 }
                 conds.push(after_marker::<Tab>(stringify!($table), &keys, marker));
             }

@@ -185,13 +185,13 @@ async fn bad_requests_are_400_with_a_faultstring() {
             Method::GET,
             "/v2/executions?workflow_id=12",
             None,
-            "Expected a uuid but received 12.",
+            "Invalid input for field/attribute workflow_id. Value: '12'. unable to convert to uuid. Error: Expected a uuid but received 12.",
         ),
         (
             Method::POST,
             "/v2/executions",
             Some("{nope"),
-            "Invalid JSON body: ",
+            "Request is not in valid JSON format",
         ),
         (
             Method::POST,

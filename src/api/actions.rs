@@ -31,7 +31,8 @@ pub fn std_actions() -> Vec<StdAction> {
         .map(|d| StdAction {
             name: d.name,
             input: d.input_string(),
-            description: d.description,
+            description: super::std_descriptions::mistral_description(d.name)
+                .unwrap_or(d.description),
         })
         .collect()
 }
@@ -78,6 +79,10 @@ pub async fn list(
     // The system actions are everyone's; the ad-hoc ones are the caller's
     // and the public ones (admins: all_projects / project_id).
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
+    // `namespace` defaults to '' (not "any"), so it always filters.
+    if !p.query.filters.iter().any(|f| f.field == "namespace") {
+        p.pin_in_order("namespace", String::new(), &SPEC);
+    }
     if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
         p.fields.push("name".into());
     }
@@ -158,7 +163,8 @@ pub async fn get(
     let (n, ns) = (name.clone(), namespace.clone());
     let access = caller.access();
     let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
-    let a = found.ok_or_else(|| {
+    // Mistral looks an action up by name only: an id is an unknown name.
+    let a = found.filter(|a| a.name == name).ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))

@@ -28,6 +28,7 @@ mod render;
 mod report;
 mod root;
 mod send;
+mod std_descriptions;
 mod sub_executions;
 mod tasks;
 mod ui;

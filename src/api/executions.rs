@@ -212,7 +212,16 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let id = parse_id(&path)?;
     let obj = body::object(body)?;
-    fetch(&state, &caller, id).await?;
+    let current = fetch(&state, &caller, id).await?;
+    // SKIPPED counts as a completed state, so Mistral hands it to
+    // `stop_workflow`, which has no branch for it: after the same checks
+    // as any stop, nothing happens.
+    if obj.get("state").and_then(Value::as_str) == Some("SKIPPED") {
+        let mut as_stop = obj.clone();
+        as_stop.insert("state".into(), "CANCELLED".into());
+        update_message(id, &as_stop)?;
+        return Ok(HttpResponse::Ok().json(render::execution(&current, ExecutionView::Write)));
+    }
     let msg = update_message(id, &obj)?;
     let e = send::update_execution(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))

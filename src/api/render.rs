@@ -189,9 +189,22 @@ pub fn runtime_context(rc: &Value) -> Value {
     for (k, v) in rc {
         match k.as_str() {
             "triggered_by" if v.as_array().is_some_and(Vec::is_empty) => {}
-            "triggered_by" | "with_items" | "retry_task_policy" | "wait_before_policy"
-            | "wait_after_policy" => {
+            "triggered_by" | "retry_task_policy" | "wait_before_policy" | "wait_after_policy" => {
                 out.insert(k.clone(), v.clone());
+            }
+            // Mistral keeps the item count and the free concurrency slots
+            // (`capacity`: null without a concurrency limit; back to the
+            // limit once the items are done).
+            "with_items" => {
+                let capacity = match v.get("concurrency") {
+                    Some(Value::Number(n)) if n.as_u64() != Some(0) => Value::Number(n.clone()),
+                    _ => Value::Null,
+                };
+                let count = v.get("count").cloned().unwrap_or(Value::Null);
+                out.insert(
+                    k.clone(),
+                    serde_json::json!({"capacity": capacity, "count": count}),
+                );
             }
             "timer" => {
                 let policy = match v.get("kind").and_then(Value::as_str) {

@@ -331,7 +331,7 @@ fn runtime_context_shows_mistral_keys_only() {
     assert_eq!(
         runtime_context(&json!({
             "triggered_by": [{"task_id": "x", "event": "on-success"}],
-            "with_items": {"capacity": null, "count": 2},
+            "with_items": {"count": 2, "concurrency": null},
             "retry_task_policy": {"retry_no": 1},
             "timer": {"kind": "wait-before", "due": "soon"},
             "timeout_timer": {"kind": "timeout", "due": "later"}

@@ -176,45 +176,64 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m
 }
 
-/// A task's `runtime_context` as Mistral shows it: only the keys Mistral
-/// itself keeps there (`triggered_by` once a task was triggered,
-/// `with_items`, `retry_task_policy`, and `wait_before_policy` /
-/// `wait_after_policy` once such a delay was scheduled); the engine's own
-/// bookkeeping (timers, `next_tasks`, `safe_rerun`) stays stored but unshown.
+/// The engine's own bookkeeping in a task's `runtime_context`: stored,
+/// never shown.
+const INTERNAL_CONTEXT_KEYS: &[&str] = &[
+    "safe_rerun",
+    "next_tasks",
+    "timer",
+    "timeout_timer",
+    "timeout",
+    "wait_after_done",
+    "interrupted",
+    "rerun_no",
+];
+
+/// A task's `runtime_context` as Mistral shows it: the engine's
+/// bookkeeping is left out (an empty `triggered_by` too: Mistral sets it
+/// only on triggered tasks), a scheduled wait-before / wait-after shows as
+/// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`,
+/// and with-items shows Mistral's `{"capacity", "count"}` (with the
+/// `concurrency` limit beside it).
 pub fn runtime_context(rc: &Value) -> Value {
     let Some(rc) = rc.as_object() else {
         return rc.clone();
     };
+    let skip = || serde_json::json!({"skip": true});
     let mut out = Map::new();
     for (k, v) in rc {
         match k.as_str() {
             "triggered_by" if v.as_array().is_some_and(Vec::is_empty) => {}
-            "triggered_by" | "retry_task_policy" | "wait_before_policy" | "wait_after_policy" => {
-                out.insert(k.clone(), v.clone());
+            "timer" => match v.get("kind").and_then(Value::as_str) {
+                Some("wait-before") => {
+                    out.insert("wait_before_policy".into(), skip());
+                }
+                Some("wait-after") => {
+                    out.insert("wait_after_policy".into(), skip());
+                }
+                _ => {}
+            },
+            "wait_after_done" => {
+                out.insert("wait_after_policy".into(), skip());
             }
-            // Mistral keeps the item count and the free concurrency slots
-            // (`capacity`: null without a concurrency limit; back to the
-            // limit once the items are done).
-            "with_items" => {
-                let capacity = match v.get("concurrency") {
+            "with_items" if v.get("capacity").is_none() => {
+                let limit = match v.get("concurrency") {
                     Some(Value::Number(n)) if n.as_u64() != Some(0) => Value::Number(n.clone()),
                     _ => Value::Null,
                 };
                 let count = v.get("count").cloned().unwrap_or(Value::Null);
+                if !limit.is_null() {
+                    out.insert("concurrency".into(), limit.clone());
+                }
                 out.insert(
                     k.clone(),
-                    serde_json::json!({"capacity": capacity, "count": count}),
+                    serde_json::json!({"capacity": limit, "count": count}),
                 );
             }
-            "timer" => {
-                let policy = match v.get("kind").and_then(Value::as_str) {
-                    Some("wait-before") => "wait_before_policy",
-                    Some("wait-after") => "wait_after_policy",
-                    _ => continue,
-                };
-                out.insert(policy.into(), serde_json::json!({"skip": true}));
+            key if INTERNAL_CONTEXT_KEYS.contains(&key) => {}
+            _ => {
+                out.insert(k.clone(), v.clone());
             }
-            _ => {}
         }
     }
     Value::Object(out)

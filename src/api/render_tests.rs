@@ -334,13 +334,26 @@ fn runtime_context_shows_mistral_keys_only() {
             "with_items": {"count": 2, "concurrency": null},
             "retry_task_policy": {"retry_no": 1},
             "timer": {"kind": "wait-before", "due": "soon"},
-            "timeout_timer": {"kind": "timeout", "due": "later"}
+            "timeout_timer": {"kind": "timeout", "due": "later"},
+            "rerun_no": 1
         })),
         json!({
             "triggered_by": [{"task_id": "x", "event": "on-success"}],
             "with_items": {"capacity": null, "count": 2},
             "retry_task_policy": {"retry_no": 1},
             "wait_before_policy": {"skip": true}
+        })
+    );
+    assert_eq!(
+        runtime_context(&json!({
+            "with_items": {"count": 4, "concurrency": 2},
+            "wait_after_done": "SUCCESS",
+            "concurrency": 2
+        })),
+        json!({
+            "concurrency": 2,
+            "with_items": {"capacity": 2, "count": 4},
+            "wait_after_policy": {"skip": true}
         })
     );
 }

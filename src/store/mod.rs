@@ -31,6 +31,9 @@ pub enum Error {
     /// A list query names a field or value the store cannot use.
     #[error("{0}")]
     BadQuery(String),
+    /// A list's `marker` names no row the caller sees (`table`, `marker`).
+    #[error("marker '{1}' not found")]
+    MarkerNotFound(&'static str, String),
     #[error("database error: {0}")]
     Database(String),
     /// Another process (another bora) holds this database.

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_errors;
+mod api_shapes;
 mod cli;
 mod definitions;
 mod harness;

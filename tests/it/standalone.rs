@@ -152,7 +152,9 @@ async fn bad_requests_are_refused_with_the_reason() {
 #[actix_rt::test]
 async fn deletion_follows_mistral_rules() {
     let app = TestApp::start();
-    let (_, v) = run(&app, json!({"name": "std.noop"})).await;
+    // A run is stored (and has an id) only with save_result.
+    let saved = json!({"name": "std.noop", "params": {"run_sync": true, "save_result": true}});
+    let (_, v) = run(&app, saved.clone()).await;
     let id = v["id"].as_str().unwrap().to_string();
     let path = format!("/v2/action_executions/{id}");
     let (s, v) = call(&app, Method::DELETE, &path, None).await;
@@ -161,7 +163,7 @@ async fn deletion_follows_mistral_rules() {
     drop(app);
 
     let app = TestApp::start_with(|c| c.allow_action_execution_deletion = true);
-    let (_, v) = run(&app, json!({"name": "std.noop"})).await;
+    let (_, v) = run(&app, saved).await;
     let done = v["id"].as_str().unwrap().to_string();
     let (_, v) = run(&app, json!({"name": "std.async_noop"})).await;
     let waiting = v["id"].as_str().unwrap().to_string();

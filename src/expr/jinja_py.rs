@@ -474,8 +474,8 @@ fn py_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, 
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
     use super::jinja_text::{
-        center, escape, float_filter, format, int_filter, truncate, unknown_method, urlencode,
-        urlize, wordcount, wordwrap, xmlattr,
+        center, escape, float_filter, int_filter, truncate, unknown_method, urlencode, urlize,
+        wordcount, wordwrap, xmlattr,
     };
     env.add_filter("select", select);
     env.add_filter("reject", reject);
@@ -496,7 +496,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("wordcount", wordcount);
     env.add_filter("urlize", urlize);
     env.add_filter("random", random);
-    env.add_filter("format", format);
+    env.add_filter("format", super::jinja_pyfmt::format_filter);
     env.add_filter("center", center);
     env.add_filter("round", round);
     env.add_test("lower", |v: Value| -> Result<bool, Error> {

@@ -59,7 +59,7 @@ fn within(v: &Value, budget: &mut usize, max: usize) -> bool {
 
 /// Replaces the serialising filters and functions of `env` by checked ones.
 pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
-    use crate::expr::jinja::{json_dump, tojson, yaml_dump};
+    use crate::expr::jinja_mistral::{json_dump, tojson, yaml_dump};
     for name in ["json_dump", "json_encode"] {
         let f = move |v: Value| {
             bounded(&v, max)?;

@@ -1,8 +1,8 @@
 //! Python text behaviours for Jinja (used by [`super::jinja_py`]): `str`
-//! methods minijinja lacks, `%` formatting, and Jinja2's text filters
+//! methods minijinja lacks and Jinja2's text filters
 //! (`truncate`, `escape`, `xmlattr`, `wordwrap`, `urlencode`, `int`, ...).
 
-use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
 
 use super::jinja_py::undefined_input;
@@ -104,136 +104,6 @@ pub fn wordcount(s: String) -> usize {
 
 pub fn urlize(s: String) -> String {
     escape_text(&s)
-}
-
-/// Python `%` formatting (`'%s-%03d' % args`).
-pub fn format(fmt: String, args: Rest<Value>) -> Result<String, Error> {
-    let chars: Vec<char> = fmt.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut next = 0usize;
-    let bad = |m: &str| Error::new(ErrorKind::InvalidOperation, m.to_string());
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '%' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        let mut flags = String::new();
-        while i < chars.len() && "-+ 0#".contains(chars[i]) {
-            flags.push(chars[i]);
-            i += 1;
-        }
-        let mut width = String::new();
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            width.push(chars[i]);
-            i += 1;
-        }
-        let mut prec: Option<usize> = None;
-        if i < chars.len() && chars[i] == '.' {
-            i += 1;
-            let mut p = String::new();
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                p.push(chars[i]);
-                i += 1;
-            }
-            prec = Some(p.parse().unwrap_or(0));
-        }
-        let Some(&conv) = chars.get(i) else {
-            return Err(bad("incomplete format"));
-        };
-        i += 1;
-        if conv == '%' {
-            out.push('%');
-            continue;
-        }
-        let Some(arg) = args.get(next) else {
-            return Err(bad("not enough arguments for format string"));
-        };
-        next += 1;
-        let body = match conv {
-            's' => super::jinja::py_str(arg),
-            'r' => super::jinja::py_repr(arg),
-            'd' | 'i' | 'u' => {
-                let f = f64::try_from(arg.clone())
-                    .map_err(|_| bad("%d format: a real number is required"))?;
-                let n = f.trunc() as i128;
-                let mut s = n.abs().to_string();
-                if let Some(p) = prec {
-                    while s.len() < p {
-                        s.insert(0, '0');
-                    }
-                }
-                if n < 0 {
-                    s.insert(0, '-');
-                } else if flags.contains('+') {
-                    s.insert(0, '+');
-                } else if flags.contains(' ') {
-                    s.insert(0, ' ');
-                }
-                s
-            }
-            'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
-                let f = f64::try_from(arg.clone()).map_err(|_| bad("must be real number"))?;
-                let p = prec.unwrap_or(6);
-                let s = match conv {
-                    'f' | 'F' => format!("{f:.p$}"),
-                    'e' | 'E' => {
-                        let s = format!("{f:.p$e}");
-                        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-                        let e: i32 = e.parse().unwrap_or(0);
-                        let s = format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
-                        if conv == 'E' { s.to_uppercase() } else { s }
-                    }
-                    _ => crate::expr::yaql::value::float_repr(f),
-                };
-                if flags.contains('+') && f >= 0.0 {
-                    format!("+{s}")
-                } else {
-                    s
-                }
-            }
-            'x' | 'X' | 'o' => {
-                let n = i128::try_from(arg.clone()).map_err(|_| bad("an integer is required"))?;
-                let s = match conv {
-                    'x' => format!("{:x}", n.abs()),
-                    'X' => format!("{:X}", n.abs()),
-                    _ => format!("{:o}", n.abs()),
-                };
-                if n < 0 { format!("-{s}") } else { s }
-            }
-            other => return Err(bad(&format!("unsupported format character '{other}'"))),
-        };
-        let w: usize = width.parse().unwrap_or(0);
-        let len = body.chars().count();
-        if len < w {
-            let pad = w - len;
-            if flags.contains('-') {
-                out.push_str(&body);
-                out.push_str(&" ".repeat(pad));
-            } else if flags.contains('0') && "dif".contains(conv) {
-                let (sign, digits) = if body.starts_with(['-', '+']) {
-                    body.split_at(1)
-                } else {
-                    ("", body.as_str())
-                };
-                out.push_str(sign);
-                out.push_str(&"0".repeat(pad));
-                out.push_str(digits);
-            } else {
-                out.push_str(&" ".repeat(pad));
-                out.push_str(&body);
-            }
-        } else {
-            out.push_str(&body);
-        }
-    }
-    if next < args.len() {
-        return Err(bad("not all arguments converted during string formatting"));
-    }
-    Ok(out)
 }
 
 /// Python string methods pycompat lacks, then pycompat's.

@@ -8,8 +8,12 @@ pub mod batch;
 pub(crate) mod cache;
 pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
+pub(crate) mod jinja_ast;
 pub(crate) mod jinja_guard;
+pub(crate) mod jinja_mistral;
+pub(crate) mod jinja_ops;
 pub(crate) mod jinja_py;
+pub(crate) mod jinja_pyfmt;
 pub(crate) mod jinja_size;
 pub(crate) mod jinja_text;
 pub mod pyjson;
@@ -22,6 +26,8 @@ use serde_json::Value;
 pub use batch::batch;
 pub use yaql::value::str_repr as py_str_repr;
 
+#[cfg(test)]
+mod jinja_tests;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,179 @@
+//! Unit tests of Jinja fidelity to Jinja2 3.1 as Mistral configures it:
+//! each test names the rule (found in Jinja2's source) it pins down.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+fn data() -> Value {
+    json!({"a": 1, "b": 2.5, "s": "abc", "t": true, "n": null,
+           "l": [3, 1, 2], "d": {"x": 1, "y": 2}})
+}
+
+fn eval(input: &str) -> Result<Value, Error> {
+    let data = data();
+    Evaluator::default().evaluate_str(input, &Context::new(&data))
+}
+
+fn check(input: &str, expected: Value) {
+    match eval(input) {
+        Ok(v) => assert_eq!(v, expected, "{input}"),
+        Err(e) => panic!("{input}: {:?} {}", e.kind, e.message),
+    }
+}
+
+fn check_err(input: &str, kind: ErrorKind) {
+    match eval(input) {
+        Err(e) => assert_eq!(e.kind, kind, "{input}: {}", e.message),
+        Ok(v) => panic!("{input}: expected an error, got {v}"),
+    }
+}
+
+#[test]
+fn unknown_filters_and_tests_fail_at_compile_time_outside_if() {
+    // compiler.py _filter_test_common: only a "soft" frame (if branches,
+    // conditional expressions) defers the lookup to run time
+    check_err("{{ _.a|nosuch }}", ErrorKind::UnknownFunction);
+    check_err(
+        "{% for x in [] %}{{ x|nosuch }}{% endfor %}",
+        ErrorKind::UnknownFunction,
+    );
+    check_err("{{ _.a is nosuch }}", ErrorKind::UnknownFunction);
+    check("{% if false %}{{ _.a|nosuch }}{% endif %}", json!(""));
+    check_err(
+        "{% if true %}{{ _.a|nosuch }}{% endif %}",
+        ErrorKind::Runtime,
+    );
+    check_err("{{ _.a|nosuch if true else 1 }}", ErrorKind::Runtime);
+    check("{{ _.a|nosuch if false else 1 }}", json!(1));
+    // minijinja-only filters are not Jinja2's
+    check_err("{{ 'a b'|split }}", ErrorKind::UnknownFunction);
+}
+
+#[test]
+fn tags_and_syntax_jinja2_lacks() {
+    // `do`, `break`, `continue` are extensions Mistral does not load
+    check_err("{% do [].append(1) %}{{ 1 }}", ErrorKind::Syntax);
+    check_err(
+        "{% for x in [1] %}{% break %}{% endfor %}{{ 1 }}",
+        ErrorKind::Syntax,
+    );
+    // parser.py parse_test: "You cannot chain multiple tests with is"
+    check_err("{{ 'a' is string is string }}", ErrorKind::Syntax);
+    check("{{ ('a' is string) is sameas true }}", json!(true));
+}
+
+#[test]
+fn ordering_comparisons_refuse_mixed_types() {
+    check_err("{{ 1 < 'a' }}", ErrorKind::Type);
+    check_err("{{ none < 1 }}", ErrorKind::Type);
+    check_err("{{ [1] < 1 }}", ErrorKind::Type);
+    check_err("{{ {} < {} }}", ErrorKind::Type);
+    check_err("{{ [1, 2] < [1, 'a'] }}", ErrorKind::Type);
+    check("{{ 1 < 2.5 }}", json!(true));
+    check("{{ true < 2 }}", json!(true));
+    check("{{ [1, 2] < [1, 3] }}", json!(true));
+    check("{{ 'a' < 'b' < 'c' }}", json!(true));
+    check("{{ 1 > 2 < 'a' }}", json!(false));
+    check("{{ (1 + 2) * 3 > 8 and 2 >= 2 }}", json!(true));
+    check_err("{{ 1 in 'abc' }}", ErrorKind::Type);
+    check_err("{{ 1 in 5 }}", ErrorKind::Type);
+    check("{{ 'x' in _.d and 'q' not in _.d }}", json!(true));
+    check("{{ 'b' in 'abc' }}", json!(true));
+    check_err("{{ _.missing < 1 }}", ErrorKind::Undefined);
+}
+
+#[test]
+fn percent_is_python_modulo_and_formatting() {
+    check("{{ -5 % 3 }}", json!(1));
+    check("{{ 5 % -3 }}", json!(-1));
+    check("{{ 5.5 % 2 }}", json!(1.5));
+    check("{{ -5.5 % 2 }}", json!(0.5));
+    check_err("{{ 1 % 0 }}", ErrorKind::ZeroDivision);
+    check("{{ '%s-%s' % (1, 'a') }}", json!("1-a"));
+    check("{{ '%s' % [1, 2] }}", json!("[1, 2]"));
+    check("{{ '%(x)s+%(y)03d' % _.d }}", json!("1+002"));
+    check(
+        "{{ '%5.2f|%-4s|%x|%o|%e|%g' % (3.14159, 'a', 255, 8, 12345.678, 0.0001) }}",
+        json!(" 3.14|a   |ff|10|1.234568e+04|0.0001"),
+    );
+    check("{{ '%r %c %%' % ('a', 65) }}", json!("'a' A %"));
+    check(
+        "{{ '%+d %05d %.3s %*d' % (5, 42, 'abcdef', 4, 7) }}",
+        json!("+5 00042 abc    7"),
+    );
+    check(
+        "{{ '%g %g %g' % (1e20, 123456789, 0.5) }}",
+        json!("1e+20 1.23457e+08 0.5"),
+    );
+    check_err("{{ '%s %s' % (1,) }}", ErrorKind::Type);
+    check_err("{{ '%s' % (1, 2) }}", ErrorKind::Type);
+    check_err("{{ 'x' % 1 }}", ErrorKind::Type);
+    check_err("{{ '%(q)s' % _.d }}", ErrorKind::Key);
+    check_err("{{ '%d' % 'a' }}", ErrorKind::Type);
+    check("{{ '%s|%s'|format(1, 2) }}", json!("1|2"));
+    check("{{ '%(a)s'|format(a=3) }}", json!("3"));
+}
+
+#[test]
+fn unary_operators_follow_python() {
+    check("{{ +3 }}", json!(3));
+    check("{{ +_.b }}", json!(2.5));
+    check("{{ +_.t }}", json!(1));
+    check("{{ -_.t }}", json!(-1));
+    check("{{ 1 - +2 }}", json!(-1));
+    check("{{ 2 * -_.a }}", json!(-2));
+    check("{{ -+3 }}", json!(-3));
+    check("{{ +(1 + 2) * 2 }}", json!(6));
+    check_err("{{ +_.s }}", ErrorKind::Type);
+    check_err("{{ -_.l }}", ErrorKind::Type);
+    check("{{ 'a' + 'b' }}", json!("ab"));
+}
+
+#[test]
+fn undefined_values_in_operators_are_undefined_errors() {
+    for e in [
+        "{{ _.missing + 1 }}",
+        "{{ 1 - _.missing }}",
+        "{{ -_.missing }}",
+        "{{ _.missing * 2 }}",
+        "{{ _.missing % 2 }}",
+        "{{ 'a' ~ _.missing }}",
+    ] {
+        check_err(e, ErrorKind::Undefined);
+    }
+}
+
+#[test]
+fn tuples_render_as_python_tuples() {
+    check("x{{ (1, 2) }}", json!("x(1, 2)"));
+    check("x{{ (1,) }}", json!("x(1,)"));
+    check("x{{ () }}", json!("x()"));
+    check(
+        "x{{ [(1, 'a'), {'k': (2,)}] }}",
+        json!("x[(1, 'a'), {'k': (2,)}]"),
+    );
+    check("{% set t = 1, 2 %}{{ t }}", json!("(1, 2)"));
+    check("{{ (1, 2) }}", json!([1, 2]));
+}
+
+#[test]
+fn if_expression_without_else_renders_nothing() {
+    // compiler.py visit_CondExpr: a plain (not strict) Undefined
+    check("<{{ 1 if false }}>", json!("<>"));
+    check("{% set x = 1 if false %}<{{ x }}>", json!("<>"));
+    check("<{{ 1 if true }}>", json!("<1>"));
+}
+
+#[test]
+fn mistral_context_names() {
+    // jinja_expression.py get_jinja_context: `__env`, `__execution` and
+    // `__task_execution` are top-level names of a dict context
+    check("{{ __env }}", Value::Null);
+    check("{{ __execution }}", Value::Null);
+    let data = json!({"__env": {"k": 1}});
+    let v = Evaluator::default()
+        .evaluate_str("{{ __env.k }}", &Context::new(&data))
+        .ok();
+    assert_eq!(v, Some(json!(1)));
+}

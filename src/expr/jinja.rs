@@ -34,6 +34,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
     minijinja_contrib::add_to_environment(&mut env);
     crate::expr::jinja_py::register(&mut env);
     crate::expr::jinja_ops::register(&mut env);
+    crate::expr::jinja_jtests::register(&mut env);
     let max = limits.max_size;
     env.set_formatter(move |out, _state, value| {
         // a strict undefined never gets here; the silent one of `x if c`

@@ -167,6 +167,10 @@ pub(crate) fn py_contains(container: &Value, item: &Value) -> Result<bool, Error
             ))),
         },
         ValueKind::Map => {
+            if item.is_undefined() {
+                // hash(StrictUndefined) raises
+                return Err(undefined_error());
+            }
             if matches!(item.kind(), ValueKind::Seq | ValueKind::Map) && !is_tuple(item) {
                 return Err(type_error(format!(
                     "unhashable type: '{}'",
@@ -229,19 +233,23 @@ fn num_value(n: Num) -> Value {
     }
 }
 
-/// `a % b`: printf-style formatting on strings, Python's modulo on numbers.
 fn py_mod(a: Value, b: Value) -> Result<Value, Error> {
+    py_mod_values(&a, &b)
+}
+
+/// `a % b`: printf-style formatting on strings, Python's modulo on numbers.
+pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
     if a.is_undefined() || b.is_undefined() {
         return Err(undefined_error());
     }
     if let Some(fmt) = a.as_str() {
-        return percent_format(fmt, &b).map(Value::from);
+        return percent_format(fmt, b).map(Value::from);
     }
-    let (Some(x), Some(y)) = (as_num(&a), as_num(&b)) else {
+    let (Some(x), Some(y)) = (as_num(a), as_num(b)) else {
         return Err(type_error(format!(
             "unsupported operand type(s) for %: '{}' and '{}'",
-            type_name(&a),
-            type_name(&b)
+            type_name(a),
+            type_name(b)
         )));
     };
     let zero = |m: &str| Error::new(ErrorKind::InvalidOperation, format!("{m} by zero"));

@@ -374,17 +374,6 @@ fn round_float(x: f64, p: i32, method: Option<String>) -> Result<f64, Error> {
     })
 }
 
-fn cmp_test(v: &Value, other: &Value) -> Result<std::cmp::Ordering, Error> {
-    undefined_input(v)?;
-    undefined_input(other)?;
-    v.partial_cmp(other).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            "'<' not supported between these types",
-        )
-    })
-}
-
 /// A bound method of a dict (`_.keys` without a call): Jinja2 prefers the
 /// attribute over the key, so the value is the method, not the data.
 #[derive(Debug)]
@@ -499,56 +488,6 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("format", super::jinja_pyfmt::format_filter);
     env.add_filter("center", center);
     env.add_filter("round", round);
-    env.add_test("lower", |v: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        Ok(super::jinja::py_str(&v).chars().any(char::is_lowercase)
-            && !super::jinja::py_str(&v).chars().any(char::is_uppercase))
-    });
-    env.add_test("upper", |v: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        Ok(super::jinja::py_str(&v).chars().any(char::is_uppercase)
-            && !super::jinja::py_str(&v).chars().any(char::is_lowercase))
-    });
-    for name in ["eq", "equalto", "=="] {
-        env.add_test(name, |v: Value, o: Value| -> Result<bool, Error> {
-            undefined_input(&v)?;
-            Ok(v == o)
-        });
-    }
-    for name in ["ne", "!="] {
-        env.add_test(name, |v: Value, o: Value| -> Result<bool, Error> {
-            undefined_input(&v)?;
-            Ok(v != o)
-        });
-    }
-    for name in ["gt", ">", "greaterthan"] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? == std::cmp::Ordering::Greater)
-        });
-    }
-    for name in ["ge", ">="] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? != std::cmp::Ordering::Less)
-        });
-    }
-    for name in ["lt", "<", "lessthan"] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? == std::cmp::Ordering::Less)
-        });
-    }
-    for name in ["le", "<="] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? != std::cmp::Ordering::Greater)
-        });
-    }
-    env.add_test("in", |v: Value, seq: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        undefined_input(&seq)?;
-        if let (Some(a), Some(b)) = (v.as_str(), seq.as_str()) {
-            return Ok(b.contains(a));
-        }
-        Ok(seq.try_iter()?.any(|x| x == v))
-    });
     env.add_filter("__dict_method", dict_method);
     env.add_function("range", py_range);
     env.add_filter("int", int_filter);
@@ -556,10 +495,5 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("urlencode", urlencode);
     env.add_filter("dictsort", dictsort);
-    env.add_test("callable", |v: Value| {
-        v.is_undefined()
-            || v.downcast_object_ref::<DictMethod>().is_some()
-            || v.kind() == ValueKind::Plain
-    });
     env.set_unknown_method_callback(unknown_method);
 }

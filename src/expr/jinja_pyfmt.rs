@@ -174,6 +174,10 @@ fn format_with(fmt: &str, positional: &[Value], mapping: Option<&Value>) -> Resu
             Some(v) => v,
             None => take(&mut next)?,
         };
+        if arg.is_undefined() && conv != 'r' {
+            // str() / int() / float() of a StrictUndefined raise
+            return Err(super::jinja_ops::undefined_error());
+        }
         let spec = Spec {
             flags,
             width,

@@ -177,3 +177,35 @@ fn mistral_context_names() {
         .ok();
     assert_eq!(v, Some(json!(1)));
 }
+
+#[test]
+fn jinja2_tests_follow_tests_py() {
+    // test_odd/test_even/test_divisibleby: `value % n == r`
+    check("{{ 3 is odd }}", json!(true));
+    check("{{ 3.0 is odd }}", json!(true));
+    check("{{ _.t is odd }}", json!(true));
+    check_err("{{ 'abc' is odd }}", ErrorKind::Type);
+    check_err("{{ none is even }}", ErrorKind::Type);
+    check_err("{{ _.l is divisibleby(2) }}", ErrorKind::Type);
+    check_err("{{ _.missing is even }}", ErrorKind::Undefined);
+    // test_sequence: len() and __getitem__
+    check("{{ 'ab' is sequence and _.d is sequence }}", json!(true));
+    check("{{ _.missing is sequence or 1 is sequence }}", json!(false));
+    // test_iterable: iter() of a StrictUndefined raises
+    check("{{ none is iterable }}", json!(false));
+    check_err("{{ _.missing is iterable }}", ErrorKind::Undefined);
+    check(
+        "{{ true is number and not (true is integer) }}",
+        json!(true),
+    );
+    // comparison tests are operator.lt & co
+    check_err("{{ 'abc' is ge(2) }}", ErrorKind::Type);
+    check("{{ 3 is gt(2.5) }}", json!(true));
+    check_err("{{ _.missing is eq(1) }}", ErrorKind::Undefined);
+    check(
+        "{{ 'upper' is filter and 'split' is not filter }}",
+        json!(true),
+    );
+    check_err("{{ [] is test }}", ErrorKind::Type);
+    check("{{ '[a]' is lower }}", json!(true));
+}

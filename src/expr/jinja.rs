@@ -35,6 +35,8 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_py::register(&mut env);
     crate::expr::jinja_ops::register(&mut env);
     crate::expr::jinja_jtests::register(&mut env);
+    crate::expr::jinja_filters::register(&mut env);
+    crate::expr::jinja_seq::register(&mut env);
     let max = limits.max_size;
     env.set_formatter(move |out, _state, value| {
         // a strict undefined never gets here; the silent one of `x if c`
@@ -143,6 +145,8 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
             "SecurityError" => ErrorKind::Security,
             "TemplateRuntimeError" | "RuntimeError" => ErrorKind::Runtime,
             "TypeError" => ErrorKind::Type,
+            "AssertionError" => ErrorKind::Assertion,
+            "MemoryError" => ErrorKind::Limit,
             _ => ErrorKind::Other,
         };
     }

@@ -19,7 +19,7 @@ use minijinja::machinery::{Span, Token, parse, tokenize};
 
 use crate::expr::{Error, ErrorKind};
 
-/// Jinja2 3.1's filters plus the ones Mistral registers.
+/// Jinja2 3.1's filters (Mistral adds none: its functions are globals only).
 #[rustfmt::skip]
 pub(crate) const FILTERS: &[&str] = &[
     "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e",
@@ -28,9 +28,6 @@ pub(crate) const FILTERS: &[&str] = &[
     "random", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select",
     "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "trim", "truncate",
     "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "tojson",
-    // Mistral's functions, registered as filters too
-    "env", "execution", "executions", "global", "json_dump", "json_parse", "task", "tasks",
-    "uuid", "yaml_dump", "yaml_parse",
 ];
 
 /// Jinja2 3.1's tests.

@@ -1,6 +1,6 @@
 //! Mistral's expression functions for Jinja (`json_dump`, `json_parse`,
 //! `yaml_dump`, `yaml_parse`, `uuid`, `env`, `execution`, `task`, `tasks`,
-//! `global`), as globals and as filters, and the `tojson` filter.
+//! `global`) as globals, and the `tojson` filter.
 //! Database-backed functions read the snapshot the engine's host provides
 //! (see `jinja::context`).
 
@@ -12,32 +12,19 @@ use serde_json::Value as Json;
 
 use super::jinja::HOST_VAR;
 
-/// Registers the functions as globals and as filters.
+/// Registers the functions as globals (Mistral registers no filters:
+/// `x|json_dump` is an unknown filter there).
 pub(crate) fn register(env: &mut Environment<'static>) {
-    for name in ["json_dump", "json_encode"] {
-        env.add_function(name, json_dump);
-        env.add_filter(name, json_dump);
-    }
-    for name in ["json_parse", "json_decode"] {
-        env.add_function(name, json_parse);
-        env.add_filter(name, json_parse);
-    }
+    env.add_function("json_dump", json_dump);
+    env.add_function("json_parse", json_parse);
     env.add_function("yaml_dump", yaml_dump);
-    env.add_filter("yaml_dump", yaml_dump);
     env.add_function("yaml_parse", yaml_parse);
-    env.add_filter("yaml_parse", yaml_parse);
     env.add_function("uuid", uuid_fn);
-    env.add_filter("uuid", uuid_fn);
     env.add_function("env", env_fn);
-    env.add_filter("env", env_fn);
     env.add_function("execution", execution_fn);
-    env.add_filter("execution", execution_fn);
     env.add_function("task", task_fn);
-    env.add_filter("task", task_fn);
     env.add_function("tasks", tasks_fn);
-    env.add_filter("tasks", tasks_fn);
     env.add_function("global", global_fn);
-    env.add_filter("global", global_fn);
 }
 
 pub(crate) fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
@@ -79,16 +66,21 @@ fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }
 
-fn uuid_fn(_args: Rest<MValue>) -> String {
+/// `uuid_(context=None)` bound to the context: no argument.
+fn uuid_fn() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn env_fn(state: &State, _args: Rest<MValue>) -> MValue {
-    state
+/// `env_(context)`: `context['__env']`, a KeyError without one.
+fn env_fn(state: &State) -> Result<MValue, minijinja::Error> {
+    let v = state
         .lookup("_")
-        .and_then(|c| c.get_attr("__env").ok())
-        .filter(|v| !v.is_undefined())
-        .unwrap_or(MValue::from(()))
+        .and_then(|c| c.get_item(&MValue::from("__env")).ok())
+        .unwrap_or(MValue::UNDEFINED);
+    if v.is_undefined() {
+        return Err(crate::expr::jinja_ops::py_err("KeyError", "'__env'"));
+    }
+    Ok(v)
 }
 
 fn host_part(state: &State, key: &str) -> MValue {
@@ -165,7 +157,13 @@ fn global_fn(state: &State, name: String) -> MValue {
         .unwrap_or(MValue::from(()))
 }
 
-pub(crate) fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
+/// `tojson(value, indent=None)`.
+pub(crate) fn tojson(
+    v: MValue,
+    args: Rest<MValue>,
+    kw: Kwargs,
+) -> Result<String, minijinja::Error> {
+    let a = super::jinja_filters::bind("do_tojson", &["indent"], 0, &args, &kw)?;
     if v.is_undefined() {
         return Err(minijinja::Error::new(
             MKind::InvalidOperation,
@@ -186,8 +184,10 @@ pub(crate) fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> 
             "Object of type generator is not JSON serializable",
         ));
     }
-    let indent: Option<usize> = kw.get("indent")?;
-    kw.assert_all_used()?;
+    let indent = match &a[0] {
+        Some(i) if !i.is_none() => Some(super::jinja_filters::int_arg(i)?.clamp(0, 1000) as usize),
+        _ => None,
+    };
     let j = sort_keys(&to_json(&v)?);
     let text = crate::expr::pyjson::dumps(&j, indent);
     Ok(text

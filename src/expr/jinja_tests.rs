@@ -209,3 +209,91 @@ fn jinja2_tests_follow_tests_py() {
     check_err("{{ [] is test }}", ErrorKind::Type);
     check("{{ '[a]' is lower }}", json!(true));
 }
+
+#[test]
+fn filters_bind_arguments_as_python_does() {
+    // filters.py signatures: positional or keyword
+    check("{{ 'z'|int(default=7) }}", json!(7));
+    check("{{ '0x1A'|int(base=16) }}", json!(26));
+    check("{{ '12'|int(base=100) }}", json!(12));
+    check("{{ '3.9'|int }}", json!(3));
+    check("{{ 'x'|float(default=1.5) }}", json!(1.5));
+    check("{{ ''|d('x', boolean=true) }}", json!("x"));
+    check("{{ 'ab'|center(width=6) }}", json!("  ab  "));
+    check_err("{{ 'ab'|center(2.5) }}", ErrorKind::Type);
+    check(
+        "{{ 'aaaa bbbb cccc'|truncate(9, leeway=0) }}",
+        json!("aaaa..."),
+    );
+    check(
+        "{{ 'aaaa bbbb cccc'|truncate(9, true, '!', 0) }}",
+        json!("aaaa bbb!"),
+    );
+    check_err("{{ 'abc'|truncate(2) }}", ErrorKind::Assertion);
+    check("{{ 2.567|round(precision=2, method='ceil') }}", json!(2.57));
+    check("{{ 7|round(2) }}", json!(7));
+    check("{{ 1250|round(-2) }}", json!(1200));
+    check_err("{{ 1|round(method='x') }}", ErrorKind::Other);
+    check(
+        "{{ 1000000|filesizeformat(binary=true) }}",
+        json!("976.6 KiB"),
+    );
+    check("{{ '..xx..'|trim(chars='.') }}", json!("xx"));
+    check("{{ 'a.b.c'|replace('.', '-', count=1) }}", json!("a-b.c"));
+    check("{{ 'x\\ny'|indent('> ', first=true) }}", json!("> x\n> y"));
+    check_err("{{ 1|indent }}", ErrorKind::Type);
+    check_err("{{ 'a'|int(nosuch=1) }}", ErrorKind::Type);
+    check("{{ '<b>'|forceescape }}", json!("&lt;b&gt;"));
+    check("{{ '<b>'|escape|forceescape }}", json!("&amp;lt;b&amp;gt;"));
+    check("{{ {'b': 1}|tojson(2) }}", json!("{\n  \"b\": 1\n}"));
+}
+
+#[test]
+fn collection_filters_compare_as_python() {
+    check("{{ ['b', 'A', 'a']|sort }}", json!(["A", "a", "b"]));
+    check(
+        "{{ ['b', 'A', 'a']|sort(false, true) }}",
+        json!(["A", "a", "b"]),
+    );
+    check("{{ ['b', 'A', 'c']|sort(true) }}", json!(["c", "b", "A"]));
+    check_err("{{ [none, 1]|sort }}", ErrorKind::Type);
+    check_err("{{ [{}, {}]|max }}", ErrorKind::Type);
+    check("{{ ['b', 'A', 'a', 'B']|unique|list }}", json!(["b", "A"]));
+    check(
+        "{{ ['b', 'A', 'a']|unique(true)|list }}",
+        json!(["b", "A", "a"]),
+    );
+    check_err("{{ [[1], [1]]|unique|list }}", ErrorKind::Type);
+    check(
+        "x{{ _.d|dictsort(reverse=true) }}",
+        json!("x[('y', 2), ('x', 1)]"),
+    );
+    check_err("{{ _.l|dictsort }}", ErrorKind::Attribute);
+    check("{{ _.l|sum(start=10) }}", json!(16));
+    check("{{ [[1], [2]]|sum(start=[]) }}", json!([1, 2]));
+    check_err("{{ ['a']|sum }}", ErrorKind::Type);
+    check("{{ _.d|join(',') }}", json!("x,y"));
+    check_err("{{ none|join }}", ErrorKind::Type);
+    check(
+        "{{ _.l|batch(2, fill_with=0)|list }}",
+        json!([[3, 1], [2, 0]]),
+    );
+    check("{{ _.l|slice(slices=2)|list }}", json!([[3, 1], [2]]));
+    check("{{ _.missing|items|list }}", json!([]));
+    check_err("{{ _.l|items|list }}", ErrorKind::Type);
+    check_err("{{ {'a b': 1}|xmlattr }}", ErrorKind::Value);
+    check("{{ 'abc'|first ~ 'abc'|last }}", json!("ac"));
+    check("{{ _.d|list }}", json!(["x", "y"]));
+}
+
+#[test]
+fn mistral_functions_are_globals_only() {
+    // jinja_expression.py: the functions are context globals; `x|json_dump`
+    // is an unknown filter in Mistral
+    check_err("{{ _.d|json_dump }}", ErrorKind::UnknownFunction);
+    check_err("{{ json_encode(1) }}", ErrorKind::Undefined);
+    check_err("{{ env(1) }}", ErrorKind::Type);
+    let data = json!({"a": 1});
+    let got = Evaluator::default().evaluate_str("{{ env() }}", &Context::new(&data));
+    assert_eq!(got.map_err(|e| e.kind), Err(ErrorKind::Key));
+}

@@ -7,45 +7,6 @@ use minijinja::{Error, ErrorKind, State};
 
 use super::jinja_py::undefined_input;
 
-/// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=None)`.
-pub fn truncate(
-    s: String,
-    length: Option<Value>,
-    killwords: Option<bool>,
-    end: Option<String>,
-    leeway: Option<usize>,
-) -> Result<String, Error> {
-    let end = end.unwrap_or_else(|| "...".into());
-    let length_v = length.unwrap_or(Value::from(255));
-    let length = match i64::try_from(length_v.clone()) {
-        Ok(l) if length_v.is_integer() && l >= end.chars().count() as i64 => l as usize,
-        _ => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!(
-                    "expected length >= {}, got {}",
-                    end.chars().count(),
-                    super::jinja::py_str(&length_v)
-                ),
-            ));
-        }
-    };
-    let leeway = leeway.unwrap_or(5);
-    let n = s.chars().count();
-    if n <= length + leeway {
-        return Ok(s);
-    }
-    let cut: String = s.chars().take(length - end.chars().count()).collect();
-    if killwords.unwrap_or(false) {
-        return Ok(cut + &end);
-    }
-    let head = match cut.rfind(' ') {
-        Some(i) => cut[..i].to_string(),
-        None => cut,
-    };
-    Ok(head + &end)
-}
-
 /// MarkupSafe's escaping.
 pub fn escape_text(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -60,33 +21,6 @@ pub fn escape(v: Value) -> String {
         return v.to_string();
     }
     escape_text(&super::jinja::py_str(&v))
-}
-
-pub fn xmlattr(v: Value, autospace: Option<bool>) -> Result<String, Error> {
-    let mut out = Vec::new();
-    for k in v.try_iter()? {
-        let x = v.get_item(&k)?;
-        if x.is_none() || x.is_undefined() {
-            continue;
-        }
-        let key = super::jinja::py_str(&k);
-        if key.chars().any(|c| c.is_whitespace() || "/>=".contains(c)) {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!("Invalid character in attribute name: {key:?}"),
-            ));
-        }
-        out.push(format!(
-            "{}=\"{}\"",
-            escape_text(&key),
-            escape_text(&super::jinja::py_str(&x))
-        ));
-    }
-    let mut s = out.join(" ");
-    if autospace.unwrap_or(true) && !s.is_empty() {
-        s.insert(0, ' ');
-    }
-    Ok(s)
 }
 
 pub fn wordcount(s: String) -> usize {
@@ -264,76 +198,6 @@ pub fn unknown_method(
     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
 }
 
-/// Jinja2's `int(value, default=0, base=10)`.
-pub fn int_filter(v: Value, default: Option<Value>, base: Option<u32>) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let default = default.unwrap_or(Value::from(0));
-    let base = base.unwrap_or(10);
-    if let Some(s) = v.as_str() {
-        let t = s.trim().replace('_', "");
-        let (neg, body) = match t.strip_prefix('-') {
-            Some(b) => (true, b.to_string()),
-            None => (false, t.trim_start_matches('+').to_string()),
-        };
-        let lower = body.to_lowercase();
-        let (radix, digits) = match (base, lower.get(..2)) {
-            (0 | 16, Some("0x")) => (16, &lower[2..]),
-            (0 | 8, Some("0o")) => (8, &lower[2..]),
-            (0 | 2, Some("0b")) => (2, &lower[2..]),
-            (0, _) => (10, lower.as_str()),
-            (b, _) => (b, lower.as_str()),
-        };
-        // Python refuses a base outside 2..=36 (ValueError): the default.
-        if (2..=36).contains(&radix)
-            && let Ok(i) = i128::from_str_radix(digits, radix)
-        {
-            return Ok(Value::from(if neg { -i } else { i }));
-        }
-        if base == 10
-            && let Ok(f) = t.parse::<f64>()
-            && f.is_finite()
-        {
-            return Ok(Value::from(f.trunc() as i128));
-        }
-        return Ok(default);
-    }
-    match v.kind() {
-        ValueKind::Number => {
-            if v.is_integer() {
-                Ok(v)
-            } else {
-                let f = f64::try_from(v)?;
-                if f.is_finite() {
-                    Ok(Value::from(f.trunc() as i128))
-                } else {
-                    Ok(default)
-                }
-            }
-        }
-        ValueKind::Bool => Ok(Value::from(i64::from(v.is_true()))),
-        _ => Ok(default),
-    }
-}
-
-/// Jinja2's `float(value, default=0.0)`.
-pub fn float_filter(v: Value, default: Option<Value>) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let default = default.unwrap_or(Value::from(0.0));
-    if let Some(s) = v.as_str() {
-        return Ok(s
-            .trim()
-            .replace('_', "")
-            .parse::<f64>()
-            .map(Value::from)
-            .unwrap_or(default));
-    }
-    match v.kind() {
-        ValueKind::Number => Ok(f64::try_from(v).map(Value::from).unwrap_or(default)),
-        ValueKind::Bool => Ok(Value::from(if v.is_true() { 1.0 } else { 0.0 })),
-        _ => Ok(default),
-    }
-}
-
 /// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None)`.
 pub fn wordwrap(
     s: String,
@@ -421,7 +285,7 @@ pub fn urlencode(v: Value) -> Result<String, Error> {
     }
 }
 
-/// Python `str.center(width)`.
+/// Python's `str.center(width)` with spaces.
 pub fn center(s: String, width: Option<i64>) -> String {
     let width = width.unwrap_or(80).max(0) as usize;
     let n = s.chars().count();

@@ -37,6 +37,9 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_jtests::register(&mut env);
     crate::expr::jinja_filters::register(&mut env);
     crate::expr::jinja_seq::register(&mut env);
+    crate::expr::jinja_urlize::register(&mut env);
+    crate::expr::jinja_seq::register_more(&mut env);
+    crate::expr::jinja_pprint::register(&mut env);
     let max = limits.max_size;
     env.set_formatter(move |out, _state, value| {
         // a strict undefined never gets here; the silent one of `x if c`

@@ -31,6 +31,8 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 
 pub(crate) fn is_tuple(v: &Value) -> bool {
     v.downcast_object_ref::<minijinja::value::Tuple>().is_some()
+        || v.downcast_object_ref::<super::jinja_seq::GroupTuple>()
+            .is_some()
 }
 
 fn type_error(msg: String) -> Error {

@@ -110,6 +110,10 @@ fn select(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -122,6 +126,10 @@ fn reject(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -135,6 +143,10 @@ fn selectattr(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -151,6 +163,10 @@ fn rejectattr(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -161,6 +177,10 @@ fn rejectattr(
 
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     for a in args.iter() {
         let kv = a.clone().into_value();
         if kv.is_kwargs() {
@@ -285,7 +305,7 @@ fn py_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, 
 
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
-    use super::jinja_text::{escape, unknown_method, urlencode, urlize, wordcount};
+    use super::jinja_text::{escape, unknown_method, wordcount};
     env.add_filter("select", select);
     env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
@@ -296,11 +316,9 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("escape", escape);
     env.add_filter("e", escape);
     env.add_filter("wordcount", wordcount);
-    env.add_filter("urlize", urlize);
     env.add_filter("random", random);
     env.add_filter("format", super::jinja_pyfmt::format_filter);
     env.add_filter("__dict_method", dict_method);
     env.add_function("range", py_range);
-    env.add_filter("urlencode", urlencode);
     env.set_unknown_method_callback(unknown_method);
 }

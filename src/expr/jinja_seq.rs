@@ -493,3 +493,152 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("last", last);
     env.add_filter("list", list);
 }
+
+/// Jinja2's `_GroupTuple(grouper, list)`: a 2-tuple with named fields.
+#[derive(Debug)]
+pub(crate) struct GroupTuple(pub Value, pub Value);
+
+impl minijinja::value::Object for GroupTuple {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        match (key.as_str(), as_num(key)) {
+            (Some("grouper"), _) | (None, Some(Num::Int(0 | -2))) => Some(self.0.clone()),
+            (Some("list"), _) | (None, Some(Num::Int(1 | -1))) => Some(self.1.clone()),
+            _ => None,
+        }
+    }
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(2)
+    }
+}
+
+/// `groupby(value, attribute, default=None, case_sensitive=False)`.
+fn groupby(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind(
+        "sync_do_groupby",
+        &["attribute", "default", "case_sensitive"],
+        1,
+        &args,
+        &kw,
+    )?;
+    let p = parts(a[0].as_ref().unwrap_or(&Value::UNDEFINED));
+    let default = a[1].clone();
+    let cs = flag(&a[2])?;
+    let keyed: Vec<(Value, Value)> = py_iter(&value)?
+        .into_iter()
+        .map(|item| (ignore_case(get_path(&item, &p, default.as_ref()), cs), item))
+        .collect();
+    let sorted = py_sort(keyed.clone(), false)?;
+    let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
+    for item in sorted {
+        let key = ignore_case(get_path(&item, &p, default.as_ref()), cs);
+        match groups.last_mut() {
+            Some((k, members)) if py_eq(k, &key) => members.push(item),
+            _ => groups.push((key, vec![item])),
+        }
+    }
+    let out: Vec<Value> = groups
+        .into_iter()
+        .map(|(key, members)| {
+            let grouper = if cs {
+                key
+            } else {
+                get_path(&members[0], &p, default.as_ref())
+            };
+            Value::from_object(GroupTuple(grouper, Value::from(members)))
+        })
+        .collect();
+    Ok(Value::from(out))
+}
+
+const DICT_METHODS: &[&str] = &[
+    "clear",
+    "copy",
+    "fromkeys",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "values",
+];
+const LIST_METHODS: &[&str] = &[
+    "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse",
+    "sort",
+];
+
+/// A method looked up with `attr` (`x|attr('items')()`).
+#[derive(Debug)]
+pub(crate) struct BoundMethod(pub Value, pub String);
+
+impl minijinja::value::Object for BoundMethod {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+    fn call(
+        self: &std::sync::Arc<Self>,
+        state: &mut minijinja::State<'_, '_>,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        self.0.call_method(state, &self.1, args)
+    }
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "<built-in method {} of {} object>",
+            self.1,
+            type_name(&self.0)
+        )
+    }
+}
+
+/// `attr(obj, name)`: a Python attribute, never a dict key; missing is
+/// undefined, a private name is refused by the sandbox.
+fn attr(value: Value, name: Value) -> Result<Value, Error> {
+    defined(&value)?;
+    let name = soft_str(&name)?;
+    if name.starts_with('_') {
+        return Err(py_err(
+            "SecurityError",
+            format!(
+                "access to attribute '{name}' of '{}' object is unsafe.",
+                type_name(&value)
+            ),
+        ));
+    }
+    let method = match value.kind() {
+        ValueKind::Map => DICT_METHODS.contains(&name.as_str()),
+        ValueKind::Seq if !is_tuple(&value) => LIST_METHODS.contains(&name.as_str()),
+        ValueKind::Seq => ["count", "index"].contains(&name.as_str()),
+        ValueKind::String => super::jinja_text::STR_METHODS.contains(&name.as_str()),
+        _ => false,
+    };
+    if method {
+        return Ok(Value::from_object(BoundMethod(value, name)));
+    }
+    Ok(Value::UNDEFINED)
+}
+
+/// `abs(x)`: bools are integers.
+fn abs(value: Value) -> Result<Value, Error> {
+    defined(&value)?;
+    match as_num(&value) {
+        Some(Num::Int(i)) => Ok(Value::from(i.abs())),
+        Some(Num::Float(f)) => Ok(Value::from(f.abs())),
+        None => Err(py_err(
+            "TypeError",
+            format!("bad operand type for abs(): '{}'", type_name(&value)),
+        )),
+    }
+}
+
+/// Registers `groupby`, `attr` and `abs`.
+pub(crate) fn register_more(env: &mut Environment<'static>) {
+    env.add_filter("groupby", groupby);
+    env.add_filter("attr", attr);
+    env.add_filter("abs", abs);
+}

@@ -297,3 +297,69 @@ fn mistral_functions_are_globals_only() {
     let got = Evaluator::default().evaluate_str("{{ env() }}", &Context::new(&data));
     assert_eq!(got.map_err(|e| e.kind), Err(ErrorKind::Key));
 }
+
+#[test]
+fn urlize_and_urlencode_follow_jinja2_utils() {
+    check(
+        "{{ 'see http://x.org/a, www.y.com and a@b.org.'|urlize }}",
+        json!(
+            "see <a href=\"http://x.org/a\" rel=\"noopener\">http://x.org/a</a>, \
+               <a href=\"https://www.y.com\" rel=\"noopener\">www.y.com</a> and \
+               <a href=\"mailto:a@b.org\">a@b.org</a>."
+        ),
+    );
+    check(
+        "{{ 'http://x.org/abc'|urlize(10, true, target='_blank') }}",
+        json!(
+            "<a href=\"http://x.org/abc\" rel=\"nofollow noopener\" target=\"_blank\">http://x.o...</a>"
+        ),
+    );
+    check("{{ '<b>'|urlize }}", json!("&lt;b&gt;"));
+    check("{{ {'a': 'b c', 'd': 1}|urlencode }}", json!("a=b+c&d=1"));
+    check(
+        "{{ [('a', 1), ['b', 'x/y']]|urlencode }}",
+        json!("a=1&b=x%2Fy"),
+    );
+    check("{{ 'a b/c'|urlencode }}", json!("a%20b/c"));
+    check_err("{{ [1, 2]|urlencode }}", ErrorKind::Type);
+}
+
+#[test]
+fn pprint_is_pformat() {
+    check(
+        "{{ {'b': 1, 'A': [1, (2,)]}|pprint }}",
+        json!("{'A': [1, (2,)], 'b': 1}"),
+    );
+    let long = "{{ range(30)|list|pprint }}";
+    let got = eval(long)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    assert!(got.starts_with("[0,\n 1,\n 2,\n"), "{got}");
+    assert!(got.ends_with("\n 29]"), "{got}");
+}
+
+#[test]
+fn groupby_attr_abs_and_falsy_inputs() {
+    let data = json!({"r": [{"k": "b", "v": 1}, {"k": "A", "v": 2}, {"k": "a", "v": 3}]});
+    let ev = Evaluator::default();
+    let get = |e: &str| ev.evaluate_str(e, &Context::new(&data)).map_err(|e| e.kind);
+    assert_eq!(
+        get("x{{ _.r|groupby('k')|map(attribute='grouper')|list }}"),
+        Ok(json!("x['A', 'b']"))
+    );
+    assert_eq!(
+        get(
+            "{% for g, items in _.r|groupby('k', case_sensitive=true) %}{{ g }}{{ items|length }}{% endfor %}"
+        ),
+        Ok(json!("A1a1b1"))
+    );
+    assert_eq!(
+        get("x{{ (_.r|groupby('k'))[0] }}").map(|v| v.as_str().map(|s| s.starts_with("x('A', [{"))),
+        Ok(Some(true))
+    );
+    check_err("{{ _.d|attr('x') }}", ErrorKind::Undefined);
+    check("{{ true|abs }}", json!(1));
+    check("{{ 0|map('upper')|list }}", json!([]));
+    check("{{ false|select|list }}", json!([]));
+}

@@ -5,8 +5,6 @@
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
 
-use super::jinja_py::undefined_input;
-
 /// MarkupSafe's escaping.
 pub fn escape_text(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -36,9 +34,17 @@ pub fn wordcount(s: String) -> usize {
     n
 }
 
-pub fn urlize(s: String) -> String {
-    escape_text(&s)
-}
+/// The methods of Python 3.11's `str`.
+#[rustfmt::skip]
+pub(crate) const STR_METHODS: &[&str] = &[
+    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
+    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper",
+    "join", "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
+    "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper",
+    "zfill",
+];
 
 /// Python string methods pycompat lacks, then pycompat's.
 pub fn unknown_method(
@@ -262,27 +268,6 @@ pub fn quote(s: &str, safe: &str, plus: bool) -> String {
         }
     }
     out
-}
-
-/// Jinja2's `urlencode`.
-pub fn urlencode(v: Value) -> Result<String, Error> {
-    undefined_input(&v)?;
-    match v.kind() {
-        ValueKind::Map => {
-            let mut parts = Vec::new();
-            for k in v.try_iter()? {
-                let x = v.get_item(&k)?;
-                parts.push(format!(
-                    "{}={}",
-                    quote(&super::jinja::py_str(&k), "", true),
-                    quote(&super::jinja::py_str(&x), "", true)
-                ));
-            }
-            Ok(parts.join("&"))
-        }
-        ValueKind::String => Ok(quote(v.as_str().unwrap_or_default(), "/", false)),
-        _ => Ok(quote(&super::jinja::py_str(&v), "/", false)),
-    }
 }
 
 /// Python's `str.center(width)` with spaces.

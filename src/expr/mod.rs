@@ -14,11 +14,13 @@ pub(crate) mod jinja_guard;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_mistral;
 pub(crate) mod jinja_ops;
+pub(crate) mod jinja_pprint;
 pub(crate) mod jinja_py;
 pub(crate) mod jinja_pyfmt;
 pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
 pub(crate) mod jinja_text;
+pub(crate) mod jinja_urlize;
 pub mod pyjson;
 pub(crate) mod yaql;
 

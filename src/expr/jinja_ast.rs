@@ -5,6 +5,7 @@
 //! chained tests), and operators whose Python meaning minijinja does not
 //! share are rewritten into calls of Python-semantics functions
 //! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
+//! `a ~ b` -> `__py_concat(a, b)`,
 //! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
 //!
 //! The rewrite splices text at token boundaries (parser spans locate the
@@ -382,6 +383,8 @@ impl<'s> Walk<'s> {
                     self.binary("__py_cmp", &b.left, &b.right, Some(op));
                 } else if matches!(b.op, K::Rem) {
                     self.binary("__py_mod", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Concat) {
+                    self.binary("__py_concat", &b.left, &b.right, None);
                 }
                 self.expr(&b.left, soft);
                 self.expr(&b.right, soft);

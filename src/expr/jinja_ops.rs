@@ -306,8 +306,22 @@ fn py_pos(v: Value) -> Result<Value, Error> {
     Ok(num_value(unary(&v, '+')?))
 }
 
+/// `a ~ b`: `str(a) + str(b)` (Python's str of numbers and containers).
+fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    let text = format!("{}{}", super::jinja::py_str(&a), super::jinja::py_str(&b));
+    Ok(if a.is_safe() && b.is_safe() {
+        Value::from_safe_string(text)
+    } else {
+        Value::from(text)
+    })
+}
+
 /// Registers the functions the rewritten operators call.
 pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function("__py_concat", py_concat);
     env.add_function("__py_cmp", py_cmp);
     env.add_function("__py_mod", py_mod);
     env.add_function("__py_neg", py_neg);

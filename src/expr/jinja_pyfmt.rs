@@ -288,7 +288,7 @@ fn convert(spec: &Spec, arg: &Value) -> Result<String, Error> {
                     )));
                 }
             };
-            let body = float_body(
+            let body = float_text(
                 f.abs(),
                 spec.conv,
                 spec.prec.unwrap_or(6),
@@ -350,7 +350,8 @@ fn exp_text(f: f64, prec: usize, upper: bool, alt: bool) -> String {
     if upper { s.to_uppercase() } else { s }
 }
 
-fn float_body(f: f64, conv: char, prec: usize, alt: bool) -> String {
+/// The text of a non-negative float in a printf conversion (`e f g`...).
+pub(crate) fn float_text(f: f64, conv: char, prec: usize, alt: bool) -> String {
     let upper = conv.is_ascii_uppercase();
     if !f.is_finite() {
         let s = if f.is_nan() { "nan" } else { "inf" };

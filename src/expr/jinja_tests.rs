@@ -363,3 +363,30 @@ fn groupby_attr_abs_and_falsy_inputs() {
     check("{{ 0|map('upper')|list }}", json!([]));
     check("{{ false|select|list }}", json!([]));
 }
+
+#[test]
+fn str_methods_and_text_filters_follow_python() {
+    check(
+        "{{ '{!r}|{:>5}|{:,.2f}'.format('a', 7, 1234.5) }}",
+        json!("'a'|    7|1,234.50"),
+    );
+    check_err("{{ '{}{1}'.format(1, 2) }}", ErrorKind::Value);
+    check_err("{{ '{}-{}'.format(1, _.missing) }}", ErrorKind::Undefined);
+    check("{{ '{x}'.format_map({'x': 5}) }}", json!("5"));
+    check_err("{{ '-'.join([1, 2]) }}", ErrorKind::Type);
+    check_err("{{ 'abc'.index('z') }}", ErrorKind::Value);
+    check("{{ 'a_b-c d'.title() }}", json!("A_B-C D"));
+    check("{{ 'a_b-c d'|title }}", json!("A_b-C D"));
+    check(
+        "{{ 'x\\ty'.expandtabs(4) ~ 'abc'.removeprefix('a') }}",
+        json!("x   ybc"),
+    );
+    check(
+        "{{ 1e16|lower ~ '|' ~ (0.00001 ~ '') }}",
+        json!("1e+16|1e-05"),
+    );
+    check(
+        "{{ '<p>a  <b>b</b></p> &amp; c'|striptags }}",
+        json!("a b & c"),
+    );
+}

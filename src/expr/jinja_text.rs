@@ -53,6 +53,11 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if let Some(s) = value.as_str()
+        && let Some(r) = super::jinja_methods::str_method(s, method, args)
+    {
+        return r;
+    }
     if let Some(s) = value.as_str() {
         let arg_str = |i: usize| args.get(i).and_then(|a| a.as_str().map(String::from));
         let arg_int = |i: usize| args.get(i).and_then(|a| i64::try_from(a.clone()).ok());

@@ -12,6 +12,7 @@ pub(crate) mod jinja_ast;
 pub(crate) mod jinja_filters;
 pub(crate) mod jinja_guard;
 pub(crate) mod jinja_jtests;
+pub(crate) mod jinja_methods;
 pub(crate) mod jinja_mistral;
 pub(crate) mod jinja_ops;
 pub(crate) mod jinja_pprint;

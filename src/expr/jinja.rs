@@ -40,15 +40,23 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_urlize::register(&mut env);
     crate::expr::jinja_seq::register_more(&mut env);
     crate::expr::jinja_pprint::register(&mut env);
+    crate::expr::jinja_values::register(&mut env, limits.max_size);
     let max = limits.max_size;
-    env.set_formatter(move |out, _state, value| {
+    env.set_formatter(move |out, state, value| {
         // a strict undefined never gets here; the silent one of `x if c`
         // without `else` prints nothing, as Jinja2's Undefined does
         if value.is_undefined() {
             return Ok(());
         }
         crate::expr::jinja_size::bounded(value, max)?;
-        out.write_str(&py_str(value))
+        let text = py_str(value);
+        // inside {% autoescape true %} output is escaped unless it is markup
+        let text = if *state.auto_escape() != minijinja::AutoEscape::None && !value.is_safe() {
+            crate::expr::jinja_text::escape_text(&text)
+        } else {
+            text
+        };
+        out.write_str(&text)
             .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
     });
     crate::expr::jinja_mistral::register(&mut env);
@@ -71,8 +79,12 @@ pub fn py_str(v: &MValue) -> String {
 
 /// Python `repr()` of a template value.
 pub fn py_repr(v: &MValue) -> String {
+    if crate::expr::jinja_values::is_range(v) || crate::expr::jinja_values::is_view(v) {
+        return v.to_string();
+    }
     match v.kind() {
-        ValueKind::Undefined | ValueKind::None => "None".into(),
+        ValueKind::Undefined => "Undefined".into(),
+        ValueKind::None => "None".into(),
         ValueKind::Bool => {
             if v.is_true() {
                 "True".into()

@@ -5,7 +5,7 @@
 //! chained tests), and operators whose Python meaning minijinja does not
 //! share are rewritten into calls of Python-semantics functions
 //! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
-//! `a ~ b` -> `__py_concat(a, b)`,
+//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b` likewise,
 //! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
 //!
 //! The rewrite splices text at token boundaries (parser spans locate the
@@ -176,23 +176,25 @@ impl<'s> Walk<'s> {
     }
 
     /// The first token of an expression (its own span start is reliable
-    /// only for some nodes; otherwise the leftmost child's).
+    /// only for some nodes; otherwise the leftmost child's, widened over the
+    /// parentheses around that child).
     fn first(&self, e: &Expr<'_>) -> Option<usize> {
         let own = |span: Span, ok: &dyn Fn(&Token<'_>) -> bool| {
             self.tok_at(span.start_offset)
                 .filter(|&i| ok(&self.toks[i].0))
         };
+        let child = |x: &Expr<'_>| self.extent(x).map(|(f, _)| f);
         match e {
             Expr::Var(v) => self.tok_at(v.span().start_offset),
             Expr::Const(c) => self.tok_at(c.span().start_offset),
             Expr::List(l) => own(l.span(), &|t| matches!(t, Token::BracketOpen))
-                .or_else(|| l.items.first().and_then(|x| self.first(x))),
+                .or_else(|| l.items.first().and_then(child)),
             Expr::Map(m) => own(m.span(), &|t| matches!(t, Token::BraceOpen))
-                .or_else(|| m.keys.first().and_then(|x| self.first(x))),
+                .or_else(|| m.keys.first().and_then(child)),
             Expr::Tuple(t) => own(t.span(), &|t| matches!(t, Token::ParenOpen))
-                .or_else(|| t.items.first().and_then(|x| self.first(x))),
+                .or_else(|| t.items.first().and_then(child)),
             Expr::UnaryOp(u) => {
-                let inner = self.first(&u.expr);
+                let inner = child(&u.expr);
                 let op = own(u.span(), &|t| {
                     matches!(t, Token::Minus) || matches!(t, Token::Ident("not"))
                 });
@@ -201,15 +203,15 @@ impl<'s> Walk<'s> {
                     (_, i) => i,
                 }
             }
-            Expr::BinOp(b) => self.first(&b.left),
-            Expr::Compare(c) => self.first(&c.expr),
-            Expr::IfExpr(i) => self.first(&i.true_expr),
-            Expr::Filter(f) => f.expr.as_ref().and_then(|x| self.first(x)),
-            Expr::Test(t) => self.first(&t.expr),
-            Expr::GetAttr(g) => self.first(&g.expr),
-            Expr::GetItem(g) => self.first(&g.expr),
-            Expr::Call(c) => self.first(&c.expr),
-            Expr::Slice(s) => self.first(&s.expr),
+            Expr::BinOp(b) => child(&b.left),
+            Expr::Compare(c) => child(&c.expr),
+            Expr::IfExpr(i) => child(&i.true_expr),
+            Expr::Filter(f) => f.expr.as_ref().and_then(child),
+            Expr::Test(t) => child(&t.expr),
+            Expr::GetAttr(g) => child(&g.expr),
+            Expr::GetItem(g) => child(&g.expr),
+            Expr::Call(c) => child(&c.expr),
+            Expr::Slice(s) => child(&s.expr),
         }
     }
 
@@ -385,6 +387,10 @@ impl<'s> Walk<'s> {
                     self.binary("__py_mod", &b.left, &b.right, None);
                 } else if matches!(b.op, K::Concat) {
                     self.binary("__py_concat", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Pow) {
+                    self.binary("__py_pow", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Mul) {
+                    self.binary("__py_mul", &b.left, &b.right, None);
                 }
                 self.expr(&b.left, soft);
                 self.expr(&b.right, soft);
@@ -622,4 +628,93 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
         return Ok(Cow::Owned(marked.into_owned()));
     }
     Ok(Cow::Owned(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare;
+
+    /// Random arithmetic over small non-negative integers, where minijinja
+    /// and Python agree: the rewrite must not change what it computes.
+    fn expr(seed: &mut u64, depth: u32) -> String {
+        let mut next = |n: u64| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        };
+        if depth == 0 || next(4) == 0 {
+            return (next(9) + 1).to_string();
+        }
+        let a = expr(seed, depth - 1);
+        let b = expr(seed, depth - 1);
+        let mut next = |n: u64| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        };
+        match next(13) {
+            9 => format!("-({a})"),
+            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}])"),
+            11 => format!("({a} <= {b} < 7)"),
+            12 => format!("-{a} * +{b}"),
+            0 => format!("({a} + {b})"),
+            1 => format!("{a} * {b}"),
+            2 => format!("({a}) % ({b})"),
+            3 => format!("{a} // {b}"),
+            4 => format!("({a} < {b})"),
+            5 => format!("({a}) ** 2"),
+            6 => format!("{a} ~ {b}"),
+            7 => format!("[{a}, ({b},)]|length * {a}"),
+            _ => format!("({a} if {b} > 3 else {b} * 2)"),
+        }
+    }
+
+    #[test]
+    fn rewrites_keep_the_structure_of_expressions() {
+        let env = minijinja::Environment::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut checked = 0;
+        for _ in 0..1500 {
+            let e = expr(&mut seed, 5);
+            let src = format!("{{{{ {e} }}}}");
+            let Ok(plain) = env.render_str(&src, ()) else {
+                continue;
+            };
+            let prepared = prepare(&src).expect("prepares").into_owned();
+            // evaluate the rewrite with stand-ins that apply minijinja's own
+            // operators: only the structure of the rewrite is under test
+            fn op(a: minijinja::Value, o: &str, b: minijinja::Value) -> minijinja::Value {
+                let env = minijinja::Environment::new();
+                env.compile_expression(&format!("a {o} b"))
+                    .and_then(|e| e.eval(minijinja::context! { a, b }))
+                    .unwrap_or_default()
+            }
+            let mut env2 = minijinja::Environment::new();
+            env2.add_function("__py_mod", |a, b| op(a, "%", b));
+            env2.add_function("__py_pow", |a, b| op(a, "**", b));
+            env2.add_function("__py_mul", |a, b| op(a, "*", b));
+            env2.add_function("__py_concat", |a, b| op(a, "~", b));
+            env2.add_function(
+                "__py_cmp",
+                |args: minijinja::value::Rest<minijinja::Value>| {
+                    let mut ok = true;
+                    for w in args.0.windows(3).step_by(2) {
+                        let o = w[1].as_str().unwrap_or_default().to_string();
+                        ok &= op(w[0].clone(), &o, w[2].clone()).is_true();
+                    }
+                    ok
+                },
+            );
+            env2.add_function("__py_neg", |a: minijinja::Value| {
+                op(minijinja::Value::from(0), "-", a)
+            });
+            env2.add_function("__py_pos", |a: minijinja::Value| a);
+            let got = env2.render_str(&prepared, ()).expect(&prepared);
+            assert_eq!(got, plain, "{src} => {prepared}");
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked}");
+    }
 }

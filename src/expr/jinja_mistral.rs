@@ -184,6 +184,12 @@ pub(crate) fn tojson(
             "Object of type generator is not JSON serializable",
         ));
     }
+    if crate::expr::jinja_values::is_range(&v) || crate::expr::jinja_values::is_view(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type range is not JSON serializable",
+        ));
+    }
     let indent = match &a[0] {
         Some(i) if !i.is_none() => Some(super::jinja_filters::int_arg(i)?.clamp(0, 1000) as usize),
         _ => None,

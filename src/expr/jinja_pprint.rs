@@ -38,6 +38,9 @@ fn sorted_items(v: &Value) -> Vec<(Value, Value)> {
 
 /// `_safe_repr`: the repr with dict keys sorted.
 fn safe_repr(v: &Value) -> String {
+    if super::jinja_values::is_range(v) || super::jinja_values::is_view(v) {
+        return py_repr(v);
+    }
     match v.kind() {
         ValueKind::Map => {
             let parts: Vec<String> = sorted_items(v)

@@ -264,45 +264,6 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
     })
 }
 
-/// The sandbox's `range`: at most 100000 items.
-fn py_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
-    let (start, stop) = match upper {
-        Some(u) => (lower, u),
-        None => (0, lower),
-    };
-    let step = step.unwrap_or(1);
-    if step == 0 {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "range() arg 3 must not be zero",
-        ));
-    }
-    let len = if step > 0 {
-        if stop > start {
-            (stop as i128 - start as i128 + step as i128 - 1) / step as i128
-        } else {
-            0
-        }
-    } else if start > stop {
-        (start as i128 - stop as i128 - step as i128 - 1) / (-(step as i128))
-    } else {
-        0
-    };
-    if len > 100_000 {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
-        ));
-    }
-    let mut out = Vec::with_capacity(len as usize);
-    let mut x = start;
-    for _ in 0..len {
-        out.push(Value::from(x));
-        x += step;
-    }
-    Ok(Value::from(out))
-}
-
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
     use super::jinja_text::{escape, unknown_method, wordcount};
@@ -319,6 +280,5 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("random", random);
     env.add_filter("format", super::jinja_pyfmt::format_filter);
     env.add_filter("__dict_method", dict_method);
-    env.add_function("range", py_range);
     env.set_unknown_method_callback(unknown_method);
 }

@@ -390,3 +390,29 @@ fn str_methods_and_text_filters_follow_python() {
         json!("a b & c"),
     );
 }
+
+#[test]
+fn ranges_views_power_and_repetition() {
+    check(
+        "x{{ range(3) }}|{{ range(1, 9, 3)|string }}",
+        json!("xrange(0, 3)|range(1, 9, 3)"),
+    );
+    check("{{ range(3)|list }}", json!([0, 1, 2]));
+    check_err("{{ range(0.5) }}", ErrorKind::Type);
+    check_err("{{ range(3)|tojson }}", ErrorKind::Type);
+    check(
+        "x{{ _.d.keys() }}|{{ _.d.items() }}",
+        json!("xdict_keys(['x', 'y'])|dict_items([('x', 1), ('y', 2)])"),
+    );
+    check("{{ _.d.values()|list }}", json!([1, 2]));
+    check_err("{{ 0 ** -1 }}", ErrorKind::ZeroDivision);
+    check("{{ 2 ** -1 }}", json!(0.5));
+    check_err("{{ 3.9 ** 1000 }}", ErrorKind::Overflow);
+    check_err("{{ 'a' * 2.0 }}", ErrorKind::Type);
+    check("{{ 'ab' * -1 ~ [1] * 2 }}", json!("[1, 1]"));
+    check_err("{{ [0] * 12345678901234567890 }}", ErrorKind::Overflow);
+    check(
+        "{% autoescape true %}{{ '<a>' }}{{ '<b>'|safe }}{% endautoescape %}{{ '<c>' }}",
+        json!("&lt;a&gt;<b><c>"),
+    );
+}

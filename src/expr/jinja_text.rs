@@ -58,6 +58,12 @@ pub fn unknown_method(
     {
         return r;
     }
+    if value.kind() == ValueKind::Map
+        && args.is_empty()
+        && let Some(r) = super::jinja_values::dict_view(value, method)
+    {
+        return r;
+    }
     if let Some(s) = value.as_str() {
         let arg_str = |i: usize| args.get(i).and_then(|a| a.as_str().map(String::from));
         let arg_int = |i: usize| args.get(i).and_then(|a| i64::try_from(a.clone()).ok());

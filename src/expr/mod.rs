@@ -22,6 +22,7 @@ pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
 pub(crate) mod jinja_text;
 pub(crate) mod jinja_urlize;
+pub(crate) mod jinja_values;
 pub mod pyjson;
 pub(crate) mod yaql;
 

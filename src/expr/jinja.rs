@@ -6,15 +6,16 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
+use minijinja::value::{Value as MValue, ValueKind};
 use std::sync::{Arc, RwLock};
 
-use minijinja::{Environment, ErrorKind as MKind, State, UndefinedBehavior};
+use minijinja::{Environment, ErrorKind as MKind, UndefinedBehavior};
 use serde_json::Value as Json;
 
+use crate::expr::jinja_mistral::to_json;
 use crate::expr::{Error, ErrorKind, Host, Limits};
 
-const HOST_VAR: &str = "__bora_host";
+pub(crate) const HOST_VAR: &str = "__bora_host";
 
 /// Builds the shared environment (once per [`crate::expr::Evaluator`]).
 fn environment(limits: &Limits) -> Environment<'static> {
@@ -32,212 +33,40 @@ fn environment(limits: &Limits) -> Environment<'static> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     minijinja_contrib::add_to_environment(&mut env);
     crate::expr::jinja_py::register(&mut env);
+    crate::expr::jinja_ops::register(&mut env);
+    crate::expr::jinja_jtests::register(&mut env);
+    crate::expr::jinja_filters::register(&mut env);
+    crate::expr::jinja_seq::register(&mut env);
+    crate::expr::jinja_urlize::register(&mut env);
+    crate::expr::jinja_seq::register_more(&mut env);
+    crate::expr::jinja_pprint::register(&mut env);
+    crate::expr::jinja_values::register(&mut env, limits.max_size);
     let max = limits.max_size;
-    env.set_formatter(move |out, _state, value| {
+    env.set_formatter(move |out, state, value| {
+        // a strict undefined never gets here; the silent one of `x if c`
+        // without `else` prints nothing, as Jinja2's Undefined does
+        if value.is_undefined() {
+            return Ok(());
+        }
         crate::expr::jinja_size::bounded(value, max)?;
-        out.write_str(&py_str(value))
+        let text = py_str(value);
+        // inside {% autoescape true %} output is escaped unless it is markup
+        let text = if *state.auto_escape() != minijinja::AutoEscape::None && !value.is_safe() {
+            crate::expr::jinja_text::escape_text(&text)
+        } else {
+            text
+        };
+        out.write_str(&text)
             .map_err(|_| minijinja::Error::new(MKind::WriteFailure, "write failed"))
     });
-    for name in ["json_dump", "json_encode"] {
-        env.add_function(name, json_dump);
-        env.add_filter(name, json_dump);
-    }
-    for name in ["json_parse", "json_decode"] {
-        env.add_function(name, json_parse);
-        env.add_filter(name, json_parse);
-    }
-    env.add_function("yaml_dump", yaml_dump);
-    env.add_filter("yaml_dump", yaml_dump);
-    env.add_function("yaml_parse", yaml_parse);
-    env.add_filter("yaml_parse", yaml_parse);
-    env.add_function("uuid", uuid_fn);
-    env.add_filter("uuid", uuid_fn);
-    env.add_function("env", env_fn);
-    env.add_filter("env", env_fn);
-    env.add_function("execution", execution_fn);
-    env.add_filter("execution", execution_fn);
-    env.add_function("task", task_fn);
-    env.add_filter("task", task_fn);
-    env.add_function("tasks", tasks_fn);
-    env.add_filter("tasks", tasks_fn);
-    env.add_function("global", global_fn);
-    env.add_filter("global", global_fn);
+    crate::expr::jinja_mistral::register(&mut env);
     env.add_filter("string", |v: MValue| -> Result<String, minijinja::Error> {
         crate::expr::jinja_py::undefined_input(&v)?;
         Ok(py_str(&v))
     });
-    env.add_filter("tojson", tojson);
+    env.add_filter("tojson", crate::expr::jinja_mistral::tojson);
     crate::expr::jinja_size::register(&mut env, limits.max_size);
     env
-}
-
-fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
-    serde_json::to_value(v)
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e.to_string()))
-}
-
-pub(crate) fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
-    crate::expr::jinja_py::undefined_input(&v)?;
-    if crate::expr::jinja_py::is_gen(&v) {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "Object of type generator is not JSON serializable",
-        ));
-    }
-    Ok(crate::expr::pyjson::dumps(&to_json(&v)?, Some(4)))
-}
-
-fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
-    crate::expr::jinja_py::undefined_input(&v)?;
-    let Some(s) = v.as_str() else {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "the JSON object must be str, bytes or bytearray",
-        ));
-    };
-    crate::expr::pyjson::loads(s)
-        .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
-}
-
-pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
-    Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
-}
-
-fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
-    crate::expr::pyjson::yaml_load(&s)
-        .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
-}
-
-fn uuid_fn(_args: Rest<MValue>) -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-fn env_fn(state: &State, _args: Rest<MValue>) -> MValue {
-    state
-        .lookup("_")
-        .and_then(|c| c.get_attr("__env").ok())
-        .filter(|v| !v.is_undefined())
-        .unwrap_or(MValue::from(()))
-}
-
-fn host_part(state: &State, key: &str) -> MValue {
-    state
-        .lookup(HOST_VAR)
-        .and_then(|h| h.get_attr(key).ok())
-        .filter(|v| !v.is_undefined())
-        .unwrap_or(MValue::from(()))
-}
-
-fn execution_fn(state: &State, _args: Rest<MValue>) -> MValue {
-    host_part(state, "execution")
-}
-
-fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
-    match name {
-        None => host_part(state, "task"),
-        Some(n) => {
-            let named = host_part(state, "named_tasks");
-            if let Ok(v) = named.get_attr(&n)
-                && !v.is_undefined()
-            {
-                return v;
-            }
-            let all = host_part(state, "tasks");
-            let mut found = MValue::from(());
-            if let Ok(iter) = all.try_iter() {
-                for t in iter {
-                    if t.get_attr("name")
-                        .ok()
-                        .and_then(|x| x.as_str().map(String::from))
-                        .as_deref()
-                        == Some(n.as_str())
-                    {
-                        found = t;
-                    }
-                }
-            }
-            found
-        }
-    }
-}
-
-fn tasks_fn(state: &State, _args: Rest<MValue>, kw: Kwargs) -> MValue {
-    let all = host_part(state, "tasks");
-    let want: Option<String> = kw.get::<Option<String>>("state").ok().flatten();
-    let _ = kw.assert_all_used();
-    match want {
-        None => all,
-        Some(s) => {
-            let mut out = Vec::new();
-            if let Ok(iter) = all.try_iter() {
-                for t in iter {
-                    if t.get_attr("state")
-                        .ok()
-                        .and_then(|x| x.as_str().map(String::from))
-                        .as_deref()
-                        == Some(s.as_str())
-                    {
-                        out.push(t);
-                    }
-                }
-            }
-            MValue::from(out)
-        }
-    }
-}
-
-fn global_fn(state: &State, name: String) -> MValue {
-    host_part(state, "globals")
-        .get_attr(&name)
-        .ok()
-        .filter(|v| !v.is_undefined())
-        .unwrap_or(MValue::from(()))
-}
-
-pub(crate) fn tojson(v: MValue, kw: Kwargs) -> Result<String, minijinja::Error> {
-    if v.is_undefined() {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "Object of type StrictUndefined is not JSON serializable",
-        ));
-    }
-    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
-        .is_some()
-    {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "Object of type builtin_function_or_method is not JSON serializable",
-        ));
-    }
-    if crate::expr::jinja_py::is_gen(&v) {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "Object of type generator is not JSON serializable",
-        ));
-    }
-    let indent: Option<usize> = kw.get("indent")?;
-    kw.assert_all_used()?;
-    let j = sort_keys(&to_json(&v)?);
-    let text = crate::expr::pyjson::dumps(&j, indent);
-    Ok(text
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\'', "\\u0027"))
-}
-
-fn sort_keys(j: &Json) -> Json {
-    match j {
-        Json::Object(o) => {
-            let sorted: BTreeMap<&String, Json> =
-                o.iter().map(|(k, v)| (k, sort_keys(v))).collect();
-            Json::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
-        }
-        Json::Array(a) => Json::Array(a.iter().map(sort_keys).collect()),
-        other => other.clone(),
-    }
 }
 
 /// Python `str()` of a template value.
@@ -250,8 +79,12 @@ pub fn py_str(v: &MValue) -> String {
 
 /// Python `repr()` of a template value.
 pub fn py_repr(v: &MValue) -> String {
+    if crate::expr::jinja_values::is_range(v) || crate::expr::jinja_values::is_view(v) {
+        return v.to_string();
+    }
     match v.kind() {
-        ValueKind::Undefined | ValueKind::None => "None".into(),
+        ValueKind::Undefined => "Undefined".into(),
+        ValueKind::None => "None".into(),
         ValueKind::Bool => {
             if v.is_true() {
                 "True".into()
@@ -271,6 +104,16 @@ pub fn py_repr(v: &MValue) -> String {
             }
         }
         ValueKind::String => crate::expr::yaql::value::str_repr(v.as_str().unwrap_or_default()),
+        ValueKind::Seq if crate::expr::jinja_ops::is_tuple(v) => {
+            let items: Vec<String> = v
+                .try_iter()
+                .map(|i| i.map(|x| py_repr(&x)).collect())
+                .unwrap_or_default();
+            match items.len() {
+                1 => format!("({},)", items[0]),
+                _ => format!("({})", items.join(", ")),
+            }
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             let mut out = String::from("[");
             if let Ok(iter) = v.try_iter() {
@@ -305,6 +148,29 @@ pub fn py_repr(v: &MValue) -> String {
 /// The Jinja error kind for a minijinja error.
 fn kind_of(e: &minijinja::Error) -> ErrorKind {
     let detail = e.detail().unwrap_or_default();
+    if let Some((class, _)) = crate::expr::jinja_ops::py_class(detail) {
+        return match class {
+            "KeyError" => ErrorKind::Key,
+            "ValueError" => ErrorKind::Value,
+            "IndexError" => ErrorKind::Index,
+            "OverflowError" => ErrorKind::Overflow,
+            "ZeroDivisionError" => ErrorKind::ZeroDivision,
+            "AttributeError" => ErrorKind::Attribute,
+            "UndefinedError" => ErrorKind::Undefined,
+            "SecurityError" => ErrorKind::Security,
+            "TemplateRuntimeError" | "RuntimeError" => ErrorKind::Runtime,
+            "TypeError" => ErrorKind::Type,
+            "AssertionError" => ErrorKind::Assertion,
+            "MemoryError" => ErrorKind::Limit,
+            _ => ErrorKind::Other,
+        };
+    }
+    if e.kind() == MKind::InvalidOperation
+        && (detail.contains("unsupported types undefined") || detail.contains("and undefined"))
+    {
+        // Jinja2's (strict) Undefined refuses every operator
+        return ErrorKind::Undefined;
+    }
     if e.kind() != MKind::SyntaxError && detail.contains("is undefined") {
         return ErrorKind::Undefined;
     }
@@ -334,10 +200,10 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
         return ErrorKind::Value;
     }
     match e.kind() {
-        MKind::UnknownFilter | MKind::UnknownTest if !detail.contains(" is unknown") => {
-            return ErrorKind::Runtime;
-        }
-        MKind::UnknownTest => return ErrorKind::UnknownFunction,
+        // filters and tests unknown outside `if` branches are refused when
+        // the template is prepared (jinja_ast); inside them Jinja2 raises
+        // TemplateRuntimeError when the branch runs
+        MKind::UnknownFilter | MKind::UnknownTest => return ErrorKind::Runtime,
         MKind::UnknownFunction | MKind::UnknownMethod => return ErrorKind::Undefined,
         _ => {}
     }
@@ -375,6 +241,9 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
         .unwrap_or_else(|| e.to_string());
     if e.kind() == MKind::OutOfFuel {
         message = "evaluation step limit exceeded (fuel)".into();
+    }
+    if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
+        message = m.to_string();
     }
     Error {
         kind: kind_of(&e),
@@ -421,6 +290,16 @@ fn host_snapshot(src: &str, host: Option<&dyn Host>) -> Json {
 fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     let mut m: BTreeMap<&str, MValue> = BTreeMap::new();
     m.insert("_", MValue::from(minijinja::value::Serde(data)));
+    // Mistral's Jinja context: `_` and, from a dict context, these three
+    for key in ["__env", "__execution", "__task_execution"] {
+        let v = data
+            .as_object()
+            .and_then(|o| o.get(key))
+            .unwrap_or(&Json::Null);
+        if data.is_object() {
+            m.insert(key, MValue::from(minijinja::value::Serde(v)));
+        }
+    }
     m.insert(
         HOST_VAR,
         MValue::from(minijinja::value::Serde(host_snapshot(src, host))),
@@ -569,12 +448,28 @@ impl Jinja {
         let name = format!("\u{1}e{rewritten}");
         let ctx = context(inner, data, host);
         let wrappable = !rewritten.trim().is_empty();
+        let wrapped = |r: &str| format!("{{% set {RESULT_VAR} = ({r}) %}}");
+        let known = self
+            .with_env(|env| env.get_template(&name).is_ok())
+            .unwrap_or(false);
+        let prepared = if wrappable && !known {
+            let src = wrapped(&rewritten);
+            Some(
+                crate::expr::jinja_ast::prepare(&src)
+                    .map_err(|e| Error {
+                        expression: whole.to_string(),
+                        ..e
+                    })?
+                    .into_owned(),
+            )
+        } else {
+            None
+        };
         let v = if wrappable
-            && self
-                .ensure(&name, || {
-                    format!("{{% set {RESULT_VAR} = ({rewritten}) %}}")
-                })
-                .is_ok()
+            && (known
+                || self
+                    .ensure(&name, || prepared.unwrap_or_else(|| wrapped(&rewritten)))
+                    .is_ok())
         {
             self.with_env(|env| {
                 let t = env.get_template(&name)?;
@@ -663,11 +558,15 @@ impl Jinja {
             .unwrap_or(false);
         if !known {
             sandbox_check(src)?;
+            let dict = crate::expr::jinja_py::rewrite_dict_methods(src);
+            let prepared = crate::expr::jinja_ast::prepare(&dict)
+                .map_err(|e| Error {
+                    expression: src.to_string(),
+                    ..e
+                })?
+                .into_owned();
+            self.ensure(&name, || prepared).map_err(|e| jerr(src, e))?;
         }
-        self.ensure(&name, || {
-            crate::expr::jinja_py::rewrite_dict_methods(src).into_owned()
-        })
-        .map_err(|e| jerr(src, e))?;
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
             .map_err(|e| jerr(src, e))

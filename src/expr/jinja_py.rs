@@ -1,14 +1,12 @@
 //! Jinja2 behaviours minijinja lacks, registered on Mistral's environment:
 //! strict attribute filters (a missing attribute is an undefined error),
 //! lazy "generator" results of select/map filters, Python string methods,
-//! and filters Jinja2 has (`truncate`, `xmlattr`, `wordcount`, `format`, ...).
+//! and filters Jinja2 has (`wordcount`, `urlize`, `random`, ...).
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use minijinja::value::{
-    Enumerator, Kwargs, Object, ObjectRepr, Rest, Value, ValueKind, ValueOrKwargs,
-};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 /// A Jinja2 generator (the result of `select`, `map`, ...): iterable once
@@ -112,6 +110,10 @@ fn select(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -124,6 +126,10 @@ fn reject(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -137,6 +143,10 @@ fn selectattr(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -153,6 +163,10 @@ fn rejectattr(
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -163,6 +177,10 @@ fn rejectattr(
 
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
     undefined_input(&value)?;
+    if !value.is_true() {
+        // `if value:` guards the loop: a falsy value gives nothing
+        return Ok(generator(Vec::new()));
+    }
     for a in args.iter() {
         let kv = a.clone().into_value();
         if kv.is_kwargs() {
@@ -174,81 +192,6 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         }
     }
     Ok(generator(minijinja::filters::map(state, value, args)?))
-}
-
-fn attr_kw(kwargs: &Kwargs) -> Option<String> {
-    kwargs.peek::<Option<String>>("attribute").ok().flatten()
-}
-
-/// Python refuses to order numbers against strings.
-fn mixed_types(value: &Value, op: &str) -> Result<(), Error> {
-    let (mut num, mut text) = (false, false);
-    if let Ok(iter) = value.try_iter() {
-        for x in iter {
-            match x.kind() {
-                ValueKind::Number | ValueKind::Bool => num = true,
-                ValueKind::String => text = true,
-                _ => {}
-            }
-        }
-    }
-    if num && text {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("'{op}' not supported between instances of 'str' and 'int'"),
-        ));
-    }
-    Ok(())
-}
-
-fn sort(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    undefined_input(&value)?;
-    match attr_kw(&kwargs) {
-        Some(a) => check_attrs(&value, &a, true)?,
-        None => mixed_types(&value, "<")?,
-    }
-    minijinja::filters::sort(state, value, kwargs)
-}
-
-fn unique(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    undefined_input(&value)?;
-    if let Some(a) = attr_kw(&kwargs) {
-        check_attrs(&value, &a, false)?;
-    }
-    Ok(generator(
-        minijinja::filters::unique(state, value, kwargs)?
-            .try_iter()?
-            .collect(),
-    ))
-}
-
-fn sum(
-    state: &State,
-    value: Value,
-    attribute: Option<&str>,
-    start: Option<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    if let Some(a) = attribute.map(String::from).or_else(|| attr_kw(&kwargs)) {
-        check_attrs(&value, &a, false)?;
-    }
-    minijinja::filters::sum(state, value, attribute, start, kwargs)
-}
-
-fn min(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    undefined_input(&value)?;
-    if attr_kw(&kwargs).is_none() {
-        mixed_types(&value, "<")?;
-    }
-    minijinja::filters::min(state, value, kwargs)
-}
-
-fn max(state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    undefined_input(&value)?;
-    if attr_kw(&kwargs).is_none() {
-        mixed_types(&value, ">")?;
-    }
-    minijinja::filters::max(state, value, kwargs)
 }
 
 fn length(v: Value) -> Result<Value, Error> {
@@ -272,117 +215,6 @@ fn random(v: Value) -> Result<Value, Error> {
     }
     let r = uuid::Uuid::new_v4().as_u128() as usize % items.len();
     Ok(items[r].clone())
-}
-
-/// Jinja2's `dictsort(case_sensitive=False, by='key', reverse=False)`.
-fn dictsort(
-    v: Value,
-    case_sensitive: Option<bool>,
-    by: Option<String>,
-    reverse: Option<bool>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let case_sensitive = kwargs
-        .get::<Option<bool>>("case_sensitive")?
-        .or(case_sensitive)
-        .unwrap_or(false);
-    let by = kwargs
-        .get::<Option<String>>("by")?
-        .or(by)
-        .unwrap_or_else(|| "key".into());
-    let reverse = kwargs
-        .get::<Option<bool>>("reverse")?
-        .or(reverse)
-        .unwrap_or(false);
-    kwargs.assert_all_used()?;
-    let pos = match by.as_str() {
-        "key" => 0,
-        "value" => 1,
-        _ => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                "You can only sort by either \"key\" or \"value\"",
-            ));
-        }
-    };
-    let mut items: Vec<(Value, Value)> = Vec::new();
-    for k in v.try_iter()? {
-        let x = v.get_item(&k)?;
-        items.push((k, x));
-    }
-    let key_of = |p: &(Value, Value)| -> Value {
-        let x = if pos == 0 { p.0.clone() } else { p.1.clone() };
-        match (case_sensitive, x.as_str()) {
-            (false, Some(s)) => Value::from(s.to_lowercase()),
-            _ => x,
-        }
-    };
-    items.sort_by(|a, b| {
-        key_of(a)
-            .partial_cmp(&key_of(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    if reverse {
-        items.reverse();
-    }
-    Ok(Value::from(
-        items
-            .into_iter()
-            .map(|(k, x)| Value::from(vec![k, x]))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-/// Jinja2's `round(value, precision=0, method='common')`: always a float.
-fn round(v: Value, precision: Option<i32>, method: Option<String>) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let p = precision.unwrap_or(0);
-    if v.is_integer() && method.as_deref().unwrap_or("common") == "common" && p >= 0 {
-        return Ok(v);
-    }
-    let x = f64::try_from(v)?;
-    round_float(x, p, method).map(Value::from)
-}
-
-fn round_float(x: f64, p: i32, method: Option<String>) -> Result<f64, Error> {
-    let m = 10f64.powi(p);
-    Ok(match method.as_deref().unwrap_or("common") {
-        "ceil" => (x * m).ceil() / m,
-        "floor" => (x * m).floor() / m,
-        "common" => {
-            let y = x * m;
-            let r = y.round();
-            let r = if (y - y.trunc()).abs() == 0.5 {
-                2.0 * (y / 2.0).round()
-            } else {
-                r
-            };
-            if p > 0 {
-                let s = format!("{x:.prec$}", prec = p as usize);
-                s.parse().unwrap_or(r / m)
-            } else {
-                r / m
-            }
-        }
-        _ => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                "method must be 'common', 'ceil' or 'floor'",
-            ));
-        }
-    })
-}
-
-fn cmp_test(v: &Value, other: &Value) -> Result<std::cmp::Ordering, Error> {
-    undefined_input(v)?;
-    undefined_input(other)?;
-    v.partial_cmp(other).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            "'<' not supported between these types",
-        )
-    })
 }
 
 /// A bound method of a dict (`_.keys` without a call): Jinja2 prefers the
@@ -432,134 +264,21 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
     })
 }
 
-/// The sandbox's `range`: at most 100000 items.
-fn py_range(lower: i64, upper: Option<i64>, step: Option<i64>) -> Result<Value, Error> {
-    let (start, stop) = match upper {
-        Some(u) => (lower, u),
-        None => (0, lower),
-    };
-    let step = step.unwrap_or(1);
-    if step == 0 {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "range() arg 3 must not be zero",
-        ));
-    }
-    let len = if step > 0 {
-        if stop > start {
-            (stop as i128 - start as i128 + step as i128 - 1) / step as i128
-        } else {
-            0
-        }
-    } else if start > stop {
-        (start as i128 - stop as i128 - step as i128 - 1) / (-(step as i128))
-    } else {
-        0
-    };
-    if len > 100_000 {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
-        ));
-    }
-    let mut out = Vec::with_capacity(len as usize);
-    let mut x = start;
-    for _ in 0..len {
-        out.push(Value::from(x));
-        x += step;
-    }
-    Ok(Value::from(out))
-}
-
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
-    use super::jinja_text::{
-        center, escape, float_filter, format, int_filter, truncate, unknown_method, urlencode,
-        urlize, wordcount, wordwrap, xmlattr,
-    };
+    use super::jinja_text::{escape, unknown_method, wordcount};
     env.add_filter("select", select);
     env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
     env.add_filter("rejectattr", rejectattr);
     env.add_filter("map", map);
-    env.add_filter("sort", sort);
-    env.add_filter("unique", unique);
-    env.add_filter("sum", sum);
-    env.add_filter("min", min);
-    env.add_filter("max", max);
     env.add_filter("length", length);
     env.add_filter("count", length);
-    env.add_filter("truncate", truncate);
     env.add_filter("escape", escape);
     env.add_filter("e", escape);
-    env.add_filter("xmlattr", xmlattr);
     env.add_filter("wordcount", wordcount);
-    env.add_filter("urlize", urlize);
     env.add_filter("random", random);
-    env.add_filter("format", format);
-    env.add_filter("center", center);
-    env.add_filter("round", round);
-    env.add_test("lower", |v: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        Ok(super::jinja::py_str(&v).chars().any(char::is_lowercase)
-            && !super::jinja::py_str(&v).chars().any(char::is_uppercase))
-    });
-    env.add_test("upper", |v: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        Ok(super::jinja::py_str(&v).chars().any(char::is_uppercase)
-            && !super::jinja::py_str(&v).chars().any(char::is_lowercase))
-    });
-    for name in ["eq", "equalto", "=="] {
-        env.add_test(name, |v: Value, o: Value| -> Result<bool, Error> {
-            undefined_input(&v)?;
-            Ok(v == o)
-        });
-    }
-    for name in ["ne", "!="] {
-        env.add_test(name, |v: Value, o: Value| -> Result<bool, Error> {
-            undefined_input(&v)?;
-            Ok(v != o)
-        });
-    }
-    for name in ["gt", ">", "greaterthan"] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? == std::cmp::Ordering::Greater)
-        });
-    }
-    for name in ["ge", ">="] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? != std::cmp::Ordering::Less)
-        });
-    }
-    for name in ["lt", "<", "lessthan"] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? == std::cmp::Ordering::Less)
-        });
-    }
-    for name in ["le", "<="] {
-        env.add_test(name, |v: Value, o: Value| {
-            Ok(cmp_test(&v, &o)? != std::cmp::Ordering::Greater)
-        });
-    }
-    env.add_test("in", |v: Value, seq: Value| -> Result<bool, Error> {
-        undefined_input(&v)?;
-        undefined_input(&seq)?;
-        if let (Some(a), Some(b)) = (v.as_str(), seq.as_str()) {
-            return Ok(b.contains(a));
-        }
-        Ok(seq.try_iter()?.any(|x| x == v))
-    });
+    env.add_filter("format", super::jinja_pyfmt::format_filter);
     env.add_filter("__dict_method", dict_method);
-    env.add_function("range", py_range);
-    env.add_filter("int", int_filter);
-    env.add_filter("float", float_filter);
-    env.add_filter("wordwrap", wordwrap);
-    env.add_filter("urlencode", urlencode);
-    env.add_filter("dictsort", dictsort);
-    env.add_test("callable", |v: Value| {
-        v.is_undefined()
-            || v.downcast_object_ref::<DictMethod>().is_some()
-            || v.kind() == ValueKind::Plain
-    });
     env.set_unknown_method_callback(unknown_method);
 }

@@ -7,7 +7,7 @@
 //! `tojson`/`json_dump`/`yaml_dump`/`string` filters — is checked first,
 //! walking the value without building it and stopping past the limit.
 
-use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
 /// `Err` when `v` holds more than `max` elements in all (or a string of
@@ -59,24 +59,18 @@ fn within(v: &Value, budget: &mut usize, max: usize) -> bool {
 
 /// Replaces the serialising filters and functions of `env` by checked ones.
 pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
-    use crate::expr::jinja::{json_dump, tojson, yaml_dump};
-    for name in ["json_dump", "json_encode"] {
-        let f = move |v: Value| {
-            bounded(&v, max)?;
-            json_dump(v)
-        };
-        env.add_function(name, f);
-        env.add_filter(name, f);
-    }
-    let f = move |v: Value| {
+    use crate::expr::jinja_mistral::{json_dump, tojson, yaml_dump};
+    env.add_function("json_dump", move |v: Value| {
+        bounded(&v, max)?;
+        json_dump(v)
+    });
+    env.add_function("yaml_dump", move |v: Value| {
         bounded(&v, max)?;
         yaml_dump(v)
-    };
-    env.add_function("yaml_dump", f);
-    env.add_filter("yaml_dump", f);
-    env.add_filter("tojson", move |v: Value, kw: Kwargs| {
+    });
+    env.add_filter("tojson", move |v: Value, args: Rest<Value>, kw: Kwargs| {
         bounded(&v, max)?;
-        tojson(v, kw)
+        tojson(v, args, kw)
     });
     env.add_filter("string", move |v: Value| -> Result<String, Error> {
         crate::expr::jinja_py::undefined_input(&v)?;

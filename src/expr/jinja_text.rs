@@ -1,50 +1,9 @@
 //! Python text behaviours for Jinja (used by [`super::jinja_py`]): `str`
-//! methods minijinja lacks, `%` formatting, and Jinja2's text filters
+//! methods minijinja lacks and Jinja2's text filters
 //! (`truncate`, `escape`, `xmlattr`, `wordwrap`, `urlencode`, `int`, ...).
 
-use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
-
-use super::jinja_py::undefined_input;
-
-/// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=None)`.
-pub fn truncate(
-    s: String,
-    length: Option<Value>,
-    killwords: Option<bool>,
-    end: Option<String>,
-    leeway: Option<usize>,
-) -> Result<String, Error> {
-    let end = end.unwrap_or_else(|| "...".into());
-    let length_v = length.unwrap_or(Value::from(255));
-    let length = match i64::try_from(length_v.clone()) {
-        Ok(l) if length_v.is_integer() && l >= end.chars().count() as i64 => l as usize,
-        _ => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!(
-                    "expected length >= {}, got {}",
-                    end.chars().count(),
-                    super::jinja::py_str(&length_v)
-                ),
-            ));
-        }
-    };
-    let leeway = leeway.unwrap_or(5);
-    let n = s.chars().count();
-    if n <= length + leeway {
-        return Ok(s);
-    }
-    let cut: String = s.chars().take(length - end.chars().count()).collect();
-    if killwords.unwrap_or(false) {
-        return Ok(cut + &end);
-    }
-    let head = match cut.rfind(' ') {
-        Some(i) => cut[..i].to_string(),
-        None => cut,
-    };
-    Ok(head + &end)
-}
 
 /// MarkupSafe's escaping.
 pub fn escape_text(s: &str) -> String {
@@ -62,33 +21,6 @@ pub fn escape(v: Value) -> String {
     escape_text(&super::jinja::py_str(&v))
 }
 
-pub fn xmlattr(v: Value, autospace: Option<bool>) -> Result<String, Error> {
-    let mut out = Vec::new();
-    for k in v.try_iter()? {
-        let x = v.get_item(&k)?;
-        if x.is_none() || x.is_undefined() {
-            continue;
-        }
-        let key = super::jinja::py_str(&k);
-        if key.chars().any(|c| c.is_whitespace() || "/>=".contains(c)) {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!("Invalid character in attribute name: {key:?}"),
-            ));
-        }
-        out.push(format!(
-            "{}=\"{}\"",
-            escape_text(&key),
-            escape_text(&super::jinja::py_str(&x))
-        ));
-    }
-    let mut s = out.join(" ");
-    if autospace.unwrap_or(true) && !s.is_empty() {
-        s.insert(0, ' ');
-    }
-    Ok(s)
-}
-
 pub fn wordcount(s: String) -> usize {
     let mut n = 0;
     let mut in_word = false;
@@ -102,139 +34,17 @@ pub fn wordcount(s: String) -> usize {
     n
 }
 
-pub fn urlize(s: String) -> String {
-    escape_text(&s)
-}
-
-/// Python `%` formatting (`'%s-%03d' % args`).
-pub fn format(fmt: String, args: Rest<Value>) -> Result<String, Error> {
-    let chars: Vec<char> = fmt.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    let mut next = 0usize;
-    let bad = |m: &str| Error::new(ErrorKind::InvalidOperation, m.to_string());
-    while i < chars.len() {
-        let c = chars[i];
-        if c != '%' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        let mut flags = String::new();
-        while i < chars.len() && "-+ 0#".contains(chars[i]) {
-            flags.push(chars[i]);
-            i += 1;
-        }
-        let mut width = String::new();
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            width.push(chars[i]);
-            i += 1;
-        }
-        let mut prec: Option<usize> = None;
-        if i < chars.len() && chars[i] == '.' {
-            i += 1;
-            let mut p = String::new();
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                p.push(chars[i]);
-                i += 1;
-            }
-            prec = Some(p.parse().unwrap_or(0));
-        }
-        let Some(&conv) = chars.get(i) else {
-            return Err(bad("incomplete format"));
-        };
-        i += 1;
-        if conv == '%' {
-            out.push('%');
-            continue;
-        }
-        let Some(arg) = args.get(next) else {
-            return Err(bad("not enough arguments for format string"));
-        };
-        next += 1;
-        let body = match conv {
-            's' => super::jinja::py_str(arg),
-            'r' => super::jinja::py_repr(arg),
-            'd' | 'i' | 'u' => {
-                let f = f64::try_from(arg.clone())
-                    .map_err(|_| bad("%d format: a real number is required"))?;
-                let n = f.trunc() as i128;
-                let mut s = n.abs().to_string();
-                if let Some(p) = prec {
-                    while s.len() < p {
-                        s.insert(0, '0');
-                    }
-                }
-                if n < 0 {
-                    s.insert(0, '-');
-                } else if flags.contains('+') {
-                    s.insert(0, '+');
-                } else if flags.contains(' ') {
-                    s.insert(0, ' ');
-                }
-                s
-            }
-            'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
-                let f = f64::try_from(arg.clone()).map_err(|_| bad("must be real number"))?;
-                let p = prec.unwrap_or(6);
-                let s = match conv {
-                    'f' | 'F' => format!("{f:.p$}"),
-                    'e' | 'E' => {
-                        let s = format!("{f:.p$e}");
-                        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-                        let e: i32 = e.parse().unwrap_or(0);
-                        let s = format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
-                        if conv == 'E' { s.to_uppercase() } else { s }
-                    }
-                    _ => crate::expr::yaql::value::float_repr(f),
-                };
-                if flags.contains('+') && f >= 0.0 {
-                    format!("+{s}")
-                } else {
-                    s
-                }
-            }
-            'x' | 'X' | 'o' => {
-                let n = i128::try_from(arg.clone()).map_err(|_| bad("an integer is required"))?;
-                let s = match conv {
-                    'x' => format!("{:x}", n.abs()),
-                    'X' => format!("{:X}", n.abs()),
-                    _ => format!("{:o}", n.abs()),
-                };
-                if n < 0 { format!("-{s}") } else { s }
-            }
-            other => return Err(bad(&format!("unsupported format character '{other}'"))),
-        };
-        let w: usize = width.parse().unwrap_or(0);
-        let len = body.chars().count();
-        if len < w {
-            let pad = w - len;
-            if flags.contains('-') {
-                out.push_str(&body);
-                out.push_str(&" ".repeat(pad));
-            } else if flags.contains('0') && "dif".contains(conv) {
-                let (sign, digits) = if body.starts_with(['-', '+']) {
-                    body.split_at(1)
-                } else {
-                    ("", body.as_str())
-                };
-                out.push_str(sign);
-                out.push_str(&"0".repeat(pad));
-                out.push_str(digits);
-            } else {
-                out.push_str(&" ".repeat(pad));
-                out.push_str(&body);
-            }
-        } else {
-            out.push_str(&body);
-        }
-    }
-    if next < args.len() {
-        return Err(bad("not all arguments converted during string formatting"));
-    }
-    Ok(out)
-}
+/// The methods of Python 3.11's `str`.
+#[rustfmt::skip]
+pub(crate) const STR_METHODS: &[&str] = &[
+    "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+    "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit",
+    "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper",
+    "join", "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
+    "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper",
+    "zfill",
+];
 
 /// Python string methods pycompat lacks, then pycompat's.
 pub fn unknown_method(
@@ -243,6 +53,17 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if let Some(s) = value.as_str()
+        && let Some(r) = super::jinja_methods::str_method(s, method, args)
+    {
+        return r;
+    }
+    if value.kind() == ValueKind::Map
+        && args.is_empty()
+        && let Some(r) = super::jinja_values::dict_view(value, method)
+    {
+        return r;
+    }
     if let Some(s) = value.as_str() {
         let arg_str = |i: usize| args.get(i).and_then(|a| a.as_str().map(String::from));
         let arg_int = |i: usize| args.get(i).and_then(|a| i64::try_from(a.clone()).ok());
@@ -394,76 +215,6 @@ pub fn unknown_method(
     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
 }
 
-/// Jinja2's `int(value, default=0, base=10)`.
-pub fn int_filter(v: Value, default: Option<Value>, base: Option<u32>) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let default = default.unwrap_or(Value::from(0));
-    let base = base.unwrap_or(10);
-    if let Some(s) = v.as_str() {
-        let t = s.trim().replace('_', "");
-        let (neg, body) = match t.strip_prefix('-') {
-            Some(b) => (true, b.to_string()),
-            None => (false, t.trim_start_matches('+').to_string()),
-        };
-        let lower = body.to_lowercase();
-        let (radix, digits) = match (base, lower.get(..2)) {
-            (0 | 16, Some("0x")) => (16, &lower[2..]),
-            (0 | 8, Some("0o")) => (8, &lower[2..]),
-            (0 | 2, Some("0b")) => (2, &lower[2..]),
-            (0, _) => (10, lower.as_str()),
-            (b, _) => (b, lower.as_str()),
-        };
-        // Python refuses a base outside 2..=36 (ValueError): the default.
-        if (2..=36).contains(&radix)
-            && let Ok(i) = i128::from_str_radix(digits, radix)
-        {
-            return Ok(Value::from(if neg { -i } else { i }));
-        }
-        if base == 10
-            && let Ok(f) = t.parse::<f64>()
-            && f.is_finite()
-        {
-            return Ok(Value::from(f.trunc() as i128));
-        }
-        return Ok(default);
-    }
-    match v.kind() {
-        ValueKind::Number => {
-            if v.is_integer() {
-                Ok(v)
-            } else {
-                let f = f64::try_from(v)?;
-                if f.is_finite() {
-                    Ok(Value::from(f.trunc() as i128))
-                } else {
-                    Ok(default)
-                }
-            }
-        }
-        ValueKind::Bool => Ok(Value::from(i64::from(v.is_true()))),
-        _ => Ok(default),
-    }
-}
-
-/// Jinja2's `float(value, default=0.0)`.
-pub fn float_filter(v: Value, default: Option<Value>) -> Result<Value, Error> {
-    undefined_input(&v)?;
-    let default = default.unwrap_or(Value::from(0.0));
-    if let Some(s) = v.as_str() {
-        return Ok(s
-            .trim()
-            .replace('_', "")
-            .parse::<f64>()
-            .map(Value::from)
-            .unwrap_or(default));
-    }
-    match v.kind() {
-        ValueKind::Number => Ok(f64::try_from(v).map(Value::from).unwrap_or(default)),
-        ValueKind::Bool => Ok(Value::from(if v.is_true() { 1.0 } else { 0.0 })),
-        _ => Ok(default),
-    }
-}
-
 /// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None)`.
 pub fn wordwrap(
     s: String,
@@ -530,28 +281,7 @@ pub fn quote(s: &str, safe: &str, plus: bool) -> String {
     out
 }
 
-/// Jinja2's `urlencode`.
-pub fn urlencode(v: Value) -> Result<String, Error> {
-    undefined_input(&v)?;
-    match v.kind() {
-        ValueKind::Map => {
-            let mut parts = Vec::new();
-            for k in v.try_iter()? {
-                let x = v.get_item(&k)?;
-                parts.push(format!(
-                    "{}={}",
-                    quote(&super::jinja::py_str(&k), "", true),
-                    quote(&super::jinja::py_str(&x), "", true)
-                ));
-            }
-            Ok(parts.join("&"))
-        }
-        ValueKind::String => Ok(quote(v.as_str().unwrap_or_default(), "/", false)),
-        _ => Ok(quote(&super::jinja::py_str(&v), "/", false)),
-    }
-}
-
-/// Python `str.center(width)`.
+/// Python's `str.center(width)` with spaces.
 pub fn center(s: String, width: Option<i64>) -> String {
     let width = width.unwrap_or(80).max(0) as usize;
     let n = s.chars().count();

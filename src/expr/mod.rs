@@ -8,10 +8,21 @@ pub mod batch;
 pub(crate) mod cache;
 pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
+pub(crate) mod jinja_ast;
+pub(crate) mod jinja_filters;
 pub(crate) mod jinja_guard;
+pub(crate) mod jinja_jtests;
+pub(crate) mod jinja_methods;
+pub(crate) mod jinja_mistral;
+pub(crate) mod jinja_ops;
+pub(crate) mod jinja_pprint;
 pub(crate) mod jinja_py;
+pub(crate) mod jinja_pyfmt;
+pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
 pub(crate) mod jinja_text;
+pub(crate) mod jinja_urlize;
+pub(crate) mod jinja_values;
 pub mod pyjson;
 pub(crate) mod yaql;
 
@@ -22,6 +33,8 @@ use serde_json::Value;
 pub use batch::batch;
 pub use yaql::value::str_repr as py_str_repr;
 
+#[cfg(test)]
+mod jinja_tests;
 #[cfg(test)]
 mod tests;
 

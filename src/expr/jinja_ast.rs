@@ -1,0 +1,720 @@
+//! Jinja2's compile-time rules and Python operator semantics, applied to a
+//! template's source before minijinja compiles it: the source is parsed with
+//! minijinja's own parser, checked for what Jinja2 refuses at compile time
+//! (unknown filters and tests outside `if` branches, tags Jinja2 lacks,
+//! chained tests), and operators whose Python meaning minijinja does not
+//! share are rewritten into calls of Python-semantics functions
+//! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
+//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b` likewise,
+//! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
+//!
+//! The rewrite splices text at token boundaries (parser spans locate the
+//! tokens, the token stream locates grouping parentheses); a rewrite that
+//! does not parse again is dropped and the source compiles as written.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use minijinja::machinery::ast::{self, CallArg, Expr, Stmt};
+use minijinja::machinery::{Span, Token, parse, tokenize};
+
+use crate::expr::{Error, ErrorKind};
+
+/// Jinja2 3.1's filters (Mistral adds none: its functions are globals only).
+#[rustfmt::skip]
+pub(crate) const FILTERS: &[&str] = &[
+    "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e",
+    "escape", "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent",
+    "int", "join", "last", "length", "list", "lower", "items", "map", "min", "max", "pprint",
+    "random", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select",
+    "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "trim", "truncate",
+    "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "tojson",
+];
+
+/// Jinja2 3.1's tests.
+#[rustfmt::skip]
+pub(crate) const TESTS: &[&str] = &[
+    "odd", "even", "divisibleby", "defined", "undefined", "filter", "test", "none", "boolean",
+    "false", "true", "integer", "float", "lower", "upper", "string", "mapping", "number",
+    "sequence", "iterable", "callable", "sameas", "escaped", "in", "==", "eq", "equalto", "!=",
+    "ne", ">", "gt", "greaterthan", "ge", ">=", "<", "lt", "lessthan", "<=", "le",
+];
+
+fn syntax_error(src: &str, message: String) -> Error {
+    Error {
+        kind: ErrorKind::Syntax,
+        lang: "Jinja",
+        expression: src.to_string(),
+        message,
+    }
+}
+
+/// Where an edit goes relative to others at the same offset: closers of
+/// inner nodes first, then openers of outer nodes first, then replacements.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Close,
+    Open,
+    Replace,
+}
+
+struct Edit {
+    start: usize,
+    end: usize,
+    slot: Slot,
+    /// Nesting order: openers sort ascending, closers descending.
+    seq: i64,
+    text: String,
+}
+
+struct Walk<'s> {
+    src: &'s str,
+    toks: Vec<(Token<'s>, Span)>,
+    by_start: HashMap<u32, usize>,
+    by_end: HashMap<u32, usize>,
+    /// Index of the matching bracket of each bracket token.
+    partner: Vec<Option<usize>>,
+    /// Offsets of unary `+` operators (written `-` for the parser).
+    plus: Vec<u32>,
+    edits: Vec<Edit>,
+    seq: i64,
+    error: Option<Error>,
+}
+
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "if", "else", "elif", "for", "recursive", "set", "with",
+    "import", "from", "as", "include", "extends", "autoescape", "filter", "call", "macro",
+    "block", "print", "do", "return",
+];
+
+/// A token after which `+` or `(` starts an operand (not a binary operator
+/// or a call).
+fn opens_operand(tok: Option<&Token<'_>>) -> bool {
+    match tok {
+        None => true,
+        Some(t) => match t {
+            Token::Ident(name) => KEYWORDS.contains(name),
+            Token::Str(_)
+            | Token::String(_)
+            | Token::Int(_)
+            | Token::Int128(_)
+            | Token::Float(_)
+            | Token::ParenClose
+            | Token::BracketClose
+            | Token::BraceClose
+            | Token::VariableEnd
+            | Token::BlockEnd
+            | Token::TemplateData(_) => false,
+            _ => true,
+        },
+    }
+}
+
+/// Unary `+` (which minijinja does not parse) written as `-`, and where.
+fn mark_unary_plus<'a>(
+    src: &'a str,
+    syntax: &minijinja::syntax::SyntaxConfig,
+) -> (Cow<'a, str>, Vec<u32>) {
+    let mut prev: Option<Token<'_>> = None;
+    let mut at = Vec::new();
+    for item in tokenize(src, false, syntax.clone()) {
+        let Ok((tok, span)) = item else { break };
+        if matches!(tok, Token::Plus) && opens_operand(prev.as_ref()) {
+            at.push(span.start_offset);
+        }
+        prev = Some(tok);
+    }
+    if at.is_empty() {
+        return (Cow::Borrowed(src), at);
+    }
+    let mut out = src.to_string();
+    for &o in &at {
+        out.replace_range(o as usize..o as usize + 1, "-");
+    }
+    (Cow::Owned(out), at)
+}
+
+impl<'s> Walk<'s> {
+    fn new(src: &'s str, syntax: &minijinja::syntax::SyntaxConfig, plus: Vec<u32>) -> Self {
+        let toks: Vec<(Token<'s>, Span)> = tokenize(src, false, syntax.clone())
+            .map_while(Result::ok)
+            .collect();
+        let mut by_start = HashMap::new();
+        let mut by_end = HashMap::new();
+        let mut partner = vec![None; toks.len()];
+        let mut stack = Vec::new();
+        for (i, (t, s)) in toks.iter().enumerate() {
+            by_start.insert(s.start_offset, i);
+            by_end.insert(s.end_offset, i);
+            match t {
+                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
+                Token::ParenClose | Token::BracketClose | Token::BraceClose => {
+                    if let Some(o) = stack.pop() {
+                        partner[o] = Some(i);
+                        partner[i] = Some(o);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Walk {
+            src,
+            toks,
+            by_start,
+            by_end,
+            partner,
+            plus,
+            edits: Vec::new(),
+            seq: 0,
+            error: None,
+        }
+    }
+
+    fn tok_at(&self, offset: u32) -> Option<usize> {
+        self.by_start.get(&offset).copied()
+    }
+
+    /// The first token of an expression (its own span start is reliable
+    /// only for some nodes; otherwise the leftmost child's, widened over the
+    /// parentheses around that child).
+    fn first(&self, e: &Expr<'_>) -> Option<usize> {
+        let own = |span: Span, ok: &dyn Fn(&Token<'_>) -> bool| {
+            self.tok_at(span.start_offset)
+                .filter(|&i| ok(&self.toks[i].0))
+        };
+        let child = |x: &Expr<'_>| self.extent(x).map(|(f, _)| f);
+        match e {
+            Expr::Var(v) => self.tok_at(v.span().start_offset),
+            Expr::Const(c) => self.tok_at(c.span().start_offset),
+            Expr::List(l) => own(l.span(), &|t| matches!(t, Token::BracketOpen))
+                .or_else(|| l.items.first().and_then(child)),
+            Expr::Map(m) => own(m.span(), &|t| matches!(t, Token::BraceOpen))
+                .or_else(|| m.keys.first().and_then(child)),
+            Expr::Tuple(t) => own(t.span(), &|t| matches!(t, Token::ParenOpen))
+                .or_else(|| t.items.first().and_then(child)),
+            Expr::UnaryOp(u) => {
+                let inner = child(&u.expr);
+                let op = own(u.span(), &|t| {
+                    matches!(t, Token::Minus) || matches!(t, Token::Ident("not"))
+                });
+                match (op, inner) {
+                    (Some(o), Some(i)) if o < i => Some(o),
+                    (_, i) => i,
+                }
+            }
+            Expr::BinOp(b) => child(&b.left),
+            Expr::Compare(c) => child(&c.expr),
+            Expr::IfExpr(i) => child(&i.true_expr),
+            Expr::Filter(f) => f.expr.as_ref().and_then(child),
+            Expr::Test(t) => child(&t.expr),
+            Expr::GetAttr(g) => child(&g.expr),
+            Expr::GetItem(g) => child(&g.expr),
+            Expr::Call(c) => child(&c.expr),
+            Expr::Slice(s) => child(&s.expr),
+        }
+    }
+
+    fn span_of(e: &Expr<'_>) -> Span {
+        match e {
+            Expr::Var(x) => x.span(),
+            Expr::Const(x) => x.span(),
+            Expr::Slice(x) => x.span(),
+            Expr::UnaryOp(x) => x.span(),
+            Expr::BinOp(x) => x.span(),
+            Expr::Compare(x) => x.span(),
+            Expr::IfExpr(x) => x.span(),
+            Expr::Filter(x) => x.span(),
+            Expr::Test(x) => x.span(),
+            Expr::GetAttr(x) => x.span(),
+            Expr::GetItem(x) => x.span(),
+            Expr::Call(x) => x.span(),
+            Expr::List(x) => x.span(),
+            Expr::Tuple(x) => x.span(),
+            Expr::Map(x) => x.span(),
+        }
+    }
+
+    /// First and last token of an expression, widened over the grouping
+    /// parentheses that enclose exactly it.
+    fn extent(&self, e: &Expr<'_>) -> Option<(usize, usize)> {
+        let mut first = self.first(e)?;
+        let mut last = *self.by_end.get(&Self::span_of(e).end_offset)?;
+        if last < first {
+            return None;
+        }
+        while first > 0
+            && last + 1 < self.toks.len()
+            && matches!(self.toks[first - 1].0, Token::ParenOpen)
+            && matches!(self.toks[last + 1].0, Token::ParenClose)
+            && self.partner[first - 1] == Some(last + 1)
+            && opens_operand(if first >= 2 {
+                Some(&self.toks[first - 2].0)
+            } else {
+                None
+            })
+        {
+            first -= 1;
+            last += 1;
+        }
+        Some((first, last))
+    }
+
+    /// Whether the expression is written inside its own parentheses.
+    fn parenthesized(&self, e: &Expr<'_>) -> bool {
+        let (Some(first), Some(&last)) =
+            (self.first(e), self.by_end.get(&Self::span_of(e).end_offset))
+        else {
+            return true;
+        };
+        first > 0 && last + 1 < self.toks.len() && self.partner[first - 1] == Some(last + 1)
+    }
+
+    fn open(&mut self, tok: usize, text: String) {
+        self.seq += 1;
+        let at = self.toks[tok].1.start_offset as usize;
+        self.edits.push(Edit {
+            start: at,
+            end: at,
+            slot: Slot::Open,
+            seq: self.seq,
+            text,
+        });
+    }
+
+    fn close(&mut self, tok: usize, text: &str) {
+        self.seq += 1;
+        let at = self.toks[tok].1.end_offset as usize;
+        self.edits.push(Edit {
+            start: at,
+            end: at,
+            slot: Slot::Close,
+            seq: -self.seq,
+            text: text.to_string(),
+        });
+    }
+
+    fn replace(&mut self, from: usize, to: usize, text: String) {
+        self.edits.push(Edit {
+            start: self.toks[from].1.start_offset as usize,
+            end: self.toks[to].1.end_offset as usize,
+            slot: Slot::Replace,
+            seq: 0,
+            text,
+        });
+    }
+
+    /// `l OP r` -> `func(l, "OP", r)` (or `func(l, r)` without a name).
+    fn binary(&mut self, func: &str, l: &Expr<'_>, r: &Expr<'_>, name: Option<&str>) {
+        let (Some((lf, ll)), Some((rf, rl))) = (self.extent(l), self.extent(r)) else {
+            return;
+        };
+        if rf <= ll + 1 {
+            return;
+        }
+        // `a not in b` is Not(In(a, b)): the `not` goes into the name
+        let negated = matches!(self.toks[ll + 1].0, Token::Ident("not"));
+        self.open(lf, format!("{func}("));
+        let sep = match name {
+            Some("in") if negated => ", \"not in\", ".to_string(),
+            Some(n) => format!(", \"{n}\", "),
+            None => ", ".into(),
+        };
+        self.replace(ll + 1, rf - 1, sep);
+        self.close(rl, ")");
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    fn check_name(&mut self, name: &str, filter: bool, soft: bool) {
+        let known = if filter { FILTERS } else { TESTS };
+        // `__` names are bora's own (the dict-method rewrite's filter)
+        if !soft && !known.contains(&name) && !name.starts_with("__") {
+            let what = if filter { "filter" } else { "test" };
+            let src = self.src;
+            self.fail(Error {
+                kind: ErrorKind::UnknownFunction,
+                lang: "Jinja",
+                expression: src.to_string(),
+                message: format!("No {what} named '{name}'."),
+            });
+        }
+    }
+
+    fn args(&mut self, args: &[CallArg<'_>], soft: bool) {
+        for a in args {
+            match a {
+                CallArg::Pos(x)
+                | CallArg::Kwarg(_, x)
+                | CallArg::PosSplat(x)
+                | CallArg::KwargSplat(x) => self.expr(x, soft),
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expr<'_>, soft: bool) {
+        match e {
+            Expr::Var(_) | Expr::Const(_) => {}
+            Expr::Slice(s) => {
+                self.expr(&s.expr, soft);
+                for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                    self.expr(x, soft);
+                }
+            }
+            Expr::UnaryOp(u) => {
+                if matches!(u.op, ast::UnaryOpKind::Neg) {
+                    self.unary(u.span(), &u.expr);
+                }
+                self.expr(&u.expr, soft);
+            }
+            Expr::BinOp(b) => {
+                use ast::BinOpKind as K;
+                let cmp = match b.op {
+                    K::Lt => Some("<"),
+                    K::Lte => Some("<="),
+                    K::Gt => Some(">"),
+                    K::Gte => Some(">="),
+                    K::In => Some("in"),
+                    _ => None,
+                };
+                if let Some(op) = cmp {
+                    self.binary("__py_cmp", &b.left, &b.right, Some(op));
+                } else if matches!(b.op, K::Rem) {
+                    self.binary("__py_mod", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Concat) {
+                    self.binary("__py_concat", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Pow) {
+                    self.binary("__py_pow", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Mul) {
+                    self.binary("__py_mul", &b.left, &b.right, None);
+                }
+                self.expr(&b.left, soft);
+                self.expr(&b.right, soft);
+            }
+            Expr::Compare(c) => {
+                self.compare(c);
+                self.expr(&c.expr, soft);
+                for op in &c.ops {
+                    self.expr(&op.expr, soft);
+                }
+            }
+            Expr::IfExpr(i) => {
+                self.expr(&i.test_expr, true);
+                self.expr(&i.true_expr, true);
+                if let Some(f) = &i.false_expr {
+                    self.expr(f, true);
+                }
+            }
+            Expr::Filter(f) => {
+                self.check_name(f.name, true, soft);
+                if let Some(x) = &f.expr {
+                    self.expr(x, soft);
+                }
+                self.args(&f.args, soft);
+            }
+            Expr::Test(t) => {
+                self.check_name(t.name, false, soft);
+                if matches!(t.expr, Expr::Test(_)) && !self.parenthesized(&t.expr) {
+                    let src = self.src;
+                    self.fail(syntax_error(
+                        src,
+                        "You cannot chain multiple tests with is".into(),
+                    ));
+                }
+                self.expr(&t.expr, soft);
+                self.args(&t.args, soft);
+            }
+            Expr::GetAttr(g) => self.expr(&g.expr, soft),
+            Expr::GetItem(g) => {
+                self.expr(&g.expr, soft);
+                self.expr(&g.subscript_expr, soft);
+            }
+            Expr::Call(c) => {
+                self.expr(&c.expr, soft);
+                self.args(&c.args, soft);
+            }
+            Expr::List(l) => l.items.iter().for_each(|x| self.expr(x, soft)),
+            Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x, soft)),
+            Expr::Map(m) => {
+                for (k, v) in m.keys.iter().zip(m.values.iter()) {
+                    self.expr(k, soft);
+                    self.expr(v, soft);
+                }
+            }
+        }
+    }
+
+    /// `-x` -> `__py_neg(x)`, `+x` -> `__py_pos(x)` (number literals stay).
+    fn unary(&mut self, span: Span, operand: &Expr<'_>) {
+        let Some(op) = self.tok_at(span.start_offset) else {
+            return;
+        };
+        if !matches!(self.toks[op].0, Token::Minus) {
+            return;
+        }
+        let pos = self.plus.contains(&span.start_offset);
+        if !pos
+            && let Expr::Const(c) = operand
+            && c.value.kind() == minijinja::value::ValueKind::Number
+        {
+            return;
+        }
+        let Some((_, last)) = self.extent(operand) else {
+            return;
+        };
+        let func = if pos { "__py_pos(" } else { "__py_neg(" };
+        self.replace(op, op, func.to_string());
+        self.close(last, ")");
+    }
+
+    /// A comparison chain -> `__py_cmp(a, "<", b, "==", c)`.
+    fn compare(&mut self, c: &ast::Compare<'_>) {
+        use ast::CompareOpKind as K;
+        let Some((first, mut prev_last)) = self.extent(&c.expr) else {
+            return;
+        };
+        let mut reps = Vec::new();
+        for op in &c.ops {
+            let Some((f, l)) = self.extent(&op.expr) else {
+                return;
+            };
+            if f <= prev_last + 1 {
+                return;
+            }
+            let name = match op.op {
+                K::Eq => "==",
+                K::Ne => "!=",
+                K::Lt => "<",
+                K::Lte => "<=",
+                K::Gt => ">",
+                K::Gte => ">=",
+                K::In => "in",
+                K::NotIn => "not in",
+            };
+            reps.push((prev_last + 1, f - 1, format!(", \"{name}\", ")));
+            prev_last = l;
+        }
+        self.open(first, "__py_cmp(".into());
+        for (a, b, t) in reps {
+            self.replace(a, b, t);
+        }
+        self.close(prev_last, ")");
+    }
+
+    fn body(&mut self, stmts: &[Stmt<'_>], soft: bool) {
+        for s in stmts {
+            self.stmt(s, soft);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt<'_>, soft: bool) {
+        match s {
+            Stmt::Template(t) => self.body(&t.children, soft),
+            Stmt::EmitExpr(e) => self.expr(&e.expr, soft),
+            Stmt::EmitRaw(_) => {}
+            Stmt::ForLoop(f) => {
+                self.expr(&f.iter, soft);
+                if let Some(x) = &f.filter_expr {
+                    self.expr(x, false);
+                }
+                self.body(&f.body, false);
+                self.body(&f.else_body, false);
+            }
+            Stmt::IfCond(i) => {
+                self.expr(&i.expr, true);
+                self.body(&i.true_body, true);
+                self.body(&i.false_body, true);
+            }
+            Stmt::WithBlock(w) => {
+                for (_, v) in &w.assignments {
+                    self.expr(v, soft);
+                }
+                self.body(&w.body, false);
+            }
+            Stmt::Set(x) => self.expr(&x.expr, soft),
+            Stmt::SetBlock(x) => {
+                if let Some(f) = &x.filter {
+                    self.expr(f, false);
+                }
+                self.body(&x.body, false);
+            }
+            Stmt::AutoEscape(a) => {
+                self.expr(&a.enabled, soft);
+                self.body(&a.body, soft);
+            }
+            Stmt::FilterBlock(f) => {
+                self.expr(&f.filter, false);
+                self.body(&f.body, false);
+            }
+            Stmt::Block(b) => self.body(&b.body, false),
+            Stmt::Import(i) => self.expr(&i.expr, soft),
+            Stmt::FromImport(i) => self.expr(&i.expr, soft),
+            Stmt::Extends(x) => self.expr(&x.name, soft),
+            Stmt::Include(x) => self.expr(&x.name, soft),
+            Stmt::Macro(m) => {
+                for d in &m.defaults {
+                    self.expr(d, soft);
+                }
+                self.body(&m.body, false);
+            }
+            Stmt::CallBlock(c) => {
+                self.expr(&c.call.expr, soft);
+                self.args(&c.call.args, soft);
+                for d in &c.macro_decl.defaults {
+                    self.expr(d, soft);
+                }
+                self.body(&c.macro_decl.body, false);
+            }
+            Stmt::Continue(_) => self.unknown_tag("continue"),
+            Stmt::Break(_) => self.unknown_tag("break"),
+            Stmt::Do(_) => self.unknown_tag("do"),
+        }
+    }
+
+    fn unknown_tag(&mut self, tag: &str) {
+        let src = self.src;
+        self.fail(syntax_error(
+            src,
+            format!("Encountered unknown tag '{tag}'."),
+        ));
+    }
+
+    fn apply(mut self) -> String {
+        self.edits.sort_by_key(|e| (e.start, e.slot, e.seq));
+        let mut out = String::with_capacity(self.src.len() + 32 * self.edits.len());
+        let mut pos = 0;
+        for e in &self.edits {
+            if e.start < pos {
+                continue;
+            }
+            out.push_str(&self.src[pos..e.start]);
+            out.push_str(&e.text);
+            pos = e.end;
+        }
+        out.push_str(&self.src[pos..]);
+        out
+    }
+}
+
+/// The template source as it must be compiled: Jinja2's compile-time
+/// errors raised, Python operators rewritten. A source that does not parse
+/// comes back unchanged (minijinja reports the syntax error).
+pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
+    let syntax = minijinja::syntax::SyntaxConfig::default();
+    let (marked, plus) = mark_unary_plus(src, &syntax);
+    let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
+        return Ok(Cow::Owned(marked.into_owned()));
+    };
+    let mut w = Walk::new(&marked, &syntax, plus);
+    w.stmt(&tree, false);
+    if let Some(e) = w.error.take() {
+        return Err(Error {
+            expression: src.to_string(),
+            ..e
+        });
+    }
+    if w.edits.is_empty() {
+        return Ok(match marked {
+            Cow::Borrowed(_) => Cow::Borrowed(src),
+            Cow::Owned(s) => Cow::Owned(s),
+        });
+    }
+    let out = w.apply();
+    if parse(&out, "<template>", syntax).is_err() {
+        return Ok(Cow::Owned(marked.into_owned()));
+    }
+    Ok(Cow::Owned(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare;
+
+    /// Random arithmetic over small non-negative integers, where minijinja
+    /// and Python agree: the rewrite must not change what it computes.
+    fn expr(seed: &mut u64, depth: u32) -> String {
+        let mut next = |n: u64| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        };
+        if depth == 0 || next(4) == 0 {
+            return (next(9) + 1).to_string();
+        }
+        let a = expr(seed, depth - 1);
+        let b = expr(seed, depth - 1);
+        let mut next = |n: u64| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        };
+        match next(13) {
+            9 => format!("-({a})"),
+            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}])"),
+            11 => format!("({a} <= {b} < 7)"),
+            12 => format!("-{a} * +{b}"),
+            0 => format!("({a} + {b})"),
+            1 => format!("{a} * {b}"),
+            2 => format!("({a}) % ({b})"),
+            3 => format!("{a} // {b}"),
+            4 => format!("({a} < {b})"),
+            5 => format!("({a}) ** 2"),
+            6 => format!("{a} ~ {b}"),
+            7 => format!("[{a}, ({b},)]|length * {a}"),
+            _ => format!("({a} if {b} > 3 else {b} * 2)"),
+        }
+    }
+
+    #[test]
+    fn rewrites_keep_the_structure_of_expressions() {
+        let env = minijinja::Environment::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut checked = 0;
+        for _ in 0..1500 {
+            let e = expr(&mut seed, 5);
+            let src = format!("{{{{ {e} }}}}");
+            let Ok(plain) = env.render_str(&src, ()) else {
+                continue;
+            };
+            let prepared = prepare(&src).expect("prepares").into_owned();
+            // evaluate the rewrite with stand-ins that apply minijinja's own
+            // operators: only the structure of the rewrite is under test
+            fn op(a: minijinja::Value, o: &str, b: minijinja::Value) -> minijinja::Value {
+                let env = minijinja::Environment::new();
+                env.compile_expression(&format!("a {o} b"))
+                    .and_then(|e| e.eval(minijinja::context! { a, b }))
+                    .unwrap_or_default()
+            }
+            let mut env2 = minijinja::Environment::new();
+            env2.add_function("__py_mod", |a, b| op(a, "%", b));
+            env2.add_function("__py_pow", |a, b| op(a, "**", b));
+            env2.add_function("__py_mul", |a, b| op(a, "*", b));
+            env2.add_function("__py_concat", |a, b| op(a, "~", b));
+            env2.add_function(
+                "__py_cmp",
+                |args: minijinja::value::Rest<minijinja::Value>| {
+                    let mut ok = true;
+                    for w in args.0.windows(3).step_by(2) {
+                        let o = w[1].as_str().unwrap_or_default().to_string();
+                        ok &= op(w[0].clone(), &o, w[2].clone()).is_true();
+                    }
+                    ok
+                },
+            );
+            env2.add_function("__py_neg", |a: minijinja::Value| {
+                op(minijinja::Value::from(0), "-", a)
+            });
+            env2.add_function("__py_pos", |a: minijinja::Value| a);
+            let got = env2.render_str(&prepared, ()).expect(&prepared);
+            assert_eq!(got, plain, "{src} => {prepared}");
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked}");
+    }
+}

@@ -1,0 +1,816 @@
+//! Jinja2's text and number filters with their Python signatures
+//! (jinja2/filters.py): arguments bind by position or by keyword as Python
+//! binds them (`int(base=16)`, `truncate(10, killwords=true)`,
+//! `d('x', boolean=true)`), an argument of the wrong type is Python's
+//! TypeError, and each filter computes what its Python body computes
+//! (`int` falls back to `int(float(value))`, `round` keeps integers,
+//! `filesizeformat` formats `%.1f`, `truncate` asserts its length).
+//! Collection filters live in [`super::jinja_seq`].
+
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::{Environment, Error};
+
+use super::jinja::py_str;
+use super::jinja_ops::{Num, as_num, py_err, type_name, undefined_error};
+
+/// Python's binding of a call's arguments to `params`: `Ok(values)` with
+/// `None` for each parameter left to its default.
+pub(crate) fn bind(
+    filter: &str,
+    params: &[&str],
+    required: usize,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Option<Value>>, Error> {
+    if args.len() > params.len() {
+        return Err(py_err(
+            "TypeError",
+            format!(
+                "{filter}() takes at most {} positional arguments ({} given)",
+                params.len() + 1,
+                args.len() + 1
+            ),
+        ));
+    }
+    let mut out: Vec<Option<Value>> = vec![None; params.len()];
+    for (slot, a) in out.iter_mut().zip(args) {
+        *slot = Some(a.clone());
+    }
+    for key in kwargs.args() {
+        let Some(i) = params.iter().position(|p| *p == key) else {
+            return Err(py_err(
+                "TypeError",
+                format!("{filter}() got an unexpected keyword argument '{key}'"),
+            ));
+        };
+        if out[i].is_some() {
+            return Err(py_err(
+                "TypeError",
+                format!("{filter}() got multiple values for argument '{key}'"),
+            ));
+        }
+        out[i] = Some(kwargs.get::<Value>(key)?);
+    }
+    if let Some(missing) = out.iter().take(required).position(Option::is_none) {
+        return Err(py_err(
+            "TypeError",
+            format!(
+                "{filter}() missing 1 required positional argument: '{}'",
+                params[missing]
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+pub(crate) fn defined(v: &Value) -> Result<(), Error> {
+    if v.is_undefined() {
+        return Err(undefined_error());
+    }
+    Ok(())
+}
+
+/// `str(value)` (Jinja2's soft_str): an undefined value raises.
+pub(crate) fn soft_str(v: &Value) -> Result<String, Error> {
+    defined(v)?;
+    Ok(py_str(v))
+}
+
+/// An argument Python uses as an index (`int`, `bool`).
+pub(crate) fn int_arg(v: &Value) -> Result<i128, Error> {
+    defined(v)?;
+    match as_num(v) {
+        Some(Num::Int(i)) => Ok(i),
+        _ => Err(py_err(
+            "TypeError",
+            format!(
+                "'{}' object cannot be interpreted as an integer",
+                type_name(v)
+            ),
+        )),
+    }
+}
+
+/// An integer argument Python needs as a C `ssize_t` (a count, a width).
+pub(crate) fn index_arg(v: &Value, msg: &str) -> Result<i64, Error> {
+    let i = int_arg(v)?;
+    i64::try_from(i).map_err(|_| py_err("OverflowError", msg))
+}
+
+/// Python's truthiness.
+pub(crate) fn truthy(v: &Value) -> Result<bool, Error> {
+    defined(v)?;
+    Ok(v.is_true())
+}
+
+/// `default(value, default_value='', boolean=False)`.
+fn default(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_default", &["default_value", "boolean"], 0, &args, &kw)?;
+    let boolean = match &a[1] {
+        Some(b) => truthy(b)?,
+        None => false,
+    };
+    if value.is_undefined() || (boolean && !value.is_true()) {
+        return Ok(a[0].clone().unwrap_or_else(|| Value::from("")));
+    }
+    Ok(value)
+}
+
+/// Python's `int(text, base)`, `None` where Python raises ValueError.
+pub(crate) fn parse_int(text: &str, base: u32) -> Option<i128> {
+    let t = text.trim_matches(|c: char| c.is_whitespace());
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = body.to_ascii_lowercase();
+    let prefixed = |p: &str| lower.starts_with(p) && lower.len() > 2;
+    let (radix, digits) = if (base == 0 || base == 16) && prefixed("0x") {
+        (16, &lower[2..])
+    } else if (base == 0 || base == 8) && prefixed("0o") {
+        (8, &lower[2..])
+    } else if (base == 0 || base == 2) && prefixed("0b") {
+        (2, &lower[2..])
+    } else if base == 0 {
+        // base 0: decimal without leading zeros
+        if lower.len() > 1
+            && lower.starts_with('0')
+            && !lower.trim_start_matches(['0', '_']).is_empty()
+        {
+            return None;
+        }
+        (10, lower.as_str())
+    } else {
+        (base, lower.as_str())
+    };
+    let digits = digits.strip_prefix('_').unwrap_or(digits);
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || digits.starts_with(['+', '-'])
+    {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    if !clean.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    i128::from_str_radix(&clean, radix)
+        .ok()
+        .map(|i| if neg { -i } else { i })
+}
+
+/// Python's `float(text)`, `None` where Python raises ValueError.
+pub(crate) fn parse_float(text: &str) -> Option<f64> {
+    let t = text.trim_matches(|c: char| c.is_whitespace());
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'-') => (-1.0, &t[1..]),
+        Some(b'+') => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    match body.to_ascii_lowercase().as_str() {
+        "inf" | "infinity" => return Some(sign * f64::INFINITY),
+        "nan" => return Some(f64::NAN),
+        _ => {}
+    }
+    let b = body.as_bytes();
+    // underscores only between digits
+    let underscores_ok = b.iter().enumerate().all(|(i, c)| {
+        *c != b'_'
+            || (i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit())
+    });
+    if !underscores_ok
+        || !b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.')
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_digit() || b"._eE+-".contains(c))
+    {
+        return None;
+    }
+    let clean: String = body.chars().filter(|c| *c != '_').collect();
+    clean.parse::<f64>().ok().map(|f| sign * f)
+}
+
+/// Python's `str.splitlines()`.
+pub(crate) fn splitlines(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(std::mem::take(&mut cur));
+            }
+            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `int(value, default=0, base=10)`: `int(value[, base])`, then
+/// `int(float(value))`, then the default.
+fn int_filter(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_int", &["default", "base"], 0, &args, &kw)?;
+    let default = a[0].clone().unwrap_or_else(|| Value::from(0));
+    defined(&value)?;
+    let first: Option<i128> = match (value.as_str(), &a[1]) {
+        (Some(s), base) => {
+            let base = match base {
+                None => Some(10),
+                Some(b) => match as_num(b) {
+                    Some(Num::Int(i)) if i == 0 || (2..=36).contains(&i) => Some(i as u32),
+                    // a base Python refuses is a ValueError or TypeError:
+                    // both fall back to int(float(value))
+                    Some(Num::Int(i)) if i.abs() > i128::from(i32::MAX) => {
+                        return Err(py_err(
+                            "OverflowError",
+                            "Python int too large to convert to C int",
+                        ));
+                    }
+                    _ => None,
+                },
+            };
+            base.and_then(|b| parse_int(s, b))
+        }
+        (None, _) => match as_num(&value) {
+            Some(Num::Int(i)) => Some(i),
+            Some(Num::Float(f)) if f.is_finite() => Some(f.trunc() as i128),
+            Some(Num::Float(f)) if f.is_nan() => None,
+            Some(Num::Float(_)) => {
+                return Err(py_err(
+                    "OverflowError",
+                    "cannot convert float infinity to integer",
+                ));
+            }
+            None => None,
+        },
+    };
+    if let Some(i) = first {
+        return Ok(Value::from(i));
+    }
+    // int(float(value))
+    let f = match (value.as_str(), as_num(&value)) {
+        (Some(s), _) => parse_float(s),
+        (None, Some(Num::Float(f))) => Some(f),
+        (None, Some(Num::Int(i))) => Some(i as f64),
+        _ => None,
+    };
+    match f {
+        Some(f) if f.is_finite() => Ok(Value::from(f.trunc() as i128)),
+        _ => Ok(default),
+    }
+}
+
+/// `float(value, default=0.0)`.
+fn float_filter(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_float", &["default"], 0, &args, &kw)?;
+    let default = a[0].clone().unwrap_or_else(|| Value::from(0.0));
+    defined(&value)?;
+    let f = match (value.as_str(), as_num(&value)) {
+        (Some(s), _) => parse_float(s),
+        (None, Some(Num::Int(i))) => Some(i as f64),
+        (None, Some(Num::Float(f))) => Some(f),
+        _ => None,
+    };
+    Ok(f.map(Value::from).unwrap_or(default))
+}
+
+/// `center(value, width=80)`: `str.center`.
+fn center(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_center", &["width"], 0, &args, &kw)?;
+    let s = soft_str(&value)?;
+    let width = match &a[0] {
+        Some(w) => int_arg(w)?,
+        None => 80,
+    };
+    let len = s.chars().count() as i128;
+    if width <= len {
+        return Ok(Value::from(s));
+    }
+    if width > 100_000_000 {
+        return Err(py_err("MemoryError", "center width too large"));
+    }
+    let marg = (width - len) as usize;
+    let left = marg / 2 + (marg & (width as usize) & 1);
+    Ok(Value::from(format!(
+        "{}{s}{}",
+        " ".repeat(left),
+        " ".repeat(marg - left)
+    )))
+}
+
+fn py_len(v: &Value) -> Result<usize, Error> {
+    defined(v)?;
+    match v.kind() {
+        ValueKind::String => Ok(v.as_str().unwrap_or_default().chars().count()),
+        ValueKind::Seq | ValueKind::Map => Ok(v.len().unwrap_or(0)),
+        _ => Err(py_err(
+            "TypeError",
+            format!("object of type '{}' has no len()", type_name(v)),
+        )),
+    }
+}
+
+/// `truncate(s, length=255, killwords=False, end='...', leeway=None)`.
+fn truncate(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind(
+        "do_truncate",
+        &["length", "killwords", "end", "leeway"],
+        0,
+        &args,
+        &kw,
+    )?;
+    let length = match &a[0] {
+        Some(l) => l.clone(),
+        None => Value::from(255),
+    };
+    let end = match &a[2] {
+        Some(e) => e.clone(),
+        None => Value::from("..."),
+    };
+    let leeway = match &a[3] {
+        Some(l) if !l.is_none() => l.clone(),
+        _ => Value::from(5),
+    };
+    let end_len = py_len(&end)? as i128;
+    let ge = |x: &Value, n: i128| -> Result<bool, Error> {
+        Ok(super::jinja_ops::py_order(x, &Value::from(n), ">=")?.is_ge())
+    };
+    if !ge(&length, end_len)? {
+        return Err(py_err(
+            "AssertionError",
+            format!("expected length >= {end_len}, got {}", py_str(&length)),
+        ));
+    }
+    if !ge(&leeway, 0)? {
+        return Err(py_err(
+            "AssertionError",
+            format!("expected leeway >= 0, got {}", py_str(&leeway)),
+        ));
+    }
+    let n = py_len(&value)? as i128;
+    let (Some(Num::Int(length)), Some(Num::Int(leeway))) = (as_num(&length), as_num(&leeway))
+    else {
+        return Err(py_err("TypeError", "slice indices must be integers"));
+    };
+    if n <= length + leeway {
+        return Ok(value);
+    }
+    let Some(s) = value.as_str() else {
+        return Err(py_err(
+            "AttributeError",
+            format!("'{}' object has no attribute 'rsplit'", type_name(&value)),
+        ));
+    };
+    let end = end.as_str().map(String::from).ok_or_else(|| {
+        py_err(
+            "TypeError",
+            "can only concatenate str (not \"list\") to str",
+        )
+    })?;
+    let keep = (length - end_len).max(0) as usize;
+    let cut: String = s.chars().take(keep).collect();
+    let killwords = match &a[1] {
+        Some(k) => truthy(k)?,
+        None => false,
+    };
+    if killwords {
+        return Ok(Value::from(cut + &end));
+    }
+    let head = match cut.rfind(' ') {
+        Some(i) => cut[..i].to_string(),
+        None => cut,
+    };
+    Ok(Value::from(head + &end))
+}
+
+/// Python's `round(x, n)` on a float: correctly rounded through the decimal
+/// text (as CPython does).
+fn round_float(x: f64, n: i128) -> f64 {
+    if !x.is_finite() || n > 308 {
+        return x;
+    }
+    if n >= 0 {
+        let s = format!("{x:.prec$}", prec = n as usize);
+        return s.parse().unwrap_or(x);
+    }
+    let m = 10f64.powi((-n).min(400) as i32);
+    let y = x / m;
+    let r = y.round();
+    let r = if (y - y.trunc()).abs() == 0.5 {
+        2.0 * (y / 2.0).round()
+    } else {
+        r
+    };
+    r * m
+}
+
+/// `round(value, precision=0, method='common')`.
+fn round(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_round", &["precision", "method"], 0, &args, &kw)?;
+    let method = match &a[1] {
+        Some(m) => m.as_str().map(String::from).unwrap_or_default(),
+        None => "common".into(),
+    };
+    if !["common", "ceil", "floor"].contains(&method.as_str()) {
+        return Err(py_err(
+            "FilterArgumentError",
+            "method must be common, ceil or floor",
+        ));
+    }
+    if value.is_undefined() {
+        return Err(py_err(
+            "TypeError",
+            "type StrictUndefined doesn't define __round__ method",
+        ));
+    }
+    let precision = match &a[0] {
+        Some(p) => int_arg(p)?,
+        None => 0,
+    };
+    let num = as_num(&value).ok_or_else(|| {
+        py_err(
+            "TypeError",
+            format!("type {} doesn't define __round__ method", type_name(&value)),
+        )
+    })?;
+    if method == "common" {
+        return Ok(match num {
+            Num::Int(i) if precision >= 0 => Value::from(i),
+            Num::Int(i) => {
+                let m = 10i128
+                    .checked_pow((-precision).min(38) as u32)
+                    .unwrap_or(i128::MAX);
+                let q = i.div_euclid(m);
+                let r = i.rem_euclid(m);
+                let up = 2 * r > m || (2 * r == m && q % 2 != 0);
+                Value::from((q + i128::from(up)) * m)
+            }
+            Num::Float(f) => Value::from(round_float(f, precision)),
+        });
+    }
+    let x = match num {
+        Num::Int(i) => i as f64,
+        Num::Float(f) => f,
+    };
+    let m = 10f64.powi(precision.clamp(-400, 400) as i32);
+    let y = x * m;
+    if !y.is_finite() {
+        return Err(py_err(
+            "OverflowError",
+            "cannot convert float infinity to integer",
+        ));
+    }
+    let r = if method == "ceil" {
+        y.ceil()
+    } else {
+        y.floor()
+    };
+    Ok(Value::from(r / m))
+}
+
+/// `filesizeformat(value, binary=False)`.
+fn filesizeformat(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_filesizeformat", &["binary"], 0, &args, &kw)?;
+    let binary = match &a[0] {
+        Some(b) => truthy(b)?,
+        None => false,
+    };
+    defined(&value)?;
+    let bytes = match (value.as_str(), as_num(&value)) {
+        (Some(s), _) => parse_float(s).ok_or_else(|| {
+            py_err(
+                "ValueError",
+                format!("could not convert string to float: '{s}'"),
+            )
+        })?,
+        (None, Some(Num::Int(i))) => i as f64,
+        (None, Some(Num::Float(f))) => f,
+        _ => {
+            return Err(py_err(
+                "TypeError",
+                format!(
+                    "float() argument must be a string or a real number, not '{}'",
+                    type_name(&value)
+                ),
+            ));
+        }
+    };
+    let base: f64 = if binary { 1024.0 } else { 1000.0 };
+    let prefixes = if binary {
+        ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+    } else {
+        ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+    };
+    if bytes == 1.0 {
+        return Ok(Value::from("1 Byte"));
+    }
+    if bytes < base {
+        if bytes.is_nan() {
+            return Err(py_err("ValueError", "cannot convert float NaN to integer"));
+        }
+        return Ok(Value::from(format!("{} Bytes", bytes.trunc() as i128)));
+    }
+    let mut unit = base;
+    for (i, prefix) in prefixes.iter().enumerate() {
+        unit = base.powi(i as i32 + 2);
+        if bytes < unit || i + 1 == prefixes.len() {
+            return Ok(Value::from(format!("{:.1} {prefix}", base * bytes / unit)));
+        }
+    }
+    Ok(Value::from(format!("{:.1} YB", base * bytes / unit)))
+}
+
+/// `trim(value, chars=None)`: `str.strip(chars)`.
+fn trim(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_trim", &["chars"], 0, &args, &kw)?;
+    let s = soft_str(&value)?;
+    match &a[0] {
+        None => Ok(Value::from(s.trim_matches(char::is_whitespace))),
+        Some(c) if c.is_none() => Ok(Value::from(s.trim_matches(char::is_whitespace))),
+        Some(c) => match c.as_str() {
+            Some(chars) => Ok(Value::from(s.trim_matches(|x| chars.contains(x)))),
+            None => Err(py_err(
+                "TypeError",
+                format!("strip arg must be None or str, not {}", type_name(c)),
+            )),
+        },
+    }
+}
+
+/// `replace(s, old, new, count=None)`: `str.replace`.
+fn replace(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_replace", &["old", "new", "count"], 2, &args, &kw)?;
+    let s = soft_str(&value)?;
+    let old = soft_str(a[0].as_ref().unwrap_or(&Value::UNDEFINED))?;
+    let new = soft_str(a[1].as_ref().unwrap_or(&Value::UNDEFINED))?;
+    let count = match &a[2] {
+        Some(c) if !c.is_none() => index_arg(c, "Python int too large to convert to C ssize_t")?,
+        _ => -1,
+    };
+    if count < 0 {
+        return Ok(Value::from(s.replace(&old, &new)));
+    }
+    Ok(Value::from(s.replacen(&old, &new, count as usize)))
+}
+
+/// `forceescape(value)`: `escape(str(value))`, escaping markup again.
+fn forceescape(value: Value) -> Result<Value, Error> {
+    let s = soft_str(&value)?;
+    Ok(Value::from_safe_string(super::jinja_text::escape_text(&s)))
+}
+
+/// `indent(s, width=4, first=False, blank=False)`.
+fn indent(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind("do_indent", &["width", "first", "blank"], 0, &args, &kw)?;
+    defined(&value)?;
+    // `s += newline`: only a string takes it
+    let Some(s) = value.as_str().map(String::from) else {
+        return Err(py_err(
+            "TypeError",
+            format!(
+                "unsupported operand type(s) for +=: '{}' and 'str'",
+                type_name(&value)
+            ),
+        ));
+    };
+    let indention = match &a[0] {
+        None => "    ".to_string(),
+        Some(w) => match w.as_str() {
+            Some(t) => t.to_string(),
+            None => {
+                let n = index_arg(w, "cannot fit 'int' into an index-sized integer")?;
+                if n > 100_000_000 {
+                    return Err(py_err("MemoryError", "indent width too large"));
+                }
+                " ".repeat(n.max(0) as usize)
+            }
+        },
+    };
+    let first = match &a[1] {
+        Some(f) => truthy(f)?,
+        None => false,
+    };
+    let blank = match &a[2] {
+        Some(b) => truthy(b)?,
+        None => false,
+    };
+    let text = s + "\n";
+    let lines = splitlines(&text);
+    let mut rv = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut it = lines.iter();
+        let mut rv = it.next().cloned().unwrap_or_default();
+        let rest: Vec<String> = it
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("{indention}{l}")
+                }
+            })
+            .collect();
+        if !rest.is_empty() {
+            rv.push('\n');
+            rv.push_str(&rest.join("\n"));
+        }
+        rv
+    };
+    if first {
+        rv = indention + &rv;
+    }
+    Ok(Value::from(rv))
+}
+
+/// `wordwrap(s, width=79, break_long_words=True, wrapstring=None,
+/// break_on_hyphens=True)`.
+fn wordwrap(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let a = bind(
+        "do_wordwrap",
+        &[
+            "width",
+            "break_long_words",
+            "wrapstring",
+            "break_on_hyphens",
+        ],
+        0,
+        &args,
+        &kw,
+    )?;
+    let s = value.as_str().map(String::from).ok_or_else(|| {
+        if value.is_undefined() {
+            undefined_error()
+        } else {
+            py_err(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute 'splitlines'",
+                    type_name(&value)
+                ),
+            )
+        }
+    })?;
+    let width = match &a[0] {
+        Some(w) => int_arg(w)?,
+        None => 79,
+    };
+    if width <= 0 {
+        return Err(py_err(
+            "ValueError",
+            format!("invalid width {width} (must be > 0)"),
+        ));
+    }
+    let break_long = match &a[1] {
+        Some(b) => truthy(b)?,
+        None => true,
+    };
+    let wrap = match &a[2] {
+        Some(w) if !w.is_none() => Some(soft_str(w)?),
+        _ => None,
+    };
+    Ok(Value::from(super::jinja_text::wordwrap(
+        s,
+        Some(width.min(1 << 30) as usize),
+        Some(break_long),
+        wrap,
+    )))
+}
+
+/// Jinja2's `title` filter: each word (after `-`, whitespace, `(`, `{`,
+/// `[`, `<`) capitalized.
+fn title_filter(value: Value) -> Result<Value, Error> {
+    let s = soft_str(&value)?;
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        let sep = c.is_whitespace() || "-({[<".contains(c);
+        if sep {
+            out.push(c);
+            start = true;
+        } else if start {
+            out.extend(c.to_uppercase());
+            start = false;
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    Ok(Value::from(out))
+}
+
+/// `capitalize`: the first character upper case, the rest lower case.
+fn capitalize(value: Value) -> Result<Value, Error> {
+    let s = soft_str(&value)?;
+    let mut it = s.chars();
+    let out: String = match it.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(it.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    };
+    Ok(Value::from(out))
+}
+
+/// Markup's `striptags`: comments and tags removed, whitespace collapsed,
+/// entities unescaped.
+fn striptags(value: Value) -> Result<Value, Error> {
+    let s = soft_str(&value)?;
+    let mut text = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("<!--")
+            && let Some(end) = r.find("-->")
+        {
+            rest = &r[end + 3..];
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix('<')
+            && let Some(end) = r.find('>')
+        {
+            rest = &r[end + 1..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        text.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(Value::from(unescape(&joined)))
+}
+
+/// `html.unescape` for the entities Markup produces and numeric ones.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|e| *e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => {
+                    let n = if let Some(h) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+                        u32::from_str_radix(h, 16).ok()
+                    } else {
+                        name.strip_prefix('#').and_then(|d| d.parse::<u32>().ok())
+                    };
+                    n.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Registers the filters (replacing minijinja's and earlier ones).
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("default", default);
+    env.add_filter("d", default);
+    env.add_filter("int", int_filter);
+    env.add_filter("float", float_filter);
+    env.add_filter("center", center);
+    env.add_filter("truncate", truncate);
+    env.add_filter("round", round);
+    env.add_filter("filesizeformat", filesizeformat);
+    env.add_filter("trim", trim);
+    env.add_filter("replace", replace);
+    env.add_filter("forceescape", forceescape);
+    env.add_filter("indent", indent);
+    env.add_filter("wordwrap", wordwrap);
+    env.add_filter("title", title_filter);
+    env.add_filter("capitalize", capitalize);
+    env.add_filter("striptags", striptags);
+    env.add_filter("upper", |v: Value| soft_str(&v).map(|s| s.to_uppercase()));
+    env.add_filter("lower", |v: Value| soft_str(&v).map(|s| s.to_lowercase()));
+    env.add_filter("safe", |v: Value| soft_str(&v).map(Value::from_safe_string));
+}

@@ -1,0 +1,216 @@
+//! Mistral's expression functions for Jinja (`json_dump`, `json_parse`,
+//! `yaml_dump`, `yaml_parse`, `uuid`, `env`, `execution`, `task`, `tasks`,
+//! `global`) as globals, and the `tojson` filter.
+//! Database-backed functions read the snapshot the engine's host provides
+//! (see `jinja::context`).
+
+use std::collections::BTreeMap;
+
+use minijinja::value::{Kwargs, Rest, Value as MValue};
+use minijinja::{Environment, ErrorKind as MKind, State};
+use serde_json::Value as Json;
+
+use super::jinja::HOST_VAR;
+
+/// Registers the functions as globals (Mistral registers no filters:
+/// `x|json_dump` is an unknown filter there).
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function("json_dump", json_dump);
+    env.add_function("json_parse", json_parse);
+    env.add_function("yaml_dump", yaml_dump);
+    env.add_function("yaml_parse", yaml_parse);
+    env.add_function("uuid", uuid_fn);
+    env.add_function("env", env_fn);
+    env.add_function("execution", execution_fn);
+    env.add_function("task", task_fn);
+    env.add_function("tasks", tasks_fn);
+    env.add_function("global", global_fn);
+}
+
+pub(crate) fn to_json(v: &MValue) -> Result<Json, minijinja::Error> {
+    serde_json::to_value(v)
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e.to_string()))
+}
+
+pub(crate) fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
+    Ok(crate::expr::pyjson::dumps(&to_json(&v)?, Some(4)))
+}
+
+fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    let Some(s) = v.as_str() else {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "the JSON object must be str, bytes or bytearray",
+        ));
+    };
+    crate::expr::pyjson::loads(s)
+        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
+}
+
+pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
+    Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
+}
+
+fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
+    crate::expr::pyjson::yaml_load(&s)
+        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
+}
+
+/// `uuid_(context=None)` bound to the context: no argument.
+fn uuid_fn() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `env_(context)`: `context['__env']`, a KeyError without one.
+fn env_fn(state: &State) -> Result<MValue, minijinja::Error> {
+    let v = state
+        .lookup("_")
+        .and_then(|c| c.get_item(&MValue::from("__env")).ok())
+        .unwrap_or(MValue::UNDEFINED);
+    if v.is_undefined() {
+        return Err(crate::expr::jinja_ops::py_err("KeyError", "'__env'"));
+    }
+    Ok(v)
+}
+
+fn host_part(state: &State, key: &str) -> MValue {
+    state
+        .lookup(HOST_VAR)
+        .and_then(|h| h.get_attr(key).ok())
+        .filter(|v| !v.is_undefined())
+        .unwrap_or(MValue::from(()))
+}
+
+fn execution_fn(state: &State, _args: Rest<MValue>) -> MValue {
+    host_part(state, "execution")
+}
+
+fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
+    match name {
+        None => host_part(state, "task"),
+        Some(n) => {
+            let named = host_part(state, "named_tasks");
+            if let Ok(v) = named.get_attr(&n)
+                && !v.is_undefined()
+            {
+                return v;
+            }
+            let all = host_part(state, "tasks");
+            let mut found = MValue::from(());
+            if let Ok(iter) = all.try_iter() {
+                for t in iter {
+                    if t.get_attr("name")
+                        .ok()
+                        .and_then(|x| x.as_str().map(String::from))
+                        .as_deref()
+                        == Some(n.as_str())
+                    {
+                        found = t;
+                    }
+                }
+            }
+            found
+        }
+    }
+}
+
+fn tasks_fn(state: &State, _args: Rest<MValue>, kw: Kwargs) -> MValue {
+    let all = host_part(state, "tasks");
+    let want: Option<String> = kw.get::<Option<String>>("state").ok().flatten();
+    let _ = kw.assert_all_used();
+    match want {
+        None => all,
+        Some(s) => {
+            let mut out = Vec::new();
+            if let Ok(iter) = all.try_iter() {
+                for t in iter {
+                    if t.get_attr("state")
+                        .ok()
+                        .and_then(|x| x.as_str().map(String::from))
+                        .as_deref()
+                        == Some(s.as_str())
+                    {
+                        out.push(t);
+                    }
+                }
+            }
+            MValue::from(out)
+        }
+    }
+}
+
+fn global_fn(state: &State, name: String) -> MValue {
+    host_part(state, "globals")
+        .get_attr(&name)
+        .ok()
+        .filter(|v| !v.is_undefined())
+        .unwrap_or(MValue::from(()))
+}
+
+/// `tojson(value, indent=None)`.
+pub(crate) fn tojson(
+    v: MValue,
+    args: Rest<MValue>,
+    kw: Kwargs,
+) -> Result<String, minijinja::Error> {
+    let a = super::jinja_filters::bind("do_tojson", &["indent"], 0, &args, &kw)?;
+    if v.is_undefined() {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type StrictUndefined is not JSON serializable",
+        ));
+    }
+    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
+        .is_some()
+    {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type builtin_function_or_method is not JSON serializable",
+        ));
+    }
+    if crate::expr::jinja_py::is_gen(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type generator is not JSON serializable",
+        ));
+    }
+    if crate::expr::jinja_values::is_range(&v) || crate::expr::jinja_values::is_view(&v) {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "Object of type range is not JSON serializable",
+        ));
+    }
+    let indent = match &a[0] {
+        Some(i) if !i.is_none() => Some(super::jinja_filters::int_arg(i)?.clamp(0, 1000) as usize),
+        _ => None,
+    };
+    let j = sort_keys(&to_json(&v)?);
+    let text = crate::expr::pyjson::dumps(&j, indent);
+    Ok(text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\'', "\\u0027"))
+}
+
+fn sort_keys(j: &Json) -> Json {
+    match j {
+        Json::Object(o) => {
+            let sorted: BTreeMap<&String, Json> =
+                o.iter().map(|(k, v)| (k, sort_keys(v))).collect();
+            Json::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Json::Array(a) => Json::Array(a.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}

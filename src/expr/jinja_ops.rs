@@ -1,0 +1,329 @@
+//! Python's operator semantics for Jinja templates, called from the
+//! operators [`super::jinja_ast`] rewrites: ordering comparisons that refuse
+//! mixed types (`1 < 'a'` is a TypeError), `in` as Python's `__contains__`,
+//! `%` as numeric modulo (sign of the divisor) or printf-style formatting,
+//! and unary `-`/`+` (bools count as integers).
+
+use std::cmp::Ordering;
+
+use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind};
+
+use super::jinja_pyfmt::percent_format;
+
+/// Python's type name of a template value (as in its error messages).
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::Undefined => "StrictUndefined",
+        ValueKind::None => "NoneType",
+        ValueKind::Bool => "bool",
+        ValueKind::Number if v.is_integer() => "int",
+        ValueKind::Number => "float",
+        ValueKind::String => "str",
+        ValueKind::Bytes => "bytes",
+        ValueKind::Seq if is_tuple(v) => "tuple",
+        ValueKind::Seq => "list",
+        ValueKind::Map => "dict",
+        ValueKind::Iterable => "generator",
+        _ => "object",
+    }
+}
+
+pub(crate) fn is_tuple(v: &Value) -> bool {
+    v.downcast_object_ref::<minijinja::value::Tuple>().is_some()
+        || v.downcast_object_ref::<super::jinja_seq::GroupTuple>()
+            .is_some()
+}
+
+fn type_error(msg: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg)
+}
+
+/// An error standing for a Python exception of another class than
+/// TypeError: the class travels in the message (`(KeyError) 'x'`) and
+/// decides the error kind (see `jinja::kind_of`), which strips it.
+pub(crate) fn py_err(class: &str, msg: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("({class}) {}", msg.into()),
+    )
+}
+
+/// The Python class a [`py_err`] message carries, and the message itself.
+pub(crate) fn py_class(detail: &str) -> Option<(&str, &str)> {
+    let rest = detail.strip_prefix('(')?;
+    let (class, msg) = rest.split_once(") ")?;
+    (class.ends_with("Error") && !class.contains(' ')).then_some((class, msg))
+}
+
+pub(crate) fn undefined_error() -> Error {
+    Error::new(ErrorKind::UndefinedError, "value is undefined")
+}
+
+/// A number as Python sees it: bools are the integers 0 and 1.
+#[derive(Clone, Copy)]
+pub(crate) enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+pub(crate) fn as_num(v: &Value) -> Option<Num> {
+    match v.kind() {
+        ValueKind::Bool => Some(Num::Int(i128::from(v.is_true()))),
+        ValueKind::Number => {
+            if v.is_integer()
+                && let Ok(i) = i128::try_from(v.clone())
+            {
+                return Some(Num::Int(i));
+            }
+            f64::try_from(v.clone()).ok().map(Num::Float)
+        }
+        _ => None,
+    }
+}
+
+fn num_cmp(a: Num, b: Num) -> Option<Ordering> {
+    match (a, b) {
+        (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
+        (Num::Int(x), Num::Float(y)) => (x as f64).partial_cmp(&y),
+        (Num::Float(x), Num::Int(y)) => x.partial_cmp(&(y as f64)),
+        (Num::Float(x), Num::Float(y)) => x.partial_cmp(&y),
+    }
+}
+
+fn items(v: &Value) -> Vec<Value> {
+    v.try_iter().map(|i| i.collect()).unwrap_or_default()
+}
+
+/// Python `==`.
+pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        return num_cmp(x, y) == Some(Ordering::Equal);
+    }
+    match (a.kind(), b.kind()) {
+        (ValueKind::String, ValueKind::String) => a.as_str() == b.as_str(),
+        (ValueKind::None, ValueKind::None) => true,
+        (ValueKind::Undefined, ValueKind::Undefined) => true,
+        (ValueKind::Seq, ValueKind::Seq) => {
+            if is_tuple(a) != is_tuple(b) {
+                return false;
+            }
+            let (x, y) = (items(a), items(b));
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q))
+        }
+        (ValueKind::Map, ValueKind::Map) => {
+            let (ka, kb) = (items(a), items(b));
+            ka.len() == kb.len()
+                && ka.iter().all(|k| {
+                    kb.iter().any(|k2| py_eq(k, k2))
+                        && py_eq(
+                            &a.get_item(k).unwrap_or_default(),
+                            &b.get_item(k).unwrap_or_default(),
+                        )
+                })
+        }
+        _ => a == b,
+    }
+}
+
+/// Python's ordering of two values, or the TypeError it raises.
+pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    let refuse = || {
+        type_error(format!(
+            "'{op}' not supported between instances of '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        ))
+    };
+    if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        // NaN: every ordering is false; report it as "not equal either way"
+        return num_cmp(x, y).ok_or_else(refuse);
+    }
+    match (a.kind(), b.kind()) {
+        (ValueKind::String, ValueKind::String) => Ok(a.as_str().cmp(&b.as_str())),
+        (ValueKind::Seq, ValueKind::Seq) if is_tuple(a) == is_tuple(b) => {
+            let (x, y) = (items(a), items(b));
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !py_eq(p, q) {
+                    return py_order(p, q, op);
+                }
+            }
+            Ok(x.len().cmp(&y.len()))
+        }
+        _ => Err(refuse()),
+    }
+}
+
+/// Python `item in container`.
+pub(crate) fn py_contains(container: &Value, item: &Value) -> Result<bool, Error> {
+    match container.kind() {
+        ValueKind::Undefined => Err(undefined_error()),
+        ValueKind::String => match item.as_str() {
+            Some(s) => Ok(container.as_str().unwrap_or_default().contains(s)),
+            None => Err(type_error(format!(
+                "'in <string>' requires string as left operand, not {}",
+                type_name(item)
+            ))),
+        },
+        ValueKind::Map => {
+            if item.is_undefined() {
+                // hash(StrictUndefined) raises
+                return Err(undefined_error());
+            }
+            if matches!(item.kind(), ValueKind::Seq | ValueKind::Map) && !is_tuple(item) {
+                return Err(type_error(format!(
+                    "unhashable type: '{}'",
+                    type_name(item)
+                )));
+            }
+            Ok(items(container).iter().any(|k| py_eq(k, item)))
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let all = items(container);
+            if item.is_undefined() && !all.is_empty() {
+                return Err(undefined_error());
+            }
+            Ok(all.iter().any(|x| py_eq(x, item)))
+        }
+        _ => Err(type_error(format!(
+            "argument of type '{}' is not iterable",
+            type_name(container)
+        ))),
+    }
+}
+
+/// `__py_cmp(a, "<", b, "==", c, ...)`: a Python comparison chain.
+fn py_cmp(args: Rest<Value>) -> Result<bool, Error> {
+    let args = &args.0;
+    let mut i = 0;
+    while i + 2 < args.len() {
+        let (a, op, b) = (&args[i], args[i + 1].as_str().unwrap_or(""), &args[i + 2]);
+        let ok = match op {
+            "==" | "!=" => {
+                if a.is_undefined() || b.is_undefined() {
+                    return Err(undefined_error());
+                }
+                py_eq(a, b) == (op == "==")
+            }
+            "in" => py_contains(b, a)?,
+            "not in" => !py_contains(b, a)?,
+            _ => {
+                let o = py_order(a, b, op)?;
+                match op {
+                    "<" => o == Ordering::Less,
+                    "<=" => o != Ordering::Greater,
+                    ">" => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                }
+            }
+        };
+        if !ok {
+            return Ok(false);
+        }
+        i += 2;
+    }
+    Ok(true)
+}
+
+fn num_value(n: Num) -> Value {
+    match n {
+        Num::Int(i) => Value::from(i),
+        Num::Float(f) => Value::from(f),
+    }
+}
+
+fn py_mod(a: Value, b: Value) -> Result<Value, Error> {
+    py_mod_values(&a, &b)
+}
+
+/// `a % b`: printf-style formatting on strings, Python's modulo on numbers.
+pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    if let Some(fmt) = a.as_str() {
+        return percent_format(fmt, b).map(Value::from);
+    }
+    let (Some(x), Some(y)) = (as_num(a), as_num(b)) else {
+        return Err(type_error(format!(
+            "unsupported operand type(s) for %: '{}' and '{}'",
+            type_name(a),
+            type_name(b)
+        )));
+    };
+    let zero = |m: &str| Error::new(ErrorKind::InvalidOperation, format!("{m} by zero"));
+    Ok(num_value(match (x, y) {
+        (Num::Int(_), Num::Int(0)) => return Err(zero("integer modulo")),
+        (Num::Int(p), Num::Int(q)) => {
+            Num::Int(p.rem_euclid(q) + if q < 0 && p.rem_euclid(q) != 0 { q } else { 0 })
+        }
+        _ => {
+            let (p, q) = (to_f64(x), to_f64(y));
+            if q == 0.0 {
+                return Err(zero("float modulo"));
+            }
+            let mut r = p % q;
+            if r != 0.0 && ((r < 0.0) != (q < 0.0)) {
+                r += q;
+            } else if r == 0.0 {
+                r = 0.0f64.copysign(q);
+            }
+            Num::Float(r)
+        }
+    }))
+}
+
+fn to_f64(n: Num) -> f64 {
+    match n {
+        Num::Int(i) => i as f64,
+        Num::Float(f) => f,
+    }
+}
+
+fn unary(v: &Value, op: char) -> Result<Num, Error> {
+    if v.is_undefined() {
+        return Err(undefined_error());
+    }
+    as_num(v).ok_or_else(|| {
+        type_error(format!(
+            "bad operand type for unary {op}: '{}'",
+            type_name(v)
+        ))
+    })
+}
+
+fn py_neg(v: Value) -> Result<Value, Error> {
+    Ok(num_value(match unary(&v, '-')? {
+        Num::Int(i) => Num::Int(-i),
+        Num::Float(f) => Num::Float(-f),
+    }))
+}
+
+fn py_pos(v: Value) -> Result<Value, Error> {
+    Ok(num_value(unary(&v, '+')?))
+}
+
+/// `a ~ b`: `str(a) + str(b)` (Python's str of numbers and containers).
+fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    let text = format!("{}{}", super::jinja::py_str(&a), super::jinja::py_str(&b));
+    Ok(if a.is_safe() && b.is_safe() {
+        Value::from_safe_string(text)
+    } else {
+        Value::from(text)
+    })
+}
+
+/// Registers the functions the rewritten operators call.
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function("__py_concat", py_concat);
+    env.add_function("__py_cmp", py_cmp);
+    env.add_function("__py_mod", py_mod);
+    env.add_function("__py_neg", py_neg);
+    env.add_function("__py_pos", py_pos);
+}

@@ -1,0 +1,418 @@
+//! Unit tests of Jinja fidelity to Jinja2 3.1 as Mistral configures it:
+//! each test names the rule (found in Jinja2's source) it pins down.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+fn data() -> Value {
+    json!({"a": 1, "b": 2.5, "s": "abc", "t": true, "n": null,
+           "l": [3, 1, 2], "d": {"x": 1, "y": 2}})
+}
+
+fn eval(input: &str) -> Result<Value, Error> {
+    let data = data();
+    Evaluator::default().evaluate_str(input, &Context::new(&data))
+}
+
+fn check(input: &str, expected: Value) {
+    match eval(input) {
+        Ok(v) => assert_eq!(v, expected, "{input}"),
+        Err(e) => panic!("{input}: {:?} {}", e.kind, e.message),
+    }
+}
+
+fn check_err(input: &str, kind: ErrorKind) {
+    match eval(input) {
+        Err(e) => assert_eq!(e.kind, kind, "{input}: {}", e.message),
+        Ok(v) => panic!("{input}: expected an error, got {v}"),
+    }
+}
+
+#[test]
+fn unknown_filters_and_tests_fail_at_compile_time_outside_if() {
+    // compiler.py _filter_test_common: only a "soft" frame (if branches,
+    // conditional expressions) defers the lookup to run time
+    check_err("{{ _.a|nosuch }}", ErrorKind::UnknownFunction);
+    check_err(
+        "{% for x in [] %}{{ x|nosuch }}{% endfor %}",
+        ErrorKind::UnknownFunction,
+    );
+    check_err("{{ _.a is nosuch }}", ErrorKind::UnknownFunction);
+    check("{% if false %}{{ _.a|nosuch }}{% endif %}", json!(""));
+    check_err(
+        "{% if true %}{{ _.a|nosuch }}{% endif %}",
+        ErrorKind::Runtime,
+    );
+    check_err("{{ _.a|nosuch if true else 1 }}", ErrorKind::Runtime);
+    check("{{ _.a|nosuch if false else 1 }}", json!(1));
+    // minijinja-only filters are not Jinja2's
+    check_err("{{ 'a b'|split }}", ErrorKind::UnknownFunction);
+}
+
+#[test]
+fn tags_and_syntax_jinja2_lacks() {
+    // `do`, `break`, `continue` are extensions Mistral does not load
+    check_err("{% do [].append(1) %}{{ 1 }}", ErrorKind::Syntax);
+    check_err(
+        "{% for x in [1] %}{% break %}{% endfor %}{{ 1 }}",
+        ErrorKind::Syntax,
+    );
+    // parser.py parse_test: "You cannot chain multiple tests with is"
+    check_err("{{ 'a' is string is string }}", ErrorKind::Syntax);
+    check("{{ ('a' is string) is sameas true }}", json!(true));
+}
+
+#[test]
+fn ordering_comparisons_refuse_mixed_types() {
+    check_err("{{ 1 < 'a' }}", ErrorKind::Type);
+    check_err("{{ none < 1 }}", ErrorKind::Type);
+    check_err("{{ [1] < 1 }}", ErrorKind::Type);
+    check_err("{{ {} < {} }}", ErrorKind::Type);
+    check_err("{{ [1, 2] < [1, 'a'] }}", ErrorKind::Type);
+    check("{{ 1 < 2.5 }}", json!(true));
+    check("{{ true < 2 }}", json!(true));
+    check("{{ [1, 2] < [1, 3] }}", json!(true));
+    check("{{ 'a' < 'b' < 'c' }}", json!(true));
+    check("{{ 1 > 2 < 'a' }}", json!(false));
+    check("{{ (1 + 2) * 3 > 8 and 2 >= 2 }}", json!(true));
+    check_err("{{ 1 in 'abc' }}", ErrorKind::Type);
+    check_err("{{ 1 in 5 }}", ErrorKind::Type);
+    check("{{ 'x' in _.d and 'q' not in _.d }}", json!(true));
+    check("{{ 'b' in 'abc' }}", json!(true));
+    check_err("{{ _.missing < 1 }}", ErrorKind::Undefined);
+}
+
+#[test]
+fn percent_is_python_modulo_and_formatting() {
+    check("{{ -5 % 3 }}", json!(1));
+    check("{{ 5 % -3 }}", json!(-1));
+    check("{{ 5.5 % 2 }}", json!(1.5));
+    check("{{ -5.5 % 2 }}", json!(0.5));
+    check_err("{{ 1 % 0 }}", ErrorKind::ZeroDivision);
+    check("{{ '%s-%s' % (1, 'a') }}", json!("1-a"));
+    check("{{ '%s' % [1, 2] }}", json!("[1, 2]"));
+    check("{{ '%(x)s+%(y)03d' % _.d }}", json!("1+002"));
+    check(
+        "{{ '%5.2f|%-4s|%x|%o|%e|%g' % (3.14159, 'a', 255, 8, 12345.678, 0.0001) }}",
+        json!(" 3.14|a   |ff|10|1.234568e+04|0.0001"),
+    );
+    check("{{ '%r %c %%' % ('a', 65) }}", json!("'a' A %"));
+    check(
+        "{{ '%+d %05d %.3s %*d' % (5, 42, 'abcdef', 4, 7) }}",
+        json!("+5 00042 abc    7"),
+    );
+    check(
+        "{{ '%g %g %g' % (1e20, 123456789, 0.5) }}",
+        json!("1e+20 1.23457e+08 0.5"),
+    );
+    check_err("{{ '%s %s' % (1,) }}", ErrorKind::Type);
+    check_err("{{ '%s' % (1, 2) }}", ErrorKind::Type);
+    check_err("{{ 'x' % 1 }}", ErrorKind::Type);
+    check_err("{{ '%(q)s' % _.d }}", ErrorKind::Key);
+    check_err("{{ '%d' % 'a' }}", ErrorKind::Type);
+    check("{{ '%s|%s'|format(1, 2) }}", json!("1|2"));
+    check("{{ '%(a)s'|format(a=3) }}", json!("3"));
+}
+
+#[test]
+fn unary_operators_follow_python() {
+    check("{{ +3 }}", json!(3));
+    check("{{ +_.b }}", json!(2.5));
+    check("{{ +_.t }}", json!(1));
+    check("{{ -_.t }}", json!(-1));
+    check("{{ 1 - +2 }}", json!(-1));
+    check("{{ 2 * -_.a }}", json!(-2));
+    check("{{ -+3 }}", json!(-3));
+    check("{{ +(1 + 2) * 2 }}", json!(6));
+    check_err("{{ +_.s }}", ErrorKind::Type);
+    check_err("{{ -_.l }}", ErrorKind::Type);
+    check("{{ 'a' + 'b' }}", json!("ab"));
+}
+
+#[test]
+fn undefined_values_in_operators_are_undefined_errors() {
+    for e in [
+        "{{ _.missing + 1 }}",
+        "{{ 1 - _.missing }}",
+        "{{ -_.missing }}",
+        "{{ _.missing * 2 }}",
+        "{{ _.missing % 2 }}",
+        "{{ 'a' ~ _.missing }}",
+    ] {
+        check_err(e, ErrorKind::Undefined);
+    }
+}
+
+#[test]
+fn tuples_render_as_python_tuples() {
+    check("x{{ (1, 2) }}", json!("x(1, 2)"));
+    check("x{{ (1,) }}", json!("x(1,)"));
+    check("x{{ () }}", json!("x()"));
+    check(
+        "x{{ [(1, 'a'), {'k': (2,)}] }}",
+        json!("x[(1, 'a'), {'k': (2,)}]"),
+    );
+    check("{% set t = 1, 2 %}{{ t }}", json!("(1, 2)"));
+    check("{{ (1, 2) }}", json!([1, 2]));
+}
+
+#[test]
+fn if_expression_without_else_renders_nothing() {
+    // compiler.py visit_CondExpr: a plain (not strict) Undefined
+    check("<{{ 1 if false }}>", json!("<>"));
+    check("{% set x = 1 if false %}<{{ x }}>", json!("<>"));
+    check("<{{ 1 if true }}>", json!("<1>"));
+}
+
+#[test]
+fn mistral_context_names() {
+    // jinja_expression.py get_jinja_context: `__env`, `__execution` and
+    // `__task_execution` are top-level names of a dict context
+    check("{{ __env }}", Value::Null);
+    check("{{ __execution }}", Value::Null);
+    let data = json!({"__env": {"k": 1}});
+    let v = Evaluator::default()
+        .evaluate_str("{{ __env.k }}", &Context::new(&data))
+        .ok();
+    assert_eq!(v, Some(json!(1)));
+}
+
+#[test]
+fn jinja2_tests_follow_tests_py() {
+    // test_odd/test_even/test_divisibleby: `value % n == r`
+    check("{{ 3 is odd }}", json!(true));
+    check("{{ 3.0 is odd }}", json!(true));
+    check("{{ _.t is odd }}", json!(true));
+    check_err("{{ 'abc' is odd }}", ErrorKind::Type);
+    check_err("{{ none is even }}", ErrorKind::Type);
+    check_err("{{ _.l is divisibleby(2) }}", ErrorKind::Type);
+    check_err("{{ _.missing is even }}", ErrorKind::Undefined);
+    // test_sequence: len() and __getitem__
+    check("{{ 'ab' is sequence and _.d is sequence }}", json!(true));
+    check("{{ _.missing is sequence or 1 is sequence }}", json!(false));
+    // test_iterable: iter() of a StrictUndefined raises
+    check("{{ none is iterable }}", json!(false));
+    check_err("{{ _.missing is iterable }}", ErrorKind::Undefined);
+    check(
+        "{{ true is number and not (true is integer) }}",
+        json!(true),
+    );
+    // comparison tests are operator.lt & co
+    check_err("{{ 'abc' is ge(2) }}", ErrorKind::Type);
+    check("{{ 3 is gt(2.5) }}", json!(true));
+    check_err("{{ _.missing is eq(1) }}", ErrorKind::Undefined);
+    check(
+        "{{ 'upper' is filter and 'split' is not filter }}",
+        json!(true),
+    );
+    check_err("{{ [] is test }}", ErrorKind::Type);
+    check("{{ '[a]' is lower }}", json!(true));
+}
+
+#[test]
+fn filters_bind_arguments_as_python_does() {
+    // filters.py signatures: positional or keyword
+    check("{{ 'z'|int(default=7) }}", json!(7));
+    check("{{ '0x1A'|int(base=16) }}", json!(26));
+    check("{{ '12'|int(base=100) }}", json!(12));
+    check("{{ '3.9'|int }}", json!(3));
+    check("{{ 'x'|float(default=1.5) }}", json!(1.5));
+    check("{{ ''|d('x', boolean=true) }}", json!("x"));
+    check("{{ 'ab'|center(width=6) }}", json!("  ab  "));
+    check_err("{{ 'ab'|center(2.5) }}", ErrorKind::Type);
+    check(
+        "{{ 'aaaa bbbb cccc'|truncate(9, leeway=0) }}",
+        json!("aaaa..."),
+    );
+    check(
+        "{{ 'aaaa bbbb cccc'|truncate(9, true, '!', 0) }}",
+        json!("aaaa bbb!"),
+    );
+    check_err("{{ 'abc'|truncate(2) }}", ErrorKind::Assertion);
+    check("{{ 2.567|round(precision=2, method='ceil') }}", json!(2.57));
+    check("{{ 7|round(2) }}", json!(7));
+    check("{{ 1250|round(-2) }}", json!(1200));
+    check_err("{{ 1|round(method='x') }}", ErrorKind::Other);
+    check(
+        "{{ 1000000|filesizeformat(binary=true) }}",
+        json!("976.6 KiB"),
+    );
+    check("{{ '..xx..'|trim(chars='.') }}", json!("xx"));
+    check("{{ 'a.b.c'|replace('.', '-', count=1) }}", json!("a-b.c"));
+    check("{{ 'x\\ny'|indent('> ', first=true) }}", json!("> x\n> y"));
+    check_err("{{ 1|indent }}", ErrorKind::Type);
+    check_err("{{ 'a'|int(nosuch=1) }}", ErrorKind::Type);
+    check("{{ '<b>'|forceescape }}", json!("&lt;b&gt;"));
+    check("{{ '<b>'|escape|forceescape }}", json!("&amp;lt;b&amp;gt;"));
+    check("{{ {'b': 1}|tojson(2) }}", json!("{\n  \"b\": 1\n}"));
+}
+
+#[test]
+fn collection_filters_compare_as_python() {
+    check("{{ ['b', 'A', 'a']|sort }}", json!(["A", "a", "b"]));
+    check(
+        "{{ ['b', 'A', 'a']|sort(false, true) }}",
+        json!(["A", "a", "b"]),
+    );
+    check("{{ ['b', 'A', 'c']|sort(true) }}", json!(["c", "b", "A"]));
+    check_err("{{ [none, 1]|sort }}", ErrorKind::Type);
+    check_err("{{ [{}, {}]|max }}", ErrorKind::Type);
+    check("{{ ['b', 'A', 'a', 'B']|unique|list }}", json!(["b", "A"]));
+    check(
+        "{{ ['b', 'A', 'a']|unique(true)|list }}",
+        json!(["b", "A", "a"]),
+    );
+    check_err("{{ [[1], [1]]|unique|list }}", ErrorKind::Type);
+    check(
+        "x{{ _.d|dictsort(reverse=true) }}",
+        json!("x[('y', 2), ('x', 1)]"),
+    );
+    check_err("{{ _.l|dictsort }}", ErrorKind::Attribute);
+    check("{{ _.l|sum(start=10) }}", json!(16));
+    check("{{ [[1], [2]]|sum(start=[]) }}", json!([1, 2]));
+    check_err("{{ ['a']|sum }}", ErrorKind::Type);
+    check("{{ _.d|join(',') }}", json!("x,y"));
+    check_err("{{ none|join }}", ErrorKind::Type);
+    check(
+        "{{ _.l|batch(2, fill_with=0)|list }}",
+        json!([[3, 1], [2, 0]]),
+    );
+    check("{{ _.l|slice(slices=2)|list }}", json!([[3, 1], [2]]));
+    check("{{ _.missing|items|list }}", json!([]));
+    check_err("{{ _.l|items|list }}", ErrorKind::Type);
+    check_err("{{ {'a b': 1}|xmlattr }}", ErrorKind::Value);
+    check("{{ 'abc'|first ~ 'abc'|last }}", json!("ac"));
+    check("{{ _.d|list }}", json!(["x", "y"]));
+}
+
+#[test]
+fn mistral_functions_are_globals_only() {
+    // jinja_expression.py: the functions are context globals; `x|json_dump`
+    // is an unknown filter in Mistral
+    check_err("{{ _.d|json_dump }}", ErrorKind::UnknownFunction);
+    check_err("{{ json_encode(1) }}", ErrorKind::Undefined);
+    check_err("{{ env(1) }}", ErrorKind::Type);
+    let data = json!({"a": 1});
+    let got = Evaluator::default().evaluate_str("{{ env() }}", &Context::new(&data));
+    assert_eq!(got.map_err(|e| e.kind), Err(ErrorKind::Key));
+}
+
+#[test]
+fn urlize_and_urlencode_follow_jinja2_utils() {
+    check(
+        "{{ 'see http://x.org/a, www.y.com and a@b.org.'|urlize }}",
+        json!(
+            "see <a href=\"http://x.org/a\" rel=\"noopener\">http://x.org/a</a>, \
+               <a href=\"https://www.y.com\" rel=\"noopener\">www.y.com</a> and \
+               <a href=\"mailto:a@b.org\">a@b.org</a>."
+        ),
+    );
+    check(
+        "{{ 'http://x.org/abc'|urlize(10, true, target='_blank') }}",
+        json!(
+            "<a href=\"http://x.org/abc\" rel=\"nofollow noopener\" target=\"_blank\">http://x.o...</a>"
+        ),
+    );
+    check("{{ '<b>'|urlize }}", json!("&lt;b&gt;"));
+    check("{{ {'a': 'b c', 'd': 1}|urlencode }}", json!("a=b+c&d=1"));
+    check(
+        "{{ [('a', 1), ['b', 'x/y']]|urlencode }}",
+        json!("a=1&b=x%2Fy"),
+    );
+    check("{{ 'a b/c'|urlencode }}", json!("a%20b/c"));
+    check_err("{{ [1, 2]|urlencode }}", ErrorKind::Type);
+}
+
+#[test]
+fn pprint_is_pformat() {
+    check(
+        "{{ {'b': 1, 'A': [1, (2,)]}|pprint }}",
+        json!("{'A': [1, (2,)], 'b': 1}"),
+    );
+    let long = "{{ range(30)|list|pprint }}";
+    let got = eval(long)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    assert!(got.starts_with("[0,\n 1,\n 2,\n"), "{got}");
+    assert!(got.ends_with("\n 29]"), "{got}");
+}
+
+#[test]
+fn groupby_attr_abs_and_falsy_inputs() {
+    let data = json!({"r": [{"k": "b", "v": 1}, {"k": "A", "v": 2}, {"k": "a", "v": 3}]});
+    let ev = Evaluator::default();
+    let get = |e: &str| ev.evaluate_str(e, &Context::new(&data)).map_err(|e| e.kind);
+    assert_eq!(
+        get("x{{ _.r|groupby('k')|map(attribute='grouper')|list }}"),
+        Ok(json!("x['A', 'b']"))
+    );
+    assert_eq!(
+        get(
+            "{% for g, items in _.r|groupby('k', case_sensitive=true) %}{{ g }}{{ items|length }}{% endfor %}"
+        ),
+        Ok(json!("A1a1b1"))
+    );
+    assert_eq!(
+        get("x{{ (_.r|groupby('k'))[0] }}").map(|v| v.as_str().map(|s| s.starts_with("x('A', [{"))),
+        Ok(Some(true))
+    );
+    check_err("{{ _.d|attr('x') }}", ErrorKind::Undefined);
+    check("{{ true|abs }}", json!(1));
+    check("{{ 0|map('upper')|list }}", json!([]));
+    check("{{ false|select|list }}", json!([]));
+}
+
+#[test]
+fn str_methods_and_text_filters_follow_python() {
+    check(
+        "{{ '{!r}|{:>5}|{:,.2f}'.format('a', 7, 1234.5) }}",
+        json!("'a'|    7|1,234.50"),
+    );
+    check_err("{{ '{}{1}'.format(1, 2) }}", ErrorKind::Value);
+    check_err("{{ '{}-{}'.format(1, _.missing) }}", ErrorKind::Undefined);
+    check("{{ '{x}'.format_map({'x': 5}) }}", json!("5"));
+    check_err("{{ '-'.join([1, 2]) }}", ErrorKind::Type);
+    check_err("{{ 'abc'.index('z') }}", ErrorKind::Value);
+    check("{{ 'a_b-c d'.title() }}", json!("A_B-C D"));
+    check("{{ 'a_b-c d'|title }}", json!("A_b-C D"));
+    check(
+        "{{ 'x\\ty'.expandtabs(4) ~ 'abc'.removeprefix('a') }}",
+        json!("x   ybc"),
+    );
+    check(
+        "{{ 1e16|lower ~ '|' ~ (0.00001 ~ '') }}",
+        json!("1e+16|1e-05"),
+    );
+    check(
+        "{{ '<p>a  <b>b</b></p> &amp; c'|striptags }}",
+        json!("a b & c"),
+    );
+}
+
+#[test]
+fn ranges_views_power_and_repetition() {
+    check(
+        "x{{ range(3) }}|{{ range(1, 9, 3)|string }}",
+        json!("xrange(0, 3)|range(1, 9, 3)"),
+    );
+    check("{{ range(3)|list }}", json!([0, 1, 2]));
+    check_err("{{ range(0.5) }}", ErrorKind::Type);
+    check_err("{{ range(3)|tojson }}", ErrorKind::Type);
+    check(
+        "x{{ _.d.keys() }}|{{ _.d.items() }}",
+        json!("xdict_keys(['x', 'y'])|dict_items([('x', 1), ('y', 2)])"),
+    );
+    check("{{ _.d.values()|list }}", json!([1, 2]));
+    check_err("{{ 0 ** -1 }}", ErrorKind::ZeroDivision);
+    check("{{ 2 ** -1 }}", json!(0.5));
+    check_err("{{ 3.9 ** 1000 }}", ErrorKind::Overflow);
+    check_err("{{ 'a' * 2.0 }}", ErrorKind::Type);
+    check("{{ 'ab' * -1 ~ [1] * 2 }}", json!("[1, 1]"));
+    check_err("{{ [0] * 12345678901234567890 }}", ErrorKind::Overflow);
+    check(
+        "{% autoescape true %}{{ '<a>' }}{{ '<b>'|safe }}{% endautoescape %}{{ '<c>' }}",
+        json!("&lt;a&gt;<b><c>"),
+    );
+}

@@ -254,7 +254,6 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(render::action_execution(&a, true)))
 }
 
-
 /// `POST /v2/action_executions`: `{name, input?, description?,
 /// workflow_namespace?, params?{run_sync, save_result, target, timeout}}`.
 /// 201 with the finished action execution when it ran inline (`run_sync`, or

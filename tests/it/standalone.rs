@@ -73,7 +73,10 @@ async fn run_sync_returns_the_output() {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["state"], "ERROR");
-    let text = output(&v)["result"].as_str().unwrap_or_default().to_string();
+    let text = output(&v)["result"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(
         text.starts_with("The action raised an exception [action=Fail action, action_ex_id=")
             && text.ends_with(", msg='Fail action expected exception.']"),

@@ -7,6 +7,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::{Action, ActionDef, Param};
+use crate::domain::pytext::truthy;
 
 pub(super) fn def() -> ActionDef {
     ActionDef::new(
@@ -28,18 +29,6 @@ pub(super) fn def() -> ActionDef {
 struct Fail {
     error_data: Value,
     action_ex_id: String,
-}
-
-/// Python's truth of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 impl Action for Fail {

@@ -11,6 +11,7 @@ use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, ExecutionView};
 use super::{ApiState, Caller, page, read, send};
+use crate::domain::pytext::truthy;
 use crate::domain::{ExecutionId, State};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
 use crate::store::{ExecutionRecord, ListQuery, Store};
@@ -225,18 +226,6 @@ pub async fn update(
     let msg = update_message(id, &obj)?;
     let e = send::update_execution(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))
-}
-
-/// True for a value Python would call truthy.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {

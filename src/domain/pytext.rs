@@ -229,6 +229,19 @@ pub fn str(v: &Value) -> String {
     }
 }
 
+/// Python's truth of a JSON-loaded value: `None`, `False`, zero and empty
+/// strings and collections are false.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
 /// `repr()` of a list of names: `['a', 'b']`.
 pub fn names_repr<S: AsRef<str>>(names: &[S]) -> String {
     let items: Vec<String> = names.iter().map(|n| str_repr(n.as_ref())).collect();

@@ -353,29 +353,8 @@ fn check_declared_input(
     declared: &[crate::lang::InputParam],
     given: &Map<String, Value>,
 ) -> Result<(), super::dispatch::StartError> {
-    let missing: Vec<&str> = declared
-        .iter()
-        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
-        .map(|p| p.name.as_str())
-        .collect();
-    let unexpected: Vec<&str> = given
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !declared.iter().any(|p| p.name == *k))
-        .collect();
-    if missing.is_empty() && unexpected.is_empty() {
-        return Ok(());
+    match crate::lang::input_mismatch(name, "mistral.actions.adhoc.AdHocAction", declared, given) {
+        Some(msg) => Err(super::dispatch::StartError::Input(msg)),
+        None => Ok(()),
     }
-    let mut msg = format!("Invalid input [name={name}, class=mistral.actions.adhoc.AdHocAction");
-    if !missing.is_empty() {
-        msg += &format!(", missing={}", crate::domain::pytext::names_repr(&missing));
-    }
-    if !unexpected.is_empty() {
-        msg += &format!(
-            ", unexpected={}",
-            crate::domain::pytext::names_repr(&unexpected)
-        );
-    }
-    msg.push(']');
-    Err(super::dispatch::StartError::Input(msg))
 }

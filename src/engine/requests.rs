@@ -566,33 +566,7 @@ pub(crate) fn validate_input(
     spec: &WorkflowSpec,
     given: Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {
-    let missing: Vec<String> = spec
-        .input
-        .iter()
-        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
-        .map(|p| p.name.clone())
-        .collect();
-    let unexpected: Vec<String> = given
-        .keys()
-        .filter(|k| !spec.input.iter().any(|p| &p.name == *k))
-        .cloned()
-        .collect();
-    if !missing.is_empty() || !unexpected.is_empty() {
-        let mut msg = format!(
-            "Invalid input [name={}, class={}",
-            spec.name,
-            spec_class(spec)
-        );
-        if !missing.is_empty() {
-            msg += &format!(", missing={}", crate::domain::pytext::names_repr(&missing));
-        }
-        if !unexpected.is_empty() {
-            msg += &format!(
-                ", unexpected={}",
-                crate::domain::pytext::names_repr(&unexpected)
-            );
-        }
-        msg += "]";
+    if let Some(msg) = lang::input_mismatch(&spec.name, spec_class(spec), &spec.input, &given) {
         return Err(Error::Invalid(msg));
     }
     let mut out = Map::new();

@@ -57,6 +57,39 @@ pub struct InputParam {
     pub default: Option<Value>,
 }
 
+/// Mistral's `validate_input` message when `given` does not fit `declared`:
+/// `Invalid input [name=…, class=…, missing=['a'], unexpected=['b']]`.
+pub fn input_mismatch(
+    name: &str,
+    class: &str,
+    declared: &[InputParam],
+    given: &Map<String, Value>,
+) -> Option<String> {
+    use crate::domain::pytext::names_repr;
+    let missing: Vec<&str> = declared
+        .iter()
+        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
+        .map(|p| p.name.as_str())
+        .collect();
+    let unexpected: Vec<&str> = given
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.iter().any(|p| p.name == *k))
+        .collect();
+    if missing.is_empty() && unexpected.is_empty() {
+        return None;
+    }
+    let mut msg = format!("Invalid input [name={name}, class={class}");
+    if !missing.is_empty() {
+        msg += &format!(", missing={}", names_repr(&missing));
+    }
+    if !unexpected.is_empty() {
+        msg += &format!(", unexpected={}", names_repr(&unexpected));
+    }
+    msg.push(']');
+    Some(msg)
+}
+
 /// How many inbound transitions a join waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

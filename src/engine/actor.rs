@@ -396,7 +396,7 @@ impl EngineActor {
         let done: Vec<ExecutionId> = self
             .execs
             .iter()
-            .filter(|(_, e)| e.rec.state.is_terminal() && e.in_flight == 0)
+            .filter(|(_, e)| e.rec.state.is_terminal() && e.in_flight == 0 && e.deferred == 0)
             .map(|(id, _)| *id)
             .collect();
         for id in done {

@@ -40,6 +40,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_urlize::register(&mut env);
     crate::expr::jinja_seq::register_more(&mut env);
     crate::expr::jinja_pprint::register(&mut env);
+    crate::expr::jinja_mutable::register(&mut env);
     crate::expr::jinja_values::register(&mut env, limits.max_size);
     let max = limits.max_size;
     env.set_formatter(move |out, state, value| {
@@ -289,17 +290,23 @@ fn host_snapshot(src: &str, host: Option<&dyn Host>) -> Json {
 
 fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     let mut m: BTreeMap<&str, MValue> = BTreeMap::new();
-    m.insert("_", MValue::from(minijinja::value::Serde(data)));
+    // lists and dicts of the data are Python's mutable containers
+    let root = crate::expr::jinja_mutable::from_json(data);
     // Mistral's Jinja context: `_` and, from a dict context, these three
     for key in ["__env", "__execution", "__task_execution"] {
-        let v = data
-            .as_object()
-            .and_then(|o| o.get(key))
-            .unwrap_or(&Json::Null);
         if data.is_object() {
-            m.insert(key, MValue::from(minijinja::value::Serde(v)));
+            let v = root.get_attr(key).unwrap_or(MValue::UNDEFINED);
+            m.insert(
+                key,
+                if v.is_undefined() {
+                    MValue::from(())
+                } else {
+                    v
+                },
+            );
         }
     }
+    m.insert("_", root);
     m.insert(
         HOST_VAR,
         MValue::from(minijinja::value::Serde(host_snapshot(src, host))),

@@ -248,16 +248,30 @@ impl<'s> Walk<'s> {
             && matches!(self.toks[first - 1].0, Token::ParenOpen)
             && matches!(self.toks[last + 1].0, Token::ParenClose)
             && self.partner[first - 1] == Some(last + 1)
-            && opens_operand(if first >= 2 {
-                Some(&self.toks[first - 2].0)
-            } else {
-                None
-            })
+            && !self.call_paren(first - 1)
         {
             first -= 1;
             last += 1;
         }
         Some((first, last))
+    }
+
+    /// Whether the `(` at `paren` opens the arguments of a call or of a
+    /// test (`f(x)`, `x is in(y)`), not a group.
+    fn call_paren(&self, paren: usize) -> bool {
+        if paren == 0 {
+            return false;
+        }
+        let prev = &self.toks[paren - 1].0;
+        if !opens_operand(Some(prev)) {
+            return true;
+        }
+        // a test named like a keyword: `is in(...)`, `is not in(...)`
+        let before = |k: usize| paren.checked_sub(k).map(|i| &self.toks[i].0);
+        matches!(prev, Token::Ident(_))
+            && (matches!(before(2), Some(Token::Ident("is")))
+                || (matches!(before(2), Some(Token::Ident("not")))
+                    && matches!(before(3), Some(Token::Ident("is")))))
     }
 
     /// Whether the expression is written inside its own parentheses.
@@ -304,6 +318,14 @@ impl<'s> Walk<'s> {
         });
     }
 
+    /// `e` -> `func(e)`.
+    fn wrap(&mut self, func: &str, e: &Expr<'_>) {
+        if let Some((first, last)) = self.extent(e) {
+            self.open(first, format!(" {func}("));
+            self.close(last, ")");
+        }
+    }
+
     /// `l OP r` -> `func(l, "OP", r)` (or `func(l, r)` without a name).
     fn binary(&mut self, func: &str, l: &Expr<'_>, r: &Expr<'_>, name: Option<&str>) {
         let (Some((lf, ll)), Some((rf, rl))) = (self.extent(l), self.extent(r)) else {
@@ -314,7 +336,7 @@ impl<'s> Walk<'s> {
         }
         // `a not in b` is Not(In(a, b)): the `not` goes into the name
         let negated = matches!(self.toks[ll + 1].0, Token::Ident("not"));
-        self.open(lf, format!("{func}("));
+        self.open(lf, format!(" {func}("));
         let sep = match name {
             Some("in") if negated => ", \"not in\", ".to_string(),
             Some(n) => format!(", \"{n}\", "),
@@ -437,9 +459,13 @@ impl<'s> Walk<'s> {
                 self.expr(&c.expr, soft);
                 self.args(&c.args, soft);
             }
-            Expr::List(l) => l.items.iter().for_each(|x| self.expr(x, soft)),
+            Expr::List(l) => {
+                self.wrap("__py_list", e);
+                l.items.iter().for_each(|x| self.expr(x, soft));
+            }
             Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x, soft)),
             Expr::Map(m) => {
+                self.wrap("__py_dict", e);
                 for (k, v) in m.keys.iter().zip(m.values.iter()) {
                     self.expr(k, soft);
                     self.expr(v, soft);
@@ -466,7 +492,7 @@ impl<'s> Walk<'s> {
         let Some((_, last)) = self.extent(operand) else {
             return;
         };
-        let func = if pos { "__py_pos(" } else { "__py_neg(" };
+        let func = if pos { " __py_pos(" } else { " __py_neg(" };
         self.replace(op, op, func.to_string());
         self.close(last, ")");
     }
@@ -498,7 +524,7 @@ impl<'s> Walk<'s> {
             reps.push((prev_last + 1, f - 1, format!(", \"{name}\", ")));
             prev_last = l;
         }
-        self.open(first, "__py_cmp(".into());
+        self.open(first, " __py_cmp(".into());
         for (a, b, t) in reps {
             self.replace(a, b, t);
         }
@@ -535,7 +561,13 @@ impl<'s> Walk<'s> {
                 }
                 self.body(&w.body, false);
             }
-            Stmt::Set(x) => self.expr(&x.expr, soft),
+            Stmt::Set(x) => {
+                // a list or dict a filter built becomes mutable when named
+                if !matches!(x.expr, Expr::Tuple(_)) {
+                    self.wrap("__py_own", &x.expr);
+                }
+                self.expr(&x.expr, soft)
+            }
             Stmt::SetBlock(x) => {
                 if let Some(f) = &x.filter {
                     self.expr(f, false);
@@ -656,7 +688,7 @@ mod tests {
         };
         match next(13) {
             9 => format!("-({a})"),
-            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}])"),
+            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}]) ~ ({a} is in([{b}]))"),
             11 => format!("({a} <= {b} < 7)"),
             12 => format!("-{a} * +{b}"),
             0 => format!("({a} + {b})"),
@@ -711,6 +743,9 @@ mod tests {
                 op(minijinja::Value::from(0), "-", a)
             });
             env2.add_function("__py_pos", |a: minijinja::Value| a);
+            for name in ["__py_list", "__py_dict", "__py_own"] {
+                env2.add_function(name, |a: minijinja::Value| a);
+            }
             let got = env2.render_str(&prepared, ()).expect(&prepared);
             assert_eq!(got, plain, "{src} => {prepared}");
             checked += 1;

@@ -80,7 +80,7 @@ fn ignore_case(v: Value, case_sensitive: bool) -> Value {
 }
 
 /// A stable merge sort by Python's `<` on keys (TypeError on mixed types).
-fn py_sort<T: Clone>(items: Vec<(Value, T)>, reverse: bool) -> Result<Vec<T>, Error> {
+pub(crate) fn py_sort<T: Clone>(items: Vec<(Value, T)>, reverse: bool) -> Result<Vec<T>, Error> {
     fn merge<T: Clone>(v: &[(Value, T)], reverse: bool) -> Result<Vec<(Value, T)>, Error> {
         if v.len() <= 1 {
             return Ok(v.to_vec());

@@ -416,3 +416,39 @@ fn ranges_views_power_and_repetition() {
         json!("&lt;a&gt;<b><c>"),
     );
 }
+
+#[test]
+fn lists_and_dicts_are_mutable() {
+    // the non-immutable sandbox lets list and dict methods change values
+    check(
+        "{% set l = [] %}{% for i in range(3) %}{% if l.append(i * 2) %}{% endif %}{% endfor %}{{ l }}",
+        json!("[0, 2, 4]"),
+    );
+    check("{% set l = [1, 2] %}{{ l.pop() }}{{ l }}", json!("2[1]"));
+    check(
+        "{% set d = {'a': 1} %}{{ d.update({'b': 2}) }}{{ d }}",
+        json!("None{'a': 1, 'b': 2}"),
+    );
+    check(
+        "{% set d = {'a': 1} %}{{ d.setdefault('c', 3) }}{{ d.pop('a') }}{{ d }}",
+        json!("31{'c': 3}"),
+    );
+    check(
+        "{% set x = _.l.append(4) %}{{ _.l }}",
+        json!("[3, 1, 2, 4]"),
+    );
+    check(
+        "{% set m = _.l|sort %}{{ m.reverse() }}{{ m }}",
+        json!("None[3, 2, 1]"),
+    );
+    check(
+        "{% set l = [3, 1, 2] %}{{ l.sort() }}{{ l }}{{ l.index(2) }}",
+        json!("None[1, 2, 3]1"),
+    );
+    check("{{ [1].pop() }}", json!(1));
+    check_err("{{ [].pop() }}", ErrorKind::Index);
+    check_err("{{ {}.pop('x') }}", ErrorKind::Key);
+    check_err("{{ [1].remove(2) }}", ErrorKind::Value);
+    check_err("{{ {[1]: 2} }}", ErrorKind::Type);
+    check("{{ {'a': 1}.get('b', 5) }}", json!(5));
+}

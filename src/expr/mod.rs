@@ -14,6 +14,7 @@ pub(crate) mod jinja_guard;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_methods;
 pub(crate) mod jinja_mistral;
+pub(crate) mod jinja_mutable;
 pub(crate) mod jinja_ops;
 pub(crate) mod jinja_pprint;
 pub(crate) mod jinja_py;

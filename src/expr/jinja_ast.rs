@@ -112,10 +112,12 @@ fn opens_operand(tok: Option<&Token<'_>>) -> bool {
 }
 
 /// Unary `+` (which minijinja does not parse) written as `-`, and where.
+/// Also refuses the number literals Jinja2's lexer refuses (`1.`) or
+/// compiles into a name Python does not know (`1e400` is `inf`).
 fn mark_unary_plus<'a>(
     src: &'a str,
     syntax: &minijinja::syntax::SyntaxConfig,
-) -> (Cow<'a, str>, Vec<u32>) {
+) -> Result<(Cow<'a, str>, Vec<u32>), Error> {
     let mut prev: Option<Token<'_>> = None;
     let mut at = Vec::new();
     for item in tokenize(src, false, syntax.clone()) {
@@ -123,16 +125,30 @@ fn mark_unary_plus<'a>(
         if matches!(tok, Token::Plus) && opens_operand(prev.as_ref()) {
             at.push(span.start_offset);
         }
+        if let Token::Float(f) = tok {
+            let text = &src[span.start_offset as usize..span.end_offset as usize];
+            if text.ends_with('.') {
+                return Err(syntax_error(src, "expected name or number".into()));
+            }
+            if f.is_infinite() {
+                return Err(Error {
+                    kind: ErrorKind::Other,
+                    lang: "Jinja",
+                    expression: src.to_string(),
+                    message: "name 'inf' is not defined".into(),
+                });
+            }
+        }
         prev = Some(tok);
     }
     if at.is_empty() {
-        return (Cow::Borrowed(src), at);
+        return Ok((Cow::Borrowed(src), at));
     }
     let mut out = src.to_string();
     for &o in &at {
         out.replace_range(o as usize..o as usize + 1, "-");
     }
-    (Cow::Owned(out), at)
+    Ok((Cow::Owned(out), at))
 }
 
 impl<'s> Walk<'s> {
@@ -318,6 +334,27 @@ impl<'s> Walk<'s> {
         });
     }
 
+    /// `obj[key]` -> `__py_getitem(obj, key)` (Python's indexing rules).
+    fn getitem(&mut self, whole: &Expr<'_>, obj: &Expr<'_>) {
+        let (Some((of, ol)), Some(&end)) = (
+            self.extent(obj),
+            self.by_end.get(&Self::span_of(whole).end_offset),
+        ) else {
+            return;
+        };
+        let open = ol + 1;
+        if open >= end
+            || !matches!(self.toks[open].0, Token::BracketOpen)
+            || !matches!(self.toks[end].0, Token::BracketClose)
+            || self.partner[open] != Some(end)
+        {
+            return;
+        }
+        self.open(of, " __py_getitem(".into());
+        self.replace(open, open, ", ".into());
+        self.replace(end, end, ")".into());
+    }
+
     /// `e` -> `func(e)`.
     fn wrap(&mut self, func: &str, e: &Expr<'_>) {
         if let Some((first, last)) = self.extent(e) {
@@ -452,6 +489,12 @@ impl<'s> Walk<'s> {
             }
             Expr::GetAttr(g) => self.expr(&g.expr, soft),
             Expr::GetItem(g) => {
+                let plain_key = matches!(&g.subscript_expr, Expr::Const(c)
+                    if c.value.as_str().is_some()
+                        || (c.value.is_integer() && c.value.kind() == minijinja::value::ValueKind::Number));
+                if !plain_key {
+                    self.getitem(e, &g.expr);
+                }
                 self.expr(&g.expr, soft);
                 self.expr(&g.subscript_expr, soft);
             }
@@ -637,7 +680,7 @@ impl<'s> Walk<'s> {
 /// comes back unchanged (minijinja reports the syntax error).
 pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
-    let (marked, plus) = mark_unary_plus(src, &syntax);
+    let (marked, plus) = mark_unary_plus(src, &syntax)?;
     let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
         return Ok(Cow::Owned(marked.into_owned()));
     };
@@ -690,7 +733,7 @@ mod tests {
             9 => format!("-({a})"),
             10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}]) ~ ({a} is in([{b}]))"),
             11 => format!("({a} <= {b} < 7)"),
-            12 => format!("-{a} * +{b}"),
+            12 => format!("-{a} * +{b} + [{a}, {b}][({a}) % 2]"),
             0 => format!("({a} + {b})"),
             1 => format!("{a} * {b}"),
             2 => format!("({a}) % ({b})"),
@@ -743,6 +786,10 @@ mod tests {
                 op(minijinja::Value::from(0), "-", a)
             });
             env2.add_function("__py_pos", |a: minijinja::Value| a);
+            env2.add_function(
+                "__py_getitem",
+                |a: minijinja::Value, b: minijinja::Value| a.get_item(&b).unwrap_or_default(),
+            );
             for name in ["__py_list", "__py_dict", "__py_own"] {
                 env2.add_function(name, |a: minijinja::Value| a);
             }

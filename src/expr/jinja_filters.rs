@@ -116,8 +116,41 @@ fn default(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
     Ok(value)
 }
 
+/// The first code point of each run of ten Unicode decimal digits (Nd),
+/// as Python's `unicodedata.decimal` knows them.
+#[rustfmt::skip]
+const DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
+    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// Python reads Unicode decimal digits and spaces as ASCII ones in numbers.
+fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            let cp = c as u32;
+            match DIGIT_ZEROS.iter().rev().find(|z| **z <= cp) {
+                Some(z) if cp - z < 10 && c.is_numeric() => {
+                    char::from_digit(cp - z, 10).unwrap_or(c)
+                }
+                _ if c.is_whitespace() => ' ',
+                _ => c,
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Python's `int(text, base)`, `None` where Python raises ValueError.
 pub(crate) fn parse_int(text: &str, base: u32) -> Option<i128> {
+    let text = ascii_digits(text);
     let t = text.trim_matches(|c: char| c.is_whitespace());
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -164,6 +197,7 @@ pub(crate) fn parse_int(text: &str, base: u32) -> Option<i128> {
 
 /// Python's `float(text)`, `None` where Python raises ValueError.
 pub(crate) fn parse_float(text: &str) -> Option<f64> {
+    let text = ascii_digits(text);
     let t = text.trim_matches(|c: char| c.is_whitespace());
     let (sign, body) = match t.as_bytes().first() {
         Some(b'-') => (-1.0, &t[1..]),
@@ -231,12 +265,6 @@ fn int_filter(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Erro
                     Some(Num::Int(i)) if i == 0 || (2..=36).contains(&i) => Some(i as u32),
                     // a base Python refuses is a ValueError or TypeError:
                     // both fall back to int(float(value))
-                    Some(Num::Int(i)) if i.abs() > i128::from(i32::MAX) => {
-                        return Err(py_err(
-                            "OverflowError",
-                            "Python int too large to convert to C int",
-                        ));
-                    }
                     _ => None,
                 },
             };

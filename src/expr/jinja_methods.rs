@@ -37,6 +37,39 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
             }
         }
         "title" => Ok(Value::from(title(s))),
+        "center" | "ljust" | "rjust" => {
+            let width = match pos.first().and_then(as_num) {
+                Some(Num::Int(w)) => w,
+                _ => return None,
+            };
+            let fill = match pos.get(1) {
+                Some(f) => match f.as_str() {
+                    Some(t) if t.chars().count() == 1 => t.chars().next().unwrap_or(' '),
+                    _ => {
+                        return Some(Err(py_err(
+                            "TypeError",
+                            "The fill character must be exactly one character long",
+                        )));
+                    }
+                },
+                None => ' ',
+            };
+            let n = s.chars().count() as i128;
+            if width <= n {
+                return Some(Ok(Value::from(s)));
+            }
+            if width > 100_000_000 {
+                return Some(Err(py_err("MemoryError", "width too large")));
+            }
+            let marg = (width - n) as usize;
+            let left = match method {
+                "ljust" => 0,
+                "rjust" => marg,
+                _ => marg / 2 + (marg & (width as usize) & 1),
+            };
+            let f = |k: usize| fill.to_string().repeat(k);
+            Ok(Value::from(format!("{}{s}{}", f(left), f(marg - left))))
+        }
         "expandtabs" => {
             let size = match pos.first() {
                 Some(v) => match as_num(v) {

@@ -60,8 +60,19 @@ pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
     Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
 }
 
-fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
-    crate::expr::pyjson::yaml_load(&s)
+fn yaml_parse(v: MValue) -> Result<MValue, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    // safe_load reads a str (or a stream): anything else has no .read()
+    let Some(s) = v.as_str() else {
+        return Err(crate::expr::jinja_ops::py_err(
+            "AttributeError",
+            format!(
+                "'{}' object has no attribute 'read'",
+                crate::expr::jinja_ops::type_name(&v)
+            ),
+        ));
+    };
+    crate::expr::pyjson::yaml_load(s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }

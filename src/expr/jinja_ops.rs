@@ -241,11 +241,11 @@ fn py_mod(a: Value, b: Value) -> Result<Value, Error> {
 
 /// `a % b`: printf-style formatting on strings, Python's modulo on numbers.
 pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
+    if let (Some(fmt), false) = (a.as_str(), a.is_undefined()) {
+        return percent_format(fmt, b).map(Value::from);
+    }
     if a.is_undefined() || b.is_undefined() {
         return Err(undefined_error());
-    }
-    if let Some(fmt) = a.as_str() {
-        return percent_format(fmt, b).map(Value::from);
     }
     let (Some(x), Some(y)) = (as_num(a), as_num(b)) else {
         return Err(type_error(format!(

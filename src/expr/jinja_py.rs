@@ -266,7 +266,7 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
 
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
-    use super::jinja_text::{escape, unknown_method, wordcount};
+    use super::jinja_text::{unknown_method, wordcount};
     env.add_filter("select", select);
     env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
@@ -274,8 +274,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("map", map);
     env.add_filter("length", length);
     env.add_filter("count", length);
-    env.add_filter("escape", escape);
-    env.add_filter("e", escape);
+    env.add_filter("escape", super::jinja_text::escape_filter);
+    env.add_filter("e", super::jinja_text::escape_filter);
     env.add_filter("wordcount", wordcount);
     env.add_filter("random", random);
     env.add_filter("format", super::jinja_pyfmt::format_filter);

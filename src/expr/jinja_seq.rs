@@ -330,20 +330,22 @@ fn join(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
 /// `batch(value, linecount, fill_with=None)`.
 fn batch(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_batch", &["linecount", "fill_with"], 1, &args, &kw)?;
-    let n = int_arg(a[0].as_ref().unwrap_or(&Value::UNDEFINED))?;
+    // `len(tmp) == linecount`: any value compares (a list never matches)
+    let linecount = a[0].clone().unwrap_or(Value::UNDEFINED);
     let fill = a[1].clone().filter(|f| !f.is_none());
     let mut out = Vec::new();
     let mut tmp: Vec<Value> = Vec::new();
     for item in py_iter(&value)? {
-        if tmp.len() as i128 == n {
+        if py_eq(&Value::from(tmp.len()), &linecount) {
             out.push(Value::from(std::mem::take(&mut tmp)));
         }
         tmp.push(item);
     }
     if !tmp.is_empty() {
         if let Some(f) = fill
-            && (tmp.len() as i128) < n
+            && py_order(&Value::from(tmp.len()), &linecount, "<")?.is_lt()
         {
+            let n = int_arg(&linecount)?;
             let missing = (n - tmp.len() as i128).min(1 << 20) as usize;
             tmp.extend(std::iter::repeat_n(f, missing));
         }

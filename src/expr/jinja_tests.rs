@@ -452,3 +452,22 @@ fn lists_and_dicts_are_mutable() {
     check_err("{{ {[1]: 2} }}", ErrorKind::Type);
     check("{{ {'a': 1}.get('b', 5) }}", json!(5));
 }
+
+#[test]
+fn literals_indexing_and_percent_edge_rules() {
+    check_err("{{ 1. }}", ErrorKind::Syntax);
+    check_err("{{ 1e400 }}", ErrorKind::Other);
+    check_err("{{ _.l[0.0] }}", ErrorKind::Undefined);
+    check("{{ _.l[true] }}", json!(1));
+    check("{{ _.l[_.a] }}", json!(1));
+    check("{{ (_.l[9] is defined) ~ ('abc'[-1]) }}", json!("Falsec"));
+    check("{{ 'a' % [] }}|{{ 'a' % _.missing }}", json!("a|a"));
+    check("{{ '١٢'|int + '１２'|int }}", json!(24));
+    check("{{ '  pad  '.center(9, '*') }}", json!("*  pad  *"));
+    check(
+        "{{ ['b', 'A', 'c']|batch([3, 1])|list }}",
+        json!([["b", "A", "c"]]),
+    );
+    check_err("{{ _.missing|e }}", ErrorKind::Undefined);
+    check_err("{{ yaml_parse(1) }}", ErrorKind::Attribute);
+}

@@ -21,6 +21,14 @@ pub fn escape(v: Value) -> String {
     escape_text(&super::jinja::py_str(&v))
 }
 
+/// The `escape` / `e` filter: markupsafe's escape of `str(value)`.
+pub fn escape_filter(v: Value) -> Result<Value, Error> {
+    if v.is_undefined() {
+        return Err(super::jinja_ops::undefined_error());
+    }
+    Ok(Value::from_safe_string(escape(v)))
+}
+
 pub fn wordcount(s: String) -> usize {
     let mut n = 0;
     let mut in_word = false;

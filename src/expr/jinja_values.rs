@@ -303,9 +303,26 @@ fn py_mul(a: Value, b: Value, max: usize) -> Result<Value, Error> {
     })
 }
 
+/// `obj[key]` as Jinja2's sandbox reads it: an index must be an integer
+/// (a bool counts, a float does not), a missing item is undefined.
+fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
+    if obj.is_undefined() || key.is_undefined() {
+        return Err(undefined_error());
+    }
+    let key = match (obj.kind(), as_num(&key)) {
+        (ValueKind::Seq | ValueKind::String, Some(Num::Int(i))) => Value::from(i),
+        (ValueKind::Seq | ValueKind::String, _) if key.as_str().is_none() => {
+            return Ok(Value::UNDEFINED);
+        }
+        _ => key,
+    };
+    Ok(obj.get_item(&key).unwrap_or(Value::UNDEFINED))
+}
+
 /// Registers `range` and the operator functions.
 pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
     env.add_function("range", range);
     env.add_function("__py_pow", py_pow);
+    env.add_function("__py_getitem", py_getitem);
     env.add_function("__py_mul", move |a: Value, b: Value| py_mul(a, b, max));
 }

@@ -675,12 +675,75 @@ impl<'s> Walk<'s> {
     }
 }
 
+/// `{% raw %}` blocks as Jinja2 trims them with trim_blocks and
+/// lstrip_blocks: the newline after `{% raw %}` stays (trim_blocks does not
+/// apply to it), and only whitespace at the start of a line is stripped
+/// before `{% endraw %}`. minijinja trims both differently, so the content
+/// is trimmed here and written between `{% raw +%}` and `{%+ endraw`,
+/// which minijinja leaves alone. `{% raw +%}` itself is not Jinja2 syntax.
+fn normalize_raw(src: &str) -> Result<Cow<'_, str>, Error> {
+    static OPEN: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    static CLOSE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let (Some(open), Some(close)) = (
+        OPEN.get_or_init(|| regex::Regex::new(r"\{%([-+]?)\s*raw\s*([-+]?)%\}").ok())
+            .as_ref(),
+        CLOSE
+            .get_or_init(|| regex::Regex::new(r"\{%([-+]?)\s*endraw\s*([-+]?)%\}").ok())
+            .as_ref(),
+    ) else {
+        return Ok(Cow::Borrowed(src));
+    };
+    if !src.contains("raw") || !open.is_match(src) {
+        return Ok(Cow::Borrowed(src));
+    }
+    let mut out = String::with_capacity(src.len());
+    let mut pos = 0;
+    while let Some(o) = open.captures_at(src, pos) {
+        let (Some(whole), Some(pre), Some(post)) = (o.get(0), o.get(1), o.get(2)) else {
+            break;
+        };
+        if post.as_str() == "+" {
+            return Err(syntax_error(src, "Encountered unknown tag 'raw'.".into()));
+        }
+        let Some(c) = close.captures_at(src, whole.end()) else {
+            break;
+        };
+        let (Some(cwhole), Some(cpre), Some(cpost)) = (c.get(0), c.get(1), c.get(2)) else {
+            break;
+        };
+        let mut content = &src[whole.end()..cwhole.start()];
+        if post.as_str() == "-" {
+            content = content.trim_start();
+        }
+        match cpre.as_str() {
+            "-" => content = content.trim_end(),
+            "" => {
+                let kept = content.trim_end_matches([' ', '\t']);
+                if kept.ends_with('\n') {
+                    content = kept;
+                }
+            }
+            _ => {}
+        }
+        out.push_str(&src[pos..whole.start()]);
+        out.push_str(&format!(
+            "{{%{} raw +%}}{content}{{%+ endraw {}%}}",
+            pre.as_str(),
+            cpost.as_str()
+        ));
+        pos = cwhole.end();
+    }
+    out.push_str(&src[pos..]);
+    Ok(Cow::Owned(out))
+}
+
 /// The template source as it must be compiled: Jinja2's compile-time
 /// errors raised, Python operators rewritten. A source that does not parse
 /// comes back unchanged (minijinja reports the syntax error).
 pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
-    let (marked, plus) = mark_unary_plus(src, &syntax)?;
+    let raw = normalize_raw(src)?;
+    let (marked, plus) = mark_unary_plus(&raw, &syntax)?;
     let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
         return Ok(Cow::Owned(marked.into_owned()));
     };
@@ -693,9 +756,9 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
         });
     }
     if w.edits.is_empty() {
-        return Ok(match marked {
-            Cow::Borrowed(_) => Cow::Borrowed(src),
-            Cow::Owned(s) => Cow::Owned(s),
+        return Ok(match (&raw, marked) {
+            (Cow::Borrowed(_), Cow::Borrowed(_)) => Cow::Borrowed(src),
+            (_, m) => Cow::Owned(m.into_owned()),
         });
     }
     let out = w.apply();

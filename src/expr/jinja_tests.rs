@@ -471,3 +471,20 @@ fn literals_indexing_and_percent_edge_rules() {
     check_err("{{ _.missing|e }}", ErrorKind::Undefined);
     check_err("{{ yaml_parse(1) }}", ErrorKind::Attribute);
 }
+
+#[test]
+fn raw_blocks_keep_jinja2_whitespace() {
+    // lexer.py: trim_blocks does not apply to {% raw %}; lstrip_blocks only
+    // strips whitespace at the start of a line before {% endraw %}
+    check(
+        "{{ 1 }}{% raw %}\n\n    {% endraw %}\n\n{{ 2 }}",
+        json!("1\n\n\n2"),
+    );
+    check("{{ 1 }}{% raw %} {% endraw %}{{ 2 }}", json!("1 2"));
+    check("{{ 1 }}\n{%- raw %} {% endraw -%}\n{{ 2 }}", json!("1 2"));
+    check(
+        "{{ 1 }}{% raw -%}  {{ x }}  {%- endraw %}",
+        json!("1{{ x }}"),
+    );
+    check_err("{{ 1 }}{% raw +%}x{% endraw %}", ErrorKind::Syntax);
+}

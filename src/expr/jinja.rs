@@ -72,6 +72,9 @@ fn environment(limits: &Limits) -> Environment<'static> {
 
 /// Python `str()` of a template value.
 pub fn py_str(v: &MValue) -> String {
+    if crate::expr::jinja_values::is_plain_undefined(v) {
+        return String::new();
+    }
     match v.kind() {
         ValueKind::String => v.as_str().unwrap_or_default().to_string(),
         _ => py_repr(v),
@@ -82,6 +85,9 @@ pub fn py_str(v: &MValue) -> String {
 pub fn py_repr(v: &MValue) -> String {
     if crate::expr::jinja_values::is_range(v) || crate::expr::jinja_values::is_view(v) {
         return v.to_string();
+    }
+    if crate::expr::jinja_values::is_plain_undefined(v) {
+        return "Undefined".into();
     }
     match v.kind() {
         ValueKind::Undefined => "Undefined".into(),

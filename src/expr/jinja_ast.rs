@@ -5,7 +5,7 @@
 //! chained tests), and operators whose Python meaning minijinja does not
 //! share are rewritten into calls of Python-semantics functions
 //! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
-//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b` likewise,
+//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b`, `a + b` likewise,
 //! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
 //!
 //! The rewrite splices text at token boundaries (parser spans locate the
@@ -450,6 +450,8 @@ impl<'s> Walk<'s> {
                     self.binary("__py_pow", &b.left, &b.right, None);
                 } else if matches!(b.op, K::Mul) {
                     self.binary("__py_mul", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Add) {
+                    self.binary("__py_add", &b.left, &b.right, None);
                 }
                 self.expr(&b.left, soft);
                 self.expr(&b.right, soft);
@@ -462,6 +464,12 @@ impl<'s> Walk<'s> {
                 }
             }
             Expr::IfExpr(i) => {
+                if i.false_expr.is_none()
+                    && let Some((_, last)) = self.extent(&i.test_expr)
+                {
+                    // Jinja2's else branch: a plain (not strict) Undefined
+                    self.close(last, " else __py_undef()");
+                }
                 self.expr(&i.test_expr, true);
                 self.expr(&i.true_expr, true);
                 if let Some(f) = &i.false_expr {
@@ -833,6 +841,7 @@ mod tests {
             env2.add_function("__py_mod", |a, b| op(a, "%", b));
             env2.add_function("__py_pow", |a, b| op(a, "**", b));
             env2.add_function("__py_mul", |a, b| op(a, "*", b));
+            env2.add_function("__py_add", |a, b| op(a, "+", b));
             env2.add_function("__py_concat", |a, b| op(a, "~", b));
             env2.add_function(
                 "__py_cmp",

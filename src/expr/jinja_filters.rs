@@ -110,7 +110,8 @@ fn default(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
         Some(b) => truthy(b)?,
         None => false,
     };
-    if value.is_undefined() || (boolean && !value.is_true()) {
+    let undefined = value.is_undefined() || super::jinja_values::is_plain_undefined(&value);
+    if undefined || (boolean && !value.is_true()) {
         return Ok(a[0].clone().unwrap_or_else(|| Value::from("")));
     }
     Ok(value)

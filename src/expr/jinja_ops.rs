@@ -126,9 +126,14 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Either kind of undefined value (strict, or the plain one of `x if c`).
+pub(crate) fn undefined_like(v: &Value) -> bool {
+    v.is_undefined() || super::jinja_values::is_plain_undefined(v)
+}
+
 /// Python's ordering of two values, or the TypeError it raises.
 pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error> {
-    if a.is_undefined() || b.is_undefined() {
+    if undefined_like(a) || undefined_like(b) {
         return Err(undefined_error());
     }
     let refuse = || {
@@ -244,7 +249,7 @@ pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
     if let (Some(fmt), false) = (a.as_str(), a.is_undefined()) {
         return percent_format(fmt, b).map(Value::from);
     }
-    if a.is_undefined() || b.is_undefined() {
+    if undefined_like(a) || undefined_like(b) {
         return Err(undefined_error());
     }
     let (Some(x), Some(y)) = (as_num(a), as_num(b)) else {
@@ -284,7 +289,7 @@ fn to_f64(n: Num) -> f64 {
 }
 
 fn unary(v: &Value, op: char) -> Result<Num, Error> {
-    if v.is_undefined() {
+    if undefined_like(v) {
         return Err(undefined_error());
     }
     as_num(v).ok_or_else(|| {

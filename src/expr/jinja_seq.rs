@@ -258,13 +258,20 @@ fn unique(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
 
 /// Python's `a + b` as `sum()` uses it.
 pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
-    defined(a)?;
-    defined(b)?;
+    if super::jinja_ops::undefined_like(a) || super::jinja_ops::undefined_like(b) {
+        return Err(super::jinja_ops::undefined_error());
+    }
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return Ok(match (x, y) {
             (Num::Int(p), Num::Int(q)) => match p.checked_add(q) {
                 Some(r) => Value::from(r),
-                None => Value::from(p as f64 + q as f64),
+                // beyond 128 bits: the big-integer path takes it from here
+                None => {
+                    return Err(Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("unable to calculate {p} + {q}"),
+                    ));
+                }
             },
             (Num::Int(p), Num::Float(q)) => Value::from(p as f64 + q),
             (Num::Float(p), Num::Int(q)) => Value::from(p + q as f64),
@@ -284,6 +291,17 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
     }
     if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
         return Ok(Value::from(format!("{x}{y}")));
+    }
+    if a.kind() == ValueKind::Seq && b.kind() == ValueKind::Seq {
+        return Err(py_err(
+            "TypeError",
+            format!(
+                "can only concatenate {} (not \"{}\") to {}",
+                type_name(a),
+                type_name(b),
+                type_name(a)
+            ),
+        ));
     }
     Err(py_err(
         "TypeError",
@@ -638,8 +656,9 @@ fn abs(value: Value) -> Result<Value, Error> {
     }
 }
 
-/// Registers `groupby`, `attr` and `abs`.
+/// Registers `groupby`, `attr` and `abs` (and `+` for the rewrite).
 pub(crate) fn register_more(env: &mut Environment<'static>) {
+    env.add_function("__py_add", |a: Value, b: Value| py_add(&a, &b));
     env.add_filter("groupby", groupby);
     env.add_filter("attr", attr);
     env.add_filter("abs", abs);

@@ -488,3 +488,21 @@ fn raw_blocks_keep_jinja2_whitespace() {
     );
     check_err("{{ 1 }}{% raw +%}x{% endraw %}", ErrorKind::Syntax);
 }
+
+#[test]
+fn plain_undefined_of_if_without_else() {
+    check(
+        "<{{ (1 if false)|string }}|{{ (1 if false)|length }}|{{ (1 if false) ~ 'a' }}>",
+        json!("<|0|a>"),
+    );
+    check(
+        "<{{ [1 if false] }}|{{ (1 if false) is defined }}|{{ (1 if false)|default('d') }}>",
+        json!("<[Undefined]|False|d>"),
+    );
+    check_err("{{ (1 if false) + 1 }}", ErrorKind::Undefined);
+    check_err("{{ [1] + (2,) }}", ErrorKind::Type);
+    check(
+        "{{ 9223372036854775807 + 1 }}",
+        json!(9223372036854775808u64),
+    );
+}

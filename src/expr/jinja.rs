@@ -41,6 +41,7 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_seq::register_more(&mut env);
     crate::expr::jinja_pprint::register(&mut env);
     crate::expr::jinja_mutable::register(&mut env);
+    crate::expr::jinja_globals::register(&mut env);
     crate::expr::jinja_values::register(&mut env, limits.max_size);
     let max = limits.max_size;
     env.set_formatter(move |out, state, value| {

@@ -506,3 +506,21 @@ fn plain_undefined_of_if_without_else() {
         json!(9223372036854775808u64),
     );
 }
+
+#[test]
+fn jinja2_globals() {
+    check(
+        "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}{{ c.current }}{{ c.next() }}",
+        json!("abaa"),
+    );
+    check(
+        "{% set ns = namespace({'a': 1}, b=2) %}{% set ns.c = 3 %}{{ ns.a }}{{ ns.b }}{{ ns.c }}",
+        json!("123"),
+    );
+    check(
+        "{{ lipsum(2, false) is string and lipsum() is defined }}",
+        json!(true),
+    );
+    check_err("{{ lipsum(1, false, 5, 5) }}", ErrorKind::Value);
+    check_err("{{ debug() }}", ErrorKind::Undefined);
+}

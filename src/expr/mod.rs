@@ -10,6 +10,7 @@ pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
 pub(crate) mod jinja_ast;
 pub(crate) mod jinja_filters;
+pub(crate) mod jinja_globals;
 pub(crate) mod jinja_guard;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_methods;

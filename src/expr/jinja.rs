@@ -90,6 +90,27 @@ pub fn py_repr(v: &MValue) -> String {
     if crate::expr::jinja_values::is_plain_undefined(v) {
         return "Undefined".into();
     }
+    if v.as_object().is_some() && v.kind() == ValueKind::Map {
+        // minijinja's macros and namespaces, as Jinja2 shows them
+        let dbg = v.as_object().map(|o| format!("{o:?}")).unwrap_or_default();
+        if dbg.starts_with("<macro ") {
+            let name = v.get_attr("name").map(|n| py_str(&n)).unwrap_or_default();
+            return format!("<Macro '{name}'>");
+        }
+        if dbg.starts_with("Namespace") {
+            let items: Vec<String> = v
+                .try_iter()
+                .map(|it| {
+                    it.map(|k| {
+                        let x = v.get_item(&k).unwrap_or_default();
+                        format!("{}: {}", py_repr(&k), py_repr(&x))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            return format!("<Namespace {{{}}}>", items.join(", "));
+        }
+    }
     match v.kind() {
         ValueKind::Undefined => "Undefined".into(),
         ValueKind::None => "None".into(),
@@ -185,7 +206,7 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     if detail.starts_with("unable to calculate")
         && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
             .iter()
-            .any(|z| detail.ends_with(z))
+            .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
     {
         return ErrorKind::ZeroDivision;
     }

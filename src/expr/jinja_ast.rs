@@ -121,7 +121,16 @@ fn mark_unary_plus<'a>(
     let mut prev: Option<Token<'_>> = None;
     let mut at = Vec::new();
     for item in tokenize(src, false, syntax.clone()) {
-        let Ok((tok, span)) = item else { break };
+        let (tok, span) = match item {
+            Ok(t) => t,
+            // an unterminated string or a stray character
+            Err(e) => {
+                return Err(syntax_error(
+                    src,
+                    e.detail().unwrap_or("unexpected char").to_string(),
+                ));
+            }
+        };
         if matches!(tok, Token::Plus) && opens_operand(prev.as_ref()) {
             at.push(span.start_offset);
         }

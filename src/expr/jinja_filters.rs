@@ -319,7 +319,7 @@ fn center(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_center", &["width"], 0, &args, &kw)?;
     let s = soft_str(&value)?;
     let width = match &a[0] {
-        Some(w) => int_arg(w)?,
+        Some(w) => index_arg(w, "Python int too large to convert to C ssize_t")? as i128,
         None => 80,
     };
     let len = s.chars().count() as i128;
@@ -603,8 +603,15 @@ fn forceescape(value: Value) -> Result<Value, Error> {
 fn indent(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_indent", &["width", "first", "blank"], 0, &args, &kw)?;
     defined(&value)?;
-    // `s += newline`: only a string takes it
+    // `s += newline`: only a string takes it (a list does, then has no
+    // splitlines)
     let Some(s) = value.as_str().map(String::from) else {
+        if value.kind() == ValueKind::Seq && !super::jinja_ops::is_tuple(&value) {
+            return Err(py_err(
+                "AttributeError",
+                "'list' object has no attribute 'splitlines'",
+            ));
+        }
         return Err(py_err(
             "TypeError",
             format!(

@@ -75,8 +75,8 @@ fn cycler(items: Rest<Value>) -> Result<Value, Error> {
     }))
 }
 
-/// `Namespace(*args, **kwargs)`: the attributes of `dict(*args, **kwargs)`.
-fn namespace(args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+/// Python's `dict(*args, **kwargs)` as an ordered map.
+fn dict_items(args: Rest<Value>, kw: Kwargs) -> Result<indexmap::IndexMap<Value, Value>, Error> {
     if args.len() > 1 {
         return Err(py_err(
             "TypeError",
@@ -106,7 +106,17 @@ fn namespace(args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     for k in kw.args() {
         map.insert(Value::from(k), kw.get::<Value>(k)?);
     }
-    let map: indexmap::IndexMap<Value, Value> = map
+    Ok(map)
+}
+
+/// `dict(*args, **kwargs)`.
+fn dict(args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    Ok(super::jinja_mutable::dict(dict_items(args, kw)?))
+}
+
+/// `Namespace(*args, **kwargs)`: the attributes of `dict(*args, **kwargs)`.
+fn namespace(args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    let map: indexmap::IndexMap<Value, Value> = dict_items(args, kw)?
         .into_iter()
         .filter(|(k, _)| k.as_str().is_some())
         .collect();
@@ -196,6 +206,7 @@ fn lipsum(args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("cycler", cycler);
     env.add_function("namespace", namespace);
+    env.add_function("dict", dict);
     env.add_function("lipsum", lipsum);
     for name in [
         "split",

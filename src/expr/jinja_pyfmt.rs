@@ -120,11 +120,12 @@ fn format_with(
                 return Err(type_error("format requires a mapping"));
             };
             used_mapping = true;
-            let v = m.get_item(&Value::from(key.as_str()))?;
-            if v.is_undefined() {
+            let k = Value::from(key.as_str());
+            let present = m.try_iter()?.any(|x| x == k);
+            if !present {
                 return Err(py_err("KeyError", format!("'{key}'")));
             }
-            keyed = Some(v);
+            keyed = Some(m.get_item(&k)?);
         }
         let mut flags = String::new();
         while i < chars.len() && "-+ 0#".contains(chars[i]) {

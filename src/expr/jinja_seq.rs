@@ -620,7 +620,12 @@ impl minijinja::value::Object for BoundMethod {
 /// undefined, a private name is refused by the sandbox.
 fn attr(value: Value, name: Value) -> Result<Value, Error> {
     defined(&value)?;
-    let name = soft_str(&name)?;
+    let Some(name) = name.as_str().map(String::from) else {
+        return Err(py_err(
+            "TypeError",
+            format!("attribute name must be string, not '{}'", type_name(&name)),
+        ));
+    };
     if name.starts_with('_') {
         return Err(py_err(
             "SecurityError",
@@ -656,10 +661,29 @@ fn abs(value: Value) -> Result<Value, Error> {
     }
 }
 
+/// `reverse(value)`: a string reversed, anything iterable as a reversed
+/// iterator.
+fn reverse(value: Value) -> Result<Value, Error> {
+    defined(&value)?;
+    if let Some(s) = value.as_str() {
+        return Ok(Value::from(s.chars().rev().collect::<String>()));
+    }
+    if !matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    ) {
+        return Err(py_err("FilterArgumentError", "argument must be iterable"));
+    }
+    let mut items = py_iter(&value)?;
+    items.reverse();
+    Ok(Value::from_object(super::jinja_py::Gen(items)))
+}
+
 /// Registers `groupby`, `attr` and `abs` (and `+` for the rewrite).
 pub(crate) fn register_more(env: &mut Environment<'static>) {
     env.add_function("__py_add", |a: Value, b: Value| py_add(&a, &b));
     env.add_filter("groupby", groupby);
     env.add_filter("attr", attr);
     env.add_filter("abs", abs);
+    env.add_filter("reverse", reverse);
 }

@@ -524,3 +524,28 @@ fn jinja2_globals() {
     check_err("{{ lipsum(1, false, 5, 5) }}", ErrorKind::Value);
     check_err("{{ debug() }}", ErrorKind::Undefined);
 }
+
+#[test]
+fn error_kinds_of_filters_and_globals() {
+    check_err("{{ _.d|attr(1) }}", ErrorKind::Type);
+    check_err("{{ 2|reverse|list }}", ErrorKind::Other);
+    check(
+        "{{ [1, 2]|reverse|list }}|{{ 'ab'|reverse }}",
+        json!("[2, 1]|ba"),
+    );
+    check_err("{{ [1]|indent }}", ErrorKind::Attribute);
+    check_err("{{ 1 / -0.0 }}", ErrorKind::ZeroDivision);
+    check_err(
+        "{{ 'a'|center(12345678901234567890123) }}",
+        ErrorKind::Overflow,
+    );
+    check_err("{{ -0.5|map('nosuch')|list }}", ErrorKind::Type);
+    check_err("{{ '%(a)s' % {'a': _.missing} }}", ErrorKind::Undefined);
+    check_err("{{ dict('abc') }}", ErrorKind::Value);
+    check("{{ dict([('a', 1)], b=2) }}", json!({"a": 1, "b": 2}));
+    check(
+        "x{% macro m() %}{% endmacro %}{{ m }}|{{ namespace(a=1) }}",
+        json!("x<Macro 'm'>|<Namespace {'a': 1}>"),
+    );
+    check_err("{{ ''' }}", ErrorKind::Syntax);
+}

@@ -59,9 +59,6 @@ impl Object for PyRange {
 }
 
 fn range_arg(v: &Value) -> Result<i128, Error> {
-    if v.is_undefined() {
-        return Err(undefined_error());
-    }
     match as_num(v) {
         Some(Num::Int(i)) => Ok(i),
         _ => Err(py_err(

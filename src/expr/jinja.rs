@@ -429,6 +429,10 @@ impl Jinja {
             return Ok(hit);
         }
         sandbox_check(whole)?;
+        crate::expr::jinja_ast::check_bare_tuple(inner).map_err(|e| Error {
+            expression: whole.to_string(),
+            ..e
+        })?;
         let rewritten: Arc<str> =
             Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
         self.prepared.insert(inner, rewritten.clone());

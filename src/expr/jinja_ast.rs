@@ -754,12 +754,77 @@ fn normalize_raw(src: &str) -> Result<Cow<'_, str>, Error> {
     Ok(Cow::Owned(out))
 }
 
+/// `{{ a, b }}` prints the tuple `(a, b)` in Jinja2; minijinja wants the
+/// parentheses.
+fn parenthesize_output_tuples<'a>(
+    src: &'a str,
+    syntax: &minijinja::syntax::SyntaxConfig,
+) -> Cow<'a, str> {
+    let mut inserts: Vec<(usize, &str)> = Vec::new();
+    let (mut start, mut depth, mut comma) = (None, 0i32, false);
+    for item in tokenize(src, false, syntax.clone()) {
+        let Ok((tok, span)) = item else { break };
+        match tok {
+            Token::VariableStart => {
+                start = Some(span.end_offset as usize);
+                depth = 0;
+                comma = false;
+            }
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
+            Token::Comma if depth == 0 && start.is_some() => comma = true,
+            Token::VariableEnd => {
+                if let (Some(s), true) = (start, comma) {
+                    inserts.push((s, " ("));
+                    inserts.push((span.start_offset as usize, ") "));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if inserts.is_empty() {
+        return Cow::Borrowed(src);
+    }
+    let mut out = String::with_capacity(src.len() + 4 * inserts.len());
+    let mut pos = 0;
+    for (at, text) in inserts {
+        out.push_str(&src[pos..at]);
+        out.push_str(text);
+        pos = at;
+    }
+    out.push_str(&src[pos..]);
+    Cow::Owned(out)
+}
+
+/// A whole-string expression with a top-level comma: Jinja2's
+/// `compile_expression` parses one expression, not a tuple.
+pub(crate) fn check_bare_tuple(inner: &str) -> Result<(), Error> {
+    let mut depth = 0i32;
+    for item in tokenize(inner, true, minijinja::syntax::SyntaxConfig::default()) {
+        let Ok((tok, _)) = item else { return Ok(()) };
+        match tok {
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => depth -= 1,
+            Token::Comma if depth == 0 => {
+                return Err(syntax_error(inner, "chunk after expression".into()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The template source as it must be compiled: Jinja2's compile-time
 /// errors raised, Python operators rewritten. A source that does not parse
 /// comes back unchanged (minijinja reports the syntax error).
 pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
     let raw = normalize_raw(src)?;
+    let raw = match parenthesize_output_tuples(&raw, &syntax) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
     let (marked, plus) = mark_unary_plus(&raw, &syntax)?;
     let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
         return Ok(Cow::Owned(marked.into_owned()));

@@ -650,7 +650,6 @@ fn attr(value: Value, name: Value) -> Result<Value, Error> {
 
 /// `abs(x)`: bools are integers.
 fn abs(value: Value) -> Result<Value, Error> {
-    defined(&value)?;
     match as_num(&value) {
         Some(Num::Int(i)) => Ok(Value::from(i.abs())),
         Some(Num::Float(f)) => Ok(Value::from(f.abs())),

@@ -549,3 +549,11 @@ fn error_kinds_of_filters_and_globals() {
     );
     check_err("{{ ''' }}", ErrorKind::Syntax);
 }
+
+#[test]
+fn output_tuples_and_functions_without_an_engine() {
+    check("x{{ 1, 'a' }}", json!("x(1, 'a')"));
+    check_err("{{ 1, 2 }}", ErrorKind::Syntax);
+    check_err("{{ execution() }}", ErrorKind::Key);
+    check_err("{{ _.missing|abs }}", ErrorKind::Type);
+}

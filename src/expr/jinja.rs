@@ -97,6 +97,10 @@ pub fn py_repr(v: &MValue) -> String {
             let name = v.get_attr("name").map(|n| py_str(&n)).unwrap_or_default();
             return format!("<Macro '{name}'>");
         }
+        if dbg.starts_with("Loop {") {
+            let n = |k: &str| v.get_attr(k).map(|x| py_str(&x)).unwrap_or_default();
+            return format!("<LoopContext {}/{}>", n("index"), n("length"));
+        }
         if dbg.starts_with("Namespace") {
             let items: Vec<String> = v
                 .try_iter()

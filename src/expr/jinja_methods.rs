@@ -10,6 +10,25 @@ use minijinja::value::{Value, ValueKind};
 use super::jinja::{py_repr, py_str};
 use super::jinja_ops::{Num, as_num, py_err, type_name, undefined_error};
 
+/// `format`/`format_map` of markup: each field is escaped unless it is
+/// markup itself (markupsafe's EscapeFormatter), the result is markup.
+pub(crate) fn markup_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    if method != "format" && method != "format_map" {
+        return None;
+    }
+    let r = ESCAPE.with(|e| {
+        e.set(true);
+        let r = str_method(s, method, args);
+        e.set(false);
+        r
+    })?;
+    Some(r.map(|v| Value::from_safe_string(py_str(&v))))
+}
+
+thread_local! {
+    static ESCAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The method's result, or `None` when this module does not handle it.
 pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
     let (pos, kw): (Vec<Value>, Option<Value>) = match args.last() {
@@ -281,11 +300,17 @@ pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<
                 ));
             }
         };
+        let safe = value.is_safe();
         let value = match text {
             Some(t) => Value::from(t),
             None => value,
         };
-        out.push_str(&format_value(&value, &spec)?);
+        let field = format_value(&value, &spec)?;
+        if ESCAPE.with(std::cell::Cell::get) && !safe {
+            out.push_str(&super::jinja_text::escape_text(&field));
+        } else {
+            out.push_str(&field);
+        }
     }
     Ok(out)
 }

@@ -557,3 +557,21 @@ fn output_tuples_and_functions_without_an_engine() {
     check_err("{{ execution() }}", ErrorKind::Key);
     check_err("{{ _.missing|abs }}", ErrorKind::Type);
 }
+
+#[test]
+fn markup_format_escapes_and_loop_repr() {
+    // markupsafe: Markup.format escapes each field that is not markup
+    check(
+        "{{ ('a{}b{}'|safe).format(42, '<x>') }}",
+        json!("a42b&lt;x&gt;"),
+    );
+    check(
+        "{{ ('{x}'|safe).format_map({'x': '<y>'}) }}",
+        json!("&lt;y&gt;"),
+    );
+    check("{{ '{}'.format('<x>') }}", json!("<x>"));
+    check(
+        "{% for x in [1, 2] %}{{ loop }}{% endfor %}",
+        json!("<LoopContext 1/2><LoopContext 2/2>"),
+    );
+}

@@ -61,6 +61,12 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if value.is_safe()
+        && let Some(s) = value.as_str()
+        && let Some(r) = super::jinja_methods::markup_method(s, method, args)
+    {
+        return r;
+    }
     if let Some(s) = value.as_str()
         && let Some(r) = super::jinja_methods::str_method(s, method, args)
     {

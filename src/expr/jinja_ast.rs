@@ -754,6 +754,28 @@ fn normalize_raw(src: &str) -> Result<Cow<'_, str>, Error> {
     Ok(Cow::Owned(out))
 }
 
+/// `{% import 'x' as m with context %}` (and `from ... import ... with
+/// context`): minijinja has no context clause; without a loader the import
+/// fails at run time either way, as in Mistral.
+fn drop_import_context(src: &str) -> Cow<'_, str> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let Some(re) = RE
+        .get_or_init(|| {
+            regex::Regex::new(
+                r"(\{%[-+]?\s*(?:import|from)\s[^%]*?)\s+(?:with|without)\s+context(\s*[-+]?%\})",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Cow::Borrowed(src);
+    };
+    if !src.contains("context") {
+        return Cow::Borrowed(src);
+    }
+    re.replace_all(src, "$1$2")
+}
+
 /// `{{ a, b }}` prints the tuple `(a, b)` in Jinja2; minijinja wants the
 /// parentheses.
 fn parenthesize_output_tuples<'a>(
@@ -821,6 +843,10 @@ pub(crate) fn check_bare_tuple(inner: &str) -> Result<(), Error> {
 pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
     let raw = normalize_raw(src)?;
+    let raw = match drop_import_context(&raw) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
     let raw = match parenthesize_output_tuples(&raw, &syntax) {
         Cow::Borrowed(_) => raw,
         Cow::Owned(s) => Cow::Owned(s),

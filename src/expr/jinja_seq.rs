@@ -433,7 +433,12 @@ fn items(value: Value) -> Result<Value, Error> {
 }
 
 /// `xmlattr(d, autospace=True)`.
-fn xmlattr(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+fn xmlattr(
+    state: &minijinja::State,
+    value: Value,
+    args: Rest<Value>,
+    kw: Kwargs,
+) -> Result<Value, Error> {
     let a = bind("do_xmlattr", &["autospace"], 0, &args, &kw)?;
     let autospace = match &a[0] {
         Some(x) => truthy(x)?,
@@ -461,11 +466,17 @@ fn xmlattr(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
         out.push(format!("{}=\"{}\"", esc(k), esc(v)));
     }
     let rv = out.join(" ");
-    Ok(Value::from(if autospace && !rv.is_empty() {
+    let rv = if autospace && !rv.is_empty() {
         format!(" {rv}")
     } else {
         rv
-    }))
+    };
+    // markup when autoescaping is on
+    Ok(if *state.auto_escape() != minijinja::AutoEscape::None {
+        Value::from_safe_string(rv)
+    } else {
+        Value::from(rv)
+    })
 }
 
 /// `first(seq)` / `last(seq)`: an empty sequence gives undefined.

@@ -575,3 +575,20 @@ fn markup_format_escapes_and_loop_repr() {
         json!("<LoopContext 1/2><LoopContext 2/2>"),
     );
 }
+
+#[test]
+fn imports_with_context_and_xmlattr_markup() {
+    // without a loader an import fails at run time (TypeError in Mistral)
+    check_err(
+        "{% import 'm' as m with context %}{{ m.x }}",
+        ErrorKind::Type,
+    );
+    check_err(
+        "{% from 'm' import x without context %}{{ x }}",
+        ErrorKind::Type,
+    );
+    check(
+        "{% autoescape true %}{{ {'a': '<b>'}|xmlattr|escape }}{% endautoescape %}",
+        json!(" a=\"&lt;b&gt;\""),
+    );
+}

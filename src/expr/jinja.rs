@@ -433,7 +433,7 @@ impl Jinja {
             return Ok(hit);
         }
         sandbox_check(whole)?;
-        crate::expr::jinja_ast::check_bare_tuple(inner).map_err(|e| Error {
+        crate::expr::jinja_lex::check_bare_tuple(inner).map_err(|e| Error {
             expression: whole.to_string(),
             ..e
         })?;

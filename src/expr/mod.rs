@@ -13,6 +13,7 @@ pub(crate) mod jinja_filters;
 pub(crate) mod jinja_globals;
 pub(crate) mod jinja_guard;
 pub(crate) mod jinja_jtests;
+pub(crate) mod jinja_lex;
 pub(crate) mod jinja_methods;
 pub(crate) mod jinja_mistral;
 pub(crate) mod jinja_mutable;

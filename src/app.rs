@@ -146,6 +146,10 @@ impl crate::protocol::ActionCatalog for Catalog {
     fn check(&self, name: &str, input: &serde_json::Value) -> Result<bool, String> {
         self.0.instantiate(name, input).map(|a| a.is_sync())
     }
+
+    fn validate(&self, name: &str, input: &serde_json::Value) -> Result<(), String> {
+        self.0.check(name, input)
+    }
 }
 
 /// Runs bora until `shutdown` resolves: engine, workers and the HTTP API on

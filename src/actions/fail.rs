@@ -1,10 +1,13 @@
-//! `std.fail`: always fails; with `error_data`, that is the task's result.
+//! `std.fail`: always fails; with `error_data`, that is the task's result,
+//! otherwise the action raises, reported as Mistral's executor reports a
+//! raised exception.
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::{Action, ActionDef, Param};
+use crate::domain::pytext::truthy;
 
 pub(super) fn def() -> ActionDef {
     ActionDef::new(
@@ -17,6 +20,7 @@ pub(super) fn def() -> ActionDef {
         |input| {
             Ok(Box::new(Fail {
                 error_data: input.get("error_data").cloned().unwrap_or(Value::Null),
+                action_ex_id: String::new(),
             }))
         },
     )
@@ -24,13 +28,22 @@ pub(super) fn def() -> ActionDef {
 
 struct Fail {
     error_data: Value,
+    action_ex_id: String,
 }
 
 impl Action for Fail {
+    fn set_context(&mut self, ctx: &super::ActionContext) {
+        self.action_ex_id = ctx.action_execution_id.clone();
+    }
+
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>> {
-        let err = match self.error_data {
-            Value::Null => Value::String("Fail action expected exception.".into()),
-            data => data,
+        let err = if truthy(&self.error_data) {
+            self.error_data
+        } else {
+            Value::String(format!(
+                "The action raised an exception [action=Fail action, action_ex_id={}, msg='Fail action expected exception.']",
+                self.action_ex_id
+            ))
         };
         futures::future::ready(Err(err)).boxed()
     }

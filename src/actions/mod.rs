@@ -20,6 +20,7 @@ mod test_dict;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::domain::pytext;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
@@ -97,9 +98,10 @@ impl ActionDef {
             .join(", ")
     }
 
-    /// Checks `input` against the parameters (missing and unexpected keys,
-    /// as Mistral reports them), fills defaults and builds the action.
-    pub fn instantiate(&self, input: &Value) -> Result<Box<dyn Action>, String> {
+    /// Checks `input` against the parameters: missing and unexpected keys,
+    /// in Mistral's words (`Invalid input [name=std.echo,
+    /// class=mistral.actions.std_actions.EchoAction, missing=['output']]`).
+    pub fn check_input(&self, input: &Value) -> Result<(), String> {
         let empty = Map::new();
         let given = match input {
             Value::Object(m) => m,
@@ -122,12 +124,30 @@ impl ActionDef {
             .map(String::as_str)
             .filter(|k| !self.params.iter().any(|p| p.name == *k))
             .collect();
-        if !missing.is_empty() || !unexpected.is_empty() {
-            return Err(format!(
-                "Invalid input [name={}, missing={missing:?}, unexpected={unexpected:?}]",
-                self.name
-            ));
+        if missing.is_empty() && unexpected.is_empty() {
+            return Ok(());
         }
+        let mut msg = format!(
+            "Invalid input [name={}, class={}",
+            self.name,
+            mistral_class(self.name)
+        );
+        if !missing.is_empty() {
+            msg += &format!(", missing={}", pytext::names_repr(&missing));
+        }
+        if !unexpected.is_empty() {
+            msg += &format!(", unexpected={}", pytext::names_repr(&unexpected));
+        }
+        msg.push(']');
+        Err(msg)
+    }
+
+    /// Checks `input` against the parameters (missing and unexpected keys,
+    /// as Mistral reports them), fills defaults and builds the action.
+    pub fn instantiate(&self, input: &Value) -> Result<Box<dyn Action>, String> {
+        self.check_input(input)?;
+        let empty = Map::new();
+        let given = input.as_object().unwrap_or(&empty);
         let mut full = given.clone();
         for p in self.params {
             if let (Some(d), false) = (p.default, full.contains_key(p.name)) {
@@ -192,6 +212,14 @@ impl Registry {
         self.defs.values()
     }
 
+    /// Whether the named action exists and takes `input`, without building it.
+    pub fn check(&self, name: &str, input: &Value) -> Result<(), String> {
+        match self.get(name) {
+            Some(def) => def.check_input(input),
+            None => Err(format!("Failed to find action [action_name={name}]")),
+        }
+    }
+
     /// Builds the named action from its input, or says why not.
     pub fn instantiate(&self, name: &str, input: &Value) -> Result<Box<dyn Action>, String> {
         match self.get(name) {
@@ -204,6 +232,23 @@ impl Registry {
     pub fn shared(self) -> Arc<Self> {
         Arc::new(self)
     }
+}
+
+/// The Python class Mistral names for an action in its messages.
+fn mistral_class(name: &str) -> String {
+    let class = match name {
+        "std.async_noop" => "AsyncNoOpAction",
+        "std.echo" => "EchoAction",
+        "std.email" => "SendEmailAction",
+        "std.fail" => "FailAction",
+        "std.http" => "HTTPAction",
+        "std.mistral_http" => "MistralHTTPAction",
+        "std.noop" => "NoOpAction",
+        "std.sleep" => "SleepAction",
+        "std.test_dict" => "TestDictAction",
+        other => return other.to_string(),
+    };
+    format!("mistral.actions.std_actions.{class}")
 }
 
 /// A number parameter (int or float) as seconds.
@@ -250,9 +295,12 @@ mod tests {
 
     #[test]
     fn fail_without_data_raises() {
-        assert_eq!(
-            run("std.fail", json!({})),
-            Err(json!("Fail action expected exception."))
+        let err = run("std.fail", json!({})).unwrap_err();
+        let text = err.as_str().unwrap_or_default();
+        assert!(
+            text.starts_with("The action raised an exception [action=Fail action, action_ex_id=")
+                && text.ends_with(", msg='Fail action expected exception.']"),
+            "{text}"
         );
     }
 
@@ -269,7 +317,9 @@ mod tests {
         let err = run("std.echo", json!({"bogus": 1})).unwrap_err();
         assert_eq!(
             err,
-            json!("Invalid input [name=std.echo, missing=[\"output\"], unexpected=[\"bogus\"]]")
+            json!(
+                "Invalid input [name=std.echo, class=mistral.actions.std_actions.EchoAction, missing=['output'], unexpected=['bogus']]"
+            )
         );
     }
 

@@ -7,12 +7,12 @@
 //! that started it, another project's answers 404.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::{ApiState, Caller, page, read, render};
-use crate::domain::ActionExecutionId;
+use crate::domain::{ActionExecutionId, pytext};
 use crate::store::{ActionExecutionRecord, ListQuery, Store};
 
 const FIELDS: &[&str] = &[
@@ -37,9 +37,12 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
+        ("created_at", Kind::Text),
         ("name", Kind::Text),
         ("tags", Kind::Text),
+        ("updated_at", Kind::Text),
         ("workflow_name", Kind::Text),
         ("task_name", Kind::Text),
         ("task_execution_id", Kind::Uuid),
@@ -50,8 +53,6 @@ const SPEC: ListSpec = ListSpec {
         ("output", Kind::Text),
         ("params", Kind::Text),
         ("description", Kind::Text),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,
@@ -77,7 +78,7 @@ pub async fn list_of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let task_id: uuid::Uuid = query::uuid(&path)?;
+    let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &path)?;
     let pin = ("task_execution_id", task_id.hyphenated().to_string());
     list_with(req, state, caller, Some(pin)).await
 }
@@ -91,13 +92,13 @@ async fn list_with(
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some((field, value)) = pin {
-        p.pin(field, value);
+        p.pin_in_order(field, value, &SPEC);
     }
     let include_output =
         query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
     let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
     let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
-    page(&req, &state, p, "action_executions", fetch, render).await
+    page(&req, &state, p, &SPEC, "action_executions", fetch, render).await
 }
 
 /// `GET /v2/action_executions/{id}?fields=`
@@ -110,14 +111,23 @@ pub async fn get(
     get_one(&req, &state, &caller, &path).await
 }
 
-/// `GET /v2/tasks/{id}/action_executions/{ae_id}`
+/// `GET /v2/tasks/{id}/action_executions/{ae_id}`: Mistral's default
+/// `fields` there is an empty tuple, so without `fields` the answer is
+/// only the `id`.
 pub async fn get_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<(String, String)>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    get_one(&req, &state, &caller, &path.1).await
+    let pairs = query::pairs(&req)?;
+    query::only(&pairs, &["fields"])?;
+    let mut fields = query::fields(&pairs, FIELDS)?;
+    if fields.is_empty() {
+        fields.push("id".into());
+    }
+    let a = fetch(&state, &caller, &path.1).await?;
+    Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
 }
 
 /// The action execution as `caller` sees it, or 404 (another project's is
@@ -147,6 +157,59 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(query::project(render::action_execution(&a, true), &fields)))
 }
 
+/// The states `PUT /v2/action_executions/{id}` accepts
+/// (`SUPPORTED_TRANSITION_STATES`).
+const TRANSITION_STATES: &[&str] = &["SUCCESS", "ERROR", "CANCELLED", "PAUSED", "RUNNING"];
+
+/// The `output` of a completion, as the resource's `JsonType` reads it: a
+/// string is JSON text, a dict is taken as is, anything else is refused;
+/// then a falsy value counts as `{}` and anything but a dict (or `null`)
+/// is a 400. No output at all is `{}`.
+fn output_of(obj: &Map<String, Value>) -> Result<Option<Value>, Error> {
+    let invalid = |why: String| {
+        Error::bad(format!(
+            "Invalid input for field/attribute action_ex. Value: '{}'. {why}",
+            pytext::repr(&Value::Object(obj.clone()))
+        ))
+    };
+    let parsed = match obj.get("output") {
+        None => return Ok(Some(Value::Object(Map::new()))),
+        Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => {
+            serde_json::from_str::<Value>(s).map_err(|e| invalid(e.to_string()))?
+        }
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(other) => {
+            return Err(invalid(format!(
+                "the JSON object must be str, bytes or bytearray, not {}",
+                match other {
+                    Value::Array(_) => "list",
+                    Value::Bool(_) => "bool",
+                    _ => "int",
+                }
+            )));
+        }
+    };
+    let falsy = match &parsed {
+        Value::Null => return Ok(None),
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    };
+    if falsy {
+        return Ok(Some(Value::Object(Map::new())));
+    }
+    if !parsed.is_object() {
+        return Err(Error::bad(format!(
+            "JsonType field value must be a dictionary [actual={}]",
+            pytext::str(&parsed)
+        )));
+    }
+    Ok(Some(parsed))
+}
+
 /// `PUT /v2/action_executions/{id}`: completes an asynchronous action with
 /// `{"state": "SUCCESS"|"ERROR"|"CANCELLED", "output": ...}`.
 pub async fn update(
@@ -157,19 +220,31 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
-    fetch(&state, &caller, &path).await?;
-    let new_state = match super::body::string(&obj, "state")? {
-        Some(s) => s
-            .parse::<crate::domain::State>()
-            .map_err(|_| Error::bad(format!("Invalid action execution state: {s}")))?,
-        None => return Err(Error::bad("The property 'state' is required.")),
-    };
-    let output = match obj.get("output") {
-        Some(Value::String(s)) => {
-            Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())))
+    let output = output_of(&obj)?;
+    let raw_state = obj.get("state").and_then(Value::as_str);
+    let new_state = match raw_state.map(str::parse::<crate::domain::State>) {
+        Some(Ok(s)) if TRANSITION_STATES.contains(&s.as_str()) => s,
+        _ => {
+            return Err(Error::bad(format!(
+                "Error. Expected one of {}, actual: {}",
+                pytext::names_repr(TRANSITION_STATES),
+                raw_state.unwrap_or("Unset")
+            )));
         }
-        other => other.cloned(),
     };
+    let current = fetch(&state, &caller, &path).await?;
+    if current.state.is_completed() {
+        // Mistral raises an unmapped ValueError (HTTP 500) for a second
+        // completion; a client error says the same thing.
+        if new_state.is_completed() {
+            return Err(Error::Conflict(format!("Action {id} is already completed")));
+        }
+        return Err(Error::bad(format!(
+            "Invalid state transition from {} to {}.",
+            current.state.as_str(),
+            new_state.as_str()
+        )));
+    }
     let msg = crate::engine::CompleteAction {
         id,
         state: new_state,
@@ -190,16 +265,58 @@ pub async fn create(
 ) -> Result<HttpResponse, Error> {
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
+    let params = super::body::dict(&obj, "params")?.unwrap_or_default();
+    let on = |k: &str| match params.get(k) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    let (run_sync, save) = (on("run_sync"), on("save_result"));
     let msg = crate::engine::StartAction {
         name: super::body::string(&obj, "name")?.unwrap_or_default(),
         input: super::body::dict(&obj, "input")?.unwrap_or_default(),
         description: super::body::string(&obj, "description")?.unwrap_or_default(),
         namespace: super::body::string(&obj, "workflow_namespace")?.unwrap_or_default(),
-        params: super::body::dict(&obj, "params")?.unwrap_or_default(),
+        params,
         project: caller.project_id,
     };
     let a = super::send::start_action(&state, msg).await?;
-    Ok(HttpResponse::Created().json(render::action_execution(&a, true)))
+    Ok(HttpResponse::Created().json(started(&a, run_sync, save)))
+}
+
+/// The answer to `POST /v2/action_executions`, as Mistral builds it from
+/// what the engine returned before anything else touched the record: an
+/// inline run that is not saved has no id, timestamps, project or
+/// `accepted`; a saved one is not accepted yet and has no `updated_at`
+/// (and, run inline, its `created_at` is Python's `isoformat()` with
+/// microseconds and an empty description is `null`).
+fn started(a: &ActionExecutionRecord, run_sync: bool, save: bool) -> Map<String, Value> {
+    let mut m = render::action_execution(a, true);
+    let empty_description = a.description.is_empty();
+    if !save && a.state.is_completed() {
+        for k in ["id", "accepted", "created_at", "updated_at", "project_id"] {
+            m.insert(k.into(), Value::Null);
+        }
+        if empty_description {
+            m.insert("description".into(), Value::Null);
+        }
+        return m;
+    }
+    m.insert("accepted".into(), false.into());
+    m.insert("updated_at".into(), Value::Null);
+    if save && run_sync {
+        m.insert(
+            "created_at".into(),
+            a.created_at
+                .format("%Y-%m-%dT%H:%M:%S.000000")
+                .to_string()
+                .into(),
+        );
+        if empty_description {
+            m.insert("description".into(), Value::Null);
+        }
+    }
+    m
 }
 
 /// `DELETE /v2/action_executions/{id}`: 204; 403 unless
@@ -209,12 +326,20 @@ pub async fn delete(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
-    fetch(&state, &caller, &path).await?;
+    // Mistral refuses deletion (when not allowed) before it looks the id
+    // up, so even a malformed id gets that 403; the engine checks in that
+    // order, and a malformed id is then as unknown as a missing one.
+    let id: ActionExecutionId = path
+        .parse()
+        .or_else(|_| uuid::Uuid::nil().hyphenated().to_string().parse())
+        .map_err(|_| not_found(&path))?;
     let msg = crate::engine::DeleteActionExecution {
         id,
         project: caller.project_id,
     };
-    super::send::delete_action_execution(&state, msg).await?;
+    match super::send::delete_action_execution(&state, msg).await {
+        Err(Error::NotFound(_)) => return Err(not_found(&path)),
+        other => other?,
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,5 @@
-//! `/v2/actions` reads: the action registry's standard actions (`is_system`
-//! true) merged with the stored ad-hoc actions (false), filtered, sorted
+//! `/v2/actions` reads: the action registry's standard actions merged with
+//! the stored ad-hoc actions (all shown `is_system: false`), filtered, sorted
 //! and paged in memory after the store applied what it can to the ad-hoc
 //! ones (as Mistral's action provider listing does). Writes are in
 //! `adhoc_actions`.
@@ -31,7 +31,8 @@ pub fn std_actions() -> Vec<StdAction> {
         .map(|d| StdAction {
             name: d.name,
             input: d.input_string(),
-            description: d.description,
+            description: super::std_descriptions::mistral_description(d.name)
+                .unwrap_or(d.description),
         })
         .collect()
 }
@@ -51,17 +52,18 @@ const SPEC: ListSpec = ListSpec {
         "updated_at",
         "namespace",
     ],
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
+        ("created_at", Kind::Text),
         ("name", Kind::Text),
         ("scope", Kind::Text),
         ("tags", Kind::Text),
+        ("updated_at", Kind::Text),
         ("description", Kind::Text),
         ("definition", Kind::Text),
         ("is_system", Kind::Bool),
         ("input", Kind::Text),
         ("namespace", Kind::Text),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
     ],
     default_sort: "name",
     marker: Kind::Text,
@@ -77,13 +79,22 @@ pub async fn list(
     // The system actions are everyone's; the ad-hoc ones are the caller's
     // and the public ones (admins: all_projects / project_id).
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
+    // `namespace` defaults to '' (not "any"), so it always filters.
+    if !p.query.filters.iter().any(|f| f.field == "namespace") {
+        p.pin_in_order("namespace", String::new(), &SPEC);
+    }
     if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
         p.fields.push("name".into());
     }
     let mut items: Vec<Map<String, Value>> = std_actions()
         .iter()
         .map(render::action)
-        .filter(|a| p.query.filters.iter().all(|f| matches(a, f)))
+        .filter(|a| {
+            p.query
+                .filters
+                .iter()
+                .all(|f| matches(&filtered_view(a), f))
+        })
         .collect();
     let (stored, is_system): (Vec<Filter>, Vec<Filter>) = p
         .query
@@ -106,23 +117,24 @@ pub async fn list(
             .filter(|a| is_system.iter().all(|f| matches(a, f))),
     );
     items.sort_by(|a, b| compare(a, b, &p.query.sort));
-    // The marker is a name (Mistral) or an id (the `next` link of a page
-    // that ends with an ad-hoc action).
+    // Mistral starts the page AT the action whose name is the marker (so
+    // the marker itself is listed again); any other marker, such as the id
+    // the `next` link of an ad-hoc action carries, starts from the top.
     if let Some(i) = p.query.marker.as_ref().and_then(|m| {
-        items.iter().position(|a| {
-            ["name", "id"]
-                .iter()
-                .any(|k| a.get(*k).and_then(Value::as_str) == Some(m.as_str()))
-        })
+        items
+            .iter()
+            .position(|a| a.get("name").and_then(Value::as_str) == Some(m.as_str()))
     }) {
-        items.drain(..=i);
+        items.drain(..i);
     }
     items.truncate(p.query.limit);
     let items = items
         .into_iter()
         .map(|a| query::project(a, &p.fields))
         .collect();
-    Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, p.query.limit)))
+    // Mistral's actions `next` link has no `fields`.
+    p.link_fields.clear();
+    Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, &p, &SPEC)))
 }
 
 /// True when `name` is a system action.
@@ -151,12 +163,22 @@ pub async fn get(
     let (n, ns) = (name.clone(), namespace.clone());
     let access = caller.access();
     let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
-    let a = found.ok_or_else(|| {
+    // Mistral looks an action up by name only: an id is an unknown name.
+    let a = found.filter(|a| a.name == name).ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))
     })?;
     Ok(HttpResponse::Ok().json(render::adhoc_action(&a)))
+}
+
+/// A system action as `is_system` filters see it. Mistral fails (HTTP
+/// 500) on that filter; here it tells system actions from ad-hoc ones,
+/// though every listed action shows `is_system: false` as Mistral's do.
+fn filtered_view(a: &Map<String, Value>) -> Map<String, Value> {
+    let mut a = a.clone();
+    a.insert("is_system".into(), true.into());
+    a
 }
 
 fn text(v: Option<&Value>) -> String {
@@ -218,7 +240,7 @@ mod tests {
         let got: Vec<&str> = std_actions()
             .iter()
             .filter(|a| a.name.starts_with("std."))
-            .filter(|a| matches(&render::action(a), &f))
+            .filter(|a| matches(&filtered_view(&render::action(a)), &f))
             .map(|a| a.name)
             .collect();
         assert_eq!(got, expected, "{f:?}");
@@ -277,20 +299,7 @@ mod tests {
             ],
         );
         check(("is_system", Eq, &["false"]), &[]);
-        check(
-            ("scope", Eq, &["public"]),
-            &[
-                "std.async_noop",
-                "std.echo",
-                "std.email",
-                "std.fail",
-                "std.http",
-                "std.mistral_http",
-                "std.noop",
-                "std.sleep",
-                "std.test_dict",
-            ],
-        );
+        check(("scope", Eq, &["public"]), &[]);
         check(("input", Eq, &[""]), &["std.async_noop", "std.noop"]);
     }
 

@@ -18,10 +18,21 @@ use crate::engine::{CreateActions, DeleteAction, UpdateActions};
 use crate::lang;
 use crate::store::ActionDef;
 
-fn listed(defs: &[ActionDef]) -> Value {
+/// The answer to an upload: Mistral renders the stored rows, whose empty
+/// `input` is `null`, and a new row (POST) has no `updated_at` yet.
+fn listed(defs: &[ActionDef], created: bool) -> Value {
     let items: Vec<Value> = defs
         .iter()
-        .map(|a| Value::Object(render::adhoc_action(a)))
+        .map(|a| {
+            let mut m = render::adhoc_action(a);
+            if a.input.is_empty() {
+                m.insert("input".into(), Value::Null);
+            }
+            if created {
+                m.remove("updated_at");
+            }
+            Value::Object(m)
+        })
         .collect();
     json!({ "actions": items })
 }
@@ -57,7 +68,7 @@ pub async fn create(
         project: caller.project_id,
     };
     let defs = send::create_actions(&state, msg).await?;
-    Ok(HttpResponse::Created().json(listed(&defs)))
+    Ok(HttpResponse::Created().json(listed(&defs, true)))
 }
 
 /// `PUT /v2/actions?namespace=&scope=`: every action of the document, by
@@ -79,7 +90,7 @@ pub async fn update(
         project: caller.project_id,
     };
     let defs = send::update_actions(&state, msg).await?;
-    Ok(HttpResponse::Ok().json(listed(&defs)))
+    Ok(HttpResponse::Ok().json(listed(&defs, false)))
 }
 
 /// `PUT /v2/actions/{name_or_id}`: the document holds that one action;
@@ -120,7 +131,7 @@ pub async fn update_one(
         project: caller.project_id,
     };
     let defs = send::update_actions(&state, msg).await?;
-    Ok(HttpResponse::Ok().json(listed(&defs)))
+    Ok(HttpResponse::Ok().json(listed(&defs, false)))
 }
 
 /// `DELETE /v2/actions/{name_or_id}?namespace=`: 204.
@@ -132,17 +143,26 @@ pub async fn delete(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
+    let namespace = query::namespace(&pairs);
+    // Mistral deletes from the definition table only: a system action is
+    // as unknown there as a made-up name.
+    let not_found = || {
+        Error::not_found(format!(
+            "Action definition not found [action_name={identifier}, namespace={namespace}]"
+        ))
+    };
     if is_system(&identifier) {
-        return Err(Error::bad(format!(
-            "Attempt to delete a system action: {identifier}"
-        )));
+        return Err(not_found());
     }
     let msg = DeleteAction {
-        name_or_id: identifier,
-        namespace: query::namespace(&pairs),
+        name_or_id: identifier.clone(),
+        namespace: namespace.clone(),
         project: caller.project_id,
     };
-    send::delete_action(&state, msg).await?;
+    match send::delete_action(&state, msg).await {
+        Err(Error::NotFound(_)) => return Err(not_found()),
+        other => other?,
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -168,7 +188,7 @@ mod tests {
         assert_eq!(v["valid"], json!(false));
         let err = v["error"].as_str().unwrap_or_default();
         assert!(
-            err.contains("missing 'base'") && err.contains("bogus"),
+            err.contains("'base' is a required property") && err.contains("bogus"),
             "{v}"
         );
     }

@@ -42,7 +42,8 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Error> {
         Ok(other) => Err(Error::bad(format!(
             "Invalid JSON body: expected an object, got {other}"
         ))),
-        Err(e) => Err(Error::bad(format!("Invalid JSON body: {e}"))),
+        // Mistral's JSON hook answers any unparsable body with this text.
+        Err(_) => Err(Error::bad("Request is not in valid JSON format")),
     }
 }
 
@@ -99,7 +100,7 @@ pub fn dict(obj: &Map<String, Value>, name: &str) -> Result<Option<Map<String, V
         Value::Bool(false) => Ok(Some(Map::new())),
         other => Err(Error::bad(format!(
             "JsonType field value must be a dictionary [actual={}]",
-            super::pyjson::dumps(&other)
+            crate::domain::pytext::dumps(&other, None)
         ))),
     }
 }
@@ -177,10 +178,7 @@ mod tests {
                 .starts_with("Invalid JSON body: expected an object")
         );
         assert!(
-            parse_object(b"{")
-                .unwrap_err()
-                .to_string()
-                .starts_with("Invalid JSON body: EOF")
+            parse_object(b"{").unwrap_err().to_string() == "Request is not in valid JSON format"
         );
         let unknown = check_known(&obj(json!({"a": 1, "zz": 2})), &["a"], "wf_ex").unwrap_err();
         assert_eq!(

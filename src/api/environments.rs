@@ -25,13 +25,14 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
+        ("created_at", Kind::Text),
         ("name", Kind::Text),
+        ("updated_at", Kind::Text),
         ("description", Kind::Text),
         ("variables", Kind::Text),
         ("scope", Kind::Text),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,

@@ -90,6 +90,18 @@ impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
             store::Error::BadQuery(m) => Error::BadRequest(m),
+            // Mistral loads the marker row with the resource's own getter,
+            // so an unknown marker is that getter's 404.
+            store::Error::MarkerNotFound(table, m) => Error::NotFound(match table {
+                "workflow_executions" => format!("WorkflowExecution not found [id={m}]"),
+                "workflow_definitions" => format!("Workflow not found [workflow_id={m}]"),
+                "task_executions" => format!("Task execution not found [id={m}]"),
+                "action_executions" => format!("ActionExecution not found [id={m}]"),
+                "environments" => format!("Environment not found [name={m}]"),
+                "workbooks" => format!("Workbook not found [id={m}]"),
+                "action_definitions" => format!("Action not found [id={m}]"),
+                _ => format!("marker '{m}' not found"),
+            }),
             other => Error::Internal(other.to_string()),
         }
     }
@@ -115,7 +127,7 @@ impl From<error::JsonPayloadError> for Error {
                 Error::TooLarge(format!("Request body is too large: {e}"))
             }
             error::JsonPayloadError::Payload(p) => Error::from_payload(&p),
-            other => Error::BadRequest(format!("Invalid JSON body: {other}")),
+            _ => Error::BadRequest("Request is not in valid JSON format".into()),
         }
     }
 }
@@ -300,7 +312,7 @@ mod tests {
             400,
             fault(
                 "Client",
-                "Invalid DSL: wf.tasks.t1.on-success[0] (line 7, column 11): no task 't9'; wf.tasks.t2 (line 9): unknown key 'acton'",
+                "Invalid DSL: no task 't9' (at wf.tasks.t1.on-success[0], line 7, column 11); unknown key 'acton' (at wf.tasks.t2, line 9)",
             ),
         );
     }
@@ -337,6 +349,6 @@ mod tests {
         let e = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         let e = Error::from(error::JsonPayloadError::Deserialize(e));
         assert_eq!(e.status_code(), StatusCode::BAD_REQUEST);
-        assert!(e.to_string().starts_with("Invalid JSON body: "), "{e}");
+        assert_eq!(e.to_string(), "Request is not in valid JSON format");
     }
 }

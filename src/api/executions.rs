@@ -11,6 +11,7 @@ use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::render::{self, ExecutionView};
 use super::{ApiState, Caller, page, read, send};
+use crate::domain::pytext::truthy;
 use crate::domain::{ExecutionId, State};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
 use crate::store::{ExecutionRecord, ListQuery, Store};
@@ -38,21 +39,22 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
+        ("created_at", Kind::Text),
         ("workflow_name", Kind::Text),
         ("workflow_id", Kind::Uuid),
-        ("description", Kind::Text),
         ("tags", Kind::Text),
         ("params", Kind::Text),
         ("task_execution_id", Kind::Uuid),
-        ("root_execution_id", Kind::Uuid),
         ("state", Kind::State),
         ("state_info", Kind::Text),
         ("input", Kind::Text),
         ("output", Kind::Text),
-        ("created_at", Kind::Text),
         ("updated_at", Kind::Text),
+        ("description", Kind::Text),
         ("project_id", Kind::Text),
+        ("root_execution_id", Kind::Uuid),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,
@@ -97,7 +99,7 @@ pub async fn list_of_task(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
-    let task_id: uuid::Uuid = query::uuid(&task_id)?;
+    let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &task_id)?;
     let pin = ("task_execution_id", task_id.hyphenated().to_string());
     list_with(req, state, caller, Some(pin)).await
 }
@@ -118,7 +120,7 @@ async fn list_with(
     let view = ExecutionView::List { include_output };
     let fetch = |s: &Store, q: &ListQuery| s.list_executions(q);
     let render = |e: &ExecutionRecord| render::execution(e, view);
-    page(&req, &state, p, "executions", fetch, render).await
+    page(&req, &state, p, &SPEC, "executions", fetch, render).await
 }
 
 /// `GET /v2/executions/{id}?fields=`
@@ -130,6 +132,16 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields"])?;
+    // A single execution checks each field against the model, one by one
+    // (`fields_list_to_cls_fields_tuple`), with its own wording.
+    let asked = query::get(&pairs, "fields").unwrap_or_default();
+    if let Some(f) = asked
+        .split(',')
+        .map(|f| f.trim().to_lowercase())
+        .find(|f| !f.is_empty() && !FIELDS.contains(&f.as_str()))
+    {
+        return Err(Error::bad(format!("Field '{f}' does not exist.")));
+    }
     let fields = query::fields(&pairs, FIELDS)?;
     let e = fetch(&state, &caller, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(
@@ -201,22 +213,19 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let id = parse_id(&path)?;
     let obj = body::object(body)?;
-    fetch(&state, &caller, id).await?;
+    let current = fetch(&state, &caller, id).await?;
+    // SKIPPED counts as a completed state, so Mistral hands it to
+    // `stop_workflow`, which has no branch for it: after the same checks
+    // as any stop, nothing happens.
+    if obj.get("state").and_then(Value::as_str) == Some("SKIPPED") {
+        let mut as_stop = obj.clone();
+        as_stop.insert("state".into(), "CANCELLED".into());
+        update_message(id, &as_stop)?;
+        return Ok(HttpResponse::Ok().json(render::execution(&current, ExecutionView::Write)));
+    }
     let msg = update_message(id, &obj)?;
     let e = send::update_execution(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))
-}
-
-/// True for a value Python would call truthy.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
 }
 
 fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {
@@ -252,12 +261,17 @@ fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExe
     })
 }
 
-/// The states a client may ask for; anything else is Mistral's 400.
+/// The states a client may ask for (SKIPPED counts as a completed state
+/// and is then ignored by the engine); anything else is Mistral's 400.
 fn target_state(s: &str) -> Result<State, Error> {
     match s.parse::<State>() {
         Ok(
-            st
-            @ (State::Paused | State::Running | State::Success | State::Error | State::Cancelled),
+            st @ (State::Paused
+            | State::Running
+            | State::Success
+            | State::Error
+            | State::Cancelled
+            | State::Skipped),
         ) => Ok(st),
         _ => Err(Error::bad(format!(
             "Cannot change state to {s}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
@@ -273,11 +287,21 @@ pub async fn delete(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
+    // `force` is typed `bool` but arrives as text: any non-empty value
+    // (even `false` or `0`) is true, as WSME converts it.
     let msg = DeleteExecution {
         id: parse_id(&path)?,
-        force: query::flag(&pairs, "force")?,
+        // Mistral's WSME bool conversion: any non-empty value is true.
+        force: query::get(&pairs, "force").is_some_and(|v| !v.is_empty()),
     };
-    fetch(&state, &caller, msg.id).await?;
+    let e = fetch(&state, &caller, msg.id).await?;
+    if !msg.force && !e.state.is_completed() {
+        return Err(Error::Forbidden(format!(
+            "Only completed executions can be deleted. Use --force to override this. Execution {} is in {} state",
+            e.id,
+            e.state.as_str()
+        )));
+    }
     send::delete_execution(&state, msg).await?;
     Ok(HttpResponse::NoContent().finish())
 }

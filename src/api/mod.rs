@@ -23,12 +23,12 @@ mod error;
 mod events;
 mod executions;
 mod health;
-mod pyjson;
 mod query;
 mod render;
 mod report;
 mod root;
 mod send;
+mod std_descriptions;
 mod sub_executions;
 mod tasks;
 mod ui;
@@ -133,7 +133,7 @@ where
 {
     let pairs = query::pairs(req)?;
     let p = query::list_params(&pairs, spec, state.max_page_size, caller)?;
-    page(req, state, p, plural, fetch, render).await
+    page(req, state, p, spec, plural, fetch, render).await
 }
 
 /// One page of a parsed list request: read by `fetch`, each record
@@ -142,6 +142,7 @@ async fn page<T, F, R>(
     req: &actix_web::HttpRequest,
     state: &ApiState,
     p: query::ListParams,
+    spec: &query::ListSpec,
     plural: &str,
     fetch: F,
     render: R,
@@ -157,7 +158,7 @@ where
         .iter()
         .map(|r| query::project(render(r), &p.fields))
         .collect();
-    Ok(actix_web::HttpResponse::Ok().json(query::envelope(req, plural, items, p.query.limit)))
+    Ok(actix_web::HttpResponse::Ok().json(query::envelope(req, plural, items, &p, spec)))
 }
 
 /// A resource at `path` (and `path/`).

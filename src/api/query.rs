@@ -47,18 +47,109 @@ pub struct ListParams {
     pub query: ListQuery,
     /// The `fields` projection; empty means every field. Starts with `id`.
     pub fields: Vec<String>,
+    /// The `fields` the `next` link names (usually `fields`).
+    pub link_fields: Vec<String>,
+}
+
+/// Mistral's name of a filter operator (`filter_utils`).
+fn op_name(op: FilterOp) -> &'static str {
+    match op {
+        FilterOp::Eq => "eq",
+        FilterOp::Neq => "neq",
+        FilterOp::Gt => "gt",
+        FilterOp::Gte => "gte",
+        FilterOp::Lt => "lt",
+        FilterOp::Lte => "lte",
+        FilterOp::In => "in",
+        FilterOp::Nin => "nin",
+        FilterOp::Has => "has",
+    }
+}
+
+/// A filter value as Python prints it in the `next` link: `in`/`nin`
+/// values are a list (`['a', 'b']`), a boolean is `True`/`False`.
+fn filter_text(f: &Filter, kind: Kind) -> String {
+    let one = |v: &str| match (kind, v) {
+        (Kind::Bool, "true") => "True".to_string(),
+        (Kind::Bool, "false") => "False".to_string(),
+        _ => v.to_string(),
+    };
+    match f.op {
+        FilterOp::In | FilterOp::Nin => crate::domain::pytext::names_repr(&f.values),
+        _ => f.values.first().map(|v| one(v)).unwrap_or_default(),
+    }
 }
 
 impl ListParams {
     /// Restricts the list to `field = value` (the parent in the path),
-    /// in place of any filter the query string put on that field.
+    /// in place of any filter the query string put on that field. The
+    /// pinned filter comes first in the `next` link, as Mistral's nested
+    /// controllers name it first.
     pub fn pin(&mut self, field: &str, value: String) {
         self.query.filters.retain(|g| g.field != field);
-        self.query.filters.push(Filter {
-            field: field.into(),
-            op: FilterOp::Eq,
-            values: vec![value],
-        });
+        self.query.filters.insert(
+            0,
+            Filter {
+                field: field.into(),
+                op: FilterOp::Eq,
+                values: vec![value],
+            },
+        );
+    }
+
+    /// As [`ListParams::pin`], but the pinned filter keeps its place in
+    /// `spec`'s filter order (Mistral's `/tasks/{id}/action_executions`
+    /// passes `task_execution_id` among the other filters).
+    pub fn pin_in_order(&mut self, field: &str, value: String, spec: &ListSpec) {
+        let rank = |name: &str| spec.filters.iter().position(|(n, _)| *n == name);
+        self.pin(field, value);
+        let pinned = self.query.filters.remove(0);
+        let at = self
+            .query
+            .filters
+            .iter()
+            .position(|g| rank(&g.field) > rank(field))
+            .unwrap_or(self.query.filters.len());
+        self.query.filters.insert(at, pinned);
+    }
+
+    /// The query string of the next page (`ResourceList.get_next`): the sort
+    /// keys with `id` appended (as the paging query appends it), each
+    /// filter as `field=op:value`, `limit`, `marker`, then `fields`.
+    pub fn next_query(&self, spec: &ListSpec, marker: &str) -> String {
+        let mut keys: Vec<&str> = self.query.sort.iter().map(|(k, _)| k.as_str()).collect();
+        let mut dirs: Vec<&str> = self
+            .query
+            .sort
+            .iter()
+            .map(|(_, d)| match d {
+                SortDir::Asc => "asc",
+                SortDir::Desc => "desc",
+            })
+            .collect();
+        if !keys.contains(&"id") {
+            keys.push("id");
+            dirs.push("asc");
+        }
+        let mut out = format!("sort_keys={}&sort_dirs={}&", keys.join(","), dirs.join(","));
+        for f in &self.query.filters {
+            let kind = spec
+                .filters
+                .iter()
+                .find(|(n, _)| *n == f.field)
+                .map_or(Kind::Text, |(_, k)| *k);
+            out.push_str(&format!(
+                "{}={}:{}&",
+                f.field,
+                op_name(f.op),
+                filter_text(f, kind)
+            ));
+        }
+        out.push_str(&format!("limit={}&marker={marker}", self.query.limit));
+        if !self.link_fields.is_empty() {
+            out.push_str(&format!("&fields={}", self.link_fields.join(",")));
+        }
+        out
     }
 }
 
@@ -108,6 +199,17 @@ fn list(v: &str) -> Vec<String> {
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// Mistral's `types.uniquelist`: a comma list without repeats.
+fn unique_list(v: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in list(v) {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// The `fields` parameter of a list or a single GET: unique, known fields,
@@ -216,20 +318,23 @@ pub fn list_params(
             Some(m.to_string())
         }
     };
+    let sort = sort(pairs, spec)?;
+    let fields = fields(pairs, spec.fields)?;
     Ok(ListParams {
         query: ListQuery {
             marker,
             limit,
-            sort: sort(pairs, spec)?,
+            sort,
             filters: filters(pairs, spec)?,
             access,
         },
-        fields: fields(pairs, spec.fields)?,
+        link_fields: fields.clone(),
+        fields,
     })
 }
 
 fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error> {
-    let keys = get(pairs, "sort_keys").map(list).unwrap_or_default();
+    let keys = get(pairs, "sort_keys").map(unique_list).unwrap_or_default();
     let keys = if keys.is_empty() {
         vec![spec.default_sort.to_string()]
     } else {
@@ -253,10 +358,7 @@ fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error>
             }
         };
         if !spec.fields.contains(&key.as_str()) {
-            return Err(Error::bad(format!(
-                "Unknown sort key '{key}', please choose from [{}]",
-                spec.fields.join(", ")
-            )));
+            return Err(Error::bad(format!("Sort key supplied is invalid: {key}")));
         }
         out.push((key, dir));
     }
@@ -317,23 +419,25 @@ fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
         Kind::Text => Ok(v.to_string()),
         Kind::Uuid => uuid::Uuid::parse_str(v)
             .map(|u| u.hyphenated().to_string())
-            .map_err(|_| Error::bad(format!("Expected a uuid but received {v}."))),
-        Kind::State => v.parse::<State>().map(|s| s.as_str().to_string()).map_err(|_| {
-            let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
-            Error::bad(format!(
-                "Invalid input for field/attribute {field}. Value: '{v}'. Value should be one of: {}",
-                names.join(", ")
-            ))
-        }),
+            .map_err(|_| bad_uuid(field, v)),
+        // A plain string in Mistral: an unknown state matches nothing.
+        Kind::State => Ok(v
+            .parse::<State>()
+            .map_or_else(|_| v.to_string(), |s| s.as_str().to_string())),
         Kind::Bool => parse_bool(field, v).map(|b| b.to_string()),
     }
 }
 
-/// A UUID path or body value that Mistral types as `types.uuid`: anything
-/// else is a 400 (where a `text` id would be a 404).
-pub fn uuid<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
-    s.parse()
-        .map_err(|_| Error::bad(format!("Expected a uuid but received {s}.")))
+/// WSME's answer to a value `types.uuid` refuses.
+pub fn bad_uuid(field: &str, v: &str) -> Error {
+    Error::bad(format!(
+        "Invalid input for field/attribute {field}. Value: '{v}'. unable to convert to uuid. Error: Expected a uuid but received {v}."
+    ))
+}
+
+/// A UUID path value named `field` (`types.uuid`): anything else is a 400.
+pub fn uuid_named<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, Error> {
+    s.parse().map_err(|_| bad_uuid(field, s))
 }
 
 /// Keeps only `fields` of an object (all of them when `fields` is empty),
@@ -348,19 +452,22 @@ pub fn project(obj: Map<String, Value>, fields: &[String]) -> Map<String, Value>
 }
 
 /// The list envelope `{"<plural>": [...], "next": "<url>"}`; `next` is there
-/// only when the page is full.
+/// only when the page is full (`ResourceList.has_next`), and points at the
+/// top-level collection `/v2/<plural>` with `p`'s query
+/// ([`ListParams::next_query`]).
 pub fn envelope(
     req: &HttpRequest,
     plural: &str,
     items: Vec<Map<String, Value>>,
-    limit: usize,
+    p: &ListParams,
+    spec: &ListSpec,
 ) -> Value {
     let last_id = items
         .last()
         .and_then(|i| i.get("id"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let full = !items.is_empty() && items.len() == limit;
+    let full = !items.is_empty() && items.len() == p.query.limit;
     let mut out = Map::new();
     out.insert(
         plural.into(),
@@ -368,29 +475,18 @@ pub fn envelope(
     );
     if let (true, Some(id)) = (full, last_id) {
         let conn = req.connection_info();
-        let base = format!("{}://{}{}", conn.scheme(), conn.host(), req.path());
         out.insert(
             "next".into(),
-            next_link(&base, req.query_string(), limit, &id).into(),
+            format!(
+                "{}://{}/v2/{plural}?{}",
+                conn.scheme(),
+                conn.host(),
+                p.next_query(spec, &id)
+            )
+            .into(),
         );
     }
     Value::Object(out)
-}
-
-/// The next page's URL: the request's own parameters (raw, in order) without
-/// `limit` and `marker`, then `limit=<limit>&marker=<last id>`.
-pub fn next_link(base: &str, query_string: &str, limit: usize, marker: &str) -> String {
-    let mut parts: Vec<&str> = query_string
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter(|p| {
-            let key = p.split('=').next().unwrap_or_default();
-            key != "limit" && key != "marker"
-        })
-        .collect();
-    let tail = format!("limit={limit}&marker={marker}");
-    parts.push(&tail);
-    format!("{base}?{}", parts.join("&"))
 }
 
 #[cfg(test)]

@@ -75,7 +75,10 @@ fn sorting() {
         err("sort_keys=name&sort_dirs=up"),
         "Unknown sort direction, must be 'desc' or 'asc'."
     );
-    assert!(err("sort_keys=bogus").starts_with("Unknown sort key 'bogus'"));
+    assert_eq!(
+        err("sort_keys=bogus"),
+        "Sort key supplied is invalid: bogus"
+    );
 }
 
 fn check_filters(qs: &str, expected: &[(&str, FilterOp, &[&str])]) {
@@ -143,8 +146,12 @@ fn filter_kinds() {
         "name=a&state=SUCCESS",
         &[("name", Eq, &["a"]), ("state", Eq, &["SUCCESS"])],
     );
-    assert_eq!(err("workflow_id=123"), "Expected a uuid but received 123.");
-    assert!(err("state=FOO").starts_with("Invalid input for field/attribute state. Value: 'FOO'."));
+    assert_eq!(
+        err("workflow_id=123"),
+        "Invalid input for field/attribute workflow_id. Value: '123'. unable to convert to uuid. Error: Expected a uuid but received 123."
+    );
+    // A state filter is plain text in Mistral: an unknown one matches nothing.
+    check_filters("state=FOO", &[("state", Eq, &["FOO"])]);
     assert!(err("processed=maybe").contains("processed"));
 }
 
@@ -159,7 +166,10 @@ fn marker() {
         Some(U)
     );
     assert_eq!(parse("marker=").unwrap().query.marker, None);
-    assert_eq!(err("marker=abc"), "Expected a uuid but received abc.");
+    assert_eq!(
+        err("marker=abc"),
+        "Invalid input for field/attribute marker. Value: 'abc'. unable to convert to uuid. Error: Expected a uuid but received abc."
+    );
 }
 
 fn check_fields(qs: &str, expected: &[&str]) {
@@ -197,33 +207,59 @@ fn project_keeps_object_order() {
 }
 
 fn check_next(qs: &str, expected: &str) {
-    assert_eq!(
-        next_link("http://h:8989/v2/executions", qs, 2, U),
-        expected,
-        "{qs}"
-    );
+    let p = parse(qs).unwrap();
+    assert_eq!(p.next_query(&SPEC, U), expected, "{qs}");
 }
 
 #[test]
 fn next_links() {
-    check_next(
-        "",
-        &format!("http://h:8989/v2/executions?limit=2&marker={U}"),
-    );
+    // `id` joins the sort keys; filters carry their operator; `fields`
+    // comes last (`ResourceList.get_next`).
     check_next(
         "limit=2",
-        &format!("http://h:8989/v2/executions?limit=2&marker={U}"),
+        &format!("sort_keys=created_at,id&sort_dirs=asc,asc&limit=2&marker={U}"),
     );
     check_next(
-        "state=eq%3ARUNNING&limit=2&marker=old&fields=id,state",
+        &format!("state=RUNNING&limit=2&marker={U}&fields=state"),
         &format!(
-            "http://h:8989/v2/executions?state=eq%3ARUNNING&fields=id,state&limit=2&marker={U}"
+            "sort_keys=created_at,id&sort_dirs=asc,asc&state=eq:RUNNING&limit=2&marker={U}&fields=id,state"
         ),
     );
     check_next(
-        "sort_keys=name&&",
-        &format!("http://h:8989/v2/executions?sort_keys=name&limit=2&marker={U}"),
+        "sort_keys=name,id&sort_dirs=desc&limit=2",
+        &format!("sort_keys=name,id&sort_dirs=desc,asc&limit=2&marker={U}"),
     );
+    check_next(
+        "name=in:b,a&processed=true&limit=2",
+        &format!(
+            "sort_keys=created_at,id&sort_dirs=asc,asc&name=in:['b', 'a']&processed=eq:True&limit=2&marker={U}"
+        ),
+    );
+}
+
+#[test]
+fn pinned_filters() {
+    let mut p = parse("state=RUNNING&name=a&limit=2").unwrap();
+    p.pin("workflow_id", U.into());
+    assert_eq!(p.query.filters[0].field, "workflow_id");
+    let mut p = parse(
+        "workflow_id=neq:{U}&processed=true&name=a&limit=2"
+            .replace("{U}", U)
+            .as_str(),
+    )
+    .unwrap();
+    p.pin_in_order("state", "RUNNING".into(), &SPEC);
+    let order: Vec<&str> = p.query.filters.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(order, ["name", "state", "workflow_id", "processed"]);
+}
+
+#[test]
+fn duplicate_sort_keys_count_once() {
+    assert_eq!(
+        err("sort_keys=id,id&sort_dirs=asc,asc"),
+        "Length of sort_keys must be equal or greater than sort_dirs."
+    );
+    assert_eq!(err("sort_keys=foo"), "Sort key supplied is invalid: foo");
 }
 
 #[test]
@@ -242,36 +278,40 @@ fn flags() {
 #[actix_web::test]
 async fn envelope_has_next_only_when_full() {
     let req = actix_web::test::TestRequest::get()
-        .uri("/v2/workflows?limit=1&name=wf")
+        .uri("/v2/executions/x/tasks?limit=1&name=wf")
         .insert_header(("host", "bora:8989"))
         .to_http_request();
     let item: Map<String, Value> = serde_json::from_str(&format!(r#"{{"id": "{U}"}}"#)).unwrap();
-    let full = envelope(&req, "workflows", vec![item.clone()], 1);
+    let one = parse("limit=1&name=wf").unwrap();
+    let full = envelope(&req, "tasks", vec![item.clone()], &one, &SPEC);
     assert_eq!(
         full,
         serde_json::json!({
-            "workflows": [{"id": U}],
-            "next": format!("http://bora:8989/v2/workflows?name=wf&limit=1&marker={U}")
+            "tasks": [{"id": U}],
+            "next": format!("http://bora:8989/v2/tasks?sort_keys=created_at,id&sort_dirs=asc,asc&name=eq:wf&limit=1&marker={U}")
         })
     );
-    let partial = envelope(&req, "workflows", vec![item], 2);
-    assert_eq!(partial, serde_json::json!({"workflows": [{"id": U}]}));
+    let two = parse("limit=2&name=wf").unwrap();
+    let partial = envelope(&req, "tasks", vec![item], &two, &SPEC);
+    assert_eq!(partial, serde_json::json!({"tasks": [{"id": U}]}));
     assert_eq!(
-        envelope(&req, "workflows", vec![], 1),
-        serde_json::json!({"workflows": []})
+        envelope(&req, "tasks", vec![], &one, &SPEC),
+        serde_json::json!({"tasks": []})
     );
 }
 
 #[test]
 fn uuid_params() {
     use crate::domain::ExecutionId;
-    assert_eq!(uuid::<ExecutionId>(U).unwrap().to_string(), U);
+    assert_eq!(uuid_named::<ExecutionId>("id", U).unwrap().to_string(), U);
     assert_eq!(
-        uuid::<ExecutionId>("x").unwrap_err().to_string(),
-        "Expected a uuid but received x."
+        uuid_named::<ExecutionId>("id", "x")
+            .unwrap_err()
+            .to_string(),
+        "Invalid input for field/attribute id. Value: 'x'. unable to convert to uuid. Error: Expected a uuid but received x."
     );
     assert!(matches!(
-        uuid::<ExecutionId>("x"),
+        uuid_named::<ExecutionId>("id", "x"),
         Err(Error::BadRequest(_))
     ));
 }

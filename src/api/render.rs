@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::actions::StdAction;
-use super::pyjson;
 use crate::domain::Timestamp;
+use crate::domain::pytext;
 use crate::store::{
     ActionDef, ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkbookRecord, WorkflowDef,
 };
@@ -44,7 +44,7 @@ fn opt_timestamp(t: Option<&Timestamp>) -> Value {
 pub fn json_text(v: &Value) -> Value {
     match v {
         Value::Null => Value::Null,
-        other => Value::String(pyjson::dumps(other)),
+        other => Value::String(pytext::dumps(other, None)),
     }
 }
 
@@ -100,10 +100,6 @@ pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value>
     m.insert("params".into(), json_text(&e.params));
     m.insert("task_execution_id".into(), opt_string(e.task_execution_id));
     m.insert("root_execution_id".into(), opt_string(e.root_execution_id));
-    m.insert(
-        "source_execution_id".into(),
-        opt_string(e.source_execution_id),
-    );
     m.insert("state".into(), e.state.as_str().into());
     m.insert("state_info".into(), opt_string(e.state_info.as_ref()));
     m.insert("input".into(), json_text(&e.input));
@@ -164,9 +160,12 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m.insert("state".into(), t.state.as_str().into());
     m.insert("state_info".into(), opt_string(t.state_info.as_ref()));
     m.insert("project_id".into(), t.project_id.clone().into());
-    m.insert("runtime_context".into(), json_text(&t.runtime_context));
+    m.insert(
+        "runtime_context".into(),
+        json_text(&runtime_context(&t.runtime_context)),
+    );
     if view == TaskView::Get {
-        m.insert("result".into(), pyjson::dumps(&t.result).into());
+        m.insert("result".into(), pytext::dumps(&t.result, None).into());
     }
     m.insert("published".into(), json_text(&t.published));
     m.insert("processed".into(), t.processed.into());
@@ -177,7 +176,72 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     m
 }
 
-/// An action execution; `output` (`{"result": …}` as JSON text) only when asked.
+/// The engine's own bookkeeping in a task's `runtime_context`: stored,
+/// never shown.
+const INTERNAL_CONTEXT_KEYS: &[&str] = &[
+    "safe_rerun",
+    "next_tasks",
+    "timer",
+    "timeout_timer",
+    "timeout",
+    "wait_after_done",
+    "interrupted",
+    "rerun_no",
+];
+
+/// A task's `runtime_context` as Mistral shows it: the engine's
+/// bookkeeping is left out (an empty `triggered_by` too: Mistral sets it
+/// only on triggered tasks), a scheduled wait-before / wait-after shows as
+/// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`,
+/// and with-items shows Mistral's `{"capacity", "count"}` (with the
+/// `concurrency` limit beside it).
+pub fn runtime_context(rc: &Value) -> Value {
+    let Some(rc) = rc.as_object() else {
+        return rc.clone();
+    };
+    let skip = || serde_json::json!({"skip": true});
+    let mut out = Map::new();
+    for (k, v) in rc {
+        match k.as_str() {
+            "triggered_by" if v.as_array().is_some_and(Vec::is_empty) => {}
+            "timer" => match v.get("kind").and_then(Value::as_str) {
+                Some("wait-before") => {
+                    out.insert("wait_before_policy".into(), skip());
+                }
+                Some("wait-after") => {
+                    out.insert("wait_after_policy".into(), skip());
+                }
+                _ => {}
+            },
+            "wait_after_done" => {
+                out.insert("wait_after_policy".into(), skip());
+            }
+            "with_items" if v.get("capacity").is_none() => {
+                let limit = match v.get("concurrency") {
+                    Some(Value::Number(n)) if n.as_u64() != Some(0) => Value::Number(n.clone()),
+                    _ => Value::Null,
+                };
+                let count = v.get("count").cloned().unwrap_or(Value::Null);
+                if !limit.is_null() {
+                    out.insert("concurrency".into(), limit.clone());
+                }
+                out.insert(
+                    k.clone(),
+                    serde_json::json!({"capacity": limit, "count": count}),
+                );
+            }
+            key if INTERNAL_CONTEXT_KEYS.contains(&key) => {}
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// An action execution (`resources.ActionExecution`: no task name, no
+/// params); `output` (`{"result": …}` as JSON text) only when asked, and
+/// `null` until the action is done.
 pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), a.id.to_string().into());
@@ -186,37 +250,48 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
         "workflow_namespace".into(),
         opt_string(a.workflow_namespace.as_ref()),
     );
-    m.insert("task_name".into(), opt_string(a.task_name.as_ref()));
     m.insert("task_execution_id".into(), opt_string(a.task_execution_id));
     m.insert("state".into(), a.state.as_str().into());
     m.insert("state_info".into(), opt_string(a.state_info.as_ref()));
-    m.insert("tags".into(), tags(&a.tags));
+    m.insert(
+        "tags".into(),
+        if a.tags.is_empty() {
+            Value::Null
+        } else {
+            tags(&a.tags)
+        },
+    );
     m.insert("name".into(), a.name.clone().into());
     m.insert("description".into(), a.description.clone().into());
     m.insert("project_id".into(), a.project_id.clone().into());
     m.insert("accepted".into(), a.accepted.into());
     m.insert("input".into(), json_text(&a.input));
     if include_output {
-        m.insert("output".into(), json_text(&a.output));
+        // Mistral stores no output before the action completes.
+        let output = match a.state.is_completed() {
+            true => json_text(&a.output),
+            false => Value::Null,
+        };
+        m.insert("output".into(), output);
     }
     m.insert("created_at".into(), timestamp(&a.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
-    m.insert("params".into(), json_text(&a.params));
     m
 }
 
 /// A system action (`_action_descriptor_to_resource`): its id is its name,
-/// it has no definition text and no timestamps.
+/// it has no definition text, no timestamps, no tags and no scope, and
+/// (as Mistral builds every listed action) `is_system` is `false`.
 pub fn action(a: &StdAction) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), a.name.into());
     m.insert("name".into(), a.name.into());
-    m.insert("is_system".into(), true.into());
+    m.insert("is_system".into(), false.into());
     m.insert("input".into(), a.input.clone().into());
     m.insert("description".into(), a.description.into());
-    m.insert("tags".into(), Value::Array(Vec::new()));
+    m.insert("tags".into(), Value::Null);
     m.insert("definition".into(), "".into());
-    m.insert("scope".into(), "public".into());
+    m.insert("scope".into(), Value::Null);
     m.insert("project_id".into(), Value::Null);
     m.insert("created_at".into(), "".into());
     m.insert("updated_at".into(), "".into());

@@ -113,7 +113,6 @@ const EX_HEAD: &str = r#"
     "params": "{\"env\": {\"k1\": \"abc\"}, \"namespace\": \"\"}",
     "task_execution_id": null,
     "root_execution_id": null,
-    "source_execution_id": null,
     "state": "SUCCESS",
     "state_info": null,
     "input": "{\"name\": \"Jo\"}","#;
@@ -278,11 +277,10 @@ const AE_JSON: &str = r#"{
     "id": "123e4567-e89b-12d3-a456-426655440076",
     "workflow_name": "flow",
     "workflow_namespace": "",
-    "task_name": "task1",
     "task_execution_id": "123e4567-e89b-12d3-a456-426655440090",
     "state": "SUCCESS",
     "state_info": null,
-    "tags": [],
+    "tags": null,
     "name": "std.echo",
     "description": "",
     "project_id": "<default-project>",
@@ -290,8 +288,7 @@ const AE_JSON: &str = r#"{
     "input": "{\"output\": \"Hello\"}",
     OUTPUT
     "created_at": "1970-01-01 00:00:00",
-    "updated_at": "1970-01-01 00:00:01",
-    "params": "{}"
+    "updated_at": "1970-01-01 00:00:01"
 }"#;
 
 #[test]
@@ -310,12 +307,54 @@ fn action_execution_views() {
     adhoc.task_name = None;
     let got = action_execution(&adhoc, false);
     assert_eq!(
-        (
-            &got["task_execution_id"],
-            &got["workflow_name"],
-            &got["task_name"]
+        (&got["task_execution_id"], &got["workflow_name"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert!(!got.contains_key("task_name") && !got.contains_key("params"));
+    // Until it is done an action has no output.
+    let mut running = ae();
+    running.state = State::Running;
+    running.output = json!({});
+    assert_eq!(action_execution(&running, true)["output"], Value::Null);
+    running.tags = vec!["t".into()];
+    assert_eq!(action_execution(&running, true)["tags"], json!(["t"]));
+}
+
+#[test]
+fn runtime_context_shows_mistral_keys_only() {
+    assert_eq!(
+        runtime_context(
+            &json!({"triggered_by": [], "safe_rerun": false, "next_tasks": [["b", "on-success"]]})
         ),
-        (&Value::Null, &Value::Null, &Value::Null)
+        json!({})
+    );
+    assert_eq!(
+        runtime_context(&json!({
+            "triggered_by": [{"task_id": "x", "event": "on-success"}],
+            "with_items": {"count": 2, "concurrency": null},
+            "retry_task_policy": {"retry_no": 1},
+            "timer": {"kind": "wait-before", "due": "soon"},
+            "timeout_timer": {"kind": "timeout", "due": "later"},
+            "rerun_no": 1
+        })),
+        json!({
+            "triggered_by": [{"task_id": "x", "event": "on-success"}],
+            "with_items": {"capacity": null, "count": 2},
+            "retry_task_policy": {"retry_no": 1},
+            "wait_before_policy": {"skip": true}
+        })
+    );
+    assert_eq!(
+        runtime_context(&json!({
+            "with_items": {"count": 4, "concurrency": 2},
+            "wait_after_done": "SUCCESS",
+            "concurrency": 2
+        })),
+        json!({
+            "concurrency": 2,
+            "with_items": {"capacity": 2, "count": 4},
+            "wait_after_policy": {"skip": true}
+        })
     );
 }
 
@@ -331,12 +370,12 @@ fn system_action() {
         r#"{
             "id": "std.echo",
             "name": "std.echo",
-            "is_system": true,
+            "is_system": false,
             "input": "output, delay=0",
             "description": "Echo action.",
-            "tags": [],
+            "tags": null,
             "definition": "",
-            "scope": "public",
+            "scope": null,
             "project_id": null,
             "created_at": "",
             "updated_at": "",

@@ -168,7 +168,7 @@ pub async fn of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid(&path)?;
+    let id: ExecutionId = query::uuid_named("id", &path)?;
     walk(&req, &state, &caller, Origin::Execution(id)).await
 }
 
@@ -179,7 +179,7 @@ pub async fn of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: TaskExecutionId = query::uuid(&path)?;
+    let id: TaskExecutionId = query::uuid_named("id", &path)?;
     walk(&req, &state, &caller, Origin::Task(id)).await
 }
 

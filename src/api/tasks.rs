@@ -39,19 +39,20 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
-        ("name", Kind::Text),
+        ("created_at", Kind::Text),
         ("workflow_name", Kind::Text),
         ("workflow_id", Kind::Uuid),
-        ("workflow_execution_id", Kind::Uuid),
         ("tags", Kind::Text),
         ("state", Kind::State),
         ("state_info", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("name", Kind::Text),
+        ("workflow_execution_id", Kind::Uuid),
         ("result", Kind::Text),
         ("published", Kind::Text),
         ("processed", Kind::Bool),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
         ("reset", Kind::Bool),
         ("env", Kind::Text),
     ],
@@ -79,7 +80,7 @@ pub async fn list_of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid(&path)?;
+    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?;
     executions::fetch(&state, &caller, id).await?;
     let pin = ("workflow_execution_id", id.to_string());
     list_with(req, state, caller, Some(pin)).await
@@ -103,7 +104,7 @@ async fn list_with(
     };
     let fetch = |s: &Store, q: &ListQuery| s.list_tasks(q);
     let render = |t: &TaskRecord| render::task(t, view);
-    page(&req, &state, p, "tasks", fetch, render).await
+    page(&req, &state, p, &SPEC, "tasks", fetch, render).await
 }
 
 /// `GET /v2/tasks/{id}?fields=`
@@ -135,18 +136,39 @@ pub async fn update(
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, UPDATE_FIELDS, "task")?;
+    // Mistral's checks, in its order (`TasksController.put`).
+    let bad = |m: &str| Error::bad(m.to_string());
+    let access = caller.access();
+    let current = read(&state, move |s| s.get_task(&access, id))
+        .await?
+        .ok_or_else(|| not_found(&path))?;
+    let given = |field: &str| -> Result<Option<String>, Error> {
+        Ok(super::body::string(&obj, field)?.filter(|v| !v.is_empty()))
+    };
+    if given("name")?.is_some_and(|n| n != current.name) {
+        return Err(bad("Task name does not match."));
+    }
+    let exec = executions::fetch(&state, &caller, current.execution_id).await?;
+    if given("workflow_name")?.is_some_and(|n| n != exec.workflow_name) {
+        return Err(bad("Workflow name does not match."));
+    }
     let new_state = match super::body::string(&obj, "state")?.as_deref() {
         Some("RUNNING") => crate::domain::State::Running,
         Some("SKIPPED") => crate::domain::State::Skipped,
-        Some(other) => {
-            return Err(Error::bad(format!(
-                "Invalid task state: {other}. Allowed states are RUNNING (rerun) and SKIPPED."
-            )));
+        _ => {
+            return Err(bad(
+                "Invalid task state. Only updating task to RUNNING or SKIPPED is supported.",
+            ));
         }
-        None => return Err(Error::bad("The property 'state' is required.")),
     };
+    if current.state != crate::domain::State::Error {
+        return Err(bad(
+            "The current task execution must be in ERROR for rerun. Only updating task to rerun is supported.",
+        ));
+    }
     let reset = match obj.get("reset") {
-        None | Some(Value::Null) => None,
+        None => None,
+        Some(Value::Null) => Some(false),
         Some(Value::Bool(b)) => Some(*b),
         Some(other) => {
             return Err(Error::bad(format!(
@@ -154,23 +176,18 @@ pub async fn update(
             )));
         }
     };
-    let env = super::body::dict(&obj, "env")?.map(Value::Object);
-    let access = caller.access();
-    let current = read(&state, move |s| s.get_task(&access, id))
-        .await?
-        .ok_or_else(|| not_found(&path))?;
-    for (field, actual) in [
-        ("name", &current.name),
-        ("workflow_name", &current.workflow_name),
-    ] {
-        if let Some(given) = super::body::string(&obj, field)?
-            && &given != actual
-        {
-            return Err(Error::bad(format!(
-                "Task {field} does not match: '{given}' != '{actual}'"
-            )));
+    if new_state == crate::domain::State::Running {
+        if reset.is_none() {
+            return Err(bad("Reset field is mandatory to rerun task."));
+        }
+        let with_items = exec.spec["tasks"][current.name.as_str()]["with_items"]
+            .as_array()
+            .is_some_and(|w| !w.is_empty());
+        if !with_items && reset != Some(true) {
+            return Err(bad("Only with-items task has the option to not reset."));
         }
     }
+    let env = super::body::dict(&obj, "env")?.map(Value::Object);
     let msg = crate::engine::UpdateTask {
         id,
         state: new_state,

@@ -31,15 +31,16 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
-        ("name", Kind::Text),
+        ("created_at", Kind::Text),
         ("definition", Kind::Text),
-        ("tags", Kind::Text),
+        ("name", Kind::Text),
         ("scope", Kind::Text),
+        ("tags", Kind::Text),
+        ("updated_at", Kind::Text),
         ("namespace", Kind::Text),
         ("project_id", Kind::Text),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,
@@ -102,7 +103,12 @@ async fn put(
         create,
         project: caller.project_id,
     };
-    Ok(render::workbook(&send::put_workbook(state, msg).await?))
+    let mut m = render::workbook(&send::put_workbook(state, msg).await?);
+    // A new row (POST) has no `updated_at` yet.
+    if create {
+        m.remove("updated_at");
+    }
+    Ok(m)
 }
 
 /// `POST /v2/workbooks?namespace=&scope=`: 201 with the workbook.
@@ -138,7 +144,15 @@ pub async fn delete(
         namespace: query::namespace(&pairs),
         project: caller.project_id,
     };
-    send::delete_workbook(&state, msg).await?;
+    // DELETE names its key `workbook_name` (GET says `name`).
+    let missing = format!(
+        "Workbook not found [workbook_name={}, namespace={}]",
+        msg.name, msg.namespace
+    );
+    match send::delete_workbook(&state, msg).await {
+        Err(Error::NotFound(_)) => return Err(Error::not_found(missing)),
+        other => other?,
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec, Pairs};
-use super::{ApiState, Caller, list_page, read, render, send};
+use super::{ApiState, Caller, read, render, send};
 use crate::domain::WorkflowId;
 use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
@@ -31,16 +31,17 @@ const FIELDS: &[&str] = &[
 
 const SPEC: ListSpec = ListSpec {
     fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[
+        ("created_at", Kind::Text),
         ("name", Kind::Text),
+        ("scope", Kind::Text),
+        ("tags", Kind::Text),
+        ("updated_at", Kind::Text),
         ("input", Kind::Text),
         ("definition", Kind::Text),
-        ("tags", Kind::Text),
-        ("scope", Kind::Text),
-        ("namespace", Kind::Text),
         ("project_id", Kind::Text),
-        ("created_at", Kind::Text),
-        ("updated_at", Kind::Text),
+        ("namespace", Kind::Text),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,
@@ -78,10 +79,17 @@ fn not_found(identifier: &str, namespace: &str) -> Error {
     ))
 }
 
-fn uploaded(defs: &[WorkflowDef]) -> Value {
+/// The answer to an upload; a new row (POST) has no `updated_at` yet.
+fn uploaded(defs: &[WorkflowDef], created: bool) -> Value {
     let items: Vec<Value> = defs
         .iter()
-        .map(|w| Value::Object(render::uploaded_workflow(w)))
+        .map(|w| {
+            let mut m = render::uploaded_workflow(w);
+            if created {
+                m.remove("updated_at");
+            }
+            Value::Object(m)
+        })
         .collect();
     json!({ "workflows": items })
 }
@@ -92,17 +100,19 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
+    // Mistral reads `input` from the stored spec: asking for it gives
+    // `input` and `interface`, and the `next` link names `spec` instead.
+    if p.fields.iter().any(|f| f == "input") {
+        if !p.fields.iter().any(|f| f == "interface") {
+            p.fields.push("interface".into());
+        }
+        p.link_fields.retain(|f| f != "input");
+        p.link_fields.push("spec".into());
+    }
     let fetch = |s: &Store, q: &ListQuery| s.list_workflows(q);
-    list_page(
-        &req,
-        &state,
-        &caller,
-        &SPEC,
-        "workflows",
-        fetch,
-        render::workflow,
-    )
-    .await
+    super::page(&req, &state, p, &SPEC, "workflows", fetch, render::workflow).await
 }
 
 /// `GET /v2/workflows/{name_or_id}?namespace=&fields=`
@@ -149,7 +159,7 @@ pub async fn create(
         project: caller.project_id,
     };
     let defs = send::create_workflows(&state, msg).await?;
-    Ok(HttpResponse::Created().json(uploaded(&defs)))
+    Ok(HttpResponse::Created().json(uploaded(&defs, true)))
 }
 
 /// `PUT /v2/workflows?namespace=&scope=`: every workflow of the document,
@@ -169,7 +179,7 @@ pub async fn update(
         project: caller.project_id,
     };
     let defs = send::update_workflows(&state, msg).await?;
-    Ok(HttpResponse::Ok().json(uploaded(&defs)))
+    Ok(HttpResponse::Ok().json(uploaded(&defs, false)))
 }
 
 /// `PUT /v2/workflows/{name_or_id}`: the document holds exactly that

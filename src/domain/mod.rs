@@ -1,6 +1,8 @@
-//! Passive types shared by every module: ids and states. Depends on nothing of ours.
+//! Passive types shared by every module: ids, states, secrets and Python's
+//! text of a value. Depends on nothing of ours.
 
 mod ids;
+pub mod pytext;
 pub mod secrets;
 mod state;
 

@@ -87,6 +87,9 @@ pub struct EngineActor {
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
     /// Evaluations that outgrew the inline budget, in the evaluation pool.
     pub(crate) offload: super::offload::Offload,
+    /// While a command list that ends or pauses its workflow is applied:
+    /// the action executions recorded by it so far (see `Exec::owed`).
+    pub(crate) batch_actions: Option<Vec<ActionExecutionId>>,
 }
 
 impl EngineActor {
@@ -101,6 +104,7 @@ impl EngineActor {
             standalone: HashMap::new(),
             catalog: None,
             dirty: Dirty::default(),
+            batch_actions: None,
             defs: DefCache::default(),
             adhoc: Default::default(),
             stats: Stats::default(),
@@ -431,7 +435,17 @@ impl EngineActor {
         if ae.attempt != msg.attempt.0 {
             return Err(Refusal::StaleAttempt);
         }
-        if !running {
+        // An action started in the same command list as the `fail`,
+        // `succeed` or `pause` that stopped its workflow still runs to its
+        // end, as in Mistral; anything else waits for a running workflow.
+        let owed = exec.owed.contains(&msg.action_execution_id)
+            && matches!(
+                exec.rec.state,
+                crate::domain::State::Error
+                    | crate::domain::State::Success
+                    | crate::domain::State::Paused
+            );
+        if !running && !owed {
             return Err(Refusal::NotRunning);
         }
         if ae.state != crate::domain::State::Idle {

@@ -299,20 +299,23 @@ impl EngineActor {
         task: &TaskRecord,
         action: String,
         input: Map<String, Value>,
-    ) -> Result<AdhocCall, String> {
+    ) -> Result<AdhocCall, super::dispatch::StartError> {
         if self.adhoc.is_empty() {
             return Ok((action, input, None));
         }
         let name = self.resolve_action_name(exec, &action).unwrap_or(action);
         let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
-        if self.adhoc.get(project, namespace, &name).is_none() {
+        let Some(def) = self.adhoc.get(project, namespace, &name) else {
             return Ok((name, input, None));
-        }
+        };
+        check_declared_input(&name, &def.spec.input, &input)?;
         let empty = Map::new();
         let branch = task.in_context.as_object().unwrap_or(&empty);
-        let data = exec.data_for(Some(task), branch);
+        let data = self.data_of(exec, Some(task), branch);
         let scope = Some((exec.rec.id, task.id));
-        let e = self.expand_scoped(project, namespace, &name, input, &data, scope)?;
+        let e = self
+            .expand_scoped(project, namespace, &name, input, &data, scope)
+            .map_err(super::dispatch::StartError::Action)?;
         Ok((e.name, e.input, Some((e.base, e.base_input))))
     }
 
@@ -336,8 +339,22 @@ impl EngineActor {
         let branch = task
             .and_then(|t| t.in_context.as_object())
             .unwrap_or(&empty);
-        let data = exec.data_for(task, branch);
+        let data = self.data_of(exec, task, branch);
         let input = ae.input.as_object().cloned().unwrap_or_default();
         Some(self.expand_action(project, namespace, &ae.name, input, &data))
+    }
+}
+
+/// An ad-hoc action takes exactly its declared inputs (Mistral's
+/// `validate_input` on the AdHocAction): a required one missing or an
+/// undeclared one given is refused before anything runs.
+fn check_declared_input(
+    name: &str,
+    declared: &[crate::lang::InputParam],
+    given: &Map<String, Value>,
+) -> Result<(), super::dispatch::StartError> {
+    match crate::lang::input_mismatch(name, "mistral.actions.adhoc.AdHocAction", declared, given) {
+        Some(msg) => Err(super::dispatch::StartError::Input(msg)),
+        None => Ok(()),
     }
 }

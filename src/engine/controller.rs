@@ -73,13 +73,15 @@ pub fn start_tasks(spec: &WorkflowSpec) -> Vec<String> {
     if spec.kind == WorkflowKind::Reverse {
         return Vec::new();
     }
+    // A transition to an engine command counts as inbound for a task of
+    // that name too (Mistral compares names): such a task never starts.
     let targets: std::collections::HashSet<&str> = spec
         .tasks
         .values()
         .flat_map(|t| clauses(t).into_iter().flat_map(|(_, c)| c.next.iter()))
-        .filter_map(|tr| match &tr.target {
-            Target::Task(name) => Some(name.as_str()),
-            Target::Command(_) => None,
+        .map(|tr| match &tr.target {
+            Target::Task(name) => name.as_str(),
+            Target::Command(c) => c.name(),
         })
         .collect();
     spec.tasks
@@ -116,6 +118,17 @@ pub fn next_commands(
     state: State,
     guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
 ) -> Result<Vec<Command>, GuardError> {
+    Ok(rearrange(fired_commands(task, state, guard)?))
+}
+
+/// Every command the task's clauses fire, in clause order, before
+/// [`rearrange`] drops what a state change makes moot (Mistral's
+/// `continue_workflow`: what `next_tasks` and `error_handled` are made of).
+pub fn fired_commands(
+    task: &TaskSpec,
+    state: State,
+    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+) -> Result<Vec<Command>, GuardError> {
     let mut out = Vec::new();
     match state {
         State::Error => fire(&mut out, task.on_error.as_ref(), Event::OnError, guard)?,
@@ -136,7 +149,7 @@ pub fn next_commands(
             guard,
         )?;
     }
-    Ok(rearrange(out))
+    Ok(out)
 }
 
 /// Appends the commands of one clause whose guards hold.
@@ -204,45 +217,40 @@ pub fn handles_error(cmds: &[Command]) -> bool {
 /// (`publish` / `publish-on-error`), then the on-success/on-error clause's
 /// publish on top. Returns `(branch, global)`.
 pub fn publish_spec(task: &TaskSpec, state: State) -> (Map<String, Value>, Map<String, Value>) {
+    // Mistral's `DirectWorkflowTaskSpec.get_publish`: the task's publish
+    // for the state, merged with on-complete's (which wins), merged into
+    // the state's clause's (which loses).
+    let (clause, own) = match state {
+        State::Success => (task.on_success.as_ref(), &task.publish),
+        State::Error => (task.on_error.as_ref(), &task.publish_on_error),
+        State::Skipped => (task.on_skip.as_ref(), &task.publish_on_skip),
+        _ => return (Map::new(), Map::new()),
+    };
     let mut branch = Map::new();
     let mut global = Map::new();
-    if state.is_completed()
-        && !matches!(state, State::Cancelled | State::Skipped)
-        && let Some(c) = &task.on_complete
-    {
+    if let Some(c) = clause {
         extend(&mut branch, &c.publish);
         extend(&mut global, &c.publish_global);
     }
-    match state {
-        State::Success => {
-            extend(&mut branch, &task.publish);
-            if let Some(c) = &task.on_success {
-                extend(&mut branch, &c.publish);
-                extend(&mut global, &c.publish_global);
-            }
-        }
-        State::Error => {
-            extend(&mut branch, &task.publish_on_error);
-            if let Some(c) = &task.on_error {
-                extend(&mut branch, &c.publish);
-                extend(&mut global, &c.publish_global);
-            }
-        }
-        State::Skipped => {
-            extend(&mut branch, &task.publish_on_skip);
-            if let Some(c) = &task.on_skip {
-                extend(&mut branch, &c.publish);
-                extend(&mut global, &c.publish_global);
-            }
-        }
-        _ => {}
+    extend(&mut branch, own);
+    if let Some(c) = &task.on_complete {
+        extend(&mut branch, &c.publish);
+        extend(&mut global, &c.publish_global);
     }
     (branch, global)
 }
 
+/// Mistral's `merge_dicts`: `from` wins, mappings merge recursively.
 fn extend(into: &mut Map<String, Value>, from: &Map<String, Value>) {
     for (k, v) in from {
-        into.insert(k.clone(), v.clone());
+        match into.get_mut(k) {
+            Some(cur) if cur.is_object() && v.is_object() => {
+                crate::lang::deep_merge(cur, v.clone());
+            }
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
     }
 }
 

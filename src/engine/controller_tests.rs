@@ -69,6 +69,7 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
             .map(|t| (t.name.clone(), t))
             .collect::<IndexMap<_, _>>(),
         definition: String::new(),
+        raw: serde_json::Value::Null,
     }
 }
 
@@ -231,8 +232,10 @@ fn publish_merge_order() {
     let mut c = to(&[]).unwrap();
     c.publish = json!({"a": 0, "c": 3}).as_object().unwrap().clone();
     t.on_complete = Some(c);
+    // Mistral's order: on-complete wins over the task's publish, which
+    // wins over the on-success clause's.
     let (branch, global) = publish_spec(&t, State::Success);
-    assert_eq!(Value::Object(branch), json!({"a": 1, "c": 3, "b": 2}));
+    assert_eq!(Value::Object(branch), json!({"b": 1, "a": 0, "c": 3}));
     assert_eq!(Value::Object(global), json!({"g": 1}));
 }
 

@@ -11,7 +11,7 @@ use super::EngineActor;
 use super::flow::{seconds, text};
 use super::offload::{Ready, Resume};
 use super::state::Exec;
-use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::lang::TaskRun;
 use crate::protocol::HandleTask;
@@ -28,6 +28,34 @@ pub(crate) struct Call {
     safe_rerun: bool,
     /// For an ad-hoc action: the system action and input to dispatch.
     run: Option<(String, Map<String, Value>)>,
+}
+
+/// Why a task's action could not be started.
+#[derive(Debug)]
+pub(crate) enum StartError {
+    /// An error of the workflow's own making (an expression that cannot be
+    /// evaluated, an unknown action, input the action does not take): the
+    /// task and its workflow fail at once (Mistral's `force_fail_task`).
+    Structural(String),
+    /// The action or sub-workflow could not be made (an ad-hoc action's
+    /// expansion, a workflow that is not found): the task fails as if its
+    /// action had, and its `on-error` runs.
+    Action(String),
+    /// Input the action does not take: the task fails with the reason and
+    /// its workflow at once with Mistral's "Failed to run task" text.
+    Input(String),
+}
+
+impl From<String> for StartError {
+    fn from(e: String) -> Self {
+        StartError::Structural(e)
+    }
+}
+
+impl From<&str> for StartError {
+    fn from(e: &str) -> Self {
+        StartError::Structural(e.to_string())
+    }
 }
 
 /// The progress of a `with-items` task.
@@ -69,14 +97,31 @@ impl EngineActor {
             Some(false) => self.start_single(exec_id, task_id),
             None => return,
         };
-        if let Err(msg) = started {
-            self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            );
+        match started {
+            Ok(()) => {}
+            Err(StartError::Structural(e)) => {
+                let msg = self.start_failure(exec_id, task_id, &e);
+                self.force_fail_task(exec_id, task_id, msg);
+            }
+            Err(StartError::Action(e)) => {
+                self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
+            }
+            Err(StartError::Input(e)) => self.fail_on_input(exec_id, task_id, e),
+        }
+    }
+
+    /// Input refused before the action was made: the task keeps the reason,
+    /// the workflow fails with it.
+    fn fail_on_input(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, e: String) {
+        let msg = self.start_failure(exec_id, task_id, &e);
+        self.force_fail_task(exec_id, task_id, msg);
+        if let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|x| x.tasks.get_mut(&task_id))
+        {
+            task.state_info = Some(e);
+            self.touch_task(exec_id, task_id, Write::Update);
         }
     }
 
@@ -90,7 +135,7 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-    ) -> Result<(), String> {
+    ) -> Result<(), StartError> {
         let call = match self.deferrable((exec_id, task_id), |s| {
             let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
             let task = exec.tasks.get(&task_id).ok_or("task gone")?;
@@ -104,7 +149,9 @@ impl EngineActor {
             }
         };
         if call.workflow {
-            return self.start_subworkflow(exec_id, task_id, &call.action, call.input, None);
+            return self
+                .start_subworkflow(exec_id, task_id, &call.action, call.input, None)
+                .map_err(StartError::Action);
         }
         let msg = self
             .record_action(exec_id, task_id, call, None)
@@ -119,8 +166,8 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-    ) -> Result<(), String> {
-        self.start_some_items(exec_id, task_id, None)
+    ) -> Result<(), StartError> {
+        Ok(self.start_some_items(exec_id, task_id, None)?)
     }
 
     /// Re-runs only the `failed` items of a with-items task, keeping the
@@ -136,14 +183,9 @@ impl EngineActor {
             Value::Array(v) => v,
             _ => Vec::new(),
         };
-        if let Err(msg) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
-            self.complete_task(
-                exec_id,
-                task_id,
-                State::Error,
-                Value::String(msg.clone()),
-                Some(msg),
-            );
+        if let Err(e) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+            let msg = self.start_failure(exec_id, task_id, &e);
+            self.force_fail_task(exec_id, task_id, msg);
         }
     }
 
@@ -177,6 +219,7 @@ impl EngineActor {
         if count == 0 {
             let name = task.name.clone();
             log::debug!("ex={exec_id} task={name} with-items over nothing");
+            self.with_items_context(exec_id, task_id, 0, concurrency);
             self.complete_task(exec_id, task_id, State::Success, json!([]), None);
             return Ok(());
         }
@@ -217,18 +260,39 @@ impl EngineActor {
             concurrency,
             ..Items::default()
         };
+        self.with_items_context(exec_id, task_id, count, concurrency);
         let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
-        if let Some(Value::Object(rc)) =
-            exec.tasks.get_mut(&task_id).map(|t| &mut t.runtime_context)
-        {
-            rc.insert(
-                "with_items".into(),
-                json!({ "count": count, "concurrency": concurrency }),
-            );
-        }
         exec.items.insert(task_id, items);
         self.touch_task(exec_id, task_id, Write::Update);
         self.start_more_items(exec_id, task_id)
+    }
+
+    /// Records a with-items task's shape in its runtime context: Mistral's
+    /// `with_items: {capacity, count}` (capacity null without concurrency)
+    /// and, for restarts, the concurrency.
+    fn with_items_context(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        count: usize,
+        concurrency: usize,
+    ) {
+        if let Some(Value::Object(rc)) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+            .map(|t| &mut t.runtime_context)
+        {
+            let capacity = if concurrency > 0 {
+                json!(concurrency)
+            } else {
+                Value::Null
+            };
+            rc.insert(
+                "with_items".into(),
+                json!({ "capacity": capacity, "count": count, "concurrency": concurrency }),
+            );
+        }
     }
 
     /// Evaluates a with-items task's lists (checked: lists, equal lengths,
@@ -243,29 +307,45 @@ impl EngineActor {
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let mut lists = Vec::new();
+        // Mistral's `_get_with_items_values`: every value evaluated first;
+        // any iterable is taken (a string by its characters, a mapping by
+        // its keys); the lists must have one length.
+        let mut values = Map::new();
         for wi in &spec.with_items {
-            match self.evaluate(exec, Some(task), &branch, &wi.source)? {
-                Value::Array(items) => lists.push((wi.var.clone(), items)),
-                other => {
+            let v = self.evaluate(exec, Some(task), &branch, &wi.source)?;
+            values.insert(wi.var.clone(), v);
+        }
+        let mut lists: Vec<(String, Vec<Value>)> = Vec::new();
+        for (var, v) in &values {
+            let items = match v {
+                Value::Array(items) => items.clone(),
+                Value::String(text) => text.chars().map(|c| Value::String(c.into())).collect(),
+                Value::Object(m) => m.keys().map(|k| Value::String(k.clone())).collect(),
+                _ => {
+                    let so_far: Map<String, Value> = lists
+                        .iter()
+                        .map(|(k, l)| (k.clone(), Value::Array(l.clone())))
+                        .collect();
                     return Err(format!(
-                        "Wrong input format for: {}. List type is expected for with-items '{}', got {other}",
-                        task.name, wi.var
+                        "Wrong input format for: {}. Iterable type is expected for each value.",
+                        pytext::repr(&Value::Object(so_far))
                     ));
                 }
+            };
+            let count = lists.first().map_or(items.len(), |(_, l)| l.len());
+            if items.len() != count {
+                return Err(format!(
+                    "Wrong input format for: {}. All arrays must have the same length.",
+                    pytext::repr(&Value::Object(values.clone()))
+                ));
             }
+            lists.push((var.clone(), items));
         }
         let count = lists.first().map_or(0, |(_, l)| l.len());
         if count > self.limits.max_with_items {
             return Err(format!(
                 "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
                 task.name, self.limits.max_with_items
-            ));
-        }
-        if lists.iter().any(|(_, l)| l.len() != count) {
-            return Err(format!(
-                "Wrong input format for: {}. All arrays must have the same length for with-items",
-                task.name
             ));
         }
         let concurrency = match &spec.policies.concurrency {
@@ -332,8 +412,20 @@ impl EngineActor {
                         self.send(msg);
                     }
                 }
-                Err(e) => {
+                Err(StartError::Structural(e)) => {
+                    // An item whose action or input cannot be evaluated
+                    // fails the task and its workflow (Mistral evaluates
+                    // every item's input before it starts any).
+                    let msg = self.start_failure(exec_id, task_id, &e);
+                    self.force_fail_task(exec_id, task_id, msg);
+                    return Ok(());
+                }
+                Err(StartError::Action(e)) => {
                     self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                    return Ok(());
+                }
+                Err(StartError::Input(e)) => {
+                    self.fail_on_input(exec_id, task_id, e);
                     return Ok(());
                 }
             }
@@ -346,7 +438,7 @@ impl EngineActor {
         exec: &Exec,
         task: &TaskRecord,
         branch: &Map<String, Value>,
-    ) -> Result<Call, String> {
+    ) -> Result<Call, StartError> {
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let (action_expr, workflow) = match &spec.run {
             TaskRun::Action(a) => (a.clone(), false),
@@ -354,7 +446,7 @@ impl EngineActor {
         };
         let action = match self.evaluate(exec, Some(task), branch, &Value::String(action_expr))? {
             Value::String(s) => s,
-            other => return Err(format!("Action name must be a string, got {other}")),
+            other => return Err(format!("Action name must be a string, got {other}").into()),
         };
         let mut input = match self.evaluate(exec, Some(task), branch, &spec.input)? {
             Value::Object(m) => m,
@@ -363,7 +455,8 @@ impl EngineActor {
                 return Err(format!(
                     "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
                     task.name
-                ));
+                )
+                .into());
             }
         };
         if let Some(Value::Object(defaults)) = exec
@@ -381,6 +474,21 @@ impl EngineActor {
         } else {
             self.adhoc_call(exec, task, action, input)?
         };
+        if !workflow
+            && run.is_none()
+            && let Some(catalog) = &self.catalog
+        {
+            // Mistral checks the action and its input when it schedules
+            // the action: nothing runs if either is wrong.
+            catalog
+                .validate(&action, &Value::Object(input.clone()))
+                .map_err(|e| match e.strip_suffix(']') {
+                    Some(head) if head.starts_with("Failed to find action [") => {
+                        format!("{head}, namespace={}]", exec.rec.workflow_namespace)
+                    }
+                    _ => e,
+                })?;
+        }
         let timeout = match &spec.policies.timeout {
             Some(t) => Some(seconds(
                 &self.evaluate(exec, Some(task), branch, t)?,
@@ -454,6 +562,9 @@ impl EngineActor {
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);
+        if let Some(batch) = &mut self.batch_actions {
+            batch.push(ae.id);
+        }
         let aid = ae.id;
         exec.actions.insert(aid, ae);
         self.touch_action(exec_id, aid, Write::Insert);

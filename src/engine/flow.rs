@@ -9,18 +9,13 @@ use super::EngineActor;
 use super::controller::{self, Command};
 use super::offload::{Ready, Resume};
 use super::state::{Exec, ExecHost};
-use crate::domain::{ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
-/// Renders a value as Python's `str()` would for messages: strings bare.
-pub(crate) fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+/// Python's `str()` of a value, as Mistral writes results into messages.
+pub(crate) use crate::domain::pytext::str as text;
 
 impl EngineActor {
     /// Evaluates `v` (a value with expressions) for a task of `exec`.
@@ -34,7 +29,7 @@ impl EngineActor {
         if !needs_eval(v) {
             return Ok(v.clone());
         }
-        let data = exec.data_for(task, branch);
+        let data = self.data_of(exec, task, branch);
         if let Some(t) = task {
             let scope = (exec.rec.id, t.id);
             return self.evaluate_scoped(scope, v, branch, data, Some((exec, Some(t.id))));
@@ -84,15 +79,14 @@ impl EngineActor {
         let trigger =
             triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(join) = spec.join {
-            let waiting = exec
-                .latest
-                .get(name)
-                .filter(|id| {
-                    exec.tasks
-                        .get(*id)
-                        .is_some_and(|t| t.state == State::Waiting)
-                })
-                .copied();
+            // A join has one task execution per workflow execution
+            // (Mistral's unique key `join-task-<execution>-<name>`): once it
+            // has left WAITING, later arrivals change nothing.
+            let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
+            if existing.is_some_and(|t| t.state != State::Waiting) {
+                return;
+            }
+            let waiting = existing.map(|t| t.id);
             let task_id = match waiting {
                 Some(id) => {
                     let Some(t) = exec.tasks.get_mut(&id) else {
@@ -178,22 +172,7 @@ impl EngineActor {
         let Some(task) = exec.tasks.get(&task_id) else {
             return;
         };
-        let inbound = inbound_tasks(&exec.spec, &task.name);
-        let triggered: Vec<String> = task
-            .runtime_context
-            .get("triggered_by")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|t| t.get("task_id").and_then(Value::as_str))
-                    .filter_map(|id| id.parse::<TaskExecutionId>().ok())
-                    .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut distinct = triggered.clone();
-        distinct.sort();
-        distinct.dedup();
+        let (inbound, distinct) = join_progress(exec, task);
         let needed = match join {
             Join::All => inbound.len(),
             Join::Count(n) => n as usize,
@@ -208,8 +187,7 @@ impl EngineActor {
             self.touch_task(exec_id, task_id, Write::Update);
             self.begin_task(exec_id, task_id);
         } else {
-            let blocked: Vec<&String> = inbound.iter().filter(|n| !distinct.contains(n)).collect();
-            task.state_info = Some(format!("Blocked by tasks: {blocked:?}"));
+            task.state_info = Some("Task is waiting.".into());
         }
     }
 
@@ -279,15 +257,8 @@ impl EngineActor {
         let (published, global, keep) = match publish {
             Ok(p) => p,
             Err(e) => {
-                if let Some(task) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|x| x.tasks.get_mut(&task_id))
-                {
-                    task.state = State::Error;
-                    task.state_info = Some(e);
-                }
-                (json!({}), Map::new(), true)
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                return self.force_fail_task(exec_id, task_id, msg);
             }
         };
         let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -302,10 +273,22 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
+        let with_items = exec
+            .tasks
+            .get(&task_id)
+            .and_then(|t| exec.spec.tasks.get(&t.name))
+            .is_some_and(|s| !s.with_items.is_empty());
         if let Some(task) = exec.tasks.get_mut(&task_id) {
             task.published = published;
             if !keep {
-                task.result = Value::Null;
+                // Mistral erases each action's output: a with-items task
+                // keeps one null per item.
+                task.result = match &task.result {
+                    Value::Array(items) if with_items => {
+                        Value::Array(vec![Value::Null; items.len()])
+                    }
+                    _ => Value::Null,
+                };
             }
         }
         if self.after_complete(exec_id, task_id) {
@@ -369,7 +352,7 @@ impl EngineActor {
                 s.evaluate(exec, Some(task), &outbound, g)
                     .map(|v| expr::truthy(&v))
             };
-            controller::next_commands(spec, state, &mut guard)
+            controller::fired_commands(spec, state, &mut guard)
         }) {
             Ready::Done(cmds) => cmds,
             Ready::Deferred(req) => return self.defer(req, Resume::Process),
@@ -377,22 +360,19 @@ impl EngineActor {
         let cmds = match cmds {
             Ok(c) => c,
             Err(e) => {
-                self.stop(exec_id, State::Error, Some(e));
-                return;
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                return self.force_fail_task(exec_id, task_id, msg);
             }
         };
         let handled = controller::handles_error(&cmds);
+        // As Mistral records `next_tasks`: engine commands are left out, so
+        // a task whose clause fired only commands is an end task (its
+        // publish reaches the workflow's final context).
         let next: Vec<Value> = cmds
             .iter()
-            .map(|c| {
-                let name = match c {
-                    Command::RunTask { name, .. } => name.as_str(),
-                    Command::Fail { .. } => "fail",
-                    Command::Succeed { .. } => "succeed",
-                    Command::Pause { .. } => "pause",
-                    Command::Noop { .. } => "noop",
-                };
-                json!([name, c.event().map(|e| e.as_str())])
+            .filter_map(|c| match c {
+                Command::RunTask { name, .. } => Some(json!([name, c.event().map(|e| e.as_str())])),
+                _ => None,
             })
             .collect();
         let Some(task) = self
@@ -408,12 +388,54 @@ impl EngineActor {
             rc.insert("next_tasks".into(), Value::Array(next));
         }
         self.touch_task(exec_id, task_id, Write::Update);
-        self.run_commands(exec_id, Some((task_id, outbound)), cmds);
+        self.run_commands(
+            exec_id,
+            Some((task_id, outbound)),
+            controller::rearrange(cmds),
+        );
     }
 
     /// Applies controller commands in order; after a `pause` the rest waits
     /// in the backlog; after the workflow ends the rest is dropped.
     pub(crate) fn run_commands(
+        &mut self,
+        exec_id: ExecutionId,
+        from: Option<(TaskExecutionId, Map<String, Value>)>,
+        cmds: Vec<Command>,
+    ) {
+        // Tasks started before a command that stops or pauses the workflow
+        // run to their end (Mistral starts them after the transaction that
+        // changed the workflow's state): remember what they dispatch.
+        let stops = cmds.iter().any(|c| {
+            matches!(
+                c,
+                Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
+            )
+        });
+        let outer = if stops {
+            self.batch_actions.replace(Vec::new())
+        } else {
+            None
+        };
+        self.apply_commands(exec_id, from, cmds);
+        if stops {
+            let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+            let owner = &self.owner;
+            if let Some(exec) = self.execs.get_mut(&exec_id)
+                && exec.rec.state != State::Running
+            {
+                exec.owed.extend(
+                    started
+                        .into_iter()
+                        .filter(|a| owner.get(a) == Some(&exec_id)),
+                );
+            } else if let Some(outer) = &mut self.batch_actions {
+                outer.extend(started);
+            }
+        }
+    }
+
+    fn apply_commands(
         &mut self,
         exec_id: ExecutionId,
         from: Option<(TaskExecutionId, Map<String, Value>)>,
@@ -506,37 +528,152 @@ impl EngineActor {
         }
     }
 
+    /// Fails a task and at once its workflow with `msg`, as Mistral's
+    /// `force_fail_task` does for an error of the workflow's own making (an
+    /// expression that cannot be evaluated, an action that does not exist
+    /// or does not take its input): no transition of the task runs; the
+    /// workflow's state_info is the task's. A task that ran no action keeps
+    /// the result `[]`.
+    pub(crate) fn force_fail_task(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        msg: String,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let ran = exec
+            .actions
+            .values()
+            .any(|a| a.task_execution_id == Some(task_id));
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        let t = now();
+        if !task.state.is_completed() {
+            exec.incomplete = exec.incomplete.saturating_sub(1);
+        }
+        task.state = State::Error;
+        task.state_info = Some(msg.clone());
+        task.processed = true;
+        if !ran && task.result.is_null() {
+            task.result = json!([]);
+        }
+        task.finished_at.get_or_insert(t);
+        task.updated_at = Some(t);
+        self.touch_task(exec_id, task_id, Write::Update);
+        log::info!(
+            "ex={exec_id} task={task_id} failed the workflow: {}",
+            self.mask(exec_id, msg.clone())
+        );
+        self.stop(exec_id, State::Error, Some(msg));
+    }
+
+    /// Mistral's text for an error met while a task starts.
+    pub(crate) fn start_failure(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        e: &str,
+    ) -> String {
+        let (wf, task) = self.names(exec_id, task_id);
+        format!("Failed to run task [error={e}, wf={wf}, task={task}]")
+    }
+
+    /// Mistral's text for an error met while a task completes (publish,
+    /// transition guards).
+    fn completion_failure(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        e: &str,
+    ) -> String {
+        let (wf, task) = self.names(exec_id, task_id);
+        let action = self
+            .execs
+            .get(&exec_id)
+            .and_then(|x| {
+                x.actions
+                    .values()
+                    .filter(|a| a.task_execution_id == Some(task_id))
+                    .max_by_key(|a| a.created_at)
+                    .map(|a| a.name.clone())
+            })
+            .unwrap_or_default();
+        format!(
+            "Failed to handle action completion [error={e}, wf={wf}, task={task}, action={action}]"
+        )
+    }
+
+    fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {
+        let exec = self.execs.get(&exec_id);
+        (
+            exec.map(|x| x.rec.workflow_name.clone())
+                .unwrap_or_default(),
+            exec.and_then(|x| x.tasks.get(&task_id))
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+        )
+    }
+
     /// With nothing in flight, a WAITING join can never run: fail it as
     /// Mistral does. True when one was failed.
     fn fail_unsatisfiable_joins(&mut self, exec_id: ExecutionId) -> bool {
         let Some(exec) = self.execs.get(&exec_id) else {
             return false;
         };
+        // A task waiting for a timer (a retry, wait-before, wait-after) or
+        // otherwise unfinished may still trigger a join.
+        if exec
+            .tasks
+            .values()
+            .any(|t| !t.state.is_completed() && t.state != State::Waiting)
+        {
+            return false;
+        }
         let waiting: Vec<(TaskExecutionId, String)> = exec
             .tasks
             .values()
             .filter(|t| t.state == State::Waiting)
             .map(|t| {
-                let info = t
-                    .state_info
-                    .clone()
-                    .unwrap_or_default()
-                    .replace("Blocked by", "Failed by");
+                // Nothing is in flight: every inbound task that has not
+                // triggered the join never will.
+                let (inbound, triggered) = join_progress(exec, t);
+                let failed: Vec<&String> =
+                    inbound.iter().filter(|n| !triggered.contains(n)).collect();
                 (
                     t.id,
-                    if info.is_empty() {
-                        "Failed by tasks: []".to_string()
-                    } else {
-                        info
-                    },
+                    format!("Failed by tasks: {}", pytext::names_repr(&failed)),
                 )
             })
             .collect();
         for (id, msg) in &waiting {
-            self.complete_task(exec_id, *id, State::Error, Value::Null, Some(msg.clone()));
+            self.complete_task(exec_id, *id, State::Error, json!([]), Some(msg.clone()));
         }
         !waiting.is_empty()
     }
+}
+
+/// A join's inbound task names (document order) and the distinct names of
+/// those that have triggered it so far.
+fn join_progress(exec: &Exec, join: &TaskRecord) -> (Vec<String>, Vec<String>) {
+    let inbound = inbound_tasks(&exec.spec, &join.name);
+    let mut triggered: Vec<String> = join
+        .runtime_context
+        .get("triggered_by")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|t| t.get("task_id").and_then(Value::as_str))
+                .filter_map(|id| id.parse::<TaskExecutionId>().ok())
+                .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    triggered.sort();
+    triggered.dedup();
+    (inbound, triggered)
 }
 
 /// The names of tasks in `state`, sorted.
@@ -553,10 +690,19 @@ fn sorted_names(exec: &Exec, state: State) -> Vec<&str> {
 
 /// Mistral's `_build_fail_info_message`.
 fn fail_info(exec: &Exec) -> String {
+    // Mistral leaves out every task that has an `on-error` clause, whether
+    // or not it fired (`is_error_handled_for`).
     let mut failed: Vec<&TaskRecord> = exec
         .tasks
         .values()
-        .filter(|t| t.state == State::Error && !t.error_handled)
+        .filter(|t| {
+            t.state == State::Error
+                && exec
+                    .spec
+                    .tasks
+                    .get(&t.name)
+                    .is_none_or(|s| s.on_error.is_none())
+        })
         .collect();
     failed.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
@@ -579,6 +725,9 @@ fn fail_info(exec: &Exec) -> String {
                 let out = a.output.get("result").map_or("Unknown".to_string(), text);
                 msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
             }
+        }
+        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
+            msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
         }
     }
     msg

@@ -54,12 +54,8 @@ impl EngineActor {
                 (State::Error, msg, Value::Object(out))
             }
             _ => {
-                let msg = msg.unwrap_or_default();
-                (
-                    State::Cancelled,
-                    Some(msg.clone()),
-                    json!({ "result": msg }),
-                )
+                let out = json!({ "result": msg.clone() });
+                (State::Cancelled, msg, out)
             }
         };
         let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -76,39 +72,63 @@ impl EngineActor {
         );
         self.touch_exec(exec_id, Write::Update);
         if state == State::Cancelled {
+            let msg = self
+                .execs
+                .get(&exec_id)
+                .and_then(|e| e.rec.state_info.clone());
             self.cancel_remaining(exec_id);
             for child in self.children(exec_id) {
-                self.stop(child, State::Cancelled, None);
+                self.stop(child, State::Cancelled, msg.clone());
             }
         }
         self.subworkflow_done(exec_id);
     }
 
-    /// Cancels every unfinished task and action of a cancelled execution.
+    /// Cancels what a cancelled execution had not started yet. As in
+    /// Mistral (`Workflow._cancel_workflow` only sets the execution's state
+    /// and output), a task whose action or sub-workflow is running is left
+    /// alone: a late result is still recorded, but starts nothing.
     fn cancel_remaining(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let busy: std::collections::HashSet<_> = exec
+            .actions
+            .values()
+            .filter(|a| a.state == State::Running)
+            .filter_map(|a| a.task_execution_id)
+            .collect();
+        let children: std::collections::HashSet<_> = self
+            .execs
+            .values()
+            .filter(|e| {
+                e.parent.is_some_and(|p| p.exec_id == exec_id) && !e.rec.state.is_terminal()
+            })
+            .map(|e| e.parent.map(|p| p.task_id))
+            .collect();
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
         let t = now();
         let mut tasks = Vec::new();
-        for task in exec.tasks.values_mut().filter(|t| !t.state.is_completed()) {
+        for task in exec.tasks.values_mut().filter(|t| {
+            !t.state.is_completed() && !busy.contains(&t.id) && !children.contains(&Some(t.id))
+        }) {
             task.state = State::Cancelled;
             task.finished_at = Some(t);
             task.updated_at = Some(t);
             tasks.push(task.id);
         }
-        exec.incomplete = 0;
+        exec.incomplete = exec.incomplete.saturating_sub(tasks.len());
         let mut actions = Vec::new();
-        for ae in exec
-            .actions
-            .values_mut()
-            .filter(|a| !a.state.is_completed())
-        {
+        for ae in exec.actions.values_mut().filter(|a| {
+            !a.state.is_completed() && a.task_execution_id.is_none_or(|t| tasks.contains(&t))
+        }) {
             ae.state = State::Cancelled;
             ae.updated_at = Some(t);
             actions.push(ae.id);
         }
-        exec.in_flight = 0;
+        exec.in_flight = exec.in_flight.saturating_sub(actions.len());
         for id in tasks {
             self.touch_task(exec_id, id, Write::Update);
         }
@@ -152,7 +172,10 @@ impl EngineActor {
         for child in self.children(exec_id) {
             self.pause(child, None);
         }
-        self.mirror_in_parent_task(exec_id, State::Running, State::Paused);
+        // `task_handler._on_action_update`: the parent pauses too.
+        if let Some(parent) = self.mirror_in_parent_task(exec_id, State::Running, State::Paused) {
+            self.pause(parent, None);
+        }
     }
 
     /// Resumes a paused execution: dispatches again what was refused while
@@ -171,7 +194,15 @@ impl EngineActor {
         for child in self.children(exec_id) {
             self.resume(child);
         }
-        self.mirror_in_parent_task(exec_id, State::Paused, State::Running);
+        // The parent resumes too once none of its tasks is paused.
+        if let Some(parent) = self.mirror_in_parent_task(exec_id, State::Paused, State::Running)
+            && !self
+                .execs
+                .get(&parent)
+                .is_some_and(|e| e.tasks.values().any(|t| t.state == State::Paused))
+        {
+            self.resume(parent);
+        }
         self.redispatch_idle(exec_id);
         let with_items: Vec<_> = self
             .execs
@@ -216,23 +247,24 @@ impl EngineActor {
     }
 
     /// A paused sub-workflow shows its parent task PAUSED (and RUNNING again
-    /// on resume), as Mistral does.
-    fn mirror_in_parent_task(&mut self, exec_id: ExecutionId, from: State, to: State) {
-        let Some(parent) = self.execs.get(&exec_id).and_then(|e| e.parent) else {
-            return;
-        };
-        let Some(task) = self
+    /// on resume), as Mistral does. Gives the parent execution.
+    fn mirror_in_parent_task(
+        &mut self,
+        exec_id: ExecutionId,
+        from: State,
+        to: State,
+    ) -> Option<ExecutionId> {
+        let parent = self.execs.get(&exec_id).and_then(|e| e.parent)?;
+        let task = self
             .execs
             .get_mut(&parent.exec_id)
-            .and_then(|e| e.tasks.get_mut(&parent.task_id))
-        else {
-            return;
-        };
+            .and_then(|e| e.tasks.get_mut(&parent.task_id))?;
         if task.state == from {
             task.state = to;
             task.updated_at = Some(now());
             self.touch_task(parent.exec_id, parent.task_id, Write::Update);
         }
+        Some(parent.exec_id)
     }
 
     /// Sends every IDLE action execution of the execution again under a new

@@ -40,49 +40,45 @@ impl EngineActor {
             .tasks
             .get(&msg.id)
             .ok_or_else(|| Error::NotFound(format!("TaskExecution not found [id={}]", msg.id)))?;
-        if exec.rec.state == State::Paused {
-            return Ok(task.clone());
+        // The checks of Mistral's `TaskExecutionsController.put`, in order.
+        if task.state != State::Error {
+            return Err(Error::Invalid(
+                "The current task execution must be in ERROR for rerun. Only updating task to rerun is supported."
+                    .into(),
+            ));
         }
-        match (msg.state, task.state) {
-            (State::Success, _) | (_, State::Success) if msg.state == State::Running => {
-                return Err(Error::Invalid(
-                    "Rerunning succeeded tasks is not supported.".into(),
-                ));
-            }
-            (State::Running | State::Skipped, State::Error) => {}
-            (State::Running, s) => {
-                return Err(Error::Invalid(format!(
-                    "The current task execution must be in ERROR for rerun. [task_execution_id={}, state={s}]",
-                    msg.id
-                )));
-            }
-            (State::Skipped, s) => {
-                return Err(Error::Invalid(format!(
-                    "Only a task in ERROR can be skipped. [task_execution_id={}, state={s}]",
-                    msg.id
-                )));
-            }
-            (other, _) => {
-                return Err(Error::Invalid(format!(
-                    "Cannot change a task's state to {other}. Use RUNNING or SKIPPED."
-                )));
-            }
-        }
-        let reset = match (msg.state, msg.reset) {
-            (State::Running, None) => {
-                return Err(Error::Invalid("Mandatory field 'reset' is not set.".into()));
-            }
-            (_, r) => r.unwrap_or(true),
-        };
         let with_items = exec
             .spec
             .tasks
             .get(&task.name)
             .is_some_and(|t| !t.with_items.is_empty());
-        if msg.state == State::Running && !reset && !with_items {
-            return Err(Error::Invalid(
-                "Only with-items tasks can be rerun with reset=false.".into(),
-            ));
+        let reset = match (msg.state, msg.reset) {
+            (State::Running, None) => {
+                return Err(Error::Invalid(
+                    "Reset field is mandatory to rerun task.".into(),
+                ));
+            }
+            (State::Running, Some(false)) if !with_items => {
+                return Err(Error::Invalid(
+                    "Only with-items task has the option to not reset.".into(),
+                ));
+            }
+            (_, r) => r.unwrap_or(true),
+        };
+        // The engine's `Workflow.rerun`: nothing on a paused execution; the
+        // env update needs an IDLE, PAUSED or ERROR execution; a SUCCESS
+        // execution cannot go back to RUNNING.
+        if exec.rec.state == State::Paused {
+            return Ok(task.clone());
+        }
+        if msg.env.is_some() {
+            super::requests::env_allowed(exec.rec.state)?;
+        }
+        if exec.rec.state == State::Success {
+            return Err(Error::Invalid(format!(
+                "Can't change workflow execution state from SUCCESS to RUNNING. [workflow={}, execution_id={exec_id}]",
+                exec.rec.workflow_name
+            )));
         }
         self.reopen_execution(exec_id, msg.env);
         if msg.state == State::Skipped {
@@ -102,10 +98,8 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        if let (Some(Value::Object(new)), Some(Value::Object(cur))) =
-            (env, exec.rec.params.get_mut("env"))
-        {
-            cur.extend(new);
+        if let Some(env) = env {
+            super::requests::merge_env(&mut exec.rec.params, env);
         }
         if exec.rec.state.is_terminal() {
             exec.rec.state = State::Running;
@@ -116,21 +110,28 @@ impl EngineActor {
         self.touch_exec(exec_id, Write::Update);
     }
 
+    /// Mistral's `skip_task`: the task completes again as SKIPPED with
+    /// `Task was skipped.`, its `publish-on-skip` replacing what it
+    /// published, and its on-skip transitions are followed.
     fn skip_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        task.state = State::Skipped;
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        task.state = State::Running;
         task.processed = false;
         task.error_handled = false;
-        task.updated_at = Some(now());
-        self.touch_task(exec_id, task_id, Write::Update);
-        self.process_task(exec_id, task_id);
-        self.check_complete(exec_id);
+        let result = task.result.clone();
+        exec.incomplete += 1;
+        self.complete_task(
+            exec_id,
+            task_id,
+            State::Skipped,
+            result,
+            Some("Task was skipped.".into()),
+        );
     }
 
     fn rerun_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reset: bool) {
@@ -158,6 +159,19 @@ impl EngineActor {
                 .map(|(i, _)| i as usize)
                 .collect()
         };
+        // `RegularTask._reset_actions`: the earlier action executions no
+        // longer count (all of them on reset, else the failed ones).
+        let mut unaccepted = Vec::new();
+        for a in exec
+            .actions
+            .values_mut()
+            .filter(|a| a.task_execution_id == Some(task_id) && a.accepted)
+        {
+            if reset || matches!(a.state, State::Error | State::Cancelled) {
+                a.accepted = false;
+                unaccepted.push(a.id);
+            }
+        }
         let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
@@ -178,6 +192,9 @@ impl EngineActor {
         let previous = std::mem::take(&mut task.result);
         exec.incomplete += 1;
         self.touch_task(exec_id, task_id, Write::Update);
+        for id in unaccepted {
+            self.touch_action(exec_id, id, Write::Update);
+        }
         if reset {
             self.begin_task(exec_id, task_id);
         } else {
@@ -207,9 +224,25 @@ impl EngineActor {
         let exec_id = match self.owner.get(&msg.id) {
             Some(e) => *e,
             None => {
-                return self.writer.get_action_execution(msg.id)?.ok_or_else(|| {
+                let ae = self.writer.get_action_execution(msg.id)?.ok_or_else(|| {
                     Error::NotFound(format!("ActionExecution not found [id={}]", msg.id))
-                });
+                })?;
+                already_completed(&ae, msg.state)?;
+                // A finished (e.g. cancelled) execution's action still
+                // running after a restart: its execution is loaded again so
+                // the late result is recorded.
+                match ae.execution_id.filter(|e| !self.execs.contains_key(e)) {
+                    Some(eid) => {
+                        let loaded = self.writer.load_execution(eid)?;
+                        // Finished: no parent link is needed.
+                        self.install(loaded);
+                        match self.owner.get(&msg.id) {
+                            Some(e) => *e,
+                            None => return Ok(ae),
+                        }
+                    }
+                    None => return Ok(ae),
+                }
             }
         };
         let ae = self
@@ -218,19 +251,24 @@ impl EngineActor {
             .and_then(|e| e.actions.get(&msg.id))
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={}]", msg.id)))?;
-        let output = msg.output.unwrap_or(Value::Null);
+        already_completed(&ae, msg.state)?;
+        // Mistral's request default for a missing output is `{}`; an ERROR
+        // without a (truthy) output is an `Unknown error`.
+        let output = msg.output.unwrap_or_else(|| json!({}));
         let outcome = match msg.state {
             State::Success => Outcome::Success(output),
-            State::Error => Outcome::Failure(if output.is_null() {
-                json!("Unknown error")
-            } else {
+            State::Error => Outcome::Failure(if crate::expr::truthy(&output) {
                 output
+            } else {
+                json!("Unknown error")
             }),
             State::Cancelled => {
                 self.cancel_action(exec_id, &ae);
                 return self.current_action(exec_id, msg.id);
             }
-            State::Paused | State::Running => return Ok(ae),
+            State::Paused | State::Running => {
+                return self.update_action(exec_id, &ae, msg.state);
+            }
             other => {
                 return Err(Error::Invalid(format!(
                     "Cannot set an action execution to {other}. Allowed states are: SUCCESS, ERROR, CANCELLED, PAUSED, RUNNING"
@@ -264,6 +302,56 @@ impl EngineActor {
             .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={id}]")))
     }
 
+    /// Mistral's `on_action_update`: an asynchronous action set PAUSED
+    /// pauses its task and the workflow; set RUNNING again, it resumes them
+    /// (the workflow once no task of it is paused).
+    fn update_action(
+        &mut self,
+        exec_id: ExecutionId,
+        ae: &ActionExecutionRecord,
+        to: State,
+    ) -> Result<ActionExecutionRecord, Error> {
+        if ae.state.is_completed() {
+            return Err(Error::Invalid(format!(
+                "Invalid state transition from {} to {to}.",
+                ae.state
+            )));
+        }
+        if ae.state == to || ae.state == State::Idle {
+            return Ok(ae.clone());
+        }
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return Ok(ae.clone());
+        };
+        if let Some(a) = exec.actions.get_mut(&ae.id) {
+            a.state = to;
+            a.updated_at = Some(now());
+        }
+        let task = ae
+            .task_execution_id
+            .and_then(|t| exec.tasks.get_mut(&t))
+            .filter(|t| !t.state.is_completed());
+        let task_id = task.map(|t| {
+            t.state = to;
+            t.updated_at = Some(now());
+            t.id
+        });
+        self.touch_action(exec_id, ae.id, Write::Update);
+        if let Some(t) = task_id {
+            self.touch_task(exec_id, t, Write::Update);
+        }
+        if to == State::Paused {
+            self.pause(exec_id, None);
+        } else if !self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.tasks.values().any(|t| t.state == State::Paused))
+        {
+            self.resume(exec_id);
+        }
+        self.current_action(exec_id, ae.id)
+    }
+
     /// An action was cancelled from outside: it and its task end CANCELLED.
     fn cancel_action(&mut self, exec_id: ExecutionId, ae: &ActionExecutionRecord) {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -283,6 +371,24 @@ impl EngineActor {
         if let Some(task) = ae.task_execution_id {
             self.on_action_complete(exec_id, task, ae.item_index, State::Cancelled, Value::Null);
         }
+    }
+}
+
+/// A finished action execution cannot be completed again (Mistral raises a
+/// `ValueError`, a 500; bora answers 409) nor set PAUSED or RUNNING.
+fn already_completed(ae: &ActionExecutionRecord, to: State) -> Result<(), Error> {
+    if !ae.state.is_completed() {
+        return Ok(());
+    }
+    match to {
+        State::Paused | State::Running => Err(Error::Invalid(format!(
+            "Invalid state transition from {} to {to}.",
+            ae.state
+        ))),
+        _ => Err(Error::Conflict(format!(
+            "Action {} is already completed [state={}]",
+            ae.id, ae.state
+        ))),
     }
 }
 

@@ -190,6 +190,18 @@ impl EngineActor {
         let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
+        if let Some(c) = &spec.policies.concurrency {
+            // Mistral's ConcurrencyPolicy records its value on the task.
+            match self
+                .policy(exec_id, task_id, c)
+                .and_then(|v| seconds(&v, "concurrency"))
+            {
+                Ok(n) => self.with_rc(exec_id, task_id, |rc| {
+                    rc.insert("concurrency".into(), json!(n as u64));
+                }),
+                Err(e) => return self.fail_task(exec_id, task_id, e),
+            }
+        }
         if let Some(p) = &spec.policies.pause_before {
             match self.policy(exec_id, task_id, p) {
                 Ok(v) if expr::truthy(&v) => {
@@ -212,6 +224,9 @@ impl EngineActor {
                 .and_then(|v| seconds(&v, "wait-before"))
             {
                 Ok(secs) if secs > 0.0 => {
+                    self.with_rc(exec_id, task_id, |rc| {
+                        rc.insert("wait_before_policy".into(), json!({"skip": true}));
+                    });
                     let info =
                         format!("Delayed by 'wait-before' policy [delay={}]", fmt_secs(secs));
                     self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
@@ -239,6 +254,10 @@ impl EngineActor {
                 .and_then(|v| seconds(&v, "timeout"))
             {
                 Ok(secs) if secs > 0.0 => {
+                    // Its message names the seconds (workflow tasks too).
+                    self.with_rc(exec_id, task_id, |rc| {
+                        rc.insert("timeout".into(), json!(secs));
+                    });
                     self.set_timer(exec_id, task_id, TimerKind::Timeout, secs)
                 }
                 Ok(_) => {}
@@ -295,6 +314,7 @@ impl EngineActor {
         if matches!(state, State::Cancelled | State::Skipped) {
             return false;
         }
+        let info_before = task.state_info.clone();
         let waited = task.runtime_context.get("wait_after_done").is_some();
         if let (Some(w), false) = (&spec.policies.wait_after, waited) {
             match self
@@ -304,6 +324,8 @@ impl EngineActor {
                 Ok(secs) if secs > 0.0 => {
                     self.with_rc(exec_id, task_id, |rc| {
                         rc.insert("wait_after_done".into(), json!(state.as_str()));
+                        rc.insert("wait_after_info".into(), json!(info_before));
+                        rc.insert("wait_after_policy".into(), json!({"skip": true}));
                     });
                     let info = format!("Delayed by 'wait-after' policy [delay={}]", fmt_secs(secs));
                     self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
@@ -386,6 +408,12 @@ impl EngineActor {
                 return false;
             }
         };
+        if count > 0 {
+            // Mistral takes the policy's context before deciding.
+            self.with_rc(exec_id, task_id, |rc| {
+                rc.entry("retry_task_policy").or_insert_with(|| json!({}));
+            });
+        }
         let stop = retry_no >= count
             || (state == State::Error && break_on)
             || (state == State::Success && continue_on.is_none())
@@ -478,12 +506,14 @@ impl EngineActor {
                     .and_then(Value::as_str)
                     .and_then(|s| s.parse::<State>().ok())
                     .unwrap_or(State::Success);
+                // The state_info the task had before the delay comes back.
                 let info = self
                     .execs
                     .get(&exec_id)
                     .and_then(|e| e.tasks.get(&task_id))
-                    .and_then(|t| t.state_info.clone())
-                    .filter(|_| original == State::Error);
+                    .and_then(|t| t.runtime_context.get("wait_after_info"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 self.set_task_state(exec_id, task_id, original, info);
                 if let Some(exec) = self.execs.get_mut(&exec_id) {
                     exec.incomplete = exec.incomplete.saturating_sub(1);
@@ -530,13 +560,8 @@ impl EngineActor {
             self.owner.remove(&aid);
             self.touch_action(exec_id, aid, Write::Update);
         }
-        self.complete_task(
-            exec_id,
-            task_id,
-            State::Error,
-            Value::String(msg.clone()),
-            Some(msg),
-        );
+        // No accepted result: Mistral's task result is the empty list.
+        self.complete_task(exec_id, task_id, State::Error, json!([]), Some(msg));
     }
 }
 

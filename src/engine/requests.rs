@@ -212,12 +212,7 @@ impl EngineActor {
                 .params
                 .get("task_name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "Reverse workflow '{}' needs the target task: params.task_name is missing",
-                        spec.name
-                    ))
-                })?;
+                .ok_or_else(|| Error::Invalid(invalid_task_name(&spec, None)))?;
             super::reverse::closure(&spec, target).map_err(Error::Invalid)?;
         }
         let id = msg.id.unwrap_or_default();
@@ -351,68 +346,101 @@ impl EngineActor {
         Ok(())
     }
 
+    /// `PUT /v2/executions/{id}` as Mistral's execution controller and
+    /// engine answer it: a description alone; `params.env` alone (IDLE,
+    /// PAUSED or ERROR executions only, else 403) or with a resume; a state
+    /// as [`state_request`] decides — a request that would change nothing
+    /// (resuming a finished execution, failing a paused one, …) is answered
+    /// 200 with the execution as it is.
     fn update_execution(&mut self, msg: UpdateExecution) -> Result<ExecutionRecord, Error> {
         let id = msg.id;
-        let Some(exec) = self.execs.get_mut(&id) else {
-            let stored = self.writer.get_execution(id)?;
-            return match stored {
-                None => Err(Error::NotFound(format!(
+        if !self.execs.contains_key(&id) {
+            let Some(rec) = self.writer.get_execution(id)? else {
+                return Err(Error::NotFound(format!(
                     "WorkflowExecution not found [id={id}]"
-                ))),
-                Some(rec) => match (msg.state, msg.description) {
-                    (Some(s), _) if s != rec.state => Err(Error::Invalid(format!(
-                        "Can't change workflow execution state from {} to {s}. [workflow_name={}, execution_id={id}]",
-                        rec.state, rec.workflow_name
-                    ))),
-                    (_, Some(desc)) => {
-                        let mut rec = rec;
-                        rec.description = desc;
-                        rec.updated_at = Some(now());
-                        let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
-                        exec.rec = rec.clone();
-                        self.execs.insert(id, exec);
-                        self.touch_exec(id, Write::Update);
-                        Ok(rec)
-                    }
-                    _ => Ok(rec),
-                },
+                )));
             };
-        };
+            let decision = msg.state.map(|s| state_request(&rec, s)).transpose()?;
+            let env_only = msg.state.is_none() && msg.env.is_some();
+            if env_only {
+                env_allowed(rec.state)?;
+            }
+            // Only running and paused executions are in memory: a state
+            // request on a finished one changes nothing, was refused, or
+            // restates a SUCCESS.
+            let restate = decision == Some(StateChange::Restate);
+            if msg.description.is_none() && !env_only && !restate {
+                return Ok(rec);
+            }
+            let mut rec = rec;
+            if restate {
+                rec.state_info = msg.state_info.filter(|s| !s.is_empty());
+            }
+            if let Some(desc) = msg.description {
+                rec.description = desc;
+            }
+            if env_only && let Some(env) = msg.env {
+                merge_env(&mut rec.params, env);
+            }
+            rec.updated_at = Some(now());
+            let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
+            exec.rec = rec.clone();
+            self.execs.insert(id, exec);
+            self.touch_exec(id, Write::Update);
+            return Ok(rec);
+        }
+        let cur = self.execs[&id].rec.clone();
+        let decision = msg.state.map(|s| state_request(&cur, s)).transpose()?;
+        if msg.env.is_some()
+            && msg.state == Some(State::Running)
+            && decision == Some(StateChange::Apply)
+            && self.resumes_parent_first(id)
+        {
+            // Mistral resumes the paused children first, and a child's resume
+            // resumes this execution (without the env); the env update then
+            // finds it RUNNING and is refused.
+            env_allowed(State::Running)?;
+        }
+        let state_info = msg.state_info.filter(|s| !s.is_empty());
+        let exec = self.execs.get_mut(&id).expect("checked above");
         let mut changed = false;
         if let Some(desc) = msg.description {
             exec.rec.description = desc;
             exec.rec.updated_at = Some(now());
             changed = true;
         }
-        if let Some(Value::Object(env)) = msg.env {
-            if let Some(Value::Object(cur)) = exec.rec.params.get_mut("env") {
-                cur.extend(env);
+        if let Some(env) = msg.env {
+            match msg.state {
+                // With a resume: the env is merged when the resume happens.
+                Some(State::Running) if decision != Some(StateChange::Apply) => {}
+                Some(_) => {
+                    merge_env(&mut exec.rec.params, env);
+                    changed = true;
+                }
+                None => {
+                    env_allowed(cur.state)?;
+                    merge_env(&mut exec.rec.params, env);
+                    changed = true;
+                }
             }
-            changed = true;
         }
         if changed {
             self.touch_exec(id, Write::Update);
         }
-        if let Some(state) = msg.state {
-            let cur = self.execs[&id].rec.state;
-            if cur != state && !cur.can_transition(state) {
-                return Err(Error::Invalid(format!(
-                    "Can't change workflow execution state from {cur} to {state}. [workflow_name={}, execution_id={id}]",
-                    self.execs[&id].rec.workflow_name
-                )));
-            }
-            match state {
-                State::Paused => self.pause(id, msg.state_info),
+        match (msg.state, decision) {
+            (Some(state), Some(StateChange::Apply)) => match state {
+                State::Paused => self.pause(id, state_info),
                 State::Running => self.resume(id),
-                State::Success | State::Error | State::Cancelled => {
-                    self.stop(id, state, msg.state_info)
+                _ => self.stop(id, state, state_info),
+            },
+            (_, Some(StateChange::Restate)) => {
+                if let Some(exec) = self.execs.get_mut(&id) {
+                    exec.rec.state_info = state_info;
+                    exec.rec.updated_at = Some(now());
                 }
-                other => {
-                    return Err(Error::Invalid(format!(
-                        "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
-                    )));
-                }
+                self.touch_exec(id, Write::Update);
             }
+            _ => {}
         }
         Ok(self.execs[&id].rec.clone())
     }
@@ -432,20 +460,56 @@ impl EngineActor {
         };
         if !state.is_terminal() && !msg.force {
             return Err(Error::NotAllowed(format!(
-                "Only completed executions can be deleted; execution {} is {state}. Use force=true to delete it anyway.",
+                "Only completed executions can be deleted. Use --force to override this. Execution {} is in {state} state",
                 msg.id
             )));
         }
-        if let Some(e) = self.execs.remove(&msg.id) {
+        // Sub-executions go with their parent (Mistral's ON DELETE CASCADE
+        // from the parent's task executions).
+        let mut doomed = vec![msg.id];
+        let mut i = 0;
+        while i < doomed.len() {
+            let id = doomed[i];
+            let mut kids: Vec<ExecutionId> = self
+                .execs
+                .iter()
+                .filter(|(_, e)| e.parent.is_some_and(|p| p.exec_id == id))
+                .map(|(k, _)| *k)
+                .collect();
+            kids.extend(self.writer.sub_executions(id)?);
+            for k in kids {
+                if !doomed.contains(&k) {
+                    doomed.push(k);
+                }
+            }
+            i += 1;
+        }
+        for id in doomed {
+            self.forget_execution(id);
+        }
+        Ok(())
+    }
+
+    fn forget_execution(&mut self, id: ExecutionId) {
+        if let Some(e) = self.execs.remove(&id) {
             for aid in e.actions.keys() {
                 self.owner.remove(aid);
             }
         }
-        self.dirty.execs.shift_remove(&msg.id);
-        self.dirty.tasks.retain(|(e, _), _| *e != msg.id);
-        self.dirty.actions.retain(|(e, _), _| *e != msg.id);
-        self.dirty.deleted_executions.push(msg.id);
-        Ok(())
+        self.dirty.execs.shift_remove(&id);
+        self.dirty.tasks.retain(|(e, _), _| *e != id);
+        self.dirty.actions.retain(|(e, _), _| *e != id);
+        self.dirty.deleted_executions.push(id);
+    }
+
+    /// Whether resuming `id` resumes a paused sub-workflow first whose
+    /// parent task (not a with-items one) resumes `id` itself.
+    fn resumes_parent_first(&self, id: ExecutionId) -> bool {
+        self.execs.values().any(|e| {
+            e.parent
+                .is_some_and(|p| p.exec_id == id && p.item.is_none())
+                && e.rec.state == State::Paused
+        })
     }
 }
 
@@ -474,7 +538,27 @@ fn empty_spec() -> WorkflowSpec {
         vars: Map::new(),
         tasks: Default::default(),
         definition: String::new(),
+        raw: serde_json::Value::Null,
     }
+}
+
+/// The Python class name of Mistral's spec for this workflow.
+pub(crate) fn spec_class(spec: &WorkflowSpec) -> &'static str {
+    match spec.kind {
+        crate::lang::WorkflowKind::Direct => "DirectWorkflowSpec",
+        crate::lang::WorkflowKind::Reverse => "ReverseWorkflowSpec",
+    }
+}
+
+/// Mistral's `Invalid task name [wf_spec=<class> <spec dict>, task_name=<name>]`
+/// (`None` when `params.task_name` is missing).
+pub(crate) fn invalid_task_name(spec: &WorkflowSpec, task_name: Option<&str>) -> String {
+    format!(
+        "Invalid task name [wf_spec={} {}, task_name={}]",
+        spec_class(spec),
+        crate::domain::pytext::repr(&spec.raw),
+        task_name.unwrap_or("None")
+    )
 }
 
 /// Mistral's `validate_input`: missing and unexpected names, then defaults.
@@ -482,29 +566,7 @@ pub(crate) fn validate_input(
     spec: &WorkflowSpec,
     given: Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {
-    let missing: Vec<String> = spec
-        .input
-        .iter()
-        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
-        .map(|p| format!("'{}'", p.name))
-        .collect();
-    let unexpected: Vec<String> = given
-        .keys()
-        .filter(|k| !spec.input.iter().any(|p| &p.name == *k))
-        .map(|k| format!("'{k}'"))
-        .collect();
-    if !missing.is_empty() || !unexpected.is_empty() {
-        let mut msg = format!(
-            "Invalid input [name={}, class=DirectWorkflowSpec",
-            spec.name
-        );
-        if !missing.is_empty() {
-            msg += &format!(", missing=[{}]", missing.join(", "));
-        }
-        if !unexpected.is_empty() {
-            msg += &format!(", unexpected=[{}]", unexpected.join(", "));
-        }
-        msg += "]";
+    if let Some(msg) = lang::input_mismatch(&spec.name, spec_class(spec), &spec.input, &given) {
         return Err(Error::Invalid(msg));
     }
     let mut out = Map::new();
@@ -583,6 +645,76 @@ impl Handler<DeleteExecution> for EngineActor {
         match self.delete_execution(&msg) {
             Ok(()) => self.after_commit(ctx, Ok(()), unavailable),
             Err(e) => ready(Err(e)),
+        }
+    }
+}
+
+/// What a requested execution state does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateChange {
+    /// Pause, resume or stop the execution.
+    Apply,
+    /// Answer with the execution as it is (Mistral's engine returns early).
+    Nothing,
+    /// SUCCESS again on a SUCCESS execution: only its state_info changes.
+    Restate,
+}
+
+/// Mistral's answer to `PUT state=…` on an execution in `rec.state`:
+/// PAUSED pauses unless already paused (refused from a finished state);
+/// RUNNING resumes a PAUSED or IDLE execution and is ignored otherwise;
+/// SUCCESS needs the transition table; ERROR is ignored on a paused or
+/// finished execution, CANCELLED on a finished one
+/// (`workflow_handler.resume_workflow`, `Workflow.stop`/`_fail_workflow`/
+/// `_cancel_workflow`/`set_state`).
+fn state_request(rec: &ExecutionRecord, to: State) -> Result<StateChange, Error> {
+    let cur = rec.state;
+    let refuse = || {
+        Err(Error::Invalid(format!(
+            "Can't change workflow execution state from {cur} to {to}. [workflow={}, execution_id={}]",
+            rec.workflow_name, rec.id
+        )))
+    };
+    match to {
+        State::Paused if cur == State::Paused => Ok(StateChange::Nothing),
+        // `_succeed_workflow` on a SUCCESS execution sets its state_info again.
+        State::Success if cur == to => Ok(StateChange::Restate),
+        State::Paused | State::Success if cur.can_transition(to) => Ok(StateChange::Apply),
+        State::Paused | State::Success => refuse(),
+        State::Running if matches!(cur, State::Paused | State::Idle) => Ok(StateChange::Apply),
+        State::Running => Ok(StateChange::Nothing),
+        State::Error if cur == State::Paused || cur.is_terminal() => Ok(StateChange::Nothing),
+        State::Cancelled if cur.is_terminal() => Ok(StateChange::Nothing),
+        State::Error | State::Cancelled => Ok(StateChange::Apply),
+        // `Workflow.stop` has no branch for SKIPPED: nothing happens.
+        State::Skipped => Ok(StateChange::Nothing),
+        other => Err(Error::Invalid(format!(
+            "Cannot change state to {other}. Allowed states are: 'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+        ))),
+    }
+}
+
+/// `params.env` may change on its own only while the execution is IDLE,
+/// PAUSED or ERROR (`services.workflows.update_workflow_execution_env`).
+pub(crate) fn env_allowed(state: State) -> Result<(), Error> {
+    if matches!(state, State::Idle | State::Paused | State::Error) {
+        Ok(())
+    } else {
+        Err(Error::NotAllowed(
+            "Updating env to workflow execution is only permitted if it is in IDLE, PAUSED, or ERROR state.".into(),
+        ))
+    }
+}
+
+/// Merges `env` into `params.env` as Mistral's `merge_dicts` does.
+pub(crate) fn merge_env(params: &mut Value, env: Value) {
+    if !params.is_object() {
+        *params = Value::Object(Map::new());
+    }
+    match params.get_mut("env") {
+        Some(cur @ Value::Object(_)) => lang::deep_merge(cur, env),
+        _ => {
+            params["env"] = env;
         }
     }
 }

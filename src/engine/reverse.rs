@@ -16,10 +16,7 @@ use crate::store::Write;
 /// The tasks `target` needs, itself included, dependencies first; or why not.
 pub(crate) fn closure(spec: &WorkflowSpec, target: &str) -> Result<Vec<String>, String> {
     if !spec.tasks.contains_key(target) {
-        return Err(format!(
-            "Invalid task name: task '{target}' is not defined in workflow '{}'",
-            spec.name
-        ));
+        return Err(super::requests::invalid_task_name(spec, Some(target)));
     }
     let mut order = Vec::new();
     let mut state: HashMap<&str, bool> = HashMap::new();

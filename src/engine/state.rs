@@ -2,7 +2,7 @@
 //! action executions, kept in memory and written through to the store at
 //! each group commit. Also builds the data context expressions see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -44,6 +44,13 @@ pub(crate) struct Exec {
     pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
+    /// Sub-workflow executions of a task that ended in ERROR: id, index
+    /// among the task's children, and `str()` of their `output.result`
+    /// (the failure message lists them).
+    pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
+    /// Action executions started by the command list whose `fail`,
+    /// `succeed` or `pause` stopped this execution: they may still run.
+    pub owed: HashSet<ActionExecutionId>,
 }
 
 impl Exec {
@@ -61,6 +68,8 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            failed_children: HashMap::new(),
+            owed: HashSet::new(),
         }
     }
 
@@ -121,7 +130,15 @@ impl Exec {
         json!({
             "id": t.id.to_string(),
             "name": t.name,
-            "spec": self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok()),
+            // Mistral's task spec dict; a spec stored before it was kept
+            // falls back to bora's own model.
+            "spec": self
+                .spec
+                .raw
+                .get("tasks")
+                .and_then(|ts| ts.get(&t.name))
+                .cloned()
+                .or_else(|| self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok())),
             "state": t.state.as_str(),
             "state_info": t.state_info,
             "result": t.result,
@@ -152,7 +169,9 @@ impl expr::Host for ExecHost<'_> {
         json!({
             "id": r.id.to_string(),
             "name": r.workflow_name,
-            "spec": r.spec,
+            // Mistral's spec dict (the definition as parsed, with name and
+            // version); bora's own model for a spec stored before it was kept.
+            "spec": r.spec.get("raw").filter(|v| !v.is_null()).unwrap_or(&r.spec),
             "input": r.input,
             "params": r.params,
             "created_at": crate::domain::format_time(&r.created_at),

@@ -1,7 +1,7 @@
 //! Sub-workflows: a `workflow:` task starts a child execution (looked up as
 //! `<wb>.<name>` first inside a workbook, each name in the parent's
-//! namespace, then the default one; its input validated; the
-//! root's env), and completes with the child's outcome: SUCCESS with its
+//! namespace, then the default one; its input validated; an own env of
+//! `{}` while `env()` reads the root's), and completes with the child's outcome: SUCCESS with its
 //! output, ERROR with its state_info, CANCELLED. Pause, resume and cancel
 //! cascade down to running children.
 
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::EngineActor;
 use super::requests::{NewExecution, validate_input};
 use super::state::Parent;
-use crate::domain::{ExecutionId, State, TaskExecutionId};
+use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
 
 impl EngineActor {
     /// Starts the named workflow as a child of the task.
@@ -30,9 +30,16 @@ impl EngineActor {
                 "Sub-workflow nesting too deep [workflow={name}, depth={depth}, limit={limit} (max_subworkflow_depth)]"
             ));
         }
-        let namespace = parent.rec.workflow_namespace.clone();
+        // The namespace the whole tree was started in (Mistral passes the
+        // root's `params.namespace` down), not where the parent was found.
+        let namespace = parent
+            .rec
+            .params
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or(&parent.rec.workflow_namespace)
+            .to_string();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
-        let env = parent.env();
         let project = parent.rec.project_id.clone();
         let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
         let def = self.resolve_workflow(local.as_deref(), name, &namespace, &project)?;
@@ -43,12 +50,19 @@ impl EngineActor {
             .partition(|(k, _)| def.spec.input.iter().any(|p| &p.name == k));
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
         let child = ExecutionId::new();
+        // Mistral's `WorkflowAction.schedule`: the child's own env is `{}`
+        // unless the task input gives one (`env()` reads the root's env).
         let mut params = extra;
-        params.insert("env".into(), env);
+        params.insert("root_execution_id".into(), Value::String(root.to_string()));
+        params.insert(
+            "task_execution_id".into(),
+            Value::String(task_id.to_string()),
+        );
+        params.insert("index".into(), Value::from(item.unwrap_or(0)));
         params.insert("namespace".into(), Value::String(namespace.clone()));
-        if let Some(i) = item {
-            params.insert("index".into(), Value::from(i));
-        }
+        params
+            .entry("env")
+            .or_insert_with(|| Value::Object(Map::new()));
         let new = NewExecution {
             id: child,
             input,
@@ -82,21 +96,18 @@ impl EngineActor {
         namespace: &str,
         project: &str,
     ) -> Result<std::sync::Arc<super::defs::Def>, String> {
-        let mut last = None;
         for candidate in local.into_iter().chain([name]) {
             for ns in [namespace, ""] {
-                match self.lookup(candidate, ns, project) {
-                    Ok(d) => return Ok(d),
-                    Err(e) => last = Some(e),
+                if let Ok(d) = self.lookup(candidate, ns, project) {
+                    return Ok(d);
                 }
                 if namespace.is_empty() {
                     break;
                 }
             }
         }
-        Err(last.map_or_else(
-            || format!("Failed to find workflow [name={name}] [namespace={namespace}]"),
-            |e| e.to_string(),
+        Err(format!(
+            "Failed to find workflow [name={name}] [namespace={namespace}]"
         ))
     }
 
@@ -136,6 +147,16 @@ impl EngineActor {
             return;
         };
         p.in_flight = p.in_flight.saturating_sub(1);
+        if state == State::Error {
+            let result = output
+                .get("result")
+                .map_or_else(|| "Unknown".to_string(), pytext::str);
+            let idx = parent.item.map_or(0, |i| i as usize);
+            p.failed_children
+                .entry(parent.task_id)
+                .or_default()
+                .push((child, idx, result));
+        }
         let info = match state {
             State::Error => {
                 Some(info.unwrap_or_else(|| format!("Failed subworkflow [execution_id={child}]")))
@@ -147,6 +168,28 @@ impl EngineActor {
             Some(i) => self.item_done(parent.exec_id, parent.task_id, i as usize, state, output),
             None => self.complete_task(parent.exec_id, parent.task_id, state, output, info),
         }
+    }
+
+    /// The expression data of a task of `exec` ([`Exec::data_for`]), with
+    /// `__env` (what `env()` gives) read live from the root execution, as
+    /// Mistral's `get_workflow_environment_dict` does.
+    pub(crate) fn data_of(
+        &self,
+        exec: &super::state::Exec,
+        task: Option<&crate::store::TaskRecord>,
+        branch: &Map<String, Value>,
+    ) -> Value {
+        let mut data = exec.data_for(task, branch);
+        if let Some(root) = exec
+            .parent
+            .map(|p| p.root)
+            .or(exec.rec.root_execution_id)
+            .and_then(|r| self.execs.get(&r))
+            && let Value::Object(d) = &mut data
+        {
+            d.insert("__env".into(), root.env());
+        }
+        data
     }
 
     /// The running children of an execution.
@@ -162,24 +205,33 @@ impl EngineActor {
 
     /// Rebuilds the parent links of recovered sub-workflow executions.
     pub(crate) fn relink_children(&mut self) {
-        let owners: std::collections::HashMap<TaskExecutionId, (ExecutionId, ExecutionId)> = self
+        type Owner = (ExecutionId, ExecutionId, bool);
+        let owners: std::collections::HashMap<TaskExecutionId, Owner> = self
             .execs
             .iter()
             .flat_map(|(eid, e)| {
                 let root = e.rec.root_execution_id.unwrap_or(*eid);
-                e.tasks.keys().map(move |tid| (*tid, (*eid, root)))
+                e.tasks.values().map(move |t| {
+                    let items = e
+                        .spec
+                        .tasks
+                        .get(&t.name)
+                        .is_some_and(|s| !s.with_items.is_empty());
+                    (t.id, (*eid, root, items))
+                })
             })
             .collect();
         let mut links = Vec::new();
         for (id, e) in &self.execs {
             if let Some(tid) = e.rec.task_execution_id
-                && let Some((pid, root)) = owners.get(&tid)
+                && let Some((pid, root, items)) = owners.get(&tid)
             {
                 let item = e
                     .rec
                     .params
                     .get("index")
                     .and_then(Value::as_i64)
+                    .filter(|_| *items)
                     .map(|i| i as i32);
                 links.push((
                     *id,

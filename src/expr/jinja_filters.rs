@@ -4,7 +4,8 @@
 //! `d('x', boolean=true)`), an argument of the wrong type is Python's
 //! TypeError, and each filter computes what its Python body computes
 //! (`int` falls back to `int(float(value))`, `round` keeps integers,
-//! `filesizeformat` formats `%.1f`, `truncate` asserts its length).
+//! `truncate` asserts its length; `round` and `filesizeformat` are in
+//! [`super::jinja_numfmt`]).
 //! Collection filters live in [`super::jinja_seq`].
 
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
@@ -423,143 +424,6 @@ fn truncate(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error>
     Ok(Value::from(head + &end))
 }
 
-/// Python's `round(x, n)` on a float: correctly rounded through the decimal
-/// text (as CPython does).
-fn round_float(x: f64, n: i128) -> f64 {
-    if !x.is_finite() || n > 308 {
-        return x;
-    }
-    if n >= 0 {
-        let s = format!("{x:.prec$}", prec = n as usize);
-        return s.parse().unwrap_or(x);
-    }
-    let m = 10f64.powi((-n).min(400) as i32);
-    let y = x / m;
-    let r = y.round();
-    let r = if (y - y.trunc()).abs() == 0.5 {
-        2.0 * (y / 2.0).round()
-    } else {
-        r
-    };
-    r * m
-}
-
-/// `round(value, precision=0, method='common')`.
-fn round(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
-    let a = bind("do_round", &["precision", "method"], 0, &args, &kw)?;
-    let method = match &a[1] {
-        Some(m) => m.as_str().map(String::from).unwrap_or_default(),
-        None => "common".into(),
-    };
-    if !["common", "ceil", "floor"].contains(&method.as_str()) {
-        return Err(py_err(
-            "FilterArgumentError",
-            "method must be common, ceil or floor",
-        ));
-    }
-    if value.is_undefined() {
-        return Err(py_err(
-            "TypeError",
-            "type StrictUndefined doesn't define __round__ method",
-        ));
-    }
-    let precision = match &a[0] {
-        Some(p) => int_arg(p)?,
-        None => 0,
-    };
-    let num = as_num(&value).ok_or_else(|| {
-        py_err(
-            "TypeError",
-            format!("type {} doesn't define __round__ method", type_name(&value)),
-        )
-    })?;
-    if method == "common" {
-        return Ok(match num {
-            Num::Int(i) if precision >= 0 => Value::from(i),
-            Num::Int(i) => {
-                let m = 10i128
-                    .checked_pow((-precision).min(38) as u32)
-                    .unwrap_or(i128::MAX);
-                let q = i.div_euclid(m);
-                let r = i.rem_euclid(m);
-                let up = 2 * r > m || (2 * r == m && q % 2 != 0);
-                Value::from((q + i128::from(up)) * m)
-            }
-            Num::Float(f) => Value::from(round_float(f, precision)),
-        });
-    }
-    let x = match num {
-        Num::Int(i) => i as f64,
-        Num::Float(f) => f,
-    };
-    let m = 10f64.powi(precision.clamp(-400, 400) as i32);
-    let y = x * m;
-    if !y.is_finite() {
-        return Err(py_err(
-            "OverflowError",
-            "cannot convert float infinity to integer",
-        ));
-    }
-    let r = if method == "ceil" {
-        y.ceil()
-    } else {
-        y.floor()
-    };
-    Ok(Value::from(r / m))
-}
-
-/// `filesizeformat(value, binary=False)`.
-fn filesizeformat(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
-    let a = bind("do_filesizeformat", &["binary"], 0, &args, &kw)?;
-    let binary = match &a[0] {
-        Some(b) => truthy(b)?,
-        None => false,
-    };
-    defined(&value)?;
-    let bytes = match (value.as_str(), as_num(&value)) {
-        (Some(s), _) => parse_float(s).ok_or_else(|| {
-            py_err(
-                "ValueError",
-                format!("could not convert string to float: '{s}'"),
-            )
-        })?,
-        (None, Some(Num::Int(i))) => i as f64,
-        (None, Some(Num::Float(f))) => f,
-        _ => {
-            return Err(py_err(
-                "TypeError",
-                format!(
-                    "float() argument must be a string or a real number, not '{}'",
-                    type_name(&value)
-                ),
-            ));
-        }
-    };
-    let base: f64 = if binary { 1024.0 } else { 1000.0 };
-    let prefixes = if binary {
-        ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
-    } else {
-        ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
-    };
-    if bytes == 1.0 {
-        return Ok(Value::from("1 Byte"));
-    }
-    if bytes < base {
-        if bytes.is_nan() {
-            return Err(py_err("ValueError", "cannot convert float NaN to integer"));
-        }
-        return Ok(Value::from(format!("{} Bytes", bytes.trunc() as i128)));
-    }
-    let mut unit = base;
-    for (i, prefix) in prefixes.iter().enumerate() {
-        unit = base.powi(i as i32 + 2);
-        if bytes < unit || i + 1 == prefixes.len() {
-            return Ok(Value::from(format!("{:.1} {prefix}", base * bytes / unit)));
-        }
-    }
-    Ok(Value::from(format!("{:.1} YB", base * bytes / unit)))
-}
-
 /// `trim(value, chars=None)`: `str.strip(chars)`.
 fn trim(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_trim", &["chars"], 0, &args, &kw)?;
@@ -731,8 +595,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("float", float_filter);
     env.add_filter("center", center);
     env.add_filter("truncate", truncate);
-    env.add_filter("round", round);
-    env.add_filter("filesizeformat", filesizeformat);
+    env.add_filter("round", super::jinja_numfmt::round);
+    env.add_filter("filesizeformat", super::jinja_numfmt::filesizeformat);
     env.add_filter("trim", trim);
     env.add_filter("replace", replace);
     env.add_filter("forceescape", forceescape);

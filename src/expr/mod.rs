@@ -17,6 +17,7 @@ pub(crate) mod jinja_lex;
 pub(crate) mod jinja_methods;
 pub(crate) mod jinja_mistral;
 pub(crate) mod jinja_mutable;
+mod jinja_numfmt;
 pub(crate) mod jinja_ops;
 pub(crate) mod jinja_pprint;
 pub(crate) mod jinja_py;

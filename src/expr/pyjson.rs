@@ -4,108 +4,7 @@
 
 use serde_json::Value;
 
-/// `json.dumps(v, indent=indent)` with Python's defaults (`ensure_ascii`).
-pub fn dumps(v: &Value, indent: Option<usize>) -> String {
-    let mut out = String::new();
-    write(v, indent, 0, &mut out);
-    out
-}
-
-fn write(v: &Value, indent: Option<usize>, level: usize, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number(n)),
-        Value::String(s) => quote(s, out),
-        Value::Array(a) => {
-            if a.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                    if indent.is_none() {
-                        out.push(' ');
-                    }
-                }
-                newline(indent, level + 1, out);
-                write(x, indent, level + 1, out);
-            }
-            newline(indent, level, out);
-            out.push(']');
-        }
-        Value::Object(o) => {
-            if o.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            out.push('{');
-            for (i, (k, x)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                    if indent.is_none() {
-                        out.push(' ');
-                    }
-                }
-                newline(indent, level + 1, out);
-                quote(k, out);
-                out.push_str(": ");
-                write(x, indent, level + 1, out);
-            }
-            newline(indent, level, out);
-            out.push('}');
-        }
-    }
-}
-
-fn newline(indent: Option<usize>, level: usize, out: &mut String) {
-    if let Some(n) = indent {
-        out.push('\n');
-        for _ in 0..n * level {
-            out.push(' ');
-        }
-    }
-}
-
-/// A JSON number as Python prints it (floats through `repr`).
-pub fn number(n: &serde_json::Number) -> String {
-    if n.is_i64() || n.is_u64() {
-        return n.to_string();
-    }
-    let text = n.to_string();
-    if !text.contains(['.', 'e', 'E']) {
-        return text;
-    }
-    match n.as_f64() {
-        Some(f) if f.is_finite() => crate::expr::yaql::value::float_repr(f),
-        _ => text,
-    }
-}
-
-fn quote(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut buf = [0u16; 2];
-                for u in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{:04x}", u));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+pub use crate::domain::pytext::{dumps, number};
 
 /// `json.loads(s)`.
 pub fn loads(s: &str) -> Result<Value, String> {
@@ -113,14 +12,40 @@ pub fn loads(s: &str) -> Result<Value, String> {
         .map_err(|e| format!("{e}"))
 }
 
-/// `yaml.safe_dump(v, default_flow_style=False)`-like text.
+/// `v` with every mapping's keys in sorted order (PyYAML's `sort_keys`).
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_keys(&m[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `yaml.safe_dump(v, default_flow_style=False)`-like text; mapping keys
+/// come out sorted, as PyYAML sorts them by default.
 pub fn yaml_dump(v: &Value) -> String {
     match v {
-        Value::Object(_) | Value::Array(_) => yaml_serde::to_string(v).unwrap_or_default(),
+        Value::Object(_) | Value::Array(_) => {
+            yaml_serde::to_string(&sorted_keys(v)).unwrap_or_default()
+        }
         _ => {
             let s = yaml_serde::to_string(v).unwrap_or_default();
             let s = s.trim_end();
-            format!("{s}\n...\n")
+            // PyYAML ends a document whose root is a plain scalar with
+            // `...`; a quoted scalar closes itself
+            if s.starts_with(['\'', '"']) {
+                format!("{s}\n")
+            } else {
+                format!("{s}\n...\n")
+            }
         }
     }
 }
@@ -182,6 +107,20 @@ pub fn yaml_load(s: &str) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_dump_ends_only_plain_root_scalars_with_a_marker() {
+        assert_eq!(yaml_dump(&serde_json::json!("abc")), "abc\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!(1)), "1\n...\n");
+        assert_eq!(yaml_dump(&serde_json::json!("")), "''\n");
+        assert_eq!(yaml_dump(&serde_json::json!("3.5")), "'3.5'\n");
+    }
+
+    #[test]
+    fn yaml_dump_sorts_keys() {
+        let v: Value = serde_json::from_str(r#"{"b": 1, "a": {"d": 2, "c": 3}}"#).unwrap();
+        assert_eq!(yaml_dump(&v), "a:\n  c: 3\n  d: 2\nb: 1\n");
+    }
 
     #[test]
     fn yaml_load_refuses_deep_and_large_text() {

@@ -16,9 +16,82 @@ use super::yaml::{Kind, Node};
 #[derive(Default)]
 pub(crate) struct Cx {
     pub diags: Vec<Diagnostic>,
+    /// Path of the spec being validated (a workflow, a task): Mistral
+    /// validates each spec on its own, so its `On instance[...]` paths
+    /// start there.
+    pub base: String,
+}
+
+/// Python's repr of a node's value (`datetime.date(2020, 1, 2)` for a
+/// timestamp).
+pub(crate) fn py(node: &Node) -> String {
+    match &node.kind {
+        Kind::Date { repr, .. } => repr.clone(),
+        _ => crate::domain::pytext::repr(&node.to_json()),
+    }
+}
+
+/// jsonschema's `Additional properties are not allowed ('a', 'b' were
+/// unexpected)`, names sorted as Python sorts them.
+pub(crate) fn extras_msg(extras: &[&str]) -> String {
+    let mut names: Vec<&str> = extras.to_vec();
+    names.sort_unstable();
+    let verb = if names.len() == 1 { "was" } else { "were" };
+    let joined: Vec<String> = names
+        .iter()
+        .map(|n| crate::domain::pytext::str_repr(n))
+        .collect();
+    format!(
+        "Additional properties are not allowed ({} {verb} unexpected)",
+        joined.join(", ")
+    )
 }
 
 impl Cx {
+    /// Records a jsonschema-style problem as Mistral words it:
+    /// `<message>\n\nOn instance['vars']['when']`.
+    pub fn schema_err(&mut self, path: &str, node: &Node, message: impl Into<String>) {
+        let inst = self.instance(path);
+        self.err(
+            path,
+            node,
+            format!("{}\n\nOn instance{inst}", message.into()),
+        );
+    }
+
+    /// `a.b[0]` under the current spec as jsonschema writes it: `['a']['b'][0]`.
+    pub fn instance(&self, path: &str) -> String {
+        let rel = if self.base.is_empty() {
+            path
+        } else {
+            path.strip_prefix(self.base.as_str())
+                .map_or(path, |r| r.trim_start_matches('.'))
+        };
+        let mut out = String::new();
+        for part in rel.split('.').filter(|p| !p.is_empty()) {
+            let (name, idxs) = part.split_once('[').unwrap_or((part, ""));
+            if !name.is_empty() {
+                out.push_str(&format!("[{}]", crate::domain::pytext::str_repr(name)));
+            }
+            if !idxs.is_empty() {
+                out.push('[');
+                out.push_str(idxs);
+            }
+        }
+        out
+    }
+
+    /// A timestamp where Mistral's schema checks the value's type.
+    pub fn no_date(&mut self, path: &str, node: &Node) {
+        if matches!(node.kind, Kind::Date { .. }) {
+            self.schema_err(
+                path,
+                node,
+                format!("{} is not valid under any of the given schemas", py(node)),
+            );
+        }
+    }
+
     /// Records a problem at a node.
     pub fn err(&mut self, path: &str, node: &Node, message: impl Into<String>) {
         self.err_at(path, node.line, node.col, message);
@@ -49,7 +122,7 @@ impl Cx {
         } else if (yaql || jinja)
             && let Err(e) = crate::expr::validate(s)
         {
-            self.err(path, node, e.to_string());
+            self.err(path, node, grammar_message(s, &e));
         }
     }
 
@@ -86,15 +159,11 @@ impl Cx {
         match &node.kind {
             Kind::Str(s) if !s.is_empty() => Some(s.clone()),
             Kind::Str(_) => {
-                self.err(path, node, "must not be empty");
+                self.schema_err(path, node, "'' should be non-empty");
                 None
             }
             _ => {
-                self.err(
-                    path,
-                    node,
-                    format!("expected a string, got {}", node.type_name()),
-                );
+                self.schema_err(path, node, format!("{} is not of type 'string'", py(node)));
                 None
             }
         }
@@ -103,15 +172,11 @@ impl Cx {
     /// `UNIQUE_STRING_LIST`.
     pub fn string_list(&mut self, path: &str, node: &Node) -> Option<Vec<String>> {
         let Kind::Seq(items) = &node.kind else {
-            self.err(
-                path,
-                node,
-                format!("expected a list of strings, got {}", node.type_name()),
-            );
+            self.schema_err(path, node, format!("{} is not of type 'array'", py(node)));
             return None;
         };
         if items.is_empty() {
-            self.err(path, node, "must not be empty");
+            self.schema_err(path, node, "[] should be non-empty");
             return None;
         }
         let mut out: Vec<String> = Vec::new();
@@ -122,7 +187,7 @@ impl Cx {
                 if seen.insert(s.clone()) {
                     out.push(s);
                 } else {
-                    self.err(&p, item, format!("duplicate item '{s}'"));
+                    self.schema_err(path, node, format!("{} has non-unique elements", py(node)));
                 }
             }
         }
@@ -141,6 +206,9 @@ impl Cx {
     pub fn dict(&mut self, path: &str, node: &Node) -> Option<Map<String, Value>> {
         match &node.kind {
             Kind::Map(m) if !m.is_empty() => {
+                for (k, e) in m {
+                    self.no_date(&key(path, k), &e.value);
+                }
                 self.check_node(path, node);
                 match node.to_json() {
                     Value::Object(o) => Some(o),
@@ -148,15 +216,11 @@ impl Cx {
                 }
             }
             Kind::Map(_) => {
-                self.err(path, node, "must not be empty");
+                self.schema_err(path, node, "{} should be non-empty");
                 None
             }
             _ => {
-                self.err(
-                    path,
-                    node,
-                    format!("expected a mapping, got {}", node.type_name()),
-                );
+                self.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
                 None
             }
         }
@@ -171,10 +235,10 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(
+                self.schema_err(
                     path,
                     node,
-                    "expected a non-negative integer or an expression",
+                    format!("{} is not valid under any of the given schemas", py(node)),
                 );
                 None
             }
@@ -190,7 +254,11 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(path, node, "expected a boolean or an expression");
+                self.schema_err(
+                    path,
+                    node,
+                    format!("{} is not valid under any of the given schemas", py(node)),
+                );
                 None
             }
         }
@@ -204,14 +272,40 @@ impl Cx {
                 Some(Value::String(s.clone()))
             }
             _ => {
-                self.err(
+                self.schema_err(
                     path,
                     node,
-                    "expected an expression (<% ... %> or {{ ... }})",
+                    format!("{} is not valid under any of the given schemas", py(node)),
                 );
                 None
             }
         }
+    }
+}
+
+/// The text Mistral's upload check gives for an expression that does not
+/// parse (`expressions/*.validate`): YAQL's own message, its position
+/// counted in the text between `<%` and `%>` as written (leading blanks
+/// included); Jinja's as `Syntax error '<message>'.`.
+fn grammar_message(s: &str, e: &crate::expr::Error) -> String {
+    if e.lang == "Jinja" {
+        return format!("Syntax error '{}'.", e.message);
+    }
+    let offset = s
+        .split("<%")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("%>").map(|(inner, _)| inner))
+        .map(|inner| inner.trim_matches(|c| c == '<' || c == '%' || c == '>'))
+        .find(|inner| inner.trim() == e.expression.trim())
+        .map_or(0, |inner| inner.len() - inner.trim_start().len());
+    let Some(at) = e.message.rfind("at position ") else {
+        return e.message.clone();
+    };
+    let (head, tail) = e.message.split_at(at + "at position ".len());
+    let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+    match digits.parse::<usize>() {
+        Ok(n) => format!("{head}{}{}", n + offset, &tail[digits.len()..]),
+        Err(_) => e.message.clone(),
     }
 }
 

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
-use super::check::{Cx, idx, key};
+use super::check::{Cx, idx, key, py};
 use super::cmd::{is_full_expression, parse_cmd_and_input};
 use super::spec::{EngineCommand, OnClause, Target, Transition};
 use super::yaml::{Kind, Node};
@@ -42,8 +42,43 @@ pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
             parse_publish(cx, &key(path, "publish"), &e.value, &mut out.clause);
         }
         if let Some(e) = m.get("next") {
-            parse_next(cx, &key(path, "next"), &e.value, &mut out);
+            let p = key(path, "next");
+            if let Kind::Map(next) = &e.value.kind {
+                // Mistral iterates a `next` mapping for its keys: each is
+                // an unguarded transition and the guard is dropped
+                // (`on_clause.prepare_next_clause`); the guard is still
+                // checked as the schema does.
+                let mut scratch = Parsed {
+                    clause: OnClause::default(),
+                    refs: Vec::new(),
+                };
+                guarded(cx, &p, &e.value, &mut scratch);
+                for (name, ne) in next {
+                    let at = Node {
+                        kind: Kind::Null,
+                        line: ne.line,
+                        col: ne.col,
+                    };
+                    entry(cx, &key(&p, name), &at, name, None, &mut out);
+                }
+            } else {
+                parse_next(cx, &p, &e.value, &mut out);
+            }
         }
+        return Some(out);
+    }
+    if let Kind::Map(m) = &node.kind
+        && !m.is_empty()
+    {
+        // Mistral reads any mapping as the advanced `{publish, next}` form
+        // (`OnClauseSpec.__init__`): `{t2: <% guard %>}` passes the schema
+        // but has no `next`, so it makes no transition at all (and t2, with
+        // no inbound link, is a start task). The entry is still checked.
+        let mut scratch = Parsed {
+            clause: OnClause::default(),
+            refs: Vec::new(),
+        };
+        guarded(cx, path, node, &mut scratch);
         return Some(out);
     }
     parse_next(cx, path, node, &mut out);
@@ -57,36 +92,30 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
         Kind::Map(_) => guarded(cx, path, node, out),
         Kind::Seq(items) => {
             if items.is_empty() {
-                cx.err(path, node, "must not be empty");
+                cx.schema_err(path, node, "[] should be non-empty");
             }
             let mut seen: HashSet<String> = HashSet::new();
             for (i, item) in items.iter().enumerate() {
                 let p = idx(path, i);
                 if !seen.insert(item.to_json().to_string()) {
-                    cx.err(&p, item, "duplicate transition");
+                    cx.schema_err(path, node, format!("{} has non-unique elements", py(node)));
                     continue;
                 }
                 match &item.kind {
                     Kind::Str(s) => entry(cx, &p, item, s, None, out),
                     Kind::Map(_) => guarded(cx, &p, item, out),
-                    _ => cx.err(
+                    _ => cx.schema_err(
                         &p,
                         item,
-                        format!(
-                            "expected a task name or a one-key mapping {{task: <% guard %>}}, got {}",
-                            item.type_name()
-                        ),
+                        format!("{} is not valid under any of the given schemas", py(item)),
                     ),
                 }
             }
         }
-        _ => cx.err(
+        _ => cx.schema_err(
             path,
             node,
-            format!(
-                "expected a task name, a list or a mapping, got {}",
-                node.type_name()
-            ),
+            format!("{} is not valid under any of the given schemas", py(node)),
         ),
     }
 }
@@ -95,10 +124,10 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
 fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
     let Some(m) = node.as_map() else { return };
     if m.len() != 1 {
-        cx.err(
+        cx.schema_err(
             path,
             node,
-            "a guarded transition must have exactly one key: {task: <% guard %>}",
+            format!("{} is not valid under any of the given schemas", py(node)),
         );
         return;
     }
@@ -110,7 +139,14 @@ fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
                 Some(Value::String(g.clone()))
             }
             _ => {
-                cx.err(&p, &e.value, "a transition guard must be an expression");
+                cx.schema_err(
+                    &p,
+                    &e.value,
+                    format!(
+                        "{} is not valid under any of the given schemas",
+                        py(&e.value)
+                    ),
+                );
                 None
             }
         };
@@ -129,7 +165,14 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
         !name.is_empty() && (!s.trim().contains(char::is_whitespace) || !params.is_empty())
     });
     let Some((name, params)) = parsed else {
-        cx.err(path, node, format!("invalid transition '{s}'"));
+        cx.schema_err(
+            path,
+            node,
+            format!(
+                "{} is not valid under any of the given schemas",
+                crate::domain::pytext::str_repr(s)
+            ),
+        );
         return;
     };
     cx.check_value(path, node, &Value::Object(params.clone()));
@@ -154,6 +197,7 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
 
 /// `publish: {branch: {...}, global: {...}, atomic: {...}}`.
 fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
+    let clause_path = path.strip_suffix(".publish").unwrap_or(path);
     let Some(m) = node.as_map() else {
         cx.err(
             path,
@@ -177,12 +221,18 @@ fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
             // Accepted by Mistral's schema but not implemented there either.
             "atomic" => None,
             _ => {
+                // The clause then matches none of the on-clause forms.
                 cx.err_at(
                     &p,
                     e.line,
                     e.col,
                     format!(
-                        "unknown key '{k}' in publish: expected 'branch', 'global' or 'atomic'"
+                        "{} is not valid under any of the given schemas\n\nOn instance{} \
+                         (publish takes 'branch', 'global' or 'atomic', not '{k}')",
+                        crate::domain::pytext::repr(
+                            &serde_json::json!({"publish": node.to_json()})
+                        ),
+                        cx.instance(clause_path)
                     ),
                 );
                 continue;

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::check::{Cx, key};
+use super::check::{Cx, extras_msg, key, py};
 use super::cmd::parse_cmd_and_input;
 use super::render;
 use super::spec::{ActionSpec, WorkbookSpec, WorkflowSpec};
@@ -17,38 +17,59 @@ use super::task::deep_merge;
 use super::workflow::{input, version_ok, workflow};
 use super::yaml::{Kind, Node};
 
-const ACTION_KEYS: &str = "base, base-input, input, output, description, tags";
-const WORKBOOK_KEYS: &str = "version, name, description, tags, workflows, actions";
+const WORKBOOK_KEYS: [&str; 6] = [
+    "version",
+    "name",
+    "description",
+    "tags",
+    "workflows",
+    "actions",
+];
 
-/// The root mapping of a document, with its `version` checked as a
-/// workflow list's is.
+/// The root mapping of a document: `version` is required; its value is
+/// checked for a workbook only (`parser.get_workbook_spec`).
 fn root_map<'n>(
     cx: &mut Cx,
     root: Option<&'n Node>,
     what: &str,
 ) -> Option<&'n indexmap::IndexMap<String, super::yaml::Entry>> {
     let Some(root) = root else {
-        cx.err_at("", 0, 0, "missing 'version'");
+        cx.err_at("", 0, 0, "'version' is a required property");
         cx.err_at("", 0, 0, format!("the document holds no {what}"));
         return None;
     };
     let Some(m) = root.as_map() else {
-        cx.err(
-            "",
-            root,
-            format!(
-                "a {what} document must be a mapping, got {}",
-                root.type_name()
-            ),
-        );
+        cx.schema_err("", root, format!("{} is not of type 'object'", py(root)));
         return None;
     };
+    if what == "workbook" {
+        // jsonschema reports the workbook's unknown keys before its
+        // missing ones.
+        let extras: Vec<&str> = m
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !WORKBOOK_KEYS.contains(k))
+            .collect();
+        if !extras.is_empty() {
+            cx.err("", root, extras_msg(&extras));
+        }
+    }
     match m.get("version") {
-        None => cx.err("version", root, "missing 'version'"),
-        Some(e) if !version_ok(&e.value) => cx.err(
+        None => cx.err("version", root, "'version' is a required property"),
+        // Mistral checks the value of a workbook's version only; an action
+        // list, like a workflow list, takes any value its schema takes.
+        Some(e) if what == "workbook" && !version_ok(&e.value) => cx.schema_err(
             "version",
             &e.value,
-            format!("Unsupported DSL version: {}", e.value.to_json()),
+            format!("{} is not one of ['2.0', 2.0]", py(&e.value)),
+        ),
+        Some(e) if !super::workflow::version_schema_ok(&e.value) => cx.schema_err(
+            "version",
+            &e.value,
+            format!(
+                "{} is not valid under any of the given schemas",
+                py(&e.value)
+            ),
         ),
         Some(_) => {}
     }
@@ -89,13 +110,11 @@ fn action(
         cx.err_at(path, line, col, "an action name must not be empty");
     }
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("an action must be a mapping, got {}", node.type_name()),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return None;
     };
+    let outer = std::mem::replace(&mut cx.base, path.to_string());
+    let mut extras: Vec<(&str, u32, u32)> = Vec::new();
     let mut a = ActionSpec {
         name: name.to_string(),
         description: None,
@@ -134,17 +153,17 @@ fn action(
                     _ => Some(v.to_json()),
                 };
             }
-            _ => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                format!("unknown action key '{k}' (expected one of: {ACTION_KEYS})"),
-            ),
+            _ => extras.push((k.as_str(), e.line, e.col)),
         }
     }
-    if !m.contains_key("base") {
-        cx.err_at(path, line, col, "missing 'base'");
+    if let Some(&(_, l, c)) = extras.first() {
+        let names: Vec<&str> = extras.iter().map(|x| x.0).collect();
+        cx.err_at(path, l, c, extras_msg(&names));
     }
+    if !m.contains_key("base") {
+        cx.err_at(path, line, col, "'base' is a required property");
+    }
+    cx.base = outer;
     let mut merged = Value::Object(std::mem::take(&mut a.base_input));
     deep_merge(&mut merged, Value::Object(inline));
     if let Value::Object(o) = merged {
@@ -199,16 +218,12 @@ pub(crate) fn workbook_document(
                     })
                 });
             }
-            _ => cx.err_at(
-                k,
-                e.line,
-                e.col,
-                format!("unknown workbook key '{k}' (expected one of: {WORKBOOK_KEYS})"),
-            ),
+            // Reported together by `root_map`.
+            _ => {}
         }
     }
     if !m.contains_key("name") {
-        cx.err("", root, "missing 'name'");
+        cx.err("", root, "'name' is a required property");
     }
     Some(wb)
 }
@@ -222,25 +237,21 @@ fn members<T>(
     mut build: impl FnMut(&mut Cx, &str, &str, (u32, u32), &Node) -> Option<T>,
 ) -> Vec<T> {
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("expected a mapping, got {}", node.type_name()),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return Vec::new();
     };
     if m.is_empty() {
-        cx.err(path, node, "must not be empty");
+        cx.schema_err(path, node, "{} should be non-empty");
     }
     let mut out = Vec::new();
     for (name, e) in m {
         let p = key(path, name);
         if name == "version" {
             if !version_ok(&e.value) {
-                cx.err(
+                cx.schema_err(
                     &p,
                     &e.value,
-                    format!("Unsupported DSL version: {}", e.value.to_json()),
+                    format!("{} is not one of ['2.0', 2.0]", py(&e.value)),
                 );
             }
             continue;

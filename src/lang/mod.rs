@@ -10,11 +10,19 @@
 //! collects diagnostics; `render` derives the API's `definition`, `input`
 //! and `interface` fields; `defs` builds action lists and workbooks.
 //!
-//! Deliberate choices where Mistral's docs and code differ: inline
-//! parameters lose to `input` on a conflict (the docs; Mistral's code lets
-//! the inline value win); a structured `publish` takes only `branch`,
-//! `global` and `atomic` (Mistral's schema); a default `on-*` clause also
-//! fills a task clause that has a `publish` but no `next` (Mistral's code).
+//! Mistral's rules kept here: inline parameters win over `input` on a
+//! conflict (`TaskSpec`: `merge_dicts(input, inline)`); a structured
+//! `publish` takes only `branch`, `global` and `atomic`; a default `on-*`
+//! clause also fills a task clause that has a `publish` but no `next`; a
+//! single mapping as an `on-*` clause is the `{publish, next}` form, so
+//! `{t2: <% guard %>}` makes no transition; unknown workflow keys are
+//! ignored; a YAML date is refused where the schema checks a value's type.
+//!
+//! Problem texts are Mistral's (jsonschema's `'x' is a required property`,
+//! `Additional properties are not allowed (...)`, `... is not valid under
+//! any of the given schemas` with `On instance[...]`; `Task 'x' not
+//! found.`); bora adds the path and position after each, and reports
+//! every problem where Mistral stops at the first.
 
 mod check;
 mod clause;
@@ -32,6 +40,7 @@ mod tests;
 
 pub use render::{action_input_string, input_string, interface};
 pub use spec::*;
+pub(crate) use task::deep_merge;
 
 use std::fmt;
 
@@ -48,13 +57,25 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// Mistral's text first (what a client of Mistral matches on), then
+    /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => {
-                write!(f, "{} (line {l}, column {c}): {}", self.path, self.message)
-            }
-            (Some(l), None) => write!(f, "{} (line {l}): {}", self.path, self.message),
-            _ => write!(f, "{}: {}", self.path, self.message),
+        f.write_str(&self.message)?;
+        let at = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("at {}", self.path)
+        };
+        let pos = match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("line {l}, column {c}"),
+            (Some(l), None) => format!("line {l}"),
+            _ => String::new(),
+        };
+        match (at.is_empty(), pos.is_empty()) {
+            (true, true) => Ok(()),
+            (false, true) => write!(f, " ({at})"),
+            (true, false) => write!(f, " ({pos})"),
+            (false, false) => write!(f, " ({at}, {pos})"),
         }
     }
 }

@@ -98,32 +98,7 @@ pub fn interface(spec: &WorkflowSpec) -> Value {
     json!({"input": input, "output": output})
 }
 
-/// Python's `str()` of a JSON-loaded value.
-pub(crate) fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
-
-/// Python's `repr()` of a JSON-loaded value.
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => crate::expr::py_str_repr(s),
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("{}: {}", crate::expr::py_str_repr(k), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
+pub(crate) use crate::domain::pytext::str as py_str;
 
 /// The YAML of one member of a workbook's `workflows` or `actions`, cut
 /// from the workbook text as Mistral's `_parse_def_from_wb` does: the

@@ -69,7 +69,96 @@ pub(crate) fn resolve_plain(s: &str) -> Kind {
     if let Some(n) = yaml11_float(s) {
         return Kind::Num(n);
     }
+    if let Some(repr) = timestamp_repr(s) {
+        return Kind::Date {
+            text: s.to_string(),
+            repr,
+        };
+    }
     Kind::Str(s.to_string())
+}
+
+/// PyYAML's timestamp resolver (`YYYY-MM-DD`, or a date and a time with
+/// optional fraction and zone), answering Python's repr of the value it
+/// constructs: `datetime.date(2020, 1, 2)`,
+/// `datetime.datetime(2020, 1, 2, 10, 0)`.
+pub(crate) fn timestamp_repr(s: &str) -> Option<String> {
+    let digits = |t: &str, min: usize, max: usize| {
+        (min..=max).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+    };
+    let num = |t: &str| t.parse::<u32>().unwrap_or(0);
+    let b = s.as_bytes();
+    if b.len() == 10 && digits(&s[..4], 4, 4) && b[4] == b'-' && b[7] == b'-' {
+        let (y, m, d) = (&s[..4], &s[5..7], &s[8..]);
+        if digits(m, 2, 2) && digits(d, 2, 2) {
+            return Some(format!("datetime.date({}, {}, {})", num(y), num(m), num(d)));
+        }
+    }
+    // YYYY-M(M)-D(D)(T|t|blanks)H(H):MM:SS(.frac)?(blanks?(Z|±H(H)(:MM)?))?
+    let (date, rest) = s.split_at(s.find(['T', 't', ' ', '\t'])?);
+    let mut dp = date.split('-');
+    let (y, m, d) = (dp.next()?, dp.next()?, dp.next()?);
+    if dp.next().is_some() || !digits(y, 4, 4) || !digits(m, 1, 2) || !digits(d, 1, 2) {
+        return None;
+    }
+    let rest = if rest.starts_with(['T', 't']) {
+        &rest[1..]
+    } else {
+        rest.trim_start_matches([' ', '\t'])
+    };
+    let time_end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+        .unwrap_or(rest.len());
+    let (time, zone) = rest.split_at(time_end);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut tp = hms.split(':');
+    let (hh, mm, ss) = (tp.next()?, tp.next()?, tp.next()?);
+    if tp.next().is_some()
+        || !digits(hh, 1, 2)
+        || !digits(mm, 2, 2)
+        || !digits(ss, 2, 2)
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let zone = zone.trim_start_matches([' ', '\t']);
+    let tz = match zone {
+        "" => String::new(),
+        "Z" => ", tzinfo=datetime.timezone.utc".to_string(),
+        z => {
+            let (neg, body) = match z.as_bytes().first() {
+                Some(b'-') => (true, &z[1..]),
+                Some(b'+') => (false, &z[1..]),
+                _ => return None,
+            };
+            let (zh, zm) = body.split_once(':').unwrap_or((body, "0"));
+            if !digits(zh, 1, 2) || !digits(zm, 1, 2) {
+                return None;
+            }
+            let secs = i64::from(num(zh) * 3600 + num(zm) * 60);
+            let delta = if neg && secs > 0 {
+                format!("days=-1, seconds={}", 86_400 - secs)
+            } else {
+                format!("seconds={secs}")
+            };
+            format!(", tzinfo=datetime.timezone(datetime.timedelta({delta}))")
+        }
+    };
+    let micro: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+    let (sec, us) = (num(ss), num(&micro));
+    let tail = match (sec, us) {
+        (0, 0) => String::new(),
+        (s, 0) => format!(", {s}"),
+        (s, u) => format!(", {s}, {u}"),
+    };
+    Some(format!(
+        "datetime.datetime({}, {}, {}, {}, {}{tail}{tz})",
+        num(y),
+        num(m),
+        num(d),
+        num(hh),
+        num(mm)
+    ))
 }
 
 fn split_sign(s: &str) -> (bool, &str) {

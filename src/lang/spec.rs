@@ -42,6 +42,11 @@ pub struct WorkflowSpec {
     /// This workflow's own YAML text (`version` line plus its section), as
     /// Mistral stores a workflow cut from a multi-workflow upload.
     pub definition: String,
+    /// Mistral's spec dict of this workflow (what `execution().spec`
+    /// shows): the workflow as written plus `name` and `version: '2.0'`,
+    /// each task mapping with its `type`, `name` and `version`.
+    #[serde(default)]
+    pub raw: Value,
 }
 
 /// A declared workflow (or ad-hoc action) input.
@@ -50,6 +55,39 @@ pub struct InputParam {
     pub name: String,
     /// `None` for a required input.
     pub default: Option<Value>,
+}
+
+/// Mistral's `validate_input` message when `given` does not fit `declared`:
+/// `Invalid input [name=…, class=…, missing=['a'], unexpected=['b']]`.
+pub fn input_mismatch(
+    name: &str,
+    class: &str,
+    declared: &[InputParam],
+    given: &Map<String, Value>,
+) -> Option<String> {
+    use crate::domain::pytext::names_repr;
+    let missing: Vec<&str> = declared
+        .iter()
+        .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
+        .map(|p| p.name.as_str())
+        .collect();
+    let unexpected: Vec<&str> = given
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !declared.iter().any(|p| p.name == *k))
+        .collect();
+    if missing.is_empty() && unexpected.is_empty() {
+        return None;
+    }
+    let mut msg = format!("Invalid input [name={name}, class={class}");
+    if !missing.is_empty() {
+        msg += &format!(", missing={}", names_repr(&missing));
+    }
+    if !unexpected.is_empty() {
+        msg += &format!(", unexpected={}", names_repr(&unexpected));
+    }
+    msg.push(']');
+    Some(msg)
 }
 
 /// How many inbound transitions a join waits for.
@@ -70,9 +108,9 @@ pub struct TaskSpec {
     pub tags: Vec<String>,
     /// What the task runs.
     pub run: TaskRun,
-    /// The input: inline parameters merged with `input` (`input` wins on a
-    /// conflict), as an object; or one expression string that must evaluate
-    /// to an object.
+    /// The input: `input` with the inline parameters merged in (the inline
+    /// value wins a conflict), as an object; or one expression string that
+    /// must evaluate to an object.
     pub input: Value,
     /// `with-items` clauses (zipped when several).
     pub with_items: Vec<WithItems>,
@@ -189,6 +227,18 @@ pub enum EngineCommand {
     Pause { msg: Option<Value> },
     /// `noop`: nothing.
     Noop,
+}
+
+impl EngineCommand {
+    /// The command's name as a transition writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineCommand::Fail { .. } => "fail",
+            EngineCommand::Succeed { .. } => "succeed",
+            EngineCommand::Pause { .. } => "pause",
+            EngineCommand::Noop => "noop",
+        }
+    }
 }
 
 /// One ad-hoc action (`mistral/lang/v2/actions.py`), validated.

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
-use super::check::{Cx, idx, key};
+use super::check::{Cx, extras_msg, idx, key, py};
 use super::clause::{self, Parsed, Ref};
 use super::cmd::{parse_cmd_and_input, parse_params, parse_with_items};
 use super::spec::{Join, Policies, RetryPolicy, TaskRun, TaskSpec, WithItems, WorkflowKind};
@@ -97,6 +97,7 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
     let mut backoff = None;
     let mut max_delay = None;
     let mut ok = true;
+    let mut extras: Vec<&str> = Vec::new();
     for (k, v) in &fields {
         let p = key(path, k);
         match k.as_str() {
@@ -107,14 +108,17 @@ fn retry(cx: &mut Cx, path: &str, node: &Node) -> Option<RetryPolicy> {
             "backoff" => backoff = backoff_factor(cx, &p, v),
             "max-delay" => max_delay = cx.expr_or_uint(&p, v),
             _ => {
-                cx.err(&p, v, format!("unknown retry key '{k}'"));
+                extras.push(k.as_str());
                 ok = false;
             }
         }
     }
+    if !extras.is_empty() {
+        cx.err(path, node, extras_msg(&extras));
+    }
     for (name, present) in [("count", count.is_some()), ("delay", delay.is_some())] {
         if !fields.iter().any(|(k, _)| k == name) {
-            cx.err(path, node, format!("retry needs '{name}'"));
+            cx.err(path, node, format!("'{name}' is a required property"));
         }
         ok &= present;
     }
@@ -163,6 +167,7 @@ fn value_node(v: &Value, at: &Node) -> Node {
 /// Parses `task-defaults`.
 pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
     let mut d = Defaults::default();
+    let mut extras: Vec<(&str, u32, u32)> = Vec::new();
     let Some(m) = node.as_map() else {
         cx.err(
             path,
@@ -184,13 +189,12 @@ pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
         match k.as_str() {
             "safe-rerun" => d.safe_rerun = cx.expr_or_bool(&p, v),
             "requires" => d.requires = requires(cx, &p, v),
-            _ => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                format!("unknown key '{k}' in task-defaults"),
-            ),
+            _ => extras.push((k.as_str(), e.line, e.col)),
         }
+    }
+    if let Some(&(_, line, col)) = extras.first() {
+        let names: Vec<&str> = extras.iter().map(|x| x.0).collect();
+        cx.err_at(path, line, col, extras_msg(&names));
     }
     d
 }
@@ -221,7 +225,8 @@ fn requires(cx: &mut Cx, path: &str, node: &Node) -> Vec<Ref> {
     }
 }
 
-/// Parses one task of a workflow of kind `kind`.
+/// Parses one task of a workflow of kind `kind`; Mistral validates a task
+/// as a spec of its own, so its schema paths start at the task.
 pub(crate) fn task(
     cx: &mut Cx,
     kind: WorkflowKind,
@@ -229,6 +234,13 @@ pub(crate) fn task(
     path: &str,
     node: &Node,
 ) -> RawTask {
+    let outer = std::mem::replace(&mut cx.base, path.to_string());
+    let t = task_in(cx, kind, name, path, node);
+    cx.base = outer;
+    t
+}
+
+fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node) -> RawTask {
     let mut t = RawTask {
         spec: TaskSpec {
             name: name.to_string(),
@@ -263,29 +275,44 @@ pub(crate) fn task(
         );
     }
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("a task must be a mapping, got {}", node.type_name()),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return t;
     };
     if m.is_empty() {
-        cx.err(path, node, "a task must not be empty");
+        cx.schema_err(path, node, "{} should be non-empty");
     }
     if m.contains_key("action") && m.contains_key("workflow") {
+        // The task dict as Mistral validates it: with its type, name and version.
+        let mut data = node.to_json();
+        if let Value::Object(d) = &mut data {
+            let ty = match kind {
+                WorkflowKind::Direct => "direct",
+                WorkflowKind::Reverse => "reverse",
+            };
+            d.insert("type".into(), Value::String(ty.into()));
+            d.insert("name".into(), Value::String(name.into()));
+            d.insert("version".into(), Value::String("2.0".into()));
+        }
         cx.err(
             path,
             node,
-            "a task cannot have both 'action' and 'workflow'",
+            format!(
+                "{} is valid under each of {{'type': 'object', 'required': ['workflow']}}, \
+                 {{'type': 'object', 'required': ['action']}}",
+                crate::domain::pytext::repr(&data)
+            ),
         );
     }
+    // Keys the task schema does not allow, reported together as
+    // jsonschema's `additionalProperties` does.
+    let mut extras: Vec<(&str, u32, u32)> = Vec::new();
     let mut inline = Map::new();
     let mut input: Option<(Value, &Node)> = None;
     let direct = kind == WorkflowKind::Direct;
     for (k, e) in m {
         let p = key(path, k);
         let v = &e.value;
+        cx.no_date(&p, v);
         if policy(cx, &mut t.spec.policies, k, &p, v) {
             continue;
         }
@@ -348,20 +375,14 @@ pub(crate) fn task(
             }
             "join" if direct => t.spec.join = join(cx, name, &p, v),
             "requires" if !direct => t.requires = requires(cx, &p, v),
-            "join" | "on-success" | "on-error" | "on-complete" | "on-skip" => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                format!("'{k}' is not allowed in a reverse workflow"),
-            ),
-            "requires" => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                "'requires' is only allowed in a reverse workflow",
-            ),
-            _ => cx.err_at(&p, e.line, e.col, format!("unknown task key '{k}'")),
+            // `join` and `on-*` in a reverse workflow, `requires` in a
+            // direct one, and unknown keys.
+            _ => extras.push((k.as_str(), e.line, e.col)),
         }
+    }
+    if let Some(&(_, line, col)) = extras.first() {
+        let names: Vec<&str> = extras.iter().map(|x| x.0).collect();
+        cx.err_at(path, line, col, extras_msg(&names));
     }
     t.spec.input = merge_input(cx, path, inline, input);
     t
@@ -388,7 +409,8 @@ fn run_target(cx: &mut Cx, k: &str, path: &str, v: &Node) -> Option<(TaskRun, Ma
     Some((run, params))
 }
 
-/// Inline parameters merged with `input`; `input` wins on a conflict.
+/// Inline parameters merged into `input`; on a conflict the inline value
+/// wins (Mistral's `TaskSpec`: `merge_dicts(input, inline_params)`).
 fn merge_input(
     cx: &mut Cx,
     path: &str,
@@ -398,8 +420,8 @@ fn merge_input(
     match input {
         None => Value::Object(inline),
         Some((Value::Object(given), _)) => {
-            let mut merged = Value::Object(inline);
-            deep_merge(&mut merged, Value::Object(given));
+            let mut merged = Value::Object(given);
+            deep_merge(&mut merged, Value::Object(inline));
             merged
         }
         Some((other, at)) => {

@@ -10,40 +10,36 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::HashSet;
 
-use super::check::{Cx, idx, key};
+use super::check::{Cx, idx, key, py};
 use super::clause::{Parsed, Ref};
 use super::render;
 use super::spec::{InputParam, OnClause, Target, TaskSpec, WorkflowKind, WorkflowSpec};
 use super::task::{self, Clauses, Defaults, RawTask};
 use super::yaml::{Kind, Node};
 
-const WORKFLOW_KEYS: &str =
-    "type, description, tags, input, output, output-on-error, vars, task-defaults, tasks";
-
 /// Parses a whole workflow-list document.
 pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<WorkflowSpec> {
     let Some(root) = root else {
-        cx.err_at("", 0, 0, "missing 'version'");
+        cx.err_at("", 0, 0, "'version' is a required property");
         cx.err_at("", 0, 0, "the document holds no workflow");
         return Vec::new();
     };
     let Some(m) = root.as_map() else {
-        cx.err(
-            "",
-            root,
-            format!(
-                "a workflow list must be a mapping, got {}",
-                root.type_name()
-            ),
-        );
+        cx.schema_err("", root, format!("{} is not of type 'object'", py(root)));
         return Vec::new();
     };
+    // `version` is required, but Mistral checks a workflow list's value
+    // only against its schema (a non-empty string or a non-negative
+    // number; `parser.get_workflow_list_spec`): '1.0', '3.0', `x` are taken.
     match m.get("version") {
-        None => cx.err("version", root, "missing 'version'"),
-        Some(e) if !version_ok(&e.value) => cx.err(
+        None => cx.err("version", root, "'version' is a required property"),
+        Some(e) if !version_schema_ok(&e.value) => cx.schema_err(
             "version",
             &e.value,
-            format!("Unsupported DSL version: {}", e.value.to_json()),
+            format!(
+                "{} is not valid under any of the given schemas",
+                py(&e.value)
+            ),
         ),
         Some(_) => {}
     }
@@ -60,6 +56,16 @@ pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<Work
         }
     }
     out
+}
+
+/// The `version` schema of a document: `anyOf` a non-empty string, an
+/// integer ≥ 0, a number ≥ 0.
+pub(crate) fn version_schema_ok(v: &Node) -> bool {
+    match &v.kind {
+        Kind::Num(n) => n.as_f64().is_some_and(|f| f >= 0.0),
+        Kind::Str(s) => !s.is_empty(),
+        _ => false,
+    }
 }
 
 /// Mistral's `_get_spec_version`: `str(float(v)) == '2.0'`.
@@ -103,20 +109,28 @@ pub(crate) fn workflow(
         );
     }
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("a workflow must be a mapping, got {}", node.type_name()),
-        );
+        cx.base = String::new();
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return None;
     };
+    cx.base = path.to_string();
+    let raw = raw_spec(name, node);
+    let plain = plain_spec(name, node);
     let kind = match m.get("type").map(|e| &e.value) {
         None => WorkflowKind::Direct,
         Some(v) => match v.as_str() {
             Some("direct") => WorkflowKind::Direct,
             Some("reverse") => WorkflowKind::Reverse,
             _ => {
-                cx.err(&key(path, "type"), v, "expected 'direct' or 'reverse'");
+                cx.err(
+                    &key(path, "type"),
+                    v,
+                    format!(
+                        "Failed to find a specification class to instantiate \
+                         [spec_cls=<class 'mistral.lang.v2.workflows.WorkflowSpec'>, data={}]",
+                        crate::domain::pytext::repr(&plain)
+                    ),
+                );
                 WorkflowKind::Direct
             }
         },
@@ -133,6 +147,7 @@ pub(crate) fn workflow(
         vars: serde_json::Map::new(),
         tasks: IndexMap::new(),
         definition: String::new(),
+        raw,
     };
     let mut defaults = Defaults::default();
     let mut raw: Vec<RawTask> = Vec::new();
@@ -140,9 +155,17 @@ pub(crate) fn workflow(
     for (k, e) in m {
         let p = key(path, k);
         let v = &e.value;
+        cx.no_date(&p, v);
         match k.as_str() {
             "type" | "name" | "version" => {}
-            "description" => wf.description = cx.string(&p, v),
+            // The workflow schema does not type `description`: any value
+            // is taken (`description: 5` too).
+            "description" => {
+                wf.description = match v.to_json() {
+                    Value::Null => None,
+                    other => Some(crate::domain::pytext::str(&other)),
+                }
+            }
             "tags" => wf.tags = cx.string_list(&p, v).unwrap_or_default(),
             "input" => wf.input = input(cx, &p, v),
             "secrets" => wf.secrets = cx.string_list(&p, v).unwrap_or_default(),
@@ -154,16 +177,13 @@ pub(crate) fn workflow(
                 tasks_node = Some(v);
                 raw = tasks(cx, kind, &p, v);
             }
-            _ => cx.err_at(
-                &p,
-                e.line,
-                e.col,
-                format!("unknown workflow key '{k}' (expected one of: {WORKFLOW_KEYS})"),
-            ),
+            // Mistral's workflow schema lets any other key through and
+            // ignores it (an `inputs:` typo declares no input).
+            _ => {}
         }
     }
     if tasks_node.is_none() {
-        cx.err_at(path, line, col, "missing 'tasks'");
+        cx.err_at(path, line, col, "'tasks' is a required property");
     }
     if let Some(e) = m.get("secrets") {
         for s in wf
@@ -203,18 +223,11 @@ pub(crate) fn workflow(
 /// `input: [name | {name: default}]`.
 pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
     let Kind::Seq(items) = &node.kind else {
-        cx.err(
-            path,
-            node,
-            format!(
-                "expected a list of names or {{name: default}}, got {}",
-                node.type_name()
-            ),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'array'", py(node)));
         return Vec::new();
     };
     if items.is_empty() {
-        cx.err(path, node, "must not be empty");
+        cx.schema_err(path, node, "[] should be non-empty");
     }
     let mut out: Vec<InputParam> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -234,34 +247,43 @@ pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
                 }
             }
             _ => {
-                cx.err(
+                cx.schema_err(
                     &p,
                     item,
-                    "expected a name or a one-key mapping {name: default}",
+                    format!("{} is not valid under any of the given schemas", py(item)),
                 );
                 continue;
             }
         };
+        // Mistral's `get_dict_from_entries`: a later entry for a name
+        // replaces the earlier one's default, in the earlier one's place.
         if !seen.insert(param.name.clone()) {
-            cx.err(&p, item, format!("duplicate input '{}'", param.name));
+            if let Some(prev) = out.iter_mut().find(|q| q.name == param.name) {
+                prev.default = param.default;
+            }
             continue;
         }
         out.push(param);
+    }
+    // `uniqueItems`: only identical entries are refused.
+    let values: Vec<Value> = items.iter().map(Node::to_json).collect();
+    if values
+        .iter()
+        .enumerate()
+        .any(|(i, v)| values[..i].contains(v))
+    {
+        cx.schema_err(path, node, format!("{} has non-unique elements", py(node)));
     }
     out
 }
 
 fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<RawTask> {
     let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("expected a mapping of tasks, got {}", node.type_name()),
-        );
+        cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return Vec::new();
     };
     if m.is_empty() {
-        cx.err(path, node, "Workflow doesn't have any tasks");
+        cx.schema_err(path, node, "{} should be non-empty");
     }
     m.iter()
         .map(|(name, e)| task::task(cx, kind, name, &key(path, name), &e.value))
@@ -284,7 +306,7 @@ fn check_refs_list(cx: &mut Cx, names: &HashSet<String>, refs: &[Ref]) {
                 &r.path,
                 r.line,
                 r.col,
-                format!("no task named '{}'", r.name),
+                format!("Task '{}' not found.", r.name),
             );
         }
     }
@@ -401,12 +423,31 @@ fn check_graph(cx: &mut Cx, path: &str, node: &Node, wf: &WorkflowSpec) {
             inbound.entry(target).or_default().insert(name.as_str());
         }
     }
-    if wf.tasks.keys().all(|n| inbound.contains_key(n.as_str())) {
+    // A transition to an engine command names a task of that name too.
+    let commands: HashSet<&str> = wf
+        .tasks
+        .values()
+        .flat_map(|t| [&t.on_success, &t.on_error, &t.on_complete, &t.on_skip])
+        .flatten()
+        .flat_map(|c| c.next.iter())
+        .filter_map(|tr| match &tr.target {
+            Target::Command(c) => Some(c.name()),
+            Target::Task(_) => None,
+        })
+        .collect();
+    if wf
+        .tasks
+        .keys()
+        .all(|n| inbound.contains_key(n.as_str()) || commands.contains(n.as_str()))
+    {
         cx.err(
             path,
             node,
-            "Failed to find start tasks in direct workflow. There must be at least one task \
-             without inbound transition.",
+            format!(
+                "Failed to find start tasks in direct workflow. There must be at least one task \
+                 without inbound transition.[workflow_name={}]",
+                wf.name
+            ),
         );
     }
     let tasks_map = node.as_map();
@@ -434,4 +475,37 @@ fn check_graph(cx: &mut Cx, path: &str, node: &Node, wf: &WorkflowSpec) {
             cx.err_at(&key(&key(path, name), "join"), line, col, msg);
         }
     }
+}
+
+/// The spec dict Mistral stores for a workflow (`execution().spec`): the
+/// workflow as written plus `name` and `version: '2.0'`, and in each task
+/// mapping `name`, `version` and `type` (the workflow's type).
+pub(crate) fn raw_spec(name: &str, node: &Node) -> Value {
+    let mut v = plain_spec(name, node);
+    let Value::Object(m) = &mut v else { return v };
+    let kind = m
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("direct")
+        .to_string();
+    if let Some(Value::Object(tasks)) = m.get_mut("tasks") {
+        for (tname, t) in tasks.iter_mut() {
+            if let Value::Object(t) = t {
+                t.insert("type".into(), Value::String(kind.clone()));
+                t.insert("name".into(), Value::String(tname.clone()));
+                t.insert("version".into(), Value::String("2.0".into()));
+            }
+        }
+    }
+    v
+}
+
+/// The workflow as written plus `name` and `version: '2.0'`.
+fn plain_spec(name: &str, node: &Node) -> Value {
+    let mut v = node.to_json();
+    if let Value::Object(m) = &mut v {
+        m.insert("name".into(), Value::String(name.to_string()));
+        m.insert("version".into(), Value::String("2.0".into()));
+    }
+    v
 }

@@ -50,6 +50,13 @@ pub(crate) enum Kind {
     Bool(bool),
     Num(Number),
     Str(String),
+    /// A plain YAML 1.1 timestamp (`2020-01-02`): PyYAML makes it a Python
+    /// date, which Mistral's schema refuses where it checks a value's type.
+    /// `text` is the scalar as written, `repr` Python's repr of the value.
+    Date {
+        text: String,
+        repr: String,
+    },
     Seq(Vec<Node>),
     Map(IndexMap<String, Entry>),
 }
@@ -69,7 +76,7 @@ impl Node {
             Kind::Null => Value::Null,
             Kind::Bool(b) => Value::Bool(*b),
             Kind::Num(n) => Value::Number(n.clone()),
-            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Str(s) | Kind::Date { text: s, .. } => Value::String(s.clone()),
             Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             Kind::Map(entries) => {
                 let mut m = Map::with_capacity(entries.len());
@@ -102,6 +109,7 @@ impl Node {
             Kind::Bool(_) => "a boolean",
             Kind::Num(_) => "a number",
             Kind::Str(_) => "a string",
+            Kind::Date { .. } => "a date",
             Kind::Seq(_) => "a list",
             Kind::Map(_) => "a mapping",
         }
@@ -491,7 +499,7 @@ fn key_text(node: &Node) -> Option<String> {
         Kind::Null => "null".into(),
         Kind::Bool(b) => b.to_string(),
         Kind::Num(n) => n.to_string(),
-        Kind::Str(s) => s.clone(),
+        Kind::Str(s) | Kind::Date { text: s, .. } => s.clone(),
         Kind::Seq(_) | Kind::Map(_) => return None,
     })
 }

@@ -108,6 +108,11 @@ pub trait ActionCatalog: Send + Sync {
     /// Whether the action exists and accepts `input`: `Ok(sync)` (false for
     /// an asynchronous action), or the reason in Mistral's words.
     fn check(&self, name: &str, input: &Value) -> Result<bool, String>;
+
+    /// Whether the action exists and takes `input`, without building it.
+    fn validate(&self, name: &str, input: &Value) -> Result<(), String> {
+        self.check(name, input).map(|_| ())
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub enum Error {
     /// A list query names a field or value the store cannot use.
     #[error("{0}")]
     BadQuery(String),
+    /// A list's `marker` names no row the caller sees (`table`, `marker`).
+    #[error("marker '{1}' not found")]
+    MarkerNotFound(&'static str, String),
     #[error("database error: {0}")]
     Database(String),
     /// Another process (another bora) holds this database.
@@ -179,6 +182,11 @@ impl Writer {
         access: &Access,
     ) -> Result<Option<EnvironmentRecord>, Error> {
         self.read(|c| read::get_environment(c, name_or_id, access))
+    }
+
+    /// The executions started by the tasks of `id` (its direct children).
+    pub fn sub_executions(&mut self, id: ExecutionId) -> Result<Vec<ExecutionId>, Error> {
+        self.read(|c| read::sub_executions(c, id))
     }
 
     /// One task execution.

@@ -19,7 +19,7 @@ use crate::domain::State;
 pub(super) enum Kind {
     /// Plain text (also ids and JSON text).
     Text,
-    /// A state; values must be state names.
+    /// A state; a state name is normalized, other text matches nothing.
     State,
     /// A JSON list of tags; `eq`/`has` mean "has this tag".
     Tags,
@@ -27,6 +27,9 @@ pub(super) enum Kind {
     Time,
     /// A boolean.
     Bool,
+    /// JSON text: a filter value that is JSON is compared as the store
+    /// writes it (compact), so `{"a": 1}` finds `{"a":1}`.
+    Json,
 }
 
 /// A field a list may filter and sort on.
@@ -49,14 +52,14 @@ const fn f(api: &'static str, column: &'static str, kind: Kind, nullable: bool) 
     }
 }
 
-use Kind::{Bool as B, State as S, Tags as G, Text as X, Time as T};
+use Kind::{Bool as B, Json as J, State as S, Tags as G, Text as X, Time as T};
 
 pub(super) const WORKFLOW_FIELDS: &[Field] = &[
     f("id", "id", X, false),
     f("name", "name", X, false),
     f("input", "input", X, false),
     f("definition", "definition", X, false),
-    f("interface", "interface", X, false),
+    f("interface", "interface", J, false),
     f("checksum", "checksum", X, false),
     f("tags", "tags", G, false),
     f("scope", "scope", X, false),
@@ -96,7 +99,7 @@ pub(super) const ENVIRONMENT_FIELDS: &[Field] = &[
     f("id", "id", X, false),
     f("name", "name", X, false),
     f("description", "description", X, false),
-    f("variables", "variables", X, false),
+    f("variables", "variables", J, false),
     f("scope", "scope", X, false),
     f("project_id", "project_id", X, false),
     f("created_at", "created_at", T, false),
@@ -110,14 +113,14 @@ pub(super) const EXECUTION_FIELDS: &[Field] = &[
     f("workflow_namespace", "workflow_namespace", X, false),
     f("description", "description", X, false),
     f("tags", "tags", G, false),
-    f("params", "params", X, false),
+    f("params", "params", J, false),
     f("task_execution_id", "task_execution_id", X, true),
     f("root_execution_id", "root_execution_id", X, true),
     f("source_execution_id", "source_execution_id", X, true),
     f("state", "state", S, false),
     f("state_info", "state_info", X, true),
-    f("input", "input", X, false),
-    f("output", "output", X, false),
+    f("input", "input", J, false),
+    f("output", "output", J, false),
     f("created_at", "created_at", T, false),
     f("updated_at", "updated_at", T, true),
     f("project_id", "project_id", X, false),
@@ -134,9 +137,9 @@ pub(super) const TASK_FIELDS: &[Field] = &[
     f("tags", "tags", G, false),
     f("state", "state", S, false),
     f("state_info", "state_info", X, true),
-    f("runtime_context", "runtime_context", X, false),
-    f("result", "result", X, false),
-    f("published", "published", X, false),
+    f("runtime_context", "runtime_context", J, false),
+    f("result", "result", J, false),
+    f("published", "published", J, false),
     f("processed", "processed", B, false),
     f("created_at", "created_at", T, false),
     f("updated_at", "updated_at", T, true),
@@ -157,9 +160,9 @@ pub(super) const ACTION_EXECUTION_FIELDS: &[Field] = &[
     f("state", "state", S, false),
     f("state_info", "state_info", X, true),
     f("accepted", "accepted", B, false),
-    f("input", "input", X, false),
-    f("output", "output", X, false),
-    f("params", "params", X, false),
+    f("input", "input", J, false),
+    f("output", "output", J, false),
+    f("params", "params", J, false),
     f("description", "description", X, false),
     f("created_at", "created_at", T, false),
     f("updated_at", "updated_at", T, true),
@@ -269,12 +272,19 @@ fn parse_val(field: &Field, op: FilterOp, raw: &str) -> Result<Val, Error> {
     };
     match field.kind {
         Kind::Text => Ok(Val::Text(raw.to_string())),
+        Kind::Json if op == FilterOp::Has => Ok(Val::Text(raw.to_string())),
+        Kind::Json => Ok(Val::Text(
+            serde_json::from_str::<serde_json::Value>(raw)
+                .map_or_else(|_| raw.to_string(), |v| super::rows::json_text(&v)),
+        )),
         Kind::Tags => Ok(Val::Text(serde_json::Value::from(raw).to_string())),
+        // Mistral's state filter is a plain string: an unknown state is
+        // no error, it just matches nothing.
         Kind::State if op == FilterOp::Has => Ok(Val::Text(raw.to_string())),
-        Kind::State => raw
-            .parse::<State>()
-            .map(|s| Val::Text(s.as_str().to_string()))
-            .map_err(|_| bad("not a state")),
+        Kind::State => Ok(Val::Text(
+            raw.parse::<State>()
+                .map_or_else(|_| raw.to_string(), |s| s.as_str().to_string()),
+        )),
         Kind::Time => parse_time(raw)
             .map(Val::Time)
             .ok_or_else(|| bad("expected a timestamp like 2026-01-31 12:00:00")),
@@ -326,13 +336,13 @@ pub(super) fn filter_cond<Tab: 'static>(
     let contains = |v: Val| bound::<Tab>(&format!("{contains_fn}({col}, "), v, ") > 0");
     let lacks = |v: Val| bound::<Tab>(&format!("NOT ({contains_fn}({col}, "), v, ") > 0)");
     let cmp = |op: &str, v: Val| bound::<Tab>(&format!("{col} {op} "), v, "");
-    let ordered = matches!(fd.kind, Kind::Text | Kind::State | Kind::Time);
+    let ordered = matches!(fd.kind, Kind::Text | Kind::Json | Kind::State | Kind::Time);
     Ok(match (flt.op, fd.kind) {
         (FilterOp::Eq | FilterOp::Has, Kind::Tags) => contains(one()?),
         (FilterOp::Neq, Kind::Tags) => lacks(one()?),
         (FilterOp::In, Kind::Tags) => any_of(values.into_iter().map(contains).collect()),
         (FilterOp::Nin, Kind::Tags) => all_of(values.into_iter().map(lacks).collect()),
-        (FilterOp::Has, Kind::Text | Kind::State) => contains(one()?),
+        (FilterOp::Has, Kind::Text | Kind::Json | Kind::State) => contains(one()?),
         (FilterOp::Has, _) => return Err(unsupported()),
         (FilterOp::Eq, _) => cmp("=", one()?),
         (FilterOp::Neq, _) => cmp("<>", one()?),
@@ -499,7 +509,7 @@ macro_rules! list_fn {
                     .get_result(conn)
                     .map_err(|e| Error::Database(e.to_string()))?;
                 if found == 0 {
-                    return Err(Error::BadQuery(format!("marker '{marker}' not found")));
+                    return Err(Error::MarkerNotFound(stringify!($table), marker.clone()));
                 }
                 conds.push(after_marker::<Tab>(stringify!($table), &keys, marker));
             }

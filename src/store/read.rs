@@ -132,6 +132,22 @@ pub(super) fn get_execution(
         .transpose()
 }
 
+/// The ids of the executions started by the tasks of `id`.
+pub(super) fn sub_executions(
+    conn: &mut AnyConnection,
+    id: ExecutionId,
+) -> Result<Vec<ExecutionId>, Error> {
+    let task_ids = task_executions::table
+        .filter(task_executions::execution_id.eq(id.to_string()))
+        .select(task_executions::id.nullable());
+    let ids: Vec<String> = workflow_executions::table
+        .filter(workflow_executions::task_execution_id.eq_any(task_ids))
+        .select(workflow_executions::id)
+        .load(conn)
+        .map_err(db)?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}
+
 pub(super) fn get_task(
     conn: &mut AnyConnection,
     id: TaskExecutionId,

@@ -88,26 +88,27 @@ async fn std_actions_list_page_and_get() {
         page["actions"][1],
         json!({"id": "std.echo", "name": "std.echo", "input": "output, delay=0"})
     );
+    // Mistral's actions link has the sort keys and the default namespace
+    // filter, no fields; its page starts AT the marker (so the marker's
+    // action is listed again).
     let next = page["next"].as_str().expect("a full page has next");
     assert_eq!(
         next,
-        app.url("/v2/actions?fields=input&limit=4&marker=std.fail")
+        app.url(
+            "/v2/actions?sort_keys=name,id&sort_dirs=asc,asc&namespace=eq:&limit=4&marker=std.fail"
+        )
     );
-    let (_, rest) = get(&app, next.trim_start_matches(&app.base)).await;
-    assert_eq!(rest["actions"][0]["name"], "std.http");
-    let mut seen = 4;
-    let mut rest = rest;
-    loop {
-        seen += rest["actions"].as_array().unwrap().len();
-        match rest["next"].as_str() {
-            Some(n) => rest = get(&app, n.trim_start_matches(&app.base)).await.1,
-            None => break,
-        }
-    }
-    assert_eq!(seen, total);
+    let (_, rest) = get(&app, "/v2/actions?limit=4&marker=std.fail").await;
+    assert_eq!(rest["actions"][0]["name"], "std.fail");
+    assert_eq!(rest["actions"][1]["name"], "std.http");
+    assert!(total > 4);
     let (s, echo) = get(&app, "/v2/actions/std.echo").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(echo["is_system"], json!(true));
+    assert_eq!(
+        echo["is_system"],
+        json!(false),
+        "Mistral shows every action so"
+    );
     let (s, v) = get(&app, "/v2/actions/std.nope").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(fault(&v), "Action not found [name=std.nope, namespace=]");
@@ -161,13 +162,13 @@ async fn bad_requests_are_400_with_a_faultstring() {
             Method::GET,
             "/v2/executions/x/tasks",
             None,
-            "Expected a uuid but received x.",
+            "Invalid input for field/attribute workflow_execution_id. Value: 'x'. unable to convert to uuid.",
         ),
         (
             Method::GET,
             "/v2/executions/x/report",
             None,
-            "Expected a uuid but received x.",
+            "Invalid input for field/attribute workflow_execution_id. Value: 'x'. unable to convert to uuid.",
         ),
         (
             Method::GET,
@@ -185,13 +186,13 @@ async fn bad_requests_are_400_with_a_faultstring() {
             Method::GET,
             "/v2/executions?workflow_id=12",
             None,
-            "Expected a uuid but received 12.",
+            "Invalid input for field/attribute workflow_id. Value: '12'. unable to convert to uuid. Error: Expected a uuid but received 12.",
         ),
         (
             Method::POST,
             "/v2/executions",
             Some("{nope"),
-            "Invalid JSON body: ",
+            "Request is not in valid JSON format",
         ),
         (
             Method::POST,

@@ -145,8 +145,7 @@ async fn workbook_create_get_list_update_delete() {
             "tags",
             "scope",
             "project_id",
-            "created_at",
-            "updated_at"
+            "created_at"
         ]
     );
     assert_eq!(
@@ -455,7 +454,6 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
             "scope",
             "project_id",
             "created_at",
-            "updated_at",
             "namespace"
         ]
     );
@@ -478,18 +476,28 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
     let (s, _) = post(&app, "/v2/actions?namespace=ns", ACTIONS).await;
     assert_eq!(s, StatusCode::CONFLICT);
 
-    // Lists merge system and ad-hoc actions, with the same filters.
+    // Lists merge system and ad-hoc actions, with the same filters; the
+    // namespace defaults to '' (where the system actions are), and every
+    // action shows `is_system: false`, as Mistral's list does.
     let (_, all) = get(&app, "/v2/actions?fields=is_system").await;
     let all = all["actions"].as_array().unwrap();
     assert!(
         all.iter()
-            .any(|a| a["name"] == "std.echo" && a["is_system"] == true)
+            .any(|a| a["name"] == "std.echo" && a["is_system"] == false)
     );
+    assert!(!all.iter().any(|a| a["name"] == "greet"), "greet is in ns");
+    let (_, ns) = get(&app, "/v2/actions?namespace=ns&fields=is_system").await;
+    let ns = ns["actions"].as_array().unwrap();
     assert!(
-        all.iter()
+        ns.iter()
             .any(|a| a["name"] == "greet" && a["is_system"] == false)
     );
-    let (_, adhoc) = get(&app, "/v2/actions?is_system=false&sort_dirs=desc").await;
+    assert!(!ns.iter().any(|a| a["name"] == "std.echo"), "{ns:?}");
+    let (_, adhoc) = get(
+        &app,
+        "/v2/actions?namespace=ns&is_system=false&sort_dirs=desc",
+    )
+    .await;
     let names: Vec<&str> = adhoc["actions"]
         .as_array()
         .unwrap()
@@ -497,19 +505,25 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["shout", "greet"]);
-    let (_, page) = get(&app, "/v2/actions?is_system=false&limit=1").await;
+    // Mistral's actions paging starts AT the action named by the marker;
+    // the `next` link carries an ad-hoc action's id, which names nothing,
+    // so it gives the first page again.
+    let (_, page) = get(&app, "/v2/actions?namespace=ns&limit=1").await;
     assert_eq!(page["actions"][0]["name"], "greet");
     let next = page["next"].as_str().unwrap();
-    let (_, page) = get(&app, next.trim_start_matches(&app.base)).await;
+    let (_, again) = get(&app, next.trim_start_matches(&app.base)).await;
+    assert_eq!(again["actions"][0]["name"], "greet", "{again}");
+    let (_, page) = get(&app, "/v2/actions?namespace=ns&limit=1&marker=shout").await;
     assert_eq!(page["actions"][0]["name"], "shout", "{page}");
-    let (_, tagged) = get(&app, "/v2/actions?tags=t1").await;
+    let (_, tagged) = get(&app, "/v2/actions?namespace=ns&tags=t1").await;
     assert_eq!(tagged["actions"].as_array().unwrap().len(), 1, "{tagged}");
 
     let (s, one) = get(&app, "/v2/actions/greet?namespace=ns").await;
     assert_eq!((s, &one["id"]), (StatusCode::OK, &greet["id"]));
+    // Mistral finds an action by name only.
     let id = greet["id"].as_str().unwrap();
     let (s, _) = get(&app, &format!("/v2/actions/{id}")).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = get(&app, "/v2/actions/greet").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
@@ -547,9 +561,13 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(fault(&e), "Attempt to modify a system action: std.echo");
+    // Mistral deletes from its definition table, where no system action is.
     let (s, e) = call(&app, Method::DELETE, "/v2/actions/std.echo", None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(fault(&e), "Attempt to delete a system action: std.echo");
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        fault(&e),
+        "Action definition not found [action_name=std.echo, namespace=]"
+    );
 
     let (s, _) = call(&app, Method::DELETE, "/v2/actions/greet?namespace=ns", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -569,7 +587,10 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["valid"], false);
     assert!(
-        v["error"].as_str().unwrap().contains("missing 'base'"),
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("'base' is a required property"),
         "{v}"
     );
     let (s, v) = post(&app, "/v2/workbooks/validate", WB).await;
@@ -607,7 +628,7 @@ async fn bad_yaml_is_400_with_line_and_column() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
-        fault(&e).contains("workflows.w.tasks.t.on-success[0] (line 8, column"),
+        fault(&e).contains("(at workflows.w.tasks.t.on-success[0], line 8, column"),
         "{e}"
     );
     let (s, _) = get(&app, "/v2/workbooks/wb").await;

@@ -3,10 +3,13 @@
 
 mod api;
 mod api_errors;
+mod api_shapes;
 mod cli;
 mod definitions;
 mod harness;
+mod lifecycle;
 mod limits;
+mod mistral_cases;
 mod offload;
 mod operations;
 mod policies;

@@ -99,8 +99,9 @@ async fn every_evaluation_through_the_pool_gives_the_same_outcome() {
     assert!(offloaded2 >= 12, "{offloaded2} evaluations offloaded");
 }
 
-/// A heavy expression that fails in the pool fails its task with the
-/// evaluation error, as inline.
+/// A heavy expression that fails in the pool fails its task, and with it
+/// the workflow (an input that cannot be evaluated: Mistral's "Failed to
+/// run task"), as inline.
 #[actix_rt::test]
 async fn an_error_in_the_pool_fails_the_task_as_inline() {
     let wf = "
@@ -115,12 +116,14 @@ wf:
 ";
     let (_d, engine, _runs) = test_engine_with(|c| c.expr_inline_fuel = 1_000);
     let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
-    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(ex.state, State::Error, "{:?}", ex.state_info);
     let t = tasks.iter().find(|t| t.name == "t").unwrap();
     assert_eq!(t.state, State::Error);
     let info = t.state_info.clone().unwrap_or_default();
+    assert!(info.starts_with("Failed to run task [error="), "{info}");
     assert!(info.contains("limit"), "{info}");
-    assert!(tasks.iter().any(|t| t.name == "handled"));
+    assert_eq!(ex.state_info.as_deref(), Some(info.as_str()));
+    assert!(!tasks.iter().any(|t| t.name == "handled"));
     let stats = engine.addr.send(GetStats).await.unwrap();
     assert_eq!(stats.evaluations_offloaded, 1);
     assert_eq!(stats.evaluations_waiting, 0);

@@ -90,7 +90,11 @@ wf:
 ";
     let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
     assert_eq!(ex.state, State::Error);
-    assert!(tasks[0].runtime_context.get("retry_task_policy").is_none());
+    // Mistral takes the policy's context before it decides not to retry.
+    assert_eq!(
+        tasks[0].runtime_context.get("retry_task_policy"),
+        Some(&json!({}))
+    );
 }
 
 #[actix_rt::test]
@@ -331,7 +335,24 @@ rev:
         ..Default::default()
     };
     let err = engine.addr.send(missing).await.unwrap().unwrap_err();
-    assert!(err.to_string().contains("task_name"), "{err}");
+    // Mistral names the spec (class and dict) and the target it got.
+    let text = err.to_string();
+    assert!(
+        text.contains("Invalid task name [wf_spec=ReverseWorkflowSpec {'type': 'reverse'"),
+        "{text}"
+    );
+    assert!(text.ends_with(", task_name=None]"), "{text}");
+    let unknown = StartExecution {
+        workflow_name: Some("rev".into()),
+        params: json!({"task_name": "zzz"}).as_object().cloned().unwrap(),
+        ..Default::default()
+    };
+    let err = engine.addr.send(unknown).await.unwrap().unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("'name': 'rev', 'version': '2.0'}, task_name=zzz]"),
+        "{err}"
+    );
 }
 
 #[actix_rt::test]

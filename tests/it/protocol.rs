@@ -255,7 +255,12 @@ wf:
     assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
     let (t1, info) = task_state(&engine.store, id, "t1");
     assert_eq!(t1, State::Error);
-    assert_eq!(info.as_deref(), Some("Fail action expected exception."));
+    let info = info.unwrap_or_default();
+    assert!(
+        info.starts_with("The action raised an exception [action=Fail action, action_ex_id=")
+            && info.ends_with("msg='Fail action expected exception.']"),
+        "{info}"
+    );
     assert_eq!(task_state(&engine.store, id, "t2").0, State::Success);
     assert!(
         crate::harness::tasks(&engine.store, id)

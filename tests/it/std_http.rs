@@ -287,13 +287,13 @@ async fn std_http_runs_standalone_and_mistral_http_calls_back() {
     action_state(&app, &id, "RUNNING").await;
     let resp = reqwest::Client::new()
         .put(callback)
-        .json(&json!({"state": "SUCCESS", "output": "called back"}))
+        .json(&json!({"state": "SUCCESS", "output": {"msg": "called back"}}))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let done = action_state(&app, &id, "SUCCESS").await;
-    assert_eq!(output(&done), json!({"result": "called back"}));
+    assert_eq!(output(&done), json!({"result": {"msg": "called back"}}));
 }
 #[actix_rt::test]
 async fn the_default_timeout_applies() {

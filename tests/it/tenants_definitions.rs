@@ -123,7 +123,8 @@ async fn x2_definitions_and_standalone_actions() {
         (v["state"].as_str(), v["project_id"].as_str()),
         (Some("RUNNING"), Some("beta"))
     );
-    let body = json!({"name": "std.echo", "input": {"output": "b"}, "description": "beta-done"});
+    let body = json!({"name": "std.echo", "input": {"output": "b"}, "description": "beta-done",
+        "params": {"run_sync": true, "save_result": true}});
     let v = post(&app, TOKEN_B, "/v2/action_executions", Body::Json(body)).await;
     let bdone = v["id"].as_str().unwrap().to_string();
     assert_eq!(v["state"], "SUCCESS", "{v}");
@@ -131,7 +132,6 @@ async fn x2_definitions_and_standalone_actions() {
     use Method as M;
     let mut probes = vec![
         probe("action get by name", "bsecret", M::GET, "/v2/actions/{}"),
-        probe("action get by id", &bact, M::GET, "/v2/actions/{}"),
         probe("workbook action get", "bwb.act", M::GET, "/v2/actions/{}"),
         Probe {
             text: Some("version: '2.0'\n{}:\n  base: std.noop\n"),
@@ -210,7 +210,7 @@ async fn x2_definitions_and_standalone_actions() {
             "/v2/action_executions/{}",
         ),
         Probe {
-            json: Some(json!({"state": "SUCCESS", "output": "alpha"})),
+            json: Some(json!({"state": "SUCCESS", "output": {"v": "alpha"}})),
             ..probe(
                 "standalone complete",
                 &bwait,
@@ -321,6 +321,8 @@ uses_public:
             .unwrap_or("")
             .replace("bsecret", "<NAME>")
             .replace("nosuch7", "<NAME>")
+            .replace("uses_private", "<WF>")
+            .replace("uses_unknown", "<WF>")
     };
     assert_eq!(
         (e1["state"].clone(), info(&t1)),
@@ -421,7 +423,8 @@ uses_public:
         assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
     }
     // A standalone action belongs to its caller, whatever the body says.
-    let body = json!({"name": "std.noop", "project_id": "beta"});
+    let body = json!({"name": "std.noop", "project_id": "beta",
+        "params": {"run_sync": true, "save_result": true}});
     let v = post(&app, TOKEN_A, "/v2/action_executions", Body::Json(body)).await;
     assert_eq!(v["project_id"], "alpha", "{v}");
     report(
@@ -480,7 +483,7 @@ uses_public:
     let path = format!("/v2/action_executions/{bwait}");
     let (_, v) = get(&app, TOKEN_B, &path).await;
     assert_eq!(v["state"], "RUNNING", "{v}");
-    let body = Body::Json(json!({"state": "SUCCESS", "output": "done"}));
+    let body = Body::Json(json!({"state": "SUCCESS", "output": {"v": "done"}}));
     let (s, v) = call(&app, Some(TOKEN_B), M::PUT, &path, body).await;
     assert_eq!(
         (s, v["state"].as_str()),

@@ -189,7 +189,7 @@ async fn x2_tenant_isolation() {
             b.action.clone(),
             with(
                 probe(Method::PUT, "/v2/action_executions/{}"),
-                json!({"state": "SUCCESS", "output": "alpha"}),
+                json!({"state": "SUCCESS", "output": {"v": "alpha"}}),
             ),
         ),
         (
@@ -475,7 +475,7 @@ async fn x2_tenant_isolation() {
         Some(TOKEN_B),
         Method::PUT,
         &format!("/v2/action_executions/{}", b.action),
-        Body::Json(json!({"state": "SUCCESS", "output": "done"})),
+        Body::Json(json!({"state": "SUCCESS", "output": {"v": "done"}})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");

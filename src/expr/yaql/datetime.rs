@@ -57,6 +57,7 @@ pub fn property(v: &V, name: &str) -> R<V> {
             _ => return unknown(name),
         }),
         V::TimeSpan(t) => {
+            let micros = *t;
             let t = *t as f64;
             Ok(match name {
                 "days" => V::Float(t / 86_400e6),
@@ -64,7 +65,8 @@ pub fn property(v: &V, name: &str) -> R<V> {
                 "minutes" => V::Float(t / 60e6),
                 "seconds" => V::Float(t / 1e6),
                 "milliseconds" => V::Float(t / 1e3),
-                "microseconds" => V::Float(t),
+                // an integer: days, seconds and microseconds summed
+                "microseconds" => V::Int(micros),
                 _ => return unknown(name),
             })
         }
@@ -159,6 +161,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             if n == 0 && a.named.is_empty() {
                 return Ok(None);
+            }
+            // Python's datetime holds years 1 to 9999 only
+            if !(1..=9999).contains(&parts[0]) {
+                return err(
+                    ErrorKind::Value,
+                    format!("year {} is out of range", parts[0]),
+                );
             }
             let d = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
                 .and_then(|d| {

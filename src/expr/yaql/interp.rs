@@ -281,6 +281,9 @@ impl<'a> Interp<'a> {
                     if lv.truthy() { lv } else { self.eval(r, sc)? }
                 }
                 BinOp::Dot => {
+                    if let Some(v) = super::lib_gen::take_from_endless(self, l, r, sc)? {
+                        return Ok(v);
+                    }
                     let recv = self.eval(l, sc)?;
                     self.dot(recv, r, sc)?
                 }
@@ -425,10 +428,13 @@ impl<'a> Interp<'a> {
     }
 }
 
-/// Python hashability check for dict keys and set items.
+/// Python hashability check for dict keys and set items. yaql's data is
+/// frozen: lists are tuples and dictionaries `FrozenDict`s (hashed over
+/// their pairs); they only fail to hash where the output conversion thaws
+/// them (see `check_output`).
 pub fn hashable(v: &V) -> R<()> {
     match v {
-        V::Dict(_) => err(ErrorKind::Type, "unhashable type: 'dict'"),
+        V::Dict(d) => d.values().try_for_each(hashable),
         V::List(l) | V::Iter(l) => l.iter().try_for_each(hashable),
         _ => Ok(()),
     }

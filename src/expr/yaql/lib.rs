@@ -6,7 +6,7 @@
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-use super::interp::{Args, Interp, R, YErr, err};
+use super::interp::{Args, Interp, PArg, R, YErr, err};
 use super::lib_num::{big_pow, py_float, py_int, py_round};
 use super::parser::Arg;
 use super::value::{Style, V, py_str};
@@ -357,6 +357,8 @@ pub fn big_clamp(b: &BigInt) -> i64 {
 pub fn int_arg(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
+        // a Python bool is an int
+        V::Bool(b) => Some(i64::from(*b)),
         V::Big(b) => Some(if b.is_negative() { i64::MIN } else { i64::MAX }),
         _ => None,
     }
@@ -370,6 +372,42 @@ pub fn yaql_str(v: &V) -> String {
         V::Bool(false) => "false".into(),
         other => py_str(other, Style::Yaql),
     }
+}
+
+/// yaql `call(name, args, kwargs)`: calls the function `name` (a library
+/// function or a `def`) with the values of `args` as positional arguments.
+/// Keyword arguments need expressions this evaluator cannot build from
+/// values, so a non-empty `kwargs` is refused.
+fn call_by_name<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<Option<V>> {
+    if !arity(a, 3, 3) || !a.named.is_empty() {
+        return Ok(None);
+    }
+    let name = match it.arg(a, 0)? {
+        V::Str(s) => s.to_string(),
+        _ => return Ok(None),
+    };
+    let items = match it.arg(a, 1)? {
+        v @ (V::List(_) | V::Iter(_)) => v.items().map(<[V]>::to_vec).unwrap_or_default(),
+        _ => return Ok(None),
+    };
+    match it.arg(a, 2)? {
+        V::Dict(d) if d.is_empty() => {}
+        V::Dict(_) => {
+            return err(
+                ErrorKind::Other,
+                "call() with keyword arguments is not supported",
+            );
+        }
+        _ => return Ok(None),
+    }
+    let inner = Args {
+        pos: items.into_iter().map(PArg::Val).collect(),
+        named: Vec::new(),
+        sc: a.sc,
+        method: false,
+        raw: &[],
+    };
+    it.call(&name, inner).map(Some)
 }
 
 /// System, boolean, math, branching and Mistral functions.
@@ -388,6 +426,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             V::Ctx(c)
         }
+        "call" => return call_by_name(it, a),
         "with" => {
             let c = it.child(a.sc)?;
             for i in 0..n {
@@ -488,6 +527,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let nd = if n > 1 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
+                    V::Bool(b) => i64::from(b),
                     V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                     _ => return Ok(None),
                 }
@@ -549,9 +589,8 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "random" => {
             let r = rand_f64();
             if n == 2 {
-                let lo = it.arg(a, 0)?.as_f64().unwrap_or(0.0) as i64;
-                let hi = it.arg(a, 1)?.as_f64().unwrap_or(0.0) as i64;
-                V::Int(lo + ((hi - lo + 1) as f64 * r) as i64)
+                let (lo, hi) = (it.arg(a, 0)?, it.arg(a, 1)?);
+                super::lib_num::random_int(&lo, &hi, r)?
             } else {
                 V::Float(r)
             }
@@ -564,6 +603,9 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let (Some(x), Some(y)) = (x, y) else {
                 return Ok(None);
             };
+            if name.starts_with("shift") && y.is_negative() {
+                return err(ErrorKind::Value, "negative shift count");
+            }
             V::big(match name {
                 "bitwiseAnd" => x & y,
                 "bitwiseOr" => x | y,
@@ -616,6 +658,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let case = it.arg(a, 0)?;
             let idx = match case {
                 V::Int(i) => i,
+                V::Bool(b) => i64::from(b),
                 V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
                 _ => return Ok(None),
             };

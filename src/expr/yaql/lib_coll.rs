@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::interp::{Args, Interp, R, err};
+use super::interp::{Args, Interp, PArg, R, err};
 use super::lib::{arity, int_arg};
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
@@ -59,19 +59,32 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let mut m = IndexMap::new();
             if n == 1 && a.named.is_empty() {
                 let src = coll!(0);
+                // yaql's dict(items): the first two things each item
+                // iterates to are the key and the value
                 for pair in src {
-                    match pair.items() {
-                        Some([k, v]) => {
-                            super::interp::hashable(k)?;
-                            m.insert(Key(k.clone()), v.clone());
-                        }
-                        _ => {
-                            return err(
-                                ErrorKind::Value,
-                                "dictionary update sequence element has wrong length",
-                            );
-                        }
-                    }
+                    let firsts: Vec<V> = match &pair {
+                        V::Str(s) => s
+                            .chars()
+                            .take(2)
+                            .map(|c| V::string(c.to_string()))
+                            .collect(),
+                        V::Dict(d) => d.keys().take(2).map(|k| k.0.clone()).collect(),
+                        other => match other.items() {
+                            Some(xs) => xs.iter().take(2).cloned().collect(),
+                            None => {
+                                return err(
+                                    ErrorKind::Type,
+                                    format!("'{}' object is not iterable", other.type_name()),
+                                );
+                            }
+                        },
+                    };
+                    let [k, v] = <[V; 2]>::try_from(firsts).map_err(|_| super::interp::YErr {
+                        kind: ErrorKind::Empty,
+                        msg: String::new(),
+                    })?;
+                    super::interp::hashable(&k)?;
+                    m.insert(Key(k), v);
                 }
             } else if n == 0 {
                 for (k, e) in &a.named {
@@ -110,7 +123,17 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "set" if !a.method => {
-            let vals = it.all_args(a)?;
+            // lazy sequences among the arguments are unpacked (recursively)
+            fn unpack(v: V, out: &mut Vec<V>) {
+                match v {
+                    V::Iter(xs) => xs.iter().for_each(|x| unpack(x.clone(), out)),
+                    other => out.push(other),
+                }
+            }
+            let mut vals = Vec::new();
+            for v in it.all_args(a)? {
+                unpack(v, &mut vals);
+            }
             for v in &vals {
                 super::interp::hashable(v)?;
             }
@@ -198,7 +221,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     return Ok(None);
                 };
                 let count = if n == 3 {
-                    int_arg(&it.arg(a, 2)?).unwrap_or(1)
+                    match int_arg(&it.arg(a, 2)?) {
+                        Some(c) => c,
+                        None => return Ok(None),
+                    }
                 } else {
                     1
                 };
@@ -237,7 +263,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 vec![v]
             };
-            let p = if pos < 0 {
+            // insert is list.insert (a negative position counts from the
+            // end); insertMany puts the values first for any negative one
+            let p = if pos < 0 && name == "insertMany" {
+                0
+            } else if pos < 0 {
                 (xs.len() as i64 + pos).max(0) as usize
             } else {
                 (pos as usize).min(xs.len())
@@ -254,7 +284,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             let v = it.arg(a, 2)?;
             let count = if n == 4 {
-                int_arg(&it.arg(a, 3)?).unwrap_or(1)
+                match int_arg(&it.arg(a, 3)?) {
+                    Some(c) => c,
+                    None => return Ok(None),
+                }
             } else {
                 1
             };
@@ -266,14 +299,22 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 vec![v]
             };
+            // the values replace the items in [pos, pos + count) (from pos
+            // on for a negative count), once, where the first one was
             let mut out = Vec::new();
+            let mut yielded = false;
             for (i, x) in xs.into_iter().enumerate() {
                 let i = i as i64;
-                if i == pos {
-                    out.extend(ins.iter().cloned());
-                }
-                if i < pos || (count >= 0 && i >= pos.saturating_add(count)) {
+                let hit = if count >= 0 {
+                    pos <= i && i < pos.saturating_add(count)
+                } else {
+                    i >= pos
+                };
+                if !hit {
                     out.push(x);
+                } else if !yielded {
+                    out.extend(ins.iter().cloned());
+                    yielded = true;
                 }
             }
             V::iter(out)
@@ -308,14 +349,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if name == "add" {
                 V::set_from(s.iter().cloned().chain(vals))
             } else {
-                for v in &vals {
-                    if !s.iter().any(|x| py_eq(x, v)) {
-                        return err(
-                            ErrorKind::Key,
-                            super::value::repr(v, super::value::Style::Yaql),
-                        );
-                    }
-                }
+                // frozenset.difference: values not in the set are ignored
                 V::set_from(
                     s.iter()
                         .filter(|x| !vals.iter().any(|v| py_eq(x, v)))
@@ -327,7 +361,38 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let (V::Dict(l), V::Dict(r)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
                 return Ok(None);
             };
-            V::Dict(Rc::new(merge(&l, &r)))
+            // listMerger, itemMerger, maxLevels: by position or keyword
+            let mut opt: [Option<PArg<'a>>; 3] = [None, None, None];
+            for (i, o) in opt.iter_mut().enumerate() {
+                *o = a.pos.get(i + 2).cloned();
+            }
+            for (k, e) in &a.named {
+                let i = match k.as_str() {
+                    "listMerger" => 0,
+                    "itemMerger" => 1,
+                    "maxLevels" => 2,
+                    _ => return Ok(None),
+                };
+                if opt[i].is_some() {
+                    return Ok(None);
+                }
+                opt[i] = Some(PArg::Expr(e));
+            }
+            let [list_merger, item_merger, levels] = opt;
+            let levels = match levels {
+                None | Some(PArg::Missing) => Some(0),
+                Some(PArg::Val(v)) => int_arg(&v),
+                Some(PArg::Expr(e)) => int_arg(&it.eval(e, a.sc)?),
+            };
+            let Some(levels) = levels else {
+                return Ok(None);
+            };
+            let m = Mergers {
+                list: list_merger,
+                item: item_merger,
+                sc: a.sc,
+            };
+            V::Dict(Rc::new(merge(it, &m, &l, &r, levels)?))
         }
         _ => return Ok(None),
     }))
@@ -350,27 +415,130 @@ fn flatten_into(it: &mut Interp<'_>, xs: &[V], out: &mut Vec<V>, depth: usize) -
     Ok(())
 }
 
-/// `mergeWith`: recursive dict merge; lists are concatenated without duplicates.
-fn merge(l: &IndexMap<Key, V>, r: &IndexMap<Key, V>) -> IndexMap<Key, V> {
-    let mut m = l.clone();
-    for (k, rv) in r {
-        let merged = match (m.get(k), rv) {
-            (Some(V::Dict(a)), V::Dict(b)) => V::Dict(Rc::new(merge(a, b))),
-            (Some(lv), rv)
-                if lv.items().is_some() && rv.items().is_some() && !matches!(lv, V::Set(_)) =>
-            {
-                let mut out: Vec<V> = lv.items().unwrap_or(&[]).to_vec();
-                for x in rv.items().unwrap_or(&[]) {
-                    if !out.iter().any(|y| py_eq(x, y)) {
-                        out.push(x.clone());
+/// The optional lambdas of `mergeWith`.
+struct Mergers<'a> {
+    list: Option<PArg<'a>>,
+    item: Option<PArg<'a>>,
+    sc: usize,
+}
+
+/// yaql `_merge_dicts`: a mapping in `r` merges into a mapping (else a
+/// TypeError), a list into a list through the list merger (default: the
+/// distinct items of both), anything else through the item merger (default:
+/// the right value); `levels` 1 stops the recursion (0: no limit).
+fn merge<'a>(
+    it: &mut Interp<'a>,
+    m: &Mergers<'a>,
+    l: &IndexMap<Key, V>,
+    r: &IndexMap<Key, V>,
+    levels: i64,
+) -> R<IndexMap<Key, V>> {
+    let conflict = |a: &V, b: &V| {
+        err(
+            ErrorKind::Type,
+            format!("Cannot merge {} with {}", a.type_name(), b.type_name()),
+        )
+    };
+    let mut out = l.clone();
+    for (k, lv) in l {
+        let Some(rv) = r.get(k) else { continue };
+        let merged = match (lv, rv) {
+            (V::Dict(a), V::Dict(b)) if levels != 1 => {
+                V::Dict(Rc::new(merge(it, m, a, b, (levels - 1).max(0))?))
+            }
+            (_, V::Dict(_)) if levels != 1 => return conflict(lv, rv),
+            (V::List(_), V::List(_)) if levels != 1 => {
+                let pair = [lv.clone(), rv.clone()];
+                match &m.list {
+                    Some(f) => it.lam(f, m.sc, &pair)?,
+                    None => {
+                        let mut xs: Vec<V> = Vec::new();
+                        for x in lv
+                            .items()
+                            .unwrap_or(&[])
+                            .iter()
+                            .chain(rv.items().unwrap_or(&[]))
+                        {
+                            if !xs.iter().any(|y| py_eq(x, y)) {
+                                xs.push(x.clone());
+                            }
+                        }
+                        V::list(xs)
                     }
                 }
-                V::list(out)
             }
-            (Some(V::Set(a)), V::Set(b)) => V::set_from(a.iter().chain(b.iter()).cloned()),
-            (_, rv) => rv.clone(),
+            (_, V::List(_)) if levels != 1 => return conflict(lv, rv),
+            _ => match &m.item {
+                Some(f) => it.lam(f, m.sc, &[lv.clone(), rv.clone()])?,
+                None => rv.clone(),
+            },
         };
-        m.insert(k.clone(), merged);
+        out.insert(k.clone(), merged);
     }
-    m
+    for (k, rv) in r {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), rv.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// yaql `characters(...)`: the characters of the `string` module constants
+/// whose flags are true, each once (`tuple(set(...))`, so in no particular
+/// order). `letters`, `lowercase` and `uppercase` are Python 2 names the
+/// module lacks: asking for one is an AttributeError.
+pub fn characters<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<V> {
+    const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+    const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const PUNCT: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+    const SPACE: &str = " \t\n\r\u{b}\u{c}";
+    let names = [
+        "digits",
+        "hexdigits",
+        "asciiLowercase",
+        "asciiUppercase",
+        "asciiLetters",
+        "letters",
+        "octdigits",
+        "punctuation",
+        "printable",
+        "lowercase",
+        "uppercase",
+        "whitespace",
+    ];
+    let mut text = String::new();
+    for (i, name) in names.iter().enumerate() {
+        let flag = match it.named(a, name)? {
+            Some(v) => v.truthy(),
+            None if i < a.pos.len() => it.arg(a, i)?.truthy(),
+            None => false,
+        };
+        if !flag {
+            continue;
+        }
+        match *name {
+            "digits" => text.push_str("0123456789"),
+            "hexdigits" => text.push_str("0123456789abcdefABCDEF"),
+            "asciiLowercase" => text.push_str(LOWER),
+            "asciiUppercase" => text.push_str(UPPER),
+            "asciiLetters" => text.extend([LOWER, UPPER]),
+            "octdigits" => text.push_str("01234567"),
+            "punctuation" => text.push_str(PUNCT),
+            "printable" => text.extend(["0123456789", LOWER, UPPER, PUNCT, SPACE]),
+            "whitespace" => text.push_str(SPACE),
+            other => {
+                return err(
+                    ErrorKind::Attribute,
+                    format!("module 'string' has no attribute '{other}'"),
+                );
+            }
+        }
+    }
+    Ok(V::list(
+        text.chars()
+            .collect::<indexmap::IndexSet<char>>()
+            .into_iter()
+            .map(|c| V::string(c.to_string()))
+            .collect(),
+    ))
 }

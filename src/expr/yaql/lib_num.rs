@@ -251,3 +251,57 @@ pub fn big_pow(base: &V, exp: &V) -> R<Option<V>> {
         },
     }
 }
+
+/// An end of a `randrange()` range as an integer: integral numbers pass,
+/// a string or a fractional float is a `ValueError`, anything else a
+/// `TypeError` (Python 3.11's `int()` fallback in `randrange`).
+fn range_end(v: &V, which: &str) -> R<BigInt> {
+    match v {
+        V::Bool(b) => Ok(BigInt::from(i64::from(*b))),
+        V::Int(i) => Ok(BigInt::from(*i)),
+        V::Big(b) => Ok((**b).clone()),
+        V::Float(f) if f.is_finite() && f.fract() == 0.0 => {
+            Ok(format!("{f:.0}").parse::<BigInt>().unwrap_or_default())
+        }
+        V::Float(_) | V::Str(_) => err(
+            ErrorKind::Value,
+            format!("non-integer {which} for randrange()"),
+        ),
+        _ => err(
+            ErrorKind::Type,
+            "int() argument must be a string, a bytes-like object or a real number",
+        ),
+    }
+}
+
+/// yaql `random(from, to)`: Python's `random.randint(a, b)`, that is
+/// `randrange(a, b + 1)` — `b + 1` must be arithmetic, both ends integral
+/// and the range not empty. `r` is a uniform draw from `[0, 1)`.
+pub fn random_int(a: &V, b: &V, r: f64) -> R<V> {
+    let stop = match b {
+        V::Bool(x) => V::Int(i64::from(*x) + 1),
+        V::Int(i) => V::big(BigInt::from(*i) + 1),
+        V::Big(x) => V::big(&**x + 1),
+        V::Float(f) => V::Float(f + 1.0),
+        _ => {
+            return err(
+                ErrorKind::Type,
+                "unsupported operand type(s) for +: the end of random() is not a number",
+            );
+        }
+    };
+    let lo = range_end(a, "arg 1")?;
+    let hi = range_end(&stop, "stop")?;
+    if hi <= lo {
+        let width = &hi - &lo;
+        return err(
+            ErrorKind::Value,
+            format!("empty range for randrange() ({lo}, {hi}, {width})"),
+        );
+    }
+    let width = &hi - &lo;
+    let off = (width.to_f64().unwrap_or(f64::MAX) * r).floor();
+    let off = format!("{off:.0}").parse::<BigInt>().unwrap_or_default();
+    let off = off.min(&width - 1u32);
+    Ok(V::big(lo + off))
+}

@@ -6,13 +6,14 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
+use num_traits::ToPrimitive;
 
-use super::interp::{Args, Interp, R, err, no_func};
+use super::interp::{Args, Interp, PArg, R, err, no_func};
 use super::lib::arity;
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
 
-fn items_of(v: &V) -> Option<Vec<V>> {
+pub(super) fn items_of(v: &V) -> Option<Vec<V>> {
     v.items().map(|s| s.to_vec())
 }
 
@@ -111,6 +112,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let c = match it.arg(a, 1)? {
                 V::Int(i) => i,
+                V::Bool(b) => i64::from(b),
                 V::Big(_) => -1,
                 _ => return Ok(None),
             };
@@ -286,10 +288,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "range" if arity(a, 1, 3) => {
             let vals = it.all_args(a)?;
-            let ints: Option<Vec<i64>> = vals
+            // Python ints: booleans count, and any size within i128
+            let ints: Option<Vec<i128>> = vals
                 .iter()
                 .map(|v| match v {
-                    V::Int(i) => Some(*i),
+                    V::Int(i) => Some(i128::from(*i)),
+                    V::Bool(b) => Some(i128::from(*b)),
+                    V::Big(b) => b.to_i128(),
                     _ => None,
                 })
                 .collect();
@@ -303,14 +308,14 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if step == 0 {
                 return err(ErrorKind::Value, "range() arg 3 must not be zero");
             }
-            let count = if step > 0 {
-                if stop > start {
-                    ((stop as i128 - start as i128 + step as i128 - 1) / step as i128) as u128
-                } else {
-                    0
-                }
-            } else if start > stop {
-                ((start as i128 - stop as i128 + (-step) as i128 - 1) / (-step) as i128) as u128
+            // the number of items, as Python's range computes it
+            let span = if step > 0 {
+                stop.saturating_sub(start)
+            } else {
+                start.saturating_sub(stop)
+            };
+            let count = if span > 0 {
+                ((span - 1) / step.saturating_abs() + 1) as u128
             } else {
                 0
             };
@@ -319,8 +324,8 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let mut out = Vec::with_capacity(count as usize);
             let mut x = start;
             for _ in 0..count {
-                out.push(V::Int(x));
-                x += step;
+                out.push(V::big(num_bigint::BigInt::from(x)));
+                x = x.saturating_add(step);
             }
             V::iter(out)
         }
@@ -388,16 +393,52 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             it.orderings.push((out.clone(), source, specs));
             V::Iter(out)
         }
-        "groupBy" if arity(a, 2, 4) => {
+        // collection1.join(collection2, predicate, selector): every pair
+        // the predicate accepts, through the selector
+        "join" if a.method && arity(a, 4, 4) => {
+            let (left, right) = (coll!(0), coll!(1));
+            let mut out = Vec::new();
+            for x in &left {
+                for y in &right {
+                    let pair = [x.clone(), y.clone()];
+                    if lam!(2, &pair).truthy() {
+                        out.push(lam!(3, &pair));
+                        it.check_size(out.len())?;
+                    }
+                }
+            }
+            V::iter(out)
+        }
+        "groupBy" if arity(a, 1, 4) => {
+            // the lambdas come positionally or by keyword (keySelector,
+            // valueSelector, aggregator), each at most once
+            let mut sel: [Option<PArg<'a>>; 3] = [None, None, None];
+            for (i, s) in sel.iter_mut().enumerate() {
+                *s = a.pos.get(i + 1).cloned();
+            }
+            for (k, e) in &a.named {
+                let i = match k.as_str() {
+                    "keySelector" => 0,
+                    "valueSelector" => 1,
+                    "aggregator" => 2,
+                    _ => return Ok(None),
+                };
+                if sel[i].is_some() {
+                    return Ok(None);
+                }
+                sel[i] = Some(PArg::Expr(e));
+            }
+            let [Some(key_sel), value_sel, agg] = sel else {
+                return Ok(None);
+            };
             let xs = coll!(0);
             let mut groups: IndexMap<Key, Vec<V>> = IndexMap::new();
             for x in &xs {
-                let k = lam!(1, std::slice::from_ref(x));
+                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
                 super::interp::hashable(&k)?;
-                let v = if n >= 3 {
-                    lam!(2, std::slice::from_ref(x))
-                } else {
-                    x.clone()
+                let v = match &value_sel {
+                    Some(p) => it.lam(p, a.sc, std::slice::from_ref(x))?,
+                    None => x.clone(),
                 };
                 groups.entry(Key(k)).or_default().push(v);
             }
@@ -411,12 +452,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 let vs_len = vs.len();
                 let first = vs.first().cloned();
                 let vs = V::list(vs);
-                if n < 4 {
+                let Some(agg) = &agg else {
                     out.push(V::list(vec![k.0, vs]));
                     continue;
-                }
+                };
                 if failure.is_none() {
-                    match it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&vs)) {
+                    match it.lam(agg, a.sc, std::slice::from_ref(&vs)) {
                         Ok(r) => {
                             let pair_like = vs_len == 2
                                 && matches!(&r, V::List(x) if x.len() == 2 && first.as_ref().is_some_and(|f| py_eq(&x[0], f)));
@@ -439,7 +480,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 if allow_fallback {
                     let pair = V::list(vec![k.0.clone(), vs.clone()]);
-                    if let Ok(r) = it.lam(&a.pos[3].clone(), a.sc, std::slice::from_ref(&pair))
+                    if let Ok(r) = it.lam(agg, a.sc, std::slice::from_ref(&pair))
                         && (r.items().is_some_and(|x| x.len() == 2)
                             || matches!(&r, V::Str(s) if s.chars().count() == 2))
                     {
@@ -556,8 +597,14 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "splitAt" if arity(a, 2, 2) => {
             let xs = coll!(0);
+            // a Python slice bound: negative counts from the end
+            let len = xs.len() as i64;
             let k = match it.arg(a, 1)? {
-                V::Int(i) => i.clamp(0, xs.len() as i64) as usize,
+                V::Int(i) if i < 0 => (len + i).max(0) as usize,
+                V::Int(i) => i.min(len) as usize,
+                V::Bool(b) => usize::from(b).min(xs.len()),
+                V::Big(b) if b.sign() == num_bigint::Sign::Minus => 0,
+                V::Big(_) => xs.len(),
                 _ => return Ok(None),
             };
             V::iter(vec![V::list(xs[..k].to_vec()), V::list(xs[k..].to_vec())])
@@ -615,6 +662,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 x = lam!(2, std::slice::from_ref(&x));
             }
             V::iter(out)
+        }
+        "generateMany" if (2..=5).contains(&n) => return super::lib_gen::generate_many(it, a),
+        // the default must be iterable too
+        "defaultIfEmpty" if arity(a, 2, 2) => {
+            let xs = coll!(0);
+            let default = coll!(1);
+            V::iter(if xs.is_empty() { default } else { xs })
         }
         _ => return Ok(None),
     }))

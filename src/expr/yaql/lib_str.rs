@@ -283,6 +283,23 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         };
     }
+    // a count Python hands to C as a ssize_t: beyond it, OverflowError
+    macro_rules! count {
+        ($i:expr, $d:expr) => {
+            match if n > $i { Some(it.arg(a, $i)?) } else { None } {
+                None => $d,
+                Some(V::Int(i)) => i,
+                Some(V::Bool(b)) => i64::from(b),
+                Some(V::Big(_)) => {
+                    return err(
+                        ErrorKind::Overflow,
+                        "Python int too large to convert to C ssize_t",
+                    );
+                }
+                Some(_) => return Ok(None),
+            }
+        };
+    }
     // regex receivers first
     if a.method
         && n >= 1
@@ -298,11 +315,17 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if n >= 2
                 && let V::Regex(re) = it.arg(a, 1)?
             {
-                let max = int!(2, 0);
+                let max = count!(2, 0);
                 return Ok(Some(regex_split(&re, &s, max)));
             }
             let sep = opt_st!(1);
-            let max = int!(2, -1);
+            let max = match it.named(a, "maxSplits")? {
+                Some(_) if n > 2 => return Ok(None),
+                Some(V::Int(m)) => m,
+                Some(V::Big(_)) => return err(ErrorKind::Overflow, "Python int too large"),
+                Some(_) => return Ok(None),
+                None => count!(2, -1),
+            };
             let parts = if name == "split" {
                 py_split(&s, sep.as_deref(), max)?
             } else {
@@ -321,7 +344,9 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             it.check_size(out.len())?;
             V::string(out)
         }
-        "concat" => {
+        // the string `concat` is a function; as a method only the
+        // collection overload exists
+        "concat" if !a.method => {
             let vals = it.all_args(a)?;
             let mut out = String::new();
             for v in vals {
@@ -354,13 +379,39 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if v.is_empty() { V::Null } else { V::string(v) }
         }
         "isEmpty" if arity(a, 1, 3) => {
+            // keywords are `trim` (the alias of trim_spaces) and `chars`;
+            // `trim` must be a boolean, `chars` a string or null
+            if a.named.iter().any(|(k, _)| k != "trim" && k != "chars") {
+                return Ok(None);
+            }
             let s = match it.arg(a, 0)? {
-                V::Str(s) => s,
-                V::Null => return Ok(Some(V::Bool(true))),
+                V::Str(s) => Some(s),
+                V::Null => None,
                 _ => return Ok(None),
             };
-            let trim = if n > 1 { it.arg(a, 1)?.truthy() } else { true };
-            let chars = opt_st!(2);
+            let trim = match (n > 1, it.named(a, "trim")?) {
+                (true, Some(_)) => return Ok(None),
+                (true, None) => it.arg(a, 1)?,
+                (false, Some(v)) => v,
+                (false, None) => V::Bool(true),
+            };
+            let V::Bool(trim) = trim else {
+                return Ok(None);
+            };
+            let chars = match (n > 2, it.named(a, "chars")?) {
+                (true, Some(_)) => return Ok(None),
+                (true, None) => it.arg(a, 2)?,
+                (false, Some(v)) => v,
+                (false, None) => V::Null,
+            };
+            let chars = match chars {
+                V::Str(c) => Some(c),
+                V::Null => None,
+                _ => return Ok(None),
+            };
+            let Some(s) = s else {
+                return Ok(Some(V::Bool(true)));
+            };
             let v = if trim {
                 py_strip(&s, chars.as_deref(), 0)
             } else {
@@ -376,13 +427,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         return Ok(None);
                     }
                     let new = st!(2);
-                    let count = int!(3, -1);
+                    let count = count!(3, -1);
                     let out = py_replace(&s, &old, &new, count);
                     it.check_size(out.len())?;
                     V::string(out)
                 }
                 V::Dict(d) if n <= 3 => {
-                    let count = int!(2, -1);
+                    let count = count!(2, -1);
                     let mut cur = s.to_string();
                     for (k, v) in d.iter() {
                         cur = py_replace(&cur, &yaql_str(&k.0), &yaql_str(v), count);
@@ -394,7 +445,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         return Ok(None);
                     }
                     let repl = st!(2);
-                    let count = int!(3, 0);
+                    let count = count!(3, 0);
                     V::string(regex_replace(&re, &s, &repl, count))
                 }
                 _ => return Ok(None),
@@ -439,7 +490,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "toCharArray" if arity(a, 1, 1) => {
             V::list(st!(0).chars().map(|c| V::string(c.to_string())).collect())
         }
-        "characters" => V::list(vec![]),
+        "characters" => super::lib_coll::characters(it, a)?,
         "isString" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Str(_))),
         "startsWith" | "endsWith" if n >= 2 => {
             let s = st!(0);
@@ -496,7 +547,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 V::Str(p) => compile(&p, "")?,
                 _ => return Ok(None),
             };
-            let count = int!(3, 0);
+            let count = count!(3, 0);
             replace_by(it, a, &re, &s, 2, count)?
         }
         _ => return Ok(None),
@@ -540,7 +591,12 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let max = if n == 3 {
                 match it.arg(a, 2)? {
                     V::Int(i) => i,
-                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
+                    V::Big(_) => {
+                        return err(
+                            ErrorKind::Overflow,
+                            "Python int too large to convert to C ssize_t",
+                        );
+                    }
                     _ => return Ok(None),
                 }
             } else {
@@ -587,6 +643,11 @@ fn replace_by<'a>(
     lam: usize,
     count: i64,
 ) -> R<V> {
+    // re.sub: a negative count replaces nothing; the function must
+    // return strings
+    if count < 0 {
+        return Ok(V::str(s));
+    }
     let mut out = String::new();
     let mut last = 0;
     for (done, c) in py_captures(&re.re, s).into_iter().enumerate() {
@@ -595,16 +656,28 @@ fn replace_by<'a>(
         }
         let Some(m) = c.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
-        let r = it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))?;
-        out.push_str(&yaql_str(&r));
+        match it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))? {
+            V::Str(r) => out.push_str(&r),
+            other => {
+                return err(
+                    ErrorKind::Type,
+                    format!("expected str instance, {} found", other.type_name()),
+                );
+            }
+        }
         last = m.end();
     }
     out.push_str(&s[last..]);
     Ok(V::string(out))
 }
 
-/// Python `re.split` (groups are not included; `max` 0 means all).
+/// Python `re.split`: the text of every group follows each piece (null
+/// for a group that did not take part); `max` 0 means all, a negative
+/// `max` splits nothing.
 fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
+    if max < 0 {
+        return V::list(vec![V::str(s)]);
+    }
     let mut out = Vec::new();
     let mut last = 0;
     let mut count = 0;
@@ -614,6 +687,9 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
             break;
         }
         out.push(V::str(&s[last..m.start()]));
+        for g in c.iter().skip(1) {
+            out.push(g.map_or(V::Null, |g| V::str(g.as_str())));
+        }
         last = m.end();
         count += 1;
     }
@@ -623,6 +699,9 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
 
 /// Python `re.sub` with `\1`/`\g<1>` group references.
 fn regex_replace(re: &RegexV, s: &str, repl: &str, count: i64) -> String {
+    if count < 0 {
+        return s.to_string();
+    }
     let rust_repl = py_repl(repl);
     let limit = if count <= 0 { 0 } else { count as usize };
     re.re.replacen(s, limit, rust_repl.as_str()).into_owned()
@@ -674,15 +753,14 @@ fn py_repl(repl: &str) -> String {
     out
 }
 
+/// Python 3.7+ `re.escape`: only the regex-special characters.
 fn py_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        if c.is_alphanumeric() || c == '_' || !c.is_ascii() {
-            out.push(c);
-        } else {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\u{b}\u{c}".contains(c) {
             out.push('\\');
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }

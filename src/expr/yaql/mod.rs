@@ -6,11 +6,14 @@ pub mod datetime;
 pub mod interp;
 pub mod lib;
 pub mod lib_coll;
+pub mod lib_gen;
 pub mod lib_num;
 pub mod lib_query;
 pub mod lib_str;
 pub mod ops;
 pub mod parser;
+#[cfg(test)]
+mod tests;
 pub mod value;
 
 use serde_json::Value as Json;
@@ -59,6 +62,13 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
                             msg: "unhashable type: 'dict'".into(),
                         });
                     }
+                    // an inner frozenset comes out as a (mutable) set
+                    V::Set(_) => {
+                        return Err(YErr {
+                            kind: ErrorKind::Type,
+                            msg: "unhashable type: 'set'".into(),
+                        });
+                    }
                     other => check_output(other, depth + 1, limits)?,
                 }
             }
@@ -67,9 +77,23 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
         V::List(items) | V::Iter(items) => items
             .iter()
             .try_for_each(|x| check_output(x, depth + 1, limits)),
-        V::Dict(d) => d
-            .values()
-            .try_for_each(|x| check_output(x, depth + 1, limits)),
+        V::Dict(d) => {
+            // keys come out thawed: a tuple as a list, a frozenset as a set
+            for k in d.keys() {
+                let thawed = match &k.0 {
+                    V::List(_) | V::Iter(_) => "list",
+                    V::Set(_) => "set",
+                    V::Dict(_) => "dict",
+                    _ => continue,
+                };
+                return Err(YErr {
+                    kind: ErrorKind::Type,
+                    msg: format!("unhashable type: '{thawed}'"),
+                });
+            }
+            d.values()
+                .try_for_each(|x| check_output(x, depth + 1, limits))
+        }
         _ => Ok(()),
     }
 }

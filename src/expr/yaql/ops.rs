@@ -89,12 +89,30 @@ pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             s.push_str(b);
             Ok(V::string(s))
         }
+        (V::Set(a), V::Set(b)) => {
+            it.check_size(a.len() + b.len())?;
+            let mut out = (**a).clone();
+            for x in b.iter() {
+                if !out.iter().any(|y| super::value::py_eq(x, y)) {
+                    out.push(x.clone());
+                }
+            }
+            Ok(V::Set(Rc::new(out)))
+        }
         (V::List(a) | V::Iter(a), V::List(b) | V::Iter(b)) => {
             it.check_size(a.len() + b.len())?;
             let mut out = Vec::with_capacity(a.len() + b.len());
             out.extend(a.iter().cloned());
             out.extend(b.iter().cloned());
             Ok(V::list(out))
+        }
+        // a set with another iterable: `queries.concat`, a lazy sequence
+        (V::List(a) | V::Iter(a) | V::Set(a), V::List(b) | V::Iter(b) | V::Set(b)) => {
+            it.check_size(a.len() + b.len())?;
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            out.extend(a.iter().cloned());
+            out.extend(b.iter().cloned());
+            Ok(V::iter(out))
         }
         (V::Dict(a), V::Dict(b)) => {
             let mut m = (**a).clone();
@@ -119,6 +137,13 @@ pub fn sub(l: &V, r: &V) -> R<V> {
         return Ok(v);
     }
     match (l, r) {
+        // set difference
+        (V::Set(a), V::Set(b)) => Ok(V::Set(Rc::new(
+            a.iter()
+                .filter(|x| !b.iter().any(|y| super::value::py_eq(x, y)))
+                .cloned()
+                .collect(),
+        ))),
         (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
             (*a - *b).num_microseconds().unwrap_or(i64::MAX),
         )),
@@ -136,6 +161,8 @@ pub fn sub(l: &V, r: &V) -> R<V> {
 fn repeat_count(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
+        // a Python bool is an int
+        V::Bool(b) => Some(i64::from(*b)),
         V::Big(_) => Some(i64::MIN),
         _ => None,
     }
@@ -364,6 +391,7 @@ pub fn index(o: &V, args: &[V]) -> R<V> {
         (V::List(l), [i]) => {
             let idx = match i {
                 V::Int(i) => *i,
+                V::Bool(b) => i64::from(*b),
                 V::Big(_) => {
                     return err(
                         ErrorKind::Index,

@@ -631,13 +631,9 @@ impl<'s> Parser<'s> {
                 Some(Tok::Comma) => {
                     self.pos += 1;
                     if self.peek() == Some(&close) {
-                        // trailing comma: an omitted last argument
-                        if named_seen {
-                            return Err(self.unexpected());
-                        }
-                        out.push(Arg::Empty);
-                        self.pos += 1;
-                        return Ok(out);
+                        // a trailing comma is a grammar error (an omitted
+                        // argument needs a comma after it)
+                        return Err(self.unexpected());
                     }
                 }
                 Some(t) if *t == close => {

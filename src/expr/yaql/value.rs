@@ -515,91 +515,12 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
 
 /// Python `repr()` of a float.
 pub fn float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    let sci = format!("{:e}", f); // shortest round-trip, e.g. "-1.2345e3"
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let decpt = exp + 1;
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    if decpt > -4 && decpt <= 16 {
-        if decpt <= 0 {
-            s.push_str("0.");
-            for _ in 0..(-decpt) {
-                s.push('0');
-            }
-            s.push_str(&digits);
-        } else if (decpt as usize) >= digits.len() {
-            s.push_str(&digits);
-            for _ in 0..(decpt as usize - digits.len()) {
-                s.push('0');
-            }
-            s.push_str(".0");
-        } else {
-            s.push_str(&digits[..decpt as usize]);
-            s.push('.');
-            s.push_str(&digits[decpt as usize..]);
-        }
-    } else {
-        s.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            s.push('.');
-            s.push_str(&digits[1..]);
-        }
-        let e = decpt - 1;
-        s.push('e');
-        s.push(if e < 0 { '-' } else { '+' });
-        s.push_str(&format!("{:02}", e.abs()));
-    }
-    s
+    crate::domain::pytext::float_repr(f)
 }
 
 /// Python `repr()` of a string.
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
+    crate::domain::pytext::str_repr(s)
 }
 
 /// Integer floor division and modulo helpers shared by operators.

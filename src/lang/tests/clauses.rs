@@ -54,7 +54,11 @@ fn string_and_list_forms() {
         next("\n    - b\n    - c: <% $.ok %>"),
         [task("b"), guarded("c", "<% $.ok %>")]
     );
-    assert_eq!(next("{b: '{{ _.ok }}'}"), [guarded("b", "{{ _.ok }}")]);
+    // A single mapping is Mistral's advanced form: without `next` it makes
+    // no transition at all (`OnClauseSpec.__init__`).
+    assert_eq!(next("{b: '{{ _.ok }}'}"), []);
+    // A `next` mapping: its keys are transitions, the guards are dropped.
+    assert_eq!(next("{next: {b: '{{ _.ok }}'}}"), [task("b")]);
 }
 
 #[test]

@@ -7,14 +7,14 @@ use crate::lang::{parse_actions, parse_workbook};
 fn action_errs(text: &str) -> Vec<String> {
     match parse_actions(text) {
         Ok(_) => panic!("expected diagnostics\n---\n{text}"),
-        Err(d) => d.0.iter().map(ToString::to_string).collect(),
+        Err(d) => d.0.iter().map(super::located).collect(),
     }
 }
 
 fn workbook_errs(text: &str) -> Vec<String> {
     match parse_workbook(text) {
         Ok(_) => panic!("expected diagnostics\n---\n{text}"),
-        Err(d) => d.0.iter().map(ToString::to_string).collect(),
+        Err(d) => d.0.iter().map(super::located).collect(),
     }
 }
 
@@ -45,23 +45,24 @@ fn action_list_problems_all_at_once() {
         action_errs("version: '2.0'\na1:\n  base-input:\n    x: <% $.( %>\n  bogus: 1\na2: 3\n");
     assert_eq!(errs.len(), 4, "{errs:?}");
     assert!(
-        errs[0].starts_with("a1 (line 2, column 1): missing 'base'"),
+        errs[0].starts_with("a1 (line 2, column 1): 'base' is a required property"),
         "{errs:?}"
     );
     assert!(
         errs[1].starts_with("a1.base-input.x (line 4, column 8)"),
         "{errs:?}"
     );
-    assert!(errs[2].contains("unknown action key 'bogus'"), "{errs:?}");
-    assert!(errs[3].contains("an action must be a mapping"), "{errs:?}");
+    assert!(
+        errs[2].contains("Additional properties are not allowed ('bogus' was unexpected)"),
+        "{errs:?}"
+    );
+    assert!(errs[3].contains("3 is not of type 'object'"), "{errs:?}");
     assert_eq!(
         action_errs("a1:\n  base: std.noop\n"),
-        ["version (line 1, column 1): missing 'version'"]
+        ["version (line 1, column 1): 'version' is a required property"]
     );
-    assert!(
-        action_errs("version: '3.0'\na:\n  base: std.noop\n")[0]
-            .contains("Unsupported DSL version")
-    );
+    // Like a workflow list, an action list takes any version value.
+    assert!(parse_actions("version: '3.0'\na:\n  base: std.noop\n").is_ok());
     assert!(action_errs("version: '2.0'\n")[0].contains("no action"));
 }
 
@@ -89,8 +90,11 @@ fn workbook_problems_all_at_once() {
         "version: '2.0'\nextra: 1\nworkflows:\n  bad.name:\n    tasks: {}\n  w:\n    tasks:\n      t1:\n        action: std.noop\n        on-success: [t9]\nactions: {}\n",
     );
     let all = errs.join("\n");
-    assert!(all.contains("missing 'name'"), "{all}");
-    assert!(all.contains("unknown workbook key 'extra'"), "{all}");
+    assert!(all.contains("'name' is a required property"), "{all}");
+    assert!(
+        all.contains("Additional properties are not allowed ('extra' was unexpected)"),
+        "{all}"
+    );
     assert!(
         all.contains("workflows.bad.name (line 4, column 3): 'bad.name' does not match"),
         "{all}"

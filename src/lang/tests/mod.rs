@@ -19,11 +19,21 @@ pub(super) fn ok(text: &str) -> Vec<WorkflowSpec> {
     }
 }
 
-/// The diagnostics of a document that must be rejected, as display strings.
+/// The diagnostics of a document that must be rejected, each as
+/// `path (line l, column c): message`.
 pub(super) fn errs(text: &str) -> Vec<String> {
     match parse_workflows(text) {
         Ok(_) => panic!("expected diagnostics\n---\n{text}"),
-        Err(d) => d.0.iter().map(ToString::to_string).collect(),
+        Err(d) => d.0.iter().map(located).collect(),
+    }
+}
+
+/// `path (line l, column c): message`, the layout these tests read.
+pub(super) fn located(d: &crate::lang::Diagnostic) -> String {
+    match (d.line, d.column) {
+        (Some(l), Some(c)) => format!("{} (line {l}, column {c}): {}", d.path, d.message),
+        (Some(l), None) => format!("{} (line {l}): {}", d.path, d.message),
+        _ => format!("{}: {}", d.path, d.message),
     }
 }
 

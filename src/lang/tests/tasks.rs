@@ -26,10 +26,10 @@ fn action_and_inline_params() {
 }
 
 #[test]
-fn input_wins_over_inline_params() {
+fn inline_params_win_over_input() {
     assert_eq!(
         input("action: std.echo output=\"x\" delay=1\ninput:\n  output: y"),
-        json!({"output": "y", "delay": 1})
+        json!({"output": "x", "delay": 1})
     );
     assert_eq!(
         input("action: \"a x='{\\\"k\\\": 1}'\"\ninput:\n  z: 2"),

@@ -230,3 +230,30 @@ fn fuzz_e_then_a_multibyte_character_is_text() {
     check("1e’", json!("1e’"));
     check("1.0e+3", json!(1000.0));
 }
+
+#[test]
+fn timestamps_as_python_reprs() {
+    use crate::lang::scalar::timestamp_repr;
+    for (text, repr) in [
+        ("2020-01-02", Some("datetime.date(2020, 1, 2)")),
+        (
+            "2020-01-02 10:00:00",
+            Some("datetime.datetime(2020, 1, 2, 10, 0)"),
+        ),
+        (
+            "2001-12-14t21:59:43.10-05:00",
+            Some(
+                "datetime.datetime(2001, 12, 14, 21, 59, 43, 100000, tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=68400)))",
+            ),
+        ),
+        (
+            "2001-12-14T21:59:43Z",
+            Some("datetime.datetime(2001, 12, 14, 21, 59, 43, tzinfo=datetime.timezone.utc)"),
+        ),
+        ("2020-1-2", None),
+        ("2020-01-02x", None),
+        ("hello", None),
+    ] {
+        assert_eq!(timestamp_repr(text).as_deref(), repr, "{text}");
+    }
+}

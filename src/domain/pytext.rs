@@ -1,0 +1,304 @@
+//! Python's text of a JSON value, the one place bora writes it: `json.dumps`
+//! (Python's separators, `ensure_ascii`, optional indent), `repr()`, `str()`
+//! and a float's `repr`. Mistral puts such text into API fields (JSON-typed
+//! fields are `json.dumps` strings) and into messages (`state_info` holds
+//! `str()` of results: `{'why': 'x'}`, `['a', 'b']`, `None`).
+
+use std::fmt::Write;
+
+use serde_json::{Number, Value};
+
+/// `json.dumps(v)` (`indent` = None) or `json.dumps(v, indent=n)`, with
+/// Python's defaults: `", "`/`": "` separators (`","` before a newline),
+/// `ensure_ascii`, floats through `repr`, key order kept.
+pub fn dumps(v: &Value, indent: Option<usize>) -> String {
+    let mut out = String::new();
+    write_json(v, indent, 0, &mut out);
+    out
+}
+
+fn write_json(v: &Value, indent: Option<usize>, level: usize, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => json_quote(s, out),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                separator(i, indent, level + 1, out);
+                write_json(x, indent, level + 1, out);
+            }
+            newline(indent, level, out);
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                separator(i, indent, level + 1, out);
+                json_quote(k, out);
+                out.push_str(": ");
+                write_json(x, indent, level + 1, out);
+            }
+            newline(indent, level, out);
+            out.push('}');
+        }
+    }
+}
+
+fn separator(i: usize, indent: Option<usize>, level: usize, out: &mut String) {
+    if i > 0 {
+        out.push(',');
+        if indent.is_none() {
+            out.push(' ');
+        }
+    }
+    newline(indent, level, out);
+}
+
+fn newline(indent: Option<usize>, level: usize, out: &mut String) {
+    if let Some(n) = indent {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', n * level));
+    }
+}
+
+/// A JSON string literal as `ensure_ascii` writes it: everything outside
+/// printable ASCII as `\uXXXX` (surrogate pairs above the BMP).
+fn json_quote(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON number as Python prints it: integers as they are, floats
+/// through [`float_repr`] (`1e-05`, `1e+16`, `2.0`).
+pub fn number(n: &Number) -> String {
+    let text = n.to_string();
+    if n.is_i64() || n.is_u64() || !text.contains(['.', 'e', 'E']) {
+        return text;
+    }
+    match n.as_f64() {
+        Some(f) if f.is_finite() => float_repr(f),
+        _ => text,
+    }
+}
+
+/// Python's `repr(float)`: the shortest digits that round-trip, in fixed
+/// notation when the decimal exponent is in [-4, 16), else `d.ddde±XX`.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    let sci = format!("{f:e}"); // shortest round-trip, e.g. "-1.2345e3"
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let decpt = exp + 1;
+    let mut s = String::new();
+    if mant.starts_with('-') {
+        s.push('-');
+    }
+    if decpt > -4 && decpt <= 16 {
+        if decpt <= 0 {
+            s.push_str("0.");
+            s.extend(std::iter::repeat_n('0', decpt.unsigned_abs() as usize));
+            s.push_str(&digits);
+        } else if decpt as usize >= digits.len() {
+            s.push_str(&digits);
+            s.extend(std::iter::repeat_n('0', decpt as usize - digits.len()));
+            s.push_str(".0");
+        } else {
+            s.push_str(&digits[..decpt as usize]);
+            s.push('.');
+            s.push_str(&digits[decpt as usize..]);
+        }
+    } else {
+        s.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            s.push('.');
+            s.push_str(&digits[1..]);
+        }
+        let e = decpt - 1;
+        let _ = write!(s, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    s
+}
+
+/// Python's `repr()` of a string: single quotes unless the text has a
+/// single quote and no double one; control characters escaped.
+pub fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr()` of a JSON-loaded value: `None`, `True`, `'text'`,
+/// `[1, 'a']`, `{'k': None}`.
+pub fn repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(v, &mut out);
+    out
+}
+
+fn write_repr(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Number(n) => out.push_str(&number(n)),
+        Value::String(s) => out.push_str(&str_repr(s)),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&str_repr(k));
+                out.push_str(": ");
+                write_repr(x, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `str()` of a JSON-loaded value: a string as it is, anything
+/// else as its `repr()`.
+pub fn str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => repr(other),
+    }
+}
+
+/// Python's truth of a JSON-loaded value: `None`, `False`, zero and empty
+/// strings and collections are false.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// `repr()` of a list of names: `['a', 'b']`.
+pub fn names_repr<S: AsRef<str>>(names: &[S]) -> String {
+    let items: Vec<String> = names.iter().map(|n| str_repr(n.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dumps_as_python() {
+        let check = |v: Value, want: &str| {
+            assert_eq!(dumps(&v, None), want);
+            assert_eq!(serde_json::from_str::<Value>(want).ok(), Some(v));
+        };
+        check(json!(null), "null");
+        check(json!(-2.5), "-2.5");
+        check(
+            json!({"z": 1, "a": [1, {"b": null}]}),
+            r#"{"z": 1, "a": [1, {"b": null}]}"#,
+        );
+        check(json!("é😀\n"), r#""\u00e9\ud83d\ude00\n""#);
+        check(json!(1e-5), "1e-05");
+        check(json!(1e16), "1e+16");
+        check(json!(2.0), "2.0");
+        assert_eq!(
+            dumps(&json!({"a": [1]}), Some(2)),
+            "{\n  \"a\": [\n    1\n  ]\n}"
+        );
+    }
+
+    #[test]
+    fn float_repr_as_python() {
+        for (f, want) in [
+            (0.1, "0.1"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1e15, "1000000000000000.0"),
+            (-0.0, "-0.0"),
+            (1.5, "1.5"),
+        ] {
+            assert_eq!(float_repr(f), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn repr_and_str_as_python() {
+        assert_eq!(
+            repr(&json!({"why": "x", "n": [1, true, null]})),
+            "{'why': 'x', 'n': [1, True, None]}"
+        );
+        assert_eq!(repr(&json!("it's")), "\"it's\"");
+        assert_eq!(str(&json!("plain")), "plain");
+        assert_eq!(str(&json!(null)), "None");
+        assert_eq!(names_repr(&["a", "b"]), "['a', 'b']");
+    }
+}

@@ -1,0 +1,263 @@
+//! Unit tests of YAQL library rules found by the conformance corpus
+//! (`tests/expr_corpus/`), each checked against yaql 3.2's source.
+
+use serde_json::{Value, json};
+
+use crate::expr::{Context, ErrorKind, Evaluator};
+
+fn eval(input: &str) -> Result<Value, ErrorKind> {
+    let data = json!({"l": [3, 1, 2], "s": "abc", "t": true});
+    Evaluator::default()
+        .evaluate_str(input, &Context::new(&data))
+        .map_err(|e| e.kind)
+}
+
+fn check(input: &str, expected: Value) {
+    assert_eq!(eval(input), Ok(expected), "{input}");
+}
+
+fn check_err(input: &str, kind: ErrorKind) {
+    assert_eq!(eval(input).err(), Some(kind), "{input}");
+}
+
+#[test]
+fn call_runs_a_function_by_name() {
+    check("<% call(len, [$.l], {}) %>", json!(3));
+    check("<% call('max', [1, 2], {}) %>", json!(2));
+    check("<% def(f, $1 * 2) -> call(f, [4], {}) %>", json!(8));
+    check_err("<% call(len, [1], {}) %>", ErrorKind::NoMatchingFunction);
+    check_err("<% call(nope, [], {}) %>", ErrorKind::UnknownFunction);
+    check_err("<% call(len, 1, {}) %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn endless_sequences_are_taken_lazily() {
+    check("<% sequence().take(3) %>", json!([0, 1, 2]));
+    check("<% sequence(5, -2).limit(3) %>", json!([5, 3, 1]));
+    check("<% $.l.cycle().take(5) %>", json!([3, 1, 2, 3, 1]));
+    check("<% [].cycle().take(5) %>", json!([]));
+    check("<% 7.repeat().take(2) %>", json!([7, 7]));
+    check_err("<% sequence().len() %>", ErrorKind::Limit);
+}
+
+#[test]
+fn is_empty_keywords_are_trim_and_chars() {
+    check("<% 'abaab'.isEmpty(chars => 'ab') %>", json!(true));
+    check("<% ' '.isEmpty(trim => false) %>", json!(false));
+    check("<% null.isEmpty(chars => 'x') %>", json!(true));
+    check_err(
+        "<% 'a'.isEmpty(trimSpaces => false) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err("<% 'a'.isEmpty(1) %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn string_concat_is_a_function_only() {
+    check("<% concat('a', 'b') %>", json!("ab"));
+    check_err("<% 'a'.concat('b') %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn booleans_count_as_integers() {
+    check("<% $.l[true] %>", json!(1));
+    check("<% $.l * $.t %>", json!([3, 1, 2]));
+    check("<% false * 'ab' %>", json!(""));
+    check("<% $.l.take(true) %>", json!([3]));
+}
+
+#[test]
+fn iterables_concatenate_and_sets_unite() {
+    check("<% [1] + set(2) %>", json!([1, 2]));
+    check("<% set(1) + [1] %>", json!([1, 1]));
+    check("<% (set(1, 2) + set(2, 3)).len() %>", json!(3));
+    check_err("<% set(set(1)) %>", ErrorKind::Type);
+}
+
+#[test]
+fn random_follows_randint() {
+    check("<% random(5, 5) %>", json!(5));
+    check(
+        "<% let(x => random(-2, 2)) -> $x >= -2 and $x <= 2 %>",
+        json!(true),
+    );
+    check(
+        "<% random(12345678901234567890123, 12345678901234567890123) = 12345678901234567890123 %>",
+        json!(true),
+    );
+    check_err("<% random(3, 1) %>", ErrorKind::Value);
+    check_err("<% random('a', 1) %>", ErrorKind::Value);
+    check_err("<% random(1, 'a') %>", ErrorKind::Type);
+    check_err("<% random([], 1) %>", ErrorKind::Type);
+}
+
+#[test]
+fn group_by_takes_keyword_lambdas() {
+    check(
+        "<% [1, 2, 3].groupBy($ mod 2, aggregator => $.len()) %>",
+        json!([[1, 2], [0, 1]]),
+    );
+    check(
+        "<% [1, 2].groupBy(keySelector => 0, valueSelector => $ * 10) %>",
+        json!([[0, [10, 20]]]),
+    );
+    check_err(
+        "<% [1].groupBy($, bogus => 1) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+}
+
+#[test]
+fn collections_join_on_a_predicate() {
+    check(
+        "<% [1, 2].join([2, 3], $1 = $2, [$1, $2]) %>",
+        json!([[2, 2]]),
+    );
+    check("<% [1, 2].join([10], true, $1 + $2) %>", json!([11, 12]));
+}
+
+#[test]
+fn shifts_and_counts_follow_python() {
+    check_err("<% shiftBitsRight(5, -1) %>", ErrorKind::Value);
+    check_err("<% shiftBitsLeft(5, -1) %>", ErrorKind::Value);
+    check_err(
+        "<% 'a'.split('x', 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check_err(
+        "<% 'a'.replace('a', 'b', 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check("<% 'aa'.replace(regex('a'), 'b', -1) %>", json!("aa"));
+    check("<% regex('(a)').split('xay') %>", json!(["x", "a", "y"]));
+    check("<% regex('a').split('xay', -1) %>", json!(["xay"]));
+    check_err("<% 'ab'.replaceBy(regex('a'), 1) %>", ErrorKind::Type);
+}
+
+#[test]
+fn frozen_data_hashes_until_it_comes_out() {
+    check("<% len(set({a => 1}, {a => 1}, [1])) %>", json!(2));
+    check("<% set(1, 2).remove(3, 2) %>", json!([1]));
+    check("<% set(1, 2) - set(2) %>", json!([1]));
+    check("<% set(range(3)).len() %>", json!(3));
+    check_err("<% dict([[[1], 2]]) %>", ErrorKind::Type);
+    check_err("<% {[1] => 2} %>", ErrorKind::Type);
+    check("<% {[1] => 2}.len() %>", json!(1));
+}
+
+#[test]
+fn small_library_rules() {
+    check("<% escapeRegex('a,b.c') %>", json!("a,b\\.c"));
+    check("<% characters(octdigits => true).len() %>", json!(8));
+    check(
+        "<% characters(digits => true, hexdigits => true).len() %>",
+        json!(22),
+    );
+    check_err("<% characters(letters => true) %>", ErrorKind::Attribute);
+    check("<% false.switchCase(a, b) %>", json!("a"));
+    check("<% range(true) %>", json!([0]));
+    check("<% range(5, 0, 12345678901234567890123) %>", json!([]));
+    check("<% range(-1, 3, 12345678901234567890123) %>", json!([-1]));
+    check_err("<% datetime(-1, 1, 1) %>", ErrorKind::Value);
+    check_err("<% [1, 2, ] %>", ErrorKind::Syntax);
+    check_err("<% len([1], ) %>", ErrorKind::Syntax);
+}
+
+#[test]
+fn generate_many_and_default_if_empty() {
+    check(
+        "<% generateMany(1, [$ * 2, $ * 3].where($ < 10)) %>",
+        json!([1, 2, 3, 4, 6, 6, 9, 8]),
+    );
+    check(
+        "<% generateMany(1, [$ * 2, $ * 3].where($ < 10), decycle => true) %>",
+        json!([1, 2, 3, 4, 6, 9, 8]),
+    );
+    check(
+        "<% generateMany(a, {a => [b, c], b => [d], c => [], d => []}.get($), depthFirst => true) %>",
+        json!(["a", "b", "d", "c"]),
+    );
+    check("<% generateMany(1, [], str($)) %>", json!(["1"]));
+    check("<% [].defaultIfEmpty([1]) %>", json!([1]));
+    check("<% $.l.defaultIfEmpty([1]) %>", json!([3, 1, 2]));
+    check_err("<% [].defaultIfEmpty(1) %>", ErrorKind::NoMatchingFunction);
+}
+
+#[test]
+fn merge_with_follows_merge_dicts() {
+    check(
+        "<% {a => [1]}.mergeWith({a => [1, 2]}) %>",
+        json!({"a": [1, 2]}),
+    );
+    check(
+        "<% {a => [1]}.mergeWith({a => [1]}, listMerger => $1 + $2) %>",
+        json!({"a": [1, 1]}),
+    );
+    check(
+        "<% {a => 1}.mergeWith({a => 2}, itemMerger => $1 + $2) %>",
+        json!({"a": 3}),
+    );
+    check(
+        "<% {a => {b => 1}}.mergeWith({a => {c => 2}}) %>",
+        json!({"a": {"b": 1, "c": 2}}),
+    );
+    check(
+        "<% {a => {b => 1}}.mergeWith({a => {c => 2}}, maxLevels => 1) %>",
+        json!({"a": {"c": 2}}),
+    );
+    check_err("<% {a => 1}.mergeWith({a => [2]}) %>", ErrorKind::Type);
+    check_err(
+        "<% {a => [1]}.mergeWith({a => {b => 1}}) %>",
+        ErrorKind::Type,
+    );
+    check("<% {a => {b => 1}}.mergeWith({a => 5}) %>", json!({"a": 5}));
+}
+
+#[test]
+fn list_positions_follow_yaql() {
+    check("<% [1, 2].insertMany(-1, [9]) %>", json!([9, 1, 2]));
+    check("<% [1, 2].insert(-1, 9) %>", json!([1, 9, 2]));
+    check("<% [1, 2, 3].replace(-5, 0, 10) %>", json!([0]));
+    check(
+        "<% [1, 2, 3].replaceMany(1, [7, 8], -1) %>",
+        json!([1, 7, 8]),
+    );
+    check_err(
+        "<% [1, 2].replace(0, 9, 'x') %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err("<% [1, 2].delete(0, 'x') %>", ErrorKind::NoMatchingFunction);
+    check("<% [1, 1, 2].splitAt(-1) %>", json!([[1, 1], [2]]));
+    check(
+        "<% [1, 2].splitAt(12345678901234567890123) %>",
+        json!([[1, 2], []]),
+    );
+}
+
+#[test]
+fn dict_of_items_and_timespan_micros() {
+    check("<% dict(['ab', 'cd']) %>", json!({"a": "b", "c": "d"}));
+    check("<% dict([[1, 2, 3]]).get(1) %>", json!(2));
+    check("<% dict([{x => 1, y => 2}]) %>", json!({"x": "y"}));
+    check_err("<% dict(['a']) %>", ErrorKind::Empty);
+    check_err("<% dict([1]) %>", ErrorKind::Type);
+    check(
+        "<% timespan(days => 2).microseconds %>",
+        json!(172_800_000_000i64),
+    );
+}
+
+#[test]
+fn split_max_splits_keyword_and_round_bool() {
+    check("<% 'a b c'.split(maxSplits => 1) %>", json!(["a", "b c"]));
+    check("<% 'a b'.split(maxSplits => 0) %>", json!(["a b"]));
+    check_err(
+        "<% 'a'.split(maxSplits => {}) %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check_err(
+        "<% 'a'.split(maxSplits => 12345678901234567890123) %>",
+        ErrorKind::Overflow,
+    );
+    check("<% round(-3, true) %>", json!(-3));
+}

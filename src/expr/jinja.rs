@@ -40,6 +40,8 @@ fn environment(limits: &Limits) -> Environment<'static> {
     crate::expr::jinja_urlize::register(&mut env);
     crate::expr::jinja_seq::register_more(&mut env);
     crate::expr::jinja_pprint::register(&mut env);
+    crate::expr::jinja_mutable::register(&mut env);
+    crate::expr::jinja_globals::register(&mut env);
     crate::expr::jinja_values::register(&mut env, limits.max_size);
     let max = limits.max_size;
     env.set_formatter(move |out, state, value| {
@@ -71,6 +73,9 @@ fn environment(limits: &Limits) -> Environment<'static> {
 
 /// Python `str()` of a template value.
 pub fn py_str(v: &MValue) -> String {
+    if crate::expr::jinja_values::is_plain_undefined(v) {
+        return String::new();
+    }
     match v.kind() {
         ValueKind::String => v.as_str().unwrap_or_default().to_string(),
         _ => py_repr(v),
@@ -81,6 +86,34 @@ pub fn py_str(v: &MValue) -> String {
 pub fn py_repr(v: &MValue) -> String {
     if crate::expr::jinja_values::is_range(v) || crate::expr::jinja_values::is_view(v) {
         return v.to_string();
+    }
+    if crate::expr::jinja_values::is_plain_undefined(v) {
+        return "Undefined".into();
+    }
+    if v.as_object().is_some() && v.kind() == ValueKind::Map {
+        // minijinja's macros and namespaces, as Jinja2 shows them
+        let dbg = v.as_object().map(|o| format!("{o:?}")).unwrap_or_default();
+        if dbg.starts_with("<macro ") {
+            let name = v.get_attr("name").map(|n| py_str(&n)).unwrap_or_default();
+            return format!("<Macro '{name}'>");
+        }
+        if dbg.starts_with("Loop {") {
+            let n = |k: &str| v.get_attr(k).map(|x| py_str(&x)).unwrap_or_default();
+            return format!("<LoopContext {}/{}>", n("index"), n("length"));
+        }
+        if dbg.starts_with("Namespace") {
+            let items: Vec<String> = v
+                .try_iter()
+                .map(|it| {
+                    it.map(|k| {
+                        let x = v.get_item(&k).unwrap_or_default();
+                        format!("{}: {}", py_repr(&k), py_repr(&x))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            return format!("<Namespace {{{}}}>", items.join(", "));
+        }
     }
     match v.kind() {
         ValueKind::Undefined => "Undefined".into(),
@@ -177,7 +210,7 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     if detail.starts_with("unable to calculate")
         && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
             .iter()
-            .any(|z| detail.ends_with(z))
+            .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
     {
         return ErrorKind::ZeroDivision;
     }
@@ -289,17 +322,23 @@ fn host_snapshot(src: &str, host: Option<&dyn Host>) -> Json {
 
 fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     let mut m: BTreeMap<&str, MValue> = BTreeMap::new();
-    m.insert("_", MValue::from(minijinja::value::Serde(data)));
+    // lists and dicts of the data are Python's mutable containers
+    let root = crate::expr::jinja_mutable::from_json(data);
     // Mistral's Jinja context: `_` and, from a dict context, these three
     for key in ["__env", "__execution", "__task_execution"] {
-        let v = data
-            .as_object()
-            .and_then(|o| o.get(key))
-            .unwrap_or(&Json::Null);
         if data.is_object() {
-            m.insert(key, MValue::from(minijinja::value::Serde(v)));
+            let v = root.get_attr(key).unwrap_or(MValue::UNDEFINED);
+            m.insert(
+                key,
+                if v.is_undefined() {
+                    MValue::from(())
+                } else {
+                    v
+                },
+            );
         }
     }
+    m.insert("_", root);
     m.insert(
         HOST_VAR,
         MValue::from(minijinja::value::Serde(host_snapshot(src, host))),
@@ -394,6 +433,10 @@ impl Jinja {
             return Ok(hit);
         }
         sandbox_check(whole)?;
+        crate::expr::jinja_lex::check_bare_tuple(inner).map_err(|e| Error {
+            expression: whole.to_string(),
+            ..e
+        })?;
         let rewritten: Arc<str> =
             Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
         self.prepared.insert(inner, rewritten.clone());

@@ -5,7 +5,7 @@
 //! chained tests), and operators whose Python meaning minijinja does not
 //! share are rewritten into calls of Python-semantics functions
 //! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
-//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b` likewise,
+//! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b`, `a + b` likewise,
 //! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
 //!
 //! The rewrite splices text at token boundaries (parser spans locate the
@@ -40,7 +40,7 @@ pub(crate) const TESTS: &[&str] = &[
     "ne", ">", "gt", "greaterthan", "ge", ">=", "<", "lt", "lessthan", "<=", "le",
 ];
 
-fn syntax_error(src: &str, message: String) -> Error {
+pub(crate) fn syntax_error(src: &str, message: String) -> Error {
     Error {
         kind: ErrorKind::Syntax,
         lang: "Jinja",
@@ -90,7 +90,7 @@ const KEYWORDS: &[&str] = &[
 
 /// A token after which `+` or `(` starts an operand (not a binary operator
 /// or a call).
-fn opens_operand(tok: Option<&Token<'_>>) -> bool {
+pub(crate) fn opens_operand(tok: Option<&Token<'_>>) -> bool {
     match tok {
         None => true,
         Some(t) => match t {
@@ -109,30 +109,6 @@ fn opens_operand(tok: Option<&Token<'_>>) -> bool {
             _ => true,
         },
     }
-}
-
-/// Unary `+` (which minijinja does not parse) written as `-`, and where.
-fn mark_unary_plus<'a>(
-    src: &'a str,
-    syntax: &minijinja::syntax::SyntaxConfig,
-) -> (Cow<'a, str>, Vec<u32>) {
-    let mut prev: Option<Token<'_>> = None;
-    let mut at = Vec::new();
-    for item in tokenize(src, false, syntax.clone()) {
-        let Ok((tok, span)) = item else { break };
-        if matches!(tok, Token::Plus) && opens_operand(prev.as_ref()) {
-            at.push(span.start_offset);
-        }
-        prev = Some(tok);
-    }
-    if at.is_empty() {
-        return (Cow::Borrowed(src), at);
-    }
-    let mut out = src.to_string();
-    for &o in &at {
-        out.replace_range(o as usize..o as usize + 1, "-");
-    }
-    (Cow::Owned(out), at)
 }
 
 impl<'s> Walk<'s> {
@@ -248,16 +224,30 @@ impl<'s> Walk<'s> {
             && matches!(self.toks[first - 1].0, Token::ParenOpen)
             && matches!(self.toks[last + 1].0, Token::ParenClose)
             && self.partner[first - 1] == Some(last + 1)
-            && opens_operand(if first >= 2 {
-                Some(&self.toks[first - 2].0)
-            } else {
-                None
-            })
+            && !self.call_paren(first - 1)
         {
             first -= 1;
             last += 1;
         }
         Some((first, last))
+    }
+
+    /// Whether the `(` at `paren` opens the arguments of a call or of a
+    /// test (`f(x)`, `x is in(y)`), not a group.
+    fn call_paren(&self, paren: usize) -> bool {
+        if paren == 0 {
+            return false;
+        }
+        let prev = &self.toks[paren - 1].0;
+        if !opens_operand(Some(prev)) {
+            return true;
+        }
+        // a test named like a keyword: `is in(...)`, `is not in(...)`
+        let before = |k: usize| paren.checked_sub(k).map(|i| &self.toks[i].0);
+        matches!(prev, Token::Ident(_))
+            && (matches!(before(2), Some(Token::Ident("is")))
+                || (matches!(before(2), Some(Token::Ident("not")))
+                    && matches!(before(3), Some(Token::Ident("is")))))
     }
 
     /// Whether the expression is written inside its own parentheses.
@@ -304,6 +294,35 @@ impl<'s> Walk<'s> {
         });
     }
 
+    /// `obj[key]` -> `__py_getitem(obj, key)` (Python's indexing rules).
+    fn getitem(&mut self, whole: &Expr<'_>, obj: &Expr<'_>) {
+        let (Some((of, ol)), Some(&end)) = (
+            self.extent(obj),
+            self.by_end.get(&Self::span_of(whole).end_offset),
+        ) else {
+            return;
+        };
+        let open = ol + 1;
+        if open >= end
+            || !matches!(self.toks[open].0, Token::BracketOpen)
+            || !matches!(self.toks[end].0, Token::BracketClose)
+            || self.partner[open] != Some(end)
+        {
+            return;
+        }
+        self.open(of, " __py_getitem(".into());
+        self.replace(open, open, ", ".into());
+        self.replace(end, end, ")".into());
+    }
+
+    /// `e` -> `func(e)`.
+    fn wrap(&mut self, func: &str, e: &Expr<'_>) {
+        if let Some((first, last)) = self.extent(e) {
+            self.open(first, format!(" {func}("));
+            self.close(last, ")");
+        }
+    }
+
     /// `l OP r` -> `func(l, "OP", r)` (or `func(l, r)` without a name).
     fn binary(&mut self, func: &str, l: &Expr<'_>, r: &Expr<'_>, name: Option<&str>) {
         let (Some((lf, ll)), Some((rf, rl))) = (self.extent(l), self.extent(r)) else {
@@ -314,7 +333,7 @@ impl<'s> Walk<'s> {
         }
         // `a not in b` is Not(In(a, b)): the `not` goes into the name
         let negated = matches!(self.toks[ll + 1].0, Token::Ident("not"));
-        self.open(lf, format!("{func}("));
+        self.open(lf, format!(" {func}("));
         let sep = match name {
             Some("in") if negated => ", \"not in\", ".to_string(),
             Some(n) => format!(", \"{n}\", "),
@@ -391,6 +410,8 @@ impl<'s> Walk<'s> {
                     self.binary("__py_pow", &b.left, &b.right, None);
                 } else if matches!(b.op, K::Mul) {
                     self.binary("__py_mul", &b.left, &b.right, None);
+                } else if matches!(b.op, K::Add) {
+                    self.binary("__py_add", &b.left, &b.right, None);
                 }
                 self.expr(&b.left, soft);
                 self.expr(&b.right, soft);
@@ -403,6 +424,12 @@ impl<'s> Walk<'s> {
                 }
             }
             Expr::IfExpr(i) => {
+                if i.false_expr.is_none()
+                    && let Some((_, last)) = self.extent(&i.test_expr)
+                {
+                    // Jinja2's else branch: a plain (not strict) Undefined
+                    self.close(last, " else __py_undef()");
+                }
                 self.expr(&i.test_expr, true);
                 self.expr(&i.true_expr, true);
                 if let Some(f) = &i.false_expr {
@@ -430,6 +457,12 @@ impl<'s> Walk<'s> {
             }
             Expr::GetAttr(g) => self.expr(&g.expr, soft),
             Expr::GetItem(g) => {
+                let plain_key = matches!(&g.subscript_expr, Expr::Const(c)
+                    if c.value.as_str().is_some()
+                        || (c.value.is_integer() && c.value.kind() == minijinja::value::ValueKind::Number));
+                if !plain_key {
+                    self.getitem(e, &g.expr);
+                }
                 self.expr(&g.expr, soft);
                 self.expr(&g.subscript_expr, soft);
             }
@@ -437,9 +470,13 @@ impl<'s> Walk<'s> {
                 self.expr(&c.expr, soft);
                 self.args(&c.args, soft);
             }
-            Expr::List(l) => l.items.iter().for_each(|x| self.expr(x, soft)),
+            Expr::List(l) => {
+                self.wrap("__py_list", e);
+                l.items.iter().for_each(|x| self.expr(x, soft));
+            }
             Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x, soft)),
             Expr::Map(m) => {
+                self.wrap("__py_dict", e);
                 for (k, v) in m.keys.iter().zip(m.values.iter()) {
                     self.expr(k, soft);
                     self.expr(v, soft);
@@ -466,7 +503,7 @@ impl<'s> Walk<'s> {
         let Some((_, last)) = self.extent(operand) else {
             return;
         };
-        let func = if pos { "__py_pos(" } else { "__py_neg(" };
+        let func = if pos { " __py_pos(" } else { " __py_neg(" };
         self.replace(op, op, func.to_string());
         self.close(last, ")");
     }
@@ -498,7 +535,7 @@ impl<'s> Walk<'s> {
             reps.push((prev_last + 1, f - 1, format!(", \"{name}\", ")));
             prev_last = l;
         }
-        self.open(first, "__py_cmp(".into());
+        self.open(first, " __py_cmp(".into());
         for (a, b, t) in reps {
             self.replace(a, b, t);
         }
@@ -535,7 +572,13 @@ impl<'s> Walk<'s> {
                 }
                 self.body(&w.body, false);
             }
-            Stmt::Set(x) => self.expr(&x.expr, soft),
+            Stmt::Set(x) => {
+                // a list or dict a filter built becomes mutable when named
+                if !matches!(x.expr, Expr::Tuple(_)) {
+                    self.wrap("__py_own", &x.expr);
+                }
+                self.expr(&x.expr, soft)
+            }
             Stmt::SetBlock(x) => {
                 if let Some(f) = &x.filter {
                     self.expr(f, false);
@@ -605,7 +648,19 @@ impl<'s> Walk<'s> {
 /// comes back unchanged (minijinja reports the syntax error).
 pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
-    let (marked, plus) = mark_unary_plus(src, &syntax);
+    use super::jinja_lex::{
+        drop_import_context, mark_unary_plus, normalize_raw, parenthesize_output_tuples,
+    };
+    let raw = normalize_raw(src)?;
+    let raw = match drop_import_context(&raw) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
+    let raw = match parenthesize_output_tuples(&raw, &syntax) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
+    let (marked, plus) = mark_unary_plus(&raw, &syntax)?;
     let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
         return Ok(Cow::Owned(marked.into_owned()));
     };
@@ -618,9 +673,9 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
         });
     }
     if w.edits.is_empty() {
-        return Ok(match marked {
-            Cow::Borrowed(_) => Cow::Borrowed(src),
-            Cow::Owned(s) => Cow::Owned(s),
+        return Ok(match (&raw, marked) {
+            (Cow::Borrowed(_), Cow::Borrowed(_)) => Cow::Borrowed(src),
+            (_, m) => Cow::Owned(m.into_owned()),
         });
     }
     let out = w.apply();
@@ -656,9 +711,9 @@ mod tests {
         };
         match next(13) {
             9 => format!("-({a})"),
-            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}])"),
+            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}]) ~ ({a} is in([{b}]))"),
             11 => format!("({a} <= {b} < 7)"),
-            12 => format!("-{a} * +{b}"),
+            12 => format!("-{a} * +{b} + [{a}, {b}][({a}) % 2]"),
             0 => format!("({a} + {b})"),
             1 => format!("{a} * {b}"),
             2 => format!("({a}) % ({b})"),
@@ -695,6 +750,7 @@ mod tests {
             env2.add_function("__py_mod", |a, b| op(a, "%", b));
             env2.add_function("__py_pow", |a, b| op(a, "**", b));
             env2.add_function("__py_mul", |a, b| op(a, "*", b));
+            env2.add_function("__py_add", |a, b| op(a, "+", b));
             env2.add_function("__py_concat", |a, b| op(a, "~", b));
             env2.add_function(
                 "__py_cmp",
@@ -711,6 +767,13 @@ mod tests {
                 op(minijinja::Value::from(0), "-", a)
             });
             env2.add_function("__py_pos", |a: minijinja::Value| a);
+            env2.add_function(
+                "__py_getitem",
+                |a: minijinja::Value, b: minijinja::Value| a.get_item(&b).unwrap_or_default(),
+            );
+            for name in ["__py_list", "__py_dict", "__py_own"] {
+                env2.add_function(name, |a: minijinja::Value| a);
+            }
             let got = env2.render_str(&prepared, ()).expect(&prepared);
             assert_eq!(got, plain, "{src} => {prepared}");
             checked += 1;

@@ -111,14 +111,48 @@ fn default(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
         Some(b) => truthy(b)?,
         None => false,
     };
-    if value.is_undefined() || (boolean && !value.is_true()) {
+    let undefined = value.is_undefined() || super::jinja_values::is_plain_undefined(&value);
+    if undefined || (boolean && !value.is_true()) {
         return Ok(a[0].clone().unwrap_or_else(|| Value::from("")));
     }
     Ok(value)
 }
 
+/// The first code point of each run of ten Unicode decimal digits (Nd),
+/// as Python's `unicodedata.decimal` knows them.
+#[rustfmt::skip]
+const DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
+    0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// Python reads Unicode decimal digits and spaces as ASCII ones in numbers.
+fn ascii_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            let cp = c as u32;
+            match DIGIT_ZEROS.iter().rev().find(|z| **z <= cp) {
+                Some(z) if cp - z < 10 && c.is_numeric() => {
+                    char::from_digit(cp - z, 10).unwrap_or(c)
+                }
+                _ if c.is_whitespace() => ' ',
+                _ => c,
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Python's `int(text, base)`, `None` where Python raises ValueError.
 pub(crate) fn parse_int(text: &str, base: u32) -> Option<i128> {
+    let text = ascii_digits(text);
     let t = text.trim_matches(|c: char| c.is_whitespace());
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -165,6 +199,7 @@ pub(crate) fn parse_int(text: &str, base: u32) -> Option<i128> {
 
 /// Python's `float(text)`, `None` where Python raises ValueError.
 pub(crate) fn parse_float(text: &str) -> Option<f64> {
+    let text = ascii_digits(text);
     let t = text.trim_matches(|c: char| c.is_whitespace());
     let (sign, body) = match t.as_bytes().first() {
         Some(b'-') => (-1.0, &t[1..]),
@@ -232,12 +267,6 @@ fn int_filter(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Erro
                     Some(Num::Int(i)) if i == 0 || (2..=36).contains(&i) => Some(i as u32),
                     // a base Python refuses is a ValueError or TypeError:
                     // both fall back to int(float(value))
-                    Some(Num::Int(i)) if i.abs() > i128::from(i32::MAX) => {
-                        return Err(py_err(
-                            "OverflowError",
-                            "Python int too large to convert to C int",
-                        ));
-                    }
                     _ => None,
                 },
             };
@@ -291,7 +320,7 @@ fn center(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_center", &["width"], 0, &args, &kw)?;
     let s = soft_str(&value)?;
     let width = match &a[0] {
-        Some(w) => int_arg(w)?,
+        Some(w) => index_arg(w, "Python int too large to convert to C ssize_t")? as i128,
         None => 80,
     };
     let len = s.chars().count() as i128;
@@ -438,8 +467,15 @@ fn forceescape(value: Value) -> Result<Value, Error> {
 fn indent(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_indent", &["width", "first", "blank"], 0, &args, &kw)?;
     defined(&value)?;
-    // `s += newline`: only a string takes it
+    // `s += newline`: only a string takes it (a list does, then has no
+    // splitlines)
     let Some(s) = value.as_str().map(String::from) else {
+        if value.kind() == ValueKind::Seq && !super::jinja_ops::is_tuple(&value) {
+            return Err(py_err(
+                "AttributeError",
+                "'list' object has no attribute 'splitlines'",
+            ));
+        }
         return Err(py_err(
             "TypeError",
             format!(
@@ -551,111 +587,6 @@ fn wordwrap(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error>
     )))
 }
 
-/// Jinja2's `title` filter: each word (after `-`, whitespace, `(`, `{`,
-/// `[`, `<`) capitalized.
-fn title_filter(value: Value) -> Result<Value, Error> {
-    let s = soft_str(&value)?;
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        let sep = c.is_whitespace() || "-({[<".contains(c);
-        if sep {
-            out.push(c);
-            start = true;
-        } else if start {
-            out.extend(c.to_uppercase());
-            start = false;
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    Ok(Value::from(out))
-}
-
-/// `capitalize`: the first character upper case, the rest lower case.
-fn capitalize(value: Value) -> Result<Value, Error> {
-    let s = soft_str(&value)?;
-    let mut it = s.chars();
-    let out: String = match it.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(it.flat_map(char::to_lowercase))
-            .collect(),
-        None => String::new(),
-    };
-    Ok(Value::from(out))
-}
-
-/// Markup's `striptags`: comments and tags removed, whitespace collapsed,
-/// entities unescaped.
-fn striptags(value: Value) -> Result<Value, Error> {
-    let s = soft_str(&value)?;
-    let mut text = String::with_capacity(s.len());
-    let mut rest = s.as_str();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("<!--")
-            && let Some(end) = r.find("-->")
-        {
-            rest = &r[end + 3..];
-            continue;
-        }
-        if let Some(r) = rest.strip_prefix('<')
-            && let Some(end) = r.find('>')
-        {
-            rest = &r[end + 1..];
-            continue;
-        }
-        let c = rest.chars().next().unwrap_or_default();
-        text.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    Ok(Value::from(unescape(&joined)))
-}
-
-/// `html.unescape` for the entities Markup produces and numeric ones.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest.find(';').filter(|e| *e <= 12);
-        let decoded = end.and_then(|e| {
-            let name = &rest[1..e];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => {
-                    let n = if let Some(h) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
-                        u32::from_str_radix(h, 16).ok()
-                    } else {
-                        name.strip_prefix('#').and_then(|d| d.parse::<u32>().ok())
-                    };
-                    n.and_then(char::from_u32)
-                }
-            };
-            c.map(|c| (c, e))
-        });
-        match decoded {
-            Some((c, e)) => {
-                out.push(c);
-                rest = &rest[e + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Registers the filters (replacing minijinja's and earlier ones).
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("default", default);
@@ -671,9 +602,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("forceescape", forceescape);
     env.add_filter("indent", indent);
     env.add_filter("wordwrap", wordwrap);
-    env.add_filter("title", title_filter);
-    env.add_filter("capitalize", capitalize);
-    env.add_filter("striptags", striptags);
+    env.add_filter("title", super::jinja_text::title_filter);
+    env.add_filter("capitalize", super::jinja_text::capitalize);
+    env.add_filter("striptags", super::jinja_text::striptags);
     env.add_filter("upper", |v: Value| soft_str(&v).map(|s| s.to_uppercase()));
     env.add_filter("lower", |v: Value| soft_str(&v).map(|s| s.to_lowercase()));
     env.add_filter("safe", |v: Value| soft_str(&v).map(Value::from_safe_string));

@@ -121,6 +121,11 @@ fn check_import(src: &str, tag: &str) -> Result<(), Error> {
         return Ok(());
     };
     let name = rest[at..].trim().trim_end_matches(['-', '+']).trim_end();
+    // `as m with context` / `as m without context`
+    let name = name
+        .strip_suffix(" with context")
+        .or_else(|| name.strip_suffix(" without context"))
+        .map_or(name, str::trim_end);
     let mut chars = name.chars();
     let plain = chars
         .next()

@@ -10,6 +10,25 @@ use minijinja::value::{Value, ValueKind};
 use super::jinja::{py_repr, py_str};
 use super::jinja_ops::{Num, as_num, py_err, type_name, undefined_error};
 
+/// `format`/`format_map` of markup: each field is escaped unless it is
+/// markup itself (markupsafe's EscapeFormatter), the result is markup.
+pub(crate) fn markup_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    if method != "format" && method != "format_map" {
+        return None;
+    }
+    let r = ESCAPE.with(|e| {
+        e.set(true);
+        let r = str_method(s, method, args);
+        e.set(false);
+        r
+    })?;
+    Some(r.map(|v| Value::from_safe_string(py_str(&v))))
+}
+
+thread_local! {
+    static ESCAPE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The method's result, or `None` when this module does not handle it.
 pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
     let (pos, kw): (Vec<Value>, Option<Value>) = match args.last() {
@@ -37,6 +56,39 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
             }
         }
         "title" => Ok(Value::from(title(s))),
+        "center" | "ljust" | "rjust" => {
+            let width = match pos.first().and_then(as_num) {
+                Some(Num::Int(w)) => w,
+                _ => return None,
+            };
+            let fill = match pos.get(1) {
+                Some(f) => match f.as_str() {
+                    Some(t) if t.chars().count() == 1 => t.chars().next().unwrap_or(' '),
+                    _ => {
+                        return Some(Err(py_err(
+                            "TypeError",
+                            "The fill character must be exactly one character long",
+                        )));
+                    }
+                },
+                None => ' ',
+            };
+            let n = s.chars().count() as i128;
+            if width <= n {
+                return Some(Ok(Value::from(s)));
+            }
+            if width > 100_000_000 {
+                return Some(Err(py_err("MemoryError", "width too large")));
+            }
+            let marg = (width - n) as usize;
+            let left = match method {
+                "ljust" => 0,
+                "rjust" => marg,
+                _ => marg / 2 + (marg & (width as usize) & 1),
+            };
+            let f = |k: usize| fill.to_string().repeat(k);
+            Ok(Value::from(format!("{}{s}{}", f(left), f(marg - left))))
+        }
         "expandtabs" => {
             let size = match pos.first() {
                 Some(v) => match as_num(v) {
@@ -248,11 +300,17 @@ pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<
                 ));
             }
         };
+        let safe = value.is_safe();
         let value = match text {
             Some(t) => Value::from(t),
             None => value,
         };
-        out.push_str(&format_value(&value, &spec)?);
+        let field = format_value(&value, &spec)?;
+        if ESCAPE.with(std::cell::Cell::get) && !safe {
+            out.push_str(&super::jinja_text::escape_text(&field));
+        } else {
+            out.push_str(&field);
+        }
     }
     Ok(out)
 }

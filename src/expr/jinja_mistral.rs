@@ -60,8 +60,19 @@ pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
     Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
 }
 
-fn yaml_parse(s: String) -> Result<MValue, minijinja::Error> {
-    crate::expr::pyjson::yaml_load(&s)
+fn yaml_parse(v: MValue) -> Result<MValue, minijinja::Error> {
+    crate::expr::jinja_py::undefined_input(&v)?;
+    // safe_load reads a str (or a stream): anything else has no .read()
+    let Some(s) = v.as_str() else {
+        return Err(crate::expr::jinja_ops::py_err(
+            "AttributeError",
+            format!(
+                "'{}' object has no attribute 'read'",
+                crate::expr::jinja_ops::type_name(&v)
+            ),
+        ));
+    };
+    crate::expr::pyjson::yaml_load(s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }
@@ -91,11 +102,37 @@ fn host_part(state: &State, key: &str) -> MValue {
         .unwrap_or(MValue::from(()))
 }
 
-fn execution_fn(state: &State, _args: Rest<MValue>) -> MValue {
-    host_part(state, "execution")
+/// Without an engine behind the evaluation (no host snapshot), Mistral's
+/// functions read `context['__execution']` / `context['__task_execution']`
+/// and fail with a KeyError when the data has none.
+fn no_host_key(state: &State, key: &str) -> Result<(), minijinja::Error> {
+    let hosted = state
+        .lookup(HOST_VAR)
+        .is_some_and(|h| h.kind() == minijinja::value::ValueKind::Map);
+    let present = state
+        .lookup("_")
+        .and_then(|c| c.get_item(&MValue::from(key)).ok())
+        .is_some_and(|v| !v.is_undefined());
+    if hosted || present {
+        return Ok(());
+    }
+    Err(crate::expr::jinja_ops::py_err(
+        "KeyError",
+        format!("'{key}'"),
+    ))
 }
 
-fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> MValue {
+fn execution_fn(state: &State, _args: Rest<MValue>) -> Result<MValue, minijinja::Error> {
+    no_host_key(state, "__execution")?;
+    Ok(host_part(state, "execution"))
+}
+
+fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> Result<MValue, minijinja::Error> {
+    no_host_key(state, "__task_execution")?;
+    Ok(task_lookup(state, name))
+}
+
+fn task_lookup(state: &State, name: Option<String>) -> MValue {
     match name {
         None => host_part(state, "task"),
         Some(n) => {
@@ -149,12 +186,13 @@ fn tasks_fn(state: &State, _args: Rest<MValue>, kw: Kwargs) -> MValue {
     }
 }
 
-fn global_fn(state: &State, name: String) -> MValue {
-    host_part(state, "globals")
+fn global_fn(state: &State, name: String) -> Result<MValue, minijinja::Error> {
+    no_host_key(state, "__execution")?;
+    Ok(host_part(state, "globals")
         .get_attr(&name)
         .ok()
         .filter(|v| !v.is_undefined())
-        .unwrap_or(MValue::from(()))
+        .unwrap_or(MValue::from(())))
 }
 
 /// `tojson(value, indent=None)`.

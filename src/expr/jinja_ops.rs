@@ -126,9 +126,14 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Either kind of undefined value (strict, or the plain one of `x if c`).
+pub(crate) fn undefined_like(v: &Value) -> bool {
+    v.is_undefined() || super::jinja_values::is_plain_undefined(v)
+}
+
 /// Python's ordering of two values, or the TypeError it raises.
 pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error> {
-    if a.is_undefined() || b.is_undefined() {
+    if undefined_like(a) || undefined_like(b) {
         return Err(undefined_error());
     }
     let refuse = || {
@@ -241,11 +246,11 @@ fn py_mod(a: Value, b: Value) -> Result<Value, Error> {
 
 /// `a % b`: printf-style formatting on strings, Python's modulo on numbers.
 pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
-    if a.is_undefined() || b.is_undefined() {
-        return Err(undefined_error());
-    }
-    if let Some(fmt) = a.as_str() {
+    if let (Some(fmt), false) = (a.as_str(), a.is_undefined()) {
         return percent_format(fmt, b).map(Value::from);
+    }
+    if undefined_like(a) || undefined_like(b) {
+        return Err(undefined_error());
     }
     let (Some(x), Some(y)) = (as_num(a), as_num(b)) else {
         return Err(type_error(format!(
@@ -284,7 +289,7 @@ fn to_f64(n: Num) -> f64 {
 }
 
 fn unary(v: &Value, op: char) -> Result<Num, Error> {
-    if v.is_undefined() {
+    if undefined_like(v) {
         return Err(undefined_error());
     }
     as_num(v).ok_or_else(|| {

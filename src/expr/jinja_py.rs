@@ -9,6 +9,20 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
+/// `for item in value`: a value that is not iterable raises first.
+fn iterable(value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::String => Ok(()),
+        _ => Err(super::jinja_ops::py_err(
+            "TypeError",
+            format!(
+                "'{}' object is not iterable",
+                super::jinja_ops::type_name(value)
+            ),
+        )),
+    }
+}
+
 /// A Jinja2 generator (the result of `select`, `map`, ...): iterable once
 /// converted, not a list (`tojson` and `length` refuse it).
 #[derive(Debug)]
@@ -114,6 +128,7 @@ fn select(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    iterable(&value)?;
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -130,6 +145,7 @@ fn reject(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    iterable(&value)?;
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -147,6 +163,7 @@ fn selectattr(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -167,6 +184,7 @@ fn rejectattr(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
@@ -181,16 +199,9 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
-    for a in args.iter() {
-        let kv = a.clone().into_value();
-        if kv.is_kwargs() {
-            let attr = kv.get_attr("attribute").unwrap_or(Value::UNDEFINED);
-            let has_default = kv.get_attr("default").is_ok_and(|d| !d.is_undefined());
-            if let (Some(attr), false) = (attr.as_str(), has_default) {
-                check_attrs(&value, attr, false)?;
-            }
-        }
-    }
+    iterable(&value)?;
+    // map(attribute=...) yields undefined values for missing attributes;
+    // they only fail when used
     Ok(generator(minijinja::filters::map(state, value, args)?))
 }
 
@@ -266,7 +277,7 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
 
 /// Registers the Jinja2-compatible filters on the environment.
 pub fn register(env: &mut Environment<'static>) {
-    use super::jinja_text::{escape, unknown_method, wordcount};
+    use super::jinja_text::{unknown_method, wordcount};
     env.add_filter("select", select);
     env.add_filter("reject", reject);
     env.add_filter("selectattr", selectattr);
@@ -274,8 +285,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("map", map);
     env.add_filter("length", length);
     env.add_filter("count", length);
-    env.add_filter("escape", escape);
-    env.add_filter("e", escape);
+    env.add_filter("escape", super::jinja_text::escape_filter);
+    env.add_filter("e", super::jinja_text::escape_filter);
     env.add_filter("wordcount", wordcount);
     env.add_filter("random", random);
     env.add_filter("format", super::jinja_pyfmt::format_filter);

@@ -33,7 +33,14 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
         vec![args.clone()]
     };
     let mapping = (args.kind() == ValueKind::Map).then_some(args);
-    format_with(fmt, &positional, mapping)
+    // CPython: a non-tuple argument with __getitem__ (a list, a dict, an
+    // undefined value) may go unused without "not all arguments converted"
+    let exempt = !is_tuple(args)
+        && matches!(
+            args.kind(),
+            ValueKind::Seq | ValueKind::Map | ValueKind::Undefined
+        );
+    format_with(fmt, &positional, mapping, exempt)
 }
 
 /// Jinja2's `format` filter: `str(value) % args` (a tuple) or
@@ -49,7 +56,7 @@ pub(crate) fn format_filter(
     let fmt = py_str(&value);
     let keys: Vec<String> = kwargs.args().map(String::from).collect();
     if keys.is_empty() {
-        return format_with(&fmt, &args.0, None);
+        return format_with(&fmt, &args.0, None, false);
     }
     if !args.is_empty() {
         return Err(py_err(
@@ -63,10 +70,15 @@ pub(crate) fn format_filter(
         map.insert(k, v);
     }
     let m = Value::from(map);
-    format_with(&fmt, std::slice::from_ref(&m), Some(&m))
+    format_with(&fmt, std::slice::from_ref(&m), Some(&m), false)
 }
 
-fn format_with(fmt: &str, positional: &[Value], mapping: Option<&Value>) -> Result<String, Error> {
+fn format_with(
+    fmt: &str,
+    positional: &[Value],
+    mapping: Option<&Value>,
+    unused_ok: bool,
+) -> Result<String, Error> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -108,11 +120,12 @@ fn format_with(fmt: &str, positional: &[Value], mapping: Option<&Value>) -> Resu
                 return Err(type_error("format requires a mapping"));
             };
             used_mapping = true;
-            let v = m.get_item(&Value::from(key.as_str()))?;
-            if v.is_undefined() {
+            let k = Value::from(key.as_str());
+            let present = m.try_iter()?.any(|x| x == k);
+            if !present {
                 return Err(py_err("KeyError", format!("'{key}'")));
             }
-            keyed = Some(v);
+            keyed = Some(m.get_item(&k)?);
         }
         let mut flags = String::new();
         while i < chars.len() && "-+ 0#".contains(chars[i]) {
@@ -186,7 +199,7 @@ fn format_with(fmt: &str, positional: &[Value], mapping: Option<&Value>) -> Resu
         };
         out.push_str(&pad(&spec, convert(&spec, &arg)?));
     }
-    if next < positional.len() && mapping.is_none() && !used_mapping {
+    if next < positional.len() && mapping.is_none() && !used_mapping && !unused_ok {
         return Err(type_error(
             "not all arguments converted during string formatting",
         ));

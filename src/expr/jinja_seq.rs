@@ -80,7 +80,7 @@ fn ignore_case(v: Value, case_sensitive: bool) -> Value {
 }
 
 /// A stable merge sort by Python's `<` on keys (TypeError on mixed types).
-fn py_sort<T: Clone>(items: Vec<(Value, T)>, reverse: bool) -> Result<Vec<T>, Error> {
+pub(crate) fn py_sort<T: Clone>(items: Vec<(Value, T)>, reverse: bool) -> Result<Vec<T>, Error> {
     fn merge<T: Clone>(v: &[(Value, T)], reverse: bool) -> Result<Vec<(Value, T)>, Error> {
         if v.len() <= 1 {
             return Ok(v.to_vec());
@@ -258,13 +258,20 @@ fn unique(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
 
 /// Python's `a + b` as `sum()` uses it.
 pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
-    defined(a)?;
-    defined(b)?;
+    if super::jinja_ops::undefined_like(a) || super::jinja_ops::undefined_like(b) {
+        return Err(super::jinja_ops::undefined_error());
+    }
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return Ok(match (x, y) {
             (Num::Int(p), Num::Int(q)) => match p.checked_add(q) {
                 Some(r) => Value::from(r),
-                None => Value::from(p as f64 + q as f64),
+                // beyond 128 bits: the big-integer path takes it from here
+                None => {
+                    return Err(Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("unable to calculate {p} + {q}"),
+                    ));
+                }
             },
             (Num::Int(p), Num::Float(q)) => Value::from(p as f64 + q),
             (Num::Float(p), Num::Int(q)) => Value::from(p + q as f64),
@@ -284,6 +291,17 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
     }
     if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
         return Ok(Value::from(format!("{x}{y}")));
+    }
+    if a.kind() == ValueKind::Seq && b.kind() == ValueKind::Seq {
+        return Err(py_err(
+            "TypeError",
+            format!(
+                "can only concatenate {} (not \"{}\") to {}",
+                type_name(a),
+                type_name(b),
+                type_name(a)
+            ),
+        ));
     }
     Err(py_err(
         "TypeError",
@@ -330,20 +348,22 @@ fn join(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
 /// `batch(value, linecount, fill_with=None)`.
 fn batch(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let a = bind("do_batch", &["linecount", "fill_with"], 1, &args, &kw)?;
-    let n = int_arg(a[0].as_ref().unwrap_or(&Value::UNDEFINED))?;
+    // `len(tmp) == linecount`: any value compares (a list never matches)
+    let linecount = a[0].clone().unwrap_or(Value::UNDEFINED);
     let fill = a[1].clone().filter(|f| !f.is_none());
     let mut out = Vec::new();
     let mut tmp: Vec<Value> = Vec::new();
     for item in py_iter(&value)? {
-        if tmp.len() as i128 == n {
+        if py_eq(&Value::from(tmp.len()), &linecount) {
             out.push(Value::from(std::mem::take(&mut tmp)));
         }
         tmp.push(item);
     }
     if !tmp.is_empty() {
         if let Some(f) = fill
-            && (tmp.len() as i128) < n
+            && py_order(&Value::from(tmp.len()), &linecount, "<")?.is_lt()
         {
+            let n = int_arg(&linecount)?;
             let missing = (n - tmp.len() as i128).min(1 << 20) as usize;
             tmp.extend(std::iter::repeat_n(f, missing));
         }
@@ -413,7 +433,12 @@ fn items(value: Value) -> Result<Value, Error> {
 }
 
 /// `xmlattr(d, autospace=True)`.
-fn xmlattr(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+fn xmlattr(
+    state: &minijinja::State,
+    value: Value,
+    args: Rest<Value>,
+    kw: Kwargs,
+) -> Result<Value, Error> {
     let a = bind("do_xmlattr", &["autospace"], 0, &args, &kw)?;
     let autospace = match &a[0] {
         Some(x) => truthy(x)?,
@@ -441,11 +466,17 @@ fn xmlattr(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
         out.push(format!("{}=\"{}\"", esc(k), esc(v)));
     }
     let rv = out.join(" ");
-    Ok(Value::from(if autospace && !rv.is_empty() {
+    let rv = if autospace && !rv.is_empty() {
         format!(" {rv}")
     } else {
         rv
-    }))
+    };
+    // markup when autoescaping is on
+    Ok(if *state.auto_escape() != minijinja::AutoEscape::None {
+        Value::from_safe_string(rv)
+    } else {
+        Value::from(rv)
+    })
 }
 
 /// `first(seq)` / `last(seq)`: an empty sequence gives undefined.
@@ -600,7 +631,12 @@ impl minijinja::value::Object for BoundMethod {
 /// undefined, a private name is refused by the sandbox.
 fn attr(value: Value, name: Value) -> Result<Value, Error> {
     defined(&value)?;
-    let name = soft_str(&name)?;
+    let Some(name) = name.as_str().map(String::from) else {
+        return Err(py_err(
+            "TypeError",
+            format!("attribute name must be string, not '{}'", type_name(&name)),
+        ));
+    };
     if name.starts_with('_') {
         return Err(py_err(
             "SecurityError",
@@ -625,7 +661,6 @@ fn attr(value: Value, name: Value) -> Result<Value, Error> {
 
 /// `abs(x)`: bools are integers.
 fn abs(value: Value) -> Result<Value, Error> {
-    defined(&value)?;
     match as_num(&value) {
         Some(Num::Int(i)) => Ok(Value::from(i.abs())),
         Some(Num::Float(f)) => Ok(Value::from(f.abs())),
@@ -636,9 +671,29 @@ fn abs(value: Value) -> Result<Value, Error> {
     }
 }
 
-/// Registers `groupby`, `attr` and `abs`.
+/// `reverse(value)`: a string reversed, anything iterable as a reversed
+/// iterator.
+fn reverse(value: Value) -> Result<Value, Error> {
+    defined(&value)?;
+    if let Some(s) = value.as_str() {
+        return Ok(Value::from(s.chars().rev().collect::<String>()));
+    }
+    if !matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    ) {
+        return Err(py_err("FilterArgumentError", "argument must be iterable"));
+    }
+    let mut items = py_iter(&value)?;
+    items.reverse();
+    Ok(Value::from_object(super::jinja_py::Gen(items)))
+}
+
+/// Registers `groupby`, `attr` and `abs` (and `+` for the rewrite).
 pub(crate) fn register_more(env: &mut Environment<'static>) {
+    env.add_function("__py_add", |a: Value, b: Value| py_add(&a, &b));
     env.add_filter("groupby", groupby);
     env.add_filter("attr", attr);
     env.add_filter("abs", abs);
+    env.add_filter("reverse", reverse);
 }

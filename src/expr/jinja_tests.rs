@@ -416,3 +416,179 @@ fn ranges_views_power_and_repetition() {
         json!("&lt;a&gt;<b><c>"),
     );
 }
+
+#[test]
+fn lists_and_dicts_are_mutable() {
+    // the non-immutable sandbox lets list and dict methods change values
+    check(
+        "{% set l = [] %}{% for i in range(3) %}{% if l.append(i * 2) %}{% endif %}{% endfor %}{{ l }}",
+        json!("[0, 2, 4]"),
+    );
+    check("{% set l = [1, 2] %}{{ l.pop() }}{{ l }}", json!("2[1]"));
+    check(
+        "{% set d = {'a': 1} %}{{ d.update({'b': 2}) }}{{ d }}",
+        json!("None{'a': 1, 'b': 2}"),
+    );
+    check(
+        "{% set d = {'a': 1} %}{{ d.setdefault('c', 3) }}{{ d.pop('a') }}{{ d }}",
+        json!("31{'c': 3}"),
+    );
+    check(
+        "{% set x = _.l.append(4) %}{{ _.l }}",
+        json!("[3, 1, 2, 4]"),
+    );
+    check(
+        "{% set m = _.l|sort %}{{ m.reverse() }}{{ m }}",
+        json!("None[3, 2, 1]"),
+    );
+    check(
+        "{% set l = [3, 1, 2] %}{{ l.sort() }}{{ l }}{{ l.index(2) }}",
+        json!("None[1, 2, 3]1"),
+    );
+    check("{{ [1].pop() }}", json!(1));
+    check_err("{{ [].pop() }}", ErrorKind::Index);
+    check_err("{{ {}.pop('x') }}", ErrorKind::Key);
+    check_err("{{ [1].remove(2) }}", ErrorKind::Value);
+    check_err("{{ {[1]: 2} }}", ErrorKind::Type);
+    check("{{ {'a': 1}.get('b', 5) }}", json!(5));
+}
+
+#[test]
+fn literals_indexing_and_percent_edge_rules() {
+    check_err("{{ 1. }}", ErrorKind::Syntax);
+    check_err("{{ 1e400 }}", ErrorKind::Other);
+    check_err("{{ _.l[0.0] }}", ErrorKind::Undefined);
+    check("{{ _.l[true] }}", json!(1));
+    check("{{ _.l[_.a] }}", json!(1));
+    check("{{ (_.l[9] is defined) ~ ('abc'[-1]) }}", json!("Falsec"));
+    check("{{ 'a' % [] }}|{{ 'a' % _.missing }}", json!("a|a"));
+    check("{{ '١٢'|int + '１２'|int }}", json!(24));
+    check("{{ '  pad  '.center(9, '*') }}", json!("*  pad  *"));
+    check(
+        "{{ ['b', 'A', 'c']|batch([3, 1])|list }}",
+        json!([["b", "A", "c"]]),
+    );
+    check_err("{{ _.missing|e }}", ErrorKind::Undefined);
+    check_err("{{ yaml_parse(1) }}", ErrorKind::Attribute);
+}
+
+#[test]
+fn raw_blocks_keep_jinja2_whitespace() {
+    // lexer.py: trim_blocks does not apply to {% raw %}; lstrip_blocks only
+    // strips whitespace at the start of a line before {% endraw %}
+    check(
+        "{{ 1 }}{% raw %}\n\n    {% endraw %}\n\n{{ 2 }}",
+        json!("1\n\n\n2"),
+    );
+    check("{{ 1 }}{% raw %} {% endraw %}{{ 2 }}", json!("1 2"));
+    check("{{ 1 }}\n{%- raw %} {% endraw -%}\n{{ 2 }}", json!("1 2"));
+    check(
+        "{{ 1 }}{% raw -%}  {{ x }}  {%- endraw %}",
+        json!("1{{ x }}"),
+    );
+    check_err("{{ 1 }}{% raw +%}x{% endraw %}", ErrorKind::Syntax);
+}
+
+#[test]
+fn plain_undefined_of_if_without_else() {
+    check(
+        "<{{ (1 if false)|string }}|{{ (1 if false)|length }}|{{ (1 if false) ~ 'a' }}>",
+        json!("<|0|a>"),
+    );
+    check(
+        "<{{ [1 if false] }}|{{ (1 if false) is defined }}|{{ (1 if false)|default('d') }}>",
+        json!("<[Undefined]|False|d>"),
+    );
+    check_err("{{ (1 if false) + 1 }}", ErrorKind::Undefined);
+    check_err("{{ [1] + (2,) }}", ErrorKind::Type);
+    check(
+        "{{ 9223372036854775807 + 1 }}",
+        json!(9223372036854775808u64),
+    );
+}
+
+#[test]
+fn jinja2_globals() {
+    check(
+        "{% set c = cycler('a', 'b') %}{{ c.next() }}{{ c.next() }}{{ c.current }}{{ c.next() }}",
+        json!("abaa"),
+    );
+    check(
+        "{% set ns = namespace({'a': 1}, b=2) %}{% set ns.c = 3 %}{{ ns.a }}{{ ns.b }}{{ ns.c }}",
+        json!("123"),
+    );
+    check(
+        "{{ lipsum(2, false) is string and lipsum() is defined }}",
+        json!(true),
+    );
+    check_err("{{ lipsum(1, false, 5, 5) }}", ErrorKind::Value);
+    check_err("{{ debug() }}", ErrorKind::Undefined);
+}
+
+#[test]
+fn error_kinds_of_filters_and_globals() {
+    check_err("{{ _.d|attr(1) }}", ErrorKind::Type);
+    check_err("{{ 2|reverse|list }}", ErrorKind::Other);
+    check(
+        "{{ [1, 2]|reverse|list }}|{{ 'ab'|reverse }}",
+        json!("[2, 1]|ba"),
+    );
+    check_err("{{ [1]|indent }}", ErrorKind::Attribute);
+    check_err("{{ 1 / -0.0 }}", ErrorKind::ZeroDivision);
+    check_err(
+        "{{ 'a'|center(12345678901234567890123) }}",
+        ErrorKind::Overflow,
+    );
+    check_err("{{ -0.5|map('nosuch')|list }}", ErrorKind::Type);
+    check_err("{{ '%(a)s' % {'a': _.missing} }}", ErrorKind::Undefined);
+    check_err("{{ dict('abc') }}", ErrorKind::Value);
+    check("{{ dict([('a', 1)], b=2) }}", json!({"a": 1, "b": 2}));
+    check(
+        "x{% macro m() %}{% endmacro %}{{ m }}|{{ namespace(a=1) }}",
+        json!("x<Macro 'm'>|<Namespace {'a': 1}>"),
+    );
+    check_err("{{ ''' }}", ErrorKind::Syntax);
+}
+
+#[test]
+fn output_tuples_and_functions_without_an_engine() {
+    check("x{{ 1, 'a' }}", json!("x(1, 'a')"));
+    check_err("{{ 1, 2 }}", ErrorKind::Syntax);
+    check_err("{{ execution() }}", ErrorKind::Key);
+    check_err("{{ _.missing|abs }}", ErrorKind::Type);
+}
+
+#[test]
+fn markup_format_escapes_and_loop_repr() {
+    // markupsafe: Markup.format escapes each field that is not markup
+    check(
+        "{{ ('a{}b{}'|safe).format(42, '<x>') }}",
+        json!("a42b&lt;x&gt;"),
+    );
+    check(
+        "{{ ('{x}'|safe).format_map({'x': '<y>'}) }}",
+        json!("&lt;y&gt;"),
+    );
+    check("{{ '{}'.format('<x>') }}", json!("<x>"));
+    check(
+        "{% for x in [1, 2] %}{{ loop }}{% endfor %}",
+        json!("<LoopContext 1/2><LoopContext 2/2>"),
+    );
+}
+
+#[test]
+fn imports_with_context_and_xmlattr_markup() {
+    // without a loader an import fails at run time (TypeError in Mistral)
+    check_err(
+        "{% import 'm' as m with context %}{{ m.x }}",
+        ErrorKind::Type,
+    );
+    check_err(
+        "{% from 'm' import x without context %}{{ x }}",
+        ErrorKind::Type,
+    );
+    check(
+        "{% autoescape true %}{{ {'a': '<b>'}|xmlattr|escape }}{% endautoescape %}",
+        json!(" a=\"&lt;b&gt;\""),
+    );
+}

@@ -1,6 +1,7 @@
-//! Python text behaviours for Jinja (used by [`super::jinja_py`]): `str`
-//! methods minijinja lacks and Jinja2's text filters
-//! (`truncate`, `escape`, `xmlattr`, `wordwrap`, `urlencode`, `int`, ...).
+//! Python text behaviours for Jinja: the `str` methods minijinja lacks (the
+//! unknown-method callback, with [`super::jinja_methods`]), markupsafe's
+//! escaping, and text filters (`escape`, `wordcount`, `wordwrap`, `title`,
+//! `capitalize`, `striptags`).
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, State};
@@ -19,6 +20,14 @@ pub fn escape(v: Value) -> String {
         return v.to_string();
     }
     escape_text(&super::jinja::py_str(&v))
+}
+
+/// The `escape` / `e` filter: markupsafe's escape of `str(value)`.
+pub fn escape_filter(v: Value) -> Result<Value, Error> {
+    if v.is_undefined() {
+        return Err(super::jinja_ops::undefined_error());
+    }
+    Ok(Value::from_safe_string(escape(v)))
 }
 
 pub fn wordcount(s: String) -> usize {
@@ -53,6 +62,12 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if value.is_safe()
+        && let Some(s) = value.as_str()
+        && let Some(r) = super::jinja_methods::markup_method(s, method, args)
+    {
+        return r;
+    }
     if let Some(s) = value.as_str()
         && let Some(r) = super::jinja_methods::str_method(s, method, args)
     {
@@ -291,4 +306,109 @@ pub fn center(s: String, width: Option<i64>) -> String {
     let marg = width - n;
     let left = marg / 2 + (marg & width & 1);
     format!("{}{s}{}", " ".repeat(left), " ".repeat(marg - left))
+}
+
+/// Jinja2's `title` filter: each word (after `-`, whitespace, `(`, `{`,
+/// `[`, `<`) capitalized.
+pub(crate) fn title_filter(value: Value) -> Result<Value, Error> {
+    let s = super::jinja_filters::soft_str(&value)?;
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        let sep = c.is_whitespace() || "-({[<".contains(c);
+        if sep {
+            out.push(c);
+            start = true;
+        } else if start {
+            out.extend(c.to_uppercase());
+            start = false;
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    Ok(Value::from(out))
+}
+
+/// `capitalize`: the first character upper case, the rest lower case.
+pub(crate) fn capitalize(value: Value) -> Result<Value, Error> {
+    let s = super::jinja_filters::soft_str(&value)?;
+    let mut it = s.chars();
+    let out: String = match it.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(it.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    };
+    Ok(Value::from(out))
+}
+
+/// Markup's `striptags`: comments and tags removed, whitespace collapsed,
+/// entities unescaped.
+pub(crate) fn striptags(value: Value) -> Result<Value, Error> {
+    let s = super::jinja_filters::soft_str(&value)?;
+    let mut text = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("<!--")
+            && let Some(end) = r.find("-->")
+        {
+            rest = &r[end + 3..];
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix('<')
+            && let Some(end) = r.find('>')
+        {
+            rest = &r[end + 1..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        text.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Ok(Value::from(unescape(&joined)))
+}
+
+/// `html.unescape` for the entities Markup produces and numeric ones.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|e| *e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => {
+                    let n = if let Some(h) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+                        u32::from_str_radix(h, 16).ok()
+                    } else {
+                        name.strip_prefix('#').and_then(|d| d.parse::<u32>().ok())
+                    };
+                    n.and_then(char::from_u32)
+                }
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

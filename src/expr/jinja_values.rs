@@ -59,9 +59,6 @@ impl Object for PyRange {
 }
 
 fn range_arg(v: &Value) -> Result<i128, Error> {
-    if v.is_undefined() {
-        return Err(undefined_error());
-    }
     match as_num(v) {
         Some(Num::Int(i)) => Ok(i),
         _ => Err(py_err(
@@ -99,6 +96,29 @@ fn range(a: Value, b: Option<Value>, c: Option<Value>) -> Result<Value, Error> {
 
 pub(crate) fn is_range(v: &Value) -> bool {
     v.downcast_object_ref::<PyRange>().is_some()
+}
+
+/// Jinja2's plain `Undefined`, the value of `x if c` without `else` when
+/// `c` is false: prints nothing, is empty and falsy, is not `defined`, and
+/// fails in arithmetic (unlike the strict undefined of missing data, it
+/// may be printed, iterated and compared).
+#[derive(Debug)]
+pub(crate) struct PlainUndefined;
+
+impl Object for PlainUndefined {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Empty
+    }
+    fn render(self: &Arc<Self>, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+pub(crate) fn is_plain_undefined(v: &Value) -> bool {
+    v.downcast_object_ref::<PlainUndefined>().is_some()
 }
 
 /// A view of a dict (`keys()`, `values()`, `items()`).
@@ -156,7 +176,7 @@ pub(crate) fn is_view(v: &Value) -> bool {
 
 /// `a ** b`.
 fn py_pow(a: Value, b: Value) -> Result<Value, Error> {
-    if a.is_undefined() || b.is_undefined() {
+    if super::jinja_ops::undefined_like(&a) || super::jinja_ops::undefined_like(&b) {
         return Err(undefined_error());
     }
     let (Some(x), Some(y)) = (as_num(&a), as_num(&b)) else {
@@ -267,7 +287,7 @@ fn repeat(seq: &Value, n: &Value, max: usize) -> Result<Value, Error> {
 
 /// `a * b` (a repetition past `max` elements or bytes is refused).
 fn py_mul(a: Value, b: Value, max: usize) -> Result<Value, Error> {
-    if a.is_undefined() || b.is_undefined() {
+    if super::jinja_ops::undefined_like(&a) || super::jinja_ops::undefined_like(&b) {
         return Err(undefined_error());
     }
     let seq = |v: &Value| matches!(v.kind(), ValueKind::String | ValueKind::Seq);
@@ -303,9 +323,27 @@ fn py_mul(a: Value, b: Value, max: usize) -> Result<Value, Error> {
     })
 }
 
+/// `obj[key]` as Jinja2's sandbox reads it: an index must be an integer
+/// (a bool counts, a float does not), a missing item is undefined.
+fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
+    if obj.is_undefined() || key.is_undefined() {
+        return Err(undefined_error());
+    }
+    let key = match (obj.kind(), as_num(&key)) {
+        (ValueKind::Seq | ValueKind::String, Some(Num::Int(i))) => Value::from(i),
+        (ValueKind::Seq | ValueKind::String, _) if key.as_str().is_none() => {
+            return Ok(Value::UNDEFINED);
+        }
+        _ => key,
+    };
+    Ok(obj.get_item(&key).unwrap_or(Value::UNDEFINED))
+}
+
 /// Registers `range` and the operator functions.
 pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
     env.add_function("range", range);
     env.add_function("__py_pow", py_pow);
+    env.add_function("__py_getitem", py_getitem);
+    env.add_function("__py_undef", || Value::from_object(PlainUndefined));
     env.add_function("__py_mul", move |a: Value, b: Value| py_mul(a, b, max));
 }

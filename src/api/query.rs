@@ -51,21 +51,6 @@ pub struct ListParams {
     pub link_fields: Vec<String>,
 }
 
-/// Mistral's name of a filter operator (`filter_utils`).
-fn op_name(op: FilterOp) -> &'static str {
-    match op {
-        FilterOp::Eq => "eq",
-        FilterOp::Neq => "neq",
-        FilterOp::Gt => "gt",
-        FilterOp::Gte => "gte",
-        FilterOp::Lt => "lt",
-        FilterOp::Lte => "lte",
-        FilterOp::In => "in",
-        FilterOp::Nin => "nin",
-        FilterOp::Has => "has",
-    }
-}
-
 /// A filter value as Python prints it in the `next` link: `in`/`nin`
 /// values are a list (`['a', 'b']`), a boolean is `True`/`False`.
 fn filter_text(f: &Filter, kind: Kind) -> String {
@@ -141,7 +126,7 @@ impl ListParams {
             out.push_str(&format!(
                 "{}={}:{}&",
                 f.field,
-                op_name(f.op),
+                f.op.name(),
                 filter_text(f, kind)
             ));
         }

@@ -261,6 +261,23 @@ pub enum FilterOp {
     Has,
 }
 
+impl FilterOp {
+    /// Mistral's name of the operator (`filter_utils`): `eq`, `in`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterOp::Eq => "eq",
+            FilterOp::Neq => "neq",
+            FilterOp::Gt => "gt",
+            FilterOp::Gte => "gte",
+            FilterOp::Lt => "lt",
+            FilterOp::Lte => "lte",
+            FilterOp::In => "in",
+            FilterOp::Nin => "nin",
+            FilterOp::Has => "has",
+        }
+    }
+}
+
 /// One filter on a named field (the API field name, e.g. `workflow_name`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filter {

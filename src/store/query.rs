@@ -223,20 +223,6 @@ fn all_of<Tab: 'static>(conds: Vec<Cond<Tab>>) -> Cond<Tab> {
         .unwrap_or_else(|| always(true))
 }
 
-fn op_name(op: FilterOp) -> &'static str {
-    match op {
-        FilterOp::Eq => "eq",
-        FilterOp::Neq => "neq",
-        FilterOp::Gt => "gt",
-        FilterOp::Gte => "gte",
-        FilterOp::Lt => "lt",
-        FilterOp::Lte => "lte",
-        FilterOp::In => "in",
-        FilterOp::Nin => "nin",
-        FilterOp::Has => "has",
-    }
-}
-
 /// Parses a timestamp as Mistral prints it, or ISO 8601, or a bare date.
 pub(super) fn parse_time(s: &str) -> Option<chrono::NaiveDateTime> {
     let s = s.trim().trim_end_matches('Z');
@@ -313,7 +299,7 @@ pub(super) fn filter_cond<Tab: 'static>(
     let unsupported = || {
         Error::BadQuery(format!(
             "filter operator '{}' is not supported for field '{}'",
-            op_name(flt.op),
+            flt.op.name(),
             fd.api
         ))
     };
@@ -328,7 +314,7 @@ pub(super) fn filter_cond<Tab: 'static>(
             _ => Err(Error::BadQuery(format!(
                 "filter '{}' with operator '{}' takes exactly one value",
                 fd.api,
-                op_name(flt.op)
+                flt.op.name()
             ))),
         }
     };

@@ -62,6 +62,15 @@ impl Engine {
     /// Opens the store at `config.database`, recovers, and starts the
     /// engine and `config.worker_count()` workers with `registry`.
     pub fn start(config: &Config, registry: Registry) -> anyhow::Result<Self> {
+        Self::start_clocked(config, registry, crate::engine::wall_clock())
+    }
+
+    /// [`Engine::start`] with the cron scheduler reading `clock`.
+    pub fn start_clocked(
+        config: &Config,
+        registry: Registry,
+        clock: crate::engine::Clock,
+    ) -> anyhow::Result<Self> {
         let (store, writer) = store::open(&config.database)?;
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
         crate::actions::http::install_tls_provider();
@@ -71,6 +80,7 @@ impl Engine {
         let limits = config.engine_limits();
         let offload = config.offload();
         let capacity = config.worker_capacity;
+        let cron = config.cron();
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
         let stats = pool_stats.clone();
@@ -89,6 +99,7 @@ impl Engine {
                 .with_events(announce)
                 .with_limits(limits)
                 .with_offload(offload)
+                .with_cron(cron, clock)
         });
         Ok(Self {
             addr,

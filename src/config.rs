@@ -78,6 +78,15 @@ pub struct Config {
     /// With `auth` off, serve anyway on an address other hosts can reach.
     /// Off by default: anyone who can connect would own every workflow.
     pub allow_unauthenticated_remote: bool,
+    /// How often the engine looks for due cron triggers (Mistral's
+    /// `[cron_trigger] execution_interval`).
+    pub cron_scan_interval_ms: u64,
+    /// With a trigger's `catch_up: all`: most missed times it fires for
+    /// after a downtime (the rest are skipped).
+    pub cron_catch_up_max: u32,
+    /// With a trigger's `catch_up: skip`: how late a firing may be and
+    /// still run.
+    pub cron_catch_up_grace_secs: u64,
 }
 
 /// One static bearer token (`[[tokens]]` in `bora.toml`).
@@ -128,6 +137,9 @@ impl Default for Config {
             http_max_response_size_bytes: 5 * 1024 * 1024,
             public_url: String::new(),
             allow_action_execution_deletion: false,
+            cron_scan_interval_ms: 1_000,
+            cron_catch_up_max: 100,
+            cron_catch_up_grace_secs: 60,
         }
     }
 }
@@ -245,6 +257,11 @@ impl Config {
                 "client_request_timeout_ms must be at least 1".into(),
             ));
         }
+        if self.cron_scan_interval_ms == 0 {
+            return Err(Error::Invalid(
+                "cron_scan_interval_ms must be at least 1".into(),
+            ));
+        }
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
@@ -319,6 +336,15 @@ impl Config {
             allow_action_execution_deletion: self.allow_action_execution_deletion,
             max_tasks_per_workflow: self.max_tasks_per_workflow,
             max_subworkflow_depth: self.max_subworkflow_depth,
+        }
+    }
+
+    /// The cron scheduler's settings.
+    pub fn cron(&self) -> crate::engine::CronConfig {
+        crate::engine::CronConfig {
+            scan_interval: std::time::Duration::from_millis(self.cron_scan_interval_ms),
+            catch_up_max: self.cron_catch_up_max,
+            catch_up_grace: std::time::Duration::from_secs(self.cron_catch_up_grace_secs),
         }
     }
 

@@ -50,6 +50,9 @@ pub enum Error {
     /// 503: the engine cannot take work now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// 501: a Mistral resource bora does not offer.
+    #[error("{0}")]
+    NotImplemented(String),
     /// 500: anything else (store failure, worker pool gone).
     #[error("{0}")]
     Internal(String),
@@ -182,6 +185,7 @@ impl ResponseError for Error {
             Error::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -17,6 +17,7 @@ mod actions;
 mod adhoc_actions;
 pub mod auth;
 mod body;
+mod cron_triggers;
 mod deadline;
 mod environments;
 mod error;
@@ -324,7 +325,28 @@ fn table() -> Routes {
                 .get(workbooks::get)
                 .delete(workbooks::delete),
         )
-        .add(res("/v2/actions/{name}/{namespace}").get(actions::get));
+        .add(res("/v2/actions/{name}/{namespace}").get(actions::get))
+        .add(
+            res("/v2/cron_triggers")
+                .get(cron_triggers::list)
+                .post(cron_triggers::create),
+        )
+        .add(
+            res("/v2/cron_triggers/{identifier}")
+                .get(cron_triggers::get)
+                .delete(cron_triggers::delete),
+        )
+        .add(
+            res("/v2/event_triggers")
+                .get(cron_triggers::event_triggers)
+                .post(cron_triggers::event_triggers),
+        )
+        .add(
+            res("/v2/event_triggers/{id}")
+                .get(cron_triggers::event_triggers)
+                .put(cron_triggers::event_triggers)
+                .delete(cron_triggers::event_triggers),
+        );
     r
 }
 

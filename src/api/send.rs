@@ -45,7 +45,7 @@ impl Drop for Place<'_> {
 }
 
 /// Sends `msg` and waits for the engine's answer (429 when too many wait).
-async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
+pub(super) async fn call<M, T>(state: &ApiState, msg: M) -> Result<T, Error>
 where
     M: Message<Result = Result<T, engine::Error>> + Send + 'static,
     T: Send + 'static,

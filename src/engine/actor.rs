@@ -50,6 +50,9 @@ pub(crate) struct Dirty {
     /// Standalone action executions (no workflow execution).
     pub standalone: IndexMap<ActionExecutionId, Write>,
     pub deleted_actions: Vec<ActionExecutionId>,
+    pub cron_triggers: Vec<(Write, crate::store::CronTriggerRecord)>,
+    pub deleted_cron_triggers: Vec<String>,
+    pub cron_advances: Vec<crate::store::CronAdvance>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -90,6 +93,9 @@ pub struct EngineActor {
     /// While a command list that ends or pauses its workflow is applied:
     /// the action executions recorded by it so far (see `Exec::owed`).
     pub(crate) batch_actions: Option<Vec<ActionExecutionId>>,
+    /// The cron scheduler's clock and settings.
+    pub(crate) clock: super::Clock,
+    pub(crate) cron: super::CronConfig,
 }
 
 impl EngineActor {
@@ -117,7 +123,16 @@ impl EngineActor {
             events: None,
             limits: super::Limits::default(),
             offload: Default::default(),
+            clock: super::wall_clock(),
+            cron: super::CronConfig::default(),
         }
+    }
+
+    /// Fires cron triggers by `clock` with `cron`'s settings.
+    pub fn with_cron(mut self, cron: super::CronConfig, clock: super::Clock) -> Self {
+        self.cron = cron;
+        self.clock = clock;
+        self
     }
 
     /// Enforces `limits`.
@@ -243,6 +258,9 @@ impl EngineActor {
             workbooks: dirty.workbooks,
             deleted_workbooks: dirty.deleted_workbooks,
             deleted_action_executions: dirty.deleted_actions,
+            cron_triggers: dirty.cron_triggers,
+            deleted_cron_triggers: dirty.deleted_cron_triggers,
+            cron_advances: dirty.cron_advances,
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
@@ -488,6 +506,7 @@ impl Actor for EngineActor {
             log::error!("recovery failed: {e}");
             System::current().stop_with_code(1);
         }
+        self.start_cron(ctx);
         self.schedule_flush(ctx);
         ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
             act.check_integrity();

@@ -5,6 +5,7 @@
 mod actor;
 mod adhoc;
 pub mod controller;
+mod cron;
 mod definitions;
 mod defs;
 mod diagnosis;
@@ -19,12 +20,14 @@ mod policies;
 mod recovery;
 mod requests;
 mod reverse;
+mod schedule;
 mod standalone;
 mod state;
 mod subflow;
 
 pub use actor::EngineActor;
 pub use adhoc::Expanded;
+pub use cron::{Clock, CreateCronTrigger, CronConfig, DeleteCronTrigger, ScanCron, wall_clock};
 pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;

@@ -164,7 +164,10 @@ impl EngineActor {
         Ok(defs)
     }
 
-    fn start_execution(&mut self, mut msg: StartExecution) -> Result<ExecutionRecord, Error> {
+    pub(crate) fn start_execution(
+        &mut self,
+        mut msg: StartExecution,
+    ) -> Result<ExecutionRecord, Error> {
         if msg.project.is_empty() {
             msg.project = DEFAULT_PROJECT.into();
         }
@@ -607,6 +610,19 @@ impl Handler<DeleteWorkflow> for EngineActor {
     fn handle(&mut self, msg: DeleteWorkflow, ctx: &mut Self::Context) -> Self::Result {
         match self.lookup_own(&msg.name_or_id, &msg.namespace, &msg.project) {
             Ok(def) => {
+                match self.cron_triggers_of(def.def.id) {
+                    Ok(ids) if !ids.is_empty() => {
+                        return ready(Err(Error::Invalid(format!(
+                            "Can't delete workflow that has cron triggers associated. \
+                             [workflow_identifier={}, namespace={}], [cron_trigger_id(s)={}]",
+                            msg.name_or_id,
+                            msg.namespace,
+                            ids.join(", ")
+                        ))));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return ready(Err(e)),
+                }
                 self.defs.remove(def.def.id);
                 self.dirty.deleted_workflows.push(def.def.id);
                 self.after_commit(ctx, Ok(()), unavailable)

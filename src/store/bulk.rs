@@ -51,6 +51,14 @@ bulk_row!(EnvironmentRow, "environments", [
     created_at: Timestamp, updated_at: Nullable<Timestamp>,
 ]);
 
+bulk_row!(super::cron::CronTriggerRow, "cron_triggers", [
+    id: Text, name: Text, pattern: Text, first_execution_time: Nullable<Timestamp>,
+    next_execution_time: Timestamp, remaining_executions: Nullable<Integer>,
+    workflow_name: Text, workflow_id: Text, workflow_namespace: Text, workflow_input: Text,
+    workflow_params: Text, timezone: Nullable<Text>, catch_up: Nullable<Text>, scope: Text,
+    project_id: Text, created_at: Timestamp, updated_at: Nullable<Timestamp>,
+]);
+
 bulk_row!(ActionDefRow, "action_definitions", [
     id: Text, name: Text, namespace: Text, definition: Text, spec: Text, input: Text,
     description: Nullable<Text>, tags: Text, scope: Text, project_id: Text,

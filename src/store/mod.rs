@@ -5,6 +5,7 @@
 
 mod bulk;
 mod conn;
+mod cron;
 mod definitions;
 mod model;
 mod query;
@@ -19,7 +20,7 @@ pub use model::*;
 
 use diesel::r2d2::{Pool, PooledConnection};
 
-use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId};
+use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
 use conn::{AnyConnection, ProcessLock, ReadManager, Role};
 
 /// A store failure.
@@ -182,6 +183,39 @@ impl Writer {
         access: &Access,
     ) -> Result<Option<EnvironmentRecord>, Error> {
         self.read(|c| read::get_environment(c, name_or_id, access))
+    }
+
+    /// A cron trigger `access` sees, by name or id.
+    pub fn get_cron_trigger(
+        &mut self,
+        name_or_id: &str,
+        access: &Access,
+    ) -> Result<Option<CronTriggerRecord>, Error> {
+        self.read(|c| cron::get(c, name_or_id, access))
+    }
+
+    /// `project`'s cron triggers on the workflow named `workflow_name`.
+    pub fn cron_triggers_named_workflow(
+        &mut self,
+        project: &str,
+        workflow_name: &str,
+    ) -> Result<Vec<CronTriggerRecord>, Error> {
+        self.read(|c| cron::of_workflow_name(c, project, workflow_name))
+    }
+
+    /// The ids of the cron triggers (of any project) that start workflow `id`.
+    pub fn cron_triggers_of_workflow(&mut self, id: WorkflowId) -> Result<Vec<String>, Error> {
+        let id = id.to_string();
+        self.read(|c| cron::of_workflow(c, &id))
+    }
+
+    /// Up to `limit` cron triggers due before `before`, the most overdue first.
+    pub fn due_cron_triggers(
+        &mut self,
+        before: crate::domain::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<CronTriggerRecord>, Error> {
+        self.read(|c| cron::due(c, before, limit))
     }
 
     /// The executions started by the tasks of `id` (its direct children).
@@ -389,6 +423,22 @@ impl Store {
         namespace: &str,
     ) -> Result<Option<WorkbookRecord>, Error> {
         definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace, access)
+    }
+
+    /// Filters: name, pattern, first_execution_time, next_execution_time,
+    /// workflow_name, workflow_id, workflow_input, workflow_params, scope,
+    /// project_id, created_at, updated_at.
+    pub fn list_cron_triggers(&self, q: &ListQuery) -> Result<Vec<CronTriggerRecord>, Error> {
+        read::records(query::lists::cron_triggers(&mut *self.conn()?, q)?)
+    }
+
+    /// A cron trigger by name or id; the caller's own before a public one.
+    pub fn get_cron_trigger(
+        &self,
+        access: &Access,
+        name_or_id: &str,
+    ) -> Result<Option<CronTriggerRecord>, Error> {
+        cron::get(&mut *self.conn()?, name_or_id, access)
     }
 
     /// An environment by name or id; the caller's own before a public one.

@@ -44,6 +44,50 @@ pub struct EnvironmentRecord {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A cron trigger: starts `workflow_id` with `workflow_input` and
+/// `workflow_params` at each time `pattern` names, from
+/// `next_execution_time` on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CronTriggerRecord {
+    pub id: String,
+    pub name: String,
+    /// A 5-field cron pattern (Mistral's "never" `0 0 30 2 0` for a
+    /// one-shot trigger).
+    pub pattern: String,
+    pub first_execution_time: Option<Timestamp>,
+    /// UTC; the claim a firing advances.
+    pub next_execution_time: Timestamp,
+    /// None: unlimited.
+    pub remaining_executions: Option<i32>,
+    pub workflow_name: String,
+    pub workflow_id: String,
+    pub workflow_namespace: String,
+    pub workflow_input: Value,
+    pub workflow_params: Value,
+    /// Extension: the IANA zone `pattern` is read in (None: UTC).
+    pub timezone: Option<String>,
+    /// Extension: what a firing does about times missed while no engine
+    /// ran (None: Mistral's, one firing for all of them).
+    pub catch_up: Option<String>,
+    pub scope: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A firing's claim on a trigger: applied only if the row still holds
+/// `claimed` as its next execution time, else the whole batch fails.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CronAdvance {
+    pub id: String,
+    pub claimed: Timestamp,
+    /// The new next execution time, or None to delete the trigger (its
+    /// last execution).
+    pub next: Option<Timestamp>,
+    pub remaining: Option<i32>,
+    pub at: Timestamp,
+}
+
 /// A stored ad-hoc action definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionDef {
@@ -205,6 +249,12 @@ pub struct Batch {
     pub workbooks: Vec<(Write, WorkbookRecord)>,
     /// Workbook ids.
     pub deleted_workbooks: Vec<String>,
+    /// New cron triggers.
+    pub cron_triggers: Vec<(Write, CronTriggerRecord)>,
+    /// Cron trigger ids.
+    pub deleted_cron_triggers: Vec<String>,
+    /// Firings' claims, checked and applied after the rest.
+    pub cron_advances: Vec<CronAdvance>,
 }
 
 impl Batch {
@@ -224,6 +274,9 @@ impl Batch {
             && self.deleted_action_definitions.is_empty()
             && self.workbooks.is_empty()
             && self.deleted_workbooks.is_empty()
+            && self.cron_triggers.is_empty()
+            && self.deleted_cron_triggers.is_empty()
+            && self.cron_advances.is_empty()
     }
 }
 
@@ -379,3 +432,4 @@ owned!(TaskRecord);
 owned!(ActionExecutionRecord);
 owned!(ActionDef, scope);
 owned!(WorkbookRecord, scope);
+owned!(CronTriggerRecord, scope);

@@ -106,6 +106,22 @@ pub(super) const ENVIRONMENT_FIELDS: &[Field] = &[
     f("updated_at", "updated_at", T, true),
 ];
 
+pub(super) const CRON_TRIGGER_FIELDS: &[Field] = &[
+    f("id", "id", X, false),
+    f("name", "name", X, false),
+    f("pattern", "pattern", X, false),
+    f("first_execution_time", "first_execution_time", T, true),
+    f("next_execution_time", "next_execution_time", T, false),
+    f("workflow_name", "workflow_name", X, false),
+    f("workflow_id", "workflow_id", X, false),
+    f("workflow_input", "workflow_input", J, false),
+    f("workflow_params", "workflow_params", J, false),
+    f("scope", "scope", X, false),
+    f("project_id", "project_id", X, false),
+    f("created_at", "created_at", T, false),
+    f("updated_at", "updated_at", T, true),
+];
+
 pub(super) const EXECUTION_FIELDS: &[Field] = &[
     f("id", "id", X, false),
     f("workflow_name", "workflow_name", X, false),
@@ -541,6 +557,13 @@ pub(super) mod lists {
         environments,
         EnvironmentRow,
         ENVIRONMENT_FIELDS,
+        true
+    );
+    list_fn!(
+        cron_triggers,
+        cron_triggers,
+        super::super::cron::CronTriggerRow,
+        CRON_TRIGGER_FIELDS,
         true
     );
 

@@ -29,7 +29,7 @@ pub(super) fn tags_text(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_string())
 }
 
-fn json_value(table: &str, id: &str, column: &str, text: &str) -> Result<Value, Error> {
+pub(super) fn json_value(table: &str, id: &str, column: &str, text: &str) -> Result<Value, Error> {
     serde_json::from_str(text)
         .map_err(|e| Error::Database(format!("{table} {id}: bad JSON in {column}: {e}")))
 }

@@ -148,3 +148,25 @@ diesel::table! {
         updated_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    cron_triggers (id) {
+        id -> Text,
+        name -> Text,
+        pattern -> Text,
+        first_execution_time -> Nullable<Timestamp>,
+        next_execution_time -> Timestamp,
+        remaining_executions -> Nullable<Integer>,
+        workflow_name -> Text,
+        workflow_id -> Text,
+        workflow_namespace -> Text,
+        workflow_input -> Text,
+        workflow_params -> Text,
+        timezone -> Nullable<Text>,
+        catch_up -> Nullable<Text>,
+        scope -> Text,
+        project_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+    }
+}

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use super::Error;
 use super::bulk::{BulkRow, UpdateMany};
 use super::conn::AnyConnection;
+use super::cron::{self, CronTriggerRow};
 use super::model::{Batch, Write};
 use super::read::db;
 use super::rows::{
@@ -20,7 +21,7 @@ use super::rows::{
     WorkflowRow,
 };
 use super::schema::{
-    action_definitions, action_executions, environments, task_executions, workbooks,
+    action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
     workflow_definitions, workflow_executions,
 };
 
@@ -175,6 +176,7 @@ macro_rules! insert_impl {
 }
 
 insert_impl!(EnvironmentRow, environments);
+insert_impl!(CronTriggerRow, cron_triggers);
 insert_impl!(ActionDefRow, action_definitions);
 insert_impl!(WorkbookRow, workbooks);
 insert_impl!(WorkflowRow, workflow_definitions);
@@ -240,6 +242,14 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     for piece in pieces(batch.deleted_environments.len()) {
         let chunk = &batch.deleted_environments[piece];
         diesel::delete(environments::table.filter(environments::id.eq_any(chunk)))
+            .execute(conn)
+            .map_err(db)?;
+    }
+    apply_writes::<CronTriggerRow, _>(conn, &batch.cron_triggers)?;
+    cron::apply_advances(conn, &batch.cron_advances)?;
+    for piece in pieces(batch.deleted_cron_triggers.len()) {
+        let chunk = &batch.deleted_cron_triggers[piece];
+        diesel::delete(cron_triggers::table.filter(cron_triggers::id.eq_any(chunk)))
             .execute(conn)
             .map_err(db)?;
     }

@@ -1,0 +1,244 @@
+//! `/v2/cron_triggers`: Mistral's cron triggers (create, list, get,
+//! delete; no update, as in Mistral), and `/v2/event_triggers`, which bora
+//! does not offer (501).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use super::body::{self, Body};
+use super::error::Error;
+use super::query::{self, Kind, ListSpec};
+use super::render::{json_text, timestamp};
+use super::{ApiState, Caller, list_page, read};
+use crate::domain::{format_time, pytext};
+use crate::engine::{CreateCronTrigger, DeleteCronTrigger};
+use crate::store::{CronTriggerRecord, ListQuery, Store};
+
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "workflow_name",
+    "workflow_id",
+    "workflow_input",
+    "workflow_params",
+    "project_id",
+    "scope",
+    "pattern",
+    "remaining_executions",
+    "first_execution_time",
+    "next_execution_time",
+    "created_at",
+    "updated_at",
+    "timezone",
+    "catch_up",
+];
+
+/// What a create body may hold: Mistral's resource, bora's extensions
+/// (`workflow_namespace`, `timezone`, `catch_up`).
+const BODY_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "workflow_name",
+    "workflow_id",
+    "workflow_namespace",
+    "workflow_input",
+    "workflow_params",
+    "project_id",
+    "scope",
+    "pattern",
+    "remaining_executions",
+    "first_execution_time",
+    "next_execution_time",
+    "created_at",
+    "updated_at",
+    "timezone",
+    "catch_up",
+];
+
+const SPEC: ListSpec = ListSpec {
+    fields: FIELDS,
+    // In the order Mistral's `get_all` names them (the `next` link's order).
+    filters: &[
+        ("created_at", Kind::Text),
+        ("name", Kind::Text),
+        ("updated_at", Kind::Text),
+        ("workflow_name", Kind::Text),
+        ("workflow_id", Kind::Uuid),
+        ("workflow_input", Kind::Text),
+        ("workflow_params", Kind::Text),
+        ("scope", Kind::Text),
+        ("pattern", Kind::Text),
+        ("first_execution_time", Kind::Text),
+        ("next_execution_time", Kind::Text),
+        ("project_id", Kind::Text),
+    ],
+    default_sort: "created_at",
+    marker: Kind::Uuid,
+};
+
+/// A cron trigger as Mistral renders it (input and params as JSON text).
+fn render(t: &CronTriggerRecord) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), t.id.clone().into());
+    m.insert("name".into(), t.name.clone().into());
+    m.insert("workflow_name".into(), t.workflow_name.clone().into());
+    m.insert("workflow_id".into(), t.workflow_id.clone().into());
+    m.insert("workflow_input".into(), json_text(&t.workflow_input));
+    m.insert("workflow_params".into(), json_text(&t.workflow_params));
+    m.insert("project_id".into(), t.project_id.clone().into());
+    m.insert("scope".into(), t.scope.clone().into());
+    m.insert("pattern".into(), t.pattern.clone().into());
+    m.insert("remaining_executions".into(), t.remaining_executions.into());
+    m.insert(
+        "first_execution_time".into(),
+        t.first_execution_time.as_ref().map(format_time).into(),
+    );
+    m.insert(
+        "next_execution_time".into(),
+        format_time(&t.next_execution_time).into(),
+    );
+    m.insert("created_at".into(), timestamp(&t.created_at).into());
+    m.insert(
+        "updated_at".into(),
+        t.updated_at.as_ref().map(timestamp).into(),
+    );
+    if let Some(z) = &t.timezone {
+        m.insert("timezone".into(), z.clone().into());
+    }
+    if let Some(c) = &t.catch_up {
+        m.insert("catch_up".into(), c.clone().into());
+    }
+    m
+}
+
+/// `GET /v2/cron_triggers`
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let fetch = |s: &Store, q: &ListQuery| s.list_cron_triggers(q);
+    list_page(&req, &state, &caller, &SPEC, "cron_triggers", fetch, render).await
+}
+
+/// `GET /v2/cron_triggers/{name_or_id}?fields=`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let pairs = query::pairs(&req)?;
+    query::only(&pairs, &["fields"])?;
+    let fields = query::fields(&pairs, FIELDS)?;
+    let identifier = path.into_inner();
+    let key = identifier.clone();
+    let access = caller.access();
+    let t = read(&state, move |s| s.get_cron_trigger(&access, &key))
+        .await?
+        .ok_or_else(|| {
+            Error::not_found(format!("Cron trigger not found [identifier={identifier}]"))
+        })?;
+    Ok(HttpResponse::Ok().json(query::project(render(&t), &fields)))
+}
+
+/// `remaining_executions` as wsme's `IntegerType(minimum=1)` takes it: an
+/// integer or a string of one, at least 1.
+fn count(obj: &Map<String, Value>) -> Result<Option<i32>, Error> {
+    let v = match obj.get("remaining_executions") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v) => v,
+    };
+    let n: Option<i64> = match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    let Some(n) = n else {
+        let text = match v {
+            Value::String(s) => pytext::str_repr(s),
+            other => pytext::repr(other),
+        };
+        return Err(Error::bad(format!(
+            "Invalid input for field/attribute cron_trigger. Value: '{}'. \
+             invalid literal for int() with base 10: {text}",
+            pytext::repr(&Value::Object(obj.clone()))
+        )));
+    };
+    if n < 1 {
+        return Err(Error::bad(format!(
+            "Invalid input for field/attribute remaining_executions. Value: '{n}'. \
+             Value should be greater or equal to 1"
+        )));
+    }
+    Ok(Some(i32::try_from(n).unwrap_or(i32::MAX)))
+}
+
+/// `POST /v2/cron_triggers`
+pub async fn create(
+    state: web::Data<ApiState>,
+    b: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let obj = body::object(b)?;
+    body::check_known(&obj, BODY_FIELDS, "cron_trigger")?;
+    let remaining_executions = count(&obj)?;
+    let name = body::string(&obj, "name")?
+        .ok_or_else(|| Error::bad("The property 'name' is required."))?;
+    let scope = body::string(&obj, "scope")?.unwrap_or_else(|| "private".into());
+    match scope.as_str() {
+        "private" => {}
+        "public" => caller.require_admin("Making a cron trigger public (scope=public)")?,
+        other => {
+            return Err(Error::bad(format!(
+                "Invalid input for field/attribute scope. Value: '{other}'. \
+                 Value should be one of: private, public"
+            )));
+        }
+    }
+    let msg = CreateCronTrigger {
+        name,
+        workflow_name: body::string(&obj, "workflow_name")?,
+        workflow_id: body::string(&obj, "workflow_id")?,
+        workflow_namespace: body::string(&obj, "workflow_namespace")?.unwrap_or_default(),
+        workflow_input: body::dict(&obj, "workflow_input")?.unwrap_or_default(),
+        workflow_params: body::dict(&obj, "workflow_params")?.unwrap_or_default(),
+        pattern: body::string(&obj, "pattern")?,
+        first_execution_time: body::string(&obj, "first_execution_time")?,
+        remaining_executions,
+        timezone: body::string(&obj, "timezone")?,
+        catch_up: body::string(&obj, "catch_up")?,
+        scope,
+        project: caller.project_id,
+    };
+    let t = super::send::call(&state, msg).await?;
+    Ok(HttpResponse::Created().json(render(&t)))
+}
+
+/// `DELETE /v2/cron_triggers/{name_or_id}`
+pub async fn delete(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    let msg = DeleteCronTrigger {
+        name_or_id: path.into_inner(),
+        project: caller.project_id,
+    };
+    super::send::call(&state, msg).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every `/v2/event_triggers` route: Mistral's event triggers start
+/// workflows on OpenStack notifications (oslo.messaging), a bus bora does
+/// not listen to.
+pub async fn event_triggers() -> Result<HttpResponse, Error> {
+    Err(Error::NotImplemented(
+        "Event triggers are not offered by bora: they fire on OpenStack \
+         notifications (oslo.messaging), which bora does not receive. Use a \
+         cron trigger, or start the execution with POST /v2/executions from \
+         the event's consumer."
+            .into(),
+    ))
+}

@@ -5,6 +5,7 @@ mod api;
 mod api_errors;
 mod api_shapes;
 mod cli;
+mod cron;
 mod definitions;
 mod harness;
 mod lifecycle;

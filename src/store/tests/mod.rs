@@ -2,6 +2,7 @@
 //! `BORA_TEST_POSTGRES_URL` is set, on PostgreSQL in a fresh schema of its own.
 
 mod bench;
+mod cron;
 mod definitions;
 mod list;
 mod ops;

@@ -68,6 +68,7 @@ const SPEC: ListSpec = ListSpec {
         ("workflow_params", Kind::Text),
         ("scope", Kind::Text),
         ("pattern", Kind::Text),
+        ("remaining_executions", Kind::Text),
         ("first_execution_time", Kind::Text),
         ("next_execution_time", Kind::Text),
         ("project_id", Kind::Text),

@@ -307,8 +307,8 @@ impl EngineActor {
             match self.fire(&t, now) {
                 Ok(n) => started += n,
                 Err(e) => {
-                    // Too many running executions, or shutting down: the
-                    // trigger stays due and fires on a later scan.
+                    // Too many running executions, or the store failed:
+                    // the trigger stays due and fires on a later scan.
                     log::warn!("cron trigger {} ({}) not fired now: {e}", t.name, t.id);
                     break;
                 }
@@ -340,10 +340,12 @@ impl EngineActor {
             if policy != CatchUp::Skip || now - due <= grace {
                 match self.start_from_trigger(t) {
                     Ok(()) => fired += 1,
-                    Err(e @ Error::Unavailable(_)) if runs == 0 => return Err(e),
-                    // The engine filled up while catching up: the rest
-                    // waits for a later scan.
-                    Err(Error::Unavailable(_)) => break Some(due),
+                    // The engine is full or the store failed: the firing
+                    // waits for a later scan rather than being lost.
+                    Err(e @ (Error::Unavailable(_) | Error::Store(_))) if runs == 0 => {
+                        return Err(e);
+                    }
+                    Err(Error::Unavailable(_) | Error::Store(_)) => break Some(due),
                     Err(e) => log::warn!(
                         "cron trigger {} ({}) could not start {}: {e}",
                         t.name,

@@ -425,7 +425,8 @@ impl Store {
         definitions::find_workbook(&mut *self.conn()?, name_or_id, namespace, access)
     }
 
-    /// Filters: name, pattern, first_execution_time, next_execution_time,
+    /// Filters: name, pattern, remaining_executions, first_execution_time,
+    /// next_execution_time,
     /// workflow_name, workflow_id, workflow_input, workflow_params, scope,
     /// project_id, created_at, updated_at.
     pub fn list_cron_triggers(&self, q: &ListQuery) -> Result<Vec<CronTriggerRecord>, Error> {

@@ -27,6 +27,8 @@ pub(super) enum Kind {
     Time,
     /// A boolean.
     Bool,
+    /// An integer.
+    Int,
     /// JSON text: a filter value that is JSON is compared as the store
     /// writes it (compact), so `{"a": 1}` finds `{"a":1}`.
     Json,
@@ -52,7 +54,7 @@ const fn f(api: &'static str, column: &'static str, kind: Kind, nullable: bool) 
     }
 }
 
-use Kind::{Bool as B, Json as J, State as S, Tags as G, Text as X, Time as T};
+use Kind::{Bool as B, Int as I, Json as J, State as S, Tags as G, Text as X, Time as T};
 
 pub(super) const WORKFLOW_FIELDS: &[Field] = &[
     f("id", "id", X, false),
@@ -112,6 +114,7 @@ pub(super) const CRON_TRIGGER_FIELDS: &[Field] = &[
     f("pattern", "pattern", X, false),
     f("first_execution_time", "first_execution_time", T, true),
     f("next_execution_time", "next_execution_time", T, false),
+    f("remaining_executions", "remaining_executions", I, true),
     f("workflow_name", "workflow_name", X, false),
     f("workflow_id", "workflow_id", X, false),
     f("workflow_input", "workflow_input", J, false),
@@ -194,6 +197,7 @@ enum Val {
     Text(String),
     Time(chrono::NaiveDateTime),
     Bool(bool),
+    Int(i32),
 }
 
 /// `before ? after`, with `v` bound for `?`.
@@ -202,6 +206,11 @@ fn bound<Tab: 'static>(before: &str, v: Val, after: &str) -> Cond<Tab> {
         Val::Text(s) => Box::new(sql::<Bool>(before).bind::<Text, _>(s).sql(after)),
         Val::Time(t) => Box::new(sql::<Bool>(before).bind::<Timestamp, _>(t).sql(after)),
         Val::Bool(b) => Box::new(sql::<Bool>(before).bind::<Bool, _>(b).sql(after)),
+        Val::Int(i) => Box::new(
+            sql::<Bool>(before)
+                .bind::<diesel::sql_types::Integer, _>(i)
+                .sql(after),
+        ),
     }
 }
 
@@ -293,6 +302,11 @@ fn parse_val(field: &Field, op: FilterOp, raw: &str) -> Result<Val, Error> {
         Kind::Bool => parse_bool(raw)
             .map(Val::Bool)
             .ok_or_else(|| bad("expected true or false")),
+        Kind::Int => raw
+            .trim()
+            .parse()
+            .map(Val::Int)
+            .map_err(|_| bad("expected an integer")),
     }
 }
 
@@ -338,7 +352,10 @@ pub(super) fn filter_cond<Tab: 'static>(
     let contains = |v: Val| bound::<Tab>(&format!("{contains_fn}({col}, "), v, ") > 0");
     let lacks = |v: Val| bound::<Tab>(&format!("NOT ({contains_fn}({col}, "), v, ") > 0)");
     let cmp = |op: &str, v: Val| bound::<Tab>(&format!("{col} {op} "), v, "");
-    let ordered = matches!(fd.kind, Kind::Text | Kind::Json | Kind::State | Kind::Time);
+    let ordered = matches!(
+        fd.kind,
+        Kind::Text | Kind::Json | Kind::State | Kind::Time | Kind::Int
+    );
     Ok(match (flt.op, fd.kind) {
         (FilterOp::Eq | FilterOp::Has, Kind::Tags) => contains(one()?),
         (FilterOp::Neq, Kind::Tags) => lacks(one()?),

@@ -17,6 +17,7 @@ mod r1;
 mod r2;
 mod r4;
 mod r5;
+mod r6;
 mod secrets;
 mod supervision;
 mod supervision_faults;

@@ -318,6 +318,7 @@ impl EngineActor {
             .iter()
             .flat_map(|a| a.actions.iter().map(|w| w.name.as_str()))
             .collect();
+        let mut dropped = Vec::new();
         for w in before
             .workflows
             .iter()
@@ -328,9 +329,22 @@ impl EngineActor {
                 && d.def.namespace == ns
                 && d.def.project_id == project
             {
-                self.defs.remove(d.def.id);
-                self.dirty.deleted_workflows.push(d.def.id);
+                // A cron trigger keeps its workflow, as a workflow's own
+                // DELETE is refused while a trigger uses it.
+                let triggers = self.cron_triggers_of(d.def.id)?;
+                if !triggers.is_empty() {
+                    return Err(Error::Invalid(format!(
+                        "Can't delete workflow that has cron triggers associated. \
+                         [workflow_identifier={full}, namespace={ns}], [cron_trigger_id(s)={}]",
+                        triggers.join(", ")
+                    )));
+                }
+                dropped.push(d.def.id);
             }
+        }
+        for id in dropped {
+            self.defs.remove(id);
+            self.dirty.deleted_workflows.push(id);
         }
         for a in before
             .actions

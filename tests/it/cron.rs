@@ -296,3 +296,53 @@ async fn counted_triggers_are_deleted_after_their_last_firing() {
     );
     engine.shutdown(Duration::from_millis(200)).await;
 }
+
+/// A workflow a trigger uses stays while the trigger does: deleting its
+/// workbook, or a new version of the workbook without it, is refused (400,
+/// Mistral's text for the workflow's own DELETE) and changes nothing.
+#[actix_rt::test]
+async fn a_workbook_keeps_the_workflows_its_triggers_use() {
+    use bora::engine::{DeleteCronTrigger, DeleteWorkbook, Error, PutWorkbook};
+    let (_dir, url) = sqlite_url();
+    let clock = SimClock::at(day0());
+    let engine = start(&url, &clock, |_| {}).await;
+    let book = |workflows: &str| PutWorkbook {
+        definition: format!("version: '2.0'\nname: wbk\nworkflows:\n{workflows}"),
+        namespace: String::new(),
+        scope: "private".into(),
+        create: false,
+        project: DEFAULT_PROJECT.into(),
+    };
+    let both = "  a:\n    tasks:\n      t:\n        action: std.noop\n  b:\n    tasks:\n      t:\n        action: std.noop\n";
+    let only_b = "  b:\n    tasks:\n      t:\n        action: std.noop\n";
+    let mut create = book(both);
+    create.create = true;
+    engine.addr.send(create).await.unwrap().unwrap();
+    trigger(&engine, every_minute("wbk_t".into(), "wbk.a")).await;
+    let refused = |r: Result<_, Error>| match r {
+        Err(Error::Invalid(m)) => {
+            assert!(
+                m.starts_with("Can't delete workflow that has cron triggers associated. [workflow_identifier=wbk.a, namespace=]"),
+                "{m}"
+            );
+        }
+        other => panic!("expected a 400, got {other:?}"),
+    };
+    refused(engine.addr.send(book(only_b)).await.unwrap().map(|_| ()));
+    let delete = || DeleteWorkbook {
+        name: "wbk".into(),
+        namespace: String::new(),
+        project: DEFAULT_PROJECT.into(),
+    };
+    refused(engine.addr.send(delete()).await.unwrap());
+    // Still there and still firing.
+    clock.set(day0() + TimeDelta::seconds(61));
+    assert_eq!(scan(&engine).await, 1);
+    let gone = DeleteCronTrigger {
+        name_or_id: "wbk_t".into(),
+        project: DEFAULT_PROJECT.into(),
+    };
+    engine.addr.send(gone).await.unwrap().unwrap();
+    engine.addr.send(delete()).await.unwrap().unwrap();
+    engine.shutdown(Duration::from_millis(200)).await;
+}

@@ -20,5 +20,6 @@ mod standalone;
 mod std_http;
 mod subflows;
 mod tenants;
+mod tenants_cron;
 mod tenants_definitions;
 mod tenants_isolation;

@@ -44,6 +44,58 @@ fn day0() -> Timestamp {
         .unwrap()
 }
 
+/// The databases a test runs on: a SQLite file, and PostgreSQL in a
+/// fresh schema when `BORA_TEST_POSTGRES_URL` is set (dropped at the end).
+struct Db {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    #[cfg_attr(
+        not(feature = "postgres"),
+        expect(dead_code, reason = "PostgreSQL only")
+    )]
+    pg: Option<(String, String)>,
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for Db {
+    fn drop(&mut self) {
+        use diesel::{Connection, connection::SimpleConnection};
+        if let Some((base, schema)) = &self.pg
+            && let Ok(mut c) = diesel::PgConnection::establish(base)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+fn databases() -> Vec<Db> {
+    let (dir, url) = sqlite_url();
+    #[cfg_attr(
+        not(feature = "postgres"),
+        expect(unused_mut, reason = "PostgreSQL adds one")
+    )]
+    let mut out = vec![Db {
+        url,
+        _dir: Some(dir),
+        pg: None,
+    }];
+    #[cfg(feature = "postgres")]
+    if let Ok(base) = std::env::var("BORA_TEST_POSTGRES_URL") {
+        use diesel::{Connection, connection::SimpleConnection};
+        let schema = format!("bora_cron_{}", uuid::Uuid::new_v4().simple());
+        let mut c = diesel::PgConnection::establish(&base).expect("postgres");
+        c.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("schema");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        out.push(Db {
+            url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+            _dir: None,
+            pg: Some((base, schema)),
+        });
+    }
+    out
+}
+
 fn config(url: &str) -> Config {
     Config {
         database: url.to_string(),
@@ -166,12 +218,17 @@ fn env_or(name: &str, default: usize) -> usize {
 /// answers and in the store.
 #[actix_rt::test]
 async fn a_thousand_triggers_over_a_simulated_day_with_two_restarts() {
+    for db in databases() {
+        simulated_day(&db.url).await;
+    }
+}
+
+async fn simulated_day(url: &str) {
     let n = env_or("BORA_CRON_SIM_TRIGGERS", 1_000);
     let step = env_or("BORA_CRON_SIM_STEP_SECS", 3_600) as i64;
-    let (_dir, url) = sqlite_url();
     let t0 = day0() + TimeDelta::seconds(30);
     let clock = SimClock::at(t0);
-    let mut engine = start(&url, &clock, |_| {}).await;
+    let mut engine = start(url, &clock, |_| {}).await;
     upload(&engine, "sim_wf").await;
     for i in 0..n {
         trigger(&engine, every_minute(format!("sim_{i}"), "sim_wf")).await;
@@ -198,7 +255,7 @@ async fn a_thousand_triggers_over_a_simulated_day_with_two_restarts() {
             s += *down;
             clock.set(s);
             // The start-up scan fires what the downtime missed, once.
-            engine = start(&url, &clock, |_| {}).await;
+            engine = start(url, &clock, |_| {}).await;
             restarts += 1;
         } else {
             clock.set(s);
@@ -223,11 +280,16 @@ async fn a_thousand_triggers_over_a_simulated_day_with_two_restarts() {
 /// Mistral's default once.
 #[actix_rt::test]
 async fn catch_up_policies_after_a_downtime() {
-    let (_dir, url) = sqlite_url();
+    for db in databases() {
+        catch_up(&db.url).await;
+    }
+}
+
+async fn catch_up(url: &str) {
     let t0 = day0() + TimeDelta::seconds(30);
     let clock = SimClock::at(t0);
     let bound = |c: &mut Config| c.cron_catch_up_max = 6;
-    let engine = start(&url, &clock, bound).await;
+    let engine = start(url, &clock, bound).await;
     upload(&engine, "cu_wf").await;
     for policy in ["all", "skip", "once"] {
         let mut msg = every_minute(format!("cu_{policy}"), "cu_wf");
@@ -243,7 +305,7 @@ async fn catch_up_policies_after_a_downtime() {
     engine.shutdown(Duration::from_millis(200)).await;
     // Down until 00:12:30: 00:02 .. 00:12 (11 times) were missed.
     clock.set(day0() + TimeDelta::seconds(12 * 60 + 30));
-    let engine = start(&url, &clock, bound).await;
+    let engine = start(url, &clock, bound).await;
     let store = engine.store.clone();
     // once: 1 + 1; skip: 1 + 0; all: 1 + 6 (the bound).
     assert_eq!(settled(&store, "cu_wf", 10).await, 10);

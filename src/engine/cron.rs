@@ -151,7 +151,11 @@ impl EngineActor {
                     pattern.clone().unwrap_or_default()
                 ))
             })?,
-            (None, None) => unreachable!("checked above"),
+            (None, None) => {
+                return Err(Error::Invalid(
+                    "Pattern or first_execution_time must be specified.".into(),
+                ));
+            }
         };
         let key = msg
             .workflow_id
@@ -171,12 +175,21 @@ impl EngineActor {
         };
         let access = Access::Project(msg.project.clone());
         let pending = self.dirty.cron_triggers.iter().map(|(_, t)| t);
+        // A stored trigger this batch deletes no longer counts.
+        let gone = |t: &CronTriggerRecord| {
+            self.dirty.deleted_cron_triggers.contains(&t.id)
+                || self
+                    .dirty
+                    .cron_advances
+                    .iter()
+                    .any(|a| a.id == t.id && a.next.is_none())
+        };
         let same_name = |t: &CronTriggerRecord| t.name == msg.name && t.project_id == msg.project;
         if pending.clone().any(same_name)
             || self
                 .writer
                 .get_cron_trigger(&msg.name, &access)?
-                .is_some_and(|t| same_name(&t))
+                .is_some_and(|t| same_name(&t) && !gone(&t))
         {
             return Err(duplicate());
         }
@@ -198,7 +211,7 @@ impl EngineActor {
                 .writer
                 .cron_triggers_named_workflow(&msg.project, &def.def.name)?
                 .iter()
-                .any(same_schedule)
+                .any(|t| same_schedule(t) && !gone(t))
         {
             return Err(duplicate());
         }

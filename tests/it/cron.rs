@@ -408,3 +408,42 @@ async fn a_workbook_keeps_the_workflows_its_triggers_use() {
     engine.addr.send(delete()).await.unwrap().unwrap();
     engine.shutdown(Duration::from_millis(200)).await;
 }
+
+/// The timezone extension: the pattern is read in the trigger's zone (09:00
+/// in Paris is 08:00 UTC in March), and fires then; an unknown zone or
+/// catch-up policy is a 400 naming it.
+#[actix_rt::test]
+async fn a_trigger_reads_its_pattern_in_its_time_zone() {
+    use bora::engine::Error;
+    let (_dir, url) = sqlite_url();
+    let clock = SimClock::at(day0());
+    let engine = start(&url, &clock, |_| {}).await;
+    upload(&engine, "tz_wf").await;
+    let mut paris = every_minute("tz_paris".into(), "tz_wf");
+    paris.pattern = Some("0 9 * * *".into());
+    paris.timezone = Some("Europe/Paris".into());
+    let t = engine.addr.send(paris).await.unwrap().unwrap();
+    assert_eq!(t.next_execution_time, day0() + TimeDelta::hours(8));
+    let mut bad = every_minute("tz_bad".into(), "tz_wf");
+    bad.timezone = Some("Mars/Olympus".into());
+    match engine.addr.send(bad).await.unwrap() {
+        Err(Error::Invalid(m)) => assert_eq!(m, "Unknown time zone: Mars/Olympus"),
+        other => panic!("{other:?}"),
+    }
+    let mut bad = every_minute("tz_bad".into(), "tz_wf");
+    bad.catch_up = Some("sometimes".into());
+    match engine.addr.send(bad).await.unwrap() {
+        Err(Error::Invalid(m)) => assert!(m.contains("sometimes"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    clock.set(day0() + TimeDelta::hours(8) - TimeDelta::seconds(5));
+    assert_eq!(scan(&engine).await, 0);
+    clock.set(day0() + TimeDelta::hours(8));
+    assert_eq!(scan(&engine).await, 1);
+    let t = triggers(&engine.store).remove(0);
+    assert_eq!(
+        t.next_execution_time,
+        day0() + TimeDelta::days(1) + TimeDelta::hours(8)
+    );
+    engine.shutdown(Duration::from_millis(200)).await;
+}

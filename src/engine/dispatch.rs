@@ -598,9 +598,42 @@ impl EngineActor {
             Some(i) => self.item_done(exec_id, task_id, i as usize, state, value),
             None => {
                 let info = (state == State::Error).then(|| text(&value));
+                let value = self.join_result(exec_id, task_id, value);
                 self.complete_task(exec_id, task_id, state, value, info);
             }
         }
+    }
+
+    /// A join that ran again keeps its earlier action executions accepted,
+    /// so its result is the list of all their results, oldest first
+    /// (Mistral's `get_task_execution_result`).
+    fn join_result(&self, exec_id: ExecutionId, task_id: TaskExecutionId, value: Value) -> Value {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return value;
+        };
+        let is_join = exec
+            .tasks
+            .get(&task_id)
+            .and_then(|t| exec.spec.tasks.get(&t.name))
+            .is_some_and(|s| s.join.is_some());
+        if !is_join {
+            return value;
+        }
+        let mut runs: Vec<_> = exec
+            .actions
+            .values()
+            .filter(|a| a.task_execution_id == Some(task_id))
+            .filter(|a| a.accepted && a.state.is_completed())
+            .collect();
+        if runs.len() < 2 {
+            return value;
+        }
+        runs.sort_by_key(|a| a.created_at);
+        Value::Array(
+            runs.iter()
+                .map(|a| a.output.get("result").cloned().unwrap_or(Value::Null))
+                .collect(),
+        )
     }
 
     /// One item of a `with-items` task finished; the task completes with

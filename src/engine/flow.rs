@@ -80,20 +80,31 @@ impl EngineActor {
             triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(join) = spec.join {
             // A join has one task execution per workflow execution
-            // (Mistral's unique key `join-task-<execution>-<name>`): once it
-            // has left WAITING, later arrivals change nothing.
+            // (Mistral's unique key `join-task-<execution>-<name>`). An
+            // arrival while it runs changes nothing; an arrival after it
+            // finished puts that same task execution back to WAITING, and it
+            // runs again once the join is satisfied (Mistral's `defer`).
             let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
-            if existing.is_some_and(|t| t.state != State::Waiting) {
+            let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
+            if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
                 return;
             }
-            let waiting = existing.map(|t| t.id);
-            let task_id = match waiting {
+            let task_id = match existing.map(|t| t.id) {
                 Some(id) => {
                     let Some(t) = exec.tasks.get_mut(&id) else {
                         return;
                     };
+                    if reopen {
+                        t.state = State::Waiting;
+                        t.state_info = Some("Task is waiting.".into());
+                        t.processed = false;
+                        t.error_handled = false;
+                        t.finished_at = None;
+                        t.updated_at = Some(now());
+                        exec.incomplete += 1;
+                    }
                     if let Value::Object(ctx) = &mut t.in_context {
-                        controller::update_context(ctx, &in_context);
+                        super::versions::merge(ctx, in_context);
                     }
                     if let (Some(tr), Some(list)) =
                         (trigger, t.runtime_context.get_mut("triggered_by"))

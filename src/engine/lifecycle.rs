@@ -153,7 +153,7 @@ impl EngineActor {
         Ok(if expr::truthy(&out) {
             out
         } else {
-            Value::Object(final_ctx.clone())
+            Value::Object(super::versions::strip(final_ctx.clone()))
         })
     }
 
@@ -314,7 +314,7 @@ impl EngineActor {
 }
 
 /// Mistral's final context: the outbound contexts of the end tasks (those
-/// completed without a next task), merged in order.
+/// completed without a next task), merged by version.
 pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
     let mut ctx = Map::new();
     if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
@@ -339,8 +339,11 @@ pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
             .and_then(Value::as_array)
             .is_some_and(|l| !l.is_empty());
         if !has_next {
-            for (k, v) in Exec::outbound(t) {
-                ctx.insert(k, v);
+            let out = Exec::outbound(t);
+            if ctx.is_empty() {
+                ctx = out;
+            } else {
+                super::versions::merge(&mut ctx, out);
             }
         }
     }

@@ -22,6 +22,7 @@ mod reverse;
 mod standalone;
 mod state;
 mod subflow;
+mod versions;
 
 pub use actor::EngineActor;
 pub use adhoc::Expanded;

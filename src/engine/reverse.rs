@@ -104,13 +104,17 @@ impl EngineActor {
     }
 }
 
-/// The merged outbound contexts of the required tasks.
+/// The outbound contexts of the required tasks, merged by version.
 fn inbound(exec: &Exec, requires: &[String]) -> Map<String, Value> {
-    let mut ctx = Map::new();
+    let mut ctx: Option<Map<String, Value>> = None;
     for r in requires {
         if let Some(t) = exec.latest.get(r).and_then(|id| exec.tasks.get(id)) {
-            ctx.extend(Exec::outbound(t));
+            let out = Exec::outbound(t);
+            match &mut ctx {
+                Some(c) => super::versions::merge(c, out),
+                None => ctx = Some(out),
+            }
         }
     }
-    ctx
+    ctx.unwrap_or_default()
 }

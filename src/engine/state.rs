@@ -116,13 +116,12 @@ impl Exec {
     }
 
     /// The outbound context of a completed task: its inbound context updated
-    /// by what it published.
+    /// by what it published, with the versions of what it published raised.
     pub fn outbound(task: &TaskRecord) -> Map<String, Value> {
-        let mut out = task.in_context.as_object().cloned().unwrap_or_default();
-        if let Value::Object(p) = &task.published {
-            merge_into(&mut out, p);
+        match &task.in_context {
+            Value::Object(ctx) => super::versions::outbound(ctx, &task.published),
+            _ => super::versions::outbound(&Map::new(), &task.published),
         }
-        out
     }
 
     /// `task()` of Mistral's functions.

@@ -122,10 +122,17 @@ impl EngineActor {
         let existing = self
             .writer
             .workflows_named(&names, &msg.namespace, &msg.project)?;
-        if let Some(existing) = existing.first() {
+        // Mistral stores the workflows in file order and stops at the first
+        // that exists.
+        if let Some(existing) = names
+            .iter()
+            .find_map(|n| existing.iter().find(|e| &e.name == n))
+        {
             return Err(Error::Conflict(format!(
                 "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: {}, {}, {}",
-                existing.name, existing.namespace, existing.project_id
+                existing.name,
+                existing.namespace,
+                crate::domain::project_text(&existing.project_id)
             )));
         }
         let mut defs = Vec::new();

@@ -183,16 +183,17 @@ async fn workbook_create_get_list_update_delete() {
         (Some(false), Some("who"))
     );
 
-    // An update drops `sub` and the action; they go away.
+    // An update that no longer names `sub` and the action leaves them
+    // stored, as Mistral does.
     let smaller = "version: '2.0'\nname: wb\nworkflows:\n  main:\n    tasks:\n      only:\n        action: std.echo output=1\n";
     let (s, up) = put(&app, "/v2/workbooks", smaller).await;
     assert_eq!(s, StatusCode::OK, "{up}");
     assert_eq!(up["id"], v["id"]);
     assert!(up["updated_at"].is_string(), "{up}");
     let (s, _) = get(&app, "/v2/workflows/wb.sub").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, _) = get(&app, "/v2/actions/wb.greet").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, main) = get(&app, "/v2/workflows/wb.main").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -213,8 +214,9 @@ async fn workbook_create_get_list_update_delete() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(&app, Method::DELETE, "/v2/workbooks/wb", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    // Deleting a workbook leaves its workflows, as Mistral does.
     let (s, _) = get(&app, "/v2/workflows/wb.main").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, _) = get(&app, "/v2/workbooks/wb").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(&app, Method::DELETE, "/v2/workbooks/wb", None).await;

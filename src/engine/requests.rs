@@ -241,7 +241,7 @@ impl EngineActor {
     }
 
     /// Fills a start from a previous execution (`source_execution_id`): its
-    /// workflow, input and params, unless the request gives its own.
+    /// workflow and params, unless the request gives its own.
     fn clone_source(&mut self, msg: &mut StartExecution, source: ExecutionId) -> Result<(), Error> {
         let src = match self.execs.get(&source) {
             Some(e) => Some(e.rec.clone()),
@@ -254,11 +254,8 @@ impl EngineActor {
             msg.workflow_id = Some(src.workflow_id.to_string());
             msg.namespace = src.workflow_namespace.clone();
         }
-        if msg.input.is_empty()
-            && let Value::Object(input) = &src.input
-        {
-            msg.input = input.clone();
-        }
+        // As Mistral: the source's input is not carried over (the new
+        // execution takes the request's input, else the defaults).
         if msg.params.is_empty()
             && let Value::Object(params) = &src.params
         {

@@ -11,6 +11,7 @@ mod diagnosis;
 mod dispatch;
 mod environments;
 mod flow;
+mod items;
 mod lifecycle;
 mod messages;
 mod offload;

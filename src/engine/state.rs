@@ -41,7 +41,7 @@ pub(crate) struct Exec {
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
-    pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
+    pub items: HashMap<TaskExecutionId, super::items::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
     /// Sub-workflow executions of a task that ended in ERROR: id, index

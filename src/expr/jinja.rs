@@ -267,6 +267,16 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     }
 }
 
+/// An undefined-value error with Jinja2's message, where it can be told.
+fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -> Error {
+    if e.kind == ErrorKind::Undefined
+        && let Some(m) = crate::expr::jinja_hint::undefined_message(src, data, in_workflow)
+    {
+        e.message = m;
+    }
+    e
+}
+
 fn jerr(expression: &str, e: minijinja::Error) -> Error {
     let mut message = e
         .detail()
@@ -479,8 +489,20 @@ impl Jinja {
         contained(|| f(&env))
     }
 
-    /// The native value of one expression (the inside of a whole-string `{{ }}`).
+    /// The native value of one expression (the inside of a whole-string
+    /// `{{ }}`); an undefined value is named in Jinja2's words.
     fn value(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<MValue, Error> {
+        self.value_raw(whole, inner, data, host)
+            .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
+    }
+
+    fn value_raw(
         &self,
         whole: &str,
         inner: &str,
@@ -612,7 +634,7 @@ impl Jinja {
         }
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
-            .map_err(|e| jerr(src, e))
+            .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
     }
 
     /// Syntax check of a template.

@@ -406,7 +406,10 @@ impl EngineActor {
             env_allowed(State::Running)?;
         }
         let state_info = msg.state_info.filter(|s| !s.is_empty());
-        let exec = self.execs.get_mut(&id).expect("checked above");
+        let exec = self
+            .execs
+            .get_mut(&id)
+            .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={id}]")))?;
         let mut changed = false;
         if let Some(desc) = msg.description {
             exec.rec.description = desc;

@@ -53,11 +53,11 @@ impl EngineActor {
         if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
             return self.start_reverse(exec_id);
         }
-        let starts = controller::start_tasks(&exec.spec);
-        for name in starts {
-            self.run_task(exec_id, &name, Map::new(), None);
-        }
-        self.check_complete(exec_id);
+        let starts = controller::start_tasks(&exec.spec)
+            .into_iter()
+            .map(|name| Command::RunTask { name, event: None })
+            .collect();
+        self.apply_commands(exec_id, None, starts);
     }
 
     /// Runs (or, for a join, feeds) the named task with its inbound context.
@@ -441,6 +441,24 @@ impl EngineActor {
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying += 1;
+        }
+        self.apply_each(exec_id, from, cmds);
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
+            if exec.applying == 0 {
+                self.check_complete(exec_id);
+            }
+        }
+    }
+
+    fn apply_each(
+        &mut self,
+        exec_id: ExecutionId,
+        from: Option<(TaskExecutionId, Map<String, Value>)>,
+        cmds: Vec<Command>,
+    ) {
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -501,7 +519,11 @@ impl EngineActor {
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
             };
-            if exec.rec.state != State::Running || !exec.backlog.is_empty() || exec.deferred > 0 {
+            if exec.rec.state != State::Running
+                || !exec.backlog.is_empty()
+                || exec.deferred > 0
+                || exec.applying > 0
+            {
                 return;
             }
             if exec.incomplete > 0 {

@@ -44,6 +44,9 @@ pub(crate) struct Exec {
     pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
+    /// Command lists being applied: a task of the list that ends at once
+    /// must not end the execution before its siblings exist.
+    pub applying: usize,
     /// Sub-workflow executions of a task that ended in ERROR: id, index
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
@@ -68,6 +71,7 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),
         }

@@ -541,10 +541,10 @@ impl EngineActor {
                 .values()
                 .all(|t| t.state != State::Error || t.error_handled)
             {
-                self.stop(exec_id, State::Success, None);
+                self.complete_execution(exec_id, State::Success, None);
             } else {
                 let msg = fail_info(exec);
-                self.stop(exec_id, State::Error, Some(msg));
+                self.complete_execution(exec_id, State::Error, Some(msg));
             }
             return;
         }

@@ -16,6 +16,7 @@ mod messages;
 mod offload;
 mod operations;
 mod policies;
+mod policy_types;
 mod recovery;
 mod requests;
 mod reverse;

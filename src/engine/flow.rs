@@ -57,7 +57,7 @@ impl EngineActor {
             .into_iter()
             .map(|name| Command::RunTask { name, event: None })
             .collect();
-        self.apply_commands(exec_id, None, starts);
+        self.run_commands(exec_id, None, starts);
     }
 
     /// Runs (or, for a join, feeds) the named task with its inbound context.
@@ -403,48 +403,28 @@ impl EngineActor {
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
-        // Tasks started before a command that stops or pauses the workflow
-        // run to their end (Mistral starts them after the transaction that
-        // changed the workflow's state): remember what they dispatch.
-        let stops = cmds.iter().any(|c| {
-            matches!(
-                c,
-                Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
-            )
-        });
-        let outer = if stops {
-            self.batch_actions.replace(Vec::new())
-        } else {
-            None
-        };
-        self.apply_commands(exec_id, from, cmds);
-        if stops {
-            let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
-            let owner = &self.owner;
-            if let Some(exec) = self.execs.get_mut(&exec_id)
-                && exec.rec.state != State::Running
-            {
-                exec.owed.extend(
-                    started
-                        .into_iter()
-                        .filter(|a| owner.get(a) == Some(&exec_id)),
-                );
-            } else if let Some(outer) = &mut self.batch_actions {
-                outer.extend(started);
-            }
-        }
-    }
-
-    fn apply_commands(
-        &mut self,
-        exec_id: ExecutionId,
-        from: Option<(TaskExecutionId, Map<String, Value>)>,
-        cmds: Vec<Command>,
-    ) {
+        // Tasks started by a list whose command, or whose sibling task,
+        // stops or pauses the workflow run to their end (Mistral starts them
+        // after the transaction that changed the workflow's state):
+        // remember what they dispatch.
+        let outer = self.batch_actions.replace(Vec::new());
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying += 1;
         }
         self.apply_each(exec_id, from, cmds);
+        let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state != State::Running
+        {
+            exec.owed.extend(
+                started
+                    .into_iter()
+                    .filter(|a| owner.get(a) == Some(&exec_id)),
+            );
+        } else if let Some(outer) = &mut self.batch_actions {
+            outer.extend(started);
+        }
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying -= 1;
             if exec.applying == 0 {
@@ -459,6 +439,14 @@ impl EngineActor {
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
+        // Mistral creates every task of a list before any starts: a task
+        // that fails its workflow at start does not keep its siblings from
+        // being created and started; only an engine command of the list
+        // ends it at once.
+        let mut by_command = !self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running);
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -471,8 +459,11 @@ impl EngineActor {
                     exec.backlog.extend(rest);
                     return;
                 }
+                State::Error | State::Success
+                    if !by_command && matches!(cmd, Command::RunTask { .. }) => {}
                 _ => return,
             }
+            by_command |= !matches!(cmd, Command::RunTask { .. } | Command::Noop { .. });
             let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             let task_id = from.as_ref().map(|(id, _)| *id);
             match cmd {

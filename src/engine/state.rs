@@ -52,7 +52,8 @@ pub(crate) struct Exec {
     /// (the failure message lists them).
     pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
     /// Action executions started by the command list whose `fail`,
-    /// `succeed` or `pause` stopped this execution: they may still run.
+    /// `succeed` or `pause` (or whose task failing at start) stopped this
+    /// execution: they may still run.
     pub owed: HashSet<ActionExecutionId>,
 }
 

@@ -12,7 +12,9 @@
 //!   error), each level's declared `input` defaults applied and its
 //!   `base-input` evaluated against its input over `context` (Mistral's
 //!   `ContextView(input, workflow context)`), down to the system action
-//!   and its input. A name that is not ad-hoc expands to itself.
+//!   and its input. A name that is not ad-hoc expands to itself. An error
+//!   is its cause; a task's call wraps it in Mistral's `Failed to
+//!   instantiate an action [action_desc=…]`.
 //! - [`finish`]: the system action's result through
 //!   each level's `output`, innermost first.
 //!
@@ -165,6 +167,12 @@ pub(crate) fn finish(
         if out.is_null() {
             continue;
         }
+        if !crate::domain::pytext::truthy(&result) {
+            // Mistral evaluates nothing over an empty (falsy) result: the
+            // output as written becomes the result.
+            result = out.clone();
+            continue;
+        }
         result = eval
             .evaluate_data(out, &Context::new(&result))
             .map_err(|err| {
@@ -245,16 +253,6 @@ impl EngineActor {
             });
         };
         let shown = with_defaults(input, &top.spec);
-        // Mistral wraps every failure of the chain (a cycle, a base that
-        // does not exist or does not take its input, a `base-input` that
-        // cannot be evaluated) in one message naming the called action.
-        let failed = |cause: String| {
-            log::debug!("ad-hoc action {name}: {cause}");
-            format!(
-                "Failed to instantiate an action [action_desc=AdHoc action [name={}, definition={}]]",
-                top.def.name, top.def.definition
-            )
-        };
         let mut level = top;
         let mut current = shown.clone();
         let mut visited: HashSet<&str> = HashSet::from([top.def.name.as_str()]);
@@ -268,6 +266,9 @@ impl EngineActor {
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
             let base_input = Value::Object(level.spec.base_input.clone());
             let evaluated = match scope {
+                // Mistral evaluates nothing over an empty context (a
+                // standalone call with no input).
+                _ if data.is_empty() => Ok(base_input),
                 // The task's context is the same for the whole operation:
                 // the action's input tells two evaluations apart.
                 Some(scope) => {
@@ -279,8 +280,7 @@ impl EngineActor {
                         .evaluate_data(&base_input, &Context::new(&data))
                         .map_err(|e| e.to_string())
                 }
-            }
-            .map_err(&failed)?;
+            }?;
             current = match evaluated {
                 Value::Object(m) => m,
                 _ => Map::new(),
@@ -288,19 +288,28 @@ impl EngineActor {
             outputs.push(level.spec.output.clone().unwrap_or(Value::Null));
             let base = level.spec.base.as_str();
             if !visited.insert(base) {
-                return Err(failed(format!(
+                return Err(format!(
                     "Found a cycle in an ad-hoc action chain [action_name={name}, duplicate_action_name={base}]"
-                )));
+                ));
             }
-            // A base is looked up in its action's namespace (then the
-            // default one), never inside a workbook.
-            match self.adhoc.find(project, &level.def.namespace, base) {
+            // Every base is looked up from the called action's namespace
+            // (then the default one), never inside a workbook.
+            match self.adhoc.find(project, &top.def.namespace, base) {
                 Some(next) => level = next,
                 None => {
                     if let Some(catalog) = &self.catalog {
                         catalog
                             .validate(base, &Value::Object(current.clone()))
-                            .map_err(&failed)?;
+                            .map_err(|e| {
+                                if e.starts_with("Failed to find action [") {
+                                    format!(
+                                        "Failed to find base action [action_name={base} namespace={}] ",
+                                        top.def.namespace
+                                    )
+                                } else {
+                                    e
+                                }
+                            })?;
                     }
                     return Ok(Expanded {
                         name: name.to_string(),
@@ -335,9 +344,18 @@ impl EngineActor {
         check_declared_input(&name, &def.def.input, &input)?;
         let data = self.adhoc_context(exec, Some(task));
         let scope = Some((exec.rec.id, task.id));
+        // Mistral wraps every failure of the chain (a cycle, a base that
+        // does not exist or does not take its input, a `base-input` that
+        // cannot be evaluated) in one message naming the called action.
         let e = self
             .expand_scoped(project, namespace, &name, input, &data, scope)
-            .map_err(super::dispatch::StartError::Action)?;
+            .map_err(|cause| {
+                log::debug!("ad-hoc action {name}: {cause}");
+                super::dispatch::StartError::Action(format!(
+                    "Failed to instantiate an action [action_desc=AdHoc action [name={}, definition={}]]",
+                    def.def.name, def.def.definition
+                ))
+            })?;
         Ok((e.name, e.input, Some((e.base, e.base_input))))
     }
 

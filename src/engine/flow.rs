@@ -474,11 +474,11 @@ impl EngineActor {
                 Command::Noop { .. } => {}
                 Command::Fail { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Error, msg);
+                    self.stop_by_command(exec_id, task_id, State::Error, msg);
                 }
                 Command::Succeed { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Success, msg);
+                    self.stop_by_command(exec_id, task_id, State::Success, msg);
                 }
                 Command::Pause { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
@@ -596,7 +596,7 @@ impl EngineActor {
 
     /// Mistral's text for an error met while a task completes (publish,
     /// transition guards).
-    fn completion_failure(
+    pub(crate) fn completion_failure(
         &self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,

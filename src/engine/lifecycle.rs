@@ -6,15 +6,41 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::state::Exec;
-use crate::domain::{Attempt, ExecutionId, State, now, pytext};
+use crate::domain::{Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::protocol::HandleTask;
 use crate::store::Write;
 
+/// What ends an execution, for the text of an `output` that fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Nothing left to run (Mistral's `check_and_complete`).
+    Checked,
+    /// An engine command fired by this task.
+    Command(TaskExecutionId),
+    /// Anything else (the API).
+    Plain,
+}
+
 impl EngineActor {
     /// Ends an execution in `state` (SUCCESS, ERROR or CANCELLED).
     pub(crate) fn stop(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>) {
-        self.stop_as(exec_id, state, msg, false);
+        self.stop_as(exec_id, state, msg, Ending::Plain);
+    }
+
+    /// Ends an execution by the engine command `succeed` (or `fail`) that
+    /// `task` fired: an `output` that cannot be evaluated fails that task
+    /// and the workflow with `Failed to handle action completion [error=…,
+    /// wf=…, task=…, action=…]`, as Mistral's action completion does.
+    pub(crate) fn stop_by_command(
+        &mut self,
+        exec_id: ExecutionId,
+        task: Option<TaskExecutionId>,
+        state: State,
+        msg: Option<String>,
+    ) {
+        let ending = task.map_or(Ending::Plain, Ending::Command);
+        self.stop_as(exec_id, state, msg, ending);
     }
 
     /// Ends an execution that has nothing left to run (Mistral's
@@ -28,10 +54,10 @@ impl EngineActor {
         state: State,
         msg: Option<String>,
     ) {
-        self.stop_as(exec_id, state, msg, true);
+        self.stop_as(exec_id, state, msg, Ending::Checked);
     }
 
-    fn stop_as(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>, checked: bool) {
+    fn stop_as(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>, ending: Ending) {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
@@ -42,7 +68,7 @@ impl EngineActor {
         let (state, msg, output) = match state {
             State::Success => match self.output(exec, exec.spec.output.as_ref(), &final_ctx) {
                 Ok(out) => (State::Success, msg, out),
-                Err(e) if checked => {
+                Err(e) if ending == Ending::Checked => {
                     let msg = format!(
                         "Failed to check and complete [wf_ex_id={exec_id}, wf_name={}]: {e}",
                         exec.rec.workflow_name
@@ -51,6 +77,10 @@ impl EngineActor {
                     (State::Error, msg, out)
                 }
                 Err(e) => {
+                    if let Ending::Command(task_id) = ending {
+                        let msg = self.completion_failure(exec_id, task_id, &e);
+                        return self.force_fail_task(exec_id, task_id, msg);
+                    }
                     let out = json!({ "result": e });
                     (State::Error, Some(e), out)
                 }

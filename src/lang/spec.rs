@@ -312,3 +312,31 @@ pub struct WorkbookSpec {
     pub workflows: Vec<WorkflowSpec>,
     pub actions: Vec<ActionSpec>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn params_are_read_as_mistral_cuts_the_input_string() {
+        let given = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let class = "mistral.actions.adhoc.AdHocAction";
+        // a list default holds a comma: its tail is a required name
+        assert_eq!(
+            params_mismatch("a", class, "a, c=[1, 2]", &given(json!({"a": 1}))).as_deref(),
+            Some("Invalid input [name=a, class=mistral.actions.adhoc.AdHocAction, missing=['2]']]")
+        );
+        assert_eq!(
+            params_mismatch("a", class, "a, c=\"x\"", &given(json!({"a": 1, "z": 2}))).as_deref(),
+            Some(
+                "Invalid input [name=a, class=mistral.actions.adhoc.AdHocAction, unexpected=['z']]"
+            )
+        );
+        assert_eq!(params_mismatch("a", class, "", &given(json!({}))), None);
+        assert_eq!(
+            params_mismatch("a", class, "a, **kw", &given(json!({"q": 1}))),
+            None
+        );
+    }
+}

@@ -53,11 +53,11 @@ impl EngineActor {
         if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
             return self.start_reverse(exec_id);
         }
-        let starts = controller::start_tasks(&exec.spec);
-        for name in starts {
-            self.run_task(exec_id, &name, Map::new(), None);
-        }
-        self.check_complete(exec_id);
+        let starts = controller::start_tasks(&exec.spec)
+            .into_iter()
+            .map(|name| Command::RunTask { name, event: None })
+            .collect();
+        self.run_commands(exec_id, None, starts);
     }
 
     /// Runs (or, for a join, feeds) the named task with its inbound context.
@@ -414,44 +414,50 @@ impl EngineActor {
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
-        // Tasks started before a command that stops or pauses the workflow
-        // run to their end (Mistral starts them after the transaction that
-        // changed the workflow's state): remember what they dispatch.
-        let stops = cmds.iter().any(|c| {
-            matches!(
-                c,
-                Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
-            )
-        });
-        let outer = if stops {
-            self.batch_actions.replace(Vec::new())
-        } else {
-            None
-        };
-        self.apply_commands(exec_id, from, cmds);
-        if stops {
-            let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
-            let owner = &self.owner;
-            if let Some(exec) = self.execs.get_mut(&exec_id)
-                && exec.rec.state != State::Running
-            {
-                exec.owed.extend(
-                    started
-                        .into_iter()
-                        .filter(|a| owner.get(a) == Some(&exec_id)),
-                );
-            } else if let Some(outer) = &mut self.batch_actions {
-                outer.extend(started);
+        // Tasks started by a list whose command, or whose sibling task,
+        // stops or pauses the workflow run to their end (Mistral starts them
+        // after the transaction that changed the workflow's state):
+        // remember what they dispatch.
+        let outer = self.batch_actions.replace(Vec::new());
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying += 1;
+        }
+        self.apply_each(exec_id, from, cmds);
+        let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state != State::Running
+        {
+            exec.owed.extend(
+                started
+                    .into_iter()
+                    .filter(|a| owner.get(a) == Some(&exec_id)),
+            );
+        } else if let Some(outer) = &mut self.batch_actions {
+            outer.extend(started);
+        }
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
+            if exec.applying == 0 {
+                self.check_complete(exec_id);
             }
         }
     }
 
-    fn apply_commands(
+    fn apply_each(
         &mut self,
         exec_id: ExecutionId,
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
+        // Mistral creates every task of a list before any starts: a task
+        // that fails its workflow at start does not keep its siblings from
+        // being created and started; only an engine command of the list
+        // ends it at once.
+        let mut by_command = !self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running);
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -464,8 +470,11 @@ impl EngineActor {
                     exec.backlog.extend(rest);
                     return;
                 }
+                State::Error | State::Success
+                    if !by_command && matches!(cmd, Command::RunTask { .. }) => {}
                 _ => return,
             }
+            by_command |= !matches!(cmd, Command::RunTask { .. } | Command::Noop { .. });
             let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             let task_id = from.as_ref().map(|(id, _)| *id);
             match cmd {
@@ -476,11 +485,11 @@ impl EngineActor {
                 Command::Noop { .. } => {}
                 Command::Fail { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Error, msg);
+                    self.stop_by_command(exec_id, task_id, State::Error, msg);
                 }
                 Command::Succeed { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Success, msg);
+                    self.stop_by_command(exec_id, task_id, State::Success, msg);
                 }
                 Command::Pause { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
@@ -512,7 +521,11 @@ impl EngineActor {
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
             };
-            if exec.rec.state != State::Running || !exec.backlog.is_empty() || exec.deferred > 0 {
+            if exec.rec.state != State::Running
+                || !exec.backlog.is_empty()
+                || exec.deferred > 0
+                || exec.applying > 0
+            {
                 return;
             }
             if exec.incomplete > 0 {
@@ -530,10 +543,10 @@ impl EngineActor {
                 .values()
                 .all(|t| t.state != State::Error || t.error_handled)
             {
-                self.stop(exec_id, State::Success, None);
+                self.complete_execution(exec_id, State::Success, None);
             } else {
                 let msg = fail_info(exec);
-                self.stop(exec_id, State::Error, Some(msg));
+                self.complete_execution(exec_id, State::Error, Some(msg));
             }
             return;
         }
@@ -594,7 +607,7 @@ impl EngineActor {
 
     /// Mistral's text for an error met while a task completes (publish,
     /// transition guards).
-    fn completion_failure(
+    pub(crate) fn completion_failure(
         &self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,

@@ -329,7 +329,13 @@ impl EngineActor {
                     return Ok(());
                 }
                 Err(StartError::Action(e)) => {
-                    self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                    // The action cannot be made (an ad-hoc action's
+                    // expansion): the whole task fails with the reason, as
+                    // Mistral's with-items task does when scheduling fails.
+                    if let Some(exec) = self.execs.get_mut(&exec_id) {
+                        exec.items.remove(&task_id);
+                    }
+                    self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
                     return Ok(());
                 }
                 Err(StartError::Input(e)) => {

@@ -6,14 +6,58 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::state::Exec;
-use crate::domain::{Attempt, ExecutionId, State, now};
+use crate::domain::{Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::protocol::HandleTask;
 use crate::store::Write;
 
+/// What ends an execution, for the text of an `output` that fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Nothing left to run (Mistral's `check_and_complete`).
+    Checked,
+    /// An engine command fired by this task.
+    Command(TaskExecutionId),
+    /// Anything else (the API).
+    Plain,
+}
+
 impl EngineActor {
     /// Ends an execution in `state` (SUCCESS, ERROR or CANCELLED).
     pub(crate) fn stop(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>) {
+        self.stop_as(exec_id, state, msg, Ending::Plain);
+    }
+
+    /// Ends an execution by the engine command `succeed` (or `fail`) that
+    /// `task` fired: an `output` that cannot be evaluated fails that task
+    /// and the workflow with `Failed to handle action completion [error=…,
+    /// wf=…, task=…, action=…]`, as Mistral's action completion does.
+    pub(crate) fn stop_by_command(
+        &mut self,
+        exec_id: ExecutionId,
+        task: Option<TaskExecutionId>,
+        state: State,
+        msg: Option<String>,
+    ) {
+        let ending = task.map_or(Ending::Plain, Ending::Command);
+        self.stop_as(exec_id, state, msg, ending);
+    }
+
+    /// Ends an execution that has nothing left to run (Mistral's
+    /// `check_and_complete`): an `output` that cannot be evaluated fails it
+    /// with `Failed to check and complete [wf_ex_id=…, wf_name=…]: …`
+    /// (Mistral appends a Python traceback, bora does not), and then its
+    /// `output-on-error` is evaluated as for any failure.
+    pub(crate) fn complete_execution(
+        &mut self,
+        exec_id: ExecutionId,
+        state: State,
+        msg: Option<String>,
+    ) {
+        self.stop_as(exec_id, state, msg, Ending::Checked);
+    }
+
+    fn stop_as(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>, ending: Ending) {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
@@ -24,34 +68,26 @@ impl EngineActor {
         let (state, msg, output) = match state {
             State::Success => match self.output(exec, exec.spec.output.as_ref(), &final_ctx) {
                 Ok(out) => (State::Success, msg, out),
+                Err(e) if ending == Ending::Checked => {
+                    let msg = format!(
+                        "Failed to check and complete [wf_ex_id={exec_id}, wf_name={}]: {e}",
+                        exec.rec.workflow_name
+                    );
+                    let (msg, out) = self.error_output(exec, &final_ctx, Some(msg));
+                    (State::Error, msg, out)
+                }
                 Err(e) => {
+                    if let Ending::Command(task_id) = ending {
+                        let msg = self.completion_failure(exec_id, task_id, &e);
+                        return self.force_fail_task(exec_id, task_id, msg);
+                    }
                     let out = json!({ "result": e });
                     (State::Error, Some(e), out)
                 }
             },
             State::Error => {
-                let extra = match self.output(exec, exec.spec.output_on_error.as_ref(), &final_ctx)
-                {
-                    Ok(v) => v,
-                    Err(e) => {
-                        log::warn!(
-                            "ex={exec_id} output-on-error failed: {}",
-                            self.mask(exec_id, e)
-                        );
-                        Value::Object(Map::new())
-                    }
-                };
-                let mut out = Map::new();
-                out.insert(
-                    "result".into(),
-                    msg.clone().map_or(Value::Null, Value::String),
-                );
-                if let Value::Object(extra) = extra {
-                    for (k, v) in extra {
-                        out.insert(k, v);
-                    }
-                }
-                (State::Error, msg, Value::Object(out))
+                let (msg, out) = self.error_output(exec, &final_ctx, msg);
+                (State::Error, msg, out)
             }
             _ => {
                 let out = json!({ "result": msg.clone() });
@@ -136,6 +172,42 @@ impl EngineActor {
             self.owner.remove(&id);
             self.touch_action(exec_id, id, Write::Update);
         }
+    }
+
+    /// The message and output of a failed execution: `{result: msg}` and
+    /// what `output-on-error` gives. When that cannot be evaluated the
+    /// message becomes Mistral's `Failed to evaluate expression in
+    /// output-on-error! (output-on-error: '…', exception: '…' Cause: '…'`.
+    fn error_output(
+        &self,
+        exec: &Exec,
+        final_ctx: &Map<String, Value>,
+        msg: Option<String>,
+    ) -> (Option<String>, Value) {
+        let spec = exec.spec.output_on_error.as_ref();
+        let (msg, extra) = match self.output(exec, spec, final_ctx) {
+            Ok(v) => (msg, v),
+            Err(e) => {
+                let shown = spec.map_or_else(|| "None".to_string(), pytext::str);
+                let cause = msg.as_deref().unwrap_or("None");
+                let msg = format!(
+                    "Failed to evaluate expression in output-on-error! (output-on-error: '{shown}', exception: '{e}' Cause: '{cause}'"
+                );
+                log::warn!("ex={} {}", exec.rec.id, self.mask(exec.rec.id, msg.clone()));
+                (Some(msg), Value::Object(Map::new()))
+            }
+        };
+        let mut out = Map::new();
+        out.insert(
+            "result".into(),
+            msg.clone().map_or(Value::Null, Value::String),
+        );
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                out.insert(k, v);
+            }
+        }
+        (msg, Value::Object(out))
     }
 
     /// Evaluates `output` (or `output-on-error`): absent or falsy gives the

@@ -17,6 +17,7 @@ mod messages;
 mod offload;
 mod operations;
 mod policies;
+mod policy_types;
 mod recovery;
 mod requests;
 mod reverse;

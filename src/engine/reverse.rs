@@ -98,8 +98,14 @@ impl EngineActor {
             .filter(|t| t.requires.iter().all(|r| succeeded(r)))
             .map(|t| (t.name.clone(), inbound(exec, &t.requires)))
             .collect();
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying += 1;
+        }
         for (name, ctx) in ready {
             self.run_task(exec_id, &name, ctx, None);
+        }
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
         }
     }
 }

@@ -44,12 +44,16 @@ pub(crate) struct Exec {
     pub items: HashMap<TaskExecutionId, super::items::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
+    /// Command lists being applied: a task of the list that ends at once
+    /// must not end the execution before its siblings exist.
+    pub applying: usize,
     /// Sub-workflow executions of a task that ended in ERROR: id, index
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
     pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
     /// Action executions started by the command list whose `fail`,
-    /// `succeed` or `pause` stopped this execution: they may still run.
+    /// `succeed` or `pause` (or whose task failing at start) stopped this
+    /// execution: they may still run.
     pub owed: HashSet<ActionExecutionId>,
 }
 
@@ -68,6 +72,7 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),
         }

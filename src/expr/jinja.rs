@@ -277,6 +277,25 @@ fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -
     e
 }
 
+/// Python's words for a division by zero minijinja reports as `unable to
+/// calculate L op 0`.
+fn zero_division_text(message: &str) -> Option<&'static str> {
+    let rest = message.strip_prefix("unable to calculate ")?;
+    let (left, op, right) = [" // ", " / ", " % "]
+        .iter()
+        .find_map(|op| rest.rsplit_once(op).map(|(l, r)| (l, op.trim(), r)))?;
+    let float = |s: &str| s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("nan");
+    let float = float(left) || float(right);
+    Some(match (op, float) {
+        ("/", false) => "division by zero",
+        ("/", true) => "float division by zero",
+        ("//", false) => "integer division or modulo by zero",
+        ("//", true) => "float floor division by zero",
+        (_, false) => "integer modulo by zero",
+        (_, true) => "float modulo",
+    })
+}
+
 fn jerr(expression: &str, e: minijinja::Error) -> Error {
     let mut message = e
         .detail()
@@ -288,8 +307,14 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
     }
+    let kind = kind_of(&e);
+    if kind == ErrorKind::ZeroDivision
+        && let Some(text) = zero_division_text(&message)
+    {
+        message = text.to_string();
+    }
     Error {
-        kind: kind_of(&e),
+        kind,
         lang: "Jinja",
         expression: expression.to_string(),
         message,

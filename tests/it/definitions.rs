@@ -350,14 +350,19 @@ broken:
     let (s, v) = post(&app, "/v2/actions", actions).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     for (action, expected) in [
+        // a cycle, a base that does not exist, a base-input that cannot be
+        // evaluated: Mistral names the called action and its definition
         (
             "loop-a",
-            "Found a cycle in an ad-hoc action chain [action_name=loop-a, duplicate_action_name=loop-a]",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=loop-a, definition=\nversion: '2.0'\nloop-a:\n",
         ),
-        ("nowhere", "Failed to find action [action_name=std.nope]"),
+        (
+            "nowhere",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=nowhere, definition=",
+        ),
         (
             "broken",
-            "Failed to instantiate an action [action_name=broken]",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=broken, definition=",
         ),
     ] {
         let wf =

@@ -9,7 +9,7 @@ use super::state::Exec;
 use crate::domain::{Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::protocol::HandleTask;
-use crate::store::Write;
+use crate::store::{ActionExecutionRecord, TaskRecord, Write};
 
 /// What ends an execution, for the text of an `output` that fails.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -420,4 +420,52 @@ pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
         }
     }
     ctx
+}
+
+/// Mistral's `_build_fail_info_message`.
+pub(crate) fn fail_info(exec: &Exec) -> String {
+    // Mistral leaves out every task that has an `on-error` clause, whether
+    // or not it fired (`is_error_handled_for`).
+    let mut failed: Vec<&TaskRecord> = exec
+        .tasks
+        .values()
+        .filter(|t| {
+            t.state == State::Error
+                && exec
+                    .spec
+                    .tasks
+                    .get(&t.name)
+                    .is_none_or(|s| s.on_error.is_none())
+        })
+        .collect();
+    failed.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
+    let mut msg = format!("Failure caused by error in tasks: {}\n", names.join(", "));
+    for t in failed {
+        msg += &format!(
+            "\n  {} [task_ex_id={}] -> {}\n",
+            t.name,
+            t.id,
+            t.state_info.as_deref().unwrap_or("None")
+        );
+        let mut actions: Vec<&ActionExecutionRecord> = exec
+            .actions
+            .values()
+            .filter(|a| a.task_execution_id == Some(t.id))
+            .collect();
+        actions.sort_by_key(|a| a.created_at);
+        for (i, a) in actions.iter().enumerate() {
+            if a.state == State::Error {
+                let out = a
+                    .output
+                    .get("result")
+                    .map_or("Unknown".to_string(), super::flow::text);
+                msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
+            }
+        }
+        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
+            msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
+        }
+    }
+    msg
 }

@@ -7,6 +7,9 @@
 //!
 //! Sizes can be scaled down with `BORA_BENCH_SCALE` (e.g. 0.1) for a quick run.
 
+// A benchmark stops at the first surprise: unwrap and expect are its asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 

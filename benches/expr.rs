@@ -1,6 +1,9 @@
 //! Micro benchmark of expression evaluation with cached compilation:
 //! prints evaluations per second for a few typical expressions.
 
+// A benchmark stops at the first surprise: unwrap and expect are its asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use bora::expr::{Context, Evaluator};

@@ -76,7 +76,9 @@ fn workflow_with_interface(w: &WorkflowDef, interface: Value) -> Map<String, Val
     m.insert("input".into(), w.input.clone().into());
     m.insert("interface".into(), interface);
     m.insert("definition".into(), w.definition.clone().into());
-    m.insert("checksum".into(), w.checksum.clone().into());
+    // A workbook's workflows have none (stored empty).
+    let checksum = Some(&w.checksum).filter(|c| !c.is_empty()).cloned();
+    m.insert("checksum".into(), checksum.into());
     m.insert("tags".into(), tags(&w.tags));
     m.insert("scope".into(), w.scope.clone().into());
     m.insert("project_id".into(), w.project_id.clone().into());

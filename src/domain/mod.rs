@@ -14,6 +14,17 @@ pub use state::{ParseStateError, State};
 /// `<default-project>`), and of requests that name none.
 pub const DEFAULT_PROJECT: &str = "<default-project>";
 
+/// A project as Mistral's duplicate-entry texts name it: `None` when
+/// authentication is off (the record's project is not yet set when the
+/// text is made), the project's id otherwise.
+pub fn project_text(project: &str) -> &str {
+    if project.is_empty() || project == DEFAULT_PROJECT {
+        "None"
+    } else {
+        project
+    }
+}
+
 /// Timestamps are UTC without zone, stored and rendered as `YYYY-MM-DD HH:MM:SS`.
 pub type Timestamp = chrono::NaiveDateTime;
 

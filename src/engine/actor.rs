@@ -90,8 +90,8 @@ pub struct EngineActor {
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
     /// Evaluations that outgrew the inline budget, in the evaluation pool.
     pub(crate) offload: super::offload::Offload,
-    /// While a command list that ends or pauses its workflow is applied:
-    /// the action executions recorded by it so far (see `Exec::owed`).
+    /// While a command list is applied: the action executions recorded by
+    /// it so far (see `Exec::owed`).
     pub(crate) batch_actions: Option<Vec<ActionExecutionId>>,
     /// The cron scheduler's clock and settings.
     pub(crate) clock: super::Clock,

@@ -12,7 +12,9 @@
 //!   error), each level's declared `input` defaults applied and its
 //!   `base-input` evaluated against its input over `context` (Mistral's
 //!   `ContextView(input, workflow context)`), down to the system action
-//!   and its input. A name that is not ad-hoc expands to itself.
+//!   and its input. A name that is not ad-hoc expands to itself. An error
+//!   is its cause; a task's call wraps it in Mistral's `Failed to
+//!   instantiate an action [action_desc=…]`.
 //! - [`finish`]: the system action's result through
 //!   each level's `output`, innermost first.
 //!
@@ -67,6 +69,17 @@ impl AdhocCache {
         all.iter()
             .find(|d| d.def.project_id == project)
             .or_else(|| all.iter().find(|d| public(d)))
+    }
+
+    /// The action `name` as an execution of `namespace` finds it: in that
+    /// namespace, else in the default one (Mistral's
+    /// `load_action_definition`).
+    pub fn find(&self, project: &str, namespace: &str, name: &str) -> Option<&Arc<AdhocDef>> {
+        self.get(project, namespace, name).or_else(|| {
+            (!namespace.is_empty())
+                .then(|| self.get(project, "", name))
+                .flatten()
+        })
     }
 
     /// `project`'s own action `name` (not another's public one).
@@ -154,6 +167,12 @@ pub(crate) fn finish(
         if out.is_null() {
             continue;
         }
+        if !crate::domain::pytext::truthy(&result) {
+            // Mistral evaluates nothing over an empty (falsy) result: the
+            // output as written becomes the result.
+            result = out.clone();
+            continue;
+        }
         result = eval
             .evaluate_data(out, &Context::new(&result))
             .map_err(|err| {
@@ -196,7 +215,7 @@ impl EngineActor {
         let wb = workbook_of(exec)?;
         let full = format!("{wb}.{name}");
         self.adhoc
-            .get(&exec.rec.project_id, &exec.rec.workflow_namespace, &full)
+            .find(&exec.rec.project_id, &exec.rec.workflow_namespace, &full)
             .map(|_| full)
     }
 
@@ -224,7 +243,7 @@ impl EngineActor {
         context: &Value,
         scope: Option<super::offload::Scope>,
     ) -> Result<Expanded, String> {
-        let Some(mut level) = self.adhoc.get(project, namespace, name) else {
+        let Some(top) = self.adhoc.find(project, namespace, name) else {
             return Ok(Expanded {
                 name: name.to_string(),
                 base: name.to_string(),
@@ -233,9 +252,10 @@ impl EngineActor {
                 outputs: Vec::new(),
             });
         };
-        let shown = with_defaults(input, &level.spec);
+        let shown = with_defaults(input, &top.spec);
+        let mut level = top;
         let mut current = shown.clone();
-        let mut visited: HashSet<&str> = HashSet::from([name]);
+        let mut visited: HashSet<&str> = HashSet::from([top.def.name.as_str()]);
         let mut outputs = Vec::new();
         loop {
             current = with_defaults(current, &level.spec);
@@ -246,6 +266,9 @@ impl EngineActor {
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
             let base_input = Value::Object(level.spec.base_input.clone());
             let evaluated = match scope {
+                // Mistral evaluates nothing over an empty context (a
+                // standalone call with no input).
+                _ if data.is_empty() => Ok(base_input),
                 // The task's context is the same for the whole operation:
                 // the action's input tells two evaluations apart.
                 Some(scope) => {
@@ -257,13 +280,7 @@ impl EngineActor {
                         .evaluate_data(&base_input, &Context::new(&data))
                         .map_err(|e| e.to_string())
                 }
-            }
-            .map_err(|e| {
-                format!(
-                    "Failed to instantiate an action [action_name={}]: {e}",
-                    level.def.name
-                )
-            })?;
+            }?;
             current = match evaluated {
                 Value::Object(m) => m,
                 _ => Map::new(),
@@ -275,9 +292,25 @@ impl EngineActor {
                     "Found a cycle in an ad-hoc action chain [action_name={name}, duplicate_action_name={base}]"
                 ));
             }
-            match self.adhoc.get(project, &level.def.namespace, base) {
+            // Every base is looked up from the called action's namespace
+            // (then the default one), never inside a workbook.
+            match self.adhoc.find(project, &top.def.namespace, base) {
                 Some(next) => level = next,
                 None => {
+                    if let Some(catalog) = &self.catalog {
+                        catalog
+                            .validate(base, &Value::Object(current.clone()))
+                            .map_err(|e| {
+                                if e.starts_with("Failed to find action [") {
+                                    format!(
+                                        "Failed to find base action [action_name={base} namespace={}] ",
+                                        top.def.namespace
+                                    )
+                                } else {
+                                    e
+                                }
+                            })?;
+                    }
                     return Ok(Expanded {
                         name: name.to_string(),
                         input: shown,
@@ -305,18 +338,46 @@ impl EngineActor {
         }
         let name = self.resolve_action_name(exec, &action).unwrap_or(action);
         let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
-        let Some(def) = self.adhoc.get(project, namespace, &name) else {
+        let Some(def) = self.adhoc.find(project, namespace, &name) else {
             return Ok((name, input, None));
         };
-        check_declared_input(&name, &def.spec.input, &input)?;
-        let empty = Map::new();
-        let branch = task.in_context.as_object().unwrap_or(&empty);
-        let data = self.data_of(exec, Some(task), branch);
+        check_declared_input(&name, &def.def.input, &input)?;
+        let data = self.adhoc_context(exec, Some(task));
         let scope = Some((exec.rec.id, task.id));
+        // Mistral wraps every failure of the chain (a cycle, a base that
+        // does not exist or does not take its input, a `base-input` that
+        // cannot be evaluated) in one message naming the called action.
         let e = self
             .expand_scoped(project, namespace, &name, input, &data, scope)
-            .map_err(super::dispatch::StartError::Action)?;
+            .map_err(|cause| {
+                log::debug!("ad-hoc action {name}: {cause}");
+                super::dispatch::StartError::Action(format!(
+                    "Failed to instantiate an action [action_desc=AdHoc action [name={}, definition={}]]",
+                    def.def.name, def.def.definition
+                ))
+            })?;
         Ok((e.name, e.input, Some((e.base, e.base_input))))
+    }
+
+    /// What an ad-hoc action's `base-input` sees besides the action's
+    /// input: Mistral's `ContextView(task context, env, workflow context)`
+    /// — the task's inbound context, `__env`, vars and global publishes,
+    /// but not the workflow's input.
+    fn adhoc_context(&self, exec: &Exec, task: Option<&TaskRecord>) -> Value {
+        let empty = Map::new();
+        let branch = task
+            .and_then(|t| t.in_context.as_object())
+            .unwrap_or(&empty);
+        let mut data = self.data_of(exec, task, branch);
+        if let (Value::Object(d), Value::Object(input)) = (&mut data, &exec.rec.input) {
+            let context = exec.rec.context.as_object().unwrap_or(&empty);
+            for k in input.keys() {
+                if !branch.contains_key(k) && !context.contains_key(k) && !k.starts_with("__") {
+                    d.remove(k);
+                }
+            }
+        }
+        data
     }
 
     /// The expansion of an action execution of `exec_id`, from its stored
@@ -333,27 +394,24 @@ impl EngineActor {
         let exec = self.execs.get(&exec_id)?;
         let ae = exec.actions.get(&aid)?;
         let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
-        self.adhoc.get(project, namespace, &ae.name)?;
+        self.adhoc.find(project, namespace, &ae.name)?;
         let task = ae.task_execution_id.and_then(|t| exec.tasks.get(&t));
-        let empty = Map::new();
-        let branch = task
-            .and_then(|t| t.in_context.as_object())
-            .unwrap_or(&empty);
-        let data = self.data_of(exec, task, branch);
+        let data = self.adhoc_context(exec, task);
         let input = ae.input.as_object().cloned().unwrap_or_default();
         Some(self.expand_action(project, namespace, &ae.name, input, &data))
     }
 }
 
-/// An ad-hoc action takes exactly its declared inputs (Mistral's
-/// `validate_input` on the AdHocAction): a required one missing or an
-/// undeclared one given is refused before anything runs.
+/// An ad-hoc action takes exactly its declared inputs as Mistral's
+/// `check_parameters` reads them from the stored input string (`params`):
+/// a required one missing or an undeclared one given is refused before
+/// anything runs.
 fn check_declared_input(
     name: &str,
-    declared: &[crate::lang::InputParam],
+    params: &str,
     given: &Map<String, Value>,
 ) -> Result<(), super::dispatch::StartError> {
-    match crate::lang::input_mismatch(name, "mistral.actions.adhoc.AdHocAction", declared, given) {
+    match crate::lang::params_mismatch(name, "mistral.actions.adhoc.AdHocAction", params, given) {
         Some(msg) => Err(super::dispatch::StartError::Input(msg)),
         None => Ok(()),
     }

@@ -9,7 +9,6 @@
 //! are unique per project, and a project changes only its own: another
 //! project's public one is refused (403), a private one is not found.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -17,7 +16,7 @@ use actix::prelude::*;
 use super::requests::{ready, unavailable};
 use super::{EngineActor, Error};
 use crate::domain::{DEFAULT_PROJECT, now};
-use crate::lang::{self, ActionSpec, WorkbookSpec};
+use crate::lang::{self, ActionSpec};
 use crate::store::{Access, ActionDef, WorkbookRecord, Write};
 
 /// Upload an action list (`POST /v2/actions`).
@@ -152,7 +151,13 @@ impl EngineActor {
             Some(old) => {
                 def.id = old.id;
                 def.created_at = old.created_at;
-                def.updated_at = Some(now());
+                // As Mistral's database does: a row left as it was keeps
+                // its `updated_at`.
+                def.updated_at = if old.definition == def.definition && old.scope == def.scope {
+                    old.updated_at
+                } else {
+                    Some(now())
+                };
                 Write::Update
             }
             None => Write::Insert,
@@ -171,8 +176,10 @@ impl EngineActor {
                 .is_some()
         }) {
             return Err(Error::Conflict(format!(
-                "Duplicate entry for Action ['name', 'namespace', 'project_id']: {}, {}, {project}",
-                s.name, msg.namespace
+                "Duplicate entry for Action ['name', 'namespace', 'project_id']: {}, {}, {}",
+                s.name,
+                msg.namespace,
+                crate::domain::project_text(project)
             )));
         }
         specs
@@ -244,8 +251,9 @@ impl EngineActor {
         let old = match (old, msg.create) {
             (Some(_), true) => {
                 return Err(Error::Conflict(format!(
-                    "Duplicate entry for Workbook ['name', 'namespace', 'project_id']: {}, {ns}, {project}",
-                    spec.name
+                    "Duplicate entry for WorkbookDefinition ['name', 'namespace', 'project_id']: {}, {ns}, {}",
+                    spec.name,
+                    crate::domain::project_text(project)
                 )));
             }
             (None, false) if foreign => return Err(not_yours("a workbook", &spec.name)),
@@ -265,17 +273,22 @@ impl EngineActor {
             scope: msg.scope.clone(),
             project_id: project.to_string(),
             created_at: old.as_ref().map_or(t, |o| o.created_at),
-            updated_at: old.as_ref().map(|_| t),
+            updated_at: old.as_ref().and_then(|o| {
+                if o.definition == msg.definition && o.scope == msg.scope {
+                    o.updated_at
+                } else {
+                    Some(t)
+                }
+            }),
         };
-        if let Some(old) = &old {
-            let before: WorkbookSpec = serde_json::from_value(old.spec.clone())
-                .map_err(|e| Error::Invalid(format!("stored workbook is unreadable: {e}")))?;
-            self.drop_members(&before, Some(&spec), ns, project)?;
-        }
+        // As Mistral: an update creates or updates the members it names and
+        // leaves the ones it no longer names stored.
         for wf in &spec.workflows {
             let full = format!("{}.{}", spec.name, wf.name);
             let mut def = Self::new_def(wf, ns, &msg.scope, project)?;
             def.name = full.clone();
+            // Mistral keeps no checksum for a workbook's workflows.
+            def.checksum = String::new();
             let write = match self.lookup(&full, ns, project) {
                 Ok(prev) if prev.def.namespace == ns && prev.def.project_id == project => {
                     def.id = prev.def.id;
@@ -301,69 +314,6 @@ impl EngineActor {
         Ok(rec)
     }
 
-    /// Removes the workflows and actions of `project`'s workbook `before`
-    /// that `after` (the new version, if any) no longer has.
-    fn drop_members(
-        &mut self,
-        before: &WorkbookSpec,
-        after: Option<&WorkbookSpec>,
-        ns: &str,
-        project: &str,
-    ) -> Result<(), Error> {
-        let keep_wf: HashSet<&str> = after
-            .iter()
-            .flat_map(|a| a.workflows.iter().map(|w| w.name.as_str()))
-            .collect();
-        let keep_act: HashSet<&str> = after
-            .iter()
-            .flat_map(|a| a.actions.iter().map(|w| w.name.as_str()))
-            .collect();
-        let mut dropped = Vec::new();
-        for w in before
-            .workflows
-            .iter()
-            .filter(|w| !keep_wf.contains(w.name.as_str()))
-        {
-            let full = format!("{}.{}", before.name, w.name);
-            if let Ok(d) = self.lookup(&full, ns, project)
-                && d.def.namespace == ns
-                && d.def.project_id == project
-            {
-                // A cron trigger keeps its workflow, as a workflow's own
-                // DELETE is refused while a trigger uses it.
-                let triggers = self.cron_triggers_of(d.def.id)?;
-                if !triggers.is_empty() {
-                    return Err(Error::Invalid(format!(
-                        "Can't delete workflow that has cron triggers associated. \
-                         [workflow_identifier={full}, namespace={ns}], [cron_trigger_id(s)={}]",
-                        triggers.join(", ")
-                    )));
-                }
-                dropped.push(d.def.id);
-            }
-        }
-        for id in dropped {
-            self.defs.remove(id);
-            self.dirty.deleted_workflows.push(id);
-        }
-        for a in before
-            .actions
-            .iter()
-            .filter(|a| !keep_act.contains(a.name.as_str()))
-        {
-            let full = format!("{}.{}", before.name, a.name);
-            if let Some(id) = self
-                .adhoc
-                .get_own(project, ns, &full)
-                .map(|d| d.def.id.clone())
-            {
-                self.adhoc.remove(&id);
-                self.dirty.deleted_action_definitions.push(id);
-            }
-        }
-        Ok(())
-    }
-
     fn delete_workbook(&mut self, msg: &DeleteWorkbook) -> Result<(), Error> {
         let ns = msg.namespace.as_str();
         let project = owner(&msg.project);
@@ -375,9 +325,7 @@ impl EngineActor {
         if old.project_id != project {
             return Err(not_yours("a workbook", &msg.name));
         }
-        let before: WorkbookSpec = serde_json::from_value(old.spec.clone())
-            .map_err(|e| Error::Invalid(format!("stored workbook is unreadable: {e}")))?;
-        self.drop_members(&before, None, &old.namespace, project)?;
+        // As Mistral: the workbook's workflows and actions stay stored.
         self.dirty.deleted_workbooks.push(old.id);
         Ok(())
     }

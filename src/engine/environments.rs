@@ -32,7 +32,8 @@ impl EngineActor {
             (Some(_), true) => {
                 return Err(Error::Conflict(format!(
                     "Duplicate entry for Environment ['name', 'project_id']: {}, {}",
-                    msg.name, msg.project
+                    msg.name,
+                    crate::domain::project_text(&msg.project)
                 )));
             }
             (None, false) => {

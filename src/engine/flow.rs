@@ -12,7 +12,7 @@ use super::state::{Exec, ExecHost};
 use crate::domain::{ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
-use crate::store::{ActionExecutionRecord, TaskRecord, Write};
+use crate::store::{TaskRecord, Write};
 
 /// Python's `str()` of a value, as Mistral writes results into messages.
 pub(crate) use crate::domain::pytext::str as text;
@@ -53,11 +53,11 @@ impl EngineActor {
         if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
             return self.start_reverse(exec_id);
         }
-        let starts = controller::start_tasks(&exec.spec);
-        for name in starts {
-            self.run_task(exec_id, &name, Map::new(), None);
-        }
-        self.check_complete(exec_id);
+        let starts = controller::start_tasks(&exec.spec)
+            .into_iter()
+            .map(|name| Command::RunTask { name, event: None })
+            .collect();
+        self.run_commands(exec_id, None, starts);
     }
 
     /// Runs (or, for a join, feeds) the named task with its inbound context.
@@ -80,20 +80,31 @@ impl EngineActor {
             triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(join) = spec.join {
             // A join has one task execution per workflow execution
-            // (Mistral's unique key `join-task-<execution>-<name>`): once it
-            // has left WAITING, later arrivals change nothing.
+            // (Mistral's unique key `join-task-<execution>-<name>`). An
+            // arrival while it runs changes nothing; an arrival after it
+            // finished puts that same task execution back to WAITING, and it
+            // runs again once the join is satisfied (Mistral's `defer`).
             let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
-            if existing.is_some_and(|t| t.state != State::Waiting) {
+            let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
+            if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
                 return;
             }
-            let waiting = existing.map(|t| t.id);
-            let task_id = match waiting {
+            let task_id = match existing.map(|t| t.id) {
                 Some(id) => {
                     let Some(t) = exec.tasks.get_mut(&id) else {
                         return;
                     };
+                    if reopen {
+                        t.state = State::Waiting;
+                        t.state_info = Some("Task is waiting.".into());
+                        t.processed = false;
+                        t.error_handled = false;
+                        t.finished_at = None;
+                        t.updated_at = Some(now());
+                        exec.incomplete += 1;
+                    }
                     if let Value::Object(ctx) = &mut t.in_context {
-                        controller::update_context(ctx, &in_context);
+                        super::versions::merge(ctx, in_context);
                     }
                     if let (Some(tr), Some(list)) =
                         (trigger, t.runtime_context.get_mut("triggered_by"))
@@ -403,44 +414,50 @@ impl EngineActor {
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
-        // Tasks started before a command that stops or pauses the workflow
-        // run to their end (Mistral starts them after the transaction that
-        // changed the workflow's state): remember what they dispatch.
-        let stops = cmds.iter().any(|c| {
-            matches!(
-                c,
-                Command::Fail { .. } | Command::Succeed { .. } | Command::Pause { .. }
-            )
-        });
-        let outer = if stops {
-            self.batch_actions.replace(Vec::new())
-        } else {
-            None
-        };
-        self.apply_commands(exec_id, from, cmds);
-        if stops {
-            let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
-            let owner = &self.owner;
-            if let Some(exec) = self.execs.get_mut(&exec_id)
-                && exec.rec.state != State::Running
-            {
-                exec.owed.extend(
-                    started
-                        .into_iter()
-                        .filter(|a| owner.get(a) == Some(&exec_id)),
-                );
-            } else if let Some(outer) = &mut self.batch_actions {
-                outer.extend(started);
+        // Tasks started by a list whose command, or whose sibling task,
+        // stops or pauses the workflow run to their end (Mistral starts them
+        // after the transaction that changed the workflow's state):
+        // remember what they dispatch.
+        let outer = self.batch_actions.replace(Vec::new());
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying += 1;
+        }
+        self.apply_each(exec_id, from, cmds);
+        let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state != State::Running
+        {
+            exec.owed.extend(
+                started
+                    .into_iter()
+                    .filter(|a| owner.get(a) == Some(&exec_id)),
+            );
+        } else if let Some(outer) = &mut self.batch_actions {
+            outer.extend(started);
+        }
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
+            if exec.applying == 0 {
+                self.check_complete(exec_id);
             }
         }
     }
 
-    fn apply_commands(
+    fn apply_each(
         &mut self,
         exec_id: ExecutionId,
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
+        // Mistral creates every task of a list before any starts: a task
+        // that fails its workflow at start does not keep its siblings from
+        // being created and started; only an engine command of the list
+        // ends it at once.
+        let mut by_command = !self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running);
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
@@ -453,8 +470,11 @@ impl EngineActor {
                     exec.backlog.extend(rest);
                     return;
                 }
+                State::Error | State::Success
+                    if !by_command && matches!(cmd, Command::RunTask { .. }) => {}
                 _ => return,
             }
+            by_command |= !matches!(cmd, Command::RunTask { .. } | Command::Noop { .. });
             let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             let task_id = from.as_ref().map(|(id, _)| *id);
             match cmd {
@@ -465,11 +485,11 @@ impl EngineActor {
                 Command::Noop { .. } => {}
                 Command::Fail { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Error, msg);
+                    self.stop_by_command(exec_id, task_id, State::Error, msg);
                 }
                 Command::Succeed { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
-                    self.stop(exec_id, State::Success, msg);
+                    self.stop_by_command(exec_id, task_id, State::Success, msg);
                 }
                 Command::Pause { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
@@ -501,7 +521,11 @@ impl EngineActor {
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
             };
-            if exec.rec.state != State::Running || !exec.backlog.is_empty() || exec.deferred > 0 {
+            if exec.rec.state != State::Running
+                || !exec.backlog.is_empty()
+                || exec.deferred > 0
+                || exec.applying > 0
+            {
                 return;
             }
             if exec.incomplete > 0 {
@@ -519,10 +543,10 @@ impl EngineActor {
                 .values()
                 .all(|t| t.state != State::Error || t.error_handled)
             {
-                self.stop(exec_id, State::Success, None);
+                self.complete_execution(exec_id, State::Success, None);
             } else {
-                let msg = fail_info(exec);
-                self.stop(exec_id, State::Error, Some(msg));
+                let msg = super::lifecycle::fail_info(exec);
+                self.complete_execution(exec_id, State::Error, Some(msg));
             }
             return;
         }
@@ -583,7 +607,7 @@ impl EngineActor {
 
     /// Mistral's text for an error met while a task completes (publish,
     /// transition guards).
-    fn completion_failure(
+    pub(crate) fn completion_failure(
         &self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
@@ -686,51 +710,6 @@ fn sorted_names(exec: &Exec, state: State) -> Vec<&str> {
         .collect();
     names.sort_unstable();
     names
-}
-
-/// Mistral's `_build_fail_info_message`.
-fn fail_info(exec: &Exec) -> String {
-    // Mistral leaves out every task that has an `on-error` clause, whether
-    // or not it fired (`is_error_handled_for`).
-    let mut failed: Vec<&TaskRecord> = exec
-        .tasks
-        .values()
-        .filter(|t| {
-            t.state == State::Error
-                && exec
-                    .spec
-                    .tasks
-                    .get(&t.name)
-                    .is_none_or(|s| s.on_error.is_none())
-        })
-        .collect();
-    failed.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
-    let mut msg = format!("Failure caused by error in tasks: {}\n", names.join(", "));
-    for t in failed {
-        msg += &format!(
-            "\n  {} [task_ex_id={}] -> {}\n",
-            t.name,
-            t.id,
-            t.state_info.as_deref().unwrap_or("None")
-        );
-        let mut actions: Vec<&ActionExecutionRecord> = exec
-            .actions
-            .values()
-            .filter(|a| a.task_execution_id == Some(t.id))
-            .collect();
-        actions.sort_by_key(|a| a.created_at);
-        for (i, a) in actions.iter().enumerate() {
-            if a.state == State::Error {
-                let out = a.output.get("result").map_or("Unknown".to_string(), text);
-                msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
-            }
-        }
-        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
-            msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
-        }
-    }
-    msg
 }
 
 /// The tasks with a transition into `name`, in document order.

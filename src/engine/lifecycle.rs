@@ -6,14 +6,58 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::state::Exec;
-use crate::domain::{Attempt, ExecutionId, State, now};
+use crate::domain::{Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::protocol::HandleTask;
-use crate::store::Write;
+use crate::store::{ActionExecutionRecord, TaskRecord, Write};
+
+/// What ends an execution, for the text of an `output` that fails.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Nothing left to run (Mistral's `check_and_complete`).
+    Checked,
+    /// An engine command fired by this task.
+    Command(TaskExecutionId),
+    /// Anything else (the API).
+    Plain,
+}
 
 impl EngineActor {
     /// Ends an execution in `state` (SUCCESS, ERROR or CANCELLED).
     pub(crate) fn stop(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>) {
+        self.stop_as(exec_id, state, msg, Ending::Plain);
+    }
+
+    /// Ends an execution by the engine command `succeed` (or `fail`) that
+    /// `task` fired: an `output` that cannot be evaluated fails that task
+    /// and the workflow with `Failed to handle action completion [error=…,
+    /// wf=…, task=…, action=…]`, as Mistral's action completion does.
+    pub(crate) fn stop_by_command(
+        &mut self,
+        exec_id: ExecutionId,
+        task: Option<TaskExecutionId>,
+        state: State,
+        msg: Option<String>,
+    ) {
+        let ending = task.map_or(Ending::Plain, Ending::Command);
+        self.stop_as(exec_id, state, msg, ending);
+    }
+
+    /// Ends an execution that has nothing left to run (Mistral's
+    /// `check_and_complete`): an `output` that cannot be evaluated fails it
+    /// with `Failed to check and complete [wf_ex_id=…, wf_name=…]: …`
+    /// (Mistral appends a Python traceback, bora does not), and then its
+    /// `output-on-error` is evaluated as for any failure.
+    pub(crate) fn complete_execution(
+        &mut self,
+        exec_id: ExecutionId,
+        state: State,
+        msg: Option<String>,
+    ) {
+        self.stop_as(exec_id, state, msg, Ending::Checked);
+    }
+
+    fn stop_as(&mut self, exec_id: ExecutionId, state: State, msg: Option<String>, ending: Ending) {
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
         };
@@ -24,34 +68,26 @@ impl EngineActor {
         let (state, msg, output) = match state {
             State::Success => match self.output(exec, exec.spec.output.as_ref(), &final_ctx) {
                 Ok(out) => (State::Success, msg, out),
+                Err(e) if ending == Ending::Checked => {
+                    let msg = format!(
+                        "Failed to check and complete [wf_ex_id={exec_id}, wf_name={}]: {e}",
+                        exec.rec.workflow_name
+                    );
+                    let (msg, out) = self.error_output(exec, &final_ctx, Some(msg));
+                    (State::Error, msg, out)
+                }
                 Err(e) => {
+                    if let Ending::Command(task_id) = ending {
+                        let msg = self.completion_failure(exec_id, task_id, &e);
+                        return self.force_fail_task(exec_id, task_id, msg);
+                    }
                     let out = json!({ "result": e });
                     (State::Error, Some(e), out)
                 }
             },
             State::Error => {
-                let extra = match self.output(exec, exec.spec.output_on_error.as_ref(), &final_ctx)
-                {
-                    Ok(v) => v,
-                    Err(e) => {
-                        log::warn!(
-                            "ex={exec_id} output-on-error failed: {}",
-                            self.mask(exec_id, e)
-                        );
-                        Value::Object(Map::new())
-                    }
-                };
-                let mut out = Map::new();
-                out.insert(
-                    "result".into(),
-                    msg.clone().map_or(Value::Null, Value::String),
-                );
-                if let Value::Object(extra) = extra {
-                    for (k, v) in extra {
-                        out.insert(k, v);
-                    }
-                }
-                (State::Error, msg, Value::Object(out))
+                let (msg, out) = self.error_output(exec, &final_ctx, msg);
+                (State::Error, msg, out)
             }
             _ => {
                 let out = json!({ "result": msg.clone() });
@@ -138,6 +174,42 @@ impl EngineActor {
         }
     }
 
+    /// The message and output of a failed execution: `{result: msg}` and
+    /// what `output-on-error` gives. When that cannot be evaluated the
+    /// message becomes Mistral's `Failed to evaluate expression in
+    /// output-on-error! (output-on-error: '…', exception: '…' Cause: '…'`.
+    fn error_output(
+        &self,
+        exec: &Exec,
+        final_ctx: &Map<String, Value>,
+        msg: Option<String>,
+    ) -> (Option<String>, Value) {
+        let spec = exec.spec.output_on_error.as_ref();
+        let (msg, extra) = match self.output(exec, spec, final_ctx) {
+            Ok(v) => (msg, v),
+            Err(e) => {
+                let shown = spec.map_or_else(|| "None".to_string(), pytext::str);
+                let cause = msg.as_deref().unwrap_or("None");
+                let msg = format!(
+                    "Failed to evaluate expression in output-on-error! (output-on-error: '{shown}', exception: '{e}' Cause: '{cause}'"
+                );
+                log::warn!("ex={} {}", exec.rec.id, self.mask(exec.rec.id, msg.clone()));
+                (Some(msg), Value::Object(Map::new()))
+            }
+        };
+        let mut out = Map::new();
+        out.insert(
+            "result".into(),
+            msg.clone().map_or(Value::Null, Value::String),
+        );
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                out.insert(k, v);
+            }
+        }
+        (msg, Value::Object(out))
+    }
+
     /// Evaluates `output` (or `output-on-error`): absent or falsy gives the
     /// whole final context, as Mistral does.
     fn output(
@@ -153,7 +225,7 @@ impl EngineActor {
         Ok(if expr::truthy(&out) {
             out
         } else {
-            Value::Object(final_ctx.clone())
+            Value::Object(super::versions::strip(final_ctx.clone()))
         })
     }
 
@@ -314,7 +386,7 @@ impl EngineActor {
 }
 
 /// Mistral's final context: the outbound contexts of the end tasks (those
-/// completed without a next task), merged in order.
+/// completed without a next task), merged by version.
 pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
     let mut ctx = Map::new();
     if exec.spec.kind == crate::lang::WorkflowKind::Reverse {
@@ -339,10 +411,61 @@ pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
             .and_then(Value::as_array)
             .is_some_and(|l| !l.is_empty());
         if !has_next {
-            for (k, v) in Exec::outbound(t) {
-                ctx.insert(k, v);
+            let out = Exec::outbound(t);
+            if ctx.is_empty() {
+                ctx = out;
+            } else {
+                super::versions::merge(&mut ctx, out);
             }
         }
     }
     ctx
+}
+
+/// Mistral's `_build_fail_info_message`.
+pub(crate) fn fail_info(exec: &Exec) -> String {
+    // Mistral leaves out every task that has an `on-error` clause, whether
+    // or not it fired (`is_error_handled_for`).
+    let mut failed: Vec<&TaskRecord> = exec
+        .tasks
+        .values()
+        .filter(|t| {
+            t.state == State::Error
+                && exec
+                    .spec
+                    .tasks
+                    .get(&t.name)
+                    .is_none_or(|s| s.on_error.is_none())
+        })
+        .collect();
+    failed.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = failed.iter().map(|t| t.name.as_str()).collect();
+    let mut msg = format!("Failure caused by error in tasks: {}\n", names.join(", "));
+    for t in failed {
+        msg += &format!(
+            "\n  {} [task_ex_id={}] -> {}\n",
+            t.name,
+            t.id,
+            t.state_info.as_deref().unwrap_or("None")
+        );
+        let mut actions: Vec<&ActionExecutionRecord> = exec
+            .actions
+            .values()
+            .filter(|a| a.task_execution_id == Some(t.id))
+            .collect();
+        actions.sort_by_key(|a| a.created_at);
+        for (i, a) in actions.iter().enumerate() {
+            if a.state == State::Error {
+                let out = a
+                    .output
+                    .get("result")
+                    .map_or("Unknown".to_string(), super::flow::text);
+                msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
+            }
+        }
+        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
+            msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
+        }
+    }
+    msg
 }

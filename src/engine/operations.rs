@@ -252,9 +252,10 @@ impl EngineActor {
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={}]", msg.id)))?;
         already_completed(&ae, msg.state)?;
-        // Mistral's request default for a missing output is `{}`; an ERROR
-        // without a (truthy) output is an `Unknown error`.
-        let output = msg.output.unwrap_or_else(|| json!({}));
+        // A missing output arrives as `{}` (the request's default); an
+        // explicit JSON null is a null result; an ERROR without a (truthy)
+        // output is an `Unknown error`.
+        let output = msg.output.unwrap_or(Value::Null);
         let outcome = match msg.state {
             State::Success => Outcome::Success(output),
             State::Error => Outcome::Failure(if crate::expr::truthy(&output) {

@@ -148,6 +148,59 @@ impl EngineActor {
         self.evaluate(exec, Some(task), &branch, v)
     }
 
+    /// Mistral's check of the policies before a task starts: each policy it
+    /// builds (in its order: pause-before, wait-before, wait-after, retry,
+    /// timeout, concurrency; fail-on is never checked) is evaluated and its
+    /// values' types checked (`policy_types`).
+    fn check_policy_types(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> Result<(), String> {
+        use super::policy_types::{Kind, check};
+        let p = &spec.policies;
+        // `build_*_policy`: a delay is built when it is an expression or
+        // positive, pause-before and concurrency when truthy.
+        fn built(v: &Option<Value>) -> Option<&Value> {
+            v.as_ref()
+                .filter(|v| v.is_string() || v.as_f64().is_some_and(|n| n > 0.0))
+        }
+        fn truthy(v: &Option<Value>) -> Option<&Value> {
+            v.as_ref().filter(|v| expr::truthy(v))
+        }
+        let eval = |v: &Value| self.policy(exec_id, task_id, v);
+        if let Some(v) = truthy(&p.pause_before) {
+            check("PauseBeforePolicy", &[("expr", &eval(v)?, Kind::Flag)])?;
+        }
+        if let Some(v) = built(&p.wait_before) {
+            check("WaitBeforePolicy", &[("delay", &eval(v)?, Kind::Count)])?;
+        }
+        if let Some(v) = built(&p.wait_after) {
+            check("WaitAfterPolicy", &[("delay", &eval(v)?, Kind::Count)])?;
+        }
+        if let Some(r) = &p.retry {
+            let (count, delay) = (eval(&r.count)?, eval(&r.delay)?);
+            check(
+                "RetryPolicy",
+                &[
+                    ("delay", &delay, Kind::Count),
+                    ("count", &count, Kind::Count),
+                ],
+            )?;
+        }
+        if let Some(v) = built(&p.timeout) {
+            check("TimeoutPolicy", &[("delay", &eval(v)?, Kind::Count)])?;
+        }
+        if let Some(v) = truthy(&p.concurrency) {
+            check(
+                "ConcurrencyPolicy",
+                &[("concurrency", &eval(v)?, Kind::Count)],
+            )?;
+        }
+        Ok(())
+    }
+
     /// The execution's (shared) spec and the task's name: the hooks read
     /// the task's policies through it without copying them.
     fn task_spec(
@@ -190,6 +243,12 @@ impl EngineActor {
         let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
+        if let Err(e) = self.check_policy_types(exec_id, task_id, spec) {
+            // An error of the workflow's own making: Mistral's "Failed to
+            // run task", the workflow fails at once.
+            let msg = self.start_failure(exec_id, task_id, &e);
+            return self.force_fail_task(exec_id, task_id, msg);
+        }
         if let Some(c) = &spec.policies.concurrency {
             // Mistral's ConcurrencyPolicy records its value on the task.
             match self

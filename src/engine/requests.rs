@@ -122,10 +122,17 @@ impl EngineActor {
         let existing = self
             .writer
             .workflows_named(&names, &msg.namespace, &msg.project)?;
-        if let Some(existing) = existing.first() {
+        // Mistral stores the workflows in file order and stops at the first
+        // that exists.
+        if let Some(existing) = names
+            .iter()
+            .find_map(|n| existing.iter().find(|e| &e.name == n))
+        {
             return Err(Error::Conflict(format!(
                 "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: {}, {}, {}",
-                existing.name, existing.namespace, existing.project_id
+                existing.name,
+                existing.namespace,
+                crate::domain::project_text(&existing.project_id)
             )));
         }
         let mut defs = Vec::new();
@@ -237,7 +244,7 @@ impl EngineActor {
     }
 
     /// Fills a start from a previous execution (`source_execution_id`): its
-    /// workflow, input and params, unless the request gives its own.
+    /// workflow and params, unless the request gives its own.
     fn clone_source(&mut self, msg: &mut StartExecution, source: ExecutionId) -> Result<(), Error> {
         let src = match self.execs.get(&source) {
             Some(e) => Some(e.rec.clone()),
@@ -250,11 +257,8 @@ impl EngineActor {
             msg.workflow_id = Some(src.workflow_id.to_string());
             msg.namespace = src.workflow_namespace.clone();
         }
-        if msg.input.is_empty()
-            && let Value::Object(input) = &src.input
-        {
-            msg.input = input.clone();
-        }
+        // As Mistral: the source's input is not carried over (the new
+        // execution takes the request's input, else the defaults).
         if msg.params.is_empty()
             && let Value::Object(params) = &src.params
         {
@@ -405,7 +409,10 @@ impl EngineActor {
             env_allowed(State::Running)?;
         }
         let state_info = msg.state_info.filter(|s| !s.is_empty());
-        let exec = self.execs.get_mut(&id).expect("checked above");
+        let exec = self
+            .execs
+            .get_mut(&id)
+            .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={id}]")))?;
         let mut changed = false;
         if let Some(desc) = msg.description {
             exec.rec.description = desc;

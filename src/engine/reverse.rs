@@ -98,19 +98,29 @@ impl EngineActor {
             .filter(|t| t.requires.iter().all(|r| succeeded(r)))
             .map(|t| (t.name.clone(), inbound(exec, &t.requires)))
             .collect();
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying += 1;
+        }
         for (name, ctx) in ready {
             self.run_task(exec_id, &name, ctx, None);
+        }
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
         }
     }
 }
 
-/// The merged outbound contexts of the required tasks.
+/// The outbound contexts of the required tasks, merged by version.
 fn inbound(exec: &Exec, requires: &[String]) -> Map<String, Value> {
-    let mut ctx = Map::new();
+    let mut ctx: Option<Map<String, Value>> = None;
     for r in requires {
         if let Some(t) = exec.latest.get(r).and_then(|id| exec.tasks.get(id)) {
-            ctx.extend(Exec::outbound(t));
+            let out = Exec::outbound(t);
+            match &mut ctx {
+                Some(c) => super::versions::merge(c, out),
+                None => ctx = Some(out),
+            }
         }
     }
-    ctx
+    ctx.unwrap_or_default()
 }

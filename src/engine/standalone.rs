@@ -118,7 +118,7 @@ impl EngineActor {
         namespace: &str,
         input: &Map<String, Value>,
     ) -> Result<Option<super::adhoc::Expanded>, String> {
-        if self.adhoc.get(project, namespace, name).is_none() {
+        if self.adhoc.find(project, namespace, name).is_none() {
             return Ok(None);
         }
         self.expand_action(project, namespace, name, input.clone(), &json!({}))

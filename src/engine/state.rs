@@ -41,15 +41,19 @@ pub(crate) struct Exec {
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
-    pub items: HashMap<TaskExecutionId, super::dispatch::Items>,
+    pub items: HashMap<TaskExecutionId, super::items::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
+    /// Command lists being applied: a task of the list that ends at once
+    /// must not end the execution before its siblings exist.
+    pub applying: usize,
     /// Sub-workflow executions of a task that ended in ERROR: id, index
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
     pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
     /// Action executions started by the command list whose `fail`,
-    /// `succeed` or `pause` stopped this execution: they may still run.
+    /// `succeed` or `pause` (or whose task failing at start) stopped this
+    /// execution: they may still run.
     pub owed: HashSet<ActionExecutionId>,
 }
 
@@ -68,6 +72,7 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),
         }
@@ -116,13 +121,12 @@ impl Exec {
     }
 
     /// The outbound context of a completed task: its inbound context updated
-    /// by what it published.
+    /// by what it published, with the versions of what it published raised.
     pub fn outbound(task: &TaskRecord) -> Map<String, Value> {
-        let mut out = task.in_context.as_object().cloned().unwrap_or_default();
-        if let Value::Object(p) = &task.published {
-            merge_into(&mut out, p);
+        match &task.in_context {
+            Value::Object(ctx) => super::versions::outbound(ctx, &task.published),
+            _ => super::versions::outbound(&Map::new(), &task.published),
         }
-        out
     }
 
     /// `task()` of Mistral's functions.

@@ -267,6 +267,35 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     }
 }
 
+/// An undefined-value error with Jinja2's message, where it can be told.
+fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -> Error {
+    if e.kind == ErrorKind::Undefined
+        && let Some(m) = crate::expr::jinja_hint::undefined_message(src, data, in_workflow)
+    {
+        e.message = m;
+    }
+    e
+}
+
+/// Python's words for a division by zero minijinja reports as `unable to
+/// calculate L op 0`.
+fn zero_division_text(message: &str) -> Option<&'static str> {
+    let rest = message.strip_prefix("unable to calculate ")?;
+    let (left, op, right) = [" // ", " / ", " % "]
+        .iter()
+        .find_map(|op| rest.rsplit_once(op).map(|(l, r)| (l, op.trim(), r)))?;
+    let float = |s: &str| s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("nan");
+    let float = float(left) || float(right);
+    Some(match (op, float) {
+        ("/", false) => "division by zero",
+        ("/", true) => "float division by zero",
+        ("//", false) => "integer division or modulo by zero",
+        ("//", true) => "float floor division by zero",
+        (_, false) => "integer modulo by zero",
+        (_, true) => "float modulo",
+    })
+}
+
 fn jerr(expression: &str, e: minijinja::Error) -> Error {
     let mut message = e
         .detail()
@@ -278,8 +307,14 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
     }
+    let kind = kind_of(&e);
+    if kind == ErrorKind::ZeroDivision
+        && let Some(text) = zero_division_text(&message)
+    {
+        message = text.to_string();
+    }
     Error {
-        kind: kind_of(&e),
+        kind,
         lang: "Jinja",
         expression: expression.to_string(),
         message,
@@ -479,8 +514,20 @@ impl Jinja {
         contained(|| f(&env))
     }
 
-    /// The native value of one expression (the inside of a whole-string `{{ }}`).
+    /// The native value of one expression (the inside of a whole-string
+    /// `{{ }}`); an undefined value is named in Jinja2's words.
     fn value(
+        &self,
+        whole: &str,
+        inner: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Result<MValue, Error> {
+        self.value_raw(whole, inner, data, host)
+            .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
+    }
+
+    fn value_raw(
         &self,
         whole: &str,
         inner: &str,
@@ -612,7 +659,7 @@ impl Jinja {
         }
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
-            .map_err(|e| jerr(src, e))
+            .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
     }
 
     /// Syntax check of a template.

@@ -592,3 +592,17 @@ fn imports_with_context_and_xmlattr_markup() {
         json!(" a=\"&lt;b&gt;\""),
     );
 }
+
+#[test]
+fn division_by_zero_in_pythons_words() {
+    for (src, msg) in [
+        ("{{ 1 / 0 }}", "division by zero"),
+        ("{{ 1.5 / 0 }}", "float division by zero"),
+        ("{{ 7 // 0 }}", "integer division or modulo by zero"),
+        ("{{ 7.0 // 0 }}", "float floor division by zero"),
+    ] {
+        let e = eval(src).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::ZeroDivision, "{src}");
+        assert_eq!(e.message, msg, "{src}");
+    }
+}

@@ -12,6 +12,7 @@ pub(crate) mod jinja_ast;
 pub(crate) mod jinja_filters;
 pub(crate) mod jinja_globals;
 pub(crate) mod jinja_guard;
+mod jinja_hint;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_lex;
 pub(crate) mod jinja_methods;

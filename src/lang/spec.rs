@@ -65,7 +65,6 @@ pub fn input_mismatch(
     declared: &[InputParam],
     given: &Map<String, Value>,
 ) -> Option<String> {
-    use crate::domain::pytext::names_repr;
     let missing: Vec<&str> = declared
         .iter()
         .filter(|p| p.default.is_none() && !given.contains_key(&p.name))
@@ -76,15 +75,56 @@ pub fn input_mismatch(
         .map(String::as_str)
         .filter(|k| !declared.iter().any(|p| p.name == *k))
         .collect();
+    mismatch_text(name, class, &missing, &unexpected)
+}
+
+/// Mistral's `check_parameters` of an action known by its parameter
+/// string (an ad-hoc action's `input` as stored: `a, c=[1, 2]`): the
+/// string is cut at every comma and each piece at `=`, so a default that
+/// holds a comma yields a bogus required name (`2]`), as in Mistral. A
+/// string holding `**` accepts anything.
+pub fn params_mismatch(
+    name: &str,
+    class: &str,
+    params: &str,
+    given: &Map<String, Value>,
+) -> Option<String> {
+    if params.contains("**") {
+        return None;
+    }
+    let mut expected: IndexMap<&str, bool> = IndexMap::new();
+    if !params.is_empty() {
+        for piece in params.split(',') {
+            let piece = piece.trim();
+            let mut kv = piece.split('=');
+            let key = kv.next().unwrap_or_default();
+            expected.insert(key, kv.next().is_some());
+        }
+    }
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|(k, defined)| !**defined && !given.contains_key(**k))
+        .map(|(k, _)| *k)
+        .collect();
+    let unexpected: Vec<&str> = given
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !expected.contains_key(k))
+        .collect();
+    mismatch_text(name, class, &missing, &unexpected)
+}
+
+fn mismatch_text(name: &str, class: &str, missing: &[&str], unexpected: &[&str]) -> Option<String> {
+    use crate::domain::pytext::names_repr;
     if missing.is_empty() && unexpected.is_empty() {
         return None;
     }
     let mut msg = format!("Invalid input [name={name}, class={class}");
     if !missing.is_empty() {
-        msg += &format!(", missing={}", names_repr(&missing));
+        msg += &format!(", missing={}", names_repr(missing));
     }
     if !unexpected.is_empty() {
-        msg += &format!(", unexpected={}", names_repr(&unexpected));
+        msg += &format!(", unexpected={}", names_repr(unexpected));
     }
     msg.push(']');
     Some(msg)
@@ -271,4 +311,32 @@ pub struct WorkbookSpec {
     pub tags: Vec<String>,
     pub workflows: Vec<WorkflowSpec>,
     pub actions: Vec<ActionSpec>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn params_are_read_as_mistral_cuts_the_input_string() {
+        let given = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let class = "mistral.actions.adhoc.AdHocAction";
+        // a list default holds a comma: its tail is a required name
+        assert_eq!(
+            params_mismatch("a", class, "a, c=[1, 2]", &given(json!({"a": 1}))).as_deref(),
+            Some("Invalid input [name=a, class=mistral.actions.adhoc.AdHocAction, missing=['2]']]")
+        );
+        assert_eq!(
+            params_mismatch("a", class, "a, c=\"x\"", &given(json!({"a": 1, "z": 2}))).as_deref(),
+            Some(
+                "Invalid input [name=a, class=mistral.actions.adhoc.AdHocAction, unexpected=['z']]"
+            )
+        );
+        assert_eq!(params_mismatch("a", class, "", &given(json!({}))), None);
+        assert_eq!(
+            params_mismatch("a", class, "a, **kw", &given(json!({"q": 1}))),
+            None
+        );
+    }
 }

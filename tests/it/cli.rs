@@ -218,12 +218,22 @@ fn the_mistral_cli_manages_workbooks_ad_hoc_actions_and_direct_runs() {
     .unwrap();
     assert_eq!(direct, serde_json::json!({"result": "ABC"}));
     mistral_text(&app, &["workbook-delete", "clibook"]);
+    let books = mistral(&app, &["workbook-list"]);
+    assert!(
+        books
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["Name"] != "clibook"),
+        "{books}"
+    );
+    // As on Mistral, the workbook's workflows stay stored.
     let wfs = mistral(&app, &["workflow-list"]);
     assert!(
-        wfs.as_array().unwrap().iter().all(|w| !w["Name"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("clibook.")),
+        wfs.as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["Name"] == "clibook.main"),
         "{wfs}"
     );
 }

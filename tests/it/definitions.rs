@@ -183,16 +183,17 @@ async fn workbook_create_get_list_update_delete() {
         (Some(false), Some("who"))
     );
 
-    // An update drops `sub` and the action; they go away.
+    // An update that no longer names `sub` and the action leaves them
+    // stored, as Mistral does.
     let smaller = "version: '2.0'\nname: wb\nworkflows:\n  main:\n    tasks:\n      only:\n        action: std.echo output=1\n";
     let (s, up) = put(&app, "/v2/workbooks", smaller).await;
     assert_eq!(s, StatusCode::OK, "{up}");
     assert_eq!(up["id"], v["id"]);
     assert!(up["updated_at"].is_string(), "{up}");
     let (s, _) = get(&app, "/v2/workflows/wb.sub").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, _) = get(&app, "/v2/actions/wb.greet").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, main) = get(&app, "/v2/workflows/wb.main").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -213,8 +214,9 @@ async fn workbook_create_get_list_update_delete() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(&app, Method::DELETE, "/v2/workbooks/wb", None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    // Deleting a workbook leaves its workflows, as Mistral does.
     let (s, _) = get(&app, "/v2/workflows/wb.main").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(s, StatusCode::OK);
     let (s, _) = get(&app, "/v2/workbooks/wb").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(&app, Method::DELETE, "/v2/workbooks/wb", None).await;
@@ -348,14 +350,19 @@ broken:
     let (s, v) = post(&app, "/v2/actions", actions).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     for (action, expected) in [
+        // a cycle, a base that does not exist, a base-input that cannot be
+        // evaluated: Mistral names the called action and its definition
         (
             "loop-a",
-            "Found a cycle in an ad-hoc action chain [action_name=loop-a, duplicate_action_name=loop-a]",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=loop-a, definition=\nversion: '2.0'\nloop-a:\n",
         ),
-        ("nowhere", "Failed to find action [action_name=std.nope]"),
+        (
+            "nowhere",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=nowhere, definition=",
+        ),
         (
             "broken",
-            "Failed to instantiate an action [action_name=broken]",
+            "Failed to instantiate an action [action_desc=AdHoc action [name=broken, definition=",
         ),
     ] {
         let wf =

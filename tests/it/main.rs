@@ -1,5 +1,11 @@
 //! Integration tests, one binary: actor-level engine↔worker protocol tests
-//! and the REST API over real HTTP, each on a fresh database.
+//! and the REST API over real HTTP, each on a fresh database; the Mistral
+//! case corpus; the expression corpus and vectors; the house rules (tidy).
+//! The reliability suite (it needs the test actions compiled in) and the
+//! browser test of the UI (it needs Chromium) are binaries of their own.
+
+// Tests assert by unwrapping.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
 mod api_errors;
@@ -7,6 +13,9 @@ mod api_shapes;
 mod cli;
 mod cron;
 mod definitions;
+mod expr_common;
+mod expr_corpus;
+mod expr_vectors;
 mod harness;
 mod lifecycle;
 mod limits;
@@ -23,3 +32,4 @@ mod tenants;
 mod tenants_cron;
 mod tenants_definitions;
 mod tenants_isolation;
+mod tidy;

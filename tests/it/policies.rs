@@ -41,18 +41,20 @@ wf:
     t1:
       action: std.fail
       retry:
-        count: 3
-        delay: <% 0.1 %>
-        backoff: 2
-        max-delay: <% 0.25 %>
+        count: 2
+        delay: 1
+        backoff: 3
+        max-delay: <% 2 %>
 ";
     let started = Instant::now();
     let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
     let took = started.elapsed();
     assert_eq!(ex.state, State::Error);
-    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 3);
-    // 0.1 + 0.2 + min(0.4, 0.25): a constant delay would take 0.3 s.
-    assert!(took >= Duration::from_millis(550), "{took:?}");
+    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 2);
+    // 1 + min(3, 2) (the delay is a whole number of seconds, as Mistral
+    // checks it): a constant delay would take 2 s, an unbounded one 4 s.
+    assert!(took >= Duration::from_millis(2900), "{took:?}");
+    assert!(took < Duration::from_millis(3900), "{took:?}");
 }
 
 #[actix_rt::test]

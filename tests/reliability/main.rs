@@ -4,6 +4,9 @@
 //! and a closing `N passed, N failed` line; run with `--nocapture` to see
 //! them. See README.md in this directory.
 
+// Tests assert by unwrapping.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod burst;
 mod expressions;
 mod fuzz_regressions;

@@ -10,6 +10,9 @@
 //! skipped with a note, or fails when `BORA_TEST_REQUIRE_BROWSER=1`.
 //! `serving_and_events` checks the HTTP side without a browser.
 
+// Tests assert by unwrapping.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../it/harness.rs"]
 mod harness;
 mod webdriver;

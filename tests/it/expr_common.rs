@@ -2,9 +2,6 @@
 //! numbers as written (integers of any size compare exactly) and the
 //! agreement rules of `shared/expr/check.py`.
 
-// each test crate that includes this module uses only part of it
-#![allow(dead_code)]
-
 /// A JSON value with numbers kept as their text and object keys in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum J {

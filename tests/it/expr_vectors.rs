@@ -2,13 +2,11 @@
 //! through `expr::batch::evaluate_line` and checks the agreement stays at or
 //! above the ratchet. Skips (with a note) when the vectors are absent.
 
-mod common;
-
 use std::path::PathBuf;
 
+use super::expr_common::{J, judge, parse, show};
 use bora::expr::Evaluator;
 use bora::expr::batch::evaluate_line_text;
-use common::{J, judge, parse, show};
 use serde_json::Value;
 
 /// Agreement floors (fraction of vectors passing); only ever raised.
@@ -83,7 +81,7 @@ fn vectors_agree() {
     }
 }
 
-/// Ad-hoc batch run: `EXPR_BATCH_IN=in.jsonl EXPR_BATCH_OUT=out.jsonl cargo test --test expr_vectors batch_file`.
+/// Ad-hoc batch run: `EXPR_BATCH_IN=in.jsonl EXPR_BATCH_OUT=out.jsonl cargo test --test it batch_file`.
 #[test]
 fn batch_file() {
     let (Ok(inp), Ok(out)) = (

@@ -9,14 +9,12 @@
 //! A listed line whose reason starts with `crash:` is not evaluated at all
 //! (it would take the whole test down) and counts as a disagreement.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::expr_common::{J, judge, parse, show};
 use bora::expr::Evaluator;
 use bora::expr::batch::evaluate_line_text;
-use common::{J, judge, parse, show};
 
 /// `<file>:<id>` -> reason, from the allowlist (`#` starts a comment).
 fn allowlist(path: &Path) -> BTreeMap<String, String> {

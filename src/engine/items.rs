@@ -1,0 +1,553 @@
+//! `with-items` tasks: evaluating and zipping the lists, starting items
+//! within `concurrency` (Mistral's `with_items` capacity kept in the runtime
+//! context), gathering their results in item order, and rebuilding their
+//! progress after a restart.
+
+use std::collections::VecDeque;
+
+use serde_json::{Map, Value, json};
+
+use super::EngineActor;
+use super::dispatch::StartError;
+use super::flow::seconds;
+use super::offload::{Ready, Resume};
+use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
+use crate::lang::TaskRun;
+use crate::store::{ActionExecutionRecord, Write};
+
+/// The progress of a `with-items` task.
+#[derive(Debug, Default)]
+pub(crate) struct Items {
+    /// Items not yet started: index and branch context (loop variables
+    /// overlaid by the inbound context, as Mistral merges them).
+    pending: VecDeque<(usize, Map<String, Value>)>,
+    results: Vec<Value>,
+    states: Vec<State>,
+    done: usize,
+    running: usize,
+    /// Items allowed in flight at once (0: all).
+    concurrency: usize,
+}
+
+/// The context of item `i`: its loop variables, overlaid by the task's
+/// inbound context (as Mistral merges them); `None` past a list's end.
+fn item_context(
+    lists: &[(String, Vec<Value>)],
+    i: usize,
+    branch: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let mut ctx = Map::new();
+    for (var, list) in lists {
+        ctx.insert(var.clone(), list.get(i)?.clone());
+    }
+    for (k, v) in branch {
+        ctx.insert(k.clone(), v.clone());
+    }
+    Some(ctx)
+}
+
+impl EngineActor {
+    /// Evaluates the `with-items` lists, zips them, and starts the first
+    /// items within the concurrency limit.
+    pub(super) fn start_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), StartError> {
+        Ok(self.start_some_items(exec_id, task_id, None)?)
+    }
+
+    /// Re-runs only the `failed` items of a with-items task, keeping the
+    /// `previous` results of the others (a rerun with `reset: false`).
+    pub(crate) fn rerun_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        previous: Value,
+        failed: Vec<usize>,
+    ) {
+        let previous = match previous {
+            Value::Array(v) => v,
+            _ => Vec::new(),
+        };
+        if let Err(e) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+            let msg = self.start_failure(exec_id, task_id, &e);
+            self.force_fail_task(exec_id, task_id, msg);
+        }
+    }
+
+    /// Evaluates the lists, zips them, and starts the chosen items (all, or
+    /// only some with the others' results kept) within the concurrency limit.
+    fn start_some_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        only: Option<(Vec<usize>, Vec<Value>)>,
+    ) -> Result<(), String> {
+        let (lists, concurrency) =
+            match self.deferrable((exec_id, task_id), |s| s.items_lists(exec_id, task_id)) {
+                Ready::Done(r) => r?,
+                Ready::Deferred(req) => {
+                    let resume = match only {
+                        Some((failed, previous)) => Resume::Rerun {
+                            previous: Value::Array(previous),
+                            failed,
+                        },
+                        None => Resume::Start,
+                    };
+                    self.defer(req, resume);
+                    return Ok(());
+                }
+            };
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let count = lists.first().map_or(0, |(_, l)| l.len());
+        if count == 0 {
+            let name = task.name.clone();
+            log::debug!("ex={exec_id} task={name} with-items over nothing");
+            self.with_items_context(exec_id, task_id, 0, concurrency);
+            self.complete_task(exec_id, task_id, State::Success, json!([]), None);
+            return Ok(());
+        }
+        let (chosen, previous): (Vec<usize>, Vec<Value>) = match only {
+            Some((failed, previous)) => (
+                failed.into_iter().filter(|i| *i < count).collect(),
+                previous,
+            ),
+            None => ((0..count).collect(), Vec::new()),
+        };
+        let mut results = vec![Value::Null; count];
+        let mut states = vec![State::Success; count];
+        for (i, v) in previous.into_iter().enumerate().take(count) {
+            results[i] = v;
+        }
+        for i in &chosen {
+            states[*i] = State::Idle;
+        }
+        if chosen.is_empty() {
+            self.complete_task(
+                exec_id,
+                task_id,
+                State::Success,
+                Value::Array(results),
+                None,
+            );
+            return Ok(());
+        }
+        let pending = chosen
+            .iter()
+            .filter_map(|&i| Some((i, item_context(&lists, i, &branch)?)))
+            .collect();
+        let items = Items {
+            pending,
+            results,
+            states,
+            done: count - chosen.len(),
+            concurrency,
+            ..Items::default()
+        };
+        self.with_items_context(exec_id, task_id, count, concurrency);
+        let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+        exec.items.insert(task_id, items);
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.start_more_items(exec_id, task_id)
+    }
+
+    /// Mistral's `with_items.capacity` of a task with a concurrency: how
+    /// many more items may start now (the concurrency less those running).
+    fn sync_capacity(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(items) = exec.items.get(&task_id).filter(|i| i.concurrency > 0) else {
+            return;
+        };
+        let capacity = items.concurrency.saturating_sub(items.running);
+        if let Some(Value::Object(wi)) = exec
+            .tasks
+            .get_mut(&task_id)
+            .and_then(|t| t.runtime_context.get_mut("with_items"))
+        {
+            wi.insert("capacity".into(), json!(capacity));
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
+    }
+
+    /// Records a with-items task's shape in its runtime context: Mistral's
+    /// `with_items: {capacity, count}` (capacity null without concurrency)
+    /// and, for restarts, the concurrency.
+    fn with_items_context(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        count: usize,
+        concurrency: usize,
+    ) {
+        if let Some(Value::Object(rc)) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+            .map(|t| &mut t.runtime_context)
+        {
+            let capacity = if concurrency > 0 {
+                json!(concurrency)
+            } else {
+                Value::Null
+            };
+            rc.insert(
+                "with_items".into(),
+                json!({ "capacity": capacity, "count": count, "concurrency": concurrency }),
+            );
+        }
+    }
+
+    /// Evaluates a with-items task's lists (checked: lists, equal lengths,
+    /// within `max_with_items`) and its `concurrency`.
+    #[allow(clippy::type_complexity)]
+    fn items_lists(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(Vec<(String, Vec<Value>)>, usize), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        // Mistral's `_get_with_items_values`: every value evaluated first;
+        // any iterable is taken (a string by its characters, a mapping by
+        // its keys); the lists must have one length.
+        let mut values = Map::new();
+        for wi in &spec.with_items {
+            let v = self.evaluate(exec, Some(task), &branch, &wi.source)?;
+            values.insert(wi.var.clone(), v);
+        }
+        let mut lists: Vec<(String, Vec<Value>)> = Vec::new();
+        for (var, v) in &values {
+            let items = match v {
+                Value::Array(items) => items.clone(),
+                Value::String(text) => text.chars().map(|c| Value::String(c.into())).collect(),
+                Value::Object(m) => m.keys().map(|k| Value::String(k.clone())).collect(),
+                _ => {
+                    let so_far: Map<String, Value> = lists
+                        .iter()
+                        .map(|(k, l)| (k.clone(), Value::Array(l.clone())))
+                        .collect();
+                    return Err(format!(
+                        "Wrong input format for: {}. Iterable type is expected for each value.",
+                        pytext::repr(&Value::Object(so_far))
+                    ));
+                }
+            };
+            let count = lists.first().map_or(items.len(), |(_, l)| l.len());
+            if items.len() != count {
+                return Err(format!(
+                    "Wrong input format for: {}. All arrays must have the same length.",
+                    pytext::repr(&Value::Object(values.clone()))
+                ));
+            }
+            lists.push((var.clone(), items));
+        }
+        let count = lists.first().map_or(0, |(_, l)| l.len());
+        if count > self.limits.max_with_items {
+            return Err(format!(
+                "with-items of task '{}' has {count} items, more than the limit of {} (max_with_items)",
+                task.name, self.limits.max_with_items
+            ));
+        }
+        let concurrency = match &spec.policies.concurrency {
+            Some(c) => {
+                seconds(&self.evaluate(exec, Some(task), &branch, c)?, "concurrency")? as usize
+            }
+            None => 0,
+        };
+        Ok((lists, concurrency))
+    }
+
+    /// Starts pending items while capacity allows.
+    pub(crate) fn start_more_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        loop {
+            let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+            let Some(items) = exec.items.get_mut(&task_id) else {
+                return Ok(());
+            };
+            if items.concurrency > 0 && items.running >= items.concurrency {
+                return Ok(());
+            }
+            if items.pending.is_empty() || self.offload.busy((exec_id, task_id)) {
+                // An item's evaluation is in the pool: its return goes on.
+                return Ok(());
+            }
+            let call = self.deferrable((exec_id, task_id), |s| {
+                let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
+                let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+                let items = exec.items.get(&task_id).ok_or("items gone")?;
+                let (_, ctx) = items.pending.front().ok_or("no item")?;
+                s.action_call(exec, task, ctx)
+            });
+            let call = match call {
+                Ready::Done(call) => call,
+                Ready::Deferred(req) => {
+                    self.defer(req, Resume::MoreItems);
+                    return Ok(());
+                }
+            };
+            let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
+            let Some(items) = exec.items.get_mut(&task_id) else {
+                return Ok(());
+            };
+            let Some((i, _)) = items.pending.pop_front() else {
+                return Ok(());
+            };
+            items.running += 1;
+            self.sync_capacity(exec_id, task_id);
+            match call {
+                Ok(call) if call.workflow => {
+                    let item = Some(i as i32);
+                    if let Err(e) =
+                        self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
+                    {
+                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                        return Ok(());
+                    }
+                }
+                Ok(call) => {
+                    if let Some(msg) = self.record_action(exec_id, task_id, call, Some(i)) {
+                        self.send(msg);
+                    }
+                }
+                Err(StartError::Structural(e)) => {
+                    // An item whose action or input cannot be evaluated
+                    // fails the task and its workflow (Mistral evaluates
+                    // every item's input before it starts any).
+                    let msg = self.start_failure(exec_id, task_id, &e);
+                    self.force_fail_task(exec_id, task_id, msg);
+                    return Ok(());
+                }
+                Err(StartError::Action(e)) => {
+                    // The action cannot be made (an ad-hoc action's
+                    // expansion): the whole task fails with the reason, as
+                    // Mistral's with-items task does when scheduling fails.
+                    if let Some(exec) = self.execs.get_mut(&exec_id) {
+                        exec.items.remove(&task_id);
+                    }
+                    self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
+                    return Ok(());
+                }
+                Err(StartError::Input(e)) => {
+                    self.fail_on_input(exec_id, task_id, e);
+                    return Ok(());
+                }
+                Err(StartError::Name(e)) => {
+                    self.fail_items(exec_id, task_id, e);
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Ends a with-items task with ERROR and `reason`, with the results of
+    /// the items done so far; items still running are no longer awaited.
+    fn fail_items(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reason: String) {
+        let Some(items) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.items.remove(&task_id))
+        else {
+            return;
+        };
+        let results: Vec<Value> = items
+            .results
+            .into_iter()
+            .zip(items.states)
+            .filter(|(_, s)| s.is_completed())
+            .map(|(r, _)| r)
+            .collect();
+        self.complete_task(
+            exec_id,
+            task_id,
+            State::Error,
+            Value::Array(results),
+            Some(reason),
+        );
+    }
+
+    /// One item of a `with-items` task finished; the task completes with
+    /// all of them, in item order.
+    pub(crate) fn item_done(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        i: usize,
+        state: State,
+        value: Value,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(items) = exec.items.get_mut(&task_id) else {
+            return;
+        };
+        if i >= items.results.len() || items.states[i].is_completed() {
+            return;
+        }
+        items.results[i] = value;
+        items.states[i] = state;
+        items.done += 1;
+        items.running = items.running.saturating_sub(1);
+        let more = items.done < items.results.len();
+        self.sync_capacity(exec_id, task_id);
+        if more {
+            let Some(exec) = self.execs.get(&exec_id) else {
+                return;
+            };
+            if exec.rec.state == State::Running
+                && let Err(e) = self.start_more_items(exec_id, task_id)
+            {
+                log::warn!(
+                    "ex={exec_id} task={task_id} cannot start more items: {}",
+                    self.mask(exec_id, e)
+                );
+            }
+            return;
+        }
+        self.finish_items(exec_id, task_id);
+    }
+
+    /// Completes a with-items task whose items are all done, in item order.
+    fn finish_items(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(items) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.items.remove(&task_id))
+        else {
+            return;
+        };
+        let (state, info) = if items.states.contains(&State::Cancelled) {
+            (
+                State::Cancelled,
+                Some("One or more actions was cancelled.".to_string()),
+            )
+        } else if items.states.contains(&State::Error) {
+            (
+                State::Error,
+                Some("One or more actions had failed.".to_string()),
+            )
+        } else {
+            (State::Success, None)
+        };
+        self.complete_task(exec_id, task_id, state, Value::Array(items.results), info);
+    }
+
+    /// Rebuilds the progress of the RUNNING with-items tasks of a recovered
+    /// execution from their stored action executions (the latest of each
+    /// item): finished items keep their results, unfinished ones count as
+    /// running (recovery deals with their actions), items never dispatched
+    /// are pending again, with the lists evaluated anew; then starts what
+    /// the concurrency allows, or completes a task whose items all finished.
+    /// A task that iterates a sub-workflow is left to the integrity checker
+    /// (its finished children are not in memory).
+    pub(crate) fn restore_items(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let tasks: Vec<TaskExecutionId> = exec
+            .tasks
+            .values()
+            .filter(|t| t.state == State::Running && !exec.items.contains_key(&t.id))
+            .filter(|t| {
+                exec.spec.tasks.get(&t.name).is_some_and(|s| {
+                    !s.with_items.is_empty() && matches!(s.run, TaskRun::Action(_))
+                })
+            })
+            .map(|t| t.id)
+            .collect();
+        for task_id in tasks {
+            let Some(items) = self.stored_items(exec_id, task_id) else {
+                continue;
+            };
+            let (done, count) = (items.done, items.results.len());
+            if let Some(exec) = self.execs.get_mut(&exec_id) {
+                exec.items.insert(task_id, items);
+            }
+            log::info!(
+                "ex={exec_id} task={task_id} with-items restored: {done} of {count} items done"
+            );
+            if done == count {
+                self.finish_items(exec_id, task_id);
+            }
+        }
+    }
+
+    /// Starts the pending items of restored with-items tasks (after their
+    /// in-flight actions were recovered).
+    pub(crate) fn continue_items(&mut self, exec_id: ExecutionId) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let ids: Vec<TaskExecutionId> = exec.items.keys().copied().collect();
+        for task_id in ids {
+            if let Err(e) = self.start_more_items(exec_id, task_id) {
+                log::warn!(
+                    "ex={exec_id} task={task_id} cannot start more items: {}",
+                    self.mask(exec_id, e)
+                );
+            }
+        }
+    }
+
+    fn stored_items(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<Items> {
+        let exec = self.execs.get(&exec_id)?;
+        let task = exec.tasks.get(&task_id)?;
+        let shape = task.runtime_context.get("with_items")?;
+        let count = shape.get("count")?.as_u64()? as usize;
+        let concurrency = shape
+            .get("concurrency")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let mut latest: Vec<Option<&ActionExecutionRecord>> = vec![None; count];
+        for a in exec.actions.values() {
+            if a.task_execution_id != Some(task_id) {
+                continue;
+            }
+            let Some(slot) = a.item_index.and_then(|i| latest.get_mut(i as usize)) else {
+                continue;
+            };
+            if slot.is_none_or(|b| (a.created_at, a.attempt) > (b.created_at, b.attempt)) {
+                *slot = Some(a);
+            }
+        }
+        let mut items = Items {
+            results: vec![Value::Null; count],
+            states: vec![State::Idle; count],
+            concurrency,
+            ..Items::default()
+        };
+        let mut never = Vec::new();
+        for (i, a) in latest.iter().enumerate() {
+            match a {
+                Some(a) if a.state.is_completed() => {
+                    items.results[i] = a.output.get("result").cloned().unwrap_or(Value::Null);
+                    items.states[i] = a.state;
+                    items.done += 1;
+                }
+                Some(_) => items.running += 1,
+                None => never.push(i),
+            }
+        }
+        if !never.is_empty() {
+            let branch = task.in_context.as_object().cloned().unwrap_or_default();
+            let (lists, _) = self.items_lists(exec_id, task_id).ok()?;
+            for i in never {
+                items
+                    .pending
+                    .push_back((i, item_context(&lists, i, &branch)?));
+            }
+        }
+        Some(items)
+    }
+}

@@ -1,0 +1,256 @@
+//! Jinja2's words for an undefined value: the first missing link of a path
+//! into the context `_` is named as Jinja2's `Undefined` names it
+//! (`'dict object' has no attribute 'x'`, `list object has no element 5`,
+//! `'x' is undefined`). Inside a workflow `_` is Mistral's `ContextView`.
+
+use serde_json::Value as Json;
+
+/// The type of `_` inside a workflow, as Jinja2 prints it.
+const CONTEXT_VIEW: &str = "mistral.workflow.data_flow.ContextView object";
+
+/// One step of a path: `.name` / `['name']`, or `[3]`.
+enum Step {
+    Name(String),
+    Index(i64),
+}
+
+/// Jinja2's message for the undefined value `src` ran into, when it is a
+/// path into `_` (or a lone undefined variable); `None` when it cannot tell.
+pub(crate) fn undefined_message(src: &str, data: &Json, in_workflow: bool) -> Option<String> {
+    let bytes = src.as_bytes();
+    let mut at = 0;
+    while let Some(off) = src[at..].find('_') {
+        let i = at + off;
+        at = i + 1;
+        let before = i.checked_sub(1).map(|p| bytes[p]);
+        let after = bytes.get(i + 1).copied();
+        let standalone = !before
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            && matches!(after, Some(b'.' | b'['));
+        if !standalone {
+            continue;
+        }
+        let steps = parse_steps(&src[i + 1..]);
+        let root = if in_workflow {
+            CONTEXT_VIEW
+        } else {
+            "dict object"
+        };
+        if let Some(msg) = first_missing(data, root, &steps) {
+            return Some(msg);
+        }
+    }
+    lone_variable(src).map(|name| format!("'{name}' is undefined"))
+}
+
+/// `{{ name }}` alone: the name of the variable.
+fn lone_variable(src: &str) -> Option<&str> {
+    let inner = src.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let ident = !inner.is_empty()
+        && inner != "_"
+        && inner
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ident.then_some(inner)
+}
+
+fn parse_steps(mut rest: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    loop {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            if end == 0 || r.as_bytes()[0].is_ascii_digit() {
+                break;
+            }
+            steps.push(Step::Name(r[..end].to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let Some(close) = r.find(']') else { break };
+            let key = r[..close].trim();
+            let quoted = key.len() >= 2
+                && ((key.starts_with('\'') && key.ends_with('\''))
+                    || (key.starts_with('"') && key.ends_with('"')));
+            if quoted {
+                steps.push(Step::Name(key[1..key.len() - 1].to_string()));
+            } else if let Ok(n) = key.parse::<i64>() {
+                steps.push(Step::Index(n));
+            } else {
+                break;
+            }
+            rest = &r[close + 1..];
+        } else {
+            break;
+        }
+    }
+    steps
+}
+
+/// Walks `steps` from `data`; the message for the first step that is
+/// missing, or `None` when the path resolves (or reaches something Jinja2
+/// would answer with a method or a value it does not hold here).
+fn first_missing(data: &Json, root: &str, steps: &[Step]) -> Option<String> {
+    let mut cur = data;
+    let mut kind = root.to_string();
+    for step in steps {
+        let next = match (step, cur) {
+            (Step::Name(n), Json::Object(m)) => m.get(n),
+            (Step::Index(i), Json::Array(a)) => {
+                let idx = if *i < 0 { a.len() as i64 + i } else { *i };
+                usize::try_from(idx).ok().and_then(|k| a.get(k))
+            }
+            _ => None,
+        };
+        match next {
+            Some(v) => {
+                kind = type_repr(v);
+                cur = v;
+            }
+            None => {
+                if let Step::Name(n) = step
+                    && has_method(cur, n)
+                {
+                    return None;
+                }
+                return Some(match step {
+                    Step::Name(n) if kind == "None" => format!("'None' has no attribute '{n}'"),
+                    Step::Name(n) => format!("'{kind}' has no attribute '{n}'"),
+                    Step::Index(i) => format!("{kind} has no element {i}"),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Jinja2's `object_type_repr` of a JSON value.
+fn type_repr(v: &Json) -> String {
+    match v {
+        Json::Null => "None".into(),
+        Json::Bool(_) => "bool object".into(),
+        Json::Number(n) if n.is_f64() => "float object".into(),
+        Json::Number(_) => "int object".into(),
+        Json::String(_) => "str object".into(),
+        Json::Array(_) => "list object".into(),
+        Json::Object(_) => "dict object".into(),
+    }
+}
+
+/// Whether Jinja2 finds `name` as a Python method of the value (then the
+/// value is not undefined and this module says nothing).
+fn has_method(v: &Json, name: &str) -> bool {
+    const DICT: &[&str] = &[
+        "clear",
+        "copy",
+        "fromkeys",
+        "get",
+        "items",
+        "keys",
+        "pop",
+        "popitem",
+        "setdefault",
+        "update",
+        "values",
+    ];
+    const LIST: &[&str] = &[
+        "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+        "reverse", "sort",
+    ];
+    const STR: &[&str] = &[
+        "capitalize",
+        "casefold",
+        "center",
+        "count",
+        "encode",
+        "endswith",
+        "expandtabs",
+        "find",
+        "format",
+        "format_map",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isascii",
+        "isdecimal",
+        "isdigit",
+        "isidentifier",
+        "islower",
+        "isnumeric",
+        "isprintable",
+        "isspace",
+        "istitle",
+        "isupper",
+        "join",
+        "ljust",
+        "lower",
+        "lstrip",
+        "maketrans",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rindex",
+        "rjust",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "translate",
+        "upper",
+        "zfill",
+    ];
+    let list = match v {
+        Json::Object(_) => DICT,
+        Json::Array(_) => LIST,
+        Json::String(_) => STR,
+        _ => return name.starts_with("__") || !name.is_ascii(),
+    };
+    list.contains(&name) || name.starts_with("__")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_first_missing_link_is_named_as_jinja2_names_it() {
+        let data = json!({"d": {}, "l": [1], "s": "x", "n": null});
+        let msg = |src: &str, wf| undefined_message(src, &data, wf);
+        assert_eq!(
+            msg("{{ _.nope }}", true).as_deref(),
+            Some("'mistral.workflow.data_flow.ContextView object' has no attribute 'nope'")
+        );
+        assert_eq!(
+            msg("{{ _.d.nope.x }}", false).as_deref(),
+            Some("'dict object' has no attribute 'nope'")
+        );
+        assert_eq!(
+            msg("{{ _.l[5] }}", false).as_deref(),
+            Some("list object has no element 5")
+        );
+        assert_eq!(
+            msg("{{ _['s'].nope }}", false).as_deref(),
+            Some("'str object' has no attribute 'nope'")
+        );
+        assert_eq!(
+            msg("{{ _.n.x }}", false).as_deref(),
+            Some("'None' has no attribute 'x'")
+        );
+        assert_eq!(
+            msg("{{ nope }}", false).as_deref(),
+            Some("'nope' is undefined")
+        );
+        assert_eq!(msg("{{ _.d.keys }}", false), None);
+        assert_eq!(msg("{{ _.l[0] + x }}", false), None);
+    }
+}

@@ -5,8 +5,10 @@
 //! Invariant: every task target is returned as a [`Ref`] with its path and
 //! position, so the workflow check can report a dangling one precisely.
 
+use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use super::check::{Cx, idx, key, py};
 use super::cmd::{is_full_expression, parse_cmd_and_input};
@@ -88,7 +90,7 @@ pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
 /// The transition part: a string, a one-key guarded dict, or a list of both.
 fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
     match &node.kind {
-        Kind::Str(s) => entry(cx, path, node, s, None, out),
+        Kind::Str(s) => next_task(cx, path, node, s, out),
         Kind::Map(_) => guarded(cx, path, node, out),
         Kind::Seq(items) => {
             if items.is_empty() {
@@ -102,7 +104,7 @@ fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
                     continue;
                 }
                 match &item.kind {
-                    Kind::Str(s) => entry(cx, &p, item, s, None, out),
+                    Kind::Str(s) => next_task(cx, &p, item, s, out),
                     Kind::Map(_) => guarded(cx, &p, item, out),
                     _ => cx.schema_err(
                         &p,
@@ -159,19 +161,67 @@ fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
     }
 }
 
-/// One transition from its text: a task, or an engine command with params.
-fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, out: &mut Parsed) {
-    let parsed = parse_cmd_and_input(s).filter(|(name, params)| {
-        !name.is_empty() && (!s.trim().contains(char::is_whitespace) || !params.is_empty())
-    });
-    let Some((name, params)) = parsed else {
-        cx.schema_err(
+/// Mistral's `NEXT_TASK` schema (`on_clause.py`): a transition string must
+/// match exactly one of these, as jsonschema's `oneOf` checks it. A string
+/// without whitespace in the function form (`fail(msg=1)`) matches the first
+/// and the third, so Mistral refuses it; `fail(msg="a b")` matches only the
+/// third. Each pattern with Python's `$`, which also matches before a final
+/// newline. The second member is the subschema's Python text.
+static NEXT_TASK: LazyLock<[(Regex, &str); 3]> = LazyLock::new(|| {
+    let pattern = |p: &str| Regex::new(p).unwrap_or_else(|_| unreachable!("a fixed pattern"));
+    [
+        (
+            pattern(r"^\S+\n?$"),
+            r"{'type': 'string', 'pattern': '^\\S+$', 'description': 'Task name (e.g.: `task1`)'}",
+        ),
+        (
+            pattern(r"^\w+ \w+=(.*)\n?$"),
+            r#"{'type': 'string', 'pattern': '^\\w+ \\w+=(.*)$', 'description': 'Task name with dict parameter (e.g.: `fail msg="test"`, `fail msg=<% task() %>`)'}"#,
+        ),
+        (
+            pattern(r"^\w+\(\w+=(.*)\)\n?$"),
+            r#"{'type': 'string', 'pattern': '^\\w+\\(\\w+=(.*)\\)$', 'description': 'Task name with func parameter (e.g.: `fail(msg="test")`, `fail(msg=<% task() %>)`)'}"#,
+        ),
+    ]
+});
+
+/// A transition written as a string: checked against [`NEXT_TASK`] first.
+/// (A guard's key is not: `patternProperties` leaves keys that match no
+/// pattern unchecked.)
+fn next_task(cx: &mut Cx, path: &str, node: &Node, s: &str, out: &mut Parsed) {
+    let matched: Vec<&str> = NEXT_TASK
+        .iter()
+        .filter(|(re, _)| re.is_match(s))
+        .map(|(_, text)| *text)
+        .collect();
+    let text = crate::domain::pytext::str_repr(s);
+    match matched.as_slice() {
+        [_] => entry(cx, path, node, s, None, out),
+        [] => cx.schema_err(
             path,
             node,
-            format!(
-                "{} is not valid under any of the given schemas",
-                crate::domain::pytext::str_repr(s)
-            ),
+            format!("{text} is not valid under any of the given schemas"),
+        ),
+        [first, more @ ..] => {
+            // jsonschema lists the later matches, then the first one.
+            let mut each: Vec<&str> = more.to_vec();
+            each.push(first);
+            cx.schema_err(
+                path,
+                node,
+                format!("{text} is valid under each of {}", each.join(", ")),
+            );
+        }
+    }
+}
+
+/// One transition from its text: a task, or an engine command with params.
+fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, out: &mut Parsed) {
+    let Some((name, params)) = parse_cmd_and_input(s) else {
+        cx.err(
+            path,
+            node,
+            format!("Invalid action/workflow task property: {s}"),
         );
         return;
     };

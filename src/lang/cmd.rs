@@ -118,16 +118,10 @@ fn param_value(raw: &str) -> Value {
 
 /// `(name, params)` of an `action:`/`workflow:`/transition string, or `None`
 /// when the command part is malformed (Mistral's "Invalid action/workflow
-/// task property"). The function form `fail(msg="x")` is accepted too.
+/// task property"). As there, a string without a space is all name:
+/// `fail(msg=1)` names a task `fail(msg=1)`; with a space, `fail(msg="a b")`
+/// is the command `fail` and its params.
 pub(crate) fn parse_cmd_and_input(s: &str) -> Option<(String, Map<String, Value>)> {
-    if let Some(open) = s.find('(')
-        && s.ends_with(')')
-        && open > 0
-        && s[..open].chars().all(is_word)
-    {
-        let inner = &s[open + 1..s.len() - 1];
-        return Some((s[..open].to_string(), parse_params(inner)));
-    }
     if !s.contains(' ') {
         return Some((s.to_string(), Map::new()));
     }

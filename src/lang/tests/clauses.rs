@@ -74,9 +74,9 @@ fn engine_commands() {
         })]
     );
     assert_eq!(
-        next("'fail(msg=\"bad\")'"),
+        next("'fail(msg=\"a bad\")'"),
         [cmd(EngineCommand::Fail {
-            msg: Some(json!("bad"))
+            msg: Some(json!("a bad"))
         })]
     );
     assert_eq!(

@@ -49,7 +49,9 @@ fn cmd_and_input() {
     // An unquoted word is not a value.
     check("a x=abc y=2", "a", json!({"y": 2}));
     check("fail msg=\"bad\"", "fail", json!({"msg": "bad"}));
-    check("fail(msg=\"bad\")", "fail", json!({"msg": "bad"}));
+    // Without a space the whole string is the name, as in Mistral.
+    check("fail(msg=\"bad\")", "fail(msg=\"bad\")", json!({}));
+    check("fail(msg=\"a b\")", "fail", json!({"msg": "a b"}));
     check("fail(msg=<% $.m %>)", "fail", json!({"msg": "<% $.m %>"}));
     check("<% $.action %> x=1", "<% $.action %>", json!({"x": 1}));
     check("{{ _.action }} x=1", "{{ _.action }}", json!({"x": 1}));

@@ -706,7 +706,20 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 None => V::Null,
             }
         }
-        "tasks" => {
+        "tasks" if n <= 4 => {
+            // `recursive=False` and `flat=False` make yaql type both as a
+            // nullable bool (a parameter's type is its default's type), so
+            // `tasks(id, 'x')` matches no function.
+            for (i, name) in [(1, "recursive"), (3, "flat")] {
+                let v = if n > i {
+                    Some(it.arg(a, i)?)
+                } else {
+                    it.named(a, name)?
+                };
+                if !matches!(v, None | Some(V::Null | V::Bool(_))) {
+                    return Ok(None);
+                }
+            }
             let mut state = match it.named(a, "state")? {
                 Some(V::Str(s)) => Some(s.to_string()),
                 _ => None,

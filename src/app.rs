@@ -81,6 +81,7 @@ impl Engine {
         let offload = config.offload();
         let capacity = config.worker_capacity;
         let cron = config.cron();
+        let retention = config.retention();
         let arbiter = Arbiter::new();
         let pool_stats = Arc::new(PoolStats::default());
         let stats = pool_stats.clone();
@@ -100,6 +101,7 @@ impl Engine {
                 .with_limits(limits)
                 .with_offload(offload)
                 .with_cron(cron, clock)
+                .with_retention(retention)
         });
         Ok(Self {
             addr,

@@ -87,6 +87,21 @@ pub struct Config {
     /// With a trigger's `catch_up: skip`: how late a firing may be and
     /// still run.
     pub cron_catch_up_grace_secs: u64,
+    /// How often the retention policy deletes old finished executions
+    /// (Mistral's `[execution_expiration_policy] evaluation_interval`, in
+    /// seconds here); 0 turns it off.
+    pub expiration_interval_secs: u64,
+    /// Delete finished top-level executions last updated longer ago than
+    /// this (Mistral's `older_than`, in seconds here); 0: no age rule.
+    pub expiration_older_than_secs: u64,
+    /// Keep at most this many finished top-level executions, the most
+    /// recently updated (Mistral's `max_finished_executions`); 0: no limit.
+    pub expiration_max_finished_executions: usize,
+    /// Executions deleted per commit (Mistral's `batch_size`).
+    pub expiration_batch_size: usize,
+    /// Comma-separated terminal states whose executions are kept
+    /// (Mistral's `ignored_states`), e.g. `ERROR`.
+    pub expiration_ignored_states: String,
 }
 
 /// One static bearer token (`[[tokens]]` in `bora.toml`).
@@ -138,6 +153,11 @@ impl Default for Config {
             public_url: String::new(),
             allow_action_execution_deletion: false,
             cron_scan_interval_ms: 1_000,
+            expiration_interval_secs: 0,
+            expiration_older_than_secs: 0,
+            expiration_max_finished_executions: 0,
+            expiration_batch_size: 100,
+            expiration_ignored_states: String::new(),
             cron_catch_up_max: 100,
             cron_catch_up_grace_secs: 60,
         }
@@ -265,6 +285,12 @@ impl Config {
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
         }
+        if self.expiration_batch_size == 0 {
+            return Err(Error::Invalid(
+                "expiration_batch_size must be at least 1".into(),
+            ));
+        }
+        self.ignored_states()?;
         crate::actions::egress::Egress::new(&self.http_denied_cidrs, &self.http_allowed_hosts)
             .map_err(Error::Invalid)?;
         for (i, t) in self.tokens.iter().enumerate() {
@@ -346,6 +372,42 @@ impl Config {
             catch_up_max: self.cron_catch_up_max,
             catch_up_grace: std::time::Duration::from_secs(self.cron_catch_up_grace_secs),
         }
+    }
+
+    /// The retention policy (Mistral's execution expiration policy).
+    pub fn retention(&self) -> crate::engine::RetentionConfig {
+        let some = |n: u64| (n > 0).then(|| std::time::Duration::from_secs(n));
+        crate::engine::RetentionConfig {
+            interval: some(self.expiration_interval_secs),
+            older_than: some(self.expiration_older_than_secs),
+            max_finished: (self.expiration_max_finished_executions > 0)
+                .then_some(self.expiration_max_finished_executions),
+            batch_size: self.expiration_batch_size.max(1),
+            ignored_states: self.ignored_states().unwrap_or_default(),
+        }
+    }
+
+    /// `expiration_ignored_states`, each a terminal state, or Mistral's
+    /// refusal.
+    fn ignored_states(&self) -> Result<Vec<crate::domain::State>, Error> {
+        use crate::domain::State;
+        let terminal = [State::Success, State::Error, State::Cancelled];
+        self.expiration_ignored_states
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<State>()
+                    .ok()
+                    .filter(|st| terminal.contains(st))
+                    .ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "expiration_ignored_states: {s} is not a terminal state. \
+                             The valid states are [SUCCESS, ERROR, CANCELLED]"
+                        ))
+                    })
+            })
+            .collect()
     }
 
     /// How heavy expressions leave the engine thread.

@@ -82,6 +82,7 @@ pub async fn metrics(state: web::Data<ApiState>, _caller: Caller) -> HttpRespons
     line("commits_total", "", s.commits);
     line("tasks_completed_total", "", s.tasks_completed);
     line("integrity_repairs_total", "", s.integrity_repairs);
+    line("executions_expired_total", "", s.executions_expired);
     line("executions_in_memory", "", s.executions_in_memory);
     line("actions_in_flight", "", s.in_flight);
     line(

@@ -96,6 +96,9 @@ pub struct EngineActor {
     /// The cron scheduler's clock and settings.
     pub(crate) clock: super::Clock,
     pub(crate) cron: super::CronConfig,
+    /// The retention policy, and whether a pass is under way.
+    pub(crate) retention: super::RetentionConfig,
+    pub(crate) retention_busy: bool,
 }
 
 impl EngineActor {
@@ -125,6 +128,8 @@ impl EngineActor {
             offload: Default::default(),
             clock: super::wall_clock(),
             cron: super::CronConfig::default(),
+            retention: super::RetentionConfig::default(),
+            retention_busy: false,
         }
     }
 
@@ -132,6 +137,12 @@ impl EngineActor {
     pub fn with_cron(mut self, cron: super::CronConfig, clock: super::Clock) -> Self {
         self.cron = cron;
         self.clock = clock;
+        self
+    }
+
+    /// Deletes old finished executions by `retention`.
+    pub fn with_retention(mut self, retention: super::RetentionConfig) -> Self {
+        self.retention = retention;
         self
     }
 
@@ -507,6 +518,7 @@ impl Actor for EngineActor {
             System::current().stop_with_code(1);
         }
         self.start_cron(ctx);
+        self.start_retention(ctx);
         self.schedule_flush(ctx);
         ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
             act.check_integrity();

@@ -21,6 +21,7 @@ mod policies;
 mod policy_types;
 mod recovery;
 mod requests;
+mod retention;
 mod reverse;
 mod schedule;
 mod standalone;
@@ -36,6 +37,7 @@ pub use diagnosis::Diagnose;
 pub use messages::*;
 pub use offload::OffloadConfig;
 pub use recovery::INTERRUPTED_NOT_SAFE;
+pub use retention::RetentionConfig;
 pub use standalone::{DeleteActionExecution, StartAction};
 
 use actix::prelude::*;
@@ -120,4 +122,6 @@ pub struct Stats {
     pub evaluations_offloaded: u64,
     /// Evaluations in the evaluation pool now.
     pub evaluations_waiting: u64,
+    /// Finished executions deleted by the retention policy.
+    pub executions_expired: u64,
 }

@@ -455,7 +455,7 @@ impl EngineActor {
         Ok(self.execs[&id].rec.clone())
     }
 
-    fn delete_execution(&mut self, msg: &DeleteExecution) -> Result<(), Error> {
+    pub(super) fn delete_execution(&mut self, msg: &DeleteExecution) -> Result<(), Error> {
         let state = match self.execs.get(&msg.id) {
             Some(e) => e.rec.state,
             None => match self.writer.get_execution(msg.id)? {

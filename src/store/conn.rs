@@ -100,7 +100,9 @@ pub(super) fn connect(target: &Target, role: Role) -> Result<AnyConnection, Erro
             // busy_timeout first: even setting WAL may wait for another connection.
             let pragmas = match role {
                 Role::Writer => {
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                    // auto_vacuum takes effect only on a new, empty file.
+                    "PRAGMA busy_timeout = 5000; PRAGMA auto_vacuum = INCREMENTAL; \
+                     PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; \
                      PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; \

@@ -20,7 +20,7 @@ pub use model::*;
 
 use diesel::r2d2::{Pool, PooledConnection};
 
-use crate::domain::{ActionExecutionId, ExecutionId, TaskExecutionId, WorkflowId};
+use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
 use conn::{AnyConnection, ProcessLock, ReadManager, Role};
 
 /// A store failure.
@@ -218,6 +218,21 @@ impl Writer {
         self.read(|c| cron::due(c, before, limit))
     }
 
+    /// Finished top-level executions in `states` that retention may
+    /// delete, at most `limit`: last updated before `before` when given,
+    /// else those past the `keep` most recently updated.
+    pub fn expired_roots(
+        &mut self,
+        states: &[State],
+        before: Option<crate::domain::Timestamp>,
+        keep: usize,
+        limit: usize,
+    ) -> Result<Vec<ExecutionId>, Error> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| read::expired_roots(c, states, before, keep, limit))
+    }
+
     /// The executions started by the tasks of `id` (its direct children).
     pub fn sub_executions(&mut self, id: ExecutionId) -> Result<Vec<ExecutionId>, Error> {
         self.read(|c| read::sub_executions(c, id))
@@ -245,6 +260,22 @@ impl Writer {
     /// One execution, for idempotent create and for finished executions.
     pub fn get_execution(&mut self, id: ExecutionId) -> Result<Option<ExecutionRecord>, Error> {
         self.read(|c| read::get_execution(c, id))
+    }
+
+    /// Returns up to `pages` free pages of a SQLite file to the file system
+    /// (the database is created with `auto_vacuum = INCREMENTAL`; a file
+    /// made before that keeps its free pages for reuse instead).
+    /// PostgreSQL's autovacuum does this by itself.
+    pub fn reclaim_space(&mut self, pages: u32) -> Result<(), Error> {
+        match &mut self.conn {
+            AnyConnection::Sqlite(c) => {
+                use diesel::connection::SimpleConnection;
+                c.batch_execute(&format!("PRAGMA incremental_vacuum({pages})"))
+                    .map_err(read::db)
+            }
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgresql(_) => Ok(()),
+        }
     }
 
     /// Runs a read; if it failed because the connection is gone, reconnects

@@ -284,3 +284,38 @@ pub(super) fn get_environment(
         .map_err(db)?;
     Ok(own_first(records(rows)?, access))
 }
+
+/// Finished top-level executions a retention pass may delete, up to
+/// `limit`: with `before`, those last updated before it (oldest first);
+/// otherwise those beyond the `keep` most recently updated. Only
+/// executions in `states` count (Mistral's
+/// `_get_completed_root_executions_query`).
+pub(super) fn expired_roots(
+    conn: &mut AnyConnection,
+    states: &[State],
+    before: Option<crate::domain::Timestamp>,
+    keep: i64,
+    limit: i64,
+) -> Result<Vec<ExecutionId>, Error> {
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let roots = workflow_executions::table
+        .filter(workflow_executions::task_execution_id.is_null())
+        .filter(workflow_executions::state.eq_any(states))
+        .filter(workflow_executions::updated_at.is_not_null())
+        .select(workflow_executions::id)
+        .into_boxed();
+    let ids: Vec<String> = match before {
+        Some(t) => roots
+            .filter(workflow_executions::updated_at.lt(t))
+            .order(workflow_executions::updated_at.asc())
+            .limit(limit)
+            .load(conn),
+        None => roots
+            .order(workflow_executions::updated_at.desc())
+            .offset(keep)
+            .limit(limit)
+            .load(conn),
+    }
+    .map_err(db)?;
+    Ok(ids.iter().filter_map(|s| s.parse().ok()).collect())
+}

@@ -157,7 +157,9 @@ impl TestApp {
         Self::start_configured(url, |_| {})
     }
 
-    fn start_configured(url: &str, change: impl FnOnce(&mut Config)) -> Self {
+    /// Starts bora on the database at `url` with `change` applied to its
+    /// configuration.
+    pub fn start_configured(url: &str, change: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let mut config = Config {

@@ -25,6 +25,7 @@ mod operations;
 mod policies;
 mod protocol;
 mod recovery;
+mod retention;
 mod standalone;
 mod std_http;
 mod subflows;

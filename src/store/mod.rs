@@ -362,6 +362,8 @@ impl Store {
     /// tags, params, task_execution_id, root_execution_id,
     /// source_execution_id, state, state_info, input, output, created_at,
     /// updated_at, project_id.
+    /// A page of executions, without `spec` and `context` (left null):
+    /// lists render neither, and both grow with the workflow.
     pub fn list_executions(&self, q: &ListQuery) -> Result<Vec<ExecutionRecord>, Error> {
         read::records(query::lists::executions(&mut *self.conn()?, q)?)
     }

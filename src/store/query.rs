@@ -556,7 +556,7 @@ pub(super) mod lists {
     use super::super::conn::AnyConnection;
     use super::super::model::ListQuery;
     use super::super::rows::{
-        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkbookRow,
+        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionListRow, TaskRow, WorkbookRow,
         WorkflowRow,
     };
 
@@ -594,7 +594,7 @@ pub(super) mod lists {
     list_fn!(
         executions,
         workflow_executions,
-        ExecutionRow,
+        ExecutionListRow,
         EXECUTION_FIELDS,
         false
     );

@@ -145,6 +145,57 @@ pub(super) struct ExecutionRow {
     pub updated_at: Option<Timestamp>,
 }
 
+/// An execution as lists read it: without the two columns that grow with
+/// the workflow (`spec`) and its data (`context`), which no list renders.
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = workflow_executions)]
+pub(super) struct ExecutionListRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub workflow_name: String,
+    pub workflow_namespace: String,
+    pub description: String,
+    pub tags: String,
+    pub params: String,
+    pub task_execution_id: Option<String>,
+    pub root_execution_id: Option<String>,
+    pub source_execution_id: Option<String>,
+    pub state: String,
+    pub state_info: Option<String>,
+    pub input: String,
+    pub output: String,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl TryFrom<ExecutionListRow> for ExecutionRecord {
+    type Error = Error;
+    fn try_from(r: ExecutionListRow) -> Result<Self, Error> {
+        ExecutionRecord::try_from(ExecutionRow {
+            id: r.id,
+            workflow_id: r.workflow_id,
+            workflow_name: r.workflow_name,
+            workflow_namespace: r.workflow_namespace,
+            description: r.description,
+            tags: r.tags,
+            spec: "null".into(),
+            params: r.params,
+            task_execution_id: r.task_execution_id,
+            root_execution_id: r.root_execution_id,
+            source_execution_id: r.source_execution_id,
+            state: r.state,
+            state_info: r.state_info,
+            input: r.input,
+            output: r.output,
+            context: "null".into(),
+            project_id: r.project_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
 impl From<&ExecutionRecord> for ExecutionRow {
     fn from(e: &ExecutionRecord) -> Self {
         Self {

@@ -296,9 +296,15 @@ fn round_trip_of_every_record() {
             vec![wf.clone()],
             "{n}"
         );
+        // Lists leave out the spec and the context.
+        let listed = ExecutionRecord {
+            spec: serde_json::Value::Null,
+            context: serde_json::Value::Null,
+            ..ex.clone()
+        };
         assert_eq!(
             store.list_executions(&every()).unwrap(),
-            vec![ex.clone()],
+            vec![listed],
             "{n}"
         );
         assert_eq!(store.list_tasks(&every()).unwrap(), vec![t.clone()], "{n}");

@@ -382,7 +382,7 @@ impl Store {
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
     /// workflow_execution_id, type, tags, state, state_info, runtime_context,
     /// result, published, processed, created_at, updated_at, started_at,
-    /// finished_at, project_id.
+    /// finished_at, project_id. `in_context` is not read (left null).
     pub fn list_tasks(&self, q: &ListQuery) -> Result<Vec<TaskRecord>, Error> {
         read::records(query::lists::tasks(&mut *self.conn()?, q)?)
     }

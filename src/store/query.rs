@@ -556,8 +556,8 @@ pub(super) mod lists {
     use super::super::conn::AnyConnection;
     use super::super::model::ListQuery;
     use super::super::rows::{
-        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionListRow, TaskRow, WorkbookRow,
-        WorkflowRow,
+        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionListRow, TaskListRow,
+        WorkbookRow, WorkflowRow,
     };
 
     list_fn!(
@@ -598,7 +598,7 @@ pub(super) mod lists {
         EXECUTION_FIELDS,
         false
     );
-    list_fn!(tasks, task_executions, TaskRow, TASK_FIELDS, false);
+    list_fn!(tasks, task_executions, TaskListRow, TASK_FIELDS, false);
     list_fn!(
         action_executions,
         action_executions,

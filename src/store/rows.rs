@@ -283,6 +283,62 @@ pub(super) struct TaskRow {
     pub finished_at: Option<Timestamp>,
 }
 
+/// A task as lists read it: without `in_context` (the data that flowed
+/// into the task, as big as the workflow's), which no list renders.
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = task_executions)]
+pub(super) struct TaskListRow {
+    pub id: String,
+    pub name: String,
+    pub execution_id: String,
+    pub workflow_name: String,
+    pub workflow_namespace: String,
+    pub workflow_id: String,
+    pub kind: String,
+    pub tags: String,
+    pub state: String,
+    pub state_info: Option<String>,
+    pub runtime_context: String,
+    pub published: String,
+    pub result: String,
+    pub processed: bool,
+    pub error_handled: bool,
+    pub project_id: String,
+    pub created_at: Timestamp,
+    pub updated_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+impl TryFrom<TaskListRow> for TaskRecord {
+    type Error = Error;
+    fn try_from(r: TaskListRow) -> Result<Self, Error> {
+        TaskRecord::try_from(TaskRow {
+            id: r.id,
+            name: r.name,
+            execution_id: r.execution_id,
+            workflow_name: r.workflow_name,
+            workflow_namespace: r.workflow_namespace,
+            workflow_id: r.workflow_id,
+            kind: r.kind,
+            tags: r.tags,
+            state: r.state,
+            state_info: r.state_info,
+            runtime_context: r.runtime_context,
+            in_context: "null".into(),
+            published: r.published,
+            result: r.result,
+            processed: r.processed,
+            error_handled: r.error_handled,
+            project_id: r.project_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        })
+    }
+}
+
 impl From<&TaskRecord> for TaskRow {
     fn from(t: &TaskRecord) -> Self {
         Self {

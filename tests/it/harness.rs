@@ -157,6 +157,12 @@ impl TestApp {
         Self::start_configured(url, |_| {})
     }
 
+    /// Starts bora on the database at `url` with `change` applied to its
+    /// configuration.
+    pub fn start_on_with(url: &str, change: impl FnOnce(&mut Config)) -> Self {
+        Self::start_configured(url, change)
+    }
+
     fn start_configured(url: &str, change: impl FnOnce(&mut Config)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));

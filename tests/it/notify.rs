@@ -401,7 +401,7 @@ async fn events_and_payloads_are_mistrals() {
 }
 
 #[actix_rt::test]
-async fn pause_resume_and_rerun_are_reported() {
+async fn pause_resume_cancel_and_rerun_are_reported() {
     let rx = Receiver::start();
     let app = TestApp::start_with(allow_loopback);
     define(&app).await;
@@ -457,6 +457,50 @@ async fn pause_resume_and_rerun_are_reported() {
             ("TASK_LAUNCHED", "b"),
             ("TASK_SUCCEEDED", "b"),
             ("WORKFLOW_SUCCEEDED", "nt_hold"),
+        ])
+    );
+
+    let id = start(
+        &app,
+        "nt_hold",
+        json!([{"type": "webhook", "url": rx.url("/cancel")}]),
+    )
+    .await;
+    let launched = rx.wait("/cancel", 2).await;
+    let (s, v) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/executions/{id}"),
+        json!({"state": "CANCELLED"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    wait_state(&app, &id, "CANCELLED").await;
+    rx.wait("/cancel", 3).await;
+    // As in Mistral, the running task is left alone and its late result
+    // is still reported.
+    let task = launched[1]["id"].as_str().unwrap();
+    let (_, aes) = get(&app, &format!("/v2/tasks/{task}/action_executions")).await;
+    let ae = aes["action_executions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, v) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/action_executions/{ae}"),
+        json!({"state": "SUCCESS", "output": "{}"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let cancel = rx.wait("/cancel", 4).await;
+    assert_eq!(
+        seq(&cancel),
+        expect(&[
+            ("WORKFLOW_LAUNCHED", "nt_hold"),
+            ("TASK_LAUNCHED", "a"),
+            ("WORKFLOW_CANCELLED", "nt_hold"),
+            ("TASK_SUCCEEDED", "a"),
         ])
     );
 
@@ -633,4 +677,14 @@ async fn a_webhook_the_egress_policy_denies_is_given_up() {
     })
     .await;
     assert!(rx.got().is_empty(), "{:?}", rx.got());
+}
+
+#[actix_rt::test]
+async fn an_execution_without_notify_writes_no_outbox_row() {
+    let (_dir, engine, _) = crate::harness::test_engine();
+    let (ex, _) = crate::harness::run_workflow(&engine, WFS, "nt_parent", json!({})).await;
+    assert_eq!(ex.state, bora::domain::State::Success);
+    let (ex, _) = crate::harness::run_workflow(&engine, WFS, "nt_fail", json!({})).await;
+    assert_eq!(ex.state, bora::domain::State::Error);
+    assert_eq!(engine.store.notifications_waiting().unwrap(), 0);
 }

@@ -92,11 +92,11 @@ const EXTERNAL: &[(&str, &[&str])] = &[
     // `protocol`: its messages are actix messages.
     (
         "actix",
-        &["engine", "worker", "api", "app", "main", "protocol"],
+        &["engine", "worker", "api", "app", "main", "protocol", "notify"],
     ),
     (
         "tokio",
-        &["engine", "worker", "api", "app", "main", "actions"],
+        &["engine", "worker", "api", "app", "main", "actions", "notify"],
     ),
 ];
 

@@ -30,6 +30,10 @@ use crate::store::{Notification, Store};
 /// Rows read from the outbox at once.
 const PAGE: i64 = 500;
 
+/// Most rows held in memory; past it, reading waits until half are done
+/// (the rest stay in the outbox, in order).
+const HELD: usize = 50_000;
+
 /// How the loop delivers (see `Config::notify`).
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -117,7 +121,16 @@ async fn run(
     let mut lanes: HashMap<Key, Lane> = HashMap::new();
     let mut flights: JoinSet<(Key, i64, Outcome)> = JoinSet::new();
     let mut load = true;
+    // Rows were left in the outbox because `HELD` were in memory.
+    let mut behind = false;
     loop {
+        let held: usize = lanes.values().map(|l| l.queue.len()).sum();
+        if behind && held <= HELD / 2 {
+            (behind, load) = (false, true);
+        }
+        if load && held >= HELD {
+            (behind, load) = (true, false);
+        }
         if load {
             let s = store.clone();
             match tokio::task::spawn_blocking(move || s.notifications_after(seen, PAGE)).await {
@@ -167,7 +180,7 @@ async fn run(
             .filter_map(|l| l.next_at)
             .min();
         tokio::select! {
-            () = wake.notified() => load = true,
+            () = wake.notified() => load = !behind,
             Some(res) = flights.join_next(), if !flights.is_empty() => {
                 let Ok((key, id, outcome)) = res else { continue };
                 if let Some(lane) = lanes.get_mut(&key) {

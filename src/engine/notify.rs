@@ -99,6 +99,11 @@ fn subscriber(entry: &Value) -> Result<Subscriber, String> {
             if let Some((k, _)) = h.iter().find(|(_, v)| !v.is_string()) {
                 return Err(format!("header '{k}' must have a string value"));
             }
+            if let Some((k, _)) = h.iter().find(|(k, v)| !header_ok(k, v)) {
+                return Err(format!(
+                    "header '{k}' is not a valid HTTP header name and value"
+                ));
+            }
             h.clone()
         }
         Some(other) => {
@@ -137,6 +142,16 @@ fn subscriber(entry: &Value) -> Result<Subscriber, String> {
         headers,
         event_types,
     })
+}
+
+/// An HTTP token as name (RFC 9110), a value without control characters.
+fn header_ok(name: &str, value: &Value) -> bool {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    !name.is_empty()
+        && name.chars().all(token)
+        && value
+            .as_str()
+            .is_some_and(|v| !v.chars().any(|c| c.is_control() && c != '\t'))
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -411,6 +426,14 @@ mod tests {
             (
                 json!([{"type": "webhook", "url": "http://h", "headers": {"a": 1}}]),
                 "header 'a'",
+            ),
+            (
+                json!([{"type": "webhook", "url": "http://h", "headers": {"a b": "c"}}]),
+                "header 'a b' is not",
+            ),
+            (
+                json!([{"type": "webhook", "url": "http://h", "headers": {"a": "x\ny"}}]),
+                "header 'a' is not",
             ),
             (
                 json!([{"type": "webhook", "url": "http://h", "event_types": ["NOPE"]}]),

@@ -579,6 +579,17 @@ async fn bad_notify_values_are_refused_at_start() {
     }
     let (_, list) = get(&app, "/v2/executions").await;
     assert_eq!(list["executions"].as_array().unwrap().len(), 0, "{list}");
+    // A cron trigger whose executions could not start is refused too.
+    let (s, v) = send(
+        &app,
+        Method::POST,
+        "/v2/cron_triggers",
+        json!({"name": "t", "workflow_name": "nt_ok", "pattern": "0 3 * * *",
+            "workflow_params": {"notify": [{"type": "webhook"}]}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(fault(&v).contains("'url' is required"), "{v}");
 }
 
 /// A metric's value from `/metrics`.

@@ -92,11 +92,15 @@ const EXTERNAL: &[(&str, &[&str])] = &[
     // `protocol`: its messages are actix messages.
     (
         "actix",
-        &["engine", "worker", "api", "app", "main", "protocol", "notify"],
+        &[
+            "engine", "worker", "api", "app", "main", "protocol", "notify",
+        ],
     ),
     (
         "tokio",
-        &["engine", "worker", "api", "app", "main", "actions", "notify"],
+        &[
+            "engine", "worker", "api", "app", "main", "actions", "notify",
+        ],
     ),
 ];
 

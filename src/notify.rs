@@ -182,9 +182,21 @@ async fn run(
         tokio::select! {
             () = wake.notified() => load = !behind,
             Some(res) = flights.join_next(), if !flights.is_empty() => {
-                let Ok((key, id, outcome)) = res else { continue };
-                if let Some(lane) = lanes.get_mut(&key) {
-                    finish(lane, id, outcome, &settings, &stats, &done);
+                // Every POST that has ended, told to the engine at once.
+                let mut ended = vec![res];
+                while let Some(r) = flights.try_join_next() {
+                    ended.push(r);
+                }
+                let mut ids = Vec::new();
+                for (key, id, outcome) in ended.into_iter().flatten() {
+                    if let Some(lane) = lanes.get_mut(&key)
+                        && finish(lane, id, outcome, &settings, &stats)
+                    {
+                        ids.push(id);
+                    }
+                }
+                if !ids.is_empty() {
+                    done.do_send(NotificationsDone(ids));
                 }
             }
             () = sleep_until(next), if next.is_some() => {}
@@ -198,21 +210,15 @@ async fn sleep_until(t: Option<Instant>) {
     }
 }
 
-/// Records the outcome of the POST of `lane`'s head.
-fn finish(
-    lane: &mut Lane,
-    id: i64,
-    outcome: Outcome,
-    settings: &Settings,
-    stats: &Stats,
-    done: &Recipient<NotificationsDone>,
-) {
+/// Records the outcome of the POST of `lane`'s head; true when the row is
+/// done (delivered or given up).
+fn finish(lane: &mut Lane, id: i64, outcome: Outcome, settings: &Settings, stats: &Stats) -> bool {
     lane.busy = false;
     let Some(head) = lane.queue.front() else {
-        return;
+        return false;
     };
     if head.id != id {
-        return;
+        return false;
     }
     let give_up = match &outcome {
         Outcome::Delivered => {
@@ -236,7 +242,7 @@ fn finish(
                     lane.attempts
                 );
                 lane.next_at = Some(Instant::now() + wait);
-                return;
+                return false;
             }
         }
     };
@@ -247,7 +253,7 @@ fn finish(
     lane.queue.pop_front();
     lane.attempts = 0;
     lane.next_at = None;
-    done.do_send(NotificationsDone(vec![id]));
+    true
 }
 
 /// POSTs one row: its body, its headers, `Content-Type: application/json`

@@ -157,6 +157,31 @@ nt_items:
     it:
       with-items: x in <% [1, 2, 3] %>
       action: std.echo output=<% $.x %>
+nt_join:
+  tasks:
+    a:
+      action: std.noop
+      on-success: j
+    b:
+      action: std.echo output=2
+      on-success: j
+    j:
+      join: all
+      action: std.noop
+nt_retry:
+  tasks:
+    a:
+      action: std.fail
+      retry:
+        count: 1
+        delay: 0
+nt_skip:
+  tasks:
+    a:
+      action: std.fail
+      on-skip: s
+    s:
+      action: std.noop
 nt_hold:
   tasks:
     a:
@@ -698,4 +723,76 @@ async fn an_execution_without_notify_writes_no_outbox_row() {
     let (ex, _) = crate::harness::run_workflow(&engine, WFS, "nt_fail", json!({})).await;
     assert_eq!(ex.state, bora::domain::State::Error);
     assert_eq!(engine.store.notifications_waiting().unwrap(), 0);
+}
+
+#[actix_rt::test]
+async fn joins_retries_and_skips_are_reported() {
+    let rx = Receiver::start();
+    let app = TestApp::start_with(allow_loopback);
+    define(&app).await;
+    for wf in ["nt_join", "nt_retry", "nt_skip"] {
+        start(
+            &app,
+            wf,
+            json!([{"type": "webhook", "url": rx.url(&format!("/{wf}"))}]),
+        )
+        .await;
+    }
+    // As on Mistral: the join task leaves WAITING with TASK_RESUMED.
+    let join = rx.wait("/nt_join", 8).await;
+    let mut branches = seq(&join[1..5]);
+    branches.sort();
+    assert_eq!(
+        branches,
+        expect(&[
+            ("TASK_LAUNCHED", "a"),
+            ("TASK_LAUNCHED", "b"),
+            ("TASK_SUCCEEDED", "a"),
+            ("TASK_SUCCEEDED", "b"),
+        ])
+    );
+    assert_eq!(
+        seq(&join[5..]),
+        expect(&[
+            ("TASK_RESUMED", "j"),
+            ("TASK_SUCCEEDED", "j"),
+            ("WORKFLOW_SUCCEEDED", "nt_join"),
+        ])
+    );
+    // Each retry is launched again after its failure (Mistral's DELAYED
+    // state in between sends `"event": null`, which bora does not send).
+    let retry = rx.wait("/nt_retry", 6).await;
+    assert_eq!(
+        seq(&retry),
+        expect(&[
+            ("WORKFLOW_LAUNCHED", "nt_retry"),
+            ("TASK_LAUNCHED", "a"),
+            ("TASK_FAILED", "a"),
+            ("TASK_LAUNCHED", "a"),
+            ("TASK_FAILED", "a"),
+            ("WORKFLOW_FAILED", "nt_retry"),
+        ])
+    );
+    let skip = rx.wait("/nt_skip", 4).await;
+    let task = skip[2]["id"].as_str().unwrap();
+    let (s, v) = send(
+        &app,
+        Method::PUT,
+        &format!("/v2/tasks/{task}"),
+        json!({"state": "SKIPPED"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let skip = rx.wait("/nt_skip", 9).await;
+    assert_eq!(
+        seq(&skip[4..]),
+        expect(&[
+            ("WORKFLOW_RERUN", "nt_skip"),
+            ("TASK_SKIPPED", "a"),
+            ("TASK_LAUNCHED", "s"),
+            ("TASK_SUCCEEDED", "s"),
+            ("WORKFLOW_SUCCEEDED", "nt_skip"),
+        ])
+    );
+    assert_eq!(skip[5]["state_info"], "Task was skipped.");
 }

@@ -796,3 +796,81 @@ async fn joins_retries_and_skips_are_reported() {
     );
     assert_eq!(skip[5]["state_info"], "Task was skipped.");
 }
+
+#[actix_rt::test]
+async fn a_restart_reports_nothing_twice() {
+    let (_dir, db) = sqlite_url();
+    let rx = Receiver::start();
+    let put = |app: &TestApp, path: String, body: Value| {
+        let app_url = app.url(&path);
+        async move {
+            let resp = reqwest::Client::new()
+                .put(app_url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        }
+    };
+    let id = {
+        let app = TestApp::start_on_with(&db, allow_loopback);
+        define(&app).await;
+        let id = start(
+            &app,
+            "nt_hold",
+            json!([{"type": "webhook", "url": rx.url("/hold")}]),
+        )
+        .await;
+        let launched = rx.wait("/hold", 2).await;
+        put(
+            &app,
+            format!("/v2/executions/{id}"),
+            json!({"state": "PAUSED"}),
+        )
+        .await;
+        let task = launched[1]["id"].as_str().unwrap();
+        let (_, aes) = get(&app, &format!("/v2/tasks/{task}/action_executions")).await;
+        let ae = aes["action_executions"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        put(
+            &app,
+            format!("/v2/action_executions/{ae}"),
+            json!({"state": "SUCCESS", "output": "{}"}),
+        )
+        .await;
+        rx.wait("/hold", 4).await;
+        id
+    };
+    // The engine takes the paused execution back; what it reported before
+    // is not reported again, and the resume is a resume.
+    let app = TestApp::start_on_with(&db, allow_loopback);
+    put(
+        &app,
+        format!("/v2/executions/{id}"),
+        json!({"state": "RUNNING"}),
+    )
+    .await;
+    wait_state(&app, &id, "SUCCESS").await;
+    let all = rx.wait("/hold", 8).await;
+    assert_eq!(
+        seq(&all),
+        expect(&[
+            ("WORKFLOW_LAUNCHED", "nt_hold"),
+            ("TASK_LAUNCHED", "a"),
+            ("WORKFLOW_PAUSED", "nt_hold"),
+            ("TASK_SUCCEEDED", "a"),
+            ("WORKFLOW_RESUMED", "nt_hold"),
+            ("TASK_LAUNCHED", "b"),
+            ("TASK_SUCCEEDED", "b"),
+            ("WORKFLOW_SUCCEEDED", "nt_hold"),
+        ])
+    );
+    eventually(Duration::from_secs(20), "an empty outbox", || async {
+        (metric(&app, "notifications_pending").await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(rx.bodies("/hold").len(), 8);
+}

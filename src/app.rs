@@ -55,6 +55,8 @@ pub struct Engine {
     pub pool: Arc<PoolStats>,
     /// Committed state changes.
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
+    /// Woken by the engine after a commit that wrote notification events.
+    pub outbox: Arc<tokio::sync::Notify>,
     arbiter: Arbiter,
 }
 
@@ -87,6 +89,8 @@ impl Engine {
         let stats = pool_stats.clone();
         let (events, _) = tokio::sync::broadcast::channel(4096);
         let announce = events.clone();
+        let outbox = Arc::new(tokio::sync::Notify::new());
+        let wake = outbox.clone();
         let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
             let link = EngineLink {
                 confirm: ctx.address().recipient(),
@@ -102,12 +106,14 @@ impl Engine {
                 .with_offload(offload)
                 .with_cron(cron, clock)
                 .with_retention(retention)
+                .with_outbox(wake)
         });
         Ok(Self {
             addr,
             store,
             pool: pool_stats,
             events,
+            outbox,
             arbiter,
         })
     }
@@ -187,6 +193,14 @@ pub async fn run(
     let auth = web::Data::new(api::Auth::new(config.auth, tokens));
     let engine = Engine::start(&config, Registry::standard_with(config.http_settings()))?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+    let outbox = Arc::new(crate::notify::Stats::default());
+    crate::notify::spawn(
+        engine.store.clone(),
+        engine.addr.clone().recipient(),
+        engine.outbox.clone(),
+        config.notify(),
+        outbox.clone(),
+    );
     let state = ApiState {
         store: engine.store.clone(),
         engine: engine.addr.clone(),
@@ -202,6 +216,13 @@ pub async fn run(
                     ("workers_alive", pool.alive.load(Relaxed) as u64),
                     ("workers_busy", pool.busy.load(Relaxed) as u64),
                     ("worker_restarts_total", pool.restarts.load(Relaxed) as u64),
+                    ("notifications_pending", outbox.pending.load(Relaxed)),
+                    (
+                        "notifications_delivered_total",
+                        outbox.delivered.load(Relaxed),
+                    ),
+                    ("notifications_retries_total", outbox.retries.load(Relaxed)),
+                    ("notifications_failed_total", outbox.failed.load(Relaxed)),
                 ]
             })
         },

@@ -102,6 +102,16 @@ pub struct Config {
     /// Comma-separated terminal states whose executions are kept
     /// (Mistral's `ignored_states`), e.g. `ERROR`.
     pub expiration_ignored_states: String,
+    /// Notification webhooks: the wait before the first retry of a failed
+    /// delivery; each further retry waits twice as long.
+    pub notify_retry_initial_ms: u64,
+    /// Notification webhooks: the longest wait between retries.
+    pub notify_retry_max_ms: u64,
+    /// Notification webhooks: an event not delivered this many seconds
+    /// after it happened is given up (logged and counted); 0 means never.
+    pub notify_give_up_after_secs: u64,
+    /// Notification webhooks: timeout of one POST (Mistral's is 10 s).
+    pub notify_timeout_secs: u64,
 }
 
 /// One static bearer token (`[[tokens]]` in `bora.toml`).
@@ -158,6 +168,10 @@ impl Default for Config {
             expiration_max_finished_executions: 0,
             expiration_batch_size: 100,
             expiration_ignored_states: String::new(),
+            notify_retry_initial_ms: 1_000,
+            notify_retry_max_ms: 60_000,
+            notify_give_up_after_secs: 86_400,
+            notify_timeout_secs: 10,
             cron_catch_up_max: 100,
             cron_catch_up_grace_secs: 60,
         }
@@ -277,6 +291,11 @@ impl Config {
                 "client_request_timeout_ms must be at least 1".into(),
             ));
         }
+        if self.notify_retry_initial_ms == 0 || self.notify_timeout_secs == 0 {
+            return Err(Error::Invalid(
+                "notify_retry_initial_ms and notify_timeout_secs must be at least 1".into(),
+            ));
+        }
         if self.cron_scan_interval_ms == 0 {
             return Err(Error::Invalid(
                 "cron_scan_interval_ms must be at least 1".into(),
@@ -362,6 +381,22 @@ impl Config {
             allow_action_execution_deletion: self.allow_action_execution_deletion,
             max_tasks_per_workflow: self.max_tasks_per_workflow,
             max_subworkflow_depth: self.max_subworkflow_depth,
+        }
+    }
+
+    /// The notification delivery's settings; webhooks go through the
+    /// egress policy of `std.http`.
+    pub fn notify(&self) -> crate::notify::Settings {
+        use std::time::Duration;
+        crate::notify::Settings {
+            egress: self.http_settings().egress,
+            retry_initial: Duration::from_millis(self.notify_retry_initial_ms),
+            retry_max: Duration::from_millis(
+                self.notify_retry_max_ms.max(self.notify_retry_initial_ms),
+            ),
+            give_up_after: (self.notify_give_up_after_secs > 0)
+                .then(|| Duration::from_secs(self.notify_give_up_after_secs)),
+            timeout: Duration::from_secs(self.notify_timeout_secs),
         }
     }
 

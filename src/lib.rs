@@ -16,6 +16,8 @@
 //! - [`store`]: diesel schema and queries, SQLite or PostgreSQL.
 //! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON; authentication
 //!   (static tokens) gives each request its caller's project.
+//! - [`notify`]: delivery of execution notifications (webhooks) from the
+//!   outbox the engine writes.
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.
@@ -31,6 +33,7 @@ pub mod engine;
 pub mod expr;
 pub mod failpoints;
 pub mod lang;
+pub mod notify;
 pub mod protocol;
 pub mod store;
 pub mod worker;

@@ -555,6 +555,21 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// A client for bora's own outbound requests (notification webhooks) under
+/// `egress`: every address a name resolves to is checked, no redirect is
+/// followed (as Mistral's webhook publisher), no proxy.
+pub fn guarded_client(egress: Egress, timeout: Duration) -> Result<reqwest::Client, String> {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(Guard(egress)))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(3).min(timeout))
+        .timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
+}
+
 /// The client's resolver: resolves a name and refuses it when any of its
 /// addresses is denied, so the connection goes only to checked addresses.
 struct Guard(Egress);

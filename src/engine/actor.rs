@@ -53,6 +53,9 @@ pub(crate) struct Dirty {
     pub cron_triggers: Vec<(Write, crate::store::CronTriggerRecord)>,
     pub deleted_cron_triggers: Vec<String>,
     pub cron_advances: Vec<crate::store::CronAdvance>,
+    /// Notification events, in the order they happened.
+    pub notifications: Vec<crate::store::NewNotification>,
+    pub notifications_done: Vec<i64>,
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -99,6 +102,8 @@ pub struct EngineActor {
     /// The retention policy, and whether a pass is under way.
     pub(crate) retention: super::RetentionConfig,
     pub(crate) retention_busy: bool,
+    /// Woken after a commit that wrote notification events.
+    outbox: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl EngineActor {
@@ -130,7 +135,15 @@ impl EngineActor {
             cron: super::CronConfig::default(),
             retention: super::RetentionConfig::default(),
             retention_busy: false,
+            outbox: None,
         }
+    }
+
+    /// Wakes `outbox` (the notification delivery loop) after each commit
+    /// that wrote notification events.
+    pub fn with_outbox(mut self, outbox: Arc<tokio::sync::Notify>) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// Fires cron triggers by `clock` with `cron`'s settings.
@@ -195,10 +208,12 @@ impl EngineActor {
 
     pub(crate) fn touch_exec(&mut self, id: ExecutionId, w: Write) {
         mark(&mut self.dirty.execs, id, w);
+        self.notice_exec(id);
     }
 
     pub(crate) fn touch_task(&mut self, exec: ExecutionId, id: TaskExecutionId, w: Write) {
         mark(&mut self.dirty.tasks, (exec, id), w);
+        self.notice_task(exec, id);
     }
 
     pub(crate) fn touch_action(&mut self, exec: ExecutionId, id: ActionExecutionId, w: Write) {
@@ -257,6 +272,15 @@ impl EngineActor {
     }
 
     fn build_batch(&mut self) -> Batch {
+        // A state set after the record's last touch is reported now.
+        let tasks: Vec<_> = self.dirty.tasks.keys().copied().collect();
+        for (eid, tid) in tasks {
+            self.notice_task(eid, tid);
+        }
+        let execs: Vec<_> = self.dirty.execs.keys().copied().collect();
+        for id in execs {
+            self.notice_exec(id);
+        }
         let dirty = std::mem::take(&mut self.dirty);
         let mut batch = Batch {
             workflows: dirty.workflows,
@@ -272,6 +296,8 @@ impl EngineActor {
             cron_triggers: dirty.cron_triggers,
             deleted_cron_triggers: dirty.deleted_cron_triggers,
             cron_advances: dirty.cron_advances,
+            notifications: dirty.notifications,
+            notifications_done: dirty.notifications_done,
             confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
             ..Batch::default()
         };
@@ -389,6 +415,11 @@ impl EngineActor {
                         crate::failpoint!("engine.after_commit_before_dispatch_next");
                     }
                     self.announce(&batch);
+                    if !batch.notifications.is_empty()
+                        && let Some(outbox) = &self.outbox
+                    {
+                        outbox.notify_one();
+                    }
                     true
                 }
                 Err(e) => {

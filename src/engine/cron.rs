@@ -164,6 +164,8 @@ impl EngineActor {
             .unwrap_or_else(|| "None".into());
         let def = self.lookup(&key, &msg.workflow_namespace, &msg.project)?;
         validate_input(&def.spec, msg.workflow_input.clone())?;
+        // A trigger whose executions could never start is refused now.
+        super::notify::subscribers(&msg.workflow_params).map_err(Error::Invalid)?;
         let pattern = pattern.unwrap_or_else(|| schedule::NEVER.into());
         let input = Value::Object(msg.workflow_input);
         let params = Value::Object(msg.workflow_params);

@@ -15,6 +15,7 @@ mod flow;
 mod items;
 mod lifecycle;
 mod messages;
+mod notify;
 mod offload;
 mod operations;
 mod policies;
@@ -35,6 +36,7 @@ pub use cron::{Clock, CreateCronTrigger, CronConfig, DeleteCronTrigger, ScanCron
 pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;
+pub use notify::{NotificationsDone, Subscriber, TASK_EVENTS, WORKFLOW_EVENTS, subscribers};
 pub use offload::OffloadConfig;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 pub use retention::RetentionConfig;

@@ -240,6 +240,7 @@ fn reads_host(v: &Value) -> bool {
 /// The parts of `exec` an evaluation reads, copied.
 fn snapshot(exec: &Exec, full: bool) -> Box<Exec> {
     let mut s = Exec::new(exec.rec.clone(), exec.spec.clone());
+    s.watch = None;
     if full {
         s.tasks = exec.tasks.clone();
         s.latest = exec.latest.clone();

@@ -57,7 +57,12 @@ impl EngineActor {
                 }
             };
             ids.push(rec.id);
-            self.execs.insert(rec.id, Exec::new(rec, Arc::new(spec)));
+            let mut exec = Exec::new(rec, Arc::new(spec));
+            // What was reported before the restart is not reported again.
+            if let Some(w) = exec.watch.as_mut() {
+                w.exec = Some(exec.rec.state);
+            }
+            self.execs.insert(exec.rec.id, exec);
         }
         for t in active.tasks {
             if let Some(e) = self.execs.get_mut(&t.execution_id) {
@@ -65,6 +70,9 @@ impl EngineActor {
                     e.incomplete += 1;
                 }
                 e.latest.insert(t.name.clone(), t.id);
+                if let Some(w) = e.watch.as_mut() {
+                    w.tasks.insert(t.id, t.state);
+                }
                 e.tasks.insert(t.id, t);
             }
         }

@@ -214,6 +214,7 @@ impl EngineActor {
             .ok_or_else(|| {
                 Error::Invalid("Workflow ID or workflow name must be provided.".into())
             })?;
+        super::notify::subscribers(&msg.params).map_err(Error::Invalid)?;
         let def = self.lookup(&key, &msg.namespace, &msg.project)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;

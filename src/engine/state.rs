@@ -55,12 +55,17 @@ pub(crate) struct Exec {
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
     pub owed: HashSet<ActionExecutionId>,
+    /// The notification subscribers (`params.notify`) and what was last
+    /// reported to them; `None` for an execution without `notify`.
+    pub watch: Option<Box<super::notify::Watch>>,
 }
 
 impl Exec {
     /// A new in-memory execution around its record.
     pub fn new(rec: ExecutionRecord, spec: Arc<WorkflowSpec>) -> Self {
+        let watch = super::notify::Watch::of(&rec);
         Self {
+            watch,
             rec,
             spec,
             tasks: IndexMap::new(),

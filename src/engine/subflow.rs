@@ -41,6 +41,7 @@ impl EngineActor {
             .to_string();
         let root = parent.rec.root_execution_id.unwrap_or(exec_id);
         let project = parent.rec.project_id.clone();
+        let notify = parent.rec.params.get("notify").cloned();
         let local = super::adhoc::workbook_of(parent).map(|wb| format!("{wb}.{name}"));
         let def = self.resolve_workflow(local.as_deref(), name, &namespace, &project)?;
         // As Mistral's WorkflowAction: keys the child does not declare as
@@ -60,6 +61,10 @@ impl EngineActor {
         );
         params.insert("index".into(), Value::from(item.unwrap_or(0)));
         params.insert("namespace".into(), Value::String(namespace.clone()));
+        // As Mistral's `WorkflowAction`: the child notifies where its parent does.
+        if let Some(notify) = notify {
+            params.insert("notify".into(), notify);
+        }
         params
             .entry("env")
             .or_insert_with(|| Value::Object(Map::new()));

@@ -8,6 +8,7 @@ mod conn;
 mod cron;
 mod definitions;
 mod model;
+mod outbox;
 mod query;
 mod read;
 mod rows;
@@ -464,6 +465,16 @@ impl Store {
     /// project_id, created_at, updated_at.
     pub fn list_cron_triggers(&self, q: &ListQuery) -> Result<Vec<CronTriggerRecord>, Error> {
         read::records(query::lists::cron_triggers(&mut *self.conn()?, q)?)
+    }
+
+    /// Up to `limit` outbox rows with an id above `after`, in id order.
+    pub fn notifications_after(&self, after: i64, limit: i64) -> Result<Vec<Notification>, Error> {
+        outbox::after(&mut *self.conn()?, after, limit)
+    }
+
+    /// How many outbox rows wait for delivery.
+    pub fn notifications_waiting(&self) -> Result<i64, Error> {
+        outbox::count(&mut *self.conn()?)
     }
 
     /// A cron trigger by name or id; the caller's own before a public one.

@@ -255,6 +255,10 @@ pub struct Batch {
     pub deleted_cron_triggers: Vec<String>,
     /// Firings' claims, checked and applied after the rest.
     pub cron_advances: Vec<CronAdvance>,
+    /// Notification events for the outbox, in the order they happened.
+    pub notifications: Vec<NewNotification>,
+    /// Outbox rows delivered or given up.
+    pub notifications_done: Vec<i64>,
 }
 
 impl Batch {
@@ -277,7 +281,35 @@ impl Batch {
             && self.cron_triggers.is_empty()
             && self.deleted_cron_triggers.is_empty()
             && self.cron_advances.is_empty()
+            && self.notifications.is_empty()
+            && self.notifications_done.is_empty()
     }
+}
+
+/// A notification event for the outbox: the POST of `body` to `url`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewNotification {
+    /// The delivery lane's execution (the root of the execution tree):
+    /// one lane per execution and URL is delivered in order.
+    pub execution_id: String,
+    pub url: String,
+    /// The request headers, a JSON object of strings.
+    pub headers: String,
+    /// The JSON body.
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// An outbox row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// Increasing in insertion order, never reused.
+    pub id: i64,
+    pub execution_id: String,
+    pub url: String,
+    pub headers: String,
+    pub body: String,
+    pub created_at: Timestamp,
 }
 
 /// Everything not yet finished, loaded at start for recovery.

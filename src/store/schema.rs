@@ -170,3 +170,14 @@ diesel::table! {
         updated_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        execution_id -> Text,
+        url -> Text,
+        headers -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -247,6 +247,7 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     }
     apply_writes::<CronTriggerRow, _>(conn, &batch.cron_triggers)?;
     cron::apply_advances(conn, &batch.cron_advances)?;
+    super::outbox::apply(conn, &batch.notifications, &batch.notifications_done)?;
     for piece in pieces(batch.deleted_cron_triggers.len()) {
         let chunk = &batch.deleted_cron_triggers[piece];
         diesel::delete(cron_triggers::table.filter(cron_triggers::id.eq_any(chunk)))

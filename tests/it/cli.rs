@@ -312,3 +312,63 @@ fn the_mistral_cli_manages_cron_triggers() {
         "{text}"
     );
 }
+
+#[test]
+fn the_mistral_cli_starts_an_execution_with_notify() {
+    use crate::notify::{OK_EVENTS, Receiver, WFS};
+    if !cli_available() {
+        return;
+    }
+    let app = TestApp::start_with(|c| {
+        c.http_allowed_hosts = "127.0.0.1".into();
+        c.notify_retry_initial_ms = 20;
+        c.notify_retry_max_ms = 200;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wf.yaml");
+    std::fs::write(&path, WFS).unwrap();
+    mistral(&app, &["workflow-create", path.to_str().unwrap()]);
+    // The receiver is down while the execution runs, and comes up after.
+    let port = Receiver::free_port();
+    let params = serde_json::json!({"notify": [{
+        "type": "webhook",
+        "url": format!("http://127.0.0.1:{port}/cli"),
+        "headers": {"X-Tok": "cli"},
+    }]})
+    .to_string();
+    let ex = mistral(&app, &["execution-create", "nt_ok", "{}", &params]);
+    let id = ex["ID"].as_str().expect("execution id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = mistral(&app, &["execution-get", &id]);
+        if got["State"] == "SUCCESS" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{got}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rx = Receiver::start_on(port);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bodies = loop {
+        let b = rx.bodies("/cli");
+        if b.len() >= OK_EVENTS.len() || Instant::now() > deadline {
+            break b;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let seen: Vec<(&str, &str)> = bodies
+        .iter()
+        .map(|b| (b["event"].as_str().unwrap(), b["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, OK_EVENTS);
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b["id"] == id.as_str() || b["workflow_execution_id"] == id.as_str())
+    );
+    assert!(
+        rx.got()
+            .iter()
+            .all(|g| g.headers.contains(&("x-tok".into(), "cli".into())))
+    );
+}

@@ -20,6 +20,7 @@ mod harness;
 mod lifecycle;
 mod limits;
 mod mistral_cases;
+mod notify;
 mod offload;
 mod operations;
 mod policies;

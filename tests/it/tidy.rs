@@ -74,7 +74,11 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("api", &["engine", "store", "lang", "actions"]),
     // The settings build the limits and HTTP policy of the modules they
     // configure.
-    ("config", &["actions", "engine", "expr"]),
+    ("config", &["actions", "engine", "expr", "notify"]),
+    // Delivers the outbox the engine writes: reads it through the store,
+    // tells the engine what is done, posts under the egress policy of
+    // `actions`.
+    ("notify", &["engine", "store", "actions"]),
     ("app", &["*"]),
     // `bora expr`, `bora validate` and `bora migrate` call their module.
     ("main", &["app", "config", "expr", "lang", "store"]),
@@ -88,11 +92,15 @@ const EXTERNAL: &[(&str, &[&str])] = &[
     // `protocol`: its messages are actix messages.
     (
         "actix",
-        &["engine", "worker", "api", "app", "main", "protocol"],
+        &[
+            "engine", "worker", "api", "app", "main", "protocol", "notify",
+        ],
     ),
     (
         "tokio",
-        &["engine", "worker", "api", "app", "main", "actions"],
+        &[
+            "engine", "worker", "api", "app", "main", "actions", "notify",
+        ],
     ),
 ];
 

@@ -6,6 +6,7 @@ mod cron;
 mod definitions;
 mod list;
 mod ops;
+mod outbox;
 
 use crate::store::Access;
 use chrono::TimeDelta;

@@ -50,10 +50,8 @@ impl EngineActor {
             }));
         }
         for t in exec.tasks.values() {
-            for key in ["timer", "timeout_timer"] {
-                if let Some(timer) = t.runtime_context.get(key) {
-                    waiting.push(json!({"kind": "timer", "task": t.name, "timer": timer}));
-                }
+            for timer in super::runtime::timer_records(&t.runtime_context) {
+                waiting.push(json!({"kind": "timer", "task": t.name, "timer": timer}));
             }
             if t.state == State::Waiting {
                 waiting.push(json!({"kind": "join", "task": t.name, "detail": t.state_info}));
@@ -114,10 +112,10 @@ impl EngineActor {
             let Some(exec) = self.execs.get(&id) else {
                 continue;
             };
-            let has_timer = exec.tasks.values().any(|t| {
-                t.runtime_context.get("timer").is_some()
-                    || t.runtime_context.get("timeout_timer").is_some()
-            });
+            let has_timer = exec
+                .tasks
+                .values()
+                .any(|t| super::runtime::has_timer(&t.runtime_context));
             let deferred = self.deferred_timers.iter().any(|t| t.exec_id == id);
             if has_timer || deferred || !self.children(id).is_empty() {
                 continue;

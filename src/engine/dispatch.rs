@@ -231,12 +231,7 @@ impl EngineActor {
     ) -> Option<HandleTask> {
         let exec = self.execs.get_mut(&exec_id)?;
         let task = exec.tasks.get_mut(&task_id)?;
-        if let Value::Object(rc) = &mut task.runtime_context {
-            rc.insert("safe_rerun".into(), Value::Bool(call.safe_rerun));
-            if let Some(t) = call.timeout {
-                rc.insert("timeout".into(), json!(t));
-            }
-        }
+        super::runtime::set_call(&mut task.runtime_context, call.safe_rerun, call.timeout);
         let ae = ActionExecutionRecord {
             id: ActionExecutionId::new(),
             name: call.action.clone(),

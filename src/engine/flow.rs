@@ -106,11 +106,8 @@ impl EngineActor {
                     if let Value::Object(ctx) = &mut t.in_context {
                         super::versions::merge(ctx, in_context);
                     }
-                    if let (Some(tr), Some(list)) =
-                        (trigger, t.runtime_context.get_mut("triggered_by"))
-                        && let Value::Array(list) = list
-                    {
-                        list.push(tr);
+                    if let Some(tr) = trigger {
+                        super::runtime::push_trigger(&mut t.runtime_context, tr);
                     }
                     id
                 }
@@ -154,7 +151,7 @@ impl EngineActor {
             tags: spec.tags.clone(),
             state,
             state_info: None,
-            runtime_context: json!({ "triggered_by": trigger.into_iter().collect::<Vec<_>>() }),
+            runtime_context: super::runtime::new_triggered(trigger),
             in_context: Value::Object(in_context),
             published: json!({}),
             result: Value::Null,
@@ -395,9 +392,7 @@ impl EngineActor {
         };
         task.processed = true;
         task.error_handled = task.state == State::Error && handled;
-        if let Value::Object(rc) = &mut task.runtime_context {
-            rc.insert("next_tasks".into(), Value::Array(next));
-        }
+        super::runtime::set_next_tasks(&mut task.runtime_context, next);
         self.touch_task(exec_id, task_id, Write::Update);
         self.run_commands(
             exec_id,
@@ -683,18 +678,11 @@ impl EngineActor {
 /// those that have triggered it so far.
 fn join_progress(exec: &Exec, join: &TaskRecord) -> (Vec<String>, Vec<String>) {
     let inbound = inbound_tasks(&exec.spec, &join.name);
-    let mut triggered: Vec<String> = join
-        .runtime_context
-        .get("triggered_by")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|t| t.get("task_id").and_then(Value::as_str))
-                .filter_map(|id| id.parse::<TaskExecutionId>().ok())
-                .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut triggered: Vec<String> = super::runtime::trigger_ids(&join.runtime_context)
+        .iter()
+        .filter_map(|id| id.parse::<TaskExecutionId>().ok())
+        .filter_map(|id| exec.tasks.get(&id).map(|t| t.name.clone()))
+        .collect();
     triggered.sort();
     triggered.dedup();
     (inbound, triggered)

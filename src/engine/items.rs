@@ -164,12 +164,8 @@ impl EngineActor {
             return;
         };
         let capacity = items.concurrency.saturating_sub(items.running);
-        if let Some(Value::Object(wi)) = exec
-            .tasks
-            .get_mut(&task_id)
-            .and_then(|t| t.runtime_context.get_mut("with_items"))
-        {
-            wi.insert("capacity".into(), json!(capacity));
+        if let Some(t) = exec.tasks.get_mut(&task_id) {
+            super::runtime::set_items_capacity(&mut t.runtime_context, capacity);
         }
         self.touch_task(exec_id, task_id, Write::Update);
     }
@@ -184,21 +180,12 @@ impl EngineActor {
         count: usize,
         concurrency: usize,
     ) {
-        if let Some(Value::Object(rc)) = self
+        if let Some(t) = self
             .execs
             .get_mut(&exec_id)
             .and_then(|e| e.tasks.get_mut(&task_id))
-            .map(|t| &mut t.runtime_context)
         {
-            let capacity = if concurrency > 0 {
-                json!(concurrency)
-            } else {
-                Value::Null
-            };
-            rc.insert(
-                "with_items".into(),
-                json!({ "capacity": capacity, "count": count, "concurrency": concurrency }),
-            );
+            super::runtime::set_items_shape(&mut t.runtime_context, count, concurrency);
         }
     }
 
@@ -503,12 +490,7 @@ impl EngineActor {
     fn stored_items(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<Items> {
         let exec = self.execs.get(&exec_id)?;
         let task = exec.tasks.get(&task_id)?;
-        let shape = task.runtime_context.get("with_items")?;
-        let count = shape.get("count")?.as_u64()? as usize;
-        let concurrency = shape
-            .get("concurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
+        let (count, concurrency) = super::runtime::items_shape(&task.runtime_context)?;
         let mut latest: Vec<Option<&ActionExecutionRecord>> = vec![None; count];
         for a in exec.actions.values() {
             if a.task_execution_id != Some(task_id) {

@@ -352,8 +352,7 @@ impl EngineActor {
             let timeout = exec
                 .tasks
                 .get(&ae.task_execution_id.unwrap_or_default())
-                .and_then(|t| t.runtime_context.get("timeout"))
-                .and_then(Value::as_f64)
+                .and_then(|t| super::runtime::timeout(&t.runtime_context))
                 .map(std::time::Duration::from_secs_f64);
             sends.push(HandleTask {
                 action_execution_id: ae.id,
@@ -405,11 +404,7 @@ pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
         if !t.state.is_completed() {
             continue;
         }
-        let has_next = t
-            .runtime_context
-            .get("next_tasks")
-            .and_then(Value::as_array)
-            .is_some_and(|l| !l.is_empty());
+        let has_next = super::runtime::has_next_tasks(&t.runtime_context);
         if !has_next {
             let out = Exec::outbound(t);
             if ctx.is_empty() {

@@ -24,6 +24,7 @@ mod recovery;
 mod requests;
 mod retention;
 mod reverse;
+mod runtime;
 mod schedule;
 mod standalone;
 mod state;

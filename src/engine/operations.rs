@@ -182,13 +182,7 @@ impl EngineActor {
         task.published = json!({});
         task.finished_at = None;
         task.updated_at = Some(now());
-        if let Value::Object(rc) = &mut task.runtime_context {
-            rc.remove("retry_task_policy");
-            rc.remove("wait_after_done");
-            rc.remove("next_tasks");
-            let n = rc.get("rerun_no").and_then(Value::as_u64).unwrap_or(0);
-            rc.insert("rerun_no".into(), json!(n + 1));
-        }
+        super::runtime::begin_rerun(&mut task.runtime_context);
         let previous = std::mem::take(&mut task.result);
         exec.incomplete += 1;
         self.touch_task(exec_id, task_id, Write::Update);

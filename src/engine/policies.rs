@@ -27,7 +27,8 @@ pub(crate) enum TimerKind {
 }
 
 impl TimerKind {
-    fn key(self) -> &'static str {
+    /// The kind's name in a stored timer.
+    pub(crate) fn key(self) -> &'static str {
         match self {
             TimerKind::WaitBefore => "wait-before",
             TimerKind::WaitAfter => "wait-after",
@@ -36,7 +37,8 @@ impl TimerKind {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    /// A stored timer's kind.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         [
             TimerKind::WaitBefore,
             TimerKind::WaitAfter,
@@ -60,16 +62,6 @@ pub(crate) struct Timer {
     pub delay: Duration,
 }
 
-/// The `runtime_context` slot of a timer kind: timeouts run beside the
-/// other (mutually exclusive) delays.
-fn slot(kind: TimerKind) -> &'static str {
-    if kind == TimerKind::Timeout {
-        "timeout_timer"
-    } else {
-        "timer"
-    }
-}
-
 impl EngineActor {
     /// Records a timer on the task and queues it for arming after commit.
     fn set_timer(
@@ -80,7 +72,6 @@ impl EngineActor {
         secs: f64,
     ) {
         let due_at: Timestamp = now() + TimeDelta::milliseconds((secs * 1000.0) as i64);
-        let due = due_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
         let Some(task) = self
             .execs
             .get_mut(&exec_id)
@@ -88,9 +79,7 @@ impl EngineActor {
         else {
             return;
         };
-        if let Value::Object(rc) = &mut task.runtime_context {
-            rc.insert(slot(kind).into(), json!({ "kind": kind.key(), "due": due }));
-        }
+        let due = super::runtime::set_timer(&mut task.runtime_context, kind, due_at);
         self.touch_task(exec_id, task_id, Write::Update);
         self.timers.push(Timer {
             exec_id,
@@ -109,27 +98,25 @@ impl EngineActor {
         let t = now();
         let mut found = Vec::new();
         for task in exec.tasks.values() {
-            for key in ["timer", "timeout_timer"] {
-                let Some(timer) = task.runtime_context.get(key) else {
-                    continue;
-                };
-                let kind = timer
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .and_then(TimerKind::parse);
-                let due = timer.get("due").and_then(Value::as_str);
-                if let (Some(kind), Some(due)) = (kind, due) {
-                    let at = chrono::NaiveDateTime::parse_from_str(due, "%Y-%m-%d %H:%M:%S%.f")
-                        .unwrap_or(t);
-                    let delay = (at - t).to_std().unwrap_or(Duration::ZERO);
-                    found.push(Timer {
-                        exec_id,
-                        task_id: task.id,
-                        kind,
-                        due: due.to_string(),
-                        delay,
-                    });
-                }
+            for timer in super::runtime::timers(&task.runtime_context) {
+                // A due time that does not parse fires now, said out loud:
+                // waiting for ever would leave the task stuck.
+                let at = timer.due.unwrap_or_else(|e| {
+                    log::error!(
+                        "task {} of execution {exec_id}: {e}; its {} timer fires now",
+                        task.id,
+                        timer.kind.key()
+                    );
+                    t
+                });
+                let delay = (at - t).to_std().unwrap_or(Duration::ZERO);
+                found.push(Timer {
+                    exec_id,
+                    task_id: task.id,
+                    kind: timer.kind,
+                    due: timer.due_text,
+                    delay,
+                });
             }
         }
         self.timers.extend(found);
@@ -256,7 +243,7 @@ impl EngineActor {
                 .and_then(|v| seconds(&v, "concurrency"))
             {
                 Ok(n) => self.with_rc(exec_id, task_id, |rc| {
-                    rc.insert("concurrency".into(), json!(n as u64));
+                    super::runtime::set_concurrency(rc, n as u64);
                 }),
                 Err(e) => return self.fail_task(exec_id, task_id, e),
             }
@@ -283,9 +270,7 @@ impl EngineActor {
                 .and_then(|v| seconds(&v, "wait-before"))
             {
                 Ok(secs) if secs > 0.0 => {
-                    self.with_rc(exec_id, task_id, |rc| {
-                        rc.insert("wait_before_policy".into(), json!({"skip": true}));
-                    });
+                    self.with_rc(exec_id, task_id, super::runtime::mark_waited_before);
                     let info =
                         format!("Delayed by 'wait-before' policy [delay={}]", fmt_secs(secs));
                     self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
@@ -314,9 +299,7 @@ impl EngineActor {
             {
                 Ok(secs) if secs > 0.0 => {
                     // Its message names the seconds (workflow tasks too).
-                    self.with_rc(exec_id, task_id, |rc| {
-                        rc.insert("timeout".into(), json!(secs));
-                    });
+                    self.with_rc(exec_id, task_id, |rc| super::runtime::set_timeout(rc, secs));
                     self.set_timer(exec_id, task_id, TimerKind::Timeout, secs)
                 }
                 Ok(_) => {}
@@ -374,7 +357,7 @@ impl EngineActor {
             return false;
         }
         let info_before = task.state_info.clone();
-        let waited = task.runtime_context.get("wait_after_done").is_some();
+        let waited = super::runtime::waited_after(&task.runtime_context);
         if let (Some(w), false) = (&spec.policies.wait_after, waited) {
             match self
                 .policy(exec_id, task_id, w)
@@ -382,9 +365,7 @@ impl EngineActor {
             {
                 Ok(secs) if secs > 0.0 => {
                     self.with_rc(exec_id, task_id, |rc| {
-                        rc.insert("wait_after_done".into(), json!(state.as_str()));
-                        rc.insert("wait_after_info".into(), json!(info_before));
-                        rc.insert("wait_after_policy".into(), json!({"skip": true}));
+                        super::runtime::begin_wait_after(rc, state, info_before);
                     });
                     let info = format!("Delayed by 'wait-after' policy [delay={}]", fmt_secs(secs));
                     self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
@@ -427,15 +408,11 @@ impl EngineActor {
         };
         let state = task.state;
         if !matches!(state, State::Success | State::Error)
-            || task.runtime_context.get("interrupted").is_some()
+            || super::runtime::interrupted(&task.runtime_context)
         {
             return false;
         }
-        let retry_no = task
-            .runtime_context
-            .pointer("/retry_task_policy/retry_no")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        let retry_no = super::runtime::retry_no(&task.runtime_context);
         let evaluated = (|| -> Result<(u64, f64, bool, Option<bool>), String> {
             let count =
                 seconds(&self.policy(exec_id, task_id, &retry.count)?, "retry count")? as u64;
@@ -469,9 +446,7 @@ impl EngineActor {
         };
         if count > 0 {
             // Mistral takes the policy's context before deciding.
-            self.with_rc(exec_id, task_id, |rc| {
-                rc.entry("retry_task_policy").or_insert_with(|| json!({}));
-            });
+            self.with_rc(exec_id, task_id, super::runtime::init_retry);
         }
         let stop = retry_no >= count
             || (state == State::Error && break_on)
@@ -481,11 +456,7 @@ impl EngineActor {
             return false;
         }
         self.with_rc(exec_id, task_id, |rc| {
-            rc.insert(
-                "retry_task_policy".into(),
-                json!({ "retry_no": retry_no + 1 }),
-            );
-            rc.remove("wait_after_done");
+            super::runtime::begin_retry(rc, retry_no + 1);
         });
         let info = format!("Delayed by 'retry' policy [delay={}]", fmt_secs(delay));
         self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
@@ -497,15 +468,14 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-        f: impl FnOnce(&mut serde_json::Map<String, Value>),
+        f: impl FnOnce(&mut Value),
     ) {
-        if let Some(Value::Object(rc)) = self
+        if let Some(t) = self
             .execs
             .get_mut(&exec_id)
             .and_then(|e| e.tasks.get_mut(&task_id))
-            .map(|t| &mut t.runtime_context)
         {
-            f(rc);
+            f(&mut t.runtime_context);
         }
         self.touch_task(exec_id, task_id, Write::Update);
     }
@@ -518,11 +488,7 @@ impl EngineActor {
         let Some(task) = exec.tasks.get(&timer.task_id) else {
             return;
         };
-        let recorded = task
-            .runtime_context
-            .get(slot(timer.kind))
-            .and_then(|t| t.get("due"))
-            .and_then(Value::as_str);
+        let recorded = super::runtime::recorded_due(&task.runtime_context, timer.kind);
         if recorded != Some(timer.due.as_str()) {
             return;
         }
@@ -534,7 +500,7 @@ impl EngineActor {
         }
         let (exec_id, task_id) = (timer.exec_id, timer.task_id);
         self.with_rc(exec_id, task_id, |rc| {
-            rc.remove(slot(timer.kind));
+            super::runtime::clear_timer(rc, timer.kind)
         });
         match timer.kind {
             TimerKind::Timeout => self.time_out(exec_id, task_id),
@@ -557,22 +523,14 @@ impl EngineActor {
                 self.run_now(exec_id, task_id);
             }
             TimerKind::WaitAfter => {
-                let original = self
+                // The state and state_info the task had before the delay
+                // come back.
+                let (original, info) = self
                     .execs
                     .get(&exec_id)
                     .and_then(|e| e.tasks.get(&task_id))
-                    .and_then(|t| t.runtime_context.get("wait_after_done"))
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.parse::<State>().ok())
-                    .unwrap_or(State::Success);
-                // The state_info the task had before the delay comes back.
-                let info = self
-                    .execs
-                    .get(&exec_id)
-                    .and_then(|e| e.tasks.get(&task_id))
-                    .and_then(|t| t.runtime_context.get("wait_after_info"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
+                    .map(|t| super::runtime::after_wait(&t.runtime_context))
+                    .unwrap_or((State::Success, None));
                 self.set_task_state(exec_id, task_id, original, info);
                 if let Some(exec) = self.execs.get_mut(&exec_id) {
                     exec.incomplete = exec.incomplete.saturating_sub(1);
@@ -597,11 +555,7 @@ impl EngineActor {
         if task.state.is_completed() || task.state == State::RunningDelayed {
             return;
         }
-        let secs = task
-            .runtime_context
-            .get("timeout")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0);
+        let secs = super::runtime::timeout(&task.runtime_context).unwrap_or(0.0);
         let msg = format!("Task timed out [timeout(s)={}].", fmt_secs(secs));
         let mut ended = Vec::new();
         for ae in exec.actions.values_mut() {

@@ -130,8 +130,7 @@ impl EngineActor {
             let safe = ae
                 .task_execution_id
                 .and_then(|t| exec.tasks.get(&t))
-                .and_then(|t| t.runtime_context.get("safe_rerun"))
-                .is_some_and(|v| v == &Value::Bool(true));
+                .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context));
             if safe {
                 ae.state = State::Idle;
                 ae.updated_at = Some(now());
@@ -160,13 +159,12 @@ impl EngineActor {
             if let Some(task) = task {
                 // Not retried either: the engine cannot tell whether the
                 // action ran, and it never runs it again silently (I2).
-                if let Some(Value::Object(rc)) = self
+                if let Some(t) = self
                     .execs
                     .get_mut(&exec_id)
                     .and_then(|e| e.tasks.get_mut(&task))
-                    .map(|t| &mut t.runtime_context)
                 {
-                    rc.insert("interrupted".into(), Value::Bool(true));
+                    super::runtime::mark_interrupted(&mut t.runtime_context);
                 }
                 let msg = Value::String(INTERRUPTED_NOT_SAFE.into());
                 self.complete_task(
@@ -221,7 +219,7 @@ impl EngineActor {
             let iterates_or_calls = exec.spec.tasks.get(&t.name).is_none_or(|s| {
                 !s.with_items.is_empty() || matches!(s.run, crate::lang::TaskRun::Workflow(_))
             });
-            let timer = t.runtime_context.get("timer").is_some();
+            let timer = super::runtime::has_delay_timer(&t.runtime_context);
             if iterates_or_calls || timer {
                 continue;
             }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::EngineActor;
 use super::state::Exec;
@@ -63,9 +63,7 @@ impl EngineActor {
             return;
         };
         task.processed = true;
-        if let Value::Object(rc) = &mut task.runtime_context {
-            rc.insert("next_tasks".into(), json!([]));
-        }
+        super::runtime::set_next_tasks(&mut task.runtime_context, Vec::new());
         self.touch_task(exec_id, task_id, Write::Update);
         self.run_ready_reverse(exec_id);
     }

@@ -21,6 +21,7 @@ mod lifecycle;
 mod limits;
 mod mistral_cases;
 mod offload;
+mod openapi;
 mod operations;
 mod policies;
 mod protocol;

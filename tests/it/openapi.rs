@@ -1,0 +1,308 @@
+//! The OpenAPI document at `GET /v2/openapi.json`, fetched from a running
+//! server, against the route table the router is built from
+//! (`bora::api::routes()`): every `/v2` route is an operation of the
+//! document and every operation is a route. The document is checked to be
+//! OpenAPI 3 in its structure (version, info, responses, unique operation
+//! ids, declared path parameters, declared tags, every `$ref` resolves).
+//! With authentication on it names the token schemes and stays readable
+//! without a token. Swagger UI is served from the binary and loads nothing
+//! from elsewhere.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+use crate::harness::TestApp;
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// `(method, path)` of every operation of the document.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths is an object") {
+        for m in METHODS {
+            if item.get(*m).is_some() {
+                out.insert((m.to_string(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `(method, path)` of every `/v2` route the router serves.
+fn served() -> BTreeSet<(String, String)> {
+    bora::api::routes()
+        .into_iter()
+        .filter(|(_, p)| *p == "/v2" || p.starts_with("/v2/"))
+        .map(|(m, p)| (m.as_str().to_lowercase(), p.to_string()))
+        .collect()
+}
+
+async fn fetch(app: &TestApp, path: &str) -> Value {
+    let resp = Client::new().get(app.url(path)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+    resp.json().await.unwrap()
+}
+
+/// Every `"$ref"` string anywhere in `v`.
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => refs(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// The names between braces in a path template.
+fn template_params(path: &str) -> BTreeSet<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+/// The structural rules of OpenAPI 3 that a generator can get wrong;
+/// returns every problem found.
+fn problems(doc: &Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    let version = doc["openapi"].as_str().unwrap_or("");
+    if !version.starts_with("3.") {
+        bad.push(format!("openapi version {version:?}"));
+    }
+    for key in ["title", "version"] {
+        if !doc["info"][key].is_string() {
+            bad.push(format!("info.{key} missing"));
+        }
+    }
+    let tags: BTreeSet<&str> = doc["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        if !path.starts_with('/') {
+            bad.push(format!("path {path} does not start with /"));
+        }
+        for m in METHODS {
+            let Some(op) = item.get(*m) else { continue };
+            let here = format!("{m} {path}");
+            match op["operationId"].as_str() {
+                Some(id) if !ids.insert(id.to_string()) => {
+                    bad.push(format!("{here}: operationId {id} is not unique"))
+                }
+                Some(_) => {}
+                None => bad.push(format!("{here}: no operationId")),
+            }
+            if op["responses"].as_object().is_none_or(|r| r.is_empty()) {
+                bad.push(format!("{here}: no responses"));
+            }
+            for t in op["tags"].as_array().into_iter().flatten() {
+                if !t.as_str().is_some_and(|t| tags.contains(t)) {
+                    bad.push(format!("{here}: tag {t} is not declared"));
+                }
+            }
+            let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+            let mut seen = BTreeSet::new();
+            for p in &params {
+                let key = (p["name"].as_str(), p["in"].as_str());
+                if key.0.is_none() || key.1.is_none() || !seen.insert(key) {
+                    bad.push(format!("{here}: parameter {p} unnamed or repeated"));
+                }
+            }
+            let in_path: BTreeSet<String> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| {
+                    if p["required"] != true {
+                        bad.push(format!("{here}: path parameter {} not required", p["name"]));
+                    }
+                    p["name"].as_str().unwrap_or("").to_string()
+                })
+                .collect();
+            if in_path != template_params(path) {
+                bad.push(format!("{here}: path parameters {in_path:?}"));
+            }
+        }
+    }
+    let mut all = Vec::new();
+    refs(doc, &mut all);
+    for r in all {
+        let target = r.strip_prefix('#').and_then(|p| doc.pointer(p));
+        if target.is_none() {
+            bad.push(format!("$ref {r} does not resolve"));
+        }
+    }
+    bad
+}
+
+/// The document lists exactly the routes the router serves under `/v2`, and
+/// is structurally OpenAPI 3.
+#[actix_rt::test]
+async fn oa1_document_matches_route_table() {
+    let app = TestApp::start();
+    let doc = fetch(&app, "/v2/openapi.json").await;
+    let (documented, served) = (documented(&doc), served());
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes not in the document: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "operations no route serves: {unserved:?}"
+    );
+    assert!(served.len() > 50, "{} routes", served.len());
+    let bad = problems(&doc);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // Without authentication the document asks for no token.
+    assert!(doc["components"]["securitySchemes"].is_null());
+    assert!(doc["security"].is_null());
+    // A list's parameters come from what it accepts.
+    let list = &doc["paths"]["/v2/executions"]["get"]["parameters"];
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for n in [
+        "limit",
+        "marker",
+        "sort_keys",
+        "fields",
+        "state",
+        "workflow_name",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    let page = &doc["components"]["schemas"]["Executions"]["properties"];
+    assert!(page["next"].is_object(), "{page}");
+}
+
+/// The checker itself refuses what it should: a dangling `$ref`, a
+/// repeated operation id, an undeclared path parameter.
+#[test]
+fn oa2_checker_finds_faults() {
+    let doc = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/a/{id}": {"get": {"operationId": "x", "responses": {"200": {
+                "description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}
+            }}}},
+            "/b": {"get": {"operationId": "x", "responses": {"200": {"description": "ok"}}}}
+        }
+    });
+    let bad = problems(&doc);
+    assert_eq!(bad.len(), 3, "{bad:?}");
+}
+
+/// With tokens configured the document names the bearer and `X-Auth-Token`
+/// schemes, requires them but on the public operations, and is itself
+/// served without a token.
+#[actix_rt::test]
+async fn oa3_security_schemes_with_auth() {
+    let app = crate::tenants::start();
+    let doc = fetch(&app, "/v2/openapi.json").await;
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["type"], "http", "{schemes}");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer", "{schemes}");
+    assert_eq!(schemes["x_auth_token"]["in"], "header", "{schemes}");
+    assert_eq!(schemes["x_auth_token"]["name"], "X-Auth-Token", "{schemes}");
+    let security = |m: &str, p: &str| doc["paths"][p][m]["security"].clone();
+    assert_eq!(
+        security("get", "/v2/workflows"),
+        serde_json::json!([{"bearer": []}, {"x_auth_token": []}])
+    );
+    assert_eq!(security("get", "/v2"), serde_json::json!([{}]));
+    assert_eq!(security("get", "/v2/openapi.json"), serde_json::json!([{}]));
+    let bad = problems(&doc);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Swagger UI comes from the binary: its page, every file the page names
+/// (none from another host), its configuration pointing at our document,
+/// and the UI's link to it.
+#[actix_rt::test]
+async fn oa4_swagger_ui_is_served_offline() {
+    let app = TestApp::start();
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client.get(app.url("/ui/swagger")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(resp.headers()["location"], "/ui/swagger/");
+    let resp = client.get(app.url("/ui/swagger/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = resp.text().await.unwrap();
+    let mut files = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in page.split(attr).skip(1) {
+            let target = part.split('"').next().unwrap();
+            assert!(
+                !target.contains("//"),
+                "the page loads {target} from elsewhere"
+            );
+            files.push(target.trim_start_matches("./").to_string());
+        }
+    }
+    assert!(files.iter().any(|f| f.ends_with(".js")), "{files:?}");
+    for f in &files {
+        let resp = client
+            .get(app.url(&format!("/ui/swagger/{f}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{f}");
+        assert!(!resp.bytes().await.unwrap().is_empty(), "{f}");
+    }
+    let init = client
+        .get(app.url("/ui/swagger/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/v2/openapi.json"), "{init}");
+    assert!(!init.contains("petstore"), "{init}");
+    let resp = client
+        .get(app.url("/ui/swagger/nosuch.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let index = client
+        .get(app.url("/ui/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        index.contains("href=\"/ui/swagger/\""),
+        "the UI links the API page"
+    );
+}

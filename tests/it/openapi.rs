@@ -192,8 +192,9 @@ async fn oa1_document_matches_route_table() {
     assert!(page["next"].is_object(), "{page}");
 }
 
-/// The checker itself refuses what it should: a dangling `$ref`, a
-/// repeated operation id, an undeclared path parameter.
+/// The checkers themselves refuse what they should: a dangling `$ref`, a
+/// repeated operation id, an undeclared path parameter; a missing, unknown
+/// or mistyped property, a value out of its enum.
 #[test]
 fn oa2_checker_finds_faults() {
     let doc = serde_json::json!({
@@ -209,6 +210,34 @@ fn oa2_checker_finds_faults() {
     });
     let bad = problems(&doc);
     assert_eq!(bad.len(), 3, "{bad:?}");
+    let doc = serde_json::json!({"components": {"schemas": {
+        "S": {"type": "string", "enum": ["A", "B"]},
+        "T": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string"},
+            "n": {"type": ["integer", "null"]},
+            "s": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/S"}]},
+            "l": {"type": "array", "items": {"type": "string"}}
+        }}
+    }}});
+    let t = serde_json::json!({"$ref": "#/components/schemas/T"});
+    let check = |v: Value| {
+        let mut bad = Vec::new();
+        conform(&doc, &t, &v, "v", &mut bad);
+        bad.len()
+    };
+    assert_eq!(
+        check(serde_json::json!({"id": "x", "n": null, "s": "A", "l": ["a"]})),
+        0
+    );
+    assert_eq!(check(serde_json::json!({"n": 1})), 1, "required");
+    assert_eq!(
+        check(serde_json::json!({"id": "x", "extra": 1})),
+        1,
+        "unknown key"
+    );
+    assert_eq!(check(serde_json::json!({"id": 1})), 1, "type");
+    assert_eq!(check(serde_json::json!({"id": "x", "s": "C"})), 1, "enum");
+    assert_eq!(check(serde_json::json!({"id": "x", "l": [1]})), 1, "items");
 }
 
 /// With tokens configured the document names the bearer and `X-Auth-Token`
@@ -305,4 +334,276 @@ async fn oa4_swagger_ui_is_served_offline() {
         index.contains("href=\"/ui/swagger/\""),
         "the UI links the API page"
     );
+}
+
+/// What `v` breaks of `schema` (resolving `$ref`s in `doc`): types, enums,
+/// required properties, and properties the schema does not name.
+fn conform(doc: &Value, schema: &Value, v: &Value, at: &str, bad: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r.strip_prefix('#').and_then(|p| doc.pointer(p));
+        return match target {
+            Some(s) => conform(doc, s, v, at, bad),
+            None => bad.push(format!("{at}: $ref {r} does not resolve")),
+        };
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(branches) = schema[key].as_array() {
+            let fits = branches.iter().any(|b| {
+                let mut none = Vec::new();
+                conform(doc, b, v, at, &mut none);
+                none.is_empty()
+            });
+            if !fits {
+                bad.push(format!("{at}: {v} fits no branch of {key}"));
+            }
+            return;
+        }
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(v)
+    {
+        bad.push(format!("{at}: {v} is not one of {allowed:?}"));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return,
+    };
+    let fits = types.iter().any(|t| match *t {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        "null" => v.is_null(),
+        _ => false,
+    });
+    if !fits {
+        bad.push(format!("{at}: {v} is not {types:?}"));
+        return;
+    }
+    if let (Some(items), Some(vs)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in vs.iter().enumerate() {
+            conform(doc, items, x, &format!("{at}[{i}]"), bad);
+        }
+    }
+    let (Some(props), Some(obj)) = (schema["properties"].as_object(), v.as_object()) else {
+        return;
+    };
+    for req in schema["required"].as_array().into_iter().flatten() {
+        if !req.as_str().is_some_and(|r| obj.contains_key(r)) {
+            bad.push(format!("{at}: required {req} missing"));
+        }
+    }
+    for (k, x) in obj {
+        match props.get(k) {
+            Some(s) => conform(doc, s, x, &format!("{at}.{k}"), bad),
+            None => bad.push(format!("{at}: {k} is not in the schema")),
+        }
+    }
+}
+
+/// Calls `method path` (JSON or YAML text body) and checks the answer
+/// against the document's response for `template` and the status.
+async fn answer_conforms(
+    app: &TestApp,
+    doc: &Value,
+    (method, template, path): (&str, &str, &str),
+    body: Option<Value>,
+    bad: &mut Vec<String>,
+) -> Value {
+    let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut req = Client::new().request(m, app.url(path));
+    req = match body {
+        Some(Value::String(text)) => req.header("content-type", "text/plain").body(text),
+        Some(json) => req.json(&json),
+        None => req,
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16().to_string();
+    let v: Value = resp.json().await.unwrap();
+    let responses = &doc["paths"][template][method]["responses"];
+    let class = format!("{}XX", &status[..1]);
+    let mut answer = responses.get(&status).or(responses.get(&class)).cloned();
+    if let Some(r) = answer.as_ref().and_then(|a| a["$ref"].as_str()) {
+        answer = doc.pointer(&r[1..]).cloned();
+    }
+    match answer {
+        Some(a) => {
+            let schema = &a["content"]["application/json"]["schema"];
+            if schema.is_null() {
+                bad.push(format!("{method} {path} {status}: no schema for {v}"));
+            }
+            conform(doc, schema, &v, &format!("{method} {path} {status}"), bad);
+        }
+        None => bad.push(format!("{method} {path}: status {status} not documented")),
+    }
+    v
+}
+
+const WORKFLOW: &str = "version: '2.0'
+oa_wf:
+  input:
+    - who: world
+  tasks:
+    hello:
+      action: std.echo output=<% $.who %>
+      publish:
+        said: <% task().result %>
+";
+
+const WORKBOOK: &str = "version: '2.0'
+name: oa_wb
+workflows:
+  inner:
+    tasks:
+      t:
+        action: std.noop
+";
+
+/// Real answers of the main resources (lists, single reads, creations, an
+/// error) have the shapes the document gives them.
+#[actix_rt::test]
+async fn oa5_answers_match_their_schemas() {
+    let app = TestApp::start();
+    let doc = fetch(&app, "/v2/openapi.json").await;
+    let mut bad = Vec::new();
+    let b = &mut bad;
+    let wf = String::from(WORKFLOW);
+    answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/workflows", "/v2/workflows"),
+        Some(Value::String(wf)),
+        b,
+    )
+    .await;
+    let start = serde_json::json!({"workflow_name": "oa_wf", "input": {"who": "you"}});
+    let ex = answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/executions", "/v2/executions"),
+        Some(start),
+        b,
+    )
+    .await;
+    let ex_id = ex["id"].as_str().unwrap().to_string();
+    let ex_path = format!("/v2/executions/{ex_id}");
+    crate::harness::eventually(std::time::Duration::from_secs(20), "SUCCESS", || async {
+        let v = fetch(&app, &ex_path).await;
+        (v["state"] == "SUCCESS").then_some(())
+    })
+    .await;
+    let tasks_path = format!("{ex_path}/tasks");
+    let tasks = answer_conforms(
+        &app,
+        &doc,
+        ("get", "/v2/executions/{id}/tasks", &tasks_path),
+        None,
+        b,
+    )
+    .await;
+    let task_id = tasks["tasks"][0]["id"].as_str().unwrap().to_string();
+    let env = serde_json::json!({"name": "oa_env", "variables": {"a": 1}, "description": "d"});
+    answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/environments", "/v2/environments"),
+        Some(env),
+        b,
+    )
+    .await;
+    let wb = Value::String(WORKBOOK.into());
+    answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/workbooks", "/v2/workbooks"),
+        Some(wb),
+        b,
+    )
+    .await;
+    let cron = serde_json::json!({"name": "oa_cron", "workflow_name": "oa_wf",
+        "pattern": "0 0 1 1 *", "remaining_executions": 2});
+    answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/cron_triggers", "/v2/cron_triggers"),
+        Some(cron),
+        b,
+    )
+    .await;
+    let aes = format!("/v2/tasks/{task_id}/action_executions");
+    let ae = answer_conforms(
+        &app,
+        &doc,
+        ("get", "/v2/tasks/{id}/action_executions", &aes),
+        None,
+        b,
+    )
+    .await;
+    let ae_id = ae["action_executions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reads = [
+        ("/v2", "/v2".to_string()),
+        ("/v2/workflows", "/v2/workflows".into()),
+        ("/v2/workflows/{identifier}", "/v2/workflows/oa_wf".into()),
+        (
+            "/v2/executions",
+            "/v2/executions?include_output=true".into(),
+        ),
+        ("/v2/executions/{id}", ex_path.clone()),
+        (
+            "/v2/executions/{id}/executions",
+            format!("{ex_path}/executions"),
+        ),
+        ("/v2/executions/{id}/report", format!("{ex_path}/report")),
+        ("/v2/tasks", "/v2/tasks".into()),
+        ("/v2/tasks/{id}", format!("/v2/tasks/{task_id}")),
+        ("/v2/action_executions", "/v2/action_executions".into()),
+        (
+            "/v2/action_executions/{id}",
+            format!("/v2/action_executions/{ae_id}"),
+        ),
+        ("/v2/actions", "/v2/actions".into()),
+        ("/v2/actions/{name}", "/v2/actions/std.echo".into()),
+        ("/v2/environments", "/v2/environments".into()),
+        ("/v2/environments/{name}", "/v2/environments/oa_env".into()),
+        ("/v2/workbooks", "/v2/workbooks".into()),
+        ("/v2/workbooks/{name}", "/v2/workbooks/oa_wb".into()),
+        ("/v2/cron_triggers", "/v2/cron_triggers".into()),
+        (
+            "/v2/cron_triggers/{identifier}",
+            "/v2/cron_triggers/oa_cron".into(),
+        ),
+        ("/v2/workflows/{identifier}", "/v2/workflows/nosuch".into()),
+        ("/v2/event_triggers", "/v2/event_triggers".into()),
+    ];
+    for (template, path) in &reads {
+        answer_conforms(&app, &doc, ("get", template, path), None, b).await;
+    }
+    let yaml = Value::String(
+        "version: '2.0'\nbroken: {tasks: {t: {action: std.noop, on-success: [nowhere]}}}".into(),
+    );
+    let v = answer_conforms(
+        &app,
+        &doc,
+        ("post", "/v2/workflows/validate", "/v2/workflows/validate"),
+        Some(yaml),
+        b,
+    )
+    .await;
+    assert_eq!(v["valid"], false, "{v}");
+    let page = answer_conforms(
+        &app,
+        &doc,
+        ("get", "/v2/actions", "/v2/actions?limit=2"),
+        None,
+        b,
+    )
+    .await;
+    assert!(page["next"].is_string(), "{page}");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

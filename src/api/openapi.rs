@@ -150,21 +150,9 @@ pub fn build(auth_enabled: bool) -> utoipa::openapi::OpenApi {
         SecurityRequirement::new(BEARER, Vec::<String>::new()),
         SecurityRequirement::new(AUTH_TOKEN, Vec::<String>::new()),
     ];
-    // A handler serving several methods gives each the same id: suffix
-    // the method to keep ids unique.
-    let mut count = std::collections::HashMap::<String, usize>::new();
-    for item in doc.paths.paths.values_mut() {
-        for (_, op) in operations(item) {
-            *count
-                .entry(op.operation_id.clone().unwrap_or_default())
-                .or_default() += 1;
-        }
-    }
+    unique_operation_ids(&mut doc);
     for (path, item) in doc.paths.paths.iter_mut() {
         for (method, op) in operations(item) {
-            if let Some(id) = op.operation_id.as_mut().filter(|id| count[id.as_str()] > 1) {
-                *id = format!("{id}_{}", method.as_str().to_lowercase());
-            }
             for code in ["4XX", "5XX"] {
                 op.responses
                     .responses
@@ -179,6 +167,27 @@ pub fn build(auth_enabled: bool) -> utoipa::openapi::OpenApi {
         }
     }
     doc
+}
+
+/// A handler serving several methods gives each the same operation id:
+/// those get their method as a suffix (`event_trigger_put`).
+fn unique_operation_ids(doc: &mut utoipa::openapi::OpenApi) {
+    let mut count = std::collections::HashMap::<String, usize>::new();
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            *count
+                .entry(op.operation_id.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for (method, op) in operations(item) {
+            let shared = |id: &&mut String| count.get(id.as_str()).is_some_and(|n| *n > 1);
+            if let Some(id) = op.operation_id.as_mut().filter(shared) {
+                *id = format!("{id}_{}", method.as_str().to_lowercase());
+            }
+        }
+    }
 }
 
 /// The operations of a path item, with their methods.
@@ -373,3 +382,64 @@ macro_rules! list_query {
     };
 }
 pub(super) use list_query;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(spec: &ListSpec) -> Vec<String> {
+        list_parameters(spec).into_iter().map(|p| p.name).collect()
+    }
+
+    #[test]
+    fn list_parameters_follow_the_spec() {
+        let spec = ListSpec {
+            fields: &["id", "name"],
+            filters: &[("name", Kind::Text), ("state", Kind::State)],
+            default_sort: "created_at",
+            marker: Kind::Uuid,
+        };
+        let base = [
+            "limit",
+            "marker",
+            "sort_keys",
+            "sort_dirs",
+            "fields",
+            "all_projects",
+        ];
+        let mut expected: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        expected.extend(["project_id", "name", "state"].map(String::from));
+        assert_eq!(names(&spec), expected);
+        // A spec that filters on `project_id` names it once.
+        let spec = ListSpec {
+            filters: &[("project_id", Kind::Text)],
+            ..spec
+        };
+        let mut expected: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        expected.push("project_id".into());
+        assert_eq!(names(&spec), expected);
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_security_follows_auth() {
+        let doc = build(true);
+        let mut ids = std::collections::BTreeSet::new();
+        let mut public = Vec::new();
+        for (path, item) in doc.paths.paths.clone().iter_mut() {
+            for (method, op) in operations(item) {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(ids.insert(id.clone()), "{id} twice");
+                if op.security.as_ref().is_some_and(|s| s.len() == 1) {
+                    public.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert_eq!(public, ["GET /v2", "GET /v2/openapi.json"]);
+        assert!(build(false).paths.paths.values().all(|item| {
+            let mut item = item.clone();
+            operations(&mut item)
+                .iter()
+                .all(|(_, op)| op.security.is_none())
+        }));
+    }
+}

@@ -268,7 +268,7 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
         ("max_depth" = Option<i64>, Query, description = "How deep to descend into sub-workflows (negative: no limit)"),
         ("statistics_only" = Option<bool>, Query, description = "Only the task statistics"),
     ),
-    responses((status = 200, description = "OK", body = super::openapi::schemas::Object))
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Report))
 )]
 pub async fn get(
     req: HttpRequest,

@@ -451,6 +451,13 @@ oa_wf:
       action: std.echo output=<% $.who %>
       publish:
         said: <% task().result %>
+oa_parent:
+  tasks:
+    first:
+      action: std.noop
+      on-success: [sub]
+    sub:
+      workflow: oa_wf
 ";
 
 const WORKBOOK: &str = "version: '2.0'
@@ -479,7 +486,7 @@ async fn oa5_answers_match_their_schemas() {
         b,
     )
     .await;
-    let start = serde_json::json!({"workflow_name": "oa_wf", "input": {"who": "you"}});
+    let start = serde_json::json!({"workflow_name": "oa_parent", "params": {"env": {"e": 1}}});
     let ex = answer_conforms(
         &app,
         &doc,
@@ -504,7 +511,9 @@ async fn oa5_answers_match_their_schemas() {
         b,
     )
     .await;
-    let task_id = tasks["tasks"][0]["id"].as_str().unwrap().to_string();
+    let first = tasks["tasks"].as_array().unwrap().iter();
+    let first = first.filter(|t| t["name"] == "first").next_back().unwrap();
+    let task_id = first["id"].as_str().unwrap().to_string();
     let env = serde_json::json!({"name": "oa_env", "variables": {"a": 1}, "description": "d"});
     answer_conforms(
         &app,
@@ -560,6 +569,10 @@ async fn oa5_answers_match_their_schemas() {
             format!("{ex_path}/executions"),
         ),
         ("/v2/executions/{id}/report", format!("{ex_path}/report")),
+        (
+            "/v2/executions/{id}/report",
+            format!("{ex_path}/report?statistics_only=true"),
+        ),
         ("/v2/tasks", "/v2/tasks".into()),
         ("/v2/tasks/{id}", format!("/v2/tasks/{task_id}")),
         ("/v2/action_executions", "/v2/action_executions".into()),

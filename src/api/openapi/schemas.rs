@@ -410,12 +410,77 @@ pub struct SubExecutions {
     executions: Vec<Execution>,
 }
 
+/// `GET /v2/executions/{id}/report`: task statistics and (unless
+/// `statistics_only`) the execution tree.
+#[derive(ToSchema)]
+pub struct Report {
+    statistics: ReportStatistics,
+    root_workflow_execution: Option<ReportExecution>,
+}
+
+/// Task counts by state, and the expected run time.
+#[derive(ToSchema)]
+pub struct ReportStatistics {
+    total_tasks_count: u64,
+    running_tasks_count: u64,
+    success_tasks_count: u64,
+    error_tasks_count: u64,
+    idle_tasks_count: u64,
+    paused_tasks_count: u64,
+    /// Seconds, from earlier successful runs of the workflow; `null`
+    /// without any.
+    estimated_time: Option<f64>,
+}
+
+/// A workflow execution in a report.
+#[derive(ToSchema)]
+pub struct ReportExecution {
+    id: String,
+    name: String,
+    created_at: String,
+    updated_at: Option<String>,
+    state: State,
+    state_info: Option<String>,
+    /// Left out below `max_depth`.
+    task_executions: Option<Vec<ReportTask>>,
+}
+
+/// A task execution in a report.
+#[derive(ToSchema)]
+pub struct ReportTask {
+    id: String,
+    name: String,
+    created_at: String,
+    updated_at: Option<String>,
+    state: State,
+    state_info: Option<String>,
+    action_executions: Vec<ReportAction>,
+    #[schema(no_recursion)]
+    workflow_executions: Vec<ReportExecution>,
+    /// Retries so far, for a task with a retry policy.
+    retry_count: Option<u64>,
+}
+
+/// An action execution in a report.
+#[derive(ToSchema)]
+pub struct ReportAction {
+    id: String,
+    name: String,
+    created_at: String,
+    updated_at: Option<String>,
+    state: State,
+    state_info: Option<String>,
+    accepted: bool,
+    /// Always `null`.
+    last_heartbeat: Option<String>,
+}
+
 /// `GET /v2`: Mistral's version 2 document.
 #[derive(ToSchema)]
 pub struct V2Root {
     uri: String,
 }
 
-/// Free-form JSON objects (the report, the diagnosis).
+/// Free-form JSON objects (the diagnosis).
 #[derive(ToSchema)]
 pub struct Object(serde_json::Map<String, Value>);

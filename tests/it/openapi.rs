@@ -511,8 +511,8 @@ async fn oa5_answers_match_their_schemas() {
         b,
     )
     .await;
-    let first = tasks["tasks"].as_array().unwrap().iter();
-    let first = first.filter(|t| t["name"] == "first").next_back().unwrap();
+    let mut all_tasks = tasks["tasks"].as_array().unwrap().iter();
+    let first = all_tasks.find(|t| t["name"] == "first").unwrap();
     let task_id = first["id"].as_str().unwrap().to_string();
     let env = serde_json::json!({"name": "oa_env", "variables": {"a": 1}, "description": "d"});
     answer_conforms(

@@ -58,11 +58,25 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 fn not_found(id: &str) -> Error {
     Error::not_found(format!("ActionExecution not found [id={id}]"))
 }
 
 /// `GET /v2/action_executions`
+#[utoipa::path(
+    get,
+    path = "/v2/action_executions",
+    tag = "action_executions",
+    operation_id = "list_action_executions",
+    summary = "List action executions",
+    params(
+        ListArgs,
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::ActionExecutions))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -72,6 +86,19 @@ pub async fn list(
 }
 
 /// `GET /v2/tasks/{id}/action_executions`
+#[utoipa::path(
+    get,
+    path = "/v2/tasks/{id}/action_executions",
+    tag = "action_executions",
+    operation_id = "list_task_action_executions",
+    summary = "List a task's action executions",
+    params(
+        ("id" = String, Path, description = "The task execution id"),
+        ListArgs,
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::ActionExecutions))
+)]
 pub async fn list_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -102,6 +129,18 @@ async fn list_with(
 }
 
 /// `GET /v2/action_executions/{id}?fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/action_executions/{id}",
+    tag = "action_executions",
+    operation_id = "get_action_execution",
+    summary = "Get an action execution",
+    params(
+        ("id" = String, Path, description = "The action execution id"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::ActionExecution))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -114,6 +153,19 @@ pub async fn get(
 /// `GET /v2/tasks/{id}/action_executions/{ae_id}`: Mistral's default
 /// `fields` there is an empty tuple, so without `fields` the answer is
 /// only the `id`.
+#[utoipa::path(
+    get,
+    path = "/v2/tasks/{id}/action_executions/{ae_id}",
+    tag = "action_executions",
+    operation_id = "get_task_action_execution",
+    summary = "Get one of a task's action executions (only `id` unless `fields`)",
+    params(
+        ("id" = String, Path, description = "The task execution id"),
+        ("ae_id" = String, Path, description = "The action execution id"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::ActionExecution))
+)]
 pub async fn get_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -212,6 +264,16 @@ fn output_of(obj: &Map<String, Value>) -> Result<Option<Value>, Error> {
 
 /// `PUT /v2/action_executions/{id}`: completes an asynchronous action with
 /// `{"state": "SUCCESS"|"ERROR"|"CANCELLED", "output": ...}`.
+#[utoipa::path(
+    put,
+    path = "/v2/action_executions/{id}",
+    tag = "action_executions",
+    operation_id = "update_action_execution",
+    summary = "Complete an asynchronous action",
+    params(("id" = String, Path, description = "The action execution id")),
+    request_body(content = super::openapi::schemas::ActionExecutionUpdate, description = "The outcome"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::ActionExecution))
+)]
 pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -258,6 +320,17 @@ pub async fn update(
 /// workflow_namespace?, params?{run_sync, save_result, target, timeout}}`.
 /// 201 with the finished action execution when it ran inline (`run_sync`, or
 /// a synchronous action without `save_result`), else at once RUNNING.
+#[utoipa::path(
+    post,
+    path = "/v2/action_executions",
+    tag = "action_executions",
+    operation_id = "create_action_execution",
+    summary = "Run an action",
+    request_body(content = super::openapi::schemas::ActionExecutionCreate, description = "The action and its input"),
+    responses(
+        (status = 201, description = "Started, or finished when run inline", body = super::openapi::schemas::ActionExecution),
+    )
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     body: super::body::Body,
@@ -321,6 +394,15 @@ fn started(a: &ActionExecutionRecord, run_sync: bool, save: bool) -> Map<String,
 
 /// `DELETE /v2/action_executions/{id}`: 204; 403 unless
 /// `allow_action_execution_deletion`, for a task's action, or unfinished.
+#[utoipa::path(
+    delete,
+    path = "/v2/action_executions/{id}",
+    tag = "action_executions",
+    operation_id = "delete_action_execution",
+    summary = "Delete an action execution",
+    params(("id" = String, Path, description = "The action execution id")),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     state: web::Data<ApiState>,
     path: web::Path<String>,

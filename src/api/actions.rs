@@ -69,7 +69,18 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Text,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// `GET /v2/actions`
+#[utoipa::path(
+    get,
+    path = "/v2/actions",
+    tag = "actions",
+    operation_id = "list_actions",
+    summary = "List actions",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Actions))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -146,6 +157,18 @@ pub fn is_system(name: &str) -> bool {
 /// the namespace in the path) or `?namespace=`: a system action, else an
 /// ad-hoc one the caller sees by id or by name in the namespace (its own
 /// before another project's public one).
+#[utoipa::path(
+    get,
+    path = "/v2/actions/{name}",
+    tag = "actions",
+    operation_id = "get_action",
+    summary = "Get an action",
+    params(
+        ("name" = String, Path, description = "The action's name (an ad-hoc action's id is also taken where noted)"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Action))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -170,6 +193,28 @@ pub async fn get(
         ))
     })?;
     Ok(HttpResponse::Ok().json(render::adhoc_action(&a)))
+}
+
+/// `GET /v2/actions/{name}/{namespace}`: [`get`] with the namespace in
+/// the path, as python-mistralclient asks.
+#[utoipa::path(
+    get,
+    path = "/v2/actions/{name}/{namespace}",
+    tag = "actions",
+    operation_id = "get_action_in_namespace",
+    summary = "Get an action of a namespace",
+    params(
+        ("name" = String, Path, description = "The action's name"),
+        ("namespace" = String, Path, description = "The namespace"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Action))
+)]
+pub async fn get_in_namespace(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: super::Caller,
+) -> Result<HttpResponse, Error> {
+    get(req, state, caller).await
 }
 
 /// A system action as `is_system` filters see it. Mistral fails (HTTP

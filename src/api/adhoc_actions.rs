@@ -52,6 +52,19 @@ fn refuse_system(text: &str) -> Result<(), Error> {
 }
 
 /// `POST /v2/actions?namespace=&scope=`: 201 `{"actions": [...]}`.
+#[utoipa::path(
+    post,
+    path = "/v2/actions",
+    tag = "actions",
+    operation_id = "create_actions",
+    summary = "Upload ad-hoc actions",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 201, description = "Created", body = super::openapi::schemas::Actions))
+)]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -73,6 +86,19 @@ pub async fn create(
 
 /// `PUT /v2/actions?namespace=&scope=`: every action of the document, by
 /// name; 200 `{"actions": [...]}`.
+#[utoipa::path(
+    put,
+    path = "/v2/actions",
+    tag = "actions",
+    operation_id = "update_actions",
+    summary = "Update ad-hoc actions by the names in the document",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Actions))
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -95,6 +121,20 @@ pub async fn update(
 
 /// `PUT /v2/actions/{name_or_id}`: the document holds that one action;
 /// 200 `{"actions": [...]}` as Mistral answers.
+#[utoipa::path(
+    put,
+    path = "/v2/actions/{name}",
+    tag = "actions",
+    operation_id = "update_action",
+    summary = "Update one ad-hoc action",
+    params(
+        ("name" = String, Path, description = "The action's name or id"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Actions))
+)]
 pub async fn update_one(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -135,6 +175,18 @@ pub async fn update_one(
 }
 
 /// `DELETE /v2/actions/{name_or_id}?namespace=`: 204.
+#[utoipa::path(
+    delete,
+    path = "/v2/actions/{name}",
+    tag = "actions",
+    operation_id = "delete_action",
+    summary = "Delete an ad-hoc action",
+    params(
+        ("name" = String, Path, description = "The action's name or id"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -167,6 +219,15 @@ pub async fn delete(
 }
 
 /// `POST /v2/actions/validate`: always 200.
+#[utoipa::path(
+    post,
+    path = "/v2/actions/validate",
+    tag = "actions",
+    operation_id = "validate_actions",
+    summary = "Validate an ad-hoc action definition",
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Validation))
+)]
 pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
     let text = body::text(body)?;
     Ok(HttpResponse::Ok().json(validation(&text)))

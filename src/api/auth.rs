@@ -91,6 +91,11 @@ impl Auth {
         Self { enabled, tokens }
     }
 
+    /// Whether requests need a token.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// The caller a token stands for. Every configured hash is compared,
     /// each in constant time, so the answer's timing says nothing about
     /// which hash (or how much of one) matched.
@@ -107,8 +112,9 @@ impl Auth {
 }
 
 /// Paths served without credentials, for GET and HEAD: the version
-/// documents (`/`, `/v2`), the liveness probe (`/health`) and the UI's
-/// static files, which hold no data (`/metrics` does need a token).
+/// documents (`/`, `/v2`), the OpenAPI document (`/v2/openapi.json`), the
+/// liveness probe (`/health`) and the UI's static files and Swagger UI
+/// (`/ui/swagger/...`), which hold no data (`/metrics` does need a token).
 /// `path` is the path as the router matches it (percent-decoded the same
 /// way). The UI's data endpoints (`/ui/api/...`) are not public.
 pub fn public_path(method: &Method, path: &str) -> bool {
@@ -116,7 +122,9 @@ pub fn public_path(method: &Method, path: &str) -> bool {
         return false;
     }
     match path {
-        "/" | "/v2" | "/v2/" | "/health" | "/ui" | "/ui/" => true,
+        "/" | "/v2" | "/v2/" | "/v2/openapi.json" | "/v2/openapi.json/" | "/health" | "/ui"
+        | "/ui/" => true,
+        p if p.starts_with("/ui/swagger/") => true,
         p => p
             .strip_prefix("/ui/")
             .is_some_and(|file| !file.is_empty() && !file.contains('/') && file != "api"),
@@ -212,6 +220,12 @@ mod tests {
         check_public(Method::GET, "/v2/workflows", false);
         check_public(Method::GET, "/v2/events", false);
         check_public(Method::GET, "/uix", false);
+        check_public(Method::GET, "/v2/openapi.json", true);
+        check_public(Method::POST, "/v2/openapi.json", false);
+        check_public(Method::GET, "/ui/swagger", true);
+        check_public(Method::GET, "/ui/swagger/", true);
+        check_public(Method::GET, "/ui/swagger/swagger-ui.css", true);
+        check_public(Method::GET, "/ui/api/x", false);
     }
 
     #[test]

@@ -77,6 +77,8 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// A cron trigger as Mistral renders it (input and params as JSON text).
 fn render(t: &CronTriggerRecord) -> Map<String, Value> {
     let mut m = Map::new();
@@ -113,6 +115,15 @@ fn render(t: &CronTriggerRecord) -> Map<String, Value> {
 }
 
 /// `GET /v2/cron_triggers`
+#[utoipa::path(
+    get,
+    path = "/v2/cron_triggers",
+    tag = "cron_triggers",
+    operation_id = "list_cron_triggers",
+    summary = "List cron triggers",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::CronTriggers))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -123,6 +134,18 @@ pub async fn list(
 }
 
 /// `GET /v2/cron_triggers/{name_or_id}?fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/cron_triggers/{identifier}",
+    tag = "cron_triggers",
+    operation_id = "get_cron_trigger",
+    summary = "Get a cron trigger",
+    params(
+        ("identifier" = String, Path, description = "The trigger's name or id"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::CronTrigger))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -177,6 +200,15 @@ fn count(obj: &Map<String, Value>) -> Result<Option<i32>, Error> {
 }
 
 /// `POST /v2/cron_triggers`
+#[utoipa::path(
+    post,
+    path = "/v2/cron_triggers",
+    tag = "cron_triggers",
+    operation_id = "create_cron_trigger",
+    summary = "Create a cron trigger",
+    request_body(content = super::openapi::schemas::CronTriggerCreate, description = "The trigger"),
+    responses((status = 201, description = "Created", body = super::openapi::schemas::CronTrigger))
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     b: Body,
@@ -218,6 +250,15 @@ pub async fn create(
 }
 
 /// `DELETE /v2/cron_triggers/{name_or_id}`
+#[utoipa::path(
+    delete,
+    path = "/v2/cron_triggers/{identifier}",
+    tag = "cron_triggers",
+    operation_id = "delete_cron_trigger",
+    summary = "Delete a cron trigger",
+    params(("identifier" = String, Path, description = "The trigger's name or id")),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -234,6 +275,14 @@ pub async fn delete(
 /// Every `/v2/event_triggers` route: Mistral's event triggers start
 /// workflows on OpenStack notifications (oslo.messaging), a bus bora does
 /// not listen to.
+#[utoipa::path(
+    method(get, post),
+    path = "/v2/event_triggers",
+    tag = "event_triggers",
+    operation_id = "event_triggers",
+    summary = "Event triggers: not offered",
+    responses((status = 501, description = "Not offered", body = super::openapi::schemas::Error))
+)]
 pub async fn event_triggers() -> Result<HttpResponse, Error> {
     Err(Error::NotImplemented(
         "Event triggers are not offered by bora: they fire on OpenStack \
@@ -242,4 +291,18 @@ pub async fn event_triggers() -> Result<HttpResponse, Error> {
          the event's consumer."
             .into(),
     ))
+}
+
+/// Every `/v2/event_triggers/{id}` route: as [`event_triggers`].
+#[utoipa::path(
+    method(get, put, delete),
+    path = "/v2/event_triggers/{id}",
+    tag = "event_triggers",
+    operation_id = "event_trigger",
+    summary = "An event trigger: not offered",
+    params(("id" = String, Path, description = "The trigger's id")),
+    responses((status = 501, description = "Not offered", body = super::openapi::schemas::Error))
+)]
+pub async fn event_trigger() -> Result<HttpResponse, Error> {
+    event_triggers().await
 }

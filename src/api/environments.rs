@@ -38,6 +38,8 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// An environment as Mistral renders it (`variables` as JSON text).
 fn render(e: &EnvironmentRecord) -> Map<String, Value> {
     let mut m = Map::new();
@@ -56,6 +58,15 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
 }
 
 /// `GET /v2/environments`
+#[utoipa::path(
+    get,
+    path = "/v2/environments",
+    tag = "environments",
+    operation_id = "list_environments",
+    summary = "List environments",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Environments))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -66,6 +77,15 @@ pub async fn list(
 }
 
 /// `GET /v2/environments/{name}`
+#[utoipa::path(
+    get,
+    path = "/v2/environments/{name}",
+    tag = "environments",
+    operation_id = "get_environment",
+    summary = "Get an environment",
+    params(("name" = String, Path, description = "The environment's name")),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Environment))
+)]
 pub async fn get(
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -117,6 +137,15 @@ fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Erro
 }
 
 /// `POST /v2/environments`
+#[utoipa::path(
+    post,
+    path = "/v2/environments",
+    tag = "environments",
+    operation_id = "create_environment",
+    summary = "Create an environment",
+    request_body(content = super::openapi::schemas::EnvironmentWrite, description = "The environment"),
+    responses((status = 201, description = "Created", body = super::openapi::schemas::Environment))
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     b: Body,
@@ -127,6 +156,15 @@ pub async fn create(
 }
 
 /// `PUT /v2/environments` (the name is in the body)
+#[utoipa::path(
+    put,
+    path = "/v2/environments",
+    tag = "environments",
+    operation_id = "update_environment",
+    summary = "Update an environment (named in the body)",
+    request_body(content = super::openapi::schemas::EnvironmentWrite, description = "The environment"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Environment))
+)]
 pub async fn update(
     state: web::Data<ApiState>,
     b: Body,
@@ -137,6 +175,15 @@ pub async fn update(
 }
 
 /// `DELETE /v2/environments/{name}`
+#[utoipa::path(
+    delete,
+    path = "/v2/environments/{name}",
+    tag = "environments",
+    operation_id = "delete_environment",
+    summary = "Delete an environment",
+    params(("name" = String, Path, description = "The environment's name")),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     state: web::Data<ApiState>,
     path: web::Path<String>,

@@ -98,6 +98,20 @@ impl Listener {
 /// `GET /v2/events?execution_id=`: the caller's project's changes. With
 /// authentication on, the token may come as `?token=` here (and only here):
 /// a browser's `EventSource` cannot send headers.
+#[utoipa::path(
+    get,
+    path = "/v2/events",
+    tag = "executions",
+    operation_id = "stream_events",
+    summary = "Live changes (server-sent events)",
+    params(
+        ("execution_id" = Option<String>, Query, description = "Only this execution's changes"),
+        ("token" = Option<String>, Query, description = "The token, for a browser's EventSource (only here)"),
+    ),
+    responses(
+        (status = 200, description = "A stream of `text/event-stream` events, one per committed change", content_type = "text/event-stream", body = String),
+    )
+)]
 pub async fn stream(
     req: HttpRequest,
     state: web::Data<ApiState>,

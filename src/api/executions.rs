@@ -60,6 +60,8 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// The path id of an execution; a malformed one is simply not found.
 pub fn parse_id(id: &str) -> Result<ExecutionId, Error> {
     id.parse().map_err(|_| not_found(id))
@@ -83,6 +85,18 @@ pub async fn fetch(
 }
 
 /// `GET /v2/executions`
+#[utoipa::path(
+    get,
+    path = "/v2/executions",
+    tag = "executions",
+    operation_id = "list_executions",
+    summary = "List executions",
+    params(
+        ListArgs,
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Executions))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -92,6 +106,19 @@ pub async fn list(
 }
 
 /// `GET /v2/tasks/{id}/workflow_executions`: the sub-workflows of a task.
+#[utoipa::path(
+    get,
+    path = "/v2/tasks/{id}/workflow_executions",
+    tag = "executions",
+    operation_id = "list_task_workflow_executions",
+    summary = "List the sub-workflow executions a task started",
+    params(
+        ("id" = String, Path, description = "The task execution id"),
+        ListArgs,
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Executions))
+)]
 pub async fn list_of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -124,6 +151,18 @@ async fn list_with(
 }
 
 /// `GET /v2/executions/{id}?fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/executions/{id}",
+    tag = "executions",
+    operation_id = "get_execution",
+    summary = "Get an execution",
+    params(
+        ("id" = String, Path, description = "The execution id"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Execution))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -157,6 +196,15 @@ const BODY_FIELDS: &[&str] = FIELDS;
 /// the existing) execution, owned by the caller's project. Read-only
 /// attributes in the body (`project_id`, `state`, `created_at`, ...) are
 /// ignored; unknown ones are a 400.
+#[utoipa::path(
+    post,
+    path = "/v2/executions",
+    tag = "executions",
+    operation_id = "create_execution",
+    summary = "Start a workflow",
+    request_body(content = super::openapi::schemas::ExecutionCreate, description = "What to start"),
+    responses((status = 201, description = "Started", body = super::openapi::schemas::Execution))
+)]
 pub async fn create(
     state: web::Data<ApiState>,
     body: Body,
@@ -205,6 +253,16 @@ fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
 
 /// `PUT /v2/executions/{id}`: `{state[, state_info]}`, `{description}` or
 /// `{params: {env}}` (with `state: RUNNING` only), by Mistral's rules.
+#[utoipa::path(
+    put,
+    path = "/v2/executions/{id}",
+    tag = "executions",
+    operation_id = "update_execution",
+    summary = "Pause, resume, stop or describe an execution",
+    params(("id" = String, Path, description = "The execution id")),
+    request_body(content = super::openapi::schemas::ExecutionUpdate, description = "The change"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Execution))
+)]
 pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -280,6 +338,18 @@ fn target_state(s: &str) -> Result<State, Error> {
 }
 
 /// `DELETE /v2/executions/{id}?force=`: 204.
+#[utoipa::path(
+    delete,
+    path = "/v2/executions/{id}",
+    tag = "executions",
+    operation_id = "delete_execution",
+    summary = "Delete an execution",
+    params(
+        ("id" = String, Path, description = "The execution id"),
+        ("force" = Option<String>, Query, description = "Any non-empty value deletes an unfinished execution too"),
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -312,6 +382,15 @@ mod tests;
 
 /// `GET /v2/executions/{id}/diagnosis` (a bora extension): what the
 /// execution waits on — actions, timers, joins, sub-workflows, a pause.
+#[utoipa::path(
+    get,
+    path = "/v2/executions/{id}/diagnosis",
+    tag = "executions",
+    operation_id = "diagnose_execution",
+    summary = "What an execution waits on (a bora extension)",
+    params(("id" = String, Path, description = "The execution id")),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Object))
+)]
 pub async fn diagnosis(
     state: web::Data<ApiState>,
     path: web::Path<String>,

@@ -11,6 +11,8 @@
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
+//! - `openapi`: the OpenAPI document of `/v2` (`GET /v2/openapi.json`) from
+//!   the handlers' `#[utoipa::path]`s, and Swagger UI on it (`/ui/swagger/`).
 
 mod action_executions;
 mod actions;
@@ -24,6 +26,7 @@ mod error;
 mod events;
 mod executions;
 mod health;
+mod openapi;
 mod query;
 mod render;
 mod report;
@@ -103,7 +106,8 @@ where
 
 /// The routes: each resource at `path` and `path/` (Mistral's router takes
 /// both), its unsupported methods answered 405 with the API's error body.
-/// [`routes`] lists what it registers, for the authentication test.
+/// [`routes`] lists what it registers, for the authentication and OpenAPI
+/// tests.
 pub(crate) struct Routes {
     resources: Vec<actix_web::Resource>,
     served: Vec<(Method, &'static str)>,
@@ -244,6 +248,7 @@ fn table() -> Routes {
         .add(res_exact("/health").get(health::health))
         .add(res_exact("/metrics").get(health::metrics))
         .add(res("/v2").get(root::v2))
+        .add(res("/v2/openapi.json").get(openapi::document))
         .add(
             res("/v2/workflows")
                 .get(workflows::list)
@@ -325,7 +330,7 @@ fn table() -> Routes {
                 .get(workbooks::get)
                 .delete(workbooks::delete),
         )
-        .add(res("/v2/actions/{name}/{namespace}").get(actions::get))
+        .add(res("/v2/actions/{name}/{namespace}").get(actions::get_in_namespace))
         .add(
             res("/v2/cron_triggers")
                 .get(cron_triggers::list)
@@ -343,9 +348,9 @@ fn table() -> Routes {
         )
         .add(
             res("/v2/event_triggers/{id}")
-                .get(cron_triggers::event_triggers)
-                .put(cron_triggers::event_triggers)
-                .delete(cron_triggers::event_triggers),
+                .get(cron_triggers::event_trigger)
+                .put(cron_triggers::event_trigger)
+                .delete(cron_triggers::event_trigger),
         );
     r
 }

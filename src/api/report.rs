@@ -256,6 +256,20 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
 }
 
 /// `GET /v2/executions/{id}/report`
+#[utoipa::path(
+    get,
+    path = "/v2/executions/{id}/report",
+    tag = "executions",
+    operation_id = "get_execution_report",
+    summary = "An execution's report with task statistics",
+    params(
+        ("id" = String, Path, description = "The execution id"),
+        ("errors_only" = Option<bool>, Query, description = "Only the failed branches"),
+        ("max_depth" = Option<i64>, Query, description = "How deep to descend into sub-workflows (negative: no limit)"),
+        ("statistics_only" = Option<bool>, Query, description = "Only the task statistics"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Report))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,

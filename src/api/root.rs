@@ -27,6 +27,14 @@ pub async fn versions(req: HttpRequest) -> HttpResponse {
 }
 
 /// `GET /v2`
+#[utoipa::path(
+    get,
+    path = "/v2",
+    tag = "api",
+    operation_id = "get_v2",
+    summary = "The v2 version document",
+    responses((status = 200, description = "OK", body = super::openapi::schemas::V2Root))
+)]
 pub async fn v2(req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok().json(json!({"uri": format!("{}/v2", base(&req))}))
 }

@@ -162,6 +162,20 @@ async fn walk(
 }
 
 /// `GET /v2/executions/{id}/executions`
+#[utoipa::path(
+    get,
+    path = "/v2/executions/{id}/executions",
+    tag = "executions",
+    operation_id = "list_execution_tree",
+    summary = "An execution and the executions below it",
+    params(
+        ("id" = String, Path, description = "The execution id"),
+        ("errors_only" = Option<bool>, Query, description = "Only executions in ERROR"),
+        ("max_depth" = Option<i64>, Query, description = "How deep to descend (negative: no limit)"),
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::SubExecutions))
+)]
 pub async fn of_execution(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -173,6 +187,20 @@ pub async fn of_execution(
 }
 
 /// `GET /v2/tasks/{id}/executions`
+#[utoipa::path(
+    get,
+    path = "/v2/tasks/{id}/executions",
+    tag = "tasks",
+    operation_id = "list_task_execution_tree",
+    summary = "The executions below a task",
+    params(
+        ("id" = String, Path, description = "The task execution id"),
+        ("errors_only" = Option<bool>, Query, description = "Only executions in ERROR"),
+        ("max_depth" = Option<i64>, Query, description = "How deep to descend (negative: no limit)"),
+        ("include_output" = Option<bool>, Query, description = "Include `output` in each item"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::SubExecutions))
+)]
 pub async fn of_task(
     req: HttpRequest,
     state: web::Data<ApiState>,

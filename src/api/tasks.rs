@@ -60,11 +60,22 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 fn not_found(id: &str) -> Error {
     Error::not_found(format!("Task execution not found [id={id}]"))
 }
 
 /// `GET /v2/tasks`
+#[utoipa::path(
+    get,
+    path = "/v2/tasks",
+    tag = "tasks",
+    operation_id = "list_tasks",
+    summary = "List tasks",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Tasks))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -74,6 +85,15 @@ pub async fn list(
 }
 
 /// `GET /v2/executions/{id}/tasks`: 404 when the execution does not exist.
+#[utoipa::path(
+    get,
+    path = "/v2/executions/{id}/tasks",
+    tag = "tasks",
+    operation_id = "list_execution_tasks",
+    summary = "List an execution's tasks",
+    params(("id" = String, Path, description = "The execution id"), ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Tasks))
+)]
 pub async fn list_of_execution(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -108,6 +128,18 @@ async fn list_with(
 }
 
 /// `GET /v2/tasks/{id}?fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/tasks/{id}",
+    tag = "tasks",
+    operation_id = "get_task",
+    summary = "Get a task",
+    params(
+        ("id" = String, Path, description = "The task execution id"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Task))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -127,6 +159,16 @@ pub async fn get(
 
 /// `PUT /v2/tasks/{id}`: `{"state": "RUNNING", "reset": bool[, "env": {...}]}`
 /// reruns a failed task; `{"state": "SKIPPED"}` skips it.
+#[utoipa::path(
+    put,
+    path = "/v2/tasks/{id}",
+    tag = "tasks",
+    operation_id = "update_task",
+    summary = "Rerun or skip a task",
+    params(("id" = String, Path, description = "The task execution id")),
+    request_body(content = super::openapi::schemas::TaskUpdate, description = "The change"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Task))
+)]
 pub async fn update(
     state: web::Data<ApiState>,
     path: web::Path<String>,

@@ -138,6 +138,8 @@ pub(super) fn routes(r: &mut super::Routes) {
     .add(res("/ui/api/parse").post(data::parse))
     .add(res("/ui/api/executions/{id}/graph").get(data::execution_graph))
     .add(res("/ui/api/executions/{id}/tasks").get(data::execution_tasks))
+    .add(res("/ui/swagger").get(super::openapi::swagger_to_slash))
+    .add(res("/ui/swagger/{tail:.*}").on(Method::GET, read_only().to(super::openapi::swagger_ui)))
     .add(res("/ui/{file}").on(Method::GET, read_only().to(file)));
 }
 

@@ -46,7 +46,18 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// `GET /v2/workbooks`
+#[utoipa::path(
+    get,
+    path = "/v2/workbooks",
+    tag = "workbooks",
+    operation_id = "list_workbooks",
+    summary = "List workbooks",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workbooks))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -66,6 +77,19 @@ pub async fn list(
 }
 
 /// `GET /v2/workbooks/{name}?namespace=&fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/workbooks/{name}",
+    tag = "workbooks",
+    operation_id = "get_workbook",
+    summary = "Get a workbook",
+    params(
+        ("name" = String, Path, description = "The workbook's name"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workbook))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -112,6 +136,19 @@ async fn put(
 }
 
 /// `POST /v2/workbooks?namespace=&scope=`: 201 with the workbook.
+#[utoipa::path(
+    post,
+    path = "/v2/workbooks",
+    tag = "workbooks",
+    operation_id = "create_workbook",
+    summary = "Upload a workbook",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 201, description = "Created", body = super::openapi::schemas::Workbook))
+)]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -122,6 +159,19 @@ pub async fn create(
 }
 
 /// `PUT /v2/workbooks?namespace=&scope=`: by the name inside the document.
+#[utoipa::path(
+    put,
+    path = "/v2/workbooks",
+    tag = "workbooks",
+    operation_id = "update_workbook",
+    summary = "Update a workbook by the name in the document",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workbook))
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -132,6 +182,18 @@ pub async fn update(
 }
 
 /// `DELETE /v2/workbooks/{name}?namespace=`: 204.
+#[utoipa::path(
+    delete,
+    path = "/v2/workbooks/{name}",
+    tag = "workbooks",
+    operation_id = "delete_workbook",
+    summary = "Delete a workbook",
+    params(
+        ("name" = String, Path, description = "The workbook's name"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -157,6 +219,15 @@ pub async fn delete(
 }
 
 /// `POST /v2/workbooks/validate`: always 200.
+#[utoipa::path(
+    post,
+    path = "/v2/workbooks/validate",
+    tag = "workbooks",
+    operation_id = "validate_workbook",
+    summary = "Validate a workbook definition",
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Validation))
+)]
 pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
     let text = body::text(body)?;
     Ok(HttpResponse::Ok().json(body::validation(lang::parse_workbook(&text))))

@@ -47,6 +47,8 @@ const SPEC: ListSpec = ListSpec {
     marker: Kind::Uuid,
 };
 
+super::openapi::list_query!(ListArgs, SPEC);
+
 /// `?scope=` of an upload: `private` (default) or `public`.
 pub(super) fn scope(pairs: &Pairs) -> Result<String, Error> {
     match query::get(pairs, "scope") {
@@ -95,6 +97,15 @@ fn uploaded(defs: &[WorkflowDef], created: bool) -> Value {
 }
 
 /// `GET /v2/workflows`
+#[utoipa::path(
+    get,
+    path = "/v2/workflows",
+    tag = "workflows",
+    operation_id = "list_workflows",
+    summary = "List workflows",
+    params(ListArgs),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workflows))
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -116,6 +127,19 @@ pub async fn list(
 }
 
 /// `GET /v2/workflows/{name_or_id}?namespace=&fields=`
+#[utoipa::path(
+    get,
+    path = "/v2/workflows/{identifier}",
+    tag = "workflows",
+    operation_id = "get_workflow",
+    summary = "Get a workflow",
+    params(
+        ("identifier" = String, Path, description = "The workflow's name or id"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("fields" = Option<String>, Query, description = "Comma-separated fields to return"),
+    ),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workflow))
+)]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -145,6 +169,19 @@ async fn find(
 }
 
 /// `POST /v2/workflows?namespace=&scope=`: 201 `{"workflows": [...]}`.
+#[utoipa::path(
+    post,
+    path = "/v2/workflows",
+    tag = "workflows",
+    operation_id = "create_workflows",
+    summary = "Upload workflows",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 201, description = "Created", body = super::openapi::schemas::Workflows))
+)]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -164,6 +201,19 @@ pub async fn create(
 
 /// `PUT /v2/workflows?namespace=&scope=`: every workflow of the document,
 /// by name; 200 `{"workflows": [...]}`.
+#[utoipa::path(
+    put,
+    path = "/v2/workflows",
+    tag = "workflows",
+    operation_id = "update_workflows",
+    summary = "Update workflows by the names in the document",
+    params(
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workflows))
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -184,6 +234,20 @@ pub async fn update(
 
 /// `PUT /v2/workflows/{name_or_id}`: the document holds exactly that
 /// workflow; 200 with the one object.
+#[utoipa::path(
+    put,
+    path = "/v2/workflows/{identifier}",
+    tag = "workflows",
+    operation_id = "update_workflow",
+    summary = "Update one workflow",
+    params(
+        ("identifier" = String, Path, description = "The workflow's name or id"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+        ("scope" = Option<String>, Query, description = "`private` (default) or `public` (administrators only)"),
+    ),
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Workflows))
+)]
 pub async fn update_one(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -215,6 +279,18 @@ pub async fn update_one(
 }
 
 /// `DELETE /v2/workflows/{name_or_id}?namespace=`: 204.
+#[utoipa::path(
+    delete,
+    path = "/v2/workflows/{identifier}",
+    tag = "workflows",
+    operation_id = "delete_workflow",
+    summary = "Delete a workflow",
+    params(
+        ("identifier" = String, Path, description = "The workflow's name or id"),
+        ("namespace" = Option<String>, Query, description = "The namespace (default `\"\"`)"),
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<ApiState>,
@@ -232,6 +308,15 @@ pub async fn delete(
 }
 
 /// `POST /v2/workflows/validate`: always 200.
+#[utoipa::path(
+    post,
+    path = "/v2/workflows/validate",
+    tag = "workflows",
+    operation_id = "validate_workflows",
+    summary = "Validate a workflow definition",
+    request_body(content = String, content_type = "text/plain", description = "The YAML definition (any content type is read as text)"),
+    responses((status = 200, description = "OK", body = super::openapi::schemas::Validation))
+)]
 pub async fn validate(body: Body) -> Result<HttpResponse, Error> {
     let text = body::text(body)?;
     Ok(HttpResponse::Ok().json(validation(&text)))

@@ -22,6 +22,7 @@ mod limits;
 mod mistral_cases;
 mod notify;
 mod offload;
+mod openapi;
 mod operations;
 mod policies;
 mod protocol;

@@ -151,6 +151,9 @@ async fn x1_auth_on_every_route() {
         (Method::GET, "/ui"),
         (Method::GET, "/ui/"),
         (Method::GET, "/ui/{file}"),
+        (Method::GET, "/v2/openapi.json"),
+        (Method::GET, "/ui/swagger"),
+        (Method::GET, "/ui/swagger/{tail:.*}"),
     ];
     let concrete = |p: &str| {
         p.replace("{id}", UNKNOWN)
@@ -159,6 +162,7 @@ async fn x1_auth_on_every_route() {
             .replace("{name}", "nosuch")
             .replace("{namespace}", "ns")
             .replace("{file}", "app.js")
+            .replace("{tail:.*}", "index.html")
     };
     type Cred = (&'static str, Option<(&'static str, String)>);
     let unknown_hash_token = "a-token-whose-hash-is-not-configured";

@@ -4,6 +4,8 @@
 //! writes a workflow in the editor (and sees a validation error at its line),
 //! starts it from the input form, watches it reach SUCCESS with the graph
 //! drawn, and times the execution view of a 10,000-task execution.
+//! `api_page_renders` opens the API page (Swagger UI on the OpenAPI
+//! document) and checks that it renders from the binary's own files.
 //! Screenshots go to `target/ui-artifacts/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test is
@@ -146,15 +148,76 @@ const INKED: &str = "const c = document.querySelector('.graph-wrap canvas');
     for (let i = 3; i < d.length; i += 16) if (d[i] > 0) n++;
     return n;";
 
-#[actix_rt::test]
-async fn ui_end_to_end() {
-    let Some((browser, chromedriver)) = webdriver::find_browser() else {
+/// Chromium and chromedriver, or `None` (with a note) when they are not
+/// installed; a panic then when `BORA_TEST_REQUIRE_BROWSER=1`.
+fn browser() -> Option<(String, String)> {
+    let found = webdriver::find_browser();
+    if found.is_none() {
         let msg = "Chromium or chromedriver is not installed \
                    (apt-get install -y chromium chromium-driver)";
         if std::env::var("BORA_TEST_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("{msg}, and BORA_TEST_REQUIRE_BROWSER=1");
         }
         eprintln!("note: skipping the browser test: {msg}");
+    }
+    found
+}
+
+/// The UI's API link opens Swagger UI, which renders every operation of
+/// `/v2/openapi.json` from files the binary serves, nothing from elsewhere.
+#[actix_rt::test]
+async fn api_page_renders() {
+    let Some((browser, chromedriver)) = browser() else {
+        return;
+    };
+    let out = artifacts();
+    let app = TestApp::start();
+    let driver = Driver::start(&chromedriver).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let s = Session::open(&driver, &browser, profile.path()).await;
+    let long = Duration::from_secs(30);
+    s.goto(&app.url("/ui/")).await;
+    let link = s
+        .until(
+            "the API link",
+            long,
+            "return [...document.querySelectorAll('nav a')].find(a => a.textContent === 'API') || null;",
+        )
+        .await;
+    s.click(&link).await;
+    let ops = s
+        .until(
+            "Swagger UI with the operations",
+            long,
+            "const n = document.querySelectorAll('.opblock').length;
+             const t = document.querySelector('.information-container .title');
+             return n > 50 && t && t.textContent.includes('bora') ? n : null;",
+        )
+        .await;
+    println!("the API page shows {ops} operations");
+    let elsewhere = s
+        .js(
+            "return performance.getEntriesByType('resource').map(e => e.name)
+               .concat([location.href]).filter(u => !u.startsWith(location.origin));",
+            vec![],
+        )
+        .await;
+    assert_eq!(elsewhere, json!([]), "loaded from elsewhere");
+    let errors = s
+        .js(
+            "return [...document.querySelectorAll('.errors-wrapper, .loading-container .errors')]
+               .map(e => e.textContent);",
+            vec![],
+        )
+        .await;
+    assert_eq!(errors, json!([]), "Swagger UI reports errors");
+    s.screenshot(&out.join("09-api.png")).await;
+    s.close().await;
+}
+
+#[actix_rt::test]
+async fn ui_end_to_end() {
+    let Some((browser, chromedriver)) = browser() else {
         return;
     };
     let out = artifacts();

@@ -147,7 +147,7 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), t.id.to_string().into());
     m.insert("name".into(), t.name.clone().into());
-    m.insert("type".into(), t.kind.clone().into());
+    m.insert("type".into(), t.kind.as_str().into());
     m.insert("workflow_name".into(), t.workflow_name.clone().into());
     m.insert(
         "workflow_namespace".into(),

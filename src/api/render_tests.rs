@@ -188,7 +188,7 @@ fn task_rec() -> TaskRecord {
         workflow_name: "flow".into(),
         workflow_namespace: "".into(),
         workflow_id: WF.parse().unwrap(),
-        kind: "ACTION".into(),
+        kind: crate::domain::TaskKind::Action,
         tags: vec![],
         state: State::Success,
         state_info: None,

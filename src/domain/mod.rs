@@ -2,11 +2,13 @@
 //! text of a value. Depends on nothing of ours.
 
 mod ids;
+mod kind;
 pub mod pytext;
 pub mod secrets;
 mod state;
 
 pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
+pub use kind::{ParseTaskKindError, TaskKind};
 pub use secrets::Secrets;
 pub use state::{ParseStateError, State};
 

@@ -136,8 +136,8 @@ impl EngineActor {
         let exec = self.execs.get_mut(&exec_id)?;
         let spec = exec.spec.tasks.get(name)?;
         let kind = match spec.run {
-            TaskRun::Action(_) => "ACTION",
-            TaskRun::Workflow(_) => "WORKFLOW",
+            TaskRun::Action(_) => crate::domain::TaskKind::Action,
+            TaskRun::Workflow(_) => crate::domain::TaskKind::Workflow,
         };
         let t = now();
         let rec = TaskRecord {
@@ -147,7 +147,7 @@ impl EngineActor {
             workflow_name: exec.rec.workflow_name.clone(),
             workflow_namespace: exec.rec.workflow_namespace.clone(),
             workflow_id: exec.rec.workflow_id,
-            kind: kind.into(),
+            kind,
             tags: spec.tags.clone(),
             state,
             state_info: None,

@@ -233,7 +233,7 @@ pub fn task_payload(t: &TaskRecord, state_info: Option<String>, event: &str) -> 
         "workflow_id": t.workflow_id.to_string(),
         "state": t.state.as_str(),
         "state_info": state_info,
-        "type": t.kind,
+        "type": t.kind.as_str(),
         "project_id": t.project_id,
         "created_at": format_time(&t.created_at),
         "updated_at": format_time(t.updated_at.as_ref().unwrap_or(&t.created_at)),

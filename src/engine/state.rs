@@ -152,7 +152,7 @@ impl Exec {
             "state_info": t.state_info,
             "result": t.result,
             "published": t.published,
-            "type": t.kind,
+            "type": t.kind.as_str(),
             "workflow_execution_id": self.rec.id.to_string(),
             "created_at": crate::domain::format_time(&t.created_at),
             "updated_at": t.updated_at.as_ref().map(crate::domain::format_time),

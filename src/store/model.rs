@@ -163,7 +163,7 @@ pub struct TaskRecord {
     pub workflow_namespace: String,
     pub workflow_id: WorkflowId,
     /// `ACTION` or `WORKFLOW`.
-    pub kind: String,
+    pub kind: crate::domain::TaskKind,
     pub tags: Vec<String>,
     pub state: State,
     pub state_info: Option<String>,

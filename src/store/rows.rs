@@ -348,7 +348,7 @@ impl From<&TaskRecord> for TaskRow {
             workflow_name: t.workflow_name.clone(),
             workflow_namespace: t.workflow_namespace.clone(),
             workflow_id: t.workflow_id.to_string(),
-            kind: t.kind.clone(),
+            kind: t.kind.as_str().to_string(),
             tags: tags_text(&t.tags),
             state: t.state.as_str().to_string(),
             state_info: t.state_info.clone(),
@@ -385,7 +385,10 @@ impl TryFrom<TaskRow> for TaskRecord {
             name: r.name,
             workflow_name: r.workflow_name,
             workflow_namespace: r.workflow_namespace,
-            kind: r.kind,
+            kind: r
+                .kind
+                .parse()
+                .map_err(|e| Error::Database(format!("{T} {id}: {e}")))?,
             state_info: r.state_info,
             processed: r.processed,
             error_handled: r.error_handled,

@@ -356,7 +356,7 @@ fn stored_running(
         workflow_name: "wf".into(),
         workflow_namespace: String::new(),
         workflow_id: exec.workflow_id,
-        kind: "ACTION".into(),
+        kind: bora::domain::TaskKind::Action,
         tags: vec![],
         state: State::Running,
         state_info: None,

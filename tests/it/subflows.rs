@@ -76,7 +76,7 @@ async fn a_sub_workflow_returns_its_output_and_sees_the_root_env() {
     assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
     assert_eq!(ex.output, json!({"greeting": "hi bob !"}));
     let tasks = crate::harness::tasks(&engine.store, id);
-    assert_eq!(tasks[0].kind, "WORKFLOW");
+    assert_eq!(tasks[0].kind, bora::domain::TaskKind::Workflow);
 }
 
 #[actix_rt::test]

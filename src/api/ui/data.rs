@@ -76,7 +76,7 @@ impl Serialize for Row<'_> {
         r.serialize_element(&t.id.to_string())?;
         r.serialize_element(&t.name)?;
         r.serialize_element(t.state.as_str())?;
-        r.serialize_element(&t.kind)?;
+        r.serialize_element(t.kind.as_str())?;
         r.serialize_element(&millis(Some(&t.created_at)))?;
         r.serialize_element(&millis(t.started_at.as_ref()))?;
         r.serialize_element(&millis(t.finished_at.as_ref()))?;
@@ -317,7 +317,7 @@ mod tests {
             workflow_name: "wf".into(),
             workflow_namespace: String::new(),
             workflow_id: WorkflowId::new(),
-            kind: "ACTION".into(),
+            kind: crate::domain::TaskKind::Action,
             tags: vec![],
             state: State::Error,
             state_info: Some("boom".into()),

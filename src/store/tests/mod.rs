@@ -127,7 +127,7 @@ pub(super) fn task(ex: &ExecutionRecord, name: &str, state: State) -> TaskRecord
         workflow_name: ex.workflow_name.clone(),
         workflow_namespace: ex.workflow_namespace.clone(),
         workflow_id: ex.workflow_id,
-        kind: "ACTION".into(),
+        kind: crate::domain::TaskKind::Action,
         tags: vec!["tt".into()],
         state,
         state_info: Some("info".into()),

@@ -63,6 +63,10 @@ enum Command {
         /// The workflow input, a JSON object.
         #[arg(long, value_name = "JSON")]
         input: Option<String>,
+        /// The execution's params, a JSON object: `{"task_name": "t"}` for
+        /// a reverse workflow, `{"env": {...}}`.
+        #[arg(long, value_name = "JSON")]
+        params: Option<String>,
         /// The workflow to start (default: the file's first).
         #[arg(long, value_name = "NAME")]
         workflow: Option<String>,
@@ -218,6 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             file,
             input,
+            params,
             workflow,
             url,
             token,
@@ -226,6 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let args = bora::cli::run::RunArgs {
                 file,
                 input,
+                params,
                 workflow,
                 url,
                 token,

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Subcommand;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -89,6 +88,9 @@ pub enum ExecutionCmd {
         /// The input, a JSON object.
         #[arg(long, value_name = "JSON")]
         input: Option<String>,
+        /// The params, a JSON object (`task_name`, `env`, ...).
+        #[arg(long, value_name = "JSON")]
+        params: Option<String>,
         #[arg(long)]
         namespace: Option<String>,
         #[arg(long)]
@@ -230,15 +232,17 @@ pub fn execution(client: &Client, format: Format, cmd: ExecutionCmd) -> anyhow::
         ExecutionCmd::Start {
             workflow,
             input,
+            params,
             namespace,
             watch,
         } => {
-            let input: Value = match input {
-                Some(s) => serde_json::from_str(&s).context("--input is not JSON")?,
-                None => json!({}),
-            };
-            anyhow::ensure!(input.is_object(), "--input must be a JSON object");
-            let mut body = json!({"workflow_name": workflow, "input": input.to_string()});
+            let input = super::run::object_arg(input.as_deref(), "--input")?;
+            let params = super::run::object_arg(params.as_deref(), "--params")?;
+            let mut body = json!({
+                "workflow_name": workflow,
+                "input": input.to_string(),
+                "params": params.to_string(),
+            });
             if let Some(ns) = namespace {
                 body["workflow_namespace"] = Value::String(ns);
             }

@@ -27,6 +27,9 @@ pub struct RunArgs {
     pub file: PathBuf,
     /// The workflow input, a JSON object.
     pub input: Option<String>,
+    /// The execution's params, a JSON object (`task_name` for a reverse
+    /// workflow, `env`, ...).
+    pub params: Option<String>,
     /// The workflow to start (default: the document's first).
     pub workflow: Option<String>,
     /// A server to run on, instead of the embedded one.
@@ -86,27 +89,34 @@ fn plan(text: &str, wanted: Option<&str>, file: &str) -> anyhow::Result<(&'stati
     Ok((path, format!("{prefix}{name}")))
 }
 
+/// A flag's JSON object (`{}` when absent).
+pub fn object_arg(arg: Option<&str>, flag: &str) -> anyhow::Result<Value> {
+    let v: Value = match arg {
+        None => json!({}),
+        Some(s) => serde_json::from_str(s).with_context(|| format!("{flag} is not JSON"))?,
+    };
+    anyhow::ensure!(v.is_object(), "{flag} must be a JSON object");
+    Ok(v)
+}
+
 /// Runs `bora run`. `config` configures the embedded server.
 pub fn run(args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
     let text = read_source(&args.file)?;
     let file = args.file.display().to_string();
     let (upload, name) = plan(&text, args.workflow.as_deref(), &file)?;
-    let input: Value = match &args.input {
-        None => json!({}),
-        Some(s) => serde_json::from_str(s).context("--input is not JSON")?,
-    };
-    anyhow::ensure!(input.is_object(), "--input must be a JSON object");
+    let input = object_arg(args.input.as_deref(), "--input")?;
+    let params = object_arg(args.params.as_deref(), "--params")?;
     let show = Progress::new(args.quiet);
     match args.url {
         Some(url) => {
             let (url, token) = super::client::resolve(Some(url), args.token)?;
             let client = Client::new(&url, token)?;
-            execute(&client, &show, (upload, &text), &name, &input)
+            execute(&client, &show, (upload, &text), &name, (&input, &params))
         }
         None => {
             let dir = tempfile::Builder::new().prefix("bora-run").tempdir()?;
             let (server, client) = embedded(config, &dir)?;
-            let code = execute(&client, &show, (upload, &text), &name, &input);
+            let code = execute(&client, &show, (upload, &text), &name, (&input, &params));
             drop(client);
             server.stop()?;
             code
@@ -147,10 +157,14 @@ fn execute(
     show: &Progress,
     (upload, text): (&str, &str),
     name: &str,
-    input: &Value,
+    (input, params): (&Value, &Value),
 ) -> anyhow::Result<ExitCode> {
     client.upsert_text(upload, text)?;
-    let body = json!({"workflow_name": name, "input": input.to_string()});
+    let body = json!({
+        "workflow_name": name,
+        "input": input.to_string(),
+        "params": params.to_string(),
+    });
     let ex = client.send_json(Method::POST, "/executions", &body)?;
     let id = ex
         .get("id")

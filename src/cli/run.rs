@@ -114,6 +114,7 @@ pub fn run(args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             execute(&client, &show, (upload, &text), &name, (&input, &params))
         }
         None => {
+            show.status("starting bora");
             let dir = tempfile::Builder::new().prefix("bora-run").tempdir()?;
             let (server, client) = embedded(config, &dir)?;
             let code = execute(&client, &show, (upload, &text), &name, (&input, &params));
@@ -269,6 +270,13 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
+        }
+    }
+
+    /// What the bar says while no task is known.
+    fn status(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
         }
     }
 

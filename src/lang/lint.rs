@@ -353,7 +353,11 @@ fn yaql_reads(expr: &str, out: &mut Vec<String>) {
                 && b.get(i + 1) == Some(&b'.')
                 && (i == 0 || !ident_char(b[i - 1]) && b[i - 1] != b'$') =>
             {
-                if let Some(name) = ident_at(b, i + 2) {
+                // `$.get('x')`, `$.keys()`: a method of the context, not a
+                // read of a name.
+                if let Some(name) = ident_at(b, i + 2)
+                    && !followed_by_call(b, i + 2 + name.len())
+                {
                     out.push(name);
                 }
             }
@@ -361,6 +365,14 @@ fn yaql_reads(expr: &str, out: &mut Vec<String>) {
         }
         i += 1;
     }
+}
+
+/// Whether `b[at..]` opens a call, spaces aside.
+fn followed_by_call(b: &[u8], at: usize) -> bool {
+    b[at.min(b.len())..]
+        .iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_some_and(|c| *c == b'(')
 }
 
 /// `_.name` reads in a Jinja expression or statement, outside quotes.
@@ -382,6 +394,7 @@ fn jinja_reads(expr: &str, out: &mut Vec<String>) {
             && b.get(i + 1) == Some(&b'.')
             && (i == 0 || !ident_char(b[i - 1]) && b[i - 1] != b'.')
             && let Some(name) = ident_at(b, i + 2)
+            && !followed_by_call(b, i + 2 + name.len())
         {
             out.push(name);
         }
@@ -414,6 +427,11 @@ mod tests {
         check("{% for i in _.items %}{{ i._.no }}{% endfor %}", &["items"]);
         check("{{ my_.x }}", &[]);
         check("<% $.list[$.i] %>", &["list", "i"]);
+        check(
+            "<% $.get('a', 1) + $.keys().len() + $.containsKey ('b') %>",
+            &[],
+        );
+        check("{{ _.get('a') }}", &[]);
     }
 
     fn warnings(text: &str) -> Vec<String> {

@@ -116,7 +116,13 @@ pub fn run(args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
         None => {
             show.status("starting bora");
             let dir = tempfile::Builder::new().prefix("bora-run").tempdir()?;
-            let (server, client) = embedded(config, &dir)?;
+            let (server, client, token) = embedded(config, &dir)?;
+            // For the commands that act on this run while it waits (an
+            // approval, a pause): `bora execution resume ID --url ...`.
+            show.line(&format!(
+                "bora for this run: --url {} --token {token}",
+                server.url
+            ));
             let code = execute(&client, &show, (upload, &text), &name, (&input, &params));
             drop(client);
             server.stop()?;
@@ -126,11 +132,11 @@ pub fn run(args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Starts the embedded server on a database in `dir`, with a one-time
-/// token, and a client of it once it answers.
+/// token, and a client of it once it answers; the token.
 fn embedded(
     mut config: Config,
     dir: &tempfile::TempDir,
-) -> anyhow::Result<(crate::app::Embedded, Client)> {
+) -> anyhow::Result<(crate::app::Embedded, Client, String)> {
     let db = dir.path().join("run.db");
     config.database = format!("sqlite://{}", db.display());
     let token = uuid::Uuid::new_v4().simple().to_string();
@@ -141,7 +147,7 @@ fn embedded(
         admin: true,
     }];
     let server = crate::app::Embedded::start(config)?;
-    let client = Client::new(&server.url, Some(token))?;
+    let client = Client::new(&server.url, Some(token.clone()))?;
     while !client.ready() {
         if server.ended() {
             server.stop()?;
@@ -149,7 +155,7 @@ fn embedded(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    Ok((server, client))
+    Ok((server, client, token))
 }
 
 /// Uploads, starts and watches; prints the output.
@@ -189,14 +195,18 @@ pub fn finish(client: &Client, show: &Progress, id: &str) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!("execution {id} ended {state}");
+    let mut told = Vec::new();
     for t in tasks.iter().filter(|t| t["state"] == "ERROR") {
+        let info = t["state_info"].as_str().unwrap_or_default();
         eprintln!(
-            "task '{}' failed: {}",
+            "task '{}' failed: {info}",
             t["name"].as_str().unwrap_or_default(),
-            t["state_info"].as_str().unwrap_or_default()
         );
+        told.push(info);
     }
-    if let Some(info) = ex.get("state_info").and_then(Value::as_str) {
+    if let Some(info) = ex.get("state_info").and_then(Value::as_str)
+        && !told.contains(&info)
+    {
         eprintln!("{info}");
     }
     Ok(ExitCode::FAILURE)
@@ -211,6 +221,7 @@ fn terminal(state: &str) -> bool {
 pub fn watch(client: &Client, show: &Progress, id: &str) -> anyhow::Result<(Value, Vec<Value>)> {
     let path = format!("/executions/{}", segment(id));
     let mut pause = Duration::from_millis(10);
+    let mut last: Option<String> = None;
     loop {
         // The execution first: once it has ended, the tasks read after it
         // are final.
@@ -223,6 +234,13 @@ pub fn watch(client: &Client, show: &Progress, id: &str) -> anyhow::Result<(Valu
             .unwrap_or_default();
         show.tasks(&tasks);
         let state = ex.get("state").and_then(Value::as_str).unwrap_or_default();
+        if last.as_deref() != Some(state) {
+            // PAUSED and back: the watcher waits on, and says so.
+            if !terminal(state) && (last.is_some() || state != "RUNNING") {
+                show.line(&format!("execution {state}"));
+            }
+            last = Some(state.to_string());
+        }
         if terminal(state) {
             show.done(state);
             return Ok((ex, tasks));

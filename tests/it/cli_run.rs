@@ -449,3 +449,49 @@ fn run_refuses_bad_files_and_input_with_the_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn an_embedded_run_that_pauses_is_resumed_through_the_server_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("pz.yaml");
+    std::fs::write(
+        &wf,
+        "version: '2.0'\npz:\n  tasks:\n    a:\n      on-success: [pause, b]\n    b:\n      action: std.echo output='done'\n      publish: {r: <% task().result %>}\n  output: {r: <% $.r %>}\n",
+    )
+    .unwrap();
+    let mut child = bora(&["run", wf.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut server, mut id) = (Vec::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("bora for this run: ").nth(1) {
+            server = rest.split_whitespace().map(str::to_string).collect();
+        }
+        if let Some(rest) = line.split("execution ").nth(1)
+            && rest.ends_with(" of pz started")
+        {
+            id = rest.split_whitespace().next().unwrap().to_string();
+        }
+        if line.ends_with("execution PAUSED") {
+            break;
+        }
+    }
+    assert_eq!(server.len(), 4, "{server:?}");
+    let mut args = vec!["execution", "resume", id.as_str()];
+    args.extend(server.iter().map(String::as_str));
+    let resumed = bora(&args).output().unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.ends_with("task b SUCCESS")),
+        "{rest:?}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, json!({"r": "done"}));
+}

@@ -254,7 +254,9 @@ pub async fn run(
 
 /// bora served on a loopback port from a thread of its own, for the
 /// command line's `bora run`: the whole service (engine, workers, HTTP
-/// API) on a database the caller chose, stopped by [`Embedded::stop`].
+/// API) on a database the caller chose, stopped by [`Embedded::stop`] or
+/// by Ctrl-C (then [`Embedded::ended`] turns true, and the caller cleans
+/// up and exits).
 pub struct Embedded {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
@@ -275,7 +277,10 @@ impl Embedded {
             .spawn(move || {
                 let system = actix_rt::System::new();
                 system.block_on(run(config, listener, async move {
-                    let _ = rx.await;
+                    tokio::select! {
+                        _ = rx => {},
+                        _ = tokio::signal::ctrl_c() => {},
+                    }
                 }))
             })?;
         Ok(Self {

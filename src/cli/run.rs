@@ -125,7 +125,11 @@ pub fn run(args: RunArgs, config: Config) -> anyhow::Result<ExitCode> {
             ));
             let code = execute(&client, &show, (upload, &text), &name, (&input, &params));
             drop(client);
+            let interrupted = code.is_err() && server.ended();
             server.stop()?;
+            if interrupted {
+                bail!("interrupted: the run's server stopped");
+            }
             code
         }
     }

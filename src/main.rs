@@ -165,7 +165,8 @@ fn main() -> ExitCode {
         "warn"
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
-    if matches!(cli.command, Command::Serve { .. }) {
+    // `run` serves bora too: an action's panic message stays out of the log.
+    if matches!(cli.command, Command::Serve { .. } | Command::Run { .. }) {
         bora::app::install_panic_hook();
     }
     match run(cli) {

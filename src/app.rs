@@ -274,3 +274,71 @@ pub async fn run(
     log::info!("bora stopped");
     Ok(())
 }
+
+/// bora served on a loopback port from a thread of its own, for the
+/// command line's `bora run`: the whole service (engine, workers, HTTP
+/// API) on a database the caller chose, stopped by [`Embedded::stop`] or
+/// by Ctrl-C (then [`Embedded::ended`] turns true, and the caller cleans
+/// up and exits).
+pub struct Embedded {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Embedded {
+    /// Binds `127.0.0.1:0` and runs [`run`] with `config` on a new thread.
+    /// `config.bind` is ignored.
+    pub fn start(mut config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        config.bind = addr.to_string();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("bora-embedded".into())
+            .spawn(move || {
+                let system = actix_rt::System::new();
+                system.block_on(run(config, listener, async move {
+                    tokio::select! {
+                        _ = rx => {},
+                        _ = tokio::signal::ctrl_c() => {},
+                    }
+                }))
+            })?;
+        Ok(Self {
+            url: format!("http://{addr}"),
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether the server's thread has ended (it failed to start, or
+    /// stopped).
+    pub fn ended(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Shuts the server down (running actions get the grace period) and
+    /// returns how its thread ended.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => anyhow::bail!("the embedded server panicked"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}

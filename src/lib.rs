@@ -21,12 +21,15 @@
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.
+//! - [`cli`]: the command line's `run`, `validate` and client commands,
+//!   over the HTTP API.
 //!
 //! `ARCHITECTURE.md` at the repository root tells the trip of one request.
 
 pub mod actions;
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -1,12 +1,16 @@
 //! The `bora` command: parses the CLI, loads the config, and hands over to
-//! `app` (serve), `lang` (validate), `store` (migrate) or `expr` (expr).
+//! `app` (serve), `cli` (run, validate, the client commands), `store`
+//! (migrate) or `expr` (expr).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
+
+use bora::cli::commands::{ExecutionCmd, TaskCmd, WorkflowCmd};
+use bora::cli::output::Format;
 
 use bora::config::Config;
 
@@ -35,11 +39,73 @@ enum Command {
         #[arg(long, value_name = "N")]
         workers: Option<usize>,
     },
-    /// Check a workflow definition file; print every problem; exit 1 on any.
+    /// Check a workflow list or a workbook: errors (what a server refuses)
+    /// and warnings (unreachable tasks, joins that cannot be satisfied,
+    /// unknown actions, variables nothing sets). Exits 1 on an error (or a
+    /// warning, with --strict).
     Validate {
-        /// The YAML file.
+        /// The YAML file, or `-` for stdin.
         file: PathBuf,
+        /// `text` (default) or `json`: an array of {severity, message,
+        /// path, line, column}.
+        #[arg(long, value_enum, default_value = "text")]
+        format: bora::cli::validate::Format,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
     },
+    /// Run a workflow (or a workbook's) and print its output as JSON: on a
+    /// bora served for the run (temporary database), or on the server at
+    /// --url. Exits 0 on SUCCESS, 1 on ERROR or CANCELLED.
+    Run {
+        /// The YAML file (workflow list or workbook), or `-` for stdin.
+        file: PathBuf,
+        /// The workflow input, a JSON object.
+        #[arg(long, value_name = "JSON")]
+        input: Option<String>,
+        /// The execution's params, a JSON object: `{"task_name": "t"}` for
+        /// a reverse workflow, `{"env": {...}}`.
+        #[arg(long, value_name = "JSON")]
+        params: Option<String>,
+        /// The workflow to start (default: the file's first).
+        #[arg(long, value_name = "NAME")]
+        workflow: Option<String>,
+        /// Run on this server instead (the definition is created or
+        /// updated there).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// The server's token (with --url; else BORA_TOKEN or the client
+        /// file).
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        /// No progress lines, only the output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Workflows on a server: create, list, get, delete.
+    Workflow {
+        #[command(flatten)]
+        conn: Conn,
+        #[command(subcommand)]
+        cmd: WorkflowCmd,
+    },
+    /// Executions on a server: start, list, get, watch, pause, resume,
+    /// cancel.
+    Execution {
+        #[command(flatten)]
+        conn: Conn,
+        #[command(subcommand)]
+        cmd: ExecutionCmd,
+    },
+    /// Task executions on a server: list, rerun.
+    Task {
+        #[command(flatten)]
+        conn: Conn,
+        #[command(subcommand)]
+        cmd: TaskCmd,
+    },
+    /// Print a shell completion script.
+    Completion { shell: clap_complete::Shell },
     /// Evaluate a Mistral expression string (YAQL `<% %>` or Jinja `{{ }}`),
     /// or with `--batch` JSONL lines `{"expr": ..., "context": ...}` from stdin.
     Expr {
@@ -67,10 +133,40 @@ enum Command {
     },
 }
 
+/// Which server a client command talks to, and how it prints.
+#[derive(Args)]
+struct Conn {
+    /// The server (default: BORA_URL, the client file, then
+    /// http://127.0.0.1:8989).
+    #[arg(long, global = true, value_name = "URL")]
+    url: Option<String>,
+    /// The bearer token (default: BORA_TOKEN, then the client file).
+    #[arg(long, global = true, value_name = "TOKEN")]
+    token: Option<String>,
+    /// `table` (default) or `json`.
+    #[arg(long, short, global = true, value_enum, default_value = "table")]
+    output: Format,
+}
+
+impl Conn {
+    fn client(self) -> anyhow::Result<(bora::cli::client::Client, Format)> {
+        let (url, token) = bora::cli::client::resolve(self.url, self.token)?;
+        Ok((bora::cli::client::Client::new(&url, token)?, self.output))
+    }
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Serve { .. }) {
+    // A server logs what it does; the other commands speak only when
+    // something is wrong.
+    let level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    // `run` serves bora too: an action's panic message stays out of the log.
+    if matches!(cli.command, Command::Serve { .. } | Command::Run { .. }) {
         bora::app::install_panic_hook();
     }
     match run(cli) {
@@ -95,6 +191,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{}", bora::config::token_hash(&token));
         return Ok(ExitCode::SUCCESS);
     }
+    let cli = match client_command(cli)? {
+        Ok(code) => return Ok(code),
+        Err(cli) => cli,
+    };
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve {
@@ -115,23 +215,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(config)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            match bora::lang::parse_workflows(&text) {
-                Ok(specs) => {
-                    for s in specs {
-                        println!("{}: ok ({} tasks)", s.name, s.tasks.len());
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(diags) => {
-                    for d in diags.0 {
-                        println!("{}: {d}", file.display());
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+        Command::Validate { .. }
+        | Command::Workflow { .. }
+        | Command::Execution { .. }
+        | Command::Task { .. }
+        | Command::Completion { .. } => Ok(ExitCode::SUCCESS),
+        Command::Run {
+            file,
+            input,
+            params,
+            workflow,
+            url,
+            token,
+            quiet,
+        } => {
+            let args = bora::cli::run::RunArgs {
+                file,
+                input,
+                params,
+                workflow,
+                url,
+                token,
+                quiet,
+            };
+            bora::cli::run::run(args, config)
         }
         Command::Expr {
             expr,
@@ -166,6 +273,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Runs the commands that need no server configuration; hands any other
+/// back.
+fn client_command(cli: Cli) -> anyhow::Result<Result<ExitCode, Cli>> {
+    Ok(Ok(match cli.command {
+        Command::Validate {
+            file,
+            format,
+            strict,
+        } => bora::cli::validate::run(&file, format, strict)?,
+        Command::Workflow { conn, cmd } => {
+            let (client, format) = conn.client()?;
+            bora::cli::commands::workflow(&client, format, cmd)?
+        }
+        Command::Execution { conn, cmd } => {
+            let (client, format) = conn.client()?;
+            bora::cli::commands::execution(&client, format, cmd)?
+        }
+        Command::Task { conn, cmd } => {
+            let (client, format) = conn.client()?;
+            bora::cli::commands::task(&client, format, cmd)?
+        }
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "bora", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        _ => return Ok(Err(cli)),
+    }))
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {

@@ -8,7 +8,8 @@
 //! with `clause` for `on-*` clauses and `cmd` for the inline string
 //! grammars (`std.echo x=1`, `fail(msg=...)`, `x in <% $.xs %>`); `check`
 //! collects diagnostics; `render` derives the API's `definition`, `input`
-//! and `interface` fields; `defs` builds action lists and workbooks.
+//! and `interface` fields; `defs` builds action lists and workbooks;
+//! `lint` finds what parses but cannot work (warnings).
 //!
 //! Mistral's rules kept here: inline parameters win over `input` on a
 //! conflict (`TaskSpec`: `merge_dicts(input, inline)`); a structured
@@ -28,6 +29,7 @@ mod check;
 mod clause;
 mod cmd;
 mod defs;
+mod lint;
 mod render;
 mod scalar;
 mod spec;
@@ -38,6 +40,7 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
+pub use lint::{Document, is_workbook, lint, parse_document};
 pub use render::{action_input_string, input_string, interface};
 pub use spec::*;
 pub(crate) use task::deep_merge;

@@ -11,6 +11,8 @@ mod api;
 mod api_errors;
 mod api_shapes;
 mod cli;
+mod cli_client;
+mod cli_run;
 mod cron;
 mod definitions;
 mod expr_common;

@@ -80,8 +80,13 @@ const MAY_USE: &[(&str, &[&str])] = &[
     // `actions`.
     ("notify", &["engine", "store", "actions"]),
     ("app", &["*"]),
-    // `bora expr`, `bora validate` and `bora migrate` call their module.
-    ("main", &["app", "config", "expr", "lang", "store"]),
+    // The command line: `lang` to check and name what a file defines,
+    // `app` to serve bora for `bora run`, `config` to configure it,
+    // `actions` for the standard actions' names and the TLS provider.
+    ("cli", &["app", "config", "lang", "actions"]),
+    // `bora expr` and `bora migrate` call their module; the other
+    // commands are `cli`'s.
+    ("main", &["app", "cli", "config", "expr", "lang", "store"]),
     ("failpoints", &[]),
     ("lib", &["*"]),
 ];

@@ -17,6 +17,7 @@
 //! - [`api`]: the actix-web facade, Mistral-compatible `/v2` JSON; authentication
 //!   (static tokens) gives each request its caller's project.
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
+//! - [`logging`]: the process's log lines, env_logger's text or JSON.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.
 //!
@@ -31,6 +32,7 @@ pub mod engine;
 pub mod expr;
 pub mod failpoints;
 pub mod lang;
+pub mod logging;
 pub mod protocol;
 pub mod store;
 pub mod worker;

@@ -1,12 +1,13 @@
 //! The `bora` command: parses the CLI, loads the config, and hands over to
-//! `app` (serve), `lang` (validate), `store` (migrate) or `expr` (expr).
+//! `app` (serve), `lang` (validate), `store` (migrate, backup) or `expr`
+//! (expr).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use bora::config::Config;
 
@@ -15,7 +16,7 @@ use bora::config::Config;
 #[command(name = "bora", version, about)]
 struct Cli {
     /// Configuration file (default: bora.toml in the working directory, if present).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "BORA_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -26,13 +27,14 @@ enum Command {
     /// Run the API, the engine and the workers.
     Serve {
         /// Address to listen on, ADDR:PORT (default 127.0.0.1:8989).
-        #[arg(long, value_name = "ADDR:PORT")]
+        #[arg(long, value_name = "ADDR:PORT", env = "BORA_BIND")]
         bind: Option<String>,
-        /// Database URL: sqlite://PATH (default sqlite://bora.db) or postgres://...
-        #[arg(long, value_name = "URL")]
+        /// Database URL: sqlite://PATH (default sqlite://bora.db;
+        /// sqlite:///abs/path for an absolute path) or postgres://...
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
         database: Option<String>,
         /// Number of worker actors (default: one per CPU).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", env = "BORA_WORKERS")]
         workers: Option<usize>,
     },
     /// Check a workflow definition file; print every problem; exit 1 on any.
@@ -62,14 +64,29 @@ enum Command {
     /// Create or upgrade the database schema, then exit.
     Migrate {
         /// Database URL (default: from the configuration).
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
+        database: Option<String>,
+    },
+    /// Copy the SQLite database into FILE, safely while a server runs on it
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file to write (never overwritten).
+        file: PathBuf,
+        /// Database URL (default: from the configuration).
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
         database: Option<String>,
     },
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let cli = Cli::parse();
+    let settings = bora::config::environment_help();
+    let matches = Cli::command()
+        .mut_subcommand("serve", |c| c.after_long_help(settings))
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if matches!(cli.command, Command::Serve { .. }) {
         bora::app::install_panic_hook();
     }
@@ -96,6 +113,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut config = Config::load(cli.config.as_deref())?;
+    bora::logging::init(&config.log_format);
+    for warning in Config::unknown_environment() {
+        log::warn!("{warning}");
+    }
     match cli.command {
         Command::Serve {
             bind,
@@ -163,6 +184,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = database.unwrap_or(config.database);
             bora::store::open(&url)?;
             println!("database {url} is migrated");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file, database } => {
+            let url = database.unwrap_or(config.database);
+            let r = bora::store::backup(&url, &file)?;
+            println!(
+                "backed up {} to {} ({} executions, schema {}, {} bytes)",
+                r.source.display(),
+                file.display(),
+                r.executions,
+                r.schema_version,
+                r.bytes
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

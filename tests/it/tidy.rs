@@ -77,7 +77,13 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("config", &["actions", "engine", "expr"]),
     ("app", &["*"]),
     // `bora expr`, `bora validate` and `bora migrate` call their module.
-    ("main", &["app", "config", "expr", "lang", "store"]),
+    // `bora backup` copies the database through `store`; `logging`
+    // installs the log format the settings name.
+    (
+        "main",
+        &["app", "config", "expr", "lang", "store", "logging"],
+    ),
+    ("logging", &[]),
     ("failpoints", &[]),
     ("lib", &["*"]),
 ];

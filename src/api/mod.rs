@@ -12,6 +12,7 @@
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
 
+mod access_log;
 mod action_executions;
 mod actions;
 mod adhoc_actions;
@@ -24,6 +25,7 @@ mod error;
 mod events;
 mod executions;
 mod health;
+pub mod metrics;
 mod query;
 mod render;
 mod report;
@@ -33,6 +35,7 @@ mod std_descriptions;
 mod sub_executions;
 mod tasks;
 mod ui;
+mod unoffered;
 mod workbooks;
 mod workflows;
 
@@ -40,6 +43,8 @@ use actix::Addr;
 use actix_web::http::Method;
 use actix_web::web;
 
+pub use self::metrics::Metrics;
+pub use access_log::access_log;
 pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use error::{Error, json_config, payload_config, refuse_xml};
@@ -63,6 +68,8 @@ pub struct ApiState {
     /// Gauges of the parts the API does not see (the worker pool), by name,
     /// for `/metrics`.
     pub gauges: Gauges,
+    /// This server's metrics recorder (`/metrics`).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 /// Reads named gauges (`bora_<name> <value>` in `/metrics`).
@@ -166,8 +173,7 @@ where
 pub(crate) fn res(path: &'static str) -> Res {
     Res {
         path,
-        inner: web::resource([path.to_string(), format!("{path}/")])
-            .default_service(web::to(root::method_not_allowed)),
+        inner: web::resource([path.to_string(), format!("{path}/")]),
         methods: Vec::new(),
     }
 }
@@ -219,14 +225,21 @@ impl Res {
     verb!(post, POST);
     verb!(put, PUT);
     verb!(delete, DELETE);
+    verb!(head, HEAD);
 }
 
 impl Routes {
+    /// Registers `r`; its other methods get 405 with `Allow`.
     pub(crate) fn add(&mut self, r: Res) -> &mut Self {
+        let allow = root::allow(&r.methods);
         for m in r.methods {
             self.served.push((m, r.path));
         }
-        self.resources.push(r.inner);
+        self.resources
+            .push(r.inner.default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { root::method_not_allowed(&allow) }
+            })));
         self
     }
 }
@@ -239,9 +252,14 @@ fn table() -> Routes {
         served: Vec::new(),
     };
     ui::routes(&mut r);
+    unoffered::routes(&mut r);
     r.add(res("/v2/events").get(events::stream))
         .add(res_exact("/").get(root::versions))
-        .add(res_exact("/health").get(health::health))
+        .add(
+            res_exact("/health")
+                .get(health::health)
+                .head(health::health),
+        )
         .add(res_exact("/metrics").get(health::metrics))
         .add(res("/v2").get(root::v2))
         .add(

@@ -34,15 +34,10 @@ mod tests {
 
     #[test]
     fn a_json_line_is_one_object() {
-        let line = json_line(
-            "2026-01-01T00:00:00.000Z",
-            "INFO",
-            "bora::app",
-            "a \"b\"\nc",
-        );
+        let line = json_line("2026-01-01T00:00:00.000Z", "INFO", "x::y", "a \"b\"\nc");
         assert_eq!(
             line,
-            r#"{"ts":"2026-01-01T00:00:00.000Z","level":"INFO","target":"bora::app","msg":"a \"b\"\nc"}"#
+            r#"{"ts":"2026-01-01T00:00:00.000Z","level":"INFO","target":"x::y","msg":"a \"b\"\nc"}"#
         );
     }
 }

@@ -22,6 +22,8 @@ mod limits;
 mod mistral_cases;
 mod offload;
 mod operations;
+mod ops_http;
+mod ops_process;
 mod policies;
 mod protocol;
 mod recovery;

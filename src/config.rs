@@ -242,6 +242,12 @@ pub fn environment_help() -> String {
          is reported and ignored.\n\n",
     );
     for (key, value) in &defaults {
+        if key == "tokens" {
+            out.push_str(
+                "  tokens                           ([[tokens]] tables, in the file only)\n",
+            );
+            continue;
+        }
         out.push_str(&format!(
             "  {key:<32} {:<38} default {value}\n",
             variable(key)

@@ -170,7 +170,21 @@ fn main() {
     };
     let system = actix_rt::System::new();
     system.block_on(async move {
-        let engine = Engine::start(&config, Registry::standard()).expect("engine");
+        // As served, the engine records its histograms; BENCH_METRICS=off
+        // measures it without, for a side-by-side of their cost.
+        let metrics = bora::api::Metrics::new();
+        let timings = if std::env::var("BENCH_METRICS").as_deref() == Ok("off") {
+            bora::engine::Timings::default()
+        } else {
+            metrics.engine_timings()
+        };
+        let engine = Engine::start_timed(
+            &config,
+            Registry::standard(),
+            bora::engine::wall_clock(),
+            timings,
+        )
+        .expect("engine");
         let mut events = engine.events.subscribe();
         println!("bora engine benchmark: {} workers, SQLite synchronous=FULL", config.worker_count());
 

@@ -14,7 +14,7 @@ use actix_web::{App, HttpServer, web};
 use crate::actions::Registry;
 use crate::api::{self, ApiState};
 use crate::config::Config;
-use crate::engine::{Drain, EngineActor, GetStats};
+use crate::engine::{Drain, EngineActor, ListUnfinished, Timings, Unfinished};
 use crate::expr::Evaluator;
 use crate::protocol::EngineLink;
 use crate::store::{self, Store};
@@ -73,6 +73,16 @@ impl Engine {
         registry: Registry,
         clock: crate::engine::Clock,
     ) -> anyhow::Result<Self> {
+        Self::start_timed(config, registry, clock, Timings::default())
+    }
+
+    /// [`Engine::start_clocked`] recording its histograms in `timings`.
+    pub fn start_timed(
+        config: &Config,
+        registry: Registry,
+        clock: crate::engine::Clock,
+        timings: Timings,
+    ) -> anyhow::Result<Self> {
         let (store, writer) = store::open(&config.database)?;
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
         crate::actions::http::install_tls_provider();
@@ -107,6 +117,7 @@ impl Engine {
                 .with_cron(cron, clock)
                 .with_retention(retention)
                 .with_outbox(wake)
+                .with_timings(timings)
         });
         Ok(Self {
             addr,
@@ -118,20 +129,95 @@ impl Engine {
         })
     }
 
-    /// Stops taking new work, waits up to `grace` for running actions,
-    /// commits, and stops the engine.
+    /// Stops taking new work (nothing starts any more), waits for the
+    /// actions running in this process, up to `grace`, commits their
+    /// results, logs every action left unfinished with what a restart will
+    /// do to it, and stops the engine. Returns as soon as nothing runs.
     pub async fn shutdown(self, grace: Duration) {
+        use std::sync::atomic::Ordering::SeqCst;
         let deadline = Instant::now() + grace;
         let _ = self.addr.send(Drain).await;
-        while Instant::now() < deadline {
-            match self.addr.send(GetStats).await {
-                Ok(s) if s.in_flight > 0 => actix_rt::time::sleep(Duration::from_millis(50)).await,
-                _ => break,
-            }
+        // `busy` counts every HandleTask a worker is handling, from its
+        // confirmation (refused from now on) to its conveyed result.
+        while self.pool.busy.load(SeqCst) > 0 && Instant::now() < deadline {
+            actix_rt::time::sleep(SHUTDOWN_POLL).await;
         }
+        let running = self.pool.busy.load(SeqCst);
         let _ = self.addr.send(Drain).await;
+        let unfinished = self.addr.send(ListUnfinished).await.unwrap_or_default();
+        if running > 0 {
+            log::warn!(
+                "shutdown: the grace period ({}s) ended with {running} actions still running",
+                grace.as_secs()
+            );
+        }
+        for u in &unfinished {
+            log::warn!("{}", abandoned_line(u));
+        }
         self.arbiter.stop();
     }
+}
+
+/// How often shutdown looks whether actions still run.
+const SHUTDOWN_POLL: Duration = Duration::from_millis(20);
+
+/// The log line of an action left unfinished by a shutdown.
+fn abandoned_line(u: &Unfinished) -> String {
+    let owner = match (&u.execution_id, &u.task_name) {
+        (Some(ex), Some(task)) => format!("ex={ex} task={task} "),
+        (Some(ex), None) => format!("ex={ex} "),
+        _ => "standalone ".to_string(),
+    };
+    format!(
+        "shutdown: abandoned {owner}action={} ({}) in state {}; {}",
+        u.id, u.action, u.state, u.on_restart
+    )
+}
+
+/// How often histogram samples are folded into their buckets.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
+/// Keeps the memory of the metrics' histograms bounded between scrapes.
+async fn metrics_upkeep(metrics: Arc<api::Metrics>) {
+    loop {
+        actix_rt::time::sleep(METRICS_UPKEEP).await;
+        metrics.upkeep();
+    }
+}
+
+/// `url` with its password, if any, replaced by `***` (for the log).
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((auth, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The line that says bora is up: version, address, database and its
+/// schema, workers, the configuration file, authentication.
+fn startup_line(config: &Config, engine: &Engine, addr: &std::net::SocketAddr) -> String {
+    let schema = engine
+        .store
+        .schema_version()
+        .unwrap_or_else(|e| format!("unknown ({e})"));
+    format!(
+        "bora {} listening on http://{addr}; database {} (schema {schema}); {} workers; \
+         config {}; authentication {}",
+        env!("CARGO_PKG_VERSION"),
+        redact_url(&config.database),
+        config.worker_count(),
+        config
+            .file
+            .as_deref()
+            .unwrap_or("none (defaults and BORA_* variables)"),
+        if config.auth { "on" } else { "off" }
+    )
 }
 
 /// How often the process checks that its engine is alive.
@@ -191,7 +277,13 @@ pub async fn run(
         })
         .collect();
     let auth = web::Data::new(api::Auth::new(config.auth, tokens));
-    let engine = Engine::start(&config, Registry::standard_with(config.http_settings()))?;
+    let metrics = Arc::new(api::Metrics::new());
+    let engine = Engine::start_timed(
+        &config,
+        Registry::standard_with(config.http_settings()),
+        crate::engine::wall_clock(),
+        metrics.engine_timings(),
+    )?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let outbox = Arc::new(crate::notify::Stats::default());
     crate::notify::spawn(
@@ -226,13 +318,13 @@ pub async fn run(
                 ]
             })
         },
+        metrics: metrics.clone(),
     };
     let body_limit = config.max_body_bytes;
     let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
     log::info!(
-        "bora listening on http://{} (authentication {})",
-        listener.local_addr()?,
-        if config.auth { "on" } else { "off" }
+        "{}",
+        startup_line(&config, &engine, &listener.local_addr()?)
     );
     let server = HttpServer::new(move || {
         App::new()
@@ -246,6 +338,8 @@ pub async fn run(
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
+            .wrap(actix_web::middleware::from_fn(api::metrics::track))
+            .wrap(api::access_log())
     })
     .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
     .keep_alive(Duration::from_secs(config.keep_alive_secs))
@@ -257,6 +351,7 @@ pub async fn run(
     let handle = server.handle();
     let server = actix_rt::spawn(server);
     actix_rt::spawn(fail_fast(engine.addr.clone(), stopping_rx));
+    actix_rt::spawn(metrics_upkeep(metrics));
     shutdown.await;
     log::info!(
         "shutting down: no new work, running actions get {}s",
@@ -340,5 +435,23 @@ impl Embedded {
 impl Drop for Embedded {
     fn drop(&mut self) {
         let _ = self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("sqlite://bora.db"), "sqlite://bora.db");
+        assert_eq!(
+            redact_url("postgres://bora:s3cr@t@db:5432/bora"),
+            "postgres://bora:***@db:5432/bora"
+        );
+        assert_eq!(
+            redact_url("postgres://bora@db/bora"),
+            "postgres://bora@db/bora"
+        );
     }
 }

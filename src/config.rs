@@ -112,6 +112,14 @@ pub struct Config {
     pub notify_give_up_after_secs: u64,
     /// Notification webhooks: timeout of one POST (Mistral's is 10 s).
     pub notify_timeout_secs: u64,
+    /// Log line format on stderr: `text` (env_logger's) or `json` (one
+    /// object a line: `ts`, `level`, `target`, `msg`). `RUST_LOG` filters
+    /// either.
+    pub log_format: String,
+    /// The configuration file these settings were read from, if any (set
+    /// by [`Config::load`]; not a setting).
+    #[serde(skip)]
+    pub file: Option<String>,
 }
 
 /// One static bearer token (`[[tokens]]` in `bora.toml`).
@@ -174,6 +182,8 @@ impl Default for Config {
             notify_timeout_secs: 10,
             cron_catch_up_max: 100,
             cron_catch_up_grace_secs: 60,
+            log_format: "text".into(),
+            file: None,
         }
     }
 }
@@ -212,12 +222,129 @@ impl TokenConfig {
 /// A configuration that cannot be loaded or is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read configuration: {0}")]
+    #[error("cannot read configuration")]
     Load(#[from] config::ConfigError),
+    /// A key no setting has, with the nearest one when it is close.
+    #[error("unknown setting `{key}` in {file}{}", hint(.suggestion))]
+    UnknownKey {
+        key: String,
+        file: String,
+        suggestion: Option<String>,
+    },
     #[error("configuration file '{0}' does not exist")]
     Missing(String),
     #[error("invalid configuration: {0}")]
     Invalid(String),
+}
+
+/// `; did you mean `x`?` when there is a suggestion.
+fn hint(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// The environment variable that names the configuration file.
+pub const CONFIG_FILE_VAR: &str = "BORA_CONFIG";
+
+/// `BORA_*` variables that are not settings but are known: the
+/// configuration file, the command line's server, token and client file,
+/// the benchmark's scale, and the test suites' `BORA_TEST_*`, `BORA_CASES_*`
+/// and `BORA_CRON_SIM_*`.
+fn known_variable(name: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        CONFIG_FILE_VAR,
+        "BORA_URL",
+        "BORA_TOKEN",
+        "BORA_CLIENT_CONFIG",
+        "BORA_BENCH_SCALE",
+        "BORA_LOCK_PROBE_URL",
+    ];
+    KNOWN.contains(&name)
+        || ["BORA_TEST_", "BORA_CASES_", "BORA_CRON_SIM_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// The keys a configuration file may hold, in their declared order.
+pub fn keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The settings with their environment variables and defaults, for
+/// `bora serve --help`.
+pub fn environment_help() -> String {
+    let defaults = match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let mut out = String::from(
+        "Settings: a key of the configuration file (bora.toml, or --config FILE / \
+         BORA_CONFIG), or its environment variable, which wins over the file. \
+         Command-line flags win over both. A BORA_* variable that names no setting \
+         is reported and ignored.\n\n",
+    );
+    for (key, value) in &defaults {
+        if key == "tokens" {
+            out.push_str(
+                "  tokens                           ([[tokens]] tables, in the file only)\n",
+            );
+            continue;
+        }
+        out.push_str(&format!(
+            "  {key:<32} {:<38} default {value}\n",
+            variable(key)
+        ));
+    }
+    out
+}
+
+/// The environment variable of setting `key` (`bind` → `BORA_BIND`).
+pub fn variable(key: &str) -> String {
+    format!("BORA_{}", key.to_ascii_uppercase())
+}
+
+/// The known word nearest to `word`, when it is close enough to be a typo
+/// (an edit distance of at most a third of its length, and at least 1).
+pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|k| (edit_distance(word, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, counting a swap of two neighbours as one edit
+/// (optimal string alignment): `wrokers` is one edit from `workers`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 impl Config {
@@ -245,18 +372,61 @@ impl Config {
                 .try_parsing(true)
                 .source(Some(Self::environment()?)),
         );
-        let cfg: Config = b.build()?.try_deserialize()?;
+        let built = b.build()?;
+        Self::check_keys(&built, file)?;
+        let mut cfg: Config = built.try_deserialize()?;
+        cfg.file = match file {
+            Some(path) => Some(path.display().to_string()),
+            None => std::path::Path::new("bora.toml")
+                .is_file()
+                .then(|| "bora.toml".to_string()),
+        };
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// Refuses a top-level key no setting has, naming the nearest one (the
+    /// defaults and the environment only hold known keys, so an unknown
+    /// one comes from the file).
+    fn check_keys(built: &config::Config, file: Option<&std::path::Path>) -> Result<(), Error> {
+        let known = keys();
+        let table = config::Source::collect(built)?;
+        let mut found: Vec<&String> = table.keys().filter(|k| !known.contains(k)).collect();
+        found.sort();
+        let Some(key) = found.first() else {
+            return Ok(());
+        };
+        Err(Error::UnknownKey {
+            key: (*key).clone(),
+            file: file.map_or_else(|| "bora.toml".into(), |p| p.display().to_string()),
+            suggestion: nearest(key, known.iter().map(String::as_str)).map(str::to_string),
+        })
+    }
+
+    /// Warnings for `BORA_*` environment variables that name no setting
+    /// (they are ignored), each with the nearest setting's variable.
+    pub fn unknown_environment() -> Vec<String> {
+        let vars: Vec<String> = keys().iter().map(|k| variable(k)).collect();
+        let mut out: Vec<String> = std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| k.starts_with("BORA_") && !known_variable(k))
+            .filter(|k| !vars.iter().any(|v| v.eq_ignore_ascii_case(k)))
+            .map(|k| {
+                let near = nearest(&k.to_ascii_uppercase(), vars.iter().map(String::as_str));
+                match near {
+                    Some(v) => format!("{k} is not a setting and is ignored; did you mean {v}?"),
+                    None => format!("{k} is not a setting and is ignored"),
+                }
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     /// The `BORA_<KEY>` variables that name a setting. Other `BORA_*`
     /// variables (the test suites' `BORA_TEST_*`, say) are not settings.
     fn environment() -> Result<config::Map<String, String>, Error> {
-        let keys: Vec<String> = match serde_json::to_value(Config::default()) {
-            Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
-            _ => Vec::new(),
-        };
+        let keys = keys();
         Ok(std::env::vars()
             .filter(|(k, _)| {
                 k.strip_prefix("BORA_")
@@ -300,6 +470,12 @@ impl Config {
             return Err(Error::Invalid(
                 "cron_scan_interval_ms must be at least 1".into(),
             ));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(Error::Invalid(format!(
+                "log_format '{}' is not text or json",
+                self.log_format
+            )));
         }
         if self.max_page_size == 0 {
             return Err(Error::Invalid("max_page_size must be at least 1".into()));
@@ -565,6 +741,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.toml");
         std::fs::write(&path, "wrokers = 3\n").unwrap();
-        assert!(Config::load(Some(&path)).is_err());
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.starts_with("unknown setting `wrokers` in "), "{err}");
+        assert!(err.ends_with("; did you mean `workers`?"), "{err}");
+        std::fs::write(&path, "zzzzzz = 3\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+
+    fn check_nearest(word: &str, expected: Option<&str>) {
+        let known = keys();
+        assert_eq!(
+            nearest(word, known.iter().map(String::as_str)),
+            expected,
+            "{word}"
+        );
+    }
+
+    #[test]
+    fn nearest_setting() {
+        check_nearest("wrokers", Some("workers"));
+        check_nearest("worker", Some("workers"));
+        check_nearest("shutdown_grace", None);
+        check_nearest("shutdown_grace_sec", Some("shutdown_grace_secs"));
+        check_nearest("databse", Some("database"));
+        check_nearest("auht", Some("auth"));
+        check_nearest("colour", None);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
     }
 }

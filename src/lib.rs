@@ -19,6 +19,7 @@
 //! - [`notify`]: delivery of execution notifications (webhooks) from the
 //!   outbox the engine writes.
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
+//! - [`logging`]: the process's log lines, env_logger's text or JSON.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
 //! - [`app`]: the composition root that wires everything and runs it.
 //! - [`cli`]: the command line's `run`, `validate` and client commands,
@@ -36,6 +37,7 @@ pub mod engine;
 pub mod expr;
 pub mod failpoints;
 pub mod lang;
+pub mod logging;
 pub mod notify;
 pub mod protocol;
 pub mod store;

@@ -1,13 +1,13 @@
 //! The `bora` command: parses the CLI, loads the config, and hands over to
 //! `app` (serve), `cli` (run, validate, the client commands), `store`
-//! (migrate) or `expr` (expr).
+//! (migrate, backup) or `expr` (expr).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, CommandFactory as _, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use bora::cli::commands::{ExecutionCmd, TaskCmd, WorkflowCmd};
 use bora::cli::output::Format;
@@ -19,7 +19,7 @@ use bora::config::Config;
 #[command(name = "bora", version, about)]
 struct Cli {
     /// Configuration file (default: bora.toml in the working directory, if present).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "BORA_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -30,13 +30,14 @@ enum Command {
     /// Run the API, the engine and the workers.
     Serve {
         /// Address to listen on, ADDR:PORT (default 127.0.0.1:8989).
-        #[arg(long, value_name = "ADDR:PORT")]
+        #[arg(long, value_name = "ADDR:PORT", env = "BORA_BIND")]
         bind: Option<String>,
-        /// Database URL: sqlite://PATH (default sqlite://bora.db) or postgres://...
-        #[arg(long, value_name = "URL")]
+        /// Database URL: sqlite://PATH (default sqlite://bora.db;
+        /// sqlite:///abs/path for an absolute path) or postgres://...
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
         database: Option<String>,
         /// Number of worker actors (default: one per CPU).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", env = "BORA_WORKERS")]
         workers: Option<usize>,
     },
     /// Check a workflow list or a workbook: errors (what a server refuses)
@@ -128,7 +129,16 @@ enum Command {
     /// Create or upgrade the database schema, then exit.
     Migrate {
         /// Database URL (default: from the configuration).
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
+        database: Option<String>,
+    },
+    /// Copy the SQLite database into FILE, safely while a server runs on it
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file to write (never overwritten).
+        file: PathBuf,
+        /// Database URL (default: from the configuration).
+        #[arg(long, value_name = "URL", env = "BORA_DATABASE")]
         database: Option<String>,
     },
 }
@@ -156,15 +166,19 @@ impl Conn {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // A server logs what it does; the other commands speak only when
-    // something is wrong.
-    let level = if matches!(cli.command, Command::Serve { .. }) {
-        "info"
-    } else {
-        "warn"
+    let settings = bora::config::environment_help();
+    let matches = Cli::command()
+        .mut_subcommand("serve", |c| c.after_long_help(settings))
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
     };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    // A server logs what it does (its format is the settings'); the other
+    // commands speak only when something is wrong.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        bora::logging::init("text", "warn");
+    }
     // `run` serves bora too: an action's panic message stays out of the log.
     if matches!(cli.command, Command::Serve { .. } | Command::Run { .. }) {
         bora::app::install_panic_hook();
@@ -196,6 +210,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(cli) => cli,
     };
     let mut config = Config::load(cli.config.as_deref())?;
+    bora::logging::init(&config.log_format, "info");
+    for warning in Config::unknown_environment() {
+        log::warn!("{warning}");
+    }
     match cli.command {
         Command::Serve {
             bind,
@@ -270,6 +288,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = database.unwrap_or(config.database);
             bora::store::open(&url)?;
             println!("database {url} is migrated");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file, database } => {
+            let url = database.unwrap_or(config.database);
+            let r = bora::store::backup(&url, &file)?;
+            println!(
+                "backed up {} to {} ({} executions, schema {}, {} bytes)",
+                r.source.display(),
+                file.display(),
+                r.executions,
+                r.schema_version,
+                r.bytes
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -14,6 +14,7 @@
 //! - `openapi`: the OpenAPI document of `/v2` (`GET /v2/openapi.json`) from
 //!   the handlers' `#[utoipa::path]`s, and Swagger UI on it (`/ui/swagger/`).
 
+mod access_log;
 mod action_executions;
 mod actions;
 mod adhoc_actions;
@@ -26,6 +27,7 @@ mod error;
 mod events;
 mod executions;
 mod health;
+pub mod metrics;
 mod openapi;
 mod query;
 mod render;
@@ -36,6 +38,7 @@ mod std_descriptions;
 mod sub_executions;
 mod tasks;
 mod ui;
+mod unoffered;
 mod workbooks;
 mod workflows;
 
@@ -43,6 +46,8 @@ use actix::Addr;
 use actix_web::http::Method;
 use actix_web::web;
 
+pub use self::metrics::Metrics;
+pub use access_log::access_log;
 pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use error::{Error, json_config, payload_config, refuse_xml};
@@ -66,6 +71,8 @@ pub struct ApiState {
     /// Gauges of the parts the API does not see (the worker pool), by name,
     /// for `/metrics`.
     pub gauges: Gauges,
+    /// This server's metrics recorder (`/metrics`).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 /// Reads named gauges (`bora_<name> <value>` in `/metrics`).
@@ -170,8 +177,7 @@ where
 pub(crate) fn res(path: &'static str) -> Res {
     Res {
         path,
-        inner: web::resource([path.to_string(), format!("{path}/")])
-            .default_service(web::to(root::method_not_allowed)),
+        inner: web::resource([path.to_string(), format!("{path}/")]),
         methods: Vec::new(),
     }
 }
@@ -223,14 +229,21 @@ impl Res {
     verb!(post, POST);
     verb!(put, PUT);
     verb!(delete, DELETE);
+    verb!(head, HEAD);
 }
 
 impl Routes {
+    /// Registers `r`; its other methods get 405 with `Allow`.
     pub(crate) fn add(&mut self, r: Res) -> &mut Self {
+        let allow = root::allow(&r.methods);
         for m in r.methods {
             self.served.push((m, r.path));
         }
-        self.resources.push(r.inner);
+        self.resources
+            .push(r.inner.default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { root::method_not_allowed(&allow) }
+            })));
         self
     }
 }
@@ -243,9 +256,14 @@ fn table() -> Routes {
         served: Vec::new(),
     };
     ui::routes(&mut r);
+    unoffered::routes(&mut r);
     r.add(res("/v2/events").get(events::stream))
         .add(res_exact("/").get(root::versions))
-        .add(res_exact("/health").get(health::health))
+        .add(
+            res_exact("/health")
+                .get(health::health)
+                .head(health::health),
+        )
         .add(res_exact("/metrics").get(health::metrics))
         .add(res("/v2").get(root::v2))
         .add(res("/v2/openapi.json").get(openapi::document))

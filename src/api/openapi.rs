@@ -27,7 +27,7 @@ use super::auth::{Auth, public_path};
 use super::query::{Kind, ListSpec};
 use super::{
     action_executions, actions, adhoc_actions, cron_triggers, environments, events, executions,
-    report, root, sub_executions, tasks, workbooks, workflows,
+    report, root, sub_executions, tasks, unoffered, workbooks, workflows,
 };
 
 /// The document's static part: every `/v2` operation.
@@ -97,6 +97,12 @@ use super::{
         cron_triggers::delete,
         cron_triggers::event_triggers,
         cron_triggers::event_trigger,
+        unoffered::code_sources,
+        unoffered::code_source,
+        unoffered::dynamic_actions,
+        unoffered::dynamic_action,
+        unoffered::members,
+        unoffered::member,
     ),
     components(schemas(schemas::Error)),
     tags(
@@ -110,6 +116,7 @@ use super::{
         (name = "environments", description = "Environments"),
         (name = "cron_triggers", description = "Cron triggers"),
         (name = "event_triggers", description = "Event triggers (not offered: 501)"),
+        (name = "unoffered", description = "Code sources, dynamic actions and workflow members (not offered: 501)"),
     )
 )]
 struct ApiDoc;

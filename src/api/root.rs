@@ -44,16 +44,48 @@ pub async fn unknown_path() -> Result<HttpResponse, Error> {
     Err(Error::not_found("The resource could not be found."))
 }
 
-/// A known path with a method it does not serve.
-pub async fn method_not_allowed() -> Result<HttpResponse, Error> {
-    Err(Error::MethodNotAllowed(
-        "The method is not allowed for the requested URL.".into(),
-    ))
+/// The `Allow` header's value for `methods`: sorted, comma-separated, as
+/// Mistral's router lists them (`DELETE, GET, POST, PUT`).
+pub(super) fn allow(methods: &[actix_web::http::Method]) -> String {
+    let mut names: Vec<&str> = methods
+        .iter()
+        .map(actix_web::http::Method::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(", ")
+}
+
+/// A known path with a method it does not serve: 405 with the API's error
+/// body and the methods it serves in `Allow`.
+pub(super) fn method_not_allowed(allow: &str) -> HttpResponse {
+    use actix_web::ResponseError as _;
+    let mut resp =
+        Error::MethodNotAllowed("The method is not allowed for the requested URL.".into())
+            .error_response();
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(allow) {
+        resp.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    resp
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_lists_methods_sorted() {
+        use actix_web::http::Method;
+        let m = [
+            Method::PUT,
+            Method::GET,
+            Method::DELETE,
+            Method::POST,
+            Method::GET,
+        ];
+        assert_eq!(allow(&m), "DELETE, GET, POST, PUT");
+        assert_eq!(allow(&[]), "");
+    }
 
     #[test]
     fn version_document() {

@@ -104,6 +104,8 @@ pub struct EngineActor {
     pub(crate) retention_busy: bool,
     /// Woken after a commit that wrote notification events.
     outbox: Option<Arc<tokio::sync::Notify>>,
+    /// Histograms for `/metrics`.
+    pub(crate) timings: super::Timings,
 }
 
 impl EngineActor {
@@ -136,6 +138,7 @@ impl EngineActor {
             retention: super::RetentionConfig::default(),
             retention_busy: false,
             outbox: None,
+            timings: super::Timings::default(),
         }
     }
 
@@ -143,6 +146,12 @@ impl EngineActor {
     /// that wrote notification events.
     pub fn with_outbox(mut self, outbox: Arc<tokio::sync::Notify>) -> Self {
         self.outbox = Some(outbox);
+        self
+    }
+
+    /// Records queue delay, action run time and commit latency in `timings`.
+    pub fn with_timings(mut self, timings: super::Timings) -> Self {
+        self.timings = timings;
         self
     }
 
@@ -403,7 +412,8 @@ impl EngineActor {
         self.stats.rows_written +=
             (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
-        let committed = if batch.is_empty() {
+        let batch_was_empty = batch.is_empty();
+        let committed = if batch_was_empty {
             true
         } else {
             match self.writer.commit(&batch) {
@@ -428,7 +438,11 @@ impl EngineActor {
                 }
             }
         };
-        self.stats.commit_micros += started.elapsed().as_micros() as u64;
+        let took = started.elapsed();
+        self.stats.commit_micros += took.as_micros() as u64;
+        if !batch_was_empty {
+            self.timings.commit.record(took.as_secs_f64());
+        }
         for reply in replies {
             reply(committed);
         }
@@ -470,6 +484,11 @@ impl EngineActor {
 
     /// Answers a confirmation: refused, or accepted with RUNNING recorded.
     fn try_confirm(&mut self, msg: &ConfirmExecution) -> Result<(), Refusal> {
+        // Shutting down: nothing starts any more. The action stays IDLE and
+        // is dispatched again on the next start.
+        if self.draining {
+            return Err(Refusal::Unavailable);
+        }
         if let Some(standalone) = self.confirm_standalone(msg) {
             return standalone;
         }
@@ -511,8 +530,13 @@ impl EngineActor {
         if ae.state != crate::domain::State::Idle {
             return Err(Refusal::NotIdle);
         }
+        let now = crate::domain::now();
+        let queued = ae.updated_at.unwrap_or(ae.created_at);
+        self.timings
+            .queue_delay
+            .record(super::telemetry::seconds(queued, now));
         ae.state = crate::domain::State::Running;
-        ae.updated_at = Some(crate::domain::now());
+        ae.updated_at = Some(now);
         // A confirmation alone is written narrowly (state and time); an
         // action already dirty for another reason is written whole.
         if self
@@ -642,6 +666,14 @@ impl Handler<super::GetStats> for EngineActor {
         s.executions_in_memory = self.execs.len() as u64;
         s.evaluations_offloaded = self.offload.sent;
         s.evaluations_waiting = self.offload.waiting() as u64;
+        s.executions_by_state = count_states(self.execs.values().map(|e| e.rec.state));
+        s.tasks_by_state = count_states(
+            self.execs
+                .values()
+                .flat_map(|e| e.tasks.values())
+                .map(|t| t.state)
+                .filter(|s| !s.is_completed()),
+        );
         s.in_flight = self.execs.values().map(|e| e.in_flight as u64).sum::<u64>()
             + self
                 .standalone
@@ -650,6 +682,20 @@ impl Handler<super::GetStats> for EngineActor {
                 .count() as u64;
         s
     }
+}
+
+/// How many of each state, in first-seen order.
+fn count_states(
+    states: impl Iterator<Item = crate::domain::State>,
+) -> Vec<(crate::domain::State, u64)> {
+    let mut out: Vec<(crate::domain::State, u64)> = Vec::new();
+    for s in states {
+        match out.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, n)) => *n += 1,
+            None => out.push((s, 1)),
+        }
+    }
+    out
 }
 
 impl EngineActor {
@@ -705,10 +751,18 @@ impl EngineActor {
         } else {
             (state, value)
         };
+        let now = crate::domain::now();
+        if ae.state == State::Running
+            && let Some(started) = ae.updated_at
+        {
+            self.timings
+                .action_run
+                .record(super::telemetry::seconds(started, now));
+        }
         ae.state = state;
         ae.accepted = true;
         ae.output = serde_json::json!({ "result": value });
-        ae.updated_at = Some(crate::domain::now());
+        ae.updated_at = Some(now);
         let task_id = ae.task_execution_id;
         let item = ae.item_index;
         exec.in_flight = exec.in_flight.saturating_sub(1);

@@ -261,6 +261,7 @@ impl EngineActor {
         };
         exec.incomplete = exec.incomplete.saturating_sub(1);
         self.stats.tasks_completed += 1;
+        self.stats.tasks_finished.add(state);
         self.touch_task(exec_id, task_id, Write::Update);
         let (published, global, keep) = match publish {
             Ok(p) => p,

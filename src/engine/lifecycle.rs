@@ -102,10 +102,20 @@ impl EngineActor {
         exec.rec.output = output;
         exec.rec.updated_at = Some(now());
         exec.backlog.clear();
-        log::info!(
-            "ex={exec_id} wf={} finished {state}",
-            exec.rec.workflow_name
-        );
+        self.stats.executions_finished.add(state);
+        let name = exec.rec.workflow_name.clone();
+        match exec
+            .rec
+            .state_info
+            .clone()
+            .filter(|_| state != State::Success)
+        {
+            Some(info) => log::info!(
+                "ex={exec_id} wf={name} finished {state}: {}",
+                one_line(&self.mask(exec_id, info))
+            ),
+            None => log::info!("ex={exec_id} wf={name} finished {state}"),
+        }
         self.touch_exec(exec_id, Write::Update);
         if state == State::Cancelled {
             let msg = self
@@ -382,6 +392,15 @@ impl EngineActor {
             self.send(m);
         }
     }
+}
+
+/// `text` on one log line: line breaks as `\n`, cut after 1000 characters.
+fn one_line(text: &str) -> String {
+    let mut out: String = text.chars().take(1000).collect();
+    if out.len() < text.len() {
+        out.push_str("...");
+    }
+    out.replace('\r', "\\r").replace('\n', "\\n")
 }
 
 /// Mistral's final context: the outbound contexts of the end tasks (those

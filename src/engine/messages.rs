@@ -91,8 +91,9 @@ pub struct DeleteExecution {
 #[rtype(result = "super::Stats")]
 pub struct GetStats;
 
-/// Stop dispatching new actions (they stay IDLE in the store and are
-/// dispatched after the next start) and commit what is pending.
+/// Stop dispatching new actions and refuse to confirm dispatched ones (they
+/// stay IDLE in the store and are dispatched after the next start), and
+/// commit what is pending. Actions already running finish and are taken.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Drain;

@@ -29,6 +29,7 @@ mod schedule;
 mod standalone;
 mod state;
 mod subflow;
+mod telemetry;
 mod versions;
 
 pub use actor::EngineActor;
@@ -42,6 +43,7 @@ pub use offload::OffloadConfig;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 pub use retention::RetentionConfig;
 pub use standalone::{DeleteActionExecution, StartAction};
+pub use telemetry::{Ended, ListUnfinished, Timings, Unfinished};
 
 use actix::prelude::*;
 
@@ -127,4 +129,12 @@ pub struct Stats {
     pub evaluations_waiting: u64,
     /// Finished executions deleted by the retention policy.
     pub executions_expired: u64,
+    /// Executions finished since start, by end state.
+    pub executions_finished: Ended,
+    /// Task executions completed since start, by state.
+    pub tasks_finished: Ended,
+    /// Unfinished executions in memory now, by state.
+    pub executions_by_state: Vec<(crate::domain::State, u64)>,
+    /// Unfinished task executions in memory now, by state.
+    pub tasks_by_state: Vec<(crate::domain::State, u64)>,
 }

@@ -91,7 +91,7 @@ impl EngineActor {
 
     /// Whether a RUNNING action of `exec_id` is asynchronous: its worker
     /// ran it, and its result comes through `PUT /v2/action_executions`.
-    fn awaits_callback(&self, exec_id: ExecutionId, aid: ActionExecutionId) -> bool {
+    pub(crate) fn awaits_callback(&self, exec_id: ExecutionId, aid: ActionExecutionId) -> bool {
         match self.expansion_of(exec_id, aid) {
             Some(Ok(e)) => self.runs_async(&e.base, &Value::Object(e.base_input)),
             Some(Err(_)) => false,

@@ -421,7 +421,7 @@ impl EngineActor {
 
     /// Whether a recorded standalone action is asynchronous (completed
     /// through the API, not by its worker).
-    fn is_async(&self, rec: &ActionExecutionRecord) -> bool {
+    pub(crate) fn is_async(&self, rec: &ActionExecutionRecord) -> bool {
         match self.expansion_of_standalone(rec) {
             Ok(Some(e)) => self.runs_async(&e.base, &Value::Object(e.base_input)),
             Ok(None) => self.runs_async(&rec.name, &rec.input),

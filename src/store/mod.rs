@@ -3,6 +3,7 @@
 //! only writer; everyone else reads through [`Store`]. Takes and returns
 //! domain types; diesel never leaks out of this module.
 
+mod backup;
 mod bulk;
 mod conn;
 mod cron;
@@ -17,6 +18,7 @@ mod schema;
 mod tests;
 mod write;
 
+pub use backup::{BackupReport, backup};
 pub use model::*;
 
 use diesel::r2d2::{Pool, PooledConnection};
@@ -48,6 +50,9 @@ pub enum Error {
     /// The disk (or the database's size limit) is full (HTTP 507).
     #[error("database full: {0}")]
     Full(String),
+    /// An operation this kind of database does not offer here.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Read access for the API: a pool of read connections.

@@ -198,6 +198,11 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// The database URL this server runs on.
+    pub fn database_url(&self) -> &str {
+        &self.url
+    }
 }
 
 impl Drop for TestApp {

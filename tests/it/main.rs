@@ -26,6 +26,8 @@ mod notify;
 mod offload;
 mod openapi;
 mod operations;
+mod ops_http;
+mod ops_process;
 mod policies;
 mod protocol;
 mod recovery;

@@ -148,6 +148,7 @@ async fn x1_auth_on_every_route() {
         (Method::GET, "/"),
         (Method::GET, "/v2"),
         (Method::GET, "/health"),
+        (Method::HEAD, "/health"),
         (Method::GET, "/ui"),
         (Method::GET, "/ui/"),
         (Method::GET, "/ui/{file}"),

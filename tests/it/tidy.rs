@@ -84,9 +84,14 @@ const MAY_USE: &[(&str, &[&str])] = &[
     // `app` to serve bora for `bora run`, `config` to configure it,
     // `actions` for the standard actions' names and the TLS provider.
     ("cli", &["app", "config", "lang", "actions"]),
-    // `bora expr` and `bora migrate` call their module; the other
-    // commands are `cli`'s.
-    ("main", &["app", "cli", "config", "expr", "lang", "store"]),
+    // `bora expr` and `bora migrate` call their module, `bora backup`
+    // copies the database through `store`; the other commands are `cli`'s.
+    // `logging` installs the log format the settings name.
+    (
+        "main",
+        &["app", "cli", "config", "expr", "lang", "store", "logging"],
+    ),
+    ("logging", &[]),
     ("failpoints", &[]),
     ("lib", &["*"]),
 ];

@@ -587,6 +587,21 @@ impl EngineActor {
             "ex={exec_id} task={task_id} failed the workflow: {}",
             self.mask(exec_id, msg.clone())
         );
+        // What was already dispatched runs to its end, as Mistral's executor
+        // runs what was scheduled before the workflow failed: a sibling's
+        // action whose confirmation arrives after this failure (the failing
+        // start may have been evaluated off the engine thread) is owed.
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state == State::Running
+        {
+            let waiting: Vec<_> = exec
+                .actions
+                .values()
+                .filter(|a| a.state == State::Idle && self.owner.get(&a.id) == Some(&exec_id))
+                .map(|a| a.id)
+                .collect();
+            exec.owed.extend(waiting);
+        }
         self.stop(exec_id, State::Error, Some(msg));
     }
 

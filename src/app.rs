@@ -158,6 +158,9 @@ impl Engine {
     }
 }
 
+/// The longest a graceful stop waits for notification POSTs under way.
+const NOTIFY_SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
+
 /// How often shutdown looks whether actions still run.
 const SHUTDOWN_POLL: Duration = Duration::from_millis(20);
 
@@ -286,6 +289,7 @@ pub async fn run(
     )?;
     let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
     let outbox = Arc::new(crate::notify::Stats::default());
+    let posting = outbox.clone();
     crate::notify::spawn(
         engine.store.clone(),
         engine.addr.clone().recipient(),
@@ -361,8 +365,20 @@ pub async fn run(
     // 503 meanwhile, nothing new is dispatched, live streams end. Then the
     // HTTP server stops, within the same grace period.
     let _ = stopping.send(true);
+    // Notifications on their way finish first (a short wait within the
+    // grace), and the engine is told of them before its last commit: a
+    // graceful stop sends nothing twice. A POST slower than that may be
+    // sent again after the restart (delivery is at least once).
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let deadline = Instant::now() + grace;
+    let posts_until = Instant::now() + grace.min(NOTIFY_SHUTDOWN_WAIT);
+    while posting.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0
+        && Instant::now() < posts_until
+    {
+        actix_rt::time::sleep(SHUTDOWN_POLL).await;
+    }
     engine
-        .shutdown(Duration::from_secs(config.shutdown_grace_secs))
+        .shutdown(deadline.saturating_duration_since(Instant::now()))
         .await;
     handle.stop(true).await;
     let _ = server.await;

@@ -55,6 +55,10 @@ pub struct Stats {
     pub failed: AtomicU64,
     /// Failed attempts that will be retried.
     pub retries: AtomicU64,
+    /// POSTs sent whose outcome the engine has not been told yet: a
+    /// graceful shutdown waits for them, so what was delivered is not sent
+    /// again after the restart.
+    pub in_flight: AtomicU64,
 }
 
 /// One lane: rows of one execution tree for one URL, in id order.
@@ -160,6 +164,7 @@ async fn run(
             }
             if let Some(head) = lane.queue.front() {
                 lane.busy = true;
+                stats.in_flight.fetch_add(1, Ordering::SeqCst);
                 let (client, settings, n, key) =
                     (client.clone(), settings.clone(), head.clone(), key.clone());
                 flights.spawn(async move {
@@ -187,6 +192,7 @@ async fn run(
                 while let Some(r) = flights.try_join_next() {
                     ended.push(r);
                 }
+                let count = ended.len() as u64;
                 let mut ids = Vec::new();
                 for (key, id, outcome) in ended.into_iter().flatten() {
                     if let Some(lane) = lanes.get_mut(&key)
@@ -198,6 +204,7 @@ async fn run(
                 if !ids.is_empty() {
                     done.do_send(NotificationsDone(ids));
                 }
+                stats.in_flight.fetch_sub(count, Ordering::SeqCst);
             }
             () = sleep_until(next), if next.is_some() => {}
         }

@@ -47,7 +47,8 @@ my_workflow:
   /* Problems named in a faultstring: "path (line L, column C): msg; ...". */
   function faultDiags(msg) {
     return msg.split(/;\s(?=\S)/).map((part) => {
-      const m = /\(line (\d+)(?:, column (\d+))?\)/.exec(part);
+      /* "(line 7, column 20)" or "(at wf.tasks.t, line 7, column 20)" */
+      const m = /[(,] ?line (\d+)(?:, column (\d+))?\)/.exec(part);
       return { message: part, line: m ? +m[1] : null, column: m && m[2] ? +m[2] : null };
     });
   }

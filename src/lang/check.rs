@@ -126,28 +126,44 @@ impl Cx {
         }
     }
 
-    /// Checks every string inside a JSON value that came from `node`.
+    /// Checks the strings of a JSON value that came from `node` as Mistral's
+    /// `validate_expr` does: the value itself, the items of a list or the
+    /// values of a dict, one level deep. Deeper strings are checked only
+    /// when they are evaluated, so a syntax error there fails the run, not
+    /// the upload, as on Mistral.
     pub fn check_value(&mut self, path: &str, node: &Node, v: &Value) {
         match v {
             Value::String(s) => self.check_str(path, node, s),
-            Value::Array(items) => items.iter().for_each(|i| self.check_value(path, node, i)),
-            Value::Object(m) => m.values().for_each(|i| self.check_value(path, node, i)),
+            Value::Array(items) => items.iter().for_each(|i| {
+                if let Value::String(s) = i {
+                    self.check_str(path, node, s);
+                }
+            }),
+            Value::Object(m) => m.values().for_each(|i| {
+                if let Value::String(s) = i {
+                    self.check_str(path, node, s);
+                }
+            }),
             _ => {}
         }
     }
 
-    /// Checks every string inside a node, with precise paths.
+    /// [`Cx::check_value`] on a node, with precise paths.
     pub fn check_node(&mut self, path: &str, node: &Node) {
         match &node.kind {
             Kind::Str(s) => self.check_str(path, node, s),
             Kind::Seq(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.check_node(&idx(path, i), item);
+                    if let Kind::Str(s) = &item.kind {
+                        self.check_str(&idx(path, i), item, s);
+                    }
                 }
             }
             Kind::Map(m) => {
                 for (k, e) in m {
-                    self.check_node(&key(path, k), &e.value);
+                    if let Kind::Str(s) = &e.value.kind {
+                        self.check_str(&key(path, k), &e.value, s);
+                    }
                 }
             }
             _ => {}
@@ -202,14 +218,26 @@ impl Cx {
         }
     }
 
-    /// `NONEMPTY_DICT`, expressions checked.
+    /// `NONEMPTY_DICT`, expressions checked one level deep.
     pub fn dict(&mut self, path: &str, node: &Node) -> Option<Map<String, Value>> {
+        self.dict_checked(path, node, true)
+    }
+
+    /// `NONEMPTY_DICT` whose expressions Mistral does not check at upload
+    /// (`output-on-error`): they fail when evaluated.
+    pub fn dict_unchecked(&mut self, path: &str, node: &Node) -> Option<Map<String, Value>> {
+        self.dict_checked(path, node, false)
+    }
+
+    fn dict_checked(&mut self, path: &str, node: &Node, check: bool) -> Option<Map<String, Value>> {
         match &node.kind {
             Kind::Map(m) if !m.is_empty() => {
                 for (k, e) in m {
                     self.no_date(&key(path, k), &e.value);
                 }
-                self.check_node(path, node);
+                if check {
+                    self.check_node(path, node);
+                }
                 match node.to_json() {
                     Value::Object(o) => Some(o),
                     _ => None,
@@ -291,21 +319,30 @@ fn grammar_message(s: &str, e: &crate::expr::Error) -> String {
     if e.lang == "Jinja" {
         return format!("Syntax error '{}'.", e.message);
     }
-    let offset = s
+    // Mistral checks `<% e %>.strip("<%>")`: the spaces inside the
+    // delimiters stay, in the position and in the quoted expression.
+    let inner = s
         .split("<%")
         .skip(1)
         .filter_map(|rest| rest.split_once("%>").map(|(inner, _)| inner))
         .map(|inner| inner.trim_matches(|c| c == '<' || c == '%' || c == '>'))
-        .find(|inner| inner.trim() == e.expression.trim())
-        .map_or(0, |inner| inner.len() - inner.trim_start().len());
-    let Some(at) = e.message.rfind("at position ") else {
-        return e.message.clone();
+        .find(|inner| inner.trim() == e.expression.trim());
+    let offset = inner.map_or(0, |inner| inner.len() - inner.trim_start().len());
+    let message = match inner {
+        Some(inner) => e.message.replace(
+            &format!("of expression '{}'", e.expression),
+            &format!("of expression '{inner}'"),
+        ),
+        None => e.message.clone(),
     };
-    let (head, tail) = e.message.split_at(at + "at position ".len());
+    let Some(at) = message.rfind("at position ") else {
+        return message;
+    };
+    let (head, tail) = message.split_at(at + "at position ".len());
     let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
     match digits.parse::<usize>() {
         Ok(n) => format!("{head}{}{}", n + offset, &tail[digits.len()..]),
-        Err(_) => e.message.clone(),
+        Err(_) => message.clone(),
     }
 }
 

@@ -170,7 +170,7 @@ pub(crate) fn workflow(
             "input" => wf.input = input(cx, &p, v),
             "secrets" => wf.secrets = cx.string_list(&p, v).unwrap_or_default(),
             "output" => wf.output = cx.dict(&p, v).map(Value::Object),
-            "output-on-error" => wf.output_on_error = cx.dict(&p, v).map(Value::Object),
+            "output-on-error" => wf.output_on_error = cx.dict_unchecked(&p, v).map(Value::Object),
             "vars" => wf.vars = cx.dict(&p, v).unwrap_or_default(),
             "task-defaults" => defaults = task::defaults(cx, &p, v),
             "tasks" => {
@@ -239,8 +239,9 @@ pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
                 default: None,
             },
             Kind::Map(m) if m.len() == 1 => {
+                // A default is a value, never evaluated: Mistral does not
+                // check expressions in it.
                 let Some((k, e)) = m.first() else { continue };
-                cx.check_node(&key(&p, k), &e.value);
                 InputParam {
                     name: k.clone(),
                     default: Some(e.value.to_json()),

@@ -25,7 +25,10 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
         ValueKind::Seq => "list",
         ValueKind::Map => "dict",
         ValueKind::Iterable => "generator",
-        _ => "object",
+        _ => match v.downcast_object_ref::<super::jinja_py::DictMethod>() {
+            Some(m) => m.type_name(),
+            None => "object",
+        },
     }
 }
 

@@ -207,10 +207,13 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
 
 fn length(v: Value) -> Result<Value, Error> {
     undefined_input(&v)?;
-    if is_gen(&v) {
+    if is_gen(&v) || v.downcast_object_ref::<DictMethod>().is_some() {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
-            "object of type 'generator' has no len()",
+            format!(
+                "object of type '{}' has no len()",
+                super::jinja_ops::type_name(&v)
+            ),
         ));
     }
     Ok(Value::from(minijinja::filters::length(&v)?))
@@ -231,21 +234,44 @@ fn random(v: Value) -> Result<Value, Error> {
 /// A bound method of a dict (`_.keys` without a call): Jinja2 prefers the
 /// attribute over the key, so the value is the method, not the data.
 #[derive(Debug)]
-pub struct DictMethod(pub String);
+pub struct DictMethod {
+    pub name: String,
+    /// A method Mistral's `ContextView` (the `_` of a workflow) defines in
+    /// Python (`get`, `keys`, `items`, `values`): its type is `method`, not
+    /// `builtin_function_or_method`.
+    pub view: bool,
+}
+
+impl DictMethod {
+    /// Python's type name of the method object.
+    pub fn type_name(&self) -> &'static str {
+        if self.view {
+            "method"
+        } else {
+            "builtin_function_or_method"
+        }
+    }
+}
 
 impl Object for DictMethod {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<built-in method {} of dict object>", self.0)
+        write!(f, "<built-in method {} of dict object>", self.name)
     }
 }
 
-/// `x.keys` (no call) as rewritten by [`rewrite_dict_methods`].
-fn dict_method(v: Value, name: String) -> Result<Value, Error> {
+/// `x.keys` (no call) as rewritten by [`rewrite_dict_methods`]; `root` is
+/// true when `x` is `_` itself.
+fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
     if v.kind() == ValueKind::Map && !v.is_kwargs() {
-        return Ok(Value::from_object(DictMethod(name)));
+        let view = root
+            && matches!(name.as_str(), "get" | "keys" | "items" | "values")
+            && state
+                .lookup(super::jinja::HOST_VAR)
+                .is_some_and(|h| !h.is_none() && !h.is_undefined());
+        return Ok(Value::from_object(DictMethod { name, view }));
     }
     Ok(v.get_attr(&name).unwrap_or(Value::UNDEFINED))
 }
@@ -270,7 +296,12 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
         if c.get(3).is_some() {
             c[0].to_string()
         } else {
-            format!("({}|__dict_method('{}'))", &c[1], &c[2])
+            format!(
+                "({}|__dict_method('{}', {}))",
+                &c[1],
+                &c[2],
+                if &c[1] == "_" { "true" } else { "false" }
+            )
         }
     })
 }

@@ -134,16 +134,11 @@ impl EngineActor {
             return;
         };
         let Some(parent) = exec.parent else { return };
-        let (state, mut output, mut info) = (
-            exec.rec.state,
-            exec.rec.output.clone(),
-            exec.rec.state_info.clone(),
-        );
-        if state == State::Error {
+        let (state, mut output) = (exec.rec.state, exec.rec.output.clone());
+        if matches!(state, State::Error | State::Cancelled) {
             // The child's own secrets, masked before its error text becomes
             // the parent's (the parent's are masked when it is committed).
             let secrets = exec.own_secrets();
-            secrets.mask_opt(&mut info);
             if let Some(r) = output.get_mut("result") {
                 secrets.mask_value(r);
             }
@@ -162,11 +157,14 @@ impl EngineActor {
                 .or_default()
                 .push((child, idx, result));
         }
+        // Mistral's `RegularTask.on_action_complete`: the task's state_info
+        // is `str()` of the child's `output.result` when it is truthy (an
+        // `output-on-error` may set it), else none.
         let info = match state {
-            State::Error => {
-                Some(info.unwrap_or_else(|| format!("Failed subworkflow [execution_id={child}]")))
-            }
-            State::Cancelled => info,
+            State::Error | State::Cancelled => output
+                .get("result")
+                .filter(|r| crate::expr::truthy(r))
+                .map(pytext::str),
             _ => None,
         };
         match parent.item {

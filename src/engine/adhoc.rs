@@ -405,14 +405,15 @@ impl EngineActor {
 /// An ad-hoc action takes exactly its declared inputs as Mistral's
 /// `check_parameters` reads them from the stored input string (`params`):
 /// a required one missing or an undeclared one given is refused before
-/// anything runs.
+/// anything runs, and fails the task and its workflow with "Failed to run
+/// task" (the task's state_info too).
 fn check_declared_input(
     name: &str,
     params: &str,
     given: &Map<String, Value>,
 ) -> Result<(), super::dispatch::StartError> {
     match crate::lang::params_mismatch(name, "mistral.actions.adhoc.AdHocAction", params, given) {
-        Some(msg) => Err(super::dispatch::StartError::Input(msg)),
+        Some(msg) => Err(super::dispatch::StartError::Structural(msg)),
         None => Ok(()),
     }
 }

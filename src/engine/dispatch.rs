@@ -38,9 +38,6 @@ pub(crate) enum StartError {
     /// expansion, a workflow that is not found): the task fails as if its
     /// action had, and its `on-error` runs.
     Action(String),
-    /// Input the action does not take: the task fails with the reason and
-    /// its workflow at once with Mistral's "Failed to run task" text.
-    Input(String),
     /// The action (or sub-workflow) name cannot be evaluated: a task of
     /// one action fails as for `Structural`; a with-items task completes
     /// with ERROR and the reason (Mistral builds each item's action inside
@@ -77,27 +74,6 @@ impl EngineActor {
             Err(StartError::Action(e)) => {
                 self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
             }
-            Err(StartError::Input(e)) => self.fail_on_input(exec_id, task_id, e),
-        }
-    }
-
-    /// Input refused before the action was made: the task keeps the reason,
-    /// the workflow fails with it.
-    pub(super) fn fail_on_input(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        e: String,
-    ) {
-        let msg = self.start_failure(exec_id, task_id, &e);
-        self.force_fail_task(exec_id, task_id, msg);
-        if let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|x| x.tasks.get_mut(&task_id))
-        {
-            task.state_info = Some(e);
-            self.touch_task(exec_id, task_id, Write::Update);
         }
     }
 

@@ -325,10 +325,6 @@ impl EngineActor {
                     self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
                     return Ok(());
                 }
-                Err(StartError::Input(e)) => {
-                    self.fail_on_input(exec_id, task_id, e);
-                    return Ok(());
-                }
                 Err(StartError::Name(e)) => {
                     self.fail_items(exec_id, task_id, e);
                     return Ok(());

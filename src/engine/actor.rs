@@ -13,12 +13,12 @@ use tokio::sync::oneshot;
 use super::Stats;
 use super::defs::DefCache;
 use super::state::Exec;
-use crate::domain::{ActionExecutionId, ExecutionId, Secrets, State, TaskExecutionId, WorkflowId};
+use crate::domain::{ActionExecutionId, ExecutionId, Secrets, State, TaskExecutionId};
 use crate::expr::Evaluator;
 use crate::protocol::{
     ActionCatalog, ConfirmExecution, ConveyResult, HandleTask, Outcome, Refusal,
 };
-use crate::store::{Batch, WorkflowDef, Write, Writer};
+use crate::store::{Batch, Write, Writer};
 
 pub(crate) type Reply = Box<dyn FnOnce(bool)>;
 
@@ -30,32 +30,34 @@ const MAILBOX_CAPACITY: usize = 65_536;
 /// its commit.
 const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(500);
 
-/// What changed since the last commit.
+/// What changed since the last commit: the store's own [`Batch`] for what
+/// is written as it was handed in (definitions, deletions, cron claims,
+/// notifications), which the engine reaches through `Deref`, and the live
+/// records marked changed, copied into the batch at commit time (they may
+/// change again until then).
 #[derive(Default)]
 pub(crate) struct Dirty {
+    pub batch: Batch,
     pub execs: IndexMap<ExecutionId, Write>,
     pub tasks: IndexMap<(ExecutionId, TaskExecutionId), Write>,
     pub actions: IndexMap<(ExecutionId, ActionExecutionId), Write>,
-    pub workflows: Vec<(Write, WorkflowDef)>,
-    pub deleted_workflows: Vec<WorkflowId>,
-    pub deleted_executions: Vec<ExecutionId>,
-    pub environments: Vec<(Write, crate::store::EnvironmentRecord)>,
-    pub deleted_environments: Vec<String>,
-    /// Action executions changed only by their confirmation.
-    pub confirmed: Vec<ActionExecutionId>,
-    pub action_definitions: Vec<(Write, crate::store::ActionDef)>,
-    pub deleted_action_definitions: Vec<String>,
-    pub workbooks: Vec<(Write, crate::store::WorkbookRecord)>,
-    pub deleted_workbooks: Vec<String>,
     /// Standalone action executions (no workflow execution).
     pub standalone: IndexMap<ActionExecutionId, Write>,
-    pub deleted_actions: Vec<ActionExecutionId>,
-    pub cron_triggers: Vec<(Write, crate::store::CronTriggerRecord)>,
-    pub deleted_cron_triggers: Vec<String>,
-    pub cron_advances: Vec<crate::store::CronAdvance>,
-    /// Notification events, in the order they happened.
-    pub notifications: Vec<crate::store::NewNotification>,
-    pub notifications_done: Vec<i64>,
+    /// Action executions changed only by their confirmation.
+    pub confirmed: Vec<ActionExecutionId>,
+}
+
+impl std::ops::Deref for Dirty {
+    type Target = Batch;
+    fn deref(&self) -> &Batch {
+        &self.batch
+    }
+}
+
+impl std::ops::DerefMut for Dirty {
+    fn deref_mut(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
 }
 
 fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
@@ -291,25 +293,8 @@ impl EngineActor {
             self.notice_exec(id);
         }
         let dirty = std::mem::take(&mut self.dirty);
-        let mut batch = Batch {
-            workflows: dirty.workflows,
-            deleted_workflows: dirty.deleted_workflows,
-            deleted_executions: dirty.deleted_executions,
-            environments: dirty.environments,
-            deleted_environments: dirty.deleted_environments,
-            action_definitions: dirty.action_definitions,
-            deleted_action_definitions: dirty.deleted_action_definitions,
-            workbooks: dirty.workbooks,
-            deleted_workbooks: dirty.deleted_workbooks,
-            deleted_action_executions: dirty.deleted_actions,
-            cron_triggers: dirty.cron_triggers,
-            deleted_cron_triggers: dirty.deleted_cron_triggers,
-            cron_advances: dirty.cron_advances,
-            notifications: dirty.notifications,
-            notifications_done: dirty.notifications_done,
-            confirmed_at: (!dirty.confirmed.is_empty()).then(crate::domain::now),
-            ..Batch::default()
-        };
+        let mut batch = dirty.batch;
+        batch.confirmed_at = (!dirty.confirmed.is_empty()).then(crate::domain::now);
         // Secret values never reach the store or the change events as
         // state_info or error text (I10): masked here, where every change
         // leaves memory.

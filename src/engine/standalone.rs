@@ -477,7 +477,7 @@ impl EngineActor {
         }
         self.standalone.remove(&id);
         self.dirty.standalone.shift_remove(&id);
-        self.dirty.deleted_actions.push(id);
+        self.dirty.deleted_action_executions.push(id);
         Ok(())
     }
 }

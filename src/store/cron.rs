@@ -8,86 +8,8 @@ use super::Error;
 use super::conn::AnyConnection;
 use super::model::{Access, CronAdvance, CronTriggerRecord};
 use super::read::{db, own_first, records};
-use super::rows::{json_text, json_value};
 use super::schema::cron_triggers;
 use crate::domain::Timestamp;
-
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = cron_triggers)]
-#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
-pub(super) struct CronTriggerRow {
-    pub id: String,
-    pub name: String,
-    pub pattern: String,
-    pub first_execution_time: Option<Timestamp>,
-    pub next_execution_time: Timestamp,
-    pub remaining_executions: Option<i32>,
-    pub workflow_name: String,
-    pub workflow_id: String,
-    pub workflow_namespace: String,
-    pub workflow_input: String,
-    pub workflow_params: String,
-    pub timezone: Option<String>,
-    pub catch_up: Option<String>,
-    pub scope: String,
-    pub project_id: String,
-    pub created_at: Timestamp,
-    pub updated_at: Option<Timestamp>,
-}
-
-impl From<&CronTriggerRecord> for CronTriggerRow {
-    fn from(t: &CronTriggerRecord) -> Self {
-        Self {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            pattern: t.pattern.clone(),
-            first_execution_time: t.first_execution_time,
-            next_execution_time: t.next_execution_time,
-            remaining_executions: t.remaining_executions,
-            workflow_name: t.workflow_name.clone(),
-            workflow_id: t.workflow_id.clone(),
-            workflow_namespace: t.workflow_namespace.clone(),
-            workflow_input: json_text(&t.workflow_input),
-            workflow_params: json_text(&t.workflow_params),
-            timezone: t.timezone.clone(),
-            catch_up: t.catch_up.clone(),
-            scope: t.scope.clone(),
-            project_id: t.project_id.clone(),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-impl TryFrom<CronTriggerRow> for CronTriggerRecord {
-    type Error = Error;
-    fn try_from(r: CronTriggerRow) -> Result<Self, Error> {
-        Ok(Self {
-            workflow_input: json_value("cron trigger", &r.id, "workflow_input", &r.workflow_input)?,
-            workflow_params: json_value(
-                "cron trigger",
-                &r.id,
-                "workflow_params",
-                &r.workflow_params,
-            )?,
-            id: r.id,
-            name: r.name,
-            pattern: r.pattern,
-            first_execution_time: r.first_execution_time,
-            next_execution_time: r.next_execution_time,
-            remaining_executions: r.remaining_executions,
-            workflow_name: r.workflow_name,
-            workflow_id: r.workflow_id,
-            workflow_namespace: r.workflow_namespace,
-            timezone: r.timezone,
-            catch_up: r.catch_up,
-            scope: r.scope,
-            project_id: r.project_id,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
 
 /// A trigger by name or id: the caller's own before another project's
 /// public one.
@@ -99,7 +21,7 @@ pub(super) fn get(
     use cron_triggers::dsl as c;
     let rows = c::cron_triggers
         .filter(c::name.eq(name_or_id).or(c::id.eq(name_or_id)))
-        .select(CronTriggerRow::as_select())
+        .select(CronTriggerRecord::as_select())
         .order((c::created_at, c::id))
         .load(conn)
         .map_err(db)?;
@@ -119,7 +41,7 @@ pub(super) fn of_workflow_name(
                 .eq(project)
                 .and(c::workflow_name.eq(workflow_name)),
         )
-        .select(CronTriggerRow::as_select())
+        .select(CronTriggerRecord::as_select())
         .load(conn)
         .map_err(db)?;
     records(rows)
@@ -145,7 +67,7 @@ pub(super) fn due(
     use cron_triggers::dsl as c;
     let rows = c::cron_triggers
         .filter(c::next_execution_time.lt(before))
-        .select(CronTriggerRow::as_select())
+        .select(CronTriggerRecord::as_select())
         .order((c::next_execution_time, c::id))
         .limit(limit)
         .load(conn)

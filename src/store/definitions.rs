@@ -7,7 +7,6 @@ use super::Error;
 use super::conn::AnyConnection;
 use super::model::{Access, ActionDef, WorkbookRecord};
 use super::read::{db, own_first, records};
-use super::rows::{ActionDefRow, WorkbookRow};
 use super::schema::{action_definitions, workbooks};
 
 /// An ad-hoc action `access` sees by id (any namespace), else by name in
@@ -21,7 +20,7 @@ pub(super) fn find_action_definition(
     use action_definitions::dsl as a;
     let by_id = a::action_definitions
         .filter(a::id.eq(name_or_id))
-        .select(ActionDefRow::as_select())
+        .select(ActionDef::as_select())
         .load(conn)
         .map_err(db)?;
     if let Some(d) = own_first(records::<_, ActionDef>(by_id)?, access) {
@@ -29,7 +28,7 @@ pub(super) fn find_action_definition(
     }
     let rows = a::action_definitions
         .filter(a::name.eq(name_or_id).and(a::namespace.eq(namespace)))
-        .select(ActionDefRow::as_select())
+        .select(ActionDef::as_select())
         .order((a::created_at, a::id))
         .load(conn)
         .map_err(db)?;
@@ -40,7 +39,7 @@ pub(super) fn find_action_definition(
 /// all in memory and resolves per project).
 pub(super) fn all_action_definitions(conn: &mut AnyConnection) -> Result<Vec<ActionDef>, Error> {
     let rows = action_definitions::table
-        .select(ActionDefRow::as_select())
+        .select(ActionDef::as_select())
         .order(action_definitions::id)
         .load(conn)
         .map_err(db)?;
@@ -58,7 +57,7 @@ pub(super) fn find_workbook(
     use workbooks::dsl as w;
     let by_id = w::workbooks
         .filter(w::id.eq(name_or_id))
-        .select(WorkbookRow::as_select())
+        .select(WorkbookRecord::as_select())
         .load(conn)
         .map_err(db)?;
     if let Some(d) = own_first(records::<_, WorkbookRecord>(by_id)?, access) {
@@ -66,7 +65,7 @@ pub(super) fn find_workbook(
     }
     let rows = w::workbooks
         .filter(w::name.eq(name_or_id).and(w::namespace.eq(namespace)))
-        .select(WorkbookRow::as_select())
+        .select(WorkbookRecord::as_select())
         .order((w::created_at, w::id))
         .load(conn)
         .map_err(db)?;

@@ -14,6 +14,7 @@ mod query;
 mod read;
 mod rows;
 mod schema;
+mod sql;
 #[cfg(test)]
 mod tests;
 mod write;

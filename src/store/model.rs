@@ -1,14 +1,25 @@
-//! The records the store keeps, in domain types. The diesel schema and its
-//! row structs stay private to `store`; these are what everyone else sees.
+//! The records the store keeps, in domain types, each declared once: its
+//! fields are its table's columns (`schema`), read with the derived
+//! `Queryable`/`Selectable` and written with the derived `Insertable`,
+//! through the typed mappings of `sql`. The diesel schema stays private to
+//! `store`; these are what everyone else sees.
 
+use diesel::prelude::*;
 use serde_json::Value;
+
+use super::schema::{
+    action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
+    workflow_definitions, workflow_executions,
+};
+use super::sql::JsonText;
 
 use crate::domain::{
     ActionExecutionId, ExecutionId, State, TaskExecutionId, Timestamp, WorkflowId,
 };
 
 /// A stored workflow definition.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workflow_definitions, treat_none_as_default_value = false)]
 pub struct WorkflowDef {
     pub id: WorkflowId,
     pub name: String,
@@ -16,13 +27,16 @@ pub struct WorkflowDef {
     /// This workflow's YAML text.
     pub definition: String,
     /// The validated spec as JSON (`lang::WorkflowSpec`).
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub spec: Value,
     /// Mistral's human input string: `a, b="x"`.
     pub input: String,
     /// `{"input": [...], "output": [...]}`.
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub interface: Value,
     /// md5 of `definition`.
     pub checksum: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     /// `private` or `public`.
     pub scope: String,
@@ -32,11 +46,13 @@ pub struct WorkflowDef {
 }
 
 /// A stored environment: named variables an execution can use as its env.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = environments, treat_none_as_default_value = false)]
 pub struct EnvironmentRecord {
     pub id: String,
     pub name: String,
     pub description: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub variables: Value,
     pub scope: String,
     pub project_id: String,
@@ -47,7 +63,8 @@ pub struct EnvironmentRecord {
 /// A cron trigger: starts `workflow_id` with `workflow_input` and
 /// `workflow_params` at each time `pattern` names, from
 /// `next_execution_time` on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cron_triggers, treat_none_as_default_value = false)]
 pub struct CronTriggerRecord {
     pub id: String,
     pub name: String,
@@ -62,7 +79,9 @@ pub struct CronTriggerRecord {
     pub workflow_name: String,
     pub workflow_id: String,
     pub workflow_namespace: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub workflow_input: Value,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub workflow_params: Value,
     /// Extension: the IANA zone `pattern` is read in (None: UTC).
     pub timezone: Option<String>,
@@ -89,7 +108,8 @@ pub struct CronAdvance {
 }
 
 /// A stored ad-hoc action definition.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = action_definitions, treat_none_as_default_value = false)]
 pub struct ActionDef {
     pub id: String,
     pub name: String,
@@ -98,10 +118,12 @@ pub struct ActionDef {
     /// of its workbook).
     pub definition: String,
     /// The validated spec as JSON (`lang::ActionSpec`).
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub spec: Value,
     /// Mistral's human input string: `a, b="x"`.
     pub input: String,
     pub description: Option<String>,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     pub scope: String,
     pub project_id: String,
@@ -111,13 +133,16 @@ pub struct ActionDef {
 
 /// A stored workbook. Its workflows and actions are stored on their own as
 /// `<name>.<member>`; its spec (`lang::WorkbookSpec`) lists them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workbooks, treat_none_as_default_value = false)]
 pub struct WorkbookRecord {
     pub id: String,
     pub name: String,
     pub namespace: String,
     pub definition: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub spec: Value,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     pub scope: String,
     pub project_id: String,
@@ -126,17 +151,21 @@ pub struct WorkbookRecord {
 }
 
 /// A workflow execution.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workflow_executions, treat_none_as_default_value = false)]
 pub struct ExecutionRecord {
     pub id: ExecutionId,
     pub workflow_id: WorkflowId,
     pub workflow_name: String,
     pub workflow_namespace: String,
     pub description: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     /// The workflow spec snapshot this execution runs (`lang::WorkflowSpec` as JSON).
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub spec: Value,
     /// Start params: `env`, `task_name`, `namespace`, ...
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub params: Value,
     /// The parent task, for a sub-workflow.
     pub task_execution_id: Option<TaskExecutionId>,
@@ -144,9 +173,12 @@ pub struct ExecutionRecord {
     pub source_execution_id: Option<ExecutionId>,
     pub state: State,
     pub state_info: Option<String>,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub input: Value,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub output: Value,
     /// The workflow (global) context: vars, published globals, `__execution`.
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub context: Value,
     pub project_id: String,
     pub created_at: Timestamp,
@@ -154,7 +186,8 @@ pub struct ExecutionRecord {
 }
 
 /// A task execution.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_executions, treat_none_as_default_value = false)]
 pub struct TaskRecord {
     pub id: TaskExecutionId,
     pub name: String,
@@ -164,16 +197,21 @@ pub struct TaskRecord {
     pub workflow_id: WorkflowId,
     /// `ACTION` or `WORKFLOW`.
     pub kind: crate::domain::TaskKind,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     pub state: State,
     pub state_info: Option<String>,
     /// Mistral's runtime context: `triggered_by`, `retry_task_policy`, `with_items`, ...
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub runtime_context: Value,
     /// The inbound (branch) context the task started with.
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub in_context: Value,
     /// Branch-published variables.
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub published: Value,
     /// The task result (action result, list for with-items, sub-workflow output).
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub result: Value,
     /// True once the engine has processed the task's completion (transitions fired).
     pub processed: bool,
@@ -187,7 +225,8 @@ pub struct TaskRecord {
 }
 
 /// An action execution: one run of an action for a task (or a standalone run).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = action_executions, treat_none_as_default_value = false)]
 pub struct ActionExecutionRecord {
     pub id: ActionExecutionId,
     /// The action name (`std.echo`).
@@ -198,15 +237,20 @@ pub struct ActionExecutionRecord {
     pub workflow_namespace: Option<String>,
     pub task_name: Option<String>,
     pub description: String,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     pub state: State,
     pub state_info: Option<String>,
     pub accepted: bool,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub input: Value,
     /// `{"result": ...}` once complete.
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub output: Value,
+    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub params: Value,
     /// The current dispatch attempt (fencing token).
+    #[diesel(serialize_as = i64, deserialize_as = i64)]
     pub attempt: u32,
     /// The index of this run in its task's with-items, when there is one.
     pub item_index: Option<i32>,

@@ -286,7 +286,7 @@ fn parse_val(field: &Field, op: FilterOp, raw: &str) -> Result<Val, Error> {
         Kind::Json if op == FilterOp::Has => Ok(Val::Text(raw.to_string())),
         Kind::Json => Ok(Val::Text(
             serde_json::from_str::<serde_json::Value>(raw)
-                .map_or_else(|_| raw.to_string(), |v| super::rows::json_text(&v)),
+                .map_or_else(|_| raw.to_string(), |v| super::sql::json_text(&v)),
         )),
         Kind::Tags => Ok(Val::Text(serde_json::Value::from(raw).to_string())),
         // Mistral's state filter is a plain string: an unknown state is
@@ -555,31 +555,32 @@ pub(super) mod lists {
     use super::super::Error;
     use super::super::conn::AnyConnection;
     use super::super::model::ListQuery;
-    use super::super::rows::{
-        ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionListRow, TaskListRow,
-        WorkbookRow, WorkflowRow,
+    use super::super::model::{
+        ActionDef, ActionExecutionRecord, CronTriggerRecord, EnvironmentRecord, WorkbookRecord,
+        WorkflowDef,
     };
+    use super::super::rows::{ExecutionListRow, TaskListRow};
 
     list_fn!(
         action_definitions,
         action_definitions,
-        ActionDefRow,
+        ActionDef,
         ACTION_DEFINITION_FIELDS,
         true
     );
-    list_fn!(workbooks, workbooks, WorkbookRow, WORKBOOK_FIELDS, true);
+    list_fn!(workbooks, workbooks, WorkbookRecord, WORKBOOK_FIELDS, true);
 
     list_fn!(
         environments,
         environments,
-        EnvironmentRow,
+        EnvironmentRecord,
         ENVIRONMENT_FIELDS,
         true
     );
     list_fn!(
         cron_triggers,
         cron_triggers,
-        super::super::cron::CronTriggerRow,
+        CronTriggerRecord,
         CRON_TRIGGER_FIELDS,
         true
     );
@@ -587,7 +588,7 @@ pub(super) mod lists {
     list_fn!(
         workflows,
         workflow_definitions,
-        WorkflowRow,
+        WorkflowDef,
         WORKFLOW_FIELDS,
         true
     );
@@ -602,7 +603,7 @@ pub(super) mod lists {
     list_fn!(
         action_executions,
         action_executions,
-        ActionExecutionRow,
+        ActionExecutionRecord,
         ACTION_EXECUTION_FIELDS,
         false
     );

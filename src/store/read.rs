@@ -9,7 +9,6 @@ use super::model::{
     Access, ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, Owned,
     TaskRecord, WorkflowDef,
 };
-use super::rows::{ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkflowRow};
 use super::schema::{
     action_executions, environments, task_executions, workflow_definitions, workflow_executions,
 };
@@ -39,12 +38,12 @@ pub(super) fn db(e: diesel::result::Error) -> Error {
     }
 }
 
-/// Converts loaded rows to records.
+/// Converts loaded rows (records, or list views of them) to records.
 pub(super) fn records<R, T>(rows: Vec<R>) -> Result<Vec<T>, Error>
 where
-    T: TryFrom<R, Error = Error>,
+    T: From<R>,
 {
-    rows.into_iter().map(T::try_from).collect()
+    Ok(rows.into_iter().map(T::from).collect())
 }
 
 /// The one tenant check of point reads: `rec` if `access` sees it. A
@@ -82,13 +81,13 @@ pub(super) fn find_workflow(
     let rows = if let Ok(id) = name_or_id.parse::<WorkflowId>() {
         w::workflow_definitions
             .find(id.to_string())
-            .select(WorkflowRow::as_select())
+            .select(WorkflowDef::as_select())
             .load(conn)
     } else {
         w::workflow_definitions
             .filter(w::name.eq(name_or_id))
             .filter(w::namespace.eq(namespace))
-            .select(WorkflowRow::as_select())
+            .select(WorkflowDef::as_select())
             .order(w::created_at)
             .load(conn)
     };
@@ -109,7 +108,7 @@ pub(super) fn workflows_named(
             .filter(w::name.eq_any(chunk))
             .filter(w::namespace.eq(namespace))
             .filter(w::project_id.eq(project))
-            .select(WorkflowRow::as_select())
+            .select(WorkflowDef::as_select())
             .order(w::name)
             .load(conn)
             .map_err(db)?;
@@ -124,12 +123,10 @@ pub(super) fn get_execution(
 ) -> Result<Option<ExecutionRecord>, Error> {
     workflow_executions::table
         .find(id.to_string())
-        .select(ExecutionRow::as_select())
+        .select(ExecutionRecord::as_select())
         .first(conn)
         .optional()
-        .map_err(db)?
-        .map(ExecutionRecord::try_from)
-        .transpose()
+        .map_err(db)
 }
 
 /// The ids of the executions started by the tasks of `id`.
@@ -154,12 +151,10 @@ pub(super) fn get_task(
 ) -> Result<Option<TaskRecord>, Error> {
     task_executions::table
         .find(id.to_string())
-        .select(TaskRow::as_select())
+        .select(TaskRecord::as_select())
         .first(conn)
         .optional()
-        .map_err(db)?
-        .map(TaskRecord::try_from)
-        .transpose()
+        .map_err(db)
 }
 
 pub(super) fn get_action_execution(
@@ -168,12 +163,10 @@ pub(super) fn get_action_execution(
 ) -> Result<Option<ActionExecutionRecord>, Error> {
     action_executions::table
         .find(id.to_string())
-        .select(ActionExecutionRow::as_select())
+        .select(ActionExecutionRecord::as_select())
         .first(conn)
         .optional()
-        .map_err(db)?
-        .map(ActionExecutionRecord::try_from)
-        .transpose()
+        .map_err(db)
 }
 
 /// The states of an execution that is not finished.
@@ -188,13 +181,13 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         .select(workflow_executions::id);
     let executions = workflow_executions::table
         .filter(workflow_executions::state.eq_any(active.clone()))
-        .select(ExecutionRow::as_select())
+        .select(ExecutionRecord::as_select())
         .order((workflow_executions::created_at, workflow_executions::id))
         .load(conn)
         .map_err(db)?;
     let tasks = task_executions::table
         .filter(task_executions::execution_id.eq_any(active_ids))
-        .select(TaskRow::as_select())
+        .select(TaskRecord::as_select())
         .order((task_executions::created_at, task_executions::id))
         .load(conn)
         .map_err(db)?;
@@ -209,7 +202,7 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         .select(task_executions::id.nullable());
     let action_executions = action_executions::table
         .filter(action_executions::task_execution_id.eq_any(task_ids))
-        .select(ActionExecutionRow::as_select())
+        .select(ActionExecutionRecord::as_select())
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
@@ -219,7 +212,7 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
             crate::domain::State::Idle.as_str(),
             crate::domain::State::Running.as_str(),
         ]))
-        .select(ActionExecutionRow::as_select())
+        .select(ActionExecutionRecord::as_select())
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
@@ -244,7 +237,7 @@ pub(super) fn load_execution(
     let key = id.to_string();
     let tasks = task_executions::table
         .filter(task_executions::execution_id.eq(&key))
-        .select(TaskRow::as_select())
+        .select(TaskRecord::as_select())
         .order((task_executions::created_at, task_executions::id))
         .load(conn)
         .map_err(db)?;
@@ -253,7 +246,7 @@ pub(super) fn load_execution(
         .select(task_executions::id.nullable());
     let actions = action_executions::table
         .filter(action_executions::task_execution_id.eq_any(task_ids))
-        .select(ActionExecutionRow::as_select())
+        .select(ActionExecutionRecord::as_select())
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
@@ -278,7 +271,7 @@ pub(super) fn get_environment(
                 .eq(name_or_id)
                 .or(environments::id.eq(name_or_id)),
         )
-        .select(EnvironmentRow::as_select())
+        .select(EnvironmentRecord::as_select())
         .order(environments::created_at)
         .load(conn)
         .map_err(db)?;

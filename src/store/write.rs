@@ -11,15 +11,14 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 use super::Error;
-use super::bulk::{BulkRow, UpdateMany};
-use super::conn::AnyConnection;
-use super::cron::{self, CronTriggerRow};
+use diesel::query_builder::{QueryFragment, ValuesClause};
+
+use super::bulk::{ColumnNames, UpdateMany};
+use super::conn::{AnyConnection, MultiBackend};
+use super::cron;
 use super::model::{Batch, Write};
 use super::read::db;
-use super::rows::{
-    ActionDefRow, ActionExecutionRow, EnvironmentRow, ExecutionRow, TaskRow, WorkbookRow,
-    WorkflowRow,
-};
+use super::rows::Stored;
 use super::schema::{
     action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
     workflow_definitions, workflow_executions,
@@ -89,31 +88,31 @@ pub(super) fn begin(conn: &mut AnyConnection) -> Result<(), Error> {
 /// id precedes its insert, in which case what came before is flushed first.
 /// Of several updates of one id only the last is kept (each replaces every
 /// column). An update that matches no row is logged, not an error.
-fn apply_writes<'r, R, T>(conn: &mut AnyConnection, items: &'r [(Write, T)]) -> Result<(), Error>
+fn apply_writes<R, V>(conn: &mut AnyConnection, items: &[(Write, R)]) -> Result<(), Error>
 where
-    R: BulkRow + From<&'r T> + Insert,
+    R: Stored + Insertable<R::Table, Values = ValuesClause<V, R::Table>>,
+    V: ColumnNames + QueryFragment<MultiBackend>,
 {
     let mut inserts: Vec<R> = Vec::new();
     let mut updates: Vec<R> = Vec::new();
     let mut updated: HashMap<String, usize> = HashMap::new();
     for (write, record) in items {
-        let row = R::from(record);
+        let key = record.key();
         match write {
             Write::Insert => {
-                if updated.contains_key(row.id()) {
+                if updated.contains_key(&key) {
                     flush(conn, &mut inserts, &mut updates, &mut updated)?;
                 }
-                inserts.push(row);
+                inserts.push(record.clone());
                 if inserts.len() == CHUNK {
-                    R::insert(conn, &inserts)?;
-                    inserts.clear();
+                    R::insert(conn, std::mem::take(&mut inserts))?;
                 }
             }
-            Write::Update => match updated.get(row.id()) {
-                Some(&i) => updates[i] = row,
+            Write::Update => match updated.get(&key) {
+                Some(&i) => updates[i] = record.clone(),
                 None => {
-                    updated.insert(row.id().to_string(), updates.len());
-                    updates.push(row);
+                    updated.insert(key, updates.len());
+                    updates.push(record.clone());
                 }
             },
         }
@@ -121,72 +120,43 @@ where
     flush(conn, &mut inserts, &mut updates, &mut updated)
 }
 
-fn flush<R: BulkRow + Insert>(
+fn flush<R, V>(
     conn: &mut AnyConnection,
     inserts: &mut Vec<R>,
     updates: &mut Vec<R>,
     updated: &mut HashMap<String, usize>,
-) -> Result<(), Error> {
+) -> Result<(), Error>
+where
+    R: Stored + Insertable<R::Table, Values = ValuesClause<V, R::Table>>,
+    V: ColumnNames + QueryFragment<MultiBackend>,
+{
     for piece in pieces(inserts.len()) {
-        R::insert(conn, &inserts[piece])?;
+        R::insert(conn, inserts.drain(..piece.len()).collect())?;
     }
     for piece in pieces(updates.len()) {
-        let chunk = &updates[piece];
-        let n = UpdateMany { rows: chunk }.execute(conn).map_err(db)?;
-        if n < chunk.len() {
+        let rows: Vec<_> = updates.drain(..piece.len()).map(R::values).collect();
+        let n = rows.len();
+        let matched = UpdateMany {
+            table: R::TABLE,
+            rows,
+        }
+        .execute(conn)
+        .map_err(db)?;
+        if matched < n {
             log::warn!(
-                "store: {} of {} updates of {} matched no row",
-                chunk.len() - n,
-                chunk.len(),
+                "store: {} of {n} updates of {} matched no row",
+                n - matched,
                 R::TABLE
             );
         }
     }
-    inserts.clear();
-    updates.clear();
     updated.clear();
     Ok(())
 }
 
-/// Inserts rows in one multi-row statement.
-pub(super) trait Insert: Sized {
-    fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error>;
-}
-
-/// Multi-row INSERT runs on the inner connection: the MultiConnection
-/// backend has no multi-row insert.
-macro_rules! insert_impl {
-    ($row:ty, $table:ident) => {
-        impl Insert for $row {
-            fn insert(conn: &mut AnyConnection, rows: &[Self]) -> Result<(), Error> {
-                match conn {
-                    AnyConnection::Sqlite(c) => {
-                        diesel::insert_into($table::table).values(rows).execute(c)
-                    }
-                    #[cfg(feature = "postgres")]
-                    AnyConnection::Postgresql(c) => {
-                        diesel::insert_into($table::table).values(rows).execute(c)
-                    }
-                }
-                .map(|_| ())
-                .map_err(db)
-            }
-        }
-    };
-}
-
-insert_impl!(EnvironmentRow, environments);
-insert_impl!(CronTriggerRow, cron_triggers);
-insert_impl!(ActionDefRow, action_definitions);
-insert_impl!(WorkbookRow, workbooks);
-insert_impl!(WorkflowRow, workflow_definitions);
-insert_impl!(ExecutionRow, workflow_executions);
-insert_impl!(TaskRow, task_executions);
-insert_impl!(ActionExecutionRow, action_executions);
-
 fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
     apply_definitions(conn, batch)?;
-    apply_writes::<WorkflowRow, _>(conn, &batch.workflows)?;
+    apply_writes(conn, &batch.workflows)?;
     let wf_ids: Vec<String> = batch
         .deleted_workflows
         .iter()
@@ -198,8 +168,8 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
             .execute(conn)
             .map_err(db)?;
     }
-    apply_writes::<ExecutionRow, _>(conn, &batch.executions)?;
-    apply_writes::<TaskRow, _>(conn, &batch.tasks)?;
+    apply_writes(conn, &batch.executions)?;
+    apply_writes(conn, &batch.tasks)?;
     // Narrow confirmations first: a full row of the same batch overrides.
     if let Some(at) = batch.confirmed_at {
         let ids: Vec<String> = batch.confirmed.iter().map(|i| i.to_string()).collect();
@@ -215,7 +185,7 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
             .map_err(db)?;
         }
     }
-    apply_writes::<ActionExecutionRow, _>(conn, &batch.action_executions)?;
+    apply_writes(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions
         .iter()
@@ -238,14 +208,14 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .execute(conn)
         .map_err(db)?;
     }
-    apply_writes::<EnvironmentRow, _>(conn, &batch.environments)?;
+    apply_writes(conn, &batch.environments)?;
     for piece in pieces(batch.deleted_environments.len()) {
         let chunk = &batch.deleted_environments[piece];
         diesel::delete(environments::table.filter(environments::id.eq_any(chunk)))
             .execute(conn)
             .map_err(db)?;
     }
-    apply_writes::<CronTriggerRow, _>(conn, &batch.cron_triggers)?;
+    apply_writes(conn, &batch.cron_triggers)?;
     cron::apply_advances(conn, &batch.cron_advances)?;
     super::outbox::apply(conn, &batch.notifications, &batch.notifications_done)?;
     for piece in pieces(batch.deleted_cron_triggers.len()) {
@@ -272,8 +242,8 @@ fn apply_definitions(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Erro
             .execute(conn)
             .map_err(db)?;
     }
-    apply_writes::<ActionDefRow, _>(conn, &batch.action_definitions)?;
-    apply_writes::<WorkbookRow, _>(conn, &batch.workbooks)
+    apply_writes(conn, &batch.action_definitions)?;
+    apply_writes(conn, &batch.workbooks)
 }
 
 /// Deletes executions with their tasks and action executions, children

@@ -24,8 +24,14 @@ fn group_commit_throughput() {
             ..Batch::default()
         };
         let start = Instant::now();
-        let rows: Vec<super::super::rows::ActionExecutionRow> =
-            aes.iter().map(Into::into).collect();
+        let rows: Vec<_> = aes
+            .iter()
+            .map(|a| {
+                diesel::Insertable::<super::super::schema::action_executions::table>::values(
+                    a.clone(),
+                )
+            })
+            .collect();
         let convert = start.elapsed();
         drop(rows);
         let start = Instant::now();

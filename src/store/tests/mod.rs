@@ -726,3 +726,70 @@ fn large_mixed_batches_keep_write_order() {
         assert_eq!(all[1200], late, "{}", db.name);
     }
 }
+
+/// The text every column holds, inserted and then updated by the group
+/// commit, on both backends: ids hyphenated, states and kinds as Mistral
+/// spells them, JSON and tags as `serde_json::to_string` writes them (the
+/// bytes the store has always written, so older files read the same).
+#[test]
+fn stored_text_is_the_serialized_record() {
+    use super::schema::{task_executions as t, workflow_executions as e};
+    use diesel::prelude::*;
+    for db in databases() {
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let mut ex = execution(&wf, State::Running, 0);
+        ex.input = json!({"f": 1e-5, "big": 12345678901234567890u64, "s": "é\n\"q\"", "n": null});
+        ex.tags = vec!["ü".into(), "a\"b".into()];
+        let mut tk = task(&ex, "t", State::Running);
+        writer
+            .commit(&inserts(&[&wf], &[&ex], &[&tk], &[]))
+            .unwrap();
+        let expect = |ex: &ExecutionRecord, tk: &TaskRecord| {
+            (
+                (
+                    ex.id.to_string(),
+                    ex.state.as_str().to_string(),
+                    serde_json::to_string(&ex.input).unwrap(),
+                    serde_json::to_string(&ex.tags).unwrap(),
+                    ex.task_execution_id.map(|i| i.to_string()),
+                ),
+                (
+                    tk.kind.as_str().to_string(),
+                    serde_json::to_string(&tk.result).unwrap(),
+                    serde_json::to_string(&tk.runtime_context).unwrap(),
+                ),
+            )
+        };
+        let stored = || {
+            let mut c = store.conn().unwrap();
+            let exs: (String, String, String, String, Option<String>) = e::table
+                .select((e::id, e::state, e::input, e::tags, e::task_execution_id))
+                .first(&mut *c)
+                .unwrap();
+            let tks: (String, String, String) = t::table
+                .select((t::kind, t::result, t::runtime_context))
+                .first(&mut *c)
+                .unwrap();
+            (exs, tks)
+        };
+        assert_eq!(stored(), expect(&ex, &tk), "{}: insert", db.name);
+        assert_eq!(
+            stored().0.2,
+            r#"{"f":0.00001,"big":12345678901234567890,"s":"é\n\"q\"","n":null}"#
+        );
+
+        ex.state = State::Success;
+        ex.task_execution_id = Some(TaskExecutionId::new());
+        ex.input = json!([0.1, {"z": 1, "a": 2}]);
+        tk.result = json!({"result": 2.5e-7});
+        let batch = Batch {
+            executions: vec![(Write::Update, ex.clone())],
+            tasks: vec![(Write::Update, tk.clone())],
+            ..Batch::default()
+        };
+        writer.commit(&batch).unwrap();
+        assert_eq!(stored(), expect(&ex, &tk), "{}: update", db.name);
+        assert_eq!(stored().0.2, r#"[0.1,{"z":1,"a":2}]"#);
+    }
+}

@@ -497,9 +497,9 @@ impl Handler<StartAction> for EngineActor {
                     })
                 })
             }
-            Ok((mut rec, None)) => {
-                // Mistral answers a scheduled action as RUNNING.
-                rec.state = State::Running;
+            Ok((rec, None)) => {
+                // Recorded IDLE; shown RUNNING, as Mistral answers a
+                // scheduled action, and as it is read until it finishes.
                 self.after_commit(ctx, Ok(rec), || {
                     Err(Error::Unavailable("the engine could not commit".into()))
                 })

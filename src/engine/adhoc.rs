@@ -55,7 +55,7 @@ pub(crate) struct AdhocCache {
 }
 
 fn public(d: &AdhocDef) -> bool {
-    d.def.scope == "public"
+    crate::domain::Scope::is_public(&d.def.scope)
 }
 
 impl AdhocCache {

@@ -151,7 +151,7 @@ async fn define(engine: &Engine, yaml: String) {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: yaml,
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine
         .addr

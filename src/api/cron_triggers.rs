@@ -219,16 +219,17 @@ pub async fn create(
     let remaining_executions = count(&obj)?;
     let name = body::string(&obj, "name")?
         .ok_or_else(|| Error::bad("The property 'name' is required."))?;
-    let scope = body::string(&obj, "scope")?.unwrap_or_else(|| "private".into());
-    match scope.as_str() {
-        "private" => {}
-        "public" => caller.require_admin("Making a cron trigger public (scope=public)")?,
-        other => {
-            return Err(Error::bad(format!(
-                "Invalid input for field/attribute scope. Value: '{other}'. \
+    let scope = match body::string(&obj, "scope")? {
+        None => crate::domain::Scope::Private,
+        Some(s) => s.parse().map_err(|_| {
+            Error::bad(format!(
+                "Invalid input for field/attribute scope. Value: '{s}'. \
                  Value should be one of: private, public"
-            )));
-        }
+            ))
+        })?,
+    };
+    if scope == crate::domain::Scope::Public {
+        caller.require_admin("Making a cron trigger public (scope=public)")?;
     }
     let msg = CreateCronTrigger {
         name,

@@ -116,15 +116,16 @@ fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Erro
         ),
         Some(v) => Some(v.clone()),
     };
-    let scope = body::string(&obj, "scope")?;
-    match scope.as_deref() {
-        None | Some("private") => {}
-        Some("public") => caller.require_admin("Making an environment public (scope=public)")?,
-        Some(other) => {
-            return Err(Error::bad(format!(
-                "Scope must be one of the following: {{'private', 'public'}}; actual: {other}"
-            )));
-        }
+    let scope = match body::string(&obj, "scope")? {
+        None => None,
+        Some(s) => Some(s.parse::<crate::domain::Scope>().map_err(|_| {
+            Error::bad(format!(
+                "Scope must be one of the following: {{'private', 'public'}}; actual: {s}"
+            ))
+        })?),
+    };
+    if scope == Some(crate::domain::Scope::Public) {
+        caller.require_admin("Making an environment public (scope=public)")?;
     }
     Ok(PutEnvironment {
         name,

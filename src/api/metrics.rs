@@ -64,6 +64,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "bora_tasks_recovered_total",
         "Interrupted actions found at start, by what was done with them.",
     ),
+    (
+        "bora_state_moves_refused_total",
+        "State changes the transition table refused (a bug if ever not 0).",
+    ),
     ("bora_commits_total", "Group commits of the engine."),
     ("bora_tasks_completed_total", "Task executions completed."),
     (
@@ -286,6 +290,7 @@ impl Metrics {
             &[("how", "failed_unsafe")],
             s.tasks_recovered_failed_unsafe,
         );
+        c("bora_state_moves_refused_total", &[], s.state_moves_refused);
         c("bora_commits_total", &[], s.commits);
         c("bora_tasks_completed_total", &[], s.tasks_completed);
         c("bora_integrity_repairs_total", &[], s.integrity_repairs);

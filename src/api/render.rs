@@ -253,7 +253,7 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
         opt_string(a.workflow_namespace.as_ref()),
     );
     m.insert("task_execution_id".into(), opt_string(a.task_execution_id));
-    m.insert("state".into(), a.state.as_str().into());
+    m.insert("state".into(), shown_state(a).as_str().into());
     m.insert("state_info".into(), opt_string(a.state_info.as_ref()));
     m.insert(
         "tags".into(),
@@ -279,6 +279,18 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
     m.insert("created_at".into(), timestamp(&a.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
     m
+}
+
+/// The state a client sees. Mistral creates a standalone action execution
+/// RUNNING; bora records it IDLE until a worker confirms it has it (what a
+/// restart does with it hangs on that), and shows it RUNNING from the start,
+/// as the answer to its `POST` does: a client never sees it go back.
+fn shown_state(a: &ActionExecutionRecord) -> crate::domain::State {
+    use crate::domain::State;
+    match a.state {
+        State::Idle if a.task_execution_id.is_none() && a.execution_id.is_none() => State::Running,
+        s => s,
+    }
 }
 
 /// A system action (`_action_descriptor_to_resource`): its id is its name,

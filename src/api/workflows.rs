@@ -9,7 +9,7 @@ use super::body::{self, Body};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec, Pairs};
 use super::{ApiState, Caller, read, render, send};
-use crate::domain::WorkflowId;
+use crate::domain::{Scope, WorkflowId};
 use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
 use crate::store::{ListQuery, Store, WorkflowDef};
@@ -50,28 +50,29 @@ const SPEC: ListSpec = ListSpec {
 super::openapi::list_query!(ListArgs, SPEC);
 
 /// `?scope=` of an upload: `private` (default) or `public`.
-pub(super) fn scope(pairs: &Pairs) -> Result<String, Error> {
+pub(super) fn scope(pairs: &Pairs) -> Result<Scope, Error> {
     match query::get(pairs, "scope") {
-        None => Ok("private".into()),
-        Some(s @ ("private" | "public")) => Ok(s.to_string()),
-        Some(other) => Err(Error::bad(format!(
-            "Scope must be one of the following: {{'private', 'public'}}; actual: {other}"
-        ))),
+        None => Ok(Scope::Private),
+        Some(s) => s.parse().map_err(|_| {
+            Error::bad(format!(
+                "Scope must be one of the following: {{'private', 'public'}}; actual: {s}"
+            ))
+        }),
     }
 }
 
 /// The scope of an upload of `what` (`a workflow`, ...) by `caller`:
 /// making a definition public is admin-only (Mistral's
 /// `workflows:publicize`), 403 otherwise.
-pub(super) fn scope_of(pairs: &Pairs, caller: &Caller, what: &str) -> Result<String, Error> {
+pub(super) fn scope_of(pairs: &Pairs, caller: &Caller, what: &str) -> Result<Scope, Error> {
     let s = scope(pairs)?;
-    if s == "public" {
+    if s == Scope::Public {
         caller.require_admin(&format!("Making {what} public (scope=public)"))?;
     }
     Ok(s)
 }
 
-fn scope_for(pairs: &Pairs, caller: &Caller) -> Result<String, Error> {
+fn scope_for(pairs: &Pairs, caller: &Caller) -> Result<Scope, Error> {
     scope_of(pairs, caller, "a workflow")
 }
 
@@ -336,7 +337,9 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(
-            scope(&pairs).map_err(|e| e.to_string()),
+            scope(&pairs)
+                .map(|s| s.to_string())
+                .map_err(|e| e.to_string()),
             expected.map(str::to_string).map_err(str::to_string)
         );
     }

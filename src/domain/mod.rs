@@ -4,11 +4,13 @@
 mod ids;
 mod kind;
 pub mod pytext;
+mod scope;
 pub mod secrets;
 mod state;
 
 pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
 pub use kind::{ParseTaskKindError, TaskKind};
+pub use scope::{ParseScopeError, Scope};
 pub use secrets::Secrets;
 pub use state::{ParseStateError, State};
 

@@ -520,7 +520,7 @@ impl EngineActor {
         self.timings
             .queue_delay
             .record(super::telemetry::seconds(queued, now));
-        ae.state = crate::domain::State::Running;
+        super::transition::advance(ae, crate::domain::State::Running, &mut self.stats);
         ae.updated_at = Some(now);
         // A confirmation alone is written narrowly (state and time); an
         // action already dirty for another reason is written whole.
@@ -744,7 +744,7 @@ impl EngineActor {
                 .action_run
                 .record(super::telemetry::seconds(started, now));
         }
-        ae.state = state;
+        super::transition::end(ae, state, &mut self.stats);
         ae.accepted = true;
         ae.output = serde_json::json!({ "result": value });
         ae.updated_at = Some(now);

@@ -55,7 +55,7 @@ pub(crate) struct AdhocCache {
 }
 
 fn public(d: &AdhocDef) -> bool {
-    d.def.scope == "public"
+    crate::domain::Scope::is_public(&d.def.scope)
 }
 
 impl AdhocCache {
@@ -229,19 +229,19 @@ impl EngineActor {
         input: Map<String, Value>,
         context: &Value,
     ) -> Result<Expanded, String> {
-        self.expand_scoped(project, namespace, name, input, context, None)
+        self.expand_scoped(None, project, namespace, name, input, context)
     }
 
     /// [`EngineActor::expand_action`] for a task (`scope`): a heavy
     /// `base-input` may move off the engine thread.
     fn expand_scoped(
         &self,
+        mut scope: Option<&mut super::offload::Deferral>,
         project: &str,
         namespace: &str,
         name: &str,
         input: Map<String, Value>,
         context: &Value,
-        scope: Option<super::offload::Scope>,
     ) -> Result<Expanded, String> {
         let Some(top) = self.adhoc.find(project, namespace, name) else {
             return Ok(Expanded {
@@ -265,14 +265,14 @@ impl EngineActor {
             };
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
             let base_input = Value::Object(level.spec.base_input.clone());
-            let evaluated = match scope {
+            let evaluated = match scope.as_deref_mut() {
                 // Mistral evaluates nothing over an empty context (a
                 // standalone call with no input).
                 _ if data.is_empty() => Ok(base_input),
                 // The task's context is the same for the whole operation:
                 // the action's input tells two evaluations apart.
-                Some(scope) => {
-                    self.evaluate_scoped(scope, &base_input, &current, Value::Object(data), None)
+                Some(d) => {
+                    self.evaluate_scoped(Some(d), &base_input, &current, Value::Object(data), None)
                 }
                 None => {
                     let data = Value::Object(data);
@@ -328,6 +328,7 @@ impl EngineActor {
     /// and input to dispatch.
     pub(crate) fn adhoc_call(
         &self,
+        d: &mut super::offload::Deferral,
         exec: &Exec,
         task: &TaskRecord,
         action: String,
@@ -343,12 +344,11 @@ impl EngineActor {
         };
         check_declared_input(&name, &def.def.input, &input)?;
         let data = self.adhoc_context(exec, Some(task));
-        let scope = Some((exec.rec.id, task.id));
         // Mistral wraps every failure of the chain (a cycle, a base that
         // does not exist or does not take its input, a `base-input` that
         // cannot be evaluated) in one message naming the called action.
         let e = self
-            .expand_scoped(project, namespace, &name, input, &data, scope)
+            .expand_scoped(Some(d), project, namespace, &name, input, &data)
             .map_err(|cause| {
                 log::debug!("ad-hoc action {name}: {cause}");
                 super::dispatch::StartError::Action(format!(

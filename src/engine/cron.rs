@@ -75,7 +75,7 @@ pub struct CreateCronTrigger {
     pub timezone: Option<String>,
     /// Extension: `once`, `skip` or `all`.
     pub catch_up: Option<String>,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     pub project: String,
 }
 
@@ -231,7 +231,7 @@ impl EngineActor {
             workflow_params: params,
             timezone: msg.timezone,
             catch_up: msg.catch_up,
-            scope: msg.scope,
+            scope: msg.scope.as_str().into(),
             project_id: msg.project,
             created_at: now_real(),
             updated_at: None,

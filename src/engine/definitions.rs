@@ -15,7 +15,7 @@ use actix::prelude::*;
 
 use super::requests::{ready, unavailable};
 use super::{EngineActor, Error};
-use crate::domain::{DEFAULT_PROJECT, now};
+use crate::domain::{DEFAULT_PROJECT, Scope, now};
 use crate::lang::{self, ActionSpec};
 use crate::store::{Access, ActionDef, WorkbookRecord, Write};
 
@@ -25,7 +25,7 @@ use crate::store::{Access, ActionDef, WorkbookRecord, Write};
 pub struct CreateActions {
     pub definition: String,
     pub namespace: String,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     /// The caller's project: the owner of the new actions.
     pub project: String,
 }
@@ -38,7 +38,7 @@ pub struct CreateActions {
 pub struct UpdateActions {
     pub definition: String,
     pub namespace: String,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     pub id: Option<String>,
     /// The caller's project: only its own actions can be replaced.
     pub project: String,
@@ -61,7 +61,7 @@ pub struct DeleteAction {
 pub struct PutWorkbook {
     pub definition: String,
     pub namespace: String,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     pub create: bool,
     /// The caller's project: owns a new workbook; only its own can be
     /// replaced.
@@ -109,7 +109,7 @@ fn new_action(
     spec: &ActionSpec,
     name: &str,
     namespace: &str,
-    scope: &str,
+    scope: Scope,
     project: &str,
 ) -> Result<ActionDef, Error> {
     Ok(ActionDef {
@@ -121,7 +121,7 @@ fn new_action(
         input: lang::action_input_string(&spec.input),
         description: spec.description.clone(),
         tags: spec.tags.clone(),
-        scope: scope.to_string(),
+        scope: scope.as_str().into(),
         project_id: project.to_string(),
         created_at: now(),
         updated_at: None,
@@ -136,7 +136,7 @@ impl EngineActor {
         spec: ActionSpec,
         name: &str,
         namespace: &str,
-        scope: &str,
+        scope: Scope,
         project: &str,
         replace: Option<String>,
     ) -> Result<ActionDef, Error> {
@@ -186,7 +186,7 @@ impl EngineActor {
             .into_iter()
             .map(|s| {
                 let name = s.name.clone();
-                self.put_action(s, &name, &msg.namespace, &msg.scope, project, None)
+                self.put_action(s, &name, &msg.namespace, msg.scope, project, None)
             })
             .collect()
     }
@@ -197,7 +197,7 @@ impl EngineActor {
         let seen = self
             .adhoc
             .get_id(key)
-            .filter(|d| d.def.project_id == project || d.def.scope == "public")
+            .filter(|d| d.def.project_id == project || Scope::is_public(&d.def.scope))
             .or_else(|| self.adhoc.get(project, namespace, key));
         match seen {
             Some(d) if d.def.project_id == project => Ok(d.def.id.clone()),
@@ -225,7 +225,7 @@ impl EngineActor {
             .map(|s| {
                 let name = s.name.clone();
                 let id = msg.id.clone();
-                self.put_action(s, &name, &msg.namespace, &msg.scope, project, id)
+                self.put_action(s, &name, &msg.namespace, msg.scope, project, id)
             })
             .collect()
     }
@@ -270,11 +270,11 @@ impl EngineActor {
             definition: msg.definition.clone(),
             spec: serde_json::to_value(&spec).map_err(|e| Error::Invalid(e.to_string()))?,
             tags: spec.tags.clone(),
-            scope: msg.scope.clone(),
+            scope: msg.scope.as_str().into(),
             project_id: project.to_string(),
             created_at: old.as_ref().map_or(t, |o| o.created_at),
             updated_at: old.as_ref().and_then(|o| {
-                if o.definition == msg.definition && o.scope == msg.scope {
+                if o.definition == msg.definition && o.scope == msg.scope.as_str() {
                     o.updated_at
                 } else {
                     Some(t)
@@ -285,7 +285,7 @@ impl EngineActor {
         // leaves the ones it no longer names stored.
         for wf in &spec.workflows {
             let full = format!("{}.{}", spec.name, wf.name);
-            let mut def = Self::new_def(wf, ns, &msg.scope, project)?;
+            let mut def = Self::new_def(wf, ns, msg.scope, project)?;
             def.name = full.clone();
             // Mistral keeps no checksum for a workbook's workflows.
             def.checksum = String::new();
@@ -303,7 +303,7 @@ impl EngineActor {
         }
         for a in &spec.actions {
             let full = format!("{}.{}", spec.name, a.name);
-            self.put_action(a.clone(), &full, ns, &msg.scope, project, None)?;
+            self.put_action(a.clone(), &full, ns, msg.scope, project, None)?;
         }
         let write = if old.is_some() {
             Write::Update

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::flow::{seconds, text};
-use super::offload::{Ready, Resume};
+use super::offload::{Deferral, Ready, Resume};
 use super::state::Exec;
 use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
 use crate::expr;
@@ -88,11 +88,11 @@ impl EngineActor {
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> Result<(), StartError> {
-        let call = match self.deferrable((exec_id, task_id), |s| {
+        let call = match self.deferrable((exec_id, task_id), |s, d| {
             let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
             let task = exec.tasks.get(&task_id).ok_or("task gone")?;
             let branch = task.in_context.as_object().cloned().unwrap_or_default();
-            s.action_call(exec, task, &branch)
+            s.action_call(d, exec, task, &branch)
         }) {
             Ready::Done(call) => call?,
             Ready::Deferred(req) => {
@@ -115,6 +115,7 @@ impl EngineActor {
     /// Evaluates the action name and input of a task against `branch`.
     pub(super) fn action_call(
         &self,
+        d: &mut Deferral,
         exec: &Exec,
         task: &TaskRecord,
         branch: &Map<String, Value>,
@@ -128,13 +129,13 @@ impl EngineActor {
         // task's loop variables are not part of it (as in Mistral).
         let own = task.in_context.as_object().unwrap_or(branch);
         let action = match self
-            .evaluate(exec, Some(task), own, &Value::String(action_expr))
+            .evaluate_for(d, exec, task, own, &Value::String(action_expr))
             .map_err(StartError::Name)?
         {
             Value::String(s) => s,
             other => return Err(format!("Action name must be a string, got {other}").into()),
         };
-        let mut input = match self.evaluate(exec, Some(task), branch, &spec.input)? {
+        let mut input = match self.evaluate_for(d, exec, task, branch, &spec.input)? {
             Value::Object(m) => m,
             Value::Null => Map::new(),
             other => {
@@ -158,7 +159,7 @@ impl EngineActor {
         let (action, input, run) = if workflow {
             (action, input, None)
         } else {
-            self.adhoc_call(exec, task, action, input)?
+            self.adhoc_call(d, exec, task, action, input)?
         };
         if !workflow
             && run.is_none()
@@ -177,7 +178,7 @@ impl EngineActor {
         }
         let timeout = match &spec.policies.timeout {
             Some(t) => Some(seconds(
-                &self.evaluate(exec, Some(task), branch, t)?,
+                &self.evaluate_for(d, exec, task, branch, t)?,
                 "timeout",
             )?),
             None => None,
@@ -185,7 +186,7 @@ impl EngineActor {
         let empty = Map::new();
         let own = task.in_context.as_object().unwrap_or(&empty);
         let safe_rerun = self
-            .evaluate(exec, Some(task), own, &spec.safe_rerun)
+            .evaluate_for(d, exec, task, own, &spec.safe_rerun)
             .is_ok_and(|v| expr::truthy(&v));
         Ok(Call {
             action,

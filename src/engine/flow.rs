@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::controller::{self, Command};
-use super::offload::{Ready, Resume};
+use super::offload::{Deferral, Ready, Resume};
 use super::state::{Exec, ExecHost};
+use super::transition::Overlay;
 use crate::domain::{ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
@@ -18,7 +19,8 @@ use crate::store::{TaskRecord, Write};
 pub(crate) use crate::domain::pytext::str as text;
 
 impl EngineActor {
-    /// Evaluates `v` (a value with expressions) for a task of `exec`.
+    /// Evaluates `v` (a value with expressions) for a task of `exec`, under
+    /// the full budget.
     pub(crate) fn evaluate(
         &self,
         exec: &Exec,
@@ -26,18 +28,44 @@ impl EngineActor {
         branch: &Map<String, Value>,
         v: &Value,
     ) -> Result<Value, String> {
+        self.evaluate_in(None, exec, task, None, branch, v)
+    }
+
+    /// Evaluates `v` for `task` inside a deferrable operation's plan.
+    pub(crate) fn evaluate_for(
+        &self,
+        d: &mut Deferral,
+        exec: &Exec,
+        task: &TaskRecord,
+        branch: &Map<String, Value>,
+        v: &Value,
+    ) -> Result<Value, String> {
+        self.evaluate_in(Some(d), exec, Some(task), None, branch, v)
+    }
+
+    /// Evaluates `v` for a task of `exec`, through `d` when a plan asks,
+    /// with `task()` seeing the task as `overlay` would leave it.
+    pub(crate) fn evaluate_in(
+        &self,
+        d: Option<&mut Deferral>,
+        exec: &Exec,
+        task: Option<&TaskRecord>,
+        overlay: Option<&Overlay>,
+        branch: &Map<String, Value>,
+        v: &Value,
+    ) -> Result<Value, String> {
         if !needs_eval(v) {
             return Ok(v.clone());
         }
         let data = self.data_of(exec, task, branch);
-        if let Some(t) = task {
-            let scope = (exec.rec.id, t.id);
-            return self.evaluate_scoped(scope, v, branch, data, Some((exec, Some(t.id))));
-        }
         let host = ExecHost {
             exec,
             current: task.map(|t| t.id),
+            overlay,
         };
+        if task.is_some() {
+            return self.evaluate_scoped(d, v, branch, data, Some(host));
+        }
         let ctx = Context {
             data: &data,
             host: Some(&host),
@@ -95,7 +123,12 @@ impl EngineActor {
                         return;
                     };
                     if reopen {
-                        t.state = State::Waiting;
+                        super::transition::set(
+                            t,
+                            State::Waiting,
+                            super::transition::Move::Reopen,
+                            &mut self.stats,
+                        );
                         t.state_info = Some("Task is waiting.".into());
                         t.processed = false;
                         t.error_handled = false;
@@ -189,7 +222,7 @@ impl EngineActor {
             return;
         };
         if distinct.len() >= needed {
-            task.state = State::Running;
+            super::transition::advance(task, State::Running, &mut self.stats);
             task.state_info = None;
             task.started_at = Some(now());
             self.touch_task(exec_id, task_id, Write::Update);
@@ -197,144 +230,6 @@ impl EngineActor {
         } else {
             task.state_info = Some("Task is waiting.".into());
         }
-    }
-
-    /// Completes a task: result, publish, keep-result; then, if the workflow
-    /// is running, its transitions.
-    pub(crate) fn complete_task(
-        &mut self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        state: State,
-        result: Value,
-        state_info: Option<String>,
-    ) {
-        let Some(exec) = self.execs.get_mut(&exec_id) else {
-            return;
-        };
-        let Some(task) = exec.tasks.get_mut(&task_id) else {
-            return;
-        };
-        if task.state.is_completed() {
-            return;
-        }
-        // The task's state and result are set first: `task()` in publish
-        // expressions reads them. If publish must wait for the evaluation
-        // pool, they are put back and the completion runs again later.
-        let t = now();
-        let from = task.state;
-        let before = (
-            std::mem::replace(&mut task.state_info, state_info),
-            std::mem::replace(&mut task.result, result),
-            task.finished_at.replace(t),
-            task.updated_at.replace(t),
-        );
-        task.state = state;
-        let publish = match self.deferrable((exec_id, task_id), |s| {
-            s.evaluate_publish(exec_id, task_id, state)
-        }) {
-            Ready::Done(p) => p,
-            Ready::Deferred(req) => {
-                let Some(task) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|x| x.tasks.get_mut(&task_id))
-                else {
-                    return;
-                };
-                task.state = from;
-                let state_info = std::mem::replace(&mut task.state_info, before.0);
-                let result = std::mem::replace(&mut task.result, before.1);
-                task.finished_at = before.2;
-                task.updated_at = before.3;
-                let resume = Resume::Complete {
-                    from,
-                    state,
-                    result,
-                    state_info,
-                };
-                return self.defer(req, resume);
-            }
-        };
-        let Some(exec) = self.execs.get_mut(&exec_id) else {
-            return;
-        };
-        exec.incomplete = exec.incomplete.saturating_sub(1);
-        self.stats.tasks_completed += 1;
-        self.stats.tasks_finished.add(state);
-        self.touch_task(exec_id, task_id, Write::Update);
-        let (published, global, keep) = match publish {
-            Ok(p) => p,
-            Err(e) => {
-                let msg = self.completion_failure(exec_id, task_id, &e);
-                return self.force_fail_task(exec_id, task_id, msg);
-            }
-        };
-        let Some(exec) = self.execs.get_mut(&exec_id) else {
-            return;
-        };
-        if !global.is_empty() {
-            if let Value::Object(ctx) = &mut exec.rec.context {
-                controller::update_context(ctx, &global);
-            }
-            self.touch_exec(exec_id, Write::Update);
-        }
-        let Some(exec) = self.execs.get_mut(&exec_id) else {
-            return;
-        };
-        let with_items = exec
-            .tasks
-            .get(&task_id)
-            .and_then(|t| exec.spec.tasks.get(&t.name))
-            .is_some_and(|s| !s.with_items.is_empty());
-        if let Some(task) = exec.tasks.get_mut(&task_id) {
-            task.published = published;
-            if !keep {
-                // Mistral erases each action's output: a with-items task
-                // keeps one null per item.
-                task.result = match &task.result {
-                    Value::Array(items) if with_items => {
-                        Value::Array(vec![Value::Null; items.len()])
-                    }
-                    _ => Value::Null,
-                };
-            }
-        }
-        if self.after_complete(exec_id, task_id) {
-            return;
-        }
-        if self
-            .execs
-            .get(&exec_id)
-            .is_some_and(|e| e.rec.state == State::Running)
-        {
-            self.process_task(exec_id, task_id);
-            self.check_complete(exec_id);
-        }
-    }
-
-    /// Evaluates what a completed task publishes (branch and global) and its
-    /// `keep-result`.
-    fn evaluate_publish(
-        &self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        state: State,
-    ) -> Result<(Value, Map<String, Value>, bool), String> {
-        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        let (pub_branch, pub_global) = controller::publish_spec(spec, state);
-        let published = self.evaluate(exec, Some(task), &branch, &Value::Object(pub_branch))?;
-        let global = match self.evaluate(exec, Some(task), &branch, &Value::Object(pub_global))? {
-            Value::Object(g) => g,
-            _ => Map::new(),
-        };
-        let keep = self
-            .evaluate(exec, Some(task), &branch, &spec.keep_result)
-            .map_or(true, |v| expr::truthy(&v));
-        Ok((published, global, keep))
     }
 
     /// Fires the transitions of a completed, unprocessed task.
@@ -356,9 +251,9 @@ impl EngineActor {
         }
         let outbound = Exec::outbound(task);
         let state = task.state;
-        let cmds = match self.deferrable((exec_id, task_id), |s| {
+        let cmds = match self.deferrable((exec_id, task_id), |s, d| {
             let mut guard = |g: &Value| {
-                s.evaluate(exec, Some(task), &outbound, g)
+                s.evaluate_for(d, exec, task, &outbound, g)
                     .map(|v| expr::truthy(&v))
             };
             controller::fired_commands(spec, state, &mut guard)
@@ -419,7 +314,8 @@ impl EngineActor {
             exec.applying += 1;
         }
         self.apply_each(exec_id, from, cmds);
-        let started = std::mem::replace(&mut self.batch_actions, outer).unwrap_or_default();
+        let started = self.batch_actions.take().unwrap_or_default();
+        self.batch_actions = outer;
         let owner = &self.owner;
         if let Some(exec) = self.execs.get_mut(&exec_id)
             && exec.rec.state != State::Running
@@ -574,7 +470,12 @@ impl EngineActor {
         if !task.state.is_completed() {
             exec.incomplete = exec.incomplete.saturating_sub(1);
         }
-        task.state = State::Error;
+        super::transition::set(
+            task,
+            State::Error,
+            super::transition::Move::ForceFail,
+            &mut self.stats,
+        );
         task.state_info = Some(msg.clone());
         task.processed = true;
         if !ran && task.result.is_null() {

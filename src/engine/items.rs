@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::EngineActor;
 use super::dispatch::StartError;
 use super::flow::seconds;
-use super::offload::{Ready, Resume};
+use super::offload::{Deferral, Ready, Resume};
 use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
 use crate::lang::TaskRun;
 use crate::store::{ActionExecutionRecord, Write};
@@ -84,21 +84,22 @@ impl EngineActor {
         task_id: TaskExecutionId,
         only: Option<(Vec<usize>, Vec<Value>)>,
     ) -> Result<(), String> {
-        let (lists, concurrency) =
-            match self.deferrable((exec_id, task_id), |s| s.items_lists(exec_id, task_id)) {
-                Ready::Done(r) => r?,
-                Ready::Deferred(req) => {
-                    let resume = match only {
-                        Some((failed, previous)) => Resume::Rerun {
-                            previous: Value::Array(previous),
-                            failed,
-                        },
-                        None => Resume::Start,
-                    };
-                    self.defer(req, resume);
-                    return Ok(());
-                }
-            };
+        let (lists, concurrency) = match self.deferrable((exec_id, task_id), |s, d| {
+            s.items_lists(d, exec_id, task_id)
+        }) {
+            Ready::Done(r) => r?,
+            Ready::Deferred(req) => {
+                let resume = match only {
+                    Some((failed, previous)) => Resume::Rerun {
+                        previous: Value::Array(previous),
+                        failed,
+                    },
+                    None => Resume::Start,
+                };
+                self.defer(req, resume);
+                return Ok(());
+            }
+        };
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
@@ -194,6 +195,7 @@ impl EngineActor {
     #[allow(clippy::type_complexity)]
     fn items_lists(
         &self,
+        d: &mut Deferral,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> Result<(Vec<(String, Vec<Value>)>, usize), String> {
@@ -206,7 +208,7 @@ impl EngineActor {
         // its keys); the lists must have one length.
         let mut values = Map::new();
         for wi in &spec.with_items {
-            let v = self.evaluate(exec, Some(task), &branch, &wi.source)?;
+            let v = self.evaluate_for(d, exec, task, &branch, &wi.source)?;
             values.insert(wi.var.clone(), v);
         }
         let mut lists: Vec<(String, Vec<Value>)> = Vec::new();
@@ -243,9 +245,10 @@ impl EngineActor {
             ));
         }
         let concurrency = match &spec.policies.concurrency {
-            Some(c) => {
-                seconds(&self.evaluate(exec, Some(task), &branch, c)?, "concurrency")? as usize
-            }
+            Some(c) => seconds(
+                &self.evaluate_for(d, exec, task, &branch, c)?,
+                "concurrency",
+            )? as usize,
             None => 0,
         };
         Ok((lists, concurrency))
@@ -269,12 +272,12 @@ impl EngineActor {
                 // An item's evaluation is in the pool: its return goes on.
                 return Ok(());
             }
-            let call = self.deferrable((exec_id, task_id), |s| {
+            let call = self.deferrable((exec_id, task_id), |s, d| {
                 let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
                 let task = exec.tasks.get(&task_id).ok_or("task gone")?;
                 let items = exec.items.get(&task_id).ok_or("items gone")?;
                 let (_, ctx) = items.pending.front().ok_or("no item")?;
-                s.action_call(exec, task, ctx)
+                s.action_call(d, exec, task, ctx)
             });
             let call = match call {
                 Ready::Done(call) => call,
@@ -519,7 +522,9 @@ impl EngineActor {
         }
         if !never.is_empty() {
             let branch = task.in_context.as_object().cloned().unwrap_or_default();
-            let (lists, _) = self.items_lists(exec_id, task_id).ok()?;
+            let (lists, _) = self
+                .items_lists(&mut Deferral::closed((exec_id, task_id)), exec_id, task_id)
+                .ok()?;
             for i in never {
                 items
                     .pending

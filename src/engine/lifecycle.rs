@@ -97,7 +97,7 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        exec.rec.state = state;
+        super::transition::end(&mut exec.rec, state, &mut self.stats);
         exec.rec.state_info = msg;
         exec.rec.output = output;
         exec.rec.updated_at = Some(now());
@@ -160,7 +160,7 @@ impl EngineActor {
         for task in exec.tasks.values_mut().filter(|t| {
             !t.state.is_completed() && !busy.contains(&t.id) && !children.contains(&Some(t.id))
         }) {
-            task.state = State::Cancelled;
+            super::transition::end(task, State::Cancelled, &mut self.stats);
             task.finished_at = Some(t);
             task.updated_at = Some(t);
             tasks.push(task.id);
@@ -170,7 +170,7 @@ impl EngineActor {
         for ae in exec.actions.values_mut().filter(|a| {
             !a.state.is_completed() && a.task_execution_id.is_none_or(|t| tasks.contains(&t))
         }) {
-            ae.state = State::Cancelled;
+            super::transition::end(ae, State::Cancelled, &mut self.stats);
             ae.updated_at = Some(t);
             actions.push(ae.id);
         }
@@ -247,7 +247,7 @@ impl EngineActor {
         if exec.rec.state != State::Running {
             return;
         }
-        exec.rec.state = State::Paused;
+        super::transition::advance(&mut exec.rec, State::Paused, &mut self.stats);
         exec.rec.state_info = msg;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
@@ -269,7 +269,7 @@ impl EngineActor {
         if exec.rec.state != State::Paused {
             return;
         }
-        exec.rec.state = State::Running;
+        super::transition::advance(&mut exec.rec, State::Running, &mut self.stats);
         exec.rec.state_info = None;
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
@@ -342,7 +342,7 @@ impl EngineActor {
             .get_mut(&parent.exec_id)
             .and_then(|e| e.tasks.get_mut(&parent.task_id))?;
         if task.state == from {
-            task.state = to;
+            super::transition::advance(task, to, &mut self.stats);
             task.updated_at = Some(now());
             self.touch_task(parent.exec_id, parent.task_id, Write::Update);
         }

@@ -16,7 +16,7 @@ use crate::store::{
 pub struct CreateWorkflows {
     pub definition: String,
     pub namespace: String,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     /// The caller's project: the owner of the new definitions.
     pub project: String,
 }
@@ -28,7 +28,7 @@ pub struct CreateWorkflows {
 pub struct UpdateWorkflows {
     pub definition: String,
     pub namespace: String,
-    pub scope: String,
+    pub scope: crate::domain::Scope,
     pub id: Option<WorkflowId>,
     /// The caller's project: only its own definitions can be replaced.
     pub project: String,
@@ -147,7 +147,7 @@ pub struct PutEnvironment {
     pub name: String,
     pub description: Option<String>,
     pub variables: Option<Value>,
-    pub scope: Option<String>,
+    pub scope: Option<crate::domain::Scope>,
     /// True for create (409 if it exists), false for update (404 if not).
     pub create: bool,
     /// The caller's project: owns it; only its own can be replaced.

@@ -4,6 +4,7 @@
 
 mod actor;
 mod adhoc;
+mod complete;
 pub mod controller;
 mod cron;
 mod definitions;
@@ -30,6 +31,7 @@ mod standalone;
 mod state;
 mod subflow;
 mod telemetry;
+mod transition;
 mod versions;
 
 pub use actor::EngineActor;
@@ -110,6 +112,8 @@ pub struct Stats {
     pub confirms_busy: u64,
     /// Conveyed results dropped as late, duplicate or stale.
     pub results_dropped: u64,
+    /// State changes refused by the transition table (see `transition`).
+    pub state_moves_refused: u64,
     pub commits: u64,
     /// Time spent building and committing batches, in microseconds.
     pub commit_micros: u64,

@@ -14,8 +14,13 @@
 //! The operation's other evaluations are run again against the state of
 //! that moment; a deferred one saw the state at the moment it was deferred,
 //! as if it had been evaluated then.
+//!
+//! A deferrable operation is split in two: a plan that only reads the
+//! engine (through [`EngineActor::deferrable`], which hands it a
+//! [`Deferral`] to evaluate with) and gives what to do or "deferred", and
+//! an apply that does it. Nothing has to be put back when an evaluation is
+//! deferred, because nothing was changed.
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -26,6 +31,7 @@ use serde_json::{Map, Value};
 
 use super::EngineActor;
 use super::state::{Exec, ExecHost};
+use super::transition::Overlay;
 use crate::domain::{ExecutionId, State, TaskExecutionId};
 use crate::expr::{self, Context, ErrorKind, Evaluator};
 
@@ -64,12 +70,7 @@ pub(crate) enum Resume {
     /// `start_more_items`: the next item's action and input.
     MoreItems,
     /// `complete_task`: publish and keep-result, with the task in `from`.
-    Complete {
-        from: State,
-        state: State,
-        result: Value,
-        state_info: Option<String>,
-    },
+    Complete { from: State, to: Overlay },
     /// `process_task`: the transition guards.
     Process,
 }
@@ -93,7 +94,31 @@ pub(crate) struct Request {
     branch: Map<String, Value>,
     data: Value,
     /// What `task()`, `tasks()`, `execution()` and `global()` read.
-    host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
+    host: Option<Host>,
+}
+
+/// A copy of what an evaluation's functions read: the execution, the
+/// current task, and the task as the operation would leave it.
+type Host = (Box<Exec>, Option<TaskExecutionId>, Option<Overlay>);
+
+/// How a deferrable operation evaluates: under the inline budget (reading
+/// the memo) when it is open, and the first evaluation that outgrew that
+/// budget, which defers the operation. The plan owns it; nothing is shared.
+pub(crate) struct Deferral {
+    scope: Scope,
+    open: bool,
+    request: Option<Request>,
+}
+
+impl Deferral {
+    /// Evaluations of `scope` under the full budget, never deferred.
+    pub(crate) fn closed(scope: Scope) -> Self {
+        Self {
+            scope,
+            open: false,
+            request: None,
+        }
+    }
 }
 
 /// An evaluation in the pool, and the operation waiting for it.
@@ -111,10 +136,6 @@ pub(crate) struct Offload {
     config: OffloadConfig,
     /// The inline evaluator (same budgets but the fuel).
     inline: Option<Arc<Evaluator>>,
-    /// Set while a deferrable operation evaluates.
-    open: Cell<Option<Scope>>,
-    /// The first evaluation of the open operation that outgrew the budget.
-    requested: RefCell<Option<Request>>,
     /// Values computed off the engine thread, kept until the operation that
     /// asked for them completes.
     memo: HashMap<Scope, Memo>,
@@ -133,8 +154,6 @@ impl Default for Offload {
                 ..OffloadConfig::default()
             },
             inline: None,
-            open: Cell::new(None),
-            requested: RefCell::new(None),
             memo: HashMap::new(),
             waiting: HashMap::new(),
             sent: 0,
@@ -168,7 +187,7 @@ struct Job {
     scope: Scope,
     value: Value,
     data: Value,
-    host: Option<(Box<Exec>, Option<TaskExecutionId>)>,
+    host: Option<Host>,
 }
 
 /// A deferred evaluation's value, back from the pool.
@@ -215,9 +234,10 @@ fn spawn_pool(n: usize, eval: Arc<Evaluator>, engine: Addr<EngineActor>) -> Send
 }
 
 fn run(eval: &Evaluator, job: &Job) -> Result<Value, String> {
-    let host = job.host.as_ref().map(|(exec, current)| ExecHost {
+    let host = job.host.as_ref().map(|(exec, current, overlay)| ExecHost {
         exec,
         current: *current,
+        overlay: overlay.as_ref(),
     });
     let ctx = Context {
         data: &job.data,
@@ -277,65 +297,74 @@ impl EngineActor {
         }
     }
 
-    /// Runs `f` (which evaluates, and changes nothing) for the task `scope`
-    /// so that an evaluation outgrowing the inline budget is deferred. At
-    /// most one evaluation per task is in the pool; while one is, the task's
-    /// other operations evaluate inline under the full budget.
-    pub(crate) fn deferrable<T>(&self, scope: Scope, f: impl FnOnce(&Self) -> T) -> Ready<T> {
+    /// Runs the plan `f` (which reads, evaluates through the [`Deferral`]
+    /// it is given, and changes nothing) for the task `scope` so that an
+    /// evaluation outgrowing the inline budget defers it. At most one
+    /// evaluation per task is in the pool; while one is, the task's other
+    /// operations evaluate inline under the full budget.
+    pub(crate) fn deferrable<T>(
+        &self,
+        scope: Scope,
+        f: impl FnOnce(&Self, &mut Deferral) -> T,
+    ) -> Ready<T> {
         let o = &self.offload;
-        if o.jobs.is_none()
-            || o.open.get().is_some()
-            || o.waiting.len() >= o.config.max_waiting
-            || o.busy(scope)
-        {
-            return Ready::Done(f(self));
-        }
-        o.open.set(Some(scope));
-        let out = f(self);
-        o.open.set(None);
-        match o.requested.borrow_mut().take() {
+        let open = o.jobs.is_some() && o.waiting.len() < o.config.max_waiting && !o.busy(scope);
+        let mut d = Deferral {
+            scope,
+            open,
+            request: None,
+        };
+        let out = f(self, &mut d);
+        match d.request {
             Some(req) => Ready::Deferred(Box::new(req)),
             None => Ready::Done(out),
         }
     }
 
-    /// Evaluates `v` over `data` for the task `scope` (`branch` is the part
+    /// Evaluates `v` over `data` for the task of `d` (`branch` is the part
     /// of `data` that tells two evaluations of `v` apart): from the memo, or
-    /// under the inline budget inside a deferrable operation, or else under
-    /// the full budget.
+    /// under the inline budget inside an open deferrable operation, or else
+    /// under the full budget.
     pub(crate) fn evaluate_scoped(
         &self,
-        scope: Scope,
+        d: Option<&mut Deferral>,
         v: &Value,
         branch: &Map<String, Value>,
         data: Value,
-        host: Option<(&Exec, Option<TaskExecutionId>)>,
+        host: Option<ExecHost<'_>>,
     ) -> Result<Value, String> {
         let o = &self.offload;
-        let open = o.open.get() == Some(scope);
-        if open {
-            if o.requested.borrow().is_some() {
+        let d = d.filter(|d| d.open);
+        if let Some(d) = &d {
+            if d.request.is_some() {
                 return Err("evaluation deferred".into());
             }
             if let Some(hit) = o
                 .memo
-                .get(&scope)
+                .get(&d.scope)
                 .and_then(|m| m.iter().find(|(mv, mb, _)| mv == v && mb == branch))
             {
                 return hit.2.clone();
             }
         }
-        let exec_host = host.map(|(exec, current)| ExecHost { exec, current });
         let ctx = Context {
             data: &data,
-            host: exec_host.as_ref().map(|h| h as &dyn expr::Host),
+            host: host.as_ref().map(|h| h as &dyn expr::Host),
         };
-        if open && let Some(inline) = &o.inline {
+        if let Some(d) = d
+            && let Some(inline) = &o.inline
+        {
             match inline.evaluate_data(v, &ctx) {
                 Err(e) if e.kind == ErrorKind::Limit && e.message.contains("fuel") => {
-                    let host = host.map(|(exec, current)| (snapshot(exec, reads_host(v)), current));
-                    *o.requested.borrow_mut() = Some(Request {
-                        scope,
+                    let host = host.map(|h| {
+                        (
+                            snapshot(h.exec, reads_host(v)),
+                            h.current,
+                            h.overlay.cloned(),
+                        )
+                    });
+                    d.request = Some(Request {
+                        scope: d.scope,
                         value: v.clone(),
                         branch: branch.clone(),
                         data,
@@ -435,13 +464,8 @@ impl EngineActor {
                     );
                 }
             }
-            Resume::Complete {
-                from,
-                state: to,
-                result,
-                state_info,
-            } if state == Some(from) => {
-                self.complete_task(exec_id, task_id, to, result, state_info)
+            Resume::Complete { from, to } if state == Some(from) => {
+                self.complete_task(exec_id, task_id, to.state, to.result, to.state_info)
             }
             Resume::Process
                 if task.is_some_and(|t| t.state.is_completed() && !t.processed)

@@ -102,7 +102,7 @@ impl EngineActor {
             super::requests::merge_env(&mut exec.rec.params, env);
         }
         if exec.rec.state.is_terminal() {
-            exec.rec.state = State::Running;
+            super::transition::rerun(&mut exec.rec, &mut self.stats);
             exec.rec.state_info = None;
             exec.rec.output = json!({});
         }
@@ -120,7 +120,7 @@ impl EngineActor {
         let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
-        task.state = State::Running;
+        super::transition::rerun(task, &mut self.stats);
         task.processed = false;
         task.error_handled = false;
         let result = task.result.clone();
@@ -175,7 +175,7 @@ impl EngineActor {
         let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
-        task.state = State::Running;
+        super::transition::rerun(task, &mut self.stats);
         task.state_info = None;
         task.processed = false;
         task.error_handled = false;
@@ -319,7 +319,7 @@ impl EngineActor {
             return Ok(ae.clone());
         };
         if let Some(a) = exec.actions.get_mut(&ae.id) {
-            a.state = to;
+            super::transition::advance(a, to, &mut self.stats);
             a.updated_at = Some(now());
         }
         let task = ae
@@ -327,7 +327,7 @@ impl EngineActor {
             .and_then(|t| exec.tasks.get_mut(&t))
             .filter(|t| !t.state.is_completed());
         let task_id = task.map(|t| {
-            t.state = to;
+            super::transition::advance(t, to, &mut self.stats);
             t.updated_at = Some(now());
             t.id
         });
@@ -356,7 +356,7 @@ impl EngineActor {
             if a.state.is_completed() {
                 return;
             }
-            a.state = State::Cancelled;
+            super::transition::end(a, State::Cancelled, &mut self.stats);
             a.accepted = true;
             a.updated_at = Some(now());
         }

@@ -216,7 +216,12 @@ impl EngineActor {
         if task.state.is_completed() && !state.is_completed() {
             exec.incomplete += 1;
         }
-        task.state = state;
+        super::transition::set(
+            task,
+            state,
+            super::transition::Move::Policy,
+            &mut self.stats,
+        );
         task.state_info = info;
         task.updated_at = Some(now());
         self.touch_task(exec_id, task_id, Write::Update);
@@ -560,7 +565,7 @@ impl EngineActor {
         let mut ended = Vec::new();
         for ae in exec.actions.values_mut() {
             if ae.task_execution_id == Some(task_id) && !ae.state.is_completed() {
-                ae.state = State::Error;
+                super::transition::end(ae, State::Error, &mut self.stats);
                 ae.state_info = Some(msg.clone());
                 ae.output = json!({ "result": msg });
                 ae.updated_at = Some(now());

@@ -132,7 +132,12 @@ impl EngineActor {
                 .and_then(|t| exec.tasks.get(&t))
                 .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context));
             if safe {
-                ae.state = State::Idle;
+                super::transition::set(
+                    ae,
+                    State::Idle,
+                    super::transition::Move::Redispatch,
+                    &mut self.stats,
+                );
                 ae.updated_at = Some(now());
                 self.stats.tasks_recovered_redispatch += 1;
             } else {
@@ -147,7 +152,7 @@ impl EngineActor {
             if let Some(exec) = self.execs.get_mut(&exec_id)
                 && let Some(ae) = exec.actions.get_mut(&aid)
             {
-                ae.state = State::Error;
+                super::transition::end(ae, State::Error, &mut self.stats);
                 ae.accepted = true;
                 ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
                 ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });

@@ -82,7 +82,7 @@ impl EngineActor {
     pub(crate) fn new_def(
         spec: &WorkflowSpec,
         namespace: &str,
-        scope: &str,
+        scope: crate::domain::Scope,
         project: &str,
     ) -> Result<WorkflowDef, Error> {
         Ok(WorkflowDef {
@@ -95,7 +95,7 @@ impl EngineActor {
             interface: lang::interface(spec),
             checksum: format!("{:x}", md5::compute(spec.definition.as_bytes())),
             tags: spec.tags.clone(),
-            scope: scope.to_string(),
+            scope: scope.as_str().into(),
             project_id: project.to_string(),
             created_at: now(),
             updated_at: None,
@@ -137,7 +137,7 @@ impl EngineActor {
         }
         let mut defs = Vec::new();
         for spec in specs {
-            let def = Self::new_def(&spec, &msg.namespace, &msg.scope, &msg.project)?;
+            let def = Self::new_def(&spec, &msg.namespace, msg.scope, &msg.project)?;
             self.defs.put(def.clone(), Arc::new(spec));
             self.dirty.workflows.push((Write::Insert, def.clone()));
             defs.push(def);
@@ -160,7 +160,7 @@ impl EngineActor {
                 None => spec.name.clone(),
             };
             let old = self.lookup_own(&key, &msg.namespace, &msg.project)?;
-            let mut def = Self::new_def(&spec, &old.def.namespace, &msg.scope, &msg.project)?;
+            let mut def = Self::new_def(&spec, &old.def.namespace, msg.scope, &msg.project)?;
             def.id = old.def.id;
             def.created_at = old.def.created_at;
             def.updated_at = Some(now());

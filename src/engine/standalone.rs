@@ -268,7 +268,7 @@ impl EngineActor {
         if sa.rec.state != State::Idle {
             return Some(Err(Refusal::NotIdle));
         }
-        sa.rec.state = State::Running;
+        super::transition::advance(&mut sa.rec, State::Running, &mut self.stats);
         sa.rec.updated_at = Some(now());
         self.touch_standalone(msg.action_execution_id, Write::Update);
         Some(Ok(()))
@@ -310,7 +310,7 @@ impl EngineActor {
         } else {
             (state, value)
         };
-        sa.rec.state = state;
+        super::transition::end(&mut sa.rec, state, &mut self.stats);
         sa.rec.accepted = true;
         sa.rec.output = json!({ "result": value });
         sa.rec.updated_at = Some(now());
@@ -344,7 +344,7 @@ impl EngineActor {
             State::Error => Outcome::Failure(output),
             State::Cancelled => {
                 if !sa.rec.state.is_completed() {
-                    sa.rec.state = State::Cancelled;
+                    super::transition::end(&mut sa.rec, State::Cancelled, &mut self.stats);
                     sa.rec.accepted = true;
                     sa.rec.updated_at = Some(now());
                     self.touch_standalone(id, Write::Update);
@@ -388,7 +388,7 @@ impl EngineActor {
                 // the API, across restarts.
                 State::Running if self.is_async(&rec) => {}
                 State::Running => {
-                    rec.state = State::Error;
+                    super::transition::end(&mut rec, State::Error, &mut self.stats);
                     rec.accepted = true;
                     rec.state_info = Some(INTERRUPTED_NOT_SAFE.into());
                     rec.output = json!({ "result": INTERRUPTED_NOT_SAFE });
@@ -497,9 +497,9 @@ impl Handler<StartAction> for EngineActor {
                     })
                 })
             }
-            Ok((mut rec, None)) => {
-                // Mistral answers a scheduled action as RUNNING.
-                rec.state = State::Running;
+            Ok((rec, None)) => {
+                // Recorded IDLE; shown RUNNING, as Mistral answers a
+                // scheduled action, and as it is read until it finishes.
                 self.after_commit(ctx, Ok(rec), || {
                     Err(Error::Unavailable("the engine could not commit".into()))
                 })

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::controller::Command;
+use super::transition::Overlay;
 use crate::domain::{ActionExecutionId, Secrets, TaskExecutionId};
 use crate::expr;
 use crate::lang::WorkflowSpec;
@@ -134,8 +135,20 @@ impl Exec {
         }
     }
 
-    /// `task()` of Mistral's functions.
-    pub fn task_dict(&self, t: &TaskRecord) -> Value {
+    /// `task()` of Mistral's functions, as `overlay` would leave the task
+    /// when it is the overlaid one.
+    pub fn task_dict(&self, t: &TaskRecord, overlay: Option<&Overlay>) -> Value {
+        if let Some(o) = overlay.filter(|o| o.task == t.id) {
+            let mut d = self.task_dict(t, None);
+            if let Value::Object(m) = &mut d {
+                let at = Value::String(crate::domain::format_time(&o.at));
+                m.insert("state".into(), Value::String(o.state.as_str().into()));
+                m.insert("state_info".into(), json!(o.state_info));
+                m.insert("result".into(), o.result.clone());
+                m.insert("updated_at".into(), at);
+            }
+            return d;
+        }
         json!({
             "id": t.id.to_string(),
             "name": t.name,
@@ -170,6 +183,8 @@ fn merge_into(into: &mut Map<String, Value>, from: &Map<String, Value>) {
 pub(crate) struct ExecHost<'a> {
     pub exec: &'a Exec,
     pub current: Option<TaskExecutionId>,
+    /// The task as the operation under way would leave it.
+    pub overlay: Option<&'a Overlay>,
 }
 
 impl expr::Host for ExecHost<'_> {
@@ -195,7 +210,7 @@ impl expr::Host for ExecHost<'_> {
             None => self.current,
         };
         id.and_then(|id| self.exec.tasks.get(&id))
-            .map_or(Value::Null, |t| self.exec.task_dict(t))
+            .map_or(Value::Null, |t| self.exec.task_dict(t, self.overlay))
     }
 
     fn tasks(&self, state: Option<&str>) -> Value {
@@ -203,8 +218,14 @@ impl expr::Host for ExecHost<'_> {
             self.exec
                 .tasks
                 .values()
-                .filter(|t| state.is_none_or(|s| t.state.as_str() == s))
-                .map(|t| self.exec.task_dict(t))
+                .filter(|t| {
+                    let now = match self.overlay {
+                        Some(o) if o.task == t.id => o.state,
+                        _ => t.state,
+                    };
+                    state.is_none_or(|s| now.as_str() == s)
+                })
+                .map(|t| self.exec.task_dict(t, self.overlay))
                 .collect(),
         )
     }

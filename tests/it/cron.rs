@@ -125,7 +125,7 @@ async fn upload(engine: &bora::app::Engine, name: &str) {
     let msg = CreateWorkflows {
         definition,
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         project: DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();
@@ -140,7 +140,7 @@ fn every_minute(name: String, wf: &str) -> CreateCronTrigger {
         name,
         workflow_name: Some(wf.into()),
         pattern: Some("* * * * *".into()),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         project: DEFAULT_PROJECT.into(),
         ..Default::default()
     }
@@ -370,7 +370,7 @@ async fn a_trigger_outlives_the_workbook_of_its_workflow() {
     let book = |workflows: &str| PutWorkbook {
         definition: format!("version: '2.0'\nname: wbk\nworkflows:\n{workflows}"),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         create: false,
         project: DEFAULT_PROJECT.into(),
     };

@@ -699,14 +699,14 @@ async fn after_a_restart_an_async_ad_hoc_action_still_waits_and_its_output_is_tr
     let msg = CreateActions {
         definition: actions.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         project: bora::domain::DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();
     let msg = CreateWorkflows {
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         project: bora::domain::DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();

@@ -259,7 +259,7 @@ pub async fn run_workflow(
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: yaml.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     if let Err(e) = engine.addr.send(defs).await.expect("engine") {
         assert!(

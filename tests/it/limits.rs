@@ -42,7 +42,7 @@ async fn past_the_running_limit_a_start_is_refused_as_unavailable() {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let start = || StartExecution {

@@ -57,7 +57,7 @@ async fn run(inline_fuel: u64) -> (State, Value, Value, u64) {
         .send(CreateActions {
             definition: ACTIONS.into(),
             namespace: String::new(),
-            scope: "private".into(),
+            scope: bora::domain::Scope::Private,
             project: bora::domain::DEFAULT_PROJECT.into(),
         })
         .await

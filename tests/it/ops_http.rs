@@ -156,6 +156,7 @@ fn metrics_through_the_exporter() {
     for (name, kind) in [
         ("bora_commits_total", "counter"),
         ("bora_confirm_refused_total", "counter"),
+        ("bora_state_moves_refused_total", "counter"),
         ("bora_executions", "gauge"),
         ("bora_tasks", "gauge"),
         ("bora_http_requests_total", "counter"),
@@ -198,6 +199,9 @@ fn metrics_through_the_exporter() {
         assert!(sample(&text, old).is_some(), "{old} missing:\n{text}");
     }
     assert_eq!(sample(&text, "bora_workers_alive"), Some(2.0));
+    // No state change was refused: the engine moves states only as the
+    // transition table and its named moves allow.
+    assert_eq!(sample(&text, "bora_state_moves_refused_total"), Some(0.0));
     assert_eq!(
         sample(&text, r#"bora_tasks_finished_total{state="ERROR"}"#),
         Some(1.0)

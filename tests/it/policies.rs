@@ -191,7 +191,7 @@ wf:
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let start = StartExecution {
@@ -313,7 +313,7 @@ rev:
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let params = json!({"task_name": "b"}).as_object().cloned().unwrap();

@@ -73,7 +73,7 @@ impl Rig {
             project: bora::domain::DEFAULT_PROJECT.into(),
             definition: ONE_TASK.into(),
             namespace: String::new(),
-            scope: "private".into(),
+            scope: bora::domain::Scope::Private,
         };
         engine.send(defs).await.unwrap().unwrap();
         Self {
@@ -243,7 +243,7 @@ wf:
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let msg = StartExecution {
@@ -289,7 +289,7 @@ ok:
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let start = |name: &str| StartExecution {

@@ -48,7 +48,7 @@ wf:
     let msg = CreateWorkflows {
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
         project: bora::domain::DEFAULT_PROJECT.into(),
     };
     engine.addr.send(msg).await.unwrap().unwrap();

@@ -103,6 +103,45 @@ async fn save_result_runs_in_the_background() {
 }
 
 #[actix_rt::test]
+async fn a_saved_run_is_never_read_in_an_earlier_state() {
+    use bora::domain::State;
+    let app = TestApp::start();
+    let client = reqwest::Client::new();
+    // Each probe reads the action execution as fast as it can from its
+    // answer (RUNNING) to SUCCESS: every state read must follow the one
+    // before by the transition table (never IDLE after RUNNING).
+    for probe in 0..15 {
+        let (s, v) = run(
+            &app,
+            json!({"name": "std.echo", "input": {"output": probe}, "params": {"save_result": true}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        let mut seen: Vec<State> = vec![v["state"].as_str().unwrap().parse().unwrap()];
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while seen.last() != Some(&State::Success) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "probe {probe}: {seen:?}"
+            );
+            let url = app.url(&format!("/v2/action_executions/{id}"));
+            let r: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            let state: State = r["state"].as_str().unwrap().parse().unwrap();
+            let last = *seen.last().unwrap();
+            assert!(
+                last.can_transition(state),
+                "probe {probe}: read {state} after {seen:?} ({r})"
+            );
+            if state != last {
+                seen.push(state);
+            }
+        }
+        assert_eq!(seen, [State::Running, State::Success], "probe {probe}");
+    }
+}
+
+#[actix_rt::test]
 async fn an_async_standalone_action_completes_through_put() {
     let app = TestApp::start();
     let (s, v) = run(&app, json!({"name": "std.async_noop"})).await;

@@ -57,7 +57,7 @@ async fn a_sub_workflow_returns_its_output_and_sees_the_root_env() {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: WFS.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let params = json!({"env": {"suffix": "!"}})
@@ -100,7 +100,7 @@ async fn with_items_over_a_sub_workflow_collects_outputs_in_order() {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: WFS.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let params = json!({"env": {"suffix": "."}})
@@ -132,7 +132,7 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),
         namespace: String::new(),
-        scope: "private".into(),
+        scope: bora::domain::Scope::Private,
     };
     engine.addr.send(defs).await.unwrap().unwrap();
     let start = StartExecution {

@@ -1,6 +1,7 @@
 //! House rules checked on every test run: each Rust file opens with a `//!`
 //! line saying what it is, no source file grows past 800 lines, modules use
-//! only what DESIGN.md's table allows, and the pure modules do no I/O.
+//! only what DESIGN.md's table allows, the pure modules do no I/O, and only
+//! the engine's transition module writes states.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,36 @@ fn no_source_file_is_over_800_lines() {
         })
         .collect();
     assert!(long.is_empty(), "files over 800 lines: {long:#?}");
+}
+
+/// States have one door: in the engine only `transition.rs` writes a
+/// record's `state` (its setters check the transition table), and nothing
+/// in the flow or the evaluation pool puts a value back or shares one
+/// through a cell.
+#[test]
+fn only_the_transition_module_writes_states() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut engine = Vec::new();
+    rust_files(&root.join("src/engine"), &mut engine);
+    let mut found = Vec::new();
+    for p in &engine {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let bad = (name != "transition.rs" && code.contains(".state = "))
+                || (matches!(name, "flow.rs" | "complete.rs") && code.contains("mem::replace"))
+                || (name == "offload.rs" && code.contains("Cell"));
+            if bad {
+                found.push(format!("{}:{}: {}", p.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(engine.len() > 20, "src/engine not found");
+    assert!(
+        found.is_empty(),
+        "state written outside transition.rs, or undone: {found:#?}"
+    );
 }
 
 /// DESIGN.md's table of who may use whom, as data: each top-level module

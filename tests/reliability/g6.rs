@@ -454,7 +454,7 @@ fn g6_state_machine() {
         let defs = CreateWorkflows {
             definition: WORKFLOWS.into(),
             namespace: String::new(),
-            scope: "private".into(),
+            scope: bora::domain::Scope::Private,
             project: bora::domain::DEFAULT_PROJECT.into(),
         };
         engine.send(defs).await.expect("engine").expect("workflows");

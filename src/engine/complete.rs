@@ -1,0 +1,163 @@
+//! A task's completion as a plan and an apply: the plan evaluates what the
+//! task publishes and whether it keeps its result over the task as it would
+//! be (an [`Overlay`]: `task()` sees it completed), changing nothing, so
+//! that it can be deferred to the evaluation pool; the apply ends the task,
+//! then runs its after-completion policies and its transitions.
+
+use serde_json::{Map, Value};
+
+use super::EngineActor;
+use super::controller;
+use super::offload::{Deferral, Ready, Resume};
+use super::transition::Overlay;
+use crate::domain::{ExecutionId, State, TaskExecutionId, now};
+use crate::expr;
+use crate::store::Write;
+
+/// What a completing task publishes to its branch and to the workflow, and
+/// whether it keeps its result; or why that cannot be evaluated.
+type Publish = Result<(Value, Map<String, Value>, bool), String>;
+
+impl EngineActor {
+    /// Completes a task: result, publish, keep-result; then, if the workflow
+    /// is running, its transitions. Planned first over the task as it would
+    /// be (`task()` in publish reads its state and result), then applied;
+    /// a plan deferred to the evaluation pool changed nothing and runs again
+    /// when its value is back.
+    pub(crate) fn complete_task(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        state: State,
+        result: Value,
+        state_info: Option<String>,
+    ) {
+        let Some(from) = self
+            .execs
+            .get(&exec_id)
+            .and_then(|x| x.tasks.get(&task_id))
+            .map(|t| t.state)
+        else {
+            return;
+        };
+        if from.is_completed() {
+            return;
+        }
+        let to = Overlay {
+            task: task_id,
+            state,
+            state_info,
+            result,
+            at: now(),
+        };
+        match self.deferrable((exec_id, task_id), |s, d| {
+            s.plan_publish(d, exec_id, task_id, &to)
+        }) {
+            Ready::Done(publish) => self.apply_complete(exec_id, task_id, to, publish),
+            Ready::Deferred(req) => self.defer(req, Resume::Complete { from, to }),
+        }
+    }
+
+    /// The plan of a completion: what the task publishes (branch and
+    /// global) and its `keep-result`, evaluated over the task as `to` would
+    /// leave it. Reads only.
+    fn plan_publish(
+        &self,
+        d: &mut Deferral,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        to: &Overlay,
+    ) -> Publish {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let (pub_branch, pub_global) = controller::publish_spec(spec, to.state);
+        let eval = |d: &mut Deferral, v: &Value| {
+            self.evaluate_in(Some(d), exec, Some(task), Some(to), &branch, v)
+        };
+        let published = eval(d, &Value::Object(pub_branch))?;
+        let global = match eval(d, &Value::Object(pub_global))? {
+            Value::Object(g) => g,
+            _ => Map::new(),
+        };
+        let keep = eval(d, &spec.keep_result).map_or(true, |v| expr::truthy(&v));
+        Ok((published, global, keep))
+    }
+
+    /// The apply of a completion: the task ends as `to` says with what it
+    /// publishes, its after-completion policies run, then its transitions.
+    fn apply_complete(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        to: Overlay,
+        publish: Publish,
+    ) {
+        let (published, global, keep) = match publish {
+            Ok(p) => p,
+            Err(e) => {
+                // The task fails with the result it was given.
+                if let Some(task) = self
+                    .execs
+                    .get_mut(&exec_id)
+                    .and_then(|x| x.tasks.get_mut(&task_id))
+                {
+                    task.result = to.result;
+                }
+                self.stats.tasks_completed += 1;
+                self.stats.tasks_finished.add(State::Error);
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                return self.force_fail_task(exec_id, task_id, msg);
+            }
+        };
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let with_items = exec
+            .tasks
+            .get(&task_id)
+            .and_then(|t| exec.spec.tasks.get(&t.name))
+            .is_some_and(|s| !s.with_items.is_empty());
+        let Some(task) = exec.tasks.get_mut(&task_id) else {
+            return;
+        };
+        if !super::transition::end(task, to.state, &mut self.stats) {
+            return;
+        }
+        task.state_info = to.state_info;
+        task.result = to.result;
+        task.finished_at = Some(to.at);
+        task.updated_at = Some(to.at);
+        task.published = published;
+        if !keep {
+            // Mistral erases each action's output: a with-items task keeps
+            // one null per item.
+            task.result = match &task.result {
+                Value::Array(items) if with_items => Value::Array(vec![Value::Null; items.len()]),
+                _ => Value::Null,
+            };
+        }
+        exec.incomplete = exec.incomplete.saturating_sub(1);
+        if !global.is_empty()
+            && let Value::Object(ctx) = &mut exec.rec.context
+        {
+            controller::update_context(ctx, &global);
+            self.touch_exec(exec_id, Write::Update);
+        }
+        self.stats.tasks_completed += 1;
+        self.stats.tasks_finished.add(to.state);
+        self.touch_task(exec_id, task_id, Write::Update);
+        if self.after_complete(exec_id, task_id) {
+            return;
+        }
+        if self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running)
+        {
+            self.process_task(exec_id, task_id);
+            self.check_complete(exec_id);
+        }
+    }
+}

@@ -37,7 +37,11 @@ fn amqp_url() -> Option<String> {
 
 /// A queue prefix of this run alone.
 fn prefix(test: &str) -> String {
-    format!("t{}-{test}-{}", std::process::id(), super::harness::unix_ms())
+    format!(
+        "t{}-{test}-{}",
+        std::process::id(),
+        super::harness::unix_ms()
+    )
 }
 
 /// Timings short enough for a test: a lost worker is noticed in 3 s.
@@ -171,13 +175,24 @@ fn remote_workers_run_many_executions() {
     let began = Instant::now();
     let ids = create_many(&server, "chain", 200);
     let open = api.wait_terminal(&ids, Duration::from_secs(120));
-    board.record("seconds for 200 executions (600 tasks)", began.elapsed().as_secs_f64());
-    board.check("all terminal", open.is_empty(), format!("{} open", open.len()));
+    board.record(
+        "seconds for 200 executions (600 tasks)",
+        began.elapsed().as_secs_f64(),
+    );
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
     let success = ids
         .iter()
         .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
         .count();
-    board.check("all SUCCESS", success == ids.len(), format!("{success}/{}", ids.len()));
+    board.check(
+        "all SUCCESS",
+        success == ids.len(),
+        format!("{success}/{}", ids.len()),
+    );
     let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
     let starts = starts(&ledgers);
     let twice = starts.values().filter(|n| **n > 1).count();
@@ -190,7 +205,11 @@ fn remote_workers_run_many_executions() {
         .get("broker_confirm_round_trips_total")
         .copied()
         .unwrap_or(0);
-    board.check("confirms went over the broker", round_trips >= 600, round_trips);
+    board.check(
+        "confirms went over the broker",
+        round_trips >= 600,
+        round_trips,
+    );
     board.check(
         "the node is connected",
         m.get("broker_connected") == Some(&1),
@@ -224,9 +243,17 @@ fn remote_worker_killed_mid_run() {
     let victim_started = victim.ledger().count("start");
     victim.kill();
     board.record("actions the victim had started", victim_started);
-    board.check("the victim was running actions", victim_started > 0, victim_started);
+    board.check(
+        "the victim was running actions",
+        victim_started > 0,
+        victim_started,
+    );
     let open = api.wait_terminal(&ids, Duration::from_secs(60));
-    board.check("all terminal", open.is_empty(), format!("{} open", open.len()));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
     let ledgers = [victim.ledger(), survivor.ledger()];
     let starts = starts(&ledgers);
     let mut unsafe_twice = 0;
@@ -259,7 +286,11 @@ fn remote_worker_killed_mid_run() {
             }
         }
     }
-    board.check("no unsafe action ran twice", unsafe_twice == 0, unsafe_twice);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
     board.check(
         "outcomes as a crash gives them",
         wrong.is_empty(),
@@ -279,7 +310,6 @@ fn remote_worker_killed_mid_run() {
 /// A loopback TCP proxy to the broker that the test can cut (every
 /// connection closed, new ones refused) and restore.
 struct Proxy {
-    port: u16,
     up: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
 }
@@ -310,7 +340,7 @@ impl Proxy {
                 pipe(server, client);
             }
         });
-        Self { port, up, conns }
+        Self { up, conns }
     }
 
     fn cut(&self) {
@@ -399,12 +429,20 @@ fn broker_connection_loss_loses_no_task() {
     std::thread::sleep(Duration::from_secs(3));
     proxy.restore();
     let open = api.wait_terminal(&ids, Duration::from_secs(90));
-    board.check("all terminal", open.is_empty(), format!("{} open", open.len()));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
     let success = ids
         .iter()
         .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
         .count();
-    board.check("all SUCCESS", success == ids.len(), format!("{success}/{}", ids.len()));
+    board.check(
+        "all SUCCESS",
+        success == ids.len(),
+        format!("{success}/{}", ids.len()),
+    );
     let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
     let starts = starts(&ledgers);
     let twice = starts.values().filter(|n| **n > 1).count();
@@ -437,8 +475,15 @@ fn target_routes_to_named_workers() {
     );
     let gpu_ids = create_many(&server, "on_gpu", 20);
     let any_ids = create_many(&server, "on_any", 20);
-    let open = api.wait_terminal(&[gpu_ids.clone(), any_ids].concat(), Duration::from_secs(60));
-    board.check("all terminal", open.is_empty(), format!("{} open", open.len()));
+    let open = api.wait_terminal(
+        &[gpu_ids.clone(), any_ids].concat(),
+        Duration::from_secs(60),
+    );
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
     let gpu_tasks: Vec<String> = gpu_ids
         .iter()
         .flat_map(|id| api.tasks(id))
@@ -446,7 +491,10 @@ fn target_routes_to_named_workers() {
         .collect();
     let on_plain = plain.ledger().per_task("start");
     let on_gpu = gpu.ledger().per_task("start");
-    let misrouted = gpu_tasks.iter().filter(|t| on_plain.contains_key(*t)).count();
+    let misrouted = gpu_tasks
+        .iter()
+        .filter(|t| on_plain.contains_key(*t))
+        .count();
     let routed = gpu_tasks.iter().filter(|t| on_gpu.contains_key(*t)).count();
     board.check("gpu tasks ran on the gpu worker", routed == 20, routed);
     board.check("none on the plain worker", misrouted == 0, misrouted);

@@ -84,3 +84,69 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(change: impl FnOnce(&mut Config), expected: Result<(), &str>) {
+        let mut c = Config::default();
+        change(&mut c);
+        let got = c.check_broker().map_err(|e| e.to_string());
+        match expected {
+            Ok(()) => assert!(got.is_ok(), "{got:?}"),
+            Err(part) => assert!(
+                got.as_ref().is_err_and(|e| e.contains(part)),
+                "{got:?} should name {part}"
+            ),
+        }
+    }
+
+    const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+    #[test]
+    fn broker_settings_are_checked() {
+        check(|_| {}, Ok(()));
+        check(|c| c.broker_url = URL.into(), Ok(()));
+        check(|c| c.local_workers = false, Err("needs broker_url"));
+        check(
+            |c| c.broker_url = "amqps://h/".into(),
+            Err("not an amqp:// URL"),
+        );
+        check(
+            |c| {
+                c.broker_url = URL.into();
+                c.broker_prefix = "a b".into();
+            },
+            Err("broker_prefix"),
+        );
+        check(
+            |c| {
+                c.broker_url = URL.into();
+                c.worker_targets = "gpu, x/y".into();
+            },
+            Err("worker target 'x/y'"),
+        );
+        check(
+            |c| {
+                c.broker_url = URL.into();
+                c.broker_lease_ms = 2_000;
+            },
+            Err("three heartbeats"),
+        );
+    }
+
+    #[test]
+    fn settings_split_the_targets() {
+        let mut c = Config {
+            broker_url: URL.into(),
+            worker_targets: " gpu, ,tpu".into(),
+            ..Config::default()
+        };
+        c.broker_prefix = "p".into();
+        let s = c.broker().unwrap();
+        assert_eq!(s.targets, vec!["gpu".to_string(), "tpu".to_string()]);
+        assert_eq!(s.task_queue(Some("gpu")), "p.tasks.gpu");
+        assert!(Config::default().broker().is_none());
+    }
+}

@@ -105,5 +105,6 @@ async fn workflows_and_standalone_actions_run_through_the_broker() {
         .next()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    assert!(n >= 10 * 31 + 1, "{line}");
+    // 10 executions of 30 items and one last task, and the standalone one.
+    assert!(n >= 311, "{line}");
 }

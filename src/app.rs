@@ -168,11 +168,19 @@ impl Engine {
         let deadline = Instant::now() + grace;
         let _ = self.addr.send(Drain).await;
         // `busy` counts every HandleTask a worker is handling, from its
-        // confirmation (refused from now on) to its conveyed result.
-        while self.pool.busy.load(SeqCst) > 0 && Instant::now() < deadline {
+        // confirmation (refused from now on) to its conveyed result; remote
+        // workers' confirmed actions are counted by the broker transport.
+        let running = || {
+            self.pool.busy.load(SeqCst) as u64
+                + self
+                    .broker
+                    .as_ref()
+                    .map_or(0, |b| b.remote_running.load(SeqCst))
+        };
+        while running() > 0 && Instant::now() < deadline {
             actix_rt::time::sleep(SHUTDOWN_POLL).await;
         }
-        let running = self.pool.busy.load(SeqCst);
+        let running = running();
         let _ = self.addr.send(Drain).await;
         let unfinished = self.addr.send(ListUnfinished).await.unwrap_or_default();
         if running > 0 {

@@ -138,6 +138,10 @@ const GAUGES: &[(&str, &str)] = &[
         "1 while this node is connected to its broker.",
     ),
     (
+        "bora_broker_remote_running",
+        "Actions remote workers run now (confirmed, no result yet).",
+    ),
+    (
         "bora_notifications_pending",
         "Notification events in the outbox, not yet delivered.",
     ),

@@ -245,6 +245,9 @@ async fn answer(
                 seen: Instant::now(),
             },
         );
+        stats
+            .remote_running
+            .store(t.running.len() as u64, Ordering::Relaxed);
     }
     let reply_to = delivery.properties.reply_to().clone();
     let correlation = delivery.properties.correlation_id().clone();
@@ -299,6 +302,9 @@ async fn take_results(
             if let Ok(mut t) = tracker.lock() {
                 t.running
                     .remove(&(result.action_execution_id, result.attempt));
+                stats
+                    .remote_running
+                    .store(t.running.len() as u64, Ordering::Relaxed);
             }
             stats.results.fetch_add(1, Ordering::Relaxed);
             if link.convey.send(result).await.is_ok() {
@@ -339,6 +345,14 @@ async fn take_heartbeats(
                     r.seen = now;
                 }
             }
+            for key in beat.released {
+                if t.running.get(&key).is_some_and(|r| r.worker == beat.worker) {
+                    t.running.remove(&key);
+                }
+            }
+            stats
+                .remote_running
+                .store(t.running.len() as u64, Ordering::Relaxed);
         }
     }
     Err(super::closed())
@@ -376,6 +390,9 @@ async fn watch_leases(
                     out.push((key, r.worker));
                 }
             }
+            stats
+                .remote_running
+                .store(t.running.len() as u64, Ordering::Relaxed);
             out
         };
         for ((aid, attempt), worker) in expired {

@@ -94,6 +94,8 @@ pub struct Stats {
     pub actions_lost: AtomicU64,
     /// Results received from remote workers.
     pub results: AtomicU64,
+    /// Actions remote workers run now (confirmed, no result yet).
+    pub remote_running: AtomicU64,
 }
 
 impl Stats {
@@ -114,6 +116,7 @@ impl Stats {
             ("broker_workers_lost_total", get(&self.workers_lost)),
             ("broker_actions_lost_total", get(&self.actions_lost)),
             ("broker_results_total", get(&self.results)),
+            ("broker_remote_running", get(&self.remote_running)),
         ]
     }
 }
@@ -127,6 +130,10 @@ pub(crate) type Key = (ActionExecutionId, Attempt);
 struct Heartbeat {
     worker: String,
     running: Vec<Key>,
+    /// Confirmed attempts finished without a result to convey (an
+    /// asynchronous action started: its result comes through the API).
+    #[serde(default)]
+    released: Vec<Key>,
 }
 
 /// A persistent JSON message.
@@ -247,6 +254,7 @@ mod tests {
         let hb = Heartbeat {
             worker: "w1".into(),
             running: vec![(ActionExecutionId::new(), Attempt(3))],
+            released: vec![],
         };
         let text = serde_json::to_string(&hb).unwrap();
         let back: Heartbeat = serde_json::from_str(&text).unwrap();

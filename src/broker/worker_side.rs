@@ -36,6 +36,8 @@ struct Held {
     granted: bool,
     /// A result is on its way to the broker.
     conveying: bool,
+    /// A result was conveyed.
+    conveyed: bool,
     /// The worker is finished with it.
     done: bool,
 }
@@ -49,6 +51,8 @@ struct Rpc {
 #[derive(Default)]
 struct State {
     held: HashMap<Key, Held>,
+    /// Confirmed attempts finished without a result, for the next heartbeat.
+    released: Vec<Key>,
     rpc: Option<Rpc>,
     replies: HashMap<String, tokio::sync::oneshot::Sender<Result<(), Refusal>>>,
 }
@@ -136,7 +140,7 @@ impl Handler<ConfirmExecution> for WorkerSide {
         Box::pin(async move {
             let key = (msg.action_execution_id, msg.attempt);
             let started = Instant::now();
-            let verdict = tokio::time::timeout(timeout, ask(&state, &id, &queue, &msg))
+            let verdict = tokio::time::timeout(timeout, ask(&state, &id, &queue, &msg, timeout))
                 .await
                 .unwrap_or(Err(Refusal::Busy));
             if verdict != Err(Refusal::Busy) {
@@ -162,6 +166,7 @@ async fn ask(
     worker: &str,
     queue: &str,
     msg: &ConfirmExecution,
+    timeout: std::time::Duration,
 ) -> Result<(), Refusal> {
     let correlation = uuid::Uuid::new_v4().to_string();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -180,7 +185,9 @@ async fn ask(
     let props = BasicProperties::default()
         .with_reply_to(reply_queue.into())
         .with_correlation_id(correlation.clone().into())
-        .with_app_id(worker.into());
+        .with_app_id(worker.into())
+        // Unanswered by then, the worker asks again: the old request may go.
+        .with_expiration(timeout.as_millis().to_string().into());
     let sent = channel
         .basic_publish(
             "".into(),
@@ -209,7 +216,9 @@ impl Handler<ConveyResult> for WorkerSide {
             return;
         };
         if let Ok(mut s) = self.state.lock() {
-            s.held.entry(key).or_default().conveying = true;
+            let held = s.held.entry(key).or_default();
+            held.conveying = true;
+            held.conveyed = true;
         }
         self.outbox.push(Outgoing {
             queue: self.settings.result_queue(),
@@ -230,7 +239,11 @@ impl Handler<TaskDone> for WorkerSide {
             if held.conveying {
                 return None;
             }
-            s.held.remove(&key).and_then(|h| h.acker)
+            let held = s.held.remove(&key)?;
+            if held.granted && !held.conveyed {
+                s.released.push(key);
+            }
+            held.acker
         });
         ack(acker);
     }
@@ -357,20 +370,23 @@ async fn take_replies(mut replies: lapin::Consumer, state: &Shared) -> lapin::Re
 /// Lists the running attempts every `heartbeat`.
 async fn beat(channel: &Channel, cx: &Ctx) -> lapin::Result<()> {
     loop {
-        let running: Vec<Key> = cx
+        let (running, released) = cx
             .state
             .lock()
-            .map(|s| {
-                s.held
+            .map(|mut s| {
+                let running = s
+                    .held
                     .iter()
                     .filter(|(_, h)| h.granted && !h.done)
                     .map(|(k, _)| *k)
-                    .collect()
+                    .collect();
+                (running, std::mem::take(&mut s.released))
             })
             .unwrap_or_default();
         let beat = Heartbeat {
             worker: cx.id.clone(),
             running,
+            released,
         };
         if let Ok(body) = serde_json::to_vec(&beat) {
             channel
@@ -379,7 +395,9 @@ async fn beat(channel: &Channel, cx: &Ctx) -> lapin::Result<()> {
                     cx.settings.heartbeat_queue().into(),
                     BasicPublishOptions::default(),
                     &body,
-                    BasicProperties::default(),
+                    // A heartbeat nobody read within a lease says nothing.
+                    BasicProperties::default()
+                        .with_expiration(cx.settings.lease.as_millis().to_string().into()),
                 )
                 .await?;
             cx.stats.heartbeats.fetch_add(1, Ordering::Relaxed);

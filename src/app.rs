@@ -57,7 +57,11 @@ pub struct Engine {
     pub events: tokio::sync::broadcast::Sender<crate::engine::Change>,
     /// Woken by the engine after a commit that wrote notification events.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// The broker transport's counters, when tasks go through a broker.
+    pub broker: Option<Arc<crate::broker::Stats>>,
     arbiter: Arbiter,
+    /// The broker transport's thread, when there is one.
+    broker_arbiter: Option<Arbiter>,
 }
 
 impl Engine {
@@ -101,15 +105,39 @@ impl Engine {
         let announce = events.clone();
         let outbox = Arc::new(tokio::sync::Notify::new());
         let wake = outbox.clone();
+        let broker_arbiter = config.broker().map(|_| Arbiter::new());
+        let remote = config
+            .broker()
+            .zip(broker_arbiter.as_ref())
+            .map(|(settings, arbiter)| Remote {
+                settings,
+                local_workers: config.local_workers,
+                stats: Arc::default(),
+                arbiter: arbiter.handle(),
+            });
+        let broker_stats = remote.as_ref().map(|r| r.stats.clone());
         let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
             let link = EngineLink {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
-            let pool = WorkerPool::new(workers, registry, link, stats)
-                .with_capacity(capacity)
-                .start();
-            EngineActor::new(writer, pool.recipient(), eval)
+            let pool = match remote {
+                // The in-process path: the engine's mailbox to the pool's.
+                None => WorkerPool::new(workers, registry, link, stats)
+                    .with_capacity(capacity)
+                    .start()
+                    .recipient(),
+                Some(remote) => {
+                    let local = remote.local_workers.then(|| LocalPool {
+                        workers,
+                        capacity,
+                        registry,
+                        stats,
+                    });
+                    remote.start(link, ctx.address().recipient(), local)
+                }
+            };
+            EngineActor::new(writer, pool, eval)
                 .with_catalog(catalog)
                 .with_events(announce)
                 .with_limits(limits)
@@ -125,7 +153,9 @@ impl Engine {
             pool: pool_stats,
             events,
             outbox,
+            broker: broker_stats,
             arbiter,
+            broker_arbiter,
         })
     }
 
@@ -138,11 +168,19 @@ impl Engine {
         let deadline = Instant::now() + grace;
         let _ = self.addr.send(Drain).await;
         // `busy` counts every HandleTask a worker is handling, from its
-        // confirmation (refused from now on) to its conveyed result.
-        while self.pool.busy.load(SeqCst) > 0 && Instant::now() < deadline {
+        // confirmation (refused from now on) to its conveyed result; remote
+        // workers' confirmed actions are counted by the broker transport.
+        let running = || {
+            self.pool.busy.load(SeqCst) as u64
+                + self
+                    .broker
+                    .as_ref()
+                    .map_or(0, |b| b.remote_running.load(SeqCst))
+        };
+        while running() > 0 && Instant::now() < deadline {
             actix_rt::time::sleep(SHUTDOWN_POLL).await;
         }
-        let running = self.pool.busy.load(SeqCst);
+        let running = running();
         let _ = self.addr.send(Drain).await;
         let unfinished = self.addr.send(ListUnfinished).await.unwrap_or_default();
         if running > 0 {
@@ -155,7 +193,135 @@ impl Engine {
             log::warn!("{}", abandoned_line(u));
         }
         self.arbiter.stop();
+        if let Some(broker) = self.broker_arbiter {
+            broker.stop();
+        }
     }
+}
+
+/// A node's broker transport, before it starts.
+struct Remote {
+    settings: crate::broker::Settings,
+    local_workers: bool,
+    stats: Arc<crate::broker::Stats>,
+    arbiter: ArbiterHandle,
+}
+
+/// The workers a node with a broker runs itself (fed from the broker too).
+struct LocalPool {
+    workers: usize,
+    capacity: usize,
+    registry: Arc<Registry>,
+    stats: Arc<PoolStats>,
+}
+
+impl Remote {
+    /// Starts the engine side of the broker (and the node's own workers,
+    /// if any) on the broker's thread; returns the engine's pool recipient.
+    /// Called from the engine's thread while it starts, so it waits only
+    /// for the other thread to build the recipient.
+    fn start(
+        self,
+        link: EngineLink,
+        lost: Recipient<crate::protocol::WorkerLost>,
+        local: Option<LocalPool>,
+    ) -> Recipient<crate::protocol::HandleTask> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (settings, stats) = (self.settings, self.stats);
+        self.arbiter.spawn_fn(move || {
+            let pool =
+                crate::broker::EngineSide::start(settings.clone(), link, lost, stats.clone());
+            if let Some(local) = local {
+                start_remote_pool(settings, stats, local);
+            }
+            let _ = tx.send(pool);
+        });
+        match rx.recv() {
+            Ok(pool) => pool,
+            Err(_) => {
+                log::error!("the broker transport did not start; tasks will not be dispatched");
+                Dispatchless.start().recipient()
+            }
+        }
+    }
+}
+
+/// A worker pool fed from the broker (`bora worker`, or a node's own
+/// workers when it has a broker).
+fn start_remote_pool(
+    settings: crate::broker::Settings,
+    stats: Arc<crate::broker::Stats>,
+    local: LocalPool,
+) {
+    crate::broker::WorkerSide::start(settings, stats, move |link, done| {
+        WorkerPool::new(local.workers, local.registry, link, local.stats)
+            .with_capacity(local.capacity)
+            .with_done(done)
+            .start()
+            .recipient()
+    });
+}
+
+/// Stands for a pool that could not start: every task stays IDLE and is
+/// dispatched again by the next start's recovery.
+struct Dispatchless;
+
+impl Actor for Dispatchless {
+    type Context = Context<Self>;
+}
+
+impl Handler<crate::protocol::HandleTask> for Dispatchless {
+    type Result = ();
+
+    fn handle(&mut self, msg: crate::protocol::HandleTask, _: &mut Self::Context) {
+        log::error!(
+            "action={} not dispatched: no broker transport",
+            msg.action_execution_id
+        );
+    }
+}
+
+/// Runs a worker process (`bora worker`): a pool of `config.worker_count()`
+/// workers fed from the broker, until `shutdown` resolves; then running
+/// actions get the grace period. Tasks it did not finish are delivered
+/// again to another worker.
+pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let settings = config
+        .broker()
+        .ok_or_else(|| anyhow::anyhow!("bora worker needs --broker (or broker_url)"))?;
+    crate::actions::http::install_tls_provider();
+    let registry = Registry::standard_with(config.http_settings()).shared();
+    let pool = Arc::new(PoolStats::default());
+    let stats = Arc::new(crate::broker::Stats::default());
+    log::info!(
+        "bora {} worker: {} workers, broker {}, queues under '{}'",
+        env!("CARGO_PKG_VERSION"),
+        config.worker_count(),
+        crate::broker::redact(&settings.url),
+        settings.prefix
+    );
+    start_remote_pool(
+        settings,
+        stats,
+        LocalPool {
+            workers: config.worker_count(),
+            capacity: config.worker_capacity,
+            registry,
+            stats: pool.clone(),
+        },
+    );
+    shutdown.await;
+    let deadline = Instant::now() + Duration::from_secs(config.shutdown_grace_secs);
+    log::info!(
+        "worker stopping: running actions get {}s",
+        config.shutdown_grace_secs
+    );
+    while pool.busy.load(SeqCst) > 0 && Instant::now() < deadline {
+        actix_rt::time::sleep(SHUTDOWN_POLL).await;
+    }
+    log::info!("worker stopped");
+    Ok(())
 }
 
 /// The longest a graceful stop waits for notification POSTs under way.
@@ -306,6 +472,7 @@ pub async fn run(
         engine_queue: Arc::new(api::EngineQueue::new(config.max_engine_requests)),
         gauges: {
             let pool = engine.pool.clone();
+            let broker = engine.broker.clone();
             Arc::new(move || {
                 use std::sync::atomic::Ordering::Relaxed;
                 vec![
@@ -320,6 +487,9 @@ pub async fn run(
                     ("notifications_retries_total", outbox.retries.load(Relaxed)),
                     ("notifications_failed_total", outbox.failed.load(Relaxed)),
                 ]
+                .into_iter()
+                .chain(broker.iter().flat_map(|b| b.gauges()))
+                .collect()
             })
         },
         metrics: metrics.clone(),

@@ -21,6 +21,7 @@
 //! - [`config`]: settings, defaults < file < `BORA_*` environment.
 //! - [`logging`]: the process's log lines, env_logger's text or JSON.
 //! - [`failpoints`]: named fault-injection points, compiled in for tests only.
+//! - [`broker`]: the engine↔worker protocol over RabbitMQ, for remote workers.
 //! - [`app`]: the composition root that wires everything and runs it.
 //! - [`cli`]: the command line's `run`, `validate` and client commands,
 //!   over the HTTP API.
@@ -30,6 +31,7 @@
 pub mod actions;
 pub mod api;
 pub mod app;
+pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -39,6 +39,24 @@ enum Command {
         /// Number of worker actors (default: one per CPU).
         #[arg(long, value_name = "N", env = "BORA_WORKERS")]
         workers: Option<usize>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+        /// With --broker: run no workers in this process (`bora worker`
+        /// processes run every action).
+        #[arg(long)]
+        no_local_workers: bool,
+    },
+    /// Run only a worker pool, fed with tasks from the broker by the
+    /// `bora serve --broker` nodes (no API, no database).
+    Worker {
+        /// Number of worker actors (default: one per CPU).
+        #[arg(long, value_name = "N", env = "BORA_WORKERS")]
+        workers: Option<usize>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+        /// Also take the tasks whose `target` is NAME (repeatable).
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
     },
     /// Check a workflow list or a workbook: errors (what a server refuses)
     /// and warnings (unreachable tasks, joins that cannot be satisfied,
@@ -143,6 +161,33 @@ enum Command {
     },
 }
 
+/// The broker of remote workers.
+#[derive(Args)]
+struct BrokerArgs {
+    /// RabbitMQ URL, amqp://user:password@host:5672/%2f (default: the
+    /// `broker_url` setting; none: workers in this process only).
+    #[arg(long = "broker", value_name = "URL", env = "BORA_BROKER_URL")]
+    url: Option<String>,
+    /// Prefix of the queue names (default `bora`).
+    #[arg(
+        long = "broker-prefix",
+        value_name = "PREFIX",
+        env = "BORA_BROKER_PREFIX"
+    )]
+    prefix: Option<String>,
+}
+
+impl BrokerArgs {
+    fn apply(self, config: &mut Config) {
+        if let Some(url) = self.url {
+            config.broker_url = url;
+        }
+        if let Some(prefix) = self.prefix {
+            config.broker_prefix = prefix;
+        }
+    }
+}
+
 /// Which server a client command talks to, and how it prints.
 #[derive(Args)]
 struct Conn {
@@ -176,11 +221,14 @@ fn main() -> ExitCode {
     };
     // A server logs what it does (its format is the settings'); the other
     // commands speak only when something is wrong.
-    if !matches!(cli.command, Command::Serve { .. }) {
+    if !matches!(cli.command, Command::Serve { .. } | Command::Worker { .. }) {
         bora::logging::init("text", "warn");
     }
     // `run` serves bora too: an action's panic message stays out of the log.
-    if matches!(cli.command, Command::Serve { .. } | Command::Run { .. }) {
+    if matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Run { .. } | Command::Worker { .. }
+    ) {
         bora::app::install_panic_hook();
     }
     match run(cli) {
@@ -215,11 +263,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         log::warn!("{warning}");
     }
     match cli.command {
+        Command::Worker {
+            workers,
+            broker,
+            targets,
+        } => {
+            if let Some(w) = workers {
+                config.workers = w;
+            }
+            broker.apply(&mut config);
+            if !targets.is_empty() {
+                config.worker_targets = targets.join(",");
+            }
+            config.validate()?;
+            let system = actix_rt::System::new();
+            system.block_on(bora::app::run_worker(config, shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             bind,
             database,
             workers,
+            broker,
+            no_local_workers,
         } => {
+            broker.apply(&mut config);
+            if no_local_workers {
+                config.local_workers = false;
+            }
             if let Some(b) = bind {
                 config.bind = b;
             }

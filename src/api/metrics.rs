@@ -37,6 +37,42 @@ const META: Metadata<'static> = Metadata::new("bora", Level::INFO, Some(module_p
 /// time) and their HELP text.
 const COUNTERS: &[(&str, &str)] = &[
     (
+        "bora_broker_reconnects_total",
+        "Broker connections made again after a lost one.",
+    ),
+    (
+        "bora_broker_published_total",
+        "Messages published to the broker and confirmed by it.",
+    ),
+    (
+        "bora_broker_publish_retries_total",
+        "Broker publishes tried again (refused, or lost with a connection).",
+    ),
+    (
+        "bora_broker_confirm_round_trips_total",
+        "ConfirmExecution requests answered over the broker.",
+    ),
+    (
+        "bora_broker_confirm_round_trip_microseconds_total",
+        "Time the engine took to answer them, summed (divide by the round trips).",
+    ),
+    (
+        "bora_broker_heartbeats_total",
+        "Heartbeats received from remote workers.",
+    ),
+    (
+        "bora_broker_workers_lost_total",
+        "Remote workers taken for lost (heartbeats stopped for longer than the lease).",
+    ),
+    (
+        "bora_broker_actions_lost_total",
+        "Running actions of lost workers handed back as interrupted.",
+    ),
+    (
+        "bora_broker_results_total",
+        "Results received from remote workers.",
+    ),
+    (
         "bora_notifications_delivered_total",
         "Notification events delivered (a 200 or 201 answer).",
     ),
@@ -101,6 +137,14 @@ const COUNTERS: &[(&str, &str)] = &[
 ];
 
 const GAUGES: &[(&str, &str)] = &[
+    (
+        "bora_broker_connected",
+        "1 while this node is connected to its broker.",
+    ),
+    (
+        "bora_broker_remote_running",
+        "Actions remote workers run now (confirmed, no result yet).",
+    ),
     (
         "bora_notifications_pending",
         "Notification events in the outbox, not yet delivered.",
@@ -341,6 +385,20 @@ impl Metrics {
                 }
                 "notifications_retries_total" => c("bora_notifications_retries_total", &[], *v),
                 "notifications_failed_total" => c("bora_notifications_failed_total", &[], *v),
+                // The broker transport's counters, under their own names.
+                other if other.starts_with("broker_") => {
+                    if let Some((full, _)) = COUNTERS
+                        .iter()
+                        .chain(GAUGES)
+                        .find(|(n, _)| n.strip_prefix("bora_") == Some(other))
+                    {
+                        if other.ends_with("_total") {
+                            c(full, &[], *v);
+                        } else {
+                            g(full, &[], *v);
+                        }
+                    }
+                }
                 other => log::debug!("metrics: unknown gauge {other}"),
             }
         }

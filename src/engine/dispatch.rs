@@ -23,6 +23,8 @@ pub(crate) struct Call {
     pub(super) workflow: bool,
     /// The task's `safe-rerun`, evaluated against its inbound context.
     safe_rerun: bool,
+    /// The task's `target`, evaluated: a worker group's name.
+    target: Option<String>,
     /// For an ad-hoc action: the system action and input to dispatch.
     run: Option<(String, Map<String, Value>)>,
 }
@@ -188,12 +190,22 @@ impl EngineActor {
         let safe_rerun = self
             .evaluate_for(d, exec, task, own, &spec.safe_rerun)
             .is_ok_and(|v| expr::truthy(&v));
+        let target = match &spec.target {
+            None => None,
+            Some(t) => match self.evaluate(exec, Some(task), own, t)? {
+                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Value::Null => None,
+                Value::String(_) => None,
+                other => return Err(format!("Task target must be a string, got {other}").into()),
+            },
+        };
         Ok(Call {
             action,
             input,
             timeout,
             workflow,
             safe_rerun,
+            target,
             run,
         })
     }
@@ -209,6 +221,7 @@ impl EngineActor {
         let exec = self.execs.get_mut(&exec_id)?;
         let task = exec.tasks.get_mut(&task_id)?;
         super::runtime::set_call(&mut task.runtime_context, call.safe_rerun, call.timeout);
+        super::runtime::set_target(&mut task.runtime_context, call.target.as_deref());
         let ae = ActionExecutionRecord {
             id: ActionExecutionId::new(),
             name: call.action.clone(),
@@ -241,6 +254,7 @@ impl EngineActor {
             input: Value::Object(input),
             timeout: call.timeout.map(std::time::Duration::from_secs_f64),
             workflow_name: ae.workflow_name.clone(),
+            target: call.target,
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::state::Exec;
-use crate::domain::{Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::protocol::HandleTask;
 use crate::store::{ActionExecutionRecord, TaskRecord, Write};
@@ -352,17 +352,29 @@ impl EngineActor {
     /// Sends every IDLE action execution of the execution again under a new
     /// attempt, so a copy refused (or still queued) under the old one is stale.
     pub(crate) fn redispatch_idle(&mut self, exec_id: ExecutionId) {
+        self.redispatch(exec_id, None);
+    }
+
+    /// Sends the IDLE action executions of the execution again under a new
+    /// attempt: all of them, or only `only`.
+    pub(crate) fn redispatch(&mut self, exec_id: ExecutionId, only: Option<ActionExecutionId>) {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
         let mut sends = Vec::new();
-        for ae in exec.actions.values_mut().filter(|a| a.state == State::Idle) {
+        for ae in exec
+            .actions
+            .values_mut()
+            .filter(|a| a.state == State::Idle && only.is_none_or(|id| id == a.id))
+        {
             ae.attempt += 1;
             ae.updated_at = Some(now());
-            let timeout = exec
+            let context = exec
                 .tasks
                 .get(&ae.task_execution_id.unwrap_or_default())
-                .and_then(|t| super::runtime::timeout(&t.runtime_context))
+                .map(|t| &t.runtime_context);
+            let timeout = context
+                .and_then(super::runtime::timeout)
                 .map(std::time::Duration::from_secs_f64);
             sends.push(HandleTask {
                 action_execution_id: ae.id,
@@ -373,6 +385,7 @@ impl EngineActor {
                 input: ae.input.clone(),
                 timeout,
                 workflow_name: ae.workflow_name.clone(),
+                target: context.and_then(super::runtime::target),
             });
         }
         for mut m in sends {

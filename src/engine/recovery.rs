@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::state::Exec;
 use super::{EngineActor, Error};
-use crate::domain::{ActionExecutionId, ExecutionId, State, now};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
 use crate::lang::WorkflowSpec;
+use crate::protocol::WorkerLost;
 use crate::store::{ActiveSet, Write};
 
 /// The reason given to a task whose action was interrupted and may not re-run.
@@ -127,11 +128,7 @@ impl EngineActor {
             .values_mut()
             .filter(|a| a.state == State::Running && !awaiting.contains(&a.id))
         {
-            let safe = ae
-                .task_execution_id
-                .and_then(|t| exec.tasks.get(&t))
-                .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context));
-            if safe {
+            if may_rerun(&exec.tasks, ae) {
                 super::transition::set(
                     ae,
                     State::Idle,
@@ -148,38 +145,7 @@ impl EngineActor {
             self.redispatch_idle(exec_id);
         }
         for (aid, task) in interrupted {
-            self.stats.tasks_recovered_failed_unsafe += 1;
-            if let Some(exec) = self.execs.get_mut(&exec_id)
-                && let Some(ae) = exec.actions.get_mut(&aid)
-            {
-                super::transition::end(ae, State::Error, &mut self.stats);
-                ae.accepted = true;
-                ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
-                ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
-                ae.updated_at = Some(now());
-                exec.in_flight = exec.in_flight.saturating_sub(1);
-            }
-            self.owner.remove(&aid);
-            self.touch_action(exec_id, aid, Write::Update);
-            if let Some(task) = task {
-                // Not retried either: the engine cannot tell whether the
-                // action ran, and it never runs it again silently (I2).
-                if let Some(t) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|e| e.tasks.get_mut(&task))
-                {
-                    super::runtime::mark_interrupted(&mut t.runtime_context);
-                }
-                let msg = Value::String(INTERRUPTED_NOT_SAFE.into());
-                self.complete_task(
-                    exec_id,
-                    task,
-                    State::Error,
-                    msg,
-                    Some(INTERRUPTED_NOT_SAFE.into()),
-                );
-            }
+            self.fail_interrupted(exec_id, aid, task);
         }
         let Some(exec) = self.execs.get(&exec_id) else {
             return;
@@ -202,6 +168,109 @@ impl EngineActor {
                 self.process_task(exec_id, id);
             }
             self.check_complete(exec_id);
+        }
+    }
+
+    /// An action whose run was interrupted (its worker is gone) and whose
+    /// task is not `safe-rerun`: the action and its task fail with the
+    /// reason, and the task is not retried.
+    fn fail_interrupted(
+        &mut self,
+        exec_id: ExecutionId,
+        aid: ActionExecutionId,
+        task: Option<TaskExecutionId>,
+    ) {
+        self.stats.tasks_recovered_failed_unsafe += 1;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && let Some(ae) = exec.actions.get_mut(&aid)
+        {
+            super::transition::end(ae, State::Error, &mut self.stats);
+            ae.accepted = true;
+            ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
+            ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
+            ae.updated_at = Some(now());
+            exec.in_flight = exec.in_flight.saturating_sub(1);
+        }
+        self.owner.remove(&aid);
+        self.touch_action(exec_id, aid, Write::Update);
+        if let Some(task) = task {
+            // Not retried either: the engine cannot tell whether the
+            // action ran, and it never runs it again silently (I2).
+            if let Some(t) = self
+                .execs
+                .get_mut(&exec_id)
+                .and_then(|e| e.tasks.get_mut(&task))
+            {
+                super::runtime::mark_interrupted(&mut t.runtime_context);
+            }
+            let msg = Value::String(INTERRUPTED_NOT_SAFE.into());
+            self.complete_task(
+                exec_id,
+                task,
+                State::Error,
+                msg,
+                Some(INTERRUPTED_NOT_SAFE.into()),
+            );
+        }
+    }
+
+    /// The worker running `aid` under `attempt` is gone while the engine
+    /// runs on (a remote worker whose heartbeats stopped): the action is
+    /// handled as recovery handles it after a crash — dispatched again
+    /// under a new attempt if its task is `safe-rerun`, otherwise failed.
+    /// A stale attempt, a finished action or an asynchronous one (its
+    /// result comes through the API) is left alone.
+    pub(crate) fn worker_lost(&mut self, aid: ActionExecutionId, attempt: Attempt) {
+        if let Some(sa) = self.standalone.get_mut(&aid) {
+            if sa.rec.state != State::Running || sa.rec.attempt != attempt.0 {
+                return;
+            }
+            let rec = sa.rec.clone();
+            if self.is_async(&rec) {
+                return;
+            }
+            log::warn!("action={aid} attempt={attempt}: its worker is lost; failing it");
+            self.fail_standalone_interrupted(aid);
+            return;
+        }
+        let Some(&exec_id) = self.owner.get(&aid) else {
+            return;
+        };
+        let current = self.execs.get(&exec_id).and_then(|e| e.actions.get(&aid));
+        if current.is_none_or(|ae| ae.state != State::Running || ae.attempt != attempt.0)
+            || self.awaits_callback(exec_id, aid)
+        {
+            return;
+        }
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(ae) = exec.actions.get_mut(&aid) else {
+            return;
+        };
+        if may_rerun(&exec.tasks, ae) {
+            log::warn!(
+                "ex={exec_id} action={aid} attempt={attempt}: its worker is lost; the task is safe-rerun, running it again"
+            );
+            super::transition::set(
+                ae,
+                State::Idle,
+                super::transition::Move::Redispatch,
+                &mut self.stats,
+            );
+            ae.updated_at = Some(now());
+            self.stats.tasks_recovered_redispatch += 1;
+            if exec.rec.state == State::Running {
+                self.redispatch(exec_id, Some(aid));
+            } else {
+                self.touch_action(exec_id, aid, Write::Update);
+            }
+        } else {
+            log::warn!(
+                "ex={exec_id} action={aid} attempt={attempt}: its worker is lost; the task is not safe-rerun, failing it"
+            );
+            let task = ae.task_execution_id;
+            self.fail_interrupted(exec_id, aid, task);
         }
     }
 
@@ -256,4 +325,23 @@ impl EngineActor {
             self.on_action_complete(exec_id, task, None, state, result);
         }
     }
+}
+
+impl actix::Handler<WorkerLost> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: WorkerLost, ctx: &mut Self::Context) {
+        self.worker_lost(msg.action_execution_id, msg.attempt);
+        self.schedule_flush(ctx);
+    }
+}
+
+/// Whether an interrupted action may run again: its task is `safe-rerun`.
+fn may_rerun(
+    tasks: &indexmap::IndexMap<TaskExecutionId, crate::store::TaskRecord>,
+    ae: &crate::store::ActionExecutionRecord,
+) -> bool {
+    ae.task_execution_id
+        .and_then(|t| tasks.get(&t))
+        .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context))
 }

@@ -19,6 +19,7 @@ const TIMER: &str = "timer";
 const TIMEOUT_TIMER: &str = "timeout_timer";
 const TIMEOUT: &str = "timeout";
 const SAFE_RERUN: &str = "safe_rerun";
+const TARGET: &str = "target";
 const INTERRUPTED: &str = "interrupted";
 const NEXT_TASKS: &str = "next_tasks";
 const TRIGGERED_BY: &str = "triggered_by";
@@ -145,6 +146,18 @@ pub(crate) fn set_call(rc: &mut Value, safe_rerun: bool, timeout: Option<f64>) {
             m.insert(TIMEOUT.into(), json!(t));
         }
     }
+}
+
+/// Records the evaluated `target` of a dispatched action call.
+pub(crate) fn set_target(rc: &mut Value, target: Option<&str>) {
+    if let (Some(m), Some(t)) = (map(rc), target) {
+        m.insert(TARGET.into(), Value::String(t.to_string()));
+    }
+}
+
+/// The evaluated `target` of the task's action, if any.
+pub(crate) fn target(rc: &Value) -> Option<String> {
+    rc.get(TARGET).and_then(Value::as_str).map(str::to_string)
 }
 
 /// Whether the task's action may run again after a crash.

@@ -253,6 +253,13 @@ impl EngineActor {
             input,
             timeout: sa.timeout,
             workflow_name: None,
+            target: sa
+                .rec
+                .params
+                .get("target")
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.trim().to_string()),
         });
     }
 
@@ -388,11 +395,7 @@ impl EngineActor {
                 // the API, across restarts.
                 State::Running if self.is_async(&rec) => {}
                 State::Running => {
-                    super::transition::end(&mut rec, State::Error, &mut self.stats);
-                    rec.accepted = true;
-                    rec.state_info = Some(INTERRUPTED_NOT_SAFE.into());
-                    rec.output = json!({ "result": INTERRUPTED_NOT_SAFE });
-                    rec.updated_at = Some(now());
+                    interrupted(&mut rec, &mut self.stats);
                     self.stats.tasks_recovered_failed_unsafe += 1;
                 }
                 _ => continue,
@@ -417,6 +420,28 @@ impl EngineActor {
                 self.dispatch_standalone(id);
             }
         }
+    }
+
+    /// A RUNNING standalone action whose worker is gone while the engine
+    /// runs on: it fails as recovery fails it, and a caller waiting for it
+    /// gets that answer.
+    pub(crate) fn fail_standalone_interrupted(&mut self, id: ActionExecutionId) {
+        let Some(sa) = self.standalone.get_mut(&id) else {
+            return;
+        };
+        interrupted(&mut sa.rec, &mut self.stats);
+        self.stats.tasks_recovered_failed_unsafe += 1;
+        if let Some(tx) = sa.waiter.take() {
+            let rec = sa.rec.clone();
+            self.on_commit(Box::new(move |ok| {
+                let _ = tx.send(if ok {
+                    Ok(rec)
+                } else {
+                    Err(Error::Unavailable("the engine could not commit".into()))
+                });
+            }));
+        }
+        self.touch_standalone(id, Write::Update);
     }
 
     /// Whether a recorded standalone action is asynchronous (completed
@@ -520,4 +545,14 @@ impl Handler<DeleteActionExecution> for EngineActor {
             Err(e) => Box::pin(futures::future::ready(Err(e))),
         }
     }
+}
+
+/// Marks a standalone action whose run was interrupted: ERROR with the
+/// reason (the engine cannot tell whether it ran, so it never runs again).
+fn interrupted(rec: &mut ActionExecutionRecord, stats: &mut super::Stats) {
+    super::transition::end(rec, State::Error, stats);
+    rec.accepted = true;
+    rec.state_info = Some(INTERRUPTED_NOT_SAFE.into());
+    rec.output = json!({ "result": INTERRUPTED_NOT_SAFE });
+    rec.updated_at = Some(now());
 }

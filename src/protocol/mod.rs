@@ -30,6 +30,11 @@ pub struct HandleTask {
     /// `None` for a standalone action.
     #[serde(default)]
     pub workflow_name: Option<String>,
+    /// The task's evaluated `target`: the name of the worker group that
+    /// should run it (a broker routes it to that group's queue); `None`
+    /// for any worker.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// Worker → engine: may I run this attempt? The engine answers only after the
@@ -93,6 +98,27 @@ pub struct ConveyResult {
     pub outcome: Outcome,
 }
 
+/// Transport → engine: the worker that confirmed this attempt is gone (its
+/// heartbeats stopped for longer than the lease). The engine handles the
+/// action as a crash handles it: run again under a new attempt if its task
+/// is `safe-rerun`, otherwise fail it. A stale or finished one is ignored.
+#[derive(Clone, Debug, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct WorkerLost {
+    pub action_execution_id: ActionExecutionId,
+    pub attempt: Attempt,
+}
+
+/// Worker → its host: this `HandleTask` is finished with (refused, its
+/// result conveyed, or an asynchronous action started). A host fed by a
+/// broker acknowledges the delivery then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Message)]
+#[rtype(result = "()")]
+pub struct TaskDone {
+    pub action_execution_id: ActionExecutionId,
+    pub attempt: Attempt,
+}
+
 /// The engine's side of the protocol, as the workers see it: they hold these
 /// recipients, never the engine's address.
 #[derive(Clone)]
@@ -130,6 +156,7 @@ mod tests {
             input: serde_json::json!({"url": "http://example.org/"}),
             timeout: Some(Duration::from_secs(3)),
             workflow_name: Some("wf".into()),
+            target: Some("gpu".into()),
         };
         let text = serde_json::to_string(&msg).unwrap();
         let back: HandleTask = serde_json::from_str(&text).unwrap();
@@ -137,7 +164,9 @@ mod tests {
         assert_eq!(back.attempt, Attempt(2));
         let mut old: Value = serde_json::from_str(&text).unwrap();
         old.as_object_mut().unwrap().remove("workflow_name");
+        old.as_object_mut().unwrap().remove("target");
         let back: HandleTask = serde_json::from_value(old).unwrap();
         assert_eq!(back.workflow_name, None);
+        assert_eq!(back.target, None);
     }
 }

@@ -10,7 +10,7 @@ use actix::prelude::*;
 
 use super::run::WorkerActor;
 use crate::actions::Registry;
-use crate::protocol::{EngineLink, HandleTask};
+use crate::protocol::{EngineLink, HandleTask, TaskDone};
 
 /// Live counters of the pool, readable from anywhere.
 #[derive(Debug, Default)]
@@ -38,6 +38,8 @@ pub struct WorkerPool {
     next: usize,
     /// Actions one worker runs at once.
     capacity: usize,
+    /// Told when a worker is finished with a `HandleTask`, if anyone asks.
+    done: Option<Recipient<TaskDone>>,
 }
 
 impl WorkerPool {
@@ -56,7 +58,15 @@ impl WorkerPool {
             stats,
             slots: Vec::new(),
             next: 0,
+            done: None,
         }
+    }
+
+    /// Tells `done` when a worker is finished with each `HandleTask` (a
+    /// host fed by a broker acknowledges the delivery then).
+    pub fn with_done(mut self, done: Recipient<TaskDone>) -> Self {
+        self.done = Some(done);
+        self
     }
 
     /// Each worker runs at most `capacity` actions at once.
@@ -78,8 +88,11 @@ impl WorkerPool {
             self.stats.clone(),
         );
         let capacity = self.capacity;
+        let done = self.done.clone();
         let addr = WorkerActor::start_in_arbiter(&arbiter.handle(), move |_| {
-            WorkerActor::new(registry, engine, stats).with_capacity(capacity)
+            WorkerActor::new(registry, engine, stats)
+                .with_capacity(capacity)
+                .with_done(done)
         });
         Slot { arbiter, addr }
     }

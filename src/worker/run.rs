@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use super::pool::PoolStats;
 use crate::actions::{ActionContext, Registry};
-use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome, Refusal};
+use crate::protocol::{
+    ConfirmExecution, ConveyResult, EngineLink, HandleTask, Outcome, Refusal, TaskDone,
+};
 
 /// A worker actor. Stateless between tasks; restarted by the pool if it dies.
 pub struct WorkerActor {
@@ -26,6 +28,7 @@ pub struct WorkerActor {
     capacity: usize,
     running: usize,
     queue: VecDeque<HandleTask>,
+    done: Option<Recipient<TaskDone>>,
 }
 
 impl WorkerActor {
@@ -38,7 +41,14 @@ impl WorkerActor {
             capacity: usize::MAX,
             running: 0,
             queue: VecDeque::new(),
+            done: None,
         }
+    }
+
+    /// Tells `done` when each `HandleTask` is finished with.
+    pub fn with_done(mut self, done: Option<Recipient<TaskDone>>) -> Self {
+        self.done = done;
+        self
     }
 
     /// Runs at most `capacity` actions at once (at least one).
@@ -52,12 +62,20 @@ impl WorkerActor {
         let registry = self.registry.clone();
         let engine = self.engine.clone();
         let stats = self.stats.clone();
+        let done = self.done.clone();
         stats.busy.fetch_add(1, Ordering::SeqCst);
         self.running += 1;
         ctx.spawn(
             async move {
+                let finished = TaskDone {
+                    action_execution_id: msg.action_execution_id,
+                    attempt: msg.attempt,
+                };
                 handle_task(&registry, &engine, msg).await;
                 stats.busy.fetch_sub(1, Ordering::SeqCst);
+                if let Some(done) = done {
+                    done.do_send(finished);
+                }
             }
             .into_actor(self)
             .map(|_, act, ctx| {

@@ -31,6 +31,7 @@ mod ops_process;
 mod policies;
 mod protocol;
 mod recovery;
+mod remote;
 mod retention;
 mod standalone;
 mod std_http;

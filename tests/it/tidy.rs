@@ -99,13 +99,17 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("protocol", &[]),
     ("engine", &["lang", "expr", "store", "protocol"]),
     ("worker", &["protocol", "actions"]),
+    // The engine↔worker protocol over RabbitMQ: it speaks only the
+    // protocol's messages; the composition root wires it between the
+    // engine and the workers, which never see it.
+    ("broker", &["protocol"]),
     ("actions", &[]),
     ("store", &[]),
     // `actions`: the std actions' descriptions for `GET /v2/actions`.
     ("api", &["engine", "store", "lang", "actions"]),
     // The settings build the limits and HTTP policy of the modules they
     // configure.
-    ("config", &["actions", "engine", "expr", "notify"]),
+    ("config", &["actions", "engine", "expr", "notify", "broker"]),
     // Delivers the outbox the engine writes: reads it through the store,
     // tells the engine what is done, posts under the egress policy of
     // `actions`.
@@ -134,15 +138,17 @@ const EXTERNAL: &[(&str, &[&str])] = &[
     (
         "actix",
         &[
-            "engine", "worker", "api", "app", "main", "protocol", "notify",
+            "engine", "worker", "api", "app", "main", "protocol", "notify", "broker",
         ],
     ),
     (
         "tokio",
         &[
-            "engine", "worker", "api", "app", "main", "actions", "notify",
+            "engine", "worker", "api", "app", "main", "actions", "notify", "broker",
         ],
     ),
+    // The AMQP client: the broker transport only.
+    ("lapin", &["broker"]),
 ];
 
 /// Modules that must stay pure: no I/O, no runtime.

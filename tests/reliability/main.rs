@@ -21,6 +21,7 @@ mod r2;
 mod r4;
 mod r5;
 mod r6;
+mod remote;
 mod secrets;
 mod supervision;
 mod supervision_faults;

@@ -1,6 +1,8 @@
 //! Settings: defaults < `bora.toml` (or `--config FILE`) < `BORA_*`
 //! environment. Loaded once at start, validated, passed explicitly.
 
+mod broker;
+
 use serde::{Deserialize, Serialize};
 
 /// Everything configurable.
@@ -116,6 +118,22 @@ pub struct Config {
     /// object a line: `ts`, `level`, `target`, `msg`). `RUST_LOG` filters
     /// either.
     pub log_format: String,
+    /// RabbitMQ URL (`amqp://user:pw@host:5672/%2f`) for remote workers.
+    pub broker_url: String,
+    /// Prefix of the broker's queue names (`<prefix>.tasks`, ...).
+    pub broker_prefix: String,
+    /// Whether a node with a broker also runs workers of its own.
+    pub local_workers: bool,
+    /// `bora worker`: comma-separated worker groups (task `target`s) it serves.
+    pub worker_targets: String,
+    /// How often a remote worker lists the actions it runs.
+    pub broker_heartbeat_ms: u64,
+    /// Heartbeat silence after which a remote worker's actions are interrupted.
+    pub broker_lease_ms: u64,
+    /// How long a remote worker waits for a confirmation's answer.
+    pub broker_confirm_timeout_ms: u64,
+    /// Tasks a worker process takes from the broker at once.
+    pub broker_prefetch: u16,
     /// The configuration file these settings were read from, if any (set
     /// by [`Config::load`]; not a setting).
     #[serde(skip)]
@@ -183,6 +201,14 @@ impl Default for Config {
             cron_catch_up_max: 100,
             cron_catch_up_grace_secs: 60,
             log_format: "text".into(),
+            broker_url: String::new(),
+            broker_prefix: "bora".into(),
+            local_workers: true,
+            worker_targets: String::new(),
+            broker_heartbeat_ms: 1_000,
+            broker_lease_ms: 10_000,
+            broker_confirm_timeout_ms: 5_000,
+            broker_prefetch: 256,
             file: None,
         }
     }
@@ -446,6 +472,7 @@ impl Config {
         if self.worker_capacity == 0 {
             return Err(Error::Invalid("worker_capacity must be at least 1".into()));
         }
+        self.check_broker()?;
         if self.max_engine_requests == 0 {
             return Err(Error::Invalid(
                 "max_engine_requests must be at least 1".into(),

@@ -1,0 +1,409 @@
+//! The engine's end of the broker: publishes `HandleTask` to the task
+//! queues, answers `ConfirmExecution` requests with the engine's answer,
+//! hands `ConveyResult`s to the engine, and watches the heartbeats of the
+//! attempts it confirmed: one whose worker falls silent for longer than the
+//! lease goes back to the engine as `WorkerLost`.
+//!
+//! A result is acknowledged to the broker once the engine has taken it
+//! (its handler ran); the engine commits it with its next group commit. If
+//! the engine process dies in between, the action is RUNNING at the
+//! restart and recovery handles it as any interrupted action.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use futures::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel, Connection, message::Delivery};
+
+use super::outbox::{Outbox, Outgoing, declare};
+use super::{Heartbeat, Key, Settings, Stats};
+use crate::protocol::{
+    ConfirmExecution, ConveyResult, EngineLink, HandleTask, Refusal, WorkerLost,
+};
+
+/// Deliveries of confirm requests and results handled at once.
+const PREFETCH: u16 = 512;
+
+/// The engine side of the broker. Start it with [`EngineSide::start`]; the
+/// engine's pool is then its `Recipient<HandleTask>`.
+pub struct EngineSide {
+    settings: Settings,
+    outbox: Outbox,
+}
+
+/// An attempt a remote worker confirmed and has not finished.
+struct Remote {
+    worker: String,
+    seen: Instant,
+}
+
+/// What the engine side knows of remote running attempts.
+#[derive(Default)]
+struct Tracker {
+    running: HashMap<Key, Remote>,
+    /// Since when the current connection is up (`None` while down): no
+    /// worker is taken for lost before it has had a lease to be heard.
+    connected_since: Option<Instant>,
+    lost_workers: HashSet<String>,
+}
+
+type Shared = Arc<Mutex<Tracker>>;
+
+impl EngineSide {
+    /// Connects (and keeps connecting) to the broker, serves the engine's
+    /// `link` to remote workers, and reports lost ones to `lost`. Returns
+    /// the recipient the engine dispatches `HandleTask` to.
+    pub fn start(
+        settings: Settings,
+        link: EngineLink,
+        lost: Recipient<WorkerLost>,
+        stats: Arc<Stats>,
+    ) -> Recipient<HandleTask> {
+        let outbox = Outbox::default();
+        let tracker: Shared = Arc::default();
+        actix_rt::spawn(watch_leases(
+            settings.lease,
+            tracker.clone(),
+            lost,
+            stats.clone(),
+        ));
+        let session = {
+            let (settings, outbox) = (settings.clone(), outbox.clone());
+            async move {
+                let session_stats = stats.clone();
+                super::keep_connected(settings.clone(), "bora engine", &stats, |conn| {
+                    session(
+                        conn,
+                        settings.clone(),
+                        outbox.clone(),
+                        link.clone(),
+                        tracker.clone(),
+                        session_stats.clone(),
+                    )
+                })
+                .await;
+            }
+        };
+        actix_rt::spawn(session);
+        EngineSide { settings, outbox }.start().recipient()
+    }
+}
+
+impl Actor for EngineSide {
+    type Context = Context<Self>;
+}
+
+impl Handler<HandleTask> for EngineSide {
+    type Result = ();
+
+    fn handle(&mut self, msg: HandleTask, _: &mut Self::Context) {
+        match serde_json::to_vec(&msg) {
+            Ok(body) => self.outbox.push(Outgoing {
+                queue: self.settings.task_queue(msg.target.as_deref()),
+                body,
+                key: None,
+            }),
+            Err(e) => log::error!("action={} cannot be encoded: {e}", msg.action_execution_id),
+        }
+    }
+}
+
+/// One connection's life: the queues, the task publisher, and the three
+/// consumers. Ends when the connection fails.
+async fn session(
+    conn: Connection,
+    settings: Settings,
+    outbox: Outbox,
+    link: EngineLink,
+    tracker: Shared,
+    stats: Arc<Stats>,
+) -> lapin::Result<()> {
+    let publish = conn.create_channel().await?;
+    publish
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    for queue in [
+        settings.task_queue(None),
+        settings.confirm_queue(),
+        settings.result_queue(),
+        settings.heartbeat_queue(),
+    ] {
+        declare(&publish, &queue).await?;
+    }
+    let confirms = consumer(&conn, &settings.confirm_queue(), false).await?;
+    let results = consumer(&conn, &settings.result_queue(), false).await?;
+    let heartbeats = consumer(&conn, &settings.heartbeat_queue(), true).await?;
+    if let Ok(mut t) = tracker.lock() {
+        t.connected_since = Some(Instant::now());
+    }
+    let ended = tokio::select! {
+        r = outbox.pump(&publish, &stats, &|_| {}) => r,
+        r = serve_confirms(confirms, link.clone(), tracker.clone(), stats.clone()) => r,
+        r = take_results(results, link, tracker.clone(), stats.clone()) => r,
+        r = take_heartbeats(heartbeats, tracker.clone(), stats.clone()) => r,
+    };
+    if let Ok(mut t) = tracker.lock() {
+        t.connected_since = None;
+    }
+    ended
+}
+
+/// A channel consuming `queue` (acknowledged by hand unless `no_ack`).
+async fn consumer(
+    conn: &Connection,
+    queue: &str,
+    no_ack: bool,
+) -> lapin::Result<(Channel, lapin::Consumer)> {
+    let channel = conn.create_channel().await?;
+    channel
+        .basic_qos(PREFETCH, BasicQosOptions::default())
+        .await?;
+    let consumer = channel
+        .basic_consume(
+            queue.into(),
+            "".into(),
+            BasicConsumeOptions {
+                no_ack,
+                ..BasicConsumeOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    Ok((channel, consumer))
+}
+
+/// Answers each `ConfirmExecution` request with the engine's answer, on
+/// the asker's reply queue.
+async fn serve_confirms(
+    (channel, mut deliveries): (Channel, lapin::Consumer),
+    link: EngineLink,
+    tracker: Shared,
+    stats: Arc<Stats>,
+) -> lapin::Result<()> {
+    while let Some(delivery) = deliveries.next().await {
+        let delivery = delivery?;
+        let (channel, link, tracker, stats) = (
+            channel.clone(),
+            link.clone(),
+            tracker.clone(),
+            stats.clone(),
+        );
+        actix_rt::spawn(async move {
+            answer(delivery, &channel, &link, &tracker, &stats).await;
+        });
+    }
+    Err(super::closed())
+}
+
+async fn answer(
+    delivery: Delivery,
+    channel: &Channel,
+    link: &EngineLink,
+    tracker: &Shared,
+    stats: &Stats,
+) {
+    let started = Instant::now();
+    let Ok(request) = serde_json::from_slice::<ConfirmExecution>(&delivery.data) else {
+        log::warn!("broker: an unreadable confirm request was dropped");
+        let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+        return;
+    };
+    let worker = delivery
+        .properties
+        .app_id()
+        .as_ref()
+        .map(|w| w.as_str().to_string())
+        .unwrap_or_default();
+    let key = (request.action_execution_id, request.attempt);
+    let verdict = link
+        .confirm
+        .send(request)
+        .await
+        .unwrap_or(Err(Refusal::Unavailable));
+    let verdict = match verdict {
+        // The same worker asking again (its first answer was lost) gets
+        // the same yes: it runs the attempt once, as a worker never hands
+        // one attempt to two of its actors.
+        Err(Refusal::NotIdle) if granted_to(tracker, key, &worker) => Ok(()),
+        other => other,
+    };
+    if verdict.is_ok()
+        && let Ok(mut t) = tracker.lock()
+    {
+        t.running.insert(
+            key,
+            Remote {
+                worker,
+                seen: Instant::now(),
+            },
+        );
+        stats
+            .remote_running
+            .store(t.running.len() as u64, Ordering::Relaxed);
+    }
+    let reply_to = delivery.properties.reply_to().clone();
+    let correlation = delivery.properties.correlation_id().clone();
+    if let (Some(reply_to), Some(correlation), Ok(body)) =
+        (reply_to, correlation, serde_json::to_vec(&verdict))
+    {
+        let sent = channel
+            .basic_publish(
+                "".into(),
+                reply_to,
+                BasicPublishOptions::default(),
+                &body,
+                BasicProperties::default().with_correlation_id(correlation),
+            )
+            .await;
+        if let Err(e) = sent {
+            // The worker asks again after its timeout.
+            log::debug!("broker: a confirm answer was not sent: {e}");
+        }
+    }
+    let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+    stats.confirms.fetch_add(1, Ordering::Relaxed);
+    stats
+        .confirm_micros
+        .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+}
+
+fn granted_to(tracker: &Shared, key: Key, worker: &str) -> bool {
+    !worker.is_empty()
+        && tracker
+            .lock()
+            .is_ok_and(|t| t.running.get(&key).is_some_and(|r| r.worker == worker))
+}
+
+/// Hands each result to the engine, and acknowledges it once the engine
+/// took it.
+async fn take_results(
+    (_channel, mut deliveries): (Channel, lapin::Consumer),
+    link: EngineLink,
+    tracker: Shared,
+    stats: Arc<Stats>,
+) -> lapin::Result<()> {
+    while let Some(delivery) = deliveries.next().await {
+        let delivery = delivery?;
+        let (link, tracker, stats) = (link.clone(), tracker.clone(), stats.clone());
+        actix_rt::spawn(async move {
+            let Ok(result) = serde_json::from_slice::<ConveyResult>(&delivery.data) else {
+                log::warn!("broker: an unreadable result was dropped");
+                let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+                return;
+            };
+            if let Ok(mut t) = tracker.lock() {
+                t.running
+                    .remove(&(result.action_execution_id, result.attempt));
+                stats
+                    .remote_running
+                    .store(t.running.len() as u64, Ordering::Relaxed);
+            }
+            stats.results.fetch_add(1, Ordering::Relaxed);
+            if link.convey.send(result).await.is_ok() {
+                let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+            } else {
+                // The engine is stopping: the result waits in the queue.
+                let _ = delivery
+                    .acker
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        ..BasicNackOptions::default()
+                    })
+                    .await;
+            }
+        });
+    }
+    Err(super::closed())
+}
+
+/// Notes when each remote running attempt was last heard of.
+async fn take_heartbeats(
+    (_channel, mut deliveries): (Channel, lapin::Consumer),
+    tracker: Shared,
+    stats: Arc<Stats>,
+) -> lapin::Result<()> {
+    while let Some(delivery) = deliveries.next().await {
+        let delivery = delivery?;
+        let Ok(beat) = serde_json::from_slice::<Heartbeat>(&delivery.data) else {
+            continue;
+        };
+        stats.heartbeats.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        if let Ok(mut t) = tracker.lock() {
+            for key in beat.running {
+                if let Some(r) = t.running.get_mut(&key)
+                    && r.worker == beat.worker
+                {
+                    r.seen = now;
+                }
+            }
+            for key in beat.released {
+                if t.running.get(&key).is_some_and(|r| r.worker == beat.worker) {
+                    t.running.remove(&key);
+                }
+            }
+            stats
+                .remote_running
+                .store(t.running.len() as u64, Ordering::Relaxed);
+        }
+    }
+    Err(super::closed())
+}
+
+/// Every quarter lease: attempts not heard of for a lease (while connected
+/// for at least that long) go back to the engine as `WorkerLost`.
+async fn watch_leases(
+    lease: Duration,
+    tracker: Shared,
+    lost: Recipient<WorkerLost>,
+    stats: Arc<Stats>,
+) {
+    loop {
+        tokio::time::sleep(lease / 4).await;
+        let now = Instant::now();
+        let expired: Vec<(Key, String)> = {
+            let Ok(mut t) = tracker.lock() else { return };
+            let Some(since) = t.connected_since else {
+                continue;
+            };
+            let gone: Vec<Key> = t
+                .running
+                .iter()
+                .filter(|(_, r)| now.duration_since(r.seen.max(since)) > lease)
+                .map(|(k, _)| *k)
+                .collect();
+            let mut out = Vec::new();
+            for key in gone {
+                if let Some(r) = t.running.remove(&key) {
+                    if t.lost_workers.insert(r.worker.clone()) {
+                        stats.workers_lost.fetch_add(1, Ordering::Relaxed);
+                        log::warn!("broker: worker {} fell silent; taken for lost", r.worker);
+                    }
+                    out.push((key, r.worker));
+                }
+            }
+            stats
+                .remote_running
+                .store(t.running.len() as u64, Ordering::Relaxed);
+            out
+        };
+        for ((aid, attempt), worker) in expired {
+            stats.actions_lost.fetch_add(1, Ordering::Relaxed);
+            log::warn!(
+                "action={aid} attempt={attempt}: no heartbeat from worker {worker} for {lease:?}"
+            );
+            lost.do_send(WorkerLost {
+                action_execution_id: aid,
+                attempt,
+            });
+        }
+    }
+}

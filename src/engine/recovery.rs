@@ -129,14 +129,7 @@ impl EngineActor {
             .filter(|a| a.state == State::Running && !awaiting.contains(&a.id))
         {
             if may_rerun(&exec.tasks, ae) {
-                super::transition::set(
-                    ae,
-                    State::Idle,
-                    super::transition::Move::Redispatch,
-                    &mut self.stats,
-                );
-                ae.updated_at = Some(now());
-                self.stats.tasks_recovered_redispatch += 1;
+                rerun_later(ae, &mut self.stats);
             } else {
                 interrupted.push((ae.id, ae.task_execution_id));
             }
@@ -184,11 +177,7 @@ impl EngineActor {
         if let Some(exec) = self.execs.get_mut(&exec_id)
             && let Some(ae) = exec.actions.get_mut(&aid)
         {
-            super::transition::end(ae, State::Error, &mut self.stats);
-            ae.accepted = true;
-            ae.state_info = Some(INTERRUPTED_NOT_SAFE.into());
-            ae.output = serde_json::json!({ "result": INTERRUPTED_NOT_SAFE });
-            ae.updated_at = Some(now());
+            super::standalone::interrupted(ae, &mut self.stats);
             exec.in_flight = exec.in_flight.saturating_sub(1);
         }
         self.owner.remove(&aid);
@@ -252,14 +241,7 @@ impl EngineActor {
             log::warn!(
                 "ex={exec_id} action={aid} attempt={attempt}: its worker is lost; the task is safe-rerun, running it again"
             );
-            super::transition::set(
-                ae,
-                State::Idle,
-                super::transition::Move::Redispatch,
-                &mut self.stats,
-            );
-            ae.updated_at = Some(now());
-            self.stats.tasks_recovered_redispatch += 1;
+            rerun_later(ae, &mut self.stats);
             if exec.rec.state == State::Running {
                 self.redispatch(exec_id, Some(aid));
             } else {
@@ -344,4 +326,12 @@ fn may_rerun(
     ae.task_execution_id
         .and_then(|t| tasks.get(&t))
         .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context))
+}
+
+/// An interrupted action of a safe-rerun task goes back to IDLE, to be
+/// dispatched again under a new attempt.
+fn rerun_later(ae: &mut crate::store::ActionExecutionRecord, stats: &mut super::Stats) {
+    super::transition::set(ae, State::Idle, super::transition::Move::Redispatch, stats);
+    ae.updated_at = Some(now());
+    stats.tasks_recovered_redispatch += 1;
 }

@@ -323,13 +323,7 @@ impl EngineActor {
         sa.rec.updated_at = Some(now());
         if let Some(tx) = sa.waiter.take() {
             let rec = sa.rec.clone();
-            self.on_commit(Box::new(move |ok| {
-                let _ = tx.send(if ok {
-                    Ok(rec)
-                } else {
-                    Err(Error::Unavailable("the engine could not commit".into()))
-                });
-            }));
+            self.answer_after_commit(tx, rec);
         }
         self.touch_standalone(msg.action_execution_id, Write::Update);
         Some(true)
@@ -433,15 +427,25 @@ impl EngineActor {
         self.stats.tasks_recovered_failed_unsafe += 1;
         if let Some(tx) = sa.waiter.take() {
             let rec = sa.rec.clone();
-            self.on_commit(Box::new(move |ok| {
-                let _ = tx.send(if ok {
-                    Ok(rec)
-                } else {
-                    Err(Error::Unavailable("the engine could not commit".into()))
-                });
-            }));
+            self.answer_after_commit(tx, rec);
         }
         self.touch_standalone(id, Write::Update);
+    }
+
+    /// Answers a caller waiting for a standalone run with `rec` once the
+    /// batch holding it is committed (unavailable if the commit fails).
+    fn answer_after_commit(
+        &mut self,
+        tx: oneshot::Sender<Result<ActionExecutionRecord, Error>>,
+        rec: ActionExecutionRecord,
+    ) {
+        self.on_commit(Box::new(move |ok| {
+            let _ = tx.send(if ok {
+                Ok(rec)
+            } else {
+                Err(Error::Unavailable("the engine could not commit".into()))
+            });
+        }));
     }
 
     /// Whether a recorded standalone action is asynchronous (completed
@@ -547,9 +551,9 @@ impl Handler<DeleteActionExecution> for EngineActor {
     }
 }
 
-/// Marks a standalone action whose run was interrupted: ERROR with the
+/// Marks an action execution whose run was interrupted: ERROR with the
 /// reason (the engine cannot tell whether it ran, so it never runs again).
-fn interrupted(rec: &mut ActionExecutionRecord, stats: &mut super::Stats) {
+pub(super) fn interrupted(rec: &mut ActionExecutionRecord, stats: &mut super::Stats) {
     super::transition::end(rec, State::Error, stats);
     rec.accepted = true;
     rec.state_info = Some(INTERRUPTED_NOT_SAFE.into());

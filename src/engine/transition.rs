@@ -81,43 +81,28 @@ pub(crate) trait Stateful {
     fn id_text(&self) -> String;
 }
 
-impl Stateful for ExecutionRecord {
-    const KIND: &'static str = "execution";
-    fn state(&self) -> State {
-        self.state
-    }
-    fn state_mut(&mut self) -> &mut State {
-        &mut self.state
-    }
-    fn id_text(&self) -> String {
-        self.id.to_string()
-    }
+/// `Stateful` for records whose state and id are fields named so.
+macro_rules! stateful {
+    ($($rec:ty => $kind:literal),* $(,)?) => {$(
+        impl Stateful for $rec {
+            const KIND: &'static str = $kind;
+            fn state(&self) -> State {
+                self.state
+            }
+            fn state_mut(&mut self) -> &mut State {
+                &mut self.state
+            }
+            fn id_text(&self) -> String {
+                self.id.to_string()
+            }
+        }
+    )*};
 }
 
-impl Stateful for TaskRecord {
-    const KIND: &'static str = "task";
-    fn state(&self) -> State {
-        self.state
-    }
-    fn state_mut(&mut self) -> &mut State {
-        &mut self.state
-    }
-    fn id_text(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl Stateful for ActionExecutionRecord {
-    const KIND: &'static str = "action execution";
-    fn state(&self) -> State {
-        self.state
-    }
-    fn state_mut(&mut self) -> &mut State {
-        &mut self.state
-    }
-    fn id_text(&self) -> String {
-        self.id.to_string()
-    }
+stateful! {
+    ExecutionRecord => "execution",
+    TaskRecord => "task",
+    ActionExecutionRecord => "action execution",
 }
 
 /// A task as an operation would leave it, shown to the operation's own

@@ -35,7 +35,8 @@ const FIELDS: &[&str] = &[
     "params",
 ];
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::ActionExecutions,
     fields: FIELDS,
     // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[

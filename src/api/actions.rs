@@ -37,7 +37,8 @@ pub fn std_actions() -> Vec<StdAction> {
         .collect()
 }
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::ActionDefinitions,
     fields: &[
         "id",
         "name",

@@ -55,7 +55,8 @@ const BODY_FIELDS: &[&str] = &[
     "catch_up",
 ];
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::CronTriggers,
     fields: FIELDS,
     // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[

@@ -37,7 +37,8 @@ const FIELDS: &[&str] = &[
     "published_global",
 ];
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::Executions,
     fields: FIELDS,
     // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[

@@ -401,6 +401,7 @@ mod tests {
     #[test]
     fn list_parameters_follow_the_spec() {
         let spec = ListSpec {
+            listing: crate::store::Listing::Workflows,
             fields: &["id", "name"],
             filters: &[("name", Kind::Text), ("state", Kind::State)],
             default_sort: "created_at",

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::auth::Caller;
 use super::error::Error;
 use crate::domain::State;
-use crate::store::{Access, Filter, FilterOp, ListQuery, SortDir};
+use crate::store::{self, Access, Filter, FilterOp, ListQuery, SortDir};
 
 /// The query parameters of a request, in order, percent-decoded.
 pub type Pairs = Vec<(String, String)>;
@@ -31,6 +31,8 @@ pub enum Kind {
 /// What a list endpoint accepts.
 #[derive(Debug)]
 pub struct ListSpec {
+    /// The store's list behind it: filters and sort keys name its fields.
+    pub listing: store::Listing,
     /// The resource's fields, for `fields` and `sort_keys`.
     pub fields: &'static [&'static str],
     /// The filterable query parameters and their kinds.
@@ -342,7 +344,7 @@ fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error>
                 ));
             }
         };
-        if !spec.fields.contains(&key.as_str()) {
+        if !spec.fields.contains(&key.as_str()) || !spec.listing.fields().any(|f| f == key) {
             return Err(Error::bad(format!("Sort key supplied is invalid: {key}")));
         }
         out.push((key, dir));

@@ -37,7 +37,8 @@ const FIELDS: &[&str] = &[
     "env",
 ];
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::Tasks,
     fields: FIELDS,
     // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[

@@ -29,7 +29,8 @@ const FIELDS: &[&str] = &[
     "updated_at",
 ];
 
-const SPEC: ListSpec = ListSpec {
+pub(super) const SPEC: ListSpec = ListSpec {
+    listing: crate::store::Listing::Workflows,
     fields: FIELDS,
     // In the order Mistral's `get_all` names them (the `next` link's order).
     filters: &[

@@ -416,6 +416,28 @@ pub struct Filter {
     pub values: Vec<String>,
 }
 
+/// A list the store answers. Its fields (API names) are declared once, in
+/// the store, with their columns and kinds; [`Listing::fields`] lets the
+/// API check its own list of filters and sort keys against them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    Workflows,
+    ActionDefinitions,
+    Workbooks,
+    Environments,
+    CronTriggers,
+    Executions,
+    Tasks,
+    ActionExecutions,
+}
+
+impl Listing {
+    /// The API names of the fields this list filters and sorts on.
+    pub fn fields(self) -> impl Iterator<Item = &'static str> {
+        super::query::fields_of(self).iter().map(|f| f.api)
+    }
+}
+
 /// Paging, sorting and filtering of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListQuery {

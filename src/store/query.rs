@@ -188,6 +188,21 @@ pub(super) const ACTION_EXECUTION_FIELDS: &[Field] = &[
     f("project_id", "project_id", X, false),
 ];
 
+/// The fields of one list.
+pub(super) fn fields_of(listing: super::Listing) -> &'static [Field] {
+    use super::Listing as L;
+    match listing {
+        L::Workflows => WORKFLOW_FIELDS,
+        L::ActionDefinitions => ACTION_DEFINITION_FIELDS,
+        L::Workbooks => WORKBOOK_FIELDS,
+        L::Environments => ENVIRONMENT_FIELDS,
+        L::CronTriggers => CRON_TRIGGER_FIELDS,
+        L::Executions => EXECUTION_FIELDS,
+        L::Tasks => TASK_FIELDS,
+        L::ActionExecutions => ACTION_EXECUTION_FIELDS,
+    }
+}
+
 /// A boolean condition on table `Tab`.
 pub(super) type Cond<Tab> = Box<dyn BoxableExpression<Tab, MultiBackend, SqlType = Bool>>;
 

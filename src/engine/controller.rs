@@ -207,6 +207,75 @@ pub fn rearrange(cmds: Vec<Command>) -> Vec<Command> {
     }
 }
 
+/// The commands of one list as Mistral's dispatcher runs them: `noop`s
+/// dropped, [`rearrange`]d, and the task commands before a state change in
+/// [`dispatch_order`]. `is_join` tells a join task (Mistral's "waiting"
+/// command) by name.
+pub fn dispatch(cmds: Vec<Command>, is_join: impl Fn(&str) -> bool) -> Vec<Command> {
+    let mut cmds = rearrange(
+        cmds.into_iter()
+            .filter(|c| !matches!(c, Command::Noop { .. }))
+            .collect(),
+    );
+    let end = cmds
+        .iter()
+        .position(Command::is_state_change)
+        .unwrap_or(cmds.len());
+    dispatch_order(&mut cmds[..end], &is_join);
+    cmds
+}
+
+/// The order Mistral's dispatcher starts the task commands of one list in:
+/// Python's `list.sort` with `_compare_task_commands`, which calls a
+/// non-join command smaller than anything and orders joins by name. That
+/// comparator is not consistent, so the order is what CPython's sort makes
+/// of it: the longest run at the start (reversed when it descends), then
+/// binary insertion of the rest. A list of ordinary tasks comes out
+/// reversed: the last one listed starts first. (CPython merges runs only in
+/// lists of 64 or more; there the same steps give a list of ordinary tasks
+/// exactly, and a mix with joins nearly.)
+pub fn dispatch_order(cmds: &mut [Command], is_join: &impl Fn(&str) -> bool) {
+    let waiting = |c: &Command| match c {
+        Command::RunTask { name, .. } if is_join(name) => Some(name.clone()),
+        _ => None,
+    };
+    // `a < b` as Python sees it: `_compare_task_commands(a, b) < 0`.
+    let less = |a: &Command, b: &Command| match (waiting(a), waiting(b)) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(x), Some(y)) => x < y,
+    };
+    let n = cmds.len();
+    if n < 2 {
+        return;
+    }
+    // `count_run`: a strictly descending run is reversed in place.
+    let mut run = 2;
+    if less(&cmds[1], &cmds[0]) {
+        while run < n && less(&cmds[run], &cmds[run - 1]) {
+            run += 1;
+        }
+        cmds[..run].reverse();
+    } else {
+        while run < n && !less(&cmds[run], &cmds[run - 1]) {
+            run += 1;
+        }
+    }
+    // `binarysort` of the rest into the run.
+    for start in run..n {
+        let (mut l, mut r) = (0, start);
+        while l < r {
+            let p = l + ((r - l) >> 1);
+            if less(&cmds[start], &cmds[p]) {
+                r = p;
+            } else {
+                l = p + 1;
+            }
+        }
+        cmds[l..=start].rotate_right(1);
+    }
+}
+
 /// True when the commands handle an error: a command fired from on-error.
 pub fn handles_error(cmds: &[Command]) -> bool {
     cmds.iter().any(|c| c.event() == Some(Event::OnError))

@@ -281,3 +281,60 @@ fn skipped_without_on_skip_falls_back_to_on_success() {
     t.on_success = to(&["a"]);
     check(&t, State::Skipped, &["a@on-success"]);
 }
+
+fn run(name: &str) -> Command {
+    Command::RunTask {
+        name: name.into(),
+        event: Some(Event::OnSuccess),
+    }
+}
+
+fn names(cmds: &[Command]) -> Vec<String> {
+    cmds.iter()
+        .map(|c| match c {
+            Command::RunTask { name, .. } => name.clone(),
+            Command::Fail { .. } => "FAIL".into(),
+            Command::Pause { .. } => "PAUSE".into(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn dispatch_reverses_ordinary_tasks() {
+    let cmds = vec![run("x"), run("y"), run("z")];
+    assert_eq!(names(&dispatch(cmds, |_| false)), ["z", "y", "x"]);
+}
+
+#[test]
+fn dispatch_puts_joins_by_name_after_the_reversed_tasks() {
+    // What CPython's sort makes of Mistral's comparator for [x, jb, y, ja]:
+    // the run [x, jb] stays, then y and ja are inserted by binary search.
+    let cmds = vec![run("x"), run("jb"), run("y"), run("ja")];
+    let is_join = |n: &str| n.starts_with('j');
+    assert_eq!(names(&dispatch(cmds, is_join)), ["y", "x", "ja", "jb"]);
+    let joins = vec![run("jc"), run("ja"), run("jb")];
+    assert_eq!(names(&dispatch(joins, is_join)), ["ja", "jb", "jc"]);
+}
+
+#[test]
+fn dispatch_sorts_only_before_the_state_change() {
+    let noop = Command::Noop {
+        event: Event::OnSuccess,
+    };
+    let pause = Command::Pause {
+        msg: None,
+        event: Event::OnSuccess,
+    };
+    let cmds = vec![run("a"), noop, run("b"), pause, run("c"), run("d")];
+    assert_eq!(
+        names(&dispatch(cmds, |_| false)),
+        ["b", "a", "PAUSE", "c", "d"]
+    );
+    let fail = Command::Fail {
+        msg: None,
+        event: Event::OnSuccess,
+    };
+    let cmds = vec![run("a"), run("b"), fail, run("c")];
+    assert_eq!(names(&dispatch(cmds, |_| false)), ["b", "a", "FAIL"]);
+}

@@ -71,11 +71,60 @@ impl EngineActor {
             Ok(()) => {}
             Err(StartError::Structural(e) | StartError::Name(e)) => {
                 let msg = self.start_failure(exec_id, task_id, &e);
-                self.force_fail_task(exec_id, task_id, msg);
+                if self.earlier_start_pending(exec_id, task_id) {
+                    if let Some(exec) = self.execs.get_mut(&exec_id) {
+                        exec.held_starts.push((task_id, msg));
+                    }
+                } else {
+                    self.force_fail_task(exec_id, task_id, msg);
+                }
             }
             Err(StartError::Action(e)) => {
                 self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
             }
+        }
+    }
+
+    /// True while a task created before `task_id` waits for the evaluation
+    /// of its start: an evaluation off the engine thread must not change
+    /// which failure at start comes first.
+    fn earlier_start_pending(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return false;
+        };
+        let Some(pos) = exec.tasks.get_index_of(&task_id) else {
+            return false;
+        };
+        exec.tasks
+            .keys()
+            .take(pos)
+            .any(|id| self.offload.starting((exec_id, *id)))
+    }
+
+    /// Fails, in creation order, the held start failures ([`Exec::held_starts`])
+    /// that no earlier start waits before any more.
+    pub(crate) fn release_held_starts(&mut self, exec_id: ExecutionId) {
+        loop {
+            let Some(exec) = self.execs.get(&exec_id) else {
+                return;
+            };
+            let first = exec
+                .held_starts
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (id, _))| exec.tasks.get_index_of(id))
+                .map(|(i, (id, _))| (i, *id));
+            let Some((i, task_id)) = first else {
+                return;
+            };
+            if self.earlier_start_pending(exec_id, task_id) {
+                return;
+            }
+            let Some(exec) = self.execs.get_mut(&exec_id) else {
+                return;
+            };
+            let (_, msg) = exec.held_starts.remove(i);
+            self.force_fail_task(exec_id, task_id, msg);
         }
     }
 

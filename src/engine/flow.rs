@@ -290,21 +290,25 @@ impl EngineActor {
         task.error_handled = task.state == State::Error && handled;
         super::runtime::set_next_tasks(&mut task.runtime_context, next);
         self.touch_task(exec_id, task_id, Write::Update);
-        self.run_commands(
-            exec_id,
-            Some((task_id, outbound)),
-            controller::rearrange(cmds),
-        );
+        self.run_commands(exec_id, Some((task_id, outbound)), cmds);
     }
 
-    /// Applies controller commands in order; after a `pause` the rest waits
-    /// in the backlog; after the workflow ends the rest is dropped.
+    /// Applies controller commands in the order Mistral's dispatcher runs
+    /// them ([`controller::dispatch`]); after a `pause` the rest waits in the
+    /// backlog; after the workflow ends the rest is dropped.
     pub(crate) fn run_commands(
         &mut self,
         exec_id: ExecutionId,
         from: Option<(TaskExecutionId, Map<String, Value>)>,
         cmds: Vec<Command>,
     ) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let spec = &exec.spec;
+        let cmds = controller::dispatch(cmds, |name| {
+            spec.tasks.get(name).is_some_and(|t| t.join.is_some())
+        });
         // Tasks started by a list whose command, or whose sibling task,
         // stops or pauses the workflow run to their end (Mistral starts them
         // after the transaction that changed the workflow's state):
@@ -313,7 +317,11 @@ impl EngineActor {
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying += 1;
         }
+        let pending = self.execs.get(&exec_id).is_some_and(|e| e.stop_pending);
         self.apply_each(exec_id, from, cmds);
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.stop_pending = pending;
+        }
         let started = self.batch_actions.take().unwrap_or_default();
         self.batch_actions = outer;
         let owner = &self.owner;
@@ -350,11 +358,14 @@ impl EngineActor {
             .execs
             .get(&exec_id)
             .is_some_and(|e| e.rec.state == State::Running);
+        let stops = cmds.iter().any(Command::is_state_change);
+        let outer_pending = self.execs.get(&exec_id).is_some_and(|e| e.stop_pending);
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
                 return;
             };
+            exec.stop_pending = outer_pending || (stops && !cmd.is_state_change());
             match exec.rec.state {
                 State::Running => {}
                 State::Paused => {
@@ -416,6 +427,7 @@ impl EngineActor {
             if exec.rec.state != State::Running
                 || !exec.backlog.is_empty()
                 || exec.deferred > 0
+                || !exec.held_starts.is_empty()
                 || exec.applying > 0
             {
                 return;
@@ -449,7 +461,9 @@ impl EngineActor {
     /// expression that cannot be evaluated, an action that does not exist
     /// or does not take its input): no transition of the task runs; the
     /// workflow's state_info is the task's. A task that ran no action keeps
-    /// the result `[]`.
+    /// the result `[]`. A workflow that is paused, finished, or about to be
+    /// stopped by a command of the list that started the task is left as it
+    /// is (Mistral's `_fail_workflow` changes only a running one).
     pub(crate) fn force_fail_task(
         &mut self,
         exec_id: ExecutionId,
@@ -503,7 +517,13 @@ impl EngineActor {
                 .collect();
             exec.owed.extend(waiting);
         }
-        self.stop(exec_id, State::Error, Some(msg));
+        if self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.rec.state == State::Running && !e.stop_pending)
+        {
+            self.stop(exec_id, State::Error, Some(msg));
+        }
     }
 
     /// Mistral's text for an error met while a task starts.

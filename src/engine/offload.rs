@@ -180,6 +180,13 @@ impl Offload {
     pub(crate) fn busy(&self, scope: Scope) -> bool {
         self.waiting.contains_key(&scope)
     }
+
+    /// True while the start of the scope's task waits for an evaluation.
+    pub(crate) fn starting(&self, scope: Scope) -> bool {
+        self.waiting
+            .get(&scope)
+            .is_some_and(|w| matches!(w.resume, Resume::Start))
+    }
 }
 
 /// An evaluation for the pool.
@@ -480,6 +487,7 @@ impl EngineActor {
         if !self.offload.busy(scope) {
             self.offload.memo.remove(&scope);
         }
+        self.release_held_starts(exec_id);
         if self
             .execs
             .get(&exec_id)

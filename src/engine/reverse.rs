@@ -89,13 +89,16 @@ impl EngineActor {
                 .and_then(|id| exec.tasks.get(id))
                 .is_some_and(|t| t.state == State::Success)
         };
-        let ready: Vec<(String, Map<String, Value>)> = order
+        let mut ready: Vec<(String, Map<String, Value>)> = order
             .iter()
             .filter(|n| !started.contains(n.as_str()))
             .filter_map(|n| exec.spec.tasks.get(n))
             .filter(|t| t.requires.iter().all(|r| succeeded(r)))
             .map(|t| (t.name.clone(), inbound(exec, &t.requires)))
             .collect();
+        // Mistral's dispatcher starts them in its order, which for tasks
+        // that are no joins is the list reversed (`controller::dispatch_order`).
+        ready.reverse();
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying += 1;
         }

@@ -52,6 +52,14 @@ pub(crate) struct Exec {
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
     pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
+    /// A command list being applied ends in `fail`, `succeed` or `pause`:
+    /// Mistral changes the workflow's state before any task of the list
+    /// starts, so a task of it failing at start leaves the workflow alone.
+    pub stop_pending: bool,
+    /// Tasks that failed at start while a task created before them still
+    /// waited for the evaluation of its start, with their failure: they fail
+    /// in creation order, as Mistral starts them one after the other.
+    pub held_starts: Vec<(TaskExecutionId, String)>,
     /// Action executions started by the command list whose `fail`,
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
@@ -78,6 +86,8 @@ impl Exec {
             items: HashMap::new(),
             parent: None,
             deferred: 0,
+            stop_pending: false,
+            held_starts: Vec::new(),
             applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),

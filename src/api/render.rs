@@ -167,7 +167,16 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
         json_text(&runtime_context(&t.runtime_context)),
     );
     if view == TaskView::Get {
-        m.insert("result".into(), pytext::dumps(&t.result, None).into());
+        // Mistral computes a task's result from its accepted executions: a
+        // task still in progress (running, waiting, delayed for a retry,
+        // held by `pause-before`) has none yet and shows `[]`.
+        let none = Value::Array(Vec::new());
+        let result = if t.state.is_completed() {
+            &t.result
+        } else {
+            &none
+        };
+        m.insert("result".into(), pytext::dumps(result, None).into());
     }
     m.insert("published".into(), json_text(&t.published));
     m.insert("processed".into(), t.processed.into());

@@ -354,10 +354,11 @@ impl EngineActor {
         // that fails its workflow at start does not keep its siblings from
         // being created and started; only an engine command of the list
         // ends it at once.
-        let mut by_command = !self
+        let stopped_before = !self
             .execs
             .get(&exec_id)
             .is_some_and(|e| e.rec.state == State::Running);
+        let mut by_command = stopped_before;
         let stops = cmds.iter().any(Command::is_state_change);
         let outer_pending = self.execs.get(&exec_id).is_some_and(|e| e.stop_pending);
         let mut rest = cmds.into_iter();
@@ -368,6 +369,12 @@ impl EngineActor {
             exec.stop_pending = outer_pending || (stops && !cmd.is_state_change());
             match exec.rec.state {
                 State::Running => {}
+                // A task of the list paused the workflow as it started
+                // (`pause-before`): Mistral has created and started its
+                // siblings by then.
+                State::Paused
+                    if !stopped_before && !by_command && matches!(cmd, Command::RunTask { .. }) => {
+                }
                 State::Paused => {
                     exec.backlog.push(cmd);
                     exec.backlog.extend(rest);

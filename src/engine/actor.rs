@@ -714,6 +714,11 @@ impl EngineActor {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),
         };
+        // An ad-hoc action's `output` that cannot be evaluated fails the
+        // action unaccepted and force-fails its task (Mistral's
+        // `on_action_complete`): no transition runs, the workflow fails with
+        // the same text.
+        let mut output_failed = None;
         let (state, value) = match (state, adhoc) {
             (State::Success, Some(expanded)) => {
                 let task = Some(ae.task_name.as_deref().unwrap_or_default());
@@ -721,7 +726,10 @@ impl EngineActor {
                     expanded.and_then(|e| super::adhoc::finish(&self.eval, &e, value, task));
                 match finished {
                     Ok(v) => (state, v),
-                    Err(e) => (State::Error, Value::String(e)),
+                    Err(e) => {
+                        output_failed = Some(e.clone());
+                        (State::Error, Value::String(e))
+                    }
                 }
             }
             other => (other.0, value),
@@ -745,7 +753,7 @@ impl EngineActor {
                 .record(super::telemetry::seconds(started, now));
         }
         super::transition::end(ae, state, &mut self.stats);
-        ae.accepted = true;
+        ae.accepted = output_failed.is_none();
         ae.output = serde_json::json!({ "result": value });
         ae.updated_at = Some(now);
         let task_id = ae.task_execution_id;
@@ -753,8 +761,10 @@ impl EngineActor {
         exec.in_flight = exec.in_flight.saturating_sub(1);
         self.owner.remove(&msg.action_execution_id);
         self.touch_action(exec_id, msg.action_execution_id, Write::Update);
-        if let Some(task_id) = task_id {
-            self.on_action_complete(exec_id, task_id, item, state, value);
+        match (task_id, output_failed) {
+            (Some(task_id), Some(msg)) => self.force_fail_task(exec_id, task_id, msg),
+            (Some(task_id), None) => self.on_action_complete(exec_id, task_id, item, state, value),
+            (None, _) => {}
         }
         true
     }

@@ -467,8 +467,8 @@ impl EngineActor {
     /// `force_fail_task` does for an error of the workflow's own making (an
     /// expression that cannot be evaluated, an action that does not exist
     /// or does not take its input): no transition of the task runs; the
-    /// workflow's state_info is the task's. A task that ran no action keeps
-    /// the result `[]`. A workflow that is paused, finished, or about to be
+    /// workflow's state_info is the task's. A task without an accepted
+    /// action execution keeps the result `[]`. A workflow that is paused, finished, or about to be
     /// stopped by a command of the list that started the task is left as it
     /// is (Mistral's `_fail_workflow` changes only a running one).
     pub(crate) fn force_fail_task(
@@ -483,7 +483,7 @@ impl EngineActor {
         let ran = exec
             .actions
             .values()
-            .any(|a| a.task_execution_id == Some(task_id));
+            .any(|a| a.task_execution_id == Some(task_id) && a.accepted);
         let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };

@@ -151,11 +151,12 @@ impl EngineActor {
             let result = output
                 .get("result")
                 .map_or_else(|| "Unknown".to_string(), pytext::str);
-            let idx = parent.item.map_or(0, |i| i as usize);
-            p.failed_children
-                .entry(parent.task_id)
-                .or_default()
-                .push((child, idx, result));
+            let failed = p.failed_children.entry(parent.task_id).or_default();
+            // Mistral enumerates the task's child executions: an item's
+            // index, or for a retried task the attempt (each earlier
+            // attempt's child failed too).
+            let idx = parent.item.map_or(failed.len(), |i| i as usize);
+            failed.push((child, idx, result));
         }
         // Mistral's `RegularTask.on_action_complete`: the task's state_info
         // is `str()` of the child's `output.result` when it is truthy (an

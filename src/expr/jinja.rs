@@ -525,6 +525,32 @@ impl Jinja {
     ) -> Result<MValue, Error> {
         self.value_raw(whole, inner, data, host)
             .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
+            .map_err(|e| self.undefined_below_call(e, whole, data, host))
+    }
+
+    /// An undefined value met below `execution()`, `task()` or `env()`,
+    /// in Jinja2's words (the call is evaluated again to see its value).
+    fn undefined_below_call(
+        &self,
+        mut e: Error,
+        src: &str,
+        data: &Json,
+        host: Option<&dyn Host>,
+    ) -> Error {
+        // Already in Jinja2's words (a path into `_`): leave it.
+        if e.kind != ErrorKind::Undefined || e.message.starts_with('\'') {
+            return e;
+        }
+        let mut call = |text: &str| {
+            let whole = format!("{{{{ {text} }}}}");
+            self.value_raw(&whole, text, data, host)
+                .ok()
+                .and_then(|v| to_json(&v).ok())
+        };
+        if let Some(m) = crate::expr::jinja_hint::call_rooted_message(src, &mut call) {
+            e.message = m;
+        }
+        e
     }
 
     fn value_raw(
@@ -660,6 +686,7 @@ impl Jinja {
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
             .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
+            .map_err(|e| self.undefined_below_call(e, src, data, host))
     }
 
     /// Syntax check of a template.

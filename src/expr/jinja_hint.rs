@@ -43,6 +43,74 @@ pub(crate) fn undefined_message(src: &str, data: &Json, in_workflow: bool) -> Op
     lone_variable(src).map(|name| format!("'{name}' is undefined"))
 }
 
+/// The type Jinja2 names for a field of what a Mistral function returns:
+/// `execution()`'s `input`, `params` and `spec` and `task()`'s `published`
+/// and `spec` are database JSON columns (SQLAlchemy's `MutableDict`).
+fn field_kind(function: &str, field: &str, v: &Json) -> String {
+    let column = matches!(
+        (function, field),
+        ("execution", "input" | "params" | "spec") | ("task", "published" | "spec")
+    );
+    if column && v.is_object() {
+        "sqlalchemy.ext.mutable.MutableDict object".into()
+    } else {
+        type_repr(v)
+    }
+}
+
+/// Jinja2's message for the undefined value met on a path into what
+/// `execution()`, `task(...)` or `env()` returns (`task().result.x`):
+/// `call` evaluates the call's text; `None` when no such path is missing.
+pub(crate) fn call_rooted_message(
+    src: &str,
+    call: &mut dyn FnMut(&str) -> Option<Json>,
+) -> Option<String> {
+    for function in ["execution", "task", "env"] {
+        let mut at = 0;
+        while let Some(off) = src[at..].find(function) {
+            let start = at + off;
+            at = start + function.len();
+            let before = start.checked_sub(1).map(|p| src.as_bytes()[p]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+                continue;
+            }
+            let rest = &src[at..];
+            let Some(args) = rest.strip_prefix('(') else {
+                continue;
+            };
+            let Some(close) = args.find(')') else {
+                continue;
+            };
+            if args[..close].contains('(') {
+                continue;
+            }
+            let text = &src[start..at + 1 + close + 1];
+            let steps = parse_steps(&args[close + 1..]);
+            if steps.is_empty() {
+                continue;
+            }
+            let Some(value) = call(text) else {
+                continue;
+            };
+            if let Some(msg) = missing_below(function, &value, &steps) {
+                return Some(msg);
+            }
+        }
+    }
+    None
+}
+
+/// [`first_missing`] from a function's result, naming its column fields.
+fn missing_below(function: &str, value: &Json, steps: &[Step]) -> Option<String> {
+    let root = type_repr(value);
+    if let (Some(Step::Name(field)), Json::Object(m)) = (steps.first(), value)
+        && let Some(v) = m.get(field)
+    {
+        return first_missing(v, &field_kind(function, field, v), &steps[1..]);
+    }
+    first_missing(value, &root, steps)
+}
+
 /// `{{ name }}` alone: the name of the variable.
 fn lone_variable(src: &str) -> Option<&str> {
     let inner = src.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();
@@ -252,5 +320,26 @@ mod tests {
         );
         assert_eq!(msg("{{ _.d.keys }}", false), None);
         assert_eq!(msg("{{ _.l[0] + x }}", false), None);
+    }
+
+    #[test]
+    fn a_path_below_a_function_names_its_columns() {
+        let exec = json!({"id": "x", "input": {"a": {"b": 1}}});
+        let mut call = |text: &str| (text == "execution()").then(|| exec.clone());
+        let mut msg = |src: &str| call_rooted_message(src, &mut call);
+        assert_eq!(
+            msg("{{ execution().nope }}").as_deref(),
+            Some("'dict object' has no attribute 'nope'")
+        );
+        assert_eq!(
+            msg("a {{ execution().input.nope }} b").as_deref(),
+            Some("'sqlalchemy.ext.mutable.MutableDict object' has no attribute 'nope'")
+        );
+        assert_eq!(
+            msg("{{ execution().input.a.nope }}").as_deref(),
+            Some("'dict object' has no attribute 'nope'")
+        );
+        assert_eq!(msg("{{ execution().input.a.b }}"), None);
+        assert_eq!(msg("{{ myexecution().nope }}"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! The standard actions (`std.noop`, `std.echo`, `std.fail`, `std.sleep`,
 //! `std.async_noop`, `std.http`, `std.mistral_http`, `std.email`,
-//! `std.test_dict`) and
+//! `std.test_dict`, and `std.javascript`/`std.js`, which fail as on
+//! Mistral) and
 //! the registry that turns an action name plus input into a runnable
 //! action. Pure of the store and the engine: an action sees only its input
 //! and the ids of its run ([`ActionContext`]).
@@ -11,6 +12,7 @@ pub mod egress;
 mod email;
 mod fail;
 pub mod http;
+mod javascript;
 mod noop;
 mod sleep;
 #[cfg(feature = "test-actions")]
@@ -192,6 +194,7 @@ impl Registry {
         ] {
             r.register(def);
         }
+        javascript::defs().into_iter().for_each(|d| r.register(d));
         #[cfg(feature = "test-actions")]
         test_actions::defs().into_iter().for_each(|d| r.register(d));
         r

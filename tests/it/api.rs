@@ -76,6 +76,8 @@ async fn std_actions_list_page_and_get() {
             "std.email",
             "std.fail",
             "std.http",
+            "std.javascript",
+            "std.js",
             "std.mistral_http",
             "std.noop",
             "std.sleep",

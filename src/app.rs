@@ -594,6 +594,7 @@ pub async fn run(
             })
         },
         metrics: metrics.clone(),
+        node: engine.node.as_ref().map(|n| n.id.clone()),
     };
     let body_limit = config.max_body_bytes;
     let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
@@ -612,6 +613,7 @@ pub async fn run(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
+            .wrap(actix_web::middleware::from_fn(api::owner_guard))
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
             .wrap(actix_web::middleware::from_fn(api::metrics::track))
             .wrap(api::access_log())

@@ -22,7 +22,7 @@ mod write;
 
 pub use backup::{BackupReport, backup};
 pub use model::*;
-pub use nodes::{Node, NodeStats, Owner, Takeover};
+pub use nodes::{Node, NodeStats, Owner, OwnerOf, Takeover};
 
 use std::sync::Arc;
 
@@ -439,7 +439,7 @@ impl Writer {
     /// The node that owns execution `id` (multi-node mode).
     pub fn execution_owner(&mut self, id: ExecutionId) -> Result<Option<Owner>, Error> {
         let id = id.to_string();
-        self.read(|c| nodes::owner_of(c, "workflow_executions", &id))
+        self.read(|c| nodes::owner_of(c, OwnerOf::Execution, &id))
     }
 
     /// Runs a read; if it failed because the connection is gone, reconnects
@@ -652,10 +652,10 @@ impl Store {
         cron::get(&mut *self.conn()?, name_or_id, access)
     }
 
-    /// The node that owns execution `id` (multi-node mode; `None` when no
-    /// node owns it, or on a database without nodes).
-    pub fn execution_owner(&self, id: ExecutionId) -> Result<Option<Owner>, Error> {
-        nodes::owner_of(&mut *self.conn()?, "workflow_executions", &id.to_string())
+    /// The node that owns the execution, task or action execution `id`
+    /// (multi-node mode; `None` when no node owns it).
+    pub fn owner(&self, what: OwnerOf, id: &str) -> Result<Option<Owner>, Error> {
+        nodes::owner_of(&mut *self.conn()?, what, id)
     }
 
     /// An environment by name or id; the caller's own before a public one.

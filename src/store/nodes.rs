@@ -349,15 +349,37 @@ struct OwnerRow {
     alive: bool,
 }
 
+/// What an owner is looked up for: the node of an execution, of a task's
+/// execution, or of an action execution's (its own for a standalone one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerOf {
+    Execution,
+    Task,
+    ActionExecution,
+}
+
 pub(super) fn owner_of(
     conn: &mut AnyConnection,
-    table: &str,
+    what: OwnerOf,
     id: &str,
 ) -> Result<Option<Owner>, Error> {
     let c = pg(conn)?;
+    let from = match what {
+        OwnerOf::Execution => {
+            "workflow_executions x JOIN nodes n ON n.id = x.node_id WHERE x.id = $1"
+        }
+        OwnerOf::Task => {
+            "task_executions t JOIN workflow_executions x ON x.id = t.execution_id \
+             JOIN nodes n ON n.id = x.node_id WHERE t.id = $1"
+        }
+        OwnerOf::ActionExecution => {
+            "action_executions a LEFT JOIN task_executions t ON t.id = a.task_execution_id \
+             LEFT JOIN workflow_executions x ON x.id = t.execution_id \
+             JOIN nodes n ON n.id = COALESCE(a.node_id, x.node_id) WHERE a.id = $1"
+        }
+    };
     let rows: Vec<OwnerRow> = diesel::sql_query(format!(
-        "SELECT n.id AS node, n.api_url, (n.alive AND n.lease_until > {NOW}) AS alive \
-         FROM {table} x JOIN nodes n ON n.id = x.node_id WHERE x.id = $1"
+        "SELECT n.id AS node, n.api_url, (n.alive AND n.lease_until > {NOW}) AS alive FROM {from}"
     ))
     .bind::<Text, _>(id)
     .load(c)

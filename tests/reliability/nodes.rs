@@ -264,6 +264,22 @@ fn three_nodes_one_killed() {
         owned_by_dead == 0,
         owned_by_dead,
     );
+    // A change sent to a node that does not own the execution names the
+    // owner (ids[0] was created on n1, which lives).
+    let elsewhere = apis[2].set_state(&ids[0], "PAUSED");
+    board.check(
+        "a change sent to another node is 503 naming the owner",
+        elsewhere
+            .as_ref()
+            .is_ok_and(|(s, v)| *s == 503 && v.to_string().contains("n1")),
+        format!("{elsewhere:?}"),
+    );
+    let at_owner = apis[0].set_state(&ids[0], "PAUSED");
+    board.check(
+        "the owner itself answers it",
+        at_owner.as_ref().is_ok_and(|(s, _)| *s != 503),
+        format!("{at_owner:?}"),
+    );
     board.finish();
 }
 

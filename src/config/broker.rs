@@ -57,6 +57,14 @@ impl Config {
                 self.node_id, self.database
             )));
         }
+        if !self.broker_url.is_empty() {
+            return Err(Error::Invalid(format!(
+                "node_id '{}' with broker_url: several engine nodes with remote workers are not \
+                 supported yet (the workers' confirmations and results are not routed to the \
+                 node that owns the action); run the nodes with their own workers",
+                self.node_id
+            )));
+        }
         let name_ok = self.node_id.len() <= 64
             && self
                 .node_id
@@ -160,6 +168,27 @@ mod tests {
     }
 
     const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+    #[test]
+    fn node_settings_are_checked() {
+        let node = |change: fn(&mut Config)| {
+            let mut c = Config {
+                database: "postgres://u@h/db".into(),
+                node_id: "n1".into(),
+                ..Config::default()
+            };
+            change(&mut c);
+            c.check_node().map_err(|e| e.to_string())
+        };
+        assert!(node(|_| {}).is_ok());
+        assert!(node(|c| c.node_id = String::new()).is_ok());
+        let sqlite = node(|c| c.database = "sqlite://bora.db".into());
+        assert!(sqlite.is_err_and(|e| e.contains("PostgreSQL") && e.contains("SQLite")));
+        assert!(node(|c| c.node_id = "a b".into()).is_err_and(|e| e.contains("node_id")));
+        assert!(node(|c| c.node_lease_ms = 10).is_err_and(|e| e.contains("node_lease_ms")));
+        assert!(node(|c| c.node_api_url = "n1:8989".into()).is_err_and(|e| e.contains("http")));
+        assert!(node(|c| c.broker_url = URL.into()).is_err_and(|e| e.contains("not supported")));
+    }
 
     #[test]
     fn broker_settings_are_checked() {

@@ -771,7 +771,7 @@ mod tests {
         check_nearest("databse", Some("database"));
         check_nearest("auht", Some("auth"));
         check_nearest("colour", None);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(super::words::edit_distance("", "abc"), 3);
+        assert_eq!(super::words::edit_distance("ab", "ba"), 1);
     }
 }

@@ -217,6 +217,20 @@ pub(super) fn lock_shared(
     }
 }
 
+/// [`migrate`] for a node of several: nodes starting together on a fresh
+/// schema migrate one after the other (a session advisory lock), never at
+/// once (PostgreSQL would refuse the second's `CREATE TABLE`s).
+pub(super) fn migrate_one_at_a_time(writer: &mut AnyConnection) -> Result<(), Error> {
+    writer
+        .batch_execute("SELECT pg_advisory_lock(hashtext('bora:migrate:' || current_schema()))")
+        .map_err(db_err)?;
+    let migrated = migrate(writer);
+    let unlocked = writer
+        .batch_execute("SELECT pg_advisory_unlock(hashtext('bora:migrate:' || current_schema()))")
+        .map_err(db_err);
+    migrated.and(unlocked)
+}
+
 /// A node's writer: a transaction left open longer than the lease (the
 /// process was paused in the middle of a commit) is ended by the server,
 /// so its lock on the node's row never keeps another node from taking

@@ -159,7 +159,7 @@ pub fn open_node(
     let mut writer = conn::connect(&target, Role::Writer)?;
     let lock = conn::lock_shared(&target, &mut writer)?;
     conn::end_stalled_transactions(&mut writer, settings.lease)?;
-    conn::migrate(&mut writer)?;
+    conn::migrate_one_at_a_time(&mut writer)?;
     let epoch = nodes::join(&mut writer, &settings.id, &settings.api_url, settings.lease)?;
     let node = Arc::new(Node {
         id: settings.id.clone(),

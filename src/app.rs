@@ -59,6 +59,8 @@ pub struct Engine {
     pub outbox: Arc<tokio::sync::Notify>,
     /// The broker transport's counters, when tasks go through a broker.
     pub broker: Option<Arc<crate::broker::Stats>>,
+    /// This node, when it is one of several on one PostgreSQL.
+    pub node: Option<Arc<store::Node>>,
     arbiter: Arbiter,
     /// The broker transport's thread, when there is one.
     broker_arbiter: Option<Arbiter>,
@@ -87,7 +89,17 @@ impl Engine {
         clock: crate::engine::Clock,
         timings: Timings,
     ) -> anyhow::Result<Self> {
-        let (store, writer) = store::open(&config.database)?;
+        let (store, writer, keeper) = match node_settings(config) {
+            None => {
+                let (store, writer) = store::open(&config.database)?;
+                (store, writer, None)
+            }
+            Some(settings) => {
+                let (store, writer, keeper) = store::open_node(&config.database, &settings)?;
+                (store, writer, Some(keeper))
+            }
+        };
+        let node = keeper.as_ref().map(|k| k.node().clone());
         let eval = Arc::new(Evaluator::new(config.expr_limits()));
         crate::actions::http::install_tls_provider();
         let registry = registry.shared();
@@ -147,9 +159,13 @@ impl Engine {
                 .with_outbox(wake)
                 .with_timings(timings)
         });
+        if let Some(keeper) = keeper {
+            keep_lease(keeper, addr.clone())?;
+        }
         Ok(Self {
             addr,
             store,
+            node,
             pool: pool_stats,
             events,
             outbox,
@@ -197,6 +213,69 @@ impl Engine {
             broker.stop();
         }
     }
+}
+
+/// The store's settings of this node, when `node_id` makes it one of
+/// several engine nodes on one PostgreSQL.
+fn node_settings(config: &Config) -> Option<store::NodeSettings> {
+    if config.node_id.is_empty() {
+        return None;
+    }
+    Some(store::NodeSettings {
+        id: config.node_id.clone(),
+        api_url: config.node_api_url(),
+        lease: Duration::from_millis(config.node_lease_ms),
+    })
+}
+
+/// Renews the node's lease every third of it, on a thread (and a
+/// connection) of its own, so that neither a busy engine nor a long commit
+/// delays a renewal. When the lease is lost — refused by the database
+/// (another node took over), or not renewed for a whole lease (the
+/// database is unreachable) — the node marks itself lost (its writer
+/// refuses every commit from then on) and tells the engine, which stops;
+/// the process then exits and a supervisor starts it again as a new epoch.
+fn keep_lease(mut keeper: store::LeaseKeeper, engine: Addr<EngineActor>) -> anyhow::Result<()> {
+    let node = keeper.node().clone();
+    let every = node.lease / 3;
+    std::thread::Builder::new()
+        .name("bora-lease".into())
+        .spawn(move || {
+            // The lease runs from before each renewal was sent: the
+            // database's own expiry is never earlier than this one.
+            let mut valid_until = Instant::now() + node.lease;
+            loop {
+                std::thread::sleep(every);
+                let sent = Instant::now();
+                match keeper.renew() {
+                    Ok(true) => valid_until = sent + node.lease,
+                    Ok(false) => {
+                        log::error!(
+                            "node {} epoch {}: the lease could not be renewed: another node took \
+                             this node's executions over, or it ran out",
+                            node.id,
+                            node.epoch
+                        );
+                        break;
+                    }
+                    Err(e) if Instant::now() >= valid_until => {
+                        log::error!(
+                            "node {} epoch {}: the lease ran out without a renewal ({e}); \
+                             this node stops writing",
+                            node.id,
+                            node.epoch
+                        );
+                        node.lose();
+                        break;
+                    }
+                    Err(e) => {
+                        log::warn!("node {}: lease renewal failed: {e}; trying again", node.id)
+                    }
+                }
+            }
+            engine.do_send(crate::engine::LeaseLost);
+        })?;
+    Ok(())
 }
 
 /// A node's broker transport, before it starts.
@@ -322,6 +401,26 @@ pub async fn run_worker(config: Config, shutdown: impl Future<Output = ()>) -> a
     }
     log::info!("worker stopped");
     Ok(())
+}
+
+/// A node's counters as `/metrics` names them.
+fn node_gauges(node: &store::Node) -> Vec<(&'static str, u64)> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = &node.stats;
+    vec![
+        ("node_epoch", u64::try_from(node.epoch).unwrap_or(0)),
+        ("node_lease_renewals_total", s.renewals.load(Relaxed)),
+        ("node_lease_losses_total", s.losses.load(Relaxed)),
+        (
+            "node_stale_epoch_writes_rejected_total",
+            s.stale_rejected.load(Relaxed),
+        ),
+        ("node_takeovers_total", s.takeovers.load(Relaxed)),
+        (
+            "node_executions_taken_over_total",
+            s.taken_over.load(Relaxed),
+        ),
+    ]
 }
 
 /// The longest a graceful stop waits for notification POSTs under way.
@@ -473,6 +572,7 @@ pub async fn run(
         gauges: {
             let pool = engine.pool.clone();
             let broker = engine.broker.clone();
+            let node = engine.node.clone();
             Arc::new(move || {
                 use std::sync::atomic::Ordering::Relaxed;
                 vec![
@@ -489,10 +589,12 @@ pub async fn run(
                 ]
                 .into_iter()
                 .chain(broker.iter().flat_map(|b| b.gauges()))
+                .chain(node.iter().flat_map(|n| node_gauges(n)))
                 .collect()
             })
         },
         metrics: metrics.clone(),
+        node: engine.node.as_ref().map(|n| n.id.clone()),
     };
     let body_limit = config.max_body_bytes;
     let body_timeout = Duration::from_millis(config.client_body_timeout_ms);
@@ -511,6 +613,7 @@ pub async fn run(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
+            .wrap(actix_web::middleware::from_fn(api::owner_guard))
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
             .wrap(actix_web::middleware::from_fn(api::metrics::track))
             .wrap(api::access_log())

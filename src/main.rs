@@ -301,6 +301,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.workers = w;
             }
             config.validate()?;
+            config.check_node()?;
             serve(config)?;
             Ok(ExitCode::SUCCESS)
         }

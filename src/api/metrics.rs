@@ -37,6 +37,26 @@ const META: Metadata<'static> = Metadata::new("bora", Level::INFO, Some(module_p
 /// time) and their HELP text.
 const COUNTERS: &[(&str, &str)] = &[
     (
+        "bora_node_lease_renewals_total",
+        "Lease renewals of this node (several engine nodes on one PostgreSQL).",
+    ),
+    (
+        "bora_node_lease_losses_total",
+        "Leases this node lost (taken over, or not renewed in time); it then stops.",
+    ),
+    (
+        "bora_node_stale_epoch_writes_rejected_total",
+        "Commits of this node refused because its epoch was stale or its lease ran out.",
+    ),
+    (
+        "bora_node_takeovers_total",
+        "Nodes whose lease ran out and whose executions this node took over.",
+    ),
+    (
+        "bora_node_executions_taken_over_total",
+        "Executions (and standalone action executions) this node took over.",
+    ),
+    (
         "bora_broker_reconnects_total",
         "Broker connections made again after a lost one.",
     ),
@@ -137,6 +157,14 @@ const COUNTERS: &[(&str, &str)] = &[
 ];
 
 const GAUGES: &[(&str, &str)] = &[
+    (
+        "bora_node_owned_executions",
+        "Unfinished executions this node owns and runs (several engine nodes).",
+    ),
+    (
+        "bora_node_epoch",
+        "The epoch (fencing token) this node joined with.",
+    ),
     (
         "bora_broker_connected",
         "1 while this node is connected to its broker.",
@@ -385,8 +413,9 @@ impl Metrics {
                 }
                 "notifications_retries_total" => c("bora_notifications_retries_total", &[], *v),
                 "notifications_failed_total" => c("bora_notifications_failed_total", &[], *v),
-                // The broker transport's counters, under their own names.
-                other if other.starts_with("broker_") => {
+                // The broker transport's and the node's counters, under
+                // their own names.
+                other if other.starts_with("broker_") || other.starts_with("node_") => {
                     if let Some((full, _)) = COUNTERS
                         .iter()
                         .chain(GAUGES)

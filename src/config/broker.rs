@@ -1,5 +1,7 @@
 //! The broker settings of a node or a worker process (remote workers over
-//! RabbitMQ): built from the flat `broker_*` keys, checked at start.
+//! RabbitMQ), and a node's settings when several engine nodes share one
+//! PostgreSQL: built from the flat `broker_*` and `node_*` keys, checked
+//! at start.
 
 use super::{Config, Error};
 
@@ -25,6 +27,69 @@ impl Config {
             confirm_timeout: ms(self.broker_confirm_timeout_ms),
             prefetch: self.broker_prefetch,
         })
+    }
+
+    /// The URL of this node's API as the other nodes reach it:
+    /// `node_api_url`, else `public_url`, else `http://<bind>`.
+    pub fn node_api_url(&self) -> String {
+        let url = if !self.node_api_url.is_empty() {
+            self.node_api_url.clone()
+        } else if !self.public_url.is_empty() {
+            self.public_url.clone()
+        } else {
+            format!("http://{}", self.bind)
+        };
+        url.trim_end_matches('/').to_string()
+    }
+
+    /// Checks the node settings against the database (call once the
+    /// command line's `--database` is applied: `bora serve` does).
+    pub fn check_node(&self) -> Result<(), Error> {
+        if self.node_id.is_empty() {
+            return Ok(());
+        }
+        if !(self.database.starts_with("postgres://") || self.database.starts_with("postgresql://"))
+        {
+            return Err(Error::Invalid(format!(
+                "node_id '{}' makes this one of several engine nodes, which share a PostgreSQL \
+                 database; database '{}' is not postgres:// (SQLite serves a single node: \
+                 leave node_id empty)",
+                self.node_id, self.database
+            )));
+        }
+        if !self.broker_url.is_empty() {
+            return Err(Error::Invalid(format!(
+                "node_id '{}' with broker_url: several engine nodes with remote workers are not \
+                 supported yet (the workers' confirmations and results are not routed to the \
+                 node that owns the action); run the nodes with their own workers",
+                self.node_id
+            )));
+        }
+        let name_ok = self.node_id.len() <= 64
+            && self
+                .node_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok {
+            return Err(Error::Invalid(format!(
+                "node_id '{}' must be at most 64 letters, digits, '-', '_' or '.'",
+                self.node_id
+            )));
+        }
+        if self.node_lease_ms < 300 {
+            return Err(Error::Invalid(format!(
+                "node_lease_ms ({}) must be at least 300",
+                self.node_lease_ms
+            )));
+        }
+        let http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if !(self.node_api_url.is_empty() || http(&self.node_api_url)) {
+            return Err(Error::Invalid(format!(
+                "node_api_url '{}' is not an http:// or https:// URL",
+                self.node_api_url
+            )));
+        }
+        Ok(())
     }
 
     pub(super) fn check_broker(&self) -> Result<(), Error> {
@@ -103,6 +168,27 @@ mod tests {
     }
 
     const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+    #[test]
+    fn node_settings_are_checked() {
+        let node = |change: fn(&mut Config)| {
+            let mut c = Config {
+                database: "postgres://u@h/db".into(),
+                node_id: "n1".into(),
+                ..Config::default()
+            };
+            change(&mut c);
+            c.check_node().map_err(|e| e.to_string())
+        };
+        assert!(node(|_| {}).is_ok());
+        assert!(node(|c| c.node_id = String::new()).is_ok());
+        let sqlite = node(|c| c.database = "sqlite://bora.db".into());
+        assert!(sqlite.is_err_and(|e| e.contains("PostgreSQL") && e.contains("SQLite")));
+        assert!(node(|c| c.node_id = "a b".into()).is_err_and(|e| e.contains("node_id")));
+        assert!(node(|c| c.node_lease_ms = 10).is_err_and(|e| e.contains("node_lease_ms")));
+        assert!(node(|c| c.node_api_url = "n1:8989".into()).is_err_and(|e| e.contains("http")));
+        assert!(node(|c| c.broker_url = URL.into()).is_err_and(|e| e.contains("not supported")));
+    }
 
     #[test]
     fn broker_settings_are_checked() {

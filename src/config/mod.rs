@@ -2,6 +2,9 @@
 //! environment. Loaded once at start, validated, passed explicitly.
 
 mod broker;
+mod words;
+
+pub use words::nearest;
 
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +137,16 @@ pub struct Config {
     pub broker_confirm_timeout_ms: u64,
     /// Tasks a worker process takes from the broker at once.
     pub broker_prefetch: u16,
+    /// This node's id when several engine nodes share one PostgreSQL
+    /// database (letters, digits, `-`, `_`, `.`); empty: a single node.
+    pub node_id: String,
+    /// A node's lease on its executions, renewed every third of it; a
+    /// node silent for longer has its executions taken over.
+    pub node_lease_ms: u64,
+    /// The URL of this node's API as the other nodes reach it (they
+    /// forward changes to the executions it owns there); empty means
+    /// `public_url`, else `http://<bind>`.
+    pub node_api_url: String,
     /// The configuration file these settings were read from, if any (set
     /// by [`Config::load`]; not a setting).
     #[serde(skip)]
@@ -209,6 +222,9 @@ impl Default for Config {
             broker_lease_ms: 10_000,
             broker_confirm_timeout_ms: 5_000,
             broker_prefetch: 256,
+            node_id: String::new(),
+            node_lease_ms: 10_000,
+            node_api_url: String::new(),
             file: None,
         }
     }
@@ -332,45 +348,6 @@ pub fn environment_help() -> String {
 /// The environment variable of setting `key` (`bind` → `BORA_BIND`).
 pub fn variable(key: &str) -> String {
     format!("BORA_{}", key.to_ascii_uppercase())
-}
-
-/// The known word nearest to `word`, when it is close enough to be a typo
-/// (an edit distance of at most a third of its length, and at least 1).
-pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    known
-        .into_iter()
-        .map(|k| (edit_distance(word, k), k))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-/// Levenshtein distance, counting a swap of two neighbours as one edit
-/// (optimal string alignment): `wrokers` is one edit from `workers`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 impl Config {
@@ -794,7 +771,7 @@ mod tests {
         check_nearest("databse", Some("database"));
         check_nearest("auht", Some("auth"));
         check_nearest("colour", None);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(super::words::edit_distance("", "abc"), 3);
+        assert_eq!(super::words::edit_distance("ab", "ba"), 1);
     }
 }

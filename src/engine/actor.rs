@@ -390,7 +390,7 @@ impl EngineActor {
 
     /// Commits everything changed since the last commit, then answers the
     /// replies that waited for it and forgets finished executions.
-    fn flush(&mut self, ctx: &mut Context<Self>) {
+    pub(crate) fn flush(&mut self, ctx: &mut Context<Self>) {
         self.flush_scheduled = false;
         let started = std::time::Instant::now();
         let batch = self.build_batch();
@@ -416,6 +416,10 @@ impl EngineActor {
                         outbox.notify_one();
                     }
                     true
+                }
+                Err(e @ crate::store::Error::Fenced(_)) => {
+                    log::error!("commit rejected, stopping the engine: {e}");
+                    false
                 }
                 Err(e) => {
                     log::error!("commit failed, stopping the engine: {e}");
@@ -559,6 +563,7 @@ impl Actor for EngineActor {
         }
         self.start_cron(ctx);
         self.start_retention(ctx);
+        self.start_node_scan(ctx);
         self.schedule_flush(ctx);
         ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
             act.check_integrity();

@@ -24,13 +24,46 @@ impl EngineActor {
                 .writer
                 .get_execution(id)?
                 .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={id}]")))?;
-            return Ok(json!({
+            // Several nodes: another node may run it; say which, and
+            // whether its lease holds.
+            let owner = match self.writer.node().map(|n| n.id.clone()) {
+                Some(me) => match self.writer.execution_owner(id)? {
+                    Some(o) if o.node != me => {
+                        let summary = if o.alive {
+                            format!("Owned and run by node {} ({}); ask it.", o.node, o.api_url)
+                        } else {
+                            format!(
+                                "Owned by node {} ({}), whose lease ran out: another node takes it over at its next scan.",
+                                o.node, o.api_url
+                            )
+                        };
+                        return Ok(json!({
+                            "id": id.to_string(),
+                            "state": rec.state.as_str(),
+                            "state_info": rec.state_info,
+                            "owner": {"node": o.node, "api_url": o.api_url, "lease_holds": o.alive},
+                            "waiting_on": [],
+                            "summary": summary,
+                        }));
+                    }
+                    Some(o) => {
+                        json!({"node": o.node, "api_url": o.api_url, "lease_holds": o.alive})
+                    }
+                    None => Value::Null,
+                },
+                None => Value::Null,
+            };
+            let mut out = json!({
                 "id": id.to_string(),
                 "state": rec.state.as_str(),
                 "state_info": rec.state_info,
                 "waiting_on": [],
                 "summary": format!("The execution is {} and not in the engine's memory: nothing is pending.", rec.state),
-            }));
+            });
+            if !owner.is_null() {
+                out["owner"] = owner;
+            }
+            return Ok(out);
         };
         let mut waiting = Vec::new();
         for a in exec.actions.values().filter(|a| !a.state.is_completed()) {
@@ -88,7 +121,7 @@ impl EngineActor {
             }
             _ => format!("Running; waiting on {} things.", waiting.len()),
         };
-        Ok(json!({
+        let mut out = json!({
             "id": id.to_string(),
             "state": exec.rec.state.as_str(),
             "state_info": exec.rec.state_info.as_ref().map(|i| self.mask(id, i)),
@@ -97,7 +130,12 @@ impl EngineActor {
             "backlog": exec.backlog.len(),
             "waiting_on": waiting,
             "summary": summary,
-        }))
+        });
+        if let Some(node) = self.writer.node() {
+            out["owner"] =
+                json!({"node": node.id, "epoch": node.epoch, "lease_holds": !node.lost()});
+        }
+        Ok(out)
     }
 
     /// One pass of the integrity checker over the running executions.

@@ -16,6 +16,7 @@ mod flow;
 mod items;
 mod lifecycle;
 mod messages;
+mod nodes;
 mod notify;
 mod offload;
 mod operations;
@@ -40,6 +41,7 @@ pub use cron::{Clock, CreateCronTrigger, CronConfig, DeleteCronTrigger, ScanCron
 pub use definitions::{CreateActions, DeleteAction, DeleteWorkbook, PutWorkbook, UpdateActions};
 pub use diagnosis::Diagnose;
 pub use messages::*;
+pub use nodes::LeaseLost;
 pub use notify::{NotificationsDone, Subscriber, TASK_EVENTS, WORKFLOW_EVENTS, subscribers};
 pub use offload::OffloadConfig;
 pub use recovery::INTERRUPTED_NOT_SAFE;

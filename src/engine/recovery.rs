@@ -24,15 +24,9 @@ impl EngineActor {
         self.load_adhoc()?;
         let mut active = self.writer.load_active()?;
         let standalone = std::mem::take(&mut active.standalone);
-        let ids = self.install(active);
-        if !ids.is_empty() {
-            log::info!("recovering {} unfinished executions", ids.len());
-        }
-        self.relink_children();
-        for id in ids {
-            self.rearm_timers(id);
-            self.restore_items(id);
-            self.recover_execution(id);
+        let n = self.recover_set(active);
+        if n > 0 {
+            log::info!("recovered {n} unfinished executions");
         }
         if !standalone.is_empty() {
             log::info!(
@@ -43,6 +37,21 @@ impl EngineActor {
         self.recover_standalone(standalone);
         self.check_integrity();
         Ok(())
+    }
+
+    /// Installs loaded executions (a start's, or a takeover's) and
+    /// recovers each: timers armed again, with-items progress rebuilt,
+    /// interrupted actions run again or failed. Returns how many.
+    pub(crate) fn recover_set(&mut self, active: ActiveSet) -> usize {
+        let ids = self.install(active);
+        let n = ids.len();
+        self.relink_children();
+        for id in ids {
+            self.rearm_timers(id);
+            self.restore_items(id);
+            self.recover_execution(id);
+        }
+        n
     }
 
     /// Puts loaded executions, tasks and action executions into memory;

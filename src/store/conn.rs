@@ -189,6 +189,64 @@ pub(super) fn lock(
     }
 }
 
+/// The lock of one node of several (PostgreSQL): the same advisory lock as
+/// [`lock`]'s, taken shared, so nodes share the database with each other
+/// but not with a single-node process.
+pub(super) fn lock_shared(
+    target: &Target,
+    writer: &mut AnyConnection,
+) -> Result<ProcessLock, Error> {
+    match (target, writer) {
+        #[cfg(feature = "postgres")]
+        (Target::Postgres(url), writer @ AnyConnection::Postgresql(_)) => {
+            use diesel::sql_types::Bool;
+            let got: bool = diesel::select(diesel::dsl::sql::<Bool>(
+                "pg_try_advisory_lock_shared(hashtext('bora:' || current_schema()))",
+            ))
+            .get_result(writer)
+            .map_err(db_err)?;
+            if got {
+                Ok(ProcessLock::Session)
+            } else {
+                Err(Error::Locked(redact(url)))
+            }
+        }
+        (target, _) => Err(Error::Unsupported(format!(
+            "several engine nodes need PostgreSQL, not {target:?}"
+        ))),
+    }
+}
+
+/// [`migrate`] for a node of several: nodes starting together on a fresh
+/// schema migrate one after the other (a session advisory lock), never at
+/// once (PostgreSQL would refuse the second's `CREATE TABLE`s).
+pub(super) fn migrate_one_at_a_time(writer: &mut AnyConnection) -> Result<(), Error> {
+    writer
+        .batch_execute("SELECT pg_advisory_lock(hashtext('bora:migrate:' || current_schema()))")
+        .map_err(db_err)?;
+    let migrated = migrate(writer);
+    let unlocked = writer
+        .batch_execute("SELECT pg_advisory_unlock(hashtext('bora:migrate:' || current_schema()))")
+        .map_err(db_err);
+    migrated.and(unlocked)
+}
+
+/// A node's writer: a transaction left open longer than the lease (the
+/// process was paused in the middle of a commit) is ended by the server,
+/// so its lock on the node's row never keeps another node from taking
+/// the node's executions over.
+pub(super) fn end_stalled_transactions(
+    writer: &mut AnyConnection,
+    lease: std::time::Duration,
+) -> Result<(), Error> {
+    writer
+        .batch_execute(&format!(
+            "SET idle_in_transaction_session_timeout = {}",
+            lease.as_millis().max(1)
+        ))
+        .map_err(db_err)
+}
+
 fn lock_file(db: &Path) -> Result<File, Error> {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");

@@ -9,6 +9,7 @@ mod conn;
 mod cron;
 mod definitions;
 mod model;
+mod nodes;
 mod outbox;
 mod query;
 mod read;
@@ -21,6 +22,9 @@ mod write;
 
 pub use backup::{BackupReport, backup};
 pub use model::*;
+pub use nodes::{Node, NodeStats, Owner, OwnerOf, Takeover};
+
+use std::sync::Arc;
 
 use diesel::r2d2::{Pool, PooledConnection};
 
@@ -54,6 +58,10 @@ pub enum Error {
     /// An operation this kind of database does not offer here.
     #[error("{0}")]
     Unsupported(String),
+    /// A node's write refused: its lease is lost (another node took its
+    /// executions over, or it could not renew in time).
+    #[error("stale epoch: {0}")]
+    Fenced(String),
 }
 
 /// Read access for the API: a pool of read connections.
@@ -69,6 +77,112 @@ pub struct Writer {
     conn: AnyConnection,
     target: conn::Target,
     lock: ProcessLock,
+    /// In multi-node mode: the node whose epoch every commit checks.
+    node: Option<Arc<Node>>,
+}
+
+/// How a node of several on one PostgreSQL joins (`store::open_node`).
+#[derive(Clone, Debug)]
+pub struct NodeSettings {
+    /// The node's id, unique among the database's nodes.
+    pub id: String,
+    /// The URL of its API as the other nodes reach it.
+    pub api_url: String,
+    /// Its lease, renewed every third of it.
+    pub lease: std::time::Duration,
+}
+
+/// A connection of its own that renews a node's lease (see
+/// [`open_node`]); kept apart from the writer so a long commit never
+/// delays a renewal.
+pub struct LeaseKeeper {
+    conn: Option<AnyConnection>,
+    target: conn::Target,
+    node: Arc<Node>,
+}
+
+impl LeaseKeeper {
+    /// Renews the lease once: `Ok(false)` when it is lost, and the node is
+    /// then marked so (its writer refuses every commit). A connection
+    /// error is returned as is (the caller tries again while the lease
+    /// lasts) and the connection is opened again on the next call.
+    pub fn renew(&mut self) -> Result<bool, Error> {
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => self.conn.insert(conn::connect(&self.target, Role::Writer)?),
+        };
+        match nodes::renew(conn, &self.node) {
+            Ok(true) => {
+                self.node
+                    .stats
+                    .renewals
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(true)
+            }
+            Ok(false) => {
+                self.node.lose();
+                Ok(false)
+            }
+            Err(e) => {
+                self.conn = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// The node this keeper renews.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+}
+
+/// Opens the database at `url` (PostgreSQL only) as one node of several:
+/// migrates, joins (bumping the node's epoch, which fences any earlier
+/// process with the same id, and claiming unfinished executions no node
+/// owns), and returns the read pool, the writer (every commit of which
+/// checks the node's epoch and lease in its transaction) and the lease
+/// keeper. The single-process lock is not taken: nodes share the
+/// database; a single node (`open`) on the same schema is refused, and
+/// refuses them, through the same advisory lock taken shared here.
+pub fn open_node(
+    url: &str,
+    settings: &NodeSettings,
+) -> Result<(Store, Writer, LeaseKeeper), Error> {
+    let target = conn::parse_url(url)?;
+    if !matches!(target, conn::Target::Postgres(_)) {
+        return Err(Error::Unsupported(
+            "several engine nodes (node_id) need a PostgreSQL database; \
+             SQLite serves one node only"
+                .into(),
+        ));
+    }
+    let mut writer = conn::connect(&target, Role::Writer)?;
+    let lock = conn::lock_shared(&target, &mut writer)?;
+    conn::end_stalled_transactions(&mut writer, settings.lease)?;
+    conn::migrate_one_at_a_time(&mut writer)?;
+    let epoch = nodes::join(&mut writer, &settings.id, &settings.api_url, settings.lease)?;
+    let node = Arc::new(Node {
+        id: settings.id.clone(),
+        epoch,
+        lease: settings.lease,
+        stats: NodeStats::default(),
+    });
+    let pool = conn::read_pool(&target)?;
+    let keeper = LeaseKeeper {
+        conn: Some(conn::connect(&target, Role::Writer)?),
+        target: target.clone(),
+        node: node.clone(),
+    };
+    Ok((
+        Store { pool },
+        Writer {
+            conn: writer,
+            target,
+            lock,
+            node: Some(node),
+        },
+        keeper,
+    ))
 }
 
 /// Opens (creating if needed) and migrates the database at `url`.
@@ -111,6 +225,7 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
             conn: writer,
             target,
             lock,
+            node: None,
         },
     ))
 }
@@ -129,7 +244,10 @@ impl Writer {
             self.revive(e)?;
             write::begin(&mut self.conn)?;
         }
-        let result = write::finish(&mut self.conn, batch);
+        let result = write::finish(&mut self.conn, batch, self.node.as_deref());
+        if let (Err(Error::Fenced(_)), Some(node)) = (&result, &self.node) {
+            nodes::count_rejected(&mut self.conn, node);
+        }
         if result.is_err()
             && !self.alive()
             && let Err(e) = self.reconnect()
@@ -139,9 +257,42 @@ impl Writer {
         result
     }
 
-    /// Loads everything not yet finished.
+    /// Loads everything not yet finished (in multi-node mode: what this
+    /// node owns).
     pub fn load_active(&mut self) -> Result<ActiveSet, Error> {
-        self.read(read::load_active)
+        match self.node.clone() {
+            None => self.read(read::load_active),
+            Some(node) => self.read(|c| {
+                let (execs, standalone) = nodes::owned(c, &node.id)?;
+                read::load_ids(c, &execs, &standalone)
+            }),
+        }
+    }
+
+    /// The node this writer commits as, in multi-node mode.
+    pub fn node(&self) -> Option<&Arc<Node>> {
+        self.node.as_ref()
+    }
+
+    /// Takes over the executions of one node whose lease ran out (multi-node
+    /// mode), and loads them: what moved, with everything to install.
+    /// `None` when no lease ran out, or in single-node mode.
+    pub fn take_over(&mut self) -> Result<Option<(Takeover, ActiveSet)>, Error> {
+        let Some(node) = self.node.clone() else {
+            return Ok(None);
+        };
+        let Some(t) = nodes::take_over(&mut self.conn, &node)? else {
+            return Ok(None);
+        };
+        node.stats
+            .takeovers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        node.stats.taken_over.fetch_add(
+            (t.executions.len() + t.standalone.len()) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let set = self.read(|c| read::load_ids(c, &t.executions, &t.standalone))?;
+        Ok(Some((t, set)))
     }
 
     /// A workflow `access` sees, by name (in a namespace; its own before a
@@ -285,6 +436,12 @@ impl Writer {
         }
     }
 
+    /// The node that owns execution `id` (multi-node mode).
+    pub fn execution_owner(&mut self, id: ExecutionId) -> Result<Option<Owner>, Error> {
+        let id = id.to_string();
+        self.read(|c| nodes::owner_of(c, OwnerOf::Execution, &id))
+    }
+
     /// Runs a read; if it failed because the connection is gone, reconnects
     /// and runs it once more.
     fn read<T>(&mut self, f: impl Fn(&mut AnyConnection) -> Result<T, Error>) -> Result<T, Error> {
@@ -315,7 +472,10 @@ impl Writer {
     /// (the server released it with the old session).
     fn reconnect(&mut self) -> Result<(), Error> {
         let mut conn = conn::connect(&self.target, Role::Writer)?;
-        if matches!(self.target, conn::Target::Postgres(_)) {
+        if let Some(node) = &self.node {
+            self.lock = conn::lock_shared(&self.target, &mut conn)?;
+            conn::end_stalled_transactions(&mut conn, node.lease)?;
+        } else if matches!(self.target, conn::Target::Postgres(_)) {
             self.lock = conn::lock(&self.target, Some(&mut conn))?;
         }
         self.conn = conn;
@@ -490,6 +650,12 @@ impl Store {
         name_or_id: &str,
     ) -> Result<Option<CronTriggerRecord>, Error> {
         cron::get(&mut *self.conn()?, name_or_id, access)
+    }
+
+    /// The node that owns the execution, task or action execution `id`
+    /// (multi-node mode; `None` when no node owns it).
+    pub fn owner(&self, what: OwnerOf, id: &str) -> Result<Option<Owner>, Error> {
+        nodes::owner_of(&mut *self.conn()?, what, id)
     }
 
     /// An environment by name or id; the caller's own before a public one.

@@ -224,6 +224,60 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
     })
 }
 
+/// The executions `ids` (any state) with their tasks and those tasks'
+/// action executions, and the standalone action executions `standalone`,
+/// each in creation order: what a node owns, at its start or after a
+/// takeover.
+pub(super) fn load_ids(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    standalone: &[String],
+) -> Result<ActiveSet, Error> {
+    let mut set = ActiveSet::default();
+    for chunk in ids.chunks(512) {
+        let executions = workflow_executions::table
+            .filter(workflow_executions::id.eq_any(chunk))
+            .select(ExecutionRecord::as_select())
+            .order((workflow_executions::created_at, workflow_executions::id))
+            .load(conn)
+            .map_err(db)?;
+        let tasks = task_executions::table
+            .filter(task_executions::execution_id.eq_any(chunk))
+            .select(TaskRecord::as_select())
+            .order((task_executions::created_at, task_executions::id))
+            .load(conn)
+            .map_err(db)?;
+        let task_ids = task_executions::table
+            .filter(task_executions::execution_id.eq_any(chunk))
+            .select(task_executions::id.nullable());
+        let actions = action_executions::table
+            .filter(action_executions::task_execution_id.eq_any(task_ids))
+            .select(ActionExecutionRecord::as_select())
+            .order((action_executions::created_at, action_executions::id))
+            .load(conn)
+            .map_err(db)?;
+        set.executions
+            .extend(records::<_, ExecutionRecord>(executions)?);
+        set.tasks.extend(records::<_, TaskRecord>(tasks)?);
+        set.action_executions
+            .extend(records::<_, ActionExecutionRecord>(actions)?);
+    }
+    for chunk in standalone.chunks(512) {
+        let rows = action_executions::table
+            .filter(action_executions::id.eq_any(chunk))
+            .select(ActionExecutionRecord::as_select())
+            .order((action_executions::created_at, action_executions::id))
+            .load(conn)
+            .map_err(db)?;
+        set.standalone
+            .extend(records::<_, ActionExecutionRecord>(rows)?);
+    }
+    // Parents before children, as `load_active` gives them.
+    set.executions
+        .sort_by_key(|e| (e.created_at, e.id.to_string()));
+    Ok(set)
+}
+
 /// One execution (any state) with all its tasks and their action
 /// executions, each in creation order: what the engine reloads to rerun a
 /// task of a finished execution.

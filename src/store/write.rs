@@ -17,6 +17,7 @@ use super::bulk::{ColumnNames, UpdateMany};
 use super::conn::{AnyConnection, MultiBackend};
 use super::cron;
 use super::model::{Batch, Write};
+use super::nodes::Node;
 use super::read::db;
 use super::rows::Stored;
 use super::schema::{
@@ -50,9 +51,17 @@ fn pieces(len: usize) -> Vec<std::ops::Range<usize>> {
 
 /// Applies `batch` inside the transaction [`begin`] opened, and commits; on
 /// any error rolls back, so nothing is applied.
-pub(super) fn finish(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
+pub(super) fn finish(
+    conn: &mut AnyConnection,
+    batch: &Batch,
+    node: Option<&Node>,
+) -> Result<(), Error> {
     type Tm = <AnyConnection as Connection>::TransactionManager;
-    match apply(conn, batch) {
+    let applied = match node {
+        None => apply(conn, batch),
+        Some(node) => apply_as(conn, batch, node),
+    };
+    match applied {
         Ok(()) => Tm::commit_transaction(conn).map_err(|e| {
             if let Err(r) = Tm::rollback_transaction(conn) {
                 log::warn!("store: rollback after a failed commit failed: {r}");
@@ -152,6 +161,28 @@ where
     }
     updated.clear();
     Ok(())
+}
+
+/// [`apply`] for one node of several: first the fence (its epoch and
+/// lease, checked and locked in this transaction), last the stamp that
+/// makes the executions it inserts its own.
+fn apply_as(conn: &mut AnyConnection, batch: &Batch, node: &Node) -> Result<(), Error> {
+    super::nodes::fence(conn, node)?;
+    apply(conn, batch)?;
+    let inserted = |w: &Write| matches!(w, Write::Insert);
+    let executions: Vec<String> = batch
+        .executions
+        .iter()
+        .filter(|(w, _)| inserted(w))
+        .map(|(_, e)| e.id.to_string())
+        .collect();
+    let standalone: Vec<String> = batch
+        .action_executions
+        .iter()
+        .filter(|(w, a)| inserted(w) && a.task_execution_id.is_none())
+        .map(|(_, a)| a.id.to_string())
+        .collect();
+    super::nodes::stamp(conn, node, &executions, &standalone)
 }
 
 fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {

@@ -72,6 +72,8 @@ pub struct Server {
     pub ledger: PathBuf,
     pub log: PathBuf,
     pub workers: usize,
+    /// A database URL other than the SQLite file in `dir` (PostgreSQL).
+    pub database: Option<String>,
     /// Extra environment for the child (e.g. `BORA_SHUTDOWN_GRACE_SECS`).
     pub env: Vec<(String, String)>,
     child: Option<Child>,
@@ -95,6 +97,7 @@ impl Server {
             port,
             base: format!("http://127.0.0.1:{port}"),
             workers,
+            database: None,
             env: Vec::new(),
             child: None,
             start_times: Vec::new(),
@@ -116,7 +119,11 @@ impl Server {
             .arg("--bind")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--database")
-            .arg(format!("sqlite://{}", self.db.display()))
+            .arg(
+                self.database
+                    .clone()
+                    .unwrap_or_else(|| format!("sqlite://{}", self.db.display())),
+            )
             .arg("--workers")
             .arg(self.workers.to_string())
             .env("RUST_LOG", "warn")
@@ -188,6 +195,17 @@ impl Server {
     /// The child's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, ...) to the child.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.pid().expect("running");
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill -{signal} failed");
     }
 
     /// SIGKILL, then reap.

@@ -16,6 +16,7 @@ mod gate_faults;
 mod harness;
 mod hostile;
 mod limits;
+mod nodes;
 mod r1;
 mod r2;
 mod r4;

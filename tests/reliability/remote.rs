@@ -390,9 +390,23 @@ fn through_proxy(url: &str, port: u16) -> (String, (String, u16)) {
     )
 }
 
-/// The broker connection of the node and both workers cut for 3 s, twice,
-/// while 100 executions run: every task runs exactly once and every
-/// execution ends SUCCESS.
+/// Waits until the node says it is connected to its broker: how long it
+/// took, or `None` past `limit`.
+fn wait_connected(api: &crate::harness::Api, limit: Duration) -> Option<Duration> {
+    let began = Instant::now();
+    while began.elapsed() < limit {
+        if api.metrics().get("broker_connected") == Some(&1) {
+            return Some(began.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// The broker connection of the node and both workers cut for 3 s, twice
+/// (the second time once the node is connected again), while 100
+/// executions run: every task runs exactly once and every execution ends
+/// SUCCESS.
 #[test]
 fn broker_connection_loss_loses_no_task() {
     let Some(url) = amqp_url() else { return };
@@ -417,13 +431,30 @@ fn broker_connection_loss_loses_no_task() {
     api.upload(&chain);
     let mut ids = create_many(&server, "chain", 50);
     std::thread::sleep(Duration::from_millis(500));
+    let connected = wait_connected(&api, Duration::from_secs(20));
+    board.check("connected before the first cut", connected.is_some(), "");
     proxy.cut();
     // Created while the broker is unreachable: their tasks wait in the
     // node's outbox.
     ids.extend(create_many(&server, "chain", 25));
     std::thread::sleep(Duration::from_secs(3));
     proxy.restore();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The node connects again on its own backoff (up to 5 s between
+    // tries): the second cut waits for that, so that it cuts a live
+    // connection again rather than one still being retried.
+    let back = wait_connected(&api, Duration::from_secs(20));
+    board.check(
+        "connected again after the first cut",
+        back.is_some(),
+        format!("{back:?}"),
+    );
+    if let Some(after) = back {
+        board.record(
+            "seconds to reconnect after the first cut",
+            after.as_secs_f64(),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
     proxy.cut();
     ids.extend(create_many(&server, "chain", 25));
     std::thread::sleep(Duration::from_secs(3));

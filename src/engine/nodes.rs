@@ -1,0 +1,103 @@
+//! The engine as one of several nodes on one PostgreSQL: the periodic
+//! takeover of the executions of a node whose lease ran out (loaded and
+//! recovered exactly as a restart recovers its own), and the stop when
+//! this node's own lease is lost. A single node never runs any of this.
+
+use actix::prelude::*;
+
+use super::{EngineActor, Error};
+use crate::store;
+
+/// Nodes taken over in one scan at most (the next scan takes the rest).
+const TAKEOVERS_PER_SCAN: usize = 4;
+
+/// This node's lease is lost (the lease keeper could not renew it, or
+/// another node took its executions over): stop acting on anything.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct LeaseLost;
+
+impl EngineActor {
+    /// Starts the periodic takeover scan, every third of the lease, in
+    /// multi-node mode.
+    pub(crate) fn start_node_scan(&mut self, ctx: &mut Context<Self>) {
+        let Some(node) = self.writer.node() else {
+            return;
+        };
+        let every = node.lease / 3;
+        log::info!(
+            "node {} (epoch {}): lease {:?}, looking for expired leases every {every:?}",
+            node.id,
+            node.epoch,
+            node.lease
+        );
+        ctx.run_interval(every, |act, ctx| {
+            act.scan_nodes(ctx);
+        });
+    }
+
+    fn scan_nodes(&mut self, ctx: &mut Context<Self>) {
+        if self.writer.node().is_none_or(|n| n.lost()) {
+            return;
+        }
+        match self.take_over() {
+            Ok(()) => self.schedule_flush(ctx),
+            Err(Error::Store(store::Error::Fenced(e))) => {
+                log::error!("{e}; stopping: this node's executions are another's now");
+                self.stop_fenced(ctx);
+            }
+            Err(e) => log::warn!("node scan: {e}"),
+        }
+    }
+
+    /// Takes over nodes whose lease ran out: their unfinished executions
+    /// (and standalone action executions) become this node's in the same
+    /// transaction that bumps their epoch, then are loaded and recovered
+    /// as a restart recovers: IDLE actions dispatched again under a new
+    /// attempt, RUNNING ones run again only when their task is
+    /// `safe-rerun`, else failed `INTERRUPTED_NOT_SAFE`.
+    pub(crate) fn take_over(&mut self) -> Result<(), Error> {
+        for _ in 0..TAKEOVERS_PER_SCAN {
+            let Some((moved, mut active)) = self.writer.take_over()? else {
+                return Ok(());
+            };
+            log::warn!(
+                "node {}: its lease ran out; took over {} executions and {} standalone action executions",
+                moved.from,
+                moved.executions.len(),
+                moved.standalone.len()
+            );
+            let standalone = std::mem::take(&mut active.standalone);
+            self.recover_set(active);
+            self.recover_standalone(standalone);
+        }
+        Ok(())
+    }
+
+    /// Stops the engine after its lease was lost: nothing more is
+    /// committed (the writer refuses), and the process exits so that a
+    /// supervisor starts it again as a new epoch.
+    pub(crate) fn stop_fenced(&mut self, ctx: &mut Context<Self>) {
+        // What waits for a commit is refused now (and counted), not left
+        // hanging; the writer no longer reaches the database.
+        self.flush(ctx);
+        ctx.stop();
+        System::current().stop_with_code(1);
+    }
+}
+
+impl Handler<LeaseLost> for EngineActor {
+    type Result = ();
+
+    fn handle(&mut self, _: LeaseLost, ctx: &mut Self::Context) {
+        if let Some(node) = self.writer.node() {
+            node.lose();
+            log::error!(
+                "node {} epoch {}: lease lost; stopping without writing again",
+                node.id,
+                node.epoch
+            );
+        }
+        self.stop_fenced(ctx);
+    }
+}

@@ -1,0 +1,380 @@
+//! Several engine nodes on one PostgreSQL (RELIABILITY.md §3.6, M1–M3), as
+//! processes: `bora serve --node-id …` processes on one fresh schema run
+//! executions to the end; a node SIGKILLed mid-run has its executions
+//! taken over (safe-rerun actions run again, unsafe ones fail
+//! `INTERRUPTED_NOT_SAFE`, none runs twice); a node SIGSTOPped past its
+//! lease is fenced: its late writes are refused and counted, and it exits
+//! on its own. Run only when `BORA_TEST_POSTGRES_URL` names a server.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{Api, Board, INTERRUPTED, Ledger, Server, record_task, serial};
+
+/// A fresh schema on the test server, dropped at the end.
+struct Schema {
+    base: String,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    fn new() -> Option<Self> {
+        use diesel::{Connection, connection::SimpleConnection};
+        let base = match std::env::var("BORA_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                eprintln!("skipped: BORA_TEST_POSTGRES_URL is not set");
+                return None;
+            }
+        };
+        let name = format!("bora_nodes_{}", uuid::Uuid::new_v4().simple());
+        let mut c = diesel::PgConnection::establish(&base).expect("postgres");
+        c.batch_execute(&format!("CREATE SCHEMA {name}"))
+            .expect("schema");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-csearch_path%3D{name}");
+        Some(Self { base, name, url })
+    }
+
+    /// One number from the schema.
+    fn number(&self, sql: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = diesel::PgConnection::establish(&self.url).expect("postgres");
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut c)
+            .map(|r| r.n)
+            .unwrap_or(-1)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        use diesel::{Connection, connection::SimpleConnection};
+        if let Ok(mut c) = diesel::PgConnection::establish(&self.base) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+/// The lease of the tests' nodes: a dead node's executions move within
+/// it plus a scan (a third of it).
+const LEASE_MS: u64 = 3000;
+
+/// Node `id` on `schema`, with `workers` local workers, on a free port.
+fn node(schema: &Schema, id: &str, workers: usize) -> Server {
+    let mut s = Server::new(workers);
+    s.database = Some(schema.url.clone());
+    s.set_env("BORA_NODE_ID", id);
+    s.set_env("BORA_NODE_LEASE_MS", &LEASE_MS.to_string());
+    s.set_env("BORA_NODE_API_URL", &s.base.clone());
+    s
+}
+
+/// Start lines per task execution over all the ledgers.
+fn starts(ledgers: &[Ledger]) -> HashMap<String, usize> {
+    let mut all = HashMap::new();
+    for l in ledgers {
+        for (task, n) in l.per_task("start") {
+            *all.entry(task).or_insert(0) += n;
+        }
+    }
+    all
+}
+
+/// A chain of two `test.record` tasks of `ms` each, safe to run again or
+/// not.
+fn chain(name: &str, ms: u64, safe: bool) -> String {
+    format!(
+        "version: '2.0'\n{name}:\n  tasks:\n{}{}",
+        record_task("t1", ms, safe, &["t2"], false),
+        record_task("t2", ms, safe, &[], false),
+    )
+}
+
+/// What the tasks of `ids` show against the ledgers: (unsafe actions
+/// started twice, outcomes that contradict a crash's rules, unsafe tasks
+/// failed as interrupted, interrupted tasks whose stale result was
+/// accepted after all).
+fn audit(
+    api: &Api,
+    ids: &[String],
+    unsafe_ids: &[String],
+    starts: &HashMap<String, usize>,
+) -> (usize, Vec<String>, usize, usize) {
+    let mut unsafe_twice = 0;
+    let mut wrong = Vec::new();
+    let mut interrupted = 0;
+    let mut stale_accepted = 0;
+    for id in ids {
+        let safe = !unsafe_ids.contains(id);
+        let state = api
+            .execution(id)
+            .map(|e| e["state"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default();
+        for t in api.tasks(id) {
+            let task = t["id"].as_str().unwrap_or("").to_string();
+            let n = starts.get(&task).copied().unwrap_or(0);
+            let task_state = t["state"].as_str().unwrap_or("");
+            let info = t["state_info"].as_str().unwrap_or("");
+            if !safe && n > 1 {
+                unsafe_twice += 1;
+            }
+            if info.contains(INTERRUPTED) {
+                interrupted += 1;
+                // A late result of the fenced node would have made the
+                // task, or its action, succeed after all.
+                let actions = api.action_executions(&task);
+                if task_state != "ERROR" || actions.iter().any(|a| a["state"] == "SUCCESS") {
+                    stale_accepted += 1;
+                }
+            }
+            // A safe-rerun execution succeeds (its actions ran at least
+            // once); an unsafe one succeeds, or fails because an action
+            // was interrupted, and each of its actions ran at most once.
+            let ok = match (safe, task_state) {
+                (_, "SUCCESS") => n >= 1 && (safe || n == 1),
+                (false, "ERROR") => info.contains(INTERRUPTED) && n <= 1,
+                _ => false,
+            } && (state == "SUCCESS" || (!safe && state == "ERROR"));
+            if !ok {
+                wrong.push(format!(
+                    "{id} safe={safe} {state} task {task_state} starts={n} {info}"
+                ));
+            }
+        }
+    }
+    (unsafe_twice, wrong, interrupted, stale_accepted)
+}
+
+/// Waits up to `limit` until `f` holds; how long it took.
+fn until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let began = Instant::now();
+    while began.elapsed() < limit {
+        if f() {
+            return Some(began.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+/// M1 + M2: three nodes run 300 executions (half of them safe-rerun); one
+/// node is SIGKILLed mid-run. Every execution ends, the others take the
+/// dead node's over within the lease and a scan, and no unsafe action
+/// runs twice.
+#[test]
+fn three_nodes_one_killed() {
+    let Some(schema) = Schema::new() else { return };
+    let _guard = serial();
+    let mut board = Board::new("nodes_kill9");
+    let mut nodes: Vec<Server> = ["n1", "n2", "n3"]
+        .iter()
+        .map(|id| node(&schema, id, 2))
+        .collect();
+    for n in &mut nodes {
+        n.start();
+    }
+    let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
+    apis[0].upload(&chain("safe", 2000, true));
+    apis[0].upload(&chain("unsafe", 2000, false));
+    let mut ids = Vec::new();
+    let mut unsafe_ids = Vec::new();
+    for i in 0..300 {
+        let (workflow, api) = (if i % 2 == 0 { "safe" } else { "unsafe" }, &apis[i % 3]);
+        let id = api.create(workflow).expect("execution created");
+        if workflow == "unsafe" {
+            unsafe_ids.push(id.clone());
+        }
+        ids.push(id);
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let victim_started = nodes[1].ledger().count("start");
+    nodes[1].kill();
+    let killed = Instant::now();
+    board.record("actions the killed node had started", victim_started);
+    board.check(
+        "the killed node was running actions",
+        victim_started > 0,
+        victim_started,
+    );
+    let took = until(Duration::from_secs(30), || {
+        apis[0].metric("node_takeovers_total") + apis[2].metric("node_takeovers_total") >= 1
+    });
+    board.check(
+        "a node took the dead one's executions over within lease + scan + 2 s",
+        took.is_some_and(|_| {
+            killed.elapsed() <= Duration::from_millis(LEASE_MS + LEASE_MS / 3 + 2000)
+        }),
+        format!("{:?}", took.map(|_| killed.elapsed())),
+    );
+    let open = apis[0].wait_terminal(&ids, Duration::from_secs(180));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    let ledgers: Vec<Ledger> = nodes.iter().map(Server::ledger).collect();
+    let starts = starts(&ledgers);
+    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], &ids, &unsafe_ids, &starts);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
+    board.check(
+        "outcomes as a crash gives them",
+        wrong.is_empty(),
+        format!("{:?}", &wrong[..wrong.len().min(5)]),
+    );
+    board.check("no stale write accepted", stale == 0, stale);
+    board.record("unsafe tasks failed as interrupted", interrupted);
+    let success = ids
+        .iter()
+        .filter(|id| {
+            apis[2]
+                .execution(id)
+                .is_some_and(|e| e["state"] == "SUCCESS")
+        })
+        .count();
+    board.record("executions SUCCESS", success);
+    let safe_ok = ids.iter().filter(|id| !unsafe_ids.contains(id)).all(|id| {
+        apis[0]
+            .execution(id)
+            .is_some_and(|e| e["state"] == "SUCCESS")
+    });
+    board.check("every safe-rerun execution SUCCESS", safe_ok, "");
+    let taken = apis[0].metric("node_executions_taken_over_total")
+        + apis[2].metric("node_executions_taken_over_total");
+    board.record("executions taken over", taken);
+    board.check("executions were taken over", taken > 0, taken);
+    let owned_by_dead = schema.number(
+        "SELECT count(*)::bigint AS n FROM workflow_executions \
+         WHERE node_id = 'n2' AND state IN ('IDLE', 'RUNNING', 'PAUSED')",
+    );
+    board.check(
+        "the dead node owns nothing unfinished",
+        owned_by_dead == 0,
+        owned_by_dead,
+    );
+    // A change sent to a node that does not own the execution names the
+    // owner (ids[0] was created on n1, which lives).
+    let elsewhere = apis[2].set_state(&ids[0], "PAUSED");
+    board.check(
+        "a change sent to another node is 503 naming the owner",
+        elsewhere
+            .as_ref()
+            .is_ok_and(|(s, v)| *s == 503 && v.to_string().contains("n1")),
+        format!("{elsewhere:?}"),
+    );
+    let at_owner = apis[0].set_state(&ids[0], "PAUSED");
+    board.check(
+        "the owner itself answers it",
+        at_owner.as_ref().is_ok_and(|(s, _)| *s != 503),
+        format!("{at_owner:?}"),
+    );
+    board.finish();
+}
+
+/// M3: a node SIGSTOPped for twice its lease is fenced: another node takes
+/// its executions over and finishes them; when it runs again its late
+/// writes are refused (counted on its row) and it exits on its own; no
+/// unsafe action runs twice and no stale result is accepted.
+#[test]
+fn paused_node_is_fenced() {
+    let Some(schema) = Schema::new() else { return };
+    let _guard = serial();
+    let mut board = Board::new("nodes_sigstop");
+    let mut a = node(&schema, "a", 4);
+    let mut b = node(&schema, "b", 2);
+    a.start();
+    b.start();
+    let (api_a, api_b) = (a.api(), b.api());
+    api_a.upload(&chain("safe", 1500, true));
+    api_a.upload(&chain("unsafe", 1500, false));
+    let mut ids = Vec::new();
+    let mut unsafe_ids = Vec::new();
+    for i in 0..20 {
+        let workflow = if i % 2 == 0 { "safe" } else { "unsafe" };
+        let id = api_a.create(workflow).expect("execution created");
+        if workflow == "unsafe" {
+            unsafe_ids.push(id.clone());
+        }
+        ids.push(id);
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let running = a.ledger().count("start");
+    board.check("the node was running actions", running > 0, running);
+    a.signal("STOP");
+    let stopped = Instant::now();
+    let took = until(Duration::from_secs(20), || {
+        api_b.metric("node_takeovers_total") >= 1
+    });
+    board.check(
+        "the other node took over within lease + scan + 2 s",
+        took.is_some_and(|t| t <= Duration::from_millis(LEASE_MS + LEASE_MS / 3 + 2000)),
+        format!("{took:?}"),
+    );
+    // Paused for twice the lease in all.
+    let pause = Duration::from_millis(2 * LEASE_MS);
+    if let Some(left) = pause.checked_sub(stopped.elapsed()) {
+        std::thread::sleep(left);
+    }
+    a.signal("CONT");
+    let exited = a.wait_exit(Duration::from_secs(15));
+    board.check(
+        "the fenced node exits on its own",
+        exited.is_some(),
+        format!("{exited:?}"),
+    );
+    let log = a.log_text();
+    board.check(
+        "it says its lease is lost",
+        log.contains("lease is lost") || log.contains("lease lost"),
+        "log",
+    );
+    let rejected = schema.number("SELECT stale_writes_rejected AS n FROM nodes WHERE id = 'a'");
+    board.record("late writes of the fenced node rejected", rejected);
+    board.check(
+        "its late writes were rejected and counted",
+        rejected >= 1,
+        rejected,
+    );
+    let open = api_b.wait_terminal(&ids, Duration::from_secs(60));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    let starts = starts(&[a.ledger(), b.ledger()]);
+    let (unsafe_twice, wrong, interrupted, stale) = audit(&api_b, &ids, &unsafe_ids, &starts);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
+    board.check(
+        "outcomes as a crash gives them",
+        wrong.is_empty(),
+        format!("{:?}", &wrong[..wrong.len().min(5)]),
+    );
+    board.check("no stale write accepted", stale == 0, stale);
+    board.record("unsafe tasks failed as interrupted", interrupted);
+    let diag: Value = api_b
+        .get(&format!("/v2/executions/{}/diagnosis", ids[0]))
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    board.check(
+        "the diagnosis names the owner",
+        diag["owner"]["node"] == "b",
+        &diag["owner"],
+    );
+    board.finish();
+}

@@ -15,8 +15,9 @@ use crate::protocol::WorkerLost;
 use crate::store::{ActiveSet, Write};
 
 /// The reason given to a task whose action was interrupted and may not re-run.
-pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart and its task is not \
-     safe-rerun, so it was not run again [INTERRUPTED_NOT_SAFE]";
+pub const INTERRUPTED_NOT_SAFE: &str = "The action was interrupted by a restart or by the loss of \
+     its engine node, and its task is not safe-rerun, so it was not run again \
+     [INTERRUPTED_NOT_SAFE]";
 
 impl EngineActor {
     /// Loads unfinished executions and resumes their work.

@@ -205,7 +205,7 @@ const INTERNAL_CONTEXT_KEYS: &[&str] = &[
 /// only on triggered tasks), a scheduled wait-before / wait-after shows as
 /// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`,
 /// and with-items shows Mistral's `{"capacity", "count"}` (with the
-/// `concurrency` limit beside it).
+/// `concurrency` limit beside it, not inside).
 pub fn runtime_context(rc: &Value) -> Value {
     let Some(rc) = rc.as_object() else {
         return rc.clone();
@@ -240,6 +240,15 @@ pub fn runtime_context(rc: &Value) -> Value {
                     k.clone(),
                     serde_json::json!({"capacity": limit, "count": count}),
                 );
+            }
+            "with_items" => {
+                // The concurrency kept beside Mistral's two keys is the
+                // engine's, for restarts.
+                let mut wi = v.clone();
+                if let Some(m) = wi.as_object_mut() {
+                    m.remove("concurrency");
+                }
+                out.insert(k.clone(), wi);
             }
             key if INTERNAL_CONTEXT_KEYS.contains(&key) => {}
             _ => {

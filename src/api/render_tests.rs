@@ -356,6 +356,13 @@ fn runtime_context_shows_mistral_keys_only() {
             "wait_after_policy": {"skip": true}
         })
     );
+    assert_eq!(
+        runtime_context(&json!({
+            "with_items": {"capacity": 1, "count": 3, "concurrency": 2},
+            "concurrency": 2
+        })),
+        json!({"concurrency": 2, "with_items": {"capacity": 1, "count": 3}})
+    );
 }
 
 #[test]

@@ -242,6 +242,19 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
+/// The name of a JSON-loaded value's Python type: `type(v).__name__`.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
 /// `repr()` of a list of names: `['a', 'b']`.
 pub fn names_repr<S: AsRef<str>>(names: &[S]) -> String {
     let items: Vec<String> = names.iter().map(|n| str_repr(n.as_ref())).collect();
@@ -252,6 +265,18 @@ pub fn names_repr<S: AsRef<str>>(names: &[S]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn type_names_as_python() {
+        let check = |v: Value, want: &str| assert_eq!(type_name(&v), want);
+        check(json!(null), "NoneType");
+        check(json!(true), "bool");
+        check(json!(1), "int");
+        check(json!(1.5), "float");
+        check(json!("a"), "str");
+        check(json!([1]), "list");
+        check(json!({"a": 1}), "dict");
+    }
 
     #[test]
     fn dumps_as_python() {

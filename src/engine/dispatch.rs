@@ -8,7 +8,7 @@ use super::EngineActor;
 use super::flow::{seconds, text};
 use super::offload::{Deferral, Ready, Resume};
 use super::state::Exec;
-use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::lang::TaskRun;
 use crate::protocol::HandleTask;
@@ -40,11 +40,12 @@ pub(crate) enum StartError {
     /// expansion, a workflow that is not found): the task fails as if its
     /// action had, and its `on-error` runs.
     Action(String),
-    /// The action (or sub-workflow) name cannot be evaluated: a task of
-    /// one action fails as for `Structural`; a with-items task completes
-    /// with ERROR and the reason (Mistral builds each item's action inside
-    /// a handler that completes the task).
-    Name(String),
+    /// The action cannot be built: its target or its name (action or
+    /// sub-workflow) cannot be evaluated, or no action has that name. A
+    /// task of one action fails as for `Structural`; a with-items task
+    /// completes with ERROR and the reason (Mistral builds each item's
+    /// action inside a handler that completes the task).
+    Build(String),
 }
 
 impl From<String> for StartError {
@@ -69,7 +70,7 @@ impl EngineActor {
         };
         match started {
             Ok(()) => {}
-            Err(StartError::Structural(e) | StartError::Name(e)) => {
+            Err(StartError::Structural(e) | StartError::Build(e)) => {
                 let msg = self.start_failure(exec_id, task_id, &e);
                 if self.earlier_start_pending(exec_id, task_id) {
                     if let Some(exec) = self.execs.get_mut(&exec_id) {
@@ -163,7 +164,10 @@ impl EngineActor {
         Ok(())
     }
 
-    /// Evaluates the action name and input of a task against `branch`.
+    /// Evaluates a task's action call against `branch`, in Mistral's order
+    /// (`RegularTask._schedule_actions`): the input, the target, the name
+    /// (and the action it names), then the checks of the action and its
+    /// input.
     pub(super) fn action_call(
         &self,
         d: &mut Deferral,
@@ -171,31 +175,73 @@ impl EngineActor {
         task: &TaskRecord,
         branch: &Map<String, Value>,
     ) -> Result<Call, StartError> {
+        let input = self.action_input(d, exec, task, branch)?;
+        self.action_call_with(d, exec, task, branch, input)
+    }
+
+    /// Evaluates a task's action input against `branch` (Mistral's
+    /// `_get_action_input`): the first part of a call evaluated, and for a
+    /// with-items task evaluated for every item of a window before any of
+    /// them is built.
+    pub(super) fn action_input(
+        &self,
+        d: &mut Deferral,
+        exec: &Exec,
+        task: &TaskRecord,
+        branch: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, String> {
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        match self.evaluate_for(d, exec, task, branch, &spec.input)? {
+            Value::Object(m) => Ok(m),
+            Value::Null => Ok(Map::new()),
+            other => Err(format!(
+                "Wrong dynamic input for task: {}. Dict type is expected. Actual type: <class '{}'>. Actual value: {}",
+                task.name,
+                pytext::type_name(&other),
+                pytext::str(&other)
+            )),
+        }
+    }
+
+    /// The rest of a task's action call, its `input` evaluated: target,
+    /// name, the env's action defaults, the ad-hoc expansion, the checks,
+    /// the timeout.
+    pub(super) fn action_call_with(
+        &self,
+        d: &mut Deferral,
+        exec: &Exec,
+        task: &TaskRecord,
+        branch: &Map<String, Value>,
+        mut input: Map<String, Value>,
+    ) -> Result<Call, StartError> {
         let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
         let (action_expr, workflow) = match &spec.run {
             TaskRun::Action(a) => (a.clone(), false),
             TaskRun::Workflow(w) => (w.clone(), true),
         };
-        // The name is evaluated over the task's own context: a with-items
-        // task's loop variables are not part of it (as in Mistral).
-        let own = task.in_context.as_object().unwrap_or(branch);
+        // The target and the name are evaluated over the task's own
+        // context: a with-items task's loop variables are not part of it
+        // (as in Mistral).
+        let empty = Map::new();
+        let own = task.in_context.as_object().unwrap_or(&empty);
+        let target = match &spec.target {
+            None => None,
+            Some(t) => match self
+                .evaluate(exec, Some(task), own, t)
+                .map_err(StartError::Build)?
+            {
+                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                Value::Null => None,
+                Value::String(_) => None,
+                other => return Err(format!("Task target must be a string, got {other}").into()),
+            },
+        };
         let action = match self
             .evaluate_for(d, exec, task, own, &Value::String(action_expr))
-            .map_err(StartError::Name)?
+            .map_err(StartError::Build)?
         {
             Value::String(s) => s,
             other => return Err(format!("Action name must be a string, got {other}").into()),
-        };
-        let mut input = match self.evaluate_for(d, exec, task, branch, &spec.input)? {
-            Value::Object(m) => m,
-            Value::Null => Map::new(),
-            other => {
-                return Err(format!(
-                    "Wrong dynamic input for task '{}': Dict type is expected, got {other}",
-                    task.name
-                )
-                .into());
-            }
         };
         if let Some(Value::Object(defaults)) = exec
             .env()
@@ -217,14 +263,15 @@ impl EngineActor {
             && let Some(catalog) = &self.catalog
         {
             // Mistral checks the action and its input when it schedules
-            // the action: nothing runs if either is wrong.
+            // the action: nothing runs if either is wrong. An action that
+            // is not found is one that cannot be built.
             catalog
                 .validate(&action, &Value::Object(input.clone()))
                 .map_err(|e| match e.strip_suffix(']') {
-                    Some(head) if head.starts_with("Failed to find action [") => {
-                        format!("{head}, namespace={}]", exec.rec.workflow_namespace)
-                    }
-                    _ => e,
+                    Some(head) if head.starts_with("Failed to find action [") => StartError::Build(
+                        format!("{head}, namespace={}]", exec.rec.workflow_namespace),
+                    ),
+                    _ => StartError::Structural(e),
                 })?;
         }
         let timeout = match &spec.policies.timeout {
@@ -234,20 +281,9 @@ impl EngineActor {
             )?),
             None => None,
         };
-        let empty = Map::new();
-        let own = task.in_context.as_object().unwrap_or(&empty);
         let safe_rerun = self
             .evaluate_for(d, exec, task, own, &spec.safe_rerun)
             .is_ok_and(|v| expr::truthy(&v));
-        let target = match &spec.target {
-            None => None,
-            Some(t) => match self.evaluate(exec, Some(task), own, t)? {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                Value::Null => None,
-                Value::String(_) => None,
-                other => return Err(format!("Task target must be a string, got {other}").into()),
-            },
-        };
         Ok(Call {
             action,
             input,

@@ -569,7 +569,7 @@ impl EngineActor {
         )
     }
 
-    fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {
+    pub(crate) fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {
         let exec = self.execs.get(&exec_id);
         (
             exec.map(|x| x.rec.workflow_name.clone())

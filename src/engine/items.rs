@@ -1,14 +1,16 @@
 //! `with-items` tasks: evaluating and zipping the lists, starting items
 //! within `concurrency` (Mistral's `with_items` capacity kept in the runtime
-//! context), gathering their results in item order, and rebuilding their
-//! progress after a restart.
+//! context) a window at a time — every input of the window evaluated before
+//! any item starts, as Mistral does —, gathering their results in item
+//! order (also of items that end after the task failed), and rebuilding
+//! their progress after a restart.
 
 use std::collections::VecDeque;
 
 use serde_json::{Map, Value, json};
 
 use super::EngineActor;
-use super::dispatch::StartError;
+use super::dispatch::{Call, StartError};
 use super::flow::seconds;
 use super::offload::{Deferral, Ready, Resume};
 use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
@@ -27,7 +29,31 @@ pub(crate) struct Items {
     running: usize,
     /// Items allowed in flight at once (0: all).
     concurrency: usize,
+    /// The action whose completion opened the window being started (none
+    /// for the task's start): Mistral words a failure to start that window
+    /// as one of handling that completion.
+    opened_by: Option<String>,
+    /// The task failed while items ran: the results still arriving are
+    /// added to its result (Mistral's result is its accepted actions'),
+    /// nothing more starts.
+    closed: bool,
 }
+
+impl Items {
+    /// The results of the items done, in item order.
+    fn done_results(&self) -> Vec<Value> {
+        self.results
+            .iter()
+            .zip(&self.states)
+            .filter(|(_, s)| s.is_completed())
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+}
+
+/// The window of items about to start, evaluated: each item's call, in item
+/// order, up to and including the first that cannot be made.
+type Window = Vec<(usize, Result<Call, StartError>)>;
 
 /// The context of item `i`: its loop variables, overlaid by the task's
 /// inbound context (as Mistral merges them); `None` past a list's end.
@@ -254,45 +280,54 @@ impl EngineActor {
         Ok((lists, concurrency))
     }
 
-    /// Starts pending items while capacity allows.
+    /// Starts the pending items the capacity allows (the window), as
+    /// Mistral's `WithItemsTask._schedule_actions` does: every item's input
+    /// of the window is evaluated before any item starts, so one that
+    /// cannot be evaluated fails the task and its workflow with nothing of
+    /// the window started; then each item's action is built and started in
+    /// order, and the first that cannot be stops the window.
     pub(crate) fn start_more_items(
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
     ) -> Result<(), String> {
-        loop {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let Some(items) = exec.items.get(&task_id) else {
+            return Ok(());
+        };
+        let room = match items.concurrency {
+            0 => items.pending.len(),
+            c => c.saturating_sub(items.running).min(items.pending.len()),
+        };
+        if room == 0 || self.offload.busy((exec_id, task_id)) {
+            // An item's evaluation is in the pool: its return goes on.
+            return Ok(());
+        }
+        let window = match self.deferrable((exec_id, task_id), |s, d| {
+            s.items_window(d, exec_id, task_id, room)
+        }) {
+            Ready::Done(window) => window,
+            Ready::Deferred(req) => {
+                self.defer(req, Resume::MoreItems);
+                return Ok(());
+            }
+        };
+        let window = match window {
+            Ok(window) => window,
+            Err(e) => {
+                self.fail_window(exec_id, task_id, &e);
+                return Ok(());
+            }
+        };
+        for (i, call) in window {
             let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
             let Some(items) = exec.items.get_mut(&task_id) else {
                 return Ok(());
             };
-            if items.concurrency > 0 && items.running >= items.concurrency {
+            if items.pending.front().map(|(p, _)| *p) != Some(i) {
                 return Ok(());
             }
-            if items.pending.is_empty() || self.offload.busy((exec_id, task_id)) {
-                // An item's evaluation is in the pool: its return goes on.
-                return Ok(());
-            }
-            let call = self.deferrable((exec_id, task_id), |s, d| {
-                let exec = s.execs.get(&exec_id).ok_or("execution gone")?;
-                let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-                let items = exec.items.get(&task_id).ok_or("items gone")?;
-                let (_, ctx) = items.pending.front().ok_or("no item")?;
-                s.action_call(d, exec, task, ctx)
-            });
-            let call = match call {
-                Ready::Done(call) => call,
-                Ready::Deferred(req) => {
-                    self.defer(req, Resume::MoreItems);
-                    return Ok(());
-                }
-            };
-            let exec = self.execs.get_mut(&exec_id).ok_or("execution gone")?;
-            let Some(items) = exec.items.get_mut(&task_id) else {
-                return Ok(());
-            };
-            let Some((i, _)) = items.pending.pop_front() else {
-                return Ok(());
-            };
+            items.pending.pop_front();
             items.running += 1;
             self.sync_capacity(exec_id, task_id);
             match call {
@@ -311,48 +346,112 @@ impl EngineActor {
                     }
                 }
                 Err(StartError::Structural(e)) => {
-                    // An item whose action or input cannot be evaluated
-                    // fails the task and its workflow (Mistral evaluates
-                    // every item's input before it starts any).
-                    let msg = self.start_failure(exec_id, task_id, &e);
-                    self.force_fail_task(exec_id, task_id, msg);
+                    // The action does not take its input: a check Mistral
+                    // makes while it schedules, which fails the task and
+                    // its workflow (the items before it were started).
+                    self.fail_window(exec_id, task_id, &e);
                     return Ok(());
                 }
-                Err(StartError::Action(e)) => {
-                    // The action cannot be made (an ad-hoc action's
-                    // expansion): the whole task fails with the reason, as
-                    // Mistral's with-items task does when scheduling fails.
-                    if let Some(exec) = self.execs.get_mut(&exec_id) {
-                        exec.items.remove(&task_id);
-                    }
-                    self.complete_task(exec_id, task_id, State::Error, json!([]), Some(e));
-                    return Ok(());
-                }
-                Err(StartError::Name(e)) => {
+                Err(StartError::Action(e) | StartError::Build(e)) => {
+                    // The action cannot be made (its target or name cannot
+                    // be evaluated, no action has that name, an ad-hoc
+                    // action's expansion fails): the whole task fails with
+                    // the reason, as Mistral's with-items task does when
+                    // scheduling fails.
                     self.fail_items(exec_id, task_id, e);
                     return Ok(());
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Evaluates the next `room` pending items of a with-items task: first
+    /// every item's input (the error of the first that cannot be evaluated
+    /// is the window's), then each item's call, up to the first that cannot
+    /// be made.
+    fn items_window(
+        &self,
+        d: &mut Deferral,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        room: usize,
+    ) -> Result<Window, String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let items = exec.items.get(&task_id).ok_or("items gone")?;
+        let mut inputs = Vec::with_capacity(room);
+        for (i, ctx) in items.pending.iter().take(room) {
+            inputs.push((*i, ctx, self.action_input(d, exec, task, ctx)?));
+        }
+        let mut window = Vec::with_capacity(inputs.len());
+        for (i, ctx, input) in inputs {
+            let call = self.action_call_with(d, exec, task, ctx, input);
+            let failed = call.is_err();
+            window.push((i, call));
+            if failed {
+                break;
+            }
+        }
+        Ok(window)
+    }
+
+    /// Fails a with-items task and its workflow because a window of items
+    /// could not start, in Mistral's words: a failure to run the task when
+    /// the window is the task's first, else one of handling the completion
+    /// that opened it.
+    fn fail_window(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, e: &str) {
+        let opened_by = self
+            .execs
+            .get(&exec_id)
+            .and_then(|x| x.items.get(&task_id))
+            .and_then(|i| i.opened_by.clone());
+        let msg = match opened_by {
+            None => self.start_failure(exec_id, task_id, e),
+            Some(action) => {
+                let (wf, task) = self.names(exec_id, task_id);
+                format!(
+                    "Failed to handle action completion [error={e}, wf={wf}, task={task}, action={action}]"
+                )
+            }
+        };
+        if let Some(results) = self.close_items(exec_id, task_id)
+            && let Some(t) = self
+                .execs
+                .get_mut(&exec_id)
+                .and_then(|x| x.tasks.get_mut(&task_id))
+        {
+            t.result = Value::Array(results);
+        }
+        self.force_fail_task(exec_id, task_id, msg);
+    }
+
+    /// An item of a with-items task that failed while it ran has ended:
+    /// its result joins the task's.
+    fn late_item(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let Some(items) = exec.items.get(&task_id) else {
+            return;
+        };
+        let results = Value::Array(items.done_results());
+        if items.running == 0 {
+            exec.items.remove(&task_id);
+        }
+        if let Some(t) = exec.tasks.get_mut(&task_id) {
+            t.result = results;
+        }
+        self.touch_task(exec_id, task_id, Write::Update);
     }
 
     /// Ends a with-items task with ERROR and `reason`, with the results of
-    /// the items done so far; items still running are no longer awaited.
+    /// the items done so far; items still running end on their own and
+    /// their results join the task's.
     fn fail_items(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reason: String) {
-        let Some(items) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.items.remove(&task_id))
-        else {
+        let Some(results) = self.close_items(exec_id, task_id) else {
             return;
         };
-        let results: Vec<Value> = items
-            .results
-            .into_iter()
-            .zip(items.states)
-            .filter(|(_, s)| s.is_completed())
-            .map(|(r, _)| r)
-            .collect();
         self.complete_task(
             exec_id,
             task_id,
@@ -360,6 +459,24 @@ impl EngineActor {
             Value::Array(results),
             Some(reason),
         );
+    }
+
+    /// Starts no more items of a with-items task that fails; its progress
+    /// is kept while items still run. The results of the items done.
+    fn close_items(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Option<Vec<Value>> {
+        let exec = self.execs.get_mut(&exec_id)?;
+        let items = exec.items.get_mut(&task_id)?;
+        items.closed = true;
+        items.pending.clear();
+        let results = items.done_results();
+        if items.running == 0 {
+            exec.items.remove(&task_id);
+        }
+        Some(results)
     }
 
     /// One item of a `with-items` task finished; the task completes with
@@ -385,9 +502,21 @@ impl EngineActor {
         items.states[i] = state;
         items.done += 1;
         items.running = items.running.saturating_sub(1);
+        if items.closed {
+            self.late_item(exec_id, task_id);
+            return;
+        }
         let more = items.done < items.results.len();
         self.sync_capacity(exec_id, task_id);
         if more {
+            let name = self.item_action_name(exec_id, task_id, i);
+            if let Some(items) = self
+                .execs
+                .get_mut(&exec_id)
+                .and_then(|e| e.items.get_mut(&task_id))
+            {
+                items.opened_by = name;
+            }
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
             };
@@ -402,6 +531,33 @@ impl EngineActor {
             return;
         }
         self.finish_items(exec_id, task_id);
+    }
+
+    /// The name of item `i`'s latest action execution, or of the workflow
+    /// its child execution runs.
+    fn item_action_name(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        i: usize,
+    ) -> Option<String> {
+        let exec = self.execs.get(&exec_id)?;
+        let action = exec
+            .actions
+            .values()
+            .filter(|a| a.task_execution_id == Some(task_id) && a.item_index == Some(i as i32))
+            .max_by_key(|a| (a.created_at, a.attempt))
+            .map(|a| a.name.clone());
+        action.or_else(|| {
+            self.execs
+                .values()
+                .find(|c| {
+                    c.parent.is_some_and(|p| {
+                        p.exec_id == exec_id && p.task_id == task_id && p.item == Some(i as i32)
+                    })
+                })
+                .map(|c| c.rec.workflow_name.clone())
+        })
     }
 
     /// Completes a with-items task whose items are all done, in item order.

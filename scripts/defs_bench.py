@@ -151,6 +151,7 @@ def main():
     ap.add_argument("--fanout", type=int, default=10_000)
     ap.add_argument("--only", choices=["store", "fanout"])
     args = ap.parse_args()
+    args.bora = os.path.abspath(args.bora)
     print(f"bora: {args.bora}", flush=True)
     if args.only != "fanout":
         for n in (int(x) for x in args.sizes.split(",")):

@@ -85,6 +85,25 @@ pub async fn fetch(
         .ok_or_else(|| not_found(id))
 }
 
+/// The execution as `caller` sees it with the spec of its version (JSON
+/// null if the version is not stored), or 404.
+pub async fn fetch_with_spec(
+    state: &ApiState,
+    caller: &Caller,
+    id: ExecutionId,
+) -> Result<(ExecutionRecord, Value), Error> {
+    let access = caller.access();
+    read(state, move |s| {
+        let Some(e) = s.get_execution(&access, id)? else {
+            return Ok(None);
+        };
+        let spec = s.version_spec(&e.spec_id)?.unwrap_or(Value::Null);
+        Ok(Some((e, spec)))
+    })
+    .await?
+    .ok_or_else(|| not_found(id))
+}
+
 /// `GET /v2/executions`
 #[utoipa::path(
     get,
@@ -183,11 +202,8 @@ pub async fn get(
         return Err(Error::bad(format!("Field '{f}' does not exist.")));
     }
     let fields = query::fields(&pairs, FIELDS)?;
-    let e = fetch(&state, &caller, parse_id(&path)?).await?;
-    Ok(HttpResponse::Ok().json(query::project(
-        render::execution(&e, ExecutionView::Get),
-        &fields,
-    )))
+    let (e, spec) = fetch_with_spec(&state, &caller, parse_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(query::project(render::execution_get(&e, &spec), &fields)))
 }
 
 /// Every attribute of Mistral's Execution resource: what a body may carry.

@@ -16,7 +16,8 @@ use crate::store::{
 pub enum ExecutionView {
     /// A list item: no `output` (unless asked), no `published_global`.
     List { include_output: bool },
-    /// `GET /v2/executions/{id}`: everything, plus `published_global`.
+    /// `GET /v2/executions/{id}`: everything; [`execution_get`] adds
+    /// `published_global`.
     Get,
     /// The answer to POST/PUT: everything but `published_global`.
     Write,
@@ -116,17 +117,25 @@ pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value>
     m.insert("created_at".into(), timestamp(&e.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(e.updated_at.as_ref()));
     m.insert("project_id".into(), e.project_id.clone().into());
-    if view == ExecutionView::Get {
-        m.insert("published_global".into(), json_text(&published_global(e)));
-    }
+    m
+}
+
+/// `GET /v2/executions/{id}`: the execution with `published_global`, for
+/// which it needs `spec`, the spec of the execution's version.
+pub fn execution_get(e: &ExecutionRecord, spec: &Value) -> Map<String, Value> {
+    let mut m = execution(e, ExecutionView::Get);
+    m.insert(
+        "published_global".into(),
+        json_text(&published_global(e, spec)),
+    );
     m
 }
 
 /// Variables published globally: the workflow context minus Mistral's
-/// internal keys and the workflow's `vars`
+/// internal keys and the workflow's `vars` (in `spec`, the execution's)
 /// (`data_flow.get_workflow_execution_published_global`).
-pub fn published_global(e: &ExecutionRecord) -> Value {
-    let vars = e.spec.get("vars").and_then(Value::as_object);
+pub fn published_global(e: &ExecutionRecord, spec: &Value) -> Value {
+    let vars = spec.get("vars").and_then(Value::as_object);
     let out: Map<String, Value> = e
         .context
         .as_object()

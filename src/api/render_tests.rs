@@ -87,7 +87,7 @@ fn ex() -> ExecutionRecord {
         workflow_namespace: "".into(),
         description: "first".into(),
         tags: vec![],
-        spec: json!({"name": "flow", "vars": {"v": 1}}),
+        spec_id: "v1".into(),
         params: json!({"env": {"k1": "abc"}, "namespace": ""}),
         task_execution_id: None,
         root_execution_id: None,
@@ -148,7 +148,7 @@ fn execution_views() {
         &format!("{{{EX_HEAD}{output}{EX_TAIL}}}"),
     );
     check(
-        execution(&ex(), ExecutionView::Get),
+        execution_get(&ex(), &spec()),
         &format!("{{{EX_HEAD}{output}{EX_TAIL}, \"published_global\": \"{{\\\"g\\\": [1, 2]}}\"}}"),
     );
 }
@@ -175,9 +175,18 @@ fn execution_ids_and_state_info() {
 #[test]
 fn published_global_drops_internal_keys_and_vars() {
     let mut e = ex();
-    assert_eq!(published_global(&e), json!({"g": [1, 2]}));
+    assert_eq!(published_global(&e, &spec()), json!({"g": [1, 2]}));
+    assert_eq!(
+        published_global(&e, &json!({})),
+        json!({"g": [1, 2], "v": 1})
+    );
     e.context = Value::Null;
-    assert_eq!(published_global(&e), json!({}));
+    assert_eq!(published_global(&e, &spec()), json!({}));
+}
+
+/// The spec of `ex()`'s version.
+fn spec() -> Value {
+    json!({"name": "flow", "vars": {"v": 1}})
 }
 
 fn task_rec() -> TaskRecord {

@@ -191,7 +191,7 @@ pub async fn update(
     if given("name")?.is_some_and(|n| n != current.name) {
         return Err(bad("Task name does not match."));
     }
-    let exec = executions::fetch(&state, &caller, current.execution_id).await?;
+    let (exec, spec) = executions::fetch_with_spec(&state, &caller, current.execution_id).await?;
     if given("workflow_name")?.is_some_and(|n| n != exec.workflow_name) {
         return Err(bad("Workflow name does not match."));
     }
@@ -223,7 +223,7 @@ pub async fn update(
         if reset.is_none() {
             return Err(bad("Reset field is mandatory to rerun task."));
         }
-        let with_items = exec.spec["tasks"][current.name.as_str()]["with_items"]
+        let with_items = spec["tasks"][current.name.as_str()]["with_items"]
             .as_array()
             .is_some_and(|w| !w.is_empty());
         if !with_items && reset != Some(true) {

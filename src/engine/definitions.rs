@@ -298,7 +298,7 @@ impl EngineActor {
                 }
                 _ => Write::Insert,
             };
-            self.defs.put(def.clone(), Arc::new(wf.clone()));
+            self.cache_def(def.clone(), wf.clone())?;
             self.dirty.workflows.push((write, def));
         }
         for a in &spec.actions {

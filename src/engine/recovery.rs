@@ -3,7 +3,7 @@
 //! dispatched again; confirmed ones without a result are run again only if
 //! their task is `safe-rerun`, otherwise the task fails with the reason.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -59,16 +59,31 @@ impl EngineActor {
     /// returns the ids of the executions installed.
     pub(crate) fn install(&mut self, active: ActiveSet) -> Vec<ExecutionId> {
         let mut ids = Vec::new();
+        let texts: HashMap<String, String> = active
+            .versions
+            .into_iter()
+            .map(|v| (v.id, v.spec))
+            .collect();
         for rec in active.executions {
-            let spec: WorkflowSpec = match serde_json::from_value(rec.spec.clone()) {
+            // One parsed spec per version, shared by its executions.
+            let spec = self.defs.version(&rec.spec_id, || {
+                let text = texts.get(&rec.spec_id).ok_or("version not stored")?;
+                serde_json::from_str::<WorkflowSpec>(text).map_err(|e| e.to_string())
+            });
+            let spec = match spec {
                 Ok(s) => s,
                 Err(e) => {
-                    log::error!("ex={} spec unreadable, execution skipped: {e}", rec.id);
+                    log::error!(
+                        "ex={} spec {} unreadable, execution skipped: {e}",
+                        rec.id,
+                        rec.spec_id
+                    );
                     continue;
                 }
             };
+            self.defs.stored(&rec.spec_id);
             ids.push(rec.id);
-            let mut exec = Exec::new(rec, Arc::new(spec));
+            let mut exec = Exec::new(rec, spec);
             // What was reported before the restart is not reported again.
             if let Some(w) = exec.watch.as_mut() {
                 w.exec = Some(exec.rec.state);

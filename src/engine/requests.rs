@@ -59,7 +59,18 @@ impl EngineActor {
         let spec: WorkflowSpec = serde_json::from_value(def.spec.clone()).map_err(|e| {
             Error::Invalid(format!("stored workflow '{}' is unreadable: {e}", def.name))
         })?;
-        Ok(self.defs.put(def, Arc::new(spec)))
+        self.cache_def(def, spec)
+    }
+
+    /// Keeps `def` with its parsed `spec` in the definition cache.
+    pub(crate) fn cache_def(
+        &mut self,
+        def: WorkflowDef,
+        spec: WorkflowSpec,
+    ) -> Result<Arc<super::defs::Def>, Error> {
+        self.defs
+            .put(def, Arc::new(spec))
+            .map_err(|e| Error::Invalid(format!("workflow spec unwritable: {e}")))
     }
 
     /// A workflow definition `project` may change: its own. Another
@@ -138,7 +149,7 @@ impl EngineActor {
         let mut defs = Vec::new();
         for spec in specs {
             let def = Self::new_def(&spec, &msg.namespace, msg.scope, &msg.project)?;
-            self.defs.put(def.clone(), Arc::new(spec));
+            self.cache_def(def.clone(), spec)?;
             self.dirty.workflows.push((Write::Insert, def.clone()));
             defs.push(def);
         }
@@ -164,7 +175,7 @@ impl EngineActor {
             def.id = old.def.id;
             def.created_at = old.def.created_at;
             def.updated_at = Some(now());
-            self.defs.put(def.clone(), Arc::new(spec));
+            self.cache_def(def.clone(), spec)?;
             self.dirty.workflows.push((Write::Update, def.clone()));
             defs.push(def);
         }
@@ -313,7 +324,7 @@ impl EngineActor {
             workflow_namespace: def.def.namespace.clone(),
             description,
             tags: def.spec.tags.clone(),
-            spec: def.def.spec.clone(),
+            spec_id: def.version.clone(),
             params: Value::Object(params),
             task_execution_id: parent.as_ref().map(|p| p.task_id),
             root_execution_id: parent.as_ref().map(|p| p.root),
@@ -347,6 +358,13 @@ impl EngineActor {
             if let (Value::Object(ctx), Value::Object(vars)) = (&mut exec.rec.context, vars) {
                 ctx.extend(vars);
             }
+        }
+        if let Some(v) = self
+            .defs
+            .unstored(def)
+            .map_err(|e| Error::Invalid(format!("workflow spec unwritable: {e}")))?
+        {
+            self.dirty.versions.push(v);
         }
         log::info!("ex={id} wf={} started", exec.rec.workflow_name);
         self.execs.insert(id, exec);
@@ -511,6 +529,7 @@ impl EngineActor {
         self.dirty.tasks.retain(|(e, _), _| *e != id);
         self.dirty.actions.retain(|(e, _), _| *e != id);
         self.dirty.deleted_executions.push(id);
+        self.defs.forget_stored();
     }
 
     /// Whether resuming `id` resumes a paused sub-workflow first whose

@@ -200,12 +200,16 @@ pub(crate) struct ExecHost<'a> {
 impl expr::Host for ExecHost<'_> {
     fn execution(&self) -> Value {
         let r = &self.exec.rec;
+        let spec = &self.exec.spec;
         json!({
             "id": r.id.to_string(),
             "name": r.workflow_name,
             // Mistral's spec dict (the definition as parsed, with name and
             // version); bora's own model for a spec stored before it was kept.
-            "spec": r.spec.get("raw").filter(|v| !v.is_null()).unwrap_or(&r.spec),
+            "spec": match &spec.raw {
+                Value::Null => serde_json::to_value(&**spec).unwrap_or(Value::Null),
+                raw => raw.clone(),
+            },
             "input": r.input,
             "params": r.params,
             "created_at": crate::domain::format_time(&r.created_at),

@@ -134,11 +134,23 @@ pub(super) fn connect(target: &Target, role: Role) -> Result<AnyConnection, Erro
 /// Runs the pending migrations of the connection's backend.
 pub(super) fn migrate(conn: &mut AnyConnection) -> Result<(), Error> {
     let r = match conn {
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        AnyConnection::Sqlite(c) => {
+            // The workflow_versions migration keys the specs it moves by
+            // the same hash the engine uses.
+            bora_spec_hash_utils::register_impl(c, |spec: String| super::version_id(&spec))
+                .map_err(|e| Error::Database(format!("migration failed: {e}")))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())
+        }
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
     };
     r.map_err(|e| Error::Database(format!("migration failed: {e}")))
+}
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// [`super::version_id`] of a spec's text, in SQL (SQLite only).
+    fn bora_spec_hash(spec: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// Reverts every migration (tests of the down scripts).
@@ -148,6 +160,17 @@ pub(super) fn revert_all(conn: &mut AnyConnection) -> Result<(), Error> {
         AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    r.map_err(|e| Error::Database(format!("migration revert failed: {e}")))
+}
+
+/// Reverts the newest migration (tests of a data migration).
+#[cfg(test)]
+pub(super) fn revert_last(conn: &mut AnyConnection) -> Result<(), Error> {
+    let r = match conn {
+        AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ()),
     };
     r.map_err(|e| Error::Database(format!("migration revert failed: {e}")))
 }

@@ -546,6 +546,17 @@ impl Store {
         ))
     }
 
+    /// The spec (`lang::WorkflowSpec` as JSON) of the version `spec_id`
+    /// (an execution's), or `None` if no such version is stored.
+    pub fn version_spec(&self, spec_id: &str) -> Result<Option<serde_json::Value>, Error> {
+        read::version_spec(&mut *self.conn()?, spec_id)?
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::Database(format!("version {spec_id} unreadable: {e}")))
+            })
+            .transpose()
+    }
+
     /// Filters: name, workflow_name, workflow_id, workflow_namespace,
     /// workflow_execution_id, type, tags, state, state_info, runtime_context,
     /// result, published, processed, created_at, updated_at, started_at,

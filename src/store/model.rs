@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::schema::{
     action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
-    workflow_definitions, workflow_executions,
+    workflow_definitions, workflow_executions, workflow_versions,
 };
 use super::sql::JsonText;
 
@@ -161,9 +161,9 @@ pub struct ExecutionRecord {
     pub description: String,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
-    /// The workflow spec snapshot this execution runs (`lang::WorkflowSpec` as JSON).
-    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
-    pub spec: Value,
+    /// The workflow version this execution runs: the id of its spec in
+    /// `workflow_versions` (the spec as it was when the execution started).
+    pub spec_id: String,
     /// Start params: `env`, `task_name`, `namespace`, ...
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub params: Value,
@@ -183,6 +183,37 @@ pub struct ExecutionRecord {
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
+}
+
+/// A workflow version: a spec (`lang::WorkflowSpec` as JSON text) stored
+/// once, keyed by [`version_id`] of its text, and named by every execution
+/// that runs it.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workflow_versions, treat_none_as_default_value = false)]
+pub struct WorkflowVersion {
+    pub id: String,
+    /// The spec's JSON text, as hashed.
+    pub spec: String,
+    pub created_at: Timestamp,
+}
+
+impl WorkflowVersion {
+    /// The version of the spec whose JSON text is `spec`.
+    pub fn of(spec: String) -> Self {
+        Self {
+            id: version_id(&spec),
+            spec,
+            created_at: crate::domain::now(),
+        }
+    }
+}
+
+/// The id of a workflow version: the sha256 (lower-case hex) of its spec's
+/// JSON text.
+pub fn version_id(spec: &str) -> String {
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::digest(spec.as_bytes()).into();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A task execution.
@@ -273,10 +304,14 @@ pub enum Write {
 pub struct Batch {
     pub workflows: Vec<(Write, WorkflowDef)>,
     pub deleted_workflows: Vec<WorkflowId>,
+    /// Versions new executions name, written before them (a version
+    /// already stored is left as it is).
+    pub versions: Vec<WorkflowVersion>,
     pub executions: Vec<(Write, ExecutionRecord)>,
     pub tasks: Vec<(Write, TaskRecord)>,
     pub action_executions: Vec<(Write, ActionExecutionRecord)>,
-    /// Deleted with their tasks and action executions.
+    /// Deleted with their tasks and action executions; then every
+    /// version no execution names any more is deleted too.
     pub deleted_executions: Vec<ExecutionId>,
     pub environments: Vec<(Write, EnvironmentRecord)>,
     /// Environment ids.
@@ -310,6 +345,7 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.workflows.is_empty()
             && self.deleted_workflows.is_empty()
+            && self.versions.is_empty()
             && self.executions.is_empty()
             && self.tasks.is_empty()
             && self.action_executions.is_empty()
@@ -367,6 +403,8 @@ pub struct ActiveSet {
     pub action_executions: Vec<ActionExecutionRecord>,
     /// Standalone action executions (no task) in IDLE or RUNNING.
     pub standalone: Vec<ActionExecutionRecord>,
+    /// The versions those executions run, each once.
+    pub versions: Vec<WorkflowVersion>,
 }
 
 /// Sort direction of a list.

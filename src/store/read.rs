@@ -7,10 +7,11 @@ use super::Error;
 use super::conn::AnyConnection;
 use super::model::{
     Access, ActionExecutionRecord, ActiveSet, EnvironmentRecord, ExecutionRecord, Owned,
-    TaskRecord, WorkflowDef,
+    TaskRecord, WorkflowDef, WorkflowVersion,
 };
 use super::schema::{
     action_executions, environments, task_executions, workflow_definitions, workflow_executions,
+    workflow_versions,
 };
 use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
 
@@ -216,11 +217,14 @@ pub(super) fn load_active(conn: &mut AnyConnection) -> Result<ActiveSet, Error> 
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
+    let executions: Vec<ExecutionRecord> = records(executions)?;
+    let versions = versions_of(conn, &executions)?;
     Ok(ActiveSet {
-        executions: records(executions)?,
+        executions,
         tasks: records(tasks)?,
         action_executions: records(action_executions)?,
         standalone: records(standalone)?,
+        versions,
     })
 }
 
@@ -275,7 +279,39 @@ pub(super) fn load_ids(
     // Parents before children, as `load_active` gives them.
     set.executions
         .sort_by_key(|e| (e.created_at, e.id.to_string()));
+    set.versions = versions_of(conn, &set.executions)?;
     Ok(set)
+}
+
+/// The versions `executions` run, each once.
+fn versions_of(
+    conn: &mut AnyConnection,
+    executions: &[ExecutionRecord],
+) -> Result<Vec<WorkflowVersion>, Error> {
+    let mut ids: Vec<&str> = executions.iter().map(|e| e.spec_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            workflow_versions::table
+                .filter(workflow_versions::id.eq_any(chunk))
+                .select(WorkflowVersion::as_select())
+                .load(conn)
+                .map_err(db)?,
+        );
+    }
+    Ok(out)
+}
+
+/// The spec text of a version.
+pub(super) fn version_spec(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, Error> {
+    workflow_versions::table
+        .find(id)
+        .select(workflow_versions::spec)
+        .first(conn)
+        .optional()
+        .map_err(db)
 }
 
 /// One execution (any state) with all its tasks and their action
@@ -304,11 +340,14 @@ pub(super) fn load_execution(
         .order((action_executions::created_at, action_executions::id))
         .load(conn)
         .map_err(db)?;
+    let executions = vec![execution];
+    let versions = versions_of(conn, &executions)?;
     Ok(ActiveSet {
-        executions: vec![execution],
+        executions,
         tasks: records(tasks)?,
         action_executions: records(actions)?,
         standalone: Vec::new(),
+        versions,
     })
 }
 

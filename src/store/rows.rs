@@ -39,11 +39,12 @@ macro_rules! list_view {
     };
 }
 
-// An execution as lists read it: without the two columns that grow with
-// the workflow (`spec`) and its data (`context`).
-list_view!(ExecutionListRow => ExecutionRecord in workflow_executions, null [spec, context], {
+// An execution as lists read it: without the column that grows with its
+// data (`context`).
+list_view!(ExecutionListRow => ExecutionRecord in workflow_executions, null [context], {
     id: ExecutionId, workflow_id: WorkflowId, workflow_name: String,
     workflow_namespace: String, description: String, tags: Vec<String> as JsonText,
+    spec_id: String,
     params: Value as JsonText, task_execution_id: Option<TaskExecutionId>,
     root_execution_id: Option<ExecutionId>, source_execution_id: Option<ExecutionId>,
     state: State, state_info: Option<String>, input: Value as JsonText,

@@ -41,7 +41,7 @@ diesel::table! {
         workflow_namespace -> Text,
         description -> Text,
         tags -> Text,
-        spec -> Text,
+        spec_id -> Text,
         params -> Text,
         task_execution_id -> Nullable<Text>,
         root_execution_id -> Nullable<Text>,
@@ -108,11 +108,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workflow_versions (id) {
+        id -> Text,
+        spec -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(task_executions -> workflow_executions (execution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     workflow_definitions,
     workflow_executions,
+    workflow_versions,
     task_executions,
     action_executions,
 );

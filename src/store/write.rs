@@ -16,13 +16,13 @@ use diesel::query_builder::{QueryFragment, ValuesClause};
 use super::bulk::{ColumnNames, UpdateMany};
 use super::conn::{AnyConnection, MultiBackend};
 use super::cron;
-use super::model::{Batch, Write};
+use super::model::{Batch, WorkflowVersion, Write};
 use super::nodes::Node;
 use super::read::db;
 use super::rows::Stored;
 use super::schema::{
     action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
-    workflow_definitions, workflow_executions,
+    workflow_definitions, workflow_executions, workflow_versions,
 };
 
 /// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
@@ -199,6 +199,7 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
             .execute(conn)
             .map_err(db)?;
     }
+    insert_versions(conn, &batch.versions)?;
     apply_writes(conn, &batch.executions)?;
     apply_writes(conn, &batch.tasks)?;
     // Narrow confirmations first: a full row of the same batch overrides.
@@ -224,6 +225,9 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
         .collect();
     for piece in pieces(ex_ids.len()) {
         delete_executions(conn, &ex_ids[piece])?;
+    }
+    if !ex_ids.is_empty() {
+        prune_versions(conn)?;
     }
     let ae_ids: Vec<String> = batch
         .deleted_action_executions
@@ -275,6 +279,32 @@ fn apply_definitions(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Erro
     }
     apply_writes(conn, &batch.action_definitions)?;
     apply_writes(conn, &batch.workbooks)
+}
+
+/// Stores each version unless it is stored already (same id, same text).
+fn insert_versions(conn: &mut AnyConnection, versions: &[WorkflowVersion]) -> Result<(), Error> {
+    for v in versions {
+        let insert = diesel::insert_into(workflow_versions::table).values(v);
+        match conn {
+            AnyConnection::Sqlite(c) => insert.on_conflict_do_nothing().execute(c),
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgresql(c) => insert.on_conflict_do_nothing().execute(c),
+        }
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Deletes the versions no execution names any more.
+fn prune_versions(conn: &mut AnyConnection) -> Result<(), Error> {
+    use diesel::dsl::{exists, not};
+    let named = workflow_executions::table
+        .filter(workflow_executions::spec_id.eq(workflow_versions::id))
+        .select(workflow_executions::id);
+    diesel::delete(workflow_versions::table.filter(not(exists(named))))
+        .execute(conn)
+        .map_err(db)?;
+    Ok(())
 }
 
 /// Deletes executions with their tasks and action executions, children

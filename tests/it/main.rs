@@ -41,3 +41,4 @@ mod tenants_cron;
 mod tenants_definitions;
 mod tenants_isolation;
 mod tidy;
+mod versions;

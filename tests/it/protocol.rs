@@ -328,6 +328,7 @@ fn stored_running(
     let id = ExecutionId::new();
     let t = now();
     let (_, mut writer) = bora::store::open(url).unwrap();
+    let version = bora::store::WorkflowVersion::of(serde_json::to_string(&spec).unwrap());
     let exec = ExecutionRecord {
         id,
         workflow_id: WorkflowId::new(),
@@ -335,7 +336,7 @@ fn stored_running(
         workflow_namespace: String::new(),
         description: String::new(),
         tags: vec![],
-        spec: serde_json::to_value(&spec).unwrap(),
+        spec_id: version.id.clone(),
         params: serde_json::json!({"env": {}}),
         task_execution_id: None,
         root_execution_id: None,
@@ -399,6 +400,7 @@ fn stored_running(
         .into_iter()
         .collect();
     let batch = Batch {
+        versions: vec![version],
         executions: vec![(Write::Insert, exec)],
         tasks: vec![(Write::Insert, task)],
         action_executions: actions,

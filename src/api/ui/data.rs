@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::super::error::Error;
 use super::super::executions;
-use super::super::render::{self, ExecutionView};
+use super::super::render;
 use super::super::{ApiState, Caller, read};
 use super::graph;
 use crate::domain::{State, Timestamp};
@@ -142,10 +142,10 @@ pub async fn execution_graph(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
-    let exec = executions::fetch(&state, &caller, id).await?;
+    let (exec, spec) = executions::fetch_with_spec(&state, &caller, id).await?;
     Ok(HttpResponse::Ok().json(ExecutionGraph {
-        execution: render::execution(&exec, ExecutionView::Get),
-        graph: graph::of(&exec.spec),
+        execution: render::execution_get(&exec, &spec),
+        graph: graph::of(&spec),
     }))
 }
 

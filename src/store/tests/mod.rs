@@ -7,6 +7,7 @@ mod definitions;
 mod list;
 mod ops;
 mod outbox;
+mod versions;
 
 use crate::store::Access;
 use chrono::TimeDelta;
@@ -103,7 +104,7 @@ pub(super) fn execution(wf: &WorkflowDef, state: State, secs: i64) -> ExecutionR
         workflow_namespace: wf.namespace.clone(),
         description: "an execution".into(),
         tags: vec![],
-        spec: wf.spec.clone(),
+        spec_id: crate::store::version_id(&wf.spec.to_string()),
         params: json!({"env": {"k": "v"}, "namespace": ""}),
         task_execution_id: None,
         root_execution_id: None,
@@ -297,9 +298,8 @@ fn round_trip_of_every_record() {
             vec![wf.clone()],
             "{n}"
         );
-        // Lists leave out the spec and the context.
+        // Lists leave out the context.
         let listed = ExecutionRecord {
-            spec: serde_json::Value::Null,
             context: serde_json::Value::Null,
             ..ex.clone()
         };

@@ -359,7 +359,9 @@ async fn take_heartbeats(
 }
 
 /// Every quarter lease: attempts not heard of for a lease (while connected
-/// for at least that long) go back to the engine as `WorkerLost`.
+/// for at least that long, and the longest reconnect wait more when the
+/// silence began before the node's connection came back) go back to the
+/// engine as `WorkerLost`.
 async fn watch_leases(
     lease: Duration,
     tracker: Shared,
@@ -374,10 +376,17 @@ async fn watch_leases(
             let Some(since) = t.connected_since else {
                 continue;
             };
+            // A worker silent since before the node's connection came back
+            // was cut off too, and is still on its own reconnect backoff:
+            // it is given that backoff's longest wait on top of the lease.
+            let back = since + super::RECONNECT_MAX;
             let gone: Vec<Key> = t
                 .running
                 .iter()
-                .filter(|(_, r)| now.duration_since(r.seen.max(since)) > lease)
+                .filter(|(_, r)| {
+                    let quiet_from = if r.seen >= since { r.seen } else { back };
+                    now.duration_since(quiet_from) > lease
+                })
                 .map(|(k, _)| *k)
                 .collect();
             let mut out = Vec::new();

@@ -146,7 +146,7 @@ fn persistent() -> BasicProperties {
 /// The first wait before connecting again; it doubles up to
 /// [`RECONNECT_MAX`].
 const RECONNECT_MIN: Duration = Duration::from_millis(100);
-const RECONNECT_MAX: Duration = Duration::from_secs(5);
+pub(crate) const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
 /// Connects, trying again with a doubling backoff until it works.
 async fn connect(settings: &Settings, name: &str) -> Connection {

@@ -42,13 +42,15 @@ fn one(safe: bool) -> String {
 /// (`worker_capacity` 1) while `b` is recorded: `b` is still IDLE when the
 /// commit that records it is done. (Without the sleeper the worker's
 /// confirmation of `b` usually shares that commit, and the crash becomes
-/// `engine.confirm.after_commit_before_reply`.)
+/// `engine.confirm.after_commit_before_reply`.) The sleeper is declared
+/// first: start tasks are dispatched in reverse, as on Mistral, so `a`
+/// takes the slot first and `c` holds it from when `a` ends.
 fn chain(safe: bool) -> String {
     format!(
         "version: '2.0'\nr2:\n  tasks:\n{}{}{}",
+        record_task("c", 2000, true, &[], false),
         record_task("a", 50, safe, &["b"], false),
-        record_task("b", 50, safe, &[], false),
-        record_task("c", 2000, true, &[], false)
+        record_task("b", 50, safe, &[], false)
     )
 }
 

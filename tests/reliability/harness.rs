@@ -126,7 +126,10 @@ impl Server {
             )
             .arg("--workers")
             .arg(self.workers.to_string())
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BORA_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             // As deployed: no backtraces unless an operator asks.
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
@@ -290,6 +293,12 @@ impl Drop for Server {
         self.kill();
         if std::thread::panicking() {
             eprintln!("server log tail:\n{}", self.log_tail());
+            if let Ok(keep) = std::env::var("BORA_TEST_KEEP_LOGS") {
+                let _ = std::fs::write(
+                    std::path::Path::new(&keep).join(format!("server-{}.log", self.port)),
+                    self.log_text(),
+                );
+            }
         }
     }
 }

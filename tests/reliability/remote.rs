@@ -84,7 +84,10 @@ impl Worker {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bora"));
         cmd.args(["worker", "--workers", "2", "--broker", url])
             .args(targets.iter().flat_map(|t| ["--target", t]))
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("BORA_TEST_WORKER_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .env("BORA_BROKER_PREFIX", prefix)
             .env("BORA_TEST_LEDGER", &ledger)
             .envs(TIMINGS.iter().copied())
@@ -119,6 +122,20 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+        if std::thread::panicking() {
+            let text = self.log_text();
+            let lines: Vec<&str> = text.lines().filter(|l| !l.contains("lapin")).collect();
+            let tail = &lines[lines.len().saturating_sub(30)..];
+            eprintln!(
+                "worker log tail ({}):\n{}",
+                self.log.display(),
+                tail.join("\n")
+            );
+            if let Ok(keep) = std::env::var("BORA_TEST_KEEP_LOGS") {
+                let name = self.log.file_name().unwrap_or_default();
+                let _ = std::fs::copy(&self.log, Path::new(&keep).join(name));
+            }
+        }
     }
 }
 
@@ -465,6 +482,19 @@ fn broker_connection_loss_loses_no_task() {
         open.is_empty(),
         format!("{} open", open.len()),
     );
+    for id in &open {
+        for t in api.tasks(id) {
+            let actions = api.action_executions(t["id"].as_str().unwrap_or_default());
+            let actions: Vec<String> = actions
+                .iter()
+                .map(|a| format!("{} {}", a["id"], a["state"]))
+                .collect();
+            board.record(
+                &format!("open {id}"),
+                format!("{} {} {actions:?}", t["name"], t["state"]),
+            );
+        }
+    }
     let success = ids
         .iter()
         .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))

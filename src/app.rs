@@ -121,8 +121,11 @@ impl Engine {
         let remote = config
             .broker()
             .zip(broker_arbiter.as_ref())
-            .map(|(settings, arbiter)| Remote {
-                settings,
+            .map(|(mut settings, arbiter)| Remote {
+                settings: {
+                    settings.node = node.as_ref().map(|n| format!("{}.{}", n.id, n.epoch));
+                    settings
+                },
                 local_workers: config.local_workers,
                 stats: Arc::default(),
                 arbiter: arbiter.handle(),
@@ -133,12 +136,15 @@ impl Engine {
                 confirm: ctx.address().recipient(),
                 convey: ctx.address().recipient(),
             };
-            let pool = match remote {
+            let (pool, takeovers) = match remote {
                 // The in-process path: the engine's mailbox to the pool's.
-                None => WorkerPool::new(workers, registry, link, stats)
-                    .with_capacity(capacity)
-                    .start()
-                    .recipient(),
+                None => (
+                    WorkerPool::new(workers, registry, link, stats)
+                        .with_capacity(capacity)
+                        .start()
+                        .recipient(),
+                    None,
+                ),
                 Some(remote) => {
                     let local = remote.local_workers.then(|| LocalPool {
                         workers,
@@ -146,10 +152,12 @@ impl Engine {
                         registry,
                         stats,
                     });
-                    remote.start(link, ctx.address().recipient(), local)
+                    let (pool, takeovers) = remote.start(link, ctx.address().recipient(), local);
+                    (pool, Some(takeovers))
                 }
             };
             EngineActor::new(writer, pool, eval)
+                .with_takeover_notices(takeovers)
                 .with_catalog(catalog)
                 .with_events(announce)
                 .with_limits(limits)
@@ -296,33 +304,51 @@ struct LocalPool {
 
 impl Remote {
     /// Starts the engine side of the broker (and the node's own workers,
-    /// if any) on the broker's thread; returns the engine's pool recipient.
-    /// Called from the engine's thread while it starts, so it waits only
-    /// for the other thread to build the recipient.
+    /// if any) on the broker's thread; returns the engine's pool recipient
+    /// and the one told of takeovers. Called from the engine's thread while
+    /// it starts, so it waits only for the other thread to build them.
+    ///
+    /// A node started again (epoch above 1) answers on its previous
+    /// process's queues too: what was sent there before it died.
     fn start(
         self,
         link: EngineLink,
         lost: Recipient<crate::protocol::WorkerLost>,
         local: Option<LocalPool>,
-    ) -> Recipient<crate::protocol::HandleTask> {
+    ) -> (
+        Recipient<crate::protocol::HandleTask>,
+        Recipient<crate::protocol::NodeTakenOver>,
+    ) {
         let (tx, rx) = std::sync::mpsc::channel();
         let (settings, stats) = (self.settings, self.stats);
         self.arbiter.spawn_fn(move || {
-            let pool =
+            let previous = settings.node.as_deref().and_then(previous_process);
+            let (pool, takeovers) =
                 crate::broker::EngineSide::start(settings.clone(), link, lost, stats.clone());
+            if let Some(process) = previous {
+                takeovers.do_send(crate::protocol::NodeTakenOver { process });
+            }
             if let Some(local) = local {
                 start_remote_pool(settings, stats, local);
             }
-            let _ = tx.send(pool);
+            let _ = tx.send((pool, takeovers));
         });
         match rx.recv() {
-            Ok(pool) => pool,
+            Ok(both) => both,
             Err(_) => {
                 log::error!("the broker transport did not start; tasks will not be dispatched");
-                Dispatchless.start().recipient()
+                let none = Dispatchless.start();
+                (none.clone().recipient(), none.recipient())
             }
         }
     }
+}
+
+/// The process before `process` (`<node id>.<epoch>`) of the same node.
+fn previous_process(process: &str) -> Option<String> {
+    let (id, epoch) = process.rsplit_once('.')?;
+    let epoch: i64 = epoch.parse().ok()?;
+    (epoch > 1).then(|| format!("{id}.{}", epoch - 1))
 }
 
 /// A worker pool fed from the broker (`bora worker`, or a node's own
@@ -347,6 +373,12 @@ struct Dispatchless;
 
 impl Actor for Dispatchless {
     type Context = Context<Self>;
+}
+
+impl Handler<crate::protocol::NodeTakenOver> for Dispatchless {
+    type Result = ();
+
+    fn handle(&mut self, _: crate::protocol::NodeTakenOver, _: &mut Self::Context) {}
 }
 
 impl Handler<crate::protocol::HandleTask> for Dispatchless {

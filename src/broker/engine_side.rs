@@ -4,6 +4,10 @@
 //! attempts it confirmed: one whose worker falls silent for longer than the
 //! lease goes back to the engine as `WorkerLost`.
 //!
+//! With several engine nodes, the queues are this node process's own, and
+//! it consumes too the confirm and result queues of the processes whose
+//! executions it took over (`NodeTakenOver`).
+//!
 //! A result is acknowledged to the broker once the engine has taken it
 //! (its handler ran); the engine commits it with its next group commit. If
 //! the engine process dies in between, the action is RUNNING at the
@@ -23,10 +27,10 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, message::Delivery};
 
-use super::outbox::{Outbox, Outgoing, declare};
+use super::outbox::{Outbox, Outgoing, declare, declare_node};
 use super::{Heartbeat, Key, Settings, Stats};
 use crate::protocol::{
-    ConfirmExecution, ConveyResult, EngineLink, HandleTask, Refusal, WorkerLost,
+    ConfirmExecution, ConveyResult, EngineLink, HandleTask, NodeTakenOver, Refusal, WorkerLost,
 };
 
 /// Deliveries of confirm requests and results handled at once.
@@ -37,7 +41,21 @@ const PREFETCH: u16 = 512;
 pub struct EngineSide {
     settings: Settings,
     outbox: Outbox,
+    link: EngineLink,
+    tracker: Shared,
+    stats: Arc<Stats>,
+    adopted: Adoptions,
 }
+
+/// The other node processes whose confirm and result queues this node
+/// consumes, and the channel of the live connection to consume new ones on.
+#[derive(Default)]
+struct Adopted {
+    processes: Vec<String>,
+    channel: Option<Channel>,
+}
+
+type Adoptions = Arc<Mutex<Adopted>>;
 
 /// An attempt a remote worker confirmed and has not finished.
 struct Remote {
@@ -60,15 +78,17 @@ type Shared = Arc<Mutex<Tracker>>;
 impl EngineSide {
     /// Connects (and keeps connecting) to the broker, serves the engine's
     /// `link` to remote workers, and reports lost ones to `lost`. Returns
-    /// the recipient the engine dispatches `HandleTask` to.
+    /// the recipient the engine dispatches `HandleTask` to, and the one it
+    /// tells of takeovers.
     pub fn start(
         settings: Settings,
         link: EngineLink,
         lost: Recipient<WorkerLost>,
         stats: Arc<Stats>,
-    ) -> Recipient<HandleTask> {
+    ) -> (Recipient<HandleTask>, Recipient<NodeTakenOver>) {
         let outbox = Outbox::default();
         let tracker: Shared = Arc::default();
+        let adopted = Adoptions::default();
         actix_rt::spawn(watch_leases(
             settings.lease,
             tracker.clone(),
@@ -76,24 +96,37 @@ impl EngineSide {
             stats.clone(),
         ));
         let session = {
-            let (settings, outbox) = (settings.clone(), outbox.clone());
+            let (settings, outbox, link) = (settings.clone(), outbox.clone(), link.clone());
+            let (tracker, stats, adopted) = (tracker.clone(), stats.clone(), adopted.clone());
             async move {
                 let session_stats = stats.clone();
                 super::keep_connected(settings.clone(), "bora engine", &stats, |conn| {
                     session(
                         conn,
-                        settings.clone(),
-                        outbox.clone(),
-                        link.clone(),
-                        tracker.clone(),
-                        session_stats.clone(),
+                        Ctx {
+                            settings: settings.clone(),
+                            outbox: outbox.clone(),
+                            link: link.clone(),
+                            tracker: tracker.clone(),
+                            stats: session_stats.clone(),
+                            adopted: adopted.clone(),
+                        },
                     )
                 })
                 .await;
             }
         };
         actix_rt::spawn(session);
-        EngineSide { settings, outbox }.start().recipient()
+        let addr = EngineSide {
+            settings,
+            outbox,
+            link,
+            tracker,
+            stats,
+            adopted,
+        }
+        .start();
+        (addr.clone().recipient(), addr.recipient())
     }
 }
 
@@ -110,37 +143,145 @@ impl Handler<HandleTask> for EngineSide {
                 queue: self.settings.task_queue(msg.target.as_deref()),
                 body,
                 key: None,
+                app_id: self.settings.node.clone(),
+                node_queue: false,
             }),
             Err(e) => log::error!("action={} cannot be encoded: {e}", msg.action_execution_id),
         }
     }
 }
 
-/// One connection's life: the queues, the task publisher, and the three
-/// consumers. Ends when the connection fails.
-async fn session(
-    conn: Connection,
+impl Handler<NodeTakenOver> for EngineSide {
+    type Result = ();
+
+    fn handle(&mut self, msg: NodeTakenOver, _: &mut Self::Context) {
+        if self.settings.node.as_deref() == Some(msg.process.as_str()) {
+            return;
+        }
+        let channel = {
+            let Ok(mut a) = self.adopted.lock() else {
+                return;
+            };
+            if a.processes.contains(&msg.process) {
+                return;
+            }
+            a.processes.push(msg.process.clone());
+            a.channel.clone()
+        };
+        log::info!(
+            "broker: answering on the queues of node process {} too",
+            msg.process
+        );
+        if let Some(channel) = channel {
+            actix_rt::spawn(consume_adopted(
+                channel,
+                self.settings.clone(),
+                msg.process,
+                self.link.clone(),
+                self.tracker.clone(),
+                self.stats.clone(),
+            ));
+        }
+    }
+}
+
+/// Consumes the confirm and result queues of node process `process` on
+/// `channel`, until the connection ends.
+async fn consume_adopted(
+    channel: Channel,
+    settings: Settings,
+    process: String,
+    link: EngineLink,
+    tracker: Shared,
+    stats: Arc<Stats>,
+) {
+    let consumers = async {
+        let confirm = settings.confirm_queue(Some(&process));
+        let results = settings.result_queue(Some(&process));
+        declare_node(&channel, &confirm).await?;
+        declare_node(&channel, &results).await?;
+        let confirms = consume(&channel, &confirm, false).await?;
+        let results = consume(&channel, &results, false).await?;
+        Ok::<_, lapin::Error>((confirms, results))
+    };
+    match consumers.await {
+        Ok((confirms, results)) => {
+            let served = serve_confirms(
+                (channel.clone(), confirms),
+                link.clone(),
+                tracker.clone(),
+                stats.clone(),
+            );
+            let taken = take_results((channel, results), link, tracker, stats);
+            let _ = futures::join!(served, taken);
+        }
+        Err(e) => log::warn!("broker: the queues of node process {process}: {e}"),
+    }
+}
+
+/// What a session needs.
+struct Ctx {
     settings: Settings,
     outbox: Outbox,
     link: EngineLink,
     tracker: Shared,
     stats: Arc<Stats>,
-) -> lapin::Result<()> {
+    adopted: Adoptions,
+}
+
+/// One connection's life: the queues, the task publisher, and the three
+/// consumers. Ends when the connection fails.
+async fn session(conn: Connection, cx: Ctx) -> lapin::Result<()> {
+    let Ctx {
+        settings,
+        outbox,
+        link,
+        tracker,
+        stats,
+        adopted,
+    } = cx;
     let publish = conn.create_channel().await?;
     publish
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    for queue in [
-        settings.task_queue(None),
-        settings.confirm_queue(),
-        settings.result_queue(),
-        settings.heartbeat_queue(),
-    ] {
-        declare(&publish, &queue).await?;
+    declare(&publish, &settings.task_queue(None)).await?;
+    let node = settings.node.as_deref();
+    let own = [
+        settings.confirm_queue(node),
+        settings.result_queue(node),
+        settings.heartbeat_queue(node),
+    ];
+    for queue in &own {
+        if node.is_some() {
+            declare_node(&publish, queue).await?;
+        } else {
+            declare(&publish, queue).await?;
+        }
     }
-    let confirms = consumer(&conn, &settings.confirm_queue(), false).await?;
-    let results = consumer(&conn, &settings.result_queue(), false).await?;
-    let heartbeats = consumer(&conn, &settings.heartbeat_queue(), true).await?;
+    let confirms = consumer(&conn, &own[0], false).await?;
+    let results = consumer(&conn, &own[1], false).await?;
+    let heartbeats = consumer(&conn, &own[2], true).await?;
+    let adopt = conn.create_channel().await?;
+    adopt
+        .basic_qos(PREFETCH, BasicQosOptions::default())
+        .await?;
+    let processes = match adopted.lock() {
+        Ok(mut a) => {
+            a.channel = Some(adopt.clone());
+            a.processes.clone()
+        }
+        Err(_) => Vec::new(),
+    };
+    for process in processes {
+        actix_rt::spawn(consume_adopted(
+            adopt.clone(),
+            settings.clone(),
+            process,
+            link.clone(),
+            tracker.clone(),
+            stats.clone(),
+        ));
+    }
     if let Ok(mut t) = tracker.lock() {
         t.connected_since = Some(Instant::now());
     }
@@ -152,6 +293,9 @@ async fn session(
     };
     if let Ok(mut t) = tracker.lock() {
         t.connected_since = None;
+    }
+    if let Ok(mut a) = adopted.lock() {
+        a.channel = None;
     }
     ended
 }
@@ -166,7 +310,13 @@ async fn consumer(
     channel
         .basic_qos(PREFETCH, BasicQosOptions::default())
         .await?;
-    let consumer = channel
+    let consumer = consume(&channel, queue, no_ack).await?;
+    Ok((channel, consumer))
+}
+
+/// A consumer of `queue` on `channel`.
+async fn consume(channel: &Channel, queue: &str, no_ack: bool) -> lapin::Result<lapin::Consumer> {
+    channel
         .basic_consume(
             queue.into(),
             "".into(),
@@ -176,8 +326,7 @@ async fn consumer(
             },
             FieldTable::default(),
         )
-        .await?;
-    Ok((channel, consumer))
+        .await
 }
 
 /// Answers each `ConfirmExecution` request with the engine's answer, on

@@ -10,6 +10,15 @@
 //! `<prefix>.heartbeats` carries each worker's list of running attempts.
 //! Every publish that loses something if dropped waits for the broker's
 //! confirm and is retried, across reconnections, until confirmed.
+//!
+//! When several engine nodes share one database, each node process has its
+//! own confirm, result and heartbeat queues, named by its node id and epoch
+//! (`<prefix>.confirm@<node>.<epoch>` …); it names them on each `HandleTask`
+//! (the message's `app_id`), and a worker answers there. The node that takes
+//! over a dead node's executions (or the same node started again) consumes
+//! the dead process's confirm and result queues too: the dispatches and
+//! results still in them are then answered and refused as stale attempts.
+//! Such queues are deleted by the broker a day after their last consumer.
 
 mod engine_side;
 mod outbox;
@@ -47,7 +56,14 @@ pub struct Settings {
     pub confirm_timeout: Duration,
     /// `HandleTask` deliveries a worker process holds at once.
     pub prefetch: u16,
+    /// The engine node process these settings serve (`<node id>.<epoch>`),
+    /// when several nodes share the database: its own queues are named by
+    /// it. `None` for a single node and for worker processes.
+    pub node: Option<String>,
 }
+
+/// How long a node process's own queues outlive their last consumer.
+const NODE_QUEUE_EXPIRES_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Settings {
     /// The queue of `HandleTask`s for `target` (the default one for `None`).
@@ -58,16 +74,25 @@ impl Settings {
         }
     }
 
-    fn confirm_queue(&self) -> String {
-        format!("{}.confirm", self.prefix)
+    /// The queue of `kind` (`confirm`, `results`, `heartbeats`) of engine
+    /// node process `node`, or the shared one for `None`.
+    fn node_queue(&self, kind: &str, node: Option<&str>) -> String {
+        match node {
+            Some(n) => format!("{}.{kind}@{n}", self.prefix),
+            None => format!("{}.{kind}", self.prefix),
+        }
     }
 
-    fn result_queue(&self) -> String {
-        format!("{}.results", self.prefix)
+    fn confirm_queue(&self, node: Option<&str>) -> String {
+        self.node_queue("confirm", node)
     }
 
-    fn heartbeat_queue(&self) -> String {
-        format!("{}.heartbeats", self.prefix)
+    fn result_queue(&self, node: Option<&str>) -> String {
+        self.node_queue("results", node)
+    }
+
+    fn heartbeat_queue(&self, node: Option<&str>) -> String {
+        self.node_queue("heartbeats", node)
     }
 }
 
@@ -227,6 +252,7 @@ mod tests {
             lease: Duration::from_secs(5),
             confirm_timeout: Duration::from_secs(5),
             prefetch: 64,
+            node: None,
         }
     }
 
@@ -235,9 +261,12 @@ mod tests {
         let s = settings();
         assert_eq!(s.task_queue(None), "bora.tasks");
         assert_eq!(s.task_queue(Some("gpu")), "bora.tasks.gpu");
-        assert_eq!(s.confirm_queue(), "bora.confirm");
-        assert_eq!(s.result_queue(), "bora.results");
-        assert_eq!(s.heartbeat_queue(), "bora.heartbeats");
+        assert_eq!(s.confirm_queue(None), "bora.confirm");
+        assert_eq!(s.result_queue(None), "bora.results");
+        assert_eq!(s.heartbeat_queue(None), "bora.heartbeats");
+        assert_eq!(s.confirm_queue(Some("n1.3")), "bora.confirm@n1.3");
+        assert_eq!(s.result_queue(Some("n1.3")), "bora.results@n1.3");
+        assert_eq!(s.heartbeat_queue(Some("n1.3")), "bora.heartbeats@n1.3");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! memory across reconnections and published again until confirmed, so a
 //! broker that is away loses none of them (only the process's death does,
 //! and then the engine's recovery or the worker's redelivered task covers
-//! them).
+//! them). A message leaves the outbox only once confirmed: a session that
+//! ends while publishing (its future dropped) leaves it for the next.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::Ordering;
@@ -20,13 +21,18 @@ pub(crate) struct Outgoing {
     pub body: Vec<u8>,
     /// Reported to the confirm hook once the broker has it.
     pub key: Option<Key>,
+    /// The message's `app_id`: on a `HandleTask`, the engine node process
+    /// whose queues the worker answers on.
+    pub app_id: Option<String>,
+    /// `queue` is an engine node process's own (declared to expire).
+    pub node_queue: bool,
 }
 
 /// The queue of messages to publish, shared by whoever adds to it and the
 /// session that publishes it.
 #[derive(Clone, Default)]
 pub(crate) struct Outbox {
-    items: Arc<Mutex<VecDeque<Outgoing>>>,
+    items: Arc<Mutex<VecDeque<Arc<Outgoing>>>>,
     wake: Arc<tokio::sync::Notify>,
 }
 
@@ -37,21 +43,25 @@ impl Outbox {
     /// Adds a message; the publishing session sends it.
     pub fn push(&self, item: Outgoing) {
         if let Ok(mut items) = self.items.lock() {
-            items.push_back(item);
+            items.push_back(Arc::new(item));
         }
         self.wake.notify_one();
     }
 
-    fn take(&self) -> Vec<Outgoing> {
-        let Ok(mut items) = self.items.lock() else {
+    /// The first messages, left in the outbox (only the pump removes them).
+    fn peek(&self) -> Vec<Arc<Outgoing>> {
+        let Ok(items) = self.items.lock() else {
             return Vec::new();
         };
-        let n = items.len().min(BATCH);
-        items.drain(..n).collect()
+        items.iter().take(BATCH).cloned().collect()
     }
 
-    fn put_back(&self, failed: Vec<Outgoing>) {
+    /// Removes the `n` first messages, then puts the `failed` ones of them
+    /// back in front, in their order.
+    fn settle(&self, n: usize, failed: Vec<Arc<Outgoing>>) {
         if let Ok(mut items) = self.items.lock() {
+            let n = n.min(items.len());
+            items.drain(..n);
             for item in failed.into_iter().rev() {
                 items.push_front(item);
             }
@@ -70,16 +80,21 @@ impl Outbox {
     ) -> lapin::Result<()> {
         let mut declared = HashSet::new();
         loop {
-            let batch = self.take();
+            let batch = self.peek();
             if batch.is_empty() {
                 self.wake.notified().await;
                 continue;
             }
             let mut pending = Vec::with_capacity(batch.len());
             let mut error = None;
-            for item in &batch {
+            for item in batch.iter() {
                 if !declared.contains(&item.queue) {
-                    if let Err(e) = declare(channel, &item.queue).await {
+                    let declared_now = if item.node_queue {
+                        declare_node(channel, &item.queue).await
+                    } else {
+                        declare(channel, &item.queue).await
+                    };
+                    if let Err(e) = declared_now {
                         error = Some(e);
                         break;
                     }
@@ -91,7 +106,10 @@ impl Outbox {
                         item.queue.as_str().into(),
                         BasicPublishOptions::default(),
                         &item.body,
-                        super::persistent(),
+                        match &item.app_id {
+                            Some(id) => super::persistent().with_app_id(id.as_str().into()),
+                            None => super::persistent(),
+                        },
                     )
                     .await
                 {
@@ -104,6 +122,7 @@ impl Outbox {
             }
             let mut failed = Vec::new();
             let mut confirms = pending.into_iter();
+            let n = batch.len();
             for item in batch {
                 let ok = match confirms.next() {
                     Some(confirm) => matches!(confirm.await, Ok(Confirmation::Ack(_))),
@@ -120,7 +139,7 @@ impl Outbox {
                 }
             }
             let refused = !failed.is_empty();
-            self.put_back(failed);
+            self.settle(n, failed);
             if let Some(e) = error {
                 return Err(e);
             }
@@ -140,6 +159,21 @@ pub(crate) async fn declare(channel: &Channel, queue: &str) -> lapin::Result<()>
             QueueDeclareOptions::durable(),
             FieldTable::default(),
         )
+        .await
+        .map(|_| ())
+}
+
+/// Declares a durable queue of one engine node process: the broker deletes
+/// it a day after its last consumer went (a process's queues are consumed
+/// by it, then by the node that took its executions over).
+pub(crate) async fn declare_node(channel: &Channel, queue: &str) -> lapin::Result<()> {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-expires".into(),
+        lapin::types::AMQPValue::LongLongInt(super::NODE_QUEUE_EXPIRES_MS),
+    );
+    channel
+        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
         .await
         .map(|_| ())
 }

@@ -7,6 +7,10 @@
 //! result confirmed by the broker), so a worker that dies before that
 //! leaves it to be delivered again. Every `heartbeat` the process lists the
 //! attempts it runs, so the engine side can tell when it dies.
+//!
+//! A task sent by one of several engine nodes names that node process (its
+//! `app_id`): the confirm request, the result and the heartbeats for it go
+//! to that process's own queues.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -32,6 +36,8 @@ use crate::protocol::{ConfirmExecution, ConveyResult, EngineLink, HandleTask, Re
 struct Held {
     /// The delivery to acknowledge (the latest one, after a redelivery).
     acker: Option<Acker>,
+    /// The engine node process that sent it (`None`: the single node).
+    node: Option<String>,
     /// The engine said yes: listed in heartbeats.
     granted: bool,
     /// A result is on its way to the broker.
@@ -51,8 +57,9 @@ struct Rpc {
 #[derive(Default)]
 struct State {
     held: HashMap<Key, Held>,
-    /// Confirmed attempts finished without a result, for the next heartbeat.
-    released: Vec<Key>,
+    /// Confirmed attempts finished without a result, for the next heartbeat
+    /// to their node process.
+    released: Vec<(Key, Option<String>)>,
     rpc: Option<Rpc>,
     replies: HashMap<String, tokio::sync::oneshot::Sender<Result<(), Refusal>>>,
 }
@@ -136,9 +143,12 @@ impl Handler<ConfirmExecution> for WorkerSide {
 
     fn handle(&mut self, msg: ConfirmExecution, _: &mut Self::Context) -> Self::Result {
         let (state, stats, id) = (self.state.clone(), self.stats.clone(), self.id.clone());
-        let (queue, timeout) = (self.settings.confirm_queue(), self.settings.confirm_timeout);
+        let key = (msg.action_execution_id, msg.attempt);
+        let queue = self
+            .settings
+            .confirm_queue(node_of(&self.state, key).as_deref());
+        let timeout = self.settings.confirm_timeout;
         Box::pin(async move {
-            let key = (msg.action_execution_id, msg.attempt);
             let started = Instant::now();
             let verdict = tokio::time::timeout(timeout, ask(&state, &id, &queue, &msg, timeout))
                 .await
@@ -215,15 +225,18 @@ impl Handler<ConveyResult> for WorkerSide {
             log::error!("action={} its result cannot be encoded", key.0);
             return;
         };
-        if let Ok(mut s) = self.state.lock() {
+        let node = self.state.lock().ok().and_then(|mut s| {
             let held = s.held.entry(key).or_default();
             held.conveying = true;
             held.conveyed = true;
-        }
+            held.node.clone()
+        });
         self.outbox.push(Outgoing {
-            queue: self.settings.result_queue(),
+            queue: self.settings.result_queue(node.as_deref()),
             body,
             key: Some(key),
+            app_id: None,
+            node_queue: node.is_some(),
         });
     }
 }
@@ -241,12 +254,21 @@ impl Handler<TaskDone> for WorkerSide {
             }
             let held = s.held.remove(&key)?;
             if held.granted && !held.conveyed {
-                s.released.push(key);
+                s.released.push((key, held.node));
             }
             held.acker
         });
         ack(acker);
     }
+}
+
+/// The engine node process that sent the task `key` (`None`: the single
+/// node, or a task no longer held).
+fn node_of(state: &Shared, key: Key) -> Option<String> {
+    state
+        .lock()
+        .ok()
+        .and_then(|s| s.held.get(&key).and_then(|h| h.node.clone()))
 }
 
 /// Acknowledges a delivery (if its channel is gone, the broker delivers
@@ -314,8 +336,8 @@ async fn session(conn: Connection, cx: Ctx) -> lapin::Result<()> {
                 .await?,
         );
     }
-    declare(&rpc, &cx.settings.confirm_queue()).await?;
-    declare(&rpc, &cx.settings.heartbeat_queue()).await?;
+    declare(&rpc, &cx.settings.confirm_queue(None)).await?;
+    declare(&rpc, &cx.settings.heartbeat_queue(None)).await?;
     if let Ok(mut s) = cx.state.lock() {
         s.rpc = Some(Rpc {
             channel: rpc.clone(),
@@ -367,32 +389,33 @@ async fn take_replies(mut replies: lapin::Consumer, state: &Shared) -> lapin::Re
     Err(super::closed())
 }
 
-/// Lists the running attempts every `heartbeat`.
+/// Lists the running attempts every `heartbeat`, to the node process that
+/// sent each (the single node's queue always hears one, even empty).
 async fn beat(channel: &Channel, cx: &Ctx) -> lapin::Result<()> {
     loop {
-        let (running, released) = cx
-            .state
-            .lock()
-            .map(|mut s| {
-                let running = s
-                    .held
-                    .iter()
-                    .filter(|(_, h)| h.granted && !h.done)
-                    .map(|(k, _)| *k)
-                    .collect();
-                (running, std::mem::take(&mut s.released))
-            })
-            .unwrap_or_default();
-        let beat = Heartbeat {
-            worker: cx.id.clone(),
-            running,
-            released,
-        };
-        if let Ok(body) = serde_json::to_vec(&beat) {
+        let mut beats: HashMap<Option<String>, (Vec<Key>, Vec<Key>)> = HashMap::new();
+        beats.insert(None, Default::default());
+        if let Ok(mut s) = cx.state.lock() {
+            for (key, held) in s.held.iter().filter(|(_, h)| h.granted && !h.done) {
+                beats.entry(held.node.clone()).or_default().0.push(*key);
+            }
+            for (key, node) in std::mem::take(&mut s.released) {
+                beats.entry(node).or_default().1.push(key);
+            }
+        }
+        for (node, (running, released)) in beats {
+            let beat = Heartbeat {
+                worker: cx.id.clone(),
+                running,
+                released,
+            };
+            let Ok(body) = serde_json::to_vec(&beat) else {
+                continue;
+            };
             channel
                 .basic_publish(
                     "".into(),
-                    cx.settings.heartbeat_queue().into(),
+                    cx.settings.heartbeat_queue(node.as_deref()).into(),
                     BasicPublishOptions::default(),
                     &body,
                     // A heartbeat nobody read within a lease says nothing.
@@ -420,6 +443,11 @@ async fn take_tasks(
             continue;
         };
         let key = (task.action_execution_id, task.attempt);
+        let node = delivery
+            .properties
+            .app_id()
+            .as_ref()
+            .map(|n| n.as_str().to_string());
         let fresh = {
             let Ok(mut s) = cx.state.lock() else {
                 continue;
@@ -427,6 +455,7 @@ async fn take_tasks(
             let held = s.held.entry(key).or_default();
             let fresh = held.acker.is_none() && !held.granted && !held.done;
             held.acker = Some(delivery.acker);
+            held.node = node;
             fresh
         };
         if fresh {

@@ -26,6 +26,8 @@ impl Config {
             lease: ms(self.broker_lease_ms),
             confirm_timeout: ms(self.broker_confirm_timeout_ms),
             prefetch: self.broker_prefetch,
+            // A node process's own queues are named once its epoch is known.
+            node: None,
         })
     }
 
@@ -55,14 +57,6 @@ impl Config {
                  database; database '{}' is not postgres:// (SQLite serves a single node: \
                  leave node_id empty)",
                 self.node_id, self.database
-            )));
-        }
-        if !self.broker_url.is_empty() {
-            return Err(Error::Invalid(format!(
-                "node_id '{}' with broker_url: several engine nodes with remote workers are not \
-                 supported yet (the workers' confirmations and results are not routed to the \
-                 node that owns the action); run the nodes with their own workers",
-                self.node_id
             )));
         }
         let name_ok = self.node_id.len() <= 64
@@ -187,7 +181,8 @@ mod tests {
         assert!(node(|c| c.node_id = "a b".into()).is_err_and(|e| e.contains("node_id")));
         assert!(node(|c| c.node_lease_ms = 10).is_err_and(|e| e.contains("node_lease_ms")));
         assert!(node(|c| c.node_api_url = "n1:8989".into()).is_err_and(|e| e.contains("http")));
-        assert!(node(|c| c.broker_url = URL.into()).is_err_and(|e| e.contains("not supported")));
+        // Several nodes with remote workers: each node answers on its own queues.
+        assert!(node(|c| c.broker_url = URL.into()).is_ok());
     }
 
     #[test]

@@ -108,6 +108,9 @@ pub struct EngineActor {
     outbox: Option<Arc<tokio::sync::Notify>>,
     /// Histograms for `/metrics`.
     pub(crate) timings: super::Timings,
+    /// Told of each node process this node takes over (a broker transport
+    /// then answers on that process's queues too).
+    pub(crate) takeovers: Option<Recipient<crate::protocol::NodeTakenOver>>,
 }
 
 impl EngineActor {
@@ -141,7 +144,17 @@ impl EngineActor {
             retention_busy: false,
             outbox: None,
             timings: super::Timings::default(),
+            takeovers: None,
         }
+    }
+
+    /// Tells `to` of each node process this node takes over.
+    pub fn with_takeover_notices(
+        mut self,
+        to: Option<Recipient<crate::protocol::NodeTakenOver>>,
+    ) -> Self {
+        self.takeovers = to;
+        self
     }
 
     /// Wakes `outbox` (the notification delivery loop) after each commit

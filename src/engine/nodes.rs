@@ -70,6 +70,11 @@ impl EngineActor {
             let standalone = std::mem::take(&mut active.standalone);
             self.recover_set(active);
             self.recover_standalone(standalone);
+            if let Some(to) = &self.takeovers {
+                to.do_send(crate::protocol::NodeTakenOver {
+                    process: format!("{}.{}", moved.from, moved.epoch),
+                });
+            }
         }
         Ok(())
     }

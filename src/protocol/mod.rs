@@ -109,6 +109,17 @@ pub struct WorkerLost {
     pub attempt: Attempt,
 }
 
+/// Engine → transport: this node took over the executions of another
+/// engine node process (`<node id>.<epoch>`), or is that node started
+/// again: the dispatches and results sent to that process and not yet read
+/// are this node's to answer (as stale attempts, since the takeover
+/// dispatched its idle actions again under new ones).
+#[derive(Clone, Debug, Message)]
+#[rtype(result = "()")]
+pub struct NodeTakenOver {
+    pub process: String,
+}
+
 /// Worker → its host: this `HandleTask` is finished with (refused, its
 /// result conveyed, or an asynchronous action started). A host fed by a
 /// broker acknowledges the delivery then.

@@ -255,6 +255,8 @@ pub(super) fn owned(
 #[derive(Debug, Default)]
 pub struct Takeover {
     pub from: String,
+    /// The epoch of the process that held `from`'s lease last.
+    pub epoch: i64,
     pub executions: Vec<String>,
     pub standalone: Vec<String>,
 }
@@ -263,6 +265,8 @@ pub struct Takeover {
 struct Expired {
     #[diesel(sql_type = Text)]
     id: String,
+    #[diesel(sql_type = BigInt)]
+    epoch: i64,
 }
 
 /// Takes over one node whose lease ran out, if there is one no other node
@@ -289,7 +293,7 @@ pub(super) fn take_over(conn: &mut AnyConnection, node: &Node) -> Result<Option<
             return Ok(Err(()));
         }
         let dead: Vec<Expired> = diesel::sql_query(format!(
-            "SELECT id FROM nodes WHERE id <> $1 AND alive AND lease_until < {NOW} \
+            "SELECT id, epoch FROM nodes WHERE id <> $1 AND alive AND lease_until < {NOW} \
              ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED"
         ))
         .bind::<Text, _>(&me)
@@ -316,6 +320,7 @@ pub(super) fn take_over(conn: &mut AnyConnection, node: &Node) -> Result<Option<
         .load(c)?;
         Ok(Ok(Some(Takeover {
             from: dead.id,
+            epoch: dead.epoch,
             executions: executions.into_iter().map(|r| r.id).collect(),
             standalone: standalone.into_iter().map(|r| r.id).collect(),
         })))

@@ -4,7 +4,10 @@
 //! taken over (safe-rerun actions run again, unsafe ones fail
 //! `INTERRUPTED_NOT_SAFE`, none runs twice); a node SIGSTOPped past its
 //! lease is fenced: its late writes are refused and counted, and it exits
-//! on its own. Run only when `BORA_TEST_POSTGRES_URL` names a server.
+//! on its own. With remote workers over RabbitMQ too (M4): three nodes and
+//! two worker processes, one node and one worker SIGKILLed mid-run. Run
+//! only when `BORA_TEST_POSTGRES_URL` names a server (and, for the remote
+//! one, `BORA_TEST_AMQP_URL` a broker).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -375,6 +378,140 @@ fn paused_node_is_fenced() {
         "the diagnosis names the owner",
         diag["owner"]["node"] == "b",
         &diag["owner"],
+    );
+    board.finish();
+}
+
+/// M4: three nodes without workers of their own and two `bora worker`
+/// processes over RabbitMQ run 300 executions (half safe-rerun); one node
+/// and one worker are SIGKILLed mid-run. Every execution ends, the dead
+/// node's dispatches still queued are refused by the node that took over
+/// (it answers on the dead process's queues), no unsafe action runs twice
+/// and no stale write is accepted.
+#[test]
+fn three_nodes_two_remote_workers_one_of_each_killed() {
+    let Some(schema) = Schema::new() else { return };
+    let Some(url) = crate::remote::amqp_url() else {
+        return;
+    };
+    let _guard = serial();
+    let mut board = Board::new("nodes_remote_kill9");
+    let prefix = crate::remote::prefix("nodes");
+    let mut nodes: Vec<Server> = ["r1", "r2", "r3"]
+        .iter()
+        .map(|id| {
+            let mut s = node(&schema, id, 1);
+            s.set_env("BORA_BROKER_URL", &url);
+            s.set_env("BORA_BROKER_PREFIX", &prefix);
+            s.set_env("BORA_LOCAL_WORKERS", "false");
+            for (k, v) in crate::remote::TIMINGS {
+                s.set_env(k, v);
+            }
+            s
+        })
+        .collect();
+    for n in &mut nodes {
+        n.start();
+    }
+    let dir = nodes[0].dir.path().to_path_buf();
+    // A small prefetch keeps most dispatches queued in the broker, so
+    // that the dead node's are still there when its executions move.
+    let few = [("BORA_BROKER_PREFETCH", "16")];
+    let mut workers = [
+        crate::remote::Worker::start_with(&dir, "a", &url, &prefix, &[], &few),
+        crate::remote::Worker::start_with(&dir, "b", &url, &prefix, &[], &few),
+    ];
+    let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
+    apis[0].upload(&chain("safe", 300, true));
+    apis[0].upload(&chain("unsafe", 300, false));
+    let mut ids = Vec::new();
+    let mut unsafe_ids = Vec::new();
+    for i in 0..300 {
+        let (workflow, api) = (if i % 2 == 0 { "safe" } else { "unsafe" }, &apis[i % 3]);
+        let id = api.create(workflow).expect("execution created");
+        if workflow == "unsafe" {
+            unsafe_ids.push(id.clone());
+        }
+        ids.push(id);
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let started = workers[0].ledger().count("start") + workers[1].ledger().count("start");
+    board.check("actions were running", started > 0, started);
+    nodes[1].kill();
+    workers[1].kill();
+    let killed = Instant::now();
+    let took = until(Duration::from_secs(30), || {
+        apis[0].metric("node_takeovers_total") + apis[2].metric("node_takeovers_total") >= 1
+    });
+    board.check(
+        "a node took the dead one's executions over within lease + scan + 2 s",
+        took.is_some_and(|_| {
+            killed.elapsed() <= Duration::from_millis(LEASE_MS + LEASE_MS / 3 + 2000)
+        }),
+        format!("{:?}", took.map(|_| killed.elapsed())),
+    );
+    let open = apis[0].wait_terminal(&ids, Duration::from_secs(180));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    for id in open.iter().take(5) {
+        for t in apis[0].tasks(id) {
+            let actions = apis[0].action_executions(t["id"].as_str().unwrap_or_default());
+            let actions: Vec<String> = actions
+                .iter()
+                .map(|a| format!("{} {}", a["id"], a["state"]))
+                .collect();
+            board.record(
+                &format!("open {id}"),
+                format!("{} {} {actions:?}", t["name"], t["state"]),
+            );
+        }
+    }
+    let ledgers: Vec<Ledger> = workers.iter().map(|w| w.ledger()).collect();
+    let starts = starts(&ledgers);
+    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], &ids, &unsafe_ids, &starts);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
+    board.check(
+        "outcomes as a crash gives them",
+        wrong.is_empty(),
+        format!("{:?}", &wrong[..wrong.len().min(5)]),
+    );
+    board.check("no stale write accepted", stale == 0, stale);
+    board.record("unsafe tasks failed as interrupted", interrupted);
+    let safe_ok = ids.iter().filter(|id| !unsafe_ids.contains(id)).all(|id| {
+        apis[0]
+            .execution(id)
+            .is_some_and(|e| e["state"] == "SUCCESS")
+    });
+    board.check("every safe-rerun execution SUCCESS", safe_ok, "");
+    let success = ids
+        .iter()
+        .filter(|id| {
+            apis[2]
+                .execution(id)
+                .is_some_and(|e| e["state"] == "SUCCESS")
+        })
+        .count();
+    board.record("executions SUCCESS", success);
+    let taken = apis[0].metric("node_executions_taken_over_total")
+        + apis[2].metric("node_executions_taken_over_total");
+    board.check("executions were taken over", taken > 0, taken);
+    let lost =
+        apis[0].metric("broker_workers_lost_total") + apis[2].metric("broker_workers_lost_total");
+    board.record("workers taken for lost by the surviving nodes", lost);
+    let stale_refused: u64 = [&apis[0], &apis[2]]
+        .iter()
+        .map(|a| a.metric("confirm_refused_total{reason=\"stale_attempt\"}"))
+        .sum();
+    board.record(
+        "queued dispatches of the dead node refused as stale by the survivors",
+        stale_refused,
     );
     board.finish();
 }

@@ -21,7 +21,7 @@ use serde_json::json;
 use crate::harness::{Board, INTERRUPTED, Ledger, Server, serial};
 
 /// The broker under test, or `None` (the test is skipped).
-fn amqp_url() -> Option<String> {
+pub(super) fn amqp_url() -> Option<String> {
     match std::env::var("BORA_TEST_AMQP_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
@@ -36,7 +36,7 @@ fn amqp_url() -> Option<String> {
 }
 
 /// A queue prefix of this run alone.
-fn prefix(test: &str) -> String {
+pub(super) fn prefix(test: &str) -> String {
     format!(
         "t{}-{test}-{}",
         std::process::id(),
@@ -45,7 +45,7 @@ fn prefix(test: &str) -> String {
 }
 
 /// Timings short enough for a test: a lost worker is noticed in 3 s.
-const TIMINGS: &[(&str, &str)] = &[
+pub(super) const TIMINGS: &[(&str, &str)] = &[
     ("BORA_BROKER_HEARTBEAT_MS", "300"),
     ("BORA_BROKER_LEASE_MS", "3000"),
     ("BORA_BROKER_CONFIRM_TIMEOUT_MS", "2000"),
@@ -66,14 +66,26 @@ fn node(port: u16, url: &str, prefix: &str) -> Server {
 }
 
 /// A `bora worker` process with its own ledger and log.
-struct Worker {
+pub(super) struct Worker {
     child: Option<Child>,
     ledger: PathBuf,
     log: PathBuf,
 }
 
 impl Worker {
-    fn start(dir: &Path, name: &str, url: &str, prefix: &str, targets: &[&str]) -> Self {
+    pub(super) fn start(dir: &Path, name: &str, url: &str, prefix: &str, targets: &[&str]) -> Self {
+        Self::start_with(dir, name, url, prefix, targets, &[])
+    }
+
+    /// [`Worker::start`] with more environment (`envs`).
+    pub(super) fn start_with(
+        dir: &Path,
+        name: &str,
+        url: &str,
+        prefix: &str,
+        targets: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Self {
         let ledger = dir.join(format!("ledger-{name}.jsonl"));
         let log = dir.join(format!("worker-{name}.log"));
         let out = OpenOptions::new()
@@ -91,6 +103,7 @@ impl Worker {
             .env("BORA_BROKER_PREFIX", prefix)
             .env("BORA_TEST_LEDGER", &ledger)
             .envs(TIMINGS.iter().copied())
+            .envs(envs.iter().copied())
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -103,11 +116,11 @@ impl Worker {
         }
     }
 
-    fn ledger(&self) -> Ledger {
+    pub(super) fn ledger(&self) -> Ledger {
         Ledger::read(&self.ledger)
     }
 
-    fn kill(&mut self) {
+    pub(super) fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();

@@ -4,7 +4,7 @@
 //! taken over (safe-rerun actions run again, unsafe ones fail
 //! `INTERRUPTED_NOT_SAFE`, none runs twice); a node SIGSTOPped past its
 //! lease is fenced: its late writes are refused and counted, and it exits
-//! on its own. With remote workers over RabbitMQ too (M4): three nodes and
+//! on its own. With remote workers over RabbitMQ too: three nodes and
 //! two worker processes, one node and one worker SIGKILLed mid-run. Run
 //! only when `BORA_TEST_POSTGRES_URL` names a server (and, for the remote
 //! one, `BORA_TEST_AMQP_URL` a broker).
@@ -382,7 +382,7 @@ fn paused_node_is_fenced() {
     board.finish();
 }
 
-/// M4: three nodes without workers of their own and two `bora worker`
+/// M1 + M2 with remote workers: three nodes without workers of their own and two `bora worker`
 /// processes over RabbitMQ run 300 executions (half safe-rerun); one node
 /// and one worker are SIGKILLed mid-run. Every execution ends, the dead
 /// node's dispatches still queued are refused by the node that took over

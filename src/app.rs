@@ -123,9 +123,15 @@ impl Engine {
             .zip(broker_arbiter.as_ref())
             .map(|(mut settings, arbiter)| Remote {
                 settings: {
-                    settings.node = node.as_ref().map(|n| format!("{}.{}", n.id, n.epoch));
+                    settings.node = node
+                        .as_ref()
+                        .map(|n| crate::protocol::node_process(&n.id, n.epoch));
                     settings
                 },
+                previous: node
+                    .as_ref()
+                    .filter(|n| n.epoch > 1)
+                    .map(|n| crate::protocol::node_process(&n.id, n.epoch - 1)),
                 local_workers: config.local_workers,
                 stats: Arc::default(),
                 arbiter: arbiter.handle(),
@@ -289,6 +295,9 @@ fn keep_lease(mut keeper: store::LeaseKeeper, engine: Addr<EngineActor>) -> anyh
 /// A node's broker transport, before it starts.
 struct Remote {
     settings: crate::broker::Settings,
+    /// The node's process before this one (epoch above 1), whose queues
+    /// this one answers on too.
+    previous: Option<String>,
     local_workers: bool,
     stats: Arc<crate::broker::Stats>,
     arbiter: ArbiterHandle,
@@ -308,8 +317,8 @@ impl Remote {
     /// and the one told of takeovers. Called from the engine's thread while
     /// it starts, so it waits only for the other thread to build them.
     ///
-    /// A node started again (epoch above 1) answers on its previous
-    /// process's queues too: what was sent there before it died.
+    /// A node started again answers on its `previous` process's queues
+    /// too: what was sent there before it died.
     fn start(
         self,
         link: EngineLink,
@@ -320,9 +329,8 @@ impl Remote {
         Recipient<crate::protocol::NodeTakenOver>,
     ) {
         let (tx, rx) = std::sync::mpsc::channel();
-        let (settings, stats) = (self.settings, self.stats);
+        let (settings, stats, previous) = (self.settings, self.stats, self.previous);
         self.arbiter.spawn_fn(move || {
-            let previous = settings.node.as_deref().and_then(previous_process);
             let (pool, takeovers) =
                 crate::broker::EngineSide::start(settings.clone(), link, lost, stats.clone());
             if let Some(process) = previous {
@@ -342,13 +350,6 @@ impl Remote {
             }
         }
     }
-}
-
-/// The process before `process` (`<node id>.<epoch>`) of the same node.
-fn previous_process(process: &str) -> Option<String> {
-    let (id, epoch) = process.rsplit_once('.')?;
-    let epoch: i64 = epoch.parse().ok()?;
-    (epoch > 1).then(|| format!("{id}.{}", epoch - 1))
 }
 
 /// A worker pool fed from the broker (`bora worker`, or a node's own

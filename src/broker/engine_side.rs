@@ -27,7 +27,7 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, message::Delivery};
 
-use super::outbox::{Outbox, Outgoing, declare, declare_node};
+use super::outbox::{Outbox, Outgoing, declare, declare_node, declare_queue};
 use super::{Heartbeat, Key, Settings, Stats};
 use crate::protocol::{
     ConfirmExecution, ConveyResult, EngineLink, HandleTask, NodeTakenOver, Refusal, WorkerLost,
@@ -39,12 +39,28 @@ const PREFETCH: u16 = 512;
 /// The engine side of the broker. Start it with [`EngineSide::start`]; the
 /// engine's pool is then its `Recipient<HandleTask>`.
 pub struct EngineSide {
-    settings: Settings,
     outbox: Outbox,
+    answers: Answers,
+    adopted: Adoptions,
+}
+
+/// What answers remote workers on a node process's queues: the settings,
+/// the engine's link, what is known of remote running attempts, and the
+/// counters.
+#[derive(Clone)]
+struct Answers {
+    settings: Settings,
     link: EngineLink,
     tracker: Shared,
     stats: Arc<Stats>,
-    adopted: Adoptions,
+}
+
+impl Answers {
+    /// Consumes the confirm and result queues of node process `process` on
+    /// `channel`, until the connection ends.
+    fn adopt(&self, channel: Channel, process: String) {
+        actix_rt::spawn(consume_adopted(channel, process, self.clone()));
+    }
 }
 
 /// The other node processes whose confirm and result queues this node
@@ -95,20 +111,22 @@ impl EngineSide {
             lost,
             stats.clone(),
         ));
+        let answers = Answers {
+            settings,
+            link,
+            tracker,
+            stats,
+        };
         let session = {
-            let (settings, outbox, link) = (settings.clone(), outbox.clone(), link.clone());
-            let (tracker, stats, adopted) = (tracker.clone(), stats.clone(), adopted.clone());
+            let (answers, outbox, adopted) = (answers.clone(), outbox.clone(), adopted.clone());
             async move {
-                let session_stats = stats.clone();
-                super::keep_connected(settings.clone(), "bora engine", &stats, |conn| {
+                let (settings, stats) = (answers.settings.clone(), answers.stats.clone());
+                super::keep_connected(settings, "bora engine", &stats, |conn| {
                     session(
                         conn,
                         Ctx {
-                            settings: settings.clone(),
                             outbox: outbox.clone(),
-                            link: link.clone(),
-                            tracker: tracker.clone(),
-                            stats: session_stats.clone(),
+                            answers: answers.clone(),
                             adopted: adopted.clone(),
                         },
                     )
@@ -118,11 +136,8 @@ impl EngineSide {
         };
         actix_rt::spawn(session);
         let addr = EngineSide {
-            settings,
             outbox,
-            link,
-            tracker,
-            stats,
+            answers,
             adopted,
         }
         .start();
@@ -140,10 +155,10 @@ impl Handler<HandleTask> for EngineSide {
     fn handle(&mut self, msg: HandleTask, _: &mut Self::Context) {
         match serde_json::to_vec(&msg) {
             Ok(body) => self.outbox.push(Outgoing {
-                queue: self.settings.task_queue(msg.target.as_deref()),
+                queue: self.answers.settings.task_queue(msg.target.as_deref()),
                 body,
                 key: None,
-                app_id: self.settings.node.clone(),
+                app_id: self.answers.settings.node.clone(),
                 node_queue: false,
             }),
             Err(e) => log::error!("action={} cannot be encoded: {e}", msg.action_execution_id),
@@ -155,7 +170,7 @@ impl Handler<NodeTakenOver> for EngineSide {
     type Result = ();
 
     fn handle(&mut self, msg: NodeTakenOver, _: &mut Self::Context) {
-        if self.settings.node.as_deref() == Some(msg.process.as_str()) {
+        if self.answers.settings.node.as_deref() == Some(msg.process.as_str()) {
             return;
         }
         let channel = {
@@ -173,28 +188,20 @@ impl Handler<NodeTakenOver> for EngineSide {
             msg.process
         );
         if let Some(channel) = channel {
-            actix_rt::spawn(consume_adopted(
-                channel,
-                self.settings.clone(),
-                msg.process,
-                self.link.clone(),
-                self.tracker.clone(),
-                self.stats.clone(),
-            ));
+            self.answers.adopt(channel, msg.process);
         }
     }
 }
 
 /// Consumes the confirm and result queues of node process `process` on
 /// `channel`, until the connection ends.
-async fn consume_adopted(
-    channel: Channel,
-    settings: Settings,
-    process: String,
-    link: EngineLink,
-    tracker: Shared,
-    stats: Arc<Stats>,
-) {
+async fn consume_adopted(channel: Channel, process: String, answers: Answers) {
+    let Answers {
+        settings,
+        link,
+        tracker,
+        stats,
+    } = answers;
     let consumers = async {
         let confirm = settings.confirm_queue(Some(&process));
         let results = settings.result_queue(Some(&process));
@@ -221,11 +228,8 @@ async fn consume_adopted(
 
 /// What a session needs.
 struct Ctx {
-    settings: Settings,
     outbox: Outbox,
-    link: EngineLink,
-    tracker: Shared,
-    stats: Arc<Stats>,
+    answers: Answers,
     adopted: Adoptions,
 }
 
@@ -233,13 +237,11 @@ struct Ctx {
 /// consumers. Ends when the connection fails.
 async fn session(conn: Connection, cx: Ctx) -> lapin::Result<()> {
     let Ctx {
-        settings,
         outbox,
-        link,
-        tracker,
-        stats,
+        answers,
         adopted,
     } = cx;
+    let settings = &answers.settings;
     let publish = conn.create_channel().await?;
     publish
         .confirm_select(ConfirmSelectOptions::default())
@@ -252,11 +254,7 @@ async fn session(conn: Connection, cx: Ctx) -> lapin::Result<()> {
         settings.heartbeat_queue(node),
     ];
     for queue in &own {
-        if node.is_some() {
-            declare_node(&publish, queue).await?;
-        } else {
-            declare(&publish, queue).await?;
-        }
+        declare_queue(&publish, queue, node.is_some()).await?;
     }
     let confirms = consumer(&conn, &own[0], false).await?;
     let results = consumer(&conn, &own[1], false).await?;
@@ -273,15 +271,14 @@ async fn session(conn: Connection, cx: Ctx) -> lapin::Result<()> {
         Err(_) => Vec::new(),
     };
     for process in processes {
-        actix_rt::spawn(consume_adopted(
-            adopt.clone(),
-            settings.clone(),
-            process,
-            link.clone(),
-            tracker.clone(),
-            stats.clone(),
-        ));
+        answers.adopt(adopt.clone(), process);
     }
+    let Answers {
+        settings: _,
+        link,
+        tracker,
+        stats,
+    } = answers;
     if let Ok(mut t) = tracker.lock() {
         t.connected_since = Some(Instant::now());
     }

@@ -89,12 +89,7 @@ impl Outbox {
             let mut error = None;
             for item in batch.iter() {
                 if !declared.contains(&item.queue) {
-                    let declared_now = if item.node_queue {
-                        declare_node(channel, &item.queue).await
-                    } else {
-                        declare(channel, &item.queue).await
-                    };
-                    if let Err(e) = declared_now {
+                    if let Err(e) = declare_queue(channel, &item.queue, item.node_queue).await {
                         error = Some(e);
                         break;
                     }
@@ -176,4 +171,18 @@ pub(crate) async fn declare_node(channel: &Channel, queue: &str) -> lapin::Resul
         .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
         .await
         .map(|_| ())
+}
+
+/// Declares `queue`: one of an engine node process's own (`node_queue`:
+/// it expires) or a shared one.
+pub(crate) async fn declare_queue(
+    channel: &Channel,
+    queue: &str,
+    node_queue: bool,
+) -> lapin::Result<()> {
+    if node_queue {
+        declare_node(channel, queue).await
+    } else {
+        declare(channel, queue).await
+    }
 }

@@ -72,7 +72,7 @@ impl EngineActor {
             self.recover_standalone(standalone);
             if let Some(to) = &self.takeovers {
                 to.do_send(crate::protocol::NodeTakenOver {
-                    process: format!("{}.{}", moved.from, moved.epoch),
+                    process: crate::protocol::node_process(&moved.from, moved.epoch),
                 });
             }
         }

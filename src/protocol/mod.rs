@@ -120,6 +120,12 @@ pub struct NodeTakenOver {
     pub process: String,
 }
 
+/// The name of engine node `id`'s process of `epoch` (`<id>.<epoch>`),
+/// which names that process's broker queues.
+pub fn node_process(id: &str, epoch: i64) -> String {
+    format!("{id}.{epoch}")
+}
+
 /// Worker → its host: this `HandleTask` is finished with (refused, its
 /// result conveyed, or an asynchronous action started). A host fed by a
 /// broker acknowledges the delivery then.

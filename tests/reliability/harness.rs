@@ -558,6 +558,24 @@ impl Board {
         println!("{}: INFO {name}: {detail}", self.suite);
     }
 
+    /// Records the tasks and action executions of up to five of the `open`
+    /// executions, as `api` shows them (what a stalled run was waiting on).
+    pub fn record_open(&self, api: &Api, open: &[String]) {
+        for id in open.iter().take(5) {
+            for t in api.tasks(id) {
+                let actions: Vec<String> = api
+                    .action_executions(t["id"].as_str().unwrap_or_default())
+                    .iter()
+                    .map(|a| format!("{} {}", a["id"], a["state"]))
+                    .collect();
+                self.record(
+                    &format!("open {id}"),
+                    format!("{} {} {actions:?}", t["name"], t["state"]),
+                );
+            }
+        }
+    }
+
     /// Prints the closing line; panics if anything failed.
     pub fn finish(self) {
         println!(

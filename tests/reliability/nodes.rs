@@ -169,45 +169,38 @@ fn until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
     None
 }
 
-/// M1 + M2: three nodes run 300 executions (half of them safe-rerun); one
-/// node is SIGKILLed mid-run. Every execution ends, the others take the
-/// dead node's over within the lease and a scan, and no unsafe action
-/// runs twice.
-#[test]
-fn three_nodes_one_killed() {
-    let Some(schema) = Schema::new() else { return };
-    let _guard = serial();
-    let mut board = Board::new("nodes_kill9");
-    let mut nodes: Vec<Server> = ["n1", "n2", "n3"]
-        .iter()
-        .map(|id| node(&schema, id, 2))
-        .collect();
-    for n in &mut nodes {
-        n.start();
-    }
-    let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
-    apis[0].upload(&chain("safe", 2000, true));
-    apis[0].upload(&chain("unsafe", 2000, false));
+/// `n` executions created round-robin on the nodes of `apis`, every other
+/// one of the unsafe chain: (all ids, the unsafe ones).
+fn create_mixed(apis: &[Api], n: usize) -> (Vec<String>, Vec<String>) {
     let mut ids = Vec::new();
     let mut unsafe_ids = Vec::new();
-    for i in 0..300 {
-        let (workflow, api) = (if i % 2 == 0 { "safe" } else { "unsafe" }, &apis[i % 3]);
+    for i in 0..n {
+        let (workflow, api) = (
+            if i % 2 == 0 { "safe" } else { "unsafe" },
+            &apis[i % apis.len()],
+        );
         let id = api.create(workflow).expect("execution created");
         if workflow == "unsafe" {
             unsafe_ids.push(id.clone());
         }
         ids.push(id);
     }
-    std::thread::sleep(Duration::from_millis(1500));
-    let victim_started = nodes[1].ledger().count("start");
-    nodes[1].kill();
-    let killed = Instant::now();
-    board.record("actions the killed node had started", victim_started);
-    board.check(
-        "the killed node was running actions",
-        victim_started > 0,
-        victim_started,
-    );
+    (ids, unsafe_ids)
+}
+
+/// What must hold once the second of three nodes was killed at `killed`:
+/// a survivor takes its executions over within lease + scan + 2 s, every
+/// execution ends, the outcomes are a crash's (`audit` against the
+/// ledgers `ledgers` reads once all have ended), and every safe-rerun
+/// execution succeeds.
+fn check_after_kill(
+    board: &mut Board,
+    apis: &[Api],
+    killed: Instant,
+    ids: &[String],
+    unsafe_ids: &[String],
+    ledgers: impl Fn() -> Vec<Ledger>,
+) {
     let took = until(Duration::from_secs(30), || {
         apis[0].metric("node_takeovers_total") + apis[2].metric("node_takeovers_total") >= 1
     });
@@ -218,15 +211,15 @@ fn three_nodes_one_killed() {
         }),
         format!("{:?}", took.map(|_| killed.elapsed())),
     );
-    let open = apis[0].wait_terminal(&ids, Duration::from_secs(180));
+    let open = apis[0].wait_terminal(ids, Duration::from_secs(180));
     board.check(
         "all terminal",
         open.is_empty(),
         format!("{} open", open.len()),
     );
-    let ledgers: Vec<Ledger> = nodes.iter().map(Server::ledger).collect();
-    let starts = starts(&ledgers);
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], &ids, &unsafe_ids, &starts);
+    board.record_open(&apis[0], &open);
+    let starts = starts(&ledgers());
+    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], ids, unsafe_ids, &starts);
     board.check(
         "no unsafe action ran twice",
         unsafe_twice == 0,
@@ -258,6 +251,41 @@ fn three_nodes_one_killed() {
         + apis[2].metric("node_executions_taken_over_total");
     board.record("executions taken over", taken);
     board.check("executions were taken over", taken > 0, taken);
+}
+
+/// M1 + M2: three nodes run 300 executions (half of them safe-rerun); one
+/// node is SIGKILLed mid-run. Every execution ends, the others take the
+/// dead node's over within the lease and a scan, and no unsafe action
+/// runs twice.
+#[test]
+fn three_nodes_one_killed() {
+    let Some(schema) = Schema::new() else { return };
+    let _guard = serial();
+    let mut board = Board::new("nodes_kill9");
+    let mut nodes: Vec<Server> = ["n1", "n2", "n3"]
+        .iter()
+        .map(|id| node(&schema, id, 2))
+        .collect();
+    for n in &mut nodes {
+        n.start();
+    }
+    let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
+    apis[0].upload(&chain("safe", 2000, true));
+    apis[0].upload(&chain("unsafe", 2000, false));
+    let (ids, unsafe_ids) = create_mixed(&apis, 300);
+    std::thread::sleep(Duration::from_millis(1500));
+    let victim_started = nodes[1].ledger().count("start");
+    nodes[1].kill();
+    let killed = Instant::now();
+    board.record("actions the killed node had started", victim_started);
+    board.check(
+        "the killed node was running actions",
+        victim_started > 0,
+        victim_started,
+    );
+    check_after_kill(&mut board, &apis, killed, &ids, &unsafe_ids, || {
+        nodes.iter().map(Server::ledger).collect()
+    });
     let owned_by_dead = schema.number(
         "SELECT count(*)::bigint AS n FROM workflow_executions \
          WHERE node_id = 'n2' AND state IN ('IDLE', 'RUNNING', 'PAUSED')",
@@ -424,84 +452,16 @@ fn three_nodes_two_remote_workers_one_of_each_killed() {
     let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
     apis[0].upload(&chain("safe", 300, true));
     apis[0].upload(&chain("unsafe", 300, false));
-    let mut ids = Vec::new();
-    let mut unsafe_ids = Vec::new();
-    for i in 0..300 {
-        let (workflow, api) = (if i % 2 == 0 { "safe" } else { "unsafe" }, &apis[i % 3]);
-        let id = api.create(workflow).expect("execution created");
-        if workflow == "unsafe" {
-            unsafe_ids.push(id.clone());
-        }
-        ids.push(id);
-    }
+    let (ids, unsafe_ids) = create_mixed(&apis, 300);
     std::thread::sleep(Duration::from_millis(1000));
     let started = workers[0].ledger().count("start") + workers[1].ledger().count("start");
     board.check("actions were running", started > 0, started);
     nodes[1].kill();
     workers[1].kill();
     let killed = Instant::now();
-    let took = until(Duration::from_secs(30), || {
-        apis[0].metric("node_takeovers_total") + apis[2].metric("node_takeovers_total") >= 1
+    check_after_kill(&mut board, &apis, killed, &ids, &unsafe_ids, || {
+        workers.iter().map(|w| w.ledger()).collect()
     });
-    board.check(
-        "a node took the dead one's executions over within lease + scan + 2 s",
-        took.is_some_and(|_| {
-            killed.elapsed() <= Duration::from_millis(LEASE_MS + LEASE_MS / 3 + 2000)
-        }),
-        format!("{:?}", took.map(|_| killed.elapsed())),
-    );
-    let open = apis[0].wait_terminal(&ids, Duration::from_secs(180));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
-    );
-    for id in open.iter().take(5) {
-        for t in apis[0].tasks(id) {
-            let actions = apis[0].action_executions(t["id"].as_str().unwrap_or_default());
-            let actions: Vec<String> = actions
-                .iter()
-                .map(|a| format!("{} {}", a["id"], a["state"]))
-                .collect();
-            board.record(
-                &format!("open {id}"),
-                format!("{} {} {actions:?}", t["name"], t["state"]),
-            );
-        }
-    }
-    let ledgers: Vec<Ledger> = workers.iter().map(|w| w.ledger()).collect();
-    let starts = starts(&ledgers);
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], &ids, &unsafe_ids, &starts);
-    board.check(
-        "no unsafe action ran twice",
-        unsafe_twice == 0,
-        unsafe_twice,
-    );
-    board.check(
-        "outcomes as a crash gives them",
-        wrong.is_empty(),
-        format!("{:?}", &wrong[..wrong.len().min(5)]),
-    );
-    board.check("no stale write accepted", stale == 0, stale);
-    board.record("unsafe tasks failed as interrupted", interrupted);
-    let safe_ok = ids.iter().filter(|id| !unsafe_ids.contains(id)).all(|id| {
-        apis[0]
-            .execution(id)
-            .is_some_and(|e| e["state"] == "SUCCESS")
-    });
-    board.check("every safe-rerun execution SUCCESS", safe_ok, "");
-    let success = ids
-        .iter()
-        .filter(|id| {
-            apis[2]
-                .execution(id)
-                .is_some_and(|e| e["state"] == "SUCCESS")
-        })
-        .count();
-    board.record("executions SUCCESS", success);
-    let taken = apis[0].metric("node_executions_taken_over_total")
-        + apis[2].metric("node_executions_taken_over_total");
-    board.check("executions were taken over", taken > 0, taken);
     let lost =
         apis[0].metric("broker_workers_lost_total") + apis[2].metric("broker_workers_lost_total");
     board.record("workers taken for lost by the surviving nodes", lost);

@@ -495,19 +495,7 @@ fn broker_connection_loss_loses_no_task() {
         open.is_empty(),
         format!("{} open", open.len()),
     );
-    for id in &open {
-        for t in api.tasks(id) {
-            let actions = api.action_executions(t["id"].as_str().unwrap_or_default());
-            let actions: Vec<String> = actions
-                .iter()
-                .map(|a| format!("{} {}", a["id"], a["state"]))
-                .collect();
-            board.record(
-                &format!("open {id}"),
-                format!("{} {} {actions:?}", t["name"], t["state"]),
-            );
-        }
-    }
+    board.record_open(&api, &open);
     let success = ids
         .iter()
         .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))

@@ -52,7 +52,7 @@ pub use access_log::access_log;
 pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use error::{Error, json_config, payload_config, refuse_xml};
-pub use owner::owner_guard;
+pub use owner::{NodeApi, owner_guard};
 
 use crate::engine::EngineActor;
 use crate::store::{self, Store};
@@ -75,8 +75,8 @@ pub struct ApiState {
     pub gauges: Gauges,
     /// This server's metrics recorder (`/metrics`).
     pub metrics: std::sync::Arc<metrics::Metrics>,
-    /// This node's id, when it is one of several on one PostgreSQL.
-    pub node: Option<String>,
+    /// This node, when it is one of several on one PostgreSQL.
+    pub node: Option<NodeApi>,
 }
 
 /// Reads named gauges (`bora_<name> <value>` in `/metrics`).

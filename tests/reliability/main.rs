@@ -17,6 +17,7 @@ mod harness;
 mod hostile;
 mod limits;
 mod nodes;
+mod proxy;
 mod r1;
 mod r2;
 mod r4;

@@ -8,17 +8,14 @@
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::harness::{Board, INTERRUPTED, Ledger, Server, serial};
+use crate::proxy::{Proxy, through_proxy};
 
 /// The broker under test, or `None` (the test is skipped).
 pub(super) fn amqp_url() -> Option<String> {
@@ -337,89 +334,6 @@ fn remote_worker_killed_mid_run() {
     board.finish();
 }
 
-/// A loopback TCP proxy to the broker that the test can cut (every
-/// connection closed, new ones refused) and restore.
-struct Proxy {
-    up: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(port: u16, target: (String, u16)) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-        let up = Arc::new(AtomicBool::new(true));
-        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (up2, conns2) = (up.clone(), conns.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                if !up2.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect((target.0.as_str(), target.1)) else {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                };
-                {
-                    let mut c = conns2.lock().unwrap();
-                    c.push(client.try_clone().unwrap());
-                    c.push(server.try_clone().unwrap());
-                }
-                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
-                pipe(server, client);
-            }
-        });
-        Self { up, conns }
-    }
-
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for c in self.conns.lock().unwrap().drain(..) {
-            let _ = c.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
-}
-
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if to.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        let _ = to.shutdown(Shutdown::Both);
-    });
-}
-
-/// `url` with its host and port replaced by the proxy's, and the broker's
-/// host and port.
-fn through_proxy(url: &str, port: u16) -> (String, (String, u16)) {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (auth, rest) = rest.rsplit_once('@').map_or(("", rest), |(a, r)| (a, r));
-    let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (host, p) = hostport.split_once(':').unwrap_or((hostport, "5672"));
-    let auth = if auth.is_empty() {
-        String::new()
-    } else {
-        format!("{auth}@")
-    };
-    (
-        format!("{scheme}://{auth}127.0.0.1:{port}/{path}"),
-        (host.to_string(), p.parse().unwrap()),
-    )
-}
-
 /// Waits until the node says it is connected to its broker: how long it
 /// took, or `None` past `limit`.
 fn wait_connected(api: &crate::harness::Api, limit: Duration) -> Option<Duration> {
@@ -443,7 +357,7 @@ fn broker_connection_loss_loses_no_task() {
     let _guard = serial();
     let mut board = Board::new("remote_broker_drop");
     let prefix = prefix("drop");
-    let (proxied, target) = through_proxy(&url, 19140);
+    let (proxied, target) = through_proxy(&url, 19140, 5672);
     let proxy = Proxy::start(19140, target);
     let mut server = node(19132, &proxied, &prefix);
     server.start();

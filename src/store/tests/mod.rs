@@ -5,6 +5,7 @@ mod bench;
 mod cron;
 mod definitions;
 mod list;
+mod nodes;
 mod ops;
 mod outbox;
 mod versions;

@@ -711,6 +711,9 @@ pub async fn run(
     );
     let server = HttpServer::new(move || {
         App::new()
+            // Innermost: a forwarded body has passed the XML refusal and
+            // is read under the body deadline.
+            .wrap(actix_web::middleware::from_fn(api::owner_guard))
             .wrap(actix_web::middleware::from_fn(api::refuse_xml))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 api::body_deadline(body_timeout, req, next)
@@ -720,7 +723,6 @@ pub async fn run(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
-            .wrap(actix_web::middleware::from_fn(api::owner_guard))
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
             .wrap(actix_web::middleware::from_fn(api::metrics::track))
             .wrap(api::access_log())

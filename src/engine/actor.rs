@@ -79,6 +79,9 @@ pub struct EngineActor {
     pub(crate) defs: DefCache,
     /// Every ad-hoc action definition.
     pub(crate) adhoc: super::adhoc::AdhocCache,
+    /// With several engine nodes: the store's mark of the definitions at
+    /// the last look (another node's change moves it).
+    pub(crate) definitions_mark: Option<crate::store::DefinitionsMark>,
     pub(crate) stats: Stats,
     replies: Vec<Reply>,
     flush_scheduled: bool,
@@ -128,6 +131,7 @@ impl EngineActor {
             batch_actions: None,
             defs: DefCache::default(),
             adhoc: Default::default(),
+            definitions_mark: None,
             stats: Stats::default(),
             replies: Vec::new(),
             flush_scheduled: false,
@@ -406,7 +410,7 @@ impl EngineActor {
     pub(crate) fn flush(&mut self, ctx: &mut Context<Self>) {
         self.flush_scheduled = false;
         let started = std::time::Instant::now();
-        let batch = self.build_batch();
+        let mut batch = self.build_batch();
         self.stats.rows_written +=
             (batch.executions.len() + batch.tasks.len() + batch.action_executions.len()) as u64;
         let replies = std::mem::take(&mut self.replies);
@@ -414,7 +418,7 @@ impl EngineActor {
         let committed = if batch_was_empty {
             true
         } else {
-            match self.writer.commit(&batch) {
+            match self.commit_batch(&mut batch) {
                 Ok(()) => {
                     self.stats.commits += 1;
                     if batch.action_executions.iter().any(|(w, a)| {
@@ -464,6 +468,26 @@ impl EngineActor {
             }
         }
         self.retire_finished();
+    }
+
+    /// Commits `batch`. With several engine nodes, a batch whose new
+    /// executions name workflow versions another node deleted meanwhile
+    /// (nothing was written) stores them too and is committed again.
+    fn commit_batch(&mut self, batch: &mut crate::store::Batch) -> Result<(), crate::store::Error> {
+        let missing = match self.writer.commit(batch) {
+            Err(crate::store::Error::VersionsMissing(ids)) => ids,
+            done => return done,
+        };
+        log::info!(
+            "workflow versions {missing:?} were deleted by another node; storing them again"
+        );
+        for id in missing {
+            match self.defs.restore(&id) {
+                Ok(Some(version)) => batch.versions.push(version),
+                _ => return Err(crate::store::Error::VersionsMissing(vec![id])),
+            }
+        }
+        self.writer.commit(batch)
     }
 
     /// Drops executions that are terminal with nothing in flight.

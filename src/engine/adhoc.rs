@@ -1,6 +1,8 @@
 //! Ad-hoc actions at run time (`mistral/actions/adhoc.py`): the cache of
 //! every ad-hoc definition (loaded whole at start; the engine is the only
-//! writer, so it stays exact), name resolution inside workbooks, and the
+//! writer, so it stays exact; with several engine nodes, loaded again
+//! within a second of another node's change, see `nodes.rs`), name
+//! resolution inside workbooks, and the
 //! expansion of a call into the system action that really runs. Names
 //! resolve per project: an execution sees its project's actions and other
 //! projects' public ones, never another project's private one.
@@ -198,14 +200,17 @@ pub(crate) fn workbook_of(exec: &Exec) -> Option<&str> {
 }
 
 impl EngineActor {
-    /// Loads every ad-hoc definition into the cache (at start).
+    /// Loads every ad-hoc definition into a new cache (at start; with
+    /// several engine nodes, again when another node changed them).
     pub(crate) fn load_adhoc(&mut self) -> Result<(), Error> {
+        let mut cache = AdhocCache::default();
         for def in self.writer.all_action_definitions()? {
             match serde_json::from_value::<ActionSpec>(def.spec.clone()) {
-                Ok(spec) => self.adhoc.put(def, Arc::new(spec)),
+                Ok(spec) => cache.put(def, Arc::new(spec)),
                 Err(e) => log::error!("stored ad-hoc action '{}' is unreadable: {e}", def.name),
             }
         }
+        self.adhoc = cache;
         Ok(())
     }
 

@@ -107,6 +107,16 @@ impl DefCache {
         Ok(Some(v))
     }
 
+    /// Version `id` to store again (another engine node deleted it while
+    /// something here still holds its spec).
+    pub fn restore(&mut self, id: &str) -> Result<Option<WorkflowVersion>, serde_json::Error> {
+        let Some(spec) = self.versions.get(id).and_then(Weak::upgrade) else {
+            return Ok(None);
+        };
+        self.stored.insert(id.to_string());
+        Ok(Some(WorkflowVersion::of(serde_json::to_string(&*spec)?)))
+    }
+
     /// Notes that version `id` is stored (an execution loaded from the
     /// store names it).
     pub fn stored(&mut self, id: &str) {
@@ -117,6 +127,14 @@ impl DefCache {
     /// versions nothing names any more.
     pub fn forget_stored(&mut self) {
         self.stored.clear();
+    }
+
+    /// Forgets every definition (another engine node changed some): the
+    /// next lookup reads the store. Versions stay: a version's spec never
+    /// changes.
+    pub fn forget_definitions(&mut self) {
+        self.by_name.clear();
+        self.by_id.clear();
     }
 
     pub fn remove(&mut self, id: WorkflowId) {

@@ -17,8 +17,13 @@ const TAKEOVERS_PER_SCAN: usize = 4;
 #[rtype(result = "()")]
 pub struct LeaseLost;
 
+/// How often a node looks for ad-hoc action definitions another node
+/// changed (one small aggregate query).
+const DEFINITIONS_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl EngineActor {
-    /// Starts the periodic takeover scan, every third of the lease, in
+    /// Starts the periodic takeover scan, every third of the lease, and
+    /// the check for ad-hoc definitions changed by another node, in
     /// multi-node mode.
     pub(crate) fn start_node_scan(&mut self, ctx: &mut Context<Self>) {
         let Some(node) = self.writer.node() else {
@@ -34,6 +39,34 @@ impl EngineActor {
         ctx.run_interval(every, |act, ctx| {
             act.scan_nodes(ctx);
         });
+        self.refresh_definitions();
+        ctx.run_interval(DEFINITIONS_CHECK, |act, _| act.refresh_definitions());
+    }
+
+    /// Forgets the cached workflow definitions, and loads the ad-hoc
+    /// action definitions again, when the store's mark of either moved
+    /// since the last look (another node created, changed or deleted one;
+    /// this node's own changes move it too, which costs one reload). The
+    /// first look, at start, reloads both.
+    fn refresh_definitions(&mut self) {
+        let mark = match self.writer.definitions_mark() {
+            Ok(mark) => mark,
+            Err(e) => {
+                log::warn!("checking the definitions for changes: {e}");
+                return;
+            }
+        };
+        let known = self.definitions_mark.replace(mark);
+        if known.is_none_or(|k| k.workflows != mark.workflows) {
+            self.defs.forget_definitions();
+        }
+        if known.is_none_or(|k| k.actions != mark.actions) {
+            log::debug!("ad-hoc action definitions changed in the store; loading them again");
+            if let Err(e) = self.load_adhoc() {
+                log::warn!("loading the ad-hoc action definitions again: {e}");
+                self.definitions_mark = known;
+            }
+        }
     }
 
     fn scan_nodes(&mut self, ctx: &mut Context<Self>) {

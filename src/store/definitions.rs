@@ -7,7 +7,7 @@ use super::Error;
 use super::conn::AnyConnection;
 use super::model::{Access, ActionDef, WorkbookRecord};
 use super::read::{db, own_first, records};
-use super::schema::{action_definitions, workbooks};
+use super::schema::{action_definitions, workbooks, workflow_definitions};
 
 /// An ad-hoc action `access` sees by id (any namespace), else by name in
 /// `namespace`: the caller's own before another project's public one.
@@ -70,4 +70,36 @@ pub(super) fn find_workbook(
         .load(conn)
         .map_err(db)?;
     Ok(own_first(records(rows)?, access))
+}
+
+/// What changes whenever a workflow or an ad-hoc action definition is
+/// created, updated or deleted: per table, the number of definitions and
+/// their latest creation and update times. Several engine nodes compare it
+/// to know that another node changed the definitions they cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DefinitionsMark {
+    pub workflows: TableMark,
+    pub actions: TableMark,
+}
+
+/// One table's part of a [`DefinitionsMark`].
+pub type TableMark = (
+    i64,
+    Option<chrono::NaiveDateTime>,
+    Option<chrono::NaiveDateTime>,
+);
+
+pub(super) fn definitions_mark(conn: &mut AnyConnection) -> Result<DefinitionsMark, Error> {
+    use action_definitions::dsl as a;
+    use diesel::dsl::{count_star, max};
+    use workflow_definitions::dsl as w;
+    let workflows = w::workflow_definitions
+        .select((count_star(), max(w::created_at), max(w::updated_at)))
+        .first(conn)
+        .map_err(db)?;
+    let actions = a::action_definitions
+        .select((count_star(), max(a::created_at), max(a::updated_at)))
+        .first(conn)
+        .map_err(db)?;
+    Ok(DefinitionsMark { workflows, actions })
 }

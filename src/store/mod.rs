@@ -21,6 +21,7 @@ mod tests;
 mod write;
 
 pub use backup::{BackupReport, backup};
+pub use definitions::DefinitionsMark;
 pub use model::*;
 pub use nodes::{Node, NodeStats, Owner, OwnerOf, Takeover};
 
@@ -62,6 +63,11 @@ pub enum Error {
     /// executions over, or it could not renew in time).
     #[error("stale epoch: {0}")]
     Fenced(String),
+    /// A node's commit names workflow versions another node deleted since
+    /// this one saw them stored (ids); nothing was written, and the
+    /// commit succeeds once the batch stores them.
+    #[error("workflow versions missing from the store: {0:?}")]
+    VersionsMissing(Vec<String>),
 }
 
 /// Read access for the API: a pool of read connections.
@@ -321,6 +327,12 @@ impl Writer {
     /// them all in memory).
     pub fn all_action_definitions(&mut self) -> Result<Vec<ActionDef>, Error> {
         self.read(definitions::all_action_definitions)
+    }
+
+    /// The mark of the workflow and ad-hoc action definitions (see
+    /// [`DefinitionsMark`]).
+    pub fn definitions_mark(&mut self) -> Result<DefinitionsMark, Error> {
+        self.read(definitions::definitions_mark)
     }
 
     /// A workbook `access` sees by id, else by name in `namespace`; the

@@ -175,6 +175,52 @@ pub(super) fn fence(conn: &mut AnyConnection, node: &Node) -> Result<(), Error> 
     Ok(())
 }
 
+/// Keeps a workflow version one node's commit names from being deleted by
+/// another node's commit at the same time. A commit that deletes
+/// executions (and then the versions no execution names) takes the
+/// schema's versions lock exclusively; one that inserts executions takes
+/// it shared, then checks that the versions they name and the batch does
+/// not store are there: another node may have deleted one since this node
+/// saw it stored. Those missing are [`Error::VersionsMissing`] (nothing of
+/// the batch is written; the engine adds them and commits again). Both
+/// locks last until the transaction ends, so a deletion's statements see
+/// every execution committed before it.
+pub(super) fn lock_versions(conn: &mut AnyConnection, batch: &super::Batch) -> Result<(), Error> {
+    let key = "hashtext('bora:versions:' || current_schema())";
+    let c = pg(conn)?;
+    if !batch.deleted_executions.is_empty() {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})"))
+            .execute(c)
+            .map_err(db)?;
+        return Ok(());
+    }
+    let mut named: Vec<String> = batch
+        .executions
+        .iter()
+        .filter(|(w, e)| {
+            matches!(w, super::Write::Insert) && !batch.versions.iter().any(|v| v.id == e.spec_id)
+        })
+        .map(|(_, e)| e.spec_id.clone())
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    named.sort();
+    named.dedup();
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock_shared({key})"))
+        .execute(c)
+        .map_err(db)?;
+    let there: Vec<Id> = diesel::sql_query("SELECT id FROM workflow_versions WHERE id = ANY($1)")
+        .bind::<Array<Text>, _>(&named)
+        .load(c)
+        .map_err(db)?;
+    named.retain(|id| !there.iter().any(|t| &t.id == id));
+    match named.is_empty() {
+        true => Ok(()),
+        false => Err(Error::VersionsMissing(named)),
+    }
+}
+
 fn stale(node: &Node) -> Error {
     Error::Fenced(format!(
         "node {} epoch {}: the lease is lost (taken over or expired); the write was rejected",

@@ -164,10 +164,11 @@ where
 }
 
 /// [`apply`] for one node of several: first the fence (its epoch and
-/// lease, checked and locked in this transaction), last the stamp that
-/// makes the executions it inserts its own.
+/// lease, checked and locked in this transaction) and the versions lock,
+/// last the stamp that makes the executions it inserts its own.
 fn apply_as(conn: &mut AnyConnection, batch: &Batch, node: &Node) -> Result<(), Error> {
     super::nodes::fence(conn, node)?;
+    super::nodes::lock_versions(conn, batch)?;
     apply(conn, batch)?;
     let inserted = |w: &Write| matches!(w, Write::Insert);
     let executions: Vec<String> = batch

@@ -392,6 +392,17 @@ impl Api {
         )
     }
 
+    /// `method path` with a `text/plain` body (a definition).
+    pub fn send_text(&self, method: reqwest::Method, path: &str, text: &str) -> Reply {
+        Self::reply(
+            self.http
+                .request(method, format!("{}{path}", self.base))
+                .header("content-type", "text/plain")
+                .body(text.to_string())
+                .send(),
+        )
+    }
+
     /// The server's `/metrics` as `name{labels}` → value.
     pub fn metrics(&self) -> HashMap<String, u64> {
         let r = self

@@ -721,3 +721,118 @@ fn concurrent_joins_on_three_nodes() {
     );
     board.finish();
 }
+
+/// A definition changed through one node is what another node runs
+/// within a couple of seconds: an ad-hoc action created on `a` is usable
+/// in a workflow uploaded and run on `b`; a workflow updated on `a` runs
+/// in its new form on `b`; an ad-hoc action updated on `a` likewise; a
+/// workflow deleted on `a` is not found on `b`.
+#[test]
+fn definitions_changed_on_one_node_are_seen_by_another() {
+    use reqwest::Method;
+    let Some(schema) = Schema::new() else { return };
+    let _guard = serial();
+    let mut board = Board::new("nodes_definitions");
+    let mut a = node(&schema, "a", 1);
+    let mut b = node(&schema, "b", 1);
+    a.start();
+    b.start();
+    let (api_a, api_b) = (a.api(), b.api());
+    let action = |greeting: &str| {
+        format!(
+            "version: '2.0'\ngreet:\n  base: std.echo\n  base-input:\n    \
+             output: \"{greeting} <% $.name %>\"\n  input: [name]\n"
+        )
+    };
+    let flow = |suffix: &str| {
+        format!(
+            "version: '2.0'\nhello:\n  tasks:\n    t:\n      action: greet\n      \
+             input:\n        name: bora\n      publish:\n        said: <% task().result %>{suffix}\n  output:\n    said: <% $.said %>\n"
+        )
+    };
+    // Runs `hello` on b until its output is `want` (or 5 s pass): how
+    // long it took.
+    let said_on_b = |want: &str| {
+        let began = Instant::now();
+        let mut last = String::new();
+        while began.elapsed() < Duration::from_secs(5) {
+            if let Ok(id) = api_b.create("hello") {
+                api_b.wait_terminal(std::slice::from_ref(&id), Duration::from_secs(10));
+                let e = api_b.execution(&id).unwrap_or_default();
+                last = format!("{} {}", e["state"], e["output"]);
+                if e["output"].as_str().is_some_and(|o| o.contains(want)) {
+                    return Ok(began.elapsed());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Err(last)
+    };
+    let made = api_a.send_text(Method::POST, "/v2/actions", &action("hello"));
+    board.check(
+        "ad-hoc action created on a",
+        made.as_ref().is_ok_and(|(s, _)| *s == 201),
+        format!("{made:?}"),
+    );
+    let began = Instant::now();
+    let uploaded = until(Duration::from_secs(5), || {
+        api_b
+            .send_text(Method::POST, "/v2/workflows", &flow(""))
+            .is_ok_and(|(s, _)| s == 201)
+    });
+    board.check(
+        "a workflow calling it is accepted by b within 2.5 s",
+        uploaded.is_some_and(|t| t <= Duration::from_millis(2500)),
+        format!("{:?}", uploaded.map(|_| began.elapsed())),
+    );
+    let first = said_on_b("hello bora");
+    board.check("b runs it", first.is_ok(), format!("{first:?}"));
+    let updated = api_a.send_text(Method::PUT, "/v2/workflows", &flow(" and more"));
+    board.check(
+        "workflow updated on a",
+        updated.as_ref().is_ok_and(|(s, _)| *s == 200),
+        format!("{updated:?}"),
+    );
+    let second = said_on_b("hello bora and more");
+    board.check(
+        "b runs the updated workflow within 2.5 s",
+        second
+            .as_ref()
+            .is_ok_and(|t| *t <= Duration::from_millis(2500)),
+        format!("{second:?}"),
+    );
+    let changed = api_a.send_text(Method::PUT, "/v2/actions", &action("hi"));
+    board.check(
+        "ad-hoc action updated on a",
+        changed.as_ref().is_ok_and(|(s, _)| *s == 200),
+        format!("{changed:?}"),
+    );
+    let third = said_on_b("hi bora and more");
+    board.check(
+        "b runs the updated action within 2.5 s",
+        third
+            .as_ref()
+            .is_ok_and(|t| *t <= Duration::from_millis(2500)),
+        format!("{third:?}"),
+    );
+    let deleted = api_a.send_text(Method::DELETE, "/v2/workflows/hello", "");
+    board.check(
+        "workflow deleted on a",
+        deleted.as_ref().is_ok_and(|(s, _)| *s == 204),
+        format!("{deleted:?}"),
+    );
+    let gone = until(Duration::from_secs(5), || {
+        api_b
+            .post_json(
+                "/v2/executions",
+                &serde_json::json!({"workflow_name": "hello"}),
+            )
+            .is_ok_and(|(s, _)| s == 404)
+    });
+    board.check(
+        "b no longer starts it within 2.5 s",
+        gone.is_some_and(|t| t <= Duration::from_millis(2500)),
+        format!("{gone:?}"),
+    );
+    board.finish();
+}

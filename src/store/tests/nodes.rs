@@ -83,3 +83,39 @@ fn a_lease_run_out_by_the_database_clock_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_version_another_node_deleted_is_reported_missing_and_nothing_is_written() {
+    for db in databases().into_iter().filter(|d| d.name == "postgres") {
+        let (store, mut a, _ka) = open_node(&db.url, &settings("a", 30_000)).unwrap();
+        let (_s, mut b, _kb) = open_node(&db.url, &settings("b", 30_000)).unwrap();
+        let wf = workflow("wf", "");
+        let version = WorkflowVersion::of(r#"{"name":"wf","tasks":{"t":{}}}"#.into());
+        let mut e1 = execution(&wf, State::Success, 0);
+        e1.spec_id = version.id.clone();
+        let mut batch = inserts(&[&wf], &[&e1], &[], &[]);
+        batch.versions = vec![version.clone()];
+        a.commit(&batch).unwrap();
+        // Node b deletes the last execution naming it: the version goes.
+        b.commit(&Batch {
+            deleted_executions: vec![e1.id],
+            ..Batch::default()
+        })
+        .unwrap();
+        // Node a still takes it for stored.
+        let mut e2 = execution(&wf, State::Running, 1);
+        e2.spec_id = version.id.clone();
+        let mut batch = inserts(&[], &[&e2], &[], &[]);
+        let refused = a.commit(&batch);
+        assert!(
+            matches!(&refused, Err(Error::VersionsMissing(ids)) if ids == &vec![version.id.clone()]),
+            "{refused:?}"
+        );
+        let none = store.list_executions(&super::every()).unwrap();
+        assert!(none.is_empty(), "nothing of the batch was written");
+        batch.versions = vec![version.clone()];
+        a.commit(&batch).unwrap();
+        let one = store.list_executions(&super::every()).unwrap();
+        assert_eq!(one.len(), 1);
+    }
+}

@@ -29,10 +29,12 @@ pub(crate) struct Items {
     running: usize,
     /// Items allowed in flight at once (0: all).
     concurrency: usize,
-    /// The action whose completion opened the window being started (none
+    /// The item whose completion opened the window being started (none
     /// for the task's start): Mistral words a failure to start that window
-    /// as one of handling that completion.
-    opened_by: Option<String>,
+    /// as one of handling that item's action's completion. (Its action's
+    /// name is looked up only then: finding it is a walk over the
+    /// execution's actions.)
+    opened_by: Option<usize>,
     /// The task failed while items ran: the results still arriving are
     /// added to its result (Mistral's result is its accepted actions'),
     /// nothing more starts.
@@ -405,7 +407,8 @@ impl EngineActor {
             .execs
             .get(&exec_id)
             .and_then(|x| x.items.get(&task_id))
-            .and_then(|i| i.opened_by.clone());
+            .and_then(|i| i.opened_by)
+            .and_then(|i| self.item_action_name(exec_id, task_id, i));
         let msg = match opened_by {
             None => self.start_failure(exec_id, task_id, e),
             Some(action) => {
@@ -509,13 +512,12 @@ impl EngineActor {
         let more = items.done < items.results.len();
         self.sync_capacity(exec_id, task_id);
         if more {
-            let name = self.item_action_name(exec_id, task_id, i);
             if let Some(items) = self
                 .execs
                 .get_mut(&exec_id)
                 .and_then(|e| e.items.get_mut(&task_id))
             {
-                items.opened_by = name;
+                items.opened_by = Some(i);
             }
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;

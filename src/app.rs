@@ -128,10 +128,6 @@ impl Engine {
                         .map(|n| crate::protocol::node_process(&n.id, n.epoch));
                     settings
                 },
-                previous: node
-                    .as_ref()
-                    .filter(|n| n.epoch > 1)
-                    .map(|n| crate::protocol::node_process(&n.id, n.epoch - 1)),
                 local_workers: config.local_workers,
                 stats: Arc::default(),
                 arbiter: arbiter.handle(),
@@ -366,9 +362,6 @@ fn renewer(mut keeper: store::LeaseKeeper) -> anyhow::Result<Renewer> {
 /// A node's broker transport, before it starts.
 struct Remote {
     settings: crate::broker::Settings,
-    /// The node's process before this one (epoch above 1), whose queues
-    /// this one answers on too.
-    previous: Option<String>,
     local_workers: bool,
     stats: Arc<crate::broker::Stats>,
     arbiter: ArbiterHandle,
@@ -388,8 +381,8 @@ impl Remote {
     /// and the one told of takeovers. Called from the engine's thread while
     /// it starts, so it waits only for the other thread to build them.
     ///
-    /// A node started again answers on its `previous` process's queues
-    /// too: what was sent there before it died.
+    /// The engine tells it of the node processes that ended (this node's
+    /// own earlier ones too) once it has started, and at each takeover.
     fn start(
         self,
         link: EngineLink,
@@ -400,13 +393,10 @@ impl Remote {
         Recipient<crate::protocol::NodeTakenOver>,
     ) {
         let (tx, rx) = std::sync::mpsc::channel();
-        let (settings, stats, previous) = (self.settings, self.stats, self.previous);
+        let (settings, stats) = (self.settings, self.stats);
         self.arbiter.spawn_fn(move || {
             let (pool, takeovers) =
                 crate::broker::EngineSide::start(settings.clone(), link, lost, stats.clone());
-            if let Some(process) = previous {
-                takeovers.do_send(crate::protocol::NodeTakenOver { process });
-            }
             if let Some(local) = local {
                 start_remote_pool(settings, stats, local);
             }

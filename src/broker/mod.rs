@@ -14,11 +14,12 @@
 //! When several engine nodes share one database, each node process has its
 //! own confirm, result and heartbeat queues, named by its node id and epoch
 //! (`<prefix>.confirm@<node>.<epoch>` …); it names them on each `HandleTask`
-//! (the message's `app_id`), and a worker answers there. The node that takes
-//! over a dead node's executions (or the same node started again) consumes
-//! the dead process's confirm and result queues too: the dispatches and
-//! results still in them are then answered and refused as stale attempts.
-//! Such queues are deleted by the broker a day after their last consumer.
+//! (the message's `app_id`), and a worker answers there. Every node
+//! consumes the confirm and result queues of the node processes that ended
+//! too (the engine names them in `NodeTakenOver`, at its start and at each
+//! takeover): the dispatches and results still in them are then answered
+//! and refused as stale attempts. Such queues are deleted by the broker a
+//! day after their last consumer.
 
 mod engine_side;
 mod outbox;

@@ -40,7 +40,29 @@ impl EngineActor {
             act.scan_nodes(ctx);
         });
         self.refresh_definitions();
+        self.notice_ended_processes();
         ctx.run_interval(DEFINITIONS_CHECK, |act, _| act.refresh_definitions());
+    }
+
+    /// Tells the broker side of every node process that may have ended
+    /// with dispatches still queued for it (see
+    /// `store::Writer::ended_processes`), so that their confirmations and
+    /// results are answered here (refused as stale) even when the node that
+    /// took that process over died too. At start, and at each takeover.
+    pub(crate) fn notice_ended_processes(&mut self) {
+        let Some(to) = &self.takeovers else {
+            return;
+        };
+        match self.writer.ended_processes() {
+            Ok(ended) => {
+                for (id, epoch) in ended {
+                    to.do_send(crate::protocol::NodeTakenOver {
+                        process: crate::protocol::node_process(&id, epoch),
+                    });
+                }
+            }
+            Err(e) => log::warn!("looking for ended node processes: {e}"),
+        }
     }
 
     /// Forgets the cached workflow definitions, and loads the ad-hoc
@@ -94,6 +116,9 @@ impl EngineActor {
             let Some((moved, mut active)) = self.writer.take_over()? else {
                 return Ok(());
             };
+            // What the node that dies next had answered for (the processes
+            // it took over) is answered here too from now on.
+            self.notice_ended_processes();
             log::warn!(
                 "node {}: its lease ran out; took over {} executions and {} standalone action executions",
                 moved.from,

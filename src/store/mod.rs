@@ -280,6 +280,15 @@ impl Writer {
         self.node.as_ref()
     }
 
+    /// The node processes that may have ended with work still addressed
+    /// to them (multi-node mode; empty otherwise): `(node id, epoch)`.
+    pub fn ended_processes(&mut self) -> Result<Vec<(String, i64)>, Error> {
+        let Some(node) = self.node.clone() else {
+            return Ok(Vec::new());
+        };
+        nodes::ended_processes(&mut self.conn, &node)
+    }
+
     /// Takes over the executions of one node whose lease ran out (multi-node
     /// mode), and loads them: what moved, with everything to install.
     /// `None` when no lease ran out, or in single-node mode.

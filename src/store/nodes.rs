@@ -297,6 +297,44 @@ pub(super) fn owned(
     ))
 }
 
+#[derive(QueryableByName)]
+struct Process {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = BigInt)]
+    epoch: i64,
+    #[diesel(sql_type = Bool)]
+    alive: bool,
+}
+
+/// How many of a node's latest earlier epochs count as processes that may
+/// have left queues behind.
+const EPOCHS_BACK: i64 = 4;
+
+/// The node processes that may have ended with work still addressed to
+/// them (`(node id, epoch)`): the latest earlier epochs of every node, and
+/// the latest epoch itself of a node not alive; never `me`'s own
+/// process. (An epoch is bumped by each start and each takeover, so some
+/// of these never ran; asking for them is harmless.)
+pub(super) fn ended_processes(
+    conn: &mut AnyConnection,
+    me: &Node,
+) -> Result<Vec<(String, i64)>, Error> {
+    let rows: Vec<Process> = diesel::sql_query("SELECT id, epoch, alive FROM nodes")
+        .load(pg(conn)?)
+        .map_err(db)?;
+    let mut ended = Vec::new();
+    for r in rows {
+        let last = if r.alive { r.epoch - 1 } else { r.epoch };
+        for epoch in (r.epoch - EPOCHS_BACK).max(1)..=last {
+            if !(r.id == me.id && epoch == me.epoch) {
+                ended.push((r.id.clone(), epoch));
+            }
+        }
+    }
+    Ok(ended)
+}
+
 /// What a takeover moved: the dead node, and the ids now `node`'s.
 #[derive(Debug, Default)]
 pub struct Takeover {

@@ -836,3 +836,100 @@ fn definitions_changed_on_one_node_are_seen_by_another() {
     );
     board.finish();
 }
+
+/// Takeover of a takeover: node `c2` dies with its dispatches still
+/// queued (both workers SIGSTOPped, so none is taken), the node that took
+/// it over dies too before the workers run again, and the last node must
+/// answer the confirmations the workers then send to `c2`'s queues (it
+/// refuses them as stale) as well as to the second dead node's; else the
+/// workers wait on answers no one gives and the executions never end.
+#[test]
+fn takeover_of_a_takeover_answers_both_dead_processes() {
+    let Some(schema) = Schema::new() else { return };
+    let Some(url) = crate::remote::amqp_url() else {
+        return;
+    };
+    let _guard = serial();
+    let mut board = Board::new("nodes_chained_takeover");
+    let prefix = crate::remote::prefix("chain");
+    let mut nodes: Vec<Server> = ["c1", "c2", "c3"]
+        .iter()
+        .map(|id| {
+            let mut s = node(&schema, id, 1);
+            s.set_env("BORA_BROKER_URL", &url);
+            s.set_env("BORA_BROKER_PREFIX", &prefix);
+            s.set_env("BORA_LOCAL_WORKERS", "false");
+            for (k, v) in crate::remote::TIMINGS {
+                s.set_env(k, v);
+            }
+            s
+        })
+        .collect();
+    for n in &mut nodes {
+        n.start();
+    }
+    let dir = nodes[0].dir.path().to_path_buf();
+    let few = [("BORA_BROKER_PREFETCH", "8")];
+    let mut workers = [
+        crate::remote::Worker::start_with(&dir, "a", &url, &prefix, &[], &few),
+        crate::remote::Worker::start_with(&dir, "b", &url, &prefix, &[], &few),
+    ];
+    let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
+    apis[0].upload(&chain("safe", 100, true));
+    apis[0].upload(&chain("unsafe", 100, false));
+    std::thread::sleep(Duration::from_millis(500));
+    for w in &workers {
+        w.signal("STOP");
+    }
+    // Every dispatch of c2 waits in the broker (or in a stopped worker).
+    let (ids, unsafe_ids) = create_mixed(std::slice::from_ref(&apis[1]), 40);
+    nodes[1].kill();
+    let first = until(Duration::from_secs(20), || {
+        apis[0].metric("node_takeovers_total") + apis[2].metric("node_takeovers_total") >= 1
+    });
+    board.check("c2 was taken over", first.is_some(), format!("{first:?}"));
+    let (taker, last) = match apis[0].metric("node_takeovers_total") >= 1 {
+        true => (0, 2),
+        false => (2, 0),
+    };
+    nodes[taker].kill();
+    let second = until(Duration::from_secs(20), || {
+        apis[last].metric("node_takeovers_total") >= 1
+    });
+    board.check(
+        "the node that took c2 over was taken over in turn",
+        second.is_some(),
+        format!("{second:?}"),
+    );
+    for w in &workers {
+        w.signal("CONT");
+    }
+    let open = apis[last].wait_terminal(&ids, Duration::from_secs(60));
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    board.record_open(&apis[last], &open);
+    let starts = starts(&workers.iter().map(|w| w.ledger()).collect::<Vec<_>>());
+    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[last], &ids, &unsafe_ids, &starts);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
+    board.check(
+        "outcomes as a crash gives them",
+        wrong.is_empty(),
+        format!("{:?}", &wrong[..wrong.len().min(5)]),
+    );
+    board.check("no stale write accepted", stale == 0, stale);
+    board.record("unsafe tasks failed as interrupted", interrupted);
+    let refused = apis[last].metric("confirm_refused_total{reason=\"stale_attempt\"}");
+    board.record("dispatches of the dead processes refused as stale", refused);
+    board.check("stale dispatches were refused", refused > 0, refused);
+    for w in &mut workers {
+        w.kill();
+    }
+    board.finish();
+}

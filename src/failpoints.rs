@@ -5,10 +5,11 @@
 //! compiles to nothing.
 //!
 //! `FAILPOINTS` is `name=terms;name=terms`, each `terms` a `->` chain of
-//! `[count*]action` (as in the `fail` crate): `abort`, `panic`,
+//! `[p%][count*]action` (as in the `fail` crate): `abort`, `panic`,
 //! `panic(msg)`, `return`, `duplicate`, `busy(n)`, `sleep(ms)`, `off`. A term
 //! with a count applies that many hits, then the next one takes over; a term
-//! without one applies forever. `2*off->abort` aborts on the third hit.
+//! without one applies forever. `2*off->abort` aborts on the third hit;
+//! `5%return` returns on about one hit in twenty.
 
 /// What a failpoint does when it is hit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub enum Action {
     Busy(u32),
     /// Block the thread this many milliseconds.
     Sleep(u64),
+    /// `p%action`: the action on p percent of the hits (chosen by a
+    /// generator seeded from `FAILPOINTS_SEED`, else the clock), nothing
+    /// on the others.
+    Chance(u8, Box<Action>),
 }
 
 /// Hits `name`: aborts, panics or sleeps when configured so; other actions
@@ -77,6 +82,8 @@ mod imp {
     struct Registry {
         points: HashMap<String, Point>,
         busy: HashMap<String, u32>,
+        /// The state of the generator behind `p%action`.
+        seed: u64,
     }
 
     fn registry() -> &'static Mutex<Registry> {
@@ -94,9 +101,19 @@ mod imp {
                     (name, Point { terms, used: 0 })
                 })
                 .collect();
+            let seed = std::env::var("FAILPOINTS_SEED")
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or_else(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(1, |d| d.as_nanos() as u64)
+                })
+                .max(1);
             Mutex::new(Registry {
                 points,
                 busy: HashMap::new(),
+                seed,
             })
         })
     }
@@ -115,9 +132,25 @@ mod imp {
             }
         }
         let term = point.terms.first()?;
-        let action = term.action.clone();
+        let mut action = term.action.clone();
         point.used += 1;
+        if let Action::Chance(percent, inner) = action {
+            action = match roll(&mut reg) < u64::from(percent) {
+                true => *inner,
+                false => Action::Off,
+            };
+        }
         (action != Action::Off).then_some(action)
+    }
+
+    /// A number in 0..100 from the registry's generator (xorshift).
+    fn roll(reg: &mut Registry) -> u64 {
+        let mut x = reg.seed;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        reg.seed = x;
+        x % 100
     }
 
     /// True when `name` is `busy(n)` and `key` was answered busy fewer than
@@ -179,6 +212,16 @@ pub fn parse(spec: &str) -> Result<Parsed, String> {
 }
 
 fn parse_term(t: &str) -> Result<(Option<u64>, Action), String> {
+    if let Some((p, rest)) = t.split_once('%') {
+        let percent = p
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= 100)
+            .ok_or_else(|| format!("bad percentage in '{t}'"))?;
+        let (count, inner) = parse_term(rest.trim())?;
+        return Ok((count, Action::Chance(percent, Box::new(inner))));
+    }
     let (count, rest) = match t.split_once('*') {
         Some((n, rest)) => (
             Some(
@@ -240,5 +283,15 @@ mod tests {
         assert!(parse("a=busy").is_err());
         assert!(parse("a=x*abort").is_err());
         assert!(parse("a=sleep(10").is_err());
+        assert!(parse("a=101%return").is_err());
+    }
+
+    #[test]
+    fn parses_a_chance() {
+        let p = parse("w=5%return").unwrap();
+        assert_eq!(
+            p[0].1,
+            vec![(None, Action::Chance(5, Box::new(Action::Return)))]
+        );
     }
 }

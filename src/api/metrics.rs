@@ -89,6 +89,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Running actions of lost workers handed back as interrupted.",
     ),
     (
+        "bora_broker_dispatches_untaken_total",
+        "Tasks no remote worker asked to confirm within broker_dispatch_timeout_ms, sent again.",
+    ),
+    (
         "bora_broker_results_total",
         "Results received from remote workers.",
     ),

@@ -83,6 +83,9 @@ struct Remote {
 #[derive(Default)]
 struct Tracker {
     running: HashMap<Key, Remote>,
+    /// Dispatches sent and not yet asked about by any worker, with when
+    /// (only with a dispatch timeout).
+    dispatched: HashMap<Key, Instant>,
     /// Since when the current connection is up (`None` while down): no
     /// worker is taken for lost before it has had a lease to be heard.
     connected_since: Option<Instant>,
@@ -106,7 +109,7 @@ impl EngineSide {
         let tracker: Shared = Arc::default();
         let adopted = Adoptions::default();
         actix_rt::spawn(watch_leases(
-            settings.lease,
+            (settings.lease, settings.dispatch_timeout),
             tracker.clone(),
             lost,
             stats.clone(),
@@ -153,6 +156,12 @@ impl Handler<HandleTask> for EngineSide {
     type Result = ();
 
     fn handle(&mut self, msg: HandleTask, _: &mut Self::Context) {
+        if self.answers.settings.dispatch_timeout.is_some()
+            && let Ok(mut t) = self.answers.tracker.lock()
+        {
+            t.dispatched
+                .insert((msg.action_execution_id, msg.attempt), Instant::now());
+        }
         match serde_json::to_vec(&msg) {
             Ok(body) => self.outbox.push(Outgoing {
                 queue: self.answers.settings.task_queue(msg.target.as_deref()),
@@ -369,6 +378,9 @@ async fn answer(
         .map(|w| w.as_str().to_string())
         .unwrap_or_default();
     let key = (request.action_execution_id, request.attempt);
+    if let Ok(mut t) = tracker.lock() {
+        t.dispatched.remove(&key);
+    }
     let verdict = link
         .confirm
         .send(request)
@@ -507,9 +519,12 @@ async fn take_heartbeats(
 /// Every quarter lease: attempts not heard of for a lease (while connected
 /// for at least that long, and the longest reconnect wait more when the
 /// silence began before the node's connection came back) go back to the
-/// engine as `WorkerLost`.
+/// engine as `WorkerLost`; so do dispatches no worker asked to confirm
+/// within the dispatch timeout (counted from when the connection came back
+/// at the latest), which the engine sends again if their action is still
+/// IDLE under that attempt.
 async fn watch_leases(
-    lease: Duration,
+    (lease, dispatch_timeout): (Duration, Option<Duration>),
     tracker: Shared,
     lost: Recipient<WorkerLost>,
     stats: Arc<Stats>,
@@ -517,7 +532,7 @@ async fn watch_leases(
     loop {
         tokio::time::sleep(lease / 4).await;
         let now = Instant::now();
-        let expired: Vec<(Key, String)> = {
+        let (expired, untaken): (Vec<(Key, String)>, Vec<Key>) = {
             let Ok(mut t) = tracker.lock() else { return };
             let Some(since) = t.connected_since else {
                 continue;
@@ -548,13 +563,39 @@ async fn watch_leases(
             stats
                 .remote_running
                 .store(t.running.len() as u64, Ordering::Relaxed);
-            out
+            let mut untaken = Vec::new();
+            if let Some(timeout) = dispatch_timeout {
+                let late: Vec<Key> = t
+                    .dispatched
+                    .iter()
+                    .filter(|(_, sent)| now.duration_since((**sent).max(since)) > timeout)
+                    .map(|(k, _)| *k)
+                    .collect();
+                for key in late {
+                    t.dispatched.remove(&key);
+                    stats.dispatches_untaken.fetch_add(1, Ordering::Relaxed);
+                    log::warn!(
+                        "action={} attempt={}: no worker asked for it within {timeout:?}; \
+                         sending it again",
+                        key.0,
+                        key.1
+                    );
+                    untaken.push(key);
+                }
+            }
+            (out, untaken)
         };
         for ((aid, attempt), worker) in expired {
             stats.actions_lost.fetch_add(1, Ordering::Relaxed);
             log::warn!(
                 "action={aid} attempt={attempt}: no heartbeat from worker {worker} for {lease:?}"
             );
+            lost.do_send(WorkerLost {
+                action_execution_id: aid,
+                attempt,
+            });
+        }
+        for (aid, attempt) in untaken {
             lost.do_send(WorkerLost {
                 action_execution_id: aid,
                 attempt,

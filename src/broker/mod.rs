@@ -57,6 +57,10 @@ pub struct Settings {
     pub confirm_timeout: Duration,
     /// `HandleTask` deliveries a worker process holds at once.
     pub prefetch: u16,
+    /// How long a dispatch may go without a worker asking to confirm it
+    /// before the engine is told (as `WorkerLost` of an attempt it still
+    /// holds IDLE) and sends it again under a new attempt; `None`: never.
+    pub dispatch_timeout: Option<Duration>,
     /// The engine node process these settings serve (`<node id>.<epoch>`),
     /// when several nodes share the database: its own queues are named by
     /// it. `None` for a single node and for worker processes.
@@ -118,6 +122,9 @@ pub struct Stats {
     pub workers_lost: AtomicU64,
     /// Running actions handed back to the engine as interrupted.
     pub actions_lost: AtomicU64,
+    /// Dispatches no worker asked to confirm within the dispatch timeout,
+    /// handed back to the engine to send again.
+    pub dispatches_untaken: AtomicU64,
     /// Results received from remote workers.
     pub results: AtomicU64,
     /// Actions remote workers run now (confirmed, no result yet).
@@ -141,6 +148,10 @@ impl Stats {
             ("broker_heartbeats_total", get(&self.heartbeats)),
             ("broker_workers_lost_total", get(&self.workers_lost)),
             ("broker_actions_lost_total", get(&self.actions_lost)),
+            (
+                "broker_dispatches_untaken_total",
+                get(&self.dispatches_untaken),
+            ),
             ("broker_results_total", get(&self.results)),
             ("broker_remote_running", get(&self.remote_running)),
         ]
@@ -252,6 +263,7 @@ mod tests {
             heartbeat: Duration::from_secs(1),
             lease: Duration::from_secs(5),
             confirm_timeout: Duration::from_secs(5),
+            dispatch_timeout: None,
             prefetch: 64,
             node: None,
         }

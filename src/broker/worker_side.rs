@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use futures::StreamExt;
@@ -176,7 +176,7 @@ async fn ask(
     worker: &str,
     queue: &str,
     msg: &ConfirmExecution,
-    timeout: std::time::Duration,
+    timeout: Duration,
 ) -> Result<(), Refusal> {
     let correlation = uuid::Uuid::new_v4().to_string();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -442,6 +442,21 @@ async fn take_tasks(
             ack(Some(delivery.acker));
             continue;
         };
+        // Fault tests: a task the broker lost (`return`), or one it held
+        // back (`sleep(ms)`, so later ones overtake it).
+        let delay = match crate::failpoints::eval("worker.broker.task") {
+            Some(crate::failpoints::Action::Return) => {
+                log::warn!(
+                    "failpoint worker.broker.task: action={} attempt={} dropped",
+                    task.action_execution_id,
+                    task.attempt
+                );
+                ack(Some(delivery.acker));
+                continue;
+            }
+            Some(crate::failpoints::Action::Sleep(ms)) => Some(Duration::from_millis(ms)),
+            _ => None,
+        };
         let key = (task.action_execution_id, task.attempt);
         let node = delivery
             .properties
@@ -459,7 +474,16 @@ async fn take_tasks(
             fresh
         };
         if fresh {
-            cx.pool.do_send(task);
+            match delay {
+                Some(wait) => {
+                    let pool = cx.pool.clone();
+                    actix_rt::spawn(async move {
+                        tokio::time::sleep(wait).await;
+                        pool.do_send(task);
+                    });
+                }
+                None => cx.pool.do_send(task),
+            }
         }
     }
     Err(super::closed())

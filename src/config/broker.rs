@@ -26,6 +26,8 @@ impl Config {
             lease: ms(self.broker_lease_ms),
             confirm_timeout: ms(self.broker_confirm_timeout_ms),
             prefetch: self.broker_prefetch,
+            dispatch_timeout: (self.broker_dispatch_timeout_ms > 0)
+                .then(|| ms(self.broker_dispatch_timeout_ms)),
             // A node process's own queues are named once its epoch is known.
             node: None,
         })

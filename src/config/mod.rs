@@ -137,6 +137,10 @@ pub struct Config {
     pub broker_confirm_timeout_ms: u64,
     /// Tasks a worker process takes from the broker at once.
     pub broker_prefetch: u16,
+    /// How long a task sent to the broker may wait for a worker to ask for
+    /// its confirmation before it is sent again under a new attempt (a
+    /// message the broker lost); 0: never.
+    pub broker_dispatch_timeout_ms: u64,
     /// This node's id when several engine nodes share one PostgreSQL
     /// database (letters, digits, `-`, `_`, `.`); empty: a single node.
     pub node_id: String,
@@ -222,6 +226,7 @@ impl Default for Config {
             broker_lease_ms: 10_000,
             broker_confirm_timeout_ms: 5_000,
             broker_prefetch: 256,
+            broker_dispatch_timeout_ms: 3_600_000,
             node_id: String::new(),
             node_lease_ms: 10_000,
             node_api_url: String::new(),

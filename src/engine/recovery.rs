@@ -236,6 +236,14 @@ impl EngineActor {
     /// result comes through the API) is left alone.
     pub(crate) fn worker_lost(&mut self, aid: ActionExecutionId, attempt: Attempt) {
         if let Some(sa) = self.standalone.get_mut(&aid) {
+            if sa.rec.state == State::Idle && sa.rec.attempt == attempt.0 {
+                // Sent and never taken: sent again under a new attempt.
+                sa.rec.attempt += 1;
+                log::warn!("action={aid} attempt={attempt}: no worker took it; sending it again");
+                self.touch_standalone(aid, Write::Update);
+                self.dispatch_standalone(aid);
+                return;
+            }
             if sa.rec.state != State::Running || sa.rec.attempt != attempt.0 {
                 return;
             }
@@ -251,6 +259,22 @@ impl EngineActor {
             return;
         };
         let current = self.execs.get(&exec_id).and_then(|e| e.actions.get(&aid));
+        // Sent and never taken (the broker lost the message): it never
+        // ran, so it is sent again under a new attempt, while its
+        // execution runs (a paused one sends it on resume).
+        if current.is_some_and(|ae| ae.state == State::Idle && ae.attempt == attempt.0) {
+            if self
+                .execs
+                .get(&exec_id)
+                .is_some_and(|e| e.rec.state == State::Running)
+            {
+                log::warn!(
+                    "ex={exec_id} action={aid} attempt={attempt}: no worker took it; sending it again"
+                );
+                self.redispatch(exec_id, Some(aid));
+            }
+            return;
+        }
         if current.is_none_or(|ae| ae.state != State::Running || ae.attempt != attempt.0)
             || self.awaits_callback(exec_id, aid)
         {

@@ -222,7 +222,7 @@ impl EngineActor {
 
     /// Sends `HandleTask` for an IDLE standalone action (not while draining:
     /// it stays IDLE and is dispatched after the next start).
-    fn dispatch_standalone(&mut self, id: ActionExecutionId) {
+    pub(crate) fn dispatch_standalone(&mut self, id: ActionExecutionId) {
         if self.draining {
             return;
         }

@@ -101,7 +101,9 @@ pub struct ConveyResult {
 /// Transport → engine: the worker that confirmed this attempt is gone (its
 /// heartbeats stopped for longer than the lease). The engine handles the
 /// action as a crash handles it: run again under a new attempt if its task
-/// is `safe-rerun`, otherwise fail it. A stale or finished one is ignored.
+/// is `safe-rerun`, otherwise fail it. An attempt still IDLE was sent and
+/// never taken (no worker asked to confirm it in time): it never ran, and
+/// is sent again under a new attempt. A stale or finished one is ignored.
 #[derive(Clone, Debug, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct WorkerLost {

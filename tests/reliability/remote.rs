@@ -512,3 +512,87 @@ fn target_routes_to_named_workers() {
     );
     board.finish();
 }
+
+/// M5, broker faults: the node sends about 5 % of its tasks twice
+/// (`dispatch.duplicate`), worker `a` loses about 5 % of the tasks it is
+/// given (acknowledged, never run: a message the broker lost) and worker
+/// `b` holds about 10 % back for 2 s (later ones overtake them); the
+/// dispatch timeout is 2 s. 100 executions of 2 unsafe tasks: every task
+/// runs exactly once, every execution ends SUCCESS, and the lost tasks are
+/// sent again once the timeout has passed.
+#[test]
+fn broker_faults_lose_and_double_no_task() {
+    let Some(url) = amqp_url() else { return };
+    let _guard = serial();
+    let mut board = Board::new("remote_m5");
+    let prefix = prefix("m5");
+    let mut server = node(19137, &url, &prefix);
+    server.set_env("FAILPOINTS", "dispatch.duplicate=5%duplicate");
+    server.set_env("BORA_BROKER_DISPATCH_TIMEOUT_MS", "2000");
+    server.start();
+    let dir = server.dir.path().to_path_buf();
+    let workers = [
+        Worker::start_with(
+            &dir,
+            "a",
+            &url,
+            &prefix,
+            &[],
+            &[("FAILPOINTS", "worker.broker.task=5%return")],
+        ),
+        Worker::start_with(
+            &dir,
+            "b",
+            &url,
+            &prefix,
+            &[],
+            &[("FAILPOINTS", "worker.broker.task=10%sleep(2000)")],
+        ),
+    ];
+    let api = server.api();
+    let chain = format!(
+        "version: '2.0'\nfaults:\n  tasks:\n{}{}",
+        crate::harness::record_task("t1", 20, false, &["t2"], false),
+        crate::harness::record_task("t2", 20, false, &[], false),
+    );
+    api.upload(&chain);
+    let began = Instant::now();
+    let ids = create_many(&server, "faults", 100);
+    let open = api.wait_terminal(&ids, Duration::from_secs(120));
+    board.record("seconds for 100 executions", began.elapsed().as_secs_f64());
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    board.record_open(&api, &open);
+    let success = ids
+        .iter()
+        .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
+        .count();
+    board.check(
+        "all SUCCESS",
+        success == ids.len(),
+        format!("{success}/{}", ids.len()),
+    );
+    let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
+    let starts = starts(&ledgers);
+    let twice = starts.values().filter(|n| **n > 1).count();
+    board.check("200 tasks started", starts.len() == 200, starts.len());
+    board.check("no task started twice", twice == 0, twice);
+    let m = api.metrics();
+    let untaken = m
+        .get("broker_dispatches_untaken_total")
+        .copied()
+        .unwrap_or(0);
+    board.record("dispatches sent again after the timeout", untaken);
+    board.check("lost tasks were sent again", untaken > 0, untaken);
+    let refused: u64 = m
+        .iter()
+        .filter(|(k, _)| k.starts_with("confirm_refused_total"))
+        .map(|(_, v)| *v)
+        .sum();
+    board.record("confirmations refused (duplicates, stale copies)", refused);
+    board.check("duplicates were refused", refused > 0, refused);
+    board.finish();
+}

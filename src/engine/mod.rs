@@ -5,6 +5,7 @@
 mod actor;
 mod adhoc;
 mod complete;
+mod confirm;
 pub mod controller;
 mod cron;
 mod definitions;

@@ -85,9 +85,9 @@ pub async fn fetch(
         .ok_or_else(|| not_found(id))
 }
 
-/// The execution as `caller` sees it with the spec of its version (JSON
-/// null if the version is not stored), or 404.
-pub async fn fetch_with_spec(
+/// The execution as `caller` sees it with what its answer needs of its
+/// version's spec (`{"vars": …}`; the rest is not read), or 404.
+pub async fn fetch_with_vars(
     state: &ApiState,
     caller: &Caller,
     id: ExecutionId,
@@ -97,8 +97,8 @@ pub async fn fetch_with_spec(
         let Some(e) = s.get_execution(&access, id)? else {
             return Ok(None);
         };
-        let spec = s.version_spec(&e.spec_id)?.unwrap_or(Value::Null);
-        Ok(Some((e, spec)))
+        let vars = s.version_vars(&e.spec_id)?.unwrap_or(Value::Null);
+        Ok(Some((e, serde_json::json!({ "vars": vars }))))
     })
     .await?
     .ok_or_else(|| not_found(id))
@@ -202,7 +202,7 @@ pub async fn get(
         return Err(Error::bad(format!("Field '{f}' does not exist.")));
     }
     let fields = query::fields(&pairs, FIELDS)?;
-    let (e, spec) = fetch_with_spec(&state, &caller, parse_id(&path)?).await?;
+    let (e, spec) = fetch_with_vars(&state, &caller, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(render::execution_get(&e, &spec), &fields)))
 }
 

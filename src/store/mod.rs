@@ -567,6 +567,18 @@ impl Store {
         ))
     }
 
+    /// The `vars` of the spec of version `spec_id` (JSON null when it has
+    /// none), without reading the whole spec; `None` if no such version is
+    /// stored.
+    pub fn version_vars(&self, spec_id: &str) -> Result<Option<serde_json::Value>, Error> {
+        read::version_vars(&mut *self.conn()?, spec_id)?
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::Database(format!("version {spec_id} unreadable: {e}")))
+            })
+            .transpose()
+    }
+
     /// The spec (`lang::WorkflowSpec` as JSON) of the version `spec_id`
     /// (an execution's), or `None` if no such version is stored.
     pub fn version_spec(&self, spec_id: &str) -> Result<Option<serde_json::Value>, Error> {

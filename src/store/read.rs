@@ -314,6 +314,36 @@ pub(super) fn version_spec(conn: &mut AnyConnection, id: &str) -> Result<Option<
         .map_err(db)
 }
 
+/// The `vars` of a version's spec as JSON text (`null` when it has none),
+/// picked out by the database: a large spec is neither sent nor parsed
+/// whole. `None` if no such version is stored.
+pub(super) fn version_vars(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, Error> {
+    #[derive(QueryableByName)]
+    struct Vars {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        vars: Option<String>,
+    }
+    let rows: Vec<Vars> = match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT json_quote(json_extract(spec, '$.vars')) AS vars \
+             FROM workflow_versions WHERE id = ?",
+        )
+        .bind::<diesel::sql_types::Text, _>(id)
+        .load(c),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT (spec::json -> 'vars')::text AS vars FROM workflow_versions WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(id)
+        .load(c),
+    }
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|r| r.vars.unwrap_or_else(|| "null".into())))
+}
+
 /// One execution (any state) with all its tasks and their action
 /// executions, each in creation order: what the engine reloads to rerun a
 /// task of a finished execution.

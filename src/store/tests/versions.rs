@@ -108,3 +108,36 @@ fn the_migration_moves_each_spec_out_of_the_execution_rows_once() {
         }
     }
 }
+
+#[test]
+fn the_vars_of_a_version_are_read_without_the_rest() {
+    for db in databases() {
+        let n = db.name;
+        let (store, mut writer) = open(&db.url).unwrap();
+        let wf = workflow("wf", "");
+        let with = WorkflowVersion::of(
+            r#"{"name":"wf","vars":{"a":1,"b":"x y","c":[null]},"tasks":{"t":{}}}"#.into(),
+        );
+        let without = WorkflowVersion::of(r#"{"name":"wf2","tasks":{}}"#.into());
+        let text = WorkflowVersion::of(r#"{"name":"wf3","vars":"odd"}"#.into());
+        let mut batch = inserts(&[&wf], &[], &[], &[]);
+        batch.versions = vec![with.clone(), without.clone(), text.clone()];
+        writer.commit(&batch).unwrap();
+        assert_eq!(
+            store.version_vars(&with.id).unwrap(),
+            Some(json!({"a": 1, "b": "x y", "c": [null]})),
+            "{n}"
+        );
+        assert_eq!(
+            store.version_vars(&without.id).unwrap(),
+            Some(serde_json::Value::Null),
+            "{n}"
+        );
+        assert_eq!(
+            store.version_vars(&text.id).unwrap(),
+            Some(json!("odd")),
+            "{n}"
+        );
+        assert_eq!(store.version_vars("nope").unwrap(), None, "{n}");
+    }
+}

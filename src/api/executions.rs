@@ -104,6 +104,25 @@ pub async fn fetch_with_vars(
     .ok_or_else(|| not_found(id))
 }
 
+/// The execution as `caller` sees it with the spec of its version (JSON
+/// null if the version is not stored), or 404.
+pub async fn fetch_with_spec(
+    state: &ApiState,
+    caller: &Caller,
+    id: ExecutionId,
+) -> Result<(ExecutionRecord, Value), Error> {
+    let access = caller.access();
+    read(state, move |s| {
+        let Some(e) = s.get_execution(&access, id)? else {
+            return Ok(None);
+        };
+        let spec = s.version_spec(&e.spec_id)?.unwrap_or(Value::Null);
+        Ok(Some((e, spec)))
+    })
+    .await?
+    .ok_or_else(|| not_found(id))
+}
+
 /// `GET /v2/executions`
 #[utoipa::path(
     get,

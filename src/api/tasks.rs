@@ -191,7 +191,7 @@ pub async fn update(
     if given("name")?.is_some_and(|n| n != current.name) {
         return Err(bad("Task name does not match."));
     }
-    let (exec, spec) = executions::fetch_with_vars(&state, &caller, current.execution_id).await?;
+    let (exec, spec) = executions::fetch_with_spec(&state, &caller, current.execution_id).await?;
     if given("workflow_name")?.is_some_and(|n| n != exec.workflow_name) {
         return Err(bad("Workflow name does not match."));
     }

@@ -142,7 +142,7 @@ pub async fn execution_graph(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let id = executions::parse_id(&path)?;
-    let (exec, spec) = executions::fetch_with_vars(&state, &caller, id).await?;
+    let (exec, spec) = executions::fetch_with_spec(&state, &caller, id).await?;
     Ok(HttpResponse::Ok().json(ExecutionGraph {
         execution: render::execution_get(&exec, &spec),
         graph: graph::of(&spec),

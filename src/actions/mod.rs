@@ -475,7 +475,18 @@ mod tests {
             ),
             Ok(json!({"k0": "v", "k1": "v"}))
         );
-        assert!(run("std.test_dict", json!({"size": -1})).is_err());
+        assert_eq!(run("std.test_dict", json!({"size": -1})), Ok(json!({})));
+        assert_eq!(
+            run("std.test_dict", json!({"size": true, "key_prefix": null})),
+            Ok(json!({"None0": ""}))
+        );
+        let err = run("std.test_dict", json!({"size": "2"})).unwrap_err();
+        assert!(
+            err.as_str()
+                .unwrap_or_default()
+                .ends_with("msg=''str' object cannot be interpreted as an integer']"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -94,6 +94,21 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+/// `yaml_parse(text)`: the document read as Mistral's own loader reads it
+/// (PyYAML's YAML 1.1 scalars, `&`/`*`/`@` as plain text); an empty
+/// document is null. The error is the parser's problem and position.
+pub(crate) fn yaml_value(text: &str) -> Result<serde_json::Value, String> {
+    match yaml::load(text) {
+        Ok(node) => Ok(node.map_or(serde_json::Value::Null, |n| n.to_json())),
+        Err(mut d) => {
+            if let Some(rest) = d.message.strip_prefix("Definition could not be parsed: ") {
+                d.message = rest.to_string();
+            }
+            Err(d.to_string())
+        }
+    }
+}
+
 /// Most problems one document reports; the rest are counted.
 const MAX_DIAGNOSTICS: usize = 100;
 

@@ -8,8 +8,9 @@
 //! text too; it is run only on a document already known to be shallow.
 //! Syntax errors from either carry line and column. Mappings follow
 //! PyYAML: duplicate keys are last-wins, plain `<<` merge keys are applied.
-//! (Mistral's own loader reads `&`/`*` as text; here anchors and aliases
-//! work, within the node budget.) Plain scalars
+//! As in Mistral's loader, `&`, `*` and `@` start plain text, so there are
+//! no anchors or aliases (the node budget stays, for a text that holds the
+//! stand-ins these characters are swapped for). Plain scalars
 //! are resolved the way PyYAML's SafeLoader (YAML 1.1, what Mistral uses)
 //! resolves them: `yes/no/on/off/true/false` in their three spellings are
 //! booleans, `y`/`n` are not; `~`, `null` and the empty scalar are null;
@@ -148,7 +149,12 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             ),
         ));
     }
-    let root = build_repairing(text)?;
+    let swapped = hide_indicators(text);
+    let text = swapped.as_deref().unwrap_or(text);
+    let root = build_repairing(text).map_err(|mut d| {
+        d.message = reveal(&d.message);
+        d
+    })?;
     // A second opinion from libyaml's lineage (closest to PyYAML): the
     // document must be acceptable to both parsers. Safe to run now that the
     // nesting is known to be shallow (libyaml is quadratic on deep nesting).
@@ -160,11 +166,52 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
         return Err(diag(
             line,
             column,
-            format!("Definition could not be parsed: {e}"),
+            reveal(&format!("Definition could not be parsed: {e}")),
         ));
     }
     Ok(root)
 }
+
+/// Mistral's loader reads `&` and `*` (anchor and alias indicators) and
+/// `@` (reserved) as the start of a plain scalar: `*x` is the text `*x`,
+/// `&a b` the text `&a b`, `@ops` the text `@ops`. Each of these
+/// characters is swapped for a private-use one that a plain scalar may
+/// start with (the same width, so positions hold), and swapped back in
+/// every scalar and message. `None` when the text holds one of the
+/// stand-ins already (then it is read as written).
+fn hide_indicators(text: &str) -> Option<String> {
+    if !text.contains(['&', '*', '@']) || text.contains(STAND_INS.map(|(_, s)| s)) {
+        return None;
+    }
+    Some(
+        text.chars()
+            .map(|c| {
+                STAND_INS
+                    .iter()
+                    .find(|(o, _)| *o == c)
+                    .map_or(c, |(_, s)| *s)
+            })
+            .collect(),
+    )
+}
+
+/// The characters [`hide_indicators`] swapped, back as written.
+fn reveal(text: &str) -> String {
+    if !text.contains(STAND_INS.map(|(_, s)| s)) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            STAND_INS
+                .iter()
+                .find(|(_, s)| *s == c)
+                .map_or(c, |(o, _)| *o)
+        })
+        .collect()
+}
+
+/// Each indicator and its stand-in.
+const STAND_INS: [(char, char); 3] = [('&', '\u{E026}'), ('*', '\u{E02A}'), ('@', '\u{E040}')];
 
 /// Most indentation repairs tried on one document.
 const MAX_REPAIRS: usize = 256;
@@ -281,6 +328,7 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let plain_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let text = reveal(&text);
                 let kind = resolve_scalar(&text, style, tag.as_deref()).map_err(|m| at(span, m))?;
                 let node = Node { kind, line, col };
                 if anchor > 0 {

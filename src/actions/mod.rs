@@ -457,12 +457,22 @@ mod tests {
         );
         let ok = json!({"from_addr": "a@b.c", "to_addrs": ["d@e.f"], "smtp_server": "mail:2525"});
         assert!(r.instantiate("std.email", &ok).is_ok());
+        // Mistral's constructor checks nothing: a bad address fails the run.
         let bad = json!({"from_addr": "not an address", "to_addrs": ["d@e.f"], "smtp_server": "m"});
+        let err = run("std.email", bad).unwrap_err();
+        let text = err.as_str().unwrap_or_default();
         assert!(
-            r.instantiate("std.email", &bad)
-                .err()
-                .unwrap()
-                .contains("from_addr")
+            text.starts_with("The action raised an exception [action=<mistral.actions.std_actions.SendEmailAction object at 0x")
+                && text.contains("from_addr"),
+            "{text}"
+        );
+        let one = json!({"from_addr": "a@b.c", "to_addrs": "d@e.f", "smtp_server": "m"});
+        let err = run("std.email", one).unwrap_err();
+        assert!(
+            err.as_str()
+                .unwrap_or_default()
+                .ends_with("msg='can only concatenate list (not \"str\") to list']"),
+            "{err}"
         );
     }
 

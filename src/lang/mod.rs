@@ -64,6 +64,10 @@ impl fmt::Display for Diagnostic {
     /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
+        if self.is_syntax() {
+            // The position is in the message, as PyYAML's mark.
+            return Ok(());
+        }
         let at = if self.path.is_empty() {
             String::new()
         } else {
@@ -79,6 +83,24 @@ impl fmt::Display for Diagnostic {
             (false, true) => write!(f, " ({at})"),
             (true, false) => write!(f, " ({pos})"),
             (false, false) => write!(f, " ({at}, {pos})"),
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A YAML syntax error (its message is Mistral's whole text).
+    pub fn is_syntax(&self) -> bool {
+        self.message.starts_with(yaml::PARSE_PREFIX)
+    }
+}
+
+impl Diagnostics {
+    /// The text of Mistral's error: `Invalid DSL: ` and the problems, or
+    /// a syntax error's text alone (Mistral reports it without a prefix).
+    pub fn mistral_text(&self) -> String {
+        match &self.0[..] {
+            [d] if d.is_syntax() => d.to_string(),
+            _ => format!("Invalid DSL: {self}"),
         }
     }
 }
@@ -100,12 +122,11 @@ impl fmt::Display for Diagnostics {
 pub(crate) fn yaml_value(text: &str) -> Result<serde_json::Value, String> {
     match yaml::load(text) {
         Ok(node) => Ok(node.map_or(serde_json::Value::Null, |n| n.to_json())),
-        Err(mut d) => {
-            if let Some(rest) = d.message.strip_prefix("Definition could not be parsed: ") {
-                d.message = rest.to_string();
-            }
-            Err(d.to_string())
-        }
+        Err(d) => match d.message.strip_prefix(yaml::PARSE_PREFIX) {
+            // PyYAML's error text: the problem and its mark.
+            Some(rest) => Err(rest.trim_end_matches('\n').to_string()),
+            None => Err(d.to_string()),
+        },
     }
 }
 

@@ -149,11 +149,12 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             ),
         ));
     }
+    let original = text;
     let swapped = hide_indicators(text);
     let text = swapped.as_deref().unwrap_or(text);
     let root = build_repairing(text).map_err(|mut d| {
         d.message = reveal(&d.message);
-        d
+        mistral_syntax(d, original)
     })?;
     // A second opinion from libyaml's lineage (closest to PyYAML): the
     // document must be acceptable to both parsers. Safe to run now that the
@@ -163,13 +164,106 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             Some(l) => (u32::try_from(l.line()).ok(), u32::try_from(l.column()).ok()),
             None => (None, None),
         };
-        return Err(diag(
-            line,
-            column,
-            reveal(&format!("Definition could not be parsed: {e}")),
-        ));
+        let problem = e.to_string();
+        // The position is the mark's, not part of the problem.
+        let problem = problem
+            .find(" at line ")
+            .map_or(problem.as_str(), |i| &problem[..i]);
+        let d = diag(line, column, reveal(&format!("{PARSE_PREFIX}{problem}")));
+        return Err(mistral_syntax(d, original));
     }
     Ok(root)
+}
+
+/// How a syntax error's message starts, as in Mistral.
+pub(crate) const PARSE_PREFIX: &str = "Definition could not be parsed: ";
+
+/// A syntax error as Mistral reports it: PyYAML's problem, then its mark
+/// (`  in "<unicode string>", line L, column C:`, the line and a caret
+/// under the column), then a line break.
+fn mistral_syntax(d: Diagnostic, text: &str) -> Diagnostic {
+    let (Some(problem), Some(line), Some(col)) =
+        (d.message.strip_prefix(PARSE_PREFIX), d.line, d.column)
+    else {
+        return d;
+    };
+    let (problem, col) = pyyaml_words(problem, text, line, col);
+    let message = format!(
+        "{PARSE_PREFIX}{problem}\n  in \"<unicode string>\", line {line}, column {col}:\n{}\n",
+        snippet(text, line, col)
+    );
+    Diagnostic { message, ..d }
+}
+
+/// PyYAML's words (and column) where the parsers here word a problem
+/// differently: a mapping value in a plain scalar, a character that cannot
+/// start a token (a tab in the indentation among them).
+fn pyyaml_words(problem: &str, text: &str, line: u32, col: u32) -> (String, u32) {
+    let cannot_start = |c: char| {
+        format!(
+            "while scanning for the next token\nfound character {} that cannot start any token",
+            crate::domain::pytext::str_repr(&c.to_string())
+        )
+    };
+    if problem == "mapping values are not allowed in this context" {
+        return ("mapping values are not allowed here".into(), col);
+    }
+    if let Some(c) = problem
+        .strip_prefix("unexpected character: `")
+        .and_then(|r| r.strip_suffix('\''))
+        .and_then(|r| r.chars().next())
+    {
+        return (cannot_start(c), col);
+    }
+    if problem.starts_with("tabs disallowed") {
+        // PyYAML points at the tab itself.
+        let at = text
+            .split('\n')
+            .nth(line.saturating_sub(1) as usize)
+            .and_then(|l| l.chars().take(col as usize).position(|c| c == '\t'));
+        if let Some(i) = at {
+            return (cannot_start('\t'), u32::try_from(i + 1).unwrap_or(col));
+        }
+    }
+    (problem.to_string(), col)
+}
+
+/// PyYAML's `Mark.get_snippet()`: the line around the column (at most
+/// some 36 characters either side, cut ones shown as ` ... `), indented
+/// by 4, and a caret under the column.
+fn snippet(text: &str, line: u32, col: u32) -> String {
+    let chars: Vec<char> = text
+        .split('\n')
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .chars()
+        .collect();
+    let p = (col.saturating_sub(1) as usize).min(chars.len());
+    let half = 75.0 / 2.0 - 1.0;
+    let (mut start, mut head) = (p, "");
+    while start > 0 {
+        start -= 1;
+        if (p - start) as f64 > half {
+            head = " ... ";
+            start += 5;
+            break;
+        }
+    }
+    let (mut end, mut tail) = (p, "");
+    while end < chars.len() {
+        end += 1;
+        if (end - p) as f64 > half {
+            tail = " ... ";
+            end -= 5;
+            break;
+        }
+    }
+    let body: String = chars[start..end].iter().collect();
+    format!(
+        "    {head}{body}{tail}\n{}^",
+        " ".repeat(4 + p - start + head.len())
+    )
 }
 
 /// Mistral's loader reads `&` and `*` (anchor and alias indicators) and

@@ -149,6 +149,8 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             ),
         ));
     }
+    // PyYAML reads a byte order mark at the start as no content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let original = text;
     let swapped = hide_indicators(text);
     let text = swapped.as_deref().unwrap_or(text);
@@ -215,12 +217,25 @@ fn pyyaml_words(problem: &str, text: &str, line: u32, col: u32) -> (String, u32)
     {
         return (cannot_start(c), col);
     }
-    if problem.starts_with("tabs disallowed") {
+    if problem == "found character that cannot start any token"
+        && let Some(c) = text
+            .split('\n')
+            .nth(line.saturating_sub(1) as usize)
+            .and_then(|l| l.chars().nth(col.saturating_sub(1) as usize))
+    {
+        return (cannot_start(c), col);
+    }
+    if problem.starts_with("tabs disallowed")
+        || problem == "':' must be followed by a valid YAML whitespace"
+    {
         // PyYAML points at the tab itself.
         let at = text
             .split('\n')
             .nth(line.saturating_sub(1) as usize)
-            .and_then(|l| l.chars().take(col as usize).position(|c| c == '\t'));
+            .and_then(|l| {
+                let head: Vec<char> = l.chars().take(col as usize).collect();
+                head.iter().rposition(|c| *c == '\t')
+            });
         if let Some(i) = at {
             return (cannot_start('\t'), u32::try_from(i + 1).unwrap_or(col));
         }
@@ -584,8 +599,22 @@ fn collection_tag(tag: Option<&saphyr_parser::Tag>, kind: &str) -> Result<(), St
     match tag {
         None => Ok(()),
         Some(t) if (t.handle == "!!" || t.is_yaml_core_schema()) && t.suffix == kind => Ok(()),
-        Some(t) => Err(format!("unsupported YAML tag '{t}'")),
+        Some(t) => Err(no_constructor(t)),
     }
+}
+
+/// PyYAML's refusal of a tag its SafeLoader has no constructor for, as a
+/// syntax error (Mistral reports it as one).
+pub(crate) fn no_constructor(t: &saphyr_parser::Tag) -> String {
+    let full = if t.handle == "!!" {
+        format!("tag:yaml.org,2002:{}", t.suffix)
+    } else {
+        t.to_string()
+    };
+    format!(
+        "{PARSE_PREFIX}could not determine a constructor for the tag {}",
+        crate::domain::pytext::str_repr(&full)
+    )
 }
 
 fn merge(

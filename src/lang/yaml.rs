@@ -162,6 +162,9 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
     // document must be acceptable to both parsers. Safe to run now that the
     // nesting is known to be shallow (libyaml is quadratic on deep nesting).
     if let Err(e) = yaml_serde::from_str::<serde::de::IgnoredAny>(text) {
+        if let Some(d) = several_documents(original, &e.to_string()) {
+            return Err(d);
+        }
         let (line, column) = match e.location() {
             Some(l) => (u32::try_from(l.line()).ok(), u32::try_from(l.column()).ok()),
             None => (None, None),
@@ -241,6 +244,46 @@ fn pyyaml_words(problem: &str, text: &str, line: u32, col: u32) -> (String, u32)
         }
     }
     (problem.to_string(), col)
+}
+
+/// PyYAML's refusal of a second document (`safe_load` reads one): marks
+/// at the first document's start and at the `---` that starts the next.
+fn several_documents(text: &str, problem: &str) -> Option<Diagnostic> {
+    if !problem.contains("more than one document") {
+        return None;
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let content = |l: &&str| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#') && !t.starts_with('%')
+    };
+    let first = lines.iter().position(content)?;
+    let col = lines[first].len() - lines[first].trim_start().len() + 1;
+    let second = lines
+        .iter()
+        .enumerate()
+        .skip(first + 1)
+        .find(|(_, l)| l.starts_with("---"))?
+        .0;
+    let mark = |line: usize, col: usize| {
+        let (line, col) = (
+            u32::try_from(line + 1).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        );
+        format!(
+            "  in \"<unicode string>\", line {line}, column {col}:\n{}",
+            snippet(text, line, col)
+        )
+    };
+    Some(diag(
+        u32::try_from(second + 1).ok(),
+        Some(1),
+        format!(
+            "{PARSE_PREFIX}expected a single document in the stream\n{}\nbut found another document\n{}\n",
+            mark(first, col),
+            mark(second, 1)
+        ),
+    ))
 }
 
 /// PyYAML's `Mark.get_snippet()`: the line around the column (at most

@@ -31,6 +31,10 @@ import urllib.request
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TRACE = re.compile(r":?\n?Traceback \(most recent call last\).*", re.S)
 TIME = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?$")
+# Python object addresses, and the timing parts of an HTTP result's text.
+ADDR = re.compile(r" at 0x[0-9a-f]+>")
+ELAPSED = re.compile(r"'elapsed': [0-9.e-]+")
+DATE = re.compile(r"'Date': '[^']*'")
 TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
 
 
@@ -70,6 +74,9 @@ def mask(v):
         if TIME.match(v):
             return "<time>"
         v = TRACE.sub("", v)
+        v = ADDR.sub(" at 0x<addr>>", v)
+        v = ELAPSED.sub("'elapsed': <t>", v)
+        v = DATE.sub("'Date': <date>", v)
         return UUID.sub("<id>", v)
     if isinstance(v, list):
         return [mask(x) for x in v]

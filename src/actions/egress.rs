@@ -163,6 +163,82 @@ impl Egress {
     }
 }
 
+impl Egress {
+    /// Mistral's `validate_url` before the name is resolved, in its words:
+    /// the scheme (as `urllib.parse.urlsplit` reads it) must be `http` or
+    /// `https` and there must be a host. Returns the host and the port.
+    pub fn mistral_url(&self, url: &str) -> Result<(String, Option<u16>), String> {
+        let (scheme, host, port) = py_urlsplit(url);
+        if scheme != "http" && scheme != "https" {
+            return Err(format!(
+                "URL scheme '{scheme}' is not allowed (only http and https are)."
+            ));
+        }
+        match host {
+            Some(h) => Ok((h, port)),
+            None => Err("URL does not contain a host.".into()),
+        }
+    }
+
+    /// Mistral's check of one address the host resolved to, in its words.
+    pub fn mistral_addr(&self, host: &str, ip: IpAddr) -> Result<(), String> {
+        if self.host_allowed(host) {
+            return Ok(());
+        }
+        let mapped = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        if self.denied.iter().any(|n| n.contains(mapped)) {
+            return Err(format!(
+                "URL host '{host}' resolves to a blocked address ({ip})."
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Scheme, host name and port of a URL as Python's
+/// `urllib.parse.urlsplit` reads them (`scheme`, `hostname`, `port`): the
+/// scheme lowercased and empty when there is none, the host lowercased
+/// without brackets or user info, `None` when empty.
+pub fn py_urlsplit(url: &str) -> (String, Option<String>, Option<u16>) {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+        .collect();
+    let mut rest = url.as_str();
+    let mut scheme = String::new();
+    if let Some(i) = rest.find(':')
+        && i > 0
+        && rest.as_bytes()[0].is_ascii_alphabetic()
+        && rest[..i]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+    {
+        scheme = rest[..i].to_ascii_lowercase();
+        rest = &rest[i + 1..];
+    }
+    let Some(after) = rest.strip_prefix("//") else {
+        return (scheme, None, None);
+    };
+    let netloc = &after[..after.find(['/', '?', '#']).unwrap_or(after.len())];
+    let hostport = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (h, tail) = v6.split_once(']').unwrap_or((v6, ""));
+            (h, tail.strip_prefix(':'))
+        }
+        None => match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    let host = (!host.is_empty()).then(|| host.to_ascii_lowercase());
+    (scheme, host, port.and_then(|p| p.parse().ok()))
+}
+
 fn split(list: &str) -> impl Iterator<Item = &str> {
     list.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
@@ -170,6 +246,47 @@ fn split(list: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_split_as_python_does() {
+        let check = |url: &str, scheme: &str, host: Option<&str>, port: Option<u16>| {
+            assert_eq!(
+                py_urlsplit(url),
+                (scheme.to_string(), host.map(str::to_string), port),
+                "{url}"
+            );
+        };
+        check(
+            "http://u:p@Example.ORG:81/x?y#z",
+            "http",
+            Some("example.org"),
+            Some(81),
+        );
+        check("HTTPS://[::1]:8080/", "https", Some("::1"), Some(8080));
+        check("not a url", "", None, None);
+        check("http:///nohost", "http", None, None);
+        check("ftp://h/x", "ftp", Some("h"), None);
+        check("  http://h", "http", Some("h"), None);
+    }
+
+    #[test]
+    fn mistral_words_refusals() {
+        let p = Egress::default();
+        assert_eq!(
+            p.mistral_url("ftp://h/").unwrap_err(),
+            "URL scheme 'ftp' is not allowed (only http and https are)."
+        );
+        assert_eq!(
+            p.mistral_url("http:///x").unwrap_err(),
+            "URL does not contain a host."
+        );
+        assert_eq!(
+            p.mistral_addr("localhost", "127.0.0.1".parse().unwrap())
+                .unwrap_err(),
+            "URL host 'localhost' resolves to a blocked address (127.0.0.1)."
+        );
+        assert!(p.mistral_addr("h", "192.0.2.2".parse().unwrap()).is_ok());
+    }
 
     fn stub(name: &str) -> Vec<IpAddr> {
         match name {

@@ -65,11 +65,64 @@ pub fn def(settings: Arc<HttpSettings>) -> ActionDef {
         "std.email",
         "Sends an email message over SMTP.",
         PARAMS,
-        move |input| Ok(Box::new(Email::new(input, settings.clone())?)),
+        move |input| {
+            Ok(Box::new(Email {
+                settings: settings.clone(),
+                input: input.clone(),
+                action_ex_id: String::new(),
+            }))
+        },
     )
 }
 
+/// The action as Mistral's `SendEmailAction` holds it: its input, read
+/// when it runs (its constructor checks nothing).
 struct Email {
+    settings: Arc<HttpSettings>,
+    input: Map<String, Value>,
+    action_ex_id: String,
+}
+
+/// Python's `cc + bcc + to` over the recipient lists (a falsy cc or bcc is
+/// `[]`): a string added to a list, or a list to a string, raises.
+fn recipients_concat(input: &Map<String, Value>) -> Result<(), String> {
+    let kind = |k: &str| match input.get(k) {
+        Some(v) if crate::domain::pytext::truthy(v) || k == "to_addrs" => {
+            crate::domain::pytext::type_name(v)
+        }
+        _ => "list",
+    };
+    let mut acc = kind("cc_addrs");
+    for k in ["bcc_addrs", "to_addrs"] {
+        let next = kind(k);
+        match (acc, next) {
+            ("list", "list") | ("str", "str") => {}
+            ("list" | "str", other) => {
+                return Err(format!(
+                    "can only concatenate {acc} (not \"{other}\") to {acc}"
+                ));
+            }
+            _ => return Ok(()),
+        }
+        acc = next;
+    }
+    Ok(())
+}
+
+impl Email {
+    async fn run_checked(self) -> Result<Value, Value> {
+        let raised = |m: String| Value::String(super::raised("std.email", &self.action_ex_id, &m));
+        recipients_concat(&self.input).map_err(raised)?;
+        let prepared = Prepared::new(&self.input, self.settings.clone()).map_err(raised)?;
+        prepared.send().await.map_err(|e| match e {
+            Value::String(s) => raised(s),
+            data => data,
+        })
+    }
+}
+
+/// One message ready to send.
+struct Prepared {
     settings: Arc<HttpSettings>,
     message: Message,
     host: String,
@@ -110,7 +163,7 @@ fn addresses(input: &Map<String, Value>, key: &str) -> Result<Vec<Mailbox>, Stri
         .collect()
 }
 
-impl Email {
+impl Prepared {
     fn new(input: &Map<String, Value>, settings: Arc<HttpSettings>) -> Result<Self, String> {
         let sender = text(input, "from_addr")?.ok_or("'from_addr' is required")?;
         let from: Mailbox = sender
@@ -198,8 +251,12 @@ impl Email {
 }
 
 impl Action for Email {
+    fn set_context(&mut self, ctx: &super::ActionContext) {
+        self.action_ex_id = ctx.action_execution_id.clone();
+    }
+
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>> {
         super::http::install_tls_provider();
-        self.send().boxed()
+        self.run_checked().boxed()
     }
 }

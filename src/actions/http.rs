@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::egress::Egress;
 use super::{Action, ActionContext, ActionDef, Param};
+use crate::domain::pytext;
 
 /// What the HTTP actions take from the configuration.
 #[derive(Clone, Debug)]
@@ -105,7 +106,7 @@ pub fn def(settings: Arc<HttpSettings>) -> ActionDef {
         "std.http",
         "Constructs an HTTP action.",
         PARAMS,
-        move |input| Ok(Box::new(Http::new(input, settings.clone(), false)?)),
+        move |input| Ok(Box::new(Http::build(input, settings.clone(), false)?)),
     )
 }
 
@@ -116,12 +117,22 @@ pub fn mistral_def(settings: Arc<HttpSettings>) -> ActionDef {
         "std.mistral_http",
         "Constructs an HTTP action that the receiver completes through the API.",
         PARAMS,
-        move |input| Ok(Box::new(Http::new(input, settings.clone(), true)?)),
+        move |input| Ok(Box::new(Http::build(input, settings.clone(), true)?)),
     )
 }
 
-/// One prepared request.
+/// One HTTP action as Mistral's `HTTPAction` holds it: its input, checked
+/// only where Mistral's constructor checks it. The rest is read when it
+/// runs, where Mistral's `requests` call reads it.
 struct Http {
+    settings: Arc<HttpSettings>,
+    input: Map<String, Value>,
+    mistral: bool,
+    ctx: Option<ActionContext>,
+}
+
+/// One prepared request.
+struct Request {
     settings: Arc<HttpSettings>,
     url: String,
     method: reqwest::Method,
@@ -130,13 +141,96 @@ struct Http {
     json: Option<Value>,
     headers: Vec<(String, String)>,
     cookies: Option<String>,
-    auth: Option<(String, String)>,
     timeout: Option<Duration>,
     follow: bool,
     proxies: Vec<(String, String)>,
     verify: Value,
     mistral: bool,
-    ctx: Option<ActionContext>,
+}
+
+impl Http {
+    /// Mistral's constructor: it raises (the action cannot be built) for an
+    /// `auth` that is set but no string, and for both `body` and `json` set.
+    fn build(
+        input: &Map<String, Value>,
+        settings: Arc<HttpSettings>,
+        mistral: bool,
+    ) -> Result<Self, String> {
+        let name = if mistral {
+            "std.mistral_http"
+        } else {
+            "std.http"
+        };
+        let set = |k: &str| input.get(k).is_some_and(pytext::truthy);
+        let auth_not_text = set("auth") && !matches!(input.get("auth"), Some(Value::String(_)));
+        if auth_not_text || (set("body") && set("json")) {
+            return Err(super::unbuildable(name));
+        }
+        Ok(Self {
+            settings,
+            input: input.clone(),
+            mistral,
+            ctx: None,
+        })
+    }
+
+    /// Mistral's `run`: the egress policy, then the request. Whatever
+    /// fails before a response is an exception the action raised; a
+    /// response with an error status is the error data.
+    async fn run_checked(self) -> Result<Value, Value> {
+        let name = if self.mistral {
+            "std.mistral_http"
+        } else {
+            "std.http"
+        };
+        let id = self
+            .ctx
+            .as_ref()
+            .map(|c| c.action_execution_id.clone())
+            .unwrap_or_default();
+        let raised = |m: String| Value::String(super::raised(name, &id, &m));
+        let url = match self.input.get("url") {
+            Some(Value::String(u)) => u.clone(),
+            other => {
+                let t = pytext::type_name(other.unwrap_or(&Value::Null));
+                return Err(raised(format!("'{t}' object has no attribute 'decode'")));
+            }
+        };
+        let egress = &self.settings.egress;
+        let (host, port) = egress.mistral_url(&url).map_err(raised)?;
+        match host.parse::<IpAddr>() {
+            Ok(ip) => egress.mistral_addr(&host, ip).map_err(raised)?,
+            // A name that does not resolve is let through (as Mistral
+            // does): the request fails to connect.
+            Err(_) => {
+                let addrs = tokio::net::lookup_host((host.as_str(), port.unwrap_or(0)))
+                    .await
+                    .map(|a| a.map(|s| s.ip()).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                for ip in addrs {
+                    egress.mistral_addr(&host, ip).map_err(raised)?;
+                }
+            }
+        }
+        let sending = |e: String| raised(format!("Failed to send HTTP request: {e}"));
+        let request =
+            Request::new(&self.input, self.settings.clone(), self.mistral).map_err(sending)?;
+        // Mistral turns `auth: "user:password"` into a tuple, which reaches
+        // its executor as a list: requests then calls it, and any `auth`
+        // string fails.
+        if let Some(Value::String(a)) = self.input.get("auth").filter(|a| pytext::truthy(a)) {
+            let t = if a.split(':').count() == 2 {
+                "list"
+            } else {
+                "str"
+            };
+            return Err(sending(format!("'{t}' object is not callable")));
+        }
+        request.perform(self.ctx).await.map_err(|e| match e {
+            Value::String(s) => raised(s),
+            data => data,
+        })
+    }
 }
 
 /// A JSON scalar as Python's `str()` would print it for a header or query.
@@ -161,7 +255,7 @@ fn dict<'a>(
     }
 }
 
-impl Http {
+impl Request {
     fn new(
         input: &Map<String, Value>,
         settings: Arc<HttpSettings>,
@@ -214,7 +308,9 @@ impl Http {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
+            // Mistral sends a dict as `json.dumps` text (Python's
+            // separators, ASCII only).
+            Some(other) => Some(pytext::dumps(other, None)),
         };
         let json = input.get("json").filter(|v| !v.is_null()).cloned();
         if body.is_some() && json.is_some() {
@@ -234,23 +330,23 @@ impl Http {
                 .collect::<Vec<_>>()
                 .join("; ")
         });
-        let auth = match input.get("auth") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(a)) => match a.split(':').collect::<Vec<_>>()[..] {
-                [user, pass] => Some((user.to_string(), pass.to_string())),
-                _ => return Err("'auth' must be \"user:password\"".into()),
+        // requests' (urllib3's) checks of a timeout.
+        let timeout = match input.get("timeout") {
+            None | Some(Value::Null) => settings.default_timeout,
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+                _ => {
+                    return Err(format!(
+                        "Attempted to set connect timeout to {}, but the timeout cannot be set to a value less than or equal to 0.",
+                        pytext::number(n)
+                    ));
+                }
             },
             Some(other) => {
                 return Err(format!(
-                    "'auth' must be a string \"user:password\", got {other}"
+                    "Timeout value connect was {}, but it must be an int, float or None.",
+                    pytext::str(other)
                 ));
-            }
-        };
-        let timeout = match input.get("timeout") {
-            None | Some(Value::Null) => settings.default_timeout,
-            Some(_) => {
-                let s = super::seconds(input, "timeout")?;
-                (s > 0.0).then(|| Duration::from_secs_f64(s))
             }
         };
         // Mistral passes `allow_redirects=None` to requests, which then does
@@ -278,13 +374,11 @@ impl Http {
             json,
             headers,
             cookies,
-            auth,
             timeout,
             follow,
             proxies,
             verify,
             mistral,
-            ctx: None,
         })
     }
 
@@ -410,10 +504,16 @@ impl Http {
             req = req.body(b);
         }
         if let Some(j) = &self.json {
-            req = req.json(j);
-        }
-        if let Some((u, p)) = &self.auth {
-            req = req.basic_auth(u, Some(p));
+            // requests' `json=`: `json.dumps` text, and a JSON content type
+            // unless the headers name one.
+            if !self
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+            }
+            req = req.body(pytext::dumps(j, None));
         }
         if let Some(t) = self.timeout {
             req = req.timeout(t);
@@ -423,7 +523,8 @@ impl Http {
             .send()
             .await
             .map_err(|e| Value::String(format!("Failed to send HTTP request: {}", chain(&e))))?;
-        let elapsed = started.elapsed().as_secs_f64();
+        // Python's `timedelta.total_seconds()`: whole microseconds.
+        let elapsed = started.elapsed().as_micros() as f64 / 1e6;
         let max = self.settings.max_response_bytes;
         if max > 0
             && let Some(len) = resp.content_length()
@@ -593,8 +694,7 @@ impl Resolve for Guard {
 
 impl Action for Http {
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>> {
-        let ctx = self.ctx.clone();
-        self.perform(ctx).boxed()
+        self.run_checked().boxed()
     }
 
     fn is_sync(&self) -> bool {

@@ -42,10 +42,10 @@ impl Action for JavaScript {
     }
 
     fn run(self: Box<Self>) -> BoxFuture<'static, Result<Value, Value>> {
-        let err = format!(
-            "The action raised an exception [action={}, action_ex_id={}, msg='JavaScriptAction \
-             failed: PyV8 module is not available. Please install PyV8.']",
-            self.name, self.action_ex_id
+        let err = super::raised(
+            self.name,
+            &self.action_ex_id,
+            "JavaScriptAction failed: PyV8 module is not available. Please install PyV8.",
         );
         futures::future::ready(Err(Value::String(err))).boxed()
     }

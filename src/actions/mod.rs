@@ -249,26 +249,121 @@ fn mistral_class(name: &str) -> String {
         "std.noop" => "NoOpAction",
         "std.sleep" => "SleepAction",
         "std.test_dict" => "TestDictAction",
+        "std.javascript" | "std.js" => "JavaScriptAction",
         other => return other.to_string(),
     };
     format!("mistral.actions.std_actions.{class}")
 }
 
-/// A number parameter (int or float) as seconds.
-fn seconds(input: &Map<String, Value>, key: &str) -> Result<f64, String> {
-    match input.get(key) {
-        Some(Value::Number(n)) => n
-            .as_f64()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .ok_or_else(|| format!("'{key}' must be a non-negative number")),
-        Some(Value::String(s)) => s
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .ok_or_else(|| format!("'{key}' must be a non-negative number, got '{s}'")),
-        Some(Value::Null) | None => Ok(0.0),
-        Some(other) => Err(format!("'{key}' must be a number, got {other}")),
+/// What Python makes of a parameter that Mistral's action constructor
+/// converts with `float()` or `int()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum PyNumber {
+    /// The converted value.
+    Value(f64),
+    /// A `ValueError` (a string that is no number): the action takes 0.
+    Invalid,
+    /// A `TypeError` or `OverflowError` (null, a list, a dict, an infinite
+    /// `int()`): the constructor raises and the action cannot be built.
+    Unbuildable,
+}
+
+/// Python's digits of a number in a string: surrounding white space
+/// dropped, one `_` allowed between two digits.
+fn py_digits(s: &str) -> Option<String> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        if *c == b'_' {
+            let digit = |j: Option<&u8>| j.is_some_and(u8::is_ascii_digit);
+            if !(i > 0 && digit(b.get(i - 1)) && digit(b.get(i + 1))) {
+                return None;
+            }
+        }
     }
+    Some(t.replace('_', ""))
+}
+
+/// Python's `float(v)`.
+pub(crate) fn py_float(v: &Value) -> PyNumber {
+    match v {
+        Value::Number(n) => n.as_f64().map_or(PyNumber::Unbuildable, PyNumber::Value),
+        Value::Bool(b) => PyNumber::Value(f64::from(u8::from(*b))),
+        Value::String(s) => py_digits(s)
+            .and_then(|d| d.parse::<f64>().ok())
+            .map_or(PyNumber::Invalid, PyNumber::Value),
+        _ => PyNumber::Unbuildable,
+    }
+}
+
+/// Python's `int(v)`: a float is truncated, a string must hold an integer.
+pub(crate) fn py_int(v: &Value) -> PyNumber {
+    match v {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.is_nan() => PyNumber::Invalid,
+            Some(f) if f.is_infinite() => PyNumber::Unbuildable,
+            Some(f) => PyNumber::Value(f.trunc()),
+            None => PyNumber::Unbuildable,
+        },
+        Value::String(s) => py_digits(s)
+            .filter(|d| {
+                let body = d.strip_prefix(['+', '-']).unwrap_or(d);
+                !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit())
+            })
+            .and_then(|d| d.parse::<f64>().ok())
+            .map_or(PyNumber::Invalid, PyNumber::Value),
+        other => py_float(other),
+    }
+}
+
+/// A delay as Mistral's std.echo and std.sleep keep it: a value that is
+/// no number is 0, a negative one is 0.
+fn delay(n: PyNumber) -> Result<f64, ()> {
+    match n {
+        PyNumber::Value(f) if f < 0.0 => Ok(0.0),
+        PyNumber::Value(f) => Ok(f),
+        PyNumber::Invalid => Ok(0.0),
+        PyNumber::Unbuildable => Err(()),
+    }
+}
+
+/// Python's `time.sleep(s)` of a kept delay: its errors in Python's words.
+async fn py_sleep(s: f64) -> Result<(), String> {
+    if s.is_nan() {
+        return Err("Invalid value NaN (not a number)".into());
+    }
+    // Python keeps a deadline in int64 nanoseconds.
+    if s > 9.2e9 {
+        return Err("timestamp out of range for platform time_t".into());
+    }
+    if s > 0.0 {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(s)).await;
+    }
+    Ok(())
+}
+
+/// Mistral's message for an action whose constructor raised: the task
+/// fails when it schedules the action, before any action execution.
+pub fn unbuildable(name: &str) -> String {
+    format!(
+        "Failed to instantiate an action [action_desc=Python action [name={name}, cls=<class '{}'>]]",
+        mistral_class(name)
+    )
+}
+
+/// Mistral's text of an exception an action raised while it ran. Mistral
+/// prints the action object's default `repr`, whose address bora makes up
+/// from the action execution's id.
+pub fn raised(action: &str, action_ex_id: &str, msg: &str) -> String {
+    let hex: String = action_ex_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(10)
+        .collect();
+    format!(
+        "The action raised an exception [action=<{} object at 0x7f{hex:0>10}>, action_ex_id={action_ex_id}, msg='{msg}']",
+        mistral_class(action)
+    )
 }
 
 #[cfg(test)]
@@ -362,12 +457,22 @@ mod tests {
         );
         let ok = json!({"from_addr": "a@b.c", "to_addrs": ["d@e.f"], "smtp_server": "mail:2525"});
         assert!(r.instantiate("std.email", &ok).is_ok());
+        // Mistral's constructor checks nothing: a bad address fails the run.
         let bad = json!({"from_addr": "not an address", "to_addrs": ["d@e.f"], "smtp_server": "m"});
+        let err = run("std.email", bad).unwrap_err();
+        let text = err.as_str().unwrap_or_default();
         assert!(
-            r.instantiate("std.email", &bad)
-                .err()
-                .unwrap()
-                .contains("from_addr")
+            text.starts_with("The action raised an exception [action=<mistral.actions.std_actions.SendEmailAction object at 0x")
+                && text.contains("from_addr"),
+            "{text}"
+        );
+        let one = json!({"from_addr": "a@b.c", "to_addrs": "d@e.f", "smtp_server": "m"});
+        let err = run("std.email", one).unwrap_err();
+        assert!(
+            err.as_str()
+                .unwrap_or_default()
+                .ends_with("msg='can only concatenate list (not \"str\") to list']"),
+            "{err}"
         );
     }
 
@@ -380,25 +485,42 @@ mod tests {
             ),
             Ok(json!({"k0": "v", "k1": "v"}))
         );
-        assert!(run("std.test_dict", json!({"size": -1})).is_err());
+        assert_eq!(run("std.test_dict", json!({"size": -1})), Ok(json!({})));
+        assert_eq!(
+            run("std.test_dict", json!({"size": true, "key_prefix": null})),
+            Ok(json!({"None0": ""}))
+        );
+        let err = run("std.test_dict", json!({"size": "2"})).unwrap_err();
+        assert!(
+            err.as_str()
+                .unwrap_or_default()
+                .ends_with("msg=''str' object cannot be interpreted as an integer']"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn http_checks_its_input() {
+    fn http_is_unbuildable_where_mistral_constructor_raises() {
         let r = Registry::standard();
+        let unbuildable = Some(
+            "Failed to instantiate an action [action_desc=Python action [name=std.http, \
+             cls=<class 'mistral.actions.std_actions.HTTPAction'>]]",
+        );
         let both = r.instantiate(
             "std.http",
-            &json!({"url": "http://x/", "body": "a", "json": {}}),
+            &json!({"url": "http://x/", "body": "a", "json": [1]}),
         );
-        assert_eq!(
-            both.err().as_deref(),
-            Some("Only one of the parameters 'json' and 'body' can be passed")
-        );
-        assert!(
-            r.instantiate("std.http", &json!({"url": "http://x/", "auth": "nocolon"}))
-                .is_err()
-        );
-        assert!(r.instantiate("std.http", &json!({"url": 5})).is_err());
+        assert_eq!(both.err().as_deref(), unbuildable);
+        let auth = r.instantiate("std.http", &json!({"url": "http://x/", "auth": 5}));
+        assert_eq!(auth.err().as_deref(), unbuildable);
+        // Falsy values do not count; the rest is read when it runs.
+        for input in [
+            json!({"url": "http://x/", "body": "", "json": [1]}),
+            json!({"url": "http://x/", "auth": "nocolon"}),
+            json!({"url": 5}),
+        ] {
+            assert!(r.instantiate("std.http", &input).is_ok(), "{input}");
+        }
         let a = r
             .instantiate("std.mistral_http", &json!({"url": "http://x/"}))
             .ok()
@@ -407,20 +529,90 @@ mod tests {
     }
 
     #[test]
-    fn http_refuses_denied_targets_without_connecting() {
-        for url in [
-            "http://169.254.169.254/",
-            "http://[::ffff:127.0.0.1]:9/",
-            "file:///etc/passwd",
-        ] {
-            let err = run("std.http", json!({"url": url})).unwrap_err();
-            let text = err.as_str().unwrap_or_default();
-            assert!(text.contains("[egress policy]"), "{url}: {text}");
+    fn http_auth_fails_as_on_mistral() {
+        for (auth, t) in [("u:p", "list"), ("token", "str")] {
+            let err = run(
+                "std.http",
+                json!({"url": "http://192.0.2.1:9/", "auth": auth}),
+            );
+            let text = err.unwrap_err();
+            assert!(
+                text.as_str().unwrap_or_default().ends_with(&format!(
+                    "msg='Failed to send HTTP request: '{t}' object is not callable']"
+                )),
+                "{text}"
+            );
         }
     }
 
     #[test]
-    fn sleep_rejects_negative_seconds() {
-        assert!(run("std.sleep", json!({"seconds": -1})).is_err());
+    fn http_refuses_denied_targets_without_connecting() {
+        for (url, why) in [
+            (
+                "http://169.254.169.254/",
+                "URL host '169.254.169.254' resolves to a blocked address (169.254.169.254).",
+            ),
+            (
+                "http://[::ffff:127.0.0.1]:9/",
+                "URL host '::ffff:127.0.0.1' resolves to a blocked address (::ffff:127.0.0.1).",
+            ),
+            (
+                "file:///etc/passwd",
+                "URL scheme 'file' is not allowed (only http and https are).",
+            ),
+        ] {
+            let err = run("std.http", json!({"url": url})).unwrap_err();
+            let text = err.as_str().unwrap_or_default();
+            assert!(
+                text.starts_with(
+                    "The action raised an exception [action=<mistral.actions.std_actions.HTTPAction object at 0x7f"
+                ) && text.ends_with(&format!("msg='{why}']")),
+                "{url}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn delays_convert_as_python_does() {
+        let unbuildable = |name: &str, input: Value| {
+            assert_eq!(
+                Registry::standard().instantiate(name, &input).err(),
+                Some(unbuildable(name)),
+                "{input}"
+            );
+        };
+        for bad in [json!(null), json!([1]), json!({"a": 1})] {
+            unbuildable("std.echo", json!({"output": 1, "delay": bad.clone()}));
+            unbuildable("std.sleep", json!({"seconds": bad}));
+        }
+        for (input, expected) in [
+            (json!(-1), PyNumber::Value(-1.0)),
+            (json!(true), PyNumber::Value(1.0)),
+            (json!(" 1_0.5 "), PyNumber::Value(10.5)),
+            (json!("x"), PyNumber::Invalid),
+            (json!("1__0"), PyNumber::Invalid),
+        ] {
+            assert_eq!(py_float(&input), expected, "{input}");
+        }
+        for (input, expected) in [
+            (json!(1.9), PyNumber::Value(1.0)),
+            (json!(" +7 "), PyNumber::Value(7.0)),
+            (json!("0.5"), PyNumber::Invalid),
+            (json!(false), PyNumber::Value(0.0)),
+        ] {
+            assert_eq!(py_int(&input), expected, "{input}");
+        }
+        assert_eq!(run("std.sleep", json!({"seconds": -1})), Ok(Value::Null));
+        assert_eq!(
+            run("std.echo", json!({"output": 2, "delay": "x"})),
+            Ok(json!(2))
+        );
+        let nan = run("std.echo", json!({"output": 2, "delay": "nan"})).unwrap_err();
+        assert!(
+            nan.as_str()
+                .unwrap_or_default()
+                .ends_with("msg='Invalid value NaN (not a number)']"),
+            "{nan}"
+        );
     }
 }

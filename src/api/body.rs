@@ -16,7 +16,7 @@ pub type Body = Result<Bytes, actix_web::Error>;
 pub fn validation<T>(parsed: Result<T, crate::lang::Diagnostics>) -> Value {
     match parsed {
         Ok(_) => serde_json::json!({"valid": true}),
-        Err(d) => serde_json::json!({"valid": false, "error": format!("Invalid DSL: {d}")}),
+        Err(d) => serde_json::json!({"valid": false, "error": d.mistral_text()}),
     }
 }
 

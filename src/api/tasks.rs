@@ -152,10 +152,60 @@ pub async fn get(
     let fields = query::fields(&pairs, FIELDS)?;
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let access = caller.access();
-    let t = read(&state, move |s| s.get_task(&access, id))
-        .await?
-        .ok_or_else(|| not_found(&path))?;
-    Ok(HttpResponse::Ok().json(query::project(render::task(&t, TaskView::Get), &fields)))
+    let (t, done) = read(&state, move |s| {
+        let Some(t) = s.get_task(&access, id)? else {
+            return Ok(None);
+        };
+        let done = items_so_far(s, &access, &t)?;
+        Ok(Some((t, done)))
+    })
+    .await?
+    .ok_or_else(|| not_found(&path))?;
+    let mut v = render::task(&t, TaskView::Get);
+    if let Some(done) = done {
+        v.insert(
+            "result".into(),
+            crate::domain::pytext::dumps(&done, None).into(),
+        );
+    }
+    Ok(HttpResponse::Ok().json(query::project(v, &fields)))
+}
+
+/// The result of a with-items task still in progress, as Mistral builds
+/// it from the task's accepted action executions: the results of the items
+/// finished so far, in item order. `None` for any other task.
+fn items_so_far(
+    s: &Store,
+    access: &crate::store::Access,
+    t: &TaskRecord,
+) -> Result<Option<Value>, crate::store::Error> {
+    let counted = t.runtime_context["with_items"]["count"]
+        .as_u64()
+        .is_some_and(|c| c > 0);
+    if t.state.is_completed() || !counted {
+        return Ok(None);
+    }
+    let q = ListQuery {
+        limit: 0,
+        filters: vec![crate::store::Filter {
+            field: "task_execution_id".into(),
+            op: crate::store::FilterOp::Eq,
+            values: vec![t.id.to_string()],
+        }],
+        access: access.clone(),
+        ..ListQuery::default()
+    };
+    let mut done: Vec<_> = s
+        .list_action_executions(&q)?
+        .into_iter()
+        .filter(|a| a.accepted && a.state.is_completed())
+        .collect();
+    done.sort_by_key(|a| (a.item_index, a.created_at));
+    Ok(Some(Value::Array(
+        done.into_iter()
+            .map(|a| a.output.get("result").cloned().unwrap_or_default())
+            .collect(),
+    )))
 }
 
 /// `PUT /v2/tasks/{id}`: `{"state": "RUNNING", "reset": bool[, "env": {...}]}`

@@ -315,6 +315,11 @@ impl EngineActor {
                                     e
                                 }
                             })?;
+                        if let Err(e) = catalog.check(base, &Value::Object(current.clone()))
+                            && e.starts_with(super::dispatch::UNBUILDABLE)
+                        {
+                            return Err(e);
+                        }
                     }
                     return Ok(Expanded {
                         name: name.to_string(),

@@ -10,7 +10,7 @@ use super::EngineActor;
 use super::controller;
 use super::offload::{Deferral, Ready, Resume};
 use super::transition::Overlay;
-use crate::domain::{ExecutionId, State, TaskExecutionId, now};
+use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, now};
 use crate::expr;
 use crate::store::Write;
 
@@ -138,6 +138,19 @@ impl EngineActor {
                 _ => Value::Null,
             };
         }
+        let erased: Vec<ActionExecutionId> = if keep {
+            Vec::new()
+        } else {
+            // ... and the outputs of its action executions are `{}`.
+            exec.actions
+                .values_mut()
+                .filter(|a| a.task_execution_id == Some(task_id))
+                .map(|a| {
+                    a.output = Value::Object(Map::new());
+                    a.id
+                })
+                .collect()
+        };
         exec.incomplete = exec.incomplete.saturating_sub(1);
         if !global.is_empty()
             && let Value::Object(ctx) = &mut exec.rec.context
@@ -148,6 +161,9 @@ impl EngineActor {
         self.stats.tasks_completed += 1;
         self.stats.tasks_finished.add(to.state);
         self.touch_task(exec_id, task_id, Write::Update);
+        for id in erased {
+            self.touch_action(exec_id, id, Write::Update);
+        }
         if self.after_complete(exec_id, task_id) {
             return;
         }

@@ -48,6 +48,10 @@ pub(crate) enum StartError {
     Build(String),
 }
 
+/// How an action whose constructor raised is reported
+/// ([`crate::actions::unbuildable`]).
+pub(crate) const UNBUILDABLE: &str = "Failed to instantiate an action [";
+
 impl From<String> for StartError {
     fn from(e: String) -> Self {
         StartError::Structural(e)
@@ -273,6 +277,13 @@ impl EngineActor {
                     ),
                     _ => StartError::Structural(e),
                 })?;
+            // Mistral builds the action there too: a constructor that
+            // raises fails the task before any action execution.
+            if let Err(e) = catalog.check(&action, &Value::Object(input.clone()))
+                && e.starts_with(UNBUILDABLE)
+            {
+                return Err(StartError::Action(e));
+            }
         }
         let timeout = match &spec.policies.timeout {
             Some(t) => Some(seconds(

@@ -490,7 +490,17 @@ pub(crate) fn fail_info(exec: &Exec) -> String {
                 msg += &format!("    [action_ex_id={}, idx={i}]: {out}\n", a.id);
             }
         }
-        for (child, i, out) in exec.failed_children.get(&t.id).into_iter().flatten() {
+        // Mistral enumerates the task's child executions in the order its
+        // database gives them (no ORDER BY), so its `idx` values always
+        // ascend; bora's ascend too.
+        let mut children: Vec<_> = exec
+            .failed_children
+            .get(&t.id)
+            .into_iter()
+            .flatten()
+            .collect();
+        children.sort_by_key(|(_, i, _)| *i);
+        for (child, i, out) in children {
             msg += &format!("    [wf_ex_id={child}, idx={i}]: {out}\n");
         }
     }

@@ -67,7 +67,7 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     /// 400: a definition failed validation; every problem listed.
-    #[error("Invalid DSL: {0}")]
+    #[error("{}", .0.mistral_text())]
     Definition(#[from] Diagnostics),
     /// 403: the operation is not allowed in the object's current state.
     #[error("{0}")]

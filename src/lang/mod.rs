@@ -64,6 +64,10 @@ impl fmt::Display for Diagnostic {
     /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
+        if self.is_syntax() {
+            // The position is in the message, as PyYAML's mark.
+            return Ok(());
+        }
         let at = if self.path.is_empty() {
             String::new()
         } else {
@@ -83,6 +87,24 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// A YAML syntax error (its message is Mistral's whole text).
+    pub fn is_syntax(&self) -> bool {
+        self.message.starts_with(yaml::PARSE_PREFIX)
+    }
+}
+
+impl Diagnostics {
+    /// The text of Mistral's error: `Invalid DSL: ` and the problems, or
+    /// a syntax error's text alone (Mistral reports it without a prefix).
+    pub fn mistral_text(&self) -> String {
+        match &self.0[..] {
+            [d] if d.is_syntax() => d.to_string(),
+            _ => format!("Invalid DSL: {self}"),
+        }
+    }
+}
+
 /// Every problem of a rejected document.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -91,6 +113,20 @@ impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
         f.write_str(&lines.join("; "))
+    }
+}
+
+/// `yaml_parse(text)`: the document read as Mistral's own loader reads it
+/// (PyYAML's YAML 1.1 scalars, `&`/`*`/`@` as plain text); an empty
+/// document is null. The error is the parser's problem and position.
+pub(crate) fn yaml_value(text: &str) -> Result<serde_json::Value, String> {
+    match yaml::load(text) {
+        Ok(node) => Ok(node.map_or(serde_json::Value::Null, |n| n.to_json())),
+        Err(d) => match d.message.strip_prefix(yaml::PARSE_PREFIX) {
+            // PyYAML's error text: the problem and its mark.
+            Some(rest) => Err(rest.trim_end_matches('\n').to_string()),
+            None => Err(d.to_string()),
+        },
     }
 }
 

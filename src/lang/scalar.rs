@@ -23,7 +23,7 @@ pub(crate) fn resolve_scalar(
             return Ok(Kind::Str(text.to_string()));
         }
         if !core {
-            return Err(format!("unsupported YAML tag '{tag}'"));
+            return Err(super::yaml::no_constructor(tag));
         }
         let resolved = resolve_plain(text);
         return match (tag.suffix.as_str(), resolved) {

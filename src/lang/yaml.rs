@@ -8,8 +8,9 @@
 //! text too; it is run only on a document already known to be shallow.
 //! Syntax errors from either carry line and column. Mappings follow
 //! PyYAML: duplicate keys are last-wins, plain `<<` merge keys are applied.
-//! (Mistral's own loader reads `&`/`*` as text; here anchors and aliases
-//! work, within the node budget.) Plain scalars
+//! As in Mistral's loader, `&`, `*` and `@` start plain text, so there are
+//! no anchors or aliases (the node budget stays, for a text that holds the
+//! stand-ins these characters are swapped for). Plain scalars
 //! are resolved the way PyYAML's SafeLoader (YAML 1.1, what Mistral uses)
 //! resolves them: `yes/no/on/off/true/false` in their three spellings are
 //! booleans, `y`/`n` are not; `~`, `null` and the empty scalar are null;
@@ -148,23 +149,221 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
             ),
         ));
     }
-    let root = build_repairing(text)?;
+    // PyYAML reads a byte order mark at the start as no content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let original = text;
+    let swapped = hide_indicators(text);
+    let text = swapped.as_deref().unwrap_or(text);
+    let root = build_repairing(text).map_err(|mut d| {
+        d.message = reveal(&d.message);
+        mistral_syntax(d, original)
+    })?;
     // A second opinion from libyaml's lineage (closest to PyYAML): the
     // document must be acceptable to both parsers. Safe to run now that the
     // nesting is known to be shallow (libyaml is quadratic on deep nesting).
     if let Err(e) = yaml_serde::from_str::<serde::de::IgnoredAny>(text) {
+        if let Some(d) = several_documents(original, &e.to_string()) {
+            return Err(d);
+        }
         let (line, column) = match e.location() {
             Some(l) => (u32::try_from(l.line()).ok(), u32::try_from(l.column()).ok()),
             None => (None, None),
         };
-        return Err(diag(
-            line,
-            column,
-            format!("Definition could not be parsed: {e}"),
-        ));
+        let problem = e.to_string();
+        // The position is the mark's, not part of the problem.
+        let problem = problem
+            .find(" at line ")
+            .map_or(problem.as_str(), |i| &problem[..i]);
+        let d = diag(line, column, reveal(&format!("{PARSE_PREFIX}{problem}")));
+        return Err(mistral_syntax(d, original));
     }
     Ok(root)
 }
+
+/// How a syntax error's message starts, as in Mistral.
+pub(crate) const PARSE_PREFIX: &str = "Definition could not be parsed: ";
+
+/// A syntax error as Mistral reports it: PyYAML's problem, then its mark
+/// (`  in "<unicode string>", line L, column C:`, the line and a caret
+/// under the column), then a line break.
+fn mistral_syntax(d: Diagnostic, text: &str) -> Diagnostic {
+    let (Some(problem), Some(line), Some(col)) =
+        (d.message.strip_prefix(PARSE_PREFIX), d.line, d.column)
+    else {
+        return d;
+    };
+    let (problem, col) = pyyaml_words(problem, text, line, col);
+    let message = format!(
+        "{PARSE_PREFIX}{problem}\n  in \"<unicode string>\", line {line}, column {col}:\n{}\n",
+        snippet(text, line, col)
+    );
+    Diagnostic { message, ..d }
+}
+
+/// PyYAML's words (and column) where the parsers here word a problem
+/// differently: a mapping value in a plain scalar, a character that cannot
+/// start a token (a tab in the indentation among them).
+fn pyyaml_words(problem: &str, text: &str, line: u32, col: u32) -> (String, u32) {
+    let cannot_start = |c: char| {
+        format!(
+            "while scanning for the next token\nfound character {} that cannot start any token",
+            crate::domain::pytext::str_repr(&c.to_string())
+        )
+    };
+    if problem == "mapping values are not allowed in this context" {
+        return ("mapping values are not allowed here".into(), col);
+    }
+    if let Some(c) = problem
+        .strip_prefix("unexpected character: `")
+        .and_then(|r| r.strip_suffix('\''))
+        .and_then(|r| r.chars().next())
+    {
+        return (cannot_start(c), col);
+    }
+    if problem == "found character that cannot start any token"
+        && let Some(c) = text
+            .split('\n')
+            .nth(line.saturating_sub(1) as usize)
+            .and_then(|l| l.chars().nth(col.saturating_sub(1) as usize))
+    {
+        return (cannot_start(c), col);
+    }
+    if problem.starts_with("tabs disallowed")
+        || problem == "':' must be followed by a valid YAML whitespace"
+    {
+        // PyYAML points at the tab itself.
+        let at = text
+            .split('\n')
+            .nth(line.saturating_sub(1) as usize)
+            .and_then(|l| {
+                let head: Vec<char> = l.chars().take(col as usize).collect();
+                head.iter().rposition(|c| *c == '\t')
+            });
+        if let Some(i) = at {
+            return (cannot_start('\t'), u32::try_from(i + 1).unwrap_or(col));
+        }
+    }
+    (problem.to_string(), col)
+}
+
+/// PyYAML's refusal of a second document (`safe_load` reads one): marks
+/// at the first document's start and at the `---` that starts the next.
+fn several_documents(text: &str, problem: &str) -> Option<Diagnostic> {
+    if !problem.contains("more than one document") {
+        return None;
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let content = |l: &&str| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#') && !t.starts_with('%')
+    };
+    let first = lines.iter().position(content)?;
+    let col = lines[first].len() - lines[first].trim_start().len() + 1;
+    let second = lines
+        .iter()
+        .enumerate()
+        .skip(first + 1)
+        .find(|(_, l)| l.starts_with("---"))?
+        .0;
+    let mark = |line: usize, col: usize| {
+        let (line, col) = (
+            u32::try_from(line + 1).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        );
+        format!(
+            "  in \"<unicode string>\", line {line}, column {col}:\n{}",
+            snippet(text, line, col)
+        )
+    };
+    Some(diag(
+        u32::try_from(second + 1).ok(),
+        Some(1),
+        format!(
+            "{PARSE_PREFIX}expected a single document in the stream\n{}\nbut found another document\n{}\n",
+            mark(first, col),
+            mark(second, 1)
+        ),
+    ))
+}
+
+/// PyYAML's `Mark.get_snippet()`: the line around the column (at most
+/// some 36 characters either side, cut ones shown as ` ... `), indented
+/// by 4, and a caret under the column.
+fn snippet(text: &str, line: u32, col: u32) -> String {
+    let chars: Vec<char> = text
+        .split('\n')
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .chars()
+        .collect();
+    let p = (col.saturating_sub(1) as usize).min(chars.len());
+    let half = 75.0 / 2.0 - 1.0;
+    let (mut start, mut head) = (p, "");
+    while start > 0 {
+        start -= 1;
+        if (p - start) as f64 > half {
+            head = " ... ";
+            start += 5;
+            break;
+        }
+    }
+    let (mut end, mut tail) = (p, "");
+    while end < chars.len() {
+        end += 1;
+        if (end - p) as f64 > half {
+            tail = " ... ";
+            end -= 5;
+            break;
+        }
+    }
+    let body: String = chars[start..end].iter().collect();
+    format!(
+        "    {head}{body}{tail}\n{}^",
+        " ".repeat(4 + p - start + head.len())
+    )
+}
+
+/// Mistral's loader reads `&` and `*` (anchor and alias indicators) and
+/// `@` (reserved) as the start of a plain scalar: `*x` is the text `*x`,
+/// `&a b` the text `&a b`, `@ops` the text `@ops`. Each of these
+/// characters is swapped for a private-use one that a plain scalar may
+/// start with (the same width, so positions hold), and swapped back in
+/// every scalar and message. `None` when the text holds one of the
+/// stand-ins already (then it is read as written).
+fn hide_indicators(text: &str) -> Option<String> {
+    if !text.contains(['&', '*', '@']) || text.contains(STAND_INS.map(|(_, s)| s)) {
+        return None;
+    }
+    Some(
+        text.chars()
+            .map(|c| {
+                STAND_INS
+                    .iter()
+                    .find(|(o, _)| *o == c)
+                    .map_or(c, |(_, s)| *s)
+            })
+            .collect(),
+    )
+}
+
+/// The characters [`hide_indicators`] swapped, back as written.
+fn reveal(text: &str) -> String {
+    if !text.contains(STAND_INS.map(|(_, s)| s)) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            STAND_INS
+                .iter()
+                .find(|(_, s)| *s == c)
+                .map_or(c, |(o, _)| *o)
+        })
+        .collect()
+}
+
+/// Each indicator and its stand-in.
+const STAND_INS: [(char, char); 3] = [('&', '\u{E026}'), ('*', '\u{E02A}'), ('@', '\u{E040}')];
 
 /// Most indentation repairs tried on one document.
 const MAX_REPAIRS: usize = 256;
@@ -281,6 +480,7 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let plain_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let text = reveal(&text);
                 let kind = resolve_scalar(&text, style, tag.as_deref()).map_err(|m| at(span, m))?;
                 let node = Node { kind, line, col };
                 if anchor > 0 {
@@ -442,8 +642,22 @@ fn collection_tag(tag: Option<&saphyr_parser::Tag>, kind: &str) -> Result<(), St
     match tag {
         None => Ok(()),
         Some(t) if (t.handle == "!!" || t.is_yaml_core_schema()) && t.suffix == kind => Ok(()),
-        Some(t) => Err(format!("unsupported YAML tag '{t}'")),
+        Some(t) => Err(no_constructor(t)),
     }
+}
+
+/// PyYAML's refusal of a tag its SafeLoader has no constructor for, as a
+/// syntax error (Mistral reports it as one).
+pub(crate) fn no_constructor(t: &saphyr_parser::Tag) -> String {
+    let full = if t.handle == "!!" {
+        format!("tag:yaml.org,2002:{}", t.suffix)
+    } else {
+        t.to_string()
+    };
+    format!(
+        "{PARSE_PREFIX}could not determine a constructor for the tag {}",
+        crate::domain::pytext::str_repr(&full)
+    )
 }
 
 fn merge(

@@ -271,7 +271,7 @@ async fn empty_lists_and_validation() {
     assert!(
         v["error"]
             .as_str()
-            .is_some_and(|e| e.starts_with("Invalid DSL: ")),
+            .is_some_and(|e| e.starts_with("Definition could not be parsed: ")),
         "{v}"
     );
 }

@@ -429,7 +429,9 @@ fn secrets_name_declared_inputs() {
 fn collection_tags_and_problem_count_are_bounded() {
     check_errs(
         "version: '2.0'\nwf: !custom\n  tasks:\n    t: {action: std.noop}\n",
-        &[" (line 2, column 5): unsupported YAML tag '!custom'"],
+        &[
+            " (line 2, column 5): Definition could not be parsed: could not determine a constructor for the tag '!custom'\n  in \"<unicode string>\", line 2, column 5:\n    wf: !custom\n        ^\n",
+        ],
     );
     assert!(
         super::ok("version: '2.0'\nwf: !!map\n  tasks: !!map\n    t: {action: std.noop}\n").len()

@@ -44,3 +44,4 @@ pub mod notify;
 pub mod protocol;
 pub mod store;
 pub mod worker;
+pub mod yaml;

@@ -146,7 +146,7 @@ pub fn yaml_load(s: &str) -> Result<Value, String> {
             "document is nested too deeply: the limit is {YAML_MAX_FLOW_DEPTH} levels"
         ));
     }
-    crate::lang::yaml_value(s)
+    crate::yaml::value(s)
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! problem of a document reported at once (path, line, column). Never does I/O.
 
 //!
-//! Layout: `yaml` loads text into positioned nodes (`scalar` resolves plain
-//! scalars the YAML 1.1 way, as Mistral's PyYAML does: `yes/no/on/off` are
-//! booleans, quoted text never is); `workflow` and `task` build the specs,
+//! Layout: `crate::yaml` loads text into positioned nodes (plain scalars
+//! resolved the YAML 1.1 way, as Mistral's PyYAML does: `yes/no/on/off`
+//! are booleans, quoted text never is); `workflow` and `task` build the specs,
 //! with `clause` for `on-*` clauses and `cmd` for the inline string
 //! grammars (`std.echo x=1`, `fail(msg=...)`, `x in <% $.xs %>`); `check`
 //! collects diagnostics; `render` derives the API's `definition`, `input`
@@ -31,68 +31,22 @@ mod cmd;
 mod defs;
 mod lint;
 mod render;
-mod scalar;
 mod spec;
 mod task;
 mod workflow;
-mod yaml;
 
 #[cfg(test)]
 mod tests;
 
+pub use crate::yaml::Diagnostic;
 pub use lint::{Document, is_workbook, lint, parse_document};
 pub use render::{action_input_string, input_string, interface};
 pub use spec::*;
 pub(crate) use task::deep_merge;
 
+use crate::yaml;
+
 use std::fmt;
-
-/// One problem found in a document.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Diagnostic {
-    /// Where, as a dotted path: `tasks.t1.on-success[0]`.
-    pub path: String,
-    /// 1-based line, when known.
-    pub line: Option<u32>,
-    /// 1-based column, when known.
-    pub column: Option<u32>,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    /// Mistral's text first (what a client of Mistral matches on), then
-    /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if self.is_syntax() {
-            // The position is in the message, as PyYAML's mark.
-            return Ok(());
-        }
-        let at = if self.path.is_empty() {
-            String::new()
-        } else {
-            format!("at {}", self.path)
-        };
-        let pos = match (self.line, self.column) {
-            (Some(l), Some(c)) => format!("line {l}, column {c}"),
-            (Some(l), None) => format!("line {l}"),
-            _ => String::new(),
-        };
-        match (at.is_empty(), pos.is_empty()) {
-            (true, true) => Ok(()),
-            (false, true) => write!(f, " ({at})"),
-            (true, false) => write!(f, " ({pos})"),
-            (false, false) => write!(f, " ({at}, {pos})"),
-        }
-    }
-}
-
-impl Diagnostic {
-    /// A YAML syntax error (its message is Mistral's whole text).
-    pub fn is_syntax(&self) -> bool {
-        self.message.starts_with(yaml::PARSE_PREFIX)
-    }
-}
 
 impl Diagnostics {
     /// The text of Mistral's error: `Invalid DSL: ` and the problems, or
@@ -113,20 +67,6 @@ impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
         f.write_str(&lines.join("; "))
-    }
-}
-
-/// `yaml_parse(text)`: the document read as Mistral's own loader reads it
-/// (PyYAML's YAML 1.1 scalars, `&`/`*`/`@` as plain text); an empty
-/// document is null. The error is the parser's problem and position.
-pub(crate) fn yaml_value(text: &str) -> Result<serde_json::Value, String> {
-    match yaml::load(text) {
-        Ok(node) => Ok(node.map_or(serde_json::Value::Null, |n| n.to_json())),
-        Err(d) => match d.message.strip_prefix(yaml::PARSE_PREFIX) {
-            // PyYAML's error text: the problem and its mark.
-            Some(rest) => Err(rest.trim_end_matches('\n').to_string()),
-            None => Err(d.to_string()),
-        },
     }
 }
 

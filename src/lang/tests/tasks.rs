@@ -268,11 +268,7 @@ fn large_documents_stay_linear() {
         body.push_str(&format!("    - t{}: <% $.x = {i} %>\n", i + 1));
     }
     let text = wf_with_tasks(&body);
-    assert!(
-        text.len() < crate::lang::yaml::MAX_TEXT_BYTES,
-        "{}",
-        text.len()
-    );
+    assert!(text.len() < crate::yaml::MAX_TEXT_BYTES, "{}", text.len());
     let start = std::time::Instant::now();
     let wfs = ok(&text);
     assert_eq!(wfs[0].tasks.len(), n + 1);

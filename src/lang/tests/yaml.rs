@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{errs, ok};
-use crate::lang::scalar::resolve_plain;
-use crate::lang::yaml;
+use crate::yaml;
+use crate::yaml::scalar::resolve_plain;
 
 fn scalar(s: &str) -> Value {
     let doc = format!("k: {s}\n");
@@ -69,10 +69,7 @@ fn yaml11_numbers_and_null() {
     check("1.2.3", json!("1.2.3"));
     check("0o17", json!("0o17"));
     check("2026-01-01", json!("2026-01-01"));
-    assert_eq!(
-        resolve_plain("08"),
-        crate::lang::yaml::Kind::Str("08".into())
-    );
+    assert_eq!(resolve_plain("08"), crate::yaml::Kind::Str("08".into()));
 }
 
 #[test]
@@ -198,7 +195,7 @@ fn loosely_indented_flow_collections_are_accepted_like_pyyaml() {
     // Positions still refer to the original text.
     let n = load("a:\n  b: [\n  1,\n  'x'\n  ]\n");
     let b = &n.as_map().unwrap()["a"].value.as_map().unwrap()["b"].value;
-    let crate::lang::yaml::Kind::Seq(items) = &b.kind else {
+    let crate::yaml::Kind::Seq(items) = &b.kind else {
         panic!()
     };
     assert_eq!((items[1].line, items[1].col), (4, 3));
@@ -243,7 +240,7 @@ fn fuzz_e_then_a_multibyte_character_is_text() {
 
 #[test]
 fn timestamps_as_python_reprs() {
-    use crate::lang::scalar::timestamp_repr;
+    use crate::yaml::scalar::timestamp_repr;
     for (text, repr) in [
         ("2020-01-02", Some("datetime.date(2020, 1, 2)")),
         (

@@ -9,7 +9,7 @@
 use saphyr_parser::{ScalarStyle, Tag};
 use serde_json::Number;
 
-use super::yaml::Kind;
+use super::Kind;
 
 /// Resolves one scalar by style and tag.
 pub(crate) fn resolve_scalar(
@@ -23,7 +23,7 @@ pub(crate) fn resolve_scalar(
             return Ok(Kind::Str(text.to_string()));
         }
         if !core {
-            return Err(super::yaml::no_constructor(tag));
+            return Err(super::no_constructor(tag));
         }
         let resolved = resolve_plain(text);
         return match (tag.suffix.as_str(), resolved) {

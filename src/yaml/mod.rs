@@ -1,5 +1,7 @@
-//! YAML loading for the workflow language: text in, a tree of positioned
-//! nodes out. Called by `parse_workflows` only.
+//! YAML as Mistral's loader (PyYAML) reads it: text in, a tree of
+//! positioned nodes out, for the workflow language (`lang`), and as plain
+//! JSON values for `yaml_parse()` in expressions (`expr`). On the ground
+//! floor so that both use the one reader. Never does I/O.
 //!
 //! Two parsers. `saphyr-parser` events build the [`Node`] tree, which keeps
 //! each node's line and column and knows a plain scalar from a quoted one;
@@ -24,8 +26,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
-use super::Diagnostic;
-use super::scalar::resolve_scalar;
+use scalar::resolve_scalar;
+
+pub(crate) mod scalar;
 
 /// Largest accepted document, in bytes.
 pub(crate) const MAX_TEXT_BYTES: usize = 1024 * 1024;
@@ -114,6 +117,67 @@ impl Node {
             Kind::Seq(_) => "a list",
             Kind::Map(_) => "a mapping",
         }
+    }
+}
+
+/// One problem found in a document.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// Where, as a dotted path: `tasks.t1.on-success[0]`.
+    pub path: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when known.
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    /// Mistral's text first (what a client of Mistral matches on), then
+    /// where: `'tasks' is a required property (at wf, line 2, column 1)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if self.is_syntax() {
+            // The position is in the message, as PyYAML's mark.
+            return Ok(());
+        }
+        let at = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("at {}", self.path)
+        };
+        let pos = match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("line {l}, column {c}"),
+            (Some(l), None) => format!("line {l}"),
+            _ => String::new(),
+        };
+        match (at.is_empty(), pos.is_empty()) {
+            (true, true) => Ok(()),
+            (false, true) => write!(f, " ({at})"),
+            (true, false) => write!(f, " ({pos})"),
+            (false, false) => write!(f, " ({at}, {pos})"),
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A YAML syntax error (its message is Mistral's whole text).
+    pub fn is_syntax(&self) -> bool {
+        self.message.starts_with(PARSE_PREFIX)
+    }
+}
+
+/// `yaml_parse(text)`: the document read as Mistral's own loader reads it
+/// (PyYAML's YAML 1.1 scalars, `&`/`*`/`@` as plain text); an empty
+/// document is null. The error is the parser's problem and position.
+pub(crate) fn value(text: &str) -> Result<serde_json::Value, String> {
+    match load(text) {
+        Ok(node) => Ok(node.map_or(serde_json::Value::Null, |n| n.to_json())),
+        Err(d) => match d.message.strip_prefix(PARSE_PREFIX) {
+            // PyYAML's error text: the problem and its mark.
+            Some(rest) => Err(rest.trim_end_matches('\n').to_string()),
+            None => Err(d.to_string()),
+        },
     }
 }
 

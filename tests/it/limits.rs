@@ -67,13 +67,14 @@ async fn worker_capacity_bounds_concurrent_actions() {
     let mut wf =
         String::from("version: '2.0'\nfour:\n  task-defaults:\n    timeout: 10\n  tasks:\n");
     for t in ["a", "b", "c", "d"] {
-        wf += &format!("    {t}:\n      action: std.sleep\n      input:\n        seconds: 0.3\n");
+        // Whole seconds: std.sleep takes int(seconds), as Mistral's does.
+        wf += &format!("    {t}:\n      action: std.sleep\n      input:\n        seconds: 1\n");
     }
     let t = Instant::now();
     let (ex, _) = run_workflow(&engine, &wf, "four", json!({})).await;
     assert_eq!(ex.state, State::Success);
     assert!(
-        t.elapsed() >= Duration::from_millis(600),
+        t.elapsed() >= Duration::from_millis(2000),
         "two at a time: {:?}",
         t.elapsed()
     );

@@ -127,7 +127,7 @@ async fn a_paused_sub_workflow_pauses_its_parent_task_until_resumed() {
     use bora::engine::{CreateWorkflows, StartExecution, UpdateExecution};
     use std::time::Duration;
     let (_d, engine, _) = test_engine();
-    let wf = "version: '2.0'\nouter:\n  tasks:\n    call:\n      workflow: inner\ninner:\n  tasks:\n    wait:\n      action: std.sleep\n      input:\n        seconds: 0.5\n";
+    let wf = "version: '2.0'\nouter:\n  tasks:\n    call:\n      workflow: inner\ninner:\n  tasks:\n    wait:\n      action: std.sleep\n      input:\n        seconds: 1\n";
     let defs = CreateWorkflows {
         project: bora::domain::DEFAULT_PROJECT.into(),
         definition: wf.into(),

@@ -509,21 +509,10 @@ impl EngineActor {
             "ex={exec_id} task={task_id} failed the workflow: {}",
             self.mask(exec_id, msg.clone())
         );
-        // What was already dispatched runs to its end, as Mistral's executor
-        // runs what was scheduled before the workflow failed: a sibling's
-        // action whose confirmation arrives after this failure (the failing
-        // start may have been evaluated off the engine thread) is owed.
-        if let Some(exec) = self.execs.get_mut(&exec_id)
-            && exec.rec.state == State::Running
-        {
-            let waiting: Vec<_> = exec
-                .actions
-                .values()
-                .filter(|a| a.state == State::Idle && self.owner.get(&a.id) == Some(&exec_id))
-                .map(|a| a.id)
-                .collect();
-            exec.owed.extend(waiting);
-        }
+        // A sibling's action whose confirmation arrives after this failure
+        // (the failing start may have been evaluated off the engine thread)
+        // still runs.
+        self.owe_dispatched(exec_id);
         if self
             .execs
             .get(&exec_id)

@@ -39,8 +39,30 @@ impl EngineActor {
         state: State,
         msg: Option<String>,
     ) {
+        // A sibling's action dispatched before the command and confirmed
+        // after it still runs (its transitions do not).
+        self.owe_dispatched(exec_id);
         let ending = task.map_or(Ending::Plain, Ending::Command);
         self.stop_as(exec_id, state, msg, ending);
+    }
+
+    /// What was already dispatched runs to its end, as Mistral's executor
+    /// runs what was scheduled before the workflow stopped: the IDLE
+    /// actions of a running execution are owed their confirmation after
+    /// a command or a task's failure ends it.
+    pub(crate) fn owe_dispatched(&mut self, exec_id: ExecutionId) {
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state == State::Running
+        {
+            let waiting: Vec<_> = exec
+                .actions
+                .values()
+                .filter(|a| a.state == State::Idle && owner.get(&a.id) == Some(&exec_id))
+                .map(|a| a.id)
+                .collect();
+            exec.owed.extend(waiting);
+        }
     }
 
     /// Ends an execution that has nothing left to run (Mistral's

@@ -168,6 +168,64 @@ async fn resume_dispatches_again_under_a_new_attempt_and_the_old_one_is_stale() 
     assert_eq!(stats.confirms_refused_stale, 1);
 }
 
+/// A `succeed` command ends the workflow while a sibling's action is
+/// dispatched and not yet confirmed (its worker was slower): the action
+/// still runs, as Mistral's executor runs what was scheduled, and its task
+/// completes; its transitions do not run. Before, the late confirmation
+/// was refused and the task stayed RUNNING for ever.
+#[actix_rt::test]
+async fn an_action_dispatched_before_a_succeed_command_still_runs() {
+    let rig = Rig::new().await;
+    let wf = "
+version: '2.0'
+early:
+  tasks:
+    slow:
+      action: test.count
+      on-success: after_slow
+    quick:
+      action: std.noop
+      on-success: succeed
+    after_slow:
+      action: test.count
+";
+    let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: bora::domain::Scope::Private,
+    };
+    rig.engine.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("early".into()),
+        ..Default::default()
+    };
+    let id = rig.engine.send(start).await.unwrap().unwrap().id;
+    let (a, b) = (rig.dispatched(1).await, rig.dispatched(2).await);
+    let (quick, slow) = match a.action.as_str() {
+        "std.noop" => (a, b),
+        _ => (b, a),
+    };
+    rig.deliver(quick).await;
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    rig.deliver(slow).await;
+    let store = rig.store.clone();
+    eventually(Duration::from_secs(5), "task slow SUCCESS", move || {
+        let done = task_state(&store, id, "slow").0 == State::Success;
+        async move { done.then_some(()) }
+    })
+    .await;
+    assert_eq!(rig.runs.load(Ordering::SeqCst), 1, "slow ran once");
+    let tasks = crate::harness::tasks(&rig.store, id);
+    assert!(
+        tasks.iter().all(|t| t.name != "after_slow"),
+        "its transition did not run"
+    );
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success);
+}
+
 #[actix_rt::test]
 async fn the_same_handle_task_twice_runs_once() {
     let rig = Rig::new().await;

@@ -144,7 +144,12 @@ fn x8_hostile_expressions() {
         if state == "ERROR" && tstate == "ERROR" {
             errored += 1;
         }
-        if state != "ERROR" || !LIMIT_WORDS.iter().any(|w| info.contains(w)) || t > budget {
+        // `&` and `*` are plain text to Mistral's YAML loader: the laughs
+        // document parses, unexpanded, as a few strings.
+        let harmless = name.ends_with("yaml_parse_laughs") && state == "SUCCESS";
+        if !harmless && (state != "ERROR" || !LIMIT_WORDS.iter().any(|w| info.contains(w)))
+            || t > budget
+        {
             bad.push(format!(
                 "{name}: {state}/{tstate} in {t:?}: {}",
                 &info[..info.len().min(200)]

@@ -285,13 +285,13 @@ x7_jinja:
                 worst_rss.1 = format!("{wf} {name}");
             }
             worst = worst.max(t);
+            // As in Mistral's loader, `&` and `*` are plain text: an alias
+            // bomb is a harmless document of strings (its RSS and CPU are
+            // still bounded below); a nesting or merge bomb still fails.
             let ok = crate::harness::is_terminal(&state)
                 && (!bomb
                     || state == "ERROR"
-                    || !name.contains("laughs")
-                        && !name.contains("alias")
-                        && !name.contains("nested")
-                        && !name.contains("merge"));
+                    || !name.contains("nested") && !name.contains("merge"));
             if !ok || t > budget {
                 bad.push(format!("{wf} {name}: {state}, CPU {t:?}, wall {wall:?}"));
             }
@@ -302,7 +302,7 @@ x7_jinja:
         format!("{} KiB ({})", first_pass_rss.0, first_pass_rss.1),
     );
     board.check(
-        &format!("yaml_parse_bombs_error_within_{budget:?}_server_cpu"),
+        &format!("yaml_parse_bombs_end_harmlessly_within_{budget:?}_server_cpu"),
         bad.is_empty(),
         format!("slowest {worst:?} {bad:?}"),
     );

@@ -92,16 +92,11 @@ pub async fn fetch_with_vars(
     caller: &Caller,
     id: ExecutionId,
 ) -> Result<(ExecutionRecord, Value), Error> {
-    let access = caller.access();
-    read(state, move |s| {
-        let Some(e) = s.get_execution(&access, id)? else {
-            return Ok(None);
-        };
-        let vars = s.version_vars(&e.spec_id)?.unwrap_or(Value::Null);
-        Ok(Some((e, serde_json::json!({ "vars": vars }))))
+    fetch_with(state, caller, id, |s, spec_id| {
+        let vars = s.version_vars(spec_id)?.unwrap_or(Value::Null);
+        Ok(serde_json::json!({ "vars": vars }))
     })
-    .await?
-    .ok_or_else(|| not_found(id))
+    .await
 }
 
 /// The execution as `caller` sees it with the spec of its version (JSON
@@ -111,13 +106,27 @@ pub async fn fetch_with_spec(
     caller: &Caller,
     id: ExecutionId,
 ) -> Result<(ExecutionRecord, Value), Error> {
+    fetch_with(state, caller, id, |s, spec_id| {
+        Ok(s.version_spec(spec_id)?.unwrap_or(Value::Null))
+    })
+    .await
+}
+
+/// The execution as `caller` sees it with `spec(store, its spec_id)`, or
+/// 404.
+async fn fetch_with(
+    state: &ApiState,
+    caller: &Caller,
+    id: ExecutionId,
+    spec: fn(&Store, &str) -> Result<Value, crate::store::Error>,
+) -> Result<(ExecutionRecord, Value), Error> {
     let access = caller.access();
     read(state, move |s| {
         let Some(e) = s.get_execution(&access, id)? else {
             return Ok(None);
         };
-        let spec = s.version_spec(&e.spec_id)?.unwrap_or(Value::Null);
-        Ok(Some((e, spec)))
+        let part = spec(s, &e.spec_id)?;
+        Ok(Some((e, part)))
     })
     .await?
     .ok_or_else(|| not_found(id))

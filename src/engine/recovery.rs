@@ -239,6 +239,7 @@ impl EngineActor {
             if sa.rec.state == State::Idle && sa.rec.attempt == attempt.0 {
                 // Sent and never taken: sent again under a new attempt.
                 sa.rec.attempt += 1;
+                sa.rec.updated_at = Some(now());
                 log::warn!("action={aid} attempt={attempt}: no worker took it; sending it again");
                 self.touch_standalone(aid, Write::Update);
                 self.dispatch_standalone(aid);

@@ -69,21 +69,27 @@ impl Rig {
             convey: engine.clone().recipient(),
         };
         let worker = WorkerActor::new(registry, link, Arc::new(PoolStats::default())).start();
-        let defs = CreateWorkflows {
-            project: bora::domain::DEFAULT_PROJECT.into(),
-            definition: ONE_TASK.into(),
-            namespace: String::new(),
-            scope: bora::domain::Scope::Private,
-        };
-        engine.send(defs).await.unwrap().unwrap();
-        Self {
+        let rig = Self {
             engine,
             worker,
             store,
             seen,
             runs,
             _dir: dir,
-        }
+        };
+        rig.upload(ONE_TASK).await;
+        rig
+    }
+
+    /// Uploads the workflows of `definition`.
+    async fn upload(&self, definition: &str) {
+        let defs = CreateWorkflows {
+            project: bora::domain::DEFAULT_PROJECT.into(),
+            definition: definition.into(),
+            namespace: String::new(),
+            scope: bora::domain::Scope::Private,
+        };
+        self.engine.send(defs).await.unwrap().unwrap();
     }
 
     async fn start(&self) -> bora::domain::ExecutionId {
@@ -189,13 +195,7 @@ early:
     after_slow:
       action: test.count
 ";
-    let defs = CreateWorkflows {
-        project: bora::domain::DEFAULT_PROJECT.into(),
-        definition: wf.into(),
-        namespace: String::new(),
-        scope: bora::domain::Scope::Private,
-    };
-    rig.engine.send(defs).await.unwrap().unwrap();
+    rig.upload(wf).await;
     let start = StartExecution {
         workflow_name: Some("early".into()),
         ..Default::default()

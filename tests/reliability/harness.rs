@@ -202,13 +202,7 @@ impl Server {
 
     /// Sends `signal` (`STOP`, `CONT`, ...) to the child.
     pub fn signal(&self, signal: &str) {
-        let pid = self.pid().expect("running");
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(pid.to_string())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(sent, "kill -{signal} failed");
+        send_signal(self.pid().expect("running"), signal);
     }
 
     /// SIGKILL, then reap.
@@ -520,6 +514,16 @@ impl Api {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+}
+
+/// Sends `signal` (`STOP`, `CONT`, ...) to process `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(sent, "kill -{signal} failed");
 }
 
 /// Wall-clock milliseconds since the Unix epoch (the ledger's `at_ms`).

@@ -87,6 +87,37 @@ fn node_at(url: &str, id: &str, workers: usize) -> Server {
     s
 }
 
+/// Nodes `ids` on `schema` with no workers of their own, dispatching to
+/// remote workers through the broker at `url` under `prefix` (with the
+/// remote tests' short heartbeat and lease when `timings`), started.
+fn broker_nodes(
+    schema: &Schema,
+    ids: &[&str],
+    url: &str,
+    prefix: &str,
+    timings: bool,
+) -> Vec<Server> {
+    let mut nodes: Vec<Server> = ids
+        .iter()
+        .map(|id| {
+            let mut s = node(schema, id, 1);
+            s.set_env("BORA_BROKER_URL", url);
+            s.set_env("BORA_BROKER_PREFIX", prefix);
+            s.set_env("BORA_LOCAL_WORKERS", "false");
+            if timings {
+                for (k, v) in crate::remote::TIMINGS {
+                    s.set_env(k, v);
+                }
+            }
+            s
+        })
+        .collect();
+    for n in &mut nodes {
+        n.start();
+    }
+    nodes
+}
+
 /// Start lines per task execution over all the ledgers.
 fn starts(ledgers: &[Ledger]) -> HashMap<String, usize> {
     let mut all = HashMap::new();
@@ -163,6 +194,42 @@ fn audit(
     (unsafe_twice, wrong, interrupted, stale_accepted)
 }
 
+/// What must hold once the executions `ids` (`unsafe_ids` of them not
+/// safe-rerun) are left to end on `api` within `limit`: all terminal, no
+/// unsafe action started twice, the outcomes a crash gives, no stale
+/// write accepted (`audit`, against the start counts `starts` reads once
+/// all have ended).
+fn check_outcomes(
+    board: &mut Board,
+    api: &Api,
+    limit: Duration,
+    ids: &[String],
+    unsafe_ids: &[String],
+    starts: impl FnOnce() -> HashMap<String, usize>,
+) {
+    let open = api.wait_terminal(ids, limit);
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    board.record_open(api, &open);
+    let starts = starts();
+    let (unsafe_twice, wrong, interrupted, stale) = audit(api, ids, unsafe_ids, &starts);
+    board.check(
+        "no unsafe action ran twice",
+        unsafe_twice == 0,
+        unsafe_twice,
+    );
+    board.check(
+        "outcomes as a crash gives them",
+        wrong.is_empty(),
+        format!("{:?}", &wrong[..wrong.len().min(5)]),
+    );
+    board.check("no stale write accepted", stale == 0, stale);
+    board.record("unsafe tasks failed as interrupted", interrupted);
+}
+
 /// Waits up to `limit` until `f` holds; how long it took.
 fn until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
     let began = Instant::now();
@@ -217,27 +284,14 @@ fn check_after_kill(
         }),
         format!("{:?}", took.map(|_| killed.elapsed())),
     );
-    let open = apis[0].wait_terminal(ids, Duration::from_secs(180));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    check_outcomes(
+        board,
+        &apis[0],
+        Duration::from_secs(180),
+        ids,
+        unsafe_ids,
+        || starts(&ledgers()),
     );
-    board.record_open(&apis[0], &open);
-    let starts = starts(&ledgers());
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[0], ids, unsafe_ids, &starts);
-    board.check(
-        "no unsafe action ran twice",
-        unsafe_twice == 0,
-        unsafe_twice,
-    );
-    board.check(
-        "outcomes as a crash gives them",
-        wrong.is_empty(),
-        format!("{:?}", &wrong[..wrong.len().min(5)]),
-    );
-    board.check("no stale write accepted", stale == 0, stale);
-    board.record("unsafe tasks failed as interrupted", interrupted);
     let success = ids
         .iter()
         .filter(|id| {
@@ -413,26 +467,14 @@ fn paused_node_is_fenced() {
         rejected >= 1 || log.contains("lease ran out"),
         rejected,
     );
-    let open = api_b.wait_terminal(&ids, Duration::from_secs(60));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    check_outcomes(
+        &mut board,
+        &api_b,
+        Duration::from_secs(60),
+        &ids,
+        &unsafe_ids,
+        || starts(&[a.ledger(), b.ledger()]),
     );
-    let starts = starts(&[a.ledger(), b.ledger()]);
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&api_b, &ids, &unsafe_ids, &starts);
-    board.check(
-        "no unsafe action ran twice",
-        unsafe_twice == 0,
-        unsafe_twice,
-    );
-    board.check(
-        "outcomes as a crash gives them",
-        wrong.is_empty(),
-        format!("{:?}", &wrong[..wrong.len().min(5)]),
-    );
-    board.check("no stale write accepted", stale == 0, stale);
-    board.record("unsafe tasks failed as interrupted", interrupted);
     let diag: Value = api_b
         .get(&format!("/v2/executions/{}/diagnosis", ids[0]))
         .map(|(_, v)| v)
@@ -502,27 +544,14 @@ fn partitioned_node_stops_within_its_lease() {
         std::thread::sleep(left);
     }
     proxy.restore();
-    let open = api_b.wait_terminal(&ids, Duration::from_secs(60));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    check_outcomes(
+        &mut board,
+        &api_b,
+        Duration::from_secs(60),
+        &ids,
+        &unsafe_ids,
+        || starts(&[a.ledger(), b.ledger()]),
     );
-    board.record_open(&api_b, &open);
-    let starts = starts(&[a.ledger(), b.ledger()]);
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&api_b, &ids, &unsafe_ids, &starts);
-    board.check(
-        "no unsafe action ran twice",
-        unsafe_twice == 0,
-        unsafe_twice,
-    );
-    board.check(
-        "outcomes as a crash gives them",
-        wrong.is_empty(),
-        format!("{:?}", &wrong[..wrong.len().min(5)]),
-    );
-    board.check("no stale write accepted", stale == 0, stale);
-    board.record("unsafe tasks failed as interrupted", interrupted);
     let owned = schema.number(
         "SELECT count(*)::bigint AS n FROM workflow_executions \
          WHERE node_id = 'a' AND state IN ('IDLE', 'RUNNING', 'PAUSED')",
@@ -552,22 +581,7 @@ fn three_nodes_two_remote_workers_one_of_each_killed() {
     let _guard = serial();
     let mut board = Board::new("nodes_remote_kill9");
     let prefix = crate::remote::prefix("nodes");
-    let mut nodes: Vec<Server> = ["r1", "r2", "r3"]
-        .iter()
-        .map(|id| {
-            let mut s = node(&schema, id, 1);
-            s.set_env("BORA_BROKER_URL", &url);
-            s.set_env("BORA_BROKER_PREFIX", &prefix);
-            s.set_env("BORA_LOCAL_WORKERS", "false");
-            for (k, v) in crate::remote::TIMINGS {
-                s.set_env(k, v);
-            }
-            s
-        })
-        .collect();
-    for n in &mut nodes {
-        n.start();
-    }
+    let mut nodes = broker_nodes(&schema, &["r1", "r2", "r3"], &url, &prefix, true);
     let dir = nodes[0].dir.path().to_path_buf();
     // A small prefetch keeps most dispatches queued in the broker, so
     // that the dead node's are still there when its executions move.
@@ -622,19 +636,7 @@ fn concurrent_joins_on_three_nodes() {
     let _guard = serial();
     let mut board = Board::new("nodes_joins");
     let prefix = crate::remote::prefix("joins");
-    let mut nodes: Vec<Server> = ["j1", "j2", "j3"]
-        .iter()
-        .map(|id| {
-            let mut s = node(&schema, id, 1);
-            s.set_env("BORA_BROKER_URL", &url);
-            s.set_env("BORA_BROKER_PREFIX", &prefix);
-            s.set_env("BORA_LOCAL_WORKERS", "false");
-            s
-        })
-        .collect();
-    for n in &mut nodes {
-        n.start();
-    }
+    let nodes = broker_nodes(&schema, &["j1", "j2", "j3"], &url, &prefix, false);
     let dir = nodes[0].dir.path().to_path_buf();
     let workers = [
         crate::remote::Worker::start_with(&dir, "a", &url, &prefix, &[], &[]),
@@ -867,22 +869,7 @@ fn takeover_of_a_takeover_answers_both_dead_processes() {
     let _guard = serial();
     let mut board = Board::new("nodes_chained_takeover");
     let prefix = crate::remote::prefix("chain");
-    let mut nodes: Vec<Server> = ["c1", "c2", "c3"]
-        .iter()
-        .map(|id| {
-            let mut s = node(&schema, id, 1);
-            s.set_env("BORA_BROKER_URL", &url);
-            s.set_env("BORA_BROKER_PREFIX", &prefix);
-            s.set_env("BORA_LOCAL_WORKERS", "false");
-            for (k, v) in crate::remote::TIMINGS {
-                s.set_env(k, v);
-            }
-            s
-        })
-        .collect();
-    for n in &mut nodes {
-        n.start();
-    }
+    let mut nodes = broker_nodes(&schema, &["c1", "c2", "c3"], &url, &prefix, true);
     let dir = nodes[0].dir.path().to_path_buf();
     let few = [("BORA_BROKER_PREFETCH", "8")];
     let mut workers = [
@@ -919,27 +906,14 @@ fn takeover_of_a_takeover_answers_both_dead_processes() {
     for w in &workers {
         w.signal("CONT");
     }
-    let open = apis[last].wait_terminal(&ids, Duration::from_secs(60));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    check_outcomes(
+        &mut board,
+        &apis[last],
+        Duration::from_secs(60),
+        &ids,
+        &unsafe_ids,
+        || starts(&workers.iter().map(|w| w.ledger()).collect::<Vec<_>>()),
     );
-    board.record_open(&apis[last], &open);
-    let starts = starts(&workers.iter().map(|w| w.ledger()).collect::<Vec<_>>());
-    let (unsafe_twice, wrong, interrupted, stale) = audit(&apis[last], &ids, &unsafe_ids, &starts);
-    board.check(
-        "no unsafe action ran twice",
-        unsafe_twice == 0,
-        unsafe_twice,
-    );
-    board.check(
-        "outcomes as a crash gives them",
-        wrong.is_empty(),
-        format!("{:?}", &wrong[..wrong.len().min(5)]),
-    );
-    board.check("no stale write accepted", stale == 0, stale);
-    board.record("unsafe tasks failed as interrupted", interrupted);
     let refused = apis[last].metric("confirm_refused_total{reason=\"stale_attempt\"}");
     board.record("dispatches of the dead processes refused as stale", refused);
     board.check("stale dispatches were refused", refused > 0, refused);

@@ -126,13 +126,7 @@ impl Worker {
 
     /// Sends `signal` (`STOP`, `CONT`, ...) to the worker process.
     pub(super) fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id();
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(pid.to_string())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(sent, "kill -{signal} failed");
+        crate::harness::send_signal(self.child.as_ref().expect("running").id(), signal);
     }
 
     fn log_text(&self) -> String {
@@ -179,6 +173,46 @@ fn one_task(name: &str, ms: u64, safe: bool, target: Option<&str>) -> String {
          safe-rerun: {safe}\n{target}      input:\n        exec: <% execution().id %>\n        \
          task: <% task().id %>\n        ms: {ms}\n"
     )
+}
+
+/// What must hold once executions `ids` are left to end on `api` within
+/// `limit`: all terminal, all SUCCESS, `tasks` task executions started
+/// in the workers' ledgers, none twice. Returns when the wait ended.
+fn check_each_ran_once(
+    board: &mut Board,
+    api: &crate::harness::Api,
+    limit: Duration,
+    ids: &[String],
+    workers: &[Worker],
+    tasks: usize,
+) -> Instant {
+    let open = api.wait_terminal(ids, limit);
+    let ended = Instant::now();
+    board.check(
+        "all terminal",
+        open.is_empty(),
+        format!("{} open", open.len()),
+    );
+    board.record_open(api, &open);
+    let success = ids
+        .iter()
+        .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
+        .count();
+    board.check(
+        "all SUCCESS",
+        success == ids.len(),
+        format!("{success}/{}", ids.len()),
+    );
+    let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
+    let starts = starts(&ledgers);
+    let twice = starts.values().filter(|n| **n > 1).count();
+    board.check(
+        &format!("{tasks} tasks started"),
+        starts.len() == tasks,
+        starts.len(),
+    );
+    board.check("no task started twice", twice == 0, twice);
+    ended
 }
 
 fn create_many(server: &Server, workflow: &str, n: usize) -> Vec<String> {
@@ -414,27 +448,14 @@ fn broker_connection_loss_loses_no_task() {
     ids.extend(create_many(&server, "chain", 25));
     std::thread::sleep(Duration::from_secs(3));
     proxy.restore();
-    let open = api.wait_terminal(&ids, Duration::from_secs(90));
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    check_each_ran_once(
+        &mut board,
+        &api,
+        Duration::from_secs(90),
+        &ids,
+        &workers,
+        200,
     );
-    board.record_open(&api, &open);
-    let success = ids
-        .iter()
-        .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
-        .count();
-    board.check(
-        "all SUCCESS",
-        success == ids.len(),
-        format!("{success}/{}", ids.len()),
-    );
-    let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
-    let starts = starts(&ledgers);
-    let twice = starts.values().filter(|n| **n > 1).count();
-    board.check("200 tasks started", starts.len() == 200, starts.len());
-    board.check("no task started twice", twice == 0, twice);
     let reconnects = api.metric("broker_reconnects_total");
     board.check("the node reconnected", reconnects >= 2, reconnects);
     board.finish();
@@ -558,28 +579,18 @@ fn broker_faults_lose_and_double_no_task() {
     api.upload(&chain);
     let began = Instant::now();
     let ids = create_many(&server, "faults", 100);
-    let open = api.wait_terminal(&ids, Duration::from_secs(120));
-    board.record("seconds for 100 executions", began.elapsed().as_secs_f64());
-    board.check(
-        "all terminal",
-        open.is_empty(),
-        format!("{} open", open.len()),
+    let ended = check_each_ran_once(
+        &mut board,
+        &api,
+        Duration::from_secs(120),
+        &ids,
+        &workers,
+        200,
     );
-    board.record_open(&api, &open);
-    let success = ids
-        .iter()
-        .filter(|id| api.execution(id).is_some_and(|e| e["state"] == "SUCCESS"))
-        .count();
-    board.check(
-        "all SUCCESS",
-        success == ids.len(),
-        format!("{success}/{}", ids.len()),
+    board.record(
+        "seconds for 100 executions",
+        ended.duration_since(began).as_secs_f64(),
     );
-    let ledgers: Vec<Ledger> = workers.iter().map(Worker::ledger).collect();
-    let starts = starts(&ledgers);
-    let twice = starts.values().filter(|n| **n > 1).count();
-    board.check("200 tasks started", starts.len() == 200, starts.len());
-    board.check("no task started twice", twice == 0, twice);
     let m = api.metrics();
     let untaken = m
         .get("broker_dispatches_untaken_total")

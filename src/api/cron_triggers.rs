@@ -90,7 +90,7 @@ fn render(t: &CronTriggerRecord) -> Map<String, Value> {
     m.insert("workflow_input".into(), json_text(&t.workflow_input));
     m.insert("workflow_params".into(), json_text(&t.workflow_params));
     m.insert("project_id".into(), t.project_id.clone().into());
-    m.insert("scope".into(), t.scope.clone().into());
+    m.insert("scope".into(), t.scope.as_str().into());
     m.insert("pattern".into(), t.pattern.clone().into());
     m.insert("remaining_executions".into(), t.remaining_executions.into());
     m.insert(

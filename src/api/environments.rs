@@ -48,7 +48,7 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
     m.insert("name".into(), e.name.clone().into());
     m.insert("description".into(), e.description.clone().into());
     m.insert("variables".into(), json_text(&e.variables));
-    m.insert("scope".into(), e.scope.clone().into());
+    m.insert("scope".into(), e.scope.as_str().into());
     m.insert("project_id".into(), e.project_id.clone().into());
     m.insert("created_at".into(), timestamp(&e.created_at).into());
     m.insert(

@@ -81,7 +81,7 @@ fn workflow_with_interface(w: &WorkflowDef, interface: Value) -> Map<String, Val
     let checksum = Some(&w.checksum).filter(|c| !c.is_empty()).cloned();
     m.insert("checksum".into(), checksum.into());
     m.insert("tags".into(), tags(&w.tags));
-    m.insert("scope".into(), w.scope.clone().into());
+    m.insert("scope".into(), w.scope.as_str().into());
     m.insert("project_id".into(), w.project_id.clone().into());
     m.insert("created_at".into(), timestamp(&w.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(w.updated_at.as_ref()));
@@ -351,7 +351,7 @@ pub fn adhoc_action(a: &ActionDef) -> Map<String, Value> {
     m.insert("description".into(), opt_string(a.description.as_ref()));
     m.insert("tags".into(), tags(&a.tags));
     m.insert("definition".into(), a.definition.clone().into());
-    m.insert("scope".into(), a.scope.clone().into());
+    m.insert("scope".into(), a.scope.as_str().into());
     m.insert("project_id".into(), a.project_id.clone().into());
     m.insert("created_at".into(), timestamp(&a.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(a.updated_at.as_ref()));
@@ -367,7 +367,7 @@ pub fn workbook(w: &WorkbookRecord) -> Map<String, Value> {
     m.insert("namespace".into(), w.namespace.clone().into());
     m.insert("definition".into(), w.definition.clone().into());
     m.insert("tags".into(), tags(&w.tags));
-    m.insert("scope".into(), w.scope.clone().into());
+    m.insert("scope".into(), w.scope.as_str().into());
     m.insert("project_id".into(), w.project_id.clone().into());
     m.insert("created_at".into(), timestamp(&w.created_at).into());
     m.insert("updated_at".into(), opt_timestamp(w.updated_at.as_ref()));

@@ -39,7 +39,7 @@ fn wf() -> WorkflowDef {
         interface: json!({"input": ["param1", {"param2": 2}], "output": []}),
         checksum: "abc".into(),
         tags: vec!["large".into()],
-        scope: "private".into(),
+        scope: crate::domain::Scope::Private,
         project_id: "<default-project>".into(),
         created_at: t(0, 0, 0),
         updated_at: None,

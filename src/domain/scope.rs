@@ -25,11 +25,6 @@ impl Scope {
             Scope::Public => "public",
         }
     }
-
-    /// True for the stored text of a public record.
-    pub fn is_public(stored: &str) -> bool {
-        stored == Scope::Public.as_str()
-    }
 }
 
 impl fmt::Display for Scope {
@@ -66,6 +61,5 @@ mod tests {
         }
         assert!("PUBLIC".parse::<Scope>().is_err());
         assert_eq!(Scope::default(), Scope::Private);
-        assert!(Scope::is_public("public") && !Scope::is_public("private"));
     }
 }

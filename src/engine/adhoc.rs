@@ -57,7 +57,7 @@ pub(crate) struct AdhocCache {
 }
 
 fn public(d: &AdhocDef) -> bool {
-    crate::domain::Scope::is_public(&d.def.scope)
+    d.def.scope == crate::domain::Scope::Public
 }
 
 impl AdhocCache {

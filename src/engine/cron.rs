@@ -231,7 +231,7 @@ impl EngineActor {
             workflow_params: params,
             timezone: msg.timezone,
             catch_up: msg.catch_up,
-            scope: msg.scope.as_str().into(),
+            scope: msg.scope,
             project_id: msg.project,
             created_at: now_real(),
             updated_at: None,

@@ -121,7 +121,7 @@ fn new_action(
         input: lang::action_input_string(&spec.input),
         description: spec.description.clone(),
         tags: spec.tags.clone(),
-        scope: scope.as_str().into(),
+        scope,
         project_id: project.to_string(),
         created_at: now(),
         updated_at: None,
@@ -197,7 +197,7 @@ impl EngineActor {
         let seen = self
             .adhoc
             .get_id(key)
-            .filter(|d| d.def.project_id == project || Scope::is_public(&d.def.scope))
+            .filter(|d| d.def.project_id == project || d.def.scope == Scope::Public)
             .or_else(|| self.adhoc.get(project, namespace, key));
         match seen {
             Some(d) if d.def.project_id == project => Ok(d.def.id.clone()),
@@ -270,11 +270,11 @@ impl EngineActor {
             definition: msg.definition.clone(),
             spec: serde_json::to_value(&spec).map_err(|e| Error::Invalid(e.to_string()))?,
             tags: spec.tags.clone(),
-            scope: msg.scope.as_str().into(),
+            scope: msg.scope,
             project_id: project.to_string(),
             created_at: old.as_ref().map_or(t, |o| o.created_at),
             updated_at: old.as_ref().and_then(|o| {
-                if o.definition == msg.definition && o.scope == msg.scope.as_str() {
+                if o.definition == msg.definition && o.scope == msg.scope {
                     o.updated_at
                 } else {
                     Some(t)

@@ -49,7 +49,7 @@ impl EngineActor {
                     name: msg.name,
                     description: msg.description.unwrap_or_default(),
                     variables: msg.variables.unwrap_or_else(|| json!({})),
-                    scope: msg.scope.unwrap_or_default().as_str().into(),
+                    scope: msg.scope.unwrap_or_default(),
                     project_id: msg.project,
                     created_at: t,
                     updated_at: None,
@@ -63,7 +63,7 @@ impl EngineActor {
                     old.variables = v;
                 }
                 if let Some(s) = msg.scope {
-                    old.scope = s.as_str().into();
+                    old.scope = s;
                 }
                 old.updated_at = Some(t);
                 (Write::Update, old)

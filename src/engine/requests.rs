@@ -106,7 +106,7 @@ impl EngineActor {
             interface: lang::interface(spec),
             checksum: format!("{:x}", md5::compute(spec.definition.as_bytes())),
             tags: spec.tags.clone(),
-            scope: scope.as_str().into(),
+            scope,
             project_id: project.to_string(),
             created_at: now(),
             updated_at: None,

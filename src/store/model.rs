@@ -14,7 +14,7 @@ use super::schema::{
 use super::sql::JsonText;
 
 use crate::domain::{
-    ActionExecutionId, ExecutionId, State, TaskExecutionId, Timestamp, WorkflowId,
+    ActionExecutionId, ExecutionId, Scope, State, TaskExecutionId, Timestamp, WorkflowId,
 };
 
 /// A stored workflow definition.
@@ -38,8 +38,7 @@ pub struct WorkflowDef {
     pub checksum: String,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
-    /// `private` or `public`.
-    pub scope: String,
+    pub scope: Scope,
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
@@ -54,7 +53,7 @@ pub struct EnvironmentRecord {
     pub description: String,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub variables: Value,
-    pub scope: String,
+    pub scope: Scope,
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
@@ -88,7 +87,7 @@ pub struct CronTriggerRecord {
     /// Extension: what a firing does about times missed while no engine
     /// ran (None: Mistral's, one firing for all of them).
     pub catch_up: Option<String>,
-    pub scope: String,
+    pub scope: Scope,
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
@@ -125,7 +124,7 @@ pub struct ActionDef {
     pub description: Option<String>,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
-    pub scope: String,
+    pub scope: Scope,
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
@@ -144,7 +143,7 @@ pub struct WorkbookRecord {
     pub spec: Value,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
-    pub scope: String,
+    pub scope: Scope,
     pub project_id: String,
     pub created_at: Timestamp,
     pub updated_at: Option<Timestamp>,
@@ -555,7 +554,7 @@ macro_rules! owned {
                 &self.project_id
             }
             fn public(&self) -> bool {
-                self.scope == "public"
+                self.scope == Scope::Public
             }
         }
     };

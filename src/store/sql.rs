@@ -16,7 +16,9 @@ use diesel::sqlite::Sqlite;
 use serde_json::Value;
 
 use super::conn::MultiBackend;
-use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, TaskKind, WorkflowId};
+use crate::domain::{
+    ActionExecutionId, ExecutionId, Scope, State, TaskExecutionId, TaskKind, WorkflowId,
+};
 
 /// Maps domain types that print and parse themselves (`Display`,
 /// `FromStr`) to a text column.
@@ -70,6 +72,7 @@ text_column!(
     ActionExecutionIdSql => ActionExecutionId,
     StateSql => State,
     TaskKindSql => TaskKind,
+    ScopeSql => Scope,
 );
 
 /// The text of a JSON column: a value or a tag list serialized once, when

@@ -22,7 +22,7 @@ fn trigger(name: &str, wf: &WorkflowDef, next: i64) -> CronTriggerRecord {
         workflow_params: json!({"env": {"é": [1, 2]}}),
         timezone: Some("Europe/Paris".into()),
         catch_up: None,
-        scope: "private".into(),
+        scope: crate::domain::Scope::Private,
         project_id: "<default-project>".into(),
         created_at: at(0),
         updated_at: None,

@@ -16,7 +16,7 @@ fn action_def(name: &str, namespace: &str, secs: i64) -> ActionDef {
         input: "a, b=1".into(),
         description: (secs % 2 == 0).then(|| format!("about {name}")),
         tags: vec!["t".into()],
-        scope: "private".into(),
+        scope: crate::domain::Scope::Private,
         project_id: "<default-project>".into(),
         created_at: at(secs),
         updated_at: None,
@@ -31,7 +31,7 @@ fn workbook(name: &str, namespace: &str, secs: i64) -> WorkbookRecord {
         definition: format!("version: '2.0'\nname: {name}\n"),
         spec: json!({"name": name, "workflows": [], "actions": []}),
         tags: vec![],
-        scope: "private".into(),
+        scope: crate::domain::Scope::Private,
         project_id: "<default-project>".into(),
         created_at: at(secs),
         updated_at: Some(at(secs + 1)),
@@ -229,7 +229,7 @@ fn definitions_are_per_project() {
         let n = db.name;
         let owned = |mut a: ActionDef, p: &str, scope: &str| {
             a.project_id = p.into();
-            a.scope = scope.into();
+            a.scope = scope.parse().unwrap();
             a
         };
         let a_own = owned(action_def("x", "", 1), "alpha", "private");

@@ -263,7 +263,7 @@ fn filters_on_workflows_tasks_and_action_executions() {
     for db in databases() {
         let (store, mut writer) = open(&db.url).unwrap();
         let (w1, mut w2) = (workflow("one", ""), workflow("two", "ns"));
-        w2.scope = "public".into();
+        w2.scope = crate::domain::Scope::Public;
         w2.tags = vec!["x".into()];
         let ex = execution(&w1, State::Running, 0);
         let other = execution(&w1, State::Running, 1);

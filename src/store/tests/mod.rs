@@ -90,7 +90,7 @@ pub(super) fn workflow(name: &str, namespace: &str) -> WorkflowDef {
         interface: json!({"input": ["a", {"b": "x"}], "output": []}),
         checksum: "0123456789abcdef".into(),
         tags: vec!["t1".into(), "quote\"tag".into()],
-        scope: "private".into(),
+        scope: crate::domain::Scope::Private,
         project_id: "<default-project>".into(),
         created_at: at(0),
         updated_at: None,

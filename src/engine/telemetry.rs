@@ -6,7 +6,6 @@
 //! engine owns; nothing here takes a lock per task.
 
 use actix::prelude::*;
-use serde_json::Value;
 
 use super::EngineActor;
 use crate::domain::{ActionExecutionId, ExecutionId, State, Timestamp};
@@ -85,8 +84,7 @@ impl Handler<ListUnfinished> for EngineActor {
                 let safe = ae
                     .task_execution_id
                     .and_then(|t| exec.tasks.get(&t))
-                    .and_then(|t| t.runtime_context.get("safe_rerun"))
-                    .is_some_and(|v| v == &Value::Bool(true));
+                    .is_some_and(|t| super::runtime::safe_rerun(&t.runtime_context));
                 let on_restart = match ae.state {
                     State::Idle => "it never started: dispatched again on restart",
                     _ if self.awaits_callback(*exec_id, ae.id) => {

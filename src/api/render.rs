@@ -205,6 +205,7 @@ const INTERNAL_CONTEXT_KEYS: &[&str] = &[
     "timeout_timer",
     "timeout",
     "wait_after_done",
+    "wait_after_info",
     "interrupted",
     "rerun_no",
 ];

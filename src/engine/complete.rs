@@ -76,7 +76,11 @@ impl EngineActor {
         let eval = |d: &mut Deferral, v: &Value| {
             self.evaluate_in(Some(d), exec, Some(task), Some(to), &branch, v)
         };
-        let published = eval(d, &Value::Object(pub_branch))?;
+        // A publish without a branch publishes null, as Mistral's does.
+        let published = match pub_branch {
+            Some(b) => eval(d, &Value::Object(b))?,
+            None => Value::Null,
+        };
         let global = match eval(d, &Value::Object(pub_global))? {
             Value::Object(g) => g,
             _ => Map::new(),
@@ -152,10 +156,9 @@ impl EngineActor {
                 .collect()
         };
         exec.incomplete = exec.incomplete.saturating_sub(1);
-        if !global.is_empty()
-            && let Value::Object(ctx) = &mut exec.rec.context
+        if let Value::Object(ctx) = &mut exec.rec.context
+            && controller::merge_global(ctx, &global)
         {
-            controller::update_context(ctx, &global);
             self.touch_exec(exec_id, Write::Update);
         }
         self.stats.tasks_completed += 1;

@@ -281,32 +281,83 @@ pub fn handles_error(cmds: &[Command]) -> bool {
     cmds.iter().any(|c| c.event() == Some(Event::OnError))
 }
 
-/// The publish clauses that apply to a task ended in `state`, merged in
-/// Mistral's order: on-complete's publish, then the state's own publish
-/// (`publish` / `publish-on-error`), then the on-success/on-error clause's
-/// publish on top. Returns `(branch, global)`.
-pub fn publish_spec(task: &TaskSpec, state: State) -> (Map<String, Value>, Map<String, Value>) {
-    // Mistral's `DirectWorkflowTaskSpec.get_publish`: the task's publish
-    // for the state, merged with on-complete's (which wins), merged into
-    // the state's clause's (which loses).
+/// The publish clauses that apply to a task ended in `state`, merged as
+/// Mistral's `DirectWorkflowTaskSpec.get_publish` merges them. Returns
+/// `(branch, global)`; a branch of `None` publishes null (a publish applies
+/// but has no branch), an empty one `{}` (no publish applies).
+///
+/// The task's own publish for the state is a spec with a branch only;
+/// on-complete's publish merges into it (on-complete wins), or stands alone
+/// when there is none; that result merges into the state's clause's publish
+/// (the result wins), which is then the one used. A merge fills only the
+/// sections (`branch`, `global`) the receiving spec already has: the others
+/// are dropped, as Mistral's `merge_dicts(None, x)` drops them.
+pub fn publish_spec(
+    task: &TaskSpec,
+    state: State,
+) -> (Option<Map<String, Value>>, Map<String, Value>) {
     let (clause, own) = match state {
         State::Success => (task.on_success.as_ref(), &task.publish),
         State::Error => (task.on_error.as_ref(), &task.publish_on_error),
         State::Skipped => (task.on_skip.as_ref(), &task.publish_on_skip),
-        _ => return (Map::new(), Map::new()),
+        _ => return (Some(Map::new()), Map::new()),
     };
-    let mut branch = Map::new();
-    let mut global = Map::new();
-    if let Some(c) = clause {
-        extend(&mut branch, &c.publish);
-        extend(&mut global, &c.publish_global);
+    let mut spec = (!own.is_empty()).then(|| Sections::of(own.clone(), Map::new()));
+    if let Some(c) = task.on_complete.as_ref().and_then(Sections::of_clause) {
+        spec = Some(match spec {
+            Some(mut s) => {
+                s.merge(&c);
+                s
+            }
+            None => c,
+        });
     }
-    extend(&mut branch, own);
-    if let Some(c) = &task.on_complete {
-        extend(&mut branch, &c.publish);
-        extend(&mut global, &c.publish_global);
+    if let Some(mut c) = clause.and_then(Sections::of_clause) {
+        if let Some(s) = &spec {
+            c.merge(s);
+        }
+        spec = Some(c);
     }
-    (branch, global)
+    match spec {
+        Some(s) => (s.branch, s.global.unwrap_or_default()),
+        None => (Some(Map::new()), Map::new()),
+    }
+}
+
+/// A publish spec's sections; an empty section is absent (Mistral's
+/// sections are non-empty mappings).
+struct Sections {
+    branch: Option<Map<String, Value>>,
+    global: Option<Map<String, Value>>,
+}
+
+impl Sections {
+    fn of(branch: Map<String, Value>, global: Map<String, Value>) -> Self {
+        let some = |m: Map<String, Value>| (!m.is_empty()).then_some(m);
+        Sections {
+            branch: some(branch),
+            global: some(global),
+        }
+    }
+
+    /// An on-clause's publish, if it has one.
+    fn of_clause(c: &OnClause) -> Option<Self> {
+        let s = Sections::of(c.publish.clone(), c.publish_global.clone());
+        (s.branch.is_some() || s.global.is_some()).then_some(s)
+    }
+
+    /// Mistral's `PublishSpec.merge`: `from`'s sections merged into the
+    /// sections this spec has (`from` wins).
+    fn merge(&mut self, from: &Sections) {
+        for (into, from) in [
+            (&mut self.branch, &from.branch),
+            (&mut self.global, &from.global),
+        ] {
+            if let (Some(into), Some(from)) = (into.as_mut(), from) {
+                extend(into, from);
+            }
+        }
+    }
 }
 
 /// Mistral's `merge_dicts`: `from` wins, mappings merge recursively.
@@ -323,10 +374,20 @@ fn extend(into: &mut Map<String, Value>, from: &Map<String, Value>) {
     }
 }
 
-/// Mistral's `update_dict` (the `replace` merge strategy): top-level keys of
-/// `right` replace those of `left`.
-pub fn update_context(left: &mut Map<String, Value>, right: &Map<String, Value>) {
-    extend(left, right);
+/// A task's global publish merged into the workflow context as Mistral's
+/// persists it: `merge_dicts` merges mappings recursively, but the context
+/// is stored only when one of its top-level keys is assigned (a new key, or
+/// a value that is not a mapping merged into a mapping). A publish that
+/// would only merge into existing mappings changes nothing that lasts.
+/// Returns whether the context changed.
+pub fn merge_global(ctx: &mut Map<String, Value>, global: &Map<String, Value>) -> bool {
+    let assigns = global
+        .iter()
+        .any(|(k, v)| !(v.is_object() && ctx.get(k).is_some_and(Value::is_object)));
+    if assigns {
+        extend(ctx, global);
+    }
+    assigns
 }
 
 #[cfg(test)]

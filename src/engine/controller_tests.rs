@@ -235,8 +235,37 @@ fn publish_merge_order() {
     // Mistral's order: on-complete wins over the task's publish, which
     // wins over the on-success clause's.
     let (branch, global) = publish_spec(&t, State::Success);
-    assert_eq!(Value::Object(branch), json!({"b": 1, "a": 0, "c": 3}));
+    assert_eq!(
+        branch.map(Value::Object),
+        Some(json!({"b": 1, "a": 0, "c": 3}))
+    );
     assert_eq!(Value::Object(global), json!({"g": 1}));
+}
+
+#[test]
+fn publish_merge_drops_sections_the_receiver_lacks() {
+    let obj = |v: Value| v.as_object().unwrap().clone();
+    // The task's branch merges into an on-success clause with only a
+    // global section: the branch is dropped and null is published.
+    let mut t = task("t");
+    t.publish = obj(json!({"x": 1}));
+    let mut s = to(&[]).unwrap();
+    s.publish_global = obj(json!({"g": 1}));
+    t.on_success = Some(s);
+    let (branch, global) = publish_spec(&t, State::Success);
+    assert_eq!(branch, None);
+    assert_eq!(Value::Object(global), json!({"g": 1}));
+    // On-complete's global merges into the task's branch-only spec: lost.
+    let mut t = task("t");
+    t.publish = obj(json!({"x": 1}));
+    let mut c = to(&[]).unwrap();
+    c.publish_global = obj(json!({"g": 1}));
+    t.on_complete = Some(c);
+    let (branch, global) = publish_spec(&t, State::Success);
+    assert_eq!(branch.map(Value::Object), Some(json!({"x": 1})));
+    assert!(global.is_empty());
+    // No publish at all: an empty branch (`{}`), not null.
+    assert_eq!(publish_spec(&task("t"), State::Success).0, Some(Map::new()));
 }
 
 #[test]
@@ -245,7 +274,7 @@ fn publish_on_error_used_for_error() {
     t.publish = json!({"a": 1}).as_object().unwrap().clone();
     t.publish_on_error = json!({"e": 1}).as_object().unwrap().clone();
     assert_eq!(
-        Value::Object(publish_spec(&t, State::Error).0),
+        publish_spec(&t, State::Error).0.map(Value::Object).unwrap(),
         json!({"e": 1})
     );
 }
@@ -337,4 +366,16 @@ fn dispatch_sorts_only_before_the_state_change() {
     };
     let cmds = vec![run("a"), run("b"), fail, run("c")];
     assert_eq!(names(&dispatch(cmds, |_| false)), ["b", "a", "FAIL"]);
+}
+
+#[test]
+fn global_merge_lasts_only_when_a_top_level_key_is_assigned() {
+    let obj = |v: Value| v.as_object().unwrap().clone();
+    let mut ctx = obj(json!({"g": {"a": 1}}));
+    // Only a merge into an existing mapping: nothing lasts.
+    assert!(!merge_global(&mut ctx, &obj(json!({"g": {"b": 2}}))));
+    assert_eq!(Value::Object(ctx.clone()), json!({"g": {"a": 1}}));
+    // With a new top-level key, the nested merge lasts too.
+    assert!(merge_global(&mut ctx, &obj(json!({"g": {"b": 2}, "k": 1}))));
+    assert_eq!(Value::Object(ctx), json!({"g": {"a": 1, "b": 2}, "k": 1}));
 }

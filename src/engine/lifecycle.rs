@@ -473,8 +473,9 @@ pub(crate) fn final_context(exec: &Exec) -> Map<String, Value> {
 
 /// Mistral's `_build_fail_info_message`.
 pub(crate) fn fail_info(exec: &Exec) -> String {
-    // Mistral leaves out every task that has an `on-error` clause, whether
-    // or not it fired (`is_error_handled_for`).
+    // Mistral leaves out every task whose `on-error` clause names a next
+    // step, whether or not it fired (`is_error_handled_for`); a clause
+    // with only a publish handles nothing.
     let mut failed: Vec<&TaskRecord> = exec
         .tasks
         .values()
@@ -484,7 +485,7 @@ pub(crate) fn fail_info(exec: &Exec) -> String {
                     .spec
                     .tasks
                     .get(&t.name)
-                    .is_none_or(|s| s.on_error.is_none())
+                    .is_none_or(|s| s.on_error.as_ref().is_none_or(|c| c.next.is_empty()))
         })
         .collect();
     failed.sort_by(|a, b| a.name.cmp(&b.name));

@@ -463,10 +463,31 @@ impl EngineActor {
         self.with_rc(exec_id, task_id, |rc| {
             super::runtime::begin_retry(rc, retry_no + 1);
         });
+        self.invalidate_result(exec_id, task_id);
         let info = format!("Delayed by 'retry' policy [delay={}]", fmt_secs(delay));
         self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
         self.set_timer(exec_id, task_id, TimerKind::Retry, delay);
         true
+    }
+
+    /// Mistral's `invalidate_result` before a retry: the task's earlier
+    /// action executions no longer count (`accepted: false`).
+    fn invalidate_result(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let mut changed = Vec::new();
+        for a in exec
+            .actions
+            .values_mut()
+            .filter(|a| a.task_execution_id == Some(task_id) && a.accepted)
+        {
+            a.accepted = false;
+            changed.push(a.id);
+        }
+        for id in changed {
+            self.touch_action(exec_id, id, Write::Update);
+        }
     }
 
     fn with_rc(

@@ -318,6 +318,9 @@ impl EngineActor {
         let task = exec.tasks.get_mut(&task_id)?;
         super::runtime::set_call(&mut task.runtime_context, call.safe_rerun, call.timeout);
         super::runtime::set_target(&mut task.runtime_context, call.target.as_deref());
+        // Scheduling its action updates the task, as Mistral's does.
+        let at = now();
+        task.updated_at = Some(at);
         let ae = ActionExecutionRecord {
             id: ActionExecutionId::new(),
             name: call.action.clone(),
@@ -337,7 +340,7 @@ impl EngineActor {
             attempt: 1,
             item_index: item.map(|i| i as i32),
             project_id: exec.rec.project_id.clone(),
-            created_at: now(),
+            created_at: at,
             updated_at: None,
         };
         let (action, input) = call.run.unwrap_or((call.action, call.input));

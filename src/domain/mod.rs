@@ -3,6 +3,7 @@
 
 mod ids;
 mod kind;
+pub mod pyjson;
 pub mod pytext;
 mod scope;
 pub mod secrets;

@@ -53,7 +53,7 @@ fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
     };
     crate::expr::pyjson::loads(s)
         .map(|j| MValue::from(minijinja::value::Serde(&j)))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid JSON: {e}")))
+        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
 }
 
 pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {

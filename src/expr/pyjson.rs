@@ -9,7 +9,7 @@ pub use crate::domain::pytext::{dumps, number};
 /// `json.loads(s)`.
 pub fn loads(s: &str) -> Result<Value, String> {
     serde_json::from_str::<Value>(s.trim_matches(|c: char| c.is_ascii_whitespace()))
-        .map_err(|e| format!("{e}"))
+        .map_err(|e| crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
 }
 
 /// `v` with every mapping's keys in sorted order (PyYAML's `sort_keys`).

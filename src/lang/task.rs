@@ -523,8 +523,10 @@ fn with_items(cx: &mut Cx, path: &str, node: &Node) -> Vec<WithItems> {
                         &p,
                         at,
                         format!(
-                            "Invalid array in 'with-items' clause: {}, error: {e}",
-                            c.source
+                            "Invalid array in 'with-items' clause: {}, error: {}",
+                            c.source,
+                            crate::domain::pyjson::loads_error(c.source)
+                                .unwrap_or_else(|| e.to_string())
                         ),
                     );
                     continue;

@@ -314,7 +314,7 @@ fn with_items_errors() {
     check_task(
         "t1:\n  with-items: x in [1, }]\n",
         &[
-            "wf.tasks.t1.with-items (line 5, column 19): Invalid array in 'with-items' clause: [1, }], error: expected value at line 1 column 5",
+            "wf.tasks.t1.with-items (line 5, column 19): Invalid array in 'with-items' clause: [1, }], error: Expecting value: line 1 column 5 (char 4)",
         ],
     );
 }

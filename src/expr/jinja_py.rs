@@ -219,13 +219,20 @@ fn length(v: Value) -> Result<Value, Error> {
     Ok(Value::from(minijinja::filters::length(&v)?))
 }
 
+/// `random(seq)`: Python's `random.choice`, which needs `len()` (a
+/// generator has none).
 fn random(v: Value) -> Result<Value, Error> {
+    if is_gen(&v) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "object of type 'generator' has no len()",
+        ));
+    }
     let items: Vec<Value> = v.try_iter()?.collect();
     if items.is_empty() {
-        return Err(Error::new(
-            ErrorKind::UndefinedError,
-            "No random item, sequence was empty.",
-        ));
+        // Jinja2 returns an undefined value ("No random item, sequence was
+        // empty."): it fails only when used, not when tested
+        return Ok(Value::UNDEFINED);
     }
     let r = uuid::Uuid::new_v4().as_u128() as usize % items.len();
     Ok(items[r].clone())

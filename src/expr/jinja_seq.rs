@@ -671,8 +671,8 @@ fn abs(value: Value) -> Result<Value, Error> {
     }
 }
 
-/// `reverse(value)`: a string reversed, anything iterable as a reversed
-/// iterator.
+/// `reverse(value)`: a string reversed, a reversible value (list, dict) as
+/// a reversed iterator, a generator (not reversible) as a reversed list.
 fn reverse(value: Value) -> Result<Value, Error> {
     defined(&value)?;
     if let Some(s) = value.as_str() {
@@ -686,6 +686,9 @@ fn reverse(value: Value) -> Result<Value, Error> {
     }
     let mut items = py_iter(&value)?;
     items.reverse();
+    if super::jinja_py::is_gen(&value) {
+        return Ok(Value::from(items));
+    }
     Ok(Value::from_object(super::jinja_py::Gen(items)))
 }
 

@@ -208,9 +208,19 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
         return ErrorKind::Undefined;
     }
     if detail.starts_with("unable to calculate")
-        && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
-            .iter()
-            .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
+        && [
+            " / 0",
+            " // 0",
+            " % 0",
+            " / 0.0",
+            " // 0.0",
+            " % 0.0",
+            " / False",
+            " // False",
+            " % False",
+        ]
+        .iter()
+        .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
     {
         return ErrorKind::ZeroDivision;
     }

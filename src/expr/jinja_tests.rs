@@ -606,3 +606,34 @@ fn division_by_zero_in_pythons_words() {
         assert_eq!(e.message, msg, "{src}");
     }
 }
+
+#[test]
+fn reverse_of_a_generator_is_a_list_random_needs_a_len() {
+    check("{{ [2] | map('abs') | reverse | count }}", json!(1));
+    check("{{ [1, 2] | select('odd') | reverse | last }}", json!(1));
+    check_err("{{ [2] | map('abs') | random }}", ErrorKind::Type);
+    check_err("{{ [2] | reverse | random }}", ErrorKind::Type);
+    check("{{ [] | random is number }}", json!(false));
+    check_err("{{ ([] | random) + 1 }}", ErrorKind::Undefined);
+}
+
+#[test]
+fn tests_chain_after_an_argument() {
+    check("{{ 3 is eq(3) is even }}", json!(false));
+    check("{{ 3 is eq 3 is not none }}", json!(true));
+    check_err("{{ 3 is odd is even }}", ErrorKind::Syntax);
+}
+
+#[test]
+fn python_text_rules() {
+    check("x {{ 'abc'.partition('b') }}", json!("x ('a', 'b', 'c')"));
+    check(
+        "{{ 'abc'.rpartition('x') | string }}",
+        json!("('', '', 'abc')"),
+    );
+    check("{{ 'ßa ﬁx'.title() }}", json!("Ssa Fix"));
+    check("{{ 'ßa' | capitalize }}", json!("Ssa"));
+    check("{{ 'ßa' | title }}", json!("SSa"));
+    check_err("{{ 1 / false }}", ErrorKind::ZeroDivision);
+    check_err("{{ 2.5 // false }}", ErrorKind::ZeroDivision);
+}

@@ -212,7 +212,10 @@ pub fn unknown_method(
                     }
                     None => vec![String::new(), String::new(), s.to_string()],
                 };
-                return Ok(Value::from(parts));
+                // a tuple, printed `('a', 'b', 'c')`
+                return Ok(Value::from_object(minijinja::value::Tuple::from(
+                    parts.into_iter().map(Value::from).collect::<Vec<_>>(),
+                )));
             }
             _ => {}
         }
@@ -329,15 +332,17 @@ pub(crate) fn title_filter(value: Value) -> Result<Value, Error> {
     Ok(Value::from(out))
 }
 
-/// `capitalize`: the first character upper case, the rest lower case.
+/// `capitalize`: the first character title case, the rest lower case.
 pub(crate) fn capitalize(value: Value) -> Result<Value, Error> {
     let s = super::jinja_filters::soft_str(&value)?;
     let mut it = s.chars();
     let out: String = match it.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(it.flat_map(char::to_lowercase))
-            .collect(),
+        Some(first) => {
+            let mut out = String::new();
+            super::jinja_methods::push_titlecase(&mut out, first);
+            out.extend(it.flat_map(char::to_lowercase));
+            out
+        }
         None => String::new(),
     };
     Ok(Value::from(out))

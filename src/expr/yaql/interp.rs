@@ -66,9 +66,19 @@ pub struct Args<'a> {
     pub raw: &'a [Arg],
 }
 
+/// A dict view: its items as computed, its Python class name, its dict.
+pub struct View {
+    pub items: Rc<Vec<V>>,
+    pub kind: &'static str,
+    pub dict: V,
+}
+
 pub struct Interp<'a> {
     /// Results of `orderBy` (result, source, key specs) for `thenBy`.
     pub orderings: Vec<Ordering<'a>>,
+    /// Results of a dict's `keys()`, `values()`, `items()` (views: the
+    /// values view has no `len()`; `str()` names the view and its dict).
+    pub views: Vec<View>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -86,6 +96,7 @@ impl<'a> Interp<'a> {
         };
         Interp {
             orderings: Vec::new(),
+            views: Vec::new(),
             scopes: vec![root_scope],
             fuel: limits.fuel,
             limits,
@@ -93,6 +104,24 @@ impl<'a> Interp<'a> {
             host,
             env,
         }
+    }
+
+    /// True for a lazy value that is iterable without being an iterator
+    /// (an `orderBy` ordering, a dict's values view).
+    pub fn not_iterator(&self, v: &Rc<Vec<V>>) -> bool {
+        self.orderings.iter().any(|o| Rc::ptr_eq(&o.0, v))
+            || self
+                .views
+                .iter()
+                .any(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, v))
+    }
+
+    /// The dict view `v` is, if it is one.
+    pub fn view_of(&self, v: &V) -> Option<&View> {
+        let (V::Iter(p) | V::Set(p)) = v else {
+            return None;
+        };
+        self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
     }
 
     /// Spends `n` steps of fuel.

@@ -114,7 +114,8 @@ fn py_find(s: &str, sub: &str, start: i64, end: Option<i64>, rev: bool) -> i64 {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len() as i64;
     let norm = |x: i64| if x < 0 { (x + n).max(0) } else { x.min(n) };
-    let st = norm(start);
+    // a start past the end finds nothing, not even the empty string
+    let st = if start < 0 { (start + n).max(0) } else { start };
     let en = end.map_or(n, norm);
     if st > en {
         return -1;
@@ -697,14 +698,29 @@ fn regex_split(re: &RegexV, s: &str, max: i64) -> V {
     V::list(out)
 }
 
-/// Python `re.sub` with `\1`/`\g<1>` group references.
+/// Python `re.sub` with `\1`/`\g<1>` group references, over Python's
+/// matches ([`py_captures`]).
 fn regex_replace(re: &RegexV, s: &str, repl: &str, count: i64) -> String {
     if count < 0 {
         return s.to_string();
     }
     let rust_repl = py_repl(repl);
-    let limit = if count <= 0 { 0 } else { count as usize };
-    re.re.replacen(s, limit, rust_repl.as_str()).into_owned()
+    let limit = if count <= 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
+    // Python's matches: an empty match right after a non-empty one counts
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for c in py_captures(&re.re, s).into_iter().take(limit) {
+        let Some(m) = c.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        c.expand(&rust_repl, &mut out);
+        last = m.end();
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 fn py_repl(repl: &str) -> String {

@@ -261,3 +261,62 @@ fn split_max_splits_keyword_and_round_bool() {
     );
     check("<% round(-3, true) %>", json!(-3));
 }
+
+#[test]
+fn select_case_stops_at_the_first_true_predicate() {
+    check("<% selectCase(true, 1 / 0 > 1) %>", json!(0));
+    check("<% selectCase(false, true, 1 mod 0 = 1) %>", json!(1));
+    check_err(
+        "<% selectCase(false, 1 / 0 > 1) %>",
+        ErrorKind::ZeroDivision,
+    );
+}
+
+#[test]
+fn orderings_and_values_views_have_no_len() {
+    check_err("<% $.l.orderBy($).len() %>", ErrorKind::NoMatchingFunction);
+    check_err(
+        "<% $.l.orderBy($).thenBy($).len() %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check("<% $.l.orderBy($).count() %>", json!(3));
+    check("<% $.l.orderBy($).select($).len() %>", json!(3));
+    check_err(
+        "<% {a => 1}.values().len() %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check("<% {a => 1}.values().count() %>", json!(1));
+    check("<% {a => 1}.keys().len() %>", json!(1));
+}
+
+#[test]
+fn str_of_a_dict_view_names_the_view() {
+    check(
+        "<% str({a => 1}.values()) %>",
+        json!("ValuesView({'a': 1})"),
+    );
+    check(
+        "<% str({a => [1]}.keys()) %>",
+        json!("KeysView({'a': (1,)})"),
+    );
+    check("<% str({a => 1}.items()) %>", json!("ItemsView({'a': 1})"));
+}
+
+#[test]
+fn regex_replace_counts_empty_matches_as_python_does() {
+    check("<% regex('.*').replace('abc', '_') %>", json!("__"));
+    check("<% regex('x*').replace('abc', '-') %>", json!("-a-b-c-"));
+    check("<% 'banana'.replace(regex('a*'), '') %>", json!("bnn"));
+    check(
+        "<% regex('n*').replace('banana', '-', 3) %>",
+        json!("-b-a-ana"),
+    );
+}
+
+#[test]
+fn index_of_from_past_the_end_finds_nothing() {
+    check("<% 'str'.indexOf('', 5) %>", json!(-1));
+    check("<% 'str'.indexOf('', 3) %>", json!(3));
+    check("<% 'str'.lastIndexOf('', 5) %>", json!(-1));
+    check("<% 'abc'.indexOf('', 4, 2) %>", json!(-1));
+}

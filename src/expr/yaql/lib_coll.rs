@@ -338,9 +338,15 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 return Ok(None);
             };
             let has = |s: &Rc<Vec<V>>, x: &V| s.iter().any(|y| py_eq(x, y));
+            if name == "union" {
+                return Ok(Some(V::Set(Rc::new(super::value::py_set_union(&l, &r)))));
+            }
             let out: Vec<V> = match name {
-                "union" => l.iter().chain(r.iter()).cloned().collect(),
-                "intersect" => l.iter().filter(|x| has(&r, x)).cloned().collect(),
+                // Python iterates the smaller set
+                "intersect" if r.len() > l.len() => {
+                    l.iter().filter(|x| has(&r, x)).cloned().collect()
+                }
+                "intersect" => r.iter().filter(|x| has(&l, x)).cloned().collect(),
                 "difference" => l.iter().filter(|x| !has(&r, x)).cloned().collect(),
                 _ => l
                     .iter()

@@ -320,3 +320,25 @@ fn index_of_from_past_the_end_finds_nothing() {
     check("<% 'str'.lastIndexOf('', 5) %>", json!(-1));
     check("<% 'abc'.indexOf('', 4, 2) %>", json!(-1));
 }
+
+#[test]
+fn sets_of_numbers_iterate_in_python_hash_order() {
+    check("<% str($.l.toSet()) %>", json!("frozenset({1, 2, 3})"));
+    check("<% [16, 8, 3].toSet().toList() %>", json!([16, 8, 3]));
+    check(
+        "<% [36, 49, 7, 35, -22].toSet().toList() %>",
+        json!([35, 36, 7, -22, 49]),
+    );
+    check(
+        "<% str(set(1, 2) + set(9, 8)) %>",
+        json!("frozenset({8, 1, 2, 9})"),
+    );
+    check(
+        "<% [36, 49, 7, 35, -22].toSet().union([-1].toSet()).toList() %>",
+        json!([49, 35, 36, 7, -22, -1]),
+    );
+    check(
+        "<% range(4).toSet().union([2.5, 1].toSet()).len() %>",
+        json!(5),
+    );
+}

@@ -64,7 +64,59 @@ def str_lit():
     return "'" + ch(STRS) + "'"
 
 
-# ---------------------------------------------------------------- YAQL
+# ---------------------------------------------------------------- nested data
+
+KEYS = ['x', 'y', 'id', 'name', 'value', 'data', 'items', 'meta', 'tags', 'child', 'count', 'label',
+        'keys', 'values', 'get']
+WORDS = ['alpha', 'beta', 'gamma', 'delta', 'Echo', 'fox', 'golf', 'hôtel', 'india', 'JULIET', 'kilo',
+         'lima', 'mü', '日本', '']
+
+
+def rand_scalar():
+    return ch([lambda: R.randint(-99, 999), lambda: R.randint(-400, 400) / 4, lambda: ch(WORDS),
+               lambda: None, lambda: R.random() < 0.5])()
+
+
+def rand_data(depth=0):
+    r = R.random()
+    if depth >= 3 or r < 0.4:
+        return rand_scalar()
+    if r < 0.65:
+        return [rand_data(depth + 1) for _ in range(R.randint(0, 4))]
+    return {k: rand_data(depth + 1) for k in R.sample(KEYS[:12], R.randint(1, 4))}
+
+
+def rand_root():
+    return {k: rand_data(1) for k in R.sample(KEYS[:12], R.randint(1, 5))}
+
+
+def rand_path(ctx, lang):
+    """A path into ctx, mostly existing, sometimes not."""
+    cur = ctx
+    out = ''
+    for _ in range(R.randint(1, 4)):
+        if isinstance(cur, dict) and cur and R.random() < 0.85:
+            k = ch(list(cur))
+        elif isinstance(cur, list) and cur and R.random() < 0.85:
+            k = R.randint(-len(cur), len(cur) - 1)
+        else:
+            k = ch(KEYS + [0, -1, 3])
+        if isinstance(k, int):
+            out += '[%d]' % k
+        elif R.random() < 0.25:
+            out += "['%s']" % k
+        elif R.random() < 0.1 and lang == 'yaql':
+            out += '?.' + k
+        else:
+            out += '.' + k
+        try:
+            cur = cur[k]
+        except Exception:
+            cur = None
+            break
+    return out
+
+
 
 Y_NUM_REF = ['$.a', '$.b', '$.c', '$.z', '$.big', '$.d.x', '$.l[0]', '$.nums[2]',
              '$.fl[1]', '$.l.len()', '$.nums.len()', '$.fl[2]', '$.nums.max()',
@@ -282,10 +334,74 @@ def y_inline():
     return ''.join(parts)
 
 
+def y_nav():
+    ctx = rand_root()
+    p = '$' + rand_path(ctx, 'yaql')
+    tail = ch(['', '', '', '.len()', ".get('%s')" % ch(KEYS), ".get('%s', 'd')" % ch(KEYS), '.keys().orderBy($)',
+               '.values().len()', '.values()', '.count()', '.first()', ' = null', " + 'x'", '.toUpper()', '.isEmpty()',
+               '.select($)', ".containsKey('%s')" % ch(KEYS), '?.x', '[0]', '.items().orderBy($[0])', '.sum()',
+               '.where($ != null)', '.distinct()', '.reverse()', ' * 2'])
+    if R.random() < 0.1:
+        p = ch(['$?.%s' % ch(KEYS), "$['%s']" % ch(KEYS)])
+    return ctx, p + tail
+
+
+def y_dicts_rand():
+    ctx = {'m': {k: rand_data(2) for k in R.sample(KEYS, R.randint(0, 5))},
+           'o': {k: rand_data(2) for k in R.sample(KEYS, R.randint(0, 3))}}
+    k = ch(KEYS)
+    e = ch(['$.m.mergeWith($.o)', '$.o.mergeWith($.m)', '$.m.keys().orderBy($)', "$.m.containsKey('%s')" % k,
+            '$.m.%s' % k, '$.m.containsValue(%s)' % ch(['0', '8.25', 'null', "'fox'", 'true']), '$.m?.%s' % k,
+            "$.m.set('%s', 1)" % k, '$.m.set($.o)', "{'x' => $.m.len(), 'other' => $.o.len()}",
+            "$.m.get('%s')" % k, "$.m.delete('%s')" % k, "$.m.get('%s', 0)" % k, '$.m.values().len()',
+            "$.m['%s']" % k, '$.m.len() + $.o.len()', '$.m.keys().concat($.o.keys()).distinct().orderBy($)',
+            "$.m.set('%s', $.o).%s" % (k, k), '$.m.items().orderBy($[0]).select($[0])', '$.m.values()',
+            '$.m = $.o', '$.m.mergeWith($.o).keys().orderBy($)', "$.m.delete('%s', '%s')" % (k, ch(KEYS)),
+            '$.m.toList()' if False else '$.m.select($)', "$.m.keys().where($.startsWith('%s'))" % k[0],
+            '$.m.items', '$.m.keys', '$.m.values'])
+    return ctx, e
+
+
+MISC_VALUES = ['1', '-3', '0', '2.5', '-0.0', '1e16', '0.1 + 0.2', '12345678901234567890', '9007199254740993',
+               "'abc'", "''", "'Ünïcödé ß'", "'ok 😀 done'", "'日本語'", "' 42 '", "'3.5'", 'true', 'false', 'null',
+               '[3, 1, 2]', '[]', "['b', 'A', 'c']", '[1, [2, 3]]', "[1, 'a', null]", '[2.5, 1]', '{a => 1, b => 2}',
+               '{}', '$.l', '$.strs', '$.mixed', '$.d', '$.kv', '$.fl', '$.nested', '$.u', '$.big', '$.n']
+Y_FUNCS = ['str(%s)', 'int(%s)', 'float(%s)', 'len(%s)', '%s.len()', 'abs(%s)', 'round(%s)', 'round(%s, 2)',
+           '%s.toUpper()', '%s.toLower()', 'isString(%s)', 'isInteger(%s)', 'bool(%s)', '%s.sum()', '%s.max()',
+           '%s.min()', '%s.first(null)', '%s.last(null)', '%s.reverse()', "%s.join(',')", "','.join(%s)",
+           "%s.split(',')", '%s.keys()', '%s.values()', '%s.flatten()', '%s.distinct()', '%s.orderBy($)',
+           '%s.toList()', '%s.count()', '%s.any()', '%s.all()', '%s.select($)', '%s.where($)', 'not %s',
+           '-%s', '%s + %s', '%s * 2', '%s = %s', '%s < %s', '%s in %s', '%s.contains(1)', '%s.indexOf(1)',
+           '%s.isEmpty()', 'concat(%s, %s)', '%s.trim()', '%s.toCharArray()', 'list(%s)', 'dict(%s)',
+           '%s.sequence()' if False else 'coalesce(%s, 1)', '%s.enumerate().toList()' if False else '%s.memorize()',
+           '%s.skip(1)', '%s[0]', '%s[-1]', '%s.get(0)' if False else "%s.get('a')", 'json_dump(%s)',
+           'yaml_dump(%s)', 'str(%s) + str(%s)', '%s / 2', '%s mod 3', 'max(%s, %s)', 'min(%s, 1)',
+           'float(%s) * 2', 'int(%s) + 1', '%s.format()' if False else 'str(%s).len()']
+
+
+def y_misc():
+    e = ch(MISC_VALUES)
+    for _ in range(R.randint(1, 3)):
+        f = ch(Y_FUNCS)
+        e = f % tuple([e] + [ch(MISC_VALUES) for _ in range(f.count('%s') - 1)])
+    return e
+
+
 def gen_yaql():
-    cat = ch(['arithmetic'] * 6 + ['logic'] * 4 + ['strings'] * 4 + ['branching'] * 2 + ['collections'] * 6 +
+    cat = ch(['misc'] * 4 + ['navigation'] * 4 + ['dicts'] * 2 + ['arithmetic'] * 6 + ['logic'] * 4 + ['strings'] * 4 + ['branching'] * 2 + ['collections'] * 6 +
              ['people'] * 3 + ['dicts'] * 2 + ['inline'] * 3 + ['conversions', 'regex', 'chained', 'lambdas'])
     ctx = STD
+    if cat == 'misc':
+        e = y_misc()
+        if R.random() < 0.3:
+            return cat, ch(['x <% ', '<% ']) + e + ' %>' + ch([' y', '', ' <% ' + y_misc() + ' %>']), ctx
+        return cat, '<% ' + e + ' %>', ctx
+    if cat == 'navigation':
+        ctx, e = y_nav()
+        return cat, '<% ' + e + ' %>', ctx
+    if cat == 'dicts' and R.random() < 0.6:
+        ctx, e = y_dicts_rand()
+        return cat, '<% ' + e + ' %>', ctx
     if cat == 'arithmetic':
         e = y_arith()
     elif cat == 'logic':
@@ -512,10 +628,62 @@ def j_inline():
     return ''.join(parts)
 
 
+def j_nav():
+    ctx = rand_root()
+    if R.random() < 0.2:
+        ctx = {'m': {k: rand_data(2) for k in R.sample(KEYS, R.randint(0, 5))}}
+        k = ch(KEYS)
+        return ctx, '{{ ' + ch(['_.m.%s' % k, "_.m['%s']" % k, '_.m.%s()' % ch(['keys', 'values', 'items']),
+                               "_.m.get('%s')" % k, "_.m.get('%s', 0)" % k, "_.m | dictsort", '_.m | list',
+                               "_.m.%s is defined" % k, "_.m | length", "'%s' in _.m" % k, '_.m.items() | list',
+                               "_.m | tojson", '_.m.values() | list', "_.m.%s | default('d')" % k]) + ' }}'
+    p = '_' + rand_path(ctx, 'jinja')
+    tail = ch(['', '', '', ' | length', " | default('dflt')", ' is defined', ' | tojson', ' | string', ' | list',
+               ' | first', ' | last', ' is none', ' | upper', " ~ 'x'", ' | sort', ' is mapping', ' | count',
+               ' | join(\',\')', ' | dictsort', ' is string', '.keys() | list', ' | int', ' | float'])
+    return ctx, '{{ ' + p + tail + ' }}'
+
+
+J_MISC_VALUES = ['1', '-3', '0', '2.5', '-0.0', '1e16', '0.1 + 0.2', '12345678901234567890', '9007199254740993',
+                 "'abc'", "''", "'Ünïcödé ß'", "'ok 😀 done'", "'日本語'", "' 42 '", "'3.5'", 'true', 'false',
+                 'none', '[3, 1, 2]', '[]', "['b', 'A', 'c']", '[1, [2, 3]]', "[1, 'a', none]", '[2.5, 1]',
+                 "{'a': 1, 'b': 2}", '{}', '_.l', '_.strs', '_.mixed', '_.d', '_.kv', '_.fl', '_.nested', '_.u',
+                 '_.big', '_.n', '(1, 2)', "'a<b>&c'", "'10%'", "'x\\ny'"]
+J_FILTERS = ['abs', 'int', 'float', 'round', 'round(1)', 'string', 'length', 'first', 'last', 'list', 'sort',
+             'unique | list', 'reverse | list', 'join', "join(', ')", 'sum', 'min', 'max', 'upper', 'lower', 'title',
+             'capitalize', 'trim', 'center(9)', 'truncate(5)', 'truncate(5, true)', 'wordcount', 'tojson',
+             'dictsort', 'batch(2) | list', 'slice(2) | list', "default('x')", 'default(1, true)', 'filesizeformat',
+             'filesizeformat(true)', 'urlencode', 'escape', 'striptags', 'pprint', 'format', 'items | list',
+             "replace('a', 'b')", 'indent(2)', 'e', 'string | length', "map('string') | list", 'select | list',
+             "reject('none') | list", 'bool' if False else 'float | int', 'int(3)', "int(base=16)", 'round(0, "ceil")']
+
+
+def j_misc():
+    e = ch(J_MISC_VALUES)
+    for _ in range(R.randint(1, 3)):
+        r = R.random()
+        if r < 0.7:
+            e = '(%s) | %s' % (e, ch(J_FILTERS))
+        elif r < 0.85:
+            e = '(%s) %s (%s)' % (e, ch(['+', '-', '*', '/', '//', '%', '~', '==', '<', 'in', 'and', 'or']),
+                                  ch(J_MISC_VALUES))
+        else:
+            e = '(%s) is %s' % (e, ch(['number', 'string', 'sequence', 'mapping', 'iterable', 'none', 'defined',
+                                       'integer', 'float', 'true', 'false', 'boolean', 'lower', 'upper', 'escaped']))
+    return e
+
+
 def gen_jinja():
-    cat = ch(['arithmetic'] * 5 + ['logic'] * 3 + ['conditionals'] * 2 + ['strings'] * 4 + ['filters'] * 5 +
+    cat = ch(['misc'] * 4 + ['navigation'] * 4 + ['arithmetic'] * 5 + ['logic'] * 3 + ['conditionals'] * 2 + ['strings'] * 4 + ['filters'] * 5 +
              ['records'] * 3 + ['templates'] * 4 + ['inline'] * 3 + ['tests'])
     ctx = STD
+    if cat == 'misc':
+        if R.random() < 0.3:
+            return cat, ch(['x {{ ', '{{ ']) + j_misc() + ' }}' + ch([' y', '', ' {{ ' + j_misc() + ' }}']), ctx
+        return cat, '{{ ' + j_misc() + ' }}', ctx
+    if cat == 'navigation':
+        ctx, e = j_nav()
+        return cat, e, ctx
     if cat == 'arithmetic':
         e = '{{ ' + j_arith() + ' }}'
     elif cat == 'logic':

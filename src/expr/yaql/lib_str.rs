@@ -464,8 +464,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if start < 0 {
                 start += len;
             }
-            let st = start.clamp(0, len);
-            let en = (start + length).clamp(0, len);
+            // string[start:start + length] with Python's slice rules: a
+            // bound still negative counts from the end once more
+            let bound = |i: i64| if i < 0 { (i + len).max(0) } else { i.min(len) };
+            let (st, en) = (bound(start), bound(start.saturating_add(length)));
             let out: String = if st < en {
                 chars[st as usize..en as usize].iter().collect()
             } else {

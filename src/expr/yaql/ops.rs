@@ -212,9 +212,8 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             it.spend((total / 64) as u64)?;
             Ok(V::string(s.repeat(n as usize)))
         }
-        (V::List(s) | V::Iter(s), n) | (n, V::List(s) | V::Iter(s))
-            if repeat_count(n).is_some() =>
-        {
+        // a sequence repeats; a lazy one (select, where, ...) has no `*`
+        (V::List(s), n) | (n, V::List(s)) if repeat_count(n).is_some() => {
             let n = repeat_count(n).unwrap_or(0);
             if n == i64::MIN {
                 return index_overflow();

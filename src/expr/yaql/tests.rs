@@ -342,3 +342,19 @@ fn sets_of_numbers_iterate_in_python_hash_order() {
         json!(5),
     );
 }
+
+#[test]
+fn substring_slices_as_python_does() {
+    check("<% 'str'.substring(-4, -2) %>", json!(""));
+    check("<% 'str'.substring(-5) %>", json!("tr"));
+    check("<% 'Hello World'.substring(-14, 5) %>", json!("Wo"));
+}
+
+#[test]
+fn lazy_sequences_neither_repeat_nor_equal_lists() {
+    check_err("<% $.l.select($) * 2 %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.l.orderBy($) * 2 %>", ErrorKind::NoMatchingFunction);
+    check("<% $.l * 2 %>", json!([3, 1, 2, 3, 1, 2]));
+    check("<% $.l.select($) = [3, 1, 2] %>", json!(false));
+    check("<% $.l.select($).toList() = [3, 1, 2] %>", json!(true));
+}

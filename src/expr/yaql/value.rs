@@ -343,9 +343,11 @@ pub fn py_eq(a: &V, b: &V) -> bool {
         (V::Str(x), V::Str(y)) => x == y,
         (V::Int(x), V::Int(y)) => x == y,
         (V::Bool(x), V::Bool(y)) => x == y,
-        (V::List(x) | V::Iter(x), V::List(y) | V::Iter(y)) => {
+        (V::List(x), V::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q))
         }
+        // an iterator equals only itself (a list never)
+        (V::Iter(x), V::Iter(y)) => Rc::ptr_eq(x, y),
         (V::Set(x), V::Set(y)) => {
             x.len() == y.len() && x.iter().all(|p| y.iter().any(|q| py_eq(p, q)))
         }

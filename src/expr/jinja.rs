@@ -136,6 +136,10 @@ pub fn py_repr(v: &MValue) -> String {
                 Err(_) => v.to_string(),
             }
         }
+        ValueKind::String if v.is_safe() => format!(
+            "Markup({})",
+            crate::expr::yaql::value::str_repr(v.as_str().unwrap_or_default())
+        ),
         ValueKind::String => crate::expr::yaql::value::str_repr(v.as_str().unwrap_or_default()),
         ValueKind::Seq if crate::expr::jinja_ops::is_tuple(v) => {
             let items: Vec<String> = v

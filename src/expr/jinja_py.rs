@@ -327,7 +327,16 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("e", super::jinja_text::escape_filter);
     env.add_filter("wordcount", wordcount);
     env.add_filter("random", random);
-    env.add_filter("format", super::jinja_pyfmt::format_filter);
+    env.add_filter(
+        "format",
+        |v: Value, a: Rest<Value>, k: minijinja::value::Kwargs| {
+            let safe = v.is_safe();
+            super::jinja_text::markup_of(
+                safe,
+                super::jinja_pyfmt::format_filter(v, a, k).map(Value::from),
+            )
+        },
+    );
     env.add_filter("__dict_method", dict_method);
     env.set_unknown_method_callback(unknown_method);
 }

@@ -637,3 +637,26 @@ fn python_text_rules() {
     check_err("{{ 1 / false }}", ErrorKind::ZeroDivision);
     check_err("{{ 2.5 // false }}", ErrorKind::ZeroDivision);
 }
+
+#[test]
+fn markup_stays_markup_through_its_methods_and_text_filters() {
+    check("x {{ ['a' | e] }}", json!("x [Markup('a')]"));
+    check(
+        "x {{ ('a b' | e).split() }}",
+        json!("x [Markup('a'), Markup('b')]"),
+    );
+    check(
+        "x {{ [('a' | e) | upper | center(3)] }}",
+        json!("x [Markup(' A ')]"),
+    );
+    check("x {{ [('a' | e) + '<'] }}", json!("x [Markup('a&lt;')]"));
+    check(
+        "x {{ [('a' | e).replace('a', '<')] }}",
+        json!("x [Markup('&lt;')]"),
+    );
+    check(
+        "x {{ [('a' | e) | title, ('a' | e) ~ 'b'] }}",
+        json!("x ['A', 'ab']"),
+    );
+    check("x {{ [[1] | tojson] }}", json!("x [Markup('[1]')]"));
+}

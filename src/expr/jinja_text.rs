@@ -62,6 +62,78 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    let escaped: Vec<Value>;
+    let mut args = args;
+    if value.is_safe()
+        && value.as_str().is_some()
+        && matches!(
+            method,
+            "replace"
+                | "ljust"
+                | "rjust"
+                | "lstrip"
+                | "rstrip"
+                | "center"
+                | "strip"
+                | "partition"
+                | "rpartition"
+                | "join"
+        )
+    {
+        escaped = args
+            .iter()
+            .map(|a| match a.as_str() {
+                Some(t) if !a.is_safe() => Value::from(escape_text(t)),
+                _ => a.clone(),
+            })
+            .collect();
+        args = &escaped;
+    }
+    let r = str_or_other_method(state, value, method, args)?;
+    if value.is_safe() && value.as_str().is_some() {
+        // markupsafe: the text a Markup's method returns is Markup too
+        return Ok(keep_markup(r));
+    }
+    Ok(r)
+}
+
+/// A filter's result, Markup when its input was (markupsafe's methods on
+/// Markup return Markup: `upper`, `center`, `trim`, `truncate`, ...).
+pub(crate) fn markup_of(input_safe: bool, out: Result<Value, Error>) -> Result<Value, Error> {
+    match out {
+        Ok(v) if input_safe && v.as_str().is_some() => Ok(keep_markup(v)),
+        other => other,
+    }
+}
+
+/// `v` with its strings (also inside a list or tuple) marked as Markup.
+fn keep_markup(v: Value) -> Value {
+    let safe = |x: Value| match x.as_str() {
+        Some(t) if !x.is_safe() => Value::from_safe_string(t.to_string()),
+        _ => x,
+    };
+    if v.as_str().is_some() {
+        return safe(v);
+    }
+    if v.kind() == ValueKind::Seq
+        && let Ok(items) = v.try_iter()
+    {
+        let items: Vec<Value> = items.map(safe).collect();
+        return if super::jinja_ops::is_tuple(&v) {
+            Value::from_object(minijinja::value::Tuple::from(items))
+        } else {
+            Value::from(items)
+        };
+    }
+    v
+}
+
+fn str_or_other_method(
+    state: &mut State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
     if value.is_safe()
         && let Some(s) = value.as_str()
         && let Some(r) = super::jinja_methods::markup_method(s, method, args)

@@ -353,7 +353,7 @@ impl<'a> Interp<'a> {
             BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => ops::compare(op, l, r)?,
             BinOp::In => ops::contains_op(l, r)?,
             BinOp::Match | BinOp::NotMatch => {
-                let m = super::lib_str::matches_op(self, l, r)?;
+                let m = super::regex::matches_op(self, l, r)?;
                 V::Bool(if op == BinOp::Match { m } else { !m })
             }
             BinOp::And | BinOp::Or | BinOp::Dot | BinOp::Elvis | BinOp::Arrow => V::Null,

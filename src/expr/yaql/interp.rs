@@ -309,6 +309,12 @@ impl<'a> Interp<'a> {
                     let lv = self.eval(l, sc)?;
                     if lv.truthy() { lv } else { self.eval(r, sc)? }
                 }
+                // `.` takes a name or a call on its right, never a constant
+                BinOp::Dot | BinOp::Elvis
+                    if !matches!(**r, Expr::Keyword(_)) && constant_kind(r).is_some() =>
+                {
+                    return no_func(&format!("#operator_{}", op.symbol()));
+                }
                 BinOp::Dot => {
                     if let Some(v) = super::lib_gen::take_from_endless(self, l, r, sc)? {
                         return Ok(v);
@@ -332,6 +338,9 @@ impl<'a> Interp<'a> {
                     }
                 }
                 _ => {
+                    if constant_mismatch(*op, l, r) {
+                        return no_func(&format!("#operator_{}", op.symbol()));
+                    }
                     let lv = self.eval(l, sc)?;
                     let rv = self.eval(r, sc)?;
                     self.binary(*op, &lv, &rv)?
@@ -466,6 +475,36 @@ pub fn hashable(v: &V) -> R<()> {
         V::Dict(d) => d.values().try_for_each(hashable),
         V::List(l) | V::Iter(l) => l.iter().try_for_each(hashable),
         _ => Ok(()),
+    }
+}
+
+/// The kind of a constant operand (`s` text or bare name, `n` null, `b`
+/// bool, `#` number, `c` list or dict literal), seen through parentheses.
+fn constant_kind(e: &Expr) -> Option<char> {
+    match e {
+        Expr::Paren(x) => constant_kind(x),
+        Expr::Str(_) | Expr::Keyword(_) => Some('s'),
+        Expr::Null => Some('n'),
+        Expr::Bool(_) => Some('b'),
+        Expr::Int(_) | Expr::Big(_) | Expr::Float(_) => Some('#'),
+        Expr::List(_) | Expr::Dict(_) => Some('c'),
+        _ => None,
+    }
+}
+
+/// yaql picks an operator's overload before evaluating its operands, so a
+/// constant operand no overload takes fails first (`$.missing - 'a'` is a
+/// no-matching-function error, not a missing key).
+fn constant_mismatch(op: BinOp, l: &Expr, r: &Expr) -> bool {
+    let (a, b) = (constant_kind(l), constant_kind(r));
+    let any = |set: &str| [a, b].iter().flatten().any(|k| set.contains(*k));
+    match op {
+        BinOp::Sub | BinOp::Div | BinOp::Mod => any("snb"),
+        BinOp::Mul => any("n"),
+        BinOp::Add => any("nb"),
+        BinOp::In => b.is_some_and(|k| "nb#".contains(k)),
+        BinOp::Match | BinOp::NotMatch => any("nb#"),
+        _ => false,
     }
 }
 

@@ -358,3 +358,18 @@ fn lazy_sequences_neither_repeat_nor_equal_lists() {
     check("<% $.l.select($) = [3, 1, 2] %>", json!(false));
     check("<% $.l.select($).toList() = [3, 1, 2] %>", json!(true));
 }
+
+#[test]
+fn operators_refuse_constants_before_evaluating_operands() {
+    check_err("<% $.missing - 'a' %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing - ed %>", ErrorKind::NoMatchingFunction);
+    check_err("<% null mod $.missing %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing + true %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing in 1 %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing =~ null %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing.('x') %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing.[1] %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing - 1 %>", ErrorKind::Key);
+    check_err("<% $.missing * 'a' %>", ErrorKind::Key);
+    check("<% $.s + ed %>", json!("abced"));
+}

@@ -660,3 +660,20 @@ fn markup_stays_markup_through_its_methods_and_text_filters() {
     );
     check("x {{ [[1] | tojson] }}", json!("x [Markup('[1]')]"));
 }
+
+#[test]
+fn generators_are_true_and_map_select_check_their_arguments() {
+    check("{{ 'y' if [1] | select('even') else 'n' }}", json!("y"));
+    check("{{ not ([] | map('abs')) }}", json!(false));
+    check_err("{{ [1] | map() | list }}", ErrorKind::Other);
+    check_err(
+        "{{ [1] | select('even') | map(attribte='x') | list }}",
+        ErrorKind::Other,
+    );
+    check_err(
+        "{{ [1] | map(attribute='x', foo=1) | list }}",
+        ErrorKind::Other,
+    );
+    check_err("{{ [{'a': 1}] | rejectattr() | list }}", ErrorKind::Other);
+    check("{{ [] | rejectattr() | list }}", json!([]));
+}

@@ -585,6 +585,10 @@ fn wordwrap(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error>
         Some(width.min(1 << 30) as usize),
         Some(break_long),
         wrap,
+        match &a[3] {
+            Some(b) => truthy(b)?,
+            None => true,
+        },
     )))
 }
 

@@ -677,3 +677,21 @@ fn generators_are_true_and_map_select_check_their_arguments() {
     check_err("{{ [{'a': 1}] | rejectattr() | list }}", ErrorKind::Other);
     check("{{ [] | rejectattr() | list }}", json!([]));
 }
+
+#[test]
+fn wordwrap_is_pythons_textwrap() {
+    check("{{ '  padded  ' | wordwrap(8) }}", json!("  padded"));
+    check("{{ 'tab\tsep' | wordwrap(8) }}", json!("tab\tsep"));
+    check(
+        "{{ 'Mixed Case' | wordwrap(3) }}",
+        json!("Mix\ned \nCas\ne"),
+    );
+    check(
+        "{{ 'well-known x' | wordwrap(6) }}",
+        json!("well-\nknown\nx"),
+    );
+    check(
+        "{{ 'a-b-cd ef--gh' | wordwrap(3) }}",
+        json!("a-\nb-\ncd\nef\n--\ngh"),
+    );
+}

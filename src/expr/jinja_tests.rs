@@ -695,3 +695,9 @@ fn wordwrap_is_pythons_textwrap() {
         json!("a-\nb-\ncd\nef\n--\ngh"),
     );
 }
+
+#[test]
+fn round_ceil_or_floor_of_undefined_is_undefined() {
+    check_err("{{ _.nope | round(0, 'floor') }}", ErrorKind::Undefined);
+    check_err("{{ _.nope | round }}", ErrorKind::Type);
+}

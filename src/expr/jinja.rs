@@ -4,7 +4,6 @@
 //! functions read a snapshot the engine's [`Host`] provides for the call.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use minijinja::value::{Value as MValue, ValueKind};
 use std::sync::{Arc, RwLock};
@@ -82,101 +81,7 @@ pub fn py_str(v: &MValue) -> String {
     }
 }
 
-/// Python `repr()` of a template value.
-pub fn py_repr(v: &MValue) -> String {
-    if crate::expr::jinja_values::is_range(v) || crate::expr::jinja_values::is_view(v) {
-        return v.to_string();
-    }
-    if crate::expr::jinja_values::is_plain_undefined(v) {
-        return "Undefined".into();
-    }
-    if v.as_object().is_some() && v.kind() == ValueKind::Map {
-        // minijinja's macros and namespaces, as Jinja2 shows them
-        let dbg = v.as_object().map(|o| format!("{o:?}")).unwrap_or_default();
-        if dbg.starts_with("<macro ") {
-            let name = v.get_attr("name").map(|n| py_str(&n)).unwrap_or_default();
-            return format!("<Macro '{name}'>");
-        }
-        if dbg.starts_with("Loop {") {
-            let n = |k: &str| v.get_attr(k).map(|x| py_str(&x)).unwrap_or_default();
-            return format!("<LoopContext {}/{}>", n("index"), n("length"));
-        }
-        if dbg.starts_with("Namespace") {
-            let items: Vec<String> = v
-                .try_iter()
-                .map(|it| {
-                    it.map(|k| {
-                        let x = v.get_item(&k).unwrap_or_default();
-                        format!("{}: {}", py_repr(&k), py_repr(&x))
-                    })
-                    .collect()
-                })
-                .unwrap_or_default();
-            return format!("<Namespace {{{}}}>", items.join(", "));
-        }
-    }
-    match v.kind() {
-        ValueKind::Undefined => "Undefined".into(),
-        ValueKind::None => "None".into(),
-        ValueKind::Bool => {
-            if v.is_true() {
-                "True".into()
-            } else {
-                "False".into()
-            }
-        }
-        ValueKind::Number => {
-            if v.is_integer()
-                && let Ok(i) = i128::try_from(v.clone())
-            {
-                return i.to_string();
-            }
-            match f64::try_from(v.clone()) {
-                Ok(f) => crate::expr::yaql::value::float_repr(f),
-                Err(_) => v.to_string(),
-            }
-        }
-        ValueKind::String => crate::expr::yaql::value::str_repr(v.as_str().unwrap_or_default()),
-        ValueKind::Seq if crate::expr::jinja_ops::is_tuple(v) => {
-            let items: Vec<String> = v
-                .try_iter()
-                .map(|i| i.map(|x| py_repr(&x)).collect())
-                .unwrap_or_default();
-            match items.len() {
-                1 => format!("({},)", items[0]),
-                _ => format!("({})", items.join(", ")),
-            }
-        }
-        ValueKind::Seq | ValueKind::Iterable => {
-            let mut out = String::from("[");
-            if let Ok(iter) = v.try_iter() {
-                for (i, x) in iter.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&py_repr(&x));
-                }
-            }
-            out.push(']');
-            out
-        }
-        ValueKind::Map => {
-            let mut out = String::from("{");
-            if let Ok(iter) = v.try_iter() {
-                for (i, k) in iter.enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let x = v.get_item(&k).unwrap_or_default();
-                    let _ = write!(out, "{}: {}", py_repr(&k), py_repr(&x));
-                }
-            }
-            out.push('}');
-            out
-        }
-        _ => v.to_string(),
-    }
-}
+pub use crate::expr::jinja_pprint::py_repr;
 
 /// The Jinja error kind for a minijinja error.
 fn kind_of(e: &minijinja::Error) -> ErrorKind {
@@ -208,9 +113,19 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
         return ErrorKind::Undefined;
     }
     if detail.starts_with("unable to calculate")
-        && [" / 0", " // 0", " % 0", " / 0.0", " // 0.0", " % 0.0"]
-            .iter()
-            .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
+        && [
+            " / 0",
+            " // 0",
+            " % 0",
+            " / 0.0",
+            " // 0.0",
+            " % 0.0",
+            " / False",
+            " // False",
+            " % False",
+        ]
+        .iter()
+        .any(|z| detail.ends_with(z) || detail.ends_with(&z.replace(" 0", " -0")))
     {
         return ErrorKind::ZeroDivision;
     }

@@ -445,7 +445,16 @@ impl<'s> Walk<'s> {
             }
             Expr::Test(t) => {
                 self.check_name(t.name, false, soft);
-                if matches!(t.expr, Expr::Test(_)) && !self.parenthesized(&t.expr) {
+                // Jinja2 refuses `is` right after a bare test name only:
+                // `x is eq(1) is even` and `x is eq 1 is even` chain
+                if let Expr::Test(inner) = &t.expr
+                    && inner.args.is_empty()
+                    && !self.parenthesized(&t.expr)
+                    && !self
+                        .by_end
+                        .get(&Self::span_of(&t.expr).end_offset)
+                        .is_some_and(|&i| matches!(self.toks[i].0, Token::ParenClose))
+                {
                     let src = self.src;
                     self.fail(syntax_error(
                         src,

@@ -13,6 +13,7 @@ use minijinja::{Environment, Error};
 
 use super::jinja::py_str;
 use super::jinja_ops::{Num, as_num, py_err, type_name, undefined_error};
+use super::jinja_text::markup_of;
 
 /// Python's binding of a call's arguments to `params`: `Ok(values)` with
 /// `None` for each parameter left to its default.
@@ -584,28 +585,53 @@ fn wordwrap(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error>
         Some(width.min(1 << 30) as usize),
         Some(break_long),
         wrap,
+        match &a[3] {
+            Some(b) => truthy(b)?,
+            None => true,
+        },
     )))
 }
 
-/// Registers the filters (replacing minijinja's and earlier ones).
+/// Registers the filters (replacing minijinja's and earlier ones); those
+/// that return Markup for Markup as markupsafe does go through [`markup_of`].
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("int", int_filter);
     env.add_filter("float", float_filter);
-    env.add_filter("center", center);
-    env.add_filter("truncate", truncate);
+    env.add_filter("center", |v: Value, a: Rest<Value>, k: Kwargs| {
+        markup_of(v.is_safe(), center(v, a, k))
+    });
+    env.add_filter("truncate", |v: Value, a: Rest<Value>, k: Kwargs| {
+        markup_of(v.is_safe(), truncate(v, a, k))
+    });
     env.add_filter("round", super::jinja_numfmt::round);
     env.add_filter("filesizeformat", super::jinja_numfmt::filesizeformat);
-    env.add_filter("trim", trim);
+    env.add_filter("trim", |v: Value, a: Rest<Value>, k: Kwargs| {
+        markup_of(v.is_safe(), trim(v, a, k))
+    });
     env.add_filter("replace", replace);
     env.add_filter("forceescape", forceescape);
-    env.add_filter("indent", indent);
+    env.add_filter("indent", |v: Value, a: Rest<Value>, k: Kwargs| {
+        markup_of(v.is_safe(), indent(v, a, k))
+    });
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("title", super::jinja_text::title_filter);
-    env.add_filter("capitalize", super::jinja_text::capitalize);
+    env.add_filter("capitalize", |v: Value| {
+        markup_of(v.is_safe(), super::jinja_text::capitalize(v))
+    });
     env.add_filter("striptags", super::jinja_text::striptags);
-    env.add_filter("upper", |v: Value| soft_str(&v).map(|s| s.to_uppercase()));
-    env.add_filter("lower", |v: Value| soft_str(&v).map(|s| s.to_lowercase()));
+    env.add_filter("upper", |v: Value| {
+        markup_of(
+            v.is_safe(),
+            soft_str(&v).map(|s| Value::from(s.to_uppercase())),
+        )
+    });
+    env.add_filter("lower", |v: Value| {
+        markup_of(
+            v.is_safe(),
+            soft_str(&v).map(|s| Value::from(s.to_lowercase())),
+        )
+    });
     env.add_filter("safe", |v: Value| soft_str(&v).map(Value::from_safe_string));
 }

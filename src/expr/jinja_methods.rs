@@ -144,6 +144,35 @@ fn join(sep: &str, items: Option<&Value>) -> Result<Value, Error> {
     Ok(Value::from(out.join(sep)))
 }
 
+/// Python's title case of one character (`ß` -> `Ss`, `ﬁ` -> `Fi`, `ǆ`
+/// -> `ǅ`), which differs from its upper case for ligatures and digraphs.
+pub(crate) fn push_titlecase(out: &mut String, c: char) {
+    let special = match c {
+        'ß' => "Ss",
+        'ﬀ' => "Ff",
+        'ﬁ' => "Fi",
+        'ﬂ' => "Fl",
+        'ﬃ' => "Ffi",
+        'ﬄ' => "Ffl",
+        'ﬅ' | 'ﬆ' => "St",
+        'և' => "Եւ",
+        'ﬓ' => "Մն",
+        'ﬔ' => "Մե",
+        'ﬕ' => "Մի",
+        'ﬖ' => "Վն",
+        'ﬗ' => "Մխ",
+        'Ǆ' | 'ǅ' | 'ǆ' => "ǅ",
+        'Ǉ' | 'ǈ' | 'ǉ' => "ǈ",
+        'Ǌ' | 'ǋ' | 'ǌ' => "ǋ",
+        'Ǳ' | 'ǲ' | 'ǳ' => "ǲ",
+        _ => {
+            out.extend(c.to_uppercase());
+            return;
+        }
+    };
+    out.push_str(special);
+}
+
 /// `str.title()`: a cased character after an uncased one starts a word.
 pub(crate) fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -153,7 +182,7 @@ pub(crate) fn title(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            push_titlecase(&mut out, c);
         }
         prev_cased = cased;
     }

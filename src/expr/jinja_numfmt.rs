@@ -43,6 +43,10 @@ pub(super) fn round(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value
         ));
     }
     if value.is_undefined() {
+        // ceil and floor multiply first, and an undefined value refuses `*`
+        if method != "common" {
+            return Err(super::jinja_ops::undefined_error());
+        }
         return Err(py_err(
             "TypeError",
             "type StrictUndefined doesn't define __round__ method",

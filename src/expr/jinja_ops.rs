@@ -319,12 +319,12 @@ fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
     if a.is_undefined() || b.is_undefined() {
         return Err(undefined_error());
     }
-    let text = format!("{}{}", super::jinja::py_str(&a), super::jinja::py_str(&b));
-    Ok(if a.is_safe() && b.is_safe() {
-        Value::from_safe_string(text)
-    } else {
-        Value::from(text)
-    })
+    // Jinja2 joins `str()`s: the result is plain text even from Markup
+    Ok(Value::from(format!(
+        "{}{}",
+        super::jinja::py_str(&a),
+        super::jinja::py_str(&b)
+    )))
 }
 
 /// Registers the functions the rewritten operators call.

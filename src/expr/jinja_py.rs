@@ -32,6 +32,10 @@ impl Object for Gen {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Iterable
     }
+    /// A Python generator is true even when it yields nothing.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Values(self.0.clone())
     }
@@ -154,7 +158,7 @@ fn reject(
 fn selectattr(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
+    attr: Option<Cow<'_, str>>,
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
@@ -163,6 +167,12 @@ fn selectattr(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    let Some(attr) = attr else {
+        return Err(super::jinja_ops::py_err(
+            "FilterArgumentError",
+            "Missing parameter for attribute name",
+        ));
+    };
     iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
@@ -175,7 +185,7 @@ fn selectattr(
 fn rejectattr(
     state: &mut State,
     value: Value,
-    attr: Cow<'_, str>,
+    attr: Option<Cow<'_, str>>,
     test: Option<Cow<'_, str>>,
     args: Rest<ValueOrKwargs>,
 ) -> Result<Value, Error> {
@@ -184,6 +194,12 @@ fn rejectattr(
         // `if value:` guards the loop: a falsy value gives nothing
         return Ok(generator(Vec::new()));
     }
+    let Some(attr) = attr else {
+        return Err(super::jinja_ops::py_err(
+            "FilterArgumentError",
+            "Missing parameter for attribute name",
+        ));
+    };
     iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
@@ -200,9 +216,33 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         return Ok(generator(Vec::new()));
     }
     iterable(&value)?;
+    map_args(&args)?;
     // map(attribute=...) yields undefined values for missing attributes;
     // they only fail when used
     Ok(generator(minijinja::filters::map(state, value, args)?))
+}
+
+/// Jinja2's `prepare_map`: a filter name, or `attribute=` (with at most
+/// `default=`).
+fn map_args(args: &Rest<ValueOrKwargs>) -> Result<(), Error> {
+    let fail = |m: String| Err(super::jinja_ops::py_err("FilterArgumentError", m));
+    let Some(first) = args.first() else {
+        return fail("map requires a filter argument".into());
+    };
+    if !first.is_kwargs() {
+        return Ok(());
+    }
+    let keys: Vec<String> = first
+        .try_iter()
+        .map(|it| it.filter_map(|k| k.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    if !keys.iter().any(|k| k == "attribute") {
+        return fail("map requires a filter argument".into());
+    }
+    match keys.iter().find(|k| *k != "attribute" && *k != "default") {
+        Some(k) => fail(format!("Unexpected keyword argument '{k}'")),
+        None => Ok(()),
+    }
 }
 
 fn length(v: Value) -> Result<Value, Error> {
@@ -219,13 +259,20 @@ fn length(v: Value) -> Result<Value, Error> {
     Ok(Value::from(minijinja::filters::length(&v)?))
 }
 
+/// `random(seq)`: Python's `random.choice`, which needs `len()` (a
+/// generator has none).
 fn random(v: Value) -> Result<Value, Error> {
+    if is_gen(&v) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "object of type 'generator' has no len()",
+        ));
+    }
     let items: Vec<Value> = v.try_iter()?.collect();
     if items.is_empty() {
-        return Err(Error::new(
-            ErrorKind::UndefinedError,
-            "No random item, sequence was empty.",
-        ));
+        // Jinja2 returns an undefined value ("No random item, sequence was
+        // empty."): it fails only when used, not when tested
+        return Ok(Value::UNDEFINED);
     }
     let r = uuid::Uuid::new_v4().as_u128() as usize % items.len();
     Ok(items[r].clone())
@@ -320,7 +367,16 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("e", super::jinja_text::escape_filter);
     env.add_filter("wordcount", wordcount);
     env.add_filter("random", random);
-    env.add_filter("format", super::jinja_pyfmt::format_filter);
+    env.add_filter(
+        "format",
+        |v: Value, a: Rest<Value>, k: minijinja::value::Kwargs| {
+            let safe = v.is_safe();
+            super::jinja_text::markup_of(
+                safe,
+                super::jinja_pyfmt::format_filter(v, a, k).map(Value::from),
+            )
+        },
+    );
     env.add_filter("__dict_method", dict_method);
     env.set_unknown_method_callback(unknown_method);
 }

@@ -261,6 +261,20 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
     if super::jinja_ops::undefined_like(a) || super::jinja_ops::undefined_like(b) {
         return Err(super::jinja_ops::undefined_error());
     }
+    // Markup + str and str + Markup: the plain text is escaped, the sum is
+    // Markup
+    if let (Some(x), Some(y)) = (a.as_str(), b.as_str())
+        && (a.is_safe() || b.is_safe())
+    {
+        let part = |v: &Value, t: &str| {
+            if v.is_safe() {
+                t.to_string()
+            } else {
+                super::jinja_text::escape_text(t)
+            }
+        };
+        return Ok(Value::from_safe_string(part(a, x) + &part(b, y)));
+    }
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return Ok(match (x, y) {
             (Num::Int(p), Num::Int(q)) => match p.checked_add(q) {
@@ -671,12 +685,18 @@ fn abs(value: Value) -> Result<Value, Error> {
     }
 }
 
-/// `reverse(value)`: a string reversed, anything iterable as a reversed
-/// iterator.
+/// `reverse(value)`: a string reversed, a reversible value (list, dict) as
+/// a reversed iterator, a generator (not reversible) as a reversed list.
 fn reverse(value: Value) -> Result<Value, Error> {
     defined(&value)?;
     if let Some(s) = value.as_str() {
-        return Ok(Value::from(s.chars().rev().collect::<String>()));
+        let rev: String = s.chars().rev().collect();
+        // Markup[::-1] is Markup
+        return Ok(if value.is_safe() {
+            Value::from_safe_string(rev)
+        } else {
+            Value::from(rev)
+        });
     }
     if !matches!(
         value.kind(),
@@ -686,6 +706,9 @@ fn reverse(value: Value) -> Result<Value, Error> {
     }
     let mut items = py_iter(&value)?;
     items.reverse();
+    if super::jinja_py::is_gen(&value) {
+        return Ok(Value::from(items));
+    }
     Ok(Value::from_object(super::jinja_py::Gen(items)))
 }
 

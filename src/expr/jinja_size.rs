@@ -70,12 +70,17 @@ pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
     });
     env.add_filter("tojson", move |v: Value, args: Rest<Value>, kw: Kwargs| {
         bounded(&v, max)?;
-        tojson(v, args, kw)
+        // Jinja2's tojson returns Markup
+        tojson(v, args, kw).map(Value::from_safe_string)
     });
-    env.add_filter("string", move |v: Value| -> Result<String, Error> {
+    env.add_filter("string", move |v: Value| -> Result<Value, Error> {
         crate::expr::jinja_py::undefined_input(&v)?;
         bounded(&v, max)?;
-        Ok(crate::expr::jinja::py_str(&v))
+        // soft_str: Markup stays Markup
+        if v.is_safe() && v.as_str().is_some() {
+            return Ok(v);
+        }
+        Ok(Value::from(crate::expr::jinja::py_str(&v)))
     });
 }
 

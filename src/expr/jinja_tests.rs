@@ -606,3 +606,98 @@ fn division_by_zero_in_pythons_words() {
         assert_eq!(e.message, msg, "{src}");
     }
 }
+
+#[test]
+fn reverse_of_a_generator_is_a_list_random_needs_a_len() {
+    check("{{ [2] | map('abs') | reverse | count }}", json!(1));
+    check("{{ [1, 2] | select('odd') | reverse | last }}", json!(1));
+    check_err("{{ [2] | map('abs') | random }}", ErrorKind::Type);
+    check_err("{{ [2] | reverse | random }}", ErrorKind::Type);
+    check("{{ [] | random is number }}", json!(false));
+    check_err("{{ ([] | random) + 1 }}", ErrorKind::Undefined);
+}
+
+#[test]
+fn tests_chain_after_an_argument() {
+    check("{{ 3 is eq(3) is even }}", json!(false));
+    check("{{ 3 is eq 3 is not none }}", json!(true));
+    check_err("{{ 3 is odd is even }}", ErrorKind::Syntax);
+}
+
+#[test]
+fn python_text_rules() {
+    check("x {{ 'abc'.partition('b') }}", json!("x ('a', 'b', 'c')"));
+    check(
+        "{{ 'abc'.rpartition('x') | string }}",
+        json!("('', '', 'abc')"),
+    );
+    check("{{ 'ßa ﬁx'.title() }}", json!("Ssa Fix"));
+    check("{{ 'ßa' | capitalize }}", json!("Ssa"));
+    check("{{ 'ßa' | title }}", json!("SSa"));
+    check_err("{{ 1 / false }}", ErrorKind::ZeroDivision);
+    check_err("{{ 2.5 // false }}", ErrorKind::ZeroDivision);
+}
+
+#[test]
+fn markup_stays_markup_through_its_methods_and_text_filters() {
+    check("x {{ ['a' | e] }}", json!("x [Markup('a')]"));
+    check(
+        "x {{ ('a b' | e).split() }}",
+        json!("x [Markup('a'), Markup('b')]"),
+    );
+    check(
+        "x {{ [('a' | e) | upper | center(3)] }}",
+        json!("x [Markup(' A ')]"),
+    );
+    check("x {{ [('a' | e) + '<'] }}", json!("x [Markup('a&lt;')]"));
+    check(
+        "x {{ [('a' | e).replace('a', '<')] }}",
+        json!("x [Markup('&lt;')]"),
+    );
+    check(
+        "x {{ [('a' | e) | title, ('a' | e) ~ 'b'] }}",
+        json!("x ['A', 'ab']"),
+    );
+    check("x {{ [[1] | tojson] }}", json!("x [Markup('[1]')]"));
+}
+
+#[test]
+fn generators_are_true_and_map_select_check_their_arguments() {
+    check("{{ 'y' if [1] | select('even') else 'n' }}", json!("y"));
+    check("{{ not ([] | map('abs')) }}", json!(false));
+    check_err("{{ [1] | map() | list }}", ErrorKind::Other);
+    check_err(
+        "{{ [1] | select('even') | map(attribte='x') | list }}",
+        ErrorKind::Other,
+    );
+    check_err(
+        "{{ [1] | map(attribute='x', foo=1) | list }}",
+        ErrorKind::Other,
+    );
+    check_err("{{ [{'a': 1}] | rejectattr() | list }}", ErrorKind::Other);
+    check("{{ [] | rejectattr() | list }}", json!([]));
+}
+
+#[test]
+fn wordwrap_is_pythons_textwrap() {
+    check("{{ '  padded  ' | wordwrap(8) }}", json!("  padded"));
+    check("{{ 'tab\tsep' | wordwrap(8) }}", json!("tab\tsep"));
+    check(
+        "{{ 'Mixed Case' | wordwrap(3) }}",
+        json!("Mix\ned \nCas\ne"),
+    );
+    check(
+        "{{ 'well-known x' | wordwrap(6) }}",
+        json!("well-\nknown\nx"),
+    );
+    check(
+        "{{ 'a-b-cd ef--gh' | wordwrap(3) }}",
+        json!("a-\nb-\ncd\nef\n--\ngh"),
+    );
+}
+
+#[test]
+fn round_ceil_or_floor_of_undefined_is_undefined() {
+    check_err("{{ _.nope | round(0, 'floor') }}", ErrorKind::Undefined);
+    check_err("{{ _.nope | round }}", ErrorKind::Type);
+}

@@ -62,6 +62,78 @@ pub fn unknown_method(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    let escaped: Vec<Value>;
+    let mut args = args;
+    if value.is_safe()
+        && value.as_str().is_some()
+        && matches!(
+            method,
+            "replace"
+                | "ljust"
+                | "rjust"
+                | "lstrip"
+                | "rstrip"
+                | "center"
+                | "strip"
+                | "partition"
+                | "rpartition"
+                | "join"
+        )
+    {
+        escaped = args
+            .iter()
+            .map(|a| match a.as_str() {
+                Some(t) if !a.is_safe() => Value::from(escape_text(t)),
+                _ => a.clone(),
+            })
+            .collect();
+        args = &escaped;
+    }
+    let r = str_or_other_method(state, value, method, args)?;
+    if value.is_safe() && value.as_str().is_some() {
+        // markupsafe: the text a Markup's method returns is Markup too
+        return Ok(keep_markup(r));
+    }
+    Ok(r)
+}
+
+/// A filter's result, Markup when its input was (markupsafe's methods on
+/// Markup return Markup: `upper`, `center`, `trim`, `truncate`, ...).
+pub(crate) fn markup_of(input_safe: bool, out: Result<Value, Error>) -> Result<Value, Error> {
+    match out {
+        Ok(v) if input_safe && v.as_str().is_some() => Ok(keep_markup(v)),
+        other => other,
+    }
+}
+
+/// `v` with its strings (also inside a list or tuple) marked as Markup.
+fn keep_markup(v: Value) -> Value {
+    let safe = |x: Value| match x.as_str() {
+        Some(t) if !x.is_safe() => Value::from_safe_string(t.to_string()),
+        _ => x,
+    };
+    if v.as_str().is_some() {
+        return safe(v);
+    }
+    if v.kind() == ValueKind::Seq
+        && let Ok(items) = v.try_iter()
+    {
+        let items: Vec<Value> = items.map(safe).collect();
+        return if super::jinja_ops::is_tuple(&v) {
+            Value::from_object(minijinja::value::Tuple::from(items))
+        } else {
+            Value::from(items)
+        };
+    }
+    v
+}
+
+fn str_or_other_method(
+    state: &mut State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
     if value.is_safe()
         && let Some(s) = value.as_str()
         && let Some(r) = super::jinja_methods::markup_method(s, method, args)
@@ -212,7 +284,10 @@ pub fn unknown_method(
                     }
                     None => vec![String::new(), String::new(), s.to_string()],
                 };
-                return Ok(Value::from(parts));
+                // a tuple, printed `('a', 'b', 'c')`
+                return Ok(Value::from_object(minijinja::value::Tuple::from(
+                    parts.into_iter().map(Value::from).collect::<Vec<_>>(),
+                )));
             }
             _ => {}
         }
@@ -230,55 +305,142 @@ pub fn unknown_method(
     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
 }
 
-/// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None)`.
+/// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None,
+/// break_on_hyphens=True)`: each line (`str.splitlines`) through Python's
+/// `textwrap.wrap` with tabs and whitespace kept as written.
 pub fn wordwrap(
     s: String,
     width: Option<usize>,
     break_long: Option<bool>,
     wrapstring: Option<String>,
+    break_on_hyphens: bool,
 ) -> String {
     let width = width.unwrap_or(79).max(1);
     let sep = wrapstring.unwrap_or_else(|| "\n".into());
     let break_long = break_long.unwrap_or(true);
-    let mut paragraphs = Vec::new();
-    for para in s.split('\n') {
-        let mut lines: Vec<String> = Vec::new();
-        let mut cur = String::new();
-        for word in para.split_whitespace() {
-            let mut word = word.to_string();
-            loop {
-                let need = if cur.is_empty() {
-                    word.chars().count()
-                } else {
-                    cur.chars().count() + 1 + word.chars().count()
+    super::jinja_filters::splitlines(&s)
+        .iter()
+        .map(|line| textwrap(line, width, break_long, break_on_hyphens).join(&sep))
+        .collect::<Vec<_>>()
+        .join(&sep)
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ')
+}
+
+/// `[^\d\W]`: a word character that is not a digit.
+fn letter(c: Option<&char>) -> bool {
+    c.is_some_and(|c| (c.is_alphanumeric() || *c == '_') && !c.is_numeric())
+}
+
+/// An em-dash (`--` or longer) at `k` between a word character or
+/// punctuation and a word character: the end of its run.
+fn em_dash(chars: &[char], k: usize, start: usize, end: usize) -> Option<usize> {
+    let punct = |c: char| c.is_alphanumeric() || "_!\"'&.,?".contains(c);
+    if k <= start || !punct(chars[k - 1]) {
+        return None;
+    }
+    let run = chars[k..end].iter().take_while(|c| **c == '-').count();
+    let after = chars.get(k + run).filter(|_| k + run < end);
+    (run >= 2 && after.is_some_and(|c| c.is_alphanumeric() || *c == '_')).then_some(k + run)
+}
+
+/// `TextWrapper._split`: runs of ASCII whitespace, and words, split after
+/// a hyphen between letters when hyphens may break.
+fn wrap_chunks_of(text: &str, hyphens: bool) -> Vec<Vec<char>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<Vec<char>> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let ws = is_ws(chars[i]);
+        let mut j = i;
+        while j < chars.len() && is_ws(chars[j]) == ws {
+            j += 1;
+        }
+        if ws || !hyphens {
+            out.push(chars[i..j].to_vec());
+        } else {
+            let mut start = i;
+            let mut k = i;
+            while k < j {
+                if let Some(end) = em_dash(&chars, k, start, j) {
+                    out.push(chars[start..k].to_vec());
+                    out.push(chars[k..end].to_vec());
+                    start = end;
+                    k = end;
+                    continue;
+                }
+                let c = |d: isize| {
+                    chars
+                        .get((k as isize + d) as usize)
+                        .filter(|_| k as isize + d >= i as isize)
                 };
-                if need <= width {
-                    if !cur.is_empty() {
-                        cur.push(' ');
-                    }
-                    cur.push_str(&word);
-                    break;
+                let before = (k >= i + 2 && letter(c(-1)) && letter(c(-2)))
+                    || (k >= i + 3 && letter(c(-1)) && c(-2) == Some(&'-') && letter(c(-3)));
+                let after = letter(c(1)) && (letter(c(2)) || (c(2) == Some(&'-') && letter(c(3))));
+                if chars[k] == '-' && k + 1 < j && before && after {
+                    out.push(chars[start..=k].to_vec());
+                    start = k + 1;
                 }
-                if !cur.is_empty() {
-                    lines.push(std::mem::take(&mut cur));
-                    continue;
-                }
-                if break_long && word.chars().count() > width {
-                    let head: String = word.chars().take(width).collect();
-                    lines.push(head);
-                    word = word.chars().skip(width).collect();
-                    continue;
-                }
-                cur = word.clone();
+                k += 1;
+            }
+            out.push(chars[start..j].to_vec());
+        }
+        i = j;
+    }
+    out
+}
+
+/// Python's `textwrap.wrap(line, width, expand_tabs=False,
+/// replace_whitespace=False)` (`TextWrapper._wrap_chunks`).
+fn textwrap(line: &str, width: usize, break_long: bool, hyphens: bool) -> Vec<String> {
+    let blank = |c: &[char]| c.iter().all(|x| x.is_whitespace());
+    let mut chunks = wrap_chunks_of(line, hyphens);
+    chunks.reverse();
+    let mut lines: Vec<String> = Vec::new();
+    while !chunks.is_empty() {
+        let mut cur: Vec<Vec<char>> = Vec::new();
+        let mut cur_len = 0;
+        if chunks.last().is_some_and(|c| blank(c)) && !lines.is_empty() {
+            chunks.pop();
+        }
+        while let Some(c) = chunks.last() {
+            if cur_len + c.len() > width {
                 break;
             }
+            cur_len += c.len();
+            cur.extend(chunks.pop());
+        }
+        if let Some(chunk) = chunks.last_mut()
+            && chunk.len() > width
+        {
+            let space_left = width.saturating_sub(cur_len);
+            if break_long {
+                let mut end = space_left;
+                if hyphens && chunk.len() > space_left {
+                    let head = &chunk[..space_left];
+                    if let Some(h) = head.iter().rposition(|c| *c == '-')
+                        && h > 0
+                        && head[..h].iter().any(|c| *c != '-')
+                    {
+                        end = h + 1;
+                    }
+                }
+                cur.push(chunk[..end].to_vec());
+                *chunk = chunk[end..].to_vec();
+            } else if cur.is_empty() {
+                cur.extend(chunks.pop());
+            }
+        }
+        if cur.last().is_some_and(|c| blank(c)) {
+            cur.pop();
         }
         if !cur.is_empty() {
-            lines.push(cur);
+            lines.push(cur.concat().into_iter().collect());
         }
-        paragraphs.push(lines.join(&sep));
     }
-    paragraphs.join(&sep)
+    lines
 }
 
 pub fn quote(s: &str, safe: &str, plus: bool) -> String {
@@ -329,15 +491,17 @@ pub(crate) fn title_filter(value: Value) -> Result<Value, Error> {
     Ok(Value::from(out))
 }
 
-/// `capitalize`: the first character upper case, the rest lower case.
+/// `capitalize`: the first character title case, the rest lower case.
 pub(crate) fn capitalize(value: Value) -> Result<Value, Error> {
     let s = super::jinja_filters::soft_str(&value)?;
     let mut it = s.chars();
     let out: String = match it.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(it.flat_map(char::to_lowercase))
-            .collect(),
+        Some(first) => {
+            let mut out = String::new();
+            super::jinja_methods::push_titlecase(&mut out, first);
+            out.extend(it.flat_map(char::to_lowercase));
+            out
+        }
         None => String::new(),
     };
     Ok(Value::from(out))

@@ -66,9 +66,19 @@ pub struct Args<'a> {
     pub raw: &'a [Arg],
 }
 
+/// A dict view: its items as computed, its Python class name, its dict.
+pub struct View {
+    pub items: Rc<Vec<V>>,
+    pub kind: &'static str,
+    pub dict: V,
+}
+
 pub struct Interp<'a> {
     /// Results of `orderBy` (result, source, key specs) for `thenBy`.
     pub orderings: Vec<Ordering<'a>>,
+    /// Results of a dict's `keys()`, `values()`, `items()` (views: the
+    /// values view has no `len()`; `str()` names the view and its dict).
+    pub views: Vec<View>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -86,6 +96,7 @@ impl<'a> Interp<'a> {
         };
         Interp {
             orderings: Vec::new(),
+            views: Vec::new(),
             scopes: vec![root_scope],
             fuel: limits.fuel,
             limits,
@@ -93,6 +104,24 @@ impl<'a> Interp<'a> {
             host,
             env,
         }
+    }
+
+    /// True for a lazy value that is iterable without being an iterator
+    /// (an `orderBy` ordering, a dict's values view).
+    pub fn not_iterator(&self, v: &Rc<Vec<V>>) -> bool {
+        self.orderings.iter().any(|o| Rc::ptr_eq(&o.0, v))
+            || self
+                .views
+                .iter()
+                .any(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, v))
+    }
+
+    /// The dict view `v` is, if it is one.
+    pub fn view_of(&self, v: &V) -> Option<&View> {
+        let (V::Iter(p) | V::Set(p)) = v else {
+            return None;
+        };
+        self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
     }
 
     /// Spends `n` steps of fuel.
@@ -280,6 +309,12 @@ impl<'a> Interp<'a> {
                     let lv = self.eval(l, sc)?;
                     if lv.truthy() { lv } else { self.eval(r, sc)? }
                 }
+                // `.` takes a name or a call on its right, never a constant
+                BinOp::Dot | BinOp::Elvis
+                    if !matches!(**r, Expr::Keyword(_)) && constant_kind(r).is_some() =>
+                {
+                    return no_func(&format!("#operator_{}", op.symbol()));
+                }
                 BinOp::Dot => {
                     if let Some(v) = super::lib_gen::take_from_endless(self, l, r, sc)? {
                         return Ok(v);
@@ -303,6 +338,9 @@ impl<'a> Interp<'a> {
                     }
                 }
                 _ => {
+                    if constant_mismatch(*op, l, r) {
+                        return no_func(&format!("#operator_{}", op.symbol()));
+                    }
                     let lv = self.eval(l, sc)?;
                     let rv = self.eval(r, sc)?;
                     self.binary(*op, &lv, &rv)?
@@ -324,7 +362,7 @@ impl<'a> Interp<'a> {
             BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => ops::compare(op, l, r)?,
             BinOp::In => ops::contains_op(l, r)?,
             BinOp::Match | BinOp::NotMatch => {
-                let m = super::lib_str::matches_op(self, l, r)?;
+                let m = super::regex::matches_op(self, l, r)?;
                 V::Bool(if op == BinOp::Match { m } else { !m })
             }
             BinOp::And | BinOp::Or | BinOp::Dot | BinOp::Elvis | BinOp::Arrow => V::Null,
@@ -437,6 +475,36 @@ pub fn hashable(v: &V) -> R<()> {
         V::Dict(d) => d.values().try_for_each(hashable),
         V::List(l) | V::Iter(l) => l.iter().try_for_each(hashable),
         _ => Ok(()),
+    }
+}
+
+/// The kind of a constant operand (`s` text or bare name, `n` null, `b`
+/// bool, `#` number, `c` list or dict literal), seen through parentheses.
+fn constant_kind(e: &Expr) -> Option<char> {
+    match e {
+        Expr::Paren(x) => constant_kind(x),
+        Expr::Str(_) | Expr::Keyword(_) => Some('s'),
+        Expr::Null => Some('n'),
+        Expr::Bool(_) => Some('b'),
+        Expr::Int(_) | Expr::Big(_) | Expr::Float(_) => Some('#'),
+        Expr::List(_) | Expr::Dict(_) => Some('c'),
+        _ => None,
+    }
+}
+
+/// yaql picks an operator's overload before evaluating its operands, so a
+/// constant operand no overload takes fails first (`$.missing - 'a'` is a
+/// no-matching-function error, not a missing key).
+fn constant_mismatch(op: BinOp, l: &Expr, r: &Expr) -> bool {
+    let (a, b) = (constant_kind(l), constant_kind(r));
+    let any = |set: &str| [a, b].iter().flatten().any(|k| set.contains(*k));
+    match op {
+        BinOp::Sub | BinOp::Div | BinOp::Mod => any("snb"),
+        BinOp::Mul => any("n"),
+        BinOp::Add => any("nb"),
+        BinOp::In => b.is_some_and(|k| "nb#".contains(k)),
+        BinOp::Match | BinOp::NotMatch => any("nb#"),
+        _ => false,
     }
 }
 

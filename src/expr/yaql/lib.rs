@@ -502,7 +502,13 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "abs" if arity(a, 1, 1) => super::ops::abs(&it.arg(a, 0)?)?,
         "int" if arity(a, 1, 1) => py_int(&it.arg(a, 0)?)?,
         "float" if arity(a, 1, 1) => py_float(&it.arg(a, 0)?)?,
-        "str" if arity(a, 1, 1) => V::string(yaql_str(&it.arg(a, 0)?)),
+        "str" if arity(a, 1, 1) => {
+            let v = it.arg(a, 0)?;
+            match it.view_of(&v) {
+                Some(w) => V::string(format!("{}({})", w.kind, yaql_str(&w.dict))),
+                None => V::string(yaql_str(&v)),
+            }
+        }
         "sign" if arity(a, 1, 1) => {
             let v = it.arg(a, 0)?;
             match v {
@@ -649,9 +655,15 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let vals = it.all_args(a)?;
             V::iter(vals.iter().map(|v| V::Bool(v.truthy())).collect())
         }
+        // the predicates after the first true one stay unevaluated
         "selectCase" => {
-            let vals = it.all_args(a)?;
-            let idx = vals.iter().position(|v| v.truthy()).unwrap_or(vals.len());
+            let mut idx = n;
+            for i in 0..n {
+                if it.arg(a, i)?.truthy() {
+                    idx = i;
+                    break;
+                }
+            }
             V::Int(idx as i64)
         }
         "switchCase" => {

@@ -169,17 +169,30 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             V::Dict(Rc::new(m))
         }
         "keys" | "values" | "items" if arity(a, 1, 1) => {
-            let V::Dict(d) = it.arg(a, 0)? else {
+            let dict = it.arg(a, 0)?;
+            let V::Dict(d) = &dict else {
                 return Ok(None);
             };
-            match name {
-                "keys" => V::Set(Rc::new(d.keys().map(|k| k.0.clone()).collect())),
-                "values" => V::iter(d.values().cloned().collect()),
-                _ => V::Set(Rc::new(
+            let (items, kind): (Vec<V>, _) = match name {
+                "keys" => (d.keys().map(|k| k.0.clone()).collect(), "KeysView"),
+                "values" => (d.values().cloned().collect(), "ValuesView"),
+                _ => (
                     d.iter()
                         .map(|(k, v)| V::list(vec![k.0.clone(), v.clone()]))
                         .collect(),
-                )),
+                    "ItemsView",
+                ),
+            };
+            let items = Rc::new(items);
+            it.views.push(super::interp::View {
+                items: items.clone(),
+                kind,
+                dict: dict.clone(),
+            });
+            if name == "values" {
+                V::Iter(items)
+            } else {
+                V::Set(items)
             }
         }
         "contains" if arity(a, 2, 2) => {
@@ -325,9 +338,15 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 return Ok(None);
             };
             let has = |s: &Rc<Vec<V>>, x: &V| s.iter().any(|y| py_eq(x, y));
+            if name == "union" {
+                return Ok(Some(V::Set(Rc::new(super::value::py_set_union(&l, &r)))));
+            }
             let out: Vec<V> = match name {
-                "union" => l.iter().chain(r.iter()).cloned().collect(),
-                "intersect" => l.iter().filter(|x| has(&r, x)).cloned().collect(),
+                // Python iterates the smaller set
+                "intersect" if r.len() > l.len() => {
+                    l.iter().filter(|x| has(&r, x)).cloned().collect()
+                }
+                "intersect" => r.iter().filter(|x| has(&l, x)).cloned().collect(),
                 "difference" => l.iter().filter(|x| !has(&r, x)).cloned().collect(),
                 _ => l
                     .iter()

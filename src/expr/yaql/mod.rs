@@ -12,6 +12,7 @@ pub mod lib_query;
 pub mod lib_str;
 pub mod ops;
 pub mod parser;
+pub mod regex;
 #[cfg(test)]
 mod tests;
 pub mod value;

@@ -91,13 +91,7 @@ pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
         }
         (V::Set(a), V::Set(b)) => {
             it.check_size(a.len() + b.len())?;
-            let mut out = (**a).clone();
-            for x in b.iter() {
-                if !out.iter().any(|y| super::value::py_eq(x, y)) {
-                    out.push(x.clone());
-                }
-            }
-            Ok(V::Set(Rc::new(out)))
+            Ok(V::Set(Rc::new(super::value::py_set_union(a, b))))
         }
         (V::List(a) | V::Iter(a), V::List(b) | V::Iter(b)) => {
             it.check_size(a.len() + b.len())?;
@@ -138,12 +132,12 @@ pub fn sub(l: &V, r: &V) -> R<V> {
     }
     match (l, r) {
         // set difference
-        (V::Set(a), V::Set(b)) => Ok(V::Set(Rc::new(
+        (V::Set(a), V::Set(b)) => Ok(V::Set(Rc::new(super::value::py_set_order(
             a.iter()
                 .filter(|x| !b.iter().any(|y| super::value::py_eq(x, y)))
                 .cloned()
                 .collect(),
-        ))),
+        )))),
         (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
             (*a - *b).num_microseconds().unwrap_or(i64::MAX),
         )),
@@ -218,9 +212,8 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             it.spend((total / 64) as u64)?;
             Ok(V::string(s.repeat(n as usize)))
         }
-        (V::List(s) | V::Iter(s), n) | (n, V::List(s) | V::Iter(s))
-            if repeat_count(n).is_some() =>
-        {
+        // a sequence repeats; a lazy one (select, where, ...) has no `*`
+        (V::List(s), n) | (n, V::List(s)) if repeat_count(n).is_some() => {
             let n = repeat_count(n).unwrap_or(0);
             if n == i64::MIN {
                 return index_overflow();

@@ -261,3 +261,115 @@ fn split_max_splits_keyword_and_round_bool() {
     );
     check("<% round(-3, true) %>", json!(-3));
 }
+
+#[test]
+fn select_case_stops_at_the_first_true_predicate() {
+    check("<% selectCase(true, 1 / 0 > 1) %>", json!(0));
+    check("<% selectCase(false, true, 1 mod 0 = 1) %>", json!(1));
+    check_err(
+        "<% selectCase(false, 1 / 0 > 1) %>",
+        ErrorKind::ZeroDivision,
+    );
+}
+
+#[test]
+fn orderings_and_values_views_have_no_len() {
+    check_err("<% $.l.orderBy($).len() %>", ErrorKind::NoMatchingFunction);
+    check_err(
+        "<% $.l.orderBy($).thenBy($).len() %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check("<% $.l.orderBy($).count() %>", json!(3));
+    check("<% $.l.orderBy($).select($).len() %>", json!(3));
+    check_err(
+        "<% {a => 1}.values().len() %>",
+        ErrorKind::NoMatchingFunction,
+    );
+    check("<% {a => 1}.values().count() %>", json!(1));
+    check("<% {a => 1}.keys().len() %>", json!(1));
+}
+
+#[test]
+fn str_of_a_dict_view_names_the_view() {
+    check(
+        "<% str({a => 1}.values()) %>",
+        json!("ValuesView({'a': 1})"),
+    );
+    check(
+        "<% str({a => [1]}.keys()) %>",
+        json!("KeysView({'a': (1,)})"),
+    );
+    check("<% str({a => 1}.items()) %>", json!("ItemsView({'a': 1})"));
+}
+
+#[test]
+fn regex_replace_counts_empty_matches_as_python_does() {
+    check("<% regex('.*').replace('abc', '_') %>", json!("__"));
+    check("<% regex('x*').replace('abc', '-') %>", json!("-a-b-c-"));
+    check("<% 'banana'.replace(regex('a*'), '') %>", json!("bnn"));
+    check(
+        "<% regex('n*').replace('banana', '-', 3) %>",
+        json!("-b-a-ana"),
+    );
+}
+
+#[test]
+fn index_of_from_past_the_end_finds_nothing() {
+    check("<% 'str'.indexOf('', 5) %>", json!(-1));
+    check("<% 'str'.indexOf('', 3) %>", json!(3));
+    check("<% 'str'.lastIndexOf('', 5) %>", json!(-1));
+    check("<% 'abc'.indexOf('', 4, 2) %>", json!(-1));
+}
+
+#[test]
+fn sets_of_numbers_iterate_in_python_hash_order() {
+    check("<% str($.l.toSet()) %>", json!("frozenset({1, 2, 3})"));
+    check("<% [16, 8, 3].toSet().toList() %>", json!([16, 8, 3]));
+    check(
+        "<% [36, 49, 7, 35, -22].toSet().toList() %>",
+        json!([35, 36, 7, -22, 49]),
+    );
+    check(
+        "<% str(set(1, 2) + set(9, 8)) %>",
+        json!("frozenset({8, 1, 2, 9})"),
+    );
+    check(
+        "<% [36, 49, 7, 35, -22].toSet().union([-1].toSet()).toList() %>",
+        json!([49, 35, 36, 7, -22, -1]),
+    );
+    check(
+        "<% range(4).toSet().union([2.5, 1].toSet()).len() %>",
+        json!(5),
+    );
+}
+
+#[test]
+fn substring_slices_as_python_does() {
+    check("<% 'str'.substring(-4, -2) %>", json!(""));
+    check("<% 'str'.substring(-5) %>", json!(""));
+    check("<% 'Hello World'.substring(-14, 5) %>", json!(""));
+}
+
+#[test]
+fn lazy_sequences_neither_repeat_nor_equal_lists() {
+    check_err("<% $.l.select($) * 2 %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.l.orderBy($) * 2 %>", ErrorKind::NoMatchingFunction);
+    check("<% $.l * 2 %>", json!([3, 1, 2, 3, 1, 2]));
+    check("<% $.l.select($) = [3, 1, 2] %>", json!(false));
+    check("<% $.l.select($).toList() = [3, 1, 2] %>", json!(true));
+}
+
+#[test]
+fn operators_refuse_constants_before_evaluating_operands() {
+    check_err("<% $.missing - 'a' %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing - ed %>", ErrorKind::NoMatchingFunction);
+    check_err("<% null mod $.missing %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing + true %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing in 1 %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing =~ null %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing.('x') %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing.[1] %>", ErrorKind::NoMatchingFunction);
+    check_err("<% $.missing - 1 %>", ErrorKind::Key);
+    check_err("<% $.missing * 'a' %>", ErrorKind::Key);
+    check("<% $.s + ed %>", json!("abced"));
+}

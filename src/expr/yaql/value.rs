@@ -34,7 +34,8 @@ pub enum V {
     /// A lazy sequence (Python generator / map object), already computed:
     /// iterable but not indexable, always truthy.
     Iter(Rc<Vec<V>>),
-    /// A frozenset: unique elements, insertion order kept.
+    /// A frozenset: unique elements, in Python's iteration order for
+    /// numbers ([`py_set_order`]), else in insertion order.
     Set(Rc<Vec<V>>),
     Dict(Rc<IndexMap<Key, V>>),
     Regex(Rc<RegexV>),
@@ -118,13 +119,15 @@ impl V {
             None => V::Big(Rc::new(b)),
         }
     }
-    /// A set from values, dropping duplicates.
+    /// A set from values, dropping duplicates, in the order Python's set
+    /// iterates when every hash is known ([`py_set_order`]), else as added.
     pub fn set_from(items: impl IntoIterator<Item = V>) -> V {
         let mut seen: indexmap::IndexSet<Key> = indexmap::IndexSet::new();
         for i in items {
             seen.insert(Key(i));
         }
-        V::Set(Rc::new(seen.into_iter().map(|k| k.0).collect()))
+        let items: Vec<V> = seen.into_iter().map(|k| k.0).collect();
+        V::Set(Rc::new(py_set_order(items)))
     }
 
     /// Python type name, for messages.
@@ -340,9 +343,11 @@ pub fn py_eq(a: &V, b: &V) -> bool {
         (V::Str(x), V::Str(y)) => x == y,
         (V::Int(x), V::Int(y)) => x == y,
         (V::Bool(x), V::Bool(y)) => x == y,
-        (V::List(x) | V::Iter(x), V::List(y) | V::Iter(y)) => {
+        (V::List(x), V::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q))
         }
+        // an iterator equals only itself (a list never)
+        (V::Iter(x), V::Iter(y)) => Rc::ptr_eq(x, y),
         (V::Set(x), V::Set(y)) => {
             x.len() == y.len() && x.iter().all(|p| y.iter().any(|q| py_eq(p, q)))
         }
@@ -532,4 +537,179 @@ pub fn is_zero(v: &V) -> bool {
         V::Bool(b) => !*b,
         _ => false,
     }
+}
+
+/// Python's `hash()` of a number (ints, bools, integral floats), whose
+/// value does not depend on the process; `None` for anything else.
+fn py_num_hash(v: &V) -> Option<i64> {
+    const P: i64 = (1 << 61) - 1;
+    let h = match v {
+        V::Bool(b) => i64::from(*b),
+        V::Int(i) => {
+            let m = (i.unsigned_abs() % P as u64) as i64;
+            if *i < 0 { -m } else { m }
+        }
+        V::Big(b) => {
+            let m = (b.magnitude() % num_bigint::BigUint::from(P as u64))
+                .to_i64()
+                .unwrap_or(0);
+            if b.sign() == num_bigint::Sign::Minus {
+                -m
+            } else {
+                m
+            }
+        }
+        V::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+            return py_num_hash(&V::Int(*f as i64));
+        }
+        _ => return None,
+    };
+    Some(if h == -1 { -2 } else { h })
+}
+
+/// A CPython 3.11 set table over item indexes: open addressing with
+/// linear probes of 9 slots and perturbation, growing 4x when 3/5 full.
+#[derive(Clone)]
+struct PyTable {
+    slots: Vec<Option<usize>>,
+    used: usize,
+}
+
+impl PyTable {
+    const LINEAR_PROBES: usize = 9;
+
+    fn new() -> Self {
+        PyTable {
+            slots: vec![None; 8],
+            used: 0,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// `set_insert_clean` (and `set_add_entry` for a key not present).
+    fn place(&mut self, hash: i64, idx: usize) {
+        let mask = self.mask();
+        let mut perturb = hash as u64;
+        let mut i = (hash as u64 as usize) & mask;
+        loop {
+            let probes = if i + Self::LINEAR_PROBES <= mask {
+                Self::LINEAR_PROBES
+            } else {
+                0
+            };
+            for j in 0..=probes {
+                if self.slots[i + j].is_none() {
+                    self.slots[i + j] = Some(idx);
+                    self.used += 1;
+                    return;
+                }
+            }
+            perturb >>= 5;
+            i = i
+                .wrapping_mul(5)
+                .wrapping_add(1)
+                .wrapping_add(perturb as usize)
+                & mask;
+        }
+    }
+
+    fn resize(&mut self, hashes: &[i64], min: usize) {
+        let mut size = 8;
+        while size <= min {
+            size <<= 1;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![None; size]);
+        self.used = 0;
+        for k in old.into_iter().flatten() {
+            self.place(hashes[k], k);
+        }
+    }
+
+    fn contains(&self, items: &[V], x: &V) -> bool {
+        self.slots.iter().flatten().any(|&k| py_eq(&items[k], x))
+    }
+
+    /// `set_add_key`: a key already present is left alone.
+    fn add(&mut self, items: &[V], hashes: &[i64], idx: usize) {
+        if self.contains(items, &items[idx]) {
+            return;
+        }
+        self.place(hashes[idx], idx);
+        if self.used * 5 >= self.mask() * 3 {
+            let used = self.used;
+            self.resize(hashes, if used > 50000 { used * 2 } else { used * 4 });
+        }
+    }
+
+    /// `set_merge`: one resize up front, then a slot copy or clean inserts
+    /// into an empty table, else ordinary adds.
+    fn merge(&mut self, items: &[V], hashes: &[i64], other: &PyTable) {
+        if (self.used + other.used) * 5 >= self.mask() * 3 {
+            self.resize(hashes, (self.used + other.used) * 2);
+        }
+        if self.used == 0 && self.mask() == other.mask() {
+            *self = other.clone();
+        } else if self.used == 0 {
+            for &k in other.slots.iter().flatten() {
+                self.place(hashes[k], k);
+            }
+        } else {
+            for &k in other.slots.iter().flatten() {
+                self.add(items, hashes, k);
+            }
+        }
+    }
+
+    fn order(&self) -> Vec<usize> {
+        self.slots.iter().flatten().copied().collect()
+    }
+}
+
+/// The iteration order of a Python set built by adding `items` one by one
+/// (duplicates dropped) when every hash is known ([`py_num_hash`]); else
+/// the items in the given order.
+pub fn py_set_order(items: Vec<V>) -> Vec<V> {
+    let Some(hashes) = items.iter().map(py_num_hash).collect::<Option<Vec<i64>>>() else {
+        return items;
+    };
+    let mut t = PyTable::new();
+    for k in 0..items.len() {
+        t.add(&items, &hashes, k);
+    }
+    pick(items, &t.order())
+}
+
+fn pick(items: Vec<V>, order: &[usize]) -> Vec<V> {
+    let mut slots: Vec<Option<V>> = items.into_iter().map(Some).collect();
+    order.iter().filter_map(|&k| slots[k].take()).collect()
+}
+
+/// The iteration order of `a | b` for two sets iterated as `a` and `b`:
+/// a copy of `a` (a merge into an empty set), then `b` merged in.
+pub fn py_set_union(a: &[V], b: &[V]) -> Vec<V> {
+    let items: Vec<V> = a.iter().chain(b).cloned().collect();
+    let Some(hashes) = items.iter().map(py_num_hash).collect::<Option<Vec<i64>>>() else {
+        let mut out: Vec<V> = Vec::with_capacity(items.len());
+        for x in items {
+            if !out.iter().any(|y| py_eq(&x, y)) {
+                out.push(x);
+            }
+        }
+        return out;
+    };
+    let mut ta = PyTable::new();
+    let mut tb = PyTable::new();
+    for k in 0..a.len() {
+        ta.add(&items, &hashes, k);
+    }
+    for k in a.len()..items.len() {
+        tb.add(&items, &hashes, k);
+    }
+    let mut out = PyTable::new();
+    out.merge(&items, &hashes, &ta);
+    out.merge(&items, &hashes, &tb);
+    pick(items, &out.order())
 }

@@ -1,0 +1,209 @@
+//! Python regular expressions for YAQL's regex functions (called from
+//! `lib_str`): patterns translated to Rust's engine, and matches, `re.sub`
+//! replacements and group references as Python's `re` makes them (an empty
+//! match right after a non-empty one counts).
+
+use std::rc::Rc;
+
+use super::interp::{Interp, R, err};
+use super::value::{RegexV, V};
+use crate::expr::ErrorKind;
+
+/// Compiles a Python regular expression (with flags) for Rust's engine.
+pub(crate) fn compile(pattern: &str, flags: &str) -> R<Rc<RegexV>> {
+    let mut p = String::new();
+    if !flags.is_empty() {
+        p.push_str("(?");
+        p.push_str(flags);
+        p.push(')');
+    }
+    p.push_str(&translate(pattern));
+    match regex::Regex::new(&p) {
+        Ok(re) => Ok(Rc::new(RegexV {
+            pattern: pattern.to_string(),
+            re,
+        })),
+        Err(e) => err(ErrorKind::Regex, format!("{e}")),
+    }
+}
+
+/// Python-only regex syntax mapped to Rust's: `\Z` and `(?P<name>`.
+pub(crate) fn translate(p: &str) -> String {
+    p.replace("\\Z", "\\z").replace("(?P<", "(?<")
+}
+
+pub(crate) fn regex_of(v: &V) -> R<Option<Rc<RegexV>>> {
+    Ok(match v {
+        V::Regex(r) => Some(r.clone()),
+        _ => None,
+    })
+}
+
+/// `string =~ pattern` (string or regex).
+pub(crate) fn matches_op(_it: &mut Interp<'_>, l: &V, r: &V) -> R<bool> {
+    let V::Str(s) = l else {
+        return err(
+            ErrorKind::NoMatchingFunction,
+            "No function \"#operator_=~\" matches supplied arguments",
+        );
+    };
+    let re = match r {
+        V::Regex(re) => re.clone(),
+        V::Str(p) => compile(p, "")?,
+        _ => {
+            return err(
+                ErrorKind::NoMatchingFunction,
+                "No function \"#operator_=~\" matches supplied arguments",
+            );
+        }
+    };
+    Ok(re.re.is_match(s))
+}
+
+pub(crate) fn group_value(c: &regex::Captures<'_>) -> V {
+    c.get(0).map_or(V::Null, |m| V::str(m.as_str()))
+}
+
+/// What yaql publishes to a match selector: `$1` is `{value, start, end}`
+/// of the whole match, `$2..` of each group (offsets in characters).
+pub(crate) fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
+    let chars_at = |b: usize| s[..b].chars().count() as i64;
+    (0..c.len())
+        .map(|i| {
+            let mut m = indexmap::IndexMap::new();
+            match c.get(i) {
+                Some(g) => {
+                    m.insert(super::value::Key(V::str("value")), V::str(g.as_str()));
+                    m.insert(
+                        super::value::Key(V::str("start")),
+                        V::Int(chars_at(g.start())),
+                    );
+                    m.insert(super::value::Key(V::str("end")), V::Int(chars_at(g.end())));
+                }
+                None => {
+                    m.insert(super::value::Key(V::str("value")), V::Null);
+                    m.insert(super::value::Key(V::str("start")), V::Int(-1));
+                    m.insert(super::value::Key(V::str("end")), V::Int(-1));
+                }
+            }
+            V::Dict(Rc::new(m))
+        })
+        .collect()
+}
+
+/// Python `re.finditer` positions: empty matches are allowed right after a
+/// non-empty one, never twice at the same place.
+pub(crate) fn py_captures<'s>(re: &regex::Regex, s: &'s str) -> Vec<regex::Captures<'s>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut last_empty: Option<usize> = None;
+    while pos <= s.len() {
+        let Some(c) = re.captures_at(s, pos) else {
+            break;
+        };
+        let Some(m) = c.get(0) else { break };
+        if m.start() == m.end() && last_empty == Some(m.start()) {
+            pos = next_boundary(s, m.start());
+            continue;
+        }
+        last_empty = if m.start() == m.end() {
+            Some(m.end())
+        } else {
+            None
+        };
+        pos = m.end();
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn next_boundary(s: &str, mut i: usize) -> usize {
+    i += 1;
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Python `re.sub` with `\1`/`\g<1>` group references, over Python's
+/// matches ([`py_captures`]).
+pub(crate) fn regex_replace(re: &RegexV, s: &str, repl: &str, count: i64) -> String {
+    if count < 0 {
+        return s.to_string();
+    }
+    let rust_repl = py_repl(repl);
+    let limit = if count <= 0 {
+        usize::MAX
+    } else {
+        count as usize
+    };
+    // Python's matches: an empty match right after a non-empty one counts
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for c in py_captures(&re.re, s).into_iter().take(limit) {
+        let Some(m) = c.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        c.expand(&rust_repl, &mut out);
+        last = m.end();
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+pub(crate) fn py_repl(repl: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = repl.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '$' {
+            out.push_str("$$");
+        } else if c == '\\' && i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j].is_ascii_digit() && j < i + 3 {
+                j += 1;
+            }
+            let g: String = chars[i + 1..j].iter().collect();
+            out.push_str(&format!("${{{g}}}"));
+            i = j;
+            continue;
+        } else if c == '\\' && i + 1 < chars.len() && chars[i + 1] == 'g' {
+            if let Some(close) = chars[i..].iter().position(|&x| x == '>') {
+                let g: String = chars[i + 3..i + close].iter().collect();
+                out.push_str(&format!("${{{g}}}"));
+                i += close + 1;
+                continue;
+            }
+            out.push(c);
+        } else if c == '\\' && i + 1 < chars.len() {
+            let d = chars[i + 1];
+            match d {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                '\\' => out.push('\\'),
+                other => {
+                    out.push('\\');
+                    out.push(other);
+                }
+            }
+            i += 2;
+            continue;
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Python 3.7+ `re.escape`: only the regex-special characters.
+pub(crate) fn py_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "()[]{}?*+-|^$\\.&~# \t\n\r\u{b}\u{c}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -339,7 +339,7 @@ pub async fn create(
 ) -> Result<HttpResponse, Error> {
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
-    let params = super::body::dict(&obj, "params")?.unwrap_or_default();
+    let params = super::body::dict(&obj, "params", "action_ex")?.unwrap_or_default();
     let on = |k: &str| match params.get(k) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -348,7 +348,7 @@ pub async fn create(
     let (run_sync, save) = (on("run_sync"), on("save_result"));
     let msg = crate::engine::StartAction {
         name: super::body::string(&obj, "name")?.unwrap_or_default(),
-        input: super::body::dict(&obj, "input")?.unwrap_or_default(),
+        input: super::body::dict(&obj, "input", "action_ex")?.unwrap_or_default(),
         description: super::body::string(&obj, "description")?.unwrap_or_default(),
         namespace: super::body::string(&obj, "workflow_namespace")?.unwrap_or_default(),
         params,

@@ -80,15 +80,24 @@ pub fn string(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Er
     }
 }
 
-/// A JSON-typed field (`types.jsontype`): a dict, or a string holding one.
-/// `null` or absent is `None`; an empty value is an empty dict.
-pub fn dict(obj: &Map<String, Value>, name: &str) -> Result<Option<Map<String, Value>>, Error> {
+/// A JSON-typed field (`types.jsontype`) of the body of a `resource`
+/// (`wf_ex`, `action_ex`, ...): a dict, or a string holding one. `null` or
+/// absent is `None`; an empty value is an empty dict. Text that is not JSON
+/// is refused as Mistral refuses it: the resource, the whole body as
+/// Python prints it, and Python's json error.
+pub fn dict(
+    obj: &Map<String, Value>,
+    name: &str,
+    resource: &str,
+) -> Result<Option<Map<String, Value>>, Error> {
     let value = match obj.get(name) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(Some(Map::new())),
         Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|e| {
+            let why = crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string());
+            let body = crate::domain::pytext::repr(&Value::Object(obj.clone()));
             Error::bad(format!(
-                "Invalid input for field/attribute {name}. Value: '{s}'. {e}"
+                "Invalid input for field/attribute {resource}. Value: '{body}'. {why}"
             ))
         })?,
         Some(other) => other.clone(),
@@ -115,7 +124,7 @@ mod tests {
     }
 
     fn check_dict(v: Value, expected: Result<Option<Value>, &str>) {
-        let got = dict(&obj(json!({ "input": v })), "input")
+        let got = dict(&obj(json!({ "input": v })), "input", "wf_ex")
             .map(|o| o.map(Value::Object))
             .map_err(|e| e.to_string());
         match expected {
@@ -146,9 +155,12 @@ mod tests {
         check_dict(json!(5), Err("JsonType field value must be a dictionary"));
         check_dict(
             json!("{nope"),
-            Err("Invalid input for field/attribute input. Value: '{nope'."),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': '{nope'}'. \
+                 Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            ),
         );
-        assert_eq!(dict(&Map::new(), "input").unwrap(), None);
+        assert_eq!(dict(&Map::new(), "input", "wf_ex").unwrap(), None);
     }
 
     #[test]

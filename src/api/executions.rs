@@ -276,12 +276,14 @@ fn uuid_field<T: std::str::FromStr>(
 
 fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    // Mistral reads `params` before `input` (the resource's field order).
+    let params = body::dict(obj, "params", "wf_ex")?.unwrap_or_default();
     let msg = StartExecution {
         workflow_id: body::string(obj, "workflow_id")?,
         workflow_name: body::string(obj, "workflow_name")?,
         namespace: body::string(obj, "workflow_namespace")?.unwrap_or_default(),
-        input: body::dict(obj, "input")?.unwrap_or_default(),
-        params: body::dict(obj, "params")?.unwrap_or_default(),
+        input: body::dict(obj, "input", "wf_ex")?.unwrap_or_default(),
+        params,
         description: body::string(obj, "description")?.unwrap_or_default(),
         id: uuid_field(obj, "id")?,
         source_execution_id: uuid_field(obj, "source_execution_id")?,
@@ -336,7 +338,7 @@ fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExe
     let new_state = body::string(obj, "state")?;
     let description = body::string(obj, "description")?;
     let state_info = body::string(obj, "state_info")?;
-    let env = body::dict(obj, "params")?
+    let env = body::dict(obj, "params", "wf_ex")?
         .and_then(|mut p| p.remove("env"))
         .filter(truthy);
     if new_state.is_none() && description.is_none() && env.is_none() {

@@ -280,7 +280,7 @@ pub async fn update(
             return Err(bad("Only with-items task has the option to not reset."));
         }
     }
-    let env = super::body::dict(&obj, "env")?.map(Value::Object);
+    let env = super::body::dict(&obj, "env", "task")?.map(Value::Object);
     let msg = crate::engine::UpdateTask {
         id,
         state: new_state,

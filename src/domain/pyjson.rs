@@ -6,11 +6,13 @@
 
 /// The message of the `JSONDecodeError` `json.loads(text)` raises, or None
 /// when Python reads the text (including `NaN`, `Infinity` and lone
-/// surrogate escapes, which Python accepts).
+/// surrogate escapes, which Python accepts) or when its nesting is deeper
+/// than [`MAX_DEPTH`] (the caller's own parser's limit then speaks).
 pub fn loads_error(text: &str) -> Option<String> {
     let s: Vec<char> = text.chars().collect();
     let (msg, pos) = match decode(&s) {
         Ok(()) => return None,
+        Err((TOO_DEEP, _)) => return None,
         Err(e) => e,
     };
     let line = s[..pos].iter().filter(|&&c| c == '\n').count() + 1;
@@ -23,12 +25,19 @@ pub fn loads_error(text: &str) -> Option<String> {
 
 type Fail = (&'static str, usize);
 
+/// The deepest nesting looked at: serde_json's own recursion limit, so a
+/// text nested deeper is never walked here (no stack is spent on it).
+pub const MAX_DEPTH: usize = 128;
+
+/// The mark of a text nested deeper than [`MAX_DEPTH`].
+const TOO_DEEP: &str = "";
+
 fn decode(s: &[char]) -> Result<(), Fail> {
     if s.first() == Some(&'\u{feff}') {
         return Err(("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
     }
     let start = ws(s, 0);
-    let end = value(s, start).map_err(|at| ("Expecting value", at))??;
+    let end = value(s, start, 0).map_err(|at| ("Expecting value", at))??;
     let end = ws(s, end);
     if end != s.len() {
         return Err(("Extra data", end));
@@ -46,7 +55,7 @@ fn ws(s: &[char], mut i: usize) -> usize {
 /// Python's `scan_once`: the end of the value at `i`. The outer error is
 /// its `StopIteration` (no value starts there), the inner one an error
 /// inside a value.
-fn value(s: &[char], i: usize) -> Result<Result<usize, Fail>, usize> {
+fn value(s: &[char], i: usize, depth: usize) -> Result<Result<usize, Fail>, usize> {
     let at = |w: &str| {
         s.len() >= i + w.chars().count() && s[i..].iter().zip(w.chars()).all(|(a, b)| *a == b)
     };
@@ -55,8 +64,9 @@ fn value(s: &[char], i: usize) -> Result<Result<usize, Fail>, usize> {
     };
     Ok(match c {
         '"' => string(s, i + 1),
-        '{' => object(s, i + 1),
-        '[' => array(s, i + 1),
+        '{' | '[' if depth >= MAX_DEPTH => Err((TOO_DEEP, i)),
+        '{' => object(s, i + 1, depth + 1),
+        '[' => array(s, i + 1, depth + 1),
         'n' if at("null") => Ok(i + 4),
         't' if at("true") => Ok(i + 4),
         'f' if at("false") => Ok(i + 5),
@@ -139,7 +149,7 @@ fn string(s: &[char], i: usize) -> Result<usize, Fail> {
     }
 }
 
-fn object(s: &[char], i: usize) -> Result<usize, Fail> {
+fn object(s: &[char], i: usize, depth: usize) -> Result<usize, Fail> {
     let mut j = ws(s, i);
     match s.get(j) {
         Some('}') => return Ok(j + 1),
@@ -153,7 +163,7 @@ fn object(s: &[char], i: usize) -> Result<usize, Fail> {
             return Err(("Expecting ':' delimiter", j));
         }
         j = ws(s, j + 1);
-        j = value(s, j).map_err(|at| ("Expecting value", at))??;
+        j = value(s, j, depth).map_err(|at| ("Expecting value", at))??;
         j = ws(s, j);
         match s.get(j) {
             Some('}') => return Ok(j + 1),
@@ -167,13 +177,13 @@ fn object(s: &[char], i: usize) -> Result<usize, Fail> {
     }
 }
 
-fn array(s: &[char], i: usize) -> Result<usize, Fail> {
+fn array(s: &[char], i: usize, depth: usize) -> Result<usize, Fail> {
     let mut j = ws(s, i);
     if s.get(j) == Some(&']') {
         return Ok(j + 1);
     }
     loop {
-        j = value(s, j).map_err(|at| ("Expecting value", at))??;
+        j = value(s, j, depth).map_err(|at| ("Expecting value", at))??;
         j = ws(s, j);
         match s.get(j) {
             Some(']') => return Ok(j + 1),

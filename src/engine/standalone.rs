@@ -86,6 +86,18 @@ impl EngineActor {
             .catalog
             .as_ref()
             .ok_or_else(|| Error::Unavailable("no actions are available".into()))?;
+        // An ad-hoc action takes exactly its declared inputs, run alone as
+        // in a task (Mistral's `check_parameters`).
+        if let Some(def) = self.adhoc.find(project, namespace, name)
+            && let Some(msg) = crate::lang::params_mismatch(
+                name,
+                "mistral.actions.adhoc.AdHocAction",
+                &def.def.input,
+                input,
+            )
+        {
+            return Err(Error::Invalid(msg));
+        }
         if let Some(e) = self
             .standalone_expansion(project, name, namespace, input)
             .map_err(Error::Invalid)?

@@ -248,7 +248,10 @@ pub async fn create(
         project: caller.project_id,
     };
     let t = super::send::call(&state, msg).await?;
-    Ok(HttpResponse::Created().json(render(&t)))
+    // Mistral's answer to a create has no `updated_at`.
+    let mut m = render(&t);
+    m.shift_remove("updated_at");
+    Ok(HttpResponse::Created().json(m))
 }
 
 /// `DELETE /v2/cron_triggers/{name_or_id}`

@@ -46,7 +46,9 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), e.id.clone().into());
     m.insert("name".into(), e.name.clone().into());
-    m.insert("description".into(), e.description.clone().into());
+    // An environment created without a description has none (null).
+    let description = (!e.description.is_empty()).then(|| e.description.clone());
+    m.insert("description".into(), description.into());
     m.insert("variables".into(), json_text(&e.variables));
     m.insert("scope".into(), e.scope.as_str().into());
     m.insert("project_id".into(), e.project_id.clone().into());
@@ -154,7 +156,13 @@ pub async fn create(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let e = super::send::put_environment(&state, message(b, true, caller)?).await?;
-    Ok(HttpResponse::Created().json(render(&e)))
+    // Mistral's answer to a create leaves out what was not set.
+    let mut m = render(&e);
+    m.shift_remove("updated_at");
+    if m.get("description").is_some_and(Value::is_null) {
+        m.shift_remove("description");
+    }
+    Ok(HttpResponse::Created().json(m))
 }
 
 /// `PUT /v2/environments` (the name is in the body)

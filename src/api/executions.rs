@@ -329,8 +329,42 @@ pub async fn update(
         return Ok(HttpResponse::Ok().json(render::execution(&current, ExecutionView::Write)));
     }
     let msg = update_message(id, &obj)?;
+    let shape = UpdateShape::of(&msg);
     let e = send::update_execution(&state, msg).await?;
-    Ok(HttpResponse::Ok().json(render::execution(&e, ExecutionView::Write)))
+    Ok(HttpResponse::Ok().json(shape.apply(render::execution(&e, ExecutionView::Write))))
+}
+
+/// What the answer to a PUT carries. A state change answers the engine's
+/// whole execution; without one Mistral answers the row as its API read it,
+/// whose deferred `input`, `output` and `params` stay unloaded, except
+/// `params` once an env update has touched it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UpdateShape {
+    Whole,
+    WithoutDeferred { params: bool },
+}
+
+impl UpdateShape {
+    pub(crate) fn of(msg: &UpdateExecution) -> Self {
+        if msg.state.is_some() {
+            UpdateShape::Whole
+        } else {
+            UpdateShape::WithoutDeferred {
+                params: msg.env.is_some(),
+            }
+        }
+    }
+
+    pub(crate) fn apply(self, mut obj: Map<String, Value>) -> Map<String, Value> {
+        if let UpdateShape::WithoutDeferred { params } = self {
+            obj.shift_remove("input");
+            obj.shift_remove("output");
+            if !params {
+                obj.shift_remove("params");
+            }
+        }
+        obj
+    }
 }
 
 fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {

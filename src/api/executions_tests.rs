@@ -210,3 +210,29 @@ fn path_ids() {
     assert_eq!(e.to_string(), "WorkflowExecution not found [id=nope]");
     assert!(matches!(e, Error::NotFound(_)));
 }
+
+/// A PUT without a state answers no `input`/`output`, and `params` only
+/// after an env update (observed on Mistral 23.0.0).
+#[test]
+fn update_answer_without_state_change_leaves_out_deferred_fields() {
+    let id: ExecutionId = EX.parse().unwrap();
+    let full =
+        obj(json!({"id": EX, "input": "{}", "output": "{}", "params": "{}", "state": "PAUSED"}));
+    let keys = |body: Value| -> Vec<String> {
+        let m = update_message(id, &obj(body)).unwrap();
+        UpdateShape::of(&m)
+            .apply(full.clone())
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys(json!({"description": "d"})), ["id", "state"]);
+    assert_eq!(
+        keys(json!({"params": {"env": {"a": 1}}})),
+        ["id", "params", "state"]
+    );
+    assert_eq!(
+        keys(json!({"state": "RUNNING", "params": {"env": {"a": 1}}})),
+        ["id", "input", "output", "params", "state"]
+    );
+}

@@ -2,7 +2,7 @@
 //! from the store. A list item has no `result`; a single task has it as JSON text.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::Error;
 use super::executions;
@@ -287,8 +287,32 @@ pub async fn update(
         reset,
         env,
     };
+    let paused = exec.state == crate::domain::State::Paused;
     let t = super::send::update_task(&state, msg).await?;
-    Ok(HttpResponse::Ok().json(render::task(&t, TaskView::Get)))
+    if new_state == crate::domain::State::Skipped {
+        return Ok(HttpResponse::Ok().json(render::task(&t, TaskView::Get)));
+    }
+    Ok(HttpResponse::Ok().json(rerun_answer(&current, &t, paused)))
+}
+
+/// The answer to a rerun: Mistral starts the task after its API has read
+/// it back, so it answers the task as it was (still ERROR, its old result)
+/// with only the context cleared (`cleanup_runtime_context`), which
+/// touches `updated_at` when there was something to clear. On a paused
+/// execution the rerun does nothing at all.
+fn rerun_answer(before: &TaskRecord, after: &TaskRecord, paused: bool) -> Map<String, Value> {
+    let mut m = render::task(before, TaskView::Get);
+    if paused {
+        return m;
+    }
+    let shown = render::runtime_context(&before.runtime_context);
+    if shown.as_object().is_some_and(|o| !o.is_empty()) {
+        m.insert("runtime_context".into(), "{}".into());
+        if let Some(u) = m.get_mut("updated_at") {
+            *u = render::task(after, TaskView::List)["updated_at"].clone();
+        }
+    }
+    m
 }
 
 const UPDATE_FIELDS: &[&str] = &[

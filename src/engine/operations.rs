@@ -121,6 +121,7 @@ impl EngineActor {
             return;
         };
         super::transition::rerun(task, &mut self.stats);
+        super::runtime::clear_on_skip(&mut task.runtime_context);
         task.processed = false;
         task.error_handled = false;
         let result = task.result.clone();

@@ -316,6 +316,18 @@ pub(crate) fn begin_retry(rc: &mut Value, retry_no: u64) {
     }
 }
 
+/// Skipping a task clears its context as Mistral's `cleanup_runtime_context`
+/// does: nothing of it is shown afterwards. The engine's own bookkeeping
+/// that outlives the task (its transitions, its rerun count, how it was
+/// called) stays.
+pub(crate) fn clear_on_skip(rc: &mut Value) {
+    if let Some(m) = map(rc) {
+        m.retain(|k, _| {
+            [NEXT_TASKS, RERUN_NO, SAFE_RERUN, TIMEOUT, INTERRUPTED].contains(&k.as_str())
+        });
+    }
+}
+
 /// A rerun starts the task afresh: retries, wait-after and transitions
 /// are forgotten, and the rerun is counted.
 pub(crate) fn begin_rerun(rc: &mut Value) {
@@ -366,5 +378,15 @@ mod tests {
         let t = timers(&rc);
         assert_eq!(t.len(), 1);
         assert!(t[0].due.as_ref().is_err_and(|e| e.contains("tomorrow")));
+    }
+
+    /// A skipped task shows an empty context (Mistral 23.0.0 clears it);
+    /// the engine keeps its transitions and rerun count.
+    #[test]
+    fn skip_clears_what_is_shown() {
+        let mut rc = json!({"triggered_by": [], "with_items": {"capacity": null, "count": 2},
+            "retry_task_policy": {"retry_no": 1}, "target": "x", "next_tasks": [], "rerun_no": 1});
+        clear_on_skip(&mut rc);
+        assert_eq!(rc, json!({"next_tasks": [], "rerun_no": 1}));
     }
 }

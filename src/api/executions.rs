@@ -46,12 +46,12 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("workflow_name", Kind::Text),
         ("workflow_id", Kind::Uuid),
         ("tags", Kind::Text),
-        ("params", Kind::Text),
+        ("params", Kind::Json),
         ("task_execution_id", Kind::Uuid),
         ("state", Kind::State),
         ("state_info", Kind::Text),
-        ("input", Kind::Text),
-        ("output", Kind::Text),
+        ("input", Kind::Json),
+        ("output", Kind::Json),
         ("updated_at", Kind::Text),
         ("description", Kind::Text),
         ("project_id", Kind::Text),
@@ -175,6 +175,10 @@ pub async fn list_of_task(
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
     let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &task_id)?;
+    let pairs = query::pairs(&req)?;
+    if pairs.iter().any(|(k, _)| k == "include_output") {
+        return Err(Error::bad("Unknown argument: \"include_output\""));
+    }
     let pin = ("task_execution_id", task_id.hyphenated().to_string());
     list_with(req, state, caller, Some(pin)).await
 }
@@ -187,14 +191,25 @@ async fn list_with(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
+    let pinned = pin.is_some();
     if let Some((field, value)) = pin {
         p.pin(field, value);
     }
     let include_output =
         query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
     let view = ExecutionView::List { include_output };
+    // A task's sub-workflow list loads none of the deferred fields (no
+    // `input`, `params`) unless `fields` names them.
+    let deferred_unloaded = pinned && p.fields.is_empty();
     let fetch = |s: &Store, q: &ListQuery| s.list_executions(q);
-    let render = |e: &ExecutionRecord| render::execution(e, view);
+    let render = |e: &ExecutionRecord| {
+        let mut m = render::execution(e, view);
+        if deferred_unloaded {
+            m.shift_remove("input");
+            m.shift_remove("params");
+        }
+        m
+    };
     page(&req, &state, p, &SPEC, "executions", fetch, render).await
 }
 

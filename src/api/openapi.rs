@@ -292,7 +292,7 @@ fn query_param(
 
 fn kind_schema(kind: Kind) -> (Type, Option<KnownFormat>) {
     match kind {
-        Kind::Text | Kind::State => (Type::String, None),
+        Kind::Text | Kind::State | Kind::Json => (Type::String, None),
         Kind::Uuid => (Type::String, Some(KnownFormat::Uuid)),
         Kind::Bool => (Type::Boolean, None),
     }

@@ -26,6 +26,9 @@ pub enum Kind {
     State,
     /// A boolean; normalized to `true`/`false`.
     Bool,
+    /// A JSON text (`types.jsontype`): the whole value, `op:` prefix and
+    /// all, must be JSON that Python reads, or it is a 400.
+    Json,
 }
 
 /// What a list endpoint accepts.
@@ -287,9 +290,10 @@ pub fn list_params(
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,
         Some(v) => {
-            let n: i64 = v.trim().parse().map_err(|_| {
+            let n = python_int(v).ok_or_else(|| {
                 Error::bad(format!(
-                    "Invalid input for field/attribute limit. Value: '{v}'. unable to convert to int"
+                    "Invalid input for field/attribute limit. Value: '{v}'. unable to convert to int. Error: invalid literal for int() with base 10: {}",
+                    crate::domain::pytext::str_repr(v)
                 ))
             })?;
             if n <= 0 {
@@ -365,8 +369,37 @@ fn filters(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
     Ok(out)
 }
 
+/// Python's `int(text)` in base 10: surrounding whitespace, a sign and
+/// `_` between digits are allowed; a value beyond `i64` saturates.
+fn python_int(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return None;
+    }
+    let plain: String = digits.chars().filter(|c| *c != '_').collect();
+    let n = plain.parse::<i64>().unwrap_or(i64::MAX);
+    Some(if neg { -n } else { n })
+}
+
 /// `op:value` (`in`/`nin` take a comma list); no known op means `eq`.
 fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
+    if kind == Kind::Json {
+        if let Some(e) = crate::domain::pyjson::loads_error(raw) {
+            return Err(Error::bad(format!(
+                "Invalid input for field/attribute {field}. Value: '{raw}'. unable to convert to json. Error: {e}"
+            )));
+        }
+    }
     const OPS: [(&str, FilterOp); 9] = [
         ("eq", FilterOp::Eq),
         ("neq", FilterOp::Neq),
@@ -403,7 +436,7 @@ fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
 
 fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
     match kind {
-        Kind::Text => Ok(v.to_string()),
+        Kind::Text | Kind::Json => Ok(v.to_string()),
         Kind::Uuid => uuid::Uuid::parse_str(v)
             .map(|u| u.hyphenated().to_string())
             .map_err(|_| bad_uuid(field, v)),

@@ -90,17 +90,25 @@ pub fn dict(
     name: &str,
     resource: &str,
 ) -> Result<Option<Map<String, Value>>, Error> {
+    let invalid = |why: String| {
+        let body = crate::domain::pytext::repr(&Value::Object(obj.clone()));
+        Error::bad(format!(
+            "Invalid input for field/attribute {resource}. Value: '{body}'. {why}"
+        ))
+    };
     let value = match obj.get(name) {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Some(Map::new())),
         Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|e| {
-            let why = crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string());
-            let body = crate::domain::pytext::repr(&Value::Object(obj.clone()));
-            Error::bad(format!(
-                "Invalid input for field/attribute {resource}. Value: '{body}'. {why}"
-            ))
+            invalid(crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
         })?,
-        Some(other) => other.clone(),
+        Some(v @ Value::Object(_)) => v.clone(),
+        // `json.loads` of what is neither text nor a mapping.
+        Some(other) => {
+            return Err(invalid(format!(
+                "the JSON object must be str, bytes or bytearray, not {}",
+                crate::domain::pytext::type_name(other)
+            )));
+        }
     };
     match value {
         Value::Object(m) => Ok(Some(m)),
@@ -140,19 +148,43 @@ mod tests {
     fn dict_or_json_string() {
         check_dict(json!({"a": 1}), Ok(Some(json!({"a": 1}))));
         check_dict(json!("{\"a\": 1}"), Ok(Some(json!({"a": 1}))));
-        check_dict(json!(""), Ok(Some(json!({}))));
+        check_dict(
+            json!(""),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': ''}'. Expecting value: line 1 column 1 (char 0)",
+            ),
+        );
+        check_dict(
+            json!("  "),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': '  '}'. Expecting value: line 1 column 3 (char 2)",
+            ),
+        );
+        check_dict(
+            json!(false),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': False}'. the JSON object must be str, bytes or bytearray, not bool",
+            ),
+        );
         check_dict(json!("null"), Ok(Some(json!({}))));
         check_dict(json!({}), Ok(Some(json!({}))));
         check_dict(json!(null), Ok(None));
         check_dict(
             json!([1]),
-            Err("JsonType field value must be a dictionary [actual=[1]]"),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': [1]}'. the JSON object must be str, bytes or bytearray, not list",
+            ),
         );
         check_dict(
             json!("[1, 2]"),
             Err("JsonType field value must be a dictionary [actual=[1, 2]]"),
         );
-        check_dict(json!(5), Err("JsonType field value must be a dictionary"));
+        check_dict(
+            json!(5),
+            Err(
+                "Invalid input for field/attribute wf_ex. Value: '{'input': 5}'. the JSON object must be str, bytes or bytearray, not int",
+            ),
+        );
         check_dict(
             json!("{nope"),
             Err(

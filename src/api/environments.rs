@@ -32,7 +32,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("name", Kind::Text),
         ("updated_at", Kind::Text),
         ("description", Kind::Text),
-        ("variables", Kind::Text),
+        ("variables", Kind::Json),
         ("scope", Kind::Text),
     ],
     default_sort: "created_at",
@@ -111,14 +111,9 @@ fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Erro
     body::check_known(&obj, FIELDS, "env")?;
     let name = body::string(&obj, "name")?
         .ok_or_else(|| Error::bad("The property 'name' is required."))?;
-    let variables = match obj.get("variables") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            serde_json::from_str(s)
-                .map_err(|e| Error::bad(format!("'variables' is not valid JSON: {e}")))?,
-        ),
-        Some(v) => Some(v.clone()),
-    };
+    // `variables` is a `types.jsontype` of the `env` body, read as any
+    // other JSON field is.
+    let variables = body::dict(&obj, "variables", "env")?.map(Value::Object);
     let scope = match body::string(&obj, "scope")? {
         None => None,
         Some(s) => Some(s.parse::<crate::domain::Scope>().map_err(|_| {

@@ -78,9 +78,10 @@ pub struct DeleteWorkbook {
     pub project: String,
 }
 
+/// Mistral's `get_action_definition` miss, as its update and delete say it.
 fn action_not_found(name: &str, namespace: &str) -> Error {
     Error::NotFound(format!(
-        "Action not found [name={name}, namespace={namespace}]"
+        "Action definition not found [action_name={name}, namespace={namespace}]"
     ))
 }
 

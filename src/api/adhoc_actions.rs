@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::actions::is_system;
 use super::body::{self, Body};
-use super::error::Error;
+use super::error::{Error, faultstring_only};
 use super::query;
 use super::workflows::scope_of;
 use super::{ApiState, Caller, read, render, send};
@@ -71,6 +71,15 @@ pub async fn create(
     body: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    faultstring_only(create_text(req, state, body, caller).await)
+}
+
+async fn create_text(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
     refuse_system(&definition)?;
@@ -100,6 +109,15 @@ pub async fn create(
     responses((status = 200, description = "OK", body = super::openapi::schemas::Actions))
 )]
 pub async fn update(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    faultstring_only(update_text(req, state, body, caller).await)
+}
+
+async fn update_text(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
@@ -142,6 +160,16 @@ pub async fn update_one(
     body: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    faultstring_only(update_one_text(req, state, path, body, caller).await)
+}
+
+async fn update_one_text(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
@@ -160,7 +188,7 @@ pub async fn update_one(
         .map(|a| a.id)
         .ok_or_else(|| {
             Error::not_found(format!(
-                "Action not found [name={identifier}, namespace={namespace}]"
+                "Action definition not found [action_name={identifier}, namespace={namespace}]"
             ))
         })?;
     let msg = UpdateActions {

@@ -191,6 +191,12 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.response_with(self.body())
+    }
+}
+
+impl Error {
+    fn response_with(&self, body: serde_json::Value) -> HttpResponse {
         let mut resp = HttpResponse::build(self.status_code());
         if matches!(self, Error::Unavailable(_) | Error::TooMany(_)) {
             resp.insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS)));
@@ -198,7 +204,20 @@ impl ResponseError for Error {
         if matches!(self, Error::Unauthorized(_)) {
             resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        resp.json(self.body())
+        resp.json(body)
+    }
+}
+
+/// The answer of Mistral's text/plain definition endpoints (POST and PUT
+/// of workflows, workbooks and ad-hoc actions): their refusals carry
+/// `{"faultstring": …}` alone (`wrap_pecan_controller_exception`); a
+/// server failure keeps the usual body.
+pub fn faultstring_only(r: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
+    match r {
+        Err(e) if !e.status_code().is_server_error() => {
+            Ok(e.response_with(json!({"faultstring": e.to_string()})))
+        }
+        other => other,
     }
 }
 
@@ -354,5 +373,27 @@ mod tests {
         let e = Error::from(error::JsonPayloadError::Deserialize(e));
         assert_eq!(e.status_code(), StatusCode::BAD_REQUEST);
         assert_eq!(e.to_string(), "Request is not in valid JSON format");
+    }
+
+    /// The definition endpoints answer a refusal with `faultstring` alone,
+    /// a server failure with the usual body.
+    #[test]
+    fn definition_endpoints_answer_faultstring_only() {
+        let body = |r: Result<HttpResponse, Error>| {
+            let resp = r.expect("an answer");
+            let status = resp.status().as_u16();
+            let bytes = actix_web::rt::System::new()
+                .block_on(actix_web::body::to_bytes(resp.into_body()))
+                .expect("body");
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).expect("json"),
+            )
+        };
+        assert_eq!(
+            body(faultstring_only(Err(Error::Conflict("taken".into())))),
+            (409, json!({"faultstring": "taken"}))
+        );
+        assert!(faultstring_only(Err(Error::Internal("db".into()))).is_err());
     }
 }

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
 use super::body::{self, Body};
-use super::error::Error;
+use super::error::{Error, faultstring_only};
 use super::query::{self, Kind, ListSpec};
 use super::workflows::scope_of;
 use super::{ApiState, Caller, list_page, read, render, send};
@@ -156,6 +156,15 @@ pub async fn create(
     body: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    faultstring_only(create_text(req, state, body, caller).await)
+}
+
+async fn create_text(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Created().json(put(&req, &state, body, true, caller).await?))
 }
 
@@ -174,6 +183,15 @@ pub async fn create(
     responses((status = 200, description = "OK", body = super::openapi::schemas::Workbook))
 )]
 pub async fn update(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    faultstring_only(update_text(req, state, body, caller).await)
+}
+
+async fn update_text(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::body::{self, Body};
-use super::error::Error;
+use super::error::{Error, faultstring_only};
 use super::query::{self, Kind, ListSpec, Pairs};
 use super::{ApiState, Caller, read, render, send};
 use crate::domain::{Scope, WorkflowId};
@@ -190,6 +190,15 @@ pub async fn create(
     body: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    faultstring_only(create_text(req, state, body, caller).await)
+}
+
+async fn create_text(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let msg = CreateWorkflows {
         scope: scope_for(&pairs, &caller)?,
@@ -217,6 +226,15 @@ pub async fn create(
     responses((status = 200, description = "OK", body = super::openapi::schemas::Workflows))
 )]
 pub async fn update(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    faultstring_only(update_text(req, state, body, caller).await)
+}
+
+async fn update_text(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: Body,
@@ -251,6 +269,16 @@ pub async fn update(
     responses((status = 200, description = "OK", body = super::openapi::schemas::Workflows))
 )]
 pub async fn update_one(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    body: Body,
+    caller: Caller,
+) -> Result<HttpResponse, Error> {
+    faultstring_only(update_one_text(req, state, path, body, caller).await)
+}
+
+async fn update_one_text(
     req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,

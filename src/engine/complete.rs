@@ -170,13 +170,31 @@ impl EngineActor {
         if self.after_complete(exec_id, task_id) {
             return;
         }
-        if self
-            .execs
-            .get(&exec_id)
-            .is_some_and(|e| e.rec.state == State::Running)
-        {
-            self.process_task(exec_id, task_id);
-            self.check_complete(exec_id);
+        match self.execs.get(&exec_id).map(|e| e.rec.state) {
+            Some(State::Running) => {
+                self.process_task(exec_id, task_id);
+                self.check_complete(exec_id);
+            }
+            Some(s) if s.is_terminal() => self.process_after_end(exec_id, task_id),
+            _ => {}
         }
+    }
+
+    /// A task that completes after its workflow ended (a forced stop)
+    /// fires nothing, but is processed all the same: Mistral's controller
+    /// has no commands for a finished workflow, and only a paused one
+    /// leaves the task unprocessed.
+    fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        task.processed = true;
+        task.error_handled = false;
+        super::runtime::set_next_tasks(&mut task.runtime_context, Vec::new());
+        self.touch_task(exec_id, task_id, Write::Update);
     }
 }

@@ -87,16 +87,18 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: super::Caller,
 ) -> Result<HttpResponse, Error> {
-    let pairs = query::pairs(&req)?;
+    // Mistral's action list takes `fields` and applies nothing of it: no
+    // check, no projection, no `fields` in the `next` link.
+    let pairs: query::Pairs = query::pairs(&req)?
+        .into_iter()
+        .filter(|(k, _)| k != "fields")
+        .collect();
     // The system actions are everyone's; the ad-hoc ones are the caller's
     // and the public ones (admins: all_projects / project_id).
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     // `namespace` defaults to '' (not "any"), so it always filters.
     if !p.query.filters.iter().any(|f| f.field == "namespace") {
         p.pin_in_order("namespace", String::new(), &SPEC);
-    }
-    if !p.fields.is_empty() && !p.fields.iter().any(|f| f == "name") {
-        p.fields.push("name".into());
     }
     let mut items: Vec<Map<String, Value>> = std_actions()
         .iter()
@@ -140,12 +142,6 @@ pub async fn list(
         items.drain(..i);
     }
     items.truncate(p.query.limit);
-    let items = items
-        .into_iter()
-        .map(|a| query::project(a, &p.fields))
-        .collect();
-    // Mistral's actions `next` link has no `fields`.
-    p.link_fields.clear();
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, &p, &SPEC)))
 }
 
@@ -176,6 +172,8 @@ pub async fn get(
     caller: super::Caller,
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
+    // wsme takes only the identifier and the namespace here.
+    query::only(&pairs, &["namespace"])?;
     let name = req.match_info().get("name").unwrap_or_default().to_string();
     let namespace = match req.match_info().get("namespace") {
         Some(ns) => ns.to_string(),

@@ -155,7 +155,8 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields"])?;
-    let fields = query::fields(&pairs, FIELDS)?;
+    // Mistral checks no name here: each is read if it is a column.
+    let fields = query::asked_fields(&pairs);
     let identifier = path.into_inner();
     let key = identifier.clone();
     let access = caller.access();
@@ -164,7 +165,8 @@ pub async fn get(
         .ok_or_else(|| {
             Error::not_found(format!("Cron trigger not found [identifier={identifier}]"))
         })?;
-    Ok(HttpResponse::Ok().json(query::project(render(&t), &fields)))
+    let shown = super::loaded::project(super::loaded::cron_trigger(), &render(&t), &fields)?;
+    Ok(HttpResponse::Ok().json(shown))
 }
 
 /// `remaining_executions` as wsme's `IntegerType(minimum=1)` takes it: an

@@ -27,6 +27,7 @@ mod error;
 mod events;
 mod executions;
 mod health;
+mod loaded;
 pub mod metrics;
 mod openapi;
 mod owner;
@@ -172,8 +173,11 @@ where
     let rows = read(state, move |s| fetch(s, &q)).await?;
     let items = rows
         .iter()
-        .map(|r| query::project(render(r), &p.fields))
-        .collect();
+        .map(|r| match loaded::shape_of(spec.listing) {
+            Some(shape) => loaded::project(shape, &render(r), &p.fields),
+            None => Ok(query::project(render(r), &p.fields)),
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(actix_web::HttpResponse::Ok().json(query::envelope(req, plural, items, &p, spec)))
 }
 

@@ -202,6 +202,21 @@ fn unique_list(v: &str) -> Vec<String> {
     out
 }
 
+/// The `fields` parameter of a single GET that Mistral does not check:
+/// unique names, `id` first when any is given.
+pub fn asked_fields(pairs: &Pairs) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in get(pairs, "fields").map(list).unwrap_or_default() {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if !out.is_empty() && !out.iter().any(|f| f == "id") {
+        out.insert(0, "id".into());
+    }
+    out
+}
+
 /// The `fields` parameter of a list or a single GET: unique, known fields,
 /// with `id` first when any is given.
 pub fn fields(pairs: &Pairs, known: &[&str]) -> Result<Vec<String>, Error> {

@@ -110,7 +110,19 @@ pub async fn get(
                 "Workbook not found [name={name}, namespace={namespace}]"
             ))
         })?;
-    Ok(HttpResponse::Ok().json(query::project(render::workbook(&w), &fields)))
+    let shown = query::project(render::workbook(&w), &fields);
+    // Mistral reads these columns by name as raw SQL text: `tags` comes back
+    // as its stored JSON text, which the list-typed field refuses.
+    if let Some(tags) = shown
+        .get("tags")
+        .filter(|t| !fields.is_empty() && !t.is_null())
+    {
+        return Err(Error::bad(format!(
+            "Invalid input for field/attribute tags. Value: '{}'. Wrong type. Expected '[<class 'str'>]', got '<class 'str'>'",
+            crate::domain::pytext::dumps(tags, None)
+        )));
+    }
+    Ok(HttpResponse::Ok().json(shown))
 }
 
 async fn put(

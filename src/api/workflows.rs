@@ -115,14 +115,13 @@ pub async fn list(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
-    // Mistral reads `input` from the stored spec: asking for it gives
-    // `input` and `interface`, and the `next` link names `spec` instead.
+    // Mistral reads `input` from the stored spec: it swaps `input` for
+    // `spec` at the end of the asked names (which the `next` link then
+    // shows), and the spec read sets `input` and `interface`.
     if p.fields.iter().any(|f| f == "input") {
-        if !p.fields.iter().any(|f| f == "interface") {
-            p.fields.push("interface".into());
-        }
-        p.link_fields.retain(|f| f != "input");
-        p.link_fields.push("spec".into());
+        p.fields.retain(|f| f != "input");
+        p.fields.push("spec".into());
+        p.link_fields = p.fields.clone();
     }
     let fetch = |s: &Store, q: &ListQuery| s.list_workflows(q);
     super::page(&req, &state, p, &SPEC, "workflows", fetch, render::workflow).await
@@ -150,11 +149,13 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let pairs = query::pairs(&req)?;
     query::only(&pairs, &["fields", "namespace"])?;
-    let fields = query::fields(&pairs, FIELDS)?;
+    // Mistral checks no name here: each is read if it is a column.
+    let fields = query::asked_fields(&pairs);
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
     let w = find(&state, &caller, &identifier, &namespace).await?;
-    Ok(HttpResponse::Ok().json(query::project(render::workflow(&w), &fields)))
+    let shown = super::loaded::project(super::loaded::workflow(), &render::workflow(&w), &fields)?;
+    Ok(HttpResponse::Ok().json(shown))
 }
 
 async fn find(

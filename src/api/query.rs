@@ -408,12 +408,12 @@ fn python_int(text: &str) -> Option<i64> {
 
 /// `op:value` (`in`/`nin` take a comma list); no known op means `eq`.
 fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
-    if kind == Kind::Json {
-        if let Some(e) = crate::domain::pyjson::loads_error(raw) {
-            return Err(Error::bad(format!(
-                "Invalid input for field/attribute {field}. Value: '{raw}'. unable to convert to json. Error: {e}"
-            )));
-        }
+    if kind == Kind::Json
+        && let Some(e) = crate::domain::pyjson::loads_error(raw)
+    {
+        return Err(Error::bad(format!(
+            "Invalid input for field/attribute {field}. Value: '{raw}'. unable to convert to json. Error: {e}"
+        )));
     }
     const OPS: [(&str, FilterOp); 9] = [
         ("eq", FilterOp::Eq),

@@ -185,7 +185,9 @@ fn start_bodies() {
     );
     check_start(
         json!({"workflow_name": "wf", "input": [1]}),
-        Err("JsonType field value must be a dictionary [actual=[1]]"),
+        Err(
+            "Invalid input for field/attribute wf_ex. Value: '{'workflow_name': 'wf', 'input': [1]}'. the JSON object must be str, bytes or bytearray, not list",
+        ),
     );
     check_start(
         json!({"workflow_name": "wf", "id": "abc"}),

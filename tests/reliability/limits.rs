@@ -265,7 +265,7 @@ fn x6_http_limits() {
         "/v2/executions?marker=not-a-uuid",
         "/v2/executions?created_at=gt:yesterday",
         "/v2/workflows/x6_wf?bogus=1",
-        "/v2/workflows/x6_wf?fields=bogus",
+        // A single workflow GET checks no `fields` names (as Mistral 23.0.0).
     ]) {
         let (s, _, _) = raw.get(path);
         if s != 400 {

@@ -15,7 +15,7 @@ use super::{ApiState, Caller, page, read, render};
 use crate::domain::{ActionExecutionId, pytext};
 use crate::store::{ActionExecutionRecord, ListQuery, Store};
 
-const FIELDS: &[&str] = &[
+pub(super) const FIELDS: &[&str] = &[
     "id",
     "workflow_name",
     "workflow_namespace",

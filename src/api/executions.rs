@@ -16,7 +16,7 @@ use crate::domain::{ExecutionId, State};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
 use crate::store::{ExecutionRecord, ListQuery, Store};
 
-const FIELDS: &[&str] = &[
+pub(super) const FIELDS: &[&str] = &[
     "id",
     "workflow_id",
     "workflow_name",

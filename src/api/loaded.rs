@@ -30,20 +30,7 @@ pub struct Shape {
 }
 
 const WORKFLOW: Shape = Shape {
-    fields: &[
-        "id",
-        "name",
-        "namespace",
-        "input",
-        "interface",
-        "definition",
-        "checksum",
-        "tags",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ],
+    fields: super::workflows::FIELDS,
     columns: &[
         "id",
         "name",
@@ -64,26 +51,7 @@ const WORKFLOW: Shape = Shape {
 };
 
 const EXECUTION: Shape = Shape {
-    fields: &[
-        "id",
-        "workflow_id",
-        "workflow_name",
-        "workflow_namespace",
-        "description",
-        "tags",
-        "params",
-        "task_execution_id",
-        "root_execution_id",
-        "source_execution_id",
-        "state",
-        "state_info",
-        "input",
-        "output",
-        "created_at",
-        "updated_at",
-        "project_id",
-        "published_global",
-    ],
+    fields: super::executions::FIELDS,
     columns: &[
         "id",
         "workflow_id",
@@ -113,30 +81,7 @@ const EXECUTION: Shape = Shape {
 };
 
 const TASK: Shape = Shape {
-    fields: &[
-        "id",
-        "name",
-        "type",
-        "workflow_name",
-        "workflow_namespace",
-        "workflow_id",
-        "workflow_execution_id",
-        "tags",
-        "state",
-        "state_info",
-        "project_id",
-        "runtime_context",
-        "result",
-        "published",
-        "published_global",
-        "processed",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-        "reset",
-        "env",
-    ],
+    fields: super::tasks::FIELDS,
     columns: &[
         "id",
         "name",
@@ -162,25 +107,7 @@ const TASK: Shape = Shape {
 };
 
 const ACTION_EXECUTION: Shape = Shape {
-    fields: &[
-        "id",
-        "workflow_name",
-        "workflow_namespace",
-        "task_name",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "tags",
-        "name",
-        "description",
-        "project_id",
-        "accepted",
-        "input",
-        "output",
-        "created_at",
-        "updated_at",
-        "params",
-    ],
+    fields: super::action_executions::FIELDS,
     columns: &[
         "id",
         "workflow_name",

@@ -12,7 +12,7 @@ use super::{ApiState, Caller, page, read};
 use crate::domain::{ExecutionId, TaskExecutionId};
 use crate::store::{ListQuery, Store, TaskRecord};
 
-const FIELDS: &[&str] = &[
+pub(super) const FIELDS: &[&str] = &[
     "id",
     "name",
     "type",

@@ -14,7 +14,7 @@ use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
 use crate::store::{ListQuery, Store, WorkflowDef};
 
-const FIELDS: &[&str] = &[
+pub(super) const FIELDS: &[&str] = &[
     "id",
     "name",
     "namespace",

@@ -390,7 +390,7 @@ impl EngineActor {
         value: Value,
     ) {
         match item {
-            Some(i) => self.item_done(exec_id, task_id, i as usize, state, value),
+            Some(i) => self.item_done(exec_id, task_id, i as usize, state, value, None),
             None => {
                 let info = (state == State::Error).then(|| text(&value));
                 let value = self.join_result(exec_id, task_id, value);

@@ -31,10 +31,8 @@ pub(crate) struct Items {
     concurrency: usize,
     /// The item whose completion opened the window being started (none
     /// for the task's start): Mistral words a failure to start that window
-    /// as one of handling that item's action's completion. (Its action's
-    /// name is looked up only then: finding it is a walk over the
-    /// execution's actions.)
-    opened_by: Option<usize>,
+    /// as one of handling that item's action's completion.
+    opened_by: Option<Opener>,
     /// The task failed while items ran: the results still arriving are
     /// added to its result (Mistral's result is its accepted actions'),
     /// nothing more starts.
@@ -51,6 +49,17 @@ impl Items {
             .map(|(r, _)| r.clone())
             .collect()
     }
+}
+
+/// What ended to open a window of items.
+#[derive(Debug)]
+enum Opener {
+    /// Item `i`'s action: its name is looked up only if the window fails
+    /// (finding it is a walk over the execution's actions).
+    Action(usize),
+    /// A child execution running this workflow: named as it ends, for the
+    /// child may have left memory by the time a deferred window fails.
+    Workflow(String),
 }
 
 /// The window of items about to start, evaluated: each item's call, in item
@@ -338,7 +347,7 @@ impl EngineActor {
                     if let Err(e) =
                         self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
                     {
-                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e));
+                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e), None);
                         return Ok(());
                     }
                 }
@@ -407,8 +416,11 @@ impl EngineActor {
             .execs
             .get(&exec_id)
             .and_then(|x| x.items.get(&task_id))
-            .and_then(|i| i.opened_by)
-            .and_then(|i| self.item_action_name(exec_id, task_id, i));
+            .and_then(|i| i.opened_by.as_ref())
+            .and_then(|o| match o {
+                Opener::Action(i) => self.item_action_name(exec_id, task_id, *i),
+                Opener::Workflow(name) => Some(name.clone()),
+            });
         let msg = match opened_by {
             None => self.start_failure(exec_id, task_id, e),
             Some(action) => {
@@ -482,8 +494,9 @@ impl EngineActor {
         Some(results)
     }
 
-    /// One item of a `with-items` task finished; the task completes with
-    /// all of them, in item order.
+    /// One item of a `with-items` task finished (`child`: the workflow its
+    /// child execution ran); the task completes with all of them, in item
+    /// order.
     pub(crate) fn item_done(
         &mut self,
         exec_id: ExecutionId,
@@ -491,6 +504,7 @@ impl EngineActor {
         i: usize,
         state: State,
         value: Value,
+        child: Option<String>,
     ) {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
@@ -517,7 +531,7 @@ impl EngineActor {
                 .get_mut(&exec_id)
                 .and_then(|e| e.items.get_mut(&task_id))
             {
-                items.opened_by = Some(i);
+                items.opened_by = Some(child.map_or(Opener::Action(i), Opener::Workflow));
             }
             let Some(exec) = self.execs.get(&exec_id) else {
                 return;
@@ -535,31 +549,20 @@ impl EngineActor {
         self.finish_items(exec_id, task_id);
     }
 
-    /// The name of item `i`'s latest action execution, or of the workflow
-    /// its child execution runs.
+    /// The name of item `i`'s latest action execution.
     fn item_action_name(
         &self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
         i: usize,
     ) -> Option<String> {
-        let exec = self.execs.get(&exec_id)?;
-        let action = exec
+        self.execs
+            .get(&exec_id)?
             .actions
             .values()
             .filter(|a| a.task_execution_id == Some(task_id) && a.item_index == Some(i as i32))
             .max_by_key(|a| (a.created_at, a.attempt))
-            .map(|a| a.name.clone());
-        action.or_else(|| {
-            self.execs
-                .values()
-                .find(|c| {
-                    c.parent.is_some_and(|p| {
-                        p.exec_id == exec_id && p.task_id == task_id && p.item == Some(i as i32)
-                    })
-                })
-                .map(|c| c.rec.workflow_name.clone())
-        })
+            .map(|a| a.name.clone())
     }
 
     /// Completes a with-items task whose items are all done, in item order.

@@ -135,6 +135,7 @@ impl EngineActor {
         };
         let Some(parent) = exec.parent else { return };
         let (state, mut output) = (exec.rec.state, exec.rec.output.clone());
+        let workflow = exec.rec.workflow_name.clone();
         if matches!(state, State::Error | State::Cancelled) {
             // The child's own secrets, masked before its error text becomes
             // the parent's (the parent's are masked when it is committed).
@@ -169,7 +170,14 @@ impl EngineActor {
             _ => None,
         };
         match parent.item {
-            Some(i) => self.item_done(parent.exec_id, parent.task_id, i as usize, state, output),
+            Some(i) => self.item_done(
+                parent.exec_id,
+                parent.task_id,
+                i as usize,
+                state,
+                output,
+                Some(workflow),
+            ),
             None => self.complete_task(parent.exec_id, parent.task_id, state, output, info),
         }
     }

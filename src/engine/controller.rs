@@ -93,16 +93,16 @@ pub fn start_tasks(spec: &WorkflowSpec) -> Vec<String> {
 
 fn clauses(t: &TaskSpec) -> Vec<(Event, &OnClause)> {
     let mut out = Vec::new();
-    if let Some(c) = &t.on_error {
+    if let Some(c) = t.on_error.as_deref() {
         out.push((Event::OnError, c));
     }
-    if let Some(c) = &t.on_success {
+    if let Some(c) = t.on_success.as_deref() {
         out.push((Event::OnSuccess, c));
     }
-    if let Some(c) = &t.on_complete {
+    if let Some(c) = t.on_complete.as_deref() {
         out.push((Event::OnComplete, c));
     }
-    if let Some(c) = &t.on_skip {
+    if let Some(c) = t.on_skip.as_deref() {
         out.push((Event::OnSkip, c));
     }
     out
@@ -131,20 +131,20 @@ pub fn fired_commands(
 ) -> Result<Vec<Command>, GuardError> {
     let mut out = Vec::new();
     match state {
-        State::Error => fire(&mut out, task.on_error.as_ref(), Event::OnError, guard)?,
+        State::Error => fire(&mut out, task.on_error.as_deref(), Event::OnError, guard)?,
         State::Skipped => {
-            fire(&mut out, task.on_skip.as_ref(), Event::OnSkip, guard)?;
+            fire(&mut out, task.on_skip.as_deref(), Event::OnSkip, guard)?;
             if out.is_empty() {
-                fire(&mut out, task.on_success.as_ref(), Event::OnSuccess, guard)?;
+                fire(&mut out, task.on_success.as_deref(), Event::OnSuccess, guard)?;
             }
         }
-        State::Success => fire(&mut out, task.on_success.as_ref(), Event::OnSuccess, guard)?,
+        State::Success => fire(&mut out, task.on_success.as_deref(), Event::OnSuccess, guard)?,
         _ => {}
     }
     if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {
         fire(
             &mut out,
-            task.on_complete.as_ref(),
+            task.on_complete.as_deref(),
             Event::OnComplete,
             guard,
         )?;
@@ -297,13 +297,13 @@ pub fn publish_spec(
     state: State,
 ) -> (Option<Map<String, Value>>, Map<String, Value>) {
     let (clause, own) = match state {
-        State::Success => (task.on_success.as_ref(), &task.publish),
-        State::Error => (task.on_error.as_ref(), &task.publish_on_error),
-        State::Skipped => (task.on_skip.as_ref(), &task.publish_on_skip),
+        State::Success => (task.on_success.as_deref(), &task.publish),
+        State::Error => (task.on_error.as_deref(), &task.publish_on_error),
+        State::Skipped => (task.on_skip.as_deref(), &task.publish_on_skip),
         _ => return (Some(Map::new()), Map::new()),
     };
-    let mut spec = (!own.is_empty()).then(|| Sections::of(own.clone(), Map::new()));
-    if let Some(c) = task.on_complete.as_ref().and_then(Sections::of_clause) {
+    let mut spec = (!own.is_empty()).then(|| Sections::of((**own).clone(), Map::new()));
+    if let Some(c) = task.on_complete.as_deref().and_then(Sections::of_clause) {
         spec = Some(match spec {
             Some(mut s) => {
                 s.merge(&c);

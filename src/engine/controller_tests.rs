@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::*;
-use crate::lang::{Policies, TaskRun, Transition, WorkflowKind};
+use crate::lang::{TaskRun, Transition, WorkflowKind};
 
 fn task(name: &str) -> TaskSpec {
     TaskSpec {
@@ -14,24 +14,24 @@ fn task(name: &str) -> TaskSpec {
         run: TaskRun::Action("std.noop".into()),
         input: Value::Object(Map::new()),
         with_items: vec![],
-        publish: Map::new(),
-        publish_on_error: Map::new(),
-        publish_on_skip: Map::new(),
+        publish: Default::default(),
+        publish_on_error: Default::default(),
+        publish_on_skip: Default::default(),
         on_skip: None,
         on_success: None,
         on_error: None,
         on_complete: None,
         join: None,
         requires: vec![],
-        policies: Policies::default(),
+        policies: Default::default(),
         keep_result: Value::Bool(true),
         safe_rerun: Value::Bool(false),
         target: None,
     }
 }
 
-fn to(targets: &[&str]) -> Option<OnClause> {
-    Some(OnClause {
+fn to(targets: &[&str]) -> Option<Box<OnClause>> {
+    Some(Box::new(OnClause {
         next: targets
             .iter()
             .map(|t| {
@@ -50,7 +50,7 @@ fn to(targets: &[&str]) -> Option<OnClause> {
             })
             .collect(),
         ..OnClause::default()
-    })
+    }))
 }
 
 fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
@@ -69,7 +69,7 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
             .map(|t| (t.name.clone(), t))
             .collect::<IndexMap<_, _>>(),
         definition: String::new(),
-        raw: serde_json::Value::Null,
+        raw: Default::default(),
     }
 }
 
@@ -224,7 +224,7 @@ fn noop_on_error_handles_error() {
 #[test]
 fn publish_merge_order() {
     let mut t = task("t");
-    t.publish = json!({"a": 1, "b": 1}).as_object().unwrap().clone();
+    t.publish = json!({"a": 1, "b": 1}).as_object().unwrap().clone().into();
     let mut s = to(&[]).unwrap();
     s.publish = json!({"b": 2}).as_object().unwrap().clone();
     s.publish_global = json!({"g": 1}).as_object().unwrap().clone();
@@ -248,7 +248,7 @@ fn publish_merge_drops_sections_the_receiver_lacks() {
     // The task's branch merges into an on-success clause with only a
     // global section: the branch is dropped and null is published.
     let mut t = task("t");
-    t.publish = obj(json!({"x": 1}));
+    t.publish = obj(json!({"x": 1})).into();
     let mut s = to(&[]).unwrap();
     s.publish_global = obj(json!({"g": 1}));
     t.on_success = Some(s);
@@ -257,7 +257,7 @@ fn publish_merge_drops_sections_the_receiver_lacks() {
     assert_eq!(Value::Object(global), json!({"g": 1}));
     // On-complete's global merges into the task's branch-only spec: lost.
     let mut t = task("t");
-    t.publish = obj(json!({"x": 1}));
+    t.publish = obj(json!({"x": 1})).into();
     let mut c = to(&[]).unwrap();
     c.publish_global = obj(json!({"g": 1}));
     t.on_complete = Some(c);
@@ -271,8 +271,8 @@ fn publish_merge_drops_sections_the_receiver_lacks() {
 #[test]
 fn publish_on_error_used_for_error() {
     let mut t = task("t");
-    t.publish = json!({"a": 1}).as_object().unwrap().clone();
-    t.publish_on_error = json!({"e": 1}).as_object().unwrap().clone();
+    t.publish = json!({"a": 1}).as_object().unwrap().clone().into();
+    t.publish_on_error = json!({"e": 1}).as_object().unwrap().clone().into();
     assert_eq!(
         publish_spec(&t, State::Error).0.map(Value::Object).unwrap(),
         json!({"e": 1})

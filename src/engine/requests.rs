@@ -568,7 +568,7 @@ fn empty_spec() -> WorkflowSpec {
         vars: Map::new(),
         tasks: Default::default(),
         definition: String::new(),
-        raw: serde_json::Value::Null,
+        raw: Default::default(),
     }
 }
 
@@ -586,7 +586,7 @@ pub(crate) fn invalid_task_name(spec: &WorkflowSpec, task_name: Option<&str>) ->
     format!(
         "Invalid task name [wf_spec={} {}, task_name={}]",
         spec_class(spec),
-        crate::domain::pytext::repr(&spec.raw),
+        crate::domain::pytext::repr(&spec.raw.value()),
         task_name.unwrap_or("None")
     )
 }

@@ -167,9 +167,7 @@ impl Exec {
             "spec": self
                 .spec
                 .raw
-                .get("tasks")
-                .and_then(|ts| ts.get(&t.name))
-                .cloned()
+                .task(&t.name)
                 .or_else(|| self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok())),
             "state": t.state.as_str(),
             "state_info": t.state_info,
@@ -206,9 +204,9 @@ impl expr::Host for ExecHost<'_> {
             "name": r.workflow_name,
             // Mistral's spec dict (the definition as parsed, with name and
             // version); bora's own model for a spec stored before it was kept.
-            "spec": match &spec.raw {
-                Value::Null => serde_json::to_value(&**spec).unwrap_or(Value::Null),
-                raw => raw.clone(),
+            "spec": match spec.raw.is_null() {
+                true => serde_json::to_value(&**spec).unwrap_or(Value::Null),
+                false => spec.raw.value(),
             },
             "input": r.input,
             "params": r.params,

@@ -109,7 +109,7 @@ fn clauses(t: &super::TaskSpec) -> impl Iterator<Item = (&'static str, &OnClause
         ("on-skip", &t.on_skip),
     ]
     .into_iter()
-    .filter_map(|(k, c)| c.as_ref().map(|c| (k, c)))
+    .filter_map(|(k, c)| c.as_deref().map(|c| (k, c)))
 }
 
 impl<'a> Workflow<'a> {

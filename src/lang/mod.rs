@@ -31,6 +31,8 @@ mod cmd;
 mod defs;
 mod lint;
 mod render;
+mod raw;
+mod sparse;
 mod spec;
 mod task;
 mod workflow;

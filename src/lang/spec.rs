@@ -9,6 +9,9 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use super::raw::RawSpec;
+pub use super::sparse::Sparse;
+
 /// `direct` (the default) or `reverse`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -46,7 +49,7 @@ pub struct WorkflowSpec {
     /// shows): the workflow as written plus `name` and `version: '2.0'`,
     /// each task mapping with its `type`, `name` and `version`.
     #[serde(default)]
-    pub raw: Value,
+    pub raw: RawSpec,
 }
 
 /// A declared workflow (or ad-hoc action) input.
@@ -155,23 +158,23 @@ pub struct TaskSpec {
     /// `with-items` clauses (zipped when several).
     pub with_items: Vec<WithItems>,
     /// `publish` (branch), evaluated on SUCCESS.
-    pub publish: Map<String, Value>,
+    pub publish: Sparse<Map<String, Value>>,
     /// `publish-on-error`.
-    pub publish_on_error: Map<String, Value>,
+    pub publish_on_error: Sparse<Map<String, Value>>,
     /// `publish-on-skip`, evaluated on SKIPPED.
     #[serde(default)]
-    pub publish_on_skip: Map<String, Value>,
-    pub on_success: Option<OnClause>,
-    pub on_error: Option<OnClause>,
-    pub on_complete: Option<OnClause>,
+    pub publish_on_skip: Sparse<Map<String, Value>>,
+    pub on_success: Option<Box<OnClause>>,
+    pub on_error: Option<Box<OnClause>>,
+    pub on_complete: Option<Box<OnClause>>,
     /// `on-skip`: evaluated when the task is SKIPPED; when no target fires
     /// the engine falls through to `on_success`.
     #[serde(default)]
-    pub on_skip: Option<OnClause>,
+    pub on_skip: Option<Box<OnClause>>,
     pub join: Option<Join>,
     /// Reverse workflows: the tasks this one requires.
     pub requires: Vec<String>,
-    pub policies: Policies,
+    pub policies: Sparse<Policies>,
     /// `keep-result`: a bool or an expression; default true.
     pub keep_result: Value,
     /// `safe-rerun`: a bool or an expression; default false.

@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 use super::check::{Cx, extras_msg, idx, key, py};
 use super::clause::{self, Parsed, Ref};
 use super::cmd::{parse_cmd_and_input, parse_params, parse_with_items};
-use super::spec::{Join, Policies, RetryPolicy, TaskRun, TaskSpec, WithItems, WorkflowKind};
+use super::spec::{
+    Join, Policies, RetryPolicy, Sparse, TaskRun, TaskSpec, WithItems, WorkflowKind,
+};
 use super::yaml::{Kind, Node};
 
 const MAX_TASK_NAME: usize = 255;
@@ -249,16 +251,16 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
             run: TaskRun::Action("std.noop".into()),
             input: Value::Object(Map::new()),
             with_items: Vec::new(),
-            publish: Map::new(),
-            publish_on_error: Map::new(),
-            publish_on_skip: Map::new(),
+            publish: Sparse::default(),
+            publish_on_error: Sparse::default(),
+            publish_on_skip: Sparse::default(),
             on_success: None,
             on_error: None,
             on_complete: None,
             on_skip: None,
             join: None,
             requires: Vec::new(),
-            policies: Policies::default(),
+            policies: Sparse::default(),
             keep_result: Value::Bool(true),
             safe_rerun: Value::Bool(false),
             target: None,
@@ -353,9 +355,9 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
                 }
             }
             "with-items" => t.spec.with_items = with_items(cx, &p, v),
-            "publish" => t.spec.publish = cx.dict(&p, v).unwrap_or_default(),
-            "publish-on-error" => t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default(),
-            "publish-on-skip" => t.spec.publish_on_skip = cx.dict(&p, v).unwrap_or_default(),
+            "publish" => t.spec.publish = cx.dict(&p, v).unwrap_or_default().into(),
+            "publish-on-error" => t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default().into(),
+            "publish-on-skip" => t.spec.publish_on_skip = cx.dict(&p, v).unwrap_or_default().into(),
             "keep-result" => {
                 if let Some(x) = cx.expr_or_bool(&p, v) {
                     t.spec.keep_result = x;

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use super::check::{Cx, idx, key, py};
 use super::clause::{Parsed, Ref};
 use super::render;
-use super::spec::{InputParam, OnClause, Target, TaskSpec, WorkflowKind, WorkflowSpec};
+use super::spec::{InputParam, OnClause, RawSpec, Target, TaskSpec, WorkflowKind, WorkflowSpec};
 use super::task::{self, Clauses, Defaults, RawTask};
 use super::yaml::{Kind, Node};
 
@@ -114,8 +114,7 @@ pub(crate) fn workflow(
         return None;
     };
     cx.base = path.to_string();
-    let raw = raw_spec(name, node);
-    let plain = plain_spec(name, node);
+    let raw = RawSpec::new(&raw_spec(name, node));
     let kind = match m.get("type").map(|e| &e.value) {
         None => WorkflowKind::Direct,
         Some(v) => match v.as_str() {
@@ -128,7 +127,7 @@ pub(crate) fn workflow(
                     format!(
                         "Failed to find a specification class to instantiate \
                          [spec_cls=<class 'mistral.lang.v2.workflows.WorkflowSpec'>, data={}]",
-                        crate::domain::pytext::repr(&plain)
+                        crate::domain::pytext::repr(&plain_spec(name, node))
                     ),
                 );
                 WorkflowKind::Direct
@@ -208,6 +207,7 @@ pub(crate) fn workflow(
         check_refs(cx, &names, &t.clauses);
         check_refs_list(cx, &names, &t.requires);
     }
+    wf.tasks.reserve_exact(raw.len());
     for t in raw {
         let spec = apply_defaults(t, &defaults, kind);
         wf.tasks.insert(spec.name.clone(), spec);
@@ -349,14 +349,15 @@ fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
     let me = spec.name.clone();
     let c = t.clauses;
     if kind == WorkflowKind::Direct {
-        spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me);
-        spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me);
-        spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me);
-        spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me);
+        spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me).map(Box::new);
+        spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me).map(Box::new);
+        spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me).map(Box::new);
+        spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me).map(Box::new);
     }
     // A task policy that is absent or falsy (0, false) leaves the default
     // in force (`mistral/engine/policies.py:construct_policies_list`).
-    let p = &mut spec.policies;
+    let mut policies = spec.policies.take();
+    let p = &mut policies;
     let dp = &d.policies;
     if p.retry.is_none() {
         p.retry.clone_from(&dp.retry);
@@ -373,6 +374,7 @@ fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
             own.clone_from(default);
         }
     }
+    spec.policies = policies.into();
     if !t.safe_rerun_set
         && let Some(s) = &d.safe_rerun
     {

@@ -18,7 +18,7 @@ fn tasks(body: &str) -> Vec<TaskSpec> {
 fn on_success(clause: &str) -> OnClause {
     let body =
         format!("a:\n  on-success: {clause}\nb: {{action: std.noop}}\nc: {{action: std.noop}}\n");
-    tasks(&body)[0].on_success.clone().unwrap()
+    *tasks(&body)[0].on_success.clone().unwrap()
 }
 
 fn task(n: &str) -> Transition {

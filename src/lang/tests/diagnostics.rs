@@ -492,7 +492,7 @@ fn raw_spec_is_mistrals_spec_dict() {
         "version: '2.0'\nwf:\n  type: reverse\n  input: [a]\n  tasks:\n    t:\n      action: std.noop\n",
     );
     assert_eq!(
-        wfs[0].raw,
+        wfs[0].raw.value(),
         serde_json::json!({
             "type": "reverse", "input": ["a"],
             "tasks": {"t": {"action": "std.noop", "type": "reverse", "name": "t", "version": "2.0"}},
@@ -500,7 +500,7 @@ fn raw_spec_is_mistrals_spec_dict() {
         })
     );
     assert_eq!(
-        crate::domain::pytext::repr(&wfs[0].raw),
+        crate::domain::pytext::repr(&wfs[0].raw.value()),
         "{'type': 'reverse', 'input': ['a'], 'tasks': {'t': {'action': 'std.noop', 'type': 'reverse', 'name': 't', 'version': '2.0'}}, 'name': 'wf', 'version': '2.0'}"
     );
 }

@@ -69,15 +69,15 @@ fn with_items_forms() {
 
 #[test]
 fn publish_and_flags() {
-    let t = t1(
+    let mut t = t1(
         "publish:\n  a: <% task().result %>\npublish-on-error:\n  e: 1\npublish-on-skip:\n  s: 2\nkeep-result: false\nsafe-rerun: <% true %>\ntarget: worker-1",
     );
     assert_eq!(
-        Value::Object(t.publish),
+        Value::Object(t.publish.take()),
         json!({"a": "<% task().result %>"})
     );
-    assert_eq!(Value::Object(t.publish_on_error), json!({"e": 1}));
-    assert_eq!(Value::Object(t.publish_on_skip), json!({"s": 2}));
+    assert_eq!(Value::Object(t.publish_on_error.take()), json!({"e": 1}));
+    assert_eq!(Value::Object(t.publish_on_skip.take()), json!({"s": 2}));
     assert_eq!(t.keep_result, json!(false));
     assert_eq!(t.safe_rerun, json!("<% true %>"));
     assert_eq!(t.target, Some(json!("worker-1")));
@@ -104,7 +104,7 @@ fn policies() {
 
 #[test]
 fn retry_forms() {
-    let r = |a: &str| t1(a).policies.retry.unwrap();
+    let r = |a: &str| t1(a).policies.take().retry.unwrap();
     assert_eq!(
         r("retry:\n  count: 3\n  delay: 1"),
         RetryPolicy {
@@ -146,6 +146,7 @@ fn retry_forms() {
 fn retry_backoff_extension() {
     let r = t1("retry:\n  count: 5\n  delay: 1\n  backoff: 2\n  max-delay: 30")
         .policies
+        .take()
         .retry
         .unwrap();
     assert_eq!(r.backoff, Some(json!(2)));

@@ -38,6 +38,11 @@ impl<T: Empty> Sparse<T> {
 }
 
 impl<T: Empty> Sparse<T> {
+    /// Nothing is kept: the part reads as empty.
+    pub fn is_absent(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// The part, leaving this empty.
     pub fn take(&mut self) -> T {
         self.0.take().map(|b| *b).unwrap_or_default()

@@ -143,11 +143,15 @@ pub enum Join {
     Count(u32),
 }
 
-/// A task, validated, with task-defaults applied.
+/// A task, validated, with task-defaults applied. Its JSON leaves out
+/// what is absent or at its default, so that a big workflow's stored spec
+/// holds what its tasks say.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskSpec {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// What the task runs.
     pub run: TaskRun,
@@ -156,31 +160,59 @@ pub struct TaskSpec {
     /// must evaluate to an object.
     pub input: Value,
     /// `with-items` clauses (zipped when several).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub with_items: Vec<WithItems>,
     /// `publish` (branch), evaluated on SUCCESS.
+    #[serde(default, skip_serializing_if = "Sparse::is_absent")]
     pub publish: Sparse<Map<String, Value>>,
     /// `publish-on-error`.
+    #[serde(default, skip_serializing_if = "Sparse::is_absent")]
     pub publish_on_error: Sparse<Map<String, Value>>,
     /// `publish-on-skip`, evaluated on SKIPPED.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Sparse::is_absent")]
     pub publish_on_skip: Sparse<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_success: Option<Box<OnClause>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_error: Option<Box<OnClause>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_complete: Option<Box<OnClause>>,
     /// `on-skip`: evaluated when the task is SKIPPED; when no target fires
     /// the engine falls through to `on_success`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_skip: Option<Box<OnClause>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join: Option<Join>,
     /// Reverse workflows: the tasks this one requires.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    #[serde(default, skip_serializing_if = "Sparse::is_absent")]
     pub policies: Sparse<Policies>,
     /// `keep-result`: a bool or an expression; default true.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub keep_result: Value,
     /// `safe-rerun`: a bool or an expression; default false.
+    #[serde(default = "no", skip_serializing_if = "is_false")]
     pub safe_rerun: Value,
     /// `target`, unevaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
+}
+
+fn yes() -> Value {
+    Value::Bool(true)
+}
+
+fn no() -> Value {
+    Value::Bool(false)
+}
+
+fn is_true(v: &Value) -> bool {
+    *v == Value::Bool(true)
+}
+
+fn is_false(v: &Value) -> bool {
+    *v == Value::Bool(false)
 }
 
 /// What a task runs.
@@ -205,12 +237,19 @@ pub struct WithItems {
 /// Task policies; each value is a literal or an expression, evaluated at run time.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct Policies {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_after: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause_before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_on: Option<Value>,
 }
 
@@ -236,8 +275,10 @@ pub struct RetryPolicy {
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct OnClause {
     /// `publish.branch` (or plain keys); flows downstream only.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub publish: Map<String, Value>,
     /// `publish.global`; merged into the workflow context.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub publish_global: Map<String, Value>,
     pub next: Vec<Transition>,
 }
@@ -247,6 +288,7 @@ pub struct OnClause {
 pub struct Transition {
     pub target: Target,
     /// The guard expression (`- t2: <% $.ok %>`); `None` always fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Value>,
 }
 

@@ -1,6 +1,6 @@
 //! What uploading a big workflow definition costs in memory, counted by the
 //! allocator rather than read off RSS: the bytes still live after each step
-//! of an upload (parse, the spec as a JSON tree, its JSON text) and the
+//! of an upload (parse, the spec's JSON text as stored) and the
 //! peak over the whole run.
 //!
 //!   cargo bench --bench upload_memory [-- TASKS]   (default 10,000)
@@ -62,17 +62,14 @@ fn main() {
         }
     );
     let step = live();
-    let tree = serde_json::to_value(&specs[0]).ok();
-    report("+ the spec as a JSON tree", step, n);
-    let step = live();
     let json = serde_json::to_string(&specs[0]).unwrap_or_default();
-    report("+ the spec as JSON text", step, n);
+    report("+ the spec's JSON text", step, n);
     println!(
         "spec JSON text: {:.2} MiB ({} B per task)",
         json.len() as f64 / 1048576.0,
         json.len() / n
     );
-    drop((tree, json));
+    drop(json);
     report("the spec alone (what is kept)", base, n);
     let peak = dhat::HeapStats::get().max_bytes.saturating_sub(base);
     println!(

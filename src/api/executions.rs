@@ -112,13 +112,31 @@ pub async fn fetch_with_spec(
     .await
 }
 
+/// The execution as `caller` sees it with task `task`'s spec in its
+/// version (JSON null if the version or the task is not stored; the rest
+/// of the spec is not read), or 404.
+pub async fn fetch_with_task_spec(
+    state: &ApiState,
+    caller: &Caller,
+    id: ExecutionId,
+    task: &str,
+) -> Result<(ExecutionRecord, Value), Error> {
+    let task = task.to_string();
+    fetch_with(state, caller, id, move |s, spec_id| {
+        Ok(s.version_task(spec_id, &task)?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null))
+    })
+    .await
+}
+
 /// The execution as `caller` sees it with `spec(store, its spec_id)`, or
 /// 404.
 async fn fetch_with(
     state: &ApiState,
     caller: &Caller,
     id: ExecutionId,
-    spec: fn(&Store, &str) -> Result<Value, crate::store::Error>,
+    spec: impl FnOnce(&Store, &str) -> Result<Value, crate::store::Error> + Send + 'static,
 ) -> Result<(ExecutionRecord, Value), Error> {
     let access = caller.access();
     read(state, move |s| {

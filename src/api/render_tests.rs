@@ -34,7 +34,7 @@ fn wf() -> WorkflowDef {
         name: "flow".into(),
         namespace: "".into(),
         definition: "version: '2.0'\nflow:\n  input: [param1, {param2: 2}]\n".into(),
-        spec: json!({}),
+        spec: "{}".into(),
         input: "param1, param2=\"2\"".into(),
         interface: json!({"input": ["param1", {"param2": 2}], "output": []}),
         checksum: "abc".into(),

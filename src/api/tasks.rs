@@ -190,14 +190,12 @@ async fn published_global(
     if !matches!(t.state, State::Success | State::Error) {
         return Ok(None);
     }
-    let (exec, spec) = executions::fetch_with_spec(state, caller, t.execution_id).await?;
-    let Ok(wf) = serde_json::from_value::<crate::lang::WorkflowSpec>(spec) else {
+    let (exec, spec) =
+        executions::fetch_with_task_spec(state, caller, t.execution_id, &t.name).await?;
+    let Ok(task_spec) = serde_json::from_value::<crate::lang::TaskSpec>(spec) else {
         return Ok(None);
     };
-    let Some(task_spec) = wf.tasks.get(&t.name) else {
-        return Ok(None);
-    };
-    crate::engine::published_global(&exec, t, task_spec).map_err(Error::bad)
+    crate::engine::published_global(&exec, t, &task_spec).map_err(Error::bad)
 }
 
 /// The result of a with-items task still in progress, as Mistral builds
@@ -270,7 +268,9 @@ pub async fn update(
     if given("name")?.is_some_and(|n| n != current.name) {
         return Err(bad("Task name does not match."));
     }
-    let (exec, spec) = executions::fetch_with_spec(&state, &caller, current.execution_id).await?;
+    let (exec, spec) =
+        executions::fetch_with_task_spec(&state, &caller, current.execution_id, &current.name)
+            .await?;
     if given("workflow_name")?.is_some_and(|n| n != exec.workflow_name) {
         return Err(bad("Workflow name does not match."));
     }
@@ -302,9 +302,7 @@ pub async fn update(
         if reset.is_none() {
             return Err(bad("Reset field is mandatory to rerun task."));
         }
-        let with_items = spec["tasks"][current.name.as_str()]["with_items"]
-            .as_array()
-            .is_some_and(|w| !w.is_empty());
+        let with_items = spec["with_items"].as_array().is_some_and(|w| !w.is_empty());
         if !with_items && reset != Some(true) {
             return Err(bad("Only with-items task has the option to not reset."));
         }

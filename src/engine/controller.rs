@@ -135,10 +135,20 @@ pub fn fired_commands(
         State::Skipped => {
             fire(&mut out, task.on_skip.as_deref(), Event::OnSkip, guard)?;
             if out.is_empty() {
-                fire(&mut out, task.on_success.as_deref(), Event::OnSuccess, guard)?;
+                fire(
+                    &mut out,
+                    task.on_success.as_deref(),
+                    Event::OnSuccess,
+                    guard,
+                )?;
             }
         }
-        State::Success => fire(&mut out, task.on_success.as_deref(), Event::OnSuccess, guard)?,
+        State::Success => fire(
+            &mut out,
+            task.on_success.as_deref(),
+            Event::OnSuccess,
+            guard,
+        )?,
         _ => {}
     }
     if state.is_completed() && !matches!(state, State::Cancelled | State::Skipped) {

@@ -16,8 +16,8 @@ use crate::store::{WorkflowDef, WorkflowVersion, version_id};
 
 /// A definition with its spec.
 pub(crate) struct Def {
-    /// The stored definition, its `spec` left null: the parsed spec is
-    /// `spec`.
+    /// The stored definition, its `spec` text left empty: the parsed spec
+    /// is `spec`.
     pub def: WorkflowDef,
     pub spec: Arc<WorkflowSpec>,
     /// The version id of `spec`.
@@ -62,7 +62,7 @@ impl DefCache {
         self.remove(def.id);
         let version = version_id(&serde_json::to_string(&*spec)?);
         let spec = self.intern(&version, spec);
-        def.spec = serde_json::Value::Null;
+        def.spec = String::new();
         let d = Arc::new(Def { def, spec, version });
         self.by_name.insert(key(&d.def), d.clone());
         self.by_id.insert(d.def.id, d.clone());

@@ -56,7 +56,7 @@ impl EngineActor {
             .writer
             .find_workflow(name_or_id, namespace, &access)?
             .ok_or_else(not_found)?;
-        let spec: WorkflowSpec = serde_json::from_value(def.spec.clone()).map_err(|e| {
+        let spec: WorkflowSpec = serde_json::from_str(&def.spec).map_err(|e| {
             Error::Invalid(format!("stored workflow '{}' is unreadable: {e}", def.name))
         })?;
         self.cache_def(def, spec)
@@ -101,7 +101,7 @@ impl EngineActor {
             name: spec.name.clone(),
             namespace: namespace.to_string(),
             definition: spec.definition.clone(),
-            spec: serde_json::to_value(spec).map_err(|e| Error::Invalid(e.to_string()))?,
+            spec: serde_json::to_string(spec).map_err(|e| Error::Invalid(e.to_string()))?,
             input: lang::input_string(spec),
             interface: lang::interface(spec),
             checksum: format!("{:x}", md5::compute(spec.definition.as_bytes())),

@@ -129,7 +129,10 @@ mod tests {
         }});
         let raw = RawSpec::new(&dict);
         assert_eq!(raw.value(), dict);
-        assert_eq!(raw.task("b"), Some(json!({"action": "std.noop", "name": "b"})));
+        assert_eq!(
+            raw.task("b"),
+            Some(json!({"action": "std.noop", "name": "b"}))
+        );
         assert_eq!(raw.task("a \"q\""), Some(dict["tasks"]["a \"q\""].clone()));
         assert_eq!(raw.task("c"), None);
         let text = serde_json::to_string(&raw).unwrap_or_default();

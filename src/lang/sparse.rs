@@ -134,8 +134,8 @@ mod tests {
         let back: Sparse<Map<String, Value>> =
             serde_json::from_value(json!({})).unwrap_or_else(|_| Sparse::new(Map::new()));
         assert!(back.0.is_none());
-        let p: Sparse<Policies> = serde_json::from_value(json!({"timeout": 5, "retry": null}))
-            .unwrap_or_default();
+        let p: Sparse<Policies> =
+            serde_json::from_value(json!({"timeout": 5, "retry": null})).unwrap_or_default();
         assert_eq!(p.timeout, Some(json!(5)));
         assert_eq!(std::mem::size_of::<Sparse<Policies>>(), 8);
     }

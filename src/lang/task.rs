@@ -356,7 +356,9 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
             }
             "with-items" => t.spec.with_items = with_items(cx, &p, v),
             "publish" => t.spec.publish = cx.dict(&p, v).unwrap_or_default().into(),
-            "publish-on-error" => t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default().into(),
+            "publish-on-error" => {
+                t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default().into()
+            }
             "publish-on-skip" => t.spec.publish_on_skip = cx.dict(&p, v).unwrap_or_default().into(),
             "keep-result" => {
                 if let Some(x) = cx.expr_or_bool(&p, v) {

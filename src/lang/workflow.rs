@@ -349,9 +349,11 @@ fn apply_defaults(t: RawTask, d: &Defaults, kind: WorkflowKind) -> TaskSpec {
     let me = spec.name.clone();
     let c = t.clauses;
     if kind == WorkflowKind::Direct {
-        spec.on_success = merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me).map(Box::new);
+        spec.on_success =
+            merge_clause(c.on_success, d.clauses.on_success.as_ref(), &me).map(Box::new);
         spec.on_error = merge_clause(c.on_error, d.clauses.on_error.as_ref(), &me).map(Box::new);
-        spec.on_complete = merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me).map(Box::new);
+        spec.on_complete =
+            merge_clause(c.on_complete, d.clauses.on_complete.as_ref(), &me).map(Box::new);
         spec.on_skip = merge_clause(c.on_skip, d.clauses.on_skip.as_ref(), &me).map(Box::new);
     }
     // A task policy that is absent or falsy (0, false) leaves the default

@@ -579,6 +579,12 @@ impl Store {
             .transpose()
     }
 
+    /// Task `task`'s spec (`lang::TaskSpec` as JSON) in the version
+    /// `spec_id`, or `None` if no such version or task is stored.
+    pub fn version_task(&self, spec_id: &str, task: &str) -> Result<Option<String>, Error> {
+        read::version_task(&mut *self.conn()?, spec_id, task)
+    }
+
     /// The spec (`lang::WorkflowSpec` as JSON) of the version `spec_id`
     /// (an execution's), or `None` if no such version is stored.
     pub fn version_spec(&self, spec_id: &str) -> Result<Option<serde_json::Value>, Error> {

@@ -26,9 +26,9 @@ pub struct WorkflowDef {
     pub namespace: String,
     /// This workflow's YAML text.
     pub definition: String,
-    /// The validated spec as JSON (`lang::WorkflowSpec`).
-    #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
-    pub spec: Value,
+    /// The validated spec's JSON text (`lang::WorkflowSpec`), written once
+    /// as the upload made it.
+    pub spec: String,
     /// Mistral's human input string: `a, b="x"`.
     pub input: String,
     /// `{"input": [...], "output": [...]}`.

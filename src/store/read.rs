@@ -314,6 +314,39 @@ pub(super) fn version_spec(conn: &mut AnyConnection, id: &str) -> Result<Option<
         .map_err(db)
 }
 
+/// Task `task`'s spec in a version's spec, as JSON text, picked out by the
+/// database: a large spec is neither sent nor parsed whole. `None` if no
+/// such version or task is stored.
+pub(super) fn version_task(
+    conn: &mut AnyConnection,
+    id: &str,
+    task: &str,
+) -> Result<Option<String>, Error> {
+    #[derive(QueryableByName)]
+    struct Part {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        part: Option<String>,
+    }
+    let rows: Vec<Part> = match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT t.value AS part FROM workflow_versions v, json_each(v.spec, '$.tasks') t \
+             WHERE v.id = ? AND t.key = ?",
+        )
+        .bind::<diesel::sql_types::Text, _>(id)
+        .bind::<diesel::sql_types::Text, _>(task)
+        .load(c),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT (spec::json -> 'tasks' -> $2)::text AS part FROM workflow_versions WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(id)
+        .bind::<diesel::sql_types::Text, _>(task)
+        .load(c),
+    }
+    .map_err(db)?;
+    Ok(rows.into_iter().next().and_then(|r| r.part))
+}
+
 /// The `vars` of a version's spec as JSON text (`null` when it has none),
 /// picked out by the database: a large spec is neither sent nor parsed
 /// whole. `None` if no such version is stored.

@@ -81,10 +81,12 @@ pub fn string(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Er
 }
 
 /// A JSON-typed field (`types.jsontype`) of the body of a `resource`
-/// (`wf_ex`, `action_ex`, ...): a dict, or a string holding one. `null` or
-/// absent is `None`; an empty value is an empty dict. Text that is not JSON
-/// is refused as Mistral refuses it: the resource, the whole body as
-/// Python prints it, and Python's json error.
+/// (`wf_ex`, `action_ex`, ...): a dict, or a string holding one. Absent,
+/// `null` or the text `null` is `None` (wsme does not validate a `None`);
+/// any other false value (`[]`, `0`, `""`, `false`) is an empty dict, and
+/// a true one that is no dict is refused with its Python text. Text that
+/// is not JSON is refused as Mistral refuses it: the resource, the whole
+/// body as Python prints it, and Python's json error.
 pub fn dict(
     obj: &Map<String, Value>,
     name: &str,
@@ -112,12 +114,11 @@ pub fn dict(
     };
     match value {
         Value::Object(m) => Ok(Some(m)),
-        Value::Null => Ok(Some(Map::new())),
-        Value::Array(ref a) if a.is_empty() => Ok(Some(Map::new())),
-        Value::Bool(false) => Ok(Some(Map::new())),
+        Value::Null => Ok(None),
+        v if !crate::domain::pytext::truthy(&v) => Ok(Some(Map::new())),
         other => Err(Error::bad(format!(
             "JsonType field value must be a dictionary [actual={}]",
-            crate::domain::pytext::dumps(&other, None)
+            crate::domain::pytext::str(&other)
         ))),
     }
 }
@@ -166,7 +167,22 @@ mod tests {
                 "Invalid input for field/attribute wf_ex. Value: '{'input': False}'. the JSON object must be str, bytes or bytearray, not bool",
             ),
         );
-        check_dict(json!("null"), Ok(Some(json!({}))));
+        check_dict(json!("null"), Ok(None));
+        for falsy in ["[]", "0", "0.0", "\"\"", "false", "{}"] {
+            check_dict(json!(falsy), Ok(Some(json!({}))));
+        }
+        check_dict(
+            json!("true"),
+            Err("JsonType field value must be a dictionary [actual=True]"),
+        );
+        check_dict(
+            json!("\"x\""),
+            Err("JsonType field value must be a dictionary [actual=x]"),
+        );
+        check_dict(
+            json!("[\"a\", 1.5, true, null]"),
+            Err("JsonType field value must be a dictionary [actual=['a', 1.5, True, None]]"),
+        );
         check_dict(json!({}), Ok(Some(json!({}))));
         check_dict(json!(null), Ok(None));
         check_dict(

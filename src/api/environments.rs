@@ -103,17 +103,30 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(render(&e)))
 }
 
-/// The message of a `POST` or `PUT` body by `caller`. `id`, `project_id`,
-/// `created_at` and `updated_at` in the body are ignored (read-only);
-/// `scope: public` is admin-only (403).
-fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Error> {
+/// The message of a `POST` or `PUT` body by `caller`, and the optional
+/// fields the body names (null or not). `id`, `project_id`, `created_at`
+/// and `updated_at` in the body are ignored (read-only); `scope: public`
+/// is admin-only (403).
+fn message(
+    b: Body,
+    create: bool,
+    caller: Caller,
+) -> Result<(PutEnvironment, Vec<&'static str>), Error> {
     let obj = body::object(b)?;
+    let given = ["description", "variables"]
+        .into_iter()
+        .filter(|f| obj.contains_key(*f))
+        .collect();
     body::check_known(&obj, FIELDS, "env")?;
     let name = body::string(&obj, "name")?
         .ok_or_else(|| Error::bad("The property 'name' is required."))?;
     // `variables` is a `types.jsontype` of the `env` body, read as any
-    // other JSON field is.
-    let variables = body::dict(&obj, "variables", "env")?.map(Value::Object);
+    // other JSON field is; given as `null` (or the text `null`) it is
+    // stored null, as Mistral stores it, and absent it is left alone.
+    let variables = match obj.contains_key("variables") {
+        true => Some(body::dict(&obj, "variables", "env")?.map_or(Value::Null, Value::Object)),
+        false => None,
+    };
     let scope = match body::string(&obj, "scope")? {
         None => None,
         Some(s) => Some(s.parse::<crate::domain::Scope>().map_err(|_| {
@@ -125,14 +138,15 @@ fn message(b: Body, create: bool, caller: Caller) -> Result<PutEnvironment, Erro
     if scope == Some(crate::domain::Scope::Public) {
         caller.require_admin("Making an environment public (scope=public)")?;
     }
-    Ok(PutEnvironment {
+    let msg = PutEnvironment {
         name,
         description: body::string(&obj, "description")?,
         variables,
         scope,
         create,
         project: caller.project_id,
-    })
+    };
+    Ok((msg, given))
 }
 
 /// `POST /v2/environments`
@@ -150,12 +164,15 @@ pub async fn create(
     b: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let e = super::send::put_environment(&state, message(b, true, caller)?).await?;
-    // Mistral's answer to a create leaves out what was not set.
+    let (msg, given) = message(b, true, caller)?;
+    let e = super::send::put_environment(&state, msg).await?;
+    // Mistral's answer to a create leaves out what the body did not name.
     let mut m = render(&e);
     m.shift_remove("updated_at");
-    if m.get("description").is_some_and(Value::is_null) {
-        m.shift_remove("description");
+    for f in ["description", "variables"] {
+        if !given.contains(&f) {
+            m.shift_remove(f);
+        }
     }
     Ok(HttpResponse::Created().json(m))
 }
@@ -175,7 +192,8 @@ pub async fn update(
     b: Body,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let e = super::send::put_environment(&state, message(b, false, caller)?).await?;
+    let (msg, _) = message(b, false, caller)?;
+    let e = super::send::put_environment(&state, msg).await?;
     Ok(HttpResponse::Ok().json(render(&e)))
 }
 

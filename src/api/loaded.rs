@@ -25,7 +25,10 @@ pub struct Shape {
     pub columns: &'static [&'static str],
     /// Fields rendered as JSON text (`types.jsontype`).
     pub json: &'static [&'static str],
-    /// The workflow's `spec` column: read, it sets `input` and `interface`.
+    /// The workflow's `spec` column (the rendered resource carries it
+    /// under `spec` when fields are asked): the spec read in its own place
+    /// sets `input` and `interface`; landed on another field, it is that
+    /// field's value.
     pub spec_sets_input: bool,
 }
 
@@ -208,7 +211,7 @@ pub fn project(
     let mut spec_read = false;
     for (f, v) in asked.iter().zip(values) {
         if shape.spec_sets_input && f == "spec" {
-            spec_read = v == Value::Bool(true);
+            spec_read = spec_landed(v)?;
             continue;
         }
         if shape.fields.contains(&f.as_str()) {
@@ -227,12 +230,32 @@ pub fn project(
         .collect())
 }
 
+/// Whether the value that landed on the workflow's `spec` sets `input`
+/// and `interface`: a spec does, a false value does nothing (Mistral reads
+/// the spec only if there is one). Any other value is refused: Mistral
+/// fails with a 500 (`'str' object has no attribute 'get'`).
+fn spec_landed(v: Value) -> Result<bool, Error> {
+    match v {
+        Value::Object(_) => Ok(true),
+        v if !pytext::truthy(&v) => Ok(false),
+        v => Err(Error::bad(format!(
+            "Invalid input for field/attribute spec. Value: '{}'. Wrong type. Expected '<class 'dict'>', got '<class '{}'>'",
+            pytext::str(&v),
+            pytext::type_name(&v)
+        ))),
+    }
+}
+
 /// A column's value as the row holds it: JSON fields parsed back from their
-/// text; the workflow's spec stands as `true` (read in its own place, it
-/// sets `input` and `interface`).
+/// text; the workflow's spec as the resource carries it (Mistral's spec
+/// dict); another resource's spec column stands as `false` (it lands on
+/// no field of theirs that reads it).
 fn column_value(shape: &Shape, obj: &Map<String, Value>, f: &str) -> Value {
     if f == "spec" {
-        return Value::Bool(shape.spec_sets_input);
+        return match shape.spec_sets_input {
+            true => obj.get("spec").cloned().unwrap_or(Value::Null),
+            false => Value::Bool(false),
+        };
     }
     match obj.get(f) {
         Some(Value::String(s)) if shape.json.contains(&f) => {
@@ -269,9 +292,21 @@ fn checked(shape: &Shape, f: &str, v: Value) -> Result<Value, Error> {
             Value::Array(_) | Value::Null => Ok(v),
             v => Err(wrong("[<class 'str'>]", &v)),
         },
-        "processed" | "accepted" | "reset" | "is_system" | "remaining_executions" | "scope" => {
-            Ok(v)
-        }
+        // wsme's `Enum(str, 'private', 'public')`.
+        "scope" => match v {
+            Value::Null => Ok(v),
+            Value::String(ref s) if s == "private" || s == "public" => Ok(v),
+            Value::Array(_) | Value::Object(_) => Err(Error::bad(format!(
+                "Invalid input for field/attribute {f}. Value: '{}'. unhashable type: '{}'",
+                pytext::str(&v),
+                pytext::type_name(&v)
+            ))),
+            v => Err(Error::bad(format!(
+                "Invalid input for field/attribute {f}. Value: '{}'. Value should be one of: private, public",
+                pytext::str(&v)
+            ))),
+        },
+        "processed" | "accepted" | "reset" | "is_system" | "remaining_executions" => Ok(v),
         _ => match v {
             Value::String(_) | Value::Null => Ok(v),
             v => Err(wrong("<class 'str'>", &v)),
@@ -333,7 +368,8 @@ mod tests {
 
     #[test]
     fn a_workflow_spec_read_in_place_sets_input_and_interface() {
-        let wf = json!({"id": "i", "name": "w", "input": "a", "interface": "{\"input\": [\"a\"]}"});
+        let spec = json!({"input": ["a"], "tasks": {}, "name": "w", "version": "2.0"});
+        let wf = json!({"id": "i", "name": "w", "input": "a", "interface": "{\"input\": [\"a\"]}", "spec": spec});
         let got = project(
             &WORKFLOW,
             wf.as_object().unwrap(),
@@ -344,12 +380,61 @@ mod tests {
             Value::Object(got),
             json!({"id": "i", "name": "w", "input": "a", "interface": "{\"input\": [\"a\"]}"})
         );
-        let wf = json!({"id": "i", "name": "w", "namespace": "", "input": "a", "interface": "{}"});
+        let wf = json!({"id": "i", "name": "w", "namespace": "", "input": "a", "interface": "{}", "spec": spec});
         let names = asked(&["id", "input", "interface", "name", "namespace"]);
         let got = project(&WORKFLOW, wf.as_object().unwrap(), &names).unwrap();
         assert_eq!(
             Value::Object(got),
             json!({"id": "i", "input": "w", "interface": "{}"})
         );
+    }
+
+    /// Observed on Mistral 23.0.0: `GET /v2/workflows?fields=input,interface`
+    /// reads `id, interface, spec`, and the spec lands on `interface`.
+    #[test]
+    fn a_workflow_spec_landed_elsewhere_is_that_fields_value() {
+        let spec = json!({"tasks": {}, "name": "w", "version": "2.0"});
+        let wf = json!({"id": "i", "name": "w", "scope": "private", "tags": [], "spec": spec});
+        let wf = wf.as_object().unwrap();
+        let got = project(&WORKFLOW, wf, &asked(&["id", "interface", "spec"])).unwrap();
+        assert_eq!(
+            Value::Object(got),
+            json!({"id": "i", "interface": "{\"tasks\": {}, \"name\": \"w\", \"version\": \"2.0\"}"})
+        );
+        let e = project(&WORKFLOW, wf, &asked(&["id", "bogus", "name", "spec"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid input for field/attribute name. Value: '{'tasks': {}, 'name': 'w', 'version': '2.0'}'. Wrong type. Expected '<class 'str'>', got '<class 'dict'>'"
+        );
+        let e = project(&WORKFLOW, wf, &asked(&["id", "bogus", "spec", "name"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid input for field/attribute spec. Value: 'w'. Wrong type. Expected '<class 'dict'>', got '<class 'str'>'"
+        );
+        let got = project(&WORKFLOW, wf, &asked(&["id", "bogus", "spec", "tags"])).unwrap();
+        assert_eq!(Value::Object(got), json!({"id": "i"}));
+    }
+
+    #[test]
+    fn scope_takes_private_public_or_null() {
+        let wf = json!({"id": "i", "name": "w", "tags": [], "updated_at": null});
+        let wf = wf.as_object().unwrap();
+        let e = project(&WORKFLOW, wf, &asked(&["id", "bogus", "scope", "name"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid input for field/attribute scope. Value: 'w'. Value should be one of: private, public"
+        );
+        let e = project(&WORKFLOW, wf, &asked(&["id", "bogus", "scope", "tags"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid input for field/attribute scope. Value: '[]'. unhashable type: 'list'"
+        );
+        let got = project(
+            &WORKFLOW,
+            wf,
+            &asked(&["id", "bogus", "scope", "updated_at"]),
+        )
+        .unwrap();
+        assert_eq!(Value::Object(got), json!({"id": "i", "scope": null}));
     }
 }

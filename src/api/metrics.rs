@@ -451,6 +451,12 @@ fn method_label(m: &actix_web::http::Method) -> &'static str {
         .unwrap_or("other")
 }
 
+/// A route pattern as the route table names it (`{id}`, not the
+/// pattern that also takes an empty id).
+fn plain(pattern: &str) -> String {
+    pattern.replace(super::ID_OR_EMPTY, "{id}")
+}
+
 /// Middleware: counts every request by route pattern (`/v2/executions/{id}`,
 /// `unmatched` for a path no route has), method and status, with its time.
 pub async fn track(
@@ -469,8 +475,8 @@ pub async fn track(
         };
         let route = match route {
             // Each resource answers at `path` and `path/`: one series.
-            Some(p) if p.len() > 1 && p.ends_with('/') => p.trim_end_matches('/').to_string(),
-            Some(p) => p,
+            Some(p) if p.len() > 1 && p.ends_with('/') => plain(p.trim_end_matches('/')),
+            Some(p) => plain(&p),
             None => "unmatched".into(),
         };
         state.metrics.request(&route, method, status, seconds);

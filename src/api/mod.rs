@@ -181,11 +181,18 @@ where
     Ok(actix_web::HttpResponse::Ok().json(query::envelope(req, plural, items, &p, spec)))
 }
 
-/// A resource at `path` (and `path/`).
+/// The pattern of an `{id}` segment that may be empty.
+pub(crate) const ID_OR_EMPTY: &str = "{id:[^/]*}";
+
+/// A resource at `path` (and `path/`). An `{id}` segment with more path
+/// after it (the parent of a nested list, `/v2/executions/{id}/tasks`)
+/// also matches an empty segment: Mistral takes `''` there and refuses it
+/// as no uuid (400 naming the argument), which the handler does.
 pub(crate) fn res(path: &'static str) -> Res {
+    let pattern = path.replace("{id}/", &format!("{ID_OR_EMPTY}/"));
     Res {
         path,
-        inner: web::resource([path.to_string(), format!("{path}/")]),
+        inner: web::resource([pattern.clone(), format!("{pattern}/")]),
         methods: Vec::new(),
     }
 }

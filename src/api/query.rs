@@ -265,11 +265,25 @@ const LIST_ARGS: &[&str] = &[
     "sort_dirs",
     "fields",
     "all_projects",
-    "include_output",
-    "namespace",
-    "scope",
     "project_id",
 ];
+
+/// Whether the list of `listing` takes `arg`, a `get_all` argument only
+/// some lists have and their filters may not name: `namespace` the
+/// definitions that live in one, `include_output` the executions, `scope`
+/// what can be shared. Elsewhere Mistral answers `Unknown argument`.
+fn takes(listing: store::Listing, arg: &str) -> bool {
+    use store::Listing as L;
+    match arg {
+        "namespace" => matches!(listing, L::Workflows | L::ActionDefinitions | L::Workbooks),
+        "include_output" => matches!(listing, L::Executions | L::ActionExecutions),
+        "scope" => matches!(
+            listing,
+            L::Workflows | L::ActionDefinitions | L::Workbooks | L::Environments | L::CronTriggers
+        ),
+        _ => LIST_ARGS.contains(&arg),
+    }
+}
 
 /// Whose records a list shows: the caller's project, or for an admin
 /// every project (`all_projects=true`) or the one `project_id` names.
@@ -296,9 +310,10 @@ pub fn list_params(
     max_page_size: usize,
     caller: &Caller,
 ) -> Result<ListParams, Error> {
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| {
-        !LIST_ARGS.contains(&k.as_str()) && !spec.filters.iter().any(|(f, _)| f == k)
-    }) {
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !takes(spec.listing, k) && !spec.filters.iter().any(|(f, _)| f == k))
+    {
         return Err(unknown_argument(k));
     }
     let access = list_access(pairs, caller)?;

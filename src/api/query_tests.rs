@@ -113,8 +113,15 @@ fn filter_ops() {
     check_filters("name=eq:a:b", &[("name", Eq, &["a:b"])]);
     check_filters("name=a,b", &[("name", Eq, &["a,b"])]);
     check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
-    check_filters("include_output=true&all_projects=false", &[]);
+    check_filters("all_projects=false", &[]);
     assert_eq!(err("unknown=1"), "Unknown argument: \"unknown\"");
+    // A task list takes none of the arguments only some lists have.
+    for arg in ["include_output", "namespace", "scope"] {
+        assert_eq!(
+            err(&format!("{arg}=x")),
+            format!("Unknown argument: \"{arg}\"")
+        );
+    }
     let pairs = parse_pairs("fields=id&bogus=2").unwrap();
     assert!(only(&pairs, &["fields", "bogus"]).is_ok());
     assert_eq!(

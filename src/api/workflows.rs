@@ -3,7 +3,7 @@
 //! the engine; reads go to the store; `validate` only parses.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::body::{self, Body};
 use super::error::{Error, faultstring_only};
@@ -124,7 +124,25 @@ pub async fn list(
         p.link_fields = p.fields.clone();
     }
     let fetch = |s: &Store, q: &ListQuery| s.list_workflows(q);
-    super::page(&req, &state, p, &SPEC, "workflows", fetch, render::workflow).await
+    let rows = if p.fields.is_empty() {
+        render::workflow
+    } else {
+        row
+    };
+    super::page(&req, &state, p, &SPEC, "workflows", fetch, rows).await
+}
+
+/// A workflow as `fields` reads its row: the resource with the stored
+/// spec under `spec`, as Mistral stores it (its spec dict; bora's own
+/// model for a spec stored before that dict was kept).
+fn row(w: &WorkflowDef) -> Map<String, Value> {
+    let mut m = render::workflow(w);
+    let spec = match w.spec.get("raw") {
+        Some(raw) if raw.is_object() => raw.clone(),
+        _ => w.spec.clone(),
+    };
+    m.insert("spec".into(), spec);
+    m
 }
 
 /// `GET /v2/workflows/{name_or_id}?namespace=&fields=`
@@ -154,7 +172,12 @@ pub async fn get(
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
     let w = find(&state, &caller, &identifier, &namespace).await?;
-    let shown = super::loaded::project(super::loaded::workflow(), &render::workflow(&w), &fields)?;
+    let rows = if fields.is_empty() {
+        render::workflow
+    } else {
+        row
+    };
+    let shown = super::loaded::project(super::loaded::workflow(), &rows(&w), &fields)?;
     Ok(HttpResponse::Ok().json(shown))
 }
 

@@ -154,7 +154,10 @@ impl EngineActor {
                 def.created_at = old.created_at;
                 // As Mistral's database does: a row left as it was keeps
                 // its `updated_at`.
-                def.updated_at = if old.definition == def.definition && old.scope == def.scope {
+                def.updated_at = if old.definition == def.definition
+                    && old.scope == def.scope
+                    && old.namespace == def.namespace
+                {
                     old.updated_at
                 } else {
                     Some(now())
@@ -192,14 +195,16 @@ impl EngineActor {
             .collect()
     }
 
-    /// `project`'s own action by id, else by name in `namespace`; another
-    /// project's public one is a 403, anything else a 404.
+    /// `project`'s own action by id, else by name in `namespace`, else by
+    /// name in the default namespace (Mistral's `get_action_definition`,
+    /// which its update and delete call); another project's public one is
+    /// a 403, anything else a 404 naming the namespace asked.
     fn own_action(&self, project: &str, key: &str, namespace: &str) -> Result<String, Error> {
         let seen = self
             .adhoc
             .get_id(key)
             .filter(|d| d.def.project_id == project || d.def.scope == Scope::Public)
-            .or_else(|| self.adhoc.get(project, namespace, key));
+            .or_else(|| self.adhoc.find(project, namespace, key));
         match seen {
             Some(d) if d.def.project_id == project => Ok(d.def.id.clone()),
             Some(_) => Err(not_yours("an action", key)),
@@ -217,16 +222,25 @@ impl EngineActor {
             )));
         }
         let project = owner(&msg.project);
-        for s in &specs {
-            let key = msg.id.as_deref().unwrap_or(&s.name);
-            self.own_action(project, key, &msg.namespace)?;
-        }
+        // Each action is replaced where it was found (in the default
+        // namespace when the one asked has none of that name) and ends in
+        // the namespace asked, as Mistral's update writes it there.
+        let ids = specs
+            .iter()
+            .map(|s| {
+                self.own_action(
+                    project,
+                    msg.id.as_deref().unwrap_or(&s.name),
+                    &msg.namespace,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         specs
             .into_iter()
-            .map(|s| {
+            .zip(ids)
+            .map(|(s, id)| {
                 let name = s.name.clone();
-                let id = msg.id.clone();
-                self.put_action(s, &name, &msg.namespace, msg.scope, project, id)
+                self.put_action(s, &name, &msg.namespace, msg.scope, project, Some(id))
             })
             .collect()
     }

@@ -15,7 +15,7 @@ impl EngineActor {
             return Err(Error::Invalid("An environment needs a name.".into()));
         }
         if let Some(v) = &msg.variables
-            && !v.is_object()
+            && !(v.is_object() || v.is_null())
         {
             return Err(Error::Invalid(
                 "Environment variables must be a dict.".into(),
@@ -48,7 +48,8 @@ impl EngineActor {
                     id: uuid::Uuid::new_v4().to_string(),
                     name: msg.name,
                     description: msg.description.unwrap_or_default(),
-                    variables: msg.variables.unwrap_or_else(|| json!({})),
+                    // Created without variables, it has none (null).
+                    variables: msg.variables.unwrap_or(Value::Null),
                     scope: msg.scope.unwrap_or_default(),
                     project_id: msg.project,
                     created_at: t,
@@ -84,7 +85,10 @@ impl EngineActor {
         match env {
             None | Some(Value::Null) => Ok(json!({})),
             Some(Value::Object(e)) => Ok(Value::Object(e.clone())),
+            // An environment stored without variables is an empty env
+            // (Mistral's execution of one never starts its first task).
             Some(Value::String(name)) => match self.writer.get_environment(name, &access)? {
+                Some(e) if e.variables.is_null() => Ok(json!({})),
                 Some(e) => Ok(e.variables),
                 None => Err(Error::Invalid(format!("Environment is not found: {name}"))),
             },

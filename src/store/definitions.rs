@@ -10,7 +10,9 @@ use super::read::{db, own_first, records};
 use super::schema::{action_definitions, workbooks, workflow_definitions};
 
 /// An ad-hoc action `access` sees by id (any namespace), else by name in
-/// `namespace`: the caller's own before another project's public one.
+/// `namespace`, else by name in the default namespace (Mistral's
+/// `get_action_definition`): the caller's own before another project's
+/// public one.
 pub(super) fn find_action_definition(
     conn: &mut AnyConnection,
     name_or_id: &str,
@@ -26,13 +28,21 @@ pub(super) fn find_action_definition(
     if let Some(d) = own_first(records::<_, ActionDef>(by_id)?, access) {
         return Ok(Some(d));
     }
-    let rows = a::action_definitions
-        .filter(a::name.eq(name_or_id).and(a::namespace.eq(namespace)))
-        .select(ActionDef::as_select())
-        .order((a::created_at, a::id))
-        .load(conn)
-        .map_err(db)?;
-    Ok(own_first(records(rows)?, access))
+    for ns in [namespace, ""] {
+        let rows = a::action_definitions
+            .filter(a::name.eq(name_or_id).and(a::namespace.eq(ns)))
+            .select(ActionDef::as_select())
+            .order((a::created_at, a::id))
+            .load(conn)
+            .map_err(db)?;
+        if let Some(d) = own_first(records(rows)?, access) {
+            return Ok(Some(d));
+        }
+        if ns.is_empty() {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// Every ad-hoc action definition of every project (the engine keeps them

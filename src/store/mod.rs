@@ -647,8 +647,9 @@ impl Store {
         read::records(query::lists::action_definitions(&mut *self.conn()?, q)?)
     }
 
-    /// An ad-hoc action `access` sees by id, else by name in `namespace`;
-    /// the caller's own before a public one.
+    /// An ad-hoc action `access` sees by id, else by name in `namespace`,
+    /// else by name in the default namespace; the caller's own before a
+    /// public one.
     pub fn find_action_definition(
         &self,
         access: &Access,

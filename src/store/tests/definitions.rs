@@ -76,9 +76,17 @@ fn action_definitions_round_trip_list_delete() {
                 .as_ref(),
             Some(&a1ns)
         );
+        // Not in `ns`: found in the default namespace, as Mistral looks.
         assert_eq!(
             store
                 .find_action_definition(&Access::All, "a2", "ns")
+                .unwrap()
+                .as_ref(),
+            Some(&a2)
+        );
+        assert_eq!(
+            store
+                .find_action_definition(&Access::All, "a3", "ns")
                 .unwrap(),
             None
         );

@@ -137,9 +137,15 @@ pub async fn list(
 /// model for a spec stored before that dict was kept).
 fn row(w: &WorkflowDef) -> Map<String, Value> {
     let mut m = render::workflow(w);
-    let spec = match w.spec.get("raw") {
-        Some(raw) if raw.is_object() => raw.clone(),
-        _ => w.spec.clone(),
+    /// The spec dict of a stored spec, read alone.
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(default)]
+        raw: Value,
+    }
+    let spec = match serde_json::from_str::<Stored>(&w.spec) {
+        Ok(Stored { raw }) if raw.is_object() => raw,
+        _ => serde_json::from_str(&w.spec).unwrap_or(Value::Null),
     };
     m.insert("spec".into(), spec);
     m

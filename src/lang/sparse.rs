@@ -24,7 +24,7 @@ pub trait Empty: Default + 'static {
 }
 
 /// `T`, boxed when not empty.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Sparse<T>(Option<Box<T>>);
 
 impl<T: Empty> Sparse<T> {
@@ -68,6 +68,13 @@ impl<T: Empty> Deref for Sparse<T> {
 impl<T: Empty> DerefMut for Sparse<T> {
     fn deref_mut(&mut self) -> &mut T {
         self.0.get_or_insert_with(Box::default)
+    }
+}
+
+/// Equal as parts: an empty part kept is equal to none kept.
+impl<T: Empty + PartialEq> PartialEq for Sparse<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
     }
 }
 

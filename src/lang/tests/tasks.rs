@@ -296,6 +296,19 @@ fn spec_round_trips_through_json() {
     assert_eq!(&back, wf);
 }
 
+/// Every part of a task survives its JSON text (which leaves out what is
+/// absent or at its default): what an upload stores and the engine reads.
+#[test]
+fn every_task_part_round_trips_through_json_text() {
+    let wf = &ok(
+        "version: '2.0'\nwf:\n  description: d\n  tags: [x]\n  vars: {v: 1}\n  output: {o: <% $.v %>}\n  task-defaults:\n    timeout: 9\n  tasks:\n    t:\n      description: td\n      tags: [y]\n      action: std.echo\n      input: {output: 1}\n      publish: {a: 1}\n      publish-on-error: {e: 2}\n      publish-on-skip: {s: 3}\n      keep-result: false\n      safe-rerun: true\n      target: w1\n      wait-before: 1\n      concurrency: 2\n      retry: {count: 2, delay: 1, break-on: <% $.x %>}\n      on-success:\n        publish: {branch: {b: 1}, global: {g: 2}}\n        next: [u]\n      on-error: [noop]\n      on-complete:\n        - succeed\n      on-skip: [u]\n    u:\n      join: all\n      action: std.noop\n",
+    )[0];
+    let text = serde_json::to_string(wf).unwrap();
+    let back: crate::lang::WorkflowSpec = serde_json::from_str(&text).unwrap();
+    assert_eq!(&back, wf);
+    assert_eq!(back.raw.task("t"), wf.raw.task("t"));
+}
+
 #[test]
 fn falsy_task_policies_leave_defaults_in_force() {
     let wf = &ok(

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::actions::is_system;
 use super::body::{self, Body};
-use super::error::{Error, faultstring_only};
+use super::error::{Error, TextError};
 use super::query;
 use super::workflows::scope_of;
 use super::{ApiState, Caller, read, render, send};
@@ -70,16 +70,7 @@ pub async fn create(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(create_text(req, state, body, caller).await)
-}
-
-async fn create_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
     refuse_system(&definition)?;
@@ -113,16 +104,7 @@ pub async fn update(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(update_text(req, state, body, caller).await)
-}
-
-async fn update_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
     refuse_system(&definition)?;
@@ -159,26 +141,14 @@ pub async fn update_one(
     path: web::Path<String>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(update_one_text(req, state, path, body, caller).await)
-}
-
-async fn update_one_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    path: web::Path<String>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);
     let scope = scope_of(&pairs, &caller, "an action")?;
     let definition = body::text(body)?;
     if is_system(&identifier) {
-        return Err(Error::bad(format!(
-            "Attempt to modify a system action: {identifier}"
-        )));
+        return Err(Error::bad(format!("Attempt to modify a system action: {identifier}")).into());
     }
     refuse_system(&definition)?;
     let (i, ns) = (identifier.clone(), namespace.clone());

@@ -208,16 +208,26 @@ impl Error {
     }
 }
 
-/// The answer of Mistral's text/plain definition endpoints (POST and PUT
+/// The error of Mistral's text/plain definition endpoints (POST and PUT
 /// of workflows, workbooks and ad-hoc actions): their refusals carry
 /// `{"faultstring": …}` alone (`wrap_pecan_controller_exception`); a
 /// server failure keeps the usual body.
-pub fn faultstring_only(r: Result<HttpResponse, Error>) -> Result<HttpResponse, Error> {
-    match r {
-        Err(e) if !e.status_code().is_server_error() => {
-            Ok(e.response_with(json!({"faultstring": e.to_string()})))
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct TextError(#[from] pub Error);
+
+impl ResponseError for TextError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self.0.status_code().is_server_error() {
+            true => self.0.error_response(),
+            false => self
+                .0
+                .response_with(json!({"faultstring": self.0.to_string()})),
         }
-        other => other,
     }
 }
 
@@ -379,8 +389,8 @@ mod tests {
     /// a server failure with the usual body.
     #[test]
     fn definition_endpoints_answer_faultstring_only() {
-        let body = |r: Result<HttpResponse, Error>| {
-            let resp = r.expect("an answer");
+        let body = |e: Error| {
+            let resp = TextError(e).error_response();
             let status = resp.status().as_u16();
             let bytes = actix_web::rt::System::new()
                 .block_on(actix_web::body::to_bytes(resp.into_body()))
@@ -391,9 +401,15 @@ mod tests {
             )
         };
         assert_eq!(
-            body(faultstring_only(Err(Error::Conflict("taken".into())))),
+            body(Error::Conflict("taken".into())),
             (409, json!({"faultstring": "taken"}))
         );
-        assert!(faultstring_only(Err(Error::Internal("db".into()))).is_err());
+        assert_eq!(
+            body(Error::Internal("db".into())),
+            (
+                500,
+                json!({"faultcode": "Server", "faultstring": "db", "debuginfo": null})
+            )
+        );
     }
 }

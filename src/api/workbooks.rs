@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
 use super::body::{self, Body};
-use super::error::{Error, faultstring_only};
+use super::error::{Error, TextError};
 use super::query::{self, Kind, ListSpec};
 use super::workflows::scope_of;
 use super::{ApiState, Caller, list_page, read, render, send};
@@ -167,16 +167,7 @@ pub async fn create(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(create_text(req, state, body, caller).await)
-}
-
-async fn create_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     Ok(HttpResponse::Created().json(put(&req, &state, body, true, caller).await?))
 }
 
@@ -199,16 +190,7 @@ pub async fn update(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(update_text(req, state, body, caller).await)
-}
-
-async fn update_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     Ok(HttpResponse::Ok().json(put(&req, &state, body, false, caller).await?))
 }
 

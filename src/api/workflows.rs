@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, Body};
-use super::error::{Error, faultstring_only};
+use super::error::{Error, TextError};
 use super::query::{self, Kind, ListSpec, Pairs};
 use super::{ApiState, Caller, read, render, send};
 use crate::domain::{Scope, WorkflowId};
@@ -219,16 +219,7 @@ pub async fn create(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(create_text(req, state, body, caller).await)
-}
-
-async fn create_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let msg = CreateWorkflows {
         scope: scope_for(&pairs, &caller)?,
@@ -260,16 +251,7 @@ pub async fn update(
     state: web::Data<ApiState>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(update_text(req, state, body, caller).await)
-}
-
-async fn update_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let msg = UpdateWorkflows {
         scope: scope_for(&pairs, &caller)?,
@@ -304,17 +286,7 @@ pub async fn update_one(
     path: web::Path<String>,
     body: Body,
     caller: Caller,
-) -> Result<HttpResponse, Error> {
-    faultstring_only(update_one_text(req, state, path, body, caller).await)
-}
-
-async fn update_one_text(
-    req: HttpRequest,
-    state: web::Data<ApiState>,
-    path: web::Path<String>,
-    body: Body,
-    caller: Caller,
-) -> Result<HttpResponse, Error> {
+) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let identifier = path.into_inner();
     let namespace = query::namespace(&pairs);

@@ -7,9 +7,12 @@
            the bytes of each table (dbstat), per execution.
   upload - RSS before and after uploading a fan-out of N std.noop tasks.
   fanout - then runs it: tasks/s and the process's peak RSS (VmHWM).
+  flat   - RUNS2 runs of a fan-out of 1,000 one after another: RSS after
+           the 50th and after the last (memory must not creep).
 
   scripts/defs_bench.py [--bora target/release/bora] [--port 18200]
                         [--sizes 1000,10000] [--runs 20] [--fanout 10000]
+                        [--only store|fanout|flat] [--flat-runs 500]
 """
 
 import argparse
@@ -142,6 +145,31 @@ def upload_and_fanout(args):
         s.stop()
 
 
+def flat(args):
+    s = Server(args.bora, args.port)
+    try:
+        http(s.base, "POST", "/v2/workflows", fan_out(1000).replace("fan:", "fan1k:"), text=True)
+        at50 = None
+        t = time.time()
+        for i in range(1, args.flat_runs + 1):
+            assert s.run("fan1k") == "SUCCESS"
+            if i == 50:
+                at50 = status_kb(s.proc.pid, "VmRSS")
+                print(f"flat   after the 50th run: RSS {at50 / 1024:.1f} MiB, anonymous "
+                      f"{status_kb(s.proc.pid, 'RssAnon') / 1024:.1f} MiB", flush=True)
+        wall = time.time() - t
+        last = status_kb(s.proc.pid, "VmRSS")
+        anon = status_kb(s.proc.pid, "RssAnon")
+        hwm = status_kb(s.proc.pid, "VmHWM")
+        print(f"flat   {args.flat_runs} runs of a 1,000-task fan-out: "
+              f"{args.flat_runs * 1000 / wall:.0f} tasks/s; RSS after the 50th "
+              f"{at50 / 1024:.1f} MiB, after the last {last / 1024:.1f} MiB "
+              f"({(last - at50) * 100 / at50:+.1f} %; anonymous {anon / 1024:.1f} MiB, "
+              f"the rest file pages); peak {hwm / 1024:.1f} MiB", flush=True)
+    finally:
+        s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bora", default=os.path.join(ROOT, "target", "release", "bora"))
@@ -149,15 +177,18 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--fanout", type=int, default=10_000)
-    ap.add_argument("--only", choices=["store", "fanout"])
+    ap.add_argument("--flat-runs", type=int, default=500)
+    ap.add_argument("--only", choices=["store", "fanout", "flat"])
     args = ap.parse_args()
     args.bora = os.path.abspath(args.bora)
     print(f"bora: {args.bora}", flush=True)
-    if args.only != "fanout":
+    if args.only in (None, "store"):
         for n in (int(x) for x in args.sizes.split(",")):
             store(args, n)
-    if args.only != "store":
+    if args.only in (None, "fanout"):
         upload_and_fanout(args)
+    if args.only in (None, "flat"):
+        flat(args)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ use bora::cli::output::Format;
 
 use bora::config::Config;
 
+/// jemalloc gives the memory a burst of work freed back to the system
+/// (after `dirty_decay_ms`, set in `.cargo/config.toml`); glibc's
+/// allocator keeps most of it for the life of the process.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A workflow service that speaks Mistral's v2 language and REST API.
 #[derive(Parser)]
 #[command(name = "bora", version, about)]

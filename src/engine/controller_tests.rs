@@ -66,7 +66,7 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
         vars: Map::new(),
         tasks: tasks
             .into_iter()
-            .map(|t| (t.name.clone(), t))
+            .map(|t| (t.name.clone(), Box::new(t)))
             .collect::<IndexMap<_, _>>(),
         definition: String::new(),
         raw: Default::default(),

@@ -40,8 +40,10 @@ pub struct WorkflowSpec {
     pub output_on_error: Option<Value>,
     /// `vars`, unevaluated.
     pub vars: Map<String, Value>,
-    /// Tasks in document order, with task-defaults applied.
-    pub tasks: IndexMap<String, TaskSpec>,
+    /// Tasks in document order, with task-defaults applied; each boxed, so
+    /// that a workflow of thousands of tasks makes no allocation of
+    /// megabytes, which an allocator may keep once it is freed.
+    pub tasks: IndexMap<String, Box<TaskSpec>>,
     /// This workflow's own YAML text (`version` line plus its section), as
     /// Mistral stores a workflow cut from a multi-workflow upload.
     pub definition: String,

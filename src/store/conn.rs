@@ -105,12 +105,12 @@ pub(super) fn connect(target: &Target, role: Role) -> Result<AnyConnection, Erro
                      PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY; \
-                     PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; \
+                     PRAGMA cache_size = -16384; PRAGMA mmap_size = 67108864; \
                      PRAGMA wal_autocheckpoint = 4000;"
                 }
                 Role::Reader => {
                     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA query_only = ON; \
-                     PRAGMA mmap_size = 268435456;"
+                     PRAGMA mmap_size = 67108864;"
                 }
             };
             c.batch_execute(pragmas).map_err(db_err)?;

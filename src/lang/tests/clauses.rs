@@ -10,7 +10,7 @@ fn tasks(body: &str) -> Vec<TaskSpec> {
     ok(&wf_with_tasks(body))[0]
         .tasks
         .values()
-        .cloned()
+        .map(|t| (**t).clone())
         .collect()
 }
 

@@ -57,7 +57,7 @@ pub(super) fn indent(s: &str, n: usize) -> String {
 /// The task `t1` of a workflow whose only task has these attributes.
 pub(super) fn t1(attrs: &str) -> TaskSpec {
     let wfs = ok(&wf_with_tasks(&format!("t1:\n{}", indent(attrs, 2))));
-    wfs[0].tasks["t1"].clone()
+    (*wfs[0].tasks["t1"]).clone()
 }
 
 /// Asserts that a document is rejected with exactly these diagnostics.

@@ -1,8 +1,9 @@
 //! `/v2/action_executions` and `/v2/tasks/{id}/action_executions`: action
 //! executions, read from the store. `output` is in a list item only with
-//! `include_output=true`; a single action execution always has it. `POST`
-//! runs a standalone action, `PUT` completes an asynchronous one, `DELETE`
-//! removes a finished standalone one (when the configuration allows it).
+//! a non-empty `include_output` (any text, as Mistral reads it); a single
+//! action execution always has it. `POST` runs a standalone action, `PUT`
+//! completes an asynchronous one, `DELETE` removes a finished standalone
+//! one (when the configuration allows it).
 //! Each is the caller's project's: a standalone one belongs to the project
 //! that started it, another project's answers 404.
 
@@ -123,7 +124,7 @@ async fn list_with(
         p.pin_in_order(field, value, &SPEC);
     }
     let include_output =
-        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+        query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
     let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
     let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
     page(&req, &state, p, &SPEC, "action_executions", fetch, render).await

@@ -214,7 +214,7 @@ async fn list_with(
         p.pin(field, value);
     }
     let include_output =
-        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+        query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
     let view = ExecutionView::List { include_output };
     // A task's sub-workflow list loads none of the deferred fields (no
     // `input`, `params`) unless `fields` names them.

@@ -168,6 +168,12 @@ pub fn flag(pairs: &Pairs, key: &str) -> Result<bool, Error> {
     get(pairs, key).map_or(Ok(false), |v| parse_bool(key, v))
 }
 
+/// `include_output` as Mistral reads it: the text as given, any value but
+/// the empty one asks for the output (`false`, `0` and `x` do too).
+pub fn text_flag(pairs: &Pairs, key: &str) -> bool {
+    get(pairs, key).is_some_and(|v| !v.is_empty())
+}
+
 fn parse_bool(key: &str, v: &str) -> Result<bool, Error> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "on" => Ok(true),

@@ -279,6 +279,16 @@ fn flags() {
     assert!(flag(&p("force=1"), "force").unwrap());
     assert!(!flag(&p("force=false"), "force").unwrap());
     assert!(flag(&p("force=perhaps"), "force").is_err());
+    for (qs, want) in [
+        ("", false),
+        ("include_output=", false),
+        ("include_output=true", true),
+        ("include_output=false", true),
+        ("include_output=0", true),
+        ("include_output=x", true),
+    ] {
+        assert_eq!(text_flag(&p(qs), "include_output"), want, "{qs}");
+    }
     assert_eq!(namespace(&p("namespace=ns1")), "ns1");
     assert_eq!(namespace(&p("")), "");
 }

@@ -116,7 +116,7 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
     Ok((
         query::flag(pairs, "errors_only")?,
         max_depth,
-        query::flag(pairs, "include_output")?,
+        query::text_flag(pairs, "include_output"),
     ))
 }
 
@@ -239,6 +239,7 @@ mod tests {
             Ok((false, 2, true)),
         );
         check(&[("max_depth", "-1")], Ok((false, -1, false)));
+        check(&[("include_output", "false")], Ok((false, -1, true)));
         check(
             &[("max_depth", "deep")],
             Err("Invalid input for field/attribute max_depth."),

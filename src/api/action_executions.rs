@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::{ApiState, Caller, page, read, render};
-use crate::domain::{ActionExecutionId, pytext};
+use crate::domain::{ActionExecutionId, TaskExecutionId, pytext};
 use crate::store::{ActionExecutionRecord, ListQuery, Store};
 
 pub(super) const FIELDS: &[&str] = &[
@@ -107,8 +107,9 @@ pub async fn list_of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &path)?;
-    let pin = ("task_execution_id", task_id.hyphenated().to_string());
+    query::uuid_named::<TaskExecutionId>("task_execution_id", &path)?;
+    // Filtered by the text as given: another spelling matches nothing.
+    let pin = ("task_execution_id", path.into_inner());
     list_with(req, state, caller, Some(pin)).await
 }
 

@@ -321,7 +321,15 @@ async fn envelope_has_next_only_when_full() {
 #[test]
 fn uuid_params() {
     use crate::domain::ExecutionId;
-    assert_eq!(uuid_named::<ExecutionId>("id", U).unwrap().to_string(), U);
+    assert_eq!(
+        uuid_named::<ExecutionId>("id", U)
+            .unwrap()
+            .unwrap()
+            .to_string(),
+        U
+    );
+    let upper = U.to_uppercase();
+    assert_eq!(uuid_named::<ExecutionId>("id", &upper).unwrap(), None);
     assert_eq!(
         uuid_named::<ExecutionId>("id", "x")
             .unwrap_err()

@@ -182,7 +182,8 @@ pub async fn of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid_named("id", &path)?;
+    let id: ExecutionId =
+        query::uuid_named("id", &path)?.ok_or_else(|| super::executions::not_found(&*path))?;
     walk(&req, &state, &caller, Origin::Execution(id)).await
 }
 
@@ -207,7 +208,8 @@ pub async fn of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: TaskExecutionId = query::uuid_named("id", &path)?;
+    let id: TaskExecutionId =
+        query::uuid_named("id", &path)?.ok_or_else(|| super::tasks::not_found(&path))?;
     walk(&req, &state, &caller, Origin::Task(id)).await
 }
 

@@ -46,9 +46,7 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), e.id.clone().into());
     m.insert("name".into(), e.name.clone().into());
-    // An environment created without a description has none (null).
-    let description = (!e.description.is_empty()).then(|| e.description.clone());
-    m.insert("description".into(), description.into());
+    m.insert("description".into(), e.description.clone().into());
     m.insert("variables".into(), json_text(&e.variables));
     m.insert("scope".into(), e.scope.as_str().into());
     m.insert("project_id".into(), e.project_id.clone().into());
@@ -140,7 +138,10 @@ fn message(
     }
     let msg = PutEnvironment {
         name,
-        description: body::string(&obj, "description")?,
+        description: match obj.contains_key("description") {
+            true => Some(body::string_as_given(&obj, "description")?),
+            false => None,
+        },
         variables,
         scope,
         create,

@@ -144,9 +144,11 @@ fn filter_kinds() {
     );
     check_filters("state=RUNNING_DELAYED", &[("state", Eq, &["DELAYED"])]);
     check_filters(&format!("workflow_id={U}"), &[("workflow_id", Eq, &[U])]);
+    // Compared as text, as Mistral compares ids: upper case stays.
+    let upper = U.to_uppercase();
     check_filters(
-        &format!("workflow_id=neq:{}", U.to_uppercase()),
-        &[("workflow_id", Neq, &[U])],
+        &format!("workflow_id=neq:{upper}"),
+        &[("workflow_id", Neq, &[upper.as_str()])],
     );
     check_filters("processed=True", &[("processed", Eq, &["true"])]);
     check_filters("processed=0", &[("processed", Eq, &["false"])]);

@@ -116,8 +116,12 @@ fn message(
         .filter(|f| obj.contains_key(*f))
         .collect();
     body::check_known(&obj, FIELDS, "env")?;
-    let name = body::string(&obj, "name")?
-        .ok_or_else(|| Error::bad("The property 'name' is required."))?;
+    // Mistral's update refuses a body without a name in its own words;
+    // its create stores an environment named null, which bora refuses.
+    let name = body::string(&obj, "name")?.ok_or_else(|| match create {
+        true => Error::bad("The property 'name' is required."),
+        false => Error::bad("Name of the environment is not provided."),
+    })?;
     // `variables` is a `types.jsontype` of the `env` body, read as any
     // other JSON field is; given as `null` (or the text `null`) it is
     // stored null, as Mistral stores it, and absent it is left alone.

@@ -692,7 +692,9 @@ class Runner(object):
     def _subst(self, v, ex_id, deadline, ctx):
         """Replace {ex_id}, {task:NAME} (id of the latest task NAME of the
         execution) and {SAVED.FIELD...} (a response kept by `save:`) in
-        strings; anything else in braces is left alone."""
+        strings, each optionally spelled otherwise: `{ex_id|upper}` (upper
+        case), `{ex_id|hex}` (no dashes); anything else in braces is left
+        alone."""
         saved = ctx.setdefault("saved", {})
         if isinstance(v, dict):
             return {k: self._subst(x, ex_id, deadline, ctx)
@@ -702,21 +704,28 @@ class Runner(object):
         if not isinstance(v, str):
             return v
 
+        spellings = {"upper": str.upper,
+                     "hex": lambda s: s.replace("-", "")}
+
         def rep(m):
-            key = m.group(1)
+            spell = spellings.get(m.group(2)) if m.group(2) else None
+            text = val_of(m.group(1), m.group(0))
+            return spell(text) if spell and text != m.group(0) else text
+
+        def val_of(key, whole):
             if key == "ex_id":
                 return ex_id
             if key.startswith("task:"):
                 return self.find_task(ex_id, key[5:], None, deadline)["id"]
             name, _, fields = key.partition(".")
             if name not in saved:
-                return m.group(0)
+                return whole
             val = saved[name]
             for f in fields.split(".") if fields else []:
                 val = _jload(val)
                 val = val[int(f)] if isinstance(val, list) else val[f]
             return val if isinstance(val, str) else json.dumps(val)
-        return re.sub(r"\{([A-Za-z_][\w:.\-]*)\}", rep, v)
+        return re.sub(r"\{([A-Za-z_][\w:.\-]*)(?:\|(upper|hex))?\}", rep, v)
 
     def http_step(self, ex_id, arg, deadline, ctx):
         """One plain REST call: {method, path, query?, body?, content_type?,

@@ -1,8 +1,9 @@
 //! `/v2/action_executions` and `/v2/tasks/{id}/action_executions`: action
 //! executions, read from the store. `output` is in a list item only with
-//! `include_output=true`; a single action execution always has it. `POST`
-//! runs a standalone action, `PUT` completes an asynchronous one, `DELETE`
-//! removes a finished standalone one (when the configuration allows it).
+//! a non-empty `include_output` (any text, as Mistral reads it); a single
+//! action execution always has it. `POST` runs a standalone action, `PUT`
+//! completes an asynchronous one, `DELETE` removes a finished standalone
+//! one (when the configuration allows it).
 //! Each is the caller's project's: a standalone one belongs to the project
 //! that started it, another project's answers 404.
 
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use super::error::Error;
 use super::query::{self, Kind, ListSpec};
 use super::{ApiState, Caller, page, read, render};
-use crate::domain::{ActionExecutionId, pytext};
+use crate::domain::{ActionExecutionId, TaskExecutionId, pytext};
 use crate::store::{ActionExecutionRecord, ListQuery, Store};
 
 pub(super) const FIELDS: &[&str] = &[
@@ -106,8 +107,9 @@ pub async fn list_of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &path)?;
-    let pin = ("task_execution_id", task_id.hyphenated().to_string());
+    query::uuid_named::<TaskExecutionId>("task_execution_id", &path)?;
+    // Filtered by the text as given: another spelling matches nothing.
+    let pin = ("task_execution_id", path.into_inner());
     list_with(req, state, caller, Some(pin)).await
 }
 
@@ -123,7 +125,7 @@ async fn list_with(
         p.pin_in_order(field, value, &SPEC);
     }
     let include_output =
-        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+        query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
     let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
     let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
     page(&req, &state, p, &SPEC, "action_executions", fetch, render).await

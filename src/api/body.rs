@@ -80,6 +80,15 @@ pub fn string(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Er
     }
 }
 
+/// A string field kept as given: `""` stays `""` (an environment's
+/// `description`); absent or `null` is `None`.
+pub fn string_as_given(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Error> {
+    match obj.get(name) {
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        _ => string(obj, name),
+    }
+}
+
 /// A JSON-typed field (`types.jsontype`) of the body of a `resource`
 /// (`wf_ex`, `action_ex`, ...): a dict, or a string holding one. Absent,
 /// `null` or the text `null` is `None` (wsme does not validate a `None`);

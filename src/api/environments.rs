@@ -46,9 +46,7 @@ fn render(e: &EnvironmentRecord) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), e.id.clone().into());
     m.insert("name".into(), e.name.clone().into());
-    // An environment created without a description has none (null).
-    let description = (!e.description.is_empty()).then(|| e.description.clone());
-    m.insert("description".into(), description.into());
+    m.insert("description".into(), e.description.clone().into());
     m.insert("variables".into(), json_text(&e.variables));
     m.insert("scope".into(), e.scope.as_str().into());
     m.insert("project_id".into(), e.project_id.clone().into());
@@ -118,8 +116,12 @@ fn message(
         .filter(|f| obj.contains_key(*f))
         .collect();
     body::check_known(&obj, FIELDS, "env")?;
-    let name = body::string(&obj, "name")?
-        .ok_or_else(|| Error::bad("The property 'name' is required."))?;
+    // Mistral's update refuses a body without a name in its own words;
+    // its create stores an environment named null, which bora refuses.
+    let name = body::string(&obj, "name")?.ok_or_else(|| match create {
+        true => Error::bad("The property 'name' is required."),
+        false => Error::bad("Name of the environment is not provided."),
+    })?;
     // `variables` is a `types.jsontype` of the `env` body, read as any
     // other JSON field is; given as `null` (or the text `null`) it is
     // stored null, as Mistral stores it, and absent it is left alone.
@@ -140,7 +142,10 @@ fn message(
     }
     let msg = PutEnvironment {
         name,
-        description: body::string(&obj, "description")?,
+        description: match obj.contains_key("description") {
+            true => Some(body::string_as_given(&obj, "description")?),
+            false => None,
+        },
         variables,
         scope,
         create,

@@ -12,7 +12,7 @@ use super::query::{self, Kind, ListSpec};
 use super::render::{self, ExecutionView};
 use super::{ApiState, Caller, page, read, send};
 use crate::domain::pytext::truthy;
-use crate::domain::{ExecutionId, State};
+use crate::domain::{ExecutionId, State, TaskExecutionId};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
 use crate::store::{ExecutionRecord, ListQuery, Store};
 
@@ -68,7 +68,7 @@ pub fn parse_id(id: &str) -> Result<ExecutionId, Error> {
     id.parse().map_err(|_| not_found(id))
 }
 
-fn not_found(id: impl std::fmt::Display) -> Error {
+pub(crate) fn not_found(id: impl std::fmt::Display) -> Error {
     Error::not_found(format!("WorkflowExecution not found [id={id}]"))
 }
 
@@ -192,12 +192,13 @@ pub async fn list_of_task(
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
     let task_id = path.into_inner();
-    let task_id: uuid::Uuid = query::uuid_named("task_execution_id", &task_id)?;
+    query::uuid_named::<TaskExecutionId>("task_execution_id", &task_id)?;
     let pairs = query::pairs(&req)?;
     if pairs.iter().any(|(k, _)| k == "include_output") {
         return Err(Error::bad("Unknown argument: \"include_output\""));
     }
-    let pin = ("task_execution_id", task_id.hyphenated().to_string());
+    // Filtered by the text as given: another spelling matches nothing.
+    let pin = ("task_execution_id", task_id);
     list_with(req, state, caller, Some(pin)).await
 }
 
@@ -214,7 +215,7 @@ async fn list_with(
         p.pin(field, value);
     }
     let include_output =
-        query::flag(&pairs, "include_output")? || p.fields.iter().any(|f| f == "output");
+        query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
     let view = ExecutionView::List { include_output };
     // A task's sub-workflow list loads none of the deferred fields (no
     // `input`, `params`) unless `fields` names them.

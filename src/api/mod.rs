@@ -7,7 +7,8 @@
 //! - `workflows`, `workbooks`, `executions`, `tasks`, `action_executions`,
 //!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
-//!   `report`: an execution's report with task statistics.
+//!   `report`: an execution's report with task statistics; `empty_id`:
+//!   a single resource's path with an empty id, as Mistral's router reads it.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -22,6 +23,7 @@ pub mod auth;
 mod body;
 mod cron_triggers;
 mod deadline;
+mod empty_id;
 mod environments;
 mod error;
 mod events;
@@ -250,10 +252,16 @@ impl Res {
 impl Routes {
     /// Registers `r`; its other methods get 405 with `Allow`.
     pub(crate) fn add(&mut self, r: Res) -> &mut Self {
-        let allow = root::allow(&r.methods);
-        for m in r.methods {
-            self.served.push((m, r.path));
+        for m in &r.methods {
+            self.served.push((m.clone(), r.path));
         }
+        self.alias(r)
+    }
+
+    /// Registers `r` as another path to operations listed elsewhere (it is
+    /// not in [`routes`]); its other methods get 405 with `Allow`.
+    pub(crate) fn alias(&mut self, r: Res) -> &mut Self {
+        let allow = root::allow(&r.methods);
         self.resources
             .push(r.inner.default_service(web::to(move || {
                 let allow = allow.clone();
@@ -385,6 +393,7 @@ fn table() -> Routes {
                 .put(cron_triggers::event_trigger)
                 .delete(cron_triggers::event_trigger),
         );
+    empty_id::routes(&mut r);
     r
 }
 

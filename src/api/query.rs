@@ -168,6 +168,12 @@ pub fn flag(pairs: &Pairs, key: &str) -> Result<bool, Error> {
     get(pairs, key).map_or(Ok(false), |v| parse_bool(key, v))
 }
 
+/// `include_output` as Mistral reads it: the text as given, any value but
+/// the empty one asks for the output (`false`, `0` and `x` do too).
+pub fn text_flag(pairs: &Pairs, key: &str) -> bool {
+    get(pairs, key).is_some_and(|v| !v.is_empty())
+}
+
 fn parse_bool(key: &str, v: &str) -> Result<bool, Error> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "on" => Ok(true),
@@ -467,8 +473,10 @@ fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
 fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
     match kind {
         Kind::Text | Kind::Json => Ok(v.to_string()),
-        Kind::Uuid => uuid::Uuid::parse_str(v)
-            .map(|u| u.hyphenated().to_string())
+        // Compared as the text it is, as Mistral compares ids: another
+        // spelling of a stored id matches nothing.
+        Kind::Uuid => uuid::Uuid::try_parse(v)
+            .map(|_| v.to_string())
             .map_err(|_| bad_uuid(field, v)),
         // A plain string in Mistral: an unknown state matches nothing.
         Kind::State => Ok(v
@@ -485,9 +493,14 @@ pub fn bad_uuid(field: &str, v: &str) -> Error {
     ))
 }
 
-/// A UUID path value named `field` (`types.uuid`): anything else is a 400.
-pub fn uuid_named<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, Error> {
-    s.parse().map_err(|_| bad_uuid(field, s))
+/// A UUID path value named `field` as `types.uuid` takes it: text that
+/// reads as a UUID (any case, with or without dashes, braces or
+/// `urn:uuid:`), anything else a 400. Mistral then compares the text as
+/// given with the stored ids, so only the canonical spelling names a
+/// record: the id is `None` for any other.
+pub fn uuid_named<T: std::str::FromStr>(field: &str, s: &str) -> Result<Option<T>, Error> {
+    uuid::Uuid::try_parse(s).map_err(|_| bad_uuid(field, s))?;
+    Ok(s.parse().ok())
 }
 
 /// Keeps only `fields` of an object (all of them when `fields` is empty),

@@ -144,9 +144,11 @@ fn filter_kinds() {
     );
     check_filters("state=RUNNING_DELAYED", &[("state", Eq, &["DELAYED"])]);
     check_filters(&format!("workflow_id={U}"), &[("workflow_id", Eq, &[U])]);
+    // Compared as text, as Mistral compares ids: upper case stays.
+    let upper = U.to_uppercase();
     check_filters(
-        &format!("workflow_id=neq:{}", U.to_uppercase()),
-        &[("workflow_id", Neq, &[U])],
+        &format!("workflow_id=neq:{upper}"),
+        &[("workflow_id", Neq, &[upper.as_str()])],
     );
     check_filters("processed=True", &[("processed", Eq, &["true"])]);
     check_filters("processed=0", &[("processed", Eq, &["false"])]);
@@ -279,6 +281,16 @@ fn flags() {
     assert!(flag(&p("force=1"), "force").unwrap());
     assert!(!flag(&p("force=false"), "force").unwrap());
     assert!(flag(&p("force=perhaps"), "force").is_err());
+    for (qs, want) in [
+        ("", false),
+        ("include_output=", false),
+        ("include_output=true", true),
+        ("include_output=false", true),
+        ("include_output=0", true),
+        ("include_output=x", true),
+    ] {
+        assert_eq!(text_flag(&p(qs), "include_output"), want, "{qs}");
+    }
     assert_eq!(namespace(&p("namespace=ns1")), "ns1");
     assert_eq!(namespace(&p("")), "");
 }
@@ -311,7 +323,15 @@ async fn envelope_has_next_only_when_full() {
 #[test]
 fn uuid_params() {
     use crate::domain::ExecutionId;
-    assert_eq!(uuid_named::<ExecutionId>("id", U).unwrap().to_string(), U);
+    assert_eq!(
+        uuid_named::<ExecutionId>("id", U)
+            .unwrap()
+            .unwrap()
+            .to_string(),
+        U
+    );
+    let upper = U.to_uppercase();
+    assert_eq!(uuid_named::<ExecutionId>("id", &upper).unwrap(), None);
     assert_eq!(
         uuid_named::<ExecutionId>("id", "x")
             .unwrap_err()

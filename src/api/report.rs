@@ -276,7 +276,8 @@ pub async fn get(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?;
+    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?
+        .ok_or_else(|| super::executions::not_found(&*path))?;
     let (errors_only, max_depth, statistics_only) = params(&query::pairs(&req)?)?;
     let access = caller.access();
     let report = read(&state, move |s| {

@@ -116,7 +116,7 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
     Ok((
         query::flag(pairs, "errors_only")?,
         max_depth,
-        query::flag(pairs, "include_output")?,
+        query::text_flag(pairs, "include_output"),
     ))
 }
 
@@ -182,7 +182,8 @@ pub async fn of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid_named("id", &path)?;
+    let id: ExecutionId =
+        query::uuid_named("id", &path)?.ok_or_else(|| super::executions::not_found(&*path))?;
     walk(&req, &state, &caller, Origin::Execution(id)).await
 }
 
@@ -207,7 +208,8 @@ pub async fn of_task(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: TaskExecutionId = query::uuid_named("id", &path)?;
+    let id: TaskExecutionId =
+        query::uuid_named("id", &path)?.ok_or_else(|| super::tasks::not_found(&path))?;
     walk(&req, &state, &caller, Origin::Task(id)).await
 }
 
@@ -239,6 +241,7 @@ mod tests {
             Ok((false, 2, true)),
         );
         check(&[("max_depth", "-1")], Ok((false, -1, false)));
+        check(&[("include_output", "false")], Ok((false, -1, true)));
         check(
             &[("max_depth", "deep")],
             Err("Invalid input for field/attribute max_depth."),

@@ -63,7 +63,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
 
 super::openapi::list_query!(ListArgs, SPEC);
 
-fn not_found(id: &str) -> Error {
+pub(crate) fn not_found(id: &str) -> Error {
     Error::not_found(format!("Task execution not found [id={id}]"))
 }
 
@@ -101,7 +101,8 @@ pub async fn list_of_execution(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?;
+    let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?
+        .ok_or_else(|| executions::not_found(&*path))?;
     executions::fetch(&state, &caller, id).await?;
     let pin = ("workflow_execution_id", id.to_string());
     list_with(req, state, caller, Some(pin)).await

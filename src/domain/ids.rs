@@ -6,6 +6,21 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Text that names no record: an id is only ever its canonical text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not an id in its canonical form (lower-case hex, hyphenated)")]
+pub struct NotAnId;
+
+/// The UUID whose canonical text (`8-4-4-4-12` lower-case hex) `s` is.
+/// Mistral compares ids as text, so another spelling of the same UUID
+/// (upper case, no dashes, braces, `urn:uuid:`) names nothing.
+fn canonical(s: &str) -> Result<Uuid, NotAnId> {
+    match Uuid::try_parse(s) {
+        Ok(u) if u.hyphenated().to_string() == s => Ok(u),
+        _ => Err(NotAnId),
+    }
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -33,9 +48,9 @@ macro_rules! id_type {
         }
 
         impl FromStr for $name {
-            type Err = uuid::Error;
+            type Err = NotAnId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self)
+                canonical(s).map(Self)
             }
         }
     };
@@ -74,5 +89,26 @@ impl Attempt {
 impl fmt::Display for Attempt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_text_is_an_id() {
+        let id = "63c3b8b5-5197-435b-b47c-f9a657aea19e";
+        assert_eq!(id.parse::<ExecutionId>().unwrap().to_string(), id);
+        for other in [
+            "63C3B8B5-5197-435B-B47C-F9A657AEA19E",
+            "63c3b8b55197435bb47cf9a657aea19e",
+            "{63c3b8b5-5197-435b-b47c-f9a657aea19e}",
+            "urn:uuid:63c3b8b5-5197-435b-b47c-f9a657aea19e",
+            "",
+            "x",
+        ] {
+            assert_eq!(other.parse::<ExecutionId>(), Err(NotAnId), "{other}");
+        }
     }
 }

@@ -9,7 +9,7 @@ mod scope;
 pub mod secrets;
 mod state;
 
-pub use ids::{ActionExecutionId, Attempt, ExecutionId, TaskExecutionId, WorkflowId};
+pub use ids::{ActionExecutionId, Attempt, ExecutionId, NotAnId, TaskExecutionId, WorkflowId};
 pub use kind::{ParseTaskKindError, TaskKind};
 pub use scope::{ParseScopeError, Scope};
 pub use secrets::Secrets;

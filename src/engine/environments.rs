@@ -47,7 +47,8 @@ impl EngineActor {
                 EnvironmentRecord {
                     id: uuid::Uuid::new_v4().to_string(),
                     name: msg.name,
-                    description: msg.description.unwrap_or_default(),
+                    // Created without a description, it has none (null).
+                    description: msg.description.flatten(),
                     // Created without variables, it has none (null).
                     variables: msg.variables.unwrap_or(Value::Null),
                     scope: msg.scope.unwrap_or_default(),

@@ -145,7 +145,9 @@ pub struct CompleteAction {
 #[rtype(result = "Result<EnvironmentRecord, Error>")]
 pub struct PutEnvironment {
     pub name: String,
-    pub description: Option<String>,
+    /// `None` when the body does not name it (an update keeps the old
+    /// one), `Some(None)` when it is null.
+    pub description: Option<Option<String>>,
     pub variables: Option<Value>,
     pub scope: Option<crate::domain::Scope>,
     /// True for create (409 if it exists), false for update (404 if not).

@@ -164,15 +164,28 @@ pub(super) fn revert_all(conn: &mut AnyConnection) -> Result<(), Error> {
     r.map_err(|e| Error::Database(format!("migration revert failed: {e}")))
 }
 
-/// Reverts the newest migration (tests of a data migration).
+/// Reverts the newest migrations down to and including the one whose
+/// version is `version` (digits only, `20261205000012`), for tests of a
+/// data migration.
 #[cfg(test)]
-pub(super) fn revert_last(conn: &mut AnyConnection) -> Result<(), Error> {
-    let r = match conn {
-        AnyConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgresql(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ()),
-    };
-    r.map_err(|e| Error::Database(format!("migration revert failed: {e}")))
+pub(super) fn revert_through(conn: &mut AnyConnection, version: &str) -> Result<(), Error> {
+    for _ in 0..64 {
+        let r = match conn {
+            AnyConnection::Sqlite(c) => c
+                .revert_last_migration(SQLITE_MIGRATIONS)
+                .map(|v| v.to_string()),
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgresql(c) => c
+                .revert_last_migration(POSTGRES_MIGRATIONS)
+                .map(|v| v.to_string()),
+        };
+        let reverted = r.map_err(|e| Error::Database(format!("migration revert failed: {e}")))?;
+        let digits: String = reverted.chars().filter(char::is_ascii_digit).collect();
+        if digits == version {
+            return Ok(());
+        }
+    }
+    Err(Error::Database(format!("no migration {version} to revert")))
 }
 
 /// Holds the single-process lock of a database until dropped.

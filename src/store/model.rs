@@ -50,7 +50,8 @@ pub struct WorkflowDef {
 pub struct EnvironmentRecord {
     pub id: String,
     pub name: String,
-    pub description: String,
+    /// As given: null or any text, `""` included.
+    pub description: Option<String>,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub variables: Value,
     pub scope: Scope,

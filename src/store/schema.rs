@@ -24,7 +24,7 @@ diesel::table! {
     environments (id) {
         id -> Text,
         name -> Text,
-        description -> Text,
+        description -> Nullable<Text>,
         variables -> Text,
         scope -> Text,
         project_id -> Text,

@@ -67,7 +67,7 @@ fn the_migration_moves_each_spec_out_of_the_execution_rows_once() {
         let target = conn::parse_url(&db.url).unwrap();
         let mut c = conn::connect(&target, conn::Role::Writer).unwrap();
         conn::migrate(&mut c).unwrap();
-        conn::revert_last(&mut c).unwrap();
+        conn::revert_through(&mut c, "20261205000012").unwrap();
         let specs = [
             r#"{"name":"a","vars":{"v":1}}"#,
             r#"{"name":"a","vars":{"v":1}}"#,

@@ -149,7 +149,7 @@ pub(crate) fn workflow(
         raw,
     };
     let mut defaults = Defaults::default();
-    let mut raw: Vec<RawTask> = Vec::new();
+    let mut raw: Vec<Box<RawTask>> = Vec::new();
     let mut tasks_node = None;
     for (k, e) in m {
         let p = key(path, k);
@@ -209,7 +209,7 @@ pub(crate) fn workflow(
     }
     wf.tasks.reserve_exact(raw.len());
     for t in raw {
-        let spec = apply_defaults(t, &defaults, kind);
+        let spec = apply_defaults(*t, &defaults, kind);
         wf.tasks.insert(spec.name.clone(), Box::new(spec));
     }
     if kind == WorkflowKind::Direct
@@ -278,7 +278,10 @@ pub(crate) fn input(cx: &mut Cx, path: &str, node: &Node) -> Vec<InputParam> {
     out
 }
 
-fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<RawTask> {
+/// The tasks of a workflow, each boxed: a workflow of thousands of tasks
+/// makes no allocation of megabytes, which an allocator may keep once it
+/// is freed.
+fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<Box<RawTask>> {
     let Some(m) = node.as_map() else {
         cx.schema_err(path, node, format!("{} is not of type 'object'", py(node)));
         return Vec::new();
@@ -287,7 +290,7 @@ fn tasks(cx: &mut Cx, kind: WorkflowKind, path: &str, node: &Node) -> Vec<RawTas
         cx.schema_err(path, node, "{} should be non-empty");
     }
     m.iter()
-        .map(|(name, e)| task::task(cx, kind, name, &key(path, name), &e.value))
+        .map(|(name, e)| Box::new(task::task(cx, kind, name, &key(path, name), &e.value)))
         .collect()
 }
 

@@ -14,8 +14,8 @@ use bora::cli::output::Format;
 
 use bora::config::Config;
 
-/// jemalloc gives the memory a burst of work freed back to the system
-/// (after `dirty_decay_ms`, set in `.cargo/config.toml`); glibc's
+/// jemalloc gives the memory a burst of work freed back to the system at
+/// once (`dirty_decay_ms:0`, set in `.cargo/config.toml`); glibc's
 /// allocator keeps most of it for the life of the process.
 #[cfg(target_os = "linux")]
 #[global_allocator]

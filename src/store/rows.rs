@@ -17,7 +17,9 @@ use super::schema::{
     workflow_definitions, workflow_executions,
 };
 use super::sql::JsonText;
-use crate::domain::{ExecutionId, State, TaskExecutionId, TaskKind, Timestamp, WorkflowId};
+use crate::domain::{
+    ActionExecutionId, ExecutionId, State, TaskExecutionId, TaskKind, Timestamp, WorkflowId,
+};
 
 /// Declares a list view of a record: the record's fields but the `null`
 /// ones, which the view leaves unread and the record gets as JSON null.
@@ -64,12 +66,58 @@ list_view!(TaskListRow => TaskRecord in task_executions, null [in_context], {
     finished_at: Option<Timestamp>,
 });
 
-/// A record the group commit writes: its table, its key, and its multi-row
-/// INSERT through the derived `Insertable`.
+/// Declares what an update of a record writes: its id and the columns that
+/// may change after the insert. The rest (what it is, whose it is, when it
+/// was made) stay as inserted, so an update binds fewer values and leaves
+/// the indexes on those columns alone.
+macro_rules! change {
+    ($change:ident => $record:ident in $table:ident,
+     { $($field:ident : $ty:ty $(as $wire:ty)?),* $(,)? }) => {
+        #[derive(Insertable)]
+        #[diesel(table_name = $table, treat_none_as_default_value = false)]
+        pub(super) struct $change {
+            $($(#[diesel(serialize_as = $wire)])? $field: $ty,)*
+        }
+
+        impl From<$record> for $change {
+            fn from(r: $record) -> Self {
+                Self { $($field: r.$field,)* }
+            }
+        }
+    };
+}
+
+// Not rewritten: name, execution_id, workflow_name, workflow_namespace,
+// workflow_id, kind, project_id, created_at.
+change!(TaskChange => TaskRecord in task_executions, {
+    id: TaskExecutionId, tags: Vec<String> as JsonText, state: State,
+    state_info: Option<String>, runtime_context: Value as JsonText,
+    in_context: Value as JsonText, published: Value as JsonText, result: Value as JsonText,
+    processed: bool, error_handled: bool, updated_at: Option<Timestamp>,
+    started_at: Option<Timestamp>, finished_at: Option<Timestamp>,
+});
+
+// Not rewritten: name, task_execution_id, execution_id, workflow_name,
+// workflow_namespace, task_name, project_id, created_at.
+change!(ActionChange => ActionExecutionRecord in action_executions, {
+    id: ActionExecutionId, description: String, tags: Vec<String> as JsonText,
+    state: State, state_info: Option<String>, accepted: bool, input: Value as JsonText,
+    output: Value as JsonText, params: Value as JsonText, attempt: u32 as i64,
+    item_index: Option<i32>, updated_at: Option<Timestamp>,
+});
+
+/// A record the group commit writes: its table, its key, its multi-row
+/// INSERT through the derived `Insertable`, and what an update of it writes.
 pub(super) trait Stored: Clone {
     type Table: Table;
+    /// What an update writes (the record itself, or its [`change!`] view).
+    type Change: From<Self>;
     /// The table name.
     const TABLE: &'static str;
+    /// Columns an update leaves as they were inserted: never changed after
+    /// the insert, and indexed, so that an update does not rewrite their
+    /// index entries.
+    const FIXED: &'static [&'static str];
     /// The id, as stored.
     fn key(&self) -> String;
     /// Inserts `rows` in one statement, on the inner connection: the
@@ -78,10 +126,12 @@ pub(super) trait Stored: Clone {
 }
 
 macro_rules! stored {
-    ($($record:ty => $table:ident),* $(,)?) => {$(
+    ($($record:ty => $table:ident [$($fixed:ident),*] as $change:ty),* $(,)?) => {$(
         impl Stored for $record {
             type Table = $table::table;
+            type Change = $change;
             const TABLE: &'static str = stringify!($table);
+            const FIXED: &'static [&'static str] = &[$(stringify!($fixed)),*];
             fn key(&self) -> String {
                 self.id.to_string()
             }
@@ -103,12 +153,13 @@ macro_rules! stored {
 }
 
 stored!(
-    WorkflowDef => workflow_definitions,
-    EnvironmentRecord => environments,
-    CronTriggerRecord => cron_triggers,
-    ActionDef => action_definitions,
-    WorkbookRecord => workbooks,
-    ExecutionRecord => workflow_executions,
-    TaskRecord => task_executions,
-    ActionExecutionRecord => action_executions,
+    WorkflowDef => workflow_definitions [] as WorkflowDef,
+    EnvironmentRecord => environments [] as EnvironmentRecord,
+    CronTriggerRecord => cron_triggers [] as CronTriggerRecord,
+    ActionDef => action_definitions [] as ActionDef,
+    WorkbookRecord => workbooks [] as WorkbookRecord,
+    ExecutionRecord => workflow_executions [created_at, project_id, workflow_id, workflow_name]
+        as ExecutionRecord,
+    TaskRecord => task_executions [] as TaskChange,
+    ActionExecutionRecord => action_executions [] as ActionChange,
 );

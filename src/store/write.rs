@@ -96,11 +96,13 @@ pub(super) fn begin(conn: &mut AnyConnection) -> Result<(), Error> {
 /// in multi-row statements; that is the order given unless an update of an
 /// id precedes its insert, in which case what came before is flushed first.
 /// Of several updates of one id only the last is kept (each replaces every
-/// column). An update that matches no row is logged, not an error.
-fn apply_writes<R, V>(conn: &mut AnyConnection, items: &[(Write, R)]) -> Result<(), Error>
+/// column of the record's `Stored::Change`). An update that matches no row
+/// is logged, not an error.
+fn apply_writes<R, C>(conn: &mut AnyConnection, items: &[(Write, R)]) -> Result<(), Error>
 where
-    R: Stored + Insertable<R::Table, Values = ValuesClause<V, R::Table>>,
-    V: ColumnNames + QueryFragment<MultiBackend>,
+    R: Stored,
+    R::Change: Insertable<R::Table, Values = ValuesClause<C, R::Table>>,
+    C: ColumnNames + QueryFragment<MultiBackend>,
 {
     let mut inserts: Vec<R> = Vec::new();
     let mut updates: Vec<R> = Vec::new();
@@ -129,24 +131,29 @@ where
     flush(conn, &mut inserts, &mut updates, &mut updated)
 }
 
-fn flush<R, V>(
+fn flush<R, C>(
     conn: &mut AnyConnection,
     inserts: &mut Vec<R>,
     updates: &mut Vec<R>,
     updated: &mut HashMap<String, usize>,
 ) -> Result<(), Error>
 where
-    R: Stored + Insertable<R::Table, Values = ValuesClause<V, R::Table>>,
-    V: ColumnNames + QueryFragment<MultiBackend>,
+    R: Stored,
+    R::Change: Insertable<R::Table, Values = ValuesClause<C, R::Table>>,
+    C: ColumnNames + QueryFragment<MultiBackend>,
 {
     for piece in pieces(inserts.len()) {
         R::insert(conn, inserts.drain(..piece.len()).collect())?;
     }
     for piece in pieces(updates.len()) {
-        let rows: Vec<_> = updates.drain(..piece.len()).map(R::values).collect();
+        let rows: Vec<_> = updates
+            .drain(..piece.len())
+            .map(|r| R::Change::from(r).values())
+            .collect();
         let n = rows.len();
         let matched = UpdateMany {
             table: R::TABLE,
+            fixed: R::FIXED,
             rows,
         }
         .execute(conn)

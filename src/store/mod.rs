@@ -25,6 +25,7 @@ pub use definitions::DefinitionsMark;
 pub use model::*;
 pub use nodes::{Node, NodeStats, Owner, OwnerOf, Takeover};
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel::r2d2::{Pool, PooledConnection};
@@ -74,7 +75,14 @@ pub enum Error {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ReadManager>,
+    /// The `vars` of versions read lately. A version's id is the hash of
+    /// its text, so what is read under an id never changes.
+    vars: Arc<std::sync::Mutex<HashMap<String, serde_json::Value>>>,
 }
+
+/// Most versions whose `vars` a [`Store`] keeps (it forgets them all when
+/// full).
+const VARS_KEPT: usize = 256;
 
 /// The engine's write connection. Holding it holds the database's
 /// single-process lock. A PostgreSQL connection the server dropped is
@@ -180,7 +188,7 @@ pub fn open_node(
         node: node.clone(),
     };
     Ok((
-        Store { pool },
+        Store::of(pool),
         Writer {
             conn: writer,
             target,
@@ -226,7 +234,7 @@ pub fn open(url: &str) -> Result<(Store, Writer), Error> {
     conn::migrate(&mut writer)?;
     let pool = conn::read_pool(&target)?;
     Ok((
-        Store { pool },
+        Store::of(pool),
         Writer {
             conn: writer,
             target,
@@ -523,6 +531,13 @@ impl Writer {
 /// read takes an [`Access`]; a record the caller may not see answers `None`,
 /// exactly like an unknown id.
 impl Store {
+    fn of(pool: Pool<ReadManager>) -> Self {
+        Store {
+            pool,
+            vars: Arc::default(),
+        }
+    }
+
     fn conn(&self) -> Result<PooledConnection<ReadManager>, Error> {
         // All read connections taken for the pool's timeout: the API is
         // overloaded, which is what Busy (503) says.
@@ -571,12 +586,25 @@ impl Store {
     /// none), without reading the whole spec; `None` if no such version is
     /// stored.
     pub fn version_vars(&self, spec_id: &str) -> Result<Option<serde_json::Value>, Error> {
-        read::version_vars(&mut *self.conn()?, spec_id)?
-            .map(|text| {
-                serde_json::from_str(&text)
-                    .map_err(|e| Error::Database(format!("version {spec_id} unreadable: {e}")))
-            })
-            .transpose()
+        if let Some(v) = self.kept_vars().get(spec_id) {
+            return Ok(Some(v.clone()));
+        }
+        let Some(text) = read::version_vars(&mut *self.conn()?, spec_id)? else {
+            return Ok(None);
+        };
+        let vars: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Database(format!("version {spec_id} unreadable: {e}")))?;
+        let mut kept = self.kept_vars();
+        if kept.len() >= VARS_KEPT {
+            kept.clear();
+        }
+        kept.insert(spec_id.to_string(), vars.clone());
+        Ok(Some(vars))
+    }
+
+    fn kept_vars(&self) -> std::sync::MutexGuard<'_, HashMap<String, serde_json::Value>> {
+        // A panic while holding the lock leaves the map whole.
+        self.vars.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Task `task`'s spec (`lang::TaskSpec` as JSON) in the version

@@ -34,7 +34,25 @@ pub enum TaskView {
 
 /// `YYYY-MM-DD HH:MM:SS`, as Mistral stores (seconds precision) and prints them.
 pub fn timestamp(t: &Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    // As `%Y-%m-%d %H:%M:%S`, without parsing that format for every field
+    // of every row of a list page.
+    if !(0..=9999).contains(&t.year()) || t.nanosecond() >= 1_000_000_000 {
+        return t.format("%Y-%m-%d %H:%M:%S").to_string();
+    }
+    let mut out = String::with_capacity(19);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    out
 }
 
 fn opt_timestamp(t: Option<&Timestamp>) -> Value {

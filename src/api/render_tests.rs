@@ -404,3 +404,22 @@ fn system_action() {
 fn timestamps_drop_fractions() {
     assert_eq!(timestamp(&t(23, 59, 58)), "1970-01-01 23:59:58");
 }
+
+#[test]
+fn timestamps_read_as_their_format() {
+    use chrono::NaiveDate;
+    let stamps = [
+        NaiveDate::from_ymd_opt(2026, 12, 7).and_then(|d| d.and_hms_micro_opt(0, 5, 9, 999_999)),
+        NaiveDate::from_ymd_opt(9, 1, 2).and_then(|d| d.and_hms_opt(3, 4, 5)),
+        NaiveDate::from_ymd_opt(12345, 6, 7).and_then(|d| d.and_hms_opt(8, 9, 10)),
+        NaiveDate::from_ymd_opt(-44, 3, 15).and_then(|d| d.and_hms_opt(11, 0, 0)),
+        NaiveDate::from_ymd_opt(2016, 12, 31).and_then(|d| d.and_hms_milli_opt(23, 59, 59, 1_500)),
+    ];
+    for s in stamps.into_iter().flatten() {
+        assert_eq!(
+            timestamp(&s),
+            s.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "{s:?}"
+        );
+    }
+}

@@ -102,7 +102,13 @@ impl DefCache {
         if self.stored.contains(&d.version) {
             return Ok(None);
         }
-        let v = WorkflowVersion::of(serde_json::to_string(&*d.spec)?);
+        // The same text `put` hashed (serializing a spec is deterministic),
+        // so its id is not computed again.
+        let v = WorkflowVersion {
+            id: d.version.clone(),
+            spec: serde_json::to_string(&*d.spec)?,
+            created_at: crate::domain::now(),
+        };
         self.stored.insert(v.id.clone());
         Ok(Some(v))
     }

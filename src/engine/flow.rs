@@ -62,6 +62,7 @@ impl EngineActor {
             exec,
             current: task.map(|t| t.id),
             overlay,
+            family: super::family::FamilySource::engine(self),
         };
         if task.is_some() {
             return self.evaluate_scoped(d, v, branch, data, Some(host));

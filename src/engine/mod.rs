@@ -13,6 +13,7 @@ mod defs;
 mod diagnosis;
 mod dispatch;
 mod environments;
+mod family;
 mod flow;
 mod items;
 mod lifecycle;

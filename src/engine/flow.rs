@@ -377,9 +377,8 @@ impl EngineActor {
                     if !stopped_before && !by_command && matches!(cmd, Command::RunTask { .. }) => {
                 }
                 State::Paused => {
-                    exec.backlog.push(cmd);
-                    exec.backlog.extend(rest);
-                    return;
+                    let held: Vec<Command> = std::iter::once(cmd).chain(rest).collect();
+                    return self.hold(exec_id, from, held);
                 }
                 State::Error | State::Success
                     if !by_command && matches!(cmd, Command::RunTask { .. }) => {}
@@ -407,6 +406,83 @@ impl EngineActor {
                     self.pause(exec_id, msg);
                 }
             }
+        }
+    }
+
+    /// Keeps `cmds` for resume (the workflow is paused). A held-back
+    /// transition into a join still counts for it, as Mistral's join reads
+    /// the transitions its inbound tasks took: a WAITING join it satisfies
+    /// runs now, paused or not (Mistral refreshes the join after the
+    /// inbound task completes). On resume the held command runs the join's
+    /// task again as a plain task (Mistral's backlog keeps no join key).
+    fn hold(
+        &mut self,
+        exec_id: ExecutionId,
+        from: Option<(TaskExecutionId, Map<String, Value>)>,
+        cmds: Vec<Command>,
+    ) {
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        let mut joins = Vec::new();
+        for cmd in cmds {
+            if let Command::RunTask { name, event } = &cmd
+                && exec.spec.tasks.get(name).is_some_and(|t| t.join.is_some())
+                && exec
+                    .latest
+                    .get(name)
+                    .and_then(|id| exec.tasks.get(id))
+                    .is_some_and(|t| t.state == State::Waiting)
+            {
+                joins.push((name.clone(), *event));
+            }
+            exec.backlog.push(super::state::Held {
+                cmd,
+                from: from.clone(),
+            });
+        }
+        for (name, event) in joins {
+            let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            let trigger = from.as_ref().map(|(id, _)| *id).zip(event);
+            self.run_task(exec_id, &name, ctx, trigger);
+        }
+    }
+
+    /// Runs the commands held back by a `pause` (on resume), in the order
+    /// Mistral's dispatcher gives its restored backlog, each with the
+    /// context of its own transition. A restored command carries no join
+    /// key, so a join's task runs as a plain task.
+    pub(crate) fn run_held(&mut self, exec_id: ExecutionId, held: Vec<super::state::Held>) {
+        let held = controller::dispatch_by(held, |h| &h.cmd, |_| false);
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return;
+        };
+        exec.applying += 1;
+        for h in held {
+            let Some(exec) = self.execs.get(&exec_id) else {
+                return;
+            };
+            if exec.rec.state != State::Running {
+                break;
+            }
+            match h.cmd {
+                Command::RunTask { name, event }
+                    if exec.spec.tasks.get(&name).is_some_and(|t| t.join.is_some()) =>
+                {
+                    let ctx = h.from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+                    let trigger =
+                        h.from.as_ref().map(|(id, _)| *id).zip(event).map(
+                            |(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}),
+                        );
+                    if let Some(id) = self.new_task(exec_id, &name, ctx, trigger, State::Running) {
+                        self.begin_task(exec_id, id);
+                    }
+                }
+                cmd => self.run_commands(exec_id, h.from, vec![cmd]),
+            }
+        }
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
         }
     }
 

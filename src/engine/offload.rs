@@ -482,7 +482,7 @@ impl EngineActor {
                     Resume::Rerun { previous, failed } => {
                         self.rerun_items(exec_id, task_id, previous, failed)
                     }
-                    _ => self.start_task(exec_id, task_id),
+                    _ => self.start_deferred(exec_id, task_id),
                 }
             }
             Resume::MoreItems
@@ -520,6 +520,33 @@ impl EngineActor {
             .is_some_and(|e| e.rec.state == State::Running)
         {
             self.check_complete(exec_id);
+        }
+    }
+}
+
+impl EngineActor {
+    /// Starts a task whose start waited on an evaluation. Its workflow may
+    /// have been paused meanwhile: Mistral starts a task it created before
+    /// the pause all the same (the start is already on its way), so its
+    /// actions are owed their confirmation.
+    fn start_deferred(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let outer = self.batch_actions.replace(Vec::new());
+        self.start_task(exec_id, task_id);
+        let started = self.batch_actions.take().unwrap_or_default();
+        self.batch_actions = outer;
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state == State::Paused
+        {
+            exec.owed.extend(
+                started
+                    .iter()
+                    .copied()
+                    .filter(|a| owner.get(a) == Some(&exec_id)),
+            );
+        }
+        if let Some(outer) = &mut self.batch_actions {
+            outer.extend(started);
         }
     }
 }

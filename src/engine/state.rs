@@ -25,6 +25,13 @@ pub(crate) struct Parent {
     pub item: Option<i32>,
 }
 
+/// A command held back by a `pause` (Mistral's command backlog), with the
+/// task and outbound context of the transition it came from.
+pub(crate) struct Held {
+    pub cmd: Command,
+    pub from: Option<(TaskExecutionId, Map<String, Value>)>,
+}
+
 /// One unfinished execution, in memory.
 pub(crate) struct Exec {
     pub rec: ExecutionRecord,
@@ -38,7 +45,7 @@ pub(crate) struct Exec {
     /// Action executions dispatched or running, not yet finished.
     pub in_flight: usize,
     /// Commands held back by a `pause`, run on resume.
-    pub backlog: Vec<Command>,
+    pub backlog: Vec<Held>,
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.

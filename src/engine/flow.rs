@@ -113,6 +113,18 @@ impl EngineActor {
             // arrival while it runs changes nothing; an arrival after it
             // finished puts that same task execution back to WAITING, and it
             // runs again once the join is satisfied (Mistral's `defer`).
+            if let Some((from, _)) = triggered_by
+                && let Some(i) = exec
+                    .fed_while_paused
+                    .iter()
+                    .position(|(t, n)| *t == from && n == name)
+            {
+                // This arrival was counted when its task completed during a
+                // pause (Mistral reopens the finished join here and never
+                // runs it again; bora does not copy that hang).
+                exec.fed_while_paused.swap_remove(i);
+                return;
+            }
             let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
             let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
             if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
@@ -230,6 +242,90 @@ impl EngineActor {
             self.begin_task(exec_id, task_id);
         } else {
             task.state_info = Some("Task is waiting.".into());
+        }
+    }
+
+    /// A task that completed while its workflow is paused is processed on
+    /// resume, but the joins it leads to learn of it now, as Mistral records
+    /// the task's next tasks at completion and refreshes its joins: a
+    /// WAITING join it satisfies runs during the pause.
+    pub(crate) fn feed_joins_while_paused(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) {
+        let Some(exec) = self.execs.get(&exec_id) else {
+            return;
+        };
+        let Some(task) = exec.tasks.get(&task_id) else {
+            return;
+        };
+        let Some(spec) = exec.spec.tasks.get(&task.name) else {
+            return;
+        };
+        if task.processed || exec.spec.kind == crate::lang::WorkflowKind::Reverse {
+            return;
+        }
+        let outbound = Exec::outbound(task);
+        let mut guard = |g: &Value| {
+            self.evaluate(exec, Some(task), &outbound, g)
+                .map(|v| expr::truthy(&v))
+        };
+        // A guard that fails is left to the processing on resume.
+        let Ok(cmds) = controller::fired_commands(spec, task.state, &mut guard) else {
+            return;
+        };
+        let joins: Vec<(String, Option<controller::Event>)> = cmds
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::RunTask { name, event }
+                    if exec.spec.tasks.get(&name).is_some_and(|t| t.join.is_some())
+                        && exec
+                            .latest
+                            .get(&name)
+                            .and_then(|id| exec.tasks.get(id))
+                            .is_some_and(|t| t.state == State::Waiting) =>
+                {
+                    Some((name, event))
+                }
+                _ => None,
+            })
+            .collect();
+        if joins.is_empty() {
+            return;
+        }
+        self.owing(exec_id, |s| {
+            for (name, event) in joins {
+                let trigger = event.map(|e| (task_id, e));
+                s.run_task(exec_id, &name, outbound.clone(), trigger);
+                if let Some(exec) = s.execs.get_mut(&exec_id) {
+                    exec.fed_while_paused.push((task_id, name));
+                }
+            }
+        });
+    }
+
+    /// Runs `f`; the actions it starts while the workflow is paused are
+    /// owed their confirmation (Mistral runs a task it started whatever
+    /// the workflow's state).
+    pub(crate) fn owing(&mut self, exec_id: ExecutionId, f: impl FnOnce(&mut Self)) {
+        let outer = self.batch_actions.replace(Vec::new());
+        f(self);
+        let started = self.batch_actions.take().unwrap_or_default();
+        self.batch_actions = outer;
+        let owner = &self.owner;
+        if let Some(exec) = self.execs.get_mut(&exec_id)
+            && exec.rec.state == State::Paused
+        {
+            exec.owed.extend(
+                started
+                    .iter()
+                    .copied()
+                    .filter(|a| owner.get(a) == Some(&exec_id)),
+            );
+        }
+        if let Some(outer) = &mut self.batch_actions {
+            outer.extend(started);
         }
     }
 

@@ -530,24 +530,7 @@ impl EngineActor {
     /// the pause all the same (the start is already on its way), so its
     /// actions are owed their confirmation.
     fn start_deferred(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let outer = self.batch_actions.replace(Vec::new());
-        self.start_task(exec_id, task_id);
-        let started = self.batch_actions.take().unwrap_or_default();
-        self.batch_actions = outer;
-        let owner = &self.owner;
-        if let Some(exec) = self.execs.get_mut(&exec_id)
-            && exec.rec.state == State::Paused
-        {
-            exec.owed.extend(
-                started
-                    .iter()
-                    .copied()
-                    .filter(|a| owner.get(a) == Some(&exec_id)),
-            );
-        }
-        if let Some(outer) = &mut self.batch_actions {
-            outer.extend(started);
-        }
+        self.owing(exec_id, |s| s.start_task(exec_id, task_id));
     }
 }
 

@@ -46,6 +46,10 @@ pub(crate) struct Exec {
     pub in_flight: usize,
     /// Commands held back by a `pause`, run on resume.
     pub backlog: Vec<Held>,
+    /// Joins fed by a task that completed while the workflow was paused
+    /// (the task, the join's name): processing the task on resume does not
+    /// feed them again.
+    pub fed_while_paused: Vec<(TaskExecutionId, String)>,
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
@@ -90,6 +94,7 @@ impl Exec {
             incomplete: 0,
             in_flight: 0,
             backlog: Vec::new(),
+            fed_while_paused: Vec::new(),
             items: HashMap::new(),
             parent: None,
             deferred: 0,

@@ -4,6 +4,7 @@
 
 mod actor;
 mod adhoc;
+mod backlog;
 mod complete;
 mod confirm;
 pub mod controller;

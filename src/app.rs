@@ -135,6 +135,7 @@ impl Engine {
                 arbiter: arbiter.handle(),
             });
         let broker_stats = remote.as_ref().map(|r| r.stats.clone());
+        let reader = store.clone();
         let addr = EngineActor::start_in_arbiter(&arbiter.handle(), move |ctx| {
             let link = EngineLink {
                 confirm: ctx.address().recipient(),
@@ -163,6 +164,7 @@ impl Engine {
             EngineActor::new(writer, pool, eval)
                 .with_takeover_notices(takeovers)
                 .with_catalog(catalog)
+                .with_reader(reader)
                 .with_events(announce)
                 .with_limits(limits)
                 .with_offload(offload)

@@ -73,6 +73,9 @@ pub struct EngineActor {
     pub(crate) standalone: HashMap<ActionExecutionId, super::standalone::Standalone>,
     /// What the workers can run, for standalone actions.
     pub(crate) catalog: Option<Arc<dyn ActionCatalog>>,
+    /// Read connections, for what `tasks()` reads of finished
+    /// sub-workflows (they have left memory).
+    pub(crate) reader: Option<crate::store::Store>,
     pub(crate) dirty: Dirty,
     pub(crate) defs: DefCache,
     /// Every ad-hoc action definition.
@@ -125,6 +128,7 @@ impl EngineActor {
             owner: HashMap::new(),
             standalone: HashMap::new(),
             catalog: None,
+            reader: None,
             dirty: Dirty::default(),
             batch_actions: None,
             defs: DefCache::default(),
@@ -194,6 +198,12 @@ impl EngineActor {
     /// Checks standalone actions (`POST /v2/action_executions`) against `catalog`.
     pub fn with_catalog(mut self, catalog: Arc<dyn ActionCatalog>) -> Self {
         self.catalog = Some(catalog);
+        self
+    }
+
+    /// Reads finished executions through `store` (see `EngineActor::reader`).
+    pub fn with_reader(mut self, store: crate::store::Store) -> Self {
+        self.reader = Some(store);
         self
     }
 

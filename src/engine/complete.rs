@@ -176,6 +176,7 @@ impl EngineActor {
                 self.check_complete(exec_id);
             }
             Some(s) if s.is_terminal() => self.process_after_end(exec_id, task_id),
+            Some(State::Paused) => self.feed_joins_while_paused(exec_id, task_id),
             _ => {}
         }
     }

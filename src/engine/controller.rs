@@ -203,10 +203,14 @@ fn fire(
 /// list stands alone (unless it is `pause`); otherwise the task commands
 /// before it run, then it, and after a `pause` the rest is kept for resume.
 pub fn rearrange(cmds: Vec<Command>) -> Vec<Command> {
-    let Some(idx) = cmds.iter().position(Command::is_state_change) else {
+    rearrange_by(cmds, |c| c)
+}
+
+fn rearrange_by<T>(cmds: Vec<T>, cmd: impl Fn(&T) -> &Command) -> Vec<T> {
+    let Some(idx) = cmds.iter().position(|c| cmd(c).is_state_change()) else {
         return cmds;
     };
-    let is_pause = matches!(cmds[idx], Command::Pause { .. });
+    let is_pause = matches!(cmd(&cmds[idx]), Command::Pause { .. });
     if idx == 0 && !is_pause {
         return cmds.into_iter().take(1).collect();
     }
@@ -222,17 +226,26 @@ pub fn rearrange(cmds: Vec<Command>) -> Vec<Command> {
 /// [`dispatch_order`]. `is_join` tells a join task (Mistral's "waiting"
 /// command) by name.
 pub fn dispatch(cmds: Vec<Command>, is_join: impl Fn(&str) -> bool) -> Vec<Command> {
-    let mut cmds = rearrange(
-        cmds.into_iter()
-            .filter(|c| !matches!(c, Command::Noop { .. }))
-            .collect(),
-    );
-    let end = cmds
+    dispatch_by(cmds, |c| c, is_join)
+}
+
+/// [`dispatch`] of items that each carry a command (`cmd` gives it).
+pub fn dispatch_by<T>(
+    items: Vec<T>,
+    cmd: impl Fn(&T) -> &Command,
+    is_join: impl Fn(&str) -> bool,
+) -> Vec<T> {
+    let items = items
+        .into_iter()
+        .filter(|c| !matches!(cmd(c), Command::Noop { .. }))
+        .collect();
+    let mut items = rearrange_by(items, &cmd);
+    let end = items
         .iter()
-        .position(Command::is_state_change)
-        .unwrap_or(cmds.len());
-    dispatch_order(&mut cmds[..end], &is_join);
-    cmds
+        .position(|c| cmd(c).is_state_change())
+        .unwrap_or(items.len());
+    order_by(&mut items[..end], &cmd, &is_join);
+    items
 }
 
 /// The order Mistral's dispatcher starts the task commands of one list in:
@@ -245,12 +258,16 @@ pub fn dispatch(cmds: Vec<Command>, is_join: impl Fn(&str) -> bool) -> Vec<Comma
 /// lists of 64 or more; there the same steps give a list of ordinary tasks
 /// exactly, and a mix with joins nearly.)
 pub fn dispatch_order(cmds: &mut [Command], is_join: &impl Fn(&str) -> bool) {
-    let waiting = |c: &Command| match c {
+    order_by(cmds, &|c: &Command| c, is_join)
+}
+
+fn order_by<T>(cmds: &mut [T], cmd: &impl Fn(&T) -> &Command, is_join: &impl Fn(&str) -> bool) {
+    let waiting = |c: &T| match cmd(c) {
         Command::RunTask { name, .. } if is_join(name) => Some(name.clone()),
         _ => None,
     };
     // `a < b` as Python sees it: `_compare_task_commands(a, b) < 0`.
-    let less = |a: &Command, b: &Command| match (waiting(a), waiting(b)) {
+    let less = |a: &T, b: &T| match (waiting(a), waiting(b)) {
         (None, _) => true,
         (Some(_), None) => false,
         (Some(x), Some(y)) => x < y,

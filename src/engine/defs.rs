@@ -69,6 +69,11 @@ impl DefCache {
         Ok(d)
     }
 
+    /// The parsed spec of version `id` if something in memory holds it.
+    pub fn cached_version(&self, id: &str) -> Option<Arc<WorkflowSpec>> {
+        self.versions.get(id).and_then(Weak::upgrade)
+    }
+
     /// The one parsed spec of version `id`: the one in memory, else the one
     /// `parse` makes (kept for the next caller).
     pub fn version<E>(

@@ -62,6 +62,7 @@ impl EngineActor {
             exec,
             current: task.map(|t| t.id),
             overlay,
+            family: super::family::FamilySource::engine(self),
         };
         if task.is_some() {
             return self.evaluate_scoped(d, v, branch, data, Some(host));
@@ -112,6 +113,18 @@ impl EngineActor {
             // arrival while it runs changes nothing; an arrival after it
             // finished puts that same task execution back to WAITING, and it
             // runs again once the join is satisfied (Mistral's `defer`).
+            if let Some((from, _)) = triggered_by
+                && let Some(i) = exec
+                    .fed_while_paused
+                    .iter()
+                    .position(|(t, n)| *t == from && n == name)
+            {
+                // This arrival was counted when its task completed during a
+                // pause (Mistral reopens the finished join here and never
+                // runs it again; bora does not copy that hang).
+                exec.fed_while_paused.swap_remove(i);
+                return;
+            }
             let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
             let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
             if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
@@ -158,7 +171,7 @@ impl EngineActor {
         }
     }
 
-    fn new_task(
+    pub(crate) fn new_task(
         &mut self,
         exec_id: ExecutionId,
         name: &str,
@@ -376,9 +389,8 @@ impl EngineActor {
                     if !stopped_before && !by_command && matches!(cmd, Command::RunTask { .. }) => {
                 }
                 State::Paused => {
-                    exec.backlog.push(cmd);
-                    exec.backlog.extend(rest);
-                    return;
+                    let held: Vec<Command> = std::iter::once(cmd).chain(rest).collect();
+                    return self.hold(exec_id, from, held);
                 }
                 State::Error | State::Success
                     if !by_command && matches!(cmd, Command::RunTask { .. }) => {}

@@ -333,6 +333,10 @@ impl EngineActor {
             return;
         };
         let backlog = std::mem::take(&mut exec.backlog);
+        // The held commands still count as work to do while the tasks that
+        // completed meanwhile are processed: the workflow must not end
+        // between the two.
+        exec.applying += 1;
         let unprocessed: Vec<_> = exec
             .tasks
             .values()
@@ -344,9 +348,12 @@ impl EngineActor {
         }
         let backlog: Vec<_> = backlog
             .into_iter()
-            .filter(|c| !matches!(c, super::controller::Command::Pause { .. }))
+            .filter(|h| !matches!(h.cmd, super::controller::Command::Pause { .. }))
             .collect();
-        self.run_commands(exec_id, None, backlog);
+        self.run_held(exec_id, backlog);
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.applying -= 1;
+        }
         self.check_complete(exec_id);
     }
 

@@ -4,6 +4,7 @@
 
 mod actor;
 mod adhoc;
+mod backlog;
 mod complete;
 mod confirm;
 pub mod controller;
@@ -13,6 +14,7 @@ mod defs;
 mod diagnosis;
 mod dispatch;
 mod environments;
+mod family;
 mod flow;
 mod items;
 mod lifecycle;

@@ -30,6 +30,7 @@ use actix::prelude::*;
 use serde_json::{Map, Value};
 
 use super::EngineActor;
+use super::family::FamilySource;
 use super::state::{Exec, ExecHost};
 use super::transition::Overlay;
 use crate::domain::{ExecutionId, State, TaskExecutionId};
@@ -99,7 +100,12 @@ pub(crate) struct Request {
 
 /// A copy of what an evaluation's functions read: the execution, the
 /// current task, and the task as the operation would leave it.
-type Host = (Box<Exec>, Option<TaskExecutionId>, Option<Overlay>);
+type Host = (
+    Box<Exec>,
+    Option<TaskExecutionId>,
+    Option<Overlay>,
+    Option<Value>,
+);
 
 /// How a deferrable operation evaluates: under the inline budget (reading
 /// the memo) when it is open, and the first evaluation that outgrew that
@@ -241,11 +247,18 @@ fn spawn_pool(n: usize, eval: Arc<Evaluator>, engine: Addr<EngineActor>) -> Send
 }
 
 fn run(eval: &Evaluator, job: &Job) -> Result<Value, String> {
-    let host = job.host.as_ref().map(|(exec, current, overlay)| ExecHost {
-        exec,
-        current: *current,
-        overlay: overlay.as_ref(),
-    });
+    let host = job
+        .host
+        .as_ref()
+        .map(|(exec, current, overlay, family)| ExecHost {
+            exec,
+            current: *current,
+            overlay: overlay.as_ref(),
+            family: match family {
+                Some(f) => FamilySource::Copied(f),
+                None => FamilySource::None,
+            },
+        });
     let ctx = Context {
         data: &job.data,
         host: host.as_ref().map(|h| h as &dyn expr::Host),
@@ -260,6 +273,17 @@ fn reads_host(v: &Value) -> bool {
         Value::String(s) => s.contains("task") || s.contains("execution") || s.contains("global"),
         Value::Array(a) => a.iter().any(reads_host),
         Value::Object(m) => m.values().any(reads_host),
+        _ => false,
+    }
+}
+
+/// True when `v` may call `tasks()` about more than the current
+/// execution's own tasks (see `expr::family::may_read_family`).
+fn reads_family(v: &Value) -> bool {
+    match v {
+        Value::String(s) => expr::family::may_read_family(s),
+        Value::Array(a) => a.iter().any(reads_family),
+        Value::Object(m) => m.values().any(reads_family),
         _ => false,
     }
 }
@@ -364,10 +388,12 @@ impl EngineActor {
             match inline.evaluate_data(v, &ctx) {
                 Err(e) if e.kind == ErrorKind::Limit && e.message.contains("fuel") => {
                     let host = host.map(|h| {
+                        let family = reads_family(v).then(|| expr::Host::family(&h));
                         (
                             snapshot(h.exec, reads_host(v)),
                             h.current,
                             h.overlay.cloned(),
+                            family,
                         )
                     });
                     d.request = Some(Request {
@@ -456,7 +482,7 @@ impl EngineActor {
                     Resume::Rerun { previous, failed } => {
                         self.rerun_items(exec_id, task_id, previous, failed)
                     }
-                    _ => self.start_task(exec_id, task_id),
+                    _ => self.start_deferred(exec_id, task_id),
                 }
             }
             Resume::MoreItems
@@ -495,6 +521,16 @@ impl EngineActor {
         {
             self.check_complete(exec_id);
         }
+    }
+}
+
+impl EngineActor {
+    /// Starts a task whose start waited on an evaluation. Its workflow may
+    /// have been paused meanwhile: Mistral starts a task it created before
+    /// the pause all the same (the start is already on its way), so its
+    /// actions are owed their confirmation.
+    fn start_deferred(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        self.owing(exec_id, |s| s.start_task(exec_id, task_id));
     }
 }
 

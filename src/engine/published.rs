@@ -66,7 +66,7 @@ impl crate::expr::Host for ApiHost<'_> {
         Value::Null
     }
 
-    fn tasks(&self, _state: Option<&str>) -> Value {
+    fn tasks(&self, _q: &crate::expr::TasksQuery) -> Value {
         Value::Array(Vec::new())
     }
 

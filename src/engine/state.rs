@@ -25,6 +25,13 @@ pub(crate) struct Parent {
     pub item: Option<i32>,
 }
 
+/// A command held back by a `pause` (Mistral's command backlog), with the
+/// task and outbound context of the transition it came from.
+pub(crate) struct Held {
+    pub cmd: Command,
+    pub from: Option<(TaskExecutionId, Map<String, Value>)>,
+}
+
 /// One unfinished execution, in memory.
 pub(crate) struct Exec {
     pub rec: ExecutionRecord,
@@ -38,7 +45,11 @@ pub(crate) struct Exec {
     /// Action executions dispatched or running, not yet finished.
     pub in_flight: usize,
     /// Commands held back by a `pause`, run on resume.
-    pub backlog: Vec<Command>,
+    pub backlog: Vec<Held>,
+    /// Joins fed by a task that completed while the workflow was paused
+    /// (the task, the join's name): processing the task on resume does not
+    /// feed them again.
+    pub fed_while_paused: Vec<(TaskExecutionId, String)>,
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
     /// Progress of running `with-items` tasks.
@@ -83,6 +94,7 @@ impl Exec {
             incomplete: 0,
             in_flight: 0,
             backlog: Vec::new(),
+            fed_while_paused: Vec::new(),
             items: HashMap::new(),
             parent: None,
             deferred: 0,
@@ -148,37 +160,49 @@ impl Exec {
     /// `task()` of Mistral's functions, as `overlay` would leave the task
     /// when it is the overlaid one.
     pub fn task_dict(&self, t: &TaskRecord, overlay: Option<&Overlay>) -> Value {
-        if let Some(o) = overlay.filter(|o| o.task == t.id) {
-            let mut d = self.task_dict(t, None);
-            if let Value::Object(m) = &mut d {
-                let at = Value::String(crate::domain::format_time(&o.at));
-                m.insert("state".into(), Value::String(o.state.as_str().into()));
-                m.insert("state_info".into(), json!(o.state_info));
-                m.insert("result".into(), o.result.clone());
-                m.insert("updated_at".into(), at);
-            }
-            return d;
-        }
-        json!({
-            "id": t.id.to_string(),
-            "name": t.name,
-            // Mistral's task spec dict; a spec stored before it was kept
-            // falls back to bora's own model.
-            "spec": self
-                .spec
-                .raw
-                .task(&t.name)
-                .or_else(|| self.spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok())),
-            "state": t.state.as_str(),
-            "state_info": t.state_info,
-            "result": t.result,
-            "published": t.published,
-            "type": t.kind.as_str(),
-            "workflow_execution_id": self.rec.id.to_string(),
-            "created_at": crate::domain::format_time(&t.created_at),
-            "updated_at": t.updated_at.as_ref().map(crate::domain::format_time),
-        })
+        task_dict(Some(&self.spec), self.rec.id, t, overlay)
     }
+}
+
+/// `task()` of Mistral's functions for task `t` of execution `exec_id`
+/// (whose spec is `spec`), as `overlay` would leave the task when it is
+/// the overlaid one.
+pub(crate) fn task_dict(
+    spec: Option<&WorkflowSpec>,
+    exec_id: crate::domain::ExecutionId,
+    t: &TaskRecord,
+    overlay: Option<&Overlay>,
+) -> Value {
+    if let Some(o) = overlay.filter(|o| o.task == t.id) {
+        let mut d = task_dict(spec, exec_id, t, None);
+        if let Value::Object(m) = &mut d {
+            let at = Value::String(crate::domain::format_time(&o.at));
+            m.insert("state".into(), Value::String(o.state.as_str().into()));
+            m.insert("state_info".into(), json!(o.state_info));
+            m.insert("result".into(), o.result.clone());
+            m.insert("updated_at".into(), at);
+        }
+        return d;
+    }
+    json!({
+        "id": t.id.to_string(),
+        "name": t.name,
+        // Mistral's task spec dict; a spec stored before it was kept
+        // falls back to bora's own model.
+        "spec": spec.and_then(|spec| {
+            spec.raw
+                .task(&t.name)
+                .or_else(|| spec.tasks.get(&t.name).and_then(|s| serde_json::to_value(s).ok()))
+        }),
+        "state": t.state.as_str(),
+        "state_info": t.state_info,
+        "result": t.result,
+        "published": t.published,
+        "type": t.kind.as_str(),
+        "workflow_execution_id": exec_id.to_string(),
+        "created_at": crate::domain::format_time(&t.created_at),
+        "updated_at": t.updated_at.as_ref().map(crate::domain::format_time),
+    })
 }
 
 fn merge_into(into: &mut Map<String, Value>, from: &Map<String, Value>) {
@@ -193,6 +217,8 @@ pub(crate) struct ExecHost<'a> {
     pub current: Option<TaskExecutionId>,
     /// The task as the operation under way would leave it.
     pub overlay: Option<&'a Overlay>,
+    /// Where `tasks()` reads sub-workflows and other executions.
+    pub family: super::family::FamilySource<'a>,
 }
 
 impl expr::Host for ExecHost<'_> {
@@ -225,7 +251,12 @@ impl expr::Host for ExecHost<'_> {
             .map_or(Value::Null, |t| self.exec.task_dict(t, self.overlay))
     }
 
-    fn tasks(&self, state: Option<&str>) -> Value {
+    fn tasks(&self, q: &expr::TasksQuery) -> Value {
+        if !q.is_local_to(&self.exec.rec.id.to_string())
+            && let Some(family) = self.family.get(self.exec, self.overlay)
+        {
+            return expr::family::select(family, q);
+        }
         Value::Array(
             self.exec
                 .tasks
@@ -235,11 +266,18 @@ impl expr::Host for ExecHost<'_> {
                         Some(o) if o.task == t.id => o.state,
                         _ => t.state,
                     };
-                    state.is_none_or(|s| now.as_str() == s)
+                    q.state.as_deref().is_none_or(|s| now.as_str() == s)
                 })
                 .map(|t| self.exec.task_dict(t, self.overlay))
                 .collect(),
         )
+    }
+
+    fn family(&self) -> Value {
+        self.family
+            .get(self.exec, self.overlay)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     fn global(&self, name: &str) -> Value {

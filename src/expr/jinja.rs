@@ -245,7 +245,10 @@ fn host_snapshot(src: &str, host: Option<&dyn Host>) -> Json {
     }
     if src.contains("task") {
         m.insert("task".into(), h.task(None));
-        m.insert("tasks".into(), h.tasks(None));
+        m.insert("tasks".into(), h.tasks(&crate::expr::TasksQuery::default()));
+        if crate::expr::family::may_read_family(src) {
+            m.insert("family".into(), h.family());
+        }
         let mut named = serde_json::Map::new();
         if let Ok(re) = regex::Regex::new(r#"task\(\s*['"]([^'"]+)['"]"#) {
             for c in re.captures_iter(src) {

@@ -161,29 +161,58 @@ fn task_lookup(state: &State, name: Option<String>) -> MValue {
     }
 }
 
-fn tasks_fn(state: &State, _args: Rest<MValue>, kw: Kwargs) -> MValue {
-    let all = host_part(state, "tasks");
-    let want: Option<String> = kw.get::<Option<String>>("state").ok().flatten();
+/// `tasks(workflow_execution_id=None, recursive=False, state=None,
+/// flat=False)`: the current execution's tasks from the snapshot, or the
+/// selection over the execution family when the call reaches beyond them.
+fn tasks_fn(state: &State, args: Rest<MValue>, kw: Kwargs) -> Result<MValue, minijinja::Error> {
+    let arg = |i: usize, name: &str| -> Option<MValue> {
+        args.get(i)
+            .cloned()
+            .or_else(|| kw.get::<Option<MValue>>(name).ok().flatten())
+            .filter(|v| !v.is_none() && !v.is_undefined())
+    };
+    let text = |v: MValue| {
+        v.as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let q = crate::expr::TasksQuery {
+        execution_id: arg(0, "workflow_execution_id").map(text),
+        recursive: arg(1, "recursive").is_some_and(|v| v.is_true()),
+        state: arg(2, "state").filter(|v| v.is_true()).map(text),
+        flat: arg(3, "flat").is_some_and(|v| v.is_true()),
+    };
     let _ = kw.assert_all_used();
-    match want {
-        None => all,
-        Some(s) => {
-            let mut out = Vec::new();
-            if let Ok(iter) = all.try_iter() {
-                for t in iter {
-                    if t.get_attr("state")
-                        .ok()
-                        .and_then(|x| x.as_str().map(String::from))
-                        .as_deref()
-                        == Some(s.as_str())
-                    {
-                        out.push(t);
-                    }
-                }
+    let family = host_part(state, "family");
+    if let Some(current) = family
+        .get_attr("current")
+        .ok()
+        .and_then(|c| c.as_str().map(String::from))
+        && !q.is_local_to(&current)
+    {
+        let f = to_json(&family)?;
+        return Ok(MValue::from(minijinja::value::Serde(
+            &crate::expr::family::select(&f, &q),
+        )));
+    }
+    let all = host_part(state, "tasks");
+    let Some(want) = q.state else {
+        return Ok(all);
+    };
+    let mut out = Vec::new();
+    if let Ok(iter) = all.try_iter() {
+        for t in iter {
+            if t.get_attr("state")
+                .ok()
+                .and_then(|x| x.as_str().map(String::from))
+                .as_deref()
+                == Some(want.as_str())
+            {
+                out.push(t);
             }
-            MValue::from(out)
         }
     }
+    Ok(MValue::from(out))
 }
 
 fn global_fn(state: &State, name: String) -> Result<MValue, minijinja::Error> {

@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub(crate) mod cache;
+pub mod family;
 pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
 pub(crate) mod jinja_ast;
@@ -36,6 +37,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use batch::batch;
+pub use family::TasksQuery;
 pub use yaql::value::str_repr as py_str_repr;
 
 #[cfg(test)]
@@ -73,7 +75,12 @@ pub trait Host {
     /// task when `name` is `None`; `Value::Null` when there is none.
     fn task(&self, name: Option<&str>) -> Value;
     /// `tasks(workflow_execution_id, recursive, state, flat)`.
-    fn tasks(&self, state: Option<&str>) -> Value;
+    fn tasks(&self, q: &TasksQuery) -> Value;
+    /// The execution family `tasks()` reads beyond the current execution
+    /// (see [`family`]); null when there is none to read.
+    fn family(&self) -> Value {
+        Value::Null
+    }
     /// `global(name)`: a variable of the workflow (global) context, or null.
     fn global(&self, name: &str) -> Value;
 }

@@ -718,34 +718,10 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 None => V::Null,
             }
         }
-        "tasks" if n <= 4 => {
-            // `recursive=False` and `flat=False` make yaql type both as a
-            // nullable bool (a parameter's type is its default's type), so
-            // `tasks(id, 'x')` matches no function.
-            for (i, name) in [(1, "recursive"), (3, "flat")] {
-                let v = if n > i {
-                    Some(it.arg(a, i)?)
-                } else {
-                    it.named(a, name)?
-                };
-                if !matches!(v, None | Some(V::Null | V::Bool(_))) {
-                    return Ok(None);
-                }
-            }
-            let mut state = match it.named(a, "state")? {
-                Some(V::Str(s)) => Some(s.to_string()),
-                _ => None,
-            };
-            if n >= 3
-                && let V::Str(s) = it.arg(a, 2)?
-            {
-                state = Some(s.to_string());
-            }
-            match it.host {
-                Some(h) => V::from_json(&h.tasks(state.as_deref())),
-                None => V::list(vec![]),
-            }
-        }
+        "tasks" if n <= 4 => match super::lib_mistral::tasks(it, a, n)? {
+            Some(v) => v,
+            None => return Ok(None),
+        },
         "executions" => V::list(vec![]),
         "global" if n == 1 => {
             let gname = yaql_str(&it.arg(a, 0)?);

@@ -7,6 +7,7 @@ pub mod interp;
 pub mod lib;
 pub mod lib_coll;
 pub mod lib_gen;
+pub mod lib_mistral;
 pub mod lib_num;
 pub mod lib_query;
 pub mod lib_str;

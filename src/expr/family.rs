@@ -123,6 +123,11 @@ pub fn may_read_family(src: &str) -> bool {
 
 /// The text of a call's arguments, up to the parenthesis that closes it.
 fn call_args(s: &str) -> Option<&str> {
+    find_top(s, ')').map(|i| &s[..i])
+}
+
+/// The index of the first `target` in `s` outside quotes and brackets.
+fn find_top(s: &str, target: char) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     for (i, c) in s.char_indices() {
@@ -130,8 +135,8 @@ fn call_args(s: &str) -> Option<&str> {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
+            (None, c) if c == target && depth == 0 => return Some(i),
             (None, '(' | '[' | '{') => depth += 1,
-            (None, ')') if depth == 0 => return Some(&s[..i]),
             (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
             _ => {}
         }
@@ -176,24 +181,12 @@ fn keyword(part: &str) -> Option<(&str, &str)> {
 /// `s` split at its top-level commas.
 fn split_top(s: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
-            (None, ',') if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
+    let mut rest = s;
+    while let Some(i) = find_top(rest, ',') {
+        parts.push(&rest[..i]);
+        rest = &rest[i + 1..];
     }
-    parts.push(&s[start..]);
+    parts.push(rest);
     parts
 }
 
@@ -201,6 +194,20 @@ fn split_top(s: &str) -> Vec<&str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn arguments_split_outside_quotes_and_brackets() {
+        assert_eq!(
+            call_args("execution().id, f(a, b), 'x,)' , [1, 2]) + 1"),
+            Some("execution().id, f(a, b), 'x,)' , [1, 2]")
+        );
+        assert_eq!(call_args("a, (b"), None);
+        assert_eq!(
+            split_top("execution().id, f(a, b), 'x,)', {k: [1, 2]}"),
+            vec!["execution().id", " f(a, b)", " 'x,)'", " {k: [1, 2]}"]
+        );
+        assert_eq!(split_top(""), vec![""]);
+    }
 
     fn family() -> Value {
         json!({

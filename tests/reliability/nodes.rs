@@ -591,8 +591,8 @@ fn three_nodes_two_remote_workers_one_of_each_killed() {
         crate::remote::Worker::start_with(&dir, "b", &url, &prefix, &[], &few),
     ];
     let apis: Vec<Api> = nodes.iter().map(Server::api).collect();
-    apis[0].upload(&chain("safe", 300, true));
-    apis[0].upload(&chain("unsafe", 300, false));
+    apis[0].upload(&chain("safe", 1500, true));
+    apis[0].upload(&chain("unsafe", 1500, false));
     let (ids, unsafe_ids) = create_mixed(&apis, 300);
     std::thread::sleep(Duration::from_millis(1000));
     let started = workers[0].ledger().count("start") + workers[1].ledger().count("start");

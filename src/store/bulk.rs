@@ -1,12 +1,10 @@
 //! Multi-row UPDATE for the group commit: one statement replaces every
-//! column of up to a chunk of rows by id (but the record's fixed ones,
-//! which never change after the insert and whose index entries are thus
-//! left alone), as
+//! column of up to a chunk of rows by id, as
 //! `UPDATE t SET c = v.columnN, ... FROM (VALUES (...), ...) AS v WHERE t.id = v.column1`
 //! (SQLite ≥ 3.33 and PostgreSQL both name VALUES columns `column1..`).
-//! The columns and the values are those of the record's derived
-//! `Insertable`, so they follow the record's one declaration. Called by
-//! `write` only. Invariant: a chunk never holds the same id twice (the
+//! The columns and the values are those of the derived `Insertable` of
+//! what an update of the record writes (`rows::Stored::Change`), so they
+//! follow one declaration. Called by `write` only. Invariant: a chunk never holds the same id twice (the
 //! caller keeps the last write of an id), so no row is updated twice.
 
 use diesel::insertable::ColumnInsertValue;
@@ -47,8 +45,6 @@ tuple_names!(A B C D E F G H I J K L M N O P Q R S T U V W X);
 /// of `table`.
 pub(super) struct UpdateMany<V, Tab> {
     pub table: &'static str,
-    /// Columns left out of the SET list (bound, but not assigned).
-    pub fixed: &'static [&'static str],
     pub rows: Vec<ValuesClause<V, Tab>>,
 }
 
@@ -65,15 +61,10 @@ where
             return Err(diesel::result::Error::QueryBuilderError(e.into()));
         }
         out.push_sql(&format!("UPDATE \"{table}\" SET "));
-        let mut first = true;
         for (i, c) in columns.iter().enumerate().skip(1) {
-            if self.fixed.contains(c) {
-                continue;
-            }
-            if !first {
+            if i > 1 {
                 out.push_sql(", ");
             }
-            first = false;
             out.push_sql(&format!("\"{c}\" = \"v\".\"column{}\"", i + 1));
         }
         out.push_sql(" FROM (VALUES ");

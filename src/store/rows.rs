@@ -87,6 +87,16 @@ macro_rules! change {
     };
 }
 
+// Not rewritten: workflow_id, workflow_name, project_id, created_at.
+change!(ExecutionChange => ExecutionRecord in workflow_executions, {
+    id: ExecutionId, workflow_namespace: String, description: String,
+    tags: Vec<String> as JsonText, spec_id: String, params: Value as JsonText,
+    task_execution_id: Option<TaskExecutionId>, root_execution_id: Option<ExecutionId>,
+    source_execution_id: Option<ExecutionId>, state: State, state_info: Option<String>,
+    input: Value as JsonText, output: Value as JsonText, context: Value as JsonText,
+    updated_at: Option<Timestamp>,
+});
+
 // Not rewritten: name, execution_id, workflow_name, workflow_namespace,
 // workflow_id, kind, project_id, created_at.
 change!(TaskChange => TaskRecord in task_executions, {
@@ -114,10 +124,6 @@ pub(super) trait Stored: Clone {
     type Change: From<Self>;
     /// The table name.
     const TABLE: &'static str;
-    /// Columns an update leaves as they were inserted: never changed after
-    /// the insert, and indexed, so that an update does not rewrite their
-    /// index entries.
-    const FIXED: &'static [&'static str];
     /// The id, as stored.
     fn key(&self) -> String;
     /// Inserts `rows` in one statement, on the inner connection: the
@@ -126,12 +132,11 @@ pub(super) trait Stored: Clone {
 }
 
 macro_rules! stored {
-    ($($record:ty => $table:ident [$($fixed:ident),*] as $change:ty),* $(,)?) => {$(
+    ($($record:ty => $table:ident as $change:ty),* $(,)?) => {$(
         impl Stored for $record {
             type Table = $table::table;
             type Change = $change;
             const TABLE: &'static str = stringify!($table);
-            const FIXED: &'static [&'static str] = &[$(stringify!($fixed)),*];
             fn key(&self) -> String {
                 self.id.to_string()
             }
@@ -153,13 +158,12 @@ macro_rules! stored {
 }
 
 stored!(
-    WorkflowDef => workflow_definitions [] as WorkflowDef,
-    EnvironmentRecord => environments [] as EnvironmentRecord,
-    CronTriggerRecord => cron_triggers [] as CronTriggerRecord,
-    ActionDef => action_definitions [] as ActionDef,
-    WorkbookRecord => workbooks [] as WorkbookRecord,
-    ExecutionRecord => workflow_executions [created_at, project_id, workflow_id, workflow_name]
-        as ExecutionRecord,
-    TaskRecord => task_executions [] as TaskChange,
-    ActionExecutionRecord => action_executions [] as ActionChange,
+    WorkflowDef => workflow_definitions as WorkflowDef,
+    EnvironmentRecord => environments as EnvironmentRecord,
+    CronTriggerRecord => cron_triggers as CronTriggerRecord,
+    ActionDef => action_definitions as ActionDef,
+    WorkbookRecord => workbooks as WorkbookRecord,
+    ExecutionRecord => workflow_executions as ExecutionChange,
+    TaskRecord => task_executions as TaskChange,
+    ActionExecutionRecord => action_executions as ActionChange,
 );

@@ -153,7 +153,6 @@ where
         let n = rows.len();
         let matched = UpdateMany {
             table: R::TABLE,
-            fixed: R::FIXED,
             rows,
         }
         .execute(conn)

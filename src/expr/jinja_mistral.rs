@@ -142,23 +142,21 @@ fn task_lookup(state: &State, name: Option<String>) -> MValue {
             {
                 return v;
             }
-            let all = host_part(state, "tasks");
-            let mut found = MValue::from(());
-            if let Ok(iter) = all.try_iter() {
-                for t in iter {
-                    if t.get_attr("name")
-                        .ok()
-                        .and_then(|x| x.as_str().map(String::from))
-                        .as_deref()
-                        == Some(n.as_str())
-                    {
-                        found = t;
-                    }
-                }
-            }
-            found
+            // The latest of that name.
+            where_attr(&host_part(state, "tasks"), "name", &n)
+                .pop()
+                .unwrap_or_else(|| MValue::from(()))
         }
     }
+}
+
+/// The items of `all` whose `attr` is the text `want`, in order.
+fn where_attr(all: &MValue, attr: &str, want: &str) -> Vec<MValue> {
+    let Ok(iter) = all.try_iter() else {
+        return Vec::new();
+    };
+    iter.filter(|t| t.get_attr(attr).is_ok_and(|x| x.as_str() == Some(want)))
+        .collect()
 }
 
 /// `tasks(workflow_execution_id=None, recursive=False, state=None,
@@ -199,20 +197,7 @@ fn tasks_fn(state: &State, args: Rest<MValue>, kw: Kwargs) -> Result<MValue, min
     let Some(want) = q.state else {
         return Ok(all);
     };
-    let mut out = Vec::new();
-    if let Ok(iter) = all.try_iter() {
-        for t in iter {
-            if t.get_attr("state")
-                .ok()
-                .and_then(|x| x.as_str().map(String::from))
-                .as_deref()
-                == Some(want.as_str())
-            {
-                out.push(t);
-            }
-        }
-    }
-    Ok(MValue::from(out))
+    Ok(MValue::from(where_attr(&all, "state", &want)))
 }
 
 fn global_fn(state: &State, name: String) -> Result<MValue, minijinja::Error> {

@@ -9,10 +9,13 @@
   fanout - then runs it: tasks/s and the process's peak RSS (VmHWM).
   flat   - RUNS2 runs of a fan-out of 1,000 one after another: RSS after
            the 50th and after the last (memory must not creep).
+  items  - a with-items of N std.echo items (input: range(N)): items/s and
+           the process's peak RSS.
 
   scripts/defs_bench.py [--bora target/release/bora] [--port 18200]
                         [--sizes 1000,10000] [--runs 20] [--fanout 10000]
-                        [--only store|fanout|flat] [--flat-runs 500]
+                        [--only store|fanout|flat|items] [--flat-runs 500]
+                        [--items 100000]
 """
 
 import argparse
@@ -170,6 +173,34 @@ def flat(args):
         s.stop()
 
 
+def with_items(args):
+    s = Server(args.bora, args.port)
+    try:
+        y = ("version: '2.0'\nitems:\n  input: [n]\n  tasks:\n    t:\n"
+             "      with-items: i in <% range($.n) %>\n"
+             "      action: std.echo output=<% $.i %>\n")
+        http(s.base, "POST", "/v2/workflows", y, text=True)
+        time.sleep(0.5)
+        rss0 = status_kb(s.proc.pid, "VmRSS")
+        t = time.time()
+        ex = http(s.base, "POST", "/v2/executions",
+                  {"workflow_name": "items", "input": {"n": args.items}})
+        while True:
+            state = http(s.base, "GET", f"/v2/executions/{ex['id']}?fields=state")["state"]
+            if state in ("SUCCESS", "ERROR", "CANCELLED"):
+                break
+            time.sleep(0.05)
+        wall = time.time() - t
+        assert state == "SUCCESS", state
+        hwm = status_kb(s.proc.pid, "VmHWM")
+        rss = status_kb(s.proc.pid, "VmRSS")
+        print(f"items  {args.items:>6} items: {args.items / wall:.0f} items/s; RSS before "
+              f"{rss0 / 1024:.1f} MiB, peak {hwm / 1024:.1f} MiB, after {rss / 1024:.1f} MiB",
+              flush=True)
+    finally:
+        s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bora", default=os.path.join(ROOT, "target", "release", "bora"))
@@ -178,7 +209,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--fanout", type=int, default=10_000)
     ap.add_argument("--flat-runs", type=int, default=500)
-    ap.add_argument("--only", choices=["store", "fanout", "flat"])
+    ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--only", choices=["store", "fanout", "flat", "items"])
     args = ap.parse_args()
     args.bora = os.path.abspath(args.bora)
     print(f"bora: {args.bora}", flush=True)
@@ -189,6 +221,8 @@ def main():
         upload_and_fanout(args)
     if args.only in (None, "flat"):
         flat(args)
+    if args.only in (None, "items"):
+        with_items(args)
 
 
 if __name__ == "__main__":

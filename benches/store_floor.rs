@@ -106,7 +106,7 @@ fn floor(url: &str, rows: &Rows, batch: usize) -> Duration {
         b.action_executions = chunk
             .iter()
             .flat_map(|t| actions_of.get(&Some(t.id)).into_iter().flatten())
-            .map(|a| (Write::Insert, (*a).clone()))
+            .map(|a| (Write::Insert, (*a).clone().into()))
             .collect();
         writer.commit(&b).unwrap();
     }

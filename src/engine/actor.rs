@@ -319,6 +319,10 @@ impl EngineActor {
         }
         let dirty = std::mem::take(&mut self.dirty);
         let mut batch = dirty.batch;
+        batch.tasks.reserve(dirty.tasks.len());
+        batch
+            .action_executions
+            .reserve(dirty.actions.len() + dirty.standalone.len());
         batch.confirmed_at = (!dirty.confirmed.is_empty()).then(crate::domain::now);
         // Secret values never reach the store or the change events as
         // state_info or error text (I10): masked here, where every change
@@ -376,7 +380,7 @@ impl EngineActor {
         }
         for (aid, w) in dirty.standalone {
             if let Some(s) = self.standalone.get(&aid) {
-                batch.action_executions.push((w, s.rec.clone()));
+                batch.action_executions.push((w, s.rec.clone().into()));
             }
         }
         batch
@@ -435,6 +439,7 @@ impl EngineActor {
                         crate::failpoint!("engine.after_commit_before_dispatch_next");
                     }
                     self.announce(&batch);
+                    self.evict_committed(&batch);
                     if !batch.notifications.is_empty()
                         && let Some(outbox) = &self.outbox
                     {
@@ -690,7 +695,7 @@ impl EngineActor {
                 .action_run
                 .record(super::telemetry::seconds(started, now));
         }
-        super::transition::end(ae, state, &mut self.stats);
+        super::transition::end(&mut **ae, state, &mut self.stats);
         ae.accepted = output_failed.is_none();
         ae.output = serde_json::json!({ "result": value });
         ae.updated_at = Some(now);

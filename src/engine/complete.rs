@@ -115,6 +115,9 @@ impl EngineActor {
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };
+        if !keep {
+            self.restore_actions(exec_id, task_id);
+        }
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };

@@ -63,7 +63,7 @@ impl EngineActor {
         self.timings
             .queue_delay
             .record(super::telemetry::seconds(queued, now));
-        super::transition::advance(ae, crate::domain::State::Running, &mut self.stats);
+        super::transition::advance(&mut **ae, crate::domain::State::Running, &mut self.stats);
         ae.updated_at = Some(now);
         // A confirmation alone is written narrowly (state and time); an
         // action already dirty for another reason is written whole.

@@ -361,7 +361,7 @@ impl EngineActor {
             batch.push(ae.id);
         }
         let aid = ae.id;
-        exec.actions.insert(aid, ae);
+        exec.actions.insert(aid, ae.into());
         self.touch_action(exec_id, aid, Write::Insert);
         Some(msg)
     }

@@ -468,6 +468,10 @@ impl EngineActor {
             {
                 self.complete_execution(exec_id, State::Success, None);
             } else {
+                self.restore_failed_actions(exec_id);
+                let Some(exec) = self.execs.get(&exec_id) else {
+                    return;
+                };
                 let msg = super::lifecycle::fail_info(exec);
                 self.complete_execution(exec_id, State::Error, Some(msg));
             }
@@ -492,10 +496,12 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        let ran = exec
-            .actions
-            .values()
-            .any(|a| a.task_execution_id == Some(task_id) && a.accepted);
+        // An action that left memory (`engine::evict`) was accepted.
+        let ran = exec.evicted.contains_key(&task_id)
+            || exec
+                .actions
+                .values()
+                .any(|a| a.task_execution_id == Some(task_id) && a.accepted);
         let Some(task) = exec.tasks.get_mut(&task_id) else {
             return;
         };
@@ -558,11 +564,14 @@ impl EngineActor {
             .execs
             .get(&exec_id)
             .and_then(|x| {
+                let gone = x.evicted.get(&task_id).map(|(at, name)| (*at, name));
                 x.actions
                     .values()
                     .filter(|a| a.task_execution_id == Some(task_id))
-                    .max_by_key(|a| a.created_at)
-                    .map(|a| a.name.clone())
+                    .map(|a| (a.created_at, &a.name))
+                    .chain(gone)
+                    .max_by_key(|(at, _)| *at)
+                    .map(|(_, name)| name.clone())
             })
             .unwrap_or_default();
         format!(

@@ -20,9 +20,14 @@ use crate::store::{ActionExecutionRecord, Write};
 /// The progress of a `with-items` task.
 #[derive(Debug, Default)]
 pub(crate) struct Items {
-    /// Items not yet started: index and branch context (loop variables
-    /// overlaid by the inbound context, as Mistral merges them).
-    pending: VecDeque<(usize, Map<String, Value>)>,
+    /// Items not yet started, by index; each one's context is made from
+    /// `lists` and `branch` as its window starts.
+    pending: VecDeque<usize>,
+    /// The evaluated lists, zipped by index.
+    lists: Vec<(String, Vec<Value>)>,
+    /// The task's inbound context, which overlays each item's loop
+    /// variables (as Mistral merges them).
+    branch: Map<String, Value>,
     results: Vec<Value>,
     states: Vec<State>,
     done: usize,
@@ -173,15 +178,14 @@ impl EngineActor {
             );
             return Ok(());
         }
-        let pending = chosen
-            .iter()
-            .filter_map(|&i| Some((i, item_context(&lists, i, &branch)?)))
-            .collect();
+        let pending: VecDeque<usize> = chosen.into_iter().collect();
         let items = Items {
+            done: count - pending.len(),
             pending,
+            lists,
+            branch,
             results,
             states,
-            done: count - chosen.len(),
             concurrency,
             ..Items::default()
         };
@@ -335,7 +339,7 @@ impl EngineActor {
             let Some(items) = exec.items.get_mut(&task_id) else {
                 return Ok(());
             };
-            if items.pending.front().map(|(p, _)| *p) != Some(i) {
+            if items.pending.front() != Some(&i) {
                 return Ok(());
             }
             items.pending.pop_front();
@@ -391,8 +395,14 @@ impl EngineActor {
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
         let items = exec.items.get(&task_id).ok_or("items gone")?;
+        let contexts: Vec<(usize, Map<String, Value>)> = items
+            .pending
+            .iter()
+            .take(room)
+            .filter_map(|&i| Some((i, item_context(&items.lists, i, &items.branch)?)))
+            .collect();
         let mut inputs = Vec::with_capacity(room);
-        for (i, ctx) in items.pending.iter().take(room) {
+        for (i, ctx) in &contexts {
             inputs.push((*i, ctx, self.action_input(d, exec, task, ctx)?));
         }
         let mut window = Vec::with_capacity(inputs.len());
@@ -412,6 +422,7 @@ impl EngineActor {
     /// the window is the task's first, else one of handling the completion
     /// that opened it.
     fn fail_window(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, e: &str) {
+        self.restore_actions(exec_id, task_id);
         let opened_by = self
             .execs
             .get(&exec_id)
@@ -682,15 +693,18 @@ impl EngineActor {
             }
         }
         if !never.is_empty() {
-            let branch = task.in_context.as_object().cloned().unwrap_or_default();
             let (lists, _) = self
                 .items_lists(&mut Deferral::closed((exec_id, task_id)), exec_id, task_id)
                 .ok()?;
-            for i in never {
-                items
-                    .pending
-                    .push_back((i, item_context(&lists, i, &branch)?));
+            if never
+                .iter()
+                .any(|&i| lists.iter().any(|(_, l)| i >= l.len()))
+            {
+                return None;
             }
+            items.branch = task.in_context.as_object().cloned().unwrap_or_default();
+            items.lists = lists;
+            items.pending.extend(never);
         }
         Some(items)
     }

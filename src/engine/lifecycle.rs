@@ -192,7 +192,7 @@ impl EngineActor {
         for ae in exec.actions.values_mut().filter(|a| {
             !a.state.is_completed() && a.task_execution_id.is_none_or(|t| tasks.contains(&t))
         }) {
-            super::transition::end(ae, State::Cancelled, &mut self.stats);
+            super::transition::end(&mut **ae, State::Cancelled, &mut self.stats);
             ae.updated_at = Some(t);
             actions.push(ae.id);
         }
@@ -509,6 +509,7 @@ pub(crate) fn fail_info(exec: &Exec) -> String {
             .actions
             .values()
             .filter(|a| a.task_execution_id == Some(t.id))
+            .map(|a| &**a)
             .collect();
         actions.sort_by_key(|a| a.created_at);
         for (i, a) in actions.iter().enumerate() {

@@ -14,6 +14,7 @@ mod defs;
 mod diagnosis;
 mod dispatch;
 mod environments;
+mod evict;
 mod family;
 mod flow;
 mod items;

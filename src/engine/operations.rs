@@ -136,6 +136,7 @@ impl EngineActor {
     }
 
     fn rerun_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reset: bool) {
+        self.restore_actions(exec_id, task_id);
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
@@ -294,7 +295,7 @@ impl EngineActor {
         self.execs
             .get(&exec_id)
             .and_then(|e| e.actions.get(&id))
-            .cloned()
+            .map(|a| (**a).clone())
             .ok_or_else(|| Error::NotFound(format!("ActionExecution not found [id={id}]")))
     }
 
@@ -320,7 +321,7 @@ impl EngineActor {
             return Ok(ae.clone());
         };
         if let Some(a) = exec.actions.get_mut(&ae.id) {
-            super::transition::advance(a, to, &mut self.stats);
+            super::transition::advance(&mut **a, to, &mut self.stats);
             a.updated_at = Some(now());
         }
         let task = ae
@@ -357,7 +358,7 @@ impl EngineActor {
             if a.state.is_completed() {
                 return;
             }
-            super::transition::end(a, State::Cancelled, &mut self.stats);
+            super::transition::end(&mut **a, State::Cancelled, &mut self.stats);
             a.accepted = true;
             a.updated_at = Some(now());
         }

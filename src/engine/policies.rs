@@ -473,6 +473,7 @@ impl EngineActor {
     /// Mistral's `invalidate_result` before a retry: the task's earlier
     /// action executions no longer count (`accepted: false`).
     fn invalidate_result(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        self.restore_actions(exec_id, task_id);
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
@@ -586,7 +587,7 @@ impl EngineActor {
         let mut ended = Vec::new();
         for ae in exec.actions.values_mut() {
             if ae.task_execution_id == Some(task_id) && !ae.state.is_completed() {
-                super::transition::end(ae, State::Error, &mut self.stats);
+                super::transition::end(&mut **ae, State::Error, &mut self.stats);
                 ae.state_info = Some(msg.clone());
                 ae.output = json!({ "result": msg });
                 ae.updated_at = Some(now());

@@ -109,7 +109,7 @@ impl EngineActor {
                     e.in_flight += 1;
                     self.owner.insert(a.id, eid);
                 }
-                e.actions.insert(a.id, a);
+                e.actions.insert(a.id, a.into());
             }
         }
         ids

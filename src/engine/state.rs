@@ -13,7 +13,7 @@ use super::transition::Overlay;
 use crate::domain::{ActionExecutionId, Secrets, TaskExecutionId};
 use crate::expr;
 use crate::lang::WorkflowSpec;
-use crate::store::{ActionExecutionRecord, ExecutionRecord, TaskRecord};
+use crate::store::{ActionExecutionRecord, ExecutionRecord, Shared, TaskRecord};
 
 /// The parent of a sub-workflow execution: its task and the root execution.
 #[derive(Clone, Copy, Debug)]
@@ -37,7 +37,7 @@ pub(crate) struct Exec {
     pub rec: ExecutionRecord,
     pub spec: Arc<WorkflowSpec>,
     pub tasks: IndexMap<TaskExecutionId, TaskRecord>,
-    pub actions: HashMap<ActionExecutionId, ActionExecutionRecord>,
+    pub actions: HashMap<ActionExecutionId, Shared<ActionExecutionRecord>>,
     /// The latest task execution of each task name.
     pub latest: HashMap<String, TaskExecutionId>,
     /// Tasks not yet completed.
@@ -52,6 +52,10 @@ pub(crate) struct Exec {
     pub fed_while_paused: Vec<(TaskExecutionId, String)>,
     /// The parent task, for a sub-workflow.
     pub parent: Option<Parent>,
+    /// Tasks some of whose finished item actions left `actions` once
+    /// committed (see `engine::evict`), with the creation time and name of
+    /// the newest that left.
+    pub evicted: HashMap<TaskExecutionId, (crate::domain::Timestamp, String)>,
     /// Progress of running `with-items` tasks.
     pub items: HashMap<TaskExecutionId, super::items::Items>,
     /// Evaluations of this execution in the evaluation pool.
@@ -96,6 +100,7 @@ impl Exec {
             backlog: Vec::new(),
             fed_while_paused: Vec::new(),
             items: HashMap::new(),
+            evicted: HashMap::new(),
             parent: None,
             deferred: 0,
             stop_pending: false,

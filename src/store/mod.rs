@@ -438,6 +438,14 @@ impl Writer {
         self.read(|c| read::get_action_execution(c, id))
     }
 
+    /// The action executions of one task execution, in creation order.
+    pub fn task_action_executions(
+        &mut self,
+        task: TaskExecutionId,
+    ) -> Result<Vec<ActionExecutionRecord>, Error> {
+        self.read(|c| read::task_action_executions(c, task))
+    }
+
     /// One execution with all its tasks and action executions (empty when
     /// there is no such execution).
     pub fn load_execution(&mut self, id: ExecutionId) -> Result<ActiveSet, Error> {

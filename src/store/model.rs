@@ -290,6 +290,45 @@ pub struct ActionExecutionRecord {
     pub updated_at: Option<Timestamp>,
 }
 
+/// A record shared between the engine's memory and the batch being
+/// committed: handing it to a batch copies a pointer, and changing it while
+/// a batch still holds it copies the record first (copy on write), so a
+/// batch always holds what was handed in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared<T: Clone>(std::sync::Arc<T>);
+
+impl<T: Clone> From<T> for Shared<T> {
+    fn from(t: T) -> Self {
+        Self(std::sync::Arc::new(t))
+    }
+}
+
+impl<T: Clone> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: Clone> std::borrow::Borrow<T> for Shared<T> {
+    fn borrow(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> Shared<T> {
+    /// The record itself, copied only if a batch still holds it.
+    pub fn into_inner(self) -> T {
+        std::sync::Arc::unwrap_or_clone(self.0)
+    }
+}
+
 /// Whether a record in a batch is new or replaces the stored one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -309,7 +348,7 @@ pub struct Batch {
     pub versions: Vec<WorkflowVersion>,
     pub executions: Vec<(Write, ExecutionRecord)>,
     pub tasks: Vec<(Write, TaskRecord)>,
-    pub action_executions: Vec<(Write, ActionExecutionRecord)>,
+    pub action_executions: Vec<(Write, Shared<ActionExecutionRecord>)>,
     /// Deleted with their tasks and action executions; then every
     /// version no execution names any more is deleted too.
     pub deleted_executions: Vec<ExecutionId>,

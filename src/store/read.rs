@@ -170,6 +170,20 @@ pub(super) fn get_action_execution(
         .map_err(db)
 }
 
+/// The action executions of one task execution, in creation order.
+pub(super) fn task_action_executions(
+    conn: &mut AnyConnection,
+    task: TaskExecutionId,
+) -> Result<Vec<ActionExecutionRecord>, Error> {
+    let rows = action_executions::table
+        .filter(action_executions::task_execution_id.eq(task.to_string()))
+        .select(ActionExecutionRecord::as_select())
+        .order((action_executions::created_at, action_executions::id))
+        .load(conn)
+        .map_err(db)?;
+    records(rows)
+}
+
 /// The states of an execution that is not finished.
 const ACTIVE: [State; 3] = [State::Idle, State::Running, State::Paused];
 

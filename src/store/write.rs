@@ -16,7 +16,7 @@ use diesel::query_builder::{QueryFragment, ValuesClause};
 use super::bulk::{ColumnNames, UpdateMany};
 use super::conn::{AnyConnection, MultiBackend};
 use super::cron;
-use super::model::{Batch, WorkflowVersion, Write};
+use super::model::{ActionExecutionRecord, Batch, WorkflowVersion, Write};
 use super::nodes::Node;
 use super::read::db;
 use super::rows::Stored;
@@ -98,8 +98,9 @@ pub(super) fn begin(conn: &mut AnyConnection) -> Result<(), Error> {
 /// Of several updates of one id only the last is kept (each replaces every
 /// column of the record's `Stored::Change`). An update that matches no row
 /// is logged, not an error.
-fn apply_writes<R, C>(conn: &mut AnyConnection, items: &[(Write, R)]) -> Result<(), Error>
+fn apply_writes<R, C, B>(conn: &mut AnyConnection, items: &[(Write, B)]) -> Result<(), Error>
 where
+    B: std::borrow::Borrow<R>,
     R: Stored,
     R::Change: Insertable<R::Table, Values = ValuesClause<C, R::Table>>,
     C: ColumnNames + QueryFragment<MultiBackend>,
@@ -108,6 +109,7 @@ where
     let mut updates: Vec<R> = Vec::new();
     let mut updated: HashMap<String, usize> = HashMap::new();
     for (write, record) in items {
+        let record: &R = record.borrow();
         let key = record.key();
         match write {
             Write::Insert => {
@@ -224,7 +226,7 @@ fn apply(conn: &mut AnyConnection, batch: &Batch) -> Result<(), Error> {
             .map_err(db)?;
         }
     }
-    apply_writes(conn, &batch.action_executions)?;
+    apply_writes::<ActionExecutionRecord, _, _>(conn, &batch.action_executions)?;
     let ex_ids: Vec<String> = batch
         .deleted_executions
         .iter()

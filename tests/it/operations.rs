@@ -365,3 +365,94 @@ async fn env_expressions_are_evaluated_unless_evaluate_env_is_false() {
         json!({"url": "<% env().host + ':8080' %>"})
     );
 }
+
+/// The action executions of task `name` of execution `id`, oldest first,
+/// once `n` of them are RUNNING.
+async fn running_actions(app: &TestApp, id: &str, name: &str, n: usize) -> Vec<Value> {
+    eventually(Duration::from_secs(10), "running item actions", || async {
+        let task = tasks_of(app, id)
+            .await
+            .into_iter()
+            .find(|t| t["name"] == name)?;
+        let path = format!("/v2/tasks/{}/action_executions", task["id"].as_str()?);
+        let (_, v) = get(app, &path).await;
+        let mut list = v["action_executions"].as_array().cloned()?;
+        list.sort_by_key(|a| a["created_at"].as_str().map(str::to_string));
+        (list.iter().filter(|a| a["state"] == "RUNNING").count() == n).then_some(list)
+    })
+    .await
+}
+
+async fn finish_action(app: &TestApp, ae: &Value, state: &str, output: Value) {
+    let path = format!("/v2/action_executions/{}", ae["id"].as_str().unwrap());
+    let (s, v) = put(app, &path, json!({"state": state, "output": output})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// Four items of five succeed (their records then leave the engine's
+/// memory), one fails while another task keeps the execution running.
+const ITEMS_AND_HOLD: &str = "
+version: '2.0'
+items_hold:
+  tasks:
+    items:
+      with-items: x in <% range(5) %>
+      action: std.async_noop
+    hold:
+      action: std.async_noop
+";
+
+#[actix_rt::test]
+async fn a_rerun_with_reset_sees_the_items_that_left_memory() {
+    let app = TestApp::start();
+    let id = start(&app, ITEMS_AND_HOLD, "items_hold", json!({})).await;
+    let aes = running_actions(&app, &id, "items", 5).await;
+    for (i, ae) in aes.iter().enumerate() {
+        let state = if i == 4 { "ERROR" } else { "SUCCESS" };
+        finish_action(&app, ae, state, json!({"i": i})).await;
+    }
+    let items = eventually(Duration::from_secs(10), "items in ERROR", || async {
+        tasks_of(&app, &id)
+            .await
+            .into_iter()
+            .find(|t| t["name"] == "items" && t["state"] == "ERROR")
+    })
+    .await;
+    let path = format!("/v2/tasks/{}", items["id"].as_str().unwrap());
+    let (s, v) = put(&app, &path, json!({"state": "RUNNING", "reset": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let all = running_actions(&app, &id, "items", 5).await;
+    assert_eq!(all.len(), 10, "five items run again: {all:?}");
+    let first: Vec<&Value> = all.iter().filter(|a| a["state"] != "RUNNING").collect();
+    assert_eq!(first.len(), 5);
+    assert!(
+        first.iter().all(|a| a["accepted"] == false),
+        "a rerun with reset unaccepts every earlier run, also of items no longer in memory: {first:?}"
+    );
+    for (i, ae) in all.iter().filter(|a| a["state"] == "RUNNING").enumerate() {
+        finish_action(&app, ae, "SUCCESS", json!({"again": i})).await;
+    }
+    let hold = running_actions(&app, &id, "hold", 1).await;
+    finish_action(&app, &hold[0], "SUCCESS", json!({})).await;
+    state_of(&app, &id, "SUCCESS").await;
+}
+
+#[actix_rt::test]
+async fn a_failure_text_counts_the_items_that_left_memory() {
+    let app = TestApp::start();
+    let id = start(&app, ITEMS_AND_HOLD, "items_hold", json!({})).await;
+    let aes = running_actions(&app, &id, "items", 5).await;
+    for (i, ae) in aes.iter().enumerate() {
+        let state = if i == 4 { "ERROR" } else { "SUCCESS" };
+        finish_action(&app, ae, state, json!({"i": i})).await;
+    }
+    let hold = running_actions(&app, &id, "hold", 1).await;
+    finish_action(&app, &hold[0], "SUCCESS", json!({})).await;
+    let ex = state_of(&app, &id, "ERROR").await;
+    let info = ex["state_info"].as_str().unwrap();
+    let failed = aes[4]["id"].as_str().unwrap();
+    assert!(
+        info.contains(&format!("[action_ex_id={failed}, idx=4]")),
+        "the failed item is the task's fifth action execution: {info}"
+    );
+}

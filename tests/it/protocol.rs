@@ -454,7 +454,7 @@ fn stored_running(
             created_at: t,
             updated_at: Some(t),
         })
-        .map(|a| (Write::Insert, a))
+        .map(|a| (Write::Insert, a.into()))
         .into_iter()
         .collect();
     let batch = Batch {

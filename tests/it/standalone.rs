@@ -313,9 +313,9 @@ async fn recovery_treats_standalone_actions_like_task_actions() {
         let (_, mut writer) = bora::store::open(&url).unwrap();
         let batch = Batch {
             action_executions: vec![
-                (Write::Insert, idle),
-                (Write::Insert, running),
-                (Write::Insert, waiting),
+                (Write::Insert, idle.into()),
+                (Write::Insert, running.into()),
+                (Write::Insert, waiting.into()),
             ],
             ..Batch::default()
         };

@@ -20,7 +20,10 @@ fn group_commit_throughput() {
             (0..N).map(|i| action(&t, State::Idle, i as i64)).collect();
 
         let batch = Batch {
-            action_executions: aes.iter().map(|a| (Write::Insert, a.clone())).collect(),
+            action_executions: aes
+                .iter()
+                .map(|a| (Write::Insert, a.clone().into()))
+                .collect(),
             ..Batch::default()
         };
         let start = Instant::now();
@@ -45,7 +48,10 @@ fn group_commit_throughput() {
             a.updated_at = Some(at(1));
         }
         let batch = Batch {
-            action_executions: aes.iter().map(|a| (Write::Update, a.clone())).collect(),
+            action_executions: aes
+                .iter()
+                .map(|a| (Write::Update, a.clone().into()))
+                .collect(),
             ..Batch::default()
         };
         let start = Instant::now();
@@ -98,10 +104,10 @@ fn small_commit_rate() {
         let start = Instant::now();
         for i in 0..N {
             let a = action(&t, State::Idle, i as i64);
-            let mut writes = vec![(Write::Insert, a.clone())];
+            let mut writes = vec![(Write::Insert, a.clone().into())];
             if let Some(mut p) = prev.take() {
                 p.state = State::Success;
-                writes.push((Write::Update, p));
+                writes.push((Write::Update, p.into()));
             }
             writer
                 .commit(&Batch {

@@ -186,7 +186,10 @@ pub(super) fn inserts(
             .iter()
             .map(|t| (Write::Insert, (*t).clone()))
             .collect(),
-        action_executions: aes.iter().map(|a| (Write::Insert, (*a).clone())).collect(),
+        action_executions: aes
+            .iter()
+            .map(|a| (Write::Insert, (*a).clone().into()))
+            .collect(),
         ..Batch::default()
     }
 }
@@ -442,12 +445,12 @@ fn batch_updates_replace_every_column() {
             executions: vec![(Write::Update, ex.clone())],
             tasks: vec![(Write::Update, t.clone())],
             action_executions: vec![
-                (Write::Update, a.clone()),
-                (Write::Insert, a2.clone()),
+                (Write::Update, a.clone().into()),
+                (Write::Insert, a2.clone().into()),
                 (Write::Update, {
                     let mut last = a2.clone();
                     last.output = json!({"result": "done"});
-                    last
+                    last.into()
                 }),
             ],
             ..Batch::default()
@@ -682,12 +685,12 @@ fn large_mixed_batches_keep_write_order() {
             (0..1200).map(|i| action(&t, State::Idle, i)).collect();
         let mut writes = Vec::new();
         for (i, a) in aes.iter().enumerate() {
-            writes.push((Write::Insert, a.clone()));
+            writes.push((Write::Insert, a.clone().into()));
             if i >= 10 {
                 let mut first = aes[i - 10].clone();
                 first.state = State::Running;
                 first.attempt = 2;
-                writes.push((Write::Update, first));
+                writes.push((Write::Update, first.into()));
             }
         }
         for a in &aes {
@@ -695,13 +698,13 @@ fn large_mixed_batches_keep_write_order() {
             last.state = State::Success;
             last.attempt = 3;
             last.output = json!({"result": a.created_at.to_string()});
-            writes.push((Write::Update, last));
+            writes.push((Write::Update, last.into()));
         }
         let late = action(&t, State::Idle, 5000);
         let mut early = late.clone();
         early.state = State::Error;
-        writes.push((Write::Update, early));
-        writes.push((Write::Insert, late.clone()));
+        writes.push((Write::Update, early.into()));
+        writes.push((Write::Insert, late.clone().into()));
         let batch = Batch {
             action_executions: writes,
             ..Batch::default()

@@ -289,6 +289,24 @@ fn clause_shapes() {
             "wf.tasks.t1.on-success.publish (line 7, column 11): {'x': 1} is not valid under any of the given schemas\n\nOn instance['publish']",
         ],
     );
+    // jsonschema's best match over the four clause forms: causes at
+    // `next` tie, so the mapping itself is named; an extra key is read as
+    // a guard by the one-key form and is the earliest deepest cause.
+    check_task(
+        "t1:\n  on-success:\n    next: [t2, t2]\n    publish: {branch: {a: 1}}\nt2: {action: std.noop}\n",
+        &[
+            "wf.tasks.t1.on-success (line 6, column 9): {'next': ['t2', 't2'], 'publish': {'branch': {'a': 1}}} is not valid under any of the given schemas\n\nOn instance['on-success']",
+        ],
+    );
+    check_task(
+        "t1:\n  on-success:\n    next: t2\n    delay: 5\nt2: {action: std.noop}\n",
+        &[
+            "wf.tasks.t1.on-success.delay (line 7, column 16): 5 is not valid under any of the given schemas\n\nOn instance['delay']",
+        ],
+    );
+    super::ok(&wf_with_tasks(
+        "t1:\n  on-success:\n    next: t2\n    publish: {description: d, branch: {a: 1}}\nt2: {action: std.noop}\n",
+    ));
     check_task(
         "t1:\n  on-success:\n    publish: {}\n",
         &[

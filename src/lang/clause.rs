@@ -33,24 +33,7 @@ pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
     // Mistral validates the clause against its schema first and reports
     // the one error jsonschema's best_match picks.
     if let Some(best) = super::onschema::check(node) {
-        let mut at = path.to_string();
-        for seg in &best.path {
-            at = match seg {
-                super::onschema::Seg::Key(k) => key(&at, k),
-                super::onschema::Seg::Idx(i) => idx(&at, *i),
-            };
-        }
-        match &best.own {
-            None => cx.schema_err(&at, best.node, best.message),
-            Some(own) => {
-                let inst = super::onschema::instance(own);
-                cx.err(
-                    &at,
-                    best.node,
-                    format!("{}\n\nOn instance{inst}", best.message),
-                );
-            }
-        }
+        super::onschema::report(cx, path, best);
         return None;
     }
     let mut out = Parsed {

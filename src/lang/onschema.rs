@@ -1,10 +1,12 @@
-//! Mistral's schema of one `on-*` clause (`OnClauseSpec.get_schema()`,
-//! kept verbatim in `on_clause_schema.json`) checked as jsonschema 4.26's
-//! Draft 4 validator checks it, and the one error its `best_match` picks.
-//! Called by `clause::parse` before it reads a clause.
+//! Mistral's schemas of one `on-*` clause (`OnClauseSpec.get_schema()`,
+//! kept verbatim in `on_clause_schema.json`) and of each task and
+//! task-defaults property (`task_schema.json`), checked as jsonschema
+//! 4.26's Draft 4 validator checks them, and the one error its `best_match`
+//! picks. Called by `clause::parse` and the task builders before they read
+//! a value.
 //!
-//! Invariant: a clause the schema accepts gives `None`; otherwise the
-//! message, the path under the clause and the node are those of the error
+//! Invariant: a value the schema accepts gives `None`; otherwise the
+//! message, the path under the value and the node are those of the error
 //! jsonschema reports (`relevance` prefers deeper, then earlier paths; the
 //! descent into an error's context stops where its two best causes tie).
 
@@ -20,6 +22,10 @@ use crate::domain::pytext;
 
 struct Schema {
     root: Value,
+    /// The task property schemas of `DirectWorkflowTaskSpec`,
+    /// `ReverseWorkflowTaskSpec` and `TaskDefaultsSpec`, under `direct`,
+    /// `reverse` and `defaults`.
+    tasks: Value,
     /// Each `pattern` / `patternProperties` key, as Python's `re.search`
     /// reads it (`$` also matches before a final newline).
     patterns: HashMap<String, Regex>,
@@ -28,9 +34,16 @@ struct Schema {
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let root: Value =
         serde_json::from_str(include_str!("on_clause_schema.json")).unwrap_or(Value::Null);
+    let tasks: Value =
+        serde_json::from_str(include_str!("task_schema.json")).unwrap_or(Value::Null);
     let mut patterns = HashMap::new();
     collect_patterns(&root, &mut patterns);
-    Schema { root, patterns }
+    collect_patterns(&tasks, &mut patterns);
+    Schema {
+        root,
+        tasks,
+        patterns,
+    }
 });
 
 fn collect_patterns(v: &Value, out: &mut HashMap<String, Regex>) {
@@ -110,7 +123,63 @@ pub(crate) fn instance(path: &[Seg]) -> String {
 
 /// Checks `node` against the on-clause schema.
 pub(crate) fn check(node: &Node) -> Option<Best<'_>> {
-    let errors = validate(node, &SCHEMA.root);
+    best_of(validate(node, &SCHEMA.root))
+}
+
+/// Which spec a task property belongs to.
+#[derive(Clone, Copy)]
+pub(crate) enum TaskKind {
+    Direct,
+    Reverse,
+    Defaults,
+}
+
+/// Checks the value of task property `name` against its schema; `None`
+/// when it passes or the schema does not name the property.
+pub(crate) fn check_property<'a>(kind: TaskKind, name: &str, node: &'a Node) -> Option<Best<'a>> {
+    let spec = match kind {
+        TaskKind::Direct => "direct",
+        TaskKind::Reverse => "reverse",
+        TaskKind::Defaults => "defaults",
+    };
+    // bora's retry extension (`backoff`, `max-delay`; docs/compatibility.md)
+    // is outside Mistral's schema: such a retry is checked by `task::retry`.
+    if name == "retry"
+        && node
+            .as_map()
+            .is_some_and(|m| m.contains_key("backoff") || m.contains_key("max-delay"))
+    {
+        return None;
+    }
+    let schema = SCHEMA.tasks.get(spec)?.get(name)?;
+    best_of(validate(node, schema))
+}
+
+/// Reports `best`, found under `path`, as Mistral words it: the clause's
+/// or property's own error names its path from the spec; a cause found in
+/// another error's context names its path relative to that error.
+pub(crate) fn report(cx: &mut super::check::Cx, path: &str, best: Best<'_>) {
+    let mut at = path.to_string();
+    for seg in &best.path {
+        at = match seg {
+            Seg::Key(k) => super::check::key(&at, k),
+            Seg::Idx(i) => super::check::idx(&at, *i),
+        };
+    }
+    match &best.own {
+        None => cx.schema_err(&at, best.node, best.message),
+        Some(own) => {
+            let inst = instance(own);
+            cx.err(
+                &at,
+                best.node,
+                format!("{}\n\nOn instance{inst}", best.message),
+            );
+        }
+    }
+}
+
+fn best_of(errors: Vec<Failure<'_>>) -> Option<Best<'_>> {
     // `max` keeps the first of equals.
     let mut best = errors
         .into_iter()
@@ -332,6 +401,32 @@ fn validate<'a>(node: &'a Node, schema: &'a Value) -> Vec<Failure<'a>> {
                         out.push(fail(node, schema, "additionalProperties", msg));
                     }
                 }
+            }
+            "required" => {
+                if let (Kind::Map(m), Some(names)) = (&node.kind, val.as_array()) {
+                    for n in names.iter().filter_map(Value::as_str) {
+                        if !m.contains_key(n) {
+                            let msg = format!("{} is a required property", pytext::str_repr(n));
+                            out.push(fail(node, schema, "required", msg));
+                        }
+                    }
+                }
+            }
+            "enum" => {
+                if let Some(options) = val.as_array()
+                    && !options.contains(&node.to_json())
+                {
+                    let msg = format!("{} is not one of {}", py(node), pytext::repr(val));
+                    out.push(fail(node, schema, "enum", msg));
+                }
+            }
+            "not" if validate(node, val).is_empty() => {
+                let msg = format!(
+                    "{} should not be valid under {}",
+                    py(node),
+                    pytext::repr(val)
+                );
+                out.push(fail(node, schema, "not", msg));
             }
             "oneOf" | "anyOf" => {
                 if let Some(subs) = val.as_array() {

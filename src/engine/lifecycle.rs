@@ -28,6 +28,25 @@ impl EngineActor {
         self.stop_as(exec_id, state, msg, Ending::Plain);
     }
 
+    /// `PUT /v2/executions/{id}` with state SUCCESS: an `output` that
+    /// cannot be evaluated over the final context refuses the request with
+    /// the evaluation's text and leaves the execution as it was (Mistral's
+    /// `_succeed_workflow` evaluates the output before it sets the state,
+    /// and the `EvaluationException` reaches the API as a 400).
+    pub(crate) fn succeed_by_request(
+        &mut self,
+        exec_id: ExecutionId,
+        msg: Option<String>,
+    ) -> Result<(), String> {
+        if let Some(exec) = self.execs.get(&exec_id)
+            && !exec.rec.state.is_terminal()
+        {
+            self.output(exec, exec.spec.output.as_ref(), &final_context(exec))?;
+        }
+        self.stop(exec_id, State::Success, msg);
+        Ok(())
+    }
+
     /// Ends an execution by the engine command `succeed` (or `fail`) that
     /// `task` fired: an `output` that cannot be evaluated fails that task
     /// and the workflow with `Failed to handle action completion [error=…,

@@ -460,6 +460,9 @@ impl EngineActor {
             (Some(state), Some(StateChange::Apply)) => match state {
                 State::Paused => self.pause(id, state_info),
                 State::Running => self.resume(id),
+                State::Success => self
+                    .succeed_by_request(id, state_info)
+                    .map_err(Error::Invalid)?,
                 _ => self.stop(id, state, state_info),
             },
             (_, Some(StateChange::Restate)) => {

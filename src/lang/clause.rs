@@ -2,16 +2,14 @@
 //! their forms (`mistral/lang/v2/on_clause.py`, `publish.py`). Called by the
 //! task and task-defaults builders.
 //!
-//! Invariant: every task target is returned as a [`Ref`] with its path and
-//! position, so the workflow check can report a dangling one precisely.
+//! Invariant: a clause is read only once Mistral's schema accepts it
+//! (`onschema`); every task target is returned as a [`Ref`] with its path
+//! and position, so the workflow check can report a dangling one precisely.
 
-use regex::Regex;
-use serde_json::{Map, Value};
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use serde_json::Value;
 
-use super::check::{Cx, idx, key, py};
-use super::cmd::{is_full_expression, parse_cmd_and_input};
+use super::check::{Cx, idx, key};
+use super::cmd::parse_cmd_and_input;
 use super::spec::{EngineCommand, OnClause, Target, Transition};
 use super::yaml::{Kind, Node};
 
@@ -32,6 +30,12 @@ pub(crate) struct Parsed {
 
 /// Parses one `on-*` clause.
 pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
+    // Mistral validates the clause against its schema first and reports
+    // the one error jsonschema's best_match picks.
+    if let Some(best) = super::onschema::check(node) {
+        super::onschema::report(cx, path, best);
+        return None;
+    }
     let mut out = Parsed {
         clause: OnClause::default(),
         refs: Vec::new(),
@@ -87,132 +91,37 @@ pub(crate) fn parse(cx: &mut Cx, path: &str, node: &Node) -> Option<Parsed> {
     Some(out)
 }
 
-/// The transition part: a string, a one-key guarded dict, or a list of both.
+/// The transition part: a string, a one-key guarded dict, or a list of
+/// both (already checked against the schema).
 fn parse_next(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
     match &node.kind {
-        Kind::Str(s) => next_task(cx, path, node, s, out),
+        Kind::Str(s) => entry(cx, path, node, s, None, out),
         Kind::Map(_) => guarded(cx, path, node, out),
         Kind::Seq(items) => {
-            if items.is_empty() {
-                cx.schema_err(path, node, "[] should be non-empty");
-            }
-            let mut seen: HashSet<String> = HashSet::new();
             for (i, item) in items.iter().enumerate() {
-                let p = idx(path, i);
-                if !seen.insert(item.to_json().to_string()) {
-                    cx.schema_err(path, node, format!("{} has non-unique elements", py(node)));
-                    continue;
-                }
-                match &item.kind {
-                    Kind::Str(s) => next_task(cx, &p, item, s, out),
-                    Kind::Map(_) => guarded(cx, &p, item, out),
-                    _ => cx.schema_err(
-                        &p,
-                        item,
-                        format!("{} is not valid under any of the given schemas", py(item)),
-                    ),
-                }
+                parse_next(cx, &idx(path, i), item, out);
             }
         }
-        _ => cx.schema_err(
-            path,
-            node,
-            format!("{} is not valid under any of the given schemas", py(node)),
-        ),
+        _ => {}
     }
 }
 
-/// `{task: <% guard %>}`.
+/// `{task: <% guard %>}` (one key, an expression: the schema saw to it).
 fn guarded(cx: &mut Cx, path: &str, node: &Node, out: &mut Parsed) {
-    let Some(m) = node.as_map() else { return };
-    if m.len() != 1 {
-        cx.schema_err(
-            path,
-            node,
-            format!("{} is not valid under any of the given schemas", py(node)),
-        );
+    let Some((name, e)) = node.as_map().and_then(|m| m.first()) else {
         return;
-    }
-    if let Some((name, e)) = m.first() {
-        let p = key(path, name);
-        let guard = match &e.value.kind {
-            Kind::Str(g) if is_full_expression(g) => {
-                cx.check_str(&p, &e.value, g);
-                Some(Value::String(g.clone()))
-            }
-            _ => {
-                cx.schema_err(
-                    &p,
-                    &e.value,
-                    format!(
-                        "{} is not valid under any of the given schemas",
-                        py(&e.value)
-                    ),
-                );
-                None
-            }
-        };
-        let at = Node {
-            kind: Kind::Null,
-            line: e.line,
-            col: e.col,
-        };
-        entry(cx, &p, &at, name, guard, out);
-    }
-}
-
-/// Mistral's `NEXT_TASK` schema (`on_clause.py`): a transition string must
-/// match exactly one of these, as jsonschema's `oneOf` checks it. A string
-/// without whitespace in the function form (`fail(msg=1)`) matches the first
-/// and the third, so Mistral refuses it; `fail(msg="a b")` matches only the
-/// third. Each pattern with Python's `$`, which also matches before a final
-/// newline. The second member is the subschema's Python text.
-static NEXT_TASK: LazyLock<[(Regex, &str); 3]> = LazyLock::new(|| {
-    let pattern = |p: &str| Regex::new(p).unwrap_or_else(|_| unreachable!("a fixed pattern"));
-    [
-        (
-            pattern(r"^\S+\n?$"),
-            r"{'type': 'string', 'pattern': '^\\S+$', 'description': 'Task name (e.g.: `task1`)'}",
-        ),
-        (
-            pattern(r"^\w+ \w+=(.*)\n?$"),
-            r#"{'type': 'string', 'pattern': '^\\w+ \\w+=(.*)$', 'description': 'Task name with dict parameter (e.g.: `fail msg="test"`, `fail msg=<% task() %>`)'}"#,
-        ),
-        (
-            pattern(r"^\w+\(\w+=(.*)\)\n?$"),
-            r#"{'type': 'string', 'pattern': '^\\w+\\(\\w+=(.*)\\)$', 'description': 'Task name with func parameter (e.g.: `fail(msg="test")`, `fail(msg=<% task() %>)`)'}"#,
-        ),
-    ]
-});
-
-/// A transition written as a string: checked against [`NEXT_TASK`] first.
-/// (A guard's key is not: `patternProperties` leaves keys that match no
-/// pattern unchecked.)
-fn next_task(cx: &mut Cx, path: &str, node: &Node, s: &str, out: &mut Parsed) {
-    let matched: Vec<&str> = NEXT_TASK
-        .iter()
-        .filter(|(re, _)| re.is_match(s))
-        .map(|(_, text)| *text)
-        .collect();
-    let text = crate::domain::pytext::str_repr(s);
-    match matched.as_slice() {
-        [_] => entry(cx, path, node, s, None, out),
-        [] => cx.schema_err(
-            path,
-            node,
-            format!("{text} is not valid under any of the given schemas"),
-        ),
-        [first, more @ ..] => {
-            // jsonschema lists the later matches, then the first one.
-            let mut each: Vec<&str> = more.to_vec();
-            each.push(first);
-            cx.schema_err(
-                path,
-                node,
-                format!("{text} is valid under each of {}", each.join(", ")),
-            );
-        }
-    }
+    };
+    let p = key(path, name);
+    let guard = e.value.as_str().map(|g| {
+        cx.check_str(&p, &e.value, g);
+        Value::String(g.to_string())
+    });
+    let at = Node {
+        kind: Kind::Null,
+        line: e.line,
+        col: e.col,
+    };
+    entry(cx, &p, &at, name, guard, out);
 }
 
 /// One transition from its text: a task, or an engine command with params.
@@ -245,17 +154,11 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
     out.clause.next.push(Transition { target, guard });
 }
 
-/// `publish: {branch: {...}, global: {...}, atomic: {...}}`.
+/// `publish: {branch: {...}, global: {...}, atomic: {...}}`, its shape
+/// already checked against the schema (which also lets `name`, `version`,
+/// `description` and `tags` through; Mistral ignores them).
 fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
-    let clause_path = path.strip_suffix(".publish").unwrap_or(path);
-    let Some(m) = node.as_map() else {
-        cx.err(
-            path,
-            node,
-            format!("expected a mapping, got {}", node.type_name()),
-        );
-        return;
-    };
+    let Some(m) = node.as_map() else { return };
     if m.is_empty() {
         cx.err(
             path,
@@ -264,34 +167,14 @@ fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
         );
     }
     for (k, e) in m {
-        let p = key(path, k);
-        let target: Option<&mut Map<String, Value>> = match k.as_str() {
-            "branch" => Some(&mut clause.publish),
-            "global" => Some(&mut clause.publish_global),
+        let target = match k.as_str() {
+            "branch" => &mut clause.publish,
+            "global" => &mut clause.publish_global,
             // Accepted by Mistral's schema but not implemented there either.
-            "atomic" => None,
-            _ => {
-                // The clause then matches none of the on-clause forms.
-                cx.err_at(
-                    &p,
-                    e.line,
-                    e.col,
-                    format!(
-                        "{} is not valid under any of the given schemas\n\nOn instance{} \
-                         (publish takes 'branch', 'global' or 'atomic', not '{k}')",
-                        crate::domain::pytext::repr(
-                            &serde_json::json!({"publish": node.to_json()})
-                        ),
-                        cx.instance(clause_path)
-                    ),
-                );
-                continue;
-            }
+            _ => continue,
         };
-        if let Some(d) = cx.dict(&p, &e.value)
-            && let Some(t) = target
-        {
-            *t = d;
+        if let Some(d) = cx.dict(&key(path, k), &e.value) {
+            *target = d;
         }
     }
 }

@@ -395,11 +395,36 @@ fn jinja_reads(expr: &str, out: &mut Vec<String>) {
             && (i == 0 || !ident_char(b[i - 1]) && b[i - 1] != b'.')
             && let Some(name) = ident_at(b, i + 2)
             && !followed_by_call(b, i + 2 + name.len())
+            && !tolerated(&expr[i + 2 + name.len()..])
         {
             out.push(name);
         }
         i += 1;
     }
+}
+
+/// Whether what follows a Jinja read makes a missing name harmless:
+/// `| default(…)` (or its alias `d`) and the `defined` tests.
+fn tolerated(rest: &str) -> bool {
+    let word = |s: &str| {
+        let s = s.trim_start();
+        let end = s.bytes().position(|c| !ident_char(c)).unwrap_or(s.len());
+        (s[..end].to_string(), s[end..].to_string())
+    };
+    let rest = rest.trim_start();
+    if let Some(after) = rest.strip_prefix('|') {
+        let (filter, _) = word(after);
+        return filter == "default" || filter == "d";
+    }
+    let (kw, after) = word(rest);
+    if kw != "is" {
+        return false;
+    }
+    let (mut test, after) = word(&after);
+    if test == "not" {
+        test = word(&after).0;
+    }
+    test == "defined" || test == "undefined"
 }
 
 #[cfg(test)]
@@ -432,6 +457,12 @@ mod tests {
             &[],
         );
         check("{{ _.get('a') }}", &[]);
+        check("{{ _.x | default('none') }} {{ _.y|d(0) }}", &[]);
+        check(
+            "{% if _.x is defined and _.y is not defined %}{% endif %}",
+            &[],
+        );
+        check("{{ _.x | length }} {{ _.dflt }}", &["x", "dflt"]);
     }
 
     fn warnings(text: &str) -> Vec<String> {

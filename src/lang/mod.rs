@@ -30,6 +30,7 @@ mod clause;
 mod cmd;
 mod defs;
 mod lint;
+mod onschema;
 mod raw;
 mod render;
 mod sparse;

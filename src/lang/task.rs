@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use super::check::{Cx, extras_msg, idx, key, py};
 use super::clause::{self, Parsed, Ref};
 use super::cmd::{parse_cmd_and_input, parse_params, parse_with_items};
+use super::onschema;
 use super::spec::{
     Join, Policies, RetryPolicy, Sparse, TaskRun, TaskSpec, WithItems, WorkflowKind,
 };
@@ -181,6 +182,10 @@ pub(crate) fn defaults(cx: &mut Cx, path: &str, node: &Node) -> Defaults {
     for (k, e) in m {
         let p = key(path, k);
         let v = &e.value;
+        if let Some(best) = onschema::check_property(onschema::TaskKind::Defaults, k, v) {
+            onschema::report(cx, &p, best);
+            continue;
+        }
         if policy(cx, &mut d.policies, k, &p, v) {
             continue;
         }
@@ -311,9 +316,18 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
     let mut inline = Map::new();
     let mut input: Option<(Value, &Node)> = None;
     let direct = kind == WorkflowKind::Direct;
+    let schema = if direct {
+        onschema::TaskKind::Direct
+    } else {
+        onschema::TaskKind::Reverse
+    };
     for (k, e) in m {
         let p = key(path, k);
         let v = &e.value;
+        if let Some(best) = onschema::check_property(schema, k, v) {
+            onschema::report(cx, &p, best);
+            continue;
+        }
         cx.no_date(&p, v);
         if policy(cx, &mut t.spec.policies, k, &p, v) {
             continue;

@@ -295,3 +295,47 @@ lc_parent:
     let (s, _) = get(&app, &format!("/v2/executions/{cid}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "the child goes with its root");
 }
+
+const FORCED: &str = "
+version: '2.0'
+lc_forced:
+  output:
+    a: <% $.a %>
+  tasks:
+    t1:
+      action: std.echo output=1
+      publish:
+        a: <% task().result %>
+      on-success: [t2]
+    t2:
+      action: std.async_noop
+";
+
+#[actix_rt::test]
+async fn put_success_with_an_output_that_fails_is_refused_and_changes_nothing() {
+    let app = TestApp::start();
+    let id = start(&app, FORCED, "lc_forced", json!({})).await;
+    let (_, aid) = running_action(&app, &id, "t2").await;
+    let path = format!("/v2/executions/{id}");
+    // t1 has a next task, so the final context lacks its publish.
+    let (s, v) = send(&app, Method::PUT, &path, json!({"state": "SUCCESS"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        v["faultstring"],
+        "Can not evaluate YAQL expression [expression=$.a, error='a']"
+    );
+    let (_, v) = get(&app, &path).await;
+    assert_eq!(v["state"], "RUNNING");
+    assert_eq!(v["state_info"], Value::Null);
+    let ae_path = format!("/v2/action_executions/{aid}");
+    let (s, v) = send(
+        &app,
+        Method::PUT,
+        &ae_path,
+        json!({"state": "SUCCESS", "output": {}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let v = state_of(&app, &id, "SUCCESS").await;
+    assert_eq!(v["output"], "{\"a\": 1}");
+}

@@ -343,6 +343,11 @@ impl EngineActor {
                 return Ok(());
             }
             items.pending.pop_front();
+            if items.pending.is_empty() {
+                // Every item has its context: the lists are not needed.
+                items.lists = Vec::new();
+                items.branch = Map::new();
+            }
             items.running += 1;
             self.sync_capacity(exec_id, task_id);
             match call {

@@ -1,0 +1,2 @@
+DROP INDEX workflow_executions_project_created;
+CREATE INDEX workflow_executions_project_id ON workflow_executions (project_id);

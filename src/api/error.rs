@@ -105,6 +105,9 @@ impl From<store::Error> for Error {
                 "action_definitions" => format!("Action not found [id={m}]"),
                 _ => format!("marker '{m}' not found"),
             }),
+            // No read connection freed in time (every one busy): the
+            // client may retry.
+            store::Error::Busy(m) => Error::Unavailable(format!("database busy: {m}")),
             other => Error::Internal(other.to_string()),
         }
     }
@@ -315,6 +318,14 @@ mod tests {
             E::Store(store::Error::Database("disk".into())).into(),
             500,
             fault("Server", "database error: disk"),
+        );
+        check(
+            E::Store(store::Error::Busy(
+                "timed out waiting for connection".into(),
+            ))
+            .into(),
+            503,
+            fault("Server", "database busy: timed out waiting for connection"),
         );
         check(
             E::Store(store::Error::BadQuery("bad sort key".into())).into(),

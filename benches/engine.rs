@@ -10,6 +10,10 @@
 // A benchmark stops at the first surprise: unwrap and expect are its asserts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::scale;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -20,14 +24,6 @@ use bora::domain::{ExecutionId, State};
 use std::collections::HashSet;
 
 use bora::engine::{Change, CreateWorkflows, StartExecution};
-
-fn scale(n: usize) -> usize {
-    let f: f64 = std::env::var("BORA_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    ((n as f64) * f).max(1.0) as usize
-}
 
 fn fan_out(n: usize) -> String {
     let mut y = String::from("version: '2.0'\nfan_out:\n  tasks:\n");

@@ -13,6 +13,10 @@
 // A benchmark stops at the first surprise: unwrap and expect are its asserts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{of_execution, scale};
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
@@ -22,17 +26,9 @@ use bora::config::Config;
 use bora::domain::{ExecutionId, State};
 use bora::engine::{CreateWorkflows, StartExecution};
 use bora::store::{
-    Access, ActionExecutionRecord, Batch, ExecutionRecord, Filter, FilterOp, ListQuery, Store,
-    TaskRecord, WorkflowVersion, Write,
+    Access, ActionExecutionRecord, Batch, ExecutionRecord, Store, TaskRecord, WorkflowVersion,
+    Write,
 };
-
-fn scale(n: usize) -> usize {
-    let f: f64 = std::env::var("BORA_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    ((n as f64) * f).max(1.0) as usize
-}
 
 fn fan_out(n: usize) -> String {
     let mut y = String::from("version: '2.0'\nfan_out:\n  tasks:\n");
@@ -48,19 +44,6 @@ struct Rows {
     version: WorkflowVersion,
     tasks: Vec<TaskRecord>,
     actions: Vec<ActionExecutionRecord>,
-}
-
-fn of_execution(id: ExecutionId) -> ListQuery {
-    ListQuery {
-        limit: 0,
-        access: Access::All,
-        filters: vec![Filter {
-            field: "workflow_execution_id".into(),
-            op: FilterOp::Eq,
-            values: vec![id.to_string()],
-        }],
-        ..ListQuery::default()
-    }
 }
 
 fn read_back(store: &Store, id: ExecutionId) -> Rows {

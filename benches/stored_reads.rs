@@ -13,6 +13,10 @@
 // A benchmark stops at the first surprise: unwrap and expect are its asserts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{of_execution, scale};
+
 use std::time::{Duration, Instant};
 
 use bora::actions::Registry;
@@ -21,8 +25,8 @@ use bora::config::Config;
 use bora::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId};
 use bora::engine::{CreateWorkflows, StartExecution};
 use bora::store::{
-    Access, ActionExecutionRecord, Batch, ExecutionRecord, Filter, FilterOp, ListQuery, TaskRecord,
-    WorkflowDef, WorkflowVersion, Write,
+    Access, ActionExecutionRecord, Batch, ExecutionRecord, TaskRecord, WorkflowDef,
+    WorkflowVersion, Write,
 };
 
 const WORKFLOW: &str = "version: '2.0'
@@ -40,32 +44,11 @@ small:
     got: <% $.got %>
 ";
 
-fn scale(n: usize) -> usize {
-    let f: f64 = std::env::var("BORA_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    ((n as f64) * f).max(1.0) as usize
-}
-
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-fn of_execution(id: ExecutionId) -> ListQuery {
-    ListQuery {
-        limit: 0,
-        access: Access::All,
-        filters: vec![Filter {
-            field: "workflow_execution_id".into(),
-            op: FilterOp::Eq,
-            values: vec![id.to_string()],
-        }],
-        ..ListQuery::default()
-    }
 }
 
 /// Everything one run of the small workflow stored, read back whole.

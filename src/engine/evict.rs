@@ -29,16 +29,9 @@ impl EngineActor {
             let Some(exec) = self.execs.get_mut(&exec_id) else {
                 continue;
             };
-            // Changed again since the batch was built: it leaves after
-            // its next commit.
-            if self.dirty.actions.contains_key(&(exec_id, a.id)) {
-                continue;
-            }
-            if exec
-                .actions
-                .get(&a.id)
-                .is_some_and(|m| m.state == State::Success && m.accepted)
-            {
+            // A record changed since the batch was built is a copy of the
+            // batch's (copy on write): it leaves after its next commit.
+            if exec.actions.get(&a.id).is_some_and(|m| m.same(a)) {
                 exec.actions.remove(&a.id);
                 exec.owed.remove(&a.id);
                 let newest = exec

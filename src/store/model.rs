@@ -323,9 +323,10 @@ impl<T: Clone> std::borrow::Borrow<T> for Shared<T> {
 }
 
 impl<T: Clone> Shared<T> {
-    /// The record itself, copied only if a batch still holds it.
-    pub fn into_inner(self) -> T {
-        std::sync::Arc::unwrap_or_clone(self.0)
+    /// Whether both are one allocation: neither was changed since one was
+    /// copied from the other.
+    pub fn same(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
     }
 }
 

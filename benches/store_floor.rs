@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{of_execution, scale};
+use common::{Rows, read_back, scale};
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -23,12 +23,9 @@ use std::time::{Duration, Instant};
 use bora::actions::Registry;
 use bora::app::Engine;
 use bora::config::Config;
-use bora::domain::{ExecutionId, State};
+use bora::domain::State;
 use bora::engine::{CreateWorkflows, StartExecution};
-use bora::store::{
-    Access, ActionExecutionRecord, Batch, ExecutionRecord, Store, TaskRecord, WorkflowVersion,
-    Write,
-};
+use bora::store::{Access, ActionExecutionRecord, Batch, Write};
 
 fn fan_out(n: usize) -> String {
     let mut y = String::from("version: '2.0'\nfan_out:\n  tasks:\n");
@@ -36,35 +33,6 @@ fn fan_out(n: usize) -> String {
         let _ = write!(y, "    t{i}:\n      action: std.noop\n");
     }
     y
-}
-
-/// Everything the engine stored for execution `id`, whole.
-struct Rows {
-    execution: ExecutionRecord,
-    version: WorkflowVersion,
-    tasks: Vec<TaskRecord>,
-    actions: Vec<ActionExecutionRecord>,
-}
-
-fn read_back(store: &Store, id: ExecutionId) -> Rows {
-    let execution = store.get_execution(&Access::All, id).unwrap().unwrap();
-    let spec = store.version_spec(&execution.spec_id).unwrap().unwrap();
-    let version = WorkflowVersion::of(serde_json::to_string(&spec).unwrap());
-    assert_eq!(version.id, execution.spec_id);
-    // Lists leave `in_context` out: each task is read whole.
-    let tasks: Vec<TaskRecord> = store
-        .list_tasks(&of_execution(id))
-        .unwrap()
-        .into_iter()
-        .map(|t| store.get_task(&Access::All, t.id).unwrap().unwrap())
-        .collect();
-    let actions = store.list_action_executions(&of_execution(id)).unwrap();
-    Rows {
-        execution,
-        version,
-        tasks,
-        actions,
-    }
 }
 
 /// Writes `rows` to a fresh store at `url`, `batch` tasks (with their

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{of_execution, scale};
+use common::{Rows, read_back, scale};
 
 use std::time::{Duration, Instant};
 
@@ -24,10 +24,7 @@ use bora::app::Engine;
 use bora::config::Config;
 use bora::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId};
 use bora::engine::{CreateWorkflows, StartExecution};
-use bora::store::{
-    Access, ActionExecutionRecord, Batch, ExecutionRecord, TaskRecord, WorkflowDef,
-    WorkflowVersion, Write,
-};
+use bora::store::{Access, Batch, WorkflowDef, Write};
 
 const WORKFLOW: &str = "version: '2.0'
 small:
@@ -52,17 +49,9 @@ fn env_or(name: &str, default: u64) -> u64 {
 }
 
 /// Everything one run of the small workflow stored, read back whole.
-struct Rows {
-    workflow: WorkflowDef,
-    version: WorkflowVersion,
-    execution: ExecutionRecord,
-    tasks: Vec<TaskRecord>,
-    actions: Vec<ActionExecutionRecord>,
-}
-
 /// Runs the small workflow once through the engine on a store of its own
-/// (`url`) and reads back what it stored.
-fn run_once(url: &str) -> Rows {
+/// (`url`) and reads back what it stored, with the workflow.
+fn run_once(url: &str) -> (WorkflowDef, Rows) {
     let config = Config {
         database: url.to_string(),
         ..Config::default()
@@ -85,45 +74,29 @@ fn run_once(url: &str) -> Rows {
         let id = engine.addr.send(start).await.unwrap().unwrap().id;
         let deadline = Instant::now() + Duration::from_secs(60);
         let store = &engine.store;
-        let execution = loop {
+        loop {
             let e = store.get_execution(&Access::All, id).unwrap();
             if let Some(e) = e.filter(|e| e.state.is_terminal()) {
                 assert_eq!(e.state, State::Success, "{:?}", e.state_info);
-                break e;
+                break;
             }
             assert!(Instant::now() < deadline, "the workflow did not end");
             tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        let spec = store.version_spec(&execution.spec_id).unwrap().unwrap();
-        let version = WorkflowVersion::of(serde_json::to_string(&spec).unwrap());
-        assert_eq!(version.id, execution.spec_id);
+        }
         let workflow = store
             .find_workflow(&Access::All, "small", "")
             .unwrap()
             .unwrap();
-        let tasks = store
-            .list_tasks(&of_execution(id))
-            .unwrap()
-            .into_iter()
-            .map(|t| store.get_task(&Access::All, t.id).unwrap().unwrap())
-            .collect();
-        let actions = store.list_action_executions(&of_execution(id)).unwrap();
-        Rows {
-            workflow,
-            version,
-            execution,
-            tasks,
-            actions,
-        }
+        (workflow, read_back(store, id))
     })
 }
 
 /// Writes `n` copies of `rows` (fresh ids, creation times 100 ms apart)
 /// to a fresh store at `url`; returns every execution id.
-fn fill(url: &str, rows: &Rows, n: usize) -> Vec<ExecutionId> {
+fn fill(url: &str, workflow: &WorkflowDef, rows: &Rows, n: usize) -> Vec<ExecutionId> {
     let (_, mut writer) = bora::store::open(url).unwrap();
     let mut batch = Batch {
-        workflows: vec![(Write::Insert, rows.workflow.clone())],
+        workflows: vec![(Write::Insert, workflow.clone())],
         versions: vec![rows.version.clone()],
         ..Batch::default()
     };
@@ -270,9 +243,9 @@ fn main() {
         dir.path().to_path_buf()
     };
     let url = format!("sqlite://{}", dir_path.join("reads.db").display());
-    let rows = run_once(&format!("sqlite://{}", dir_path.join("seed.db").display()));
+    let (workflow, rows) = run_once(&format!("sqlite://{}", dir_path.join("seed.db").display()));
     let t = Instant::now();
-    let ids = fill(&url, &rows, n);
+    let ids = fill(&url, &workflow, &rows, n);
     println!(
         "stored: {n} finished executions of a two-task workflow ({:.1} s to write), {} MB",
         t.elapsed().as_secs_f64(),

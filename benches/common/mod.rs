@@ -1,9 +1,12 @@
-//! What several benches share: the size scale and the query of one
-//! execution's tasks or action executions. Each bench uses only part of it.
+//! What several benches share: the size scale and what one execution
+//! stored, read back whole. Each bench uses only part of it.
 #![allow(dead_code)]
 
 use bora::domain::ExecutionId;
-use bora::store::{Access, Filter, FilterOp, ListQuery};
+use bora::store::{
+    Access, ActionExecutionRecord, ExecutionRecord, Filter, FilterOp, ListQuery, Store, TaskRecord,
+    WorkflowVersion,
+};
 
 /// `n` scaled by `BORA_BENCH_SCALE` (default 1), at least 1.
 pub fn scale(n: usize) -> usize {
@@ -25,5 +28,36 @@ pub fn of_execution(id: ExecutionId) -> ListQuery {
             values: vec![id.to_string()],
         }],
         ..ListQuery::default()
+    }
+}
+
+/// Everything the engine stored for one execution, whole.
+pub struct Rows {
+    pub execution: ExecutionRecord,
+    pub version: WorkflowVersion,
+    pub tasks: Vec<TaskRecord>,
+    pub actions: Vec<ActionExecutionRecord>,
+}
+
+/// Reads back execution `id`, its version, its tasks and its action
+/// executions.
+pub fn read_back(store: &Store, id: ExecutionId) -> Rows {
+    let execution = store.get_execution(&Access::All, id).unwrap().unwrap();
+    let spec = store.version_spec(&execution.spec_id).unwrap().unwrap();
+    let version = WorkflowVersion::of(serde_json::to_string(&spec).unwrap());
+    assert_eq!(version.id, execution.spec_id);
+    // Lists leave `in_context` out: each task is read whole.
+    let tasks: Vec<TaskRecord> = store
+        .list_tasks(&of_execution(id))
+        .unwrap()
+        .into_iter()
+        .map(|t| store.get_task(&Access::All, t.id).unwrap().unwrap())
+        .collect();
+    let actions = store.list_action_executions(&of_execution(id)).unwrap();
+    Rows {
+        execution,
+        version,
+        tasks,
+        actions,
     }
 }

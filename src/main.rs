@@ -14,9 +14,9 @@ use bora::cli::output::Format;
 
 use bora::config::Config;
 
-/// jemalloc gives the memory a burst of work freed back to the system at
-/// once (`dirty_decay_ms:0`, set in `.cargo/config.toml`); glibc's
-/// allocator keeps most of it for the life of the process.
+/// jemalloc gives the memory a burst of work freed back to the system
+/// within 100 ms (`dirty_decay_ms:100`, set in `.cargo/config.toml`);
+/// glibc's allocator keeps most of it for the life of the process.
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

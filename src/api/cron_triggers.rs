@@ -165,7 +165,7 @@ pub async fn get(
         .ok_or_else(|| {
             Error::not_found(format!("Cron trigger not found [identifier={identifier}]"))
         })?;
-    let shown = super::loaded::project(super::loaded::cron_trigger(), &render(&t), &fields)?;
+    let shown = super::loaded::project(super::loaded::cron_trigger(), render(&t), &fields)?;
     Ok(HttpResponse::Ok().json(shown))
 }
 

@@ -14,7 +14,7 @@ use super::{ApiState, Caller, page, read, send};
 use crate::domain::pytext::truthy;
 use crate::domain::{ExecutionId, State, TaskExecutionId};
 use crate::engine::{DeleteExecution, StartExecution, UpdateExecution};
-use crate::store::{ExecutionRecord, ListQuery, Store};
+use crate::store::{ExecutionRecord, ExecutionSummary, ListQuery, Store};
 
 pub(super) const FIELDS: &[&str] = &[
     "id",
@@ -220,9 +220,9 @@ async fn list_with(
     // A task's sub-workflow list loads none of the deferred fields (no
     // `input`, `params`) unless `fields` names them.
     let deferred_unloaded = pinned && p.fields.is_empty();
-    let fetch = |s: &Store, q: &ListQuery| s.list_executions(q);
-    let render = |e: &ExecutionRecord| {
-        let mut m = render::execution(e, view);
+    let fetch = move |s: &Store, q: &ListQuery| s.list_execution_summaries(q, include_output);
+    let render = |e: &ExecutionSummary| {
+        let mut m = render::execution_summary(e, view);
         if deferred_unloaded {
             m.shift_remove("input");
             m.shift_remove("params");

@@ -196,16 +196,16 @@ pub fn cron_trigger() -> &'static Shape {
 /// the zip and dropped from the answer.
 pub fn project(
     shape: &Shape,
-    obj: &Map<String, Value>,
+    obj: Map<String, Value>,
     asked: &[String],
 ) -> Result<Map<String, Value>, Error> {
     if asked.is_empty() {
-        return Ok(obj.clone());
+        return Ok(obj);
     }
     let values: Vec<Value> = asked
         .iter()
         .filter(|f| shape.columns.contains(&f.as_str()))
-        .map(|f| column_value(shape, obj, f))
+        .map(|f| column_value(shape, &obj, f))
         .collect();
     let mut set = Map::new();
     let mut spec_read = false;
@@ -321,6 +321,15 @@ mod tests {
 
     fn asked(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// [`super::project`] of a copy of `obj`.
+    fn project(
+        shape: &Shape,
+        obj: &Map<String, Value>,
+        asked: &[String],
+    ) -> Result<Map<String, Value>, Error> {
+        super::project(shape, obj.clone(), asked)
     }
 
     fn task() -> Map<String, Value> {

@@ -176,7 +176,7 @@ where
     let items = rows
         .iter()
         .map(|r| match loaded::shape_of(spec.listing) {
-            Some(shape) => loaded::project(shape, &render(r), &p.fields),
+            Some(shape) => loaded::project(shape, render(r), &p.fields),
             None => Ok(query::project(render(r), &p.fields)),
         })
         .collect::<Result<Vec<_>, Error>>()?;

@@ -8,7 +8,8 @@ use super::actions::StdAction;
 use crate::domain::Timestamp;
 use crate::domain::pytext;
 use crate::store::{
-    ActionDef, ActionExecutionRecord, ExecutionRecord, TaskRecord, WorkbookRecord, WorkflowDef,
+    ActionDef, ActionExecutionRecord, ExecutionRecord, ExecutionSummary, TaskRecord,
+    WorkbookRecord, WorkflowDef,
 };
 
 /// Which shape of an execution a response carries.
@@ -88,7 +89,7 @@ pub fn uploaded_workflow(w: &WorkflowDef) -> Map<String, Value> {
 }
 
 fn workflow_with_interface(w: &WorkflowDef, interface: Value) -> Map<String, Value> {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(16);
     m.insert("id".into(), w.id.to_string().into());
     m.insert("name".into(), w.name.clone().into());
     m.insert("namespace".into(), w.namespace.clone().into());
@@ -108,7 +109,7 @@ fn workflow_with_interface(w: &WorkflowDef, interface: Value) -> Map<String, Val
 
 /// A workflow execution.
 pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value> {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(18);
     m.insert("id".into(), e.id.to_string().into());
     m.insert("workflow_id".into(), e.workflow_id.to_string().into());
     m.insert("workflow_name".into(), e.workflow_name.clone().into());
@@ -136,6 +137,32 @@ pub fn execution(e: &ExecutionRecord, view: ExecutionView) -> Map<String, Value>
     m.insert("updated_at".into(), opt_timestamp(e.updated_at.as_ref()));
     m.insert("project_id".into(), e.project_id.clone().into());
     m
+}
+
+/// A listed execution: [`execution`] of its record, its JSON fields
+/// written from the text stored, without parsing it.
+pub fn execution_summary(s: &ExecutionSummary, view: ExecutionView) -> Map<String, Value> {
+    let mut m = execution(&s.record, view);
+    m.insert("params".into(), stored_json_text(&s.params));
+    m.insert("input".into(), stored_json_text(&s.input));
+    if let Some(output) = s.output.as_deref().filter(|_| m.contains_key("output")) {
+        m.insert("output".into(), stored_json_text(output));
+    }
+    m
+}
+
+/// [`json_text`] of the value a JSON column's text holds.
+fn stored_json_text(text: &str) -> Value {
+    if text == "null" {
+        return Value::Null;
+    }
+    pytext::dumps_json_text(text)
+        .or_else(|| {
+            serde_json::from_str(text)
+                .ok()
+                .map(|v| pytext::dumps(&v, None))
+        })
+        .map_or(Value::Null, Value::String)
 }
 
 /// `GET /v2/executions/{id}`: the execution with `published_global`, for
@@ -171,7 +198,7 @@ pub fn published_global(e: &ExecutionRecord, spec: &Value) -> Value {
 
 /// A task execution.
 pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(24);
     m.insert("id".into(), t.id.to_string().into());
     m.insert("name".into(), t.name.clone().into());
     m.insert("type".into(), t.kind.as_str().into());
@@ -291,7 +318,7 @@ pub fn runtime_context(rc: &Value) -> Value {
 /// params); `output` (`{"result": …}` as JSON text) only when asked, and
 /// `null` until the action is done.
 pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<String, Value> {
-    let mut m = Map::new();
+    let mut m = Map::with_capacity(20);
     m.insert("id".into(), a.id.to_string().into());
     m.insert("workflow_name".into(), opt_string(a.workflow_name.as_ref()));
     m.insert(

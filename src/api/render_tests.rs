@@ -153,6 +153,46 @@ fn execution_views() {
     );
 }
 
+/// A listed execution, rendered from its stored text, reads as the
+/// record rendered from its values.
+#[test]
+fn execution_summaries_read_as_their_records() {
+    let mut e = ex();
+    e.input = json!({"name": "Jö", "n": [1.0, 1e16, null], "s": "a\"b\n"});
+    e.output = Value::Null;
+    for (output, include_output) in [(Some("null"), true), (None, false)] {
+        let view = ExecutionView::List { include_output };
+        let summary = ExecutionSummary {
+            record: ExecutionRecord {
+                params: Value::Null,
+                input: Value::Null,
+                context: Value::Null,
+                ..e.clone()
+            },
+            params: serde_json::to_string(&e.params).unwrap(),
+            input: serde_json::to_string(&e.input).unwrap(),
+            output: output.map(str::to_string),
+        };
+        assert_eq!(
+            Value::Object(execution_summary(&summary, view)),
+            Value::Object(execution(&e, view))
+        );
+    }
+    let summary = ExecutionSummary {
+        record: ex(),
+        params: "{}".into(),
+        input: "{}".into(),
+        output: Some(r#"{"x":2.50}"#.into()),
+    };
+    let view = ExecutionView::List {
+        include_output: true,
+    };
+    assert_eq!(
+        execution_summary(&summary, view)["output"],
+        json!(r#"{"x": 2.5}"#)
+    );
+}
+
 #[test]
 fn execution_ids_and_state_info() {
     let mut e = ex();

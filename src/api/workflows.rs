@@ -183,7 +183,7 @@ pub async fn get(
     } else {
         row
     };
-    let shown = super::loaded::project(super::loaded::workflow(), &rows(&w), &fields)?;
+    let shown = super::loaded::project(super::loaded::workflow(), rows(&w), &fields)?;
     Ok(HttpResponse::Ok().json(shown))
 }
 

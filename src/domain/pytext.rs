@@ -17,6 +17,94 @@ pub fn dumps(v: &Value, indent: Option<usize>) -> String {
     out
 }
 
+/// [`dumps`] (no indent) of the value whose JSON text is `text`, written
+/// from the text itself: no tree of values is built. `text` is JSON as
+/// `serde_json` writes it (what every JSON column holds: no duplicate
+/// keys); whitespace between tokens is skipped. `None` when a string or
+/// number in it is malformed.
+pub fn dumps_json_text(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i)?;
+                let lit = &text[i..end];
+                if lit
+                    .bytes()
+                    .all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
+                {
+                    out.push_str(lit);
+                } else {
+                    json_quote(&serde_json::from_str::<String>(lit).ok()?, &mut out);
+                }
+                i = end;
+            }
+            b',' => {
+                out.push_str(", ");
+                i += 1;
+            }
+            b':' => {
+                out.push_str(": ");
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let len = bytes[i..]
+                    .iter()
+                    .take_while(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                    })
+                    .count();
+                let token = &text[i..i + len];
+                let integer = !token.contains(['.', 'e', 'E'])
+                    && (token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok());
+                if !integer {
+                    // As `serde_json` reads it: a float (also an integer
+                    // beyond 64 bits), printed by Python's `repr`.
+                    let f: f64 = token.parse().ok()?;
+                    out.push_str(&if f.is_finite() {
+                        float_repr(f)
+                    } else {
+                        token.to_string()
+                    });
+                } else {
+                    out.push_str(token);
+                }
+                i += len;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b => {
+                // A bracket, or a letter of `true`, `false`, `null`.
+                let len = if b.is_ascii_alphabetic() {
+                    bytes[i..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphabetic())
+                        .count()
+                } else {
+                    1
+                };
+                out.push_str(text.get(i..i + len)?);
+                i += len;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The index just past the string literal that starts at `start` (a `"`).
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut j = start + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
 fn write_json(v: &Value, indent: Option<usize>, level: usize, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
@@ -298,6 +386,58 @@ mod tests {
             dumps(&json!({"a": [1]}), Some(2)),
             "{\n  \"a\": [\n    1\n  ]\n}"
         );
+    }
+
+    #[test]
+    fn dumps_json_text_as_dumps() {
+        for v in [
+            json!(null),
+            json!({"z": 1, "a": [1, {"b": null}], "": [[], {}]}),
+            json!(["é😀\n\u{7f}\u{1f}", "a\\\"b", "\t/"]),
+            json!([1e-5, 1e16, 2.0, -0.0, 0.1, -2.5, 1.5e300]),
+            json!([i64::MIN, u64::MAX, 0, -1, true, false]),
+        ] {
+            for text in [
+                serde_json::to_string(&v).unwrap_or_default(),
+                serde_json::to_string_pretty(&v).unwrap_or_default(),
+            ] {
+                assert_eq!(dumps_json_text(&text), Some(dumps(&v, None)), "{text}");
+            }
+        }
+        // An integer beyond 64 bits is read, as serde_json reads it, as a float.
+        assert_eq!(
+            dumps_json_text("[18446744073709551616]").as_deref(),
+            Some("[1.8446744073709552e+19]")
+        );
+        assert_eq!(dumps_json_text(r#"["open"#), None);
+    }
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            "[ -~]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dumps_json_text_of_any_value(v in any_json()) {
+            let text = serde_json::to_string(&v).unwrap_or_default();
+            proptest::prop_assert_eq!(dumps_json_text(&text), Some(dumps(&v, None)));
+        }
     }
 
     #[test]

@@ -573,10 +573,27 @@ impl Store {
     /// tags, params, task_execution_id, root_execution_id,
     /// source_execution_id, state, state_info, input, output, created_at,
     /// updated_at, project_id.
-    /// A page of executions, without `spec` and `context` (left null):
-    /// lists render neither, and both grow with the workflow.
+    /// A page of executions, without `context` (left null): lists do not
+    /// render it, and it grows with the execution's data.
     pub fn list_executions(&self, q: &ListQuery) -> Result<Vec<ExecutionRecord>, Error> {
-        read::records(query::lists::executions(&mut *self.conn()?, q)?)
+        self.list_execution_summaries(q, true)?
+            .into_iter()
+            .map(ExecutionSummary::into_record)
+            .collect()
+    }
+
+    /// A page of executions as a list shows them: their JSON columns as the
+    /// text stored, `output` only if `with_output`.
+    pub fn list_execution_summaries(
+        &self,
+        q: &ListQuery,
+        with_output: bool,
+    ) -> Result<Vec<ExecutionSummary>, Error> {
+        let conn = &mut *self.conn()?;
+        match with_output {
+            true => read::records(query::lists::executions_with_output(conn, q)?),
+            false => read::records(query::lists::executions(conn, q)?),
+        }
     }
 
     pub fn get_execution(

@@ -185,6 +185,38 @@ pub struct ExecutionRecord {
     pub updated_at: Option<Timestamp>,
 }
 
+/// An execution as a list page shows it: `record` without `context` and
+/// with `params`, `input` and `output` left null; those come as the JSON
+/// text stored, since a page shows them as text. `output` is `None` when
+/// it was not read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionSummary {
+    pub record: ExecutionRecord,
+    pub params: String,
+    pub input: String,
+    pub output: Option<String>,
+}
+
+impl ExecutionSummary {
+    /// The record with its JSON columns parsed (`context` stays null).
+    pub fn into_record(self) -> Result<ExecutionRecord, super::Error> {
+        let parse = |text: &str| {
+            serde_json::from_str::<Value>(text).map_err(|e| {
+                super::Error::Database(format!("execution {} unreadable: {e}", self.record.id))
+            })
+        };
+        let params = parse(&self.params)?;
+        let input = parse(&self.input)?;
+        let output = self.output.as_deref().map_or(Ok(Value::Null), parse)?;
+        Ok(ExecutionRecord {
+            params,
+            input,
+            output,
+            ..self.record
+        })
+    }
+}
+
 /// A workflow version: a spec (`lang::WorkflowSpec` as JSON text) stored
 /// once, keyed by [`version_id`] of its text, and named by every execution
 /// that runs it.

@@ -574,7 +574,7 @@ pub(super) mod lists {
         ActionDef, ActionExecutionRecord, CronTriggerRecord, EnvironmentRecord, WorkbookRecord,
         WorkflowDef,
     };
-    use super::super::rows::{ExecutionListRow, TaskListRow};
+    use super::super::rows::{ExecutionListRow, ExecutionListRowWithOutput, TaskListRow};
 
     list_fn!(
         action_definitions,
@@ -611,6 +611,13 @@ pub(super) mod lists {
         executions,
         workflow_executions,
         ExecutionListRow,
+        EXECUTION_FIELDS,
+        false
+    );
+    list_fn!(
+        executions_with_output,
+        workflow_executions,
+        ExecutionListRowWithOutput,
         EXECUTION_FIELDS,
         false
     );

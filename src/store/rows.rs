@@ -9,7 +9,7 @@ use super::Error;
 use super::conn::AnyConnection;
 use super::model::{
     ActionDef, ActionExecutionRecord, CronTriggerRecord, EnvironmentRecord, ExecutionRecord,
-    TaskRecord, WorkbookRecord, WorkflowDef,
+    ExecutionSummary, TaskRecord, WorkbookRecord, WorkflowDef,
 };
 use super::read::db;
 use super::schema::{
@@ -41,18 +41,84 @@ macro_rules! list_view {
     };
 }
 
-// An execution as lists read it: without the column that grows with its
-// data (`context`).
-list_view!(ExecutionListRow => ExecutionRecord in workflow_executions, null [context], {
-    id: ExecutionId, workflow_id: WorkflowId, workflow_name: String,
-    workflow_namespace: String, description: String, tags: Vec<String> as JsonText,
+/// An execution as a list page reads it: every column but `context` (it
+/// grows with the execution's data) and `output`, the JSON columns
+/// `params` and `input` as the text stored (a page shows them as text).
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = workflow_executions)]
+pub(super) struct ExecutionListRow {
+    id: ExecutionId,
+    workflow_id: WorkflowId,
+    workflow_name: String,
+    workflow_namespace: String,
+    description: String,
+    #[diesel(deserialize_as = JsonText)]
+    tags: Vec<String>,
     spec_id: String,
-    params: Value as JsonText, task_execution_id: Option<TaskExecutionId>,
-    root_execution_id: Option<ExecutionId>, source_execution_id: Option<ExecutionId>,
-    state: State, state_info: Option<String>, input: Value as JsonText,
-    output: Value as JsonText, project_id: String, created_at: Timestamp,
+    params: String,
+    task_execution_id: Option<TaskExecutionId>,
+    root_execution_id: Option<ExecutionId>,
+    source_execution_id: Option<ExecutionId>,
+    state: State,
+    state_info: Option<String>,
+    input: String,
+    project_id: String,
+    created_at: Timestamp,
     updated_at: Option<Timestamp>,
-});
+}
+
+/// [`ExecutionListRow`] with `output`, as the text stored.
+#[derive(Queryable, Selectable, Debug)]
+#[diesel(table_name = workflow_executions)]
+pub(super) struct ExecutionListRowWithOutput {
+    #[diesel(embed)]
+    row: ExecutionListRow,
+    output: String,
+}
+
+impl ExecutionListRow {
+    fn summary(self, output: Option<String>) -> ExecutionSummary {
+        let record = ExecutionRecord {
+            id: self.id,
+            workflow_id: self.workflow_id,
+            workflow_name: self.workflow_name,
+            workflow_namespace: self.workflow_namespace,
+            description: self.description,
+            tags: self.tags,
+            spec_id: self.spec_id,
+            params: Value::Null,
+            task_execution_id: self.task_execution_id,
+            root_execution_id: self.root_execution_id,
+            source_execution_id: self.source_execution_id,
+            state: self.state,
+            state_info: self.state_info,
+            input: Value::Null,
+            output: Value::Null,
+            context: Value::Null,
+            project_id: self.project_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        };
+        ExecutionSummary {
+            record,
+            params: self.params,
+            input: self.input,
+            output,
+        }
+    }
+}
+
+impl From<ExecutionListRow> for ExecutionSummary {
+    fn from(r: ExecutionListRow) -> Self {
+        r.summary(None)
+    }
+}
+
+impl From<ExecutionListRowWithOutput> for ExecutionSummary {
+    fn from(r: ExecutionListRowWithOutput) -> Self {
+        r.row.summary(Some(r.output))
+    }
+}
 
 // A task as lists read it: without `in_context` (the data that flowed into
 // the task, as big as the workflow's).

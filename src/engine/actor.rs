@@ -92,7 +92,8 @@ pub struct EngineActor {
     pub(crate) draining: bool,
     /// Timers recorded since the last commit, armed once it is durable.
     pub(crate) timers: Vec<super::policies::Timer>,
-    /// Delay timers that fired while their execution was paused.
+    /// Delay timers that fired after their execution ended (a delay that
+    /// ends while it is paused runs the task then, as Mistral's does).
     pub(crate) deferred_timers: Vec<super::policies::Timer>,
     pub(crate) limits: super::Limits,
     /// Where committed state changes are announced, if anyone listens.

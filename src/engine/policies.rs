@@ -520,8 +520,12 @@ impl EngineActor {
             return;
         }
         crate::failpoint!("engine.timer.fire");
-        if exec.rec.state != State::Running && timer.kind != TimerKind::Timeout {
-            // A delayed task waits while its execution is paused: fired on resume.
+        // Mistral's scheduled jobs continue or complete the task whatever
+        // the workflow's state: a delay that ends while the workflow is
+        // paused runs the task now (its transitions wait for resume). One
+        // that ends after the execution ended is kept in `deferred_timers`.
+        let paused = exec.rec.state == State::Paused;
+        if exec.rec.state != State::Running && !paused && timer.kind != TimerKind::Timeout {
             self.deferred_timers.push(timer);
             return;
         }
@@ -531,10 +535,10 @@ impl EngineActor {
         });
         match timer.kind {
             TimerKind::Timeout => self.time_out(exec_id, task_id),
-            TimerKind::WaitBefore => {
-                self.set_task_state(exec_id, task_id, State::Running, None);
-                self.run_now(exec_id, task_id);
-            }
+            TimerKind::WaitBefore => self.owing(exec_id, |s| {
+                s.set_task_state(exec_id, task_id, State::Running, None);
+                s.run_now(exec_id, task_id);
+            }),
             TimerKind::Retry => {
                 if let Some(task) = self
                     .execs
@@ -546,8 +550,10 @@ impl EngineActor {
                     task.processed = false;
                     task.finished_at = None;
                 }
-                self.set_task_state(exec_id, task_id, State::Running, None);
-                self.run_now(exec_id, task_id);
+                self.owing(exec_id, |s| {
+                    s.set_task_state(exec_id, task_id, State::Running, None);
+                    s.run_now(exec_id, task_id);
+                });
             }
             TimerKind::WaitAfter => {
                 // The state and state_info the task had before the delay
@@ -563,7 +569,12 @@ impl EngineActor {
                     exec.incomplete = exec.incomplete.saturating_sub(1);
                 }
                 if !self.after_complete(exec_id, task_id) {
-                    self.process_task(exec_id, task_id);
+                    // While paused its transitions wait for resume.
+                    if paused {
+                        self.feed_joins_while_paused(exec_id, task_id);
+                    } else {
+                        self.process_task(exec_id, task_id);
+                    }
                 }
                 self.check_complete(exec_id);
             }

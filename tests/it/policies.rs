@@ -376,3 +376,66 @@ async fn a_wide_fan_out_runs_every_task_and_joins() {
     assert_eq!(runs.load(Ordering::SeqCst), n);
     assert_eq!(tasks.len(), n + 2, "the join ran exactly once");
 }
+
+/// Mistral's scheduled jobs continue a delayed task whatever the workflow's
+/// state (flow/fl214–fl216): a wait-before that ends while the workflow is
+/// paused runs the task then; its transition waits for resume.
+#[actix_rt::test]
+async fn a_wait_before_that_ends_while_paused_runs_the_task() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      wait-before: 1
+      on-success: [t2]
+    t2:
+      action: std.noop
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: bora::domain::Scope::Private,
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let pause = UpdateExecution {
+        id,
+        state: Some(State::Paused),
+        ..Default::default()
+    };
+    engine.addr.send(pause).await.unwrap().unwrap();
+    let store = engine.store.clone();
+    let tasks = eventually(Duration::from_secs(5), "t1 SUCCESS while paused", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::Success)]).then_some(tasks)
+        }
+    })
+    .await;
+    assert_eq!(tasks.len(), 1, "t2 waits for resume");
+    let ex = store
+        .get_execution(&bora::store::Access::All, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.state, State::Paused);
+    let resume = UpdateExecution {
+        id,
+        state: Some(State::Running),
+        ..Default::default()
+    };
+    engine.addr.send(resume).await.unwrap().unwrap();
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(states(&tasks).len(), 2);
+}

@@ -188,7 +188,7 @@ impl EngineActor {
     /// fires nothing, but is processed all the same: Mistral's controller
     /// has no commands for a finished workflow, and only a paused one
     /// leaves the task unprocessed.
-    fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+    pub(crate) fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some(task) = self
             .execs
             .get_mut(&exec_id)

@@ -522,13 +522,9 @@ impl EngineActor {
         crate::failpoint!("engine.timer.fire");
         // Mistral's scheduled jobs continue or complete the task whatever
         // the workflow's state: a delay that ends while the workflow is
-        // paused runs the task now (its transitions wait for resume). One
-        // that ends after the execution ended is kept in `deferred_timers`.
-        let paused = exec.rec.state == State::Paused;
-        if exec.rec.state != State::Running && !paused && timer.kind != TimerKind::Timeout {
-            self.deferred_timers.push(timer);
-            return;
-        }
+        // paused, or after it ended, runs (or completes) the task then; its
+        // transitions wait for resume, or fire nothing in an ended one.
+        let wf_state = exec.rec.state;
         let (exec_id, task_id) = (timer.exec_id, timer.task_id);
         self.with_rc(exec_id, task_id, |rc| {
             super::runtime::clear_timer(rc, timer.kind)
@@ -569,11 +565,11 @@ impl EngineActor {
                     exec.incomplete = exec.incomplete.saturating_sub(1);
                 }
                 if !self.after_complete(exec_id, task_id) {
-                    // While paused its transitions wait for resume.
-                    if paused {
-                        self.feed_joins_while_paused(exec_id, task_id);
-                    } else {
-                        self.process_task(exec_id, task_id);
+                    match wf_state {
+                        State::Running => self.process_task(exec_id, task_id),
+                        // Its transitions wait for resume.
+                        State::Paused => self.feed_joins_while_paused(exec_id, task_id),
+                        _ => self.process_after_end(exec_id, task_id),
                     }
                 }
                 self.check_complete(exec_id);

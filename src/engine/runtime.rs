@@ -121,6 +121,11 @@ pub(crate) fn has_delay_timer(rc: &Value) -> bool {
 }
 
 /// Whether any timer is recorded.
+/// Whether a delay (wait-before, wait-after, retry) is pending on the task.
+pub(crate) fn has_delay(rc: &Value) -> bool {
+    rc.get(TIMER).is_some()
+}
+
 pub(crate) fn has_timer(rc: &Value) -> bool {
     rc.get(TIMER).is_some() || rc.get(TIMEOUT_TIMER).is_some()
 }

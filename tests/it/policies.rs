@@ -439,3 +439,63 @@ wf:
     let tasks = crate::harness::tasks(&engine.store, id);
     assert_eq!(states(&tasks).len(), 2);
 }
+
+/// ... and after the workflow ended: a retry delay that ends after a cancel
+/// still retries the task (flow/fl217–fl219), which ends in the CANCELLED
+/// execution.
+#[actix_rt::test]
+async fn a_retry_delay_that_ends_after_a_cancel_still_retries() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry:
+        count: 1
+        delay: 1
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: bora::domain::Scope::Private,
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let store = engine.store.clone();
+    eventually(Duration::from_secs(5), "t1 DELAYED", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::RunningDelayed)]).then_some(())
+        }
+    })
+    .await;
+    let cancel = UpdateExecution {
+        id,
+        state: Some(State::Cancelled),
+        ..Default::default()
+    };
+    engine.addr.send(cancel).await.unwrap().unwrap();
+    let tasks = eventually(Duration::from_secs(5), "t1 retried, ERROR", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::Error)]).then_some(tasks)
+        }
+    })
+    .await;
+    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 1);
+    let ex = store
+        .get_execution(&bora::store::Access::All, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.state, State::Cancelled);
+}

@@ -59,8 +59,8 @@ impl EngineActor {
     }
 
     /// The plan of a completion: what the task publishes (branch and
-    /// global) and its `keep-result`, evaluated over the task as `to` would
-    /// leave it. Reads only.
+    /// global), evaluated over the task as `to` would leave it, and its
+    /// `keep-result`. Reads only.
     fn plan_publish(
         &self,
         d: &mut Deferral,
@@ -85,7 +85,9 @@ impl EngineActor {
             Value::Object(g) => g,
             _ => Map::new(),
         };
-        let keep = eval(d, &spec.keep_result).map_or(true, |v| expr::truthy(&v));
+        // Mistral reads `keep-result` as written, never evaluating it: an
+        // expression is a non-empty string, so it keeps the result.
+        let keep = expr::truthy(&spec.keep_result);
         Ok((published, global, keep))
     }
 

@@ -499,3 +499,21 @@ wf:
         .unwrap();
     assert_eq!(ex.state, State::Cancelled);
 }
+
+/// Mistral never evaluates `keep-result` (lang/ln240): an expression is a
+/// non-empty string, so even one that reads false keeps the result.
+#[actix_rt::test]
+async fn keep_result_given_by_an_expression_keeps_the_result() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.echo output='kept'
+      keep-result: <% false %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(tasks[0].result, json!("kept"));
+}

@@ -235,11 +235,40 @@ impl EngineActor {
         let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
+        if self.prepare_start(exec_id, task_id, spec) {
+            self.start_policies(exec_id, task_id, spec);
+        }
+    }
+
+    /// Starts a join that waited for its inbound tasks. Mistral continues
+    /// such a task (`_run_existing`, not a rerun) without its before-start
+    /// policies: pause-before, wait-before and timeout do not apply to it.
+    pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        let Some(spec) = wf.tasks.get(&name) else {
+            return;
+        };
+        if self.prepare_start(exec_id, task_id, spec) {
+            self.start_task(exec_id, task_id);
+        }
+    }
+
+    /// Checks the task's policy types and records its concurrency; false
+    /// when that failed the task (and so its workflow).
+    fn prepare_start(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> bool {
         if let Err(e) = self.check_policy_types(exec_id, task_id, spec) {
             // An error of the workflow's own making: Mistral's "Failed to
             // run task", the workflow fails at once.
             let msg = self.start_failure(exec_id, task_id, &e);
-            return self.force_fail_task(exec_id, task_id, msg);
+            self.force_fail_task(exec_id, task_id, msg);
+            return false;
         }
         if let Some(c) = &spec.policies.concurrency {
             // Mistral's ConcurrencyPolicy records its value on the task.
@@ -250,9 +279,17 @@ impl EngineActor {
                 Ok(n) => self.with_rc(exec_id, task_id, |rc| {
                     super::runtime::set_concurrency(rc, n as u64);
                 }),
-                Err(e) => return self.fail_task(exec_id, task_id, e),
+                Err(e) => {
+                    self.fail_task(exec_id, task_id, e);
+                    return false;
+                }
             }
         }
+        true
+    }
+
+    /// pause-before, wait-before, then the start with its timeout armed.
+    fn start_policies(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, spec: &TaskSpec) {
         if let Some(p) = &spec.policies.pause_before {
             match self.policy(exec_id, task_id, p) {
                 Ok(v) if expr::truthy(&v) => {

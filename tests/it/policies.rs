@@ -517,3 +517,35 @@ wf:
     assert_eq!(ex.state, State::Success);
     assert_eq!(tasks[0].result, json!("kept"));
 }
+
+/// A join that waited starts without its before-start policies, as
+/// Mistral's `_run_existing` does (flow/fl221, fl223, fl224): pause-before
+/// does not pause and wait-before does not delay it.
+#[actix_rt::test]
+async fn a_join_starts_without_pause_before_and_wait_before() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    fork:
+      action: std.noop
+      on-success: [a, b]
+    a:
+      action: std.noop
+      on-success: [merge]
+    b:
+      action: std.noop
+      on-success: [merge]
+    merge:
+      join: all
+      pause-before: true
+      wait-before: 60
+      action: std.noop
+";
+    let started = Instant::now();
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(tasks.len(), 4);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -285,12 +285,16 @@ impl EngineActor {
                 task.name, self.limits.max_with_items
             ));
         }
+        // Mistral's with-items reads the concurrency its policy recorded at
+        // the start: a join that waited records none, and runs every item
+        // at once.
+        let recorded = super::runtime::has_concurrency(&task.runtime_context);
         let concurrency = match &spec.policies.concurrency {
-            Some(c) => seconds(
+            Some(c) if recorded => seconds(
                 &self.evaluate_for(d, exec, task, &branch, c)?,
                 "concurrency",
             )? as usize,
-            None => 0,
+            _ => 0,
         };
         Ok((lists, concurrency))
     }

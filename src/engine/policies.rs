@@ -235,14 +235,18 @@ impl EngineActor {
         let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
-        if self.prepare_start(exec_id, task_id, spec) {
+        if self.prepare_start(exec_id, task_id, spec)
+            && self.record_concurrency(exec_id, task_id, spec)
+        {
             self.start_policies(exec_id, task_id, spec);
         }
     }
 
     /// Starts a join that waited for its inbound tasks. Mistral continues
     /// such a task (`_run_existing`, not a rerun) without its before-start
-    /// policies: pause-before, wait-before and timeout do not apply to it.
+    /// policies: pause-before, wait-before and timeout do not apply to it,
+    /// and no concurrency is recorded (its with-items runs every item at
+    /// once).
     pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
             return;
@@ -255,8 +259,8 @@ impl EngineActor {
         }
     }
 
-    /// Checks the task's policy types and records its concurrency; false
-    /// when that failed the task (and so its workflow).
+    /// Checks the task's policy types; false when that failed the task (and
+    /// so its workflow).
     fn prepare_start(
         &mut self,
         exec_id: ExecutionId,
@@ -270,6 +274,17 @@ impl EngineActor {
             self.force_fail_task(exec_id, task_id, msg);
             return false;
         }
+        true
+    }
+
+    /// Records the task's concurrency (what its with-items reads); false
+    /// when it cannot be evaluated (the task failed).
+    fn record_concurrency(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> bool {
         if let Some(c) = &spec.policies.concurrency {
             // Mistral's ConcurrencyPolicy records its value on the task.
             match self

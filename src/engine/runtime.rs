@@ -244,6 +244,11 @@ pub(crate) fn set_items_capacity(rc: &mut Value, capacity: usize) {
     }
 }
 
+/// Whether the task's concurrency was recorded at its start.
+pub(crate) fn has_concurrency(rc: &Value) -> bool {
+    rc.get(CONCURRENCY).is_some()
+}
+
 /// A with-items task's item count and concurrency, as recorded.
 pub(crate) fn items_shape(rc: &Value) -> Option<(usize, usize)> {
     let shape = rc.get(WITH_ITEMS)?;

@@ -92,8 +92,6 @@ pub struct EngineActor {
     pub(crate) draining: bool,
     /// Timers recorded since the last commit, armed once it is durable.
     pub(crate) timers: Vec<super::policies::Timer>,
-    /// Delay timers that fired while their execution was paused.
-    pub(crate) deferred_timers: Vec<super::policies::Timer>,
     pub(crate) limits: super::Limits,
     /// Where committed state changes are announced, if anyone listens.
     events: Option<tokio::sync::broadcast::Sender<super::Change>>,
@@ -140,7 +138,6 @@ impl EngineActor {
             delayed_flush: false,
             draining: false,
             timers: Vec::new(),
-            deferred_timers: Vec::new(),
             events: None,
             limits: super::Limits::default(),
             offload: Default::default(),
@@ -510,6 +507,13 @@ impl EngineActor {
             .execs
             .iter()
             .filter(|(_, e)| e.rec.state.is_terminal() && e.in_flight == 0 && e.deferred == 0)
+            // A delay still pending runs its task after the end, as
+            // Mistral's scheduled job does.
+            .filter(|(_, e)| {
+                !e.tasks
+                    .values()
+                    .any(|t| super::runtime::has_delay(&t.runtime_context))
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in done {

@@ -74,9 +74,9 @@ impl EngineActor {
         });
     }
 
-    /// Runs `f`; the actions it starts while the workflow is paused are
-    /// owed their confirmation (Mistral runs a task it started whatever
-    /// the workflow's state).
+    /// Runs `f`; the actions it starts while the workflow is paused, or
+    /// after it ended, are owed their confirmation (Mistral runs a task it
+    /// started whatever the workflow's state).
     pub(crate) fn owing(&mut self, exec_id: ExecutionId, f: impl FnOnce(&mut Self)) {
         let outer = self.batch_actions.replace(Vec::new());
         f(self);
@@ -84,7 +84,7 @@ impl EngineActor {
         self.batch_actions = outer;
         let owner = &self.owner;
         if let Some(exec) = self.execs.get_mut(&exec_id)
-            && exec.rec.state == State::Paused
+            && exec.rec.state != State::Running
         {
             exec.owed.extend(
                 started

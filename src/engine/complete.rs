@@ -59,8 +59,8 @@ impl EngineActor {
     }
 
     /// The plan of a completion: what the task publishes (branch and
-    /// global) and its `keep-result`, evaluated over the task as `to` would
-    /// leave it. Reads only.
+    /// global), evaluated over the task as `to` would leave it, and its
+    /// `keep-result`. Reads only.
     fn plan_publish(
         &self,
         d: &mut Deferral,
@@ -85,7 +85,9 @@ impl EngineActor {
             Value::Object(g) => g,
             _ => Map::new(),
         };
-        let keep = eval(d, &spec.keep_result).map_or(true, |v| expr::truthy(&v));
+        // Mistral reads `keep-result` as written, never evaluating it: an
+        // expression is a non-empty string, so it keeps the result.
+        let keep = expr::truthy(&spec.keep_result);
         Ok((published, global, keep))
     }
 
@@ -188,7 +190,7 @@ impl EngineActor {
     /// fires nothing, but is processed all the same: Mistral's controller
     /// has no commands for a finished workflow, and only a paused one
     /// leaves the task unprocessed.
-    fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+    pub(crate) fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some(task) = self
             .execs
             .get_mut(&exec_id)

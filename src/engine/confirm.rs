@@ -43,7 +43,8 @@ impl EngineActor {
             return Err(Refusal::StaleAttempt);
         }
         // An action started in the same command list as the `fail`,
-        // `succeed` or `pause` that stopped its workflow still runs to its
+        // `succeed` or `pause` that stopped its workflow, or started by a
+        // with-items task after its workflow stopped, still runs to its
         // end, as in Mistral; anything else waits for a running workflow.
         let owed = exec.owed.contains(&msg.action_execution_id)
             && matches!(
@@ -51,6 +52,7 @@ impl EngineActor {
                 crate::domain::State::Error
                     | crate::domain::State::Success
                     | crate::domain::State::Paused
+                    | crate::domain::State::Cancelled
             );
         if !running && !owed {
             return Err(Refusal::NotRunning);

@@ -154,8 +154,7 @@ impl EngineActor {
                 .tasks
                 .values()
                 .any(|t| super::runtime::has_timer(&t.runtime_context));
-            let deferred = self.deferred_timers.iter().any(|t| t.exec_id == id);
-            if has_timer || deferred || !self.children(id).is_empty() {
+            if has_timer || !self.children(id).is_empty() {
                 continue;
             }
             let lost: Vec<TaskExecutionId> = exec

@@ -239,7 +239,7 @@ impl EngineActor {
             task.state_info = None;
             task.started_at = Some(now());
             self.touch_task(exec_id, task_id, Write::Update);
-            self.begin_task(exec_id, task_id);
+            self.begin_join(exec_id, task_id);
         } else {
             task.state_info = Some("Task is waiting.".into());
         }

@@ -285,12 +285,16 @@ impl EngineActor {
                 task.name, self.limits.max_with_items
             ));
         }
+        // Mistral's with-items reads the concurrency its policy recorded at
+        // the start: a join that waited records none, and runs every item
+        // at once.
+        let recorded = super::runtime::has_concurrency(&task.runtime_context);
         let concurrency = match &spec.policies.concurrency {
-            Some(c) => seconds(
+            Some(c) if recorded => seconds(
                 &self.evaluate_for(d, exec, task, &branch, c)?,
                 "concurrency",
             )? as usize,
-            None => 0,
+            _ => 0,
         };
         Ok((lists, concurrency))
     }
@@ -549,20 +553,29 @@ impl EngineActor {
             {
                 items.opened_by = Some(child.map_or(Opener::Action(i), Opener::Workflow));
             }
-            let Some(exec) = self.execs.get(&exec_id) else {
-                return;
-            };
-            if exec.rec.state == State::Running
-                && let Err(e) = self.start_more_items(exec_id, task_id)
-            {
-                log::warn!(
-                    "ex={exec_id} task={task_id} cannot start more items: {}",
-                    self.mask(exec_id, e)
-                );
-            }
+            self.start_next_items(exec_id, task_id);
             return;
         }
         self.finish_items(exec_id, task_id);
+    }
+
+    /// Starts the items a finished item made room for. Mistral's with-items
+    /// task schedules its next items whenever one completes, whatever its
+    /// workflow's state: they start while the workflow is paused, and after
+    /// a command, a sibling's failure or a cancel ended it, and run to
+    /// their end (owed their confirmation).
+    pub(crate) fn start_next_items(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        if !self.execs.contains_key(&exec_id) {
+            return;
+        }
+        let mut started = Ok(());
+        self.owing(exec_id, |s| started = s.start_more_items(exec_id, task_id));
+        if let Err(e) = started {
+            log::warn!(
+                "ex={exec_id} task={task_id} cannot start more items: {}",
+                self.mask(exec_id, e)
+            );
+        }
     }
 
     /// The name of item `i`'s latest action execution.

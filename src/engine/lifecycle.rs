@@ -174,7 +174,9 @@ impl EngineActor {
     /// Cancels what a cancelled execution had not started yet. As in
     /// Mistral (`Workflow._cancel_workflow` only sets the execution's state
     /// and output), a task whose action or sub-workflow is running is left
-    /// alone: a late result is still recorded, but starts nothing.
+    /// alone: a late result is still recorded, but starts nothing. So is a
+    /// task waiting out a delay: its timer runs it, as Mistral's scheduled
+    /// job does.
     fn cancel_remaining(&mut self, exec_id: ExecutionId) {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
@@ -199,7 +201,10 @@ impl EngineActor {
         let t = now();
         let mut tasks = Vec::new();
         for task in exec.tasks.values_mut().filter(|t| {
-            !t.state.is_completed() && !busy.contains(&t.id) && !children.contains(&Some(t.id))
+            !t.state.is_completed()
+                && !busy.contains(&t.id)
+                && !children.contains(&Some(t.id))
+                && !super::runtime::has_delay(&t.runtime_context)
         }) {
             super::transition::end(task, State::Cancelled, &mut self.stats);
             task.finished_at = Some(t);
@@ -341,13 +346,6 @@ impl EngineActor {
             }
         }
         self.start_held_tasks(exec_id);
-        let (deferred, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred_timers)
-            .into_iter()
-            .partition(|t| t.exec_id == exec_id);
-        self.deferred_timers = rest;
-        for timer in deferred {
-            self.fire_timer(timer);
-        }
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };

@@ -486,16 +486,9 @@ impl EngineActor {
                 }
             }
             Resume::MoreItems
-                if state == Some(State::Running)
-                    && exec.items.contains_key(&task_id)
-                    && exec.rec.state == State::Running =>
+                if state == Some(State::Running) && exec.items.contains_key(&task_id) =>
             {
-                if let Err(e) = self.start_more_items(exec_id, task_id) {
-                    log::warn!(
-                        "ex={exec_id} task={task_id} cannot start more items: {}",
-                        self.mask(exec_id, e)
-                    );
-                }
+                self.start_next_items(exec_id, task_id)
             }
             Resume::Complete { from, to } if state == Some(from) => {
                 self.complete_task(exec_id, task_id, to.state, to.result, to.state_info)

@@ -235,12 +235,56 @@ impl EngineActor {
         let Some(spec) = wf.tasks.get(&name) else {
             return;
         };
+        if self.prepare_start(exec_id, task_id, spec)
+            && self.record_concurrency(exec_id, task_id, spec)
+        {
+            self.start_policies(exec_id, task_id, spec);
+        }
+    }
+
+    /// Starts a join that waited for its inbound tasks. Mistral continues
+    /// such a task (`_run_existing`, not a rerun) without its before-start
+    /// policies: pause-before, wait-before and timeout do not apply to it,
+    /// and no concurrency is recorded (its with-items runs every item at
+    /// once).
+    pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
+            return;
+        };
+        let Some(spec) = wf.tasks.get(&name) else {
+            return;
+        };
+        if self.prepare_start(exec_id, task_id, spec) {
+            self.start_task(exec_id, task_id);
+        }
+    }
+
+    /// Checks the task's policy types; false when that failed the task (and
+    /// so its workflow).
+    fn prepare_start(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> bool {
         if let Err(e) = self.check_policy_types(exec_id, task_id, spec) {
             // An error of the workflow's own making: Mistral's "Failed to
             // run task", the workflow fails at once.
             let msg = self.start_failure(exec_id, task_id, &e);
-            return self.force_fail_task(exec_id, task_id, msg);
+            self.force_fail_task(exec_id, task_id, msg);
+            return false;
         }
+        true
+    }
+
+    /// Records the task's concurrency (what its with-items reads); false
+    /// when it cannot be evaluated (the task failed).
+    fn record_concurrency(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> bool {
         if let Some(c) = &spec.policies.concurrency {
             // Mistral's ConcurrencyPolicy records its value on the task.
             match self
@@ -250,9 +294,17 @@ impl EngineActor {
                 Ok(n) => self.with_rc(exec_id, task_id, |rc| {
                     super::runtime::set_concurrency(rc, n as u64);
                 }),
-                Err(e) => return self.fail_task(exec_id, task_id, e),
+                Err(e) => {
+                    self.fail_task(exec_id, task_id, e);
+                    return false;
+                }
             }
         }
+        true
+    }
+
+    /// pause-before, wait-before, then the start with its timeout armed.
+    fn start_policies(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, spec: &TaskSpec) {
         if let Some(p) = &spec.policies.pause_before {
             match self.policy(exec_id, task_id, p) {
                 Ok(v) if expr::truthy(&v) => {
@@ -520,21 +572,21 @@ impl EngineActor {
             return;
         }
         crate::failpoint!("engine.timer.fire");
-        if exec.rec.state != State::Running && timer.kind != TimerKind::Timeout {
-            // A delayed task waits while its execution is paused: fired on resume.
-            self.deferred_timers.push(timer);
-            return;
-        }
+        // Mistral's scheduled jobs continue or complete the task whatever
+        // the workflow's state: a delay that ends while the workflow is
+        // paused, or after it ended, runs (or completes) the task then; its
+        // transitions wait for resume, or fire nothing in an ended one.
+        let wf_state = exec.rec.state;
         let (exec_id, task_id) = (timer.exec_id, timer.task_id);
         self.with_rc(exec_id, task_id, |rc| {
             super::runtime::clear_timer(rc, timer.kind)
         });
         match timer.kind {
             TimerKind::Timeout => self.time_out(exec_id, task_id),
-            TimerKind::WaitBefore => {
-                self.set_task_state(exec_id, task_id, State::Running, None);
-                self.run_now(exec_id, task_id);
-            }
+            TimerKind::WaitBefore => self.owing(exec_id, |s| {
+                s.set_task_state(exec_id, task_id, State::Running, None);
+                s.run_now(exec_id, task_id);
+            }),
             TimerKind::Retry => {
                 if let Some(task) = self
                     .execs
@@ -546,8 +598,10 @@ impl EngineActor {
                     task.processed = false;
                     task.finished_at = None;
                 }
-                self.set_task_state(exec_id, task_id, State::Running, None);
-                self.run_now(exec_id, task_id);
+                self.owing(exec_id, |s| {
+                    s.set_task_state(exec_id, task_id, State::Running, None);
+                    s.run_now(exec_id, task_id);
+                });
             }
             TimerKind::WaitAfter => {
                 // The state and state_info the task had before the delay
@@ -563,7 +617,12 @@ impl EngineActor {
                     exec.incomplete = exec.incomplete.saturating_sub(1);
                 }
                 if !self.after_complete(exec_id, task_id) {
-                    self.process_task(exec_id, task_id);
+                    match wf_state {
+                        State::Running => self.process_task(exec_id, task_id),
+                        // Its transitions wait for resume.
+                        State::Paused => self.feed_joins_while_paused(exec_id, task_id),
+                        _ => self.process_after_end(exec_id, task_id),
+                    }
                 }
                 self.check_complete(exec_id);
             }

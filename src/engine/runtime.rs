@@ -121,6 +121,11 @@ pub(crate) fn has_delay_timer(rc: &Value) -> bool {
 }
 
 /// Whether any timer is recorded.
+/// Whether a delay (wait-before, wait-after, retry) is pending on the task.
+pub(crate) fn has_delay(rc: &Value) -> bool {
+    rc.get(TIMER).is_some()
+}
+
 pub(crate) fn has_timer(rc: &Value) -> bool {
     rc.get(TIMER).is_some() || rc.get(TIMEOUT_TIMER).is_some()
 }
@@ -237,6 +242,11 @@ pub(crate) fn set_items_capacity(rc: &mut Value, capacity: usize) {
     if let Some(Value::Object(wi)) = rc.get_mut(WITH_ITEMS) {
         wi.insert("capacity".into(), json!(capacity));
     }
+}
+
+/// Whether the task's concurrency was recorded at its start.
+pub(crate) fn has_concurrency(rc: &Value) -> bool {
+    rc.get(CONCURRENCY).is_some()
 }
 
 /// A with-items task's item count and concurrency, as recorded.

@@ -119,6 +119,48 @@ async fn cancel_leaves_the_running_action_and_a_late_result_starts_nothing() {
     );
 }
 
+/// Mistral's with-items task starts its next item whenever one completes,
+/// whatever its workflow's state (flow/fl201, fl211–fl213): after a cancel
+/// the items keep coming, each owed its confirmation, and the task ends
+/// SUCCESS in the CANCELLED execution.
+#[actix_rt::test]
+async fn with_items_keeps_starting_items_after_its_workflow_is_cancelled() {
+    let app = TestApp::start();
+    let yaml = "
+version: '2.0'
+lc_items:
+  tasks:
+    items:
+      with-items: i in [1, 2]
+      concurrency: 1
+      action: std.async_noop
+";
+    let id = start(&app, yaml, "lc_items", json!({})).await;
+    let (tid, first) = running_action(&app, &id, "items").await;
+    let path = format!("/v2/executions/{id}");
+    let (s, v) = send(&app, Method::PUT, &path, json!({"state": "CANCELLED"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let complete = |aid: String, n: i32| {
+        let app = &app;
+        async move {
+            let ae_path = format!("/v2/action_executions/{aid}");
+            let body = json!({"state": "SUCCESS", "output": {"n": n}});
+            let (s, v) = send(app, Method::PUT, &ae_path, body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    };
+    complete(first, 1).await;
+    let (_, second) = running_action(&app, &id, "items").await;
+    complete(second, 2).await;
+    let t = eventually(Duration::from_secs(10), "items SUCCESS", || async {
+        let (_, t) = get(&app, &format!("/v2/tasks/{tid}")).await;
+        (t["state"] == "SUCCESS").then_some(t)
+    })
+    .await;
+    assert_eq!(t["result"], "[{\"n\": 1}, {\"n\": 2}]");
+    state_of(&app, &id, "CANCELLED").await;
+}
+
 async fn tokio_sleep() {
     actix_rt::time::sleep(Duration::from_millis(200)).await;
 }

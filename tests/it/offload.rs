@@ -1,6 +1,6 @@
 //! Expressions moved off the engine thread (the evaluation pool): with an
 //! inline budget of one step every deferrable evaluation — action input,
-//! with-items lists and items, publish, keep-result, guards, ad-hoc
+//! with-items lists and items, publish, guards, ad-hoc
 //! `base-input` — goes through the pool, and the outcome is the same as
 //! with everything evaluated inline.
 
@@ -95,7 +95,7 @@ async fn every_evaluation_through_the_pool_gives_the_same_outcome() {
     assert_eq!(output2, output);
     assert_eq!(tasks2, tasks);
     // Input, publish (2 values), guard, lists, concurrency, 3 items with
-    // their base-input, keep-result, ...: each at least once.
+    // their base-input, ...: each at least once.
     assert!(offloaded2 >= 12, "{offloaded2} evaluations offloaded");
 }
 

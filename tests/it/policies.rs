@@ -376,3 +376,176 @@ async fn a_wide_fan_out_runs_every_task_and_joins() {
     assert_eq!(runs.load(Ordering::SeqCst), n);
     assert_eq!(tasks.len(), n + 2, "the join ran exactly once");
 }
+
+/// Mistral's scheduled jobs continue a delayed task whatever the workflow's
+/// state (flow/fl214–fl216): a wait-before that ends while the workflow is
+/// paused runs the task then; its transition waits for resume.
+#[actix_rt::test]
+async fn a_wait_before_that_ends_while_paused_runs_the_task() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.noop
+      wait-before: 1
+      on-success: [t2]
+    t2:
+      action: std.noop
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: bora::domain::Scope::Private,
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let pause = UpdateExecution {
+        id,
+        state: Some(State::Paused),
+        ..Default::default()
+    };
+    engine.addr.send(pause).await.unwrap().unwrap();
+    let store = engine.store.clone();
+    let tasks = eventually(Duration::from_secs(5), "t1 SUCCESS while paused", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::Success)]).then_some(tasks)
+        }
+    })
+    .await;
+    assert_eq!(tasks.len(), 1, "t2 waits for resume");
+    let ex = store
+        .get_execution(&bora::store::Access::All, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.state, State::Paused);
+    let resume = UpdateExecution {
+        id,
+        state: Some(State::Running),
+        ..Default::default()
+    };
+    engine.addr.send(resume).await.unwrap().unwrap();
+    let ex = crate::harness::finished(&engine.store, id).await;
+    assert_eq!(ex.state, State::Success);
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(states(&tasks).len(), 2);
+}
+
+/// ... and after the workflow ended: a retry delay that ends after a cancel
+/// still retries the task (flow/fl217–fl219), which ends in the CANCELLED
+/// execution.
+#[actix_rt::test]
+async fn a_retry_delay_that_ends_after_a_cancel_still_retries() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.fail
+      retry:
+        count: 1
+        delay: 1
+";
+    use bora::engine::{CreateWorkflows, StartExecution};
+    let defs = CreateWorkflows {
+        project: bora::domain::DEFAULT_PROJECT.into(),
+        definition: wf.into(),
+        namespace: String::new(),
+        scope: bora::domain::Scope::Private,
+    };
+    engine.addr.send(defs).await.unwrap().unwrap();
+    let start = StartExecution {
+        workflow_name: Some("wf".into()),
+        ..Default::default()
+    };
+    let id = engine.addr.send(start).await.unwrap().unwrap().id;
+    let store = engine.store.clone();
+    eventually(Duration::from_secs(5), "t1 DELAYED", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::RunningDelayed)]).then_some(())
+        }
+    })
+    .await;
+    let cancel = UpdateExecution {
+        id,
+        state: Some(State::Cancelled),
+        ..Default::default()
+    };
+    engine.addr.send(cancel).await.unwrap().unwrap();
+    let tasks = eventually(Duration::from_secs(5), "t1 retried, ERROR", || {
+        let store = store.clone();
+        async move {
+            let tasks = crate::harness::tasks(&store, id);
+            (states(&tasks) == vec![("t1".to_string(), State::Error)]).then_some(tasks)
+        }
+    })
+    .await;
+    assert_eq!(tasks[0].runtime_context["retry_task_policy"]["retry_no"], 1);
+    let ex = store
+        .get_execution(&bora::store::Access::All, id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(ex.state, State::Cancelled);
+}
+
+/// Mistral never evaluates `keep-result` (lang/ln240): an expression is a
+/// non-empty string, so even one that reads false keeps the result.
+#[actix_rt::test]
+async fn keep_result_given_by_an_expression_keeps_the_result() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    t1:
+      action: std.echo output='kept'
+      keep-result: <% false %>
+";
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(tasks[0].result, json!("kept"));
+}
+
+/// A join that waited starts without its before-start policies, as
+/// Mistral's `_run_existing` does (flow/fl221, fl223, fl224): pause-before
+/// does not pause and wait-before does not delay it.
+#[actix_rt::test]
+async fn a_join_starts_without_pause_before_and_wait_before() {
+    let (_d, engine, _) = test_engine();
+    let wf = "
+version: '2.0'
+wf:
+  tasks:
+    fork:
+      action: std.noop
+      on-success: [a, b]
+    a:
+      action: std.noop
+      on-success: [merge]
+    b:
+      action: std.noop
+      on-success: [merge]
+    merge:
+      join: all
+      pause-before: true
+      wait-before: 60
+      action: std.noop
+";
+    let started = Instant::now();
+    let (ex, tasks) = run_workflow(&engine, wf, "wf", json!({})).await;
+    assert_eq!(ex.state, State::Success);
+    assert_eq!(tasks.len(), 4);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -165,6 +165,37 @@ fn filter_kinds() {
     assert!(err("processed=maybe").contains("processed"));
 }
 
+fn check_uuid_like(s: &str, expected: bool) {
+    assert_eq!(is_uuid_like(s), expected, "{s}");
+}
+
+#[test]
+fn uuid_like_as_oslo_reads_it() {
+    check_uuid_like(U, true);
+    check_uuid_like(&U.to_uppercase(), true);
+    check_uuid_like(&U.replace('-', ""), true);
+    // Dashes anywhere, even at the ends, are dropped before counting.
+    check_uuid_like("123e-4567e89b12d3a456426655440000", true);
+    check_uuid_like(&format!("-{U}-"), true);
+    check_uuid_like(&format!("{{{U}}}"), true);
+    check_uuid_like(&format!("{{{{{U}}}"), true);
+    check_uuid_like(&format!("urn:uuid:{U}"), true);
+    check_uuid_like(&format!("uuid:{U}"), true);
+    check_uuid_like("", false);
+    check_uuid_like("abc", false);
+    check_uuid_like(&format!("{U}0"), false);
+    check_uuid_like(&U.replace('e', "g"), false);
+    check_uuid_like(&format!(" {U}"), false);
+    check_filters(
+        "workflow_id=123e-4567e89b12d3a456426655440000",
+        &[(
+            "workflow_id",
+            FilterOp::Eq,
+            &["123e-4567e89b12d3a456426655440000"],
+        )],
+    );
+}
+
 #[test]
 fn marker() {
     assert_eq!(

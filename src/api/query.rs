@@ -163,11 +163,6 @@ pub fn get<'a>(pairs: &'a Pairs, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// A boolean parameter (`include_output`, `force`); absent is `false`.
-pub fn flag(pairs: &Pairs, key: &str) -> Result<bool, Error> {
-    get(pairs, key).map_or(Ok(false), |v| parse_bool(key, v))
-}
-
 /// `include_output`, `errors_only` and `statistics_only` as Mistral reads
 /// them: the text as given, any value but the empty one is on (`false`,
 /// `0` and `x` are too).
@@ -293,11 +288,12 @@ fn takes(listing: store::Listing, arg: &str) -> bool {
 }
 
 /// Whose records a list shows: the caller's project, or for an admin
-/// every project (`all_projects=true`) or the one `project_id` names.
-/// Both parameters are admin-only (403 otherwise), as Mistral's
-/// `*:list:all_projects` policy has it.
+/// every project (`all_projects`, read as text as Mistral reads it: any
+/// non-empty value, `false` too) or the one `project_id` names. Both are
+/// admin-only (403 otherwise), as Mistral's `*:list:all_projects` policy
+/// has it.
 pub fn list_access(pairs: &Pairs, caller: &Caller) -> Result<Access, Error> {
-    let all = flag(pairs, "all_projects")?;
+    let all = text_flag(pairs, "all_projects");
     let project = get(pairs, "project_id").filter(|p| !p.is_empty());
     if !all && project.is_none() {
         return Ok(caller.access());

@@ -303,15 +303,37 @@ fn duplicate_sort_keys_count_once() {
     assert_eq!(err("sort_keys=foo"), "Sort key supplied is invalid: foo");
 }
 
+fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
+    let caller = crate::api::Caller {
+        project_id: "p".into(),
+        admin,
+    };
+    let got = list_access(&parse_pairs(qs).unwrap(), &caller).map_err(|e| e.to_string());
+    match expected {
+        Ok(a) => assert_eq!(got, Ok(a), "{qs}"),
+        Err(prefix) => assert!(
+            got.as_ref().is_err_and(|e| e.starts_with(prefix)),
+            "{qs}: {got:?}"
+        ),
+    }
+}
+
+#[test]
+fn list_access_all_projects_as_text() {
+    let own = || Ok(Access::Project("p".into()));
+    const FORBIDDEN: &str = "Operation forbidden (insufficient permissions)";
+    check_access("", false, own());
+    check_access("all_projects=", false, own());
+    check_access("all_projects=false", false, Err(FORBIDDEN));
+    check_access("all_projects=true", false, Err(FORBIDDEN));
+    check_access("all_projects=false", true, Ok(Access::All));
+    check_access("project_id=q", false, Err(FORBIDDEN));
+    check_access("project_id=q", true, Ok(Access::Project("q".into())));
+}
+
 #[test]
 fn flags() {
     let p = |qs: &str| parse_pairs(qs).unwrap();
-    assert!(!flag(&p(""), "force").unwrap());
-    assert!(flag(&p("force=true"), "force").unwrap());
-    assert!(flag(&p("force=True"), "force").unwrap());
-    assert!(flag(&p("force=1"), "force").unwrap());
-    assert!(!flag(&p("force=false"), "force").unwrap());
-    assert!(flag(&p("force=perhaps"), "force").is_err());
     for (qs, want) in [
         ("", false),
         ("include_output=", false),

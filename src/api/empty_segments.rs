@@ -3,7 +3,9 @@
 //! `/v2/workflows/{name}//` are the resource); in a nested list
 //! (`/v2/executions/{id}/tasks`) the segments before the list's name are the
 //! list's positional arguments in order, so an empty one is the empty
-//! parent id or, for the lists that page, an empty `marker`. `app` installs
+//! parent id or, for the lists that page, an empty `marker`; the segments
+//! after a list's name are its next arguments (or a 405 where it takes
+//! none). `app` installs
 //! [`drop_empty_segments`] in front of the router; a path without an empty
 //! segment (but for one trailing slash) is never touched.
 
@@ -35,8 +37,12 @@ const PAGED: &[&str] = &["tasks", "action_executions", "workflow_executions"];
 enum Reading {
     /// Served as this other path.
     Path(String),
+    /// Served as this other path with these query arguments added.
+    WithArgs(String, String),
     /// Refused: the empty marker of a paged nested list.
     EmptyMarker,
+    /// Refused: a list with no single item (405).
+    NoItem,
 }
 
 /// How Mistral's router reads `path`; `None` when it reads it as bora's
@@ -48,6 +54,9 @@ fn read(path: &str) -> Option<Reading> {
         return None;
     }
     let segs: Vec<&str> = after.split('/').collect();
+    if let Some(r) = after_list(coll, &segs) {
+        return Some(r);
+    }
     // No empty segment but for one trailing slash: the routes' own.
     if !segs[..segs.len() - 1].contains(&"") {
         return None;
@@ -78,6 +87,39 @@ fn read(path: &str) -> Option<Reading> {
     }
 }
 
+/// Segments after a nested list's name (`/v2/executions/{id}/tasks/x`):
+/// pecan drops the empty ones and passes the rest to the list as its
+/// arguments after the parent id. The task list takes none (405); the
+/// sub-execution tree and the report take `errors_only`, `max_depth` and
+/// `include_output` or `statistics_only`, in that order.
+fn after_list(coll: &str, segs: &[&str]) -> Option<Reading> {
+    let [id, sub, rest @ ..] = segs else {
+        return None;
+    };
+    if id.is_empty() || !nested(coll).contains(sub) || rest.is_empty() || rest == [""] {
+        return None;
+    }
+    let names: &[&str] = match (coll, *sub) {
+        ("executions", "tasks") => return Some(Reading::NoItem),
+        ("executions", "executions") => &["errors_only", "max_depth", "include_output"],
+        ("executions", "report") => &["errors_only", "max_depth", "statistics_only"],
+        _ => return None,
+    };
+    let args: Vec<&str> = rest.iter().copied().filter(|s| !s.is_empty()).collect();
+    if args.len() > names.len() {
+        return None;
+    }
+    let query: Vec<String> = names
+        .iter()
+        .zip(&args)
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
+    Some(Reading::WithArgs(
+        format!("/v2/{coll}/{id}/{sub}"),
+        query.join("&"),
+    ))
+}
+
 /// The nested lists under a collection's resource.
 fn nested(coll: &str) -> &'static [&'static str] {
     match coll {
@@ -98,11 +140,27 @@ pub async fn drop_empty_segments(
         Some(Reading::EmptyMarker) => {
             return Err(super::query::bad_uuid("marker", "").into());
         }
-        Some(Reading::Path(p)) => {
+        Some(Reading::NoItem) => {
+            return Err(super::error::Error::MethodNotAllowed(
+                "The method is not allowed for the requested URL.".into(),
+            )
+            .into());
+        }
+        Some(r @ (Reading::Path(_) | Reading::WithArgs(..))) => {
             let uri = req.uri().clone();
-            let pq = match uri.query() {
-                Some(q) => format!("{p}?{q}"),
-                None => p,
+            let (p, extra) = match r {
+                Reading::WithArgs(p, q) => (p, Some(q)),
+                Reading::Path(p) => (p, None),
+                _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+            };
+            let query: Vec<&str> = [uri.query(), extra.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|q| !q.is_empty())
+                .collect();
+            let pq = match query.is_empty() {
+                true => p,
+                false => format!("{p}?{}", query.join("&")),
             };
             let mut parts = uri.into_parts();
             parts.path_and_query = PathAndQuery::try_from(pq).ok();
@@ -122,7 +180,9 @@ mod tests {
     fn check(path: &str, expected: Option<&str>) {
         let got = read(path).map(|r| match r {
             Reading::Path(p) => p,
+            Reading::WithArgs(p, q) => format!("{p}?{q}"),
             Reading::EmptyMarker => "marker".into(),
+            Reading::NoItem => "405".into(),
         });
         assert_eq!(got.as_deref(), expected, "{path}");
     }
@@ -147,7 +207,21 @@ mod tests {
         check("/v2/executions/x//tasks", Some("marker"));
         check("/v2/tasks/x//action_executions", Some("marker"));
         check("/v2/executions/x//report", Some("/v2/executions/x/report"));
-        check("/v2/executions/x/tasks//", None);
+        check("/v2/executions/x/tasks//", Some("405"));
+        check("/v2/executions/x/tasks/y", Some("405"));
+        check(
+            "/v2/executions/x/report//",
+            Some("/v2/executions/x/report?"),
+        );
+        check(
+            "/v2/executions/x/report/y/2",
+            Some("/v2/executions/x/report?errors_only=y&max_depth=2"),
+        );
+        check(
+            "/v2/executions/x/executions/y",
+            Some("/v2/executions/x/executions?errors_only=y"),
+        );
+        check("/v2/tasks/x/action_executions/y", None);
         check("/v2/executions//tasks", None);
         check("/v2/tasks//executions", None);
         check("/v2/executions//x/report", Some("/v2/executions//report"));

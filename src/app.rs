@@ -596,6 +596,7 @@ pub async fn run(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::JsonConfig::default().limit(body_limit))
             .configure(api::configure)
+            .wrap(actix_web::middleware::from_fn(api::drop_empty_segments))
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
             .wrap(actix_web::middleware::from_fn(api::metrics::track))
             .wrap(api::access_log())

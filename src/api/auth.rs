@@ -1,8 +1,9 @@
 //! Authentication: who is calling, as a [`Caller`] (project and admin flag)
 //! in the request's extensions. `app` wraps every route in [`authenticate`];
 //! handlers take a `Caller` argument. With authentication off every request
-//! is the single user of [`DEFAULT_PROJECT`], an admin (Mistral skips its
-//! policy checks when `auth_enable` is off). With it on, a request needs a
+//! is the single user of [`DEFAULT_PROJECT`], not an admin: Mistral still
+//! applies its admin-only policies then (making a definition public,
+//! listing other projects: 403). With it on, a request needs a
 //! configured static token, as `Authorization: Bearer <t>` or, as Mistral
 //! clients send it, `X-Auth-Token: <t>` (and, on `/v2/events` only, where a
 //! browser's `EventSource` cannot set headers, `?token=<t>`); anything else
@@ -40,14 +41,16 @@ impl Caller {
         Access::Project(self.project_id.clone())
     }
 
-    /// A 403 unless the caller is an admin; `what` names the operation.
+    /// A 403 unless the caller is an admin, in the words of Mistral's
+    /// policy check (`what` names the operation, for the log).
     pub fn require_admin(&self, what: &str) -> Result<(), Error> {
         if self.admin {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "{what} is only allowed to administrators"
-            )))
+            log::debug!("refused to a non-administrator: {what}");
+            Err(Error::Forbidden(
+                "Operation forbidden (insufficient permissions)".into(),
+            ))
         }
     }
 }
@@ -170,9 +173,11 @@ pub async fn authenticate(
         .cloned()
         .unwrap_or_else(|| web::Data::new(Auth::new(true, Vec::new())));
     if !auth.enabled {
+        // Mistral without authentication: the default project, and no
+        // administrator (its admin-only policies answer 403).
         req.extensions_mut().insert(Caller {
             project_id: DEFAULT_PROJECT.into(),
-            admin: true,
+            admin: false,
         });
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

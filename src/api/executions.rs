@@ -318,7 +318,11 @@ fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
         namespace: body::string(obj, "workflow_namespace")?.unwrap_or_default(),
         input: body::dict(obj, "input", "wf_ex")?.unwrap_or_default(),
         params,
-        description: body::string(obj, "description")?.unwrap_or_default(),
+        // Absent is "", null stays null, as Mistral keeps them.
+        description: match obj.get("description") {
+            Some(Value::Null) => None,
+            _ => Some(body::string(obj, "description")?.unwrap_or_default()),
+        },
         id: uuid_field(obj, "id")?,
         source_execution_id: uuid_field(obj, "source_execution_id")?,
         project: String::new(),

@@ -8,7 +8,8 @@
 //!   `actions` (reads) and `adhoc_actions` (writes): the resources;
 //!   `sub_executions`: the execution tree below an execution or a task;
 //!   `report`: an execution's report with task statistics; `empty_id`:
-//!   a single resource's path with an empty id, as Mistral's router reads it.
+//!   a single resource's path with an empty id, as Mistral's router reads it;
+//!   `empty_segments`: empty segments around an id, read the same way.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -24,6 +25,7 @@ mod body;
 mod cron_triggers;
 mod deadline;
 mod empty_id;
+mod empty_segments;
 mod environments;
 mod error;
 mod events;
@@ -54,6 +56,7 @@ pub use self::metrics::Metrics;
 pub use access_log::access_log;
 pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
+pub use empty_segments::drop_empty_segments;
 pub use error::{Error, json_config, payload_config, refuse_xml};
 pub use owner::{NodeApi, owner_guard};
 

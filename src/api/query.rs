@@ -163,13 +163,9 @@ pub fn get<'a>(pairs: &'a Pairs, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// A boolean parameter (`include_output`, `force`); absent is `false`.
-pub fn flag(pairs: &Pairs, key: &str) -> Result<bool, Error> {
-    get(pairs, key).map_or(Ok(false), |v| parse_bool(key, v))
-}
-
-/// `include_output` as Mistral reads it: the text as given, any value but
-/// the empty one asks for the output (`false`, `0` and `x` do too).
+/// `include_output`, `errors_only` and `statistics_only` as Mistral reads
+/// them: the text as given, any value but the empty one is on (`false`,
+/// `0` and `x` are too).
 pub fn text_flag(pairs: &Pairs, key: &str) -> bool {
     get(pairs, key).is_some_and(|v| !v.is_empty())
 }
@@ -292,11 +288,12 @@ fn takes(listing: store::Listing, arg: &str) -> bool {
 }
 
 /// Whose records a list shows: the caller's project, or for an admin
-/// every project (`all_projects=true`) or the one `project_id` names.
-/// Both parameters are admin-only (403 otherwise), as Mistral's
-/// `*:list:all_projects` policy has it.
+/// every project (`all_projects`, read as text as Mistral reads it: any
+/// non-empty value, `false` too) or the one `project_id` names. Both are
+/// admin-only (403 otherwise), as Mistral's `*:list:all_projects` policy
+/// has it.
 pub fn list_access(pairs: &Pairs, caller: &Caller) -> Result<Access, Error> {
-    let all = flag(pairs, "all_projects")?;
+    let all = text_flag(pairs, "all_projects");
     let project = get(pairs, "project_id").filter(|p| !p.is_empty());
     if !all && project.is_none() {
         return Ok(caller.access());
@@ -475,9 +472,8 @@ fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
         Kind::Text | Kind::Json => Ok(v.to_string()),
         // Compared as the text it is, as Mistral compares ids: another
         // spelling of a stored id matches nothing.
-        Kind::Uuid => uuid::Uuid::try_parse(v)
-            .map(|_| v.to_string())
-            .map_err(|_| bad_uuid(field, v)),
+        Kind::Uuid if is_uuid_like(v) => Ok(v.to_string()),
+        Kind::Uuid => Err(bad_uuid(field, v)),
         // A plain string in Mistral: an unknown state matches nothing.
         Kind::State => Ok(v
             .parse::<State>()
@@ -493,13 +489,28 @@ pub fn bad_uuid(field: &str, v: &str) -> Error {
     ))
 }
 
+/// Whether `s` is text Mistral's `types.uuid` takes, as oslo's
+/// `uuidutils.is_uuid_like` decides: with every `urn:` and `uuid:` removed,
+/// the braces at both ends stripped and every dash dropped, 32 hex digits
+/// in any case remain. Dashes may stand anywhere (`6ac4-0137-3183…`).
+pub fn is_uuid_like(s: &str) -> bool {
+    let bare = s.replace("urn:", "").replace("uuid:", "");
+    let hex: String = bare
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|&c| c != '-')
+        .collect();
+    hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// A UUID path value named `field` as `types.uuid` takes it: text that
-/// reads as a UUID (any case, with or without dashes, braces or
-/// `urn:uuid:`), anything else a 400. Mistral then compares the text as
-/// given with the stored ids, so only the canonical spelling names a
+/// [`is_uuid_like`], anything else a 400. Mistral then compares the text
+/// as given with the stored ids, so only the canonical spelling names a
 /// record: the id is `None` for any other.
 pub fn uuid_named<T: std::str::FromStr>(field: &str, s: &str) -> Result<Option<T>, Error> {
-    uuid::Uuid::try_parse(s).map_err(|_| bad_uuid(field, s))?;
+    if !is_uuid_like(s) {
+        return Err(bad_uuid(field, s));
+    }
     Ok(s.parse().ok())
 }
 

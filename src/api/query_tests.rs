@@ -165,6 +165,37 @@ fn filter_kinds() {
     assert!(err("processed=maybe").contains("processed"));
 }
 
+fn check_uuid_like(s: &str, expected: bool) {
+    assert_eq!(is_uuid_like(s), expected, "{s}");
+}
+
+#[test]
+fn uuid_like_as_oslo_reads_it() {
+    check_uuid_like(U, true);
+    check_uuid_like(&U.to_uppercase(), true);
+    check_uuid_like(&U.replace('-', ""), true);
+    // Dashes anywhere, even at the ends, are dropped before counting.
+    check_uuid_like("123e-4567e89b12d3a456426655440000", true);
+    check_uuid_like(&format!("-{U}-"), true);
+    check_uuid_like(&format!("{{{U}}}"), true);
+    check_uuid_like(&format!("{{{{{U}}}"), true);
+    check_uuid_like(&format!("urn:uuid:{U}"), true);
+    check_uuid_like(&format!("uuid:{U}"), true);
+    check_uuid_like("", false);
+    check_uuid_like("abc", false);
+    check_uuid_like(&format!("{U}0"), false);
+    check_uuid_like(&U.replace('e', "g"), false);
+    check_uuid_like(&format!(" {U}"), false);
+    check_filters(
+        "workflow_id=123e-4567e89b12d3a456426655440000",
+        &[(
+            "workflow_id",
+            FilterOp::Eq,
+            &["123e-4567e89b12d3a456426655440000"],
+        )],
+    );
+}
+
 #[test]
 fn marker() {
     assert_eq!(
@@ -272,15 +303,37 @@ fn duplicate_sort_keys_count_once() {
     assert_eq!(err("sort_keys=foo"), "Sort key supplied is invalid: foo");
 }
 
+fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
+    let caller = crate::api::Caller {
+        project_id: "p".into(),
+        admin,
+    };
+    let got = list_access(&parse_pairs(qs).unwrap(), &caller).map_err(|e| e.to_string());
+    match expected {
+        Ok(a) => assert_eq!(got, Ok(a), "{qs}"),
+        Err(prefix) => assert!(
+            got.as_ref().is_err_and(|e| e.starts_with(prefix)),
+            "{qs}: {got:?}"
+        ),
+    }
+}
+
+#[test]
+fn list_access_all_projects_as_text() {
+    let own = || Ok(Access::Project("p".into()));
+    const FORBIDDEN: &str = "Operation forbidden (insufficient permissions)";
+    check_access("", false, own());
+    check_access("all_projects=", false, own());
+    check_access("all_projects=false", false, Err(FORBIDDEN));
+    check_access("all_projects=true", false, Err(FORBIDDEN));
+    check_access("all_projects=false", true, Ok(Access::All));
+    check_access("project_id=q", false, Err(FORBIDDEN));
+    check_access("project_id=q", true, Ok(Access::Project("q".into())));
+}
+
 #[test]
 fn flags() {
     let p = |qs: &str| parse_pairs(qs).unwrap();
-    assert!(!flag(&p(""), "force").unwrap());
-    assert!(flag(&p("force=true"), "force").unwrap());
-    assert!(flag(&p("force=True"), "force").unwrap());
-    assert!(flag(&p("force=1"), "force").unwrap());
-    assert!(!flag(&p("force=false"), "force").unwrap());
-    assert!(flag(&p("force=perhaps"), "force").is_err());
     for (qs, want) in [
         ("", false),
         ("include_output=", false),

@@ -337,7 +337,7 @@ pub fn action_execution(a: &ActionExecutionRecord, include_output: bool) -> Map<
         },
     );
     m.insert("name".into(), a.name.clone().into());
-    m.insert("description".into(), a.description.clone().into());
+    m.insert("description".into(), action_description(a));
     m.insert("project_id".into(), a.project_id.clone().into());
     m.insert("accepted".into(), a.accepted.into());
     m.insert("input".into(), json_text(&a.input));
@@ -363,6 +363,20 @@ fn shown_state(a: &ActionExecutionRecord) -> crate::domain::State {
     match a.state {
         State::Idle if a.task_execution_id.is_none() && a.execution_id.is_none() => State::Running,
         s => s,
+    }
+}
+
+/// An action execution's description. A standalone run made inline and
+/// saved (`run_sync` with `save_result`) is stored with the description the
+/// request gave, `null` when it gave none (bora keeps text, so an empty one
+/// reads as `null` there).
+fn action_description(a: &ActionExecutionRecord) -> Value {
+    let on = |k: &str| a.params.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let standalone = a.task_execution_id.is_none() && a.execution_id.is_none();
+    if standalone && a.description.is_empty() && on("run_sync") && on("save_result") {
+        Value::Null
+    } else {
+        a.description.clone().into()
     }
 }
 

@@ -85,7 +85,7 @@ fn ex() -> ExecutionRecord {
         workflow_id: WF.parse().unwrap(),
         workflow_name: "flow".into(),
         workflow_namespace: "".into(),
-        description: "first".into(),
+        description: Some("first".into()),
         tags: vec![],
         spec_id: "v1".into(),
         params: json!({"env": {"k1": "abc"}, "namespace": ""}),

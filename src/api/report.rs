@@ -249,9 +249,9 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
         })?,
     };
     Ok((
-        query::flag(pairs, "errors_only")?,
+        query::text_flag(pairs, "errors_only"),
         max_depth,
-        query::flag(pairs, "statistics_only")?,
+        query::text_flag(pairs, "statistics_only"),
     ))
 }
 

@@ -114,7 +114,7 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
         })?,
     };
     Ok((
-        query::flag(pairs, "errors_only")?,
+        query::text_flag(pairs, "errors_only"),
         max_depth,
         query::text_flag(pairs, "include_output"),
     ))
@@ -246,9 +246,8 @@ mod tests {
             &[("max_depth", "deep")],
             Err("Invalid input for field/attribute max_depth."),
         );
-        check(
-            &[("errors_only", "sure")],
-            Err("Invalid input for field/attribute errors_only."),
-        );
+        // Read as text, as Mistral reads it: any non-empty value is on.
+        check(&[("errors_only", "false")], Ok((true, -1, false)));
+        check(&[("errors_only", "")], Ok((false, -1, false)));
     }
 }

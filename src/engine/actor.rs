@@ -376,7 +376,11 @@ impl EngineActor {
             }
         }
         for (aid, w) in dirty.standalone {
-            if let Some(s) = self.standalone.get(&aid) {
+            if let Some(s) = self
+                .standalone
+                .get(&aid)
+                .filter(|s| s.keep != super::standalone::Keep::Not)
+            {
                 batch.action_executions.push((w, s.rec.clone().into()));
             }
         }

@@ -117,6 +117,14 @@ impl EngineActor {
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };
+        // `keep-result` erases action outputs only: a workflow task's result
+        // is its sub-workflows' outputs, kept whatever it says.
+        let keep = keep
+            || self
+                .execs
+                .get(&exec_id)
+                .and_then(|e| e.tasks.get(&task_id))
+                .is_some_and(|t| t.kind == crate::domain::TaskKind::Workflow);
         if !keep {
             self.restore_actions(exec_id, task_id);
         }

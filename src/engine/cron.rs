@@ -424,7 +424,7 @@ impl EngineActor {
             namespace: t.workflow_namespace.clone(),
             input: object(&t.workflow_input),
             params: object(&t.workflow_params),
-            description,
+            description: Some(description),
             ..Default::default()
         })
         .map(|_| ())

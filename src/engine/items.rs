@@ -676,6 +676,73 @@ impl EngineActor {
         }
     }
 
+    /// Item `i` of a with-items task of sub-workflows runs again (its child
+    /// was rerun): it counts as running once more. A task that had finished
+    /// gets its progress back first ([`Self::finished_items`]).
+    pub(crate) fn reopen_item(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, i: usize) {
+        let known = self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|e| e.items.contains_key(&task_id));
+        if !known {
+            let Some(items) = self.finished_items(exec_id, task_id) else {
+                return;
+            };
+            if let Some(e) = self.execs.get_mut(&exec_id) {
+                e.items.insert(task_id, items);
+            }
+        }
+        let Some(items) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.items.get_mut(&task_id))
+        else {
+            return;
+        };
+        if items.states.get(i).is_some_and(|s| s.is_completed()) {
+            items.states[i] = State::Running;
+            items.done -= 1;
+            items.running += 1;
+        }
+        items.closed = false;
+    }
+
+    /// The progress of a finished with-items task of sub-workflows: its
+    /// stored result holds every item's output, each item done in the state
+    /// of its latest child execution.
+    fn finished_items(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<Items> {
+        let task = self.execs.get(&exec_id)?.tasks.get(&task_id)?;
+        let results = task.result.as_array()?.clone();
+        let (_, concurrency) = super::runtime::items_shape(&task.runtime_context).unwrap_or((0, 0));
+        let mut latest: Vec<Option<(crate::domain::Timestamp, State)>> = vec![None; results.len()];
+        for id in self.writer.sub_executions(exec_id).ok()? {
+            let rec = match self.execs.get(&id) {
+                Some(e) => e.rec.clone(),
+                None => self.writer.get_execution(id).ok()??,
+            };
+            let index = rec.params.get("index").and_then(Value::as_u64);
+            if rec.task_execution_id != Some(task_id) {
+                continue;
+            }
+            if let Some(slot) = index.and_then(|i| latest.get_mut(i as usize))
+                && slot.is_none_or(|(at, _)| rec.created_at >= at)
+            {
+                *slot = Some((rec.created_at, rec.state));
+            }
+        }
+        let states: Vec<State> = latest
+            .into_iter()
+            .map(|s| s.map_or(State::Success, |(_, st)| st))
+            .collect();
+        Some(Items {
+            done: states.len(),
+            results,
+            states,
+            concurrency,
+            ..Items::default()
+        })
+    }
+
     fn stored_items(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<Items> {
         let exec = self.execs.get(&exec_id)?;
         let task = exec.tasks.get(&task_id)?;

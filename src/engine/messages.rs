@@ -58,7 +58,8 @@ pub struct StartExecution {
     pub namespace: String,
     pub input: Map<String, Value>,
     pub params: Map<String, Value>,
-    pub description: String,
+    /// `None` for `description: null`, kept as null.
+    pub description: Option<String>,
     /// A client-supplied id makes the call idempotent.
     pub id: Option<ExecutionId>,
     pub source_execution_id: Option<ExecutionId>,

@@ -24,10 +24,27 @@ impl EngineActor {
             .writer
             .get_task(task_id)?
             .ok_or_else(|| Error::NotFound(format!("TaskExecution not found [id={task_id}]")))?;
-        let loaded = self.writer.load_execution(task.execution_id)?;
-        self.install(loaded);
-        self.relink_children();
+        self.load_with_ancestors(task.execution_id)?;
         Ok(task.execution_id)
+    }
+
+    /// Loads `id` and every execution above it that is not in memory, up
+    /// to the root, and links them: a rerun inside a sub-workflow reads the
+    /// root's env and reopens each level above it.
+    fn load_with_ancestors(&mut self, id: ExecutionId) -> Result<(), Error> {
+        let mut next = Some(id);
+        while let Some(eid) = next {
+            if !self.execs.contains_key(&eid) {
+                let loaded = self.writer.load_execution(eid)?;
+                self.install(loaded);
+            }
+            next = match self.execs.get(&eid).and_then(|e| e.rec.task_execution_id) {
+                Some(tid) => self.writer.get_task(tid)?.map(|t| t.execution_id),
+                None => None,
+            };
+        }
+        self.relink_children();
+        Ok(())
     }
 
     fn update_task(&mut self, msg: UpdateTask) -> Result<TaskRecord, Error> {
@@ -80,7 +97,11 @@ impl EngineActor {
                 exec.rec.workflow_name
             )));
         }
+        let was_done = exec.rec.state.is_terminal();
         self.reopen_execution(exec_id, msg.env);
+        if was_done {
+            self.reopen_ancestors(exec_id);
+        }
         if msg.state == State::Skipped {
             self.skip_task(exec_id, msg.id);
         } else {
@@ -108,6 +129,54 @@ impl EngineActor {
         }
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
+    }
+
+    /// Mistral's `Workflow._recursive_rerun`: every execution above a
+    /// reopened sub-workflow goes back to RUNNING too, and the task that
+    /// started each level is marked RUNNING again (its state_info cleared),
+    /// so the child's new outcome reaches it as the first one did.
+    fn reopen_ancestors(&mut self, exec_id: ExecutionId) {
+        let mut child = exec_id;
+        while let Some(parent) = self.execs.get(&child).and_then(|e| e.parent) {
+            self.reopen_parent_task(parent, child);
+            let done = self
+                .execs
+                .get(&parent.exec_id)
+                .is_some_and(|e| e.rec.state.is_terminal());
+            if !done {
+                break;
+            }
+            self.reopen_execution(parent.exec_id, None);
+            child = parent.exec_id;
+        }
+    }
+
+    /// The task that started `child` waits for it again: RUNNING, its
+    /// failure forgotten, one more sub-workflow in flight.
+    fn reopen_parent_task(&mut self, parent: super::state::Parent, child: ExecutionId) {
+        let Some(p) = self.execs.get_mut(&parent.exec_id) else {
+            return;
+        };
+        p.in_flight += 1;
+        if let Some(failed) = p.failed_children.get_mut(&parent.task_id) {
+            failed.retain(|(c, _, _)| *c != child);
+        }
+        let Some(task) = p.tasks.get_mut(&parent.task_id) else {
+            return;
+        };
+        if task.state.is_terminal() {
+            super::transition::rerun(task, &mut self.stats);
+            task.state_info = None;
+            task.processed = false;
+            task.error_handled = false;
+            task.finished_at = None;
+            p.incomplete += 1;
+        }
+        task.updated_at = Some(now());
+        self.touch_task(parent.exec_id, parent.task_id, Write::Update);
+        if let Some(i) = parent.item {
+            self.reopen_item(parent.exec_id, parent.task_id, i as usize);
+        }
     }
 
     /// Mistral's `skip_task`: the task completes again as SKIPPED with

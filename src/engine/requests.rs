@@ -277,11 +277,10 @@ impl EngineActor {
             msg.params = params.clone();
         }
         let based = format!("Based on the execution '{source}'");
-        msg.description = if msg.description.is_empty() {
-            based
-        } else {
-            format!("{} {based}", msg.description)
-        };
+        msg.description = Some(match msg.description.as_deref() {
+            None | Some("") => based,
+            Some(d) => format!("{d} {based}"),
+        });
         Ok(())
     }
 
@@ -403,7 +402,7 @@ impl EngineActor {
                 rec.state_info = msg.state_info.filter(|s| !s.is_empty());
             }
             if let Some(desc) = msg.description {
-                rec.description = desc;
+                rec.description = Some(desc);
             }
             if env_only && let Some(env) = msg.env {
                 merge_env(&mut rec.params, env);
@@ -434,7 +433,7 @@ impl EngineActor {
             .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={id}]")))?;
         let mut changed = false;
         if let Some(desc) = msg.description {
-            exec.rec.description = desc;
+            exec.rec.description = Some(desc);
             exec.rec.updated_at = Some(now());
             changed = true;
         }
@@ -551,7 +550,7 @@ pub(crate) struct NewExecution {
     pub id: ExecutionId,
     pub input: Map<String, Value>,
     pub params: Map<String, Value>,
-    pub description: String,
+    pub description: Option<String>,
     pub source_execution_id: Option<ExecutionId>,
     pub parent: Option<super::state::Parent>,
     /// The owner: the caller's project, or the parent's.

@@ -50,6 +50,33 @@ pub(crate) struct Standalone {
     pub timeout: Option<Duration>,
     /// The run-sync request waiting for the result.
     pub waiter: Option<oneshot::Sender<Result<ActionExecutionRecord, Error>>>,
+    /// How the run is kept ([`Keep`]).
+    pub keep: Keep,
+}
+
+/// How Mistral's `start_action` keeps a standalone run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Run inline and not saved: answered, never stored.
+    Not,
+    /// Run inline and saved (`run_sync` with `save_result`): stored once,
+    /// as run, so it stays `accepted: false` without `updated_at`.
+    Inline,
+    /// Scheduled like a task's action: stored with an empty description,
+    /// then completed (accepted) by its result.
+    Scheduled,
+}
+
+impl Keep {
+    /// A stored run's keeping, read back from its params.
+    pub(crate) fn of_stored(params: &Value) -> Self {
+        let on = |k: &str| params.get(k).and_then(Value::as_bool).unwrap_or(false);
+        if on("run_sync") && on("save_result") {
+            Keep::Inline
+        } else {
+            Keep::Scheduled
+        }
+    }
 }
 
 /// What an action name resolves to: the action the workers run and its input.
@@ -186,6 +213,11 @@ impl EngineActor {
             ));
         }
         let inline = run_sync || (!save && resolved.sync);
+        let keep = match (inline, save) {
+            (true, false) => Keep::Not,
+            (true, true) => Keep::Inline,
+            (false, _) => Keep::Scheduled,
+        };
         let rec = ActionExecutionRecord {
             id: ActionExecutionId::new(),
             name: resolved.action,
@@ -194,7 +226,13 @@ impl EngineActor {
             workflow_name: None,
             workflow_namespace: Some(msg.namespace),
             task_name: None,
-            description: msg.description,
+            // Mistral schedules an action with its own empty description;
+            // only an inline run keeps the given one.
+            description: if inline {
+                msg.description
+            } else {
+                String::new()
+            },
             tags: Vec::new(),
             state: State::Idle,
             state_info: None,
@@ -221,6 +259,7 @@ impl EngineActor {
                 rec: rec.clone(),
                 timeout,
                 waiter,
+                keep,
             },
         );
         self.touch_standalone(id, Write::Insert);
@@ -330,9 +369,13 @@ impl EngineActor {
             (state, value)
         };
         super::transition::end(&mut sa.rec, state, &mut self.stats);
-        sa.rec.accepted = true;
         sa.rec.output = json!({ "result": value });
-        sa.rec.updated_at = Some(now());
+        if sa.keep == Keep::Inline {
+            sa.rec.updated_at = None;
+        } else {
+            sa.rec.accepted = true;
+            sa.rec.updated_at = Some(now());
+        }
         if let Some(tx) = sa.waiter.take() {
             let rec = sa.rec.clone();
             self.answer_after_commit(tx, rec);
@@ -416,6 +459,7 @@ impl EngineActor {
             self.standalone.insert(
                 id,
                 Standalone {
+                    keep: Keep::of_stored(&rec.params),
                     rec,
                     timeout,
                     waiter: None,

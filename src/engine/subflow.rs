@@ -72,7 +72,7 @@ impl EngineActor {
             id: child,
             input,
             params,
-            description: "sub-workflow execution".into(),
+            description: Some("sub-workflow execution".into()),
             source_execution_id: None,
             project,
             parent: Some(Parent {

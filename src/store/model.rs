@@ -158,7 +158,8 @@ pub struct ExecutionRecord {
     pub workflow_id: WorkflowId,
     pub workflow_name: String,
     pub workflow_namespace: String,
-    pub description: String,
+    /// As the start gave it: `None` for `description: null`.
+    pub description: Option<String>,
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub tags: Vec<String>,
     /// The workflow version this execution runs: the id of its spec in

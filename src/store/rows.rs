@@ -51,7 +51,7 @@ pub(super) struct ExecutionListRow {
     workflow_id: WorkflowId,
     workflow_name: String,
     workflow_namespace: String,
-    description: String,
+    description: Option<String>,
     #[diesel(deserialize_as = JsonText)]
     tags: Vec<String>,
     spec_id: String,
@@ -155,7 +155,7 @@ macro_rules! change {
 
 // Not rewritten: workflow_id, workflow_name, project_id, created_at.
 change!(ExecutionChange => ExecutionRecord in workflow_executions, {
-    id: ExecutionId, workflow_namespace: String, description: String,
+    id: ExecutionId, workflow_namespace: String, description: Option<String>,
     tags: Vec<String> as JsonText, spec_id: String, params: Value as JsonText,
     task_execution_id: Option<TaskExecutionId>, root_execution_id: Option<ExecutionId>,
     source_execution_id: Option<ExecutionId>, state: State, state_info: Option<String>,

@@ -39,7 +39,7 @@ diesel::table! {
         workflow_id -> Text,
         workflow_name -> Text,
         workflow_namespace -> Text,
-        description -> Text,
+        description -> Nullable<Text>,
         tags -> Text,
         spec_id -> Text,
         params -> Text,

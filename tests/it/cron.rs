@@ -348,11 +348,11 @@ async fn counted_triggers_are_deleted_after_their_last_firing() {
     let exs = engine.store.list_executions(&q).unwrap();
     assert_eq!(exs.len(), 3);
     assert!(
-        exs.iter().all(|e| e
-            .description
-            .contains("Workflow execution created by cron trigger '(")
-            && e.description
-                .contains("\"triggered_by\": {\"type\": \"cron_trigger\"")),
+        exs.iter().all(|e| {
+            let d = e.description.as_deref().unwrap_or_default();
+            d.contains("Workflow execution created by cron trigger '(")
+                && d.contains("\"triggered_by\": {\"type\": \"cron_trigger\"")
+        }),
         "{:?}",
         exs[0].description
     );

@@ -442,7 +442,10 @@ async fn namespaces_keep_names_apart_and_sub_workflows_fall_back_to_the_default(
 #[actix_rt::test]
 async fn actions_crud_validate_and_system_actions_are_protected() {
     let app = TestApp::start();
+    // Without authentication nobody is an admin: public is refused.
     let (s, v) = post(&app, "/v2/actions?namespace=ns&scope=public", ACTIONS).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = post(&app, "/v2/actions?namespace=ns&scope=private", ACTIONS).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let created = v["actions"].as_array().unwrap();
     assert_eq!(created.len(), 2);
@@ -478,7 +481,7 @@ async fn actions_crud_validate_and_system_actions_are_protected() {
             greet["namespace"].as_str(),
             greet["description"].as_str()
         ),
-        (Some("public"), Some("ns"), Some("greets someone"))
+        (Some("private"), Some("ns"), Some("greets someone"))
     );
     let (s, _) = post(&app, "/v2/actions?namespace=ns", ACTIONS).await;
     assert_eq!(s, StatusCode::CONFLICT);

@@ -392,7 +392,7 @@ fn stored_running(
         workflow_id: WorkflowId::new(),
         workflow_name: "wf".into(),
         workflow_namespace: String::new(),
-        description: String::new(),
+        description: Some(String::new()),
         tags: vec![],
         spec_id: version.id.clone(),
         params: serde_json::json!({"env": {}}),

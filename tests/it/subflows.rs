@@ -219,3 +219,79 @@ wf2:
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].state, State::Success);
 }
+
+/// Mistral's `Workflow._recursive_rerun`: a rerun inside a failed child of
+/// a with-items task reopens the parent task and the root, so the child's
+/// new output lands in its item and the root ends SUCCESS; the child reads
+/// the root's env (updated while the root was ERROR).
+#[actix_rt::test]
+async fn a_rerun_inside_an_item_child_reopens_the_parent() {
+    use bora::engine::{UpdateExecution, UpdateTask};
+    use std::time::Duration;
+    let wf = "
+version: '2.0'
+fan:
+  tasks:
+    each:
+      with-items: n in <% [1, 2, 3] %>
+      workflow: item
+      input: {n: <% $.n %>}
+      publish:
+        outs: <% task().result.select($.v) %>
+item:
+  input: [n]
+  output:
+    v: <% $.n * 10 %>
+  tasks:
+    t:
+      action: std.echo output=<% $.n %>
+      fail-on: <% $.n = 2 and not env().get(fixed, false) %>
+";
+    let (_d, engine, _) = test_engine();
+    let (ex, _) = run_workflow(&engine, wf, "fan", json!({})).await;
+    assert_eq!(ex.state, State::Error);
+    let mut q = bora::store::ListQuery {
+        access: bora::store::Access::All,
+        ..Default::default()
+    };
+    q.filters.push(bora::store::Filter {
+        field: "state".into(),
+        op: bora::store::FilterOp::Eq,
+        values: vec!["ERROR".into()],
+    });
+    q.filters.push(bora::store::Filter {
+        field: "workflow_name".into(),
+        op: bora::store::FilterOp::Eq,
+        values: vec!["item".into()],
+    });
+    let failed = engine.store.list_executions(&q).unwrap();
+    assert_eq!(failed.len(), 1);
+    let task = crate::harness::tasks(&engine.store, failed[0].id).remove(0);
+    let env = UpdateExecution {
+        id: ex.id,
+        env: Some(json!({"fixed": true})),
+        ..Default::default()
+    };
+    engine.addr.send(env).await.unwrap().unwrap();
+    let rerun = UpdateTask {
+        id: task.id,
+        state: State::Running,
+        reset: Some(true),
+        env: None,
+    };
+    engine.addr.send(rerun).await.unwrap().unwrap();
+    let store = engine.store.clone();
+    let id = ex.id;
+    let done = crate::harness::eventually(Duration::from_secs(10), "the root SUCCESS", || {
+        let store = store.clone();
+        async move {
+            let ex = store.get_execution(&bora::store::Access::All, id).ok()??;
+            (ex.state == State::Success).then_some(ex)
+        }
+    })
+    .await;
+    assert_eq!(done.state, State::Success);
+    let tasks = crate::harness::tasks(&engine.store, id);
+    assert_eq!(tasks[0].state, State::Success);
+    assert_eq!(tasks[0].published, json!({"outs": [10, 20, 30]}));
+}

@@ -18,7 +18,7 @@ fn seed(writer: &mut Writer) -> Vec<ExecutionRecord> {
     let exs: Vec<ExecutionRecord> = (0..30)
         .map(|i| {
             let mut e = execution(&wf, states[i % states.len()], (i / 3) as i64);
-            e.description = format!("run {i:02} of 100% _x_");
+            e.description = Some(format!("run {i:02} of 100% _x_"));
             e.updated_at = (i % 2 == 0).then(|| at(100 - i as i64));
             e.state_info = (i % 3 == 0).then(|| format!("info{}", i % 4));
             e.tags = if i % 4 == 0 {

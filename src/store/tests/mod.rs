@@ -103,7 +103,7 @@ pub(super) fn execution(wf: &WorkflowDef, state: State, secs: i64) -> ExecutionR
         workflow_id: wf.id,
         workflow_name: wf.name.clone(),
         workflow_namespace: wf.namespace.clone(),
-        description: "an execution".into(),
+        description: Some("an execution".into()),
         tags: vec![],
         spec_id: crate::store::version_id(&wf.spec),
         params: json!({"env": {"k": "v"}, "namespace": ""}),

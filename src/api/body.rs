@@ -1,12 +1,15 @@
 //! Request bodies: raw YAML text for definitions, JSON objects for the rest,
-//! read whatever the content type. Mistral's JSON-typed request fields accept
-//! a dict or a JSON string (python-mistralclient sends strings); every
-//! malformed body or field is a 400 naming the problem.
+//! read whatever the content type, their numbers as Python reads them
+//! (integers of any size exact, floats as doubles). Mistral's JSON-typed
+//! request fields accept a dict or a JSON string (python-mistralclient
+//! sends strings); every malformed body or field is a 400 naming the
+//! problem.
 
 use actix_web::web::Bytes;
 use serde_json::{Map, Value};
 
 use super::error::Error;
+use crate::domain::number::normalize_floats;
 
 /// A raw request body, as handlers extract it.
 pub type Body = Result<Bytes, actix_web::Error>;
@@ -38,7 +41,10 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Error> {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Object(mut m)) => {
+            m.values_mut().for_each(normalize_floats);
+            Ok(m)
+        }
         Ok(other) => Err(Error::bad(format!(
             "Invalid JSON body: expected an object, got {other}"
         ))),
@@ -109,9 +115,13 @@ pub fn dict(
     };
     let value = match obj.get(name) {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|e| {
-            invalid(crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
-        })?,
+        Some(Value::String(s)) => {
+            let mut v = serde_json::from_str::<Value>(s).map_err(|e| {
+                invalid(crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
+            })?;
+            normalize_floats(&mut v);
+            v
+        }
         Some(v @ Value::Object(_)) => v.clone(),
         // `json.loads` of what is neither text nor a mapping.
         Some(other) => {

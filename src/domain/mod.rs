@@ -1,8 +1,9 @@
-//! Passive types shared by every module: ids, states, secrets and Python's
-//! text of a value. Depends on nothing of ours.
+//! Passive types shared by every module: ids, states, secrets, Python's
+//! numbers and Python's text of a value. Depends on nothing of ours.
 
 mod ids;
 mod kind;
+pub mod number;
 pub mod pyjson;
 pub mod pytext;
 mod scope;

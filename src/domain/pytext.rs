@@ -370,7 +370,9 @@ mod tests {
     fn dumps_as_python() {
         let check = |v: Value, want: &str| {
             assert_eq!(dumps(&v, None), want);
-            assert_eq!(serde_json::from_str::<Value>(want).ok(), Some(v));
+            let mut back = serde_json::from_str::<Value>(want).unwrap();
+            crate::domain::number::normalize_floats(&mut back);
+            assert_eq!(back, v);
         };
         check(json!(null), "null");
         check(json!(-2.5), "-2.5");

@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 use minijinja::{Environment, ErrorKind as MKind, UndefinedBehavior};
 use serde_json::Value as Json;
 
+use crate::domain::number::Plain;
 use crate::expr::jinja_mistral::to_json;
 use crate::expr::{Error, ErrorKind, Host, Limits};
 
@@ -294,7 +295,7 @@ fn context(src: &str, data: &Json, host: Option<&dyn Host>) -> MValue {
     m.insert("_", root);
     m.insert(
         HOST_VAR,
-        MValue::from(minijinja::value::Serde(host_snapshot(src, host))),
+        MValue::from(minijinja::value::Serde(Plain(&host_snapshot(src, host)))),
     );
     MValue::from(
         m.into_iter()

@@ -10,6 +10,8 @@ use minijinja::value::{Kwargs, Rest, Value as MValue};
 use minijinja::{Environment, ErrorKind as MKind, State};
 use serde_json::Value as Json;
 
+use crate::domain::number::Plain;
+
 use super::jinja::HOST_VAR;
 
 /// Registers the functions as globals (Mistral registers no filters:
@@ -52,7 +54,7 @@ fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
         ));
     };
     crate::expr::pyjson::loads(s)
-        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map(|j| MValue::from(minijinja::value::Serde(Plain(&j))))
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
 }
 
@@ -73,7 +75,7 @@ fn yaml_parse(v: MValue) -> Result<MValue, minijinja::Error> {
         ));
     };
     crate::expr::pyjson::yaml_load(s)
-        .map(|j| MValue::from(minijinja::value::Serde(&j)))
+        .map(|j| MValue::from(minijinja::value::Serde(Plain(&j))))
         .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, format!("invalid YAML: {e}")))
 }
 
@@ -189,9 +191,9 @@ fn tasks_fn(state: &State, args: Rest<MValue>, kw: Kwargs) -> Result<MValue, min
         && !q.is_local_to(&current)
     {
         let f = to_json(&family)?;
-        return Ok(MValue::from(minijinja::value::Serde(
+        return Ok(MValue::from(minijinja::value::Serde(Plain(
             &crate::expr::family::select(&f, &q),
-        )));
+        ))));
     }
     let all = host_part(state, "tasks");
     let Some(want) = q.state else {

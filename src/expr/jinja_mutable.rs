@@ -11,6 +11,8 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use serde_json::Value as Json;
 
+use crate::domain::number::Plain;
+
 use super::jinja_ops::{Num, as_num, py_eq, py_err, type_name, undefined_error};
 
 /// A Python list.
@@ -42,7 +44,7 @@ pub(crate) fn from_json(j: &Json) -> Value {
                 .map(|(k, v)| (Value::from(k.as_str()), from_json(v)))
                 .collect(),
         ),
-        other => Value::from(minijinja::value::Serde(other)),
+        other => Value::from(minijinja::value::Serde(Plain(other))),
     }
 }
 

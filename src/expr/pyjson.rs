@@ -4,12 +4,16 @@
 
 use serde_json::Value;
 
+use crate::domain::number::{Plain, is_integer};
+
 pub use crate::domain::pytext::{dumps, number};
 
 /// `json.loads(s)`.
 pub fn loads(s: &str) -> Result<Value, String> {
-    serde_json::from_str::<Value>(s.trim_matches(|c: char| c.is_ascii_whitespace()))
-        .map_err(|e| crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
+    let mut v = serde_json::from_str::<Value>(s.trim_matches(|c: char| c.is_ascii_whitespace()))
+        .map_err(|e| crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))?;
+    crate::domain::number::normalize_floats(&mut v);
+    Ok(v)
 }
 
 /// `v` with every mapping's keys in sorted order (PyYAML's `sort_keys`).
@@ -37,10 +41,10 @@ pub fn yaml_dump(v: &Value) -> String {
     let v = float_tokens(v, &mut floats);
     let text = match &v {
         Value::Object(_) | Value::Array(_) => {
-            yaml_serde::to_string(&sorted_keys(&v)).unwrap_or_default()
+            yaml_serde::to_string(&Plain(&sorted_keys(&v))).unwrap_or_default()
         }
         _ => {
-            let s = yaml_serde::to_string(&v).unwrap_or_default();
+            let s = yaml_serde::to_string(&Plain(&v)).unwrap_or_default();
             let s = s.trim_end();
             // PyYAML ends a document whose root is a plain scalar with
             // `...`; a quoted scalar closes itself
@@ -64,11 +68,16 @@ fn float_token(i: usize) -> String {
     format!("borapyfloat{i}x")
 }
 
-/// `v` with each float replaced by its stand-in; `floats` gets PyYAML's
-/// text of each (`represent_float`).
+/// `v` with each float, and each integer beyond 64 bits, replaced by its
+/// stand-in; `floats` gets PyYAML's text of each (`represent_float`, the
+/// integer's digits).
 fn float_tokens(v: &Value, floats: &mut Vec<String>) -> Value {
     match v {
-        Value::Number(n) if n.is_f64() => {
+        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() && is_integer(n) => {
+            floats.push(n.as_str().to_string());
+            Value::String(float_token(floats.len() - 1))
+        }
+        Value::Number(n) if !is_integer(n) => {
             let f = n.as_f64().unwrap_or_default();
             let text = if f.is_nan() {
                 ".nan".to_string()

@@ -7,6 +7,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::domain::number::Plain;
+
 use super::spec::WorkflowSpec;
 use super::yaml::{Kind, Node};
 
@@ -61,7 +63,7 @@ pub(crate) fn definition(text: &str, root: &Node, name: &str) -> String {
     if let Some(e) = m.get(name) {
         doc.insert(name.to_string(), e.value.to_json());
     }
-    yaml_serde::to_string(&Value::Object(doc)).unwrap_or_else(|_| text.to_string())
+    yaml_serde::to_string(&Plain(&Value::Object(doc))).unwrap_or_else(|_| text.to_string())
 }
 
 /// Mistral's human input string: `a, b="x"` (a default is rendered with
@@ -125,7 +127,7 @@ pub(crate) fn member_definition(
     if !block {
         let mut doc = Map::new();
         doc.insert(name.to_string(), node.to_json());
-        return yaml_serde::to_string(&Value::Object(doc)).unwrap_or_default();
+        return yaml_serde::to_string(&Plain(&Value::Object(doc))).unwrap_or_default();
     }
     let mut out = String::from(&head[ident..]);
     for l in lines {

@@ -6,6 +6,7 @@
 //! Invariant: only plain, untagged scalars are resolved; a quoted or block
 //! scalar is always a string.
 
+use num_bigint::BigUint;
 use saphyr_parser::{ScalarStyle, Tag};
 use serde_json::Number;
 
@@ -169,27 +170,21 @@ fn split_sign(s: &str) -> (bool, &str) {
     }
 }
 
-fn int_number(neg: bool, magnitude: u128) -> Option<Number> {
-    if neg {
-        let v = i64::try_from(magnitude)
-            .ok()
-            .map(|v| -v)
-            .or_else(|| (magnitude == u128::from(i64::MIN.unsigned_abs())).then_some(i64::MIN))?;
-        Some(Number::from(v))
-    } else {
-        u64::try_from(magnitude).ok().map(Number::from)
-    }
+fn int_number(neg: bool, magnitude: BigUint) -> Option<Number> {
+    // Python's int has no size limit: the digits are kept exactly.
+    let sign = if neg { "-" } else { "" };
+    crate::domain::number::integer(&format!("{sign}{magnitude}"))
 }
 
 /// `[-+]?(0b[01_]+ | 0[0-7_]+ | 0 | [1-9][0-9_]* | 0x[0-9a-fA-F_]+ | [1-9][0-9_]*(:[0-5]?[0-9])+)`
 fn yaml11_int(s: &str) -> Option<Number> {
     let (neg, body) = split_sign(s);
-    let digits = |t: &str, radix: u32| -> Option<u128> {
+    let digits = |t: &str, radix: u32| -> Option<BigUint> {
         let clean: String = t.chars().filter(|c| *c != '_').collect();
         if clean.is_empty() {
             return None;
         }
-        u128::from_str_radix(&clean, radix).ok()
+        BigUint::parse_bytes(clean.as_bytes(), radix)
     };
     let valid = |t: &str, f: fn(char) -> bool| !t.is_empty() && t.chars().all(|c| c == '_' || f(c));
     let mag = if let Some(b) = body.strip_prefix("0b") {
@@ -197,13 +192,11 @@ fn yaml11_int(s: &str) -> Option<Number> {
     } else if let Some(h) = body.strip_prefix("0x") {
         valid(h, |c| c.is_ascii_hexdigit()).then(|| digits(h, 16))??
     } else if body == "0" {
-        0
+        BigUint::from(0u8)
     } else if let Some(o) = body.strip_prefix('0') {
         valid(o, |c| ('0'..='7').contains(&c)).then(|| digits(o, 8))??
     } else if body.contains(':') {
-        sexagesimal(body, |c| c.is_ascii_digit() || c == '_')?
-            .parse::<u128>()
-            .ok()?
+        digits(&sexagesimal(body, |c| c.is_ascii_digit() || c == '_')?, 10)?
     } else {
         let first = body.chars().next()?;
         if !('1'..='9').contains(&first) || !valid(body, |c| c.is_ascii_digit()) {

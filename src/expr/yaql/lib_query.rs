@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
+use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 
 use super::interp::{Args, Interp, PArg, R, err, no_func};
@@ -159,19 +160,20 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "enumerate" if arity(a, 1, 2) => {
             let xs = coll!(0);
+            // Python's int: a start of any size counts exactly.
             let start = if n == 2 {
                 match it.arg(a, 1)? {
-                    V::Int(i) => i,
-                    V::Big(b) => crate::expr::yaql::lib::big_clamp(&b),
+                    V::Int(i) => BigInt::from(i),
+                    V::Big(b) => (*b).clone(),
                     _ => return Ok(None),
                 }
             } else {
-                0
+                BigInt::from(0)
             };
             V::iter(
                 xs.into_iter()
                     .enumerate()
-                    .map(|(i, x)| V::list(vec![V::Int(start + i as i64), x]))
+                    .map(|(i, x)| V::list(vec![V::big(&start + BigInt::from(i)), x]))
                     .collect(),
             )
         }

@@ -33,8 +33,16 @@ impl Node {
         match v {
             Value::Null => Node::Null,
             Value::Bool(b) => Node::Bool(*b),
-            Value::Number(n) if n.is_f64() => Node::Float(n.as_f64().unwrap_or_default()),
-            Value::Number(n) => Node::Int(n.to_string()),
+            Value::Number(n) => {
+                // integers by their digits (any size, also with serde_json's
+                // arbitrary precision), floats by value
+                let text = n.to_string();
+                if n.is_i64() || n.is_u64() || !text.contains(['.', 'e', 'E']) {
+                    Node::Int(text)
+                } else {
+                    Node::Float(n.as_f64().unwrap_or_default())
+                }
+            }
             Value::String(s) => Node::Str(s.clone()),
             Value::Array(a) => Node::Seq(a.iter().map(Node::from_json).collect()),
             Value::Object(o) => Node::Map(

@@ -669,6 +669,10 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
         Cow::Borrowed(_) => raw,
         Cow::Owned(s) => Cow::Owned(s),
     };
+    let raw = match super::jinja_macro_args::rewrite(&raw, &syntax) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(s) => Cow::Owned(s),
+    };
     let (marked, plus) = mark_unary_plus(&raw, &syntax)?;
     let Ok(tree) = parse(&marked, "<template>", syntax.clone()) else {
         return Ok(Cow::Owned(marked.into_owned()));

@@ -48,11 +48,22 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
             )),
         },
         "join" => join(s, pos.first()),
-        "index" => {
+        "find" | "rfind" | "index" | "rindex" | "count" if kw.is_none() && pos.len() <= 3 => {
             let sub = pos.first().and_then(|v| v.as_str().map(String::from))?;
-            match s.find(&sub) {
-                Some(b) => Ok(Value::from(s[..b].chars().count() as i64)),
-                None => Err(py_err("ValueError", "substring not found")),
+            // start and end: integers or None, as slice bounds
+            let bound = |i: usize| match pos.get(i) {
+                None => Some(None),
+                Some(v) if v.is_none() => Some(None),
+                Some(v) if v.is_integer() => i64::try_from(v.clone()).ok().map(Some),
+                Some(_) => None,
+            };
+            let (start, end) = (bound(1)?, bound(2)?);
+            let found = py_find(s, &sub, start, end, method);
+            match (method, found) {
+                ("count", n) => Ok(Value::from(n.unwrap_or(0))),
+                (_, Some(i)) => Ok(Value::from(i)),
+                ("find" | "rfind", None) => Ok(Value::from(-1)),
+                _ => Err(py_err("ValueError", "substring not found")),
             }
         }
         "title" => Ok(Value::from(title(s))),
@@ -661,4 +672,44 @@ pub(crate) fn repr(v: &Value) -> String {
         return "Undefined".into();
     }
     py_repr(v)
+}
+
+/// Python's `str.find`/`rfind`/`index`/`rindex` (the position, in
+/// characters) and `str.count` (the number of non-overlapping matches) of
+/// `sub` within `s[start:end]`.
+fn py_find(s: &str, sub: &str, start: Option<i64>, end: Option<i64>, method: &str) -> Option<i64> {
+    let chars: Vec<char> = s.chars().collect();
+    let sub: Vec<char> = sub.chars().collect();
+    let n = chars.len() as i64;
+    let adjust = |x: i64| if x < 0 { (x + n).max(0) } else { x };
+    let st = adjust(start.unwrap_or(0));
+    let en = adjust(end.unwrap_or(n)).min(n);
+    if st > n || st > en {
+        return if method == "count" { Some(0) } else { None };
+    }
+    let m = sub.len() as i64;
+    let at = |p: i64| chars[p as usize..(p + m) as usize] == sub[..];
+    if method == "count" {
+        if m == 0 {
+            return Some(en - st + 1);
+        }
+        let (mut p, mut k) = (st, 0);
+        while p + m <= en {
+            if at(p) {
+                k += 1;
+                p += m;
+            } else {
+                p += 1;
+            }
+        }
+        return Some(k);
+    }
+    if en - st < m {
+        return None;
+    }
+    if method.starts_with('r') {
+        (st..=en - m).rev().find(|&p| at(p))
+    } else {
+        (st..=en - m).find(|&p| at(p))
+    }
 }

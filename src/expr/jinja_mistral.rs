@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::value::{Kwargs, Rest, Value as MValue};
+use minijinja::value::{Kwargs, Rest, Value as MValue, ValueKind};
 use minijinja::{Environment, ErrorKind as MKind, State};
 use serde_json::Value as Json;
 
@@ -48,18 +48,82 @@ pub(crate) fn json_dump(v: MValue) -> Result<String, minijinja::Error> {
 fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
     crate::expr::jinja_py::undefined_input(&v)?;
     let Some(s) = v.as_str() else {
-        return Err(minijinja::Error::new(
-            MKind::InvalidOperation,
-            "the JSON object must be str, bytes or bytearray",
+        return Err(crate::expr::jinja_ops::py_err(
+            "TypeError",
+            format!(
+                "the JSON object must be str, bytes or bytearray, not {}",
+                crate::expr::jinja_ops::type_name(&v)
+            ),
         ));
     };
+    // json.JSONDecodeError is a ValueError
     crate::expr::pyjson::loads(s)
         .map(|j| MValue::from(minijinja::value::Serde(Plain(&j))))
-        .map_err(|e| minijinja::Error::new(MKind::InvalidOperation, e))
+        .map_err(|e| crate::expr::jinja_ops::py_err("ValueError", e))
 }
 
 pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
-    Ok(crate::expr::pyjson::yaml_dump(&to_json(&v)?))
+    Ok(crate::expr::pyyaml::dump(&yaml_node(&v, 0)?))
+}
+
+/// The node PyYAML's safe representer makes of a Jinja value: lists and
+/// tuples, dicts (integer keys stay integers), scalars. Anything else
+/// (Undefined, a generator, `range`, a dict view, a macro) has no
+/// representer.
+fn yaml_node(v: &MValue, depth: usize) -> Result<crate::expr::pyyaml::Node, minijinja::Error> {
+    use crate::expr::pyyaml::Node;
+    let cannot = || {
+        crate::expr::jinja_ops::py_err(
+            "RepresenterError",
+            format!(
+                "('cannot represent an object', {})",
+                crate::expr::jinja::py_repr(v)
+            ),
+        )
+    };
+    if v.is_undefined()
+        || crate::expr::jinja_py::is_gen(v)
+        || crate::expr::jinja_values::is_range(v)
+        || crate::expr::jinja_values::is_view(v)
+    {
+        return Err(cannot());
+    }
+    if depth > 256 {
+        return Err(minijinja::Error::new(
+            MKind::InvalidOperation,
+            "maximum recursion depth exceeded",
+        ));
+    }
+    Ok(match v.kind() {
+        ValueKind::None => Node::Null,
+        ValueKind::Bool => Node::Bool(v.is_true()),
+        ValueKind::Number if v.is_integer() => Node::Int(v.to_string()),
+        ValueKind::Number => Node::Float(f64::try_from(v.clone()).unwrap_or_default()),
+        ValueKind::String => Node::Str(v.as_str().unwrap_or_default().to_string()),
+        ValueKind::Seq => Node::Seq(
+            v.try_iter()?
+                .map(|x| yaml_node(&x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        ValueKind::Map if !v.is_kwargs() && !is_special_object(v) => {
+            let mut kv = Vec::new();
+            for k in v.try_iter()? {
+                let x = v.get_item(&k)?;
+                kv.push((yaml_node(&k, depth + 1)?, yaml_node(&x, depth + 1)?));
+            }
+            Node::Map(kv)
+        }
+        _ => return Err(cannot()),
+    })
+}
+
+/// A minijinja object shown as a map that is no dict in Jinja2 (a macro,
+/// a namespace, a loop).
+fn is_special_object(v: &MValue) -> bool {
+    v.as_object().is_some_and(|o| {
+        let dbg = format!("{o:?}");
+        dbg.starts_with("<macro ") || dbg.starts_with("Namespace") || dbg.starts_with("Loop {")
+    })
 }
 
 fn yaml_parse(v: MValue) -> Result<MValue, minijinja::Error> {

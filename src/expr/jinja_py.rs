@@ -217,6 +217,24 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
     }
     iterable(&value)?;
     map_args(&args)?;
+    let vals: Vec<Value> = args.iter().map(|a| Value::clone(a)).collect();
+    if vals.len() > 1 && !vals[0].is_kwargs() && vals.last().is_some_and(Value::is_kwargs) {
+        // Jinja2's prepare_map hands keyword arguments on to the named
+        // filter (`map('round', precision=1)`, `map('map', attribute='n')`)
+        let Some(name) = vals[0].as_str() else {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "filter name must be a string",
+            ));
+        };
+        let mut out = Vec::new();
+        for item in value.try_iter()? {
+            let mut call = vec![item];
+            call.extend(vals[1..].iter().cloned());
+            out.push(state.apply_filter(name, &call)?);
+        }
+        return Ok(generator(out));
+    }
     // map(attribute=...) yields undefined values for missing attributes;
     // they only fail when used
     Ok(generator(minijinja::filters::map(state, value, args)?))
@@ -312,7 +330,7 @@ impl Object for DictMethod {
 /// `x.keys` (no call) as rewritten by [`rewrite_dict_methods`]; `root` is
 /// true when `x` is `_` itself.
 fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
-    if v.kind() == ValueKind::Map && !v.is_kwargs() {
+    if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) {
         let view = root
             && matches!(name.as_str(), "get" | "keys" | "items" | "values")
             && state
@@ -323,8 +341,16 @@ fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Valu
     Ok(v.get_attr(&name).unwrap_or(Value::UNDEFINED))
 }
 
+/// A `namespace()` object: its attributes are its own (`ns.items` is the
+/// value stored under `items`, not a dict method).
+fn is_namespace(v: &Value) -> bool {
+    v.as_object()
+        .is_some_and(|o| format!("{o:?}").starts_with("Namespace"))
+}
+
 /// Rewrites `path.keys` (an attribute read of a dict method name, not a
-/// call) into a filter call that yields the method object.
+/// call) into a filter call that yields the method object. An assignment
+/// target (`{% set ns.items = ... %}`) is left alone.
 pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
@@ -340,7 +366,11 @@ pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
         return Cow::Borrowed(src);
     }
     re.replace_all(src, |c: &regex::Captures<'_>| {
-        if c.get(3).is_some() {
+        let after = c
+            .get(0)
+            .map_or("", |m| src[m.end()..].trim_start_matches([' ', '\t']));
+        let assigned = after.starts_with('=') && !after.starts_with("==");
+        if c.get(3).is_some() || assigned {
             c[0].to_string()
         } else {
             format!(

@@ -16,6 +16,7 @@ pub(crate) mod jinja_guard;
 mod jinja_hint;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_lex;
+mod jinja_macro_args;
 pub(crate) mod jinja_methods;
 pub(crate) mod jinja_mistral;
 pub(crate) mod jinja_mutable;
@@ -30,6 +31,7 @@ pub(crate) mod jinja_text;
 pub(crate) mod jinja_urlize;
 pub(crate) mod jinja_values;
 pub mod pyjson;
+pub(crate) mod pyyaml;
 pub(crate) mod yaql;
 
 use std::sync::Arc;

@@ -4,8 +4,6 @@
 
 use serde_json::Value;
 
-use crate::domain::number::{Plain, is_integer};
-
 pub use crate::domain::pytext::{dumps, number};
 
 /// `json.loads(s)`.
@@ -16,92 +14,9 @@ pub fn loads(s: &str) -> Result<Value, String> {
     Ok(v)
 }
 
-/// `v` with every mapping's keys in sorted order (PyYAML's `sort_keys`).
-fn sorted_keys(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted_keys(&m[k])))
-                    .collect(),
-            )
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sorted_keys).collect()),
-        other => other.clone(),
-    }
-}
-
-/// `yaml.safe_dump(v, default_flow_style=False)`-like text; mapping keys
-/// come out sorted, as PyYAML sorts them by default, and floats are
-/// written as PyYAML writes them (`1.0e+16`, `.inf`).
+/// `yaml.safe_dump(v, default_flow_style=False)` ([`crate::expr::pyyaml`]).
 pub fn yaml_dump(v: &Value) -> String {
-    let mut floats = Vec::new();
-    let v = float_tokens(v, &mut floats);
-    let text = match &v {
-        Value::Object(_) | Value::Array(_) => {
-            yaml_serde::to_string(&Plain(&sorted_keys(&v))).unwrap_or_default()
-        }
-        _ => {
-            let s = yaml_serde::to_string(&Plain(&v)).unwrap_or_default();
-            let s = s.trim_end();
-            // PyYAML ends a document whose root is a plain scalar with
-            // `...`; a quoted scalar closes itself
-            if s.starts_with(['\'', '"']) {
-                format!("{s}\n")
-            } else {
-                format!("{s}\n...\n")
-            }
-        }
-    };
-    // Last token first, so that token 1 never eats the start of token 10.
-    floats
-        .iter()
-        .enumerate()
-        .rev()
-        .fold(text, |t, (i, f)| t.replace(&float_token(i), f))
-}
-
-/// The stand-in of the `i`-th float while the YAML text is written.
-fn float_token(i: usize) -> String {
-    format!("borapyfloat{i}x")
-}
-
-/// `v` with each float, and each integer beyond 64 bits, replaced by its
-/// stand-in; `floats` gets PyYAML's text of each (`represent_float`, the
-/// integer's digits).
-fn float_tokens(v: &Value, floats: &mut Vec<String>) -> Value {
-    match v {
-        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() && is_integer(n) => {
-            floats.push(n.as_str().to_string());
-            Value::String(float_token(floats.len() - 1))
-        }
-        Value::Number(n) if !is_integer(n) => {
-            let f = n.as_f64().unwrap_or_default();
-            let text = if f.is_nan() {
-                ".nan".to_string()
-            } else if f.is_infinite() {
-                if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
-            } else {
-                let r = crate::domain::pytext::float_repr(f).to_lowercase();
-                if !r.contains('.') && r.contains('e') {
-                    r.replacen('e', ".0e", 1)
-                } else {
-                    r
-                }
-            };
-            floats.push(text);
-            Value::String(float_token(floats.len() - 1))
-        }
-        Value::Array(a) => Value::Array(a.iter().map(|x| float_tokens(x, floats)).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| (k.clone(), float_tokens(x, floats)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+    crate::expr::pyyaml::dump(&crate::expr::pyyaml::Node::from_json(v))
 }
 
 /// Longest text `yaml_parse` reads.

@@ -79,7 +79,8 @@ pub const NAMES: &[(&str, Form)] = &[
     ("startsWith", M),
     ("endsWith", M),
     ("hex", F),
-    ("format", E),
+    // only date-times have it (yaql has no string format)
+    ("format", M),
     // collections
     ("list", F),
     ("toList", M),
@@ -732,7 +733,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "uuid" if n == 0 => V::string(uuid::Uuid::new_v4().to_string()),
         "json_dump" | "json_encode" if n == 1 => {
-            let v = it.arg(a, 0)?;
+            let v = super::lib_mistral::json_dump_value(&it.arg(a, 0)?);
             V::string(crate::expr::pyjson::dumps(&v.to_json(), Some(4)))
         }
         "json_parse" | "json_decode" if n == 1 => {
@@ -749,8 +750,8 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "yaml_dump" if n == 1 => {
-            let v = it.arg(a, 0)?;
-            V::string(crate::expr::pyjson::yaml_dump(&v.to_json()))
+            let node = super::lib_mistral::yaml_node(&it.arg(a, 0)?)?;
+            V::string(crate::expr::pyyaml::dump(&node))
         }
         "yaml_parse" if n == 1 => {
             let s = it.arg(a, 0)?;

@@ -116,10 +116,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 return Ok(None);
             };
             let k = it.arg(a, 1)?;
+            // the default is evaluated before the lookup, found or not
+            let default = if n == 3 { it.arg(a, 2)? } else { V::Null };
             match d.get(&Key(k)) {
                 Some(v) => v.clone(),
-                None if n == 3 => it.arg(a, 2)?,
-                None => V::Null,
+                None => default,
             }
         }
         "set" if !a.method => {
@@ -527,10 +528,17 @@ pub fn characters<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<V> {
     ];
     let mut text = String::new();
     for (i, name) in names.iter().enumerate() {
+        // each flag is declared `bool` (nullable): other values match no
+        // overload
         let flag = match it.named(a, name)? {
-            Some(v) => v.truthy(),
-            None if i < a.pos.len() => it.arg(a, i)?.truthy(),
-            None => false,
+            Some(v) => Some(v),
+            None if i < a.pos.len() => Some(it.arg(a, i)?),
+            None => None,
+        };
+        let flag = match flag {
+            None | Some(V::Null) => false,
+            Some(V::Bool(b)) => b,
+            Some(_) => return super::interp::no_func("characters"),
         };
         if !flag {
             continue;

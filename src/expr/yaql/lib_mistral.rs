@@ -54,3 +54,87 @@ pub fn tasks<'a>(it: &mut Interp<'a>, a: &Args<'a>, n: usize) -> R<Option<V>> {
         None => V::list(vec![]),
     }))
 }
+
+/// What `json_dump` writes of a yaql value: Mistral calls
+/// `jsonutils.dumps(data, indent=4)`, whose `default` is oslo's
+/// `to_primitive`. yaql hands it frozen dictionaries (its own dict type),
+/// which `json` cannot write, so each goes through `to_primitive` at level
+/// 0; that turns a frozen dictionary at level `L` into a plain one at
+/// `L + 1` and gives `None` for anything deeper than level 3. The fourth
+/// dictionary nested below the first one `json` meets is written `null`.
+/// (Lists do not count; dictionaries built by `toDict`, `delete`,
+/// `mergeWith` or parsed JSON/YAML are plain in yaql and are not cut: bora
+/// does not tell them apart.)
+pub fn json_dump_value(v: &V) -> V {
+    match v {
+        V::List(xs) => V::list(xs.iter().map(json_dump_value).collect()),
+        V::Iter(xs) => V::iter(xs.iter().map(json_dump_value).collect()),
+        V::Dict(_) | V::Set(_) => to_primitive(v, 0),
+        other => primitive_scalar(other),
+    }
+}
+
+/// `to_primitive` of a value that is not a collection: a date-time is
+/// written with oslo's `PERFECT_TIME_FORMAT`.
+fn primitive_scalar(v: &V) -> V {
+    match v {
+        V::DateTime(t) => V::string(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
+        other => other.clone(),
+    }
+}
+
+/// oslo's `to_primitive(value, level=level, max_depth=3)` of a yaql value.
+fn to_primitive(v: &V, level: usize) -> V {
+    const MAX_DEPTH: usize = 3;
+    match v {
+        V::Dict(d) if level < MAX_DEPTH => V::Dict(std::rc::Rc::new(
+            d.iter()
+                .map(|(k, x)| (k.clone(), to_primitive(x, level + 1)))
+                .collect(),
+        )),
+        V::List(xs) | V::Iter(xs) | V::Set(xs) if level <= MAX_DEPTH => {
+            V::list(xs.iter().map(|x| to_primitive(x, level)).collect())
+        }
+        V::Dict(_) | V::List(_) | V::Iter(_) | V::Set(_) => V::Null,
+        other => primitive_scalar(other),
+    }
+}
+
+/// The node PyYAML's safe representer makes of a yaql value for
+/// `yaml_dump`: integer keys stay integers, a date-time is a timestamp;
+/// sets, lazy sequences, time spans and regexes cannot be represented.
+pub fn yaml_node(v: &V) -> R<crate::expr::pyyaml::Node> {
+    use crate::expr::pyyaml::Node;
+    Ok(match v {
+        V::Null => Node::Null,
+        V::Bool(b) => Node::Bool(*b),
+        V::Int(i) => Node::Int(i.to_string()),
+        V::Big(b) => Node::Int(b.to_string()),
+        V::Float(f) => Node::Float(*f),
+        V::Str(s) => Node::Str(s.to_string()),
+        V::List(xs) => Node::Seq(xs.iter().map(yaml_node).collect::<R<_>>()?),
+        V::Dict(d) => Node::Map(
+            d.iter()
+                .map(|(k, x)| Ok((yaml_node(&k.0)?, yaml_node(x)?)))
+                .collect::<R<_>>()?,
+        ),
+        V::DateTime(t) => {
+            let micro = t.and_utc().timestamp_subsec_micros();
+            let frac = if micro == 0 {
+                String::new()
+            } else {
+                format!(".{micro:06}")
+            };
+            Node::Timestamp(format!("{}{frac}+00:00", t.format("%Y-%m-%d %H:%M:%S")))
+        }
+        other => {
+            return super::interp::err(
+                crate::expr::ErrorKind::Other,
+                format!(
+                    "('cannot represent an object', {})",
+                    super::lib::yaql_str(other)
+                ),
+            );
+        }
+    })
+}

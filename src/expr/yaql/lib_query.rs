@@ -272,15 +272,18 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "first" | "last" if arity(a, 1, 2) => {
             let xs = coll!(0);
+            // the default is an ordinary argument: evaluated before the
+            // call, whether or not the collection is empty
+            let default = if n == 2 { Some(it.arg(a, 1)?) } else { None };
             let pick = if name == "first" {
                 xs.first()
             } else {
                 xs.last()
             };
-            match pick {
-                Some(v) => v.clone(),
-                None if n == 2 => it.arg(a, 1)?,
-                None => return empty_err(),
+            match (pick, default) {
+                (Some(v), _) => v.clone(),
+                (None, Some(d)) => d,
+                (None, None) => return empty_err(),
             }
         }
         "single" if arity(a, 1, 1) => {

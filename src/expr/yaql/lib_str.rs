@@ -453,7 +453,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
         "search" if (2..=3).contains(&n) => match re.re.captures(&s) {
             Some(c) => {
                 if n == 3 {
-                    let m = match_params(&c, &s);
+                    let m = match_params(&re.re, &c, &s)?;
                     it.lam(&a.pos[2].clone(), a.sc, &m)?
                 } else {
                     group_value(&c)
@@ -465,7 +465,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             let mut out = Vec::new();
             for c in py_captures(&re.re, &s) {
                 let v = if n == 3 {
-                    let m = match_params(&c, &s);
+                    let m = match_params(&re.re, &c, &s)?;
                     it.lam(&a.pos[2].clone(), a.sc, &m)?
                 } else {
                     group_value(&c)
@@ -544,7 +544,7 @@ fn replace_by<'a>(
         }
         let Some(m) = c.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
-        match it.lam(&a.pos[lam].clone(), a.sc, &match_params(&c, s))? {
+        match it.lam(&a.pos[lam].clone(), a.sc, &match_params(&re.re, &c, s)?)? {
             V::Str(r) => out.push_str(&r),
             other => {
                 return err(

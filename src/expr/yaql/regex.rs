@@ -66,9 +66,41 @@ pub(crate) fn group_value(c: &regex::Captures<'_>) -> V {
 
 /// What yaql publishes to a match selector: `$1` is `{value, start, end}`
 /// of the whole match, `$2..` of each group (offsets in characters).
-pub(crate) fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
+///
+/// yaql's `_publish_match` then walks the named groups with
+/// `for key, value, in match.groupdict().values()`: it unpacks each named
+/// group's matched *text* into two names. So a match with a named group
+/// fails unless that text is two characters long and its second character
+/// names a group too (`match.start(name)`).
+pub(crate) fn match_params(re: &regex::Regex, c: &regex::Captures<'_>, s: &str) -> R<Vec<V>> {
+    for name in re.capture_names().flatten() {
+        let Some(text) = c.name(name).map(|m| m.as_str()) else {
+            return err(
+                ErrorKind::Type,
+                "cannot unpack non-iterable NoneType object",
+            );
+        };
+        let chars: Vec<char> = text.chars().collect();
+        match chars.len() {
+            2 => {
+                let second = chars[1].to_string();
+                if !re.capture_names().flatten().any(|n| n == second) {
+                    return err(ErrorKind::Index, "no such group");
+                }
+            }
+            n if n > 2 => {
+                return err(ErrorKind::Value, "too many values to unpack (expected 2)");
+            }
+            n => {
+                return err(
+                    ErrorKind::Value,
+                    format!("not enough values to unpack (expected 2, got {n})"),
+                );
+            }
+        }
+    }
     let chars_at = |b: usize| s[..b].chars().count() as i64;
-    (0..c.len())
+    Ok((0..c.len())
         .map(|i| {
             let mut m = indexmap::IndexMap::new();
             match c.get(i) {
@@ -88,7 +120,7 @@ pub(crate) fn match_params(c: &regex::Captures<'_>, s: &str) -> Vec<V> {
             }
             V::Dict(Rc::new(m))
         })
-        .collect()
+        .collect())
 }
 
 /// Python `re.finditer` positions: empty matches are allowed right after a

@@ -54,7 +54,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("output", Kind::Json),
         ("updated_at", Kind::Text),
         ("description", Kind::Text),
-        ("project_id", Kind::Text),
+        ("project_id", Kind::Uuid),
         ("root_execution_id", Kind::Uuid),
     ],
     default_sort: "created_at",
@@ -194,8 +194,12 @@ pub async fn list_of_task(
     let task_id = path.into_inner();
     query::uuid_named::<TaskExecutionId>("task_execution_id", &task_id)?;
     let pairs = query::pairs(&req)?;
-    if pairs.iter().any(|(k, _)| k == "include_output") {
-        return Err(Error::bad("Unknown argument: \"include_output\""));
+    // Arguments of the executions list this one does not take.
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| matches!(k.as_str(), "include_output" | "project_id" | "all_projects"))
+    {
+        return Err(Error::bad(format!("Unknown argument: \"{k}\"")));
     }
     // Filtered by the text as given: another spelling matches nothing.
     let pin = ("task_execution_id", task_id);

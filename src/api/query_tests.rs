@@ -303,12 +303,12 @@ fn duplicate_sort_keys_count_once() {
     assert_eq!(err("sort_keys=foo"), "Sort key supplied is invalid: foo");
 }
 
-fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
+fn check_access(qs: &str, admin: bool, listing: store::Listing, expected: Result<Access, &str>) {
     let caller = crate::api::Caller {
         project_id: "p".into(),
         admin,
     };
-    let got = list_access(&parse_pairs(qs).unwrap(), &caller).map_err(|e| e.to_string());
+    let got = list_access(&parse_pairs(qs).unwrap(), &caller, listing).map_err(|e| e.to_string());
     match expected {
         Ok(a) => assert_eq!(got, Ok(a), "{qs}"),
         Err(prefix) => assert!(
@@ -320,15 +320,19 @@ fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
 
 #[test]
 fn list_access_all_projects_as_text() {
+    use store::Listing::{Executions, Workflows};
     let own = || Ok(Access::Project("p".into()));
     const FORBIDDEN: &str = "Operation forbidden (insufficient permissions)";
-    check_access("", false, own());
-    check_access("all_projects=", false, own());
-    check_access("all_projects=false", false, Err(FORBIDDEN));
-    check_access("all_projects=true", false, Err(FORBIDDEN));
-    check_access("all_projects=false", true, Ok(Access::All));
-    check_access("project_id=q", false, Err(FORBIDDEN));
-    check_access("project_id=q", true, Ok(Access::Project("q".into())));
+    check_access("", false, Workflows, own());
+    check_access("all_projects=", false, Workflows, own());
+    check_access("all_projects=false", false, Workflows, Err(FORBIDDEN));
+    check_access("all_projects=true", false, Executions, Err(FORBIDDEN));
+    check_access("all_projects=false", true, Workflows, Ok(Access::All));
+    // project_id is a filter within the caller's own access; the
+    // executions list asks for the admin policy first.
+    check_access("project_id=q", false, Workflows, own());
+    check_access("project_id=q", false, Executions, Err(FORBIDDEN));
+    check_access("project_id=q", true, Executions, own());
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("updated_at", Kind::Text),
         ("input", Kind::Text),
         ("definition", Kind::Text),
-        ("project_id", Kind::Text),
+        ("project_id", Kind::Uuid),
         ("namespace", Kind::Text),
     ],
     default_sort: "created_at",

@@ -263,13 +263,21 @@ pub async fn get(
     if let Some(f) = asked
         .split(',')
         .map(|f| f.trim().to_lowercase())
-        .find(|f| !f.is_empty() && !FIELDS.contains(&f.as_str()))
+        .find(|f| !f.is_empty() && !is_model_column(f))
     {
         return Err(Error::bad(format!("Field '{f}' does not exist.")));
     }
     let fields = query::fields(&pairs, FIELDS)?;
     let (e, spec) = fetch_with_vars(&state, &caller, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(render::execution_get(&e, &spec), &fields)))
+}
+
+/// Whether `f` is a column of Mistral's execution model, which a single
+/// execution's `fields` is checked against: the resource's attributes but
+/// `published_global` (computed at each GET) and `source_execution_id`
+/// (read from the request only).
+fn is_model_column(f: &str) -> bool {
+    FIELDS.contains(&f) && !matches!(f, "published_global" | "source_execution_id")
 }
 
 /// Every attribute of Mistral's Execution resource: what a body may carry.

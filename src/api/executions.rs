@@ -195,10 +195,12 @@ pub async fn list_of_task(
     query::uuid_named::<TaskExecutionId>("task_execution_id", &task_id)?;
     let pairs = query::pairs(&req)?;
     // Arguments of the executions list this one does not take.
-    if let Some((k, _)) = pairs
-        .iter()
-        .find(|(k, _)| matches!(k.as_str(), "include_output" | "project_id" | "all_projects"))
-    {
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "include_output" | "project_id" | "all_projects" | "nulls"
+        )
+    }) {
         return Err(Error::bad(format!("Unknown argument: \"{k}\"")));
     }
     // Filtered by the text as given: another spelling matches nothing.

@@ -49,7 +49,12 @@ fn scalar_of(kind: &Kind) -> Option<Scalar> {
 /// Whether a plain scalar `s` reads back as a string (no other resolver of
 /// PyYAML's claims it: bool, int, float, null, timestamp, `<<`, `=`).
 fn str_is_implicit(s: &str) -> bool {
-    s != "<<" && s != "=" && matches!(scalar::resolve_plain(s), Kind::Str(_))
+    // PyYAML's float resolver also claims infinities and NaN, which the
+    // loader here keeps as text (JSON has no such numbers).
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let special_float =
+        matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(s, ".nan" | ".NaN" | ".NAN");
+    !special_float && s != "<<" && s != "=" && matches!(scalar::resolve_plain(s), Kind::Str(_))
 }
 
 /// `str(int)`, or PyYAML's `represent_float`.
@@ -541,6 +546,13 @@ mod tests {
         let m = root.as_map().expect("a mapping");
         let entries = [("version", &m["version"].value), (name, &m[name].value)];
         assert_eq!(dump_mapping(&entries), want);
+    }
+
+    #[test]
+    fn texts_other_resolvers_claim_are_quoted() {
+        let text = "version: '2.0'\nw:\n  vars:\n    a: '.inf'\n    b: '-.Inf'\n    c: '.nan'\n    d: '12:30'\n    e: '<<'\n    f: 'NO'\n    g: 'y'\n";
+        let want = "version: '2.0'\nw:\n  vars:\n    a: '.inf'\n    b: '-.Inf'\n    c: '.nan'\n    d: '12:30'\n    e: '<<'\n    f: 'NO'\n    g: y\n";
+        check(text, "w", want);
     }
 
     #[test]

@@ -146,9 +146,17 @@ fn filter_kinds() {
     check_filters(&format!("workflow_id={U}"), &[("workflow_id", Eq, &[U])]);
     // Compared as text, as Mistral compares ids: upper case stays.
     let upper = U.to_uppercase();
+    // Mistral's uuid type keeps the value after the operator alone: the
+    // filter is an equality whatever the operator; a list is no uuid.
     check_filters(
         &format!("workflow_id=neq:{upper}"),
-        &[("workflow_id", Neq, &[upper.as_str()])],
+        &[("workflow_id", Eq, &[upper.as_str()])],
+    );
+    assert_eq!(
+        err(&format!("workflow_id=in:{U}")),
+        format!(
+            "Invalid input for field/attribute workflow_id. Value: 'in:{U}'. unable to convert to uuid. Error: Expected a uuid but received ['{U}']."
+        )
     );
     check_filters("processed=True", &[("processed", Eq, &["true"])]);
     check_filters("processed=0", &[("processed", Eq, &["false"])]);

@@ -173,7 +173,7 @@ fn timed_out(msg: &HandleTask, action_ex_id: &str, limit: Duration) -> String {
     }
     let secs = limit.as_secs_f64();
     let secs = if secs.fract() == 0.0 {
-        format!("{}", limit.as_secs())
+        limit.as_secs().to_string()
     } else {
         crate::domain::pytext::float_repr(secs)
     };

@@ -113,10 +113,16 @@ fn filter_ops() {
     check_filters("name=eq:a:b", &[("name", Eq, &["a:b"])]);
     check_filters("name=a,b", &[("name", Eq, &["a,b"])]);
     check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
-    check_filters("all_projects=false", &[]);
     assert_eq!(err("unknown=1"), "Unknown argument: \"unknown\"");
     // A task list takes none of the arguments only some lists have.
-    for arg in ["include_output", "namespace", "scope"] {
+    for arg in [
+        "include_output",
+        "namespace",
+        "scope",
+        "all_projects",
+        "project_id",
+        "nulls",
+    ] {
         assert_eq!(
             err(&format!("{arg}=x")),
             format!("Unknown argument: \"{arg}\"")

@@ -253,6 +253,7 @@ fn matches(a: &Map<String, Value>, f: &Filter) -> bool {
         FilterOp::In => f.values.contains(&have),
         FilterOp::Nin => !f.values.contains(&have),
         FilterOp::Has => have.contains(want),
+        FilterOp::IsNull => field.is_none_or(Value::is_null),
     }
 }
 

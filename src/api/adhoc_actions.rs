@@ -151,6 +151,14 @@ pub async fn update_one(
         return Err(Error::bad(format!("Attempt to modify a system action: {identifier}")).into());
     }
     refuse_system(&definition)?;
+    // Mistral counts the document's actions before it looks the identifier
+    // up, and names the identifier as the path gave it.
+    if lang::parse_actions(&definition).is_ok_and(|specs| specs.len() > 1) {
+        return Err(Error::bad(format!(
+            "More than one actions are not supported for update with identifier. [identifier: {identifier}]"
+        ))
+        .into());
+    }
     let (i, ns) = (identifier.clone(), namespace.clone());
     let access = caller.access();
     let id = read(&state, move |s| s.find_action_definition(&access, &i, &ns))

@@ -72,7 +72,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("remaining_executions", Kind::Text),
         ("first_execution_time", Kind::Text),
         ("next_execution_time", Kind::Text),
-        ("project_id", Kind::Text),
+        ("project_id", Kind::Uuid),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,

@@ -73,7 +73,20 @@ pub async fn list(
     state: web::Data<ApiState>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
-    let fetch = |s: &Store, q: &ListQuery| s.list_environments(q);
+    // Mistral loads the marker row with `get_environment`, which reads it
+    // as a name: a marker (a uuid, as the argument's type requires) names
+    // the environment called so, and an id matches none (404).
+    let fetch = |s: &Store, q: &ListQuery| {
+        let mut q = q.clone();
+        if let Some(m) = q.marker.take() {
+            let e = s
+                .get_environment(&q.access, &m)?
+                .filter(|e| e.name == m)
+                .ok_or(crate::store::Error::MarkerNotFound("environments", m))?;
+            q.marker = Some(e.id.to_string());
+        }
+        s.list_environments(&q)
+    };
     list_page(&req, &state, &caller, &SPEC, "environments", fetch, render).await
 }
 

@@ -54,7 +54,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("output", Kind::Json),
         ("updated_at", Kind::Text),
         ("description", Kind::Text),
-        ("project_id", Kind::Text),
+        ("project_id", Kind::Uuid),
         ("root_execution_id", Kind::Uuid),
     ],
     default_sort: "created_at",
@@ -194,8 +194,14 @@ pub async fn list_of_task(
     let task_id = path.into_inner();
     query::uuid_named::<TaskExecutionId>("task_execution_id", &task_id)?;
     let pairs = query::pairs(&req)?;
-    if pairs.iter().any(|(k, _)| k == "include_output") {
-        return Err(Error::bad("Unknown argument: \"include_output\""));
+    // Arguments of the executions list this one does not take.
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "include_output" | "project_id" | "all_projects" | "nulls"
+        )
+    }) {
+        return Err(Error::bad(format!("Unknown argument: \"{k}\"")));
     }
     // Filtered by the text as given: another spelling matches nothing.
     let pin = ("task_execution_id", task_id);
@@ -259,13 +265,21 @@ pub async fn get(
     if let Some(f) = asked
         .split(',')
         .map(|f| f.trim().to_lowercase())
-        .find(|f| !f.is_empty() && !FIELDS.contains(&f.as_str()))
+        .find(|f| !f.is_empty() && !is_model_column(f))
     {
         return Err(Error::bad(format!("Field '{f}' does not exist.")));
     }
     let fields = query::fields(&pairs, FIELDS)?;
     let (e, spec) = fetch_with_vars(&state, &caller, parse_id(&path)?).await?;
     Ok(HttpResponse::Ok().json(query::project(render::execution_get(&e, &spec), &fields)))
+}
+
+/// Whether `f` is a column of Mistral's execution model, which a single
+/// execution's `fields` is checked against: the resource's attributes but
+/// `published_global` (computed at each GET) and `source_execution_id`
+/// (read from the request only).
+fn is_model_column(f: &str) -> bool {
+    FIELDS.contains(&f) && !matches!(f, "published_global" | "source_execution_id")
 }
 
 /// Every attribute of Mistral's Execution resource: what a body may carry.

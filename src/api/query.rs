@@ -260,15 +260,7 @@ pub fn only(pairs: &Pairs, allowed: &[&str]) -> Result<(), Error> {
 
 /// Query parameters every list takes besides its filters (Mistral's
 /// `get_all` arguments); any other is a 400, as wsme answers.
-const LIST_ARGS: &[&str] = &[
-    "limit",
-    "marker",
-    "sort_keys",
-    "sort_dirs",
-    "fields",
-    "all_projects",
-    "project_id",
-];
+const LIST_ARGS: &[&str] = &["limit", "marker", "sort_keys", "sort_dirs", "fields"];
 
 /// Whether the list of `listing` takes `arg`, a `get_all` argument only
 /// some lists have and their filters may not name: `namespace` the
@@ -279,6 +271,8 @@ fn takes(listing: store::Listing, arg: &str) -> bool {
     match arg {
         "namespace" => matches!(listing, L::Workflows | L::ActionDefinitions | L::Workbooks),
         "include_output" => matches!(listing, L::Executions | L::ActionExecutions),
+        "all_projects" => matches!(listing, L::Workflows | L::Executions | L::CronTriggers),
+        "nulls" => listing == L::Executions,
         "scope" => matches!(
             listing,
             L::Workflows | L::ActionDefinitions | L::Workbooks | L::Environments | L::CronTriggers
@@ -289,20 +283,21 @@ fn takes(listing: store::Listing, arg: &str) -> bool {
 
 /// Whose records a list shows: the caller's project, or for an admin
 /// every project (`all_projects`, read as text as Mistral reads it: any
-/// non-empty value, `false` too) or the one `project_id` names. Both are
-/// admin-only (403 otherwise), as Mistral's `*:list:all_projects` policy
-/// has it.
-pub fn list_access(pairs: &Pairs, caller: &Caller) -> Result<Access, Error> {
+/// non-empty value, `false` too), admin-only (403 otherwise) as Mistral's
+/// `*:list:all_projects` policy has it. `project_id` is a uuid filter
+/// within that (the lists of workflows, cron triggers and executions take
+/// it); on the executions list Mistral asks for the same policy.
+pub fn list_access(
+    pairs: &Pairs,
+    caller: &Caller,
+    listing: store::Listing,
+) -> Result<Access, Error> {
     let all = text_flag(pairs, "all_projects");
-    let project = get(pairs, "project_id").filter(|p| !p.is_empty());
-    if !all && project.is_none() {
-        return Ok(caller.access());
+    let project = get(pairs, "project_id").is_some_and(|p| !p.is_empty());
+    if all || (project && listing == store::Listing::Executions) {
+        caller.require_admin("Listing other projects (all_projects, project_id)")?;
     }
-    caller.require_admin("Listing other projects (all_projects, project_id)")?;
-    Ok(match project {
-        Some(p) if !all => Access::Project(p.to_string()),
-        _ => Access::All,
-    })
+    Ok(if all { Access::All } else { caller.access() })
 }
 
 /// Parses a list request against `spec`, as `caller` sees it; `limit` is
@@ -319,7 +314,9 @@ pub fn list_params(
     {
         return Err(unknown_argument(k));
     }
-    let access = list_access(pairs, caller)?;
+    // wsme converts every argument before the policy is asked.
+    let filters = filters(pairs, spec)?;
+    let access = list_access(pairs, caller, spec.listing)?;
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,
         Some(v) => {
@@ -349,7 +346,7 @@ pub fn list_params(
             marker,
             limit,
             sort,
-            filters: filters(pairs, spec)?,
+            filters,
             access,
         },
         link_fields: fields.clone(),
@@ -390,9 +387,18 @@ fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error>
 }
 
 fn filters(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
+    let nulls = nulls(pairs)?;
     let mut out: Vec<Filter> = Vec::new();
     for &(field, kind) in spec.filters {
         let Some(raw) = get(pairs, field) else {
+            // `nulls=`: a filter the request does not give selects NULL.
+            if nulls.iter().any(|n| n == field) {
+                out.push(Filter {
+                    field: field.to_string(),
+                    op: FilterOp::IsNull,
+                    values: vec!["None".into()],
+                });
+            }
             continue;
         };
         let filter = parse_filter(field, kind, raw)?;
@@ -400,6 +406,57 @@ fn filters(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
         out.push(filter);
     }
     Ok(out)
+}
+
+/// The columns of Mistral's execution table, which `nulls=` may name.
+const EXECUTION_COLUMNS: &[&str] = &[
+    "spec",
+    "accepted",
+    "input",
+    "output",
+    "params",
+    "context",
+    "id",
+    "name",
+    "description",
+    "workflow_name",
+    "workflow_namespace",
+    "workflow_id",
+    "state",
+    "state_info",
+    "tags",
+    "runtime_context",
+    "scope",
+    "project_id",
+    "created_at",
+    "updated_at",
+    "task_execution_id",
+    "root_execution_id",
+];
+
+/// The executions list's `nulls=` (a list, as wsme's `types.list` reads
+/// it: split at commas, trimmed, lower-cased): each a nullable column of
+/// the execution table (Mistral's `check_allowed_none_values`, whose
+/// refusal is a 500 there, a 400 here). A named column that is no filter
+/// of the list is accepted and does nothing.
+fn nulls(pairs: &Pairs) -> Result<Vec<String>, Error> {
+    let Some(raw) = get(pairs, "nulls") else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = raw
+        .split(',')
+        .map(|v| v.trim().to_lowercase())
+        .filter(|v| !v.is_empty())
+        .collect();
+    for n in &names {
+        if !EXECUTION_COLUMNS.contains(&n.as_str()) {
+            return Err(Error::bad(format!("'{n}' is not a valid field name.")));
+        }
+        if n == "id" {
+            return Err(Error::bad("The field 'id' can't hold None value."));
+        }
+    }
+    Ok(names)
 }
 
 /// Python's `int(text)` in base 10: surrounding whitespace, a sign and
@@ -456,6 +513,9 @@ fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
         FilterOp::In | FilterOp::Nin => value.split(',').map(str::to_string).collect(),
         _ => vec![value.to_string()],
     };
+    if kind == Kind::Uuid {
+        return uuid_filter(field, raw, op, values);
+    }
     let values = values
         .iter()
         .map(|v| check_value(field, kind, v))
@@ -480,6 +540,35 @@ fn check_value(field: &str, kind: Kind, v: &str) -> Result<String, Error> {
             .map_or_else(|_| v.to_string(), |s| s.as_str().to_string())),
         Kind::Bool => parse_bool(field, v).map(|b| b.to_string()),
     }
+}
+
+/// A filter on a `types.uuid` argument, as Mistral's `UuidType.validate`
+/// reads it: the value after any `op:` prefix must be one uuid, and that
+/// value alone is the argument, so the filter is an equality whatever the
+/// operator (`neq:X` finds X); an `in:`/`nin:` list is no uuid (400 naming
+/// the list as Python prints it).
+fn uuid_filter(field: &str, raw: &str, op: FilterOp, values: Vec<String>) -> Result<Filter, Error> {
+    let refuse = |received: String| {
+        Error::bad(format!(
+            "Invalid input for field/attribute {field}. Value: '{raw}'. unable to convert to uuid. Error: Expected a uuid but received {received}."
+        ))
+    };
+    if matches!(op, FilterOp::In | FilterOp::Nin) {
+        let items: Vec<String> = values
+            .iter()
+            .map(|v| crate::domain::pytext::str_repr(v))
+            .collect();
+        return Err(refuse(format!("[{}]", items.join(", "))));
+    }
+    let value = values.into_iter().next().unwrap_or_default();
+    if !is_uuid_like(&value) {
+        return Err(refuse(value));
+    }
+    Ok(Filter {
+        field: field.to_string(),
+        op: FilterOp::Eq,
+        values: vec![value],
+    })
 }
 
 /// WSME's answer to a value `types.uuid` refuses.

@@ -113,10 +113,16 @@ fn filter_ops() {
     check_filters("name=eq:a:b", &[("name", Eq, &["a:b"])]);
     check_filters("name=a,b", &[("name", Eq, &["a,b"])]);
     check_filters("name=x&name=y", &[("name", Eq, &["y"])]);
-    check_filters("all_projects=false", &[]);
     assert_eq!(err("unknown=1"), "Unknown argument: \"unknown\"");
     // A task list takes none of the arguments only some lists have.
-    for arg in ["include_output", "namespace", "scope"] {
+    for arg in [
+        "include_output",
+        "namespace",
+        "scope",
+        "all_projects",
+        "project_id",
+        "nulls",
+    ] {
         assert_eq!(
             err(&format!("{arg}=x")),
             format!("Unknown argument: \"{arg}\"")
@@ -146,9 +152,17 @@ fn filter_kinds() {
     check_filters(&format!("workflow_id={U}"), &[("workflow_id", Eq, &[U])]);
     // Compared as text, as Mistral compares ids: upper case stays.
     let upper = U.to_uppercase();
+    // Mistral's uuid type keeps the value after the operator alone: the
+    // filter is an equality whatever the operator; a list is no uuid.
     check_filters(
         &format!("workflow_id=neq:{upper}"),
-        &[("workflow_id", Neq, &[upper.as_str()])],
+        &[("workflow_id", Eq, &[upper.as_str()])],
+    );
+    assert_eq!(
+        err(&format!("workflow_id=in:{U}")),
+        format!(
+            "Invalid input for field/attribute workflow_id. Value: 'in:{U}'. unable to convert to uuid. Error: Expected a uuid but received ['{U}']."
+        )
     );
     check_filters("processed=True", &[("processed", Eq, &["true"])]);
     check_filters("processed=0", &[("processed", Eq, &["false"])]);
@@ -303,12 +317,12 @@ fn duplicate_sort_keys_count_once() {
     assert_eq!(err("sort_keys=foo"), "Sort key supplied is invalid: foo");
 }
 
-fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
+fn check_access(qs: &str, admin: bool, listing: store::Listing, expected: Result<Access, &str>) {
     let caller = crate::api::Caller {
         project_id: "p".into(),
         admin,
     };
-    let got = list_access(&parse_pairs(qs).unwrap(), &caller).map_err(|e| e.to_string());
+    let got = list_access(&parse_pairs(qs).unwrap(), &caller, listing).map_err(|e| e.to_string());
     match expected {
         Ok(a) => assert_eq!(got, Ok(a), "{qs}"),
         Err(prefix) => assert!(
@@ -320,15 +334,19 @@ fn check_access(qs: &str, admin: bool, expected: Result<Access, &str>) {
 
 #[test]
 fn list_access_all_projects_as_text() {
+    use store::Listing::{Executions, Workflows};
     let own = || Ok(Access::Project("p".into()));
     const FORBIDDEN: &str = "Operation forbidden (insufficient permissions)";
-    check_access("", false, own());
-    check_access("all_projects=", false, own());
-    check_access("all_projects=false", false, Err(FORBIDDEN));
-    check_access("all_projects=true", false, Err(FORBIDDEN));
-    check_access("all_projects=false", true, Ok(Access::All));
-    check_access("project_id=q", false, Err(FORBIDDEN));
-    check_access("project_id=q", true, Ok(Access::Project("q".into())));
+    check_access("", false, Workflows, own());
+    check_access("all_projects=", false, Workflows, own());
+    check_access("all_projects=false", false, Workflows, Err(FORBIDDEN));
+    check_access("all_projects=true", false, Executions, Err(FORBIDDEN));
+    check_access("all_projects=false", true, Workflows, Ok(Access::All));
+    // project_id is a filter within the caller's own access; the
+    // executions list asks for the admin policy first.
+    check_access("project_id=q", false, Workflows, own());
+    check_access("project_id=q", false, Executions, Err(FORBIDDEN));
+    check_access("project_id=q", true, Executions, own());
 }
 
 #[test]

@@ -41,7 +41,6 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("tags", Kind::Text),
         ("updated_at", Kind::Text),
         ("namespace", Kind::Text),
-        ("project_id", Kind::Text),
     ],
     default_sort: "created_at",
     marker: Kind::Uuid,

@@ -9,7 +9,7 @@ use super::body::{self, Body};
 use super::error::{Error, TextError};
 use super::query::{self, Kind, ListSpec, Pairs};
 use super::{ApiState, Caller, read, render, send};
-use crate::domain::{Scope, WorkflowId};
+use crate::domain::Scope;
 use crate::engine::{CreateWorkflows, DeleteWorkflow, UpdateWorkflows};
 use crate::lang;
 use crate::store::{ListQuery, Store, WorkflowDef};
@@ -41,7 +41,7 @@ pub(super) const SPEC: ListSpec = ListSpec {
         ("updated_at", Kind::Text),
         ("input", Kind::Text),
         ("definition", Kind::Text),
-        ("project_id", Kind::Text),
+        ("project_id", Kind::Uuid),
         ("namespace", Kind::Text),
     ],
     default_sort: "created_at",
@@ -257,7 +257,7 @@ pub async fn update(
         scope: scope_for(&pairs, &caller)?,
         namespace: query::namespace(&pairs),
         definition: body::text(body)?,
-        id: None,
+        identifier: None,
         project: caller.project_id,
     };
     let defs = send::update_workflows(&state, msg).await?;
@@ -292,15 +292,11 @@ pub async fn update_one(
     let namespace = query::namespace(&pairs);
     let scope = scope_for(&pairs, &caller)?;
     let definition = body::text(body)?;
-    let id = match identifier.parse::<WorkflowId>() {
-        Ok(id) => id,
-        Err(_) => find(&state, &caller, &identifier, &namespace).await?.id,
-    };
     let msg = UpdateWorkflows {
         definition,
         namespace: namespace.clone(),
         scope,
-        id: Some(id),
+        identifier: Some(identifier.clone()),
         project: caller.project_id,
     };
     let defs = send::update_workflows(&state, msg).await?;

@@ -354,6 +354,7 @@ impl EngineActor {
             timeout: call.timeout.map(std::time::Duration::from_secs_f64),
             workflow_name: ae.workflow_name.clone(),
             target: call.target,
+            inline: false,
         };
         exec.in_flight += 1;
         self.owner.insert(ae.id, exec_id);

@@ -84,7 +84,9 @@ impl EngineActor {
     ) -> Result<Value, Error> {
         let access = Access::Project(project.to_string());
         match env {
-            None | Some(Value::Null) => Ok(json!({})),
+            // `if not env: return {}`: every false value is no env.
+            None => Ok(json!({})),
+            Some(v) if !crate::expr::truthy(v) => Ok(json!({})),
             Some(Value::Object(e)) => Ok(Value::Object(e.clone())),
             // An environment stored without variables is an empty env
             // (Mistral's execution of one never starts its first task).
@@ -94,7 +96,14 @@ impl EngineActor {
                 None => Err(Error::Invalid(format!("Environment is not found: {name}"))),
             },
             Some(other) => Err(Error::Invalid(format!(
-                "Unexpected value type for environment [environment={other}]"
+                "Unexpected value type for environment [env={}, type=<class '{}'>]",
+                crate::domain::pytext::str(other),
+                match other {
+                    Value::Bool(_) => "bool",
+                    Value::Number(n) if n.is_f64() => "float",
+                    Value::Number(_) => "int",
+                    _ => "list",
+                }
             ))),
         }
     }

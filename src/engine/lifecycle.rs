@@ -432,6 +432,7 @@ impl EngineActor {
                 timeout,
                 workflow_name: ae.workflow_name.clone(),
                 target: context.and_then(super::runtime::target),
+                inline: false,
             });
         }
         for mut m in sends {

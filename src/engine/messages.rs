@@ -5,7 +5,7 @@ use actix::prelude::*;
 use serde_json::{Map, Value};
 
 use super::Error;
-use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId, WorkflowId};
+use crate::domain::{ActionExecutionId, ExecutionId, State, TaskExecutionId};
 use crate::store::{
     ActionExecutionRecord, EnvironmentRecord, ExecutionRecord, TaskRecord, WorkflowDef,
 };
@@ -29,7 +29,9 @@ pub struct UpdateWorkflows {
     pub definition: String,
     pub namespace: String,
     pub scope: crate::domain::Scope,
-    pub id: Option<WorkflowId>,
+    /// The workflow's name or id as the path gave it (`PUT
+    /// /v2/workflows/{identifier}`); `None` updates each workflow by name.
+    pub identifier: Option<String>,
     /// The caller's project: only its own definitions can be replaced.
     pub project: String,
 }

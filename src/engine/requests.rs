@@ -159,17 +159,14 @@ impl EngineActor {
     fn update_workflows(&mut self, msg: &UpdateWorkflows) -> Result<Vec<WorkflowDef>, Error> {
         let specs = lang::parse_workflows(&msg.definition)?;
         self.check_task_count(&specs)?;
-        if msg.id.is_some() && specs.len() != 1 {
-            return Err(Error::Invalid(
-                "Only one workflow may be defined when updating a workflow by its id".into(),
-            ));
+        if let Some(id) = msg.identifier.as_ref().filter(|_| specs.len() != 1) {
+            return Err(Error::Invalid(format!(
+                "More than one workflows are not supported for update with identifier. [identifier: {id}]"
+            )));
         }
         let mut defs = Vec::new();
         for spec in specs {
-            let key = match msg.id {
-                Some(id) => id.to_string(),
-                None => spec.name.clone(),
-            };
+            let key = msg.identifier.clone().unwrap_or_else(|| spec.name.clone());
             let old = self.lookup_own(&key, &msg.namespace, &msg.project)?;
             let mut def = Self::new_def(&spec, &old.def.namespace, msg.scope, &msg.project)?;
             def.id = old.def.id;
@@ -226,6 +223,13 @@ impl EngineActor {
                 Error::Invalid("Workflow ID or workflow name must be provided.".into())
             })?;
         super::notify::subscribers(&msg.params).map_err(Error::Invalid)?;
+        // As Mistral's engine: a namespace asked for names the execution's
+        // `params.namespace` (where its sub-workflows are looked up), even
+        // when the workflow was found by id in another one.
+        if !msg.namespace.is_empty() {
+            msg.params
+                .insert("namespace".into(), Value::String(msg.namespace.clone()));
+        }
         let def = self.lookup(&key, &msg.namespace, &msg.project)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;

@@ -311,6 +311,7 @@ impl EngineActor {
                 .and_then(Value::as_str)
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| t.trim().to_string()),
+            inline: sa.waiter.is_some(),
         });
     }
 

@@ -10,10 +10,12 @@ use serde_json::{Map, Value, json};
 use crate::domain::number::Plain;
 
 use super::spec::WorkflowSpec;
-use super::yaml::{Kind, Node};
+use super::yaml::{self, Node};
 
 /// The workflow's own YAML: the whole text when it is the only workflow,
-/// otherwise a version line plus the workflow's section of the text.
+/// otherwise the version and the workflow's data as PyYAML dumps them
+/// (`_cut_wf_definition_from_all`: `yaml.dump({'version': ..., name: ...},
+/// sort_keys=False)`), comments and the text's own layout gone.
 pub(crate) fn definition(text: &str, root: &Node, name: &str) -> String {
     let Some(m) = root.as_map() else {
         return text.to_string();
@@ -21,49 +23,14 @@ pub(crate) fn definition(text: &str, root: &Node, name: &str) -> String {
     if m.keys().filter(|k| *k != "version").count() <= 1 {
         return text.to_string();
     }
-    let version = match m.get("version").map(|e| &e.value.kind) {
-        Some(Kind::Num(n)) => format!("version: {n}\n"),
-        Some(Kind::Str(s)) => format!("version: '{}'\n", s.replace('\'', "''")),
-        _ => "version: '2.0'\n".to_string(),
-    };
-    let block = root.col == 1 && m.values().all(|e| e.col == 1);
-    let mut starts: Vec<u32> = m.values().map(|e| e.line).collect();
-    starts.sort_unstable();
-    starts.dedup();
-    let distinct = starts.len() == m.len();
-    if let Some(e) = m.get(name)
-        && block
-        && distinct
-    {
-        let end = starts.iter().copied().find(|l| *l > e.line);
-        let lines: Vec<&str> = text
-            .split_inclusive('\n')
-            .skip(e.line.saturating_sub(1) as usize)
-            .take(end.map_or(usize::MAX, |l| (l - e.line) as usize))
-            .collect();
-        let keep = lines
-            .iter()
-            .rposition(|l| !(l.trim().is_empty() || l.starts_with('#')))
-            .map_or(0, |i| i + 1);
-        let mut out = version;
-        for l in &lines[..keep] {
-            out.push_str(l);
-        }
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
-        return out;
+    let mut entries: Vec<(&str, &Node)> = Vec::with_capacity(2);
+    if let Some(e) = m.get("version") {
+        entries.push(("version", &e.value));
     }
-    // A flow-style document: dump the workflow's data, as Mistral does.
-    let mut doc = Map::new();
-    doc.insert(
-        "version".into(),
-        m.get("version").map_or(json!("2.0"), |e| e.value.to_json()),
-    );
     if let Some(e) = m.get(name) {
-        doc.insert(name.to_string(), e.value.to_json());
+        entries.push((name, &e.value));
     }
-    yaml_serde::to_string(&Plain(&Value::Object(doc))).unwrap_or_else(|_| text.to_string())
+    yaml::dump::dump_mapping(&entries)
 }
 
 /// Mistral's human input string: `a, b="x"` (a default is rendered with

@@ -35,6 +35,11 @@ pub struct HandleTask {
     /// for any worker.
     #[serde(default)]
     pub target: Option<String>,
+    /// A standalone action run inline (`run_sync`, or a sync action not
+    /// saved): as in Mistral's executor, the action runs without an id of
+    /// its own (`action_ex_id=None` in its error texts).
+    #[serde(default)]
+    pub inline: bool,
 }
 
 /// Worker → engine: may I run this attempt? The engine answers only after the
@@ -176,6 +181,7 @@ mod tests {
             timeout: Some(Duration::from_secs(3)),
             workflow_name: Some("wf".into()),
             target: Some("gpu".into()),
+            inline: false,
         };
         let text = serde_json::to_string(&msg).unwrap();
         let back: HandleTask = serde_json::from_str(&text).unwrap();

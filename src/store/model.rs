@@ -499,6 +499,9 @@ pub enum FilterOp {
     In,
     Nin,
     Has,
+    /// The field is NULL (the executions list's `nulls=`); its text in a
+    /// `next` link is Mistral's, `eq:None`.
+    IsNull,
 }
 
 impl FilterOp {
@@ -514,6 +517,7 @@ impl FilterOp {
             FilterOp::In => "in",
             FilterOp::Nin => "nin",
             FilterOp::Has => "has",
+            FilterOp::IsNull => "eq",
         }
     }
 }

@@ -333,6 +333,11 @@ pub(super) fn field<'f>(fields: &'f [Field], name: &str, what: &str) -> Result<&
         .ok_or_else(|| Error::BadQuery(format!("unknown {what} field '{name}'")))
 }
 
+/// `col IS NULL`.
+fn is_null<Tab: 'static>(col: &str) -> Cond<Tab> {
+    Box::new(sql::<Bool>(&format!("{col} IS NULL")))
+}
+
 /// The condition of one filter.
 pub(super) fn filter_cond<Tab: 'static>(
     fields: &[Field],
@@ -348,6 +353,9 @@ pub(super) fn filter_cond<Tab: 'static>(
             fd.api
         ))
     };
+    if flt.op == FilterOp::IsNull {
+        return Ok(is_null(&col));
+    }
     let values = flt
         .values
         .iter()
@@ -372,6 +380,7 @@ pub(super) fn filter_cond<Tab: 'static>(
         Kind::Text | Kind::Json | Kind::State | Kind::Time | Kind::Int
     );
     Ok(match (flt.op, fd.kind) {
+        (FilterOp::IsNull, _) => is_null(&col),
         (FilterOp::Eq | FilterOp::Has, Kind::Tags) => contains(one()?),
         (FilterOp::Neq, Kind::Tags) => lacks(one()?),
         (FilterOp::In, Kind::Tags) => any_of(values.into_iter().map(contains).collect()),

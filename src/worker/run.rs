@@ -128,8 +128,13 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
             return;
         }
     };
+    let action_ex_id = if msg.inline {
+        "None".to_string()
+    } else {
+        msg.action_execution_id.to_string()
+    };
     action.set_context(&ActionContext {
-        action_execution_id: msg.action_execution_id.to_string(),
+        action_execution_id: action_ex_id.clone(),
         task_execution_id: msg.task_execution_id.map(|t| t.to_string()),
         workflow_execution_id: msg.execution_id.map(|e| e.to_string()),
         workflow_name: msg.workflow_name.clone(),
@@ -146,10 +151,7 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
     let outcome = match msg.timeout {
         Some(limit) => match tokio::time::timeout(limit, run).await {
             Ok(done) => into_outcome(done),
-            Err(_) => Outcome::Failure(Value::String(format!(
-                "Task timed out [timeout(s)={}].",
-                limit.as_secs()
-            ))),
+            Err(_) => Outcome::Failure(Value::String(timed_out(&msg, &action_ex_id, limit))),
         },
         None => into_outcome(run.await),
     };
@@ -159,6 +161,27 @@ async fn handle_task(registry: &Registry, engine: &EngineLink, msg: HandleTask) 
     if sync || matches!(outcome, Outcome::Failure(_)) {
         engine.convey.do_send(convey(outcome));
     }
+}
+
+/// The error of an action its timeout ended: a task's, in the words of
+/// the task's timeout policy (bora ends the action with its task); a
+/// standalone run's, as Mistral's executor words the exception it raises
+/// (`Timeout after N seconds`).
+fn timed_out(msg: &HandleTask, action_ex_id: &str, limit: Duration) -> String {
+    if msg.task_execution_id.is_some() {
+        return format!("Task timed out [timeout(s)={}].", limit.as_secs());
+    }
+    let secs = limit.as_secs_f64();
+    let secs = if secs.fract() == 0.0 {
+        limit.as_secs().to_string()
+    } else {
+        crate::domain::pytext::float_repr(secs)
+    };
+    crate::actions::raised(
+        &msg.action,
+        action_ex_id,
+        &format!("Timeout after {secs} seconds"),
+    )
 }
 
 /// First wait before asking again after a "busy" answer; it doubles up to

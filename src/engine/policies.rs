@@ -1,7 +1,8 @@
 //! Task policies: `pause-before`, `wait-before` and `timeout` when a task
 //! starts; `wait-after`, `fail-on` and `retry` (count, delay, break-on,
-//! continue-on) when it completes. Every delay is a timer kept in the task's
-//! `runtime_context` (so it is written with the task and re-armed on
+//! continue-on) when it completes, where every policy is also evaluated and
+//! type-checked again as Mistral does. Every delay is a timer kept in the
+//! task's `runtime_context` (so it is written with the task and re-armed on
 //! recovery) and fires at most once: firing clears it in the same change.
 
 use std::sync::Arc;

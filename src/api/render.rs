@@ -223,12 +223,13 @@ pub fn task(t: &TaskRecord, view: TaskView) -> Map<String, Value> {
     if view == TaskView::Get {
         // Mistral computes a task's result from its accepted executions: a
         // task still in progress (running, waiting, delayed for a retry,
-        // held by `pause-before`) has none yet and shows `[]`.
+        // held by `pause-before`) has none yet and shows `[]`; one held by
+        // `wait-after` has its result.
         let none = Value::Array(Vec::new());
-        let result = if t.state.is_completed() {
-            &t.result
-        } else {
+        let result = if crate::engine::result_pending(t) {
             &none
+        } else {
+            &t.result
         };
         m.insert("result".into(), pytext::dumps(result, None).into());
     }

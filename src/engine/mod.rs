@@ -53,6 +53,7 @@ pub use published::published_global;
 pub use recovery::INTERRUPTED_NOT_SAFE;
 pub use retention::RetentionConfig;
 pub use standalone::{DeleteActionExecution, StartAction};
+pub use state::result_pending;
 pub use telemetry::{Ended, ListUnfinished, Timings, Unfinished};
 
 use actix::prelude::*;

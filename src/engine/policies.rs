@@ -1,7 +1,8 @@
 //! Task policies: `pause-before`, `wait-before` and `timeout` when a task
 //! starts; `wait-after`, `fail-on` and `retry` (count, delay, break-on,
-//! continue-on) when it completes. Every delay is a timer kept in the task's
-//! `runtime_context` (so it is written with the task and re-armed on
+//! continue-on) when it completes, where every policy is also evaluated and
+//! type-checked again as Mistral does. Every delay is a timer kept in the
+//! task's `runtime_context` (so it is written with the task and re-armed on
 //! recovery) and fires at most once: firing clears it in the same change.
 
 use std::sync::Arc;
@@ -135,6 +136,21 @@ impl EngineActor {
         self.evaluate(exec, Some(task), &branch, v)
     }
 
+    /// Evaluates a policy value of a completed task against its outbound
+    /// context (its inbound context and what it published), as Mistral's
+    /// retry policy reads `continue-on` and `break-on`.
+    fn policy_outbound(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        v: &Value,
+    ) -> Result<Value, String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let branch = super::state::Exec::outbound(task);
+        self.evaluate(exec, Some(task), &branch, v)
+    }
+
     /// Mistral's check of the policies before a task starts: each policy it
     /// builds (in its order: pause-before, wait-before, wait-after, retry,
     /// timeout, concurrency; fail-on is never checked) is evaluated and its
@@ -147,15 +163,6 @@ impl EngineActor {
     ) -> Result<(), String> {
         use super::policy_types::{Kind, check};
         let p = &spec.policies;
-        // `build_*_policy`: a delay is built when it is an expression or
-        // positive, pause-before and concurrency when truthy.
-        fn built(v: &Option<Value>) -> Option<&Value> {
-            v.as_ref()
-                .filter(|v| v.is_string() || v.as_f64().is_some_and(|n| n > 0.0))
-        }
-        fn truthy(v: &Option<Value>) -> Option<&Value> {
-            v.as_ref().filter(|v| expr::truthy(v))
-        }
         let eval = |v: &Value| self.policy(exec_id, task_id, v);
         if let Some(v) = truthy(&p.pause_before) {
             check("PauseBeforePolicy", &[("expr", &eval(v)?, Kind::Flag)])?;
@@ -245,18 +252,10 @@ impl EngineActor {
     /// Starts a join that waited for its inbound tasks. Mistral continues
     /// such a task (`_run_existing`, not a rerun) without its before-start
     /// policies: pause-before, wait-before and timeout do not apply to it,
-    /// and no concurrency is recorded (its with-items runs every item at
-    /// once).
+    /// no concurrency is recorded (its with-items runs every item at once),
+    /// and its policies' types are first checked when it completes.
     pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some((wf, name)) = self.task_spec(exec_id, task_id) else {
-            return;
-        };
-        let Some(spec) = wf.tasks.get(&name) else {
-            return;
-        };
-        if self.prepare_start(exec_id, task_id, spec) {
-            self.start_task(exec_id, task_id);
-        }
+        self.start_task(exec_id, task_id);
     }
 
     /// Checks the task's policy types; false when that failed the task (and
@@ -393,8 +392,14 @@ impl EngineActor {
         }
     }
 
-    /// The completion policies, in Mistral's order: wait-after, fail-on,
-    /// retry. True when the task is held (DELAYED) instead of completing.
+    /// The completion policies, in Mistral's order (`_after_task_complete`:
+    /// pause-before, wait-before, wait-after, fail-on, retry, timeout,
+    /// concurrency). Every policy Mistral builds for the task evaluates its
+    /// values again and checks their types, also the start ones; an error
+    /// there is no task error but a failure to handle the completion: the
+    /// task and the workflow are force-failed (`Failed to handle action
+    /// completion [...]`), so `on-error` does not run. True when the task is
+    /// held (DELAYED, or force-failed) instead of completing.
     pub(crate) fn after_complete(
         &mut self,
         exec_id: ExecutionId,
@@ -409,108 +414,164 @@ impl EngineActor {
         let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
             return false;
         };
-        let state = task.state;
-        if matches!(state, State::Cancelled | State::Skipped) {
+        if matches!(task.state, State::Cancelled | State::Skipped) {
             return false;
         }
-        let info_before = task.state_info.clone();
-        let waited = super::runtime::waited_after(&task.runtime_context);
-        if let (Some(w), false) = (&spec.policies.wait_after, waited) {
-            match self
-                .policy(exec_id, task_id, w)
-                .and_then(|v| seconds(&v, "wait-after"))
-            {
-                Ok(secs) if secs > 0.0 => {
-                    self.with_rc(exec_id, task_id, |rc| {
-                        super::runtime::begin_wait_after(rc, state, info_before);
-                    });
-                    let info = format!("Delayed by 'wait-after' policy [delay={}]", fmt_secs(secs));
-                    self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
-                    self.set_timer(exec_id, task_id, TimerKind::WaitAfter, secs);
-                    return true;
-                }
-                Ok(_) => {}
-                Err(e) => self.set_task_state(exec_id, task_id, State::Error, Some(e)),
+        match self.completion_policies(exec_id, task_id, spec) {
+            Ok(held) => held,
+            Err(e) => {
+                let msg = self.completion_failure(exec_id, task_id, &e);
+                self.force_fail_task(exec_id, task_id, msg);
+                true
             }
         }
-        if let Some(f) = &spec.policies.fail_on {
-            let success = self
-                .execs
-                .get(&exec_id)
-                .and_then(|e| e.tasks.get(&task_id))
-                .map(|t| t.state);
-            if success == Some(State::Success) {
-                match self.policy(exec_id, task_id, f) {
-                    Ok(v) if expr::truthy(&v) => self.set_task_state(
-                        exec_id,
-                        task_id,
-                        State::Error,
-                        Some("Failed by 'fail-on' policy".into()),
-                    ),
-                    Ok(_) => {}
-                    Err(e) => self.set_task_state(exec_id, task_id, State::Error, Some(e)),
-                }
-            }
-        }
-        self.retry(exec_id, task_id, spec)
     }
 
-    /// Mistral's `RetryPolicy.after_task_complete`. True when retried.
-    fn retry(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, spec: &TaskSpec) -> bool {
-        let Some(retry) = &spec.policies.retry else {
-            return false;
-        };
+    /// `after_complete`'s policies; `Err` with the evaluation or type error
+    /// that stops them.
+    fn completion_policies(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        spec: &TaskSpec,
+    ) -> Result<bool, String> {
+        use super::policy_types::{Kind, check};
+        let p = &spec.policies;
         let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
-            return false;
+            return Ok(false);
         };
         let state = task.state;
-        if !matches!(state, State::Success | State::Error)
+        let info_before = task.state_info.clone();
+        let waited = super::runtime::waited_after(&task.runtime_context);
+        let eval = |s: &Self, v: &Value| s.policy(exec_id, task_id, v);
+        if let Some(v) = truthy(&p.pause_before) {
+            check(
+                "PauseBeforePolicy",
+                &[("expr", &eval(self, v)?, Kind::Flag)],
+            )?;
+        }
+        if let Some(v) = built(&p.wait_before) {
+            check(
+                "WaitBeforePolicy",
+                &[("delay", &eval(self, v)?, Kind::Count)],
+            )?;
+        }
+        // The wait-after delay is applied once the other policies were
+        // evaluated: an error among them fails the task instead.
+        let mut hold = None;
+        if let Some(v) = built(&p.wait_after) {
+            let delay = eval(self, v)?;
+            check("WaitAfterPolicy", &[("delay", &delay, Kind::Count)])?;
+            let secs = seconds(&delay, "wait-after")?;
+            if secs > 0.0 && !waited {
+                hold = Some(secs);
+            }
+        }
+        if let Some(f) = truthy(&p.fail_on) {
+            // FailOnPolicy's schema names no field it has: the value's type
+            // is never checked.
+            let v = eval(self, f)?;
+            if hold.is_none() && state == State::Success && expr::truthy(&v) {
+                self.set_task_state(
+                    exec_id,
+                    task_id,
+                    State::Error,
+                    Some("Failed by 'fail-on' policy".into()),
+                );
+            }
+        }
+        let retried = match &p.retry {
+            Some(r) => self.retry(exec_id, task_id, r, hold.is_none())?,
+            None => false,
+        };
+        if let Some(v) = built(&p.timeout) {
+            check("TimeoutPolicy", &[("delay", &eval(self, v)?, Kind::Count)])?;
+        }
+        if let Some(v) = truthy(&p.concurrency) {
+            check(
+                "ConcurrencyPolicy",
+                &[("concurrency", &eval(self, v)?, Kind::Count)],
+            )?;
+        }
+        if let Some(secs) = hold {
+            self.with_rc(exec_id, task_id, |rc| {
+                super::runtime::begin_wait_after(rc, state, info_before);
+            });
+            let info = format!("Delayed by 'wait-after' policy [delay={}]", fmt_secs(secs));
+            self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
+            self.set_timer(exec_id, task_id, TimerKind::WaitAfter, secs);
+            return Ok(true);
+        }
+        Ok(retried)
+    }
+
+    /// Mistral's `RetryPolicy.after_task_complete`: count and delay are
+    /// evaluated and type-checked; with a count above 0, continue-on and
+    /// break-on are evaluated against the task's outbound context (what it
+    /// published included), before the task's state is looked at.
+    /// `Ok(true)` when retried; nothing is retried unless `may`.
+    fn retry(
+        &mut self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        retry: &crate::lang::RetryPolicy,
+        may: bool,
+    ) -> Result<bool, String> {
+        use super::policy_types::{Kind, check};
+        let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
+            return Ok(false);
+        };
+        let retry_no = super::runtime::retry_no(&task.runtime_context);
+        let count = self.policy(exec_id, task_id, &retry.count)?;
+        let delay = self.policy(exec_id, task_id, &retry.delay)?;
+        check(
+            "RetryPolicy",
+            &[
+                ("delay", &delay, Kind::Count),
+                ("count", &count, Kind::Count),
+            ],
+        )?;
+        let count = seconds(&count, "retry count")? as u64;
+        let mut delay = seconds(&delay, "retry delay")?;
+        if count == 0 {
+            return Ok(false);
+        }
+        let continue_on = match &retry.continue_on {
+            Some(c) => Some(expr::truthy(&self.policy_outbound(exec_id, task_id, c)?)),
+            None => None,
+        };
+        let break_on = match &retry.break_on {
+            Some(b) => expr::truthy(&self.policy_outbound(exec_id, task_id, b)?),
+            None => false,
+        };
+        if let Some(b) = &retry.backoff {
+            let factor = seconds(&self.policy(exec_id, task_id, b)?, "retry backoff")?;
+            delay *= factor.max(1.0).powi(retry_no.min(64) as i32);
+        }
+        if let Some(m) = &retry.max_delay {
+            delay = delay.min(seconds(
+                &self.policy(exec_id, task_id, m)?,
+                "retry max-delay",
+            )?);
+        }
+        let Some(task) = self.execs.get(&exec_id).and_then(|e| e.tasks.get(&task_id)) else {
+            return Ok(false);
+        };
+        let state = task.state;
+        if !may
+            || !matches!(state, State::Success | State::Error)
             || super::runtime::interrupted(&task.runtime_context)
         {
-            return false;
+            return Ok(false);
         }
-        let retry_no = super::runtime::retry_no(&task.runtime_context);
-        let evaluated = (|| -> Result<(u64, f64, bool, Option<bool>), String> {
-            let count =
-                seconds(&self.policy(exec_id, task_id, &retry.count)?, "retry count")? as u64;
-            let mut delay = seconds(&self.policy(exec_id, task_id, &retry.delay)?, "retry delay")?;
-            if let Some(b) = &retry.backoff {
-                let factor = seconds(&self.policy(exec_id, task_id, b)?, "retry backoff")?;
-                delay *= factor.max(1.0).powi(retry_no.min(64) as i32);
-            }
-            if let Some(m) = &retry.max_delay {
-                delay = delay.min(seconds(
-                    &self.policy(exec_id, task_id, m)?,
-                    "retry max-delay",
-                )?);
-            }
-            let break_on = match &retry.break_on {
-                Some(b) => expr::truthy(&self.policy(exec_id, task_id, b)?),
-                None => false,
-            };
-            let continue_on = match &retry.continue_on {
-                Some(c) => Some(expr::truthy(&self.policy(exec_id, task_id, c)?)),
-                None => None,
-            };
-            Ok((count, delay, break_on, continue_on))
-        })();
-        let (count, delay, break_on, continue_on) = match evaluated {
-            Ok(v) => v,
-            Err(e) => {
-                self.set_task_state(exec_id, task_id, State::Error, Some(e));
-                return false;
-            }
-        };
-        if count > 0 {
-            // Mistral takes the policy's context before deciding.
-            self.with_rc(exec_id, task_id, super::runtime::init_retry);
-        }
+        // Mistral takes the policy's context before deciding.
+        self.with_rc(exec_id, task_id, super::runtime::init_retry);
         let stop = retry_no >= count
             || (state == State::Error && break_on)
             || (state == State::Success && continue_on.is_none())
             || continue_on == Some(false);
         if stop {
-            return false;
+            return Ok(false);
         }
         self.with_rc(exec_id, task_id, |rc| {
             super::runtime::begin_retry(rc, retry_no + 1);
@@ -519,7 +580,7 @@ impl EngineActor {
         let info = format!("Delayed by 'retry' policy [delay={}]", fmt_secs(delay));
         self.set_task_state(exec_id, task_id, State::RunningDelayed, Some(info));
         self.set_timer(exec_id, task_id, TimerKind::Retry, delay);
-        true
+        Ok(true)
     }
 
     /// Mistral's `invalidate_result` before a retry: the task's earlier
@@ -662,6 +723,19 @@ impl EngineActor {
         // No accepted result: Mistral's task result is the empty list.
         self.complete_task(exec_id, task_id, State::Error, json!([]), Some(msg));
     }
+}
+
+/// `build_*_policy`: a delay policy is built when its value is an
+/// expression or positive.
+fn built(v: &Option<Value>) -> Option<&Value> {
+    v.as_ref()
+        .filter(|v| v.is_string() || v.as_f64().is_some_and(|n| n > 0.0))
+}
+
+/// `build_*_policy`: pause-before, fail-on and concurrency are built when
+/// their value is truthy.
+fn truthy(v: &Option<Value>) -> Option<&Value> {
+    v.as_ref().filter(|v| expr::truthy(v))
 }
 
 /// Seconds as Mistral prints them: `5`, or `0.5`.

@@ -189,6 +189,7 @@ pub(crate) fn task_dict(
         }
         return d;
     }
+    let pending = t.result.is_null() && result_pending(t);
     json!({
         "id": t.id.to_string(),
         "name": t.name,
@@ -201,13 +202,21 @@ pub(crate) fn task_dict(
         }),
         "state": t.state.as_str(),
         "state_info": t.state_info,
-        "result": t.result,
+        "result": if pending { json!([]) } else { t.result.clone() },
         "published": t.published,
         "type": t.kind.as_str(),
         "workflow_execution_id": exec_id.to_string(),
         "created_at": crate::domain::format_time(&t.created_at),
         "updated_at": t.updated_at.as_ref().map(crate::domain::format_time),
     })
+}
+
+/// Mistral computes a task's result from its accepted executions: a task
+/// in progress that has none yet (starting, waiting, held by
+/// `pause-before`, delayed for a retry) reads `[]` in `task()` and in
+/// the API. A task held by `wait-after` has its result already.
+pub fn result_pending(t: &TaskRecord) -> bool {
+    !t.state.is_completed() && !super::runtime::waited_after(&t.runtime_context)
 }
 
 fn merge_into(into: &mut Map<String, Value>, from: &Map<String, Value>) {

@@ -248,8 +248,24 @@ impl<'a> Workflow<'a> {
         }
         let mut reads = Vec::new();
         strings(node, &self.path, &mut reads);
+        // A retry of count 0 stops before its break-on / continue-on is
+        // evaluated: what they read is never read.
+        let dead: Vec<String> = spec
+            .tasks
+            .iter()
+            .filter(|(_, t)| {
+                t.policies
+                    .retry
+                    .as_ref()
+                    .is_some_and(|r| r.count == serde_json::json!(0))
+            })
+            .map(|(name, _)| key(&key(&self.path, "tasks"), name) + ".retry.")
+            .collect();
         let mut told: HashSet<String> = HashSet::new();
         for (path, line, col, s) in reads {
+            if dead.iter().any(|d| path.starts_with(d.as_str())) {
+                continue;
+            }
             for name in read_names(s) {
                 if name.starts_with("__") || set.contains(name.as_str()) || told.contains(&name) {
                     continue;
@@ -543,6 +559,34 @@ wf:
                 "task 't6' is unreachable: no start task leads to it (at wf.tasks.t6, line 17, column 5)",
                 "task 't6' joins 2 inbound tasks but only 0 that can run lead to it: the join \
                  can never be satisfied (at wf.tasks.t6.join, line 18, column 7)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_retry_of_count_zero_reads_nothing() {
+        let wf = "
+version: '2.0'
+wf:
+  tasks:
+    a:
+      action: std.noop
+      retry:
+        count: 0
+        delay: 0
+        continue-on: <% $.never %>
+    b:
+      action: std.noop
+      retry:
+        count: 1
+        delay: 0
+        break-on: <% $.sometimes %>
+";
+        assert_eq!(
+            warnings(wf),
+            vec![
+                "variable 'sometimes' is read but no input, vars, publish or with-items of the \
+                 workflow sets it (at wf.tasks.b.retry.break-on, line 16, column 19)",
             ]
         );
     }

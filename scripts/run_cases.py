@@ -593,6 +593,21 @@ class Runner(object):
         raise CaseFailure("timeout waiting for task %s in state %s (seen %r)"
                           % (name, state, last))
 
+    def wait_started(self, task, deadline):
+        """Waits until no action execution of a RUNNING task is IDLE.
+
+        Mistral creates a task's action executions RUNNING; bora confirms a
+        dispatched one a moment later, and a pause or cancel in between is
+        refused for it by design (docs/compatibility.md, "A message that sat
+        in a queue is refused"). A step after `wait_task: RUNNING` acts on a
+        started action on both servers.
+        """
+        while time.time() < deadline:
+            if not any(a["state"] == "IDLE"
+                       for a in self.b.list_action_executions(task["id"])):
+                return
+            time.sleep(self.poll)
+
     def sub_execution_id(self, ex_id, task_name, deadline):
         t = self.find_task(ex_id, task_name, None, deadline)
         while time.time() < deadline:
@@ -617,7 +632,9 @@ class Runner(object):
         elif kind == "wait_state":
             self.wait_state(ex_id, arg, deadline)
         elif kind == "wait_task":
-            self.find_task(ex_id, arg["name"], arg.get("state"), deadline)
+            t = self.find_task(ex_id, arg["name"], arg.get("state"), deadline)
+            if arg.get("state") == "RUNNING":
+                self.wait_started(t, deadline)
         elif kind == "pause":
             self.b.update_execution(ex_id, state="PAUSED")
         elif kind == "resume":

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::flow::seconds;
 use crate::domain::{ExecutionId, State, TaskExecutionId, Timestamp, now};
 use crate::expr;
 use crate::lang::{TaskSpec, WorkflowSpec};
-use crate::store::Write;
+use crate::store::{TaskRecord, Write};
 
 /// What a timer does when it fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,10 +130,9 @@ impl EngineActor {
         task_id: TaskExecutionId,
         v: &Value,
     ) -> Result<Value, String> {
-        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
-        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let branch = task.in_context.as_object().cloned().unwrap_or_default();
-        self.evaluate(exec, Some(task), &branch, v)
+        self.policy_in(exec_id, task_id, v, |task| {
+            task.in_context.as_object().cloned().unwrap_or_default()
+        })
     }
 
     /// Evaluates a policy value of a completed task against its outbound
@@ -145,10 +144,21 @@ impl EngineActor {
         task_id: TaskExecutionId,
         v: &Value,
     ) -> Result<Value, String> {
+        self.policy_in(exec_id, task_id, v, super::state::Exec::outbound)
+    }
+
+    /// Evaluates a policy value of a task against the context `branch`
+    /// makes of it.
+    fn policy_in(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        v: &Value,
+        branch: impl FnOnce(&TaskRecord) -> Map<String, Value>,
+    ) -> Result<Value, String> {
         let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
         let task = exec.tasks.get(&task_id).ok_or("task gone")?;
-        let branch = super::state::Exec::outbound(task);
-        self.evaluate(exec, Some(task), &branch, v)
+        self.evaluate(exec, Some(task), &branch(task), v)
     }
 
     /// Mistral's check of the policies before a task starts: each policy it

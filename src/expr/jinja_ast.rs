@@ -111,6 +111,26 @@ pub(crate) fn opens_operand(tok: Option<&Token<'_>>) -> bool {
     }
 }
 
+/// For each token, the index of the bracket it pairs with (`(`/`)`,
+/// `[`/`]`, `{`/`}`), if it is one.
+pub(crate) fn partners(toks: &[(Token<'_>, Span)]) -> Vec<Option<usize>> {
+    let mut partner = vec![None; toks.len()];
+    let mut stack = Vec::new();
+    for (i, (t, _)) in toks.iter().enumerate() {
+        match t {
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => {
+                if let Some(o) = stack.pop() {
+                    partner[o] = Some(i);
+                    partner[i] = Some(o);
+                }
+            }
+            _ => {}
+        }
+    }
+    partner
+}
+
 impl<'s> Walk<'s> {
     fn new(src: &'s str, syntax: &minijinja::syntax::SyntaxConfig, plus: Vec<u32>) -> Self {
         let toks: Vec<(Token<'s>, Span)> = tokenize(src, false, syntax.clone())
@@ -118,22 +138,11 @@ impl<'s> Walk<'s> {
             .collect();
         let mut by_start = HashMap::new();
         let mut by_end = HashMap::new();
-        let mut partner = vec![None; toks.len()];
-        let mut stack = Vec::new();
-        for (i, (t, s)) in toks.iter().enumerate() {
+        for (i, (_, s)) in toks.iter().enumerate() {
             by_start.insert(s.start_offset, i);
             by_end.insert(s.end_offset, i);
-            match t {
-                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
-                Token::ParenClose | Token::BracketClose | Token::BraceClose => {
-                    if let Some(o) = stack.pop() {
-                        partner[o] = Some(i);
-                        partner[i] = Some(o);
-                    }
-                }
-                _ => {}
-            }
         }
+        let partner = partners(&toks);
         Walk {
             src,
             toks,

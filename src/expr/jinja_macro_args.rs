@@ -32,20 +32,7 @@ impl<'s> Toks<'s> {
         let toks: Vec<(Token<'s>, Span)> = tokenize(src, false, syntax.clone())
             .map_while(Result::ok)
             .collect();
-        let mut partner = vec![None; toks.len()];
-        let mut stack = Vec::new();
-        for (i, (t, _)) in toks.iter().enumerate() {
-            match t {
-                Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
-                Token::ParenClose | Token::BracketClose | Token::BraceClose => {
-                    if let Some(o) = stack.pop() {
-                        partner[o] = Some(i);
-                        partner[i] = Some(o);
-                    }
-                }
-                _ => {}
-            }
-        }
+        let partner = super::jinja_ast::partners(&toks);
         Toks { toks, partner }
     }
 

@@ -63,15 +63,18 @@ fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
 }
 
 pub(crate) fn yaml_dump(v: MValue) -> Result<String, minijinja::Error> {
-    Ok(crate::expr::pyyaml::dump(&yaml_node(&v, 0)?))
+    Ok(crate::yaml::emit::dump(
+        &yaml_node(&v, 0)?,
+        crate::yaml::emit::Keys::Sorted,
+    ))
 }
 
 /// The node PyYAML's safe representer makes of a Jinja value: lists and
 /// tuples, dicts (integer keys stay integers), scalars. Anything else
 /// (Undefined, a generator, `range`, a dict view, a macro) has no
 /// representer.
-fn yaml_node(v: &MValue, depth: usize) -> Result<crate::expr::pyyaml::Node, minijinja::Error> {
-    use crate::expr::pyyaml::Node;
+fn yaml_node(v: &MValue, depth: usize) -> Result<crate::yaml::emit::Node, minijinja::Error> {
+    use crate::yaml::emit::Node;
     let cannot = || {
         crate::expr::jinja_ops::py_err(
             "RepresenterError",

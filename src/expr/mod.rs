@@ -31,7 +31,6 @@ pub(crate) mod jinja_text;
 pub(crate) mod jinja_urlize;
 pub(crate) mod jinja_values;
 pub mod pyjson;
-pub(crate) mod pyyaml;
 pub(crate) mod yaql;
 
 use std::sync::Arc;

@@ -16,7 +16,10 @@ pub fn loads(s: &str) -> Result<Value, String> {
 
 /// `yaml.safe_dump(v, default_flow_style=False)` ([`crate::expr::pyyaml`]).
 pub fn yaml_dump(v: &Value) -> String {
-    crate::expr::pyyaml::dump(&crate::expr::pyyaml::Node::from_json(v))
+    crate::yaml::emit::dump(
+        &crate::yaml::emit::Node::from_json(v),
+        crate::yaml::emit::Keys::Sorted,
+    )
 }
 
 /// Longest text `yaml_parse` reads.

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use scalar::resolve_scalar;
 
 pub(crate) mod dump;
+pub(crate) mod emit;
 pub(crate) mod scalar;
 
 /// Largest accepted document, in bytes.

@@ -751,7 +751,10 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "yaml_dump" if n == 1 => {
             let node = super::lib_mistral::yaml_node(&it.arg(a, 0)?)?;
-            V::string(crate::expr::pyyaml::dump(&node))
+            V::string(crate::yaml::emit::dump(
+                &node,
+                crate::yaml::emit::Keys::Sorted,
+            ))
         }
         "yaml_parse" if n == 1 => {
             let s = it.arg(a, 0)?;

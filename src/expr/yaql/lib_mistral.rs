@@ -103,8 +103,8 @@ fn to_primitive(v: &V, level: usize) -> V {
 /// The node PyYAML's safe representer makes of a yaql value for
 /// `yaml_dump`: integer keys stay integers, a date-time is a timestamp;
 /// sets, lazy sequences, time spans and regexes cannot be represented.
-pub fn yaml_node(v: &V) -> R<crate::expr::pyyaml::Node> {
-    use crate::expr::pyyaml::Node;
+pub fn yaml_node(v: &V) -> R<crate::yaml::emit::Node> {
+    use crate::yaml::emit::Node;
     Ok(match v {
         V::Null => Node::Null,
         V::Bool(b) => Node::Bool(*b),

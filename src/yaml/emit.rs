@@ -1,12 +1,16 @@
-//! PyYAML's `safe_dump(data, default_flow_style=False)` text, for Mistral's
-//! `yaml_dump` in both languages (`pyjson::yaml_dump`, the YAQL library):
-//! the representer's tags and key sorting, the resolver's implicit YAML 1.1
-//! types (a string that would read back as a bool, number, null or date is
-//! quoted), and the emitter's scalar analysis, style choice, escapes and line
-//! folding at 80 columns, ported from `yaml/representer.py`,
-//! `yaml/resolver.py` and `yaml/emitter.py`. The port covers what those
-//! values need: block collections, flow `[]`/`{}` for empty ones, no
-//! anchors, no block scalars (PyYAML never picks them unasked).
+//! PyYAML's emitter for plain data, the one port both of Mistral's dumps
+//! go through: `yaml.safe_dump(data, default_flow_style=False)` for
+//! `yaml_dump` in both expression languages (keys sorted), and
+//! `yaml.dump(data, sort_keys=False)` for the definition Mistral stores per
+//! workflow of a multi-workflow upload ([`super::dump`]). Ported from
+//! `yaml/representer.py` (tags, key sorting), `yaml/resolver.py` (a string
+//! that would read back as a bool, number, null or date is quoted) and
+//! `yaml/emitter.py` (scalar analysis, style choice, escapes, line folding at
+//! 80 columns, ASCII only). The port covers what such values need: block
+//! collections, flow `[]`/`{}` for empty ones, complex `?` keys, no anchors,
+//! no block scalars (PyYAML never picks them unasked).
+//!
+//! Invariant: pure; the text reads back (PyYAML's loader) as the same data.
 
 use std::sync::LazyLock;
 
@@ -83,8 +87,17 @@ fn represent_float(f: f64) -> String {
     }
 }
 
-/// `yaml.safe_dump(node, default_flow_style=False)`.
-pub fn dump(node: &Node) -> String {
+/// Whether the representer sorts mapping keys (`sort_keys`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// `safe_dump`'s default: `sorted(mapping.items())`.
+    Sorted,
+    /// `sort_keys=False`: the mapping's own order.
+    AsGiven,
+}
+
+/// `yaml.safe_dump(node, default_flow_style=False)`, keys sorted or not.
+pub fn dump(node: &Node, keys: Keys) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
@@ -98,7 +111,10 @@ pub fn dump(node: &Node) -> String {
         mapping: false,
         simple_key: false,
     };
-    e.node(&sort_keys(node), true, false, false);
+    match keys {
+        Keys::Sorted => e.node(&sort_keys(node), true, false, false),
+        Keys::AsGiven => e.node(node, true, false, false),
+    }
     // document end, then stream end
     e.write_indent();
     if e.open_ended {
@@ -600,7 +616,7 @@ mod tests {
     use super::*;
 
     fn check(v: serde_json::Value, want: &str) {
-        assert_eq!(dump(&Node::from_json(&v)), want, "{v}");
+        assert_eq!(dump(&Node::from_json(&v), Keys::Sorted), want, "{v}");
     }
 
     #[test]

@@ -213,8 +213,31 @@ impl EngineActor {
         exec.latest.insert(name.to_string(), id);
         exec.tasks.insert(id, rec);
         exec.incomplete += 1;
-        self.touch_task(exec_id, id, Write::Insert);
+        if state == State::Idle {
+            self.touch_task_quietly(exec_id, id, Write::Insert);
+        } else {
+            self.touch_task(exec_id, id, Write::Insert);
+        }
         Some(id)
+    }
+
+    /// Starts a task `apply_each` created IDLE: it launches as a new one.
+    pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        if task.state != State::Idle
+            || !super::transition::advance(task, State::Running, &mut self.stats)
+        {
+            return;
+        }
+        task.started_at = Some(now());
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.begin_task(exec_id, task_id);
     }
 
     /// Decides a WAITING join: run it once enough inbound tasks triggered it.
@@ -374,8 +397,41 @@ impl EngineActor {
         let mut by_command = stopped_before;
         let stops = cmds.iter().any(Command::is_state_change);
         let outer_pending = self.execs.get(&exec_id).is_some_and(|e| e.stop_pending);
+        // Mistral's dispatcher creates the task executions of the commands
+        // before the first engine command (IDLE), and starts them only
+        // after its transaction: a task starting first already sees its
+        // siblings through task() and tasks(). Joins keep their own way.
+        let mut created: Vec<Option<TaskExecutionId>> = Vec::with_capacity(cmds.len());
+        if !stopped_before {
+            let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            let task_id = from.as_ref().map(|(id, _)| *id);
+            for cmd in &cmds {
+                let id = match cmd {
+                    Command::RunTask { name, event } => {
+                        let plain = self
+                            .execs
+                            .get(&exec_id)
+                            .and_then(|e| e.spec.tasks.get(name))
+                            .is_some_and(|s| s.join.is_none());
+                        if plain {
+                            let trigger = task_id.zip(*event).map(
+                                |(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}),
+                            );
+                            self.new_task(exec_id, name, ctx.clone(), trigger, State::Idle)
+                        } else {
+                            None
+                        }
+                    }
+                    Command::Noop { .. } => None,
+                    _ => break,
+                };
+                created.push(id);
+            }
+        }
+        let mut created = created.into_iter();
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
+            let pre = created.next().flatten();
             let Some(exec) = self.execs.get_mut(&exec_id) else {
                 return;
             };
@@ -400,6 +456,11 @@ impl EngineActor {
             let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             let task_id = from.as_ref().map(|(id, _)| *id);
             match cmd {
+                Command::RunTask { .. } if pre.is_some() => {
+                    if let Some(id) = pre {
+                        self.start_created(exec_id, id);
+                    }
+                }
                 Command::RunTask { name, event } => {
                     let trigger = task_id.zip(event);
                     self.run_task(exec_id, &name, ctx, trigger);

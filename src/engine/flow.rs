@@ -244,6 +244,13 @@ impl EngineActor {
         Some(id)
     }
 
+    fn is_waiting(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
+        self.execs
+            .get(&exec_id)
+            .and_then(|e| e.tasks.get(&task_id))
+            .is_some_and(|t| t.state == State::Waiting)
+    }
+
     /// Starts a task `apply_each` created IDLE: it launches as a new one.
     pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some(task) = self
@@ -489,16 +496,8 @@ impl EngineActor {
                     Some(Created::Plain(id)) => self.start_created(exec_id, id),
                     // A join listed twice runs once: the first evaluation
                     // may have started it.
-                    Some(Created::Join(id, join)) => {
-                        if self
-                            .execs
-                            .get(&exec_id)
-                            .and_then(|e| e.tasks.get(&id))
-                            .map(|t| t.state)
-                            == Some(State::Waiting)
-                        {
-                            self.evaluate_join(exec_id, id, join);
-                        }
+                    Some(Created::Join(id, join)) if self.is_waiting(exec_id, id) => {
+                        self.evaluate_join(exec_id, id, join);
                     }
                     _ => {}
                 },

@@ -249,6 +249,12 @@ impl EngineActor {
         self.notice_task(exec, id);
     }
 
+    /// Marks a task dirty without reporting a state change: a task created
+    /// IDLE to be started in the same step reports its start as its launch.
+    pub(crate) fn touch_task_quietly(&mut self, exec: ExecutionId, id: TaskExecutionId, w: Write) {
+        mark(&mut self.dirty.tasks, (exec, id), w);
+    }
+
     pub(crate) fn touch_action(&mut self, exec: ExecutionId, id: ActionExecutionId, w: Write) {
         mark(&mut self.dirty.actions, (exec, id), w);
     }

@@ -15,6 +15,17 @@ use crate::expr::{self, Context};
 use crate::lang::{Join, TaskRun};
 use crate::store::{TaskRecord, Write};
 
+/// What `apply_each` made of a task command before starting any.
+#[derive(Clone, Copy)]
+enum Created {
+    /// A task created IDLE, to start.
+    Plain(TaskExecutionId),
+    /// A join's WAITING task execution, to evaluate.
+    Join(TaskExecutionId, Join),
+    /// A join arrival that needs nothing more.
+    Nothing,
+}
+
 /// Python's `str()` of a value, as Mistral writes results into messages.
 pub(crate) use crate::domain::pytext::str as text;
 
@@ -105,70 +116,82 @@ impl EngineActor {
             self.stop(exec_id, State::Error, Some(msg));
             return;
         };
-        let trigger =
-            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(join) = spec.join {
-            // A join has one task execution per workflow execution
-            // (Mistral's unique key `join-task-<execution>-<name>`). An
-            // arrival while it runs changes nothing; an arrival after it
-            // finished puts that same task execution back to WAITING, and it
-            // runs again once the join is satisfied (Mistral's `defer`).
-            if let Some((from, _)) = triggered_by
-                && let Some(i) = exec
-                    .fed_while_paused
-                    .iter()
-                    .position(|(t, n)| *t == from && n == name)
-            {
-                // This arrival was counted when its task completed during a
-                // pause (Mistral reopens the finished join here and never
-                // runs it again; bora does not copy that hang).
-                exec.fed_while_paused.swap_remove(i);
-                return;
+            if let Some(task_id) = self.join_arrival(exec_id, name, in_context, triggered_by) {
+                self.evaluate_join(exec_id, task_id, join);
             }
-            let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
-            let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
-            if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
-                return;
-            }
-            let task_id = match existing.map(|t| t.id) {
-                Some(id) => {
-                    let Some(t) = exec.tasks.get_mut(&id) else {
-                        return;
-                    };
-                    if reopen {
-                        super::transition::set(
-                            t,
-                            State::Waiting,
-                            super::transition::Move::Reopen,
-                            &mut self.stats,
-                        );
-                        t.state_info = Some("Task is waiting.".into());
-                        t.processed = false;
-                        t.error_handled = false;
-                        t.finished_at = None;
-                        t.updated_at = Some(now());
-                        exec.incomplete += 1;
-                    }
-                    if let Value::Object(ctx) = &mut t.in_context {
-                        super::versions::merge(ctx, in_context);
-                    }
-                    if let Some(tr) = trigger {
-                        super::runtime::push_trigger(&mut t.runtime_context, tr);
-                    }
-                    id
-                }
-                None => match self.new_task(exec_id, name, in_context, trigger, State::Waiting) {
-                    Some(id) => id,
-                    None => return,
-                },
-            };
-            self.touch_task(exec_id, task_id, Write::Update);
-            self.evaluate_join(exec_id, task_id, join);
             return;
         }
+        let trigger =
+            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
         if let Some(task_id) = self.new_task(exec_id, name, in_context, trigger, State::Running) {
             self.begin_task(exec_id, task_id);
         }
+    }
+
+    /// An arrival at a join: creates its WAITING task execution, or puts a
+    /// finished one back to WAITING; the task execution to evaluate, if any.
+    fn join_arrival(
+        &mut self,
+        exec_id: ExecutionId,
+        name: &str,
+        in_context: Map<String, Value>,
+        triggered_by: Option<(TaskExecutionId, controller::Event)>,
+    ) -> Option<TaskExecutionId> {
+        let trigger =
+            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
+        let exec = self.execs.get_mut(&exec_id)?;
+        // A join has one task execution per workflow execution
+        // (Mistral's unique key `join-task-<execution>-<name>`). An
+        // arrival while it runs changes nothing; an arrival after it
+        // finished puts that same task execution back to WAITING, and it
+        // runs again once the join is satisfied (Mistral's `defer`).
+        if let Some((from, _)) = triggered_by
+            && let Some(i) = exec
+                .fed_while_paused
+                .iter()
+                .position(|(t, n)| *t == from && n == name)
+        {
+            // This arrival was counted when its task completed during a
+            // pause (Mistral reopens the finished join here and never
+            // runs it again; bora does not copy that hang).
+            exec.fed_while_paused.swap_remove(i);
+            return None;
+        }
+        let existing = exec.latest.get(name).and_then(|id| exec.tasks.get(id));
+        let reopen = existing.is_some_and(|t| matches!(t.state, State::Success | State::Error));
+        if existing.is_some_and(|t| t.state != State::Waiting) && !reopen {
+            return None;
+        }
+        let task_id = match existing.map(|t| t.id) {
+            Some(id) => {
+                let t = exec.tasks.get_mut(&id)?;
+                if reopen {
+                    super::transition::set(
+                        t,
+                        State::Waiting,
+                        super::transition::Move::Reopen,
+                        &mut self.stats,
+                    );
+                    t.state_info = Some("Task is waiting.".into());
+                    t.processed = false;
+                    t.error_handled = false;
+                    t.finished_at = None;
+                    t.updated_at = Some(now());
+                    exec.incomplete += 1;
+                }
+                if let Value::Object(ctx) = &mut t.in_context {
+                    super::versions::merge(ctx, in_context);
+                }
+                if let Some(tr) = trigger {
+                    super::runtime::push_trigger(&mut t.runtime_context, tr);
+                }
+                id
+            }
+            None => self.new_task(exec_id, name, in_context, trigger, State::Waiting)?,
+        };
+        self.touch_task(exec_id, task_id, Write::Update);
+        Some(task_id)
     }
 
     pub(crate) fn new_task(
@@ -213,8 +236,38 @@ impl EngineActor {
         exec.latest.insert(name.to_string(), id);
         exec.tasks.insert(id, rec);
         exec.incomplete += 1;
-        self.touch_task(exec_id, id, Write::Insert);
+        if state == State::Idle {
+            self.touch_task_quietly(exec_id, id, Write::Insert);
+        } else {
+            self.touch_task(exec_id, id, Write::Insert);
+        }
         Some(id)
+    }
+
+    fn is_waiting(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
+        self.execs
+            .get(&exec_id)
+            .and_then(|e| e.tasks.get(&task_id))
+            .is_some_and(|t| t.state == State::Waiting)
+    }
+
+    /// Starts a task `apply_each` created IDLE: it launches as a new one.
+    pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        let Some(task) = self
+            .execs
+            .get_mut(&exec_id)
+            .and_then(|e| e.tasks.get_mut(&task_id))
+        else {
+            return;
+        };
+        if task.state != State::Idle
+            || !super::transition::advance(task, State::Running, &mut self.stats)
+        {
+            return;
+        }
+        task.started_at = Some(now());
+        self.touch_task(exec_id, task_id, Write::Update);
+        self.begin_task(exec_id, task_id);
     }
 
     /// Decides a WAITING join: run it once enough inbound tasks triggered it.
@@ -374,8 +427,47 @@ impl EngineActor {
         let mut by_command = stopped_before;
         let stops = cmds.iter().any(Command::is_state_change);
         let outer_pending = self.execs.get(&exec_id).is_some_and(|e| e.stop_pending);
+        // Mistral's dispatcher creates the task executions of the commands
+        // before the first engine command (IDLE), and starts them only
+        // after its transaction: a task starting first already sees its
+        // siblings through task() and tasks(). Joins keep their own way.
+        let mut created: Vec<Option<Created>> = Vec::with_capacity(cmds.len());
+        if !stopped_before {
+            let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            let task_id = from.as_ref().map(|(id, _)| *id);
+            for cmd in &cmds {
+                let made = match cmd {
+                    Command::RunTask { name, event } => {
+                        let join = self
+                            .execs
+                            .get(&exec_id)
+                            .and_then(|e| e.spec.tasks.get(name))
+                            .map(|s| s.join);
+                        match join {
+                            Some(Some(join)) => Some(
+                                self.join_arrival(exec_id, name, ctx.clone(), task_id.zip(*event))
+                                    .map_or(Created::Nothing, |id| Created::Join(id, join)),
+                            ),
+                            Some(None) => {
+                                let trigger = task_id.zip(*event).map(|(id, ev)| {
+                                    json!({"task_id": id.to_string(), "event": ev.as_str()})
+                                });
+                                self.new_task(exec_id, name, ctx.clone(), trigger, State::Idle)
+                                    .map(Created::Plain)
+                            }
+                            None => None,
+                        }
+                    }
+                    Command::Noop { .. } => None,
+                    _ => break,
+                };
+                created.push(made);
+            }
+        }
+        let mut created = created.into_iter();
         let mut rest = cmds.into_iter();
         while let Some(cmd) = rest.next() {
+            let pre = created.next().flatten();
             let Some(exec) = self.execs.get_mut(&exec_id) else {
                 return;
             };
@@ -400,6 +492,15 @@ impl EngineActor {
             let ctx = from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
             let task_id = from.as_ref().map(|(id, _)| *id);
             match cmd {
+                Command::RunTask { .. } if pre.is_some() => match pre {
+                    Some(Created::Plain(id)) => self.start_created(exec_id, id),
+                    // A join listed twice runs once: the first evaluation
+                    // may have started it.
+                    Some(Created::Join(id, join)) if self.is_waiting(exec_id, id) => {
+                        self.evaluate_join(exec_id, id, join);
+                    }
+                    _ => {}
+                },
                 Command::RunTask { name, event } => {
                     let trigger = task_id.zip(event);
                     self.run_task(exec_id, &name, ctx, trigger);

@@ -102,8 +102,28 @@ impl EngineActor {
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying += 1;
         }
+        // As for a direct workflow, every ready task is created (IDLE)
+        // before the first starts.
+        let mut created = Vec::with_capacity(ready.len());
         for (name, ctx) in ready {
-            self.run_task(exec_id, &name, ctx, None);
+            let plain = self
+                .execs
+                .get(&exec_id)
+                .and_then(|e| e.spec.tasks.get(&name))
+                .is_some_and(|t| t.join.is_none());
+            if plain {
+                if let Some(id) = self.new_task(exec_id, &name, ctx, None, State::Idle) {
+                    created.push(Ok(id));
+                }
+            } else {
+                created.push(Err((name, ctx)));
+            }
+        }
+        for c in created {
+            match c {
+                Ok(id) => self.start_created(exec_id, id),
+                Err((name, ctx)) => self.run_task(exec_id, &name, ctx, None),
+            }
         }
         if let Some(exec) = self.execs.get_mut(&exec_id) {
             exec.applying -= 1;

@@ -676,7 +676,24 @@ fn attr(value: Value, name: Value) -> Result<Value, Error> {
 /// `numerator`, `denominator` of a number; `None` when there is none.
 pub(crate) fn py_attribute(value: &Value, name: &str) -> Option<Value> {
     if matches!(value.kind(), ValueKind::Number | ValueKind::Bool) {
-        return match (as_num(value)?, name) {
+        let num = as_num(value)?;
+        let methods: &[&str] = match num {
+            Num::Int(_) => &[
+                "as_integer_ratio",
+                "bit_count",
+                "bit_length",
+                "conjugate",
+                "to_bytes",
+            ],
+            Num::Float(_) => &["as_integer_ratio", "conjugate", "hex", "is_integer"],
+        };
+        if methods.contains(&name) {
+            return Some(Value::from_object(BoundMethod(
+                value.clone(),
+                name.to_string(),
+            )));
+        }
+        return match (num, name) {
             (Num::Int(i), "real" | "numerator") => Some(Value::from(i)),
             (Num::Int(_), "imag") => Some(Value::from(0)),
             (Num::Int(_), "denominator") => Some(Value::from(1)),
@@ -693,8 +710,11 @@ pub(crate) fn py_attribute(value: &Value, name: &str) -> Option<Value> {
 pub(crate) fn bound_method(value: &Value, name: &str) -> Option<Value> {
     let method = match value.kind() {
         ValueKind::Map => DICT_METHODS.contains(&name),
-        ValueKind::Seq if !is_tuple(value) => LIST_METHODS.contains(&name),
-        ValueKind::Seq => ["count", "index"].contains(&name),
+        // a tuple and a range have only these two
+        ValueKind::Seq if is_tuple(value) || super::jinja_values::is_range(value) => {
+            ["count", "index"].contains(&name)
+        }
+        ValueKind::Seq => LIST_METHODS.contains(&name),
         ValueKind::String => super::jinja_text::STR_METHODS.contains(&name),
         _ => false,
     };

@@ -475,9 +475,9 @@ impl<'s> Walk<'s> {
             }
             Expr::GetAttr(g) => self.expr(&g.expr, soft),
             Expr::GetItem(g) => {
+                // a string key may fall back to the attribute: rewritten too
                 let plain_key = matches!(&g.subscript_expr, Expr::Const(c)
-                    if c.value.as_str().is_some()
-                        || (c.value.is_integer() && c.value.kind() == minijinja::value::ValueKind::Number));
+                    if c.value.is_integer() && c.value.kind() == minijinja::value::ValueKind::Number);
                 if !plain_key {
                     self.getitem(e, &g.expr);
                 }

@@ -235,8 +235,25 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         }
         return Ok(generator(out));
     }
-    // map(attribute=...) yields undefined values for missing attributes;
-    // they only fail when used
+    // map(attribute=...) reads each item as Jinja2's attrgetter does and
+    // yields undefined values for missing attributes; they only fail when
+    // used
+    if let [kw] = vals.as_slice()
+        && kw.is_kwargs()
+    {
+        let attribute = kw
+            .get_item(&Value::from("attribute"))
+            .unwrap_or(Value::UNDEFINED);
+        let default = kw
+            .get_item(&Value::from("default"))
+            .ok()
+            .filter(|d| !d.is_undefined());
+        let out = value
+            .try_iter()?
+            .map(|item| super::jinja_seq::attr_getter(&item, &attribute, default.as_ref()))
+            .collect();
+        return Ok(generator(out));
+    }
     Ok(generator(minijinja::filters::map(state, value, args)?))
 }
 

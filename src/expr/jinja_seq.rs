@@ -51,6 +51,11 @@ fn parts(attribute: &Value) -> Vec<Value> {
     }
 }
 
+/// Jinja2's `make_attrgetter(attribute, default=default)` applied to `item`.
+pub(crate) fn attr_getter(item: &Value, attribute: &Value, default: Option<&Value>) -> Value {
+    get_path(item, &parts(attribute), default)
+}
+
 /// Jinja2's `environment.getitem` along `parts` (undefined when missing).
 fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
     let mut cur = item.clone();
@@ -60,6 +65,9 @@ fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
             && let Some(name) = p.as_str()
         {
             next = cur.get_attr(name).unwrap_or(Value::UNDEFINED);
+            if next.is_undefined() {
+                next = py_attribute(&cur, name).unwrap_or(Value::UNDEFINED);
+            }
         }
         cur = next;
         if cur.is_undefined()
@@ -660,17 +668,57 @@ fn attr(value: Value, name: Value) -> Result<Value, Error> {
             ),
         ));
     }
+    Ok(py_attribute(&value, &name).unwrap_or(Value::UNDEFINED))
+}
+
+/// `getattr(value, name)` for what the sandbox lets a template read: the
+/// methods of a dict, list, tuple or str (bound) and the `real`, `imag`,
+/// `numerator`, `denominator` of a number; `None` when there is none.
+pub(crate) fn py_attribute(value: &Value, name: &str) -> Option<Value> {
+    if matches!(value.kind(), ValueKind::Number | ValueKind::Bool) {
+        let num = as_num(value)?;
+        let methods: &[&str] = match num {
+            Num::Int(_) => &[
+                "as_integer_ratio",
+                "bit_count",
+                "bit_length",
+                "conjugate",
+                "to_bytes",
+            ],
+            Num::Float(_) => &["as_integer_ratio", "conjugate", "hex", "is_integer"],
+        };
+        if methods.contains(&name) {
+            return Some(Value::from_object(BoundMethod(
+                value.clone(),
+                name.to_string(),
+            )));
+        }
+        return match (num, name) {
+            (Num::Int(i), "real" | "numerator") => Some(Value::from(i)),
+            (Num::Int(_), "imag") => Some(Value::from(0)),
+            (Num::Int(_), "denominator") => Some(Value::from(1)),
+            (Num::Float(f), "real") => Some(Value::from(f)),
+            (Num::Float(_), "imag") => Some(Value::from(0.0)),
+            _ => None,
+        };
+    }
+    bound_method(value, name)
+}
+
+/// `getattr(value, name)` for the methods of a dict, list, tuple or str:
+/// the bound method, or `None` when the type has no such method.
+pub(crate) fn bound_method(value: &Value, name: &str) -> Option<Value> {
     let method = match value.kind() {
-        ValueKind::Map => DICT_METHODS.contains(&name.as_str()),
-        ValueKind::Seq if !is_tuple(&value) => LIST_METHODS.contains(&name.as_str()),
-        ValueKind::Seq => ["count", "index"].contains(&name.as_str()),
-        ValueKind::String => super::jinja_text::STR_METHODS.contains(&name.as_str()),
+        ValueKind::Map => DICT_METHODS.contains(&name),
+        // a tuple and a range have only these two
+        ValueKind::Seq if is_tuple(value) || super::jinja_values::is_range(value) => {
+            ["count", "index"].contains(&name)
+        }
+        ValueKind::Seq => LIST_METHODS.contains(&name),
+        ValueKind::String => super::jinja_text::STR_METHODS.contains(&name),
         _ => false,
     };
-    if method {
-        return Ok(Value::from_object(BoundMethod(value, name)));
-    }
-    Ok(Value::UNDEFINED)
+    method.then(|| Value::from_object(BoundMethod(value.clone(), name.to_string())))
 }
 
 /// `abs(x)`: bools are integers.

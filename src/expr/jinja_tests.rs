@@ -701,3 +701,18 @@ fn round_ceil_or_floor_of_undefined_is_undefined() {
     check_err("{{ _.nope | round(0, 'floor') }}", ErrorKind::Undefined);
     check_err("{{ _.nope | round }}", ErrorKind::Type);
 }
+
+/// `Environment.getitem`: `obj[key]`, then `getattr(obj, key)` for a string
+/// key; `make_attrgetter` (map, groupby, sort, sum) reads the same way.
+#[test]
+fn a_string_subscript_falls_back_to_the_attribute() {
+    check("{{ _.s['upper']() }}", json!("ABC"));
+    check("{{ _.l['count'](1) }}", json!(1));
+    check("{{ _.d['items'] is defined }}", json!(true));
+    check("{{ _.d['x'] }}", json!(1));
+    check("{{ _.s['nope'] is defined }}", json!(false));
+    check("{{ range(3)['append'] is defined }}", json!(false));
+    check("{{ _.b['real'] }}", json!(2.5));
+    check("{{ _.l | map(attribute='imag') | list }}", json!([0, 0, 0]));
+    check("{{ _.l | groupby('real') | length }}", json!(3));
+}

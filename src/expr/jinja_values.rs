@@ -324,7 +324,9 @@ fn py_mul(a: Value, b: Value, max: usize) -> Result<Value, Error> {
 }
 
 /// `obj[key]` as Jinja2's sandbox reads it: an index must be an integer
-/// (a bool counts, a float does not), a missing item is undefined.
+/// (a bool counts, a float does not); a string key that is not an item
+/// falls back to the attribute (`'ab'['upper']`, `[1]['count']` are the
+/// bound methods, as `getattr` gives them), else the item is undefined.
 fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
     if obj.is_undefined() || key.is_undefined() {
         return Err(undefined_error());
@@ -336,7 +338,13 @@ fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
         }
         _ => key,
     };
-    Ok(obj.get_item(&key).unwrap_or(Value::UNDEFINED))
+    if let Some(v) = obj.get_item(&key).ok().filter(|v| !v.is_undefined()) {
+        return Ok(v);
+    }
+    Ok(key
+        .as_str()
+        .and_then(|name| super::jinja_seq::py_attribute(&obj, name))
+        .unwrap_or(Value::UNDEFINED))
 }
 
 /// Registers `range` and the operator functions.

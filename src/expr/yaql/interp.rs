@@ -8,7 +8,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::parser::{Arg, BinOp, Expr, UnOp};
-use super::value::{Key, V, py_eq};
+use super::value::{DictKind, Key, V, py_eq};
 use crate::expr::{ErrorKind, Host, Limits};
 
 /// A failure inside YAQL evaluation.
@@ -118,7 +118,7 @@ impl<'a> Interp<'a> {
 
     /// The dict view `v` is, if it is one.
     pub fn view_of(&self, v: &V) -> Option<&View> {
-        let (V::Iter(p) | V::Set(p)) = v else {
+        let (V::Iter(p) | V::Set(p, _)) = v else {
             return None;
         };
         self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
@@ -269,7 +269,7 @@ impl<'a> Interp<'a> {
                         _ => return no_func("#map"),
                     }
                 }
-                V::Dict(Rc::new(m))
+                V::Dict(Rc::new(m), DictKind::Frozen)
             }
             Expr::Call(name, args) => {
                 let a = self.make_args(None, args, sc)?;
@@ -472,7 +472,7 @@ impl<'a> Interp<'a> {
 /// them (see `check_output`).
 pub fn hashable(v: &V) -> R<()> {
     match v {
-        V::Dict(d) => d.values().try_for_each(hashable),
+        V::Dict(d, _) => d.values().try_for_each(hashable),
         V::List(l) | V::Iter(l) => l.iter().try_for_each(hashable),
         _ => Ok(()),
     }
@@ -511,11 +511,11 @@ fn constant_mismatch(op: BinOp, l: &Expr, r: &Expr) -> bool {
 /// `recv.name` for a keyword `name`.
 pub fn property(recv: &V, name: &str) -> R<V> {
     match recv {
-        V::Dict(d) => match d.get(&Key(V::str(name))) {
+        V::Dict(d, _) => match d.get(&Key(V::str(name))) {
             Some(v) => Ok(v.clone()),
             None => err(ErrorKind::Key, format!("'{name}'")),
         },
-        V::List(l) | V::Iter(l) | V::Set(l) => {
+        V::List(l) | V::Iter(l) | V::Set(l, _) => {
             let mut out = Vec::with_capacity(l.len());
             for x in l.iter() {
                 out.push(property(x, name)?);

@@ -375,14 +375,17 @@ pub fn yaql_str(v: &V) -> String {
     }
 }
 
-/// yaql `call(name, args, kwargs)`: calls the function `name` (a library
-/// function or a `def`) with the values of `args` as positional arguments.
-/// Keyword arguments need expressions this evaluator cannot build from
-/// values, so a non-empty `kwargs` is refused.
+/// yaql `call(name, args, kwargs[, receiver])`: calls the function `name`
+/// (a library function or a `def`) with the values of `args` as positional
+/// arguments, or the method `name` on `receiver`. Keyword arguments need
+/// expressions this evaluator cannot build from values, so a non-empty
+/// `kwargs` is refused.
 fn call_by_name<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<Option<V>> {
-    if !arity(a, 3, 3) || !a.named.is_empty() {
+    if !arity(a, 3, 4) || !a.named.is_empty() {
         return Ok(None);
     }
+    // `call(name, args, kwargs, receiver)` calls the method on `receiver`
+    let method = a.pos.len() == 4;
     let name = match it.arg(a, 0)? {
         V::Str(s) => s.to_string(),
         _ => return Ok(None),
@@ -392,8 +395,9 @@ fn call_by_name<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<Option<V>> {
         _ => return Ok(None),
     };
     match it.arg(a, 2)? {
-        V::Dict(d) if d.is_empty() => {}
-        V::Dict(_) => {
+        V::Dict(d, _) if d.is_empty() => {}
+        V::Dict(..) if method => return Ok(None),
+        V::Dict(..) => {
             return err(
                 ErrorKind::Other,
                 "call() with keyword arguments is not supported",
@@ -401,11 +405,16 @@ fn call_by_name<'a>(it: &mut Interp<'a>, a: &Args<'a>) -> R<Option<V>> {
         }
         _ => return Ok(None),
     }
+    let mut pos = Vec::with_capacity(items.len() + 1);
+    if method {
+        pos.push(PArg::Val(it.arg(a, 3)?));
+    }
+    pos.extend(items.into_iter().map(PArg::Val));
     let inner = Args {
-        pos: items.into_iter().map(PArg::Val).collect(),
+        pos,
         named: Vec::new(),
         sc: a.sc,
-        method: false,
+        method,
         raw: &[],
     };
     it.call(&name, inner).map(Some)
@@ -698,7 +707,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "env" if n == 0 => it.env.clone(),
         "execution" if n == 0 => match it.host {
-            Some(h) => V::from_json(&h.execution()),
+            Some(h) => V::from_json_plain(&h.execution()),
             None => V::Null,
         },
         "task" if n <= 1 => {
@@ -715,7 +724,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
             };
             match it.host {
-                Some(h) => V::from_json(&h.task(tname.as_deref())),
+                Some(h) => V::from_json_plain(&h.task(tname.as_deref())),
                 None => V::Null,
             }
         }
@@ -727,7 +736,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "global" if n == 1 => {
             let gname = yaql_str(&it.arg(a, 0)?);
             match it.host {
-                Some(h) => V::from_json(&h.global(&gname)),
+                Some(h) => V::from_json_plain(&h.global(&gname)),
                 None => V::Null,
             }
         }
@@ -745,7 +754,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             };
             match crate::expr::pyjson::loads(&s) {
-                Ok(j) => V::from_json(&j),
+                Ok(j) => V::from_json_plain(&j),
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }
@@ -762,7 +771,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 return err(ErrorKind::Type, "expected a string");
             };
             match crate::expr::pyjson::yaml_load(&s) {
-                Ok(j) => V::from_json(&j),
+                Ok(j) => V::from_json_plain(&j),
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use super::interp::{Args, Interp, PArg, R, err};
 use super::lib::{arity, int_arg};
-use super::value::{Key, V, py_eq};
+use super::value::{DictKind, Key, V, py_eq};
 use crate::expr::ErrorKind;
 
 fn items_of(v: &V) -> Option<Vec<V>> {
@@ -68,7 +68,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                             .take(2)
                             .map(|c| V::string(c.to_string()))
                             .collect(),
-                        V::Dict(d) => d.keys().take(2).map(|k| k.0.clone()).collect(),
+                        V::Dict(d, _) => d.keys().take(2).map(|k| k.0.clone()).collect(),
                         other => match other.items() {
                             Some(xs) => xs.iter().take(2).cloned().collect(),
                             None => {
@@ -87,14 +87,27 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     m.insert(Key(k), v);
                 }
             } else if n == 0 {
-                for (k, e) in &a.named {
+                // mapping rules in order; a key that is not a bare name or
+                // a string is computed (`dict($ => 3)`)
+                for arg in a.raw {
+                    let super::parser::Arg::Named(k, e) = arg else {
+                        continue;
+                    };
+                    let key = match k {
+                        super::parser::Expr::Keyword(s) | super::parser::Expr::Str(s) => V::str(s),
+                        other => {
+                            let key = it.eval(other, a.sc)?;
+                            super::interp::hashable(&key)?;
+                            key
+                        }
+                    };
                     let v = it.eval(e, a.sc)?;
-                    m.insert(Key(V::str(k)), v);
+                    m.insert(Key(key), v);
                 }
             } else {
                 return Ok(None);
             }
-            V::Dict(Rc::new(m))
+            V::Dict(Rc::new(m), DictKind::Frozen)
         }
         "toDict" if arity(a, 2, 3) => {
             let xs = coll!(0);
@@ -109,10 +122,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 };
                 m.insert(Key(k), v);
             }
-            V::Dict(Rc::new(m))
+            V::Dict(Rc::new(m), DictKind::Plain)
         }
         "get" if arity(a, 2, 3) => {
-            let V::Dict(d) = it.arg(a, 0)? else {
+            let V::Dict(d, _) = it.arg(a, 0)? else {
                 return Ok(None);
             };
             let k = it.arg(a, 1)?;
@@ -141,7 +154,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             V::set_from(vals)
         }
         "set" if a.method => {
-            let V::Dict(d) = it.arg(a, 0)? else {
+            let V::Dict(d, _) = it.arg(a, 0)? else {
                 return Ok(None);
             };
             let mut m = (*d).clone();
@@ -152,7 +165,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     m.insert(Key(k), it.arg(a, 2)?);
                 }
                 2 => {
-                    let V::Dict(r) = it.arg(a, 1)? else {
+                    let V::Dict(r, _) = it.arg(a, 1)? else {
                         return Ok(None);
                     };
                     for (k, v) in r.iter() {
@@ -167,11 +180,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 _ => return Ok(None),
             }
-            V::Dict(Rc::new(m))
+            V::Dict(Rc::new(m), DictKind::Frozen)
         }
         "keys" | "values" | "items" if arity(a, 1, 1) => {
             let dict = it.arg(a, 0)?;
-            let V::Dict(d) = &dict else {
+            let V::Dict(d, _) = &dict else {
                 return Ok(None);
             };
             let (items, kind): (Vec<V>, _) = match name {
@@ -193,7 +206,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if name == "values" {
                 V::Iter(items)
             } else {
-                V::Set(items)
+                V::Set(items, None)
             }
         }
         "contains" if arity(a, 2, 2) => {
@@ -202,7 +215,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             V::Bool(xs.iter().any(|x| py_eq(x, &v)))
         }
         "containsKey" | "containsValue" if arity(a, 2, 2) => {
-            let V::Dict(d) = it.arg(a, 0)? else {
+            let V::Dict(d, _) = it.arg(a, 0)? else {
                 return Ok(None);
             };
             let v = it.arg(a, 1)?;
@@ -212,17 +225,17 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 V::Bool(d.values().any(|x| py_eq(x, &v)))
             }
         }
-        "isDict" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Dict(_))),
+        "isDict" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Dict(..))),
         "isList" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::List(_))),
-        "isSet" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Set(_))),
+        "isSet" if arity(a, 1, 1) => V::Bool(matches!(it.arg(a, 0)?, V::Set(..))),
         "delete" if n >= 1 => match it.arg(a, 0)? {
-            V::Dict(d) => {
+            V::Dict(d, _) => {
                 let mut m = (*d).clone();
                 for i in 1..n {
                     let k = it.arg(a, i)?;
                     m.shift_remove(&Key(k));
                 }
-                V::Dict(Rc::new(m))
+                V::Dict(Rc::new(m), DictKind::Plain)
             }
             v => {
                 let Some(xs) = v.items().map(|s| s.to_vec()) else {
@@ -253,7 +266,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         },
         "deleteAll" if arity(a, 2, 2) => {
-            let V::Dict(d) = it.arg(a, 0)? else {
+            let V::Dict(d, _) = it.arg(a, 0)? else {
                 return Ok(None);
             };
             let ks = coll!(1);
@@ -261,7 +274,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             for k in ks {
                 m.shift_remove(&Key(k));
             }
-            V::Dict(Rc::new(m))
+            V::Dict(Rc::new(m), DictKind::Plain)
         }
         "insert" | "insertMany" if arity(a, 3, 3) => {
             let xs = coll!(0);
@@ -333,52 +346,45 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             V::iter(out)
         }
-        "toSet" if arity(a, 1, 1) => V::set_from(coll!(0)),
+        // `frozenset(s)` of a frozenset is `s` itself
+        "toSet" if arity(a, 1, 1) => match it.arg(a, 0)? {
+            s @ V::Set(_, Some(_)) => s,
+            v => match items_of(&v) {
+                Some(xs) => V::set_from(xs),
+                None => return Ok(None),
+            },
+        },
         "union" | "intersect" | "difference" | "symmetricDifference" if arity(a, 2, 2) => {
-            let (V::Set(l), V::Set(r)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
+            let (l, r) = (it.arg(a, 0)?, it.arg(a, 1)?);
+            if !matches!((&l, &r), (V::Set(..), V::Set(..))) {
                 return Ok(None);
-            };
-            let has = |s: &Rc<Vec<V>>, x: &V| s.iter().any(|y| py_eq(x, y));
-            if name == "union" {
-                return Ok(Some(V::Set(Rc::new(super::value::py_set_union(&l, &r)))));
             }
-            let out: Vec<V> = match name {
-                // Python iterates the smaller set
-                "intersect" if r.len() > l.len() => {
-                    l.iter().filter(|x| has(&r, x)).cloned().collect()
-                }
-                "intersect" => r.iter().filter(|x| has(&l, x)).cloned().collect(),
-                "difference" => l.iter().filter(|x| !has(&r, x)).cloned().collect(),
-                _ => l
-                    .iter()
-                    .filter(|x| !has(&r, x))
-                    .chain(r.iter().filter(|x| !has(&l, x)))
-                    .cloned()
-                    .collect(),
-            };
-            V::set_from(out)
+            match name {
+                "union" => super::pyset::set_union(&l, &r),
+                "intersect" => super::pyset::set_intersection(&l, &r),
+                "difference" => super::pyset::set_difference(&l, &r),
+                _ => super::pyset::set_symmetric_difference(&l, &r),
+            }
         }
+        // `s.union(frozenset(values))`, `s.difference(frozenset(values))`
         "add" | "remove" if n >= 1 => {
-            let V::Set(s) = it.arg(a, 0)? else {
+            let s = it.arg(a, 0)?;
+            if !matches!(s, V::Set(..)) {
                 return Ok(None);
-            };
+            }
             let mut vals = Vec::new();
             for i in 1..n {
                 vals.push(it.arg(a, i)?);
             }
+            let vals = V::set_from(vals);
             if name == "add" {
-                V::set_from(s.iter().cloned().chain(vals))
+                super::pyset::set_union(&s, &vals)
             } else {
-                // frozenset.difference: values not in the set are ignored
-                V::set_from(
-                    s.iter()
-                        .filter(|x| !vals.iter().any(|v| py_eq(x, v)))
-                        .cloned(),
-                )
+                super::pyset::set_difference(&s, &vals)
             }
         }
         "mergeWith" if arity(a, 2, 5) => {
-            let (V::Dict(l), V::Dict(r)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
+            let (V::Dict(l, _), V::Dict(r, _)) = (it.arg(a, 0)?, it.arg(a, 1)?) else {
                 return Ok(None);
             };
             // listMerger, itemMerger, maxLevels: by position or keyword
@@ -412,7 +418,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 item: item_merger,
                 sc: a.sc,
             };
-            V::Dict(Rc::new(merge(it, &m, &l, &r, levels)?))
+            V::Dict(Rc::new(merge(it, &m, &l, &r, levels)?), DictKind::Plain)
         }
         _ => return Ok(None),
     }))
@@ -463,10 +469,11 @@ fn merge<'a>(
     for (k, lv) in l {
         let Some(rv) = r.get(k) else { continue };
         let merged = match (lv, rv) {
-            (V::Dict(a), V::Dict(b)) if levels != 1 => {
-                V::Dict(Rc::new(merge(it, m, a, b, (levels - 1).max(0))?))
-            }
-            (_, V::Dict(_)) if levels != 1 => return conflict(lv, rv),
+            (V::Dict(a, _), V::Dict(b, _)) if levels != 1 => V::Dict(
+                Rc::new(merge(it, m, a, b, (levels - 1).max(0))?),
+                DictKind::Plain,
+            ),
+            (_, V::Dict(..)) if levels != 1 => return conflict(lv, rv),
             (V::List(_), V::List(_)) if levels != 1 => {
                 let pair = [lv.clone(), rv.clone()];
                 match &m.list {

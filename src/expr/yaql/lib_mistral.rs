@@ -2,9 +2,11 @@
 //! YAQL: its arguments typed as yaql types them, the selection left to the
 //! host.
 
+use std::rc::Rc;
+
 use super::interp::{Args, Interp, R};
 use super::lib::yaql_str;
-use super::value::V;
+use super::value::{DictKind, V};
 
 /// `tasks(...)` with `n` positional arguments; `None` when no overload
 /// accepts them.
@@ -50,26 +52,33 @@ pub fn tasks<'a>(it: &mut Interp<'a>, a: &Args<'a>, n: usize) -> R<Option<V>> {
         flat: flags[1],
     };
     Ok(Some(match it.host {
-        Some(h) => V::from_json(&h.tasks(&q)),
+        Some(h) => V::from_json_plain(&h.tasks(&q)),
         None => V::list(vec![]),
     }))
 }
 
 /// What `json_dump` writes of a yaql value: Mistral calls
 /// `jsonutils.dumps(data, indent=4)`, whose `default` is oslo's
-/// `to_primitive`. yaql hands it frozen dictionaries (its own dict type),
-/// which `json` cannot write, so each goes through `to_primitive` at level
-/// 0; that turns a frozen dictionary at level `L` into a plain one at
-/// `L + 1` and gives `None` for anything deeper than level 3. The fourth
+/// `to_primitive`. `json` writes plain dicts, lists and tuples itself and
+/// hands the rest (yaql's frozen dictionaries, sets) to `to_primitive` at
+/// level 0, where a frozen dictionary at level `L` becomes a plain one at
+/// `L + 1` and anything deeper than level 3 is `None`: the fourth frozen
 /// dictionary nested below the first one `json` meets is written `null`.
-/// (Lists do not count; dictionaries built by `toDict`, `delete`,
-/// `mergeWith` or parsed JSON/YAML are plain in yaql and are not cut: bora
-/// does not tell them apart.)
+/// Plain dictionaries (from `toDict`, `delete`, `mergeWith`, the parsers)
+/// and lists do not count.
 pub fn json_dump_value(v: &V) -> V {
     match v {
         V::List(xs) => V::list(xs.iter().map(json_dump_value).collect()),
         V::Iter(xs) => V::iter(xs.iter().map(json_dump_value).collect()),
-        V::Dict(_) | V::Set(_) => to_primitive(v, 0),
+        V::Dict(d, DictKind::Plain) => V::Dict(
+            Rc::new(
+                d.iter()
+                    .map(|(k, x)| (k.clone(), json_dump_value(x)))
+                    .collect(),
+            ),
+            DictKind::Plain,
+        ),
+        V::Dict(..) | V::Set(..) => to_primitive(v, 0),
         other => primitive_scalar(other),
     }
 }
@@ -83,19 +92,26 @@ fn primitive_scalar(v: &V) -> V {
     }
 }
 
-/// oslo's `to_primitive(value, level=level, max_depth=3)` of a yaql value.
+/// oslo's `to_primitive(value, level=level, max_depth=3)` of a yaql value:
+/// only a frozen dictionary (not a `dict`) goes one level deeper.
 fn to_primitive(v: &V, level: usize) -> V {
     const MAX_DEPTH: usize = 3;
     match v {
-        V::Dict(d) if level < MAX_DEPTH => V::Dict(std::rc::Rc::new(
-            d.iter()
-                .map(|(k, x)| (k.clone(), to_primitive(x, level + 1)))
-                .collect(),
-        )),
-        V::List(xs) | V::Iter(xs) | V::Set(xs) if level <= MAX_DEPTH => {
+        V::Dict(..) | V::List(_) | V::Iter(_) | V::Set(..) if level > MAX_DEPTH => V::Null,
+        V::Dict(d, DictKind::Plain) => V::Dict(
+            Rc::new(
+                d.iter()
+                    .map(|(k, x)| (k.clone(), to_primitive(x, level)))
+                    .collect(),
+            ),
+            DictKind::Plain,
+        ),
+        V::Dict(d, DictKind::Frozen) => {
+            to_primitive(&V::Dict(d.clone(), DictKind::Plain), level + 1)
+        }
+        V::List(xs) | V::Iter(xs) | V::Set(xs, _) => {
             V::list(xs.iter().map(|x| to_primitive(x, level)).collect())
         }
-        V::Dict(_) | V::List(_) | V::Iter(_) | V::Set(_) => V::Null,
         other => primitive_scalar(other),
     }
 }
@@ -113,7 +129,7 @@ pub fn yaml_node(v: &V) -> R<crate::yaml::emit::Node> {
         V::Float(f) => Node::Float(*f),
         V::Str(s) => Node::Str(s.to_string()),
         V::List(xs) => Node::Seq(xs.iter().map(yaml_node).collect::<R<_>>()?),
-        V::Dict(d) => Node::Map(
+        V::Dict(d, _) => Node::Map(
             d.iter()
                 .map(|(k, x)| Ok((yaml_node(&k.0)?, yaml_node(x)?)))
                 .collect::<R<_>>()?,

@@ -214,7 +214,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "len" if arity(a, 1, 1) => match it.arg(a, 0)? {
-            V::Dict(d) => V::Int(d.len() as i64),
+            V::Dict(d, _) => V::Int(d.len() as i64),
             // an ordering (orderBy's result) and a dict's values() are
             // iterable but neither a sequence nor an iterator: no len()
             V::Iter(ptr) if it.not_iterator(&ptr) => return Ok(None),

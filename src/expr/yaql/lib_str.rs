@@ -318,7 +318,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     it.check_size(out.len())?;
                     V::string(out)
                 }
-                V::Dict(d) if n <= 3 => {
+                V::Dict(d, _) if n <= 3 => {
                     let count = count!(2, -1);
                     let mut cur = s.to_string();
                     for (k, v) in d.iter() {

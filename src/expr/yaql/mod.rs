@@ -13,6 +13,7 @@ pub mod lib_query;
 pub mod lib_str;
 pub mod ops;
 pub mod parser;
+pub mod pyset;
 pub mod regex;
 #[cfg(test)]
 mod tests;
@@ -30,7 +31,8 @@ pub use parser::{Expr, SyntaxError, parse};
 pub fn eval(expr: &Expr, data: &Json, host: Option<&dyn Host>, limits: &Limits) -> Result<V, YErr> {
     let root = V::from_json(data);
     let env = match data.get("__env") {
-        Some(e) => V::from_json(e),
+        // `env()` reads Mistral's unconverted `__env`: plain dicts
+        Some(e) => V::from_json_plain(e),
         None => V::Null,
     };
     let mut it = Interp::new(limits, root, env, host);
@@ -49,7 +51,7 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
         });
     }
     match v {
-        V::Set(items) => {
+        V::Set(items, _) => {
             for x in items.iter() {
                 match x {
                     V::List(_) | V::Iter(_) => {
@@ -58,14 +60,14 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
                             msg: "unhashable type: 'list'".into(),
                         });
                     }
-                    V::Dict(_) => {
+                    V::Dict(..) => {
                         return Err(YErr {
                             kind: ErrorKind::Type,
                             msg: "unhashable type: 'dict'".into(),
                         });
                     }
                     // an inner frozenset comes out as a (mutable) set
-                    V::Set(_) => {
+                    V::Set(..) => {
                         return Err(YErr {
                             kind: ErrorKind::Type,
                             msg: "unhashable type: 'set'".into(),
@@ -79,13 +81,13 @@ fn check_output(v: &V, depth: usize, limits: &Limits) -> Result<(), YErr> {
         V::List(items) | V::Iter(items) => items
             .iter()
             .try_for_each(|x| check_output(x, depth + 1, limits)),
-        V::Dict(d) => {
+        V::Dict(d, _) => {
             // keys come out thawed: a tuple as a list, a frozenset as a set
             for k in d.keys() {
                 let thawed = match &k.0 {
                     V::List(_) | V::Iter(_) => "list",
-                    V::Set(_) => "set",
-                    V::Dict(_) => "dict",
+                    V::Set(..) => "set",
+                    V::Dict(..) => "dict",
                     _ => continue,
                 };
                 return Err(YErr {

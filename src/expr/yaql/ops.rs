@@ -12,7 +12,7 @@ use num_traits::{Signed, ToPrimitive};
 
 use super::interp::{Interp, R, err, no_func};
 use super::parser::BinOp;
-use super::value::{Key, Num, V, num_cmp, py_eq};
+use super::value::{DictKind, Key, Num, V, num_cmp, py_eq};
 use crate::expr::ErrorKind;
 
 /// Numbers without bools, for arithmetic.
@@ -89,9 +89,9 @@ pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             s.push_str(b);
             Ok(V::string(s))
         }
-        (V::Set(a), V::Set(b)) => {
+        (V::Set(a, _), V::Set(b, _)) => {
             it.check_size(a.len() + b.len())?;
-            Ok(V::Set(Rc::new(super::value::py_set_union(a, b))))
+            Ok(super::pyset::set_union(l, r))
         }
         (V::List(a) | V::Iter(a), V::List(b) | V::Iter(b)) => {
             it.check_size(a.len() + b.len())?;
@@ -101,19 +101,19 @@ pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             Ok(V::list(out))
         }
         // a set with another iterable: `queries.concat`, a lazy sequence
-        (V::List(a) | V::Iter(a) | V::Set(a), V::List(b) | V::Iter(b) | V::Set(b)) => {
+        (V::List(a) | V::Iter(a) | V::Set(a, _), V::List(b) | V::Iter(b) | V::Set(b, _)) => {
             it.check_size(a.len() + b.len())?;
             let mut out = Vec::with_capacity(a.len() + b.len());
             out.extend(a.iter().cloned());
             out.extend(b.iter().cloned());
             Ok(V::iter(out))
         }
-        (V::Dict(a), V::Dict(b)) => {
+        (V::Dict(a, _), V::Dict(b, _)) => {
             let mut m = (**a).clone();
             for (k, v) in b.iter() {
                 m.insert(k.clone(), v.clone());
             }
-            Ok(V::Dict(Rc::new(m)))
+            Ok(V::Dict(Rc::new(m), DictKind::Frozen))
         }
         (V::DateTime(d), V::TimeSpan(t)) | (V::TimeSpan(t), V::DateTime(d)) => {
             Ok(V::DateTime(*d + chrono::Duration::microseconds(*t)))
@@ -132,12 +132,7 @@ pub fn sub(l: &V, r: &V) -> R<V> {
     }
     match (l, r) {
         // set difference
-        (V::Set(a), V::Set(b)) => Ok(V::Set(Rc::new(super::value::py_set_order(
-            a.iter()
-                .filter(|x| !b.iter().any(|y| super::value::py_eq(x, y)))
-                .cloned()
-                .collect(),
-        )))),
+        (V::Set(..), V::Set(..)) => Ok(super::pyset::set_difference(l, r)),
         (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
             (*a - *b).num_microseconds().unwrap_or(i64::MAX),
         )),
@@ -338,7 +333,7 @@ pub fn order(l: &V, r: &V) -> Option<Ordering> {
 }
 
 pub fn compare(op: BinOp, l: &V, r: &V) -> R<V> {
-    if let (V::Set(a), V::Set(b)) = (l, r) {
+    if let (V::Set(a, _), V::Set(b, _)) = (l, r) {
         let sub = |x: &Rc<Vec<V>>, y: &Rc<Vec<V>>| x.iter().all(|p| y.iter().any(|q| py_eq(p, q)));
         return Ok(V::Bool(match op {
             BinOp::Lt => sub(a, b) && a.len() < b.len(),
@@ -371,7 +366,7 @@ pub fn contains_op(l: &V, r: &V) -> R<V> {
             V::Str(sub) => Ok(V::Bool(s.contains(&**sub))),
             _ => no_func("#operator_in"),
         },
-        V::List(items) | V::Iter(items) | V::Set(items) => {
+        V::List(items) | V::Iter(items) | V::Set(items, _) => {
             Ok(V::Bool(items.iter().any(|x| py_eq(x, l))))
         }
         _ => no_func("#operator_in"),
@@ -400,14 +395,14 @@ pub fn index(o: &V, args: &[V]) -> R<V> {
             }
             Ok(l[k as usize].clone())
         }
-        (V::Dict(d), [k]) => match d.get(&Key(k.clone())) {
+        (V::Dict(d, _), [k]) => match d.get(&Key(k.clone())) {
             Some(v) => Ok(v.clone()),
             None => err(
                 ErrorKind::Key,
                 super::value::repr(k, super::value::Style::Yaql),
             ),
         },
-        (V::Dict(d), [k, default]) => Ok(d
+        (V::Dict(d, _), [k, default]) => Ok(d
             .get(&Key(k.clone()))
             .cloned()
             .unwrap_or_else(|| default.clone())),

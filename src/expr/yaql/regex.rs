@@ -118,7 +118,7 @@ pub(crate) fn match_params(re: &regex::Regex, c: &regex::Captures<'_>, s: &str) 
                     m.insert(super::value::Key(V::str("end")), V::Int(-1));
                 }
             }
-            V::Dict(Rc::new(m))
+            V::Dict(Rc::new(m), super::value::DictKind::Plain)
         })
         .collect())
 }

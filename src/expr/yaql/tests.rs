@@ -341,6 +341,43 @@ fn sets_of_numbers_iterate_in_python_hash_order() {
         "<% range(4).toSet().union([2.5, 1].toSet()).len() %>",
         json!(5),
     );
+    // floats hash as the rational they are
+    check("<% str([2.5, 1].toSet()) %>", json!("frozenset({1, 2.5})"));
+    check(
+        "<% [2.5, 1, 0.5, -1.5, 3].toSet().distinct() %>",
+        json!([0.5, 1, 2.5, 3, -1.5]),
+    );
+    // removals leave dummies that later insertions take
+    check(
+        "<% [8, 16, 24, 32].toSet().symmetricDifference([16, 24, 40, 48, 56].toSet()).add(64, 72).toList() %>",
+        json!([32, 48, 64, 40, 8, 56, 72]),
+    );
+    check(
+        "<% range(1, 21).toSet().difference([3, 40].toSet()).union([33, 65, 97].toSet()).toList() %>",
+        json!([
+            1, 2, 65, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 33, 97
+        ]),
+    );
+}
+
+#[test]
+fn json_dump_cuts_only_frozen_dicts() {
+    check(
+        "<% json_dump({a => {b => {c => {d => 1}}}}) %>",
+        json!("{\n    \"a\": {\n        \"b\": {\n            \"c\": null\n        }\n    }\n}"),
+    );
+    check(
+        "<% json_dump([1].toDict($, {b => {c => {d => 1}}})) %>",
+        json!(
+            "{\n    \"1\": {\n        \"b\": {\n            \"c\": {\n                \"d\": 1\n            }\n        }\n    }\n}"
+        ),
+    );
+}
+
+#[test]
+fn dict_keys_may_be_computed() {
+    check("<% dict(a => 1, $.s => 2) %>", json!({"a": 1, "abc": 2}));
+    check("<% dict($.l => 3).get($.l) %>", json!(3));
 }
 
 #[test]

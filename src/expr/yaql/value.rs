@@ -12,6 +12,8 @@ use num_bigint::BigInt;
 use num_traits::{ToPrimitive, Zero};
 use serde_json::Value as Json;
 
+use super::pyset::PyTable;
+
 /// A compiled regular expression value (`regex(...)`).
 #[derive(Debug)]
 pub struct RegexV {
@@ -34,10 +36,11 @@ pub enum V {
     /// A lazy sequence (Python generator / map object), already computed:
     /// iterable but not indexable, always truthy.
     Iter(Rc<Vec<V>>),
-    /// A frozenset: unique elements, in Python's iteration order for
-    /// numbers ([`py_set_order`]), else in insertion order.
-    Set(Rc<Vec<V>>),
-    Dict(Rc<IndexMap<Key, V>>),
+    /// A frozenset: unique elements in iteration order, with the CPython
+    /// table they sit in when every hash is known ([`PyTable`]), else in
+    /// the order of first appearance.
+    Set(Rc<Vec<V>>, Option<Rc<PyTable>>),
+    Dict(Rc<IndexMap<Key, V>>, DictKind),
     Regex(Rc<RegexV>),
     /// A context object (from `let`, `def`, `with`): index into the
     /// interpreter's scope arena.
@@ -46,6 +49,16 @@ pub enum V {
     DateTime(chrono::NaiveDateTime),
     /// A time span in microseconds.
     TimeSpan(i64),
+}
+
+/// Which Python type a yaql dictionary is: yaql's own `FrozenDict` (dict
+/// literals, `dict()`, the input data) or a plain `dict` (what `toDict`,
+/// `delete`, `deleteAll`, `mergeWith`, the parsers and Mistral's functions
+/// return). Only `json_dump` tells them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DictKind {
+    Frozen,
+    Plain,
 }
 
 /// A dictionary key with Python's hash/equality (`1`, `1.0` and `true` are one key).
@@ -85,11 +98,11 @@ fn hash_value<H: Hasher>(v: &V, state: &mut H) {
                 hash_value(x, state)
             }
         }
-        V::Set(s) => {
+        V::Set(s, _) => {
             2u8.hash(state);
             s.len().hash(state)
         }
-        V::Dict(d) => {
+        V::Dict(d, _) => {
             3u8.hash(state);
             d.len().hash(state)
         }
@@ -119,15 +132,19 @@ impl V {
             None => V::Big(Rc::new(b)),
         }
     }
-    /// A set from values, dropping duplicates, in the order Python's set
-    /// iterates when every hash is known ([`py_set_order`]), else as added.
+    /// A set from values added one by one (`frozenset(iterable)`): in
+    /// Python's iteration order when every hash is known ([`PyTable`]),
+    /// else in the order of first appearance.
     pub fn set_from(items: impl IntoIterator<Item = V>) -> V {
+        let items: Vec<V> = items.into_iter().collect();
+        if let Some(t) = PyTable::from_adds(items.clone()) {
+            return t.into_value();
+        }
         let mut seen: indexmap::IndexSet<Key> = indexmap::IndexSet::new();
         for i in items {
             seen.insert(Key(i));
         }
-        let items: Vec<V> = seen.into_iter().map(|k| k.0).collect();
-        V::Set(Rc::new(py_set_order(items)))
+        V::Set(Rc::new(seen.into_iter().map(|k| k.0).collect()), None)
     }
 
     /// Python type name, for messages.
@@ -140,8 +157,8 @@ impl V {
             V::Str(_) => "str",
             V::List(_) => "tuple",
             V::Iter(_) => "generator",
-            V::Set(_) => "frozenset",
-            V::Dict(_) => "dict",
+            V::Set(..) => "frozenset",
+            V::Dict(..) => "dict",
             V::Regex(_) => "re.Pattern",
             V::Ctx(_) => "Context",
             V::DateTime(_) => "datetime",
@@ -160,7 +177,7 @@ impl V {
     /// strings, dicts and scalars (yaql's `Iterable()` with dicts not iterable).
     pub fn items(&self) -> Option<&[V]> {
         match self {
-            V::List(l) | V::Iter(l) | V::Set(l) => Some(l),
+            V::List(l) | V::Iter(l) | V::Set(l, _) => Some(l),
             _ => None,
         }
     }
@@ -193,16 +210,27 @@ impl V {
             V::Big(_) => true,
             V::Float(f) => *f != 0.0,
             V::Str(s) => !s.is_empty(),
-            V::List(l) | V::Set(l) => !l.is_empty(),
+            V::List(l) | V::Set(l, _) => !l.is_empty(),
             V::Iter(_) => true,
-            V::Dict(d) => !d.is_empty(),
+            V::Dict(d, _) => !d.is_empty(),
             V::TimeSpan(t) => *t != 0,
             V::Regex(_) | V::Ctx(_) | V::DateTime(_) => true,
         }
     }
 
-    /// Converts workflow data (JSON) into a YAQL value.
+    /// Converts workflow data (JSON) into a YAQL value, dictionaries
+    /// frozen (yaql's conversion of the input data).
     pub fn from_json(j: &Json) -> V {
+        V::from_json_as(j, DictKind::Frozen)
+    }
+
+    /// Converts JSON a Python function made (a parser, a Mistral function)
+    /// into a YAQL value, dictionaries plain.
+    pub fn from_json_plain(j: &Json) -> V {
+        V::from_json_as(j, DictKind::Plain)
+    }
+
+    fn from_json_as(j: &Json, kind: DictKind) -> V {
         match j {
             Json::Null => V::Null,
             Json::Bool(b) => V::Bool(*b),
@@ -222,13 +250,13 @@ impl V {
                 }
             }
             Json::String(s) => V::str(s),
-            Json::Array(a) => V::list(a.iter().map(V::from_json).collect()),
+            Json::Array(a) => V::list(a.iter().map(|x| V::from_json_as(x, kind)).collect()),
             Json::Object(o) => {
                 let mut m = IndexMap::with_capacity(o.len());
                 for (k, v) in o {
-                    m.insert(Key(V::str(k)), V::from_json(v));
+                    m.insert(Key(V::str(k)), V::from_json_as(v, kind));
                 }
-                V::Dict(Rc::new(m))
+                V::Dict(Rc::new(m), kind)
             }
         }
     }
@@ -245,8 +273,10 @@ impl V {
                 .map(Json::Number)
                 .unwrap_or(Json::Null),
             V::Str(s) => Json::String(s.to_string()),
-            V::List(l) | V::Iter(l) | V::Set(l) => Json::Array(l.iter().map(V::to_json).collect()),
-            V::Dict(d) => {
+            V::List(l) | V::Iter(l) | V::Set(l, _) => {
+                Json::Array(l.iter().map(V::to_json).collect())
+            }
+            V::Dict(d, _) => {
                 let mut m = serde_json::Map::with_capacity(d.len());
                 for (k, v) in d.iter() {
                     let key = match &k.0 {
@@ -279,7 +309,7 @@ pub fn write_json(v: &V, out: &mut String) {
             "-Infinity"
         }),
         V::Float(f) => out.push_str(&float_repr(*f)),
-        V::List(l) | V::Iter(l) | V::Set(l) => {
+        V::List(l) | V::Iter(l) | V::Set(l, _) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {
                 if i > 0 {
@@ -289,7 +319,7 @@ pub fn write_json(v: &V, out: &mut String) {
             }
             out.push(']');
         }
-        V::Dict(d) => {
+        V::Dict(d, _) => {
             out.push('{');
             for (i, (k, x)) in d.iter().enumerate() {
                 if i > 0 {
@@ -348,10 +378,10 @@ pub fn py_eq(a: &V, b: &V) -> bool {
         }
         // an iterator equals only itself (a list never)
         (V::Iter(x), V::Iter(y)) => Rc::ptr_eq(x, y),
-        (V::Set(x), V::Set(y)) => {
+        (V::Set(x, _), V::Set(y, _)) => {
             x.len() == y.len() && x.iter().all(|p| y.iter().any(|q| py_eq(p, q)))
         }
-        (V::Dict(x), V::Dict(y)) => {
+        (V::Dict(x, _), V::Dict(y, _)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
         }
         (V::Regex(x), V::Regex(y)) => x.pattern == y.pattern,
@@ -471,7 +501,7 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
             }
             out.push(close);
         }
-        V::Set(s) => {
+        V::Set(s, _) => {
             if s.is_empty() {
                 out.push_str(if style == Style::Yaql {
                     "frozenset()"
@@ -495,7 +525,7 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
                 out.push(')');
             }
         }
-        V::Dict(d) => {
+        V::Dict(d, _) => {
             out.push('{');
             for (i, (k, x)) in d.iter().enumerate() {
                 if i > 0 {
@@ -537,179 +567,4 @@ pub fn is_zero(v: &V) -> bool {
         V::Bool(b) => !*b,
         _ => false,
     }
-}
-
-/// Python's `hash()` of a number (ints, bools, integral floats), whose
-/// value does not depend on the process; `None` for anything else.
-fn py_num_hash(v: &V) -> Option<i64> {
-    const P: i64 = (1 << 61) - 1;
-    let h = match v {
-        V::Bool(b) => i64::from(*b),
-        V::Int(i) => {
-            let m = (i.unsigned_abs() % P as u64) as i64;
-            if *i < 0 { -m } else { m }
-        }
-        V::Big(b) => {
-            let m = (b.magnitude() % num_bigint::BigUint::from(P as u64))
-                .to_i64()
-                .unwrap_or(0);
-            if b.sign() == num_bigint::Sign::Minus {
-                -m
-            } else {
-                m
-            }
-        }
-        V::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
-            return py_num_hash(&V::Int(*f as i64));
-        }
-        _ => return None,
-    };
-    Some(if h == -1 { -2 } else { h })
-}
-
-/// A CPython 3.11 set table over item indexes: open addressing with
-/// linear probes of 9 slots and perturbation, growing 4x when 3/5 full.
-#[derive(Clone)]
-struct PyTable {
-    slots: Vec<Option<usize>>,
-    used: usize,
-}
-
-impl PyTable {
-    const LINEAR_PROBES: usize = 9;
-
-    fn new() -> Self {
-        PyTable {
-            slots: vec![None; 8],
-            used: 0,
-        }
-    }
-
-    fn mask(&self) -> usize {
-        self.slots.len() - 1
-    }
-
-    /// `set_insert_clean` (and `set_add_entry` for a key not present).
-    fn place(&mut self, hash: i64, idx: usize) {
-        let mask = self.mask();
-        let mut perturb = hash as u64;
-        let mut i = (hash as u64 as usize) & mask;
-        loop {
-            let probes = if i + Self::LINEAR_PROBES <= mask {
-                Self::LINEAR_PROBES
-            } else {
-                0
-            };
-            for j in 0..=probes {
-                if self.slots[i + j].is_none() {
-                    self.slots[i + j] = Some(idx);
-                    self.used += 1;
-                    return;
-                }
-            }
-            perturb >>= 5;
-            i = i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize)
-                & mask;
-        }
-    }
-
-    fn resize(&mut self, hashes: &[i64], min: usize) {
-        let mut size = 8;
-        while size <= min {
-            size <<= 1;
-        }
-        let old = std::mem::replace(&mut self.slots, vec![None; size]);
-        self.used = 0;
-        for k in old.into_iter().flatten() {
-            self.place(hashes[k], k);
-        }
-    }
-
-    fn contains(&self, items: &[V], x: &V) -> bool {
-        self.slots.iter().flatten().any(|&k| py_eq(&items[k], x))
-    }
-
-    /// `set_add_key`: a key already present is left alone.
-    fn add(&mut self, items: &[V], hashes: &[i64], idx: usize) {
-        if self.contains(items, &items[idx]) {
-            return;
-        }
-        self.place(hashes[idx], idx);
-        if self.used * 5 >= self.mask() * 3 {
-            let used = self.used;
-            self.resize(hashes, if used > 50000 { used * 2 } else { used * 4 });
-        }
-    }
-
-    /// `set_merge`: one resize up front, then a slot copy or clean inserts
-    /// into an empty table, else ordinary adds.
-    fn merge(&mut self, items: &[V], hashes: &[i64], other: &PyTable) {
-        if (self.used + other.used) * 5 >= self.mask() * 3 {
-            self.resize(hashes, (self.used + other.used) * 2);
-        }
-        if self.used == 0 && self.mask() == other.mask() {
-            *self = other.clone();
-        } else if self.used == 0 {
-            for &k in other.slots.iter().flatten() {
-                self.place(hashes[k], k);
-            }
-        } else {
-            for &k in other.slots.iter().flatten() {
-                self.add(items, hashes, k);
-            }
-        }
-    }
-
-    fn order(&self) -> Vec<usize> {
-        self.slots.iter().flatten().copied().collect()
-    }
-}
-
-/// The iteration order of a Python set built by adding `items` one by one
-/// (duplicates dropped) when every hash is known ([`py_num_hash`]); else
-/// the items in the given order.
-pub fn py_set_order(items: Vec<V>) -> Vec<V> {
-    let Some(hashes) = items.iter().map(py_num_hash).collect::<Option<Vec<i64>>>() else {
-        return items;
-    };
-    let mut t = PyTable::new();
-    for k in 0..items.len() {
-        t.add(&items, &hashes, k);
-    }
-    pick(items, &t.order())
-}
-
-fn pick(items: Vec<V>, order: &[usize]) -> Vec<V> {
-    let mut slots: Vec<Option<V>> = items.into_iter().map(Some).collect();
-    order.iter().filter_map(|&k| slots[k].take()).collect()
-}
-
-/// The iteration order of `a | b` for two sets iterated as `a` and `b`:
-/// a copy of `a` (a merge into an empty set), then `b` merged in.
-pub fn py_set_union(a: &[V], b: &[V]) -> Vec<V> {
-    let items: Vec<V> = a.iter().chain(b).cloned().collect();
-    let Some(hashes) = items.iter().map(py_num_hash).collect::<Option<Vec<i64>>>() else {
-        let mut out: Vec<V> = Vec::with_capacity(items.len());
-        for x in items {
-            if !out.iter().any(|y| py_eq(&x, y)) {
-                out.push(x);
-            }
-        }
-        return out;
-    };
-    let mut ta = PyTable::new();
-    let mut tb = PyTable::new();
-    for k in 0..a.len() {
-        ta.add(&items, &hashes, k);
-    }
-    for k in a.len()..items.len() {
-        tb.add(&items, &hashes, k);
-    }
-    let mut out = PyTable::new();
-    out.merge(&items, &hashes, &ta);
-    out.merge(&items, &hashes, &tb);
-    pick(items, &out.order())
 }

@@ -104,11 +104,7 @@ impl EngineActor {
             Ok(p) => p,
             Err(e) => {
                 // The task fails with the result it was given.
-                if let Some(task) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|x| x.tasks.get_mut(&task_id))
-                {
+                if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
                     task.result = to.result;
                 }
                 self.stats.tasks_completed += 1;
@@ -199,11 +195,7 @@ impl EngineActor {
     /// has no commands for a finished workflow, and only a paused one
     /// leaves the task unprocessed.
     pub(crate) fn process_after_end(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
         task.processed = true;

@@ -253,11 +253,7 @@ impl EngineActor {
 
     /// Starts a task `apply_each` created IDLE: it launches as a new one.
     pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
         if task.state != State::Idle
@@ -345,11 +341,7 @@ impl EngineActor {
                 _ => None,
             })
             .collect();
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
         task.processed = true;

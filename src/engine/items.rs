@@ -222,11 +222,7 @@ impl EngineActor {
         count: usize,
         concurrency: usize,
     ) {
-        if let Some(t) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        {
+        if let Some(t) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
             super::runtime::set_items_shape(&mut t.runtime_context, count, concurrency);
         }
     }
@@ -451,10 +447,7 @@ impl EngineActor {
             }
         };
         if let Some(results) = self.close_items(exec_id, task_id)
-            && let Some(t) = self
-                .execs
-                .get_mut(&exec_id)
-                .and_then(|x| x.tasks.get_mut(&task_id))
+            && let Some(t) = super::state::task_mut(&mut self.execs, exec_id, task_id)
         {
             t.result = Value::Array(results);
         }

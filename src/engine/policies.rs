@@ -73,11 +73,7 @@ impl EngineActor {
         secs: f64,
     ) {
         let due_at: Timestamp = now() + TimeDelta::milliseconds((secs * 1000.0) as i64);
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
         let due = super::runtime::set_timer(&mut task.runtime_context, kind, due_at);
@@ -620,11 +616,7 @@ impl EngineActor {
         task_id: TaskExecutionId,
         f: impl FnOnce(&mut Value),
     ) {
-        if let Some(t) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        {
+        if let Some(t) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
             f(&mut t.runtime_context);
         }
         self.touch_task(exec_id, task_id, Write::Update);
@@ -659,11 +651,7 @@ impl EngineActor {
                 s.run_now(exec_id, task_id);
             }),
             TimerKind::Retry => {
-                if let Some(task) = self
-                    .execs
-                    .get_mut(&exec_id)
-                    .and_then(|e| e.tasks.get_mut(&task_id))
-                {
+                if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
                     task.result = Value::Null;
                     task.published = json!({});
                     task.processed = false;

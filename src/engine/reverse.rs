@@ -55,11 +55,7 @@ impl EngineActor {
     /// Marks a completed task of a reverse workflow processed and starts what
     /// became ready.
     pub(crate) fn process_reverse(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
-        let Some(task) = self
-            .execs
-            .get_mut(&exec_id)
-            .and_then(|e| e.tasks.get_mut(&task_id))
-        else {
+        let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
         task.processed = true;

@@ -32,6 +32,16 @@ pub(crate) struct Held {
     pub from: Option<(TaskExecutionId, Map<String, Value>)>,
 }
 
+/// The task `task_id` of the execution `exec_id` held in memory. Borrows
+/// only the executions, so the actor's other fields stay usable beside it.
+pub(crate) fn task_mut(
+    execs: &mut HashMap<crate::domain::ExecutionId, Exec>,
+    exec_id: crate::domain::ExecutionId,
+    task_id: TaskExecutionId,
+) -> Option<&mut TaskRecord> {
+    execs.get_mut(&exec_id)?.tasks.get_mut(&task_id)
+}
+
 /// One unfinished execution, in memory.
 pub(crate) struct Exec {
     pub rec: ExecutionRecord,

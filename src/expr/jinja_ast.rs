@@ -111,26 +111,6 @@ pub(crate) fn opens_operand(tok: Option<&Token<'_>>) -> bool {
     }
 }
 
-/// For each token, the index of the bracket it pairs with (`(`/`)`,
-/// `[`/`]`, `{`/`}`), if it is one.
-pub(crate) fn partners(toks: &[(Token<'_>, Span)]) -> Vec<Option<usize>> {
-    let mut partner = vec![None; toks.len()];
-    let mut stack = Vec::new();
-    for (i, (t, _)) in toks.iter().enumerate() {
-        match t {
-            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
-            Token::ParenClose | Token::BracketClose | Token::BraceClose => {
-                if let Some(o) = stack.pop() {
-                    partner[o] = Some(i);
-                    partner[i] = Some(o);
-                }
-            }
-            _ => {}
-        }
-    }
-    partner
-}
-
 impl<'s> Walk<'s> {
     fn new(src: &'s str, syntax: &minijinja::syntax::SyntaxConfig, plus: Vec<u32>) -> Self {
         let toks: Vec<(Token<'s>, Span)> = tokenize(src, false, syntax.clone())
@@ -142,7 +122,7 @@ impl<'s> Walk<'s> {
             by_start.insert(s.start_offset, i);
             by_end.insert(s.end_offset, i);
         }
-        let partner = partners(&toks);
+        let partner = super::jinja_lex::partners(&toks);
         Walk {
             src,
             toks,

@@ -2,11 +2,12 @@
 //! [`super::jinja_ast::prepare`]): `{% raw %}` blocks trimmed as Jinja2
 //! trims them, `with context` clauses of imports dropped, `{{ a, b }}`
 //! parenthesized, unary `+` marked (minijinja does not parse it), number
-//! literals Jinja2 refuses refused, and a whole-string `a, b` refused.
+//! literals Jinja2 refuses refused, and a whole-string `a, b` refused. Also
+//! the pairing of brackets over a token stream, for the rewrites.
 
 use std::borrow::Cow;
 
-use minijinja::machinery::{Token, tokenize};
+use minijinja::machinery::{Span, Token, tokenize};
 
 use super::jinja_ast::{opens_operand, syntax_error};
 use crate::expr::{Error, ErrorKind};
@@ -203,4 +204,24 @@ pub(crate) fn check_bare_tuple(inner: &str) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// For each token, the index of the bracket it pairs with (`(`/`)`,
+/// `[`/`]`, `{`/`}`), if it is one.
+pub(crate) fn partners(toks: &[(Token<'_>, Span)]) -> Vec<Option<usize>> {
+    let mut partner = vec![None; toks.len()];
+    let mut stack = Vec::new();
+    for (i, (t, _)) in toks.iter().enumerate() {
+        match t {
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => stack.push(i),
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => {
+                if let Some(o) = stack.pop() {
+                    partner[o] = Some(i);
+                    partner[i] = Some(o);
+                }
+            }
+            _ => {}
+        }
+    }
+    partner
 }

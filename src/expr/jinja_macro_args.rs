@@ -32,7 +32,7 @@ impl<'s> Toks<'s> {
         let toks: Vec<(Token<'s>, Span)> = tokenize(src, false, syntax.clone())
             .map_while(Result::ok)
             .collect();
-        let partner = super::jinja_ast::partners(&toks);
+        let partner = super::jinja_lex::partners(&toks);
         Toks { toks, partner }
     }
 

@@ -450,7 +450,9 @@ fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 
 /// The warnings' false positives, measured on real workflows: no workflow
 /// of the Mistral corpus that succeeds on Mistral draws a warning about
-/// its graph or its variables (its actions may be defined elsewhere).
+/// its graph or its variables (its actions may be defined elsewhere). A
+/// case whose sub-workflow is expected to fail vouches only for the
+/// workflow it starts.
 #[test]
 fn no_corpus_workflow_that_succeeds_on_mistral_draws_a_warning() {
     let registry = bora::actions::Registry::standard();
@@ -475,8 +477,16 @@ fn no_corpus_workflow_that_succeeds_on_mistral_draws_a_warning() {
             continue;
         };
         checked += 1;
+        let child_fails = case["expect"]["sub_executions"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .flat_map(|v| v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]))
+            .any(|sub| sub["state"].as_str().is_some_and(|s| s != "SUCCESS"));
+        let started = case["workflow"].as_str();
         for w in bora::lang::lint(def, &doc, &|a| registry.get(a).is_some()) {
-            if !w.message.starts_with("action '") {
+            let in_started = started.is_none_or(|name| w.path.split('.').next() == Some(name));
+            if !w.message.starts_with("action '") && (in_started || !child_fails) {
                 wrong.push(format!("{}: {w}", f.display()));
             }
         }

@@ -244,15 +244,15 @@ impl EngineActor {
         Some(id)
     }
 
-    fn is_waiting(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
-        self.execs
-            .get(&exec_id)
-            .and_then(|e| e.tasks.get(&task_id))
-            .is_some_and(|t| t.state == State::Waiting)
+    /// Starts a task `apply_each` created IDLE: it launches as a new one,
+    /// or waits behind a start that waits for an evaluation.
+    pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        if !self.queue_start(exec_id, task_id) {
+            self.launch_created(exec_id, task_id);
+        }
     }
 
-    /// Starts a task `apply_each` created IDLE: it launches as a new one.
-    pub(crate) fn start_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+    pub(crate) fn launch_created(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) else {
             return;
         };
@@ -488,7 +488,10 @@ impl EngineActor {
                     Some(Created::Plain(id)) => self.start_created(exec_id, id),
                     // A join listed twice runs once: the first evaluation
                     // may have started it.
-                    Some(Created::Join(id, join)) if self.is_waiting(exec_id, id) => {
+                    Some(Created::Join(id, join))
+                        if super::state::task_in(&self.execs, exec_id, id)
+                            .is_some_and(|t| t.state == State::Waiting) =>
+                    {
                         self.evaluate_join(exec_id, id, join);
                     }
                     _ => {}
@@ -540,6 +543,7 @@ impl EngineActor {
                 || !exec.backlog.is_empty()
                 || exec.deferred > 0
                 || !exec.held_starts.is_empty()
+                || !exec.queued_starts.is_empty()
                 || exec.applying > 0
             {
                 return;

@@ -552,6 +552,15 @@ impl EngineActor {
         self.finish_items(exec_id, task_id);
     }
 
+    /// Whether the window of items being started is the one the task's
+    /// start opened (no item's completion opened it).
+    pub(crate) fn first_window(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
+        self.execs
+            .get(&exec_id)
+            .and_then(|e| e.items.get(&task_id))
+            .is_some_and(|i| i.opened_by.is_none())
+    }
+
     /// Starts the items a finished item made room for. Mistral's with-items
     /// task schedules its next items whenever one completes, whatever its
     /// workflow's state: they start while the workflow is paused, and after

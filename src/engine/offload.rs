@@ -188,6 +188,18 @@ impl Offload {
     }
 
     /// True while the start of the scope's task waits for an evaluation.
+    /// The tasks of execution `exec_id` whose operation waits for an
+    /// evaluation, with the operation.
+    pub(crate) fn waiting_in(
+        &self,
+        exec_id: ExecutionId,
+    ) -> impl Iterator<Item = (TaskExecutionId, &Resume)> {
+        self.waiting
+            .iter()
+            .filter(move |(scope, _)| scope.0 == exec_id)
+            .map(|(scope, w)| (scope.1, &w.resume))
+    }
+
     pub(crate) fn starting(&self, scope: Scope) -> bool {
         self.waiting
             .get(&scope)
@@ -507,6 +519,7 @@ impl EngineActor {
             self.offload.memo.remove(&scope);
         }
         self.release_held_starts(exec_id);
+        self.release_queued_starts(exec_id);
         if self
             .execs
             .get(&exec_id)
@@ -518,6 +531,47 @@ impl EngineActor {
 }
 
 impl EngineActor {
+    /// Queues a task a command list created behind a start that waits for
+    /// an evaluation ([`Exec::queued_starts`]); false when nothing waits.
+    pub(crate) fn queue_start(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) -> bool {
+        let waits = self.start_waits(exec_id);
+        match self.execs.get_mut(&exec_id) {
+            Some(exec) if waits || !exec.queued_starts.is_empty() => {
+                exec.queued_starts.push(task_id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Starts, in order, the tasks queued behind a start that waited for
+    /// an evaluation, until one of them waits in turn.
+    fn release_queued_starts(&mut self, exec_id: ExecutionId) {
+        while !self.start_waits(exec_id) {
+            let Some(exec) = self.execs.get_mut(&exec_id) else {
+                return;
+            };
+            if exec.queued_starts.is_empty() {
+                return;
+            }
+            let task_id = exec.queued_starts.remove(0);
+            self.launch_created(exec_id, task_id);
+        }
+    }
+
+    /// Whether a task of the execution waits for an evaluation to start:
+    /// its action and input, its with-items lists, or an item of the window
+    /// its start opens.
+    fn start_waits(&self, exec_id: ExecutionId) -> bool {
+        self.offload
+            .waiting_in(exec_id)
+            .any(|(task_id, resume)| match resume {
+                Resume::Start => true,
+                Resume::MoreItems => self.first_window(exec_id, task_id),
+                _ => false,
+            })
+    }
+
     /// Starts a task whose start waited on an evaluation. Its workflow may
     /// have been paused meanwhile: Mistral starts a task it created before
     /// the pause all the same (the start is already on its way), so its

@@ -32,6 +32,15 @@ pub(crate) struct Held {
     pub from: Option<(TaskExecutionId, Map<String, Value>)>,
 }
 
+/// The task `task_id` of the execution `exec_id` held in memory.
+pub(crate) fn task_in(
+    execs: &HashMap<crate::domain::ExecutionId, Exec>,
+    exec_id: crate::domain::ExecutionId,
+    task_id: TaskExecutionId,
+) -> Option<&TaskRecord> {
+    execs.get(&exec_id)?.tasks.get(&task_id)
+}
+
 /// The task `task_id` of the execution `exec_id` held in memory. Borrows
 /// only the executions, so the actor's other fields stay usable beside it.
 pub(crate) fn task_mut(
@@ -85,6 +94,11 @@ pub(crate) struct Exec {
     /// waited for the evaluation of its start, with their failure: they fail
     /// in creation order, as Mistral starts them one after the other.
     pub held_starts: Vec<(TaskExecutionId, String)>,
+    /// Tasks a command list created (IDLE) whose start waits behind a start
+    /// that waits for an evaluation off the engine thread: they start in
+    /// order once it is done, so each reads its siblings as it would with
+    /// every evaluation inline (Mistral starts them one after the other).
+    pub queued_starts: Vec<TaskExecutionId>,
     /// Action executions started by the command list whose `fail`,
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
@@ -115,6 +129,7 @@ impl Exec {
             deferred: 0,
             stop_pending: false,
             held_starts: Vec::new(),
+            queued_starts: Vec::new(),
             applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),

@@ -5,7 +5,7 @@
 //! the joins they name). Actions started for a paused workflow this way
 //! run to their end, as Mistral runs a task it has started.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::EngineActor;
 use super::controller::{self, Command};
@@ -160,9 +160,7 @@ impl EngineActor {
                 {
                     let ctx = h.from.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
                     let trigger =
-                        h.from.as_ref().map(|(id, _)| *id).zip(event).map(
-                            |(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}),
-                        );
+                        super::runtime::trigger(h.from.as_ref().map(|(id, _)| *id).zip(event));
                     if let Some(id) = self.new_task(exec_id, &name, ctx, trigger, State::Running) {
                         self.begin_task(exec_id, id);
                     }

@@ -122,8 +122,7 @@ impl EngineActor {
             }
             return;
         }
-        let trigger =
-            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
+        let trigger = super::runtime::trigger(triggered_by);
         if let Some(task_id) = self.new_task(exec_id, name, in_context, trigger, State::Running) {
             self.begin_task(exec_id, task_id);
         }
@@ -138,8 +137,7 @@ impl EngineActor {
         in_context: Map<String, Value>,
         triggered_by: Option<(TaskExecutionId, controller::Event)>,
     ) -> Option<TaskExecutionId> {
-        let trigger =
-            triggered_by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}));
+        let trigger = super::runtime::trigger(triggered_by);
         let exec = self.execs.get_mut(&exec_id)?;
         // A join has one task execution per workflow execution
         // (Mistral's unique key `join-task-<execution>-<name>`). An
@@ -441,9 +439,7 @@ impl EngineActor {
                                     .map_or(Created::Nothing, |id| Created::Join(id, join)),
                             ),
                             Some(None) => {
-                                let trigger = task_id.zip(*event).map(|(id, ev)| {
-                                    json!({"task_id": id.to_string(), "event": ev.as_str()})
-                                });
+                                let trigger = super::runtime::trigger(task_id.zip(*event));
                                 self.new_task(exec_id, name, ctx.clone(), trigger, State::Idle)
                                     .map(Created::Plain)
                             }

@@ -196,6 +196,14 @@ pub(crate) fn has_next_tasks(rc: &Value) -> bool {
         .is_some_and(|l| !l.is_empty())
 }
 
+/// One entry of `triggered_by`: the task that completed and the event
+/// (`on-success`, …) whose transition named this one.
+pub(crate) fn trigger(
+    by: Option<(crate::domain::TaskExecutionId, super::controller::Event)>,
+) -> Option<Value> {
+    by.map(|(id, ev)| json!({"task_id": id.to_string(), "event": ev.as_str()}))
+}
+
 /// A new task's context: what triggered it (a join collects more).
 pub(crate) fn new_triggered(trigger: Option<Value>) -> Value {
     json!({ TRIGGERED_BY: trigger.into_iter().collect::<Vec<_>>() })

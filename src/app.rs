@@ -403,6 +403,10 @@ fn node_gauges(node: &store::Node) -> Vec<(&'static str, u64)> {
 /// The longest a graceful stop waits for notification POSTs under way.
 const NOTIFY_SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
 
+/// How long a stop lets requests under way finish when the grace period
+/// is already over.
+const HTTP_FINISH_WAIT: Duration = Duration::from_millis(500);
+
 /// How often shutdown looks whether actions still run.
 const SHUTDOWN_POLL: Duration = Duration::from_millis(20);
 
@@ -582,7 +586,10 @@ pub async fn run(
         "{}",
         startup_line(&config, &engine, &listener.local_addr()?)
     );
+    let open = api::OpenRequests::default();
+    let counted = open.clone();
     let server = HttpServer::new(move || {
+        let counted = counted.clone();
         App::new()
             // Innermost: a forwarded body has passed the XML refusal and
             // is read under the body deadline.
@@ -600,6 +607,9 @@ pub async fn run(
             .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
             .wrap(actix_web::middleware::from_fn(api::metrics::track))
             .wrap(api::access_log())
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                api::count_open(counted.clone(), req, next)
+            }))
     })
     .client_request_timeout(Duration::from_millis(config.client_request_timeout_ms))
     .keep_alive(Duration::from_secs(config.keep_alive_secs))
@@ -636,7 +646,21 @@ pub async fn run(
     engine
         .shutdown(deadline.saturating_duration_since(Instant::now()))
         .await;
-    handle.stop(true).await;
+    // No new connections; requests under way are answered (within the
+    // grace, or at least `HTTP_FINISH_WAIT`), then every connection closes:
+    // idle keep-alive ones carry nothing to finish.
+    handle.pause().await;
+    let finish_by = deadline.max(Instant::now() + HTTP_FINISH_WAIT);
+    while open.count() > 0 && Instant::now() < finish_by {
+        actix_rt::time::sleep(SHUTDOWN_POLL).await;
+    }
+    if open.count() > 0 {
+        log::warn!(
+            "shutdown: {} requests still under way are cut",
+            open.count()
+        );
+    }
+    handle.stop(false).await;
     let _ = server.await;
     log::info!("bora stopped");
     Ok(())

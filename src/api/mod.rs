@@ -10,6 +10,7 @@
 //!   `report`: an execution's report with task statistics; `empty_id`:
 //!   a single resource's path with an empty id, as Mistral's router reads it;
 //!   `empty_segments`: empty segments around an id, read the same way.
+//! - `open`: the requests under way, which a stop waits for.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
 //! - `body`: request bodies (YAML text, JSON objects, dict-or-string fields).
@@ -33,6 +34,7 @@ mod executions;
 mod health;
 mod loaded;
 pub mod metrics;
+mod open;
 mod openapi;
 mod owner;
 mod query;
@@ -58,6 +60,7 @@ pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use empty_segments::drop_empty_segments;
 pub use error::{Error, json_config, payload_config, refuse_xml};
+pub use open::{OpenRequests, count as count_open};
 pub use owner::{NodeApi, owner_guard};
 
 use crate::engine::EngineActor;

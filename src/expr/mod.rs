@@ -27,6 +27,8 @@ pub(crate) mod jinja_py;
 pub(crate) mod jinja_pyfmt;
 pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
+pub(crate) mod jinja_syntax;
+mod jinja_syntax_lex;
 pub(crate) mod jinja_text;
 pub(crate) mod jinja_urlize;
 pub(crate) mod jinja_values;
@@ -206,8 +208,15 @@ impl Evaluator {
                 expression: s.to_string(),
                 message: "list index out of range".into(),
             }),
-            Compiled::JinjaExpr(inner) => self.jinja.eval_expression(s, inner, ctx.data, ctx.host),
-            Compiled::JinjaTemplate => self.jinja.render(s, ctx.data, ctx.host).map(Value::String),
+            Compiled::JinjaExpr(inner) => self
+                .jinja
+                .eval_expression(s, inner, ctx.data, ctx.host)
+                .map_err(|e| in_jinja2_words(e, || jinja_syntax::expression_error(inner))),
+            Compiled::JinjaTemplate => self
+                .jinja
+                .render(s, ctx.data, ctx.host)
+                .map(Value::String)
+                .map_err(|e| in_jinja2_words(e, || jinja_syntax::first_error(s))),
             Compiled::Yaql { whole, pieces } => {
                 if *whole {
                     let (text, e) = &pieces[0];
@@ -242,7 +251,8 @@ impl Evaluator {
             }
             Compiled::JinjaExpr(inner) => self
                 .jinja
-                .eval_expression_text(s, inner, ctx.data, ctx.host),
+                .eval_expression_text(s, inner, ctx.data, ctx.host)
+                .map_err(|e| in_jinja2_words(e, || jinja_syntax::expression_error(inner))),
             _ => self.evaluate_str(s, ctx).map(|v| v.to_string()),
         }
     }
@@ -328,6 +338,18 @@ impl Evaluator {
             Compiled::Plain => Ok(()),
         }
     }
+}
+
+/// A Jinja syntax error in Jinja2's words (`words`), when Jinja2 refuses
+/// the text too.
+fn in_jinja2_words(mut e: Error, words: impl FnOnce() -> Option<String>) -> Error {
+    if e.kind == ErrorKind::Syntax
+        && e.lang == "Jinja"
+        && let Some(w) = words()
+    {
+        e.message = w;
+    }
+    e
 }
 
 /// A Mistral string, analysed once.

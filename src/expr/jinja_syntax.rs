@@ -1,0 +1,974 @@
+//! Jinja2 3.1's parser (`jinja2/parser.py`), run for its first error only:
+//! Mistral checks every Jinja string of a workflow with `env.parse` and
+//! answers `Syntax error '<Jinja2's message>'.`. bora parses templates with
+//! its own parser; once that refuses one, this port of Jinja2's gives the
+//! message in Jinja2's words (`unexpected 'end of print statement'`,
+//! `expected token 'in', got 'end of statement block'`, `Encountered
+//! unknown tag 'x'. Jinja was looking for …`). It builds no tree: each
+//! parse returns only what Jinja2's own checks look at (the node's class,
+//! whether it can be assigned to).
+
+use super::jinja_syntax_lex::{Stream, describe, describe_expr, py_repr};
+
+/// Jinja2's message for the first syntax error of `source` parsed as a
+/// template, or `None` when Jinja2 parses it.
+pub(crate) fn first_error(source: &str) -> Option<String> {
+    let mut p = match Parser::new(source, false) {
+        Ok(p) => p,
+        Err(e) => return Some(e),
+    };
+    p.subparse(None).err()
+}
+
+/// Jinja2's message for the first syntax error of `source` read as one
+/// expression (`Environment.compile_expression`, how Mistral evaluates a
+/// whole-string `{{ … }}`), or `None` when Jinja2 compiles it.
+pub(crate) fn expression_error(source: &str) -> Option<String> {
+    let mut p = match Parser::new(source, true) {
+        Ok(p) => p,
+        // An error in the first token is raised before Jinja2's handler,
+        // so it keeps the line Jinja2 appends.
+        Err(e) => {
+            let line = 1 + source[..source.len() - source.trim_start().len()]
+                .matches('\n')
+                .count();
+            return Some(format!("{e}\n  line {line}"));
+        }
+    };
+    if let Err(e) = p.parse_expression(true) {
+        return Some(e);
+    }
+    p.stream
+        .more()
+        .then(|| "chunk after expression".to_string())
+}
+
+type R<T> = Result<T, String>;
+
+/// What the parser's checks need of a parsed expression: Jinja2's class
+/// name (lower case) and `can_assign()`.
+#[derive(Clone, Copy)]
+struct Node {
+    class: &'static str,
+    assignable: bool,
+}
+
+impl Node {
+    fn of(class: &'static str) -> Self {
+        Node {
+            class,
+            assignable: false,
+        }
+    }
+}
+
+/// What a template body holds, for `{% block … required %}`: whitespace
+/// only, or anything else.
+enum Item {
+    Space,
+    Other,
+}
+
+const STATEMENT_KEYWORDS: [&str; 12] = [
+    "for",
+    "if",
+    "block",
+    "extends",
+    "print",
+    "macro",
+    "include",
+    "from",
+    "import",
+    "set",
+    "with",
+    "autoescape",
+];
+
+const COMPARE: [&str; 6] = ["eq", "ne", "lt", "lteq", "gt", "gteq"];
+
+struct Parser {
+    stream: Stream,
+    tag_stack: Vec<String>,
+    end_token_stack: Vec<Vec<&'static str>>,
+}
+
+impl Parser {
+    fn new(source: &str, expression: bool) -> R<Self> {
+        Ok(Parser {
+            stream: Stream::new(source, expression)?,
+            tag_stack: Vec::new(),
+            end_token_stack: Vec::new(),
+        })
+    }
+
+    fn fail_ut_eof(&self, name: Option<&str>, stack: &[Vec<&'static str>]) -> String {
+        let expected: Vec<&str> = stack
+            .iter()
+            .flat_map(|e| e.iter().map(|x| describe_expr(x)))
+            .collect();
+        let looking = stack.last().map(|last| {
+            last.iter()
+                .map(|x| py_repr(describe_expr(x)))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        });
+        let mut message = vec![match name {
+            None => "Unexpected end of template.".to_string(),
+            Some(n) => format!("Encountered unknown tag {}.", py_repr(n)),
+        }];
+        if let Some(looking) = looking.filter(|l| !l.is_empty()) {
+            if name.is_some_and(|n| expected.contains(&n)) {
+                message.push(format!(
+                    "You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for {looking}."
+                ));
+            } else {
+                message.push(format!(
+                    "Jinja was looking for the following tags: {looking}."
+                ));
+            }
+        }
+        if let Some(tag) = self.tag_stack.last() {
+            message.push(format!(
+                "The innermost block that needs to be closed is {}.",
+                py_repr(tag)
+            ));
+        }
+        message.join(" ")
+    }
+
+    fn fail_eof(&self, end_tokens: Option<&[&'static str]>) -> String {
+        let mut stack = self.end_token_stack.clone();
+        if let Some(e) = end_tokens {
+            stack.push(e.to_vec());
+        }
+        self.fail_ut_eof(None, &stack)
+    }
+
+    /// Jinja2's `is_tuple_end`. Its `extra_end_rules` never match there
+    /// (`test_any(extra_end_rules)` tests the tuple as one rule), so `{% for
+    /// k, in x %}` reads `in` as a name, as Jinja2 does.
+    fn is_tuple_end(&self) -> bool {
+        matches!(
+            self.stream.current.kind,
+            "variable_end" | "block_end" | "rparen"
+        )
+    }
+
+    fn parse_statement(&mut self) -> R<()> {
+        let token = self.stream.current.clone();
+        if token.kind != "name" {
+            return Err("tag name expected".into());
+        }
+        self.tag_stack.push(token.value.clone());
+        let name = token.value.as_str();
+        let result = match name {
+            "for" => self.parse_for(),
+            "if" => self.parse_if(),
+            "block" => self.parse_block(),
+            "extends" => self.parse_extends(),
+            "print" => self.parse_print(),
+            "macro" => self.parse_macro(),
+            "include" => self.parse_include(),
+            "from" => self.parse_from(),
+            "import" => self.parse_import(),
+            "set" => self.parse_set(),
+            "with" => self.parse_with(),
+            "autoescape" => self.parse_autoescape(),
+            "call" => self.parse_call_block(),
+            "filter" => self.parse_filter_block(),
+            _ => {
+                self.tag_stack.pop();
+                return Err(self.fail_ut_eof(Some(name), &self.end_token_stack));
+            }
+        };
+        debug_assert!(STATEMENT_KEYWORDS.contains(&name) || name == "call" || name == "filter");
+        self.tag_stack.pop();
+        result
+    }
+
+    fn parse_statements(&mut self, end_tokens: &[&'static str], drop_needle: bool) -> R<Vec<Item>> {
+        self.stream.skip_if("colon")?;
+        self.stream.expect("block_end")?;
+        let result = self.subparse(Some(end_tokens))?;
+        if self.stream.current.kind == "eof" {
+            return Err(self.fail_eof(Some(end_tokens)));
+        }
+        if drop_needle {
+            self.stream.next()?;
+        }
+        Ok(result)
+    }
+
+    fn parse_set(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_assign_target(true, false, true)?;
+        if self.stream.skip_if("assign")? {
+            self.parse_tuple(false, true, false, false)?;
+            return Ok(());
+        }
+        self.parse_filter(false)?;
+        self.parse_statements(&["name:endset"], true)?;
+        Ok(())
+    }
+
+    fn parse_for(&mut self) -> R<()> {
+        self.stream.expect("name:for")?;
+        self.parse_assign_target(true, false, false)?;
+        self.stream.expect("name:in")?;
+        self.parse_tuple(false, false, false, false)?;
+        if self.stream.skip_if("name:if")? {
+            self.parse_expression(true)?;
+        }
+        self.stream.skip_if("name:recursive")?;
+        self.parse_statements(&["name:endfor", "name:else"], false)?;
+        if self.stream.next()?.value != "endfor" {
+            self.parse_statements(&["name:endfor"], true)?;
+        }
+        Ok(())
+    }
+
+    fn parse_if(&mut self) -> R<()> {
+        self.stream.expect("name:if")?;
+        loop {
+            self.parse_tuple(false, false, false, false)?;
+            self.parse_statements(&["name:elif", "name:else", "name:endif"], false)?;
+            let token = self.stream.next()?;
+            if token.test("name:elif") {
+                continue;
+            }
+            if token.test("name:else") {
+                self.parse_statements(&["name:endif"], true)?;
+            }
+            return Ok(());
+        }
+    }
+
+    fn parse_with(&mut self) -> R<()> {
+        self.stream.next()?;
+        let mut first = true;
+        while self.stream.current.kind != "block_end" {
+            if !first {
+                self.stream.expect("comma")?;
+            }
+            first = false;
+            self.parse_assign_target(true, false, false)?;
+            self.stream.expect("assign")?;
+            self.parse_expression(true)?;
+        }
+        self.parse_statements(&["name:endwith"], true)?;
+        Ok(())
+    }
+
+    fn parse_autoescape(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_expression(true)?;
+        self.parse_statements(&["name:endautoescape"], true)?;
+        Ok(())
+    }
+
+    fn parse_block(&mut self) -> R<()> {
+        self.stream.next()?;
+        let name = self.stream.expect("name")?.value;
+        self.stream.skip_if("name:scoped")?;
+        let required = self.stream.skip_if("name:required")?;
+        if self.stream.current.kind == "sub" {
+            return Err("Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.".into());
+        }
+        let body = self.parse_statements(&["name:endblock"], true)?;
+        if required && body.iter().any(|i| matches!(i, Item::Other)) {
+            return Err("Required blocks can only contain comments or whitespace".into());
+        }
+        self.stream.skip_if(&format!("name:{name}"))?;
+        Ok(())
+    }
+
+    fn parse_extends(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_expression(true)?;
+        Ok(())
+    }
+
+    fn parse_import_context_clause(&mut self) -> R<()> {
+        if self.stream.current.test_any(&["name:with", "name:without"])
+            && self.stream.look()?.test("name:context")
+        {
+            self.stream.next()?;
+            self.stream.skip(1)?;
+        }
+        Ok(())
+    }
+
+    fn parse_include(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_expression(true)?;
+        if self.stream.current.test("name:ignore") && self.stream.look()?.test("name:missing") {
+            self.stream.skip(2)?;
+        }
+        self.parse_import_context_clause()
+    }
+
+    fn parse_import(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_expression(true)?;
+        self.stream.expect("name:as")?;
+        self.parse_assign_target(true, true, false)?;
+        self.parse_import_context_clause()
+    }
+
+    fn parse_from(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_expression(true)?;
+        self.stream.expect("name:import")?;
+        let mut names = 0;
+        loop {
+            if names > 0 {
+                self.stream.expect("comma")?;
+            }
+            if self.stream.current.kind == "name" {
+                if self.import_context()? {
+                    break;
+                }
+                let target = self.stream.current.value.clone();
+                self.parse_assign_target(true, true, false)?;
+                if target.starts_with('_') {
+                    return Err("names starting with an underline can not be imported".into());
+                }
+                if self.stream.skip_if("name:as")? {
+                    self.parse_assign_target(true, true, false)?;
+                }
+                names += 1;
+                if self.import_context()? || self.stream.current.kind != "comma" {
+                    break;
+                }
+            } else {
+                self.stream.expect("name")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn import_context(&mut self) -> R<bool> {
+        if matches!(self.stream.current.value.as_str(), "with" | "without")
+            && self.stream.look()?.test("name:context")
+        {
+            self.stream.next()?;
+            self.stream.skip(1)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn parse_signature(&mut self) -> R<()> {
+        self.stream.expect("lparen")?;
+        let (mut args, mut defaults) = (0, 0);
+        while self.stream.current.kind != "rparen" {
+            if args > 0 {
+                self.stream.expect("comma")?;
+            }
+            self.parse_assign_target(true, true, false)?;
+            if self.stream.skip_if("assign")? {
+                self.parse_expression(true)?;
+                defaults += 1;
+            } else if defaults > 0 {
+                return Err("non-default argument follows default argument".into());
+            }
+            args += 1;
+        }
+        self.stream.expect("rparen")?;
+        Ok(())
+    }
+
+    fn parse_call_block(&mut self) -> R<()> {
+        self.stream.next()?;
+        if self.stream.current.kind == "lparen" {
+            self.parse_signature()?;
+        }
+        if self.parse_expression(true)?.class != "call" {
+            return Err("expected call".into());
+        }
+        self.parse_statements(&["name:endcall"], true)?;
+        Ok(())
+    }
+
+    fn parse_filter_block(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_filter(true)?;
+        self.parse_statements(&["name:endfilter"], true)?;
+        Ok(())
+    }
+
+    fn parse_macro(&mut self) -> R<()> {
+        self.stream.next()?;
+        self.parse_assign_target(true, true, false)?;
+        self.parse_signature()?;
+        self.parse_statements(&["name:endmacro"], true)?;
+        Ok(())
+    }
+
+    fn parse_print(&mut self) -> R<()> {
+        self.stream.next()?;
+        let mut first = true;
+        while self.stream.current.kind != "block_end" {
+            if !first {
+                self.stream.expect("comma")?;
+            }
+            first = false;
+            self.parse_expression(true)?;
+        }
+        Ok(())
+    }
+
+    fn parse_assign_target(
+        &mut self,
+        with_tuple: bool,
+        name_only: bool,
+        with_namespace: bool,
+    ) -> R<Node> {
+        let target = if name_only {
+            self.stream.expect("name")?;
+            Node {
+                class: "name",
+                assignable: true,
+            }
+        } else if with_tuple {
+            self.parse_tuple(true, true, false, with_namespace)?
+        } else {
+            self.parse_primary(with_namespace)?
+        };
+        if !target.assignable {
+            return Err(format!("can't assign to {}", py_repr(target.class)));
+        }
+        Ok(target)
+    }
+
+    fn parse_expression(&mut self, with_condexpr: bool) -> R<Node> {
+        if with_condexpr {
+            self.parse_condexpr()
+        } else {
+            self.parse_or()
+        }
+    }
+
+    fn parse_condexpr(&mut self) -> R<Node> {
+        let mut expr = self.parse_or()?;
+        while self.stream.skip_if("name:if")? {
+            self.parse_or()?;
+            if self.stream.skip_if("name:else")? {
+                self.parse_condexpr()?;
+            }
+            expr = Node::of("condexpr");
+        }
+        Ok(expr)
+    }
+
+    fn parse_or(&mut self) -> R<Node> {
+        let mut left = self.parse_and()?;
+        while self.stream.skip_if("name:or")? {
+            self.parse_and()?;
+            left = Node::of("or");
+        }
+        Ok(left)
+    }
+
+    fn parse_and(&mut self) -> R<Node> {
+        let mut left = self.parse_not()?;
+        while self.stream.skip_if("name:and")? {
+            self.parse_not()?;
+            left = Node::of("and");
+        }
+        Ok(left)
+    }
+
+    fn parse_not(&mut self) -> R<Node> {
+        if self.stream.current.test("name:not") {
+            self.stream.next()?;
+            self.parse_not()?;
+            return Ok(Node::of("not"));
+        }
+        self.parse_compare()
+    }
+
+    fn parse_compare(&mut self) -> R<Node> {
+        let expr = self.parse_math1()?;
+        let mut ops = 0;
+        loop {
+            if COMPARE.contains(&self.stream.current.kind) {
+                self.stream.next()?;
+            } else if self.stream.skip_if("name:in")? {
+            } else if self.stream.current.test("name:not") && self.stream.look()?.test("name:in") {
+                self.stream.skip(2)?;
+            } else {
+                break;
+            }
+            self.parse_math1()?;
+            ops += 1;
+        }
+        Ok(if ops == 0 { expr } else { Node::of("compare") })
+    }
+
+    /// A chain of binary operators of one precedence level.
+    fn binary(
+        &mut self,
+        ops: &[&str],
+        class: &'static str,
+        operand: fn(&mut Self) -> R<Node>,
+    ) -> R<Node> {
+        let mut left = operand(self)?;
+        while ops.contains(&self.stream.current.kind) {
+            self.stream.next()?;
+            operand(self)?;
+            left = Node::of(class);
+        }
+        Ok(left)
+    }
+
+    fn parse_math1(&mut self) -> R<Node> {
+        self.binary(&["add", "sub"], "add", Self::parse_concat)
+    }
+
+    fn parse_concat(&mut self) -> R<Node> {
+        self.binary(&["tilde"], "concat", Self::parse_math2)
+    }
+
+    fn parse_math2(&mut self) -> R<Node> {
+        self.binary(&["mul", "div", "floordiv", "mod"], "mul", Self::parse_pow)
+    }
+
+    fn parse_pow(&mut self) -> R<Node> {
+        self.binary(&["pow"], "pow", |p| p.parse_unary(true))
+    }
+
+    fn parse_unary(&mut self, with_filter: bool) -> R<Node> {
+        let mut node = match self.stream.current.kind {
+            "sub" | "add" => {
+                self.stream.next()?;
+                self.parse_unary(false)?;
+                Node::of("neg")
+            }
+            _ => self.parse_primary(false)?,
+        };
+        node = self.parse_postfix(node)?;
+        if with_filter {
+            node = self.parse_filter_expr(node)?;
+        }
+        Ok(node)
+    }
+
+    fn parse_primary(&mut self, with_namespace: bool) -> R<Node> {
+        let token = self.stream.current.clone();
+        match token.kind {
+            "name" => {
+                self.stream.next()?;
+                if matches!(
+                    token.value.as_str(),
+                    "true" | "false" | "True" | "False" | "none" | "None"
+                ) {
+                    return Ok(Node::of("const"));
+                }
+                if with_namespace && self.stream.current.kind == "dot" {
+                    self.stream.next()?;
+                    self.stream.expect("name")?;
+                    return Ok(Node {
+                        class: "nsref",
+                        assignable: true,
+                    });
+                }
+                Ok(Node {
+                    class: "name",
+                    assignable: true,
+                })
+            }
+            "string" => {
+                self.stream.next()?;
+                while self.stream.current.kind == "string" {
+                    self.stream.next()?;
+                }
+                Ok(Node::of("const"))
+            }
+            "integer" | "float" => {
+                self.stream.next()?;
+                Ok(Node::of("const"))
+            }
+            "lparen" => {
+                self.stream.next()?;
+                let node = self.parse_tuple(false, true, true, false)?;
+                self.stream.expect("rparen")?;
+                Ok(node)
+            }
+            "lbracket" => self.parse_list(),
+            "lbrace" => self.parse_dict(),
+            _ => Err(format!("unexpected {}", py_repr(describe(&token)))),
+        }
+    }
+
+    fn parse_tuple(
+        &mut self,
+        simplified: bool,
+        with_condexpr: bool,
+        explicit_parentheses: bool,
+        with_namespace: bool,
+    ) -> R<Node> {
+        let mut args: Vec<Node> = Vec::new();
+        let mut is_tuple = false;
+        loop {
+            if !args.is_empty() {
+                self.stream.expect("comma")?;
+            }
+            if self.is_tuple_end() {
+                break;
+            }
+            args.push(if simplified {
+                self.parse_primary(with_namespace)?
+            } else {
+                self.parse_expression(with_condexpr)?
+            });
+            if self.stream.current.kind == "comma" {
+                is_tuple = true;
+            } else {
+                break;
+            }
+        }
+        if !is_tuple {
+            if let Some(first) = args.first() {
+                return Ok(*first);
+            }
+            if !explicit_parentheses {
+                return Err(format!(
+                    "Expected an expression, got {}",
+                    py_repr(describe(&self.stream.current))
+                ));
+            }
+        }
+        Ok(Node {
+            class: "tuple",
+            assignable: args.iter().all(|a| a.assignable),
+        })
+    }
+
+    /// A list or a dict literal, up to `close`.
+    fn parse_items(&mut self, open: &str, close: &str, pairs: bool) -> R<()> {
+        self.stream.expect(open)?;
+        let mut first = true;
+        while self.stream.current.kind != close {
+            if !first {
+                self.stream.expect("comma")?;
+            }
+            first = false;
+            if self.stream.current.kind == close {
+                break;
+            }
+            self.parse_expression(true)?;
+            if pairs {
+                self.stream.expect("colon")?;
+                self.parse_expression(true)?;
+            }
+        }
+        self.stream.expect(close)?;
+        Ok(())
+    }
+
+    fn parse_list(&mut self) -> R<Node> {
+        self.parse_items("lbracket", "rbracket", false)?;
+        Ok(Node::of("list"))
+    }
+
+    fn parse_dict(&mut self) -> R<Node> {
+        self.parse_items("lbrace", "rbrace", true)?;
+        Ok(Node::of("dict"))
+    }
+
+    fn parse_postfix(&mut self, mut node: Node) -> R<Node> {
+        loop {
+            match self.stream.current.kind {
+                "dot" | "lbracket" => node = self.parse_subscript()?,
+                "lparen" => node = self.parse_call()?,
+                _ => return Ok(node),
+            }
+        }
+    }
+
+    fn parse_filter_expr(&mut self, mut node: Node) -> R<Node> {
+        loop {
+            let kind = self.stream.current.kind;
+            if kind == "pipe" {
+                self.parse_filter(false)?;
+                node = Node::of("filter");
+            } else if kind == "name" && self.stream.current.value == "is" {
+                node = self.parse_test()?;
+            } else if kind == "lparen" {
+                node = self.parse_call()?;
+            } else {
+                return Ok(node);
+            }
+        }
+    }
+
+    fn parse_subscript(&mut self) -> R<Node> {
+        let token = self.stream.next()?;
+        if token.kind == "dot" {
+            let attr = self.stream.next()?;
+            if attr.kind == "name" {
+                return Ok(Node::of("getattr"));
+            }
+            if attr.kind != "integer" {
+                return Err("expected name or number".into());
+            }
+            return Ok(Node::of("getitem"));
+        }
+        let mut first = true;
+        while self.stream.current.kind != "rbracket" {
+            if !first {
+                self.stream.expect("comma")?;
+            }
+            first = false;
+            self.parse_subscribed()?;
+        }
+        self.stream.expect("rbracket")?;
+        Ok(Node::of("getitem"))
+    }
+
+    fn parse_subscribed(&mut self) -> R<()> {
+        if self.stream.current.kind == "colon" {
+            self.stream.next()?;
+        } else {
+            self.parse_expression(true)?;
+            if self.stream.current.kind != "colon" {
+                return Ok(());
+            }
+            self.stream.next()?;
+        }
+        if !matches!(self.stream.current.kind, "colon" | "rbracket" | "comma") {
+            self.parse_expression(true)?;
+        }
+        if self.stream.current.kind == "colon" {
+            self.stream.next()?;
+            if !matches!(self.stream.current.kind, "rbracket" | "comma") {
+                self.parse_expression(true)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn parse_call_args(&mut self) -> R<()> {
+        self.stream.expect("lparen")?;
+        let invalid = || Err("invalid syntax for function call expression".to_string());
+        let (mut dyn_args, mut dyn_kwargs, mut kwargs) = (false, false, false);
+        let mut require_comma = false;
+        while self.stream.current.kind != "rparen" {
+            if require_comma {
+                self.stream.expect("comma")?;
+                if self.stream.current.kind == "rparen" {
+                    break;
+                }
+            }
+            if self.stream.current.kind == "mul" {
+                if dyn_args || dyn_kwargs {
+                    return invalid();
+                }
+                self.stream.next()?;
+                self.parse_expression(true)?;
+                dyn_args = true;
+            } else if self.stream.current.kind == "pow" {
+                if dyn_kwargs {
+                    return invalid();
+                }
+                self.stream.next()?;
+                self.parse_expression(true)?;
+                dyn_kwargs = true;
+            } else if self.stream.current.kind == "name" && self.stream.look()?.kind == "assign" {
+                if dyn_kwargs {
+                    return invalid();
+                }
+                self.stream.skip(2)?;
+                self.parse_expression(true)?;
+                kwargs = true;
+            } else {
+                if dyn_args || dyn_kwargs || kwargs {
+                    return invalid();
+                }
+                self.parse_expression(true)?;
+            }
+            require_comma = true;
+        }
+        self.stream.expect("rparen")?;
+        Ok(())
+    }
+
+    fn parse_call(&mut self) -> R<Node> {
+        self.parse_call_args()?;
+        Ok(Node::of("call"))
+    }
+
+    /// `| name(args)` (one or more), or the filter of a `{% filter %}`.
+    fn parse_filter(&mut self, mut start_inline: bool) -> R<()> {
+        while self.stream.current.kind == "pipe" || start_inline {
+            if !start_inline {
+                self.stream.next()?;
+            }
+            self.stream.expect("name")?;
+            while self.stream.current.kind == "dot" {
+                self.stream.next()?;
+                self.stream.expect("name")?;
+            }
+            if self.stream.current.kind == "lparen" {
+                self.parse_call_args()?;
+            }
+            start_inline = false;
+        }
+        Ok(())
+    }
+
+    fn parse_test(&mut self) -> R<Node> {
+        self.stream.next()?;
+        let negated = self.stream.skip_if("name:not")?;
+        self.stream.expect("name")?;
+        while self.stream.current.kind == "dot" {
+            self.stream.next()?;
+            self.stream.expect("name")?;
+        }
+        let cur = &self.stream.current;
+        if cur.kind == "lparen" {
+            self.parse_call_args()?;
+        } else if matches!(
+            cur.kind,
+            "name" | "string" | "integer" | "float" | "lparen" | "lbracket" | "lbrace"
+        ) && !cur.test_any(&["name:else", "name:or", "name:and"])
+        {
+            if cur.test("name:is") {
+                return Err("You cannot chain multiple tests with is".into());
+            }
+            let arg = self.parse_primary(false)?;
+            self.parse_postfix(arg)?;
+        }
+        Ok(Node::of(if negated { "not" } else { "test" }))
+    }
+
+    fn subparse(&mut self, end_tokens: Option<&[&'static str]>) -> R<Vec<Item>> {
+        if let Some(e) = end_tokens {
+            self.end_token_stack.push(e.to_vec());
+        }
+        let result = self.subparse_body(end_tokens);
+        if end_tokens.is_some() {
+            self.end_token_stack.pop();
+        }
+        result
+    }
+
+    fn subparse_body(&mut self, end_tokens: Option<&[&'static str]>) -> R<Vec<Item>> {
+        let mut body = Vec::new();
+        while self.stream.more() {
+            match self.stream.current.kind {
+                "data" => {
+                    body.push(if self.stream.current.value == "space" {
+                        Item::Space
+                    } else {
+                        Item::Other
+                    });
+                    self.stream.next()?;
+                }
+                "variable_begin" => {
+                    self.stream.next()?;
+                    self.parse_tuple(false, true, false, false)?;
+                    body.push(Item::Other);
+                    self.stream.expect("variable_end")?;
+                }
+                "block_begin" => {
+                    self.stream.next()?;
+                    if let Some(e) = end_tokens
+                        && self.stream.current.test_any(e)
+                    {
+                        return Ok(body);
+                    }
+                    self.parse_statement()?;
+                    body.push(Item::Other);
+                    self.stream.expect("block_end")?;
+                }
+                _ => return Err("internal parsing error".into()),
+            }
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_error;
+
+    /// Each line as Jinja2 3.1.6 (Mistral 23.0.0's) words it.
+    #[test]
+    fn jinja2s_words() {
+        for (src, want) in [
+            ("{{ _.a + }}", "unexpected 'end of print statement'"),
+            ("{{ foo( }}", "unexpected '}', expected ')'"),
+            ("{{ [1, 2 }}", "unexpected '}', expected ']'"),
+            ("{{ 'abc }}", "unexpected char \"'\" at 3"),
+            (
+                "{{ x | }}",
+                "expected token 'name', got 'end of print statement'",
+            ),
+            (
+                "{% if x %}a",
+                "Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+            ),
+            (
+                "{% if x %}a{% endfor %}",
+                "Encountered unknown tag 'endfor'. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+            ),
+            (
+                "{% for x %}{% endfor %}",
+                "expected token 'in', got 'end of statement block'",
+            ),
+            ("{% foo %}", "Encountered unknown tag 'foo'."),
+            (
+                "{{ }}",
+                "Expected an expression, got 'end of print statement'",
+            ),
+            (
+                "{{ a b }}",
+                "expected token 'end of print statement', got 'b'",
+            ),
+            ("{{ a.. }}", "expected name or number"),
+            ("{{ 1 ! 2 }}", "unexpected char '!' at 5"),
+            (
+                "{% set %}",
+                "Expected an expression, got 'end of statement block'",
+            ),
+            (
+                "{{ x",
+                "unexpected end of template, expected 'end of print statement'.",
+            ),
+            ("{% for 1 in x %}{% endfor %}", "can't assign to 'const'"),
+        ] {
+            assert_eq!(first_error(src).as_deref(), Some(want), "{src}");
+        }
+    }
+
+    #[test]
+    fn an_expression_alone() {
+        use super::expression_error;
+        assert_eq!(
+            expression_error(" 1 + ").as_deref(),
+            Some("unexpected 'end of template'")
+        );
+        assert_eq!(
+            expression_error(" a b ").as_deref(),
+            Some("chunk after expression")
+        );
+        assert_eq!(expression_error(" a | join(',') "), None);
+    }
+
+    #[test]
+    fn what_jinja2_parses_passes() {
+        for src in [
+            "{{ _.a + 1 }}",
+            "{% for k, v in x.items() if v is not none %}{{ loop.index }}{% else %}-{% endfor %}",
+            "{% set ns = namespace(a=1) %}{% set ns.a = 2 %}{{ ns.a }}",
+            "{% macro m(a, b=1) %}{{ a ~ b }}{% endmacro %}{{ m(1) | upper }}",
+            "{# c #}{% raw %}{{ x{% endraw %}{{ x[1:2:] | join(',') }}",
+            "{{ {'a': [1, 2.5e3, 0x1f]}['a'][0] if a in b else -c ** 2 // 3 }}",
+            "plain",
+        ] {
+            assert_eq!(first_error(src), None, "{src}");
+        }
+    }
+}

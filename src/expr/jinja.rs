@@ -607,27 +607,6 @@ impl Jinja {
             .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
             .map_err(|e| self.undefined_below_call(e, src, data, host))
     }
-
-    /// Syntax check of a template.
-    pub fn check(&self, src: &str) -> Result<(), Error> {
-        crate::expr::jinja_guard::check(src)?;
-        self.with_env(|env| env.template_from_str(src).map(|_| ()))
-            .and_then(|r| r)
-            .map_err(|e| jerr(src, e))
-    }
-
-    /// Syntax check of one expression.
-    pub fn check_expression(&self, whole: &str, inner: &str) -> Result<(), Error> {
-        crate::expr::jinja_guard::check(whole)?;
-        self.with_env(|env| env.compile_expression(inner).map(|_| ()))
-            .and_then(|r| r)
-            .map_err(|e| Error {
-                kind: ErrorKind::Syntax,
-                lang: "Jinja",
-                expression: whole.to_string(),
-                message: e.to_string(),
-            })
-    }
 }
 
 /// Runs `f`, a call into minijinja, turning a panic of the template engine

@@ -17,8 +17,16 @@ pub(crate) fn first_error(source: &str) -> Option<String> {
         Ok(p) => p,
         Err(e) => return Some(e),
     };
-    p.subparse(None).err()
+    p.subparse(None).err().filter(|e| e != TOO_DEEP)
 }
+
+/// Nesting (brackets, unary operators, blocks) deeper than this is not
+/// followed: Jinja2 itself runs out of Python's recursion there, and the
+/// check leaves such a text to bora's own parser and its limits.
+const MAX_DEPTH: usize = 150;
+
+/// The marker of nesting beyond [`MAX_DEPTH`].
+const TOO_DEEP: &str = "\u{0}too deep";
 
 /// Jinja2's message for the first syntax error of `source` read as one
 /// expression (`Environment.compile_expression`, how Mistral evaluates a
@@ -36,7 +44,7 @@ pub(crate) fn expression_error(source: &str) -> Option<String> {
         }
     };
     if let Err(e) = p.parse_expression(true) {
-        return Some(e);
+        return (e != TOO_DEEP).then_some(e);
     }
     p.stream
         .more()
@@ -90,6 +98,7 @@ struct Parser {
     stream: Stream,
     tag_stack: Vec<String>,
     end_token_stack: Vec<Vec<&'static str>>,
+    depth: usize,
 }
 
 impl Parser {
@@ -98,7 +107,19 @@ impl Parser {
             stream: Stream::new(source, expression)?,
             tag_stack: Vec::new(),
             end_token_stack: Vec::new(),
+            depth: 0,
         })
+    }
+
+    /// `f` one level deeper, or [`TOO_DEEP`].
+    fn deeper<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(TOO_DEEP.into());
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
     }
 
     fn fail_ut_eof(&self, name: Option<&str>, stack: &[Vec<&'static str>]) -> String {
@@ -155,6 +176,10 @@ impl Parser {
     }
 
     fn parse_statement(&mut self) -> R<()> {
+        self.deeper(Self::statement)
+    }
+
+    fn statement(&mut self) -> R<()> {
         let token = self.stream.current.clone();
         if token.kind != "name" {
             return Err("tag name expected".into());
@@ -442,11 +467,13 @@ impl Parser {
     }
 
     fn parse_expression(&mut self, with_condexpr: bool) -> R<Node> {
-        if with_condexpr {
-            self.parse_condexpr()
-        } else {
-            self.parse_or()
-        }
+        self.deeper(|p| {
+            if with_condexpr {
+                p.parse_condexpr()
+            } else {
+                p.parse_or()
+            }
+        })
     }
 
     fn parse_condexpr(&mut self) -> R<Node> {
@@ -482,7 +509,7 @@ impl Parser {
     fn parse_not(&mut self) -> R<Node> {
         if self.stream.current.test("name:not") {
             self.stream.next()?;
-            self.parse_not()?;
+            self.deeper(Self::parse_not)?;
             return Ok(Node::of("not"));
         }
         self.parse_compare()
@@ -542,7 +569,7 @@ impl Parser {
         let mut node = match self.stream.current.kind {
             "sub" | "add" => {
                 self.stream.next()?;
-                self.parse_unary(false)?;
+                self.deeper(|p| p.parse_unary(false))?;
                 Node::of("neg")
             }
             _ => self.parse_primary(false)?,
@@ -955,6 +982,18 @@ mod tests {
             Some("chunk after expression")
         );
         assert_eq!(expression_error(" a | join(',') "), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_left_alone() {
+        let deep = format!("{{{{ {}1{} }}}}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(first_error(&deep), None);
+        for op in ["- ", "not "] {
+            let unary = format!("{{{{ {}1 }}}}", op.repeat(100_000));
+            assert_eq!(first_error(&unary), None);
+        }
+        let blocks = "{% if x %}".repeat(100_000);
+        assert_eq!(first_error(&blocks), None);
     }
 
     #[test]

@@ -333,8 +333,21 @@ impl Evaluator {
                 }
                 Ok(())
             }
-            Compiled::JinjaExpr(inner) => self.jinja.check_expression(s, inner),
-            Compiled::JinjaTemplate | Compiled::NoJinjaExpression => self.jinja.check(s),
+            // Mistral's check is Jinja2's parse (`env.parse`): what it
+            // refuses is refused in its words, what it takes is taken
+            // (bora's own parser has its say when the string is evaluated).
+            Compiled::JinjaExpr(_) | Compiled::JinjaTemplate | Compiled::NoJinjaExpression => {
+                jinja_guard::check(s)?;
+                match jinja_syntax::first_error(s) {
+                    Some(message) => Err(Error {
+                        kind: ErrorKind::Syntax,
+                        lang: "Jinja",
+                        expression: s.to_string(),
+                        message,
+                    }),
+                    None => Ok(()),
+                }
+            }
             Compiled::Plain => Ok(()),
         }
     }

@@ -119,10 +119,6 @@ impl Cx {
                 "The line already contains an expression of type 'jinja'. \
                  Mixing expression types in a single line is not allowed.",
             );
-        } else if jinja && let Some(message) = crate::expr::jinja_syntax::first_error(s) {
-            // What Jinja2 refuses is refused in its words, also where
-            // bora's own parser would take it.
-            self.err(path, node, format!("Syntax error '{message}'."));
         } else if (yaql || jinja)
             && let Err(e) = crate::expr::validate(s)
         {

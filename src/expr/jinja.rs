@@ -193,6 +193,36 @@ fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -
     e
 }
 
+impl Jinja {
+    /// An undefined value Jinja2 would name by the variable nothing defines
+    /// (`{{ count + 1 }}` without `_.`): `'count' is undefined`. The names
+    /// the template reads but does not set, less `_` and the globals, the
+    /// first in the text.
+    fn free_name_in_words(&self, mut e: Error, src: &str) -> Error {
+        let generic = e.message == "value is undefined"
+            || e.message.ends_with(" is unknown")
+            || (e.message.starts_with('`') && e.message.ends_with("` is undefined"));
+        if e.kind != ErrorKind::Undefined || !generic {
+            return e;
+        }
+        let found = self
+            .with_env(|env| {
+                let names = env.template_from_str(src).ok()?.undeclared_variables(false);
+                let free: Vec<String> = names
+                    .into_iter()
+                    .filter(|n| n != "_" && env.globals().all(|(g, _)| g != n))
+                    .collect();
+                crate::expr::jinja_hint::first_read(src, &free)
+            })
+            .ok()
+            .flatten();
+        if let Some(name) = found {
+            e.message = format!("'{name}' is undefined");
+        }
+        e
+    }
+}
+
 /// Python's words for a division by zero minijinja reports as `unable to
 /// calculate L op 0`.
 fn zero_division_text(message: &str) -> Option<&'static str> {
@@ -219,6 +249,11 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
         .unwrap_or_else(|| e.to_string());
     if e.kind() == MKind::OutOfFuel {
         message = "evaluation step limit exceeded (fuel)".into();
+    }
+    // Mistral's environment has no loader: `{% include %}`, `{% import %}`
+    // and `{% extends %}` fail on that before any name is looked up.
+    if e.kind() == MKind::TemplateNotFound {
+        message = "no loader for this environment specified".into();
     }
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
@@ -444,6 +479,7 @@ impl Jinja {
     ) -> Result<MValue, Error> {
         self.value_raw(whole, inner, data, host)
             .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
+            .map_err(|e| self.free_name_in_words(e, whole))
             .map_err(|e| self.undefined_below_call(e, whole, data, host))
     }
 
@@ -605,6 +641,7 @@ impl Jinja {
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
             .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
+            .map_err(|e| self.free_name_in_words(e, src))
             .map_err(|e| self.undefined_below_call(e, src, data, host))
     }
 }

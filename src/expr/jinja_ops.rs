@@ -271,7 +271,8 @@ pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
         _ => {
             let (p, q) = (to_f64(x), to_f64(y));
             if q == 0.0 {
-                return Err(zero("float modulo"));
+                // Python 3.11's words (no "by zero" for floats).
+                return Err(Error::new(ErrorKind::InvalidOperation, "float modulo"));
             }
             let mut r = p % q;
             if r != 0.0 && ((r < 0.0) != (q < 0.0)) {

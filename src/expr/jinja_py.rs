@@ -282,7 +282,13 @@ fn map_args(args: &Rest<ValueOrKwargs>) -> Result<(), Error> {
 
 fn length(v: Value) -> Result<Value, Error> {
     undefined_input(&v)?;
-    if is_gen(&v) || v.downcast_object_ref::<DictMethod>().is_some() {
+    if is_gen(&v)
+        || v.downcast_object_ref::<DictMethod>().is_some()
+        || matches!(
+            v.kind(),
+            ValueKind::Number | ValueKind::Bool | ValueKind::None
+        )
+    {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(

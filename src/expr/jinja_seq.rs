@@ -314,7 +314,9 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
     if let (Some(x), Some(y)) = (a.as_str(), b.as_str()) {
         return Ok(Value::from(format!("{x}{y}")));
     }
-    if a.kind() == ValueKind::Seq && b.kind() == ValueKind::Seq {
+    // `str`, `list` and `tuple` refuse any other right operand themselves
+    // (`'a' + 1`); other types leave it to Python's generic message.
+    if a.kind() == ValueKind::Seq || a.as_str().is_some() {
         return Err(py_err(
             "TypeError",
             format!(

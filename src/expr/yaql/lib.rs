@@ -212,43 +212,6 @@ fn form_of(name: &str) -> Option<Form> {
     found
 }
 
-/// The closest library name to `name`, for "did you mean" hints.
-pub fn suggest(name: &str) -> Option<&'static str> {
-    let lower = name.to_lowercase();
-    let mut best: Option<(usize, &'static str)> = None;
-    for (n, _) in NAMES {
-        let d = edit_distance(&lower, &n.to_lowercase());
-        let limit = (name.len() / 3).clamp(1, 4);
-        let prefix = lower.starts_with(&n.to_lowercase()) && n.len() >= 4;
-        if (d <= limit || prefix) && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, n));
-        }
-    }
-    best.map(|b| b.1)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-fn hint(name: &str) -> String {
-    match suggest(name) {
-        Some(s) if s != name => format!(" — did you mean '{s}'?"),
-        _ => String::new(),
-    }
-}
-
 /// Short repr of a receiver for messages (as yaql truncates it).
 pub fn recv_repr(v: &V) -> String {
     let s = py_str(v, Style::Yaql);
@@ -283,15 +246,11 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
             return match &recv {
                 Some(r) => err(
                     ErrorKind::UnknownFunction,
-                    format!(
-                        "Unknown method \"{name}\" for receiver {}{}",
-                        recv_repr(r),
-                        hint(name)
-                    ),
+                    format!("Unknown method \"{name}\" for receiver {}", recv_repr(r)),
                 ),
                 None => err(
                     ErrorKind::UnknownFunction,
-                    format!("Unknown function \"{name}\"{}", hint(name)),
+                    format!("Unknown function \"{name}\""),
                 ),
             };
         }

@@ -6,6 +6,7 @@
 //! share are rewritten into calls of Python-semantics functions
 //! (`a % b` -> `__py_mod(a, b)`, `a < b` -> `__py_cmp(a, "<", b)`,
 //! `a ~ b` -> `__py_concat(a, b)`, `a ** b`, `a * b`, `a + b` likewise,
+//! `a - b` -> `__py_arith(a, "-", b)` (and `/`, `//`),
 //! `-a` -> `__py_neg(a)`, unary `+a` -> `__py_pos(a)`).
 //!
 //! The rewrite splices text at token boundaries (parser spans locate the
@@ -381,26 +382,24 @@ impl<'s> Walk<'s> {
             }
             Expr::BinOp(b) => {
                 use ast::BinOpKind as K;
-                let cmp = match b.op {
-                    K::Lt => Some("<"),
-                    K::Lte => Some("<="),
-                    K::Gt => Some(">"),
-                    K::Gte => Some(">="),
-                    K::In => Some("in"),
-                    _ => None,
+                let (func, op) = match b.op {
+                    K::Lt => ("__py_cmp", Some("<")),
+                    K::Lte => ("__py_cmp", Some("<=")),
+                    K::Gt => ("__py_cmp", Some(">")),
+                    K::Gte => ("__py_cmp", Some(">=")),
+                    K::In => ("__py_cmp", Some("in")),
+                    K::Sub => ("__py_arith", Some("-")),
+                    K::Div => ("__py_arith", Some("/")),
+                    K::FloorDiv => ("__py_arith", Some("//")),
+                    K::Rem => ("__py_mod", None),
+                    K::Concat => ("__py_concat", None),
+                    K::Pow => ("__py_pow", None),
+                    K::Mul => ("__py_mul", None),
+                    K::Add => ("__py_add", None),
+                    _ => ("", None),
                 };
-                if let Some(op) = cmp {
-                    self.binary("__py_cmp", &b.left, &b.right, Some(op));
-                } else if matches!(b.op, K::Rem) {
-                    self.binary("__py_mod", &b.left, &b.right, None);
-                } else if matches!(b.op, K::Concat) {
-                    self.binary("__py_concat", &b.left, &b.right, None);
-                } else if matches!(b.op, K::Pow) {
-                    self.binary("__py_pow", &b.left, &b.right, None);
-                } else if matches!(b.op, K::Mul) {
-                    self.binary("__py_mul", &b.left, &b.right, None);
-                } else if matches!(b.op, K::Add) {
-                    self.binary("__py_add", &b.left, &b.right, None);
+                if !func.is_empty() {
+                    self.binary(func, &b.left, &b.right, op);
                 }
                 self.expr(&b.left, soft);
                 self.expr(&b.right, soft);
@@ -754,6 +753,7 @@ mod tests {
             env2.add_function("__py_mul", |a, b| op(a, "*", b));
             env2.add_function("__py_add", |a, b| op(a, "+", b));
             env2.add_function("__py_concat", |a, b| op(a, "~", b));
+            env2.add_function("__py_arith", |a, o: String, b| op(a, &o, b));
             env2.add_function(
                 "__py_cmp",
                 |args: minijinja::value::Rest<minijinja::Value>| {

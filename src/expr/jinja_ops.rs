@@ -285,6 +285,70 @@ pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
     }))
 }
 
+/// `a - b`, `a / b`, `a // b` as Python computes them on numbers (bools
+/// count as ints); any other operand is Python's `TypeError`. An int result
+/// beyond 128 bits is an overflow the caller redoes with Python ints.
+fn py_arith(a: Value, op: &str, b: Value) -> Result<Value, Error> {
+    if undefined_like(&a) || undefined_like(&b) {
+        return Err(undefined_error());
+    }
+    let (Some(x), Some(y)) = (as_num(&a), as_num(&b)) else {
+        return Err(type_error(format!(
+            "unsupported operand type(s) for {op}: '{}' and '{}'",
+            type_name(&a),
+            type_name(&b)
+        )));
+    };
+    let wide = |v: &Value, n: Num| matches!(n, Num::Float(_)) && v.is_integer();
+    let overflow = || {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("unable to calculate {a} {op} {b}"),
+        )
+    };
+    if wide(&a, x) || wide(&b, y) {
+        return Err(overflow());
+    }
+    let zero = |m: &str| Error::new(ErrorKind::InvalidOperation, m.to_string());
+    Ok(num_value(match (op, x, y) {
+        ("-", Num::Int(p), Num::Int(q)) => Num::Int(p.checked_sub(q).ok_or_else(overflow)?),
+        ("-", p, q) => Num::Float(to_f64(p) - to_f64(q)),
+        ("/", Num::Int(_), Num::Int(0)) => return Err(zero("division by zero")),
+        ("/", _, q) if to_f64(q) == 0.0 => return Err(zero("float division by zero")),
+        ("/", p, q) => Num::Float(to_f64(p) / to_f64(q)),
+        (_, Num::Int(_), Num::Int(0)) => return Err(zero("integer division or modulo by zero")),
+        (_, Num::Int(p), Num::Int(q)) => {
+            let d = p.checked_div_euclid(q).ok_or_else(overflow)?;
+            // Python floors: toward minus infinity
+            Num::Int(if q < 0 && p.rem_euclid(q) != 0 {
+                d - 1
+            } else {
+                d
+            })
+        }
+        (_, _, q) if to_f64(q) == 0.0 => return Err(zero("float floor division by zero")),
+        (_, p, q) => Num::Float(float_floor_div(to_f64(p), to_f64(q))),
+    }))
+}
+
+/// CPython's `float.__floordiv__` (from `float_divmod`).
+fn float_floor_div(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        div -= 1.0;
+    }
+    if div == 0.0 {
+        return 0.0f64.copysign(a / b);
+    }
+    let floor = div.floor();
+    if div - floor > 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    }
+}
+
 fn to_f64(n: Num) -> f64 {
     match n {
         Num::Int(i) => i as f64,
@@ -333,6 +397,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_concat", py_concat);
     env.add_function("__py_cmp", py_cmp);
     env.add_function("__py_mod", py_mod);
+    env.add_function("__py_arith", |a: Value, op: String, b: Value| {
+        py_arith(a, &op, b)
+    });
     env.add_function("__py_neg", py_neg);
     env.add_function("__py_pos", py_pos);
 }

@@ -50,8 +50,9 @@ fn json_parse(v: MValue) -> Result<MValue, minijinja::Error> {
     let Some(s) = v.as_str() else {
         return Err(crate::expr::jinja_ops::py_err(
             "TypeError",
+            // oslo's `jsonutils.loads` decodes text first
             format!(
-                "the JSON object must be str, bytes or bytearray, not {}",
+                "<class '{}'> can't be decoded",
                 crate::expr::jinja_ops::type_name(&v)
             ),
         ));

@@ -513,7 +513,11 @@ fn first(value: Value) -> Result<Value, Error> {
 
 fn last(value: Value) -> Result<Value, Error> {
     defined(&value)?;
-    if value.kind() == ValueKind::Iterable {
+    // `next(iter(reversed(value)))`: what `reversed` does not take
+    if matches!(
+        value.kind(),
+        ValueKind::Iterable | ValueKind::Number | ValueKind::Bool | ValueKind::None
+    ) {
         return Err(py_err(
             "TypeError",
             format!("'{}' object is not reversible", type_name(&value)),

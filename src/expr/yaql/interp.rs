@@ -362,7 +362,8 @@ impl<'a> Interp<'a> {
             BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => ops::compare(op, l, r)?,
             BinOp::In => ops::contains_op(l, r)?,
             BinOp::Match | BinOp::NotMatch => {
-                let m = super::regex::matches_op(self, l, r)?;
+                let name = if op == BinOp::Match { "=~" } else { "!~" };
+                let m = super::regex::matches_op(self, l, r, name)?;
                 V::Bool(if op == BinOp::Match { m } else { !m })
             }
             BinOp::And | BinOp::Or | BinOp::Dot | BinOp::Elvis | BinOp::Arrow => V::Null,

@@ -212,6 +212,16 @@ fn form_of(name: &str) -> Option<Form> {
     found
 }
 
+/// The Python class of a yaql value, with its module (`full`) as `<class
+/// …>` prints it or without: yaql's own dicts are `FrozenDict`s.
+fn class_of(v: &V, full: bool) -> &'static str {
+    match v {
+        V::Dict(_, super::value::DictKind::Frozen) if full => "yaql.language.utils.FrozenDict",
+        V::Dict(_, super::value::DictKind::Frozen) => "FrozenDict",
+        other => other.type_name(),
+    }
+}
+
 /// Short repr of a receiver for messages (as yaql truncates it).
 pub fn recv_repr(v: &V) -> String {
     let s = py_str(v, Style::Yaql);
@@ -547,9 +557,13 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "max" | "min" if !a.method && arity(a, 2, 2) => {
             let x = it.arg(a, 0)?;
             let y = it.arg(a, 1)?;
-            let o = match super::ops::order(&x, &y) {
-                Some(o) => o,
-                None => return Ok(None),
+            // yaql's max/min take any two values and compare them with
+            // `#operator_>`: values it cannot compare fail there.
+            let Some(o) = super::ops::order(&x, &y) else {
+                return err(
+                    ErrorKind::NoMatchingFunction,
+                    "No function \"#operator_>\" matches supplied arguments",
+                );
             };
             let pick_y = if name == "max" {
                 o == std::cmp::Ordering::Less
@@ -707,9 +721,10 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "json_parse" | "json_decode" if n == 1 => {
             let s = it.arg(a, 0)?;
             let V::Str(s) = s else {
+                // oslo's `jsonutils.loads` decodes text first
                 return err(
                     ErrorKind::Type,
-                    "the JSON object must be str, bytes or bytearray",
+                    format!("<class '{}'> can't be decoded", class_of(&s, true)),
                 );
             };
             match crate::expr::pyjson::loads(&s) {
@@ -727,7 +742,11 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "yaml_parse" if n == 1 => {
             let s = it.arg(a, 0)?;
             let V::Str(s) = s else {
-                return err(ErrorKind::Type, "expected a string");
+                // PyYAML reads anything but text as a stream
+                return err(
+                    ErrorKind::Type,
+                    format!("'{}' object has no attribute 'read'", class_of(&s, false)),
+                );
             };
             match crate::expr::pyjson::yaml_load(&s) {
                 Ok(j) => V::from_json_plain(&j),

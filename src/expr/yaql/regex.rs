@@ -39,23 +39,22 @@ pub(crate) fn regex_of(v: &V) -> R<Option<Rc<RegexV>>> {
     })
 }
 
-/// `string =~ pattern` (string or regex).
-pub(crate) fn matches_op(_it: &mut Interp<'_>, l: &V, r: &V) -> R<bool> {
-    let V::Str(s) = l else {
-        return err(
+/// `string =~ pattern` (string or regex); `op` (`=~` or `!~`) names the
+/// operator when the operands do not fit it.
+pub(crate) fn matches_op(_it: &mut Interp<'_>, l: &V, r: &V, op: &str) -> R<bool> {
+    let refuse = || {
+        err(
             ErrorKind::NoMatchingFunction,
-            "No function \"#operator_=~\" matches supplied arguments",
-        );
+            format!("No function \"#operator_{op}\" matches supplied arguments"),
+        )
+    };
+    let V::Str(s) = l else {
+        return refuse();
     };
     let re = match r {
         V::Regex(re) => re.clone(),
         V::Str(p) => compile(p, "")?,
-        _ => {
-            return err(
-                ErrorKind::NoMatchingFunction,
-                "No function \"#operator_=~\" matches supplied arguments",
-            );
-        }
+        _ => return refuse(),
     };
     Ok(re.re.is_match(s))
 }

@@ -436,7 +436,7 @@ fn trim(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
             Some(chars) => Ok(Value::from(s.trim_matches(|x| chars.contains(x)))),
             None => Err(py_err(
                 "TypeError",
-                format!("strip arg must be None or str, not {}", type_name(c)),
+                "strip arg must be None or str".to_string(),
             )),
         },
     }

@@ -22,9 +22,106 @@ pub(crate) fn compile(pattern: &str, flags: &str) -> R<Rc<RegexV>> {
         Ok(re) => Ok(Rc::new(RegexV {
             pattern: pattern.to_string(),
             re,
+            flags: flags.to_string(),
         })),
-        Err(e) => err(ErrorKind::Regex, format!("{e}")),
+        Err(e) => err(
+            ErrorKind::Regex,
+            python_error(pattern).unwrap_or_else(|| format!("{e}")),
+        ),
     }
+}
+
+/// Python's `re` words for the commonest mistakes in a pattern (brackets
+/// and repeats), found as `sre_parse` finds them.
+fn python_error(p: &str) -> Option<String> {
+    let c: Vec<char> = p.chars().collect();
+    let mut open: Vec<usize> = Vec::new();
+    // whether the last item can take a repeat, and whether it is one
+    let (mut item, mut repeated) = (false, false);
+    let mut i = 0;
+    while i < c.len() {
+        match c[i] {
+            '\\' if i + 1 == c.len() => {
+                return Some(format!("bad escape (end of pattern) at position {i}"));
+            }
+            '\\' => {
+                i += 2;
+                (item, repeated) = (true, false);
+                continue;
+            }
+            '[' => {
+                let mut j = i + 1;
+                if c.get(j) == Some(&'^') {
+                    j += 1;
+                }
+                if c.get(j) == Some(&']') {
+                    j += 1;
+                }
+                while j < c.len() && c[j] != ']' {
+                    j += if c[j] == '\\' { 2 } else { 1 };
+                }
+                if j >= c.len() {
+                    return Some(format!("unterminated character set at position {i}"));
+                }
+                i = j;
+                (item, repeated) = (true, false);
+            }
+            '(' => {
+                (item, repeated) = (false, false);
+                if c.get(i + 1) == Some(&'?') {
+                    // `(?:`, `(?P<name>`, `(?=`, `(?<!` …; `(?i)` closes at once
+                    let j = (i + 2..c.len()).find(|&k| matches!(c[k], ':' | '>' | '=' | '!' | ')'));
+                    match j {
+                        Some(j) if c[j] == ')' => i = j,
+                        Some(j) => {
+                            open.push(i);
+                            i = j;
+                        }
+                        None => return None,
+                    }
+                } else {
+                    open.push(i);
+                }
+            }
+            ')' => {
+                if open.pop().is_none() {
+                    return Some(format!("unbalanced parenthesis at position {i}"));
+                }
+                (item, repeated) = (true, false);
+            }
+            '|' => (item, repeated) = (false, false),
+            '*' | '+' | '?' | '{' => {
+                let end = if c[i] == '{' {
+                    match (i + 1..c.len()).find(|&k| c[k] == '}') {
+                        Some(k) if c[i + 1..k].iter().all(|d| d.is_ascii_digit() || *d == ',') => k,
+                        _ => {
+                            (item, repeated) = (true, false);
+                            i += 1;
+                            continue;
+                        }
+                    }
+                } else {
+                    i
+                };
+                // `?` after a repeat makes it lazy, not a second repeat
+                let lazy = c[i] == '?' && repeated && i > 0 && c[i - 1] != '?';
+                if !lazy {
+                    if repeated {
+                        return Some(format!("multiple repeat at position {i}"));
+                    }
+                    if !item {
+                        return Some(format!("nothing to repeat at position {i}"));
+                    }
+                    repeated = true;
+                }
+                i = end;
+            }
+            _ => (item, repeated) = (true, false),
+        }
+        i += 1;
+    }
+    open.pop()
+        .map(|at| format!("missing ), unterminated subpattern at position {at}"))
 }
 
 /// Python-only regex syntax mapped to Rust's: `\Z` and `(?P<name>`.
@@ -237,4 +334,42 @@ pub(crate) fn py_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_error;
+
+    /// Each as Python 3.11's `re.compile` words it.
+    #[test]
+    fn pythons_words_for_a_bad_pattern() {
+        for (p, want) in [
+            (
+                "(",
+                Some("missing ), unterminated subpattern at position 0"),
+            ),
+            (
+                "((a)",
+                Some("missing ), unterminated subpattern at position 0"),
+            ),
+            (
+                "(a(b",
+                Some("missing ), unterminated subpattern at position 2"),
+            ),
+            (
+                "(?P<n>a",
+                Some("missing ), unterminated subpattern at position 0"),
+            ),
+            ("a)", Some("unbalanced parenthesis at position 1")),
+            ("[a", Some("unterminated character set at position 0")),
+            ("*a", Some("nothing to repeat at position 0")),
+            ("a**", Some("multiple repeat at position 2")),
+            ("a{2}{3}", Some("multiple repeat at position 4")),
+            ("\\", Some("bad escape (end of pattern) at position 0")),
+            ("(?i)a+?b[)(]", None),
+            ("a{,2}|(?:b)*", None),
+        ] {
+            assert_eq!(python_error(p).as_deref(), want, "{p}");
+        }
+    }
 }

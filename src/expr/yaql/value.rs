@@ -19,6 +19,8 @@ use super::pyset::PyTable;
 pub struct RegexV {
     pub pattern: String,
     pub re: regex::Regex,
+    /// The inline flags it was compiled with (`i`, `m`, `s`, `x`).
+    pub flags: String,
 }
 
 /// One YAQL value.
@@ -540,6 +542,21 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
         V::Regex(r) => {
             out.push_str("re.compile(");
             out.push_str(&str_repr(&r.pattern));
+            // Python names the flags in the order of their values
+            let names: Vec<&str> = [
+                ('i', "re.IGNORECASE"),
+                ('m', "re.MULTILINE"),
+                ('s', "re.DOTALL"),
+                ('x', "re.VERBOSE"),
+            ]
+            .iter()
+            .filter(|(c, _)| r.flags.contains(*c))
+            .map(|(_, n)| *n)
+            .collect();
+            if !names.is_empty() {
+                out.push_str(", ");
+                out.push_str(&names.join("|"));
+            }
             out.push(')');
         }
         V::Ctx(_) => out.push_str("<yaql.language.contexts.Context object>"),

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
+use super::jinja_ast::{FILTERS, TESTS};
+
 /// `for item in value`: a value that is not iterable raises first.
 fn iterable(value: &Value) -> Result<(), Error> {
     match value.kind() {
@@ -133,6 +135,7 @@ fn select(
         return Ok(generator(Vec::new()));
     }
     iterable(&value)?;
+    known(test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -150,6 +153,7 @@ fn reject(
         return Ok(generator(Vec::new()));
     }
     iterable(&value)?;
+    known(test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -177,6 +181,7 @@ fn selectattr(
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
+    known(test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::selectattr(
         state, value, attr, test, args,
     )?))
@@ -204,9 +209,26 @@ fn rejectattr(
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
+    known(test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::rejectattr(
         state, value, attr, test, args,
     )?))
+}
+
+/// `env.call_test` / `call_filter` on a name Jinja2 does not have (raised
+/// at the first item: callers have checked the sequence is not empty).
+fn known(name: Option<&str>, names: &[&str], kind: &str) -> Result<(), Error> {
+    match name {
+        Some(n) if !names.contains(&n) => Err(Error::new(
+            if kind == "test" {
+                ErrorKind::UnknownTest
+            } else {
+                ErrorKind::UnknownFilter
+            },
+            format!("No {kind} named '{n}'."),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
@@ -218,6 +240,9 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
     iterable(&value)?;
     map_args(&args)?;
     let vals: Vec<Value> = args.iter().map(|a| Value::clone(a)).collect();
+    if let Some(first) = vals.first().filter(|v| !v.is_kwargs()) {
+        known(first.as_str(), FILTERS, "filter")?;
+    }
     if vals.len() > 1 && !vals[0].is_kwargs() && vals.last().is_some_and(Value::is_kwargs) {
         // Jinja2's prepare_map hands keyword arguments on to the named
         // filter (`map('round', precision=1)`, `map('map', attribute='n')`)

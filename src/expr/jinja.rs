@@ -185,6 +185,14 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
 
 /// An undefined-value error with Jinja2's message, where it can be told.
 fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -> Error {
+    let generic = e.message == "value is undefined" || e.message.starts_with("undefined value");
+    if e.kind == ErrorKind::Undefined
+        && generic
+        && let Some(why) = crate::expr::jinja_undef::take()
+    {
+        e.message = why;
+        return e;
+    }
     if e.kind == ErrorKind::Undefined
         && let Some(m) = crate::expr::jinja_hint::undefined_message(src, data, in_workflow)
     {
@@ -516,6 +524,7 @@ impl Jinja {
         host: Option<&dyn Host>,
     ) -> Result<MValue, Error> {
         let rewritten = self.prepare(whole, inner)?;
+        crate::expr::jinja_undef::forget();
         let name = format!("\u{1}e{rewritten}");
         let ctx = context(inner, data, host);
         let wrappable = !rewritten.trim().is_empty();
@@ -623,6 +632,7 @@ impl Jinja {
 
     /// Renders a template to a string.
     pub fn render(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
+        crate::expr::jinja_undef::forget();
         let name = format!("\u{1}t{src}");
         let known = self
             .with_env(|env| env.get_template(&name).is_ok())

@@ -113,6 +113,9 @@ fn default(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
         None => false,
     };
     let undefined = value.is_undefined() || super::jinja_values::is_plain_undefined(&value);
+    if undefined {
+        super::jinja_undef::forget();
+    }
     if undefined || (boolean && !value.is_true()) {
         return Ok(a[0].clone().unwrap_or_else(|| Value::from("")));
     }

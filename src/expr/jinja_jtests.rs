@@ -80,8 +80,15 @@ fn equal(negate: bool) -> impl Fn(Value, Value) -> Result<bool, Error> {
 /// Registers Jinja2's tests (replacing minijinja's of the same names).
 pub(crate) fn register(env: &mut Environment<'static>) {
     let undef = |v: &Value| v.is_undefined() || super::jinja_values::is_plain_undefined(v);
-    env.add_test("defined", move |v: Value| !undef(&v));
-    env.add_test("undefined", move |v: Value| undef(&v));
+    let taken = move |v: &Value| {
+        let u = undef(v);
+        if u {
+            super::jinja_undef::forget();
+        }
+        u
+    };
+    env.add_test("defined", move |v: Value| !taken(&v));
+    env.add_test("undefined", move |v: Value| taken(&v));
     env.add_test("odd", |v: Value| mod_is(&v, &Value::from(2), 1));
     env.add_test("even", |v: Value| mod_is(&v, &Value::from(2), 0));
     env.add_test("divisibleby", |v: Value, n: Value| mod_is(&v, &n, 0));

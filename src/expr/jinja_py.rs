@@ -338,7 +338,9 @@ fn random(v: Value) -> Result<Value, Error> {
     if items.is_empty() {
         // Jinja2 returns an undefined value ("No random item, sequence was
         // empty."): it fails only when used, not when tested
-        return Ok(Value::UNDEFINED);
+        return Ok(super::jinja_undef::because(
+            "No random item, sequence was empty.",
+        ));
     }
     let r = uuid::Uuid::new_v4().as_u128() as usize % items.len();
     Ok(items[r].clone())

@@ -69,11 +69,15 @@ fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
                 next = py_attribute(&cur, name).unwrap_or(Value::UNDEFINED);
             }
         }
+        if next.is_undefined() && !cur.is_undefined() {
+            next = super::jinja_undef::missing(&cur, p);
+        }
         cur = next;
         if cur.is_undefined()
             && let Some(d) = default
             && !d.is_none()
         {
+            super::jinja_undef::forget();
             cur = d.clone();
         }
     }
@@ -219,7 +223,9 @@ fn min_max(value: &Value, args: &[Value], kw: &Kwargs, max: bool) -> Result<Valu
     let p = a[1].as_ref().map(parts).unwrap_or_default();
     let items = py_iter(value)?;
     let Some(first) = items.first() else {
-        return Ok(Value::UNDEFINED);
+        return Ok(super::jinja_undef::because(
+            "No aggregated item, sequence was empty.",
+        ));
     };
     let key = |x: &Value| ignore_case(get_path(x, &p, None), cs);
     let (mut best, mut best_key) = (first.clone(), key(first));
@@ -508,7 +514,7 @@ fn first(value: Value) -> Result<Value, Error> {
     Ok(py_iter(&value)?
         .into_iter()
         .next()
-        .unwrap_or(Value::UNDEFINED))
+        .unwrap_or_else(|| super::jinja_undef::because("No first item, sequence was empty.")))
 }
 
 fn last(value: Value) -> Result<Value, Error> {
@@ -523,7 +529,9 @@ fn last(value: Value) -> Result<Value, Error> {
             format!("'{}' object is not reversible", type_name(&value)),
         ));
     }
-    Ok(py_iter(&value)?.pop().unwrap_or(Value::UNDEFINED))
+    Ok(py_iter(&value)?
+        .pop()
+        .unwrap_or_else(|| super::jinja_undef::because("No last item, sequence was empty.")))
 }
 
 /// `list(value)`.
@@ -674,7 +682,8 @@ fn attr(value: Value, name: Value) -> Result<Value, Error> {
             ),
         ));
     }
-    Ok(py_attribute(&value, &name).unwrap_or(Value::UNDEFINED))
+    Ok(py_attribute(&value, &name)
+        .unwrap_or_else(|| super::jinja_undef::missing(&value, &Value::from(name))))
 }
 
 /// `getattr(value, name)` for what the sandbox lets a template read: the

@@ -334,7 +334,7 @@ fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
     let key = match (obj.kind(), as_num(&key)) {
         (ValueKind::Seq | ValueKind::String, Some(Num::Int(i))) => Value::from(i),
         (ValueKind::Seq | ValueKind::String, _) if key.as_str().is_none() => {
-            return Ok(Value::UNDEFINED);
+            return Ok(super::jinja_undef::missing(&obj, &key));
         }
         _ => key,
     };
@@ -344,7 +344,7 @@ fn py_getitem(obj: Value, key: Value) -> Result<Value, Error> {
     Ok(key
         .as_str()
         .and_then(|name| super::jinja_seq::py_attribute(&obj, name))
-        .unwrap_or(Value::UNDEFINED))
+        .unwrap_or_else(|| super::jinja_undef::missing(&obj, &key)))
 }
 
 /// Registers `range` and the operator functions.

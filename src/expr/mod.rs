@@ -30,6 +30,7 @@ pub(crate) mod jinja_size;
 pub(crate) mod jinja_syntax;
 mod jinja_syntax_lex;
 pub(crate) mod jinja_text;
+pub(crate) mod jinja_undef;
 pub(crate) mod jinja_urlize;
 pub(crate) mod jinja_values;
 pub mod pyjson;

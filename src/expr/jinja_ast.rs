@@ -552,6 +552,8 @@ impl<'s> Walk<'s> {
             Stmt::EmitExpr(e) => self.expr(&e.expr, soft),
             Stmt::EmitRaw(_) => {}
             Stmt::ForLoop(f) => {
+                // Python's iter(): None is not iterable
+                self.wrap("__py_iter", &f.iter);
                 self.expr(&f.iter, soft);
                 if let Some(x) = &f.filter_expr {
                     self.expr(x, false);
@@ -773,7 +775,7 @@ mod tests {
                 "__py_getitem",
                 |a: minijinja::Value, b: minijinja::Value| a.get_item(&b).unwrap_or_default(),
             );
-            for name in ["__py_list", "__py_dict", "__py_own"] {
+            for name in ["__py_list", "__py_dict", "__py_own", "__py_iter"] {
                 env2.add_function(name, |a: minijinja::Value| a);
             }
             let got = env2.render_str(&prepared, ()).expect(&prepared);

@@ -134,6 +134,11 @@ pub(crate) fn undefined_like(v: &Value) -> bool {
     v.is_undefined() || super::jinja_values::is_plain_undefined(v)
 }
 
+/// Two numbers of which one is NaN: every ordering between them is false.
+pub(crate) fn unordered(a: &Value, b: &Value) -> bool {
+    matches!((as_num(a), as_num(b)), (Some(x), Some(y)) if num_cmp(x, y).is_none())
+}
+
 /// Python's ordering of two values, or the TypeError it raises.
 pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error> {
     if undefined_like(a) || undefined_like(b) {
@@ -147,8 +152,9 @@ pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error
         ))
     };
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
-        // NaN: every ordering is false; report it as "not equal either way"
-        return num_cmp(x, y).ok_or_else(refuse);
+        // NaN: no ordering holds; callers asking `<` or `>` see neither
+        // (`unordered` answers `<=` and `>=`)
+        return Ok(num_cmp(x, y).unwrap_or(Ordering::Equal));
     }
     match (a.kind(), b.kind()) {
         (ValueKind::String, ValueKind::String) => Ok(a.as_str().cmp(&b.as_str())),
@@ -218,6 +224,7 @@ fn py_cmp(args: Rest<Value>) -> Result<bool, Error> {
             }
             "in" => py_contains(b, a)?,
             "not in" => !py_contains(b, a)?,
+            _ if unordered(a, b) => false,
             _ => {
                 let o = py_order(a, b, op)?;
                 match op {
@@ -327,6 +334,15 @@ fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
     )))
 }
 
+/// `{% for x in v %}`: `v` itself, or the TypeError of Python's `iter(None)`
+/// (minijinja would loop over nothing).
+fn py_iter(v: Value) -> Result<Value, Error> {
+    if v.is_none() {
+        return Err(py_err("TypeError", "'NoneType' object is not iterable"));
+    }
+    Ok(v)
+}
+
 /// Registers the functions the rewritten operators call.
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_concat", py_concat);
@@ -334,4 +350,5 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_mod", py_mod);
     env.add_function("__py_neg", py_neg);
     env.add_function("__py_pos", py_pos);
+    env.add_function("__py_iter", py_iter);
 }

@@ -391,8 +391,7 @@ impl Jinja {
             expression: whole.to_string(),
             ..e
         })?;
-        let rewritten: Arc<str> =
-            Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
+        let rewritten: Arc<str> = Arc::from(inner);
         self.prepared.insert(inner, rewritten.clone());
         Ok(rewritten)
     }
@@ -593,8 +592,7 @@ impl Jinja {
             .unwrap_or(false);
         if !known {
             sandbox_check(src)?;
-            let dict = crate::expr::jinja_py::rewrite_dict_methods(src);
-            let prepared = crate::expr::jinja_ast::prepare(&dict)
+            let prepared = crate::expr::jinja_ast::prepare(src)
                 .map_err(|e| Error {
                     expression: src.to_string(),
                     ..e

@@ -393,7 +393,12 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
                     ),
                 ));
             }
-            let next = value.get_attr(attr).unwrap_or(Value::UNDEFINED);
+            let next = if matches!(value.kind(), ValueKind::Number | ValueKind::Bool) {
+                // `{0.real}`: a number's attributes are Python's
+                super::jinja_seq::py_attribute(&value, attr).unwrap_or(Value::UNDEFINED)
+            } else {
+                value.get_attr(attr).unwrap_or(Value::UNDEFINED)
+            };
             let next = if next.is_undefined() {
                 value
                     .get_item(&Value::from(attr))
@@ -402,9 +407,11 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
                 next
             };
             if next.is_undefined() {
+                // the sandbox's getattr gives an Undefined, which fails
+                // when the field formats it
                 return Err(py_err(
-                    "AttributeError",
-                    format!("'{}' object has no attribute '{attr}'", type_name(&value)),
+                    "UndefinedError",
+                    format!("'{} object' has no attribute '{attr}'", type_name(&value)),
                 ));
             }
             value = next;
@@ -420,7 +427,14 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
             };
             let next = value.get_item(&k).unwrap_or(Value::UNDEFINED);
             if next.is_undefined() {
-                return Err(py_err("KeyError", format!("'{key}'")));
+                let what = match k.as_str() {
+                    Some(name) => format!("attribute '{name}'"),
+                    None => format!("element {key}"),
+                };
+                return Err(py_err(
+                    "UndefinedError",
+                    format!("'{} object' has no {what}", type_name(&value)),
+                ));
             }
             value = next;
             rest = &r[end + 1..];

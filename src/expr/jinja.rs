@@ -130,6 +130,10 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     {
         return ErrorKind::ZeroDivision;
     }
+    if detail.contains("cannot slice by step size of 0") {
+        // Python: "slice step cannot be zero"
+        return ErrorKind::Value;
+    }
     if detail.contains("recursion limit exceeded") || detail.contains("too many elements") {
         return ErrorKind::Limit;
     }

@@ -593,8 +593,16 @@ impl<'s> Walk<'s> {
             Stmt::EmitExpr(e) => self.expr(&e.expr, soft),
             Stmt::EmitRaw(_) => {}
             Stmt::ForLoop(f) => {
-                // Python's iter(): None is not iterable
-                self.wrap("__py_iter", &f.iter);
+                // Python's iter(): None is not iterable; unpacking
+                // targets take each item apart as Python does
+                match (&f.target, self.extent(&f.iter)) {
+                    // minijinja parses the target `a, b` as a list
+                    (Expr::List(t), Some((first, last))) => {
+                        self.open(first, " __py_iter(".into());
+                        self.close(last, &format!(", {})", t.items.len()));
+                    }
+                    _ => self.wrap("__py_iter", &f.iter),
+                }
                 self.expr(&f.iter, soft);
                 if let Some(x) = &f.filter_expr {
                     self.expr(x, false);
@@ -614,8 +622,15 @@ impl<'s> Walk<'s> {
                 self.body(&w.body, false);
             }
             Stmt::Set(x) => {
-                // a list or dict a filter built becomes mutable when named
-                if !matches!(x.expr, Expr::Tuple(_)) {
+                if let (Expr::List(t), Some((first, last))) = (&x.target, self.extent(&x.expr)) {
+                    // `set a, b = v`: Python's unpacking of v (a bare
+                    // tuple `1, 2` in parentheses of its own)
+                    let bare = matches!(x.expr, Expr::Tuple(_));
+                    let (open, close) = if bare { ("((", ")") } else { ("(", "") };
+                    self.open(first, format!(" __py_unpack{open}"));
+                    self.close(last, &format!("{close}, {})", t.items.len()));
+                } else if !matches!(x.expr, Expr::Tuple(_)) {
+                    // a list or dict a filter built becomes mutable when named
                     self.wrap("__py_own", &x.expr);
                 }
                 self.expr(&x.expr, soft)

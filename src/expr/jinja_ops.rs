@@ -108,7 +108,10 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
         (ValueKind::None, ValueKind::None) => true,
         (ValueKind::Undefined, ValueKind::Undefined) => true,
         (ValueKind::Seq, ValueKind::Seq) => {
-            if is_tuple(a) != is_tuple(b) {
+            // a list, a tuple and a range are never equal to each other
+            if is_tuple(a) != is_tuple(b)
+                || super::jinja_values::is_range(a) != super::jinja_values::is_range(b)
+            {
                 return false;
             }
             let (x, y) = (items(a), items(b));
@@ -335,12 +338,65 @@ fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
 }
 
 /// `{% for x in v %}`: `v` itself, or the TypeError of Python's `iter(None)`
-/// (minijinja would loop over nothing).
-fn py_iter(v: Value) -> Result<Value, Error> {
+/// (minijinja would loop over nothing). With `n`, the loop unpacks each
+/// item into `n` names (`for a, b in v`): a string gives its characters, a
+/// dict its keys, and a wrong count is Python's ValueError.
+fn py_iter(v: Value, n: Option<usize>) -> Result<Value, Error> {
     if v.is_none() {
         return Err(py_err("TypeError", "'NoneType' object is not iterable"));
     }
-    Ok(v)
+    let Some(n) = n else {
+        return Ok(v);
+    };
+    if !matches!(
+        v.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::String
+    ) {
+        return Ok(v);
+    }
+    let mut out = Vec::new();
+    for item in v.try_iter()? {
+        let parts = py_unpack(item.clone(), n)?;
+        out.push(if item.kind() == ValueKind::Seq {
+            item
+        } else {
+            parts
+        });
+    }
+    Ok(Value::from(out))
+}
+
+/// `a, b = v` (`{% set %}` and each item of a `for` with two names or
+/// more): the `n` parts of `v` as Python unpacks them, a string into its
+/// characters, a dict into its keys; a wrong count is a ValueError.
+fn py_unpack(v: Value, n: usize) -> Result<Value, Error> {
+    let parts: Vec<Value> = match v.kind() {
+        ValueKind::String => v
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .map(Value::from)
+            .collect(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => items(&v),
+        ValueKind::Undefined => return Ok(v),
+        _ => {
+            return Err(py_err(
+                "TypeError",
+                format!("cannot unpack non-iterable {} object", type_name(&v)),
+            ));
+        }
+    };
+    match parts.len() {
+        k if k > n => Err(py_err(
+            "ValueError",
+            format!("too many values to unpack (expected {n})"),
+        )),
+        k if k < n => Err(py_err(
+            "ValueError",
+            format!("not enough values to unpack (expected {n}, got {k})"),
+        )),
+        _ => Ok(Value::from(parts)),
+    }
 }
 
 /// Registers the functions the rewritten operators call.
@@ -351,4 +407,5 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_neg", py_neg);
     env.add_function("__py_pos", py_pos);
     env.add_function("__py_iter", py_iter);
+    env.add_function("__py_unpack", py_unpack);
 }

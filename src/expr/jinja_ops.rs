@@ -164,6 +164,10 @@ pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error
         (ValueKind::Seq, ValueKind::Seq) if is_tuple(a) == is_tuple(b) => {
             let (x, y) = (items(a), items(b));
             for (p, q) in x.iter().zip(y.iter()) {
+                // StrictUndefined refuses `==` too (a missing sort attribute)
+                if undefined_like(p) || undefined_like(q) {
+                    return Err(undefined_error());
+                }
                 if !py_eq(p, q) {
                     return py_order(p, q, op);
                 }

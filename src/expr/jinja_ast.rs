@@ -655,8 +655,11 @@ impl<'s> Walk<'s> {
             Stmt::Extends(x) => self.expr(&x.name, soft),
             Stmt::Include(x) => self.expr(&x.name, soft),
             Stmt::Macro(m) => {
-                for d in &m.defaults {
-                    self.expr(d, soft);
+                let later = self.later_defaults(m);
+                for (k, d) in m.defaults.iter().enumerate() {
+                    if !later.contains(&k) {
+                        self.expr(d, soft);
+                    }
                 }
                 self.body(&m.body, false);
             }
@@ -744,6 +747,9 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     }
     Ok(Cow::Owned(out))
 }
+
+#[path = "jinja_ast_macro.rs"]
+mod macro_defaults;
 
 #[cfg(test)]
 #[path = "jinja_ast_tests.rs"]

@@ -2418,7 +2418,10 @@ MACROS = [
     "{% macro f(a, b=a) %}{{ b is defined }}{% endmacro %}{{ f(_.nope) }}",
     "{% macro f(a, b=a) %}{{ b }}{% endmacro %}{{ f() }}",
     "{% macro f(a, b=a) %}{{ varargs }}{{ b }}{% endmacro %}{{ f(1, 2, 3) }}",
-    "{% macro f(a, b=[a]) %}{{ caller() }}{{ b }}{% endmacro %}{% call f(1) %}c{% endcall %}"
+    "{% macro f(a, b=[a]) %}{{ caller() }}{{ b }}{% endmacro %}{% call f(1) %}c{% endcall %}",
+    "{% macro m() %}{{ caller(1) }}{% endmacro %}{% call(x, y=x) m() %}{{ y }}{% endcall %}",
+    "{% macro m() %}{{ caller(1, 2) }}{% endmacro %}{% call(x, y=x) m() %}{{ y }}{% endcall %}",
+    "{% macro m() %}{{ caller(3) }}{% endmacro %}{% call(x, y=x * 2) m() -%}\n {{ y }}\n{%- endcall %}"
 ]
 
 # tojson of bound methods

@@ -666,8 +666,11 @@ impl<'s> Walk<'s> {
             Stmt::CallBlock(c) => {
                 self.expr(&c.call.expr, soft);
                 self.args(&c.call.args, soft);
-                for d in &c.macro_decl.defaults {
-                    self.expr(d, soft);
+                let later = self.later_defaults(&c.macro_decl);
+                for (k, d) in c.macro_decl.defaults.iter().enumerate() {
+                    if !later.contains(&k) {
+                        self.expr(d, soft);
+                    }
                 }
                 self.body(&c.macro_decl.body, false);
             }

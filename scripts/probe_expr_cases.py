@@ -2511,6 +2511,23 @@ regex('[\w.]+@[\w.]+').search('mail: a.b@c.org!')
 regex('^[A-Z][a-z]+$').matches('Hello')
 """
 
+# attributes of numbers
+T19 = r"""
+{{ (1).real | tojson }}
+{{ _.count.real }}
+{{ _.count.imag }}
+{{ _.ratio.real }}
+{{ _.ratio.numerator is defined }}
+{{ _.count.numerator + _.count.denominator }}
+{{ true.real }}
+{{ _.config.real is defined }}
+{{ {'real': 3}.real }}
+{{ _.count.nope is defined }}
+{{ 'x'.real is defined }}
+{% set ns = namespace(real=2) %}{{ ns.real }}
+{{ _.count.real.real }}
+"""
+
 SKIP = {
     # a Python set at the top level: the oracle sorts it, Mistral does not
     # (and the address of a range iterator)
@@ -2542,7 +2559,7 @@ def main():
     rows = []
     for block in (J1, JM1, J2, J3, J4, J5, J6, J11, J12, J14, J15):
         rows += [('jinja', '{{ ' + e + ' }}') for e in lines(block)]
-    for block in (JT3, JT5, T8, T9, T10):
+    for block in (JT3, JT5, T8, T9, T10, T19):
         rows += [('jinja', e) for e in lines(block) if '{{' in e or '{%' in e]
     rows += [('jinja', e) for e in MULTILINE + MACROS]
     for block in (Y1, Y3, Y4, Y7, Y11, Y14, Y16, Y17):

@@ -45,6 +45,9 @@ const DICT_ATTRS: &[&str] = &[
     "popitem",
 ];
 
+/// The data attributes of a Python number (`_.count.real`).
+const NUM_ATTRS: &[&str] = &["real", "imag", "numerator", "denominator"];
+
 /// Jinja2 3.1's tests.
 #[rustfmt::skip]
 pub(crate) const TESTS: &[&str] = &[
@@ -486,7 +489,7 @@ impl<'s> Walk<'s> {
                 self.args(&t.args, soft);
             }
             Expr::GetAttr(g) => {
-                if DICT_ATTRS.contains(&g.name) {
+                if DICT_ATTRS.contains(&g.name) || NUM_ATTRS.contains(&g.name) {
                     self.dict_attr(e, &g.expr, g.name);
                 }
                 self.expr(&g.expr, soft)

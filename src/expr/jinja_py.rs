@@ -344,16 +344,22 @@ impl Object for DictMethod {
     }
 }
 
-/// `x.keys` (no call) as `jinja_ast` rewrites it; `root` is
+/// `x.keys` (no call) as `jinja_ast` rewrites it (and `x.real` of a
+/// number); `root` is
 /// true when `x` is `_` itself.
 fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
-    if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) {
+    let number_attr = matches!(name.as_str(), "real" | "imag" | "numerator" | "denominator");
+    if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) && !number_attr {
         let view = root
             && matches!(name.as_str(), "get" | "keys" | "items" | "values")
             && state
                 .lookup(super::jinja::HOST_VAR)
                 .is_some_and(|h| !h.is_none() && !h.is_undefined());
         return Ok(Value::from_object(DictMethod { name, view }));
+    }
+    if matches!(v.kind(), ValueKind::Number | ValueKind::Bool) {
+        // `x.real`: a number's own attributes
+        return Ok(super::jinja_seq::py_attribute(&v, &name).unwrap_or(Value::UNDEFINED));
     }
     Ok(v.get_attr(&name).unwrap_or(Value::UNDEFINED))
 }

@@ -130,6 +130,10 @@ fn kind_of(e: &minijinja::Error) -> ErrorKind {
     {
         return ErrorKind::ZeroDivision;
     }
+    if detail.contains("cannot slice by step size of 0") {
+        // Python: "slice step cannot be zero"
+        return ErrorKind::Value;
+    }
     if detail.contains("recursion limit exceeded") || detail.contains("too many elements") {
         return ErrorKind::Limit;
     }
@@ -434,8 +438,7 @@ impl Jinja {
             expression: whole.to_string(),
             ..e
         })?;
-        let rewritten: Arc<str> =
-            Arc::from(crate::expr::jinja_py::rewrite_dict_methods(inner).as_ref());
+        let rewritten: Arc<str> = Arc::from(inner);
         self.prepared.insert(inner, rewritten.clone());
         Ok(rewritten)
     }
@@ -639,8 +642,7 @@ impl Jinja {
             .unwrap_or(false);
         if !known {
             sandbox_check(src)?;
-            let dict = crate::expr::jinja_py::rewrite_dict_methods(src);
-            let prepared = crate::expr::jinja_ast::prepare(&dict)
+            let prepared = crate::expr::jinja_ast::prepare(src)
                 .map_err(|e| Error {
                     expression: src.to_string(),
                     ..e

@@ -32,6 +32,23 @@ pub(crate) const FILTERS: &[&str] = &[
     "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "tojson",
 ];
 
+/// The methods of a dict an attribute may name (`_.items` is the method).
+const DICT_ATTRS: &[&str] = &[
+    "keys",
+    "items",
+    "values",
+    "get",
+    "pop",
+    "update",
+    "copy",
+    "clear",
+    "setdefault",
+    "popitem",
+];
+
+/// The data attributes of a Python number (`_.count.real`).
+const NUM_ATTRS: &[&str] = &["real", "imag", "numerator", "denominator"];
+
 /// Jinja2 3.1's tests.
 #[rustfmt::skip]
 pub(crate) const TESTS: &[&str] = &[
@@ -284,6 +301,24 @@ impl<'s> Walk<'s> {
         });
     }
 
+    /// `obj.keys` (not called) -> `(obj|__dict_method('keys', root))`:
+    /// Jinja2 reads an attribute before a key, so on a dict the value is
+    /// the bound method, not the item; `root` when `obj` is `_` itself.
+    fn dict_attr(&mut self, whole: &Expr<'_>, obj: &Expr<'_>, name: &str) {
+        let (Some((of, ol)), Some(&end)) = (
+            self.extent(obj),
+            self.by_end.get(&Self::span_of(whole).end_offset),
+        ) else {
+            return;
+        };
+        if end != ol + 2 || !matches!(self.toks[ol + 1].0, Token::Dot) {
+            return;
+        }
+        let root = matches!(obj, Expr::Var(v) if v.id == "_");
+        self.open(of, "(".into());
+        self.replace(ol + 1, end, format!("|__dict_method('{name}', {root}))"));
+    }
+
     /// `obj[key]` -> `__py_getitem(obj, key)` (Python's indexing rules).
     fn getitem(&mut self, whole: &Expr<'_>, obj: &Expr<'_>) {
         let (Some((of, ol)), Some(&end)) = (
@@ -452,7 +487,12 @@ impl<'s> Walk<'s> {
                 self.expr(&t.expr, soft);
                 self.args(&t.args, soft);
             }
-            Expr::GetAttr(g) => self.expr(&g.expr, soft),
+            Expr::GetAttr(g) => {
+                if DICT_ATTRS.contains(&g.name) || NUM_ATTRS.contains(&g.name) {
+                    self.dict_attr(e, &g.expr, g.name);
+                }
+                self.expr(&g.expr, soft)
+            }
             Expr::GetItem(g) => {
                 // a string key may fall back to the attribute: rewritten too
                 let plain_key = matches!(&g.subscript_expr, Expr::Const(c)
@@ -464,7 +504,11 @@ impl<'s> Walk<'s> {
                 self.expr(&g.subscript_expr, soft);
             }
             Expr::Call(c) => {
-                self.expr(&c.expr, soft);
+                match &c.expr {
+                    // a method call: the attribute is the method, as meant
+                    Expr::GetAttr(g) => self.expr(&g.expr, soft),
+                    callee => self.expr(callee, soft),
+                }
                 self.args(&c.args, soft);
             }
             Expr::List(l) => {
@@ -551,6 +595,16 @@ impl<'s> Walk<'s> {
             Stmt::EmitExpr(e) => self.expr(&e.expr, soft),
             Stmt::EmitRaw(_) => {}
             Stmt::ForLoop(f) => {
+                // Python's iter(): None is not iterable; unpacking
+                // targets take each item apart as Python does
+                match (&f.target, self.extent(&f.iter)) {
+                    // minijinja parses the target `a, b` as a list
+                    (Expr::List(t), Some((first, last))) => {
+                        self.open(first, " __py_iter(".into());
+                        self.close(last, &format!(", {})", t.items.len()));
+                    }
+                    _ => self.wrap("__py_iter", &f.iter),
+                }
                 self.expr(&f.iter, soft);
                 if let Some(x) = &f.filter_expr {
                     self.expr(x, false);
@@ -570,8 +624,15 @@ impl<'s> Walk<'s> {
                 self.body(&w.body, false);
             }
             Stmt::Set(x) => {
-                // a list or dict a filter built becomes mutable when named
-                if !matches!(x.expr, Expr::Tuple(_)) {
+                if let (Expr::List(t), Some((first, last))) = (&x.target, self.extent(&x.expr)) {
+                    // `set a, b = v`: Python's unpacking of v (a bare
+                    // tuple `1, 2` in parentheses of its own)
+                    let bare = matches!(x.expr, Expr::Tuple(_));
+                    let (open, close) = if bare { ("((", ")") } else { ("(", "") };
+                    self.open(first, format!(" __py_unpack{open}"));
+                    self.close(last, &format!("{close}, {})", t.items.len()));
+                } else if !matches!(x.expr, Expr::Tuple(_)) {
+                    // a list or dict a filter built becomes mutable when named
                     self.wrap("__py_own", &x.expr);
                 }
                 self.expr(&x.expr, soft)
@@ -596,16 +657,22 @@ impl<'s> Walk<'s> {
             Stmt::Extends(x) => self.expr(&x.name, soft),
             Stmt::Include(x) => self.expr(&x.name, soft),
             Stmt::Macro(m) => {
-                for d in &m.defaults {
-                    self.expr(d, soft);
+                let later = self.later_defaults(m);
+                for (k, d) in m.defaults.iter().enumerate() {
+                    if !later.contains(&k) {
+                        self.expr(d, soft);
+                    }
                 }
                 self.body(&m.body, false);
             }
             Stmt::CallBlock(c) => {
                 self.expr(&c.call.expr, soft);
                 self.args(&c.call.args, soft);
-                for d in &c.macro_decl.defaults {
-                    self.expr(d, soft);
+                let later = self.later_defaults(&c.macro_decl);
+                for (k, d) in c.macro_decl.defaults.iter().enumerate() {
+                    if !later.contains(&k) {
+                        self.expr(d, soft);
+                    }
                 }
                 self.body(&c.macro_decl.body, false);
             }
@@ -686,100 +753,9 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
     Ok(Cow::Owned(out))
 }
 
+#[path = "jinja_ast_macro.rs"]
+mod macro_defaults;
+
 #[cfg(test)]
-mod tests {
-    use super::prepare;
-
-    /// Random arithmetic over small non-negative integers, where minijinja
-    /// and Python agree: the rewrite must not change what it computes.
-    fn expr(seed: &mut u64, depth: u32) -> String {
-        let mut next = |n: u64| {
-            *seed ^= *seed << 13;
-            *seed ^= *seed >> 7;
-            *seed ^= *seed << 17;
-            *seed % n
-        };
-        if depth == 0 || next(4) == 0 {
-            return (next(9) + 1).to_string();
-        }
-        let a = expr(seed, depth - 1);
-        let b = expr(seed, depth - 1);
-        let mut next = |n: u64| {
-            *seed ^= *seed << 13;
-            *seed ^= *seed >> 7;
-            *seed ^= *seed << 17;
-            *seed % n
-        };
-        match next(13) {
-            9 => format!("-({a})"),
-            10 => format!("({a} in [{b}, 3]) ~ ({a} not in [{b}]) ~ ({a} is in([{b}]))"),
-            11 => format!("({a} <= {b} < 7)"),
-            12 => format!("-{a} * +{b} + [{a}, {b}][({a}) % 2]"),
-            0 => format!("({a} + {b})"),
-            1 => format!("{a} * {b}"),
-            2 => format!("({a}) % ({b})"),
-            3 => format!("{a} // {b}"),
-            4 => format!("({a} < {b})"),
-            5 => format!("({a}) ** 2"),
-            6 => format!("{a} ~ {b}"),
-            7 => format!("[{a}, ({b},)]|length * {a}"),
-            _ => format!("({a} if {b} > 3 else {b} * 2)"),
-        }
-    }
-
-    #[test]
-    fn rewrites_keep_the_structure_of_expressions() {
-        let env = minijinja::Environment::new();
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut checked = 0;
-        for _ in 0..1500 {
-            let e = expr(&mut seed, 5);
-            let src = format!("{{{{ {e} }}}}");
-            let Ok(plain) = env.render_str(&src, ()) else {
-                continue;
-            };
-            let prepared = prepare(&src).expect("prepares").into_owned();
-            // evaluate the rewrite with stand-ins that apply minijinja's own
-            // operators: only the structure of the rewrite is under test
-            fn op(a: minijinja::Value, o: &str, b: minijinja::Value) -> minijinja::Value {
-                let env = minijinja::Environment::new();
-                env.compile_expression(&format!("a {o} b"))
-                    .and_then(|e| e.eval(minijinja::context! { a, b }))
-                    .unwrap_or_default()
-            }
-            let mut env2 = minijinja::Environment::new();
-            env2.add_function("__py_mod", |a, b| op(a, "%", b));
-            env2.add_function("__py_pow", |a, b| op(a, "**", b));
-            env2.add_function("__py_mul", |a, b| op(a, "*", b));
-            env2.add_function("__py_add", |a, b| op(a, "+", b));
-            env2.add_function("__py_concat", |a, b| op(a, "~", b));
-            env2.add_function("__py_arith", |a, o: String, b| op(a, &o, b));
-            env2.add_function(
-                "__py_cmp",
-                |args: minijinja::value::Rest<minijinja::Value>| {
-                    let mut ok = true;
-                    for w in args.0.windows(3).step_by(2) {
-                        let o = w[1].as_str().unwrap_or_default().to_string();
-                        ok &= op(w[0].clone(), &o, w[2].clone()).is_true();
-                    }
-                    ok
-                },
-            );
-            env2.add_function("__py_neg", |a: minijinja::Value| {
-                op(minijinja::Value::from(0), "-", a)
-            });
-            env2.add_function("__py_pos", |a: minijinja::Value| a);
-            env2.add_function(
-                "__py_getitem",
-                |a: minijinja::Value, b: minijinja::Value| a.get_item(&b).unwrap_or_default(),
-            );
-            for name in ["__py_list", "__py_dict", "__py_own"] {
-                env2.add_function(name, |a: minijinja::Value| a);
-            }
-            let got = env2.render_str(&prepared, ()).expect(&prepared);
-            assert_eq!(got, plain, "{src} => {prepared}");
-            checked += 1;
-        }
-        assert!(checked > 500, "{checked}");
-    }
-}
+#[path = "jinja_ast_tests.rs"]
+mod tests;

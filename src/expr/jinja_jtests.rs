@@ -59,6 +59,9 @@ fn case_test(value: &Value, lower: bool) -> Result<bool, Error> {
 
 fn ordering(op: &'static str) -> impl Fn(Value, Value) -> Result<bool, Error> {
     move |a: Value, b: Value| {
+        if super::jinja_ops::unordered(&a, &b) {
+            return Ok(false);
+        }
         let o = py_order(&a, &b, op)?;
         Ok(match op {
             "<" => o.is_lt(),

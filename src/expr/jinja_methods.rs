@@ -35,6 +35,9 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
         Some(k) if k.is_kwargs() => (args[..args.len() - 1].to_vec(), Some(k.clone())),
         _ => (args.to_vec(), None),
     };
+    if let Some(e) = super::jinja_pystr::width_error(method, &pos) {
+        return Some(Err(e));
+    }
     Some(match method {
         "format" => format(s, &pos, kw.as_ref()).map(Value::from),
         "format_map" => match pos.first() {
@@ -125,7 +128,7 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
             };
             Ok(Value::from(out))
         }
-        _ => return None,
+        _ => return super::jinja_pystr::method(s, method, &pos, kw.as_ref()),
     })
 }
 
@@ -227,11 +230,23 @@ fn expandtabs(s: &str, size: i128) -> String {
 
 /// Python's `str.format` (positional args and a mapping of named ones).
 pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<String, Error> {
+    format_in(fmt, pos, named, &mut (None, false), 2)
+}
+
+/// `str.format` of `fmt` at recursion `level` (a field's format spec may
+/// hold fields of its own, one level deep, numbered on with the outer
+/// ones: `'{:{}}'.format('a', 4)`); `numbering` is the last automatic
+/// index and whether a field was numbered by hand.
+fn format_in(
+    fmt: &str,
+    pos: &[Value],
+    named: Option<&Value>,
+    numbering: &mut (Option<usize>, bool),
+    level: u8,
+) -> Result<String, Error> {
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
     let mut i = 0;
-    let mut auto: Option<usize> = None;
-    let mut manual = false;
     while i < chars.len() {
         let c = chars[i];
         if c == '}' {
@@ -285,14 +300,14 @@ pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<
         let split = name.find(['.', '[']).unwrap_or(name.len());
         let (first, rest) = name.split_at(split);
         let mut value = if first.is_empty() {
-            if manual {
+            if numbering.1 {
                 return Err(py_err(
                     "ValueError",
                     "cannot switch from manual field specification to automatic field numbering",
                 ));
             }
-            let n = auto.map_or(0, |a| a + 1);
-            auto = Some(n);
+            let n = numbering.0.map_or(0, |a| a + 1);
+            numbering.0 = Some(n);
             pos.get(n).cloned().ok_or_else(|| {
                 py_err(
                     "IndexError",
@@ -300,13 +315,13 @@ pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<
                 )
             })?
         } else if let Ok(n) = first.parse::<usize>() {
-            if auto.is_some() {
+            if numbering.0.is_some() {
                 return Err(py_err(
                     "ValueError",
                     "cannot switch from automatic field numbering to manual field specification",
                 ));
             }
-            manual = true;
+            numbering.1 = true;
             pos.get(n).cloned().ok_or_else(|| {
                 py_err(
                     "IndexError",
@@ -345,6 +360,14 @@ pub(crate) fn format(fmt: &str, pos: &[Value], named: Option<&Value>) -> Result<
             Some(t) => Value::from(t),
             None => value,
         };
+        let spec = if spec.contains(['{', '}']) {
+            if level <= 1 {
+                return Err(py_err("ValueError", "Max string recursion exceeded"));
+            }
+            format_in(&spec, pos, named, numbering, level - 1)?
+        } else {
+            spec
+        };
         let field = format_value(&value, &spec)?;
         if ESCAPE.with(std::cell::Cell::get) && !safe {
             out.push_str(&super::jinja_text::escape_text(&field));
@@ -370,7 +393,12 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
                     ),
                 ));
             }
-            let next = value.get_attr(attr).unwrap_or(Value::UNDEFINED);
+            let next = if matches!(value.kind(), ValueKind::Number | ValueKind::Bool) {
+                // `{0.real}`: a number's attributes are Python's
+                super::jinja_seq::py_attribute(&value, attr).unwrap_or(Value::UNDEFINED)
+            } else {
+                value.get_attr(attr).unwrap_or(Value::UNDEFINED)
+            };
             let next = if next.is_undefined() {
                 value
                     .get_item(&Value::from(attr))
@@ -379,9 +407,11 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
                 next
             };
             if next.is_undefined() {
+                // the sandbox's getattr gives an Undefined, which fails
+                // when the field formats it
                 return Err(py_err(
-                    "AttributeError",
-                    format!("'{}' object has no attribute '{attr}'", type_name(&value)),
+                    "UndefinedError",
+                    format!("'{} object' has no attribute '{attr}'", type_name(&value)),
                 ));
             }
             value = next;
@@ -397,7 +427,14 @@ fn accessors(mut value: Value, mut rest: &str) -> Result<Value, Error> {
             };
             let next = value.get_item(&k).unwrap_or(Value::UNDEFINED);
             if next.is_undefined() {
-                return Err(py_err("KeyError", format!("'{key}'")));
+                let what = match k.as_str() {
+                    Some(name) => format!("attribute '{name}'"),
+                    None => format!("element {key}"),
+                };
+                return Err(py_err(
+                    "UndefinedError",
+                    format!("'{} object' has no {what}", type_name(&value)),
+                ));
             }
             value = next;
             rest = &r[end + 1..];

@@ -292,9 +292,7 @@ pub(crate) fn tojson(
             "Object of type StrictUndefined is not JSON serializable",
         ));
     }
-    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
-        .is_some()
-    {
+    if holds_method(&v) {
         return Err(minijinja::Error::new(
             MKind::InvalidOperation,
             "Object of type builtin_function_or_method is not JSON serializable",
@@ -323,6 +321,27 @@ pub(crate) fn tojson(
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
         .replace('\'', "\\u0027"))
+}
+
+/// A bound method (`_.keys`, `'ab'.upper`) in `v` or any list or dict in
+/// it: json.dumps refuses it.
+fn holds_method(v: &MValue) -> bool {
+    if v.downcast_object_ref::<crate::expr::jinja_py::DictMethod>()
+        .is_some()
+        || v.downcast_object_ref::<crate::expr::jinja_seq::BoundMethod>()
+            .is_some()
+    {
+        return true;
+    }
+    match v.kind() {
+        minijinja::value::ValueKind::Seq if !crate::expr::jinja_values::is_range(v) => v
+            .try_iter()
+            .is_ok_and(|mut it| it.any(|x| holds_method(&x))),
+        minijinja::value::ValueKind::Map => v
+            .try_iter()
+            .is_ok_and(|mut it| it.any(|k| holds_method(&v.get_item(&k).unwrap_or_default()))),
+        _ => false,
+    }
 }
 
 fn sort_keys(j: &Json) -> Json {

@@ -108,7 +108,10 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
         (ValueKind::None, ValueKind::None) => true,
         (ValueKind::Undefined, ValueKind::Undefined) => true,
         (ValueKind::Seq, ValueKind::Seq) => {
-            if is_tuple(a) != is_tuple(b) {
+            // a list, a tuple and a range are never equal to each other
+            if is_tuple(a) != is_tuple(b)
+                || super::jinja_values::is_range(a) != super::jinja_values::is_range(b)
+            {
                 return false;
             }
             let (x, y) = (items(a), items(b));
@@ -134,6 +137,11 @@ pub(crate) fn undefined_like(v: &Value) -> bool {
     v.is_undefined() || super::jinja_values::is_plain_undefined(v)
 }
 
+/// Two numbers of which one is NaN: every ordering between them is false.
+pub(crate) fn unordered(a: &Value, b: &Value) -> bool {
+    matches!((as_num(a), as_num(b)), (Some(x), Some(y)) if num_cmp(x, y).is_none())
+}
+
 /// Python's ordering of two values, or the TypeError it raises.
 pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error> {
     if undefined_like(a) || undefined_like(b) {
@@ -147,14 +155,19 @@ pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error
         ))
     };
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
-        // NaN: every ordering is false; report it as "not equal either way"
-        return num_cmp(x, y).ok_or_else(refuse);
+        // NaN: no ordering holds; callers asking `<` or `>` see neither
+        // (`unordered` answers `<=` and `>=`)
+        return Ok(num_cmp(x, y).unwrap_or(Ordering::Equal));
     }
     match (a.kind(), b.kind()) {
         (ValueKind::String, ValueKind::String) => Ok(a.as_str().cmp(&b.as_str())),
         (ValueKind::Seq, ValueKind::Seq) if is_tuple(a) == is_tuple(b) => {
             let (x, y) = (items(a), items(b));
             for (p, q) in x.iter().zip(y.iter()) {
+                // StrictUndefined refuses `==` too (a missing sort attribute)
+                if undefined_like(p) || undefined_like(q) {
+                    return Err(undefined_error());
+                }
                 if !py_eq(p, q) {
                     return py_order(p, q, op);
                 }
@@ -218,6 +231,7 @@ fn py_cmp(args: Rest<Value>) -> Result<bool, Error> {
             }
             "in" => py_contains(b, a)?,
             "not in" => !py_contains(b, a)?,
+            _ if unordered(a, b) => false,
             _ => {
                 let o = py_order(a, b, op)?;
                 match op {
@@ -392,6 +406,68 @@ fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
     )))
 }
 
+/// `{% for x in v %}`: `v` itself, or the TypeError of Python's `iter(None)`
+/// (minijinja would loop over nothing). With `n`, the loop unpacks each
+/// item into `n` names (`for a, b in v`): a string gives its characters, a
+/// dict its keys, and a wrong count is Python's ValueError.
+fn py_iter(v: Value, n: Option<usize>) -> Result<Value, Error> {
+    if v.is_none() {
+        return Err(py_err("TypeError", "'NoneType' object is not iterable"));
+    }
+    let Some(n) = n else {
+        return Ok(v);
+    };
+    if !matches!(
+        v.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::String
+    ) {
+        return Ok(v);
+    }
+    let mut out = Vec::new();
+    for item in v.try_iter()? {
+        let parts = py_unpack(item.clone(), n)?;
+        out.push(if item.kind() == ValueKind::Seq {
+            item
+        } else {
+            parts
+        });
+    }
+    Ok(Value::from(out))
+}
+
+/// `a, b = v` (`{% set %}` and each item of a `for` with two names or
+/// more): the `n` parts of `v` as Python unpacks them, a string into its
+/// characters, a dict into its keys; a wrong count is a ValueError.
+fn py_unpack(v: Value, n: usize) -> Result<Value, Error> {
+    let parts: Vec<Value> = match v.kind() {
+        ValueKind::String => v
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .map(Value::from)
+            .collect(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => items(&v),
+        ValueKind::Undefined => return Ok(v),
+        _ => {
+            return Err(py_err(
+                "TypeError",
+                format!("cannot unpack non-iterable {} object", type_name(&v)),
+            ));
+        }
+    };
+    match parts.len() {
+        k if k > n => Err(py_err(
+            "ValueError",
+            format!("too many values to unpack (expected {n})"),
+        )),
+        k if k < n => Err(py_err(
+            "ValueError",
+            format!("not enough values to unpack (expected {n}, got {k})"),
+        )),
+        _ => Ok(Value::from(parts)),
+    }
+}
+
 /// Registers the functions the rewritten operators call.
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_concat", py_concat);
@@ -402,4 +478,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_function("__py_neg", py_neg);
     env.add_function("__py_pos", py_pos);
+    env.add_function("__py_iter", py_iter);
+    env.add_function("__py_unpack", py_unpack);
 }

@@ -377,16 +377,22 @@ impl Object for DictMethod {
     }
 }
 
-/// `x.keys` (no call) as rewritten by [`rewrite_dict_methods`]; `root` is
+/// `x.keys` (no call) as `jinja_ast` rewrites it (and `x.real` of a
+/// number); `root` is
 /// true when `x` is `_` itself.
 fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
-    if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) {
+    let number_attr = matches!(name.as_str(), "real" | "imag" | "numerator" | "denominator");
+    if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) && !number_attr {
         let view = root
             && matches!(name.as_str(), "get" | "keys" | "items" | "values")
             && state
                 .lookup(super::jinja::HOST_VAR)
                 .is_some_and(|h| !h.is_none() && !h.is_undefined());
         return Ok(Value::from_object(DictMethod { name, view }));
+    }
+    if matches!(v.kind(), ValueKind::Number | ValueKind::Bool) {
+        // `x.real`: a number's own attributes
+        return Ok(super::jinja_seq::py_attribute(&v, &name).unwrap_or(Value::UNDEFINED));
     }
     Ok(v.get_attr(&name).unwrap_or(Value::UNDEFINED))
 }
@@ -396,41 +402,6 @@ fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Valu
 fn is_namespace(v: &Value) -> bool {
     v.as_object()
         .is_some_and(|o| format!("{o:?}").starts_with("Namespace"))
-}
-
-/// Rewrites `path.keys` (an attribute read of a dict method name, not a
-/// call) into a filter call that yields the method object. An assignment
-/// target (`{% set ns.items = ... %}`) is left alone.
-pub fn rewrite_dict_methods(src: &str) -> Cow<'_, str> {
-    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"((?:\b_|\b[A-Za-z]\w*)(?:\.\w+|\[[^\]\[]*\])*)\.(keys|items|values|get|pop|update|copy|clear|setdefault|popitem)\b(\s*\()?",
-        )
-        .ok()
-    });
-    let Some(re) = re.as_ref() else {
-        return Cow::Borrowed(src);
-    };
-    if !re.is_match(src) {
-        return Cow::Borrowed(src);
-    }
-    re.replace_all(src, |c: &regex::Captures<'_>| {
-        let after = c
-            .get(0)
-            .map_or("", |m| src[m.end()..].trim_start_matches([' ', '\t']));
-        let assigned = after.starts_with('=') && !after.starts_with("==");
-        if c.get(3).is_some() || assigned {
-            c[0].to_string()
-        } else {
-            format!(
-                "({}|__dict_method('{}', {}))",
-                &c[1],
-                &c[2],
-                if &c[1] == "_" { "true" } else { "false" }
-            )
-        }
-    })
 }
 
 /// Registers the Jinja2-compatible filters on the environment.

@@ -117,6 +117,13 @@ impl Object for PlainUndefined {
     }
 }
 
+/// The default of a macro parameter computed at the top of the body (see
+/// `jinja_ast`'s `later_defaults`): the caller did not pass it.
+#[derive(Debug)]
+struct Later;
+
+impl Object for Later {}
+
 pub(crate) fn is_plain_undefined(v: &Value) -> bool {
     v.downcast_object_ref::<PlainUndefined>().is_some()
 }
@@ -353,5 +360,9 @@ pub(crate) fn register(env: &mut Environment<'static>, max: usize) {
     env.add_function("__py_pow", py_pow);
     env.add_function("__py_getitem", py_getitem);
     env.add_function("__py_undef", || Value::from_object(PlainUndefined));
+    env.add_function("__py_later", || Value::from_object(Later));
+    env.add_function("__py_is_later", |v: Value| {
+        v.downcast_object_ref::<Later>().is_some()
+    });
     env.add_function("__py_mul", move |a: Value, b: Value| py_mul(a, b, max));
 }

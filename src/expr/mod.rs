@@ -25,6 +25,7 @@ pub(crate) mod jinja_ops;
 pub(crate) mod jinja_pprint;
 pub(crate) mod jinja_py;
 pub(crate) mod jinja_pyfmt;
+pub(crate) mod jinja_pystr;
 pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
 pub(crate) mod jinja_syntax;

@@ -569,7 +569,14 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let len = match it.arg(a, 1)? {
                 V::Int(i) if i > 0 => i as usize,
-                V::Int(_) => return err(ErrorKind::Value, "slice length must be positive"),
+                // islice(it, 0) is empty: the first part is, and ends it
+                V::Int(0) => return Ok(Some(V::iter(Vec::new()))),
+                V::Int(_) => {
+                    return err(
+                        ErrorKind::Value,
+                        "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
+                    );
+                }
                 _ => return Ok(None),
             };
             V::iter(xs.chunks(len).map(|c| V::list(c.to_vec())).collect())

@@ -8,6 +8,7 @@ use super::lib::{arity, yaql_str};
 use super::regex::*;
 use super::value::{RegexV, V};
 use crate::expr::ErrorKind;
+use crate::expr::jinja_pystr::py_space;
 
 fn s_arg<'a>(it: &mut Interp<'a>, a: &Args<'a>, i: usize) -> R<Option<Rc<str>>> {
     Ok(match it.arg(a, i)? {
@@ -25,17 +26,17 @@ pub fn py_split(s: &str, sep: Option<&str>, max: i64) -> R<Vec<String>> {
     match sep {
         None => {
             let mut out = Vec::new();
-            let mut rest = s.trim_start();
+            let mut rest = s.trim_start_matches(py_space);
             let mut splits = 0;
             while !rest.is_empty() {
                 if max >= 0 && splits >= max {
                     out.push(rest.to_string());
                     return Ok(out);
                 }
-                match rest.find(char::is_whitespace) {
+                match rest.find(py_space) {
                     Some(i) => {
                         out.push(rest[..i].to_string());
-                        rest = rest[i..].trim_start();
+                        rest = rest[i..].trim_start_matches(py_space);
                         splits += 1;
                     }
                     None => {
@@ -65,18 +66,18 @@ pub fn py_rsplit(s: &str, sep: Option<&str>, max: i64) -> R<Vec<String>> {
     match sep {
         None => {
             let mut out = Vec::new();
-            let mut rest = s.trim_end();
+            let mut rest = s.trim_end_matches(py_space);
             let mut splits = 0;
             while !rest.is_empty() {
                 if splits >= max {
                     out.push(rest.to_string());
                     break;
                 }
-                match rest.rfind(char::is_whitespace) {
+                match rest.rfind(py_space) {
                     Some(i) => {
                         let w = rest[i..].chars().next().map_or(1, char::len_utf8);
                         out.push(rest[i + w..].to_string());
-                        rest = rest[..i].trim_end();
+                        rest = rest[..i].trim_end_matches(py_space);
                         splits += 1;
                     }
                     None => {
@@ -100,7 +101,7 @@ pub fn py_rsplit(s: &str, sep: Option<&str>, max: i64) -> R<Vec<String>> {
 /// Python `str.strip(chars)` family; `which`: 0 both, 1 left, 2 right.
 pub fn py_strip(s: &str, chars: Option<&str>, which: u8) -> String {
     let pred = |c: char| match chars {
-        None => c.is_whitespace(),
+        None => py_space(c),
         Some(cs) => cs.contains(c),
     };
     match which {

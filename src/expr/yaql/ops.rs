@@ -325,8 +325,10 @@ pub fn order(l: &V, r: &V) -> Option<Ordering> {
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
         (V::DateTime(a), V::DateTime(b)) => Some(a.cmp(b)),
         (V::TimeSpan(a), V::TimeSpan(b)) => Some(a.cmp(b)),
+        // NaN against a number: no ordering holds, neither `<` nor `>`
+        // (`compare` answers false for all four operators)
         _ => match (arith_num(l), arith_num(r)) {
-            (Some(a), Some(b)) => num_cmp(&a, &b),
+            (Some(a), Some(b)) => Some(num_cmp(&a, &b).unwrap_or(Ordering::Equal)),
             _ => None,
         },
     }

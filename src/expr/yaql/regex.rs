@@ -124,9 +124,52 @@ fn python_error(p: &str) -> Option<String> {
         .map(|at| format!("missing ), unterminated subpattern at position {at}"))
 }
 
-/// Python-only regex syntax mapped to Rust's: `\Z` and `(?P<name>`.
+/// Python-only regex syntax mapped to Rust's: `\Z` and `(?P<name>`; in
+/// a set `[...]`, Python reads `[` and the pairs `&&`, `--`, `~~`
+/// literally (Rust would nest a class, `[[:alpha:]]`, or combine sets).
 pub(crate) fn translate(p: &str) -> String {
-    p.replace("\\Z", "\\z").replace("(?P<", "(?<")
+    let p = p.replace("\\Z", "\\z").replace("(?P<", "(?<");
+    let chars: Vec<char> = p.chars().collect();
+    let mut out = String::with_capacity(p.len());
+    let (mut i, mut in_set) = (0, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if let Some(n) = chars.get(i + 1) {
+                out.push(*n);
+            }
+            i += 2;
+            continue;
+        }
+        if !in_set {
+            if c == '[' {
+                in_set = true;
+                out.push(c);
+                // a `^` and a `]` first in the set are part of it
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+            } else {
+                out.push(c);
+            }
+        } else if c == ']' {
+            in_set = false;
+            out.push(c);
+        } else if c == '[' || (matches!(c, '&' | '-' | '~') && chars.get(i + 1) == Some(&c)) {
+            out.push('\\');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
 }
 
 pub(crate) fn regex_of(v: &V) -> R<Option<Rc<RegexV>>> {

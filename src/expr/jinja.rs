@@ -206,6 +206,34 @@ fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -
 }
 
 impl Jinja {
+    /// The sandbox's refusal with the type of what the attribute was read
+    /// from, as Jinja2's sandbox words it (`access to attribute '__class__'
+    /// of 'str' object is unsafe.`; `_` in a workflow is Mistral's
+    /// `ContextView`).
+    fn unsafe_in_words(&self, mut e: Error, data: &Json, host: Option<&dyn Host>) -> Error {
+        let Some(attr) = e
+            .message
+            .strip_prefix("access to attribute '")
+            .and_then(|r| r.strip_suffix("' is unsafe."))
+            .map(String::from)
+        else {
+            return e;
+        };
+        let Some(recv) = receiver_before(&e.expression, &attr) else {
+            return e;
+        };
+        let of = if recv == "_" && host.is_some() {
+            "ContextView".to_string()
+        } else {
+            match self.value_raw(&format!("{{{{ {recv} }}}}"), &recv, data, host) {
+                Ok(v) => crate::expr::jinja_ops::type_name(&v).to_string(),
+                Err(_) => return e,
+            }
+        };
+        e.message = format!("access to attribute '{attr}' of '{of}' object is unsafe.");
+        e
+    }
+
     /// An undefined value Jinja2 would name by the variable nothing defines
     /// (`{{ count + 1 }}` without `_.`): `'count' is undefined`. The names
     /// the template reads but does not set, less `_` and the globals, the
@@ -233,6 +261,31 @@ impl Jinja {
         }
         e
     }
+}
+
+/// The expression `.attr` is read from in `src`: the postfix chain before
+/// the dot (names, dots, brackets, string literals), if there is one.
+fn receiver_before(src: &str, attr: &str) -> Option<String> {
+    let dot = src.find(&format!(".{attr}"))?;
+    let b = src.as_bytes();
+    let mut i = dot;
+    let mut depth = 0usize;
+    while i > 0 {
+        let c = b[i - 1];
+        match c {
+            b')' | b']' => depth += 1,
+            b'(' | b'[' if depth > 0 => depth -= 1,
+            b'\'' | b'"' => {
+                let open = src[..i - 1].rfind(c as char)?;
+                i = open + 1;
+            }
+            c if depth > 0 || c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {}
+            _ => break,
+        }
+        i -= 1;
+    }
+    let recv = src[i..dot].trim();
+    (!recv.is_empty()).then(|| recv.to_string())
 }
 
 /// Python's words for a division by zero minijinja reports as `unable to
@@ -489,6 +542,7 @@ impl Jinja {
         host: Option<&dyn Host>,
     ) -> Result<MValue, Error> {
         self.value_raw(whole, inner, data, host)
+            .map_err(|e| self.unsafe_in_words(e, data, host))
             .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
             .map_err(|e| self.free_name_in_words(e, whole))
             .map_err(|e| self.undefined_below_call(e, whole, data, host))
@@ -641,7 +695,7 @@ impl Jinja {
             .with_env(|env| env.get_template(&name).is_ok())
             .unwrap_or(false);
         if !known {
-            sandbox_check(src)?;
+            sandbox_check(src).map_err(|e| self.unsafe_in_words(e, data, host))?;
             let prepared = crate::expr::jinja_ast::prepare(src)
                 .map_err(|e| Error {
                     expression: src.to_string(),

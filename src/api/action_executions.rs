@@ -122,13 +122,41 @@ async fn list_with(
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some((field, value)) = pin {
-        p.pin_in_order(field, value, &SPEC);
+        p.pin(field, value);
+    }
+    not_a_column(&p)?;
+    // Mistral's `_get_action_executions` takes `task_execution_id` out of
+    // the filters and puts it back last: the `next` link names it last.
+    if let Some(at) = p
+        .query
+        .filters
+        .iter()
+        .position(|f| f.field == "task_execution_id")
+    {
+        let f = p.query.filters.remove(at);
+        p.query.filters.push(f);
     }
     let include_output =
         query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
     let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
     let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
     page(&req, &state, p, &SPEC, "action_executions", fetch, render).await
+}
+
+/// `task_name` is a field of Mistral's action execution resource but no
+/// column of its table: a filter on it fails there on the model's missing
+/// attribute, a sort on it as an invalid sort key (500s there, 400s here).
+fn not_a_column(p: &query::ListParams) -> Result<(), Error> {
+    const FIELD: &str = "task_name";
+    if p.query.filters.iter().any(|f| f.field == FIELD) {
+        return Err(Error::bad(format!(
+            "type object 'ActionExecution' has no attribute '{FIELD}'"
+        )));
+    }
+    if p.query.sort.iter().any(|(k, _)| k == FIELD) {
+        return Err(Error::bad(format!("Sort key supplied is invalid: {FIELD}")));
+    }
+    Ok(())
 }
 
 /// `GET /v2/action_executions/{id}?fields=`

@@ -88,8 +88,8 @@ impl ListParams {
     }
 
     /// As [`ListParams::pin`], but the pinned filter keeps its place in
-    /// `spec`'s filter order (Mistral's `/tasks/{id}/action_executions`
-    /// passes `task_execution_id` among the other filters).
+    /// `spec`'s filter order (as a filter Mistral's controller sets among
+    /// the others).
     pub fn pin_in_order(&mut self, field: &str, value: String, spec: &ListSpec) {
         let rank = |name: &str| spec.filters.iter().position(|(n, _)| *n == name);
         self.pin(field, value);

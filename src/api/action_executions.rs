@@ -259,7 +259,10 @@ fn output_of(obj: &Map<String, Value>) -> Result<Option<Value>, Error> {
         None => return Ok(Some(Value::Object(Map::new()))),
         Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => {
-            serde_json::from_str::<Value>(s).map_err(|e| invalid(e.to_string()))?
+            serde_json::from_str::<Value>(s).map_err(|e| {
+                // Python's words for text that is no JSON.
+                invalid(crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
+            })?
         }
         Some(v @ Value::Object(_)) => v.clone(),
         Some(other) => {

@@ -373,11 +373,8 @@ pub async fn create(
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
     let params = super::body::dict(&obj, "params", "action_ex")?.unwrap_or_default();
-    let on = |k: &str| match params.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    };
+    // Python's truth value, as Mistral's engine tests them.
+    let on = |k: &str| params.get(k).is_some_and(pytext::truthy);
     let (run_sync, save) = (on("run_sync"), on("save_result"));
     let msg = crate::engine::StartAction {
         name: super::body::string(&obj, "name")?.unwrap_or_default(),

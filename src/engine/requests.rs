@@ -171,7 +171,7 @@ impl EngineActor {
             let mut def = Self::new_def(&spec, &old.def.namespace, msg.scope, &msg.project)?;
             def.id = old.def.id;
             def.created_at = old.def.created_at;
-            def.updated_at = Some(now());
+            def.updated_at = super::definitions::kept_updated_at(&old.def, &def, now());
             self.cache_def(def.clone(), spec)?;
             self.dirty.workflows.push((Write::Update, def.clone()));
             defs.push(def);

@@ -124,7 +124,8 @@ async fn list_with(
     if let Some((field, value)) = pin {
         p.pin(field, value);
     }
-    not_a_column(&p)?;
+    // A field of the resource, no column of Mistral's table.
+    query::refuse_non_columns(&p, "ActionExecution", &["task_name"])?;
     // Mistral's `_get_action_executions` takes `task_execution_id` out of
     // the filters and puts it back last: the `next` link names it last.
     if let Some(at) = p
@@ -141,22 +142,6 @@ async fn list_with(
     let fetch = |s: &Store, q: &ListQuery| s.list_action_executions(q);
     let render = |a: &ActionExecutionRecord| render::action_execution(a, include_output);
     page(&req, &state, p, &SPEC, "action_executions", fetch, render).await
-}
-
-/// `task_name` is a field of Mistral's action execution resource but no
-/// column of its table: a filter on it fails there on the model's missing
-/// attribute, a sort on it as an invalid sort key (500s there, 400s here).
-fn not_a_column(p: &query::ListParams) -> Result<(), Error> {
-    const FIELD: &str = "task_name";
-    if p.query.filters.iter().any(|f| f.field == FIELD) {
-        return Err(Error::bad(format!(
-            "type object 'ActionExecution' has no attribute '{FIELD}'"
-        )));
-    }
-    if p.query.sort.iter().any(|(k, _)| k == FIELD) {
-        return Err(Error::bad(format!("Sort key supplied is invalid: {FIELD}")));
-    }
-    Ok(())
 }
 
 /// `GET /v2/action_executions/{id}?fields=`

@@ -70,6 +70,33 @@ fn filter_text(f: &Filter, kind: Kind) -> String {
     }
 }
 
+/// Refuses a filter or sort key on `fields`, fields of the resource that
+/// are no column of Mistral's `model` table: a filter fails there on the
+/// model's missing attribute, a sort as an invalid sort key (500s there,
+/// 400s here, in the same words).
+pub fn refuse_non_columns(p: &ListParams, model: &str, fields: &[&str]) -> Result<(), Error> {
+    if let Some(f) = p
+        .query
+        .filters
+        .iter()
+        .find(|f| fields.contains(&f.field.as_str()))
+    {
+        return Err(Error::bad(format!(
+            "type object '{model}' has no attribute '{}'",
+            f.field
+        )));
+    }
+    if let Some((k, _)) = p
+        .query
+        .sort
+        .iter()
+        .find(|(k, _)| fields.contains(&k.as_str()))
+    {
+        return Err(Error::bad(format!("Sort key supplied is invalid: {k}")));
+    }
+    Ok(())
+}
+
 impl ListParams {
     /// Restricts the list to `field = value` (the parent in the path),
     /// in place of any filter the query string put on that field. The

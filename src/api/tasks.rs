@@ -119,6 +119,8 @@ async fn list_with(
     if let Some((field, value)) = pin {
         p.pin(field, value);
     }
+    // Fields of the resource (or of its PUT), no columns of Mistral's table.
+    query::refuse_non_columns(&p, "TaskExecution", &["result", "reset", "env"])?;
     let view = if p.fields.iter().any(|f| f == "result") {
         TaskView::Get
     } else {

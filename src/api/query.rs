@@ -327,6 +327,19 @@ pub fn list_access(
     Ok(if all { Access::All } else { caller.access() })
 }
 
+/// What wsme checks of a list's query before the controller runs (so
+/// before a nested list looks its parent up): every argument is one the
+/// list takes, and each filter converts. Returns the filters.
+pub fn arguments(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !takes(spec.listing, k) && !spec.filters.iter().any(|(f, _)| f == k))
+    {
+        return Err(unknown_argument(k));
+    }
+    filters(pairs, spec)
+}
+
 /// Parses a list request against `spec`, as `caller` sees it; `limit` is
 /// clamped to `max_page_size`.
 pub fn list_params(
@@ -335,14 +348,8 @@ pub fn list_params(
     max_page_size: usize,
     caller: &Caller,
 ) -> Result<ListParams, Error> {
-    if let Some((k, _)) = pairs
-        .iter()
-        .find(|(k, _)| !takes(spec.listing, k) && !spec.filters.iter().any(|(f, _)| f == k))
-    {
-        return Err(unknown_argument(k));
-    }
     // wsme converts every argument before the policy is asked.
-    let filters = filters(pairs, spec)?;
+    let filters = arguments(pairs, spec)?;
     let access = list_access(pairs, caller, spec.listing)?;
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,

@@ -595,6 +595,9 @@ pub async fn run(
             // is read under the body deadline.
             .wrap(actix_web::middleware::from_fn(api::owner_guard))
             .wrap(actix_web::middleware::from_fn(api::refuse_xml))
+            .wrap(actix_web::middleware::from_fn(
+                api::refuse_unknown_arguments,
+            ))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 api::body_deadline(body_timeout, req, next)
             }))

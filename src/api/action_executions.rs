@@ -122,7 +122,20 @@ async fn list_with(
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some((field, value)) = pin {
-        p.pin_in_order(field, value, &SPEC);
+        p.pin(field, value);
+    }
+    // A field of the resource, no column of Mistral's table.
+    query::refuse_non_columns(&p, "ActionExecution", &["task_name"])?;
+    // Mistral's `_get_action_executions` takes `task_execution_id` out of
+    // the filters and puts it back last: the `next` link names it last.
+    if let Some(at) = p
+        .query
+        .filters
+        .iter()
+        .position(|f| f.field == "task_execution_id")
+    {
+        let f = p.query.filters.remove(at);
+        p.query.filters.push(f);
     }
     let include_output =
         query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");
@@ -231,7 +244,10 @@ fn output_of(obj: &Map<String, Value>) -> Result<Option<Value>, Error> {
         None => return Ok(Some(Value::Object(Map::new()))),
         Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => {
-            serde_json::from_str::<Value>(s).map_err(|e| invalid(e.to_string()))?
+            serde_json::from_str::<Value>(s).map_err(|e| {
+                // Python's words for text that is no JSON.
+                invalid(crate::domain::pyjson::loads_error(s).unwrap_or_else(|| e.to_string()))
+            })?
         }
         Some(v @ Value::Object(_)) => v.clone(),
         Some(other) => {
@@ -342,11 +358,8 @@ pub async fn create(
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
     let params = super::body::dict(&obj, "params", "action_ex")?.unwrap_or_default();
-    let on = |k: &str| match params.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    };
+    // Python's truth value, as Mistral's engine tests them.
+    let on = |k: &str| params.get(k).is_some_and(pytext::truthy);
     let (run_sync, save) = (on("run_sync"), on("save_result"));
     let msg = crate::engine::StartAction {
         name: super::body::string(&obj, "name")?.unwrap_or_default(),

@@ -9,7 +9,8 @@
 //!   `sub_executions`: the execution tree below an execution or a task;
 //!   `report`: an execution's report with task statistics; `empty_id`:
 //!   a single resource's path with an empty id, as Mistral's router reads it;
-//!   `empty_segments`: empty segments around an id, read the same way.
+//!   `empty_segments`: empty segments around an id, read the same way;
+//!   `arguments`: query arguments a route does not take (400).
 //! - `open`: the requests under way, which a stop waits for.
 //! - `query`: paging, sorting, filters, `fields`, the list envelope.
 //! - `render`: records → Mistral JSON shapes; `pyjson`: Python's `json.dumps`.
@@ -21,6 +22,7 @@ mod access_log;
 mod action_executions;
 mod actions;
 mod adhoc_actions;
+mod arguments;
 pub mod auth;
 mod body;
 mod cron_triggers;
@@ -56,6 +58,7 @@ use actix_web::web;
 
 pub use self::metrics::Metrics;
 pub use access_log::access_log;
+pub use arguments::refuse_unknown_arguments;
 pub use auth::{Auth, Caller};
 pub use deadline::body_deadline;
 pub use empty_segments::drop_empty_segments;

@@ -70,6 +70,33 @@ fn filter_text(f: &Filter, kind: Kind) -> String {
     }
 }
 
+/// Refuses a filter or sort key on `fields`, fields of the resource that
+/// are no column of Mistral's `model` table: a filter fails there on the
+/// model's missing attribute, a sort as an invalid sort key (500s there,
+/// 400s here, in the same words).
+pub fn refuse_non_columns(p: &ListParams, model: &str, fields: &[&str]) -> Result<(), Error> {
+    if let Some(f) = p
+        .query
+        .filters
+        .iter()
+        .find(|f| fields.contains(&f.field.as_str()))
+    {
+        return Err(Error::bad(format!(
+            "type object '{model}' has no attribute '{}'",
+            f.field
+        )));
+    }
+    if let Some((k, _)) = p
+        .query
+        .sort
+        .iter()
+        .find(|(k, _)| fields.contains(&k.as_str()))
+    {
+        return Err(Error::bad(format!("Sort key supplied is invalid: {k}")));
+    }
+    Ok(())
+}
+
 impl ListParams {
     /// Restricts the list to `field = value` (the parent in the path),
     /// in place of any filter the query string put on that field. The
@@ -88,8 +115,8 @@ impl ListParams {
     }
 
     /// As [`ListParams::pin`], but the pinned filter keeps its place in
-    /// `spec`'s filter order (Mistral's `/tasks/{id}/action_executions`
-    /// passes `task_execution_id` among the other filters).
+    /// `spec`'s filter order (as a filter Mistral's controller sets among
+    /// the others).
     pub fn pin_in_order(&mut self, field: &str, value: String, spec: &ListSpec) {
         let rank = |name: &str| spec.filters.iter().position(|(n, _)| *n == name);
         self.pin(field, value);
@@ -300,6 +327,19 @@ pub fn list_access(
     Ok(if all { Access::All } else { caller.access() })
 }
 
+/// What wsme checks of a list's query before the controller runs (so
+/// before a nested list looks its parent up): every argument is one the
+/// list takes, and each filter converts. Returns the filters.
+pub fn arguments(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !takes(spec.listing, k) && !spec.filters.iter().any(|(f, _)| f == k))
+    {
+        return Err(unknown_argument(k));
+    }
+    filters(pairs, spec)
+}
+
 /// Parses a list request against `spec`, as `caller` sees it; `limit` is
 /// clamped to `max_page_size`.
 pub fn list_params(
@@ -308,14 +348,8 @@ pub fn list_params(
     max_page_size: usize,
     caller: &Caller,
 ) -> Result<ListParams, Error> {
-    if let Some((k, _)) = pairs
-        .iter()
-        .find(|(k, _)| !takes(spec.listing, k) && !spec.filters.iter().any(|(f, _)| f == k))
-    {
-        return Err(unknown_argument(k));
-    }
     // wsme converts every argument before the policy is asked.
-    let filters = filters(pairs, spec)?;
+    let filters = arguments(pairs, spec)?;
     let access = list_access(pairs, caller, spec.listing)?;
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,

@@ -372,7 +372,7 @@ fn shown_state(a: &ActionExecutionRecord) -> crate::domain::State {
 /// request gave, `null` when it gave none (bora keeps text, so an empty one
 /// reads as `null` there).
 fn action_description(a: &ActionExecutionRecord) -> Value {
-    let on = |k: &str| a.params.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let on = |k: &str| a.params.get(k).is_some_and(crate::domain::pytext::truthy);
     let standalone = a.task_execution_id.is_none() && a.execution_id.is_none();
     if standalone && a.description.is_empty() && on("run_sync") && on("save_result") {
         Value::Null

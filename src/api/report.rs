@@ -183,7 +183,11 @@ impl Report<'_> {
                     a.state_info.as_ref(),
                 );
                 e.insert("accepted".into(), a.accepted.into());
-                e.insert("last_heartbeat".into(), Value::Null);
+                // Mistral's executor reports a heartbeat the moment it
+                // starts an action, and every 20 s while a sync one runs;
+                // bora's actions send none, so the first one stands.
+                let started = e.get("created_at").cloned().unwrap_or(Value::Null);
+                e.insert("last_heartbeat".into(), started);
                 Value::Object(e)
             })
             .collect();

@@ -106,7 +106,10 @@ enum Origin {
 }
 
 /// `?errors_only=&max_depth=&include_output=`
+/// Any other query parameter is refused, as wsme refuses what the
+/// controller's `get` does not name.
 fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
+    query::only(pairs, &["errors_only", "max_depth", "include_output"])?;
     let max_depth = match query::get(pairs, "max_depth") {
         None | Some("") => -1,
         Some(v) => v.trim().parse().map_err(|_| {
@@ -249,5 +252,6 @@ mod tests {
         // Read as text, as Mistral reads it: any non-empty value is on.
         check(&[("errors_only", "false")], Ok((true, -1, false)));
         check(&[("errors_only", "")], Ok((false, -1, false)));
+        check(&[("fields", "state")], Err("Unknown argument: \"fields\""));
     }
 }

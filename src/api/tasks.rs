@@ -103,6 +103,8 @@ pub async fn list_of_execution(
 ) -> Result<HttpResponse, Error> {
     let id: ExecutionId = query::uuid_named("workflow_execution_id", &path)?
         .ok_or_else(|| executions::not_found(&*path))?;
+    // wsme refuses an unknown or unconvertible argument before the lookup.
+    query::arguments(&query::pairs(&req)?, &SPEC)?;
     executions::fetch(&state, &caller, id).await?;
     let pin = ("workflow_execution_id", id.to_string());
     list_with(req, state, caller, Some(pin)).await
@@ -119,6 +121,8 @@ async fn list_with(
     if let Some((field, value)) = pin {
         p.pin(field, value);
     }
+    // Fields of the resource (or of its PUT), no columns of Mistral's table.
+    query::refuse_non_columns(&p, "TaskExecution", &["result", "reset", "env"])?;
     let view = if p.fields.iter().any(|f| f == "result") {
         TaskView::Get
     } else {

@@ -15,9 +15,9 @@ use actix::prelude::*;
 
 use super::requests::{ready, unavailable};
 use super::{EngineActor, Error};
-use crate::domain::{DEFAULT_PROJECT, Scope, now};
+use crate::domain::{DEFAULT_PROJECT, Scope, Timestamp, now};
 use crate::lang::{self, ActionSpec};
-use crate::store::{Access, ActionDef, WorkbookRecord, Write};
+use crate::store::{Access, ActionDef, WorkbookRecord, WorkflowDef, Write};
 
 /// Upload an action list (`POST /v2/actions`).
 #[derive(Debug, Message)]
@@ -308,7 +308,7 @@ impl EngineActor {
                 Ok(prev) if prev.def.namespace == ns && prev.def.project_id == project => {
                     def.id = prev.def.id;
                     def.created_at = prev.def.created_at;
-                    def.updated_at = Some(t);
+                    def.updated_at = kept_updated_at(&prev.def, &def, t);
                     Write::Update
                 }
                 _ => Write::Insert,
@@ -366,3 +366,22 @@ handler!(UpdateActions, Vec<ActionDef>, update_actions);
 handler!(DeleteAction, (), delete_action);
 handler!(PutWorkbook, WorkbookRecord, put_workbook);
 handler!(DeleteWorkbook, (), delete_workbook);
+
+/// A workflow row an update leaves as it was (same name, text, scope and
+/// namespace) keeps its `updated_at`, as Mistral's database writes no
+/// unchanged row; any other gets `t`.
+pub(super) fn kept_updated_at(
+    old: &WorkflowDef,
+    new: &WorkflowDef,
+    t: Timestamp,
+) -> Option<Timestamp> {
+    if old.name == new.name
+        && old.definition == new.definition
+        && old.scope == new.scope
+        && old.namespace == new.namespace
+    {
+        old.updated_at
+    } else {
+        Some(t)
+    }
+}

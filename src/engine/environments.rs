@@ -58,6 +58,7 @@ impl EngineActor {
                 },
             ),
             (Some(mut old), false) => {
+                let before = (old.description.clone(), old.variables.clone(), old.scope);
                 if let Some(d) = msg.description {
                     old.description = d;
                 }
@@ -67,7 +68,11 @@ impl EngineActor {
                 if let Some(s) = msg.scope {
                     old.scope = s;
                 }
-                old.updated_at = Some(t);
+                // As Mistral's database: a row left as it was keeps its
+                // `updated_at`.
+                if before != (old.description.clone(), old.variables.clone(), old.scope) {
+                    old.updated_at = Some(t);
+                }
                 (Write::Update, old)
             }
         };

@@ -17,6 +17,8 @@ use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
 use crate::lang::TaskRun;
 use crate::store::{ActionExecutionRecord, Write};
 
+use super::items_rerun::RerunItems;
+
 /// The progress of a `with-items` task.
 #[derive(Debug, Default)]
 pub(crate) struct Items {
@@ -99,20 +101,20 @@ impl EngineActor {
         Ok(self.start_some_items(exec_id, task_id, None)?)
     }
 
-    /// Re-runs only the `failed` items of a with-items task, keeping the
+    /// Re-runs the `rerun` items of a with-items task, keeping the
     /// `previous` results of the others (a rerun with `reset: false`).
     pub(crate) fn rerun_items(
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
         previous: Value,
-        failed: Vec<usize>,
+        rerun: RerunItems,
     ) {
         let previous = match previous {
             Value::Array(v) => v,
             _ => Vec::new(),
         };
-        if let Err(e) = self.start_some_items(exec_id, task_id, Some((failed, previous))) {
+        if let Err(e) = self.start_some_items(exec_id, task_id, Some((rerun, previous))) {
             let msg = self.start_failure(exec_id, task_id, &e);
             self.force_fail_task(exec_id, task_id, msg);
         }
@@ -124,7 +126,7 @@ impl EngineActor {
         &mut self,
         exec_id: ExecutionId,
         task_id: TaskExecutionId,
-        only: Option<(Vec<usize>, Vec<Value>)>,
+        only: Option<(RerunItems, Vec<Value>)>,
     ) -> Result<(), String> {
         let (lists, concurrency) = match self.deferrable((exec_id, task_id), |s, d| {
             s.items_lists(d, exec_id, task_id)
@@ -132,9 +134,9 @@ impl EngineActor {
             Ready::Done(r) => r?,
             Ready::Deferred(req) => {
                 let resume = match only {
-                    Some((failed, previous)) => Resume::Rerun {
+                    Some((rerun, previous)) => Resume::Rerun {
                         previous: Value::Array(previous),
-                        failed,
+                        rerun,
                     },
                     None => Resume::Start,
                 };
@@ -154,10 +156,7 @@ impl EngineActor {
             return Ok(());
         }
         let (chosen, previous): (Vec<usize>, Vec<Value>) = match only {
-            Some((failed, previous)) => (
-                failed.into_iter().filter(|i| *i < count).collect(),
-                previous,
-            ),
+            Some((rerun, previous)) => (rerun.chosen(count), previous),
             None => ((0..count).collect(), Vec::new()),
         };
         let mut results = vec![Value::Null; count];

@@ -18,6 +18,7 @@ mod evict;
 mod family;
 mod flow;
 mod items;
+mod items_rerun;
 mod lifecycle;
 mod messages;
 mod nodes;

@@ -66,8 +66,11 @@ impl Default for OffloadConfig {
 pub(crate) enum Resume {
     /// `start_task`: action, input, with-items lists.
     Start,
-    /// `rerun_items`: the failed items of a with-items task.
-    Rerun { previous: Value, failed: Vec<usize> },
+    /// `rerun_items`: the items of a with-items task to run again.
+    Rerun {
+        previous: Value,
+        rerun: super::items_rerun::RerunItems,
+    },
     /// `start_more_items`: the next item's action and input.
     MoreItems,
     /// `complete_task`: publish and keep-result, with the task in `from`.
@@ -491,8 +494,8 @@ impl EngineActor {
                     }) =>
             {
                 match w.resume {
-                    Resume::Rerun { previous, failed } => {
-                        self.rerun_items(exec_id, task_id, previous, failed)
+                    Resume::Rerun { previous, rerun } => {
+                        self.rerun_items(exec_id, task_id, previous, rerun)
                     }
                     _ => self.start_deferred(exec_id, task_id),
                 }

@@ -124,8 +124,9 @@ impl EngineActor {
         }
         if exec.rec.state.is_terminal() {
             super::transition::rerun(&mut exec.rec, &mut self.stats);
+            // Mistral's `_recursive_rerun` sets the state only: the
+            // output of the failure stays until the execution ends again.
             exec.rec.state_info = None;
-            exec.rec.output = json!({});
         }
         exec.rec.updated_at = Some(now());
         self.touch_exec(exec_id, Write::Update);
@@ -206,29 +207,13 @@ impl EngineActor {
 
     fn rerun_task(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId, reset: bool) {
         self.restore_actions(exec_id, task_id);
+        let rerun_items = if reset {
+            Default::default()
+        } else {
+            self.rerun_plan(exec_id, task_id)
+        };
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
-        };
-        let failed_items: Vec<usize> = if reset {
-            Vec::new()
-        } else {
-            let mut best: std::collections::BTreeMap<i32, State> = Default::default();
-            for a in exec
-                .actions
-                .values()
-                .filter(|a| a.task_execution_id == Some(task_id))
-            {
-                if let Some(i) = a.item_index {
-                    let e = best.entry(i).or_insert(a.state);
-                    if a.state == State::Success {
-                        *e = State::Success;
-                    }
-                }
-            }
-            best.into_iter()
-                .filter(|(_, s)| *s != State::Success)
-                .map(|(i, _)| i as usize)
-                .collect()
         };
         // `RegularTask._reset_actions`: the earlier action executions no
         // longer count (all of them on reset, else the failed ones).
@@ -263,7 +248,7 @@ impl EngineActor {
         if reset {
             self.begin_task(exec_id, task_id);
         } else {
-            self.rerun_items(exec_id, task_id, previous, failed_items);
+            self.rerun_items(exec_id, task_id, previous, rerun_items);
         }
     }
 }

@@ -171,7 +171,7 @@ impl EngineActor {
             let mut def = Self::new_def(&spec, &old.def.namespace, msg.scope, &msg.project)?;
             def.id = old.def.id;
             def.created_at = old.def.created_at;
-            def.updated_at = Some(now());
+            def.updated_at = super::definitions::kept_updated_at(&old.def, &def, now());
             self.cache_def(def.clone(), spec)?;
             self.dirty.workflows.push((Write::Update, def.clone()));
             defs.push(def);
@@ -402,6 +402,7 @@ impl EngineActor {
                 return Ok(rec);
             }
             let mut rec = rec;
+            let before = (rec.description.clone(), rec.params.clone());
             if restate {
                 rec.state_info = msg.state_info.filter(|s| !s.is_empty());
             }
@@ -411,7 +412,11 @@ impl EngineActor {
             if env_only && let Some(env) = msg.env {
                 merge_env(&mut rec.params, env);
             }
-            rec.updated_at = Some(now());
+            // As Mistral's database: a row left as it was keeps its
+            // `updated_at` (a restated SUCCESS is written again).
+            if restate || before != (rec.description.clone(), rec.params.clone()) {
+                rec.updated_at = Some(now());
+            }
             let mut exec = Exec::new(rec.clone(), Arc::new(empty_spec()));
             exec.rec = rec.clone();
             self.execs.insert(id, exec);
@@ -436,7 +441,9 @@ impl EngineActor {
             .get_mut(&id)
             .ok_or_else(|| Error::NotFound(format!("WorkflowExecution not found [id={id}]")))?;
         let mut changed = false;
-        if let Some(desc) = msg.description {
+        if let Some(desc) = msg.description
+            && exec.rec.description.as_deref() != Some(desc.as_str())
+        {
             exec.rec.description = Some(desc);
             exec.rec.updated_at = Some(now());
             changed = true;

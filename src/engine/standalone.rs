@@ -70,7 +70,7 @@ pub(crate) enum Keep {
 impl Keep {
     /// A stored run's keeping, read back from its params.
     pub(crate) fn of_stored(params: &Value) -> Self {
-        let on = |k: &str| params.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let on = |k: &str| truthy(params.get(k));
         if on("run_sync") && on("save_result") {
             Keep::Inline
         } else {
@@ -87,16 +87,14 @@ pub(crate) struct Resolved {
     pub sync: bool,
 }
 
-fn flag(params: &Map<String, Value>, key: &str) -> Result<bool, Error> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(Error::Invalid(format!(
-            "Invalid value of params.{key}: a boolean is expected, got {other}"
-        ))),
-    }
+/// `params.get(key)` as Mistral's engine tests it: Python's truth value
+/// (`"false"` is a non-empty text, so true; `0`, `""`, `[]`, `{}` false).
+fn flag(params: &Map<String, Value>, key: &str) -> bool {
+    truthy(params.get(key))
+}
+
+fn truthy(v: Option<&Value>) -> bool {
+    v.is_some_and(crate::domain::pytext::truthy)
 }
 
 impl EngineActor {
@@ -186,8 +184,8 @@ impl EngineActor {
                 "Please provide at least action name to run action.".into(),
             ));
         }
-        let run_sync = flag(&msg.params, "run_sync")?;
-        let save = flag(&msg.params, "save_result")?;
+        let run_sync = flag(&msg.params, "run_sync");
+        let save = flag(&msg.params, "save_result");
         let timeout = match msg.params.get("timeout") {
             None | Some(Value::Null) => None,
             Some(v) => Some(

@@ -318,7 +318,13 @@ async fn workflow_and_execution_round_trip() {
         got["interface"].is_string(),
         "GET answers interface as JSON text: {got}"
     );
+    // The same definition again writes nothing: updated_at stays null, as
+    // Mistral's database writes no unchanged row; a changed one sets it.
     let (s, v) = call(&app, Method::PUT, "/v2/workflows", Some(WF)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["workflows"][0]["updated_at"].is_null(), "{v}");
+    let changed = WF.replace("Hello, bora!", "Hello again!");
+    let (s, v) = call(&app, Method::PUT, "/v2/workflows", Some(&changed)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(v["workflows"][0]["updated_at"].is_string(), "{v}");
     assert_eq!(v["workflows"][0]["id"], got["id"]);

@@ -227,6 +227,8 @@ impl Jinja {
         } else {
             match self.value_raw(&format!("{{{{ {recv} }}}}"), &recv, data, host) {
                 Ok(v) => crate::expr::jinja_ops::type_name(&v).to_string(),
+                // out of the inline budget: the whole evaluation moves
+                Err(f) if f.kind == ErrorKind::Limit && f.message.contains("fuel") => return f,
                 Err(_) => return e,
             }
         };

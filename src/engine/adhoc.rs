@@ -234,7 +234,7 @@ impl EngineActor {
         input: Map<String, Value>,
         context: &Value,
     ) -> Result<Expanded, String> {
-        self.expand_scoped(None, project, namespace, name, input, context)
+        self.expand_scoped(None, (project, namespace), name, input, context, None)
     }
 
     /// [`EngineActor::expand_action`] for a task (`scope`): a heavy
@@ -242,11 +242,11 @@ impl EngineActor {
     fn expand_scoped(
         &self,
         mut scope: Option<&mut super::offload::Deferral>,
-        project: &str,
-        namespace: &str,
+        (project, namespace): (&str, &str),
         name: &str,
         input: Map<String, Value>,
         context: &Value,
+        exec: Option<&Exec>,
     ) -> Result<Expanded, String> {
         let Some(top) = self.adhoc.find(project, namespace, name) else {
             return Ok(Expanded {
@@ -270,6 +270,14 @@ impl EngineActor {
             };
             data.extend(current.iter().map(|(k, v)| (k.clone(), v.clone())));
             let base_input = Value::Object(level.spec.base_input.clone());
+            // `execution()`, `global()` and `task(name)` read the calling
+            // execution; there is no current task (see `adhoc_context`).
+            let host = exec.map(|exec| super::state::ExecHost {
+                exec,
+                current: None,
+                overlay: None,
+                family: super::family::FamilySource::engine(self),
+            });
             let evaluated = match scope.as_deref_mut() {
                 // Mistral evaluates nothing over an empty context (a
                 // standalone call with no input).
@@ -277,12 +285,16 @@ impl EngineActor {
                 // The task's context is the same for the whole operation:
                 // the action's input tells two evaluations apart.
                 Some(d) => {
-                    self.evaluate_scoped(Some(d), &base_input, &current, Value::Object(data), None)
+                    self.evaluate_scoped(Some(d), &base_input, &current, Value::Object(data), host)
                 }
                 None => {
                     let data = Value::Object(data);
+                    let ctx = Context {
+                        data: &data,
+                        host: host.as_ref().map(|h| h as &dyn crate::expr::Host),
+                    };
                     self.eval
-                        .evaluate_data(&base_input, &Context::new(&data))
+                        .evaluate_data(&base_input, &ctx)
                         .map_err(|e| e.to_string())
                 }
             }?;
@@ -358,7 +370,7 @@ impl EngineActor {
         // does not exist or does not take its input, a `base-input` that
         // cannot be evaluated) in one message naming the called action.
         let e = self
-            .expand_scoped(Some(d), project, namespace, &name, input, &data)
+            .expand_scoped(Some(d), (project, namespace), &name, input, &data, Some(exec))
             .map_err(|cause| {
                 log::debug!("ad-hoc action {name}: {cause}");
                 super::dispatch::StartError::Action(format!(
@@ -379,6 +391,11 @@ impl EngineActor {
             .and_then(|t| t.in_context.as_object())
             .unwrap_or(&empty);
         let mut data = self.data_of(exec, task, branch);
+        // Mistral's `ContextView(task_ctx, env, wf_ex.context)`: the task's
+        // inbound context, not the task itself (no `__task_execution`).
+        if let Value::Object(d) = &mut data {
+            d.remove("__task_execution");
+        }
         if let (Value::Object(d), Value::Object(input)) = (&mut data, &exec.rec.input) {
             let context = exec.rec.context.as_object().unwrap_or(&empty);
             for k in input.keys() {
@@ -408,7 +425,14 @@ impl EngineActor {
         let task = ae.task_execution_id.and_then(|t| exec.tasks.get(&t));
         let data = self.adhoc_context(exec, task);
         let input = ae.input.as_object().cloned().unwrap_or_default();
-        Some(self.expand_action(project, namespace, &ae.name, input, &data))
+        Some(self.expand_scoped(
+            None,
+            (project, namespace),
+            &ae.name,
+            input,
+            &data,
+            Some(exec),
+        ))
     }
 }
 

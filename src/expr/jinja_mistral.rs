@@ -172,13 +172,18 @@ fn host_part(state: &State, key: &str) -> MValue {
         .unwrap_or(MValue::from(()))
 }
 
-/// Without an engine behind the evaluation (no host snapshot), Mistral's
-/// functions read `context['__execution']` / `context['__task_execution']`
-/// and fail with a KeyError when the data has none.
-fn no_host_key(state: &State, key: &str) -> Result<(), minijinja::Error> {
-    let hosted = state
-        .lookup(HOST_VAR)
-        .is_some_and(|h| h.kind() == minijinja::value::ValueKind::Map);
+/// Mistral's functions read `context['__execution']` /
+/// `context['__task_execution']` of the data and fail with a KeyError when
+/// it has no such key. `execution()` is spared when an engine stands
+/// behind the evaluation (its data carries `__execution` then); `task()`
+/// is not: outside a task (workflow `output`, `output-on-error`, `vars`)
+/// the data has no `__task_execution`, so `{{ task('t') }}` fails there
+/// (YAQL's context answers `None` for the key instead).
+fn no_host_key(state: &State, key: &str, spare_hosted: bool) -> Result<(), minijinja::Error> {
+    let hosted = spare_hosted
+        && state
+            .lookup(HOST_VAR)
+            .is_some_and(|h| h.kind() == minijinja::value::ValueKind::Map);
     let present = state
         .lookup("_")
         .and_then(|c| c.get_item(&MValue::from(key)).ok())
@@ -193,12 +198,12 @@ fn no_host_key(state: &State, key: &str) -> Result<(), minijinja::Error> {
 }
 
 fn execution_fn(state: &State, _args: Rest<MValue>) -> Result<MValue, minijinja::Error> {
-    no_host_key(state, "__execution")?;
+    no_host_key(state, "__execution", true)?;
     Ok(host_part(state, "execution"))
 }
 
 fn task_fn(state: &State, name: Option<String>, _kw: Kwargs) -> Result<MValue, minijinja::Error> {
-    no_host_key(state, "__task_execution")?;
+    no_host_key(state, "__task_execution", false)?;
     Ok(task_lookup(state, name))
 }
 
@@ -271,7 +276,7 @@ fn tasks_fn(state: &State, args: Rest<MValue>, kw: Kwargs) -> Result<MValue, min
 }
 
 fn global_fn(state: &State, name: String) -> Result<MValue, minijinja::Error> {
-    no_host_key(state, "__execution")?;
+    no_host_key(state, "__execution", true)?;
     Ok(host_part(state, "globals")
         .get_attr(&name)
         .ok()

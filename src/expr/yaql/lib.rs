@@ -681,7 +681,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "env" if n == 0 => it.env.clone(),
         "execution" if n == 0 => match it.host {
             Some(h) => V::from_json_plain(&h.execution()),
-            None => V::Null,
+            None => super::lib_mistral::without_execution(it)?,
         },
         "task" if n <= 1 => {
             let tname = if n == 1 {
@@ -698,7 +698,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             match it.host {
                 Some(h) => V::from_json_plain(&h.task(tname.as_deref())),
-                None => V::Null,
+                None => super::lib_mistral::without_execution(it)?,
             }
         }
         "tasks" if n <= 4 => match super::lib_mistral::tasks(it, a, n)? {
@@ -710,7 +710,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let gname = yaql_str(&it.arg(a, 0)?);
             match it.host {
                 Some(h) => V::from_json_plain(&h.global(&gname)),
-                None => V::Null,
+                None => super::lib_mistral::without_execution(it)?,
             }
         }
         "uuid" if n == 0 => V::string(uuid::Uuid::new_v4().to_string()),

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::interp::{Args, Interp, R};
+use super::interp::{Args, Interp, R, err};
 use super::lib::yaql_str;
 use super::value::{DictKind, V};
 
@@ -55,6 +55,29 @@ pub fn tasks<'a>(it: &mut Interp<'a>, a: &Args<'a>, n: usize) -> R<Option<V>> {
         Some(h) => V::from_json_plain(&h.tasks(&q)),
         None => V::list(vec![]),
     }))
+}
+
+/// `execution()`, `task()` or `global()` evaluated with no execution
+/// behind it. Mistral's functions read `context['__execution']['id']`
+/// (`task()` first `context['__task_execution']`), and yaql's context
+/// answers `None` for a key it lacks: over data without `__execution`
+/// (the `env` of a start, evaluated over `{'__env': …}` alone) the call
+/// fails with `'NoneType' object is not subscriptable`. With the key
+/// present there is nothing to read it from here: `null`.
+pub fn without_execution(it: &Interp<'_>) -> R<V> {
+    let has = match it.scopes.first().and_then(|s| s.vars.first()) {
+        Some((_, V::Dict(d, _))) => d
+            .get(&super::value::Key(V::string("__execution".to_string())))
+            .is_some_and(|v| !matches!(v, V::Null)),
+        _ => false,
+    };
+    if has {
+        return Ok(V::Null);
+    }
+    err(
+        crate::expr::ErrorKind::Type,
+        "'NoneType' object is not subscriptable",
+    )
 }
 
 /// What `json_dump` writes of a yaql value: Mistral calls

@@ -111,60 +111,31 @@ fn missing_below(function: &str, value: &Json, steps: &[Step]) -> Option<String>
     first_missing(value, &root, steps)
 }
 
-/// Where `src` first reads one of `names` (outside string literals, not
-/// as an attribute, a keyword argument or a guarded read such as `x is
-/// defined` or `x | default(…)`): that name.
+/// Where `src` first reads one of `names` (a name token of a tag, not an
+/// attribute, a keyword argument or a guarded read such as `x is defined`
+/// or `x | default(…)`): that name. Tokens as Jinja2's lexer makes them.
 pub(crate) fn first_read(src: &str, names: &[String]) -> Option<String> {
-    let b = src.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == b'\\' {
-                i += 2;
-                continue;
-            }
-            if c == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
-        if c == b'\'' || c == b'"' {
-            quote = Some(c);
-            i += 1;
-            continue;
-        }
-        if !ident(c) || (i > 0 && (ident(b[i - 1]) || b[i - 1] == b'.')) {
-            i += 1;
-            continue;
-        }
-        let end = (i..b.len()).find(|&k| !ident(b[k])).unwrap_or(b.len());
-        let word = &src[i..end];
-        let after = src[end..].trim_start();
-        let guarded = after.starts_with('=') && !after.starts_with("==")
-            || [
-                "is defined",
-                "is undefined",
-                "is not defined",
-                "is not undefined",
-            ]
-            .iter()
-            .any(|g| after.starts_with(g))
-            || after.strip_prefix('|').is_some_and(|f| {
-                let f = f.trim_start();
-                ["default", "d("].iter().any(|g| f.starts_with(g))
-                    || f == "d"
-                    || f.starts_with("d ")
-            });
-        if !guarded && names.iter().any(|n| n == word) {
-            return Some(word.to_string());
-        }
-        i = end;
+    let toks = super::jinja_syntax_lex::tokens(src)?;
+    toks.iter().enumerate().find_map(|(i, t)| {
+        let read = t.kind == "name"
+            && names.contains(&t.value)
+            && !(i > 0 && toks[i - 1].kind == "dot")
+            && !guarded(&toks[i + 1..]);
+        read.then(|| t.value.clone())
+    })
+}
+
+/// Whether what follows a name reads it without failing on an undefined
+/// value (or does not read it: a keyword argument).
+fn guarded(after: &[super::jinja_syntax_lex::Tok]) -> bool {
+    const TESTS: [&str; 2] = ["name:defined", "name:undefined"];
+    match after {
+        [a, ..] if a.kind == "assign" => true,
+        [is, not, t, ..] if is.test("name:is") && not.test("name:not") => t.test_any(&TESTS),
+        [is, t, ..] if is.test("name:is") => t.test_any(&TESTS),
+        [pipe, f, ..] if pipe.kind == "pipe" => f.test_any(&["name:default", "name:d"]),
+        _ => false,
     }
-    None
 }
 
 /// `{{ name }}` alone: the name of the variable.

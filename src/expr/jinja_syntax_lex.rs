@@ -381,16 +381,11 @@ impl Lexer {
     }
 }
 
-/// A `data` token; its value is `space` when the text is whitespace only
-/// (what `{% block … required %}` allows).
+/// A `data` token: template text outside the tags.
 fn data(text: &str) -> Tok {
     Tok {
         kind: "data",
-        value: if text.chars().all(char::is_whitespace) {
-            "space".into()
-        } else {
-            String::new()
-        },
+        value: text.to_string(),
     }
 }
 
@@ -439,6 +434,17 @@ fn unescape_check(body: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Every token of the template `source` in order, as Jinja2's lexer gives
+/// them to its parser; `None` when the lexer refuses the text.
+pub(super) fn tokens(source: &str) -> Option<Vec<Tok>> {
+    let mut lexer = Lexer::new(source, false);
+    let mut out = Vec::new();
+    while let Some(t) = lexer.next().ok()? {
+        out.push(t);
+    }
+    Some(out)
 }
 
 /// Jinja2's `TokenStream`: the current token, one pushed back by `look`.

@@ -342,7 +342,9 @@ impl Parser {
         while self.stream.more() {
             match self.stream.current.kind {
                 "data" => {
-                    body.push(if self.stream.current.value == "space" {
+                    // what `{% block … required %}` allows: whitespace
+                    let text = &self.stream.current.value;
+                    body.push(if text.chars().all(char::is_whitespace) {
                         Item::Space
                     } else {
                         Item::Other

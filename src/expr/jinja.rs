@@ -219,7 +219,7 @@ impl Jinja {
         else {
             return e;
         };
-        let Some(recv) = receiver_before(&e.expression, &attr) else {
+        let Some(recv) = crate::expr::jinja_hint::receiver_before(&e.expression, &attr) else {
             return e;
         };
         let of = if recv == "_" && host.is_some() {
@@ -263,31 +263,6 @@ impl Jinja {
         }
         e
     }
-}
-
-/// The expression `.attr` is read from in `src`: the postfix chain before
-/// the dot (names, dots, brackets, string literals), if there is one.
-fn receiver_before(src: &str, attr: &str) -> Option<String> {
-    let dot = src.find(&format!(".{attr}"))?;
-    let b = src.as_bytes();
-    let mut i = dot;
-    let mut depth = 0usize;
-    while i > 0 {
-        let c = b[i - 1];
-        match c {
-            b')' | b']' => depth += 1,
-            b'(' | b'[' if depth > 0 => depth -= 1,
-            b'\'' | b'"' => {
-                let open = src[..i - 1].rfind(c as char)?;
-                i = open + 1;
-            }
-            c if depth > 0 || c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {}
-            _ => break,
-        }
-        i -= 1;
-    }
-    let recv = src[i..dot].trim();
-    (!recv.is_empty()).then(|| recv.to_string())
 }
 
 /// Python's words for a division by zero minijinja reports as `unable to
@@ -544,10 +519,17 @@ impl Jinja {
         host: Option<&dyn Host>,
     ) -> Result<MValue, Error> {
         self.value_raw(whole, inner, data, host)
-            .map_err(|e| self.unsafe_in_words(e, data, host))
-            .map_err(|e| undefined_in_words(e, whole, data, host.is_some()))
-            .map_err(|e| self.free_name_in_words(e, whole))
-            .map_err(|e| self.undefined_below_call(e, whole, data, host))
+            .map_err(|e| self.in_words(e, whole, data, host))
+    }
+
+    /// An evaluation's error in Jinja2's words: the sandbox's refusal with
+    /// the receiver's type, an undefined value by its reason, path, name or
+    /// the call below which it was met.
+    fn in_words(&self, e: Error, src: &str, data: &Json, host: Option<&dyn Host>) -> Error {
+        let e = self.unsafe_in_words(e, data, host);
+        let e = undefined_in_words(e, src, data, host.is_some());
+        let e = self.free_name_in_words(e, src);
+        self.undefined_below_call(e, src, data, host)
     }
 
     /// An undefined value met below `execution()`, `task()` or `env()`,
@@ -691,13 +673,18 @@ impl Jinja {
 
     /// Renders a template to a string.
     pub fn render(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
+        self.render_raw(src, data, host)
+            .map_err(|e| self.in_words(e, src, data, host))
+    }
+
+    fn render_raw(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
         crate::expr::jinja_undef::forget();
         let name = format!("\u{1}t{src}");
         let known = self
             .with_env(|env| env.get_template(&name).is_ok())
             .unwrap_or(false);
         if !known {
-            sandbox_check(src).map_err(|e| self.unsafe_in_words(e, data, host))?;
+            sandbox_check(src)?;
             let prepared = crate::expr::jinja_ast::prepare(src)
                 .map_err(|e| Error {
                     expression: src.to_string(),
@@ -708,9 +695,7 @@ impl Jinja {
         }
         self.with_env(|env| env.get_template(&name)?.render(context(src, data, host)))
             .and_then(|r| r)
-            .map_err(|e| undefined_in_words(jerr(src, e), src, data, host.is_some()))
-            .map_err(|e| self.free_name_in_words(e, src))
-            .map_err(|e| self.undefined_below_call(e, src, data, host))
+            .map_err(|e| jerr(src, e))
     }
 }
 

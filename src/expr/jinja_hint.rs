@@ -138,6 +138,31 @@ fn guarded(after: &[super::jinja_syntax_lex::Tok]) -> bool {
     }
 }
 
+/// The expression `.attr` is read from in `src`: the postfix chain before
+/// the dot (names, dots, brackets, string literals), if there is one.
+pub(crate) fn receiver_before(src: &str, attr: &str) -> Option<String> {
+    let dot = src.find(&format!(".{attr}"))?;
+    let b = src.as_bytes();
+    let mut i = dot;
+    let mut depth = 0usize;
+    while i > 0 {
+        let c = b[i - 1];
+        match c {
+            b')' | b']' => depth += 1,
+            b'(' | b'[' if depth > 0 => depth -= 1,
+            b'\'' | b'"' => {
+                let open = src[..i - 1].rfind(c as char)?;
+                i = open + 1;
+            }
+            c if depth > 0 || c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {}
+            _ => break,
+        }
+        i -= 1;
+    }
+    let recv = src[i..dot].trim();
+    (!recv.is_empty()).then(|| recv.to_string())
+}
+
 /// `{{ name }}` alone: the name of the variable.
 fn lone_variable(src: &str) -> Option<&str> {
     let inner = src.trim().strip_prefix("{{")?.strip_suffix("}}")?.trim();

@@ -379,6 +379,11 @@ pub(super) fn filter_cond<Tab: 'static>(
         fd.kind,
         Kind::Text | Kind::Json | Kind::State | Kind::Time | Kind::Int
     );
+    if fd.kind == Kind::Time
+        && let Some(cond) = time_cond(&col, flt.op, &values)
+    {
+        return Ok(cond);
+    }
     Ok(match (flt.op, fd.kind) {
         (FilterOp::IsNull, _) => is_null(&col),
         (FilterOp::Eq | FilterOp::Has, Kind::Tags) => contains(one()?),
@@ -398,6 +403,50 @@ pub(super) fn filter_cond<Tab: 'static>(
         (FilterOp::Gt | FilterOp::Gte | FilterOp::Lt | FilterOp::Lte, _) => {
             return Err(unsupported());
         }
+    })
+}
+
+/// A comparison of a timestamp column as Mistral makes it: Mistral stores
+/// its timestamps to the second (`utc_now_sec`), bora to the microsecond,
+/// so a stored value is compared as if cut to its second: `gt:12:00:00`
+/// leaves out a row of 12:00:00.4, `eq:12:00:00` finds it, `eq:` of a value
+/// with a fraction finds nothing. None for an operator or a value count it
+/// does not take (the general rule then answers).
+fn time_cond<Tab: 'static>(col: &str, op: FilterOp, values: &[Val]) -> Option<Cond<Tab>> {
+    let second = chrono::TimeDelta::seconds(1);
+    let floor = |v: &Val| match v {
+        Val::Time(t) => {
+            let f = chrono::DurationRound::duration_trunc(*t, second).unwrap_or(*t);
+            Some((f, f != *t))
+        }
+        _ => None,
+    };
+    let at_least = |t: chrono::NaiveDateTime| bound::<Tab>(&format!("{col} >= "), Val::Time(t), "");
+    let below = |t: chrono::NaiveDateTime| bound::<Tab>(&format!("{col} < "), Val::Time(t), "");
+    // The rows whose second is exactly `v`: none when `v` has a fraction.
+    let within = |v: &Val| -> Option<Cond<Tab>> {
+        let (f, fraction) = floor(v)?;
+        Some(if fraction {
+            always(false)
+        } else {
+            all_of(vec![at_least(f), below(f + second)])
+        })
+    };
+    let ceil = |(f, fraction): (chrono::NaiveDateTime, bool)| if fraction { f + second } else { f };
+    Some(match (op, values) {
+        (FilterOp::Gt, [v]) => at_least(floor(v)?.0 + second),
+        (FilterOp::Gte, [v]) => at_least(ceil(floor(v)?)),
+        (FilterOp::Lt, [v]) => below(ceil(floor(v)?)),
+        (FilterOp::Lte, [v]) => below(floor(v)?.0 + second),
+        (FilterOp::Eq, [v]) => within(v)?,
+        (FilterOp::Neq, [v]) => Box::new(diesel::dsl::not(within(v)?)),
+        (FilterOp::In, vs) => any_of(vs.iter().map(within).collect::<Option<Vec<_>>>()?),
+        (FilterOp::Nin, vs) => all_of(
+            vs.iter()
+                .map(|v| within(v).map(|c| Box::new(diesel::dsl::not(c)) as Cond<Tab>))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        _ => return None,
     })
 }
 

@@ -97,6 +97,8 @@ struct Walk<'s> {
     edits: Vec<Edit>,
     seq: i64,
     error: Option<Error>,
+    /// Inside an expression Jinja2 folds at compile time.
+    folded: bool,
 }
 
 #[rustfmt::skip]
@@ -151,6 +153,7 @@ impl<'s> Walk<'s> {
             edits: Vec::new(),
             seq: 0,
             error: None,
+            folded: false,
         }
     }
 
@@ -401,6 +404,21 @@ impl<'s> Walk<'s> {
     }
 
     fn expr(&mut self, e: &Expr<'_>, soft: bool) {
+        // a folded branch fails only when it runs: not checked in one
+        let outer = !self.folded && !soft;
+        if outer {
+            match super::jinja_fold::check(e, &self.plus, self.src) {
+                Ok(folds) => self.folded = folds,
+                Err(err) => self.fail(err),
+            }
+        }
+        self.expr_parts(e, soft);
+        if outer {
+            self.folded = false;
+        }
+    }
+
+    fn expr_parts(&mut self, e: &Expr<'_>, soft: bool) {
         match e {
             Expr::Var(_) | Expr::Const(_) => {}
             Expr::Slice(s) => {

@@ -11,6 +11,7 @@ pub(crate) mod jinja;
 pub(crate) mod jinja_arith;
 pub(crate) mod jinja_ast;
 pub(crate) mod jinja_filters;
+pub(crate) mod jinja_fold;
 pub(crate) mod jinja_globals;
 pub(crate) mod jinja_guard;
 mod jinja_hint;

@@ -610,7 +610,12 @@ impl<'s> Walk<'s> {
     fn stmt(&mut self, s: &Stmt<'_>, soft: bool) {
         match s {
             Stmt::Template(t) => self.body(&t.children, soft),
-            Stmt::EmitExpr(e) => self.expr(&e.expr, soft),
+            Stmt::EmitExpr(e) => {
+                let was = self.folded;
+                self.folded |= super::jinja_fold::folds(&e.expr, &self.plus);
+                self.expr(&e.expr, soft);
+                self.folded = was;
+            }
             Stmt::EmitRaw(_) => {}
             Stmt::ForLoop(f) => {
                 // Python's iter(): None is not iterable; unpacking

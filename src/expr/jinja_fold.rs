@@ -41,6 +41,12 @@ pub(crate) fn check(e: &Expr<'_>, plus: &[u32], src: &str) -> Result<bool, Error
     }
 }
 
+/// Whether Jinja2 folds `e` whole (an output that folds is written as
+/// text, so even a folded infinity prints `inf` there).
+pub(crate) fn folds(e: &Expr<'_>, plus: &[u32]) -> bool {
+    fold(e, plus).is_some()
+}
+
 fn fold(e: &Expr<'_>, plus: &[u32]) -> Option<Folded> {
     match e {
         Expr::Const(c) if c.value.kind() == ValueKind::Number => {

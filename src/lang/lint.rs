@@ -250,7 +250,7 @@ impl<'a> Workflow<'a> {
         strings(node, &self.path, &mut reads);
         // A retry of count 0 stops before its break-on / continue-on is
         // evaluated: what they read is never read.
-        let dead: Vec<String> = spec
+        let mut dead: Vec<String> = spec
             .tasks
             .iter()
             .filter(|(_, t)| {
@@ -261,6 +261,17 @@ impl<'a> Workflow<'a> {
             })
             .map(|(name, _)| key(&key(&self.path, "tasks"), name) + ".retry.")
             .collect();
+        // Mistral takes keep-result and safe-rerun as written (an
+        // expression is a true text): what they read is never read.
+        let tasks = key(&self.path, "tasks");
+        for name in spec.tasks.keys() {
+            for field in [".keep-result", ".safe-rerun"] {
+                dead.push(key(&tasks, name) + field);
+            }
+        }
+        for field in [".keep-result", ".safe-rerun"] {
+            dead.push(key(&self.path, "task-defaults") + field);
+        }
         let mut told: HashSet<String> = HashSet::new();
         for (path, line, col, s) in reads {
             if dead.iter().any(|d| path.starts_with(d.as_str())) {

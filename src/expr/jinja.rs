@@ -198,6 +198,14 @@ fn undefined_in_words(mut e: Error, src: &str, data: &Json, in_workflow: bool) -
         return e;
     }
     if e.kind == ErrorKind::Undefined
+        && e.message.starts_with("undefined value")
+        && let Some(m) = crate::expr::jinja_hint::loop_item_reason(src)
+    {
+        // minijinja's own undefined `loop.previtem` / `loop.nextitem`
+        e.message = m.into();
+        return e;
+    }
+    if e.kind == ErrorKind::Undefined
         && let Some(m) = crate::expr::jinja_hint::undefined_message(src, data, in_workflow)
     {
         e.message = m;
@@ -299,6 +307,9 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
     }
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
+    }
+    if message.contains("cannot slice by step size of 0") {
+        message = "slice step cannot be zero".into();
     }
     let kind = kind_of(&e);
     if kind == ErrorKind::ZeroDivision

@@ -337,6 +337,19 @@ fn has_method(v: &Json, name: &str) -> bool {
     list.contains(&name) || name.starts_with("__")
 }
 
+/// Jinja2's reason for the undefined `loop.previtem` (first item) or
+/// `loop.nextitem` (last item), the one the template reads first.
+pub(crate) fn loop_item_reason(src: &str) -> Option<&'static str> {
+    let prev = src.find("loop.previtem");
+    let next = src.find("loop.nextitem");
+    match (prev, next) {
+        (Some(p), Some(n)) if n < p => Some("there is no next item"),
+        (Some(_), _) => Some("there is no previous item"),
+        (None, Some(_)) => Some("there is no next item"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

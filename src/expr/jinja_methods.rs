@@ -568,6 +568,14 @@ fn pad(body: String, sign: &str, s: &Spec, default_align: char) -> String {
 /// `format(value, spec)`.
 fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
     if v.is_undefined() {
+        // StrictUndefined has no `__format__`: `object.__format__` takes
+        // `str()` (which fails) and refuses any spec
+        if !spec.is_empty() {
+            return Err(py_err(
+                "TypeError",
+                "unsupported format string passed to StrictUndefined.__format__",
+            ));
+        }
         return Err(undefined_error());
     }
     if spec.is_empty() {

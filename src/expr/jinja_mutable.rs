@@ -44,6 +44,18 @@ pub(crate) fn from_json(j: &Json) -> Value {
                 .map(|(k, v)| (Value::from(k.as_str()), from_json(v)))
                 .collect(),
         ),
+        // an integer beyond 64 bits stays an integer (Python's int), up to
+        // the 128 bits a template value holds
+        Json::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => {
+            let text = n.to_string();
+            if let Ok(i) = text.parse::<i128>() {
+                Value::from(i)
+            } else if let Ok(u) = text.parse::<u128>() {
+                Value::from(u)
+            } else {
+                Value::from(minijinja::value::Serde(Plain(j)))
+            }
+        }
         other => Value::from(minijinja::value::Serde(Plain(other))),
     }
 }

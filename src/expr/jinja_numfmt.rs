@@ -10,6 +10,20 @@ use super::jinja_ops::{Num, as_num, py_err, type_name};
 
 /// Python's `round(x, n)` on a float: correctly rounded through the decimal
 /// text (as CPython does).
+/// Python's `round(int, ndigits)`: an int, halves to even.
+fn round_int(i: &num_bigint::BigInt, precision: i128) -> Result<Value, Error> {
+    use num_integer::Integer;
+    if precision >= 0 {
+        return super::jinja_int::big_value(i, || i.to_string());
+    }
+    let m = num_bigint::BigInt::from(10).pow((-precision).min(400) as u32);
+    let (q, r) = i.div_mod_floor(&m);
+    let twice = &r * 2;
+    let up = twice > m || (twice == m && q.is_odd());
+    let q = if up { q + 1 } else { q };
+    super::jinja_int::big_value(&(q * &m), || format!("round({i}, {precision})"))
+}
+
 fn round_float(x: f64, n: i128) -> f64 {
     if !x.is_finite() || n > 308 {
         return x;
@@ -63,17 +77,11 @@ pub(super) fn round(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value
         )
     })?;
     if method == "common" {
+        if let Some(i) = super::jinja_int::as_big(&value) {
+            return round_int(&i, precision);
+        }
         return Ok(match num {
-            Num::Int(i) if precision >= 0 => Value::from(i),
-            Num::Int(i) => {
-                let m = 10i128
-                    .checked_pow((-precision).min(38) as u32)
-                    .unwrap_or(i128::MAX);
-                let q = i.div_euclid(m);
-                let r = i.rem_euclid(m);
-                let up = 2 * r > m || (2 * r == m && q % 2 != 0);
-                Value::from((q + i128::from(up)) * m)
-            }
+            Num::Int(i) => Value::from(i),
             Num::Float(f) => Value::from(round_float(f, precision)),
         });
     }

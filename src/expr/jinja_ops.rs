@@ -101,6 +101,9 @@ fn items(v: &Value) -> Vec<Value> {
 /// Python `==`.
 pub(crate) fn py_eq(a: &Value, b: &Value) -> bool {
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        if let Some(o) = super::jinja_int::wide_cmp(a, b) {
+            return o == Ordering::Equal;
+        }
         return num_cmp(x, y) == Some(Ordering::Equal);
     }
     match (a.kind(), b.kind()) {
@@ -155,6 +158,9 @@ pub(crate) fn py_order(a: &Value, b: &Value, op: &str) -> Result<Ordering, Error
         ))
     };
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
+        if let Some(o) = super::jinja_int::wide_cmp(a, b) {
+            return Ok(o);
+        }
         // NaN: no ordering holds; callers asking `<` or `>` see neither
         // (`unordered` answers `<=` and `>=`)
         return Ok(num_cmp(x, y).unwrap_or(Ordering::Equal));
@@ -276,27 +282,21 @@ pub(crate) fn py_mod_values(a: &Value, b: &Value) -> Result<Value, Error> {
             type_name(b)
         )));
     };
-    let zero = |m: &str| Error::new(ErrorKind::InvalidOperation, format!("{m} by zero"));
-    Ok(num_value(match (x, y) {
-        (Num::Int(_), Num::Int(0)) => return Err(zero("integer modulo")),
-        (Num::Int(p), Num::Int(q)) => {
-            Num::Int(p.rem_euclid(q) + if q < 0 && p.rem_euclid(q) != 0 { q } else { 0 })
-        }
-        _ => {
-            let (p, q) = (to_f64(x), to_f64(y));
-            if q == 0.0 {
-                // Python 3.11's words (no "by zero" for floats).
-                return Err(Error::new(ErrorKind::InvalidOperation, "float modulo"));
-            }
-            let mut r = p % q;
-            if r != 0.0 && ((r < 0.0) != (q < 0.0)) {
-                r += q;
-            } else if r == 0.0 {
-                r = 0.0f64.copysign(q);
-            }
-            Num::Float(r)
-        }
-    }))
+    if let Some(r) = super::jinja_int::int_op(a, "%", b) {
+        return r;
+    }
+    let (p, q) = (to_f64(x), to_f64(y));
+    if q == 0.0 {
+        // Python 3.11's words (no "by zero" for floats).
+        return Err(py_err("ZeroDivisionError", "float modulo"));
+    }
+    let mut r = p % q;
+    if r != 0.0 && ((r < 0.0) != (q < 0.0)) {
+        r += q;
+    } else if r == 0.0 {
+        r = 0.0f64.copysign(q);
+    }
+    Ok(Value::from(r))
 }
 
 /// `a - b`, `a / b`, `a // b` as Python computes them on numbers (bools
@@ -313,33 +313,14 @@ fn py_arith(a: Value, op: &str, b: Value) -> Result<Value, Error> {
             type_name(&b)
         )));
     };
-    let wide = |v: &Value, n: Num| matches!(n, Num::Float(_)) && v.is_integer();
-    let overflow = || {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("unable to calculate {a} {op} {b}"),
-        )
-    };
-    if wide(&a, x) || wide(&b, y) {
-        return Err(overflow());
+    if let Some(r) = super::jinja_int::int_op(&a, op, &b) {
+        return r;
     }
-    let zero = |m: &str| Error::new(ErrorKind::InvalidOperation, m.to_string());
+    let zero = |m: &str| py_err("ZeroDivisionError", m);
     Ok(num_value(match (op, x, y) {
-        ("-", Num::Int(p), Num::Int(q)) => Num::Int(p.checked_sub(q).ok_or_else(overflow)?),
         ("-", p, q) => Num::Float(to_f64(p) - to_f64(q)),
-        ("/", Num::Int(_), Num::Int(0)) => return Err(zero("division by zero")),
         ("/", _, q) if to_f64(q) == 0.0 => return Err(zero("float division by zero")),
         ("/", p, q) => Num::Float(to_f64(p) / to_f64(q)),
-        (_, Num::Int(_), Num::Int(0)) => return Err(zero("integer division or modulo by zero")),
-        (_, Num::Int(p), Num::Int(q)) => {
-            let d = p.checked_div_euclid(q).ok_or_else(overflow)?;
-            // Python floors: toward minus infinity
-            Num::Int(if q < 0 && p.rem_euclid(q) != 0 {
-                d - 1
-            } else {
-                d
-            })
-        }
         (_, _, q) if to_f64(q) == 0.0 => return Err(zero("float floor division by zero")),
         (_, p, q) => Num::Float(float_floor_div(to_f64(p), to_f64(q))),
     }))
@@ -383,14 +364,22 @@ fn unary(v: &Value, op: char) -> Result<Num, Error> {
 }
 
 fn py_neg(v: Value) -> Result<Value, Error> {
-    Ok(num_value(match unary(&v, '-')? {
-        Num::Int(i) => Num::Int(-i),
+    let n = unary(&v, '-')?;
+    if let Some(r) = super::jinja_int::int_neg(&v) {
+        return r;
+    }
+    Ok(num_value(match n {
+        Num::Int(i) => Num::Int(i.saturating_neg()),
         Num::Float(f) => Num::Float(-f),
     }))
 }
 
 fn py_pos(v: Value) -> Result<Value, Error> {
-    Ok(num_value(unary(&v, '+')?))
+    let n = unary(&v, '+')?;
+    if super::jinja_int::is_wide_int(&v) {
+        return Ok(v);
+    }
+    Ok(num_value(n))
 }
 
 /// `a ~ b`: `str(a) + str(b)` (Python's str of numbers and containers).
@@ -447,7 +436,7 @@ fn py_unpack(v: Value, n: usize) -> Result<Value, Error> {
             .map(Value::from)
             .collect(),
         ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => items(&v),
-        ValueKind::Undefined => return Ok(v),
+        ValueKind::Undefined => return Err(undefined_error()),
         _ => {
             return Err(py_err(
                 "TypeError",

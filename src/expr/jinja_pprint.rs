@@ -313,6 +313,11 @@ pub fn py_repr(v: &Value) -> String {
             {
                 return i.to_string();
             }
+            if v.is_integer()
+                && let Ok(u) = u128::try_from(v.clone())
+            {
+                return u.to_string();
+            }
             match f64::try_from(v.clone()) {
                 Ok(f) => crate::expr::yaql::value::float_repr(f),
                 Err(_) => v.to_string(),

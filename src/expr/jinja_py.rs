@@ -135,7 +135,10 @@ fn select(
         return Ok(generator(Vec::new()));
     }
     iterable(&value)?;
-    known(test.as_deref(), TESTS, "test")?;
+    if no_items(&value) {
+        return Ok(generator(Vec::new()));
+    }
+    known(&value, test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -153,7 +156,10 @@ fn reject(
         return Ok(generator(Vec::new()));
     }
     iterable(&value)?;
-    known(test.as_deref(), TESTS, "test")?;
+    if no_items(&value) {
+        return Ok(generator(Vec::new()));
+    }
+    known(&value, test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -181,7 +187,10 @@ fn selectattr(
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
-    known(test.as_deref(), TESTS, "test")?;
+    if no_items(&value) {
+        return Ok(generator(Vec::new()));
+    }
+    known(&value, test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::selectattr(
         state, value, attr, test, args,
     )?))
@@ -209,24 +218,38 @@ fn rejectattr(
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
     }
-    known(test.as_deref(), TESTS, "test")?;
+    if no_items(&value) {
+        return Ok(generator(Vec::new()));
+    }
+    known(&value, test.as_deref(), TESTS, "test")?;
     Ok(generator(minijinja::filters::rejectattr(
         state, value, attr, test, args,
     )?))
 }
 
-/// `env.call_test` / `call_filter` on a name Jinja2 does not have (raised
-/// at the first item: callers have checked the sequence is not empty).
-fn known(name: Option<&str>, names: &[&str], kind: &str) -> Result<(), Error> {
+/// Whether iterating `value` gives nothing (a test or filter named for the
+/// items is then never looked up).
+fn no_items(value: &Value) -> bool {
+    value.try_iter().is_ok_and(|mut i| i.next().is_none())
+}
+
+/// `env.call_test` / `call_filter` on a name Jinja2 does not have, raised
+/// at the first item of `value` (an empty generator is truthy, and
+/// gives no item to fail on).
+fn known(value: &Value, name: Option<&str>, names: &[&str], kind: &str) -> Result<(), Error> {
     match name {
-        Some(n) if !names.contains(&n) => Err(Error::new(
-            if kind == "test" {
-                ErrorKind::UnknownTest
-            } else {
-                ErrorKind::UnknownFilter
-            },
-            format!("No {kind} named '{n}'."),
-        )),
+        Some(n)
+            if !names.contains(&n) && value.try_iter().is_ok_and(|mut i| i.next().is_some()) =>
+        {
+            Err(Error::new(
+                if kind == "test" {
+                    ErrorKind::UnknownTest
+                } else {
+                    ErrorKind::UnknownFilter
+                },
+                format!("No {kind} named '{n}'."),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -239,9 +262,13 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
     }
     iterable(&value)?;
     map_args(&args)?;
+    if no_items(&value) {
+        // the filter is looked up at the first item
+        return Ok(generator(Vec::new()));
+    }
     let vals: Vec<Value> = args.iter().map(|a| Value::clone(a)).collect();
     if let Some(first) = vals.first().filter(|v| !v.is_kwargs()) {
-        known(first.as_str(), FILTERS, "filter")?;
+        known(&value, first.as_str(), FILTERS, "filter")?;
     }
     if vals.len() > 1 && !vals[0].is_kwargs() && vals.last().is_some_and(Value::is_kwargs) {
         // Jinja2's prepare_map hands keyword arguments on to the named

@@ -289,6 +289,9 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
         };
         return Ok(Value::from_safe_string(part(a, x) + &part(b, y)));
     }
+    if let Some(r) = super::jinja_int::int_op(a, "+", b) {
+        return r;
+    }
     if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
         return Ok(match (x, y) {
             (Num::Int(p), Num::Int(q)) => match p.checked_add(q) {
@@ -738,8 +741,11 @@ pub(crate) fn bound_method(value: &Value, name: &str) -> Option<Value> {
 
 /// `abs(x)`: bools are integers.
 fn abs(value: Value) -> Result<Value, Error> {
+    if super::jinja_int::as_big(&value).is_some() {
+        return super::jinja_int::int_abs(&value);
+    }
     match as_num(&value) {
-        Some(Num::Int(i)) => Ok(Value::from(i.abs())),
+        Some(Num::Int(_)) => super::jinja_int::int_abs(&value),
         Some(Num::Float(f)) => Ok(Value::from(f.abs())),
         None => Err(py_err(
             "TypeError",

@@ -21,11 +21,17 @@ pub(crate) struct PyRange {
 
 impl PyRange {
     fn len(&self) -> i128 {
+        // Python's range length, saturated at i128::MAX
         let (a, b, s) = (self.start, self.stop, self.step);
+        let span = |hi: i128, lo: i128, step: i128| {
+            hi.checked_sub(lo)
+                .map(|d| (d - 1) / step + 1)
+                .unwrap_or(i128::MAX)
+        };
         if s > 0 && b > a {
-            (b - a + s - 1) / s
+            span(b, a, s)
         } else if s < 0 && a > b {
-            (a - b - s - 1) / -s
+            span(a, b, s.checked_neg().unwrap_or(i128::MAX))
         } else {
             0
         }
@@ -85,6 +91,12 @@ fn range(a: Value, b: Option<Value>, c: Option<Value>) -> Result<Value, Error> {
         return Err(py_err("ValueError", "range() arg 3 must not be zero"));
     }
     let r = PyRange { start, stop, step };
+    if r.len() > i128::from(i64::MAX) {
+        return Err(py_err(
+            "OverflowError",
+            "Python int too large to convert to C ssize_t",
+        ));
+    }
     if r.len() > 100_000 {
         return Err(py_err(
             "OverflowError",
@@ -196,6 +208,9 @@ fn py_pow(a: Value, b: Value) -> Result<Value, Error> {
             ),
         ));
     };
+    if let Some(r) = super::jinja_int::int_op(&a, "**", &b) {
+        return r;
+    }
     let f = |n: Num| match n {
         Num::Int(i) => i as f64,
         Num::Float(f) => f,
@@ -314,6 +329,9 @@ fn py_mul(a: Value, b: Value, max: usize) -> Result<Value, Error> {
             ),
         ));
     };
+    if let Some(r) = super::jinja_int::int_op(&a, "*", &b) {
+        return r;
+    }
     Ok(match (x, y) {
         (Num::Int(p), Num::Int(q)) => match p.checked_mul(q) {
             Some(r) => Value::from(r),

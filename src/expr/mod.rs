@@ -15,6 +15,7 @@ pub(crate) mod jinja_fold;
 pub(crate) mod jinja_globals;
 pub(crate) mod jinja_guard;
 mod jinja_hint;
+pub(crate) mod jinja_int;
 pub(crate) mod jinja_jtests;
 pub(crate) mod jinja_lex;
 mod jinja_macro_args;

@@ -206,7 +206,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     }
                 }
             }
-            V::TimeSpan(us.round() as i64)
+            super::ops::span_f(us)?
         }
         "now" => V::DateTime(chrono::Utc::now().naive_utc()),
         "replace" if a.method && matches!(it.arg(a, 0)?, V::DateTime(_)) => {

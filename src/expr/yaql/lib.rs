@@ -545,6 +545,14 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         };
                         V::big(r)
                     }
+                    // yaql's pow takes numbers; Python's three-argument
+                    // pow refuses floats
+                    _ if [&b, &e, &m].iter().all(|v| v.is_number()) => {
+                        return err(
+                            ErrorKind::Type,
+                            "pow() 3rd argument not allowed unless all arguments are integers",
+                        );
+                    }
                     _ => return Ok(None),
                 }
             } else {

@@ -133,6 +133,15 @@ pub fn take_from_endless<'a>(
     let n = match it.eval(count, sc)? {
         V::Int(i) if i >= 0 => i as usize,
         V::Bool(b) => usize::from(b),
+        // islice refuses a negative count before the generator runs: -1 is
+        // CPython's "Stop argument", a lower one fails its "Indices" check
+        V::Int(i) => {
+            let what = if i < -1 { "Indices" } else { "Stop argument" };
+            return err(
+                ErrorKind::Value,
+                format!("{what} for islice() must be None or an integer: 0 <= x <= sys.maxsize."),
+            );
+        }
         _ => return Ok(None),
     };
     let n = match &src {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 use num_bigint::BigInt;
-use num_traits::ToPrimitive;
+use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::interp::{Args, Interp, PArg, R, err, no_func};
 use super::lib::arity;
@@ -120,7 +120,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             if c < 0 {
                 return err(
                     ErrorKind::Value,
-                    if name == "skip" {
+                    // CPython's islice: a stop of -1 (or one that overflows)
+                    // is the "Stop argument"; any other negative index
+                    // fails the later "Indices" check
+                    if name == "skip" || c < -1 {
                         "Indices for islice() must be None or an integer: 0 <= x <= sys.maxsize."
                     } else {
                         "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
@@ -296,44 +299,46 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "range" if arity(a, 1, 3) => {
             let vals = it.all_args(a)?;
-            // Python ints: booleans count, and any size within i128
-            let ints: Option<Vec<i128>> = vals
+            // Python ints of any size; booleans count
+            let ints: Option<Vec<BigInt>> = vals
                 .iter()
                 .map(|v| match v {
-                    V::Int(i) => Some(i128::from(*i)),
-                    V::Bool(b) => Some(i128::from(*b)),
-                    V::Big(b) => b.to_i128(),
+                    V::Bool(b) => Some(BigInt::from(u8::from(*b))),
+                    _ if v.is_int() => v.to_bigint(),
                     _ => None,
                 })
                 .collect();
             let Some(ints) = ints else { return Ok(None) };
+            let one = BigInt::from(1);
             let (start, stop, step) = match ints.as_slice() {
-                [s] => (0, *s, 1),
-                [a0, b] => (*a0, *b, 1),
-                [a0, b, c] => (*a0, *b, *c),
+                [s] => (BigInt::ZERO, s.clone(), one),
+                [a0, b] => (a0.clone(), b.clone(), one),
+                [a0, b, c] => (a0.clone(), b.clone(), c.clone()),
                 _ => return Ok(None),
             };
-            if step == 0 {
+            if step.is_zero() {
                 return err(ErrorKind::Value, "range() arg 3 must not be zero");
             }
             // the number of items, as Python's range computes it
-            let span = if step > 0 {
-                stop.saturating_sub(start)
+            let span = if step.is_positive() {
+                &stop - &start
             } else {
-                start.saturating_sub(stop)
+                &start - &stop
             };
-            let count = if span > 0 {
-                ((span - 1) / step.saturating_abs() + 1) as u128
+            let count = if span.is_positive() {
+                ((span - 1u8) / step.abs() + 1u8)
+                    .to_u64()
+                    .unwrap_or(u64::MAX)
             } else {
                 0
             };
-            it.check_size(count.min(usize::MAX as u128) as usize)?;
-            it.spend(count as u64)?;
+            it.check_size(usize::try_from(count).unwrap_or(usize::MAX))?;
+            it.spend(count)?;
             let mut out = Vec::with_capacity(count as usize);
             let mut x = start;
             for _ in 0..count {
-                out.push(V::big(num_bigint::BigInt::from(x)));
-                x = x.saturating_add(step);
+                out.push(V::big(x.clone()));
+                x += &step;
             }
             V::iter(out)
         }
@@ -571,10 +576,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 V::Int(i) if i > 0 => i as usize,
                 // islice(it, 0) is empty: the first part is, and ends it
                 V::Int(0) => return Ok(Some(V::iter(Vec::new()))),
-                V::Int(_) => {
+                V::Int(i) => {
+                    let what = if i < -1 { "Indices" } else { "Stop argument" };
                     return err(
                         ErrorKind::Value,
-                        "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
+                        format!(
+                            "{what} for islice() must be None or an integer: 0 <= x <= sys.maxsize."
+                        ),
                     );
                 }
                 _ => return Ok(None),

@@ -209,7 +209,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let max = match it.named(a, "maxSplits")? {
                 Some(_) if n > 2 => return Ok(None),
                 Some(V::Int(m)) => m,
-                Some(V::Big(_)) => return err(ErrorKind::Overflow, "Python int too large"),
+                Some(V::Big(_)) => {
+                    return err(
+                        ErrorKind::Overflow,
+                        "Python int too large to convert to C ssize_t",
+                    );
+                }
                 Some(_) => return Ok(None),
                 None => count!(2, -1),
             };
@@ -539,18 +544,32 @@ fn replace_by<'a>(
     }
     let mut out = String::new();
     let mut last = 0;
+    let mut items = 0usize;
     for (done, c) in py_captures(&re.re, s).into_iter().enumerate() {
         if count > 0 && done as i64 >= count {
             break;
         }
         let Some(m) = c.get(0) else { continue };
+        // re.sub joins a list of the non-empty text between matches and
+        // each replacement (None is left out); the join names the index of
+        // the first item that is not a string
+        if m.start() > last {
+            items += 1;
+        }
         out.push_str(&s[last..m.start()]);
         match it.lam(&a.pos[lam].clone(), a.sc, &match_params(&re.re, &c, s)?)? {
-            V::Str(r) => out.push_str(&r),
+            V::Str(r) => {
+                items += 1;
+                out.push_str(&r);
+            }
+            V::Null => {}
             other => {
                 return err(
                     ErrorKind::Type,
-                    format!("expected str instance, {} found", other.type_name()),
+                    format!(
+                        "sequence item {items}: expected str instance, {} found",
+                        other.type_name()
+                    ),
                 );
             }
         }

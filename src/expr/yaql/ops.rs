@@ -33,6 +33,54 @@ fn to_float(n: &Num) -> R<f64> {
     }
 }
 
+/// Microseconds in Python's largest `timedelta` (999999999 days, less one
+/// microsecond).
+const MAX_SPAN_US: i128 = 999_999_999 * 86_400_000_000 + 86_399_999_999;
+
+/// A timespan of `us` microseconds, or Python's OverflowError past
+/// `timedelta`'s range (and past bora's, 2^63 microseconds).
+pub(crate) fn span(us: i128) -> R<V> {
+    match i64::try_from(us) {
+        Ok(t) if us.abs() <= MAX_SPAN_US => Ok(V::TimeSpan(t)),
+        _ => {
+            let days = us.div_euclid(86_400_000_000);
+            err(
+                ErrorKind::Overflow,
+                format!("days={days}; must have magnitude <= 999999999"),
+            )
+        }
+    }
+}
+
+/// A timespan of `us` microseconds computed as a float (rounded).
+pub(crate) fn span_f(us: f64) -> R<V> {
+    if us.is_nan() {
+        return err(ErrorKind::Value, "cannot convert float NaN to integer");
+    }
+    if us.is_infinite() {
+        return err(
+            ErrorKind::Overflow,
+            "cannot convert float infinity to integer",
+        );
+    }
+    span(if us.abs() < 1e38 {
+        us.round() as i128
+    } else {
+        i128::MAX
+    })
+}
+
+/// `d + us` microseconds, or Python's OverflowError outside years 1–9999.
+fn shifted(d: &chrono::NaiveDateTime, us: i128) -> R<V> {
+    use chrono::Datelike;
+    i64::try_from(us)
+        .ok()
+        .and_then(|us| d.checked_add_signed(chrono::Duration::microseconds(us)))
+        .filter(|x| (1..=9999).contains(&x.year()))
+        .map(V::DateTime)
+        .map_or_else(|| err(ErrorKind::Overflow, "date value out of range"), Ok)
+}
+
 fn float_result(f: f64) -> R<V> {
     Ok(V::Float(f))
 }
@@ -45,7 +93,7 @@ pub fn neg(v: &V) -> R<V> {
         }),
         V::Big(b) => Ok(V::big(-(**b).clone())),
         V::Float(f) => Ok(V::Float(-f)),
-        V::TimeSpan(t) => Ok(V::TimeSpan(-t)),
+        V::TimeSpan(t) => span(-i128::from(*t)),
         _ => no_func("#unary_operator_-"),
     }
 }
@@ -116,9 +164,9 @@ pub fn add(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             Ok(V::Dict(Rc::new(m), DictKind::Frozen))
         }
         (V::DateTime(d), V::TimeSpan(t)) | (V::TimeSpan(t), V::DateTime(d)) => {
-            Ok(V::DateTime(*d + chrono::Duration::microseconds(*t)))
+            shifted(d, i128::from(*t))
         }
-        (V::TimeSpan(a), V::TimeSpan(b)) => Ok(V::TimeSpan(a + b)),
+        (V::TimeSpan(a), V::TimeSpan(b)) => span(i128::from(*a) + i128::from(*b)),
         _ => match (arith_num(l), arith_num(r)) {
             (Some(a), Some(b)) => float_result(to_float(&a)? + to_float(&b)?),
             _ => no_func("#operator_+"),
@@ -133,13 +181,12 @@ pub fn sub(l: &V, r: &V) -> R<V> {
     match (l, r) {
         // set difference
         (V::Set(..), V::Set(..)) => Ok(super::pyset::set_difference(l, r)),
-        (V::DateTime(a), V::DateTime(b)) => Ok(V::TimeSpan(
-            (*a - *b).num_microseconds().unwrap_or(i64::MAX),
-        )),
-        (V::DateTime(d), V::TimeSpan(t)) => {
-            Ok(V::DateTime(*d - chrono::Duration::microseconds(*t)))
-        }
-        (V::TimeSpan(a), V::TimeSpan(b)) => Ok(V::TimeSpan(a - b)),
+        (V::DateTime(a), V::DateTime(b)) => match (*a - *b).num_microseconds() {
+            Some(us) => span(i128::from(us)),
+            None => span(i128::MAX),
+        },
+        (V::DateTime(d), V::TimeSpan(t)) => shifted(d, -i128::from(*t)),
+        (V::TimeSpan(a), V::TimeSpan(b)) => span(i128::from(*a) - i128::from(*b)),
         _ => match (arith_num(l), arith_num(r)) {
             (Some(a), Some(b)) => float_result(to_float(&a)? - to_float(&b)?),
             _ => no_func("#operator_-"),
@@ -224,7 +271,7 @@ pub fn mul(it: &mut Interp<'_>, l: &V, r: &V) -> R<V> {
             Ok(V::list(out))
         }
         (V::TimeSpan(t), n) | (n, V::TimeSpan(t)) if n.is_number() => {
-            Ok(V::TimeSpan((*t as f64 * n.as_f64().unwrap_or(0.0)) as i64))
+            span_f(*t as f64 * n.as_f64().unwrap_or(0.0))
         }
         _ => match (arith_num(l), arith_num(r)) {
             (Some(a), Some(b)) => float_result(to_float(&a)? * to_float(&b)?),
@@ -256,7 +303,7 @@ pub fn div(l: &V, r: &V) -> R<V> {
             if d == 0.0 {
                 return err(ErrorKind::ZeroDivision, "division by zero");
             }
-            Ok(V::TimeSpan((*t as f64 / d) as i64))
+            span_f(*t as f64 / d)
         }
         (V::TimeSpan(a), V::TimeSpan(b)) => {
             if *b == 0 {
@@ -421,7 +468,6 @@ pub fn abs(v: &V) -> R<V> {
         }),
         V::Big(b) => Ok(V::big(b.abs())),
         V::Float(f) => Ok(V::Float(f.abs())),
-        V::TimeSpan(t) => Ok(V::TimeSpan(t.abs())),
         _ => no_func("abs"),
     }
 }

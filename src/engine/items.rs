@@ -69,10 +69,8 @@ enum Opener {
     Workflow(String),
 }
 
-/// The window of items about to start, evaluated: each item's call, in item
-/// order, up to and including the first that cannot be made. Calls are
-/// boxed: the window's vector lives until its last item started, beside
-/// the records made from the calls already taken out of it.
+/// The window of items about to start, evaluated: each item's call (boxed:
+/// the vector outlives the calls taken out of it), up to the first failure.
 type Window = Vec<(usize, Result<Box<Call>, StartError>)>;
 
 /// The context of item `i`: its loop variables, overlaid by the task's

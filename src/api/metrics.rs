@@ -193,6 +193,14 @@ const GAUGES: &[(&str, &str)] = &[
         "bora_expression_evaluations_waiting",
         "Evaluations in the evaluation pool now.",
     ),
+    (
+        "bora_dispatches_out",
+        "Actions sent to the workers and not yet confirmed.",
+    ),
+    (
+        "bora_dispatches_waiting",
+        "Actions waiting in the engine for a place in the dispatch window.",
+    ),
     ("bora_workers_alive", "Workers alive now."),
     ("bora_workers_busy", "Actions being handled by workers now."),
     (
@@ -389,6 +397,8 @@ impl Metrics {
         };
         g("bora_executions_in_memory", &[], s.executions_in_memory);
         g("bora_actions_in_flight", &[], s.in_flight);
+        g("bora_dispatches_out", &[], s.dispatches_out);
+        g("bora_dispatches_waiting", &[], s.dispatches_waiting);
         g(
             "bora_expression_evaluations_waiting",
             &[],

@@ -20,6 +20,9 @@ pub struct Config {
     pub workers: usize,
     /// Concurrent actions one worker runs (async actions share its thread).
     pub worker_capacity: usize,
+    /// Dispatches out with the workers at once, not yet started; the rest
+    /// wait in the engine, as ids, until a place frees up.
+    pub dispatch_window: usize,
     /// Seconds running actions get to finish on shutdown.
     pub shutdown_grace_secs: u64,
     /// Largest request body accepted, in bytes.
@@ -179,6 +182,7 @@ impl Default for Config {
             database: "sqlite://bora.db".into(),
             workers: 0,
             worker_capacity: 1024,
+            dispatch_window: crate::engine::Limits::default().dispatch_window,
             shutdown_grace_secs: 10,
             max_body_bytes: 4 * 1024 * 1024,
             max_page_size: 1000,
@@ -454,6 +458,9 @@ impl Config {
         if self.worker_capacity == 0 {
             return Err(Error::Invalid("worker_capacity must be at least 1".into()));
         }
+        if self.dispatch_window == 0 {
+            return Err(Error::Invalid("dispatch_window must be at least 1".into()));
+        }
         self.check_broker()?;
         if self.max_engine_requests == 0 {
             return Err(Error::Invalid(
@@ -566,6 +573,7 @@ impl Config {
             allow_action_execution_deletion: self.allow_action_execution_deletion,
             max_tasks_per_workflow: self.max_tasks_per_workflow,
             max_subworkflow_depth: self.max_subworkflow_depth,
+            dispatch_window: self.dispatch_window,
         }
     }
 

@@ -113,6 +113,8 @@ pub struct EngineActor {
     /// Told of each node process this node takes over (a broker transport
     /// then answers on that process's queues too).
     pub(crate) takeovers: Option<Recipient<crate::protocol::NodeTakenOver>>,
+    /// The dispatches out with the workers, and those waiting for a place.
+    pub(crate) window: super::window::Window,
 }
 
 impl EngineActor {
@@ -148,6 +150,7 @@ impl EngineActor {
             outbox: None,
             timings: super::Timings::default(),
             takeovers: None,
+            window: Default::default(),
         }
     }
 
@@ -188,6 +191,7 @@ impl EngineActor {
 
     /// Enforces `limits`.
     pub fn with_limits(mut self, limits: super::Limits) -> Self {
+        self.window = super::window::Window::new(limits.dispatch_window);
         self.limits = limits;
         self
     }
@@ -552,6 +556,9 @@ impl Actor for EngineActor {
         self.schedule_flush(ctx);
         ctx.run_interval(INTEGRITY_INTERVAL, |act, ctx| {
             act.check_integrity();
+            if act.window.forget_lost(std::time::Instant::now()) > 0 {
+                act.send_waiting();
+            }
             act.schedule_flush(ctx);
         });
     }
@@ -593,6 +600,7 @@ impl Handler<ConveyResult> for EngineActor {
 
     fn handle(&mut self, msg: ConveyResult, ctx: &mut Self::Context) {
         crate::failpoint!("engine.result.before_commit");
+        self.dispatch_taken(&msg.action_execution_id);
         if !self.accept_result(msg) {
             self.stats.results_dropped += 1;
         }
@@ -608,6 +616,8 @@ impl Handler<super::GetStats> for EngineActor {
         s.executions_in_memory = self.execs.len() as u64;
         s.evaluations_offloaded = self.offload.sent;
         s.evaluations_waiting = self.offload.waiting() as u64;
+        s.dispatches_out = self.window.out() as u64;
+        s.dispatches_waiting = self.window.waiting() as u64;
         s.executions_by_state = count_states(self.execs.values().map(|e| e.rec.state));
         s.tasks_by_state = count_states(
             self.execs

@@ -101,7 +101,11 @@ impl Handler<ConfirmExecution> for EngineActor {
             self.count_refusal(Refusal::Busy);
             return Box::pin(futures::future::ready(Err(Refusal::Busy)));
         }
-        match self.try_confirm(&msg) {
+        let answer = self.try_confirm(&msg);
+        // Answered for good (a "busy" worker asks again): the dispatch's
+        // place goes to the next in line.
+        self.dispatch_taken(&msg.action_execution_id);
+        match answer {
             Ok(()) => {
                 let reply = self.after_commit(ctx, Ok(()), || Err(Refusal::Unavailable));
                 Box::pin(async move {

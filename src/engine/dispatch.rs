@@ -6,8 +6,10 @@ use serde_json::{Map, Value, json};
 
 use super::EngineActor;
 use super::flow::{seconds, text};
+use super::lifecycle::{dispatch_of, placement};
 use super::offload::{Deferral, Ready, Resume};
 use super::state::Exec;
+use super::window::Waiting;
 use crate::domain::{ActionExecutionId, Attempt, ExecutionId, State, TaskExecutionId, now, pytext};
 use crate::expr;
 use crate::lang::TaskRun;
@@ -367,18 +369,95 @@ impl EngineActor {
         Some(msg)
     }
 
-    /// Sends a dispatch to the pool (not while draining: it stays IDLE and is
-    /// dispatched after the next start).
+    /// Sends a dispatch to the pool, or, while the dispatch window is full,
+    /// puts it in line (not while draining: it stays IDLE and is dispatched
+    /// after the next start). A dispatch its record can make again waits
+    /// as the record's id only.
     pub(crate) fn send(&mut self, msg: HandleTask) {
         if self.draining {
             return;
         }
+        if self.window.open() {
+            self.send_now(msg);
+            return;
+        }
+        let waiting = match self.remakes(&msg) {
+            Some(exec_id) => Waiting::Record(exec_id, msg.action_execution_id, msg.attempt.0),
+            None => Waiting::Message(Box::new(msg)),
+        };
+        self.window.wait(waiting);
+    }
+
+    fn send_now(&mut self, msg: HandleTask) {
+        self.window.sent(msg.action_execution_id);
         if crate::failpoints::eval("dispatch.duplicate")
             == Some(crate::failpoints::Action::Duplicate)
         {
             self.pool.do_send(msg.clone());
         }
         self.pool.do_send(msg);
+    }
+
+    /// The execution whose records make `msg` again ([`dispatch_of`]), if
+    /// they do: the same action under the same attempt, timeout and target
+    /// (an ad-hoc action is sent as another action, with another input).
+    fn remakes(&self, msg: &HandleTask) -> Option<ExecutionId> {
+        let exec_id = msg.execution_id?;
+        let exec = self.execs.get(&exec_id)?;
+        let ae = exec.actions.get(&msg.action_execution_id)?;
+        let (timeout, target) = placement(exec, ae);
+        let (project, namespace) = (&exec.rec.project_id, &exec.rec.workflow_namespace);
+        (!msg.inline
+            && ae.name == msg.action
+            && ae.attempt == msg.attempt.0
+            && timeout == msg.timeout
+            && target == msg.target
+            && self.adhoc.find(project, namespace, &ae.name).is_none())
+        .then_some(exec_id)
+    }
+
+    /// The dispatch of `id` was taken (confirmed, refused or answered):
+    /// its place in the window goes to the next in line.
+    pub(crate) fn dispatch_taken(&mut self, id: &ActionExecutionId) {
+        if self.window.taken(id) {
+            self.send_waiting();
+        }
+    }
+
+    /// Sends dispatches in line while the window has places. One is
+    /// dropped whose action is no longer IDLE under the same attempt (it
+    /// finished, or was sent again under a new attempt), or whose execution
+    /// no longer runs and does not owe it the run.
+    pub(crate) fn send_waiting(&mut self) {
+        while !self.draining {
+            let Some(waiting) = self.window.next() else {
+                return;
+            };
+            let (exec_id, id, attempt) = match &waiting {
+                Waiting::Record(e, id, attempt) => (Some(*e), *id, *attempt),
+                Waiting::Message(m) => (m.execution_id, m.action_execution_id, m.attempt.0),
+            };
+            let Some(exec) = exec_id.and_then(|e| self.execs.get(&e)) else {
+                continue;
+            };
+            // An execution that stopped runs only what it owes; a paused
+            // one sends its IDLE actions again when it resumes.
+            if exec.rec.state != State::Running && !exec.owed.contains(&id) {
+                continue;
+            }
+            let Some(ae) = exec
+                .actions
+                .get(&id)
+                .filter(|ae| ae.state == State::Idle && ae.attempt == attempt)
+            else {
+                continue;
+            };
+            let msg = match waiting {
+                Waiting::Record(..) => dispatch_of(exec, ae),
+                Waiting::Message(m) => *m,
+            };
+            self.send_now(msg);
+        }
     }
 
     /// An action of a task finished with `state` and `value`.

@@ -69,9 +69,9 @@ enum Opener {
     Workflow(String),
 }
 
-/// The window of items about to start, evaluated: each item's call, in item
-/// order, up to and including the first that cannot be made.
-type Window = Vec<(usize, Result<Call, StartError>)>;
+/// The window of items about to start, evaluated: each item's call (boxed:
+/// the vector outlives the calls taken out of it), up to the first failure.
+type Window = Vec<(usize, Result<Box<Call>, StartError>)>;
 
 /// The context of item `i`: its loop variables, overlaid by the task's
 /// inbound context (as Mistral merges them); `None` past a list's end.
@@ -351,6 +351,7 @@ impl EngineActor {
             self.sync_capacity(exec_id, task_id);
             match call {
                 Ok(call) if call.workflow => {
+                    let call = *call;
                     let item = Some(i as i32);
                     if let Err(e) =
                         self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
@@ -360,7 +361,7 @@ impl EngineActor {
                     }
                 }
                 Ok(call) => {
-                    if let Some(msg) = self.record_action(exec_id, task_id, call, Some(i)) {
+                    if let Some(msg) = self.record_action(exec_id, task_id, *call, Some(i)) {
                         self.send(msg);
                     }
                 }
@@ -411,7 +412,9 @@ impl EngineActor {
         }
         let mut window = Vec::with_capacity(inputs.len());
         for (i, ctx, input) in inputs {
-            let call = self.action_call_with(d, exec, task, ctx, input);
+            let call = self
+                .action_call_with(d, exec, task, ctx, input)
+                .map(Box::new);
             let failed = call.is_err();
             window.push((i, call));
             if failed {

@@ -407,7 +407,7 @@ impl EngineActor {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
-        let mut sends = Vec::new();
+        let mut ids = Vec::new();
         for ae in exec
             .actions
             .values_mut()
@@ -415,26 +415,12 @@ impl EngineActor {
         {
             ae.attempt += 1;
             ae.updated_at = Some(now());
-            let context = exec
-                .tasks
-                .get(&ae.task_execution_id.unwrap_or_default())
-                .map(|t| &t.runtime_context);
-            let timeout = context
-                .and_then(super::runtime::timeout)
-                .map(std::time::Duration::from_secs_f64);
-            sends.push(HandleTask {
-                action_execution_id: ae.id,
-                task_execution_id: ae.task_execution_id,
-                execution_id: ae.execution_id,
-                attempt: Attempt(ae.attempt),
-                action: ae.name.clone(),
-                input: ae.input.clone(),
-                timeout,
-                workflow_name: ae.workflow_name.clone(),
-                target: context.and_then(super::runtime::target),
-                inline: false,
-            });
+            ids.push(ae.id);
         }
+        let sends: Vec<HandleTask> = ids
+            .iter()
+            .filter_map(|id| Some(dispatch_of(exec, exec.actions.get(id)?)))
+            .collect();
         for mut m in sends {
             // An ad-hoc action is sent as the system action it expands to.
             match self.expansion_of(exec_id, m.action_execution_id) {
@@ -452,6 +438,42 @@ impl EngineActor {
             self.send(m);
         }
     }
+}
+
+/// The dispatch of an IDLE action execution of `exec`, made from its
+/// record and its task's runtime context (the action's timeout and
+/// target as its start evaluated them). An ad-hoc action is sent as
+/// the action it names; the caller expands it.
+pub(crate) fn dispatch_of(exec: &Exec, ae: &ActionExecutionRecord) -> HandleTask {
+    let (timeout, target) = placement(exec, ae);
+    HandleTask {
+        action_execution_id: ae.id,
+        task_execution_id: ae.task_execution_id,
+        execution_id: ae.execution_id,
+        attempt: Attempt(ae.attempt),
+        action: ae.name.clone(),
+        input: ae.input.clone(),
+        timeout,
+        workflow_name: ae.workflow_name.clone(),
+        target,
+        inline: false,
+    }
+}
+
+/// The timeout and target of an action execution's dispatch, as its
+/// task's start evaluated them (kept in the task's runtime context).
+pub(crate) fn placement(
+    exec: &Exec,
+    ae: &ActionExecutionRecord,
+) -> (Option<std::time::Duration>, Option<String>) {
+    let context = ae
+        .task_execution_id
+        .and_then(|t| exec.tasks.get(&t))
+        .map(|t| &t.runtime_context);
+    let timeout = context
+        .and_then(super::runtime::timeout)
+        .map(std::time::Duration::from_secs_f64);
+    (timeout, context.and_then(super::runtime::target))
 }
 
 /// `text` on one log line: line breaks as `\n`, cut after 1000 characters.

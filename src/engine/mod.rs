@@ -40,6 +40,7 @@ mod subflow;
 mod telemetry;
 mod transition;
 mod versions;
+mod window;
 
 pub use actor::EngineActor;
 pub use adhoc::Expanded;
@@ -97,6 +98,9 @@ pub struct Limits {
     pub allow_action_execution_deletion: bool,
     pub max_tasks_per_workflow: usize,
     pub max_subworkflow_depth: usize,
+    /// Dispatches out with the workers at once, not yet confirmed (the
+    /// rest wait in the engine as ids).
+    pub dispatch_window: usize,
 }
 
 impl Default for Limits {
@@ -108,6 +112,7 @@ impl Default for Limits {
             allow_action_execution_deletion: false,
             max_tasks_per_workflow: 20_000,
             max_subworkflow_depth: 32,
+            dispatch_window: window::DEFAULT_LIMIT,
         }
     }
 }
@@ -137,6 +142,10 @@ pub struct Stats {
     pub integrity_repairs: u64,
     /// Action executions dispatched or running now.
     pub in_flight: u64,
+    /// Dispatches out with the workers, not yet confirmed.
+    pub dispatches_out: u64,
+    /// Dispatches waiting in the engine for a place in the window.
+    pub dispatches_waiting: u64,
     /// Evaluations moved off the engine thread (over the inline budget).
     pub evaluations_offloaded: u64,
     /// Evaluations in the evaluation pool now.

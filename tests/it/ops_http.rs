@@ -189,6 +189,8 @@ fn metrics_through_the_exporter() {
         "bora_integrity_repairs_total",
         "bora_executions_in_memory",
         "bora_actions_in_flight",
+        "bora_dispatches_out",
+        "bora_dispatches_waiting",
         "bora_expression_evaluations_offloaded_total",
         "bora_expression_evaluations_waiting",
         "bora_workers_alive",

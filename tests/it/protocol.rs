@@ -55,13 +55,23 @@ struct Rig {
 
 impl Rig {
     async fn new() -> Self {
+        Self::with_window(bora::engine::Limits::default().dispatch_window).await
+    }
+
+    /// A rig whose engine has at most `window` dispatches out at once.
+    async fn with_window(window: usize) -> Self {
         let (dir, url) = sqlite_url();
         let (store, writer) = bora::store::open(&url).unwrap();
         let capture = Capture::default();
         let seen = capture.seen.clone();
         let capture = capture.start();
-        let engine =
-            EngineActor::new(writer, capture.recipient(), Arc::new(Evaluator::default())).start();
+        let limits = bora::engine::Limits {
+            dispatch_window: window,
+            ..Default::default()
+        };
+        let engine = EngineActor::new(writer, capture.recipient(), Arc::new(Evaluator::default()))
+            .with_limits(limits)
+            .start();
         let runs = Arc::new(AtomicUsize::new(0));
         let registry = counting_action(runs.clone()).shared();
         let link = EngineLink {
@@ -521,4 +531,81 @@ async fn a_restart_completes_a_running_task_whose_action_finished() {
     let ex = finished(&engine.store, id).await;
     assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
     assert_eq!(ex.output["v"], 7, "the stored result, not a new run");
+}
+
+const TEN_ITEMS: &str = "
+version: '2.0'
+items:
+  tasks:
+    t1:
+      with-items: i in <% range(10) %>
+      action: test.count
+";
+
+impl Rig {
+    async fn start_items(&self) -> bora::domain::ExecutionId {
+        self.upload(TEN_ITEMS).await;
+        let msg = StartExecution {
+            workflow_name: Some("items".into()),
+            ..Default::default()
+        };
+        self.engine.send(msg).await.unwrap().unwrap().id
+    }
+
+    fn seen(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+/// With a window of 3, a with-items of 10 items has 3 dispatches out; each
+/// answered confirmation lets the next one out, and every item runs once.
+#[actix_rt::test]
+async fn the_dispatch_window_holds_the_rest_until_a_place_frees() {
+    let rig = Rig::with_window(3).await;
+    let id = rig.start_items().await;
+    rig.dispatched(3).await;
+    actix_rt::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(rig.seen(), 3, "only the window's worth is out");
+    for n in 1..=10 {
+        let m = rig.dispatched(n).await;
+        rig.deliver(m).await;
+        assert!(rig.seen() <= (n + 3).min(10), "one more out per answer");
+    }
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(rig.runs.load(Ordering::SeqCst), 10);
+    assert_eq!(rig.seen(), 10, "no item was sent twice");
+}
+
+/// A refused confirmation frees its place too, and a paused execution's
+/// items in line are not sent while it is paused: the resume sends every
+/// IDLE item again under a new attempt, through the window.
+#[actix_rt::test]
+async fn a_paused_execution_sends_nothing_more_until_resumed() {
+    let rig = Rig::with_window(3).await;
+    let id = rig.start_items().await;
+    let first = rig.dispatched(1).await;
+    rig.deliver(first).await;
+    rig.dispatched(4).await;
+    rig.set_state(id, State::Paused).await;
+    for n in 2..=4 {
+        let m = rig.dispatched(n).await;
+        rig.deliver(m).await;
+    }
+    let stats = rig.engine.send(GetStats).await.unwrap();
+    assert_eq!(stats.confirms_refused_not_running, 3);
+    actix_rt::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(rig.seen(), 4, "nothing more goes out while paused");
+    rig.set_state(id, State::Running).await;
+    let mut n = 5;
+    while rig.runs.load(Ordering::SeqCst) < 10 {
+        let m = rig.dispatched(n).await;
+        assert_eq!(m.attempt, Attempt(2), "sent again under a new attempt");
+        rig.deliver(m).await;
+        n += 1;
+    }
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(rig.runs.load(Ordering::SeqCst), 10);
+    assert_eq!(rig.seen(), 4 + 9, "each of the 9 items left sent once more");
 }

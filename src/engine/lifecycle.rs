@@ -417,13 +417,17 @@ impl EngineActor {
             ae.updated_at = Some(now());
             ids.push(ae.id);
         }
-        let sends: Vec<HandleTask> = ids
-            .iter()
-            .filter_map(|id| Some(dispatch_of(exec, exec.actions.get(id)?)))
-            .collect();
-        for mut m in sends {
+        // One message at a time: most wait in the dispatch window as ids.
+        for id in ids {
+            let Some(exec) = self.execs.get(&exec_id) else {
+                return;
+            };
+            let Some(ae) = exec.actions.get(&id) else {
+                continue;
+            };
+            let mut m = dispatch_of(exec, ae);
             // An ad-hoc action is sent as the system action it expands to.
-            match self.expansion_of(exec_id, m.action_execution_id) {
+            match self.expansion_of(exec_id, id) {
                 Some(Ok(e)) => {
                     m.action = e.base;
                     m.input = Value::Object(e.base_input);
@@ -431,7 +435,7 @@ impl EngineActor {
                 Some(Err(e)) => log::warn!("ex={exec_id} cannot expand an ad-hoc action: {e}"),
                 None => {}
             }
-            self.touch_action(exec_id, m.action_execution_id, Write::Update);
+            self.touch_action(exec_id, id, Write::Update);
             if self.draining {
                 continue;
             }

@@ -9,6 +9,20 @@ use super::interp::{R, err};
 use super::value::V;
 use crate::expr::ErrorKind;
 
+/// Python's refusal to make an integer of a NaN or an infinite float.
+pub(crate) fn finite_for_int(f: f64) -> R<()> {
+    if f.is_nan() {
+        return err(ErrorKind::Value, "cannot convert float NaN to integer");
+    }
+    if f.is_infinite() {
+        return err(
+            ErrorKind::Overflow,
+            "cannot convert float infinity to integer",
+        );
+    }
+    Ok(())
+}
+
 /// Python `int(x)`.
 pub fn py_int(v: &V) -> R<V> {
     match v {
@@ -16,15 +30,7 @@ pub fn py_int(v: &V) -> R<V> {
         V::Bool(b) => Ok(V::Int(*b as i64)),
         V::Int(_) | V::Big(_) => Ok(v.clone()),
         V::Float(f) => {
-            if f.is_nan() {
-                return err(ErrorKind::Value, "cannot convert float NaN to integer");
-            }
-            if f.is_infinite() {
-                return err(
-                    ErrorKind::Overflow,
-                    "cannot convert float infinity to integer",
-                );
-            }
+            finite_for_int(*f)?;
             let t = f.trunc();
             if t.abs() < 9.0e18 {
                 Ok(V::Int(t as i64))

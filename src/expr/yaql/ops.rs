@@ -54,15 +54,7 @@ pub(crate) fn span(us: i128) -> R<V> {
 
 /// A timespan of `us` microseconds computed as a float (rounded).
 pub(crate) fn span_f(us: f64) -> R<V> {
-    if us.is_nan() {
-        return err(ErrorKind::Value, "cannot convert float NaN to integer");
-    }
-    if us.is_infinite() {
-        return err(
-            ErrorKind::Overflow,
-            "cannot convert float infinity to integer",
-        );
-    }
+    super::lib_num::finite_for_int(us)?;
     span(if us.abs() < 1e38 {
         us.round() as i128
     } else {

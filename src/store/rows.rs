@@ -250,9 +250,9 @@ stored!(
     ActionDef => action_definitions as ActionDef;
     WorkbookRecord => workbooks as WorkbookRecord;
     ExecutionRecord => workflow_executions as ExecutionChange,
-        sized 512 256 128 64 32 16 8 4 2 1;
+        sized 128 64 32 16 8 4 2 1;
     TaskRecord => task_executions as TaskChange,
-        sized 512 256 128 64 32 16 8 4 2 1;
+        sized 128 64 32 16 8 4 2 1;
     ActionExecutionRecord => action_executions as ActionChange,
-        sized 512 256 128 64 32 16 8 4 2 1;
+        sized 128 64 32 16 8 4 2 1;
 );

@@ -25,9 +25,12 @@ use super::schema::{
     workflow_definitions, workflow_executions, workflow_versions,
 };
 
-/// Most rows in one multi-row statement: keeps the bound parameters (about 20 a
-/// row) under SQLite's 32766 and PostgreSQL's 65535.
-const CHUNK: usize = 512;
+/// Most rows in one multi-row statement. Every size up to it stays
+/// prepared on the writer's connection, and a prepared statement's memory
+/// grows with its rows: with 512 the engine benchmark's peak RSS was 6 MiB
+/// higher than with 128, at the same speed. The bound parameters (about
+/// 20 a row) stay far under SQLite's 32766 and PostgreSQL's 65535.
+const CHUNK: usize = 128;
 
 /// Splits `0..len` into consecutive pieces of `CHUNK` rows, then of the
 /// powers of two that make up the rest (largest first).
@@ -164,7 +167,7 @@ where
                 }
             };
         }
-        let matched = sized!(512 256 128 64 32 16 8 4 2 1).map_err(db)?;
+        let matched = sized!(128 64 32 16 8 4 2 1).map_err(db)?;
         if matched < n {
             log::warn!(
                 "store: {} of {n} updates of {} matched no row",
@@ -365,8 +368,8 @@ mod tests {
         check(1, &[1]);
         check(3, &[2, 1]);
         check(8, &[8]);
-        check(511, &[256, 128, 64, 32, 16, 8, 4, 2, 1]);
-        check(512, &[512]);
-        check(1030, &[512, 512, 4, 2]);
+        check(127, &[64, 32, 16, 8, 4, 2, 1]);
+        check(128, &[128]);
+        check(262, &[128, 128, 4, 2]);
     }
 }

@@ -118,6 +118,23 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     ),
                 };
             }
+            // yaql's datetime() overloads name no other parameters
+            const NAMES: [&str; 11] = [
+                "year",
+                "month",
+                "day",
+                "hour",
+                "minute",
+                "second",
+                "microsecond",
+                "offset",
+                "timestamp",
+                "string",
+                "format",
+            ];
+            if a.named.iter().any(|(k, _)| !NAMES.contains(&k.as_str())) {
+                return Ok(None);
+            }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
             for (i, v) in vals.iter().enumerate().take(7) {
                 match v {
@@ -184,18 +201,35 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "timespan" => {
-            let mut us = 0f64;
-            for (k, mult) in [
+            // timespan(days=0, hours=0, minutes=0, seconds=0,
+            // milliseconds=0, microseconds=0): by position or by name
+            const UNITS: [(&str, f64); 6] = [
                 ("days", 86_400e6),
                 ("hours", 3_600e6),
                 ("minutes", 60e6),
                 ("seconds", 1e6),
                 ("milliseconds", 1e3),
                 ("microseconds", 1.0),
-            ] {
-                if let Some(v) = it.named(a, k)? {
+            ];
+            let n = a.pos.len();
+            if n > UNITS.len()
+                || a.named
+                    .iter()
+                    .any(|(k, _)| UNITS.iter().position(|(u, _)| u == k).is_none_or(|i| i < n))
+            {
+                return Ok(None);
+            }
+            let mut us = 0f64;
+            for (i, (k, mult)) in UNITS.into_iter().enumerate() {
+                let v = if i < n {
+                    Some(it.arg(a, i)?)
+                } else {
+                    it.named(a, k)?
+                };
+                if let Some(v) = v {
                     match v {
                         V::Int(i) => us += i as f64 * mult,
+                        V::Bool(b) => us += f64::from(u8::from(b)) * mult,
                         V::Big(_) => {
                             return err(
                                 ErrorKind::Overflow,

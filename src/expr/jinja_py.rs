@@ -303,7 +303,7 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         let out = value
             .try_iter()?
             .map(|item| super::jinja_seq::attr_getter(&item, &attribute, default.as_ref()))
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         return Ok(generator(out));
     }
     Ok(generator(minijinja::filters::map(state, value, args)?))
@@ -408,6 +408,10 @@ impl Object for DictMethod {
 /// number); `root` is
 /// true when `x` is `_` itself.
 fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
+    // StrictUndefined raises on any attribute, a method name included
+    if v.is_undefined() {
+        return Err(super::jinja_ops::undefined_error());
+    }
     let number_attr = matches!(name.as_str(), "real" | "imag" | "numerator" | "denominator");
     if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) && !number_attr {
         let view = root

@@ -51,15 +51,24 @@ fn parts(attribute: &Value) -> Vec<Value> {
     }
 }
 
-/// Jinja2's `make_attrgetter(attribute, default=default)` applied to `item`.
-pub(crate) fn attr_getter(item: &Value, attribute: &Value, default: Option<&Value>) -> Value {
+/// Jinja2's `make_attrgetter(attribute, default=default)` applied to `item`:
+/// undefined when the last part is missing, UndefinedError when an earlier
+/// one is (the next part is looked up on an undefined value).
+pub(crate) fn attr_getter(
+    item: &Value,
+    attribute: &Value,
+    default: Option<&Value>,
+) -> Result<Value, Error> {
     get_path(item, &parts(attribute), default)
 }
 
 /// Jinja2's `environment.getitem` along `parts` (undefined when missing).
-fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
+fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Result<Value, Error> {
     let mut cur = item.clone();
     for p in parts {
+        if cur.is_undefined() {
+            return Err(super::jinja_ops::undefined_error());
+        }
         let mut next = cur.get_item(p).unwrap_or(Value::UNDEFINED);
         if next.is_undefined()
             && let Some(name) = p.as_str()
@@ -81,7 +90,13 @@ fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
             cur = d.clone();
         }
     }
-    cur
+    Ok(cur)
+}
+
+/// `get_path` for filters that fail on the undefined key anyway (sort,
+/// min/max, unique, sum, join, groupby): the reason is noted either way.
+fn path_value(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
+    get_path(item, parts, default).unwrap_or(Value::UNDEFINED)
 }
 
 fn ignore_case(v: Value, case_sensitive: bool) -> Value {
@@ -158,7 +173,7 @@ fn sort(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
         .map(|item| {
             let key: Vec<Value> = attrs
                 .iter()
-                .map(|p| ignore_case(get_path(&item, p, None), cs))
+                .map(|p| ignore_case(path_value(&item, p, None), cs))
                 .collect();
             (Value::from(key), item)
         })
@@ -227,7 +242,7 @@ fn min_max(value: &Value, args: &[Value], kw: &Kwargs, max: bool) -> Result<Valu
             "No aggregated item, sequence was empty.",
         ));
     };
-    let key = |x: &Value| ignore_case(get_path(x, &p, None), cs);
+    let key = |x: &Value| ignore_case(path_value(x, &p, None), cs);
     let (mut best, mut best_key) = (first.clone(), key(first));
     let op = if max { ">" } else { "<" };
     for item in &items[1..] {
@@ -260,7 +275,7 @@ fn unique(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
     for item in py_iter(&value)? {
-        let k = ignore_case(get_path(&item, &p, None), cs);
+        let k = ignore_case(path_value(&item, &p, None), cs);
         hashable(&k)?;
         if !seen.iter().any(|s| py_eq(s, &k)) {
             seen.push(k);
@@ -358,7 +373,7 @@ fn sum(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     }
     let p = a[0].as_ref().map(parts).unwrap_or_default();
     for item in py_iter(&value)? {
-        acc = py_add(&acc, &get_path(&item, &p, None))?;
+        acc = py_add(&acc, &path_value(&item, &p, None))?;
     }
     Ok(acc)
 }
@@ -373,7 +388,7 @@ fn join(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let p = a[1].as_ref().map(parts).unwrap_or_default();
     let mut out = Vec::new();
     for item in py_iter(&value)? {
-        out.push(soft_str(&get_path(&item, &p, None))?);
+        out.push(soft_str(&path_value(&item, &p, None))?);
     }
     Ok(Value::from(out.join(&d)))
 }
@@ -598,12 +613,17 @@ fn groupby(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
     let cs = flag(&a[2])?;
     let keyed: Vec<(Value, Value)> = py_iter(&value)?
         .into_iter()
-        .map(|item| (ignore_case(get_path(&item, &p, default.as_ref()), cs), item))
+        .map(|item| {
+            (
+                ignore_case(path_value(&item, &p, default.as_ref()), cs),
+                item,
+            )
+        })
         .collect();
     let sorted = py_sort(keyed.clone(), false)?;
     let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
     for item in sorted {
-        let key = ignore_case(get_path(&item, &p, default.as_ref()), cs);
+        let key = ignore_case(path_value(&item, &p, default.as_ref()), cs);
         match groups.last_mut() {
             Some((k, members)) if py_eq(k, &key) => members.push(item),
             _ => groups.push((key, vec![item])),
@@ -615,7 +635,7 @@ fn groupby(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
             let grouper = if cs {
                 key
             } else {
-                get_path(&members[0], &p, default.as_ref())
+                path_value(&members[0], &p, default.as_ref())
             };
             Value::from_object(GroupTuple(grouper, Value::from(members)))
         })

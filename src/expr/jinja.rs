@@ -398,7 +398,7 @@ fn sandbox_check(whole: &str) -> Result<(), Error> {
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge)__)\b",
+            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge|getitem|setitem|delitem|contains|iter|reversed|add|mul|init_subclass|subclasshook|getstate|class_getitem)__)\b",
         )
         .ok()
     });

@@ -79,6 +79,9 @@ pub struct Interp<'a> {
     /// Results of a dict's `keys()`, `values()`, `items()` (views: the
     /// values view has no `len()`; `str()` names the view and its dict).
     pub views: Vec<View>,
+    /// Lazy results and the Python objects yaql makes them with (`select`
+    /// a `map`, `where` a `filter`), as error messages name a receiver.
+    pub origins: Vec<(Rc<Vec<V>>, &'static str)>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -97,6 +100,7 @@ impl<'a> Interp<'a> {
         Interp {
             orderings: Vec::new(),
             views: Vec::new(),
+            origins: Vec::new(),
             scopes: vec![root_scope],
             fuel: limits.fuel,
             limits,
@@ -114,6 +118,38 @@ impl<'a> Interp<'a> {
                 .views
                 .iter()
                 .any(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, v))
+    }
+
+    /// `v`, noted as made by the Python object `repr` names.
+    pub fn tagged(&mut self, v: V, repr: &'static str) -> V {
+        if let V::Iter(p) = &v {
+            self.origins.push((p.clone(), repr));
+        }
+        v
+    }
+
+    /// How Python shows the lazy object `v` is, where that is not its
+    /// items: an ordering, a values view, a map or filter object.
+    pub fn lazy_repr(&self, v: &V) -> Option<String> {
+        let V::Iter(p) = v else { return None };
+        if self.orderings.iter().any(|o| Rc::ptr_eq(&o.0, p)) {
+            return Some("<yaql.standard_library.queries.OrderingIterable object at 0x...>".into());
+        }
+        if let Some(w) = self
+            .views
+            .iter()
+            .find(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, p))
+        {
+            return Some(format!(
+                "ValuesView({})",
+                super::value::py_str(&w.dict, super::value::Style::Yaql)
+            ));
+        }
+        self.origins
+            .iter()
+            .rev()
+            .find(|(q, _)| Rc::ptr_eq(q, p))
+            .map(|(_, r)| (*r).to_string())
     }
 
     /// The dict view `v` is, if it is one.
@@ -376,6 +412,11 @@ impl<'a> Interp<'a> {
             Expr::Call(name, args) => {
                 let a = self.make_args(Some(recv), args, sc)?;
                 self.call(name, a)
+            }
+            // a property of a collection maps over it (a `map` object)
+            Expr::Keyword(name) if matches!(recv, V::List(_) | V::Iter(_) | V::Set(..)) => {
+                let v = property(&recv, name)?;
+                Ok(self.tagged(v, "<map object at 0x...>"))
             }
             Expr::Keyword(name) => property(&recv, name),
             other if other.uses_receiver() => self.eval(other, sc),

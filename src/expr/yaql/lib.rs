@@ -222,23 +222,24 @@ fn class_of(v: &V, full: bool) -> &'static str {
     }
 }
 
-/// Short repr of a receiver for messages (as yaql truncates it).
-pub fn recv_repr(v: &V) -> String {
-    let s = py_str(v, Style::Yaql);
-    if s.chars().count() > 60 {
-        s.chars().take(60).collect()
+/// The receiver as yaql's messages show it (`str()` of the Python
+/// object: a lazy result names its class), cut at 4096 characters.
+pub fn recv_repr(it: &Interp<'_>, v: &V) -> String {
+    let s = it.lazy_repr(v).unwrap_or_else(|| py_str(v, Style::Yaql));
+    if s.chars().count() > 4096 {
+        s.chars().take(4096).collect()
     } else {
         s
     }
 }
 
 /// The "no overload matches" error for this call.
-pub fn nm(name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
+pub fn nm(it: &Interp<'_>, name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
     let msg = match (a.method, recv) {
         (true, Some(r)) => {
             format!(
                 "No method \"{name}\" for receiver {} matches supplied arguments",
-                recv_repr(r)
+                recv_repr(it, r)
             )
         }
         _ => format!("No function \"{name}\" matches supplied arguments"),
@@ -256,7 +257,10 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
             return match &recv {
                 Some(r) => err(
                     ErrorKind::UnknownFunction,
-                    format!("Unknown method \"{name}\" for receiver {}", recv_repr(r)),
+                    format!(
+                        "Unknown method \"{name}\" for receiver {}",
+                        recv_repr(it, r)
+                    ),
                 ),
                 None => err(
                     ErrorKind::UnknownFunction,
@@ -269,7 +273,7 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
                 ErrorKind::UnknownFunction,
                 format!(
                     "Unknown method \"{name}\" for receiver {}",
-                    recv.as_ref().map(recv_repr).unwrap_or_default()
+                    recv.as_ref().map(|r| recv_repr(it, r)).unwrap_or_default()
                 ),
             );
         }
@@ -299,7 +303,7 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
     };
     match r {
         Some(v) => Ok(v),
-        None => Err(nm(name, &a, recv.as_ref())),
+        None => Err(nm(it, name, &a, recv.as_ref())),
     }
 }
 

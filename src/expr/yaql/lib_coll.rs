@@ -53,7 +53,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let mut out = Vec::new();
             flatten_into(it, &xs, &mut out, 0)?;
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object flatten at 0x...>")
         }
         "dict" => {
             let mut m = IndexMap::new();

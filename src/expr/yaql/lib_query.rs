@@ -113,7 +113,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     out.push(x);
                 }
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<filter object at 0x...>")
         }
         "select" | "map" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -121,7 +121,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             for x in xs {
                 out.push(lam!(1, std::slice::from_ref(&x)));
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<map object at 0x...>")
         }
         "selectMany" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -134,7 +134,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 it.check_size(out.len())?;
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object select_many at 0x...>")
         }
         "skip" | "limit" | "take" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -158,11 +158,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             }
             let c = c as usize;
-            if name == "skip" {
+            let out = if name == "skip" {
                 V::iter(xs.into_iter().skip(c).collect())
             } else {
                 V::iter(xs.into_iter().take(c).collect())
-            }
+            };
+            it.tagged(out, "<itertools.islice object at 0x...>")
         }
         "append" if n >= 1 => {
             let mut xs = coll!(0);
@@ -186,7 +187,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     out.push(x);
                 }
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object distinct at 0x...>")
         }
         "enumerate" if arity(a, 1, 2) => {
             let xs = coll!(0);
@@ -367,7 +368,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 out.push(V::big(x.clone()));
                 x += &step;
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<range_iterator object at 0x...>")
         }
         "sequence" | "cycle" => {
             return err(

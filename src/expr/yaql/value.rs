@@ -559,7 +559,7 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
             }
             out.push(')');
         }
-        V::Ctx(_) => out.push_str("<yaql.language.contexts.Context object>"),
+        V::Ctx(_) => out.push_str("<yaql.language.contexts.Context object at 0x...>"),
         V::DateTime(d) => out.push_str(&super::datetime::dt_str(d)),
         V::TimeSpan(t) => out.push_str(&super::datetime::ts_str(*t)),
     }

@@ -297,8 +297,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             use std::fmt::Write;
             let mut out = String::new();
-            // Python's strftime does not pad years below 1000
-            let f = f.replace("%Y", &d.year().to_string());
+            let f = py_strftime_format(&d, &f);
             if write!(out, "{}", d.format(&f)).is_err() {
                 return err(ErrorKind::Value, "invalid format string");
             }
@@ -307,6 +306,61 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         _ => return Ok(None),
     }))
 }
+
+/// A Python `strftime` format as chrono's: the directives whose output
+/// differs are written out (`%f` is six digits of microseconds, `%Z` and
+/// `%z` of yaql's UTC datetimes `UTC` and `+0000`, `%Y` a year unpadded
+/// below 1000); the rest are chrono's as they are.
+fn py_strftime_format(d: &NaiveDateTime, f: &str) -> String {
+    let mut out = String::with_capacity(f.len());
+    let mut chars = f.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('f') => out.push_str(&format!("{:06}", d.and_utc().timestamp_subsec_micros())),
+            Some('Z') => out.push_str("UTC"),
+            Some('z') => out.push_str("+0000"),
+            Some('Y') => out.push_str(&d.year().to_string()),
+            Some(c) if KNOWN.contains(c) || c == '%' => {
+                out.push('%');
+                out.push(c);
+            }
+            // a padding flag before a directive glibc and chrono share
+            Some(flag @ ('-' | '_' | '0')) => {
+                let rest = chars.as_str();
+                match rest.chars().next() {
+                    Some(c) if KNOWN.contains(c) => {
+                        out.push('%');
+                        out.push(flag);
+                        out.push(c);
+                        chars.next();
+                    }
+                    _ => {
+                        out.push_str("%%");
+                        out.push(flag);
+                    }
+                }
+            }
+            // the locale's alternative forms: the plain ones in the C locale
+            Some('E' | 'O') if chars.as_str().starts_with(|c| KNOWN.contains(c)) => {
+                out.push('%');
+            }
+            // glibc writes a directive it does not know as it is
+            Some(c) => {
+                out.push_str("%%");
+                out.push(c);
+            }
+            None => out.push_str("%%"),
+        }
+    }
+    out
+}
+
+/// The `strftime` directives glibc and chrono both know.
+const KNOWN: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyY";
 
 fn parse_dt(s: &str) -> R<V> {
     let t = s.trim();
@@ -329,6 +383,13 @@ fn parse_dt(s: &str) -> R<V> {
         && let Some(x) = d.and_hms_opt(0, 0, 0)
     {
         return Ok(V::DateTime(x));
+    }
+    // dateutil finds no token at all in a text of separators only
+    if !s.chars().any(char::is_alphanumeric) {
+        return err(
+            ErrorKind::Value,
+            format!("String does not contain a date: {s}"),
+        );
     }
     err(ErrorKind::Value, format!("Unknown string format: {s}"))
 }

@@ -564,6 +564,10 @@ impl Jinja {
         };
         if let Some(m) = crate::expr::jinja_hint::call_rooted_message(src, &mut call) {
             e.message = m;
+        } else if e.message == "value is undefined"
+            && let Some(m) = crate::expr::jinja_hint::step_message(src, &mut call)
+        {
+            e.message = m;
         }
         e
     }

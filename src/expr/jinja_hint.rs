@@ -100,6 +100,79 @@ pub(crate) fn call_rooted_message(
     None
 }
 
+/// Jinja2's message for an undefined value met one step below any
+/// receiver the text shows (`[1, 2][5]`, `{'a': 1}.b`, `x.split('/')[1]`,
+/// `none.x`): each `.name` / `[key]` of `src`, left to right, whose
+/// receiver `eval` gives a value without that step. `None` when none is.
+pub(crate) fn step_message(
+    src: &str,
+    eval: &mut dyn FnMut(&str) -> Option<Json>,
+) -> Option<String> {
+    let b = src.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut tried = 0;
+    for p in 0..b.len() {
+        let c = b[p];
+        if let Some(q) = quote {
+            if c == q && (p == 0 || b[p - 1] != b'\\') {
+                quote = None;
+            }
+            continue;
+        }
+        if c == b'\'' || c == b'"' {
+            quote = Some(c);
+            continue;
+        }
+        let decimal = c == b'.'
+            && p > 0
+            && b[p - 1].is_ascii_digit()
+            && b.get(p + 1).is_some_and(u8::is_ascii_digit);
+        if !(c == b'.' || c == b'[') || decimal {
+            continue;
+        }
+        let steps = parse_steps(&src[p..]);
+        let Some(recv) = receiver_text(src, p) else {
+            continue;
+        };
+        if steps.is_empty() || recv == "_" {
+            continue;
+        }
+        tried += 1;
+        if tried > 16 {
+            break;
+        }
+        let Some(v) = eval(recv) else { continue };
+        if let Some(m) = first_missing(&v, &type_repr(&v), &steps[..1]) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+/// The text of the expression that ends where `src[end..]` starts with
+/// `.` or `[`: a name, literal or call chain, brackets balanced.
+fn receiver_text(src: &str, end: usize) -> Option<&str> {
+    let b = src.as_bytes();
+    let mut i = end;
+    let mut depth = 0usize;
+    while i > 0 {
+        let c = b[i - 1];
+        match c {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'\'' | b'"' => {
+                let open = src[..i - 1].rfind(c as char)?;
+                i = open + 1;
+            }
+            c if depth > 0 || c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {}
+            _ => break,
+        }
+        i -= 1;
+    }
+    let recv = src[i..end].trim();
+    (!recv.is_empty()).then_some(recv)
+}
+
 /// [`first_missing`] from a function's result, naming its column fields.
 fn missing_below(function: &str, value: &Json, steps: &[Step]) -> Option<String> {
     let root = type_repr(value);
@@ -354,6 +427,35 @@ pub(crate) fn loop_item_reason(src: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_step_below_a_literal_or_call_is_named_by_its_receiver() {
+        let mut eval = |text: &str| match text {
+            "[1, 2, 3]" => Some(json!([1, 2, 3])),
+            "{'a': 1}" => Some(json!({"a": 1})),
+            "_.s.split('/')" => Some(json!(["x"])),
+            "none" => Some(json!(null)),
+            _ => None,
+        };
+        let mut msg = |src: &str| step_message(src, &mut eval);
+        assert_eq!(
+            msg("{{ [1, 2, 3][5] }}").as_deref(),
+            Some("list object has no element 5")
+        );
+        assert_eq!(
+            msg("{{ {'a': 1}.b }}").as_deref(),
+            Some("'dict object' has no attribute 'b'")
+        );
+        assert_eq!(
+            msg("{{ _.s.split('/')[1] | int }}").as_deref(),
+            Some("list object has no element 1")
+        );
+        assert_eq!(
+            msg("{{ none.x }}").as_deref(),
+            Some("'None' has no attribute 'x'")
+        );
+        assert_eq!(msg("{{ 'a.b'[0] ~ 1.5 }}"), None);
+    }
 
     #[test]
     fn the_first_missing_link_is_named_as_jinja2_names_it() {

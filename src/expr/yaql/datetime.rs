@@ -1,18 +1,39 @@
 //! YAQL date and time values (`datetime`, `timespan`, `now`) and their
-//! properties; datetimes are naive UTC, spans are microseconds.
+//! properties; a datetime keeps the UTC offset it was written with (UTC
+//! when it names none), spans are microseconds.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 
 use super::interp::{Args, Interp, R, err};
 use super::value::V;
 use crate::expr::ErrorKind;
 
+/// A datetime: its wall-clock time and UTC offset (Python's aware
+/// `datetime`; equal, ordered and subtracted as instants).
+pub type Dt = chrono::DateTime<chrono::FixedOffset>;
+
+/// A naive time taken as UTC, as yaql takes one.
+pub fn utc(d: NaiveDateTime) -> Dt {
+    d.and_utc().fixed_offset()
+}
+
 /// Python `str()` of a datetime (`2020-01-02 03:04:05+00:00`).
-pub fn dt_str(d: &NaiveDateTime) -> String {
+pub fn dt_str(d: &Dt) -> String {
     if d.nanosecond() == 0 {
-        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S"))
+        format!("{}", d.format("%Y-%m-%d %H:%M:%S%:z"))
     } else {
-        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S%.6f"))
+        format!("{}", d.format("%Y-%m-%d %H:%M:%S%.6f%:z"))
+    }
+}
+
+/// A datetime in a JSON result: its wall-clock time, and its offset when
+/// that is not UTC.
+pub fn dt_json(d: &Dt) -> String {
+    let local = d.format("%Y-%m-%dT%H:%M:%S%.f").to_string();
+    if d.offset().local_minus_utc() == 0 {
+        local
+    } else {
+        format!("{local}{}", d.format("%:z"))
     }
 }
 
@@ -46,14 +67,27 @@ pub fn property(v: &V, name: &str) -> R<V> {
             "second" => V::Int(d.second() as i64),
             "microsecond" => V::Int((d.nanosecond() / 1000) as i64),
             "weekday" => V::Int(d.weekday().num_days_from_monday() as i64),
-            "timestamp" => V::Float(d.and_utc().timestamp_micros() as f64 / 1e6),
-            "utc" => V::DateTime(*d),
-            "offset" => V::TimeSpan(0),
-            "date" => V::DateTime(d.date().and_hms_opt(0, 0, 0).unwrap_or(*d)),
+            // yaql's `utc` is `dt - dt.utcoffset()` (the offset kept), and
+            // `timestamp` the seconds from the epoch to that
+            "timestamp" => V::Float(
+                (d.timestamp_micros() - i64::from(d.offset().local_minus_utc()) * 1_000_000) as f64
+                    / 1e6,
+            ),
+            "utc" => {
+                V::DateTime(*d - chrono::Duration::seconds(i64::from(d.offset().local_minus_utc())))
+            }
+            "offset" | "utcoffset" => {
+                V::TimeSpan(i64::from(d.offset().local_minus_utc()) * 1_000_000)
+            }
+            "date" => V::DateTime(
+                d.date_naive()
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|x| d.offset().from_local_datetime(&x).single())
+                    .unwrap_or(*d),
+            ),
             "time" => V::TimeSpan(
                 (d.num_seconds_from_midnight() as i64) * 1_000_000 + (d.nanosecond() / 1000) as i64,
             ),
-            "utcoffset" => V::TimeSpan(0),
             _ => return unknown(name),
         }),
         V::TimeSpan(t) => {
@@ -102,7 +136,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 let secs = vals[0].as_f64().unwrap_or(0.0);
                 let micros = (secs * 1e6).round() as i64;
                 return match chrono::DateTime::from_timestamp_micros(micros) {
-                    Some(d) => Ok(Some(V::DateTime(d.naive_utc()))),
+                    Some(d) => Ok(Some(V::DateTime(d.fixed_offset()))),
                     None => err(ErrorKind::Overflow, "timestamp out of range"),
                 };
             }
@@ -111,7 +145,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             {
                 let fmt = f.replace("%z", "%#z");
                 return match NaiveDateTime::parse_from_str(s, &fmt) {
-                    Ok(d) => Ok(Some(V::DateTime(d))),
+                    Ok(d) => Ok(Some(V::DateTime(utc(d)))),
                     Err(_) => err(
                         ErrorKind::Value,
                         format!("time data '{s}' does not match format '{f}'"),
@@ -196,7 +230,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     )
                 });
             match d {
-                Some(d) => V::DateTime(d),
+                Some(d) => V::DateTime(utc(d)),
                 None => return err(ErrorKind::Value, "day is out of range for month"),
             }
         }
@@ -242,7 +276,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             super::ops::span_f(us)?
         }
-        "now" => V::DateTime(chrono::Utc::now().naive_utc()),
+        "now" => V::DateTime(chrono::Utc::now().fixed_offset()),
         "replace" if a.method && matches!(it.arg(a, 0)?, V::DateTime(_)) => {
             let V::DateTime(d) = it.arg(a, 0)? else {
                 return Ok(None);
@@ -284,7 +318,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         parts[6] as u32,
                     )
                 });
-            match nd {
+            match nd.and_then(|x| d.offset().from_local_datetime(&x).single()) {
                 Some(x) => V::DateTime(x),
                 None => return err(ErrorKind::Value, "day is out of range for month"),
             }
@@ -311,7 +345,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
 /// differs are written out (`%f` is six digits of microseconds, `%Z` and
 /// `%z` of yaql's UTC datetimes `UTC` and `+0000`, `%Y` a year unpadded
 /// below 1000); the rest are chrono's as they are.
-fn py_strftime_format(d: &NaiveDateTime, f: &str) -> String {
+fn py_strftime_format(d: &Dt, f: &str) -> String {
     let mut out = String::with_capacity(f.len());
     let mut chars = f.chars();
     while let Some(c) = chars.next() {
@@ -320,9 +354,11 @@ fn py_strftime_format(d: &NaiveDateTime, f: &str) -> String {
             continue;
         }
         match chars.next() {
-            Some('f') => out.push_str(&format!("{:06}", d.and_utc().timestamp_subsec_micros())),
-            Some('Z') => out.push_str("UTC"),
-            Some('z') => out.push_str("+0000"),
+            Some('f') => out.push_str(&format!("{:06}", d.timestamp_subsec_micros())),
+            // a fixed offset other than UTC has no name
+            Some('Z') if d.offset().local_minus_utc() == 0 => out.push_str("UTC"),
+            Some('Z') => {}
+            Some('z') => out.push_str("%z"),
             Some('Y') => out.push_str(&d.year().to_string()),
             Some(c) if KNOWN.contains(c) || c == '%' => {
                 out.push('%');
@@ -362,8 +398,38 @@ fn py_strftime_format(d: &NaiveDateTime, f: &str) -> String {
 /// The `strftime` directives glibc and chrono both know.
 const KNOWN: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyY";
 
+/// Python's complaint about a field of a `Y-M-D[ H[:M[:S]]]` text out of
+/// its range, as dateutil passes it on.
+fn out_of_range(t: &str) -> Option<&'static str> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{1,2}))?(?::(\d{1,2}))?)?",
+        )
+        .ok()
+    });
+    let c = re.as_ref()?.captures(t)?;
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let (y, m, d) = (num(1)? as i32, num(2)?, num(3)?);
+    if !(1..=12).contains(&m) {
+        return Some("month must be in 1..12");
+    }
+    if NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return Some("day is out of range for month");
+    }
+    match (num(4), num(5), num(6)) {
+        (Some(h), _, _) if h > 23 => Some("hour must be in 0..23"),
+        (_, Some(mi), _) if mi > 59 => Some("minute must be in 0..59"),
+        (_, _, Some(sec)) if sec > 59 => Some("second must be in 0..59"),
+        _ => None,
+    }
+}
+
 fn parse_dt(s: &str) -> R<V> {
     let t = s.trim();
+    if let Some(why) = out_of_range(t) {
+        return err(ErrorKind::Value, format!("{why}: {s}"));
+    }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -373,19 +439,23 @@ fn parse_dt(s: &str) -> R<V> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
-            return Ok(V::DateTime(d));
+            return Ok(V::DateTime(utc(d)));
         }
     }
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(V::DateTime(d.naive_utc()));
+        return Ok(V::DateTime(d));
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         && let Some(x) = d.and_hms_opt(0, 0, 0)
     {
-        return Ok(V::DateTime(x));
+        return Ok(V::DateTime(utc(x)));
     }
     // dateutil finds no token at all in a text of separators only
-    if !s.chars().any(char::is_alphanumeric) {
+    let core: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && !",/.-".contains(*c))
+        .collect();
+    if core.is_empty() || core == "T" {
         return err(
             ErrorKind::Value,
             format!("String does not contain a date: {s}"),

@@ -158,13 +158,17 @@ pub fn yaml_node(v: &V) -> R<crate::yaml::emit::Node> {
                 .collect::<R<_>>()?,
         ),
         V::DateTime(t) => {
-            let micro = t.and_utc().timestamp_subsec_micros();
+            let micro = t.timestamp_subsec_micros();
             let frac = if micro == 0 {
                 String::new()
             } else {
                 format!(".{micro:06}")
             };
-            Node::Timestamp(format!("{}{frac}+00:00", t.format("%Y-%m-%d %H:%M:%S")))
+            Node::Timestamp(format!(
+                "{}{frac}{}",
+                t.format("%Y-%m-%d %H:%M:%S"),
+                t.format("%:z")
+            ))
         }
         other => {
             return super::interp::err(

@@ -125,6 +125,17 @@ JINJA2 = read('jinja2.txt')
 TEMPLATES2 = read('templates2.txt')
 
 
+# A third round over hosts/config data: let/def, joins of two
+# collections, env(), json/yaml functions, operator precedence.
+CTX3 = {'hosts': [{'name': 'a1', 'ip': '10.0.0.1', 'up': True, 'load': [0.5, 0.7]}, {'name': 'b2', 'ip': None, 'up': False, 'load': []},
+                 {'name': 'c3', 'ip': '10.0.0.3', 'up': True, 'load': [2.0]}],
+       'cfg': {'retries': '3', 'timeout': 2.5, 'tags': {'env': 'prod', 'tier': None}, 'list': ['x', 'y']},
+       'msg': 'Deploy 3 of 5 done; ERR=0', 'v': '1.2.10', 'bad': {'a': [1, {'b': None}]}, 'n0': 0, 'nn': None, 'ee': [],
+       '__env': {'token': 'abc', 'retry': {'count': 2}}}
+YAQL3 = read('yaql3.txt')
+JINJA3 = read('jinja3.txt')
+
+
 def ctx_for(expr, ctx):
     out = {}
     for k, v in ctx.items():
@@ -190,6 +201,12 @@ def main():
         if sparse and sparse != full:
             print(json.dumps({'lang': lang, 'category': cat + '-sparse', 'expr': e, 'context': sparse},
                              ensure_ascii=False))
+    for lang, e in [('yaql', '<% ' + l + ' %>') for l in YAQL3.strip().split('\n') if l.strip()] + \
+            [('jinja', '{{ ' + l + ' }}') for l in JINJA3.strip().split('\n') if l.strip()]:
+        ctx = {k: v for k, v in CTX3.items() if ('$.' + k in e or '_.' + k in e)}
+        if 'env()' in e:
+            ctx['__env'] = CTX3['__env']
+        print(json.dumps({'lang': lang, 'category': 'round3', 'expr': e, 'context': ctx}, ensure_ascii=False))
     for lang, cat, e in rows2():
         ctx = {k: v for k, v in CTX2.items() if ('$.' + k in e or '_.' + k in e)}
         print(json.dumps({'lang': lang, 'category': cat, 'expr': e, 'context': ctx}, ensure_ascii=False))

@@ -273,25 +273,6 @@ impl Jinja {
     }
 }
 
-/// Python's words for a division by zero minijinja reports as `unable to
-/// calculate L op 0`.
-fn zero_division_text(message: &str) -> Option<&'static str> {
-    let rest = message.strip_prefix("unable to calculate ")?;
-    let (left, op, right) = [" // ", " / ", " % "]
-        .iter()
-        .find_map(|op| rest.rsplit_once(op).map(|(l, r)| (l, op.trim(), r)))?;
-    let float = |s: &str| s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("nan");
-    let float = float(left) || float(right);
-    Some(match (op, float) {
-        ("/", false) => "division by zero",
-        ("/", true) => "float division by zero",
-        ("//", false) => "integer division or modulo by zero",
-        ("//", true) => "float floor division by zero",
-        (_, false) => "integer modulo by zero",
-        (_, true) => "float modulo",
-    })
-}
-
 fn jerr(expression: &str, e: minijinja::Error) -> Error {
     let mut message = e
         .detail()
@@ -308,12 +289,13 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
     }
+    message = crate::expr::jinja_words::reworded(message);
     if message.contains("cannot slice by step size of 0") {
         message = "slice step cannot be zero".into();
     }
     let kind = kind_of(&e);
     if kind == ErrorKind::ZeroDivision
-        && let Some(text) = zero_division_text(&message)
+        && let Some(text) = crate::expr::jinja_words::zero_division_text(&message)
     {
         message = text.to_string();
     }

@@ -304,7 +304,36 @@ fn str_or_other_method(
             )),
         };
     }
-    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+    match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
+        // Jinja2 looks the method up as an attribute: the sandbox's
+        // getattr gives an Undefined named by the value's type
+        Err(e)
+            if e.kind() == minijinja::ErrorKind::UnknownMethod
+                && !value.is_undefined()
+                && matches!(
+                    value.kind(),
+                    ValueKind::None
+                        | ValueKind::Bool
+                        | ValueKind::Number
+                        | ValueKind::String
+                        | ValueKind::Seq
+                        | ValueKind::Map
+                ) =>
+        {
+            let of = match value.kind() {
+                ValueKind::None => "'None'".to_string(),
+                _ if super::jinja_py::is_namespace(value) => {
+                    "'jinja2.utils.Namespace object'".to_string()
+                }
+                _ => format!("'{} object'", super::jinja_ops::type_name(value)),
+            };
+            Err(Error::new(
+                minijinja::ErrorKind::UnknownMethod,
+                format!("{of} has no attribute '{method}'"),
+            ))
+        }
+        other => other,
+    }
 }
 
 /// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None,

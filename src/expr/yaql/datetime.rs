@@ -231,7 +231,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 });
             match d {
                 Some(d) => V::DateTime(utc(d)),
-                None => return err(ErrorKind::Value, "day is out of range for month"),
+                None => return err(ErrorKind::Value, field_error(&parts)),
             }
         }
         "timespan" => {
@@ -318,9 +318,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         parts[6] as u32,
                     )
                 });
+            let nd = nd.filter(|_| (1..=9999).contains(&parts[0]));
             match nd.and_then(|x| d.offset().from_local_datetime(&x).single()) {
                 Some(x) => V::DateTime(x),
-                None => return err(ErrorKind::Value, "day is out of range for month"),
+                None => return err(ErrorKind::Value, field_error(&parts)),
             }
         }
         "isDatetime" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::DateTime(_))),
@@ -397,6 +398,36 @@ fn py_strftime_format(d: &Dt, f: &str) -> String {
 
 /// The `strftime` directives glibc and chrono both know.
 const KNOWN: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyY";
+
+/// Python's `datetime()` complaint about the first field out of its range
+/// (year, month, day, hour, minute, second, microsecond).
+fn field_error(p: &[i64; 7]) -> String {
+    let days = u32::try_from(p[1])
+        .ok()
+        .and_then(|m| {
+            let first = NaiveDate::from_ymd_opt(i32::try_from(p[0]).ok()?, m, 1)?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some(i64::from(
+                next.signed_duration_since(first).num_days() as i32
+            ))
+        })
+        .unwrap_or(31);
+    if !(1..=9999).contains(&p[0]) {
+        format!("year {} is out of range", p[0])
+    } else if !(1..=12).contains(&p[1]) {
+        "month must be in 1..12".into()
+    } else if !(1..=days).contains(&p[2]) {
+        "day is out of range for month".into()
+    } else if !(0..=23).contains(&p[3]) {
+        "hour must be in 0..23".into()
+    } else if !(0..=59).contains(&p[4]) {
+        "minute must be in 0..59".into()
+    } else if !(0..=59).contains(&p[5]) {
+        "second must be in 0..59".into()
+    } else {
+        "microsecond must be in 0..999999".into()
+    }
+}
 
 /// Python's complaint about a field of a `Y-M-D[ H[:M[:S]]]` text out of
 /// its range, as dateutil passes it on.

@@ -82,6 +82,9 @@ pub struct Interp<'a> {
     /// Lazy results and the Python objects yaql makes them with (`select`
     /// a `map`, `where` a `filter`), as error messages name a receiver.
     pub origins: Vec<(Rc<Vec<V>>, &'static str)>,
+    /// Results that are Python lists where yaql's data are tuples
+    /// (`split()`): their index errors say `list`.
+    pub py_lists: Vec<Rc<Vec<V>>>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -101,6 +104,7 @@ impl<'a> Interp<'a> {
             orderings: Vec::new(),
             views: Vec::new(),
             origins: Vec::new(),
+            py_lists: Vec::new(),
             scopes: vec![root_scope],
             fuel: limits.fuel,
             limits,
@@ -126,6 +130,19 @@ impl<'a> Interp<'a> {
             self.origins.push((p.clone(), repr));
         }
         v
+    }
+
+    /// `v`, noted as a Python list.
+    pub fn py_list(&mut self, v: V) -> V {
+        if let V::List(p) = &v {
+            self.py_lists.push(p.clone());
+        }
+        v
+    }
+
+    /// Whether `v` was noted as a Python list.
+    pub fn is_py_list(&self, v: &V) -> bool {
+        matches!(v, V::List(p) if self.py_lists.iter().any(|q| Rc::ptr_eq(p, q)))
     }
 
     /// How Python shows the lazy object `v` is, where that is not its
@@ -320,7 +337,13 @@ impl<'a> Interp<'a> {
                         _ => return no_func("#indexer"),
                     }
                 }
-                super::ops::index(&o, &vals)?
+                match super::ops::index(&o, &vals) {
+                    // a Python list (what split() returns), not a tuple
+                    Err(e) if e.msg == "tuple index out of range" && self.is_py_list(&o) => {
+                        return err(ErrorKind::Index, "list index out of range");
+                    }
+                    other => other?,
+                }
             }
             Expr::Unary(op, x) => {
                 let v = self.eval(x, sc)?;

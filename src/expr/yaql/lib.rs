@@ -214,7 +214,7 @@ fn form_of(name: &str) -> Option<Form> {
 
 /// The Python class of a yaql value, with its module (`full`) as `<class
 /// …>` prints it or without: yaql's own dicts are `FrozenDict`s.
-fn class_of(v: &V, full: bool) -> &'static str {
+pub(crate) fn class_of(v: &V, full: bool) -> &'static str {
     match v {
         V::Dict(_, super::value::DictKind::Frozen) if full => "yaql.language.utils.FrozenDict",
         V::Dict(_, super::value::DictKind::Frozen) => "FrozenDict",
@@ -230,6 +230,24 @@ pub fn recv_repr(it: &Interp<'_>, v: &V) -> String {
         s.chars().take(4096).collect()
     } else {
         s
+    }
+}
+
+/// Notes every list inside `v` as a Python list.
+fn note_lists(it: &mut Interp<'_>, v: &V) {
+    match v {
+        V::List(items) => {
+            it.py_list(v.clone());
+            for x in items.iter() {
+                note_lists(it, x);
+            }
+        }
+        V::Dict(d, _) => {
+            for x in d.values() {
+                note_lists(it, x);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -690,7 +708,12 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             out
         }
-        "env" if n == 0 => it.env.clone(),
+        "env" if n == 0 => {
+            // Mistral's env() is its own dict: its lists are Python lists
+            let env = it.env.clone();
+            note_lists(it, &env);
+            env
+        }
         "execution" if n == 0 => match it.host {
             Some(h) => V::from_json_plain(&h.execution()),
             None => super::lib_mistral::without_execution(it)?,

@@ -462,7 +462,11 @@ fn merge<'a>(
     let conflict = |a: &V, b: &V| {
         err(
             ErrorKind::Type,
-            format!("Cannot merge {} with {}", a.type_name(), b.type_name()),
+            format!(
+                "Cannot merge <class '{}'> with <class '{}'>",
+                super::lib::class_of(a, true),
+                super::lib::class_of(b, true)
+            ),
         )
     };
     let mut out = l.clone();

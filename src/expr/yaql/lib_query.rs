@@ -71,8 +71,9 @@ fn sort_lazily<'a>(it: &mut Interp<'a>, xs: &[V], specs: &[SortSpec<'a>]) -> R<V
             match super::ops::order(&ka, &kb) {
                 Some(Ordering::Equal) => continue,
                 Some(o) => return if *desc { o.reverse() } else { o },
+                // the comparator asks `<` first, whichever the direction
                 None => {
-                    let op = if *desc { "#operator_>" } else { "#operator_<" };
+                    let op = "#operator_<";
                     failure = Some(match no_func::<()>(op) {
                         Err(e) => e,
                         Ok(()) => return Ordering::Equal,
@@ -274,11 +275,9 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "max" | "min" if a.method && arity(a, 1, 2) => {
             let xs = coll!(0);
             let mut acc = if n == 2 { Some(it.arg(a, 1)?) } else { None };
-            let opname = if name == "max" {
-                "#operator_>"
-            } else {
-                "#operator_<"
-            };
+            // yaql's min and max both ask `#operator_>` (min keeps the
+            // later item when the earlier is greater)
+            let opname = "#operator_>";
             for x in xs {
                 acc = Some(match acc {
                     None => x,

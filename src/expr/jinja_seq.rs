@@ -500,14 +500,16 @@ fn xmlattr(
 }
 
 /// `first(seq)` / `last(seq)`: an empty sequence gives undefined.
-fn first(value: Value) -> Result<Value, Error> {
+fn first(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    bind("sync_do_first", &[], 0, &args, &kw)?;
     Ok(py_iter(&value)?
         .into_iter()
         .next()
         .unwrap_or_else(|| super::jinja_undef::because("No first item, sequence was empty.")))
 }
 
-fn last(value: Value) -> Result<Value, Error> {
+fn last(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    bind("do_last", &[], 0, &args, &kw)?;
     defined(&value)?;
     // `next(iter(reversed(value)))`: what `reversed` does not take
     if matches!(

@@ -369,18 +369,41 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             it.tagged(V::iter(out), "<range_iterator object at 0x...>")
         }
-        "sequence" | "cycle" => {
+        // sequence(start=0, step=1) counts in ints; cycle() wants a
+        // collection: yaql finds no overload for anything else
+        "sequence"
+            if !a.method
+                && n <= 2
+                && a.named.is_empty()
+                && it
+                    .all_args(a)?
+                    .iter()
+                    .all(|v| matches!(v, V::Int(_) | V::Big(_) | V::Bool(_))) =>
+        {
             return err(
                 ErrorKind::Limit,
-                format!("size limit exceeded: {name}() is infinite"),
+                "size limit exceeded: sequence() is infinite",
             );
         }
+        "cycle"
+            if a.method
+                && n == 1
+                && matches!(it.arg(a, 0)?, V::List(_) | V::Iter(_) | V::Set(..)) =>
+        {
+            return err(ErrorKind::Limit, "size limit exceeded: cycle() is infinite");
+        }
+        "sequence" | "cycle" => return Ok(None),
         "repeat" if arity(a, 1, 2) => {
             let v = it.arg(a, 0)?;
             let times = if n == 2 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
-                    V::Big(_) => return err(ErrorKind::Limit, "size limit exceeded: repeat count"),
+                    V::Big(_) => {
+                        return err(
+                            ErrorKind::Overflow,
+                            "Python int too large to convert to C ssize_t",
+                        );
+                    }
                     _ => return Ok(None),
                 }
             } else {

@@ -407,6 +407,18 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     V::string(format!("0x{b:x}"))
                 }
             }
+            // a float or null passes yaql's number check; Python's hex() refuses it
+            _ if matches!(it.arg(a, 0)?, V::Float(_) | V::Null) => {
+                let t = if matches!(it.arg(a, 0)?, V::Null) {
+                    "NoneType"
+                } else {
+                    "float"
+                };
+                return err(
+                    ErrorKind::Type,
+                    format!("'{t}' object cannot be interpreted as an integer"),
+                );
+            }
             _ => return Ok(None),
         },
         "regex" if n == 1 => {

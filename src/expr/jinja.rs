@@ -546,6 +546,8 @@ impl Jinja {
         };
         if let Some(m) = crate::expr::jinja_hint::call_rooted_message(src, &mut call) {
             e.message = m;
+        } else if let Some(m) = crate::expr::jinja_hint::namespace_attr_message(src, &e.message) {
+            e.message = m;
         } else if (e.message == "value is undefined"
             || e.message.starts_with("undefined has no method named ")
             || (e.message.starts_with('`') && e.message.ends_with("` is undefined")))

@@ -141,12 +141,72 @@ pub(crate) fn step_message(
         if tried > 16 {
             break;
         }
-        let Some(v) = eval(recv) else { continue };
+        // a variable the template sets once is read through its value
+        let head_end = recv.find(['.', '[']).unwrap_or(recv.len());
+        let text = match set_value(src, &recv[..head_end]) {
+            Some(value) => format!("({value}){}", &recv[head_end..]),
+            None => recv.to_string(),
+        };
+        let Some(v) = eval(&text) else {
+            continue;
+        };
         if let Some(m) = first_missing(&v, &type_repr(&v), &steps[..1]) {
             return Some(m);
         }
     }
     None
+}
+
+/// Jinja2's words for an undefined attribute of a `namespace()` the
+/// template sets (`{% set ns = namespace(a=1) %}{{ ns.b }}`): the first
+/// `ns.name` read that neither `namespace(…)` nor a `{% set ns.name = … %}`
+/// gives. `message` is minijinja's (`` `ns.b` is undefined`` or generic).
+pub(crate) fn namespace_attr_message(src: &str, message: &str) -> Option<String> {
+    let named = message
+        .strip_prefix('`')
+        .and_then(|m| m.strip_suffix("` is undefined"))
+        .and_then(|p| p.split_once('.'));
+    if named.is_none() && message != "value is undefined" {
+        return None;
+    }
+    let set = regex::Regex::new(r"\{%[-+]?\s*set\s+(\w+)\s*=\s*namespace\(([^)]*)\)").ok()?;
+    for c in set.captures_iter(src) {
+        let var = &c[1];
+        let mut given: Vec<String> = c[2]
+            .split(',')
+            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim().to_string()))
+            .collect();
+        let assign = regex::Regex::new(&format!(r"\{{%[-+]?\s*set\s+{var}\.(\w+)\s*=")).ok()?;
+        given.extend(assign.captures_iter(src).map(|a| a[1].to_string()));
+        let read = regex::Regex::new(&format!(r"\b{var}\.(\w+)")).ok()?;
+        for r in read.captures_iter(src) {
+            let attr = &r[1];
+            if named.is_some_and(|(v, a)| v != var || a != attr) {
+                continue;
+            }
+            if !given.iter().any(|g| g == attr) {
+                return Some(format!(
+                    "'jinja2.utils.Namespace object' has no attribute '{attr}'"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The expression of the one `{% set name = … %}` of `src`, if `name` is
+/// set exactly once.
+fn set_value<'a>(src: &'a str, name: &str) -> Option<&'a str> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let re = regex::Regex::new(&format!(
+        r"\{{%[-+]?\s*set\s+{name}\s*=\s*(.*?)\s*[-+]?%\}}"
+    ))
+    .ok()?;
+    let mut found = re.captures_iter(src);
+    let first = found.next()?.get(1)?.as_str();
+    found.next().is_none().then_some(first)
 }
 
 /// The text of the expression that ends where `src[end..]` starts with

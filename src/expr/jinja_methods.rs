@@ -150,7 +150,14 @@ fn join(sep: &str, items: Option<&Value>) -> Result<Value, Error> {
             "str.join() takes exactly one argument (0 given)",
         ));
     };
-    let all = super::jinja_seq::py_iter(items)?;
+    let all = super::jinja_seq::py_iter(items).map_err(|e| {
+        // str.join's own words for what does not iterate
+        if e.to_string().contains("is not iterable") {
+            py_err("TypeError", "can only join an iterable")
+        } else {
+            e
+        }
+    })?;
     let mut out = Vec::with_capacity(all.len());
     for (i, x) in all.iter().enumerate() {
         match x.as_str() {

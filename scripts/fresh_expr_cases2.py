@@ -207,6 +207,14 @@ def main():
         if 'env()' in e:
             ctx['__env'] = CTX3['__env']
         print(json.dumps({'lang': lang, 'category': 'round3', 'expr': e, 'context': ctx}, ensure_ascii=False))
+    # a fourth round: multi-line templates (trim_blocks, lstrip_blocks),
+    # inline YAQL and the json/yaml dumps of what they render
+    with open(os.path.join(HERE, 'round4.json'), encoding='utf-8') as f:
+        r4 = json.load(f)
+    for lang, key, sigil in [('jinja', 'jinja', '_.'), ('yaql', 'yaql', '$.')]:
+        for e in r4[key]:
+            ctx = {k: v for k, v in r4['context'].items() if sigil + k in e}
+            print(json.dumps({'lang': lang, 'category': 'round4', 'expr': e, 'context': ctx}, ensure_ascii=False))
     for lang, cat, e in rows2():
         ctx = {k: v for k, v in CTX2.items() if ('$.' + k in e or '_.' + k in e)}
         print(json.dumps({'lang': lang, 'category': cat, 'expr': e, 'context': ctx}, ensure_ascii=False))

@@ -140,6 +140,24 @@ impl<'a> Interp<'a> {
         v
     }
 
+    /// Notes every list inside `v` as a Python list.
+    pub fn note_py_lists(&mut self, v: &V) {
+        match v {
+            V::List(items) => {
+                self.py_list(v.clone());
+                for x in items.iter() {
+                    self.note_py_lists(x);
+                }
+            }
+            V::Dict(d, _) => {
+                for x in d.values() {
+                    self.note_py_lists(x);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Whether `v` was noted as a Python list.
     pub fn is_py_list(&self, v: &V) -> bool {
         matches!(v, V::List(p) if self.py_lists.iter().any(|q| Rc::ptr_eq(p, q)))

@@ -233,24 +233,6 @@ pub fn recv_repr(it: &Interp<'_>, v: &V) -> String {
     }
 }
 
-/// Notes every list inside `v` as a Python list.
-fn note_lists(it: &mut Interp<'_>, v: &V) {
-    match v {
-        V::List(items) => {
-            it.py_list(v.clone());
-            for x in items.iter() {
-                note_lists(it, x);
-            }
-        }
-        V::Dict(d, _) => {
-            for x in d.values() {
-                note_lists(it, x);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The "no overload matches" error for this call.
 pub fn nm(it: &Interp<'_>, name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
     let msg = match (a.method, recv) {
@@ -711,7 +693,7 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "env" if n == 0 => {
             // Mistral's env() is its own dict: its lists are Python lists
             let env = it.env.clone();
-            note_lists(it, &env);
+            it.note_py_lists(&env);
             env
         }
         "execution" if n == 0 => match it.host {
@@ -768,11 +750,8 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
         }
         "yaml_dump" if n == 1 => {
-            let node = super::lib_mistral::yaml_node(&it.arg(a, 0)?)?;
-            V::string(crate::yaml::emit::dump(
-                &node,
-                crate::yaml::emit::Keys::Sorted,
-            ))
+            let v = it.arg(a, 0)?;
+            super::lib_mistral::yaml_dump(it, &v)?
         }
         "yaml_parse" if n == 1 => {
             let s = it.arg(a, 0)?;

@@ -479,12 +479,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let mut groups: IndexMap<Key, Vec<V>> = IndexMap::new();
             for x in &xs {
-                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
-                super::interp::hashable(&k)?;
+                // yaql computes the value before the key
                 let v = match &value_sel {
                     Some(p) => it.lam(p, a.sc, std::slice::from_ref(x))?,
                     None => x.clone(),
                 };
+                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
+                super::interp::hashable(&k)?;
                 groups.entry(Key(k)).or_default().push(v);
             }
             let mut out = Vec::with_capacity(groups.len());

@@ -548,6 +548,10 @@ impl Jinja {
             e.message = m;
         } else if let Some(m) = crate::expr::jinja_hint::namespace_attr_message(src, &e.message) {
             e.message = m;
+        } else if e.message.starts_with("undefined value")
+            && let Some(m) = crate::expr::jinja_hint::macro_param_message(src)
+        {
+            e.message = m;
         } else if (e.message == "value is undefined"
             || e.message.starts_with("undefined has no method named ")
             || (e.message.starts_with('`') && e.message.ends_with("` is undefined")))

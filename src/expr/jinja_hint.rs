@@ -209,6 +209,94 @@ fn set_value<'a>(src: &'a str, name: &str) -> Option<&'a str> {
     found.next().is_none().then_some(first)
 }
 
+/// Jinja2's words for a macro called without a parameter it requires
+/// (`{% macro m(a) %}…{{ m() }}`): `parameter 'a' was not provided`, for
+/// the first call of a macro of `src` that leaves one out.
+pub(crate) fn macro_param_message(src: &str) -> Option<String> {
+    let def = regex::Regex::new(r"\{%[-+]?\s*macro\s+(\w+)\s*\(([^)]*)\)").ok()?;
+    for d in def.captures_iter(src) {
+        let name = &d[1];
+        let params: Vec<(String, bool)> = d[2]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((n, _)) => (n.trim().to_string(), true),
+                None => (p.to_string(), false),
+            })
+            .collect();
+        let after = d.get(0)?.end();
+        let call = regex::Regex::new(&format!(r"\b{name}\s*\(")).ok()?;
+        for c in call.find_iter(&src[after..]) {
+            let args = call_args(&src[after + c.end()..])?;
+            let positional = args.iter().filter(|a| !is_kwarg(a)).count();
+            let named: Vec<&str> = args
+                .iter()
+                .filter(|a| is_kwarg(a))
+                .filter_map(|a| a.split_once('=').map(|(k, _)| k.trim()))
+                .collect();
+            let missing = params.iter().enumerate().find(|(i, (p, default))| {
+                !default && *i >= positional && !named.contains(&p.as_str())
+            });
+            if let Some((_, (p, _))) = missing {
+                return Some(format!("parameter '{p}' was not provided"));
+            }
+        }
+    }
+    None
+}
+
+/// The top-level arguments of a call whose `(` is just before `rest`.
+fn call_args(rest: &str) -> Option<Vec<String>> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut cur = String::new();
+    let mut out = Vec::new();
+    for c in rest.chars() {
+        if let Some(q) = quote {
+            cur.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' if depth == 0 => {
+                if !cur.trim().is_empty() {
+                    out.push(cur.trim().to_string());
+                }
+                return Some(out);
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            ',' if depth == 0 => out.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    None
+}
+
+/// `name=value` (not `==`, `<=`, `>=`, `!=`) at the top of an argument.
+fn is_kwarg(arg: &str) -> bool {
+    let Some((k, v)) = arg.split_once('=') else {
+        return false;
+    };
+    !v.starts_with('=')
+        && k.trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The text of the expression that ends where `src[end..]` starts with
 /// `.` or `[`: a name, literal or call chain, brackets balanced.
 fn receiver_text(src: &str, end: usize) -> Option<&str> {

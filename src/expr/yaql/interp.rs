@@ -166,6 +166,16 @@ impl<'a> Interp<'a> {
     /// How Python shows the lazy object `v` is, where that is not its
     /// items: an ordering, a values view, a map or filter object.
     pub fn lazy_repr(&self, v: &V) -> Option<String> {
+        // a dict's keys and items views (sets here) show their dict
+        if let V::Set(p, _) = v
+            && let Some(w) = self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
+        {
+            return Some(format!(
+                "{}({})",
+                w.kind,
+                super::value::py_str(&w.dict, super::value::Style::Yaql)
+            ));
+        }
         let V::Iter(p) = v else { return None };
         if self.orderings.iter().any(|o| Rc::ptr_eq(&o.0, p)) {
             return Some("<yaql.standard_library.queries.OrderingIterable object at 0x...>".into());

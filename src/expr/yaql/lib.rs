@@ -745,7 +745,12 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             };
             match crate::expr::pyjson::loads(&s) {
-                Ok(j) => V::from_json_plain(&j),
+                // what the parsers return holds Python lists
+                Ok(j) => {
+                    let v = V::from_json_plain(&j);
+                    it.note_py_lists(&v);
+                    v
+                }
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }
@@ -763,7 +768,11 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             };
             match crate::expr::pyjson::yaml_load(&s) {
-                Ok(j) => V::from_json_plain(&j),
+                Ok(j) => {
+                    let v = V::from_json_plain(&j);
+                    it.note_py_lists(&v);
+                    v
+                }
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }

@@ -6,7 +6,9 @@ lines of scripts/gen_compositions.py that once disagreed), evaluates each
 with /work/shared/mistral/expr_oracle.py under two hash seeds, drops lines
 whose answers differ (set order of strings, time, randomness) or that the
 oracle skips, and prints corpus lines (tests/expr_corpus/ format) with an
-id made of a hash of the expression and its context:
+id made of a hash of the expression and its context. A result that is a
+Python set at the top (listed sorted by the oracle, in hash order by
+Mistral) is marked "unordered":
 
     python3 scripts/oracle_lines.py CASES.jsonl >> tests/expr_corpus/compositions.jsonl
 """
@@ -20,9 +22,36 @@ ORACLE = os.environ.get('EXPR_ORACLE', '/work/shared/mistral/expr_oracle.py')
 PYTHON = os.environ.get('MISTRAL_PYTHON', '/var/tmp/mistral-peer/venv/bin/python')
 
 
+# the oracle, told whether each result is a set
+WORKER = r'''
+import json, sys
+sys.path.insert(0, %r)
+import expr_oracle as o
+import signal
+def alarm(*_):
+    raise o.Timeout()
+signal.signal(signal.SIGALRM, alarm)
+ev = o.evaluator()
+seen = {}
+def wrapped(expr, ctx):
+    r = ev(expr, ctx)
+    seen['set'] = isinstance(r, (set, frozenset))
+    return r
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    seen.clear()
+    out = o.one(wrapped, line)
+    if seen.get('set') and 'result' in out:
+        out['set'] = True
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+'''
+
+
 def run(data, seed):
     env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    out = subprocess.run([PYTHON, ORACLE], input=data, capture_output=True, check=True, env=env)
+    code = WORKER % os.path.dirname(os.path.abspath(ORACLE))
+    out = subprocess.run([PYTHON, '-c', code], input=data, capture_output=True, check=True, env=env)
     return [json.loads(l) for l in out.stdout.decode().splitlines()]
 
 
@@ -46,6 +75,8 @@ def main():
             line['error'] = a['error']
         else:
             line['result'] = a['result']
+            if a.get('set'):
+                line['unordered'] = True
         print(json.dumps(line, ensure_ascii=False))
 
 

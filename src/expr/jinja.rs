@@ -273,25 +273,6 @@ impl Jinja {
     }
 }
 
-/// Python's words for a division by zero minijinja reports as `unable to
-/// calculate L op 0`.
-fn zero_division_text(message: &str) -> Option<&'static str> {
-    let rest = message.strip_prefix("unable to calculate ")?;
-    let (left, op, right) = [" // ", " / ", " % "]
-        .iter()
-        .find_map(|op| rest.rsplit_once(op).map(|(l, r)| (l, op.trim(), r)))?;
-    let float = |s: &str| s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("nan");
-    let float = float(left) || float(right);
-    Some(match (op, float) {
-        ("/", false) => "division by zero",
-        ("/", true) => "float division by zero",
-        ("//", false) => "integer division or modulo by zero",
-        ("//", true) => "float floor division by zero",
-        (_, false) => "integer modulo by zero",
-        (_, true) => "float modulo",
-    })
-}
-
 fn jerr(expression: &str, e: minijinja::Error) -> Error {
     let mut message = e
         .detail()
@@ -308,12 +289,13 @@ fn jerr(expression: &str, e: minijinja::Error) -> Error {
     if let Some((_, m)) = crate::expr::jinja_ops::py_class(&message) {
         message = m.to_string();
     }
+    message = crate::expr::jinja_words::reworded(message);
     if message.contains("cannot slice by step size of 0") {
         message = "slice step cannot be zero".into();
     }
     let kind = kind_of(&e);
     if kind == ErrorKind::ZeroDivision
-        && let Some(text) = zero_division_text(&message)
+        && let Some(text) = crate::expr::jinja_words::zero_division_text(&message)
     {
         message = text.to_string();
     }
@@ -398,7 +380,7 @@ fn sandbox_check(whole: &str) -> Result<(), Error> {
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge)__)\b",
+            r"\.(__(class|init|dict|doc|base|bases|mro|subclasses|globals|builtins|getattribute|reduce|reduce_ex|module|code|func|self|len|repr|str|hash|dir|new|call|setattr|delattr|format|sizeof|eq|ne|lt|gt|le|ge|getitem|setitem|delitem|contains|iter|reversed|add|mul|init_subclass|subclasshook|getstate|class_getitem)__)\b",
         )
         .ok()
     });
@@ -563,6 +545,18 @@ impl Jinja {
                 .and_then(|v| to_json(&v).ok())
         };
         if let Some(m) = crate::expr::jinja_hint::call_rooted_message(src, &mut call) {
+            e.message = m;
+        } else if let Some(m) = crate::expr::jinja_hint::namespace_attr_message(src, &e.message) {
+            e.message = m;
+        } else if e.message.starts_with("undefined value")
+            && let Some(m) = crate::expr::jinja_hint::macro_param_message(src)
+        {
+            e.message = m;
+        } else if (e.message == "value is undefined"
+            || e.message.starts_with("undefined has no method named ")
+            || (e.message.starts_with('`') && e.message.ends_with("` is undefined")))
+            && let Some(m) = crate::expr::jinja_hint::step_message(src, &mut call)
+        {
             e.message = m;
         }
         e

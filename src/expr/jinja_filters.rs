@@ -15,6 +15,33 @@ use super::jinja::py_str;
 use super::jinja_ops::{Num, as_num, py_err, type_name, undefined_error};
 use super::jinja_text::markup_of;
 
+/// Jinja2 3.1's filters declared `pass_environment`, `pass_context` or
+/// `pass_eval_context` (their Python signature has one more parameter).
+const PASSES_CONTEXT: &[&str] = &[
+    "do_replace",
+    "do_xmlattr",
+    "do_sort",
+    "do_unique",
+    "do_min",
+    "do_max",
+    "do_join",
+    "do_first",
+    "do_last",
+    "do_random",
+    "do_urlize",
+    "do_truncate",
+    "do_wordwrap",
+    "do_groupby",
+    "do_sum",
+    "do_attr",
+    "do_map",
+    "do_select",
+    "do_reject",
+    "do_selectattr",
+    "do_rejectattr",
+    "do_tojson",
+];
+
 /// Python's binding of a call's arguments to `params`: `Ok(values)` with
 /// `None` for each parameter left to its default.
 pub(crate) fn bind(
@@ -25,12 +52,23 @@ pub(crate) fn bind(
     kwargs: &Kwargs,
 ) -> Result<Vec<Option<Value>>, Error> {
     if args.len() > params.len() {
+        // Python 3.11's words, the filtered value counted, and the
+        // environment or context a `pass_*` filter takes first
+        let passed = usize::from(PASSES_CONTEXT.contains(&filter.trim_start_matches("sync_")));
+        let (min, max) = (required + 1 + passed, params.len() + 1 + passed);
+        let takes = if min == max {
+            format!(
+                "{max} positional argument{}",
+                if max == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("from {min} to {max} positional arguments")
+        };
         return Err(py_err(
             "TypeError",
             format!(
-                "{filter}() takes at most {} positional arguments ({} given)",
-                params.len() + 1,
-                args.len() + 1
+                "{filter}() takes {takes} but {} were given",
+                args.len() + 1 + passed
             ),
         ));
     }

@@ -19,6 +19,9 @@ enum Folded {
     Int(i128),
     Float(f64),
     Other,
+    /// A list or dict literal holding a non-finite float (written into the
+    /// code as `[inf]`).
+    Holds(f64),
 }
 
 /// The error Jinja2 gives for `e` when `e` is the whole of a folded
@@ -27,7 +30,7 @@ enum Folded {
 /// it does not.
 pub(crate) fn check(e: &Expr<'_>, plus: &[u32], src: &str) -> Result<bool, Error> {
     match fold(e, plus) {
-        Some(Folded::Float(f)) if !f.is_finite() => {
+        Some(Folded::Float(f) | Folded::Holds(f)) if !f.is_finite() => {
             let name = if f.is_nan() { "nan" } else { "inf" };
             Err(Error {
                 kind: ErrorKind::Other,
@@ -57,6 +60,8 @@ fn fold(e: &Expr<'_>, plus: &[u32]) -> Option<Folded> {
             }
         }
         Expr::Const(_) => Some(Folded::Other),
+        Expr::List(l) => container(l.items.iter(), plus),
+        Expr::Map(m) => container(m.keys.iter().chain(m.values.iter()), plus),
         Expr::UnaryOp(u) => {
             let v = fold(&u.expr, plus)?;
             match u.op {
@@ -65,17 +70,31 @@ fn fold(e: &Expr<'_>, plus: &[u32]) -> Option<Folded> {
                 _ => match v {
                     Folded::Int(i) => i.checked_neg().map(Folded::Int),
                     Folded::Float(f) => Some(Folded::Float(-f)),
-                    Folded::Other => None,
+                    Folded::Other | Folded::Holds(_) => None,
                 },
             }
         }
         Expr::BinOp(b) => binop(b.op, fold(&b.left, plus)?, fold(&b.right, plus)?),
         // a filter or test over literals: folded when it does not raise
         Expr::Filter(f) => {
-            if let Some(x) = &f.expr {
-                fold(x, plus)?;
-            }
-            args(&f.args, plus)
+            let value = match &f.expr {
+                Some(x) => Some(fold(x, plus)?),
+                None => None,
+            };
+            let other = args(&f.args, plus)?;
+            Some(match (f.name, value, f.expr.as_ref()) {
+                // `'inf' | float` is a float Python parses from the string
+                ("float", Some(Folded::Other), Some(Expr::Const(c))) => c
+                    .value
+                    .as_str()
+                    .and_then(py_float_text)
+                    .map_or(Folded::Other, Folded::Float),
+                ("float", Some(Folded::Int(i)), _) => Folded::Float(i as f64),
+                ("float" | "abs" | "round", Some(Folded::Float(v)), _) if !v.is_finite() => {
+                    Folded::Float(if f.name == "abs" { v.abs() } else { v })
+                }
+                _ => other,
+            })
         }
         Expr::Test(t) => {
             fold(&t.expr, plus)?;
@@ -90,6 +109,21 @@ fn fold(e: &Expr<'_>, plus: &[u32]) -> Option<Folded> {
         }
         _ => None,
     }
+}
+
+/// A list or dict literal folds when every part does.
+fn container<'a, 'b: 'a>(
+    parts: impl Iterator<Item = &'a Expr<'b>>,
+    plus: &[u32],
+) -> Option<Folded> {
+    let mut out = Folded::Other;
+    for p in parts {
+        match fold(p, plus)? {
+            Folded::Float(f) | Folded::Holds(f) if !f.is_finite() => out = Folded::Holds(f),
+            _ => {}
+        }
+    }
+    Some(out)
 }
 
 fn args(args: &[ast::CallArg<'_>], plus: &[u32]) -> Option<Folded> {
@@ -113,7 +147,7 @@ fn binop(op: ast::BinOpKind, l: Folded, r: Folded) -> Option<Folded> {
     let float = |v: Folded| match v {
         Int(i) => Some(i as f64),
         Float(f) => Some(f),
-        Folded::Other => None,
+        Folded::Other | Folded::Holds(_) => None,
     };
     if matches!(
         op,
@@ -138,6 +172,11 @@ fn binop(op: ast::BinOpKind, l: Folded, r: Folded) -> Option<Folded> {
         }
     }
     let (a, b) = (float(l)?, float(r)?);
+    // Python's float `%` and `//` with an infinity or NaN follow their own
+    // rules (`5 % inf` is 5.0); such a fold is left unnamed
+    if matches!(op, K::Rem | K::FloorDiv) && !(a.is_finite() && b.is_finite()) {
+        return Some(Folded::Other);
+    }
     let v = match op {
         K::Add => a + b,
         K::Sub => a - b,
@@ -153,6 +192,18 @@ fn binop(op: ast::BinOpKind, l: Folded, r: Folded) -> Option<Folded> {
         _ => return None,
     };
     Some(Float(v))
+}
+
+/// Python's `float(text)` (`1.5`, `inf`, `-Infinity`, `nan`, `1e400`);
+/// None where Python raises.
+fn py_float_text(text: &str) -> Option<f64> {
+    let t = text.trim().replace('_', "");
+    let v = match t.to_ascii_lowercase().trim_start_matches(['+', '-']) {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => t.parse::<f64>().ok()?,
+    };
+    Some(if t.starts_with('-') { -v.abs() } else { v })
 }
 
 /// Python's `a // b` of two ints (rounding toward negative infinity).
@@ -196,5 +247,21 @@ mod tests {
         assert_eq!(message("2 ** 100 * 3"), None);
         assert_eq!(message("1 / 0"), None);
         assert_eq!(message("(1e308 * 10) | string"), None);
+        assert_eq!(
+            message("'-Infinity' | float").as_deref(),
+            Some("name 'inf' is not defined")
+        );
+        assert_eq!(
+            message("' nan ' | float").as_deref(),
+            Some("name 'nan' is not defined")
+        );
+        assert_eq!(message("'1.5' | float"), None);
+        assert_eq!(message("('inf' | float) | string"), None);
+        assert_eq!(
+            message("[1, 'inf' | float]").as_deref(),
+            Some("name 'inf' is not defined")
+        );
+        assert_eq!(message("[1, 'nan' | float, 0] | max"), None);
+        assert_eq!(message("5 % ('inf' | float)"), None);
     }
 }

@@ -100,6 +100,227 @@ pub(crate) fn call_rooted_message(
     None
 }
 
+/// Jinja2's message for an undefined value met one step below any
+/// receiver the text shows (`[1, 2][5]`, `{'a': 1}.b`, `x.split('/')[1]`,
+/// `none.x`): each `.name` / `[key]` of `src`, left to right, whose
+/// receiver `eval` gives a value without that step. `None` when none is.
+pub(crate) fn step_message(
+    src: &str,
+    eval: &mut dyn FnMut(&str) -> Option<Json>,
+) -> Option<String> {
+    let b = src.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut tried = 0;
+    for p in 0..b.len() {
+        let c = b[p];
+        if let Some(q) = quote {
+            if c == q && (p == 0 || b[p - 1] != b'\\') {
+                quote = None;
+            }
+            continue;
+        }
+        if c == b'\'' || c == b'"' {
+            quote = Some(c);
+            continue;
+        }
+        let decimal = c == b'.'
+            && p > 0
+            && b[p - 1].is_ascii_digit()
+            && b.get(p + 1).is_some_and(u8::is_ascii_digit);
+        if !(c == b'.' || c == b'[') || decimal {
+            continue;
+        }
+        let steps = parse_steps(&src[p..]);
+        let Some(recv) = receiver_text(src, p) else {
+            continue;
+        };
+        if steps.is_empty() || recv == "_" {
+            continue;
+        }
+        tried += 1;
+        if tried > 16 {
+            break;
+        }
+        // a variable the template sets once is read through its value
+        let head_end = recv.find(['.', '[']).unwrap_or(recv.len());
+        let text = match set_value(src, &recv[..head_end]) {
+            Some(value) => format!("({value}){}", &recv[head_end..]),
+            None => recv.to_string(),
+        };
+        let Some(v) = eval(&text) else {
+            continue;
+        };
+        if let Some(m) = first_missing(&v, &type_repr(&v), &steps[..1]) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+/// Jinja2's words for an undefined attribute of a `namespace()` the
+/// template sets (`{% set ns = namespace(a=1) %}{{ ns.b }}`): the first
+/// `ns.name` read that neither `namespace(…)` nor a `{% set ns.name = … %}`
+/// gives. `message` is minijinja's (`` `ns.b` is undefined`` or generic).
+pub(crate) fn namespace_attr_message(src: &str, message: &str) -> Option<String> {
+    let named = message
+        .strip_prefix('`')
+        .and_then(|m| m.strip_suffix("` is undefined"))
+        .and_then(|p| p.split_once('.'));
+    if named.is_none() && message != "value is undefined" {
+        return None;
+    }
+    let set = regex::Regex::new(r"\{%[-+]?\s*set\s+(\w+)\s*=\s*namespace\(([^)]*)\)").ok()?;
+    for c in set.captures_iter(src) {
+        let var = &c[1];
+        let mut given: Vec<String> = c[2]
+            .split(',')
+            .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.trim().to_string()))
+            .collect();
+        let assign = regex::Regex::new(&format!(r"\{{%[-+]?\s*set\s+{var}\.(\w+)\s*=")).ok()?;
+        given.extend(assign.captures_iter(src).map(|a| a[1].to_string()));
+        let read = regex::Regex::new(&format!(r"\b{var}\.(\w+)")).ok()?;
+        for r in read.captures_iter(src) {
+            let attr = &r[1];
+            if named.is_some_and(|(v, a)| v != var || a != attr) {
+                continue;
+            }
+            if !given.iter().any(|g| g == attr) {
+                return Some(format!(
+                    "'jinja2.utils.Namespace object' has no attribute '{attr}'"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The expression of the one `{% set name = … %}` of `src`, if `name` is
+/// set exactly once.
+fn set_value<'a>(src: &'a str, name: &str) -> Option<&'a str> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    let re = regex::Regex::new(&format!(
+        r"\{{%[-+]?\s*set\s+{name}\s*=\s*(.*?)\s*[-+]?%\}}"
+    ))
+    .ok()?;
+    let mut found = re.captures_iter(src);
+    let first = found.next()?.get(1)?.as_str();
+    found.next().is_none().then_some(first)
+}
+
+/// Jinja2's words for a macro called without a parameter it requires
+/// (`{% macro m(a) %}…{{ m() }}`): `parameter 'a' was not provided`, for
+/// the first call of a macro of `src` that leaves one out.
+pub(crate) fn macro_param_message(src: &str) -> Option<String> {
+    let def = regex::Regex::new(r"\{%[-+]?\s*macro\s+(\w+)\s*\(([^)]*)\)").ok()?;
+    for d in def.captures_iter(src) {
+        let name = &d[1];
+        let params: Vec<(String, bool)> = d[2]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((n, _)) => (n.trim().to_string(), true),
+                None => (p.to_string(), false),
+            })
+            .collect();
+        let after = d.get(0)?.end();
+        let call = regex::Regex::new(&format!(r"\b{name}\s*\(")).ok()?;
+        for c in call.find_iter(&src[after..]) {
+            let args = call_args(&src[after + c.end()..])?;
+            let positional = args.iter().filter(|a| !is_kwarg(a)).count();
+            let named: Vec<&str> = args
+                .iter()
+                .filter(|a| is_kwarg(a))
+                .filter_map(|a| a.split_once('=').map(|(k, _)| k.trim()))
+                .collect();
+            let missing = params.iter().enumerate().find(|(i, (p, default))| {
+                !default && *i >= positional && !named.contains(&p.as_str())
+            });
+            if let Some((_, (p, _))) = missing {
+                return Some(format!("parameter '{p}' was not provided"));
+            }
+        }
+    }
+    None
+}
+
+/// The top-level arguments of a call whose `(` is just before `rest`.
+fn call_args(rest: &str) -> Option<Vec<String>> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut cur = String::new();
+    let mut out = Vec::new();
+    for c in rest.chars() {
+        if let Some(q) = quote {
+            cur.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' if depth == 0 => {
+                if !cur.trim().is_empty() {
+                    out.push(cur.trim().to_string());
+                }
+                return Some(out);
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            ',' if depth == 0 => out.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    None
+}
+
+/// `name=value` (not `==`, `<=`, `>=`, `!=`) at the top of an argument.
+fn is_kwarg(arg: &str) -> bool {
+    let Some((k, v)) = arg.split_once('=') else {
+        return false;
+    };
+    !v.starts_with('=')
+        && k.trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The text of the expression that ends where `src[end..]` starts with
+/// `.` or `[`: a name, literal or call chain, brackets balanced.
+fn receiver_text(src: &str, end: usize) -> Option<&str> {
+    let b = src.as_bytes();
+    let mut i = end;
+    let mut depth = 0usize;
+    while i > 0 {
+        let c = b[i - 1];
+        match c {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'\'' | b'"' => {
+                let open = src[..i - 1].rfind(c as char)?;
+                i = open + 1;
+            }
+            c if depth > 0 || c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {}
+            _ => break,
+        }
+        i -= 1;
+    }
+    let recv = src[i..end].trim();
+    (!recv.is_empty()).then_some(recv)
+}
+
 /// [`first_missing`] from a function's result, naming its column fields.
 fn missing_below(function: &str, value: &Json, steps: &[Step]) -> Option<String> {
     let root = type_repr(value);
@@ -354,6 +575,35 @@ pub(crate) fn loop_item_reason(src: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_step_below_a_literal_or_call_is_named_by_its_receiver() {
+        let mut eval = |text: &str| match text {
+            "[1, 2, 3]" => Some(json!([1, 2, 3])),
+            "{'a': 1}" => Some(json!({"a": 1})),
+            "_.s.split('/')" => Some(json!(["x"])),
+            "none" => Some(json!(null)),
+            _ => None,
+        };
+        let mut msg = |src: &str| step_message(src, &mut eval);
+        assert_eq!(
+            msg("{{ [1, 2, 3][5] }}").as_deref(),
+            Some("list object has no element 5")
+        );
+        assert_eq!(
+            msg("{{ {'a': 1}.b }}").as_deref(),
+            Some("'dict object' has no attribute 'b'")
+        );
+        assert_eq!(
+            msg("{{ _.s.split('/')[1] | int }}").as_deref(),
+            Some("list object has no element 1")
+        );
+        assert_eq!(
+            msg("{{ none.x }}").as_deref(),
+            Some("'None' has no attribute 'x'")
+        );
+        assert_eq!(msg("{{ 'a.b'[0] ~ 1.5 }}"), None);
+    }
 
     #[test]
     fn the_first_missing_link_is_named_as_jinja2_names_it() {

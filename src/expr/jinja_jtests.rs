@@ -136,6 +136,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("lower", |v: Value| case_test(&v, true));
     env.add_test("upper", |v: Value| case_test(&v, false));
     env.add_test("escaped", |v: Value| v.is_safe());
+    env.add_test("sameas", |v: Value, other: Value| py_identical(&v, &other));
     env.add_test("in", |v: Value, seq: Value| py_contains(&seq, &v));
     for name in ["==", "eq", "equalto"] {
         env.add_test(name, equal(false));
@@ -159,4 +160,30 @@ pub(crate) fn register(env: &mut Environment<'static>) {
                 .is_some()
             || v.kind() == ValueKind::Plain
     });
+}
+
+/// Python's `a is b` for two values a template cannot tell apart by
+/// origin: CPython shares only the small ints (-5 to 256), the empty string
+/// and the one-character Latin-1 strings; any other number or string is a
+/// new object each time Jinja2's lexer or the JSON decoder makes one, so
+/// `_.n is sameas 1000` and `'ab' is sameas 'ab'` are false.
+fn py_identical(a: &Value, b: &Value) -> bool {
+    if !minijinja::tests::is_sameas(a, b) {
+        return false;
+    }
+    match a.kind() {
+        ValueKind::Number if a.is_integer() => {
+            i64::try_from(a.clone()).is_ok_and(|i| (-5..=256).contains(&i))
+        }
+        ValueKind::Number => false,
+        ValueKind::String => {
+            let mut chars = a.as_str().unwrap_or_default().chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => true,
+                (Some(c), None) => u32::from(c) < 256,
+                _ => false,
+            }
+        }
+        _ => true,
+    }
 }

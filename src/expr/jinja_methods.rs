@@ -55,12 +55,23 @@ pub(crate) fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result
             let sub = pos.first().and_then(|v| v.as_str().map(String::from))?;
             // start and end: integers or None, as slice bounds
             let bound = |i: usize| match pos.get(i) {
-                None => Some(None),
-                Some(v) if v.is_none() => Some(None),
-                Some(v) if v.is_integer() => i64::try_from(v.clone()).ok().map(Some),
-                Some(_) => None,
+                None => Ok(None),
+                Some(v) if v.is_none() => Ok(None),
+                Some(v) if v.is_integer() => Ok(i64::try_from(v.clone()).ok()),
+                Some(v) if v.kind() == minijinja::value::ValueKind::Bool => {
+                    Ok(Some(i64::from(v.is_true())))
+                }
+                Some(_) => Err(()),
             };
-            let (start, end) = (bound(1)?, bound(2)?);
+            let (start, end) = match (bound(1), bound(2)) {
+                (Ok(a), Ok(b)) => (a, b),
+                _ => {
+                    return Some(Err(py_err(
+                        "TypeError",
+                        "slice indices must be integers or None or have an __index__ method",
+                    )));
+                }
+            };
             let found = py_find(s, &sub, start, end, method);
             match (method, found) {
                 ("count", n) => Ok(Value::from(n.unwrap_or(0))),
@@ -139,7 +150,14 @@ fn join(sep: &str, items: Option<&Value>) -> Result<Value, Error> {
             "str.join() takes exactly one argument (0 given)",
         ));
     };
-    let all = super::jinja_seq::py_iter(items)?;
+    let all = super::jinja_seq::py_iter(items).map_err(|e| {
+        // str.join's own words for what does not iterate
+        if e.to_string().contains("is not iterable") {
+            py_err("TypeError", "can only join an iterable")
+        } else {
+            e
+        }
+    })?;
     let mut out = Vec::with_capacity(all.len());
     for (i, x) in all.iter().enumerate() {
         match x.as_str() {

@@ -3,7 +3,7 @@
 //! [`super::jinja_filters`].
 
 use minijinja::Error;
-use minijinja::value::{Kwargs, Rest, Value};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 
 use super::jinja_filters::{bind, defined, int_arg, parse_float, truthy};
 use super::jinja_ops::{Num, as_num, py_err, type_name};
@@ -71,10 +71,19 @@ pub(super) fn round(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value
         None => 0,
     };
     let num = as_num(&value).ok_or_else(|| {
-        py_err(
-            "TypeError",
-            format!("type {} doesn't define __round__ method", type_name(&value)),
-        )
+        // ceil and floor compute `math.floor(value * 10 ** precision)`
+        let message = match (method.as_str(), value.kind()) {
+            ("common", _) => format!("type {} doesn't define __round__ method", type_name(&value)),
+            (_, ValueKind::String | ValueKind::Seq) => {
+                format!("must be real number, not {}", type_name(&value))
+            }
+            _ => format!(
+                "unsupported operand type(s) for *: '{}' and '{}'",
+                type_name(&value),
+                if precision < 0 { "float" } else { "int" }
+            ),
+        };
+        py_err("TypeError", message)
     })?;
     if method == "common" {
         if let Some(i) = super::jinja_int::as_big(&value) {

@@ -85,11 +85,28 @@ fn undefined_attr(v: &Value, attr: &str) -> Error {
 fn get_attr_path(v: &Value, path: &str) -> Result<Value, Error> {
     let mut cur = v.clone();
     for part in path.split('.') {
-        let next = match part.parse::<i64>() {
-            Ok(i) => cur.get_item(&Value::from(i)).unwrap_or(Value::UNDEFINED),
-            Err(_) => cur.get_attr(part).unwrap_or(Value::UNDEFINED),
+        // Jinja2 indexes by a part of digits (`str.isdigit`)
+        let index = part
+            .chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse::<i64>().ok())
+            .flatten();
+        let next = match index {
+            Some(i) => cur.get_item(&Value::from(i)).unwrap_or(Value::UNDEFINED),
+            None => cur.get_attr(part).unwrap_or(Value::UNDEFINED),
         };
         if next.is_undefined() {
+            if let Some(i) = index {
+                let of = if cur.kind() == ValueKind::None {
+                    "None".to_string()
+                } else {
+                    type_label(&cur).to_string()
+                };
+                return Err(Error::new(
+                    ErrorKind::UndefinedError,
+                    format!("{of} has no element {i}"),
+                ));
+            }
             return Err(undefined_attr(&cur, part));
         }
         cur = next;
@@ -303,7 +320,7 @@ fn map(state: &mut State, value: Value, args: Rest<ValueOrKwargs>) -> Result<Val
         let out = value
             .try_iter()?
             .map(|item| super::jinja_seq::attr_getter(&item, &attribute, default.as_ref()))
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         return Ok(generator(out));
     }
     Ok(generator(minijinja::filters::map(state, value, args)?))
@@ -408,6 +425,10 @@ impl Object for DictMethod {
 /// number); `root` is
 /// true when `x` is `_` itself.
 fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Value, Error> {
+    // StrictUndefined raises on any attribute, a method name included
+    if v.is_undefined() {
+        return Err(super::jinja_ops::undefined_error());
+    }
     let number_attr = matches!(name.as_str(), "real" | "imag" | "numerator" | "denominator");
     if v.kind() == ValueKind::Map && !v.is_kwargs() && !is_namespace(&v) && !number_attr {
         let view = root
@@ -426,7 +447,7 @@ fn dict_method(state: &State, v: Value, name: String, root: bool) -> Result<Valu
 
 /// A `namespace()` object: its attributes are its own (`ns.items` is the
 /// value stored under `items`, not a dict method).
-fn is_namespace(v: &Value) -> bool {
+pub(crate) fn is_namespace(v: &Value) -> bool {
     v.as_object()
         .is_some_and(|o| format!("{o:?}").starts_with("Namespace"))
 }

@@ -13,6 +13,7 @@ use minijinja::{Environment, Error};
 
 use super::jinja_filters::{bind, defined, int_arg, soft_str, truthy};
 use super::jinja_ops::{Num, as_num, is_tuple, py_eq, py_err, py_order, type_name};
+pub(crate) use super::jinja_sort::py_sort;
 
 fn tuple(items: Vec<Value>) -> Value {
     Value::from_object(minijinja::value::Tuple::from(items))
@@ -51,15 +52,24 @@ fn parts(attribute: &Value) -> Vec<Value> {
     }
 }
 
-/// Jinja2's `make_attrgetter(attribute, default=default)` applied to `item`.
-pub(crate) fn attr_getter(item: &Value, attribute: &Value, default: Option<&Value>) -> Value {
+/// Jinja2's `make_attrgetter(attribute, default=default)` applied to `item`:
+/// undefined when the last part is missing, UndefinedError when an earlier
+/// one is (the next part is looked up on an undefined value).
+pub(crate) fn attr_getter(
+    item: &Value,
+    attribute: &Value,
+    default: Option<&Value>,
+) -> Result<Value, Error> {
     get_path(item, &parts(attribute), default)
 }
 
 /// Jinja2's `environment.getitem` along `parts` (undefined when missing).
-fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
+fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Result<Value, Error> {
     let mut cur = item.clone();
     for p in parts {
+        if cur.is_undefined() {
+            return Err(super::jinja_ops::undefined_error());
+        }
         let mut next = cur.get_item(p).unwrap_or(Value::UNDEFINED);
         if next.is_undefined()
             && let Some(name) = p.as_str()
@@ -81,7 +91,13 @@ fn get_path(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
             cur = d.clone();
         }
     }
-    cur
+    Ok(cur)
+}
+
+/// `get_path` for filters that fail on the undefined key anyway (sort,
+/// min/max, unique, sum, join, groupby): the reason is noted either way.
+fn path_value(item: &Value, parts: &[Value], default: Option<&Value>) -> Value {
+    get_path(item, parts, default).unwrap_or(Value::UNDEFINED)
 }
 
 fn ignore_case(v: Value, case_sensitive: bool) -> Value {
@@ -89,41 +105,6 @@ fn ignore_case(v: Value, case_sensitive: bool) -> Value {
         (false, Some(s)) => Value::from(s.to_lowercase()),
         _ => v,
     }
-}
-
-/// A stable merge sort by Python's `<` on keys (TypeError on mixed types).
-pub(crate) fn py_sort<T: Clone>(items: Vec<(Value, T)>, reverse: bool) -> Result<Vec<T>, Error> {
-    fn merge<T: Clone>(v: &[(Value, T)], reverse: bool) -> Result<Vec<(Value, T)>, Error> {
-        if v.len() <= 1 {
-            return Ok(v.to_vec());
-        }
-        let (a, b) = v.split_at(v.len() / 2);
-        let (a, b) = (merge(a, reverse)?, merge(b, reverse)?);
-        let mut out = Vec::with_capacity(v.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            // take from the right only when strictly before the left
-            let right_first = if reverse {
-                py_order(&a[i].0, &b[j].0, "<")? == Ordering::Less
-            } else {
-                py_order(&b[j].0, &a[i].0, "<")? == Ordering::Less
-            };
-            if right_first {
-                out.push(b[j].clone());
-                j += 1;
-            } else {
-                out.push(a[i].clone());
-                i += 1;
-            }
-        }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        Ok(out)
-    }
-    Ok(merge(&items, reverse)?
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect())
 }
 
 fn flag(v: &Option<Value>) -> Result<bool, Error> {
@@ -158,7 +139,7 @@ fn sort(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
         .map(|item| {
             let key: Vec<Value> = attrs
                 .iter()
-                .map(|p| ignore_case(get_path(&item, p, None), cs))
+                .map(|p| ignore_case(path_value(&item, p, None), cs))
                 .collect();
             (Value::from(key), item)
         })
@@ -227,7 +208,7 @@ fn min_max(value: &Value, args: &[Value], kw: &Kwargs, max: bool) -> Result<Valu
             "No aggregated item, sequence was empty.",
         ));
     };
-    let key = |x: &Value| ignore_case(get_path(x, &p, None), cs);
+    let key = |x: &Value| ignore_case(path_value(x, &p, None), cs);
     let (mut best, mut best_key) = (first.clone(), key(first));
     let op = if max { ">" } else { "<" };
     for item in &items[1..] {
@@ -254,13 +235,19 @@ fn hashable(v: &Value) -> Result<(), Error> {
 
 /// `unique(value, case_sensitive=False, attribute=None)` (a generator).
 fn unique(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
-    let a = bind("do_unique", &["case_sensitive", "attribute"], 0, &args, &kw)?;
+    let a = bind(
+        "sync_do_unique",
+        &["case_sensitive", "attribute"],
+        0,
+        &args,
+        &kw,
+    )?;
     let cs = flag(&a[0])?;
     let p = a[1].as_ref().map(parts).unwrap_or_default();
     let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
     for item in py_iter(&value)? {
-        let k = ignore_case(get_path(&item, &p, None), cs);
+        let k = ignore_case(path_value(&item, &p, None), cs);
         hashable(&k)?;
         if !seen.iter().any(|s| py_eq(s, &k)) {
             seen.push(k);
@@ -348,7 +335,7 @@ pub(crate) fn py_add(a: &Value, b: &Value) -> Result<Value, Error> {
 
 /// `sum(iterable, attribute=None, start=0)`.
 fn sum(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
-    let a = bind("do_sum", &["attribute", "start"], 0, &args, &kw)?;
+    let a = bind("sync_do_sum", &["attribute", "start"], 0, &args, &kw)?;
     let mut acc = a[1].clone().unwrap_or_else(|| Value::from(0));
     if acc.kind() == ValueKind::String {
         return Err(py_err(
@@ -358,14 +345,14 @@ fn sum(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     }
     let p = a[0].as_ref().map(parts).unwrap_or_default();
     for item in py_iter(&value)? {
-        acc = py_add(&acc, &get_path(&item, &p, None))?;
+        acc = py_add(&acc, &path_value(&item, &p, None))?;
     }
     Ok(acc)
 }
 
 /// `join(value, d='', attribute=None)`.
 fn join(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
-    let a = bind("do_join", &["d", "attribute"], 0, &args, &kw)?;
+    let a = bind("sync_do_join", &["d", "attribute"], 0, &args, &kw)?;
     let d = match &a[0] {
         Some(d) => soft_str(d)?,
         None => String::new(),
@@ -373,7 +360,7 @@ fn join(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
     let p = a[1].as_ref().map(parts).unwrap_or_default();
     let mut out = Vec::new();
     for item in py_iter(&value)? {
-        out.push(soft_str(&get_path(&item, &p, None))?);
+        out.push(soft_str(&path_value(&item, &p, None))?);
     }
     Ok(Value::from(out.join(&d)))
 }
@@ -513,14 +500,16 @@ fn xmlattr(
 }
 
 /// `first(seq)` / `last(seq)`: an empty sequence gives undefined.
-fn first(value: Value) -> Result<Value, Error> {
+fn first(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    bind("sync_do_first", &[], 0, &args, &kw)?;
     Ok(py_iter(&value)?
         .into_iter()
         .next()
         .unwrap_or_else(|| super::jinja_undef::because("No first item, sequence was empty.")))
 }
 
-fn last(value: Value) -> Result<Value, Error> {
+fn last(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> {
+    bind("do_last", &[], 0, &args, &kw)?;
     defined(&value)?;
     // `next(iter(reversed(value)))`: what `reversed` does not take
     if matches!(
@@ -598,12 +587,17 @@ fn groupby(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
     let cs = flag(&a[2])?;
     let keyed: Vec<(Value, Value)> = py_iter(&value)?
         .into_iter()
-        .map(|item| (ignore_case(get_path(&item, &p, default.as_ref()), cs), item))
+        .map(|item| {
+            (
+                ignore_case(path_value(&item, &p, default.as_ref()), cs),
+                item,
+            )
+        })
         .collect();
     let sorted = py_sort(keyed.clone(), false)?;
     let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
     for item in sorted {
-        let key = ignore_case(get_path(&item, &p, default.as_ref()), cs);
+        let key = ignore_case(path_value(&item, &p, default.as_ref()), cs);
         match groups.last_mut() {
             Some((k, members)) if py_eq(k, &key) => members.push(item),
             _ => groups.push((key, vec![item])),
@@ -615,7 +609,7 @@ fn groupby(value: Value, args: Rest<Value>, kw: Kwargs) -> Result<Value, Error> 
             let grouper = if cs {
                 key
             } else {
-                get_path(&members[0], &p, default.as_ref())
+                path_value(&members[0], &p, default.as_ref())
             };
             Value::from_object(GroupTuple(grouper, Value::from(members)))
         })

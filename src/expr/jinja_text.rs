@@ -162,6 +162,8 @@ fn str_or_other_method(
                     .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.msg))?;
                 return Ok(Value::from(parts));
             }
+            // `s.encode(encoding='utf-8')`: bytes (their length, mostly)
+            "encode" if args.len() <= 2 => return encode(s, arg_str(0).as_deref()),
             "zfill" => {
                 let w = arg_int(0).unwrap_or(0).max(0) as usize;
                 let n = s.chars().count();
@@ -302,7 +304,36 @@ fn str_or_other_method(
             )),
         };
     }
-    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+    match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
+        // Jinja2 looks the method up as an attribute: the sandbox's
+        // getattr gives an Undefined named by the value's type
+        Err(e)
+            if e.kind() == minijinja::ErrorKind::UnknownMethod
+                && !value.is_undefined()
+                && matches!(
+                    value.kind(),
+                    ValueKind::None
+                        | ValueKind::Bool
+                        | ValueKind::Number
+                        | ValueKind::String
+                        | ValueKind::Seq
+                        | ValueKind::Map
+                ) =>
+        {
+            let of = match value.kind() {
+                ValueKind::None => "'None'".to_string(),
+                _ if super::jinja_py::is_namespace(value) => {
+                    "'jinja2.utils.Namespace object'".to_string()
+                }
+                _ => format!("'{} object'", super::jinja_ops::type_name(value)),
+            };
+            Err(Error::new(
+                minijinja::ErrorKind::UnknownMethod,
+                format!("{of} has no attribute '{method}'"),
+            ))
+        }
+        other => other,
+    }
 }
 
 /// Jinja2's `wordwrap(s, width=79, break_long_words=True, wrapstring=None,
@@ -575,4 +606,49 @@ fn unescape(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Python's `str.encode(encoding)` for the UTF-8, ASCII and Latin-1
+/// codecs (strict errors).
+fn encode(s: &str, encoding: Option<&str>) -> Result<Value, Error> {
+    let name = encoding
+        .unwrap_or("utf-8")
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_");
+    let limit = match name.as_str() {
+        "utf_8" | "utf8" | "u8" => return Ok(Value::from_bytes(s.as_bytes().to_vec())),
+        "ascii" | "us_ascii" => 128,
+        "latin_1" | "latin1" | "iso_8859_1" | "iso8859_1" | "l1" => 256,
+        _ => {
+            return Err(super::jinja_ops::py_err(
+                "LookupError",
+                format!("unknown encoding: {}", encoding.unwrap_or_default()),
+            ));
+        }
+    };
+    let chars: Vec<char> = s.chars().collect();
+    let Some(i) = chars.iter().position(|c| u32::from(*c) >= limit) else {
+        return Ok(Value::from_bytes(chars.iter().map(|c| *c as u8).collect()));
+    };
+    // Python names the whole run of characters the codec cannot encode
+    let run = chars[i..]
+        .iter()
+        .take_while(|c| u32::from(**c) >= limit)
+        .count();
+    let codec = if limit == 128 { "ascii" } else { "latin-1" };
+    let what = if run > 1 {
+        format!("characters in position {i}-{}", i + run - 1)
+    } else {
+        let code = u32::from(chars[i]);
+        let shown = match code {
+            0..=0xff => format!("\\x{code:02x}"),
+            0x100..=0xffff => format!("\\u{code:04x}"),
+            _ => format!("\\U{code:08x}"),
+        };
+        format!("character '{shown}' in position {i}")
+    };
+    Err(super::jinja_ops::py_err(
+        "UnicodeEncodeError",
+        format!("'{codec}' codec can't encode {what}: ordinal not in range({limit})"),
+    ))
 }

@@ -30,12 +30,14 @@ pub(crate) mod jinja_pyfmt;
 pub(crate) mod jinja_pystr;
 pub(crate) mod jinja_seq;
 pub(crate) mod jinja_size;
+pub(crate) mod jinja_sort;
 pub(crate) mod jinja_syntax;
 mod jinja_syntax_lex;
 pub(crate) mod jinja_text;
 pub(crate) mod jinja_undef;
 pub(crate) mod jinja_urlize;
 pub(crate) mod jinja_values;
+pub(crate) mod jinja_words;
 pub mod pyjson;
 pub(crate) mod yaql;
 

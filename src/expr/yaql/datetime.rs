@@ -1,18 +1,39 @@
 //! YAQL date and time values (`datetime`, `timespan`, `now`) and their
-//! properties; datetimes are naive UTC, spans are microseconds.
+//! properties; a datetime keeps the UTC offset it was written with (UTC
+//! when it names none), spans are microseconds.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 
 use super::interp::{Args, Interp, R, err};
 use super::value::V;
 use crate::expr::ErrorKind;
 
+/// A datetime: its wall-clock time and UTC offset (Python's aware
+/// `datetime`; equal, ordered and subtracted as instants).
+pub type Dt = chrono::DateTime<chrono::FixedOffset>;
+
+/// A naive time taken as UTC, as yaql takes one.
+pub fn utc(d: NaiveDateTime) -> Dt {
+    d.and_utc().fixed_offset()
+}
+
 /// Python `str()` of a datetime (`2020-01-02 03:04:05+00:00`).
-pub fn dt_str(d: &NaiveDateTime) -> String {
+pub fn dt_str(d: &Dt) -> String {
     if d.nanosecond() == 0 {
-        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S"))
+        format!("{}", d.format("%Y-%m-%d %H:%M:%S%:z"))
     } else {
-        format!("{}+00:00", d.format("%Y-%m-%d %H:%M:%S%.6f"))
+        format!("{}", d.format("%Y-%m-%d %H:%M:%S%.6f%:z"))
+    }
+}
+
+/// A datetime in a JSON result: its wall-clock time, and its offset when
+/// that is not UTC.
+pub fn dt_json(d: &Dt) -> String {
+    let local = d.format("%Y-%m-%dT%H:%M:%S%.f").to_string();
+    if d.offset().local_minus_utc() == 0 {
+        local
+    } else {
+        format!("{local}{}", d.format("%:z"))
     }
 }
 
@@ -46,14 +67,27 @@ pub fn property(v: &V, name: &str) -> R<V> {
             "second" => V::Int(d.second() as i64),
             "microsecond" => V::Int((d.nanosecond() / 1000) as i64),
             "weekday" => V::Int(d.weekday().num_days_from_monday() as i64),
-            "timestamp" => V::Float(d.and_utc().timestamp_micros() as f64 / 1e6),
-            "utc" => V::DateTime(*d),
-            "offset" => V::TimeSpan(0),
-            "date" => V::DateTime(d.date().and_hms_opt(0, 0, 0).unwrap_or(*d)),
+            // yaql's `utc` is `dt - dt.utcoffset()` (the offset kept), and
+            // `timestamp` the seconds from the epoch to that
+            "timestamp" => V::Float(
+                (d.timestamp_micros() - i64::from(d.offset().local_minus_utc()) * 1_000_000) as f64
+                    / 1e6,
+            ),
+            "utc" => {
+                V::DateTime(*d - chrono::Duration::seconds(i64::from(d.offset().local_minus_utc())))
+            }
+            "offset" | "utcoffset" => {
+                V::TimeSpan(i64::from(d.offset().local_minus_utc()) * 1_000_000)
+            }
+            "date" => V::DateTime(
+                d.date_naive()
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|x| d.offset().from_local_datetime(&x).single())
+                    .unwrap_or(*d),
+            ),
             "time" => V::TimeSpan(
                 (d.num_seconds_from_midnight() as i64) * 1_000_000 + (d.nanosecond() / 1000) as i64,
             ),
-            "utcoffset" => V::TimeSpan(0),
             _ => return unknown(name),
         }),
         V::TimeSpan(t) => {
@@ -102,7 +136,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 let secs = vals[0].as_f64().unwrap_or(0.0);
                 let micros = (secs * 1e6).round() as i64;
                 return match chrono::DateTime::from_timestamp_micros(micros) {
-                    Some(d) => Ok(Some(V::DateTime(d.naive_utc()))),
+                    Some(d) => Ok(Some(V::DateTime(d.fixed_offset()))),
                     None => err(ErrorKind::Overflow, "timestamp out of range"),
                 };
             }
@@ -111,12 +145,29 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             {
                 let fmt = f.replace("%z", "%#z");
                 return match NaiveDateTime::parse_from_str(s, &fmt) {
-                    Ok(d) => Ok(Some(V::DateTime(d))),
+                    Ok(d) => Ok(Some(V::DateTime(utc(d)))),
                     Err(_) => err(
                         ErrorKind::Value,
                         format!("time data '{s}' does not match format '{f}'"),
                     ),
                 };
+            }
+            // yaql's datetime() overloads name no other parameters
+            const NAMES: [&str; 11] = [
+                "year",
+                "month",
+                "day",
+                "hour",
+                "minute",
+                "second",
+                "microsecond",
+                "offset",
+                "timestamp",
+                "string",
+                "format",
+            ];
+            if a.named.iter().any(|(k, _)| !NAMES.contains(&k.as_str())) {
+                return Ok(None);
             }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
             for (i, v) in vals.iter().enumerate().take(7) {
@@ -179,23 +230,40 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     )
                 });
             match d {
-                Some(d) => V::DateTime(d),
-                None => return err(ErrorKind::Value, "day is out of range for month"),
+                Some(d) => V::DateTime(utc(d)),
+                None => return err(ErrorKind::Value, field_error(&parts)),
             }
         }
         "timespan" => {
-            let mut us = 0f64;
-            for (k, mult) in [
+            // timespan(days=0, hours=0, minutes=0, seconds=0,
+            // milliseconds=0, microseconds=0): by position or by name
+            const UNITS: [(&str, f64); 6] = [
                 ("days", 86_400e6),
                 ("hours", 3_600e6),
                 ("minutes", 60e6),
                 ("seconds", 1e6),
                 ("milliseconds", 1e3),
                 ("microseconds", 1.0),
-            ] {
-                if let Some(v) = it.named(a, k)? {
+            ];
+            let n = a.pos.len();
+            if n > UNITS.len()
+                || a.named
+                    .iter()
+                    .any(|(k, _)| UNITS.iter().position(|(u, _)| u == k).is_none_or(|i| i < n))
+            {
+                return Ok(None);
+            }
+            let mut us = 0f64;
+            for (i, (k, mult)) in UNITS.into_iter().enumerate() {
+                let v = if i < n {
+                    Some(it.arg(a, i)?)
+                } else {
+                    it.named(a, k)?
+                };
+                if let Some(v) = v {
                     match v {
                         V::Int(i) => us += i as f64 * mult,
+                        V::Bool(b) => us += f64::from(u8::from(b)) * mult,
                         V::Big(_) => {
                             return err(
                                 ErrorKind::Overflow,
@@ -208,7 +276,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             super::ops::span_f(us)?
         }
-        "now" => V::DateTime(chrono::Utc::now().naive_utc()),
+        "now" => V::DateTime(chrono::Utc::now().fixed_offset()),
         "replace" if a.method && matches!(it.arg(a, 0)?, V::DateTime(_)) => {
             let V::DateTime(d) = it.arg(a, 0)? else {
                 return Ok(None);
@@ -250,9 +318,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                         parts[6] as u32,
                     )
                 });
-            match nd {
+            let nd = nd.filter(|_| (1..=9999).contains(&parts[0]));
+            match nd.and_then(|x| d.offset().from_local_datetime(&x).single()) {
                 Some(x) => V::DateTime(x),
-                None => return err(ErrorKind::Value, "day is out of range for month"),
+                None => return err(ErrorKind::Value, field_error(&parts)),
             }
         }
         "isDatetime" if n == 1 => V::Bool(matches!(it.arg(a, 0)?, V::DateTime(_))),
@@ -263,8 +332,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             use std::fmt::Write;
             let mut out = String::new();
-            // Python's strftime does not pad years below 1000
-            let f = f.replace("%Y", &d.year().to_string());
+            let f = py_strftime_format(&d, &f);
             if write!(out, "{}", d.format(&f)).is_err() {
                 return err(ErrorKind::Value, "invalid format string");
             }
@@ -274,8 +342,125 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
     }))
 }
 
+/// A Python `strftime` format as chrono's: the directives whose output
+/// differs are written out (`%f` is six digits of microseconds, `%Z` and
+/// `%z` of yaql's UTC datetimes `UTC` and `+0000`, `%Y` a year unpadded
+/// below 1000); the rest are chrono's as they are.
+fn py_strftime_format(d: &Dt, f: &str) -> String {
+    let mut out = String::with_capacity(f.len());
+    let mut chars = f.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('f') => out.push_str(&format!("{:06}", d.timestamp_subsec_micros())),
+            // a fixed offset other than UTC has no name
+            Some('Z') if d.offset().local_minus_utc() == 0 => out.push_str("UTC"),
+            Some('Z') => {}
+            Some('z') => out.push_str("%z"),
+            Some('Y') => out.push_str(&d.year().to_string()),
+            Some(c) if KNOWN.contains(c) || c == '%' => {
+                out.push('%');
+                out.push(c);
+            }
+            // a padding flag before a directive glibc and chrono share
+            Some(flag @ ('-' | '_' | '0')) => {
+                let rest = chars.as_str();
+                match rest.chars().next() {
+                    Some(c) if KNOWN.contains(c) => {
+                        out.push('%');
+                        out.push(flag);
+                        out.push(c);
+                        chars.next();
+                    }
+                    _ => {
+                        out.push_str("%%");
+                        out.push(flag);
+                    }
+                }
+            }
+            // the locale's alternative forms: the plain ones in the C locale
+            Some('E' | 'O') if chars.as_str().starts_with(|c| KNOWN.contains(c)) => {
+                out.push('%');
+            }
+            // glibc writes a directive it does not know as it is
+            Some(c) => {
+                out.push_str("%%");
+                out.push(c);
+            }
+            None => out.push_str("%%"),
+        }
+    }
+    out
+}
+
+/// The `strftime` directives glibc and chrono both know.
+const KNOWN: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyY";
+
+/// Python's `datetime()` complaint about the first field out of its range
+/// (year, month, day, hour, minute, second, microsecond).
+fn field_error(p: &[i64; 7]) -> String {
+    let days = u32::try_from(p[1])
+        .ok()
+        .and_then(|m| {
+            let first = NaiveDate::from_ymd_opt(i32::try_from(p[0]).ok()?, m, 1)?;
+            let next = first.checked_add_months(chrono::Months::new(1))?;
+            Some(i64::from(
+                next.signed_duration_since(first).num_days() as i32
+            ))
+        })
+        .unwrap_or(31);
+    if !(1..=9999).contains(&p[0]) {
+        format!("year {} is out of range", p[0])
+    } else if !(1..=12).contains(&p[1]) {
+        "month must be in 1..12".into()
+    } else if !(1..=days).contains(&p[2]) {
+        "day is out of range for month".into()
+    } else if !(0..=23).contains(&p[3]) {
+        "hour must be in 0..23".into()
+    } else if !(0..=59).contains(&p[4]) {
+        "minute must be in 0..59".into()
+    } else if !(0..=59).contains(&p[5]) {
+        "second must be in 0..59".into()
+    } else {
+        "microsecond must be in 0..999999".into()
+    }
+}
+
+/// Python's complaint about a field of a `Y-M-D[ H[:M[:S]]]` text out of
+/// its range, as dateutil passes it on.
+fn out_of_range(t: &str) -> Option<&'static str> {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{1,2}))?(?::(\d{1,2}))?)?",
+        )
+        .ok()
+    });
+    let c = re.as_ref()?.captures(t)?;
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let (y, m, d) = (num(1)? as i32, num(2)?, num(3)?);
+    if !(1..=12).contains(&m) {
+        return Some("month must be in 1..12");
+    }
+    if NaiveDate::from_ymd_opt(y, m, d).is_none() {
+        return Some("day is out of range for month");
+    }
+    match (num(4), num(5), num(6)) {
+        (Some(h), _, _) if h > 23 => Some("hour must be in 0..23"),
+        (_, Some(mi), _) if mi > 59 => Some("minute must be in 0..59"),
+        (_, _, Some(sec)) if sec > 59 => Some("second must be in 0..59"),
+        _ => None,
+    }
+}
+
 fn parse_dt(s: &str) -> R<V> {
     let t = s.trim();
+    if let Some(why) = out_of_range(t) {
+        return err(ErrorKind::Value, format!("{why}: {s}"));
+    }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -285,16 +470,27 @@ fn parse_dt(s: &str) -> R<V> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(t, f) {
-            return Ok(V::DateTime(d));
+            return Ok(V::DateTime(utc(d)));
         }
     }
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(V::DateTime(d.naive_utc()));
+        return Ok(V::DateTime(d));
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         && let Some(x) = d.and_hms_opt(0, 0, 0)
     {
-        return Ok(V::DateTime(x));
+        return Ok(V::DateTime(utc(x)));
+    }
+    // dateutil finds no token at all in a text of separators only
+    let core: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && !",/.-".contains(*c))
+        .collect();
+    if core.is_empty() || core == "T" {
+        return err(
+            ErrorKind::Value,
+            format!("String does not contain a date: {s}"),
+        );
     }
     err(ErrorKind::Value, format!("Unknown string format: {s}"))
 }

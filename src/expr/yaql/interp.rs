@@ -79,6 +79,12 @@ pub struct Interp<'a> {
     /// Results of a dict's `keys()`, `values()`, `items()` (views: the
     /// values view has no `len()`; `str()` names the view and its dict).
     pub views: Vec<View>,
+    /// Lazy results and the Python objects yaql makes them with (`select`
+    /// a `map`, `where` a `filter`), as error messages name a receiver.
+    pub origins: Vec<(Rc<Vec<V>>, &'static str)>,
+    /// Results that are Python lists where yaql's data are tuples
+    /// (`split()`): their index errors say `list`.
+    pub py_lists: Vec<Rc<Vec<V>>>,
     pub scopes: Vec<Scope<'a>>,
     pub fuel: u64,
     pub limits: &'a Limits,
@@ -97,6 +103,8 @@ impl<'a> Interp<'a> {
         Interp {
             orderings: Vec::new(),
             views: Vec::new(),
+            origins: Vec::new(),
+            py_lists: Vec::new(),
             scopes: vec![root_scope],
             fuel: limits.fuel,
             limits,
@@ -114,6 +122,79 @@ impl<'a> Interp<'a> {
                 .views
                 .iter()
                 .any(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, v))
+    }
+
+    /// `v`, noted as made by the Python object `repr` names.
+    pub fn tagged(&mut self, v: V, repr: &'static str) -> V {
+        if let V::Iter(p) = &v {
+            self.origins.push((p.clone(), repr));
+        }
+        v
+    }
+
+    /// `v`, noted as a Python list.
+    pub fn py_list(&mut self, v: V) -> V {
+        if let V::List(p) = &v {
+            self.py_lists.push(p.clone());
+        }
+        v
+    }
+
+    /// Notes every list inside `v` as a Python list.
+    pub fn note_py_lists(&mut self, v: &V) {
+        match v {
+            V::List(items) => {
+                self.py_list(v.clone());
+                for x in items.iter() {
+                    self.note_py_lists(x);
+                }
+            }
+            V::Dict(d, _) => {
+                for x in d.values() {
+                    self.note_py_lists(x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether `v` was noted as a Python list.
+    pub fn is_py_list(&self, v: &V) -> bool {
+        matches!(v, V::List(p) if self.py_lists.iter().any(|q| Rc::ptr_eq(p, q)))
+    }
+
+    /// How Python shows the lazy object `v` is, where that is not its
+    /// items: an ordering, a values view, a map or filter object.
+    pub fn lazy_repr(&self, v: &V) -> Option<String> {
+        // a dict's keys and items views (sets here) show their dict
+        if let V::Set(p, _) = v
+            && let Some(w) = self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
+        {
+            return Some(format!(
+                "{}({})",
+                w.kind,
+                super::value::py_str(&w.dict, super::value::Style::Yaql)
+            ));
+        }
+        let V::Iter(p) = v else { return None };
+        if self.orderings.iter().any(|o| Rc::ptr_eq(&o.0, p)) {
+            return Some("<yaql.standard_library.queries.OrderingIterable object at 0x...>".into());
+        }
+        if let Some(w) = self
+            .views
+            .iter()
+            .find(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, p))
+        {
+            return Some(format!(
+                "ValuesView({})",
+                super::value::py_str(&w.dict, super::value::Style::Yaql)
+            ));
+        }
+        self.origins
+            .iter()
+            .rev()
+            .find(|(q, _)| Rc::ptr_eq(q, p))
+            .map(|(_, r)| (*r).to_string())
     }
 
     /// The dict view `v` is, if it is one.
@@ -284,7 +365,13 @@ impl<'a> Interp<'a> {
                         _ => return no_func("#indexer"),
                     }
                 }
-                super::ops::index(&o, &vals)?
+                match super::ops::index(&o, &vals) {
+                    // a Python list (what split() returns), not a tuple
+                    Err(e) if e.msg == "tuple index out of range" && self.is_py_list(&o) => {
+                        return err(ErrorKind::Index, "list index out of range");
+                    }
+                    other => other?,
+                }
             }
             Expr::Unary(op, x) => {
                 let v = self.eval(x, sc)?;
@@ -376,6 +463,11 @@ impl<'a> Interp<'a> {
             Expr::Call(name, args) => {
                 let a = self.make_args(Some(recv), args, sc)?;
                 self.call(name, a)
+            }
+            // a property of a collection maps over it (a `map` object)
+            Expr::Keyword(name) if matches!(recv, V::List(_) | V::Iter(_) | V::Set(..)) => {
+                let v = property(&recv, name)?;
+                Ok(self.tagged(v, "<map object at 0x...>"))
             }
             Expr::Keyword(name) => property(&recv, name),
             other if other.uses_receiver() => self.eval(other, sc),

@@ -214,7 +214,7 @@ fn form_of(name: &str) -> Option<Form> {
 
 /// The Python class of a yaql value, with its module (`full`) as `<class
 /// …>` prints it or without: yaql's own dicts are `FrozenDict`s.
-fn class_of(v: &V, full: bool) -> &'static str {
+pub(crate) fn class_of(v: &V, full: bool) -> &'static str {
     match v {
         V::Dict(_, super::value::DictKind::Frozen) if full => "yaql.language.utils.FrozenDict",
         V::Dict(_, super::value::DictKind::Frozen) => "FrozenDict",
@@ -222,23 +222,24 @@ fn class_of(v: &V, full: bool) -> &'static str {
     }
 }
 
-/// Short repr of a receiver for messages (as yaql truncates it).
-pub fn recv_repr(v: &V) -> String {
-    let s = py_str(v, Style::Yaql);
-    if s.chars().count() > 60 {
-        s.chars().take(60).collect()
+/// The receiver as yaql's messages show it (`str()` of the Python
+/// object: a lazy result names its class), cut at 4096 characters.
+pub fn recv_repr(it: &Interp<'_>, v: &V) -> String {
+    let s = it.lazy_repr(v).unwrap_or_else(|| py_str(v, Style::Yaql));
+    if s.chars().count() > 4096 {
+        s.chars().take(4096).collect()
     } else {
         s
     }
 }
 
 /// The "no overload matches" error for this call.
-pub fn nm(name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
+pub fn nm(it: &Interp<'_>, name: &str, a: &Args<'_>, recv: Option<&V>) -> YErr {
     let msg = match (a.method, recv) {
         (true, Some(r)) => {
             format!(
                 "No method \"{name}\" for receiver {} matches supplied arguments",
-                recv_repr(r)
+                recv_repr(it, r)
             )
         }
         _ => format!("No function \"{name}\" matches supplied arguments"),
@@ -256,7 +257,10 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
             return match &recv {
                 Some(r) => err(
                     ErrorKind::UnknownFunction,
-                    format!("Unknown method \"{name}\" for receiver {}", recv_repr(r)),
+                    format!(
+                        "Unknown method \"{name}\" for receiver {}",
+                        recv_repr(it, r)
+                    ),
                 ),
                 None => err(
                     ErrorKind::UnknownFunction,
@@ -269,7 +273,7 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
                 ErrorKind::UnknownFunction,
                 format!(
                     "Unknown method \"{name}\" for receiver {}",
-                    recv.as_ref().map(recv_repr).unwrap_or_default()
+                    recv.as_ref().map(|r| recv_repr(it, r)).unwrap_or_default()
                 ),
             );
         }
@@ -299,7 +303,7 @@ pub fn dispatch<'a>(it: &mut Interp<'a>, name: &str, a: Args<'a>) -> R<V> {
     };
     match r {
         Some(v) => Ok(v),
-        None => Err(nm(name, &a, recv.as_ref())),
+        None => Err(nm(it, name, &a, recv.as_ref())),
     }
 }
 
@@ -686,7 +690,12 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             }
             out
         }
-        "env" if n == 0 => it.env.clone(),
+        "env" if n == 0 => {
+            // Mistral's env() is its own dict: its lists are Python lists
+            let env = it.env.clone();
+            it.note_py_lists(&env);
+            env
+        }
         "execution" if n == 0 => match it.host {
             Some(h) => V::from_json_plain(&h.execution()),
             None => super::lib_mistral::without_execution(it)?,
@@ -736,16 +745,18 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             };
             match crate::expr::pyjson::loads(&s) {
-                Ok(j) => V::from_json_plain(&j),
+                // what the parsers return holds Python lists
+                Ok(j) => {
+                    let v = V::from_json_plain(&j);
+                    it.note_py_lists(&v);
+                    v
+                }
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }
         "yaml_dump" if n == 1 => {
-            let node = super::lib_mistral::yaml_node(&it.arg(a, 0)?)?;
-            V::string(crate::yaml::emit::dump(
-                &node,
-                crate::yaml::emit::Keys::Sorted,
-            ))
+            let v = it.arg(a, 0)?;
+            super::lib_mistral::yaml_dump(it, &v)?
         }
         "yaml_parse" if n == 1 => {
             let s = it.arg(a, 0)?;
@@ -757,7 +768,11 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             };
             match crate::expr::pyjson::yaml_load(&s) {
-                Ok(j) => V::from_json_plain(&j),
+                Ok(j) => {
+                    let v = V::from_json_plain(&j);
+                    it.note_py_lists(&v);
+                    v
+                }
                 Err(e) => return err(ErrorKind::Value, e),
             }
         }

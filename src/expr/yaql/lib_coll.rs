@@ -53,7 +53,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let mut out = Vec::new();
             flatten_into(it, &xs, &mut out, 0)?;
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object flatten at 0x...>")
         }
         "dict" => {
             let mut m = IndexMap::new();
@@ -462,7 +462,11 @@ fn merge<'a>(
     let conflict = |a: &V, b: &V| {
         err(
             ErrorKind::Type,
-            format!("Cannot merge {} with {}", a.type_name(), b.type_name()),
+            format!(
+                "Cannot merge <class '{}'> with <class '{}'>",
+                super::lib::class_of(a, true),
+                super::lib::class_of(b, true)
+            ),
         )
     };
     let mut out = l.clone();

@@ -4,6 +4,11 @@
 use super::interp::{Args, Interp, PArg, R, err};
 use super::lib_query::items_of;
 use super::value::{V, py_eq};
+
+/// Python's `repr()` of a yaql value.
+fn repr(v: &V) -> String {
+    super::value::repr(v, super::value::Style::Yaql)
+}
 use crate::expr::ErrorKind;
 
 /// yaql `generateMany(initial, producer, selector, decycle, depthFirst)`:
@@ -142,7 +147,26 @@ pub fn take_from_endless<'a>(
                 format!("{what} for islice() must be None or an integer: 0 <= x <= sys.maxsize."),
             );
         }
-        _ => return Ok(None),
+        // islice refuses a count beyond sys.maxsize
+        V::Big(_) => {
+            return err(
+                ErrorKind::Value,
+                "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.",
+            );
+        }
+        // no `take` takes such a count: yaql names the endless receiver
+        _ => {
+            let recv = match &src {
+                Src::Seq(start, V::Int(1)) => format!("count({})", repr(start)),
+                Src::Seq(start, step) => format!("count({}, {})", repr(start), repr(step)),
+                Src::Cycle(_) => "<itertools.cycle object at 0x...>".into(),
+                Src::Repeat(v) => format!("repeat({})", repr(v)),
+            };
+            return err(
+                ErrorKind::NoMatchingFunction,
+                format!("No method \"{m}\" for receiver {recv} matches supplied arguments"),
+            );
+        }
     };
     let n = match &src {
         Src::Cycle(xs) if xs.is_empty() => 0,

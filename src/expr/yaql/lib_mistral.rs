@@ -139,6 +139,22 @@ fn to_primitive(v: &V, level: usize) -> V {
     }
 }
 
+/// `yaml_dump(v)`: PyYAML's safe dump with sorted keys; what it cannot
+/// represent is named as Python shows it (a lazy result by its class).
+pub fn yaml_dump(it: &super::interp::Interp<'_>, v: &V) -> R<V> {
+    let node = yaml_node(v).map_err(|e| match it.lazy_repr(v) {
+        Some(r) if e.msg.starts_with("('cannot represent an object'") => super::interp::YErr {
+            kind: e.kind,
+            msg: format!("('cannot represent an object', {r})"),
+        },
+        _ => e,
+    })?;
+    Ok(V::string(crate::yaml::emit::dump(
+        &node,
+        crate::yaml::emit::Keys::Sorted,
+    )))
+}
+
 /// The node PyYAML's safe representer makes of a yaql value for
 /// `yaml_dump`: integer keys stay integers, a date-time is a timestamp;
 /// sets, lazy sequences, time spans and regexes cannot be represented.
@@ -158,13 +174,17 @@ pub fn yaml_node(v: &V) -> R<crate::yaml::emit::Node> {
                 .collect::<R<_>>()?,
         ),
         V::DateTime(t) => {
-            let micro = t.and_utc().timestamp_subsec_micros();
+            let micro = t.timestamp_subsec_micros();
             let frac = if micro == 0 {
                 String::new()
             } else {
                 format!(".{micro:06}")
             };
-            Node::Timestamp(format!("{}{frac}+00:00", t.format("%Y-%m-%d %H:%M:%S")))
+            Node::Timestamp(format!(
+                "{}{frac}{}",
+                t.format("%Y-%m-%d %H:%M:%S"),
+                t.format("%:z")
+            ))
         }
         other => {
             return super::interp::err(

@@ -68,7 +68,7 @@ pub fn py_int(v: &V) -> R<V> {
             ErrorKind::Type,
             format!(
                 "int() argument must be a string, a bytes-like object or a real number, not '{}'",
-                other.type_name()
+                super::lib::class_of(other, false)
             ),
         ),
     }
@@ -140,7 +140,7 @@ pub fn py_float(v: &V) -> R<V> {
             ErrorKind::Type,
             format!(
                 "float() argument must be a string or a real number, not '{}'",
-                other.type_name()
+                super::lib::class_of(other, false)
             ),
         ),
     }

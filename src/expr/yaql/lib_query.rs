@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-use super::interp::{Args, Interp, PArg, R, err, no_func};
+use super::interp::{Args, Interp, PArg, R, SortSpec, err, no_func};
 use super::lib::arity;
 use super::value::{Key, V, py_eq};
 use crate::expr::ErrorKind;
@@ -34,22 +34,50 @@ fn build(it: &mut Interp<'_>, v: Vec<V>) -> R<V> {
     Ok(V::iter(v))
 }
 
-/// Sorts with yaql's `<`/`>` operators; incomparable pairs fail as yaql does.
-fn sort_keys(items: &mut [(Vec<(V, bool)>, V)]) -> R<()> {
-    let mut failure: Option<String> = None;
-    items.sort_by(|a, b| {
-        for ((ka, desc), (kb, _)) in a.0.iter().zip(b.0.iter()) {
-            match super::ops::order(ka, kb) {
+/// Sorts `xs` by `specs` as yaql's `OrderingIterable` does: Python's
+/// `sorted` with a comparator that computes the keys of the two items it
+/// compares, the next key only on a tie. A key is therefore never computed
+/// for a collection of fewer than two items, and a `thenBy` key only for
+/// items whose earlier keys tie; an error computing a key, or an
+/// incomparable pair, fails the sort.
+fn sort_lazily<'a>(it: &mut Interp<'a>, xs: &[V], specs: &[SortSpec<'a>]) -> R<Vec<V>> {
+    if xs.len() < 2 {
+        return Ok(xs.to_vec());
+    }
+    let mut memo: Vec<Vec<Option<V>>> = vec![vec![None; xs.len()]; specs.len()];
+    let mut failure: Option<super::interp::YErr> = None;
+    let mut key = |it: &mut Interp<'a>, s: usize, i: usize| -> Result<V, super::interp::YErr> {
+        if let Some(v) = &memo[s][i] {
+            return Ok(v.clone());
+        }
+        let (p, sc, _) = &specs[s];
+        let v = it.lam(p, *sc, std::slice::from_ref(&xs[i]))?;
+        memo[s][i] = Some(v.clone());
+        Ok(v)
+    };
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| {
+        if failure.is_some() {
+            return Ordering::Equal;
+        }
+        for (s, (_, _, desc)) in specs.iter().enumerate() {
+            let (ka, kb) = match (key(it, s, a), key(it, s, b)) {
+                (Ok(x), Ok(y)) => (x, y),
+                (Err(e), _) | (_, Err(e)) => {
+                    failure = Some(e);
+                    return Ordering::Equal;
+                }
+            };
+            match super::ops::order(&ka, &kb) {
                 Some(Ordering::Equal) => continue,
                 Some(o) => return if *desc { o.reverse() } else { o },
+                // the comparator asks `<` first, whichever the direction
                 None => {
-                    if failure.is_none() {
-                        failure = Some(if *desc {
-                            "#operator_>".into()
-                        } else {
-                            "#operator_<".into()
-                        });
-                    }
+                    let op = "#operator_<";
+                    failure = Some(match no_func::<()>(op) {
+                        Err(e) => e,
+                        Ok(()) => return Ordering::Equal,
+                    });
                     return Ordering::Equal;
                 }
             }
@@ -57,8 +85,8 @@ fn sort_keys(items: &mut [(Vec<(V, bool)>, V)]) -> R<()> {
         Ordering::Equal
     });
     match failure {
-        Some(f) => no_func(&f),
-        None => Ok(()),
+        Some(e) => Err(e),
+        None => Ok(order.into_iter().map(|i| xs[i].clone()).collect()),
     }
 }
 
@@ -86,7 +114,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     out.push(x);
                 }
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<filter object at 0x...>")
         }
         "select" | "map" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -94,7 +122,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             for x in xs {
                 out.push(lam!(1, std::slice::from_ref(&x)));
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<map object at 0x...>")
         }
         "selectMany" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -107,7 +135,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 }
                 it.check_size(out.len())?;
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object select_many at 0x...>")
         }
         "skip" | "limit" | "take" if arity(a, 2, 2) => {
             let xs = coll!(0);
@@ -131,11 +159,12 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 );
             }
             let c = c as usize;
-            if name == "skip" {
+            let out = if name == "skip" {
                 V::iter(xs.into_iter().skip(c).collect())
             } else {
                 V::iter(xs.into_iter().take(c).collect())
-            }
+            };
+            it.tagged(out, "<itertools.islice object at 0x...>")
         }
         "append" if n >= 1 => {
             let mut xs = coll!(0);
@@ -159,7 +188,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     out.push(x);
                 }
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<generator object distinct at 0x...>")
         }
         "enumerate" if arity(a, 1, 2) => {
             let xs = coll!(0);
@@ -246,11 +275,9 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "max" | "min" if a.method && arity(a, 1, 2) => {
             let xs = coll!(0);
             let mut acc = if n == 2 { Some(it.arg(a, 1)?) } else { None };
-            let opname = if name == "max" {
-                "#operator_>"
-            } else {
-                "#operator_<"
-            };
+            // yaql's min and max both ask `#operator_>` (min keeps the
+            // later item when the earlier is greater)
+            let opname = "#operator_>";
             for x in xs {
                 acc = Some(match acc {
                     None => x,
@@ -340,20 +367,43 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 out.push(V::big(x.clone()));
                 x += &step;
             }
-            V::iter(out)
+            it.tagged(V::iter(out), "<range_iterator object at 0x...>")
         }
-        "sequence" | "cycle" => {
+        // sequence(start=0, step=1) counts in ints; cycle() wants a
+        // collection: yaql finds no overload for anything else
+        "sequence"
+            if !a.method
+                && n <= 2
+                && a.named.is_empty()
+                && it
+                    .all_args(a)?
+                    .iter()
+                    .all(|v| matches!(v, V::Int(_) | V::Big(_) | V::Bool(_))) =>
+        {
             return err(
                 ErrorKind::Limit,
-                format!("size limit exceeded: {name}() is infinite"),
+                "size limit exceeded: sequence() is infinite",
             );
         }
+        "cycle"
+            if a.method
+                && n == 1
+                && matches!(it.arg(a, 0)?, V::List(_) | V::Iter(_) | V::Set(..)) =>
+        {
+            return err(ErrorKind::Limit, "size limit exceeded: cycle() is infinite");
+        }
+        "sequence" | "cycle" => return Ok(None),
         "repeat" if arity(a, 1, 2) => {
             let v = it.arg(a, 0)?;
             let times = if n == 2 {
                 match it.arg(a, 1)? {
                     V::Int(i) => i,
-                    V::Big(_) => return err(ErrorKind::Limit, "size limit exceeded: repeat count"),
+                    V::Big(_) => {
+                        return err(
+                            ErrorKind::Overflow,
+                            "Python int too large to convert to C ssize_t",
+                        );
+                    }
                     _ => return Ok(None),
                 }
             } else {
@@ -371,18 +421,9 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "orderBy" | "orderByDescending" if arity(a, 2, 2) => {
             let xs = coll!(0);
-            let desc = name == "orderByDescending";
-            let mut keyed = Vec::with_capacity(xs.len());
-            for x in &xs {
-                keyed.push((vec![(lam!(1, std::slice::from_ref(x)), desc)], x.clone()));
-            }
-            sort_keys(&mut keyed)?;
-            let out: Rc<Vec<V>> = Rc::new(keyed.into_iter().map(|k| k.1).collect());
-            it.orderings.push((
-                out.clone(),
-                Rc::new(xs),
-                vec![(a.pos[1].clone(), a.sc, desc)],
-            ));
+            let specs = vec![(a.pos[1].clone(), a.sc, name == "orderByDescending")];
+            let out = Rc::new(sort_lazily(it, &xs, &specs)?);
+            it.orderings.push((out.clone(), Rc::new(xs), specs));
             V::Iter(out)
         }
         "thenBy" | "thenByDescending" if arity(a, 2, 2) => {
@@ -393,16 +434,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             };
             let (_, source, mut specs) = it.orderings[pos].clone();
             specs.push((a.pos[1].clone(), a.sc, name == "thenByDescending"));
-            let mut keyed = Vec::with_capacity(source.len());
-            for x in source.iter() {
-                let mut keys = Vec::with_capacity(specs.len());
-                for (p, sc, d) in &specs {
-                    keys.push((it.lam(p, *sc, std::slice::from_ref(x))?, *d));
-                }
-                keyed.push((keys, x.clone()));
-            }
-            sort_keys(&mut keyed)?;
-            let out: Rc<Vec<V>> = Rc::new(keyed.into_iter().map(|k| k.1).collect());
+            let out = Rc::new(sort_lazily(it, &source, &specs)?);
             it.orderings.push((out.clone(), source, specs));
             V::Iter(out)
         }
@@ -447,12 +479,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             let xs = coll!(0);
             let mut groups: IndexMap<Key, Vec<V>> = IndexMap::new();
             for x in &xs {
-                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
-                super::interp::hashable(&k)?;
+                // yaql computes the value before the key
                 let v = match &value_sel {
                     Some(p) => it.lam(p, a.sc, std::slice::from_ref(x))?,
                     None => x.clone(),
                 };
+                let k = it.lam(&key_sel, a.sc, std::slice::from_ref(x))?;
+                super::interp::hashable(&k)?;
                 groups.entry(Key(k)).or_default().push(v);
             }
             let mut out = Vec::with_capacity(groups.len());

@@ -203,7 +203,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 && let V::Regex(re) = it.arg(a, 1)?
             {
                 let max = count!(2, 0);
-                return Ok(Some(regex_split(&re, &s, max)));
+                return Ok(Some(it.py_list(regex_split(&re, &s, max))));
             }
             let sep = opt_st!(1);
             let max = match it.named(a, "maxSplits")? {
@@ -223,7 +223,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             } else {
                 py_rsplit(&s, sep.as_deref(), max)?
             };
-            V::list(parts.into_iter().map(V::string).collect())
+            it.py_list(V::list(parts.into_iter().map(V::string).collect()))
         }
         "join" if arity(a, 2, 2) => {
             let (seq, sep) = match (it.arg(a, 0)?, it.arg(a, 1)?) {
@@ -407,6 +407,18 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     V::string(format!("0x{b:x}"))
                 }
             }
+            // a float or null passes yaql's number check; Python's hex() refuses it
+            _ if matches!(it.arg(a, 0)?, V::Float(_) | V::Null) => {
+                let t = if matches!(it.arg(a, 0)?, V::Null) {
+                    "NoneType"
+                } else {
+                    "float"
+                };
+                return err(
+                    ErrorKind::Type,
+                    format!("'{t}' object cannot be interpreted as an integer"),
+                );
+            }
             _ => return Ok(None),
         },
         "regex" if n == 1 => {
@@ -496,7 +508,7 @@ fn regex_method<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>, re: Rc<RegexV
             } else {
                 0
             };
-            regex_split(&re, &s, max)
+            it.py_list(regex_split(&re, &s, max))
         }
         "replace" if (3..=4).contains(&n) => {
             let V::Str(repl) = it.arg(a, 2)? else {

@@ -63,7 +63,7 @@ pub(crate) fn span_f(us: f64) -> R<V> {
 }
 
 /// `d + us` microseconds, or Python's OverflowError outside years 1–9999.
-fn shifted(d: &chrono::NaiveDateTime, us: i128) -> R<V> {
+fn shifted(d: &super::datetime::Dt, us: i128) -> R<V> {
     use chrono::Datelike;
     i64::try_from(us)
         .ok()

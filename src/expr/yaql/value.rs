@@ -48,7 +48,7 @@ pub enum V {
     /// interpreter's scope arena.
     Ctx(usize),
     /// A date-time as seconds since the epoch (UTC) plus microseconds.
-    DateTime(chrono::NaiveDateTime),
+    DateTime(super::datetime::Dt),
     /// A time span in microseconds.
     TimeSpan(i64),
 }
@@ -291,7 +291,7 @@ impl V {
             }
             V::Regex(r) => Json::String(r.pattern.clone()),
             V::Ctx(_) => Json::Null,
-            V::DateTime(d) => Json::String(d.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            V::DateTime(d) => Json::String(super::datetime::dt_json(d)),
             V::TimeSpan(t) => Json::from(*t as f64 / 1e6),
         }
     }
@@ -559,7 +559,7 @@ fn repr_into(v: &V, style: Style, out: &mut String) {
             }
             out.push(')');
         }
-        V::Ctx(_) => out.push_str("<yaql.language.contexts.Context object>"),
+        V::Ctx(_) => out.push_str("<yaql.language.contexts.Context object at 0x...>"),
         V::DateTime(d) => out.push_str(&super::datetime::dt_str(d)),
         V::TimeSpan(t) => out.push_str(&super::datetime::ts_str(*t)),
     }

@@ -70,9 +70,13 @@ pub fn check_known(obj: &Map<String, Value>, known: &[&str], arg: &str) -> Resul
     }
 }
 
+/// wsme's text for a value of the wrong type: the value and both types
+/// as Python prints them (`Expected '<class 'str'>', got '<class 'int'>'`).
 fn wrong_type(name: &str, v: &Value, expected: &str) -> Error {
     Error::bad(format!(
-        "Invalid input for field/attribute {name}. Value: '{v}'. Wrong type. Expected '{expected}'"
+        "Invalid input for field/attribute {name}. Value: '{}'. Wrong type. Expected '<class '{expected}'>', got '<class '{}'>'",
+        crate::domain::pytext::str(v),
+        crate::domain::pytext::type_name(v)
     ))
 }
 
@@ -241,7 +245,7 @@ mod tests {
             string(&o, "d")
                 .unwrap_err()
                 .to_string()
-                .contains("Expected 'str'")
+                .contains("Value: '1'. Wrong type. Expected '<class 'str'>', got '<class 'int'>'")
         );
     }
 

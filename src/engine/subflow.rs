@@ -53,14 +53,7 @@ impl EngineActor {
         // A reverse child needs its target before it exists: as at the top
         // level, a missing or unknown `task_name` fails the parent task and
         // no child execution is made.
-        if def.spec.kind == crate::lang::WorkflowKind::Reverse {
-            match extra.get("task_name").and_then(Value::as_str) {
-                Some(target) => {
-                    super::reverse::closure(&def.spec, target)?;
-                }
-                None => return Err(super::requests::invalid_task_name(&def.spec, None)),
-            }
-        }
+        super::requests::check_reverse_target(&def.spec, &extra)?;
         let child = ExecutionId::new();
         // Mistral's `WorkflowAction.schedule`: the child's own env is `{}`
         // unless the task input gives one (`env()` reads the root's env).

@@ -302,6 +302,8 @@ pub async fn update(
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     let output = output_of(&obj)?;
+    // wsme refuses a state that is no text before the state is read.
+    super::body::string(&obj, "state")?;
     let raw_state = obj.get("state").and_then(Value::as_str);
     let new_state = match raw_state.map(str::parse::<crate::domain::State>) {
         Some(Ok(s)) if TRANSITION_STATES.contains(&s.as_str()) => s,

@@ -99,6 +99,32 @@ pub fn string_as_given(obj: &Map<String, Value>, name: &str) -> Result<Option<St
     }
 }
 
+/// A boolean field as wsme converts it: a bool, or a number (an int's
+/// truth), or one of the texts `true t yes y on 1` / `false f no n off 0`
+/// (as written: `True` is refused). Anything else is refused with the
+/// resource and the whole body as Python prints them. Absent or `null` is
+/// `None`.
+pub fn boolean(
+    obj: &Map<String, Value>,
+    name: &str,
+    resource: &str,
+) -> Result<Option<bool>, Error> {
+    const TRUE: &[&str] = &["true", "t", "yes", "y", "on", "1"];
+    const FALSE: &[&str] = &["false", "f", "no", "n", "off", "0"];
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.as_f64() != Some(0.0))),
+        Some(Value::String(s)) if TRUE.contains(&s.as_str()) => Ok(Some(true)),
+        Some(Value::String(s)) if FALSE.contains(&s.as_str()) => Ok(Some(false)),
+        Some(other) => Err(Error::bad(format!(
+            "Invalid input for field/attribute {resource}. Value: '{}'. Value not an unambiguous boolean: {}",
+            crate::domain::pytext::repr(&Value::Object(obj.clone())),
+            crate::domain::pytext::str(other)
+        ))),
+    }
+}
+
 /// A JSON-typed field (`types.jsontype`) of the body of a `resource`
 /// (`wf_ex`, `action_ex`, ...): a dict, or a string holding one. Absent,
 /// `null` or the text `null` is `None` (wsme does not validate a `None`);

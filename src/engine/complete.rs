@@ -100,6 +100,10 @@ impl EngineActor {
         to: Overlay,
         publish: Publish,
     ) {
+        let by_policy = self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|x| x.policy_completed.contains(&task_id));
         let (published, global, keep) = match publish {
             Ok(p) => p,
             Err(e) => {
@@ -109,7 +113,13 @@ impl EngineActor {
                 }
                 self.stats.tasks_completed += 1;
                 self.stats.tasks_finished.add(State::Error);
-                let msg = self.completion_failure(exec_id, task_id, &e);
+                let msg = match by_policy {
+                    true => self.policy_completion_failure(exec_id, task_id, &e),
+                    false => self.completion_failure(exec_id, task_id, &e),
+                };
+                if let Some(x) = self.execs.get_mut(&exec_id) {
+                    x.policy_completed.remove(&task_id);
+                }
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };

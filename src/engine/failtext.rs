@@ -18,6 +18,18 @@ impl EngineActor {
         format!("Failed to run task [error={e}, wf={wf}, task={task}]")
     }
 
+    /// Mistral's text for an error met while a policy completes a task
+    /// (`task_handler.complete_task`, after a timeout).
+    pub(crate) fn policy_completion_failure(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+        e: &str,
+    ) -> String {
+        let (wf, task) = self.names(exec_id, task_id);
+        format!("Failed to complete task [error={e}, wf={wf}, task={task}]")
+    }
+
     /// Mistral's text for an error met while a task completes (publish,
     /// transition guards).
     pub(crate) fn completion_failure(

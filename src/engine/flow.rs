@@ -321,10 +321,17 @@ impl EngineActor {
             Ready::Done(cmds) => cmds,
             Ready::Deferred(req) => return self.defer(req, Resume::Process),
         };
+        let by_policy = self
+            .execs
+            .get_mut(&exec_id)
+            .is_some_and(|x| x.policy_completed.remove(&task_id));
         let cmds = match cmds {
             Ok(c) => c,
             Err(e) => {
-                let msg = self.completion_failure(exec_id, task_id, &e);
+                let msg = match by_policy {
+                    true => self.policy_completion_failure(exec_id, task_id, &e),
+                    false => self.completion_failure(exec_id, task_id, &e),
+                };
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };

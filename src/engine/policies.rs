@@ -719,6 +719,9 @@ impl EngineActor {
             self.touch_action(exec_id, aid, Write::Update);
         }
         // No accepted result: Mistral's task result is the empty list.
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.policy_completed.insert(task_id);
+        }
         self.complete_task(exec_id, task_id, State::Error, json!([]), Some(msg));
     }
 }

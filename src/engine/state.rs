@@ -103,6 +103,10 @@ pub(crate) struct Exec {
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
     pub owed: HashSet<ActionExecutionId>,
+    /// Tasks a policy completes (a timeout), not an action's outcome:
+    /// Mistral's `task_handler.complete_task` words a failure of their
+    /// publish or transitions `Failed to complete task [...]`.
+    pub policy_completed: HashSet<TaskExecutionId>,
     /// The notification subscribers (`params.notify`) and what was last
     /// reported to them; `None` for an execution without `notify`.
     pub watch: Option<Box<super::notify::Watch>>,
@@ -133,6 +137,7 @@ impl Exec {
             applying: 0,
             failed_children: HashMap::new(),
             owed: HashSet::new(),
+            policy_completed: HashSet::new(),
         }
     }
 

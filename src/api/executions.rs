@@ -286,9 +286,9 @@ fn is_model_column(f: &str) -> bool {
 const BODY_FIELDS: &[&str] = FIELDS;
 
 /// `POST /v2/executions`: 201 with the started (or, for a known client id,
-/// the existing) execution, owned by the caller's project. Read-only
-/// attributes in the body (`project_id`, `state`, `created_at`, ...) are
-/// ignored; unknown ones are a 400.
+/// the existing) execution, owned by the caller's project. Attributes a
+/// start does not use (`state`, `created_at`, ...) are ignored once they
+/// have their types; `project_id` and unknown ones are a 400.
 #[utoipa::path(
     post,
     path = "/v2/executions",
@@ -324,6 +324,7 @@ fn uuid_field<T: std::str::FromStr>(
 
 fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    check_ignored_attributes(obj)?;
     // Mistral reads `params` before `input` (the resource's field order).
     let params = body::dict(obj, "params", "wf_ex")?.unwrap_or_default();
     let msg = StartExecution {
@@ -348,6 +349,48 @@ fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
         ));
     }
     Ok(msg)
+}
+
+/// wsme converts every attribute of the execution resource, also those a
+/// start does not use: `project_id` is read-only (refused whatever its
+/// value), text fields must be text, JSON fields mappings (or their text),
+/// `tags` a list of text.
+fn check_ignored_attributes(obj: &Map<String, Value>) -> Result<(), Error> {
+    if let Some(v) = obj.get("project_id") {
+        return Err(Error::bad(format!(
+            "Invalid input for field/attribute project_id. Value: '{}'. Cannot set read only field.",
+            crate::domain::pytext::str(v)
+        )));
+    }
+    for f in [
+        "task_execution_id",
+        "root_execution_id",
+        "state",
+        "state_info",
+        "created_at",
+        "updated_at",
+    ] {
+        body::string(obj, f)?;
+    }
+    for f in ["output", "published_global"] {
+        body::dict(obj, f, "wf_ex")?;
+    }
+    match obj.get("tags") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(items)) => match items.iter().find(|v| !v.is_string()) {
+            None => Ok(()),
+            Some(bad) => Err(Error::bad(format!(
+                "Invalid input for field/attribute tags. Value: '{}'. Wrong type. Expected '<class 'str'>', got '<class '{}'>'",
+                crate::domain::pytext::str(&obj["tags"]),
+                crate::domain::pytext::type_name(bad)
+            ))),
+        },
+        Some(other) => Err(Error::bad(format!(
+            "Invalid input for field/attribute wf_ex. Value: '{}'. Value not a valid list: {}",
+            crate::domain::pytext::repr(&Value::Object(obj.clone())),
+            crate::domain::pytext::str(other)
+        ))),
+    }
 }
 
 /// `PUT /v2/executions/{id}`: `{state[, state_info]}`, `{description}` or

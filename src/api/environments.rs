@@ -129,6 +129,7 @@ fn message(
         .filter(|f| obj.contains_key(*f))
         .collect();
     body::check_known(&obj, FIELDS, "env")?;
+    super::wsme::check(&obj, "env", super::wsme::ENVIRONMENT)?;
     // Mistral's update refuses a body without a name in its own words;
     // its create stores an environment named null, which bora refuses.
     let name = body::string(&obj, "name")?.ok_or_else(|| match create {

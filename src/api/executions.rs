@@ -324,7 +324,7 @@ fn uuid_field<T: std::str::FromStr>(
 
 fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
-    check_ignored_attributes(obj)?;
+    super::wsme::check(obj, "wf_ex", super::wsme::EXECUTION)?;
     // Mistral reads `params` before `input` (the resource's field order).
     let params = body::dict(obj, "params", "wf_ex")?.unwrap_or_default();
     let msg = StartExecution {
@@ -349,48 +349,6 @@ fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
         ));
     }
     Ok(msg)
-}
-
-/// wsme converts every attribute of the execution resource, also those a
-/// start does not use: `project_id` is read-only (refused whatever its
-/// value), text fields must be text, JSON fields mappings (or their text),
-/// `tags` a list of text.
-fn check_ignored_attributes(obj: &Map<String, Value>) -> Result<(), Error> {
-    if let Some(v) = obj.get("project_id") {
-        return Err(Error::bad(format!(
-            "Invalid input for field/attribute project_id. Value: '{}'. Cannot set read only field.",
-            crate::domain::pytext::str(v)
-        )));
-    }
-    for f in [
-        "task_execution_id",
-        "root_execution_id",
-        "state",
-        "state_info",
-        "created_at",
-        "updated_at",
-    ] {
-        body::string(obj, f)?;
-    }
-    for f in ["output", "published_global"] {
-        body::dict(obj, f, "wf_ex")?;
-    }
-    match obj.get("tags") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(items)) => match items.iter().find(|v| !v.is_string()) {
-            None => Ok(()),
-            Some(bad) => Err(Error::bad(format!(
-                "Invalid input for field/attribute tags. Value: '{}'. Wrong type. Expected '<class 'str'>', got '<class '{}'>'",
-                crate::domain::pytext::str(&obj["tags"]),
-                crate::domain::pytext::type_name(bad)
-            ))),
-        },
-        Some(other) => Err(Error::bad(format!(
-            "Invalid input for field/attribute wf_ex. Value: '{}'. Value not a valid list: {}",
-            crate::domain::pytext::repr(&Value::Object(obj.clone())),
-            crate::domain::pytext::str(other)
-        ))),
-    }
 }
 
 /// `PUT /v2/executions/{id}`: `{state[, state_info]}`, `{description}` or
@@ -464,6 +422,7 @@ impl UpdateShape {
 
 fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    super::wsme::check(obj, "wf_ex", super::wsme::EXECUTION)?;
     let new_state = body::string(obj, "state")?;
     let description = body::string(obj, "description")?;
     let state_info = body::string(obj, "state_info")?;

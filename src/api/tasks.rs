@@ -261,6 +261,7 @@ pub async fn update(
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, UPDATE_FIELDS, "task")?;
+    super::wsme::check(&obj, "task", super::wsme::TASK)?;
     // wsme converts the body before the controller runs, in the order of
     // the resource's attributes: texts of another type, a `reset` that is
     // no unambiguous boolean, then an `env` that is no JSON mapping.
@@ -349,6 +350,7 @@ fn rerun_answer(before: &TaskRecord, after: &TaskRecord, paused: bool) -> Map<St
 
 const UPDATE_FIELDS: &[&str] = &[
     "id",
+    "project_id",
     "state",
     "reset",
     "env",

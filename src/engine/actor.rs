@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use indexmap::IndexMap;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::Stats;
 use super::defs::DefCache;
-use super::state::Exec;
+use super::state::{Exec, IdIndexMap, IdMap};
 use crate::domain::{ActionExecutionId, ExecutionId, Secrets, State, TaskExecutionId};
 use crate::expr::Evaluator;
 use crate::protocol::{ActionCatalog, ConveyResult, HandleTask, Outcome};
@@ -36,11 +35,11 @@ const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(500);
 #[derive(Default)]
 pub(crate) struct Dirty {
     pub batch: Batch,
-    pub execs: IndexMap<ExecutionId, Write>,
-    pub tasks: IndexMap<(ExecutionId, TaskExecutionId), Write>,
-    pub actions: IndexMap<(ExecutionId, ActionExecutionId), Write>,
+    pub execs: IdIndexMap<ExecutionId, Write>,
+    pub tasks: IdIndexMap<(ExecutionId, TaskExecutionId), Write>,
+    pub actions: IdIndexMap<(ExecutionId, ActionExecutionId), Write>,
     /// Standalone action executions (no workflow execution).
-    pub standalone: IndexMap<ActionExecutionId, Write>,
+    pub standalone: IdIndexMap<ActionExecutionId, Write>,
     /// Action executions changed only by their confirmation.
     pub confirmed: Vec<ActionExecutionId>,
 }
@@ -58,7 +57,7 @@ impl std::ops::DerefMut for Dirty {
     }
 }
 
-fn mark<K: std::hash::Hash + Eq>(map: &mut IndexMap<K, Write>, key: K, w: Write) {
+fn mark<K: std::hash::Hash + Eq>(map: &mut IdIndexMap<K, Write>, key: K, w: Write) {
     map.entry(key).or_insert(w);
 }
 
@@ -67,10 +66,10 @@ pub struct EngineActor {
     pub(crate) writer: Writer,
     pub(crate) pool: Recipient<HandleTask>,
     pub(crate) eval: Arc<Evaluator>,
-    pub(crate) execs: HashMap<ExecutionId, Exec>,
-    pub(crate) owner: HashMap<ActionExecutionId, ExecutionId>,
+    pub(crate) execs: IdMap<ExecutionId, Exec>,
+    pub(crate) owner: IdMap<ActionExecutionId, ExecutionId>,
     /// Unfinished standalone action executions (`POST /v2/action_executions`).
-    pub(crate) standalone: HashMap<ActionExecutionId, super::standalone::Standalone>,
+    pub(crate) standalone: IdMap<ActionExecutionId, super::standalone::Standalone>,
     /// What the workers can run, for standalone actions.
     pub(crate) catalog: Option<Arc<dyn ActionCatalog>>,
     /// Read connections, for what `tasks()` reads of finished
@@ -124,9 +123,9 @@ impl EngineActor {
             writer,
             pool,
             eval,
-            execs: HashMap::new(),
-            owner: HashMap::new(),
-            standalone: HashMap::new(),
+            execs: IdMap::default(),
+            owner: IdMap::default(),
+            standalone: IdMap::default(),
             catalog: None,
             reader: None,
             dirty: Dirty::default(),

@@ -514,6 +514,10 @@ impl EngineActor {
                 }
                 Command::Pause { msg, .. } => {
                     let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    // As for `fail` and `succeed`: a sibling's action
+                    // dispatched before the command runs even when its
+                    // confirmation arrives during the pause.
+                    self.owe_dispatched(exec_id);
                     self.pause(exec_id, msg);
                 }
             }

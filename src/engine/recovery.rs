@@ -370,7 +370,7 @@ impl actix::Handler<WorkerLost> for EngineActor {
 
 /// Whether an interrupted action may run again: its task is `safe-rerun`.
 fn may_rerun(
-    tasks: &indexmap::IndexMap<TaskExecutionId, crate::store::TaskRecord>,
+    tasks: &super::state::IdIndexMap<TaskExecutionId, crate::store::TaskRecord>,
     ae: &crate::store::ActionExecutionRecord,
 ) -> bool {
     ae.task_execution_id

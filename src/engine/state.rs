@@ -15,6 +15,15 @@ use crate::expr;
 use crate::lang::WorkflowSpec;
 use crate::store::{ActionExecutionRecord, ExecutionRecord, Shared, TaskRecord};
 
+/// A map keyed by the engine's own ids (UUIDs the server makes, never a
+/// user's text), hashed with foldhash: several times cheaper than SipHash
+/// on a 16-byte key, and the engine hashes ids on every step of a task.
+pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// A set of the engine's own ids (see [`IdMap`]).
+pub(crate) type IdSet<K> = HashSet<K, foldhash::fast::RandomState>;
+/// An insertion-ordered map keyed by the engine's own ids (see [`IdMap`]).
+pub(crate) type IdIndexMap<K, V> = IndexMap<K, V, foldhash::fast::RandomState>;
+
 /// The parent of a sub-workflow execution: its task and the root execution.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Parent {
@@ -34,7 +43,7 @@ pub(crate) struct Held {
 
 /// The task `task_id` of the execution `exec_id` held in memory.
 pub(crate) fn task_in(
-    execs: &HashMap<crate::domain::ExecutionId, Exec>,
+    execs: &IdMap<crate::domain::ExecutionId, Exec>,
     exec_id: crate::domain::ExecutionId,
     task_id: TaskExecutionId,
 ) -> Option<&TaskRecord> {
@@ -44,7 +53,7 @@ pub(crate) fn task_in(
 /// The task `task_id` of the execution `exec_id` held in memory. Borrows
 /// only the executions, so the actor's other fields stay usable beside it.
 pub(crate) fn task_mut(
-    execs: &mut HashMap<crate::domain::ExecutionId, Exec>,
+    execs: &mut IdMap<crate::domain::ExecutionId, Exec>,
     exec_id: crate::domain::ExecutionId,
     task_id: TaskExecutionId,
 ) -> Option<&mut TaskRecord> {
@@ -55,8 +64,8 @@ pub(crate) fn task_mut(
 pub(crate) struct Exec {
     pub rec: ExecutionRecord,
     pub spec: Arc<WorkflowSpec>,
-    pub tasks: IndexMap<TaskExecutionId, TaskRecord>,
-    pub actions: HashMap<ActionExecutionId, Shared<ActionExecutionRecord>>,
+    pub tasks: IdIndexMap<TaskExecutionId, TaskRecord>,
+    pub actions: IdMap<ActionExecutionId, Shared<ActionExecutionRecord>>,
     /// The latest task execution of each task name.
     pub latest: HashMap<String, TaskExecutionId>,
     /// Tasks not yet completed.
@@ -74,9 +83,9 @@ pub(crate) struct Exec {
     /// Tasks some of whose finished item actions left `actions` once
     /// committed (see `engine::evict`), with the creation time and name of
     /// the newest that left.
-    pub evicted: HashMap<TaskExecutionId, (crate::domain::Timestamp, String)>,
+    pub evicted: IdMap<TaskExecutionId, (crate::domain::Timestamp, String)>,
     /// Progress of running `with-items` tasks.
-    pub items: HashMap<TaskExecutionId, super::items::Items>,
+    pub items: IdMap<TaskExecutionId, super::items::Items>,
     /// Evaluations of this execution in the evaluation pool.
     pub deferred: usize,
     /// Command lists being applied: a task of the list that ends at once
@@ -85,7 +94,7 @@ pub(crate) struct Exec {
     /// Sub-workflow executions of a task that ended in ERROR: id, index
     /// among the task's children, and `str()` of their `output.result`
     /// (the failure message lists them).
-    pub failed_children: HashMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
+    pub failed_children: IdMap<TaskExecutionId, Vec<(crate::domain::ExecutionId, usize, String)>>,
     /// A command list being applied ends in `fail`, `succeed` or `pause`:
     /// Mistral changes the workflow's state before any task of the list
     /// starts, so a task of it failing at start leaves the workflow alone.
@@ -102,11 +111,11 @@ pub(crate) struct Exec {
     /// Action executions started by the command list whose `fail`,
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
-    pub owed: HashSet<ActionExecutionId>,
+    pub owed: IdSet<ActionExecutionId>,
     /// Tasks a policy completes (a timeout), not an action's outcome:
     /// Mistral's `task_handler.complete_task` words a failure of their
     /// publish or transitions `Failed to complete task [...]`.
-    pub policy_completed: HashSet<TaskExecutionId>,
+    pub policy_completed: IdSet<TaskExecutionId>,
     /// The notification subscribers (`params.notify`) and what was last
     /// reported to them; `None` for an execution without `notify`.
     pub watch: Option<Box<super::notify::Watch>>,
@@ -120,24 +129,24 @@ impl Exec {
             watch,
             rec,
             spec,
-            tasks: IndexMap::new(),
-            actions: HashMap::new(),
+            tasks: IdIndexMap::default(),
+            actions: IdMap::default(),
             latest: HashMap::new(),
             incomplete: 0,
             in_flight: 0,
             backlog: Vec::new(),
             fed_while_paused: Vec::new(),
-            items: HashMap::new(),
-            evicted: HashMap::new(),
+            items: IdMap::default(),
+            evicted: IdMap::default(),
             parent: None,
             deferred: 0,
             stop_pending: false,
             held_starts: Vec::new(),
             queued_starts: Vec::new(),
             applying: 0,
-            failed_children: HashMap::new(),
-            owed: HashSet::new(),
-            policy_completed: HashSet::new(),
+            failed_children: IdMap::default(),
+            owed: IdSet::default(),
+            policy_completed: IdSet::default(),
         }
     }
 

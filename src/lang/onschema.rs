@@ -71,6 +71,11 @@ fn collect_patterns(v: &Value, out: &mut HashMap<String, Regex>) {
 }
 
 fn add_pattern(p: &str, out: &mut HashMap<String, Regex>) {
+    // The schemas repeat a handful of patterns hundreds of times: each is
+    // compiled once.
+    if out.contains_key(p) {
+        return;
+    }
     let body = p
         .strip_suffix('$')
         .map_or(p.to_string(), |b| format!("{b}\\n?$"));

@@ -42,18 +42,28 @@ macro_rules! tuple_names {
 tuple_names!(A B C D E F G H I J K L M N O P Q R S T U V W X);
 
 /// One UPDATE ... FROM (VALUES ...) statement over `rows` (distinct ids)
-/// of `table`.
-pub(super) struct UpdateMany<V, Tab> {
+/// of `table`. `N` is the number of rows when the statement is one of the
+/// group commit's fixed sizes: diesel then knows it by its type and
+/// prepares it once per connection without writing its SQL again; with
+/// `N = 0` any number of rows goes, the statement known by its SQL text.
+pub(super) struct UpdateMany<V, Tab, const N: usize> {
     pub table: &'static str,
     pub rows: Vec<ValuesClause<V, Tab>>,
 }
 
-impl<V, Tab> QueryFragment<MultiBackend> for UpdateMany<V, Tab>
+/// The type that names an [`UpdateMany`] of `N` rows of one record.
+pub(super) struct UpdateManyId<V, Tab, const N: usize>(std::marker::PhantomData<(V, Tab)>);
+
+impl<V, Tab, const N: usize> QueryFragment<MultiBackend> for UpdateMany<V, Tab, N>
 where
     V: ColumnNames + QueryFragment<MultiBackend>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         let table = self.table;
+        if N != 0 && self.rows.len() != N {
+            let e = format!("{table}: {} rows in an update of {N}", self.rows.len());
+            return Err(diesel::result::Error::QueryBuilderError(e.into()));
+        }
         let mut columns = Vec::new();
         V::push_names(&mut columns);
         if columns.first() != Some(&"id") {
@@ -80,9 +90,9 @@ where
     }
 }
 
-impl<V, Tab> QueryId for UpdateMany<V, Tab> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+impl<V: 'static, Tab: 'static, const N: usize> QueryId for UpdateMany<V, Tab, N> {
+    type QueryId = UpdateManyId<V, Tab, N>;
+    const HAS_STATIC_QUERY_ID: bool = N != 0;
 }
 
-impl<V, Tab> RunQueryDsl<AnyConnection> for UpdateMany<V, Tab> {}
+impl<V, Tab, const N: usize> RunQueryDsl<AnyConnection> for UpdateMany<V, Tab, N> {}

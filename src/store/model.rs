@@ -11,7 +11,7 @@ use super::schema::{
     action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
     workflow_definitions, workflow_executions, workflow_versions,
 };
-use super::sql::JsonText;
+use super::sql::{JsonText, MaybeTimeText, TimeText};
 
 use crate::domain::{
     ActionExecutionId, ExecutionId, Scope, State, TaskExecutionId, Timestamp, WorkflowId,
@@ -182,7 +182,9 @@ pub struct ExecutionRecord {
     #[diesel(serialize_as = JsonText, deserialize_as = JsonText)]
     pub context: Value,
     pub project_id: String,
+    #[diesel(serialize_as = TimeText)]
     pub created_at: Timestamp,
+    #[diesel(serialize_as = MaybeTimeText)]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -282,9 +284,13 @@ pub struct TaskRecord {
     /// True when an `on-error` transition fired for this task.
     pub error_handled: bool,
     pub project_id: String,
+    #[diesel(serialize_as = TimeText)]
     pub created_at: Timestamp,
+    #[diesel(serialize_as = MaybeTimeText)]
     pub updated_at: Option<Timestamp>,
+    #[diesel(serialize_as = MaybeTimeText)]
     pub started_at: Option<Timestamp>,
+    #[diesel(serialize_as = MaybeTimeText)]
     pub finished_at: Option<Timestamp>,
 }
 
@@ -319,7 +325,9 @@ pub struct ActionExecutionRecord {
     /// The index of this run in its task's with-items, when there is one.
     pub item_index: Option<i32>,
     pub project_id: String,
+    #[diesel(serialize_as = TimeText)]
     pub created_at: Timestamp,
+    #[diesel(serialize_as = MaybeTimeText)]
     pub updated_at: Option<Timestamp>,
 }
 

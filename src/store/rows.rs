@@ -16,7 +16,7 @@ use super::schema::{
     action_definitions, action_executions, cron_triggers, environments, task_executions, workbooks,
     workflow_definitions, workflow_executions,
 };
-use super::sql::JsonText;
+use super::sql::{JsonText, MaybeTimeText};
 use crate::domain::{
     ActionExecutionId, ExecutionId, State, TaskExecutionId, TaskKind, Timestamp, WorkflowId,
 };
@@ -160,7 +160,7 @@ change!(ExecutionChange => ExecutionRecord in workflow_executions, {
     task_execution_id: Option<TaskExecutionId>, root_execution_id: Option<ExecutionId>,
     source_execution_id: Option<ExecutionId>, state: State, state_info: Option<String>,
     input: Value as JsonText, output: Value as JsonText, context: Value as JsonText,
-    updated_at: Option<Timestamp>,
+    updated_at: Option<Timestamp> as MaybeTimeText,
 });
 
 // Not rewritten: name, execution_id, workflow_name, workflow_namespace,
@@ -169,8 +169,9 @@ change!(TaskChange => TaskRecord in task_executions, {
     id: TaskExecutionId, tags: Vec<String> as JsonText, state: State,
     state_info: Option<String>, runtime_context: Value as JsonText,
     in_context: Value as JsonText, published: Value as JsonText, result: Value as JsonText,
-    processed: bool, error_handled: bool, updated_at: Option<Timestamp>,
-    started_at: Option<Timestamp>, finished_at: Option<Timestamp>,
+    processed: bool, error_handled: bool, updated_at: Option<Timestamp> as MaybeTimeText,
+    started_at: Option<Timestamp> as MaybeTimeText,
+    finished_at: Option<Timestamp> as MaybeTimeText,
 });
 
 // Not rewritten: name, task_execution_id, execution_id, workflow_name,
@@ -179,7 +180,7 @@ change!(ActionChange => ActionExecutionRecord in action_executions, {
     id: ActionExecutionId, description: String, tags: Vec<String> as JsonText,
     state: State, state_info: Option<String>, accepted: bool, input: Value as JsonText,
     output: Value as JsonText, params: Value as JsonText, attempt: u32 as i64,
-    item_index: Option<i32>, updated_at: Option<Timestamp>,
+    item_index: Option<i32>, updated_at: Option<Timestamp> as MaybeTimeText,
 });
 
 /// A record the group commit writes: its table, its key, its multi-row
@@ -197,8 +198,27 @@ pub(super) trait Stored: Clone {
     fn insert(conn: &mut AnyConnection, rows: Vec<Self>) -> Result<(), Error>;
 }
 
+/// Inserts `rows` into `$table` on a concrete connection. A piece of a
+/// power-of-two size (the group commit cuts its inserts so) goes as a
+/// fixed-size array, whose statement diesel prepares once per connection
+/// and size; a `Vec` of rows is prepared again for every statement.
+macro_rules! sized_insert {
+    ($c:expr, $table:ident, $rows:expr, $($n:literal)*) => {{
+        let rows = $rows;
+        match rows.len() {
+            $($n => match <Box<[_; $n]>>::try_from(rows.into_boxed_slice()) {
+                Ok(fixed) => diesel::insert_into($table::table).values(fixed).execute($c),
+                Err(rows) => diesel::insert_into($table::table)
+                    .values(rows.into_vec())
+                    .execute($c),
+            },)*
+            _ => diesel::insert_into($table::table).values(rows).execute($c),
+        }
+    }};
+}
+
 macro_rules! stored {
-    ($($record:ty => $table:ident as $change:ty),* $(,)?) => {$(
+    ($($record:ty => $table:ident as $change:ty $(, sized $($n:literal)*)?);* $(;)?) => {$(
         impl Stored for $record {
             type Table = $table::table;
             type Change = $change;
@@ -209,11 +229,11 @@ macro_rules! stored {
             fn insert(conn: &mut AnyConnection, rows: Vec<Self>) -> Result<(), Error> {
                 match conn {
                     AnyConnection::Sqlite(c) => {
-                        diesel::insert_into($table::table).values(rows).execute(c)
+                        sized_insert!(c, $table, rows, $($($n)*)?)
                     }
                     #[cfg(feature = "postgres")]
                     AnyConnection::Postgresql(c) => {
-                        diesel::insert_into($table::table).values(rows).execute(c)
+                        sized_insert!(c, $table, rows, $($($n)*)?)
                     }
                 }
                 .map(|_| ())
@@ -224,12 +244,15 @@ macro_rules! stored {
 }
 
 stored!(
-    WorkflowDef => workflow_definitions as WorkflowDef,
-    EnvironmentRecord => environments as EnvironmentRecord,
-    CronTriggerRecord => cron_triggers as CronTriggerRecord,
-    ActionDef => action_definitions as ActionDef,
-    WorkbookRecord => workbooks as WorkbookRecord,
+    WorkflowDef => workflow_definitions as WorkflowDef;
+    EnvironmentRecord => environments as EnvironmentRecord;
+    CronTriggerRecord => cron_triggers as CronTriggerRecord;
+    ActionDef => action_definitions as ActionDef;
+    WorkbookRecord => workbooks as WorkbookRecord;
     ExecutionRecord => workflow_executions as ExecutionChange,
+        sized 512 256 128 64 32 16 8 4 2 1;
     TaskRecord => task_executions as TaskChange,
+        sized 512 256 128 64 32 16 8 4 2 1;
     ActionExecutionRecord => action_executions as ActionChange,
+        sized 512 256 128 64 32 16 8 4 2 1;
 );

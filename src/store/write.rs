@@ -103,7 +103,8 @@ where
     B: std::borrow::Borrow<R>,
     R: Stored,
     R::Change: Insertable<R::Table, Values = ValuesClause<C, R::Table>>,
-    C: ColumnNames + QueryFragment<MultiBackend>,
+    C: ColumnNames + QueryFragment<MultiBackend> + 'static,
+    R::Table: 'static,
 {
     let mut inserts: Vec<R> = Vec::new();
     let mut updates: Vec<R> = Vec::new();
@@ -142,7 +143,8 @@ fn flush<R, C>(
 where
     R: Stored,
     R::Change: Insertable<R::Table, Values = ValuesClause<C, R::Table>>,
-    C: ColumnNames + QueryFragment<MultiBackend>,
+    C: ColumnNames + QueryFragment<MultiBackend> + 'static,
+    R::Table: 'static,
 {
     for piece in pieces(inserts.len()) {
         R::insert(conn, inserts.drain(..piece.len()).collect())?;
@@ -153,12 +155,16 @@ where
             .map(|r| R::Change::from(r).values())
             .collect();
         let n = rows.len();
-        let matched = UpdateMany {
-            table: R::TABLE,
-            rows,
+        let table = R::TABLE;
+        macro_rules! sized {
+            ($($size:literal)*) => {
+                match n {
+                    $($size => UpdateMany::<_, _, $size> { table, rows }.execute(conn),)*
+                    _ => UpdateMany::<_, _, 0> { table, rows }.execute(conn),
+                }
+            };
         }
-        .execute(conn)
-        .map_err(db)?;
+        let matched = sized!(512 256 128 64 32 16 8 4 2 1).map_err(db)?;
         if matched < n {
             log::warn!(
                 "store: {} of {n} updates of {} matched no row",

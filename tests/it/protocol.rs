@@ -237,6 +237,75 @@ early:
 }
 
 #[actix_rt::test]
+async fn an_action_dispatched_before_a_pause_command_runs_during_the_pause() {
+    let rig = Rig::new().await;
+    let wf = "
+version: '2.0'
+held:
+  tasks:
+    slow:
+      action: test.count
+      on-success: after_slow
+    quick:
+      action: std.noop
+      on-success: pause
+    after_slow:
+      action: test.count
+";
+    rig.upload(wf).await;
+    let start = StartExecution {
+        workflow_name: Some("held".into()),
+        ..Default::default()
+    };
+    let id = rig.engine.send(start).await.unwrap().unwrap().id;
+    let (a, b) = (rig.dispatched(1).await, rig.dispatched(2).await);
+    let (quick, slow) = match a.action.as_str() {
+        "std.noop" => (a, b),
+        _ => (b, a),
+    };
+    rig.deliver(quick).await;
+    let store = rig.store.clone();
+    eventually(Duration::from_secs(5), "a paused execution", move || {
+        let state = store
+            .get_execution(&bora::store::Access::All, id)
+            .ok()
+            .flatten()
+            .map(|e| e.state);
+        async move { (state == Some(State::Paused)).then_some(()) }
+    })
+    .await;
+    rig.deliver(slow).await;
+    let store = rig.store.clone();
+    eventually(Duration::from_secs(5), "task slow SUCCESS", move || {
+        let done = task_state(&store, id, "slow").0 == State::Success;
+        async move { done.then_some(()) }
+    })
+    .await;
+    assert_eq!(
+        rig.runs.load(Ordering::SeqCst),
+        1,
+        "slow ran during the pause"
+    );
+    let tasks = crate::harness::tasks(&rig.store, id);
+    assert!(
+        tasks.iter().all(|t| t.name != "after_slow"),
+        "its transition waits for the resume"
+    );
+    rig.set_state(id, State::Running).await;
+    let next = rig.dispatched(3).await;
+    assert_eq!(next.attempt, Attempt(1), "slow was not sent again");
+    rig.deliver(next).await;
+    let ex = finished(&rig.store, id).await;
+    assert_eq!(ex.state, State::Success, "{:?}", ex.state_info);
+    assert_eq!(
+        rig.runs.load(Ordering::SeqCst),
+        2,
+        "slow and after_slow ran once each"
+    );
+    assert_eq!(rig.seen(), 3);
+}
+
+#[actix_rt::test]
 async fn the_same_handle_task_twice_runs_once() {
     let rig = Rig::new().await;
     let id = rig.start().await;

@@ -301,7 +301,10 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let id: ActionExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
+    super::wsme::check(&obj, "action_ex", super::wsme::ACTION_EXECUTION)?;
     let output = output_of(&obj)?;
+    // wsme refuses a state that is no text before the state is read.
+    super::body::string(&obj, "state")?;
     let raw_state = obj.get("state").and_then(Value::as_str);
     let new_state = match raw_state.map(str::parse::<crate::domain::State>) {
         Some(Ok(s)) if TRANSITION_STATES.contains(&s.as_str()) => s,
@@ -357,6 +360,7 @@ pub async fn create(
 ) -> Result<HttpResponse, Error> {
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, FIELDS, "action_ex")?;
+    super::wsme::check(&obj, "action_ex", super::wsme::ACTION_EXECUTION)?;
     let params = super::body::dict(&obj, "params", "action_ex")?.unwrap_or_default();
     // Python's truth value, as Mistral's engine tests them.
     let on = |k: &str| params.get(k).is_some_and(pytext::truthy);

@@ -70,9 +70,13 @@ pub fn check_known(obj: &Map<String, Value>, known: &[&str], arg: &str) -> Resul
     }
 }
 
+/// wsme's text for a value of the wrong type: the value and both types
+/// as Python prints them (`Expected '<class 'str'>', got '<class 'int'>'`).
 fn wrong_type(name: &str, v: &Value, expected: &str) -> Error {
     Error::bad(format!(
-        "Invalid input for field/attribute {name}. Value: '{v}'. Wrong type. Expected '{expected}'"
+        "Invalid input for field/attribute {name}. Value: '{}'. Wrong type. Expected '<class '{expected}'>', got '<class '{}'>'",
+        crate::domain::pytext::str(v),
+        crate::domain::pytext::type_name(v)
     ))
 }
 
@@ -92,6 +96,32 @@ pub fn string_as_given(obj: &Map<String, Value>, name: &str) -> Result<Option<St
     match obj.get(name) {
         Some(Value::String(s)) => Ok(Some(s.clone())),
         _ => string(obj, name),
+    }
+}
+
+/// A boolean field as wsme converts it: a bool, or a number (an int's
+/// truth), or one of the texts `true t yes y on 1` / `false f no n off 0`
+/// (as written: `True` is refused). Anything else is refused with the
+/// resource and the whole body as Python prints them. Absent or `null` is
+/// `None`.
+pub fn boolean(
+    obj: &Map<String, Value>,
+    name: &str,
+    resource: &str,
+) -> Result<Option<bool>, Error> {
+    const TRUE: &[&str] = &["true", "t", "yes", "y", "on", "1"];
+    const FALSE: &[&str] = &["false", "f", "no", "n", "off", "0"];
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.as_f64() != Some(0.0))),
+        Some(Value::String(s)) if TRUE.contains(&s.as_str()) => Ok(Some(true)),
+        Some(Value::String(s)) if FALSE.contains(&s.as_str()) => Ok(Some(false)),
+        Some(other) => Err(Error::bad(format!(
+            "Invalid input for field/attribute {resource}. Value: '{}'. Value not an unambiguous boolean: {}",
+            crate::domain::pytext::repr(&Value::Object(obj.clone())),
+            crate::domain::pytext::str(other)
+        ))),
     }
 }
 
@@ -241,7 +271,7 @@ mod tests {
             string(&o, "d")
                 .unwrap_err()
                 .to_string()
-                .contains("Expected 'str'")
+                .contains("Value: '1'. Wrong type. Expected '<class 'str'>', got '<class 'int'>'")
         );
     }
 

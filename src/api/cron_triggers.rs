@@ -219,6 +219,7 @@ pub async fn create(
 ) -> Result<HttpResponse, Error> {
     let obj = body::object(b)?;
     body::check_known(&obj, BODY_FIELDS, "cron_trigger")?;
+    super::wsme::check(&obj, "cron_trigger", super::wsme::CRON_TRIGGER)?;
     let remaining_executions = count(&obj)?;
     let name = body::string(&obj, "name")?
         .ok_or_else(|| Error::bad("The property 'name' is required."))?;

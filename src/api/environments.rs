@@ -129,6 +129,7 @@ fn message(
         .filter(|f| obj.contains_key(*f))
         .collect();
     body::check_known(&obj, FIELDS, "env")?;
+    super::wsme::check(&obj, "env", super::wsme::ENVIRONMENT)?;
     // Mistral's update refuses a body without a name in its own words;
     // its create stores an environment named null, which bora refuses.
     let name = body::string(&obj, "name")?.ok_or_else(|| match create {
@@ -142,13 +143,25 @@ fn message(
         true => Some(body::dict(&obj, "variables", "env")?.map_or(Value::Null, Value::Object)),
         false => None,
     };
-    let scope = match body::string(&obj, "scope")? {
-        None => None,
-        Some(s) => Some(s.parse::<crate::domain::Scope>().map_err(|_| {
-            Error::bad(format!(
-                "Scope must be one of the following: {{'private', 'public'}}; actual: {s}"
-            ))
-        })?),
+    // wsme's `Enum(str, 'private', 'public')` of the body: anything else
+    // (also `""` or a number) is refused naming the values, a list or a
+    // mapping as unhashable.
+    let scope = match obj.get("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "private" || s == "public" => s.parse().ok(),
+        Some(v @ (Value::Array(_) | Value::Object(_))) => {
+            return Err(Error::bad(format!(
+                "Invalid input for field/attribute scope. Value: '{}'. unhashable type: '{}'",
+                crate::domain::pytext::str(v),
+                crate::domain::pytext::type_name(v)
+            )));
+        }
+        Some(v) => {
+            return Err(Error::bad(format!(
+                "Invalid input for field/attribute scope. Value: '{}'. Value should be one of: private, public",
+                crate::domain::pytext::str(v)
+            )));
+        }
     };
     if scope == Some(crate::domain::Scope::Public) {
         caller.require_admin("Making an environment public (scope=public)")?;

@@ -286,9 +286,9 @@ fn is_model_column(f: &str) -> bool {
 const BODY_FIELDS: &[&str] = FIELDS;
 
 /// `POST /v2/executions`: 201 with the started (or, for a known client id,
-/// the existing) execution, owned by the caller's project. Read-only
-/// attributes in the body (`project_id`, `state`, `created_at`, ...) are
-/// ignored; unknown ones are a 400.
+/// the existing) execution, owned by the caller's project. Attributes a
+/// start does not use (`state`, `created_at`, ...) are ignored once they
+/// have their types; `project_id` and unknown ones are a 400.
 #[utoipa::path(
     post,
     path = "/v2/executions",
@@ -324,6 +324,7 @@ fn uuid_field<T: std::str::FromStr>(
 
 fn start_message(obj: &Map<String, Value>) -> Result<StartExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    super::wsme::check(obj, "wf_ex", super::wsme::EXECUTION)?;
     // Mistral reads `params` before `input` (the resource's field order).
     let params = body::dict(obj, "params", "wf_ex")?.unwrap_or_default();
     let msg = StartExecution {
@@ -421,6 +422,7 @@ impl UpdateShape {
 
 fn update_message(id: ExecutionId, obj: &Map<String, Value>) -> Result<UpdateExecution, Error> {
     body::check_known(obj, BODY_FIELDS, "wf_ex")?;
+    super::wsme::check(obj, "wf_ex", super::wsme::EXECUTION)?;
     let new_state = body::string(obj, "state")?;
     let description = body::string(obj, "description")?;
     let state_info = body::string(obj, "state_info")?;

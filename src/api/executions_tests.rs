@@ -200,7 +200,7 @@ fn start_bodies() {
     check_start(
         json!({"workflow_name": 5}),
         Err(
-            "Invalid input for field/attribute workflow_name. Value: '5'. Wrong type. Expected 'str'",
+            "Invalid input for field/attribute workflow_name. Value: '5'. Wrong type. Expected '<class 'str'>', got '<class 'int'>'",
         ),
     );
 }

@@ -51,6 +51,7 @@ mod ui;
 mod unoffered;
 mod workbooks;
 mod workflows;
+mod wsme;
 
 use actix::Addr;
 use actix_web::http::Method;

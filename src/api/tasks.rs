@@ -261,6 +261,18 @@ pub async fn update(
     let id: TaskExecutionId = path.parse().map_err(|_| not_found(&path))?;
     let obj = super::body::object(body)?;
     super::body::check_known(&obj, UPDATE_FIELDS, "task")?;
+    super::wsme::check(&obj, "task", super::wsme::TASK)?;
+    // wsme converts the body before the controller runs, in the order of
+    // the resource's attributes: texts of another type, a `reset` that is
+    // no unambiguous boolean, then an `env` that is no JSON mapping.
+    for field in ["name", "workflow_name", "workflow_execution_id", "state"] {
+        super::body::string(&obj, field)?;
+    }
+    let reset = match obj.get("reset") {
+        Some(Value::Null) => Some(false),
+        _ => super::body::boolean(&obj, "reset", "task")?,
+    };
+    let env = super::body::dict(&obj, "env", "task")?.map(Value::Object);
     // Mistral's checks, in its order (`TasksController.put`).
     let bad = |m: &str| Error::bad(m.to_string());
     let access = caller.access();
@@ -293,16 +305,6 @@ pub async fn update(
             "The current task execution must be in ERROR for rerun. Only updating task to rerun is supported.",
         ));
     }
-    let reset = match obj.get("reset") {
-        None => None,
-        Some(Value::Null) => Some(false),
-        Some(Value::Bool(b)) => Some(*b),
-        Some(other) => {
-            return Err(Error::bad(format!(
-                "'reset' must be a boolean, got {other}"
-            )));
-        }
-    };
     if new_state == crate::domain::State::Running {
         if reset.is_none() {
             return Err(bad("Reset field is mandatory to rerun task."));
@@ -312,7 +314,6 @@ pub async fn update(
             return Err(bad("Only with-items task has the option to not reset."));
         }
     }
-    let env = super::body::dict(&obj, "env", "task")?.map(Value::Object);
     let msg = crate::engine::UpdateTask {
         id,
         state: new_state,
@@ -349,6 +350,7 @@ fn rerun_answer(before: &TaskRecord, after: &TaskRecord, paused: bool) -> Map<St
 
 const UPDATE_FIELDS: &[&str] = &[
     "id",
+    "project_id",
     "state",
     "reset",
     "env",

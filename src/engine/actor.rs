@@ -676,6 +676,20 @@ impl EngineActor {
             );
             return false;
         }
+        // The worker's end of an action its task's timeout outran: the
+        // timeout policy completes the task, as when the engine's own
+        // timer fires first (whichever comes first, one outcome).
+        if let (Outcome::Failure(Value::String(text)), Some(task_id)) =
+            (&msg.outcome, ae.task_execution_id)
+            && text.starts_with("Task timed out [timeout(s)=")
+            && exec
+                .tasks
+                .get(&task_id)
+                .is_some_and(|t| super::runtime::timeout(&t.runtime_context).is_some())
+        {
+            self.time_out(exec_id, task_id);
+            return true;
+        }
         let (state, value) = match msg.outcome {
             Outcome::Success(v) => (State::Success, v),
             Outcome::Failure(v) => (State::Error, v),

@@ -19,6 +19,37 @@ use crate::store::Write;
 type Publish = Result<(Value, Map<String, Value>, bool), String>;
 
 impl EngineActor {
+    /// Mistral skips a task inside the API's request: a `publish-on-skip`
+    /// or an on-skip guard (or the on-success one it falls back to) that
+    /// cannot be evaluated fails the request (HTTP 400 with the error) and
+    /// changes nothing. Evaluated here over the task as the skip would
+    /// leave it, before anything moves.
+    pub(crate) fn skip_check(
+        &self,
+        exec_id: ExecutionId,
+        task_id: TaskExecutionId,
+    ) -> Result<(), String> {
+        let exec = self.execs.get(&exec_id).ok_or("execution gone")?;
+        let task = exec.tasks.get(&task_id).ok_or("task gone")?;
+        let spec = exec.spec.tasks.get(&task.name).ok_or("task spec gone")?;
+        let to = Overlay {
+            task: task_id,
+            state: State::Skipped,
+            state_info: Some("Task was skipped.".into()),
+            result: task.result.clone(),
+            at: now(),
+        };
+        let mut d = Deferral::closed((exec_id, task_id));
+        let (published, _, _) = self.plan_publish(&mut d, exec_id, task_id, &to)?;
+        let branch = task.in_context.as_object().cloned().unwrap_or_default();
+        let outbound = super::versions::outbound(&branch, &published);
+        let mut guard = |g: &Value| {
+            self.evaluate_in(Some(&mut d), exec, Some(task), Some(&to), &outbound, g)
+                .map(|v| expr::truthy(&v))
+        };
+        controller::fired_commands(spec, State::Skipped, &mut guard).map(|_| ())
+    }
+
     /// Completes a task: result, publish, keep-result; then, if the workflow
     /// is running, its transitions. Planned first over the task as it would
     /// be (`task()` in publish reads its state and result), then applied;
@@ -100,6 +131,10 @@ impl EngineActor {
         to: Overlay,
         publish: Publish,
     ) {
+        let by_policy = self
+            .execs
+            .get(&exec_id)
+            .is_some_and(|x| x.policy_completed.contains(&task_id));
         let (published, global, keep) = match publish {
             Ok(p) => p,
             Err(e) => {
@@ -109,7 +144,13 @@ impl EngineActor {
                 }
                 self.stats.tasks_completed += 1;
                 self.stats.tasks_finished.add(State::Error);
-                let msg = self.completion_failure(exec_id, task_id, &e);
+                let msg = match by_policy {
+                    true => self.policy_completion_failure(exec_id, task_id, &e),
+                    false => self.completion_failure(exec_id, task_id, &e),
+                };
+                if let Some(x) = self.execs.get_mut(&exec_id) {
+                    x.policy_completed.remove(&task_id);
+                }
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };

@@ -367,10 +367,11 @@ impl Sections {
         }
     }
 
-    /// An on-clause's publish, if it has one.
+    /// An on-clause's publish, if it has one (one giving only `atomic`
+    /// counts: Mistral's spec exists, with no sections).
     fn of_clause(c: &OnClause) -> Option<Self> {
         let s = Sections::of(c.publish.clone(), c.publish_global.clone());
-        (s.branch.is_some() || s.global.is_some()).then_some(s)
+        (s.branch.is_some() || s.global.is_some() || c.publish_section).then_some(s)
     }
 
     /// Mistral's `PublishSpec.merge`: `from`'s sections merged into the

@@ -321,10 +321,17 @@ impl EngineActor {
             Ready::Done(cmds) => cmds,
             Ready::Deferred(req) => return self.defer(req, Resume::Process),
         };
+        let by_policy = self
+            .execs
+            .get_mut(&exec_id)
+            .is_some_and(|x| x.policy_completed.remove(&task_id));
         let cmds = match cmds {
             Ok(c) => c,
             Err(e) => {
-                let msg = self.completion_failure(exec_id, task_id, &e);
+                let msg = match by_policy {
+                    true => self.policy_completion_failure(exec_id, task_id, &e),
+                    false => self.completion_failure(exec_id, task_id, &e),
+                };
                 return self.force_fail_task(exec_id, task_id, msg);
             }
         };
@@ -635,56 +642,6 @@ impl EngineActor {
         {
             self.stop(exec_id, State::Error, Some(msg));
         }
-    }
-
-    /// Mistral's text for an error met while a task starts.
-    pub(crate) fn start_failure(
-        &self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        e: &str,
-    ) -> String {
-        let (wf, task) = self.names(exec_id, task_id);
-        format!("Failed to run task [error={e}, wf={wf}, task={task}]")
-    }
-
-    /// Mistral's text for an error met while a task completes (publish,
-    /// transition guards).
-    pub(crate) fn completion_failure(
-        &self,
-        exec_id: ExecutionId,
-        task_id: TaskExecutionId,
-        e: &str,
-    ) -> String {
-        let (wf, task) = self.names(exec_id, task_id);
-        let action = self
-            .execs
-            .get(&exec_id)
-            .and_then(|x| {
-                let gone = x.evicted.get(&task_id).map(|(at, name)| (*at, name));
-                x.actions
-                    .values()
-                    .filter(|a| a.task_execution_id == Some(task_id))
-                    .map(|a| (a.created_at, &a.name))
-                    .chain(gone)
-                    .max_by_key(|(at, _)| *at)
-                    .map(|(_, name)| name.clone())
-            })
-            .unwrap_or_default();
-        format!(
-            "Failed to handle action completion [error={e}, wf={wf}, task={task}, action={action}]"
-        )
-    }
-
-    pub(crate) fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {
-        let exec = self.execs.get(&exec_id);
-        (
-            exec.map(|x| x.rec.workflow_name.clone())
-                .unwrap_or_default(),
-            exec.and_then(|x| x.tasks.get(&task_id))
-                .map(|t| t.name.clone())
-                .unwrap_or_default(),
-        )
     }
 
     /// With nothing in flight, a WAITING join can never run: fail it as

@@ -2,8 +2,8 @@
 //! within `concurrency` (Mistral's `with_items` capacity kept in the runtime
 //! context) a window at a time — every input of the window evaluated before
 //! any item starts, as Mistral does —, gathering their results in item
-//! order (also of items that end after the task failed), and rebuilding
-//! their progress after a restart.
+//! order (also of items that end after the task failed); `restore`
+//! rebuilds their progress after a restart.
 
 use std::collections::VecDeque;
 
@@ -14,10 +14,11 @@ use super::dispatch::{Call, StartError};
 use super::flow::seconds;
 use super::offload::{Deferral, Ready, Resume};
 use crate::domain::{ExecutionId, State, TaskExecutionId, pytext};
-use crate::lang::TaskRun;
-use crate::store::{ActionExecutionRecord, Write};
+use crate::store::Write;
 
 use super::items_rerun::RerunItems;
+
+mod restore;
 
 /// The progress of a `with-items` task.
 #[derive(Debug, Default)]
@@ -356,7 +357,19 @@ impl EngineActor {
                     if let Err(e) =
                         self.start_subworkflow(exec_id, task_id, &call.action, call.input, item)
                     {
-                        self.item_done(exec_id, task_id, i, State::Error, Value::String(e), None);
+                        // The child cannot be made (not found, input it
+                        // does not take, a reverse child without its
+                        // target): as for an action that cannot be built,
+                        // the whole task fails with the reason; the items
+                        // already started run on, no later one starts.
+                        if let Some(items) = self
+                            .execs
+                            .get_mut(&exec_id)
+                            .and_then(|x| x.items.get_mut(&task_id))
+                        {
+                            items.running = items.running.saturating_sub(1);
+                        }
+                        self.fail_items(exec_id, task_id, e);
                         return Ok(());
                     }
                 }
@@ -623,63 +636,6 @@ impl EngineActor {
         self.complete_task(exec_id, task_id, state, Value::Array(items.results), info);
     }
 
-    /// Rebuilds the progress of the RUNNING with-items tasks of a recovered
-    /// execution from their stored action executions (the latest of each
-    /// item): finished items keep their results, unfinished ones count as
-    /// running (recovery deals with their actions), items never dispatched
-    /// are pending again, with the lists evaluated anew; then starts what
-    /// the concurrency allows, or completes a task whose items all finished.
-    /// A task that iterates a sub-workflow is left to the integrity checker
-    /// (its finished children are not in memory).
-    pub(crate) fn restore_items(&mut self, exec_id: ExecutionId) {
-        let Some(exec) = self.execs.get(&exec_id) else {
-            return;
-        };
-        let tasks: Vec<TaskExecutionId> = exec
-            .tasks
-            .values()
-            .filter(|t| t.state == State::Running && !exec.items.contains_key(&t.id))
-            .filter(|t| {
-                exec.spec.tasks.get(&t.name).is_some_and(|s| {
-                    !s.with_items.is_empty() && matches!(s.run, TaskRun::Action(_))
-                })
-            })
-            .map(|t| t.id)
-            .collect();
-        for task_id in tasks {
-            let Some(items) = self.stored_items(exec_id, task_id) else {
-                continue;
-            };
-            let (done, count) = (items.done, items.results.len());
-            if let Some(exec) = self.execs.get_mut(&exec_id) {
-                exec.items.insert(task_id, items);
-            }
-            log::info!(
-                "ex={exec_id} task={task_id} with-items restored: {done} of {count} items done"
-            );
-            if done == count {
-                self.finish_items(exec_id, task_id);
-            }
-        }
-    }
-
-    /// Starts the pending items of restored with-items tasks (after their
-    /// in-flight actions were recovered).
-    pub(crate) fn continue_items(&mut self, exec_id: ExecutionId) {
-        let Some(exec) = self.execs.get(&exec_id) else {
-            return;
-        };
-        let ids: Vec<TaskExecutionId> = exec.items.keys().copied().collect();
-        for task_id in ids {
-            if let Err(e) = self.start_more_items(exec_id, task_id) {
-                log::warn!(
-                    "ex={exec_id} task={task_id} cannot start more items: {}",
-                    self.mask(exec_id, e)
-                );
-            }
-        }
-    }
-
     /// Item `i` of a with-items task of sub-workflows runs again (its child
     /// was rerun): it counts as running once more. A task that had finished
     /// gets its progress back first ([`Self::finished_items`]).
@@ -745,56 +701,5 @@ impl EngineActor {
             concurrency,
             ..Items::default()
         })
-    }
-
-    fn stored_items(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> Option<Items> {
-        let exec = self.execs.get(&exec_id)?;
-        let task = exec.tasks.get(&task_id)?;
-        let (count, concurrency) = super::runtime::items_shape(&task.runtime_context)?;
-        let mut latest: Vec<Option<&ActionExecutionRecord>> = vec![None; count];
-        for a in exec.actions.values() {
-            if a.task_execution_id != Some(task_id) {
-                continue;
-            }
-            let Some(slot) = a.item_index.and_then(|i| latest.get_mut(i as usize)) else {
-                continue;
-            };
-            if slot.is_none_or(|b| (a.created_at, a.attempt) > (b.created_at, b.attempt)) {
-                *slot = Some(a);
-            }
-        }
-        let mut items = Items {
-            results: vec![Value::Null; count],
-            states: vec![State::Idle; count],
-            concurrency,
-            ..Items::default()
-        };
-        let mut never = Vec::new();
-        for (i, a) in latest.iter().enumerate() {
-            match a {
-                Some(a) if a.state.is_completed() => {
-                    items.results[i] = a.output.get("result").cloned().unwrap_or(Value::Null);
-                    items.states[i] = a.state;
-                    items.done += 1;
-                }
-                Some(_) => items.running += 1,
-                None => never.push(i),
-            }
-        }
-        if !never.is_empty() {
-            let (lists, _) = self
-                .items_lists(&mut Deferral::closed((exec_id, task_id)), exec_id, task_id)
-                .ok()?;
-            if never
-                .iter()
-                .any(|&i| lists.iter().any(|(_, l)| i >= l.len()))
-            {
-                return None;
-            }
-            items.branch = task.in_context.as_object().cloned().unwrap_or_default();
-            items.lists = lists;
-            items.pending.extend(never);
-        }
-        Some(items)
     }
 }

@@ -95,6 +95,12 @@ impl EngineActor {
         state: State,
         msg: Option<String>,
     ) {
+        // A with-items task that failed while building a later item's
+        // action had sent the earlier ones: they still run (Mistral's
+        // executor runs what was scheduled) and their results join the task's.
+        if state == State::Error {
+            self.owe_dispatched(exec_id);
+        }
         self.stop_as(exec_id, state, msg, Ending::Checked);
     }
 

@@ -15,6 +15,7 @@ mod diagnosis;
 mod dispatch;
 mod environments;
 mod evict;
+mod failtext;
 mod family;
 mod flow;
 mod items;

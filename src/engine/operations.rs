@@ -97,6 +97,9 @@ impl EngineActor {
                 exec.rec.workflow_name
             )));
         }
+        if msg.state == State::Skipped {
+            self.skip_check(exec_id, msg.id).map_err(Error::Invalid)?;
+        }
         let was_done = exec.rec.state.is_terminal();
         self.reopen_execution(exec_id, msg.env);
         if was_done {

@@ -690,7 +690,7 @@ impl EngineActor {
 
     /// The task's timeout fired: fail it if it still runs; its action
     /// executions end in ERROR, so their late results are dropped.
-    fn time_out(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+    pub(crate) fn time_out(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         let Some(exec) = self.execs.get_mut(&exec_id) else {
             return;
         };
@@ -719,6 +719,9 @@ impl EngineActor {
             self.touch_action(exec_id, aid, Write::Update);
         }
         // No accepted result: Mistral's task result is the empty list.
+        if let Some(exec) = self.execs.get_mut(&exec_id) {
+            exec.policy_completed.insert(task_id);
+        }
         self.complete_task(exec_id, task_id, State::Error, json!([]), Some(msg));
     }
 }

@@ -233,14 +233,7 @@ impl EngineActor {
         let def = self.lookup(&key, &msg.namespace, &msg.project)?;
         let spec = def.spec.clone();
         let input = validate_input(&spec, msg.input)?;
-        if spec.kind == crate::lang::WorkflowKind::Reverse {
-            let target = msg
-                .params
-                .get("task_name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::Invalid(invalid_task_name(&spec, None)))?;
-            super::reverse::closure(&spec, target).map_err(Error::Invalid)?;
-        }
+        check_reverse_target(&spec, &msg.params).map_err(Error::Invalid)?;
         let id = msg.id.unwrap_or_default();
         let new = NewExecution {
             id,
@@ -602,6 +595,26 @@ pub(crate) fn invalid_task_name(spec: &WorkflowSpec, task_name: Option<&str>) ->
         crate::domain::pytext::repr(&spec.raw.value()),
         task_name.unwrap_or("None")
     )
+}
+
+/// A reverse workflow's `params.task_name` must name one of its tasks
+/// whose requirements close (a direct workflow has nothing to check).
+/// Mistral prints the value as Python does (`None` when missing, `5`).
+pub(crate) fn check_reverse_target(
+    spec: &WorkflowSpec,
+    params: &Map<String, Value>,
+) -> Result<(), String> {
+    if spec.kind != crate::lang::WorkflowKind::Reverse {
+        return Ok(());
+    }
+    match params.get("task_name") {
+        Some(Value::String(target)) => super::reverse::closure(spec, target).map(|_| ()),
+        None | Some(Value::Null) => Err(invalid_task_name(spec, None)),
+        Some(other) => Err(invalid_task_name(
+            spec,
+            Some(&crate::domain::pytext::str(other)),
+        )),
+    }
 }
 
 /// Mistral's `validate_input`: missing and unexpected names, then defaults.

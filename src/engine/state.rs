@@ -112,6 +112,10 @@ pub(crate) struct Exec {
     /// `succeed` or `pause` (or whose task failing at start) stopped this
     /// execution: they may still run.
     pub owed: IdSet<ActionExecutionId>,
+    /// Tasks a policy completes (a timeout), not an action's outcome:
+    /// Mistral's `task_handler.complete_task` words a failure of their
+    /// publish or transitions `Failed to complete task [...]`.
+    pub policy_completed: IdSet<TaskExecutionId>,
     /// The notification subscribers (`params.notify`) and what was last
     /// reported to them; `None` for an execution without `notify`.
     pub watch: Option<Box<super::notify::Watch>>,
@@ -142,6 +146,7 @@ impl Exec {
             applying: 0,
             failed_children: IdMap::default(),
             owed: IdSet::default(),
+            policy_completed: IdSet::default(),
         }
     }
 

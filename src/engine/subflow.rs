@@ -50,6 +50,10 @@ impl EngineActor {
             .into_iter()
             .partition(|(k, _)| def.spec.input.iter().any(|p| &p.name == k));
         let input = validate_input(&def.spec, input).map_err(|e| e.to_string())?;
+        // A reverse child needs its target before it exists: as at the top
+        // level, a missing or unknown `task_name` fails the parent task and
+        // no child execution is made.
+        super::requests::check_reverse_target(&def.spec, &extra)?;
         let child = ExecutionId::new();
         // Mistral's `WorkflowAction.schedule`: the child's own env is `{}`
         // unless the task input gives one (`env()` reads the root's env).

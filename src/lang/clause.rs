@@ -159,6 +159,7 @@ fn entry(cx: &mut Cx, path: &str, node: &Node, s: &str, guard: Option<Value>, ou
 /// `description` and `tags` through; Mistral ignores them).
 fn parse_publish(cx: &mut Cx, path: &str, node: &Node, clause: &mut OnClause) {
     let Some(m) = node.as_map() else { return };
+    clause.publish_section = !m.is_empty();
     if m.is_empty() {
         cx.err(
             path,

@@ -282,6 +282,11 @@ pub struct OnClause {
     /// `publish.global`; merged into the workflow context.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub publish_global: Map<String, Value>,
+    /// The clause has a structured `publish` (perhaps only `atomic`, which
+    /// Mistral accepts and does not implement): it replaces the task's
+    /// publish even when it has no `branch`, leaving `published` null.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub publish_section: bool,
     pub next: Vec<Transition>,
 }
 

@@ -336,7 +336,15 @@ impl EngineActor {
             state: State::Idle,
             state_info: None,
             accepted: false,
-            input: Value::Object(call.input.clone()),
+            // Collected rather than cloned: a cloned map reserves room for
+            // as many entries as its hash table could hold (three for one),
+            // and the record keeps this copy while its item waits its turn.
+            input: Value::Object(
+                call.input
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
             output: json!({}),
             params: json!({}),
             attempt: 1,

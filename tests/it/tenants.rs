@@ -352,6 +352,16 @@ pub(crate) async fn beta_setup(app: &TestApp) -> Beta {
 
 /// Read-only attributes in bodies are ignored (documented), unknown ones
 /// refused with 400, and `scope: public` by a non-admin is a 403.
+/// A 400 naming `project_id` as a field a client may not set.
+fn assert_read_only(s: StatusCode, v: &Value) {
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let text = v["faultstring"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("project_id") && text.contains("Cannot set read only field"),
+        "{v}"
+    );
+}
+
 #[actix_rt::test]
 async fn x3_mass_assignment() {
     let app = start();
@@ -366,7 +376,22 @@ async fn x3_mass_assignment() {
     assert_eq!(s, StatusCode::CREATED);
     let mut changed = 0;
     let mut checks = 0;
-    // Execution create: project_id, state, created_at, updated_at ignored.
+    // A project_id in a body is refused as read-only (as Mistral's wsme
+    // refuses it), and nothing is made.
+    let (_, before) = get(&app, TOKEN_A, "/v2/executions").await;
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/executions",
+        Body::Json(json!({"workflow_name": "aplain", "project_id": "beta"})),
+    )
+    .await;
+    assert_read_only(s, &v);
+    checks += 1;
+    let (_, after) = get(&app, TOKEN_A, "/v2/executions").await;
+    assert_eq!(ids(&before, "executions"), ids(&after, "executions"));
+    // Execution create: state, created_at, updated_at ignored.
     let (s, v) = call(
         &app,
         Some(TOKEN_A),
@@ -374,7 +399,6 @@ async fn x3_mass_assignment() {
         "/v2/executions",
         Body::Json(json!({
             "workflow_name": "aplain",
-            "project_id": "beta",
             "state": "SUCCESS",
             "created_at": "2000-01-01 00:00:00",
             "updated_at": "2000-01-01 00:00:00",
@@ -386,7 +410,6 @@ async fn x3_mass_assignment() {
     let id = v["id"].as_str().unwrap().to_string();
     let done = wait_for(&app, TOKEN_A, &format!("/v2/executions/{id}"), finished).await;
     for (field, forged) in [
-        ("project_id", "beta"),
         ("created_at", "2000-01-01 00:00:00"),
         ("updated_at", "2000-01-01 00:00:00"),
         ("root_execution_id", UNKNOWN),
@@ -398,20 +421,25 @@ async fn x3_mass_assignment() {
         }
     }
     let (s, _) = get(&app, TOKEN_B, &format!("/v2/executions/{id}")).await;
-    assert_eq!(
-        s,
-        StatusCode::NOT_FOUND,
-        "a forged project_id moves nothing"
-    );
-    // Execution update: a description change carries no forged field.
+    assert_eq!(s, StatusCode::NOT_FOUND, "another project sees nothing");
+    // Execution update: project_id refused, then a description change
+    // carries no forged field.
     let (s, v) = call(
         &app,
         Some(TOKEN_A),
         Method::PUT,
         &format!("/v2/executions/{id}"),
-        Body::Json(
-            json!({"description": "d", "project_id": "beta", "created_at": "2000-01-01 00:00:00"}),
-        ),
+        Body::Json(json!({"description": "d", "project_id": "beta"})),
+    )
+    .await;
+    assert_read_only(s, &v);
+    checks += 1;
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::PUT,
+        &format!("/v2/executions/{id}"),
+        Body::Json(json!({"description": "d", "created_at": "2000-01-01 00:00:00"})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -448,7 +476,19 @@ async fn x3_mass_assignment() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     checks += 1;
-    // Environment create: id, project_id, created_at ignored.
+    // Environment create: project_id refused; id and created_at ignored.
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        Method::POST,
+        "/v2/environments",
+        Body::Json(json!({"name": "aenv", "variables": {}, "project_id": "beta"})),
+    )
+    .await;
+    assert_read_only(s, &v);
+    checks += 1;
+    let (s, _) = get(&app, TOKEN_A, "/v2/environments/aenv").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a refused create makes nothing");
     let (s, v) = call(
         &app,
         Some(TOKEN_A),
@@ -458,7 +498,6 @@ async fn x3_mass_assignment() {
             "name": "aenv",
             "variables": {},
             "id": "forged-id",
-            "project_id": "beta",
             "created_at": "2000-01-01 00:00:00",
         })),
     )

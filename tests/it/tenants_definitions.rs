@@ -424,9 +424,27 @@ uses_public:
         let (s, v) = call(&app, Some(TOKEN_A), M::POST, path, Body::Text(text)).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
     }
-    // A standalone action belongs to its caller, whatever the body says.
+    // A standalone action belongs to its caller: a body naming a project
+    // is refused as read-only, as Mistral's wsme refuses it.
     let body = json!({"name": "std.noop", "project_id": "beta",
         "params": {"run_sync": true, "save_result": true}});
+    let (s, v) = call(
+        &app,
+        Some(TOKEN_A),
+        M::POST,
+        "/v2/action_executions",
+        Body::Json(body),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["faultstring"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Cannot set read only field"),
+        "{v}"
+    );
+    let body = json!({"name": "std.noop", "params": {"run_sync": true, "save_result": true}});
     let v = post(&app, TOKEN_A, "/v2/action_executions", Body::Json(body)).await;
     assert_eq!(v["project_id"], "alpha", "{v}");
     report(

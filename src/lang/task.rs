@@ -357,7 +357,9 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
                     }
                 }
             }
-            "with-items" => t.spec.with_items = with_items(cx, &p, v, || task_repr(kind, name, node)),
+            "with-items" => {
+                t.spec.with_items = with_items(cx, &p, v, || task_repr(kind, name, node))
+            }
             "publish" => t.spec.publish = cx.dict(&p, v).unwrap_or_default().into(),
             "publish-on-error" => {
                 t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default().into()
@@ -502,12 +504,7 @@ fn task_repr(kind: WorkflowKind, name: &str, node: &Node) -> String {
 }
 
 /// `with-items`: a clause string or a unique list of them.
-fn with_items(
-    cx: &mut Cx,
-    path: &str,
-    node: &Node,
-    task: impl Fn() -> String,
-) -> Vec<WithItems> {
+fn with_items(cx: &mut Cx, path: &str, node: &Node, task: impl Fn() -> String) -> Vec<WithItems> {
     let items: Vec<(String, &Node)> = match &node.kind {
         Kind::Seq(_) => {
             let Some(list) = cx.string_list(path, node) else {

@@ -289,24 +289,13 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
         cx.schema_err(path, node, "{} should be non-empty");
     }
     if m.contains_key("action") && m.contains_key("workflow") {
-        // The task dict as Mistral validates it: with its type, name and version.
-        let mut data = node.to_json();
-        if let Value::Object(d) = &mut data {
-            let ty = match kind {
-                WorkflowKind::Direct => "direct",
-                WorkflowKind::Reverse => "reverse",
-            };
-            d.insert("type".into(), Value::String(ty.into()));
-            d.insert("name".into(), Value::String(name.into()));
-            d.insert("version".into(), Value::String("2.0".into()));
-        }
         cx.err(
             path,
             node,
             format!(
                 "{} is valid under each of {{'type': 'object', 'required': ['workflow']}}, \
                  {{'type': 'object', 'required': ['action']}}",
-                crate::domain::pytext::repr(&data)
+                task_repr(kind, name, node)
             ),
         );
     }
@@ -368,7 +357,9 @@ fn task_in(cx: &mut Cx, kind: WorkflowKind, name: &str, path: &str, node: &Node)
                     }
                 }
             }
-            "with-items" => t.spec.with_items = with_items(cx, &p, v),
+            "with-items" => {
+                t.spec.with_items = with_items(cx, &p, v, || task_repr(kind, name, node))
+            }
             "publish" => t.spec.publish = cx.dict(&p, v).unwrap_or_default().into(),
             "publish-on-error" => {
                 t.spec.publish_on_error = cx.dict(&p, v).unwrap_or_default().into()
@@ -496,8 +487,24 @@ fn join(cx: &mut Cx, name: &str, path: &str, v: &Node) -> Option<Join> {
     j
 }
 
+/// The task dict as Mistral validates and prints it: with its type, name
+/// and version.
+fn task_repr(kind: WorkflowKind, name: &str, node: &Node) -> String {
+    let mut data = node.to_json();
+    if let Value::Object(d) = &mut data {
+        let ty = match kind {
+            WorkflowKind::Direct => "direct",
+            WorkflowKind::Reverse => "reverse",
+        };
+        d.insert("type".into(), Value::String(ty.into()));
+        d.insert("name".into(), Value::String(name.into()));
+        d.insert("version".into(), Value::String("2.0".into()));
+    }
+    crate::domain::pytext::repr(&data)
+}
+
 /// `with-items`: a clause string or a unique list of them.
-fn with_items(cx: &mut Cx, path: &str, node: &Node) -> Vec<WithItems> {
+fn with_items(cx: &mut Cx, path: &str, node: &Node, task: impl Fn() -> String) -> Vec<WithItems> {
     let items: Vec<(String, &Node)> = match &node.kind {
         Kind::Seq(_) => {
             let Some(list) = cx.string_list(path, node) else {
@@ -527,7 +534,8 @@ fn with_items(cx: &mut Cx, path: &str, node: &Node) -> Vec<WithItems> {
                 at,
                 format!(
                     "Wrong format of 'with-items' property. Please use format \
-                     'var in {{[some, list] | <% $.array %> }}': {s}"
+                     'var in {{[some, list] | <% $.array %> }}: {}",
+                    task()
                 ),
             );
             continue;

@@ -323,13 +323,13 @@ fn with_items_errors() {
     check_task(
         "t1:\n  with-items: x of y\n",
         &[
-            "wf.tasks.t1.with-items (line 5, column 19): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }': x of y",
+            "wf.tasks.t1.with-items (line 5, column 19): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }: {'with-items': 'x of y', 'type': 'direct', 'name': 't1', 'version': '2.0'}",
         ],
     );
     check_task(
         "t1:\n  with-items:\n    - x in [1,\n",
         &[
-            "wf.tasks.t1.with-items[0] (line 6, column 11): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }': x in [1,",
+            "wf.tasks.t1.with-items[0] (line 6, column 11): Wrong format of 'with-items' property. Please use format 'var in {[some, list] | <% $.array %> }: {'with-items': ['x in [1,'], 'type': 'direct', 'name': 't1', 'version': '2.0'}",
         ],
     );
     check_task(

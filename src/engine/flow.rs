@@ -564,7 +564,7 @@ impl EngineActor {
             let cancelled: Vec<&str> = sorted_names(exec, State::Cancelled);
             if !cancelled.is_empty() {
                 let msg = format!("Cancelled tasks: {}", cancelled.join(", "));
-                self.stop(exec_id, State::Cancelled, Some(msg));
+                self.complete_execution(exec_id, State::Cancelled, Some(msg));
             } else if exec
                 .tasks
                 .values()

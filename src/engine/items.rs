@@ -551,6 +551,21 @@ impl EngineActor {
             self.late_item(exec_id, task_id);
             return;
         }
+        if state == State::Cancelled {
+            // Mistral's `is_with_items_completed`: one accepted cancelled
+            // item completes the task at once, CANCELLED; the items still
+            // running end on their own and their results join the task's.
+            if let Some(results) = self.close_items(exec_id, task_id) {
+                self.complete_task(
+                    exec_id,
+                    task_id,
+                    State::Cancelled,
+                    Value::Array(results),
+                    Some("One or more actions was cancelled.".to_string()),
+                );
+            }
+            return;
+        }
         let more = items.done < items.results.len();
         self.sync_capacity(exec_id, task_id);
         if more {

@@ -170,8 +170,14 @@ impl EngineActor {
                 .get(&exec_id)
                 .and_then(|e| e.rec.state_info.clone());
             self.cancel_remaining(exec_id);
-            for child in self.children(exec_id) {
-                self.stop(child, State::Cancelled, msg.clone());
+            // A cancel asked for (`stop_workflow`) reaches the running
+            // sub-workflows; a workflow ending CANCELLED by itself
+            // (`check_and_complete` over a cancelled task: a with-items
+            // task with one cancelled item) leaves them running.
+            if ending != Ending::Checked {
+                for child in self.children(exec_id) {
+                    self.stop(child, State::Cancelled, msg.clone());
+                }
             }
         }
         self.subworkflow_done(exec_id);

@@ -416,6 +416,8 @@ impl EngineActor {
                 return;
             }
             super::transition::end(&mut **a, State::Cancelled, &mut self.stats);
+            // `Result(cancel=True).to_dict()`: the output given is dropped.
+            a.output = json!({ "result": null });
             a.accepted = true;
             a.updated_at = Some(now());
         }

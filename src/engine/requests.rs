@@ -386,6 +386,7 @@ impl EngineActor {
             let env_only = msg.state.is_none() && msg.env.is_some();
             if env_only {
                 env_allowed(rec.state)?;
+                msg.env.as_ref().map(env_mergeable).transpose()?;
             }
             // Only running and paused executions are in memory: a state
             // request on a finished one changes nothing, was refused, or
@@ -427,6 +428,16 @@ impl EngineActor {
             // resumes this execution (without the env); the env update then
             // finds it RUNNING and is refused.
             env_allowed(State::Running)?;
+        }
+        if let Some(env) = &msg.env {
+            match msg.state {
+                None => {
+                    env_allowed(cur.state)?;
+                    env_mergeable(env)?;
+                }
+                Some(State::Running) if decision != Some(StateChange::Apply) => {}
+                Some(_) => env_mergeable(env)?,
+            }
         }
         let state_info = msg.state_info.filter(|s| !s.is_empty());
         let exec = self
@@ -773,6 +784,24 @@ pub(crate) fn env_allowed(state: State) -> Result<(), Error> {
             "Updating env to workflow execution is only permitted if it is in IDLE, PAUSED, or ERROR state.".into(),
         ))
     }
+}
+
+/// An env update must be a mapping: Mistral's `merge_dicts` iterates the
+/// new env's `items()`, so any other (true) value fails there (an HTTP 500
+/// in Mistral, a 400 here with the same Python text).
+pub(crate) fn env_mergeable(env: &Value) -> Result<(), Error> {
+    let ty = match env {
+        Value::Object(_) => return Ok(()),
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::Null => "NoneType",
+    };
+    Err(Error::Invalid(format!(
+        "'{ty}' object has no attribute 'items'"
+    )))
 }
 
 /// Merges `env` into `params.env` as Mistral's `merge_dicts` does.

@@ -395,11 +395,16 @@ impl EngineActor {
         let output = output.unwrap_or(Value::Null);
         let outcome = match state {
             State::Success => Outcome::Success(output),
-            State::Error if output.is_null() => Outcome::Failure(json!("Unknown error")),
+            // Mistral's `if not output: output = 'Unknown error'`.
+            State::Error if !crate::expr::truthy(&output) => {
+                Outcome::Failure(json!("Unknown error"))
+            }
             State::Error => Outcome::Failure(output),
             State::Cancelled => {
                 if !sa.rec.state.is_completed() {
                     super::transition::end(&mut sa.rec, State::Cancelled, &mut self.stats);
+                    // `Result(cancel=True).to_dict()`: the output given is dropped.
+                    sa.rec.output = json!({ "result": null });
                     sa.rec.accepted = true;
                     sa.rec.updated_at = Some(now());
                     self.touch_standalone(id, Write::Update);

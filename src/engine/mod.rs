@@ -13,6 +13,7 @@ mod definitions;
 mod defs;
 mod diagnosis;
 mod dispatch;
+mod env_update;
 mod environments;
 mod evict;
 mod failtext;

@@ -128,6 +128,33 @@ impl Rig {
         self.engine.send(msg).await.unwrap().unwrap();
     }
 
+    /// Starts a workflow whose `quick` std.noop fires `command` on success
+    /// while its sibling `slow` (test.count, followed by `after_slow`) is
+    /// dispatched beside it; returns the execution and the two dispatches,
+    /// quick's first, both still undelivered.
+    async fn quick_and_slow(
+        &self,
+        command: &str,
+    ) -> (bora::domain::ExecutionId, HandleTask, HandleTask) {
+        let name = format!("quick_{command}");
+        let wf = format!(
+            "version: '2.0'\n{name}:\n  tasks:\n    slow:\n      action: test.count\n      \
+             on-success: after_slow\n    quick:\n      action: std.noop\n      \
+             on-success: {command}\n    after_slow:\n      action: test.count\n"
+        );
+        self.upload(&wf).await;
+        let start = StartExecution {
+            workflow_name: Some(name),
+            ..Default::default()
+        };
+        let id = self.engine.send(start).await.unwrap().unwrap().id;
+        let (a, b) = (self.dispatched(1).await, self.dispatched(2).await);
+        match a.action.as_str() {
+            "std.noop" => (id, a, b),
+            _ => (id, b, a),
+        }
+    }
+
     /// Delivers `msg` to the worker and waits until the engine has answered.
     async fn deliver(&self, msg: HandleTask) {
         self.worker.send(msg).await.unwrap();
@@ -192,30 +219,7 @@ async fn resume_dispatches_again_under_a_new_attempt_and_the_old_one_is_stale() 
 #[actix_rt::test]
 async fn an_action_dispatched_before_a_succeed_command_still_runs() {
     let rig = Rig::new().await;
-    let wf = "
-version: '2.0'
-early:
-  tasks:
-    slow:
-      action: test.count
-      on-success: after_slow
-    quick:
-      action: std.noop
-      on-success: succeed
-    after_slow:
-      action: test.count
-";
-    rig.upload(wf).await;
-    let start = StartExecution {
-        workflow_name: Some("early".into()),
-        ..Default::default()
-    };
-    let id = rig.engine.send(start).await.unwrap().unwrap().id;
-    let (a, b) = (rig.dispatched(1).await, rig.dispatched(2).await);
-    let (quick, slow) = match a.action.as_str() {
-        "std.noop" => (a, b),
-        _ => (b, a),
-    };
+    let (id, quick, slow) = rig.quick_and_slow("succeed").await;
     rig.deliver(quick).await;
     let ex = finished(&rig.store, id).await;
     assert_eq!(ex.state, State::Success);
@@ -239,30 +243,7 @@ early:
 #[actix_rt::test]
 async fn an_action_dispatched_before_a_pause_command_runs_during_the_pause() {
     let rig = Rig::new().await;
-    let wf = "
-version: '2.0'
-held:
-  tasks:
-    slow:
-      action: test.count
-      on-success: after_slow
-    quick:
-      action: std.noop
-      on-success: pause
-    after_slow:
-      action: test.count
-";
-    rig.upload(wf).await;
-    let start = StartExecution {
-        workflow_name: Some("held".into()),
-        ..Default::default()
-    };
-    let id = rig.engine.send(start).await.unwrap().unwrap().id;
-    let (a, b) = (rig.dispatched(1).await, rig.dispatched(2).await);
-    let (quick, slow) = match a.action.as_str() {
-        "std.noop" => (a, b),
-        _ => (b, a),
-    };
+    let (id, quick, slow) = rig.quick_and_slow("pause").await;
     rig.deliver(quick).await;
     let store = rig.store.clone();
     eventually(Duration::from_secs(5), "a paused execution", move || {

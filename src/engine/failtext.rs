@@ -5,6 +5,7 @@
 
 use super::EngineActor;
 use crate::domain::{ExecutionId, TaskExecutionId};
+use crate::store::{Access, Filter, FilterOp, ListQuery, SortDir};
 
 impl EngineActor {
     /// Mistral's text for an error met while a task starts.
@@ -60,13 +61,30 @@ impl EngineActor {
     }
 
     /// The workflow of the latest child execution a task started (Mistral
-    /// names a workflow task's child as its "action").
+    /// names a workflow task's child as its "action"): from memory, or,
+    /// when the finished child has left it, from the store.
     fn child_workflow_name(&self, task_id: TaskExecutionId) -> Option<String> {
-        self.execs
+        let in_memory = self
+            .execs
             .values()
             .filter(|x| x.parent.is_some_and(|p| p.task_id == task_id))
             .max_by_key(|x| x.rec.created_at)
-            .map(|x| x.rec.workflow_name.clone())
+            .map(|x| x.rec.workflow_name.clone());
+        in_memory.or_else(|| {
+            let query = ListQuery {
+                limit: 1,
+                sort: vec![("created_at".into(), SortDir::Desc)],
+                filters: vec![Filter {
+                    field: "task_execution_id".into(),
+                    op: FilterOp::Eq,
+                    values: vec![task_id.to_string()],
+                }],
+                access: Access::All,
+                ..ListQuery::default()
+            };
+            let stored = self.reader.as_ref()?.list_executions(&query).ok()?;
+            stored.into_iter().next().map(|r| r.workflow_name)
+        })
     }
 
     pub(crate) fn names(&self, exec_id: ExecutionId, task_id: TaskExecutionId) -> (String, String) {

@@ -418,10 +418,11 @@ impl EngineActor {
                 ))));
             }
         };
+        // Dispatched and not yet confirmed by its worker: the client, which
+        // was answered RUNNING, completes it; the late confirmation finds
+        // it no longer IDLE and the action does not run.
         if sa.rec.state == State::Idle {
-            return Some(Err(Error::Invalid(format!(
-                "Action execution {id} has not started yet."
-            ))));
+            super::transition::advance(&mut sa.rec, State::Running, &mut self.stats);
         }
         let conveyed = ConveyResult {
             action_execution_id: id,

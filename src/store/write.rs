@@ -31,6 +31,9 @@ use super::schema::{
 /// higher than with 128, at the same speed. The bound parameters (about
 /// 20 a row) stay far under SQLite's 32766 and PostgreSQL's 65535.
 const CHUNK: usize = 128;
+// The fixed statement sizes (`stored!` in rows.rs, `sized!` in `flush`)
+// list the powers of two up to `CHUNK`: change them together.
+const _: () = assert!(CHUNK == 128);
 
 /// Splits `0..len` into consecutive pieces of `CHUNK` rows, then of the
 /// powers of two that make up the rest (largest first).

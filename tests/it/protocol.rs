@@ -155,6 +155,16 @@ impl Rig {
         }
     }
 
+    /// Waits until the task `slow` of [`Rig::quick_and_slow`] is SUCCESS.
+    async fn slow_succeeded(&self, id: bora::domain::ExecutionId) {
+        let store = self.store.clone();
+        eventually(Duration::from_secs(5), "task slow SUCCESS", move || {
+            let done = task_state(&store, id, "slow").0 == State::Success;
+            async move { done.then_some(()) }
+        })
+        .await;
+    }
+
     /// Delivers `msg` to the worker and waits until the engine has answered.
     async fn deliver(&self, msg: HandleTask) {
         self.worker.send(msg).await.unwrap();
@@ -224,12 +234,7 @@ async fn an_action_dispatched_before_a_succeed_command_still_runs() {
     let ex = finished(&rig.store, id).await;
     assert_eq!(ex.state, State::Success);
     rig.deliver(slow).await;
-    let store = rig.store.clone();
-    eventually(Duration::from_secs(5), "task slow SUCCESS", move || {
-        let done = task_state(&store, id, "slow").0 == State::Success;
-        async move { done.then_some(()) }
-    })
-    .await;
+    rig.slow_succeeded(id).await;
     assert_eq!(rig.runs.load(Ordering::SeqCst), 1, "slow ran once");
     let tasks = crate::harness::tasks(&rig.store, id);
     assert!(
@@ -256,12 +261,7 @@ async fn an_action_dispatched_before_a_pause_command_runs_during_the_pause() {
     })
     .await;
     rig.deliver(slow).await;
-    let store = rig.store.clone();
-    eventually(Duration::from_secs(5), "task slow SUCCESS", move || {
-        let done = task_state(&store, id, "slow").0 == State::Success;
-        async move { done.then_some(()) }
-    })
-    .await;
+    rig.slow_succeeded(id).await;
     assert_eq!(
         rig.runs.load(Ordering::SeqCst),
         1,

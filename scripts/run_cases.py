@@ -28,6 +28,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import case_http  # noqa: E402
+
 try:
     import yaml
 except ImportError:  # pragma: no cover
@@ -1004,6 +1007,13 @@ class Runner(object):
         deadline = time.time() + timeout
         self.cleanup(case)
         ex_id = None
+        served = None
+        if case.get("http_server"):
+            served = case_http.CaseHttpServer(case["http_server"])
+            case = dict(case)
+            for key in ("input", "params"):
+                if case.get(key):
+                    case[key] = case_http.substitute(case[key], served.base)
         try:
             # create definitions
             for env in case.get("environments") or []:
@@ -1091,6 +1101,8 @@ class Runner(object):
                         raise last_err
                     time.sleep(0.2)
         finally:
+            if served is not None:
+                served.stop()
             if ex_id and not self.keep:
                 ex = None
                 try:
@@ -1180,6 +1192,10 @@ def main(argv=None):
     def run_one(item):
         cid, case = item
         t0 = time.time()
+        if (case or {}).get("skip"):
+            with lock:
+                print("SKIP %s -- %s" % (cid, case["skip"]), flush=True)
+            return
         try:
             runner.run_case(cid, case)
             ok, msg = True, ""

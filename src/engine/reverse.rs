@@ -3,7 +3,7 @@
 //! the closure runs. A task starts once every task it requires succeeded,
 //! with the merged outbound contexts of those tasks.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
@@ -13,35 +13,34 @@ use crate::domain::{ExecutionId, State, TaskExecutionId};
 use crate::lang::WorkflowSpec;
 use crate::store::Write;
 
-/// The tasks `target` needs, itself included, dependencies first; or why not.
+/// The tasks `target` needs, itself included, dependencies first; or why
+/// not (an unknown target). A `requires` cycle is no error, as in Mistral
+/// (a depth-first walk that visits each task once): the tasks on it never
+/// become ready, what they do not need runs, and the workflow ends when
+/// nothing more can run, with the target's context or `{}`.
 pub(crate) fn closure(spec: &WorkflowSpec, target: &str) -> Result<Vec<String>, String> {
     if !spec.tasks.contains_key(target) {
         return Err(super::requests::invalid_task_name(spec, Some(target)));
     }
     let mut order = Vec::new();
-    let mut state: HashMap<&str, bool> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     fn visit<'a>(
         spec: &'a WorkflowSpec,
         name: &'a str,
-        state: &mut HashMap<&'a str, bool>,
+        seen: &mut HashSet<&'a str>,
         order: &mut Vec<String>,
-    ) -> Result<(), String> {
-        match state.get(name) {
-            Some(true) => return Ok(()),
-            Some(false) => return Err(format!("Cycle detected in 'requires' at task '{name}'")),
-            None => {}
+    ) {
+        if !seen.insert(name) {
+            return;
         }
-        state.insert(name, false);
         if let Some(t) = spec.tasks.get(name) {
             for r in &t.requires {
-                visit(spec, r, state, order)?;
+                visit(spec, r, seen, order);
             }
         }
-        state.insert(name, true);
         order.push(name.to_string());
-        Ok(())
     }
-    visit(spec, target, &mut state, &mut order)?;
+    visit(spec, target, &mut seen, &mut order);
     Ok(order)
 }
 

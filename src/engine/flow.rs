@@ -312,10 +312,7 @@ impl EngineActor {
         let outbound = Exec::outbound(task);
         let state = task.state;
         let cmds = match self.deferrable((exec_id, task_id), |s, d| {
-            let mut guard = |g: &Value| {
-                s.evaluate_for(d, exec, task, &outbound, g)
-                    .map(|v| expr::truthy(&v))
-            };
+            let mut guard = |g: &Value| s.evaluate_for(d, exec, task, &outbound, g);
             controller::fired_commands(spec, state, &mut guard)
         }) {
             Ready::Done(cmds) => cmds,
@@ -505,15 +502,15 @@ impl EngineActor {
                 }
                 Command::Noop { .. } => {}
                 Command::Fail { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     self.stop_by_command(exec_id, task_id, State::Error, msg);
                 }
                 Command::Succeed { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     self.stop_by_command(exec_id, task_id, State::Success, msg);
                 }
                 Command::Pause { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     // As for `fail` and `succeed`: a sibling's action
                     // dispatched before the command runs even when its
                     // confirmation arrives during the pause.
@@ -524,20 +521,10 @@ impl EngineActor {
         }
     }
 
-    fn command_msg(
-        &self,
-        exec_id: ExecutionId,
-        task_id: Option<TaskExecutionId>,
-        ctx: &Map<String, Value>,
-        msg: Option<Value>,
-    ) -> Option<String> {
-        let msg = msg?;
-        let exec = self.execs.get(&exec_id)?;
-        let task = task_id.and_then(|id| exec.tasks.get(&id));
-        Some(match self.evaluate(exec, task, ctx, &msg) {
-            Ok(v) => text(&v),
-            Err(e) => e,
-        })
+    /// The text of an engine command's message (evaluated with the guards,
+    /// [`controller::fired_commands`]).
+    fn command_msg(msg: Option<Value>) -> Option<String> {
+        msg.map(|v| text(&v))
     }
 
     /// Ends the workflow when nothing is left to run.

@@ -646,7 +646,7 @@ impl EngineActor {
         {
             return false;
         }
-        let waiting: Vec<(TaskExecutionId, String)> = exec
+        let waiting: Vec<(TaskExecutionId, String, Value)> = exec
             .tasks
             .values()
             .filter(|t| t.state == State::Waiting)
@@ -659,14 +659,38 @@ impl EngineActor {
                 (
                     t.id,
                     format!("Failed by tasks: {}", pytext::names_repr(&failed)),
+                    failed_join_triggers(exec, t, &failed),
                 )
             })
             .collect();
-        for (id, msg) in &waiting {
-            self.complete_task(exec_id, *id, State::Error, json!([]), Some(msg.clone()));
+        for (id, msg, by) in waiting.iter().cloned() {
+            if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, id) {
+                super::runtime::set_join_failed_by(&mut task.runtime_context, Some(by));
+            }
+            self.complete_task(exec_id, id, State::Error, json!([]), Some(msg));
         }
         !waiting.is_empty()
     }
+}
+
+/// The `triggered_by` Mistral gives a join it ends in ERROR (its logical
+/// state's): for `join: all`, each inbound task that ran and ended without a
+/// transition to it, as `not triggered` (one that never ran is left out);
+/// for a `join: N` (or `one`), nothing.
+fn failed_join_triggers(exec: &Exec, join: &TaskRecord, failed: &[&String]) -> Value {
+    let all = exec
+        .spec
+        .tasks
+        .get(&join.name)
+        .is_some_and(|s| s.join == Some(Join::All));
+    if !all {
+        return json!([]);
+    }
+    failed
+        .iter()
+        .filter_map(|n| exec.latest.get(n.as_str()))
+        .map(|id| json!({"task_id": id.to_string(), "event": "not triggered"}))
+        .collect()
 }
 
 /// A join's inbound task names (document order) and the distinct names of

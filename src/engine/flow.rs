@@ -350,6 +350,19 @@ impl EngineActor {
         task.error_handled = task.state == State::Error && handled;
         super::runtime::set_next_tasks(&mut task.runtime_context, next);
         self.touch_task(exec_id, task_id, Write::Update);
+        // A task that completed during a pause is processed on resume
+        // without its `pause` commands.
+        let resumed = self
+            .execs
+            .get_mut(&exec_id)
+            .is_some_and(|x| x.resumed_unprocessed.remove(&task_id));
+        let cmds = match resumed {
+            true => cmds
+                .into_iter()
+                .filter(|c| !matches!(c, Command::Pause { .. }))
+                .collect(),
+            false => cmds,
+        };
         self.run_commands(exec_id, Some((task_id, outbound)), cmds);
     }
 

@@ -254,12 +254,14 @@ const INTERNAL_CONTEXT_KEYS: &[&str] = &[
     "wait_after_info",
     "interrupted",
     "rerun_no",
+    "join_failed_by",
 ];
 
 /// A task's `runtime_context` as Mistral shows it: the engine's
 /// bookkeeping is left out (an empty `triggered_by` too: Mistral sets it
 /// only on triggered tasks), a scheduled wait-before / wait-after shows as
-/// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`,
+/// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`, a
+/// join ended in ERROR shows the `triggered_by` its failure recorded,
 /// and with-items shows Mistral's `{"capacity", "count"}` (with the
 /// `concurrency` limit beside it, not inside).
 pub fn runtime_context(rc: &Value) -> Value {
@@ -311,6 +313,10 @@ pub fn runtime_context(rc: &Value) -> Value {
                 out.insert(k.clone(), v.clone());
             }
         }
+    }
+    // A join ended in ERROR shows what Mistral's logical state gave it.
+    if let Some(by) = rc.get("join_failed_by") {
+        out.insert("triggered_by".into(), by.clone());
     }
     Value::Object(out)
 }

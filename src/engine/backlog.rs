@@ -11,7 +11,6 @@ use super::EngineActor;
 use super::controller::{self, Command};
 use super::state::{Exec, Held};
 use crate::domain::{ExecutionId, State, TaskExecutionId};
-use crate::expr;
 
 impl EngineActor {
     /// A task that completed while its workflow is paused is processed on
@@ -36,10 +35,7 @@ impl EngineActor {
             return;
         }
         let outbound = Exec::outbound(task);
-        let mut guard = |g: &Value| {
-            self.evaluate(exec, Some(task), &outbound, g)
-                .map(|v| expr::truthy(&v))
-        };
+        let mut guard = |g: &Value| self.evaluate(exec, Some(task), &outbound, g);
         // A guard that fails is left to the processing on resume.
         let Ok(cmds) = controller::fired_commands(spec, task.state, &mut guard) else {
             return;

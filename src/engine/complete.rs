@@ -43,10 +43,8 @@ impl EngineActor {
         let (published, _, _) = self.plan_publish(&mut d, exec_id, task_id, &to)?;
         let branch = task.in_context.as_object().cloned().unwrap_or_default();
         let outbound = super::versions::outbound(&branch, &published);
-        let mut guard = |g: &Value| {
-            self.evaluate_in(Some(&mut d), exec, Some(task), Some(&to), &outbound, g)
-                .map(|v| expr::truthy(&v))
-        };
+        let mut guard =
+            |g: &Value| self.evaluate_in(Some(&mut d), exec, Some(task), Some(&to), &outbound, g);
         controller::fired_commands(spec, State::Skipped, &mut guard).map(|_| ())
     }
 

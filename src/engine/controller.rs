@@ -34,11 +34,12 @@ impl Event {
 pub enum Command {
     /// Start (or, for a join, feed) the named task.
     RunTask { name: String, event: Option<Event> },
-    /// End the workflow in ERROR.
+    /// End the workflow in ERROR (`msg`: the evaluated message).
     Fail { msg: Option<Value>, event: Event },
-    /// End the workflow in SUCCESS.
+    /// End the workflow in SUCCESS (`msg`: the evaluated message).
     Succeed { msg: Option<Value>, event: Event },
-    /// Pause the workflow; the commands after this one wait for resume.
+    /// Pause the workflow; the commands after this one wait for resume
+    /// (`msg`: the evaluated message).
     Pause { msg: Option<Value>, event: Event },
     /// Nothing (the `noop` command still counts as a transition taken).
     Noop { event: Event },
@@ -112,13 +113,14 @@ fn clauses(t: &TaskSpec) -> Vec<(Event, &OnClause)> {
 /// on-error (ERROR); on-skip, falling back to on-success when none fired
 /// (SKIPPED); on-success (SUCCESS); then on-complete (any completed state
 /// but CANCELLED and SKIPPED). Every transition whose guard holds, in order;
-/// `guard` evaluates one guard against the task's outbound context.
+/// `eval` evaluates one expression (a guard, an engine command's `msg`)
+/// against the task's outbound context.
 pub fn next_commands(
     task: &TaskSpec,
     state: State,
-    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+    eval: &mut dyn FnMut(&Value) -> Result<Value, GuardError>,
 ) -> Result<Vec<Command>, GuardError> {
-    Ok(rearrange(fired_commands(task, state, guard)?))
+    Ok(rearrange(fired_commands(task, state, eval)?))
 }
 
 /// Every command the task's clauses fire, in clause order, before
@@ -127,7 +129,7 @@ pub fn next_commands(
 pub fn fired_commands(
     task: &TaskSpec,
     state: State,
-    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+    guard: &mut dyn FnMut(&Value) -> Result<Value, GuardError>,
 ) -> Result<Vec<Command>, GuardError> {
     let mut out = Vec::new();
     match state {
@@ -162,35 +164,39 @@ pub fn fired_commands(
     Ok(out)
 }
 
-/// Appends the commands of one clause whose guards hold.
+/// Appends the commands of one clause whose guards hold. As Mistral's
+/// `_find_next_tasks_for_clause` does, an engine command's `msg` is
+/// evaluated right after its guard held, with the guards: an expression
+/// that fails there fails like a guard (the task's completion).
 fn fire(
     out: &mut Vec<Command>,
     clause: Option<&OnClause>,
     event: Event,
-    guard: &mut dyn FnMut(&Value) -> Result<bool, GuardError>,
+    eval: &mut dyn FnMut(&Value) -> Result<Value, GuardError>,
 ) -> Result<(), GuardError> {
     let Some(clause) = clause else { return Ok(()) };
     for tr in &clause.next {
         if let Some(g) = &tr.guard
-            && !guard(g)?
+            && !crate::expr::truthy(&eval(g)?)
         {
             continue;
         }
+        let mut msg_of = |msg: &Option<Value>| msg.as_ref().map(&mut *eval).transpose();
         out.push(match &tr.target {
             Target::Task(name) => Command::RunTask {
                 name: name.clone(),
                 event: Some(event),
             },
             Target::Command(EngineCommand::Fail { msg }) => Command::Fail {
-                msg: msg.clone(),
+                msg: msg_of(msg)?,
                 event,
             },
             Target::Command(EngineCommand::Succeed { msg }) => Command::Succeed {
-                msg: msg.clone(),
+                msg: msg_of(msg)?,
                 event,
             },
             Target::Command(EngineCommand::Pause { msg }) => Command::Pause {
-                msg: msg.clone(),
+                msg: msg_of(msg)?,
                 event,
             },
             Target::Command(EngineCommand::Noop) => Command::Noop { event },

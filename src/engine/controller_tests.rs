@@ -76,8 +76,8 @@ fn wf(tasks: Vec<TaskSpec>) -> WorkflowSpec {
 /// Guards are the literal strings "yes" (true), "no" (false) or "boom" (error).
 fn check(t: &TaskSpec, state: State, expected: &[&str]) {
     let mut guard = |g: &Value| match g.as_str() {
-        Some("yes") => Ok(true),
-        Some("no") => Ok(false),
+        Some("yes") => Ok(json!(true)),
+        Some("no") => Ok(json!(false)),
         _ => Err("bad guard".to_string()),
     };
     let got: Vec<String> = next_commands(t, state, &mut guard)
@@ -153,11 +153,52 @@ fn false_guard_skips_transition() {
 fn guard_error_is_reported() {
     let mut t = task("t");
     t.on_success = to(&["a:boom"]);
-    let mut guard = |_: &Value| Err::<bool, _>("bad guard".to_string());
+    let mut guard = |_: &Value| Err::<Value, _>("bad guard".to_string());
     assert_eq!(
         next_commands(&t, State::Success, &mut guard),
         Err("bad guard".into())
     );
+}
+
+/// A `msg` is evaluated after its guard held, with the guards: its value
+/// rides on the command, its error is the completion's error, and a
+/// command whose guard is false never evaluates it.
+#[test]
+fn command_msg_is_evaluated_with_the_guards() {
+    let fail_with = |msg: &str, guard: &str| {
+        Some(Box::new(OnClause {
+            next: vec![Transition {
+                target: Target::Command(EngineCommand::Fail {
+                    msg: Some(json!(msg)),
+                }),
+                guard: Some(json!(guard)),
+            }],
+            ..OnClause::default()
+        }))
+    };
+    let mut eval = |g: &Value| match g.as_str() {
+        Some("yes") => Ok(json!(true)),
+        Some("no") => Ok(json!(false)),
+        Some("boom") => Err("bad msg".to_string()),
+        Some(m) => Ok(json!(m.to_uppercase())),
+        None => Ok(Value::Null),
+    };
+    let mut t = task("t");
+    t.on_success = fail_with("why", "yes");
+    assert_eq!(
+        next_commands(&t, State::Success, &mut eval),
+        Ok(vec![Command::Fail {
+            msg: Some(json!("WHY")),
+            event: Event::OnSuccess
+        }])
+    );
+    t.on_success = fail_with("boom", "yes");
+    assert_eq!(
+        next_commands(&t, State::Success, &mut eval),
+        Err("bad msg".into())
+    );
+    t.on_success = fail_with("boom", "no");
+    assert_eq!(next_commands(&t, State::Success, &mut eval), Ok(vec![]));
 }
 
 #[test]
@@ -193,7 +234,7 @@ fn on_error_handles_only_when_a_command_fired() {
     let mut t = task("t");
     t.on_error = to(&["e:no"]);
     t.on_complete = to(&["c"]);
-    let mut guard = |g: &Value| Ok(g.as_str() == Some("yes"));
+    let mut guard = |g: &Value| Ok(json!(g.as_str() == Some("yes")));
     let cmds = next_commands(&t, State::Error, &mut guard).unwrap();
     assert!(!handles_error(&cmds));
     t.on_error = to(&["e:yes"]);
@@ -205,7 +246,7 @@ fn on_error_handles_only_when_a_command_fired() {
 fn on_complete_never_handles_error() {
     let mut t = task("t");
     t.on_complete = to(&["c"]);
-    let mut guard = |_: &Value| Ok(true);
+    let mut guard = |_: &Value| Ok(json!(true));
     let cmds = next_commands(&t, State::Error, &mut guard).unwrap();
     assert_eq!(cmds.len(), 1);
     assert!(!handles_error(&cmds));
@@ -215,7 +256,7 @@ fn on_complete_never_handles_error() {
 fn noop_on_error_handles_error() {
     let mut t = task("t");
     t.on_error = to(&["noop"]);
-    let mut guard = |_: &Value| Ok(true);
+    let mut guard = |_: &Value| Ok(json!(true));
     assert!(handles_error(
         &next_commands(&t, State::Error, &mut guard).unwrap()
     ));

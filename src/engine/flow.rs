@@ -312,10 +312,7 @@ impl EngineActor {
         let outbound = Exec::outbound(task);
         let state = task.state;
         let cmds = match self.deferrable((exec_id, task_id), |s, d| {
-            let mut guard = |g: &Value| {
-                s.evaluate_for(d, exec, task, &outbound, g)
-                    .map(|v| expr::truthy(&v))
-            };
+            let mut guard = |g: &Value| s.evaluate_for(d, exec, task, &outbound, g);
             controller::fired_commands(spec, state, &mut guard)
         }) {
             Ready::Done(cmds) => cmds,
@@ -353,6 +350,19 @@ impl EngineActor {
         task.error_handled = task.state == State::Error && handled;
         super::runtime::set_next_tasks(&mut task.runtime_context, next);
         self.touch_task(exec_id, task_id, Write::Update);
+        // A task that completed during a pause is processed on resume
+        // without its `pause` commands.
+        let resumed = self
+            .execs
+            .get_mut(&exec_id)
+            .is_some_and(|x| x.resumed_unprocessed.remove(&task_id));
+        let cmds = match resumed {
+            true => cmds
+                .into_iter()
+                .filter(|c| !matches!(c, Command::Pause { .. }))
+                .collect(),
+            false => cmds,
+        };
         self.run_commands(exec_id, Some((task_id, outbound)), cmds);
     }
 
@@ -505,15 +515,15 @@ impl EngineActor {
                 }
                 Command::Noop { .. } => {}
                 Command::Fail { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     self.stop_by_command(exec_id, task_id, State::Error, msg);
                 }
                 Command::Succeed { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     self.stop_by_command(exec_id, task_id, State::Success, msg);
                 }
                 Command::Pause { msg, .. } => {
-                    let msg = self.command_msg(exec_id, task_id, &ctx, msg);
+                    let msg = Self::command_msg(msg);
                     // As for `fail` and `succeed`: a sibling's action
                     // dispatched before the command runs even when its
                     // confirmation arrives during the pause.
@@ -524,20 +534,10 @@ impl EngineActor {
         }
     }
 
-    fn command_msg(
-        &self,
-        exec_id: ExecutionId,
-        task_id: Option<TaskExecutionId>,
-        ctx: &Map<String, Value>,
-        msg: Option<Value>,
-    ) -> Option<String> {
-        let msg = msg?;
-        let exec = self.execs.get(&exec_id)?;
-        let task = task_id.and_then(|id| exec.tasks.get(&id));
-        Some(match self.evaluate(exec, task, ctx, &msg) {
-            Ok(v) => text(&v),
-            Err(e) => e,
-        })
+    /// The text of an engine command's message (evaluated with the guards,
+    /// [`controller::fired_commands`]).
+    fn command_msg(msg: Option<Value>) -> Option<String> {
+        msg.map(|v| text(&v))
     }
 
     /// Ends the workflow when nothing is left to run.
@@ -659,7 +659,7 @@ impl EngineActor {
         {
             return false;
         }
-        let waiting: Vec<(TaskExecutionId, String)> = exec
+        let waiting: Vec<(TaskExecutionId, String, Value)> = exec
             .tasks
             .values()
             .filter(|t| t.state == State::Waiting)
@@ -672,14 +672,38 @@ impl EngineActor {
                 (
                     t.id,
                     format!("Failed by tasks: {}", pytext::names_repr(&failed)),
+                    failed_join_triggers(exec, t, &failed),
                 )
             })
             .collect();
-        for (id, msg) in &waiting {
-            self.complete_task(exec_id, *id, State::Error, json!([]), Some(msg.clone()));
+        for (id, msg, by) in waiting.iter().cloned() {
+            if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, id) {
+                super::runtime::set_join_failed_by(&mut task.runtime_context, Some(by));
+            }
+            self.complete_task(exec_id, id, State::Error, json!([]), Some(msg));
         }
         !waiting.is_empty()
     }
+}
+
+/// The `triggered_by` Mistral gives a join it ends in ERROR (its logical
+/// state's): for `join: all`, each inbound task that ran and ended without a
+/// transition to it, as `not triggered` (one that never ran is left out);
+/// for a `join: N` (or `one`), nothing.
+fn failed_join_triggers(exec: &Exec, join: &TaskRecord, failed: &[&String]) -> Value {
+    let all = exec
+        .spec
+        .tasks
+        .get(&join.name)
+        .is_some_and(|s| s.join == Some(Join::All));
+    if !all {
+        return json!([]);
+    }
+    failed
+        .iter()
+        .filter_map(|n| exec.latest.get(n.as_str()))
+        .map(|id| json!({"task_id": id.to_string(), "event": "not triggered"}))
+        .collect()
 }
 
 /// A join's inbound task names (document order) and the distinct names of

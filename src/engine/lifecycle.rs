@@ -372,6 +372,7 @@ impl EngineActor {
             .filter(|t| t.state.is_completed() && !t.processed)
             .map(|t| t.id)
             .collect();
+        exec.resumed_unprocessed.extend(unprocessed.iter().copied());
         for id in unprocessed {
             self.process_task(exec_id, id);
         }

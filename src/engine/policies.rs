@@ -261,6 +261,9 @@ impl EngineActor {
     /// no concurrency is recorded (its with-items runs every item at once),
     /// and its policies' types are first checked when it completes.
     pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
+        if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
+            super::runtime::set_join_failed_by(&mut task.runtime_context, None);
+        }
         self.start_task(exec_id, task_id);
     }
 

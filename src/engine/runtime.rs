@@ -23,6 +23,7 @@ const TARGET: &str = "target";
 const INTERRUPTED: &str = "interrupted";
 const NEXT_TASKS: &str = "next_tasks";
 const TRIGGERED_BY: &str = "triggered_by";
+const JOIN_FAILED_BY: &str = "join_failed_by";
 const WITH_ITEMS: &str = "with_items";
 const CONCURRENCY: &str = "concurrency";
 const RETRY: &str = "retry_task_policy";
@@ -213,6 +214,18 @@ pub(crate) fn new_triggered(trigger: Option<Value>) -> Value {
 pub(crate) fn push_trigger(rc: &mut Value, trigger: Value) {
     if let Some(Value::Array(list)) = rc.get_mut(TRIGGERED_BY) {
         list.push(trigger);
+    }
+}
+
+/// Records the `triggered_by` Mistral gives a join it ends in ERROR (from
+/// its logical state), shown in place of the arrivals, which stay in
+/// `triggered_by` for a later rerun; `None` forgets it (the join runs).
+pub(crate) fn set_join_failed_by(rc: &mut Value, triggered: Option<Value>) {
+    if let Some(m) = map(rc) {
+        match triggered {
+            Some(t) => m.insert(JOIN_FAILED_BY.into(), t),
+            None => m.remove(JOIN_FAILED_BY),
+        };
     }
 }
 

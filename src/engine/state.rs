@@ -72,6 +72,10 @@ pub(crate) struct Exec {
     pub incomplete: usize,
     /// Action executions dispatched or running, not yet finished.
     pub in_flight: usize,
+    /// Tasks that completed while the workflow was paused, processed on
+    /// resume: their `pause` commands are dropped (Mistral's
+    /// `_continue_workflow`).
+    pub resumed_unprocessed: HashSet<TaskExecutionId>,
     /// Commands held back by a `pause`, run on resume.
     pub backlog: Vec<Held>,
     /// Joins fed by a task that completed while the workflow was paused
@@ -134,6 +138,7 @@ impl Exec {
             latest: HashMap::new(),
             incomplete: 0,
             in_flight: 0,
+            resumed_unprocessed: HashSet::new(),
             backlog: Vec::new(),
             fed_while_paused: Vec::new(),
             items: IdMap::default(),

@@ -179,14 +179,18 @@ pub async fn get(
         Some(ns) => ns.to_string(),
         None => query::namespace(&pairs),
     };
-    if let Some(action) = std_actions().iter().find(|a| a.name == name) {
-        return Ok(HttpResponse::Ok().json(render::action(action)));
-    }
     let (n, ns) = (name.clone(), namespace.clone());
     let access = caller.access();
     let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
     // Mistral looks an action up by name only: an id is an unknown name.
-    let a = found.filter(|a| a.name == name).ok_or_else(|| {
+    // An ad-hoc action of the system action's name comes first.
+    let found = found.filter(|a| a.name == name);
+    if found.is_none()
+        && let Some(action) = std_actions().iter().find(|a| a.name == name)
+    {
+        return Ok(HttpResponse::Ok().json(render::action(action)));
+    }
+    let a = found.ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))

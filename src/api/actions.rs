@@ -145,15 +145,10 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, &p, &SPEC)))
 }
 
-/// True when `name` is a system action.
-pub fn is_system(name: &str) -> bool {
-    Registry::standard().all().any(|d| d.name == name)
-}
-
 /// `GET /v2/actions/{name_or_id}[/{namespace}]` (python-mistralclient puts
-/// the namespace in the path) or `?namespace=`: a system action, else an
-/// ad-hoc one the caller sees by id or by name in the namespace (its own
-/// before another project's public one).
+/// the namespace in the path) or `?namespace=`: an ad-hoc action the
+/// caller sees by name in the namespace (its own before another project's
+/// public one), else a system action of that name.
 #[utoipa::path(
     get,
     path = "/v2/actions/{name}",

@@ -9,7 +9,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::actions::is_system;
 use super::body::{self, Body};
 use super::error::{Error, TextError};
 use super::query;
@@ -190,9 +189,6 @@ pub async fn delete(
             "Action definition not found [action_name={identifier}, namespace={namespace}]"
         ))
     };
-    if is_system(&identifier) {
-        return Err(not_found());
-    }
     let msg = DeleteAction {
         name_or_id: identifier.clone(),
         namespace: namespace.clone(),

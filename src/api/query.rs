@@ -551,7 +551,8 @@ fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
     }
     // wsme converts a bool argument with Python's `bool()` of the text:
     // any non-empty text (`false`, `0`, `neq:x`) is true, only `` false.
-    if kind == Kind::Bool {
+    // (`is_system` is no argument of Mistral's: it keeps its own reading.)
+    if kind == Kind::Bool && field != "is_system" {
         return Ok(Filter {
             field: field.to_string(),
             op: FilterOp::Eq,

@@ -122,7 +122,7 @@ async fn list_with(
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some((field, value)) = pin {
-        p.pin(field, value);
+        p.pin_unless_given(field, value);
     }
     // A field of the resource, no column of Mistral's table.
     query::refuse_non_columns(&p, "ActionExecution", &["task_name"])?;

@@ -145,15 +145,10 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(query::envelope(&req, "actions", items, &p, &SPEC)))
 }
 
-/// True when `name` is a system action.
-pub fn is_system(name: &str) -> bool {
-    Registry::standard().all().any(|d| d.name == name)
-}
-
 /// `GET /v2/actions/{name_or_id}[/{namespace}]` (python-mistralclient puts
-/// the namespace in the path) or `?namespace=`: a system action, else an
-/// ad-hoc one the caller sees by id or by name in the namespace (its own
-/// before another project's public one).
+/// the namespace in the path) or `?namespace=`: an ad-hoc action the
+/// caller sees by name in the namespace (its own before another project's
+/// public one), else a system action of that name.
 #[utoipa::path(
     get,
     path = "/v2/actions/{name}",
@@ -179,14 +174,18 @@ pub async fn get(
         Some(ns) => ns.to_string(),
         None => query::namespace(&pairs),
     };
-    if let Some(action) = std_actions().iter().find(|a| a.name == name) {
-        return Ok(HttpResponse::Ok().json(render::action(action)));
-    }
     let (n, ns) = (name.clone(), namespace.clone());
     let access = caller.access();
     let found = read(&state, move |s| s.find_action_definition(&access, &n, &ns)).await?;
     // Mistral looks an action up by name only: an id is an unknown name.
-    let a = found.filter(|a| a.name == name).ok_or_else(|| {
+    // An ad-hoc action of the system action's name comes first.
+    let found = found.filter(|a| a.name == name);
+    if found.is_none()
+        && let Some(action) = std_actions().iter().find(|a| a.name == name)
+    {
+        return Ok(HttpResponse::Ok().json(render::action(action)));
+    }
+    let a = found.ok_or_else(|| {
         Error::not_found(format!(
             "Action not found [name={name}, namespace={namespace}]"
         ))

@@ -1,14 +1,14 @@
 //! `/v2/actions` writes: upload (raw YAML action list), update, delete and
-//! validate ad-hoc actions. Changes go to the engine; a document naming a
-//! system action, or a change aimed at one, is refused here with Mistral's
-//! message (`Attempt to modify a system action: ...`, 400). Actions belong
+//! validate ad-hoc actions. Changes go to the engine. An ad-hoc action may
+//! take a system action's name (`std.echo`), as in Mistral 23, whose system
+//! actions are no rows of its definition table: within its namespace it is
+//! found before the system action. Actions belong
 //! to the caller's project; only its own can be changed; `scope=public` is
 //! admin-only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::actions::is_system;
 use super::body::{self, Body};
 use super::error::{Error, TextError};
 use super::query;
@@ -37,20 +37,6 @@ fn listed(defs: &[ActionDef], created: bool) -> Value {
     json!({ "actions": items })
 }
 
-/// Refuses a document that names a system action. A document that does not
-/// parse is left to the engine, which reports every problem.
-fn refuse_system(text: &str) -> Result<(), Error> {
-    if let Ok(specs) = lang::parse_actions(text)
-        && let Some(s) = specs.iter().find(|s| is_system(&s.name))
-    {
-        return Err(Error::bad(format!(
-            "Attempt to modify a system action: {}",
-            s.name
-        )));
-    }
-    Ok(())
-}
-
 /// `POST /v2/actions?namespace=&scope=`: 201 `{"actions": [...]}`.
 #[utoipa::path(
     post,
@@ -73,7 +59,6 @@ pub async fn create(
 ) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
-    refuse_system(&definition)?;
     let msg = CreateActions {
         scope: scope_of(&pairs, &caller, "an action")?,
         namespace: query::namespace(&pairs),
@@ -107,7 +92,6 @@ pub async fn update(
 ) -> Result<HttpResponse, TextError> {
     let pairs = query::pairs(&req)?;
     let definition = body::text(body)?;
-    refuse_system(&definition)?;
     let msg = UpdateActions {
         scope: scope_of(&pairs, &caller, "an action")?,
         namespace: query::namespace(&pairs),
@@ -147,10 +131,6 @@ pub async fn update_one(
     let namespace = query::namespace(&pairs);
     let scope = scope_of(&pairs, &caller, "an action")?;
     let definition = body::text(body)?;
-    if is_system(&identifier) {
-        return Err(Error::bad(format!("Attempt to modify a system action: {identifier}")).into());
-    }
-    refuse_system(&definition)?;
     // Mistral counts the document's actions before it looks the identifier
     // up, and names the identifier as the path gave it.
     if lang::parse_actions(&definition).is_ok_and(|specs| specs.len() > 1) {
@@ -209,9 +189,6 @@ pub async fn delete(
             "Action definition not found [action_name={identifier}, namespace={namespace}]"
         ))
     };
-    if is_system(&identifier) {
-        return Err(not_found());
-    }
     let msg = DeleteAction {
         name_or_id: identifier.clone(),
         namespace: namespace.clone(),
@@ -258,12 +235,5 @@ mod tests {
             err.contains("'base' is a required property") && err.contains("bogus"),
             "{v}"
         );
-    }
-
-    #[test]
-    fn system_actions_refused() {
-        let e = refuse_system("version: '2.0'\nstd.echo:\n  base: std.noop\n").unwrap_err();
-        assert_eq!(e.to_string(), "Attempt to modify a system action: std.echo");
-        assert!(refuse_system("version: '2.0'\nmine:\n  base: std.noop\n").is_ok());
     }
 }

@@ -108,8 +108,10 @@ pub async fn get(
     let name = path.into_inner();
     let key = name.clone();
     let access = caller.access();
+    // Mistral looks an environment up by name only: its id names nothing.
     let e = read(&state, move |s| s.get_environment(&access, &key))
         .await?
+        .filter(|e| e.name == name)
         .ok_or_else(|| Error::not_found(format!("Environment not found [name={name}]")))?;
     Ok(HttpResponse::Ok().json(render(&e)))
 }
@@ -243,10 +245,22 @@ pub async fn delete(
     path: web::Path<String>,
     caller: Caller,
 ) -> Result<HttpResponse, Error> {
+    let name = path.into_inner();
+    // By name only, as Mistral deletes it: an environment's id is an
+    // unknown name.
+    let (key, access) = (name.clone(), caller.access());
+    let named = read(&state, move |s| s.get_environment(&access, &key))
+        .await?
+        .is_some_and(|e| e.name == name);
+    if !named {
+        return Err(Error::not_found(format!(
+            "Environment not found [name={name}]"
+        )));
+    }
     super::send::delete_environment(
         &state,
         DeleteEnvironment {
-            name: path.into_inner(),
+            name,
             project: caller.project_id,
         },
     )

@@ -244,24 +244,64 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 }
 
 /// Middleware: a request whose body is declared XML (`application/xml`,
-/// `text/xml`, `…+xml`) is answered 415 before any handler reads it. The API
-/// reads JSON and YAML text whatever the content type, as Mistral does, but
-/// Mistral refuses XML.
+/// `text/xml`, `…+xml`) is answered 415 before any handler reads it; so is
+/// a non-empty body of another declared media type sent to a route that
+/// reads JSON (wsme's `Unknown mimetype: text/plain`: only
+/// `application/json` and `text/javascript` are JSON there, compared as
+/// written). The definition routes (workflows, workbooks, actions) read
+/// YAML text whatever the content type, as Mistral does; a body without a
+/// content type or sent as a form is read as JSON.
 pub async fn refuse_xml(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+        let ct = ct.to_str().unwrap_or_default();
         let essence = ct.split(';').next().unwrap_or_default().trim();
-        if essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml") {
+        let lower = essence.to_ascii_lowercase();
+        if lower == "application/xml" || lower == "text/xml" || lower.ends_with("+xml") {
             return Err(Error::UnsupportedMediaType(format!(
-                "Unsupported media type '{essence}': send JSON, or YAML text for definitions"
+                "Unsupported media type '{lower}': send JSON, or YAML text for definitions"
             ))
             .into());
         }
+        if reads_json(req.method(), req.path())
+            && has_body(req.headers())
+            && !matches!(
+                essence,
+                "application/json" | "text/javascript" | "application/x-www-form-urlencoded" | ""
+            )
+        {
+            return Err(Error::UnsupportedMediaType(format!("Unknown mimetype: {essence}")).into());
+        }
     }
     next.call(req).await
+}
+
+/// Whether a write to this path reads a JSON body: every `/v2` route but
+/// those of definitions, which read YAML text.
+fn reads_json(method: &actix_web::http::Method, path: &str) -> bool {
+    use actix_web::http::Method;
+    if !matches!(*method, Method::POST | Method::PUT) {
+        return false;
+    }
+    let Some(rest) = path.strip_prefix("/v2/") else {
+        return false;
+    };
+    let first = rest.split('/').find(|s| !s.is_empty()).unwrap_or_default();
+    !matches!(first, "workflows" | "workbooks" | "actions" | "")
+}
+
+/// Whether the request declares a body: a non-zero length, or chunks.
+fn has_body(headers: &actix_web::http::header::HeaderMap) -> bool {
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        return true;
+    }
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > 0)
 }
 
 /// The raw-body extractor settings (`web::Bytes`, `String`) `app` installs.

@@ -218,7 +218,7 @@ async fn list_with(
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     let pinned = pin.is_some();
     if let Some((field, value)) = pin {
-        p.pin(field, value);
+        p.pin_unless_given(field, value);
     }
     let include_output =
         query::text_flag(&pairs, "include_output") || p.fields.iter().any(|f| f == "output");

@@ -114,6 +114,16 @@ impl ListParams {
         );
     }
 
+    /// As [`ListParams::pin`], unless the query string filters on `field`
+    /// itself: then that filter stands (Mistral's nested controllers take
+    /// the parent id as a keyword argument the query string overrides, so
+    /// `/v2/executions/{a}/tasks?workflow_execution_id=b` lists b's tasks).
+    pub fn pin_unless_given(&mut self, field: &str, value: String) {
+        if !self.query.filters.iter().any(|g| g.field == field) {
+            self.pin(field, value);
+        }
+    }
+
     /// As [`ListParams::pin`], but the pinned filter keeps its place in
     /// `spec`'s filter order (as a filter Mistral's controller sets among
     /// the others).
@@ -340,6 +350,17 @@ pub fn arguments(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<Filter>, Error> {
     filters(pairs, spec)
 }
 
+/// An integer query argument as wsme converts it (Python's `int()`), or
+/// 400 in wsme's words with Python's error text.
+pub fn int_argument(name: &str, v: &str) -> Result<i64, Error> {
+    python_int(v).ok_or_else(|| {
+        Error::bad(format!(
+            "Invalid input for field/attribute {name}. Value: '{v}'. unable to convert to int. Error: invalid literal for int() with base 10: {}",
+            crate::domain::pytext::str_repr(v)
+        ))
+    })
+}
+
 /// Parses a list request against `spec`, as `caller` sees it; `limit` is
 /// clamped to `max_page_size`.
 pub fn list_params(
@@ -354,12 +375,7 @@ pub fn list_params(
     let limit = match get(pairs, "limit") {
         None | Some("") => max_page_size,
         Some(v) => {
-            let n = python_int(v).ok_or_else(|| {
-                Error::bad(format!(
-                    "Invalid input for field/attribute limit. Value: '{v}'. unable to convert to int. Error: invalid literal for int() with base 10: {}",
-                    crate::domain::pytext::str_repr(v)
-                ))
-            })?;
+            let n = int_argument("limit", v)?;
             if n <= 0 {
                 return Err(Error::bad("Limit must be positive."));
             }
@@ -367,7 +383,9 @@ pub fn list_params(
         }
     };
     let marker = match get(pairs, "marker") {
-        None | Some("") => None,
+        None => None,
+        // An empty uuid marker is no uuid (wsme's 400); a name may be empty.
+        Some("") if spec.marker != Kind::Uuid => None,
         Some(m) => {
             check_value("marker", spec.marker, m)?;
             Some(m.to_string())
@@ -389,7 +407,14 @@ pub fn list_params(
 }
 
 fn sort(pairs: &Pairs, spec: &ListSpec) -> Result<Vec<(String, SortDir)>, Error> {
-    let keys = get(pairs, "sort_keys").map(unique_list).unwrap_or_default();
+    let given = get(pairs, "sort_keys").map(unique_list);
+    // An empty sort_keys is no keys against sort_dirs' default `asc`.
+    if given.as_ref().is_some_and(Vec::is_empty) && get(pairs, "sort_dirs").is_none() {
+        return Err(Error::bad(
+            "Length of sort_keys must be equal or greater than sort_dirs.",
+        ));
+    }
+    let keys = given.unwrap_or_default();
     let keys = if keys.is_empty() {
         vec![spec.default_sort.to_string()]
     } else {
@@ -523,6 +548,16 @@ fn parse_filter(field: &str, kind: Kind, raw: &str) -> Result<Filter, Error> {
         return Err(Error::bad(format!(
             "Invalid input for field/attribute {field}. Value: '{raw}'. unable to convert to json. Error: {e}"
         )));
+    }
+    // wsme converts a bool argument with Python's `bool()` of the text:
+    // any non-empty text (`false`, `0`, `neq:x`) is true, only `` false.
+    // (`is_system` is no argument of Mistral's: it keeps its own reading.)
+    if kind == Kind::Bool && field != "is_system" {
+        return Ok(Filter {
+            field: field.to_string(),
+            op: FilterOp::Eq,
+            values: vec![(!raw.is_empty()).to_string()],
+        });
     }
     const OPS: [(&str, FilterOp); 9] = [
         ("eq", FilterOp::Eq),

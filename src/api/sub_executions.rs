@@ -112,9 +112,7 @@ fn params(pairs: &Pairs) -> Result<(bool, i64, bool), Error> {
     query::only(pairs, &["errors_only", "max_depth", "include_output"])?;
     let max_depth = match query::get(pairs, "max_depth") {
         None | Some("") => -1,
-        Some(v) => v.trim().parse().map_err(|_| {
-            Error::bad(format!("Invalid input for field/attribute max_depth. Value: '{v}'. unable to convert to int"))
-        })?,
+        Some(v) => query::int_argument("max_depth", v)?,
     };
     Ok((
         query::text_flag(pairs, "errors_only"),

@@ -119,7 +119,7 @@ async fn list_with(
     let pairs = query::pairs(&req)?;
     let mut p = query::list_params(&pairs, &SPEC, state.max_page_size, &caller)?;
     if let Some((field, value)) = pin {
-        p.pin(field, value);
+        p.pin_unless_given(field, value);
     }
     // Fields of the resource (or of its PUT), no columns of Mistral's table.
     query::refuse_non_columns(&p, "TaskExecution", &["result", "reset", "env"])?;

@@ -45,7 +45,13 @@ pub(crate) fn document(cx: &mut Cx, root: Option<&Node>, text: &str) -> Vec<Work
     }
     let names: Vec<&String> = m.keys().filter(|k| *k != "version").collect();
     if names.is_empty() {
-        cx.err("", root, "the document holds no workflow");
+        // Mistral's list spec refuses it after the schema passed, naming
+        // the document as Python prints it.
+        cx.err(
+            "",
+            root,
+            format!("{} [data={}].", crate::yaml::EMPTY_LIST_PREFIX, py(root)),
+        );
     }
     let mut out = Vec::new();
     for name in names {

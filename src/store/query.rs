@@ -384,6 +384,17 @@ pub(super) fn filter_cond<Tab: 'static>(
     {
         return Ok(cond);
     }
+    // Mistral's tag filter splits an equality value at commas: the row
+    // must have every tag named.
+    if let (FilterOp::Eq, Kind::Tags, [raw]) = (flt.op, fd.kind, flt.values.as_slice())
+        && raw.contains(',')
+    {
+        let each = raw
+            .split(',')
+            .map(|t| parse_val(fd, flt.op, t).map(contains))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(all_of(each));
+    }
     Ok(match (flt.op, fd.kind) {
         (FilterOp::IsNull, _) => is_null(&col),
         (FilterOp::Eq | FilterOp::Has, Kind::Tags) => contains(one()?),

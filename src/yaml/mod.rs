@@ -163,9 +163,11 @@ impl std::fmt::Display for Diagnostic {
 }
 
 impl Diagnostic {
-    /// A YAML syntax error (its message is Mistral's whole text).
+    /// A YAML syntax error, or another problem Mistral reports outside its
+    /// schema check (an empty workflow list): its message is Mistral's
+    /// whole text.
     pub fn is_syntax(&self) -> bool {
-        self.message.starts_with(PARSE_PREFIX)
+        self.message.starts_with(PARSE_PREFIX) || self.message.starts_with(EMPTY_LIST_PREFIX)
     }
 }
 
@@ -248,6 +250,10 @@ pub(crate) fn load(text: &str) -> Result<Option<Node>, Diagnostic> {
 
 /// How a syntax error's message starts, as in Mistral.
 pub(crate) const PARSE_PREFIX: &str = "Definition could not be parsed: ";
+
+/// The start of Mistral's text for a list document without items
+/// (`At least one item must be in the list [data={'version': '2.0'}].`).
+pub(crate) const EMPTY_LIST_PREFIX: &str = "At least one item must be in the list";
 
 /// A syntax error as Mistral reports it: PyYAML's problem, then its mark
 /// (`  in "<unicode string>", line L, column C:`, the line and a caret

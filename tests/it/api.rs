@@ -18,7 +18,15 @@ pub(crate) async fn call(
 ) -> (StatusCode, Value) {
     let mut req = Client::new().request(method, app.url(path));
     if let Some(b) = body {
-        req = req.header("content-type", "text/plain").body(b.to_string());
+        // Definitions are YAML text; every other route reads JSON.
+        let ct = match ["/v2/workflows", "/v2/workbooks", "/v2/actions"]
+            .iter()
+            .any(|p| path.starts_with(p) && !path.starts_with("/v2/action_executions"))
+        {
+            true => "text/plain",
+            false => "application/json",
+        };
+        req = req.header("content-type", ct).body(b.to_string());
     }
     let resp = req.send().await.expect("request");
     let status = resp.status();

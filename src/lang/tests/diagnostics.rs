@@ -28,7 +28,7 @@ fn version() {
 fn document_shape() {
     check_errs(
         "version: '2.0'\n",
-        &[" (line 1, column 1): the document holds no workflow"],
+        &[" (line 1, column 1): At least one item must be in the list [data={'version': '2.0'}]."],
     );
     check_errs(
         "",

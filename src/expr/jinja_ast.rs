@@ -422,6 +422,9 @@ impl<'s> Walk<'s> {
         match e {
             Expr::Var(_) | Expr::Const(_) => {}
             Expr::Slice(s) => {
+                // Python's slice: a list of a list, TypeError on None
+                self.wrap("__py_sliced", e);
+                self.wrap("__py_sliceable", &s.expr);
                 self.expr(&s.expr, soft);
                 for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
                     self.expr(x, soft);

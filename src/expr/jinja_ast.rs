@@ -644,6 +644,7 @@ impl<'s> Walk<'s> {
                 self.body(&i.false_body, true);
             }
             Stmt::WithBlock(w) => {
+                self.with_outer_values(w);
                 for (_, v) in &w.assignments {
                     self.expr(v, soft);
                 }
@@ -781,6 +782,8 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
 
 #[path = "jinja_ast_macro.rs"]
 mod macro_defaults;
+#[path = "jinja_ast_with.rs"]
+mod with_scope;
 
 #[cfg(test)]
 #[path = "jinja_ast_tests.rs"]

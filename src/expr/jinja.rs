@@ -661,9 +661,7 @@ impl Jinja {
         data: &Json,
         host: Option<&dyn Host>,
     ) -> Result<String, Error> {
-        if let Some(v) = crate::expr::jinja_arith::eval_huge(inner, data) {
-            let mut out = String::new();
-            crate::expr::yaql::value::write_json(&v, &mut out);
+        if let Some(out) = crate::expr::jinja_arith::eval_huge_text(inner, data) {
             return Ok(out);
         }
         let result = self.value(whole, inner, data, host).and_then(|v| {

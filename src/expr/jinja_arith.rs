@@ -472,6 +472,14 @@ pub fn eval_huge(inner: &str, data: &Json) -> Option<V> {
     holds_huge_int(data).then(|| eval(inner, data)).flatten()
 }
 
+/// [`eval_huge`] as JSON text (exact for big integers).
+pub fn eval_huge_text(inner: &str, data: &Json) -> Option<String> {
+    let v = eval_huge(inner, data)?;
+    let mut out = String::new();
+    crate::expr::yaql::value::write_json(&v, &mut out);
+    Some(out)
+}
+
 fn holds_huge_int(data: &Json) -> bool {
     match data {
         Json::Number(n) => {

@@ -684,6 +684,7 @@ impl<'s> Walk<'s> {
             Stmt::Extends(x) => self.expr(&x.name, soft),
             Stmt::Include(x) => self.expr(&x.name, soft),
             Stmt::Macro(m) => {
+                self.caller_needs_default(m);
                 let later = self.later_defaults(m);
                 for (k, d) in m.defaults.iter().enumerate() {
                     if !later.contains(&k) {

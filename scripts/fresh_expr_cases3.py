@@ -14,7 +14,9 @@ Jinja tests. Every expression runs over the full context and again over a
 sparse one (None, empty, missing-ish values in the same keys).
 
 The expressions live in scripts/fresh_expr_cases3/*.txt, one a line
-(templates.txt: templates separated by a line `---`). Prints unevaluated
+(templates*.txt: templates separated by a line `---`); yaql2/jinja2/
+templates2 run over a second context (a CI pipeline, an incident, a diff,
+money amounts). Prints unevaluated
 cases; record Mistral's answers with
 
     python3 scripts/fresh_expr_cases3.py > /tmp/cases.jsonl

@@ -638,6 +638,9 @@ impl Jinja {
         data: &Json,
         host: Option<&dyn Host>,
     ) -> Result<Json, Error> {
+        if let Some(v) = crate::expr::jinja_arith::eval_huge(inner, data) {
+            return Ok(v.to_json());
+        }
         match self
             .value(whole, inner, data, host)
             .and_then(|v| to_json(&v).map_err(|e| jerr(whole, e)))
@@ -658,6 +661,9 @@ impl Jinja {
         data: &Json,
         host: Option<&dyn Host>,
     ) -> Result<String, Error> {
+        if let Some(out) = crate::expr::jinja_arith::eval_huge_text(inner, data) {
+            return Ok(out);
+        }
         let result = self.value(whole, inner, data, host).and_then(|v| {
             let mut out = String::new();
             json_text(&v, &mut out).map_err(|e| jerr(whole, e))?;
@@ -678,8 +684,13 @@ impl Jinja {
 
     /// Renders a template to a string.
     pub fn render(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {
-        self.render_raw(src, data, host)
-            .map_err(|e| self.in_words(e, src, data, host))
+        crate::expr::jinja_arith::or_huge(
+            src,
+            data,
+            || self.render_raw(src, data, host),
+            overflowed,
+        )
+        .map_err(|e| self.in_words(e, src, data, host))
     }
 
     fn render_raw(&self, src: &str, data: &Json, host: Option<&dyn Host>) -> Result<String, Error> {

@@ -85,7 +85,13 @@ fn lex(s: &str) -> Option<Vec<Tok>> {
             let op = match two.as_str() {
                 "**" => "**",
                 "//" => "//",
+                "==" => "==",
+                "!=" => "!=",
+                "<=" => "<=",
+                ">=" => ">=",
                 _ => match ch {
+                    '<' => "<",
+                    '>' => ">",
                     '+' => "+",
                     '-' => "-",
                     '*' => "*",
@@ -125,6 +131,32 @@ impl P<'_> {
         } else {
             false
         }
+    }
+    /// One comparison of two sums (no chains): Python compares an int and
+    /// a float exactly; two ints here are big integers.
+    fn compare(&mut self) -> Option<V> {
+        let l = self.sum()?;
+        let Some(op) = ["==", "!=", "<=", ">=", "<", ">"]
+            .into_iter()
+            .find(|o| self.peek_op(o))
+        else {
+            return Some(l);
+        };
+        self.i += 1;
+        let r = self.sum()?;
+        let o = match (bigint(&l), bigint(&r)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => float(&l)?.partial_cmp(&float(&r)?)?,
+        };
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        Some(V::Bool(match op {
+            "==" => o == Equal,
+            "!=" => o != Equal,
+            "<=" => o != Greater,
+            ">=" => o != Less,
+            "<" => o == Less,
+            _ => o == Greater,
+        }))
     }
     fn sum(&mut self) -> Option<V> {
         let mut l = self.product()?;
@@ -169,9 +201,16 @@ impl P<'_> {
         }
         Some(base)
     }
+    /// Filters and tests after a primary: `x | f(args)`, `x is t(args)`
+    /// (Jinja2 binds both tighter than `**`).
     fn filtered(&mut self) -> Option<V> {
         let mut v = self.primary()?;
-        while self.eat("|") {
+        loop {
+            let is_test = matches!(self.t.get(self.i), Some(Tok::Name(n)) if n == "is");
+            if !is_test && !self.eat("|") {
+                return Some(v);
+            }
+            self.i += usize::from(is_test);
             let Some(Tok::Name(f)) = self.t.get(self.i).cloned() else {
                 return None;
             };
@@ -188,9 +227,12 @@ impl P<'_> {
                     }
                 }
             }
-            v = filter(&f, &v, &args)?;
+            v = if is_test {
+                test(&f, &v, &args)?
+            } else {
+                filter(&f, &v, &args)?
+            };
         }
-        Some(v)
     }
     fn primary(&mut self) -> Option<V> {
         let t = self.t.get(self.i).cloned()?;
@@ -256,6 +298,7 @@ impl P<'_> {
 
 fn bigint(v: &V) -> Option<BigInt> {
     match v {
+        V::Bool(b) => Some(BigInt::from(u8::from(*b))),
         V::Int(i) => Some(BigInt::from(*i)),
         V::Big(b) => Some((**b).clone()),
         _ => None,
@@ -324,8 +367,34 @@ fn arith(l: &V, r: &V, op: &str) -> Option<V> {
     x.is_finite().then_some(V::Float(x))
 }
 
+/// `odd`, `even`, `divisibleby(n)` on integers.
+fn test(name: &str, v: &V, args: &[V]) -> Option<V> {
+    let b = bigint(v)?;
+    Some(V::Bool(match (name, args) {
+        ("odd", []) => b.is_odd(),
+        ("even", []) => b.is_even(),
+        ("divisibleby", [n]) => {
+            let n = bigint(n)?;
+            !n.is_zero() && b.mod_floor(&n).is_zero()
+        }
+        _ => return None,
+    }))
+}
+
 fn filter(name: &str, v: &V, args: &[V]) -> Option<V> {
     match (name, args) {
+        ("string", []) => match v {
+            V::Int(_) | V::Big(_) | V::Float(_) | V::Bool(_) => Some(V::string(python_str(v))),
+            _ => None,
+        },
+        ("length" | "count", []) => match v {
+            V::Str(s) => Some(V::Int(i64::try_from(s.chars().count()).ok()?)),
+            _ => None,
+        },
+        ("sum", []) => v
+            .items()?
+            .iter()
+            .try_fold(V::Int(0), |acc, x| arith(&acc, x, "+")),
         ("int", []) => match v {
             V::Float(f) => {
                 Some(V::big(BigInt::from(f.trunc() as i128))).filter(|_| f.abs() < 1.7e38)
@@ -350,6 +419,17 @@ fn filter(name: &str, v: &V, args: &[V]) -> Option<V> {
                         return None;
                     }
                     s.parse().ok().map(V::Float)
+                }
+                // Python's round(int, -n): to a multiple of 10**n, half to even
+                _ if nd < 0 => {
+                    let b = bigint(v)?;
+                    let m = BigInt::from(10).pow(u32::try_from(-nd).ok().filter(|n| *n < 4096)?);
+                    let (mut q, r) = b.div_mod_floor(&m);
+                    let twice: BigInt = r * 2;
+                    if twice > m || (twice == m && q.is_odd()) {
+                        q += 1;
+                    }
+                    Some(V::big(q * m))
                 }
                 _ => Some(v.clone()),
             }
@@ -382,6 +462,81 @@ fn filter(name: &str, v: &V, args: &[V]) -> Option<V> {
 pub fn eval(inner: &str, data: &Json) -> Option<V> {
     let t = lex(inner)?;
     let mut p = P { t, i: 0, data };
-    let v = p.sum()?;
+    let v = p.compare()?;
     (p.i == p.t.len()).then_some(v)
+}
+
+/// [`eval`] first, when `data` holds an integer beyond 128 bits: a
+/// template value cannot carry one (it would arrive as a float).
+pub fn eval_huge(inner: &str, data: &Json) -> Option<V> {
+    holds_huge_int(data).then(|| eval(inner, data)).flatten()
+}
+
+/// [`eval_huge`] as JSON text (exact for big integers).
+pub fn eval_huge_text(inner: &str, data: &Json) -> Option<String> {
+    let v = eval_huge(inner, data)?;
+    let mut out = String::new();
+    crate::expr::yaql::value::write_json(&v, &mut out);
+    Some(out)
+}
+
+fn holds_huge_int(data: &Json) -> bool {
+    match data {
+        Json::Number(n) => {
+            let t = n.to_string();
+            !t.contains(['.', 'e', 'E']) && t.parse::<i128>().is_err() && t.parse::<u128>().is_err()
+        }
+        Json::Array(xs) => xs.iter().any(holds_huge_int),
+        Json::Object(m) => m.values().any(holds_huge_int),
+        _ => false,
+    }
+}
+
+/// Python's `str()` of a number or bool.
+fn python_str(v: &V) -> String {
+    match v {
+        V::Bool(true) => "True".into(),
+        V::Bool(false) => "False".into(),
+        V::Str(s) => s.to_string(),
+        other => crate::expr::yaql::value::py_str(other, crate::expr::yaql::value::Style::Yaql),
+    }
+}
+
+/// Renders a template of text and `{{ arithmetic }}` only (no blocks),
+/// each value as Python's `str()`: for the integers beyond 128 bits a
+/// template value cannot hold. `None` when any part is something else.
+fn render_arith(src: &str, data: &Json) -> Option<String> {
+    if ["{%", "{#", "{{-", "-}}"].iter().any(|t| src.contains(t)) {
+        return None;
+    }
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find("}}")? + at;
+        let inner = rest[at + 2..end].trim();
+        out.push_str(&python_str(&eval(inner, data)?));
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Runs `render`; a template of plain arithmetic is rendered here instead
+/// when `data` holds an integer beyond 128 bits or `render` overflows.
+pub fn or_huge<E>(
+    src: &str,
+    data: &Json,
+    render: impl FnOnce() -> Result<String, E>,
+    overflowed: impl Fn(&E) -> bool,
+) -> Result<String, E> {
+    if holds_huge_int(data)
+        && let Some(s) = render_arith(src, data)
+    {
+        return Ok(s);
+    }
+    match render() {
+        Err(e) if overflowed(&e) => render_arith(src, data).ok_or(e),
+        other => other,
+    }
 }

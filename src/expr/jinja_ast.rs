@@ -422,6 +422,9 @@ impl<'s> Walk<'s> {
         match e {
             Expr::Var(_) | Expr::Const(_) => {}
             Expr::Slice(s) => {
+                // Python's slice: a list of a list, TypeError on None
+                self.wrap("__py_sliced", e);
+                self.wrap("__py_sliceable", &s.expr);
                 self.expr(&s.expr, soft);
                 for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
                     self.expr(x, soft);
@@ -641,6 +644,7 @@ impl<'s> Walk<'s> {
                 self.body(&i.false_body, true);
             }
             Stmt::WithBlock(w) => {
+                self.with_outer_values(w);
                 for (_, v) in &w.assignments {
                     self.expr(v, soft);
                 }
@@ -680,6 +684,7 @@ impl<'s> Walk<'s> {
             Stmt::Extends(x) => self.expr(&x.name, soft),
             Stmt::Include(x) => self.expr(&x.name, soft),
             Stmt::Macro(m) => {
+                self.caller_needs_default(m);
                 let later = self.later_defaults(m);
                 for (k, d) in m.defaults.iter().enumerate() {
                     if !later.contains(&k) {
@@ -778,6 +783,8 @@ pub(crate) fn prepare(src: &str) -> Result<Cow<'_, str>, Error> {
 
 #[path = "jinja_ast_macro.rs"]
 mod macro_defaults;
+#[path = "jinja_ast_with.rs"]
+mod with_scope;
 
 #[cfg(test)]
 #[path = "jinja_ast_tests.rs"]

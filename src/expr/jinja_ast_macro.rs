@@ -9,6 +9,39 @@ use minijinja::machinery::ast::{self, Expr};
 use super::Walk;
 
 impl Walk<'_> {
+    /// Jinja2 refuses a macro parameter named `caller` without a default
+    /// when the macro's body reads `caller`, as it compiles the template.
+    pub(super) fn caller_needs_default(&mut self, m: &ast::Macro<'_>) {
+        let first_default = m.args.len() - m.defaults.len();
+        let Some(Some((_, last))) = m.args.iter().enumerate().find_map(|(i, a)| {
+            matches!(a, Expr::Var(v) if v.id == "caller" && i < first_default)
+                .then(|| self.extent(m.defaults.last().unwrap_or(m.args.last()?)))
+        }) else {
+            return;
+        };
+        // the body: up to the first `endmacro`
+        let mut reads = false;
+        for k in last + 1..self.toks.len() {
+            match self.toks[k].0 {
+                Token::Ident("endmacro") if matches!(self.toks[k - 1].0, Token::BlockStart) => {
+                    break;
+                }
+                Token::Ident("caller") if !matches!(self.toks[k - 1].0, Token::Dot) => {
+                    reads = true;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if reads {
+            let src = self.src;
+            self.fail(super::syntax_error(
+                src,
+                "When defining macros or call blocks the special \"caller\" argument must be omitted or be given a default.".into(),
+            ));
+        }
+    }
+
     /// Jinja2 evaluates a macro's defaults in order, each seeing the
     /// parameters before it (`b=a`); minijinja evaluates them last first.
     /// A default naming an earlier parameter becomes `__py_later()`, and

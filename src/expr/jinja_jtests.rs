@@ -159,6 +159,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             || v.downcast_object_ref::<super::jinja_py::DictMethod>()
                 .is_some()
             || v.kind() == ValueKind::Plain
+            // a macro
+            || (v.as_object().is_some() && v.to_string().starts_with("<macro "))
     });
 }
 
@@ -168,7 +170,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 /// new object each time Jinja2's lexer or the JSON decoder makes one, so
 /// `_.n is sameas 1000` and `'ab' is sameas 'ab'` are false.
 fn py_identical(a: &Value, b: &Value) -> bool {
-    if !minijinja::tests::is_sameas(a, b) {
+    // every failed lookup makes a new Undefined object
+    if a.is_undefined() || !minijinja::tests::is_sameas(a, b) {
         return false;
     }
     match a.kind() {

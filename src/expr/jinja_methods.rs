@@ -326,12 +326,9 @@ fn format_in(
             }
             let n = numbering.0.map_or(0, |a| a + 1);
             numbering.0 = Some(n);
-            pos.get(n).cloned().ok_or_else(|| {
-                py_err(
-                    "IndexError",
-                    format!("Replacement index {n} out of range for positional args tuple"),
-                )
-            })?
+            pos.get(n)
+                .cloned()
+                .ok_or_else(|| py_err("IndexError", "tuple index out of range"))?
         } else if let Ok(n) = first.parse::<usize>() {
             if numbering.0.is_some() {
                 return Err(py_err(
@@ -340,12 +337,9 @@ fn format_in(
                 ));
             }
             numbering.1 = true;
-            pos.get(n).cloned().ok_or_else(|| {
-                py_err(
-                    "IndexError",
-                    format!("Replacement index {n} out of range for positional args tuple"),
-                )
-            })?
+            pos.get(n)
+                .cloned()
+                .ok_or_else(|| py_err("IndexError", "tuple index out of range"))?
         } else {
             let v = named
                 .and_then(|m| m.get_item(&Value::from(first)).ok())

@@ -400,8 +400,14 @@ fn py_concat(a: Value, b: Value) -> Result<Value, Error> {
 /// item into `n` names (`for a, b in v`): a string gives its characters, a
 /// dict its keys, and a wrong count is Python's ValueError.
 fn py_iter(v: Value, n: Option<usize>) -> Result<Value, Error> {
-    if v.is_none() {
-        return Err(py_err("TypeError", "'NoneType' object is not iterable"));
+    if matches!(
+        v.kind(),
+        ValueKind::None | ValueKind::Number | ValueKind::Bool
+    ) {
+        return Err(py_err(
+            "TypeError",
+            format!("'{}' object is not iterable", type_name(&v)),
+        ));
     }
     let Some(n) = n else {
         return Ok(v);
@@ -469,4 +475,32 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("__py_pos", py_pos);
     env.add_function("__py_iter", py_iter);
     env.add_function("__py_unpack", py_unpack);
+    env.add_function("__py_sliceable", py_sliceable);
+    env.add_function("__py_sliced", py_sliced);
+}
+
+/// The object of `obj[a:b]`: Python slices only strings and sequences
+/// (minijinja would slice None and undefined to `[]`).
+fn py_sliceable(v: Value) -> Result<Value, Error> {
+    match v.kind() {
+        ValueKind::Undefined => Err(undefined_error()),
+        ValueKind::String | ValueKind::Seq | ValueKind::Bytes => Ok(v),
+        ValueKind::Map => Err(py_err("TypeError", "unhashable type: 'slice'")),
+        _ => Err(py_err(
+            "TypeError",
+            format!("'{}' object is not subscriptable", type_name(&v)),
+        )),
+    }
+}
+
+/// A slice of a list is a list (minijinja slices lazily).
+fn py_sliced(v: Value) -> Value {
+    match v.kind() {
+        ValueKind::Iterable => Value::from(
+            v.try_iter()
+                .map(|i| i.collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+        _ => v,
+    }
 }

@@ -136,8 +136,40 @@ pub fn undefined_input(v: &Value) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether a test touches an undefined value (StrictUndefined raises);
+/// the type tests only ask `isinstance`.
 fn strict_test(test: Option<&str>) -> bool {
-    !matches!(test, Some("none" | "defined" | "undefined"))
+    !matches!(
+        test,
+        Some(
+            "none"
+                | "defined"
+                | "undefined"
+                | "string"
+                | "number"
+                | "integer"
+                | "float"
+                | "mapping"
+                | "boolean"
+                | "true"
+                | "false"
+                | "callable"
+                | "escaped"
+        )
+    )
+}
+
+/// select/reject without a test call `bool()` on every item (as the
+/// strict tests do): an undefined item, say one `map(attribute=)` did not
+/// find, raises.
+fn undefined_items(value: &Value, test: Option<&str>) -> Result<(), Error> {
+    if strict_test(test)
+        && let Ok(mut iter) = value.try_iter()
+        && iter.any(|x| x.is_undefined())
+    {
+        return Err(super::jinja_ops::undefined_error());
+    }
+    Ok(())
 }
 
 fn select(
@@ -156,6 +188,7 @@ fn select(
         return Ok(generator(Vec::new()));
     }
     known(&value, test.as_deref(), TESTS, "test")?;
+    undefined_items(&value, test.as_deref())?;
     Ok(generator(minijinja::filters::select(
         state, value, test, args,
     )?))
@@ -177,6 +210,7 @@ fn reject(
         return Ok(generator(Vec::new()));
     }
     known(&value, test.as_deref(), TESTS, "test")?;
+    undefined_items(&value, test.as_deref())?;
     Ok(generator(minijinja::filters::reject(
         state, value, test, args,
     )?))
@@ -203,6 +237,9 @@ fn selectattr(
     iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
+    } else if let Some((head, _)) = attr.rsplit_once('.') {
+        // the last part may be missing; a part before it may not
+        check_attrs(&value, head, false)?;
     }
     if no_items(&value) {
         return Ok(generator(Vec::new()));
@@ -234,6 +271,9 @@ fn rejectattr(
     iterable(&value)?;
     if strict_test(test.as_deref()) {
         check_attrs(&value, &attr, false)?;
+    } else if let Some((head, _)) = attr.rsplit_once('.') {
+        // the last part may be missing; a part before it may not
+        check_attrs(&value, head, false)?;
     }
     if no_items(&value) {
         return Ok(generator(Vec::new()));

@@ -300,7 +300,7 @@ fn str_or_other_method(
             Some(i) => Ok(Value::from(i as i64)),
             None => Err(Error::new(
                 ErrorKind::InvalidOperation,
-                "value is not in list",
+                format!("{} is not in list", super::jinja::py_repr(&target)),
             )),
         };
     }

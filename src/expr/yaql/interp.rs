@@ -121,7 +121,7 @@ impl<'a> Interp<'a> {
             || self
                 .views
                 .iter()
-                .any(|w| w.kind == "ValuesView" && Rc::ptr_eq(&w.items, v))
+                .any(|w| matches!(w.kind, "ValuesView" | "dict_values") && Rc::ptr_eq(&w.items, v))
     }
 
     /// `v`, noted as made by the Python object `repr` names.
@@ -167,6 +167,20 @@ impl<'a> Interp<'a> {
     /// items: an ordering, a values view, a map or filter object.
     pub fn lazy_repr(&self, v: &V) -> Option<String> {
         // a dict's keys and items views (sets here) show their dict
+        let view = match v {
+            V::Set(p, _) | V::Iter(p) => self.views.iter().find(|w| Rc::ptr_eq(&w.items, p)),
+            _ => None,
+        };
+        if let Some(w) = view
+            && w.kind.starts_with("dict_")
+        {
+            let items: Vec<String> = w
+                .items
+                .iter()
+                .map(|x| super::value::repr(x, super::value::Style::Yaql))
+                .collect();
+            return Some(format!("{}([{}])", w.kind, items.join(", ")));
+        }
         if let V::Set(p, _) = v
             && let Some(w) = self.views.iter().find(|w| Rc::ptr_eq(&w.items, p))
         {

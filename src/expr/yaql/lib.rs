@@ -225,7 +225,16 @@ pub(crate) fn class_of(v: &V, full: bool) -> &'static str {
 /// The receiver as yaql's messages show it (`str()` of the Python
 /// object: a lazy result names its class), cut at 4096 characters.
 pub fn recv_repr(it: &Interp<'_>, v: &V) -> String {
-    let s = it.lazy_repr(v).unwrap_or_else(|| py_str(v, Style::Yaql));
+    let s = it.lazy_repr(v).unwrap_or_else(|| {
+        let s = py_str(v, Style::Yaql);
+        // a Python list (what split() returns) shows in brackets
+        match s.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+            Some(inner) if it.is_py_list(v) => {
+                format!("[{}]", inner.strip_suffix(',').unwrap_or(inner))
+            }
+            _ => s,
+        }
+    });
     if s.chars().count() > 4096 {
         s.chars().take(4096).collect()
     } else {
@@ -488,6 +497,9 @@ fn basic<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         "str" if arity(a, 1, 1) => {
             let v = it.arg(a, 0)?;
             match it.view_of(&v) {
+                Some(w) if w.kind.starts_with("dict_") => {
+                    V::string(it.lazy_repr(&v).unwrap_or_default())
+                }
                 Some(w) => V::string(format!("{}({})", w.kind, yaql_str(&w.dict))),
                 None => V::string(yaql_str(&v)),
             }

@@ -184,17 +184,25 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
         }
         "keys" | "values" | "items" if arity(a, 1, 1) => {
             let dict = it.arg(a, 0)?;
-            let V::Dict(d, _) = &dict else {
+            let V::Dict(d, dk) = &dict else {
                 return Ok(None);
             };
+            // a plain dict's views are Python's dict_keys/dict_values/dict_items
+            let plain = *dk == DictKind::Plain;
             let (items, kind): (Vec<V>, _) = match name {
-                "keys" => (d.keys().map(|k| k.0.clone()).collect(), "KeysView"),
-                "values" => (d.values().cloned().collect(), "ValuesView"),
+                "keys" => (
+                    d.keys().map(|k| k.0.clone()).collect(),
+                    if plain { "dict_keys" } else { "KeysView" },
+                ),
+                "values" => (
+                    d.values().cloned().collect(),
+                    if plain { "dict_values" } else { "ValuesView" },
+                ),
                 _ => (
                     d.iter()
                         .map(|(k, v)| V::list(vec![k.0.clone(), v.clone()]))
                         .collect(),
-                    "ItemsView",
+                    if plain { "dict_items" } else { "ItemsView" },
                 ),
             };
             let items = Rc::new(items);

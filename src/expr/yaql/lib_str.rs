@@ -422,6 +422,13 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
             _ => return Ok(None),
         },
         "regex" if n == 1 => {
+            // yaql names the flags in camelCase; `ignore_case =>` matches no overload
+            if a.named
+                .iter()
+                .any(|(k, _)| !["ignoreCase", "multiLine", "dotAll"].contains(&k.as_str()))
+            {
+                return Ok(None);
+            }
             let p = st!(0);
             let mut flags = String::new();
             if it.named(a, "ignoreCase")?.is_some_and(|v| v.truthy()) {

@@ -15,6 +15,8 @@ varargs/kwargs, regex named groups, eager default arguments).
 """
 import json
 
+import expr_context
+
 CTX = {
     'vms': [
         {'name': 'web-1', 'status': 'ACTIVE', 'ip': '10.0.0.5', 'flavor': {'ram': 2048, 'vcpus': 2}, 'tags': ['web', 'prod']},
@@ -907,14 +909,7 @@ J2tpl = [
 
 
 def ctx_for(expr):
-    out = {}
-    for k, v in CTX.items():
-        if k == '__env':
-            if 'env(' in expr:
-                out[k] = v
-        elif k in expr:
-            out[k] = v
-    return out
+    return expr_context.ctx_for(expr, CTX)
 
 
 def main():

@@ -20,6 +20,8 @@ import json
 import os
 import re
 
+from expr_context import ctx_for
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fresh_expr_cases2')
 
 
@@ -134,17 +136,6 @@ CTX3 = {'hosts': [{'name': 'a1', 'ip': '10.0.0.1', 'up': True, 'load': [0.5, 0.7
        '__env': {'token': 'abc', 'retry': {'count': 2}}}
 YAQL3 = read('yaql3.txt')
 JINJA3 = read('jinja3.txt')
-
-
-def ctx_for(expr, ctx):
-    out = {}
-    for k, v in ctx.items():
-        if k == '__env':
-            if 'env(' in expr:
-                out[k] = v
-        elif k in expr:
-            out[k] = v
-    return out
 
 
 BLOCK = r'(for|if|macro|filter|raw|call|with)\b'

@@ -25,6 +25,8 @@ cases; record Mistral's answers with
 import json
 import os
 
+from expr_context import ctx_for
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fresh_expr_cases3')
 
 
@@ -179,17 +181,6 @@ JINJA2 = read('jinja2.txt')
 TEMPLATES2 = read('templates2.txt')
 JINJA = read('jinja.txt')
 TEMPLATES = read('templates.txt')
-
-
-def ctx_for(expr, ctx):
-    out = {}
-    for k, v in ctx.items():
-        if k == '__env':
-            if 'env(' in expr:
-                out[k] = v
-        elif k in expr:
-            out[k] = v
-    return out
 
 
 def rows(yaql, jinja, templates, suffix):

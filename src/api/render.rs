@@ -261,7 +261,8 @@ const INTERNAL_CONTEXT_KEYS: &[&str] = &[
 /// bookkeeping is left out (an empty `triggered_by` too: Mistral sets it
 /// only on triggered tasks), a scheduled wait-before / wait-after shows as
 /// Mistral's `wait_before_policy` / `wait_after_policy` `{"skip": true}`, a
-/// join ended in ERROR shows the `triggered_by` its failure recorded,
+/// join that waits or ended in ERROR shows the `triggered_by` Mistral's
+/// logical state gives it (`[]` while it waits),
 /// and with-items shows Mistral's `{"capacity", "count"}` (with the
 /// `concurrency` limit beside it, not inside).
 pub fn runtime_context(rc: &Value) -> Value {
@@ -314,7 +315,8 @@ pub fn runtime_context(rc: &Value) -> Value {
             }
         }
     }
-    // A join ended in ERROR shows what Mistral's logical state gave it.
+    // A waiting join, or one ended in ERROR, shows what Mistral's logical
+    // state gave it.
     if let Some(by) = rc.get("join_failed_by") {
         out.insert("triggered_by".into(), by.clone());
     }

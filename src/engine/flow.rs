@@ -188,6 +188,14 @@ impl EngineActor {
             }
             None => self.new_task(exec_id, name, in_context, trigger, State::Waiting)?,
         };
+        // Mistral's logical state of a waiting join gives it no triggers:
+        // its `triggered_by` reads `[]` until it runs (the arrivals stay,
+        // for the run and for a rerun).
+        if let Some(t) = super::state::task_mut(&mut self.execs, exec_id, task_id)
+            && t.state == State::Waiting
+        {
+            super::runtime::set_join_failed_by(&mut t.runtime_context, Some(json!([])));
+        }
         self.touch_task(exec_id, task_id, Write::Update);
         Some(task_id)
     }

@@ -217,9 +217,10 @@ pub(crate) fn push_trigger(rc: &mut Value, trigger: Value) {
     }
 }
 
-/// Records the `triggered_by` Mistral gives a join it ends in ERROR (from
-/// its logical state), shown in place of the arrivals, which stay in
-/// `triggered_by` for a later rerun; `None` forgets it (the join runs).
+/// Records the `triggered_by` Mistral's logical state gives a join that
+/// waits (`[]`) or that it ends in ERROR, shown in place of the arrivals,
+/// which stay in `triggered_by` for the run and a later rerun; `None`
+/// forgets it (the join runs).
 pub(crate) fn set_join_failed_by(rc: &mut Value, triggered: Option<Value>) {
     if let Some(m) = map(rc) {
         match triggered {

@@ -115,6 +115,39 @@ fn unknown<T>(name: &str) -> R<T> {
     )
 }
 
+/// A datetime's fields by name, in the order of `[i64; 7]` parts
+/// (Python's `datetime(year, month, day, hour, minute, second,
+/// microsecond)`).
+const FIELDS: [&str; 7] = [
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "microsecond",
+];
+
+/// Sets the `parts` that `a` names ([`FIELDS`]); false when one of them is
+/// not an integer (no overload takes it).
+fn named_fields<'a>(it: &mut Interp<'a>, a: &Args<'a>, parts: &mut [i64; 7]) -> R<bool> {
+    for (i, k) in FIELDS.iter().enumerate() {
+        if let Some(v) = it.named(a, k)? {
+            match int_of(&v) {
+                Some(x) => parts[i] = x,
+                None => return Ok(false),
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The wall-clock time of `parts`, if every field is in its range.
+fn naive(p: &[i64; 7]) -> Option<NaiveDateTime> {
+    NaiveDate::from_ymd_opt(p[0] as i32, p[1] as u32, p[2] as u32)
+        .and_then(|d| d.and_hms_micro_opt(p[3] as u32, p[4] as u32, p[5] as u32, p[6] as u32))
+}
+
 fn int_of(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
@@ -153,20 +186,11 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 };
             }
             // yaql's datetime() overloads name no other parameters
-            const NAMES: [&str; 11] = [
-                "year",
-                "month",
-                "day",
-                "hour",
-                "minute",
-                "second",
-                "microsecond",
-                "offset",
-                "timestamp",
-                "string",
-                "format",
-            ];
-            if a.named.iter().any(|(k, _)| !NAMES.contains(&k.as_str())) {
+            const OTHERS: [&str; 4] = ["offset", "timestamp", "string", "format"];
+            if a.named
+                .iter()
+                .any(|(k, _)| !FIELDS.contains(&k.as_str()) && !OTHERS.contains(&k.as_str()))
+            {
                 return Ok(None);
             }
             let mut parts = [1970i64, 1, 1, 0, 0, 0, 0];
@@ -191,24 +215,8 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     "signed integer is greater than maximum",
                 );
             }
-            for (i, k) in [
-                "year",
-                "month",
-                "day",
-                "hour",
-                "minute",
-                "second",
-                "microsecond",
-            ]
-            .iter()
-            .enumerate()
-            {
-                if let Some(v) = it.named(a, k)? {
-                    match int_of(&v) {
-                        Some(x) => parts[i] = x,
-                        None => return Ok(None),
-                    }
-                }
+            if !named_fields(it, a, &mut parts)? {
+                return Ok(None);
             }
             if n == 0 && a.named.is_empty() {
                 return Ok(None);
@@ -220,16 +228,7 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                     format!("year {} is out of range", parts[0]),
                 );
             }
-            let d = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
-                .and_then(|d| {
-                    d.and_hms_micro_opt(
-                        parts[3] as u32,
-                        parts[4] as u32,
-                        parts[5] as u32,
-                        parts[6] as u32,
-                    )
-                });
-            match d {
+            match naive(&parts) {
                 Some(d) => V::DateTime(utc(d)),
                 None => return err(ErrorKind::Value, field_error(&parts)),
             }
@@ -290,35 +289,10 @@ pub fn call<'a>(it: &mut Interp<'a>, name: &str, a: &Args<'a>) -> R<Option<V>> {
                 d.second() as i64,
                 (d.nanosecond() / 1000) as i64,
             ];
-            for (i, k) in [
-                "year",
-                "month",
-                "day",
-                "hour",
-                "minute",
-                "second",
-                "microsecond",
-            ]
-            .iter()
-            .enumerate()
-            {
-                if let Some(v) = it.named(a, k)? {
-                    match int_of(&v) {
-                        Some(x) => parts[i] = x,
-                        None => return Ok(None),
-                    }
-                }
+            if !named_fields(it, a, &mut parts)? {
+                return Ok(None);
             }
-            let nd = NaiveDate::from_ymd_opt(parts[0] as i32, parts[1] as u32, parts[2] as u32)
-                .and_then(|x| {
-                    x.and_hms_micro_opt(
-                        parts[3] as u32,
-                        parts[4] as u32,
-                        parts[5] as u32,
-                        parts[6] as u32,
-                    )
-                });
-            let nd = nd.filter(|_| (1..=9999).contains(&parts[0]));
+            let nd = naive(&parts).filter(|_| (1..=9999).contains(&parts[0]));
             match nd.and_then(|x| d.offset().from_local_datetime(&x).single()) {
                 Some(x) => V::DateTime(x),
                 None => return err(ErrorKind::Value, field_error(&parts)),

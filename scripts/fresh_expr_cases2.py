@@ -17,18 +17,11 @@ Mistral's answers with
     python3 scripts/oracle_lines.py /tmp/cases.jsonl >> tests/expr_corpus/fresh2.jsonl
 """
 import json
-import os
 import re
 
-from expr_context import ctx_for
+from expr_context import ctx_for, reader
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fresh_expr_cases2')
-
-
-def read(name):
-    """One file of expressions (one a line; a template may span lines)."""
-    with open(os.path.join(HERE, name), encoding='utf-8') as f:
-        return f.read()
+read = reader('fresh_expr_cases2')
 
 CTX = {
     'orders': [
@@ -200,8 +193,7 @@ def main():
         print(json.dumps({'lang': lang, 'category': 'round3', 'expr': e, 'context': ctx}, ensure_ascii=False))
     # a fourth round: multi-line templates (trim_blocks, lstrip_blocks),
     # inline YAQL and the json/yaml dumps of what they render
-    with open(os.path.join(HERE, 'round4.json'), encoding='utf-8') as f:
-        r4 = json.load(f)
+    r4 = json.loads(read('round4.json'))
     for lang, key, sigil in [('jinja', 'jinja', '_.'), ('yaql', 'yaql', '$.')]:
         for e in r4[key]:
             ctx = {k: v for k, v in r4['context'].items() if sigil + k in e}

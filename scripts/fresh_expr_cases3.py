@@ -23,16 +23,10 @@ cases; record Mistral's answers with
     python3 scripts/oracle_lines.py /tmp/cases.jsonl > tests/expr_corpus/fresh3.jsonl
 """
 import json
-import os
 
-from expr_context import ctx_for
+from expr_context import ctx_for, reader
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fresh_expr_cases3')
-
-
-def read(name):
-    with open(os.path.join(HERE, name), encoding='utf-8') as f:
-        return f.read()
+read = reader('fresh_expr_cases3')
 
 
 CTX = {

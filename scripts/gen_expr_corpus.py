@@ -30,6 +30,8 @@ import re
 import subprocess
 import sys
 
+import oracle_worker
+
 SEED = 20250612
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ORACLE = '/work/shared/mistral/expr_oracle.py'
@@ -808,28 +810,8 @@ def yaql_function_names():
     return sorted(names)
 
 
-WORKER = r'''
-import json, resource, sys
 # a line that asks for gigabytes fails with MemoryError (a skip), not the machine
-resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
-sys.path.insert(0, %r)
-import expr_oracle as o
-import signal
-def alarm(*_):
-    raise o.Timeout()
-signal.signal(signal.SIGALRM, alarm)
-ev = o.evaluator()
-seen = {}
-def wrapped(expr, ctx):
-    r = ev(expr, ctx)
-    seen['set'] = isinstance(r, (set, frozenset))
-    return r
-for line in sys.stdin:
-    seen.clear()
-    out = o.one(wrapped, line)
-    out['set'] = bool(seen.get('set'))
-    print(json.dumps(out, ensure_ascii=False), flush=True)
-'''
+MEMORY_LIMIT = 1536 << 20
 
 
 def run_oracle(python, oracle, lines, seeds):
@@ -838,7 +820,7 @@ def run_oracle(python, oracle, lines, seeds):
     for seed in seeds:
         env = dict(os.environ, PYTHONHASHSEED=str(seed))
         procs.append(subprocess.Popen(
-            [python, '-c', WORKER % os.path.dirname(os.path.abspath(oracle))],
+            [python, '-c', oracle_worker.code(oracle, MEMORY_LIMIT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env))
     import threading
     results = [None] * len(procs)

@@ -18,39 +18,15 @@ import os
 import subprocess
 import sys
 
+import oracle_worker
+
 ORACLE = os.environ.get('EXPR_ORACLE', '/work/shared/mistral/expr_oracle.py')
 PYTHON = os.environ.get('MISTRAL_PYTHON', '/var/tmp/mistral-peer/venv/bin/python')
 
 
-# the oracle, told whether each result is a set
-WORKER = r'''
-import json, sys
-sys.path.insert(0, %r)
-import expr_oracle as o
-import signal
-def alarm(*_):
-    raise o.Timeout()
-signal.signal(signal.SIGALRM, alarm)
-ev = o.evaluator()
-seen = {}
-def wrapped(expr, ctx):
-    r = ev(expr, ctx)
-    seen['set'] = isinstance(r, (set, frozenset))
-    return r
-for line in sys.stdin:
-    if not line.strip():
-        continue
-    seen.clear()
-    out = o.one(wrapped, line)
-    if seen.get('set') and 'result' in out:
-        out['set'] = True
-    print(json.dumps(out, ensure_ascii=False), flush=True)
-'''
-
-
 def run(data, seed):
     env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    code = WORKER % os.path.dirname(os.path.abspath(ORACLE))
+    code = oracle_worker.code(ORACLE)
     out = subprocess.run([PYTHON, '-c', code], input=data, capture_output=True, check=True, env=env)
     return [json.loads(l) for l in out.stdout.decode().splitlines()]
 

@@ -194,7 +194,7 @@ impl EngineActor {
         if let Some(t) = super::state::task_mut(&mut self.execs, exec_id, task_id)
             && t.state == State::Waiting
         {
-            super::runtime::set_join_failed_by(&mut t.runtime_context, Some(json!([])));
+            super::runtime::set_shown_triggers(&mut t.runtime_context, Some(json!([])));
         }
         self.touch_task(exec_id, task_id, Write::Update);
         Some(task_id)
@@ -686,7 +686,7 @@ impl EngineActor {
             .collect();
         for (id, msg, by) in waiting.iter().cloned() {
             if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, id) {
-                super::runtime::set_join_failed_by(&mut task.runtime_context, Some(by));
+                super::runtime::set_shown_triggers(&mut task.runtime_context, Some(by));
             }
             self.complete_task(exec_id, id, State::Error, json!([]), Some(msg));
         }

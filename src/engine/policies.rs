@@ -262,7 +262,7 @@ impl EngineActor {
     /// and its policies' types are first checked when it completes.
     pub(crate) fn begin_join(&mut self, exec_id: ExecutionId, task_id: TaskExecutionId) {
         if let Some(task) = super::state::task_mut(&mut self.execs, exec_id, task_id) {
-            super::runtime::set_join_failed_by(&mut task.runtime_context, None);
+            super::runtime::set_shown_triggers(&mut task.runtime_context, None);
         }
         self.start_task(exec_id, task_id);
     }

@@ -23,7 +23,9 @@ const TARGET: &str = "target";
 const INTERRUPTED: &str = "interrupted";
 const NEXT_TASKS: &str = "next_tasks";
 const TRIGGERED_BY: &str = "triggered_by";
-const JOIN_FAILED_BY: &str = "join_failed_by";
+/// The `triggered_by` a join shows in place of its arrivals (stored under
+/// the name it had when only a failed join had one).
+const SHOWN_TRIGGERS: &str = "join_failed_by";
 const WITH_ITEMS: &str = "with_items";
 const CONCURRENCY: &str = "concurrency";
 const RETRY: &str = "retry_task_policy";
@@ -221,11 +223,11 @@ pub(crate) fn push_trigger(rc: &mut Value, trigger: Value) {
 /// waits (`[]`) or that it ends in ERROR, shown in place of the arrivals,
 /// which stay in `triggered_by` for the run and a later rerun; `None`
 /// forgets it (the join runs).
-pub(crate) fn set_join_failed_by(rc: &mut Value, triggered: Option<Value>) {
+pub(crate) fn set_shown_triggers(rc: &mut Value, triggered: Option<Value>) {
     if let Some(m) = map(rc) {
         match triggered {
-            Some(t) => m.insert(JOIN_FAILED_BY.into(), t),
-            None => m.remove(JOIN_FAILED_BY),
+            Some(t) => m.insert(SHOWN_TRIGGERS.into(), t),
+            None => m.remove(SHOWN_TRIGGERS),
         };
     }
 }
